@@ -1,0 +1,133 @@
+/*
+** tir.h — the public C API of the tir vectorized execution engine.
+**
+** An embedding program creates a tir_engine (all state hangs off it; two
+** engines in one process never share anything), compiles .tir text into a
+** tir_program (diagnostics come back as values), runs it, and reads each
+** named output as a sequence of columnar batches.
+*/
+#ifndef TIR_H
+#define TIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tir_status {
+    TIR_OK = 0,
+    TIR_ERR_COMPILE,   /* the program has errors; nothing ran */
+    TIR_ERR_RUNTIME,   /* evaluation failed (e.g. integer overflow) */
+    TIR_ERR_DATA,      /* input data is malformed or does not fit its declared type */
+    TIR_ERR_IO,        /* a file could not be opened or read */
+    TIR_ERR_NOMEM,     /* allocation failed or the memory limit was hit */
+    TIR_ERR_CANCELLED, /* tir_engine_cancel() was called while running */
+    TIR_ERR_ARG        /* the API was called with a bad argument */
+} tir_status;
+
+/* Element types of vectors. Storage: bool = uint8_t (0/1), i32 = int32_t,
+** i64 = int64_t, f64 = double, date = int32_t days since 1970-01-01,
+** string = tir_str. */
+typedef enum tir_type {
+    TIR_BOOL = 0,
+    TIR_I32,
+    TIR_I64,
+    TIR_F64,
+    TIR_STRING,
+    TIR_DATE,
+    TIR_NTYPES
+} tir_type;
+
+/* 16-byte string header. Strings of at most 12 bytes live entirely inside
+** (prefix followed by the rest of inl); longer ones keep their first four
+** bytes in prefix and point at the full bytes. Use tir_str_ptr(). */
+typedef struct tir_str {
+    uint32_t len;
+    char prefix[4];
+    union {
+        char inl[8];
+        const char *ptr;
+    } u;
+} tir_str;
+
+#define TIR_STR_INLINE 12
+
+static inline const char *tir_str_ptr(const tir_str *s)
+{
+    return s->len <= TIR_STR_INLINE ? s->prefix : s->u.ptr;
+}
+
+typedef struct tir_engine tir_engine;
+typedef struct tir_program tir_program;
+typedef struct tir_result tir_result;
+
+typedef struct tir_config {
+    int threads;            /* 0 = number of cores */
+    uint32_t batch_size;    /* rows per batch; 0 = 2048 */
+    uint64_t memory_limit;  /* bytes; 0 = no limit */
+} tir_config;
+
+/* cfg may be NULL for defaults. Returns NULL only when out of memory. */
+tir_engine *tir_engine_new(const tir_config *cfg);
+void tir_engine_free(tir_engine *e);
+/* Safe to call from another thread or a signal handler: the running
+** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
+void tir_engine_cancel(tir_engine *e);
+/* The message of the last failed call on this engine ("" if none). */
+const char *tir_engine_errmsg(const tir_engine *e);
+
+typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
+
+typedef struct tir_diag {
+    tir_severity severity;
+    const char *file;
+    int line, col;          /* 1-based */
+    const char *message;
+} tir_diag;
+
+/* Compiles src (len bytes; file is used in messages and to resolve
+** relative data paths). *out is set even on TIR_ERR_COMPILE so the caller
+** can read the diagnostics; free it with tir_program_free(). */
+tir_status tir_compile(tir_engine *e, const char *file, const char *src,
+                       size_t len, tir_program **out);
+void tir_program_free(tir_program *p);
+size_t tir_program_ndiags(const tir_program *p);
+const tir_diag *tir_program_diag(const tir_program *p, size_t i);
+/* All diagnostics rendered as "file:line:col: error: msg", the source line
+** and a caret line. Owned by the program. */
+const char *tir_program_diag_text(const tir_program *p);
+/* Typed program and bytecode listing. Owned by the program. */
+const char *tir_program_explain(tir_program *p);
+
+/* Runs every pipeline in dependency order and collects the outputs. On a
+** failure *out is NULL and tir_engine_errmsg() says what and where. */
+tir_status tir_run(tir_program *p, tir_result **out);
+void tir_result_free(tir_result *r);
+
+size_t tir_result_noutputs(const tir_result *r);
+const char *tir_result_output_name(const tir_result *r, size_t out);
+size_t tir_result_ncols(const tir_result *r, size_t out);
+const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);
+tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col);
+bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col);
+uint64_t tir_result_nrows(const tir_result *r, size_t out);
+size_t tir_result_nbatches(const tir_result *r, size_t out);
+/* Rows of batch b; column data is a dense array of the column's storage
+** type; validity is a bitmap (bit i set = row i not NULL) or NULL when all
+** rows are valid. Pointers stay valid until tir_result_free(). */
+uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b);
+const void *tir_result_batch_data(const tir_result *r, size_t out, size_t b, size_t col);
+const uint64_t *tir_result_batch_validity(const tir_result *r, size_t out, size_t b, size_t col);
+
+const char *tir_type_name(tir_type t);
+const char *tir_status_name(tir_status s);
+/* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */
+void tir_date_format(int32_t days, char *buf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

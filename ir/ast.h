@@ -1,0 +1,315 @@
+/*
+** ast.h — the .tir program as a tree. The parser (frontend/) builds the
+** syntax part of every node; the type checker (typecheck/) fills in the
+** fields marked "tc:" and rewrites name nodes into resolved references.
+** Lowering (vm/lower.c) reads only checked programs.
+**
+** Operator arguments stay generic in the tree (`:name = value` pairs whose
+** values are expressions, lists or maps) so that new operators and a JSON
+** form of the IR need no grammar change; the checker interprets them.
+*/
+#ifndef IR_AST_H
+#define IR_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tir.h"
+#include "arena.h"
+#include "diag.h"
+
+typedef struct ir_name {
+    const char *s;            /* NUL-terminated, arena-owned */
+    ir_span span;
+} ir_name;
+
+/* Properties of a vector (or of one column / tuple field). */
+typedef enum ir_order { IR_ORDER_NONE = 0, IR_ORDER_ASC, IR_ORDER_DESC } ir_order;
+typedef struct ir_coltype {
+    tir_type type;
+    bool nullable;
+    bool unique;
+    ir_order order;
+} ir_coltype;
+
+/* ---------------------------------------------------------------- exprs */
+
+typedef enum ir_expr_kind {
+    IR_E_LIT,      /* literal (possibly null) */
+    IR_E_COL,      /* $in.x or $ht.x; tc: also what a resolved v2.x becomes */
+    IR_E_PATH,     /* bare dotted identifiers a / a.b / a.c.d (parser only; tc rewrites) */
+    IR_E_REF,      /* tc: a scalar of another pipeline's tuple, e.g. pipeline1.minmax.min */
+    IR_E_UNARY,    /* op in IR_NEG, IR_NOT */
+    IR_E_BINARY,   /* arithmetic, comparison, && || */
+    IR_E_LIKE,
+    IR_E_IN,
+    IR_E_ISNULL,
+    IR_E_CASE,
+    IR_E_CAST,
+    IR_E_CALL,     /* substring, abs, year (extract(year from x)), and aggregate calls in :aggregates */
+    IR_E_STAR      /* `*`, only as the argument of count(*) */
+} ir_expr_kind;
+
+typedef enum ir_op {
+    IR_ADD, IR_SUB, IR_MUL, IR_DIV, IR_MOD,
+    IR_EQ, IR_NE, IR_LT, IR_LE, IR_GT, IR_GE,
+    IR_AND, IR_OR,
+    IR_NEG, IR_NOT
+} ir_op;
+
+typedef struct ir_lit {
+    tir_type type;            /* for a null literal: tc sets the type it was used at */
+    bool is_null;
+    int64_t i;                /* bool, i32, i64, date (days) */
+    double f;
+    const char *s;            /* string bytes (arena, NUL-terminated), escapes decoded */
+    uint32_t slen;
+} ir_lit;
+
+typedef struct ir_stmt ir_stmt;
+typedef struct ir_expr ir_expr;
+
+struct ir_expr {
+    ir_expr_kind kind;
+    ir_span span;
+    ir_coltype ty;            /* tc: result type and properties */
+    union {
+        ir_lit lit;
+        struct {
+            ir_name qual;     /* "$in" / "$ht" as written, or a statement name */
+            ir_name name;
+            int side;         /* tc: 0 = the operator's input, 1 = the hash table's values ($ht) */
+            int index;        /* tc: column index in that side's schema */
+        } col;
+        struct {
+            ir_name parts[3];
+            int nparts;
+        } path;
+        struct {
+            ir_stmt *stmt;    /* tc: the producing statement (a tuple) */
+            int field;        /* tc: field index in its schema */
+        } ref;
+        struct {
+            ir_op op;
+            ir_expr *a, *b;   /* unary: only a */
+        } op;
+        struct {
+            ir_expr *a;
+            ir_expr *pattern; /* parser: any expr; tc requires a string literal */
+            bool negated;
+        } like;
+        struct {
+            ir_expr *a;
+            ir_expr **items;
+            int nitems;
+            bool negated;
+        } in;
+        struct {
+            ir_expr *a;
+            bool negated;     /* is not null */
+        } isnull;
+        struct {
+            ir_expr **whens, **thens;
+            int n;
+            ir_expr *els;     /* may be NULL (= null) */
+        } cas;
+        struct {
+            ir_expr *a;
+            tir_type to;
+            ir_span to_span;
+        } cast;
+        struct {
+            ir_name fn;
+            ir_expr **args;
+            int nargs;
+        } call;
+    } u;
+};
+
+/* ------------------------------------------------------ operator arguments */
+
+typedef enum ir_val_kind { IR_V_EXPR, IR_V_LIST, IR_V_MAP } ir_val_kind;
+typedef struct ir_val ir_val;
+typedef struct ir_mapent {
+    ir_name key;              /* written as "string" or identifier */
+    ir_val *val;
+} ir_mapent;
+struct ir_val {
+    ir_val_kind kind;
+    ir_span span;
+    ir_expr *expr;            /* IR_V_EXPR */
+    ir_val **items;           /* IR_V_LIST */
+    ir_mapent *ents;          /* IR_V_MAP */
+    int n;                    /* items or ents */
+};
+
+typedef struct ir_arg {
+    ir_name name;             /* :name — for source-function args, s == NULL when positional */
+    ir_val *val;
+} ir_arg;
+
+/* ---------------------------------------------------------------- schema */
+
+typedef struct ir_column {
+    ir_name name;
+    ir_coltype ty;
+    ir_span span;
+} ir_column;
+
+typedef struct ir_schema {
+    ir_column *cols;
+    int n;
+} ir_schema;
+
+/* ------------------------------------------------------------ statements */
+
+typedef enum ir_opkind {
+    IR_OP_UNKNOWN = 0,
+    IR_OP_SCAN,        /* table_scan   :table :columns [:minmaxes] */
+    IR_OP_FILTER,      /* filter       :input :expr [:projection] */
+    IR_OP_PROJECT,     /* project      :input :columns {name: expr} */
+    IR_OP_AGGREGATE,   /* aggregate    :input :aggregates {name: fn(expr)} -> Tuple */
+    IR_OP_BUILD_HASH,  /* build_hash   :input :key [..] [:value [..]] -> HashTable */
+    IR_OP_HASH_JOIN,   /* hash_join    :input :ht :key [..] [:kind inner|left|semi|anti] [:projection] */
+    IR_OP_GROUP_BY,    /* hash_group_by :input :group_by [..] :aggregates {..} */
+    IR_OP_LIMIT        /* limit        :input :count n [:offset n] */
+} ir_opkind;
+
+typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE } ir_valkind;
+typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOIN_ANTI } ir_joinkind;
+typedef enum ir_aggfn { IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG } ir_aggfn;
+
+typedef struct ir_agg {
+    ir_aggfn fn;
+    ir_expr *arg;             /* NULL for count(*) */
+    ir_span span;
+} ir_agg;
+
+typedef struct ir_minmax {
+    int col;                  /* index into the scan's output schema */
+    ir_expr *lo, *hi;         /* IR_E_LIT or IR_E_REF, typed as the column */
+    ir_span span;
+} ir_minmax;
+
+typedef struct ir_projitem {
+    int side;                 /* 0 = probe input, 1 = hash table value */
+    int index;                /* column index in that side's schema */
+} ir_projitem;
+
+typedef struct ir_table ir_table;
+typedef struct ir_pipeline ir_pipeline;
+
+struct ir_stmt {
+    ir_name target;           /* v2 in `v2 = filter ...` */
+    ir_name op;               /* filter */
+    ir_arg *args;
+    int nargs;
+    ir_span span;             /* whole statement */
+    ir_pipeline *pipeline;    /* parser: the enclosing pipeline */
+
+    /* tc: */
+    ir_opkind kind;
+    ir_valkind vkind;
+    ir_schema out;            /* relation columns / tuple fields / HT keys then values */
+    int ht_nkeys;             /* IR_VK_HASHTABLE: out.cols[0..ht_nkeys) are keys */
+    ir_stmt *input;           /* same-pipeline input (NULL for a scan) */
+    bool used_later;          /* read by a later pipeline (keep alive) or by an output */
+    union {
+        struct {
+            ir_table *table;
+            int *cols;        /* out column i = table column cols[i] */
+            ir_minmax *mm;
+            int nmm;
+        } scan;
+        struct {
+            ir_expr *pred;    /* bool; over input ($in) */
+            int *proj;        /* out column i = input column proj[i] */
+        } filter;
+        struct {
+            ir_expr **exprs;  /* out column i = exprs[i] over input */
+        } project;
+        struct {
+            ir_agg *aggs;     /* out field i = aggs[i] */
+        } aggregate;
+        struct {
+            ir_expr **keys;   /* out.cols[0..nkeys) */
+            ir_expr **vals;   /* out.cols[nkeys..) */
+            int nkeys, nvals;
+        } build;
+        struct {
+            ir_stmt *ht;      /* a build_hash statement, usually in another pipeline */
+            ir_joinkind jkind;
+            ir_expr **keys;   /* over input, one per ht key, same types */
+            ir_projitem *proj;/* out column i */
+        } join;
+        struct {
+            ir_expr **keys;   /* out.cols[0..nkeys) */
+            ir_agg *aggs;     /* out.cols[nkeys..) */
+            int nkeys, naggs;
+        } group;
+        struct {
+            int64_t count, offset;
+        } limit;
+    } u;
+};
+
+struct ir_pipeline {
+    ir_name name;
+    ir_stmt **stmts;
+    int n;
+    ir_span span;
+    /* tc: */
+    ir_pipeline **deps;       /* pipelines it reads values from */
+    int ndeps;
+    int order;                /* position in topological order */
+};
+
+struct ir_table {
+    ir_name name;
+    ir_name source;           /* read_csv */
+    ir_arg *args;             /* source-function arguments; positional ones have name.s == NULL */
+    int nargs;
+    ir_schema schema;
+    ir_span span;
+    /* tc: */
+    const char *path;         /* data file, resolved relative to the program file */
+    char delimiter;           /* default ',' */
+    bool header;              /* default true */
+    const char *null_string;  /* default "" (empty field = NULL) */
+};
+
+typedef struct ir_output {
+    ir_expr *what;            /* parser: IR_E_PATH pipeline.value */
+    ir_name alias;            /* s == NULL when absent */
+    ir_span span;
+    /* tc: */
+    ir_stmt *stmt;
+    const char *name;         /* alias, else "pipeline.value" */
+} ir_output;
+
+typedef struct ir_program {
+    const char *file;
+    const char *src;
+    size_t srclen;
+    ir_table **tables;
+    int ntables;
+    ir_pipeline **pipelines;  /* tc: sorted into topological order */
+    int npipelines;
+    ir_output *outputs;
+    int noutputs;
+} ir_program;
+
+/* frontend/: parse src into *out (arena-allocated); syntax errors go to d.
+** Returns false when there were syntax errors (the tree may be partial). */
+bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len, ir_program **out);
+
+/* typecheck/: checks and annotates p in place. Returns false on errors. */
+bool tc_check(ir_arena *a, ir_diags *d, ir_program *p);
+
+/* ir/print.c: type and expression printing (used by --explain and messages) */
+const char *ir_coltype_str(ir_arena *a, ir_coltype t);   /* "i32 nullable unique asc" */
+const char *ir_expr_str(ir_arena *a, const ir_expr *e);   /* source-like text */
+const char *ir_op_str(ir_op op);
+const char *ir_opkind_name(ir_opkind k);
+const char *ir_aggfn_name(ir_aggfn f);
+
+#endif

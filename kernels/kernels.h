@@ -1,0 +1,170 @@
+/*
+** kernels.h — typed vector primitives. Every kernel works on plain arrays
+** for the rows named by a selection vector: `sel` lists `n` row indices in
+** ascending order, or is NULL for rows 0..n-1. Outputs are written at the
+** same row indices as the inputs (not compacted), except selection outputs,
+** which list the qualifying row indices and return their count.
+**
+** Validity bitmaps: bit (i & 63) of word i >> 6 set = row i is not NULL;
+** a NULL bitmap pointer means every row is valid. Value slots of NULL rows
+** may hold anything; kernels never fail because of them.
+**
+** Each kernel k_X has a scalar reference twin k_X_ref (same signature,
+** plain C loop) used by tests/unit/test_kernels.c; the k_X versions use
+** simde where it pays. Instantiation per type is done with the macros below.
+*/
+#ifndef K_KERNELS_H
+#define K_KERNELS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tir.h"
+
+#define K_VALID(v, i) (!(v) || (((v)[(i) >> 6] >> ((i) & 63)) & 1))
+
+/* Numeric element types: suffix, C type. date is stored as i32. */
+#define K_NUM_TYPES(X) X(i32, int32_t) X(i64, int64_t) X(f64, double)
+#define K_INT_TYPES(X) X(i32, int32_t) X(i64, int64_t)
+#define K_CMP_OPS(X) X(eq) X(ne) X(lt) X(le) X(gt) X(ge)
+
+
+/* ---- comparisons -> selection vector (NULL rows never qualify) ---------- */
+#define K_DECL_SEL_CMP_ALL(op_)                                                        \
+    uint32_t k_sel_##op_##_i32_vc(const int32_t *a, int32_t c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i32_vc_ref(const int32_t *a, int32_t c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i64_vc(const int64_t *a, int64_t c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i64_vc_ref(const int64_t *a, int64_t c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_f64_vc(const double *a, double c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_f64_vc_ref(const double *a, double c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_str_vc(const tir_str *a, const tir_str *c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_str_vc_ref(const tir_str *a, const tir_str *c, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i32_vv(const int32_t *a, const int32_t *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i32_vv_ref(const int32_t *a, const int32_t *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i64_vv(const int64_t *a, const int64_t *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_i64_vv_ref(const int64_t *a, const int64_t *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_f64_vv(const double *a, const double *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_f64_vv_ref(const double *a, const double *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_str_vv(const tir_str *a, const tir_str *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    uint32_t k_sel_##op_##_str_vv_ref(const tir_str *a, const tir_str *b, const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out); \
+    /* comparisons -> bool values (out[i] = a[i] op b[i] for i in sel; validity is the VM's job) */ \
+    void k_cmp_##op_##_i32(const int32_t *a, const int32_t *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_i32_ref(const int32_t *a, const int32_t *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_i64(const int64_t *a, const int64_t *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_i64_ref(const int64_t *a, const int64_t *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_f64(const double *a, const double *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_f64_ref(const double *a, const double *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_str(const tir_str *a, const tir_str *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_str_ref(const tir_str *a, const tir_str *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_bool(const uint8_t *a, const uint8_t *b, const uint32_t *sel, uint32_t n, uint8_t *out); \
+    void k_cmp_##op_##_bool_ref(const uint8_t *a, const uint8_t *b, const uint32_t *sel, uint32_t n, uint8_t *out);
+#define K_X_SEL(op) K_DECL_SEL_CMP_ALL(op)
+K_CMP_OPS(K_X_SEL)
+#undef K_X_SEL
+
+/* String ordering is bytewise (memcmp, then length), like SQLite's BINARY. */
+int k_str_cmp(const tir_str *a, const tir_str *b);
+bool k_str_eq(const tir_str *a, const tir_str *b);
+
+/* ---- arithmetic ----------------------------------------------------------
+** add/sub/mul: integers return false when a row that is valid in `valid`
+** overflows (out then holds unspecified values); f64 never fails.
+** div/mod: a zero divisor makes the row NULL: the kernel clears its bit in
+** out_valid (which the caller has already filled with the combined input
+** validity; out_valid is never NULL for div/mod). Integer division truncates
+** toward zero; INT_MIN / -1 overflows (returns false). f64 mod is fmod.
+*/
+#define K_DECL_ARITH(T, CT)                                                                          \
+    bool k_add_##T(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);     \
+    bool k_add_##T##_ref(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out); \
+    bool k_sub_##T(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);     \
+    bool k_sub_##T##_ref(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out); \
+    bool k_mul_##T(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);     \
+    bool k_mul_##T##_ref(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out); \
+    bool k_div_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, CT *out);       \
+    bool k_div_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, CT *out); \
+    bool k_mod_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, CT *out);       \
+    bool k_mod_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, CT *out); \
+    bool k_neg_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);                  \
+    bool k_neg_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);            \
+    bool k_abs_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);                  \
+    bool k_abs_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out);            \
+    void k_fill_##T(CT c, uint32_t n, CT *out); /* out[0..n) = c */
+K_NUM_TYPES(K_DECL_ARITH)
+
+/* ---- casts (rows in sel; false = a valid row does not fit the target) ---- */
+void k_cast_i32_i64(const int32_t *a, const uint32_t *sel, uint32_t n, int64_t *out);
+void k_cast_i32_f64(const int32_t *a, const uint32_t *sel, uint32_t n, double *out);
+void k_cast_i64_f64(const int64_t *a, const uint32_t *sel, uint32_t n, double *out);
+bool k_cast_i64_i32(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int32_t *out);
+/* truncates toward zero; NaN/inf/out of range -> false */
+bool k_cast_f64_i64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int64_t *out);
+bool k_cast_f64_i32(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int32_t *out);
+
+/* ---- three-valued logic on bool vectors ---------------------------------
+** SQL semantics: false && NULL = false, true || NULL = true. va/vb may be
+** NULL (all valid); out_valid is always written for the rows in sel.
+*/
+void k_and_bool(const uint8_t *a, const uint64_t *va, const uint8_t *b, const uint64_t *vb,
+                const uint32_t *sel, uint32_t n, uint8_t *out, uint64_t *out_valid);
+void k_or_bool(const uint8_t *a, const uint64_t *va, const uint8_t *b, const uint64_t *vb,
+               const uint32_t *sel, uint32_t n, uint8_t *out, uint64_t *out_valid);
+void k_not_bool(const uint8_t *a, const uint32_t *sel, uint32_t n, uint8_t *out);
+/* rows of sel where a is true and valid */
+uint32_t k_sel_true(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
+uint32_t k_sel_true_ref(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
+/* rows of sel where the validity bit is set (is_null = false) or clear (true) */
+uint32_t k_sel_valid(const uint64_t *va, bool want_null, const uint32_t *sel, uint32_t n, uint32_t *out);
+
+/* ---- validity bitmaps ---------------------------------------------------- */
+static inline uint32_t k_bitmap_words(uint32_t n) { return (n + 63) / 64; }
+/* out = a & b over the words covering rows [0, n); NULL inputs are all-ones.
+** out must not be NULL. */
+void k_valid_and(const uint64_t *a, const uint64_t *b, uint32_t n, uint64_t *out);
+void k_valid_set_all(uint64_t *out, uint32_t n);
+uint32_t k_count_valid(const uint64_t *v, const uint32_t *sel, uint32_t n);
+
+/* ---- gather: dst[i] = src[idx[i]] for i in [0, n) (dense output) -------- */
+void k_gather_u8(const uint8_t *src, const uint32_t *idx, uint32_t n, uint8_t *dst);
+void k_gather_u32(const uint32_t *src, const uint32_t *idx, uint32_t n, uint32_t *dst);
+void k_gather_u64(const uint64_t *src, const uint32_t *idx, uint32_t n, uint64_t *dst);
+void k_gather_u64_ref(const uint64_t *src, const uint32_t *idx, uint32_t n, uint64_t *dst);
+void k_gather_str(const tir_str *src, const uint32_t *idx, uint32_t n, tir_str *dst);
+/* dst bit i = src bit idx[i]; returns true when every gathered row is valid.
+** src NULL = all valid. */
+bool k_gather_valid(const uint64_t *src, const uint32_t *idx, uint32_t n, uint64_t *dst);
+
+/* ---- hashing -------------------------------------------------------------
+** h[i] = hash(a[i]) (combine=false) or h[i] = mix(h[i], hash(a[i]))
+** (combine=true) for i in sel. NULL rows hash to a fixed constant.
+*/
+#define K_DECL_HASH(T, CT)                                                                      \
+    void k_hash_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h); \
+    void k_hash_##T##_ref(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+K_NUM_TYPES(K_DECL_HASH)
+void k_hash_bool(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+void k_hash_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+
+/* ---- strings -------------------------------------------------------------
+** like: '%' any run, '_' any one byte, no escape character. Specialised
+** kernels for the common shapes 'abc%', '%abc', '%abc%'; k_like_general
+** handles any pattern. out[i] = 1/0 for i in sel.
+*/
+typedef enum k_like_shape { K_LIKE_EXACT, K_LIKE_PREFIX, K_LIKE_SUFFIX, K_LIKE_CONTAINS, K_LIKE_GENERAL } k_like_shape;
+/* Classifies pattern; *lit/*litlen receive the literal part for the special shapes. */
+k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen);
+void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str *a,
+            const uint32_t *sel, uint32_t n, uint8_t *out);
+void k_like_ref(const char *pat, uint32_t patlen, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out);
+
+/* ---- ungrouped aggregate updates (rows in sel that are valid) ----------- */
+void k_sum_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
+void k_sum_i64(const int64_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
+void k_sum_f64(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, double *acc);
+/* min/max: *has is false until the first valid row */
+#define K_DECL_MINMAX(T, CT)                                                                      \
+    void k_min_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has); \
+    void k_max_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has);
+K_NUM_TYPES(K_DECL_MINMAX)
+
+#endif

@@ -1,0 +1,179 @@
+/*
+** column.c — owned columns, the string heap and in-memory tables.
+*/
+#include "column.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t vm_type_width(tir_type t)
+{
+    switch (t) {
+    case TIR_BOOL: return 1;
+    case TIR_I32: case TIR_DATE: return 4;
+    case TIR_I64: case TIR_F64: return 8;
+    case TIR_STRING: return sizeof(tir_str);
+    default: return 8;
+    }
+}
+
+struct vm_strchunk {
+    vm_strchunk *next;
+    size_t cap;
+    char data[];
+};
+
+enum { VM_STRCHUNK = 256 * 1024 };
+
+void vm_strheap_init(vm_strheap *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+void vm_strheap_free(vm_strheap *h)
+{
+    vm_strchunk *c = h->head;
+    while (c) {
+        vm_strchunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    vm_strheap_init(h);
+}
+
+bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out)
+{
+    memset(out, 0, sizeof *out);
+    out->len = len;
+    if (len <= TIR_STR_INLINE) {
+        if (len)
+            memcpy(out->prefix, s, len);
+        return true;
+    }
+    memcpy(out->prefix, s, 4);
+    if (!h->head || h->used + len > h->cap) {
+        size_t cap = len > VM_STRCHUNK ? len : VM_STRCHUNK;
+        vm_strchunk *c = malloc(sizeof *c + cap);
+        if (!c)
+            return false;
+        c->next = h->head;
+        c->cap = cap;
+        h->head = c;
+        h->used = 0;
+        h->cap = cap;
+        h->bytes += sizeof *c + cap;
+    }
+    char *d = h->head->data + h->used;
+    memcpy(d, s, len);
+    h->used += len;
+    out->u.ptr = d;
+    return true;
+}
+
+void vm_column_init(vm_column *c, tir_type t)
+{
+    memset(c, 0, sizeof *c);
+    c->type = t;
+}
+
+void vm_column_free(vm_column *c)
+{
+    free(c->data);
+    free(c->validity);
+    vm_column_init(c, c->type);
+}
+
+bool vm_column_reserve(vm_column *c, uint64_t cap)
+{
+    if (cap <= c->cap)
+        return true;
+    uint64_t ncap = c->cap ? c->cap : 1024;
+    while (ncap < cap)
+        ncap *= 2;
+    size_t w = vm_type_width(c->type);
+    void *d = realloc(c->data, ncap * w);
+    if (!d)
+        return false;
+    c->data = d;
+    if (c->validity) {
+        uint64_t *v = realloc(c->validity, (ncap / 64 + 1) * 8);
+        if (!v)
+            return false;
+        memset(v + c->cap / 64 + 1, 0, (ncap / 64 - c->cap / 64) * 8);
+        c->validity = v;
+    }
+    c->cap = ncap;
+    return true;
+}
+
+static bool column_make_validity(vm_column *c)
+{
+    size_t words = c->cap / 64 + 1;
+    c->validity = malloc(words * 8);
+    if (!c->validity)
+        return false;
+    memset(c->validity, 0xff, words * 8);
+    return true;
+}
+
+bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap)
+{
+    if (!vm_column_reserve(c, c->len + n))
+        return false;
+    size_t w = vm_type_width(c->type);
+    char *dst = (char *)c->data + c->len * w;
+    const char *src = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        bool valid = vm_bit_get(v->validity, r);
+        if (!valid && !c->validity && !column_make_validity(c))
+            return false;
+        if (c->validity)
+            vm_bit_set(c->validity, c->len + i, valid);
+        if (c->type == TIR_STRING && valid) {
+            const tir_str *s = (const tir_str *)(src + (size_t)r * w);
+            if (!vm_str_make(heap, tir_str_ptr(s), s->len, (tir_str *)(dst + (size_t)i * w)))
+                return false;
+        } else if (valid) {
+            memcpy(dst + (size_t)i * w, src + (size_t)r * w, w);
+        } else {
+            memset(dst + (size_t)i * w, 0, w);
+        }
+    }
+    c->len += n;
+    return true;
+}
+
+bool vm_column_append_null(vm_column *c)
+{
+    if (!vm_column_reserve(c, c->len + 1))
+        return false;
+    if (!c->validity && !column_make_validity(c))
+        return false;
+    size_t w = vm_type_width(c->type);
+    memset((char *)c->data + c->len * w, 0, w);
+    vm_bit_set(c->validity, c->len, false);
+    c->len++;
+    return true;
+}
+
+size_t vm_column_bytes(const vm_column *c)
+{
+    return c->cap * vm_type_width(c->type) + (c->validity ? (c->cap / 64 + 1) * 8 : 0);
+}
+
+void vm_table_free(vm_table *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->ncols; i++) {
+        free(t->names ? t->names[i] : NULL);
+        if (t->cols)
+            vm_column_free(&t->cols[i]);
+    }
+    free(t->names);
+    free(t->types);
+    free(t->cols);
+    vm_strheap_free(&t->heap);
+    free(t);
+}

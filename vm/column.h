@@ -1,0 +1,83 @@
+/*
+** column.h — run-time data: borrowed vectors, owned growable columns, a
+** string heap that owns the bytes of long strings, and in-memory tables.
+** Run-time memory is malloc'd and has one owner with a *_free function.
+*/
+#ifndef VM_COLUMN_H
+#define VM_COLUMN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tir.h"
+
+/* Bytes of one value of each storage type. */
+size_t vm_type_width(tir_type t);
+
+/* A borrowed view of one column of a batch: data is an array of the
+** storage type, validity a bitmap (NULL = all valid). */
+typedef struct vm_vec {
+    tir_type type;
+    void *data;
+    uint64_t *validity;
+} vm_vec;
+
+/* Owns the bytes of strings longer than TIR_STR_INLINE. Chunks never
+** move, so tir_str pointers into them stay valid until vm_strheap_free. */
+typedef struct vm_strchunk vm_strchunk;
+typedef struct vm_strheap {
+    vm_strchunk *head;
+    size_t used, cap;
+    size_t bytes;             /* total allocated, for memory accounting */
+} vm_strheap;
+
+void vm_strheap_init(vm_strheap *h);
+void vm_strheap_free(vm_strheap *h);
+/* Makes a tir_str for bytes s[0..len), copying long strings into h.
+** Returns false when out of memory. */
+bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out);
+
+/* An owned, growable column. validity is NULL until the first NULL is
+** appended (then allocated with all earlier rows valid). */
+typedef struct vm_column {
+    tir_type type;
+    void *data;
+    uint64_t *validity;
+    uint64_t len, cap;
+} vm_column;
+
+void vm_column_init(vm_column *c, tir_type t);
+void vm_column_free(vm_column *c);
+bool vm_column_reserve(vm_column *c, uint64_t cap);
+/* Appends n values from v at rows sel (NULL = 0..n-1). Strings are copied
+** into heap when long (heap may be NULL only for non-string columns). */
+bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap);
+bool vm_column_append_null(vm_column *c);
+size_t vm_column_bytes(const vm_column *c);
+
+/* A table held in memory, columnar; row order is file order. */
+typedef struct vm_table {
+    int ncols;
+    char **names;             /* owned */
+    tir_type *types;          /* owned */
+    vm_column *cols;          /* owned */
+    uint64_t nrows;
+    vm_strheap heap;
+} vm_table;
+
+void vm_table_free(vm_table *t);
+
+/* Bit helpers for validity bitmaps. */
+static inline bool vm_bit_get(const uint64_t *v, uint64_t i)
+{
+    return !v || ((v[i >> 6] >> (i & 63)) & 1);
+}
+static inline void vm_bit_set(uint64_t *v, uint64_t i, bool on)
+{
+    if (on)
+        v[i >> 6] |= (uint64_t)1 << (i & 63);
+    else
+        v[i >> 6] &= ~((uint64_t)1 << (i & 63));
+}
+
+#endif

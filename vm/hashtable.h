@@ -1,0 +1,44 @@
+/*
+** hashtable.h — the one hash table design shared by hash joins and hash
+** group-by. Entries are numbered densely 0..count-1 in insertion order and
+** their key and value columns are stored columnar (vm_column), so a probe
+** gathers build-side values by entry id. The directory is open addressing
+** (linear probing) of 32-bit entry ids with a 16-bit hash tag beside each
+** slot, kept at most half full. Join builds keep duplicate keys: entries
+** with equal keys are chained (next[]), so a probe walks only true matches.
+*/
+#ifndef VM_HASHTABLE_H
+#define VM_HASHTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "column.h"
+
+#define VM_HT_NONE UINT32_MAX
+
+typedef struct vm_ht vm_ht;
+
+/* mode_group: keys are distinct (group-by); NULL keys form their own group
+** (NULL equals NULL). Otherwise (join build): rows whose key has a NULL are
+** not inserted, since they never match. */
+vm_ht *vm_ht_new(int nkeys, const tir_type *key_types, int nvals, const tir_type *val_types, bool mode_group);
+void vm_ht_free(vm_ht *ht);
+
+/* Join build: appends the rows sel[0..n) (sel NULL = 0..n-1) of keys[]/vals[]. */
+bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
+/* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
+** inserting new groups (their keys copied in; they have no values). */
+bool vm_ht_find_or_insert(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
+/* Probe: first[i] = first entry whose key equals row sel[i], or VM_HT_NONE
+** (a row with a NULL key never matches). */
+void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *first);
+/* Next entry with the same key as entry e, or VM_HT_NONE. */
+uint32_t vm_ht_next(const vm_ht *ht, uint32_t e);
+
+uint32_t vm_ht_count(const vm_ht *ht);
+const vm_column *vm_ht_key(const vm_ht *ht, int i);
+const vm_column *vm_ht_val(const vm_ht *ht, int i);
+/* Bytes held (directory, chains, columns, string heap). */
+size_t vm_ht_bytes(const vm_ht *ht);
+
+#endif
