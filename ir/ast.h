@@ -215,8 +215,9 @@ struct ir_stmt {
     bool used_later;          /* read by a later pipeline (keep alive) or by an output */
     union {
         struct {
-            ir_table *table;
-            int *cols;        /* out column i = table column cols[i] */
+            ir_table *table;  /* NULL when scanning another pipeline's relation: */
+            ir_stmt *src_stmt;/* ... that relation-valued statement */
+            int *cols;        /* out column i = source column cols[i] */
             ir_minmax *mm;
             int nmm;
         } scan;

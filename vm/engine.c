@@ -1,1 +1,331 @@
-/* placeholder: being written */
+/*
+** engine.c — the public API (include/tir.h): engine, compile, run, results.
+** All state hangs off tir_engine / tir_program / tir_result; nothing global.
+*/
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tir.h"
+#include "ast.h"
+#include "vm.h"
+
+struct tir_engine {
+    tir_config cfg;
+    volatile int cancel;
+    char err[2048];
+};
+
+struct tir_program {
+    tir_engine *e;
+    ir_arena arena;
+    ir_diags diags;
+    char *src;                /* owned copy: spans point into it */
+    char *file;
+    ir_program *prog;
+    vm_plan *plan;
+    tir_diag *pub;
+    char *diag_text;
+    char *explain;
+};
+
+typedef struct res_out {
+    const char *name;
+    vm_table *t;              /* borrowed from values[] */
+    bool *nullable;
+} res_out;
+
+struct tir_result {
+    uint32_t batch;
+    vm_value *values;
+    int nvalues;
+    res_out *outs;
+    size_t nouts;
+};
+
+const char *tir_type_name(tir_type t)
+{
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date"};
+    return (unsigned)t < TIR_NTYPES ? names[t] : "?";
+}
+
+const char *tir_status_name(tir_status s)
+{
+    switch (s) {
+    case TIR_OK: return "ok";
+    case TIR_ERR_COMPILE: return "compile error";
+    case TIR_ERR_RUNTIME: return "runtime error";
+    case TIR_ERR_DATA: return "data error";
+    case TIR_ERR_IO: return "I/O error";
+    case TIR_ERR_NOMEM: return "out of memory";
+    case TIR_ERR_CANCELLED: return "cancelled";
+    case TIR_ERR_ARG: return "bad argument";
+    }
+    return "?";
+}
+
+tir_engine *tir_engine_new(const tir_config *cfg)
+{
+    tir_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    if (cfg)
+        e->cfg = *cfg;
+    if (e->cfg.batch_size == 0)
+        e->cfg.batch_size = 2048;
+    /* validity bitmaps of a batch start on a word boundary of the column */
+    e->cfg.batch_size = (e->cfg.batch_size + 63) / 64 * 64;
+    return e;
+}
+
+void tir_engine_free(tir_engine *e)
+{
+    free(e);
+}
+
+void tir_engine_cancel(tir_engine *e)
+{
+    if (e)
+        e->cancel = 1;
+}
+
+const char *tir_engine_errmsg(const tir_engine *e)
+{
+    return e ? e->err : "no engine";
+}
+
+static void engine_error(tir_engine *e, const char *msg)
+{
+    snprintf(e->err, sizeof e->err, "%s", msg);
+}
+
+tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t len, tir_program **out)
+{
+    if (!e || !out || (!src && len))
+        return TIR_ERR_ARG;
+    *out = NULL;
+    e->err[0] = 0;
+    tir_program *p = calloc(1, sizeof *p);
+    if (!p)
+        return TIR_ERR_NOMEM;
+    p->e = e;
+    ir_arena_init(&p->arena);
+    p->src = malloc(len + 1);
+    p->file = strdup(file ? file : "<input>");
+    if (!p->src || !p->file) {
+        tir_program_free(p);
+        return TIR_ERR_NOMEM;
+    }
+    if (len)
+        memcpy(p->src, src, len);
+    p->src[len] = 0;
+    ir_diags_init(&p->diags, &p->arena, p->file, p->src, len);
+    *out = p;
+    bool ok = fe_parse(&p->arena, &p->diags, p->file, p->src, len, &p->prog) && p->prog;
+    if (ok)
+        ok = tc_check(&p->arena, &p->diags, p->prog);
+    ok = ok && p->diags.nerrors == 0;
+    p->diag_text = ir_diags_render(&p->diags);
+    p->pub = calloc(p->diags.n ? p->diags.n : 1, sizeof *p->pub);
+    if (!p->pub)
+        return TIR_ERR_NOMEM;
+    for (size_t i = 0; i < p->diags.n; i++) {
+        const ir_diagnostic *d = &p->diags.items[i];
+        p->pub[i].severity = d->severity;
+        p->pub[i].file = p->file;
+        p->pub[i].message = d->message;
+        ir_linecol(p->src, len, d->span.off, &p->pub[i].line, &p->pub[i].col);
+    }
+    if (!ok) {
+        engine_error(e, p->diag_text && p->diag_text[0] ? p->diag_text : "compile error");
+        return TIR_ERR_COMPILE;
+    }
+    char err[512] = "";
+    if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, &p->plan, err, sizeof err)) {
+        engine_error(e, err);
+        return TIR_ERR_COMPILE;
+    }
+    return TIR_OK;
+}
+
+void tir_program_free(tir_program *p)
+{
+    if (!p)
+        return;
+    ir_diags_free(&p->diags);
+    ir_arena_free(&p->arena);
+    free(p->pub);
+    free(p->src);
+    free(p->file);
+    free(p);
+}
+
+size_t tir_program_ndiags(const tir_program *p)
+{
+    return p ? p->diags.n : 0;
+}
+
+const tir_diag *tir_program_diag(const tir_program *p, size_t i)
+{
+    return p && i < p->diags.n ? &p->pub[i] : NULL;
+}
+
+const char *tir_program_diag_text(const tir_program *p)
+{
+    return p && p->diag_text ? p->diag_text : "";
+}
+
+const char *tir_program_explain(tir_program *p)
+{
+    if (!p || !p->plan)
+        return "";
+    if (!p->explain)
+        p->explain = vm_explain(&p->arena, p->plan);
+    return p->explain ? p->explain : "";
+}
+
+tir_status tir_run(tir_program *p, tir_result **out)
+{
+    if (!p || !out)
+        return TIR_ERR_ARG;
+    *out = NULL;
+    tir_engine *e = p->e;
+    e->err[0] = 0;
+    if (!p->plan) {
+        engine_error(e, "the program did not compile");
+        return TIR_ERR_COMPILE;
+    }
+    e->cancel = 0;
+    vm_plan *plan = p->plan;
+    tir_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return TIR_ERR_NOMEM;
+    r->batch = plan->batch;
+    r->nvalues = plan->nvals;
+    r->values = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *r->values);
+    r->nouts = (size_t)p->prog->noutputs;
+    r->outs = calloc(r->nouts ? r->nouts : 1, sizeof *r->outs);
+    if (!r->values || !r->outs) {
+        tir_result_free(r);
+        return TIR_ERR_NOMEM;
+    }
+    vm_run_opts o = {.cancel = &e->cancel};
+    tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
+    if (st) {
+        tir_result_free(r);
+        return st;
+    }
+    for (size_t i = 0; i < r->nouts; i++) {
+        const ir_output *po = &p->prog->outputs[i];
+        int vi = vm_plan_value_index(plan, po->stmt);
+        r->outs[i].name = po->name;
+        r->outs[i].t = vi >= 0 ? r->values[vi].rel : NULL;
+        if (!r->outs[i].t) {
+            engine_error(e, "internal error: an output was not produced");
+            tir_result_free(r);
+            return TIR_ERR_RUNTIME;
+        }
+        r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
+        if (!r->outs[i].nullable) {
+            tir_result_free(r);
+            return TIR_ERR_NOMEM;
+        }
+        for (int c = 0; c < po->stmt->out.n; c++)
+            r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;
+    }
+    *out = r;
+    return TIR_OK;
+}
+
+void tir_result_free(tir_result *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; r->values && i < r->nvalues; i++)
+        vm_value_free(&r->values[i]);
+    for (size_t i = 0; r->outs && i < r->nouts; i++)
+        free(r->outs[i].nullable);
+    free(r->values);
+    free(r->outs);
+    free(r);
+}
+
+size_t tir_result_noutputs(const tir_result *r)
+{
+    return r ? r->nouts : 0;
+}
+
+static const vm_table *out_table(const tir_result *r, size_t out)
+{
+    return r && out < r->nouts ? r->outs[out].t : NULL;
+}
+
+const char *tir_result_output_name(const tir_result *r, size_t out)
+{
+    return r && out < r->nouts ? r->outs[out].name : NULL;
+}
+
+size_t tir_result_ncols(const tir_result *r, size_t out)
+{
+    const vm_table *t = out_table(r, out);
+    return t ? (size_t)t->ncols : 0;
+}
+
+const char *tir_result_col_name(const tir_result *r, size_t out, size_t col)
+{
+    const vm_table *t = out_table(r, out);
+    return t && col < (size_t)t->ncols ? t->names[col] : NULL;
+}
+
+tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col)
+{
+    const vm_table *t = out_table(r, out);
+    return t && col < (size_t)t->ncols ? t->types[col] : TIR_NTYPES;
+}
+
+bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col)
+{
+    const vm_table *t = out_table(r, out);
+    return t && col < (size_t)t->ncols && r->outs[out].nullable[col];
+}
+
+uint64_t tir_result_nrows(const tir_result *r, size_t out)
+{
+    const vm_table *t = out_table(r, out);
+    return t ? t->nrows : 0;
+}
+
+size_t tir_result_nbatches(const tir_result *r, size_t out)
+{
+    const vm_table *t = out_table(r, out);
+    return t ? (size_t)((t->nrows + r->batch - 1) / r->batch) : 0;
+}
+
+uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b)
+{
+    const vm_table *t = out_table(r, out);
+    if (!t || b >= tir_result_nbatches(r, out))
+        return 0;
+    uint64_t off = (uint64_t)b * r->batch;
+    uint64_t left = t->nrows - off;
+    return left < r->batch ? (uint32_t)left : r->batch;
+}
+
+const void *tir_result_batch_data(const tir_result *r, size_t out, size_t b, size_t col)
+{
+    const vm_table *t = out_table(r, out);
+    if (!t || col >= (size_t)t->ncols || b >= tir_result_nbatches(r, out))
+        return NULL;
+    const vm_column *c = &t->cols[col];
+    return (const char *)c->data + (uint64_t)b * r->batch * vm_type_width(c->type);
+}
+
+const uint64_t *tir_result_batch_validity(const tir_result *r, size_t out, size_t b, size_t col)
+{
+    const vm_table *t = out_table(r, out);
+    if (!t || col >= (size_t)t->ncols || b >= tir_result_nbatches(r, out))
+        return NULL;
+    const vm_column *c = &t->cols[col];
+    return c->validity ? c->validity + (uint64_t)b * r->batch / 64 : NULL;
+}

@@ -1,1 +1,1013 @@
-/* placeholder: being written */
+/*
+** exec.c — runs a lowered plan: pipelines in topological order, each
+** pushing batches from its source through its bytecode. The dispatch switch
+** is generated from opcodes.h; each case calls one typed kernel over the
+** rows of a selection, so nothing here switches on a type per row or batch.
+*/
+#include "vm.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "dates.h"
+#include "kernels.h"
+#include "sinks.h"
+
+/* Run-time state of one pipeline. */
+typedef struct xframe {
+    uint32_t n;
+} xframe;
+
+typedef struct xsel {
+    uint32_t *idx;
+    uint32_t n;
+} xsel;
+
+typedef struct xjoin {
+    vm_ht *ht;
+    uint32_t *first;          /* per probe row (in sel order) */
+    uint32_t *pidx, *hent;    /* output chunk: probe row, hash-table entry */
+    uint32_t nin, cursor, chain;
+    bool pending;
+} xjoin;
+
+typedef struct xpipe {
+    const vm_plan *plan;
+    const vm_pipe *p;
+    vm_value *values;
+    vm_table *src;
+    uint64_t src_off;
+    uint32_t cap;
+    vm_vec *r;                /* registers */
+    void **rbuf;              /* owned data buffers */
+    uint64_t **rvalid;        /* owned validity buffers */
+    xsel *s;
+    xframe *f;
+    vm_const *k;              /* constants with refs resolved */
+    xjoin *joins;
+    vm_sink_agg *aggs;
+    vm_sink_group *groups;
+    vm_ht **builds;
+    vm_table **emits;
+    int64_t *limit_seen;
+    vm_strheap batch_heap;    /* strings made by casts, reset per batch */
+    char *err;
+    size_t errlen;
+} xpipe;
+
+static tir_status xfail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static tir_status xfail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
+{
+    const ir_program *prog = x->plan->prog;
+    int line, col;
+    ir_linecol(prog->src, prog->srclen, at.off, &line, &col);
+    int n = snprintf(x->err, x->errlen, "%s:%d:%d: error: ", prog->file, line, col);
+    if (n < 0 || (size_t)n >= x->errlen)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
+{
+    size_t len = s.len < n - 1 ? s.len : n - 1;
+    memcpy(buf, x->plan->prog->src + s.off, len);
+    buf[len] = 0;
+    return buf;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+#define SEL(x, si, fr, SP, N)                                       \
+    const uint32_t *SP = (si) < 0 ? NULL : (x)->s[(si)].idx;        \
+    uint32_t N = (si) < 0 ? (x)->f[(fr)].n : (x)->s[(si)].n
+
+/* Validity of a result of a and b: NULL when both are all-valid. */
+static uint64_t *valid2(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
+{
+    if (!a->validity && (!b || !b->validity))
+        return NULL;
+    k_valid_and(a->validity, b ? b->validity : NULL, n, x->rvalid[out]);
+    return x->rvalid[out];
+}
+
+/* Same, but always a real buffer (for kernels that clear bits). */
+static uint64_t *valid2_owned(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
+{
+    k_valid_and(a->validity, b ? b->validity : NULL, n, x->rvalid[out]);
+    return x->rvalid[out];
+}
+
+static bool str_from_text(xpipe *x, const char *s, size_t len, tir_str *out)
+{
+    return vm_str_make(&x->batch_heap, s, (uint32_t)len, out);
+}
+
+static size_t format_value(tir_type t, const void *data, uint32_t i, char *buf, size_t n)
+{
+    switch (t) {
+    case TIR_BOOL: return (size_t)snprintf(buf, n, "%s", ((const uint8_t *)data)[i] ? "true" : "false");
+    case TIR_I32: return (size_t)snprintf(buf, n, "%" PRId32, ((const int32_t *)data)[i]);
+    case TIR_I64: return (size_t)snprintf(buf, n, "%" PRId64, ((const int64_t *)data)[i]);
+    case TIR_F64: return (size_t)snprintf(buf, n, "%.15g", ((const double *)data)[i]);
+    case TIR_DATE:
+        tir_date_format(((const int32_t *)data)[i], buf);
+        return strlen(buf);
+    default: return 0;
+    }
+}
+
+/* ------------------------------------------------------- pipeline setup */
+
+static void *xalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    return p;
+}
+
+static tir_status resolve_consts(xpipe *x)
+{
+    const vm_pipe *p = x->p;
+    x->k = xalloc(sizeof(vm_const) * (size_t)(p->nconsts ? p->nconsts : 1));
+    if (!x->k)
+        return TIR_ERR_NOMEM;
+    for (int i = 0; i < p->nconsts; i++) {
+        vm_const *k = &x->k[i];
+        *k = p->consts[i];
+        if (!k->ref)
+            continue;
+        int vi = vm_plan_value_index(x->plan, k->ref);
+        vm_table *t = vi >= 0 ? x->values[vi].rel : NULL;
+        if (!t || t->nrows == 0) {
+            k->is_null = true;
+            continue;
+        }
+        const vm_column *c = &t->cols[k->field];
+        k->is_null = !vm_bit_get(c->validity, 0);
+        if (k->is_null)
+            continue;
+        /* a tuple field may be narrower than the use site (tc widened the ref) */
+        switch (c->type) {
+        case TIR_BOOL: k->i = ((uint8_t *)c->data)[0]; break;
+        case TIR_I32: case TIR_DATE: k->i = ((int32_t *)c->data)[0]; break;
+        case TIR_I64: k->i = ((int64_t *)c->data)[0]; break;
+        case TIR_F64: k->f = ((double *)c->data)[0]; break;
+        case TIR_STRING: k->s = ((tir_str *)c->data)[0]; break;
+        default: break;
+        }
+        if (k->type == TIR_F64 && c->type != TIR_F64)
+            k->f = (double)k->i;
+    }
+    return TIR_OK;
+}
+
+static void fill_const(xpipe *x, int r, const vm_const *k)
+{
+    void *d = x->rbuf[r];
+    uint32_t n = x->cap;
+    switch (k->type) {
+    case TIR_BOOL: memset(d, k->i ? 1 : 0, n); break;
+    case TIR_I32: case TIR_DATE: k_fill_i32((int32_t)k->i, n, d); break;
+    case TIR_I64: k_fill_i64(k->i, n, d); break;
+    case TIR_F64: k_fill_f64(k->f, n, d); break;
+    case TIR_STRING:
+        for (uint32_t i = 0; i < n; i++)
+            ((tir_str *)d)[i] = k->s;
+        break;
+    default: break;
+    }
+    if (k->is_null) {
+        memset(x->rvalid[r], 0, k_bitmap_words(n) * 8);
+        x->r[r].validity = x->rvalid[r];
+    }
+}
+
+static tir_status setup(xpipe *x)
+{
+    const vm_pipe *p = x->p;
+    uint32_t cap = x->cap;
+    size_t words = k_bitmap_words(cap) + 1;
+    x->r = xalloc(sizeof *x->r * (size_t)p->nregs);
+    x->rbuf = xalloc(sizeof *x->rbuf * (size_t)p->nregs);
+    x->rvalid = xalloc(sizeof *x->rvalid * (size_t)p->nregs);
+    x->s = xalloc(sizeof *x->s * (size_t)(p->nsels ? p->nsels : 1));
+    x->f = xalloc(sizeof *x->f * (size_t)p->nframes);
+    x->joins = xalloc(sizeof *x->joins * (size_t)(p->njoins ? p->njoins : 1));
+    x->builds = xalloc(sizeof *x->builds * (size_t)(p->nbuilds ? p->nbuilds : 1));
+    x->emits = xalloc(sizeof *x->emits * (size_t)(p->nemits ? p->nemits : 1));
+    x->limit_seen = xalloc(sizeof *x->limit_seen * (size_t)(p->nlimits ? p->nlimits : 1));
+    x->aggs = xalloc(sizeof *x->aggs * (size_t)(p->naggs ? p->naggs : 1));
+    x->groups = xalloc(sizeof *x->groups * (size_t)(p->ngroups ? p->ngroups : 1));
+    vm_strheap_init(&x->batch_heap);
+    if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
+        !x->limit_seen || !x->aggs || !x->groups)
+        return TIR_ERR_NOMEM;
+    tir_status st = resolve_consts(x);
+    if (st)
+        return st;
+    for (int i = 0; i < p->nregs; i++) {
+        x->r[i].type = p->regs[i].type;
+        if (p->regs[i].borrowed)
+            continue;
+        x->rbuf[i] = xalloc(vm_type_width(p->regs[i].type) * cap + 16);
+        x->rvalid[i] = xalloc(words * 8);
+        if (!x->rbuf[i] || !x->rvalid[i])
+            return TIR_ERR_NOMEM;
+        x->r[i].data = x->rbuf[i];
+        if (p->regs[i].konst >= 0)
+            fill_const(x, i, &x->k[p->regs[i].konst]);
+    }
+    for (int i = 0; i < p->nsels; i++)
+        if (!(x->s[i].idx = xalloc(sizeof(uint32_t) * cap)))
+            return TIR_ERR_NOMEM;
+    for (int i = 0; i < p->njoins; i++) {
+        xjoin *j = &x->joins[i];
+        int vi = vm_plan_value_index(x->plan, p->joins[i].stmt->u.join.ht);
+        j->ht = vi >= 0 ? x->values[vi].ht : NULL;
+        j->first = xalloc(sizeof(uint32_t) * cap);
+        j->pidx = xalloc(sizeof(uint32_t) * cap);
+        j->hent = xalloc(sizeof(uint32_t) * cap);
+        if (!j->ht || !j->first || !j->pidx || !j->hent)
+            return j->ht ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+    }
+    for (int i = 0; i < p->nbuilds; i++) {
+        const ir_stmt *s = p->builds[i].stmt;
+        int nk = s->ht_nkeys, nv = s->out.n - s->ht_nkeys;
+        tir_type kt[64], vt[64];
+        if (nk > 64 || nv > 64)
+            return TIR_ERR_ARG;
+        for (int c = 0; c < nk; c++)
+            kt[c] = s->out.cols[c].ty.type;
+        for (int c = 0; c < nv; c++)
+            vt[c] = s->out.cols[nk + c].ty.type;
+        if (!(x->builds[i] = vm_ht_new(nk, kt, nv, vt, false)))
+            return TIR_ERR_NOMEM;
+    }
+    for (int i = 0; i < p->nemits; i++)
+        if (!(x->emits[i] = vm_sink_table_new(&p->emits[i].stmt->out)))
+            return TIR_ERR_NOMEM;
+    for (int i = 0; i < p->naggs; i++)
+        if (!vm_sink_agg_init(&x->aggs[i], &p->aggs[i]))
+            return TIR_ERR_NOMEM;
+    for (int i = 0; i < p->ngroups; i++)
+        if (!vm_sink_group_init(&x->groups[i], &p->groups[i]))
+            return TIR_ERR_NOMEM;
+    return TIR_OK;
+}
+
+static void teardown(xpipe *x)
+{
+    const vm_pipe *p = x->p;
+    for (int i = 0; x->rbuf && i < p->nregs; i++) {
+        free(x->rbuf[i]);
+        free(x->rvalid[i]);
+    }
+    for (int i = 0; x->s && i < p->nsels; i++)
+        free(x->s[i].idx);
+    for (int i = 0; x->joins && i < p->njoins; i++) {
+        free(x->joins[i].first);
+        free(x->joins[i].pidx);
+        free(x->joins[i].hent);
+    }
+    for (int i = 0; x->builds && i < p->nbuilds; i++)
+        vm_ht_free(x->builds[i]);
+    for (int i = 0; x->emits && i < p->nemits; i++)
+        vm_table_free(x->emits[i]);
+    for (int i = 0; x->aggs && i < p->naggs; i++)
+        vm_sink_agg_free(&x->aggs[i]);
+    for (int i = 0; x->groups && i < p->ngroups; i++)
+        vm_sink_group_free(&x->groups[i]);
+    free(x->r);
+    free(x->rbuf);
+    free(x->rvalid);
+    free(x->s);
+    free(x->f);
+    free(x->k);
+    free(x->joins);
+    free(x->builds);
+    free(x->emits);
+    free(x->limit_seen);
+    free(x->aggs);
+    free(x->groups);
+    vm_strheap_free(&x->batch_heap);
+}
+
+/* ------------------------------------------------------------ operators */
+
+static void op_scan(xpipe *x)
+{
+    const vm_scan *sc = &x->p->scan;
+    uint64_t off = x->src_off;
+    uint64_t left = x->src->nrows - off;
+    uint32_t n = left < x->cap ? (uint32_t)left : x->cap;
+    for (int c = 0; c < sc->ncols; c++) {
+        const vm_column *col = &x->src->cols[sc->src_cols[c]];
+        vm_vec *v = &x->r[sc->regs[c]];
+        v->data = (char *)col->data + off * vm_type_width(col->type);
+        v->validity = col->validity ? col->validity + off / 64 : NULL;
+    }
+    x->f[0].n = n;
+    x->src_off += n;
+}
+
+static void op_join_probe(xpipe *x, const vm_ins *in)
+{
+    const vm_join *jd = &x->p->joins[in->a];
+    xjoin *j = &x->joins[in->a];
+    ir_joinkind kind = jd->stmt->u.join.jkind;
+    SEL(x, in->b, jd->in_frame, sel, n);
+    if (!j->pending) {
+        vm_vec keys[64];
+        for (int k = 0; k < jd->nkeys && k < 64; k++)
+            keys[k] = x->r[jd->key_regs[k]];
+        vm_ht_probe(j->ht, keys, sel, n, j->first);
+        j->nin = n;
+        j->cursor = 0;
+        j->chain = n ? j->first[0] : VM_HT_NONE;
+        if (kind == IR_JOIN_SEMI || kind == IR_JOIN_ANTI) {
+            xsel *out = &x->s[jd->out_sel];
+            uint32_t m = 0;
+            bool want = kind == IR_JOIN_SEMI;
+            for (uint32_t i = 0; i < n; i++) {
+                out->idx[m] = sel ? sel[i] : i;
+                m += (j->first[i] != VM_HT_NONE) == want;
+            }
+            out->n = m;
+            return;
+        }
+    }
+    uint32_t m = 0, cap = x->cap;
+    bool left = kind == IR_JOIN_LEFT;
+    while (j->cursor < j->nin && m < cap) {
+        uint32_t row = sel ? sel[j->cursor] : j->cursor;
+        uint32_t e = j->chain;
+        if (e == VM_HT_NONE && left && j->first[j->cursor] == VM_HT_NONE) {
+            j->pidx[m] = row;
+            j->hent[m++] = VM_HT_NONE;
+        }
+        while (e != VM_HT_NONE && m < cap) {
+            j->pidx[m] = row;
+            j->hent[m++] = e;
+            e = vm_ht_next(j->ht, e);
+        }
+        if (e != VM_HT_NONE) {
+            j->chain = e;
+            break;
+        }
+        j->cursor++;
+        j->chain = j->cursor < j->nin ? j->first[j->cursor] : VM_HT_NONE;
+    }
+    x->f[jd->out_frame].n = m;
+    j->pending = j->cursor < j->nin;
+}
+
+#define JOIN_GATHER(W, CT)                                                               \
+    static void op_join_gather_##W(xpipe *x, const vm_ins *in)                           \
+    {                                                                                    \
+        const xjoin *j = &x->joins[in->b];                                               \
+        uint32_t m = x->f[in->frame].n;                                                  \
+        const CT *src = x->r[in->a].data;                                                \
+        CT *dst = x->rbuf[in->c];                                                        \
+        for (uint32_t i = 0; i < m; i++)                                                 \
+            dst[i] = src[j->pidx[i]];                                                    \
+        x->r[in->c].validity = NULL;                                                     \
+        if (x->r[in->a].validity &&                                                      \
+            !k_gather_valid(x->r[in->a].validity, j->pidx, m, x->rvalid[in->c]))         \
+            x->r[in->c].validity = x->rvalid[in->c];                                     \
+    }                                                                                    \
+    static void op_join_ht_##W(xpipe *x, const vm_ins *in)                               \
+    {                                                                                    \
+        const xjoin *j = &x->joins[in->b];                                               \
+        const vm_join *jd = &x->p->joins[in->b];                                         \
+        int nk = jd->nkeys;                                                              \
+        const vm_column *col = in->a < nk ? vm_ht_key(j->ht, in->a) : vm_ht_val(j->ht, in->a - nk); \
+        uint32_t m = x->f[in->frame].n;                                                  \
+        const CT *src = col->data;                                                       \
+        CT *dst = x->rbuf[in->c];                                                        \
+        uint64_t *v = x->rvalid[in->c];                                                  \
+        bool any_null = false;                                                           \
+        for (uint32_t i = 0; i < m; i++) {                                               \
+            uint32_t e = j->hent[i];                                                     \
+            bool ok = e != VM_HT_NONE && vm_bit_get(col->validity, e);                   \
+            if (ok)                                                                      \
+                dst[i] = src[e];                                                         \
+            else                                                                         \
+                memset(&dst[i], 0, sizeof(CT));                                          \
+            vm_bit_set(v, i, ok);                                                        \
+            any_null |= !ok;                                                             \
+        }                                                                                \
+        x->r[in->c].validity = any_null ? v : NULL;                                      \
+    }
+JOIN_GATHER(W1, uint8_t)
+JOIN_GATHER(W4, uint32_t)
+JOIN_GATHER(W8, uint64_t)
+JOIN_GATHER(W16, tir_str)
+
+#define COPY_OP(W, CT)                                                                   \
+    static void op_copy_##W(xpipe *x, const vm_ins *in)                                  \
+    {                                                                                    \
+        SEL(x, in->d, in->frame, sel, n);                                                \
+        const vm_vec *a = &x->r[in->a];                                                  \
+        CT *dst = x->rbuf[in->c];                                                        \
+        const CT *src = a->data;                                                         \
+        uint64_t *v = x->rvalid[in->c];                                                  \
+        for (uint32_t i = 0; i < n; i++) {                                               \
+            uint32_t r = sel ? sel[i] : i;                                               \
+            dst[r] = src[r];                                                             \
+            vm_bit_set(v, r, vm_bit_get(a->validity, r));                                \
+        }                                                                                \
+        x->r[in->c].validity = v;                                                        \
+    }
+COPY_OP(W1, uint8_t)
+COPY_OP(W4, uint32_t)
+COPY_OP(W8, uint64_t)
+COPY_OP(W16, tir_str)
+
+#define IN_OP(T, CT, GET, EQ)                                                            \
+    static void op_in_##T(xpipe *x, const vm_ins *in)                                    \
+    {                                                                                    \
+        SEL(x, in->d, in->frame, sel, n);                                                \
+        const CT *a = x->r[in->a].data;                                                  \
+        uint8_t *out = x->rbuf[in->c];                                                   \
+        const vm_const *k = &x->k[in->b];                                                \
+        for (uint32_t i = 0; i < n; i++) {                                               \
+            uint32_t r = sel ? sel[i] : i;                                               \
+            uint8_t hit = 0;                                                             \
+            for (int j = 0; j < in->e; j++)                                              \
+                hit |= !k[j].is_null && EQ(a[r], GET(k[j]));                             \
+            out[r] = hit;                                                                \
+        }                                                                                \
+        x->r[in->c].validity = x->r[in->a].validity;                                     \
+    }
+#define K_INT(k) ((k).i)
+#define K_F64(k) ((k).f)
+#define K_STR(k) ((k).s)
+#define EQ_NUM(a, b) ((a) == (b))
+#define EQ_STR(a, b) k_str_eq(&(a), &(b))
+IN_OP(I32, int32_t, K_INT, EQ_NUM)
+IN_OP(I64, int64_t, K_INT, EQ_NUM)
+IN_OP(F64, double, K_F64, EQ_NUM)
+IN_OP(STR, tir_str, K_STR, EQ_STR)
+IN_OP(BOOL, uint8_t, K_INT, EQ_NUM)
+
+static void op_limit(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->b, in->frame, sel, n);
+    const vm_limit *l = &x->p->limits[in->a];
+    int64_t *seen = &x->limit_seen[in->a];
+    xsel *out = &x->s[in->c];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        out->idx[m] = sel ? sel[i] : i;
+        m += *seen >= l->offset && *seen - l->offset < l->count;
+        (*seen)++;
+    }
+    out->n = m;
+}
+
+static void op_date_part(xpipe *x, const vm_ins *in, int part)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const int32_t *a = x->r[in->a].data;
+    int32_t *out = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        int32_t y;
+        int m, d;
+        vm_civil_from_days(a[r], &y, &m, &d);
+        out[r] = part == 0 ? y : part == 1 ? m : d;
+    }
+    x->r[in->c].validity = x->r[in->a].validity;
+}
+
+static void op_substr(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *s = &x->r[in->a], *st = &x->r[in->b];
+    const vm_vec *ln = in->e >= 0 ? &x->r[in->e] : NULL;
+    tir_str *out = x->rbuf[in->c];
+    uint64_t *v = valid2(x, in->c, s, st, x->f[in->frame].n);
+    if (ln && ln->validity) {
+        if (!v)
+            v = valid2_owned(x, in->c, s, st, x->f[in->frame].n);
+        k_valid_and(v, ln->validity, x->f[in->frame].n, v);
+    }
+    x->r[in->c].validity = v;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const tir_str *str = &((const tir_str *)s->data)[r];
+        int64_t start = ((const int64_t *)st->data)[r];
+        int64_t len = ln ? ((const int64_t *)ln->data)[r] : INT64_MAX;
+        /* SQL: 1-based; a start before 1 eats into the length */
+        int64_t from = start - 1, to;
+        if (len < 0)
+            len = 0;
+        to = len > INT64_MAX - from ? INT64_MAX : from + len;
+        if (from < 0)
+            from = 0;
+        if (to > (int64_t)str->len)
+            to = str->len;
+        if (to < from)
+            to = from;
+        const char *p = tir_str_ptr(str);
+        tir_str o;
+        memset(&o, 0, sizeof o);
+        o.len = (uint32_t)(to - from);
+        if (o.len <= TIR_STR_INLINE) {
+            memcpy(o.prefix, p + from, o.len);
+        } else {
+            /* long substrings point into the source string's bytes */
+            memcpy(o.prefix, p + from, 4);
+            o.u.ptr = p + from;
+        }
+        out[r] = o;
+    }
+}
+
+static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a];
+    tir_str *out = x->rbuf[in->c];
+    char buf[64];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        size_t len = format_value((tir_type)in->e, a->data, r, buf, sizeof buf);
+        if (!str_from_text(x, buf, len, &out[r]))
+            return TIR_ERR_NOMEM;
+    }
+    x->r[in->c].validity = a->validity;
+    return TIR_OK;
+}
+
+static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a];
+    const tir_str *s = a->data;
+    void *out = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (!vm_bit_get(a->validity, r))
+            continue;
+        const char *p = tir_str_ptr(&s[r]);
+        uint32_t len = s[r].len;
+        bool ok = false;
+        int64_t iv;
+        bool bv;
+        switch ((tir_type)in->e) {
+        case TIR_I32:
+            ok = vm_parse_i64(p, len, &iv) && iv >= INT32_MIN && iv <= INT32_MAX;
+            ((int32_t *)out)[r] = (int32_t)iv;
+            break;
+        case TIR_I64: ok = vm_parse_i64(p, len, &((int64_t *)out)[r]); break;
+        case TIR_F64: ok = vm_parse_f64(p, len, &((double *)out)[r]); break;
+        case TIR_DATE: ok = vm_parse_date(p, len, &((int32_t *)out)[r]); break;
+        case TIR_BOOL:
+            ok = vm_parse_bool(p, len, &bv);
+            ((uint8_t *)out)[r] = bv;
+            break;
+        default: break;
+        }
+        if (!ok) {
+            char t[128];
+            return xfail(x, TIR_ERR_RUNTIME, in->span, "cannot cast '%.*s' to %s in '%s'", (int)(len > 40 ? 40 : len),
+                         p, tir_type_name((tir_type)in->e), span_text(x, in->span, t, sizeof t));
+        }
+    }
+    x->r[in->c].validity = a->validity;
+    return TIR_OK;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static tir_status overflow(xpipe *x, const vm_ins *in)
+{
+    char t[128];
+    return xfail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
+}
+
+/* Runs the program once for the current source batch. */
+static tir_status run_batch(xpipe *x)
+{
+    const vm_ins *code = x->p->code;
+    int pc = 0;
+    for (;;) {
+        const vm_ins *in = &code[pc++];
+        switch ((vm_opcode)in->op) {
+        case VM_OP_SCAN: op_scan(x); break;
+        case VM_OP_END: return TIR_OK;
+        case VM_OP_JOIN_LOOP:
+            if (x->joins[in->a].pending)
+                pc = in->b;
+            break;
+
+#define SEL_FAMILY(OPN, opn)                                                                      \
+    case VM_OP_SEL_##OPN##_VC_I32: { SEL(x, in->b, in->frame, sel, n); const vm_const *k = &x->k[in->d];          \
+        x->s[in->c].n = k->is_null ? 0 : k_sel_##opn##_i32_vc(x->r[in->a].data, (int32_t)k->i, x->r[in->a].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VC_I64: { SEL(x, in->b, in->frame, sel, n); const vm_const *k = &x->k[in->d];          \
+        x->s[in->c].n = k->is_null ? 0 : k_sel_##opn##_i64_vc(x->r[in->a].data, k->i, x->r[in->a].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VC_F64: { SEL(x, in->b, in->frame, sel, n); const vm_const *k = &x->k[in->d];          \
+        x->s[in->c].n = k->is_null ? 0 : k_sel_##opn##_f64_vc(x->r[in->a].data, k->f, x->r[in->a].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VC_STR: { SEL(x, in->b, in->frame, sel, n); const vm_const *k = &x->k[in->d];          \
+        x->s[in->c].n = k->is_null ? 0 : k_sel_##opn##_str_vc(x->r[in->a].data, &k->s, x->r[in->a].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VV_I32: { SEL(x, in->b, in->frame, sel, n);                                           \
+        x->s[in->c].n = k_sel_##opn##_i32_vv(x->r[in->a].data, x->r[in->d].data, x->r[in->a].validity, x->r[in->d].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VV_I64: { SEL(x, in->b, in->frame, sel, n);                                           \
+        x->s[in->c].n = k_sel_##opn##_i64_vv(x->r[in->a].data, x->r[in->d].data, x->r[in->a].validity, x->r[in->d].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VV_F64: { SEL(x, in->b, in->frame, sel, n);                                           \
+        x->s[in->c].n = k_sel_##opn##_f64_vv(x->r[in->a].data, x->r[in->d].data, x->r[in->a].validity, x->r[in->d].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_SEL_##OPN##_VV_STR: { SEL(x, in->b, in->frame, sel, n);                                           \
+        x->s[in->c].n = k_sel_##opn##_str_vv(x->r[in->a].data, x->r[in->d].data, x->r[in->a].validity, x->r[in->d].validity, sel, n, x->s[in->c].idx); break; } \
+    case VM_OP_CMP_##OPN##_I32: { SEL(x, in->d, in->frame, sel, n);                                               \
+        k_cmp_##opn##_i32(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
+        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+    case VM_OP_CMP_##OPN##_I64: { SEL(x, in->d, in->frame, sel, n);                                               \
+        k_cmp_##opn##_i64(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
+        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+    case VM_OP_CMP_##OPN##_F64: { SEL(x, in->d, in->frame, sel, n);                                               \
+        k_cmp_##opn##_f64(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
+        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+    case VM_OP_CMP_##OPN##_STR: { SEL(x, in->d, in->frame, sel, n);                                               \
+        k_cmp_##opn##_str(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
+        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+    case VM_OP_CMP_##OPN##_BOOL: { SEL(x, in->d, in->frame, sel, n);                                              \
+        k_cmp_##opn##_bool(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                           \
+        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }
+        SEL_FAMILY(EQ, eq)
+        SEL_FAMILY(NE, ne)
+        SEL_FAMILY(LT, lt)
+        SEL_FAMILY(LE, le)
+        SEL_FAMILY(GT, gt)
+        SEL_FAMILY(GE, ge)
+
+        case VM_OP_SEL_TRUE: {
+            SEL(x, in->b, in->frame, sel, n);
+            x->s[in->c].n = k_sel_true(x->r[in->a].data, x->r[in->a].validity, sel, n, x->s[in->c].idx);
+            break;
+        }
+        case VM_OP_SEL_NOT_TRUE: {
+            SEL(x, in->b, in->frame, sel, n);
+            const uint8_t *b = x->r[in->a].data;
+            const uint64_t *v = x->r[in->a].validity;
+            uint32_t *out = x->s[in->c].idx, m = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                out[m] = r;
+                m += !(b[r] && vm_bit_get(v, r));
+            }
+            x->s[in->c].n = m;
+            break;
+        }
+        case VM_OP_SEL_NONE: x->s[in->c].n = 0; break;
+
+#define ARITH(OPN, opn, T, t, FAILS)                                                                 \
+    case VM_OP_##OPN##_##T: {                                                                        \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        uint64_t *v = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);              \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_##opn##_##t(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]) && FAILS) \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+#define DIVMOD(OPN, opn, T, t)                                                                       \
+    case VM_OP_##OPN##_##T: {                                                                        \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        uint64_t *v = valid2_owned(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);        \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_##opn##_##t(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]))          \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+#define UNARY_NUM(OPN, opn, T, t)                                                                    \
+    case VM_OP_##OPN##_##T: {                                                                        \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        if (!k_##opn##_##t(x->r[in->a].data, x->r[in->a].validity, sel, n, x->rbuf[in->c]))         \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+#define NUM_FAMILY(T, t)                                                                             \
+    ARITH(ADD, add, T, t, true) ARITH(SUB, sub, T, t, true) ARITH(MUL, mul, T, t, true)              \
+    DIVMOD(DIV, div, T, t) DIVMOD(MOD, mod, T, t) UNARY_NUM(NEG, neg, T, t) UNARY_NUM(ABS, abs, T, t)
+        NUM_FAMILY(I32, i32)
+        NUM_FAMILY(I64, i64)
+        NUM_FAMILY(F64, f64)
+
+        case VM_OP_AND:
+        case VM_OP_OR: {
+            SEL(x, in->d, in->frame, sel, n);
+            const vm_vec *a = &x->r[in->a], *b = &x->r[in->b];
+            (in->op == VM_OP_AND ? k_and_bool : k_or_bool)(a->data, a->validity, b->data, b->validity, sel, n,
+                                                         x->rbuf[in->c], x->rvalid[in->c]);
+            x->r[in->c].validity = a->validity || b->validity ? x->rvalid[in->c] : NULL;
+            break;
+        }
+        case VM_OP_NOT: {
+            SEL(x, in->d, in->frame, sel, n);
+            k_not_bool(x->r[in->a].data, sel, n, x->rbuf[in->c]);
+            x->r[in->c].validity = x->r[in->a].validity;
+            break;
+        }
+        case VM_OP_IS_NULL:
+        case VM_OP_IS_NOT_NULL: {
+            SEL(x, in->d, in->frame, sel, n);
+            const uint64_t *v = x->r[in->a].validity;
+            uint8_t *out = x->rbuf[in->c];
+            uint8_t want_valid = in->op == VM_OP_IS_NOT_NULL;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                out[r] = vm_bit_get(v, r) == want_valid;
+            }
+            x->r[in->c].validity = NULL;
+            break;
+        }
+        case VM_OP_LIKE:
+        case VM_OP_NOT_LIKE: {
+            SEL(x, in->d, in->frame, sel, n);
+            const vm_const *k = &x->k[in->b];
+            const char *pat = tir_str_ptr(&k->s), *lit;
+            uint32_t litlen;
+            k_like_shape shape = k_like_classify(pat, k->s.len, &lit, &litlen);
+            k_like(shape, pat, k->s.len, x->r[in->a].data, sel, n, x->rbuf[in->c]);
+            if (in->op == VM_OP_NOT_LIKE)
+                k_not_bool(x->rbuf[in->c], sel, n, x->rbuf[in->c]);
+            x->r[in->c].validity = x->r[in->a].validity;
+            break;
+        }
+        case VM_OP_IN_I32: op_in_I32(x, in); break;
+        case VM_OP_IN_I64: op_in_I64(x, in); break;
+        case VM_OP_IN_F64: op_in_F64(x, in); break;
+        case VM_OP_IN_STR: op_in_STR(x, in); break;
+        case VM_OP_IN_BOOL: op_in_BOOL(x, in); break;
+        case VM_OP_COPY_W1: op_copy_W1(x, in); break;
+        case VM_OP_COPY_W4: op_copy_W4(x, in); break;
+        case VM_OP_COPY_W8: op_copy_W8(x, in); break;
+        case VM_OP_COPY_W16: op_copy_W16(x, in); break;
+        case VM_OP_SET_NULL: {
+            SEL(x, in->d, in->frame, sel, n);
+            uint64_t *v = x->rvalid[in->c];
+            for (uint32_t i = 0; i < n; i++)
+                vm_bit_set(v, sel ? sel[i] : i, false);
+            x->r[in->c].validity = v;
+            break;
+        }
+
+#define CAST_WIDEN(OPN, kern)                                                                        \
+    case VM_OP_##OPN: {                                                                              \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        kern(x->r[in->a].data, sel, n, x->rbuf[in->c]);                                              \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        break;                                                                                       \
+    }
+#define CAST_NARROW(OPN, kern)                                                                       \
+    case VM_OP_##OPN: {                                                                              \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        if (!kern(x->r[in->a].data, x->r[in->a].validity, sel, n, x->rbuf[in->c])) {                \
+            char t[128];                                                                             \
+            return xfail(x, TIR_ERR_RUNTIME, in->span, "value out of range in '%s'",                 \
+                         span_text(x, in->span, t, sizeof t));                                       \
+        }                                                                                            \
+        break;                                                                                       \
+    }
+        CAST_WIDEN(CAST_I32_I64, k_cast_i32_i64)
+        CAST_WIDEN(CAST_I32_F64, k_cast_i32_f64)
+        CAST_WIDEN(CAST_I64_F64, k_cast_i64_f64)
+        CAST_NARROW(CAST_I64_I32, k_cast_i64_i32)
+        CAST_NARROW(CAST_F64_I64, k_cast_f64_i64)
+        CAST_NARROW(CAST_F64_I32, k_cast_f64_i32)
+        case VM_OP_CAST_BOOL_I64:
+        case VM_OP_CAST_BOOL_I32: {
+            SEL(x, in->d, in->frame, sel, n);
+            const uint8_t *a = x->r[in->a].data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                if (in->op == VM_OP_CAST_BOOL_I64)
+                    ((int64_t *)x->rbuf[in->c])[r] = a[r];
+                else
+                    ((int32_t *)x->rbuf[in->c])[r] = a[r];
+            }
+            x->r[in->c].validity = x->r[in->a].validity;
+            break;
+        }
+        case VM_OP_CAST_TO_STR: {
+            tir_status st = op_cast_to_str(x, in);
+            if (st)
+                return st;
+            break;
+        }
+        case VM_OP_CAST_STR_TO: {
+            tir_status st = op_cast_str_to(x, in);
+            if (st)
+                return st;
+            break;
+        }
+        case VM_OP_SUBSTR: op_substr(x, in); break;
+        case VM_OP_LENGTH: {
+            SEL(x, in->d, in->frame, sel, n);
+            const tir_str *a = x->r[in->a].data;
+            int64_t *out = x->rbuf[in->c];
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                out[r] = a[r].len;
+            }
+            x->r[in->c].validity = x->r[in->a].validity;
+            break;
+        }
+        case VM_OP_YEAR: op_date_part(x, in, 0); break;
+        case VM_OP_MONTH: op_date_part(x, in, 1); break;
+        case VM_OP_DAY: op_date_part(x, in, 2); break;
+        case VM_OP_LIMIT: op_limit(x, in); break;
+        case VM_OP_JOIN_PROBE: op_join_probe(x, in); break;
+        case VM_OP_JOIN_GATHER_W1: op_join_gather_W1(x, in); break;
+        case VM_OP_JOIN_GATHER_W4: op_join_gather_W4(x, in); break;
+        case VM_OP_JOIN_GATHER_W8: op_join_gather_W8(x, in); break;
+        case VM_OP_JOIN_GATHER_W16: op_join_gather_W16(x, in); break;
+        case VM_OP_JOIN_HT_W1: op_join_ht_W1(x, in); break;
+        case VM_OP_JOIN_HT_W4: op_join_ht_W4(x, in); break;
+        case VM_OP_JOIN_HT_W8: op_join_ht_W8(x, in); break;
+        case VM_OP_JOIN_HT_W16: op_join_ht_W16(x, in); break;
+
+#define AGG_CASE(OPN)                                                                                \
+    case VM_OP_##OPN: {                                                                              \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        if (!vm_agg_##OPN(&x->aggs[in->a], in->e, in->b >= 0 ? &x->r[in->b] : NULL, sel, n))        \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+#define GAGG_CASE(OPN)                                                                               \
+    case VM_OP_##OPN: {                                                                              \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        if (!vm_gagg_##OPN(&x->groups[in->a], in->e, in->b >= 0 ? &x->r[in->b] : NULL,              \
+                           x->rbuf[in->c], sel, n))                                                  \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+            VM_SINK_AGG_OPS(AGG_CASE)
+            VM_SINK_GAGG_OPS(GAGG_CASE)
+
+        case VM_OP_HT_INSERT: {
+            SEL(x, in->d, in->frame, sel, n);
+            const vm_build *b = &x->p->builds[in->a];
+            vm_vec keys[64], vals[64];
+            for (int k = 0; k < b->nkeys; k++)
+                keys[k] = x->r[b->regs[k]];
+            for (int k = 0; k < b->nvals; k++)
+                vals[k] = x->r[b->regs[b->nkeys + k]];
+            if (!vm_ht_insert(x->builds[in->a], keys, vals, sel, n))
+                return TIR_ERR_NOMEM;
+            break;
+        }
+        case VM_OP_GROUP_FIND: {
+            SEL(x, in->d, in->frame, sel, n);
+            const vm_group *g = &x->p->groups[in->a];
+            vm_vec keys[64];
+            for (int k = 0; k < g->nkeys; k++)
+                keys[k] = x->r[g->key_regs[k]];
+            if (!vm_sink_group_find(&x->groups[in->a], keys, sel, n, x->rbuf[in->c]))
+                return TIR_ERR_NOMEM;
+            break;
+        }
+        case VM_OP_EMIT: {
+            SEL(x, in->d, in->frame, sel, n);
+            const vm_emit *em = &x->p->emits[in->a];
+            vm_table *t = x->emits[in->a];
+            for (int c = 0; c < em->ncols; c++)
+                if (!vm_column_append(&t->cols[c], &x->r[em->regs[c]], sel, n, &t->heap))
+                    return TIR_ERR_NOMEM;
+            t->nrows += n;
+            break;
+        }
+        default:
+            return xfail(x, TIR_ERR_RUNTIME, in->span, "bad opcode %d", in->op);
+        }
+    }
+}
+
+/* -------------------------------------------------------------- pipeline */
+
+static tir_status load_table(const ir_table *t, vm_table **out, char *err, size_t errlen)
+{
+    vm_csv_col cols[256];
+    if (t->schema.n > 256) {
+        snprintf(err, errlen, "table %s has too many columns", t->name.s);
+        return TIR_ERR_ARG;
+    }
+    for (int i = 0; i < t->schema.n; i++) {
+        const ir_column *c = &t->schema.cols[i];
+        cols[i] = (vm_csv_col){c->name.s, c->ty.type, c->ty.nullable,
+                               c->ty.order == IR_ORDER_ASC ? 1 : c->ty.order == IR_ORDER_DESC ? 2 : 0, c->ty.unique};
+    }
+    vm_csv_opts o = {t->delimiter ? t->delimiter : ',', t->header, t->null_string ? t->null_string : ""};
+    return vm_csv_load(t->path, &o, t->schema.n, cols, out, err, errlen);
+}
+
+/* Moves a pipeline's finished sinks into the value slots of the run. */
+static tir_status publish(xpipe *x)
+{
+    const vm_pipe *p = x->p;
+    for (int i = 0; i < p->nbuilds; i++) {
+        int vi = vm_plan_value_index(x->plan, p->builds[i].stmt);
+        x->values[vi].kind = IR_VK_HASHTABLE;
+        x->values[vi].ht = x->builds[i];
+        x->builds[i] = NULL;
+    }
+    for (int i = 0; i < p->nemits; i++) {
+        int vi = vm_plan_value_index(x->plan, p->emits[i].stmt);
+        x->values[vi].kind = IR_VK_RELATION;
+        x->values[vi].rel = x->emits[i];
+        x->emits[i] = NULL;
+    }
+    for (int i = 0; i < p->naggs; i++) {
+        int vi = vm_plan_value_index(x->plan, p->aggs[i].stmt);
+        x->values[vi].kind = IR_VK_TUPLE;
+        if (!(x->values[vi].rel = vm_sink_agg_finish(&x->aggs[i])))
+            return TIR_ERR_NOMEM;
+    }
+    for (int i = 0; i < p->ngroups; i++) {
+        int vi = vm_plan_value_index(x->plan, p->groups[i].stmt);
+        x->values[vi].kind = IR_VK_RELATION;
+        if (!(x->values[vi].rel = vm_sink_group_finish(&x->groups[i])))
+            return TIR_ERR_NOMEM;
+    }
+    return TIR_OK;
+}
+
+static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
+{
+    tir_status st = setup(x);
+    if (st)
+        return st;
+    while (x->src_off < x->src->nrows) {
+        if (o && o->cancel && *o->cancel) {
+            snprintf(x->err, x->errlen, "cancelled");
+            return TIR_ERR_CANCELLED;
+        }
+        if (x->batch_heap.head) {
+            vm_strheap_free(&x->batch_heap);
+            vm_strheap_init(&x->batch_heap);
+        }
+        if ((st = run_batch(x)))
+            return st;
+    }
+    return publish(x);
+}
+
+void vm_value_free(vm_value *v)
+{
+    vm_table_free(v->rel);
+    vm_ht_free(v->ht);
+    v->rel = NULL;
+    v->ht = NULL;
+}
+
+tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *values, char *err, size_t errlen)
+{
+    const ir_program *prog = plan->prog;
+    vm_table **tables = calloc((size_t)(prog->ntables ? prog->ntables : 1), sizeof *tables);
+    if (!tables)
+        return TIR_ERR_NOMEM;
+    tir_status st = TIR_OK;
+    for (int pi = 0; pi < plan->npipes && !st; pi++) {
+        const vm_pipe *p = &plan->pipes[pi];
+        const ir_stmt *scan = p->scan.stmt;
+        xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen};
+        if (scan->u.scan.table) {
+            int ti = 0;
+            while (prog->tables[ti] != scan->u.scan.table)
+                ti++;
+            if (!tables[ti] && (st = load_table(prog->tables[ti], &tables[ti], err, errlen)))
+                break;
+            x.src = tables[ti];
+        } else {
+            int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
+            x.src = values[vi].rel;
+        }
+        st = run_pipe(&x, o);
+        teardown(&x);
+        /* values no later pipeline reads are dropped now (seed 002) */
+        for (int v = 0; v < plan->nvals && !st; v++)
+            if (plan->vals[v].last_use <= p->ir->order)
+                vm_value_free(&values[v]);
+    }
+    for (int i = 0; i < prog->ntables; i++)
+        vm_table_free(tables[i]);
+    free(tables);
+    if (st) {
+        if (st == TIR_ERR_NOMEM && !err[0])
+            snprintf(err, errlen, "out of memory");
+        for (int v = 0; v < plan->nvals; v++)
+            vm_value_free(&values[v]);
+    }
+    return st;
+}

@@ -1,1 +1,172 @@
-/* placeholder: being written */
+/*
+** explain.c — `tirrun --explain`: the typed program (each statement with its
+** value type) followed by each pipeline's registers, constants and bytecode.
+** Opcode names and synopses come from the X-macro table in opcodes.h.
+*/
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+#define VM_X_NAME(name, syn) #name,
+#define VM_X_SYN(name, syn) syn,
+const char *const vm_opcode_names[VM_NOPCODES] = {VM_OPCODES(VM_X_NAME)};
+const char *const vm_opcode_synopsis[VM_NOPCODES] = {VM_OPCODES(VM_X_SYN)};
+
+typedef struct xbuf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} xbuf;
+
+static void put(xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(xbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || b->oom)
+        return;
+    if (b->n + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + (size_t)n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+}
+
+static void put_schema(xbuf *b, ir_arena *a, const ir_schema *s, int from, int to)
+{
+    for (int i = from; i < to; i++)
+        put(b, "%s%s: %s", i > from ? ", " : "", s->cols[i].name.s, ir_coltype_str(a, s->cols[i].ty));
+}
+
+static void put_type(xbuf *b, ir_arena *a, const ir_stmt *s)
+{
+    switch (s->vkind) {
+    case IR_VK_TUPLE:
+        put(b, "Tuple<");
+        put_schema(b, a, &s->out, 0, s->out.n);
+        break;
+    case IR_VK_HASHTABLE:
+        put(b, "HashTable<");
+        put_schema(b, a, &s->out, 0, s->ht_nkeys);
+        put(b, " -> ");
+        put_schema(b, a, &s->out, s->ht_nkeys, s->out.n);
+        break;
+    default:
+        put(b, "Relation<");
+        put_schema(b, a, &s->out, 0, s->out.n);
+        break;
+    }
+    put(b, ">");
+}
+
+static void put_const(xbuf *b, const vm_const *k)
+{
+    if (k->ref) {
+        put(b, "%s.%s.%s", k->ref->pipeline->name.s, k->ref->target.s, k->ref->out.cols[k->field].name.s);
+        return;
+    }
+    if (k->is_null) {
+        put(b, "null");
+        return;
+    }
+    switch (k->type) {
+    case TIR_BOOL: put(b, "%s", k->i ? "true" : "false"); break;
+    case TIR_I32: case TIR_I64: put(b, "%" PRId64, k->i); break;
+    case TIR_F64: put(b, "%.17g", k->f); break;
+    case TIR_DATE: {
+        char d[16];
+        tir_date_format((int32_t)k->i, d);
+        put(b, "date \"%s\"", d);
+        break;
+    }
+    case TIR_STRING: put(b, "\"%.*s\"", (int)k->s.len, tir_str_ptr(&k->s)); break;
+    default: break;
+    }
+}
+
+static void put_pipe(xbuf *b, ir_arena *a, const vm_pipe *p)
+{
+    put(b, "\nbytecode of %s: %d instructions, %d registers, %d selections, %d frames\n", p->ir->name.s, p->ncode,
+        p->nregs, p->nsels, p->nframes);
+    for (int i = 0; i < p->nconsts; i++) {
+        put(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
+        put_const(b, &p->consts[i]);
+        put(b, "\n");
+    }
+    for (int i = 0; i < p->nregs; i++) {
+        const vm_regdef *r = &p->regs[i];
+        put(b, "  r%-3d %-6s f%d  %s%s", i, tir_type_name(r->type), r->frame, r->borrowed ? "scan " : "",
+            r->what ? r->what : "");
+        if (r->konst >= 0)
+            put(b, " (k%d)", r->konst);
+        put(b, "\n");
+    }
+    for (int pc = 0; pc < p->ncode; pc++) {
+        const vm_ins *in = &p->code[pc];
+        put(b, "  %04d  %-16s f%d", pc, vm_opcode_names[in->op], in->frame);
+        const int32_t ops[5] = {in->a, in->b, in->c, in->d, in->e};
+        const char *names = "abcde";
+        for (int k = 0; k < 5; k++)
+            if (ops[k] != -1)
+                put(b, " %c=%d", names[k], ops[k]);
+        put(b, "\t; %s\n", vm_opcode_synopsis[in->op]);
+    }
+    (void)a;
+}
+
+char *vm_explain(ir_arena *a, const vm_plan *plan)
+{
+    xbuf b = {0};
+    const ir_program *prog = plan->prog;
+    put(&b, "program %s: %d tables, %d pipelines, batch %u rows\n", prog->file, prog->ntables, prog->npipelines,
+        plan->batch);
+    for (int i = 0; i < prog->ntables; i++) {
+        const ir_table *t = prog->tables[i];
+        put(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s, t->path ? t->path : "");
+        put_schema(&b, a, &t->schema, 0, t->schema.n);
+        put(&b, "}\n");
+    }
+    for (int i = 0; i < plan->npipes; i++) {
+        const vm_pipe *p = &plan->pipes[i];
+        const ir_pipeline *pl = p->ir;
+        put(&b, "\n%s: Pipeline (step %d", pl->name.s, i + 1);
+        for (int d = 0; d < pl->ndeps; d++)
+            put(&b, "%s%s", d ? ", " : "; after ", pl->deps[d]->name.s);
+        put(&b, ")\n");
+        for (int s = 0; s < pl->n; s++) {
+            const ir_stmt *st = pl->stmts[s];
+            put(&b, "  %s = %s", st->target.s, st->op.s);
+            if (st->input)
+                put(&b, " %s", st->input->target.s);
+            if (st->kind == IR_OP_FILTER)
+                put(&b, " [%s]", ir_expr_str(a, st->u.filter.pred));
+            put(&b, "\n      : ");
+            put_type(&b, a, st);
+            put(&b, "\n");
+        }
+        put_pipe(&b, a, p);
+    }
+    for (int o = 0; o < prog->noutputs; o++)
+        put(&b, "\noutput %s", prog->outputs[o].name);
+    put(&b, "\n");
+    char *s = b.oom ? NULL : ir_strndup(a, b.p, b.n);
+    free(b.p);
+    return s;
+}

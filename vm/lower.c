@@ -1,1 +1,745 @@
-/* placeholder: being written */
+/*
+** lower.c — turns a checked program into one register bytecode program per
+** pipeline. Every register gets its element type and every instruction its
+** typed opcode here, so execution never switches on a type.
+**
+** A pipeline's statements form a tree rooted at its scan (each statement has
+** one input). Statements are emitted depth-first so a hash join's consumers
+** are contiguous and the join can loop over them once per output chunk.
+** Each statement's output is a set of column registers over one frame (row
+** space) plus a selection register (-1 = all rows of the frame).
+*/
+#include "vm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct lw_rel {
+    int frame;
+    int sel;
+    int *cols;                /* register per output column */
+} lw_rel;
+
+typedef struct lw {
+    ir_arena *a;
+    vm_plan *plan;
+    vm_pipe *p;
+    lw_rel *rels;             /* per statement of the pipeline */
+    int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits;
+    char *err;
+    size_t errlen;
+    bool failed;
+} lw;
+
+static void *grow(ir_arena *a, void *old, int n, int *cap, size_t sz)
+{
+    if (n < *cap)
+        return old;
+    int ncap = *cap ? *cap * 2 : 16;
+    void *p = ir_alloc(a, (size_t)ncap * sz);
+    if (p && old)
+        memcpy(p, old, (size_t)n * sz);
+    *cap = ncap;
+    return p;
+}
+
+#define PUSH(L, arr, n, cap) ((arr) = grow((L)->a, (arr), (n), &(L)->cap, sizeof *(arr)), &(arr)[(n)++])
+
+static void lw_fail(lw *L, const char *msg)
+{
+    if (!L->failed)
+        snprintf(L->err, L->errlen, "%s", msg);
+    L->failed = true;
+}
+
+static int new_reg(lw *L, tir_type t, int frame, const char *what)
+{
+    vm_regdef *r = PUSH(L, L->p->regs, L->p->nregs, capregs);
+    r->type = t;
+    r->frame = (uint16_t)frame;
+    r->konst = -1;
+    r->what = what;
+    return L->p->nregs - 1;
+}
+
+static int new_sel(lw *L)
+{
+    return L->p->nsels++;
+}
+
+static vm_ins *emit(lw *L, vm_opcode op, int frame, ir_span span)
+{
+    vm_ins *i = PUSH(L, L->p->code, L->p->ncode, capcode);
+    i->op = (uint16_t)op;
+    i->frame = (uint16_t)frame;
+    i->a = i->b = i->c = i->d = i->e = -1;
+    i->span = span;
+    return i;
+}
+
+static int new_const(lw *L, const ir_expr *e, tir_type t)
+{
+    vm_const *k = PUSH(L, L->p->consts, L->p->nconsts, capconsts);
+    k->type = t;
+    if (e->kind == IR_E_REF) {
+        k->ref = e->u.ref.stmt;
+        k->field = e->u.ref.field;
+        return L->p->nconsts - 1;
+    }
+    const ir_lit *l = &e->u.lit;
+    k->is_null = l->is_null;
+    k->i = l->i;
+    k->f = l->f;
+    if (t == TIR_F64 && l->type != TIR_F64)
+        k->f = (double)l->i;
+    if (t == TIR_STRING && !l->is_null) {
+        /* literal bytes live in the compile arena, which outlives the run */
+        k->s.len = l->slen;
+        if (l->slen <= TIR_STR_INLINE) {
+            memcpy(k->s.prefix, l->s, l->slen);
+        } else {
+            memcpy(k->s.prefix, l->s, 4);
+            k->s.u.ptr = l->s;
+        }
+    }
+    return L->p->nconsts - 1;
+}
+
+static bool is_const(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT || e->kind == IR_E_REF;
+}
+
+/* Opcode offsets inside the typed families declared in opcodes.h. */
+static int num_ix(tir_type t)
+{
+    return t == TIR_I64 ? 1 : t == TIR_F64 ? 2 : 0; /* i32 and date share i32 */
+}
+static int ord_ix(tir_type t)
+{
+    return t == TIR_STRING ? 3 : num_ix(t);
+}
+static int all_ix(tir_type t)
+{
+    return t == TIR_BOOL ? 4 : ord_ix(t);
+}
+static int cmp_ix(ir_op op)
+{
+    return op - IR_EQ; /* EQ NE LT LE GT GE in both enums */
+}
+static ir_op flip_cmp(ir_op op)
+{
+    switch (op) {
+    case IR_LT: return IR_GT;
+    case IR_LE: return IR_GE;
+    case IR_GT: return IR_LT;
+    case IR_GE: return IR_LE;
+    default: return op;
+    }
+}
+static bool is_cmp(ir_op op)
+{
+    return op >= IR_EQ && op <= IR_GE;
+}
+
+static vm_opcode width_op(vm_opcode w1, tir_type t)
+{
+    switch (vm_type_width(t)) {
+    case 1: return w1;
+    case 4: return (vm_opcode)(w1 + 1);
+    case 8: return (vm_opcode)(w1 + 2);
+    default: return (vm_opcode)(w1 + 3);
+    }
+}
+
+static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+
+static int const_reg(lw *L, const ir_expr *e, tir_type t)
+{
+    int k = new_const(L, e, t);
+    int r = new_reg(L, t, 0, ir_expr_str(L->a, e));
+    L->p->regs[r].konst = k;
+    return r;
+}
+
+static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    int a = cx(L, e->u.op.a, frame, sel, in);
+    int b = cx(L, e->u.op.b, frame, sel, in);
+    tir_type at = e->u.op.a->ty.type;
+    vm_opcode op;
+    switch (e->u.op.op) {
+    case IR_ADD: op = VM_OP_ADD_I32; break;
+    case IR_SUB: op = VM_OP_SUB_I32; break;
+    case IR_MUL: op = VM_OP_MUL_I32; break;
+    case IR_DIV: op = VM_OP_DIV_I32; break;
+    case IR_MOD: op = VM_OP_MOD_I32; break;
+    case IR_AND: op = VM_OP_AND; break;
+    case IR_OR: op = VM_OP_OR; break;
+    default: op = VM_OP_CMP_EQ_I32; break;
+    }
+    if (is_cmp(e->u.op.op))
+        op = (vm_opcode)(VM_OP_CMP_EQ_I32 + cmp_ix(e->u.op.op) * 5 + all_ix(at));
+    else if (op != VM_OP_AND && op != VM_OP_OR)
+        op = (vm_opcode)(op + num_ix(at));
+    int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
+    vm_ins *i = emit(L, op, frame, e->span);
+    i->a = a;
+    i->b = b;
+    i->c = out;
+    i->d = sel;
+    return out;
+}
+
+static int cx_unary(lw *L, vm_opcode op, const ir_expr *arg, const ir_expr *e, int frame, int sel,
+                    const lw_rel *in, int extra)
+{
+    int a = cx(L, arg, frame, sel, in);
+    int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
+    vm_ins *i = emit(L, op, frame, e->span);
+    i->a = a;
+    i->c = out;
+    i->d = sel;
+    i->e = extra;
+    return out;
+}
+
+static int cx_case(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
+    vm_opcode copy = width_op(VM_OP_COPY_W1, e->ty.type);
+    int remaining = sel;
+    for (int w = 0; w < e->u.cas.n; w++) {
+        int c = cx(L, e->u.cas.whens[w], frame, remaining, in);
+        int st = new_sel(L), sf = new_sel(L);
+        vm_ins *i = emit(L, VM_OP_SEL_TRUE, frame, e->u.cas.whens[w]->span);
+        i->a = c, i->b = remaining, i->c = st;
+        i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->u.cas.whens[w]->span);
+        i->a = c, i->b = remaining, i->c = sf;
+        int v = cx(L, e->u.cas.thens[w], frame, st, in);
+        i = emit(L, copy, frame, e->u.cas.thens[w]->span);
+        i->a = v, i->c = out, i->d = st;
+        remaining = sf;
+    }
+    if (e->u.cas.els) {
+        int v = cx(L, e->u.cas.els, frame, remaining, in);
+        vm_ins *i = emit(L, copy, frame, e->u.cas.els->span);
+        i->a = v, i->c = out, i->d = remaining;
+    } else {
+        vm_ins *i = emit(L, VM_OP_SET_NULL, frame, e->span);
+        i->c = out, i->d = remaining;
+    }
+    return out;
+}
+
+static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
+    if (from == to || (from == TIR_I32 && to == TIR_DATE) || (from == TIR_DATE && to == TIR_I32))
+        return cx(L, e->u.cast.a, frame, sel, in);
+    vm_opcode op;
+    int extra = -1;
+    if (from == TIR_I32 && to == TIR_I64) op = VM_OP_CAST_I32_I64;
+    else if (from == TIR_I32 && to == TIR_F64) op = VM_OP_CAST_I32_F64;
+    else if (from == TIR_I64 && to == TIR_F64) op = VM_OP_CAST_I64_F64;
+    else if (from == TIR_I64 && to == TIR_I32) op = VM_OP_CAST_I64_I32;
+    else if (from == TIR_F64 && to == TIR_I64) op = VM_OP_CAST_F64_I64;
+    else if (from == TIR_F64 && to == TIR_I32) op = VM_OP_CAST_F64_I32;
+    else if (from == TIR_BOOL && to == TIR_I64) op = VM_OP_CAST_BOOL_I64;
+    else if (from == TIR_BOOL && to == TIR_I32) op = VM_OP_CAST_BOOL_I32;
+    else if (to == TIR_STRING) op = VM_OP_CAST_TO_STR, extra = (int)from;
+    else if (from == TIR_STRING) op = VM_OP_CAST_STR_TO, extra = (int)to;
+    else {
+        lw_fail(L, "unsupported cast reached lowering");
+        return 0;
+    }
+    return cx_unary(L, op, e->u.cast.a, e, frame, sel, in, extra);
+}
+
+static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const char *fn = e->u.call.fn.s;
+    if (!strcmp(fn, "abs"))
+        return cx_unary(L, (vm_opcode)(VM_OP_ABS_I32 + num_ix(e->ty.type)), e->u.call.args[0], e, frame, sel, in, -1);
+    if (!strcmp(fn, "length"))
+        return cx_unary(L, VM_OP_LENGTH, e->u.call.args[0], e, frame, sel, in, -1);
+    if (!strcmp(fn, "year"))
+        return cx_unary(L, VM_OP_YEAR, e->u.call.args[0], e, frame, sel, in, -1);
+    if (!strcmp(fn, "month"))
+        return cx_unary(L, VM_OP_MONTH, e->u.call.args[0], e, frame, sel, in, -1);
+    if (!strcmp(fn, "day"))
+        return cx_unary(L, VM_OP_DAY, e->u.call.args[0], e, frame, sel, in, -1);
+    if (!strcmp(fn, "substring")) {
+        int s = cx(L, e->u.call.args[0], frame, sel, in);
+        int st = cx(L, e->u.call.args[1], frame, sel, in);
+        int len = e->u.call.nargs > 2 ? cx(L, e->u.call.args[2], frame, sel, in) : -1;
+        int out = new_reg(L, TIR_STRING, frame, ir_expr_str(L->a, e));
+        vm_ins *i = emit(L, VM_OP_SUBSTR, frame, e->span);
+        i->a = s, i->b = st, i->e = len, i->c = out, i->d = sel;
+        return out;
+    }
+    lw_fail(L, "unknown function reached lowering");
+    return 0;
+}
+
+/* Compiles e over the rows of sel in frame; returns its register. */
+static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    if (L->failed)
+        return 0;
+    switch (e->kind) {
+    case IR_E_COL:
+        return in->cols[e->u.col.index];
+    case IR_E_LIT:
+    case IR_E_REF:
+        return const_reg(L, e, e->ty.type);
+    case IR_E_BINARY:
+        return cx_binary(L, e, frame, sel, in);
+    case IR_E_UNARY:
+        if (e->u.op.op == IR_NOT)
+            return cx_unary(L, VM_OP_NOT, e->u.op.a, e, frame, sel, in, -1);
+        return cx_unary(L, (vm_opcode)(VM_OP_NEG_I32 + num_ix(e->ty.type)), e->u.op.a, e, frame, sel, in, -1);
+    case IR_E_ISNULL:
+        return cx_unary(L, e->u.isnull.negated ? VM_OP_IS_NOT_NULL : VM_OP_IS_NULL, e->u.isnull.a, e, frame,
+                        sel, in, -1);
+    case IR_E_LIKE: {
+        int k = new_const(L, e->u.like.pattern, TIR_STRING);
+        int a = cx(L, e->u.like.a, frame, sel, in);
+        int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+        vm_ins *i = emit(L, e->u.like.negated ? VM_OP_NOT_LIKE : VM_OP_LIKE, frame, e->span);
+        i->a = a, i->b = k, i->c = out, i->d = sel;
+        return out;
+    }
+    case IR_E_IN: {
+        tir_type t = e->u.in.a->ty.type;
+        int a = cx(L, e->u.in.a, frame, sel, in);
+        int k0 = L->p->nconsts;
+        for (int j = 0; j < e->u.in.nitems; j++)
+            new_const(L, e->u.in.items[j], t);
+        int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+        vm_ins *i = emit(L, (vm_opcode)(VM_OP_IN_I32 + all_ix(t)), frame, e->span);
+        i->a = a, i->b = k0, i->e = e->u.in.nitems, i->c = out, i->d = sel;
+        if (!e->u.in.negated)
+            return out;
+        int neg = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+        i = emit(L, VM_OP_NOT, frame, e->span);
+        i->a = out, i->c = neg, i->d = sel;
+        return neg;
+    }
+    case IR_E_CASE:
+        return cx_case(L, e, frame, sel, in);
+    case IR_E_CAST:
+        return cx_cast(L, e, frame, sel, in);
+    case IR_E_CALL:
+        return cx_call(L, e, frame, sel, in);
+    default:
+        lw_fail(L, "unexpected expression kind in lowering");
+        return 0;
+    }
+}
+
+/* Selection form of `x op constant`: SEL_op_VC when a kernel exists. */
+static int sel_cmp_const(lw *L, ir_op op, const ir_expr *x, const ir_expr *k, int frame, int sel,
+                         const lw_rel *in, ir_span span)
+{
+    tir_type t = x->ty.type;
+    int a = cx(L, x, frame, sel, in);
+    int out = new_sel(L);
+    vm_ins *i;
+    if (t == TIR_BOOL) {
+        int kr = const_reg(L, k, t);
+        int b = new_reg(L, TIR_BOOL, frame, "cmp");
+        i = emit(L, (vm_opcode)(VM_OP_CMP_EQ_I32 + cmp_ix(op) * 5 + all_ix(t)), frame, span);
+        i->a = a, i->b = kr, i->c = b, i->d = sel;
+        i = emit(L, VM_OP_SEL_TRUE, frame, span);
+        i->a = b, i->b = sel, i->c = out;
+        return out;
+    }
+    i = emit(L, (vm_opcode)(VM_OP_SEL_EQ_VC_I32 + cmp_ix(op) * 4 + ord_ix(t)), frame, span);
+    i->a = a, i->b = sel, i->c = out, i->d = new_const(L, k, t);
+    return out;
+}
+
+/* Refines sel by predicate e; conjunctions become chained selections. */
+static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    if (e->kind == IR_E_BINARY && e->u.op.op == IR_AND) {
+        int s = lower_pred(L, e->u.op.a, frame, sel, in);
+        return lower_pred(L, e->u.op.b, frame, s, in);
+    }
+    if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
+        const ir_expr *x = e->u.op.a, *y = e->u.op.b;
+        if (is_const(y) && !is_const(x))
+            return sel_cmp_const(L, e->u.op.op, x, y, frame, sel, in, e->span);
+        if (is_const(x) && !is_const(y))
+            return sel_cmp_const(L, flip_cmp(e->u.op.op), y, x, frame, sel, in, e->span);
+        if (x->ty.type != TIR_BOOL) {
+            int a = cx(L, x, frame, sel, in), b = cx(L, y, frame, sel, in);
+            int out = new_sel(L);
+            vm_ins *i = emit(L, (vm_opcode)(VM_OP_SEL_EQ_VV_I32 + cmp_ix(e->u.op.op) * 4 + ord_ix(x->ty.type)),
+                             frame, e->span);
+            i->a = a, i->b = sel, i->c = out, i->d = b;
+            return out;
+        }
+    }
+    int b = cx(L, e, frame, sel, in);
+    int out = new_sel(L);
+    vm_ins *i = emit(L, VM_OP_SEL_TRUE, frame, e->span);
+    i->a = b, i->b = sel, i->c = out;
+    return out;
+}
+
+static int stmt_index(const ir_pipeline *pl, const ir_stmt *s)
+{
+    for (int i = 0; i < pl->n; i++)
+        if (pl->stmts[i] == s)
+            return i;
+    return -1;
+}
+
+static vm_aggslot *agg_slots(lw *L, const ir_agg *aggs, int n)
+{
+    vm_aggslot *slots = IR_NEWN(L->a, vm_aggslot, n);
+    for (int j = 0; j < n; j++) {
+        slots[j].fn = aggs[j].fn;
+        slots[j].type = aggs[j].arg ? aggs[j].arg->ty.type : TIR_I64;
+    }
+    return slots;
+}
+
+/* Opcode for aggregate fn over type t, from the ungrouped or grouped family. */
+static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
+{
+    vm_opcode count = grouped ? VM_OP_GAGG_COUNT : VM_OP_AGG_COUNT;
+    vm_opcode star = grouped ? VM_OP_GAGG_COUNT_STAR : VM_OP_AGG_COUNT_STAR;
+    vm_opcode sum = grouped ? VM_OP_GAGG_SUM_I32 : VM_OP_AGG_SUM_I32;
+    vm_opcode min = grouped ? VM_OP_GAGG_MIN_I32 : VM_OP_AGG_MIN_I32;
+    vm_opcode max = grouped ? VM_OP_GAGG_MAX_I32 : VM_OP_AGG_MAX_I32;
+    switch (fn) {
+    case IR_AGG_COUNT: return count;
+    case IR_AGG_COUNT_STAR: return star;
+    case IR_AGG_SUM:
+    case IR_AGG_AVG: return (vm_opcode)(sum + num_ix(t));
+    case IR_AGG_MIN: return (vm_opcode)(min + ord_ix(t));
+    default: return (vm_opcode)(max + ord_ix(t));
+    }
+}
+
+static void lower_stmt(lw *L, const ir_pipeline *pl, int si);
+
+static void lower_children(lw *L, const ir_pipeline *pl, int si)
+{
+    for (int j = 0; j < pl->n; j++)
+        if (pl->stmts[j]->input == pl->stmts[si])
+            lower_stmt(L, pl, j);
+}
+
+static void lower_emit(lw *L, ir_stmt *s, const lw_rel *r)
+{
+    vm_emit *em = PUSH(L, L->p->emits, L->p->nemits, capemits);
+    em->stmt = s;
+    em->ncols = s->out.n;
+    em->regs = r->cols;
+    vm_ins *i = emit(L, VM_OP_EMIT, r->frame, s->span);
+    i->a = L->p->nemits - 1;
+    i->d = r->sel;
+}
+
+static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
+{
+    ir_stmt *s = pl->stmts[si];
+    lw_rel *out = &L->rels[si];
+    int nkeys = s->u.join.ht->ht_nkeys;
+    vm_join *j = PUSH(L, L->p->joins, L->p->njoins, capjoins);
+    int ji = L->p->njoins - 1;
+    j->stmt = s;
+    j->nkeys = nkeys;
+    j->key_regs = IR_NEWN(L->a, int, nkeys);
+    for (int k = 0; k < nkeys; k++)
+        j->key_regs[k] = cx(L, s->u.join.keys[k], in->frame, in->sel, in);
+    j->in_frame = in->frame;
+    j->in_sel = in->sel;
+    bool filtering = s->u.join.jkind == IR_JOIN_SEMI || s->u.join.jkind == IR_JOIN_ANTI;
+    j->out_frame = filtering ? in->frame : L->p->nframes++;
+    j->out_sel = filtering ? new_sel(L) : -1;
+    j->pc = L->p->ncode;
+    vm_ins *i = emit(L, VM_OP_JOIN_PROBE, j->out_frame, s->span);
+    i->a = ji;
+    i->b = in->sel;
+    out->frame = j->out_frame;
+    out->sel = j->out_sel;
+    out->cols = IR_NEWN(L->a, int, s->out.n);
+    const ir_schema *hs = &s->u.join.ht->out;
+    for (int c = 0; c < s->out.n; c++) {
+        ir_projitem pi = s->u.join.proj[c];
+        if (filtering) {
+            out->cols[c] = in->cols[pi.index];
+            continue;
+        }
+        tir_type t = s->out.cols[c].ty.type;
+        out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
+        i = emit(L, width_op(pi.side ? VM_OP_JOIN_HT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+        i->a = pi.side ? pi.index : in->cols[pi.index];
+        i->b = ji;
+        i->c = out->cols[c];
+        (void)hs;
+    }
+    if (s->used_later)
+        lower_emit(L, s, out);
+    lower_children(L, pl, si);
+    if (!filtering) {
+        i = emit(L, VM_OP_JOIN_LOOP, j->out_frame, s->span);
+        i->a = ji;
+        i->b = j->pc;
+    }
+}
+
+static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
+{
+    if (L->failed)
+        return;
+    ir_stmt *s = pl->stmts[si];
+    lw_rel *out = &L->rels[si];
+    const lw_rel *in = s->input ? &L->rels[stmt_index(pl, s->input)] : NULL;
+    vm_ins *i;
+    switch (s->kind) {
+    case IR_OP_SCAN: {
+        vm_scan *sc = &L->p->scan;
+        sc->stmt = s;
+        sc->ncols = s->out.n;
+        sc->src_cols = s->u.scan.cols;
+        sc->regs = IR_NEWN(L->a, int, s->out.n);
+        out->frame = 0;
+        out->sel = -1;
+        out->cols = sc->regs;
+        for (int c = 0; c < s->out.n; c++) {
+            sc->regs[c] = new_reg(L, s->out.cols[c].ty.type, 0, s->out.cols[c].name.s);
+            L->p->regs[sc->regs[c]].borrowed = true;
+        }
+        emit(L, VM_OP_SCAN, 0, s->span);
+        /* :minmaxes keep rows with lo <= x <= hi (a NULL bound keeps none) */
+        for (int m = 0; m < s->u.scan.nmm; m++) {
+            const ir_minmax *mm = &s->u.scan.mm[m];
+            ir_expr col = {.kind = IR_E_COL, .span = mm->span};
+            col.ty = s->out.cols[mm->col].ty;
+            col.u.col.index = mm->col;
+            out->sel = sel_cmp_const(L, IR_GE, &col, mm->lo, 0, out->sel, out, mm->span);
+            out->sel = sel_cmp_const(L, IR_LE, &col, mm->hi, 0, out->sel, out, mm->span);
+        }
+        break;
+    }
+    case IR_OP_FILTER:
+        out->frame = in->frame;
+        out->sel = lower_pred(L, s->u.filter.pred, in->frame, in->sel, in);
+        out->cols = IR_NEWN(L->a, int, s->out.n);
+        for (int c = 0; c < s->out.n; c++)
+            out->cols[c] = in->cols[s->u.filter.proj[c]];
+        break;
+    case IR_OP_PROJECT:
+        out->frame = in->frame;
+        out->sel = in->sel;
+        out->cols = IR_NEWN(L->a, int, s->out.n);
+        for (int c = 0; c < s->out.n; c++)
+            out->cols[c] = cx(L, s->u.project.exprs[c], in->frame, in->sel, in);
+        break;
+    case IR_OP_LIMIT: {
+        vm_limit *lim = PUSH(L, L->p->limits, L->p->nlimits, caplimits);
+        lim->count = s->u.limit.count;
+        lim->offset = s->u.limit.offset;
+        out->frame = in->frame;
+        out->cols = in->cols;
+        out->sel = new_sel(L);
+        i = emit(L, VM_OP_LIMIT, in->frame, s->span);
+        i->a = L->p->nlimits - 1, i->b = in->sel, i->c = out->sel;
+        break;
+    }
+    case IR_OP_HASH_JOIN:
+        lower_join(L, pl, si, in);
+        return; /* emits and children handled inside the join's loop */
+    case IR_OP_AGGREGATE: {
+        vm_agg *ag = PUSH(L, L->p->aggs, L->p->naggs, capaggs);
+        int ai = L->p->naggs - 1;
+        ag->stmt = s;
+        ag->nslots = s->out.n;
+        ag->slots = agg_slots(L, s->u.aggregate.aggs, s->out.n);
+        for (int k = 0; k < s->out.n; k++) {
+            const ir_agg *g = &s->u.aggregate.aggs[k];
+            int r = g->arg ? cx(L, g->arg, in->frame, in->sel, in) : -1;
+            i = emit(L, agg_op(g->fn, ag->slots[k].type, false), in->frame, g->span);
+            i->a = ai, i->b = r, i->d = in->sel, i->e = k;
+        }
+        return;
+    }
+    case IR_OP_BUILD_HASH: {
+        vm_build *b = PUSH(L, L->p->builds, L->p->nbuilds, capbuilds);
+        b->stmt = s;
+        b->nkeys = s->u.build.nkeys;
+        b->nvals = s->u.build.nvals;
+        b->regs = IR_NEWN(L->a, int, b->nkeys + b->nvals);
+        for (int k = 0; k < b->nkeys; k++)
+            b->regs[k] = cx(L, s->u.build.keys[k], in->frame, in->sel, in);
+        for (int k = 0; k < b->nvals; k++)
+            b->regs[b->nkeys + k] = cx(L, s->u.build.vals[k], in->frame, in->sel, in);
+        i = emit(L, VM_OP_HT_INSERT, in->frame, s->span);
+        i->a = L->p->nbuilds - 1, i->d = in->sel;
+        return;
+    }
+    case IR_OP_GROUP_BY: {
+        vm_group *g = PUSH(L, L->p->groups, L->p->ngroups, capgroups);
+        int gi = L->p->ngroups - 1;
+        g->stmt = s;
+        g->nkeys = s->u.group.nkeys;
+        g->key_regs = IR_NEWN(L->a, int, g->nkeys);
+        for (int k = 0; k < g->nkeys; k++)
+            g->key_regs[k] = cx(L, s->u.group.keys[k], in->frame, in->sel, in);
+        g->nslots = s->u.group.naggs;
+        g->slots = agg_slots(L, s->u.group.aggs, g->nslots);
+        g->gid_reg = new_reg(L, TIR_I32, in->frame, "group ids");
+        i = emit(L, VM_OP_GROUP_FIND, in->frame, s->span);
+        i->a = gi, i->c = g->gid_reg, i->d = in->sel;
+        for (int k = 0; k < g->nslots; k++) {
+            const ir_agg *ag = &s->u.group.aggs[k];
+            int r = ag->arg ? cx(L, ag->arg, in->frame, in->sel, in) : -1;
+            i = emit(L, agg_op(ag->fn, g->slots[k].type, true), in->frame, ag->span);
+            i->a = gi, i->b = r, i->c = g->gid_reg, i->d = in->sel, i->e = k;
+        }
+        return;
+    }
+    default:
+        lw_fail(L, "unknown operator reached lowering");
+        return;
+    }
+    if (s->used_later && s->vkind == IR_VK_RELATION)
+        lower_emit(L, s, out);
+    lower_children(L, pl, si);
+}
+
+int vm_plan_value_index(const vm_plan *plan, const ir_stmt *s)
+{
+    for (int i = 0; i < plan->nvals; i++)
+        if (plan->vals[i].stmt == s)
+            return i;
+    return -1;
+}
+
+static void note_use(vm_plan *plan, const ir_stmt *s, int order)
+{
+    int v = vm_plan_value_index(plan, s);
+    if (v >= 0 && plan->vals[v].last_use < order)
+        plan->vals[v].last_use = order;
+}
+
+static void note_expr_uses(vm_plan *plan, const ir_expr *e, int order)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case IR_E_REF: note_use(plan, e->u.ref.stmt, order); break;
+    case IR_E_UNARY: note_expr_uses(plan, e->u.op.a, order); break;
+    case IR_E_BINARY:
+        note_expr_uses(plan, e->u.op.a, order);
+        note_expr_uses(plan, e->u.op.b, order);
+        break;
+    case IR_E_LIKE: note_expr_uses(plan, e->u.like.a, order); break;
+    case IR_E_IN: note_expr_uses(plan, e->u.in.a, order); break;
+    case IR_E_ISNULL: note_expr_uses(plan, e->u.isnull.a, order); break;
+    case IR_E_CAST: note_expr_uses(plan, e->u.cast.a, order); break;
+    case IR_E_CASE:
+        for (int i = 0; i < e->u.cas.n; i++) {
+            note_expr_uses(plan, e->u.cas.whens[i], order);
+            note_expr_uses(plan, e->u.cas.thens[i], order);
+        }
+        note_expr_uses(plan, e->u.cas.els, order);
+        break;
+    case IR_E_CALL:
+        for (int i = 0; i < e->u.call.nargs; i++)
+            note_expr_uses(plan, e->u.call.args[i], order);
+        break;
+    default: break;
+    }
+}
+
+/* Which statements' values outlive their pipeline, and until when (seed 002). */
+static bool plan_values(ir_arena *a, vm_plan *plan)
+{
+    ir_program *p = plan->prog;
+    int n = 0;
+    for (int i = 0; i < p->npipelines; i++)
+        for (int j = 0; j < p->pipelines[i]->n; j++)
+            n += p->pipelines[i]->stmts[j]->used_later || p->pipelines[i]->stmts[j]->vkind != IR_VK_RELATION ||
+                 p->pipelines[i]->stmts[j]->kind == IR_OP_GROUP_BY;
+    plan->vals = IR_NEWN(a, vm_valdef, n ? n : 1);
+    if (!plan->vals)
+        return false;
+    for (int i = 0; i < p->npipelines; i++) {
+        ir_pipeline *pl = p->pipelines[i];
+        for (int j = 0; j < pl->n; j++) {
+            ir_stmt *s = pl->stmts[j];
+            if (s->used_later || s->vkind != IR_VK_RELATION || s->kind == IR_OP_GROUP_BY) {
+                plan->vals[plan->nvals].stmt = s;
+                plan->vals[plan->nvals].last_use = pl->order;
+                plan->nvals++;
+            }
+        }
+    }
+    for (int i = 0; i < p->npipelines; i++) {
+        ir_pipeline *pl = p->pipelines[i];
+        for (int j = 0; j < pl->n; j++) {
+            ir_stmt *s = pl->stmts[j];
+            switch (s->kind) {
+            case IR_OP_SCAN:
+                if (s->u.scan.src_stmt)
+                    note_use(plan, s->u.scan.src_stmt, pl->order);
+                for (int m = 0; m < s->u.scan.nmm; m++) {
+                    note_expr_uses(plan, s->u.scan.mm[m].lo, pl->order);
+                    note_expr_uses(plan, s->u.scan.mm[m].hi, pl->order);
+                }
+                break;
+            case IR_OP_FILTER: note_expr_uses(plan, s->u.filter.pred, pl->order); break;
+            case IR_OP_PROJECT:
+                for (int c = 0; c < s->out.n; c++)
+                    note_expr_uses(plan, s->u.project.exprs[c], pl->order);
+                break;
+            case IR_OP_HASH_JOIN: note_use(plan, s->u.join.ht, pl->order); break;
+            default: break;
+            }
+        }
+    }
+    for (int o = 0; o < p->noutputs; o++)
+        note_use(plan, p->outputs[o].stmt, INT32_MAX);
+    return true;
+}
+
+bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
+{
+    vm_plan *plan = IR_NEW(a, vm_plan);
+    if (!plan) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    plan->prog = p;
+    plan->batch = batch;
+    plan->npipes = p->npipelines;
+    plan->pipes = IR_NEWN(a, vm_pipe, p->npipelines ? p->npipelines : 1);
+    if (!plan->pipes || !plan_values(a, plan)) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (int i = 0; i < p->npipelines; i++) {
+        ir_pipeline *pl = p->pipelines[i];
+        lw L = {.a = a, .plan = plan, .p = &plan->pipes[i], .err = err, .errlen = errlen};
+        L.p->ir = pl;
+        L.p->nframes = 1;
+        L.rels = IR_NEWN(a, lw_rel, pl->n ? pl->n : 1);
+        if (pl->n == 0 || pl->stmts[0]->kind != IR_OP_SCAN) {
+            snprintf(err, errlen, "pipeline %s does not start with a table_scan", pl->name.s);
+            return false;
+        }
+        lower_stmt(&L, pl, 0);
+        emit(&L, VM_OP_END, 0, pl->span);
+        if (L.failed)
+            return false;
+    }
+    *out = plan;
+    return true;
+}

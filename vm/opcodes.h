@@ -1,0 +1,103 @@
+/*
+** opcodes.h — the VM's instruction set, declared once. Each X(NAME, synopsis)
+** expands into the opcode enum, the name table, the disassembler and the
+** dispatch switch. Typed families are expanded per element type here, so the
+** kernel an instruction calls is fixed when the program is lowered.
+**
+** Operand conventions: r[x] vector registers, s[x] selection registers
+** (row lists of the instruction's frame; s[-1] = all rows), k[x] constants
+** (literals and other pipelines' tuple fields, resolved when the pipeline
+** starts), f = frame (row space: the scan batch, or a join's output chunk).
+*/
+#ifndef VM_OPCODES_H
+#define VM_OPCODES_H
+
+#define VM_NUM(X, F, syn) X(F##_I32, syn) X(F##_I64, syn) X(F##_F64, syn)
+#define VM_INT(X, F, syn) X(F##_I32, syn) X(F##_I64, syn)
+#define VM_ORD(X, F, syn) VM_NUM(X, F, syn) X(F##_STR, syn)
+#define VM_ALL(X, F, syn) VM_ORD(X, F, syn) X(F##_BOOL, syn)
+#define VM_CMPS(X, F, syn) F(X, EQ, syn) F(X, NE, syn) F(X, LT, syn) F(X, LE, syn) F(X, GT, syn) F(X, GE, syn)
+#define VM_SELVC(X, C, syn) VM_ORD(X, SEL_##C##_VC, syn)
+#define VM_SELVV(X, C, syn) VM_ORD(X, SEL_##C##_VV, syn)
+#define VM_CMPV(X, C, syn) VM_ALL(X, CMP_##C, syn)
+
+#define VM_OPCODES(X)                                                                     \
+    X(SCAN,         "frame 0 = next batch of the source; bind its column registers")      \
+    X(END,          "end of the program for this batch; resume a pending join chunk")      \
+    X(JOIN_LOOP,    "if join a has more output for this batch, jump back to pc b")          \
+    VM_CMPS(X, VM_SELVC, "s[c] = rows of s[b] where r[a] <op> k[d] (NULLs never qualify)") \
+    VM_CMPS(X, VM_SELVV, "s[c] = rows of s[b] where r[a] <op> r[d] (NULLs never qualify)") \
+    X(SEL_TRUE,     "s[c] = rows of s[b] where r[a] is true (not NULL)")                    \
+    X(SEL_NOT_TRUE, "s[c] = rows of s[b] where r[a] is false or NULL")                      \
+    X(SEL_NONE,     "s[c] = no rows (comparison with a NULL constant)")                     \
+    VM_NUM(X, ADD, "r[c] = r[a] + r[b] over s[d]; integer overflow is an error")            \
+    VM_NUM(X, SUB, "r[c] = r[a] - r[b] over s[d]; integer overflow is an error")            \
+    VM_NUM(X, MUL, "r[c] = r[a] * r[b] over s[d]; integer overflow is an error")            \
+    VM_NUM(X, DIV, "r[c] = r[a] / r[b] over s[d]; division by zero gives NULL")             \
+    VM_NUM(X, MOD, "r[c] = r[a] % r[b] over s[d]; division by zero gives NULL")             \
+    VM_NUM(X, NEG, "r[c] = -r[a] over s[d]; integer overflow is an error")                  \
+    VM_NUM(X, ABS, "r[c] = abs(r[a]) over s[d]; integer overflow is an error")              \
+    VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \
+    X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
+    X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \
+    X(NOT,          "r[c] = !r[a] over s[d]")                                               \
+    X(IS_NULL,      "r[c] = r[a] is null over s[d]")                                        \
+    X(IS_NOT_NULL,  "r[c] = r[a] is not null over s[d]")                                    \
+    X(LIKE,         "r[c] = r[a] like pattern k[b] over s[d]")                              \
+    X(NOT_LIKE,     "r[c] = r[a] not like pattern k[b] over s[d]")                          \
+    VM_ALL(X, IN,   "r[c] = r[a] in constants k[b..b+e) over s[d]")                         \
+    X(COPY_W1,      "r[c][i] = r[a][i] for i in s[d] (1-byte values, with validity)")        \
+    X(COPY_W4,      "r[c][i] = r[a][i] for i in s[d] (4-byte values, with validity)")        \
+    X(COPY_W8,      "r[c][i] = r[a][i] for i in s[d] (8-byte values, with validity)")        \
+    X(COPY_W16,     "r[c][i] = r[a][i] for i in s[d] (strings, with validity)")              \
+    X(SET_NULL,     "r[c][i] = NULL for i in s[d]")                                          \
+    X(CAST_I32_I64, "r[c] = (i64) r[a] over s[d]")                                          \
+    X(CAST_I32_F64, "r[c] = (f64) r[a] over s[d]")                                          \
+    X(CAST_I64_F64, "r[c] = (f64) r[a] over s[d]")                                          \
+    X(CAST_I64_I32, "r[c] = (i32) r[a] over s[d]; out of range is an error")                \
+    X(CAST_F64_I64, "r[c] = (i64) r[a] over s[d], truncating; out of range is an error")    \
+    X(CAST_F64_I32, "r[c] = (i32) r[a] over s[d], truncating; out of range is an error")    \
+    X(CAST_BOOL_I64,"r[c] = (i64) r[a] over s[d]")                                          \
+    X(CAST_BOOL_I32,"r[c] = (i32) r[a] over s[d]")                                          \
+    X(CAST_TO_STR,  "r[c] = text of r[a] (type e) over s[d]")                                \
+    X(CAST_STR_TO,  "r[c] = r[a] parsed as type e over s[d]; bad text is an error")          \
+    X(SUBSTR,       "r[c] = substring(r[a], r[b], r[e] or to the end) over s[d]")            \
+    X(LENGTH,       "r[c] = length(r[a]) in bytes over s[d]")                                \
+    X(YEAR,         "r[c] = year of date r[a] over s[d]")                                    \
+    X(MONTH,        "r[c] = month of date r[a] over s[d]")                                   \
+    X(DAY,          "r[c] = day of month of date r[a] over s[d]")                            \
+    X(LIMIT,        "s[c] = rows of s[b] left after skipping/limiting with counter a")      \
+    X(JOIN_PROBE,   "join a: probe its hash table with the keys over s[b]; start frame f")  \
+    X(JOIN_GATHER_W1, "r[c] = r[a] gathered by join b's probe rows (1-byte values)")       \
+    X(JOIN_GATHER_W4, "r[c] = r[a] gathered by join b's probe rows (4-byte values)")       \
+    X(JOIN_GATHER_W8, "r[c] = r[a] gathered by join b's probe rows (8-byte values)")       \
+    X(JOIN_GATHER_W16,"r[c] = r[a] gathered by join b's probe rows (strings)")              \
+    X(JOIN_HT_W1,   "r[c] = hash-table column a at join b's matches, NULL where none (1 byte)") \
+    X(JOIN_HT_W4,   "r[c] = hash-table column a at join b's matches, NULL where none (4 bytes)") \
+    X(JOIN_HT_W8,   "r[c] = hash-table column a at join b's matches, NULL where none (8 bytes)") \
+    X(JOIN_HT_W16,  "r[c] = hash-table column a at join b's matches, NULL where none (strings)") \
+    X(AGG_COUNT,    "aggregate slot a += count of non-NULL r[b] over s[d]")                 \
+    X(AGG_COUNT_STAR,"aggregate slot a += rows of s[d]")                                    \
+    VM_NUM(X, AGG_SUM, "aggregate slot a += sum of r[b] over s[d]")                         \
+    VM_ORD(X, AGG_MIN, "aggregate slot a = min(slot a, r[b] over s[d])")                    \
+    VM_ORD(X, AGG_MAX, "aggregate slot a = max(slot a, r[b] over s[d])")                    \
+    X(HT_INSERT,    "insert keys/values of build a over s[d] into its hash table")          \
+    X(GROUP_FIND,   "r[c] = group ids of group-by a for its keys over s[d] (new groups added)") \
+    X(GAGG_COUNT,   "group-by a, slot e: count[r[c]] += r[b] not NULL over s[d]")            \
+    X(GAGG_COUNT_STAR,"group-by a, slot e: count[r[c]] += 1 over s[d]")                       \
+    VM_NUM(X, GAGG_SUM, "group-by a, slot e: sum[r[c]] += r[b] over s[d]")                   \
+    VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
+    VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
+    X(EMIT,         "append columns of relation a over s[d] to its materialized result")
+
+typedef enum vm_opcode {
+#define VM_X_ENUM(name, syn) VM_OP_##name,
+    VM_OPCODES(VM_X_ENUM)
+#undef VM_X_ENUM
+    VM_NOPCODES
+} vm_opcode;
+
+extern const char *const vm_opcode_names[VM_NOPCODES];
+extern const char *const vm_opcode_synopsis[VM_NOPCODES];
+
+#endif

@@ -1,0 +1,74 @@
+/*
+** sinks.h — pipeline breakers' state: ungrouped aggregates (-> a one-row
+** tuple), hash group-by (-> a relation) and materialized relations. Each
+** update function is typed (chosen by the opcode), loops over a selection,
+** and returns false only on integer overflow of a sum.
+*/
+#ifndef VM_SINKS_H
+#define VM_SINKS_H
+
+#include "vm.h"
+
+typedef struct vm_aggstate {
+    int64_t cnt;              /* valid input rows seen */
+    int64_t isum;
+    double fsum;
+    union {
+        int32_t i32;
+        int64_t i64;
+        double f64;
+        tir_str s;
+    } m;                      /* min or max so far (valid when cnt > 0) */
+} vm_aggstate;
+
+typedef struct vm_sink_agg {
+    const vm_agg *def;
+    vm_aggstate *st;
+    vm_strheap heap;          /* bytes of long string minima/maxima */
+} vm_sink_agg;
+
+typedef struct vm_gslot {
+    int64_t *cnt;             /* per group: valid input rows */
+    void *acc;                /* per group: sum (i64/f64) or min/max (argument type) */
+} vm_gslot;
+
+typedef struct vm_sink_group {
+    const vm_group *def;
+    vm_ht *ht;
+    uint32_t cap;             /* groups the slot arrays can hold */
+    vm_gslot *slots;
+    vm_strheap heap;
+} vm_sink_group;
+
+#define VM_SINK_AGG_OPS(X)                                                     \
+    X(AGG_COUNT) X(AGG_COUNT_STAR) X(AGG_SUM_I32) X(AGG_SUM_I64) X(AGG_SUM_F64) \
+    X(AGG_MIN_I32) X(AGG_MIN_I64) X(AGG_MIN_F64) X(AGG_MIN_STR)                \
+    X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)
+#define VM_SINK_GAGG_OPS(X)                                                    \
+    X(GAGG_COUNT) X(GAGG_COUNT_STAR) X(GAGG_SUM_I32) X(GAGG_SUM_I64) X(GAGG_SUM_F64) \
+    X(GAGG_MIN_I32) X(GAGG_MIN_I64) X(GAGG_MIN_F64) X(GAGG_MIN_STR)            \
+    X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)
+
+#define VM_X_DECL(OPN) bool vm_agg_##OPN(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n);
+VM_SINK_AGG_OPS(VM_X_DECL)
+#undef VM_X_DECL
+#define VM_X_DECL(OPN)                                                          \
+    bool vm_gagg_##OPN(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
+                       const uint32_t *sel, uint32_t n);
+VM_SINK_GAGG_OPS(VM_X_DECL)
+#undef VM_X_DECL
+
+bool vm_sink_agg_init(vm_sink_agg *a, const vm_agg *def);
+void vm_sink_agg_free(vm_sink_agg *a);
+vm_table *vm_sink_agg_finish(vm_sink_agg *a);
+
+bool vm_sink_group_init(vm_sink_group *g, const vm_group *def);
+void vm_sink_group_free(vm_sink_group *g);
+/* gids[i] = group of row sel[i]; grows the aggregate arrays for new groups. */
+bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
+vm_table *vm_sink_group_finish(vm_sink_group *g);
+
+/* An empty table with the schema's column names and types. */
+vm_table *vm_sink_table_new(const ir_schema *s);
+
+#endif

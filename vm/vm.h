@@ -1,0 +1,165 @@
+/*
+** vm.h — internal structures of the lowered program (vm_plan: one register
+** bytecode program per pipeline) and of its execution. Lowering (lower.c)
+** fixes every register's type and every instruction's kernel; exec.c runs
+** the instructions batch by batch; explain.c prints them.
+*/
+#ifndef VM_VM_H
+#define VM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tir.h"
+#include "ast.h"
+#include "column.h"
+#include "hashtable.h"
+#include "opcodes.h"
+
+typedef struct vm_ins {
+    uint16_t op;
+    uint16_t frame;
+    int32_t a, b, c, d, e;
+    ir_span span;             /* source of the expression, for runtime errors */
+} vm_ins;
+
+/* A vector register. Scan registers borrow the source's memory; the rest
+** own a buffer of the frame's capacity. */
+typedef struct vm_regdef {
+    tir_type type;
+    uint16_t frame;
+    bool borrowed;
+    int konst;                /* >= 0: broadcast of constant k[konst], filled when the pipeline starts */
+    const char *what;         /* for --explain: "$in.freight", "freight > 10", ... */
+} vm_regdef;
+
+/* A literal, or another pipeline's tuple field resolved when this pipeline
+** starts (seed 002: scalar results substituted as literals). */
+typedef struct vm_const {
+    tir_type type;
+    bool is_null;
+    int64_t i;
+    double f;
+    tir_str s;
+    ir_stmt *ref;             /* non-NULL: value comes from this tuple ... */
+    int field;                /* ... field */
+} vm_const;
+
+typedef struct vm_scan {
+    ir_stmt *stmt;
+    int ncols;
+    int *src_cols;            /* column index in the source table */
+    int *regs;                /* register bound to each column */
+} vm_scan;
+
+typedef struct vm_join {
+    ir_stmt *stmt;
+    int nkeys;
+    int *key_regs;            /* over the input frame */
+    int in_frame, out_frame;
+    int in_sel;               /* probe rows */
+    int out_sel;              /* selection of the output frame (semi/anti: of the input frame) */
+    int pc;                   /* the JOIN_PROBE instruction */
+} vm_join;
+
+typedef struct vm_aggslot {
+    ir_aggfn fn;
+    tir_type type;            /* argument type (result type for count) */
+} vm_aggslot;
+
+typedef struct vm_agg {       /* ungrouped aggregate -> tuple */
+    ir_stmt *stmt;
+    int nslots;
+    vm_aggslot *slots;
+} vm_agg;
+
+typedef struct vm_group {     /* hash group-by -> relation */
+    ir_stmt *stmt;
+    int nkeys;
+    int *key_regs;
+    int nslots;
+    vm_aggslot *slots;
+    int gid_reg;
+} vm_group;
+
+typedef struct vm_build {     /* build_hash -> hash table */
+    ir_stmt *stmt;
+    int nkeys, nvals;
+    int *regs;                /* keys then values */
+} vm_build;
+
+typedef struct vm_emit {      /* materialize a relation read by a later pipeline or an output */
+    ir_stmt *stmt;
+    int ncols;
+    int *regs;
+} vm_emit;
+
+typedef struct vm_limit {
+    int64_t count, offset;
+} vm_limit;
+
+typedef struct vm_pipe {
+    ir_pipeline *ir;
+    vm_ins *code;
+    int ncode;
+    vm_regdef *regs;
+    int nregs;
+    int nsels;
+    int nframes;
+    vm_const *consts;
+    int nconsts;
+    vm_scan scan;
+    vm_join *joins;
+    int njoins;
+    vm_agg *aggs;
+    int naggs;
+    vm_group *groups;
+    int ngroups;
+    vm_build *builds;
+    int nbuilds;
+    vm_emit *emits;
+    int nemits;
+    vm_limit *limits;
+    int nlimits;
+} vm_pipe;
+
+/* A value produced by a statement and read by later pipelines or outputs. */
+typedef struct vm_valdef {
+    ir_stmt *stmt;
+    int last_use;             /* order of the last pipeline reading it; INT32_MAX for outputs */
+} vm_valdef;
+
+typedef struct vm_plan {
+    ir_program *prog;
+    uint32_t batch;           /* rows per batch (multiple of 64) */
+    vm_pipe *pipes;           /* in execution (topological) order */
+    int npipes;
+    vm_valdef *vals;
+    int nvals;
+} vm_plan;
+
+/* lower.c */
+bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen);
+int vm_plan_value_index(const vm_plan *plan, const ir_stmt *s);
+
+/* explain.c */
+char *vm_explain(ir_arena *a, const vm_plan *plan);
+
+/* exec.c: the run-time value of a statement. */
+typedef struct vm_value {
+    ir_valkind kind;
+    vm_table *rel;            /* relation, or a tuple as a one-row table */
+    vm_ht *ht;
+} vm_value;
+
+typedef struct vm_run vm_run;
+typedef struct vm_run_opts {
+    volatile int *cancel;     /* non-zero: stop at the next batch */
+} vm_run_opts;
+
+/* Runs every pipeline; values[i] receives plan->vals[i] for the outputs
+** (others are freed as soon as no later pipeline needs them). On failure
+** returns the status and writes a message with its location to err. */
+tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *values, char *err, size_t errlen);
+void vm_value_free(vm_value *v);
+
+#endif
