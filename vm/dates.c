@@ -1,1 +1,67 @@
-/* placeholder: being written */
+/*
+** dates.c — conversion between day counts and calendar dates, after
+** Howard Hinnant's "chrono-Compatible Low-Level Date Algorithms": the year
+** is shifted to start on March 1 so the leap day ends it, and 400-year
+** eras make the arithmetic branch-free. 64-bit intermediates keep the
+** extremes of int32 day counts from overflowing.
+*/
+#include "dates.h"
+#include "tir.h"
+
+int32_t vm_days_from_civil(int32_t y, int m, int d)
+{
+    int64_t yy = (int64_t)y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;                                  /* [0, 399] */
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void vm_civil_from_days(int32_t days, int32_t *y, int *m, int *d)
+{
+    int64_t z = (int64_t)days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int32_t)(yoe + era * 400 + (*m <= 2));
+}
+
+int vm_days_in_month(int32_t y, int m)
+{
+    static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+        return 29;
+    return mdays[m - 1];
+}
+
+/* The public contract gives buf 11 bytes, enough for years 0000-9999 only
+** (the range the parsers accept). Dates outside it, which only arithmetic
+** can produce, are shown as ########## rather than silently wrapped. */
+void tir_date_format(int32_t days, char *buf)
+{
+    int32_t y;
+    int m, d;
+    vm_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        for (int i = 0; i < 10; i++)
+            buf[i] = '#';
+        buf[10] = '\0';
+        return;
+    }
+    buf[0] = (char)('0' + y / 1000);
+    buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10);
+    buf[3] = (char)('0' + y % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
+}

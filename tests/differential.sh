@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# differential.sh — checks tir against sqlite3 on generated tables with NULLs.
+#
+# Usage: differential.sh TIRRUN TESTSDIR [SEEDS]
+# For each seed, sqlite3 generates two tables (deterministic pseudo-random
+# values with NULLs, duplicate and dangling join keys) and writes them as CSV;
+# each tests/differential/NAME.tir runs under tir and NAME.sql under sqlite3,
+# and the outputs are compared as multisets of rows (sorted lines; numbers
+# normalized to 9 significant digits since sums of doubles depend on order).
+# Prints TAP.
+set -u
+tirrun=$1
+here=$2
+dir=$2/differential
+seeds=${3:-"1 2 3"}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+normalize() { awk -f "$here/normalize.awk" | LC_ALL=C sort; }
+
+gen() { # seed rows outdir
+    local seed=$1 rows=$2 out=$3
+    sqlite3 "$out/gen.db" <<SQL
+create table t1 as
+with recursive r(i) as (select 1 union all select i + 1 from r where i < $rows),
+     h(i, x) as (select i, ((i * 2654435761 + $seed * 40503) % 4294967291) from r)
+select
+  i as id,
+  case when x % 11 = 0 then null else (x / 7) % 50 - 10 end as a,
+  case when x % 13 = 0 then null else (x / 3) % 100000 - 50000 end as b,
+  case when x % 7 = 0 then null else ((x / 5) % 20000) / 100.0 - 50 end as c,
+  case when x % 9 = 0 then null else 'k' || ((x / 11) % 40) || case when x % 3 = 0 then '_long_string_value' else '' end end as s,
+  case when x % 17 = 0 then null else date('1995-01-01', '+' || ((x / 13) % 1500) || ' days') end as d
+from h;
+create table t2 as
+with recursive r(i) as (select 1 union all select i + 1 from r where i < $rows / 4),
+     h(i, x) as (select i, ((i * 2246822519 + $seed * 9176) % 4294967291) from r)
+select
+  case when x % 19 = 0 then null else (x / 5) % 60 - 10 end as k,
+  'v' || (x % 1000) as v,
+  case when x % 5 = 0 then null else (x / 3) % 1000 end as w
+from h;
+.headers on
+.mode csv
+.output $out/t1.csv
+select * from t1;
+.output $out/t2.csv
+select * from t2;
+SQL
+}
+
+tests=()
+for f in "$dir"/*.tir; do tests+=("$(basename "$f" .tir)"); done
+total=$(( ${#tests[@]} * $(echo $seeds | wc -w) ))
+echo "1..$total"
+n=0; fail=0
+for seed in $seeds; do
+    d="$work/seed$seed"; mkdir -p "$d/data"
+    gen "$seed" 3000 "$d/data"
+    for t in "${tests[@]}"; do
+        n=$((n + 1))
+        cp "$dir/$t.tir" "$d/$t.tir"
+        if ! "$tirrun" --format csv "$d/$t.tir" > "$d/$t.tir.out" 2> "$d/$t.tir.err"; then
+            echo "not ok $n - $t seed $seed (tirrun failed)"; sed 's/^/# /' "$d/$t.tir.err" | head -20
+            fail=$((fail + 1)); continue
+        fi
+        sqlite3 -csv -header "$d/data/gen.db" < "$dir/$t.sql" > "$d/$t.sql.out" 2>&1
+        if diff <(normalize < "$d/$t.tir.out") <(normalize < "$d/$t.sql.out") > "$d/$t.diff"; then
+            echo "ok $n - $t seed $seed"
+        else
+            echo "not ok $n - $t seed $seed"; head -30 "$d/$t.diff" | sed 's/^/# /'
+            fail=$((fail + 1))
+        fi
+    done
+done
+[ "$fail" -eq 0 ]

@@ -1,0 +1,1 @@
+select count(*), count(a), sum(b), min(a), max(s), avg(c), min(d), max(b) from t1;

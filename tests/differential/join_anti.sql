@@ -1,0 +1,1 @@
+select id, a from t1 where not exists (select 1 from t2 where t2.k = t1.a);

@@ -1,0 +1,1 @@
+select id, a, c from t1 where a between (select min(k) from t2 where w > 500) and (select max(k) from t2 where w > 500) and c between -10 and 10 and c > -10.0 and a < (select max(k) from t2 where w > 500);

@@ -1,0 +1,248 @@
+/*
+** test_api.c — the public API end to end: compile diagnostics as values,
+** running, reading batches, two engines in one process, error statuses.
+*/
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tir.h"
+
+static char dir[256];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/tir_api_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    FILE *f;
+    char path[512];
+    snprintf(path, sizeof path, "%s/nums.csv", dir);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("n,tag\n", f);
+    for (int i = 1; i <= 5000; i++)
+        fprintf(f, "%d,%s\n", i, i % 3 == 0 ? "" : i % 3 == 1 ? "one" : "a_long_tag_value_two");
+    fclose(f);
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static const char group_prog[] =
+    "nums: Table = read_csv(\"nums.csv\") { n: i64, tag: string nullable }\n"
+    "p: Pipeline = {\n"
+    "    v1 = table_scan :table = nums\n"
+    "    v2 = filter :input = v1 :expr = $in.n % 2 == 0\n"
+    "    g = hash_group_by :input = v2 :group_by = [\"tag\"] :aggregates = { \"total\": sum($in.n), \"cnt\": count(*) }\n"
+    "}\n"
+    "output p.g as \"by_tag\"\n";
+
+static tir_program *compile_ok(tir_engine *e, const char *src)
+{
+    char file[512];
+    snprintf(file, sizeof file, "%s/prog.tir", dir);
+    tir_program *p = NULL;
+    tir_status st = tir_compile(e, file, src, strlen(src), &p);
+    cr_assert_eq(st, TIR_OK, "compile failed: %s", p ? tir_program_diag_text(p) : "?");
+    return p;
+}
+
+/* Sums of the group-by output keyed by tag (NULL tag -> index 0). */
+static void read_groups(tir_result *r, int64_t totals[3], int64_t counts[3])
+{
+    cr_assert_eq(tir_result_noutputs(r), 1);
+    cr_assert_str_eq(tir_result_output_name(r, 0), "by_tag");
+    cr_assert_eq(tir_result_ncols(r, 0), 3);
+    cr_assert_str_eq(tir_result_col_name(r, 0, 0), "tag");
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_STRING);
+    cr_assert(tir_result_col_nullable(r, 0, 0));
+    cr_assert_eq(tir_result_col_type(r, 0, 1), TIR_I64);
+    cr_assert_eq(tir_result_nrows(r, 0), 3);
+    for (size_t b = 0; b < tir_result_nbatches(r, 0); b++) {
+        const tir_str *tag = tir_result_batch_data(r, 0, b, 0);
+        const uint64_t *v = tir_result_batch_validity(r, 0, b, 0);
+        const int64_t *tot = tir_result_batch_data(r, 0, b, 1);
+        const int64_t *cnt = tir_result_batch_data(r, 0, b, 2);
+        for (uint32_t i = 0; i < tir_result_batch_rows(r, 0, b); i++) {
+            int k = (v && !((v[i / 64] >> (i % 64)) & 1)) ? 0 : tag[i].len == 3 ? 1 : 2;
+            totals[k] = tot[i];
+            counts[k] = cnt[i];
+        }
+    }
+}
+
+TestSuite(api, .init = setup, .fini = teardown);
+
+Test(api, run_and_read_batches)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, group_prog);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    int64_t totals[3] = {0}, counts[3] = {0};
+    read_groups(r, totals, counts);
+    int64_t want_t[3] = {0}, want_c[3] = {0};
+    for (int i = 2; i <= 5000; i += 2) {
+        int k = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 2;
+        want_t[k] += i;
+        want_c[k]++;
+    }
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(totals[k], want_t[k], "group %d", k);
+        cr_assert_eq(counts[k], want_c[k], "group %d", k);
+    }
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, two_engines_different_batch_sizes_agree)
+{
+    tir_engine *a = tir_engine_new(NULL);
+    tir_engine *b = tir_engine_new(&(tir_config){.batch_size = 64});
+    tir_program *pa = compile_ok(a, group_prog), *pb = compile_ok(b, group_prog);
+    tir_result *ra, *rb;
+    cr_assert_eq(tir_run(pa, &ra), TIR_OK);
+    cr_assert_eq(tir_run(pb, &rb), TIR_OK);
+    int64_t ta[3] = {0}, ca[3] = {0}, tb[3] = {0}, cb[3] = {0};
+    read_groups(ra, ta, ca);
+    read_groups(rb, tb, cb);
+    cr_assert_arr_eq(ta, tb, sizeof ta);
+    cr_assert_arr_eq(ca, cb, sizeof ca);
+    cr_assert_gt(tir_result_nbatches(rb, 0), 0);
+    tir_result_free(ra);
+    tir_result_free(rb);
+    tir_program_free(pa);
+    tir_program_free(pb);
+    tir_engine_free(a);
+    tir_engine_free(b);
+}
+
+Test(api, program_runs_twice)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, group_prog);
+    for (int k = 0; k < 2; k++) {
+        tir_result *r;
+        cr_assert_eq(tir_run(p, &r), TIR_OK);
+        cr_assert_eq(tir_result_nrows(r, 0), 3);
+        tir_result_free(r);
+    }
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, compile_errors_are_values)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    const char *src = "nums: Table = read_csv(\"nums.csv\") { n: i64 }\n"
+                      "p: Pipeline = {\n"
+                      "    v1 = table_scan :table = nums\n"
+                      "    v2 = filter :input = v1 :expr = $in.nope > 1\n"
+                      "}\n"
+                      "output p.v2\n";
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "bad.tir", src, strlen(src), &p), TIR_ERR_COMPILE);
+    cr_assert_not_null(p);
+    cr_assert_geq(tir_program_ndiags(p), 1);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_assert_eq(d->severity, TIR_SEV_ERROR);
+    cr_assert_eq(d->line, 4);
+    cr_assert_eq(d->col, 38);
+    cr_assert_str_eq(d->file, "bad.tir");
+    cr_assert(strstr(tir_program_diag_text(p), "bad.tir:4:38: error:"));
+    tir_result *r = (tir_result *)1;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_COMPILE);
+    cr_assert_null(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, data_error_names_file_line_col)
+{
+    write_file("bad.csv", "n\n1\n2\nx3\n");
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, "t: Table = read_csv(\"bad.csv\") { n: i64 }\n"
+                                   "p: Pipeline = { v1 = table_scan :table = t }\n"
+                                   "output p.v1\n");
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_DATA);
+    cr_assert(strstr(tir_engine_errmsg(e), "bad.csv:4:1:"), "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, missing_file_is_io_error)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, "t: Table = read_csv(\"absent.csv\") { n: i64 }\n"
+                                   "p: Pipeline = { v1 = table_scan :table = t }\n"
+                                   "output p.v1\n");
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_IO);
+    cr_assert(strstr(tir_engine_errmsg(e), "absent.csv"));
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, overflow_is_runtime_error_with_location)
+{
+    write_file("big.csv", "n\n9223372036854775807\n");
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, "t: Table = read_csv(\"big.csv\") { n: i64 }\n"
+                                   "p: Pipeline = {\n"
+                                   "    v1 = table_scan :table = t\n"
+                                   "    v2 = project :input = v1 :columns = { \"m\": $in.n + 1 }\n"
+                                   "}\n"
+                                   "output p.v2\n");
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
+    cr_assert(strstr(tir_engine_errmsg(e), "prog.tir:4:52: error: integer overflow"), "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, explain_lists_typed_program_and_bytecode)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, group_prog);
+    const char *x = tir_program_explain(p);
+    cr_assert(strstr(x, "HashTable") == NULL);
+    cr_assert(strstr(x, "Relation<tag: string nullable"), "%s", x);
+    cr_assert(strstr(x, "SCAN"));
+    cr_assert(strstr(x, "GROUP_FIND"));
+    cr_assert(strstr(x, "GAGG_SUM_I64"));
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
+Test(api, bad_arguments)
+{
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(NULL, "x", "", 0, &p), TIR_ERR_ARG);
+    cr_assert_eq(tir_run(NULL, NULL), TIR_ERR_ARG);
+    cr_assert_eq(tir_result_noutputs(NULL), 0);
+    cr_assert_str_eq(tir_type_name(TIR_DATE), "date");
+    char buf[16];
+    tir_date_format(0, buf);
+    cr_assert_str_eq(buf, "1970-01-01");
+    tir_date_format(-1, buf);
+    cr_assert_str_eq(buf, "1969-12-31");
+}

@@ -1,0 +1,19 @@
+/*
+** dates.h — calendar arithmetic for the date type (int32 days since
+** 1970-01-01, proleptic Gregorian calendar). Shared by the CSV loader,
+** literal handling and result formatting.
+*/
+#ifndef VM_DATES_H
+#define VM_DATES_H
+
+#include <stdint.h>
+
+/* Days since 1970-01-01 of year y, month m (1-12), day d (1-31). Exact for
+** every date whose day count fits in an int32. */
+int32_t vm_days_from_civil(int32_t y, int m, int d);
+/* The inverse: splits a day count into year, month (1-12) and day (1-31). */
+void vm_civil_from_days(int32_t days, int32_t *y, int *m, int *d);
+/* Days in month m (1-12) of year y, leap years included. */
+int vm_days_in_month(int32_t y, int m);
+
+#endif
