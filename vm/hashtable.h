@@ -3,9 +3,15 @@
 ** group-by. Entries are numbered densely 0..count-1 in insertion order and
 ** their key and value columns are stored columnar (vm_column), so a probe
 ** gathers build-side values by entry id. The directory is open addressing
-** (linear probing) of 32-bit entry ids with a 16-bit hash tag beside each
-** slot, kept at most half full. Join builds keep duplicate keys: entries
-** with equal keys are chained (next[]), so a probe walks only true matches.
+** (linear probing) of 32-bit entry ids with a 32-bit hash tag beside each
+** id in one 64-bit slot, kept at most half full. Join builds keep duplicate
+** keys: entries with equal keys are chained (next[]), so a probe walks only
+** true matches. Keys are equal when every column is: f64 by value with
+** -0.0 == 0.0 and NaN == NaN, strings by bytes. See docs/HASHTABLE.md.
+**
+** When vm_ht_insert or vm_ht_find_or_insert returns false (out of memory,
+** or key/value vectors whose types do not match the table's) the table is
+** left unusable: free it (vm_ht_bytes still works; probes find nothing).
 */
 #ifndef VM_HASHTABLE_H
 #define VM_HASHTABLE_H
@@ -20,14 +26,20 @@ typedef struct vm_ht vm_ht;
 
 /* mode_group: keys are distinct (group-by); NULL keys form their own group
 ** (NULL equals NULL). Otherwise (join build): rows whose key has a NULL are
-** not inserted, since they never match. */
+** not inserted, since they never match. A group table has no value columns
+** (nvals must be 0). Returns NULL when out of memory or on bad arguments. */
 vm_ht *vm_ht_new(int nkeys, const tir_type *key_types, int nvals, const tir_type *val_types, bool mode_group);
 void vm_ht_free(vm_ht *ht);
+/* Optional size hint: room for n more entries (and as many distinct keys)
+** without growing. False when out of memory; the table stays usable. */
+bool vm_ht_reserve(vm_ht *ht, uint32_t n);
 
 /* Join build: appends the rows sel[0..n) (sel NULL = 0..n-1) of keys[]/vals[]. */
 bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 /* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
-** inserting new groups (their keys copied in; they have no values). */
+** inserting new groups (their keys copied in; they have no values). Group
+** ids are dense and deterministic; new groups are numbered in the order their
+** rows appear except when a 32-bit tag collision delays a row (rare). */
 bool vm_ht_find_or_insert(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
 /* Probe: first[i] = first entry whose key equals row sel[i], or VM_HT_NONE
 ** (a row with a NULL key never matches). */
