@@ -1,1 +1,111 @@
+/*
+** lexer.re — the tokens of .tir (re2c). One rule per token; a token is a
+** byte span, decoded later by the tree constructors. Stray bytes are
+** reported by the catch-all rules and skipped, so lexing always reaches
+** the end. The input must be followed by a NUL (the re2c sentinel); NULs
+** before the end are ordinary stray bytes.
+*/
+#include "fe.h"
+#include "grammar.h"
 
+static ir_span fe_span(const fe_lexer *lx, const char *p, const char *q)
+{
+    return (ir_span){(uint32_t)(p - lx->src), (uint32_t)(q - p)};
+}
+
+static void fe_lex_stray(fe_lexer *lx, const char *p, const char *q)
+{
+    ir_span at = fe_span(lx, p, q);
+    unsigned char c = (unsigned char)*p;
+    if (q - p > 1)   /* a whole UTF-8 sequence */
+        ir_error(lx->d, at, "unexpected character '%.*s'", (int)(q - p), p);
+    else if (c >= 0x20 && c < 0x7f)
+        ir_error(lx->d, at, "unexpected character '%c'", c);
+    else
+        ir_error(lx->d, at, "unexpected character '\\x%02x'", c);
+}
+
+int fe_lex(fe_lexer *lx, ir_span *tok)
+{
+    const char *YYMARKER;
+    for (;;) {
+        const char *p = lx->cur;
+#define TOK(t) do { *tok = fe_span(lx, p, lx->cur); return FE_T_##t; } while (0)
+        /*!re2c
+        re2c:define:YYCTYPE = "unsigned char";
+        re2c:define:YYCURSOR = "lx->cur";
+        re2c:define:YYLIMIT = "lx->lim";
+        re2c:yyfill:enable = 0;
+        re2c:eof = 0;
+
+        ident = [A-Za-z_][A-Za-z0-9_]*;
+        digits = [0-9]+;
+        strchar = [^"\\\n] | [\\][^\n];
+        comment = "/*" ([^*] | "*"+ [^*/])* "*"+ "/";
+        opencomment = "/*" ([^*] | "*"+ [^*/])* "*"*;
+
+        $                                { *tok = fe_span(lx, p, p); return 0; }
+        [ \t\r\n]+                       { continue; }
+        "//" [^\n]*                      { continue; }
+        comment                          { continue; }
+        opencomment                      { ir_error(lx->d, fe_span(lx, p, p + 2), "unterminated comment"); continue; }
+
+        "Table"                          { TOK(TABLE); }
+        "Pipeline"                       { TOK(PIPELINE); }
+        "output"                         { TOK(OUTPUT); }
+        "as"                             { TOK(AS); }
+        "true"                           { TOK(TRUE); }
+        "false"                          { TOK(FALSE); }
+        "null"                           { TOK(NULL); }
+        "date"                           { TOK(DATE); }
+        "case"                           { TOK(CASE); }
+        "when"                           { TOK(WHEN); }
+        "then"                           { TOK(THEN); }
+        "else"                           { TOK(ELSE); }
+        "end"                            { TOK(END); }
+        "cast"                           { TOK(CAST); }
+        "like"                           { TOK(LIKE); }
+        "not"                            { TOK(NOT); }
+        "in"                             { TOK(IN); }
+        "is"                             { TOK(IS); }
+        "extract"                        { TOK(EXTRACT); }
+        "from"                           { TOK(FROM); }
+        ident                            { TOK(IDENT); }
+        "$" ident                        { TOK(DOLLAR); }
+
+        digits                           { TOK(INT); }
+        digits "." digits ([eE] [+-]? digits)? { TOK(FLOAT); }
+        ["] strchar* ["]                 { TOK(STRING); }
+        ["] strchar* [\\]?               { ir_error(lx->d, fe_span(lx, p, lx->cur), "unterminated string"); TOK(STRING); }
+
+        ":"                              { TOK(COLON); }
+        ","                              { TOK(COMMA); }
+        "."                              { TOK(DOT); }
+        "("                              { TOK(LP); }
+        ")"                              { TOK(RP); }
+        "["                              { TOK(LBRACKET); }
+        "]"                              { TOK(RBRACKET); }
+        "{"                              { TOK(LBRACE); }
+        "}"                              { TOK(RBRACE); }
+        "="                              { TOK(EQ); }
+        "=="                             { TOK(EQEQ); }
+        "!="                             { TOK(NE); }
+        "<"                              { TOK(LT); }
+        "<="                             { TOK(LE); }
+        ">"                              { TOK(GT); }
+        ">="                             { TOK(GE); }
+        "&&"                             { TOK(AND); }
+        "||"                             { TOK(OR); }
+        "!"                              { TOK(BANG); }
+        "+"                              { TOK(PLUS); }
+        "-"                              { TOK(MINUS); }
+        "*"                              { TOK(STAR); }
+        "/"                              { TOK(SLASH); }
+        "%"                              { TOK(PERCENT); }
+
+        [\xc2-\xf4][\x80-\xbf]{1,3}      { fe_lex_stray(lx, p, lx->cur); continue; }
+        *                                { fe_lex_stray(lx, p, lx->cur); continue; }
+        */
+#undef TOK
+    }
+}

@@ -1,1 +1,75 @@
-/* placeholder: being written */
+/*
+** parse.c — fe_parse: feeds the lexer's tokens to the Lemon parser, whose
+** actions build the program in the arena. Running out of arena memory
+** unwinds here with longjmp (as Lua does), so constructors need no
+** failure paths.
+*/
+#include "fe.h"
+#include "grammar.h"
+
+#include <stdlib.h>
+
+/* Statements have no terminator; a name followed by '=' starts one unless
+** it is an argument name (":name =") or a source argument ("(name =",
+** ", name ="). Telling the grammar so (token TARGET) lets error recovery
+** resume exactly at the next statement. */
+static int fe_classify(int prev, int tok, int next)
+{
+    if (next != FE_T_EQ || (tok != FE_T_IDENT && fe_lemonFallback(tok) != FE_T_IDENT))
+        return tok;
+    if (prev == FE_T_COLON || prev == FE_T_LP || prev == FE_T_COMMA || prev == FE_T_DOT)
+        return tok;
+    return FE_T_TARGET;
+}
+
+/* Feeds every token to the parser; false when the arena ran out. */
+static bool fe_feed(fe_ctx *cx, void *parser)
+{
+    jmp_buf nomem;
+    cx->nomem = &nomem;
+    if (setjmp(nomem))
+        return false;
+    fe_lexer lx = {cx->src, cx->src, cx->src + cx->len, cx->d};
+    ir_span next_span;
+    int prev = 0, tok = fe_lex(&lx, &cx->tok);
+    for (;;) {
+        int next = tok ? fe_lex(&lx, &next_span) : 0;
+        fe_lemon(parser, fe_classify(prev, tok, next), cx->tok, cx);
+        if (tok == 0 || cx->overflow)
+            return true;
+        prev = tok;
+        tok = next;
+        cx->tok = next_span;
+    }
+}
+
+bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len,
+              ir_program **out)
+{
+    size_t errors = d->nerrors;
+    ir_program *prog = IR_NEW(a, ir_program);
+    *out = prog;
+    if (!prog)
+        return false;
+    prog->file = file;
+    prog->srclen = len;
+    if (len >= UINT32_MAX) {   /* spans are 32-bit offsets */
+        ir_error(d, (ir_span){0, 0}, "program too large (%zu bytes)", len);
+        return false;
+    }
+    /* re2c needs a NUL after the input; the copy also lives as long as the tree */
+    char *text = ir_strndup(a, src, len);
+    void *parser = fe_lemonAlloc(malloc);
+    if (!text || !parser) {
+        free(parser);
+        ir_error(d, (ir_span){0, 0}, "out of memory");
+        return false;
+    }
+    prog->src = text;
+    fe_ctx cx = {.a = a, .d = d, .src = text, .len = len, .prog = prog};
+    bool fed = fe_feed(&cx, parser);
+    fe_lemonFree(parser, free);
+    if (!fed)
+        ir_error(d, cx.tok, "out of memory");
+    return fed && d->nerrors == errors;
+}

@@ -1,1 +1,304 @@
-/* placeholder: being written */
+/*
+** print.c — types, operators and expressions as text, for --explain and
+** for diagnostics. Expressions print in source syntax that parses back to
+** the same tree: every compound operand is parenthesized, so the text never
+** depends on precedence.
+*/
+#include "ast.h"
+#include "dates.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_name(tir_type t)
+{
+    static const char *const names[TIR_NTYPES] = {
+        [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
+        [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date",
+    };
+    return (unsigned)t < TIR_NTYPES ? names[t] : "?";
+}
+
+const char *ir_coltype_str(ir_arena *a, ir_coltype t)
+{
+    return ir_sprintf(a, "%s%s%s%s", type_name(t.type),
+                      t.nullable ? " nullable" : "", t.unique ? " unique" : "",
+                      t.order == IR_ORDER_ASC ? " asc" : t.order == IR_ORDER_DESC ? " desc" : "");
+}
+
+const char *ir_op_str(ir_op op)
+{
+    static const char *const s[] = {
+        [IR_ADD] = "+", [IR_SUB] = "-", [IR_MUL] = "*", [IR_DIV] = "/", [IR_MOD] = "%",
+        [IR_EQ] = "==", [IR_NE] = "!=", [IR_LT] = "<", [IR_LE] = "<=", [IR_GT] = ">",
+        [IR_GE] = ">=", [IR_AND] = "&&", [IR_OR] = "||", [IR_NEG] = "-", [IR_NOT] = "!",
+    };
+    return (unsigned)op < sizeof s / sizeof s[0] ? s[op] : "?";
+}
+
+const char *ir_opkind_name(ir_opkind k)
+{
+    static const char *const s[] = {
+        [IR_OP_UNKNOWN] = "unknown", [IR_OP_SCAN] = "table_scan", [IR_OP_FILTER] = "filter",
+        [IR_OP_PROJECT] = "project", [IR_OP_AGGREGATE] = "aggregate",
+        [IR_OP_BUILD_HASH] = "build_hash", [IR_OP_HASH_JOIN] = "hash_join",
+        [IR_OP_GROUP_BY] = "hash_group_by", [IR_OP_LIMIT] = "limit",
+    };
+    return (unsigned)k < sizeof s / sizeof s[0] ? s[k] : "unknown";
+}
+
+const char *ir_aggfn_name(ir_aggfn f)
+{
+    static const char *const s[] = {
+        [IR_AGG_COUNT] = "count", [IR_AGG_COUNT_STAR] = "count(*)", [IR_AGG_SUM] = "sum",
+        [IR_AGG_MIN] = "min", [IR_AGG_MAX] = "max", [IR_AGG_AVG] = "avg",
+    };
+    return (unsigned)f < sizeof s / sizeof s[0] ? s[f] : "?";
+}
+
+/* ------------------------------------------------------------ expressions */
+
+typedef struct pbuf {
+    char *p;
+    size_t n, cap;
+    bool nomem;
+} pbuf;
+
+static void put(pbuf *b, const char *s, size_t n)
+{
+    if (b->nomem)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->nomem = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void puts_(pbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+static void putf(pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(pbuf *b, const char *fmt, ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Shortest text that reads back as v, always recognizable as a float
+** literal ("10.0", "1.0e+20"); the C locale keeps the decimal point a '.'. */
+static void put_double(pbuf *b, double v)
+{
+    char s[48];
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c ? uselocale(c) : (locale_t)0;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(s, sizeof s, "%.*g", prec, v);
+        if (strtod(s, NULL) == v)
+            break;
+    }
+    if (c) {
+        uselocale(old);
+        freelocale(c);
+    }
+    char *e = strchr(s, 'e');
+    if (!strchr(s, '.') && !strchr(s, 'n')) {   /* not inf/nan */
+        size_t at = e ? (size_t)(e - s) : strlen(s);
+        memmove(s + at + 2, s + at, strlen(s + at) + 1);
+        memcpy(s + at, ".0", 2);
+    }
+    puts_(b, s);
+}
+
+static void put_string(pbuf *b, const char *s, uint32_t len)
+{
+    put(b, "\"", 1);
+    for (uint32_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '"': put(b, "\\\"", 2); break;
+        case '\\': put(b, "\\\\", 2); break;
+        case '\n': put(b, "\\n", 2); break;
+        case '\t': put(b, "\\t", 2); break;
+        default: put(b, s + i, 1);
+        }
+    }
+    put(b, "\"", 1);
+}
+
+static void put_lit(pbuf *b, const ir_lit *l)
+{
+    if (l->is_null) {
+        puts_(b, "null");
+        return;
+    }
+    switch (l->type) {
+    case TIR_BOOL:
+        puts_(b, l->i ? "true" : "false");
+        break;
+    case TIR_I32:
+    case TIR_I64:
+        putf(b, "%lld", (long long)l->i);
+        break;
+    case TIR_F64:
+        put_double(b, l->f);
+        break;
+    case TIR_STRING:
+        put_string(b, l->s, l->slen);
+        break;
+    case TIR_DATE: {
+        int32_t y;
+        int m, d;
+        vm_civil_from_days((int32_t)l->i, &y, &m, &d);
+        putf(b, "date \"%04d-%02d-%02d\"", (int)y, m, d);
+        break;
+    }
+    default:
+        puts_(b, "?");
+    }
+}
+
+static void put_expr(pbuf *b, const ir_expr *e);
+
+static bool compound(const ir_expr *e)
+{
+    switch (e->kind) {
+    case IR_E_UNARY: case IR_E_BINARY: case IR_E_LIKE: case IR_E_IN: case IR_E_ISNULL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void put_operand(pbuf *b, const ir_expr *e, bool wrap)
+{
+    if (wrap)
+        put(b, "(", 1);
+    put_expr(b, e);
+    if (wrap)
+        put(b, ")", 1);
+}
+
+static void put_list(pbuf *b, ir_expr *const *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i)
+            put(b, ", ", 2);
+        put_expr(b, v[i]);
+    }
+}
+
+static void put_expr(pbuf *b, const ir_expr *e)
+{
+    switch (e->kind) {
+    case IR_E_LIT:
+        put_lit(b, &e->u.lit);
+        break;
+    case IR_E_COL:
+        if (e->u.col.qual.s)
+            putf(b, "%s.", e->u.col.qual.s);   /* "$in", "$ht" or a statement */
+        puts_(b, e->u.col.name.s);
+        break;
+    case IR_E_PATH:
+        for (int i = 0; i < e->u.path.nparts; i++) {
+            if (i)
+                put(b, ".", 1);
+            puts_(b, e->u.path.parts[i].s);
+        }
+        break;
+    case IR_E_REF: {
+        const ir_stmt *s = e->u.ref.stmt;
+        puts_(b, s->pipeline->name.s);
+        put(b, ".", 1);
+        puts_(b, s->target.s);
+        put(b, ".", 1);
+        puts_(b, s->out.cols[e->u.ref.field].name.s);
+        break;
+    }
+    case IR_E_UNARY: {
+        const ir_expr *a = e->u.op.a;
+        puts_(b, ir_op_str(e->u.op.op));
+        /* "- -5" must not print as "--5" */
+        bool neg_lit = a->kind == IR_E_LIT && !a->u.lit.is_null &&
+                       ((a->u.lit.type == TIR_F64 && a->u.lit.f < 0) ||
+                        (a->u.lit.type != TIR_F64 && a->u.lit.i < 0));
+        put_operand(b, a, compound(a) || neg_lit);
+        break;
+    }
+    case IR_E_BINARY:
+        put_operand(b, e->u.op.a, compound(e->u.op.a));
+        putf(b, " %s ", ir_op_str(e->u.op.op));
+        put_operand(b, e->u.op.b, compound(e->u.op.b));
+        break;
+    case IR_E_LIKE:
+        put_operand(b, e->u.like.a, compound(e->u.like.a));
+        puts_(b, e->u.like.negated ? " not like " : " like ");
+        put_operand(b, e->u.like.pattern, compound(e->u.like.pattern));
+        break;
+    case IR_E_IN:
+        put_operand(b, e->u.in.a, compound(e->u.in.a));
+        puts_(b, e->u.in.negated ? " not in [" : " in [");
+        put_list(b, e->u.in.items, e->u.in.nitems);
+        put(b, "]", 1);
+        break;
+    case IR_E_ISNULL:
+        put_operand(b, e->u.isnull.a, compound(e->u.isnull.a));
+        puts_(b, e->u.isnull.negated ? " is not null" : " is null");
+        break;
+    case IR_E_CASE:
+        puts_(b, "case");
+        for (int i = 0; i < e->u.cas.n; i++) {
+            puts_(b, " when ");
+            put_expr(b, e->u.cas.whens[i]);
+            puts_(b, " then ");
+            put_expr(b, e->u.cas.thens[i]);
+        }
+        if (e->u.cas.els) {
+            puts_(b, " else ");
+            put_expr(b, e->u.cas.els);
+        }
+        puts_(b, " end");
+        break;
+    case IR_E_CAST:
+        puts_(b, "cast(");
+        put_expr(b, e->u.cast.a);
+        putf(b, " as %s)", type_name(e->u.cast.to));
+        break;
+    case IR_E_CALL:
+        puts_(b, e->u.call.fn.s);
+        put(b, "(", 1);
+        put_list(b, e->u.call.args, e->u.call.nargs);
+        put(b, ")", 1);
+        break;
+    case IR_E_STAR:
+        put(b, "*", 1);
+        break;
+    }
+}
+
+const char *ir_expr_str(ir_arena *a, const ir_expr *e)
+{
+    pbuf b = {0};
+    put_expr(&b, e);
+    const char *s = b.nomem ? NULL : ir_strndup(a, b.p ? b.p : "", b.n);
+    free(b.p);
+    return s;
+}
