@@ -1,1 +1,720 @@
-/* placeholder: being written */
+/*
+** expr.c — typing of expressions: names resolved in an operator's scope,
+** literals coerced to the type they are used at, numeric operands promoted
+** to one type through explicit casts (so lowering never meets mixed types),
+** and the built-in scalar functions.
+*/
+#include "tc.h"
+#include "dates.h"
+
+#include <string.h>
+
+const char *tc_type_name(tir_type t)
+{
+    switch (t) {
+    case TIR_BOOL: return "bool";
+    case TIR_I32: return "i32";
+    case TIR_I64: return "i64";
+    case TIR_F64: return "f64";
+    case TIR_STRING: return "string";
+    case TIR_DATE: return "date";
+    default: return "?";
+    }
+}
+
+static const char *op_text(ir_op op)
+{
+    static const char *const t[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=",
+                                    "&&", "||", "-", "!"};
+    return t[op];
+}
+
+bool tc_numeric(tir_type t)
+{
+    return t == TIR_I32 || t == TIR_I64 || t == TIR_F64;
+}
+
+/* Numeric widening order; 0 for non-numeric types. */
+static int rank(tir_type t)
+{
+    return t == TIR_I32 ? 1 : t == TIR_I64 ? 2 : t == TIR_F64 ? 3 : 0;
+}
+
+static ir_coltype plain(tir_type t, bool nullable)
+{
+    return (ir_coltype){.type = t, .nullable = nullable};
+}
+
+bool tc_is_null_lit(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && e->u.lit.is_null;
+}
+
+static bool is_int_lit(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && !e->u.lit.is_null &&
+           (e->u.lit.type == TIR_I32 || e->u.lit.type == TIR_I64);
+}
+
+static bool is_str_lit(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && !e->u.lit.is_null && e->u.lit.type == TIR_STRING;
+}
+
+static bool fits_i32(int64_t v)
+{
+    return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void set_lit_type(ir_expr *e, tir_type t)
+{
+    e->u.lit.type = t;
+    e->ty.type = t;
+}
+
+/* "YYYY-MM-DD" (years 0001-9999, as the parser accepts) to days since 1970-01-01. */
+static bool parse_date(const char *s, size_t len, int64_t *days)
+{
+    if (!s || len != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    int v[10];
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+        v[i] = s[i] - '0';
+    }
+    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[5] * 10 + v[6], d = v[8] * 10 + v[9];
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > vm_days_in_month(y, m))
+        return false;
+    *days = vm_days_from_civil(y, m, d);
+    return true;
+}
+
+bool tc_lit_convert(ir_expr *e, tir_type t)
+{
+    ir_lit *l = &e->u.lit;
+    if (l->is_null) {
+        set_lit_type(e, t);
+        return true;
+    }
+    if (l->type == t)
+        return true;
+    switch (t) {
+    case TIR_I32:
+        if (l->type == TIR_I64 && fits_i32(l->i))
+            break;
+        return false;
+    case TIR_I64:
+        if (l->type == TIR_I32)
+            break;
+        return false;
+    case TIR_F64:
+        if (l->type != TIR_I32 && l->type != TIR_I64)
+            return false;
+        l->f = (double)l->i;
+        break;
+    case TIR_DATE:
+        if (l->type == TIR_STRING && parse_date(l->s, l->slen, &l->i))
+            break;
+        return false;
+    default:
+        return false;
+    }
+    set_lit_type(e, t);
+    return true;
+}
+
+static ir_expr *new_cast(tc_ctx *c, ir_expr *x, tir_type t)
+{
+    ir_expr *e = TC_NEWN(c, ir_expr, 1);
+    e->kind = IR_E_CAST;
+    e->span = x->span;
+    e->ty = plain(t, x->ty.nullable);
+    e->u.cast.a = x;
+    e->u.cast.to = t;
+    e->u.cast.to_span = x->span;
+    return e;
+}
+
+bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t)
+{
+    ir_expr *e = *pe;
+    if (e->kind == IR_E_LIT)
+        return tc_lit_convert(e, t);
+    if (e->ty.type == t)
+        return true;
+    if (rank(e->ty.type) && rank(t) > rank(e->ty.type)) {
+        *pe = new_cast(c, e, t);
+        return true;
+    }
+    return false;
+}
+
+/* Would literal e convert to t? (e is left unchanged.) */
+static bool lit_fits(const ir_expr *e, tir_type t)
+{
+    ir_expr tmp = *e;
+    return tc_lit_convert(&tmp, t);
+}
+
+int tc_col_index(const ir_schema *s, const char *name)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->cols[i].name.s && !strcmp(s->cols[i].name.s, name))
+            return i;
+    return -1;
+}
+
+const char *tc_col_list(tc_ctx *c, const ir_schema *s)
+{
+    size_t n = 1;
+    for (int i = 0; i < s->n; i++)
+        n += strlen(s->cols[i].name.s) + 2;
+    char *buf = tc_new(c, n), *p = buf;
+    for (int i = 0; i < s->n; i++) {
+        size_t k = strlen(s->cols[i].name.s);
+        if (i) {
+            memcpy(p, ", ", 2);
+            p += 2;
+        }
+        memcpy(p, s->cols[i].name.s, k);
+        p += k;
+    }
+    *p = 0;
+    return s->n ? buf : "none";
+}
+
+ir_expr *tc_new_col(tc_ctx *c, const ir_stmt *src, int side, int index, ir_span at)
+{
+    ir_expr *e = TC_NEWN(c, ir_expr, 1);
+    e->kind = IR_E_COL;
+    e->span = at;
+    e->ty = src->out.cols[index].ty;
+    e->u.col.qual = (ir_name){side ? "$ht" : "$in", at};
+    e->u.col.name = src->out.cols[index].name;
+    e->u.col.name.span = at;
+    e->u.col.side = side;
+    e->u.col.index = index;
+    return e;
+}
+
+static ir_span name_span(const ir_name *n, ir_span whole)
+{
+    return n->span.len ? n->span : whole;
+}
+
+/* ------------------------------------------------------------- names */
+
+/* Binds e (qualifier and name already in e->u.col) to a column of src. */
+static bool bind_col(tc_ctx *c, ir_expr *e, const ir_stmt *src, int side, const char *what)
+{
+    int i = tc_col_index(&src->out, e->u.col.name.s);
+    if (i < 0) {
+        ir_error(c->d, name_span(&e->u.col.name, e->span), "no column '%s' in %s (columns: %s)",
+                 e->u.col.name.s, what, tc_col_list(c, &src->out));
+        return false;
+    }
+    e->kind = IR_E_COL;
+    e->u.col.side = side;
+    e->u.col.index = i;
+    e->ty = src->out.cols[i].ty;
+    return true;
+}
+
+static bool check_col(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    const char *q = e->u.col.qual.s;
+    if (!strcmp(q, "$in")) {
+        return s->input && bind_col(c, e, s->input, 0, "$in");
+    }
+    if (!strcmp(q, "$ht")) {
+        if (!s->ht_ok) {
+            ir_error(c->d, e->span, "$ht can only be used in the :projection of hash_join");
+            return false;
+        }
+        return s->ht && bind_col(c, e, s->ht, 1, "$ht");
+    }
+    return false; /* any other $name is a syntax error, reported by the parser */
+}
+
+static bool check_path(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    ir_name p[3];
+    int n = e->u.path.nparts;
+    memcpy(p, e->u.path.parts, sizeof p);
+    if (n == 1) {
+        if (s->input && tc_col_index(&s->input->out, p[0].s) >= 0)
+            ir_error(c->d, e->span, "unknown name '%s'; the input's column is written $in.%s", p[0].s, p[0].s);
+        else
+            ir_error(c->d, e->span, "unknown name '%s'", p[0].s);
+        return false;
+    }
+    if (n == 2) {
+        ir_stmt *st = tc_find_stmt(s->pl, p[0].s);
+        if (st) {
+            if (st == s->input) {
+                e->kind = IR_E_COL;
+                e->u.col.qual = p[0];
+                e->u.col.name = p[1];
+                return bind_col(c, e, st, 0, p[0].s);
+            }
+            if (s->input)
+                ir_error(c->d, p[0].span, "'%s' is not the input of this %s (its :input is %s); write $in.%s",
+                         p[0].s, s->stmt->op.s, s->input->target.s, p[1].s);
+            return false;
+        }
+        if (tc_find_pipeline(c, p[0].s))
+            ir_error(c->d, e->span,
+                     "'%s.%s' is a value of a pipeline, not a scalar; read a tuple field as %s.%s.<field>",
+                     p[0].s, p[1].s, p[0].s, p[1].s);
+        else
+            ir_error(c->d, e->span, "unknown name '%s.%s'", p[0].s, p[1].s);
+        return false;
+    }
+    ir_stmt *t = tc_other_value(c, s->pl, &p[0], &p[1]);
+    if (!t)
+        return false;
+    if (t->vkind != IR_VK_TUPLE) {
+        ir_error(c->d, e->span, "'%s.%s' is a %s; only fields of tuples (aggregate outputs) can be used as scalars",
+                 p[0].s, p[1].s, tc_vkind_name(t->vkind));
+        return false;
+    }
+    int f = tc_col_index(&t->out, p[2].s);
+    if (f < 0) {
+        ir_error(c->d, p[2].span, "no field '%s' in %s.%s (fields: %s)", p[2].s, p[0].s, p[1].s,
+                 tc_col_list(c, &t->out));
+        return false;
+    }
+    e->kind = IR_E_REF;
+    e->u.ref.stmt = t;
+    e->u.ref.field = f;
+    e->ty = plain(t->out.cols[f].ty.type, t->out.cols[f].ty.nullable);
+    return true;
+}
+
+/* ------------------------------------------------------------ operators */
+
+static bool check_lit(ir_expr *e)
+{
+    ir_lit *l = &e->u.lit;
+    if (l->is_null) {
+        /* provisional: the context retypes it (other operand, branch, cast) */
+        l->type = TIR_I64;
+    } else if (l->type == TIR_I32 || l->type == TIR_I64) {
+        /* the parser reads every integer as i64; the smallest type that holds it */
+        l->type = fits_i32(l->i) ? TIR_I32 : TIR_I64;
+    }
+    e->ty = plain(l->type, l->is_null);
+    return true;
+}
+
+static bool check_unary(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    if (!tc_expr(c, s, &e->u.op.a))
+        return false;
+    ir_expr *a = e->u.op.a;
+    if (e->u.op.op == IR_NOT) {
+        if (tc_is_null_lit(a))
+            tc_lit_convert(a, TIR_BOOL);
+        if (a->ty.type != TIR_BOOL) {
+            ir_error(c->d, a->span, "operand of '!' must be bool, found %s", tc_type_name(a->ty.type));
+            return false;
+        }
+        e->ty = plain(TIR_BOOL, a->ty.nullable);
+        return true;
+    }
+    if (!tc_numeric(a->ty.type)) {
+        ir_error(c->d, a->span, "operand of unary '-' must be numeric, found %s", tc_type_name(a->ty.type));
+        return false;
+    }
+    e->ty = plain(a->ty.type, a->ty.nullable);
+    return true;
+}
+
+/* Promotes two numeric operands to one type. An integer literal facing a
+** non-literal adopts its type when the value fits (x_f64 > 10 compares
+** doubles, x_i32 + 1 stays i32). */
+static tir_type unify_numeric(tc_ctx *c, ir_expr **pa, ir_expr **pb)
+{
+    if (is_int_lit(*pa) && !is_int_lit(*pb))
+        tc_lit_convert(*pa, (*pb)->ty.type);
+    else if (is_int_lit(*pb) && !is_int_lit(*pa))
+        tc_lit_convert(*pb, (*pa)->ty.type);
+    tir_type ta = (*pa)->ty.type, tb = (*pb)->ty.type;
+    tir_type t = rank(ta) >= rank(tb) ? ta : tb;
+    tc_coerce(c, pa, t);
+    tc_coerce(c, pb, t);
+    return t;
+}
+
+static bool is_cmp(ir_op op)
+{
+    return op >= IR_EQ && op <= IR_GE;
+}
+
+static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    bool oka = tc_expr(c, s, &e->u.op.a);
+    bool okb = tc_expr(c, s, &e->u.op.b);
+    if (!oka || !okb)
+        return false;
+    ir_op op = e->u.op.op;
+    ir_expr *a = e->u.op.a, *b = e->u.op.b;
+    if (tc_is_null_lit(a) && !tc_is_null_lit(b))
+        tc_lit_convert(a, op == IR_AND || op == IR_OR ? TIR_BOOL : b->ty.type);
+    else if (tc_is_null_lit(b) && !tc_is_null_lit(a))
+        tc_lit_convert(b, op == IR_AND || op == IR_OR ? TIR_BOOL : a->ty.type);
+    else if (tc_is_null_lit(a) && (op == IR_AND || op == IR_OR)) {
+        tc_lit_convert(a, TIR_BOOL);
+        tc_lit_convert(b, TIR_BOOL);
+    }
+    bool nullable = a->ty.nullable || b->ty.nullable;
+
+    if (op == IR_AND || op == IR_OR) {
+        for (int k = 0; k < 2; k++) {
+            ir_expr *x = k ? b : a;
+            if (x->ty.type != TIR_BOOL) {
+                ir_error(c->d, x->span, "operands of '%s' must be bool, found %s", op_text(op),
+                         tc_type_name(x->ty.type));
+                return false;
+            }
+        }
+        e->ty = plain(TIR_BOOL, nullable);
+        return true;
+    }
+    if (!is_cmp(op)) {
+        for (int k = 0; k < 2; k++) {
+            ir_expr *x = k ? b : a;
+            if (!tc_numeric(x->ty.type)) {
+                ir_error(c->d, x->span, "operator '%s' needs numeric operands, found %s", op_text(op),
+                         tc_type_name(x->ty.type));
+                return false;
+            }
+        }
+        tir_type t = unify_numeric(c, &e->u.op.a, &e->u.op.b);
+        /* x / 0 and x % 0 give NULL rather than failing the run */
+        e->ty = plain(t, nullable || op == IR_DIV || op == IR_MOD);
+        return true;
+    }
+    for (int k = 0; k < 2; k++) {
+        ir_expr *x = k ? b : a, *y = k ? a : b;
+        if (x->ty.type == TIR_DATE && is_str_lit(y) && !tc_lit_convert(y, TIR_DATE)) {
+            ir_error(c->d, y->span, "invalid date '%s' (expected YYYY-MM-DD)", y->u.lit.s);
+            return false;
+        }
+    }
+    if (tc_numeric(a->ty.type) && tc_numeric(b->ty.type)) {
+        unify_numeric(c, &e->u.op.a, &e->u.op.b);
+    } else if (a->ty.type != b->ty.type) {
+        ir_error(c->d, e->span, "cannot compare %s with %s", tc_type_name(a->ty.type), tc_type_name(b->ty.type));
+        return false;
+    }
+    e->ty = plain(TIR_BOOL, nullable);
+    return true;
+}
+
+static bool check_like(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    bool ok = tc_expr(c, s, &e->u.like.a);
+    ir_expr *p = e->u.like.pattern;
+    if (!is_str_lit(p)) {
+        ir_error(c->d, p->span, "the pattern of like must be a string literal");
+        ok = false;
+    } else {
+        check_lit(p);
+    }
+    if (!ok)
+        return false;
+    ir_expr *a = e->u.like.a;
+    if (tc_is_null_lit(a))
+        tc_lit_convert(a, TIR_STRING);
+    if (a->ty.type != TIR_STRING) {
+        ir_error(c->d, a->span, "like needs a string operand, found %s", tc_type_name(a->ty.type));
+        return false;
+    }
+    e->ty = plain(TIR_BOOL, a->ty.nullable);
+    return true;
+}
+
+static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    bool ok = tc_expr(c, s, &e->u.in.a);
+    for (int i = 0; i < e->u.in.nitems; i++) {
+        ir_expr **it = &e->u.in.items[i];
+        /* the parser folds -5 into a literal */
+        if ((*it)->kind != IR_E_LIT) {
+            ir_error(c->d, (*it)->span, "items of an 'in' list must be literals");
+            ok = false;
+        } else {
+            check_lit(*it);
+        }
+    }
+    if (!ok)
+        return false;
+    ir_expr *a = e->u.in.a;
+    if (tc_is_null_lit(a))
+        for (int i = 0; i < e->u.in.nitems; i++)
+            if (!tc_is_null_lit(e->u.in.items[i])) {
+                tc_lit_convert(a, e->u.in.items[i]->ty.type);
+                break;
+            }
+    bool nullable = a->ty.nullable;
+    for (int i = 0; i < e->u.in.nitems; i++) {
+        ir_expr *it = e->u.in.items[i];
+        tir_type from = it->ty.type;
+        if (!tc_lit_convert(it, a->ty.type)) {
+            if (from == TIR_STRING && a->ty.type == TIR_DATE)
+                ir_error(c->d, it->span, "invalid date '%s' (expected YYYY-MM-DD)", it->u.lit.s);
+            else
+                ir_error(c->d, it->span, "'in' item of type %s does not fit the operand's type %s",
+                         tc_type_name(from), tc_type_name(a->ty.type));
+            ok = false;
+        }
+        nullable |= it->u.lit.is_null;
+    }
+    e->ty = plain(TIR_BOOL, nullable);
+    return ok;
+}
+
+static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    bool ok = true;
+    int n = e->u.cas.n;
+    for (int i = 0; i < n; i++) {
+        ir_expr **w = &e->u.cas.whens[i];
+        if (!tc_expr(c, s, w)) {
+            ok = false;
+            continue;
+        }
+        if (tc_is_null_lit(*w))
+            tc_lit_convert(*w, TIR_BOOL);
+        if ((*w)->ty.type != TIR_BOOL) {
+            ir_error(c->d, (*w)->span, "case condition must be bool, found %s", tc_type_name((*w)->ty.type));
+            ok = false;
+        }
+    }
+    int nb = n + (e->u.cas.els != NULL);
+    ir_expr ***br = TC_NEWN(c, ir_expr **, nb);
+    for (int i = 0; i < n; i++)
+        br[i] = &e->u.cas.thens[i];
+    if (e->u.cas.els)
+        br[n] = &e->u.cas.els;
+    for (int i = 0; i < nb; i++)
+        ok &= tc_expr(c, s, br[i]);
+    if (!ok)
+        return false;
+
+    /* Result type: promote the non-literal branches first, then let the
+    ** literals convert to that type or (numbers) raise it. */
+    bool have = false;
+    tir_type t = TIR_I64;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < nb; i++) {
+            ir_expr *x = *br[i];
+            if (tc_is_null_lit(x) || (x->kind == IR_E_LIT) != (pass == 1))
+                continue;
+            tir_type u = x->ty.type;
+            if (!have) {
+                t = u;
+                have = true;
+            } else if (u == t || (pass == 1 && lit_fits(x, t))) {
+                continue;
+            } else if (rank(t) && rank(u)) {
+                t = rank(u) > rank(t) ? u : t;
+            } else {
+                ir_error(c->d, x->span, "case branches have different types: %s and %s", tc_type_name(t),
+                         tc_type_name(u));
+                return false;
+            }
+        }
+    }
+    bool nullable = e->u.cas.els == NULL;
+    for (int i = 0; i < nb; i++) {
+        ir_expr *x = *br[i];
+        if (!tc_coerce(c, br[i], t)) {
+            if (x->kind == IR_E_LIT && x->u.lit.type == TIR_STRING && t == TIR_DATE)
+                ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
+            else
+                ir_error(c->d, x->span, "case branch of type %s does not fit the result type %s",
+                         tc_type_name(x->ty.type), tc_type_name(t));
+            return false;
+        }
+        nullable |= (*br[i])->ty.nullable;
+    }
+    e->ty = plain(t, nullable);
+    return true;
+}
+
+static bool cast_ok(tir_type from, tir_type to)
+{
+    if (from == to || to == TIR_STRING)
+        return true;
+    if (tc_numeric(from) && tc_numeric(to))
+        return true;
+    if (from == TIR_BOOL)
+        return to == TIR_I32 || to == TIR_I64;
+    if (from == TIR_STRING)
+        return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_BOOL;
+    return false;
+}
+
+static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
+{
+    ir_expr *e = *pe;
+    if (!tc_expr(c, s, &e->u.cast.a))
+        return false;
+    ir_expr *a = e->u.cast.a;
+    tir_type to = e->u.cast.to, from = a->ty.type;
+    if (tc_is_null_lit(a)) {
+        tc_lit_convert(a, to);
+        a->span = e->span;
+        *pe = a;
+        return true;
+    }
+    if (!cast_ok(from, to)) {
+        ir_error(c->d, e->span, "cannot cast %s to %s", tc_type_name(from), tc_type_name(to));
+        return false;
+    }
+    /* Fold the literal casts whose failure is a compile-time fact. */
+    if (a->kind == IR_E_LIT && ((from != TIR_F64 && tc_numeric(from) && tc_numeric(to)) ||
+                                (from == TIR_STRING && to == TIR_DATE))) {
+        if (!tc_lit_convert(a, to)) {
+            if (from == TIR_STRING)
+                ir_error(c->d, a->span, "invalid date '%s' (expected YYYY-MM-DD)", a->u.lit.s);
+            else
+                ir_error(c->d, a->span, "%lld does not fit %s", (long long)a->u.lit.i, tc_type_name(to));
+            return false;
+        }
+        a->span = e->span;
+        *pe = a;
+        return true;
+    }
+    e->ty = plain(to, a->ty.nullable);
+    return true;
+}
+
+static bool is_aggregate_name(const char *fn)
+{
+    static const char *const names[] = {"count", "sum", "min", "max", "avg"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(fn, names[i]))
+            return true;
+    return false;
+}
+
+/* Argument i of call e must be of type t (null and convertible literals adapt). */
+static bool want_arg(tc_ctx *c, ir_expr *e, int i, tir_type t, const char *what)
+{
+    ir_expr **pa = &e->u.call.args[i];
+    tir_type from = (*pa)->ty.type;
+    if (from == t || ((*pa)->kind == IR_E_LIT && tc_lit_convert(*pa, t)))
+        return true;
+    if (t == TIR_I64 && from == TIR_I32)
+        return tc_coerce(c, pa, t);
+    ir_error(c->d, (*pa)->span, "argument %d of %s must be %s, found %s", i + 1, e->u.call.fn.s, what,
+             tc_type_name(from));
+    return false;
+}
+
+static bool check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    const char *fn = e->u.call.fn.s;
+    ir_span fs = name_span(&e->u.call.fn, e->span);
+    if (is_aggregate_name(fn)) {
+        ir_error(c->d, fs, "aggregate function '%s' is only allowed as an entry of :aggregates", fn);
+        return false;
+    }
+    int lo, hi;
+    if (!strcmp(fn, "abs") || !strcmp(fn, "length") || !strcmp(fn, "year") || !strcmp(fn, "month") ||
+        !strcmp(fn, "day")) {
+        lo = hi = 1;
+    } else if (!strcmp(fn, "substring")) {
+        lo = 2, hi = 3;
+    } else {
+        ir_error(c->d, fs, "unknown function '%s' (functions: abs, length, substring, year, month, day)", fn);
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < e->u.call.nargs; i++)
+        ok &= tc_expr(c, s, &e->u.call.args[i]);
+    if (!ok)
+        return false;
+    int n = e->u.call.nargs;
+    if (n < lo || n > hi) {
+        if (lo == hi)
+            ir_error(c->d, e->span, "%s takes %d argument, found %d", fn, lo, n);
+        else
+            ir_error(c->d, e->span, "%s takes %d or %d arguments, found %d", fn, lo, hi, n);
+        return false;
+    }
+    ir_expr **args = e->u.call.args;
+    bool nullable = false;
+    tir_type t;
+    if (!strcmp(fn, "abs")) {
+        if (tc_is_null_lit(args[0]))
+            tc_lit_convert(args[0], TIR_I64);
+        if (!tc_numeric(args[0]->ty.type)) {
+            ir_error(c->d, args[0]->span, "argument 1 of abs must be numeric, found %s",
+                     tc_type_name(args[0]->ty.type));
+            return false;
+        }
+        t = args[0]->ty.type;
+    } else if (!strcmp(fn, "length")) {
+        if (!want_arg(c, e, 0, TIR_STRING, "string"))
+            return false;
+        t = TIR_I64;
+    } else if (!strcmp(fn, "substring")) {
+        ok = want_arg(c, e, 0, TIR_STRING, "string");
+        for (int i = 1; i < n; i++)
+            ok &= want_arg(c, e, i, TIR_I64, "an integer");
+        if (!ok)
+            return false;
+        t = TIR_STRING;
+    } else {
+        if (!want_arg(c, e, 0, TIR_DATE, "date"))
+            return false;
+        t = TIR_I32;
+    }
+    for (int i = 0; i < n; i++)
+        nullable |= args[i]->ty.nullable;
+    e->ty = plain(t, nullable);
+    return true;
+}
+
+bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
+{
+    ir_expr *e = *pe;
+    switch (e->kind) {
+    case IR_E_LIT:
+        return check_lit(e);
+    case IR_E_COL:
+        return check_col(c, s, e);
+    case IR_E_PATH:
+        return check_path(c, s, e);
+    case IR_E_REF:
+        return true;
+    case IR_E_UNARY:
+        return check_unary(c, s, e);
+    case IR_E_BINARY:
+        return check_binary(c, s, e);
+    case IR_E_LIKE:
+        return check_like(c, s, e);
+    case IR_E_IN:
+        return check_in(c, s, e);
+    case IR_E_ISNULL:
+        if (!tc_expr(c, s, &e->u.isnull.a))
+            return false;
+        e->ty = plain(TIR_BOOL, false);
+        return true;
+    case IR_E_CASE:
+        return check_case(c, s, e);
+    case IR_E_CAST:
+        return check_cast(c, s, pe);
+    case IR_E_CALL:
+        return check_call(c, s, e);
+    case IR_E_STAR:
+        ir_error(c->d, e->span, "'*' is only allowed as the argument of count(*)");
+        return false;
+    }
+    return false;
+}

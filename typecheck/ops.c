@@ -1,1 +1,972 @@
-/* placeholder: being written */
+/*
+** ops.c — checking of one statement: its operator and argument names
+** against the operator's signature, its :input inside the pipeline, and
+** the output schema, value kind and u.* fields lowering reads.
+*/
+#include "tc.h"
+
+#include <string.h>
+
+enum { MAXARGS = 5 };
+
+typedef struct opdef {
+    const char *name;
+    ir_opkind kind;
+    const char *args[MAXARGS]; /* args[0] is :input for every operator but table_scan */
+    unsigned required;         /* bit k: args[k] must be given */
+} opdef;
+
+static const opdef opdefs[] = {
+    {"table_scan", IR_OP_SCAN, {"table", "columns", "minmaxes"}, 1},
+    {"filter", IR_OP_FILTER, {"input", "expr", "projection"}, 3},
+    {"project", IR_OP_PROJECT, {"input", "columns"}, 3},
+    {"aggregate", IR_OP_AGGREGATE, {"input", "aggregates"}, 3},
+    {"build_hash", IR_OP_BUILD_HASH, {"input", "key", "value"}, 3},
+    {"hash_join", IR_OP_HASH_JOIN, {"input", "ht", "key", "kind", "projection"}, 7},
+    {"hash_group_by", IR_OP_GROUP_BY, {"input", "group_by", "aggregates"}, 7},
+    {"limit", IR_OP_LIMIT, {"input", "count", "offset"}, 3},
+};
+enum { NOPS = sizeof opdefs / sizeof *opdefs };
+
+static ir_coltype plain(tir_type t, bool nullable)
+{
+    return (ir_coltype){.type = t, .nullable = nullable};
+}
+
+static ir_expr *val_expr(const ir_val *v)
+{
+    return v && v->kind == IR_V_EXPR ? v->expr : NULL;
+}
+
+static bool is_str_lit(const ir_expr *e)
+{
+    return e && e->kind == IR_E_LIT && !e->u.lit.is_null && e->u.lit.type == TIR_STRING;
+}
+
+static bool is_path(const ir_expr *e, int nparts)
+{
+    return e && e->kind == IR_E_PATH && e->u.path.nparts == nparts;
+}
+
+/* Items of a list-valued argument; a single value counts as a list of one.
+** -1 for a map. */
+static int list_items(ir_val *v, ir_val ***items)
+{
+    if (v->kind == IR_V_LIST) {
+        *items = v->items;
+        return v->n;
+    }
+    if (v->kind == IR_V_EXPR) {
+        *items = NULL;
+        return 1;
+    }
+    return -1;
+}
+
+static ir_val *item_at(ir_val *v, ir_val **items, int i)
+{
+    return items ? items[i] : v;
+}
+
+static const char *input_name(const tc_scope *s)
+{
+    return s->input ? s->input->target.s : "vN";
+}
+
+/* A name written as "name" or a bare identifier (where a name is expected). */
+static const char *name_of(const ir_expr *e)
+{
+    if (is_str_lit(e))
+        return e->u.lit.s;
+    if (is_path(e, 1))
+        return e->u.path.parts[0].s;
+    return NULL;
+}
+
+/* Is cols[i] named like an earlier column? (Columns that failed have no name.) */
+static bool dup_name(tc_ctx *c, const ir_column *cols, int i, const char *where)
+{
+    for (int j = 0; j < i; j++) {
+        if (cols[j].name.s && cols[i].name.s && !strcmp(cols[j].name.s, cols[i].name.s)) {
+            ir_error(c->d, cols[i].span, "duplicate column name '%s' in %s", cols[i].name.s, where);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---------------------------------------------------- arguments and input */
+
+static void collect_args(tc_ctx *c, ir_stmt *st, const opdef *od, ir_val **v)
+{
+    for (int i = 0; i < st->nargs; i++) {
+        ir_arg *arg = &st->args[i];
+        if (!arg->name.s) {
+            ir_error(c->d, arg->val ? arg->val->span : st->op.span,
+                     "operator arguments are named: write :name = value");
+            continue;
+        }
+        const char *n = arg->name.s[0] == ':' ? arg->name.s + 1 : arg->name.s;
+        int k = 0;
+        while (k < MAXARGS && od->args[k] && strcmp(od->args[k], n))
+            k++;
+        if (k == MAXARGS || !od->args[k]) {
+            char expected[128] = "";
+            for (int j = 0; j < MAXARGS && od->args[j]; j++) {
+                strcat(expected, j ? ", :" : ":");
+                strcat(expected, od->args[j]);
+            }
+            ir_error(c->d, arg->name.span, "unknown argument ':%s' for %s (expected %s)", n, od->name, expected);
+        } else if (v[k]) {
+            ir_error(c->d, arg->name.span, "duplicate argument ':%s' for %s", n, od->name);
+        } else {
+            v[k] = arg->val;
+        }
+    }
+    for (int k = 0; k < MAXARGS && od->args[k]; k++)
+        if ((od->required >> k & 1) && !v[k])
+            ir_error(c->d, st->op.span, "missing argument :%s for %s", od->args[k], od->name);
+}
+
+/* The statement named by :input: earlier in this pipeline and not a
+** pipeline breaker. NULL when unusable, which has always been reported
+** (here, as a missing argument, or as the failure of that statement), so
+** names over the input then fail silently. */
+static ir_stmt *resolve_input(tc_ctx *c, ir_pipeline *pl, int i, ir_val *v)
+{
+    if (!v)
+        return NULL;
+    ir_expr *e = val_expr(v);
+    if (!is_path(e, 1)) {
+        if (is_path(e, 2) && tc_find_pipeline(c, e->u.path.parts[0].s))
+            ir_error(c->d, e->span,
+                     "':input' must be a statement of this pipeline; to read %s.%s start a pipeline with "
+                     "table_scan :table = %s.%s", e->u.path.parts[0].s, e->u.path.parts[1].s,
+                     e->u.path.parts[0].s, e->u.path.parts[1].s);
+        else
+            ir_error(c->d, v->span, "':input' must name an earlier statement of this pipeline");
+        return NULL;
+    }
+    const char *n = e->u.path.parts[0].s;
+    ir_stmt *in = NULL;
+    for (int j = i - 1; j >= 0 && !in; j--)
+        if (!strcmp(pl->stmts[j]->target.s, n))
+            in = pl->stmts[j];
+    if (!in) {
+        if (!strcmp(pl->stmts[i]->target.s, n))
+            ir_error(c->d, e->span, "'%s' cannot be its own :input", n);
+        else if (tc_find_stmt(pl, n))
+            ir_error(c->d, e->span, "'%s' is defined after this statement; :input must name an earlier statement", n);
+        else
+            ir_error(c->d, e->span, "unknown statement '%s' in %s (earlier statements: %s)", n, pl->name.s,
+                     tc_stmt_list(c, pl, i));
+        return NULL;
+    }
+    if (tc_failed(c, in))
+        return NULL;
+    switch (in->kind) {
+    case IR_OP_AGGREGATE:
+        ir_error(c->d, e->span,
+                 "%s is the output of aggregate, a pipeline breaker (a tuple); read its fields from another "
+                 "pipeline as %s.%s.<field>", n, pl->name.s, n);
+        return NULL;
+    case IR_OP_BUILD_HASH:
+        ir_error(c->d, e->span,
+                 "%s is the output of build_hash, a pipeline breaker (a hash table); probe it from another "
+                 "pipeline (hash_join :ht = %s.%s)", n, pl->name.s, n);
+        return NULL;
+    case IR_OP_GROUP_BY:
+        ir_error(c->d, e->span,
+                 "%s is the output of hash_group_by, a pipeline breaker; read it from another pipeline "
+                 "(table_scan :table = %s.%s)", n, pl->name.s, n);
+        return NULL;
+    default:
+        return in;
+    }
+}
+
+/* A list item naming a column of the input: "name", $in.name or vN.name. */
+static ir_expr *input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg)
+{
+    ir_expr *e = val_expr(v);
+    if (is_str_lit(e)) {
+        if (!s->input)
+            return NULL;
+        int i = tc_col_index(&s->input->out, e->u.lit.s);
+        if (i < 0) {
+            ir_error(c->d, e->span, "no column '%s' in $in (columns: %s)", e->u.lit.s,
+                     tc_col_list(c, &s->input->out));
+            return NULL;
+        }
+        return tc_new_col(c, s->input, 0, i, e->span);
+    }
+    if (e && (e->kind == IR_E_COL || (e->kind == IR_E_PATH && e->u.path.nparts <= 2))) {
+        if (!tc_expr(c, s, &v->expr))
+            return NULL;
+        if (v->expr->kind == IR_E_COL && v->expr->u.col.side == 0)
+            return v->expr;
+    }
+    ir_error(c->d, v->span, "items of :%s must be columns of the input: \"name\", $in.name or %s.name", arg,
+             input_name(s));
+    return NULL;
+}
+
+/* ------------------------------------------------------------ table_scan */
+
+static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_column *col)
+{
+    if ((*pe)->kind != IR_E_LIT && !is_path(*pe, 3)) {
+        ir_error(c->d, (*pe)->span, "a :minmaxes bound must be a literal or a pipeline.tuple.field reference");
+        return false;
+    }
+    if (!tc_expr(c, s, pe))
+        return false;
+    ir_expr *e = *pe;
+    tir_type t = col->ty.type, from = e->ty.type;
+    if (e->kind == IR_E_REF) {
+        if (from == t)
+            return true;
+        const ir_stmt *r = e->u.ref.stmt;
+        ir_error(c->d, e->span, "bound %s.%s.%s is %s but column '%s' is %s", r->pipeline->name.s, r->target.s,
+                 r->out.cols[e->u.ref.field].name.s, tc_type_name(from), col->name.s, tc_type_name(t));
+        return false;
+    }
+    if (e->u.lit.is_null) {
+        ir_error(c->d, e->span, "a :minmaxes bound cannot be null");
+        return false;
+    }
+    if (tc_lit_convert(e, t))
+        return true;
+    if (from == TIR_STRING && t == TIR_DATE)
+        ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
+    else
+        ir_error(c->d, e->span, "bound of type %s does not fit column '%s' of type %s", tc_type_name(from),
+                 col->name.s, tc_type_name(t));
+    return false;
+}
+
+static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schema *src)
+{
+    ir_stmt *st = s->stmt;
+    if (v->kind != IR_V_MAP) {
+        ir_error(c->d, v->span, "':minmaxes' of table_scan must be a map { \"column\": [lo, hi], ... }");
+        return;
+    }
+    ir_minmax *mm = TC_NEWN(c, ir_minmax, v->n);
+    int nmm = 0;
+    for (int i = 0; i < v->n; i++) {
+        ir_mapent *ent = &v->ents[i];
+        int col = tc_col_index(&st->out, ent->key.s);
+        if (col < 0) {
+            if (tc_col_index(src, ent->key.s) >= 0)
+                ir_error(c->d, ent->key.span, "column '%s' of :minmaxes is not among the scanned :columns (%s)",
+                         ent->key.s, tc_col_list(c, &st->out));
+            else
+                ir_error(c->d, ent->key.span, "no column '%s' to prune on (columns: %s)", ent->key.s,
+                         tc_col_list(c, &st->out));
+            continue;
+        }
+        bool dup = false;
+        for (int j = 0; j < i && !dup; j++)
+            dup = !strcmp(v->ents[j].key.s, ent->key.s);
+        if (dup) {
+            ir_error(c->d, ent->key.span, "duplicate :minmaxes entry for '%s'", ent->key.s);
+            continue;
+        }
+        ir_val *b = ent->val;
+        if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
+            b->items[1]->kind != IR_V_EXPR) {
+            ir_error(c->d, b->span, "the :minmaxes bounds of '%s' must be a list [lo, hi]", ent->key.s);
+            continue;
+        }
+        bool ok = check_bound(c, s, &b->items[0]->expr, &st->out.cols[col]);
+        ok &= check_bound(c, s, &b->items[1]->expr, &st->out.cols[col]);
+        if (ok)
+            mm[nmm++] = (ir_minmax){col, b->items[0]->expr, b->items[1]->expr, ent->key.span};
+    }
+    st->u.scan.mm = mm;
+    st->u.scan.nmm = nmm;
+}
+
+static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    if (!v[0])
+        return false;
+    ir_expr *te = val_expr(v[0]);
+    const ir_schema *src;
+    const char *srcname;
+    const char *tn = name_of(te);
+    if (tn) {
+        ir_table *t = tc_find_table(c, tn);
+        if (!t) {
+            if (tc_find_pipeline(c, tn))
+                ir_error(c->d, te->span, "'%s' is a pipeline; scan one of its values: %s.<value>", tn, tn);
+            else
+                ir_error(c->d, te->span, "unknown table '%s' (tables: %s)", tn, tc_table_list(c));
+            return false;
+        }
+        st->u.scan.table = t;
+        src = &t->schema;
+        srcname = tc_str(c, ir_sprintf(c->a, "table %s", tn));
+    } else if (is_path(te, 2)) {
+        ir_stmt *x = tc_other_value(c, s->pl, &te->u.path.parts[0], &te->u.path.parts[1]);
+        if (!x)
+            return false;
+        if (x->vkind != IR_VK_RELATION) {
+            ir_error(c->d, te->span, "'%s.%s' is a %s; table_scan reads tables and relations",
+                     te->u.path.parts[0].s, te->u.path.parts[1].s, tc_vkind_name(x->vkind));
+            return false;
+        }
+        st->u.scan.src_stmt = x;
+        src = &x->out;
+        srcname = tc_str(c, ir_sprintf(c->a, "%s.%s", te->u.path.parts[0].s, te->u.path.parts[1].s));
+    } else {
+        ir_error(c->d, v[0]->span, "':table' of table_scan must name a table or a value of another pipeline "
+                                   "(pipeline.value)");
+        return false;
+    }
+
+    int n = src->n;
+    int *cols;
+    ir_val **items = NULL;
+    if (v[1]) {
+        n = list_items(v[1], &items);
+        if (n < 0) {
+            ir_error(c->d, v[1]->span, "':columns' of table_scan must be a list of column names");
+            return false;
+        }
+        if (n == 0) {
+            ir_error(c->d, v[1]->span, "':columns' of table_scan is empty: scan at least one column");
+            return false;
+        }
+        cols = TC_NEWN(c, int, n);
+        bool ok = true;
+        for (int i = 0; i < n; i++) {
+            ir_val *it = item_at(v[1], items, i);
+            const char *cn = name_of(val_expr(it));
+            if (!cn) {
+                ir_error(c->d, it->span, "items of :columns must be column names (\"name\")");
+                ok = false;
+                continue;
+            }
+            cols[i] = tc_col_index(src, cn);
+            if (cols[i] < 0) {
+                ir_error(c->d, it->span, "no column '%s' in %s (columns: %s)", cn, srcname, tc_col_list(c, src));
+                ok = false;
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                if (cols[j] == cols[i]) {
+                    ir_error(c->d, it->span, "column '%s' is listed twice in :columns", cn);
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if (!ok)
+            return false;
+    } else {
+        cols = TC_NEWN(c, int, n);
+        for (int i = 0; i < n; i++)
+            cols[i] = i;
+    }
+    st->u.scan.cols = cols;
+    st->out.n = n;
+    st->out.cols = TC_NEWN(c, ir_column, n);
+    for (int i = 0; i < n; i++) {
+        ir_column *oc = &st->out.cols[i];
+        *oc = src->cols[cols[i]];
+        oc->span = v[1] ? item_at(v[1], items, i)->span : src->cols[cols[i]].span;
+        oc->name.span = oc->span;
+    }
+    if (v[2])
+        check_minmaxes(c, s, v[2], src);
+    return true;
+}
+
+/* ---------------------------------------------------- filter, project, limit */
+
+static bool op_filter(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    if (v[1]) {
+        if (v[1]->kind != IR_V_EXPR) {
+            ir_error(c->d, v[1]->span, "':expr' of filter must be an expression");
+        } else if (tc_expr(c, s, &v[1]->expr)) {
+            ir_expr *e = v[1]->expr;
+            if (tc_is_null_lit(e))
+                tc_lit_convert(e, TIR_BOOL);
+            if (e->ty.type != TIR_BOOL)
+                ir_error(c->d, e->span, "':expr' of filter must be bool, found %s", tc_type_name(e->ty.type));
+            else
+                st->u.filter.pred = e;
+        }
+    }
+    ir_stmt *in = s->input;
+    int n = in ? in->out.n : 0;
+    ir_val **items = NULL;
+    if (v[2]) {
+        n = list_items(v[2], &items);
+        if (n < 0) {
+            ir_error(c->d, v[2]->span, "':projection' of filter must be a list of columns");
+            return false;
+        }
+    }
+    int *proj = TC_NEWN(c, int, n);
+    ir_column *cols = TC_NEWN(c, ir_column, n);
+    bool ok = in != NULL;
+    for (int i = 0; i < n; i++) {
+        if (v[2]) {
+            ir_val *it = item_at(v[2], items, i);
+            ir_expr *ce = input_col(c, s, it, "projection");
+            if (!ce) {
+                ok = false;
+                continue;
+            }
+            proj[i] = ce->u.col.index;
+            cols[i] = in->out.cols[proj[i]];
+            cols[i].span = cols[i].name.span = it->span;
+            ok &= !dup_name(c, cols, i, ":projection");
+        } else {
+            proj[i] = i;
+            cols[i] = in->out.cols[i];
+        }
+    }
+    if (!ok)
+        return false;
+    st->u.filter.proj = proj;
+    st->out = (ir_schema){cols, n};
+    return true;
+}
+
+static bool op_project(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    ir_val *m = v[1];
+    if (!m)
+        return false;
+    if (m->kind != IR_V_MAP) {
+        ir_error(c->d, m->span, "':columns' of project must be a map { \"name\": expr, ... }");
+        return false;
+    }
+    ir_expr **exprs = TC_NEWN(c, ir_expr *, m->n);
+    ir_column *cols = TC_NEWN(c, ir_column, m->n);
+    bool ok = s->input != NULL;
+    for (int i = 0; i < m->n; i++) {
+        ir_mapent *ent = &m->ents[i];
+        cols[i].name = ent->key;
+        cols[i].span = ent->key.span;
+        if (dup_name(c, cols, i, ":columns"))
+            ok = false;
+        if (ent->val->kind != IR_V_EXPR) {
+            ir_error(c->d, ent->val->span, "the value of column '%s' must be an expression", ent->key.s);
+            ok = false;
+            continue;
+        }
+        if (!tc_expr(c, s, &ent->val->expr)) {
+            ok = false;
+            continue;
+        }
+        exprs[i] = ent->val->expr;
+        cols[i].ty = exprs[i]->ty;
+    }
+    if (!ok)
+        return false;
+    st->u.project.exprs = exprs;
+    st->out = (ir_schema){cols, m->n};
+    return true;
+}
+
+static bool limit_arg(tc_ctx *c, const tc_scope *s, ir_val *v, const char *what, int64_t *out)
+{
+    ir_expr *e = val_expr(v);
+    if (e && e->kind == IR_E_LIT)
+        tc_expr(c, s, &v->expr);
+    if (!e || e->kind != IR_E_LIT || e->u.lit.is_null || (e->u.lit.type != TIR_I32 && e->u.lit.type != TIR_I64) ||
+        e->u.lit.i < 0) {
+        ir_error(c->d, v->span, "':%s' of limit must be a non-negative integer literal", what);
+        return false;
+    }
+    *out = e->u.lit.i;
+    return true;
+}
+
+static bool op_limit(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    if (v[1])
+        limit_arg(c, s, v[1], "count", &st->u.limit.count);
+    if (v[2])
+        limit_arg(c, s, v[2], "offset", &st->u.limit.offset);
+    if (!s->input)
+        return false;
+    st->out = s->input->out;
+    return true;
+}
+
+/* ------------------------------------------------------------ aggregates */
+
+static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped, ir_agg *g, ir_coltype *ty)
+{
+    static const struct {
+        const char *name;
+        ir_aggfn fn;
+    } fns[] = {{"count", IR_AGG_COUNT}, {"sum", IR_AGG_SUM}, {"min", IR_AGG_MIN}, {"max", IR_AGG_MAX},
+               {"avg", IR_AGG_AVG}};
+    ir_expr *e = val_expr(ent->val);
+    int k = 0;
+    while (e && e->kind == IR_E_CALL && k < 5 && strcmp(fns[k].name, e->u.call.fn.s))
+        k++;
+    if (!e || e->kind != IR_E_CALL || k == 5) {
+        ir_error(c->d, ent->val->span,
+                 "':aggregates' entry '%s' must be an aggregate call: count(x), count(*), sum(x), min(x), max(x) "
+                 "or avg(x)", ent->key.s);
+        return false;
+    }
+    const char *fn = fns[k].name;
+    if (e->u.call.nargs != 1) {
+        ir_error(c->d, e->span, "%s takes one argument, found %d", fn, e->u.call.nargs);
+        return false;
+    }
+    ir_expr **pa = &e->u.call.args[0];
+    g->span = e->span;
+    if ((*pa)->kind == IR_E_STAR) {
+        if (fns[k].fn != IR_AGG_COUNT) {
+            ir_error(c->d, (*pa)->span, "'*' is only allowed as the argument of count(*)");
+            return false;
+        }
+        g->fn = IR_AGG_COUNT_STAR;
+        g->arg = NULL;
+        *ty = plain(TIR_I64, false);
+        (*pa)->ty = e->ty = *ty;
+        return true;
+    }
+    if (!tc_expr(c, s, pa))
+        return false;
+    ir_expr *a = *pa;
+    g->fn = fns[k].fn;
+    g->arg = a;
+    tir_type t = a->ty.type, rt = t;
+    switch (g->fn) {
+    case IR_AGG_COUNT:
+        *ty = plain(TIR_I64, false);
+        e->ty = *ty;
+        return true;
+    case IR_AGG_SUM:
+        if (!tc_numeric(t)) {
+            ir_error(c->d, a->span, "sum needs a numeric argument, found %s", tc_type_name(t));
+            return false;
+        }
+        rt = t == TIR_F64 ? TIR_F64 : TIR_I64;
+        break;
+    case IR_AGG_AVG:
+        if (!tc_numeric(t)) {
+            ir_error(c->d, a->span, "avg needs a numeric argument, found %s", tc_type_name(t));
+            return false;
+        }
+        rt = TIR_F64;
+        break;
+    default:
+        if (t == TIR_BOOL) {
+            ir_error(c->d, a->span, "%s needs a numeric, date or string argument, found bool", fn);
+            return false;
+        }
+        break;
+    }
+    /* over no rows these give NULL; per group, only NULL arguments do */
+    *ty = plain(rt, grouped ? a->ty.nullable : true);
+    e->ty = *ty;
+    return true;
+}
+
+static bool check_aggs(tc_ctx *c, const tc_scope *s, ir_val *m, bool grouped, ir_agg *aggs, ir_column *cols,
+                       const char *op)
+{
+    if (m->kind != IR_V_MAP) {
+        ir_error(c->d, m->span, "':aggregates' of %s must be a map { \"name\": count(x), ... }", op);
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < m->n; i++) {
+        ir_mapent *ent = &m->ents[i];
+        cols[i].name = ent->key;
+        cols[i].span = ent->key.span;
+        ok &= agg_entry(c, s, ent, grouped, &aggs[i], &cols[i].ty);
+    }
+    return ok;
+}
+
+static bool op_aggregate(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    if (!v[1])
+        return false;
+    int n = v[1]->kind == IR_V_MAP ? v[1]->n : 0;
+    ir_agg *aggs = TC_NEWN(c, ir_agg, n);
+    ir_column *cols = TC_NEWN(c, ir_column, n);
+    bool ok = check_aggs(c, s, v[1], false, aggs, cols, "aggregate");
+    for (int i = 0; i < n; i++)
+        ok &= !dup_name(c, cols, i, ":aggregates");
+    if (!ok || !s->input)
+        return false;
+    st->u.aggregate.aggs = aggs;
+    st->out = (ir_schema){cols, n};
+    return true;
+}
+
+/* ------------------------------------------------ build_hash, hash_group_by */
+
+/* Column items of a list argument into exprs/cols; false on any error. */
+static bool col_list(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, bool nonempty, ir_expr ***exprs,
+                     ir_column **cols, int *n)
+{
+    ir_val **items = NULL;
+    *n = 0;
+    if (!v)
+        return true;
+    int k = list_items(v, &items);
+    if (k < 0 || (nonempty && k == 0)) {
+        ir_error(c->d, v->span, "':%s' of %s must be a list of %scolumns", arg, s->stmt->op.s,
+                 nonempty ? "one or more " : "");
+        return false;
+    }
+    *exprs = TC_NEWN(c, ir_expr *, k);
+    *cols = TC_NEWN(c, ir_column, k);
+    bool ok = true;
+    for (int i = 0; i < k; i++) {
+        ir_val *it = item_at(v, items, i);
+        ir_expr *e = input_col(c, s, it, arg);
+        if (!e) {
+            ok = false;
+            continue;
+        }
+        (*exprs)[i] = e;
+        (*cols)[i] = s->input->out.cols[e->u.col.index];
+        (*cols)[i].span = (*cols)[i].name.span = it->span;
+    }
+    *n = k;
+    return ok;
+}
+
+static bool op_build(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    ir_expr **keys = NULL, **vals = NULL;
+    ir_column *kc = NULL, *vc = NULL;
+    int nk, nv;
+    bool ok = v[1] && col_list(c, s, v[1], "key", true, &keys, &kc, &nk);
+    ok &= col_list(c, s, v[2], "value", false, &vals, &vc, &nv);
+    if (!ok || !s->input)
+        return false;
+    ir_column *cols = TC_NEWN(c, ir_column, nk + nv);
+    memcpy(cols, kc, sizeof *cols * (size_t)nk);
+    if (nv)
+        memcpy(cols + nk, vc, sizeof *cols * (size_t)nv);
+    for (int i = 0; i < nk + nv; i++)
+        ok &= !dup_name(c, cols, i, "build_hash (:key and :value)");
+    if (!ok)
+        return false;
+    st->u.build.keys = keys;
+    st->u.build.vals = vals;
+    st->u.build.nkeys = nk;
+    st->u.build.nvals = nv;
+    st->ht_nkeys = nk;
+    st->out = (ir_schema){cols, nk + nv};
+    return true;
+}
+
+static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    ir_expr **keys = NULL;
+    ir_column *kc = NULL;
+    int nk = 0, na = v[2] && v[2]->kind == IR_V_MAP ? v[2]->n : 0;
+    bool ok = v[1] && col_list(c, s, v[1], "group_by", true, &keys, &kc, &nk);
+    ir_agg *aggs = TC_NEWN(c, ir_agg, na);
+    ir_column *cols = TC_NEWN(c, ir_column, nk + na);
+    ok &= v[2] && check_aggs(c, s, v[2], true, aggs, cols + nk, "hash_group_by");
+    if (!ok || !s->input)
+        return false;
+    for (int i = 0; i < nk; i++) {
+        cols[i] = kc[i];
+        cols[i].ty.order = IR_ORDER_NONE;
+        cols[i].ty.unique = nk == 1; /* one key: one output row per value */
+    }
+    for (int i = 0; i < nk + na; i++)
+        ok &= !dup_name(c, cols, i, "hash_group_by (:group_by and :aggregates)");
+    if (!ok)
+        return false;
+    st->u.group.keys = keys;
+    st->u.group.nkeys = nk;
+    st->u.group.aggs = aggs;
+    st->u.group.naggs = na;
+    st->out = (ir_schema){cols, nk + na};
+    return true;
+}
+
+/* ------------------------------------------------------------- hash_join */
+
+static const char *const join_kinds[] = {"inner", "left", "semi", "anti"};
+
+static bool proj_item(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v, ir_projitem *pi, ir_column *col)
+{
+    ir_expr *e = val_expr(v);
+    if (is_str_lit(e)) {
+        if (!s->input || !s->ht)
+            return false;
+        const char *n = e->u.lit.s;
+        int i = tc_col_index(&s->input->out, n), h = tc_col_index(&s->ht->out, n);
+        if (i >= 0 && h >= s->ht->ht_nkeys) {
+            ir_error(c->d, e->span, "'%s' is ambiguous: both the input and the hash table have it; write $in.%s or "
+                                    "$ht.%s", n, n, n);
+            return false;
+        }
+        if (i < 0 && h < 0) {
+            ir_error(c->d, e->span, "no column '%s' in the input (%s) or the hash table (%s)", n,
+                     tc_col_list(c, &s->input->out), tc_col_list(c, &s->ht->out));
+            return false;
+        }
+        *pi = i >= 0 ? (ir_projitem){0, i} : (ir_projitem){1, h};
+    } else if (e && (e->kind == IR_E_COL || (e->kind == IR_E_PATH && e->u.path.nparts <= 2))) {
+        if (!tc_expr(c, s, &v->expr))
+            return false;
+        e = v->expr;
+        if (e->kind != IR_E_COL) {
+            ir_error(c->d, e->span, "hash_join :projection items must be columns");
+            return false;
+        }
+        *pi = (ir_projitem){e->u.col.side, e->u.col.index};
+    } else {
+        ir_error(c->d, v->span, "hash_join :projection items must be columns: $in.x, %s.x, $ht.x or \"x\"",
+                 input_name(s));
+        return false;
+    }
+    if (pi->side == 1 && (jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI)) {
+        ir_error(c->d, v->span, "a %s join outputs only input columns; '%s' is a hash-table column",
+                 join_kinds[jk], s->ht->out.cols[pi->index].name.s);
+        return false;
+    }
+    const ir_stmt *from = pi->side ? s->ht : s->input;
+    col->name = from->out.cols[pi->index].name;
+    col->span = col->name.span = v->span;
+    return true;
+}
+
+static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
+{
+    ir_stmt *st = s->stmt;
+    ir_val **items = NULL;
+    int n = list_items(v, &items);
+    if (n <= 0) {
+        ir_error(c->d, v->span, "':key' of hash_join must be a list of key expressions over the input");
+        return false;
+    }
+    ir_expr **keys = TC_NEWN(c, ir_expr *, n);
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        ir_val *it = item_at(v, items, i);
+        if (it->kind != IR_V_EXPR) {
+            ir_error(c->d, it->span, "a join key must be an expression over the input");
+            ok = false;
+        } else if (tc_expr(c, s, &it->expr)) {
+            keys[i] = it->expr;
+        } else {
+            ok = false;
+        }
+    }
+    if (!ok || !ht)
+        return false;
+    if (n != ht->ht_nkeys) {
+        ir_error(c->d, v->span, "hash_join has %d key%s but hash table %s.%s has %d key column%s", n,
+                 n == 1 ? "" : "s", ht->pipeline->name.s, ht->target.s, ht->ht_nkeys, ht->ht_nkeys == 1 ? "" : "s");
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        ir_expr **pk = &item_at(v, items, i)->expr;
+        tir_type kt = (*pk)->ty.type, ht_t = ht->out.cols[i].ty.type;
+        /* only the probe side can adapt: the table is already built */
+        if (kt == ht_t || ((*pk)->kind == IR_E_LIT && tc_lit_convert(*pk, ht_t)) ||
+            (kt == TIR_I32 && ht_t == TIR_I64 && tc_coerce(c, pk, ht_t))) {
+            keys[i] = *pk;
+            continue;
+        }
+        ir_error(c->d, (*pk)->span, "join key type mismatch: %s probe key vs %s hash-table key", tc_type_name(kt),
+                 tc_type_name(ht_t));
+        ok = false;
+    }
+    st->u.join.keys = keys;
+    return ok;
+}
+
+static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    ir_stmt *ht = NULL;
+    ir_expr *he = val_expr(v[1]);
+    if (!v[1]) {
+        /* reported as missing */
+    } else if (is_path(he, 2)) {
+        ht = tc_other_value(c, s->pl, &he->u.path.parts[0], &he->u.path.parts[1]);
+        if (ht && ht->vkind != IR_VK_HASHTABLE) {
+            ir_error(c->d, he->span, "'%s.%s' is a %s; :ht needs the output of build_hash", he->u.path.parts[0].s,
+                     he->u.path.parts[1].s, tc_vkind_name(ht->vkind));
+            ht = NULL;
+        }
+    } else if (is_path(he, 1) && tc_find_stmt(s->pl, he->u.path.parts[0].s)) {
+        ir_error(c->d, he->span, "'%s' is in this pipeline; a hash join probes a hash table built by another "
+                                 "pipeline (:ht = pipeline.value)", he->u.path.parts[0].s);
+    } else {
+        ir_error(c->d, v[1]->span, "':ht' of hash_join must name a build_hash of another pipeline: pipeline.value");
+    }
+    st->u.join.ht = ht;
+
+    ir_joinkind jk = IR_JOIN_INNER;
+    if (v[3]) {
+        const char *kn = name_of(val_expr(v[3]));
+        int k = 0;
+        while (kn && k < 4 && strcmp(kn, join_kinds[k]))
+            k++;
+        if (!kn || k == 4)
+            ir_error(c->d, v[3]->span, "unknown join kind '%s' (expected inner, left, semi, anti)", kn ? kn : "?");
+        else
+            jk = (ir_joinkind)k;
+    }
+    st->u.join.jkind = jk;
+    bool ok = v[2] && join_keys(c, s, v[2], ht);
+
+    tc_scope ps = *s;
+    ps.ht_ok = true;
+    ps.ht = ht;
+    int n;
+    ir_projitem *proj;
+    ir_column *cols;
+    bool filtering = jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI;
+    if (v[4]) {
+        ir_val **items = NULL;
+        bool map = v[4]->kind == IR_V_MAP;
+        n = map ? v[4]->n : list_items(v[4], &items);
+        proj = TC_NEWN(c, ir_projitem, n);
+        cols = TC_NEWN(c, ir_column, n);
+        for (int i = 0; i < n; i++) {
+            ir_val *it = map ? v[4]->ents[i].val : item_at(v[4], items, i);
+            if (!proj_item(c, &ps, jk, it, &proj[i], &cols[i])) {
+                ok = false;
+                continue;
+            }
+            if (map) {
+                cols[i].name = v[4]->ents[i].key;
+                cols[i].span = v[4]->ents[i].key.span;
+            }
+            for (int j = 0; j < i; j++) {
+                if (cols[j].name.s && !strcmp(cols[j].name.s, cols[i].name.s)) {
+                    ir_error(c->d, cols[i].span,
+                             map ? "duplicate output column '%s' in hash_join :projection"
+                                 : "duplicate output column '%s' in hash_join; rename with the map form "
+                                   ":projection = { \"new_name\": column, ... }",
+                             cols[i].name.s);
+                    ok = false;
+                    break;
+                }
+            }
+        }
+    } else {
+        if (!s->input || !ht)
+            return false;
+        int nin = s->input->out.n, nval = filtering ? 0 : ht->out.n - ht->ht_nkeys;
+        n = nin + nval;
+        proj = TC_NEWN(c, ir_projitem, n);
+        cols = TC_NEWN(c, ir_column, n);
+        const char *clash = NULL;
+        for (int i = 0; i < n; i++) {
+            proj[i] = i < nin ? (ir_projitem){0, i} : (ir_projitem){1, ht->ht_nkeys + i - nin};
+            cols[i] = (i < nin ? s->input : ht)->out.cols[proj[i].index];
+            cols[i].span = st->op.span;
+            if (i >= nin && tc_col_index(&s->input->out, cols[i].name.s) >= 0)
+                clash = clash ? tc_str(c, ir_sprintf(c->a, "%s, %s", clash, cols[i].name.s)) : cols[i].name.s;
+        }
+        if (clash) {
+            ir_error(c->d, st->op.span,
+                     "hash_join would output the input's and the hash table's columns of the same name (%s); "
+                     "choose and rename columns with :projection = { \"new_name\": column, ... }", clash);
+            ok = false;
+        }
+    }
+    if (!ok || !s->input || !ht)
+        return false;
+
+    /* at most one match per probe row keeps probe-side uniqueness */
+    bool ht_unique = false;
+    for (int k = 0; k < ht->ht_nkeys; k++)
+        ht_unique |= ht->out.cols[k].ty.unique;
+    for (int i = 0; i < n; i++) {
+        if (proj[i].side == 0) {
+            cols[i].ty = s->input->out.cols[proj[i].index].ty;
+            cols[i].ty.unique &= filtering || ht_unique;
+        } else {
+            cols[i].ty = ht->out.cols[proj[i].index].ty;
+            cols[i].ty.unique = false;
+            cols[i].ty.order = IR_ORDER_NONE;
+            cols[i].ty.nullable |= jk == IR_JOIN_LEFT;
+        }
+    }
+    st->u.join.proj = proj;
+    st->out = (ir_schema){cols, n};
+    return true;
+}
+
+/* ------------------------------------------------------------- statement */
+
+void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
+{
+    ir_stmt *st = pl->stmts[i];
+    const opdef *od = NULL;
+    for (int k = 0; k < NOPS && !od; k++)
+        if (!strcmp(opdefs[k].name, st->op.s))
+            od = &opdefs[k];
+    if (!od) {
+        ir_error(c->d, st->op.span,
+                 "unknown operator '%s' (expected table_scan, filter, project, aggregate, build_hash, hash_join, "
+                 "hash_group_by, limit)", st->op.s);
+        st->kind = IR_OP_UNKNOWN;
+        tc_fail(c, st);
+        return;
+    }
+    st->kind = od->kind;
+    st->vkind = od->kind == IR_OP_AGGREGATE ? IR_VK_TUPLE
+                : od->kind == IR_OP_BUILD_HASH ? IR_VK_HASHTABLE
+                                               : IR_VK_RELATION;
+    if (i == 0 && od->kind != IR_OP_SCAN)
+        ir_error(c->d, st->op.span, "a pipeline starts with table_scan, its one source; found %s", od->name);
+    if (i > 0 && od->kind == IR_OP_SCAN) {
+        int k = 0;
+        while (pl->stmts[k]->kind != IR_OP_SCAN)
+            k++;
+        if (k < i)
+            ir_error(c->d, st->op.span, "%s already has a source (%s = table_scan); a pipeline reads one source, "
+                                        "so scan this one in its own pipeline", pl->name.s, pl->stmts[k]->target.s);
+        else
+            ir_error(c->d, st->op.span, "table_scan must be the first statement of %s", pl->name.s);
+    }
+    ir_val *v[MAXARGS] = {0};
+    collect_args(c, st, od, v);
+    tc_scope s = {.pl = pl, .stmt = st};
+    if (od->kind != IR_OP_SCAN) {
+        st->input = resolve_input(c, pl, i, v[0]);
+        s.input = st->input;
+    }
+    bool ok = false;
+    switch (od->kind) {
+    case IR_OP_SCAN: ok = op_scan(c, &s, v); break;
+    case IR_OP_FILTER: ok = op_filter(c, &s, v); break;
+    case IR_OP_PROJECT: ok = op_project(c, &s, v); break;
+    case IR_OP_AGGREGATE: ok = op_aggregate(c, &s, v); break;
+    case IR_OP_BUILD_HASH: ok = op_build(c, &s, v); break;
+    case IR_OP_HASH_JOIN: ok = op_join(c, &s, v); break;
+    case IR_OP_GROUP_BY: ok = op_group(c, &s, v); break;
+    case IR_OP_LIMIT: ok = op_limit(c, &s, v); break;
+    case IR_OP_UNKNOWN: break;
+    }
+    if (!ok)
+        tc_fail(c, st);
+}

@@ -1,0 +1,1170 @@
+/*
+** test_typecheck.c — the type checker on small .tir programs: output
+** types and properties, coercions and inserted casts, every class of error
+** with its message and position, dependency order and cycles.
+*/
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+
+/* Two tables every program below can use; user text starts on line 7. */
+#define TABLES                                                                                        \
+    "c: Table = read_csv(\"c.csv\") {\n"                                                             \
+    "    id: i32 unique asc, name: string, gender: string nullable, born: date, score: f64 nullable,\n" \
+    "    big: i64, flag: bool }\n"                                                                   \
+    "o: Table = read_csv(\"/data/o.csv\", delimiter = \"|\", header = false) {\n"     \
+    "    oid: i64 unique asc, cid: i32, amount: f64, qty: i32 nullable, note: string nullable, day: date\n" \
+    "}\n"
+
+typedef struct tc_run {
+    ir_arena a;
+    ir_diags d;
+    ir_program *p;
+    const char *src;
+    bool ok;
+} tc_run;
+
+static void parse(tc_run *r, const char *file, const char *src)
+{
+    ir_arena_init(&r->a);
+    ir_diags_init(&r->d, &r->a, file, src, strlen(src));
+    r->src = src;
+    bool parsed = fe_parse(&r->a, &r->d, file, src, strlen(src), &r->p);
+    cr_assert(parsed, "parse failed:\n%s", ir_diags_render(&r->d));
+}
+
+static void run(tc_run *r, const char *file, const char *src)
+{
+    parse(r, file, src);
+    r->ok = tc_check(&r->a, &r->d, r->p);
+}
+
+static void done(tc_run *r)
+{
+    ir_diags_free(&r->d);
+    ir_arena_free(&r->a);
+}
+
+static size_t count(const tc_run *r, tir_severity sev)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->d.n; i++)
+        n += r->d.items[i].severity == sev;
+    return n;
+}
+
+/* The diagnostic starting where `needle` first occurs in the source (or
+** where its '@' is, for a needle made unique by context), with exactly the
+** message msg; fails the test listing all diagnostics if there is none. */
+static void expect_at(tc_run *r, tir_severity sev, const char *needle, const char *msg)
+{
+    char text[256];
+    const char *mark = strchr(needle, '@');
+    size_t skip = mark ? (size_t)(mark - needle) : 0;
+    snprintf(text, sizeof text, "%.*s%s", (int)skip, needle, mark ? mark + 1 : needle + skip);
+    const char *at = strstr(r->src, text);
+    cr_assert(at, "needle '%s' not in the program", text);
+    uint32_t off = (uint32_t)(at - r->src + skip);
+    for (size_t i = 0; i < r->d.n; i++) {
+        const ir_diagnostic *x = &r->d.items[i];
+        if (x->severity == sev && x->span.off == off && !strcmp(x->message, msg))
+            return;
+    }
+    int line, col;
+    ir_linecol(r->src, strlen(r->src), off, &line, &col);
+    cr_assert_fail("no %s at %d:%d '%s': %s\nall diagnostics:\n%s", sev == TIR_SEV_ERROR ? "error" : "warning",
+                   line, col, needle, msg, ir_diags_render(&r->d));
+}
+
+/* Checks src, which must have exactly one error: msg at needle. */
+static void expect_error(const char *src, const char *needle, const char *msg)
+{
+    tc_run r;
+    run(&r, "t.tir", src);
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, needle, msg);
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 1, "expected one error, got:\n%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+static void expect_clean(tc_run *r, const char *src)
+{
+    run(r, "t.tir", src);
+    cr_assert(r->ok, "unexpected errors:\n%s", ir_diags_render(&r->d));
+}
+
+static ir_pipeline *pipe_named(const ir_program *p, const char *name)
+{
+    for (int i = 0; i < p->npipelines; i++)
+        if (!strcmp(p->pipelines[i]->name.s, name))
+            return p->pipelines[i];
+    cr_assert_fail("no pipeline %s", name);
+    return NULL;
+}
+
+static ir_stmt *stmt_named(const ir_program *p, const char *pipe, const char *name)
+{
+    ir_pipeline *pl = pipe_named(p, pipe);
+    for (int i = 0; i < pl->n; i++)
+        if (!strcmp(pl->stmts[i]->target.s, name))
+            return pl->stmts[i];
+    cr_assert_fail("no statement %s.%s", pipe, name);
+    return NULL;
+}
+
+static const ir_column *col_named(const ir_stmt *s, const char *name)
+{
+    for (int i = 0; i < s->out.n; i++)
+        if (!strcmp(s->out.cols[i].name.s, name))
+            return &s->out.cols[i];
+    cr_assert_fail("no column %s in %s", name, s->target.s);
+    return NULL;
+}
+
+static void expect_ty(const ir_stmt *s, const char *col, tir_type t, bool nullable, bool unique, ir_order order)
+{
+    const ir_column *c = col_named(s, col);
+    cr_expect_eq(c->ty.type, t, "%s.%s: type %d, want %d", s->target.s, col, c->ty.type, t);
+    cr_expect_eq(c->ty.nullable, nullable, "%s.%s: nullable %d", s->target.s, col, c->ty.nullable);
+    cr_expect_eq(c->ty.unique, unique, "%s.%s: unique %d", s->target.s, col, c->ty.unique);
+    cr_expect_eq(c->ty.order, order, "%s.%s: order %d", s->target.s, col, c->ty.order);
+}
+
+/* The expression of project column `name` in statement s. */
+static ir_expr *proj_expr(const ir_stmt *s, const char *name)
+{
+    cr_assert_eq(s->kind, IR_OP_PROJECT);
+    for (int i = 0; i < s->out.n; i++)
+        if (!strcmp(s->out.cols[i].name.s, name))
+            return s->u.project.exprs[i];
+    cr_assert_fail("no column %s", name);
+    return NULL;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* --------------------------------------------------------- the example */
+
+Test(typecheck, seed001_clean_with_one_prune_warning)
+{
+    /* meson runs tests from the build directory, __FILE__ is relative to it */
+    char path[1024];
+    snprintf(path, sizeof path, "%.*s/../../examples/seed001.tir",
+             (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__);
+    char *src = slurp(path);
+    if (!src)
+        src = slurp("examples/seed001.tir");
+    cr_assert(src, "cannot read seed001.tir");
+    tc_run r;
+    run(&r, "examples/seed001.tir", src);
+    cr_assert(r.ok, "%s", ir_diags_render(&r.d));
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 0);
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 1, "%s", ir_diags_render(&r.d));
+    expect_at(&r, TIR_SEV_WARNING, "\"customer_id\": [pipeline1",
+              "key-range prune on 'customer_id' drops probe rows before a left join: rows outside the range get "
+              "no NULL-extended output (the plan differs from an outer join over the whole table)");
+    cr_expect_str_eq(r.p->tables[0]->path, "examples/data/customers.csv");
+
+    ir_stmt *v4 = stmt_named(r.p, "pipeline2", "v4");
+    cr_expect_eq(v4->out.n, 3);
+    expect_ty(v4, "name", TIR_STRING, true, true, IR_ORDER_NONE);
+    expect_ty(v4, "count", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(v4, "sum", TIR_F64, false, false, IR_ORDER_NONE);
+    cr_expect(v4->used_later);
+    cr_expect_eq(r.p->noutputs, 1);
+    cr_expect_eq(r.p->outputs[0].stmt, v4);
+    cr_expect_str_eq(r.p->outputs[0].name, "pipeline2.v4");
+
+    ir_stmt *v3 = stmt_named(r.p, "pipeline2", "v3");
+    cr_expect_eq(v3->u.join.jkind, IR_JOIN_LEFT);
+    cr_expect_eq(v3->u.join.ht, stmt_named(r.p, "pipeline1", "ht1"));
+    cr_expect_eq(v3->u.join.proj[1].side, 1);
+    expect_ty(v3, "name", TIR_STRING, true, false, IR_ORDER_NONE);
+
+    ir_stmt *mm = stmt_named(r.p, "pipeline1", "minmax");
+    cr_expect_eq(mm->vkind, IR_VK_TUPLE);
+    expect_ty(mm, "min", TIR_I32, true, false, IR_ORDER_NONE);
+    cr_expect(mm->used_later);
+    ir_stmt *ht1 = stmt_named(r.p, "pipeline1", "ht1");
+    cr_expect_eq(ht1->vkind, IR_VK_HASHTABLE);
+    cr_expect_eq(ht1->ht_nkeys, 1);
+
+    /* the freight bound 10 became the f64 literal 10.0 */
+    ir_stmt *scan = stmt_named(r.p, "pipeline2", "v1");
+    cr_assert_eq(scan->u.scan.nmm, 2);
+    cr_expect_eq(scan->u.scan.mm[0].lo->kind, IR_E_LIT);
+    cr_expect_eq(scan->u.scan.mm[0].lo->ty.type, TIR_F64);
+    cr_expect_eq(scan->u.scan.mm[0].lo->u.lit.f, 10.0);
+    cr_expect_eq(scan->u.scan.mm[1].lo->kind, IR_E_REF);
+    cr_expect_eq(scan->u.scan.mm[1].lo->u.ref.stmt, mm);
+    ir_pipeline *p2 = pipe_named(r.p, "pipeline2");
+    cr_expect_eq(p2->ndeps, 1);
+    cr_expect_eq(p2->deps[0], pipe_named(r.p, "pipeline1"));
+    done(&r);
+    free(src);
+}
+
+/* ------------------------------------------------ types and properties */
+
+Test(typecheck, table_arguments_and_paths)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o }\noutput p.v1\n");
+    ir_table *c = r.p->tables[0], *o = r.p->tables[1];
+    cr_expect_str_eq(c->path, "c.csv"); /* t.tir has no directory */
+    cr_expect_eq(c->delimiter, ',');
+    cr_expect(c->header);
+    cr_expect_str_eq(c->null_string, "");
+    cr_expect_str_eq(o->path, "/data/o.csv");
+    cr_expect_eq(o->delimiter, '|');
+    cr_expect(!o->header);
+    cr_expect_str_eq(o->null_string, "");
+    done(&r);
+
+    parse(&r, "t.tir", "t: Table = read_csv(\"t.csv\", null_string = \"NA\") { a: i32 }\n"
+                       "p: Pipeline = { v1 = table_scan :table = t }\noutput p.v1\n");
+    cr_assert(tc_check(&r.a, &r.d, r.p), "%s", ir_diags_render(&r.d));
+    cr_expect_str_eq(r.p->tables[0]->null_string, "NA");
+    done(&r);
+
+    run(&r, "dir/sub/prog.tir", TABLES "p: Pipeline = { v1 = table_scan :table = c }\noutput p.v1\n");
+    cr_expect_str_eq(r.p->tables[0]->path, "dir/sub/c.csv");
+    cr_expect_str_eq(r.p->tables[1]->path, "/data/o.csv");
+    done(&r);
+}
+
+Test(typecheck, filter_keeps_column_properties)
+{
+    tc_run r;
+    expect_clean(&r, TABLES
+                 "p: Pipeline = {\n"
+                 "  v1 = table_scan :table = c :columns = [\"id\", \"gender\", \"score\"]\n"
+                 "  v2 = filter :input = v1 :expr = $in.score > 1.5 :projection = [v1.id, \"gender\"]\n"
+                 "}\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    cr_assert_eq(v2->out.n, 2);
+    expect_ty(v2, "id", TIR_I32, false, true, IR_ORDER_ASC);
+    expect_ty(v2, "gender", TIR_STRING, true, false, IR_ORDER_NONE);
+    cr_expect_eq(v2->u.filter.proj[0], 0);
+    cr_expect_eq(v2->u.filter.proj[1], 1);
+    cr_expect_eq(v2->input, stmt_named(r.p, "p", "v1"));
+    cr_expect_eq(v2->u.filter.pred->ty.type, TIR_BOOL);
+    cr_expect(v2->u.filter.pred->ty.nullable); /* score is nullable */
+    done(&r);
+}
+
+Test(typecheck, filter_projection_errors)
+{
+    /* a failed item leaves a hole that later duplicate checks must skip */
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag :projection = [\"nope\", \"id\", $in.name] }\n"
+                        "output p.v2\n",
+                 "\"nope\"", "no column 'nope' in $in (columns: id, name, gender, born, score, big, flag)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag :projection = [\"id\", v1.id] }\noutput p.v2\n",
+                 "v1.id]", "duplicate column name 'id' in :projection");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag :projection = [$in.id + 1] }\noutput p.v2\n",
+                 "$in.id + 1", "items of :projection must be columns of the input: \"name\", $in.name or v1.name");
+}
+
+Test(typecheck, filter_without_projection_is_identity)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n v2 = filter :input = v1 :expr = $in.flag }\n"
+                            "output p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    cr_assert_eq(v2->out.n, 7);
+    for (int i = 0; i < 7; i++)
+        cr_expect_eq(v2->u.filter.proj[i], i);
+    expect_ty(v2, "id", TIR_I32, false, true, IR_ORDER_ASC);
+    done(&r);
+}
+
+Test(typecheck, arithmetic_nullability_and_computed_properties)
+{
+    tc_run r;
+    expect_clean(&r, TABLES
+                 "p: Pipeline = {\n"
+                 "  v1 = table_scan :table = o\n"
+                 "  v2 = project :input = v1 :columns = { \"oid\": $in.oid, \"q1\": $in.qty + 1, \"c1\": $in.cid + 1,\n"
+                 "       \"half\": $in.cid / 2, \"m\": $in.cid % 7, \"o2\": $in.oid * 2, neg: -$in.amount }\n"
+                 "}\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    expect_ty(v2, "oid", TIR_I64, false, true, IR_ORDER_ASC); /* bare column keeps its properties */
+    expect_ty(v2, "q1", TIR_I32, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "c1", TIR_I32, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "half", TIR_I32, true, false, IR_ORDER_NONE); /* division by zero gives NULL */
+    expect_ty(v2, "m", TIR_I32, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "o2", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "neg", TIR_F64, false, false, IR_ORDER_NONE);
+    ir_expr *c1 = proj_expr(v2, "c1");
+    cr_expect_eq(c1->u.op.b->kind, IR_E_LIT);
+    cr_expect_eq(c1->u.op.b->ty.type, TIR_I32);
+    done(&r);
+}
+
+Test(typecheck, integer_literal_adopts_f64_column_type)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = filter :input = v1 :expr = $in.amount > 10 }\noutput p.v2\n");
+    ir_expr *pred = stmt_named(r.p, "p", "v2")->u.filter.pred;
+    cr_assert_eq(pred->kind, IR_E_BINARY);
+    cr_expect_eq(pred->u.op.a->kind, IR_E_COL);
+    cr_expect_eq(pred->u.op.b->kind, IR_E_LIT); /* converted in place, no cast */
+    cr_expect_eq(pred->u.op.b->ty.type, TIR_F64);
+    cr_expect_eq(pred->u.op.b->u.lit.type, TIR_F64);
+    cr_expect_eq(pred->u.op.b->u.lit.f, 10.0);
+    cr_expect(!pred->ty.nullable);
+    done(&r);
+}
+
+Test(typecheck, widening_casts_inserted)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = project :input = v1 :columns = { a: $in.cid + $in.oid, b: $in.amount * $in.cid,\n"
+                            "       c: $in.cid < 3000000000, d: 1 + 2.5 } }\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    ir_expr *a = proj_expr(v2, "a");
+    cr_expect_eq(a->ty.type, TIR_I64);
+    cr_assert_eq(a->u.op.a->kind, IR_E_CAST);
+    cr_expect_eq(a->u.op.a->u.cast.to, TIR_I64);
+    cr_expect_eq(a->u.op.a->ty.type, TIR_I64);
+    cr_expect_eq(a->u.op.a->u.cast.a->ty.type, TIR_I32);
+    cr_expect_eq(a->u.op.b->kind, IR_E_COL);
+
+    ir_expr *b = proj_expr(v2, "b");
+    cr_expect_eq(b->ty.type, TIR_F64);
+    cr_assert_eq(b->u.op.b->kind, IR_E_CAST);
+    cr_expect_eq(b->u.op.b->u.cast.to, TIR_F64);
+
+    /* a literal too big for i32 stays i64 and widens the column */
+    ir_expr *c = proj_expr(v2, "c");
+    cr_expect_eq(c->u.op.a->kind, IR_E_CAST);
+    cr_expect_eq(c->u.op.a->ty.type, TIR_I64);
+    cr_expect_eq(c->u.op.b->ty.type, TIR_I64);
+    cr_expect_eq(c->u.op.b->u.lit.i, 3000000000LL);
+
+    ir_expr *d = proj_expr(v2, "d");
+    cr_expect_eq(d->ty.type, TIR_F64);
+    cr_expect_eq(d->u.op.a->kind, IR_E_LIT);
+    cr_expect_eq(d->u.op.a->u.lit.f, 1.0);
+    done(&r);
+}
+
+Test(typecheck, string_literal_against_date_becomes_date)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = filter :input = v1 :expr = \"1990-01-01\" <= $in.born && $in.born in [\"2000-02-29\", date \"2001-01-01\"] }\n"
+                            "output p.v2\n");
+    ir_expr *pred = stmt_named(r.p, "p", "v2")->u.filter.pred;
+    ir_expr *lo = pred->u.op.a->u.op.a;
+    cr_expect_eq(lo->kind, IR_E_LIT);
+    cr_expect_eq(lo->ty.type, TIR_DATE);
+    cr_expect_eq(lo->u.lit.i, 7305); /* 20 years of days, 5 leap days */
+    ir_expr *in = pred->u.op.b;
+    cr_assert_eq(in->kind, IR_E_IN);
+    cr_expect_eq(in->u.in.items[0]->ty.type, TIR_DATE);
+    cr_expect_eq(in->u.in.items[0]->u.lit.i, 11016);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.born > \"2001-02-29\" }\noutput p.v2\n",
+                 "\"2001-02-29\"", "invalid date '2001-02-29' (expected YYYY-MM-DD)");
+}
+
+Test(typecheck, null_literal_takes_context_type)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = project :input = v1 :columns = { a: $in.name == null, b: null, c: cast(null as date),\n"
+                            "       d: case when $in.flag then null else $in.score end, e: null is null } }\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    ir_expr *a = proj_expr(v2, "a");
+    cr_expect_eq(a->u.op.b->ty.type, TIR_STRING);
+    cr_expect_eq(a->u.op.b->u.lit.type, TIR_STRING);
+    cr_expect(a->ty.nullable);
+    expect_ty(v2, "b", TIR_I64, true, false, IR_ORDER_NONE);
+    ir_expr *c = proj_expr(v2, "c");
+    cr_expect_eq(c->kind, IR_E_LIT);
+    expect_ty(v2, "c", TIR_DATE, true, false, IR_ORDER_NONE);
+    ir_expr *d = proj_expr(v2, "d");
+    cr_expect_eq(d->u.cas.thens[0]->ty.type, TIR_F64);
+    expect_ty(v2, "d", TIR_F64, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "e", TIR_BOOL, false, false, IR_ORDER_NONE);
+    done(&r);
+}
+
+Test(typecheck, case_promotes_branches_with_casts)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = project :input = v1 :columns = {\n"
+                            "       a: case when $in.cid > 5 then $in.cid when $in.cid < 0 then 0 else $in.amount end,\n"
+                            "       b: case when $in.cid > 5 then $in.cid end,\n"
+                            "       c: case when $in.cid > 5 then $in.cid else 2.5 end } }\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    ir_expr *a = proj_expr(v2, "a");
+    expect_ty(v2, "a", TIR_F64, false, false, IR_ORDER_NONE);
+    cr_expect_eq(a->u.cas.thens[0]->kind, IR_E_CAST);
+    cr_expect_eq(a->u.cas.thens[0]->ty.type, TIR_F64);
+    cr_expect_eq(a->u.cas.thens[1]->kind, IR_E_LIT);
+    cr_expect_eq(a->u.cas.thens[1]->ty.type, TIR_F64);
+    cr_expect_eq(a->u.cas.els->kind, IR_E_COL);
+    expect_ty(v2, "b", TIR_I32, true, false, IR_ORDER_NONE); /* no else: NULL */
+    ir_expr *c = proj_expr(v2, "c");
+    expect_ty(v2, "c", TIR_F64, false, false, IR_ORDER_NONE);
+    cr_expect_eq(c->u.cas.thens[0]->kind, IR_E_CAST);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: case when $in.flag then $in.name else $in.id end } }\n"
+                        "output p.v2\n",
+                 "$in.id end", "case branches have different types: string and i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: case when $in.id then 1 end } }\noutput p.v2\n",
+                 "$in.id then", "case condition must be bool, found i32");
+}
+
+Test(typecheck, casts_allowed_and_rejected)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = project :input = v1 :columns = { a: cast($in.name as date), b: cast($in.score as i32),\n"
+                            "       c: cast($in.flag as i64), d: cast($in.born as string), e: cast(\"2020-01-02\" as date),\n"
+                            "       f: cast(7 as f64) } }\noutput p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    cr_expect_eq(proj_expr(v2, "a")->kind, IR_E_CAST);
+    expect_ty(v2, "b", TIR_I32, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "c", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "d", TIR_STRING, false, false, IR_ORDER_NONE);
+    ir_expr *e = proj_expr(v2, "e"); /* folded: the literal is a date */
+    cr_expect_eq(e->kind, IR_E_LIT);
+    cr_expect_eq(e->u.lit.i, 18263);
+    ir_expr *f = proj_expr(v2, "f");
+    cr_expect_eq(f->kind, IR_E_LIT);
+    cr_expect_eq(f->u.lit.f, 7.0);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: cast($in.born as i32) } }\noutput p.v2\n",
+                 "cast($in.born", "cannot cast date to i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: cast($in.score as bool) } }\noutput p.v2\n",
+                 "cast($in.score", "cannot cast f64 to bool");
+}
+
+Test(typecheck, scalar_functions)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = project :input = v1 :columns = { s: substring($in.name, $in.id, 3), y: extract(year from $in.born),\n"
+                            "       m: month($in.born), l: length($in.gender), a: abs($in.score), a2: abs($in.id) } }\n"
+                            "output p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    expect_ty(v2, "s", TIR_STRING, false, false, IR_ORDER_NONE);
+    ir_expr *s = proj_expr(v2, "s");
+    cr_expect_eq(s->u.call.args[1]->kind, IR_E_CAST); /* i32 start widened to i64 */
+    cr_expect_eq(s->u.call.args[1]->ty.type, TIR_I64);
+    cr_expect_eq(s->u.call.args[2]->kind, IR_E_LIT);
+    cr_expect_eq(s->u.call.args[2]->ty.type, TIR_I64);
+    expect_ty(v2, "y", TIR_I32, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "m", TIR_I32, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "l", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "a", TIR_F64, true, false, IR_ORDER_NONE);
+    expect_ty(v2, "a2", TIR_I32, false, false, IR_ORDER_NONE);
+    done(&r);
+}
+
+Test(typecheck, function_errors)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: upper($in.name) } }\noutput p.v2\n",
+                 "upper", "unknown function 'upper' (functions: abs, length, substring, year, month, day)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = sum($in.id) > 3 }\noutput p.v2\n",
+                 "sum", "aggregate function 'sum' is only allowed as an entry of :aggregates");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: substring($in.name, 1.5) } }\noutput p.v2\n",
+                 "1.5", "argument 2 of substring must be an integer, found f64");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: year($in.name) } }\noutput p.v2\n",
+                 "$in.name)", "argument 1 of year must be date, found string");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: length($in.name, 2) } }\noutput p.v2\n",
+                 "length", "length takes 1 argument, found 2");
+}
+
+Test(typecheck, logic_like_in_isnull)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = project :input = v1 :columns = { a: $in.gender like \"M%\", b: $in.score in [1, 2.5, -3],\n"
+                            "       c: !$in.flag || $in.gender is not null, d: $in.id not in [1, 2, null] } }\n"
+                            "output p.v2\n");
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    expect_ty(v2, "a", TIR_BOOL, true, false, IR_ORDER_NONE);
+    ir_expr *b = proj_expr(v2, "b");
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(b->u.in.items[i]->ty.type, TIR_F64);
+    cr_expect_eq(b->u.in.items[2]->u.lit.f, -3.0);
+    expect_ty(v2, "c", TIR_BOOL, false, false, IR_ORDER_NONE);
+    expect_ty(v2, "d", TIR_BOOL, true, false, IR_ORDER_NONE);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.name like $in.gender }\noutput p.v2\n",
+                 "$in.gender }", "the pattern of like must be a string literal");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id like \"1%\" }\noutput p.v2\n",
+                 "$in.id like", "like needs a string operand, found i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id in [1, \"x\"] }\noutput p.v2\n",
+                 "\"x\"", "'in' item of type string does not fit the operand's type i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id in [1, $in.id] }\noutput p.v2\n",
+                 "$in.id]", "items of an 'in' list must be literals");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag && $in.id }\noutput p.v2\n",
+                 "$in.id }", "operands of '&&' must be bool, found i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: $in.name + 1 } }\noutput p.v2\n",
+                 "$in.name +", "operator '+' needs numeric operands, found string");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: -$in.name, b: -$in.score } }\noutput p.v2\n",
+                 "$in.name,", "operand of unary '-' must be numeric, found string");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = !$in.id }\noutput p.v2\n",
+                 "$in.id }", "operand of '!' must be bool, found i32");
+}
+
+/* ---------------------------------------------------- operators: types */
+
+Test(typecheck, aggregate_tuple_fields)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  t = aggregate :input = v1 :aggregates = { n: count(*), k: count($in.score), s: sum($in.id),\n"
+                            "       sf: sum($in.score), lo: min($in.born), hi: max($in.name), av: avg($in.id) } }\n"
+                            "output p.t\n");
+    ir_stmt *t = stmt_named(r.p, "p", "t");
+    cr_expect_eq(t->vkind, IR_VK_TUPLE);
+    expect_ty(t, "n", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(t, "k", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(t, "s", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(t, "sf", TIR_F64, true, false, IR_ORDER_NONE);
+    expect_ty(t, "lo", TIR_DATE, true, false, IR_ORDER_NONE);
+    expect_ty(t, "hi", TIR_STRING, true, false, IR_ORDER_NONE);
+    expect_ty(t, "av", TIR_F64, true, false, IR_ORDER_NONE);
+    cr_expect_eq(t->u.aggregate.aggs[0].fn, IR_AGG_COUNT_STAR);
+    cr_expect_null(t->u.aggregate.aggs[0].arg);
+    cr_expect_eq(t->u.aggregate.aggs[2].fn, IR_AGG_SUM);
+    cr_expect_eq(t->u.aggregate.aggs[2].arg->ty.type, TIR_I32); /* the argument keeps its type */
+    done(&r);
+}
+
+Test(typecheck, aggregate_errors)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: sum($in.name) } }\noutput p.t\n",
+                 "$in.name)", "sum needs a numeric argument, found string");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: min($in.flag) } }\noutput p.t\n",
+                 "$in.flag)", "min needs a numeric, date or string argument, found bool");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: sum(*) } }\noutput p.t\n",
+                 "*", "'*' is only allowed as the argument of count(*)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: $in.id + 1 } }\noutput p.t\n",
+                 "$in.id + 1", "':aggregates' entry 's' must be an aggregate call: count(x), count(*), sum(x), "
+                               "min(x), max(x) or avg(x)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: sum(max($in.id)) } }\noutput p.t\n",
+                 "max", "aggregate function 'max' is only allowed as an entry of :aggregates");
+}
+
+Test(typecheck, group_by_keys_and_aggregate_nullability)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  g1 = hash_group_by :input = v1 :group_by = [\"note\"]\n"
+                            "       :aggregates = { n: count($in.qty), s: sum($in.qty), a: sum($in.amount), m: max($in.day) }\n"
+                            "  g2 = hash_group_by :input = v1 :group_by = [$in.cid, v1.day] :aggregates = { n: count(*) } }\n"
+                            "output p.g1\noutput p.g2\n");
+    ir_stmt *g1 = stmt_named(r.p, "p", "g1");
+    expect_ty(g1, "note", TIR_STRING, true, true, IR_ORDER_NONE);
+    expect_ty(g1, "n", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(g1, "s", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(g1, "a", TIR_F64, false, false, IR_ORDER_NONE);
+    expect_ty(g1, "m", TIR_DATE, false, false, IR_ORDER_NONE);
+    cr_expect_eq(g1->u.group.nkeys, 1);
+    cr_expect_eq(g1->u.group.naggs, 4);
+    cr_expect_eq(g1->u.group.keys[0]->kind, IR_E_COL);
+    cr_expect_eq(g1->u.group.keys[0]->u.col.index, 4);
+    ir_stmt *g2 = stmt_named(r.p, "p", "g2");
+    expect_ty(g2, "cid", TIR_I32, false, false, IR_ORDER_NONE);
+    expect_ty(g2, "day", TIR_DATE, false, false, IR_ORDER_NONE);
+    cr_expect_eq(g2->u.group.keys[1]->u.col.index, 5);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  g = hash_group_by :input = v1 :group_by = [\"cid\"] :aggregates = { cid: count(*) } }\n"
+                        "output p.g\n",
+                 "cid: count", "duplicate column name 'cid' in hash_group_by (:group_by and :aggregates)");
+}
+
+#define BUILD                                                                                    \
+    "b: Pipeline = { v1 = table_scan :table = c\n"                                               \
+    "  ht = build_hash :input = v1 :key = [\"id\"] :value = [\"name\", \"gender\"]\n"            \
+    "  hb = build_hash :input = v1 :key = [$in.big] :value = [\"name\"] }\n"
+
+Test(typecheck, build_hash_schema)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD "output b.v1\n");
+    ir_stmt *ht = stmt_named(r.p, "b", "ht");
+    cr_expect_eq(ht->vkind, IR_VK_HASHTABLE);
+    cr_expect_eq(ht->ht_nkeys, 1);
+    cr_expect_eq(ht->u.build.nkeys, 1);
+    cr_expect_eq(ht->u.build.nvals, 2);
+    cr_assert_eq(ht->out.n, 3);
+    cr_expect_str_eq(ht->out.cols[0].name.s, "id");
+    cr_expect_str_eq(ht->out.cols[2].name.s, "gender");
+    cr_expect_eq(ht->u.build.vals[1]->kind, IR_E_COL);
+    cr_expect_eq(ht->u.build.vals[1]->u.col.index, 2);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  ht = build_hash :input = v1 :key = [\"id\"] :value = [\"name\", \"id\"] }\noutput p.v1\n",
+                 "\"id\"] }", "duplicate column name 'id' in build_hash (:key and :value)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  ht = build_hash :input = v1 :key = [] }\noutput p.v1\n",
+                 "[] }", "':key' of build_hash must be a list of one or more columns");
+}
+
+Test(typecheck, left_join_makes_ht_columns_nullable)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD
+                 "p: Pipeline = { v1 = table_scan :table = o\n"
+                 "  l = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = left\n"
+                 "  i = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :projection = [\"oid\", \"name\", $ht.id] }\n"
+                 "output p.l\noutput p.i\n");
+    ir_stmt *l = stmt_named(r.p, "p", "l");
+    cr_assert_eq(l->out.n, 8); /* 6 input columns + 2 values; the key is not repeated */
+    /* probe rows match at most one entry (id is unique): oid stays unique */
+    expect_ty(l, "oid", TIR_I64, false, true, IR_ORDER_ASC);
+    expect_ty(l, "name", TIR_STRING, true, false, IR_ORDER_NONE);
+    expect_ty(l, "gender", TIR_STRING, true, false, IR_ORDER_NONE);
+    cr_expect_eq(l->u.join.proj[6].side, 1);
+    cr_expect_eq(l->u.join.proj[6].index, 1);
+    ir_stmt *i = stmt_named(r.p, "p", "i");
+    cr_assert_eq(i->out.n, 3);
+    expect_ty(i, "name", TIR_STRING, false, false, IR_ORDER_NONE);
+    expect_ty(i, "id", TIR_I32, false, false, IR_ORDER_NONE); /* ht keys lose unique/order */
+    cr_expect_eq(i->u.join.proj[2].side, 1);
+    cr_expect_eq(i->u.join.proj[2].index, 0);
+    cr_expect_eq(i->u.join.jkind, IR_JOIN_INNER);
+    cr_expect(stmt_named(r.p, "b", "ht")->used_later);
+    done(&r);
+}
+
+Test(typecheck, join_drops_probe_uniqueness_for_duplicate_keys)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD
+                 "p: Pipeline = { v1 = table_scan :table = o\n"
+                 "  j = hash_join :input = v1 :ht = b.hb :key = [$in.oid]\n"
+                 "  s = hash_join :input = v1 :ht = b.hb :key = [$in.oid] :kind = semi }\n"
+                 "output p.j\noutput p.s\n");
+    expect_ty(stmt_named(r.p, "p", "j"), "oid", TIR_I64, false, false, IR_ORDER_ASC);
+    ir_stmt *s = stmt_named(r.p, "p", "s");
+    cr_expect_eq(s->out.n, 6); /* semi: input columns only */
+    expect_ty(s, "oid", TIR_I64, false, true, IR_ORDER_ASC);
+    done(&r);
+
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  s = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = anti :projection = [$in.oid, $ht.name] }\n"
+                              "output p.s\n",
+                 "$ht.name]", "a anti join outputs only input columns; 'name' is a hash-table column");
+}
+
+Test(typecheck, join_key_widening_cast)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                                  "  j = hash_join :input = v1 :ht = b.hb :key = [$in.cid] }\noutput p.j\n");
+    ir_stmt *j = stmt_named(r.p, "p", "j");
+    cr_assert_eq(j->u.join.keys[0]->kind, IR_E_CAST);
+    cr_expect_eq(j->u.join.keys[0]->ty.type, TIR_I64);
+    done(&r);
+}
+
+Test(typecheck, join_key_type_mismatch)
+{
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.oid] }\noutput p.j\n",
+                 "$in.oid]", "join key type mismatch: i64 probe key vs i32 hash-table key");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.note] }\noutput p.j\n",
+                 "$in.note]", "join key type mismatch: string probe key vs i32 hash-table key");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid, $in.oid] }\noutput p.j\n",
+                 "[$in.cid, $in.oid]", "hash_join has 2 keys but hash table b.ht has 1 key column");
+}
+
+Test(typecheck, join_projection_names)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                                  "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid]\n"
+                                  "      :projection = { \"key\": $ht.id, \"cid\": \"cid\", \"who\": \"name\" } }\noutput p.j\n");
+    ir_stmt *j = stmt_named(r.p, "p", "j");
+    cr_assert_eq(j->out.n, 3);
+    cr_expect_str_eq(j->out.cols[0].name.s, "key");
+    cr_expect_eq(j->u.join.proj[1].side, 0);
+    cr_expect_eq(j->u.join.proj[1].index, 1);
+    cr_expect_eq(j->u.join.proj[2].side, 1);
+    cr_expect_eq(j->u.join.proj[2].index, 1);
+    done(&r);
+
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = c\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.id] :projection = [\"id\", \"name\"] }\n"
+                              "output p.j\n",
+                 "\"id\", @\"name\"]", "'name' is ambiguous: both the input and the hash table have it; write $in.name or "
+                              "$ht.name");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :projection = [\"oid\", \"nme\"] }\n"
+                              "output p.j\n",
+                 "\"nme\"", "no column 'nme' in the input (oid, cid, amount, qty, note, day) or the hash table "
+                            "(id, name, gender)");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = c\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.id] :projection = [$in.name, $ht.name] }\n"
+                              "output p.j\n",
+                 "$ht.name]", "duplicate output column 'name' in hash_join; rename with the map form :projection = "
+                              "{ \"new_name\": column, ... }");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = c\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.id] }\noutput p.j\n",
+                 "hash_join", "hash_join would output the input's and the hash table's columns of the same name "
+                              "(name, gender); choose and rename columns with :projection = { \"new_name\": column, "
+                              "... }");
+}
+
+Test(typecheck, join_ht_errors)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  ht = build_hash :input = v1 :key = [\"id\"]\n"
+                        "  j = hash_join :input = v1 :ht = ht :key = [$in.id] }\noutput p.j\n",
+                 "ht :key", "'ht' is in this pipeline; a hash join probes a hash table built by another pipeline "
+                            "(:ht = pipeline.value)");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.v1 :key = [$in.cid] }\noutput p.j\n",
+                 "b.v1", "'b.v1' is a relation; :ht needs the output of build_hash");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = outer }\noutput p.j\n",
+                 "outer", "unknown join kind 'outer' (expected inner, left, semi, anti)");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid]\n"
+                              "  k = filter :input = j :expr = $ht.name == \"x\" }\noutput p.k\n",
+                 "$ht.name ==", "$ht can only be used in the :projection of hash_join");
+}
+
+Test(typecheck, limit_and_project_of_literal)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  l = limit :input = v1 :count = 10 :offset = 5 }\noutput p.l\n");
+    ir_stmt *l = stmt_named(r.p, "p", "l");
+    cr_expect_eq(l->u.limit.count, 10);
+    cr_expect_eq(l->u.limit.offset, 5);
+    expect_ty(l, "oid", TIR_I64, false, true, IR_ORDER_ASC);
+    done(&r);
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  l = limit :input = v1 :count = -1 }\noutput p.l\n",
+                 "-1", "':count' of limit must be a non-negative integer literal");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  l = limit :input = v1 :count = 1 :offset = $in.qty }\noutput p.l\n",
+                 "$in.qty", "':offset' of limit must be a non-negative integer literal");
+}
+
+/* ------------------------------------------------- arguments and names */
+
+Test(typecheck, unknown_column)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"name\", \"gender\"]\n"
+                        "  v2 = filter :input = v1 :expr = $in.nmae == \"x\" }\noutput p.v2\n",
+                 "nmae", "no column 'nmae' in $in (columns: id, name, gender)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"nmae\"] }\noutput p.v1\n",
+                 "\"nmae\"", "no column 'nmae' in table c (columns: id, name, gender, born, score, big, flag)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = v1.nmae == \"x\" }\noutput p.v2\n",
+                 "nmae", "no column 'nmae' in v1 (columns: id, name, gender, born, score, big, flag)");
+}
+
+Test(typecheck, unknown_argument)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :exprs = $in.flag :expr = $in.flag }\noutput p.v2\n",
+                 "exprs", "unknown argument ':exprs' for filter (expected :input, :expr, :projection)");
+}
+
+Test(typecheck, missing_and_duplicate_arguments)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 }\noutput p.v2\n",
+                 "filter", "missing argument :expr for filter");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag :expr = true }\noutput p.v2\n",
+                 "expr = true", "duplicate argument ':expr' for filter");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :columns = [\"id\"] }\noutput p.v1\n",
+                 "table_scan", "missing argument :table for table_scan");
+}
+
+Test(typecheck, filter_expr_must_be_bool)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.big + 1 }\noutput p.v2\n",
+                 "$in.big + 1", "':expr' of filter must be bool, found i64");
+}
+
+Test(typecheck, cannot_compare_string_with_i32)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag && $in.name == $in.id }\noutput p.v2\n",
+                 "$in.name ==", "cannot compare string with i32");
+}
+
+Test(typecheck, input_must_be_earlier_statement)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v3 :expr = true\n"
+                        "  v3 = filter :input = v1 :expr = true }\noutput p.v3\n",
+                 "v3 :expr", "'v3' is defined after this statement; :input must name an earlier statement");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v9 :expr = true }\noutput p.v2\n",
+                 "v9", "unknown statement 'v9' in p (earlier statements: v1)");
+    expect_error(TABLES "a: Pipeline = { v1 = table_scan :table = o }\n"
+                        "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = a.v1 :expr = true }\noutput p.v2\n",
+                 "a.v1 :expr", "':input' must be a statement of this pipeline; to read a.v1 start a pipeline with "
+                               "table_scan :table = a.v1");
+}
+
+Test(typecheck, pipeline_breaker_cannot_be_input)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v4 = hash_group_by :input = v1 :group_by = [\"name\"] :aggregates = { n: count(*) }\n"
+                        "  v5 = filter :input = v4 :expr = $in.n > 1 }\noutput p.v5\n",
+                 "v4 :expr", "v4 is the output of hash_group_by, a pipeline breaker; read it from another pipeline "
+                             "(table_scan :table = p.v4)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { n: count(*) }\n"
+                        "  v5 = limit :input = t :count = 1 }\noutput p.v5\n",
+                 "t :count", "t is the output of aggregate, a pipeline breaker (a tuple); read its fields from "
+                             "another pipeline as p.t.<field>");
+}
+
+Test(typecheck, column_of_other_statement_is_not_input)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.flag\n"
+                        "  v3 = filter :input = v2 :expr = v1.flag }\noutput p.v3\n",
+                 "v1.flag }", "'v1' is not the input of this filter (its :input is v2); write $in.flag");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = flag }\noutput p.v2\n",
+                 "flag }", "unknown name 'flag'; the input's column is written $in.flag");
+}
+
+Test(typecheck, scan_rules)
+{
+    tc_run r;
+    run(&r, "t.tir", TABLES "p: Pipeline = { v1 = filter :input = v0 :expr = true }\noutput p.v1\n");
+    expect_at(&r, TIR_SEV_ERROR, "filter", "a pipeline starts with table_scan, its one source; found filter");
+    expect_at(&r, TIR_SEV_ERROR, "v0", "unknown statement 'v0' in p (earlier statements: none)");
+    done(&r);
+    run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = c\n  v2 = table_scan :table = o }\noutput p.v2\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "table_scan :table = o",
+              "p already has a source (v1 = table_scan); a pipeline reads one source, so scan this one in its own "
+              "pipeline");
+    done(&r);
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = cc }\noutput p.v1\n", "cc",
+                 "unknown table 'cc' (tables: c, o)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"id\"] }\noutput p.v1\n",
+                 "\"id\"] }", "column 'id' is listed twice in :columns");
+    expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
+                 "unknown operator 'hash_probe' (expected table_scan, filter, project, aggregate, build_hash, "
+                 "hash_join, hash_group_by, limit)");
+}
+
+Test(typecheck, minmaxes)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"born\", \"score\"]\n"
+                            "  :minmaxes = { id: [-5, 10], born: [\"2000-01-01\", date \"2001-01-01\"], \"score\": [0, 1.5] } }\n"
+                            "output p.v1\n");
+    ir_stmt *v1 = stmt_named(r.p, "p", "v1");
+    cr_assert_eq(v1->u.scan.nmm, 3);
+    cr_expect_eq(v1->u.scan.mm[0].lo->ty.type, TIR_I32);
+    cr_expect_eq(v1->u.scan.mm[0].lo->u.lit.i, -5);
+    cr_expect_eq(v1->u.scan.mm[1].col, 1);
+    cr_expect_eq(v1->u.scan.mm[1].lo->ty.type, TIR_DATE);
+    cr_expect_eq(v1->u.scan.mm[1].lo->u.lit.i, 10957);
+    cr_expect_eq(v1->u.scan.mm[2].lo->ty.type, TIR_F64);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\"] :minmaxes = { name: [\"a\", \"b\"] } }\n"
+                        "output p.v1\n",
+                 ":minmaxes = { @name:", "column 'name' of :minmaxes is not among the scanned :columns (id)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [1.5, 3] } }\noutput p.v1\n",
+                 "1.5", "bound of type f64 does not fit column 'id' of type i32");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [1, $in.id] } }\noutput p.v1\n",
+                 "$in.id", "a :minmaxes bound must be a literal or a pipeline.tuple.field reference");
+    expect_error(TABLES "a: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { lo: min($in.oid), hi: max($in.oid) } }\n"
+                        "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [a.t.lo, 100] } }\noutput p.v1\n",
+                 "a.t.lo", "bound a.t.lo is i64 but column 'id' is i32");
+}
+
+Test(typecheck, scan_of_another_pipelines_relation)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "g: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v4 = hash_group_by :input = v1 :group_by = [\"cid\"] :aggregates = { total: sum($in.amount) } }\n"
+                            "r: Pipeline = { v1 = table_scan :table = g.v4 :columns = [\"total\", \"cid\"]\n"
+                            "  v2 = filter :input = v1 :expr = $in.total > 100 }\noutput r.v2\n");
+    ir_stmt *v4 = stmt_named(r.p, "g", "v4"), *v1 = stmt_named(r.p, "r", "v1");
+    cr_expect_null(v1->u.scan.table);
+    cr_expect_eq(v1->u.scan.src_stmt, v4);
+    cr_expect_eq(v1->u.scan.cols[0], 1);
+    expect_ty(v1, "cid", TIR_I32, false, true, IR_ORDER_NONE);
+    cr_expect(v4->used_later);
+    ir_pipeline *rp = pipe_named(r.p, "r");
+    cr_assert_eq(rp->ndeps, 1);
+    cr_expect_eq(rp->deps[0], pipe_named(r.p, "g"));
+    done(&r);
+
+    expect_error(TABLES "g: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { n: count(*) } }\n"
+                        "r: Pipeline = { v1 = table_scan :table = g.t }\noutput r.v1\n",
+                 "g.t }", "'g.t' is a tuple; table_scan reads tables and relations");
+    expect_error(TABLES "g: Pipeline = { v1 = table_scan :table = g }\noutput g.v1\n", ":table = @g }",
+                 "'g' is a pipeline; scan one of its values: g.<value>");
+}
+
+Test(typecheck, tuple_field_reference)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = filter :input = v1 :expr = $in.amount > a.t.avg }\n"
+                            "a: Pipeline = { v1 = table_scan :table = o\n"
+                            "  t = aggregate :input = v1 :aggregates = { avg: avg($in.amount) } }\noutput p.v2\n");
+    ir_expr *pred = stmt_named(r.p, "p", "v2")->u.filter.pred;
+    ir_stmt *t = stmt_named(r.p, "a", "t");
+    cr_assert_eq(pred->u.op.b->kind, IR_E_REF);
+    cr_expect_eq(pred->u.op.b->u.ref.stmt, t);
+    cr_expect_eq(pred->u.op.b->u.ref.field, 0);
+    cr_expect(pred->ty.nullable); /* avg of no rows is NULL */
+    cr_expect(t->used_later);
+    done(&r);
+
+    expect_error(TABLES "a: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { avg: avg($in.amount) } }\n"
+                        "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  v2 = filter :input = v1 :expr = $in.amount > a.t.mean }\noutput p.v2\n",
+                 "mean", "no field 'mean' in a.t (fields: avg)");
+    expect_error(TABLES "a: Pipeline = { v1 = table_scan :table = o }\n"
+                        "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  v2 = filter :input = v1 :expr = $in.amount > a.v1.amount }\noutput p.v2\n",
+                 "a.v1.amount", "'a.v1' is a relation; only fields of tuples (aggregate outputs) can be used as scalars");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { m: max($in.amount) } }\n"
+                        "q: Pipeline = { v1 = table_scan :table = o\n"
+                        "  v2 = filter :input = v1 :expr = $in.amount > pp.t.m }\noutput q.v2\n",
+                 "pp.t.m", "unknown pipeline 'pp' (pipelines: p, q)");
+}
+
+Test(typecheck, reference_to_own_pipeline)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { m: max($in.amount) }\n"
+                        "  v2 = filter :input = v1 :expr = $in.amount > p.t.m }\noutput p.v2\n",
+                 "p.t.m", "'p.t' is in the current pipeline; only values of other pipelines can be referenced this "
+                          "way");
+}
+
+/* --------------------------------------------------- program structure */
+
+Test(typecheck, duplicate_names)
+{
+    tc_run r;
+    run(&r, "t.tir", TABLES "c: Pipeline = { v1 = table_scan :table = o\n  v1 = filter :input = v1 :expr = true }\n"
+                            "output c.v1\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "c: Pipeline", "'c' is already defined as a table at 1:1");
+    expect_at(&r, TIR_SEV_ERROR, "v1 = filter", "duplicate statement name 'v1' in c (first defined at 7:17)");
+    done(&r);
+    expect_error("t: Table = read_csv(\"t.csv\") { a: i32, b: i64, a: string }\n"
+                 "p: Pipeline = { v1 = table_scan :table = t }\noutput p.v1\n",
+                 "a: string", "duplicate column 'a' in table 't'");
+}
+
+Test(typecheck, table_source_errors)
+{
+    tc_run r;
+    run(&r, "t.tir", "t: Table = read_csv(\"t.csv\", delimiter = \"||\", header = 1, quote = \"'\") { a: i32 }\n"
+                     "u: Table = read_parquet(\"u.pq\") { a: i32 }\n"
+                     "v: Table = read_csv(header = true) { a: i32 }\n"
+                     "p: Pipeline = { v1 = table_scan :table = t }\noutput p.v1\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "\"||\"", "'delimiter' of read_csv must be a one-character string");
+    expect_at(&r, TIR_SEV_ERROR, "1, quote", "'header' of read_csv must be true or false");
+    expect_at(&r, TIR_SEV_ERROR, "quote", "unknown argument 'quote' for read_csv (expected header, delimiter, null)");
+    expect_at(&r, TIR_SEV_ERROR, "read_parquet", "unknown table source 'read_parquet' (expected read_csv)");
+    expect_at(&r, TIR_SEV_ERROR, "read_csv(header", "read_csv needs the file path as its first argument");
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+Test(typecheck, outputs)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD "output b.v1 as customers\n");
+    cr_expect_str_eq(r.p->outputs[0].name, "customers");
+    cr_expect_eq(r.p->outputs[0].stmt, stmt_named(r.p, "b", "v1"));
+    cr_expect(stmt_named(r.p, "b", "v1")->used_later);
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 0);
+    done(&r);
+
+    expect_error(TABLES BUILD "output b.ht\n", "b.ht", "cannot output b.ht: it is a hash table (output a relation or a tuple)");
+    expect_error(TABLES BUILD "output b.v1 as x\noutput b.v1 as x\n", "as x\noutput b.v1 as @x",
+                 "duplicate output name 'x' (rename one with: output b.v1 as other_name)");
+
+    run(&r, "t.tir", TABLES BUILD);
+    cr_expect(r.ok);
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 1);
+    cr_expect_str_eq(r.d.items[0].message, "the program has no output (add: output pipeline.value)");
+    done(&r);
+}
+
+Test(typecheck, cycle_detection)
+{
+    tc_run r;
+    run(&r, "t.tir", TABLES "p1: Pipeline = { v1 = table_scan :table = p2.v1 }\n"
+                            "p2: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = filter :input = v1 :expr = $in.amount > p3.t.m }\n"
+                            "p3: Pipeline = { v1 = table_scan :table = p1.v1\n"
+                            "  t = aggregate :input = v1 :aggregates = { m: max($in.amount) } }\noutput p1.v1\n");
+    cr_expect(!r.ok);
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 1, "%s", ir_diags_render(&r.d));
+    expect_at(&r, TIR_SEV_ERROR, "p1.v1\n", "pipeline reference cycle: p3 -> p1 -> p2 -> p3");
+    /* the cycle is broken at its first pipeline in source order; the rest follow their dependencies */
+    cr_expect_str_eq(r.p->pipelines[0]->name.s, "p1");
+    cr_expect_str_eq(r.p->pipelines[1]->name.s, "p3");
+    cr_expect_str_eq(r.p->pipelines[2]->name.s, "p2");
+    cr_expect_eq(pipe_named(r.p, "p2")->order, 2);
+    done(&r);
+}
+
+Test(typecheck, topological_reorder_is_stable)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "late: Pipeline = { v1 = table_scan :table = mid.v2 }\n"
+                            "free1: Pipeline = { v1 = table_scan :table = c }\n"
+                            "mid: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = hash_join :input = v1 :ht = early.ht :key = [$in.cid] :kind = semi }\n"
+                            "free2: Pipeline = { v1 = table_scan :table = c }\n"
+                            "early: Pipeline = { v1 = table_scan :table = c\n"
+                            "  ht = build_hash :input = v1 :key = [\"id\"] }\n"
+                            "output late.v1\noutput free1.v1\noutput free2.v1\n");
+    const char *want[] = {"free1", "free2", "early", "mid", "late"};
+    cr_assert_eq(r.p->npipelines, 5);
+    for (int i = 0; i < 5; i++) {
+        cr_expect_str_eq(r.p->pipelines[i]->name.s, want[i]);
+        cr_expect_eq(r.p->pipelines[i]->order, i);
+    }
+    ir_pipeline *mid = pipe_named(r.p, "mid");
+    cr_assert_eq(mid->ndeps, 1);
+    cr_expect_str_eq(mid->deps[0]->name.s, "early");
+    cr_expect_eq(pipe_named(r.p, "free1")->ndeps, 0);
+    done(&r);
+}
+
+Test(typecheck, several_errors_at_once_without_cascades)
+{
+    tc_run r;
+    run(&r, "t.tir", TABLES
+        "p: Pipeline = {\n"
+        "  v1 = table_scan :table = c :columns = [\"id\", \"nme\"]\n"
+        "  v2 = filter :input = v1 :expr = $in.name == \"x\" :exprs = 1\n"
+        "  v3 = project :input = v2 :columns = { a: $in.whatever }\n"
+        "}\n"
+        "q: Pipeline = {\n"
+        "  v1 = table_scan :table = o\n"
+        "  v2 = filter :input = v1 :expr = $in.amount == \"x\"\n"
+        "  v3 = project :input = v2 :columns = { a: $in.oid + $in.note, b: $in.nope }\n"
+        "}\noutput p.v3\noutput q.v3\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "\"nme\"", "no column 'nme' in table c (columns: id, name, gender, born, score, big, flag)");
+    expect_at(&r, TIR_SEV_ERROR, "exprs", "unknown argument ':exprs' for filter (expected :input, :expr, :projection)");
+    expect_at(&r, TIR_SEV_ERROR, "$in.amount ==", "cannot compare f64 with string");
+    expect_at(&r, TIR_SEV_ERROR, "$in.note,", "operator '+' needs numeric operands, found string");
+    expect_at(&r, TIR_SEV_ERROR, "nope", "no column 'nope' in $in (columns: oid, cid, amount, qty, note, day)");
+    /* p.v1 failed: nothing is said about $in.name or $in.whatever over it */
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+Test(typecheck, rendered_position_and_caret)
+{
+    tc_run r;
+    run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = filter :input = v1 :expr = $in.nmae == \"x\" }\noutput p.v2\n");
+    cr_expect(!r.ok);
+    cr_expect_str_eq(ir_diags_render(&r.d),
+                     "t.tir:8:39: error: no column 'nmae' in $in (columns: id, name, gender, born, score, big, flag)\n"
+                     "    v2 = filter :input = v1 :expr = $in.nmae == \"x\" }\n"
+                     "                                        ^~~~\n");
+    done(&r);
+}
+
+Test(typecheck, prune_warning_for_anti_join_only_through_the_chain)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "b: Pipeline = { v1 = table_scan :table = c\n"
+                            "  t = aggregate :input = v1 :aggregates = { lo: min($in.id), hi: max($in.id) }\n"
+                            "  ht = build_hash :input = v1 :key = [\"id\"] }\n"
+                            "p: Pipeline = { v1 = table_scan :table = o :minmaxes = { cid: [b.t.lo, b.t.hi], amount: [0, 9] }\n"
+                            "  a = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = anti\n"
+                            "  i = hash_join :input = v1 :ht = b.ht :key = [$in.cid] }\noutput p.a\noutput p.i\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 1, "%s", ir_diags_render(&r.d));
+    expect_at(&r, TIR_SEV_WARNING, "cid: [",
+              "key-range prune on 'cid' drops probe rows before an anti join: rows outside the range match nothing "
+              "and would be kept by it (the plan differs from an anti join over the whole table)");
+    done(&r);
+
+    /* literal bounds and inner joins: nothing to warn about */
+    expect_clean(&r, TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o :minmaxes = { cid: [1, 9] }\n"
+                                  "  l = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = left }\noutput p.l\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 0, "%s", ir_diags_render(&r.d));
+    done(&r);
+}

@@ -1,0 +1,76 @@
+/*
+** tc.h — internals shared by the type checker's files: the checking
+** context, the scope an expression is checked in, and the helpers that
+** check.c (program level), ops.c (operators) and expr.c (expressions) call
+** in each other.
+*/
+#ifndef TC_H
+#define TC_H
+
+#include <setjmp.h>
+#include "ast.h"
+
+typedef enum tc_pstate { TC_UNVISITED = 0, TC_ACTIVE, TC_DONE } tc_pstate;
+
+typedef struct tc_ctx {
+    ir_arena *a;
+    ir_diags *d;
+    ir_program *p;
+    ir_pipeline **src;        /* pipelines in source order (p->pipelines is reordered at the end) */
+    int np;
+    tc_pstate *state;         /* per source index */
+    ir_pipeline **stack;      /* pipelines being checked, outermost first (for cycle messages) */
+    int nstack;
+    bool *cycle_seen;         /* np*np: a cycle error was reported for the edge from -> to */
+    ir_stmt **failed;         /* statements whose output could not be typed */
+    int nfailed, capfailed;
+    jmp_buf oom;              /* tc_new longjmps here when the arena is exhausted */
+} tc_ctx;
+
+/* Where an expression is checked: the operator it belongs to and what the
+** names $in / vN / $ht resolve against. */
+typedef struct tc_scope {
+    ir_pipeline *pl;          /* the current pipeline */
+    ir_stmt *stmt;            /* the statement being checked */
+    ir_stmt *input;           /* its :input; NULL when unusable (already reported): names over
+                                 it then fail without a message, as do $ht names when ht is NULL */
+    bool ht_ok;               /* $ht may be used (hash_join :projection) */
+    ir_stmt *ht;              /* the hash table; NULL when unusable (already reported) */
+} tc_scope;
+
+/* check.c */
+void *tc_new(tc_ctx *c, size_t n);
+const char *tc_str(tc_ctx *c, const char *s);   /* s, or longjmp when an arena string was NULL */
+#define TC_NEWN(c, T, n) ((T *)tc_new((c), sizeof(T) * (size_t)((n) > 0 ? (n) : 1)))
+void tc_fail(tc_ctx *c, ir_stmt *st);
+bool tc_failed(const tc_ctx *c, const ir_stmt *st);
+ir_table *tc_find_table(const tc_ctx *c, const char *name);
+ir_pipeline *tc_find_pipeline(const tc_ctx *c, const char *name);
+ir_stmt *tc_find_stmt(const ir_pipeline *pl, const char *name);
+/* Resolves pipe.val read from pipeline `from` (NULL for outputs): checks
+** that pipeline first when needed, reports self references and cycles,
+** records the dependency and marks the value used_later. NULL when it
+** cannot be used (reported, or the value itself failed to check). */
+ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const ir_name *val);
+const char *tc_vkind_name(ir_valkind k);
+const char *tc_stmt_list(tc_ctx *c, const ir_pipeline *pl, int n);   /* first n statements */
+const char *tc_table_list(tc_ctx *c);
+
+/* ops.c */
+void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);
+
+/* expr.c */
+bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
+/* Makes *pe of type t without messages: literals convert in place when
+** their value is representable, i32/i64 widen through an inserted cast. */
+bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t);
+/* Converts literal e in place to type t when its value is representable. */
+bool tc_lit_convert(ir_expr *e, tir_type t);
+bool tc_is_null_lit(const ir_expr *e);
+bool tc_numeric(tir_type t);
+const char *tc_type_name(tir_type t);
+int tc_col_index(const ir_schema *s, const char *name);
+const char *tc_col_list(tc_ctx *c, const ir_schema *s);
+ir_expr *tc_new_col(tc_ctx *c, const ir_stmt *src, int side, int index, ir_span at);
+
+#endif
