@@ -65,7 +65,8 @@ for seed in $seeds; do
             fail=$((fail + 1)); continue
         fi
         sqlite3 -csv -header "$d/data/gen.db" < "$dir/$t.sql" > "$d/$t.sql.out" 2>&1
-        if diff <(normalize < "$d/$t.tir.out") <(normalize < "$d/$t.sql.out") > "$d/$t.diff"; then
+        # rows only: the engines name computed columns differently
+        if diff <(tail -n +2 "$d/$t.tir.out" | normalize) <(tail -n +2 "$d/$t.sql.out" | normalize) > "$d/$t.diff"; then
             echo "ok $n - $t seed $seed"
         else
             echo "not ok $n - $t seed $seed"; head -30 "$d/$t.diff" | sed 's/^/# /'

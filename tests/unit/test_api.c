@@ -165,9 +165,9 @@ Test(api, compile_errors_are_values)
     const tir_diag *d = tir_program_diag(p, 0);
     cr_assert_eq(d->severity, TIR_SEV_ERROR);
     cr_assert_eq(d->line, 4);
-    cr_assert_eq(d->col, 38);
+    cr_assert_eq(d->col, 41);
     cr_assert_str_eq(d->file, "bad.tir");
-    cr_assert(strstr(tir_program_diag_text(p), "bad.tir:4:38: error:"));
+    cr_assert(strstr(tir_program_diag_text(p), "bad.tir:4:41: error:"));
     tir_result *r = (tir_result *)1;
     cr_assert_eq(tir_run(p, &r), TIR_ERR_COMPILE);
     cr_assert_null(r);
@@ -214,7 +214,7 @@ Test(api, overflow_is_runtime_error_with_location)
                                    "output p.v2\n");
     tir_result *r;
     cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
-    cr_assert(strstr(tir_engine_errmsg(e), "prog.tir:4:52: error: integer overflow"), "%s", tir_engine_errmsg(e));
+    cr_assert(strstr(tir_engine_errmsg(e), "prog.tir:4:48: error: integer overflow"), "%s", tir_engine_errmsg(e));
     tir_program_free(p);
     tir_engine_free(e);
 }

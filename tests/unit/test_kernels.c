@@ -1,0 +1,1642 @@
+/*
+** test_kernels.c — the vector kernels against their scalar _ref twins (or
+** an oracle written out here) on seeded random data with random NULLs,
+** dense and sparse selection vectors, at lengths around the SIMD block
+** sizes; plus targeted cases: overflow, division by zero, NaN and -0.0,
+** three-valued logic, LIKE shapes, strings across the inline/pointer
+** boundary, aggregate edge cases.
+**
+** Every buffer is malloc'd at exactly the size a kernel may touch (bitmaps
+** rounded up to whole words, data arrays not) so ASan builds catch
+** over-reads; inline string padding is filled with garbage so no kernel
+** can rely on it being zero.
+*/
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+/* Criterion ends each test's process without the exit-time leak check. */
+static void leak_check(void)
+{
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked");
+}
+TestSuite(kernels, .fini = leak_check);
+#endif
+
+/* ---- deterministic randomness and exact-size buffers ------------------- */
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rnd(rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rndn(rng *r, uint32_t m)
+{
+    return m ? (uint32_t)(rnd(r) % m) : 0;
+}
+
+static void *xalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    cr_assert_not_null(p);
+    return p;
+}
+
+static void *xdup(const void *src, size_t bytes)
+{
+    void *p = xalloc(bytes);
+    if (bytes)
+        memcpy(p, src, bytes);
+    return p;
+}
+
+static const uint32_t LENS[] = { 0, 1, 7, 63, 64, 65, 1023, 2048, 2049 };
+#define NLENS (sizeof LENS / sizeof LENS[0])
+
+/* Selections: dense (NULL), about half the rows, about 1 in 16, and every
+** row listed explicitly. */
+enum { SEL_DENSE, SEL_HALF, SEL_FEW, SEL_EVERY, NSEL };
+static const char *const SELNAME[] = { "dense", "half", "few", "every" };
+
+static uint32_t *make_sel(rng *r, uint32_t rows, int mode, uint32_t *n)
+{
+    if (mode == SEL_DENSE) {
+        *n = rows;
+        return NULL;
+    }
+    uint32_t *tmp = xalloc((size_t)rows * 4), k = 0;
+    for (uint32_t i = 0; i < rows; i++) {
+        bool keep = mode == SEL_EVERY || (mode == SEL_HALF ? (rnd(r) & 1) : rndn(r, 16) == 0);
+        if (keep)
+            tmp[k++] = i;
+    }
+    uint32_t *sel = xdup(tmp, (size_t)k * 4);
+    free(tmp);
+    *n = k;
+    return sel;
+}
+
+/* Validity: no bitmap, random (about 1 in 4 NULL), all valid, all NULL.
+** Bits past the last row are garbage. */
+enum { V_NONE, V_RANDOM, V_ALL, V_EMPTY, NVAL };
+static const char *const VNAME[] = { "none", "random", "all", "empty" };
+
+static uint64_t *make_valid(rng *r, uint32_t rows, int mode)
+{
+    if (mode == V_NONE)
+        return NULL;
+    uint32_t w = k_bitmap_words(rows);
+    uint64_t *v = xalloc((size_t)w * 8);
+    for (uint32_t i = 0; i < w; i++)
+        v[i] = mode == V_ALL ? ~(uint64_t)0 : mode == V_EMPTY ? 0 : rnd(r) | rnd(r);
+    if (rows % 64)
+        v[w - 1] ^= rnd(r) << (rows % 64);
+    return v;
+}
+
+static bool vbit(const uint64_t *v, uint32_t i)
+{
+    return K_VALID(v, i);
+}
+
+/* A bitmap with every row valid (div/mod need a non-NULL out_valid). */
+static uint64_t *valid_or_full(const uint64_t *v, uint32_t rows)
+{
+    uint32_t w = k_bitmap_words(rows);
+    uint64_t *o = xalloc((size_t)w * 8);
+    for (uint32_t i = 0; i < w; i++)
+        o[i] = v ? v[i] : ~(uint64_t)0;
+    return o;
+}
+
+/* ---- value generators ----------------------------------------------------
+** Mostly small values (so equal pairs are common); with probability
+** ext/256 a special value: extremes, 0, -1, full-range random, and for f64
+** NaN (two payloads), -0.0 and infinities. */
+static int32_t gen_i32(rng *r, unsigned ext)
+{
+    uint64_t x = rnd(r);
+    if ((x & 255) < ext) {
+        switch ((x >> 8) % 5) {
+        case 0: return INT32_MIN;
+        case 1: return INT32_MAX;
+        case 2: return 0;
+        case 3: return -1;
+        default: return (int32_t)(x >> 32);
+        }
+    }
+    return (int32_t)((x >> 16) % 21) - 10;
+}
+
+static int64_t gen_i64(rng *r, unsigned ext)
+{
+    uint64_t x = rnd(r);
+    if ((x & 255) < ext) {
+        switch ((x >> 8) % 6) {
+        case 0: return INT64_MIN;
+        case 1: return INT64_MAX;
+        case 2: return 0;
+        case 3: return -1;
+        case 4: return (int64_t)rnd(r) >> 20;
+        default: return (int64_t)rnd(r);
+        }
+    }
+    return (int64_t)((x >> 16) % 21) - 10;
+}
+
+static double bits_to_f64(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+
+static double gen_f64(rng *r, unsigned ext)
+{
+    uint64_t x = rnd(r);
+    if ((x & 255) < ext) {
+        switch ((x >> 8) % 9) {
+        case 0: return NAN;
+        case 1: return bits_to_f64(0xfff8000000000123ULL); /* negative NaN with payload */
+        case 2: return -0.0;
+        case 3: return 0.0;
+        case 4: return INFINITY;
+        case 5: return -INFINITY;
+        case 6: return (double)(int64_t)rnd(r) / 1024.0;
+        case 7: return ldexp((double)(rnd(r) >> 11), -53);
+        default: return -1e300;
+        }
+    }
+    return (double)((int64_t)((x >> 16) % 21) - 10) * 0.5;
+}
+
+#define DEF_GEN_ARRAY(T, CT)                                  \
+    static CT *gen_##T##_array(rng *r, uint32_t n, unsigned ext) \
+    {                                                         \
+        CT *a = xalloc((size_t)n * sizeof(CT));               \
+        for (uint32_t i = 0; i < n; i++)                      \
+            a[i] = gen_##T(r, ext);                           \
+        return a;                                             \
+    }
+K_NUM_TYPES(DEF_GEN_ARRAY)
+
+/* Same value: NaN matches any NaN, otherwise bit-equal (so -0.0 != 0.0). */
+static bool same_i32(int32_t x, int32_t y) { return x == y; }
+static bool same_i64(int64_t x, int64_t y) { return x == y; }
+static bool same_f64(double x, double y)
+{
+    return (isnan(x) && isnan(y)) || memcmp(&x, &y, 8) == 0;
+}
+
+/* ========================================================================
+** Comparisons -> selection vectors and bool vectors (numeric types)
+** ====================================================================== */
+#define DEF_SELOPS(T, CT)                                                                          \
+    typedef uint32_t (*selvc_##T)(const CT *, CT, const uint64_t *, const uint32_t *, uint32_t,    \
+                                  uint32_t *);                                                     \
+    typedef uint32_t (*selvv_##T)(const CT *, const CT *, const uint64_t *, const uint64_t *,      \
+                                  const uint32_t *, uint32_t, uint32_t *);                         \
+    typedef void (*cmpfn_##T)(const CT *, const CT *, const uint32_t *, uint32_t, uint8_t *);      \
+    typedef struct {                                                                               \
+        const char *op;                                                                            \
+        selvc_##T vc, vc_ref;                                                                      \
+        selvv_##T vv, vv_ref;                                                                      \
+        cmpfn_##T cmp, cmp_ref;                                                                    \
+    } selops_##T;
+K_NUM_TYPES(DEF_SELOPS)
+
+#define SELROW(op, T)                                                                              \
+    { #op, k_sel_##op##_##T##_vc, k_sel_##op##_##T##_vc_ref, k_sel_##op##_##T##_vv,                \
+      k_sel_##op##_##T##_vv_ref, k_cmp_##op##_##T, k_cmp_##op##_##T##_ref },
+#define SELROW_i32(op) SELROW(op, i32)
+#define SELROW_i64(op) SELROW(op, i64)
+#define SELROW_f64(op) SELROW(op, f64)
+static const selops_i32 SELOPS_i32[] = { K_CMP_OPS(SELROW_i32) };
+static const selops_i64 SELOPS_i64[] = { K_CMP_OPS(SELROW_i64) };
+static const selops_f64 SELOPS_f64[] = { K_CMP_OPS(SELROW_f64) };
+#define NOPS 6
+
+#define SEL_CTX "%s %s rows=%u sel=%s va=%s"
+#define DEF_SEL_CHECK(T, CT)                                                                       \
+    static void sel_check_##T(uint64_t seed)                                                       \
+    {                                                                                              \
+        rng r = { seed };                                                                          \
+        for (int o = 0; o < NOPS; o++) {                                                           \
+            const selops_##T *op = &SELOPS_##T[o];                                                 \
+            for (size_t li = 0; li < NLENS; li++) {                                                \
+                uint32_t rows = LENS[li];                                                          \
+                CT *a = gen_##T##_array(&r, rows, 96), *b = gen_##T##_array(&r, rows, 96);         \
+                for (uint32_t i = 0; i < rows; i++)                                                \
+                    if (rndn(&r, 4) == 0)                                                          \
+                        b[i] = a[i];                                                               \
+                CT c = rows ? a[rndn(&r, rows)] : gen_##T(&r, 96);                                 \
+                for (int sm = 0; sm < NSEL; sm++) {                                                \
+                    uint32_t n, k1, k2;                                                            \
+                    uint32_t *sel = make_sel(&r, rows, sm, &n);                                    \
+                    uint32_t *o1 = xalloc((size_t)n * 4), *o2 = xalloc((size_t)n * 4);             \
+                    for (int vm = 0; vm < NVAL; vm++) {                                            \
+                        uint64_t *va = make_valid(&r, rows, vm);                                   \
+                        k1 = op->vc(a, c, va, sel, n, o1);                                         \
+                        k2 = op->vc_ref(a, c, va, sel, n, o2);                                     \
+                        cr_assert_eq(k1, k2, "vc count " SEL_CTX, op->op, #T, rows, SELNAME[sm],   \
+                                     VNAME[vm]);                                                   \
+                        cr_assert(!memcmp(o1, o2, (size_t)k1 * 4), "vc rows " SEL_CTX, op->op, #T, \
+                                  rows, SELNAME[sm], VNAME[vm]);                                   \
+                        if (sel) { /* refining a selection in place */                             \
+                            uint32_t *inpl = xdup(sel, (size_t)n * 4);                             \
+                            k1 = op->vc(a, c, va, inpl, n, inpl);                                  \
+                            cr_assert(k1 == k2 && !memcmp(inpl, o2, (size_t)k1 * 4),               \
+                                      "vc in place " SEL_CTX, op->op, #T, rows, SELNAME[sm],       \
+                                      VNAME[vm]);                                                  \
+                            free(inpl);                                                            \
+                        }                                                                          \
+                        for (int wm = 0; wm < NVAL; wm++) {                                        \
+                            uint64_t *vb = make_valid(&r, rows, wm);                               \
+                            k1 = op->vv(a, b, va, vb, sel, n, o1);                                 \
+                            k2 = op->vv_ref(a, b, va, vb, sel, n, o2);                             \
+                            cr_assert(k1 == k2 && !memcmp(o1, o2, (size_t)k1 * 4),                 \
+                                      "vv " SEL_CTX " vb=%s", op->op, #T, rows, SELNAME[sm],       \
+                                      VNAME[vm], VNAME[wm]);                                       \
+                            free(vb);                                                              \
+                        }                                                                          \
+                        free(va);                                                                  \
+                    }                                                                              \
+                    uint8_t *c1 = xalloc(rows), *c2 = xalloc(rows);                                \
+                    memset(c1, 0xAA, rows);                                                        \
+                    memset(c2, 0xAA, rows);                                                        \
+                    op->cmp(a, b, sel, n, c1);                                                     \
+                    op->cmp_ref(a, b, sel, n, c2);                                                 \
+                    cr_assert(!memcmp(c1, c2, rows), "cmp %s %s rows=%u sel=%s", op->op, #T, rows, \
+                              SELNAME[sm]);                                                        \
+                    free(c1);                                                                      \
+                    free(c2);                                                                      \
+                    free(o1);                                                                      \
+                    free(o2);                                                                      \
+                    free(sel);                                                                     \
+                }                                                                                  \
+                free(a);                                                                           \
+                free(b);                                                                           \
+            }                                                                                      \
+        }                                                                                          \
+    }
+K_NUM_TYPES(DEF_SEL_CHECK)
+
+Test(kernels, sel_i32_awkward_lengths) { sel_check_i32(101); }
+Test(kernels, sel_i64_awkward_lengths) { sel_check_i64(102); }
+Test(kernels, sel_f64_awkward_lengths) { sel_check_f64(103); }
+
+/* Every position of an 8-row block and of the tail must come out right. */
+Test(kernels, sel_single_hits_every_position)
+{
+    for (uint32_t rows = 1; rows <= 40; rows++) {
+        for (uint32_t p = 0; p < rows; p++) {
+            int64_t *a = xalloc(rows * 8);
+            double *d = xalloc(rows * 8);
+            int32_t *s = xalloc(rows * 4);
+            uint32_t *out = xalloc(rows * 4);
+            for (uint32_t i = 0; i < rows; i++) {
+                a[i] = i == p ? 7 : 1;
+                d[i] = i == p ? 7.0 : 1.0;
+                s[i] = i == p ? 7 : 1;
+            }
+            cr_assert_eq(k_sel_gt_i64_vc(a, 5, NULL, NULL, rows, out), 1);
+            cr_assert_eq(out[0], p);
+            cr_assert_eq(k_sel_ge_f64_vc(d, 7.0, NULL, NULL, rows, out), 1);
+            cr_assert_eq(out[0], p);
+            cr_assert_eq(k_sel_eq_i32_vc(s, 7, NULL, NULL, rows, out), 1);
+            cr_assert_eq(out[0], p);
+            cr_assert_eq(k_sel_ne_i32_vc(s, 1, NULL, NULL, rows, out), 1);
+            cr_assert_eq(out[0], p);
+            free(a);
+            free(d);
+            free(s);
+            free(out);
+        }
+    }
+}
+
+Test(kernels, sel_f64_nan_and_negative_zero)
+{
+    double a[9] = { NAN, -0.0, 0.0, 1.0, -INFINITY, INFINITY, NAN, -1.0, 0.0 };
+    uint32_t out[9];
+    /* -0.0 == 0.0 */
+    cr_assert_eq(k_sel_eq_f64_vc(a, 0.0, NULL, NULL, 9, out), 3);
+    cr_assert(out[0] == 1 && out[1] == 2 && out[2] == 8);
+    cr_assert_eq(k_sel_eq_f64_vc(a, -0.0, NULL, NULL, 9, out), 3);
+    /* NaN: false for every comparison but ne */
+    cr_assert_eq(k_sel_eq_f64_vc(a, NAN, NULL, NULL, 9, out), 0);
+    cr_assert_eq(k_sel_lt_f64_vc(a, NAN, NULL, NULL, 9, out), 0);
+    cr_assert_eq(k_sel_ge_f64_vc(a, NAN, NULL, NULL, 9, out), 0);
+    cr_assert_eq(k_sel_ne_f64_vc(a, NAN, NULL, NULL, 9, out), 9);
+    cr_assert_eq(k_sel_lt_f64_vc(a, 0.5, NULL, NULL, 9, out), 5); /* -0, 0, -inf, -1, 0 */
+    cr_assert_eq(k_sel_ne_f64_vc(a, 1.0, NULL, NULL, 9, out), 8);  /* NaNs included */
+    cr_assert_eq(k_sel_eq_f64_vv(a, a, NULL, NULL, NULL, 9, out), 7);
+    uint8_t b[9];
+    k_cmp_ne_f64(a, a, NULL, 9, b);
+    cr_assert(b[0] == 1 && b[6] == 1 && b[1] == 0 && b[3] == 0);
+    k_cmp_le_f64(a, a, NULL, 9, b);
+    cr_assert(b[0] == 0 && b[1] == 1 && b[4] == 1);
+}
+
+Test(kernels, sel_nulls_never_qualify)
+{
+    int32_t a[70];
+    uint64_t va[2] = { 0, 0 }, vb[2] = { ~(uint64_t)0, ~(uint64_t)0 };
+    uint32_t out[70];
+    for (int i = 0; i < 70; i++)
+        a[i] = 3;
+    va[1] = 1; /* only row 64 valid */
+    cr_assert_eq(k_sel_eq_i32_vc(a, 3, va, NULL, 70, out), 1);
+    cr_assert_eq(out[0], 64);
+    cr_assert_eq(k_sel_ne_i32_vc(a, 4, va, NULL, 70, out), 1);
+    cr_assert_eq(k_sel_eq_i32_vv(a, a, vb, va, NULL, 70, out), 1);
+    cr_assert_eq(k_sel_eq_i32_vv(a, a, NULL, va, NULL, 70, out), 1);
+    cr_assert_eq(k_sel_eq_i32_vv(a, a, NULL, NULL, NULL, 70, out), 70);
+}
+
+Test(kernels, cmp_bool_values)
+{
+    /* bytes other than 0/1 count as true */
+    uint8_t a[4] = { 0, 0, 1, 2 }, b[4] = { 0, 1, 0, 1 }, o[4], r[4];
+    k_cmp_eq_bool(a, b, NULL, 4, o);
+    cr_assert(o[0] == 1 && o[1] == 0 && o[2] == 0 && o[3] == 1);
+    k_cmp_lt_bool(a, b, NULL, 4, o);
+    cr_assert(o[0] == 0 && o[1] == 1 && o[2] == 0 && o[3] == 0);
+    k_cmp_ge_bool(a, b, NULL, 4, o);
+    k_cmp_ge_bool_ref(a, b, NULL, 4, r);
+    cr_assert(!memcmp(o, r, 4));
+    k_cmp_ne_bool(a, b, NULL, 4, o);
+    k_cmp_ne_bool_ref(a, b, NULL, 4, r);
+    cr_assert(!memcmp(o, r, 4));
+}
+
+/* ========================================================================
+** Strings
+** ====================================================================== */
+/* A set of strings whose long bytes live in exact-size buffers. */
+typedef struct strset {
+    tir_str *v;
+    char **owned;
+    uint32_t n;
+} strset;
+
+/* Makes s hold bytes[0..len); inline padding gets garbage. */
+static void set_str(rng *r, tir_str *s, const char *bytes, uint32_t len, char **owned)
+{
+    for (size_t k = 0; k < sizeof *s; k++)
+        ((unsigned char *)s)[k] = (unsigned char)rnd(r);
+    s->len = len;
+    *owned = NULL;
+    if (len <= TIR_STR_INLINE) {
+        memcpy(s->prefix, bytes, len);
+        return;
+    }
+    char *p = xalloc(len);
+    memcpy(p, bytes, len);
+    memcpy(s->prefix, bytes, 4);
+    s->u.ptr = p;
+    *owned = p;
+}
+
+static const uint32_t STRLENS[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 16, 17, 24, 40 };
+
+/* Random strings over a tiny alphabet so equal strings, shared prefixes
+** and substring hits are common. */
+static void rand_bytes(rng *r, char *buf, uint32_t len)
+{
+    static const char alpha[] = "abc\xff";
+    for (uint32_t k = 0; k < len; k++)
+        buf[k] = alpha[rndn(r, (rndn(r, 8) == 0) ? 4 : 2)];
+}
+
+static strset gen_strs(rng *r, uint32_t n)
+{
+    strset s = { xalloc((size_t)n * sizeof(tir_str)), xalloc((size_t)n * sizeof(char *)), n };
+    char buf[64];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = STRLENS[rndn(r, sizeof STRLENS / sizeof STRLENS[0])];
+        rand_bytes(r, buf, len);
+        set_str(r, &s.v[i], buf, len, &s.owned[i]);
+    }
+    return s;
+}
+
+/* b[i] = a variation of a[i]: an equal copy (other storage garbage), one
+** byte changed, shortened or extended by one byte, or unrelated. */
+static strset vary_strs(rng *r, const strset *a)
+{
+    strset s = { xalloc((size_t)a->n * sizeof(tir_str)), xalloc((size_t)a->n * sizeof(char *)), a->n };
+    char buf[64];
+    for (uint32_t i = 0; i < a->n; i++) {
+        uint32_t len = a->v[i].len;
+        memcpy(buf, tir_str_ptr(&a->v[i]), len);
+        switch (rndn(r, 5)) {
+        case 0:
+        case 1: break;
+        case 2:
+            if (len)
+                buf[rndn(r, len)] ^= 1;
+            break;
+        case 3:
+            if (len)
+                len--;
+            else
+                buf[len++] = 'a';
+            break;
+        default:
+            len = STRLENS[rndn(r, sizeof STRLENS / sizeof STRLENS[0])];
+            rand_bytes(r, buf, len);
+        }
+        set_str(r, &s.v[i], buf, len, &s.owned[i]);
+    }
+    return s;
+}
+
+static void free_strs(strset *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        free(s->owned[i]);
+    free(s->owned);
+    free(s->v);
+}
+
+typedef uint32_t (*selvc_str)(const tir_str *, const tir_str *, const uint64_t *, const uint32_t *,
+                              uint32_t, uint32_t *);
+typedef uint32_t (*selvv_str)(const tir_str *, const tir_str *, const uint64_t *, const uint64_t *,
+                              const uint32_t *, uint32_t, uint32_t *);
+typedef void (*cmpfn_str)(const tir_str *, const tir_str *, const uint32_t *, uint32_t, uint8_t *);
+typedef struct {
+    const char *op;
+    selvc_str vc, vc_ref;
+    selvv_str vv, vv_ref;
+    cmpfn_str cmp, cmp_ref;
+} selops_str;
+#define SELROW_str(op) SELROW(op, str)
+static const selops_str SELOPS_str[] = { K_CMP_OPS(SELROW_str) };
+
+Test(kernels, sel_str_awkward_lengths)
+{
+    rng r = { 104 };
+    for (int o = 0; o < NOPS; o++) {
+        const selops_str *op = &SELOPS_str[o];
+        for (size_t li = 0; li < NLENS; li++) {
+            uint32_t rows = LENS[li];
+            strset a = gen_strs(&r, rows), b = vary_strs(&r, &a), cs = gen_strs(&r, 1);
+            const tir_str *c = rows ? &a.v[rndn(&r, rows)] : &cs.v[0];
+            for (int sm = 0; sm < NSEL; sm++) {
+                uint32_t n, k1, k2;
+                uint32_t *sel = make_sel(&r, rows, sm, &n);
+                uint32_t *o1 = xalloc((size_t)n * 4), *o2 = xalloc((size_t)n * 4);
+                for (int vm = 0; vm < NVAL; vm++) {
+                    uint64_t *va = make_valid(&r, rows, vm), *vb = make_valid(&r, rows, (vm + sm) % NVAL);
+                    k1 = op->vc(a.v, c, va, sel, n, o1);
+                    k2 = op->vc_ref(a.v, c, va, sel, n, o2);
+                    cr_assert(k1 == k2 && !memcmp(o1, o2, (size_t)k1 * 4), "vc " SEL_CTX, op->op, "str",
+                              rows, SELNAME[sm], VNAME[vm]);
+                    k1 = op->vv(a.v, b.v, va, vb, sel, n, o1);
+                    k2 = op->vv_ref(a.v, b.v, va, vb, sel, n, o2);
+                    cr_assert(k1 == k2 && !memcmp(o1, o2, (size_t)k1 * 4), "vv " SEL_CTX, op->op, "str",
+                              rows, SELNAME[sm], VNAME[vm]);
+                    free(va);
+                    free(vb);
+                }
+                uint8_t *c1 = xalloc(rows), *c2 = xalloc(rows);
+                memset(c1, 0xAA, rows);
+                memset(c2, 0xAA, rows);
+                op->cmp(a.v, b.v, sel, n, c1);
+                op->cmp_ref(a.v, b.v, sel, n, c2);
+                cr_assert(!memcmp(c1, c2, rows), "cmp %s str rows=%u", op->op, rows);
+                free(c1);
+                free(c2);
+                free(o1);
+                free(o2);
+                free(sel);
+            }
+            free_strs(&a);
+            free_strs(&b);
+            free_strs(&cs);
+        }
+    }
+}
+
+static int sign(int x)
+{
+    return (x > 0) - (x < 0);
+}
+
+/* Strings around the 12/13-byte inline/pointer boundary, and short ones
+** whose garbage prefix bytes must not matter. */
+Test(kernels, str_compare_across_inline_boundary)
+{
+    rng r = { 105 };
+    static const char *const w[] = {
+        "", "a", "ab", "abc", "abcd", "abcde", "abcdefghijk", "abcdefghijkl", "abcdefghijklm",
+        "abcdefghijklmn", "abcdefghijkm", "abcdefghijkla", "abd", "abcdefghijklmnopqrstuvwxyz",
+        "abcdefghijklmnopqrstuvwxyy", "\xff", "a\xff", "abcdefghijkl\xff",
+    };
+    enum { NW = sizeof w / sizeof w[0] };
+    tir_str s[NW], t[NW];
+    char *own_s[NW], *own_t[NW];
+    for (int i = 0; i < NW; i++) {
+        set_str(&r, &s[i], w[i], (uint32_t)strlen(w[i]), &own_s[i]);
+        set_str(&r, &t[i], w[i], (uint32_t)strlen(w[i]), &own_t[i]);
+    }
+    for (int i = 0; i < NW; i++) {
+        for (int j = 0; j < NW; j++) {
+            size_t li = strlen(w[i]), lj = strlen(w[j]), m = li < lj ? li : lj;
+            int want = memcmp(w[i], w[j], m);
+            want = want ? sign(want) : (li > lj) - (li < lj);
+            cr_assert_eq(sign(k_str_cmp(&s[i], &t[j])), want, "cmp \"%s\" \"%s\"", w[i], w[j]);
+            cr_assert_eq(k_str_eq(&s[i], &t[j]), i == j, "eq \"%s\" \"%s\"", w[i], w[j]);
+        }
+    }
+    /* pointer strings with the same bytes at different addresses */
+    cr_assert(k_str_eq(&s[8], &t[8]) && s[8].u.ptr != t[8].u.ptr);
+    for (int i = 0; i < NW; i++) {
+        free(own_s[i]);
+        free(own_t[i]);
+    }
+}
+
+/* ========================================================================
+** LIKE
+** ====================================================================== */
+static void like_one(const char *pat, const char *str, int want)
+{
+    rng r = { 5 };
+    tir_str s;
+    char *own;
+    set_str(&r, &s, str, (uint32_t)strlen(str), &own);
+    const char *lit;
+    uint32_t ll;
+    k_like_shape shape = k_like_classify(pat, (uint32_t)strlen(pat), &lit, &ll);
+    uint8_t o = 9, o2 = 9;
+    k_like(shape, pat, (uint32_t)strlen(pat), &s, NULL, 1, &o);
+    k_like_ref(pat, (uint32_t)strlen(pat), &s, NULL, 1, &o2);
+    cr_assert_eq(o, want, "'%s' LIKE '%s'", str, pat);
+    cr_assert_eq(o2, want, "ref: '%s' LIKE '%s'", str, pat);
+    free(own);
+}
+
+Test(kernels, like_targeted)
+{
+    like_one("", "", 1);
+    like_one("", "a", 0);
+    like_one("%", "", 1);
+    like_one("%", "anything at all, long enough", 1);
+    like_one("_", "", 0);
+    like_one("_", "x", 1);
+    like_one("_", "xy", 0);
+    like_one("%%", "", 1);
+    like_one("a%b%c", "abc", 1);
+    like_one("a%b%c", "axxbyyc", 1);
+    like_one("a%b%c", "acb", 0);
+    like_one("a%b%c", "abcabc", 1);
+    like_one("a%b%c", "abcab", 0);
+    like_one("abc%", "abc", 1);
+    like_one("abc%", "ab", 0);
+    like_one("abc%", "abd", 0);
+    like_one("%abc", "xxabc", 1);
+    like_one("%abc", "abcx", 0);
+    like_one("%abc%", "xabcx", 1);
+    like_one("%abc%", "ab", 0);
+    like_one("a_c", "abc", 1);
+    like_one("a_c", "ac", 0);
+    like_one("%_", "", 0);
+    like_one("_%_", "ab", 1);
+    /* 12 / 13 / long strings against prefix, suffix, contains, exact */
+    like_one("abcdefghijkl", "abcdefghijkl", 1);
+    like_one("abcdefghijklm", "abcdefghijklm", 1);
+    like_one("abcdefghijklm", "abcdefghijkl", 0);
+    like_one("abcdefghijkl%", "abcdefghijklm", 1);
+    like_one("abcdefghijklm%", "abcdefghijkl", 0);
+    like_one("%bcdefghijklm", "abcdefghijklm", 1);
+    like_one("%jklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz", 1);
+    like_one("%mnop%", "abcdefghijklmnopqrstuvwxyz", 1);
+    like_one("%mnoq%", "abcdefghijklmnopqrstuvwxyz", 0);
+    like_one("a%m%z", "abcdefghijklmnopqrstuvwxyz", 1);
+    like_one("ab%", "a", 0);
+    like_one("abcde%", "abcdx", 0);
+    like_one("abcde%", "abcd", 0);
+}
+
+Test(kernels, like_classify_shapes)
+{
+    const char *lit;
+    uint32_t ll;
+    cr_assert_eq(k_like_classify("abc", 3, &lit, &ll), K_LIKE_EXACT);
+    cr_assert(ll == 3 && !memcmp(lit, "abc", 3));
+    cr_assert_eq(k_like_classify("abc%", 4, &lit, &ll), K_LIKE_PREFIX);
+    cr_assert(ll == 3 && !memcmp(lit, "abc", 3));
+    cr_assert_eq(k_like_classify("%abc", 4, &lit, &ll), K_LIKE_SUFFIX);
+    cr_assert(ll == 3 && !memcmp(lit, "abc", 3));
+    cr_assert_eq(k_like_classify("%abc%", 5, &lit, &ll), K_LIKE_CONTAINS);
+    cr_assert(ll == 3 && !memcmp(lit, "abc", 3));
+    cr_assert_eq(k_like_classify("", 0, &lit, &ll), K_LIKE_EXACT);
+    cr_assert_eq(ll, 0);
+    cr_assert_eq(k_like_classify("%", 1, &lit, &ll), K_LIKE_PREFIX);
+    cr_assert_eq(ll, 0);
+    cr_assert_eq(k_like_classify("%%", 2, &lit, &ll), K_LIKE_CONTAINS);
+    cr_assert_eq(ll, 0);
+    cr_assert_eq(k_like_classify("a_c", 3, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("a%c", 3, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("%a%c", 4, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("ab_%", 4, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("%_b", 3, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("_", 1, &lit, &ll), K_LIKE_GENERAL);
+}
+
+static const char *const PATTERNS[] = {
+    "", "%", "%%", "_", "__", "a", "ab", "ab%", "%ab", "%ab%", "a%b%c", "a%b", "a_b", "%a_", "_%",
+    "%_%", "_a%", "%b_", "abababababab%", "%babababababab", "%bab%", "a%", "%a", "%abababababababab%",
+    "a%%b", "%b%a%", "abababababababababab", "%a%b%a%b%", "\xff%", "%\xff", "ab__%", "%c%",
+};
+
+Test(kernels, like_random_against_ref)
+{
+    rng r = { 106 };
+    for (size_t p = 0; p < sizeof PATTERNS / sizeof PATTERNS[0]; p++) {
+        const char *pat = PATTERNS[p], *lit;
+        uint32_t pl = (uint32_t)strlen(pat), ll;
+        k_like_shape shape = k_like_classify(pat, pl, &lit, &ll);
+        for (size_t li = 0; li < NLENS; li += 2) {
+            uint32_t rows = LENS[li];
+            strset a = gen_strs(&r, rows);
+            for (int sm = 0; sm < NSEL; sm++) {
+                uint32_t n;
+                uint32_t *sel = make_sel(&r, rows, sm, &n);
+                uint8_t *o1 = xalloc(rows), *o2 = xalloc(rows), *o3 = xalloc(rows);
+                memset(o1, 7, rows);
+                memset(o2, 7, rows);
+                memset(o3, 7, rows);
+                k_like(shape, pat, pl, a.v, sel, n, o1);
+                k_like_ref(pat, pl, a.v, sel, n, o2);
+                k_like(K_LIKE_GENERAL, pat, pl, a.v, sel, n, o3);
+                cr_assert(!memcmp(o1, o2, rows), "pattern '%s' rows=%u sel=%s", pat, rows, SELNAME[sm]);
+                cr_assert(!memcmp(o3, o2, rows), "general '%s' rows=%u sel=%s", pat, rows, SELNAME[sm]);
+                free(o1);
+                free(o2);
+                free(o3);
+                free(sel);
+            }
+            free_strs(&a);
+        }
+    }
+}
+
+/* Many '%' against a long non-matching string: exponential backtracking
+** would not finish; the general matcher is O(len * patlen). */
+Test(kernels, like_general_is_not_exponential, .timeout = 20)
+{
+    enum { L = 20000 };
+    char *buf = xalloc(L);
+    memset(buf, 'a', L);
+    tir_str s = { 0 };
+    s.len = L;
+    memcpy(s.prefix, buf, 4);
+    s.u.ptr = buf;
+    const char *pat = "%a%a%a%a%a%a%a%a%a%a%a%a%b";
+    uint8_t o = 9;
+    k_like(K_LIKE_GENERAL, pat, (uint32_t)strlen(pat), &s, NULL, 1, &o);
+    cr_assert_eq(o, 0);
+    free(buf);
+}
+
+/* ========================================================================
+** Arithmetic
+** ====================================================================== */
+#define DEF_ARITH_CHECK(T, CT)                                                                     \
+    typedef bool (*bin_##T)(const CT *, const CT *, const uint64_t *, const uint32_t *, uint32_t,  \
+                            CT *);                                                                 \
+    typedef bool (*dm_##T)(const CT *, const CT *, uint64_t *, const uint32_t *, uint32_t, CT *);  \
+    typedef bool (*un_##T)(const CT *, const uint64_t *, const uint32_t *, uint32_t, CT *);        \
+    static void arith_check_##T(uint64_t seed)                                                     \
+    {                                                                                              \
+        static const struct { const char *name; bin_##T f, ref; } bins[] = {                      \
+            { "add", k_add_##T, k_add_##T##_ref },                                                 \
+            { "sub", k_sub_##T, k_sub_##T##_ref },                                                 \
+            { "mul", k_mul_##T, k_mul_##T##_ref },                                                 \
+        };                                                                                         \
+        static const struct { const char *name; dm_##T f, ref; } dms[] = {                        \
+            { "div", k_div_##T, k_div_##T##_ref },                                                 \
+            { "mod", k_mod_##T, k_mod_##T##_ref },                                                 \
+        };                                                                                         \
+        static const struct { const char *name; un_##T f, ref; } uns[] = {                        \
+            { "neg", k_neg_##T, k_neg_##T##_ref },                                                 \
+            { "abs", k_abs_##T, k_abs_##T##_ref },                                                 \
+        };                                                                                         \
+        rng r = { seed };                                                                          \
+        unsigned nfail = 0, npass = 0;                                                             \
+        for (unsigned ext = 0; ext <= 4; ext += 2) {                                               \
+            for (size_t li = 0; li < NLENS; li++) {                                                \
+                uint32_t rows = LENS[li];                                                          \
+                CT *a = gen_##T##_array(&r, rows, ext), *b = gen_##T##_array(&r, rows, ext);       \
+                CT *o1 = xalloc((size_t)rows * sizeof(CT)), *o2 = xalloc((size_t)rows * sizeof(CT)); \
+                for (int sm = 0; sm < NSEL; sm++) {                                                \
+                    uint32_t n;                                                                    \
+                    uint32_t *sel = make_sel(&r, rows, sm, &n);                                    \
+                    for (int vm = 0; vm < NVAL; vm++) {                                            \
+                        uint64_t *va = make_valid(&r, rows, vm);                                   \
+                        for (size_t f = 0; f < 3; f++) {                                           \
+                            bool r1 = bins[f].f(a, b, va, sel, n, o1);                             \
+                            bool r2 = bins[f].ref(a, b, va, sel, n, o2);                           \
+                            cr_assert_eq(r1, r2, "%s %s rows=%u sel=%s va=%s ext=%u", bins[f].name, \
+                                         #T, rows, SELNAME[sm], VNAME[vm], ext);                   \
+                            if (r1)                                                                \
+                                npass++;                                                           \
+                            else                                                                   \
+                                nfail++;                                                           \
+                            for (uint32_t j = 0; r1 && j < n; j++) {                               \
+                                uint32_t i = sel ? sel[j] : j;                                     \
+                                cr_assert(!vbit(va, i) || same_##T(o1[i], o2[i]),                  \
+                                          "%s %s row %u", bins[f].name, #T, i);                    \
+                            }                                                                      \
+                        }                                                                          \
+                        for (size_t f = 0; f < 2; f++) {                                           \
+                            uint64_t *ov1 = valid_or_full(va, rows), *ov2 = valid_or_full(va, rows); \
+                            bool r1 = dms[f].f(a, b, ov1, sel, n, o1);                             \
+                            bool r2 = dms[f].ref(a, b, ov2, sel, n, o2);                           \
+                            cr_assert_eq(r1, r2, "%s %s rows=%u sel=%s va=%s ext=%u", dms[f].name, \
+                                         #T, rows, SELNAME[sm], VNAME[vm], ext);                   \
+                            cr_assert(!memcmp(ov1, ov2, (size_t)k_bitmap_words(rows) * 8),         \
+                                      "%s %s validity rows=%u", dms[f].name, #T, rows);            \
+                            for (uint32_t j = 0; r1 && j < n; j++) {                               \
+                                uint32_t i = sel ? sel[j] : j;                                     \
+                                cr_assert(!vbit(ov1, i) || same_##T(o1[i], o2[i]),                 \
+                                          "%s %s row %u", dms[f].name, #T, i);                     \
+                            }                                                                      \
+                            free(ov1);                                                             \
+                            free(ov2);                                                             \
+                        }                                                                          \
+                        for (size_t f = 0; f < 2; f++) {                                           \
+                            bool r1 = uns[f].f(a, va, sel, n, o1);                                 \
+                            bool r2 = uns[f].ref(a, va, sel, n, o2);                               \
+                            cr_assert_eq(r1, r2, "%s %s rows=%u", uns[f].name, #T, rows);          \
+                            for (uint32_t j = 0; r1 && j < n; j++) {                               \
+                                uint32_t i = sel ? sel[j] : j;                                     \
+                                cr_assert(!vbit(va, i) || same_##T(o1[i], o2[i]),                  \
+                                          "%s %s row %u", uns[f].name, #T, i);                     \
+                            }                                                                      \
+                        }                                                                          \
+                        free(va);                                                                  \
+                    }                                                                              \
+                    free(sel);                                                                     \
+                }                                                                                  \
+                free(a);                                                                           \
+                free(b);                                                                           \
+                free(o1);                                                                          \
+                free(o2);                                                                          \
+            }                                                                                      \
+        }                                                                                          \
+        /* both outcomes must have been exercised */                                               \
+        cr_assert(npass > 100);                                                                    \
+        if (#T[0] == 'i')                                                                          \
+            cr_assert(nfail > 100);                                                                \
+    }
+K_NUM_TYPES(DEF_ARITH_CHECK)
+
+Test(kernels, arith_i32_against_ref) { arith_check_i32(201); }
+Test(kernels, arith_i64_against_ref) { arith_check_i64(202); }
+Test(kernels, arith_f64_against_ref) { arith_check_f64(203); }
+
+Test(kernels, add_overflow_only_counts_valid_selected_rows)
+{
+    for (uint32_t rows = 1; rows <= 70; rows++) {
+        for (uint32_t p = 0; p < rows; p++) {
+            int64_t *a = xalloc(rows * 8), *b = xalloc(rows * 8), *o = xalloc(rows * 8);
+            int32_t *a4 = xalloc(rows * 4), *b4 = xalloc(rows * 4), *o4 = xalloc(rows * 4);
+            uint64_t *v = valid_or_full(NULL, rows);
+            for (uint32_t i = 0; i < rows; i++) {
+                a[i] = i == p ? INT64_MAX : 1;
+                b[i] = 1;
+                a4[i] = i == p ? INT32_MIN : 5;
+                b4[i] = i == p ? -1 : 2;
+            }
+            cr_assert(!k_add_i64(a, b, NULL, NULL, rows, o), "INT64_MAX + 1 at %u/%u", p, rows);
+            cr_assert(!k_add_i64(a, b, v, NULL, rows, o));
+            cr_assert(!k_mul_i32(a4, b4, NULL, NULL, rows, o4), "INT32_MIN * -1 at %u/%u", p, rows);
+            v[p >> 6] &= ~((uint64_t)1 << (p & 63));
+            cr_assert(k_add_i64(a, b, v, NULL, rows, o), "NULL row %u/%u overflowed", p, rows);
+            cr_assert(k_mul_i32(a4, b4, v, NULL, rows, o4));
+            if (rows > 1)
+                cr_assert_eq(o[p ? 0 : 1], 2);
+            /* the row outside sel does not count either */
+            uint32_t *sel = xalloc(rows * 4), n = 0;
+            for (uint32_t i = 0; i < rows; i++)
+                if (i != p)
+                    sel[n++] = i;
+            cr_assert(k_add_i64(a, b, NULL, sel, n, o));
+            cr_assert(k_mul_i32(a4, b4, NULL, sel, n, o4));
+            free(sel);
+            free(a);
+            free(b);
+            free(o);
+            free(a4);
+            free(b4);
+            free(o4);
+            free(v);
+        }
+    }
+}
+
+Test(kernels, overflow_edges)
+{
+    int64_t a[2], b[2], o[2];
+    int32_t x[2], y[2], z[2];
+    a[0] = INT64_MIN, b[0] = 1;
+    cr_assert(!k_sub_i64(a, b, NULL, NULL, 1, o));
+    a[0] = INT64_MIN, b[0] = -1;
+    cr_assert(!k_mul_i64(a, b, NULL, NULL, 1, o));
+    a[0] = (int64_t)1 << 32, b[0] = (int64_t)1 << 31;
+    cr_assert(!k_mul_i64(a, b, NULL, NULL, 1, o));
+    a[0] = (int64_t)1 << 31, b[0] = -((int64_t)1 << 32);
+    cr_assert(k_mul_i64(a, b, NULL, NULL, 1, o));
+    cr_assert_eq(o[0], INT64_MIN);
+    x[0] = 46341, y[0] = 46341;
+    cr_assert(!k_mul_i32(x, y, NULL, NULL, 1, z));
+    x[0] = 46340, y[0] = -46340;
+    cr_assert(k_mul_i32(x, y, NULL, NULL, 1, z));
+    cr_assert_eq(z[0], -2147395600);
+    x[0] = 65536, y[0] = 65536;
+    cr_assert(!k_mul_i32(x, y, NULL, NULL, 1, z));
+    x[0] = INT32_MAX, y[0] = 1;
+    cr_assert(!k_add_i32(x, y, NULL, NULL, 1, z));
+    x[0] = INT32_MIN, y[0] = 1;
+    cr_assert(!k_sub_i32(x, y, NULL, NULL, 1, z));
+    x[0] = INT32_MIN;
+    cr_assert(!k_neg_i32(x, NULL, NULL, 1, z));
+    cr_assert(!k_abs_i32(x, NULL, NULL, 1, z));
+    a[0] = INT64_MIN;
+    cr_assert(!k_neg_i64(a, NULL, NULL, 1, o));
+    cr_assert(!k_abs_i64(a, NULL, NULL, 1, o));
+    uint64_t none = 0;
+    cr_assert(k_abs_i64(a, &none, NULL, 1, o));
+    x[0] = -5, x[1] = 5;
+    cr_assert(k_abs_i32(x, NULL, NULL, 2, z));
+    cr_assert(z[0] == 5 && z[1] == 5);
+}
+
+Test(kernels, div_mod_zero_is_null_and_truncates)
+{
+    int32_t a[8] = { 7, -7, 7, -7, INT32_MIN, 5, 9, 0 };
+    int32_t b[8] = { 2, 2, -2, -3, -1, 0, 0, 0 };
+    int32_t o[8];
+    uint64_t v = 0xff;
+    cr_assert(!k_div_i32(a, b, &v, NULL, 8, o), "INT32_MIN / -1 must overflow");
+    v = 0xef; /* the INT32_MIN row is NULL: no overflow */
+    cr_assert(k_div_i32(a, b, &v, NULL, 8, o));
+    cr_assert(o[0] == 3 && o[1] == -3 && o[2] == -3 && o[3] == 2);
+    cr_assert(o[5] == 0 && o[6] == 0 && o[7] == 0);
+    cr_assert_eq(v, 0x0f, "zero divisors become NULL: %#llx", (unsigned long long)v);
+    v = 0xff;
+    cr_assert(k_mod_i32(a, b, &v, NULL, 8, o));
+    cr_assert(o[0] == 1 && o[1] == -1 && o[2] == 1 && o[3] == -1 && o[4] == 0);
+    cr_assert_eq(v, 0x1f);
+
+    int64_t c[3] = { INT64_MIN, -9, 9 }, d[3] = { -1, 4, 0 }, p[3];
+    v = 7;
+    cr_assert(!k_div_i64(c, d, &v, NULL, 3, p));
+    v = 7;
+    cr_assert(k_mod_i64(c, d, &v, NULL, 3, p));
+    cr_assert(p[0] == 0 && p[1] == -1 && v == 3);
+
+    double e[10] = { 1, -1, 0, 6, 1, 2, 3, 4, 5, 7 }, f[10] = { 0.0, -0.0, 0.0, 4, 2, 2, 2, 2, 2, -0.0 }, g[10];
+    v = 0x3ff;
+    cr_assert(k_div_f64(e, f, &v, NULL, 10, g));
+    cr_assert_eq(v, 0x1f8);
+    cr_assert(g[0] == 0 && g[3] == 1.5 && g[8] == 2.5 && g[9] == 0);
+    v = 0x3ff;
+    cr_assert(k_mod_f64(e, f, &v, NULL, 10, g));
+    cr_assert_eq(v, 0x1f8);
+    cr_assert(g[3] == 2 && g[6] == 1);
+}
+
+Test(kernels, casts)
+{
+    double d[12] = { 0x1p63, -0x1p63, NAN, INFINITY, -INFINITY, 1e300, -1.9, 2.9, -0.0,
+                     2147483647.9, -2147483648.9, 2147483648.0 };
+    int64_t o[12];
+    int32_t q[12];
+    cr_assert(!k_cast_f64_i64(d, NULL, NULL, 1, o));
+    cr_assert(k_cast_f64_i64(d + 1, NULL, NULL, 1, o));
+    cr_assert_eq(o[0], INT64_MIN);
+    for (int i = 2; i < 6; i++)
+        cr_assert(!k_cast_f64_i64(d + i, NULL, NULL, 1, o), "row %d", i);
+    cr_assert(k_cast_f64_i64(d + 6, NULL, NULL, 6, o));
+    cr_assert(o[0] == -1 && o[1] == 2 && o[2] == 0 && o[3] == 2147483647 && o[4] == -2147483648LL);
+    uint64_t v = 0x3; /* rows 0-1 valid: 2^63 fails */
+    uint32_t sel[2] = { 6, 7 };
+    cr_assert(!k_cast_f64_i64(d, &v, NULL, 2, o));
+    v = 0xfc0; /* 2^63, NaN, infinities, 1e300 only at NULL rows */
+    cr_assert(k_cast_f64_i64(d, &v, NULL, 12, o));
+    cr_assert(k_cast_f64_i64(d, NULL, sel, 2, o));
+    cr_assert(o[6] == -1 && o[7] == 2);
+
+    cr_assert(k_cast_f64_i32(d + 6, NULL, NULL, 5, q));
+    cr_assert(q[0] == -1 && q[1] == 2 && q[3] == INT32_MAX && q[4] == INT32_MIN);
+    cr_assert(!k_cast_f64_i32(d + 11, NULL, NULL, 1, q));
+    double m = -2147483649.0;
+    cr_assert(!k_cast_f64_i32(&m, NULL, NULL, 1, q));
+    cr_assert(!k_cast_f64_i32(d + 2, NULL, NULL, 1, q));
+
+    int64_t w[4] = { INT32_MAX, INT32_MIN, (int64_t)INT32_MAX + 1, (int64_t)INT32_MIN - 1 };
+    cr_assert(k_cast_i64_i32(w, NULL, NULL, 2, q));
+    cr_assert(q[0] == INT32_MAX && q[1] == INT32_MIN);
+    cr_assert(!k_cast_i64_i32(w + 2, NULL, NULL, 1, q));
+    cr_assert(!k_cast_i64_i32(w + 3, NULL, NULL, 1, q));
+    v = 0x3;
+    cr_assert(k_cast_i64_i32(w, &v, NULL, 4, q));
+
+    /* widening, random, dense and sparse */
+    rng r = { 7 };
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t rows = LENS[li], n;
+        int32_t *a = gen_i32_array(&r, rows, 96);
+        int64_t *b = gen_i64_array(&r, rows, 96), *wi = xalloc((size_t)rows * 8);
+        double *f1 = xalloc((size_t)rows * 8), *f2 = xalloc((size_t)rows * 8);
+        for (int sm = 0; sm < NSEL; sm++) {
+            uint32_t *s = make_sel(&r, rows, sm, &n);
+            k_cast_i32_i64(a, s, n, wi);
+            k_cast_i32_f64(a, s, n, f1);
+            k_cast_i64_f64(b, s, n, f2);
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = s ? s[j] : j;
+                cr_assert(wi[i] == a[i] && f1[i] == (double)a[i] && f2[i] == (double)b[i]);
+            }
+            free(s);
+        }
+        free(a);
+        free(b);
+        free(wi);
+        free(f1);
+        free(f2);
+    }
+}
+
+Test(kernels, fill)
+{
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t n = LENS[li];
+        int32_t *a = xalloc((size_t)n * 4);
+        int64_t *b = xalloc((size_t)n * 8);
+        double *c = xalloc((size_t)n * 8);
+        k_fill_i32(-3, n, a);
+        k_fill_i64(INT64_MIN, n, b);
+        k_fill_f64(2.5, n, c);
+        for (uint32_t i = 0; i < n; i++)
+            cr_assert(a[i] == -3 && b[i] == INT64_MIN && c[i] == 2.5);
+        free(a);
+        free(b);
+        free(c);
+    }
+}
+
+/* ========================================================================
+** Three-valued logic, bool selections, bitmaps
+** ====================================================================== */
+/* 0 = false, 1 = true, 2 = NULL */
+static int sql_and(int x, int y)
+{
+    if (x == 0 || y == 0)
+        return 0;
+    return x == 2 || y == 2 ? 2 : 1;
+}
+static int sql_or(int x, int y)
+{
+    if (x == 1 || y == 1)
+        return 1;
+    return x == 2 || y == 2 ? 2 : 0;
+}
+
+Test(kernels, and_or_truth_table_with_nulls)
+{
+    /* 9 combinations, repeated with different garbage in NULL slots */
+    enum { N = 36 };
+    uint8_t a[N], b[N], o[N];
+    uint64_t va = 0, vb = 0, ov;
+    static const uint8_t garbage[4] = { 0, 1, 2, 255 };
+    for (int i = 0; i < N; i++) {
+        int x = i % 3, y = (i / 3) % 3;
+        a[i] = x == 2 ? garbage[i / 9] : (uint8_t)x;
+        b[i] = y == 2 ? garbage[(i / 9 + 1) % 4] : (uint8_t)y;
+        va |= (uint64_t)(x != 2) << i;
+        vb |= (uint64_t)(y != 2) << i;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t sel[N];
+        for (int i = 0; i < N; i++)
+            sel[i] = (uint32_t)i;
+        ov = 0xdead000000000000ULL; /* bits past the rows must survive */
+        k_and_bool(a, &va, b, &vb, pass ? sel : NULL, N, o, &ov);
+        for (int i = 0; i < N; i++) {
+            int want = sql_and(i % 3, (i / 3) % 3), got = (ov >> i) & 1 ? o[i] : 2;
+            cr_assert_eq(got, want, "AND row %d", i);
+        }
+        cr_assert_eq(ov >> N, 0xdead000000000000ULL >> N);
+        ov = 0;
+        k_or_bool(a, &va, b, &vb, pass ? sel : NULL, N, o, &ov);
+        for (int i = 0; i < N; i++) {
+            int want = sql_or(i % 3, (i / 3) % 3), got = (ov >> i) & 1 ? o[i] : 2;
+            cr_assert_eq(got, want, "OR row %d", i);
+        }
+    }
+    /* no bitmaps: plain boolean logic, all valid */
+    uint8_t t[4] = { 0, 0, 1, 1 }, u[4] = { 0, 1, 0, 1 };
+    ov = 0;
+    k_and_bool(t, NULL, u, NULL, NULL, 4, o, &ov);
+    cr_assert(ov == 0xf && o[0] == 0 && o[1] == 0 && o[2] == 0 && o[3] == 1);
+    k_or_bool(t, NULL, u, NULL, NULL, 4, o, &ov);
+    cr_assert(ov == 0xf && o[0] == 0 && o[1] == 1 && o[2] == 1 && o[3] == 1);
+}
+
+static uint8_t *gen_bools(rng *r, uint32_t n)
+{
+    uint8_t *a = xalloc(n);
+    for (uint32_t i = 0; i < n; i++)
+        a[i] = rndn(r, 16) == 0 ? (uint8_t)rnd(r) : (uint8_t)(rnd(r) & 1);
+    return a;
+}
+
+Test(kernels, logic_random)
+{
+    rng r = { 301 };
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t rows = LENS[li], w = k_bitmap_words(rows);
+        uint8_t *a = gen_bools(&r, rows), *b = gen_bools(&r, rows), *o = xalloc(rows);
+        for (int sm = 0; sm < NSEL; sm++) {
+            uint32_t n;
+            uint32_t *sel = make_sel(&r, rows, sm, &n);
+            for (int vm = 0; vm < NVAL; vm++) {
+                uint64_t *va = make_valid(&r, rows, vm), *vb = make_valid(&r, rows, (vm + 1 + sm) % NVAL);
+                uint64_t *ov = make_valid(&r, rows, V_RANDOM), *before = xdup(ov, (size_t)w * 8);
+                for (int is_or = 0; is_or < 2; is_or++) {
+                    memcpy(ov, before, (size_t)w * 8);
+                    (is_or ? k_or_bool : k_and_bool)(a, va, b, vb, sel, n, o, ov);
+                    uint32_t j = 0;
+                    for (uint32_t i = 0; i < rows; i++) {
+                        bool in = sel ? (j < n && sel[j] == i) : true;
+                        if (!in) {
+                            cr_assert_eq(vbit(ov, i), vbit(before, i), "row %u outside sel changed", i);
+                            continue;
+                        }
+                        j++;
+                        int x = vbit(va, i) ? a[i] != 0 : 2, y = vbit(vb, i) ? b[i] != 0 : 2;
+                        int want = is_or ? sql_or(x, y) : sql_and(x, y);
+                        int got = vbit(ov, i) ? o[i] : 2;
+                        cr_assert_eq(got, want, "%s row %u rows=%u sel=%s", is_or ? "or" : "and", i, rows,
+                                     SELNAME[sm]);
+                    }
+                }
+                /* k_sel_true against its twin */
+                uint32_t *s1 = xalloc((size_t)n * 4), *s2 = xalloc((size_t)n * 4);
+                uint32_t k1 = k_sel_true(a, va, sel, n, s1), k2 = k_sel_true_ref(a, va, sel, n, s2);
+                cr_assert(k1 == k2 && !memcmp(s1, s2, (size_t)k1 * 4), "sel_true rows=%u sel=%s va=%s",
+                          rows, SELNAME[sm], VNAME[vm]);
+                /* k_sel_valid / k_count_valid against the bits */
+                for (int want_null = 0; want_null < 2; want_null++) {
+                    k1 = k_sel_valid(va, want_null, sel, n, s1);
+                    k2 = 0;
+                    for (uint32_t t = 0; t < n; t++) {
+                        uint32_t i = sel ? sel[t] : t;
+                        if (vbit(va, i) != want_null)
+                            s2[k2++] = i;
+                    }
+                    cr_assert(k1 == k2 && !memcmp(s1, s2, (size_t)k1 * 4), "sel_valid null=%d rows=%u",
+                              want_null, rows);
+                }
+                k2 = 0;
+                for (uint32_t t = 0; t < n; t++)
+                    k2 += vbit(va, sel ? sel[t] : t);
+                cr_assert_eq(k_count_valid(va, sel, n), k2);
+                free(s1);
+                free(s2);
+                free(va);
+                free(vb);
+                free(ov);
+                free(before);
+            }
+            uint8_t *no = xalloc(rows);
+            memset(no, 9, rows);
+            k_not_bool(a, sel, n, no);
+            for (uint32_t t = 0; t < n; t++) {
+                uint32_t i = sel ? sel[t] : t;
+                cr_assert_eq(no[i], a[i] == 0);
+            }
+            free(no);
+            free(sel);
+        }
+        free(a);
+        free(b);
+        free(o);
+    }
+}
+
+Test(kernels, valid_and_and_set_all)
+{
+    rng r = { 302 };
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t rows = LENS[li], w = k_bitmap_words(rows);
+        for (int am = 0; am < NVAL; am++) {
+            for (int bm = 0; bm < NVAL; bm++) {
+                uint64_t *a = make_valid(&r, rows, am), *b = make_valid(&r, rows, bm);
+                uint64_t *o = xalloc((size_t)w * 8);
+                k_valid_and(a, b, rows, o);
+                for (uint32_t i = 0; i < rows; i++)
+                    cr_assert_eq(vbit(o, i), vbit(a, i) && vbit(b, i), "row %u rows=%u", i, rows);
+                if (a) { /* in place */
+                    uint64_t *a2 = xdup(a, (size_t)w * 8);
+                    k_valid_and(a2, b, rows, a2);
+                    for (uint32_t i = 0; i < rows; i++)
+                        cr_assert_eq(vbit(a2, i), vbit(o, i));
+                    free(a2);
+                }
+                free(a);
+                free(b);
+                free(o);
+            }
+        }
+        uint64_t *o = xalloc((size_t)w * 8);
+        memset(o, 0, (size_t)w * 8);
+        k_valid_set_all(o, rows);
+        cr_assert_eq(k_count_valid(o, NULL, rows), rows);
+        free(o);
+    }
+}
+
+/* ========================================================================
+** Gather
+** ====================================================================== */
+Test(kernels, gather_all_types)
+{
+    rng r = { 401 };
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t n = LENS[li], src_rows = n ? 3 * n / 2 + 1 : 5;
+        uint32_t *idx = xalloc((size_t)n * 4);
+        for (uint32_t i = 0; i < n; i++)
+            idx[i] = rndn(&r, src_rows);
+        uint8_t *s8 = xalloc(src_rows), *d8 = xalloc(n);
+        uint32_t *s32 = xalloc((size_t)src_rows * 4), *d32 = xalloc((size_t)n * 4);
+        uint64_t *s64 = xalloc((size_t)src_rows * 8), *d64 = xalloc((size_t)n * 8), *e64 = xalloc((size_t)n * 8);
+        strset ss = gen_strs(&r, src_rows);
+        tir_str *dst = xalloc((size_t)n * sizeof(tir_str));
+        for (uint32_t i = 0; i < src_rows; i++) {
+            s8[i] = (uint8_t)rnd(&r);
+            s32[i] = (uint32_t)rnd(&r);
+            s64[i] = rnd(&r);
+        }
+        k_gather_u8(s8, idx, n, d8);
+        k_gather_u32(s32, idx, n, d32);
+        k_gather_u64(s64, idx, n, d64);
+        k_gather_u64_ref(s64, idx, n, e64);
+        k_gather_str(ss.v, idx, n, dst);
+        cr_assert(!memcmp(d64, e64, (size_t)n * 8));
+        for (uint32_t i = 0; i < n; i++) {
+            cr_assert(d8[i] == s8[idx[i]] && d32[i] == s32[idx[i]] && d64[i] == s64[idx[i]]);
+            cr_assert(k_str_eq(&dst[i], &ss.v[idx[i]]));
+        }
+        for (int vm = 0; vm < NVAL; vm++) {
+            uint64_t *sv = make_valid(&r, src_rows, vm), *dv = xalloc((size_t)k_bitmap_words(n) * 8);
+            bool all = k_gather_valid(sv, idx, n, dv), want_all = true;
+            for (uint32_t i = 0; i < n; i++) {
+                cr_assert_eq(vbit(dv, i), vbit(sv, idx[i]));
+                want_all &= vbit(sv, idx[i]);
+            }
+            cr_assert_eq(all, want_all, "rows=%u va=%s", n, VNAME[vm]);
+            free(sv);
+            free(dv);
+        }
+        free(idx);
+        free(s8);
+        free(d8);
+        free(s32);
+        free(d32);
+        free(s64);
+        free(d64);
+        free(e64);
+        free(dst);
+        free_strs(&ss);
+    }
+}
+
+/* ========================================================================
+** Hashing
+** ====================================================================== */
+#define DEF_HASH_CHECK(T, CT)                                                                      \
+    static void hash_check_##T(uint64_t seed)                                                      \
+    {                                                                                              \
+        rng r = { seed };                                                                          \
+        for (size_t li = 0; li < NLENS; li++) {                                                    \
+            uint32_t rows = LENS[li];                                                              \
+            CT *a = gen_##T##_array(&r, rows, 96);                                                 \
+            uint64_t *h1 = xalloc((size_t)rows * 8), *h2 = xalloc((size_t)rows * 8);               \
+            for (int sm = 0; sm < NSEL; sm++) {                                                    \
+                uint32_t n;                                                                        \
+                uint32_t *sel = make_sel(&r, rows, sm, &n);                                        \
+                for (int vm = 0; vm < NVAL; vm++) {                                                \
+                    uint64_t *va = make_valid(&r, rows, vm);                                       \
+                    for (int combine = 0; combine < 2; combine++) {                                \
+                        for (uint32_t i = 0; i < rows; i++)                                        \
+                            h1[i] = h2[i] = rnd(&r);                                               \
+                        k_hash_##T(a, va, sel, n, combine, h1);                                    \
+                        k_hash_##T##_ref(a, va, sel, n, combine, h2);                              \
+                        cr_assert(!memcmp(h1, h2, (size_t)rows * 8),                               \
+                                  "hash %s rows=%u sel=%s va=%s combine=%d", #T, rows,             \
+                                  SELNAME[sm], VNAME[vm], combine);                                \
+                    }                                                                              \
+                    free(va);                                                                      \
+                }                                                                                  \
+                free(sel);                                                                         \
+            }                                                                                      \
+            free(a);                                                                               \
+            free(h1);                                                                              \
+            free(h2);                                                                              \
+        }                                                                                          \
+    }
+K_NUM_TYPES(DEF_HASH_CHECK)
+
+Test(kernels, hash_i32_against_ref) { hash_check_i32(501); }
+Test(kernels, hash_i64_against_ref) { hash_check_i64(502); }
+Test(kernels, hash_f64_against_ref) { hash_check_f64(503); }
+
+Test(kernels, hash_str_against_ref)
+{
+    rng r = { 504 };
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t rows = LENS[li];
+        strset a = gen_strs(&r, rows);
+        uint64_t *h1 = xalloc((size_t)rows * 8), *h2 = xalloc((size_t)rows * 8);
+        for (int sm = 0; sm < NSEL; sm++) {
+            uint32_t n;
+            uint32_t *sel = make_sel(&r, rows, sm, &n);
+            for (int vm = 0; vm < NVAL; vm++) {
+                uint64_t *va = make_valid(&r, rows, vm);
+                for (int combine = 0; combine < 2; combine++) {
+                    for (uint32_t i = 0; i < rows; i++)
+                        h1[i] = h2[i] = rnd(&r);
+                    k_hash_str(a.v, va, sel, n, combine, h1);
+                    k_hash_str_ref(a.v, va, sel, n, combine, h2);
+                    cr_assert(!memcmp(h1, h2, (size_t)rows * 8), "rows=%u sel=%s va=%s combine=%d", rows,
+                              SELNAME[sm], VNAME[vm], combine);
+                }
+                free(va);
+            }
+            free(sel);
+        }
+        free_strs(&a);
+        free(h1);
+        free(h2);
+    }
+}
+
+static uint64_t hash_f64_1(double x)
+{
+    uint64_t h;
+    k_hash_f64(&x, NULL, NULL, 1, false, &h);
+    return h;
+}
+
+Test(kernels, hash_f64_zero_and_nan)
+{
+    cr_assert_eq(hash_f64_1(-0.0), hash_f64_1(0.0));
+    cr_assert_eq(hash_f64_1(NAN), hash_f64_1(bits_to_f64(0xfff8000000000123ULL)));
+    cr_assert_eq(hash_f64_1(NAN), hash_f64_1(bits_to_f64(0x7ff0000000000001ULL)));
+    cr_assert_neq(hash_f64_1(1.0), hash_f64_1(0.0));
+    cr_assert_neq(hash_f64_1(INFINITY), hash_f64_1(NAN));
+    /* the same through the 8-wide path */
+    double a[16] = { -0.0, 0.0, NAN, -NAN, 1, 2, 3, 4, 0.0, -0.0, -NAN, NAN, 1, 2, 3, 4 };
+    uint64_t h[16];
+    k_hash_f64(a, NULL, NULL, 16, false, h);
+    cr_assert(h[0] == h[1] && h[0] == h[8] && h[0] == h[9]);
+    cr_assert(h[2] == h[3] && h[2] == h[10] && h[2] == h[11]);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+Test(kernels, hash_properties)
+{
+    /* integers hash by value whatever their width; bool like 0/1 */
+    int32_t x[9] = { -5, 0, 1, INT32_MIN, INT32_MAX, 7, 8, 9, -1 };
+    int64_t y[9];
+    uint8_t bo[9] = { 0, 1, 0, 1, 0, 1, 0, 1, 0 };
+    int64_t y01[9];
+    uint64_t h1[9], h2[9];
+    for (int i = 0; i < 9; i++) {
+        y[i] = x[i];
+        y01[i] = bo[i];
+    }
+    k_hash_i32(x, NULL, NULL, 9, false, h1);
+    k_hash_i64(y, NULL, NULL, 9, false, h2);
+    cr_assert(!memcmp(h1, h2, sizeof h1));
+    k_hash_bool(bo, NULL, NULL, 9, false, h1);
+    k_hash_i64(y01, NULL, NULL, 9, false, h2);
+    cr_assert(!memcmp(h1, h2, sizeof h1));
+
+    /* NULL rows hash to one constant for every type */
+    uint64_t none[1] = { 0 };
+    tir_str s = { 0 };
+    double d = 3;
+    uint64_t hn[4];
+    k_hash_i32(x, none, NULL, 1, false, &hn[0]);
+    k_hash_i64(y, none, NULL, 1, false, &hn[1]);
+    k_hash_f64(&d, none, NULL, 1, false, &hn[2]);
+    k_hash_str(&s, none, NULL, 1, false, &hn[3]);
+    cr_assert(hn[0] == hn[1] && hn[1] == hn[2] && hn[2] == hn[3]);
+    k_hash_i64(y, NULL, NULL, 1, false, &hn[1]);
+    cr_assert_neq(hn[0], hn[1]);
+
+    /* distinct integers never collide (bijective mixer) */
+    enum { N = 4096 };
+    int64_t *v = xalloc(N * 8);
+    uint64_t *h = xalloc(N * 8);
+    for (int i = 0; i < N; i++)
+        v[i] = (int64_t)i - N / 2;
+    k_hash_i64(v, NULL, NULL, N, false, h);
+    uint64_t *sorted = xdup(h, N * 8);
+    qsort(sorted, N, 8, cmp_u64);
+    for (int i = 1; i < N; i++)
+        cr_assert_neq(sorted[i], sorted[i - 1]);
+    free(sorted);
+    /* and the low 12 bits, used for buckets, spread: no bucket over 16 */
+    int *bucket = calloc(4096, sizeof(int));
+    cr_assert_not_null(bucket);
+    for (int i = 0; i < N; i++)
+        cr_assert(++bucket[h[i] & 4095] <= 16, "bucket overflow");
+    free(bucket);
+
+    /* combine is order sensitive: (a, b) and (b, a) differ */
+    int64_t p[2] = { 1, 2 }, q[2] = { 2, 1 };
+    uint64_t hp[2], hq[2];
+    k_hash_i64(p, NULL, NULL, 2, false, hp);
+    k_hash_i64(q, NULL, NULL, 2, true, hp);
+    cr_assert_neq(hp[0], hp[1]);
+    k_hash_i64(q, NULL, NULL, 2, false, hq);
+    k_hash_i64(p, NULL, NULL, 2, true, hq);
+    cr_assert_eq(hp[0], hq[1]);
+    free(v);
+    free(h);
+}
+
+Test(kernels, hash_str_equal_strings_equal_hashes)
+{
+    rng r = { 505 };
+    static const char *const w[] = { "", "a", "abcd", "abcdefgh", "abcdefghijkl", "abcdefghijklm",
+                                     "abcdefghijklmnopqrstuvwxyz0123456789" };
+    enum { NW = sizeof w / sizeof w[0] };
+    tir_str s[NW], t[NW];
+    char *os[NW], *ot[NW];
+    uint64_t hs[NW], ht[NW];
+    for (int i = 0; i < NW; i++) {
+        set_str(&r, &s[i], w[i], (uint32_t)strlen(w[i]), &os[i]);
+        set_str(&r, &t[i], w[i], (uint32_t)strlen(w[i]), &ot[i]);
+    }
+    k_hash_str(s, NULL, NULL, NW, false, hs);
+    k_hash_str(t, NULL, NULL, NW, false, ht);
+    for (int i = 0; i < NW; i++) {
+        cr_assert_eq(hs[i], ht[i], "\"%s\"", w[i]);
+        for (int j = 0; j < i; j++)
+            cr_assert_neq(hs[i], hs[j]);
+    }
+    /* "a" and "a\0" differ: the length is hashed */
+    tir_str z;
+    char *oz;
+    set_str(&r, &z, "a\0", 2, &oz);
+    uint64_t hz;
+    k_hash_str(&z, NULL, NULL, 1, false, &hz);
+    cr_assert_neq(hz, hs[1]);
+    for (int i = 0; i < NW; i++) {
+        free(os[i]);
+        free(ot[i]);
+    }
+}
+
+/* ========================================================================
+** Aggregates
+** ====================================================================== */
+#define DEF_MINMAX_CHECK(T, CT, SAME_AGG)                                                          \
+    static void minmax_check_##T(uint64_t seed)                                                    \
+    {                                                                                              \
+        rng r = { seed };                                                                          \
+        for (size_t li = 0; li < NLENS; li++) {                                                    \
+            uint32_t rows = LENS[li];                                                              \
+            CT *a = gen_##T##_array(&r, rows, 32);                                                 \
+            for (int sm = 0; sm < NSEL; sm++) {                                                    \
+                uint32_t n;                                                                        \
+                uint32_t *sel = make_sel(&r, rows, sm, &n);                                        \
+                for (int vm = 0; vm < NVAL; vm++) {                                                \
+                    uint64_t *va = make_valid(&r, rows, vm);                                       \
+                    for (int start = 0; start < 2; start++) {                                      \
+                        CT init = gen_##T(&r, 32);                                                 \
+                        CT a1 = init, a2 = init;                                                   \
+                        bool h1 = start, h2 = start;                                               \
+                        k_min_##T(a, va, sel, n, &a1, &h1);                                        \
+                        k_min_##T##_ref(a, va, sel, n, &a2, &h2);                                  \
+                        cr_assert(h1 == h2 && SAME_AGG(a1, a2), "min %s rows=%u sel=%s va=%s", #T, \
+                                  rows, SELNAME[sm], VNAME[vm]);                                   \
+                        a1 = a2 = init;                                                            \
+                        h1 = h2 = start;                                                           \
+                        k_max_##T(a, va, sel, n, &a1, &h1);                                        \
+                        k_max_##T##_ref(a, va, sel, n, &a2, &h2);                                  \
+                        cr_assert(h1 == h2 && SAME_AGG(a1, a2), "max %s rows=%u sel=%s va=%s", #T, \
+                                  rows, SELNAME[sm], VNAME[vm]);                                   \
+                    }                                                                              \
+                    free(va);                                                                      \
+                }                                                                                  \
+                free(sel);                                                                         \
+            }                                                                                      \
+            free(a);                                                                               \
+        }                                                                                          \
+    }
+#define SAME_INT(x, y) ((x) == (y))
+/* min/max may return either zero when both -0.0 and 0.0 occur */
+#define SAME_AGG_F64(x, y) ((isnan(x) && isnan(y)) || (x) == (y))
+DEF_MINMAX_CHECK(i32, int32_t, SAME_INT)
+DEF_MINMAX_CHECK(i64, int64_t, SAME_INT)
+DEF_MINMAX_CHECK(f64, double, SAME_AGG_F64)
+
+Test(kernels, min_max_against_ref)
+{
+    minmax_check_i32(601);
+    minmax_check_i64(602);
+    minmax_check_f64(603);
+}
+
+Test(kernels, min_max_edges)
+{
+    double d[10] = { NAN, 1, 2, NAN, -3, NAN, NAN, NAN, NAN, NAN };
+    double acc = 99;
+    bool has = false;
+    k_min_f64(d, NULL, NULL, 10, &acc, &has);
+    cr_assert(has && acc == -3);
+    has = false;
+    k_max_f64(d, NULL, NULL, 10, &acc, &has);
+    cr_assert(has && acc == 2);
+    has = false;
+    uint32_t sel[3] = { 0, 5, 9 };
+    k_max_f64(d, NULL, sel, 3, &acc, &has);
+    cr_assert(has && isnan(acc), "all NaN -> NaN");
+    k_max_f64(d + 5, NULL, NULL, 5, &acc, &has);
+    cr_assert(has && isnan(acc));
+    k_max_f64(d, NULL, NULL, 3, &acc, &has);
+    cr_assert(acc == 2, "a NaN accumulator gives way to a number");
+    /* all NULL: nothing changes */
+    uint64_t none[1] = { 0 };
+    int32_t x[9] = { 5, -4, 3, 2, 1, 0, 9, 8, 7 };
+    int32_t m = 77;
+    has = false;
+    k_min_i32(x, none, NULL, 9, &m, &has);
+    cr_assert(!has && m == 77);
+    k_min_i32(x, NULL, NULL, 0, &m, &has);
+    cr_assert(!has && m == 77);
+    has = true;
+    m = -10;
+    k_min_i32(x, NULL, NULL, 9, &m, &has);
+    cr_assert(has && m == -10);
+    k_max_i32(x, NULL, NULL, 9, &m, &has);
+    cr_assert(m == 9);
+    int64_t y[9] = { INT64_MIN, 4, INT64_MAX, 0, 0, 0, 0, 0, -1 };
+    int64_t my;
+    has = false;
+    k_max_i64(y, NULL, NULL, 9, &my, &has);
+    cr_assert(has && my == INT64_MAX);
+    has = false;
+    k_min_i64(y, NULL, NULL, 9, &my, &has);
+    cr_assert(my == INT64_MIN);
+    uint64_t v[1] = { 0x1fe };
+    has = false;
+    k_min_i64(y, v, NULL, 9, &my, &has);
+    cr_assert(my == -1);
+}
+
+static void sum_f64_check(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, double init,
+                          const char *ctx)
+{
+    double s1 = init, s2 = init, mag = fabs(init);
+    k_sum_f64(a, va, sel, n, &s1);
+    k_sum_f64_ref(a, va, sel, n, &s2);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        if (vbit(va, i))
+            mag += fabs(a[i]);
+    }
+    if (isnan(s2) || isinf(s2))
+        cr_assert(same_f64(s1, s2), "%s: %g vs %g", ctx, s1, s2);
+    else
+        cr_assert(fabs(s1 - s2) <= 1e-12 * mag, "%s: %.17g vs %.17g", ctx, s1, s2);
+}
+
+Test(kernels, sums_against_ref)
+{
+    rng r = { 701 };
+    char ctx[96];
+    for (unsigned ext = 0; ext <= 128; ext += 64) {
+        for (size_t li = 0; li < NLENS; li++) {
+            uint32_t rows = LENS[li];
+            int32_t *a = gen_i32_array(&r, rows, ext);
+            int64_t *b = gen_i64_array(&r, rows, ext);
+            double *d = gen_f64_array(&r, rows, ext ? 8 : 0);
+            for (uint32_t i = 0; !ext && i < rows; i++) /* large, mixed signs: cancellation */
+                d[i] = ldexp((double)(int64_t)rnd(&r), -20);
+            for (int sm = 0; sm < NSEL; sm++) {
+                uint32_t n;
+                uint32_t *sel = make_sel(&r, rows, sm, &n);
+                for (int vm = 0; vm < NVAL; vm++) {
+                    uint64_t *va = make_valid(&r, rows, vm);
+                    snprintf(ctx, sizeof ctx, "rows=%u sel=%s va=%s ext=%u", rows, SELNAME[sm], VNAME[vm], ext);
+                    int64_t inits[3] = { 0, INT64_MAX - 3, INT64_MIN + 3 };
+                    for (int k = 0; k < 3; k++) {
+                        int64_t s1 = inits[k], s2 = inits[k];
+                        bool o1 = false, o2 = false;
+                        k_sum_i32(a, va, sel, n, &s1, &o1);
+                        k_sum_i32_ref(a, va, sel, n, &s2, &o2);
+                        cr_assert(o1 == o2 && (o1 || s1 == s2), "sum_i32 %s init=%d", ctx, k);
+                        s1 = s2 = inits[k];
+                        o1 = o2 = false;
+                        k_sum_i64(b, va, sel, n, &s1, &o1);
+                        k_sum_i64_ref(b, va, sel, n, &s2, &o2);
+                        cr_assert(o1 == o2 && (o1 || s1 == s2), "sum_i64 %s init=%d", ctx, k);
+                    }
+                    sum_f64_check(d, va, sel, n, 0.0, ctx);
+                    sum_f64_check(d, va, sel, n, 12345.5, ctx);
+                    free(va);
+                }
+                free(sel);
+            }
+            free(a);
+            free(b);
+            free(d);
+        }
+    }
+}
+
+Test(kernels, sum_overflow)
+{
+    int64_t a[20] = { INT64_MAX, 1 };
+    int64_t acc = 0;
+    bool ovf = false;
+    k_sum_i64(a, NULL, NULL, 2, &acc, &ovf);
+    cr_assert(ovf, "INT64_MAX + 1");
+    /* exact per call: an intermediate wrap that comes back is not overflow */
+    a[2] = -1;
+    acc = 0;
+    ovf = false;
+    k_sum_i64(a, NULL, NULL, 3, &acc, &ovf);
+    cr_assert(!ovf && acc == INT64_MAX);
+    /* the same through the 8-wide path, NULL rows ignored */
+    for (int i = 0; i < 20; i++)
+        a[i] = i % 2 ? INT64_MAX : INT64_MIN;
+    acc = 0;
+    ovf = false;
+    k_sum_i64(a, NULL, NULL, 20, &acc, &ovf);
+    cr_assert(!ovf && acc == -10);
+    uint64_t v = 0xaaaaa; /* only the INT64_MAX rows */
+    acc = 0;
+    k_sum_i64(a, &v, NULL, 20, &acc, &ovf);
+    cr_assert(ovf);
+    v = 0x2; /* one INT64_MAX row */
+    acc = 0;
+    ovf = false;
+    k_sum_i64(a, &v, NULL, 20, &acc, &ovf);
+    cr_assert(!ovf && acc == INT64_MAX);
+    /* accumulator near the edge */
+    int32_t x[9] = { 3, 3, 0, 0, 0, 0, 0, 0, 0 };
+    acc = INT64_MAX - 5;
+    ovf = false;
+    k_sum_i32(x, NULL, NULL, 9, &acc, &ovf);
+    cr_assert(ovf);
+    acc = INT64_MAX - 6;
+    ovf = false;
+    k_sum_i32(x, NULL, NULL, 9, &acc, &ovf);
+    cr_assert(!ovf && acc == INT64_MAX);
+    /* i32 extremes never overflow an i64 total on their own */
+    int32_t *big = xalloc(2049 * 4);
+    for (int i = 0; i < 2049; i++)
+        big[i] = INT32_MIN;
+    acc = 0;
+    k_sum_i32(big, NULL, NULL, 2049, &acc, &ovf);
+    cr_assert(!ovf && acc == 2049LL * INT32_MIN);
+    free(big);
+    /* f64 NaN propagates; NULL NaN does not */
+    double d[9] = { 1, 2, NAN, 4, 5, 6, 7, 8, 9 }, s = 0;
+    k_sum_f64(d, NULL, NULL, 9, &s);
+    cr_assert(isnan(s));
+    v = 0x1fb;
+    s = 0;
+    k_sum_f64(d, &v, NULL, 9, &s);
+    cr_assert_eq(s, 42.0);
+}
