@@ -108,6 +108,9 @@ tir_status tir_run(tir_program *p, tir_result **out);
 void tir_result_free(tir_result *r);
 
 size_t tir_result_noutputs(const tir_result *r);
+/* Most bytes the run held at once (tables, hash tables, intermediate and
+** output values, buffers), measured at batch boundaries. */
+uint64_t tir_result_peak_bytes(const tir_result *r);
 const char *tir_result_output_name(const tir_result *r, size_t out);
 size_t tir_result_ncols(const tir_result *r, size_t out);
 const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);

@@ -162,6 +162,16 @@ size_t vm_column_bytes(const vm_column *c)
     return c->cap * vm_type_width(c->type) + (c->validity ? (c->cap / 64 + 1) * 8 : 0);
 }
 
+size_t vm_table_bytes(const vm_table *t)
+{
+    if (!t)
+        return 0;
+    size_t n = t->heap.bytes;
+    for (int i = 0; i < t->ncols; i++)
+        n += vm_column_bytes(&t->cols[i]);
+    return n;
+}
+
 void vm_table_free(vm_table *t)
 {
     if (!t)

@@ -66,6 +66,8 @@ typedef struct vm_table {
 } vm_table;
 
 void vm_table_free(vm_table *t);
+/* Bytes held by t: column arrays, bitmaps and string heap. */
+size_t vm_table_bytes(const vm_table *t);
 
 /* Bit helpers for validity bitmaps. */
 static inline bool vm_bit_get(const uint64_t *v, uint64_t i)

@@ -38,6 +38,7 @@ typedef struct res_out {
 
 struct tir_result {
     uint32_t batch;
+    uint64_t peak_bytes;
     vm_value *values;
     int nvalues;
     res_out *outs;
@@ -210,7 +211,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_run_opts o = {.cancel = &e->cancel};
+    vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes};
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
     if (st) {
         tir_result_free(r);
@@ -249,6 +250,11 @@ void tir_result_free(tir_result *r)
     free(r->values);
     free(r->outs);
     free(r);
+}
+
+uint64_t tir_result_peak_bytes(const tir_result *r)
+{
+    return r ? r->peak_bytes : 0;
 }
 
 size_t tir_result_noutputs(const tir_result *r)

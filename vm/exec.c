@@ -56,6 +56,8 @@ typedef struct xpipe {
     vm_table **emits;
     int64_t *limit_seen;
     vm_strheap batch_heap;    /* strings made by casts, reset per batch */
+    uint64_t base_bytes;      /* values and tables alive when the pipeline started */
+    uint64_t reg_bytes;       /* register, selection and join buffers */
     char *err;
     size_t errlen;
 } xpipe;
@@ -219,6 +221,7 @@ static tir_status setup(xpipe *x)
         if (p->regs[i].borrowed)
             continue;
         x->rbuf[i] = xalloc(vm_type_width(p->regs[i].type) * cap + 16);
+        x->reg_bytes += vm_type_width(p->regs[i].type) * cap + 16 + words * 8;
         x->rvalid[i] = xalloc(words * 8);
         if (!x->rbuf[i] || !x->rvalid[i])
             return TIR_ERR_NOMEM;
@@ -943,6 +946,37 @@ static tir_status publish(xpipe *x)
     return TIR_OK;
 }
 
+/* Bytes the run holds now: earlier values, loaded tables, this pipeline's
+** buffers and sinks. Checked at batch boundaries against the limit. */
+static uint64_t held_bytes(const xpipe *x)
+{
+    const vm_pipe *p = x->p;
+    uint64_t n = x->base_bytes + x->reg_bytes + x->batch_heap.bytes;
+    for (int i = 0; i < p->nbuilds; i++)
+        n += vm_ht_bytes(x->builds[i]);
+    for (int i = 0; i < p->nemits; i++)
+        n += vm_table_bytes(x->emits[i]);
+    for (int i = 0; i < p->ngroups; i++)
+        n += vm_sink_group_bytes(&x->groups[i]);
+    for (int i = 0; i < p->naggs; i++)
+        n += x->aggs[i].heap.bytes;
+    return n;
+}
+
+static tir_status check_memory(xpipe *x, const vm_run_opts *o)
+{
+    if (!o)
+        return TIR_OK;
+    uint64_t held = held_bytes(x);
+    if (o->peak_bytes && held > *o->peak_bytes)
+        *o->peak_bytes = held;
+    if (o->memory_limit && held > o->memory_limit)
+        return xfail(x, TIR_ERR_NOMEM, x->p->ir->span,
+                     "memory limit of %" PRIu64 " bytes exceeded in pipeline %s (%" PRIu64 " bytes held)",
+                     o->memory_limit, x->p->ir->name.s, held);
+    return TIR_OK;
+}
+
 static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
 {
     tir_status st = setup(x);
@@ -957,9 +991,11 @@ static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
             vm_strheap_free(&x->batch_heap);
             vm_strheap_init(&x->batch_heap);
         }
-        if ((st = run_batch(x)))
+        if ((st = run_batch(x)) || (st = check_memory(x, o)))
             return st;
     }
+    if ((st = check_memory(x, o)))
+        return st;
     return publish(x);
 }
 
@@ -982,6 +1018,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         const vm_pipe *p = &plan->pipes[pi];
         const ir_stmt *scan = p->scan.stmt;
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen};
+        for (int v = 0; v < plan->nvals; v++)
+            x.base_bytes += vm_table_bytes(values[v].rel) + (values[v].ht ? vm_ht_bytes(values[v].ht) : 0);
         if (scan->u.scan.table) {
             int ti = 0;
             while (prog->tables[ti] != scan->u.scan.table)
@@ -993,6 +1031,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
             x.src = values[vi].rel;
         }
+        for (int t = 0; t < prog->ntables; t++)
+            x.base_bytes += vm_table_bytes(tables[t]);
         st = run_pipe(&x, o);
         teardown(&x);
         /* values no later pipeline reads are dropped now (seed 002) */

@@ -368,6 +368,14 @@ bool vm_gagg_GAGG_MAX_STR(vm_sink_group *g, int slot, const vm_vec *v, const uin
     return gagg_minmax_str(g, slot, v, gids, sel, n, -1);
 }
 
+size_t vm_sink_group_bytes(const vm_sink_group *g)
+{
+    size_t n = vm_ht_bytes(g->ht) + g->heap.bytes;
+    for (int i = 0; i < g->def->nslots; i++)
+        n += (size_t)g->cap * (8 + acc_width(&g->def->slots[i]));
+    return n;
+}
+
 vm_table *vm_sink_group_finish(vm_sink_group *g)
 {
     const vm_group *def = g->def;

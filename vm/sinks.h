@@ -67,6 +67,7 @@ void vm_sink_group_free(vm_sink_group *g);
 /* gids[i] = group of row sel[i]; grows the aggregate arrays for new groups. */
 bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
 vm_table *vm_sink_group_finish(vm_sink_group *g);
+size_t vm_sink_group_bytes(const vm_sink_group *g);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

@@ -154,6 +154,8 @@ typedef struct vm_value {
 typedef struct vm_run vm_run;
 typedef struct vm_run_opts {
     volatile int *cancel;     /* non-zero: stop at the next batch */
+    uint64_t memory_limit;    /* bytes; 0 = none */
+    uint64_t *peak_bytes;     /* out: most bytes held at a batch boundary */
 } vm_run_opts;
 
 /* Runs every pipeline; values[i] receives plan->vals[i] for the outputs

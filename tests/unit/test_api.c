@@ -246,3 +246,27 @@ Test(api, bad_arguments)
     tir_date_format(-1, buf);
     cr_assert_str_eq(buf, "1969-12-31");
 }
+
+Test(api, memory_limit_stops_cleanly_and_peak_is_reported)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, group_prog);
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_OK);
+    uint64_t peak = tir_result_peak_bytes(r);
+    /* the 5000-row table alone holds 5000 * (8 + 16) bytes */
+    cr_assert_gt(peak, 5000 * 24, "peak %" PRIu64, peak);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+
+    e = tir_engine_new(&(tir_config){.memory_limit = 50000});
+    p = compile_ok(e, group_prog);
+    r = (tir_result *)1;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
+    cr_assert_null(r);
+    cr_assert(strstr(tir_engine_errmsg(e), "memory limit of 50000 bytes exceeded in pipeline p"), "%s",
+              tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+}
