@@ -7,6 +7,7 @@
 #include "tc.h"
 #include "dates.h"
 
+#include <math.h>
 #include <string.h>
 
 const char *tc_type_name(tir_type t)
@@ -576,6 +577,24 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
         return false;
     }
     /* Fold the literal casts whose failure is a compile-time fact. */
+    if (a->kind == IR_E_LIT && from == TIR_F64 && (to == TIR_I32 || to == TIR_I64)) {
+        /* truncation toward zero, as at run time */
+        double t = trunc(a->u.lit.f);
+        double lim = to == TIR_I32 ? 2147483648.0 : 9223372036854775808.0;
+        if (!(t >= -lim && t < lim)) {
+            ir_error(c->d, a->span, "%.*s does not fit %s", (int)a->span.len, c->p->src + a->span.off,
+                     tc_type_name(to));
+            return false;
+        }
+        a->u.lit.i = (int64_t)t;
+        a->u.lit.type = TIR_I64;
+        a->ty = plain(TIR_I64, false);
+        if (!tc_lit_convert(a, to))
+            return false;
+        a->span = e->span;
+        *pe = a;
+        return true;
+    }
     if (a->kind == IR_E_LIT && ((from != TIR_F64 && tc_numeric(from) && tc_numeric(to)) ||
                                 (from == TIR_STRING && to == TIR_DATE))) {
         if (!tc_lit_convert(a, to)) {

@@ -435,6 +435,19 @@ COPY_OP(W4, uint32_t)
 COPY_OP(W8, uint64_t)
 COPY_OP(W16, tir_str)
 
+/* SQL: x in (..., NULL) is NULL, not false, when nothing matched. */
+static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint32_t n)
+{
+    uint64_t *v = valid2_owned(x, in->c, &x->r[in->a], NULL, x->f[in->frame].n);
+    const uint8_t *out = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (!out[r])
+            vm_bit_set(v, r, false);
+    }
+    x->r[in->c].validity = v;
+}
+
 #define IN_OP(T, CT, GET, EQ)                                                            \
     static void op_in_##T(xpipe *x, const vm_ins *in)                                    \
     {                                                                                    \
@@ -442,6 +455,9 @@ COPY_OP(W16, tir_str)
         const CT *a = x->r[in->a].data;                                                  \
         uint8_t *out = x->rbuf[in->c];                                                   \
         const vm_const *k = &x->k[in->b];                                                \
+        bool any_null = false;                                                           \
+        for (int j = 0; j < in->e; j++)                                                  \
+            any_null |= k[j].is_null;                                                    \
         for (uint32_t i = 0; i < n; i++) {                                               \
             uint32_t r = sel ? sel[i] : i;                                               \
             uint8_t hit = 0;                                                             \
@@ -450,6 +466,8 @@ COPY_OP(W16, tir_str)
             out[r] = hit;                                                                \
         }                                                                                \
         x->r[in->c].validity = x->r[in->a].validity;                                     \
+        if (any_null)                                                                    \
+            in_null_misses(x, in, sel, n);                                               \
     }
 #define K_INT(k) ((k).i)
 #define K_F64(k) ((k).f)
@@ -492,6 +510,18 @@ static void op_date_part(xpipe *x, const vm_ins *in, int part)
     x->r[in->c].validity = x->r[in->a].validity;
 }
 
+/* Byte offset after skipping n UTF-8 characters from byte pos (clamped). */
+static uint32_t utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
+{
+    while (n > 0 && pos < len) {
+        pos++;
+        while (pos < len && ((unsigned char)p[pos] & 0xC0) == 0x80)
+            pos++;
+        n--;
+    }
+    return pos;
+}
+
 static void op_substr(xpipe *x, const vm_ins *in)
 {
     SEL(x, in->d, in->frame, sel, n);
@@ -509,28 +539,27 @@ static void op_substr(xpipe *x, const vm_ins *in)
         uint32_t r = sel ? sel[i] : i;
         const tir_str *str = &((const tir_str *)s->data)[r];
         int64_t start = ((const int64_t *)st->data)[r];
+        int64_t from = start > INT64_MIN ? start - 1 : INT64_MIN;
         int64_t len = ln ? ((const int64_t *)ln->data)[r] : INT64_MAX;
-        /* SQL: 1-based; a start before 1 eats into the length */
-        int64_t from = start - 1, to;
+        /* SQL: characters are 1-based and a start before 1 eats into the length */
         if (len < 0)
             len = 0;
-        to = len > INT64_MAX - from ? INT64_MAX : from + len;
-        if (from < 0)
+        if (from < 0) {
+            len = len + from < 0 ? 0 : len + from;
             from = 0;
-        if (to > (int64_t)str->len)
-            to = str->len;
-        if (to < from)
-            to = from;
+        }
         const char *p = tir_str_ptr(str);
+        uint32_t bfrom = utf8_skip(p, str->len, 0, from);
+        uint32_t bto = utf8_skip(p, str->len, bfrom, len);
         tir_str o;
         memset(&o, 0, sizeof o);
-        o.len = (uint32_t)(to - from);
+        o.len = bto - bfrom;
         if (o.len <= TIR_STR_INLINE) {
-            memcpy(o.prefix, p + from, o.len);
+            memcpy(o.prefix, p + bfrom, o.len);
         } else {
             /* long substrings point into the source string's bytes */
-            memcpy(o.prefix, p + from, 4);
-            o.u.ptr = p + from;
+            memcpy(o.prefix, p + bfrom, 4);
+            o.u.ptr = p + bfrom;
         }
         out[r] = o;
     }
@@ -822,7 +851,11 @@ static tir_status run_batch(xpipe *x)
             int64_t *out = x->rbuf[in->c];
             for (uint32_t i = 0; i < n; i++) {
                 uint32_t r = sel ? sel[i] : i;
-                out[r] = a[r].len;
+                const unsigned char *s = (const unsigned char *)tir_str_ptr(&a[r]);
+                int64_t chars = 0;
+                for (uint32_t b = 0; b < a[r].len; b++)
+                    chars += (s[b] & 0xC0) != 0x80;
+                out[r] = chars;
             }
             x->r[in->c].validity = x->r[in->a].validity;
             break;
