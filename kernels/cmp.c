@@ -1,1 +1,334 @@
-/* placeholder: being written */
+/*
+** cmp.c — comparison kernels: selection vectors (vc: column against a
+** constant, vv: column against column) and bool-valued comparisons for
+** i32/i64/f64, strings and bools.
+**
+** Dense numeric selections compare 8 rows per step with AVX2 (via simde),
+** AND the mask with the rows' validity byte and emit the matching indices
+** through k_emit8 — no branch per row. Sparse selections and strings use a
+** branch-free scalar loop (always store the index, advance by 0 or 1), so
+** `out` may be the same array as `sel`.
+**
+** f64 follows IEEE/C: every comparison involving NaN is false except ne,
+** and -0.0 == 0.0.
+*/
+#include "ksimd.h"
+#include "kstr.h"
+
+enum { K_OPC_eq, K_OPC_ne, K_OPC_lt, K_OPC_le, K_OPC_gt, K_OPC_ge };
+
+/* x op y; op is a constant once the always-inline bodies are expanded. */
+#define K_SCMP(op, x, y)                                                        \
+    ((op) == K_OPC_eq   ? (x) == (y)                                            \
+     : (op) == K_OPC_ne ? (x) != (y)                                            \
+     : (op) == K_OPC_lt ? (x) < (y)                                             \
+     : (op) == K_OPC_le ? (x) <= (y)                                            \
+     : (op) == K_OPC_gt ? (x) > (y)                                             \
+                        : (x) >= (y))
+
+/* The reference twins use the plain C operators. */
+#define K_REFOP_eq(x, y) ((x) == (y))
+#define K_REFOP_ne(x, y) ((x) != (y))
+#define K_REFOP_lt(x, y) ((x) < (y))
+#define K_REFOP_le(x, y) ((x) <= (y))
+#define K_REFOP_gt(x, y) ((x) > (y))
+#define K_REFOP_ge(x, y) ((x) >= (y))
+
+/* Integer SIMD has only == and >: ne/le/ge are the complements of eq/gt/lt. */
+#define K_OP_NEGATED(op) ((op) == K_OPC_ne || (op) == K_OPC_le || (op) == K_OPC_ge)
+
+/* ---- 8-row block comparisons -> 8-bit mask (bit j = row j qualifies) ---- */
+K_INLINE unsigned k8_cmp_i32(int op, k8_i32 a, k8_i32 b)
+{
+    simde__m256i m = op == K_OPC_eq || op == K_OPC_ne   ? simde_mm256_cmpeq_epi32(a.v, b.v)
+                     : op == K_OPC_lt || op == K_OPC_ge ? simde_mm256_cmpgt_epi32(b.v, a.v)
+                                                        : simde_mm256_cmpgt_epi32(a.v, b.v);
+    unsigned r = k8_signs_i32(m);
+    return K_OP_NEGATED(op) ? r ^ 0xffu : r;
+}
+
+K_INLINE simde__m256i k4_cmp_i64(int op, simde__m256i a, simde__m256i b)
+{
+    return op == K_OPC_eq || op == K_OPC_ne   ? simde_mm256_cmpeq_epi64(a, b)
+           : op == K_OPC_lt || op == K_OPC_ge ? simde_mm256_cmpgt_epi64(b, a)
+                                              : simde_mm256_cmpgt_epi64(a, b);
+}
+K_INLINE unsigned k8_cmp_i64(int op, k8_i64 a, k8_i64 b)
+{
+    unsigned r = k8_signs_i64(k4_cmp_i64(op, a.v[0], b.v[0]), k4_cmp_i64(op, a.v[1], b.v[1]));
+    return K_OP_NEGATED(op) ? r ^ 0xffu : r;
+}
+
+/* Ordered predicates, except ne which is unordered: matches C on NaN. */
+K_INLINE simde__m256d k4_cmp_f64(int op, simde__m256d a, simde__m256d b)
+{
+    return op == K_OPC_eq   ? simde_mm256_cmp_pd(a, b, SIMDE_CMP_EQ_OQ)
+           : op == K_OPC_ne ? simde_mm256_cmp_pd(a, b, SIMDE_CMP_NEQ_UQ)
+           : op == K_OPC_lt ? simde_mm256_cmp_pd(a, b, SIMDE_CMP_LT_OQ)
+           : op == K_OPC_le ? simde_mm256_cmp_pd(a, b, SIMDE_CMP_LE_OQ)
+           : op == K_OPC_gt ? simde_mm256_cmp_pd(a, b, SIMDE_CMP_GT_OQ)
+                            : simde_mm256_cmp_pd(a, b, SIMDE_CMP_GE_OQ);
+}
+K_INLINE unsigned k8_cmp_f64(int op, k8_f64 a, k8_f64 b)
+{
+    return k8_signs_f64(k4_cmp_f64(op, a.v[0], b.v[0]), k4_cmp_f64(op, a.v[1], b.v[1]));
+}
+
+/* Mask of rows i..i+15 as two 8-row blocks. */
+#define K_CMP16(T, op, vv, a, b, cv, i)                                                          \
+    (k8_cmp_##T(op, k8_load_##T(a + i), vv ? k8_load_##T(b + i) : cv) |                          \
+     k8_cmp_##T(op, k8_load_##T(a + i + 8), vv ? k8_load_##T(b + i + 8) : cv) << 8)
+
+/* ---- numeric bodies, one instance per type ------------------------------
+** sel_T serves vc (vv = false, b unused) and vv (c unused). When only one
+** of va/vb is given it is ANDed with itself, so one loop covers both. */
+#define K_DEF_NUM_IMPL(T, CT)                                                                   \
+    K_INLINE uint32_t sel_##T(int op, bool vv, const CT *a, const CT *b, CT c,                  \
+                              const uint64_t *va, const uint64_t *vb, const uint32_t *sel,      \
+                              uint32_t n, uint32_t *out)                                        \
+    {                                                                                           \
+        const uint64_t *v1 = va ? va : vb, *v2 = vb ? vb : va;                                  \
+        uint32_t k = 0, i = 0;                                                                  \
+        if (sel) {                                                                              \
+            if (v1) {                                                                           \
+                for (uint32_t j = 0; j < n; j++) {                                              \
+                    i = sel[j];                                                                 \
+                    unsigned q = (unsigned)K_SCMP(op, a[i], vv ? b[i] : c);                     \
+                    out[k] = i;                                                                 \
+                    k += q & k_bit(v1, i) & k_bit(v2, i);                                       \
+                }                                                                               \
+            } else {                                                                            \
+                for (uint32_t j = 0; j < n; j++) {                                              \
+                    i = sel[j];                                                                 \
+                    unsigned q = (unsigned)K_SCMP(op, a[i], vv ? b[i] : c);                     \
+                    out[k] = i;                                                                 \
+                    k += q;                                                                     \
+                }                                                                               \
+            }                                                                                   \
+            return k;                                                                           \
+        }                                                                                       \
+        k8_##T cv = k8_set1_##T(c);                                                             \
+        if (v1) {                                                                               \
+            for (; i + 16 <= n; i += 16) {                                                      \
+                unsigned m = K_CMP16(T, op, vv, a, b, cv, i);                                   \
+                k = k_emit16(out, k, i, m & k_vword(v1, i) & k_vword(v2, i));                   \
+            }                                                                                   \
+            for (; i + 8 <= n; i += 8) {                                                        \
+                unsigned m = k8_cmp_##T(op, k8_load_##T(a + i), vv ? k8_load_##T(b + i) : cv);  \
+                k = k_emit8(out, k, i, m & k_vbyte(v1, i) & k_vbyte(v2, i));                    \
+            }                                                                                   \
+            for (; i < n; i++) {                                                                \
+                unsigned q = (unsigned)K_SCMP(op, a[i], vv ? b[i] : c);                         \
+                out[k] = i;                                                                     \
+                k += q & k_bit(v1, i) & k_bit(v2, i);                                           \
+            }                                                                                   \
+        } else {                                                                                \
+            for (; i + 16 <= n; i += 16)                                                        \
+                k = k_emit16(out, k, i, K_CMP16(T, op, vv, a, b, cv, i));                       \
+            for (; i + 8 <= n; i += 8)                                                          \
+                k = k_emit8(out, k, i,                                                          \
+                            k8_cmp_##T(op, k8_load_##T(a + i), vv ? k8_load_##T(b + i) : cv));  \
+            for (; i < n; i++) {                                                                \
+                unsigned q = (unsigned)K_SCMP(op, a[i], vv ? b[i] : c);                         \
+                out[k] = i;                                                                     \
+                k += q;                                                                         \
+            }                                                                                   \
+        }                                                                                       \
+        return k;                                                                               \
+    }                                                                                           \
+    /* The dense loop is left to the compiler's vectoriser: it turns it into                    \
+    ** compares and byte packs as good as hand-written code. */                                 \
+    K_INLINE void cmp_##T(int op, const CT *a, const CT *b, const uint32_t *sel, uint32_t n,    \
+                          uint8_t *out)                                                         \
+    {                                                                                           \
+        if (sel) {                                                                              \
+            for (uint32_t j = 0; j < n; j++) {                                                  \
+                uint32_t i = sel[j];                                                            \
+                out[i] = (uint8_t)K_SCMP(op, a[i], b[i]);                                       \
+            }                                                                                   \
+        } else {                                                                                \
+            for (uint32_t i = 0; i < n; i++)                                                    \
+                out[i] = (uint8_t)K_SCMP(op, a[i], b[i]);                                       \
+        }                                                                                       \
+    }
+K_NUM_TYPES(K_DEF_NUM_IMPL)
+
+/* ---- strings: prefix-first compare, scalar loops ------------------------- */
+K_INLINE unsigned str_op(int op, const tir_str *x, const tir_str *y)
+{
+    if (op == K_OPC_eq)
+        return k_str_eq_inl(x, y);
+    if (op == K_OPC_ne)
+        return !k_str_eq_inl(x, y);
+    int r = k_str_cmp_inl(x, y);
+    return (unsigned)K_SCMP(op, r, 0);
+}
+
+K_INLINE uint32_t sel_str(int op, bool vv, const tir_str *a, const tir_str *b, const tir_str *c,
+                          const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n,
+                          uint32_t *out)
+{
+    const uint64_t *v1 = va ? va : vb, *v2 = vb ? vb : va;
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        unsigned q = str_op(op, &a[i], vv ? &b[i] : c);
+        out[k] = i;
+        k += v1 ? q & k_bit(v1, i) & k_bit(v2, i) : q;
+    }
+    return k;
+}
+
+K_INLINE void cmp_str(int op, const tir_str *a, const tir_str *b, const uint32_t *sel, uint32_t n,
+                      uint8_t *out)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        out[i] = (uint8_t)str_op(op, &a[i], &b[i]);
+    }
+}
+
+/* Obviously-correct string order for the reference twins. */
+static int str_cmp_ref(const tir_str *a, const tir_str *b)
+{
+    uint32_t m = a->len < b->len ? a->len : b->len;
+    int r = memcmp(tir_str_ptr(a), tir_str_ptr(b), m);
+    if (r)
+        return r < 0 ? -1 : 1;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* ---- bools (0/1 bytes; false < true) ------------------------------------- */
+K_INLINE void cmp_bool(int op, const uint8_t *a, const uint8_t *b, const uint32_t *sel, uint32_t n,
+                       uint8_t *out)
+{
+    if (sel) {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel[j];
+            out[i] = (uint8_t)K_SCMP(op, a[i] != 0, b[i] != 0);
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = (uint8_t)K_SCMP(op, a[i] != 0, b[i] != 0);
+    }
+}
+
+/* ---- the public kernels: one op x type instance each -------------------- */
+#define K_DEF_NUM_OP(op, T, CT)                                                                    \
+    uint32_t k_sel_##op##_##T##_vc(const CT *a, CT c, const uint64_t *va, const uint32_t *sel,     \
+                                   uint32_t n, uint32_t *out)                                      \
+    {                                                                                              \
+        return sel_##T(K_OPC_##op, false, a, NULL, c, va, NULL, sel, n, out);                      \
+    }                                                                                              \
+    uint32_t k_sel_##op##_##T##_vv(const CT *a, const CT *b, const uint64_t *va,                   \
+                                   const uint64_t *vb, const uint32_t *sel, uint32_t n,            \
+                                   uint32_t *out)                                                  \
+    {                                                                                              \
+        return sel_##T(K_OPC_##op, true, a, b, 0, va, vb, sel, n, out);                            \
+    }                                                                                              \
+    void k_cmp_##op##_##T(const CT *a, const CT *b, const uint32_t *sel, uint32_t n, uint8_t *out) \
+    {                                                                                              \
+        cmp_##T(K_OPC_##op, a, b, sel, n, out);                                                    \
+    }                                                                                              \
+    uint32_t k_sel_##op##_##T##_vc_ref(const CT *a, CT c, const uint64_t *va, const uint32_t *sel, \
+                                       uint32_t n, uint32_t *out)                                  \
+    {                                                                                              \
+        uint32_t k = 0;                                                                            \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            if (K_VALID(va, i) && K_REFOP_##op(a[i], c))                                           \
+                out[k++] = i;                                                                      \
+        }                                                                                          \
+        return k;                                                                                  \
+    }                                                                                              \
+    uint32_t k_sel_##op##_##T##_vv_ref(const CT *a, const CT *b, const uint64_t *va,               \
+                                       const uint64_t *vb, const uint32_t *sel, uint32_t n,        \
+                                       uint32_t *out)                                              \
+    {                                                                                              \
+        uint32_t k = 0;                                                                            \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            if (K_VALID(va, i) && K_VALID(vb, i) && K_REFOP_##op(a[i], b[i]))                      \
+                out[k++] = i;                                                                      \
+        }                                                                                          \
+        return k;                                                                                  \
+    }                                                                                              \
+    void k_cmp_##op##_##T##_ref(const CT *a, const CT *b, const uint32_t *sel, uint32_t n,         \
+                                uint8_t *out)                                                      \
+    {                                                                                              \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            out[i] = K_REFOP_##op(a[i], b[i]);                                                     \
+        }                                                                                          \
+    }
+
+#define K_DEF_STR_BOOL_OP(op)                                                                      \
+    uint32_t k_sel_##op##_str_vc(const tir_str *a, const tir_str *c, const uint64_t *va,           \
+                                 const uint32_t *sel, uint32_t n, uint32_t *out)                   \
+    {                                                                                              \
+        return sel_str(K_OPC_##op, false, a, NULL, c, va, NULL, sel, n, out);                      \
+    }                                                                                              \
+    uint32_t k_sel_##op##_str_vv(const tir_str *a, const tir_str *b, const uint64_t *va,           \
+                                 const uint64_t *vb, const uint32_t *sel, uint32_t n,              \
+                                 uint32_t *out)                                                    \
+    {                                                                                              \
+        return sel_str(K_OPC_##op, true, a, b, NULL, va, vb, sel, n, out);                         \
+    }                                                                                              \
+    void k_cmp_##op##_str(const tir_str *a, const tir_str *b, const uint32_t *sel, uint32_t n,     \
+                          uint8_t *out)                                                            \
+    {                                                                                              \
+        cmp_str(K_OPC_##op, a, b, sel, n, out);                                                    \
+    }                                                                                              \
+    uint32_t k_sel_##op##_str_vc_ref(const tir_str *a, const tir_str *c, const uint64_t *va,       \
+                                     const uint32_t *sel, uint32_t n, uint32_t *out)               \
+    {                                                                                              \
+        uint32_t k = 0;                                                                            \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            if (K_VALID(va, i) && K_REFOP_##op(str_cmp_ref(&a[i], c), 0))                          \
+                out[k++] = i;                                                                      \
+        }                                                                                          \
+        return k;                                                                                  \
+    }                                                                                              \
+    uint32_t k_sel_##op##_str_vv_ref(const tir_str *a, const tir_str *b, const uint64_t *va,       \
+                                     const uint64_t *vb, const uint32_t *sel, uint32_t n,          \
+                                     uint32_t *out)                                                \
+    {                                                                                              \
+        uint32_t k = 0;                                                                            \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            if (K_VALID(va, i) && K_VALID(vb, i) && K_REFOP_##op(str_cmp_ref(&a[i], &b[i]), 0))    \
+                out[k++] = i;                                                                      \
+        }                                                                                          \
+        return k;                                                                                  \
+    }                                                                                              \
+    void k_cmp_##op##_str_ref(const tir_str *a, const tir_str *b, const uint32_t *sel, uint32_t n, \
+                              uint8_t *out)                                                        \
+    {                                                                                              \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            out[i] = K_REFOP_##op(str_cmp_ref(&a[i], &b[i]), 0);                                   \
+        }                                                                                          \
+    }                                                                                              \
+    void k_cmp_##op##_bool(const uint8_t *a, const uint8_t *b, const uint32_t *sel, uint32_t n,    \
+                           uint8_t *out)                                                           \
+    {                                                                                              \
+        cmp_bool(K_OPC_##op, a, b, sel, n, out);                                                   \
+    }                                                                                              \
+    void k_cmp_##op##_bool_ref(const uint8_t *a, const uint8_t *b, const uint32_t *sel,            \
+                               uint32_t n, uint8_t *out)                                           \
+    {                                                                                              \
+        for (uint32_t j = 0; j < n; j++) {                                                         \
+            uint32_t i = sel ? sel[j] : j;                                                         \
+            out[i] = K_REFOP_##op((bool)a[i], (bool)b[i]);                                         \
+        }                                                                                          \
+    }
+
+/* K_CMP_OPS passes only the op; bind each numeric type in turn. */
+#define K_DEF_OP_i32(op) K_DEF_NUM_OP(op, i32, int32_t)
+#define K_DEF_OP_i64(op) K_DEF_NUM_OP(op, i64, int64_t)
+#define K_DEF_OP_f64(op) K_DEF_NUM_OP(op, f64, double)
+K_CMP_OPS(K_DEF_OP_i32)
+K_CMP_OPS(K_DEF_OP_i64)
+K_CMP_OPS(K_DEF_OP_f64)
+K_CMP_OPS(K_DEF_STR_BOOL_OP)

@@ -151,7 +151,7 @@ void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, u
 ** handles any pattern. out[i] = 1/0 for i in sel.
 */
 typedef enum k_like_shape { K_LIKE_EXACT, K_LIKE_PREFIX, K_LIKE_SUFFIX, K_LIKE_CONTAINS, K_LIKE_GENERAL } k_like_shape;
-/* Classifies pattern; *lit/*litlen receive the literal part for the special shapes. */
+/* Classifies pattern; *lit and *litlen receive the literal part for the special shapes. */
 k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen);
 void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str *a,
             const uint32_t *sel, uint32_t n, uint8_t *out);
@@ -161,10 +161,15 @@ void k_like_ref(const char *pat, uint32_t patlen, const tir_str *a, const uint32
 void k_sum_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
 void k_sum_i64(const int64_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
 void k_sum_f64(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, double *acc);
+void k_sum_i32_ref(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
+void k_sum_i64_ref(const int64_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);
+void k_sum_f64_ref(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, double *acc);
 /* min/max: *has is false until the first valid row */
 #define K_DECL_MINMAX(T, CT)                                                                      \
     void k_min_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has); \
-    void k_max_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has);
+    void k_max_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has); \
+    void k_min_##T##_ref(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has); \
+    void k_max_##T##_ref(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has);
 K_NUM_TYPES(K_DECL_MINMAX)
 
 #endif

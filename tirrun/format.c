@@ -128,9 +128,9 @@ static size_t format_i64(int64_t v, char *buf)
     return n + (v < 0);
 }
 
-/* The text is that of %.15g: the shortest form that round-trips whenever
-** one of at most 15 significant digits exists (%g drops trailing zeros),
-** without the binary noise of values like 0.1 + 0.2. snprintf is slow, so
+/* The shortest text that reads back as the same double: %.15g when that
+** round-trips (%g drops trailing zeros), else 16 or 17 digits, so a value
+** is never shown rounded to something it is not. snprintf is slow, so
 ** values that are exactly a decimal D = k / 10^s (s <= 4, |k| < 10^15; that
 ** is most data: money, counts, measurements) are written from k directly.
 ** Then D has at most 15 significant digits, d is the double nearest to D
@@ -172,7 +172,14 @@ static size_t format_f64(double d, char *buf, size_t size)
             return len;
         }
     }
-    return (size_t)snprintf(buf, size, "%.15g", d);
+    /* the fewest digits (15 to 17) that read back as the same double */
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, size, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    return (size_t)n;
 }
 
 static bool is_valid(const colview *c, uint32_t row)

@@ -413,13 +413,14 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     vm_opcode count = grouped ? VM_OP_GAGG_COUNT : VM_OP_AGG_COUNT;
     vm_opcode star = grouped ? VM_OP_GAGG_COUNT_STAR : VM_OP_AGG_COUNT_STAR;
     vm_opcode sum = grouped ? VM_OP_GAGG_SUM_I32 : VM_OP_AGG_SUM_I32;
+    vm_opcode avg = grouped ? VM_OP_GAGG_AVG_I32 : VM_OP_AGG_AVG_I32;
     vm_opcode min = grouped ? VM_OP_GAGG_MIN_I32 : VM_OP_AGG_MIN_I32;
     vm_opcode max = grouped ? VM_OP_GAGG_MAX_I32 : VM_OP_AGG_MAX_I32;
     switch (fn) {
     case IR_AGG_COUNT: return count;
     case IR_AGG_COUNT_STAR: return star;
-    case IR_AGG_SUM:
-    case IR_AGG_AVG: return (vm_opcode)(sum + num_ix(t));
+    case IR_AGG_SUM: return (vm_opcode)(sum + num_ix(t));
+    case IR_AGG_AVG: return t == TIR_F64 ? (vm_opcode)(sum + num_ix(t)) : (vm_opcode)(avg + num_ix(t));
     case IR_AGG_MIN: return (vm_opcode)(min + ord_ix(t));
     default: return (vm_opcode)(max + ord_ix(t));
     }

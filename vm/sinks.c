@@ -75,6 +75,22 @@ bool vm_agg_AGG_COUNT_STAR(vm_sink_agg *a, int slot, const vm_vec *v, const uint
 AGG_SUM_INT(I32, i32)
 AGG_SUM_INT(I64, i64)
 
+#define AGG_AVG_INT(T, CT)                                                                       \
+    bool vm_agg_AGG_AVG_##T(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n) \
+    {                                                                                            \
+        vm_aggstate *s = &a->st[slot];                                                           \
+        const CT *d = v->data;                                                                   \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            bool ok = vm_bit_get(v->validity, r);                                                \
+            s->wsum += ok ? d[r] : 0;                                                            \
+            s->cnt += ok;                                                                        \
+        }                                                                                        \
+        return true;                                                                             \
+    }
+AGG_AVG_INT(I32, int32_t)
+AGG_AVG_INT(I64, int64_t)
+
 bool vm_agg_AGG_SUM_F64(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
 {
     vm_aggstate *s = &a->st[slot];
@@ -144,7 +160,7 @@ static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type a
     case IR_AGG_AVG: {
         double avg = 0;
         if (cnt > 0)
-            avg = (argt == TIR_F64 ? *(const double *)acc : (double)*(const int64_t *)acc) / (double)cnt;
+            avg = (argt == TIR_F64 ? *(const double *)acc : (double)*(const __int128 *)acc) / (double)cnt;
         return append_value(c, heap, &avg, cnt > 0);
     }
     default: return append_value(c, heap, acc, cnt > 0);
@@ -162,8 +178,10 @@ vm_table *vm_sink_agg_finish(vm_sink_agg *a)
         ir_aggfn fn = def->slots[i].fn;
         tir_type at = def->slots[i].type;
         const void *acc = &s->m;
-        if (fn == IR_AGG_SUM || fn == IR_AGG_AVG)
+        if (fn == IR_AGG_SUM)
             acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->isum;
+        if (fn == IR_AGG_AVG)
+            acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->wsum;
         if (fn == IR_AGG_COUNT_STAR || fn == IR_AGG_COUNT) {
             if (!finish_value(&t->cols[i], &t->heap, fn, at, s->cnt, NULL))
                 goto fail;
@@ -182,6 +200,8 @@ fail:
 
 static size_t acc_width(const vm_aggslot *s)
 {
+    if (s->fn == IR_AGG_AVG && s->type != TIR_F64)
+        return sizeof(__int128);
     if (s->fn == IR_AGG_SUM || s->fn == IR_AGG_AVG)
         return 8;
     if (s->fn == IR_AGG_COUNT || s->fn == IR_AGG_COUNT_STAR)
@@ -285,6 +305,25 @@ bool vm_gagg_GAGG_COUNT_STAR(vm_sink_group *g, int slot, const vm_vec *v, const 
     }
 GAGG_SUM_INT(I32, int32_t)
 GAGG_SUM_INT(I64, int64_t)
+
+#define GAGG_AVG_INT(T, CT)                                                                      \
+    bool vm_gagg_GAGG_AVG_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
+                              const uint32_t *sel, uint32_t n)                                  \
+    {                                                                                            \
+        int64_t *cnt = g->slots[slot].cnt;                                                       \
+        __int128 *acc = g->slots[slot].acc;                                                      \
+        const CT *d = v->data;                                                                   \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            if (!vm_bit_get(v->validity, r))                                                     \
+                continue;                                                                        \
+            acc[gids[i]] += d[r];                                                                \
+            cnt[gids[i]]++;                                                                      \
+        }                                                                                        \
+        return true;                                                                             \
+    }
+GAGG_AVG_INT(I32, int32_t)
+GAGG_AVG_INT(I64, int64_t)
 
 bool vm_gagg_GAGG_SUM_F64(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
                           uint32_t n)
