@@ -101,10 +101,65 @@ static void put_const(xbuf *b, const vm_const *k)
     }
 }
 
+static const char *cmp_symbol(const char *opname)
+{
+    static const char *const names[] = {"_EQ_", "_NE_", "_LT_", "_LE_", "_GT_", "_GE_"};
+    static const char *const syms[] = {"==", "!=", "<", "<=", ">", ">="};
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "_%s_", opname);
+    for (int i = 0; i < 6; i++)
+        if (strstr(tmp, names[i]))
+            return syms[i];
+    return "<op>";
+}
+
+/* The synopsis with this instruction's operands filled in: r[a] -> r3,
+** s[b] -> s2 (or "all"), k[d] -> k0, and the letter after words such as
+** "join" or "slot" -> its number. */
+static void put_synopsis(xbuf *b, const vm_ins *in)
+{
+    static const char *const keywords[] = {"join ", "slot ", "build ", "group-by ", "counter ", "pc ",
+                                           "type ", "column ", "relation ", "aggregate ", "frame "};
+    const int32_t ops[5] = {in->a, in->b, in->c, in->d, in->e};
+    const char *s = vm_opcode_synopsis[in->op];
+    while (*s) {
+        if ((s[0] == 'r' || s[0] == 's' || s[0] == 'k') && s[1] == '[' && s[2] >= 'a' && s[2] <= 'e' && s[3] == ']') {
+            int32_t v = ops[s[2] - 'a'];
+            if (s[0] == 's' && v < 0)
+                put(b, "f%d", in->frame);
+            else
+                put(b, "%c%d", s[0], v);
+            s += 4;
+            continue;
+        }
+        if (!strncmp(s, "<op>", 4)) {
+            put(b, "%s", cmp_symbol(vm_opcode_names[in->op]));
+            s += 4;
+            continue;
+        }
+        bool done = false;
+        for (size_t k = 0; k < sizeof keywords / sizeof *keywords && !done; k++) {
+            size_t n = strlen(keywords[k]);
+            if (!strncmp(s, keywords[k], n) && s[n] >= 'a' && s[n] <= 'f' &&
+                (s[n + 1] == 0 || s[n + 1] == ' ' || s[n + 1] == '\'' || s[n + 1] == ',' || s[n + 1] == ':' ||
+                 s[n + 1] == ')')) {
+                if (s[n] == 'f')
+                    put(b, "%.*sf%d", (int)n, s, in->frame);
+                else
+                    put(b, "%.*s%d", (int)n, s, ops[s[n] - 'a']);
+                s += n + 1;
+                done = true;
+            }
+        }
+        if (!done)
+            put(b, "%c", *s++);
+    }
+}
+
 static void put_pipe(xbuf *b, ir_arena *a, const vm_pipe *p)
 {
-    put(b, "\nbytecode of %s: %d instructions, %d registers, %d selections, %d frames\n", p->ir->name.s, p->ncode,
-        p->nregs, p->nsels, p->nframes);
+    put(b, "\nbytecode of %s: %d instructions, %d registers (r), %d selections (s; fN = every row of frame N), "
+        "%d frames, %d constants (k)\n", p->ir->name.s, p->ncode, p->nregs, p->nsels, p->nframes, p->nconsts);
     for (int i = 0; i < p->nconsts; i++) {
         put(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
         put_const(b, &p->consts[i]);
@@ -120,13 +175,9 @@ static void put_pipe(xbuf *b, ir_arena *a, const vm_pipe *p)
     }
     for (int pc = 0; pc < p->ncode; pc++) {
         const vm_ins *in = &p->code[pc];
-        put(b, "  %04d  %-16s f%d", pc, vm_opcode_names[in->op], in->frame);
-        const int32_t ops[5] = {in->a, in->b, in->c, in->d, in->e};
-        const char *names = "abcde";
-        for (int k = 0; k < 5; k++)
-            if (ops[k] != -1)
-                put(b, " %c=%d", names[k], ops[k]);
-        put(b, "\t; %s\n", vm_opcode_synopsis[in->op]);
+        put(b, "  %04d  f%d  %-16s ", pc, in->frame, vm_opcode_names[in->op]);
+        put_synopsis(b, in);
+        put(b, "\n");
     }
     (void)a;
 }
@@ -153,8 +204,17 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
         for (int s = 0; s < pl->n; s++) {
             const ir_stmt *st = pl->stmts[s];
             put(&b, "  %s = %s", st->target.s, st->op.s);
+            if (st->kind == IR_OP_SCAN && st->u.scan.table)
+                put(&b, " %s", st->u.scan.table->name.s);
+            else if (st->kind == IR_OP_SCAN && st->u.scan.src_stmt)
+                put(&b, " %s.%s", st->u.scan.src_stmt->pipeline->name.s, st->u.scan.src_stmt->target.s);
             if (st->input)
                 put(&b, " %s", st->input->target.s);
+            if (st->kind == IR_OP_HASH_JOIN) {
+                static const char *const kinds[] = {"inner", "left", "semi", "anti"};
+                put(&b, " %s with %s.%s", kinds[st->u.join.jkind], st->u.join.ht->pipeline->name.s,
+                    st->u.join.ht->target.s);
+            }
             if (st->kind == IR_OP_FILTER)
                 put(&b, " [%s]", ir_expr_str(a, st->u.filter.pred));
             put(&b, "\n      : ");

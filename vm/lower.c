@@ -77,7 +77,28 @@ static vm_ins *emit(lw *L, vm_opcode op, int frame, ir_span span)
     return i;
 }
 
+static int add_const(lw *L, const ir_expr *e, tir_type t);
+
+static bool same_const(const vm_const *x, const vm_const *y)
+{
+    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->ref == y->ref &&
+           x->field == y->field && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
+           !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
+}
+
+/* Equal constants share one slot, except runs that IN needs contiguous. */
 static int new_const(lw *L, const ir_expr *e, tir_type t)
+{
+    int k = add_const(L, e, t);
+    for (int i = 0; i < k; i++)
+        if (same_const(&L->p->consts[i], &L->p->consts[k])) {
+            L->p->nconsts--;
+            return i;
+        }
+    return k;
+}
+
+static int add_const(lw *L, const ir_expr *e, tir_type t)
 {
     vm_const *k = PUSH(L, L->p->consts, L->p->nconsts, capconsts);
     k->type = t;
@@ -315,7 +336,7 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
         int a = cx(L, e->u.in.a, frame, sel, in);
         int k0 = L->p->nconsts;
         for (int j = 0; j < e->u.in.nitems; j++)
-            new_const(L, e->u.in.items[j], t);
+            add_const(L, e->u.in.items[j], t);
         int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
         vm_ins *i = emit(L, (vm_opcode)(VM_OP_IN_I32 + all_ix(t)), frame, e->span);
         i->a = a, i->b = k0, i->e = e->u.in.nitems, i->c = out, i->d = sel;
