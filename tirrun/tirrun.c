@@ -55,7 +55,7 @@ static void usage(FILE *f)
           "  --threads N              worker threads (default 0: one per core)\n"
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
-          "  --timer                  print \"Run Time: X.XXX s\" to stderr\n"
+          "  --timer                  print the run time and peak memory to stderr\n"
           "  -h, --help               show this help\n"
           "  --version                show the version\n"
           "\n"
@@ -272,7 +272,10 @@ static int run(const options *o, tir_engine *e)
         rc = EXIT_RUNTIME;
     }
     /* After the outputs, so a terminal shows it last. */
-    if (o->timer)
+    if (o->timer && res)
+        fprintf(stderr, "Run Time: %.3f s, peak memory %.1f MiB\n", elapsed,
+                (double)tir_result_peak_bytes(res) / (1024.0 * 1024.0));
+    else if (o->timer)
         fprintf(stderr, "Run Time: %.3f s\n", elapsed);
     tir_result_free(res);
     tir_program_free(p);
