@@ -76,6 +76,10 @@ void tir_engine_free(tir_engine *e);
 /* Safe to call from another thread or a signal handler: the running
 ** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
 void tir_engine_cancel(tir_engine *e);
+/* Progress of the running program, safe to poll from another thread:
+** source rows scanned so far and the total of the pipelines started so far
+** (both 0 when idle). */
+void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total);
 /* The message of the last failed call on this engine ("" if none). */
 const char *tir_engine_errmsg(const tir_engine *e);
 

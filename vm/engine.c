@@ -14,6 +14,7 @@
 struct tir_engine {
     tir_config cfg;
     volatile int cancel;
+    _Atomic uint64_t rows_done, rows_total;
     char err[2048];
 };
 
@@ -89,6 +90,15 @@ void tir_engine_cancel(tir_engine *e)
 {
     if (e)
         e->cancel = 1;
+}
+
+void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total)
+{
+    uint64_t d = e ? atomic_load(&e->rows_done) : 0, t = e ? atomic_load(&e->rows_total) : 0;
+    if (rows_done)
+        *rows_done = d;
+    if (rows_total)
+        *rows_total = t;
 }
 
 const char *tir_engine_errmsg(const tir_engine *e)
@@ -211,8 +221,13 @@ tir_status tir_run(tir_program *p, tir_result **out)
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes};
+    vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+                     .rows_done = &e->rows_done, .rows_total = &e->rows_total};
+    atomic_store(&e->rows_done, 0);
+    atomic_store(&e->rows_total, 0);
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
+    atomic_store(&e->rows_done, 0);
+    atomic_store(&e->rows_total, 0);
     if (st) {
         tir_result_free(r);
         return st;

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1015,7 +1016,10 @@ static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
     tir_status st = setup(x);
     if (st)
         return st;
+    if (o && o->rows_total)
+        atomic_fetch_add(o->rows_total, x->src->nrows);
     while (x->src_off < x->src->nrows) {
+        uint64_t before = x->src_off;
         if (o && o->cancel && *o->cancel) {
             snprintf(x->err, x->errlen, "cancelled");
             return TIR_ERR_CANCELLED;
@@ -1026,6 +1030,8 @@ static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
         }
         if ((st = run_batch(x)) || (st = check_memory(x, o)))
             return st;
+        if (o && o->rows_done)
+            atomic_fetch_add(o->rows_done, x->src_off - before);
     }
     if ((st = check_memory(x, o)))
         return st;

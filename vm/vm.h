@@ -8,6 +8,7 @@
 #define VM_VM_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "tir.h"
 #include "ast.h"
@@ -156,6 +157,8 @@ typedef struct vm_run_opts {
     volatile int *cancel;     /* non-zero: stop at the next batch */
     uint64_t memory_limit;    /* bytes; 0 = none */
     uint64_t *peak_bytes;     /* out: most bytes held at a batch boundary */
+    _Atomic uint64_t *rows_done;  /* out: source rows scanned (progress) */
+    _Atomic uint64_t *rows_total; /* out: rows of the sources of pipelines started */
 } vm_run_opts;
 
 /* Runs every pipeline; values[i] receives plan->vals[i] for the outputs

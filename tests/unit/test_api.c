@@ -270,3 +270,44 @@ Test(api, memory_limit_stops_cleanly_and_peak_is_reported)
     tir_program_free(p);
     tir_engine_free(e);
 }
+
+#include <pthread.h>
+
+typedef struct run_arg {
+    tir_program *p;
+    tir_result *r;
+    tir_status st;
+    volatile int done;
+} run_arg;
+
+static void *run_thread(void *arg)
+{
+    run_arg *a = arg;
+    a->st = tir_run(a->p, &a->r);
+    a->done = 1;
+    return NULL;
+}
+
+Test(api, progress_is_consistent_while_running_and_zero_when_idle)
+{
+    tir_engine *e = tir_engine_new(&(tir_config){.batch_size = 64});
+    tir_program *p = compile_ok(e, group_prog);
+    run_arg a = {.p = p};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, run_thread, &a), 0);
+    while (!a.done) {
+        uint64_t d, n;
+        tir_engine_progress(e, &d, &n);
+        cr_assert_leq(d, n);
+        cr_assert_leq(n, 5000);
+    }
+    pthread_join(t, NULL);
+    cr_assert_eq(a.st, TIR_OK);
+    uint64_t d = 1, n = 1;
+    tir_engine_progress(e, &d, &n);
+    cr_assert_eq(d, 0);
+    cr_assert_eq(n, 0);
+    tir_result_free(a.r);
+    tir_program_free(p);
+    tir_engine_free(e);
+}
