@@ -15,6 +15,12 @@
 #include <math.h>
 #include "ksimd.h"
 
+/* Per-type constants for the integer bodies below. */
+#define K_MIN_i32 INT32_MIN
+#define K_MIN_i64 INT64_MIN
+#define K_UT_i32 uint32_t
+#define K_UT_i64 uint64_t
+
 /* ---- 8-row blocks returning an overflow vector (sign bit = overflow) ---- */
 K_INLINE k8_i32 k8_zero_i32(void) { return (k8_i32){ simde_mm256_setzero_si256() }; }
 K_INLINE k8_i64 k8_zero_i64(void)
@@ -98,86 +104,86 @@ K_INLINE k8_i64 k8_mul_i64(const int64_t *a, const int64_t *b, int64_t *out)
 }
 
 /* ---- integer add/sub/mul: one body per (op, type) ------------------------ */
-#define K_DEF_INT_BIN(op, T, CT)                                                                   \
-    bool k_##op##_##T(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel,        \
-                      uint32_t n, CT *out)                                                         \
-    {                                                                                              \
-        unsigned ovf = 0;                                                                          \
-        uint32_t i = 0;                                                                            \
-        if (sel) {                                                                                 \
-            if (valid) {                                                                           \
-                for (uint32_t j = 0; j < n; j++) {                                                 \
-                    i = sel[j];                                                                    \
+#define K_DEF_INT_BIN(op, T, CT)                                                                       \
+    bool k_##op##_##T(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel,            \
+                      uint32_t n, CT *out)                                                             \
+    {                                                                                                  \
+        unsigned ovf = 0;                                                                              \
+        uint32_t i = 0;                                                                                \
+        if (sel) {                                                                                     \
+            if (valid) {                                                                               \
+                for (uint32_t j = 0; j < n; j++) {                                                     \
+                    i = sel[j];                                                                        \
                     ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]) & k_bit(valid, i); \
-                }                                                                                  \
-            } else {                                                                               \
-                for (uint32_t j = 0; j < n; j++) {                                                 \
-                    i = sel[j];                                                                    \
-                    ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]);              \
-                }                                                                                  \
-            }                                                                                      \
-            return !ovf;                                                                           \
-        }                                                                                          \
-        if (valid) {                                                                               \
-            for (; i + 8 <= n; i += 8)                                                             \
-                ovf |= k8_sgn_##T(k8_##op##_##T(a + i, b + i, out + i)) & k_vbyte(valid, i);       \
-            for (; i < n; i++)                                                                     \
-                ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]) & k_bit(valid, i); \
-        } else {                                                                                   \
-            k8_##T acc = k8_zero_##T();                                                            \
-            for (; i + 8 <= n; i += 8)                                                             \
-                acc = k8_or_##T(acc, k8_##op##_##T(a + i, b + i, out + i));                        \
-            ovf = k8_sgn_##T(acc);                                                                 \
-            for (; i < n; i++)                                                                     \
-                ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]);                  \
-        }                                                                                          \
-        return !ovf;                                                                               \
-    }                                                                                              \
-    bool k_##op##_##T##_ref(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel,  \
-                            uint32_t n, CT *out)                                                   \
-    {                                                                                              \
-        bool ok = true;                                                                            \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (__builtin_##op##_overflow(a[i], b[i], &out[i]) && K_VALID(valid, i))               \
-                ok = false;                                                                        \
-        }                                                                                          \
-        return ok;                                                                                 \
+                }                                                                                      \
+            } else {                                                                                   \
+                for (uint32_t j = 0; j < n; j++) {                                                     \
+                    i = sel[j];                                                                        \
+                    ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]);                   \
+                }                                                                                      \
+            }                                                                                          \
+            return !ovf;                                                                               \
+        }                                                                                              \
+        if (valid) {                                                                                   \
+            for (; i + 8 <= n; i += 8)                                                                 \
+                ovf |= k8_sgn_##T(k8_##op##_##T(a + i, b + i, out + i)) & k_vbyte(valid, i);           \
+            for (; i < n; i++)                                                                         \
+                ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]) & k_bit(valid, i);     \
+        } else {                                                                                       \
+            k8_##T acc = k8_zero_##T();                                                                \
+            for (; i + 8 <= n; i += 8)                                                                 \
+                acc = k8_or_##T(acc, k8_##op##_##T(a + i, b + i, out + i));                            \
+            ovf = k8_sgn_##T(acc);                                                                     \
+            for (; i < n; i++)                                                                         \
+                ovf |= (unsigned)__builtin_##op##_overflow(a[i], b[i], &out[i]);                       \
+        }                                                                                              \
+        return !ovf;                                                                                   \
+    }                                                                                                  \
+    bool k_##op##_##T##_ref(const CT *a, const CT *b, const uint64_t *valid, const uint32_t *sel,      \
+                            uint32_t n, CT *out)                                                       \
+    {                                                                                                  \
+        bool ok = true;                                                                                \
+        for (uint32_t j = 0; j < n; j++) {                                                             \
+            uint32_t i = sel ? sel[j] : j;                                                             \
+            if (__builtin_##op##_overflow(a[i], b[i], &out[i]) && K_VALID(valid, i))                   \
+                ok = false;                                                                            \
+        }                                                                                              \
+        return ok;                                                                                     \
     }
 
 #define K_DEF_INT_BIN_ALL(T, CT) K_DEF_INT_BIN(add, T, CT) K_DEF_INT_BIN(sub, T, CT) K_DEF_INT_BIN(mul, T, CT)
 K_INT_TYPES(K_DEF_INT_BIN_ALL)
 
 /* ---- f64 add/sub/mul: never fail ------------------------------------------ */
-#define K_DEF_F64_BIN(op, simdop, cop)                                                             \
-    bool k_##op##_f64(const double *a, const double *b, const uint64_t *valid,                     \
-                      const uint32_t *sel, uint32_t n, double *out)                                \
-    {                                                                                              \
-        (void)valid;                                                                               \
-        uint32_t i = 0;                                                                            \
-        if (sel) {                                                                                 \
-            for (uint32_t j = 0; j < n; j++) {                                                     \
-                i = sel[j];                                                                        \
-                out[i] = a[i] cop b[i];                                                            \
-            }                                                                                      \
-            return true;                                                                           \
-        }                                                                                          \
-        for (; i + 4 <= n; i += 4)                                                                 \
-            simde_mm256_storeu_pd(out + i, simdop(simde_mm256_loadu_pd(a + i),                     \
-                                                  simde_mm256_loadu_pd(b + i)));                   \
-        for (; i < n; i++)                                                                         \
-            out[i] = a[i] cop b[i];                                                                \
-        return true;                                                                               \
-    }                                                                                              \
-    bool k_##op##_f64_ref(const double *a, const double *b, const uint64_t *valid,                 \
-                          const uint32_t *sel, uint32_t n, double *out)                            \
-    {                                                                                              \
-        (void)valid;                                                                               \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            out[i] = a[i] cop b[i];                                                                \
-        }                                                                                          \
-        return true;                                                                               \
+#define K_DEF_F64_BIN(op, simdop, cop)                                                              \
+    bool k_##op##_f64(const double *a, const double *b, const uint64_t *valid,                      \
+                      const uint32_t *sel, uint32_t n, double *out)                                 \
+    {                                                                                               \
+        (void)valid;                                                                                \
+        uint32_t i = 0;                                                                             \
+        if (sel) {                                                                                  \
+            for (uint32_t j = 0; j < n; j++) {                                                      \
+                i = sel[j];                                                                         \
+                out[i] = a[i] cop b[i];                                                             \
+            }                                                                                       \
+            return true;                                                                            \
+        }                                                                                           \
+        for (; i + 4 <= n; i += 4)                                                                  \
+            simde_mm256_storeu_pd(out + i, simdop(simde_mm256_loadu_pd(a + i),                      \
+                                                  simde_mm256_loadu_pd(b + i)));                    \
+        for (; i < n; i++)                                                                          \
+            out[i] = a[i] cop b[i];                                                                 \
+        return true;                                                                                \
+    }                                                                                               \
+    bool k_##op##_f64_ref(const double *a, const double *b, const uint64_t *valid,                  \
+                          const uint32_t *sel, uint32_t n, double *out)                             \
+    {                                                                                               \
+        (void)valid;                                                                                \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            out[i] = a[i] cop b[i];                                                                 \
+        }                                                                                           \
+        return true;                                                                                \
     }
 K_DEF_F64_BIN(add, simde_mm256_add_pd, +)
 K_DEF_F64_BIN(sub, simde_mm256_sub_pd, -)
@@ -187,70 +193,69 @@ K_DEF_F64_BIN(mul, simde_mm256_mul_pd, *)
 ** Zero divisors become NULL (bit cleared, value 0). MIN / -1 overflows;
 ** MIN % -1 is 0 as in SQLite. The divisor is replaced by 1 in both cases
 ** so the hardware never traps, and no branch depends on the data. */
-#define K_DEF_INT_DIVMOD(T, CT, MIN)                                                               \
-    K_INLINE bool divmod_##T(bool is_div, const CT *a, const CT *b, uint64_t *out_valid,           \
-                             const uint32_t *sel, uint32_t n, CT *out)                             \
-    {                                                                                              \
-        unsigned ovf = 0;                                                                          \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            CT x = a[i], d = b[i];                                                                 \
-            unsigned z = d == 0, o = (x == MIN) & (d == -1);                                       \
-            CT safe = (z | o) ? 1 : d;                                                             \
-            CT r = is_div ? x / safe : x % safe;                                                   \
-            out[i] = z ? 0 : r;                                                                    \
-            if (is_div)                                                                            \
-                ovf |= o & k_bit(out_valid, i);                                                    \
-            out_valid[i >> 6] &= ~((uint64_t)z << (i & 63));                                       \
-        }                                                                                          \
-        return !ovf;                                                                               \
-    }                                                                                              \
-    bool k_div_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, \
-                   CT *out)                                                                        \
-    {                                                                                              \
-        return divmod_##T(true, a, b, out_valid, sel, n, out);                                     \
-    }                                                                                              \
-    bool k_mod_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n, \
-                   CT *out)                                                                        \
-    {                                                                                              \
-        return divmod_##T(false, a, b, out_valid, sel, n, out);                                    \
-    }                                                                                              \
-    bool k_div_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel,       \
-                         uint32_t n, CT *out)                                                      \
-    {                                                                                              \
-        bool ok = true;                                                                            \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (b[i] == 0) {                                                                       \
-                out[i] = 0;                                                                        \
-                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                   \
-            } else if (a[i] == MIN && b[i] == -1) {                                                \
-                if (K_VALID(out_valid, i))                                                         \
-                    ok = false;                                                                    \
-            } else {                                                                               \
-                out[i] = a[i] / b[i];                                                              \
-            }                                                                                      \
-        }                                                                                          \
-        return ok;                                                                                 \
-    }                                                                                              \
-    bool k_mod_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel,       \
-                         uint32_t n, CT *out)                                                      \
-    {                                                                                              \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (b[i] == 0) {                                                                       \
-                out[i] = 0;                                                                        \
-                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                   \
-            } else if (b[i] == -1) {                                                               \
-                out[i] = 0;                                                                        \
-            } else {                                                                               \
-                out[i] = a[i] % b[i];                                                              \
-            }                                                                                      \
-        }                                                                                          \
-        return true;                                                                               \
+#define K_DEF_INT_DIVMOD(T, CT)                                                                     \
+    K_INLINE bool divmod_##T(bool is_div, const CT *a, const CT *b, uint64_t *out_valid,            \
+                             const uint32_t *sel, uint32_t n, CT *out)                              \
+    {                                                                                               \
+        unsigned ovf = 0;                                                                           \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            CT x = a[i], d = b[i];                                                                  \
+            unsigned z = d == 0, o = (x == K_MIN_##T) & (d == -1);                                  \
+            CT safe = (z | o) ? 1 : d;                                                              \
+            CT r = is_div ? x / safe : x % safe;                                                    \
+            out[i] = z ? 0 : r;                                                                     \
+            if (is_div)                                                                             \
+                ovf |= o & k_bit(out_valid, i);                                                     \
+            out_valid[i >> 6] &= ~((uint64_t)z << (i & 63));                                        \
+        }                                                                                           \
+        return !ovf;                                                                                \
+    }                                                                                               \
+    bool k_div_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n,  \
+                   CT *out)                                                                         \
+    {                                                                                               \
+        return divmod_##T(true, a, b, out_valid, sel, n, out);                                      \
+    }                                                                                               \
+    bool k_mod_##T(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n,  \
+                   CT *out)                                                                         \
+    {                                                                                               \
+        return divmod_##T(false, a, b, out_valid, sel, n, out);                                     \
+    }                                                                                               \
+    bool k_div_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel,        \
+                         uint32_t n, CT *out)                                                       \
+    {                                                                                               \
+        bool ok = true;                                                                             \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            if (b[i] == 0) {                                                                        \
+                out[i] = 0;                                                                         \
+                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                    \
+            } else if (a[i] == K_MIN_##T && b[i] == -1) {                                           \
+                if (K_VALID(out_valid, i))                                                          \
+                    ok = false;                                                                     \
+            } else {                                                                                \
+                out[i] = a[i] / b[i];                                                               \
+            }                                                                                       \
+        }                                                                                           \
+        return ok;                                                                                  \
+    }                                                                                               \
+    bool k_mod_##T##_ref(const CT *a, const CT *b, uint64_t *out_valid, const uint32_t *sel,        \
+                         uint32_t n, CT *out)                                                       \
+    {                                                                                               \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            if (b[i] == 0) {                                                                        \
+                out[i] = 0;                                                                         \
+                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                    \
+            } else if (b[i] == -1) {                                                                \
+                out[i] = 0;                                                                         \
+            } else {                                                                                \
+                out[i] = a[i] % b[i];                                                               \
+            }                                                                                       \
+        }                                                                                           \
+        return true;                                                                                \
     }
-K_DEF_INT_DIVMOD(i32, int32_t, INT32_MIN)
-K_DEF_INT_DIVMOD(i64, int64_t, INT64_MIN)
+K_INT_TYPES(K_DEF_INT_DIVMOD)
 
 /* f64: a zero divisor (either sign) makes the row NULL, like SQLite. */
 bool k_div_f64(const double *a, const double *b, uint64_t *out_valid, const uint32_t *sel,
@@ -297,20 +302,20 @@ bool k_mod_f64(const double *a, const double *b, uint64_t *out_valid, const uint
     return true;
 }
 
-#define K_DEF_F64_DIVMOD_REF(op, expr)                                                             \
-    bool k_##op##_f64_ref(const double *a, const double *b, uint64_t *out_valid,                   \
-                          const uint32_t *sel, uint32_t n, double *out)                            \
-    {                                                                                              \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (b[i] == 0.0) {                                                                     \
-                out[i] = 0.0;                                                                      \
-                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                   \
-            } else {                                                                               \
-                out[i] = expr;                                                                     \
-            }                                                                                      \
-        }                                                                                          \
-        return true;                                                                               \
+#define K_DEF_F64_DIVMOD_REF(op, expr)                                                              \
+    bool k_##op##_f64_ref(const double *a, const double *b, uint64_t *out_valid,                    \
+                          const uint32_t *sel, uint32_t n, double *out)                             \
+    {                                                                                               \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            if (b[i] == 0.0) {                                                                      \
+                out[i] = 0.0;                                                                       \
+                out_valid[i / 64] &= ~((uint64_t)1 << (i % 64));                                    \
+            } else {                                                                                \
+                out[i] = expr;                                                                      \
+            }                                                                                       \
+        }                                                                                           \
+        return true;                                                                                \
     }
 K_DEF_F64_DIVMOD_REF(div, a[i] / b[i])
 K_DEF_F64_DIVMOD_REF(mod, fmod(a[i], b[i]))
@@ -319,116 +324,115 @@ K_DEF_F64_DIVMOD_REF(mod, fmod(a[i], b[i]))
 ** Scalar loops the compiler vectorises; negation goes through the unsigned
 ** type so MIN wraps instead of being undefined, and MIN is the only row that
 ** overflows. */
-#define K_DEF_INT_UNARY(T, CT, UT, MIN)                                                            \
-    K_INLINE bool unary_##T(bool is_abs, const CT *a, const uint64_t *valid, const uint32_t *sel,  \
-                            uint32_t n, CT *out)                                                   \
-    {                                                                                              \
-        unsigned ovf = 0;                                                                          \
-        if (sel || valid) {                                                                        \
-            for (uint32_t j = 0; j < n; j++) {                                                     \
-                uint32_t i = sel ? sel[j] : j;                                                     \
-                CT x = a[i];                                                                       \
-                out[i] = (CT)(is_abs && x >= 0 ? (UT)x : (UT)0 - (UT)x);                           \
-                ovf |= (unsigned)(x == MIN) & (valid ? k_bit(valid, i) : 1u);                      \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (uint32_t i = 0; i < n; i++) {                                                     \
-                CT x = a[i];                                                                       \
-                out[i] = (CT)(is_abs && x >= 0 ? (UT)x : (UT)0 - (UT)x);                           \
-                ovf |= (unsigned)(x == MIN);                                                       \
-            }                                                                                      \
-        }                                                                                          \
-        return !ovf;                                                                               \
-    }                                                                                              \
-    bool k_neg_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out)   \
-    {                                                                                              \
-        return unary_##T(false, a, valid, sel, n, out);                                            \
-    }                                                                                              \
-    bool k_abs_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out)   \
-    {                                                                                              \
-        return unary_##T(true, a, valid, sel, n, out);                                             \
-    }                                                                                              \
-    bool k_neg_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,      \
-                         CT *out)                                                                  \
-    {                                                                                              \
-        bool ok = true;                                                                            \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (a[i] == MIN) {                                                                     \
-                if (K_VALID(valid, i))                                                             \
-                    ok = false;                                                                    \
-            } else {                                                                               \
-                out[i] = -a[i];                                                                    \
-            }                                                                                      \
-        }                                                                                          \
-        return ok;                                                                                 \
-    }                                                                                              \
-    bool k_abs_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,      \
-                         CT *out)                                                                  \
-    {                                                                                              \
-        bool ok = true;                                                                            \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            if (a[i] == MIN) {                                                                     \
-                if (K_VALID(valid, i))                                                             \
-                    ok = false;                                                                    \
-            } else {                                                                               \
-                out[i] = a[i] < 0 ? -a[i] : a[i];                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        return ok;                                                                                 \
+#define K_DEF_INT_UNARY(T, CT)                                                                      \
+    K_INLINE bool unary_##T(bool is_abs, const CT *a, const uint64_t *valid, const uint32_t *sel,   \
+                            uint32_t n, CT *out)                                                    \
+    {                                                                                               \
+        unsigned ovf = 0;                                                                           \
+        if (sel || valid) {                                                                         \
+            for (uint32_t j = 0; j < n; j++) {                                                      \
+                uint32_t i = sel ? sel[j] : j;                                                      \
+                CT x = a[i];                                                                        \
+                out[i] = (CT)(is_abs && x >= 0 ? (K_UT_##T)x : (K_UT_##T)0 - (K_UT_##T)x);          \
+                ovf |= (unsigned)(x == K_MIN_##T) & (valid ? k_bit(valid, i) : 1u);                 \
+            }                                                                                       \
+        } else {                                                                                    \
+            for (uint32_t i = 0; i < n; i++) {                                                      \
+                CT x = a[i];                                                                        \
+                out[i] = (CT)(is_abs && x >= 0 ? (K_UT_##T)x : (K_UT_##T)0 - (K_UT_##T)x);          \
+                ovf |= (unsigned)(x == K_MIN_##T);                                                  \
+            }                                                                                       \
+        }                                                                                           \
+        return !ovf;                                                                                \
+    }                                                                                               \
+    bool k_neg_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out)    \
+    {                                                                                               \
+        return unary_##T(false, a, valid, sel, n, out);                                             \
+    }                                                                                               \
+    bool k_abs_##T(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, CT *out)    \
+    {                                                                                               \
+        return unary_##T(true, a, valid, sel, n, out);                                              \
+    }                                                                                               \
+    bool k_neg_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,       \
+                         CT *out)                                                                   \
+    {                                                                                               \
+        bool ok = true;                                                                             \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            if (a[i] == K_MIN_##T) {                                                                \
+                if (K_VALID(valid, i))                                                              \
+                    ok = false;                                                                     \
+            } else {                                                                                \
+                out[i] = -a[i];                                                                     \
+            }                                                                                       \
+        }                                                                                           \
+        return ok;                                                                                  \
+    }                                                                                               \
+    bool k_abs_##T##_ref(const CT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,       \
+                         CT *out)                                                                   \
+    {                                                                                               \
+        bool ok = true;                                                                             \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            if (a[i] == K_MIN_##T) {                                                                \
+                if (K_VALID(valid, i))                                                              \
+                    ok = false;                                                                     \
+            } else {                                                                                \
+                out[i] = a[i] < 0 ? -a[i] : a[i];                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        return ok;                                                                                  \
     }
-K_DEF_INT_UNARY(i32, int32_t, uint32_t, INT32_MIN)
-K_DEF_INT_UNARY(i64, int64_t, uint64_t, INT64_MIN)
+K_INT_TYPES(K_DEF_INT_UNARY)
 
-#define K_DEF_F64_UNARY(op, expr)                                                                  \
-    bool k_##op##_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,     \
-                      double *out)                                                                 \
-    {                                                                                              \
-        (void)valid;                                                                               \
-        if (sel) {                                                                                 \
-            for (uint32_t j = 0; j < n; j++) {                                                     \
-                uint32_t i = sel[j];                                                               \
-                out[i] = expr;                                                                     \
-            }                                                                                      \
-        } else {                                                                                   \
-            for (uint32_t i = 0; i < n; i++)                                                       \
-                out[i] = expr;                                                                     \
-        }                                                                                          \
-        return true;                                                                               \
-    }                                                                                              \
-    bool k_##op##_f64_ref(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, \
-                          double *out)                                                             \
-    {                                                                                              \
-        (void)valid;                                                                               \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            out[i] = expr;                                                                         \
-        }                                                                                          \
-        return true;                                                                               \
+#define K_DEF_F64_UNARY(op, expr)                                                                   \
+    bool k_##op##_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,      \
+                      double *out)                                                                  \
+    {                                                                                               \
+        (void)valid;                                                                                \
+        if (sel) {                                                                                  \
+            for (uint32_t j = 0; j < n; j++) {                                                      \
+                uint32_t i = sel[j];                                                                \
+                out[i] = expr;                                                                      \
+            }                                                                                       \
+        } else {                                                                                    \
+            for (uint32_t i = 0; i < n; i++)                                                        \
+                out[i] = expr;                                                                      \
+        }                                                                                           \
+        return true;                                                                                \
+    }                                                                                               \
+    bool k_##op##_f64_ref(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,  \
+                          double *out)                                                              \
+    {                                                                                               \
+        (void)valid;                                                                                \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            out[i] = expr;                                                                          \
+        }                                                                                           \
+        return true;                                                                                \
     }
 K_DEF_F64_UNARY(neg, -a[i])
 K_DEF_F64_UNARY(abs, fabs(a[i]))
 
-#define K_DEF_FILL(T, CT)                                                                          \
-    void k_fill_##T(CT c, uint32_t n, CT *out)                                                     \
-    {                                                                                              \
-        for (uint32_t i = 0; i < n; i++)                                                           \
-            out[i] = c;                                                                            \
+#define K_DEF_FILL(T, CT)                                                                           \
+    void k_fill_##T(CT c, uint32_t n, CT *out)                                                      \
+    {                                                                                               \
+        for (uint32_t i = 0; i < n; i++)                                                            \
+            out[i] = c;                                                                             \
     }
 K_NUM_TYPES(K_DEF_FILL)
 
 /* ---- casts ------------------------------------------------------------------ */
-#define K_DEF_WIDEN(name, FT, TT)                                                                  \
-    void k_cast_##name(const FT *a, const uint32_t *sel, uint32_t n, TT *out)                      \
-    {                                                                                              \
-        if (sel) {                                                                                 \
-            for (uint32_t j = 0; j < n; j++)                                                       \
-                out[sel[j]] = (TT)a[sel[j]];                                                       \
-        } else {                                                                                   \
-            for (uint32_t i = 0; i < n; i++)                                                       \
-                out[i] = (TT)a[i];                                                                 \
-        }                                                                                          \
+#define K_DEF_WIDEN(name, FT, TT)                                                                   \
+    void k_cast_##name(const FT *a, const uint32_t *sel, uint32_t n, TT *out)                       \
+    {                                                                                               \
+        if (sel) {                                                                                  \
+            for (uint32_t j = 0; j < n; j++)                                                        \
+                out[sel[j]] = (TT)a[sel[j]];                                                        \
+        } else {                                                                                    \
+            for (uint32_t i = 0; i < n; i++)                                                        \
+                out[i] = (TT)a[i];                                                                  \
+        }                                                                                           \
     }
 K_DEF_WIDEN(i32_i64, int32_t, int64_t)
 K_DEF_WIDEN(i32_f64, int32_t, double)
@@ -437,19 +441,19 @@ K_DEF_WIDEN(i64_f64, int64_t, double)
 /* Narrowing: FITS(x) says whether x converts exactly (integers) or after
 ** truncation toward zero (doubles; false for NaN and infinities). Rows
 ** that do not fit get 0 so the conversion itself is always defined. */
-#define K_DEF_NARROW(name, FT, TT, FITS)                                                           \
-    bool k_cast_##name(const FT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,       \
-                       TT *out)                                                                    \
-    {                                                                                              \
-        unsigned bad = 0;                                                                          \
-        for (uint32_t j = 0; j < n; j++) {                                                         \
-            uint32_t i = sel ? sel[j] : j;                                                         \
-            FT x = a[i];                                                                           \
-            unsigned fits = FITS(x);                                                               \
-            out[i] = fits ? (TT)x : 0;                                                             \
+#define K_DEF_NARROW(name, FT, TT, FITS)                                                            \
+    bool k_cast_##name(const FT *a, const uint64_t *valid, const uint32_t *sel, uint32_t n,         \
+                       TT *out)                                                                     \
+    {                                                                                               \
+        unsigned bad = 0;                                                                           \
+        for (uint32_t j = 0; j < n; j++) {                                                          \
+            uint32_t i = sel ? sel[j] : j;                                                          \
+            FT x = a[i];                                                                            \
+            unsigned fits = FITS(x);                                                                \
+            out[i] = fits ? (TT)x : 0;                                                              \
             bad |= (fits ^ 1u) & (valid ? k_bit(valid, i) : 1u);                                    \
-        }                                                                                          \
-        return !bad;                                                                               \
+        }                                                                                           \
+        return !bad;                                                                                \
     }
 #define K_FITS_I64_I32(x) ((x) >= INT32_MIN && (x) <= INT32_MAX)
 /* -2^63 is exact in f64; the next double below it truncates out of range. */

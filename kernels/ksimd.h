@@ -3,9 +3,11 @@
 ** 8-row blocks of each numeric type, validity-bit access and the branch-free
 ** "mask -> row indices" emitter used by every selection kernel.
 **
-** The vector code is written once against simde's AVX2 API; with
-** -march=native it compiles to AVX2 instructions, without -m flags simde
-** lowers it to SSE2/scalar code with the same results.
+** The vector code is written against simde's AVX2 API, plus AVX-512 in
+** the two places where that is native and pays (k_emit16 here, the 8-lane
+** hash in hash.c). With -march=native it compiles to AVX2/AVX-512
+** instructions; without -m flags simde lowers it to SSE2/scalar code with
+** the same results (correct, but not faster than the _ref loops there).
 */
 #ifndef K_KSIMD_H
 #define K_KSIMD_H
@@ -61,7 +63,9 @@ K_INLINE uint32_t k_emit8(uint32_t *out, uint32_t k, uint32_t base, unsigned m)
 }
 
 /* The same for the 16 bits of m at base..base+15 (k + 16 <= capacity).
-** With native AVX-512 one compress replaces two table lookups. */
+** With native AVX-512 one compress replaces two table lookups; it is the
+** register form followed by a plain store because compress-to-memory is
+** microcoded and slow on Zen 4. */
 K_INLINE uint32_t k_emit16(uint32_t *out, uint32_t k, uint32_t base, unsigned m)
 {
 #if defined(SIMDE_X86_AVX512F_NATIVE)

@@ -95,6 +95,8 @@ void tir_engine_cancel(tir_engine *e)
 void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total)
 {
     uint64_t d = e ? atomic_load(&e->rows_done) : 0, t = e ? atomic_load(&e->rows_total) : 0;
+    if (d > t) /* read across the reset at the end of a run */
+        d = t;
     if (rows_done)
         *rows_done = d;
     if (rows_total)
