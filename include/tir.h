@@ -68,11 +68,15 @@ typedef struct tir_config {
     int threads;            /* 0 = number of cores */
     uint32_t batch_size;    /* rows per batch; 0 = 2048 */
     uint64_t memory_limit;  /* bytes; 0 = no limit */
+    bool no_table_cache;    /* true: every run reloads its CSV tables */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */
 tir_engine *tir_engine_new(const tir_config *cfg);
 void tir_engine_free(tir_engine *e);
+/* Tables read by a run stay loaded in the engine for later runs (reloaded
+** when the file's size or modification time changes); this drops them. */
+void tir_engine_clear_cache(tir_engine *e);
 /* Safe to call from another thread or a signal handler: the running
 ** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
 void tir_engine_cancel(tir_engine *e);

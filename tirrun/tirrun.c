@@ -31,6 +31,7 @@ typedef struct options {
     tir_config cfg;
     bool explain;
     bool timer;
+    unsigned repeat;          /* runs; outputs of the last are printed */
 } options;
 
 /* The one piece of process state: the SIGINT handler needs to know which
@@ -56,6 +57,8 @@ static void usage(FILE *f)
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
+          "  --repeat N               run N times (tables stay loaded after the first run);\n"
+          "                           with --timer, prints each run and the median of runs 2..N\n"
           "  -h, --help               show this help\n"
           "  --version                show the version\n"
           "\n"
@@ -128,7 +131,7 @@ static int parse_args(int argc, char **argv, options *o)
         if (arg[namelen] == '=')
             val = arg + namelen + 1;
         if (!opt_is(arg, namelen, "--format") && !opt_is(arg, namelen, "--threads") &&
-            !opt_is(arg, namelen, "--batch-size")) {
+            !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat")) {
             fprintf(stderr, "tirrun: unknown option '%s'\n", arg);
             usage(stderr);
             return EXIT_USAGE;
@@ -146,6 +149,12 @@ static int parse_args(int argc, char **argv, options *o)
                 fprintf(stderr, "tirrun: unknown format '%s' (table, csv or json)\n", val);
                 return EXIT_USAGE;
             }
+        } else if (opt_is(arg, namelen, "--repeat")) {
+            if (!parse_uint(val, 1000000, &n) || n == 0) {
+                fprintf(stderr, "tirrun: --repeat needs a number >= 1, not '%s'\n", val);
+                return EXIT_USAGE;
+            }
+            o->repeat = (unsigned)n;
         } else if (opt_is(arg, namelen, "--threads")) {
             if (!parse_uint(val, INT_MAX, &n)) {
                 fprintf(stderr, "tirrun: --threads needs a number >= 0, not '%s'\n", val);
@@ -166,6 +175,12 @@ static int parse_args(int argc, char **argv, options *o)
         return EXIT_USAGE;
     }
     return -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* Reads the whole file into a malloc'd buffer; NULL with errno set on failure. */
@@ -261,9 +276,28 @@ static int run(const options *o, tir_engine *e)
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_RUNTIME;
     }
 
-    t0 = now_seconds();
-    st = tir_run(p, &res);
-    elapsed = now_seconds() - t0;
+    unsigned runs = o->repeat ? o->repeat : 1;
+    double *times = calloc(runs, sizeof *times);
+    if (!times) {
+        tir_program_free(p);
+        return EXIT_RUNTIME;
+    }
+    st = TIR_OK;
+    elapsed = 0;
+    for (unsigned k = 0; k < runs && st == TIR_OK; k++) {
+        tir_result_free(res);
+        res = NULL;
+        t0 = now_seconds();
+        st = tir_run(p, &res);
+        elapsed = times[k] = now_seconds() - t0;
+        if (o->timer && runs > 1 && st == TIR_OK)
+            fprintf(stderr, "Run %u: %.3f s\n", k + 1, times[k]);
+    }
+    if (o->timer && runs > 2 && st == TIR_OK) {
+        qsort(times + 1, runs - 1, sizeof *times, cmp_double);
+        fprintf(stderr, "Median of runs 2..%u: %.3f s\n", runs, times[1 + (runs - 1) / 2]);
+    }
+    free(times);
     if (st != TIR_OK) {
         fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
         rc = EXIT_RUNTIME;

@@ -3,6 +3,7 @@
 ** All state hangs off tir_engine / tir_program / tir_result; nothing global.
 */
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,19 @@
 #include "ast.h"
 #include "vm.h"
 
+/* A loaded CSV table kept for later runs; reused only while the file's size
+** and modification time and the declared schema are unchanged. */
+typedef struct cached_table {
+    char *key;                /* path + options + schema */
+    off_t size;
+    struct timespec mtime;
+    vm_table *t;
+} cached_table;
+
 struct tir_engine {
     tir_config cfg;
+    cached_table *cache;
+    int ncache, capcache;
     volatile int cancel;
     _Atomic uint64_t rows_done, rows_total;
     char err[2048];
@@ -81,9 +93,84 @@ tir_engine *tir_engine_new(const tir_config *cfg)
     return e;
 }
 
+void tir_engine_clear_cache(tir_engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < e->ncache; i++) {
+        free(e->cache[i].key);
+        vm_table_free(e->cache[i].t);
+    }
+    free(e->cache);
+    e->cache = NULL;
+    e->ncache = e->capcache = 0;
+}
+
 void tir_engine_free(tir_engine *e)
 {
+    tir_engine_clear_cache(e);
     free(e);
+}
+
+static char *table_key(const ir_table *t)
+{
+    size_t n = strlen(t->path) + 64;
+    for (int i = 0; i < t->schema.n; i++)
+        n += strlen(t->schema.cols[i].name.s) + 16;
+    char *k = malloc(n), *p = k;
+    if (!k)
+        return NULL;
+    p += sprintf(p, "%s|%c|%d|%s", t->path, t->delimiter, t->header, t->null_string ? t->null_string : "");
+    for (int i = 0; i < t->schema.n; i++) {
+        const ir_coltype *c = &t->schema.cols[i].ty;
+        p += sprintf(p, "|%s:%d%d%d%d", t->schema.cols[i].name.s, c->type, c->nullable, c->unique, c->order);
+    }
+    return k;
+}
+
+static tir_status cache_load(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen)
+{
+    tir_engine *e = ctx;
+    struct stat st;
+    char *key = table_key(t);
+    if (!key)
+        return TIR_ERR_NOMEM;
+    bool have_stat = stat(t->path, &st) == 0;
+    for (int i = 0; i < e->ncache; i++) {
+        cached_table *c = &e->cache[i];
+        if (strcmp(c->key, key))
+            continue;
+        if (have_stat && c->size == st.st_size && c->mtime.tv_sec == st.st_mtim.tv_sec &&
+            c->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+            free(key);
+            *out = c->t;
+            return TIR_OK;
+        }
+        /* the file changed: drop the stale copy */
+        free(c->key);
+        vm_table_free(c->t);
+        e->cache[i] = e->cache[--e->ncache];
+        break;
+    }
+    tir_status s = vm_load_table(t, out, err, errlen);
+    if (s || !have_stat) {
+        free(key);
+        return s;
+    }
+    if (e->ncache == e->capcache) {
+        int cap = e->capcache ? e->capcache * 2 : 8;
+        cached_table *c = realloc(e->cache, sizeof *c * (size_t)cap);
+        if (!c) {
+            free(key);
+            vm_table_free(*out);
+            *out = NULL;
+            return TIR_ERR_NOMEM;
+        }
+        e->cache = c;
+        e->capcache = cap;
+    }
+    e->cache[e->ncache++] = (cached_table){key, st.st_size, st.st_mtim, *out};
+    return TIR_OK;
 }
 
 void tir_engine_cancel(tir_engine *e)
@@ -224,7 +311,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
         return TIR_ERR_NOMEM;
     }
     vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
-                     .rows_done = &e->rows_done, .rows_total = &e->rows_total};
+                     .rows_done = &e->rows_done, .rows_total = &e->rows_total,
+                     .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e};
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);

@@ -933,7 +933,7 @@ static tir_status run_batch(xpipe *x)
 
 /* -------------------------------------------------------------- pipeline */
 
-static tir_status load_table(const ir_table *t, vm_table **out, char *err, size_t errlen)
+tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t errlen)
 {
     vm_csv_col cols[256];
     if (t->schema.n > 256) {
@@ -1063,7 +1063,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             int ti = 0;
             while (prog->tables[ti] != scan->u.scan.table)
                 ti++;
-            if (!tables[ti] && (st = load_table(prog->tables[ti], &tables[ti], err, errlen)))
+            if (!tables[ti] && (st = o && o->load ? o->load(o->load_ctx, prog->tables[ti], &tables[ti], err, errlen)
+                                                  : vm_load_table(prog->tables[ti], &tables[ti], err, errlen)))
                 break;
             x.src = tables[ti];
         } else {
@@ -1079,7 +1080,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             if (plan->vals[v].last_use <= p->ir->order)
                 vm_value_free(&values[v]);
     }
-    for (int i = 0; i < prog->ntables; i++)
+    for (int i = 0; i < prog->ntables && !(o && o->load); i++)
         vm_table_free(tables[i]);
     free(tables);
     if (st) {

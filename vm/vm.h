@@ -159,7 +159,14 @@ typedef struct vm_run_opts {
     uint64_t *peak_bytes;     /* out: most bytes held at a batch boundary */
     _Atomic uint64_t *rows_done;  /* out: source rows scanned (progress) */
     _Atomic uint64_t *rows_total; /* out: rows of the sources of pipelines started */
+    /* Non-NULL: tables come from here and stay owned by it (the engine's
+    ** table cache); NULL: each run loads its tables and frees them. */
+    tir_status (*load)(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen);
+    void *load_ctx;
 } vm_run_opts;
+
+/* Loads a declared CSV table (exec.c). */
+tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t errlen);
 
 /* Runs every pipeline; values[i] receives plan->vals[i] for the outputs
 ** (others are freed as soon as no later pipeline needs them). On failure

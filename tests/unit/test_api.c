@@ -311,3 +311,29 @@ Test(api, progress_is_consistent_while_running_and_zero_when_idle)
     tir_program_free(p);
     tir_engine_free(e);
 }
+
+Test(api, table_cache_reloads_a_changed_file)
+{
+    const char *src = "t: Table = read_csv(\"c.csv\") { n: i64 }\n"
+                      "p: Pipeline = { v1 = table_scan :table = t\n"
+                      "  s = aggregate :input = v1 :aggregates = { \"total\": sum($in.n) } }\n"
+                      "output p.s\n";
+    for (int cached = 0; cached < 2; cached++) {
+        write_file("c.csv", "n\n1\n2\n");
+        tir_engine *e = tir_engine_new(&(tir_config){.no_table_cache = !cached});
+        tir_program *p = compile_ok(e, src);
+        int64_t want[3] = {3, 3, 40};
+        for (int k = 0; k < 3; k++) {
+            if (k == 2)
+                write_file("c.csv", "n\n10\n30\n");
+            tir_result *r;
+            cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+            const int64_t *total = tir_result_batch_data(r, 0, 0, 0);
+            cr_assert_eq(*total, want[k], "cached=%d run %d: %" PRId64, cached, k, *total);
+            tir_result_free(r);
+        }
+        tir_program_free(p);
+        tir_engine_clear_cache(e);
+        tir_engine_free(e);
+    }
+}
