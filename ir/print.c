@@ -5,6 +5,7 @@
 ** depends on precedence.
 */
 #include "ast.h"
+#include "buf.h"
 #include "dates.h"
 
 #include <locale.h>
@@ -61,52 +62,9 @@ const char *ir_aggfn_name(ir_aggfn f)
 
 /* ------------------------------------------------------------ expressions */
 
-typedef struct pbuf {
-    char *p;
-    size_t n, cap;
-    bool nomem;
-} pbuf;
-
-static void put(pbuf *b, const char *s, size_t n)
-{
-    if (b->nomem)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->nomem = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-}
-
-static void puts_(pbuf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void putf(pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(pbuf *b, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* Shortest text that reads back as v, always recognizable as a float
 ** literal ("10.0", "1.0e+20"); the C locale keeps the decimal point a '.'. */
-static void put_double(pbuf *b, double v)
+static void put_double(ir_buf *b, double v)
 {
     char s[48];
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -126,37 +84,37 @@ static void put_double(pbuf *b, double v)
         memmove(s + at + 2, s + at, strlen(s + at) + 1);
         memcpy(s + at, ".0", 2);
     }
-    puts_(b, s);
+    ir_buf_puts(b, s);
 }
 
-static void put_string(pbuf *b, const char *s, uint32_t len)
+static void put_string(ir_buf *b, const char *s, uint32_t len)
 {
-    put(b, "\"", 1);
+    ir_buf_put(b, "\"", 1);
     for (uint32_t i = 0; i < len; i++) {
         switch (s[i]) {
-        case '"': put(b, "\\\"", 2); break;
-        case '\\': put(b, "\\\\", 2); break;
-        case '\n': put(b, "\\n", 2); break;
-        case '\t': put(b, "\\t", 2); break;
-        default: put(b, s + i, 1);
+        case '"': ir_buf_put(b, "\\\"", 2); break;
+        case '\\': ir_buf_put(b, "\\\\", 2); break;
+        case '\n': ir_buf_put(b, "\\n", 2); break;
+        case '\t': ir_buf_put(b, "\\t", 2); break;
+        default: ir_buf_put(b, s + i, 1);
         }
     }
-    put(b, "\"", 1);
+    ir_buf_put(b, "\"", 1);
 }
 
-static void put_lit(pbuf *b, const ir_lit *l)
+static void put_lit(ir_buf *b, const ir_lit *l)
 {
     if (l->is_null) {
-        puts_(b, "null");
+        ir_buf_puts(b, "null");
         return;
     }
     switch (l->type) {
     case TIR_BOOL:
-        puts_(b, l->i ? "true" : "false");
+        ir_buf_puts(b, l->i ? "true" : "false");
         break;
     case TIR_I32:
     case TIR_I64:
-        putf(b, "%lld", (long long)l->i);
+        ir_buf_printf(b, "%lld", (long long)l->i);
         break;
     case TIR_F64:
         put_double(b, l->f);
@@ -168,15 +126,15 @@ static void put_lit(pbuf *b, const ir_lit *l)
         int32_t y;
         int m, d;
         vm_civil_from_days((int32_t)l->i, &y, &m, &d);
-        putf(b, "date \"%04d-%02d-%02d\"", (int)y, m, d);
+        ir_buf_printf(b, "date \"%04d-%02d-%02d\"", (int)y, m, d);
         break;
     }
     default:
-        puts_(b, "?");
+        ir_buf_puts(b, "?");
     }
 }
 
-static void put_expr(pbuf *b, const ir_expr *e);
+static void put_expr(ir_buf *b, const ir_expr *e);
 
 static bool compound(const ir_expr *e)
 {
@@ -188,25 +146,25 @@ static bool compound(const ir_expr *e)
     }
 }
 
-static void put_operand(pbuf *b, const ir_expr *e, bool wrap)
+static void put_operand(ir_buf *b, const ir_expr *e, bool wrap)
 {
     if (wrap)
-        put(b, "(", 1);
+        ir_buf_put(b, "(", 1);
     put_expr(b, e);
     if (wrap)
-        put(b, ")", 1);
+        ir_buf_put(b, ")", 1);
 }
 
-static void put_list(pbuf *b, ir_expr *const *v, int n)
+static void put_list(ir_buf *b, ir_expr *const *v, int n)
 {
     for (int i = 0; i < n; i++) {
         if (i)
-            put(b, ", ", 2);
+            ir_buf_put(b, ", ", 2);
         put_expr(b, v[i]);
     }
 }
 
-static void put_expr(pbuf *b, const ir_expr *e)
+static void put_expr(ir_buf *b, const ir_expr *e)
 {
     switch (e->kind) {
     case IR_E_LIT:
@@ -214,28 +172,28 @@ static void put_expr(pbuf *b, const ir_expr *e)
         break;
     case IR_E_COL:
         if (e->u.col.qual.s)
-            putf(b, "%s.", e->u.col.qual.s);   /* "$in", "$ht" or a statement */
-        puts_(b, e->u.col.name.s);
+            ir_buf_printf(b, "%s.", e->u.col.qual.s);   /* "$in", "$ht" or a statement */
+        ir_buf_puts(b, e->u.col.name.s);
         break;
     case IR_E_PATH:
         for (int i = 0; i < e->u.path.nparts; i++) {
             if (i)
-                put(b, ".", 1);
-            puts_(b, e->u.path.parts[i].s);
+                ir_buf_put(b, ".", 1);
+            ir_buf_puts(b, e->u.path.parts[i].s);
         }
         break;
     case IR_E_REF: {
         const ir_stmt *s = e->u.ref.stmt;
-        puts_(b, s->pipeline->name.s);
-        put(b, ".", 1);
-        puts_(b, s->target.s);
-        put(b, ".", 1);
-        puts_(b, s->out.cols[e->u.ref.field].name.s);
+        ir_buf_puts(b, s->pipeline->name.s);
+        ir_buf_put(b, ".", 1);
+        ir_buf_puts(b, s->target.s);
+        ir_buf_put(b, ".", 1);
+        ir_buf_puts(b, s->out.cols[e->u.ref.field].name.s);
         break;
     }
     case IR_E_UNARY: {
         const ir_expr *a = e->u.op.a;
-        puts_(b, ir_op_str(e->u.op.op));
+        ir_buf_puts(b, ir_op_str(e->u.op.op));
         /* "- -5" must not print as "--5" */
         bool neg_lit = a->kind == IR_E_LIT && !a->u.lit.is_null &&
                        ((a->u.lit.type == TIR_F64 && a->u.lit.f < 0) ||
@@ -245,60 +203,59 @@ static void put_expr(pbuf *b, const ir_expr *e)
     }
     case IR_E_BINARY:
         put_operand(b, e->u.op.a, compound(e->u.op.a));
-        putf(b, " %s ", ir_op_str(e->u.op.op));
+        ir_buf_printf(b, " %s ", ir_op_str(e->u.op.op));
         put_operand(b, e->u.op.b, compound(e->u.op.b));
         break;
     case IR_E_LIKE:
         put_operand(b, e->u.like.a, compound(e->u.like.a));
-        puts_(b, e->u.like.negated ? " not like " : " like ");
+        ir_buf_puts(b, e->u.like.negated ? " not like " : " like ");
         put_operand(b, e->u.like.pattern, compound(e->u.like.pattern));
         break;
     case IR_E_IN:
         put_operand(b, e->u.in.a, compound(e->u.in.a));
-        puts_(b, e->u.in.negated ? " not in [" : " in [");
+        ir_buf_puts(b, e->u.in.negated ? " not in [" : " in [");
         put_list(b, e->u.in.items, e->u.in.nitems);
-        put(b, "]", 1);
+        ir_buf_put(b, "]", 1);
         break;
     case IR_E_ISNULL:
         put_operand(b, e->u.isnull.a, compound(e->u.isnull.a));
-        puts_(b, e->u.isnull.negated ? " is not null" : " is null");
+        ir_buf_puts(b, e->u.isnull.negated ? " is not null" : " is null");
         break;
     case IR_E_CASE:
-        puts_(b, "case");
+        ir_buf_puts(b, "case");
         for (int i = 0; i < e->u.cas.n; i++) {
-            puts_(b, " when ");
+            ir_buf_puts(b, " when ");
             put_expr(b, e->u.cas.whens[i]);
-            puts_(b, " then ");
+            ir_buf_puts(b, " then ");
             put_expr(b, e->u.cas.thens[i]);
         }
         if (e->u.cas.els) {
-            puts_(b, " else ");
+            ir_buf_puts(b, " else ");
             put_expr(b, e->u.cas.els);
         }
-        puts_(b, " end");
+        ir_buf_puts(b, " end");
         break;
     case IR_E_CAST:
-        puts_(b, "cast(");
+        ir_buf_puts(b, "cast(");
         put_expr(b, e->u.cast.a);
-        putf(b, " as %s)", type_name(e->u.cast.to));
+        ir_buf_printf(b, " as %s)", type_name(e->u.cast.to));
         break;
     case IR_E_CALL:
-        puts_(b, e->u.call.fn.s);
-        put(b, "(", 1);
+        ir_buf_puts(b, e->u.call.fn.s);
+        ir_buf_put(b, "(", 1);
         put_list(b, e->u.call.args, e->u.call.nargs);
-        put(b, ")", 1);
+        ir_buf_put(b, ")", 1);
         break;
     case IR_E_STAR:
-        put(b, "*", 1);
+        ir_buf_put(b, "*", 1);
         break;
     }
 }
 
 const char *ir_expr_str(ir_arena *a, const ir_expr *e)
 {
-    pbuf b = {0};
+    ir_buf b = {0};
     put_expr(&b, e);
-    const char *s = b.nomem ? NULL : ir_strndup(a, b.p ? b.p : "", b.n);
-    free(b.p);
+    const char *s = ir_buf_finish(&b, a);
     return s;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "vm.h"
 
 #define VM_X_NAME(name, syn) #name,
@@ -16,87 +17,54 @@
 const char *const vm_opcode_names[VM_NOPCODES] = {VM_OPCODES(VM_X_NAME)};
 const char *const vm_opcode_synopsis[VM_NOPCODES] = {VM_OPCODES(VM_X_SYN)};
 
-typedef struct xbuf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} xbuf;
-
-static void put(xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(xbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || b->oom)
-        return;
-    if (b->n + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + (size_t)n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
-}
-
-static void put_schema(xbuf *b, ir_arena *a, const ir_schema *s, int from, int to)
+static void put_schema(ir_buf *b, ir_arena *a, const ir_schema *s, int from, int to)
 {
     for (int i = from; i < to; i++)
-        put(b, "%s%s: %s", i > from ? ", " : "", s->cols[i].name.s, ir_coltype_str(a, s->cols[i].ty));
+        ir_buf_printf(b, "%s%s: %s", i > from ? ", " : "", s->cols[i].name.s, ir_coltype_str(a, s->cols[i].ty));
 }
 
-static void put_type(xbuf *b, ir_arena *a, const ir_stmt *s)
+static void put_type(ir_buf *b, ir_arena *a, const ir_stmt *s)
 {
     switch (s->vkind) {
     case IR_VK_TUPLE:
-        put(b, "Tuple<");
+        ir_buf_printf(b, "Tuple<");
         put_schema(b, a, &s->out, 0, s->out.n);
         break;
     case IR_VK_HASHTABLE:
-        put(b, "HashTable<");
+        ir_buf_printf(b, "HashTable<");
         put_schema(b, a, &s->out, 0, s->ht_nkeys);
-        put(b, " -> ");
+        ir_buf_printf(b, " -> ");
         put_schema(b, a, &s->out, s->ht_nkeys, s->out.n);
         break;
     default:
-        put(b, "Relation<");
+        ir_buf_printf(b, "Relation<");
         put_schema(b, a, &s->out, 0, s->out.n);
         break;
     }
-    put(b, ">");
+    ir_buf_printf(b, ">");
 }
 
-static void put_const(xbuf *b, const vm_const *k)
+static void put_const(ir_buf *b, const vm_const *k)
 {
     if (k->ref) {
-        put(b, "%s.%s.%s", k->ref->pipeline->name.s, k->ref->target.s, k->ref->out.cols[k->field].name.s);
+        ir_buf_printf(b, "%s.%s.%s", k->ref->pipeline->name.s, k->ref->target.s, k->ref->out.cols[k->field].name.s);
         return;
     }
     if (k->is_null) {
-        put(b, "null");
+        ir_buf_printf(b, "null");
         return;
     }
     switch (k->type) {
-    case TIR_BOOL: put(b, "%s", k->i ? "true" : "false"); break;
-    case TIR_I32: case TIR_I64: put(b, "%" PRId64, k->i); break;
-    case TIR_F64: put(b, "%.17g", k->f); break;
+    case TIR_BOOL: ir_buf_printf(b, "%s", k->i ? "true" : "false"); break;
+    case TIR_I32: case TIR_I64: ir_buf_printf(b, "%" PRId64, k->i); break;
+    case TIR_F64: ir_buf_printf(b, "%.17g", k->f); break;
     case TIR_DATE: {
         char d[16];
         tir_date_format((int32_t)k->i, d);
-        put(b, "date \"%s\"", d);
+        ir_buf_printf(b, "date \"%s\"", d);
         break;
     }
-    case TIR_STRING: put(b, "\"%.*s\"", (int)k->s.len, tir_str_ptr(&k->s)); break;
+    case TIR_STRING: ir_buf_printf(b, "\"%.*s\"", (int)k->s.len, tir_str_ptr(&k->s)); break;
     default: break;
     }
 }
@@ -116,7 +84,7 @@ static const char *cmp_symbol(const char *opname)
 /* The synopsis with this instruction's operands filled in: r[a] -> r3,
 ** s[b] -> s2 (or "all"), k[d] -> k0, and the letter after words such as
 ** "join" or "slot" -> its number. */
-static void put_synopsis(xbuf *b, const vm_ins *in)
+static void put_synopsis(ir_buf *b, const vm_ins *in)
 {
     static const char *const keywords[] = {"join ", "slot ", "build ", "group-by ", "counter ", "pc ",
                                            "type ", "column ", "relation ", "aggregate ", "frame "};
@@ -126,14 +94,14 @@ static void put_synopsis(xbuf *b, const vm_ins *in)
         if ((s[0] == 'r' || s[0] == 's' || s[0] == 'k') && s[1] == '[' && s[2] >= 'a' && s[2] <= 'e' && s[3] == ']') {
             int32_t v = ops[s[2] - 'a'];
             if (s[0] == 's' && v < 0)
-                put(b, "f%d", in->frame);
+                ir_buf_printf(b, "f%d", in->frame);
             else
-                put(b, "%c%d", s[0], v);
+                ir_buf_printf(b, "%c%d", s[0], v);
             s += 4;
             continue;
         }
         if (!strncmp(s, "<op>", 4)) {
-            put(b, "%s", cmp_symbol(vm_opcode_names[in->op]));
+            ir_buf_printf(b, "%s", cmp_symbol(vm_opcode_names[in->op]));
             s += 4;
             continue;
         }
@@ -144,89 +112,87 @@ static void put_synopsis(xbuf *b, const vm_ins *in)
                 (s[n + 1] == 0 || s[n + 1] == ' ' || s[n + 1] == '\'' || s[n + 1] == ',' || s[n + 1] == ':' ||
                  s[n + 1] == ')')) {
                 if (s[n] == 'f')
-                    put(b, "%.*sf%d", (int)n, s, in->frame);
+                    ir_buf_printf(b, "%.*sf%d", (int)n, s, in->frame);
                 else
-                    put(b, "%.*s%d", (int)n, s, ops[s[n] - 'a']);
+                    ir_buf_printf(b, "%.*s%d", (int)n, s, ops[s[n] - 'a']);
                 s += n + 1;
                 done = true;
             }
         }
         if (!done)
-            put(b, "%c", *s++);
+            ir_buf_printf(b, "%c", *s++);
     }
 }
 
-static void put_pipe(xbuf *b, ir_arena *a, const vm_pipe *p)
+static void put_pipe(ir_buf *b, ir_arena *a, const vm_pipe *p)
 {
-    put(b, "\nbytecode of %s: %d instructions, %d registers (r), %d selections (s; fN = every row of frame N), "
+    ir_buf_printf(b, "\nbytecode of %s: %d instructions, %d registers (r), %d selections (s; fN = every row of frame N), "
         "%d frames, %d constants (k)\n", p->ir->name.s, p->ncode, p->nregs, p->nsels, p->nframes, p->nconsts);
     for (int i = 0; i < p->nconsts; i++) {
-        put(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
+        ir_buf_printf(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
         put_const(b, &p->consts[i]);
-        put(b, "\n");
+        ir_buf_printf(b, "\n");
     }
     for (int i = 0; i < p->nregs; i++) {
         const vm_regdef *r = &p->regs[i];
-        put(b, "  r%-3d %-6s f%d  %s%s", i, tir_type_name(r->type), r->frame, r->borrowed ? "scan " : "",
+        ir_buf_printf(b, "  r%-3d %-6s f%d  %s%s", i, tir_type_name(r->type), r->frame, r->borrowed ? "scan " : "",
             r->what ? r->what : "");
         if (r->konst >= 0)
-            put(b, " (k%d)", r->konst);
-        put(b, "\n");
+            ir_buf_printf(b, " (k%d)", r->konst);
+        ir_buf_printf(b, "\n");
     }
     for (int pc = 0; pc < p->ncode; pc++) {
         const vm_ins *in = &p->code[pc];
-        put(b, "  %04d  f%d  %-16s ", pc, in->frame, vm_opcode_names[in->op]);
+        ir_buf_printf(b, "  %04d  f%d  %-16s ", pc, in->frame, vm_opcode_names[in->op]);
         put_synopsis(b, in);
-        put(b, "\n");
+        ir_buf_printf(b, "\n");
     }
     (void)a;
 }
 
 char *vm_explain(ir_arena *a, const vm_plan *plan)
 {
-    xbuf b = {0};
+    ir_buf b = {0};
     const ir_program *prog = plan->prog;
-    put(&b, "program %s: %d tables, %d pipelines, batch %u rows\n", prog->file, prog->ntables, prog->npipelines,
+    ir_buf_printf(&b, "program %s: %d tables, %d pipelines, batch %u rows\n", prog->file, prog->ntables, prog->npipelines,
         plan->batch);
     for (int i = 0; i < prog->ntables; i++) {
         const ir_table *t = prog->tables[i];
-        put(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s, t->path ? t->path : "");
+        ir_buf_printf(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s, t->path ? t->path : "");
         put_schema(&b, a, &t->schema, 0, t->schema.n);
-        put(&b, "}\n");
+        ir_buf_printf(&b, "}\n");
     }
     for (int i = 0; i < plan->npipes; i++) {
         const vm_pipe *p = &plan->pipes[i];
         const ir_pipeline *pl = p->ir;
-        put(&b, "\n%s: Pipeline (step %d", pl->name.s, i + 1);
+        ir_buf_printf(&b, "\n%s: Pipeline (step %d", pl->name.s, i + 1);
         for (int d = 0; d < pl->ndeps; d++)
-            put(&b, "%s%s", d ? ", " : "; after ", pl->deps[d]->name.s);
-        put(&b, ")\n");
+            ir_buf_printf(&b, "%s%s", d ? ", " : "; after ", pl->deps[d]->name.s);
+        ir_buf_printf(&b, ")\n");
         for (int s = 0; s < pl->n; s++) {
             const ir_stmt *st = pl->stmts[s];
-            put(&b, "  %s = %s", st->target.s, st->op.s);
+            ir_buf_printf(&b, "  %s = %s", st->target.s, st->op.s);
             if (st->kind == IR_OP_SCAN && st->u.scan.table)
-                put(&b, " %s", st->u.scan.table->name.s);
+                ir_buf_printf(&b, " %s", st->u.scan.table->name.s);
             else if (st->kind == IR_OP_SCAN && st->u.scan.src_stmt)
-                put(&b, " %s.%s", st->u.scan.src_stmt->pipeline->name.s, st->u.scan.src_stmt->target.s);
+                ir_buf_printf(&b, " %s.%s", st->u.scan.src_stmt->pipeline->name.s, st->u.scan.src_stmt->target.s);
             if (st->input)
-                put(&b, " %s", st->input->target.s);
+                ir_buf_printf(&b, " %s", st->input->target.s);
             if (st->kind == IR_OP_HASH_JOIN) {
                 static const char *const kinds[] = {"inner", "left", "semi", "anti"};
-                put(&b, " %s with %s.%s", kinds[st->u.join.jkind], st->u.join.ht->pipeline->name.s,
+                ir_buf_printf(&b, " %s with %s.%s", kinds[st->u.join.jkind], st->u.join.ht->pipeline->name.s,
                     st->u.join.ht->target.s);
             }
             if (st->kind == IR_OP_FILTER)
-                put(&b, " [%s]", ir_expr_str(a, st->u.filter.pred));
-            put(&b, "\n      : ");
+                ir_buf_printf(&b, " [%s]", ir_expr_str(a, st->u.filter.pred));
+            ir_buf_printf(&b, "\n      : ");
             put_type(&b, a, st);
-            put(&b, "\n");
+            ir_buf_printf(&b, "\n");
         }
         put_pipe(&b, a, p);
     }
     for (int o = 0; o < prog->noutputs; o++)
-        put(&b, "\noutput %s", prog->outputs[o].name);
-    put(&b, "\n");
-    char *s = b.oom ? NULL : ir_strndup(a, b.p, b.n);
-    free(b.p);
-    return s;
+        ir_buf_printf(&b, "\noutput %s", prog->outputs[o].name);
+    ir_buf_printf(&b, "\n");
+    return ir_buf_finish(&b, a);
 }
