@@ -413,12 +413,16 @@ static void set_str(rng *r, tir_str *s, const char *bytes, uint32_t len, char **
 static const uint32_t STRLENS[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 16, 17, 24, 40 };
 
 /* Random strings over a tiny alphabet so equal strings, shared prefixes
-** and substring hits are common. */
+** and substring hits are common; now and then a byte that is not UTF-8
+** or a 2- or 3-byte UTF-8 character (cut short at the end of the string). */
 static void rand_bytes(rng *r, char *buf, uint32_t len)
 {
-    static const char alpha[] = "abc\xff";
-    for (uint32_t k = 0; k < len; k++)
-        buf[k] = alpha[rndn(r, (rndn(r, 8) == 0) ? 4 : 2)];
+    static const char *const tok[] = { "a", "b", "c", "\xff", "\xc3\xa9", "\xe2\x82\xac" };
+    for (uint32_t k = 0; k < len;) {
+        const char *t = tok[rndn(r, 8) == 0 ? rndn(r, 6) : rndn(r, 2)];
+        for (; *t && k < len; t++)
+            buf[k++] = *t;
+    }
 }
 
 static strset gen_strs(rng *r, uint32_t n)
@@ -630,6 +634,16 @@ Test(kernels, like_targeted)
     like_one("ab%", "a", 0);
     like_one("abcde%", "abcdx", 0);
     like_one("abcde%", "abcd", 0);
+    /* '_' is one UTF-8 character, '%' absorbs whole characters */
+    like_one("_", "\xc3\xa9", 1);
+    like_one("__", "\xc3\xa9", 0);
+    like_one("a_c", "a\xe2\x82\xac" "c", 1);
+    like_one("a__c", "a\xe2\x82\xac" "c", 0);
+    like_one("%_", "\xe2\x82\xac", 1);
+    like_one("caf_", "caf\xc3\xa9", 1);
+    like_one("caf__", "caf\xc3\xa9", 0);
+    like_one("%\xc3\xa9", "caf\xc3\xa9", 1);
+    like_one("%_\xa9", "caf\xc3\xa9", 0);
 }
 
 Test(kernels, like_classify_shapes)
@@ -662,6 +676,7 @@ static const char *const PATTERNS[] = {
     "", "%", "%%", "_", "__", "a", "ab", "ab%", "%ab", "%ab%", "a%b%c", "a%b", "a_b", "%a_", "_%",
     "%_%", "_a%", "%b_", "abababababab%", "%babababababab", "%bab%", "a%", "%a", "%abababababababab%",
     "a%%b", "%b%a%", "abababababababababab", "%a%b%a%b%", "\xff%", "%\xff", "ab__%", "%c%",
+    "_\xc3\xa9%", "%\xe2\x82\xac_", "a_\xe2\x82\xac%", "%_%_%", "%\xc3\xa9%",
 };
 
 Test(kernels, like_random_against_ref)
