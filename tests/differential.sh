@@ -33,7 +33,7 @@ select
   case when x % 17 = 0 then null else date('1995-01-01', '+' || ((x / 13) % 1500) || ' days') end as d
 from h;
 create table t2 as
-with recursive r(i) as (select 1 union all select i + 1 from r where i < $rows / 4),
+with recursive r(i) as (select 1 union all select i + 1 from r where i < 750),
      h(i, x) as (select i, ((i * 2246822519 + $seed * 9176) % 4294967291) from r)
 select
   case when x % 19 = 0 then null else (x / 5) % 60 - 10 end as k,
@@ -56,7 +56,9 @@ echo "1..$total"
 n=0; fail=0
 for seed in $seeds; do
     d="$work/seed$seed"; mkdir -p "$d/data"
-    gen "$seed" 3000 "$d/data"
+    # the last seed's tables span several morsels, so pipelines run on all workers
+    rows=3000; [ "$seed" = "${seeds##* }" ] && rows=70000
+    gen "$seed" "$rows" "$d/data"
     for t in "${tests[@]}"; do
         n=$((n + 1))
         cp "$dir/$t.tir" "$d/$t.tir"

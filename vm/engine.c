@@ -4,6 +4,7 @@
 */
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ typedef struct res_out {
 
 struct tir_result {
     uint32_t batch;
-    uint64_t peak_bytes;
+    _Atomic uint64_t peak_bytes;
     vm_value *values;
     int nvalues;
     res_out *outs;
@@ -88,6 +89,10 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         e->cfg = *cfg;
     if (e->cfg.batch_size == 0)
         e->cfg.batch_size = 2048;
+    if (e->cfg.threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        e->cfg.threads = n > 0 ? (int)n : 1;
+    }
     /* validity bitmaps of a batch start on a word boundary of the column */
     e->cfg.batch_size = (e->cfg.batch_size + 63) / 64 * 64;
     return e;
@@ -312,7 +317,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
     }
     vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
-                     .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e};
+                     .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
+                     .threads = e->cfg.threads};
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
@@ -359,7 +365,7 @@ void tir_result_free(tir_result *r)
 
 uint64_t tir_result_peak_bytes(const tir_result *r)
 {
-    return r ? r->peak_bytes : 0;
+    return r ? atomic_load(&r->peak_bytes) : 0;
 }
 
 size_t tir_result_noutputs(const tir_result *r)

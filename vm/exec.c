@@ -18,50 +18,7 @@
 #include "dates.h"
 #include "kernels.h"
 #include "sinks.h"
-
-/* Run-time state of one pipeline. */
-typedef struct xframe {
-    uint32_t n;
-} xframe;
-
-typedef struct xsel {
-    uint32_t *idx;
-    uint32_t n;
-} xsel;
-
-typedef struct xjoin {
-    vm_ht *ht;
-    uint32_t *first;          /* per probe row (in sel order) */
-    uint32_t *pidx, *hent;    /* output chunk: probe row, hash-table entry */
-    uint32_t nin, cursor, chain;
-    bool pending;
-} xjoin;
-
-typedef struct xpipe {
-    const vm_plan *plan;
-    const vm_pipe *p;
-    vm_value *values;
-    vm_table *src;
-    uint64_t src_off;
-    uint32_t cap;
-    vm_vec *r;                /* registers */
-    void **rbuf;              /* owned data buffers */
-    uint64_t **rvalid;        /* owned validity buffers */
-    xsel *s;
-    xframe *f;
-    vm_const *k;              /* constants with refs resolved */
-    xjoin *joins;
-    vm_sink_agg *aggs;
-    vm_sink_group *groups;
-    vm_ht **builds;
-    vm_table **emits;
-    int64_t *limit_seen;
-    vm_strheap batch_heap;    /* strings made by casts, reset per batch */
-    uint64_t base_bytes;      /* values and tables alive when the pipeline started */
-    uint64_t reg_bytes;       /* register, selection and join buffers */
-    char *err;
-    size_t errlen;
-} xpipe;
+#include "xpipe.h"
 
 static tir_status xfail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -194,7 +151,7 @@ static void fill_const(xpipe *x, int r, const vm_const *k)
     }
 }
 
-static tir_status setup(xpipe *x)
+tir_status vm_x_setup(xpipe *x)
 {
     const vm_pipe *p = x->p;
     uint32_t cap = x->cap;
@@ -268,7 +225,7 @@ static tir_status setup(xpipe *x)
     return TIR_OK;
 }
 
-static void teardown(xpipe *x)
+void vm_x_teardown(xpipe *x)
 {
     const vm_pipe *p = x->p;
     for (int i = 0; x->rbuf && i < p->nregs; i++) {
@@ -300,6 +257,7 @@ static void teardown(xpipe *x)
     free(x->builds);
     free(x->emits);
     free(x->limit_seen);
+    free(x->morsels);
     free(x->aggs);
     free(x->groups);
     vm_strheap_free(&x->batch_heap);
@@ -311,7 +269,7 @@ static void op_scan(xpipe *x)
 {
     const vm_scan *sc = &x->p->scan;
     uint64_t off = x->src_off;
-    uint64_t left = x->src->nrows - off;
+    uint64_t left = x->src_end - off;
     uint32_t n = left < x->cap ? (uint32_t)left : x->cap;
     for (int c = 0; c < sc->ncols; c++) {
         const vm_column *col = &x->src->cols[sc->src_cols[c]];
@@ -950,7 +908,7 @@ tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t er
 }
 
 /* Moves a pipeline's finished sinks into the value slots of the run. */
-static tir_status publish(xpipe *x)
+tir_status vm_x_publish(xpipe *x)
 {
     const vm_pipe *p = x->p;
     for (int i = 0; i < p->nbuilds; i++) {
@@ -980,12 +938,11 @@ static tir_status publish(xpipe *x)
     return TIR_OK;
 }
 
-/* Bytes the run holds now: earlier values, loaded tables, this pipeline's
-** buffers and sinks. Checked at batch boundaries against the limit. */
-static uint64_t held_bytes(const xpipe *x)
+/* Bytes this worker holds: its buffers and sinks. */
+uint64_t vm_x_sink_bytes(const xpipe *x)
 {
     const vm_pipe *p = x->p;
-    uint64_t n = x->base_bytes + x->reg_bytes + x->batch_heap.bytes;
+    uint64_t n = x->reg_bytes + x->batch_heap.bytes;
     for (int i = 0; i < p->nbuilds; i++)
         n += vm_ht_bytes(x->builds[i]);
     for (int i = 0; i < p->nemits; i++)
@@ -997,13 +954,20 @@ static uint64_t held_bytes(const xpipe *x)
     return n;
 }
 
-static tir_status check_memory(xpipe *x, const vm_run_opts *o)
+/* Checked at batch boundaries: earlier values, loaded tables, and the
+** buffers and sinks of every worker of this pipeline. */
+tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o)
 {
     if (!o)
         return TIR_OK;
-    uint64_t held = held_bytes(x);
-    if (o->peak_bytes && held > *o->peak_bytes)
-        *o->peak_bytes = held;
+    uint64_t held = x->base_bytes + vm_x_sink_bytes(x);
+    if (x->sh)
+        held = x->base_bytes + vm_x_shared_bytes(x->sh, x->worker, vm_x_sink_bytes(x));
+    if (o->peak_bytes) {
+        uint64_t peak = atomic_load(o->peak_bytes);
+        while (held > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, held))
+            ;
+    }
     if (o->memory_limit && held > o->memory_limit)
         return xfail(x, TIR_ERR_NOMEM, x->p->ir->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s (%" PRIu64 " bytes held)",
@@ -1011,14 +975,12 @@ static tir_status check_memory(xpipe *x, const vm_run_opts *o)
     return TIR_OK;
 }
 
-static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
+tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
 {
-    tir_status st = setup(x);
-    if (st)
-        return st;
-    if (o && o->rows_total)
-        atomic_fetch_add(o->rows_total, x->src->nrows);
-    while (x->src_off < x->src->nrows) {
+    tir_status st;
+    x->src_off = from;
+    x->src_end = to;
+    while (x->src_off < x->src_end) {
         uint64_t before = x->src_off;
         if (o && o->cancel && *o->cancel) {
             snprintf(x->err, x->errlen, "cancelled");
@@ -1028,14 +990,54 @@ static tir_status run_pipe(xpipe *x, const vm_run_opts *o)
             vm_strheap_free(&x->batch_heap);
             vm_strheap_init(&x->batch_heap);
         }
-        if ((st = run_batch(x)) || (st = check_memory(x, o)))
+        if ((st = run_batch(x)) || (st = vm_x_check_memory(x, o)))
             return st;
         if (o && o->rows_done)
             atomic_fetch_add(o->rows_done, x->src_off - before);
     }
-    if ((st = check_memory(x, o)))
-        return st;
-    return publish(x);
+    return TIR_OK;
+}
+
+/* Workers pay off only with enough morsels, and limit counts rows in order. */
+static int workers_for(const vm_pipe *p, const vm_table *src, const vm_run_opts *o)
+{
+    int t = o && o->threads > 1 ? o->threads : 1;
+    uint64_t morsels = (src->nrows + VM_MORSEL_ROWS - 1) / VM_MORSEL_ROWS;
+    if (p->nlimits || morsels < 2)
+        return 1;
+    if ((uint64_t)t > morsels)
+        t = (int)morsels;
+    return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
+}
+
+static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o)
+{
+    if (o && o->rows_total)
+        atomic_fetch_add(o->rows_total, tmpl->src->nrows);
+    int nw = workers_for(tmpl->p, tmpl->src, o);
+    xpipe *x = calloc((size_t)nw, sizeof *x);
+    if (!x)
+        return TIR_ERR_NOMEM;
+    tir_status st = TIR_OK;
+    int ready = 0;
+    for (; ready < nw && !st; ready++) {
+        x[ready] = *tmpl;
+        x[ready].worker = ready;
+        st = vm_x_setup(&x[ready]);
+    }
+    if (!st && nw == 1) {
+        st = vm_x_run_range(&x[0], o, 0, x[0].src->nrows);
+        if (!st)
+            st = vm_x_check_memory(&x[0], o);
+    } else if (!st) {
+        st = vm_run_parallel(x, nw, o);
+    }
+    if (!st)
+        st = vm_x_publish(&x[0]);
+    for (int w = 0; w < ready; w++)
+        vm_x_teardown(&x[w]);
+    free(x);
+    return st;
 }
 
 void vm_value_free(vm_value *v)
@@ -1074,7 +1076,6 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         for (int t = 0; t < prog->ntables; t++)
             x.base_bytes += vm_table_bytes(tables[t]);
         st = run_pipe(&x, o);
-        teardown(&x);
         /* values no later pipeline reads are dropped now (seed 002) */
         for (int v = 0; v < plan->nvals && !st; v++)
             if (plan->vals[v].last_use <= p->ir->order)

@@ -445,3 +445,116 @@ fail:
     vm_table_free(t);
     return NULL;
 }
+
+/* ----------------------------------------------------------------- merging */
+
+/* Combines one aggregate's partial state (count c2, accumulator a2) into
+** (c1, a1). Returns false when an integer sum overflows. */
+static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t *c1, void *a1, int64_t c2, const void *a2)
+{
+    bool ok = true;
+    switch (fn) {
+    case IR_AGG_COUNT:
+    case IR_AGG_COUNT_STAR: break;
+    case IR_AGG_SUM:
+        if (c2 == 0)
+            break;
+        if (t == TIR_F64)
+            *(double *)a1 += *(const double *)a2;
+        else
+            ok = !__builtin_add_overflow(*(int64_t *)a1, *(const int64_t *)a2, (int64_t *)a1);
+        break;
+    case IR_AGG_AVG:
+        if (t == TIR_F64)
+            *(double *)a1 += *(const double *)a2;
+        else
+            *(__int128 *)a1 += *(const __int128 *)a2;
+        break;
+    default: {
+        if (c2 == 0)
+            break;
+        int sign = fn == IR_AGG_MIN ? 1 : -1;
+        bool take = *c1 == 0;
+        switch (t) {
+        case TIR_I32: case TIR_DATE:
+            take |= (*(const int32_t *)a2 < *(int32_t *)a1 ? 1 : *(const int32_t *)a2 > *(int32_t *)a1 ? -1 : 0) * sign > 0;
+            if (take)
+                *(int32_t *)a1 = *(const int32_t *)a2;
+            break;
+        case TIR_I64:
+            take |= (*(const int64_t *)a2 < *(int64_t *)a1 ? 1 : *(const int64_t *)a2 > *(int64_t *)a1 ? -1 : 0) * sign > 0;
+            if (take)
+                *(int64_t *)a1 = *(const int64_t *)a2;
+            break;
+        case TIR_F64:
+            take |= (*(const double *)a2 < *(double *)a1 ? 1 : *(const double *)a2 > *(double *)a1 ? -1 : 0) * sign > 0;
+            if (take)
+                *(double *)a1 = *(const double *)a2;
+            break;
+        case TIR_STRING: {
+            const tir_str *s2 = a2;
+            take |= k_str_cmp(s2, (const tir_str *)a1) * sign < 0;
+            if (take)
+                ok = vm_str_make(heap, tir_str_ptr(s2), s2->len, (tir_str *)a1);
+            break;
+        }
+        default: break;
+        }
+    }
+    }
+    *c1 += c2;
+    return ok;
+}
+
+static void *agg_acc(vm_aggstate *s, const vm_aggslot *slot)
+{
+    if (slot->fn == IR_AGG_SUM)
+        return slot->type == TIR_F64 ? (void *)&s->fsum : (void *)&s->isum;
+    if (slot->fn == IR_AGG_AVG)
+        return slot->type == TIR_F64 ? (void *)&s->fsum : (void *)&s->wsum;
+    return &s->m;
+}
+
+tir_status vm_sink_agg_merge(vm_sink_agg *a, const vm_sink_agg *from)
+{
+    for (int i = 0; i < a->def->nslots; i++) {
+        const vm_aggslot *slot = &a->def->slots[i];
+        vm_aggstate *s2 = &from->st[i];
+        if (!combine(&a->heap, slot->fn, slot->type, &a->st[i].cnt, agg_acc(&a->st[i], slot), s2->cnt,
+                     agg_acc(s2, slot)))
+            return slot->type == TIR_STRING ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+    }
+    return TIR_OK;
+}
+
+tir_status vm_sink_group_merge(vm_sink_group *g, const vm_sink_group *from)
+{
+    const vm_group *def = g->def;
+    uint32_t ng = vm_ht_count(from->ht);
+    vm_vec keys[64];
+    for (int k = 0; k < def->nkeys; k++) {
+        const vm_column *c = vm_ht_key(from->ht, k);
+        keys[k] = (vm_vec){c->type, c->data, c->validity};
+    }
+    enum { CHUNK = 2048 };
+    uint32_t idx[CHUNK], gids[CHUNK];
+    for (uint32_t start = 0; start < ng; start += CHUNK) {
+        uint32_t n = ng - start < CHUNK ? ng - start : CHUNK;
+        for (uint32_t i = 0; i < n; i++)
+            idx[i] = start + i;
+        if (!vm_sink_group_find(g, keys, idx, n, gids))
+            return TIR_ERR_NOMEM;
+        for (int s = 0; s < def->nslots; s++) {
+            const vm_aggslot *slot = &def->slots[s];
+            size_t w = acc_width(slot);
+            for (uint32_t i = 0; i < n; i++) {
+                char *a1 = w ? (char *)g->slots[s].acc + w * gids[i] : NULL;
+                const char *a2 = w ? (const char *)from->slots[s].acc + w * (start + i) : NULL;
+                if (!combine(&g->heap, slot->fn, slot->type, &g->slots[s].cnt[gids[i]], a1,
+                             from->slots[s].cnt[start + i], a2))
+                    return slot->type == TIR_STRING ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+            }
+        }
+    }
+    return TIR_OK;
+}

@@ -64,6 +64,9 @@ VM_SINK_GAGG_OPS(VM_X_DECL)
 bool vm_sink_agg_init(vm_sink_agg *a, const vm_agg *def);
 void vm_sink_agg_free(vm_sink_agg *a);
 vm_table *vm_sink_agg_finish(vm_sink_agg *a);
+/* Adds the partial state of another worker into a; TIR_ERR_RUNTIME when an
+** integer sum overflows. */
+tir_status vm_sink_agg_merge(vm_sink_agg *a, const vm_sink_agg *from);
 
 bool vm_sink_group_init(vm_sink_group *g, const vm_group *def);
 void vm_sink_group_free(vm_sink_group *g);
@@ -71,6 +74,9 @@ void vm_sink_group_free(vm_sink_group *g);
 bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
 vm_table *vm_sink_group_finish(vm_sink_group *g);
 size_t vm_sink_group_bytes(const vm_sink_group *g);
+/* Adds another worker's groups into g (keys found or inserted, aggregates
+** combined); TIR_ERR_RUNTIME when an integer sum overflows. */
+tir_status vm_sink_group_merge(vm_sink_group *g, const vm_sink_group *from);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

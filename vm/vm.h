@@ -156,14 +156,19 @@ typedef struct vm_run vm_run;
 typedef struct vm_run_opts {
     volatile int *cancel;     /* non-zero: stop at the next batch */
     uint64_t memory_limit;    /* bytes; 0 = none */
-    uint64_t *peak_bytes;     /* out: most bytes held at a batch boundary */
+    _Atomic uint64_t *peak_bytes; /* out: most bytes held at a batch boundary */
     _Atomic uint64_t *rows_done;  /* out: source rows scanned (progress) */
     _Atomic uint64_t *rows_total; /* out: rows of the sources of pipelines started */
     /* Non-NULL: tables come from here and stay owned by it (the engine's
     ** table cache); NULL: each run loads its tables and frees them. */
     tir_status (*load)(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen);
     void *load_ctx;
+    int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
 } vm_run_opts;
+
+/* Rows a worker takes at a time, and the most workers one pipeline uses. */
+#define VM_MORSEL_ROWS (16 * 2048)
+#define VM_MAX_WORKERS 64
 
 /* Loads a declared CSV table (exec.c). */
 tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t errlen);

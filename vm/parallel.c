@@ -1,0 +1,242 @@
+/*
+** parallel.c — morsel-driven execution of one pipeline (Leis et al., 2014):
+** workers pull morsels (VM_MORSEL_ROWS source rows) from a shared counter,
+** run them through their own copy of the pipeline state into thread-local
+** sinks, and the sinks are merged into worker 0's when all are done.
+** Materialized relations are merged in morsel order, so their row order is
+** the same as on one thread whatever the scheduling.
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xpipe.h"
+
+struct xshared {
+    _Atomic uint64_t next;    /* next morsel to hand out */
+    atomic_int stop;          /* a worker failed: the others stop at their next morsel */
+    _Atomic uint64_t held[VM_MAX_WORKERS];
+    uint64_t nrows;
+};
+
+typedef struct wctx {
+    xpipe *x;
+    const vm_run_opts *o;
+    tir_status st;
+    char err[1024];
+} wctx;
+
+uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own)
+{
+    atomic_store(&sh->held[w], own);
+    uint64_t n = 0;
+    for (int i = 0; i < VM_MAX_WORKERS; i++)
+        n += atomic_load(&sh->held[i]);
+    return n;
+}
+
+/* Remembers which morsel a worker ran and how many rows each emit got. */
+static bool note_morsel(xpipe *x, uint64_t m, const uint64_t *before)
+{
+    int ne = x->p->nemits;
+    size_t need = (x->nmorsels + 1) * (size_t)(1 + ne);
+    if (need > x->capmorsels) {
+        size_t cap = x->capmorsels ? x->capmorsels * 2 : 64 * (size_t)(1 + ne);
+        while (cap < need)
+            cap *= 2;
+        uint64_t *p = realloc(x->morsels, cap * sizeof *p);
+        if (!p)
+            return false;
+        x->morsels = p;
+        x->capmorsels = cap;
+    }
+    uint64_t *rec = x->morsels + x->nmorsels * (size_t)(1 + ne);
+    rec[0] = m;
+    for (int e = 0; e < ne; e++)
+        rec[1 + e] = x->emits[e]->nrows - before[e];
+    x->nmorsels++;
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    wctx *w = arg;
+    xpipe *x = w->x;
+    xshared *sh = x->sh;
+    uint64_t before[64];
+    for (;;) {
+        if (atomic_load(&sh->stop))
+            break;
+        uint64_t m = atomic_fetch_add(&sh->next, 1);
+        uint64_t from = m * VM_MORSEL_ROWS;
+        if (from >= sh->nrows)
+            break;
+        uint64_t to = from + VM_MORSEL_ROWS < sh->nrows ? from + VM_MORSEL_ROWS : sh->nrows;
+        for (int e = 0; e < x->p->nemits && e < 64; e++)
+            before[e] = x->emits[e]->nrows;
+        w->st = vm_x_run_range(x, w->o, from, to);
+        if (!w->st && !note_morsel(x, m, before))
+            w->st = TIR_ERR_NOMEM;
+        if (w->st) {
+            atomic_store(&sh->stop, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
+static tir_status merge_builds(xpipe *x, int nw)
+{
+    for (int b = 0; b < x[0].p->nbuilds; b++) {
+        vm_ht *into = x[0].builds[b];
+        const vm_build *def = &x[0].p->builds[b];
+        vm_vec keys[64], vals[64];
+        for (int w = 1; w < nw; w++) {
+            const vm_ht *from = x[w].builds[b];
+            for (int k = 0; k < def->nkeys; k++) {
+                const vm_column *c = vm_ht_key(from, k);
+                keys[k] = (vm_vec){c->type, c->data, c->validity};
+            }
+            for (int k = 0; k < def->nvals; k++) {
+                const vm_column *c = vm_ht_val(from, k);
+                vals[k] = (vm_vec){c->type, c->data, c->validity};
+            }
+            uint32_t n = vm_ht_count(from);
+            if (n && !vm_ht_insert(into, keys, vals, NULL, n))
+                return TIR_ERR_NOMEM;
+        }
+    }
+    return TIR_OK;
+}
+
+typedef struct mrec {
+    uint64_t m;
+    int worker;
+    uint64_t *counts;         /* rows per emit */
+    uint64_t *offsets;        /* first row per emit in the worker's table */
+} mrec;
+
+static int mrec_cmp(const void *a, const void *b)
+{
+    const mrec *x = a, *y = b;
+    return (x->m > y->m) - (x->m < y->m);
+}
+
+/* Concatenates the workers' emitted rows in morsel order. */
+static tir_status merge_emits(xpipe *x, int nw)
+{
+    int ne = x[0].p->nemits;
+    if (ne == 0)
+        return TIR_OK;
+    size_t nrec = 0;
+    for (int w = 0; w < nw; w++)
+        nrec += x[w].nmorsels;
+    mrec *recs = calloc(nrec ? nrec : 1, sizeof *recs);
+    uint64_t *offs = calloc((nrec ? nrec : 1) * (size_t)ne, sizeof *offs);
+    uint32_t *idx = malloc(sizeof *idx * (VM_MORSEL_ROWS * (size_t)8));
+    tir_status st = recs && offs && idx ? TIR_OK : TIR_ERR_NOMEM;
+    size_t r = 0;
+    for (int w = 0; w < nw && !st; w++) {
+        uint64_t run[64] = {0};
+        for (size_t k = 0; k < x[w].nmorsels; k++, r++) {
+            uint64_t *rec = x[w].morsels + k * (size_t)(1 + ne);
+            recs[r] = (mrec){rec[0], w, rec + 1, offs + r * (size_t)ne};
+            for (int e = 0; e < ne; e++) {
+                recs[r].offsets[e] = run[e];
+                run[e] += rec[1 + e];
+            }
+        }
+    }
+    if (!st)
+        qsort(recs, nrec, sizeof *recs, mrec_cmp);
+    for (int e = 0; e < ne && !st; e++) {
+        vm_table *t = vm_sink_table_new(&x[0].p->emits[e].stmt->out);
+        if (!t) {
+            st = TIR_ERR_NOMEM;
+            break;
+        }
+        for (size_t k = 0; k < nrec && !st; k++) {
+            const vm_table *src = x[recs[k].worker].emits[e];
+            uint64_t off = recs[k].offsets[e], cnt = recs[k].counts[e];
+            /* a morsel's rows can outnumber its source rows after a join */
+            while (cnt > 0 && !st) {
+                uint32_t n = cnt < VM_MORSEL_ROWS * (uint64_t)8 ? (uint32_t)cnt : VM_MORSEL_ROWS * 8;
+                for (uint32_t i = 0; i < n; i++)
+                    idx[i] = (uint32_t)(off + i);
+                for (int c = 0; c < t->ncols && !st; c++) {
+                    const vm_column *sc = &src->cols[c];
+                    vm_vec v = {sc->type, sc->data, sc->validity};
+                    if (!vm_column_append(&t->cols[c], &v, idx, n, &t->heap))
+                        st = TIR_ERR_NOMEM;
+                }
+                t->nrows += n;
+                off += n;
+                cnt -= n;
+            }
+        }
+        if (st) {
+            vm_table_free(t);
+            break;
+        }
+        vm_table_free(x[0].emits[e]);
+        x[0].emits[e] = t;
+    }
+    free(recs);
+    free(offs);
+    free(idx);
+    return st;
+}
+
+tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
+{
+    xshared sh = {.nrows = x[0].src->nrows};
+    wctx w[VM_MAX_WORKERS];
+    pthread_t tid[VM_MAX_WORKERS];
+    bool started[VM_MAX_WORKERS] = {false};
+    tir_status st = TIR_OK;
+    char *err = x[0].err;     /* the run's message buffer; workers write their own */
+    size_t errlen = x[0].errlen;
+    for (int i = 0; i < nworkers; i++) {
+        w[i] = (wctx){.x = &x[i], .o = o};
+        x[i].sh = &sh;
+        x[i].err = w[i].err;
+        x[i].errlen = sizeof w[i].err;
+    }
+    /* worker 0 runs on the calling thread */
+    for (int i = 1; i < nworkers; i++)
+        started[i] = pthread_create(&tid[i], NULL, worker_main, &w[i]) == 0;
+    worker_main(&w[0]);
+    for (int i = 1; i < nworkers; i++)
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            worker_main(&w[i]); /* could not start a thread: do its share here */
+    /* the first failure in worker order (a cancel or limit may stop several) */
+    for (int i = 0; i < nworkers && !st; i++)
+        if (w[i].st) {
+            st = w[i].st;
+            snprintf(err, errlen, "%s", w[i].err);
+        }
+    for (int i = 0; i < nworkers; i++) {
+        x[i].sh = NULL;
+        x[i].err = err;
+        x[i].errlen = errlen;
+    }
+    if (st)
+        return st;
+    for (int i = 1; i < nworkers && !st; i++) {
+        for (int a = 0; a < x[0].p->naggs && !st; a++)
+            st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);
+        for (int g = 0; g < x[0].p->ngroups && !st; g++)
+            st = vm_sink_group_merge(&x[0].groups[g], &x[i].groups[g]);
+    }
+    if (st == TIR_ERR_RUNTIME)
+        snprintf(err, errlen, "%s: error: integer overflow in a sum of pipeline %s", x[0].plan->prog->file,
+                 x[0].p->ir->name.s);
+    if (!st)
+        st = merge_builds(x, nworkers);
+    if (!st)
+        st = merge_emits(x, nworkers);
+    return st;
+}
