@@ -661,9 +661,16 @@ static tir_status run_batch(xpipe *x)
         }
         case VM_OP_SEL_NONE: x->s[in->c].n = 0; break;
 
+/* f64 cannot fail, so when most rows are selected the dense SIMD loop over
+** the whole frame beats the sparse one (unselected rows compute garbage
+** nobody reads); integers must not, since a dropped row could overflow. */
 #define ARITH(OPN, opn, T, t, FAILS)                                                                 \
     case VM_OP_##OPN##_##T: {                                                                        \
         SEL(x, in->d, in->frame, sel, n);                                                            \
+        if (!FAILS && sel && 2 * n > x->f[in->frame].n) {                                            \
+            sel = NULL;                                                                              \
+            n = x->f[in->frame].n;                                                                   \
+        }                                                                                            \
         uint64_t *v = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);              \
         x->r[in->c].validity = v;                                                                    \
         if (!k_##opn##_##t(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]) && FAILS) \
@@ -687,12 +694,12 @@ static tir_status run_batch(xpipe *x)
             return overflow(x, in);                                                                  \
         break;                                                                                       \
     }
-#define NUM_FAMILY(T, t)                                                                             \
-    ARITH(ADD, add, T, t, true) ARITH(SUB, sub, T, t, true) ARITH(MUL, mul, T, t, true)              \
+#define NUM_FAMILY(T, t, FAILS)                                                                      \
+    ARITH(ADD, add, T, t, FAILS) ARITH(SUB, sub, T, t, FAILS) ARITH(MUL, mul, T, t, FAILS)           \
     DIVMOD(DIV, div, T, t) DIVMOD(MOD, mod, T, t) UNARY_NUM(NEG, neg, T, t) UNARY_NUM(ABS, abs, T, t)
-        NUM_FAMILY(I32, i32)
-        NUM_FAMILY(I64, i64)
-        NUM_FAMILY(F64, f64)
+        NUM_FAMILY(I32, i32, true)
+        NUM_FAMILY(I64, i64, true)
+        NUM_FAMILY(F64, f64, false)
 
         case VM_OP_AND:
         case VM_OP_OR: {
