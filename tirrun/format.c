@@ -1,8 +1,10 @@
 /*
-** format.c — prints a tir_result in one of three shapes:
-**   table  a Unicode box per output, for people;
-**   csv    RFC 4180 fields, for scripts and the golden tests;
-**   json   one object per output (an array of them when there are several).
+** format.c — prints a tir_result in one of four shapes:
+**   table     a Unicode box per output, for people (in the REPL: cut to
+**             the terminal, head and tail of long results, colour);
+**   csv       RFC 4180 fields, for scripts and the golden tests;
+**   json      one object per output (an array of them when there are several);
+**   markdown  a pipe table per output, for pasting into documents.
 ** Cells are rendered straight from the batches the API hands out, so a
 ** result is never copied; the table makes two passes (widths, then rows).
 ** Output goes through a private buffer rather than stdio calls per cell:
@@ -45,6 +47,7 @@ bool fmt_parse_kind(const char *name, fmt_kind *out)
 {
     static const struct { const char *name; fmt_kind kind; } kinds[] = {
         { "table", FMT_TABLE }, { "csv", FMT_CSV }, { "json", FMT_JSON },
+        { "markdown", FMT_MARKDOWN },
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strcmp(name, kinds[i].name) == 0) {
@@ -312,12 +315,23 @@ static size_t table_width(const char *text, size_t n)
     return w;
 }
 
-static void table_put(obuf *o, const char *text, size_t n)
+/* Writes the units of text whose display width fits in limit; returns the
+** width written. */
+static size_t table_put(obuf *o, const char *text, size_t n, size_t limit)
 {
     const unsigned char *s = (const unsigned char *)text;
+    size_t w = 0;
     for (size_t i = 0; i < n; ) {
         bool esc;
-        size_t len = table_unit(s + i, n - i, &esc);
+        size_t len = table_unit(s + i, n - i, &esc), uw = 0;
+        if (esc)
+            for (size_t k = 0; k < len; k++)
+                uw += escape_width(s[i + k]);
+        else
+            uw = 1;
+        if (w + uw > limit)
+            break;
+        w += uw;
         if (!esc)
             ob_write(o, s + i, len);
         else
@@ -330,22 +344,32 @@ static void table_put(obuf *o, const char *text, size_t n)
             }
         i += len;
     }
+    return w;
 }
 
-/* Writes text padded to width, with one space of margin each side. */
+/* Writes text padded to width, with one space of margin each side. Text
+** wider than width (the box was narrowed to the terminal: width >= 5) is
+** cut and ends in "…". sgr, when not NULL, is the ANSI colour of the text. */
 static void table_cell(obuf *o, const char *text, size_t len, bool escape,
-                       size_t width, bool right)
+                       size_t width, bool right, const char *sgr)
 {
     size_t w = escape ? table_width(text, len) : len;
     size_t pad = width > w ? width - w : 0;
     ob_char(o, ' ');
     if (right)
         ob_repeat(o, " ", pad);
-    if (escape)
-        table_put(o, text, len);
+    if (sgr)
+        ob_str(o, sgr);
+    if (w > width) {
+        pad = width - 1 - table_put(o, text, len, width - 1);
+        ob_str(o, "…");
+    } else if (escape)
+        table_put(o, text, len, (size_t)-1);
     else
         ob_write(o, text, len);
-    if (!right)
+    if (sgr)
+        ob_str(o, "\033[0m");
+    if (!right || w > width)
         ob_repeat(o, " ", pad);
     ob_char(o, ' ');
 }
@@ -371,13 +395,90 @@ static size_t type_label(const tir_result *r, size_t out, size_t col, char *buf,
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
+/* The rows of an output that are printed: all, or the first head and the
+** last tail when maxrows cuts the middle out. */
+typedef struct rowwin {
+    uint64_t nrows, head, tail;
+    bool cut;
+} rowwin;
+
+static rowwin row_window(const tir_result *r, size_t out, uint64_t maxrows)
+{
+    rowwin w = { tir_result_nrows(r, out), 0, 0, false };
+    w.head = w.nrows;
+    if (maxrows > 0 && w.nrows > maxrows) {
+        w.cut = true;
+        w.head = (maxrows + 1) / 2;
+        w.tail = maxrows / 2;
+    }
+    return w;
+}
+
+static bool row_shown(const rowwin *w, uint64_t row)
+{
+    return !w->cut || row < w->head || row >= w->nrows - w->tail;
+}
+
+/* True when the batch starting at row first with n rows is all hidden. */
+static bool batch_hidden(const rowwin *w, uint64_t first, uint32_t n)
+{
+    return w->cut && first >= w->head && first + n <= w->nrows - w->tail;
+}
+
+static void rows_footer(obuf *o, const rowwin *w)
+{
+    char num[24];
+    ob_write(o, num, format_i64((int64_t)w->nrows, num));
+    ob_str(o, w->nrows == 1 ? " row" : " rows");
+    if (w->cut) {
+        ob_str(o, " (");
+        ob_write(o, num, format_i64((int64_t)(w->head + w->tail), num));
+        ob_str(o, " shown)");
+    }
+    ob_char(o, '\n');
+}
+
+/* Narrows the widest string columns until the box fits in limit columns
+** (each column takes its width plus 3: margins and a rule). Numbers and
+** dates are never cut (a cut one reads as another value), and no column goes
+** below 5, so "ab…" stays readable; a box that still does not fit wraps. */
+static void fit_widths(size_t *width, const colview *cols, size_t ncols, unsigned limit)
+{
+    size_t total = 1;
+    for (size_t c = 0; c < ncols; c++)
+        total += width[c] + 3;
+    while (total > limit) {
+        size_t widest = ncols;
+        for (size_t c = 0; c < ncols; c++)
+            if (cols[c].type == TIR_STRING && width[c] > 5 &&
+                (widest == ncols || width[c] > width[widest]))
+                widest = c;
+        if (widest == ncols)
+            return;
+        width[widest]--;
+        total--;
+    }
+}
+
+static void table_ellipsis_row(obuf *o, const colview *cols, const size_t *width, size_t ncols)
+{
+    for (size_t c = 0; c < ncols; c++) {
+        ob_str(o, "│");
+        table_cell(o, "…", strlen("…"), true, width[c], right_aligned(cols[c].type), NULL);
+    }
+    ob_str(o, "│\n");
+}
+
 static void table_output(obuf *o, const tir_result *r, size_t out, colview *cols,
-                         size_t *width, size_t ncols)
+                         size_t *width, size_t ncols, const fmt_opts *fo)
 {
     size_t nbatches = tir_result_nbatches(r, out);
     const char *oname = tir_result_output_name(r, out);
-    uint64_t nrows = 0;
-    char type[64], num[24];
+    rowwin win = row_window(r, out, fo->maxrows);
+    const char *bold = fo->colour ? "\033[1m" : NULL, *dim = fo->colour ? "\033[2m" : NULL;
+    uint64_t row = 0;
+    bool printed = false;
+    char type[64];
     cell v;
 
     for (size_t c = 0; c < ncols; c++) {
@@ -389,8 +490,14 @@ static void table_output(obuf *o, const tir_result *r, size_t out, colview *cols
     }
     for (size_t b = 0; b < nbatches; b++) {
         uint32_t rows = tir_result_batch_rows(r, out, b);
+        if (batch_hidden(&win, row, rows)) {
+            row += rows;
+            continue;
+        }
         load_batch(r, out, b, cols, ncols);
-        for (uint32_t i = 0; i < rows; i++)
+        for (uint32_t i = 0; i < rows; i++, row++) {
+            if (!row_shown(&win, row))
+                continue;
             for (size_t c = 0; c < ncols; c++) {
                 size_t w;
                 cell_get(&cols[c], i, &v);
@@ -398,48 +505,132 @@ static void table_output(obuf *o, const tir_result *r, size_t out, colview *cols
                 if (w > width[c])
                     width[c] = w;
             }
+        }
     }
+    if (fo->width > 0)
+        fit_widths(width, cols, ncols, fo->width);
 
-    table_put(o, oname, strlen(oname));
+    table_put(o, oname, strlen(oname), (size_t)-1);
     ob_char(o, '\n');
     if (ncols > 0) {
         table_rule(o, width, ncols, "┌", "┬", "┐");
         for (size_t c = 0; c < ncols; c++) {
             const char *name = tir_result_col_name(r, out, c);
             ob_str(o, "│");
-            table_cell(o, name, strlen(name), true, width[c], right_aligned(cols[c].type));
+            table_cell(o, name, strlen(name), true, width[c], right_aligned(cols[c].type), bold);
         }
         ob_str(o, "│\n");
         for (size_t c = 0; c < ncols; c++) {
             size_t tw = type_label(r, out, c, type, sizeof type);
             ob_str(o, "│");
-            table_cell(o, type, tw, false, width[c], right_aligned(cols[c].type));
+            table_cell(o, type, tw, false, width[c], right_aligned(cols[c].type), dim);
         }
         ob_str(o, "│\n");
     }
+    row = 0;
     for (size_t b = 0; b < nbatches; b++) {
         uint32_t rows = tir_result_batch_rows(r, out, b);
+        if (batch_hidden(&win, row, rows)) {
+            row += rows;
+            continue;
+        }
         load_batch(r, out, b, cols, ncols);
-        for (uint32_t i = 0; i < rows; i++) {
-            if (nrows++ == 0 && ncols > 0)
+        for (uint32_t i = 0; i < rows; i++, row++) {
+            if (!row_shown(&win, row))
+                continue;
+            if (!printed && ncols > 0)
                 table_rule(o, width, ncols, "├", "┼", "┤");
+            printed = true;
+            if (win.cut && row == win.nrows - win.tail && ncols > 0)
+                table_ellipsis_row(o, cols, width, ncols);
             for (size_t c = 0; c < ncols; c++) {
                 bool right = right_aligned(cols[c].type);
                 cell_get(&cols[c], i, &v);
                 ob_str(o, "│");
                 if (v.null)
-                    table_cell(o, "NULL", 4, false, width[c], right);
+                    table_cell(o, "NULL", 4, false, width[c], right, dim);
                 else
-                    table_cell(o, v.text, v.len, v.is_str, width[c], right);
+                    table_cell(o, v.text, v.len, v.is_str, width[c], right, NULL);
             }
             if (ncols > 0)
                 ob_str(o, "│\n");
         }
     }
+    if (win.cut && win.tail == 0 && ncols > 0)
+        table_ellipsis_row(o, cols, width, ncols);
     if (ncols > 0)
         table_rule(o, width, ncols, "└", "┴", "┘");
-    ob_write(o, num, format_i64((int64_t)nrows, num));
-    ob_str(o, nrows == 1 ? " row\n" : " rows\n");
+    rows_footer(o, &win);
+}
+
+/* ---- markdown --------------------------------------------------------- */
+
+/* A table cell: `|` escaped, control characters as in the box table. */
+static void md_text(obuf *o, const char *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || s[i] == '|') {
+            table_put(o, s + from, i - from, (size_t)-1);
+            if (i < n)
+                ob_str(o, "\\|");
+            from = i + 1;
+        }
+}
+
+static void md_output(obuf *o, const tir_result *r, size_t out, colview *cols,
+                      size_t ncols, const fmt_opts *fo)
+{
+    size_t nbatches = tir_result_nbatches(r, out);
+    const char *oname = tir_result_output_name(r, out);
+    rowwin win = row_window(r, out, fo->maxrows);
+    uint64_t row = 0;
+    cell v;
+
+    md_text(o, oname, strlen(oname));
+    ob_str(o, "\n\n|");
+    for (size_t c = 0; c < ncols; c++) {
+        const char *name = tir_result_col_name(r, out, c);
+        ob_char(o, ' ');
+        md_text(o, name, strlen(name));
+        ob_str(o, " |");
+    }
+    ob_str(o, "\n|");
+    for (size_t c = 0; c < ncols; c++)
+        ob_str(o, right_aligned(cols[c].type) ? " ---: |" : " --- |");
+    ob_char(o, '\n');
+    for (size_t b = 0; b < nbatches; b++) {
+        uint32_t rows = tir_result_batch_rows(r, out, b);
+        if (batch_hidden(&win, row, rows)) {
+            row += rows;
+            continue;
+        }
+        load_batch(r, out, b, cols, ncols);
+        for (uint32_t i = 0; i < rows; i++, row++) {
+            if (!row_shown(&win, row))
+                continue;
+            if (win.cut && row == win.nrows - win.tail) {
+                ob_char(o, '|');
+                ob_repeat(o, " … |", ncols);
+                ob_char(o, '\n');
+            }
+            ob_char(o, '|');
+            for (size_t c = 0; c < ncols; c++) {
+                cell_get(&cols[c], i, &v);
+                ob_char(o, ' ');
+                if (v.null)
+                    ob_str(o, "NULL");
+                else
+                    md_text(o, v.text, v.len);
+                ob_str(o, " |");
+            }
+            ob_char(o, '\n');
+        }
+    }
+    if (win.cut) {
+        ob_char(o, '\n');
+        rows_footer(o, &win);
+    }
 }
 
 /* ---- csv -------------------------------------------------------------- */
@@ -569,6 +760,13 @@ static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols,
 
 bool fmt_result(FILE *f, const tir_result *r, fmt_kind kind)
 {
+    fmt_opts fo = { .kind = kind };
+    return fmt_result_opts(f, r, &fo);
+}
+
+bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
+{
+    fmt_kind kind = fo->kind;
     size_t nout = tir_result_noutputs(r);
     size_t maxcols = 1;
     colview *cols;
@@ -604,7 +802,12 @@ bool fmt_result(FILE *f, const tir_result *r, fmt_kind kind)
         case FMT_TABLE:
             if (i > 0)
                 ob_char(o, '\n');
-            table_output(o, r, i, cols, width, ncols);
+            table_output(o, r, i, cols, width, ncols, fo);
+            break;
+        case FMT_MARKDOWN:
+            if (i > 0)
+                ob_char(o, '\n');
+            md_output(o, r, i, cols, ncols, fo);
             break;
         case FMT_CSV:
             if (i > 0)

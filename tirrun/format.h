@@ -1,6 +1,6 @@
 /*
 ** format.h — renders the outputs of a tir_result as a box table, CSV or
-** JSON. Only the public API (tir.h) is used, so anything printed here is
+** JSON (and Markdown, for pasting). Only the public API (tir.h) is used, so anything printed here is
 ** exactly what an embedding program would see.
 */
 #ifndef TIRRUN_FORMAT_H
@@ -9,13 +9,26 @@
 #include <stdio.h>
 #include "tir.h"
 
-typedef enum fmt_kind { FMT_TABLE, FMT_CSV, FMT_JSON } fmt_kind;
+typedef enum fmt_kind { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MARKDOWN } fmt_kind;
 
-/* Maps "table", "csv" or "json" to *out; false for anything else. */
+/* How to print, beyond the format. The zero value prints everything
+** plainly, as fmt_result() does. */
+typedef struct fmt_opts {
+    fmt_kind kind;
+    uint64_t maxrows;   /* table, markdown: above this many rows show the first
+                        ** and last ones, maxrows in all, and "N rows (M shown)";
+                        ** 0 = every row */
+    bool colour;        /* table: ANSI bold header, dim types and NULLs */
+    unsigned width;     /* table: terminal columns; a wider box has its widest
+                        ** columns cut, ending in "…"; 0 = no limit */
+} fmt_opts;
+
+/* Maps "table", "csv", "json" or "markdown" to *out; false for anything else. */
 bool fmt_parse_kind(const char *name, fmt_kind *out);
 
 /* Writes every output of r to f. Returns false when writing to f failed
 ** (errno says why); the caller reports it. */
 bool fmt_result(FILE *f, const tir_result *r, fmt_kind kind);
+bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *opts);
 
 #endif

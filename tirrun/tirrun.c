@@ -1,6 +1,7 @@
 /*
 ** tirrun.c — the command-line client: reads a .tir file, compiles it, runs
-** it and prints its outputs. A thin client of tir.h and nothing else, so it
+** it and prints its outputs; without a file (or with -i) it starts the
+** interactive session of repl.c. A thin client of tir.h and nothing else, so it
 ** doubles as the reference for how an embedder drives the engine.
 **
 ** Exit status: 0 success, 1 runtime / data / I/O error, 2 usage or compile
@@ -16,6 +17,7 @@
 
 #include "tir.h"
 #include "format.h"
+#include "repl.h"
 
 /* Set by the build from the project version; the fallback matches
 ** meson.build for builds that do not pass it. */
@@ -31,6 +33,7 @@ typedef struct options {
     tir_config cfg;
     bool explain;
     bool timer;
+    bool interactive;         /* the REPL: no FILE, or -i */
     unsigned repeat;          /* runs; outputs of the last are printed */
 } options;
 
@@ -48,11 +51,14 @@ static void on_sigint(int sig)
 static void usage(FILE *f)
 {
     fputs("usage: tirrun [options] FILE.tir\n"
+          "       tirrun [options] [-i [FILE.tir]]\n"
           "\n"
-          "Compiles and runs a tir program and prints its outputs.\n"
+          "Compiles and runs a tir program and prints its outputs. Without FILE,\n"
+          "or with -i, starts an interactive session (after reading FILE).\n"
           "\n"
           "options:\n"
-          "  --format table|csv|json  output format (default: table)\n"
+          "  -i, --interactive        interactive session (.help lists its commands)\n"
+          "  --format table|csv|json|markdown  output format (default: table)\n"
           "  --threads N              worker threads (default 0: one per core)\n"
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
@@ -122,6 +128,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->explain = true;
             continue;
         }
+        if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
+            o->interactive = true;
+            continue;
+        }
         if (strcmp(arg, "--timer") == 0) {
             o->timer = true;
             continue;
@@ -146,7 +156,7 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (opt_is(arg, namelen, "--format")) {
             if (!fmt_parse_kind(val, &o->format)) {
-                fprintf(stderr, "tirrun: unknown format '%s' (table, csv or json)\n", val);
+                fprintf(stderr, "tirrun: unknown format '%s' (table, csv, json or markdown)\n", val);
                 return EXIT_USAGE;
             }
         } else if (opt_is(arg, namelen, "--repeat")) {
@@ -169,11 +179,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->cfg.batch_size = (uint32_t)n;
         }
     }
-    if (o->file == NULL) {
-        /* Without a file there is nothing to do until the REPL exists. */
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (o->file == NULL)
+        o->interactive = true;
     return -1;
 }
 
@@ -291,11 +298,11 @@ static int run(const options *o, tir_engine *e)
         st = tir_run(p, &res);
         elapsed = times[k] = now_seconds() - t0;
         if (o->timer && runs > 1 && st == TIR_OK)
-            fprintf(stderr, "Run %u: %.3f s\n", k + 1, times[k]);
+            fprintf(stderr, "Run %u: %.6f s\n", k + 1, times[k]);
     }
     if (o->timer && runs > 2 && st == TIR_OK) {
         qsort(times + 1, runs - 1, sizeof *times, cmp_double);
-        fprintf(stderr, "Median of runs 2..%u: %.3f s\n", runs, times[1 + (runs - 1) / 2]);
+        fprintf(stderr, "Median of runs 2..%u: %.6f s\n", runs, times[1 + (runs - 1) / 2]);
     }
     free(times);
     if (st != TIR_OK) {
@@ -331,6 +338,13 @@ int main(int argc, char **argv)
     if (e == NULL) {
         fprintf(stderr, "tirrun: out of memory\n");
         return EXIT_RUNTIME;
+    }
+    if (o.interactive) {
+        /* The session installs its own Ctrl-C handling: cancel, not exit. */
+        repl_options ro = { .format = o.format, .timer = o.timer, .file = o.file };
+        rc = repl_main(e, &ro);
+        tir_engine_free(e);
+        return rc;
     }
     /* The first Ctrl-C cancels the run at the next batch boundary; a
     ** second one (SA_RESETHAND) kills tirrun the usual way. */
