@@ -119,6 +119,9 @@ size_t tir_result_noutputs(const tir_result *r);
 /* Most bytes the run held at once (tables, hash tables, intermediate and
 ** output values, buffers), measured at batch boundaries. */
 uint64_t tir_result_peak_bytes(const tir_result *r);
+/* Per-pipeline wall time and per-statement row counts of the run, as text
+** (like EXPLAIN ANALYZE). Owned by the result. */
+const char *tir_result_profile(const tir_result *r);
 const char *tir_result_output_name(const tir_result *r, size_t out);
 size_t tir_result_ncols(const tir_result *r, size_t out);
 const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);

@@ -289,6 +289,7 @@ typedef struct session {
     size_t ndecls;
     fmt_kind format;
     bool timer;
+    bool profile;
     uint64_t maxrows;
     FILE *out;               /* stdout, or the file of .output */
     bool interactive;
@@ -560,6 +561,8 @@ static bool run_program(session *s, tir_program *p)
             ok = false;
         }
     }
+    if (s->profile && res)
+        fputs(tir_result_profile(res), stderr);
     if (s->timer)
         fprintf(stderr, "Run Time: %.3f s%s", elapsed, res ? "" : "\n");
     if (s->timer && res)
@@ -674,6 +677,7 @@ static const char help_text[] =
     ".pipelines             the pipelines declared and their statements\n"
     ".explain PIPELINE      typed program and bytecode of a pipeline\n"
     ".timer on|off          print the run time after each run\n"
+    ".profile on|off        print rows per statement and time per pipeline after each run\n"
     ".format table|csv|json|markdown   output format\n"
     ".maxrows N             tables show the first and last rows, N in all (0: all)\n"
     ".read FILE             run a .tir file as if typed\n"
@@ -926,9 +930,10 @@ static bool dot_command(session *s, char *line)
             s->out = f;
         }
     } else if (strcmp(cmd, ".profile") == 0) {
-        fputs("error: .profile is not available: the engine does not report "
-              "per-operator statistics yet\n", stderr);
-        ok = false;
+        if (arg == NULL || !parse_on_off(arg, &s->profile)) {
+            fputs("usage: .profile on|off\n", stderr);
+            ok = false;
+        }
     } else {
         fprintf(stderr, "error: unknown command '%s' (.help lists them)\n", cmd);
         ok = false;

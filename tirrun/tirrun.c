@@ -33,6 +33,7 @@ typedef struct options {
     tir_config cfg;
     bool explain;
     bool timer;
+    bool profile;
     bool interactive;         /* the REPL: no FILE, or -i */
     unsigned repeat;          /* runs; outputs of the last are printed */
 } options;
@@ -63,6 +64,7 @@ static void usage(FILE *f)
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
+          "  --profile                print rows per statement and time per pipeline to stderr\n"
           "  --repeat N               run N times (tables stay loaded after the first run);\n"
           "                           with --timer, prints each run and the median of runs 2..N\n"
           "  -h, --help               show this help\n"
@@ -134,6 +136,10 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (strcmp(arg, "--timer") == 0) {
             o->timer = true;
+            continue;
+        }
+        if (strcmp(arg, "--profile") == 0) {
+            o->profile = true;
             continue;
         }
 
@@ -313,6 +319,8 @@ static int run(const options *o, tir_engine *e)
         rc = EXIT_RUNTIME;
     }
     /* After the outputs, so a terminal shows it last. */
+    if (o->profile && res)
+        fputs(tir_result_profile(res), stderr);
     if (o->timer && res)
         fprintf(stderr, "Run Time: %.3f s, peak memory %.1f MiB\n", elapsed,
                 (double)tir_result_peak_bytes(res) / (1024.0 * 1024.0));

@@ -51,6 +51,7 @@ typedef struct res_out {
 } res_out;
 
 struct tir_result {
+    char *profile;            /* rendered when the run ends */
     uint32_t batch;
     _Atomic uint64_t peak_bytes;
     vm_value *values;
@@ -290,6 +291,40 @@ const char *tir_program_explain(tir_program *p)
     return p->explain ? p->explain : "";
 }
 
+/* One line per pipeline (wall time) and per statement: rows it produced,
+** or for a sink (aggregate, build_hash, hash_group_by) the rows it consumed. */
+static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms)
+{
+    size_t cap = 256, n = 0;
+    for (int i = 0; i < plan->npipes; i++)
+        cap += 160 * (size_t)(plan->pipes[i].ir->n + 1);
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    n += (size_t)snprintf(s + n, cap - n, "profile: wall time per pipeline; rows out per statement (rows in for sinks)\n");
+    int k = 0;
+    for (int i = 0; i < plan->npipes; i++) {
+        const ir_pipeline *pl = plan->pipes[i].ir;
+        n += (size_t)snprintf(s + n, cap - n, "%-40.40s %12.3f ms %12llu rows read\n", pl->name.s, ms[i],
+                              (unsigned long long)rows[k + pl->n]);
+        for (int j = 0; j < pl->n; j++, k++) {
+            const ir_stmt *st = pl->stmts[j];
+            bool sink = st->kind == IR_OP_AGGREGATE || st->kind == IR_OP_BUILD_HASH || st->kind == IR_OP_GROUP_BY;
+            char what[96];
+            snprintf(what, sizeof what, "%s = %s", st->target.s, st->op.s);
+            n += (size_t)snprintf(s + n, cap - n, "  %-38.38s %15s %12llu rows%s\n", what, "",
+                                  (unsigned long long)rows[k], sink ? " in" : "");
+        }
+        k++; /* the rows-read slot */
+    }
+    return s;
+}
+
+const char *tir_result_profile(const tir_result *r)
+{
+    return r && r->profile ? r->profile : "";
+}
+
 tir_status tir_run(tir_program *p, tir_result **out)
 {
     if (!p || !out)
@@ -315,7 +350,18 @@ tir_status tir_run(tir_program *p, tir_result **out)
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_run_opts o = {.cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+    int nstmts = 0;
+    for (int i = 0; i < plan->npipes; i++)
+        nstmts += plan->pipes[i].ir->n + 1;
+    uint64_t *prof_rows = calloc((size_t)nstmts + 1, sizeof *prof_rows);
+    double *prof_ms = calloc((size_t)plan->npipes + 1, sizeof *prof_ms);
+    if (!prof_rows || !prof_ms) {
+        free(prof_rows);
+        free(prof_ms);
+        tir_result_free(r);
+        return TIR_ERR_NOMEM;
+    }
+    vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
                      .threads = e->cfg.threads};
@@ -324,6 +370,10 @@ tir_status tir_run(tir_program *p, tir_result **out)
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
+    if (!st)
+        r->profile = render_profile(plan, prof_rows, prof_ms);
+    free(prof_rows);
+    free(prof_ms);
     if (st) {
         tir_result_free(r);
         return st;
@@ -360,6 +410,7 @@ void tir_result_free(tir_result *r)
         free(r->outs[i].nullable);
     free(r->values);
     free(r->outs);
+    free(r->profile);
     free(r);
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "csv.h"
 #include "dates.h"
@@ -165,11 +166,12 @@ tir_status vm_x_setup(xpipe *x)
     x->builds = xalloc(sizeof *x->builds * (size_t)(p->nbuilds ? p->nbuilds : 1));
     x->emits = xalloc(sizeof *x->emits * (size_t)(p->nemits ? p->nemits : 1));
     x->limit_seen = xalloc(sizeof *x->limit_seen * (size_t)(p->nlimits ? p->nlimits : 1));
+    x->stmt_rows = xalloc(sizeof *x->stmt_rows * (size_t)(p->ir->n + 1));
     x->aggs = xalloc(sizeof *x->aggs * (size_t)(p->naggs ? p->naggs : 1));
     x->groups = xalloc(sizeof *x->groups * (size_t)(p->ngroups ? p->ngroups : 1));
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
-        !x->limit_seen || !x->aggs || !x->groups)
+        !x->limit_seen || !x->stmt_rows || !x->aggs || !x->groups)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -257,6 +259,7 @@ void vm_x_teardown(xpipe *x)
     free(x->builds);
     free(x->emits);
     free(x->limit_seen);
+    free(x->stmt_rows);
     free(x->morsels);
     free(x->aggs);
     free(x->groups);
@@ -880,6 +883,12 @@ static tir_status run_batch(xpipe *x)
                 return TIR_ERR_NOMEM;
             break;
         }
+        case VM_OP_PROFILE: {
+            SEL(x, in->d, in->frame, sel, n);
+            (void)sel;
+            x->stmt_rows[in->a] += n;
+            break;
+        }
         case VM_OP_EMIT: {
             SEL(x, in->d, in->frame, sel, n);
             const vm_emit *em = &x->p->emits[in->a];
@@ -1017,7 +1026,7 @@ static int workers_for(const vm_pipe *p, const vm_table *src, const vm_run_opts 
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
-static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o)
+static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows)
 {
     if (o && o->rows_total)
         atomic_fetch_add(o->rows_total, tmpl->src->nrows);
@@ -1041,6 +1050,9 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o)
     }
     if (!st)
         st = vm_x_publish(&x[0]);
+    for (int w = 0; w < ready && prof_rows; w++)
+        for (int s = 0; s <= x[w].p->ir->n; s++)
+            prof_rows[s] += x[w].stmt_rows[s];
     for (int w = 0; w < ready; w++)
         vm_x_teardown(&x[w]);
     free(x);
@@ -1062,6 +1074,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
     if (!tables)
         return TIR_ERR_NOMEM;
     tir_status st = TIR_OK;
+    int stmt_base = 0;
     for (int pi = 0; pi < plan->npipes && !st; pi++) {
         const vm_pipe *p = &plan->pipes[pi];
         const ir_stmt *scan = p->scan.stmt;
@@ -1082,7 +1095,13 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         }
         for (int t = 0; t < prog->ntables; t++)
             x.base_bytes += vm_table_bytes(tables[t]);
-        st = run_pipe(&x, o);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (o && o->prof_ms)
+            o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        stmt_base += p->ir->n + 1;
         /* values no later pipeline reads are dropped now (seed 002) */
         for (int v = 0; v < plan->nvals && !st; v++)
             if (plan->vals[v].last_use <= p->ir->order)

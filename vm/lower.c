@@ -449,6 +449,14 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
 
 static void lower_stmt(lw *L, const ir_pipeline *pl, int si);
 
+/* Counts the rows a statement produces (or, for a sink, consumes). */
+static void count_rows(lw *L, int si, int frame, int sel, ir_span span)
+{
+    vm_ins *i = emit(L, VM_OP_PROFILE, frame, span);
+    i->a = si;
+    i->d = sel;
+}
+
 static void lower_children(lw *L, const ir_pipeline *pl, int si)
 {
     for (int j = 0; j < pl->n; j++)
@@ -506,6 +514,7 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
         i->c = out->cols[c];
         (void)hs;
     }
+    count_rows(L, si, out->frame, out->sel, s->span);
     if (s->used_later)
         lower_emit(L, s, out);
     lower_children(L, pl, si);
@@ -539,6 +548,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             L->p->regs[sc->regs[c]].borrowed = true;
         }
         emit(L, VM_OP_SCAN, 0, s->span);
+        count_rows(L, pl->n, 0, -1, s->span); /* slot n: rows read from the source */
         /* :minmaxes keep rows with lo <= x <= hi (a NULL bound keeps none) */
         for (int m = 0; m < s->u.scan.nmm; m++) {
             const ir_minmax *mm = &s->u.scan.mm[m];
@@ -584,6 +594,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         ag->stmt = s;
         ag->nslots = s->out.n;
         ag->slots = agg_slots(L, s->u.aggregate.aggs, s->out.n);
+        count_rows(L, si, in->frame, in->sel, s->span);
         for (int k = 0; k < s->out.n; k++) {
             const ir_agg *g = &s->u.aggregate.aggs[k];
             int r = g->arg ? cx(L, g->arg, in->frame, in->sel, in) : -1;
@@ -602,6 +613,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             b->regs[k] = cx(L, s->u.build.keys[k], in->frame, in->sel, in);
         for (int k = 0; k < b->nvals; k++)
             b->regs[b->nkeys + k] = cx(L, s->u.build.vals[k], in->frame, in->sel, in);
+        count_rows(L, si, in->frame, in->sel, s->span);
         i = emit(L, VM_OP_HT_INSERT, in->frame, s->span);
         i->a = L->p->nbuilds - 1, i->d = in->sel;
         return;
@@ -617,6 +629,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         g->nslots = s->u.group.naggs;
         g->slots = agg_slots(L, s->u.group.aggs, g->nslots);
         g->gid_reg = new_reg(L, TIR_I32, in->frame, "group ids");
+        count_rows(L, si, in->frame, in->sel, s->span);
         i = emit(L, VM_OP_GROUP_FIND, in->frame, s->span);
         i->a = gi, i->c = g->gid_reg, i->d = in->sel;
         for (int k = 0; k < g->nslots; k++) {
@@ -631,6 +644,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         lw_fail(L, "unknown operator reached lowering");
         return;
     }
+    count_rows(L, si, out->frame, out->sel, s->span);
     if (s->used_later && s->vkind == IR_VK_RELATION)
         lower_emit(L, s, out);
     lower_children(L, pl, si);

@@ -90,7 +90,8 @@
     VM_INT(X, GAGG_AVG, "group-by a, slot e: 128-bit sum[r[c]] += r[b] over s[d], for avg")  \
     VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
     VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
-    X(EMIT,         "append columns of relation a over s[d] to its materialized result")
+    X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \
+    X(PROFILE,      "profile: rows of statement a += rows of s[d]")
 
 typedef enum vm_opcode {
 #define VM_X_ENUM(name, syn) VM_OP_##name,

@@ -164,6 +164,8 @@ typedef struct vm_run_opts {
     tir_status (*load)(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen);
     void *load_ctx;
     int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
+    uint64_t *prof_rows;      /* out, optional: rows per statement, pipelines in plan order */
+    double *prof_ms;          /* out, optional: wall time per pipeline */
 } vm_run_opts;
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */

@@ -420,3 +420,21 @@ Test(api, two_threads_give_the_same_rows_as_one)
         for (int o = 0; o < 4; o++)
             free(text[t][o]);
 }
+
+Test(api, profile_counts_rows_per_statement)
+{
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 1});
+    tir_program *p = compile_ok(e, group_prog);
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_OK);
+    const char *prof = tir_result_profile(r);
+    /* 5000 rows read, 2500 even ones pass the filter into the group-by */
+    cr_assert(strstr(prof, "5000 rows read"), "%s", prof);
+    const char *f = strstr(prof, "v2 = filter");
+    cr_assert(f && strstr(f, "2500 rows\n"), "%s", prof);
+    const char *g = strstr(prof, "g = hash_group_by");
+    cr_assert(g && strstr(g, "2500 rows in"), "%s", prof);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+}

@@ -489,8 +489,15 @@ Test(repl, dot_commands)
     expect(&t, "2 rows");                   /* back on the terminal */
     expect(&t, "tir> ");
 
+    type(&t, ".profile maybe");
+    expect(&t, "usage: .profile on|off");
+    expect(&t, "tir> ");
     type(&t, ".profile on");
-    expect(&t, ".profile is not available");
+    expect(&t, "tir> ");
+    type(&t, "p.f");
+    expect(&t, "rows out per statement");
+    expect(&t, "tir> ");
+    type(&t, ".profile off");
     expect(&t, "tir> ");
     type(&t, ".frobnicate");
     expect(&t, "unknown command '.frobnicate'");
