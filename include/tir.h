@@ -80,6 +80,9 @@ void tir_engine_clear_cache(tir_engine *e);
 /* Safe to call from another thread or a signal handler: the running
 ** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
 void tir_engine_cancel(tir_engine *e);
+/* true: later runs also time each statement for tir_result_profile()
+** (a clock read per instruction per batch; off by default). */
+void tir_engine_set_profile(tir_engine *e, bool time_operators);
 /* Progress of the running program, safe to poll from another thread:
 ** source rows scanned so far and the total of the pipelines started so far
 ** (both 0 when idle). */

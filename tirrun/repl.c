@@ -933,6 +933,8 @@ static bool dot_command(session *s, char *line)
         if (arg == NULL || !parse_on_off(arg, &s->profile)) {
             fputs("usage: .profile on|off\n", stderr);
             ok = false;
+        } else {
+            tir_engine_set_profile(s->e, s->profile);
         }
     } else {
         fprintf(stderr, "error: unknown command '%s' (.help lists them)\n", cmd);

@@ -347,6 +347,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tirrun: out of memory\n");
         return EXIT_RUNTIME;
     }
+    tir_engine_set_profile(e, o.profile);
     if (o.interactive) {
         /* The session installs its own Ctrl-C handling: cancel, not exit. */
         repl_options ro = { .format = o.format, .timer = o.timer, .file = o.file };

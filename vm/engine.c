@@ -27,6 +27,7 @@ struct tir_engine {
     cached_table *cache;
     int ncache, capcache;
     volatile int cancel;
+    bool profile_time;
     _Atomic uint64_t rows_done, rows_total;
     char err[2048];
 };
@@ -179,6 +180,12 @@ static tir_status cache_load(void *ctx, const ir_table *t, vm_table **out, char 
     return TIR_OK;
 }
 
+void tir_engine_set_profile(tir_engine *e, bool time_operators)
+{
+    if (e)
+        e->profile_time = time_operators;
+}
+
 void tir_engine_cancel(tir_engine *e)
 {
     if (e)
@@ -293,7 +300,7 @@ const char *tir_program_explain(tir_program *p)
 
 /* One line per pipeline (wall time) and per statement: rows it produced,
 ** or for a sink (aggregate, build_hash, hash_group_by) the rows it consumed. */
-static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms)
+static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms, const uint64_t *ns)
 {
     size_t cap = 256, n = 0;
     for (int i = 0; i < plan->npipes; i++)
@@ -301,7 +308,10 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
     char *s = malloc(cap);
     if (!s)
         return NULL;
-    n += (size_t)snprintf(s + n, cap - n, "profile: wall time per pipeline; rows out per statement (rows in for sinks)\n");
+    n += (size_t)snprintf(s + n, cap - n,
+                          "profile: per pipeline its wall time and the rows read from its source; per statement %s"
+                          "the rows it produced (rows consumed, for sinks)\n",
+                          ns ? "its time (summed over workers) and " : "");
     int k = 0;
     for (int i = 0; i < plan->npipes; i++) {
         const ir_pipeline *pl = plan->pipes[i].ir;
@@ -312,7 +322,10 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
             bool sink = st->kind == IR_OP_AGGREGATE || st->kind == IR_OP_BUILD_HASH || st->kind == IR_OP_GROUP_BY;
             char what[96];
             snprintf(what, sizeof what, "%s = %s", st->target.s, st->op.s);
-            n += (size_t)snprintf(s + n, cap - n, "  %-38.38s %15s %12llu rows%s\n", what, "",
+            char t[32] = "";
+            if (ns)
+                snprintf(t, sizeof t, "%12.3f ms", (double)ns[k] / 1e6);
+            n += (size_t)snprintf(s + n, cap - n, "  %-38.38s %15s %12llu rows%s\n", what, t,
                                   (unsigned long long)rows[k], sink ? " in" : "");
         }
         k++; /* the rows-read slot */
@@ -355,13 +368,15 @@ tir_status tir_run(tir_program *p, tir_result **out)
         nstmts += plan->pipes[i].ir->n + 1;
     uint64_t *prof_rows = calloc((size_t)nstmts + 1, sizeof *prof_rows);
     double *prof_ms = calloc((size_t)plan->npipes + 1, sizeof *prof_ms);
-    if (!prof_rows || !prof_ms) {
+    uint64_t *prof_ns = e->profile_time ? calloc((size_t)nstmts + 1, sizeof *prof_ns) : NULL;
+    if (!prof_rows || !prof_ms || (e->profile_time && !prof_ns)) {
         free(prof_rows);
         free(prof_ms);
+        free(prof_ns);
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+    vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
                      .threads = e->cfg.threads};
@@ -371,9 +386,10 @@ tir_status tir_run(tir_program *p, tir_result **out)
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     if (!st)
-        r->profile = render_profile(plan, prof_rows, prof_ms);
+        r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns);
     free(prof_rows);
     free(prof_ms);
+    free(prof_ns);
     if (st) {
         tir_result_free(r);
         return st;

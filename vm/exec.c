@@ -167,11 +167,12 @@ tir_status vm_x_setup(xpipe *x)
     x->emits = xalloc(sizeof *x->emits * (size_t)(p->nemits ? p->nemits : 1));
     x->limit_seen = xalloc(sizeof *x->limit_seen * (size_t)(p->nlimits ? p->nlimits : 1));
     x->stmt_rows = xalloc(sizeof *x->stmt_rows * (size_t)(p->ir->n + 1));
+    x->stmt_ns = xalloc(sizeof *x->stmt_ns * (size_t)(p->ir->n + 1));
     x->aggs = xalloc(sizeof *x->aggs * (size_t)(p->naggs ? p->naggs : 1));
     x->groups = xalloc(sizeof *x->groups * (size_t)(p->ngroups ? p->ngroups : 1));
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
-        !x->limit_seen || !x->stmt_rows || !x->aggs || !x->groups)
+        !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -260,6 +261,7 @@ void vm_x_teardown(xpipe *x)
     free(x->emits);
     free(x->limit_seen);
     free(x->stmt_rows);
+    free(x->stmt_ns);
     free(x->morsels);
     free(x->aggs);
     free(x->groups);
@@ -590,13 +592,35 @@ static tir_status overflow(xpipe *x, const vm_ins *in)
     return xfail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Charges the time since the last tick to the statement that ran. */
+static void profile_tick(xpipe *x, int stmt)
+{
+    uint64_t now = now_ns();
+    x->stmt_ns[x->tick_stmt] += now - x->tick_last;
+    x->tick_last = now;
+    x->tick_stmt = stmt;
+}
+
 /* Runs the program once for the current source batch. */
 static tir_status run_batch(xpipe *x)
 {
     const vm_ins *code = x->p->code;
     int pc = 0;
+    if (x->timing) {
+        x->tick_last = now_ns();
+        x->tick_stmt = x->p->ir->n;
+    }
     for (;;) {
         const vm_ins *in = &code[pc++];
+        if (x->timing)
+            profile_tick(x, in->stmt);
         switch ((vm_opcode)in->op) {
         case VM_OP_SCAN: op_scan(x); break;
         case VM_OP_END: return TIR_OK;
@@ -1026,8 +1050,9 @@ static int workers_for(const vm_pipe *p, const vm_table *src, const vm_run_opts 
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
-static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows)
+static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns)
 {
+    tmpl->timing = prof_ns != NULL;
     if (o && o->rows_total)
         atomic_fetch_add(o->rows_total, tmpl->src->nrows);
     int nw = workers_for(tmpl->p, tmpl->src, o);
@@ -1051,8 +1076,11 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     if (!st)
         st = vm_x_publish(&x[0]);
     for (int w = 0; w < ready && prof_rows; w++)
-        for (int s = 0; s <= x[w].p->ir->n; s++)
+        for (int s = 0; s <= x[w].p->ir->n; s++) {
             prof_rows[s] += x[w].stmt_rows[s];
+            if (prof_ns)
+                prof_ns[s] += x[w].stmt_ns[s];
+        }
     for (int w = 0; w < ready; w++)
         vm_x_teardown(&x[w]);
     free(x);
@@ -1097,7 +1125,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             x.base_bytes += vm_table_bytes(tables[t]);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL);
+        st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL,
+                      o && o->prof_ns ? o->prof_ns + stmt_base : NULL);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (o && o->prof_ms)
             o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

@@ -29,6 +29,7 @@ typedef struct lw {
     char *err;
     size_t errlen;
     bool failed;
+    int cur;                  /* statement being lowered (profiles attribute time to it) */
 } lw;
 
 static void *grow(ir_arena *a, void *old, int n, int *cap, size_t sz)
@@ -72,6 +73,7 @@ static vm_ins *emit(lw *L, vm_opcode op, int frame, ir_span span)
     vm_ins *i = PUSH(L, L->p->code, L->p->ncode, capcode);
     i->op = (uint16_t)op;
     i->frame = (uint16_t)frame;
+    i->stmt = (uint16_t)L->cur;
     i->a = i->b = i->c = i->d = i->e = -1;
     i->span = span;
     return i;
@@ -518,6 +520,7 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     if (s->used_later)
         lower_emit(L, s, out);
     lower_children(L, pl, si);
+    L->cur = si;
     if (!filtering) {
         i = emit(L, VM_OP_JOIN_LOOP, j->out_frame, s->span);
         i->a = ji;
@@ -531,6 +534,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         return;
     ir_stmt *s = pl->stmts[si];
     lw_rel *out = &L->rels[si];
+    L->cur = si;
     const lw_rel *in = s->input ? &L->rels[stmt_index(pl, s->input)] : NULL;
     vm_ins *i;
     switch (s->kind) {
@@ -772,6 +776,7 @@ bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *e
             return false;
         }
         lower_stmt(&L, pl, 0);
+        L.cur = pl->n;
         emit(&L, VM_OP_END, 0, pl->span);
         if (L.failed)
             return false;

@@ -19,6 +19,7 @@
 typedef struct vm_ins {
     uint16_t op;
     uint16_t frame;
+    uint16_t stmt;            /* statement it belongs to (pipeline's n: scan/loop control), for profiles */
     int32_t a, b, c, d, e;
     ir_span span;             /* source of the expression, for runtime errors */
 } vm_ins;
@@ -166,6 +167,7 @@ typedef struct vm_run_opts {
     int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
     uint64_t *prof_rows;      /* out, optional: rows per statement, pipelines in plan order */
     double *prof_ms;          /* out, optional: wall time per pipeline */
+    uint64_t *prof_ns;        /* out, optional: time per statement (same layout as prof_rows) */
 } vm_run_opts;
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */

@@ -50,6 +50,10 @@ typedef struct xpipe {
     vm_ht **builds;
     vm_table **emits;
     int64_t *limit_seen;
+    uint64_t *stmt_ns;        /* profile: time per statement (same layout), when timing */
+    bool timing;
+    uint64_t tick_last;
+    int tick_stmt;
     uint64_t *stmt_rows;      /* profile: rows out (sinks: in) per statement, then rows read from the source */
     vm_strheap batch_heap;    /* strings made by casts, reset per batch */
     uint64_t base_bytes;      /* values and tables alive when the pipeline started */
