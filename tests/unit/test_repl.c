@@ -495,7 +495,7 @@ Test(repl, dot_commands)
     type(&t, ".profile on");
     expect(&t, "tir> ");
     type(&t, "p.f");
-    expect(&t, "rows out per statement");
+    expect(&t, "rows read from its source");
     expect(&t, "tir> ");
     type(&t, ".profile off");
     expect(&t, "tir> ");
