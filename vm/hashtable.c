@@ -91,9 +91,27 @@ static inline uint64_t ht_hash_f64(double d)
     return ht_hash_int(b);
 }
 
-/* Only the len bytes count: the padding of inline strings is garbage. */
+/* The 12 inline bytes of a short string as two words, bytes past len
+** cleared (padding is garbage). */
+static inline void ht_str_words(const tir_str *s, uint64_t *w0, uint64_t *w1)
+{
+    uint32_t len = s->len, hi;
+    memcpy(w0, s->prefix, 8);
+    memcpy(&hi, s->u.inl + 4, 4);
+    *w1 = hi;
+    *w0 &= len >= 8 ? ~0ULL : len ? ~0ULL >> (64 - 8 * len) : 0;
+    *w1 &= len <= 8 ? 0 : ~0ULL >> (64 - 8 * (len - 8));
+}
+
+/* Only the len bytes count: the padding of inline strings is garbage.
+** Equal strings have equal lengths, so they always take the same path. */
 static inline uint64_t ht_hash_str(const tir_str *s)
 {
+    if (s->len <= TIR_STR_INLINE) {
+        uint64_t w0, w1;
+        ht_str_words(s, &w0, &w1);
+        return ht_mix((w0 ^ s->len) * 0x9e3779b97f4a7c15ULL ^ ht_rotl(w1 * 0xc2b2ae3d27d4eb4fULL, 29));
+    }
     const char *p = tir_str_ptr(s);
     uint32_t len = s->len;
     uint64_t h = 0x243f6a8885a308d3ULL ^ len, w;
@@ -148,6 +166,12 @@ static inline bool ht_str_eq(const tir_str *a, const tir_str *b)
 {
     if (a->len != b->len)
         return false;
+    if (a->len <= TIR_STR_INLINE) {
+        uint64_t a0, a1, b0, b1;
+        ht_str_words(a, &a0, &a1);
+        ht_str_words(b, &b0, &b1);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
     if (a->len >= 4 && memcmp(a->prefix, b->prefix, 4) != 0)
         return false;
     return memcmp(tir_str_ptr(a), tir_str_ptr(b), a->len) == 0;
