@@ -553,6 +553,8 @@ void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint3
             } else {
                 ck.pos[i] = ck.h[i] & mask;
                 ck.todo[ntodo++] = i;
+                /* a big table misses cache on every probe: overlap the misses */
+                __builtin_prefetch(&dir[ck.pos[i]]);
             }
         }
         while (ntodo) {
