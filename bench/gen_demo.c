@@ -21,89 +21,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) by multiply-shift; the bias is below 2^-40 here. */
-static uint64_t rng_below(rng *r, uint64_t n)
-{
-    return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
-}
-
-/* Output through one large buffer; numbers formatted by hand. */
-typedef struct out {
-    FILE *f;
-    const char *path;
-    char buf[1 << 20];
-    size_t n;
-    uint64_t bytes;
-} out;
-
-static void out_flush(out *o)
-{
-    if (o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
-        fprintf(stderr, "gen_demo: cannot write '%s': %s\n", o->path, strerror(errno));
-        exit(1);
-    }
-    o->bytes += o->n;
-    o->n = 0;
-}
-
-/* Room for one row: rows here are well under 128 bytes. */
-static char *out_room(out *o)
-{
-    if (sizeof o->buf - o->n < 128)
-        out_flush(o);
-    return o->buf + o->n;
-}
-
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
-static out *out_open(const char *dir, const char *name, char *path, size_t cap)
-{
-    snprintf(path, cap, "%s/%s", dir, name);
-    out *o = malloc(sizeof *o);
-    if (!o || !(o->f = fopen(path, "wb"))) {
-        fprintf(stderr, "gen_demo: cannot create '%s': %s\n", path, strerror(errno));
-        exit(1);
-    }
-    o->path = path;
-    o->n = 0;
-    o->bytes = 0;
-    return o;
-}
-
-static uint64_t out_close(out *o)
-{
-    out_flush(o);
-    if (fclose(o->f) != 0) {
-        fprintf(stderr, "gen_demo: cannot write '%s': %s\n", o->path, strerror(errno));
-        exit(1);
-    }
-    uint64_t bytes = o->bytes;
-    free(o);
-    return bytes;
-}
+#define GEN_PROG "gen_demo"
+#include "gen_common.h"
 
 static const char *const syllables[] = {
     "an", "ar", "ba", "be", "bo", "ca", "ce", "da", "de", "di", "el", "en", "fa",
@@ -218,28 +137,25 @@ int main(int argc, char **argv)
         ids[i] = ids[j];
         ids[j] = t;
     }
-    out *o = out_open(dir, "customers.csv", cpath, sizeof cpath);
-    memcpy(out_room(o), "customer_id,name,gender\n", 24);
-    o->n += 24;
+    out *o = out_open(dir, "customers.csv", "customer_id,name,gender");
+    snprintf(cpath, sizeof cpath, "%s", o->path);
     for (uint64_t i = 0; i < ncust; i++) {
-        char *p = out_room(o), *p0 = p;
+        char *p = out_room(o);
         p = put_u64(p, ids[i]);
         *p++ = ',';
         p += name_for(&r, p);
         *p++ = ',';
         *p++ = rng_below(&r, 2) ? 'M' : 'F';
-        *p++ = '\n';
-        o->n += (size_t)(p - p0);
+        out_done(o, p);
     }
     free(ids);
     uint64_t cbytes = out_close(o);
 
-    o = out_open(dir, "sale_orders.csv", opath, sizeof opath);
-    memcpy(out_room(o), "order_id,customer_id,freight\n", 29);
-    o->n += 29;
+    o = out_open(dir, "sale_orders.csv", "order_id,customer_id,freight");
+    snprintf(opath, sizeof opath, "%s", o->path);
     uint64_t unmatched = ncust / 10;
     for (uint64_t i = 1; i <= norders; i++) {
-        char *p = out_room(o), *p0 = p;
+        char *p = out_room(o);
         p = put_u64(p, i);
         *p++ = ',';
         uint64_t cust;
@@ -254,8 +170,7 @@ int main(int argc, char **argv)
         *p++ = '.';
         *p++ = (char)('0' + cents / 10 % 10);
         *p++ = (char)('0' + cents % 10);
-        *p++ = '\n';
-        o->n += (size_t)(p - p0);
+        out_done(o, p);
     }
     uint64_t obytes = out_close(o);
 

@@ -34,17 +34,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+#define GEN_PROG "gen_tpch"
+#include "gen_common.h"
 
 /* Uniform in [lo, hi] by multiply-shift; the bias is below 2^-40 here. */
 static int64_t rng_range(rng *r, int64_t lo, int64_t hi)
@@ -58,83 +49,6 @@ static rng rng_for(uint64_t seed, uint64_t table)
     rng r = {seed * 0x2545f4914f6cdd1dULL + table * 0x9e3779b97f4a7c15ULL};
     rng_next(&r);
     return r;
-}
-
-/* Output through one large buffer; numbers formatted by hand. */
-typedef struct out {
-    FILE *f;
-    char path[4096];
-    char buf[1 << 20];
-    size_t n;
-} out;
-
-static void out_flush(out *o)
-{
-    if (o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
-        fprintf(stderr, "gen_tpch: cannot write '%s': %s\n", o->path, strerror(errno));
-        exit(1);
-    }
-    o->n = 0;
-}
-
-/* Room for one row: rows here are well under 512 bytes. */
-static char *out_room(out *o)
-{
-    if (sizeof o->buf - o->n < 512)
-        out_flush(o);
-    return o->buf + o->n;
-}
-
-static void out_done(out *o, char *p)
-{
-    *p++ = '\n';
-    o->n = (size_t)(p - o->buf);
-}
-
-static out *out_open(const char *dir, const char *name, const char *header)
-{
-    out *o = malloc(sizeof *o);
-    if (!o) {
-        fprintf(stderr, "gen_tpch: out of memory\n");
-        exit(1);
-    }
-    snprintf(o->path, sizeof o->path, "%s/%s.csv", dir, name);
-    if (!(o->f = fopen(o->path, "wb"))) {
-        fprintf(stderr, "gen_tpch: cannot create '%s': %s\n", o->path, strerror(errno));
-        exit(1);
-    }
-    o->n = 0;
-    size_t k = strlen(header);
-    memcpy(o->buf, header, k);
-    o->buf[k] = '\n';
-    o->n = k + 1;
-    return o;
-}
-
-static void out_close(out *o)
-{
-    out_flush(o);
-    if (fclose(o->f) != 0) {
-        fprintf(stderr, "gen_tpch: cannot write '%s': %s\n", o->path, strerror(errno));
-        exit(1);
-    }
-    free(o);
-}
-
-static char *put_i64(char *p, int64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    if (v < 0)
-        *p++ = '-';
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
 }
 
 /* Cents as a decimal with two digits: -1234 -> "-12.34". */
@@ -303,7 +217,7 @@ static int64_t part_supp(int64_t partkey, int i, int64_t nsupp)
 static void gen_small(const char *dir, uint64_t seed)
 {
     rng r = rng_for(seed, 1);
-    out *o = out_open(dir, "region", "r_regionkey,r_name,r_comment");
+    out *o = out_open(dir, "region.csv", "r_regionkey,r_name,r_comment");
     for (int i = 0; i < 5; i++) {
         char *p = out_room(o);
         p = put_i64(p, i);
@@ -312,7 +226,7 @@ static void gen_small(const char *dir, uint64_t seed)
         out_done(o, p);
     }
     out_close(o);
-    o = out_open(dir, "nation", "n_nationkey,n_name,n_regionkey,n_comment");
+    o = out_open(dir, "nation.csv", "n_nationkey,n_name,n_regionkey,n_comment");
     for (int i = 0; i < 25; i++) {
         char *p = out_room(o);
         p = put_i64(p, i);
@@ -327,7 +241,7 @@ static void gen_small(const char *dir, uint64_t seed)
 static void gen_supplier(const char *dir, uint64_t seed, int64_t n)
 {
     rng r = rng_for(seed, 2);
-    out *o = out_open(dir, "supplier", "s_suppkey,s_name,s_address,s_nationkey,s_phone,s_acctbal,s_comment");
+    out *o = out_open(dir, "supplier.csv", "s_suppkey,s_name,s_address,s_nationkey,s_phone,s_acctbal,s_comment");
     for (int64_t k = 1; k <= n; k++) {
         int nation = (int)rng_range(&r, 0, 24);
         char *p = out_room(o);
@@ -346,8 +260,8 @@ static void gen_supplier(const char *dir, uint64_t seed, int64_t n)
 static void gen_part(const char *dir, uint64_t seed, int64_t n, int64_t nsupp)
 {
     rng r = rng_for(seed, 3);
-    out *o = out_open(dir, "part", "p_partkey,p_name,p_mfgr,p_brand,p_type,p_size,p_container,p_retailprice,p_comment");
-    out *ps = out_open(dir, "partsupp", "ps_partkey,ps_suppkey,ps_availqty,ps_supplycost,ps_comment");
+    out *o = out_open(dir, "part.csv", "p_partkey,p_name,p_mfgr,p_brand,p_type,p_size,p_container,p_retailprice,p_comment");
+    out *ps = out_open(dir, "partsupp.csv", "ps_partkey,ps_suppkey,ps_availqty,ps_supplycost,ps_comment");
     for (int64_t k = 1; k <= n; k++) {
         char *p = out_room(o);
         int m = (int)rng_range(&r, 1, 5);
@@ -386,7 +300,7 @@ static void gen_part(const char *dir, uint64_t seed, int64_t n, int64_t nsupp)
 static void gen_customer(const char *dir, uint64_t seed, int64_t n)
 {
     rng r = rng_for(seed, 4);
-    out *o = out_open(dir, "customer", "c_custkey,c_name,c_address,c_nationkey,c_phone,c_acctbal,c_mktsegment,c_comment");
+    out *o = out_open(dir, "customer.csv", "c_custkey,c_name,c_address,c_nationkey,c_phone,c_acctbal,c_mktsegment,c_comment");
     for (int64_t k = 1; k <= n; k++) {
         int nation = (int)rng_range(&r, 0, 24);
         char *p = out_room(o);
@@ -409,9 +323,9 @@ static void gen_orders(const char *dir, uint64_t seed, int64_t norders, int64_t 
                        int64_t nsupp, int64_t nclerk)
 {
     rng r = rng_for(seed, 5);
-    out *o = out_open(dir, "orders", "o_orderkey,o_custkey,o_orderstatus,o_totalprice,o_orderdate,"
+    out *o = out_open(dir, "orders.csv", "o_orderkey,o_custkey,o_orderstatus,o_totalprice,o_orderdate,"
                                      "o_orderpriority,o_clerk,o_shippriority,o_comment");
-    out *l = out_open(dir, "lineitem", "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,"
+    out *l = out_open(dir, "lineitem.csv", "l_orderkey,l_partkey,l_suppkey,l_linenumber,l_quantity,"
                                        "l_extendedprice,l_discount,l_tax,l_returnflag,l_linestatus,"
                                        "l_shipdate,l_commitdate,l_receiptdate,l_shipinstruct,"
                                        "l_shipmode,l_comment");
