@@ -92,7 +92,9 @@ fe_args fe_srcarg(fe_ctx *cx, fe_args l, const ir_span *name, ir_expr *e);  /* n
 fe_coltype fe_coltype_new(fe_ctx *cx, ir_span type);
 fe_coltype fe_attr(fe_ctx *cx, fe_coltype t, ir_span word);
 fe_cols fe_column(fe_ctx *cx, fe_cols l, ir_span name, bool quoted, fe_coltype t);
-void fe_table(fe_ctx *cx, ir_span name, ir_span source, fe_args args, fe_cols cols, ir_span rb);
+/* cols NULL: no column block (only read_table may leave it out); end is the
+** closing brace, or the closing parenthesis without a column block. */
+void fe_table(fe_ctx *cx, ir_span name, ir_span source, fe_args args, const fe_cols *cols, ir_span end);
 void fe_pipeline_begin(fe_ctx *cx, ir_span name, ir_span lb);
 void fe_stmt(fe_ctx *cx, ir_span target, ir_span op, fe_args args);
 void fe_pipeline_end(fe_ctx *cx, ir_span rb);

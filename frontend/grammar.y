@@ -46,7 +46,10 @@ items ::= items item.
 items ::= items error.
 
 item ::= IDENT(N) COLON TABLE EQ IDENT(S) LP srcargs(A) RP LBRACE columns(C) optcomma RBRACE(R).
-                                          { fe_table(cx, N, S, A, C, R); }
+                                          { fe_table(cx, N, S, A, &C, R); }
+/* Without a column block the table's file describes its columns (read_table). */
+item ::= IDENT(N) COLON TABLE EQ IDENT(S) LP srcargs(A) RP(R).
+                                          { fe_table(cx, N, S, A, NULL, R); }
 item ::= pipehead stmts RBRACE(R).        { fe_pipeline_end(cx, R); }
 item ::= OUTPUT(O) path(P).               { fe_output(cx, O, P, NULL, false); }
 item ::= OUTPUT(O) path(P) AS IDENT(N).   { fe_output(cx, O, P, &N, false); }
@@ -55,7 +58,7 @@ item ::= OUTPUT(O) path(P) AS STRING(N).  { fe_output(cx, O, P, &N, true); }
 optcomma ::= .
 optcomma ::= COMMA.
 
-/* Table source: read_csv("f.csv", header = true) */
+/* Table source: read_csv("f.csv", header = true), read_table("t.tirt") */
 %type srcargs {fe_args}
 %type srcarglist {fe_args}
 srcargs(A) ::= .                          { A = (fe_args){0}; }

@@ -69,6 +69,8 @@ typedef struct tir_config {
     uint32_t batch_size;    /* rows per batch; 0 = 2048 */
     uint64_t memory_limit;  /* bytes; 0 = no limit */
     bool no_table_cache;    /* true: every run reloads its CSV tables */
+    bool no_pruning;        /* true: scans read every block and drop no row by bloom
+                             * filter (for checking that pruning never changes results) */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */
@@ -138,6 +140,30 @@ size_t tir_result_nbatches(const tir_result *r, size_t out);
 uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b);
 const void *tir_result_batch_data(const tir_result *r, size_t out, size_t b, size_t col);
 const uint64_t *tir_result_batch_validity(const tir_result *r, size_t out, size_t b, size_t col);
+
+/* ------------------------------------------------------ native tables
+** tir's own columnar table files (docs/STORAGE.md), scanned from .tir with
+** read_table("path"). */
+typedef struct tir_import_opts {
+    char delimiter;           /* 0 = ',' */
+    bool no_header;           /* true: the first line is data, columns are named c1, c2, ... */
+    const char *null_string;  /* an unquoted field equal to this is NULL; NULL = "" */
+    const char *schema;       /* NULL = inferred from the data; else the body of a .tir
+                               * table declaration, e.g. "id: i64 unique, name: string nullable" */
+    const char *sort_by;      /* NULL, or a column: rows are written sorted by it (ascending, stable, NULLs first) */
+    const char *bloom;        /* NULL, or comma-separated columns whose blocks get bloom filters */
+    uint32_t block_rows;      /* rows per block, a multiple of 64; 0 = 32768 */
+} tir_import_opts;
+
+/* Reads the CSV file csv_path and writes it as a native table at
+** table_path. The write is crash-safe: until it completes, a table already
+** at table_path stays intact. *rows (may be NULL) receives the row count.
+** On failure tir_engine_errmsg() says what and where. */
+tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table_path,
+                          const tir_import_opts *o, uint64_t *rows);
+/* Describes a native table as text (schema, blocks, per-block statistics);
+** verify = true also checks every checksum. *text is malloc'd (free()). */
+tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify, char **text);
 
 const char *tir_type_name(tir_type t);
 const char *tir_status_name(tir_status s);

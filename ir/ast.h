@@ -171,10 +171,13 @@ typedef enum ir_opkind {
     IR_OP_BUILD_HASH,  /* build_hash   :input :key [..] [:value [..]] -> HashTable */
     IR_OP_HASH_JOIN,   /* hash_join    :input :ht :key [..] [:kind inner|left|semi|anti] [:projection] */
     IR_OP_GROUP_BY,    /* hash_group_by :input :group_by [..] :aggregates {..} */
-    IR_OP_LIMIT        /* limit        :input :count n [:offset n] */
+    IR_OP_LIMIT,       /* limit        :input :count n [:offset n] */
+    IR_OP_BUILD_BLOOM, /* build_bloom  :input :key [col] -> Bloom */
+    IR_OP_DELETE,      /* delete       :input -> Tuple {deleted}: marks the input's rows deleted in its native table */
+    IR_OP_WRITE_TABLE  /* write_table  :input :path "f" [:bloom [..]] -> Tuple {rows}: writes a native table */
 } ir_opkind;
 
-typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE } ir_valkind;
+typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE, IR_VK_BLOOM } ir_valkind;
 typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOIN_ANTI } ir_joinkind;
 typedef enum ir_aggfn { IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG } ir_aggfn;
 
@@ -189,6 +192,14 @@ typedef struct ir_minmax {
     ir_expr *lo, *hi;         /* IR_E_LIT or IR_E_REF, typed as the column */
     ir_span span;
 } ir_minmax;
+
+/* :blooms = { "col": pipeline.bloom } of a table_scan: rows (and blocks)
+** whose value of col cannot be in the bloom filter are dropped. */
+typedef struct ir_bloomuse {
+    int col;                  /* index into the scan's output schema */
+    ir_stmt *bf;              /* a build_bloom statement of an earlier pipeline */
+    ir_span span;
+} ir_bloomuse;
 
 typedef struct ir_projitem {
     int side;                 /* 0 = probe input, 1 = hash table value */
@@ -220,6 +231,8 @@ struct ir_stmt {
             int *cols;        /* out column i = source column cols[i] */
             ir_minmax *mm;
             int nmm;
+            ir_bloomuse *blooms;
+            int nblooms;
         } scan;
         struct {
             ir_expr *pred;    /* bool; over input ($in) */
@@ -250,6 +263,16 @@ struct ir_stmt {
         struct {
             int64_t count, offset;
         } limit;
+        struct {
+            ir_expr *key;     /* over input; out.cols[0] describes it */
+        } bloom;
+        struct {
+            ir_stmt *scan;    /* the same pipeline's scan of a native table; input rows are its rows */
+        } del;
+        struct {
+            const char *path; /* resolved like table paths */
+            bool *bloom;      /* per input column: write block bloom filters */
+        } write;
     } u;
 };
 
@@ -266,7 +289,7 @@ struct ir_pipeline {
 
 struct ir_table {
     ir_name name;
-    ir_name source;           /* read_csv */
+    ir_name source;           /* read_csv or read_table */
     ir_arg *args;             /* source-function arguments; positional ones have name.s == NULL */
     int nargs;
     ir_schema schema;
@@ -276,6 +299,7 @@ struct ir_table {
     char delimiter;           /* default ',' */
     bool header;              /* default true */
     const char *null_string;  /* default "" (empty field = NULL) */
+    bool native;              /* read_table: a native table file (vm/store.h) */
 };
 
 typedef struct ir_output {
@@ -287,8 +311,15 @@ typedef struct ir_output {
     const char *name;         /* alias, else "pipeline.value" */
 } ir_output;
 
+/* Reads the schema of the native table at path into *out (arena-allocated);
+** false with a message in err when the file cannot be read. */
+typedef bool (*ir_schema_reader)(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err,
+                                 size_t errlen);
+
 typedef struct ir_program {
     const char *file;
+    ir_schema_reader read_schema; /* set before tc_check; NULL: read_table needs declared columns */
+    void *read_schema_ctx;
     const char *src;
     size_t srclen;
     ir_table **tables;

@@ -47,6 +47,7 @@ const char *ir_opkind_name(ir_opkind k)
         [IR_OP_PROJECT] = "project", [IR_OP_AGGREGATE] = "aggregate",
         [IR_OP_BUILD_HASH] = "build_hash", [IR_OP_HASH_JOIN] = "hash_join",
         [IR_OP_GROUP_BY] = "hash_group_by", [IR_OP_LIMIT] = "limit",
+        [IR_OP_BUILD_BLOOM] = "build_bloom", [IR_OP_DELETE] = "delete", [IR_OP_WRITE_TABLE] = "write_table",
     };
     return (unsigned)k < sizeof s / sizeof s[0] ? s[k] : "unknown";
 }

@@ -18,6 +18,7 @@
 #include "tir.h"
 #include "format.h"
 #include "repl.h"
+#include "import.h"
 
 /* Set by the build from the project version; the fallback matches
 ** meson.build for builds that do not pass it. */
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 {
     fputs("usage: tirrun [options] FILE.tir\n"
           "       tirrun [options] [-i [FILE.tir]]\n"
+          "       tirrun import [options] IN.csv OUT.tirt   (tirrun import --help)\n"
+          "       tirrun describe [--verify] TABLE.tirt\n"
           "\n"
           "Compiles and runs a tir program and prints its outputs. Without FILE,\n"
           "or with -i, starts an interactive session (after reading FILE).\n"
@@ -65,6 +68,8 @@ static void usage(FILE *f)
           "  --explain                print the typed program and bytecode; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
           "  --profile                print rows per statement and time per pipeline to stderr\n"
+          "  --no-prune               read every block of native tables, drop no row by bloom filter\n"
+          "                           (results are the same; for checking and measuring pruning)\n"
           "  --repeat N               run N times (tables stay loaded after the first run);\n"
           "                           with --timer, prints each run and the median of runs 2..N\n"
           "  -h, --help               show this help\n"
@@ -140,6 +145,10 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (strcmp(arg, "--profile") == 0) {
             o->profile = true;
+            continue;
+        }
+        if (strcmp(arg, "--no-prune") == 0) {
+            o->cfg.no_pruning = true;
             continue;
         }
 
@@ -338,6 +347,10 @@ int main(int argc, char **argv)
     tir_engine *e;
     int rc;
 
+    if (argc > 1 && strcmp(argv[1], "import") == 0)
+        return import_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "describe") == 0)
+        return import_describe_main(argc - 1, argv + 1);
     rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;

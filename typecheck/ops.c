@@ -17,7 +17,7 @@ typedef struct opdef {
 } opdef;
 
 static const opdef opdefs[] = {
-    {"table_scan", IR_OP_SCAN, {"table", "columns", "minmaxes"}, 1},
+    {"table_scan", IR_OP_SCAN, {"table", "columns", "minmaxes", "blooms"}, 1},
     {"filter", IR_OP_FILTER, {"input", "expr", "projection"}, 3},
     {"project", IR_OP_PROJECT, {"input", "columns"}, 3},
     {"aggregate", IR_OP_AGGREGATE, {"input", "aggregates"}, 3},
@@ -25,6 +25,9 @@ static const opdef opdefs[] = {
     {"hash_join", IR_OP_HASH_JOIN, {"input", "ht", "key", "kind", "projection"}, 7},
     {"hash_group_by", IR_OP_GROUP_BY, {"input", "group_by", "aggregates"}, 7},
     {"limit", IR_OP_LIMIT, {"input", "count", "offset"}, 3},
+    {"build_bloom", IR_OP_BUILD_BLOOM, {"input", "key"}, 3},
+    {"delete", IR_OP_DELETE, {"input"}, 1},
+    {"write_table", IR_OP_WRITE_TABLE, {"input", "path", "bloom"}, 3},
 };
 enum { NOPS = sizeof opdefs / sizeof *opdefs };
 
@@ -180,6 +183,16 @@ static ir_stmt *resolve_input(tc_ctx *c, ir_pipeline *pl, int i, ir_val *v)
                  "%s is the output of hash_group_by, a pipeline breaker; read it from another pipeline "
                  "(table_scan :table = %s.%s)", n, pl->name.s, n);
         return NULL;
+    case IR_OP_BUILD_BLOOM:
+        ir_error(c->d, e->span,
+                 "%s is the output of build_bloom, a pipeline breaker (a bloom filter); use it in another "
+                 "pipeline's scan (table_scan :blooms = { \"column\": %s.%s })", n, pl->name.s, n);
+        return NULL;
+    case IR_OP_DELETE:
+    case IR_OP_WRITE_TABLE:
+        ir_error(c->d, e->span, "%s is the output of %s, a tuple {%s}; read it from another pipeline as %s.%s.%s", n,
+                 in->op.s, in->out.cols[0].name.s, pl->name.s, n, in->out.cols[0].name.s);
+        return NULL;
     default:
         return in;
     }
@@ -245,6 +258,30 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
     return false;
 }
 
+/* The scanned column keyed by entry i of the map argument :arg (a column
+** to prune on), or -1 when there is none or the entry repeats one. */
+static int prune_col(tc_ctx *c, const ir_stmt *st, const ir_schema *src, const ir_val *map, int i, const char *arg)
+{
+    const ir_mapent *ent = &map->ents[i];
+    int col = tc_col_index(&st->out, ent->key.s);
+    if (col < 0) {
+        if (tc_col_index(src, ent->key.s) >= 0)
+            ir_error(c->d, ent->key.span, "column '%s' of :%s is not among the scanned :columns (%s)", ent->key.s,
+                     arg, tc_col_list(c, &st->out));
+        else
+            ir_error(c->d, ent->key.span, "no column '%s' to prune on (columns: %s)", ent->key.s,
+                     tc_col_list(c, &st->out));
+        return -1;
+    }
+    for (int j = 0; j < i; j++) {
+        if (!strcmp(map->ents[j].key.s, ent->key.s)) {
+            ir_error(c->d, ent->key.span, "duplicate :%s entry for '%s'", arg, ent->key.s);
+            return -1;
+        }
+    }
+    return col;
+}
+
 static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schema *src)
 {
     ir_stmt *st = s->stmt;
@@ -256,23 +293,9 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
     int nmm = 0;
     for (int i = 0; i < v->n; i++) {
         ir_mapent *ent = &v->ents[i];
-        int col = tc_col_index(&st->out, ent->key.s);
-        if (col < 0) {
-            if (tc_col_index(src, ent->key.s) >= 0)
-                ir_error(c->d, ent->key.span, "column '%s' of :minmaxes is not among the scanned :columns (%s)",
-                         ent->key.s, tc_col_list(c, &st->out));
-            else
-                ir_error(c->d, ent->key.span, "no column '%s' to prune on (columns: %s)", ent->key.s,
-                         tc_col_list(c, &st->out));
+        int col = prune_col(c, st, src, v, i, "minmaxes");
+        if (col < 0)
             continue;
-        }
-        bool dup = false;
-        for (int j = 0; j < i && !dup; j++)
-            dup = !strcmp(v->ents[j].key.s, ent->key.s);
-        if (dup) {
-            ir_error(c->d, ent->key.span, "duplicate :minmaxes entry for '%s'", ent->key.s);
-            continue;
-        }
         ir_val *b = ent->val;
         if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
             b->items[1]->kind != IR_V_EXPR) {
@@ -286,6 +309,53 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
     }
     st->u.scan.mm = mm;
     st->u.scan.nmm = nmm;
+}
+
+/* :blooms = { "col": p.bf }: bf is a build_bloom of another pipeline whose
+** key has exactly the column's type (no widening: the filter holds values of the key's type). */
+static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schema *src)
+{
+    ir_stmt *st = s->stmt;
+    if (v->kind != IR_V_MAP) {
+        ir_error(c->d, v->span, "':blooms' of table_scan must be a map { \"column\": pipeline.bloom, ... }");
+        return;
+    }
+    ir_bloomuse *bu = TC_NEWN(c, ir_bloomuse, v->n);
+    int nb = 0;
+    for (int i = 0; i < v->n; i++) {
+        ir_mapent *ent = &v->ents[i];
+        int col = prune_col(c, st, src, v, i, "blooms");
+        if (col < 0)
+            continue;
+        ir_expr *e = val_expr(ent->val);
+        ir_stmt *bf = NULL;
+        if (is_path(e, 2)) {
+            const ir_name *p = e->u.path.parts;
+            bf = tc_other_value(c, s->pl, &p[0], &p[1]);
+            if (bf && bf->vkind != IR_VK_BLOOM) {
+                ir_error(c->d, e->span, "'%s.%s' is a %s; :blooms needs the output of build_bloom", p[0].s, p[1].s,
+                         tc_vkind_name(bf->vkind));
+                bf = NULL;
+            }
+        } else if (is_path(e, 1) && tc_find_stmt(s->pl, e->u.path.parts[0].s)) {
+            ir_error(c->d, e->span, "'%s' is in this pipeline; a scan uses bloom filters built by other pipelines "
+                                    "(:blooms = { \"%s\": pipeline.value })", e->u.path.parts[0].s, ent->key.s);
+        } else {
+            ir_error(c->d, ent->val->span, "the :blooms value of '%s' must name a build_bloom of another pipeline: "
+                                           "pipeline.value", ent->key.s);
+        }
+        if (!bf)
+            continue;
+        const ir_column *key = &bf->out.cols[0], *cc = &st->out.cols[col];
+        if (key->ty.type != cc->ty.type) {
+            ir_error(c->d, e->span, "bloom %s.%s has key type %s, column '%s' is %s", bf->pipeline->name.s,
+                     bf->target.s, tc_type_name(key->ty.type), cc->name.s, tc_type_name(cc->ty.type));
+            continue;
+        }
+        bu[nb++] = (ir_bloomuse){col, bf, ent->key.span};
+    }
+    st->u.scan.blooms = bu;
+    st->u.scan.nblooms = nb;
 }
 
 static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
@@ -306,6 +376,9 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
                 ir_error(c->d, te->span, "unknown table '%s' (tables: %s)", tn, tc_table_list(c));
             return false;
         }
+        /* a table without columns has been reported where it is declared */
+        if (t->schema.n == 0)
+            return false;
         st->u.scan.table = t;
         src = &t->schema;
         srcname = tc_str(c, ir_sprintf(c->a, "table %s", tn));
@@ -382,6 +455,8 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
     }
     if (v[2])
         check_minmaxes(c, s, v[2], src);
+    if (v[3])
+        check_blooms(c, s, v[3], src);
     return true;
 }
 
@@ -705,6 +780,121 @@ static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
     return true;
 }
 
+/* ------------------------------------------ build_bloom, delete, write_table */
+
+static bool op_bloom(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    if (!v[1])
+        return false;
+    ir_val **items = NULL;
+    if (list_items(v[1], &items) != 1) {
+        ir_error(c->d, v[1]->span, "':key' of build_bloom must be one column: a bloom filter has a single key");
+        return false;
+    }
+    ir_expr **keys = NULL;
+    ir_column *kc = NULL;
+    int nk;
+    if (!col_list(c, s, v[1], "key", true, &keys, &kc, &nk) || !s->input)
+        return false;
+    /* NULL keys match nothing, so the filter holds only values */
+    kc[0].ty = plain(kc[0].ty.type, false);
+    st->u.bloom.key = keys[0];
+    st->out = (ir_schema){kc, 1};
+    return true;
+}
+
+/* A tuple of one non-nullable i64 field, named at the operator. */
+static void count_tuple(tc_ctx *c, ir_stmt *st, const char *field)
+{
+    ir_column *col = TC_NEWN(c, ir_column, 1);
+    col->name = (ir_name){field, st->op.span};
+    col->ty = plain(TIR_I64, false);
+    col->span = st->op.span;
+    st->out = (ir_schema){col, 1};
+}
+
+/* delete marks rows of the table its pipeline scans, so its input must
+** still be those rows: the scan's, through operators that keep each row
+** one table row (filter, project, limit). */
+static bool op_delete(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    ir_stmt *x = s->input;
+    while (x && x->kind != IR_OP_SCAN) {
+        if (x->kind != IR_OP_FILTER && x->kind != IR_OP_PROJECT && x->kind != IR_OP_LIMIT) {
+            ir_error(c->d, v[0]->span, "rows after a %s (%s) are not rows of the table; delete takes the rows of "
+                                       "its pipeline's table_scan through filter, project and limit only",
+                     x->op.s, x->target.s);
+            return false;
+        }
+        x = x->input;
+    }
+    if (!x)
+        return false;
+    const ir_table *t = x->u.scan.table;
+    if (!t) {
+        const ir_stmt *r = x->u.scan.src_stmt;
+        ir_error(c->d, st->op.span, "delete works on native tables (read_table); %s scans %s.%s, a relation of "
+                                    "another pipeline", x->target.s, r->pipeline->name.s, r->target.s);
+        return false;
+    }
+    if (!t->native) {
+        ir_error(c->d, st->op.span, "delete works on native tables (read_table); '%s' is %s", t->name.s,
+                 t->source.s);
+        return false;
+    }
+    st->u.del.scan = x;
+    count_tuple(c, st, "deleted");
+    return true;
+}
+
+static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
+{
+    ir_stmt *st = s->stmt;
+    bool ok = v[1] != NULL;
+    if (v[1]) {
+        ir_expr *e = val_expr(v[1]);
+        if (!is_str_lit(e)) {
+            ir_error(c->d, v[1]->span, "':path' of write_table must be the file path as a string literal");
+            ok = false;
+        } else if (e->u.lit.slen == 0) {
+            ir_error(c->d, v[1]->span, "':path' of write_table is empty");
+            ok = false;
+        } else {
+            st->u.write.path = tc_resolve_path(c, e->u.lit.s);
+        }
+    }
+    if (!s->input)
+        return false;
+    bool *bloom = TC_NEWN(c, bool, s->input->out.n);
+    if (v[2]) {
+        ir_val **items = NULL;
+        int n = list_items(v[2], &items);
+        if (n < 0) {
+            ir_error(c->d, v[2]->span, "':bloom' of write_table must be a list of columns");
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            ir_val *it = item_at(v[2], items, i);
+            ir_expr *e = input_col(c, s, it, "bloom");
+            if (!e) {
+                ok = false;
+            } else if (bloom[e->u.col.index]) {
+                ir_error(c->d, it->span, "column '%s' is listed twice in :bloom", e->u.col.name.s);
+                ok = false;
+            } else {
+                bloom[e->u.col.index] = true;
+            }
+        }
+    }
+    if (!ok)
+        return false;
+    st->u.write.bloom = bloom;
+    count_tuple(c, st, "rows");
+    return true;
+}
+
 /* ------------------------------------------------------------- hash_join */
 
 static const char *const join_kinds[] = {"inner", "left", "semi", "anti"};
@@ -925,17 +1115,23 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
         if (!strcmp(opdefs[k].name, st->op.s))
             od = &opdefs[k];
     if (!od) {
-        ir_error(c->d, st->op.span,
-                 "unknown operator '%s' (expected table_scan, filter, project, aggregate, build_hash, hash_join, "
-                 "hash_group_by, limit)", st->op.s);
+        const char *names = opdefs[0].name;
+        for (int k = 1; k < NOPS; k++)
+            names = tc_str(c, ir_sprintf(c->a, "%s, %s", names, opdefs[k].name));
+        ir_error(c->d, st->op.span, "unknown operator '%s' (expected %s)", st->op.s, names);
         st->kind = IR_OP_UNKNOWN;
         tc_fail(c, st);
         return;
     }
     st->kind = od->kind;
-    st->vkind = od->kind == IR_OP_AGGREGATE ? IR_VK_TUPLE
-                : od->kind == IR_OP_BUILD_HASH ? IR_VK_HASHTABLE
-                                               : IR_VK_RELATION;
+    switch (od->kind) {
+    case IR_OP_AGGREGATE:
+    case IR_OP_DELETE:
+    case IR_OP_WRITE_TABLE: st->vkind = IR_VK_TUPLE; break;
+    case IR_OP_BUILD_HASH: st->vkind = IR_VK_HASHTABLE; break;
+    case IR_OP_BUILD_BLOOM: st->vkind = IR_VK_BLOOM; break;
+    default: st->vkind = IR_VK_RELATION; break;
+    }
     if (i == 0 && od->kind != IR_OP_SCAN)
         ir_error(c->d, st->op.span, "a pipeline starts with table_scan, its one source; found %s", od->name);
     if (i > 0 && od->kind == IR_OP_SCAN) {
@@ -965,6 +1161,9 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_HASH_JOIN: ok = op_join(c, &s, v); break;
     case IR_OP_GROUP_BY: ok = op_group(c, &s, v); break;
     case IR_OP_LIMIT: ok = op_limit(c, &s, v); break;
+    case IR_OP_BUILD_BLOOM: ok = op_bloom(c, &s, v); break;
+    case IR_OP_DELETE: ok = op_delete(c, &s, v); break;
+    case IR_OP_WRITE_TABLE: ok = op_write(c, &s, v); break;
     case IR_OP_UNKNOWN: break;
     }
     if (!ok)

@@ -55,6 +55,8 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
 const char *tc_vkind_name(ir_valkind k);
 const char *tc_stmt_list(tc_ctx *c, const ir_pipeline *pl, int n);   /* first n statements */
 const char *tc_table_list(tc_ctx *c);
+/* path relative to the program file's directory, unless absolute */
+const char *tc_resolve_path(tc_ctx *c, const char *path);
 
 /* ops.c */
 void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);

@@ -35,4 +35,16 @@ bool vm_parse_f64(const char *s, size_t len, double *out);
 bool vm_parse_date(const char *s, size_t len, int32_t *days);   /* YYYY-MM-DD */
 bool vm_parse_bool(const char *s, size_t len, bool *out);       /* true/false/1/0 */
 
+/* Infers a schema from the whole file (infer.c): per column the narrowest
+** of bool (true/false, not 1/0), i32, i64, f64, date (YYYY-MM-DD) that
+** every non-NULL field parses as, else string (also when every field is
+** NULL); nullable when some field is NULL. Names come from the header
+** (an empty or repeated name is an error) or are c1..cN without one.
+** Order and unique are left unset. *cols and its names are malloc'd: free
+** them with vm_csv_cols_free. A row with a different field count is a
+** data error naming path:line. */
+tir_status vm_csv_infer(const char *path, const vm_csv_opts *o, int *ncols, vm_csv_col **cols,
+                        char *err, size_t errlen);
+void vm_csv_cols_free(int ncols, vm_csv_col *cols);
+
 #endif

@@ -12,14 +12,16 @@
 #include "tir.h"
 #include "ast.h"
 #include "vm.h"
+#include "import.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
-** and modification time and the declared schema are unchanged. */
+** and modification time and the declared schema are unchanged. A native
+** table stays open (mapped) while its file and deletion file are unchanged. */
 typedef struct cached_table {
     char *key;                /* path + options + schema */
     off_t size;
     struct timespec mtime;
-    vm_table *t;
+    vm_source src;
 } cached_table;
 
 struct tir_engine {
@@ -106,7 +108,7 @@ void tir_engine_clear_cache(tir_engine *e)
         return;
     for (int i = 0; i < e->ncache; i++) {
         free(e->cache[i].key);
-        vm_table_free(e->cache[i].t);
+        vm_source_free(&e->cache[i].src);
     }
     free(e->cache);
     e->cache = NULL;
@@ -127,7 +129,7 @@ static char *table_key(const ir_table *t)
     char *k = malloc(n), *p = k;
     if (!k)
         return NULL;
-    p += sprintf(p, "%s|%c|%d|%s", t->path, t->delimiter, t->header, t->null_string ? t->null_string : "");
+    p += sprintf(p, "%s|%d|%c|%d|%s", t->path, t->native, t->delimiter, t->header, t->null_string ? t->null_string : "");
     for (int i = 0; i < t->schema.n; i++) {
         const ir_coltype *c = &t->schema.cols[i].ty;
         p += sprintf(p, "|%s:%d%d%d%d", t->schema.cols[i].name.s, c->type, c->nullable, c->unique, c->order);
@@ -135,7 +137,7 @@ static char *table_key(const ir_table *t)
     return k;
 }
 
-static tir_status cache_load(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen)
+static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, char *err, size_t errlen)
 {
     tir_engine *e = ctx;
     struct stat st;
@@ -147,15 +149,17 @@ static tir_status cache_load(void *ctx, const ir_table *t, vm_table **out, char 
         cached_table *c = &e->cache[i];
         if (strcmp(c->key, key))
             continue;
-        if (have_stat && c->size == st.st_size && c->mtime.tv_sec == st.st_mtim.tv_sec &&
-            c->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        bool fresh = c->src.store ? !vm_store_stale(c->src.store)
+                                  : have_stat && c->size == st.st_size && c->mtime.tv_sec == st.st_mtim.tv_sec &&
+                                        c->mtime.tv_nsec == st.st_mtim.tv_nsec;
+        if (fresh) {
             free(key);
-            *out = c->t;
+            *out = c->src;
             return TIR_OK;
         }
         /* the file changed: drop the stale copy */
         free(c->key);
-        vm_table_free(c->t);
+        vm_source_free(&c->src);
         e->cache[i] = e->cache[--e->ncache];
         break;
     }
@@ -169,8 +173,7 @@ static tir_status cache_load(void *ctx, const ir_table *t, vm_table **out, char 
         cached_table *c = realloc(e->cache, sizeof *c * (size_t)cap);
         if (!c) {
             free(key);
-            vm_table_free(*out);
-            *out = NULL;
+            vm_source_free(out);
             return TIR_ERR_NOMEM;
         }
         e->cache = c;
@@ -213,6 +216,41 @@ static void engine_error(tir_engine *e, const char *msg)
     snprintf(e->err, sizeof e->err, "%s", msg);
 }
 
+void vm_engine_set_error(tir_engine *e, const char *msg)
+{
+    if (e)
+        engine_error(e, msg);
+}
+
+/* read_table without declared columns: the checker asks the file. */
+static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err, size_t errlen)
+{
+    (void)ctx;
+    vm_store *s;
+    if (vm_store_open(path, &s, err, errlen))
+        return false;
+    int n = vm_store_ncols(s);
+    out->n = n;
+    out->cols = IR_NEWN(a, ir_column, n ? n : 1);
+    bool ok = out->cols != NULL;
+    for (int c = 0; ok && c < n; c++) {
+        const vm_store_colspec *sc = vm_store_col(s, c);
+        ir_column *col = &out->cols[c];
+        char *name = ir_alloc(a, strlen(sc->name) + 1);
+        if (!(ok = name != NULL))
+            break;
+        strcpy(name, sc->name);
+        col->name.s = name;
+        col->ty = (ir_coltype){sc->type, sc->nullable, sc->unique, (ir_order)sc->order};
+    }
+    vm_store_close(s);
+    if (!ok) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t len, tir_program **out)
 {
     if (!e || !out || (!src && len))
@@ -236,8 +274,11 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     ir_diags_init(&p->diags, &p->arena, p->file, p->src, len);
     *out = p;
     bool ok = fe_parse(&p->arena, &p->diags, p->file, p->src, len, &p->prog) && p->prog;
-    if (ok)
+    if (ok) {
+        p->prog->read_schema = read_store_schema;
+        p->prog->read_schema_ctx = e;
         ok = tc_check(&p->arena, &p->diags, p->prog);
+    }
     ok = ok && p->diags.nerrors == 0;
     p->diag_text = ir_diags_render(&p->diags);
     p->pub = calloc(p->diags.n ? p->diags.n : 1, sizeof *p->pub);
@@ -300,7 +341,8 @@ const char *tir_program_explain(tir_program *p)
 
 /* One line per pipeline (wall time) and per statement: rows it produced,
 ** or for a sink (aggregate, build_hash, hash_group_by) the rows it consumed. */
-static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms, const uint64_t *ns)
+static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms, const uint64_t *ns,
+                            const uint64_t *scan)
 {
     size_t cap = 256, n = 0;
     for (int i = 0; i < plan->npipes; i++)
@@ -317,6 +359,14 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
         const ir_pipeline *pl = plan->pipes[i].ir;
         n += (size_t)snprintf(s + n, cap - n, "%-40.40s %12.3f ms %12llu rows read\n", pl->name.s, ms[i],
                               (unsigned long long)rows[k + pl->n]);
+        const uint64_t *sc = scan + (size_t)i * VM_SCAN_NSTAT;
+        if (plan->pipes[i].scan.native || plan->pipes[i].scan.nblooms)
+            n += (size_t)snprintf(s + n, cap - n,
+                                  "  scan: %llu blocks, %llu skipped by min-max, %llu by bloom; %.1f MB read; "
+                                  "%llu rows read, %llu passed\n",
+                                  (unsigned long long)sc[VM_SCAN_BLOCKS], (unsigned long long)sc[VM_SCAN_SKIP_MINMAX],
+                                  (unsigned long long)sc[VM_SCAN_SKIP_BLOOM], (double)sc[VM_SCAN_BYTES] / 1e6,
+                                  (unsigned long long)rows[k + pl->n], (unsigned long long)rows[k]);
         for (int j = 0; j < pl->n; j++, k++) {
             const ir_stmt *st = pl->stmts[j];
             bool sink = st->kind == IR_OP_AGGREGATE || st->kind == IR_OP_BUILD_HASH || st->kind == IR_OP_GROUP_BY;
@@ -369,14 +419,17 @@ tir_status tir_run(tir_program *p, tir_result **out)
     uint64_t *prof_rows = calloc((size_t)nstmts + 1, sizeof *prof_rows);
     double *prof_ms = calloc((size_t)plan->npipes + 1, sizeof *prof_ms);
     uint64_t *prof_ns = e->profile_time ? calloc((size_t)nstmts + 1, sizeof *prof_ns) : NULL;
-    if (!prof_rows || !prof_ms || (e->profile_time && !prof_ns)) {
+    uint64_t *prof_scan = calloc((size_t)plan->npipes * VM_SCAN_NSTAT + 1, sizeof *prof_scan);
+    if (!prof_rows || !prof_ms || !prof_scan || (e->profile_time && !prof_ns)) {
+        free(prof_scan);
         free(prof_rows);
         free(prof_ms);
         free(prof_ns);
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+    vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
+                     .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
                      .threads = e->cfg.threads};
@@ -386,7 +439,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     if (!st)
-        r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns);
+        r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan);
+    free(prof_scan);
     free(prof_rows);
     free(prof_ms);
     free(prof_ns);

@@ -49,7 +49,7 @@ static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
 /* ------------------------------------------------------------- helpers */
 
 #define SEL(x, si, fr, SP, N)                                       \
-    const uint32_t *SP = (si) < 0 ? NULL : (x)->s[(si)].idx;        \
+    const uint32_t *SP = (si) < 0 || (x)->s[(si)].dense ? NULL : (x)->s[(si)].idx; \
     uint32_t N = (si) < 0 ? (x)->f[(fr)].n : (x)->s[(si)].n
 
 /* Validity of a result of a and b: NULL when both are all-valid. */
@@ -170,9 +170,13 @@ tir_status vm_x_setup(xpipe *x)
     x->stmt_ns = xalloc(sizeof *x->stmt_ns * (size_t)(p->ir->n + 1));
     x->aggs = xalloc(sizeof *x->aggs * (size_t)(p->naggs ? p->naggs : 1));
     x->groups = xalloc(sizeof *x->groups * (size_t)(p->ngroups ? p->ngroups : 1));
+    x->bloomuse = xalloc(sizeof *x->bloomuse * (size_t)(p->scan.nblooms ? p->scan.nblooms : 1));
+    x->bsinks = xalloc(sizeof *x->bsinks * (size_t)(p->nbloomdefs ? p->nbloomdefs : 1));
+    x->chunks = NULL;
+    memset(x->scan_stat, 0, sizeof x->scan_stat);
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
-        !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups)
+        !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -217,8 +221,16 @@ tir_status vm_x_setup(xpipe *x)
             return TIR_ERR_NOMEM;
     }
     for (int i = 0; i < p->nemits; i++)
-        if (!(x->emits[i] = vm_sink_table_new(&p->emits[i].stmt->out)))
+        if (!(x->emits[i] = vm_sink_table_new(p->emits[i].schema)))
             return TIR_ERR_NOMEM;
+    for (int i = 0; i < p->scan.nblooms; i++) {
+        int vi = vm_plan_value_index(x->plan, p->scan.blooms[i].bf);
+        if (vi < 0 || !(x->bloomuse[i] = x->values[vi].bf))
+            return TIR_ERR_RUNTIME;
+    }
+    if (x->store && !(x->chunks = xalloc(sizeof *x->chunks * (size_t)(p->scan.ncols ? p->scan.ncols : 1))))
+        return TIR_ERR_NOMEM;
+    x->blk_first = UINT64_MAX;
     for (int i = 0; i < p->naggs; i++)
         if (!vm_sink_agg_init(&x->aggs[i], &p->aggs[i]))
             return TIR_ERR_NOMEM;
@@ -250,6 +262,11 @@ void vm_x_teardown(xpipe *x)
         vm_sink_agg_free(&x->aggs[i]);
     for (int i = 0; x->groups && i < p->ngroups; i++)
         vm_sink_group_free(&x->groups[i]);
+    for (int i = 0; x->bsinks && i < p->nbloomdefs; i++)
+        free(x->bsinks[i].h);
+    free(x->bsinks);
+    free(x->bloomuse);
+    free(x->chunks);
     free(x->r);
     free(x->rbuf);
     free(x->rvalid);
@@ -269,22 +286,6 @@ void vm_x_teardown(xpipe *x)
 }
 
 /* ------------------------------------------------------------ operators */
-
-static void op_scan(xpipe *x)
-{
-    const vm_scan *sc = &x->p->scan;
-    uint64_t off = x->src_off;
-    uint64_t left = x->src_end - off;
-    uint32_t n = left < x->cap ? (uint32_t)left : x->cap;
-    for (int c = 0; c < sc->ncols; c++) {
-        const vm_column *col = &x->src->cols[sc->src_cols[c]];
-        vm_vec *v = &x->r[sc->regs[c]];
-        v->data = (char *)col->data + off * vm_type_width(col->type);
-        v->validity = col->validity ? col->validity + off / 64 : NULL;
-    }
-    x->f[0].n = n;
-    x->src_off += n;
-}
 
 static void op_join_probe(xpipe *x, const vm_ins *in)
 {
@@ -608,6 +609,17 @@ static void profile_tick(xpipe *x, int stmt)
     x->tick_stmt = stmt;
 }
 
+/* Keeps the rows of idx[0..n) whose bit in valid is set. */
+static uint32_t drop_nulls(uint32_t *idx, uint32_t n, const uint64_t *valid)
+{
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        idx[m] = idx[i];
+        m += vm_bit_get(valid, idx[i]);
+    }
+    return m;
+}
+
 /* Runs the program once for the current source batch. */
 static tir_status run_batch(xpipe *x)
 {
@@ -622,7 +634,7 @@ static tir_status run_batch(xpipe *x)
         if (x->timing)
             profile_tick(x, in->stmt);
         switch ((vm_opcode)in->op) {
-        case VM_OP_SCAN: op_scan(x); break;
+        case VM_OP_SCAN: vm_x_scan(x); break;
         case VM_OP_END: return TIR_OK;
         case VM_OP_JOIN_LOOP:
             if (x->joins[in->a].pending)
@@ -907,6 +919,47 @@ static tir_status run_batch(xpipe *x)
                 return TIR_ERR_NOMEM;
             break;
         }
+        case VM_OP_ROWID: {
+            int64_t *out = x->rbuf[in->c];
+            uint32_t n = x->f[0].n;
+            uint64_t base = x->src_off - n;
+            for (uint32_t i = 0; i < n; i++)
+                out[i] = (int64_t)(base + i);
+            x->r[in->c].validity = NULL;
+            break;
+        }
+#define BLOOM_CASES(OPT, T, CT)                                                                       \
+        case VM_OP_BLOOM_SEL_##OPT: {                                                              \
+            SEL(x, in->b, in->frame, sel, n);                                                       \
+            const vm_vec *v = &x->r[in->a];                                                         \
+            xsel *out = &x->s[in->c];                                                              \
+            if (x->no_pruning) {                                                                    \
+                for (uint32_t i = 0; i < n; i++)                                                    \
+                    out->idx[i] = sel ? sel[i] : i;                                                 \
+                out->n = n;                                                                         \
+                break;                                                                              \
+            }                                                                                       \
+            const vm_bloom *bf = x->bloomuse[in->d];                                                \
+            k_hash_##T((const CT *)v->data, v->validity, sel, n, false, x->rbuf[in->e]);            \
+            out->n = k_bloom_probe_sel(bf->words, bf->nblocks, x->rbuf[in->e], sel, n, out->idx);  \
+            if (v->validity)                                                                        \
+                out->n = drop_nulls(out->idx, out->n, v->validity);                                 \
+            break;                                                                                  \
+        }                                                                                           \
+        case VM_OP_BLOOM_ADD_##OPT: {                                                              \
+            SEL(x, in->d, in->frame, sel, n);                                                       \
+            const vm_vec *v = &x->r[in->a];                                                         \
+            k_hash_##T((const CT *)v->data, v->validity, sel, n, false, x->rbuf[in->e]);            \
+            if (!vm_bloomsink_add(&x->bsinks[in->b], x->rbuf[in->e], v->validity, sel, n))          \
+                return TIR_ERR_NOMEM;                                                               \
+            break;                                                                                  \
+        }
+        BLOOM_CASES(I32, i32, int32_t)
+        BLOOM_CASES(I64, i64, int64_t)
+        BLOOM_CASES(F64, f64, double)
+        BLOOM_CASES(STR, str, tir_str)
+        BLOOM_CASES(BOOL, bool, uint8_t)
+#undef BLOOM_CASES
         case VM_OP_PROFILE: {
             SEL(x, in->d, in->frame, sel, n);
             (void)sel;
@@ -931,8 +984,55 @@ static tir_status run_batch(xpipe *x)
 
 /* -------------------------------------------------------------- pipeline */
 
-tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t errlen)
+void vm_source_free(vm_source *s)
 {
+    vm_table_free(s->mem);
+    vm_store_close(s->store);
+    s->mem = NULL;
+    s->store = NULL;
+}
+
+/* The declaration of a native table must still match its file, which may
+** have changed since the program was compiled. */
+static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t errlen)
+{
+    for (int i = 0; i < t->schema.n; i++) {
+        const ir_column *dc = &t->schema.cols[i];
+        int c = 0;
+        while (c < vm_store_ncols(s) && strcmp(vm_store_col(s, c)->name, dc->name.s))
+            c++;
+        if (c == vm_store_ncols(s)) {
+            snprintf(err, errlen, "%s: table %s declares column '%s', which the file does not have", t->path,
+                     t->name.s, dc->name.s);
+            return TIR_ERR_DATA;
+        }
+        const vm_store_colspec *fc = vm_store_col(s, c);
+        if (fc->type != dc->ty.type) {
+            snprintf(err, errlen, "%s: column '%s' is %s in the file, declared %s", t->path, dc->name.s,
+                     tir_type_name(fc->type), tir_type_name(dc->ty.type));
+            return TIR_ERR_DATA;
+        }
+        for (uint32_t b = 0; !dc->ty.nullable && fc->nullable && b < vm_store_nblocks(s); b++)
+            if (vm_store_block_stat(s, b, c)->nulls) {
+                snprintf(err, errlen, "%s: column '%s' has NULLs (block %u) but is declared not nullable", t->path,
+                         dc->name.s, b);
+                return TIR_ERR_DATA;
+            }
+    }
+    return TIR_OK;
+}
+
+tir_status vm_load_table(const ir_table *t, vm_source *src, char *err, size_t errlen)
+{
+    src->mem = NULL;
+    src->store = NULL;
+    if (t->native) {
+        tir_status st = vm_store_open(t->path, &src->store, err, errlen);
+        if (!st && (st = check_store(t, src->store, err, errlen)))
+            vm_source_free(src);
+        return st;
+    }
+    vm_table **out = &src->mem;
     vm_csv_col cols[256];
     if (t->schema.n > 256) {
         snprintf(err, errlen, "table %s has too many columns", t->name.s);
@@ -975,6 +1075,13 @@ tir_status vm_x_publish(xpipe *x)
         if (!(x->values[vi].rel = vm_sink_group_finish(&x->groups[i])))
             return TIR_ERR_NOMEM;
     }
+    for (int i = 0; i < p->nbloomdefs; i++) {
+        const ir_stmt *s = p->bloomdefs[i].stmt;
+        int vi = vm_plan_value_index(x->plan, s);
+        x->values[vi].kind = IR_VK_BLOOM;
+        if (!(x->values[vi].bf = vm_bloomsink_finish(&x->bsinks[i], s->u.bloom.key->ty.type)))
+            return TIR_ERR_NOMEM;
+    }
     return TIR_OK;
 }
 
@@ -991,6 +1098,8 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
         n += vm_sink_group_bytes(&x->groups[i]);
     for (int i = 0; i < p->naggs; i++)
         n += x->aggs[i].heap.bytes;
+    for (int i = 0; i < p->nbloomdefs; i++)
+        n += x->bsinks[i].cap * sizeof(uint64_t);
     return n;
 }
 
@@ -1015,7 +1124,7 @@ tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o)
     return TIR_OK;
 }
 
-tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
+tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
 {
     tir_status st;
     x->src_off = from;
@@ -1039,10 +1148,11 @@ tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_
 }
 
 /* Workers pay off only with enough morsels, and limit counts rows in order. */
-static int workers_for(const vm_pipe *p, const vm_table *src, const vm_run_opts *o)
+static int workers_for(const xpipe *x, const vm_run_opts *o)
 {
+    const vm_pipe *p = x->p;
     int t = o && o->threads > 1 ? o->threads : 1;
-    uint64_t morsels = (src->nrows + VM_MORSEL_ROWS - 1) / VM_MORSEL_ROWS;
+    uint64_t morsels = (vm_x_src_rows(x) + vm_x_morsel_rows(x) - 1) / vm_x_morsel_rows(x);
     if (p->nlimits || morsels < 2)
         return 1;
     if ((uint64_t)t > morsels)
@@ -1050,12 +1160,13 @@ static int workers_for(const vm_pipe *p, const vm_table *src, const vm_run_opts 
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
-static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns)
+static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns,
+                           uint64_t *prof_scan)
 {
     tmpl->timing = prof_ns != NULL;
     if (o && o->rows_total)
-        atomic_fetch_add(o->rows_total, tmpl->src->nrows);
-    int nw = workers_for(tmpl->p, tmpl->src, o);
+        atomic_fetch_add(o->rows_total, vm_x_src_rows(tmpl));
+    int nw = workers_for(tmpl, o);
     xpipe *x = calloc((size_t)nw, sizeof *x);
     if (!x)
         return TIR_ERR_NOMEM;
@@ -1067,7 +1178,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
         st = vm_x_setup(&x[ready]);
     }
     if (!st && nw == 1) {
-        st = vm_x_run_range(&x[0], o, 0, x[0].src->nrows);
+        st = vm_x_run_range(&x[0], o, 0, vm_x_src_rows(&x[0]));
         if (!st)
             st = vm_x_check_memory(&x[0], o);
     } else if (!st) {
@@ -1081,6 +1192,9 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
             if (prof_ns)
                 prof_ns[s] += x[w].stmt_ns[s];
         }
+    for (int w = 0; w < ready && prof_scan; w++)
+        for (int k = 0; k < VM_SCAN_NSTAT; k++)
+            prof_scan[k] += x[w].scan_stat[k];
     for (int w = 0; w < ready; w++)
         vm_x_teardown(&x[w]);
     free(x);
@@ -1091,14 +1205,81 @@ void vm_value_free(vm_value *v)
 {
     vm_table_free(v->rel);
     vm_ht_free(v->ht);
+    vm_bloom_free(v->bf);
     v->rel = NULL;
     v->ht = NULL;
+    v->bf = NULL;
+}
+
+/* write_table and delete finish here: their pipeline gathered the rows
+** (or row numbers); the file is written or the deletions persisted once,
+** and the statement's value becomes its one-row tuple. */
+static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value *values, vm_source *tables,
+                                 char *err, size_t errlen)
+{
+    const ir_program *prog = plan->prog;
+    for (int i = 0; i < p->ir->n; i++) {
+        const ir_stmt *s = p->ir->stmts[i];
+        if (s->kind != IR_OP_WRITE_TABLE && s->kind != IR_OP_DELETE)
+            continue;
+        int vi = vm_plan_value_index(plan, s);
+        vm_table *rel = values[vi].rel;
+        int64_t count = (int64_t)rel->nrows;
+        tir_status st = TIR_OK;
+        if (s->kind == IR_OP_WRITE_TABLE) {
+            const ir_schema *in = &s->input->out;
+            vm_store_colspec *spec = calloc((size_t)(in->n ? in->n : 1), sizeof *spec);
+            if (!spec)
+                return TIR_ERR_NOMEM;
+            for (int c = 0; c < in->n; c++) {
+                const ir_coltype *ty = &in->cols[c].ty;
+                spec[c] = (vm_store_colspec){in->cols[c].name.s, ty->type, ty->nullable, ty->unique,
+                                             (uint8_t)ty->order, s->u.write.bloom && s->u.write.bloom[c]};
+            }
+            st = vm_store_write(s->u.write.path, rel, spec, NULL, 0, err, errlen);
+            free(spec);
+        } else {
+            const ir_table *t = s->u.del.scan->u.scan.table;
+            int ti = 0;
+            while (prog->tables[ti] != t)
+                ti++;
+            st = vm_store_delete(tables[ti].store, (const uint64_t *)rel->cols[0].data, rel->nrows, err, errlen);
+        }
+        if (st)
+            return st;
+        vm_table *tuple = vm_sink_table_new(&s->out);
+        vm_vec v = {TIR_I64, &count, NULL};
+        if (!tuple || !vm_column_append(&tuple->cols[0], &v, NULL, 1, NULL)) {
+            vm_table_free(tuple);
+            return TIR_ERR_NOMEM;
+        }
+        tuple->nrows = 1;
+        vm_table_free(rel);
+        values[vi].rel = tuple;
+        values[vi].kind = IR_VK_TUPLE;
+    }
+    return TIR_OK;
+}
+
+/* Store column of each scanned column of a native table, by name. */
+static int *store_columns(const ir_stmt *scan, vm_store *s)
+{
+    const ir_table *t = scan->u.scan.table;
+    int n = scan->out.n;
+    int *map = malloc(sizeof *map * (size_t)(n ? n : 1));
+    for (int c = 0; map && c < n; c++) {
+        const char *name = t->schema.cols[scan->u.scan.cols[c]].name.s;
+        map[c] = 0;
+        while (map[c] < vm_store_ncols(s) - 1 && strcmp(vm_store_col(s, map[c])->name, name))
+            map[c]++;
+    }
+    return map;
 }
 
 tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *values, char *err, size_t errlen)
 {
     const ir_program *prog = plan->prog;
-    vm_table **tables = calloc((size_t)(prog->ntables ? prog->ntables : 1), sizeof *tables);
+    vm_source *tables = calloc((size_t)(prog->ntables ? prog->ntables : 1), sizeof *tables);
     if (!tables)
         return TIR_ERR_NOMEM;
     tir_status st = TIR_OK;
@@ -1106,28 +1287,41 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
     for (int pi = 0; pi < plan->npipes && !st; pi++) {
         const vm_pipe *p = &plan->pipes[pi];
         const ir_stmt *scan = p->scan.stmt;
-        xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen};
+        xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
+                   .no_pruning = o && o->no_pruning};
+        int *store_cols = NULL;
         for (int v = 0; v < plan->nvals; v++)
-            x.base_bytes += vm_table_bytes(values[v].rel) + (values[v].ht ? vm_ht_bytes(values[v].ht) : 0);
+            x.base_bytes += vm_table_bytes(values[v].rel) + (values[v].ht ? vm_ht_bytes(values[v].ht) : 0) +
+                            vm_bloom_bytes(values[v].bf);
         if (scan->u.scan.table) {
             int ti = 0;
             while (prog->tables[ti] != scan->u.scan.table)
                 ti++;
-            if (!tables[ti] && (st = o && o->load ? o->load(o->load_ctx, prog->tables[ti], &tables[ti], err, errlen)
-                                                  : vm_load_table(prog->tables[ti], &tables[ti], err, errlen)))
+            if (!tables[ti].mem && !tables[ti].store &&
+                (st = o && o->load ? o->load(o->load_ctx, prog->tables[ti], &tables[ti], err, errlen)
+                                   : vm_load_table(prog->tables[ti], &tables[ti], err, errlen)))
                 break;
-            x.src = tables[ti];
+            x.src = tables[ti].mem;
+            x.store = tables[ti].store;
+            if (x.store && !(x.store_cols = store_cols = store_columns(scan, x.store))) {
+                st = TIR_ERR_NOMEM;
+                break;
+            }
         } else {
             int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
             x.src = values[vi].rel;
         }
         for (int t = 0; t < prog->ntables; t++)
-            x.base_bytes += vm_table_bytes(tables[t]);
+            x.base_bytes += vm_table_bytes(tables[t].mem);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL,
-                      o && o->prof_ns ? o->prof_ns + stmt_base : NULL);
+                      o && o->prof_ns ? o->prof_ns + stmt_base : NULL,
+                      o && o->prof_scan ? o->prof_scan + (size_t)pi * VM_SCAN_NSTAT : NULL);
+        if (!st)
+            st = finish_effects(p, plan, values, tables, err, errlen);
         clock_gettime(CLOCK_MONOTONIC, &t1);
+        free(store_cols);
         if (o && o->prof_ms)
             o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
         stmt_base += p->ir->n + 1;
@@ -1137,7 +1331,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
                 vm_value_free(&values[v]);
     }
     for (int i = 0; i < prog->ntables && !(o && o->load); i++)
-        vm_table_free(tables[i]);
+        vm_source_free(&tables[i]);
     free(tables);
     if (st) {
         if (st == TIR_ERR_NOMEM && !err[0])

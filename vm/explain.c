@@ -36,6 +36,10 @@ static void put_type(ir_buf *b, ir_arena *a, const ir_stmt *s)
         ir_buf_printf(b, " -> ");
         put_schema(b, a, &s->out, s->ht_nkeys, s->out.n);
         break;
+    case IR_VK_BLOOM:
+        ir_buf_printf(b, "Bloom<");
+        put_schema(b, a, &s->out, 0, s->out.n);
+        break;
     default:
         ir_buf_printf(b, "Relation<");
         put_schema(b, a, &s->out, 0, s->out.n);
@@ -132,6 +136,18 @@ static void put_pipe(ir_buf *b, ir_arena *a, const vm_pipe *p)
         ir_buf_printf(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
         put_const(b, &p->consts[i]);
         ir_buf_printf(b, "\n");
+    }
+    for (int i = 0; i < p->scan.nprunes; i++) {
+        const vm_prune *pr = &p->scan.prunes[i];
+        ir_buf_printf(b, "  %s blocks whose %s has no value in [", p->scan.native ? "skip" : "(native tables) skip",
+                      p->scan.stmt->out.cols[pr->col].name.s);
+        pr->lo >= 0 ? ir_buf_printf(b, "k%d", pr->lo) : ir_buf_printf(b, "-inf");
+        pr->hi >= 0 ? ir_buf_printf(b, ", k%d]\n", pr->hi) : ir_buf_printf(b, ", +inf]\n");
+    }
+    for (int i = 0; i < p->scan.nblooms; i++) {
+        const vm_bloomuse *u = &p->scan.blooms[i];
+        ir_buf_printf(b, "  drop rows%s whose %s is not in bloom %s.%s\n", p->scan.native ? " and blocks" : "",
+                      p->scan.stmt->out.cols[u->col].name.s, u->bf->pipeline->name.s, u->bf->target.s);
     }
     for (int i = 0; i < p->nregs; i++) {
         const vm_regdef *r = &p->regs[i];

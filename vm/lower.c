@@ -25,7 +25,7 @@ typedef struct lw {
     vm_plan *plan;
     vm_pipe *p;
     lw_rel *rels;             /* per statement of the pipeline */
-    int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits;
+    int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits, capbloomdefs;
     char *err;
     size_t errlen;
     bool failed;
@@ -103,6 +103,7 @@ static int new_const(lw *L, const ir_expr *e, tir_type t)
 static int add_const(lw *L, const ir_expr *e, tir_type t)
 {
     vm_const *k = PUSH(L, L->p->consts, L->p->nconsts, capconsts);
+    *k = (vm_const){0}; /* the slot may hold a constant new_const took back */
     k->type = t;
     if (e->kind == IR_E_REF) {
         k->ref = e->u.ref.stmt;
@@ -466,15 +467,62 @@ static void lower_children(lw *L, const ir_pipeline *pl, int si)
             lower_stmt(L, pl, j);
 }
 
-static void lower_emit(lw *L, ir_stmt *s, const lw_rel *r)
+static void lower_emit_rows(lw *L, ir_stmt *s, const ir_schema *schema, const lw_rel *r)
 {
     vm_emit *em = PUSH(L, L->p->emits, L->p->nemits, capemits);
     em->stmt = s;
-    em->ncols = s->out.n;
+    em->schema = schema;
+    em->ncols = schema->n;
     em->regs = r->cols;
     vm_ins *i = emit(L, VM_OP_EMIT, r->frame, s->span);
     i->a = L->p->nemits - 1;
     i->d = r->sel;
+}
+
+static void lower_emit(lw *L, ir_stmt *s, const lw_rel *r)
+{
+    lower_emit_rows(L, s, &s->out, r);
+}
+
+/* Seed 002's simple quals: a conjunct `col <op> constant` of the filter that
+** reads the scan directly bounds the blocks worth reading. Bounds are
+** inclusive even for < and >, which only reads a block more. */
+static void add_prune(lw *L, vm_scan *sc, int col, const ir_expr *lo, const ir_expr *hi, tir_type t)
+{
+    vm_prune *pr = IR_NEWN(L->a, vm_prune, sc->nprunes + 1);
+    if (sc->nprunes)
+        memcpy(pr, sc->prunes, sizeof *pr * (size_t)sc->nprunes);
+    pr[sc->nprunes++] = (vm_prune){col, lo ? new_const(L, lo, t) : -1, hi ? new_const(L, hi, t) : -1};
+    sc->prunes = pr;
+}
+
+static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
+{
+    if (e->kind != IR_E_BINARY)
+        return;
+    ir_op op = e->u.op.op;
+    if (op == IR_AND) {
+        simple_quals(L, sc, e->u.op.a);
+        simple_quals(L, sc, e->u.op.b);
+        return;
+    }
+    if (!is_cmp(op) || op == IR_NE)
+        return;
+    const ir_expr *x = e->u.op.a, *k = e->u.op.b;
+    if (is_const(x) && !is_const(k)) {
+        const ir_expr *t = x;
+        x = k, k = t;
+        op = flip_cmp(op);
+    }
+    if (x->kind != IR_E_COL || x->u.col.side != 0 || !is_const(k) || k->ty.type != x->ty.type)
+        return;
+    tir_type t = x->ty.type;
+    if (op == IR_EQ)
+        add_prune(L, sc, x->u.col.index, k, k, t);
+    else if (op == IR_LT || op == IR_LE)
+        add_prune(L, sc, x->u.col.index, NULL, k, t);
+    else
+        add_prune(L, sc, x->u.col.index, k, NULL, t);
 }
 
 static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
@@ -544,15 +592,31 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         sc->ncols = s->out.n;
         sc->src_cols = s->u.scan.cols;
         sc->regs = IR_NEWN(L->a, int, s->out.n);
+        sc->native = s->u.scan.table && s->u.scan.table->native;
+        sc->live_sel = sc->native ? new_sel(L) : -1;
         out->frame = 0;
-        out->sel = -1;
+        out->sel = sc->live_sel;
         out->cols = sc->regs;
         for (int c = 0; c < s->out.n; c++) {
             sc->regs[c] = new_reg(L, s->out.cols[c].ty.type, 0, s->out.cols[c].name.s);
-            L->p->regs[sc->regs[c]].borrowed = true;
+            /* native strings are decoded into the register, the rest is read in place */
+            L->p->regs[sc->regs[c]].borrowed = !(sc->native && s->out.cols[c].ty.type == TIR_STRING);
         }
         emit(L, VM_OP_SCAN, 0, s->span);
         count_rows(L, pl->n, 0, -1, s->span); /* slot n: rows read from the source */
+        for (int m = 0; m < s->u.scan.nmm; m++) {
+            const ir_minmax *mm = &s->u.scan.mm[m];
+            add_prune(L, sc, mm->col, mm->lo, mm->hi, s->out.cols[mm->col].ty.type);
+        }
+        /* only when that filter is the scan's one reader: other readers need every row */
+        int readers = 0, filt = -1;
+        for (int j = 1; j < pl->n; j++)
+            if (pl->stmts[j]->input == s) {
+                readers++;
+                filt = pl->stmts[j]->kind == IR_OP_FILTER ? j : -1;
+            }
+        if (readers == 1 && filt > 0 && !s->used_later && pl->stmts[filt]->u.filter.pred)
+            simple_quals(L, sc, pl->stmts[filt]->u.filter.pred);
         /* :minmaxes keep rows with lo <= x <= hi (a NULL bound keeps none) */
         for (int m = 0; m < s->u.scan.nmm; m++) {
             const ir_minmax *mm = &s->u.scan.mm[m];
@@ -561,6 +625,17 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             col.u.col.index = mm->col;
             out->sel = sel_cmp_const(L, IR_GE, &col, mm->lo, 0, out->sel, out, mm->span);
             out->sel = sel_cmp_const(L, IR_LE, &col, mm->hi, 0, out->sel, out, mm->span);
+        }
+        sc->nblooms = s->u.scan.nblooms;
+        sc->blooms = IR_NEWN(L->a, vm_bloomuse, sc->nblooms ? sc->nblooms : 1);
+        for (int b = 0; b < sc->nblooms; b++) {
+            const ir_bloomuse *bu = &s->u.scan.blooms[b];
+            sc->blooms[b] = (vm_bloomuse){bu->col, bu->bf};
+            int sel = new_sel(L);
+            i = emit(L, (vm_opcode)(VM_OP_BLOOM_SEL_I32 + all_ix(s->out.cols[bu->col].ty.type)), 0, bu->span);
+            i->a = sc->regs[bu->col], i->b = out->sel, i->c = sel, i->d = b;
+            i->e = new_reg(L, TIR_I64, 0, "bloom hashes");
+            out->sel = sel;
         }
         break;
     }
@@ -622,6 +697,30 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         i->a = L->p->nbuilds - 1, i->d = in->sel;
         return;
     }
+    case IR_OP_BUILD_BLOOM: {
+        vm_bloomdef *b = PUSH(L, L->p->bloomdefs, L->p->nbloomdefs, capbloomdefs);
+        b->stmt = s;
+        b->key_reg = cx(L, s->u.bloom.key, in->frame, in->sel, in);
+        count_rows(L, si, in->frame, in->sel, s->span);
+        i = emit(L, (vm_opcode)(VM_OP_BLOOM_ADD_I32 + all_ix(s->u.bloom.key->ty.type)), in->frame, s->span);
+        i->a = b->key_reg, i->b = L->p->nbloomdefs - 1, i->d = in->sel;
+        i->e = new_reg(L, TIR_I64, in->frame, "bloom hashes");
+        return;
+    }
+    case IR_OP_DELETE: {
+        /* the rows to delete are kept as row numbers; the run applies them */
+        lw_rel ids = {in->frame, in->sel, IR_NEWN(L->a, int, 1)};
+        ids.cols[0] = new_reg(L, TIR_I64, in->frame, "row numbers");
+        i = emit(L, VM_OP_ROWID, in->frame, s->span);
+        i->c = ids.cols[0];
+        count_rows(L, si, in->frame, in->sel, s->span);
+        lower_emit(L, s, &ids);
+        return;
+    }
+    case IR_OP_WRITE_TABLE:
+        count_rows(L, si, in->frame, in->sel, s->span);
+        lower_emit_rows(L, s, &s->input->out, in);
+        return;
     case IR_OP_GROUP_BY: {
         vm_group *g = PUSH(L, L->p->groups, L->p->ngroups, capgroups);
         int gi = L->p->ngroups - 1;
@@ -734,6 +833,8 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
                     note_expr_uses(plan, s->u.scan.mm[m].lo, pl->order);
                     note_expr_uses(plan, s->u.scan.mm[m].hi, pl->order);
                 }
+                for (int b = 0; b < s->u.scan.nblooms; b++)
+                    note_use(plan, s->u.scan.blooms[b].bf, pl->order);
                 break;
             case IR_OP_FILTER: note_expr_uses(plan, s->u.filter.pred, pl->order); break;
             case IR_OP_PROJECT:

@@ -24,6 +24,9 @@
 #define VM_OPCODES(X)                                                                     \
     X(SCAN,         "frame 0 = next batch of the source; bind its column registers")      \
     X(END,          "end of the program for this batch; resume a pending join chunk")      \
+    X(ROWID,        "r[c] = the source row number of each row of frame 0")                  \
+    VM_ALL(X, BLOOM_SEL, "s[c] = rows of s[b] where r[a] is not NULL and may be in the scan's bloom d (r[e]: hashes)") \
+    VM_ALL(X, BLOOM_ADD, "add the hashes of r[a]'s non-NULL rows over s[d] to bloom sink b (r[e]: hashes)") \
     X(JOIN_LOOP,    "if join a has more output for this batch, jump back to pc b")          \
     VM_CMPS(X, VM_SELVC, "s[c] = rows of s[b] where r[a] <op> k[d] (NULLs never qualify)") \
     VM_CMPS(X, VM_SELVV, "s[c] = rows of s[b] where r[a] <op> r[d] (NULLs never qualify)") \

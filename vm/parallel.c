@@ -1,6 +1,7 @@
 /*
 ** parallel.c — morsel-driven execution of one pipeline (Leis et al., 2014):
-** workers pull morsels (VM_MORSEL_ROWS source rows) from a shared counter,
+** workers pull morsels (VM_MORSEL_ROWS source rows, or one block of a
+** native table) from a shared counter,
 ** run them through their own copy of the pipeline state into thread-local
 ** sinks, and the sinks are merged into worker 0's when all are done.
 ** Materialized relations are merged in morsel order, so their row order is
@@ -18,6 +19,7 @@ struct xshared {
     atomic_int stop;          /* a worker failed: the others stop at their next morsel */
     _Atomic uint64_t held[VM_MAX_WORKERS];
     uint64_t nrows;
+    uint64_t morsel;          /* rows per morsel */
 };
 
 typedef struct wctx {
@@ -69,10 +71,10 @@ static void *worker_main(void *arg)
         if (atomic_load(&sh->stop))
             break;
         uint64_t m = atomic_fetch_add(&sh->next, 1);
-        uint64_t from = m * VM_MORSEL_ROWS;
+        uint64_t from = m * sh->morsel;
         if (from >= sh->nrows)
             break;
-        uint64_t to = from + VM_MORSEL_ROWS < sh->nrows ? from + VM_MORSEL_ROWS : sh->nrows;
+        uint64_t to = from + sh->morsel < sh->nrows ? from + sh->morsel : sh->nrows;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = x->emits[e]->nrows;
         w->st = vm_x_run_range(x, w->o, from, to);
@@ -151,7 +153,7 @@ static tir_status merge_emits(xpipe *x, int nw)
     if (!st)
         qsort(recs, nrec, sizeof *recs, mrec_cmp);
     for (int e = 0; e < ne && !st; e++) {
-        vm_table *t = vm_sink_table_new(&x[0].p->emits[e].stmt->out);
+        vm_table *t = vm_sink_table_new(x[0].p->emits[e].schema);
         if (!t) {
             st = TIR_ERR_NOMEM;
             break;
@@ -190,7 +192,7 @@ static tir_status merge_emits(xpipe *x, int nw)
 
 tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
 {
-    xshared sh = {.nrows = x[0].src->nrows};
+    xshared sh = {.nrows = vm_x_src_rows(&x[0]), .morsel = vm_x_morsel_rows(&x[0])};
     wctx w[VM_MAX_WORKERS];
     pthread_t tid[VM_MAX_WORKERS];
     bool started[VM_MAX_WORKERS] = {false};
@@ -230,6 +232,9 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
             st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);
         for (int g = 0; g < x[0].p->ngroups && !st; g++)
             st = vm_sink_group_merge(&x[0].groups[g], &x[i].groups[g]);
+        for (int b = 0; b < x[0].p->nbloomdefs && !st; b++)
+            if (!vm_bloomsink_merge(&x[0].bsinks[b], &x[i].bsinks[b]))
+                st = TIR_ERR_NOMEM;
     }
     if (st == TIR_ERR_RUNTIME)
         snprintf(err, errlen, "%s: error: integer overflow in a sum of pipeline %s", x[0].plan->prog->file,

@@ -15,6 +15,7 @@
 #include "column.h"
 #include "hashtable.h"
 #include "opcodes.h"
+#include "store.h"
 
 typedef struct vm_ins {
     uint16_t op;
@@ -46,12 +47,37 @@ typedef struct vm_const {
     int field;                /* ... field */
 } vm_const;
 
+/* Block skipping on one scanned column of a native table: a block whose
+** statistics show no value in [k[lo], k[hi]] (either may be -1: unbounded)
+** is not read. From :minmaxes and from the simple predicates of a filter
+** right after the scan (seed 002's simple quals). */
+typedef struct vm_prune {
+    int col;                  /* scan output column */
+    int lo, hi;
+} vm_prune;
+
+/* :blooms = { "col": p.bf }: rows (and, on native tables, blocks) that
+** cannot hold a value of the bloom filter are dropped. */
+typedef struct vm_bloomuse {
+    int col;                  /* scan output column */
+    const ir_stmt *bf;        /* the build_bloom statement */
+} vm_bloomuse;
+
 typedef struct vm_scan {
     ir_stmt *stmt;
     int ncols;
     int *src_cols;            /* column index in the source table */
     int *regs;                /* register bound to each column */
+    bool native;              /* a native table: read block by block */
+    int live_sel;             /* native: rows of the batch not deleted (dense when none is) */
+    vm_prune *prunes;
+    int nprunes;
+    vm_bloomuse *blooms;
+    int nblooms;
 } vm_scan;
+
+/* Scan counters per pipeline for profiles (vm_run_opts.prof_scan). */
+enum { VM_SCAN_BLOCKS, VM_SCAN_SKIP_MINMAX, VM_SCAN_SKIP_BLOOM, VM_SCAN_BYTES, VM_SCAN_NSTAT };
 
 typedef struct vm_join {
     ir_stmt *stmt;
@@ -91,9 +117,15 @@ typedef struct vm_build {     /* build_hash -> hash table */
 
 typedef struct vm_emit {      /* materialize a relation read by a later pipeline or an output */
     ir_stmt *stmt;
+    const ir_schema *schema;  /* of the rows: stmt->out, or the input's for write_table and delete */
     int ncols;
     int *regs;
 } vm_emit;
+
+typedef struct vm_bloomdef {  /* build_bloom -> bloom filter */
+    ir_stmt *stmt;
+    int key_reg;
+} vm_bloomdef;
 
 typedef struct vm_limit {
     int64_t count, offset;
@@ -122,6 +154,8 @@ typedef struct vm_pipe {
     int nemits;
     vm_limit *limits;
     int nlimits;
+    vm_bloomdef *bloomdefs;
+    int nbloomdefs;
 } vm_pipe;
 
 /* A value produced by a statement and read by later pipelines or outputs. */
@@ -146,12 +180,34 @@ int vm_plan_value_index(const vm_plan *plan, const ir_stmt *s);
 /* explain.c */
 char *vm_explain(ir_arena *a, const vm_plan *plan);
 
+/* A bloom filter built by build_bloom (kernels' split-block filter). The
+** distinct key hashes are kept too while there are few, so a scan can test
+** each against a block's own bloom filter and skip the block. */
+#define VM_BLOOM_MAX_HASHES 4096
+typedef struct vm_bloom {
+    tir_type type;
+    uint32_t nblocks;
+    uint32_t *words;
+    uint64_t *hashes;         /* sorted distinct hashes; NULL when more than VM_BLOOM_MAX_HASHES */
+    uint32_t nhashes;
+    uint64_t nkeys;           /* distinct hashes inserted */
+} vm_bloom;
+void vm_bloom_free(vm_bloom *b);
+size_t vm_bloom_bytes(const vm_bloom *b);
+
 /* exec.c: the run-time value of a statement. */
 typedef struct vm_value {
     ir_valkind kind;
     vm_table *rel;            /* relation, or a tuple as a one-row table */
     vm_ht *ht;
+    vm_bloom *bf;
 } vm_value;
+
+/* A table a pipeline scans: in memory (CSV) or a native table file. */
+typedef struct vm_source {
+    vm_table *mem;
+    vm_store *store;
+} vm_source;
 
 typedef struct vm_run vm_run;
 typedef struct vm_run_opts {
@@ -162,20 +218,24 @@ typedef struct vm_run_opts {
     _Atomic uint64_t *rows_total; /* out: rows of the sources of pipelines started */
     /* Non-NULL: tables come from here and stay owned by it (the engine's
     ** table cache); NULL: each run loads its tables and frees them. */
-    tir_status (*load)(void *ctx, const ir_table *t, vm_table **out, char *err, size_t errlen);
+    tir_status (*load)(void *ctx, const ir_table *t, vm_source *out, char *err, size_t errlen);
     void *load_ctx;
     int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
     uint64_t *prof_rows;      /* out, optional: rows per statement, pipelines in plan order */
     double *prof_ms;          /* out, optional: wall time per pipeline */
     uint64_t *prof_ns;        /* out, optional: time per statement (same layout as prof_rows) */
+    uint64_t *prof_scan;      /* out, optional: VM_SCAN_NSTAT counters per pipeline */
+    bool no_pruning;          /* read every block and skip no row by bloom (results must not change) */
 } vm_run_opts;
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */
 #define VM_MORSEL_ROWS (16 * 2048)
 #define VM_MAX_WORKERS 64
 
-/* Loads a declared CSV table (exec.c). */
-tir_status vm_load_table(const ir_table *t, vm_table **out, char *err, size_t errlen);
+/* Loads a declared CSV table, or opens a native one and checks it against
+** the declaration (exec.c). */
+tir_status vm_load_table(const ir_table *t, vm_source *out, char *err, size_t errlen);
+void vm_source_free(vm_source *s);
 
 /* Runs every pipeline; values[i] receives plan->vals[i] for the outputs
 ** (others are freed as soon as no later pipeline needs them). On failure

@@ -19,7 +19,14 @@ typedef struct xframe {
 typedef struct xsel {
     uint32_t *idx;
     uint32_t n;
+    bool dense;               /* all n rows of the frame (only a native scan's live rows are ever dense) */
 } xsel;
+
+/* build_bloom's state on one worker: the key hashes seen. */
+typedef struct xbloomsink {
+    uint64_t *h;
+    size_t n, cap;
+} xbloomsink;
 
 typedef struct xjoin {
     vm_ht *ht;
@@ -35,7 +42,15 @@ typedef struct xpipe {
     const vm_plan *plan;
     const vm_pipe *p;
     vm_value *values;
-    vm_table *src;
+    vm_table *src;            /* in-memory source, or NULL when ... */
+    vm_store *store;          /* ... scanning a native table */
+    const int *store_cols;    /* per scan column: its column in the store */
+    vm_store_chunk *chunks;   /* per scan column: the current block's data */
+    uint64_t blk_first;       /* first row of the current block */
+    uint64_t scan_stat[VM_SCAN_NSTAT];
+    bool no_pruning;
+    const vm_bloom **bloomuse;/* per :blooms entry of the scan */
+    xbloomsink *bsinks;       /* per build_bloom */
     uint64_t src_off, src_end;
     uint32_t cap;
     vm_vec *r;                /* registers */
@@ -69,6 +84,10 @@ typedef struct xpipe {
 
 tir_status vm_x_setup(xpipe *x);
 void vm_x_teardown(xpipe *x);
+/* Rows of the source (the store's, deleted rows included). */
+uint64_t vm_x_src_rows(const xpipe *x);
+/* Source rows a morsel covers: a native table's block, else VM_MORSEL_ROWS. */
+uint64_t vm_x_morsel_rows(const xpipe *x);
 /* Runs the batches of source rows [from, to). */
 tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to);
 tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o);
@@ -77,6 +96,16 @@ tir_status vm_x_publish(xpipe *x);
 uint64_t vm_x_sink_bytes(const xpipe *x);
 /* Records worker w's own bytes and returns the sum over all workers. */
 uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own);
+
+/* bloomsink.c: build_bloom's per-worker state and its finished filter. */
+bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n);
+bool vm_bloomsink_merge(xbloomsink *into, xbloomsink *from);
+vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t);
+
+/* scan.c: binds the next batch of the source (the SCAN instruction). */
+void vm_x_scan(xpipe *x);
+/* exec.c: runs batches of source rows [from, to) that lie in one block. */
+tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to);
 
 /* parallel.c: runs pipeline p with the given workers; on return x[0] holds
 ** the merged sinks (published by the caller). */

@@ -322,6 +322,46 @@ Test(frontend, empty_source_args_and_trailing_commas)
     cr_expect_eq(P.p->pipelines[1]->n, 0);
 }
 
+Test(frontend, table_column_block_is_optional_for_read_table)
+{
+    cr_assert(parse("a: Table = read_table(\"a.tirt\")\n"
+                    "b: Table = read_table(\"b.tirt\") { x: i64 nullable, }\n"
+                    "c: Table = read_table(\"c.tirt\")\n"
+                    "p: Pipeline = { v = table_scan :table = a }\n"),
+              "%s", rendered());
+    cr_assert_eq(P.p->ntables, 3);
+    ir_table *a = P.p->tables[0], *b = P.p->tables[1];
+    cr_expect_str_eq(a->source.s, "read_table");
+    cr_expect_eq(a->schema.n, 0);
+    cr_expect_null(a->schema.cols);
+    cr_assert_eq(a->nargs, 1);
+    cr_expect_str_eq(a->args[0].val->expr->u.lit.s, "a.tirt");
+    /* without braces the item ends at the closing parenthesis */
+    cr_expect_str_eq(span_text(a->span), "a: Table = read_table(\"a.tirt\")");
+    cr_assert_eq(b->schema.n, 1);
+    cr_expect_str_eq(ir_coltype_str(&P.a, b->schema.cols[0].ty), "i64 nullable");
+    cr_expect_str_eq(span_text(b->span), "b: Table = read_table(\"b.tirt\") { x: i64 nullable, }");
+    cr_expect_str_eq(P.p->tables[2]->name.s, "c");
+    cr_expect_eq(P.p->npipelines, 1);
+}
+
+Test(frontend, read_csv_needs_its_column_block)
+{
+    expect_diag("t: Table = read_csv(\"t.csv\", header = true)\np: Pipeline = { v = x }\n",
+                "t.tir:1:12: error: read_csv needs its columns declared: t: Table = read_csv(...) "
+                "{ name: type, ... }\n"
+                "  t: Table = read_csv(\"t.csv\", header = true)\n"
+                "             ^~~~~~~~\n");
+    cr_expect_eq(P.d.nerrors, 1);
+    /* the rest of the program is parsed */
+    cr_expect_eq(P.p->ntables, 1);
+    cr_expect_eq(P.p->npipelines, 1);
+    /* another source leaves it to the checker, which knows the sources */
+    cr_expect(parse("t: Table = read_json(\"t.json\")\n"), "%s", rendered());
+    /* an empty block is still a syntax error */
+    expect_diag("t: Table = read_table(\"t.tirt\") { }\n", "t.tir:1:35: error: syntax error: unexpected '}'");
+}
+
 Test(frontend, outputs_with_aliases)
 {
     cr_assert(parse("output a.b as total\noutput c.d as \"the result\"\noutput e.f.g\n"), "%s",

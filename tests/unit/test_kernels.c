@@ -1655,3 +1655,105 @@ Test(kernels, sum_overflow)
     k_sum_f64(d, &v, NULL, 9, &s);
     cr_assert_eq(s, 42.0);
 }
+
+/* ---- split-block bloom filters ------------------------------------------ */
+
+/* Sizing: 10 bits per distinct value in 256-bit blocks, at least one. */
+Test(kernels, bloom_nblocks)
+{
+    cr_assert_eq(k_bloom_nblocks(0), 1);
+    cr_assert_eq(k_bloom_nblocks(1), 1);
+    cr_assert_eq(k_bloom_nblocks(25), 1);
+    cr_assert_eq(k_bloom_nblocks(26), 2);
+    cr_assert_eq(k_bloom_nblocks(1000), 40);
+    cr_assert_eq(k_bloom_nblocks(32768), 1280);
+}
+
+/* Parquet's bit layout: the high half of the hash picks the block by
+** multiply-shift, the low half times each salt picks a bit per word. */
+Test(kernels, bloom_bit_layout_is_parquets)
+{
+    uint32_t w[4 * 8] = { 0 };
+    k_bloom_insert(w, 1, (const uint64_t[]){ 1 }, NULL, 1);
+    static const uint32_t one[8] = { 0x100, 0x100, 0x20000, 0x100000, 0x4000, 0x20, 0x80000, 0x800 };
+    cr_assert(memcmp(w, one, 32) == 0);
+    memset(w, 0, sizeof w);
+    /* high 32 bits 0x80000000 of 4 blocks -> block 2 */
+    uint64_t h = 0x8000000012345678ULL;
+    k_bloom_insert(w, 4, &h, NULL, 1);
+    static const uint32_t blk2[8] = { 0x1000, 0x20000000, 0x800000, 0x4, 0x8000, 0x400, 0x10, 0x4 };
+    for (int b = 0; b < 4; b++)
+        for (int i = 0; i < 8; i++)
+            cr_assert_eq(w[8 * b + i], b == 2 ? blk2[i] : 0u, "block %d word %d", b, i);
+    cr_assert(k_bloom_check(w, 4, h));
+    cr_assert(!k_bloom_check(w, 4, 0x0000000012345678ULL)); /* same bits, block 0 */
+    cr_assert(!k_bloom_check(w, 4, 0xffffffff12345678ULL)); /* block 3 */
+}
+
+Test(kernels, bloom_no_false_negatives_few_false_positives)
+{
+    rng r = { 601 };
+    enum { N = 10000 };
+    int64_t *keys = xalloc(2 * N * 8);
+    for (int i = 0; i < 2 * N; i++)
+        keys[i] = (int64_t)rnd(&r);
+    uint64_t *h = xalloc(2 * N * 8);
+    k_hash_i64(keys, NULL, NULL, 2 * N, false, h);
+    uint32_t nb = k_bloom_nblocks(N);
+    uint32_t *w = xalloc((size_t)nb * 32);
+    memset(w, 0, (size_t)nb * 32);
+    k_bloom_insert(w, nb, h, NULL, N);
+    for (int i = 0; i < N; i++)
+        cr_assert(k_bloom_check(w, nb, h[i]), "key %d inserted but not found", i);
+    uint32_t fp = 0;
+    for (int i = N; i < 2 * N; i++)
+        fp += k_bloom_check(w, nb, h[i]);
+    cr_assert_lt(fp, N * 3 / 100, "%u false positives in %d absent keys", fp, N);
+    cr_assert_gt(fp, 0u, "a filter that never says maybe is suspicious at this size");
+    /* the probe kernel agrees: every present key qualifies */
+    uint32_t *out = xalloc(N * 4);
+    cr_assert_eq(k_bloom_probe_sel(w, nb, h, NULL, N, out), (uint32_t)N);
+    cr_assert_eq(k_bloom_probe_sel(w, nb, h + N, NULL, N, out), fp);
+    free(keys);
+    free(h);
+    free(w);
+    free(out);
+}
+
+Test(kernels, bloom_probe_sel_against_ref)
+{
+    rng r = { 602 };
+    const uint32_t sizes[] = { 1, 3, 64 };
+    for (size_t si = 0; si < 3; si++) {
+        uint32_t nb = sizes[si];
+        uint32_t *w = xalloc((size_t)nb * 32);
+        memset(w, 0, (size_t)nb * 32);
+        for (size_t li = 0; li < NLENS; li++) {
+            uint32_t rows = LENS[li];
+            uint64_t *h = xalloc((size_t)rows * 8);
+            for (uint32_t i = 0; i < rows; i++)
+                h[i] = rnd(&r);
+            /* about half the rows go in, so both outcomes occur */
+            for (uint32_t i = 0; i < rows; i++)
+                if (rnd(&r) & 1)
+                    k_bloom_insert(w, nb, h + i, NULL, 1);
+            for (int sm = 0; sm < NSEL; sm++) {
+                uint32_t n;
+                uint32_t *sel = make_sel(&r, rows, sm, &n);
+                uint32_t *o1 = xalloc((size_t)n * 4), *o2 = xalloc((size_t)n * 4);
+                uint32_t k1 = k_bloom_probe_sel(w, nb, h, sel, n, o1);
+                uint32_t k2 = k_bloom_probe_sel_ref(w, nb, h, sel, n, o2);
+                cr_assert_eq(k1, k2, "nblocks=%u rows=%u sel=%s", nb, rows, SELNAME[sm]);
+                cr_assert(k1 == 0 || memcmp(o1, o2, (size_t)k1 * 4) == 0, "nblocks=%u rows=%u sel=%s", nb, rows,
+                          SELNAME[sm]);
+                for (uint32_t j = 0; j < k1; j++)
+                    cr_assert(k_bloom_check(w, nb, h[o1[j]]));
+                free(sel);
+                free(o1);
+                free(o2);
+            }
+            free(h);
+        }
+        free(w);
+    }
+}

@@ -913,7 +913,7 @@ Test(typecheck, scan_rules)
                  "\"id\"] }", "column 'id' is listed twice in :columns");
     expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
                  "unknown operator 'hash_probe' (expected table_scan, filter, project, aggregate, build_hash, "
-                 "hash_join, hash_group_by, limit)");
+                 "hash_join, hash_group_by, limit, build_bloom, delete, write_table)");
 }
 
 Test(typecheck, minmaxes)
@@ -1039,7 +1039,7 @@ Test(typecheck, table_source_errors)
     expect_at(&r, TIR_SEV_ERROR, "\"||\"", "'delimiter' of read_csv must be a one-character string");
     expect_at(&r, TIR_SEV_ERROR, "1, quote", "'header' of read_csv must be true or false");
     expect_at(&r, TIR_SEV_ERROR, "quote", "unknown argument 'quote' for read_csv (expected header, delimiter, null_string)");
-    expect_at(&r, TIR_SEV_ERROR, "read_parquet", "unknown table source 'read_parquet' (expected read_csv)");
+    expect_at(&r, TIR_SEV_ERROR, "read_parquet", "unknown table source 'read_parquet' (expected read_csv or read_table)");
     expect_at(&r, TIR_SEV_ERROR, "read_csv(header", "read_csv needs the file path as its first argument");
     cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
     done(&r);
@@ -1166,5 +1166,484 @@ Test(typecheck, prune_warning_for_anti_join_only_through_the_chain)
     expect_clean(&r, TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o :minmaxes = { cid: [1, 9] }\n"
                                   "  l = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = left }\noutput p.l\n");
     cr_expect_eq(count(&r, TIR_SEV_WARNING), 0, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+/* ------------------------------------------------------- native tables */
+
+/* A table file "n.tirt" (in any directory) as the schema reader sees it,
+** and "empty.tirt" without columns; every other path fails like a missing
+** file. */
+typedef struct fake_files {
+    int calls;
+    char last[256];           /* the path of the last call */
+} fake_files;
+
+static bool fake_read_schema(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err, size_t errlen)
+{
+    fake_files *f = ctx;
+    f->calls++;
+    snprintf(f->last, sizeof f->last, "%s", path);
+    size_t n = strlen(path);
+    if (!strcmp(path, "empty.tirt")) {
+        *out = (ir_schema){0};
+        return true;
+    }
+    if (n < 6 || strcmp(path + n - 6, "n.tirt") || (n > 6 && path[n - 7] != '/')) {
+        snprintf(err, errlen, "cannot open %s: No such file or directory", path);
+        return false;
+    }
+    static const struct {
+        const char *name;
+        ir_coltype ty;
+    } file[] = {
+        {"id", {TIR_I64, false, true, IR_ORDER_ASC}},
+        {"cid", {TIR_I32, false, false, IR_ORDER_NONE}},
+        {"name", {TIR_STRING, true, false, IR_ORDER_NONE}},
+        {"amount", {TIR_F64, false, false, IR_ORDER_NONE}},
+    };
+    out->n = 4;
+    out->cols = IR_NEWN(a, ir_column, 4);
+    for (int i = 0; i < 4; i++) {
+        out->cols[i] = (ir_column){{ir_strndup(a, file[i].name, strlen(file[i].name)), {0, 0}}, file[i].ty, {0, 0}};
+    }
+    return true;
+}
+
+/* Like run, with the fake table files readable. */
+static void run_files(tc_run *r, fake_files *f, const char *file, const char *src)
+{
+    parse(r, file, src);
+    r->p->read_schema = fake_read_schema;
+    r->p->read_schema_ctx = f;
+    r->ok = tc_check(&r->a, &r->d, r->p);
+}
+
+/* expect_error with the fake table files readable. */
+static void expect_files_error(const char *src, const char *needle, const char *msg)
+{
+    tc_run r;
+    fake_files f = {0};
+    run_files(&r, &f, "t.tir", src);
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, needle, msg);
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 1, "expected one error, got:\n%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+static void expect_files_clean(tc_run *r, fake_files *f, const char *src)
+{
+    run_files(r, f, "t.tir", src);
+    cr_assert(r->ok, "unexpected errors:\n%s", ir_diags_render(&r->d));
+}
+
+/* The native table of the fake files, with its columns from the file. */
+#define NATIVE "n: Table = read_table(\"n.tirt\")\n"
+
+Test(typecheck, read_table_takes_its_schema_from_the_file)
+{
+    tc_run r;
+    fake_files f = {0};
+    expect_files_clean(&r, &f, TABLES NATIVE "p: Pipeline = { v1 = table_scan :table = n\n"
+                                             "  v2 = filter :input = v1 :expr = $in.amount > 1 }\noutput p.v2\n");
+    ir_table *n = r.p->tables[2];
+    cr_expect(n->native);
+    cr_expect(!r.p->tables[0]->native);
+    cr_expect_str_eq(n->path, "n.tirt");
+    cr_expect_eq(f.calls, 1);
+    cr_expect_str_eq(f.last, "n.tirt");
+    cr_assert_eq(n->schema.n, 4);
+    ir_stmt *v2 = stmt_named(r.p, "p", "v2");
+    expect_ty(v2, "id", TIR_I64, false, true, IR_ORDER_ASC);
+    expect_ty(v2, "name", TIR_STRING, true, false, IR_ORDER_NONE);
+    /* the file's columns point at the path in messages */
+    const char *at = strstr(r.src, "\"n.tirt\"");
+    cr_expect_eq(n->schema.cols[1].span.off, (uint32_t)(at - r.src));
+    cr_expect_eq(n->schema.cols[1].name.span.len, 8);
+    done(&r);
+
+    /* the path is relative to the program file, as for read_csv */
+    run_files(&r, &f, "dir/prog.tir", NATIVE "p: Pipeline = { v1 = table_scan :table = n }\noutput p.v1\n");
+    cr_expect(r.ok, "%s", ir_diags_render(&r.d));
+    cr_expect_str_eq(f.last, "dir/n.tirt");
+    cr_expect_str_eq(r.p->tables[0]->path, "dir/n.tirt");
+    done(&r);
+}
+
+Test(typecheck, read_table_without_columns_needs_a_readable_file)
+{
+    /* no reader: one error at the path, nothing more about the scan over the table */
+    expect_error(NATIVE "p: Pipeline = { v1 = table_scan :table = n :columns = [\"id\"] }\noutput p.v1\n",
+                 "\"n.tirt\"",
+                 "cannot read the schema of table 'n': table files are not read here; declare its columns: "
+                 "read_table(\"...\") { name: type, ... }");
+    expect_files_error("m: Table = read_table(\"data/m.tirt\")\n"
+                       "p: Pipeline = { v1 = table_scan :table = m\n"
+                       "  v2 = filter :input = v1 :expr = $in.x > 1 }\noutput p.v2\n",
+                       "\"data/m.tirt\"",
+                       "cannot read the schema of table 'm': cannot open data/m.tirt: No such file or directory");
+    expect_files_error("e: Table = read_table(\"empty.tirt\")\n"
+                       "p: Pipeline = { v1 = table_scan :table = e }\noutput p.v1\n",
+                       "\"empty.tirt\"", "cannot read the schema of table 'e': empty.tirt has no columns");
+}
+
+Test(typecheck, read_table_declared_columns_checked_against_the_file)
+{
+    tc_run r;
+    fake_files f = {0};
+    /* a subset of the file's columns, nullable where the file is not: fine */
+    expect_files_clean(&r, &f, "n: Table = read_table(\"n.tirt\") { name: string nullable, cid: i32 nullable }\n"
+                               "p: Pipeline = { v1 = table_scan :table = n }\noutput p.v1\n");
+    ir_table *n = r.p->tables[0];
+    cr_expect(n->native);
+    cr_expect_eq(f.calls, 1);
+    cr_assert_eq(n->schema.n, 2);
+    cr_expect_str_eq(n->schema.cols[0].name.s, "name");
+    expect_ty(stmt_named(r.p, "p", "v1"), "cid", TIR_I32, true, false, IR_ORDER_NONE);
+    done(&r);
+
+    /* a file that cannot be read yet: the declaration stands (the run checks it) */
+    expect_files_clean(&r, &f, "m: Table = read_table(\"later.tirt\") { a: i32 }\n"
+                               "p: Pipeline = { v1 = table_scan :table = m }\noutput p.v1\n");
+    cr_expect_str_eq(f.last, "later.tirt");
+    done(&r);
+    /* without a reader too */
+    expect_clean(&r, "m: Table = read_table(\"n.tirt\") { a: i32 }\n"
+                     "p: Pipeline = { v1 = table_scan :table = m }\noutput p.v1\n");
+    cr_expect(r.p->tables[0]->native);
+    done(&r);
+
+    run_files(&r, &f, "t.tir", "n: Table = read_table(\"n.tirt\") {\n"
+                               "  id: i32 unique, name: string, nope: bool, amount: f64 }\n"
+                               "p: Pipeline = { v1 = table_scan :table = n }\noutput p.v1\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "id: i32 unique", "column 'id' is i64 in n.tirt, declared i32");
+    expect_at(&r, TIR_SEV_ERROR, "name: string", "column 'name' is nullable in n.tirt; declare it nullable");
+    expect_at(&r, TIR_SEV_ERROR, "nope", "no column 'nope' in n.tirt (columns: id, cid, name, amount)");
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 3, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+Test(typecheck, read_table_arguments)
+{
+    tc_run r;
+    run(&r, "t.tir", "a: Table = read_table(\"a.tirt\", \"b.tirt\") { x: i32 }\n"
+                     "b: Table = read_table(\"b.tirt\", header = true) { x: i32 }\n"
+                     "c: Table = read_table() { x: i32 }\n"
+                     "d: Table = read_table(42) { x: i32 }\n"
+                     "e: Table = read_table()\n"
+                     "p: Pipeline = { v1 = table_scan :table = e :columns = [\"x\"] }\noutput p.v1\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "\"b.tirt\")", "read_table takes one positional argument, the file path");
+    expect_at(&r, TIR_SEV_ERROR, "header", "unknown argument 'header' for read_table (it takes only the file path)");
+    expect_at(&r, TIR_SEV_ERROR, "read_table() {", "read_table needs the file path as its first argument");
+    expect_at(&r, TIR_SEV_ERROR, "42", "the first argument of read_table must be the file path as a string literal");
+    expect_at(&r, TIR_SEV_ERROR, "read_table()\n", "read_table needs the file path as its first argument");
+    /* e has no columns and no file: nothing more is said about the scan */
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
+    done(&r);
+
+    expect_error("t: Table = read_table(\"t.tirt\") { a: i32, a: i64 }\n"
+                 "p: Pipeline = { v1 = table_scan :table = t }\noutput p.v1\n",
+                 "a: i64", "duplicate column 'a' in table 't'");
+}
+
+/* ------------------------------------------------------- bloom filters */
+
+#define BLOOM                                                                                     \
+    "b: Pipeline = { v1 = table_scan :table = c\n"                                               \
+    "  bf = build_bloom :input = v1 :key = [\"id\"]\n"                                          \
+    "  bg = build_bloom :input = v1 :key = $in.gender\n"                                        \
+    "  ht = build_hash :input = v1 :key = [\"id\"] }\n"
+
+Test(typecheck, build_bloom_schema)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BLOOM "output b.v1\n");
+    ir_stmt *bf = stmt_named(r.p, "b", "bf"), *bg = stmt_named(r.p, "b", "bg");
+    cr_expect_eq(bf->kind, IR_OP_BUILD_BLOOM);
+    cr_expect_eq(bf->vkind, IR_VK_BLOOM);
+    cr_assert_eq(bf->out.n, 1);
+    expect_ty(bf, "id", TIR_I32, false, false, IR_ORDER_NONE);
+    cr_expect_eq(bf->u.bloom.key->kind, IR_E_COL);
+    cr_expect_eq(bf->u.bloom.key->u.col.index, 0);
+    /* NULLs never match: the key of a nullable column is not nullable */
+    expect_ty(bg, "gender", TIR_STRING, false, false, IR_ORDER_NONE);
+    cr_expect_eq(bg->u.bloom.key->u.col.index, 2);
+    cr_expect_str_eq(ir_opkind_name(IR_OP_BUILD_BLOOM), "build_bloom");
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  bf = build_bloom :input = v1 :key = [\"id\", \"name\"] }\noutput p.v1\n",
+                 "[\"id\", \"name\"]", "':key' of build_bloom must be one column: a bloom filter has a single key");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  bf = build_bloom :input = v1 :key = [] }\noutput p.v1\n",
+                 "[] }", "':key' of build_bloom must be one column: a bloom filter has a single key");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  bf = build_bloom :input = v1 :key = [$in.id + 1] }\noutput p.v1\n",
+                 "$in.id + 1", "items of :key must be columns of the input: \"name\", $in.name or v1.name");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  bf = build_bloom :input = v1 }\noutput p.v1\n",
+                 "build_bloom", "missing argument :key for build_bloom");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  bf = build_bloom :input = v1 :key = [\"id\"]\n"
+                        "  v2 = filter :input = bf :expr = true }\noutput p.v1\n",
+                 "bf :expr", "bf is the output of build_bloom, a pipeline breaker (a bloom filter); use it in "
+                             "another pipeline's scan (table_scan :blooms = { \"column\": p.bf })");
+    expect_error(TABLES BLOOM "output b.bf\n", "b.bf",
+                 "cannot output b.bf: it is a bloom filter (output a relation or a tuple)");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.bf :key = [$in.cid] }\noutput p.j\n",
+                 "b.bf", "'b.bf' is a bloom filter; :ht needs the output of build_hash");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = b.bf }\noutput p.v1\n", "b.bf",
+                 "'b.bf' is a bloom filter; table_scan reads tables and relations");
+}
+
+Test(typecheck, scan_blooms)
+{
+    tc_run r;
+    /* p comes before b in the source: the bloom makes p depend on b */
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o :columns = [\"cid\", \"note\", \"amount\"]\n"
+                            "  :minmaxes = { amount: [0, 10] } :blooms = { \"cid\": b.bf, note: b.bg } }\n"
+                            BLOOM "output p.v1\n");
+    ir_stmt *v1 = stmt_named(r.p, "p", "v1");
+    cr_assert_eq(v1->u.scan.nblooms, 2);
+    cr_expect_eq(v1->u.scan.blooms[0].col, 0);
+    cr_expect_eq(v1->u.scan.blooms[0].bf, stmt_named(r.p, "b", "bf"));
+    cr_expect_eq(v1->u.scan.blooms[1].col, 1);
+    cr_expect_eq(v1->u.scan.blooms[1].bf, stmt_named(r.p, "b", "bg"));
+    cr_expect_eq(v1->u.scan.blooms[0].span.off, (uint32_t)(strstr(r.src, "\"cid\": b.bf") - r.src));
+    cr_expect_eq(v1->u.scan.nmm, 1);
+    cr_expect(stmt_named(r.p, "b", "bf")->used_later);
+    ir_pipeline *p = pipe_named(r.p, "p");
+    cr_assert_eq(p->ndeps, 1);
+    cr_expect_eq(p->deps[0], pipe_named(r.p, "b"));
+    cr_expect_str_eq(r.p->pipelines[0]->name.s, "b");
+    cr_expect_str_eq(r.p->pipelines[1]->name.s, "p");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 0);
+    done(&r);
+
+    /* a scan of another pipeline's relation, and of a native table, takes blooms too */
+    fake_files f = {0};
+    expect_files_clean(&r, &f, TABLES NATIVE BLOOM "g: Pipeline = { v1 = table_scan :table = o\n"
+                       "  v2 = filter :input = v1 :expr = $in.amount > 1 }\n"
+                       "p: Pipeline = { v1 = table_scan :table = g.v2 :blooms = { cid: b.bf } }\n"
+                       "q: Pipeline = { v1 = table_scan :table = n :blooms = { cid: b.bf } }\noutput p.v1\noutput q.v1\n");
+    cr_expect_eq(stmt_named(r.p, "p", "v1")->u.scan.nblooms, 1);
+    cr_expect_eq(pipe_named(r.p, "p")->ndeps, 2);
+    cr_expect_eq(stmt_named(r.p, "q", "v1")->u.scan.blooms[0].col, 1);
+    done(&r);
+}
+
+Test(typecheck, scan_blooms_errors)
+{
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :columns = [\"oid\"]\n"
+                              "  :blooms = { cid: b.bf } }\noutput p.v1\n",
+                 "cid: b.bf", "column 'cid' of :blooms is not among the scanned :columns (oid)");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { cust: b.bf } }\noutput p.v1\n",
+                 "cust", "no column 'cust' to prune on (columns: oid, cid, amount, qty, note, day)");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  :blooms = { cid: b.bf, \"cid\": b.bf } }\noutput p.v1\n",
+                 "\"cid\": b.bf", "duplicate :blooms entry for 'cid'");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { oid: b.bf } }\noutput p.v1\n",
+                 "b.bf", "bloom b.bf has key type i32, column 'oid' is i64");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.ht } }\noutput p.v1\n",
+                 "b.ht", "'b.ht' is a hash table; :blooms needs the output of build_bloom");
+    expect_error(TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.nope } }\noutput p.v1\n",
+                 "nope", "no value 'nope' in b (values: v1, bf, bg, ht)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: bf }\n"
+                        "  bf = build_bloom :input = v1 :key = [\"cid\"] }\noutput p.v1\n",
+                 "bf }", "'bf' is in this pipeline; a scan uses bloom filters built by other pipelines "
+                         "(:blooms = { \"cid\": pipeline.value })");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: [1, 2] } }\noutput p.v1\n",
+                 "[1, 2]", "the :blooms value of 'cid' must name a build_bloom of another pipeline: pipeline.value");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o :blooms = [\"cid\"] }\noutput p.v1\n",
+                 "[\"cid\"] }", "':blooms' of table_scan must be a map { \"column\": pipeline.bloom, ... }");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  bf = build_bloom :input = v1 :key = [\"cid\"] }\n"
+                        "q: Pipeline = { v1 = table_scan :table = o :blooms = { cid: p.bf }\n"
+                        "  v2 = filter :input = v1 :expr = true }\n"
+                        "p2: Pipeline = { v1 = table_scan :table = o :blooms = { cid: p2.bf }\n"
+                        "  bf = build_bloom :input = v1 :key = [\"cid\"] }\noutput q.v2\n",
+                 "p2.bf", "'p2.bf' is in the current pipeline; only values of other pipelines can be referenced "
+                          "this way");
+
+    /* a bloom filter read back by its own builder's pipeline is a cycle */
+    tc_run r;
+    run(&r, "t.tir", TABLES "a: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.bf } }\n"
+                            "b: Pipeline = { v1 = table_scan :table = a.v1\n"
+                            "  bf = build_bloom :input = v1 :key = [\"cid\"] }\noutput a.v1\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "a.v1\n", "pipeline reference cycle: b -> a -> b");
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 1, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+Test(typecheck, bloom_before_left_or_anti_join_warns)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.bf }\n"
+                                  "  v2 = filter :input = v1 :expr = $in.amount > 1\n"
+                                  "  l = hash_join :input = v2 :ht = b.ht :key = [$in.cid] :kind = left }\n"
+                                  "q: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.bf }\n"
+                                  "  a = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = anti }\n"
+                                  "output p.l\noutput q.a\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 2, "%s", ir_diags_render(&r.d));
+    expect_at(&r, TIR_SEV_WARNING, "cid: b.bf }\n  v2",
+              "bloom filter on 'cid' drops probe rows before a left join: rows whose key is not in the filter get "
+              "no NULL-extended output (the plan differs from an outer join over the whole table)");
+    expect_at(&r, TIR_SEV_WARNING, "cid: b.bf }\n  a =",
+              "bloom filter on 'cid' drops probe rows before an anti join: rows whose key is not in the filter "
+              "would be kept by it, and what passes is the rows it discards plus the filter's false positives "
+              "(the plan differs from an anti join over the whole table)");
+    done(&r);
+
+    /* inner and semi joins keep only matching rows anyway */
+    expect_clean(&r, TABLES BLOOM "p: Pipeline = { v1 = table_scan :table = o :blooms = { cid: b.bf }\n"
+                                  "  i = hash_join :input = v1 :ht = b.ht :key = [$in.cid]\n"
+                                  "  s = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = semi }\n"
+                                  "output p.i\noutput p.s\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 0, "%s", ir_diags_render(&r.d));
+    done(&r);
+}
+
+/* ---------------------------------------------------- delete, write_table */
+
+Test(typecheck, delete_from_a_native_table)
+{
+    tc_run r;
+    fake_files f = {0};
+    expect_files_clean(&r, &f, TABLES NATIVE "p: Pipeline = { v1 = table_scan :table = n :columns = [\"id\", \"amount\"]\n"
+                                             "  v2 = filter :input = v1 :expr = $in.amount < 0\n"
+                                             "  v3 = project :input = v2 :columns = { x: $in.id * 2 }\n"
+                                             "  v4 = limit :input = v3 :count = 10\n"
+                                             "  d = delete :input = v4 }\n"
+                                             "q: Pipeline = { v1 = table_scan :table = o\n"
+                                             "  v2 = filter :input = v1 :expr = $in.oid > p.d.deleted }\n"
+                                             "output p.d\noutput q.v2\n");
+    ir_stmt *d = stmt_named(r.p, "p", "d");
+    cr_expect_eq(d->kind, IR_OP_DELETE);
+    cr_expect_eq(d->vkind, IR_VK_TUPLE);
+    cr_expect_eq(d->u.del.scan, stmt_named(r.p, "p", "v1"));
+    cr_expect_eq(d->input, stmt_named(r.p, "p", "v4"));
+    cr_assert_eq(d->out.n, 1);
+    expect_ty(d, "deleted", TIR_I64, false, false, IR_ORDER_NONE);
+    cr_expect(d->used_later);
+    cr_expect_eq(r.p->outputs[0].stmt, d);
+    cr_expect_str_eq(ir_opkind_name(IR_OP_DELETE), "delete");
+    done(&r);
+
+    /* right after the scan; a declared native table needs no reader */
+    expect_clean(&r, "t: Table = read_table(\"t.tirt\") { a: i32 }\n"
+                     "p: Pipeline = { v1 = table_scan :table = t\n  d = delete :input = v1 }\noutput p.d\n");
+    cr_expect_eq(stmt_named(r.p, "p", "d")->u.del.scan, stmt_named(r.p, "p", "v1"));
+    done(&r);
+}
+
+Test(typecheck, delete_errors)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n  d = delete :input = v1 }\noutput p.d\n",
+                 "delete", "delete works on native tables (read_table); 'c' is read_csv");
+    expect_files_error(TABLES NATIVE BUILD "p: Pipeline = { v1 = table_scan :table = n\n"
+                                           "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = semi\n"
+                                           "  v2 = filter :input = j :expr = true\n"
+                                           "  d = delete :input = v2 }\noutput p.d\n",
+                       "v2 }", "rows after a hash_join (j) are not rows of the table; delete takes the rows of its "
+                               "pipeline's table_scan through filter, project and limit only");
+    expect_files_error(TABLES NATIVE "g: Pipeline = { v1 = table_scan :table = n\n"
+                                     "  v2 = filter :input = v1 :expr = true }\n"
+                                     "p: Pipeline = { v1 = table_scan :table = g.v2\n  d = delete :input = v1 }\n"
+                                     "output p.d\n",
+                       "delete", "delete works on native tables (read_table); v1 scans g.v2, a relation of another "
+                                 "pipeline");
+    expect_files_error(TABLES NATIVE "p: Pipeline = { v1 = table_scan :table = n\n  d = delete :input = v1\n"
+                                     "  v2 = limit :input = d :count = 1 }\noutput p.d\n",
+                       "d :count", "d is the output of delete, a tuple {deleted}; read it from another pipeline as "
+                                   "p.d.deleted");
+    expect_files_error(TABLES NATIVE "p: Pipeline = { v1 = table_scan :table = n\n  d = delete :input = v1 :where = 1 }\n"
+                                     "output p.d\n",
+                       "where", "unknown argument ':where' for delete (expected :input)");
+}
+
+Test(typecheck, write_table)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  v2 = project :input = v1 :columns = { k: $in.cid, \"total\": $in.amount * 2, n: $in.note }\n"
+                            "  w = write_table :input = v2 :path = \"out/t.tirt\" :bloom = [\"k\", $in.n] }\n"
+                            "q: Pipeline = { v1 = table_scan :table = c\n"
+                            "  w = write_table :input = v1 :path = \"/abs/c.tirt\" }\n"
+                            "output p.w\n");
+    ir_stmt *w = stmt_named(r.p, "p", "w");
+    cr_expect_eq(w->kind, IR_OP_WRITE_TABLE);
+    cr_expect_eq(w->vkind, IR_VK_TUPLE);
+    cr_expect_str_eq(w->u.write.path, "out/t.tirt");
+    cr_assert_not_null(w->u.write.bloom);
+    cr_expect(w->u.write.bloom[0]);
+    cr_expect(!w->u.write.bloom[1]);
+    cr_expect(w->u.write.bloom[2]);
+    cr_assert_eq(w->out.n, 1);
+    expect_ty(w, "rows", TIR_I64, false, false, IR_ORDER_NONE);
+    ir_stmt *qw = stmt_named(r.p, "q", "w");
+    cr_expect_str_eq(qw->u.write.path, "/abs/c.tirt");
+    for (int i = 0; i < 7; i++)
+        cr_expect(!qw->u.write.bloom[i]);
+    cr_expect_str_eq(ir_opkind_name(IR_OP_WRITE_TABLE), "write_table");
+    done(&r);
+
+    run(&r, "dir/prog.tir", TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                                   "  w = write_table :input = v1 :path = \"t.tirt\" }\noutput p.w\n");
+    cr_expect(r.ok, "%s", ir_diags_render(&r.d));
+    cr_expect_str_eq(stmt_named(r.p, "p", "w")->u.write.path, "dir/t.tirt");
+    done(&r);
+}
+
+Test(typecheck, write_table_errors)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = out }\noutput p.w\n",
+                 "out }", "':path' of write_table must be the file path as a string literal");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = \"\" }\noutput p.w\n",
+                 "\"\" }", "':path' of write_table is empty");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :bloom = [\"cid\"] }\noutput p.w\n",
+                 "write_table", "missing argument :path for write_table");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = \"x.tirt\" :bloom = [\"cid\", \"nope\"] }\noutput p.w\n",
+                 "\"nope\"", "no column 'nope' in $in (columns: oid, cid, amount, qty, note, day)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = \"x.tirt\" :bloom = [\"cid\", $in.cid] }\noutput p.w\n",
+                 "$in.cid]", "column 'cid' is listed twice in :bloom");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = \"x.tirt\" :bloom = { a: 1 } }\noutput p.w\n",
+                 "{ a: 1 }", "':bloom' of write_table must be a list of columns");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  w = write_table :input = v1 :path = \"x.tirt\"\n"
+                        "  v2 = filter :input = w :expr = true }\noutput p.w\n",
+                 "w :expr", "w is the output of write_table, a tuple {rows}; read it from another pipeline as p.w.rows");
+
+    /* the program reads the file it would write: compared after resolving both paths */
+    tc_run r;
+    fake_files f = {0};
+    run_files(&r, &f, "dir/prog.tir", TABLES NATIVE "p: Pipeline = { v1 = table_scan :table = o\n"
+                                                    "  w = write_table :input = v1 :path = \"n.tirt\" }\n"
+                                                    "q: Pipeline = { v1 = table_scan :table = o\n"
+                                                    "  w = write_table :input = v1 :path = \"/data/o.csv\" }\n"
+                                                    "r: Pipeline = { v1 = table_scan :table = c\n"
+                                                    "  x = write_table :input = v1 :path = \"out.tirt\"\n"
+                                                    "  y = write_table :input = v1 :path = \"out.tirt\" }\n"
+                                                    "output p.w\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "\"n.tirt\" }", "pipeline p writes n.tirt which table n reads");
+    expect_at(&r, TIR_SEV_ERROR, "\"/data/o.csv\" }", "pipeline q writes /data/o.csv which table o reads");
+    expect_at(&r, TIR_SEV_ERROR, "\"out.tirt\" }", "r.y writes out.tirt, which r.x writes too");
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 3, "%s", ir_diags_render(&r.d));
+    done(&r);
+
+    /* the same name in another directory is another file */
+    expect_clean(&r, "t: Table = read_table(\"a/t.tirt\") { x: i32 }\n"
+                     "p: Pipeline = { v1 = table_scan :table = t\n"
+                     "  w = write_table :input = v1 :path = \"b/t.tirt\" }\noutput p.w\n");
     done(&r);
 }

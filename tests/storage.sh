@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# storage.sh — end-to-end checks of native tables through tirrun, as TAP:
+# import, read_table with and without declared columns, block skipping by
+# static and dynamic min-max ranges and by bloom filters (the profile must
+# show blocks skipped and results must equal the unpruned run), delete and
+# write_table, and damaged files (every sampled flipped byte and every
+# truncation is reported with the file's name; never a crash).
+#
+# Usage: storage.sh TIRRUN TESTSDIR
+set -u
+tirrun=$(realpath "$1")
+here=$(realpath "$2")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+mkdir data
+
+n=0; fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "$l" | head -20 | sed 's/^/# /'; done; }
+check() { # name command...: passes when the command succeeds
+    local name=$1; shift
+    if out=$("$@" 2>&1); then ok "$name"; else notok "$name" "$out"; fi
+}
+run() { "$tirrun" --format csv "$@"; }
+# rows of a run, with and without pruning: both must succeed and agree
+same_pruned() { # name program
+    local a b
+    if ! a=$(run --threads 2 "$2" 2>&1); then notok "$1: runs" "$a"; return; fi
+    if ! b=$(run --threads 1 --no-prune "$2" 2>&1); then notok "$1: runs unpruned" "$b"; return; fi
+    if [ "$(echo "$a" | LC_ALL=C sort)" = "$(echo "$b" | LC_ALL=C sort)" ]; then ok "$1: same rows with and without pruning"
+    else notok "$1: same rows with and without pruning" "pruned: $a" "unpruned: $b"; fi
+}
+# the profile's scan line of pipeline $3 must match the pattern $4
+profile_has() { # name program pipeline regex
+    local p
+    p=$("$tirrun" --format csv --profile "$2" 2>&1 >/dev/null)
+    if echo "$p" | grep -A1 "^$3 " | grep -Eq "$4"; then ok "$1"; else notok "$1" "$p"; fi
+}
+
+awk -v n=5000 -v seed=1 -f "$here/storage/gen.awk" > data/events.csv
+awk -v n=300 -v seed=2 -f "$here/storage/gen.awk" > data/small.csv
+check "import sorted by day with blooms" "$tirrun" import --sort-by day --bloom key,cat --block-rows 256 data/events.csv data/events.tirt
+check "import unsorted, inferred schema" "$tirrun" import data/events.csv data/events_raw.tirt
+check "describe --verify" "$tirrun" describe --verify data/events.tirt
+
+csv_decl='events: Table = read_csv("data/events.csv") { id: i32 unique, day: date, cat: string, val: f64 nullable, key: i32 nullable, note: string nullable }'
+
+# --- read_table equals read_csv, with and without declared columns
+cat > all_csv.tir <<EOF
+$csv_decl
+p: Pipeline = { v = table_scan :table = events }
+output p.v
+EOF
+cat > all_native.tir <<EOF
+events: Table = read_table("data/events_raw.tirt")
+p: Pipeline = { v = table_scan :table = events }
+output p.v
+EOF
+sed 's|read_table("data/events_raw.tirt")|read_table("data/events_raw.tirt") { id: i32 unique, day: date, cat: string, val: f64 nullable, key: i32 nullable, note: string nullable }|' all_native.tir > all_declared.tir
+want=$(run all_csv.tir 2>&1)
+for p in all_native all_declared; do
+    got=$(run $p.tir 2>&1)
+    if [ "$got" = "$want" ]; then ok "$p.tir returns the CSV's rows in order"; else notok "$p.tir returns the CSV's rows in order" "$(diff <(echo "$want") <(echo "$got") | head)"; fi
+done
+
+# --- static min-max: a date range over the sorted table skips most blocks
+cat > static.tir <<'EOF'
+events: Table = read_table("data/events.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "day", "val"] :minmaxes = { "day": [date "2020-03-01", date "2020-03-10"] }
+    s = aggregate :input = v1 :aggregates = { "n": count(*), "sum": sum($in.val), "lo": min($in.id), "hi": max($in.id) }
+}
+output p.s
+EOF
+same_pruned "static minmax" static.tir
+profile_has "static minmax skips blocks" static.tir p "20 blocks, 1[0-9] skipped by min-max"
+
+# --- simple predicates of the filter after the scan prune too
+cat > quals.tir <<'EOF'
+events: Table = read_table("data/events.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "day", "cat"]
+    v2 = filter :input = v1 :expr = $in.day >= date "2020-05-01" && $in.day < date "2020-05-08" && $in.cat == "beta"
+}
+output p.v2
+EOF
+same_pruned "filter quals" quals.tir
+profile_has "filter quals skip blocks" quals.tir p "20 blocks, 1[0-9] skipped by min-max"
+
+# --- dynamic min-max: the range comes from another pipeline's tuple
+cat > dynamic.tir <<'EOF'
+events: Table = read_table("data/events.tirt")
+small: Table = read_table("data/small.tirt")
+p1: Pipeline = {
+    u1 = table_scan :table = small :columns = ["id", "day"]
+    u2 = filter :input = u1 :expr = $in.id > 100 && $in.id <= 140
+    mm = aggregate :input = u2 :aggregates = { "lo": min($in.day), "hi": max($in.day) }
+}
+p2: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "day", "key"] :minmaxes = { "day": [p1.mm.lo, p1.mm.hi] }
+    s = aggregate :input = v1 :aggregates = { "n": count(*), "keys": sum($in.key) }
+}
+output p2.s
+EOF
+check "import small" "$tirrun" import --block-rows 64 data/small.csv data/small.tirt
+same_pruned "dynamic minmax" dynamic.tir
+profile_has "dynamic minmax skips blocks" dynamic.tir p2 "20 blocks, 1[0-9] skipped by min-max"
+
+# --- bloom: keys of a few rows prune rows and blocks of a table sorted by key
+check "import sorted by key" "$tirrun" import --sort-by key --bloom key --block-rows 256 data/events.csv data/bykey.tirt
+cat > bloom.tir <<'EOF'
+events: Table = read_table("data/bykey.tirt")
+small: Table = read_table("data/small.tirt")
+p1: Pipeline = {
+    u1 = table_scan :table = small :columns = ["id", "key"]
+    u2 = filter :input = u1 :expr = $in.id <= 3
+    bf = build_bloom :input = u2 :key = ["key"]
+    ht = build_hash :input = u2 :key = ["key"] :value = ["id"]
+}
+p2: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "key", "val"] :blooms = { "key": p1.bf }
+    v2 = hash_join :input = v1 :ht = p1.ht :key = [$in.key] :projection = { "id": $in.id, "key": $in.key, "small_id": $ht.id }
+}
+output p2.v2
+EOF
+same_pruned "bloom" bloom.tir
+profile_has "bloom skips blocks" bloom.tir p2 "skipped by min-max, [1-9][0-9]* by bloom"
+
+# --- delete, persisted beside the table, seen by later runs
+cp data/events.tirt data/del.tirt
+cat > delete.tir <<'EOF'
+events: Table = read_table("data/del.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "val"]
+    v2 = filter :input = v1 :expr = $in.val > 900.0 || $in.id <= 10
+    d = delete :input = v2
+}
+output p.d
+EOF
+cat > count_del.tir <<'EOF'
+events: Table = read_table("data/del.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "val"]
+    s = aggregate :input = v1 :aggregates = { "n": count(*), "big": count(case when $in.val > 900.0 then 1 end), "lo": min($in.id) }
+}
+output p.s
+EOF
+expect=$(awk -F, 'NR > 1 && !(($4 != "" && $4 + 0 > 900) || $1 <= 10) { n++ } END { print n }' data/events.csv)
+deleted=$(awk -F, 'NR > 1 && (($4 != "" && $4 + 0 > 900) || $1 <= 10) { n++ } END { print n }' data/events.csv)
+got=$(run --threads 2 delete.tir 2>&1 | tail -1)
+[ "$got" = "$deleted" ] && ok "delete reports $deleted rows" || notok "delete reports $deleted rows" "$got"
+got=$(run count_del.tir 2>&1 | tail -1)
+[ "$got" = "$expect,0,11" ] && ok "later runs skip deleted rows" || notok "later runs skip deleted rows" "want $expect,0,11 got $got"
+got=$(run delete.tir 2>&1 | tail -1)
+[ "$got" = "0" ] && ok "deleting again deletes nothing" || notok "deleting again deletes nothing" "$got"
+[ -n "$deleted" ] && "$tirrun" describe data/del.tirt 2>&1 | grep -q "$deleted" && ok "describe shows deleted rows" || notok "describe shows deleted rows" "$("$tirrun" describe data/del.tirt 2>&1 | head)"
+check "deletion file verifies" "$tirrun" describe --verify data/del.tirt
+
+# --- write_table, then read it back without declaring columns
+cat > write.tir <<'EOF'
+events: Table = read_table("data/events.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "day", "cat", "note"]
+    v2 = filter :input = v1 :expr = $in.cat == "gamma"
+    w = write_table :input = v2 :path = "data/gamma.tirt" :bloom = ["note"]
+}
+output p.w
+EOF
+cat > readback.tir <<'EOF'
+g: Table = read_table("data/gamma.tirt")
+p: Pipeline = { v = table_scan :table = g }
+output p.v
+EOF
+cat > direct.tir <<'EOF'
+events: Table = read_table("data/events.tirt")
+p: Pipeline = {
+    v1 = table_scan :table = events :columns = ["id", "day", "cat", "note"]
+    v2 = filter :input = v1 :expr = $in.cat == "gamma"
+}
+output p.v2
+EOF
+rows=$(run --threads 2 write.tir 2>&1 | tail -1)
+want=$(run direct.tir 2>&1)
+got=$(run readback.tir 2>&1)
+[ "$rows" = "$(($(echo "$want" | wc -l) - 1))" ] && ok "write_table reports its rows" || notok "write_table reports its rows" "$rows"
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "a written table reads back the same rows" || notok "a written table reads back the same rows" "$(diff <(echo "$want") <(echo "$got") | head)"
+
+# --- damaged files: reported by name, never a crash, never rows
+cp data/small.tirt data/dmg.tirt
+cat > dmg.tir <<'EOF'
+t: Table = read_table("data/dmg.tirt") { id: i32 unique, day: date, cat: string, val: f64 nullable, key: i32 nullable, note: string nullable }
+p: Pipeline = { v = table_scan :table = t }
+output p.v
+EOF
+size=$(stat -c %s data/small.tirt)
+step=$(( size / 150 + 1 ))
+bad=""; tried=0
+for ((off = 0; off < size; off += step)); do
+    cp data/small.tirt data/dmg.tirt
+    printf '\xff' | dd of=data/dmg.tirt bs=1 seek=$off conv=notrunc status=none
+    if cmp -s data/small.tirt data/dmg.tirt; then # the byte was 0xff already
+        printf '\x00' | dd of=data/dmg.tirt bs=1 seek=$off conv=notrunc status=none
+    fi
+    tried=$((tried + 1))
+    out=$("$tirrun" --format csv --no-prune dmg.tir 2>&1); st=$?
+    if [ $st -ne 1 ] || ! echo "$out" | grep -q "dmg.tirt"; then bad="offset $off: exit $st: $(echo "$out" | head -3)"; break; fi
+done
+[ -z "$bad" ] && [ "$tried" -gt 100 ] && ok "flipped bytes at $tried offsets of $size are reported" || notok "flipped bytes are reported" "$bad"
+bad=""
+for len in 0 1 7 8 16 $((size / 3)) $((size / 2)) $((size - 40)) $((size - 17)) $((size - 1)); do
+    head -c $len data/small.tirt > data/dmg.tirt
+    out=$("$tirrun" --format csv dmg.tir 2>&1); st=$?
+    if [ $st -ne 1 ] || ! echo "$out" | grep -q "dmg.tirt"; then bad="length $len: exit $st: $(echo "$out" | head -3)"; break; fi
+done
+[ -z "$bad" ] && ok "truncated files are reported" || notok "truncated files are reported" "$bad"
+
+echo "1..$n"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,13 @@
+/*
+** import.h — what the import and describe commands (import.c) need from
+** the engine (engine.c).
+*/
+#ifndef VM_IMPORT_H
+#define VM_IMPORT_H
+
+#include "tir.h"
+
+/* Sets the message tir_engine_errmsg() returns. */
+void vm_engine_set_error(tir_engine *e, const char *msg);
+
+#endif

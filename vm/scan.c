@@ -1,0 +1,190 @@
+/*
+** scan.c — a pipeline's source: batches of an in-memory table (read in
+** place), or of a native table file block by block. Before a block is read
+** its statistics are tested against the scan's ranges (:minmaxes, the
+** simple predicates of the filter that follows) and its bloom filters
+** against the scan's bloom filters; a block that cannot hold a wanted row
+** is skipped whole. Deleted rows leave the batch through the live selection.
+*/
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xpipe.h"
+
+uint64_t vm_x_src_rows(const xpipe *x)
+{
+    return x->store ? vm_store_nrows(x->store) : x->src->nrows;
+}
+
+uint64_t vm_x_morsel_rows(const xpipe *x)
+{
+    return x->store ? vm_store_block_rows(x->store) : VM_MORSEL_ROWS;
+}
+
+static void scan_native(xpipe *x, const vm_scan *sc, uint64_t off, uint32_t n)
+{
+    uint32_t at = (uint32_t)(off - x->blk_first);
+    for (int c = 0; c < sc->ncols; c++) {
+        const vm_store_chunk *ch = &x->chunks[c];
+        vm_vec *v = &x->r[sc->regs[c]];
+        if (ch->type == TIR_STRING) {
+            vm_store_strings(ch, at, n, x->rbuf[sc->regs[c]]);
+            v->data = x->rbuf[sc->regs[c]];
+        } else {
+            v->data = (char *)ch->data + (size_t)at * vm_type_width(ch->type);
+        }
+        /* batches start at multiples of the batch size inside a block: whole bitmap words */
+        v->validity = ch->validity ? (uint64_t *)ch->validity + at / 64 : NULL;
+    }
+    xsel *live = &x->s[sc->live_sel];
+    live->n = n;
+    live->dense = true;
+    const uint64_t *del = vm_store_deleted(x->store);
+    if (!del)
+        return;
+    const uint64_t *w = del + off / 64;
+    uint64_t any = 0;
+    for (uint32_t i = 0; i < (n + 63) / 64; i++)
+        any |= w[i];
+    if (!any)
+        return;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        live->idx[m] = i;
+        m += !((w[i >> 6] >> (i & 63)) & 1);
+    }
+    live->n = m;
+    live->dense = false;
+}
+
+void vm_x_scan(xpipe *x)
+{
+    const vm_scan *sc = &x->p->scan;
+    uint64_t off = x->src_off;
+    uint64_t left = x->src_end - off;
+    uint32_t n = left < x->cap ? (uint32_t)left : x->cap;
+    if (x->store) {
+        scan_native(x, sc, off, n);
+    } else {
+        for (int c = 0; c < sc->ncols; c++) {
+            const vm_column *col = &x->src->cols[sc->src_cols[c]];
+            vm_vec *v = &x->r[sc->regs[c]];
+            v->data = (char *)col->data + off * vm_type_width(col->type);
+            v->validity = col->validity ? col->validity + off / 64 : NULL;
+        }
+    }
+    x->f[0].n = n;
+    x->src_off += n;
+}
+
+static int cmp_str(const tir_str *a, const tir_str *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(tir_str_ptr(a), tir_str_ptr(b), n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* <0, 0, >0 as the statistic v compares with the constant k; 2 = unordered (NaN). */
+static int cmp_stat(tir_type t, const vm_store_val *v, const vm_const *k)
+{
+    switch (t) {
+    case TIR_F64:
+        if (k->f != k->f)
+            return 2;
+        return (v->f > k->f) - (v->f < k->f);
+    case TIR_STRING: return cmp_str(&v->s, &k->s);
+    default: return (v->i > k->i) - (v->i < k->i);
+    }
+}
+
+/* Which counter a skipped block goes to, or -1 when the block must be read. */
+static int block_verdict(xpipe *x, uint32_t b)
+{
+    const vm_scan *sc = &x->p->scan;
+    uint32_t len = vm_store_block_len(x->store, b);
+    for (int i = 0; i < sc->nprunes; i++) {
+        const vm_prune *pr = &sc->prunes[i];
+        const vm_const *lo = pr->lo >= 0 ? &x->k[pr->lo] : NULL, *hi = pr->hi >= 0 ? &x->k[pr->hi] : NULL;
+        /* a NULL bound (e.g. min() of no rows) keeps no row */
+        if ((lo && lo->is_null) || (hi && hi->is_null))
+            return VM_SCAN_SKIP_MINMAX;
+        int c = x->store_cols[pr->col];
+        const vm_store_stat *st = vm_store_block_stat(x->store, b, c);
+        tir_type t = vm_store_col(x->store, c)->type;
+        if (!st->has_min) {
+            if (st->nulls >= len)
+                return VM_SCAN_SKIP_MINMAX;
+            continue;
+        }
+        int r;
+        if (lo && st->has_max && (r = cmp_stat(t, &st->max, lo)) < 0)
+            return VM_SCAN_SKIP_MINMAX;
+        if (hi && (r = cmp_stat(t, &st->min, hi)) > 0 && r != 2)
+            return VM_SCAN_SKIP_MINMAX;
+    }
+    for (int i = 0; i < sc->nblooms; i++) {
+        const vm_bloom *bf = x->bloomuse[i];
+        if (bf->nkeys == 0)
+            return VM_SCAN_SKIP_BLOOM;
+        int c = x->store_cols[sc->blooms[i].col];
+        if (!vm_store_col(x->store, c)->bloom || !bf->hashes)
+            continue;
+        bool hit = false;
+        for (uint32_t h = 0; h < bf->nhashes && !hit; h++)
+            hit = vm_store_bloom_may_contain(x->store, b, c, bf->hashes[h]);
+        if (!hit)
+            return VM_SCAN_SKIP_BLOOM;
+    }
+    return -1;
+}
+
+static tir_status load_block(xpipe *x, uint32_t b)
+{
+    const vm_scan *sc = &x->p->scan;
+    for (int c = 0; c < sc->ncols; c++) {
+        tir_status st = vm_store_chunk_get(x->store, b, x->store_cols[c], &x->chunks[c], x->err, x->errlen);
+        if (st)
+            return st;
+        x->scan_stat[VM_SCAN_BYTES] += x->chunks[c].file_bytes;
+    }
+    x->blk_first = vm_store_block_first(x->store, b);
+    return TIR_OK;
+}
+
+/* Native tables: morsels are whole blocks, so each block is judged once. */
+tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
+{
+    if (!x->store)
+        return vm_x_run_batches(x, o, from, to);
+    uint64_t br = vm_store_block_rows(x->store);
+    while (from < to) {
+        uint32_t b = (uint32_t)(from / br);
+        uint64_t first = vm_store_block_first(x->store, b);
+        uint64_t end = first + vm_store_block_len(x->store, b);
+        if (end > to)
+            end = to;
+        if (from == first) {
+            x->scan_stat[VM_SCAN_BLOCKS]++;
+            int why = x->no_pruning ? -1 : block_verdict(x, b);
+            if (why >= 0) {
+                x->scan_stat[why]++;
+                if (o && o->rows_done)
+                    atomic_fetch_add(o->rows_done, end - from);
+                from = end;
+                continue;
+            }
+        }
+        if (from == first || x->blk_first != first) {
+            tir_status st = load_block(x, b);
+            if (st)
+                return st;
+        }
+        tir_status st = vm_x_run_batches(x, o, from, end);
+        if (st)
+            return st;
+        from = end;
+    }
+    return TIR_OK;
+}
