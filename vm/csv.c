@@ -1,6 +1,7 @@
 /*
-** csv.c — loads a CSV file into a vm_table with a declared schema, and the
-** value parsers shared with literal handling.
+** csv.c — loads a CSV file into a vm_table with a declared schema; the
+** value parsers shared with literal handling; the reading and splitting
+** shared with schema inference (infer.c).
 **
 ** The whole file is read into one buffer with a '\n' sentinel after the
 ** last byte, so scanning loops need no bounds checks and a last line
@@ -246,13 +247,6 @@ bool vm_parse_bool(const char *s, size_t len, bool *out)
 ** Loader state.
 */
 
-typedef struct csv_field {
-    const char *start;        /* first byte of the field in the file (its quote, if quoted) */
-    const char *p;            /* content (inside the quotes) */
-    size_t len;
-    bool quoted, escaped;     /* escaped: content still holds "" pairs */
-} csv_field;
-
 /* Rows already in a unique column, keyed by a 32-bit hash; row + 1 so 0
 ** marks an empty slot. Open addressing, linear probing, at most half full. */
 typedef struct uniq_slot {
@@ -272,23 +266,12 @@ typedef struct csv_colstate {
     uniq_set uniq;
 } csv_colstate;
 
-typedef struct csv_loader {
-    const char *path;
-    char *buf;                /* file bytes + '\n' sentinel */
-    const char *end;          /* buf + file size (the sentinel) */
-    char delim;
-    const char *null_s;
-    size_t null_len;
-    csv_field *fields;        /* spans of the current row */
-    int fcap;
-    char *scratch;            /* unescaped copy of a field with "" pairs */
-    size_t scratch_cap;
-    char *err;
-    size_t errlen;
-} csv_loader;
+/* ---------------------------------------------------------------------
+** Messages, shared with infer.c.
+*/
 
 /* Line and column (1-based, in bytes) of a position in the buffer. */
-static void pos_of(const csv_loader *L, const char *at, long *line, long *col)
+static void pos_of(const vm_csv_reader *L, const char *at, long *line, long *col)
 {
     long ln = 1;
     const char *ls = L->buf, *q = L->buf, *nl;
@@ -300,7 +283,7 @@ static void pos_of(const csv_loader *L, const char *at, long *line, long *col)
     *col = (long)(at - ls) + 1;
 }
 
-static tir_status fail_at(csv_loader *L, tir_status st, const char *at, const char *fmt, ...)
+tir_status vm_csv_fail_at(const vm_csv_reader *L, tir_status st, const char *at, const char *fmt, ...)
 {
     if (!L->err || !L->errlen)
         return st;
@@ -316,27 +299,26 @@ static tir_status fail_at(csv_loader *L, tir_status st, const char *at, const ch
     return st;
 }
 
-static tir_status fail_nomem(csv_loader *L)
+tir_status vm_csv_fail_nomem(const vm_csv_reader *L)
 {
     if (L->err && L->errlen)
-        snprintf(L->err, L->errlen, "%s: error: out of memory while loading", L->path);
+        snprintf(L->err, L->errlen, "%s: error: out of memory while %s", L->path, L->job);
     return TIR_ERR_NOMEM;
 }
 
-/* Field text for messages: at most 40 bytes, control and non-ASCII bytes
-** as \xNN so binary garbage stays readable. */
-static const char *show(const char *s, size_t len, char *out, size_t cap)
+/* Control and non-ASCII bytes as \xNN so binary garbage stays readable. */
+const char *vm_csv_show(const char *s, size_t len, size_t max, const char *esc, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (n + 8 >= cap || i == 40) {
+        if (n + 8 >= cap || i == max) {
             memcpy(out + n, "...", 3);
             n += 3;
             break;
         }
-        if (c >= 0x20 && c < 0x7f) {
+        if (c >= 0x20 && c < 0x7f && !strchr(esc, c)) {
             out[n++] = (char)c;
         } else {
             out[n++] = '\\';
@@ -347,6 +329,12 @@ static const char *show(const char *s, size_t len, char *out, size_t cap)
     }
     out[n] = '\0';
     return out;
+}
+
+/* Field text for messages. */
+static const char *show(const char *s, size_t len, char *out, size_t cap)
+{
+    return vm_csv_show(s, len, 40, "", out, cap);
 }
 
 /* A column's value at a row, as text for messages. */
@@ -375,7 +363,7 @@ static const char *show_value(const vm_column *c, uint64_t row, char *out, size_
 /* The sentinel LF plus the bytes find_stop may read past it. */
 enum { PAD = 16 };
 
-static tir_status read_file(csv_loader *L)
+static tir_status read_file(vm_csv_reader *L)
 {
     int fd = open(L->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -393,7 +381,7 @@ static tir_status read_file(csv_loader *L)
     for (;;) {
         if (!b) {
             close(fd);
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
         }
         if (n + PAD == cap) {     /* keep room for the sentinel and padding */
             char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(b, cap * 2);
@@ -423,7 +411,31 @@ static tir_status read_file(csv_loader *L)
     b[n] = '\n';
     L->buf = b;
     L->end = b + n;
+    L->data = b;
+    if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        L->data += 3;             /* UTF-8 byte order mark */
     return TIR_OK;
+}
+
+tir_status vm_csv_read(vm_csv_reader *L, const char *path, const vm_csv_opts *o, const char *job,
+                       char *err, size_t errlen)
+{
+    memset(L, 0, sizeof *L);
+    L->path = path;
+    L->job = job;
+    L->delim = o->delimiter ? o->delimiter : ',';
+    L->null_s = o->null_string ? o->null_string : "";
+    L->null_len = strlen(L->null_s);
+    L->err = err;
+    L->errlen = errlen;
+    return read_file(L);
+}
+
+void vm_csv_reader_free(vm_csv_reader *L)
+{
+    free(L->fields);
+    free(L->scratch);
+    free(L->buf);
 }
 
 /* Bytes of each 8-byte word equal to c: 0x80 in each such byte. Exact
@@ -453,10 +465,10 @@ static inline const char *find_stop(const char *p, char delim)
     }
 }
 
-static bool grow_fields(csv_loader *L)
+static bool grow_fields(vm_csv_reader *L)
 {
     int ncap = L->fcap ? L->fcap * 2 : 16;
-    csv_field *f = realloc(L->fields, (size_t)ncap * sizeof *f);
+    vm_csv_field *f = realloc(L->fields, (size_t)ncap * sizeof *f);
     if (!f)
         return false;
     L->fields = f;
@@ -465,16 +477,16 @@ static bool grow_fields(csv_loader *L)
 }
 
 /* Splits the row at *pp into L->fields, storing at most max spans (or all,
-** growing the array, when grow is set: for the header) but counting all.
-** Leaves *pp at the start of the next row. Returns the field count, or -1
-** after reporting a malformed quote. */
-static int split_row(csv_loader *L, const char **pp, int max, bool grow, tir_status *st)
+** growing the array, when grow is set) but counting all. Leaves *pp at the
+** start of the next row. Returns the field count, or -1 after reporting a
+** malformed quote. Static so the loader's row loop can inline it. */
+static inline int split_row(vm_csv_reader *L, const char **pp, int max, bool grow, tir_status *st)
 {
     const char *p = *pp;
     const char delim = L->delim;
     int n = 0;
     for (;;) {
-        csv_field f;
+        vm_csv_field f;
         f.start = p;
         f.escaped = false;
         if (*p == '"') {
@@ -484,7 +496,7 @@ static int split_row(csv_loader *L, const char **pp, int max, bool grow, tir_sta
             for (;;) {
                 const char *e = memchr(q, '"', (size_t)(L->end - q));
                 if (!e) {
-                    *st = fail_at(L, TIR_ERR_DATA, p, "unterminated quoted field");
+                    *st = vm_csv_fail_at(L, TIR_ERR_DATA, p, "unterminated quoted field");
                     return -1;
                 }
                 if (e[1] == '"') {     /* e < end, so e[1] is at worst the sentinel */
@@ -498,8 +510,8 @@ static int split_row(csv_loader *L, const char **pp, int max, bool grow, tir_sta
             }
             if (*p != delim && *p != '\n' && !(*p == '\r' && p[1] == '\n')) {
                 char shown[48];
-                *st = fail_at(L, TIR_ERR_DATA, p, "unexpected '%s' after the closing quote of a field",
-                              show(p, 1, shown, sizeof shown));
+                *st = vm_csv_fail_at(L, TIR_ERR_DATA, p, "unexpected '%s' after the closing quote of a field",
+                                     show(p, 1, shown, sizeof shown));
                 return -1;
             }
         } else {
@@ -517,13 +529,13 @@ static int split_row(csv_loader *L, const char **pp, int max, bool grow, tir_sta
             f.len = (size_t)(p - f.p);
         }
         if (grow && n >= L->fcap && !grow_fields(L)) {
-            *st = fail_nomem(L);
+            *st = vm_csv_fail_nomem(L);
             return -1;
         }
         if (n < (grow ? L->fcap : max))
             L->fields[n] = f;
         if (n == INT_MAX - 1) {
-            *st = fail_at(L, TIR_ERR_DATA, *pp, "too many fields on one line");
+            *st = vm_csv_fail_at(L, TIR_ERR_DATA, *pp, "too many fields on one line");
             return -1;
         }
         n++;
@@ -538,8 +550,31 @@ static int split_row(csv_loader *L, const char **pp, int max, bool grow, tir_sta
     return n;
 }
 
-/* The content of a field with "" pairs collapsed, in L->scratch. */
-static bool unescape(csv_loader *L, const csv_field *f, const char **s, size_t *len)
+/* vm_csv_split_data_row, for a fields array already big enough. */
+static inline tir_status split_data_row(vm_csv_reader *L, const char **pp, int nf)
+{
+    const char *rs = *pp;
+    tir_status st = TIR_OK;
+    int n = split_row(L, pp, nf + 1, false, &st);
+    if (n >= 0 && n != nf)
+        st = vm_csv_fail_at(L, TIR_ERR_DATA, rs, "expected %d field%s, found %d", nf, nf == 1 ? "" : "s", n);
+    return st;
+}
+
+int vm_csv_split_row(vm_csv_reader *L, const char **pp, tir_status *st)
+{
+    return split_row(L, pp, 0, true, st);
+}
+
+tir_status vm_csv_split_data_row(vm_csv_reader *L, const char **pp, int nf)
+{
+    while (L->fcap < nf + 1)
+        if (!grow_fields(L))
+            return vm_csv_fail_nomem(L);
+    return split_data_row(L, pp, nf);
+}
+
+bool vm_csv_unescape(vm_csv_reader *L, const vm_csv_field *f, const char **s, size_t *len)
 {
     if (f->len > L->scratch_cap) {
         char *b = realloc(L->scratch, f->len);
@@ -705,28 +740,28 @@ static bool set_null(vm_column *c, uint64_t row)
     return true;
 }
 
-static tir_status bad_value(csv_loader *L, const csv_field *f, const vm_csv_col *d, int r)
+static tir_status bad_value(vm_csv_reader *L, const vm_csv_field *f, const vm_csv_col *d, int r)
 {
     char shown[200];
     show(f->p, f->len, shown, sizeof shown);
     if (r == P_RANGE)
-        return fail_at(L, TIR_ERR_DATA, f->start, "'%s' is out of range for %s (column %s)",
-                       shown, tir_type_name(d->type), d->name);
-    return fail_at(L, TIR_ERR_DATA, f->start, "'%s' is not a valid %s (column %s)",
-                   shown, tir_type_name(d->type), d->name);
+        return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "'%s' is out of range for %s (column %s)",
+                              shown, tir_type_name(d->type), d->name);
+    return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "'%s' is not a valid %s (column %s)",
+                          shown, tir_type_name(d->type), d->name);
 }
 
-static tir_status convert_field(csv_loader *L, csv_colstate *cs, const csv_field *f, vm_table *t, uint64_t row)
+static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv_field *f, vm_table *t, uint64_t row)
 {
     const vm_csv_col *d = cs->decl;
     vm_column *c = cs->col;
-    if (!f->quoted && f->len == L->null_len && memcmp(f->p, L->null_s, L->null_len) == 0) {
+    if (vm_csv_is_null(L, f)) {
         if (!d->nullable)
-            return fail_at(L, TIR_ERR_DATA, f->start, "NULL in non-nullable column %s", d->name);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "NULL in non-nullable column %s", d->name);
         if (d->order)
-            return fail_at(L, TIR_ERR_DATA, f->start, "NULL in ordered column %s", d->name);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "NULL in ordered column %s", d->name);
         if (!set_null(c, row))
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
         memset((char *)c->data + row * vm_type_width(c->type), 0, vm_type_width(c->type));
         return TIR_OK;
     }
@@ -764,15 +799,15 @@ static tir_status convert_field(csv_loader *L, csv_colstate *cs, const csv_field
             return bad_value(L, f, d, P_BAD);
         break;
     case TIR_STRING:
-        if (f->escaped && !unescape(L, f, &s, &len))
-            return fail_nomem(L);
+        if (f->escaped && !vm_csv_unescape(L, f, &s, &len))
+            return vm_csv_fail_nomem(L);
         if (len > UINT32_MAX)
-            return fail_at(L, TIR_ERR_DATA, f->start, "string of %zu bytes is too long (column %s)", len, d->name);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "string of %zu bytes is too long (column %s)", len, d->name);
         if (!vm_str_make(&t->heap, s, (uint32_t)len, &((tir_str *)c->data)[row]))
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
         break;
     default:
-        return fail_at(L, TIR_ERR_DATA, f->start, "column %s has a type CSV cannot hold", d->name);
+        return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "column %s has a type CSV cannot hold", d->name);
     }
     if (d->order && row > 0) {
         int cmp = cmp_rows(c, row - 1, row);
@@ -783,25 +818,25 @@ static tir_status convert_field(csv_loader *L, csv_colstate *cs, const csv_field
             show_value(c, row, cur, sizeof cur);
             show_value(c, row - 1, prev, sizeof prev);
             if (cmp == 0)
-                return fail_at(L, TIR_ERR_DATA, f->start,
-                               "duplicate value '%s' in unique column %s (also in data row %llu)",
-                               cur, d->name, (unsigned long long)row);
-            return fail_at(L, TIR_ERR_DATA, f->start,
-                           "'%s' breaks the %s order of column %s (previous row has '%s')",
-                           cur, d->order == 1 ? "ascending" : "descending", d->name, prev);
+                return vm_csv_fail_at(L, TIR_ERR_DATA, f->start,
+                                      "duplicate value '%s' in unique column %s (also in data row %llu)",
+                                      cur, d->name, (unsigned long long)row);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start,
+                                  "'%s' breaks the %s order of column %s (previous row has '%s')",
+                                  cur, d->order == 1 ? "ascending" : "descending", d->name, prev);
         }
     }
     if (cs->check_uniq) {
         int64_t dup = uniq_add(&cs->uniq, c, row);
         if (dup == UNIQ_NOMEM)
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
         if (dup == UNIQ_TOO_MANY)
-            return fail_at(L, TIR_ERR_DATA, f->start, "too many rows to check unique column %s", d->name);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "too many rows to check unique column %s", d->name);
         if (dup >= 0) {
             char cur[200];
-            return fail_at(L, TIR_ERR_DATA, f->start,
-                           "duplicate value '%s' in unique column %s (also in data row %llu)",
-                           show_value(c, row, cur, sizeof cur), d->name, (unsigned long long)dup + 1);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start,
+                                  "duplicate value '%s' in unique column %s (also in data row %llu)",
+                                  show_value(c, row, cur, sizeof cur), d->name, (unsigned long long)dup + 1);
         }
     }
     return TIR_OK;
@@ -811,18 +846,18 @@ static tir_status convert_field(csv_loader *L, csv_colstate *cs, const csv_field
 ** The load.
 */
 
-static tir_status make_table(csv_loader *L, int ncols, const vm_csv_col *cols, uint64_t maxrows, vm_table **out)
+static tir_status make_table(vm_csv_reader *L, int ncols, const vm_csv_col *cols, uint64_t maxrows, vm_table **out)
 {
     vm_table *t = calloc(1, sizeof *t);
     if (!t)
-        return fail_nomem(L);
+        return vm_csv_fail_nomem(L);
     vm_strheap_init(&t->heap);
     t->names = calloc((size_t)ncols, sizeof *t->names);
     t->types = calloc((size_t)ncols, sizeof *t->types);
     t->cols = calloc((size_t)ncols, sizeof *t->cols);
     if (!t->names || !t->types || !t->cols) {
         vm_table_free(t);
-        return fail_nomem(L);
+        return vm_csv_fail_nomem(L);
     }
     t->ncols = ncols;
     for (int i = 0; i < ncols; i++) {
@@ -836,7 +871,7 @@ static tir_status make_table(csv_loader *L, int ncols, const vm_csv_col *cols, u
         t->cols[i].cap = cap;
         if (!t->names[i] || !t->cols[i].data) {
             vm_table_free(t);
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
         }
     }
     *out = t;
@@ -853,10 +888,10 @@ static uint64_t count_newlines(const char *p, const char *end)
 
 /* Matches declared columns to header fields; returns the field count of
 ** a row, or -1 after reporting. */
-static int read_header(csv_loader *L, const char **pp, int ncols, csv_colstate *cs, tir_status *st)
+static int read_header(vm_csv_reader *L, const char **pp, int ncols, csv_colstate *cs, tir_status *st)
 {
     if (*pp >= L->end) {
-        *st = fail_at(L, TIR_ERR_DATA, *pp, "the file is empty: expected a header line");
+        *st = vm_csv_fail_at(L, TIR_ERR_DATA, *pp, "the file is empty: expected a header line");
         return -1;
     }
     int nf = split_row(L, pp, 0, true, st);
@@ -867,33 +902,29 @@ static int read_header(csv_loader *L, const char **pp, int ncols, csv_colstate *
         size_t nlen = strlen(name);
         cs[c].field = -1;
         for (int i = 0; i < nf && cs[c].field < 0; i++) {
-            const csv_field *f = &L->fields[i];
+            const vm_csv_field *f = &L->fields[i];
             const char *s = f->p;
             size_t len = f->len;
-            if (f->escaped && !unescape(L, f, &s, &len)) {
-                *st = fail_nomem(L);
+            if (f->escaped && !vm_csv_unescape(L, f, &s, &len)) {
+                *st = vm_csv_fail_nomem(L);
                 return -1;
             }
             if (len == nlen && memcmp(s, name, nlen) == 0)
                 cs[c].field = i;
         }
         if (cs[c].field < 0) {
-            *st = fail_at(L, TIR_ERR_DATA, L->buf, "column '%s' not found in header", name);
+            *st = vm_csv_fail_at(L, TIR_ERR_DATA, L->buf, "column '%s' not found in header", name);
             return -1;
         }
     }
     return nf;
 }
 
-static tir_status load(csv_loader *L, const vm_csv_opts *o, int ncols, const vm_csv_col *cols,
+static tir_status load(vm_csv_reader *L, const vm_csv_opts *o, int ncols, const vm_csv_col *cols,
                        csv_colstate *cs, vm_table **out)
 {
-    tir_status st = read_file(L);
-    if (st != TIR_OK)
-        return st;
-    const char *p = L->buf;
-    if (L->end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;                    /* UTF-8 byte order mark */
+    tir_status st = TIR_OK;
+    const char *p = L->data;
     int nf = ncols;
     for (int c = 0; c < ncols; c++) {
         cs[c].decl = &cols[c];
@@ -904,7 +935,7 @@ static tir_status load(csv_loader *L, const vm_csv_opts *o, int ncols, const vm_
         return st;
     while (L->fcap < nf + 1)
         if (!grow_fields(L))
-            return fail_nomem(L);
+            return vm_csv_fail_nomem(L);
 
     uint64_t maxrows = count_newlines(p, L->end) + 1;
     vm_table *t = NULL;
@@ -915,14 +946,8 @@ static tir_status load(csv_loader *L, const vm_csv_opts *o, int ncols, const vm_
 
     uint64_t row = 0;
     while (p < L->end) {
-        const char *rs = p;
-        int n = split_row(L, &p, nf + 1, false, &st);
-        if (n < 0)
+        if ((st = split_data_row(L, &p, nf)) != TIR_OK)
             goto fail;
-        if (n != nf) {
-            st = fail_at(L, TIR_ERR_DATA, rs, "expected %d field%s, found %d", nf, nf == 1 ? "" : "s", n);
-            goto fail;
-        }
         for (int c = 0; c < ncols; c++)
             if ((st = convert_field(L, &cs[c], &L->fields[cs[c].field], t, row)) != TIR_OK)
                 goto fail;
@@ -953,22 +978,14 @@ tir_status vm_csv_load(const char *path, const vm_csv_opts *o, int ncols, const 
             snprintf(err, errlen, "bad CSV load arguments");
         return TIR_ERR_ARG;
     }
-    csv_loader L;
-    memset(&L, 0, sizeof L);
-    L.path = path;
-    L.delim = delim;
-    L.null_s = o->null_string ? o->null_string : "";
-    L.null_len = strlen(L.null_s);
-    L.err = err;
-    L.errlen = errlen;
-
-    csv_colstate *cs = calloc((size_t)ncols, sizeof *cs);
-    tir_status st = cs ? load(&L, o, ncols, cols, cs, out) : fail_nomem(&L);
+    vm_csv_reader L;
+    csv_colstate *cs = NULL;
+    tir_status st = vm_csv_read(&L, path, o, "loading", err, errlen);
+    if (st == TIR_OK)
+        st = (cs = calloc((size_t)ncols, sizeof *cs)) ? load(&L, o, ncols, cols, cs, out) : vm_csv_fail_nomem(&L);
     for (int c = 0; cs && c < ncols; c++)
         free(cs[c].uniq.slots);
     free(cs);
-    free(L.fields);
-    free(L.scratch);
-    free(L.buf);
+    vm_csv_reader_free(&L);
     return st;
 }

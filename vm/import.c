@@ -581,31 +581,11 @@ static void fmt_val(tir_type t, const vm_store_val *v, char *out, size_t cap)
         if (cap >= 11)
             tir_date_format((int32_t)v->i, out);
         break;
-    case TIR_STRING: {
-        static const char hex[] = "0123456789abcdef";
-        const char *s = tir_str_ptr(&v->s);
-        size_t n = 0;
-        out[n++] = '"';
-        for (uint32_t i = 0; i < v->s.len && n + 8 < cap; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (i == 24) {
-                memcpy(out + n, "...", 3);
-                n += 3;
-                break;
-            }
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                out[n++] = (char)c;
-            } else {
-                out[n++] = '\\';
-                out[n++] = 'x';
-                out[n++] = hex[c >> 4];
-                out[n++] = hex[c & 15];
-            }
-        }
-        out[n++] = '"';
-        out[n] = '\0';
+    case TIR_STRING:
+        out[0] = '"';
+        vm_csv_show(tir_str_ptr(&v->s), v->s.len, 24, "\"\\", out + 1, cap - 2);
+        strcat(out, "\"");
         break;
-    }
     default: snprintf(out, cap, "?"); break;
     }
 }

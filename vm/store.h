@@ -64,7 +64,8 @@ typedef struct vm_store_chunk {
     tir_type type;
     uint32_t rows;
     const uint64_t *validity; /* bit i = row i not NULL; NULL when no row is NULL */
-    const void *data;         /* fixed-width types: rows values of the storage type, 64-byte aligned */
+    const void *data;         /* fixed-width types: rows values of the storage type, 64-byte aligned;
+                               * NULL for strings (read them with vm_store_strings) */
     uint64_t file_bytes;      /* bytes of the file this chunk occupies (for "bytes read") */
     const void *priv;         /* strings: encoding details, read through vm_store_strings */
     const void *priv2;
@@ -85,6 +86,7 @@ bool vm_store_stale(const vm_store *s);
 
 const char *vm_store_path(const vm_store *s);
 int vm_store_ncols(const vm_store *s);
+/* NULL when c (or below, b) is out of range. */
 const vm_store_colspec *vm_store_col(const vm_store *s, int c);
 uint64_t vm_store_nrows(const vm_store *s);          /* deleted rows included */
 uint64_t vm_store_file_bytes(const vm_store *s);
