@@ -332,3 +332,84 @@ K_CMP_OPS(K_DEF_OP_i32)
 K_CMP_OPS(K_DEF_OP_i64)
 K_CMP_OPS(K_DEF_OP_f64)
 K_CMP_OPS(K_DEF_STR_BOOL_OP)
+
+/* ---- comparison masks, for conjunctions evaluated densely ----------------
+** A conjunction of column-constant comparisons over a dense frame costs one
+** pass per conjunct over the whole columns: bit i of mask = a[i] op c and
+** row i valid, written or ANDed into mask (and_into). k_sel_mask then turns
+** the mask into a selection once, instead of narrowing a selection per
+** conjunct with sparse (gathering) loops. */
+#define K_DEF_MASK_OP(op, T, CT)                                                                   \
+    void k_mask_##op##_##T##_vc(const CT *a, CT c, const uint64_t *va, uint32_t n, bool and_into,  \
+                                uint64_t *mask)                                                    \
+    {                                                                                              \
+        k8_##T cv = k8_set1_##T(c);                                                                \
+        uint32_t i = 0;                                                                            \
+        for (; i + 64 <= n; i += 64) {                                                             \
+            uint64_t m = 0;                                                                        \
+            for (unsigned b = 0; b < 8; b++)                                                       \
+                m |= (uint64_t)k8_cmp_##T(K_OPC_##op, k8_load_##T(a + i + 8 * b), cv) << (8 * b); \
+            if (va)                                                                                \
+                m &= va[i / 64];                                                                   \
+            mask[i / 64] = and_into ? mask[i / 64] & m : m;                                        \
+        }                                                                                          \
+        if (i < n) {                                                                               \
+            uint64_t m = 0;                                                                        \
+            for (uint32_t j = i; j < n; j++)                                                       \
+                m |= (uint64_t)K_SCMP(K_OPC_##op, a[j], c) << (j - i);                             \
+            if (va)                                                                                \
+                m &= va[i / 64];                                                                   \
+            mask[i / 64] = and_into ? mask[i / 64] & m : m;                                        \
+        }                                                                                          \
+    }                                                                                              \
+    void k_mask_##op##_##T##_vc_ref(const CT *a, CT c, const uint64_t *va, uint32_t n,             \
+                                    bool and_into, uint64_t *mask)                                 \
+    {                                                                                              \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            uint64_t bit = (uint64_t)1 << (i % 64);                                                \
+            bool q = K_VALID(va, i) && K_REFOP_##op(a[i], c);                                      \
+            if (!and_into && i % 64 == 0)                                                          \
+                mask[i / 64] = 0;                                                                  \
+            if (!and_into && q)                                                                    \
+                mask[i / 64] |= bit;                                                               \
+            if (and_into && !q)                                                                    \
+                mask[i / 64] &= ~bit;                                                              \
+        }                                                                                          \
+    }
+#define K_DEF_MASK_i32(op) K_DEF_MASK_OP(op, i32, int32_t)
+#define K_DEF_MASK_i64(op) K_DEF_MASK_OP(op, i64, int64_t)
+#define K_DEF_MASK_f64(op) K_DEF_MASK_OP(op, f64, double)
+K_CMP_OPS(K_DEF_MASK_i32)
+K_CMP_OPS(K_DEF_MASK_i64)
+K_CMP_OPS(K_DEF_MASK_f64)
+
+uint32_t k_sel_mask(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out)
+{
+    uint32_t k = 0, i = 0;
+    if (sel) {
+        for (uint32_t j = 0; j < n; j++) {
+            i = sel[j];
+            out[k] = i;
+            k += (unsigned)(mask[i / 64] >> (i % 64)) & 1u;
+        }
+        return k;
+    }
+    for (; i + 16 <= n; i += 16)
+        k = k_emit16(out, k, i, (unsigned)(mask[i / 64] >> (i % 64)) & 0xffffu);
+    for (; i < n; i++) {
+        out[k] = i;
+        k += (unsigned)(mask[i / 64] >> (i % 64)) & 1u;
+    }
+    return k;
+}
+
+uint32_t k_sel_mask_ref(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out)
+{
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        if ((mask[i / 64] >> (i % 64)) & 1)
+            out[k++] = i;
+    }
+    return k;
+}

@@ -145,6 +145,21 @@ void k_hash_bool(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint
 void k_hash_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
 void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
 
+/* ---- comparison masks: bit i of mask = row i valid and a[i] op c, for rows
+** [0, n) (dense); and_into ANDs into mask instead of overwriting it. Bits of
+** the last word past n are unspecified. k_sel_mask: out = rows of sel (NULL =
+** 0..n-1) whose mask bit is set; out may be sel. */
+#define K_DECL_MASK(op_)                                                                          \
+    void k_mask_##op_##_i32_vc(const int32_t *a, int32_t c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##op_##_i32_vc_ref(const int32_t *a, int32_t c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##op_##_i64_vc(const int64_t *a, int64_t c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##op_##_i64_vc_ref(const int64_t *a, int64_t c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##op_##_f64_vc(const double *a, double c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##op_##_f64_vc_ref(const double *a, double c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask);
+K_CMP_OPS(K_DECL_MASK)
+uint32_t k_sel_mask(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out);
+uint32_t k_sel_mask_ref(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out);
+
 /* ---- split-block bloom filters (Parquet's SBBF) ---------------------------
 ** A filter is nblocks 32-byte blocks of eight 32-bit words. A 64-bit key
 ** hash (k_hash_*) picks a block with its high 32 bits and one bit in each of

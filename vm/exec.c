@@ -609,6 +609,16 @@ static void profile_tick(xpipe *x, int stmt)
     x->tick_stmt = stmt;
 }
 
+/* A comparison with a NULL constant keeps no row: the mask is cleared and
+** true returned; false = evaluate the comparison. */
+static bool mask_vc(xpipe *x, const vm_ins *in, const vm_const *k)
+{
+    if (!k->is_null)
+        return false;
+    memset(x->rbuf[in->c], 0, k_bitmap_words(x->f[in->frame].n) * 8);
+    return true;
+}
+
 /* Keeps the rows of idx[0..n) whose bit in valid is set. */
 static uint32_t drop_nulls(uint32_t *idx, uint32_t n, const uint64_t *valid)
 {
@@ -641,6 +651,25 @@ static tir_status run_batch(xpipe *x)
                 pc = in->b;
             break;
 
+#define MASK_FAMILY(OPN, opn)                                                                     \
+    case VM_OP_MASK_##OPN##_VC_I32: { const vm_const *k = &x->k[in->d];                         \
+        if (!mask_vc(x, in, k)) { k_mask_##opn##_i32_vc(x->r[in->a].data, (int32_t)k->i, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; } \
+    case VM_OP_MASK_##OPN##_VC_I64: { const vm_const *k = &x->k[in->d];                         \
+        if (!mask_vc(x, in, k)) { k_mask_##opn##_i64_vc(x->r[in->a].data, k->i, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; } \
+    case VM_OP_MASK_##OPN##_VC_F64: { const vm_const *k = &x->k[in->d];                         \
+        if (!mask_vc(x, in, k)) { k_mask_##opn##_f64_vc(x->r[in->a].data, k->f, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; }
+        MASK_FAMILY(EQ, eq)
+        MASK_FAMILY(NE, ne)
+        MASK_FAMILY(LT, lt)
+        MASK_FAMILY(LE, le)
+        MASK_FAMILY(GT, gt)
+        MASK_FAMILY(GE, ge)
+#undef MASK_FAMILY
+        case VM_OP_SEL_MASK: {
+            SEL(x, in->b, in->frame, sel, n);
+            x->s[in->c].n = k_sel_mask(x->rbuf[in->a], sel, n, x->s[in->c].idx);
+            break;
+        }
 #define SEL_FAMILY(OPN, opn)                                                                      \
     case VM_OP_SEL_##OPN##_VC_I32: { SEL(x, in->b, in->frame, sel, n); const vm_const *k = &x->k[in->d];          \
         x->s[in->c].n = k->is_null ? 0 : k_sel_##opn##_i32_vc(x->r[in->a].data, (int32_t)k->i, x->r[in->a].validity, sel, n, x->s[in->c].idx); break; } \

@@ -384,13 +384,70 @@ static int sel_cmp_const(lw *L, ir_op op, const ir_expr *x, const ir_expr *k, in
     return out;
 }
 
-/* Refines sel by predicate e; conjunctions become chained selections. */
-static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+/* `column op constant` over a number type: evaluable as a dense mask. */
+static bool maskable(const ir_expr *e)
+{
+    if (e->kind != IR_E_BINARY || !is_cmp(e->u.op.op))
+        return false;
+    const ir_expr *x = e->u.op.a, *k = e->u.op.b;
+    if (is_const(x))
+        x = e->u.op.b, k = e->u.op.a;
+    tir_type t = x->ty.type;
+    return x->kind == IR_E_COL && is_const(k) && (t == TIR_I32 || t == TIR_DATE || t == TIR_I64 || t == TIR_F64);
+}
+
+/* The conjuncts of e in order, flattened. */
+static int conjuncts(const ir_expr *e, const ir_expr **out, int n, int cap)
 {
     if (e->kind == IR_E_BINARY && e->u.op.op == IR_AND) {
+        n = conjuncts(e->u.op.a, out, n, cap);
+        return conjuncts(e->u.op.b, out, n, cap);
+    }
+    if (n < cap)
+        out[n] = e;
+    return n + 1;
+}
+
+static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+
+/* Leading `column op constant` conjuncts over (nearly) every row of a frame
+** are cheaper as one dense pass each, ANDed into a bit mask, and one
+** selection at the end, than as a chain of ever sparser selections. */
+static int lower_conj(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *c[64];
+    int n = conjuncts(e, c, 0, 64), lead = 0;
+    bool dense = sel < 0 || sel == L->p->scan.live_sel;
+    while (n <= 64 && lead < n && maskable(c[lead]))
+        lead++;
+    if (!dense || n > 64 || lead < 2) {
         int s = lower_pred(L, e->u.op.a, frame, sel, in);
         return lower_pred(L, e->u.op.b, frame, s, in);
     }
+    int mask = new_reg(L, TIR_I64, frame, "conjunction mask");
+    for (int j = 0; j < lead; j++) {
+        const ir_expr *x = c[j]->u.op.a, *k = c[j]->u.op.b;
+        ir_op op = c[j]->u.op.op;
+        if (is_const(x)) {
+            x = c[j]->u.op.b, k = c[j]->u.op.a;
+            op = flip_cmp(op);
+        }
+        vm_ins *i = emit(L, (vm_opcode)(VM_OP_MASK_EQ_VC_I32 + cmp_ix(op) * 3 + num_ix(x->ty.type)), frame, c[j]->span);
+        i->a = cx(L, x, frame, sel, in), i->c = mask, i->d = new_const(L, k, x->ty.type), i->e = j > 0;
+    }
+    int out = new_sel(L);
+    vm_ins *i = emit(L, VM_OP_SEL_MASK, frame, e->span);
+    i->a = mask, i->b = sel, i->c = out;
+    for (int j = lead; j < n; j++)
+        out = lower_pred(L, c[j], frame, out, in);
+    return out;
+}
+
+/* Refines sel by predicate e; conjunctions become chained selections. */
+static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    if (e->kind == IR_E_BINARY && e->u.op.op == IR_AND)
+        return lower_conj(L, e, frame, sel, in);
     if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
         const ir_expr *x = e->u.op.a, *y = e->u.op.b;
         if (is_const(y) && !is_const(x))

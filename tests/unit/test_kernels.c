@@ -1757,3 +1757,86 @@ Test(kernels, bloom_probe_sel_against_ref)
         free(w);
     }
 }
+
+/* ========================================================================
+** Comparison masks (dense conjunctions) and k_sel_mask
+** ====================================================================== */
+#define DEF_MASKOPS(T, CT)                                                                         \
+    typedef void (*maskfn_##T)(const CT *, CT, const uint64_t *, uint32_t, bool, uint64_t *);      \
+    typedef struct {                                                                               \
+        const char *op;                                                                            \
+        maskfn_##T fn, ref;                                                                        \
+    } maskops_##T;
+K_NUM_TYPES(DEF_MASKOPS)
+#define MASKROW(op, T) { #op, k_mask_##op##_##T##_vc, k_mask_##op##_##T##_vc_ref },
+#define MASKROW_i32(op) MASKROW(op, i32)
+#define MASKROW_i64(op) MASKROW(op, i64)
+#define MASKROW_f64(op) MASKROW(op, f64)
+static const maskops_i32 MASKOPS_i32[] = { K_CMP_OPS(MASKROW_i32) };
+static const maskops_i64 MASKOPS_i64[] = { K_CMP_OPS(MASKROW_i64) };
+static const maskops_f64 MASKOPS_f64[] = { K_CMP_OPS(MASKROW_f64) };
+
+/* Bits [0, rows) of two masks are equal. */
+static bool same_bits(const uint64_t *x, const uint64_t *y, uint32_t rows)
+{
+    for (uint32_t i = 0; i < rows; i++)
+        if (((x[i / 64] >> (i % 64)) & 1) != ((y[i / 64] >> (i % 64)) & 1))
+            return false;
+    return true;
+}
+
+/* Each op against its twin, written and ANDed into a random mask, then the
+** selection made from the mask against the selection kernel of the same
+** comparison. */
+#define DEF_MASK_CHECK(T, CT)                                                                      \
+    static void mask_check_##T(uint64_t seed)                                                      \
+    {                                                                                              \
+        rng r = { seed };                                                                          \
+        for (int o = 0; o < NOPS; o++) {                                                           \
+            const maskops_##T *op = &MASKOPS_##T[o];                                               \
+            for (size_t li = 0; li < NLENS; li++) {                                                \
+                uint32_t rows = LENS[li], words = rows / 64 + 1;                                   \
+                CT *a = gen_##T##_array(&r, rows, 96);                                             \
+                CT c = rows ? a[rndn(&r, rows)] : gen_##T(&r, 96);                                 \
+                for (int vm = 0; vm < NVAL; vm++) {                                                \
+                    uint64_t *va = make_valid(&r, rows, vm);                                       \
+                    uint64_t *m1 = xalloc(words * 8), *m2 = xalloc(words * 8);                     \
+                    for (int and_into = 0; and_into < 2; and_into++) {                             \
+                        for (uint32_t w = 0; w < words; w++)                                       \
+                            m1[w] = m2[w] = rnd(&r);                                               \
+                        op->fn(a, c, va, rows, and_into, m1);                                      \
+                        op->ref(a, c, va, rows, and_into, m2);                                     \
+                        cr_assert(same_bits(m1, m2, rows), "mask %s %s rows=%u va=%s and=%d",      \
+                                  op->op, #T, rows, VNAME[vm], and_into);                          \
+                    }                                                                              \
+                    /* written (not ANDed): its selection is the comparison's */                  \
+                    op->fn(a, c, va, rows, false, m1);                                             \
+                    uint32_t *s1 = xalloc((size_t)rows * 4 + 4), *s2 = xalloc((size_t)rows * 4 + 4); \
+                    uint32_t k1 = k_sel_mask(m1, NULL, rows, s1);                                  \
+                    uint32_t k2 = SELOPS_##T[o].vc_ref(a, c, va, NULL, rows, s2);                  \
+                    cr_assert(k1 == k2 && !memcmp(s1, s2, (size_t)k1 * 4),                         \
+                              "sel_mask %s %s rows=%u va=%s", op->op, #T, rows, VNAME[vm]);       \
+                    for (int sm = 0; sm < NSEL; sm++) {                                            \
+                        uint32_t n;                                                                \
+                        uint32_t *sel = make_sel(&r, rows, sm, &n);                                \
+                        k1 = k_sel_mask(m1, sel, n, s1);                                           \
+                        k2 = k_sel_mask_ref(m1, sel, n, s2);                                       \
+                        cr_assert(k1 == k2 && !memcmp(s1, s2, (size_t)k1 * 4),                     \
+                                  "sel_mask over sel=%s %s rows=%u", SELNAME[sm], #T, rows);       \
+                        free(sel);                                                                 \
+                    }                                                                              \
+                    free(s1);                                                                      \
+                    free(s2);                                                                      \
+                    free(m1);                                                                      \
+                    free(m2);                                                                      \
+                    free(va);                                                                      \
+                }                                                                                  \
+                free(a);                                                                           \
+            }                                                                                      \
+        }                                                                                          \
+    }
+K_NUM_TYPES(DEF_MASK_CHECK)
+
+Test(kernels, mask_i32_matches_reference_and_selection) { mask_check_i32(201); }
+Test(kernels, mask_i64_matches_reference_and_selection) { mask_check_i64(202); }
+Test(kernels, mask_f64_matches_reference_and_selection) { mask_check_f64(203); }
