@@ -173,6 +173,8 @@ tir_status vm_x_setup(xpipe *x)
     x->bloomuse = xalloc(sizeof *x->bloomuse * (size_t)(p->scan.nblooms ? p->scan.nblooms : 1));
     x->bsinks = xalloc(sizeof *x->bsinks * (size_t)(p->nbloomdefs ? p->nbloomdefs : 1));
     x->chunks = NULL;
+    x->dicts = NULL;
+    x->dict_cap = NULL;
     memset(x->scan_stat, 0, sizeof x->scan_stat);
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
@@ -228,8 +230,14 @@ tir_status vm_x_setup(xpipe *x)
         if (vi < 0 || !(x->bloomuse[i] = x->values[vi].bf))
             return TIR_ERR_RUNTIME;
     }
-    if (x->store && !(x->chunks = xalloc(sizeof *x->chunks * (size_t)(p->scan.ncols ? p->scan.ncols : 1))))
-        return TIR_ERR_NOMEM;
+    if (x->store) {
+        size_t nc = (size_t)(p->scan.ncols ? p->scan.ncols : 1);
+        x->chunks = xalloc(sizeof *x->chunks * nc);
+        x->dicts = xalloc(sizeof *x->dicts * nc);
+        x->dict_cap = xalloc(sizeof *x->dict_cap * nc);
+        if (!x->chunks || !x->dicts || !x->dict_cap)
+            return TIR_ERR_NOMEM;
+    }
     x->blk_first = UINT64_MAX;
     for (int i = 0; i < p->naggs; i++)
         if (!vm_sink_agg_init(&x->aggs[i], &p->aggs[i]))
@@ -266,6 +274,10 @@ void vm_x_teardown(xpipe *x)
         free(x->bsinks[i].h);
     free(x->bsinks);
     free(x->bloomuse);
+    for (int c = 0; x->dicts && c < p->scan.ncols; c++)
+        free(x->dicts[c]);
+    free(x->dicts);
+    free(x->dict_cap);
     free(x->chunks);
     free(x->r);
     free(x->rbuf);

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xpipe.h"
@@ -29,7 +30,10 @@ static void scan_native(xpipe *x, const vm_scan *sc, uint64_t off, uint32_t n)
     for (int c = 0; c < sc->ncols; c++) {
         const vm_store_chunk *ch = &x->chunks[c];
         vm_vec *v = &x->r[sc->regs[c]];
-        if (ch->type == TIR_STRING) {
+        if (ch->type == TIR_STRING && vm_store_dict_size(ch)) {
+            vm_store_strings_dict(ch, x->dicts[c], at, n, x->rbuf[sc->regs[c]]);
+            v->data = x->rbuf[sc->regs[c]];
+        } else if (ch->type == TIR_STRING) {
             vm_store_strings(ch, at, n, x->rbuf[sc->regs[c]]);
             v->data = x->rbuf[sc->regs[c]];
         } else {
@@ -148,6 +152,18 @@ static tir_status load_block(xpipe *x, uint32_t b)
         if (st)
             return st;
         x->scan_stat[VM_SCAN_BYTES] += x->chunks[c].file_bytes;
+        /* a dictionary is decoded once per block, then rows are gathered from it */
+        uint32_t nd = vm_store_dict_size(&x->chunks[c]);
+        if (nd > x->dict_cap[c]) {
+            tir_str *d = realloc(x->dicts[c], sizeof *d * nd);
+            if (!d)
+                return TIR_ERR_NOMEM;
+            x->reg_bytes += sizeof *d * (nd - x->dict_cap[c]);
+            x->dicts[c] = d;
+            x->dict_cap[c] = nd;
+        }
+        if (nd)
+            vm_store_dict_values(&x->chunks[c], x->dicts[c]);
     }
     x->blk_first = vm_store_block_first(x->store, b);
     return TIR_OK;

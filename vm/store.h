@@ -109,6 +109,15 @@ tir_status vm_store_chunk_get(vm_store *s, uint32_t b, int c, vm_store_chunk *ou
 ** point into the mapping (valid until vm_store_close). NULL rows get len 0. */
 void vm_store_strings(const vm_store_chunk *ch, uint32_t from, uint32_t n, tir_str *out);
 
+/* Dictionary-encoded string chunks: the number of distinct values (0 for
+** any other chunk); vm_store_dict_values decodes them once, and
+** vm_store_strings_dict then fills rows [from, from+n) by gathering from
+** them (a NULL row's value is unspecified: its validity bit is 0). */
+uint32_t vm_store_dict_size(const vm_store_chunk *ch);
+void vm_store_dict_values(const vm_store_chunk *ch, tir_str *dict);
+void vm_store_strings_dict(const vm_store_chunk *ch, const tir_str *dict, uint32_t from, uint32_t n,
+                           tir_str *out);
+
 /* Checks every checksum of the file and the deletion file. */
 tir_status vm_store_verify(vm_store *s, char *err, size_t errlen);
 

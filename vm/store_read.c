@@ -642,6 +642,36 @@ void vm_store_strings(const vm_store_chunk *ch, uint32_t from, uint32_t n, tir_s
     }
 }
 
+uint32_t vm_store_dict_size(const vm_store_chunk *ch)
+{
+    return ch->type == TIR_STRING && ch->enc != ST_ENC_PLAIN ? ch->priv_n : 0;
+}
+
+void vm_store_dict_values(const vm_store_chunk *ch, tir_str *dict)
+{
+    const uint32_t *doff = ch->priv2;
+    const char *bytes = (const char *)(doff + ch->priv_n + 1);
+    for (uint32_t d = 0; d < vm_store_dict_size(ch); d++)
+        make_str(&dict[d], bytes + doff[d], doff[d + 1] - doff[d]);
+}
+
+/* NULL rows copy some value; the validity bitmap marks them. */
+#define DICT_GATHER(CT)                                                                            \
+    do {                                                                                           \
+        const CT *codes = (const CT *)ch->priv + from;                                             \
+        for (uint32_t i = 0; i < n; i++)                                                           \
+            out[i] = dict[codes[i]];                                                               \
+    } while (0)
+
+void vm_store_strings_dict(const vm_store_chunk *ch, const tir_str *dict, uint32_t from, uint32_t n,
+                           tir_str *out)
+{
+    if (ch->enc == ST_ENC_DICT8)
+        DICT_GATHER(uint8_t);
+    else
+        DICT_GATHER(uint16_t);
+}
+
 /* ---- bloom filters ------------------------------------------------------- */
 static uint8_t check_bloom(const vm_store *s, st_bloom *bl)
 {

@@ -46,6 +46,8 @@ typedef struct xpipe {
     vm_store *store;          /* ... scanning a native table */
     const int *store_cols;    /* per scan column: its column in the store */
     vm_store_chunk *chunks;   /* per scan column: the current block's data */
+    tir_str **dicts;          /* per scan column: its dictionary-encoded chunk's values, decoded */
+    uint32_t *dict_cap;
     uint64_t blk_first;       /* first row of the current block */
     uint64_t scan_stat[VM_SCAN_NSTAT];
     bool no_pruning;

@@ -594,6 +594,22 @@ Test(store, dictionary_and_plain_chunks)
         tir_str v;
         vm_store_strings(&ch, 5, 1, &v);
         cr_assert_eq(v.len, 0, "NULL row decodes empty");
+        /* the scan's path: decode the dictionary once, gather rows from it */
+        cr_assert_eq(vm_store_dict_size(&ch), nd[b]);
+        if (!nd[b])
+            continue;
+        tir_str *dict = malloc(sizeof *dict * nd[b]), a[300], g[300];
+        vm_store_dict_values(&ch, dict);
+        for (uint32_t from = 0; from < 1024; from += 300) {
+            uint32_t n = 1024 - from < 300 ? 1024 - from : 300;
+            vm_store_strings(&ch, from, n, a);
+            vm_store_strings_dict(&ch, dict, from, n, g);
+            for (uint32_t i = 0; i < n; i++)
+                if (from + i != 5)
+                    cr_assert(a[i].len == g[i].len && !memcmp(tir_str_ptr(&a[i]), tir_str_ptr(&g[i]), a[i].len),
+                              "block %u row %u: gathered from the dictionary differs", b, from + i);
+        }
+        free(dict);
     }
     vm_store_close(s);
     vm_table_free(t);
