@@ -188,7 +188,7 @@ typedef struct vm_bloom {
     tir_type type;
     uint32_t nblocks;
     uint32_t *words;
-    uint64_t *hashes;         /* sorted distinct hashes; NULL when more than VM_BLOOM_MAX_HASHES */
+    uint64_t *hashes;         /* the distinct hashes; NULL when more than VM_BLOOM_MAX_HASHES */
     uint32_t nhashes;
     uint64_t nkeys;           /* distinct hashes inserted */
 } vm_bloom;
