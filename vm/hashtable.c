@@ -4,34 +4,65 @@
 ** hash every key column with one typed loop per column, walk the directory
 ** for all rows of the chunk, then check the candidate entries with one typed
 ** equality loop per key column. Rows whose candidate had the same tag but a
-** different key walk on in another round.
+** different key walk on in another round. A key's home slot is the top bits
+** of its hash, which are the top bits of its tag, so the directory grows by
+** moving slot words without the keys. Group tables first try a small-domain
+** front (one 64-bit code per key, below).
 */
 #include "hashtable.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-/* Rows per internal step. Bounds the stack scratch (about 20 KiB) and how
+/* Rows per internal step. Bounds the stack scratch (about 31 KiB) and how
 ** far ahead of need the directory grows (it is sized for a whole chunk of
 ** new keys before the chunk is probed, so it never grows mid-chunk). */
 enum { HT_CHUNK = 512 };
 
+/* Directories of at least this many slots (2 MiB) are prefetched. */
+enum { HT_PREFETCH_SLOTS = 1 << 18 };
+
 #define HT_NULL_HASH 0x6e756c6c6b657973ULL /* hash of a NULL value */
 #define HT_TAG_MASK 0xffffffff00000000ULL
+
+/* Group mode's front for small key domains (docs/HASHTABLE.md, "Small
+** domains"): every key column gets a bit field of a 64-bit code; a field is
+** 0 for NULL, else an injective code of the value. */
+typedef struct ht_field {
+    uint8_t shift, width;     /* bit position and width of the field */
+    uint8_t slen;             /* string: longest length that fits */
+    int64_t base;             /* integer: v is coded v - base + 1 */
+    uint64_t lim;             /* integer: v fits when (uint64_t)(v - base) < lim */
+} ht_field;
+
+typedef struct ht_small {
+    uint64_t *codes;          /* per slot; HT_SMALL_EMPTY = free */
+    uint32_t *ids;            /* per slot: group id */
+    uint32_t mask;            /* slots - 1 */
+    int shift;                /* slot = code * HT_FIB >> shift */
+    uint32_t used;
+    ht_field f[];             /* per key column */
+} ht_small;
+
+enum { HT_SMALL_UNTRIED, HT_SMALL_ON, HT_SMALL_OFF };
 
 struct vm_ht {
     int nkeys, nvals;
     bool group;
     bool broken;              /* a mutation failed half-way: only free/bytes are valid */
+    bool sealed;              /* broken by vm_ht_append_groups, which may still append */
     vm_column *cols;          /* nkeys key columns, then nvals value columns */
     vm_strheap heap;          /* bytes of long key and value strings */
     uint64_t *dir;            /* slot = tag << 32 | entry id; all ones = empty */
     uint64_t dmask;           /* slots - 1; dir is NULL until the first insert */
+    int dshift;               /* 64 - log2(slots): the home slot is hash >> dshift */
     uint32_t heads;           /* occupied slots = distinct keys */
     uint32_t count;           /* entries */
-    uint32_t hcap, ncap;      /* capacity of hash[] and next[] */
-    uint64_t *hash;           /* full hash per entry: growth never rehashes keys */
+    uint32_t ncap;            /* capacity of next[] */
     uint32_t *next;           /* join mode: next entry with the same key */
+    ht_small *small;          /* group mode: the small-domain front, NULL when off */
+    uint8_t small_state;      /* HT_SMALL_UNTRIED, _ON or _OFF (for good) */
 };
 
 /* Scratch for one chunk; positions i index rows[] (the chunk's input rows). */
@@ -44,8 +75,14 @@ typedef struct ht_chunk {
     uint32_t chk[HT_CHUNK];   /* positions with a candidate to compare */
     uint32_t ent[HT_CHUNK];   /* join: each position's own new entry */
     uint32_t newrows[HT_CHUNK];
+    uint32_t claim[HT_CHUNK]; /* group mode: position that made each new group, in id order */
+    uint32_t nclaim;
+    bool retried;             /* a row went on to a second round */
     uint8_t ok[HT_CHUNK];     /* per chk index: candidate key equal so far */
     uint8_t nul[HT_CHUNK];    /* some key column is NULL */
+    uint64_t code[HT_CHUNK];  /* small-domain codes */
+    uint32_t miss[HT_CHUNK];  /* small domain: positions of rows it did not find */
+    uint32_t mout[HT_CHUNK];  /* their groups */
 } ht_chunk;
 
 /* ---- hashing --------------------------------------------------------------
@@ -260,6 +297,24 @@ static inline bool ht_slot_empty(uint64_t s)
     return (uint32_t)s == VM_HT_NONE;
 }
 
+/* Big directories are asked to live on huge pages: every probe of a big
+** table lands on a random page, and with 4 KiB pages each one also misses
+** the TLB. */
+static uint64_t *ht_dir_alloc(uint64_t slots)
+{
+    size_t bytes = slots * sizeof(uint64_t);
+#ifdef MADV_HUGEPAGE
+    if (bytes >= (4u << 20)) {
+        void *p = NULL;
+        if (posix_memalign(&p, 2u << 20, bytes) != 0)
+            return NULL;
+        madvise(p, bytes, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return malloc(bytes);
+}
+
 /* Doubling from 1024 up to at least need (< VM_HT_NONE). */
 static uint32_t ht_grow_cap(uint32_t cap, uint64_t need)
 {
@@ -276,14 +331,6 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
     uint64_t ne = (uint64_t)ht->count + more;
     if (ne >= VM_HT_NONE)
         return false;
-    if (ne > ht->hcap) {
-        uint32_t cap = ht_grow_cap(ht->hcap, ne);
-        uint64_t *h = realloc(ht->hash, (size_t)cap * sizeof *h);
-        if (!h)
-            return false;
-        ht->hash = h;
-        ht->hcap = cap;
-    }
     if (!ht->group && ne > ht->ncap) {
         uint32_t cap = ht_grow_cap(ht->ncap, ne);
         uint32_t *nx = realloc(ht->next, (size_t)cap * sizeof *nx);
@@ -296,22 +343,29 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
     uint64_t need = 2 * ((uint64_t)ht->heads + more);
     if (need > slots) {
         uint64_t ns = slots ? slots * 2 : 1024;
-        while (ns < need)
+        int shift = 64 - 10;
+        for (uint64_t x = 1024; x < ns; x *= 2)
+            shift--;
+        while (ns < need) {
             ns *= 2;
-        if (ns > SIZE_MAX / sizeof(uint64_t))
+            shift--;
+        }
+        /* homes are the tag's top bits: at most 2^32 slots */
+        if (shift < 32 || ns > SIZE_MAX / sizeof(uint64_t))
             return false;
-        uint64_t *d = malloc(ns * sizeof *d);
+        uint64_t *d = ht_dir_alloc(ns);
         if (!d)
             return false;
         memset(d, 0xff, ns * sizeof *d);
         uint64_t mask = ns - 1;
-        /* Reinsert the chain heads by their stored hash; the slot word
-        ** (tag and id) moves unchanged. */
+        /* Move the slot words (tag and id) unchanged, each to the home its
+        ** tag gives. The homes of the old directory come in increasing order
+        ** and stay so, so this reads and writes both directories in order. */
         for (uint64_t p = 0; p < slots; p++) {
             uint64_t s = ht->dir[p];
             if (ht_slot_empty(s))
                 continue;
-            uint64_t q = ht->hash[(uint32_t)s] & mask;
+            uint64_t q = (s & HT_TAG_MASK) >> shift;
             while (!ht_slot_empty(d[q]))
                 q = (q + 1) & mask;
             d[q] = s;
@@ -319,6 +373,7 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
         free(ht->dir);
         ht->dir = d;
         ht->dmask = mask;
+        ht->dshift = shift;
     }
     return true;
 }
@@ -332,9 +387,15 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
 static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t ntodo, uint32_t *out)
 {
     uint64_t *dir = ht->dir, mask = ht->dmask;
+    /* a directory bigger than the caches misses on most rows: overlap the misses */
+    bool big = mask >= HT_PREFETCH_SLOTS;
+    ck->nclaim = 0;
+    ck->retried = false;
     for (uint32_t k = 0; k < ntodo; k++) {
         uint32_t i = ck->todo[k];
-        ck->pos[i] = ck->h[i] & mask;
+        ck->pos[i] = ck->h[i] >> ht->dshift;
+        if (big)
+            __builtin_prefetch(&dir[ck->pos[i]]);
     }
     while (ntodo) {
         uint32_t m = 0, nnew = 0;
@@ -348,7 +409,7 @@ static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_
                     if (ht->group) {
                         e = ht->count + nnew;
                         ck->newrows[nnew++] = ck->rows[i];
-                        ht->hash[e] = ck->h[i];
+                        ck->claim[ck->nclaim++] = i;
                         out[i] = e;
                     } else {
                         e = out[i];
@@ -388,8 +449,429 @@ static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_
                 *slot = (*slot & HT_TAG_MASK) | out[i];
             }
         }
+        ck->retried |= ntodo > 0;
     }
     return true;
+}
+
+/* Moves entry first + k of column c to first + rank[k], k < n (n <= HT_CHUNK). */
+static void ht_permute_col(vm_column *c, uint32_t first, uint32_t n, const uint32_t *rank)
+{
+    size_t w = vm_type_width(c->type);
+    char tmp[HT_CHUNK * sizeof(tir_str)], *d = (char *)c->data + w * first;
+    uint8_t valid[HT_CHUNK];
+    memcpy(tmp, d, w * n);
+    for (uint32_t k = 0; k < n; k++) {
+        valid[k] = vm_bit_get(c->validity, first + k);
+        memcpy(d + w * rank[k], tmp + w * k, w);
+    }
+    if (c->validity)
+        for (uint32_t k = 0; k < n; k++)
+            vm_bit_set(c->validity, first + rank[k], valid[k]);
+}
+
+/* A row that went on to a later round and then made a new group got its id
+** after the groups made in earlier rounds by rows that come after it.
+** Renumbers the chunk's new groups (ids first..count-1) in order of first
+** appearance: in out[0..cn), the directory and the key columns. Uses
+** ck->cand as scratch. */
+static void ht_first_appearance(vm_ht *ht, ht_chunk *ck, uint32_t cn, uint32_t *out, uint32_t first)
+{
+    uint32_t n = ht->count - first, next = 0, *rank = ck->cand;
+    bool moved = false;
+    for (uint32_t k = 0; k < n; k++)
+        rank[k] = VM_HT_NONE;
+    for (uint32_t i = 0; i < cn; i++) {
+        uint32_t k = out[i] - first;
+        if (out[i] >= first && rank[k] == VM_HT_NONE) {
+            moved |= k != next;
+            rank[k] = next++;
+        }
+    }
+    if (!moved)
+        return;
+    for (uint32_t i = 0; i < cn; i++)
+        if (out[i] >= first)
+            out[i] = first + rank[out[i] - first];
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t *slot = &ht->dir[ck->pos[ck->claim[k]]];
+        *slot = (*slot & HT_TAG_MASK) | (first + rank[k]);
+    }
+    for (int c = 0; c < ht->nkeys; c++)
+        ht_permute_col(&ht->cols[c], first, n, rank);
+}
+
+/* ---- small domains ----------------------------------------------------------
+** While a group table holds at most HT_SMALL_MAX groups and the keys of a
+** chunk fit the current layout, each row's key is packed into one 64-bit
+** code (a bit field per key column, all below 2^63) and looked up in a small
+** open-addressing table of (code, group id): one multiply to hash and one
+** compare per row, whatever the key columns. The rows it does not find go
+** through the general path, which numbers new groups and stores their keys
+** as always, and their codes are added; so group ids and key columns are
+** exactly those of the general path alone. A chunk with a value outside the
+** layout gets a new layout made from the table's groups and that chunk;
+** such a value is a new group, so this happens at most HT_SMALL_MAX times.
+** Keys that cannot be coded (f64, strings longer than 7 bytes, more than 63
+** bits) or too many groups turn the front off for good.
+*/
+enum { HT_SMALL_MAX = 1024, HT_SMALL_MIN_SLOTS = 64 };
+#define HT_SMALL_EMPTY UINT64_MAX
+#define HT_FIB 0x9e3779b97f4a7c15ULL
+
+typedef struct ht_stat {
+    bool any;                 /* some value is not NULL */
+    int64_t lo, hi;           /* integers: range of the values */
+    uint32_t maxlen;          /* strings: the longest */
+} ht_stat;
+
+static void ht_stat_col(const vm_vec *v, const uint32_t *rows, uint32_t n, ht_stat *st)
+{
+    const uint64_t *va = v->validity;
+    switch (v->type) {
+    case TIR_I32:
+    case TIR_DATE:
+    case TIR_I64:
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = rows[i];
+            if (!vm_bit_get(va, r))
+                continue;
+            int64_t x = v->type == TIR_I64 ? ((const int64_t *)v->data)[r] : ((const int32_t *)v->data)[r];
+            if (!st->any || x < st->lo)
+                st->lo = x;
+            if (!st->any || x > st->hi)
+                st->hi = x;
+            st->any = true;
+        }
+        break;
+    case TIR_STRING:
+        for (uint32_t i = 0; i < n; i++)
+            if (vm_bit_get(va, rows[i]) && ((const tir_str *)v->data)[rows[i]].len > st->maxlen)
+                st->maxlen = ((const tir_str *)v->data)[rows[i]].len;
+        break;
+    default: break;
+    }
+}
+
+/* bits needed to write x */
+static int ht_bits(uint64_t x)
+{
+    return x ? 64 - __builtin_clzll(x) : 0;
+}
+
+static bool ht_is_int(tir_type t)
+{
+    return t == TIR_I32 || t == TIR_DATE || t == TIR_I64;
+}
+
+/* Fields for values within st. Strings get up to half the spare bits (all
+** of them when there is no integer column) a byte at a time, integers share
+** the rest, centred on the values seen, so later chunks rarely fall out. */
+static bool ht_small_layout(const vm_ht *ht, const ht_stat *st, ht_field *f)
+{
+    int used = 0, nint = 0;
+    for (int c = 0; c < ht->nkeys; c++) {
+        tir_type t = ht->cols[c].type;
+        memset(&f[c], 0, sizeof f[c]);
+        if (t == TIR_BOOL) {
+            f[c].width = 2;
+        } else if (ht_is_int(t)) {
+            uint64_t range = st[c].any ? (uint64_t)st[c].hi - (uint64_t)st[c].lo : 0;
+            if (range >= (1ULL << 62))
+                return false;
+            f[c].width = (uint8_t)ht_bits(range + 1);
+            nint++;
+        } else if (t == TIR_STRING && st[c].maxlen <= 7) {
+            f[c].slen = (uint8_t)st[c].maxlen;
+            f[c].width = (uint8_t)(8 * f[c].slen + ht_bits(f[c].slen + 1u));
+        } else {
+            return false;
+        }
+        used += f[c].width;
+    }
+    if (used > 63)
+        return false;
+    int spare = 63 - used, sbudget = nint ? spare / 2 : spare;
+    for (bool more = true; more;) {
+        more = false;
+        for (int c = 0; c < ht->nkeys; c++) {
+            if (ht->cols[c].type != TIR_STRING || f[c].slen == 7)
+                continue;
+            int extra = 8 + ht_bits(f[c].slen + 2u) - ht_bits(f[c].slen + 1u);
+            if (extra <= sbudget) {
+                f[c].slen++;
+                f[c].width = (uint8_t)(f[c].width + extra);
+                sbudget -= extra;
+                spare -= extra;
+                more = true;
+            }
+        }
+    }
+    for (int c = 0, left = nint; c < ht->nkeys; c++) {
+        tir_type t = ht->cols[c].type;
+        if (!ht_is_int(t))
+            continue;
+        int maxw = t == TIR_I64 ? 63 : 33; /* 33 bits code every i32 */
+        int add = spare / left--;
+        if (add > maxw - f[c].width)
+            add = maxw - f[c].width;
+        f[c].width = (uint8_t)(f[c].width + add);
+        spare -= add;
+        /* codes 1 .. 2^width - 1; the unused ones split below and above */
+        uint64_t range = st[c].any ? (uint64_t)st[c].hi - (uint64_t)st[c].lo : 0;
+        __int128 lo = st[c].any ? st[c].lo : 0;
+        __int128 tmin = t == TIR_I64 ? INT64_MIN : INT32_MIN;
+        f[c].lim = (1ULL << f[c].width) - 1;
+        __int128 base = lo - (__int128)((f[c].lim - 1 - range) / 2);
+        f[c].base = (int64_t)(base < tmin ? tmin : base);
+    }
+    for (int c = 0, pos = 0; c < ht->nkeys; c++) {
+        f[c].shift = (uint8_t)pos;
+        pos += f[c].width;
+    }
+    return true;
+}
+
+/* code[i] |= the field of v's value at rows[i]; false when a value does not
+** fit (the codes are then meaningless). */
+static bool ht_code_col(const vm_vec *v, const ht_field *f, const uint32_t *rows, uint32_t n, uint64_t *code)
+{
+    const uint64_t *va = v->validity;
+    int sh = f->shift;
+    uint64_t bad = 0;
+    switch (v->type) {
+    case TIR_BOOL: {
+        const uint8_t *a = v->data;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = rows[i];
+            code[i] |= (vm_bit_get(va, r) ? (uint64_t)(a[r] != 0) + 1 : 0) << sh;
+        }
+        break;
+    }
+#define HT_CODE_INT(CT)                                                                        \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        uint64_t lim = f->lim, base = (uint64_t)f->base;                                       \
+        if (!va) {                                                                             \
+            for (uint32_t i = 0; i < n; i++) {                                                 \
+                uint64_t d = (uint64_t)(int64_t)a[rows[i]] - base;                             \
+                bad |= d >= lim;                                                               \
+                code[i] |= (d + 1) << sh;                                                      \
+            }                                                                                  \
+        } else {                                                                               \
+            for (uint32_t i = 0; i < n; i++) {                                                 \
+                uint32_t r = rows[i];                                                          \
+                uint64_t d = (uint64_t)(int64_t)a[r] - base, ok = vm_bit_get(va, r);           \
+                bad |= ok & (d >= lim);                                                        \
+                code[i] |= (ok ? d + 1 : 0) << sh;                                             \
+            }                                                                                  \
+        }                                                                                      \
+        break;                                                                                 \
+    }
+    case TIR_I32:
+    case TIR_DATE: HT_CODE_INT(int32_t)
+    case TIR_I64: HT_CODE_INT(int64_t)
+#undef HT_CODE_INT
+    case TIR_STRING: {
+        /* the len bytes, then len + 1 above the longest length's bytes */
+        const tir_str *a = v->data;
+        uint32_t slen = f->slen;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = rows[i], len = a[r].len;
+            uint64_t w;
+            memcpy(&w, a[r].prefix, 8);
+            w &= len >= 8 ? ~0ULL : ~(~0ULL << (8 * len));
+            bool ok = vm_bit_get(va, r);
+            bad |= ok & (len > slen);
+            code[i] |= (ok ? w | (uint64_t)(len + 1) << (8 * slen) : 0) << sh;
+        }
+        break;
+    }
+    default: return false;
+    }
+    return !bad;
+}
+
+static bool ht_small_codes(const vm_ht *ht, const ht_small *sm, const vm_vec *keys, const uint32_t *rows,
+                           uint32_t n, uint64_t *code)
+{
+    bool fit = true;
+    memset(code, 0, n * sizeof *code);
+    for (int c = 0; c < ht->nkeys; c++)
+        fit &= ht_code_col(&keys[c], &sm->f[c], rows, n, code);
+    return fit;
+}
+
+/* The slot holding code c, or the free slot where it would go. */
+static inline uint32_t ht_small_slot(const ht_small *sm, uint64_t c)
+{
+    uint32_t p = (uint32_t)((c * HT_FIB) >> sm->shift);
+    while (sm->codes[p] != c && sm->codes[p] != HT_SMALL_EMPTY)
+        p = (p + 1) & sm->mask;
+    return p;
+}
+
+static bool ht_small_slots(ht_small *sm, uint32_t slots)
+{
+    uint64_t *codes = malloc(slots * sizeof *codes);
+    uint32_t *ids = malloc(slots * sizeof *ids);
+    if (!codes || !ids) {
+        free(codes);
+        free(ids);
+        return false;
+    }
+    memset(codes, 0xff, slots * sizeof *codes);
+    uint64_t *oc = sm->codes;
+    uint32_t *oi = sm->ids, on = oc ? sm->mask + 1 : 0;
+    sm->codes = codes;
+    sm->ids = ids;
+    sm->mask = slots - 1;
+    sm->shift = 64 - ht_bits(slots - 1);
+    for (uint32_t p = 0; p < on; p++)
+        if (oc[p] != HT_SMALL_EMPTY) {
+            uint32_t q = ht_small_slot(sm, oc[p]);
+            codes[q] = oc[p];
+            ids[q] = oi[p];
+        }
+    free(oc);
+    free(oi);
+    return true;
+}
+
+/* Adds code c of group id (if absent), keeping the slots at most half full. */
+static bool ht_small_add(ht_small *sm, uint64_t c, uint32_t id)
+{
+    uint32_t p = ht_small_slot(sm, c);
+    if (sm->codes[p] == c)
+        return true;
+    if (2 * (sm->used + 1) > sm->mask + 1) {
+        if (!ht_small_slots(sm, 2 * (sm->mask + 1)))
+            return false;
+        p = ht_small_slot(sm, c);
+    }
+    sm->codes[p] = c;
+    sm->ids[p] = id;
+    sm->used++;
+    return true;
+}
+
+static void ht_small_free(ht_small *sm)
+{
+    if (sm) {
+        free(sm->codes);
+        free(sm->ids);
+        free(sm);
+    }
+}
+
+static void ht_small_off(vm_ht *ht)
+{
+    ht_small_free(ht->small);
+    ht->small = NULL;
+    ht->small_state = HT_SMALL_OFF;
+}
+
+/* A new layout for the table's groups and the chunk's rows; codes the
+** groups into the new table and the chunk into ck->code. False when the keys
+** cannot be coded (or out of memory): the front is then turned off. Uses
+** ck->h and ck->todo as scratch. */
+static bool ht_small_relayout(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t cn)
+{
+    ht_stat *st = calloc((size_t)ht->nkeys, sizeof *st);
+    ht_small *sm = calloc(1, sizeof *sm + (size_t)ht->nkeys * sizeof(ht_field));
+    bool ok = st && sm;
+    for (int c = 0; ok && c < ht->nkeys; c++) {
+        vm_vec kv = {ht->cols[c].type, ht->cols[c].data, ht->cols[c].validity};
+        for (uint32_t off = 0; off < ht->count; off += HT_CHUNK) {
+            uint32_t n = ht->count - off < HT_CHUNK ? ht->count - off : HT_CHUNK;
+            for (uint32_t i = 0; i < n; i++)
+                ck->todo[i] = off + i;
+            ht_stat_col(&kv, ck->todo, n, &st[c]);
+        }
+        ht_stat_col(&keys[c], ck->rows, cn, &st[c]);
+    }
+    ok = ok && ht_small_layout(ht, st, sm->f);
+    uint32_t slots = HT_SMALL_MIN_SLOTS;
+    while (ok && slots < 2 * ht->count)
+        slots *= 2;
+    ok = ok && ht_small_slots(sm, slots);
+    vm_vec kv[64];
+    ok = ok && ht->nkeys <= 64;
+    for (int c = 0; ok && c < ht->nkeys; c++)
+        kv[c] = (vm_vec){ht->cols[c].type, ht->cols[c].data, ht->cols[c].validity};
+    for (uint32_t off = 0; ok && off < ht->count; off += HT_CHUNK) {
+        uint32_t n = ht->count - off < HT_CHUNK ? ht->count - off : HT_CHUNK;
+        for (uint32_t i = 0; i < n; i++)
+            ck->todo[i] = off + i;
+        ok = ht_small_codes(ht, sm, kv, ck->todo, n, ck->h);
+        for (uint32_t i = 0; ok && i < n; i++)
+            ok = ht_small_add(sm, ck->h[i], off + i);
+    }
+    ok = ok && ht_small_codes(ht, sm, keys, ck->rows, cn, ck->code);
+    free(st);
+    if (!ok) {
+        ht_small_free(sm);
+        return false;
+    }
+    ht_small_free(ht->small);
+    ht->small = sm;
+    ht->small_state = HT_SMALL_ON;
+    return true;
+}
+
+/* The general path for the rows ck->rows[0..cn) of a group table. */
+static bool ht_group_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t cn, uint32_t *out)
+{
+    uint32_t first = ht->count;
+    if (!ht_reserve(ht, cn))
+        return false;
+    ht_chunk_hash(ht, keys, ck, cn);
+    for (uint32_t i = 0; i < cn; i++)
+        ck->todo[i] = i;
+    if (!ht_chunk_insert(ht, keys, ck, cn, out))
+        return false;
+    if (ck->retried && ht->count - first > 1)
+        ht_first_appearance(ht, ck, cn, out, first);
+    return true;
+}
+
+/* A chunk through the small-domain front: 1 when done (out[] filled), 0
+** when the front is (now) off and the chunk still to do, -1 when the
+** general path failed. */
+static int ht_small_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t cn, uint32_t *out)
+{
+    if (ht->small_state == HT_SMALL_OFF)
+        return 0;
+    if ((ht->small_state == HT_SMALL_UNTRIED || !ht_small_codes(ht, ht->small, keys, ck->rows, cn, ck->code)) &&
+        !ht_small_relayout(ht, keys, ck, cn)) {
+        ht_small_off(ht);
+        return 0;
+    }
+    ht_small *sm = ht->small;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < cn; i++) {
+        uint64_t c = ck->code[i];
+        uint32_t p = ht_small_slot(sm, c);
+        if (sm->codes[p] == c) {
+            out[i] = sm->ids[p];
+        } else {
+            ck->miss[m] = i;
+            ck->rows[m] = ck->rows[i];
+            ck->code[m++] = c;
+        }
+    }
+    if (!m)
+        return 1;
+    if (!ht_group_chunk(ht, keys, ck, m, ck->mout))
+        return -1;
+    bool ok = ht->count <= HT_SMALL_MAX;
+    for (uint32_t k = 0; k < m; k++) {
+        out[ck->miss[k]] = ck->mout[k];
+        ok = ok && ht_small_add(sm, ck->code[k], ck->mout[k]);
+    }
+    if (!ok)
+        ht_small_off(ht);
+    return 1;
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -438,8 +920,8 @@ void vm_ht_free(vm_ht *ht)
     free(ht->cols);
     vm_strheap_free(&ht->heap);
     free(ht->dir);
-    free(ht->hash);
     free(ht->next);
+    ht_small_free(ht->small);
     free(ht);
 }
 
@@ -499,8 +981,6 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
             if (!vm_column_append(&ht->cols[c], v, ck.newrows, m, &ht->heap))
                 goto fail;
         }
-        for (uint32_t k = 0; k < m; k++)
-            ht->hash[ht->count + k] = ck.h[ck.todo[k]];
         ht->count += m;
         if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent))
             goto fail;
@@ -518,13 +998,9 @@ bool vm_ht_find_or_insert(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, ui
     ht_chunk ck;
     for (uint32_t off = 0; off < n; off += HT_CHUNK) {
         uint32_t cn = n - off < HT_CHUNK ? n - off : HT_CHUNK;
-        if (!ht_reserve(ht, cn))
-            goto fail;
         ht_chunk_load(&ck, sel, off, cn);
-        ht_chunk_hash(ht, keys, &ck, cn);
-        for (uint32_t i = 0; i < cn; i++)
-            ck.todo[i] = i;
-        if (!ht_chunk_insert(ht, keys, &ck, cn, gids + off))
+        int done = ht_small_chunk(ht, keys, &ck, cn, gids + off);
+        if (done < 0 || (!done && !ht_group_chunk(ht, keys, &ck, cn, gids + off)))
             goto fail;
     }
     return true;
@@ -533,7 +1009,10 @@ fail:
     return false;
 }
 
-void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *first)
+/* Probe (a key with a NULL never matches) or, with nulls_match, group
+** lookup (NULL equals NULL). Reads the table only. */
+static void ht_lookup(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *first,
+                      bool nulls_match)
 {
     if (!ht->dir || ht->broken) {
         for (uint32_t i = 0; i < n; i++)
@@ -548,10 +1027,10 @@ void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint3
         ht_chunk_load(&ck, sel, off, cn);
         ht_chunk_hash(ht, keys, &ck, cn);
         for (uint32_t i = 0; i < cn; i++) {
-            if (ck.nul[i]) {
+            if (ck.nul[i] && !nulls_match) {
                 out[i] = VM_HT_NONE;
             } else {
-                ck.pos[i] = ck.h[i] & mask;
+                ck.pos[i] = ck.h[i] >> ht->dshift;
                 ck.todo[ntodo++] = i;
                 /* a big table misses cache on every probe: overlap the misses */
                 __builtin_prefetch(&dir[ck.pos[i]]);
@@ -592,6 +1071,40 @@ void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint3
     }
 }
 
+void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *first)
+{
+    ht_lookup(ht, keys, sel, n, first, false);
+}
+
+void vm_ht_find(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids)
+{
+    if (!ht->group || !ht_args_ok(ht, keys, NULL)) {
+        for (uint32_t i = 0; i < n; i++)
+            gids[i] = VM_HT_NONE;
+        return;
+    }
+    ht_lookup(ht, keys, sel, n, gids, true);
+}
+
+bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n)
+{
+    if ((ht->broken && !ht->sealed) || !ht->group || !ht_args_ok(ht, keys, NULL) ||
+        (uint64_t)ht->count + n >= VM_HT_NONE)
+        goto fail;
+    for (int c = 0; c < ht->nkeys; c++)
+        if (!vm_column_append(&ht->cols[c], &keys[c], sel, n, &ht->heap))
+            goto fail;
+    ht->count += n;
+    ht_small_off(ht);
+    /* the directory does not know the new groups: no lookup may follow */
+    ht->broken = ht->sealed = true;
+    return true;
+fail:
+    ht->broken = true;
+    ht->sealed = false;
+    return false;
+}
+
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e)
 {
     return ht->next && e < ht->count ? ht->next[e] : VM_HT_NONE;
@@ -612,13 +1125,28 @@ const vm_column *vm_ht_val(const vm_ht *ht, int i)
     return &ht->cols[ht->nkeys + i];
 }
 
+void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap)
+{
+    for (int c = 0; c < ht->nkeys; c++) {
+        cols[c] = ht->cols[c];
+        vm_column_init(&ht->cols[c], cols[c].type);
+    }
+    *heap = ht->heap;
+    vm_strheap_init(&ht->heap);
+    ht->broken = true;
+    ht->sealed = false;
+}
+
 size_t vm_ht_bytes(const vm_ht *ht)
 {
     size_t b = sizeof *ht + (size_t)(ht->nkeys + ht->nvals) * sizeof *ht->cols;
     if (ht->dir)
         b += (ht->dmask + 1) * sizeof *ht->dir;
-    b += (size_t)ht->hcap * sizeof *ht->hash + (size_t)ht->ncap * sizeof *ht->next;
+    b += (size_t)ht->ncap * sizeof *ht->next;
     for (int c = 0; c < ht->nkeys + ht->nvals; c++)
         b += vm_column_bytes(&ht->cols[c]);
+    if (ht->small)
+        b += sizeof *ht->small + (size_t)ht->nkeys * sizeof(ht_field) +
+             (size_t)(ht->small->mask + 1) * (sizeof *ht->small->codes + sizeof *ht->small->ids);
     return b + ht->heap.bytes;
 }

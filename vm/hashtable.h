@@ -39,17 +39,35 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 /* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
 ** inserting new groups (their keys copied in; they have no values). Group
 ** ids are dense and deterministic; new groups are numbered in the order their
-** rows appear except when a 32-bit tag collision delays a row (rare). */
+** rows appear. */
 bool vm_ht_find_or_insert(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
 /* Probe: first[i] = first entry whose key equals row sel[i], or VM_HT_NONE
 ** (a row with a NULL key never matches). */
 void vm_ht_probe(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *first);
+/* Group-by lookup without inserting: gids[i] = group of row sel[i] (NULL
+** equals NULL), or VM_HT_NONE. Reads the table only, so several threads
+** may look up at once. */
+void vm_ht_find(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
+/* Group-by: appends the rows sel[0..n) as new groups count..count+n-1 in
+** order without looking them up (merging partial group-bys, where the
+** caller knows the keys are distinct from each other and from every group
+** of the table). The directory does not learn them, so the table is sealed:
+** lookups find nothing and inserts fail as after a failed mutation, but
+** more groups may be appended (vm_ht_count, vm_ht_key, vm_ht_take_keys,
+** vm_ht_bytes and vm_ht_free remain valid). False when out of memory. */
+bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n);
 /* Next entry with the same key as entry e, or VM_HT_NONE. */
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e);
 
 uint32_t vm_ht_count(const vm_ht *ht);
 const vm_column *vm_ht_key(const vm_ht *ht, int i);
 const vm_column *vm_ht_val(const vm_ht *ht, int i);
+/* Moves the key columns into cols[0..nkeys) and the string heap their long
+** strings live in into *heap (both must be empty, as from vm_column_init
+** and vm_strheap_init). The table keeps its entry count but is left as
+** after a failed mutation: only vm_ht_count, vm_ht_bytes and vm_ht_free
+** remain valid. */
+void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap);
 /* Bytes held (directory, chains, columns, string heap). */
 size_t vm_ht_bytes(const vm_ht *ht);
 

@@ -112,6 +112,51 @@ static tir_status merge_builds(xpipe *x, int nw)
     return TIR_OK;
 }
 
+typedef struct gpart {
+    vm_gmerge *m;
+    int part;
+    tir_status st;
+} gpart;
+
+static void *gpart_main(void *arg)
+{
+    gpart *p = arg;
+    p->st = vm_gmerge_part(p->m, p->part);
+    return NULL;
+}
+
+/* Below this many groups, starting threads costs more than the lookups. */
+enum { GMERGE_THREADS_MIN = 65536 };
+
+/* Merges one worker's groups into worker 0's, the lookups shared by
+** nthreads threads when there are enough groups; last: the final merge
+** into these groups (see vm_gmerge_new). */
+static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, int nthreads, bool last)
+{
+    if (vm_ht_count(from->ht) < GMERGE_THREADS_MIN)
+        nthreads = 1;
+    vm_gmerge *m = vm_gmerge_new(into, from, nthreads, last);
+    if (!m)
+        return TIR_ERR_NOMEM;
+    gpart p[VM_MAX_WORKERS];
+    pthread_t tid[VM_MAX_WORKERS];
+    bool started[VM_MAX_WORKERS] = {false};
+    for (int t = 0; t < nthreads; t++)
+        p[t] = (gpart){m, t, TIR_OK};
+    for (int t = 1; t < nthreads; t++)
+        started[t] = pthread_create(&tid[t], NULL, gpart_main, &p[t]) == 0;
+    gpart_main(&p[0]);
+    for (int t = 1; t < nthreads; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            gpart_main(&p[t]);
+    tir_status st = TIR_OK;
+    for (int t = 0; t < nthreads && !st; t++)
+        st = p[t].st;
+    return vm_gmerge_end(m, st);
+}
+
 typedef struct mrec {
     uint64_t m;
     int worker;
@@ -231,7 +276,7 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
         for (int a = 0; a < x[0].p->naggs && !st; a++)
             st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);
         for (int g = 0; g < x[0].p->ngroups && !st; g++)
-            st = vm_sink_group_merge(&x[0].groups[g], &x[i].groups[g]);
+            st = merge_groups(&x[0].groups[g], &x[i].groups[g], nworkers, i == nworkers - 1);
         for (int b = 0; b < x[0].p->nbloomdefs && !st; b++)
             if (!vm_bloomsink_merge(&x[0].bsinks[b], &x[i].bsinks[b]))
                 st = TIR_ERR_NOMEM;

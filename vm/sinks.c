@@ -220,8 +220,12 @@ bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
     for (int k = 0; k < def->nkeys; k++)
         kt[k] = def->stmt->out.cols[k].ty.type;
     g->ht = vm_ht_new(def->nkeys, kt, 0, NULL, true);
-    g->slots = calloc((size_t)(def->nslots ? def->nslots : 1), sizeof *g->slots);
-    return g->ht && g->slots;
+    size_t ns = (size_t)(def->nslots ? def->nslots : 1);
+    g->slots = calloc(ns, sizeof *g->slots);
+    g->runs = malloc(VM_GROUP_RUNS_MAX * sizeof *g->runs);
+    g->pend_slot = malloc(ns * sizeof *g->pend_slot);
+    g->pend_data = malloc(ns * sizeof *g->pend_data);
+    return g->ht && g->slots && g->runs && g->pend_slot && g->pend_data;
 }
 
 void vm_sink_group_free(vm_sink_group *g)
@@ -231,127 +235,288 @@ void vm_sink_group_free(vm_sink_group *g)
         free(g->slots[i].acc);
     }
     free(g->slots);
+    free(g->runs);
+    free(g->perm);
+    free(g->pend_slot);
+    free(g->pend_data);
     vm_ht_free(g->ht);
     vm_strheap_free(&g->heap);
     memset(g, 0, sizeof *g);
 }
 
+static bool grow_array(void *p, size_t w, uint32_t cap)
+{
+    void *q = realloc(*(void **)p, w * cap);
+    if (!q)
+        return false;
+    *(void **)p = q;
+    return true;
+}
+
+/* Room for ngroups groups, the new ones' state zeroed. Only groups that
+** exist are zeroed, not the whole capacity: the first touch of a page
+** costs a fault, and the last doubling of a big group-by can leave most of
+** the new capacity unused. */
 static bool group_grow(vm_sink_group *g, uint32_t ngroups)
 {
-    if (ngroups <= g->cap)
+    if (ngroups <= g->ninit)
         return true;
-    uint32_t cap = g->cap ? g->cap : 1024;
-    while (cap < ngroups)
-        cap *= 2;
+    if (ngroups > g->cap) {
+        uint32_t cap = g->cap ? g->cap : 1024;
+        while (cap < ngroups)
+            cap *= 2;
+        for (int i = 0; i < g->def->nslots; i++) {
+            vm_gslot *s = &g->slots[i];
+            size_t w = acc_width(&g->def->slots[i]);
+            if (!grow_array(&s->cnt, sizeof *s->cnt, cap) || (w && !grow_array(&s->acc, w, cap)))
+                return false;
+        }
+        g->cap = cap;
+    }
     for (int i = 0; i < g->def->nslots; i++) {
         vm_gslot *s = &g->slots[i];
-        int64_t *cnt = realloc(s->cnt, sizeof *cnt * cap);
-        if (!cnt)
-            return false;
-        memset(cnt + g->cap, 0, sizeof *cnt * (cap - g->cap));
-        s->cnt = cnt;
         size_t w = acc_width(&g->def->slots[i]);
-        if (w) {
-            char *acc = realloc(s->acc, w * cap);
-            if (!acc)
-                return false;
-            memset(acc + w * g->cap, 0, w * (cap - g->cap));
-            s->acc = acc;
+        memset(s->cnt + g->ninit, 0, sizeof *s->cnt * (ngroups - g->ninit));
+        if (w)
+            memset((char *)s->acc + w * g->ninit, 0, w * (ngroups - g->ninit));
+    }
+    g->ninit = ngroups;
+    return true;
+}
+
+/* Sorts the batch into runs (a counting sort by group id); false when perm
+** cannot grow (the batch then goes without runs). The four quarters of the
+** batch are counted and placed side by side, each with its own counters:
+** consecutive rows of one group then do not wait on each other's
+** increments, and a run still lists its rows in row order. */
+static bool group_runs(vm_sink_group *g, const uint32_t *gids, const uint32_t *sel, uint32_t n, uint32_t ng)
+{
+    if (n > g->permcap) {
+        uint32_t *p = realloc(g->perm, n * sizeof *p);
+        if (!p)
+            return false;
+        g->perm = p;
+        g->permcap = n;
+    }
+    uint32_t c[4][VM_GROUP_RUNS_MAX], q = n / 4, start = 0;
+    for (int k = 0; k < 4; k++)
+        memset(c[k], 0, ng * sizeof c[k][0]);
+    for (uint32_t i = 0; i < q; i++) {
+        c[0][gids[i]]++;
+        c[1][gids[q + i]]++;
+        c[2][gids[2 * q + i]]++;
+        c[3][gids[3 * q + i]]++;
+    }
+    for (uint32_t i = 4 * q; i < n; i++)
+        c[3][gids[i]]++;
+    /* counts become each quarter's next place in perm */
+    for (uint32_t gi = 0; gi < ng; gi++) {
+        uint32_t tot = c[0][gi] + c[1][gi] + c[2][gi] + c[3][gi];
+        if (!tot)
+            continue;
+        g->runs[g->nruns++] = (vm_grun){gi, start, start + tot};
+        for (int k = 0; k < 4; k++) {
+            uint32_t m = c[k][gi];
+            c[k][gi] = start;
+            start += m;
         }
     }
-    g->cap = cap;
+    uint32_t *perm = g->perm;
+#define RUNS_PLACE(R)                                                                            \
+    do {                                                                                         \
+        for (uint32_t i = 0; i < q; i++) {                                                       \
+            perm[c[0][gids[i]]++] = R(i);                                                        \
+            perm[c[1][gids[q + i]]++] = R(q + i);                                                \
+            perm[c[2][gids[2 * q + i]]++] = R(2 * q + i);                                        \
+            perm[c[3][gids[3 * q + i]]++] = R(3 * q + i);                                        \
+        }                                                                                        \
+        for (uint32_t i = 4 * q; i < n; i++)                                                     \
+            perm[c[3][gids[i]]++] = R(i);                                                        \
+    } while (0)
+#define RUNS_SEL(i) sel[i]
+#define RUNS_POS(i) (i)
+    if (sel)
+        RUNS_PLACE(RUNS_SEL);
+    else
+        RUNS_PLACE(RUNS_POS);
+#undef RUNS_PLACE
+#undef RUNS_SEL
+#undef RUNS_POS
     return true;
 }
 
 bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids)
 {
-    return vm_ht_find_or_insert(g->ht, keys, sel, n, gids) && group_grow(g, vm_ht_count(g->ht));
+    if (!vm_ht_find_or_insert(g->ht, keys, sel, n, gids) || !group_grow(g, vm_ht_count(g->ht)))
+        return false;
+    uint32_t ng = vm_ht_count(g->ht);
+    g->bgids = gids;
+    g->bsel = sel;
+    g->bn = n;
+    g->nruns = 0;
+    g->npend = 0;
+    if (n && ng <= VM_GROUP_RUNS_MAX && !group_runs(g, gids, sel, n, ng))
+        g->nruns = 0;
+    return true;
 }
 
-bool vm_gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
-                        uint32_t n)
+/* The batch's runs, when an aggregate is called on the batch they sort. */
+static bool have_runs(const vm_sink_group *g, const uint32_t *gids, const uint32_t *sel, uint32_t n)
+{
+    return g->nruns && gids == g->bgids && sel == g->bsel && n == g->bn;
+}
+
+/* Every row of the batch counts: cnt[g] += the length of g's run. */
+static void count_runs(const vm_sink_group *g, int64_t *cnt)
+{
+    for (uint32_t u = 0; u < g->nruns; u++)
+        cnt[g->runs[u].gid] += g->runs[u].end - g->runs[u].start;
+}
+
+/* Adds m deferred f64 columns into their slots run by run, the m running
+** sums in registers: per group, additions follow row order as in the
+** one-slot loop, so the sums are the same to the bit, and the m chains of
+** additions overlap instead of waiting for each other. */
+static inline __attribute__((always_inline)) void fuse_f64_m(const vm_sink_group *g, double *const *acc,
+                                                             const double *const *d, const int m)
+{
+    for (uint32_t u = 0; u < g->nruns; u++) {
+        uint32_t gi = g->runs[u].gid;
+        double s[8];
+        for (int k = 0; k < m; k++)
+            s[k] = acc[k][gi];
+        for (uint32_t j = g->runs[u].start; j < g->runs[u].end; j++) {
+            uint32_t r = g->perm[j];
+            for (int k = 0; k < m; k++)
+                s[k] += d[k][r];
+        }
+        for (int k = 0; k < m; k++)
+            acc[k][gi] = s[k];
+    }
+}
+
+static void flush_f64(vm_sink_group *g)
+{
+    for (int k0 = 0; k0 < g->npend; k0 += 8) {
+        double *acc[8];
+        const double *d[8];
+        int m = g->npend - k0 < 8 ? g->npend - k0 : 8;
+        for (int k = 0; k < m; k++) {
+            acc[k] = g->slots[g->pend_slot[k0 + k]].acc;
+            d[k] = g->pend_data[k0 + k];
+            count_runs(g, g->slots[g->pend_slot[k0 + k]].cnt);
+        }
+        switch (m) {
+        case 1: fuse_f64_m(g, acc, d, 1); break;
+        case 2: fuse_f64_m(g, acc, d, 2); break;
+        case 3: fuse_f64_m(g, acc, d, 3); break;
+        case 4: fuse_f64_m(g, acc, d, 4); break;
+        case 5: fuse_f64_m(g, acc, d, 5); break;
+        case 6: fuse_f64_m(g, acc, d, 6); break;
+        case 7: fuse_f64_m(g, acc, d, 7); break;
+        default: fuse_f64_m(g, acc, d, 8); break;
+        }
+    }
+    g->npend = 0;
+}
+
+static bool gagg_GAGG_COUNT_STAR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                                 const uint32_t *sel, uint32_t n)
+{
+    (void)v;
+    int64_t *cnt = g->slots[slot].cnt;
+    if (have_runs(g, gids, sel, n))
+        count_runs(g, cnt);
+    else
+        for (uint32_t i = 0; i < n; i++)
+            cnt[gids[i]]++;
+    return true;
+}
+
+static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
+                            uint32_t n)
 {
     int64_t *cnt = g->slots[slot].cnt;
+    if (!v->validity)
+        return gagg_GAGG_COUNT_STAR(g, slot, v, gids, sel, n);
     for (uint32_t i = 0; i < n; i++)
         cnt[gids[i]] += vm_bit_get(v->validity, sel ? sel[i] : i);
     return true;
 }
 
-bool vm_gagg_GAGG_COUNT_STAR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
-                             const uint32_t *sel, uint32_t n)
-{
-    (void)v, (void)sel;
-    int64_t *cnt = g->slots[slot].cnt;
-    for (uint32_t i = 0; i < n; i++)
-        cnt[gids[i]]++;
-    return true;
-}
+/* One grouped update: ROW(gi, r) folds valid row r into group gi's
+** accumulator. With runs and no NULLs, REG(s, r) folds it into the group's
+** running value s, held in a register for the whole run. */
+#define GAGG_UPDATE(ST, ROW, REG)                                                                \
+    do {                                                                                         \
+        int64_t *cnt = g->slots[slot].cnt;                                                       \
+        if (!v->validity && have_runs(g, gids, sel, n)) {                                        \
+            for (uint32_t u = 0; u < g->nruns; u++) {                                            \
+                uint32_t gi = g->runs[u].gid;                                                    \
+                ST s = acc[gi];                                                                  \
+                for (uint32_t j = g->runs[u].start; j < g->runs[u].end; j++)                     \
+                    REG(s, g->perm[j]);                                                          \
+                acc[gi] = s;                                                                     \
+                cnt[gi] += g->runs[u].end - g->runs[u].start;                                    \
+            }                                                                                    \
+        } else {                                                                                 \
+            for (uint32_t i = 0; i < n; i++) {                                                   \
+                uint32_t r = sel ? sel[i] : i, gi = gids[i];                                     \
+                if (!vm_bit_get(v->validity, r))                                                 \
+                    continue;                                                                    \
+                ROW(gi, r);                                                                      \
+                cnt[gi]++;                                                                       \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
 
+#define SUM_INT_ROW(gi, r) (ovf |= __builtin_add_overflow(acc[gi], (int64_t)d[r], &acc[gi]))
+#define SUM_INT_REG(s, r) (ovf |= __builtin_add_overflow(s, (int64_t)d[r], &s))
 #define GAGG_SUM_INT(T, CT)                                                                      \
-    bool vm_gagg_GAGG_SUM_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
-                              const uint32_t *sel, uint32_t n)                                  \
+    static bool gagg_GAGG_SUM_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
+                                  const uint32_t *sel, uint32_t n)                              \
     {                                                                                            \
-        int64_t *cnt = g->slots[slot].cnt, *acc = g->slots[slot].acc;                           \
+        int64_t *acc = g->slots[slot].acc;                                                       \
         const CT *d = v->data;                                                                   \
         bool ovf = false;                                                                        \
-        for (uint32_t i = 0; i < n; i++) {                                                       \
-            uint32_t r = sel ? sel[i] : i;                                                       \
-            if (!vm_bit_get(v->validity, r))                                                     \
-                continue;                                                                        \
-            ovf |= __builtin_add_overflow(acc[gids[i]], (int64_t)d[r], &acc[gids[i]]);           \
-            cnt[gids[i]]++;                                                                      \
-        }                                                                                        \
+        GAGG_UPDATE(int64_t, SUM_INT_ROW, SUM_INT_REG);                                          \
         return !ovf;                                                                             \
     }
 GAGG_SUM_INT(I32, int32_t)
 GAGG_SUM_INT(I64, int64_t)
 
+#define ADD_ROW(gi, r) (acc[gi] += d[r])
+#define ADD_REG(s, r) (s += d[r])
 #define GAGG_AVG_INT(T, CT)                                                                      \
-    bool vm_gagg_GAGG_AVG_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
-                              const uint32_t *sel, uint32_t n)                                  \
+    static bool gagg_GAGG_AVG_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
+                                  const uint32_t *sel, uint32_t n)                              \
     {                                                                                            \
-        int64_t *cnt = g->slots[slot].cnt;                                                       \
         __int128 *acc = g->slots[slot].acc;                                                      \
         const CT *d = v->data;                                                                   \
-        for (uint32_t i = 0; i < n; i++) {                                                       \
-            uint32_t r = sel ? sel[i] : i;                                                       \
-            if (!vm_bit_get(v->validity, r))                                                     \
-                continue;                                                                        \
-            acc[gids[i]] += d[r];                                                                \
-            cnt[gids[i]]++;                                                                      \
-        }                                                                                        \
+        GAGG_UPDATE(__int128, ADD_ROW, ADD_REG);                                                 \
         return true;                                                                             \
     }
 GAGG_AVG_INT(I32, int32_t)
 GAGG_AVG_INT(I64, int64_t)
 
-bool vm_gagg_GAGG_SUM_F64(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
-                          uint32_t n)
+/* Without NULLs and with runs, deferred to the batch's last aggregate. */
+static bool gagg_GAGG_SUM_F64(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                              const uint32_t *sel, uint32_t n)
 {
-    int64_t *cnt = g->slots[slot].cnt;
     double *acc = g->slots[slot].acc;
     const double *d = v->data;
-    if (!v->validity) {
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t r = sel ? sel[i] : i;
-            acc[gids[i]] += d[r];
-            cnt[gids[i]]++;
-        }
+    if (!v->validity && have_runs(g, gids, sel, n)) {
+        g->pend_slot[g->npend] = slot;
+        g->pend_data[g->npend++] = d;
         return true;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        if (!vm_bit_get(v->validity, r))
-            continue;
-        acc[gids[i]] += d[r];
-        cnt[gids[i]]++;
-    }
+    GAGG_UPDATE(double, ADD_ROW, ADD_REG);
     return true;
 }
 
 #define GAGG_MINMAX(MM, T, CT, BETTER)                                                           \
-    bool vm_gagg_GAGG_##MM##_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
-                                 const uint32_t *sel, uint32_t n)                               \
+    static bool gagg_GAGG_##MM##_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
+                                     const uint32_t *sel, uint32_t n)                           \
     {                                                                                            \
         int64_t *cnt = g->slots[slot].cnt;                                                       \
         CT *acc = g->slots[slot].acc;                                                            \
@@ -395,24 +560,97 @@ static bool gagg_minmax_str(vm_sink_group *g, int slot, const vm_vec *v, const u
     return true;
 }
 
-bool vm_gagg_GAGG_MIN_STR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
-                          uint32_t n)
+static bool gagg_GAGG_MIN_STR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                              const uint32_t *sel, uint32_t n)
 {
     return gagg_minmax_str(g, slot, v, gids, sel, n, 1);
 }
 
-bool vm_gagg_GAGG_MAX_STR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
-                          uint32_t n)
+static bool gagg_GAGG_MAX_STR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                              const uint32_t *sel, uint32_t n)
 {
     return gagg_minmax_str(g, slot, v, gids, sel, n, -1);
 }
 
+/* The last aggregate of a batch applies the deferred ones. */
+#define VM_X_DEF(OPN)                                                                            \
+    bool vm_gagg_##OPN(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,        \
+                       const uint32_t *sel, uint32_t n)                                         \
+    {                                                                                            \
+        bool ok = gagg_##OPN(g, slot, v, gids, sel, n);                                          \
+        if (slot == g->def->nslots - 1 && g->npend)                                              \
+            flush_f64(g);                                                                        \
+        return ok;                                                                               \
+    }
+VM_SINK_GAGG_OPS(VM_X_DEF)
+#undef VM_X_DEF
+
 size_t vm_sink_group_bytes(const vm_sink_group *g)
 {
-    size_t n = vm_ht_bytes(g->ht) + g->heap.bytes;
+    size_t n = vm_ht_bytes(g->ht) + g->heap.bytes + (size_t)g->permcap * sizeof *g->perm;
     for (int i = 0; i < g->def->nslots; i++)
         n += (size_t)g->cap * (8 + acc_width(&g->def->slots[i]));
     return n;
+}
+
+/* Marks the rows of groups without a valid input (cnt 0) NULL in column c,
+** whose ng values are already written, zeroing their values as
+** vm_column_append_null does. The bitmap has the size vm_column_reserve
+** gives it (cap / 64 + 1 words). */
+static bool finish_nulls(vm_column *c, const int64_t *cnt, uint32_t ng)
+{
+    size_t w = vm_type_width(c->type);
+    for (uint32_t gi = 0; gi < ng; gi++) {
+        if (cnt[gi])
+            continue;
+        if (!c->validity) {
+            size_t words = c->cap / 64 + 1;
+            if (!(c->validity = malloc(words * 8)))
+                return false;
+            memset(c->validity, 0xff, words * 8);
+        }
+        vm_bit_set(c->validity, gi, false);
+        memset((char *)c->data + w * gi, 0, w);
+    }
+    return true;
+}
+
+/* The column of aggregate s: ng values written straight into its array. */
+static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, const vm_gslot *gs, uint32_t ng)
+{
+    if (!ng)
+        return true;
+    if (s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) {
+        if (s->type == TIR_STRING) {
+            /* long strings are copied out of the sink's heap */
+            uint64_t *valid = malloc((ng / 64 + 1) * 8);
+            if (!valid)
+                return false;
+            for (uint32_t gi = 0; gi < ng; gi++)
+                vm_bit_set(valid, gi, gs->cnt[gi] > 0);
+            vm_vec v = {TIR_STRING, gs->acc, valid};
+            bool ok = vm_column_append(c, &v, NULL, ng, heap);
+            free(valid);
+            return ok;
+        }
+    }
+    if (!vm_column_reserve(c, ng))
+        return false;
+    c->len = ng;
+    switch (s->fn) {
+    case IR_AGG_COUNT:
+    case IR_AGG_COUNT_STAR: memcpy(c->data, gs->cnt, ng * sizeof *gs->cnt); return true;
+    case IR_AGG_AVG: {
+        double *out = c->data;
+        for (uint32_t gi = 0; gi < ng; gi++) {
+            double sum = s->type == TIR_F64 ? ((const double *)gs->acc)[gi] : (double)((const __int128 *)gs->acc)[gi];
+            out[gi] = gs->cnt[gi] > 0 ? sum / (double)gs->cnt[gi] : 0;
+        }
+        break;
+    }
+    default: memcpy(c->data, gs->acc, ng * vm_type_width(c->type)); break;
+    }
+    return finish_nulls(c, gs->cnt, ng);
 }
 
 vm_table *vm_sink_group_finish(vm_sink_group *g)
@@ -422,23 +660,11 @@ vm_table *vm_sink_group_finish(vm_sink_group *g)
     if (!t)
         return NULL;
     uint32_t ng = vm_ht_count(g->ht);
-    for (int k = 0; k < def->nkeys; k++) {
-        const vm_column *kc = vm_ht_key(g->ht, k);
-        vm_vec v = {kc->type, kc->data, kc->validity};
-        if (ng && !vm_column_append(&t->cols[k], &v, NULL, ng, &t->heap))
+    /* the table is done with: its key columns and their heap move over */
+    vm_ht_take_keys(g->ht, t->cols, &t->heap);
+    for (int i = 0; i < def->nslots; i++)
+        if (!finish_slot(&t->cols[def->nkeys + i], &t->heap, &def->slots[i], &g->slots[i], ng))
             goto fail;
-    }
-    for (int i = 0; i < def->nslots; i++) {
-        const vm_aggslot *s = &def->slots[i];
-        vm_column *c = &t->cols[def->nkeys + i];
-        size_t w = acc_width(s);
-        if (!vm_column_reserve(c, ng))
-            goto fail;
-        for (uint32_t gi = 0; gi < ng; gi++)
-            if (!finish_value(c, &t->heap, s->fn, s->type, g->slots[i].cnt[gi],
-                              w ? (const char *)g->slots[i].acc + w * gi : NULL))
-                goto fail;
-    }
     t->nrows = ng;
     return t;
 fail:
@@ -448,9 +674,10 @@ fail:
 
 /* ----------------------------------------------------------------- merging */
 
-/* Combines one aggregate's partial state (count c2, accumulator a2) into
-** (c1, a1). Returns false when an integer sum overflows. */
-static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t *c1, void *a1, int64_t c2, const void *a2)
+/* Combines one aggregate's partial state (c2 valid inputs, accumulator a2)
+** into (c1, a1); the caller adds the counts. Returns false when an integer
+** sum overflows or a string cannot be copied. */
+static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t c1, void *a1, int64_t c2, const void *a2)
 {
     bool ok = true;
     switch (fn) {
@@ -474,7 +701,7 @@ static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t *c1, void
         if (c2 == 0)
             break;
         int sign = fn == IR_AGG_MIN ? 1 : -1;
-        bool take = *c1 == 0;
+        bool take = c1 == 0;
         switch (t) {
         case TIR_I32: case TIR_DATE:
             take |= (*(const int32_t *)a2 < *(int32_t *)a1 ? 1 : *(const int32_t *)a2 > *(int32_t *)a1 ? -1 : 0) * sign > 0;
@@ -502,7 +729,6 @@ static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t *c1, void
         }
     }
     }
-    *c1 += c2;
     return ok;
 }
 
@@ -520,41 +746,157 @@ tir_status vm_sink_agg_merge(vm_sink_agg *a, const vm_sink_agg *from)
     for (int i = 0; i < a->def->nslots; i++) {
         const vm_aggslot *slot = &a->def->slots[i];
         vm_aggstate *s2 = &from->st[i];
-        if (!combine(&a->heap, slot->fn, slot->type, &a->st[i].cnt, agg_acc(&a->st[i], slot), s2->cnt,
+        if (!combine(&a->heap, slot->fn, slot->type, a->st[i].cnt, agg_acc(&a->st[i], slot), s2->cnt,
                      agg_acc(s2, slot)))
             return slot->type == TIR_STRING ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+        a->st[i].cnt += s2->cnt;
     }
     return TIR_OK;
 }
 
-tir_status vm_sink_group_merge(vm_sink_group *g, const vm_sink_group *from)
+static bool slot_is_string(const vm_aggslot *s)
+{
+    return (s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) && s->type == TIR_STRING;
+}
+
+/* Folds group e2 of from into group e1 of g: the string minima and maxima
+** (which copy into g's heap) when strings, else every other aggregate. */
+static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_sink_group *from, uint32_t e2, bool strings)
 {
     const vm_group *def = g->def;
-    uint32_t ng = vm_ht_count(from->ht);
-    vm_vec keys[64];
-    for (int k = 0; k < def->nkeys; k++) {
-        const vm_column *c = vm_ht_key(from->ht, k);
-        keys[k] = (vm_vec){c->type, c->data, c->validity};
+    for (int s = 0; s < def->nslots; s++) {
+        const vm_aggslot *slot = &def->slots[s];
+        if (slot_is_string(slot) != strings)
+            continue;
+        vm_gslot *d1 = &g->slots[s];
+        const vm_gslot *d2 = &from->slots[s];
+        size_t w = acc_width(slot);
+        char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
+        const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
+        if (!combine(&g->heap, slot->fn, slot->type, d1->cnt[e1], a1, d2->cnt[e2], a2))
+            return strings ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+        d1->cnt[e1] += d2->cnt[e2];
     }
-    enum { CHUNK = 2048 };
-    uint32_t idx[CHUNK], gids[CHUNK];
-    for (uint32_t start = 0; start < ng; start += CHUNK) {
-        uint32_t n = ng - start < CHUNK ? ng - start : CHUNK;
-        for (uint32_t i = 0; i < n; i++)
-            idx[i] = start + i;
-        if (!vm_sink_group_find(g, keys, idx, n, gids))
-            return TIR_ERR_NOMEM;
-        for (int s = 0; s < def->nslots; s++) {
-            const vm_aggslot *slot = &def->slots[s];
-            size_t w = acc_width(slot);
-            for (uint32_t i = 0; i < n; i++) {
-                char *a1 = w ? (char *)g->slots[s].acc + w * gids[i] : NULL;
-                const char *a2 = w ? (const char *)from->slots[s].acc + w * (start + i) : NULL;
-                if (!combine(&g->heap, slot->fn, slot->type, &g->slots[s].cnt[gids[i]], a1,
-                             from->slots[s].cnt[start + i], a2))
-                    return slot->type == TIR_STRING ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+    return TIR_OK;
+}
+
+/* Combines groups list[0..k) of from into g's new (still empty) groups
+** e1[j] (base + j when e1 is NULL): combine() into zeroed state, by slot. */
+static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t base, const vm_sink_group *from,
+                              const uint32_t *list, uint32_t k)
+{
+    const vm_group *def = g->def;
+    for (int s = 0; s < def->nslots; s++) {
+        const vm_aggslot *slot = &def->slots[s];
+        vm_gslot *d1 = &g->slots[s];
+        const vm_gslot *d2 = &from->slots[s];
+        size_t w = acc_width(slot);
+        for (uint32_t j = 0; j < k; j++) {
+            uint32_t a = e1 ? e1[j] : base + j, b = list[j];
+            int64_t c2 = d2->cnt[b];
+            d1->cnt[a] = c2;
+            if (slot->fn == IR_AGG_SUM && slot->type == TIR_F64) {
+                /* 0.0 + x, as combine() does: -0.0 becomes 0.0 */
+                if (c2)
+                    ((double *)d1->acc)[a] = 0.0 + ((const double *)d2->acc)[b];
+            } else if (slot->fn == IR_AGG_AVG && slot->type == TIR_F64) {
+                ((double *)d1->acc)[a] = 0.0 + ((const double *)d2->acc)[b];
+            } else if (slot_is_string(slot)) {
+                const tir_str *s2 = (const tir_str *)d2->acc + b;
+                if (c2 && !vm_str_make(&g->heap, tir_str_ptr(s2), s2->len, (tir_str *)d1->acc + a))
+                    return TIR_ERR_NOMEM;
+            } else if (w && (c2 || slot->fn == IR_AGG_AVG)) {
+                memcpy((char *)d1->acc + w * a, (const char *)d2->acc + w * b, w);
             }
         }
     }
     return TIR_OK;
+}
+
+struct vm_gmerge {
+    vm_sink_group *g;
+    const vm_sink_group *from;
+    int nparts;
+    bool last;
+    uint32_t n;               /* groups of from */
+    uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
+    vm_vec keys[64];          /* from's key columns */
+};
+
+enum { GMERGE_CHUNK = 2048 };
+
+vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
+{
+    vm_gmerge *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    *m = (vm_gmerge){g, from, nparts < 1 ? 1 : nparts, last, vm_ht_count(from->ht), NULL, {{0}}};
+    m->gid = malloc((m->n ? m->n : 1) * sizeof *m->gid);
+    if (!m->gid) {
+        free(m);
+        return NULL;
+    }
+    for (int k = 0; k < g->def->nkeys; k++) {
+        const vm_column *c = vm_ht_key(from->ht, k);
+        m->keys[k] = (vm_vec){c->type, c->data, c->validity};
+    }
+    return m;
+}
+
+tir_status vm_gmerge_part(vm_gmerge *m, int part)
+{
+    uint32_t lo = (uint32_t)((uint64_t)m->n * part / m->nparts);
+    uint32_t hi = (uint32_t)((uint64_t)m->n * (part + 1) / m->nparts);
+    uint32_t idx[GMERGE_CHUNK];
+    for (uint32_t start = lo; start < hi; start += GMERGE_CHUNK) {
+        uint32_t n = hi - start < GMERGE_CHUNK ? hi - start : GMERGE_CHUNK;
+        for (uint32_t i = 0; i < n; i++)
+            idx[i] = start + i;
+        vm_ht_find(m->g->ht, m->keys, idx, n, m->gid + start);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t e1 = m->gid[start + i];
+            tir_status st = e1 == VM_HT_NONE ? TIR_OK : group_combine(m->g, e1, m->from, start + i, false);
+            if (st)
+                return st;
+        }
+    }
+    return TIR_OK;
+}
+
+/* Adds from's groups list[0..k), which g lacks, as new groups of g. */
+static tir_status gmerge_add(vm_gmerge *m, const uint32_t *list, uint32_t k)
+{
+    vm_sink_group *g = m->g;
+    uint32_t ids[GMERGE_CHUNK], base = vm_ht_count(g->ht);
+    bool ok = m->last ? vm_ht_append_groups(g->ht, m->keys, list, k)
+                      : vm_ht_find_or_insert(g->ht, m->keys, list, k, ids);
+    if (!ok || !group_grow(g, vm_ht_count(g->ht)))
+        return TIR_ERR_NOMEM;
+    return group_adopt(g, m->last ? NULL : ids, base, m->from, list, k);
+}
+
+tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
+{
+    vm_sink_group *g = m->g;
+    uint32_t list[GMERGE_CHUNK], k = 0;
+    bool strings = false;
+    for (int s = 0; s < g->def->nslots; s++)
+        strings |= slot_is_string(&g->def->slots[s]);
+    for (uint32_t e = 0; e < m->n && !st; e++) {
+        if (m->gid[e] != VM_HT_NONE) {
+            if (strings)
+                st = group_combine(g, m->gid[e], m->from, e, true);
+            continue;
+        }
+        list[k++] = e;
+        if (k == GMERGE_CHUNK) {
+            st = gmerge_add(m, list, k);
+            k = 0;
+        }
+    }
+    if (k && !st)
+        st = gmerge_add(m, list, k);
+    free(m->gid);
+    free(m);
+    return st;
 }

@@ -33,12 +33,35 @@ typedef struct vm_gslot {
     void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers) or min/max */
 } vm_gslot;
 
+/* A group's stretch perm[start, end) of the current batch's rows. */
+typedef struct vm_grun {
+    uint32_t gid, start, end;
+} vm_grun;
+
+/* Batches of a table with at most this many groups are sorted into runs. */
+#define VM_GROUP_RUNS_MAX 256
+
 typedef struct vm_sink_group {
     const vm_group *def;
     vm_ht *ht;
     uint32_t cap;             /* groups the slot arrays can hold */
+    uint32_t ninit;           /* groups whose state is initialized */
     vm_gslot *slots;
     vm_strheap heap;
+    /* The current batch, as vm_sink_group_find saw it. With few groups its
+    ** rows are also sorted into runs, one per group (perm holds the row
+    ** numbers, in row order within a run), so an aggregate adds a group's
+    ** values in a register; sums of f64 are then deferred to the batch's
+    ** last aggregate and added together, several slots per pass. */
+    const uint32_t *bgids, *bsel;
+    uint32_t bn;
+    uint32_t nruns;           /* 0: the batch has no runs */
+    vm_grun *runs;            /* VM_GROUP_RUNS_MAX */
+    uint32_t *perm;
+    uint32_t permcap;
+    int npend;                /* deferred f64 sums: slots and their values */
+    int *pend_slot;
+    const double **pend_data;
 } vm_sink_group;
 
 #define VM_SINK_AGG_OPS(X)                                                     \
@@ -75,8 +98,22 @@ bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *se
 vm_table *vm_sink_group_finish(vm_sink_group *g);
 size_t vm_sink_group_bytes(const vm_sink_group *g);
 /* Adds another worker's groups into g (keys found or inserted, aggregates
-** combined); TIR_ERR_RUNTIME when an integer sum overflows. */
-tir_status vm_sink_group_merge(vm_sink_group *g, const vm_sink_group *from);
+** combined), its lookups shared by several threads:
+**     m = vm_gmerge_new(g, from, nparts, last);
+**     vm_gmerge_part(m, p) for every p in [0, nparts), concurrently;
+**     st = vm_gmerge_end(m, the first failure of the parts, or TIR_OK);
+** A part looks up its share of from's groups in g and combines those g
+** has (each into a different group of g, so parts do not collide); the end
+** adds the groups g lacks, after g's and in from's order, and combines
+** string minima and maxima, on one thread. last: g will only be finished
+** after this merge, so the groups it lacks are appended without indexing
+** them. TIR_ERR_RUNTIME when an integer sum overflows. vm_gmerge_end frees
+** m and returns st when st is not TIR_OK; vm_gmerge_new returns NULL when
+** out of memory. */
+typedef struct vm_gmerge vm_gmerge;
+vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last);
+tir_status vm_gmerge_part(vm_gmerge *m, int part);
+tir_status vm_gmerge_end(vm_gmerge *m, tir_status st);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

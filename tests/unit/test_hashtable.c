@@ -3,6 +3,9 @@
 ** rows) on random data: join builds with duplicates and NULL keys, probes
 ** and chain walks, group-by over 1..6 key columns of every key type, growth,
 ** f64 zero/NaN keys, selection vectors, empty tables and memory accounting.
+** Group tables are also checked against a twin that cannot use the
+** small-domain front (an extra constant f64 key), so both give the same ids.
+** The last part merges group-by sinks as parallel workers do (sinks.h).
 */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -11,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "hashtable.h"
+#include "sinks.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
@@ -36,13 +42,15 @@ static uint64_t rnd(rng *r)
 }
 
 /* Generated columns of n rows; long strings point into bytes[c]. */
-enum { MAXC = 6, STRW = 32 };
+enum { MAXC = 7, STRW = 32 };
 typedef struct data {
     uint32_t n;
     int ncols;
     vm_vec v[MAXC];
     char *bytes[MAXC];
 } data;
+
+static void str_set(vm_vec *v, char *bytes, uint32_t i, const char *buf, uint32_t len, uint64_t salt);
 
 /* Sets row i of column v to the value numbered k; salt varies the
 ** representation of equal values (sign of zero, NaN bits, the garbage after
@@ -72,20 +80,47 @@ static void cell_set(vm_vec *v, char *bytes, uint32_t i, uint32_t k, uint64_t sa
         case 2: len = snprintf(buf, sizeof buf, "%013u", k); break; /* shortest long */
         default: len = snprintf(buf, sizeof buf, "a-long-string-key-%u", k); break;
         }
-        tir_str *s = &((tir_str *)v->data)[i];
-        memset(s, (int)(salt & 0xff), sizeof *s);
-        s->len = (uint32_t)len;
-        if (len <= TIR_STR_INLINE) {
-            memcpy(s->prefix, buf, (size_t)len);
-        } else {
-            char *d = bytes + (size_t)i * STRW;
-            memcpy(d, buf, (size_t)len);
-            memcpy(s->prefix, buf, 4);
-            s->u.ptr = d;
-        }
+        str_set(v, bytes, i, buf, (uint32_t)len, salt);
         break;
     }
     default: cr_assert_fail("bad type");
+    }
+}
+
+/* Row i of string column v = buf[0..len), with garbage after inline bytes. */
+static void str_set(vm_vec *v, char *bytes, uint32_t i, const char *buf, uint32_t len, uint64_t salt)
+{
+    tir_str *s = &((tir_str *)v->data)[i];
+    memset(s, (int)(salt & 0xff), sizeof *s);
+    s->len = len;
+    if (len <= TIR_STR_INLINE) {
+        memcpy(s->prefix, buf, len);
+    } else {
+        char *d = bytes + (size_t)i * STRW;
+        memcpy(d, buf, len);
+        memcpy(s->prefix, buf, 4);
+        s->u.ptr = d;
+    }
+}
+
+/* Rewrites string column c of d: value k of the domain has length
+** k % (mod_lo + 1) before row `from` and k % (mod_hi + 1) from there on, so
+** all strings may be short at first and long later. Values are drawn as in
+** data_make (same NULL share). */
+static void restring(data *d, int c, rng *r, uint32_t domain, unsigned null_pct, uint32_t from, uint32_t mod_lo,
+                     uint32_t mod_hi)
+{
+    vm_vec *v = &d->v[c];
+    cr_assert_eq(v->type, TIR_STRING);
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t k = (uint32_t)(rnd(r) % domain), len = k % ((i < from ? mod_lo : mod_hi) + 1);
+        bool valid = !v->validity || rnd(r) % 100 >= null_pct;
+        if (v->validity)
+            vm_bit_set(v->validity, i, valid);
+        char buf[STRW];
+        for (uint32_t j = 0; j < len; j++)
+            buf[j] = (char)('a' + (k / 8 + 5 * j) % 26);
+        str_set(v, d->bytes[c], i, buf, valid ? len : 0, rnd(r));
     }
 }
 
@@ -198,14 +233,28 @@ static uint32_t random_sel(rng *r, uint32_t n, uint32_t *sel)
 
 /* ---- group-by ------------------------------------------------------------ */
 
-static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t domain, unsigned null_pct,
-                        uint32_t batch, uint64_t seed)
+/* Group-by over the rows of d in batches (whole batches and random
+** subsets in turn), checked against the reference and against a twin table
+** with one more key column, a constant f64 (which keeps the small-domain
+** front off): the twin must give every row the same group id. */
+static void check_group_on(data *d, uint32_t batch, uint64_t seed)
 {
     rng r = { seed };
-    data d;
-    data_make(&d, &r, n, ncols, types, domain, null_pct);
+    uint32_t n = d->n;
+    int ncols = d->ncols;
+    tir_type types[MAXC];
+    for (int c = 0; c < ncols; c++)
+        types[c] = d->v[c].type;
     vm_ht *ht = vm_ht_new(ncols, types, 0, NULL, true);
     cr_assert_not_null(ht);
+    vm_ht *twin = NULL;
+    double *zero = calloc(n + 1, sizeof *zero);
+    if (ncols < MAXC) {
+        types[ncols] = TIR_F64;
+        twin = vm_ht_new(ncols + 1, types, 0, NULL, true);
+        cr_assert_not_null(twin);
+    }
+    uint32_t *tout = malloc(n * sizeof *tout);
 
     uint32_t *gid = malloc(n * sizeof *gid), *sel = malloc(n * sizeof *sel), *out = malloc(n * sizeof *out);
     uint8_t *fed = calloc(n, 1);
@@ -213,22 +262,23 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
         gid[i] = VM_HT_NONE;
     /* alternate whole batches (sel NULL) and random subsets */
     for (uint32_t off = 0, b = 0; off < n; off += batch, b++) {
-        uint32_t bn = n - off < batch ? n - off : batch;
+        uint32_t bn = n - off < batch ? n - off : batch, m = bn;
         vm_vec v[MAXC];
-        data_slice(&d, off, v);
-        if (b % 2 == 0) {
-            cr_assert(vm_ht_find_or_insert(ht, v, NULL, bn, out));
-            for (uint32_t i = 0; i < bn; i++) {
-                gid[off + i] = out[i];
-                fed[off + i] = 1;
-            }
-        } else {
-            uint32_t m = random_sel(&r, bn, sel);
-            cr_assert(vm_ht_find_or_insert(ht, v, sel, m, out));
-            for (uint32_t k = 0; k < m; k++) {
-                gid[off + sel[k]] = out[k];
-                fed[off + sel[k]] = 1;
-            }
+        data_slice(d, off, v);
+        if (twin)
+            v[ncols] = (vm_vec){ TIR_F64, zero + off, NULL };
+        const uint32_t *s = b % 2 == 0 ? NULL : sel;
+        if (s)
+            m = random_sel(&r, bn, sel);
+        cr_assert(vm_ht_find_or_insert(ht, v, s, m, out));
+        if (twin)
+            cr_assert(vm_ht_find_or_insert(twin, v, s, m, tout));
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t i = s ? s[k] : k;
+            gid[off + i] = out[k];
+            fed[off + i] = 1;
+            if (twin)
+                cr_assert_eq(out[k], tout[k], "row %u: group %u, without the front %u", off + i, out[k], tout[k]);
         }
     }
 
@@ -240,9 +290,11 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
         if (!fed[i])
             continue;
         uint32_t g = 0;
-        while (g < nrep && !ref_key_eq(&d, rep[g], &d, i))
+        while (g < nrep && !ref_key_eq(d, rep[g], d, i))
             g++;
         if (g == nrep) {
+            /* new groups are numbered in order of first appearance */
+            cr_assert_eq(gid[i], nrep, "row %u opens group %u, want %u", i, gid[i], nrep);
             rep[nrep] = i;
             rep_gid[nrep++] = gid[i];
             cr_assert_lt(gid[i], n, "row %u got group %u", i, gid[i]);
@@ -254,7 +306,7 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
     }
     cr_assert_eq(vm_ht_count(ht), nrep, "count %u, reference %u", vm_ht_count(ht), nrep);
     for (uint32_t g = 0; g < nrep; g++)
-        cr_assert(stored_key_eq(ht, rep_gid[g], &d, rep[g]), "stored key of group %u", rep_gid[g]);
+        cr_assert(stored_key_eq(ht, rep_gid[g], d, rep[g]), "stored key of group %u", rep_gid[g]);
     for (int c = 0; c < ncols; c++)
         cr_assert_eq(vm_ht_key(ht, c)->len, nrep);
 
@@ -263,19 +315,23 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
     for (uint32_t i = 0; i < n; i++)
         if (fed[i])
             sel[m++] = i;
-    cr_assert(vm_ht_find_or_insert(ht, d.v, sel, m, out));
+    cr_assert(vm_ht_find_or_insert(ht, d->v, sel, m, out));
     for (uint32_t k = 0; k < m; k++)
         cr_assert_eq(out[k], gid[sel[k]]);
     cr_assert_eq(vm_ht_count(ht), nrep);
+    /* vm_ht_find looks up without inserting; NULL keys find their group */
+    vm_ht_find(ht, d->v, sel, m, out);
+    for (uint32_t k = 0; k < m; k++)
+        cr_assert_eq(out[k], gid[sel[k]]);
 
     /* probe every row: a key with a NULL never matches, others find their
     ** group if it was inserted */
-    vm_ht_probe(ht, d.v, NULL, n, out);
+    vm_ht_probe(ht, d->v, NULL, n, out);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t want = VM_HT_NONE;
-        if (!ref_key_null(&d, i))
+        if (!ref_key_null(d, i))
             for (uint32_t g = 0; g < nrep; g++)
-                if (ref_key_eq(&d, rep[g], &d, i)) {
+                if (ref_key_eq(d, rep[g], d, i)) {
                     want = rep_gid[g];
                     break;
                 }
@@ -284,6 +340,9 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
     }
 
     vm_ht_free(ht);
+    vm_ht_free(twin);
+    free(zero);
+    free(tout);
     free(gid);
     free(sel);
     free(out);
@@ -291,6 +350,15 @@ static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t d
     free(rep);
     free(rep_gid);
     free(used);
+}
+
+static void check_group(const tir_type *types, int ncols, uint32_t n, uint32_t domain, unsigned null_pct,
+                        uint32_t batch, uint64_t seed)
+{
+    rng r = { seed };
+    data d;
+    data_make(&d, &r, n, ncols, types, domain, null_pct);
+    check_group_on(&d, batch, seed + 1000);
     data_free(&d);
 }
 
@@ -321,6 +389,148 @@ Test(hashtable, group_all_types)
 {
     check_group((tir_type[]){ TIR_BOOL, TIR_I32, TIR_I64, TIR_F64, TIR_STRING, TIR_DATE }, 6, 4000, 4, 5,
                 512, 12);
+}
+
+/* ---- small key domains ------------------------------------------------------ */
+
+/* Strings of 0..7 bytes and NULLs, in one and two key columns: keys fit a
+** 64-bit code all along. */
+Test(hashtable, small_domain_short_strings)
+{
+    rng r = { 51 };
+    data d;
+    tir_type two[] = { TIR_STRING, TIR_STRING };
+    data_make(&d, &r, 6000, 2, two, 10, 10);
+    restring(&d, 0, &r, 12, 10, 6000, 7, 7);
+    restring(&d, 1, &r, 9, 10, 6000, 3, 3);
+    check_group_on(&d, 640, 52);
+    data_free(&d);
+    data_make(&d, &r, 3000, 1, two, 10, 0);
+    restring(&d, 0, &r, 40, 0, 3000, 7, 7);
+    check_group_on(&d, 512, 53);
+    data_free(&d);
+}
+
+/* Strings that fit at first and reach 8..20 bytes from row 3000 on (mid
+** batch): the front turns off and the general path takes over. */
+Test(hashtable, small_domain_strings_grow_long)
+{
+    rng r = { 54 };
+    data d;
+    tir_type t[] = { TIR_I32, TIR_STRING };
+    data_make(&d, &r, 8000, 2, t, 20, 5);
+    restring(&d, 1, &r, 60, 5, 3000, 5, 20);
+    check_group_on(&d, 2048, 55);
+    data_free(&d);
+    /* exactly 12 bytes (inline) and 13 (the shortest long) after short ones */
+    data_make(&d, &r, 4000, 1, (tir_type[]){ TIR_STRING }, 10, 5);
+    restring(&d, 0, &r, 26, 5, 1000, 7, 12);
+    check_group_on(&d, 1024, 56);
+    restring(&d, 0, &r, 28, 5, 1000, 3, 13);
+    check_group_on(&d, 1024, 57);
+    data_free(&d);
+}
+
+/* Every key type the front codes, with NULLs, in one key. */
+Test(hashtable, small_domain_mixed_types)
+{
+    rng r = { 58 };
+    data d;
+    tir_type t[] = { TIR_BOOL, TIR_I32, TIR_DATE, TIR_I64, TIR_STRING };
+    data_make(&d, &r, 6000, 5, t, 3, 15);
+    restring(&d, 4, &r, 7, 15, 6000, 2, 2);
+    check_group_on(&d, 576, 59);
+    data_free(&d);
+}
+
+/* Integer keys whose range moves every 700 rows. Moves of 2^22 fall out
+** of the code layout and get a new one, which codes the groups so far;
+** moves of 2^40 soon need more than 63 bits and turn the front off. */
+Test(hashtable, small_domain_moving_ranges)
+{
+    for (int far = 0; far < 2; far++) {
+        rng r = { 60 + (uint64_t)far };
+        data d;
+        tir_type t[] = { TIR_I64, TIR_I64, TIR_STRING };
+        data_make(&d, &r, 12000, 3, t, 6, 5);
+        restring(&d, 2, &r, 9, 5, 12000, 4, 4);
+        int64_t *a = d.v[0].data, *b = d.v[1].data;
+        for (uint32_t i = 0; i < d.n; i++) {
+            int64_t step = (int64_t)(i / 700);
+            a[i] = (int64_t)(rnd(&r) % 7) + step * (far ? 1LL << 40 : 1LL << 22);
+            b[i] = (int64_t)(rnd(&r) % 5) - (far ? step * 1000003 : 0);
+        }
+        check_group_on(&d, 1024, 62);
+        data_free(&d);
+    }
+}
+
+/* 3000 distinct keys in batches of 2048: the group count passes the
+** front's limit in the middle of a batch. */
+Test(hashtable, small_domain_outgrown_mid_batch)
+{
+    rng r = { 63 };
+    data d;
+    tir_type t[] = { TIR_I32, TIR_STRING };
+    data_make(&d, &r, 9000, 2, t, 1500, 2);
+    restring(&d, 1, &r, 4, 2, 9000, 1, 1);
+    check_group_on(&d, 2048, 64);
+    data_free(&d);
+}
+
+/* vm_ht_find (no insert, NULL finds NULL), vm_ht_append_groups (no lookup,
+** the table is sealed) and vm_ht_take_keys (columns and heap move out). */
+Test(hashtable, find_append_take)
+{
+    tir_str s[6];
+    const char *txt[6] = { "a", "a-string-longer-than-12", "b", "another-long-string-here", "a", "c" };
+    vm_vec sv = { TIR_STRING, s, NULL };
+    char bytes[6 * STRW];
+    for (int i = 0; i < 6; i++)
+        str_set(&sv, bytes, (uint32_t)i, txt[i], (uint32_t)strlen(txt[i]), (uint64_t)i);
+    int32_t n[6] = { 1, 2, 0, 4, 1, 6 };
+    uint64_t nv[1] = { 0x3b }; /* row 2 NULL */
+    vm_vec k[2] = { { TIR_I32, n, nv }, { TIR_STRING, s, NULL } };
+    vm_ht *g = vm_ht_new(2, (tir_type[]){ TIR_I32, TIR_STRING }, 0, NULL, true);
+    uint32_t sel[3] = { 0, 1, 2 }, out[6];
+    cr_assert(vm_ht_find_or_insert(g, k, sel, 3, out));
+    cr_assert_eq(vm_ht_count(g), 3);
+
+    vm_ht_find(g, k, NULL, 6, out);
+    uint32_t want[6] = { 0, 1, 2, VM_HT_NONE, 0, VM_HT_NONE };
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(out[i], want[i], "row %d: %u, want %u", i, out[i], want[i]);
+    cr_assert_eq(vm_ht_count(g), 3);
+
+    uint32_t add[2] = { 3, 5 };
+    cr_assert(vm_ht_append_groups(g, k, add, 1));
+    cr_assert(vm_ht_append_groups(g, k, add + 1, 1), "appending again is allowed");
+    cr_assert_eq(vm_ht_count(g), 5);
+    cr_assert_not(vm_ht_find_or_insert(g, k, NULL, 6, out), "sealed: no more lookups");
+    vm_ht_find(g, k, NULL, 6, out);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(out[i], VM_HT_NONE);
+
+    vm_column cols[2];
+    vm_strheap heap;
+    vm_column_init(&cols[0], TIR_I32);
+    vm_column_init(&cols[1], TIR_STRING);
+    vm_strheap_init(&heap);
+    vm_ht_take_keys(g, cols, &heap);
+    cr_assert_gt(heap.bytes, 0, "the long strings' bytes moved along");
+    vm_ht_free(g);
+    cr_assert_eq(cols[0].len, 5);
+    int order[5] = { 0, 1, 2, 3, 5 };
+    for (int e = 0; e < 5; e++) {
+        const tir_str *got = &((const tir_str *)cols[1].data)[e];
+        cr_assert_eq(got->len, strlen(txt[order[e]]));
+        cr_assert(memcmp(tir_str_ptr(got), txt[order[e]], got->len) == 0);
+        cr_assert(got->len <= TIR_STR_INLINE || tir_str_ptr(got) != bytes + order[e] * STRW, "a copy");
+        cr_assert_eq(vm_bit_get(cols[0].validity, e), order[e] != 2);
+    }
+    vm_column_free(&cols[0]);
+    vm_column_free(&cols[1]);
+    vm_strheap_free(&heap);
 }
 
 /* ---- join ------------------------------------------------------------------- */
@@ -616,11 +826,12 @@ static int64_t big_key(uint32_t i)
 }
 
 /* ---- tag collisions ------------------------------------------------------------
-** Distinct keys whose hashes share the 32-bit tag and the home slot take the
-** path where a candidate's key differs and the row walks on. Random data
-** almost never gets there, so the keys are made by inverting the i64 hash of
-** hashtable.c (murmur3's finalizer of x ^ 0x9e3779b97f4a7c15): keep this in
-** step if the table switches to another hash.
+** Distinct keys whose hashes share the 32-bit tag (and so the home slot, the
+** tag's high bits) take the path where a candidate's key differs and the
+** row walks on. Random data almost never gets there, so the keys are made
+** by inverting the i64 hash of hashtable.c (murmur3's finalizer of
+** x ^ 0x9e3779b97f4a7c15): keep this in step if the table switches to
+** another hash.
 */
 static uint64_t inv_odd(uint64_t a)
 {
@@ -640,7 +851,7 @@ static int64_t key_with_hash(uint64_t h)
     return (int64_t)(h ^ 0x9e3779b97f4a7c15ULL);
 }
 
-/* same tag and (below 2^20 slots) the same home slot for every j */
+/* the same tag, so the same home slot, for every j */
 static int64_t colliding_key(uint32_t j)
 {
     return key_with_hash(0xdeadbeef00000000ULL | (uint64_t)j << 20 | 0x12345);
@@ -667,7 +878,7 @@ Test(hashtable, tag_collisions)
         while (j < i && keys[j] != keys[i])
             j++;
         if (j == i)
-            ngroups++;
+            cr_assert_eq(gids[i], ngroups++, "row %u: groups follow first appearance", i);
         else
             cr_assert_eq(gids[i], gids[j], "rows %u and %u", j, i);
         cr_assert_eq(((int64_t *)vm_ht_key(g, 0)->data)[gids[i]], keys[i]);
@@ -696,6 +907,59 @@ Test(hashtable, tag_collisions)
     }
     cr_assert_eq(first[NK], VM_HT_NONE);
     vm_ht_free(jt);
+}
+
+/* The same with a second key column, a string that is NULL in the
+** colliding keys: hash(k, NULL) = mix(rotl(hash(k), 29) ^ hash(NULL)) is
+** inverted too. Renumbering new groups in order of first appearance then
+** moves strings and validity bits. */
+Test(hashtable, tag_collisions_two_columns)
+{
+    enum { NK = 6, N = 600 };
+    const uint64_t null_hash = 0x6e756c6c6b657973ULL, golden = 0x9e3779b97f4a7c15ULL;
+    int64_t keys[N];
+    tir_str strs[N];
+    char bytes[N * STRW];
+    uint64_t valid[N / 64 + 1];
+    vm_vec sv = { TIR_STRING, strs, valid };
+    rng r = { 52 };
+    for (uint32_t i = 0; i < N; i++) {
+        bool coll = i % 3 != 0;
+        if (coll) {
+            uint64_t pre = (uint64_t)key_with_hash(0xfeedf00d00000000ULL | (rnd(&r) % NK) << 24 | 0x777) ^ golden;
+            pre ^= null_hash;
+            keys[i] = key_with_hash(pre >> 29 | pre << 35);
+        } else {
+            keys[i] = big_key(i);
+        }
+        char buf[STRW];
+        int len = snprintf(buf, sizeof buf, i % 2 ? "string-number-%u" : "s%u", i);
+        str_set(&sv, bytes, i, buf, (uint32_t)len, i);
+        vm_bit_set(valid, i, !coll && i % 4 != 0);
+    }
+    vm_vec k[2] = { { TIR_I64, keys, NULL }, sv };
+    vm_ht *g = vm_ht_new(2, (tir_type[]){ TIR_I64, TIR_STRING }, 0, NULL, true);
+    uint32_t gids[N];
+    cr_assert(vm_ht_find_or_insert(g, k, NULL, N, gids));
+    uint32_t ngroups = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t j = 0;
+        while (j < i && !(keys[j] == keys[i] && ref_cell_eq(&sv, j, &sv, i)))
+            j++;
+        if (j == i)
+            cr_assert_eq(gids[i], ngroups++, "row %u: groups follow first appearance", i);
+        else
+            cr_assert_eq(gids[i], gids[j], "rows %u and %u", j, i);
+        vm_vec sk = col_vec(vm_ht_key(g, 1));
+        cr_assert_eq(((int64_t *)vm_ht_key(g, 0)->data)[gids[i]], keys[i]);
+        cr_assert(ref_cell_eq(&sk, gids[i], &sv, i), "row %u: stored string", i);
+    }
+    cr_assert_eq(vm_ht_count(g), ngroups);
+    uint32_t again[N];
+    vm_ht_find(g, k, NULL, N, again);
+    for (uint32_t i = 0; i < N; i++)
+        cr_assert_eq(again[i], gids[i]);
+    vm_ht_free(g);
 }
 
 /* ---- growth and memory ------------------------------------------------------- */
@@ -732,9 +996,9 @@ Test(hashtable, growth_1m_distinct_i64)
     for (uint32_t i = 0; i < 10000; i++)
         cr_assert_eq(first[i], VM_HT_NONE);
 
-    /* formula of docs/HASHTABLE.md: hash + key per entry, 8-byte slots,
-    ** within a small fixed overhead */
-    size_t cap = 1u << 20, slots = 1u << 21, formula = cap * (8 + 8) + slots * 8;
+    /* formula of docs/HASHTABLE.md: the key per entry, 8-byte slots, within
+    ** a small fixed overhead */
+    size_t cap = 1u << 20, slots = 1u << 21, formula = cap * 8 + slots * 8;
     size_t bytes = vm_ht_bytes(g);
     cr_log_info("group i64, %u groups: %zu bytes = %.1f per group", BIG, bytes, (double)bytes / BIG);
     cr_assert(bytes >= formula && bytes < formula + 1024, "bytes %zu, formula %zu", bytes, formula);
@@ -786,9 +1050,9 @@ Test(hashtable, join_1m_i32_string)
     }
     cr_assert_eq(total, BIG);
 
-    /* entries: hash 8 + next 4 + key 4 + value 16, capacity 2^20; the
-    ** directory holds only the distinct keys (< 250000 + chunk: 2^19 slots) */
-    size_t cap = 1u << 20, slots = 1u << 19, formula = cap * (8 + 4 + 4 + 16) + slots * 8;
+    /* entries: next 4 + key 4 + value 16, capacity 2^20; the directory
+    ** holds only the distinct keys (< 250000 + chunk: 2^19 slots) */
+    size_t cap = 1u << 20, slots = 1u << 19, formula = cap * (4 + 4 + 16) + slots * 8;
     size_t bytes = vm_ht_bytes(j);
     cr_log_info("join i32 -> string, %u entries (250000 keys): %zu bytes = %.1f per entry", BIG, bytes,
                 (double)bytes / BIG);
@@ -819,4 +1083,257 @@ Test(hashtable, reserve_avoids_growth)
     cr_assert_eq(vm_ht_count(j), N);
     vm_ht_free(j);
     free(keys);
+}
+
+/* ---- group-by sinks: runs, deferred f64 sums, merging workers ------------------ */
+
+/* A hash_group_by by (k i32, t string) with every kind of aggregate, set up
+** by hand as lowering would. The f64 column holds quarters, so sums are
+** exact in any order and merged results can be compared bit for bit. */
+enum { GS_KEYS = 2, GS_SLOTS = 9, GS_STRW = 40 };
+
+typedef struct gsetup {
+    ir_column cols[GS_KEYS + GS_SLOTS];
+    ir_stmt stmt;
+    vm_aggslot slots[GS_SLOTS];
+    vm_group def;
+} gsetup;
+
+typedef struct gdata {
+    uint32_t n;
+    int32_t *k, *q;
+    tir_str *t, *s;
+    int64_t *v;
+    double *x;
+    uint64_t *kv, *tv, *vv, *sv; /* validity */
+    char *sbytes;
+} gdata;
+
+static void gsetup_init(gsetup *g)
+{
+    static const char *names[GS_KEYS + GS_SLOTS] = { "k", "t", "n", "sv", "sx", "aq", "ms", "mv", "cs", "ax", "sq" };
+    static const tir_type types[GS_KEYS + GS_SLOTS] = { TIR_I32, TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_F64,
+                                                        TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_I64 };
+    static const vm_aggslot slots[GS_SLOTS] = {
+        { IR_AGG_COUNT_STAR, TIR_I64 }, { IR_AGG_SUM, TIR_I64 }, { IR_AGG_SUM, TIR_F64 },
+        { IR_AGG_AVG, TIR_I32 },        { IR_AGG_MIN, TIR_STRING }, { IR_AGG_MAX, TIR_I64 },
+        { IR_AGG_COUNT, TIR_I64 },      { IR_AGG_AVG, TIR_F64 },  { IR_AGG_SUM, TIR_I32 },
+    };
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < GS_KEYS + GS_SLOTS; i++) {
+        g->cols[i].name.s = names[i];
+        g->cols[i].ty.type = types[i];
+    }
+    g->stmt.out = (ir_schema){ g->cols, GS_KEYS + GS_SLOTS };
+    memcpy(g->slots, slots, sizeof slots);
+    g->def = (vm_group){ .stmt = &g->stmt, .nkeys = GS_KEYS, .nslots = GS_SLOTS, .slots = g->slots };
+}
+
+static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint64_t seed)
+{
+    rng r = { seed };
+    d->n = n;
+    d->k = malloc(n * sizeof *d->k);
+    d->q = malloc(n * sizeof *d->q);
+    d->v = malloc(n * sizeof *d->v);
+    d->x = malloc(n * sizeof *d->x);
+    d->t = calloc(n, sizeof *d->t);
+    d->s = calloc(n, sizeof *d->s);
+    d->sbytes = malloc((size_t)n * GS_STRW);
+    uint64_t **vals[4] = { &d->kv, &d->tv, &d->vv, &d->sv };
+    for (int c = 0; c < 4; c++)
+        *vals[c] = calloc(n / 64 + 1, 8);
+    vm_vec tvec = { TIR_STRING, d->t, NULL }, svec = { TIR_STRING, d->s, NULL };
+    for (uint32_t i = 0; i < n; i++) {
+        vm_bit_set(d->kv, i, rnd(&r) % 100 >= 3);
+        vm_bit_set(d->tv, i, rnd(&r) % 100 >= 3);
+        vm_bit_set(d->vv, i, rnd(&r) % 100 >= 20);
+        vm_bit_set(d->sv, i, rnd(&r) % 100 >= 30);
+        d->k[i] = (int32_t)(rnd(&r) % kdom) - 7;
+        d->q[i] = (int32_t)(rnd(&r) % 2001) - 1000;
+        d->v[i] = (int64_t)(rnd(&r) % 1000001) * 1000003 - 500000000000LL;
+        d->x[i] = (double)(int64_t)(rnd(&r) % 4001 - 2000) * 0.25;
+        char buf[GS_STRW];
+        uint32_t tk = (uint32_t)(rnd(&r) % tdom), tl = tk % 6;
+        for (uint32_t j = 0; j < tl; j++)
+            buf[j] = (char)('a' + (tk + j) % 26);
+        str_set(&tvec, d->sbytes, i, buf, tl, rnd(&r)); /* short: no bytes used */
+        uint32_t sl = (uint32_t)(rnd(&r) % 30);
+        for (uint32_t j = 0; j < sl; j++)
+            buf[j] = (char)('a' + rnd(&r) % 3);
+        str_set(&svec, d->sbytes, i, buf, sl, rnd(&r));
+    }
+}
+
+static void gdata_free(gdata *d)
+{
+    free(d->k), free(d->q), free(d->v), free(d->x), free(d->t), free(d->s), free(d->sbytes);
+    free(d->kv), free(d->tv), free(d->vv), free(d->sv);
+}
+
+/* Feeds rows [lo, hi) (lo a multiple of 64) in batches, as the VM does: find
+** the groups, then every aggregate in slot order with the same selection.
+** Rows of some stretches are left out, the same ones whoever feeds them. */
+static void gfeed(vm_sink_group *g, const gdata *d, uint32_t lo, uint32_t hi, uint32_t batch)
+{
+    uint32_t sel[4096], gids[4096];
+    for (uint32_t off = lo; off < hi; off += batch) {
+        uint32_t bn = hi - off < batch ? hi - off : batch, m = 0;
+        for (uint32_t i = 0; i < bn; i++)
+            if ((off + i) / 1000 % 3 != 1 || (off + i) * 2654435761u >> 30 != 0)
+                sel[m++] = i;
+        const uint32_t *s = m < bn ? sel : NULL;
+        uint64_t *kv = d->kv + off / 64, *tv = d->tv + off / 64, *vv = d->vv + off / 64, *sv = d->sv + off / 64;
+        vm_vec keys[2] = { { TIR_I32, d->k + off, kv }, { TIR_STRING, d->t + off, tv } };
+        vm_vec v = { TIR_I64, d->v + off, vv }, x = { TIR_F64, d->x + off, NULL }, q = { TIR_I32, d->q + off, NULL },
+               str = { TIR_STRING, d->s + off, sv };
+        cr_assert(vm_sink_group_find(g, keys, s, m, gids));
+        cr_assert(vm_gagg_GAGG_COUNT_STAR(g, 0, NULL, gids, s, m));
+        cr_assert(vm_gagg_GAGG_SUM_I64(g, 1, &v, gids, s, m));
+        cr_assert(vm_gagg_GAGG_SUM_F64(g, 2, &x, gids, s, m));
+        cr_assert(vm_gagg_GAGG_AVG_I32(g, 3, &q, gids, s, m));
+        cr_assert(vm_gagg_GAGG_MIN_STR(g, 4, &str, gids, s, m));
+        cr_assert(vm_gagg_GAGG_MAX_I64(g, 5, &v, gids, s, m));
+        cr_assert(vm_gagg_GAGG_COUNT(g, 6, &str, gids, s, m));
+        cr_assert(vm_gagg_GAGG_SUM_F64(g, 7, &x, gids, s, m));
+        cr_assert(vm_gagg_GAGG_SUM_I32(g, 8, &q, gids, s, m));
+    }
+}
+
+/* The rows of t as text lines ("N" for NULL), in table order. */
+static char **table_lines(const vm_table *t)
+{
+    char **lines = calloc(t->nrows + 1, sizeof *lines);
+    for (uint64_t i = 0; i < t->nrows; i++) {
+        char line[1024];
+        size_t n = 0;
+        for (int c = 0; c < t->ncols; c++) {
+            const vm_column *col = &t->cols[c];
+            if (!vm_bit_get(col->validity, i)) {
+                n += (size_t)snprintf(line + n, sizeof line - n, "N|");
+                continue;
+            }
+            switch (col->type) {
+            case TIR_I32: n += (size_t)snprintf(line + n, sizeof line - n, "%d|", ((int32_t *)col->data)[i]); break;
+            case TIR_I64:
+                n += (size_t)snprintf(line + n, sizeof line - n, "%lld|", (long long)((int64_t *)col->data)[i]);
+                break;
+            case TIR_F64: n += (size_t)snprintf(line + n, sizeof line - n, "%.17g|", ((double *)col->data)[i]); break;
+            case TIR_STRING: {
+                const tir_str *x = &((tir_str *)col->data)[i];
+                n += (size_t)snprintf(line + n, sizeof line - n, "'%.*s'|", (int)x->len, tir_str_ptr(x));
+                break;
+            }
+            default: cr_assert_fail("type");
+            }
+        }
+        lines[i] = strdup(line);
+    }
+    return lines;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void lines_free(char **l)
+{
+    for (size_t i = 0; l[i]; i++)
+        free(l[i]);
+    free(l);
+}
+
+typedef struct gpart_arg {
+    vm_gmerge *m;
+    int part;
+    tir_status st;
+} gpart_arg;
+
+static void *gpart_run(void *p)
+{
+    gpart_arg *a = p;
+    a->st = vm_gmerge_part(a->m, a->part);
+    return NULL;
+}
+
+/* Merges from into into with nparts threads, as vm_run_parallel does. */
+static void gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int nparts, bool last)
+{
+    vm_gmerge *m = vm_gmerge_new(into, from, nparts, last);
+    cr_assert_not_null(m);
+    gpart_arg a[8];
+    pthread_t tid[8];
+    for (int p = 0; p < nparts; p++) {
+        a[p] = (gpart_arg){ m, p, TIR_OK };
+        cr_assert_eq(pthread_create(&tid[p], NULL, gpart_run, &a[p]), 0);
+    }
+    tir_status st = TIR_OK;
+    for (int p = 0; p < nparts; p++) {
+        pthread_join(tid[p], NULL);
+        if (!st)
+            st = a[p].st;
+    }
+    cr_assert_eq(vm_gmerge_end(m, st), TIR_OK);
+}
+
+/* nw workers take morsels of `morsel` rows in turn; their sinks are merged
+** into worker 0's (nparts threads per merge) and must give the groups and
+** aggregates of one sink fed every row. Worker 0's groups keep their ids. */
+static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
+                             uint64_t seed)
+{
+    gsetup gs;
+    gsetup_init(&gs);
+    gdata d;
+    gdata_make(&d, n, kdom, tdom, seed);
+    vm_sink_group one, w[4];
+    cr_assert(vm_sink_group_init(&one, &gs.def));
+    gfeed(&one, &d, 0, n, 1024);
+    for (int i = 0; i < nw; i++)
+        cr_assert(vm_sink_group_init(&w[i], &gs.def));
+    for (uint32_t off = 0, m = 0; off < n; off += morsel, m++)
+        gfeed(&w[m % (uint32_t)nw], &d, off, off + morsel < n ? off + morsel : n, 2048);
+    uint32_t n0 = vm_ht_count(w[0].ht);
+    int32_t *k0 = malloc((n0 + 1) * sizeof *k0);
+    memcpy(k0, vm_ht_key(w[0].ht, 0)->data, n0 * sizeof *k0);
+    for (int i = 1; i < nw; i++)
+        gmerge_threads(&w[0], &w[i], nparts, i == nw - 1);
+
+    vm_table *want = vm_sink_group_finish(&one), *got = vm_sink_group_finish(&w[0]);
+    cr_assert(want && got);
+    cr_assert_eq(got->nrows, want->nrows, "groups: %llu, want %llu", (unsigned long long)got->nrows,
+                 (unsigned long long)want->nrows);
+    cr_log_info("merge of %d workers: %llu groups", nw, (unsigned long long)got->nrows);
+    for (uint32_t e = 0; e < n0; e++)
+        cr_assert_eq(((int32_t *)got->cols[0].data)[e], k0[e], "worker 0's group %u moved", e);
+    char **a = table_lines(want), **b = table_lines(got);
+    qsort(a, want->nrows, sizeof *a, cmp_str);
+    qsort(b, got->nrows, sizeof *b, cmp_str);
+    for (uint64_t i = 0; i < want->nrows; i++)
+        cr_assert_str_eq(b[i], a[i]);
+    lines_free(a);
+    lines_free(b);
+    vm_table_free(want);
+    vm_table_free(got);
+    vm_sink_group_free(&one);
+    for (int i = 0; i < nw; i++)
+        vm_sink_group_free(&w[i]);
+    free(k0);
+    gdata_free(&d);
+}
+
+/* Few groups: batches are sorted into runs and f64 sums deferred. */
+Test(hashtable, sink_merge_few_groups)
+{
+    check_sink_merge(40000, 12, 5, 2, 4096, 2, 71);
+    check_sink_merge(30000, 9, 3, 3, 2048, 3, 72);
+}
+
+/* Many groups (no runs), most of them in one worker only, merged with
+** three threads; then three workers, the middle merge indexing its groups. */
+Test(hashtable, sink_merge_many_groups)
+{
+    check_sink_merge(60000, 40000, 2, 2, 4096, 3, 73);
+    check_sink_merge(60000, 20000, 3, 3, 1024, 2, 74);
 }
