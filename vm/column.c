@@ -2,6 +2,7 @@
 ** column.c — owned columns, the string heap and in-memory tables.
 */
 #include "column.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,18 @@ static bool column_make_validity(vm_column *c)
     return true;
 }
 
+/* Marks rows [from, from+n) valid. */
+static void set_valid_run(uint64_t *v, uint64_t from, uint32_t n)
+{
+    uint64_t i = from, end = from + n;
+    for (; i < end && (i & 63); i++)
+        vm_bit_set(v, i, true);
+    for (; i + 64 <= end; i += 64)
+        v[i >> 6] = ~(uint64_t)0;
+    for (; i < end; i++)
+        vm_bit_set(v, i, true);
+}
+
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap)
 {
     if (!vm_column_reserve(c, c->len + n))
@@ -123,6 +136,21 @@ bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32
     size_t w = vm_type_width(c->type);
     char *dst = (char *)c->data + c->len * w;
     const char *src = v->data;
+    /* fixed-width values without NULLs: one copy or one typed gather */
+    if (!v->validity && c->type != TIR_STRING && (!sel || w == 1 || w == 4 || w == 8)) {
+        if (!sel)
+            memcpy(dst, src, n * w);
+        else if (w == 1)
+            k_gather_u8((const uint8_t *)src, sel, n, (uint8_t *)dst);
+        else if (w == 4)
+            k_gather_u32((const uint32_t *)(const void *)src, sel, n, (uint32_t *)(void *)dst);
+        else
+            k_gather_u64((const uint64_t *)(const void *)src, sel, n, (uint64_t *)(void *)dst);
+        if (c->validity)
+            set_valid_run(c->validity, c->len, n);
+        c->len += n;
+        return true;
+    }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         bool valid = vm_bit_get(v->validity, r);
