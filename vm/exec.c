@@ -946,7 +946,7 @@ static tir_status run_batch(xpipe *x)
                 keys[k] = x->r[b->regs[k]];
             for (int k = 0; k < b->nvals; k++)
                 vals[k] = x->r[b->regs[b->nkeys + k]];
-            if (!vm_ht_insert(x->builds[in->a], keys, vals, sel, n))
+            if (!vm_ht_append(x->builds[in->a], keys, vals, sel, n))
                 return TIR_ERR_NOMEM;
             break;
         }
@@ -1094,6 +1094,8 @@ tir_status vm_x_publish(xpipe *x)
     const vm_pipe *p = x->p;
     for (int i = 0; i < p->nbuilds; i++) {
         int vi = vm_plan_value_index(x->plan, p->builds[i].stmt);
+        if (!vm_ht_index(x->builds[i]))
+            return TIR_ERR_NOMEM;
         x->values[vi].kind = IR_VK_HASHTABLE;
         x->values[vi].ht = x->builds[i];
         x->builds[i] = NULL;

@@ -59,6 +59,7 @@ struct vm_ht {
     int dshift;               /* 64 - log2(slots): the home slot is hash >> dshift */
     uint32_t heads;           /* occupied slots = distinct keys */
     uint32_t count;           /* entries */
+    uint32_t indexed;         /* join mode: entries [0, indexed) are in the directory (vm_ht_append defers) */
     uint32_t ncap;            /* capacity of next[] */
     uint32_t *next;           /* join mode: next entry with the same key */
     ht_small *small;          /* group mode: the small-domain front, NULL when off */
@@ -984,7 +985,73 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
         ht->count += m;
         if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent))
             goto fail;
+        ht->indexed = ht->count;
     }
+    return true;
+fail:
+    ht->broken = true;
+    return false;
+}
+
+bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n)
+{
+    if (ht->broken || ht->group || !ht_args_ok(ht, keys, vals) || (uint64_t)ht->count + n >= VM_HT_NONE)
+        goto fail;
+    uint32_t rows[HT_CHUNK];
+    for (uint32_t off = 0; off < n; off += HT_CHUNK) {
+        uint32_t cn = n - off < HT_CHUNK ? n - off : HT_CHUNK, m = 0;
+        for (uint32_t i = 0; i < cn; i++) {
+            uint32_t r = sel ? sel[off + i] : off + i;
+            bool nul = false;
+            for (int c = 0; c < ht->nkeys; c++)
+                nul |= !vm_bit_get(keys[c].validity, r);
+            rows[m] = r;
+            m += !nul; /* a NULL key never matches: not stored */
+        }
+        for (int c = 0; m && c < ht->nkeys + ht->nvals; c++) {
+            const vm_vec *v = c < ht->nkeys ? &keys[c] : &vals[c - ht->nkeys];
+            if (!vm_column_append(&ht->cols[c], v, rows, m, &ht->heap))
+                goto fail;
+        }
+        ht->count += m;
+    }
+    return true;
+fail:
+    ht->broken = true;
+    return false;
+}
+
+bool vm_ht_index(vm_ht *ht)
+{
+    if (ht->broken || ht->group)
+        return !ht->broken;
+    if (ht->indexed == ht->count)
+        return true;
+    /* one directory of the final size: no growth while indexing */
+    uint32_t total = ht->count;
+    ht->count = ht->indexed;
+    bool ok = ht_reserve(ht, total - ht->indexed);
+    ht->count = total;
+    if (!ok)
+        goto fail;
+    vm_vec keys[64];
+    if (ht->nkeys > 64)
+        goto fail;
+    for (int c = 0; c < ht->nkeys; c++)
+        keys[c] = (vm_vec){ht->cols[c].type, ht->cols[c].data, ht->cols[c].validity};
+    ht_chunk ck;
+    for (uint32_t first = ht->indexed; first < total; first += HT_CHUNK) {
+        uint32_t cn = total - first < HT_CHUNK ? total - first : HT_CHUNK;
+        for (uint32_t i = 0; i < cn; i++) {
+            ck.rows[i] = first + i;
+            ck.ent[i] = first + i;
+            ck.todo[i] = i;
+        }
+        ht_chunk_hash(ht, keys, &ck, cn);
+        if (!ht_chunk_insert(ht, keys, &ck, cn, ck.ent))
+            goto fail;
+    }
+    ht->indexed = total;
     return true;
 fail:
     ht->broken = true;

@@ -36,6 +36,15 @@ bool vm_ht_reserve(vm_ht *ht, uint32_t n);
 
 /* Join build: appends the rows sel[0..n) (sel NULL = 0..n-1) of keys[]/vals[]. */
 bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
+/* Join build in two steps: vm_ht_append only stores the rows (keys with a
+** NULL are dropped), and vm_ht_index then enters every stored entry into a
+** directory sized once for all of them, in insertion order, so probes see
+** exactly what vm_ht_insert row by row would give. A table must be indexed
+** before it is probed; vm_ht_insert after vm_ht_append without an index in
+** between is not allowed. False when out of memory (the table is then
+** unusable). */
+bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
+bool vm_ht_index(vm_ht *ht);
 /* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
 ** inserting new groups (their keys copied in; they have no values). Group
 ** ids are dense and deterministic; new groups are numbered in the order their

@@ -105,7 +105,7 @@ static tir_status merge_builds(xpipe *x, int nw)
                 vals[k] = (vm_vec){c->type, c->data, c->validity};
             }
             uint32_t n = vm_ht_count(from);
-            if (n && !vm_ht_insert(into, keys, vals, NULL, n))
+            if (n && !vm_ht_append(into, keys, vals, NULL, n))
                 return TIR_ERR_NOMEM;
         }
     }

@@ -557,7 +557,10 @@ static void check_join(const tir_type *types, int ncols, uint32_t nb, uint32_t n
 
     tir_type vt[2] = { TIR_I64, TIR_STRING };
     vm_ht *ht = vm_ht_new(ncols, types, 2, vt, false);
+    /* the VM's way: append every batch, index once at the end; must be the same table */
+    vm_ht *ht2 = vm_ht_new(ncols, types, 2, vt, false);
     cr_assert_not_null(ht);
+    cr_assert_not_null(ht2);
     uint32_t *sel = malloc((nb > np ? nb : np) * sizeof *sel);
     uint8_t *fed = calloc(nb, 1);
     uint32_t want_count = 0;
@@ -575,30 +578,47 @@ static void check_join(const tir_type *types, int ncols, uint32_t nb, uint32_t n
                 sel[i] = i;
         }
         cr_assert(vm_ht_insert(ht, k, v, bi % 2 ? sel : NULL, m));
+        cr_assert(vm_ht_append(ht2, k, v, bi % 2 ? sel : NULL, m));
         for (uint32_t j = 0; j < m; j++) {
             fed[off + sel[j]] = 1;
             want_count += !ref_key_null(&b, off + sel[j]);
         }
     }
     cr_assert_eq(vm_ht_count(ht), want_count);
+    cr_assert(vm_ht_index(ht2));
+    cr_assert_eq(vm_ht_count(ht2), want_count);
 
     /* probe in batches, with and without sel */
-    uint32_t *first = malloc(np * sizeof *first);
+    uint32_t *first = malloc(np * sizeof *first), *first2 = malloc(np * sizeof *first2);
     for (uint32_t i = 0; i < np; i++)
-        first[i] = 12345;
+        first[i] = first2[i] = 12345;
     for (uint32_t off = 0, bi = 0; off < np; off += batch, bi++) {
         uint32_t bn = np - off < batch ? np - off : batch, out[4096];
         vm_vec k[MAXC];
         data_slice(&p, off, k);
         if (bi % 2) {
             vm_ht_probe(ht, k, NULL, bn, first + off);
+            vm_ht_probe(ht2, k, NULL, bn, first2 + off);
         } else {
             uint32_t m = random_sel(&r, bn, sel);
             vm_ht_probe(ht, k, sel, m, out);
             for (uint32_t j = 0; j < m; j++)
                 first[off + sel[j]] = out[j];
+            vm_ht_probe(ht2, k, sel, m, out);
+            for (uint32_t j = 0; j < m; j++)
+                first2[off + sel[j]] = out[j];
         }
     }
+    for (uint32_t i = 0; i < np; i++) {
+        uint32_t e = first[i], e2 = first2[i];
+        cr_assert_eq(e, e2, "probe row %u: appended+indexed table starts its chain at %u, inserted at %u", i, e2, e);
+        while (e != 12345 && e != VM_HT_NONE) {
+            e = vm_ht_next(ht, e), e2 = vm_ht_next(ht2, e2);
+            cr_assert_eq(e, e2, "probe row %u: chains differ", i);
+        }
+    }
+    free(first2);
+    vm_ht_free(ht2);
 
     const vm_column *vrow = vm_ht_val(ht, 0), *vstr = vm_ht_val(ht, 1);
     cr_assert_eq(vrow->len, want_count);
