@@ -131,6 +131,8 @@ static void set_valid_run(uint64_t *v, uint64_t from, uint32_t n)
 
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap)
 {
+    if (n == 0) /* an empty column has no data array to copy into */
+        return true;
     if (!vm_column_reserve(c, c->len + n))
         return false;
     size_t w = vm_type_width(c->type);

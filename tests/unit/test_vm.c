@@ -45,6 +45,7 @@ static void append_check(tir_type t)
     bool want_valid[4 * ROWS];
     int n = 0;
     struct { bool nulls, use_sel; uint32_t count; } steps[] = {
+        {false, false, 0}, /* into a column with no data array yet (UBSan: memcpy to NULL) */
         {false, false, 37}, {true, false, 70}, {false, true, nsel}, {false, false, ROWS}, {true, true, nsel},
     };
     for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
