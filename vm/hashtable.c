@@ -10,6 +10,7 @@
 ** front (one 64-bit code per key, below).
 */
 #include "hashtable.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 ** far ahead of need the directory grows (it is sized for a whole chunk of
 ** new keys before the chunk is probed, so it never grows mid-chunk). */
 enum { HT_CHUNK = 512 };
+
+/* Join tables of at least this many entries get a bloom filter (vm_ht_index). */
+enum { HT_BLOOM_MIN = 4096 };
 
 /* Directories of at least this many slots (2 MiB) are prefetched. */
 enum { HT_PREFETCH_SLOTS = 1 << 18 };
@@ -60,6 +64,8 @@ struct vm_ht {
     uint32_t heads;           /* occupied slots = distinct keys */
     uint32_t count;           /* entries */
     uint32_t indexed;         /* join mode: entries [0, indexed) are in the directory (vm_ht_append defers) */
+    uint32_t *bloom;          /* join mode, big tables: a bloom filter of the entries' hashes, probed first */
+    uint32_t bloom_blocks;
     uint32_t ncap;            /* capacity of next[] */
     uint32_t *next;           /* join mode: next entry with the same key */
     ht_small *small;          /* group mode: the small-domain front, NULL when off */
@@ -922,6 +928,7 @@ void vm_ht_free(vm_ht *ht)
     vm_strheap_free(&ht->heap);
     free(ht->dir);
     free(ht->next);
+    free(ht->bloom);
     ht_small_free(ht->small);
     free(ht);
 }
@@ -1039,6 +1046,18 @@ bool vm_ht_index(vm_ht *ht)
         goto fail;
     for (int c = 0; c < ht->nkeys; c++)
         keys[c] = (vm_vec){ht->cols[c].type, ht->cols[c].data, ht->cols[c].validity};
+    /* A directory past the first-level caches makes a probe of an absent key
+    ** a cache miss; a bloom filter of ~10 bits per entry answers most of
+    ** those from cache. Only for a table indexed in one go (it must hold
+    ** every entry). */
+    free(ht->bloom);
+    ht->bloom = NULL;
+    ht->bloom_blocks = 0;
+    if (ht->indexed == 0 && total >= HT_BLOOM_MIN) {
+        ht->bloom_blocks = k_bloom_nblocks(total);
+        if (!(ht->bloom = calloc((size_t)ht->bloom_blocks * 8, sizeof *ht->bloom)))
+            ht->bloom_blocks = 0; /* only an optimization */
+    }
     ht_chunk ck;
     for (uint32_t first = ht->indexed; first < total; first += HT_CHUNK) {
         uint32_t cn = total - first < HT_CHUNK ? total - first : HT_CHUNK;
@@ -1048,6 +1067,8 @@ bool vm_ht_index(vm_ht *ht)
             ck.todo[i] = i;
         }
         ht_chunk_hash(ht, keys, &ck, cn);
+        if (ht->bloom)
+            k_bloom_insert(ht->bloom, ht->bloom_blocks, ck.h, NULL, cn);
         if (!ht_chunk_insert(ht, keys, &ck, cn, ck.ent))
             goto fail;
     }
@@ -1094,14 +1115,19 @@ static void ht_lookup(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, 
         ht_chunk_load(&ck, sel, off, cn);
         ht_chunk_hash(ht, keys, &ck, cn);
         for (uint32_t i = 0; i < cn; i++) {
-            if (ck.nul[i] && !nulls_match) {
-                out[i] = VM_HT_NONE;
-            } else {
-                ck.pos[i] = ck.h[i] >> ht->dshift;
-                ck.todo[ntodo++] = i;
-                /* a big table misses cache on every probe: overlap the misses */
-                __builtin_prefetch(&dir[ck.pos[i]]);
-            }
+            out[i] = VM_HT_NONE;
+            ck.todo[ntodo] = i;
+            ntodo += !ck.nul[i] || nulls_match;
+        }
+        if (ht->bloom) /* rows whose key cannot be in the table go no further */
+            ntodo = k_bloom_probe_sel(ht->bloom, ht->bloom_blocks, ck.h, ck.todo, ntodo, ck.chk);
+        const uint32_t *live = ht->bloom ? ck.chk : ck.todo;
+        for (uint32_t k = 0; k < ntodo; k++) {
+            uint32_t i = live[k];
+            ck.pos[i] = ck.h[i] >> ht->dshift;
+            ck.todo[k] = i;
+            /* a big table misses cache on every probe: overlap the misses */
+            __builtin_prefetch(&dir[ck.pos[i]]);
         }
         while (ntodo) {
             uint32_t m = 0;
@@ -1209,7 +1235,7 @@ size_t vm_ht_bytes(const vm_ht *ht)
     size_t b = sizeof *ht + (size_t)(ht->nkeys + ht->nvals) * sizeof *ht->cols;
     if (ht->dir)
         b += (ht->dmask + 1) * sizeof *ht->dir;
-    b += (size_t)ht->ncap * sizeof *ht->next;
+    b += (size_t)ht->ncap * sizeof *ht->next + (size_t)ht->bloom_blocks * 32;
     for (int c = 0; c < ht->nkeys + ht->nvals; c++)
         b += vm_column_bytes(&ht->cols[c]);
     if (ht->small)
