@@ -325,29 +325,39 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
             return;
         }
     }
-    uint32_t m = 0, cap = x->cap;
+    /* the cursor lives in locals: through j-> every pidx/hent store would
+    ** make the compiler reload it */
+    uint32_t m = 0, cap = x->cap, cur = j->cursor, nin = j->nin, e = j->chain;
+    const uint32_t *first = j->first;
+    uint32_t *pidx = j->pidx, *hent = j->hent;
     bool left = kind == IR_JOIN_LEFT;
-    while (j->cursor < j->nin && m < cap) {
-        uint32_t row = sel ? sel[j->cursor] : j->cursor;
-        uint32_t e = j->chain;
-        if (e == VM_HT_NONE && left && j->first[j->cursor] == VM_HT_NONE) {
-            j->pidx[m] = row;
-            j->hent[m++] = VM_HT_NONE;
+    while (cur < nin && m < cap) {
+        if (e == VM_HT_NONE && !left) { /* skip the misses in one tight loop */
+            while (cur < nin && first[cur] == VM_HT_NONE)
+                cur++;
+            if (cur == nin)
+                break;
+            e = first[cur];
+        }
+        uint32_t row = sel ? sel[cur] : cur;
+        if (e == VM_HT_NONE && first[cur] == VM_HT_NONE) {
+            pidx[m] = row;
+            hent[m++] = VM_HT_NONE;
         }
         while (e != VM_HT_NONE && m < cap) {
-            j->pidx[m] = row;
-            j->hent[m++] = e;
+            pidx[m] = row;
+            hent[m++] = e;
             e = vm_ht_next(j->ht, e);
         }
-        if (e != VM_HT_NONE) {
-            j->chain = e;
+        if (e != VM_HT_NONE)
             break;
-        }
-        j->cursor++;
-        j->chain = j->cursor < j->nin ? j->first[j->cursor] : VM_HT_NONE;
+        cur++;
+        e = cur < nin ? first[cur] : VM_HT_NONE;
     }
+    j->cursor = cur;
+    j->chain = e;
     x->f[jd->out_frame].n = m;
-    j->pending = j->cursor < j->nin;
+    j->pending = cur < nin;
 }
 
 #define JOIN_GATHER(W, CT)                                                               \

@@ -5,7 +5,11 @@
 ** f64 zero/NaN keys, selection vectors, empty tables and memory accounting.
 ** Group tables are also checked against a twin that cannot use the
 ** small-domain front (an extra constant f64 key), so both give the same ids.
-** The last part merges group-by sinks as parallel workers do (sinks.h).
+** The sink part merges group-by sinks as parallel workers do (sinks.h).
+** The last part covers direct mode (one integer key over a small range
+** indexed by an array): join chains, group ids as the array grows, falls
+** back to the directory or is sealed, against sort-based references; and
+** the key-range bitmap or bloom filter in front of a join directory.
 */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -17,6 +21,7 @@
 #include <pthread.h>
 
 #include "hashtable.h"
+#include "kernels.h"
 #include "sinks.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -1356,4 +1361,904 @@ Test(hashtable, sink_merge_many_groups)
 {
     check_sink_merge(60000, 40000, 2, 2, 4096, 3, 73);
     check_sink_merge(60000, 20000, 3, 3, 1024, 2, 74);
+}
+
+/* ---- direct mode ----------------------------------------------------------------
+** A table with one integer key column whose keys span a small range indexes
+** an array by key - base instead of the directory: join tables when indexed
+** in one go, group tables once the small-domain front is off. Keys are made
+** as int64 (the reference) and stored in the column's type; the reference
+** model sorts (key, entry) pairs.
+*/
+
+typedef struct ikeys {
+    tir_type type;
+    uint32_t n;
+    int64_t *k;               /* reference values (NULL rows: garbage) */
+    void *data;               /* as the column type stores them */
+    uint64_t *valid;
+} ikeys;
+
+static void ik_init(ikeys *x, tir_type t, uint32_t n)
+{
+    x->type = t;
+    x->n = n;
+    x->k = calloc(n + 1, sizeof *x->k);
+    x->data = calloc(n + 1, vm_type_width(t));
+    x->valid = calloc(n / 64 + 1, 8);
+}
+
+static void ik_free(ikeys *x)
+{
+    free(x->k);
+    free(x->data);
+    free(x->valid);
+}
+
+static void ik_set(ikeys *x, uint32_t i, int64_t v, bool valid)
+{
+    x->k[i] = v;
+    if (x->type == TIR_I64)
+        ((int64_t *)x->data)[i] = v;
+    else
+        ((int32_t *)x->data)[i] = (int32_t)v;
+    vm_bit_set(x->valid, i, valid);
+}
+
+/* A NULL row whose data is a key of the range or a far one: the table must
+** look at neither. */
+static void ik_set_null(ikeys *x, uint32_t i, rng *r, int64_t lo, uint64_t span)
+{
+    int64_t far = x->type == TIR_I64 ? INT64_MIN : INT32_MAX;
+    ik_set(x, i, rnd(r) % 2 ? (int64_t)((uint64_t)lo + rnd(r) % span) : far, false);
+}
+
+static bool ik_null(const ikeys *x, uint32_t i)
+{
+    return !vm_bit_get(x->valid, i);
+}
+
+/* Rows from off (a multiple of 64) on. */
+static vm_vec ik_vec(const ikeys *x, uint32_t off)
+{
+    cr_assert_eq(off % 64, 0);
+    return (vm_vec){ x->type, (char *)x->data + (size_t)off * vm_type_width(x->type), x->valid + off / 64 };
+}
+
+static int64_t col_int(const vm_column *c, uint32_t e)
+{
+    return c->type == TIR_I64 ? ((const int64_t *)c->data)[e] : ((const int32_t *)c->data)[e];
+}
+
+/* Bytes of the table beyond an empty one of the same columns and beyond
+** its columns: the directory, chains, filters and direct array. */
+static size_t index_bytes(const vm_ht *ht, size_t empty, int nkeys, int nvals)
+{
+    size_t b = empty;
+    for (int c = 0; c < nkeys; c++)
+        b += vm_column_bytes(vm_ht_key(ht, c));
+    for (int c = 0; c < nvals; c++)
+        b += vm_column_bytes(vm_ht_val(ht, c));
+    cr_assert_geq(vm_ht_bytes(ht), b);
+    return vm_ht_bytes(ht) - b;
+}
+
+/* ---- direct join tables ---- */
+
+/* An entry of the reference join table. */
+typedef struct jref {
+    int64_t key;
+    uint32_t e, row;
+} jref;
+
+/* key ascending, then the latest entry first: the order of a chain */
+static int cmp_jref(const void *a, const void *b)
+{
+    const jref *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (x->e < y->e) - (x->e > y->e);
+}
+
+enum { J_APPEND, J_INSERT };
+
+/* Feeds rows [from, to) of b (from a multiple of 64) to the join table in
+** batches, every other one through a random sel, by vm_ht_append or
+** vm_ht_insert; value 0 is the row number. The stored entries (rows with a
+** key) are added to ref. */
+static void join_feed(vm_ht *ht, const ikeys *b, const int64_t *rowno, uint32_t from, uint32_t to,
+                      uint32_t batch, int how, rng *r, jref *ref, uint32_t *nref)
+{
+    uint32_t *sel = malloc(batch * sizeof *sel);
+    for (uint32_t off = from, bi = 0; off < to; off += batch, bi++) {
+        uint32_t bn = to - off < batch ? to - off : batch, m = bn;
+        vm_vec k = ik_vec(b, off), v = { TIR_I64, (void *)(rowno + off), NULL };
+        const uint32_t *s = bi % 2 ? sel : NULL;
+        if (s)
+            m = random_sel(r, bn, sel);
+        uint32_t e = vm_ht_count(ht);
+        if (how == J_APPEND)
+            cr_assert(vm_ht_append(ht, &k, &v, s, m));
+        else
+            cr_assert(vm_ht_insert(ht, &k, &v, s, m));
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t i = off + (s ? s[j] : j);
+            if (!ik_null(b, i))
+                ref[(*nref)++] = (jref){ b->k[i], e++, i };
+        }
+        cr_assert_eq(vm_ht_count(ht), e);
+    }
+    free(sel);
+}
+
+/* Probes every row of p, in batches of 1000 with and without sel, and
+** checks each chain against the reference: every entry with the probe's
+** key, the latest first, with its key and value; nothing for a NULL. */
+static void check_chains(const vm_ht *ht, const jref *ref, uint32_t nref, const ikeys *p)
+{
+    jref *s = malloc((nref + 1) * sizeof *s);
+    memcpy(s, ref, nref * sizeof *s);
+    qsort(s, nref, sizeof *s, cmp_jref);
+    cr_assert_eq(vm_ht_count(ht), nref);
+    uint32_t *first = malloc(p->n * sizeof *first), *sel = malloc(1024 * sizeof *sel), out[1024];
+    rng r = { 99 };
+    for (uint32_t i = 0; i < p->n; i++)
+        first[i] = 12345;
+    for (uint32_t off = 0, bi = 0; off < p->n; off += 1024, bi++) {
+        uint32_t bn = p->n - off < 1024 ? p->n - off : 1024;
+        vm_vec k = ik_vec(p, off);
+        if (bi % 2 == 0) {
+            vm_ht_probe(ht, &k, NULL, bn, first + off);
+            continue;
+        }
+        uint32_t m = random_sel(&r, bn, sel);
+        vm_ht_probe(ht, &k, sel, m, out);
+        for (uint32_t j = 0; j < m; j++)
+            first[off + sel[j]] = out[j];
+    }
+    const vm_column *kc = vm_ht_key(ht, 0), *vc = vm_ht_val(ht, 0);
+    uint64_t hits = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (first[i] == 12345)
+            continue; /* not in a sel */
+        if (ik_null(p, i)) {
+            cr_assert_eq(first[i], VM_HT_NONE, "probe row %u: a NULL key found entry %u", i, first[i]);
+            continue;
+        }
+        int64_t key = p->k[i];
+        uint32_t lo = 0, hi = nref; /* the first reference entry with key >= key */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (s[mid].key < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint32_t e = first[i], j = lo;
+        for (; j < nref && s[j].key == key; j++, e = vm_ht_next(ht, e)) {
+            cr_assert_eq(e, s[j].e, "probe row %u (key %lld): chain step %u is entry %u, want %u", i,
+                         (long long)key, j - lo, e, s[j].e);
+            cr_assert_eq(col_int(kc, e), key, "entry %u: stored key", e);
+            cr_assert_eq(((const int64_t *)vc->data)[e], (int64_t)s[j].row, "entry %u: value", e);
+        }
+        cr_assert_eq(e, VM_HT_NONE, "probe row %u (key %lld): chain goes on past its %u entries to %u", i,
+                     (long long)key, j - lo, e);
+        hits += j - lo;
+    }
+    cr_assert_gt(hits, 0, "the data should produce matches");
+    free(s);
+    free(first);
+    free(sel);
+}
+
+/* Probe keys: every key of [lo - 3, lo + span + 3) that the type holds, the
+** type's extremes, 0, keys whose distance from lo wraps around, NULLs. */
+static void int_probes(ikeys *p, tir_type t, int64_t lo, uint64_t span, rng *r)
+{
+    int64_t tmin = t == TIR_I64 ? INT64_MIN : INT32_MIN, tmax = t == TIR_I64 ? INT64_MAX : INT32_MAX;
+    uint32_t n = (uint32_t)span + 6 + 8 + 64;
+    ik_init(p, t, n);
+    uint32_t i = 0;
+    for (uint64_t d = 0; d < span + 6; d++) {
+        __int128 k = (__int128)lo - 3 + (__int128)d;
+        if (k >= tmin && k <= tmax)
+            ik_set(p, i++, (int64_t)k, true);
+    }
+    int64_t extra[8] = { tmin, tmax, tmin + 1, tmax - 1, 0,
+                         (int64_t)((uint64_t)lo + span + (1ULL << 32)), (int64_t)((uint64_t)lo - (1ULL << 63)),
+                         (int64_t)((uint64_t)lo + span - 1 + (1ULL << 63)) };
+    for (int j = 0; j < 8; j++) {
+        if (extra[j] >= tmin && extra[j] <= tmax)
+            ik_set(p, i++, extra[j], true);
+        else
+            ik_set(p, i++, 0, true);
+    }
+    while (i < n)
+        ik_set_null(p, i++, r, lo, span);
+}
+
+/* Build rows: keys lo + (0 .. span-1) at random with duplicates, lo and
+** lo + span - 1 present, null_pct % NULL. */
+static void join_rows(ikeys *b, tir_type t, uint32_t n, int64_t lo, uint64_t span, unsigned null_pct, rng *r)
+{
+    ik_init(b, t, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if (rnd(r) % 100 < null_pct)
+            ik_set_null(b, i, r, lo, span);
+        else
+            ik_set(b, i, (int64_t)((uint64_t)lo + rnd(r) % span), true);
+    }
+    ik_set(b, n / 3, lo, true);
+    ik_set(b, n / 2, (int64_t)((uint64_t)lo + span - 1), true);
+}
+
+static int64_t *row_numbers(uint32_t n)
+{
+    int64_t *a = malloc((n + 1) * sizeof *a);
+    for (uint32_t i = 0; i < n; i++)
+        a[i] = i;
+    return a;
+}
+
+/* Appended and indexed in one go, dense keys with duplicates and NULLs get
+** a direct array of exactly their range (and chains of exactly the entries
+** the table keeps); the same rows inserted batch by batch go through the
+** directory. Both must give the reference's chains, latest entry first. */
+static void check_join_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n, uint64_t seed)
+{
+    rng r = { seed };
+    ikeys b, p;
+    join_rows(&b, t, n, lo, span, 10, &r);
+    int_probes(&p, t, lo, span, &r);
+    int64_t *rowno = row_numbers(n);
+    jref *ref = malloc(n * sizeof *ref), *ref2 = malloc(n * sizeof *ref2);
+    uint32_t nref = 0, nref2 = 0;
+    tir_type vt = TIR_I64;
+    vm_ht *d = vm_ht_new(1, &t, 1, &vt, false), *h = vm_ht_new(1, &t, 1, &vt, false);
+    cr_assert(d && h);
+    size_t empty = vm_ht_bytes(d);
+    join_feed(d, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
+    join_feed(h, &b, rowno, 0, n, 1024, J_INSERT, &r, ref2, &nref2);
+    cr_assert(vm_ht_index(d));
+    /* direct: chains (one per entry) and the array, no directory */
+    size_t extra = index_bytes(d, empty, 1, 1);
+    cr_assert_eq(extra, (size_t)nref * 4 + span * 4, "%s keys %lld + [0, %lu): %zu bytes of index, want %zu",
+                 t == TIR_I64 ? "i64" : "i32", (long long)lo, (unsigned long)span, extra,
+                 (size_t)nref * 4 + span * 4);
+    check_chains(d, ref, nref, &p);
+    check_chains(h, ref2, nref2, &p);
+    cr_assert(vm_ht_index(d), "indexing again changes nothing");
+    cr_assert_eq(index_bytes(d, empty, 1, 1), extra);
+    check_chains(d, ref, nref, &p);
+    vm_ht_free(d);
+    vm_ht_free(h);
+    free(ref);
+    free(ref2);
+    free(rowno);
+    ik_free(&b);
+    ik_free(&p);
+}
+
+Test(hashtable, join_direct_chains_match_directory)
+{
+    check_join_direct(TIR_I32, -1500, 3000, 9000, 81);
+    check_join_direct(TIR_I32, INT32_MAX - 2999, 3000, 9000, 82);
+    check_join_direct(TIR_I32, INT32_MIN, 2000, 5000, 83);
+    check_join_direct(TIR_DATE, 18000, 2500, 9000, 84);
+    check_join_direct(TIR_I64, INT64_MAX - 100, 101, 3000, 85);
+    check_join_direct(TIR_I64, INT64_MIN, 101, 3000, 86);
+    check_join_direct(TIR_I64, -(1LL << 40), 4000, 7000, 87);
+    /* one key, one long chain */
+    check_join_direct(TIR_I64, 42, 1, 2000, 88);
+}
+
+/* Keys from lo spread over a range of `range` keys (both ends present),
+** n rows, appended and indexed in one go; checked by probes of the keys and
+** their neighbours. Returns the index bytes, *nent the entries. */
+static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, uint64_t seed, uint32_t *nent)
+{
+    rng r = { seed };
+    ikeys b, p;
+    ik_init(&b, t, n);
+    ik_init(&p, t, 2 * n);
+    uint64_t step = range / (n / 2);
+    for (uint32_t i = 0; i < n; i++) {
+        if (rnd(&r) % 20 == 0)
+            ik_set_null(&b, i, &r, lo, range);
+        else
+            ik_set(&b, i, (int64_t)((uint64_t)lo + rnd(&r) % (n / 2) * step), true);
+    }
+    ik_set(&b, 0, lo, true);
+    ik_set(&b, n - 1, (int64_t)((uint64_t)lo + range - 1), true);
+    for (uint32_t i = 0; i < n; i++) {
+        ik_set(&p, 2 * i, b.k[i], !ik_null(&b, i));
+        int64_t tmax = t == TIR_I64 ? INT64_MAX : INT32_MAX;
+        ik_set(&p, 2 * i + 1, b.k[i] == tmax ? tmax - 1 : b.k[i] + 1, true);
+    }
+    int64_t *rowno = row_numbers(n);
+    jref *ref = malloc(n * sizeof *ref);
+    uint32_t nref = 0;
+    tir_type vt = TIR_I64;
+    vm_ht *ht = vm_ht_new(1, &t, 1, &vt, false);
+    size_t empty = vm_ht_bytes(ht);
+    join_feed(ht, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    check_chains(ht, ref, nref, &p);
+    size_t extra = index_bytes(ht, empty, 1, 1);
+    *nent = nref;
+    vm_ht_free(ht);
+    free(ref);
+    free(rowno);
+    ik_free(&b);
+    ik_free(&p);
+    return extra;
+}
+
+/* Keys too spread out for an array go to the directory: right chains, and
+** the index costs what a directory does, not the range. At the limit: a
+** table of n entries takes an array of up to 8 * 2^ceil(log2 2n) keys (at
+** least 65536); one key more and it is the directory. */
+Test(hashtable, join_direct_sparse_keys_use_directory)
+{
+    uint32_t ne;
+    size_t b = join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 8000, 91, &ne);
+    cr_assert_lt(b, (size_t)1 << 20, "i64 keys 1e9 apart: %zu bytes of index", b);
+    b = join_spread(TIR_I32, INT32_MIN, 1ULL << 32, 8000, 92, &ne);
+    cr_assert_lt(b, (size_t)1 << 20, "i32 keys over the whole type: %zu bytes of index", b);
+
+    /* about 3800 entries: the floor of 65536 keys */
+    b = join_spread(TIR_I32, -7, 65536, 4000, 93, &ne);
+    cr_assert_eq(b, (size_t)ne * 4 + 65536 * 4, "range 65536: %zu bytes of index, want an array", b);
+    b = join_spread(TIR_I32, -7, 65537, 4000, 93, &ne);
+    cr_assert_lt(b, (size_t)65537 * 4, "range 65537: %zu bytes of index, want a directory", b);
+    /* about 19000 entries (a directory of 2^16 slots): 2^19 keys, a mapped array */
+    b = join_spread(TIR_I64, INT64_MAX - 524287, 524288, 20000, 94, &ne);
+    cr_assert_gt(ne, 16384);
+    cr_assert_eq(b, (size_t)ne * 4 + 524288 * 4, "range 2^19: %zu bytes of index, want an array", b);
+    b = join_spread(TIR_I64, INT64_MAX - 524288, 524289, 20000, 94, &ne);
+    cr_assert_lt(b, (size_t)524289 * 4, "range 2^19 + 1: %zu bytes of index, want a directory", b);
+}
+
+/* vm_ht_insert after an index in direct mode drops the array and goes on
+** in the directory; rows inserted then include keys new to the table, on
+** both sides of the array's range and in its holes. */
+Test(hashtable, join_direct_then_insert)
+{
+    rng r = { 95 };
+    enum { N = 6400 };
+    ikeys b, p;
+    ik_init(&b, TIR_I32, N);
+    for (uint32_t i = 0; i < N; i++) {
+        if (rnd(&r) % 10 == 0)
+            ik_set_null(&b, i, &r, 0, 1000);
+        else if (i < 3200) /* even keys of [0, 1000) */
+            ik_set(&b, i, (int64_t)(rnd(&r) % 500) * 2, true);
+        else /* then any key of [-300, 1300) */
+            ik_set(&b, i, (int64_t)(rnd(&r) % 1600) - 300, true);
+    }
+    int_probes(&p, TIR_I32, -300, 1600, &r);
+    int64_t *rowno = row_numbers(N);
+    jref *ref = malloc(N * sizeof *ref);
+    uint32_t nref = 0;
+    tir_type t = TIR_I32, vt = TIR_I64;
+    vm_ht *ht = vm_ht_new(1, &t, 1, &vt, false);
+    size_t empty = vm_ht_bytes(ht);
+    join_feed(ht, &b, rowno, 0, 3200, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    cr_assert_eq(index_bytes(ht, empty, 1, 1), (size_t)nref * 4 + 999 * 4, "direct");
+    check_chains(ht, ref, nref, &p);
+    join_feed(ht, &b, rowno, 3200, 4800, 512, J_INSERT, &r, ref, &nref);
+    check_chains(ht, ref, nref, &p);
+    join_feed(ht, &b, rowno, 4800, N, 640, J_INSERT, &r, ref, &nref);
+    check_chains(ht, ref, nref, &p);
+    vm_ht_free(ht);
+    free(ref);
+    free(rowno);
+    ik_free(&b);
+    ik_free(&p);
+}
+
+/* vm_ht_append and vm_ht_index again after a direct index lay all entries
+** out anew: in a wider array while the keys allow, in the directory when
+** they no longer do (and incrementally in it from then on). */
+Test(hashtable, join_direct_then_append_index)
+{
+    rng r = { 96 };
+    enum { N = 9600 };
+    ikeys b, p;
+    ik_init(&b, TIR_I64, N);
+    const int64_t lo = -(1LL << 50);
+    for (uint32_t i = 0; i < N; i++) {
+        int64_t k;
+        if (i < 3200)
+            k = lo + (int64_t)(rnd(&r) % 1000);
+        else if (i < 4800) /* below and above the first range */
+            k = lo - 500 + (int64_t)(rnd(&r) % 2000);
+        else if (i < 6400) /* one far key in a batch of near ones */
+            k = i == 5000 ? lo + (1LL << 40) : lo + (int64_t)(rnd(&r) % 1000);
+        else
+            k = lo + (int64_t)(rnd(&r) % 3000);
+        if (rnd(&r) % 10 == 0)
+            ik_set_null(&b, i, &r, lo, 1000);
+        else
+            ik_set(&b, i, k, true);
+    }
+    ik_set(&b, 0, lo, true);
+    ik_set(&b, 1, lo + 999, true);
+    ik_set(&b, 3200, lo - 500, true);
+    ik_set(&b, 3201, lo + 1499, true);
+    int_probes(&p, TIR_I64, lo - 500, 3000, &r);
+    int64_t *rowno = row_numbers(N);
+    jref *ref = malloc(N * sizeof *ref);
+    uint32_t nref = 0;
+    tir_type t = TIR_I64, vt = TIR_I64;
+    vm_ht *ht = vm_ht_new(1, &t, 1, &vt, false);
+    size_t empty = vm_ht_bytes(ht);
+    join_feed(ht, &b, rowno, 0, 3200, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    cr_assert_eq(index_bytes(ht, empty, 1, 1), (size_t)nref * 4 + 1000 * 4, "direct over [lo, lo + 1000)");
+    check_chains(ht, ref, nref, &p);
+
+    join_feed(ht, &b, rowno, 3200, 4800, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    cr_assert_eq(index_bytes(ht, empty, 1, 1), (size_t)nref * 4 + 2000 * 4, "direct over [lo - 500, lo + 1500)");
+    check_chains(ht, ref, nref, &p);
+
+    join_feed(ht, &b, rowno, 4800, 6400, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    size_t dir = index_bytes(ht, empty, 1, 1);
+    cr_assert_lt(dir, (size_t)1 << 20, "a directory: %zu bytes of index", dir);
+    check_chains(ht, ref, nref, &p);
+
+    join_feed(ht, &b, rowno, 6400, N, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    check_chains(ht, ref, nref, &p);
+    vm_ht_free(ht);
+    free(ref);
+    free(rowno);
+    ik_free(&b);
+    ik_free(&p);
+}
+
+/* ---- direct group tables ---- */
+
+/* A row of the reference group-by: its key and whether it is NULL. */
+typedef struct grow {
+    int64_t key;
+    uint32_t row;
+    bool null;
+} grow;
+
+/* NULL first, then by key, then by row */
+static int cmp_grow(const void *a, const void *b)
+{
+    const grow *x = a, *y = b;
+    if (x->null != y->null)
+        return y->null - x->null;
+    if (!x->null && x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The reference group-by of the fed rows of x: groups numbered in order of
+** first appearance, NULL a group of its own. */
+typedef struct gref {
+    uint32_t ngroups;
+    uint32_t *want;           /* per fed row of x: its group */
+    int64_t *gkey;            /* per group: its key */
+    uint8_t *gnull;           /* per group: the NULL key */
+    jref *keys;               /* the non-NULL keys ascending, e = their group */
+    uint32_t nkeys;
+    uint32_t null_gid;        /* or VM_HT_NONE */
+} gref;
+
+static void gref_make(gref *g, const ikeys *x, const uint8_t *fed)
+{
+    grow *s = malloc((x->n + 1) * sizeof *s);
+    uint32_t n = 0, *lead = malloc((x->n + 1) * sizeof *lead);
+    for (uint32_t i = 0; i < x->n; i++)
+        if (fed[i])
+            s[n++] = (grow){ ik_null(x, i) ? 0 : x->k[i], i, ik_null(x, i) };
+    qsort(s, n, sizeof *s, cmp_grow);
+    /* lead[row] = the first row of its key; a leader leads itself */
+    for (uint32_t j = 0, l = 0; j < n; j++) {
+        if (j == 0 || cmp_grow(&(grow){ s[j].key, 0, s[j].null }, &(grow){ s[j - 1].key, 0, s[j - 1].null }) != 0)
+            l = s[j].row;
+        lead[s[j].row] = l;
+    }
+    g->want = malloc((x->n + 1) * sizeof *g->want);
+    g->gkey = malloc((n + 1) * sizeof *g->gkey);
+    g->gnull = malloc(n + 1);
+    g->keys = malloc((n + 1) * sizeof *g->keys);
+    g->ngroups = g->nkeys = 0;
+    g->null_gid = VM_HT_NONE;
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (!fed[i])
+            continue;
+        if (lead[i] == i) {
+            g->gkey[g->ngroups] = x->k[i];
+            g->gnull[g->ngroups] = ik_null(x, i);
+            if (ik_null(x, i))
+                g->null_gid = g->ngroups;
+            g->want[i] = g->ngroups++;
+        } else {
+            g->want[i] = g->want[lead[i]];
+        }
+    }
+    for (uint32_t j = 0; j < n; j++)
+        if (!s[j].null && lead[s[j].row] == s[j].row)
+            g->keys[g->nkeys++] = (jref){ s[j].key, g->want[s[j].row], s[j].row };
+    free(s);
+    free(lead);
+}
+
+static void gref_free(gref *g)
+{
+    free(g->want);
+    free(g->gkey);
+    free(g->gnull);
+    free(g->keys);
+}
+
+/* The reference's group of key (null: the NULL key), or VM_HT_NONE. */
+static uint32_t gref_find(const gref *g, int64_t key, bool null)
+{
+    if (null)
+        return g->null_gid;
+    uint32_t lo = 0, hi = g->nkeys;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->keys[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->nkeys && g->keys[lo].key == key ? g->keys[lo].e : VM_HT_NONE;
+}
+
+/* Feeds rows [from, to) of x (from a multiple of 64) to a group table in
+** batches of `batch` (a multiple of 64), every other one through a random
+** sel; gid[row] = its group, fed[row] = 1. */
+static void group_feed(vm_ht *ht, const ikeys *x, uint32_t from, uint32_t to, uint32_t batch, rng *r, uint32_t *gid,
+                       uint8_t *fed)
+{
+    uint32_t *sel = malloc(batch * sizeof *sel), *out = malloc(batch * sizeof *out);
+    for (uint32_t off = from, bi = 0; off < to; off += batch, bi++) {
+        uint32_t bn = to - off < batch ? to - off : batch, m = bn;
+        vm_vec k = ik_vec(x, off);
+        const uint32_t *s = bi % 2 ? sel : NULL;
+        if (s)
+            m = random_sel(r, bn, sel);
+        cr_assert(vm_ht_find_or_insert(ht, &k, s, m, out), "batch at row %u", off);
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t i = off + (s ? s[j] : j);
+            gid[i] = out[j];
+            fed[i] = 1;
+        }
+    }
+    free(sel);
+    free(out);
+}
+
+/* The groups of the fed rows of x are the reference's, in number, ids and
+** keys; vm_ht_find gives every row of x and of p (more probe keys) the
+** reference's group or VM_HT_NONE, NULL its group; vm_ht_probe the same
+** without the NULL group. */
+static void check_groups(const vm_ht *ht, const ikeys *x, const uint32_t *gid, const uint8_t *fed, const ikeys *p)
+{
+    gref g;
+    gref_make(&g, x, fed);
+    cr_assert_eq(vm_ht_count(ht), g.ngroups, "%u groups, want %u", vm_ht_count(ht), g.ngroups);
+    for (uint32_t i = 0; i < x->n; i++)
+        if (fed[i] && gid[i] != g.want[i])
+            cr_assert_fail("row %u (key %lld%s): group %u, want %u", i, (long long)x->k[i],
+                           ik_null(x, i) ? ", NULL" : "", gid[i], g.want[i]);
+    const vm_column *kc = vm_ht_key(ht, 0);
+    cr_assert_eq(kc->len, g.ngroups);
+    for (uint32_t e = 0; e < g.ngroups; e++) {
+        cr_assert_eq(!vm_bit_get(kc->validity, e), g.gnull[e], "group %u: NULL key", e);
+        if (!g.gnull[e])
+            cr_assert_eq(col_int(kc, e), g.gkey[e], "group %u: key %lld, want %lld", e, (long long)col_int(kc, e),
+                         (long long)g.gkey[e]);
+    }
+    const ikeys *all[2] = { x, p };
+    for (int a = 0; a < 2; a++) {
+        const ikeys *y = all[a];
+        if (!y)
+            continue;
+        uint32_t *out = malloc((y->n + 1) * sizeof *out), *pr = malloc((y->n + 1) * sizeof *pr);
+        vm_vec k = ik_vec(y, 0);
+        vm_ht_find(ht, &k, NULL, y->n, out);
+        vm_ht_probe(ht, &k, NULL, y->n, pr);
+        for (uint32_t i = 0; i < y->n; i++) {
+            uint32_t w = gref_find(&g, y->k[i], ik_null(y, i));
+            if (out[i] != w)
+                cr_assert_fail("find, %s row %u (key %lld%s): %u, want %u", a ? "probe" : "input", i,
+                               (long long)y->k[i], ik_null(y, i) ? ", NULL" : "", out[i], w);
+            uint32_t wp = ik_null(y, i) ? VM_HT_NONE : w;
+            if (pr[i] != wp)
+                cr_assert_fail("probe, %s row %u (key %lld%s): %u, want %u", a ? "probe" : "input", i,
+                               (long long)y->k[i], ik_null(y, i) ? ", NULL" : "", pr[i], wp);
+        }
+        free(out);
+        free(pr);
+    }
+    gref_free(&g);
+}
+
+/* Past its columns a group table holds a directory of 2^k >= 2 * count
+** slots of 8 bytes, or in direct mode only an array of 4 bytes per key of
+** its span, which holds the keys seen. */
+static bool dir_size(size_t extra, uint32_t count)
+{
+    return extra % 8 == 0 && (extra / 8 & (extra / 8 - 1)) == 0 && extra / 8 >= 2 * (size_t)count;
+}
+
+/* Keys from the least to the greatest non-NULL fed row of x. */
+static uint64_t fed_range(const ikeys *x, const uint8_t *fed)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (uint32_t i = 0; i < x->n; i++)
+        if (fed[i] && !ik_null(x, i)) {
+            lo = x->k[i] < lo ? x->k[i] : lo;
+            hi = x->k[i] > hi ? x->k[i] : hi;
+        }
+    return lo <= hi ? (uint64_t)hi - (uint64_t)lo + 1 : 0;
+}
+
+static void assert_direct_group(const vm_ht *ht, size_t empty, const ikeys *x, const uint8_t *fed, const char *when)
+{
+    size_t extra = index_bytes(ht, empty, 1, 0);
+    uint64_t keyrange = fed_range(x, fed);
+    uint32_t n = vm_ht_count(ht);
+    cr_assert(extra >= 4 * keyrange && !dir_size(extra, n),
+              "%s: %zu bytes of index for %u groups over %lu keys: want an array", when, extra, n,
+              (unsigned long)keyrange);
+}
+
+static void assert_dir_group(const vm_ht *ht, size_t empty, const char *when)
+{
+    size_t extra = index_bytes(ht, empty, 1, 0);
+    cr_assert(dir_size(extra, vm_ht_count(ht)), "%s: %zu bytes of index for %u groups: want a directory", when,
+              extra, vm_ht_count(ht));
+}
+
+/* More than 5000 distinct keys in random order within a dense range, with
+** NULLs, fed in batches with and without sel: once the small-domain front
+** is off (1024 groups), an array numbers the groups as the directory would. */
+static void check_group_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n, uint64_t seed)
+{
+    rng r = { seed };
+    ikeys x, p;
+    ik_init(&x, t, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if (rnd(&r) % 100 < 3)
+            ik_set_null(&x, i, &r, lo, span);
+        else
+            ik_set(&x, i, (int64_t)((uint64_t)lo + rnd(&r) % span), true);
+    }
+    int_probes(&p, t, lo, span, &r);
+    uint32_t *gid = malloc(n * sizeof *gid);
+    uint8_t *fed = calloc(n, 1);
+    vm_ht *ht = vm_ht_new(1, &t, 0, NULL, true);
+    size_t empty = vm_ht_bytes(ht);
+    uint32_t half = n / 2 / 64 * 64;
+    group_feed(ht, &x, 0, half, 576, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "first half");
+    check_groups(ht, &x, gid, fed, &p);
+    group_feed(ht, &x, half, n, 1088, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "second half");
+    cr_assert_gt(vm_ht_count(ht), 5000);
+    check_groups(ht, &x, gid, fed, &p);
+    vm_ht_free(ht);
+    free(gid);
+    free(fed);
+    ik_free(&x);
+    ik_free(&p);
+}
+
+Test(hashtable, group_direct_ids_in_order)
+{
+    check_group_direct(TIR_I32, -4000, 8000, 24000, 101);
+    check_group_direct(TIR_DATE, 18000, 7000, 20000, 102);
+    check_group_direct(TIR_I32, INT32_MAX - 6999, 7000, 20000, 103);
+    check_group_direct(TIR_I64, INT64_MAX - 7999, 8000, 24000, 104);
+    check_group_direct(TIR_I64, INT64_MIN, 8000, 24000, 105);
+}
+
+/* Keys rising from start by step, then falling below it by 1: the array
+** grows up (past 2 MiB, where it is mapped and may grow by mremap) and then
+** down (copied). Each row is the next new key, a key of the range so far
+** again, or NULL. */
+static void check_group_up_down(tir_type t, int64_t start, int64_t step, uint32_t nup, uint32_t ndown, uint64_t seed)
+{
+    rng r = { seed };
+    uint32_t n = nup + ndown;
+    ikeys x;
+    ik_init(&x, t, n);
+    int64_t hi = start, lo = start;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t c = rnd(&r) % 64;
+        if (c == 0)
+            ik_set_null(&x, i, &r, lo, (uint64_t)hi - (uint64_t)lo + 1);
+        else if (c < 8)
+            ik_set(&x, i, lo + (int64_t)(rnd(&r) % ((uint64_t)hi - (uint64_t)lo + 1)), true);
+        else if (i < nup)
+            ik_set(&x, i, (hi += step) - step, true);
+        else
+            ik_set(&x, i, --lo, true);
+    }
+    ikeys p;
+    int_probes(&p, t, lo, (uint64_t)hi - (uint64_t)lo, &r);
+    uint32_t *gid = malloc(n * sizeof *gid);
+    uint8_t *fed = calloc(n, 1);
+    vm_ht *ht = vm_ht_new(1, &t, 0, NULL, true);
+    size_t empty = vm_ht_bytes(ht);
+    group_feed(ht, &x, 0, nup, 2048, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "up");
+    cr_assert_geq(index_bytes(ht, empty, 1, 0), (size_t)2 << 20, "past 2 MiB");
+    group_feed(ht, &x, nup, n, 2048, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "down");
+    check_groups(ht, &x, gid, fed, &p);
+    vm_ht_free(ht);
+    free(gid);
+    free(fed);
+    ik_free(&x);
+    ik_free(&p);
+}
+
+Test(hashtable, group_direct_grows_up_and_down)
+{
+    /* every other key on the way up: past 2^20 keys, grown from a mapped array */
+    check_group_up_down(TIR_I32, 0, 2, 640000, 200000, 111);
+    /* growth clamped at the ends of the types */
+    check_group_up_down(TIR_I32, INT32_MAX - 1200000, 2, 640000, 64000, 112);
+    check_group_up_down(TIR_I64, INT64_MIN + 300000, 1, 640000, 320000, 113);
+}
+
+/* About 3000 dense keys put the table in direct mode; then a batch brings a
+** few far keys (mid batch, among near ones and NULLs), which would make
+** the array too big: the table goes on in the directory for good, with the
+** same ids, and later batches of near and far keys find and add groups
+** there. */
+static void check_group_fallback(tir_type t, int64_t lo, const int64_t *far, int nfar, uint64_t seed)
+{
+    enum { N1 = 6400, N = 16000 };
+    rng r = { seed };
+    ikeys x;
+    ik_init(&x, t, N);
+    for (uint32_t i = 0; i < N; i++) {
+        uint64_t c = rnd(&r) % 100;
+        if (c < 3)
+            ik_set_null(&x, i, &r, lo, 3000);
+        else if (i >= N1 + 700 && (c < 6 || i == N1 + 701))
+            ik_set(&x, i, far[rnd(&r) % (uint64_t)nfar], true);
+        else if (i >= N1 + 700 && c < 10) /* new keys next to the far ones */
+            ik_set(&x, i, far[rnd(&r) % (uint64_t)nfar] + ((int64_t)(rnd(&r) % 100) - 50), true);
+        else
+            ik_set(&x, i, lo + (int64_t)(rnd(&r) % (i < N1 ? 3000 : 3500)), true);
+    }
+    ikeys p;
+    int_probes(&p, t, lo, 3500, &r);
+    for (int j = 0; j < nfar; j++) /* the far keys among the probes */
+        ik_set(&p, p.n - 1 - (uint32_t)j, far[j], true);
+    uint32_t *gid = malloc(N * sizeof *gid);
+    uint8_t *fed = calloc(N, 1);
+    vm_ht *ht = vm_ht_new(1, &t, 0, NULL, true);
+    size_t empty = vm_ht_bytes(ht);
+    group_feed(ht, &x, 0, N1, 1024, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "dense keys");
+    check_groups(ht, &x, gid, fed, &p);
+    group_feed(ht, &x, N1, N1 + 1024, 1024, &r, gid, fed); /* far keys from row 700 of the batch */
+    assert_dir_group(ht, empty, "after far keys");
+    check_groups(ht, &x, gid, fed, &p);
+    group_feed(ht, &x, N1 + 1024, N, 1536, &r, gid, fed);
+    assert_dir_group(ht, empty, "at the end");
+    check_groups(ht, &x, gid, fed, &p);
+    vm_ht_free(ht);
+    free(gid);
+    free(fed);
+    ik_free(&x);
+    ik_free(&p);
+}
+
+Test(hashtable, group_direct_falls_back)
+{
+    int64_t f64[3] = { 1000000000000LL, -1000000000000LL, INT64_MAX - 50 };
+    check_group_fallback(TIR_I64, -1000, f64, 3, 121);
+    int64_t f32[2] = { INT32_MAX - 50, INT32_MIN + 50 };
+    check_group_fallback(TIR_I32, 5000, f32, 2, 122);
+    check_group_fallback(TIR_DATE, 18000, f32, 1, 123);
+}
+
+/* vm_ht_append_groups on a table in direct mode: the new groups follow in
+** order with their keys, the array is released and the table is sealed
+** (lookups find nothing, inserts fail) but may append more. */
+Test(hashtable, group_direct_append_groups_seals)
+{
+    enum { N = 9600, NA = 128 };
+    rng r = { 131 };
+    ikeys x, a;
+    ik_init(&x, TIR_I64, N);
+    ik_init(&a, TIR_I64, NA);
+    for (uint32_t i = 0; i < N; i++) {
+        if (rnd(&r) % 50 == 0)
+            ik_set_null(&x, i, &r, 0, 3000);
+        else
+            ik_set(&x, i, (int64_t)(rnd(&r) % 3000) * 2, true); /* even keys */
+    }
+    for (uint32_t i = 0; i < NA; i++) /* odd keys in the range and far ones: all new */
+        ik_set(&a, i, i % 4 ? (int64_t)i * 2 + 1 : 1000000000000LL + i, true);
+    uint32_t *gid = malloc(N * sizeof *gid);
+    uint8_t *fed = calloc(N, 1);
+    vm_ht *ht = vm_ht_new(1, (tir_type[]){ TIR_I64 }, 0, NULL, true);
+    size_t empty = vm_ht_bytes(ht);
+    group_feed(ht, &x, 0, N, 1024, &r, gid, fed);
+    assert_direct_group(ht, empty, &x, fed, "before");
+    check_groups(ht, &x, gid, fed, NULL);
+    uint32_t ng = vm_ht_count(ht);
+    cr_assert_gt(ng, 2000);
+
+    vm_vec ak = ik_vec(&a, 0);
+    uint32_t sel[NA / 2];
+    for (uint32_t j = 0; j < NA / 2; j++)
+        sel[j] = 2 * j + 1;
+    cr_assert(vm_ht_append_groups(ht, &ak, NULL, NA / 2));
+    cr_assert_eq(index_bytes(ht, empty, 1, 0), 0, "the array is released");
+    cr_assert(vm_ht_append_groups(ht, &ak, sel + NA / 4, NA / 4), "appending again is allowed");
+    cr_assert_eq(vm_ht_count(ht), ng + NA / 2 + NA / 4);
+    const vm_column *kc = vm_ht_key(ht, 0);
+    for (uint32_t j = 0; j < NA / 2 + NA / 4; j++) {
+        uint32_t row = j < NA / 2 ? j : sel[NA / 4 + j - NA / 2];
+        cr_assert(vm_bit_get(kc->validity, ng + j));
+        cr_assert_eq(col_int(kc, ng + j), a.k[row], "appended group %u", ng + j);
+    }
+    gref g;
+    gref_make(&g, &x, fed);
+    for (uint32_t e = 0; e < ng; e++) {
+        cr_assert_eq(!vm_bit_get(kc->validity, e), g.gnull[e], "group %u: NULL key", e);
+        if (!g.gnull[e])
+            cr_assert_eq(col_int(kc, e), g.gkey[e], "group %u: key", e);
+    }
+    gref_free(&g);
+
+    uint32_t *out = malloc(N * sizeof *out);
+    vm_vec xk = ik_vec(&x, 0);
+    vm_ht_find(ht, &xk, NULL, N, out);
+    for (uint32_t i = 0; i < N; i++)
+        cr_assert_eq(out[i], VM_HT_NONE, "sealed: find row %u gave %u", i, out[i]);
+    vm_ht_find(ht, &ak, NULL, NA, out);
+    for (uint32_t i = 0; i < NA; i++)
+        cr_assert_eq(out[i], VM_HT_NONE, "sealed: find appended row %u gave %u", i, out[i]);
+    vm_ht_probe(ht, &xk, NULL, N, out);
+    for (uint32_t i = 0; i < N; i++)
+        cr_assert_eq(out[i], VM_HT_NONE, "sealed: probe row %u gave %u", i, out[i]);
+    cr_assert_not(vm_ht_find_or_insert(ht, &xk, NULL, 100, out), "sealed: no more inserts");
+    vm_ht_free(ht);
+    free(gid);
+    free(fed);
+    free(out);
+    ik_free(&x);
+    ik_free(&a);
+}
+
+/* A join table with one integer key too spread out for an array gets a
+** filter in front of its directory: a bitmap of the key range while that is
+** at most 64 bits per directory slot, else a bloom filter. Probes (every key
+** and its neighbour, mostly absent, and NULLs) give the right chains either
+** way; the bytes show which filter was built. About 5,700 entries: 8,192
+** chain slots and a directory of 16,384 slots. */
+Test(hashtable, join_key_bitmap_or_bloom)
+{
+    uint32_t ne;
+    size_t b = join_spread(TIR_I64, -1000000, 400000, 6000, 95, &ne);
+    cr_assert(ne > 4096 && ne <= 8192, "%u entries", ne);
+    size_t base = 8 * 16384 + 4 * 8192;
+    /* a bit per key between the smallest and largest key stored (the feed may skip the ends) */
+    cr_assert(b > base + 390000 / 8 && b <= base + (400000 / 64 + 1) * 8,
+              "range 400,000: %zu bytes of index, want the key bitmap", b);
+    b = join_spread(TIR_I32, -1000000, 2000000, 6000, 96, &ne);
+    cr_assert(ne > 4096 && ne <= 8192, "%u entries", ne);
+    cr_assert_eq(b, base + (size_t)k_bloom_nblocks(ne) * 32, "range 2,000,000: %zu bytes of index, want a bloom filter",
+                 b);
 }
