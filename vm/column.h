@@ -53,6 +53,10 @@ bool vm_column_reserve(vm_column *c, uint64_t cap);
 ** into heap when long (heap may be NULL only for non-string columns). */
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap);
 bool vm_column_append_null(vm_column *c);
+/* Asks for huge pages under bytes [from, to) of the array p (the whole 2 MiB
+** pages inside). Only pages not touched yet are affected: call it on fresh
+** or newly grown memory. Column growth does it itself. */
+void vm_mem_hugepages(void *p, size_t from, size_t to);
 size_t vm_column_bytes(const vm_column *c);
 
 /* A table held in memory, columnar; row order is file order. */
