@@ -339,6 +339,26 @@ K_CMP_OPS(K_DEF_STR_BOOL_OP)
 ** row i valid, written or ANDed into mask (and_into). k_sel_mask then turns
 ** the mask into a selection once, instead of narrowing a selection per
 ** conjunct with sparse (gathering) loops. */
+/* Stores the mask word of rows i..i+63: valid rows only, written or ANDed in. */
+static inline void k_mask_put(uint64_t *mask, uint32_t i, uint64_t m, const uint64_t *va, bool and_into)
+{
+    if (va)
+        m &= va[i / 64];
+    mask[i / 64] = and_into ? mask[i / 64] & m : m;
+}
+
+/* The scalar twins' bit i, one row at a time. */
+static inline void k_mask_ref_bit(uint64_t *mask, uint32_t i, bool q, bool and_into)
+{
+    uint64_t bit = (uint64_t)1 << (i % 64);
+    if (!and_into && i % 64 == 0)
+        mask[i / 64] = 0;
+    if (!and_into && q)
+        mask[i / 64] |= bit;
+    if (and_into && !q)
+        mask[i / 64] &= ~bit;
+}
+
 #define K_DEF_MASK_OP(op, T, CT)                                                                   \
     void k_mask_##op##_##T##_vc(const CT *a, CT c, const uint64_t *va, uint32_t n, bool and_into,  \
                                 uint64_t *mask)                                                    \
@@ -349,31 +369,21 @@ K_CMP_OPS(K_DEF_STR_BOOL_OP)
             uint64_t m = 0;                                                                        \
             for (unsigned b = 0; b < 8; b++)                                                       \
                 m |= (uint64_t)k8_cmp_##T(K_OPC_##op, k8_load_##T(a + i + 8 * b), cv) << (8 * b); \
-            if (va)                                                                                \
-                m &= va[i / 64];                                                                   \
-            mask[i / 64] = and_into ? mask[i / 64] & m : m;                                        \
+            k_mask_put(mask, i, m, va, and_into);                                                  \
         }                                                                                          \
         if (i < n) {                                                                               \
             uint64_t m = 0;                                                                        \
             for (uint32_t j = i; j < n; j++)                                                       \
                 m |= (uint64_t)K_SCMP(K_OPC_##op, a[j], c) << (j - i);                             \
-            if (va)                                                                                \
-                m &= va[i / 64];                                                                   \
-            mask[i / 64] = and_into ? mask[i / 64] & m : m;                                        \
+            k_mask_put(mask, i, m, va, and_into);                                                  \
         }                                                                                          \
     }                                                                                              \
     void k_mask_##op##_##T##_vc_ref(const CT *a, CT c, const uint64_t *va, uint32_t n,             \
                                     bool and_into, uint64_t *mask)                                 \
     {                                                                                              \
         for (uint32_t i = 0; i < n; i++) {                                                         \
-            uint64_t bit = (uint64_t)1 << (i % 64);                                                \
             bool q = K_VALID(va, i) && K_REFOP_##op(a[i], c);                                      \
-            if (!and_into && i % 64 == 0)                                                          \
-                mask[i / 64] = 0;                                                                  \
-            if (!and_into && q)                                                                    \
-                mask[i / 64] |= bit;                                                               \
-            if (and_into && !q)                                                                    \
-                mask[i / 64] &= ~bit;                                                              \
+            k_mask_ref_bit(mask, i, q, and_into);                                                  \
         }                                                                                          \
     }
 #define K_DEF_MASK_i32(op) K_DEF_MASK_OP(op, i32, int32_t)
@@ -382,6 +392,44 @@ K_CMP_OPS(K_DEF_STR_BOOL_OP)
 K_CMP_OPS(K_DEF_MASK_i32)
 K_CMP_OPS(K_DEF_MASK_i64)
 K_CMP_OPS(K_DEF_MASK_f64)
+
+/* Both bounds of a range in one pass: the column is loaded once, and a
+** range is how most selective scans start (Q6's ship date and discount). */
+#define K_DEF_MASK_RANGE(lop, uop, T, CT)                                                          \
+    void k_mask_##lop##_##uop##_##T##_vcc(const CT *a, CT lo, CT hi, const uint64_t *va, uint32_t n, \
+                                          bool and_into, uint64_t *mask)                           \
+    {                                                                                              \
+        k8_##T lv = k8_set1_##T(lo), hv = k8_set1_##T(hi);                                         \
+        uint32_t i = 0;                                                                            \
+        for (; i + 64 <= n; i += 64) {                                                             \
+            uint64_t m = 0;                                                                        \
+            for (unsigned b = 0; b < 8; b++) {                                                     \
+                k8_##T v = k8_load_##T(a + i + 8 * b);                                             \
+                uint64_t q = (uint64_t)(k8_cmp_##T(K_OPC_##lop, v, lv) & k8_cmp_##T(K_OPC_##uop, v, hv)); \
+                m |= q << (8 * b);                                                                 \
+            }                                                                                      \
+            k_mask_put(mask, i, m, va, and_into);                                                  \
+        }                                                                                          \
+        if (i < n) {                                                                               \
+            uint64_t m = 0;                                                                        \
+            for (uint32_t j = i; j < n; j++)                                                       \
+                m |= (uint64_t)(K_SCMP(K_OPC_##lop, a[j], lo) & K_SCMP(K_OPC_##uop, a[j], hi)) << (j - i); \
+            k_mask_put(mask, i, m, va, and_into);                                                  \
+        }                                                                                          \
+    }                                                                                              \
+    void k_mask_##lop##_##uop##_##T##_vcc_ref(const CT *a, CT lo, CT hi, const uint64_t *va, uint32_t n, \
+                                              bool and_into, uint64_t *mask)                       \
+    {                                                                                              \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            bool q = K_VALID(va, i) && K_REFOP_##lop(a[i], lo) && K_REFOP_##uop(a[i], hi);         \
+            k_mask_ref_bit(mask, i, q, and_into);                                                  \
+        }                                                                                          \
+    }
+#define K_DEF_MASK_RANGE_ALL(lop, uop)                                                             \
+    K_DEF_MASK_RANGE(lop, uop, i32, int32_t)                                                       \
+    K_DEF_MASK_RANGE(lop, uop, i64, int64_t)                                                       \
+    K_DEF_MASK_RANGE(lop, uop, f64, double)
+K_MASK_RANGE_OPS(K_DEF_MASK_RANGE_ALL)
 
 uint32_t k_sel_mask(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out)
 {

@@ -157,6 +157,17 @@ void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, u
     void k_mask_##op_##_f64_vc(const double *a, double c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
     void k_mask_##op_##_f64_vc_ref(const double *a, double c, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask);
 K_CMP_OPS(K_DECL_MASK)
+/* Range masks: bit i = row i valid and lo lop a[i] uop hi, one pass for the
+** two conjuncts `x >= lo && x < hi` and the like (lop: ge or gt, uop: le or lt). */
+#define K_MASK_RANGE_OPS(X) X(ge, le) X(ge, lt) X(gt, le) X(gt, lt)
+#define K_DECL_MASK_RANGE(lop, uop)                                                               \
+    void k_mask_##lop##_##uop##_i32_vcc(const int32_t *a, int32_t lo, int32_t hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##lop##_##uop##_i32_vcc_ref(const int32_t *a, int32_t lo, int32_t hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##lop##_##uop##_i64_vcc(const int64_t *a, int64_t lo, int64_t hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##lop##_##uop##_i64_vcc_ref(const int64_t *a, int64_t lo, int64_t hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##lop##_##uop##_f64_vcc(const double *a, double lo, double hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask); \
+    void k_mask_##lop##_##uop##_f64_vcc_ref(const double *a, double lo, double hi, const uint64_t *va, uint32_t n, bool and_into, uint64_t *mask);
+K_MASK_RANGE_OPS(K_DECL_MASK_RANGE)
 uint32_t k_sel_mask(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out);
 uint32_t k_sel_mask_ref(const uint64_t *mask, const uint32_t *sel, uint32_t n, uint32_t *out);
 

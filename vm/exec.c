@@ -687,6 +687,18 @@ static tir_status run_batch(xpipe *x)
         MASK_FAMILY(GT, gt)
         MASK_FAMILY(GE, ge)
 #undef MASK_FAMILY
+#define MASKR_FAMILY(L, U, l, u)                                                                  \
+    case VM_OP_MASK_##L##_##U##_VCC_I32: { const vm_const *lo = &x->k[in->d], *hi = &x->k[in->b]; \
+        if (!mask_vc(x, in, lo) && !mask_vc(x, in, hi)) { k_mask_##l##_##u##_i32_vcc(x->r[in->a].data, (int32_t)lo->i, (int32_t)hi->i, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; } \
+    case VM_OP_MASK_##L##_##U##_VCC_I64: { const vm_const *lo = &x->k[in->d], *hi = &x->k[in->b]; \
+        if (!mask_vc(x, in, lo) && !mask_vc(x, in, hi)) { k_mask_##l##_##u##_i64_vcc(x->r[in->a].data, lo->i, hi->i, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; } \
+    case VM_OP_MASK_##L##_##U##_VCC_F64: { const vm_const *lo = &x->k[in->d], *hi = &x->k[in->b]; \
+        if (!mask_vc(x, in, lo) && !mask_vc(x, in, hi)) { k_mask_##l##_##u##_f64_vcc(x->r[in->a].data, lo->f, hi->f, x->r[in->a].validity, x->f[in->frame].n, in->e == 1, x->rbuf[in->c]); } break; }
+        MASKR_FAMILY(GE, LE, ge, le)
+        MASKR_FAMILY(GE, LT, ge, lt)
+        MASKR_FAMILY(GT, LE, gt, le)
+        MASKR_FAMILY(GT, LT, gt, lt)
+#undef MASKR_FAMILY
         case VM_OP_SEL_MASK: {
             SEL(x, in->b, in->frame, sel, n);
             x->s[in->c].n = k_sel_mask(x->rbuf[in->a], sel, n, x->s[in->c].idx);

@@ -425,15 +425,47 @@ static int lower_conj(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
         return lower_pred(L, e->u.op.b, frame, s, in);
     }
     int mask = new_reg(L, TIR_I64, frame, "conjunction mask");
+    int reg[64];
+    ir_op ops[64];
+    const ir_expr *ks[64];
+    tir_type ts[64];
+    bool done[64] = {false};
     for (int j = 0; j < lead; j++) {
         const ir_expr *x = c[j]->u.op.a, *k = c[j]->u.op.b;
-        ir_op op = c[j]->u.op.op;
+        ops[j] = c[j]->u.op.op;
         if (is_const(x)) {
             x = c[j]->u.op.b, k = c[j]->u.op.a;
-            op = flip_cmp(op);
+            ops[j] = flip_cmp(ops[j]);
         }
-        vm_ins *i = emit(L, (vm_opcode)(VM_OP_MASK_EQ_VC_I32 + cmp_ix(op) * 3 + num_ix(x->ty.type)), frame, c[j]->span);
-        i->a = cx(L, x, frame, sel, in), i->c = mask, i->d = new_const(L, k, x->ty.type), i->e = j > 0;
+        reg[j] = cx(L, x, frame, sel, in);
+        ks[j] = k;
+        ts[j] = x->ty.type;
+    }
+    /* a lower and an upper bound of one column make one range pass */
+    for (int j = 0, first = 1; j < lead; j++) {
+        if (done[j])
+            continue;
+        tir_type t = ts[j];
+        bool lower = ops[j] == IR_GE || ops[j] == IR_GT, upper = ops[j] == IR_LE || ops[j] == IR_LT;
+        int pair = -1;
+        for (int j2 = j + 1; j2 < lead && pair < 0 && (lower || upper); j2++) {
+            bool l2 = ops[j2] == IR_GE || ops[j2] == IR_GT, u2 = ops[j2] == IR_LE || ops[j2] == IR_LT;
+            if (!done[j2] && reg[j2] == reg[j] && (lower ? u2 : l2))
+                pair = j2;
+        }
+        vm_ins *i;
+        if (pair >= 0) {
+            int lo = lower ? j : pair, hi = lower ? pair : j;
+            int form = (ops[lo] == IR_GT) * 2 + (ops[hi] == IR_LT);
+            i = emit(L, (vm_opcode)(VM_OP_MASK_GE_LE_VCC_I32 + form * 3 + num_ix(t)), frame, c[j]->span);
+            i->d = new_const(L, ks[lo], t), i->b = new_const(L, ks[hi], t);
+            done[pair] = true;
+        } else {
+            i = emit(L, (vm_opcode)(VM_OP_MASK_EQ_VC_I32 + cmp_ix(ops[j]) * 3 + num_ix(t)), frame, c[j]->span);
+            i->d = new_const(L, ks[j], t);
+        }
+        i->a = reg[j], i->c = mask, i->e = !first;
+        first = 0;
     }
     int out = new_sel(L);
     vm_ins *i = emit(L, VM_OP_SEL_MASK, frame, e->span);

@@ -21,6 +21,7 @@
 #define VM_SELVV(X, C, syn) VM_ORD(X, SEL_##C##_VV, syn)
 #define VM_CMPV(X, C, syn) VM_ALL(X, CMP_##C, syn)
 #define VM_MASKVC(X, C, syn) VM_NUM(X, MASK_##C##_VC, syn)
+#define VM_MASKR(X, L, U, syn) VM_NUM(X, MASK_##L##_##U##_VCC, syn)
 
 #define VM_OPCODES(X)                                                                     \
     X(SCAN,         "frame 0 = next batch of the source; bind its column registers")      \
@@ -32,6 +33,10 @@
     VM_CMPS(X, VM_SELVC, "s[c] = rows of s[b] where r[a] <op> k[d] (NULLs never qualify)") \
     VM_CMPS(X, VM_SELVV, "s[c] = rows of s[b] where r[a] <op> r[d] (NULLs never qualify)") \
     VM_CMPS(X, VM_MASKVC, "mask r[c] = r[a] <op> k[d] for every row of frame f (e = 1: ANDed into r[c])") \
+    VM_MASKR(X, GE, LE, "mask r[c] = k[d] <= r[a] <= k[b] for every row of frame f (e = 1: ANDed)") \
+    VM_MASKR(X, GE, LT, "mask r[c] = k[d] <= r[a] < k[b] for every row of frame f (e = 1: ANDed)")  \
+    VM_MASKR(X, GT, LE, "mask r[c] = k[d] < r[a] <= k[b] for every row of frame f (e = 1: ANDed)")  \
+    VM_MASKR(X, GT, LT, "mask r[c] = k[d] < r[a] < k[b] for every row of frame f (e = 1: ANDed)")   \
     X(SEL_MASK,     "s[c] = rows of s[b] whose bit in mask r[a] is set")                     \
     X(SEL_TRUE,     "s[c] = rows of s[b] where r[a] is true (not NULL)")                    \
     X(SEL_NOT_TRUE, "s[c] = rows of s[b] where r[a] is false or NULL")                      \

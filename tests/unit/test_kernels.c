@@ -1840,3 +1840,62 @@ K_NUM_TYPES(DEF_MASK_CHECK)
 Test(kernels, mask_i32_matches_reference_and_selection) { mask_check_i32(201); }
 Test(kernels, mask_i64_matches_reference_and_selection) { mask_check_i64(202); }
 Test(kernels, mask_f64_matches_reference_and_selection) { mask_check_f64(203); }
+
+/* Range masks: each form against its twin (written and ANDed), and against
+** the two single-bound masks it replaces, ANDed one after the other. The
+** bounds are values of the column, so rows sit exactly on them. */
+#define DEF_MASKR_CHECK(T, CT)                                                                     \
+    typedef void (*maskrfn_##T)(const CT *, CT, CT, const uint64_t *, uint32_t, bool, uint64_t *); \
+    static void maskr_check_##T(uint64_t seed)                                                     \
+    {                                                                                              \
+        static const struct {                                                                      \
+            const char *name;                                                                      \
+            maskrfn_##T fn, ref;                                                                   \
+            maskfn_##T lo, hi;                                                                     \
+        } forms[] = {                                                                              \
+            {"ge_le", k_mask_ge_le_##T##_vcc, k_mask_ge_le_##T##_vcc_ref, k_mask_ge_##T##_vc, k_mask_le_##T##_vc}, \
+            {"ge_lt", k_mask_ge_lt_##T##_vcc, k_mask_ge_lt_##T##_vcc_ref, k_mask_ge_##T##_vc, k_mask_lt_##T##_vc}, \
+            {"gt_le", k_mask_gt_le_##T##_vcc, k_mask_gt_le_##T##_vcc_ref, k_mask_gt_##T##_vc, k_mask_le_##T##_vc}, \
+            {"gt_lt", k_mask_gt_lt_##T##_vcc, k_mask_gt_lt_##T##_vcc_ref, k_mask_gt_##T##_vc, k_mask_lt_##T##_vc}, \
+        };                                                                                         \
+        rng r = { seed };                                                                          \
+        for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {                                \
+            for (size_t li = 0; li < NLENS; li++) {                                                \
+                uint32_t rows = LENS[li], words = rows / 64 + 1;                                   \
+                CT *a = gen_##T##_array(&r, rows, 96);                                             \
+                CT lo = rows ? a[rndn(&r, rows)] : gen_##T(&r, 96);                                \
+                CT hi = rows ? a[rndn(&r, rows)] : gen_##T(&r, 96);                                \
+                if (rnd(&r) % 4 && hi < lo) { /* mostly a non-empty range */                       \
+                    CT t = lo;                                                                     \
+                    lo = hi;                                                                       \
+                    hi = t;                                                                        \
+                }                                                                                  \
+                for (int vm = 0; vm < NVAL; vm++) {                                                \
+                    uint64_t *va = make_valid(&r, rows, vm);                                       \
+                    uint64_t *m1 = xalloc(words * 8), *m2 = xalloc(words * 8), *m3 = xalloc(words * 8); \
+                    for (int and_into = 0; and_into < 2; and_into++) {                             \
+                        for (uint32_t w = 0; w < words; w++)                                       \
+                            m1[w] = m2[w] = m3[w] = rnd(&r);                                       \
+                        forms[f].fn(a, lo, hi, va, rows, and_into, m1);                            \
+                        forms[f].ref(a, lo, hi, va, rows, and_into, m2);                           \
+                        forms[f].lo(a, lo, va, rows, and_into, m3);                                \
+                        forms[f].hi(a, hi, va, rows, true, m3);                                    \
+                        cr_assert(same_bits(m1, m2, rows), "range mask %s %s rows=%u va=%s and=%d", \
+                                  forms[f].name, #T, rows, VNAME[vm], and_into);                   \
+                        cr_assert(same_bits(m1, m3, rows), "range mask %s %s rows=%u va=%s and=%d vs two masks", \
+                                  forms[f].name, #T, rows, VNAME[vm], and_into);                   \
+                    }                                                                              \
+                    free(m1);                                                                      \
+                    free(m2);                                                                      \
+                    free(m3);                                                                      \
+                    free(va);                                                                      \
+                }                                                                                  \
+                free(a);                                                                           \
+            }                                                                                      \
+        }                                                                                          \
+    }
+K_NUM_TYPES(DEF_MASKR_CHECK)
+
+Test(kernels, range_mask_i32_matches_reference_and_two_masks) { maskr_check_i32(211); }
+Test(kernels, range_mask_i64_matches_reference_and_two_masks) { maskr_check_i64(212); }
+Test(kernels, range_mask_f64_matches_reference_and_two_masks) { maskr_check_f64(213); }
