@@ -1,6 +1,7 @@
 /*
 ** column.c — owned columns, the string heap and in-memory tables.
 */
+#define _GNU_SOURCE /* mremap */
 #include "column.h"
 #include "kernels.h"
 
@@ -98,6 +99,47 @@ void vm_mem_hugepages(void *p, size_t from, size_t to)
 #else
     (void)p, (void)from, (void)to;
 #endif
+}
+
+enum { BIG_BYTES = 2u << 20 };
+
+void *vm_big_realloc(void *p, size_t old_bytes, size_t new_bytes)
+{
+    if (new_bytes <= old_bytes)
+        return p;
+    if (new_bytes < BIG_BYTES) {
+        char *q = realloc(p, new_bytes);
+        if (q)
+            memset(q + old_bytes, 0, new_bytes - old_bytes);
+        return q;
+    }
+    void *q;
+#ifdef MREMAP_MAYMOVE
+    if (p && old_bytes >= BIG_BYTES)
+        q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
+    else
+#endif
+        q = mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    /* the whole mapping: a flag on part of it would split it in two, and
+    ** mremap only grows a mapping that is one piece */
+    madvise(q, new_bytes, MADV_HUGEPAGE);
+#endif
+    if (p && old_bytes < BIG_BYTES) {
+        memcpy(q, p, old_bytes);
+        free(p);
+    }
+    return q;
+}
+
+void vm_big_free(void *p, size_t bytes)
+{
+    if (p && bytes >= BIG_BYTES)
+        munmap(p, bytes);
+    else
+        free(p);
 }
 
 bool vm_column_reserve(vm_column *c, uint64_t cap)

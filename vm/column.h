@@ -57,6 +57,14 @@ bool vm_column_append_null(vm_column *c);
 ** pages inside). Only pages not touched yet are affected: call it on fresh
 ** or newly grown memory. Column growth does it itself. */
 void vm_mem_hugepages(void *p, size_t from, size_t to);
+/* Arrays that may grow big (group-by state, direct hash arrays): from 2 MiB
+** they are mapped on their own, so fresh pages come zeroed from the kernel,
+** on huge pages, and growth moves page tables (mremap) instead of copying.
+** The grown part [old_bytes, new_bytes) is zero. The caller keeps the size:
+** it is needed to grow and to free (p NULL with old_bytes 0 allocates).
+** NULL when out of memory, p then unchanged. */
+void *vm_big_realloc(void *p, size_t old_bytes, size_t new_bytes);
+void vm_big_free(void *p, size_t bytes);
 size_t vm_column_bytes(const vm_column *c);
 
 /* A table held in memory, columnar; row order is file order. */

@@ -9,7 +9,6 @@
 ** moving slot words without the keys. Group tables first try a small-domain
 ** front (one 64-bit code per key, below).
 */
-#define _GNU_SOURCE /* mremap */
 #include "hashtable.h"
 #include "kernels.h"
 
@@ -918,38 +917,11 @@ static uint64_t ht_direct_limit(uint64_t n)
     return lim > HT_DIRECT_FLOOR ? lim : HT_DIRECT_FLOOR;
 }
 
-/* Big direct arrays are mapped (fresh pages are zero, so nothing is cleared
-** twice), on huge pages like the directory, and grow upward by mremap
-** without copying; small ones come from calloc. */
-enum { HT_DIRECT_MAP_BYTES = 2u << 20 };
-
-static bool ht_direct_mapped(uint64_t range)
-{
-    return range * sizeof(uint32_t) >= HT_DIRECT_MAP_BYTES;
-}
-
+/* Direct arrays come from vm_big_realloc: big ones are mapped (zero pages
+** from the kernel, huge pages) and grow upward by mremap without copying. */
 static uint32_t *ht_direct_alloc(uint64_t range)
 {
-    if (range > SIZE_MAX / sizeof(uint32_t))
-        return NULL;
-    size_t bytes = range * sizeof(uint32_t);
-    if (!ht_direct_mapped(range))
-        return calloc(range, sizeof(uint32_t));
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
-static void ht_direct_release(uint32_t *ids, uint64_t range)
-{
-    if (ids && ht_direct_mapped(range))
-        munmap(ids, range * sizeof *ids);
-    else
-        free(ids);
+    return range > SIZE_MAX / sizeof(uint32_t) ? NULL : vm_big_realloc(NULL, 0, range * sizeof(uint32_t));
 }
 
 /* The array of range keys from base, holding the old one's keys at their place. */
@@ -957,29 +929,22 @@ static uint32_t *ht_direct_regrow(vm_ht *ht, int64_t base, uint64_t range)
 {
     uint32_t *old = ht->direct;
     uint64_t orange = ht->drange;
-#ifdef MREMAP_MAYMOVE
-    if (old && base == ht->dbase && ht_direct_mapped(orange) && range <= SIZE_MAX / sizeof *old) {
-        void *p = mremap(old, orange * sizeof *old, range * sizeof *old, MREMAP_MAYMOVE);
-        if (p == MAP_FAILED)
-            return NULL;
-#ifdef MADV_HUGEPAGE
-        madvise(p, range * sizeof *old, MADV_HUGEPAGE);
-#endif
-        return p;
-    }
-#endif
+    if (range > SIZE_MAX / sizeof *old)
+        return NULL;
+    if (old && base == ht->dbase)
+        return vm_big_realloc(old, orange * sizeof *old, range * sizeof *old);
     uint32_t *ids = ht_direct_alloc(range);
     if (ids && old) { /* the keys in it lie within dmin .. dmax */
         uint64_t at = (uint64_t)ht->dmin - (uint64_t)ht->dbase, n = (uint64_t)ht->dmax - (uint64_t)ht->dmin + 1;
         memcpy(ids + ((uint64_t)ht->dmin - (uint64_t)base), old + at, n * sizeof *ids);
-        ht_direct_release(old, orange);
+        vm_big_free(old, orange * sizeof *old);
     }
     return ids;
 }
 
 static void ht_direct_free(vm_ht *ht)
 {
-    ht_direct_release(ht->direct, ht->drange);
+    vm_big_free(ht->direct, ht->drange * sizeof *ht->direct);
     ht->direct = NULL;
     ht->drange = 0;
 }

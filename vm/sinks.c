@@ -231,8 +231,8 @@ bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
 void vm_sink_group_free(vm_sink_group *g)
 {
     for (int i = 0; g->slots && i < g->def->nslots; i++) {
-        free(g->slots[i].cnt);
-        free(g->slots[i].acc);
+        vm_big_free(g->slots[i].cnt, g->slots[i].cnt_bytes);
+        vm_big_free(g->slots[i].acc, g->slots[i].acc_bytes);
     }
     free(g->slots);
     free(g->runs);
@@ -244,12 +244,15 @@ void vm_sink_group_free(vm_sink_group *g)
     memset(g, 0, sizeof *g);
 }
 
-static bool grow_array(void *p, size_t w, uint32_t cap)
+/* A big group-by's state grows by doubling into the hundreds of MB: mapped
+** arrays grow without copying (vm_big_realloc). */
+static bool grow_array(void *p, size_t *bytes, size_t w, uint32_t cap)
 {
-    void *q = realloc(*(void **)p, w * cap);
+    void *q = vm_big_realloc(*(void **)p, *bytes, w * cap);
     if (!q)
         return false;
     *(void **)p = q;
+    *bytes = w * cap > *bytes ? w * cap : *bytes;
     return true;
 }
 
@@ -268,7 +271,8 @@ static bool group_grow(vm_sink_group *g, uint32_t ngroups)
         for (int i = 0; i < g->def->nslots; i++) {
             vm_gslot *s = &g->slots[i];
             size_t w = acc_width(&g->def->slots[i]);
-            if (!grow_array(&s->cnt, sizeof *s->cnt, cap) || (w && !grow_array(&s->acc, w, cap)))
+            if (!grow_array(&s->cnt, &s->cnt_bytes, sizeof *s->cnt, cap) ||
+                (w && !grow_array(&s->acc, &s->acc_bytes, w, cap)))
                 return false;
         }
         g->cap = cap;

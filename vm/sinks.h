@@ -31,6 +31,7 @@ typedef struct vm_sink_agg {
 typedef struct vm_gslot {
     int64_t *cnt;             /* per group: valid input rows */
     void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers) or min/max */
+    size_t cnt_bytes, acc_bytes; /* allocated (vm_big_realloc) */
 } vm_gslot;
 
 /* A group's stretch perm[start, end) of the current batch's rows. */

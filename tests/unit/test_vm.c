@@ -1,5 +1,5 @@
 /*
-** test_vm.c — run-time data structures of the VM: growable columns.
+** test_vm.c — run-time data structures of the VM: growable columns and big arrays.
 */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -82,4 +82,32 @@ Test(vm, column_append_every_width_and_shape)
     append_check(TIR_I64);
     append_check(TIR_F64);
     append_check(TIR_STRING);
+}
+
+/* vm_big_realloc from nothing through small (malloc) sizes, across the
+** 2 MiB line (mapped, contents copied) and several mapped growths in a row
+** (mremap: the mapping must stay one piece, which a huge-page flag on part
+** of it would break): earlier bytes are kept and every grown part is zero. */
+Test(vm, big_realloc_keeps_and_zeroes)
+{
+    size_t sizes[] = {0, 100, 4096, 1 << 20, (2 << 20) - 8, 2 << 20, (3 << 20) + 5, 8 << 20, 16 << 20, 40 << 20};
+    unsigned char *p = NULL;
+    size_t have = 0;
+    for (size_t k = 1; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t want = sizes[k];
+        unsigned char *q = vm_big_realloc(p, have, want);
+        cr_assert_not_null(q, "growing %zu -> %zu bytes", have, want);
+        for (size_t i = 0; i < have; i += 997)
+            cr_assert_eq(q[i], (unsigned char)(i * 31 + 7), "byte %zu lost growing %zu -> %zu", i, have, want);
+        for (size_t i = have; i < want; i += 991)
+            cr_assert_eq(q[i], 0, "grown byte %zu not zero (%zu -> %zu)", i, have, want);
+        cr_assert_eq(q[want - 1], 0);
+        for (size_t i = have; i < want; i++)
+            q[i] = (unsigned char)(i * 31 + 7);
+        p = q;
+        have = want;
+    }
+    cr_assert_eq(vm_big_realloc(p, have, have / 2), p, "shrinking keeps the array");
+    vm_big_free(p, have);
+    vm_big_free(NULL, 0);
 }
