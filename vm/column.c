@@ -81,24 +81,9 @@ void vm_column_init(vm_column *c, tir_type t)
 
 void vm_column_free(vm_column *c)
 {
-    free(c->data);
+    vm_big_free(c->data, c->cap * vm_type_width(c->type));
     free(c->validity);
     vm_column_init(c, c->type);
-}
-
-/* A scan streams through several columns at once, and with 4 KiB pages
-** each page of each column costs a TLB miss and restarts the hardware
-** prefetcher (TPC-H Q6 at SF 1: 12 -> 9.7 ms). */
-void vm_mem_hugepages(void *p, size_t from, size_t to)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t a = ((uintptr_t)p + from + huge - 1) & ~(huge - 1), b = ((uintptr_t)p + to) & ~(huge - 1);
-    if (b > a)
-        madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-    (void)p, (void)from, (void)to;
-#endif
 }
 
 enum { BIG_BYTES = 2u << 20 };
@@ -115,21 +100,24 @@ void *vm_big_realloc(void *p, size_t old_bytes, size_t new_bytes)
     }
     void *q;
 #ifdef MREMAP_MAYMOVE
-    if (p && old_bytes >= BIG_BYTES)
+    if (p && old_bytes >= BIG_BYTES) {
         q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
-    else
+        return q == MAP_FAILED ? NULL : q; /* one mapping: its huge-page flag moved along */
+    }
 #endif
-        q = mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    q = mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    /* the whole mapping: a flag on part of it would split it in two, and
-    ** mremap only grows a mapping that is one piece */
+    /* Huge pages: a scan streams through several columns at once, and each
+    ** 4 KiB page boundary is a TLB miss and a restart of the hardware
+    ** prefetcher (TPC-H Q6 at SF 1: 12 -> 9.7 ms). On the whole mapping: a
+    ** flag on part of it would split it, and mremap grows one piece only. */
     madvise(q, new_bytes, MADV_HUGEPAGE);
 #endif
-    if (p && old_bytes < BIG_BYTES) {
+    if (p) {
         memcpy(q, p, old_bytes);
-        free(p);
+        vm_big_free(p, old_bytes);
     }
     return q;
 }
@@ -150,11 +138,10 @@ bool vm_column_reserve(vm_column *c, uint64_t cap)
     while (ncap < cap)
         ncap *= 2;
     size_t w = vm_type_width(c->type);
-    void *d = realloc(c->data, ncap * w);
+    void *d = vm_big_realloc(c->data, c->cap * w, ncap * w);
     if (!d)
         return false;
     c->data = d;
-    vm_mem_hugepages(d, c->cap * w, ncap * w);
     if (c->validity) {
         uint64_t *v = realloc(c->validity, (ncap / 64 + 1) * 8);
         if (!v)

@@ -1,7 +1,8 @@
 /*
 ** column.h — run-time data: borrowed vectors, owned growable columns, a
 ** string heap that owns the bytes of long strings, and in-memory tables.
-** Run-time memory is malloc'd and has one owner with a *_free function.
+** Run-time memory is malloc'd (or mapped, vm_big_realloc) and has one owner
+** with a *_free function.
 */
 #ifndef VM_COLUMN_H
 #define VM_COLUMN_H
@@ -53,11 +54,8 @@ bool vm_column_reserve(vm_column *c, uint64_t cap);
 ** into heap when long (heap may be NULL only for non-string columns). */
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap);
 bool vm_column_append_null(vm_column *c);
-/* Asks for huge pages under bytes [from, to) of the array p (the whole 2 MiB
-** pages inside). Only pages not touched yet are affected: call it on fresh
-** or newly grown memory. Column growth does it itself. */
-void vm_mem_hugepages(void *p, size_t from, size_t to);
-/* Arrays that may grow big (group-by state, direct hash arrays): from 2 MiB
+/* Arrays that may grow big (column data, group-by state, direct hash
+** arrays): from 2 MiB
 ** they are mapped on their own, so fresh pages come zeroed from the kernel,
 ** on huge pages, and growth moves page tables (mremap) instead of copying.
 ** The grown part [old_bytes, new_bytes) is zero. The caller keeps the size:

@@ -867,10 +867,8 @@ static tir_status make_table(vm_csv_reader *L, int ncols, const vm_csv_col *cols
         /* exact size: the newline count bounds the rows, so no regrowth */
         uint64_t cap = maxrows ? maxrows : 1;
         size_t w = vm_type_width(cols[i].type);
-        t->cols[i].data = cap > SIZE_MAX / w ? NULL : malloc(cap * w);
+        t->cols[i].data = cap > SIZE_MAX / w ? NULL : vm_big_realloc(NULL, 0, cap * w);
         t->cols[i].cap = cap;
-        if (t->cols[i].data)
-            vm_mem_hugepages(t->cols[i].data, 0, cap * w);
         if (!t->names[i] || !t->cols[i].data) {
             vm_table_free(t);
             return vm_csv_fail_nomem(L);
