@@ -17,7 +17,11 @@
 struct xshared {
     _Atomic uint64_t next;    /* next morsel to hand out */
     atomic_int stop;          /* a worker failed: the others stop at their next morsel */
-    _Atomic uint64_t held[VM_MAX_WORKERS];
+    /* bytes each worker holds, a cache line each and written only when they
+    ** change: every batch reads them all for the memory limit */
+    struct {
+        _Alignas(64) _Atomic uint64_t bytes;
+    } held[VM_MAX_WORKERS];
     uint64_t nrows;
     uint64_t morsel;          /* rows per morsel */
 };
@@ -31,10 +35,11 @@ typedef struct wctx {
 
 uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own)
 {
-    atomic_store(&sh->held[w], own);
+    if (atomic_load_explicit(&sh->held[w].bytes, memory_order_relaxed) != own)
+        atomic_store(&sh->held[w].bytes, own);
     uint64_t n = 0;
     for (int i = 0; i < VM_MAX_WORKERS; i++)
-        n += atomic_load(&sh->held[i]);
+        n += atomic_load(&sh->held[i].bytes);
     return n;
 }
 
