@@ -26,7 +26,7 @@ typedef struct bench_data {
     double f[N];
     uint8_t b[N];
     int64_t x[N], y[N], o[N];
-    uint64_t h[N], valid[N / 64];
+    uint64_t h[N], valid[N / 64], mask[N / 64];
     uint32_t sel[N];
     const uint64_t *va; /* NULL or valid */
 } bench_data;
@@ -48,6 +48,13 @@ static void run_add_i64_ref(bench_data *d) { k_add_i64_ref(d->x, d->y, d->va, NU
 static void run_hash_i64(bench_data *d) { k_hash_i64(d->x, d->va, NULL, N, false, d->h); }
 static void run_hash_i64_ref(bench_data *d) { k_hash_i64_ref(d->x, d->va, NULL, N, false, d->h); }
 
+static void run_mask_lt_f64(bench_data *d) { k_mask_lt_f64_vc(d->f, 0.5, d->va, N, false, d->mask); }
+static void run_mask_lt_f64_ref(bench_data *d) { k_mask_lt_f64_vc_ref(d->f, 0.5, d->va, N, false, d->mask); }
+static void run_mask_range_f64(bench_data *d) { k_mask_ge_lt_f64_vcc(d->f, 0.25, 0.75, d->va, N, false, d->mask); }
+static void run_mask_range_f64_ref(bench_data *d) { k_mask_ge_lt_f64_vcc_ref(d->f, 0.25, 0.75, d->va, N, false, d->mask); }
+static void run_sel_mask(bench_data *d) { k_sel_mask(d->valid, NULL, N, d->sel); }
+static void run_sel_mask_ref(bench_data *d) { k_sel_mask_ref(d->valid, NULL, N, d->sel); }
+
 static const struct {
     const char *name;
     void (*fast)(bench_data *), (*ref)(bench_data *);
@@ -56,6 +63,9 @@ static const struct {
     { "k_sel_true", run_sel_true, run_sel_true_ref },
     { "k_add_i64", run_add_i64, run_add_i64_ref },
     { "k_hash_i64", run_hash_i64, run_hash_i64_ref },
+    { "k_mask_lt_f64_vc", run_mask_lt_f64, run_mask_lt_f64_ref },
+    { "k_mask_ge_lt_f64_vcc", run_mask_range_f64, run_mask_range_f64_ref },
+    { "k_sel_mask", run_sel_mask, run_sel_mask_ref },
 };
 
 static double now(void)
@@ -103,14 +113,14 @@ int main(int argc, char **argv)
     }
     for (int w = 0; w < N / 64; w++)
         d->valid[w] = splitmix(&s) | splitmix(&s); /* about 1 in 4 NULL */
-    printf("%-16s %-6s %10s %10s %7s\n", "kernel", "nulls", "ns/row", "ref", "ratio");
+    printf("%-20s %-6s %10s %10s %7s\n", "kernel", "nulls", "ns/row", "ref", "ratio");
     for (int withnull = 0; withnull < 2; withnull++) {
         if (!both && withnull != !strcmp(mode, "nulls"))
             continue;
         d->va = withnull ? d->valid : NULL;
         for (size_t b = 0; b < sizeof BENCH / sizeof BENCH[0]; b++) {
             double f = ns_per_row(BENCH[b].fast, d, reps), r = ns_per_row(BENCH[b].ref, d, reps);
-            printf("%-16s %-6s %10.3f %10.3f %6.1fx\n", BENCH[b].name, withnull ? "yes" : "no", f, r, r / f);
+            printf("%-20s %-6s %10.3f %10.3f %6.1fx\n", BENCH[b].name, withnull ? "yes" : "no", f, r, r / f);
         }
     }
     free(d);

@@ -74,6 +74,45 @@ K_INLINE unsigned k8_cmp_f64(int op, k8_f64 a, k8_f64 b)
     return k8_signs_f64(k4_cmp_f64(op, a.v[0], b.v[0]), k4_cmp_f64(op, a.v[1], b.v[1]));
 }
 
+/* 8-row block range tests -> 8-bit mask: the two comparisons are ANDed as
+** vectors and turned into bits once (lop: ge or gt, uop: le or lt; integer
+** ge/le are complements of gt, folded into the AND). */
+K_INLINE unsigned k8_range_i32(int lop, int uop, k8_i32 v, k8_i32 lo, k8_i32 hi)
+{
+    simde__m256i l = lop == K_OPC_gt ? simde_mm256_cmpgt_epi32(v.v, lo.v) : simde_mm256_cmpgt_epi32(lo.v, v.v);
+    simde__m256i u = uop == K_OPC_lt ? simde_mm256_cmpgt_epi32(hi.v, v.v) : simde_mm256_cmpgt_epi32(v.v, hi.v);
+    bool ln = lop != K_OPC_gt, un = uop != K_OPC_lt; /* l or u holds the complement */
+    if (ln && un)
+        return k8_signs_i32(simde_mm256_or_si256(l, u)) ^ 0xffu;
+    simde__m256i m = ln ? simde_mm256_andnot_si256(l, u) : un ? simde_mm256_andnot_si256(u, l) : simde_mm256_and_si256(l, u);
+    return k8_signs_i32(m);
+}
+
+K_INLINE simde__m256i k4_range_i64(int lop, int uop, simde__m256i v, simde__m256i lo, simde__m256i hi, bool *negated)
+{
+    simde__m256i l = lop == K_OPC_gt ? simde_mm256_cmpgt_epi64(v, lo) : simde_mm256_cmpgt_epi64(lo, v);
+    simde__m256i u = uop == K_OPC_lt ? simde_mm256_cmpgt_epi64(hi, v) : simde_mm256_cmpgt_epi64(v, hi);
+    bool ln = lop != K_OPC_gt, un = uop != K_OPC_lt;
+    *negated = ln && un;
+    if (ln && un)
+        return simde_mm256_or_si256(l, u);
+    return ln ? simde_mm256_andnot_si256(l, u) : un ? simde_mm256_andnot_si256(u, l) : simde_mm256_and_si256(l, u);
+}
+K_INLINE unsigned k8_range_i64(int lop, int uop, k8_i64 v, k8_i64 lo, k8_i64 hi)
+{
+    bool neg;
+    simde__m256i m0 = k4_range_i64(lop, uop, v.v[0], lo.v[0], hi.v[0], &neg);
+    simde__m256i m1 = k4_range_i64(lop, uop, v.v[1], lo.v[1], hi.v[1], &neg);
+    unsigned r = k8_signs_i64(m0, m1);
+    return neg ? r ^ 0xffu : r;
+}
+
+K_INLINE unsigned k8_range_f64(int lop, int uop, k8_f64 v, k8_f64 lo, k8_f64 hi)
+{
+    return k8_signs_f64(simde_mm256_and_pd(k4_cmp_f64(lop, v.v[0], lo.v[0]), k4_cmp_f64(uop, v.v[0], hi.v[0])),
+                        simde_mm256_and_pd(k4_cmp_f64(lop, v.v[1], lo.v[1]), k4_cmp_f64(uop, v.v[1], hi.v[1])));
+}
+
 /* Mask of rows i..i+15 as two 8-row blocks. */
 #define K_CMP16(T, op, vv, a, b, cv, i)                                                          \
     (k8_cmp_##T(op, k8_load_##T(a + i), vv ? k8_load_##T(b + i) : cv) |                          \
@@ -405,8 +444,7 @@ K_CMP_OPS(K_DEF_MASK_f64)
             uint64_t m = 0;                                                                        \
             for (unsigned b = 0; b < 8; b++) {                                                     \
                 k8_##T v = k8_load_##T(a + i + 8 * b);                                             \
-                uint64_t q = (uint64_t)(k8_cmp_##T(K_OPC_##lop, v, lv) & k8_cmp_##T(K_OPC_##uop, v, hv)); \
-                m |= q << (8 * b);                                                                 \
+                m |= (uint64_t)k8_range_##T(K_OPC_##lop, K_OPC_##uop, v, lv, hv) << (8 * b);       \
             }                                                                                      \
             k_mask_put(mask, i, m, va, and_into);                                                  \
         }                                                                                          \
