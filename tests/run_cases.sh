@@ -3,8 +3,9 @@
 #
 #   run_cases.sh [--update] TIRRUN CASESDIR [NAME...]
 #
-# Each CASESDIR/NAME.tir is run as `TIRRUN --format csv NAME.tir` from inside
-# CASESDIR (so relative data paths in cases work); stdout and stderr together
+# Each CASESDIR/NAME.tir is run as `TIRRUN --format csv [ARGS] NAME.tir` from
+# inside CASESDIR (so relative data paths in cases work), ARGS being the words
+# of NAME.args when it exists; stdout and stderr together
 # must equal NAME.out and the exit status NAME.status (0 when absent). When
 # NAME.sorted exists the lines are compared after sorting, for results whose
 # row order is unspecified. --update rewrites .out/.status from what tirrun
@@ -57,7 +58,10 @@ n=0
 failed=0
 for name in "$@"; do
     n=$((n + 1))
-    $limit "$tirrun" --format csv "$name.tir" >"$tmp/actual" 2>&1
+    args=
+    [ -e "$name.args" ] && args=$(cat "$name.args")
+    # shellcheck disable=SC2086 # ARGS are words
+    $limit "$tirrun" --format csv $args "$name.tir" >"$tmp/actual" 2>&1
     status=$?
     if [ -e "$name.sorted" ]; then
         sort "$tmp/actual" >"$tmp/got"

@@ -65,6 +65,8 @@ static void usage(FILE *f)
           "  --format table|csv|json|markdown  output format (default: table)\n"
           "  --threads N              worker threads (default 0: one per core)\n"
           "  --batch-size N           rows per batch (default 0: engine default)\n"
+          "  --memory-limit SIZE      stop a run that holds more than SIZE bytes (suffix K, M or G:\n"
+          "                           binary units; default 0: no limit)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
           "  --profile                print rows per statement and time per pipeline to stderr\n"
@@ -90,6 +92,28 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
     if (errno != 0 || *end != '\0' || v > max)
         return false;
     *out = v;
+    return true;
+}
+
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+static bool parse_size(const char *s, unsigned long long *out)
+{
+    char num[32];
+    size_t len = strlen(s);
+    unsigned shift = 0;
+    if (len > 0 && len < sizeof num) {
+        char last = s[len - 1];
+        shift = last == 'K' || last == 'k' ? 10 : last == 'M' || last == 'm' ? 20 : last == 'G' || last == 'g' ? 30 : 0;
+    }
+    if (len == 0 || len >= sizeof num)
+        return false;
+    memcpy(num, s, len + 1);
+    if (shift)
+        num[len - 1] = '\0';
+    unsigned long long v;
+    if (!parse_uint(num, UINT64_MAX >> shift, &v))
+        return false;
+    *out = v << shift;
     return true;
 }
 
@@ -156,7 +180,8 @@ static int parse_args(int argc, char **argv, options *o)
         if (arg[namelen] == '=')
             val = arg + namelen + 1;
         if (!opt_is(arg, namelen, "--format") && !opt_is(arg, namelen, "--threads") &&
-            !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat")) {
+            !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat") &&
+            !opt_is(arg, namelen, "--memory-limit")) {
             fprintf(stderr, "tirrun: unknown option '%s'\n", arg);
             usage(stderr);
             return EXIT_USAGE;
@@ -186,6 +211,12 @@ static int parse_args(int argc, char **argv, options *o)
                 return EXIT_USAGE;
             }
             o->cfg.threads = (int)n;
+        } else if (opt_is(arg, namelen, "--memory-limit")) {
+            if (!parse_size(val, &n)) {
+                fprintf(stderr, "tirrun: --memory-limit needs a byte count such as 500M or 2G, not '%s'\n", val);
+                return EXIT_USAGE;
+            }
+            o->cfg.memory_limit = n;
         } else {
             if (!parse_uint(val, UINT32_MAX, &n)) {
                 fprintf(stderr, "tirrun: --batch-size needs a number >= 0, not '%s'\n", val);
