@@ -7,7 +7,11 @@
 ** id in one 64-bit slot, kept at most half full. Join builds keep duplicate
 ** keys: entries with equal keys are chained (next[]), so a probe walks only
 ** true matches. Keys are equal when every column is: f64 by value with
-** -0.0 == 0.0 and NaN == NaN, strings by bytes. See docs/HASHTABLE.md.
+** -0.0 == 0.0 and NaN == NaN, strings by bytes. A table with one integer
+** key over a small range indexes entries in an array by key instead of the
+** directory (direct mode), and a join table has a filter in front of its
+** directory (a bitmap of its key range, or a bloom filter); neither changes
+** what any function below returns. See docs/HASHTABLE.md.
 **
 ** When vm_ht_insert or vm_ht_find_or_insert returns false (out of memory,
 ** or key/value vectors whose types do not match the table's) the table is
@@ -77,7 +81,7 @@ const vm_column *vm_ht_val(const vm_ht *ht, int i);
 ** after a failed mutation: only vm_ht_count, vm_ht_bytes and vm_ht_free
 ** remain valid. */
 void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap);
-/* Bytes held (directory, chains, columns, string heap). */
+/* Bytes held (directory or direct array, chains, filters, columns, string heap). */
 size_t vm_ht_bytes(const vm_ht *ht);
 
 #endif
