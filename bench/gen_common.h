@@ -1,7 +1,8 @@
 /*
 ** gen_common.h — what the data generators share: a seedable PRNG
 ** (splitmix64: the same stream on every machine) and a CSV writer that
-** formats rows straight into one large buffer. Define GEN_PROG (the
+** formats rows straight into one large buffer, and a clock for the time
+** taken. Define GEN_PROG (the
 ** program's name, for messages) before including it.
 */
 #ifndef GEN_COMMON_H
@@ -12,6 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static inline double gen_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 typedef struct rng {
     uint64_t s;

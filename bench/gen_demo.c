@@ -71,13 +71,6 @@ static int name_for(rng *r, char *name)
     return make_name(r, name, 3 + (int)rng_below(r, 10), "");
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void usage(void)
 {
     fprintf(stderr, "usage: gen_demo [--customers N] [--orders M] [--seed S] OUTDIR\n");
@@ -120,7 +113,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    double t0 = now();
+    double t0 = gen_now();
     rng r = { seed };
     char cpath[4096], opath[4096];
 
@@ -174,7 +167,7 @@ int main(int argc, char **argv)
     }
     uint64_t obytes = out_close(o);
 
-    double secs = now() - t0;
+    double secs = gen_now() - t0;
     fprintf(stderr, "gen_demo: wrote %s (%llu rows, %llu bytes) and %s (%llu rows, %llu bytes) in %.2f s (%.0f MB/s)\n",
             cpath, (unsigned long long)ncust, (unsigned long long)cbytes,
             opath, (unsigned long long)norders, (unsigned long long)obytes, secs,

@@ -387,13 +387,6 @@ static void gen_orders(const char *dir, uint64_t seed, int64_t norders, int64_t 
     out_close(o);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void usage(void)
 {
     fprintf(stderr, "usage: gen_tpch [--sf X] [--seed S] OUTDIR\n");
@@ -441,7 +434,7 @@ int main(int argc, char **argv)
         exit(1);
     }
     dates_init();
-    double t0 = now();
+    double t0 = gen_now();
     int64_t nsupp = scaled(10000, sf), npart = scaled(200000, sf), ncust = scaled(150000, sf);
     int64_t norders = scaled(1500000, sf), nclerk = scaled(1000, sf);
     if (nsupp < 4)              /* partsupp's formula needs 4 distinct suppliers */
@@ -451,6 +444,6 @@ int main(int argc, char **argv)
     gen_part(dir, seed, npart, nsupp);
     gen_customer(dir, seed, ncust);
     gen_orders(dir, seed, norders, ncust, npart, nsupp, nclerk);
-    fprintf(stderr, "gen_tpch: SF %g into %s in %.1f s\n", sf, dir, now() - t0);
+    fprintf(stderr, "gen_tpch: SF %g into %s in %.1f s\n", sf, dir, gen_now() - t0);
     return 0;
 }

@@ -998,6 +998,12 @@ static bool ht_int_range(const vm_vec *v, const uint32_t *rows, uint32_t n, int6
     return any;
 }
 
+/* Entry e's value of an integer (i32, date, i64) key column. */
+static inline int64_t ht_int_at(const vm_column *col, uint32_t e)
+{
+    return col->type == TIR_I64 ? ((const int64_t *)col->data)[e] : ((const int32_t *)col->data)[e];
+}
+
 static bool ht_direct_ok(const vm_ht *ht)
 {
     return ht->nkeys == 1 && ht_is_int(ht->cols[0].type);
@@ -1173,10 +1179,8 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
         for (uint32_t e = 0; e < ht->count; e++) {
             if (!vm_bit_get(col->validity, e))
                 ht->dnull = e;
-            else if (col->type == TIR_I64)
-                ht->direct[(uint64_t)((const int64_t *)col->data)[e] - base] = e + 1;
             else
-                ht->direct[(uint64_t)(int64_t)((const int32_t *)col->data)[e] - base] = e + 1;
+                ht->direct[(uint64_t)ht_int_at(col, e) - base] = e + 1;
         }
         free(ht->dir);
         ht->dir = NULL;
@@ -1248,10 +1252,8 @@ static void ht_kbits_fill(vm_ht *ht)
 {
     const vm_column *col = &ht->cols[0];
     uint64_t base = (uint64_t)ht->kbase;
-    for (uint32_t e = 0; e < ht->count; e++) {
-        int64_t x = col->type == TIR_I64 ? ((const int64_t *)col->data)[e] : ((const int32_t *)col->data)[e];
-        vm_bit_set(ht->kbits, (uint64_t)x - base, true);
-    }
+    for (uint32_t e = 0; e < ht->count; e++)
+        vm_bit_set(ht->kbits, (uint64_t)ht_int_at(col, e) - base, true);
 }
 
 /* ---- API ------------------------------------------------------------------ */
