@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static inline double gen_now(void)
@@ -20,6 +21,29 @@ static inline double gen_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Creates dir and any missing parents (mkdir -p); exits with a message on failure. */
+static inline void gen_mkdirs(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p) {
+        fprintf(stderr, GEN_PROG ": bad directory '%s'\n", dir);
+        exit(1);
+    }
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0)
+            continue;
+        char c = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, GEN_PROG ": cannot create directory '%s': %s\n", p, strerror(errno));
+            exit(1);
+        }
+        p[i] = c;
+    }
 }
 
 typedef struct rng {

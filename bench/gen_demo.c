@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define GEN_PROG "gen_demo"
@@ -108,10 +107,7 @@ int main(int argc, char **argv)
     }
     if (!dir)
         usage();
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gen_demo: cannot create directory '%s': %s\n", dir, strerror(errno));
-        return 1;
-    }
+    gen_mkdirs(dir);
 
     double t0 = gen_now();
     rng r = { seed };

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define GEN_PROG "gen_tpch"
@@ -429,10 +428,7 @@ int main(int argc, char **argv)
     }
     if (!dir)
         usage();
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gen_tpch: cannot create directory '%s': %s\n", dir, strerror(errno));
-        exit(1);
-    }
+    gen_mkdirs(dir);
     dates_init();
     double t0 = gen_now();
     int64_t nsupp = scaled(10000, sf), npart = scaled(200000, sf), ncust = scaled(150000, sf);
