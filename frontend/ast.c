@@ -264,8 +264,8 @@ ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str)
 ir_expr *fe_col(fe_ctx *cx, ir_span qual, ir_span name)
 {
     ir_expr *e = fe_expr(cx, IR_E_COL, ir_span_join(qual, name), 1);
-    if (!fe_is(cx, qual, "$in") && !fe_is(cx, qual, "$ht"))
-        ir_error(cx->d, qual, "unknown variable '%.*s' (expected $in or $ht)",
+    if (!fe_is(cx, qual, "$in") && !fe_is(cx, qual, "$ht") && !fe_is(cx, qual, "$right"))
+        ir_error(cx->d, qual, "unknown variable '%.*s' (expected $in, $ht or $right)",
                  (int)qual.len, fe_text(cx, qual));
     e->u.col.qual = fe_name(cx, qual);
     e->u.col.name = fe_name(cx, name);
@@ -465,6 +465,69 @@ ir_val *fe_val_expr(fe_ctx *cx, ir_expr *e)
     v->span = e->span;
     v->expr = e;
     return v;
+}
+
+ir_val *fe_val_ordered(fe_ctx *cx, ir_expr *e, fe_ordering o)
+{
+    ir_val *v = fe_val_expr(cx, e);
+    v->dir = o.dir;
+    v->nulls = o.nulls;
+    v->ord_span = o.span;
+    v->span = ir_span_join(v->span, o.span);
+    return v;
+}
+
+ir_val *fe_val_framed(fe_ctx *cx, ir_expr *e, ir_frame *f)
+{
+    ir_val *v = fe_val_expr(cx, e);
+    v->frame = f;
+    v->span = ir_span_join(v->span, f->span);
+    return v;
+}
+
+fe_ordering fe_ordering_dir(fe_ctx *cx, ir_span word, ir_order dir)
+{
+    (void)cx;
+    return (fe_ordering){dir, IR_NULLS_DEFAULT, word};
+}
+
+fe_ordering fe_ordering_nulls(fe_ctx *cx, fe_ordering o, ir_span nulls_kw, ir_span word, ir_nulls nulls)
+{
+    if (o.nulls != IR_NULLS_DEFAULT)
+        ir_error(cx->d, ir_span_join(nulls_kw, word), "NULL placement given twice");
+    o.nulls = nulls;
+    o.span = o.span.len ? ir_span_join(o.span, word) : ir_span_join(nulls_kw, word);
+    return o;
+}
+
+ir_bound fe_bound(fe_ctx *cx, ir_boundkind kind, ir_span first, ir_span last)
+{
+    ir_bound b = {kind, 0, ir_span_join(first, last)};
+    if (kind == IR_B_PRECEDING || kind == IR_B_FOLLOWING) {
+        /* the INT token: digits only, so a failed conversion is an overflow */
+        const char *p = fe_text(cx, first);
+        uint64_t v = 0;
+        bool big = false;
+        for (uint32_t i = 0; i < first.len; i++) {
+            big |= v > (UINT64_C(1) << 62) / 10;
+            v = v * 10 + (uint64_t)(p[i] - '0');
+        }
+        if (big || v > INT64_MAX / 2)
+            ir_error(cx->d, first, "frame offset %.*s is too large", (int)first.len, p);
+        else
+            b.n = (int64_t)v;
+    }
+    return b;
+}
+
+ir_frame *fe_frame(fe_ctx *cx, ir_span kw, bool range, ir_bound lo, ir_bound hi)
+{
+    ir_frame *f = fe_alloc(cx, sizeof *f);
+    f->range = range;
+    f->lo = lo;
+    f->hi = hi;
+    f->span = ir_span_join(kw, hi.span);
+    return f;
 }
 
 ir_val *fe_val_list(fe_ctx *cx, ir_span lb, fe_vals items, ir_span rb)

@@ -51,6 +51,7 @@ typedef struct fe_args { ir_arg *v; int n; } fe_args;
 typedef struct fe_cols { ir_column *v; int n; } fe_cols;
 typedef struct fe_whens { ir_expr **whens, **thens; int n; } fe_whens;
 typedef struct fe_coltype { ir_coltype ty; ir_span span; } fe_coltype;
+typedef struct fe_ordering { ir_order dir; ir_nulls nulls; ir_span span; } fe_ordering;
 
 /* errors reported by the parser itself */
 void fe_syntax_error(fe_ctx *cx, int major, ir_span at);
@@ -81,6 +82,12 @@ fe_exprs fe_exprs_add(fe_ctx *cx, fe_exprs l, ir_expr *e);
 
 /* operator arguments */
 ir_val *fe_val_expr(fe_ctx *cx, ir_expr *e);
+ir_val *fe_val_ordered(fe_ctx *cx, ir_expr *e, fe_ordering o);
+ir_val *fe_val_framed(fe_ctx *cx, ir_expr *e, ir_frame *f);
+fe_ordering fe_ordering_dir(fe_ctx *cx, ir_span word, ir_order dir);
+fe_ordering fe_ordering_nulls(fe_ctx *cx, fe_ordering o, ir_span nulls_kw, ir_span word, ir_nulls nulls);
+ir_bound fe_bound(fe_ctx *cx, ir_boundkind kind, ir_span first, ir_span last);
+ir_frame *fe_frame(fe_ctx *cx, ir_span kw, bool range, ir_bound lo, ir_bound hi);
 ir_val *fe_val_list(fe_ctx *cx, ir_span lb, fe_vals items, ir_span rb);
 ir_val *fe_val_map(fe_ctx *cx, ir_span lb, fe_ents ents, ir_span rb);
 fe_vals fe_vals_add(fe_ctx *cx, fe_vals l, ir_val *v);

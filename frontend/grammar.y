@@ -36,7 +36,8 @@
 
 /* Keywords name things wherever a keyword cannot stand (a column `date`). */
 %fallback IDENT TABLE PIPELINE OUTPUT AS TRUE FALSE NULL DATE CASE WHEN THEN
-          ELSE END CAST LIKE NOT IN IS EXTRACT FROM.
+          ELSE END CAST LIKE NOT IN IS EXTRACT FROM ASC DESC NULLS FIRST LAST
+          ROWS RANGE BETWEEN AND_KW PRECEDING FOLLOWING UNBOUNDED CURRENT ROW.
 
 /* --------------------------------------------------------------- items */
 
@@ -99,6 +100,8 @@ args(A) ::= args(A) COLON IDENT(N) EQ val(V).  { A = fe_arg(cx, A, N, V); }
 %type vals {fe_vals}
 %type ents {fe_ents}
 val(A) ::= expr(E).                       { A = fe_val_expr(cx, E); }
+val(A) ::= expr(E) ordering(O).           { A = fe_val_ordered(cx, E, O); }
+val(A) ::= expr(E) frame(F).              { A = fe_val_framed(cx, E, F); }
 val(A) ::= LBRACKET(L) RBRACKET(R).       { A = fe_val_list(cx, L, (fe_vals){0}, R); }
 val(A) ::= LBRACKET(L) vals(V) optcomma RBRACKET(R).  { A = fe_val_list(cx, L, V, R); }
 val(A) ::= LBRACE(L) RBRACE(R).           { A = fe_val_map(cx, L, (fe_ents){0}, R); }
@@ -109,6 +112,28 @@ ents(A) ::= STRING(K) COLON val(V).       { A = fe_ents_add(cx, (fe_ents){0}, K,
 ents(A) ::= IDENT(K) COLON val(V).        { A = fe_ents_add(cx, (fe_ents){0}, K, false, V); }
 ents(A) ::= ents(A) COMMA STRING(K) COLON val(V).     { A = fe_ents_add(cx, A, K, true, V); }
 ents(A) ::= ents(A) COMMA IDENT(K) COLON val(V).      { A = fe_ents_add(cx, A, K, false, V); }
+
+/* Sort keys: `$in.price desc nulls first`. */
+%type ordering {fe_ordering}
+ordering(A) ::= ASC(D).                   { A = fe_ordering_dir(cx, D, IR_ORDER_ASC); }
+ordering(A) ::= DESC(D).                  { A = fe_ordering_dir(cx, D, IR_ORDER_DESC); }
+ordering(A) ::= NULLS(N) FIRST(W).        { A = fe_ordering_nulls(cx, (fe_ordering){0}, N, W, IR_NULLS_FIRST); }
+ordering(A) ::= NULLS(N) LAST(W).         { A = fe_ordering_nulls(cx, (fe_ordering){0}, N, W, IR_NULLS_LAST); }
+ordering(A) ::= ordering(A) NULLS(N) FIRST(W).  { A = fe_ordering_nulls(cx, A, N, W, IR_NULLS_FIRST); }
+ordering(A) ::= ordering(A) NULLS(N) LAST(W).   { A = fe_ordering_nulls(cx, A, N, W, IR_NULLS_LAST); }
+
+/* Window frames: `rows between 6 preceding and current row`. */
+%type frame {ir_frame *}
+%type bound {ir_bound}
+frame(A) ::= ROWS(K) BETWEEN bound(L) AND_KW bound(H).    { A = fe_frame(cx, K, false, L, H); }
+frame(A) ::= RANGE(K) BETWEEN bound(L) AND_KW bound(H).   { A = fe_frame(cx, K, true, L, H); }
+frame(A) ::= ROWS(K) bound(L).            { A = fe_frame(cx, K, false, L, fe_bound(cx, IR_B_CURRENT, L.span, L.span)); }
+frame(A) ::= RANGE(K) bound(L).           { A = fe_frame(cx, K, true, L, fe_bound(cx, IR_B_CURRENT, L.span, L.span)); }
+bound(A) ::= UNBOUNDED(U) PRECEDING(P).   { A = fe_bound(cx, IR_B_UNBOUNDED_PRECEDING, U, P); }
+bound(A) ::= UNBOUNDED(U) FOLLOWING(F).   { A = fe_bound(cx, IR_B_UNBOUNDED_FOLLOWING, U, F); }
+bound(A) ::= CURRENT(C) ROW(R).           { A = fe_bound(cx, IR_B_CURRENT, C, R); }
+bound(A) ::= INT(N) PRECEDING(P).         { A = fe_bound(cx, IR_B_PRECEDING, N, P); }
+bound(A) ::= INT(N) FOLLOWING(F).         { A = fe_bound(cx, IR_B_FOLLOWING, N, F); }
 
 /* --------------------------------------------------------- expressions */
 

@@ -70,6 +70,20 @@ int fe_lex(fe_lexer *lx, ir_span *tok)
         "is"                             { TOK(IS); }
         "extract"                        { TOK(EXTRACT); }
         "from"                           { TOK(FROM); }
+        "asc"                            { TOK(ASC); }
+        "desc"                           { TOK(DESC); }
+        "nulls"                          { TOK(NULLS); }
+        "first"                          { TOK(FIRST); }
+        "last"                           { TOK(LAST); }
+        "rows"                           { TOK(ROWS); }
+        "range"                          { TOK(RANGE); }
+        "between"                        { TOK(BETWEEN); }
+        "and"                            { TOK(AND_KW); }
+        "preceding"                      { TOK(PRECEDING); }
+        "following"                      { TOK(FOLLOWING); }
+        "unbounded"                      { TOK(UNBOUNDED); }
+        "current"                        { TOK(CURRENT); }
+        "row"                            { TOK(ROW); }
         ident                            { TOK(IDENT); }
         "$" ident                        { TOK(DOLLAR); }
 

@@ -77,7 +77,7 @@ struct ir_expr {
         struct {
             ir_name qual;     /* "$in" / "$ht" as written, or a statement name */
             ir_name name;
-            int side;         /* tc: 0 = the operator's input, 1 = the hash table's values ($ht) */
+            int side;         /* tc: 0 = the operator's input, 1 = the hash table ($ht) or merge_join's right side ($right) */
             int index;        /* tc: column index in that side's schema */
         } col;
         struct {
@@ -127,6 +127,27 @@ struct ir_expr {
 
 /* ------------------------------------------------------ operator arguments */
 
+/* A window frame bound: `unbounded preceding`, `n preceding`, `current row`,
+** `n following`, `unbounded following`. */
+typedef enum ir_boundkind {
+    IR_B_UNBOUNDED_PRECEDING = 0, IR_B_PRECEDING, IR_B_CURRENT, IR_B_FOLLOWING, IR_B_UNBOUNDED_FOLLOWING
+} ir_boundkind;
+typedef struct ir_bound {
+    ir_boundkind kind;
+    int64_t n;                /* rows, for IR_B_PRECEDING / IR_B_FOLLOWING */
+    ir_span span;
+} ir_bound;
+/* `rows between lo and hi` or `range between lo and hi` after a window
+** function call (`rows lo` alone means `rows between lo and current row`). */
+typedef struct ir_frame {
+    bool range;               /* range: bounds count peer groups; rows: rows */
+    ir_bound lo, hi;
+    ir_span span;
+} ir_frame;
+
+/* Where NULLs go in a sort: written `nulls first` / `nulls last`, else the default (last). */
+typedef enum ir_nulls { IR_NULLS_DEFAULT = 0, IR_NULLS_FIRST, IR_NULLS_LAST } ir_nulls;
+
 typedef enum ir_val_kind { IR_V_EXPR, IR_V_LIST, IR_V_MAP } ir_val_kind;
 typedef struct ir_val ir_val;
 typedef struct ir_mapent {
@@ -140,6 +161,11 @@ struct ir_val {
     ir_val **items;           /* IR_V_LIST */
     ir_mapent *ents;          /* IR_V_MAP */
     int n;                    /* items or ents */
+    /* Written after an IR_V_EXPR; only sort keys and window functions take them: */
+    ir_order dir;             /* `asc` / `desc`; IR_ORDER_NONE when not written */
+    ir_nulls nulls;           /* `nulls first` / `nulls last` */
+    ir_span ord_span;         /* the ordering words (len 0 when none) */
+    ir_frame *frame;          /* a window frame */
 };
 
 typedef struct ir_arg {
@@ -155,9 +181,21 @@ typedef struct ir_column {
     ir_span span;
 } ir_column;
 
+/* One key of the order a relation's rows are known to be in. */
+typedef struct ir_sortkey {
+    int col;                  /* column index */
+    bool desc;
+    bool nulls_first;
+} ir_sortkey;
+
+/* Columns, and for a relation the keys its rows are known to be sorted by
+** (lexicographically; empty when unknown). A column's own `asc`/`desc`
+** says only that its non-NULL values are in that order. */
 typedef struct ir_schema {
     ir_column *cols;
     int n;
+    ir_sortkey *order;
+    int norder;
 } ir_schema;
 
 /* ------------------------------------------------------------ statements */
@@ -174,7 +212,10 @@ typedef enum ir_opkind {
     IR_OP_LIMIT,       /* limit        :input :count n [:offset n] */
     IR_OP_BUILD_BLOOM, /* build_bloom  :input :key [col] -> Bloom */
     IR_OP_DELETE,      /* delete       :input -> Tuple {deleted}: marks the input's rows deleted in its native table */
-    IR_OP_WRITE_TABLE  /* write_table  :input :path "f" [:bloom [..]] -> Tuple {rows}: writes a native table */
+    IR_OP_WRITE_TABLE, /* write_table  :input :path "f" [:bloom [..]] -> Tuple {rows}: writes a native table */
+    IR_OP_SORT,        /* sort         :input :by [key [asc|desc] [nulls first|last], ..] [:limit n] [:offset n] */
+    IR_OP_MERGE_JOIN,  /* merge_join   :input :right :key [..] :right_key [..] [:kind] [:projection] */
+    IR_OP_WINDOW       /* window       :input [:partition_by [..]] [:order_by [..]] :functions {name: fn(..) [frame]} */
 } ir_opkind;
 
 typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE, IR_VK_BLOOM } ir_valkind;
@@ -201,8 +242,32 @@ typedef struct ir_bloomuse {
     ir_span span;
 } ir_bloomuse;
 
+/* A sort key expression over the input. */
+typedef struct ir_sortspec {
+    ir_expr *e;
+    bool desc;
+    bool nulls_first;
+    ir_span span;
+} ir_sortspec;
+
+typedef enum ir_winkind {
+    IR_W_ROW_NUMBER = 0, IR_W_RANK, IR_W_DENSE_RANK, IR_W_PERCENT_RANK, IR_W_CUME_DIST, IR_W_NTILE,
+    IR_W_LAG, IR_W_LEAD, IR_W_FIRST_VALUE, IR_W_LAST_VALUE, IR_W_NTH_VALUE,
+    IR_W_COUNT, IR_W_COUNT_STAR, IR_W_SUM, IR_W_AVG, IR_W_MIN, IR_W_MAX
+} ir_winkind;
+
+/* One entry of a window's :functions. */
+typedef struct ir_winfn {
+    ir_winkind kind;
+    ir_expr *arg;             /* NULL for the ranking functions and count(*) */
+    ir_expr *def;             /* lag/lead default (typed as arg), or NULL = null */
+    int64_t n;                /* lag/lead offset, ntile buckets, nth_value position */
+    ir_frame frame;           /* resolved: the default frame when none was written */
+    ir_span span;
+} ir_winfn;
+
 typedef struct ir_projitem {
-    int side;                 /* 0 = probe input, 1 = hash table value */
+    int side;                 /* 0 = probe input, 1 = hash table (or merge_join right side) column */
     int index;                /* column index in that side's schema */
 } ir_projitem;
 
@@ -269,6 +334,32 @@ struct ir_stmt {
         struct {
             ir_stmt *scan;    /* the same pipeline's scan of a native table; input rows are its rows */
         } del;
+        struct {
+            ir_sortspec *keys;
+            int nkeys;
+            int64_t limit;    /* -1: a full sort; else a top-N of limit rows after offset */
+            int64_t offset;
+        } sort;
+        struct {
+            ir_table *rtable; /* the right side: a table, or ... */
+            ir_stmt *rstmt;   /* ... a relation of another pipeline */
+            const ir_schema *rschema;
+            ir_joinkind jkind;
+            int nkeys;
+            ir_expr **keys;   /* input columns, in the order both sides are sorted by */
+            int *rkeys;       /* right columns */
+            bool *desc;       /* per key: both sides descending */
+            int *rnulls;      /* per key: where the right side's NULLs are (-1 unknown, 0 last, 1 first) */
+            ir_projitem *proj;/* side 1 = right column */
+        } mjoin;
+        struct {
+            ir_sortspec *part;
+            int npart;
+            ir_sortspec *order;
+            int norder;
+            ir_winfn *fns;    /* out column input.n + i */
+            int nfns;
+        } window;
         struct {
             const char *path; /* resolved like table paths */
             bool *bloom;      /* per input column: write block bloom filters */

@@ -215,4 +215,33 @@ void k_sum_f64_ref(const double *a, const uint64_t *va, const uint32_t *sel, uin
     void k_max_##T##_ref(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, CT *acc, bool *has);
 K_NUM_TYPES(K_DECL_MINMAX)
 
+/* ---- normalized sort keys (sortkey.c) -----------------------------------
+** k_sortkey_T writes, for the i-th row of sel (NULL = rows 0..n-1), the
+** key's bytes at out + i * stride: bytes whose memcmp order is the value
+** order (ascending, or descending with K_SK_DESC), preceded by a NULL byte
+** with K_SK_NULLABLE (NULLs before values with K_SK_NULLS_FIRST, else
+** after). k_sortkey_width is the number of bytes written. Strings keep
+** their first K_SK_STR_PREFIX bytes and a length byte that saturates at
+** K_SK_STR_PREFIX + 1; two keys that both saturate it need their full
+** strings compared. */
+#define K_SK_DESC 1u
+#define K_SK_NULLABLE 2u
+#define K_SK_NULLS_FIRST 4u
+#define K_SK_STR_PREFIX 12
+size_t k_sortkey_width(tir_type t, unsigned flags);
+void k_sortkey_bool(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+void k_sortkey_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+void k_sortkey_i64(const int64_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+void k_sortkey_f64(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+void k_sortkey_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+/* The 8 key bytes of an f64 as a big-endian integer, and back (NaN and
+** -0.0 come back as the one NaN and 0.0). */
+uint64_t k_sortkey_f64_bits(double x);
+double k_sortkey_f64_value(uint64_t u);
+/* Top-N cut-off for an f64 first key (NULLs last): the valid rows of sel
+** whose value is, in the total order of the keys (NaN above +inf, -0.0 =
+** 0.0), <= cut (asc) or >= cut (desc). */
+uint32_t k_sel_topn_f64(const double *a, double cut, bool desc, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
+uint32_t k_sel_topn_f64_ref(const double *a, double cut, bool desc, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
+
 #endif

@@ -314,6 +314,11 @@ static int run(const options *o, tir_engine *e)
     if (p != NULL)
         print_block(stderr, tir_program_diag_text(p));
     if (st == TIR_ERR_COMPILE) {
+        size_t nerr = 0;
+        for (size_t i = 0; p != NULL && i < tir_program_ndiags(p); i++)
+            nerr += tir_program_diag(p, i)->severity == TIR_SEV_ERROR;
+        if (nerr == 0)   /* failed after checking, e.g. in lowering */
+            fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
         tir_program_free(p);
         return EXIT_USAGE;
     }

@@ -185,14 +185,14 @@ const char *tc_col_list(tc_ctx *c, const ir_schema *s)
     return s->n ? buf : "none";
 }
 
-ir_expr *tc_new_col(tc_ctx *c, const ir_stmt *src, int side, int index, ir_span at)
+ir_expr *tc_new_col(tc_ctx *c, const ir_schema *src, int side, const char *qual, int index, ir_span at)
 {
     ir_expr *e = TC_NEWN(c, ir_expr, 1);
     e->kind = IR_E_COL;
     e->span = at;
-    e->ty = src->out.cols[index].ty;
-    e->u.col.qual = (ir_name){side ? "$ht" : "$in", at};
-    e->u.col.name = src->out.cols[index].name;
+    e->ty = src->cols[index].ty;
+    e->u.col.qual = (ir_name){qual, at};
+    e->u.col.name = src->cols[index].name;
     e->u.col.name.span = at;
     e->u.col.side = side;
     e->u.col.index = index;
@@ -207,18 +207,18 @@ static ir_span name_span(const ir_name *n, ir_span whole)
 /* ------------------------------------------------------------- names */
 
 /* Binds e (qualifier and name already in e->u.col) to a column of src. */
-static bool bind_col(tc_ctx *c, ir_expr *e, const ir_stmt *src, int side, const char *what)
+static bool bind_col(tc_ctx *c, ir_expr *e, const ir_schema *src, int side, const char *what)
 {
-    int i = tc_col_index(&src->out, e->u.col.name.s);
+    int i = tc_col_index(src, e->u.col.name.s);
     if (i < 0) {
         ir_error(c->d, name_span(&e->u.col.name, e->span), "no column '%s' in %s (columns: %s)",
-                 e->u.col.name.s, what, tc_col_list(c, &src->out));
+                 e->u.col.name.s, what, tc_col_list(c, src));
         return false;
     }
     e->kind = IR_E_COL;
     e->u.col.side = side;
     e->u.col.index = i;
-    e->ty = src->out.cols[i].ty;
+    e->ty = src->cols[i].ty;
     return true;
 }
 
@@ -226,14 +226,16 @@ static bool check_col(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     const char *q = e->u.col.qual.s;
     if (!strcmp(q, "$in")) {
-        return s->input && bind_col(c, e, s->input, 0, "$in");
+        return s->input && bind_col(c, e, &s->input->out, 0, "$in");
     }
-    if (!strcmp(q, "$ht")) {
-        if (!s->ht_ok) {
-            ir_error(c->d, e->span, "$ht can only be used in the :projection of hash_join");
+    if (!strcmp(q, "$ht") || !strcmp(q, "$right")) {
+        if (!s->side1 || strcmp(s->side1, q)) {
+            ir_error(c->d, e->span, !strcmp(q, "$ht") ? "$ht can only be used in the :projection of hash_join"
+                                                      : "$right can only be used in merge_join's :right_key and "
+                                                        ":projection");
             return false;
         }
-        return s->ht && bind_col(c, e, s->ht, 1, "$ht");
+        return s->side1_cols && bind_col(c, e, s->side1_cols, 1, q);
     }
     return false; /* any other $name is a syntax error, reported by the parser */
 }
@@ -257,7 +259,7 @@ static bool check_path(tc_ctx *c, const tc_scope *s, ir_expr *e)
                 e->kind = IR_E_COL;
                 e->u.col.qual = p[0];
                 e->u.col.name = p[1];
-                return bind_col(c, e, st, 0, p[0].s);
+                return bind_col(c, e, &st->out, 0, p[0].s);
             }
             if (s->input)
                 ir_error(c->d, p[0].span, "'%s' is not the input of this %s (its :input is %s); write $in.%s",

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-enum { MAXARGS = 5 };
+enum { MAXARGS = 6 };
 
 typedef struct opdef {
     const char *name;
@@ -28,6 +28,9 @@ static const opdef opdefs[] = {
     {"build_bloom", IR_OP_BUILD_BLOOM, {"input", "key"}, 3},
     {"delete", IR_OP_DELETE, {"input"}, 1},
     {"write_table", IR_OP_WRITE_TABLE, {"input", "path", "bloom"}, 3},
+    {"sort", IR_OP_SORT, {"input", "by", "limit", "offset"}, 3},
+    {"merge_join", IR_OP_MERGE_JOIN, {"input", "right", "key", "right_key", "kind", "projection"}, 15},
+    {"window", IR_OP_WINDOW, {"input", "partition_by", "order_by", "functions"}, 9},
 };
 enum { NOPS = sizeof opdefs / sizeof *opdefs };
 
@@ -51,9 +54,7 @@ static bool is_path(const ir_expr *e, int nparts)
     return e && e->kind == IR_E_PATH && e->u.path.nparts == nparts;
 }
 
-/* Items of a list-valued argument; a single value counts as a list of one.
-** -1 for a map. */
-static int list_items(ir_val *v, ir_val ***items)
+int tc_list_items(ir_val *v, ir_val ***items)
 {
     if (v->kind == IR_V_LIST) {
         *items = v->items;
@@ -188,6 +189,12 @@ static ir_stmt *resolve_input(tc_ctx *c, ir_pipeline *pl, int i, ir_val *v)
                  "%s is the output of build_bloom, a pipeline breaker (a bloom filter); use it in another "
                  "pipeline's scan (table_scan :blooms = { \"column\": %s.%s })", n, pl->name.s, n);
         return NULL;
+    case IR_OP_SORT:
+    case IR_OP_WINDOW:
+        ir_error(c->d, e->span,
+                 "%s is the output of %s, a pipeline breaker (it needs every row before it yields one); read it "
+                 "from another pipeline (table_scan :table = %s.%s)", n, in->op.s, pl->name.s, n);
+        return NULL;
     case IR_OP_DELETE:
     case IR_OP_WRITE_TABLE:
         ir_error(c->d, e->span, "%s is the output of %s, a tuple {%s}; read it from another pipeline as %s.%s.%s", n,
@@ -198,8 +205,7 @@ static ir_stmt *resolve_input(tc_ctx *c, ir_pipeline *pl, int i, ir_val *v)
     }
 }
 
-/* A list item naming a column of the input: "name", $in.name or vN.name. */
-static ir_expr *input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg)
+ir_expr *tc_input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg)
 {
     ir_expr *e = val_expr(v);
     if (is_str_lit(e)) {
@@ -211,7 +217,7 @@ static ir_expr *input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *a
                      tc_col_list(c, &s->input->out));
             return NULL;
         }
-        return tc_new_col(c, s->input, 0, i, e->span);
+        return tc_new_col(c, &s->input->out, 0, "$in", i, e->span);
     }
     if (e && (e->kind == IR_E_COL || (e->kind == IR_E_PATH && e->u.path.nparts <= 2))) {
         if (!tc_expr(c, s, &v->expr))
@@ -404,7 +410,7 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
     int *cols;
     ir_val **items = NULL;
     if (v[1]) {
-        n = list_items(v[1], &items);
+        n = tc_list_items(v[1], &items);
         if (n < 0) {
             ir_error(c->d, v[1]->span, "':columns' of table_scan must be a list of column names");
             return false;
@@ -453,6 +459,7 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
         oc->span = v[1] ? item_at(v[1], items, i)->span : src->cols[cols[i]].span;
         oc->name.span = oc->span;
     }
+    tc_order_through(c, src, cols, &st->out);
     if (v[2])
         check_minmaxes(c, s, v[2], src);
     if (v[3])
@@ -482,7 +489,7 @@ static bool op_filter(tc_ctx *c, const tc_scope *s, ir_val **v)
     int n = in ? in->out.n : 0;
     ir_val **items = NULL;
     if (v[2]) {
-        n = list_items(v[2], &items);
+        n = tc_list_items(v[2], &items);
         if (n < 0) {
             ir_error(c->d, v[2]->span, "':projection' of filter must be a list of columns");
             return false;
@@ -494,7 +501,7 @@ static bool op_filter(tc_ctx *c, const tc_scope *s, ir_val **v)
     for (int i = 0; i < n; i++) {
         if (v[2]) {
             ir_val *it = item_at(v[2], items, i);
-            ir_expr *ce = input_col(c, s, it, "projection");
+            ir_expr *ce = tc_input_col(c, s, it, "projection");
             if (!ce) {
                 ok = false;
                 continue;
@@ -511,7 +518,8 @@ static bool op_filter(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!ok)
         return false;
     st->u.filter.proj = proj;
-    st->out = (ir_schema){cols, n};
+    st->out = (ir_schema){.cols = cols, .n = n};
+    tc_order_through(c, &in->out, proj, &st->out);
     return true;
 }
 
@@ -549,7 +557,11 @@ static bool op_project(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!ok)
         return false;
     st->u.project.exprs = exprs;
-    st->out = (ir_schema){cols, m->n};
+    st->out = (ir_schema){.cols = cols, .n = m->n};
+    int *map = TC_NEWN(c, int, m->n);
+    for (int i = 0; i < m->n; i++)
+        map[i] = exprs[i]->kind == IR_E_COL && exprs[i]->u.col.side == 0 ? exprs[i]->u.col.index : -1;
+    tc_order_through(c, &s->input->out, map, &st->out);
     return true;
 }
 
@@ -686,7 +698,7 @@ static bool op_aggregate(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!ok || !s->input)
         return false;
     st->u.aggregate.aggs = aggs;
-    st->out = (ir_schema){cols, n};
+    st->out = (ir_schema){.cols = cols, .n = n};
     return true;
 }
 
@@ -700,7 +712,7 @@ static bool col_list(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, b
     *n = 0;
     if (!v)
         return true;
-    int k = list_items(v, &items);
+    int k = tc_list_items(v, &items);
     if (k < 0 || (nonempty && k == 0)) {
         ir_error(c->d, v->span, "':%s' of %s must be a list of %scolumns", arg, s->stmt->op.s,
                  nonempty ? "one or more " : "");
@@ -711,7 +723,7 @@ static bool col_list(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, b
     bool ok = true;
     for (int i = 0; i < k; i++) {
         ir_val *it = item_at(v, items, i);
-        ir_expr *e = input_col(c, s, it, arg);
+        ir_expr *e = tc_input_col(c, s, it, arg);
         if (!e) {
             ok = false;
             continue;
@@ -747,7 +759,7 @@ static bool op_build(tc_ctx *c, const tc_scope *s, ir_val **v)
     st->u.build.nkeys = nk;
     st->u.build.nvals = nv;
     st->ht_nkeys = nk;
-    st->out = (ir_schema){cols, nk + nv};
+    st->out = (ir_schema){.cols = cols, .n = nk + nv};
     return true;
 }
 
@@ -776,7 +788,7 @@ static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
     st->u.group.nkeys = nk;
     st->u.group.aggs = aggs;
     st->u.group.naggs = na;
-    st->out = (ir_schema){cols, nk + na};
+    st->out = (ir_schema){.cols = cols, .n = nk + na};
     return true;
 }
 
@@ -788,7 +800,7 @@ static bool op_bloom(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!v[1])
         return false;
     ir_val **items = NULL;
-    if (list_items(v[1], &items) != 1) {
+    if (tc_list_items(v[1], &items) != 1) {
         ir_error(c->d, v[1]->span, "':key' of build_bloom must be one column: a bloom filter has a single key");
         return false;
     }
@@ -800,7 +812,7 @@ static bool op_bloom(tc_ctx *c, const tc_scope *s, ir_val **v)
     /* NULL keys match nothing, so the filter holds only values */
     kc[0].ty = plain(kc[0].ty.type, false);
     st->u.bloom.key = keys[0];
-    st->out = (ir_schema){kc, 1};
+    st->out = (ir_schema){.cols = kc, .n = 1};
     return true;
 }
 
@@ -811,7 +823,7 @@ static void count_tuple(tc_ctx *c, ir_stmt *st, const char *field)
     col->name = (ir_name){field, st->op.span};
     col->ty = plain(TIR_I64, false);
     col->span = st->op.span;
-    st->out = (ir_schema){col, 1};
+    st->out = (ir_schema){.cols = col, .n = 1};
 }
 
 /* delete marks rows of the table its pipeline scans, so its input must
@@ -870,14 +882,14 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
     bool *bloom = TC_NEWN(c, bool, s->input->out.n);
     if (v[2]) {
         ir_val **items = NULL;
-        int n = list_items(v[2], &items);
+        int n = tc_list_items(v[2], &items);
         if (n < 0) {
             ir_error(c->d, v[2]->span, "':bloom' of write_table must be a list of columns");
             return false;
         }
         for (int i = 0; i < n; i++) {
             ir_val *it = item_at(v[2], items, i);
-            ir_expr *e = input_col(c, s, it, "bloom");
+            ir_expr *e = tc_input_col(c, s, it, "bloom");
             if (!e) {
                 ok = false;
             } else if (bloom[e->u.col.index]) {
@@ -899,22 +911,41 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
 
 static const char *const join_kinds[] = {"inner", "left", "semi", "anti"};
 
-static bool proj_item(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v, ir_projitem *pi, ir_column *col)
+bool tc_join_kind(tc_ctx *c, const ir_val *v, ir_joinkind *out)
 {
+    *out = IR_JOIN_INNER;
+    if (!v)
+        return true;
+    const char *kn = name_of(val_expr(v));
+    int k = 0;
+    while (kn && k < 4 && strcmp(kn, join_kinds[k]))
+        k++;
+    if (!kn || k == 4) {
+        ir_error(c->d, v->span, "unknown join kind '%s' (expected inner, left, semi, anti)", kn ? kn : "?");
+        return false;
+    }
+    *out = (ir_joinkind)k;
+    return true;
+}
+
+static bool proj_item(tc_ctx *c, const tc_scope *s, ir_joinkind jk, const tc_sides *sd, ir_val *v,
+                      ir_projitem *pi, ir_column *col)
+{
+    const char *op = s->stmt->op.s;
     ir_expr *e = val_expr(v);
     if (is_str_lit(e)) {
-        if (!s->input || !s->ht)
+        if (!s->input || !sd->other)
             return false;
         const char *n = e->u.lit.s;
-        int i = tc_col_index(&s->input->out, n), h = tc_col_index(&s->ht->out, n);
-        if (i >= 0 && h >= s->ht->ht_nkeys) {
-            ir_error(c->d, e->span, "'%s' is ambiguous: both the input and the hash table have it; write $in.%s or "
-                                    "$ht.%s", n, n, n);
+        int i = tc_col_index(&s->input->out, n), h = tc_col_index(sd->other, n);
+        if (i >= 0 && h >= sd->amb_from) {
+            ir_error(c->d, e->span, "'%s' is ambiguous: both the input and %s have it; write $in.%s or %s.%s", n,
+                     sd->what, n, sd->var, n);
             return false;
         }
         if (i < 0 && h < 0) {
-            ir_error(c->d, e->span, "no column '%s' in the input (%s) or the hash table (%s)", n,
-                     tc_col_list(c, &s->input->out), tc_col_list(c, &s->ht->out));
+            ir_error(c->d, e->span, "no column '%s' in the input (%s) or %s (%s)", n,
+                     tc_col_list(c, &s->input->out), sd->what, tc_col_list(c, sd->other));
             return false;
         }
         *pi = i >= 0 ? (ir_projitem){0, i} : (ir_projitem){1, h};
@@ -923,23 +954,106 @@ static bool proj_item(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v, i
             return false;
         e = v->expr;
         if (e->kind != IR_E_COL) {
-            ir_error(c->d, e->span, "hash_join :projection items must be columns");
+            ir_error(c->d, e->span, "%s :projection items must be columns", op);
             return false;
         }
         *pi = (ir_projitem){e->u.col.side, e->u.col.index};
     } else {
-        ir_error(c->d, v->span, "hash_join :projection items must be columns: $in.x, %s.x, $ht.x or \"x\"",
-                 input_name(s));
+        ir_error(c->d, v->span, "%s :projection items must be columns: $in.x, %s.x, %s.x or \"x\"", op,
+                 input_name(s), sd->var);
         return false;
     }
+    const ir_schema *from = pi->side ? sd->other : &s->input->out;
     if (pi->side == 1 && (jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI)) {
-        ir_error(c->d, v->span, "a %s join outputs only input columns; '%s' is a hash-table column",
-                 join_kinds[jk], s->ht->out.cols[pi->index].name.s);
+        ir_error(c->d, v->span, "a %s join outputs only input columns; '%s' is a column of %s", join_kinds[jk],
+                 from->cols[pi->index].name.s, sd->what);
         return false;
     }
-    const ir_stmt *from = pi->side ? s->ht : s->input;
-    col->name = from->out.cols[pi->index].name;
+    col->name = from->cols[pi->index].name;
     col->span = col->name.span = v->span;
+    return true;
+}
+
+bool tc_join_projection(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v, const tc_sides *sd,
+                        bool other_unique, ir_projitem **pproj, ir_column **pcols, int *pn)
+{
+    ir_stmt *st = s->stmt;
+    const char *op = st->op.s;
+    tc_scope ps = *s;
+    ps.side1 = sd->var;
+    ps.side1_cols = sd->other;
+    bool ok = true, filtering = jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI;
+    int n;
+    ir_projitem *proj;
+    ir_column *cols;
+    if (v) {
+        ir_val **items = NULL;
+        bool map = v->kind == IR_V_MAP;
+        n = map ? v->n : tc_list_items(v, &items);
+        proj = TC_NEWN(c, ir_projitem, n);
+        cols = TC_NEWN(c, ir_column, n);
+        for (int i = 0; i < n; i++) {
+            ir_val *it = map ? v->ents[i].val : item_at(v, items, i);
+            if (!proj_item(c, &ps, jk, sd, it, &proj[i], &cols[i])) {
+                ok = false;
+                continue;
+            }
+            if (map) {
+                cols[i].name = v->ents[i].key;
+                cols[i].span = v->ents[i].key.span;
+            }
+            for (int j = 0; j < i; j++) {
+                if (cols[j].name.s && !strcmp(cols[j].name.s, cols[i].name.s)) {
+                    if (map)
+                        ir_error(c->d, cols[i].span, "duplicate output column '%s' in %s :projection", cols[i].name.s,
+                                 op);
+                    else
+                        ir_error(c->d, cols[i].span, "duplicate output column '%s' in %s; rename with the map form "
+                                 ":projection = { \"new_name\": column, ... }", cols[i].name.s, op);
+                    ok = false;
+                    break;
+                }
+            }
+        }
+    } else {
+        if (!s->input || !sd->other)
+            return false;
+        int nin = s->input->out.n, nval = filtering ? 0 : sd->ndef;
+        n = nin + nval;
+        proj = TC_NEWN(c, ir_projitem, n);
+        cols = TC_NEWN(c, ir_column, n);
+        const char *clash = NULL;
+        for (int i = 0; i < n; i++) {
+            proj[i] = i < nin ? (ir_projitem){0, i} : (ir_projitem){1, sd->defcols[i - nin]};
+            cols[i] = (i < nin ? &s->input->out : sd->other)->cols[proj[i].index];
+            cols[i].span = st->op.span;
+            if (i >= nin && tc_col_index(&s->input->out, cols[i].name.s) >= 0)
+                clash = clash ? tc_str(c, ir_sprintf(c->a, "%s, %s", clash, cols[i].name.s)) : cols[i].name.s;
+        }
+        if (clash) {
+            ir_error(c->d, st->op.span,
+                     "%s would output the input's and %s's columns of the same name (%s); "
+                     "choose and rename columns with :projection = { \"new_name\": column, ... }", op, sd->what,
+                     clash);
+            ok = false;
+        }
+    }
+    if (!ok || !s->input || !sd->other)
+        return false;
+    for (int i = 0; i < n; i++) {
+        if (proj[i].side == 0) {
+            cols[i].ty = s->input->out.cols[proj[i].index].ty;
+            cols[i].ty.unique &= filtering || other_unique;
+        } else {
+            cols[i].ty = sd->other->cols[proj[i].index].ty;
+            cols[i].ty.unique = false;
+            cols[i].ty.order = IR_ORDER_NONE;
+            cols[i].ty.nullable |= jk == IR_JOIN_LEFT;
+        }
+    }
+    *pproj = proj;
+    *pcols = cols;
+    *pn = n;
     return true;
 }
 
@@ -947,7 +1061,7 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
 {
     ir_stmt *st = s->stmt;
     ir_val **items = NULL;
-    int n = list_items(v, &items);
+    int n = tc_list_items(v, &items);
     if (n <= 0) {
         ir_error(c->d, v->span, "':key' of hash_join must be a list of key expressions over the input");
         return false;
@@ -1011,97 +1125,32 @@ static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
     }
     st->u.join.ht = ht;
 
-    ir_joinkind jk = IR_JOIN_INNER;
-    if (v[3]) {
-        const char *kn = name_of(val_expr(v[3]));
-        int k = 0;
-        while (kn && k < 4 && strcmp(kn, join_kinds[k]))
-            k++;
-        if (!kn || k == 4)
-            ir_error(c->d, v[3]->span, "unknown join kind '%s' (expected inner, left, semi, anti)", kn ? kn : "?");
-        else
-            jk = (ir_joinkind)k;
-    }
+    ir_joinkind jk;
+    tc_join_kind(c, v[3], &jk);
     st->u.join.jkind = jk;
     bool ok = v[2] && join_keys(c, s, v[2], ht);
 
-    tc_scope ps = *s;
-    ps.ht_ok = true;
-    ps.ht = ht;
+    /* the default projection carries the table's value columns */
+    int nval = ht ? ht->out.n - ht->ht_nkeys : 0;
+    int *defcols = TC_NEWN(c, int, nval);
+    for (int i = 0; i < nval; i++)
+        defcols[i] = ht->ht_nkeys + i;
+    tc_sides sd = {ht ? &ht->out : NULL, ht ? ht->ht_nkeys : 0, defcols, nval, "$ht", "the hash table"};
+    /* at most one match per probe row keeps probe-side uniqueness */
+    bool ht_unique = false;
+    for (int k = 0; ht && k < ht->ht_nkeys; k++)
+        ht_unique |= ht->out.cols[k].ty.unique;
     int n;
     ir_projitem *proj;
     ir_column *cols;
-    bool filtering = jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI;
-    if (v[4]) {
-        ir_val **items = NULL;
-        bool map = v[4]->kind == IR_V_MAP;
-        n = map ? v[4]->n : list_items(v[4], &items);
-        proj = TC_NEWN(c, ir_projitem, n);
-        cols = TC_NEWN(c, ir_column, n);
-        for (int i = 0; i < n; i++) {
-            ir_val *it = map ? v[4]->ents[i].val : item_at(v[4], items, i);
-            if (!proj_item(c, &ps, jk, it, &proj[i], &cols[i])) {
-                ok = false;
-                continue;
-            }
-            if (map) {
-                cols[i].name = v[4]->ents[i].key;
-                cols[i].span = v[4]->ents[i].key.span;
-            }
-            for (int j = 0; j < i; j++) {
-                if (cols[j].name.s && !strcmp(cols[j].name.s, cols[i].name.s)) {
-                    ir_error(c->d, cols[i].span,
-                             map ? "duplicate output column '%s' in hash_join :projection"
-                                 : "duplicate output column '%s' in hash_join; rename with the map form "
-                                   ":projection = { \"new_name\": column, ... }",
-                             cols[i].name.s);
-                    ok = false;
-                    break;
-                }
-            }
-        }
-    } else {
-        if (!s->input || !ht)
-            return false;
-        int nin = s->input->out.n, nval = filtering ? 0 : ht->out.n - ht->ht_nkeys;
-        n = nin + nval;
-        proj = TC_NEWN(c, ir_projitem, n);
-        cols = TC_NEWN(c, ir_column, n);
-        const char *clash = NULL;
-        for (int i = 0; i < n; i++) {
-            proj[i] = i < nin ? (ir_projitem){0, i} : (ir_projitem){1, ht->ht_nkeys + i - nin};
-            cols[i] = (i < nin ? s->input : ht)->out.cols[proj[i].index];
-            cols[i].span = st->op.span;
-            if (i >= nin && tc_col_index(&s->input->out, cols[i].name.s) >= 0)
-                clash = clash ? tc_str(c, ir_sprintf(c->a, "%s, %s", clash, cols[i].name.s)) : cols[i].name.s;
-        }
-        if (clash) {
-            ir_error(c->d, st->op.span,
-                     "hash_join would output the input's and the hash table's columns of the same name (%s); "
-                     "choose and rename columns with :projection = { \"new_name\": column, ... }", clash);
-            ok = false;
-        }
-    }
-    if (!ok || !s->input || !ht)
+    if (!tc_join_projection(c, s, jk, v[4], &sd, ht_unique, &proj, &cols, &n) || !ok || !ht)
         return false;
-
-    /* at most one match per probe row keeps probe-side uniqueness */
-    bool ht_unique = false;
-    for (int k = 0; k < ht->ht_nkeys; k++)
-        ht_unique |= ht->out.cols[k].ty.unique;
-    for (int i = 0; i < n; i++) {
-        if (proj[i].side == 0) {
-            cols[i].ty = s->input->out.cols[proj[i].index].ty;
-            cols[i].ty.unique &= filtering || ht_unique;
-        } else {
-            cols[i].ty = ht->out.cols[proj[i].index].ty;
-            cols[i].ty.unique = false;
-            cols[i].ty.order = IR_ORDER_NONE;
-            cols[i].ty.nullable |= jk == IR_JOIN_LEFT;
-        }
-    }
     st->u.join.proj = proj;
-    st->out = (ir_schema){cols, n};
+    st->out = (ir_schema){.cols = cols, .n = n};
+    int *map = TC_NEWN(c, int, n);
+    for (int i = 0; i < n; i++)
+        map[i] = proj[i].side == 0 ? proj[i].index : -1;
+    tc_order_through(c, &s->input->out, map, &st->out);
     return true;
 }
 
@@ -1164,8 +1213,12 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_BUILD_BLOOM: ok = op_bloom(c, &s, v); break;
     case IR_OP_DELETE: ok = op_delete(c, &s, v); break;
     case IR_OP_WRITE_TABLE: ok = op_write(c, &s, v); break;
+    case IR_OP_SORT: ok = tc_op_sort(c, &s, v); break;
+    case IR_OP_MERGE_JOIN: ok = tc_op_merge_join(c, &s, v); break;
+    case IR_OP_WINDOW: ok = tc_op_window(c, &s, v); break;
     case IR_OP_UNKNOWN: break;
     }
+    tc_no_ordering(c, st);
     if (!ok)
         tc_fail(c, st);
 }

@@ -33,10 +33,23 @@ typedef struct tc_scope {
     ir_pipeline *pl;          /* the current pipeline */
     ir_stmt *stmt;            /* the statement being checked */
     ir_stmt *input;           /* its :input; NULL when unusable (already reported): names over
-                                 it then fail without a message, as do $ht names when ht is NULL */
-    bool ht_ok;               /* $ht may be used (hash_join :projection) */
-    ir_stmt *ht;              /* the hash table; NULL when unusable (already reported) */
+                                 it then fail without a message, as do side-1 names when
+                                 side1_cols is NULL */
+    const char *side1;        /* the variable naming the other side where it may be used:
+                                 "$ht" (hash_join :projection), "$right" (merge_join); else NULL */
+    const ir_schema *side1_cols; /* the hash table's or the right side's columns */
 } tc_scope;
+
+/* The two sides of a join's :projection: the input (side 0) and a hash
+** table or merge_join's right side (side 1). */
+typedef struct tc_sides {
+    const ir_schema *other;   /* side 1's columns */
+    int amb_from;             /* a name of the input and of side-1 column >= amb_from is ambiguous */
+    const int *defcols;       /* side-1 columns of the default projection (inner and left joins) */
+    int ndef;
+    const char *var;          /* "$ht", "$right" */
+    const char *what;         /* "the hash table", "the right side" */
+} tc_sides;
 
 /* check.c */
 void *tc_new(tc_ctx *c, size_t n);
@@ -60,6 +73,30 @@ const char *tc_resolve_path(tc_ctx *c, const char *path);
 
 /* ops.c */
 void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);
+/* Items of a list-valued argument (a single value is a list of one); -1 for a map. */
+int tc_list_items(ir_val *v, ir_val ***items);
+/* A list item naming a column of the input: "name", $in.name or vN.name. */
+ir_expr *tc_input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg);
+/* A join's :kind (inner when v is NULL); false after reporting a bad one. */
+bool tc_join_kind(tc_ctx *c, const ir_val *v, ir_joinkind *out);
+/* A join's output columns: :projection v, or by default every input column
+** and then (inner and left joins) sd->defcols. Types and properties: input
+** columns keep theirs (unique only while each input row matches at most
+** once: other_unique, or a semi/anti join); side-1 columns lose unique and
+** order and become nullable in a left join. */
+bool tc_join_projection(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v, const tc_sides *sd,
+                        bool other_unique, ir_projitem **proj, ir_column **cols, int *n);
+
+/* order.c: sort, merge_join, window, and the order properties of relations */
+bool tc_op_sort(tc_ctx *c, const tc_scope *s, ir_val **v);
+bool tc_op_merge_join(tc_ctx *c, const tc_scope *s, ir_val **v);
+bool tc_op_window(tc_ctx *c, const tc_scope *s, ir_val **v);
+/* out's order from in's through a column map (out column j = in column
+** map[j], or -1 when computed): the longest prefix of in's sort keys whose
+** columns pass through. */
+void tc_order_through(tc_ctx *c, const ir_schema *in, const int *map, ir_schema *out);
+/* Reports `asc`/`desc`/`nulls`/frames written where the operator takes none. */
+void tc_no_ordering(tc_ctx *c, const ir_stmt *st);
 
 /* expr.c */
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
@@ -73,6 +110,7 @@ bool tc_numeric(tir_type t);
 const char *tc_type_name(tir_type t);
 int tc_col_index(const ir_schema *s, const char *name);
 const char *tc_col_list(tc_ctx *c, const ir_schema *s);
-ir_expr *tc_new_col(tc_ctx *c, const ir_stmt *src, int side, int index, ir_span at);
+/* A column reference to column index of src, named through qualifier qual ("$in", "$right"). */
+ir_expr *tc_new_col(tc_ctx *c, const ir_schema *src, int side, const char *qual, int index, ir_span at);
 
 #endif

@@ -44,6 +44,24 @@ void vm_strheap_free(vm_strheap *h)
     vm_strheap_init(h);
 }
 
+void vm_strheap_move(vm_strheap *into, vm_strheap *from)
+{
+    if (!from->head)
+        return;
+    if (!into->head) {
+        *into = *from;
+    } else {
+        /* behind into's current chunk, which keeps taking new strings */
+        vm_strchunk *last = from->head;
+        while (last->next)
+            last = last->next;
+        last->next = into->head->next;
+        into->head->next = from->head;
+        into->bytes += from->bytes;
+    }
+    vm_strheap_init(from);
+}
+
 bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out)
 {
     memset(out, 0, sizeof *out);

@@ -34,6 +34,8 @@ typedef struct vm_strheap {
 
 void vm_strheap_init(vm_strheap *h);
 void vm_strheap_free(vm_strheap *h);
+/* Moves every string of from into into (no byte is copied; from ends empty). */
+void vm_strheap_move(vm_strheap *into, vm_strheap *from);
 /* Makes a tir_str for bytes s[0..len), copying long strings into h.
 ** Returns false when out of memory. */
 bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out);

@@ -172,13 +172,16 @@ tir_status vm_x_setup(xpipe *x)
     x->groups = xalloc(sizeof *x->groups * (size_t)(p->ngroups ? p->ngroups : 1));
     x->bloomuse = xalloc(sizeof *x->bloomuse * (size_t)(p->scan.nblooms ? p->scan.nblooms : 1));
     x->bsinks = xalloc(sizeof *x->bsinks * (size_t)(p->nbloomdefs ? p->nbloomdefs : 1));
+    x->sorts = xalloc(sizeof *x->sorts * (size_t)(p->nsorts ? p->nsorts : 1));
+    x->sorted = xalloc(sizeof *x->sorted * (size_t)(p->nsorts ? p->nsorts : 1));
     x->chunks = NULL;
     x->dicts = NULL;
     x->dict_cap = NULL;
     memset(x->scan_stat, 0, sizeof x->scan_stat);
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
-        !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks)
+        !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks ||
+        !x->sorts || !x->sorted)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -201,14 +204,24 @@ tir_status vm_x_setup(xpipe *x)
             return TIR_ERR_NOMEM;
     for (int i = 0; i < p->njoins; i++) {
         xjoin *j = &x->joins[i];
+        j->pidx = xalloc(sizeof(uint32_t) * cap);
+        if (!j->pidx)
+            return TIR_ERR_NOMEM;
+        if (p->joins[i].merge) {
+            if (!(j->mj = vm_mj_new(x->mjsides[i], cap, x->err, x->errlen)))
+                return TIR_ERR_NOMEM;
+            continue;
+        }
         int vi = vm_plan_value_index(x->plan, p->joins[i].stmt->u.join.ht);
         j->ht = vi >= 0 ? x->values[vi].ht : NULL;
         j->first = xalloc(sizeof(uint32_t) * cap);
-        j->pidx = xalloc(sizeof(uint32_t) * cap);
         j->hent = xalloc(sizeof(uint32_t) * cap);
-        if (!j->ht || !j->first || !j->pidx || !j->hent)
+        if (!j->ht || !j->first || !j->hent)
             return j->ht ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
     }
+    for (int i = 0; i < p->nsorts; i++)
+        if (!vm_sink_sort_init(&x->sorts[i], &p->sorts[i], x->worker, cap))
+            return TIR_ERR_NOMEM;
     for (int i = 0; i < p->nbuilds; i++) {
         const ir_stmt *s = p->builds[i].stmt;
         int nk = s->ht_nkeys, nv = s->out.n - s->ht_nkeys;
@@ -261,7 +274,15 @@ void vm_x_teardown(xpipe *x)
         free(x->joins[i].first);
         free(x->joins[i].pidx);
         free(x->joins[i].hent);
+        vm_mj_free(x->joins[i].mj);
     }
+    for (int i = 0; x->sorts && i < p->nsorts; i++)
+        if (x->sorts[i].def)
+            vm_sink_sort_free(&x->sorts[i]);
+    for (int i = 0; x->sorted && i < p->nsorts; i++)
+        vm_table_free(x->sorted[i]);
+    free(x->sorts);
+    free(x->sorted);
     for (int i = 0; x->builds && i < p->nbuilds; i++)
         vm_ht_free(x->builds[i]);
     for (int i = 0; x->emits && i < p->nemits; i++)
@@ -303,7 +324,7 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
 {
     const vm_join *jd = &x->p->joins[in->a];
     xjoin *j = &x->joins[in->a];
-    ir_joinkind kind = jd->stmt->u.join.jkind;
+    ir_joinkind kind = jd->kind;
     SEL(x, in->b, jd->in_frame, sel, n);
     if (!j->pending) {
         vm_vec keys[64];
@@ -1029,6 +1050,41 @@ static tir_status run_batch(xpipe *x)
             x->stmt_rows[in->a] += n;
             break;
         }
+        case VM_OP_SORT_ADD: {
+            SEL(x, in->d, in->frame, sel, n);
+            if (!vm_sink_sort_add(&x->sorts[in->a], x->r, sel, n, x->morsel))
+                return TIR_ERR_NOMEM;
+            break;
+        }
+#define TOPN_CASE(T, t, CT)                                                                                   \
+        case VM_OP_TOPN_CUT_##T: {                                                                           \
+            SEL(x, in->b, in->frame, sel, n);                                                                \
+            x->s[in->c].n = vm_sink_sort_cut_##t(&x->sorts[in->d], x->r[in->a].data, x->r[in->a].validity, sel, \
+                                                 n, x->s[in->c].idx);                                        \
+            break;                                                                                           \
+        }
+        TOPN_CASE(I32, i32, int32_t)
+        TOPN_CASE(I64, i64, int64_t)
+        TOPN_CASE(F64, f64, double)
+#undef TOPN_CASE
+        case VM_OP_MJOIN_PROBE: {
+            tir_status st = vm_mj_probe(x, in);
+            if (st)
+                return st;
+            break;
+        }
+        case VM_OP_MJOIN_RIGHT_W1:
+        case VM_OP_MJOIN_RIGHT_W4:
+        case VM_OP_MJOIN_RIGHT_W8:
+        case VM_OP_MJOIN_RIGHT_W16: {
+            tir_status st = in->op == VM_OP_MJOIN_RIGHT_W1   ? vm_mj_right_W1(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W4 ? vm_mj_right_W4(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W8 ? vm_mj_right_W8(x, in)
+                                                             : vm_mj_right_W16(x, in);
+            if (st)
+                return st;
+            break;
+        }
         case VM_OP_EMIT: {
             SEL(x, in->d, in->frame, sel, n);
             const vm_emit *em = &x->p->emits[in->a];
@@ -1140,6 +1196,12 @@ tir_status vm_x_publish(xpipe *x)
         if (!(x->values[vi].rel = vm_sink_group_finish(&x->groups[i])))
             return TIR_ERR_NOMEM;
     }
+    for (int i = 0; i < p->nsorts; i++) {
+        int vi = vm_plan_value_index(x->plan, p->sorts[i].stmt);
+        x->values[vi].kind = IR_VK_RELATION;
+        x->values[vi].rel = x->sorted[i];
+        x->sorted[i] = NULL;
+    }
     for (int i = 0; i < p->nbloomdefs; i++) {
         const ir_stmt *s = p->bloomdefs[i].stmt;
         int vi = vm_plan_value_index(x->plan, s);
@@ -1165,6 +1227,8 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
         n += x->aggs[i].heap.bytes;
     for (int i = 0; i < p->nbloomdefs; i++)
         n += x->bsinks[i].cap * sizeof(uint64_t);
+    for (int i = 0; i < p->nsorts; i++)
+        n += vm_sink_sort_bytes(&x->sorts[i]);
     return n;
 }
 
@@ -1225,6 +1289,48 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
+/* Sorts and windows end with their pipeline: the rows of every worker,
+** sorted together, become one relation. The time goes to the statement. */
+static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
+{
+    const vm_pipe *p = x[0].p;
+    for (int i = 0; i < p->nsorts; i++) {
+        vm_sink_sort *ss[VM_MAX_WORKERS];
+        uint64_t held = x[0].base_bytes;
+        for (int w = 0; w < nw; w++) {
+            ss[w] = &x[w].sorts[i];
+            held += vm_x_sink_bytes(&x[w]);
+        }
+        uint64_t budget = o && o->memory_limit ? (o->memory_limit > held ? o->memory_limit - held : 1) : 0;
+        uint64_t extra = 0, t0 = now_ns();
+        char msg[512] = "";
+        tir_status st = vm_sort_finish(ss, nw, o && o->threads > 1 ? o->threads : 1, budget, &extra, &x[0].sorted[i],
+                                       msg, sizeof msg);
+        const ir_stmt *stmt = p->sorts[i].stmt;
+        if (x[0].timing) {
+            int si = 0;
+            while (p->ir->stmts[si] != stmt)
+                si++;
+            x[0].stmt_ns[si] += now_ns() - t0;
+        }
+        if (o && o->peak_bytes) {
+            uint64_t peak = atomic_load(o->peak_bytes), h = held + extra;
+            while (h > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, h))
+                ;
+        }
+        if (st == TIR_ERR_NOMEM && budget && extra > budget)
+            return xfail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s: %s",
+                         o->memory_limit, p->ir->name.s, msg);
+        if (st == TIR_ERR_RUNTIME) { /* a window function's overflow, located at the function */
+            snprintf(x[0].err, x[0].errlen, "%s", msg);
+            return st;
+        }
+        if (st)
+            return xfail(&x[0], st, stmt->span, "%s", msg);
+    }
+    return TIR_OK;
+}
+
 static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns,
                            uint64_t *prof_scan)
 {
@@ -1249,6 +1355,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     } else if (!st) {
         st = vm_run_parallel(x, nw, o);
     }
+    if (!st)
+        st = finish_sorts(x, nw, o);
     if (!st)
         st = vm_x_publish(&x[0]);
     for (int w = 0; w < ready && prof_rows; w++)
@@ -1341,6 +1449,22 @@ static int *store_columns(const ir_stmt *scan, vm_store *s)
     return map;
 }
 
+/* Table t of the program, loaded on its first use by the run (or taken
+** from the engine's cache through o->load). */
+static tir_status load_source(const ir_program *prog, const ir_table *t, vm_source *tables, const vm_run_opts *o,
+                              const vm_source **out, char *err, size_t errlen)
+{
+    int ti = 0;
+    while (prog->tables[ti] != t)
+        ti++;
+    tir_status st = TIR_OK;
+    if (!tables[ti].mem && !tables[ti].store)
+        st = o && o->load ? o->load(o->load_ctx, t, &tables[ti], err, errlen)
+                          : vm_load_table(t, &tables[ti], err, errlen);
+    *out = &tables[ti];
+    return st;
+}
+
 tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *values, char *err, size_t errlen)
 {
     const ir_program *prog = plan->prog;
@@ -1358,24 +1482,39 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         for (int v = 0; v < plan->nvals; v++)
             x.base_bytes += vm_table_bytes(values[v].rel) + (values[v].ht ? vm_ht_bytes(values[v].ht) : 0) +
                             vm_bloom_bytes(values[v].bf);
-        if (scan->u.scan.table) {
-            int ti = 0;
-            while (prog->tables[ti] != scan->u.scan.table)
-                ti++;
-            if (!tables[ti].mem && !tables[ti].store &&
-                (st = o && o->load ? o->load(o->load_ctx, prog->tables[ti], &tables[ti], err, errlen)
-                                   : vm_load_table(prog->tables[ti], &tables[ti], err, errlen)))
-                break;
-            x.src = tables[ti].mem;
-            x.store = tables[ti].store;
+        vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
+        x.mjsides = sides;
+        if (!sides) {
+            st = TIR_ERR_NOMEM;
+            break;
+        }
+        for (int j = 0; j < p->njoins && !st; j++) {
+            const ir_stmt *mj = p->joins[j].stmt;
+            if (!p->joins[j].merge)
+                continue;
+            const vm_source *src = NULL;
+            if (mj->u.mjoin.rtable && !(st = load_source(prog, mj->u.mjoin.rtable, tables, o, &src, err, errlen)))
+                st = vm_mj_side_open(mj, src->mem, src->store, &sides[j], err, errlen);
+            else if (!mj->u.mjoin.rtable)
+                st = vm_mj_side_open(mj, values[vm_plan_value_index(plan, mj->u.mjoin.rstmt)].rel, NULL, &sides[j],
+                                     err, errlen);
+        }
+        if (!st && scan->u.scan.table) {
+            const vm_source *src = NULL;
+            if ((st = load_source(prog, scan->u.scan.table, tables, o, &src, err, errlen)))
+                goto pipe_done;
+            x.src = src->mem;
+            x.store = src->store;
             if (x.store && !(x.store_cols = store_cols = store_columns(scan, x.store))) {
                 st = TIR_ERR_NOMEM;
-                break;
+                goto pipe_done;
             }
-        } else {
+        } else if (!st) {
             int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
             x.src = values[vi].rel;
         }
+        if (st)
+            goto pipe_done;
         for (int t = 0; t < prog->ntables; t++)
             x.base_bytes += vm_table_bytes(tables[t].mem);
         struct timespec t0, t1;
@@ -1386,12 +1525,18 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (!st)
             st = finish_effects(p, plan, values, tables, err, errlen);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        free(store_cols);
         if (o && o->prof_ms)
             o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    pipe_done:
+        free(store_cols);
+        for (int j = 0; j < p->njoins; j++)
+            vm_mj_side_free(sides[j]);
+        free(sides);
+        if (st)
+            break;
         stmt_base += p->ir->n + 1;
         /* values no later pipeline reads are dropped now (seed 002) */
-        for (int v = 0; v < plan->nvals && !st; v++)
+        for (int v = 0; v < plan->nvals; v++)
             if (plan->vals[v].last_use <= p->ir->order)
                 vm_value_free(&values[v]);
     }

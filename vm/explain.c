@@ -91,7 +91,7 @@ static const char *cmp_symbol(const char *opname)
 static void put_synopsis(ir_buf *b, const vm_ins *in)
 {
     static const char *const keywords[] = {"join ", "slot ", "build ", "group-by ", "counter ", "pc ",
-                                           "type ", "column ", "relation ", "aggregate ", "frame "};
+                                           "type ", "column ", "relation ", "aggregate ", "frame ", "sort "};
     const int32_t ops[5] = {in->a, in->b, in->c, in->d, in->e};
     const char *s = vm_opcode_synopsis[in->op];
     while (*s) {

@@ -10,6 +10,8 @@
 ** space) plus a selection register (-1 = all rows of the frame).
 */
 #include "vm.h"
+#include "kernels.h"
+#include "sort.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +27,8 @@ typedef struct lw {
     vm_plan *plan;
     vm_pipe *p;
     lw_rel *rels;             /* per statement of the pipeline */
-    int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits, capbloomdefs;
+    int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits, capbloomdefs,
+        capsorts;
     char *err;
     size_t errlen;
     bool failed;
@@ -628,6 +631,7 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
         j->key_regs[k] = cx(L, s->u.join.keys[k], in->frame, in->sel, in);
     j->in_frame = in->frame;
     j->in_sel = in->sel;
+    j->kind = s->u.join.jkind;
     bool filtering = s->u.join.jkind == IR_JOIN_SEMI || s->u.join.jkind == IR_JOIN_ANTI;
     j->out_frame = filtering ? in->frame : L->p->nframes++;
     j->out_sel = filtering ? new_sel(L) : -1;
@@ -663,6 +667,152 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
         i->a = ji;
         i->b = j->pc;
     }
+}
+
+/* merge_join: like a hash join's chunks, with the right side's rows in place of the table's entries. */
+static void lower_mjoin(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
+{
+    ir_stmt *s = pl->stmts[si];
+    lw_rel *out = &L->rels[si];
+    int nkeys = s->u.mjoin.nkeys;
+    vm_join *j = PUSH(L, L->p->joins, L->p->njoins, capjoins);
+    int ji = L->p->njoins - 1;
+    j->stmt = s;
+    j->merge = true;
+    j->kind = s->u.mjoin.jkind;
+    j->nkeys = nkeys;
+    j->key_regs = IR_NEWN(L->a, int, nkeys);
+    for (int k = 0; k < nkeys; k++)
+        j->key_regs[k] = cx(L, s->u.mjoin.keys[k], in->frame, in->sel, in);
+    j->in_frame = in->frame;
+    j->in_sel = in->sel;
+    bool filtering = j->kind == IR_JOIN_SEMI || j->kind == IR_JOIN_ANTI;
+    j->out_frame = filtering ? in->frame : L->p->nframes++;
+    j->out_sel = filtering ? new_sel(L) : -1;
+    j->pc = L->p->ncode;
+    vm_ins *i = emit(L, VM_OP_MJOIN_PROBE, j->out_frame, s->span);
+    i->a = ji;
+    i->b = in->sel;
+    out->frame = j->out_frame;
+    out->sel = j->out_sel;
+    out->cols = IR_NEWN(L->a, int, s->out.n);
+    for (int c = 0; c < s->out.n; c++) {
+        ir_projitem pi = s->u.mjoin.proj[c];
+        if (filtering) {
+            out->cols[c] = in->cols[pi.index];
+            continue;
+        }
+        tir_type t = s->out.cols[c].ty.type;
+        out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
+        i = emit(L, width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+        i->a = pi.side ? pi.index : in->cols[pi.index];
+        i->b = ji;
+        i->c = out->cols[c];
+    }
+    count_rows(L, si, out->frame, out->sel, s->span);
+    if (s->used_later)
+        lower_emit(L, s, out);
+    lower_children(L, pl, si);
+    L->cur = si;
+    if (!filtering) {
+        i = emit(L, VM_OP_JOIN_LOOP, j->out_frame, s->span);
+        i->a = ji;
+        i->b = j->pc;
+    }
+}
+
+/* The sink column holding e's values: an input column as it is, else a
+** hidden column computed here. */
+static int sink_col(lw *L, vm_sortdef *d, const ir_expr *e, const lw_rel *in)
+{
+    if (e->kind == IR_E_COL && e->u.col.side == 0)
+        return e->u.col.index;
+    d->types[d->ncols] = e->ty.type;
+    d->regs[d->ncols] = cx(L, e, in->frame, in->sel, in);
+    return d->ncols++;
+}
+
+/* sort and window: a sink of the input's rows with normalized keys. */
+static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
+{
+    bool win = s->kind == IR_OP_WINDOW;
+    const ir_schema *ins = &s->input->out;
+    int npart = win ? s->u.window.npart : 0, nfns = win ? s->u.window.nfns : 0;
+    int nkeys = win ? npart + s->u.window.norder : s->u.sort.nkeys;
+    vm_sortdef *d = PUSH(L, L->p->sorts, L->p->nsorts, capsorts);
+    int di = L->p->nsorts - 1;
+    memset(d, 0, sizeof *d);
+    d->stmt = s;
+    d->npayload = ins->n;
+    int maxcols = ins->n + nkeys + 2 * nfns;
+    d->types = IR_NEWN(L->a, tir_type, maxcols ? maxcols : 1);
+    d->regs = IR_NEWN(L->a, int, maxcols ? maxcols : 1);
+    d->keys = IR_NEWN(L->a, vm_sortkey, nkeys ? nkeys : 1);
+    for (int c = 0; c < ins->n; c++) {
+        d->types[c] = ins->cols[c].ty.type;
+        d->regs[c] = in->cols[c];
+    }
+    d->ncols = ins->n;
+    d->nkeys = nkeys;
+    d->limit = win ? -1 : s->u.sort.limit;
+    d->offset = win ? 0 : s->u.sort.offset;
+    uint32_t off = 0, part_bytes = 0;
+    for (int k = 0; k < nkeys; k++) {
+        const ir_sortspec *sp = win ? (k < npart ? &s->u.window.part[k] : &s->u.window.order[k - npart])
+                                    : &s->u.sort.keys[k];
+        vm_sortkey *key = &d->keys[k];
+        key->type = sp->e->ty.type;
+        key->flags = (sp->desc ? K_SK_DESC : 0) | (sp->e->ty.nullable ? K_SK_NULLABLE : 0) |
+                     (sp->nulls_first ? K_SK_NULLS_FIRST : 0);
+        key->reg = cx(L, sp->e, in->frame, in->sel, in);
+        key->col = sp->e->kind == IR_E_COL && sp->e->u.col.side == 0 ? sp->e->u.col.index : -1;
+        if (key->col < 0 && key->type == TIR_STRING) {
+            d->types[d->ncols] = TIR_STRING;
+            d->regs[d->ncols] = key->reg;
+            key->col = d->ncols++;
+        }
+        key->off = off;
+        key->width = (uint32_t)k_sortkey_width(key->type, key->flags);
+        off += key->width;
+        if (k + 1 == npart)
+            part_bytes = off;
+    }
+    d->key_bytes = off;
+    d->entry_bytes = vm_sort_entry_bytes(off, d->limit >= 0);
+    if (win) {
+        vm_windef *w = IR_NEW(L->a, vm_windef);
+        w->prog = L->plan->prog;
+        w->npart = npart;
+        w->part_bytes = part_bytes;
+        w->nfns = nfns;
+        w->fns = IR_NEWN(L->a, vm_winfndef, nfns ? nfns : 1);
+        for (int f = 0; f < nfns; f++) {
+            const ir_winfn *wf = &s->u.window.fns[f];
+            vm_winfndef *o = &w->fns[f];
+            o->kind = wf->kind;
+            o->type = s->out.cols[ins->n + f].ty.type;
+            o->arg_type = wf->arg ? wf->arg->ty.type : TIR_I64;
+            o->arg = wf->arg ? sink_col(L, d, wf->arg, in) : -1;
+            o->def = wf->def ? sink_col(L, d, wf->def, in) : -1;
+            o->n = wf->n;
+            o->frame = wf->frame;
+            o->span = wf->span;
+        }
+        d->win = w;
+    }
+    count_rows(L, si, in->frame, in->sel, s->span);
+    int sel = in->sel;
+    const vm_sortkey *k0 = &d->keys[0];
+    if (d->limit >= 0 && nkeys > 0 && k0->type != TIR_STRING && k0->type != TIR_BOOL &&
+        !(k0->flags & K_SK_NULLS_FIRST && k0->flags & K_SK_NULLABLE)) {
+        /* a full top-N drops rows whose first key cannot beat its worst */
+        sel = new_sel(L);
+        vm_ins *i = emit(L, (vm_opcode)(VM_OP_TOPN_CUT_I32 + num_ix(k0->type)), in->frame, s->span);
+        i->a = k0->reg, i->b = in->sel, i->c = sel, i->d = di;
+    }
+    vm_ins *i = emit(L, VM_OP_SORT_ADD, in->frame, s->span);
+    i->a = di;
+    i->d = sel;
 }
 
 static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
@@ -810,6 +960,13 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         count_rows(L, si, in->frame, in->sel, s->span);
         lower_emit_rows(L, s, &s->input->out, in);
         return;
+    case IR_OP_SORT:
+    case IR_OP_WINDOW:
+        lower_sort(L, si, s, in);
+        return;
+    case IR_OP_MERGE_JOIN:
+        lower_mjoin(L, pl, si, in);
+        return;
     case IR_OP_GROUP_BY: {
         vm_group *g = PUSH(L, L->p->groups, L->p->ngroups, capgroups);
         int gi = L->p->ngroups - 1;
@@ -887,6 +1044,66 @@ static void note_expr_uses(vm_plan *plan, const ir_expr *e, int order)
     }
 }
 
+/* Every value of other pipelines that statement s reads, as used by pipeline `order`. */
+static void note_stmt_uses(vm_plan *plan, const ir_stmt *s, int order)
+{
+    switch (s->kind) {
+    case IR_OP_SCAN:
+        if (s->u.scan.src_stmt)
+            note_use(plan, s->u.scan.src_stmt, order);
+        for (int m = 0; m < s->u.scan.nmm; m++) {
+            note_expr_uses(plan, s->u.scan.mm[m].lo, order);
+            note_expr_uses(plan, s->u.scan.mm[m].hi, order);
+        }
+        for (int b = 0; b < s->u.scan.nblooms; b++)
+            note_use(plan, s->u.scan.blooms[b].bf, order);
+        break;
+    case IR_OP_FILTER: note_expr_uses(plan, s->u.filter.pred, order); break;
+    case IR_OP_PROJECT:
+        for (int c = 0; c < s->out.n; c++)
+            note_expr_uses(plan, s->u.project.exprs[c], order);
+        break;
+    case IR_OP_AGGREGATE:
+        for (int c = 0; c < s->out.n; c++)
+            note_expr_uses(plan, s->u.aggregate.aggs[c].arg, order);
+        break;
+    case IR_OP_GROUP_BY:
+        for (int c = 0; c < s->u.group.naggs; c++)
+            note_expr_uses(plan, s->u.group.aggs[c].arg, order);
+        break;
+    case IR_OP_HASH_JOIN:
+        note_use(plan, s->u.join.ht, order);
+        for (int k = 0; k < s->u.join.ht->ht_nkeys; k++)
+            note_expr_uses(plan, s->u.join.keys[k], order);
+        break;
+    case IR_OP_MERGE_JOIN:
+        if (s->u.mjoin.rstmt)
+            note_use(plan, s->u.mjoin.rstmt, order);
+        break;
+    case IR_OP_SORT:
+        for (int k = 0; k < s->u.sort.nkeys; k++)
+            note_expr_uses(plan, s->u.sort.keys[k].e, order);
+        break;
+    case IR_OP_WINDOW:
+        for (int k = 0; k < s->u.window.npart; k++)
+            note_expr_uses(plan, s->u.window.part[k].e, order);
+        for (int k = 0; k < s->u.window.norder; k++)
+            note_expr_uses(plan, s->u.window.order[k].e, order);
+        for (int f = 0; f < s->u.window.nfns; f++) {
+            note_expr_uses(plan, s->u.window.fns[f].arg, order);
+            note_expr_uses(plan, s->u.window.fns[f].def, order);
+        }
+        break;
+    default: break;
+    }
+}
+
+/* A relation made when its pipeline ends, not row by row. */
+static bool is_breaker(const ir_stmt *s)
+{
+    return s->kind == IR_OP_GROUP_BY || s->kind == IR_OP_SORT || s->kind == IR_OP_WINDOW;
+}
+
 /* Which statements' values outlive their pipeline, and until when (seed 002). */
 static bool plan_values(ir_arena *a, vm_plan *plan)
 {
@@ -895,7 +1112,7 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
     for (int i = 0; i < p->npipelines; i++)
         for (int j = 0; j < p->pipelines[i]->n; j++)
             n += p->pipelines[i]->stmts[j]->used_later || p->pipelines[i]->stmts[j]->vkind != IR_VK_RELATION ||
-                 p->pipelines[i]->stmts[j]->kind == IR_OP_GROUP_BY;
+                 is_breaker(p->pipelines[i]->stmts[j]);
     plan->vals = IR_NEWN(a, vm_valdef, n ? n : 1);
     if (!plan->vals)
         return false;
@@ -903,7 +1120,7 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
         ir_pipeline *pl = p->pipelines[i];
         for (int j = 0; j < pl->n; j++) {
             ir_stmt *s = pl->stmts[j];
-            if (s->used_later || s->vkind != IR_VK_RELATION || s->kind == IR_OP_GROUP_BY) {
+            if (s->used_later || s->vkind != IR_VK_RELATION || is_breaker(s)) {
                 plan->vals[plan->nvals].stmt = s;
                 plan->vals[plan->nvals].last_use = pl->order;
                 plan->nvals++;
@@ -912,28 +1129,8 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
     }
     for (int i = 0; i < p->npipelines; i++) {
         ir_pipeline *pl = p->pipelines[i];
-        for (int j = 0; j < pl->n; j++) {
-            ir_stmt *s = pl->stmts[j];
-            switch (s->kind) {
-            case IR_OP_SCAN:
-                if (s->u.scan.src_stmt)
-                    note_use(plan, s->u.scan.src_stmt, pl->order);
-                for (int m = 0; m < s->u.scan.nmm; m++) {
-                    note_expr_uses(plan, s->u.scan.mm[m].lo, pl->order);
-                    note_expr_uses(plan, s->u.scan.mm[m].hi, pl->order);
-                }
-                for (int b = 0; b < s->u.scan.nblooms; b++)
-                    note_use(plan, s->u.scan.blooms[b].bf, pl->order);
-                break;
-            case IR_OP_FILTER: note_expr_uses(plan, s->u.filter.pred, pl->order); break;
-            case IR_OP_PROJECT:
-                for (int c = 0; c < s->out.n; c++)
-                    note_expr_uses(plan, s->u.project.exprs[c], pl->order);
-                break;
-            case IR_OP_HASH_JOIN: note_use(plan, s->u.join.ht, pl->order); break;
-            default: break;
-            }
-        }
+        for (int j = 0; j < pl->n; j++)
+            note_stmt_uses(plan, pl->stmts[j], pl->order);
     }
     for (int o = 0; o < p->noutputs; o++)
         note_use(plan, p->outputs[o].stmt, INT32_MAX);

@@ -102,6 +102,13 @@
     VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
     VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
     X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \
+    X(SORT_ADD,     "append the rows of s[d] and their keys to sort a (sort or window)")    \
+    VM_NUM(X, TOPN_CUT, "s[c] = rows of s[b] whose first key r[a] may still enter the top-N of sort d") \
+    X(MJOIN_PROBE,  "join a: merge the keys over s[b] with its sorted right side; start frame f") \
+    X(MJOIN_RIGHT_W1, "r[c] = right column a at join b's matches, NULL where none (1 byte)") \
+    X(MJOIN_RIGHT_W4, "r[c] = right column a at join b's matches, NULL where none (4 bytes)") \
+    X(MJOIN_RIGHT_W8, "r[c] = right column a at join b's matches, NULL where none (8 bytes)") \
+    X(MJOIN_RIGHT_W16,"r[c] = right column a at join b's matches, NULL where none (strings)") \
     X(PROFILE,      "profile: rows of statement a += rows of s[d]")
 
 typedef enum vm_opcode {

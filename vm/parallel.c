@@ -7,11 +7,11 @@
 ** Materialized relations are merged in morsel order, so their row order is
 ** the same as on one thread whatever the scheduling.
 */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "par.h"
 #include "xpipe.h"
 
 struct xshared {
@@ -66,9 +66,9 @@ static bool note_morsel(xpipe *x, uint64_t m, const uint64_t *before)
     return true;
 }
 
-static void *worker_main(void *arg)
+static void worker_main(void *arg, int t)
 {
-    wctx *w = arg;
+    wctx *w = (wctx *)arg + t;
     xpipe *x = w->x;
     xshared *sh = x->sh;
     uint64_t before[64];
@@ -82,6 +82,7 @@ static void *worker_main(void *arg)
         uint64_t to = from + sh->morsel < sh->nrows ? from + sh->morsel : sh->nrows;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = x->emits[e]->nrows;
+        x->morsel = m;
         w->st = vm_x_run_range(x, w->o, from, to);
         if (!w->st && !note_morsel(x, m, before))
             w->st = TIR_ERR_NOMEM;
@@ -90,7 +91,6 @@ static void *worker_main(void *arg)
             break;
         }
     }
-    return NULL;
 }
 
 static tir_status merge_builds(xpipe *x, int nw)
@@ -117,17 +117,15 @@ static tir_status merge_builds(xpipe *x, int nw)
     return TIR_OK;
 }
 
-typedef struct gpart {
+typedef struct gparts {
     vm_gmerge *m;
-    int part;
-    tir_status st;
-} gpart;
+    tir_status st[VM_MAX_WORKERS];
+} gparts;
 
-static void *gpart_main(void *arg)
+static void gpart_main(void *arg, int t)
 {
-    gpart *p = arg;
-    p->st = vm_gmerge_part(p->m, p->part);
-    return NULL;
+    gparts *p = arg;
+    p->st[t] = vm_gmerge_part(p->m, t);
 }
 
 /* Below this many groups, starting threads costs more than the lookups. */
@@ -140,26 +138,16 @@ static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, i
 {
     if (vm_ht_count(from->ht) < GMERGE_THREADS_MIN)
         nthreads = 1;
-    vm_gmerge *m = vm_gmerge_new(into, from, nthreads, last);
-    if (!m)
+    if (nthreads > VM_MAX_WORKERS)
+        nthreads = VM_MAX_WORKERS;
+    gparts p = {vm_gmerge_new(into, from, nthreads, last), {TIR_OK}};
+    if (!p.m)
         return TIR_ERR_NOMEM;
-    gpart p[VM_MAX_WORKERS];
-    pthread_t tid[VM_MAX_WORKERS];
-    bool started[VM_MAX_WORKERS] = {false};
-    for (int t = 0; t < nthreads; t++)
-        p[t] = (gpart){m, t, TIR_OK};
-    for (int t = 1; t < nthreads; t++)
-        started[t] = pthread_create(&tid[t], NULL, gpart_main, &p[t]) == 0;
-    gpart_main(&p[0]);
-    for (int t = 1; t < nthreads; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            gpart_main(&p[t]);
+    vm_par_run(nthreads, gpart_main, &p);
     tir_status st = TIR_OK;
     for (int t = 0; t < nthreads && !st; t++)
-        st = p[t].st;
-    return vm_gmerge_end(m, st);
+        st = p.st[t];
+    return vm_gmerge_end(p.m, st);
 }
 
 typedef struct mrec {
@@ -244,8 +232,6 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
 {
     xshared sh = {.nrows = vm_x_src_rows(&x[0]), .morsel = vm_x_morsel_rows(&x[0])};
     wctx w[VM_MAX_WORKERS];
-    pthread_t tid[VM_MAX_WORKERS];
-    bool started[VM_MAX_WORKERS] = {false};
     tir_status st = TIR_OK;
     char *err = x[0].err;     /* the run's message buffer; workers write their own */
     size_t errlen = x[0].errlen;
@@ -256,14 +242,7 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
         x[i].errlen = sizeof w[i].err;
     }
     /* worker 0 runs on the calling thread */
-    for (int i = 1; i < nworkers; i++)
-        started[i] = pthread_create(&tid[i], NULL, worker_main, &w[i]) == 0;
-    worker_main(&w[0]);
-    for (int i = 1; i < nworkers; i++)
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            worker_main(&w[i]); /* could not start a thread: do its share here */
+    vm_par_run(nworkers, worker_main, w);
     /* the first failure in worker order (a cancel or limit may stop several) */
     for (int i = 0; i < nworkers && !st; i++)
         if (w[i].st) {

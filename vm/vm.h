@@ -86,7 +86,9 @@ typedef struct vm_join {
     int in_frame, out_frame;
     int in_sel;               /* probe rows */
     int out_sel;              /* selection of the output frame (semi/anti: of the input frame) */
-    int pc;                   /* the JOIN_PROBE instruction */
+    int pc;                   /* the JOIN_PROBE or MJOIN_PROBE instruction */
+    ir_joinkind kind;
+    bool merge;               /* merge_join: no hash table, a sorted right side */
 } vm_join;
 
 typedef struct vm_aggslot {
@@ -131,6 +133,8 @@ typedef struct vm_limit {
     int64_t count, offset;
 } vm_limit;
 
+typedef struct vm_sortdef vm_sortdef;   /* sort.h */
+
 typedef struct vm_pipe {
     ir_pipeline *ir;
     vm_ins *code;
@@ -156,6 +160,8 @@ typedef struct vm_pipe {
     int nlimits;
     vm_bloomdef *bloomdefs;
     int nbloomdefs;
+    vm_sortdef *sorts;        /* sort and window statements */
+    int nsorts;
 } vm_pipe;
 
 /* A value produced by a statement and read by later pipelines or outputs. */

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include "vm.h"
 #include "sinks.h"
+#include "sort.h"
 
 typedef struct xframe {
     uint32_t n;
@@ -28,8 +29,12 @@ typedef struct xbloomsink {
     size_t n, cap;
 } xbloomsink;
 
+typedef struct xmjoin xmjoin;
+typedef struct vm_mjside vm_mjside;
+
 typedef struct xjoin {
-    vm_ht *ht;
+    vm_ht *ht;                /* hash_join: the table probed */
+    xmjoin *mj;               /* merge_join: the cursor into the right side */
     uint32_t *first;          /* per probe row (in sel order) */
     uint32_t *pidx, *hent;    /* output chunk: probe row, hash-table entry */
     uint32_t nin, cursor, chain;
@@ -52,6 +57,9 @@ typedef struct xpipe {
     uint64_t scan_stat[VM_SCAN_NSTAT];
     bool no_pruning;
     const vm_bloom **bloomuse;/* per :blooms entry of the scan */
+    vm_mjside **mjsides;      /* per join: merge_join's right side (NULL for hash joins) */
+    vm_sink_sort *sorts;      /* per sort or window statement */
+    vm_table **sorted;        /* per sort or window: its finished relation (worker 0) */
     xbloomsink *bsinks;       /* per build_bloom */
     uint64_t src_off, src_end;
     uint32_t cap;
@@ -80,6 +88,7 @@ typedef struct xpipe {
     /* parallel runs: */
     xshared *sh;
     int worker;
+    uint64_t morsel;          /* the morsel being run (0 on one worker, which runs the source as one) */
     uint64_t *morsels;        /* per morsel done: its index, then rows emitted per emit */
     size_t nmorsels, capmorsels;
 } xpipe;
@@ -108,6 +117,20 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t);
 void vm_x_scan(xpipe *x);
 /* exec.c: runs batches of source rows [from, to) that lie in one block. */
 tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to);
+
+/* mergejoin.c: merge_join's right side, shared by the workers (open it
+** before the pipeline runs: a table's mem or store, or a relation's mem),
+** and each worker's cursor into it. */
+tir_status vm_mj_side_open(const ir_stmt *join, const vm_table *mem, vm_store *store, vm_mjside **out, char *err,
+                           size_t errlen);
+void vm_mj_side_free(vm_mjside *s);
+xmjoin *vm_mj_new(const vm_mjside *s, uint32_t cap, char *err, size_t errlen);
+void vm_mj_free(xmjoin *m);
+tir_status vm_mj_probe(xpipe *x, const vm_ins *in);
+tir_status vm_mj_right_W1(xpipe *x, const vm_ins *in);
+tir_status vm_mj_right_W4(xpipe *x, const vm_ins *in);
+tir_status vm_mj_right_W8(xpipe *x, const vm_ins *in);
+tir_status vm_mj_right_W16(xpipe *x, const vm_ins *in);
 
 /* parallel.c: runs pipeline p with the given workers; on return x[0] holds
 ** the merged sinks (published by the caller). */

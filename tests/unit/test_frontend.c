@@ -523,7 +523,7 @@ Test(frontend, columns_and_paths)
     cr_expect_str_eq(e->u.path.parts[1].s, "customer_id");
     expect_at(e->u.path.parts[1].span, 2, 25);
     expect_diag("p: Pipeline = { v = x :e = $self.a }",
-                "t.tir:1:28: error: unknown variable '$self' (expected $in or $ht)");
+                "t.tir:1:28: error: unknown variable '$self' (expected $in, $ht or $right)");
     expect_diag("p: Pipeline = { v = x :e = a.b.c.d.e }", "t.tir:1:34: error: a name has at most 3 parts");
     cr_expect_eq(P.d.nerrors, 1);
 }

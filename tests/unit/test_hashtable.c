@@ -1160,7 +1160,7 @@ static void gsetup_init(gsetup *g)
         g->cols[i].name.s = names[i];
         g->cols[i].ty.type = types[i];
     }
-    g->stmt.out = (ir_schema){ g->cols, GS_KEYS + GS_SLOTS };
+    g->stmt.out = (ir_schema){.cols = g->cols, .n = GS_KEYS + GS_SLOTS};
     memcpy(g->slots, slots, sizeof slots);
     g->def = (vm_group){ .stmt = &g->stmt, .nkeys = GS_KEYS, .nslots = GS_SLOTS, .slots = g->slots };
 }

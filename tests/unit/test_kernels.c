@@ -1899,3 +1899,180 @@ K_NUM_TYPES(DEF_MASKR_CHECK)
 Test(kernels, range_mask_i32_matches_reference_and_two_masks) { maskr_check_i32(211); }
 Test(kernels, range_mask_i64_matches_reference_and_two_masks) { maskr_check_i64(212); }
 Test(kernels, range_mask_f64_matches_reference_and_two_masks) { maskr_check_f64(213); }
+
+/* ---- normalized sort keys ------------------------------------------------
+** The property that matters: memcmp of two keys orders them as the values
+** (NULLs first or last, desc reversing values but not NULLs), with f64 in
+** the total order (NaN above +inf, -0.0 = 0.0) and strings bytewise, long
+** strings tying on their prefix and saturated length byte. */
+
+/* value order of i and j in column a (NULL placement included), -1/0/1 */
+static int f64_total(double x, double y)
+{
+    if (x != x || y != y)
+        return (x != x) - (y != y);
+    return (x > y) - (x < y);
+}
+
+static int sk_sign(int v)
+{
+    return (v > 0) - (v < 0);
+}
+
+#define SK_CHECK(T, CT, CMP)                                                                                 \
+    static void sk_check_##T(const CT *a, const uint64_t *va, uint32_t n, unsigned flags)                   \
+    {                                                                                                        \
+        size_t kw = k_sortkey_width(sk_type_##T, flags), stride = kw + 3;                                    \
+        uint8_t *out = xalloc(stride * n);                                                                   \
+        memset(out, 0xa5, stride * n);                                                                       \
+        k_sortkey_##T(a, va, NULL, n, flags, out, stride);                                                   \
+        for (uint32_t i = 0; i < n; i++)                                                                     \
+            for (uint32_t j = 0; j < n; j++) {                                                               \
+                bool vi = K_VALID(va, i), vj = K_VALID(va, j);                                               \
+                int want;                                                                                    \
+                if (!vi || !vj)                                                                              \
+                    want = vi == vj ? 0 : (!vi) == ((flags & K_SK_NULLS_FIRST) != 0) ? -1 : 1;               \
+                else                                                                                         \
+                    want = (flags & K_SK_DESC ? -1 : 1) * sk_sign(CMP(a[i], a[j]));                          \
+                int got = sk_sign(memcmp(out + i * stride, out + j * stride, kw));                           \
+                cr_assert_eq(got, want, "flags %u rows %u and %u: memcmp %d, values %d", flags, i, j, got, want); \
+            }                                                                                                \
+        /* bytes past the key are not touched */                                                            \
+        for (uint32_t i = 0; i < n; i++)                                                                     \
+            cr_assert(out[i * stride + kw] == 0xa5);                                                         \
+        free(out);                                                                                           \
+    }
+static const tir_type sk_type_i32 = TIR_I32, sk_type_i64 = TIR_I64, sk_type_f64 = TIR_F64, sk_type_bool = TIR_BOOL,
+                      sk_type_str = TIR_STRING;
+#define SK_NUM_CMP(x, y) (((x) > (y)) - ((x) < (y)))
+#define SK_STR_CMP(x, y) k_str_cmp(&(x), &(y))
+SK_CHECK(i32, int32_t, SK_NUM_CMP)
+SK_CHECK(i64, int64_t, SK_NUM_CMP)
+SK_CHECK(f64, double, f64_total)
+SK_CHECK(bool, uint8_t, SK_NUM_CMP)
+SK_CHECK(str, tir_str, SK_STR_CMP)
+
+static const unsigned sk_flags[] = {0, K_SK_DESC, K_SK_NULLABLE, K_SK_NULLABLE | K_SK_NULLS_FIRST,
+                                    K_SK_NULLABLE | K_SK_DESC, K_SK_NULLABLE | K_SK_DESC | K_SK_NULLS_FIRST};
+
+Test(kernels, sortkey_order_numbers)
+{
+    rng r = {601};
+    enum { N = 160 };
+    int32_t a32[N];
+    int64_t a64[N];
+    uint8_t ab[N];
+    double af[N];
+    uint64_t va[(N + 63) / 64];
+    static const int64_t edge64[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
+    static const double edgef[] = {-INFINITY, -1e300, -1.5, -0.0, 0.0, 5e-324, 2.5, 1e300, INFINITY, NAN, -NAN};
+    for (int i = 0; i < N; i++) {
+        a32[i] = i < 7 ? (int32_t)(edge64[i] >> 32) : (int32_t)(rnd(&r) % 2000) - 1000;
+        a64[i] = i < 7 ? edge64[i] : (int64_t)rnd(&r) >> (rnd(&r) % 60);
+        ab[i] = (uint8_t)(rnd(&r) & 1);
+        af[i] = i < 11 ? edgef[i] : (double)((int64_t)(rnd(&r) % 4001) - 2000) / 8.0;
+    }
+    for (size_t w = 0; w < sizeof va / 8; w++)
+        va[w] = rnd(&r) | rnd(&r); /* about a quarter NULL */
+    for (size_t f = 0; f < sizeof sk_flags / sizeof *sk_flags; f++) {
+        const uint64_t *v = sk_flags[f] & K_SK_NULLABLE ? va : NULL;
+        sk_check_i32(a32, v, N, sk_flags[f]);
+        sk_check_i64(a64, v, N, sk_flags[f]);
+        sk_check_f64(af, v, N, sk_flags[f]);
+        sk_check_bool(ab, v, N, sk_flags[f]);
+    }
+}
+
+Test(kernels, sortkey_order_strings)
+{
+    /* short, exactly the prefix, one past it, sharing 12+ bytes, embedded NUL, empty */
+    static const char *const s[] = {"", "a", "ab", "ab\0", "abcdefghijkl", "abcdefghijk", "abcdefghijklm",
+                                    "abcdefghijklmn", "abcdefghijklx", "b", "\xff", "zzzzzzzzzzzzzzzz", "abcdefghijkl\0"};
+    static const uint32_t len[] = {0, 1, 2, 3, 12, 11, 13, 14, 13, 1, 1, 16, 13};
+    enum { N = sizeof s / sizeof *s };
+    tir_str a[N];
+    uint64_t va[1] = {~(UINT64_C(1) << 5)};
+    for (int i = 0; i < N; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].len = len[i];
+        if (len[i] <= TIR_STR_INLINE) {
+            memcpy(a[i].prefix, s[i], len[i]);
+        } else {
+            memcpy(a[i].prefix, s[i], 4);
+            a[i].u.ptr = s[i];
+        }
+    }
+    size_t kw = k_sortkey_width(TIR_STRING, 0);
+    uint8_t out[N][32];
+    k_sortkey_str(a, NULL, NULL, N, 0, &out[0][0], 32);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            int c = sk_sign(memcmp(out[i], out[j], kw)), want = sk_sign(k_str_cmp(&a[i], &a[j]));
+            /* the keys decide unless both saturate the length byte */
+            if (out[i][kw - 1] == K_SK_STR_PREFIX + 1 && out[j][kw - 1] == K_SK_STR_PREFIX + 1 && c == 0)
+                continue;
+            cr_assert_eq(c, want, "'%s' vs '%s'", s[i], s[j]);
+        }
+    for (size_t f = 0; f < sizeof sk_flags / sizeof *sk_flags; f++) {
+        /* with the tie-break out of the way: distinct short strings only */
+        tir_str b[9];
+        memcpy(b, a, sizeof b);
+        sk_check_str(b, sk_flags[f] & K_SK_NULLABLE ? va : NULL, 5, sk_flags[f]);
+    }
+}
+
+Test(kernels, sortkey_f64_roundtrip)
+{
+    static const double v[] = {-INFINITY, -2.5, -0.0, 0.0, 1e-310, 3.25, INFINITY};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        cr_assert(k_sortkey_f64_value(k_sortkey_f64_bits(v[i])) == v[i]);
+    cr_assert(isnan(k_sortkey_f64_value(k_sortkey_f64_bits(NAN))));
+    cr_assert_eq(k_sortkey_f64_bits(-0.0), k_sortkey_f64_bits(0.0));
+    cr_assert_eq(k_sortkey_f64_bits(NAN), k_sortkey_f64_bits(-NAN));
+    cr_assert(k_sortkey_f64_bits(NAN) > k_sortkey_f64_bits(INFINITY));
+}
+
+Test(kernels, topn_cut_f64_against_ref)
+{
+    rng r = {611};
+    static const uint32_t lens[] = {0, 1, 3, 4, 5, 64, 1031};
+    static const double cuts[] = {0.0, -0.0, 3.5, -7.25, NAN, INFINITY, -INFINITY};
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        uint32_t n = lens[li];
+        double *a = xalloc(sizeof *a * n);
+        uint64_t *va = xalloc(8 * ((n + 63) / 64 + 1));
+        uint32_t *sel = xalloc(sizeof *sel * n), *o1 = xalloc(sizeof *o1 * n), *o2 = xalloc(sizeof *o2 * n);
+        uint32_t ns = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t k = rnd(&r) % 20;
+            a[i] = k == 0 ? NAN : k == 1 ? -0.0 : k == 2 ? 0.0 : k == 3 ? INFINITY : (double)((int)(rnd(&r) % 41) - 20) / 4;
+            if (rnd(&r) & 1)
+                sel[ns++] = i;
+        }
+        for (uint32_t w = 0; w < (n + 63) / 64 + 1; w++)
+            va[w] = rnd(&r) | rnd(&r);
+        for (size_t ci = 0; ci < sizeof cuts / sizeof *cuts; ci++)
+            for (int desc = 0; desc < 2; desc++)
+                for (int shape = 0; shape < 3; shape++) {
+                    const uint32_t *s = shape == 2 ? sel : NULL;
+                    uint32_t m = shape == 2 ? ns : n;
+                    const uint64_t *v = shape >= 1 ? va : NULL;
+                    uint32_t k1 = k_sel_topn_f64(a, cuts[ci], desc, v, s, m, o1);
+                    uint32_t k2 = k_sel_topn_f64_ref(a, cuts[ci], desc, v, s, m, o2);
+                    cr_assert_eq(k1, k2, "n %u cut %g desc %d shape %d", n, cuts[ci], desc, shape);
+                    cr_assert(!memcmp(o1, o2, sizeof *o1 * k1));
+                    /* the reference keeps exactly the rows at or before the cut in key order */
+                    for (uint32_t i = 0; i < k2; i++) {
+                        int c = f64_total(a[o2[i]], cuts[ci] == 0.0 ? 0.0 : cuts[ci]);
+                        if (a[o2[i]] == 0.0 && cuts[ci] == 0.0)
+                            c = 0;
+                        cr_assert(desc ? c >= 0 : c <= 0);
+                    }
+                }
+        free(a);
+        free(va);
+        free(sel);
+        free(o1);
+        free(o2);
+    }
+}

@@ -705,7 +705,7 @@ Test(typecheck, join_drops_probe_uniqueness_for_duplicate_keys)
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  s = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = anti :projection = [$in.oid, $ht.name] }\n"
                               "output p.s\n",
-                 "$ht.name]", "a anti join outputs only input columns; 'name' is a hash-table column");
+                 "$ht.name]", "a anti join outputs only input columns; 'name' is a column of the hash table");
 }
 
 Test(typecheck, join_key_widening_cast)
@@ -913,7 +913,7 @@ Test(typecheck, scan_rules)
                  "\"id\"] }", "column 'id' is listed twice in :columns");
     expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
                  "unknown operator 'hash_probe' (expected table_scan, filter, project, aggregate, build_hash, "
-                 "hash_join, hash_group_by, limit, build_bloom, delete, write_table)");
+                 "hash_join, hash_group_by, limit, build_bloom, delete, write_table, sort, merge_join, window)");
 }
 
 Test(typecheck, minmaxes)

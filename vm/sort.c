@@ -1,0 +1,988 @@
+/*
+** sort.c — the sort sink (sort.h): rows and their normalized keys collected
+** per worker, the parallel stable radix sort of the entries, top-N buffers,
+** and the gather of the sorted rows into the result.
+*/
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "par.h"
+#include "sinks.h"
+#include "sort.h"
+
+#define LOC_ROW ((UINT64_C(1) << 48) - 1)
+
+/* Buckets at most this big are finished by insertion sort. */
+enum { SMALL = 32 };
+/* Below this many entries the sort runs on one thread. */
+enum { PAR_MIN = 1 << 16 };
+/* A top-N buffer is cut back to N when it holds N + max(N, TOPN_SLACK) entries. */
+enum { TOPN_SLACK = 4096 };
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void wr64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+uint32_t vm_sort_entry_bytes(uint32_t key_bytes, bool topn)
+{
+    return (key_bytes + 7) / 8 * 8 + (topn ? 16 : 8);
+}
+
+/* Rows a top-N keeps: limit + offset (saturating). */
+static uint64_t topn_k(const vm_sortdef *def)
+{
+    return (uint64_t)def->limit > UINT64_MAX / 4 - (uint64_t)def->offset ? UINT64_MAX / 4
+                                                                          : (uint64_t)(def->limit + def->offset);
+}
+
+/* --------------------------------------------------------------- the sink */
+
+static vm_table *rows_new(const vm_sortdef *def)
+{
+    vm_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ncols = def->ncols;
+    t->types = malloc(sizeof *t->types * (size_t)(def->ncols ? def->ncols : 1));
+    t->cols = calloc((size_t)(def->ncols ? def->ncols : 1), sizeof *t->cols);
+    if (!t->types || !t->cols) {
+        vm_table_free(t);
+        return NULL;
+    }
+    for (int c = 0; c < def->ncols; c++) {
+        t->types[c] = def->types[c];
+        vm_column_init(&t->cols[c], def->types[c]);
+    }
+    vm_strheap_init(&t->heap);
+    return t;
+}
+
+bool vm_sink_sort_init(vm_sink_sort *s, const vm_sortdef *def, int worker, uint32_t batch)
+{
+    memset(s, 0, sizeof *s);
+    s->def = def;
+    s->worker = worker;
+    size_t kw = (def->key_bytes + 7) / 8;
+    s->t = rows_new(def);
+    s->kand = malloc(8 * (kw ? kw : 1));
+    s->kor = calloc(kw ? kw : 1, 8);
+    if (!s->t || !s->kand || !s->kor)
+        return false;
+    memset(s->kand, 0xff, 8 * (kw ? kw : 1));
+    if (def->limit >= 0) {
+        s->batch = calloc(batch, def->entry_bytes);
+        s->keep = malloc(sizeof *s->keep * batch);
+        s->cut_ent = calloc(1, def->entry_bytes);
+        if (!s->batch || !s->keep || !s->cut_ent)
+            return false;
+    }
+    return true;
+}
+
+void vm_sink_sort_free(vm_sink_sort *s)
+{
+    vm_table_free(s->t);
+    vm_big_free(s->ent, s->cap * s->def->entry_bytes);
+    free(s->kand);
+    free(s->kor);
+    free(s->runs);
+    free(s->batch);
+    free(s->keep);
+    free(s->cut_ent);
+    memset(s, 0, sizeof *s);
+}
+
+size_t vm_sink_sort_bytes(const vm_sink_sort *s)
+{
+    return vm_table_bytes(s->t) + s->cap * s->def->entry_bytes + s->capruns * sizeof *s->runs;
+}
+
+static bool reserve_entries(vm_sink_sort *s, uint64_t need)
+{
+    if (need <= s->cap)
+        return true;
+    uint64_t cap = s->cap ? s->cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    size_t e = s->def->entry_bytes;
+    uint8_t *p = vm_big_realloc(s->ent, s->cap * e, cap * e);
+    if (!p)
+        return false;
+    s->ent = p;
+    s->cap = cap;
+    return true;
+}
+
+/* Writes the keys of rows sel[0..n) into n entries at out. */
+static void encode(const vm_sortdef *def, const vm_vec *r, const uint32_t *sel, uint32_t n, uint8_t *out)
+{
+    size_t e = def->entry_bytes;
+    for (int k = 0; k < def->nkeys; k++) {
+        const vm_sortkey *key = &def->keys[k];
+        const vm_vec *v = &r[key->reg];
+        uint8_t *o = out + key->off;
+        switch (key->type) {
+        case TIR_BOOL: k_sortkey_bool(v->data, v->validity, sel, n, key->flags, o, e); break;
+        case TIR_I32:
+        case TIR_DATE: k_sortkey_i32(v->data, v->validity, sel, n, key->flags, o, e); break;
+        case TIR_I64: k_sortkey_i64(v->data, v->validity, sel, n, key->flags, o, e); break;
+        case TIR_F64: k_sortkey_f64(v->data, v->validity, sel, n, key->flags, o, e); break;
+        default: k_sortkey_str(v->data, v->validity, sel, n, key->flags, o, e); break;
+        }
+    }
+}
+
+static bool append_rows(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n)
+{
+    vm_table *t = s->t;
+    for (int c = 0; c < s->def->ncols; c++)
+        if (!vm_column_append(&t->cols[c], &r[s->def->regs[c]], sel, n, &t->heap))
+            return false;
+    t->nrows += n;
+    return true;
+}
+
+static bool topn_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n, uint64_t morsel);
+
+bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n, uint64_t morsel)
+{
+    const vm_sortdef *def = s->def;
+    if (n == 0)
+        return true;
+    if (def->limit >= 0)
+        return topn_add(s, r, sel, n, morsel);
+    if (!s->nruns || s->runs[s->nruns - 1].morsel != morsel) {
+        if (s->nruns == s->capruns) {
+            size_t cap = s->capruns ? 2 * s->capruns : 16;
+            vm_sortrun *p = realloc(s->runs, sizeof *p * cap);
+            if (!p)
+                return false;
+            s->runs = p;
+            s->capruns = cap;
+        }
+        s->runs[s->nruns++] = (vm_sortrun){morsel, s->n};
+    }
+    uint64_t base = s->t->nrows;
+    size_t e = def->entry_bytes, kw = (def->key_bytes + 7) / 8;
+    if (!append_rows(s, r, sel, n) || !reserve_entries(s, s->n + n))
+        return false;
+    uint8_t *out = s->ent + s->n * e;
+    encode(def, r, sel, n, out);
+    uint64_t loc = (uint64_t)s->worker << 48 | base;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *p = out + i * e;
+        wr64(p + e - 8, loc + i);
+        for (size_t w = 0; w < kw; w++) {
+            uint64_t v = rd64(p + 8 * w);
+            s->kand[w] &= v;
+            s->kor[w] |= v;
+        }
+    }
+    s->n += n;
+    return true;
+}
+
+/* ------------------------------------------------------------ comparisons */
+
+typedef struct sortctx {
+    const vm_sortdef *def;
+    vm_sink_sort *const *s;   /* the sinks, by worker */
+    uint32_t e, kb;           /* entry and key bytes */
+    bool topn;                /* entries carry an order word at e - 16 */
+    bool has_str;
+    const uint8_t *constant;  /* per key byte: equal in every entry */
+} sortctx;
+
+static inline uint8_t saturated(const vm_sortkey *key)
+{
+    return key->flags & K_SK_DESC ? (uint8_t)~(K_SK_STR_PREFIX + 1) : K_SK_STR_PREFIX + 1;
+}
+
+static const tir_str *row_str(const sortctx *c, const uint8_t *ent, int col)
+{
+    uint64_t loc = rd64(ent + c->e - 8);
+    const vm_table *t = c->s[loc >> 48]->t;
+    return &((const tir_str *)t->cols[col].data)[loc & LOC_ROW];
+}
+
+/* Orders entries x and y whose bytes before d are equal: their key bytes,
+** the full strings where two long strings tie on their prefix, and (top-N)
+** their order words. 0: the rows are equal on every key. */
+static int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
+{
+    int r = 0;
+    if (!c->has_str) {
+        r = d < c->kb ? memcmp(x + d, y + d, c->kb - d) : 0;
+    } else {
+        const vm_sortdef *def = c->def;
+        for (int k = 0; k < def->nkeys && !r; k++) {
+            const vm_sortkey *key = &def->keys[k];
+            uint32_t end = key->off + key->width;
+            if (end <= d)
+                continue;
+            uint32_t from = d > key->off ? d : key->off;
+            r = memcmp(x + from, y + from, end - from);
+            if (!r && key->type == TIR_STRING && x[end - 1] == saturated(key)) {
+                r = k_str_cmp(row_str(c, x, key->col), row_str(c, y, key->col));
+                if (key->flags & K_SK_DESC)
+                    r = -r;
+            }
+        }
+    }
+    if (r || !c->topn)
+        return r;
+    uint64_t a = rd64(x + c->e - 16), b = rd64(y + c->e - 16);
+    return (a > b) - (a < b);
+}
+
+/* ------------------------------------------------ sorting runs of entries */
+
+static void insertion(const sortctx *c, uint8_t *a, size_t n, uint32_t d)
+{
+    size_t e = c->e;
+    uint8_t tmp[e];
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_from(c, a + (i - 1) * e, a + i * e, d) <= 0)
+            continue;
+        memcpy(tmp, a + i * e, e);
+        size_t j = i;
+        while (j > 0 && cmp_from(c, a + (j - 1) * e, tmp, d) > 0) {
+            memcpy(a + j * e, a + (j - 1) * e, e);
+            j--;
+        }
+        memcpy(a + j * e, tmp, e);
+    }
+}
+
+/* Stable merge sort of a[0..n) by cmp_from(d); t: scratch of n entries. */
+static void merge_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d)
+{
+    size_t e = c->e;
+    if (n <= SMALL) {
+        insertion(c, a, n, d);
+        return;
+    }
+    size_t h = n / 2;
+    merge_sort(c, a, t, h, d);
+    merge_sort(c, a + h * e, t + h * e, n - h, d);
+    if (cmp_from(c, a + (h - 1) * e, a + h * e, d) <= 0)
+        return;
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) {
+        /* the left run wins ties: stable */
+        if (cmp_from(c, a + j * e, a + i * e, d) < 0)
+            memcpy(t + k++ * e, a + j++ * e, e);
+        else
+            memcpy(t + k++ * e, a + i++ * e, e);
+    }
+    if (i < h)
+        memcpy(t + k * e, a + i * e, (h - i) * e);
+    else
+        memcpy(t + k * e, a + j * e, (n - j) * e);
+    memcpy(a, t, n * e);
+}
+
+static void copy_entry(uint8_t *dst, const uint8_t *src, size_t e)
+{
+    for (size_t w = 0; w < e; w += 8)
+        wr64(dst + w, rd64(src + w));
+}
+
+/* Stable MSD radix sort of the n entries at a, from key byte d (earlier
+** bytes are equal): the result ends in t when into_t, else in a; t is
+** scratch of n entries. A bucket of long strings that tie on their prefix
+** is finished by merge sort with the full strings. */
+static void msd(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+{
+    size_t e = c->e;
+    for (;;) {
+        while (d < c->kb && c->constant[d])
+            d++;
+        if (n <= SMALL || d >= c->kb)
+            break;
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[a[i * e + d]]++;
+        int sat = -1;
+        for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
+            const vm_sortkey *key = &c->def->keys[k];
+            if (key->type == TIR_STRING && d == key->off + key->width - 1)
+                sat = saturated(key);
+        }
+        uint8_t b0 = a[d];
+        if (cnt[b0] == n) {
+            if (b0 == sat) {
+                merge_sort(c, a, t, n, d);
+                if (into_t)
+                    memcpy(t, a, n * e);
+                return;
+            }
+            d++;
+            continue;
+        }
+        size_t off[256], pos[256];
+        for (size_t b = 0, o = 0; b < 256; b++) {
+            off[b] = pos[b] = o;
+            o += cnt[b];
+        }
+        for (size_t i = 0; i < n; i++)
+            copy_entry(t + pos[a[i * e + d]]++ * e, a + i * e, e);
+        for (int b = 0; b < 256; b++) {
+            if (!cnt[b])
+                continue;
+            uint8_t *ta = t + off[b] * e, *aa = a + off[b] * e;
+            if (b == sat) {
+                merge_sort(c, ta, aa, cnt[b], d);
+                if (!into_t)
+                    memcpy(aa, ta, cnt[b] * e);
+            } else {
+                msd(c, ta, aa, cnt[b], d + 1, !into_t);
+            }
+        }
+        return;
+    }
+    if (d < c->kb || c->topn)
+        (n <= SMALL ? insertion(c, a, n, d) : merge_sort(c, a, t, n, d));
+    if (into_t)
+        memcpy(t, a, n * e);
+}
+
+/* -------------------------------------------------------------- top-N */
+
+/* Sorts the buffer and keeps its first k entries; rows no entry points at
+** any more are dropped once they outnumber the kept ones. */
+static bool topn_cut(vm_sink_sort *s, uint64_t k)
+{
+    const vm_sortdef *def = s->def;
+    size_t e = def->entry_bytes;
+    vm_sink_sort *self[VM_MAX_WORKERS + 1] = {0};
+    self[s->worker] = s;
+    uint8_t constant[def->key_bytes + 1];
+    memset(constant, 0, sizeof constant);
+    sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant};
+    for (int i = 0; i < def->nkeys; i++)
+        c.has_str |= def->keys[i].type == TIR_STRING;
+    uint8_t *tmp = malloc(s->n * e);
+    if (!tmp)
+        return false;
+    merge_sort(&c, s->ent, tmp, s->n, 0);
+    free(tmp);
+    if (s->n > k)
+        s->n = k;
+    if (s->t->nrows > 2 * s->n + 2 * TOPN_SLACK && s->t->nrows <= UINT32_MAX) {
+        /* keep only the rows of the kept entries */
+        uint32_t *rows = malloc(sizeof *rows * (s->n ? s->n : 1));
+        vm_table *t = rows_new(def);
+        bool ok = rows && t;
+        for (uint64_t i = 0; ok && i < s->n; i++)
+            rows[i] = (uint32_t)(rd64(s->ent + i * e + e - 8) & LOC_ROW);
+        for (int col = 0; ok && col < def->ncols; col++) {
+            const vm_column *src = &s->t->cols[col];
+            vm_vec v = {src->type, src->data, src->validity};
+            ok = vm_column_append(&t->cols[col], &v, rows, (uint32_t)s->n, &t->heap);
+        }
+        free(rows);
+        if (!ok) {
+            vm_table_free(t);
+            return false;
+        }
+        t->nrows = s->n;
+        vm_table_free(s->t);
+        s->t = t;
+        for (uint64_t i = 0; i < s->n; i++)
+            wr64(s->ent + i * e + e - 8, (uint64_t)s->worker << 48 | i);
+    }
+    if (s->n == k && k > 0) {
+        s->have_cut = true;
+        s->cut_num = true;
+        memcpy(s->cut_ent, s->ent + (k - 1) * e, e);
+        const vm_sortkey *k0 = &def->keys[0];
+        const uint8_t *p = s->cut_ent + k0->off;
+        bool null = (k0->flags & K_SK_NULLABLE) && *p++ != ((k0->flags & K_SK_NULLS_FIRST) != 0);
+        uint8_t v[8];
+        for (uint32_t i = 0; i < 8 && i < k0->width; i++)
+            v[i] = k0->flags & K_SK_DESC ? (uint8_t)~p[i] : p[i];
+        if (null) {
+            s->cut_num = false; /* the worst has a NULL first key: no value can be ruled out by it */
+        } else if (k0->type == TIR_I32 || k0->type == TIR_DATE) {
+            s->cut_i = (int32_t)(((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]) ^
+                                 UINT32_C(0x80000000));
+        } else if (k0->type == TIR_I64 || k0->type == TIR_F64) {
+            uint64_t u = 0;
+            for (int i = 0; i < 8; i++)
+                u = u << 8 | v[i];
+            if (k0->type == TIR_I64)
+                s->cut_i = (int64_t)(u ^ (UINT64_C(1) << 63));
+            else
+                s->cut_f = k_sortkey_f64_value(u);
+        }
+    }
+    return true;
+}
+
+static bool topn_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n, uint64_t morsel)
+{
+    const vm_sortdef *def = s->def;
+    uint64_t k = topn_k(def);
+    if (k == 0)
+        return true;
+    if (morsel != s->morsel) {
+        s->morsel = morsel;
+        s->seq = 0;
+    }
+    size_t e = def->entry_bytes;
+    encode(def, r, sel, n, s->batch);
+    /* rows whose keys are after the current k-th's cannot enter (a tie may:
+    ** its order word or a long string's tail decides later) */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        s->keep[m] = i;
+        m += !s->have_cut || memcmp(s->batch + i * e, s->cut_ent, def->key_bytes) <= 0;
+    }
+    if (m && !reserve_entries(s, s->n + m))
+        return false;
+    uint64_t base = s->t->nrows;
+    for (uint32_t j = 0; j < m; j++) {
+        uint8_t *p = s->ent + (s->n + j) * e;
+        memcpy(p, s->batch + (size_t)s->keep[j] * e, e);
+        wr64(p + e - 16, (morsel << 32) + s->seq + s->keep[j]);
+        wr64(p + e - 8, (uint64_t)s->worker << 48 | (base + j));
+        s->keep[j] = sel ? sel[s->keep[j]] : s->keep[j];
+    }
+    s->seq += n;
+    if (m && !append_rows(s, r, s->keep, m))
+        return false;
+    s->n += m;
+    if (s->n >= k + (k > TOPN_SLACK ? k : TOPN_SLACK))
+        return topn_cut(s, k);
+    return true;
+}
+
+#define TOPN_CUT_INT(T, CT)                                                                                   \
+    uint32_t vm_sink_sort_cut_##T(const vm_sink_sort *s, const CT *a, const uint64_t *va, const uint32_t *sel, \
+                                  uint32_t n, uint32_t *out)                                                  \
+    {                                                                                                         \
+        if (!s->cut_num) {                                                                                    \
+            for (uint32_t i = 0; i < n; i++)                                                                  \
+                out[i] = sel ? sel[i] : i;                                                                    \
+            return n;                                                                                         \
+        }                                                                                                     \
+        CT cut = (CT)s->cut_i;                                                                                \
+        return s->def->keys[0].flags & K_SK_DESC ? k_sel_ge_##T##_vc(a, cut, va, sel, n, out)                 \
+                                                 : k_sel_le_##T##_vc(a, cut, va, sel, n, out);                \
+    }
+TOPN_CUT_INT(i32, int32_t)
+TOPN_CUT_INT(i64, int64_t)
+
+uint32_t vm_sink_sort_cut_f64(const vm_sink_sort *s, const double *a, const uint64_t *va, const uint32_t *sel,
+                              uint32_t n, uint32_t *out)
+{
+    if (!s->cut_num) {
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = sel ? sel[i] : i;
+        return n;
+    }
+    return k_sel_topn_f64(a, s->cut_f, (s->def->keys[0].flags & K_SK_DESC) != 0, va, sel, n, out);
+}
+
+/* ------------------------------------------------------- the parallel sort */
+
+/* A stretch of entries in input order. */
+typedef struct span {
+    const uint8_t *p;
+    uint64_t n;
+} span;
+
+typedef struct task {
+    uint8_t *a, *t;
+    size_t n;
+    uint32_t d;
+    bool into_t;
+    bool comp;                /* long strings tied on their prefix: merge sort from d */
+} task;
+
+typedef struct psort {
+    const sortctx *c;
+    int nthreads;
+    /* a distribution pass over the input, read as spans */
+    const span *spans;
+    int nspans;
+    uint64_t n;
+    uint32_t d;
+    uint8_t *dst;
+    size_t (*hist)[256];      /* per thread */
+    /* the bucket tasks */
+    task *tasks;
+    size_t ntasks;
+    _Atomic size_t next;
+} psort;
+
+/* The entries of thread t's share [n*t/T, n*(t+1)/T) of the spans, in order. */
+#define FOR_SHARE(P, T, PTR, BODY)                                                          \
+    do {                                                                                    \
+        uint64_t from_ = (P)->n * (uint64_t)(T) / (uint64_t)(P)->nthreads;                  \
+        uint64_t to_ = (P)->n * (uint64_t)((T) + 1) / (uint64_t)(P)->nthreads, at_ = 0;     \
+        size_t e_ = (P)->c->e;                                                              \
+        for (int s_ = 0; s_ < (P)->nspans && at_ < to_; at_ += (P)->spans[s_++].n) {        \
+            uint64_t lo_ = from_ > at_ ? from_ - at_ : 0, hi_ = to_ - at_;                  \
+            if (hi_ > (P)->spans[s_].n)                                                     \
+                hi_ = (P)->spans[s_].n;                                                     \
+            for (uint64_t i_ = lo_; i_ < hi_; i_++) {                                       \
+                const uint8_t *PTR = (P)->spans[s_].p + i_ * e_;                            \
+                BODY;                                                                       \
+            }                                                                               \
+        }                                                                                   \
+    } while (0)
+
+static void count_share(void *arg, int t)
+{
+    psort *p = arg;
+    size_t *h = p->hist[t];
+    memset(h, 0, sizeof p->hist[t]);
+    uint32_t d = p->d;
+    FOR_SHARE(p, t, ent, h[ent[d]]++);
+}
+
+static void scatter_share(void *arg, int t)
+{
+    psort *p = arg;
+    size_t *pos = p->hist[t];
+    uint32_t d = p->d;
+    size_t e = p->c->e;
+    uint8_t *dst = p->dst;
+    FOR_SHARE(p, t, ent, copy_entry(dst + pos[ent[d]]++ * e, ent, e));
+}
+
+/* One stable distribution pass of the spans on byte d into dst, split over
+** the threads; cnt receives the bucket sizes. False (nothing moved) when
+** every entry falls in one bucket and scatter_one is false. */
+static bool distribute(psort *p, const span *spans, int nspans, uint64_t n, uint32_t d, uint8_t *dst,
+                       size_t cnt[256], bool scatter_one)
+{
+    p->spans = spans;
+    p->nspans = nspans;
+    p->n = n;
+    p->d = d;
+    p->dst = dst;
+    int nt = n >= PAR_MIN ? p->nthreads : 1, saved = p->nthreads;
+    p->nthreads = nt;
+    vm_par_run(nt, count_share, p);
+    memset(cnt, 0, 256 * sizeof *cnt);
+    size_t o = 0;
+    bool one = false;
+    for (int b = 0; b < 256; b++) {
+        for (int t = 0; t < nt; t++) {
+            size_t k = p->hist[t][b];
+            p->hist[t][b] = o;
+            o += k;
+            cnt[b] += k;
+        }
+        one |= cnt[b] == n;
+    }
+    if (!one || scatter_one)
+        vm_par_run(nt, scatter_share, p);
+    p->nthreads = saved;
+    return !one || scatter_one;
+}
+
+static int task_cmp(const void *x, const void *y)
+{
+    const task *a = x, *b = y;
+    return (a->n < b->n) - (a->n > b->n);
+}
+
+static void run_tasks(void *arg, int t)
+{
+    (void)t;
+    psort *p = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->ntasks)
+            return;
+        task *k = &p->tasks[i];
+        if (k->comp) {
+            merge_sort(p->c, k->a, k->t, k->n, k->d);
+            if (k->into_t)
+                memcpy(k->t, k->a, k->n * p->c->e);
+        } else {
+            msd(p->c, k->a, k->t, k->n, k->d, k->into_t);
+        }
+    }
+}
+
+/* The string key whose length byte is byte d, saturated; -1 for none. */
+static int saturated_at(const sortctx *c, uint32_t d)
+{
+    for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
+        const vm_sortkey *key = &c->def->keys[k];
+        if (key->type == TIR_STRING && d == key->off + key->width - 1)
+            return saturated(key);
+    }
+    return -1;
+}
+
+/* Adds tasks for the buckets of a pass on byte d whose entries are at a
+** (scratch t); they must end in the buffer `final`. */
+static bool add_buckets(psort *p, size_t *cap, uint8_t *a, uint8_t *t, const size_t cnt[256], uint32_t d,
+                        uint8_t *final)
+{
+    size_t e = p->c->e, o = 0;
+    int sat = saturated_at(p->c, d);
+    for (int b = 0; b < 256; o += cnt[b++]) {
+        if (cnt[b] < 2 && !(cnt[b] == 1 && a != final))
+            continue;
+        if (p->ntasks == *cap) {
+            size_t nc = *cap ? 2 * *cap : 512;
+            task *q = realloc(p->tasks, sizeof *q * nc);
+            if (!q)
+                return false;
+            p->tasks = q;
+            *cap = nc;
+        }
+        p->tasks[p->ntasks++] = (task){a + o * e, t + o * e, cnt[b], d + 1, a != final, b == sat};
+        if (b == sat)
+            p->tasks[p->ntasks - 1].d = d;
+    }
+    return true;
+}
+
+/* Sorts the entries of the spans (input order) into g (n entries), with
+** scratch t, on nthreads threads. */
+static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64_t n, uint8_t *g, uint8_t *t,
+                         int nthreads)
+{
+    size_t e = c->e;
+    psort p = {.c = c, .nthreads = nthreads};
+    p.hist = calloc((size_t)nthreads, sizeof *p.hist);
+    if (!p.hist)
+        return false;
+    uint32_t d = 0;
+    while (d < c->kb && c->constant[d])
+        d++;
+    size_t cap = 0;
+    bool ok = true;
+    if (d >= c->kb) {
+        /* every key byte is the same: the input order stands, but for long strings that tie */
+        uint64_t at = 0;
+        for (int s = 0; s < nspans; at += spans[s++].n)
+            memcpy(g + at * e, spans[s].p, spans[s].n * e);
+        if (c->has_str || c->topn)
+            merge_sort(c, g, t, n, 0);
+        free(p.hist);
+        return true;
+    }
+    size_t cnt[256];
+    /* the first pass reads the workers' entries in input order (always moved into g) */
+    distribute(&p, spans, nspans, n, d, g, cnt, true);
+    ok = add_buckets(&p, &cap, g, t, cnt, d, g);
+    /* buckets too big for one thread's share are split again, by all threads */
+    for (size_t i = 0; ok && nthreads > 1 && i < p.ntasks; i++) {
+        task k = p.tasks[i];
+        if (k.comp || k.n < PAR_MIN || k.n * 2 * (size_t)nthreads < n)
+            continue;
+        while (k.d < c->kb && c->constant[k.d])
+            k.d++;
+        if (k.d >= c->kb)
+            continue;
+        span one = {k.a, k.n};
+        if (!distribute(&p, &one, 1, k.n, k.d, k.t, cnt, saturated_at(c, k.d) >= 0)) {
+            /* one bucket: nothing moved; look at the next byte */
+            p.tasks[i].d = k.d + 1;
+            i--;
+            continue;
+        }
+        p.tasks[i] = p.tasks[--p.ntasks];
+        ok = add_buckets(&p, &cap, k.t, k.a, cnt, k.d, k.into_t ? k.t : k.a);
+        i--;
+    }
+    if (ok) {
+        qsort(p.tasks, p.ntasks, sizeof *p.tasks, task_cmp);
+        atomic_store(&p.next, 0);
+        vm_par_run(nthreads, run_tasks, &p);
+    }
+    free(p.tasks);
+    free(p.hist);
+    return ok;
+}
+
+/* ----------------------------------------------------------------- gather */
+
+typedef struct gctx {
+    const sortctx *c;
+    const uint8_t *g;         /* sorted entries */
+    uint64_t from, n;         /* output rows: entries [from, from + n) */
+    int col;                  /* sink column */
+    vm_column *dst;
+    const vm_column *src[VM_MAX_WORKERS]; /* the column in each worker's rows */
+    int nw;
+    int nthreads;
+} gctx;
+
+/* Rows [lo, hi) of the output, lo a multiple of 64. */
+#define GATHER_LOOP(CT)                                                                        \
+    do {                                                                                       \
+        CT *dst = x->dst->data;                                                                \
+        for (uint64_t i = lo; i < hi; i++) {                                                   \
+            if (i + 16 < hi) {                                                                 \
+                uint64_t l2 = rd64(g + (i + 16) * e + e - 8);                                  \
+                __builtin_prefetch((const CT *)x->src[l2 >> 48]->data + (l2 & LOC_ROW));      \
+            }                                                                                  \
+            uint64_t loc = rd64(g + i * e + e - 8);                                            \
+            dst[i - x->from] = ((const CT *)x->src[loc >> 48]->data)[loc & LOC_ROW];           \
+        }                                                                                      \
+    } while (0)
+
+static void gather_part(void *arg, int t)
+{
+    gctx *x = arg;
+    uint64_t total = x->n, step = (total / (uint64_t)x->nthreads + 63) / 64 * 64;
+    uint64_t lo = x->from + step * (uint64_t)t, hi = lo + step;
+    if (hi > x->from + total)
+        hi = x->from + total;
+    if (lo >= hi)
+        return;
+    const uint8_t *g = x->g;
+    size_t e = x->c->e;
+    switch (vm_type_width(x->dst->type)) {
+    case 1: GATHER_LOOP(uint8_t); break;
+    case 4: GATHER_LOOP(uint32_t); break;
+    case 8: GATHER_LOOP(uint64_t); break;
+    default: GATHER_LOOP(tir_str); break;
+    }
+    if (x->dst->validity) {
+        for (uint64_t i = lo; i < hi; i++) {
+            uint64_t loc = rd64(g + i * e + e - 8);
+            vm_bit_set(x->dst->validity, i - x->from, vm_bit_get(x->src[loc >> 48]->validity, loc & LOC_ROW));
+        }
+    }
+}
+
+/* out <- sink column col of the entries [from, from + n) of g. */
+static bool gather_col(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n, int col, int nw, int nthreads,
+                       vm_column *out)
+{
+    gctx x = {c, g, from, n, col, out, {NULL}, nw, nthreads};
+    bool nulls = false;
+    for (int w = 0; w < nw; w++) {
+        x.src[w] = &c->s[w]->t->cols[col];
+        nulls |= x.src[w]->validity != NULL;
+    }
+    /* exactly n rows: a big column is a mapping of its own (vm_big_realloc) */
+    out->data = vm_big_realloc(NULL, 0, (n ? n : 1) * vm_type_width(out->type));
+    if (!out->data)
+        return false;
+    out->cap = n ? n : 1;
+    if (nulls && !(out->validity = calloc(out->cap / 64 + 1, 8)))
+        return false;
+    out->len = n;
+    x.nthreads = n >= PAR_MIN ? nthreads : 1;
+    if (n)
+        vm_par_run(x.nthreads, gather_part, &x);
+    return true;
+}
+
+/* ----------------------------------------------------------------- finish */
+
+static int span_cmp(const void *x, const void *y)
+{
+    const uint64_t *a = x, *b = y;
+    return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+/* The entries of every worker in input order: the morsel runs of all
+** workers by morsel (full sort), or each worker's buffer (top-N). */
+static span *input_spans(vm_sink_sort *const *s, int nw, bool topn, int *nspans)
+{
+    size_t n = 0;
+    for (int w = 0; w < nw; w++)
+        n += topn ? 1 : s[w]->nruns;
+    uint64_t (*r)[3] = malloc(sizeof *r * (n ? n : 1));
+    span *out = malloc(sizeof *out * (n ? n : 1));
+    if (!r || !out) {
+        free(r);
+        free(out);
+        return NULL;
+    }
+    size_t k = 0;
+    for (int w = 0; w < nw; w++) {
+        if (topn) {
+            r[k][0] = (uint64_t)w, r[k][1] = (uint64_t)w, r[k++][2] = 0;
+            continue;
+        }
+        for (size_t i = 0; i < s[w]->nruns; i++)
+            r[k][0] = s[w]->runs[i].morsel, r[k][1] = (uint64_t)w, r[k++][2] = i;
+    }
+    qsort(r, n, sizeof *r, span_cmp);
+    size_t e = s[0]->def->entry_bytes;
+    for (size_t i = 0; i < n; i++) {
+        const vm_sink_sort *x = s[r[i][1]];
+        if (topn) {
+            out[i] = (span){x->ent, x->n};
+            continue;
+        }
+        uint64_t start = x->runs[r[i][2]].start;
+        uint64_t end = r[i][2] + 1 < x->nruns ? x->runs[r[i][2] + 1].start : x->n;
+        out[i] = (span){x->ent + start * e, end - start};
+    }
+    free(r);
+    *nspans = (int)n;
+    return out;
+}
+
+/* Are the spans, read in order, already sorted? */
+static bool already_sorted(const sortctx *c, const span *sp, int nspans)
+{
+    const uint8_t *prev = NULL;
+    for (int s = 0; s < nspans; s++)
+        for (uint64_t i = 0; i < sp[s].n; i++) {
+            const uint8_t *cur = sp[s].p + i * c->e;
+            if (prev && cmp_from(c, prev, cur, 0) > 0)
+                return false;
+            prev = cur;
+        }
+    return true;
+}
+
+/* Rows i > 0 of the window's order that start a partition (part) or a
+** group of peers (peer); row 0 starts both. */
+static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t *g, uint64_t m, uint8_t **part,
+                          uint8_t **peer)
+{
+    *part = malloc(m ? m : 1);
+    *peer = malloc(m ? m : 1);
+    if (!*part || !*peer)
+        return false;
+    vm_sortdef pd = *c->def;
+    pd.nkeys = win->npart;
+    sortctx pc = *c;
+    pc.def = &pd;
+    pc.kb = win->part_bytes;
+    for (uint64_t i = 0; i < m; i++) {
+        const uint8_t *x = g + i * c->e;
+        bool q = !i || cmp_from(c, x - c->e, x, 0) != 0;
+        (*peer)[i] = q;
+        (*part)[i] = !i || (q && win->npart && cmp_from(&pc, x - c->e, x, 0) != 0);
+    }
+    return true;
+}
+
+tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t budget, uint64_t *extra,
+                          vm_table **out, char *err, size_t errlen)
+{
+    const vm_sortdef *def = s[0]->def;
+    const vm_windef *win = def->win;
+    bool topn = def->limit >= 0;
+    size_t e = def->entry_bytes;
+    uint64_t n = 0;
+    for (int w = 0; w < nw; w++)
+        n += s[w]->n;
+    if (nthreads < 1)
+        nthreads = 1;
+    *out = NULL;
+    *extra = 0;
+
+    /* the output: rows [from, from + m) of the order */
+    uint64_t from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n, m = n - from;
+    if (topn && (uint64_t)def->limit < m)
+        m = (uint64_t)def->limit;
+    int ncols = win ? def->ncols : def->npayload;   /* a window's functions read the hidden columns */
+    uint64_t need = 2 * n * e + (win ? 2 * m : 0);
+    for (int c = 0; c < ncols; c++)
+        need += m * vm_type_width(def->types[c]) + m / 8;
+    *extra = need;
+    if (budget && need > budget) {
+        snprintf(err, errlen, "sorting %llu rows needs %llu more bytes", (unsigned long long)n,
+                 (unsigned long long)need);
+        return TIR_ERR_NOMEM;
+    }
+
+    uint8_t *constant = calloc(def->key_bytes + 1, 1);
+    int nspans = 0;
+    span *sp = input_spans(s, nw, topn, &nspans);
+    uint8_t *g = NULL, *part = NULL, *peer = NULL;
+    bool borrowed = false;
+    vm_table *res = vm_sink_table_new(&def->stmt->out);
+    vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
+    tir_status st = constant && sp && res && cols ? TIR_OK : TIR_ERR_NOMEM;
+    sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant};
+    for (int k = 0; k < def->nkeys; k++)
+        c.has_str |= def->keys[k].type == TIR_STRING;
+    /* key bytes every entry shares need no pass (a top-N's buffers are small) */
+    for (uint32_t d = 0; !st && !topn && d < def->key_bytes; d++) {
+        uint64_t and_ = ~UINT64_C(0), or_ = 0;
+        for (int w = 0; w < nw; w++) {
+            and_ &= s[w]->kand[d / 8];
+            or_ |= s[w]->kor[d / 8];
+        }
+        constant[d] = ((and_ ^ or_) >> (d % 8 * 8) & 0xff) == 0;
+    }
+
+    /* the entries in order, in g */
+    if (!st && nspans == 1 && already_sorted(&c, sp, nspans)) {
+        g = (uint8_t *)sp[0].p; /* one run, in order already: read in place */
+        borrowed = true;
+    } else if (!st && n) {
+        uint8_t *t = vm_big_realloc(NULL, 0, n * e);
+        g = vm_big_realloc(NULL, 0, n * e);
+        if (!g || !t) {
+            st = TIR_ERR_NOMEM;
+        } else if (already_sorted(&c, sp, nspans)) {
+            uint64_t at = 0;
+            for (int i = 0; i < nspans; at += sp[i++].n)
+                memcpy(g + at * e, sp[i].p, sp[i].n * e);
+        } else if (!sort_entries(&c, sp, nspans, n, g, t, nthreads)) {
+            st = TIR_ERR_NOMEM;
+        }
+        vm_big_free(t, n * e);
+    }
+    if (!st && win && !window_bounds(&c, win, g + from * e, m, &part, &peer))
+        st = TIR_ERR_NOMEM;
+
+    /* the rows, gathered once in that order */
+    for (int col = 0; !st && col < ncols; col++) {
+        vm_column_init(&cols[col], def->types[col]);
+        if (!gather_col(&c, g, from, m, col, nw, nthreads, &cols[col]))
+            st = TIR_ERR_NOMEM;
+        for (int w = 0; w < nw; w++)
+            vm_column_free(&s[w]->t->cols[col]);
+    }
+    for (int w = 0; !st && w < nw; w++)
+        vm_strheap_move(&res->heap, &s[w]->t->heap);
+    if (!st && win)
+        st = vm_window_eval(win, cols, part, peer, m, nthreads, res, def->npayload, err, errlen);
+    for (int col = 0; !st && col < def->npayload; col++) {
+        vm_column_free(&res->cols[col]);
+        res->cols[col] = cols[col];
+        vm_column_init(&cols[col], def->types[col]);
+    }
+    if (!st)
+        res->nrows = m;
+    for (int col = 0; cols && col < ncols; col++)
+        vm_column_free(&cols[col]);
+    free(cols);
+    free(part);
+    free(peer);
+    if (!borrowed)
+        vm_big_free(g, n * e);
+    free(sp);
+    free(constant);
+    if (st) {
+        vm_table_free(res);
+        if (st == TIR_ERR_NOMEM && !err[0])
+            snprintf(err, errlen, "out of memory while sorting %llu rows", (unsigned long long)n);
+        return st;
+    }
+    *out = res;
+    return TIR_OK;
+}
