@@ -728,6 +728,7 @@ static int sink_col(lw *L, vm_sortdef *d, const ir_expr *e, const lw_rel *in)
     if (e->kind == IR_E_COL && e->u.col.side == 0)
         return e->u.col.index;
     d->types[d->ncols] = e->ty.type;
+    d->nullable[d->ncols] = e->ty.nullable;
     d->regs[d->ncols] = cx(L, e, in->frame, in->sel, in);
     return d->ncols++;
 }
@@ -746,10 +747,14 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
     d->npayload = ins->n;
     int maxcols = ins->n + nkeys + 2 * nfns;
     d->types = IR_NEWN(L->a, tir_type, maxcols ? maxcols : 1);
+    d->nullable = IR_NEWN(L->a, bool, maxcols ? maxcols : 1);
     d->regs = IR_NEWN(L->a, int, maxcols ? maxcols : 1);
+    d->rowoff = IR_NEWN(L->a, uint32_t, maxcols ? maxcols : 1);
+    d->nullbit = IR_NEWN(L->a, int, maxcols ? maxcols : 1);
     d->keys = IR_NEWN(L->a, vm_sortkey, nkeys ? nkeys : 1);
     for (int c = 0; c < ins->n; c++) {
         d->types[c] = ins->cols[c].ty.type;
+        d->nullable[c] = ins->cols[c].ty.nullable;
         d->regs[c] = in->cols[c];
     }
     d->ncols = ins->n;
@@ -768,6 +773,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
         key->col = sp->e->kind == IR_E_COL && sp->e->u.col.side == 0 ? sp->e->u.col.index : -1;
         if (key->col < 0 && key->type == TIR_STRING) {
             d->types[d->ncols] = TIR_STRING;
+            d->nullable[d->ncols] = sp->e->ty.nullable;
             d->regs[d->ncols] = key->reg;
             key->col = d->ncols++;
         }
@@ -800,6 +806,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
         }
         d->win = w;
     }
+    vm_sort_layout(d);
     count_rows(L, si, in->frame, in->sel, s->span);
     int sel = in->sel;
     const vm_sortkey *k0 = &d->keys[0];

@@ -16,7 +16,10 @@
 #define LOC_ROW ((UINT64_C(1) << 48) - 1)
 
 /* Buckets at most this big are finished by insertion sort. */
-enum { SMALL = 32 };
+enum { SMALL = 24 };
+/* ... and buckets of plain keys at most this big by small_sort; those up
+** to PAIR_MAX whose last key bytes fit in a word by pair_sort. */
+enum { SMALL_KEYS = 32, PAIR_MAX = 1 << 16 };
 /* Below this many entries the sort runs on one thread. */
 enum { PAR_MIN = 1 << 16 };
 /* A top-N buffer is cut back to N when it holds N + max(N, TOPN_SLACK) entries. */
@@ -48,24 +51,25 @@ static uint64_t topn_k(const vm_sortdef *def)
 
 /* --------------------------------------------------------------- the sink */
 
-static vm_table *rows_new(const vm_sortdef *def)
+void vm_sort_layout(vm_sortdef *def)
 {
-    vm_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->ncols = def->ncols;
-    t->types = malloc(sizeof *t->types * (size_t)(def->ncols ? def->ncols : 1));
-    t->cols = calloc((size_t)(def->ncols ? def->ncols : 1), sizeof *t->cols);
-    if (!t->types || !t->cols) {
-        vm_table_free(t);
-        return NULL;
-    }
-    for (int c = 0; c < def->ncols; c++) {
-        t->types[c] = def->types[c];
-        vm_column_init(&t->cols[c], def->types[c]);
-    }
-    vm_strheap_init(&t->heap);
-    return t;
+    /* widest first, so no value needs padding; then one NULL bit per nullable column */
+    uint32_t off = 0;
+    static const size_t widths[] = {16, 8, 4, 1};
+    for (int k = 0; k < 4; k++)
+        for (int c = 0; c < def->ncols; c++)
+            if (vm_type_width(def->types[c]) == widths[k]) {
+                def->rowoff[c] = off;
+                off += (uint32_t)widths[k];
+            }
+    def->null_off = off;
+    int nb = 0;
+    for (int c = 0; c < def->ncols; c++)
+        def->nullbit[c] = def->nullable[c] ? nb++ : -1;
+    off += (uint32_t)(nb + 7) / 8;
+    def->row_bytes = (off + 7) / 8 * 8;
+    if (def->row_bytes == 0)
+        def->row_bytes = 8;
 }
 
 bool vm_sink_sort_init(vm_sink_sort *s, const vm_sortdef *def, int worker, uint32_t batch)
@@ -74,10 +78,10 @@ bool vm_sink_sort_init(vm_sink_sort *s, const vm_sortdef *def, int worker, uint3
     s->def = def;
     s->worker = worker;
     size_t kw = (def->key_bytes + 7) / 8;
-    s->t = rows_new(def);
+    vm_strheap_init(&s->heap);
     s->kand = malloc(8 * (kw ? kw : 1));
     s->kor = calloc(kw ? kw : 1, 8);
-    if (!s->t || !s->kand || !s->kor)
+    if (!s->kand || !s->kor)
         return false;
     memset(s->kand, 0xff, 8 * (kw ? kw : 1));
     if (def->limit >= 0) {
@@ -90,9 +94,17 @@ bool vm_sink_sort_init(vm_sink_sort *s, const vm_sortdef *def, int worker, uint3
     return true;
 }
 
+static void free_rows(vm_sink_sort *s)
+{
+    vm_big_free(s->rows, s->rcap * s->def->row_bytes);
+    vm_strheap_free(&s->heap);
+    s->rows = NULL;
+    s->nrows = s->rcap = 0;
+}
+
 void vm_sink_sort_free(vm_sink_sort *s)
 {
-    vm_table_free(s->t);
+    free_rows(s);
     vm_big_free(s->ent, s->cap * s->def->entry_bytes);
     free(s->kand);
     free(s->kor);
@@ -105,7 +117,7 @@ void vm_sink_sort_free(vm_sink_sort *s)
 
 size_t vm_sink_sort_bytes(const vm_sink_sort *s)
 {
-    return vm_table_bytes(s->t) + s->cap * s->def->entry_bytes + s->capruns * sizeof *s->runs;
+    return s->rcap * s->def->row_bytes + s->heap.bytes + s->cap * s->def->entry_bytes + s->capruns * sizeof *s->runs;
 }
 
 static bool reserve_entries(vm_sink_sort *s, uint64_t need)
@@ -143,13 +155,56 @@ static void encode(const vm_sortdef *def, const vm_vec *r, const uint32_t *sel, 
     }
 }
 
+/* Rows are written value by value into fixed slots (vm_sort_layout); a
+** set bit in the NULL bytes marks a NULL. */
+#define PUT_FIXED(CT)                                                                         \
+    for (uint32_t i = 0; i < n; i++)                                                          \
+        memcpy(dst + (size_t)i * rb, (const CT *)v->data + (sel ? sel[i] : i), sizeof(CT))
+
 static bool append_rows(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n)
 {
-    vm_table *t = s->t;
-    for (int c = 0; c < s->def->ncols; c++)
-        if (!vm_column_append(&t->cols[c], &r[s->def->regs[c]], sel, n, &t->heap))
+    const vm_sortdef *def = s->def;
+    size_t rb = def->row_bytes;
+    if (s->nrows + n > s->rcap) {
+        uint64_t cap = s->rcap ? s->rcap : 1024;
+        while (cap < s->nrows + n)
+            cap *= 2;
+        uint8_t *p = vm_big_realloc(s->rows, s->rcap * rb, cap * rb);
+        if (!p)
             return false;
-    t->nrows += n;
+        s->rows = p;
+        s->rcap = cap;
+    }
+    uint8_t *base = s->rows + s->nrows * rb;
+    if (def->null_off < rb)
+        for (uint32_t i = 0; i < n; i++)
+            memset(base + (size_t)i * rb + def->null_off, 0, rb - def->null_off);
+    for (int c = 0; c < def->ncols; c++) {
+        const vm_vec *v = &r[def->regs[c]];
+        uint8_t *dst = base + def->rowoff[c];
+        switch (vm_type_width(def->types[c])) {
+        case 1: PUT_FIXED(uint8_t); break;
+        case 4: PUT_FIXED(uint32_t); break;
+        case 8: PUT_FIXED(uint64_t); break;
+        default:
+            for (uint32_t i = 0; i < n; i++) {
+                const tir_str *x = (const tir_str *)v->data + (sel ? sel[i] : i);
+                tir_str y;
+                if (!vm_str_make(&s->heap, tir_str_ptr(x), x->len, &y))
+                    return false;
+                memcpy(dst + (size_t)i * rb, &y, sizeof y);
+            }
+            break;
+        }
+        int nb = def->nullbit[c];
+        if (nb < 0 || !v->validity)
+            continue;
+        uint8_t *nbyte = base + def->null_off + nb / 8, bit = (uint8_t)(1u << (nb % 8));
+        for (uint32_t i = 0; i < n; i++)
+            if (!vm_bit_get(v->validity, sel ? sel[i] : i))
+                nbyte[(size_t)i * rb] |= bit;
+    }
+    s->nrows += n;
     return true;
 }
 
@@ -173,7 +228,7 @@ bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uin
         }
         s->runs[s->nruns++] = (vm_sortrun){morsel, s->n};
     }
-    uint64_t base = s->t->nrows;
+    uint64_t base = s->nrows;
     size_t e = def->entry_bytes, kw = (def->key_bytes + 7) / 8;
     if (!append_rows(s, r, sel, n) || !reserve_entries(s, s->n + n))
         return false;
@@ -212,18 +267,37 @@ static inline uint8_t saturated(const vm_sortkey *key)
 static const tir_str *row_str(const sortctx *c, const uint8_t *ent, int col)
 {
     uint64_t loc = rd64(ent + c->e - 8);
-    const vm_table *t = c->s[loc >> 48]->t;
-    return &((const tir_str *)t->cols[col].data)[loc & LOC_ROW];
+    const vm_sortdef *def = c->def;
+    return (const tir_str *)(const void *)(c->s[loc >> 48]->rows + (loc & LOC_ROW) * def->row_bytes +
+                                           def->rowoff[col]);
 }
 
 /* Orders entries x and y whose bytes before d are equal: their key bytes,
 ** the full strings where two long strings tie on their prefix, and (top-N)
 ** their order words. 0: the rows are equal on every key. */
-static int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
+/* Bytes [8w, kb) of two entries as big-endian words, which compare like
+** the bytes; a last partial word is masked (its bytes past kb may belong
+** to later keys). */
+static inline int cmp_words(const uint8_t *x, const uint8_t *y, uint32_t w, uint32_t kb)
+{
+    for (; 8 * w < kb; w++) {
+        uint64_t a = __builtin_bswap64(rd64(x + 8 * w)), b = __builtin_bswap64(rd64(y + 8 * w));
+        if (8 * w + 8 > kb) {
+            uint64_t mask = ~UINT64_C(0) << (64 - 8 * (kb - 8 * w));
+            a &= mask;
+            b &= mask;
+        }
+        if (a != b)
+            return a < b ? -1 : 1;
+    }
+    return 0;
+}
+
+static inline int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
 {
     int r = 0;
     if (!c->has_str) {
-        r = d < c->kb ? memcmp(x + d, y + d, c->kb - d) : 0;
+        r = cmp_words(x, y, d / 8, c->kb);
     } else {
         const vm_sortdef *def = c->def;
         for (int k = 0; k < def->nkeys && !r; k++) {
@@ -248,6 +322,12 @@ static int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32
 
 /* ------------------------------------------------ sorting runs of entries */
 
+static inline void copy_entry(uint8_t *dst, const uint8_t *src, size_t e)
+{
+    for (size_t w = 0; w < e; w += 8)
+        wr64(dst + w, rd64(src + w));
+}
+
 static void insertion(const sortctx *c, uint8_t *a, size_t n, uint32_t d)
 {
     size_t e = c->e;
@@ -255,13 +335,13 @@ static void insertion(const sortctx *c, uint8_t *a, size_t n, uint32_t d)
     for (size_t i = 1; i < n; i++) {
         if (cmp_from(c, a + (i - 1) * e, a + i * e, d) <= 0)
             continue;
-        memcpy(tmp, a + i * e, e);
+        copy_entry(tmp, a + i * e, e);
         size_t j = i;
-        while (j > 0 && cmp_from(c, a + (j - 1) * e, tmp, d) > 0) {
-            memcpy(a + j * e, a + (j - 1) * e, e);
+        do {
+            copy_entry(a + j * e, a + (j - 1) * e, e);
             j--;
-        }
-        memcpy(a + j * e, tmp, e);
+        } while (j > 0 && cmp_from(c, a + (j - 1) * e, tmp, d) > 0);
+        copy_entry(a + j * e, tmp, e);
     }
 }
 
@@ -293,10 +373,148 @@ static void merge_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint3
     memcpy(a, t, n * e);
 }
 
-static void copy_entry(uint8_t *dst, const uint8_t *src, size_t e)
+/* Key bytes [d, d + 8) of an entry as a big-endian word; bytes at or past
+** kb read as zero. */
+static inline uint64_t key64(const uint8_t *ent, uint32_t d, uint32_t kb)
 {
-    for (size_t w = 0; w < e; w += 8)
-        wr64(dst + w, rd64(src + w));
+    uint8_t b[8] = {0};
+    memcpy(b, ent + d, kb - d < 8 ? kb - d : 8);
+    return __builtin_bswap64(rd64(b));
+}
+
+/* Small buckets whose remaining key bytes are plain (no string tie-break,
+** no order word): the next 8 key bytes as integers, insertion-sorted with
+** their positions (stable), ties broken by the bytes after them; the
+** entries then move once. The result ends in t when into_t, else in a. */
+static void small_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+{
+    size_t e = c->e;
+    uint64_t k[SMALL_KEYS];
+    uint16_t ix[SMALL_KEYS];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = key64(a + i * e, d, c->kb);
+        size_t j = i;
+        while (j > 0 && k[j - 1] > v) {
+            k[j] = k[j - 1];
+            ix[j] = ix[j - 1];
+            j--;
+        }
+        k[j] = v;
+        ix[j] = (uint16_t)i;
+    }
+    if (c->kb > d + 8) {
+        /* equal on these 8 bytes: the rest decides (rare) */
+        for (size_t i = 1; i < n; i++) {
+            if (k[i - 1] != k[i])
+                continue;
+            size_t j = i;
+            uint16_t x = ix[i];
+            while (j > 0 && k[j - 1] == k[i] && cmp_from(c, a + ix[j - 1] * e, a + x * e, d + 8) > 0) {
+                ix[j] = ix[j - 1];
+                j--;
+            }
+            ix[j] = x;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        copy_entry(t + i * e, a + ix[i] * e, e);
+    if (!into_t)
+        memcpy(a, t, n * e);
+}
+
+/* A key word and the entry it came from. */
+typedef struct kpair {
+    uint64_t k, i;
+} kpair;
+
+/* Stable MSD radix sort of pairs by k, from the byte at shift down, only on
+** the bytes set in vary (the others are equal in every pair). */
+static void pair_msd(kpair *a, kpair *t, size_t n, int shift, uint64_t vary)
+{
+    while (shift >= 0 && !(vary >> shift & 0xff))
+        shift -= 8;
+    if (shift < 0)
+        return;
+    if (n <= SMALL) {
+        for (size_t i = 1; i < n; i++) {
+            kpair x = a[i];
+            size_t j = i;
+            while (j > 0 && a[j - 1].k > x.k) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    uint32_t cnt[256] = {0};
+    unsigned lo = 255, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = a[i].k >> shift & 0xff;
+        cnt[v]++;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if (lo == hi) {
+        pair_msd(a, t, n, shift - 8, vary);
+        return;
+    }
+    size_t off[256], pos[256];
+    for (unsigned b = lo, o = 0; b <= hi; b++) {
+        off[b] = pos[b] = o;
+        o += cnt[b];
+    }
+    for (size_t i = 0; i < n; i++)
+        t[pos[a[i].k >> shift & 0xff]++] = a[i];
+    memcpy(a, t, n * sizeof *a);
+    for (unsigned b = lo; b <= hi; b++)
+        if (cnt[b] > 1)
+            pair_msd(a + off[b], t + off[b], cnt[b], shift - 8, vary);
+}
+
+/* A bucket whose remaining key bytes [d, kb) fit in a word and hold no
+** string: its (key word, position) pairs sort in cache, then the entries
+** move once. Result in t when into_t, else in a. False: no memory. */
+static bool pair_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+{
+    size_t e = c->e;
+    kpair *p = malloc(2 * n * sizeof *p);
+    if (!p)
+        return false;
+    uint64_t and_ = ~UINT64_C(0), or_ = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = key64(a + i * e, d, c->kb);
+        p[i] = (kpair){v, i};
+        and_ &= v;
+        or_ |= v;
+    }
+    pair_msd(p, p + n, n, 56, and_ ^ or_);
+    for (size_t i = 0; i < n; i++)
+        copy_entry(t + i * e, a + p[i].i * e, e);
+    if (!into_t)
+        memcpy(a, t, n * e);
+    free(p);
+    return true;
+}
+
+/* t[pos[byte d of entry i]++] = entry i, for the n entries at a (stable);
+** the common entry sizes get fixed-size copies. */
+#define SCATTER(E)                                                              \
+    for (size_t i = 0; i < n; i++) {                                            \
+        const uint8_t *src = a + i * (E);                                       \
+        memcpy(t + pos[src[d]]++ * (E), src, (E));                              \
+    }
+static void scatter(uint8_t *t, const uint8_t *a, size_t n, size_t e, uint32_t d, size_t *pos)
+{
+    switch (e) {
+    case 16: SCATTER(16); break;
+    case 24: SCATTER(24); break;
+    case 32: SCATTER(32); break;
+    default:
+        for (size_t i = 0; i < n; i++)
+            copy_entry(t + pos[a[i * e + d]]++ * e, a + i * e, e);
+        break;
+    }
 }
 
 /* Stable MSD radix sort of the n entries at a, from key byte d (earlier
@@ -309,20 +527,33 @@ static void msd(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, 
     for (;;) {
         while (d < c->kb && c->constant[d])
             d++;
+        if (n <= SMALL_KEYS && d < c->kb && !c->has_str && !c->topn) {
+            small_sort(c, a, t, n, d, into_t);
+            return;
+        }
+        if (n <= PAIR_MAX && d < c->kb && c->kb - d <= 8 && !c->has_str && !c->topn &&
+            pair_sort(c, a, t, n, d, into_t))
+            return;
         if (n <= SMALL || d >= c->kb)
             break;
-        size_t cnt[256] = {0};
-        for (size_t i = 0; i < n; i++)
-            cnt[a[i * e + d]]++;
+        /* the histogram, and the range of byte values present (small
+        ** buckets have few: the loops below stay inside it) */
+        uint32_t cnt[256] = {0};
+        unsigned lo = 255, hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned v = a[i * e + d];
+            cnt[v]++;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
         int sat = -1;
         for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
             const vm_sortkey *key = &c->def->keys[k];
             if (key->type == TIR_STRING && d == key->off + key->width - 1)
                 sat = saturated(key);
         }
-        uint8_t b0 = a[d];
-        if (cnt[b0] == n) {
-            if (b0 == sat) {
+        if (lo == hi) {
+            if ((int)lo == sat) {
                 merge_sort(c, a, t, n, d);
                 if (into_t)
                     memcpy(t, a, n * e);
@@ -332,20 +563,22 @@ static void msd(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, 
             continue;
         }
         size_t off[256], pos[256];
-        for (size_t b = 0, o = 0; b < 256; b++) {
+        for (unsigned b = lo, o = 0; b <= hi; b++) {
             off[b] = pos[b] = o;
             o += cnt[b];
         }
-        for (size_t i = 0; i < n; i++)
-            copy_entry(t + pos[a[i * e + d]]++ * e, a + i * e, e);
-        for (int b = 0; b < 256; b++) {
+        scatter(t, a, n, e, d, pos);
+        for (unsigned b = lo; b <= hi; b++) {
             if (!cnt[b])
                 continue;
             uint8_t *ta = t + off[b] * e, *aa = a + off[b] * e;
-            if (b == sat) {
+            if ((int)b == sat) {
                 merge_sort(c, ta, aa, cnt[b], d);
                 if (!into_t)
                     memcpy(aa, ta, cnt[b] * e);
+            } else if (cnt[b] == 1) {
+                if (!into_t)
+                    copy_entry(aa, ta, e);
             } else {
                 msd(c, ta, aa, cnt[b], d + 1, !into_t);
             }
@@ -380,28 +613,35 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
     free(tmp);
     if (s->n > k)
         s->n = k;
-    if (s->t->nrows > 2 * s->n + 2 * TOPN_SLACK && s->t->nrows <= UINT32_MAX) {
-        /* keep only the rows of the kept entries */
-        uint32_t *rows = malloc(sizeof *rows * (s->n ? s->n : 1));
-        vm_table *t = rows_new(def);
-        bool ok = rows && t;
-        for (uint64_t i = 0; ok && i < s->n; i++)
-            rows[i] = (uint32_t)(rd64(s->ent + i * e + e - 8) & LOC_ROW);
-        for (int col = 0; ok && col < def->ncols; col++) {
-            const vm_column *src = &s->t->cols[col];
-            vm_vec v = {src->type, src->data, src->validity};
-            ok = vm_column_append(&t->cols[col], &v, rows, (uint32_t)s->n, &t->heap);
+    if (s->nrows > 2 * s->n + 2 * TOPN_SLACK) {
+        /* keep only the rows (and long strings) of the kept entries */
+        size_t rb = def->row_bytes;
+        uint8_t *rows = vm_big_realloc(NULL, 0, (s->n ? s->n : 1) * rb);
+        vm_strheap heap;
+        vm_strheap_init(&heap);
+        bool ok = rows != NULL;
+        for (uint64_t i = 0; ok && i < s->n; i++) {
+            uint8_t *dst = rows + i * rb;
+            memcpy(dst, s->rows + (rd64(s->ent + i * e + e - 8) & LOC_ROW) * rb, rb);
+            for (int col = 0; ok && col < def->ncols; col++) {
+                if (def->types[col] != TIR_STRING)
+                    continue;
+                tir_str x;
+                memcpy(&x, dst + def->rowoff[col], sizeof x);
+                ok = vm_str_make(&heap, tir_str_ptr(&x), x.len, (tir_str *)(void *)(dst + def->rowoff[col]));
+            }
+            wr64(s->ent + i * e + e - 8, (uint64_t)s->worker << 48 | i);
         }
-        free(rows);
         if (!ok) {
-            vm_table_free(t);
+            vm_big_free(rows, (s->n ? s->n : 1) * rb);
+            vm_strheap_free(&heap);
             return false;
         }
-        t->nrows = s->n;
-        vm_table_free(s->t);
-        s->t = t;
-        for (uint64_t i = 0; i < s->n; i++)
-            wr64(s->ent + i * e + e - 8, (uint64_t)s->worker << 48 | i);
+        free_rows(s);
+        s->rows = rows;
+        s->nrows = s->n;
+        s->rcap = s->n ? s->n : 1;
+        s->heap = heap;
     }
     if (s->n == k && k > 0) {
         s->have_cut = true;
@@ -452,7 +692,7 @@ static bool topn_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint
     }
     if (m && !reserve_entries(s, s->n + m))
         return false;
-    uint64_t base = s->t->nrows;
+    uint64_t base = s->nrows;
     for (uint32_t j = 0; j < m; j++) {
         uint8_t *p = s->ent + (s->n + j) * e;
         memcpy(p, s->batch + (size_t)s->keep[j] * e, e);
@@ -718,77 +958,109 @@ static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64
 
 /* ----------------------------------------------------------------- gather */
 
+enum { GBLOCK = 256 };
+
 typedef struct gctx {
     const sortctx *c;
     const uint8_t *g;         /* sorted entries */
     uint64_t from, n;         /* output rows: entries [from, from + n) */
-    int col;                  /* sink column */
-    vm_column *dst;
-    const vm_column *src[VM_MAX_WORKERS]; /* the column in each worker's rows */
-    int nw;
+    int ncols;
+    vm_column *dst;           /* per column */
     int nthreads;
 } gctx;
 
-/* Rows [lo, hi) of the output, lo a multiple of 64. */
-#define GATHER_LOOP(CT)                                                                        \
-    do {                                                                                       \
-        CT *dst = x->dst->data;                                                                \
-        for (uint64_t i = lo; i < hi; i++) {                                                   \
-            if (i + 16 < hi) {                                                                 \
-                uint64_t l2 = rd64(g + (i + 16) * e + e - 8);                                  \
-                __builtin_prefetch((const CT *)x->src[l2 >> 48]->data + (l2 & LOC_ROW));      \
-            }                                                                                  \
-            uint64_t loc = rd64(g + i * e + e - 8);                                            \
-            dst[i - x->from] = ((const CT *)x->src[loc >> 48]->data)[loc & LOC_ROW];           \
-        }                                                                                      \
+/* The rows of entries [lo, hi) (at most GBLOCK), their cache lines asked
+** for a block ahead. */
+static void block_rows(const gctx *x, uint64_t lo, uint64_t hi, const uint8_t **rows)
+{
+    const sortctx *c = x->c;
+    size_t e = c->e, rb = c->def->row_bytes;
+    for (uint64_t i = lo; i < hi; i++) {
+        uint64_t loc = rd64(x->g + i * e + e - 8);
+        rows[i - lo] = c->s[loc >> 48]->rows + (loc & LOC_ROW) * rb;
+    }
+    uint64_t end = hi + GBLOCK < x->from + x->n ? hi + GBLOCK : x->from + x->n;
+    for (uint64_t i = hi; i < end; i++) {
+        uint64_t loc = rd64(x->g + i * e + e - 8);
+        __builtin_prefetch(c->s[loc >> 48]->rows + (loc & LOC_ROW) * rb);
+    }
+}
+
+#define TAKE_FIXED(CT)                                                                        \
+    do {                                                                                      \
+        CT *d = (CT *)col->data + (lo - x->from);                                             \
+        for (uint32_t i = 0; i < m; i++)                                                      \
+            memcpy(&d[i], rows[i] + off, sizeof(CT));                                         \
     } while (0)
 
 static void gather_part(void *arg, int t)
 {
     gctx *x = arg;
-    uint64_t total = x->n, step = (total / (uint64_t)x->nthreads + 63) / 64 * 64;
-    uint64_t lo = x->from + step * (uint64_t)t, hi = lo + step;
-    if (hi > x->from + total)
-        hi = x->from + total;
-    if (lo >= hi)
-        return;
-    const uint8_t *g = x->g;
-    size_t e = x->c->e;
-    switch (vm_type_width(x->dst->type)) {
-    case 1: GATHER_LOOP(uint8_t); break;
-    case 4: GATHER_LOOP(uint32_t); break;
-    case 8: GATHER_LOOP(uint64_t); break;
-    default: GATHER_LOOP(tir_str); break;
-    }
-    if (x->dst->validity) {
-        for (uint64_t i = lo; i < hi; i++) {
-            uint64_t loc = rd64(g + i * e + e - 8);
-            vm_bit_set(x->dst->validity, i - x->from, vm_bit_get(x->src[loc >> 48]->validity, loc & LOC_ROW));
+    const vm_sortdef *def = x->c->def;
+    uint64_t step = (x->n / (uint64_t)x->nthreads + GBLOCK - 1) / GBLOCK * GBLOCK;
+    uint64_t end = x->from + x->n, first = x->from + step * (uint64_t)t;
+    uint64_t last = first + step < end ? first + step : end;
+    const uint8_t *rows[GBLOCK];
+    for (uint64_t lo = first; lo < last; lo += GBLOCK) {
+        uint64_t hi = lo + GBLOCK < last ? lo + GBLOCK : last;
+        uint32_t m = (uint32_t)(hi - lo);
+        block_rows(x, lo, hi, rows);
+        for (int c = 0; c < x->ncols; c++) {
+            vm_column *col = &x->dst[c];
+            uint32_t off = def->rowoff[c];
+            switch (vm_type_width(def->types[c])) {
+            case 1: TAKE_FIXED(uint8_t); break;
+            case 4: TAKE_FIXED(uint32_t); break;
+            case 8: TAKE_FIXED(uint64_t); break;
+            default: TAKE_FIXED(tir_str); break;
+            }
+            int nb = def->nullbit[c];
+            if (nb < 0)
+                continue;
+            /* blocks start at multiples of 64 rows: whole validity words */
+            uint64_t *v = col->validity + (lo - x->from) / 64;
+            uint32_t byte = def->null_off + (uint32_t)nb / 8;
+            uint8_t bit = (uint8_t)(1u << (nb % 8));
+            memset(v, 0, (m + 63) / 64 * 8);
+            for (uint32_t i = 0; i < m; i++)
+                v[i / 64] |= (uint64_t)!(rows[i][byte] & bit) << (i % 64);
         }
     }
 }
 
-/* out <- sink column col of the entries [from, from + n) of g. */
-static bool gather_col(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n, int col, int nw, int nthreads,
-                       vm_column *out)
+/* cols[c] <- sink column c of the entries [from, from + n) of g. */
+static bool gather(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n, int ncols, int nthreads,
+                   vm_column *cols)
 {
-    gctx x = {c, g, from, n, col, out, {NULL}, nw, nthreads};
-    bool nulls = false;
-    for (int w = 0; w < nw; w++) {
-        x.src[w] = &c->s[w]->t->cols[col];
-        nulls |= x.src[w]->validity != NULL;
+    const vm_sortdef *def = c->def;
+    for (int k = 0; k < ncols; k++) {
+        vm_column *out = &cols[k];
+        vm_column_init(out, def->types[k]);
+        /* exactly n rows: a big column is a mapping of its own (vm_big_realloc) */
+        out->data = vm_big_realloc(NULL, 0, (n ? n : 1) * vm_type_width(out->type));
+        if (!out->data)
+            return false;
+        out->cap = n ? n : 1;
+        out->len = n;
+        if (def->nullbit[k] >= 0 && !(out->validity = calloc(out->cap / 64 + 2, 8)))
+            return false;
     }
-    /* exactly n rows: a big column is a mapping of its own (vm_big_realloc) */
-    out->data = vm_big_realloc(NULL, 0, (n ? n : 1) * vm_type_width(out->type));
-    if (!out->data)
-        return false;
-    out->cap = n ? n : 1;
-    if (nulls && !(out->validity = calloc(out->cap / 64 + 1, 8)))
-        return false;
-    out->len = n;
-    x.nthreads = n >= PAR_MIN ? nthreads : 1;
+    gctx x = {c, g, from, n, ncols, cols, n >= PAR_MIN ? nthreads : 1};
     if (n)
         vm_par_run(x.nthreads, gather_part, &x);
+    /* a column with no NULL after all needs no bitmap */
+    for (int k = 0; k < ncols; k++) {
+        vm_column *out = &cols[k];
+        bool all = true;
+        for (uint64_t w = 0; out->validity && all && w < n / 64; w++)
+            all = out->validity[w] == ~UINT64_C(0);
+        for (uint64_t i = n / 64 * 64; out->validity && all && i < n; i++)
+            all = vm_bit_get(out->validity, i);
+        if (out->validity && all) {
+            free(out->validity);
+            out->validity = NULL;
+        }
+    }
     return true;
 }
 
@@ -933,7 +1205,9 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         g = (uint8_t *)sp[0].p; /* one run, in order already: read in place */
         borrowed = true;
     } else if (!st && n) {
-        uint8_t *t = vm_big_realloc(NULL, 0, n * e);
+        /* one worker's entries are a scratch buffer once the first pass has read them */
+        bool reuse = nw == 1 && s[0]->cap >= n;
+        uint8_t *t = reuse ? s[0]->ent : vm_big_realloc(NULL, 0, n * e);
         g = vm_big_realloc(NULL, 0, n * e);
         if (!g || !t) {
             st = TIR_ERR_NOMEM;
@@ -944,21 +1218,22 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         } else if (!sort_entries(&c, sp, nspans, n, g, t, nthreads)) {
             st = TIR_ERR_NOMEM;
         }
-        vm_big_free(t, n * e);
+        if (!reuse)
+            vm_big_free(t, n * e);
     }
     if (!st && win && !window_bounds(&c, win, g + from * e, m, &part, &peer))
         st = TIR_ERR_NOMEM;
 
     /* the rows, gathered once in that order */
-    for (int col = 0; !st && col < ncols; col++) {
-        vm_column_init(&cols[col], def->types[col]);
-        if (!gather_col(&c, g, from, m, col, nw, nthreads, &cols[col]))
-            st = TIR_ERR_NOMEM;
-        for (int w = 0; w < nw; w++)
-            vm_column_free(&s[w]->t->cols[col]);
+    if (!st && !gather(&c, g, from, m, ncols, nthreads, cols))
+        st = TIR_ERR_NOMEM;
+    for (int w = 0; !st && w < nw; w++) {
+        vm_strheap_move(&res->heap, &s[w]->heap);
+        /* the rows are in the columns now */
+        vm_big_free(s[w]->rows, s[w]->rcap * def->row_bytes);
+        s[w]->rows = NULL;
+        s[w]->nrows = s[w]->rcap = 0;
     }
-    for (int w = 0; !st && w < nw; w++)
-        vm_strheap_move(&res->heap, &s[w]->t->heap);
     if (!st && win)
         st = vm_window_eval(win, cols, part, peer, m, nthreads, res, def->npayload, err, errlen);
     for (int col = 0; !st && col < def->npayload; col++) {

@@ -55,7 +55,13 @@ typedef struct vm_sortdef {
     int ncols;                /* columns of the sink's rows: the output's first (npayload), then hidden ones */
     int npayload;
     tir_type *types;
+    bool *nullable;
     int *regs;                /* register of each column */
+    /* a row of the sink: each column's value at rowoff[c], a NULL bit
+    ** (nullbit[c] >= 0: bit of the bytes at null_off) per nullable one */
+    uint32_t *rowoff;
+    int *nullbit;
+    uint32_t null_off, row_bytes;
     int nkeys;
     vm_sortkey *keys;
     uint32_t key_bytes;
@@ -66,6 +72,9 @@ typedef struct vm_sortdef {
 
 /* Bytes an entry of def's keys takes (what lowering stores in entry_bytes). */
 uint32_t vm_sort_entry_bytes(uint32_t key_bytes, bool topn);
+/* Lays out the sink's rows: fills rowoff, nullbit, null_off and row_bytes
+** from ncols, types and nullable. */
+void vm_sort_layout(vm_sortdef *def);
 
 typedef struct vm_sortrun {
     uint64_t morsel;
@@ -76,8 +85,10 @@ typedef struct vm_sortrun {
 typedef struct vm_sink_sort {
     const vm_sortdef *def;
     int worker;
-    vm_table *t;              /* the rows: payload columns then hidden ones */
-    uint8_t *ent;             /* full sort: an entry per row of t, in order; top-N: the buffer */
+    uint8_t *rows;            /* the rows (vm_sort_layout), payload columns then hidden ones */
+    uint64_t nrows, rcap;
+    vm_strheap heap;          /* their long strings */
+    uint8_t *ent;             /* full sort: an entry per row, in order; top-N: the buffer */
     uint64_t n, cap;          /* entries */
     uint64_t *kand, *kor;     /* AND and OR of every entry's key words: the bytes all entries share */
     vm_sortrun *runs;         /* full sort: where each morsel's entries start */
