@@ -222,6 +222,11 @@ void vm_engine_set_error(tir_engine *e, const char *msg)
         engine_error(e, msg);
 }
 
+int vm_engine_threads(const tir_engine *e)
+{
+    return e->cfg.threads;
+}
+
 /* read_table without declared columns: the checker asks the file. */
 static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err, size_t errlen)
 {

@@ -12,6 +12,8 @@
 #include "import.h"
 #include "ast.h"
 #include "csv.h"
+#include "kernels.h"
+#include "sort.h"
 #include "store.h"
 
 #include <math.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { ERRLEN = 2048 };
 
@@ -154,79 +157,6 @@ static tir_status parse_schema(tir_engine *e, const char *schema, int *ncols, vm
 
 /* -------------------------------------------------------------- sorting */
 
-typedef struct kv {
-    uint64_t k;               /* order-preserving key (strings: first 8 bytes, big-endian) */
-    uint64_t i;               /* row */
-} kv;
-
-/* Bytes [off, off + 8) of s as a big-endian number, zero past its end. */
-static uint64_t str_key(const tir_str *s, uint32_t off)
-{
-    const unsigned char *b = (const unsigned char *)tir_str_ptr(s);
-    uint64_t k = 0;
-    for (uint32_t j = off; j < off + 8; j++)
-        k = k << 8 | (j < s->len ? b[j] : 0);
-    return k;
-}
-
-/* Unsigned key with the order of the column's values: NaN above +inf,
-** -0.0 equal to 0.0 (the order comparisons use). */
-static uint64_t sort_key(const vm_column *c, uint64_t r)
-{
-    switch (c->type) {
-    case TIR_BOOL: return ((const uint8_t *)c->data)[r];
-    case TIR_I32:
-    case TIR_DATE: return (uint32_t)((const int32_t *)c->data)[r] ^ 0x80000000u;
-    case TIR_I64: return (uint64_t)((const int64_t *)c->data)[r] ^ ((uint64_t)1 << 63);
-    case TIR_F64: {
-        double d = ((const double *)c->data)[r];
-        if (isnan(d))
-            return UINT64_MAX;
-        if (d == 0)
-            d = 0;
-        uint64_t u;
-        memcpy(&u, &d, 8);
-        return u >> 63 ? ~u : u | ((uint64_t)1 << 63);
-    }
-    case TIR_STRING: return str_key(&((const tir_str *)c->data)[r], 0);
-    default: return 0;
-    }
-}
-
-/* Stable LSD radix sort on k, a byte at a time; bytes that are the same
-** in every key cost no pass. Returns whichever of a and tmp holds the
-** result. */
-static kv *radix_sort(kv *a, kv *tmp, uint64_t n)
-{
-    static const int nb = 8;
-    uint64_t (*cnt)[256] = calloc((size_t)nb, sizeof *cnt);
-    if (!cnt)
-        return NULL;
-    for (uint64_t i = 0; i < n; i++)
-        for (int b = 0; b < nb; b++)
-            cnt[b][(a[i].k >> (8 * b)) & 255]++;
-    for (int b = 0; b < nb; b++) {
-        uint64_t *h = cnt[b], sum = 0;
-        bool trivial = false;
-        for (int x = 0; x < 256; x++) {
-            if (h[x] == n)
-                trivial = true;
-            uint64_t c = h[x];
-            h[x] = sum;
-            sum += c;
-        }
-        if (trivial)
-            continue;
-        for (uint64_t i = 0; i < n; i++)
-            tmp[h[(a[i].k >> (8 * b)) & 255]++] = a[i];
-        kv *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    free(cnt);
-    return a;
-}
-
 static int cmp_str_rows(const vm_column *c, uint64_t x, uint64_t y)
 {
     const tir_str *a = &((const tir_str *)c->data)[x], *b = &((const tir_str *)c->data)[y];
@@ -235,123 +165,80 @@ static int cmp_str_rows(const vm_column *c, uint64_t x, uint64_t y)
     return r ? r : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Stable merge sort of v[0..n) by the strings of column c. */
-static void merge_sort_str(const vm_column *c, kv *v, kv *tmp, uint64_t n)
-{
-    if (n < 2)
-        return;
-    if (n <= 16) {
-        for (uint64_t i = 1; i < n; i++) {
-            kv x = v[i];
-            uint64_t j = i;
-            for (; j > 0 && cmp_str_rows(c, v[j - 1].i, x.i) > 0; j--)
-                v[j] = v[j - 1];
-            v[j] = x;
-        }
-        return;
-    }
-    uint64_t h = n / 2;
-    merge_sort_str(c, v, tmp, h);
-    merge_sort_str(c, v + h, tmp, n - h);
-    if (cmp_str_rows(c, v[h - 1].i, v[h].i) <= 0)
-        return;
-    memcpy(tmp, v, h * sizeof *v);
-    uint64_t i = 0, j = h, k = 0;
-    while (i < h && j < n)
-        v[k++] = cmp_str_rows(c, v[j].i, tmp[i].i) < 0 ? v[j++] : tmp[i++];
-    while (i < h)
-        v[k++] = tmp[i++];
-}
+enum { MAX_SORT_KEYS = 16 };
 
-/* Radix passes over strings that share a long prefix go this many bytes
-** deep; the rest of a tie is settled by comparing whole strings. */
-enum { STR_RADIX_BYTES = 64, STR_RADIX_MIN_RUN = 64 };
+/* The keys of --sort-by: "col [asc|desc] [nulls first|last], ..." (the
+** defaults of the sort operator: asc, NULLs last). */
+typedef struct sort_spec {
+    int n;
+    int col[MAX_SORT_KEYS];
+    unsigned flags[MAX_SORT_KEYS];   /* K_SK_DESC, K_SK_NULLS_FIRST */
+} sort_spec;
 
-/* Orders v[0..n), rows whose strings agree on their first off bytes (zero
-** padded), by the next 8 bytes and then each run that agrees on those too,
-** a level deeper. Stable. False when out of memory. */
-static bool sort_str_run(const vm_column *c, kv *v, kv *tmp, uint64_t n, uint32_t off)
+static bool word_at(const char **p, const char *end, const char *w)
 {
-    uint64_t x = 1;
-    while (x < n && cmp_str_rows(c, v[x - 1].i, v[x].i) <= 0)
-        x++;
-    if (x >= n)
-        return true;              /* often: runs of one value */
-    if (n < STR_RADIX_MIN_RUN || off >= STR_RADIX_BYTES) {
-        merge_sort_str(c, v, tmp, n);
-        return true;
-    }
-    bool deeper = false;          /* some string goes on past these 8 bytes */
-    for (uint64_t i = 0; i < n; i++) {
-        const tir_str *s = &((const tir_str *)c->data)[v[i].i];
-        v[i].k = str_key(s, off);
-        deeper |= s->len > off + 8;
-    }
-    kv *r = radix_sort(v, tmp, n);
-    if (!r)
+    size_t n = strlen(w);
+    while (*p < end && (**p == ' ' || **p == '\t'))
+        (*p)++;
+    if ((size_t)(end - *p) < n || strncasecmp(*p, w, n) || (*p + n < end && !strchr(" \t", (*p)[n])))
         return false;
-    if (r != v)
-        memcpy(v, r, n * sizeof *v);
-    for (uint64_t s = 0, e; s < n; s = e) {
-        for (e = s + 1; e < n && v[e].k == v[s].k; e++)
-            ;
-        if (e - s < 2)
-            continue;
-        /* without deeper bytes a tie is "a" vs "a\0": the compare settles it */
-        if (!deeper)
-            merge_sort_str(c, v + s, tmp, e - s);
-        else if (!sort_str_run(c, v + s, tmp, e - s, off + 8))
-            return false;
-    }
+    *p += n;
     return true;
 }
 
-/* The rows of t in ascending order of column c, stably, NULLs first.
-** *nnulls receives the NULL count. */
-static uint64_t *sort_rows(const vm_table *t, int c, uint64_t *nnulls)
+static tir_status parse_sort_by(tir_engine *e, const char *spec, int ncols, const vm_csv_col *cols, sort_spec *out)
 {
-    const vm_column *col = &t->cols[c];
-    uint64_t n = t->nrows, nulls = 0;
-    for (uint64_t r = 0; col->validity && r < n; r++)
-        nulls += !vm_bit_get(col->validity, r);
-    uint64_t m = n - nulls;
-    uint64_t *perm = malloc((n ? n : 1) * sizeof *perm);
-    kv *a = malloc((m ? m : 1) * sizeof *a), *tmp = malloc((m ? m : 1) * sizeof *tmp);
-    kv *sorted = NULL;
-    if (!perm || !a || !tmp)
-        goto out;
-    uint64_t j = 0, k = 0;
-    for (uint64_t r = 0; r < n; r++) {
-        if (vm_bit_get(col->validity, r))
-            a[k++] = (kv){sort_key(col, r), r};
+    out->n = 0;
+    for (const char *b = spec;;) {
+        const char *end = b + strcspn(b, ","), *p = b;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        const char *name = p;
+        while (p < end && *p != ' ' && *p != '\t')
+            p++;
+        size_t len = (size_t)(p - name);
+        int c = len ? find_col(ncols, cols, name, len) : -1;
+        if (c < 0)
+            return len ? unknown_col(e, "sort_by", name, len, ncols, cols)
+                       : fail(e, TIR_ERR_ARG, "sort_by: empty column name in '%s'", spec);
+        if (out->n == MAX_SORT_KEYS)
+            return fail(e, TIR_ERR_ARG, "sort_by: at most %d keys", MAX_SORT_KEYS);
+        unsigned f = 0;
+        if (word_at(&p, end, "desc"))
+            f |= K_SK_DESC;
         else
-            perm[j++] = r;
-    }
-    if (!(sorted = radix_sort(a, tmp, m)))
-        goto out;
-    if (col->type == TIR_STRING) {
-        /* runs with the same first 8 bytes: order them by the rest */
-        kv *other = sorted == a ? tmp : a;
-        for (uint64_t s = 0, e; s < m && sorted; s = e) {
-            for (e = s + 1; e < m && sorted[e].k == sorted[s].k; e++)
-                ;
-            if (e - s > 1 && !sort_str_run(col, sorted + s, other, e - s, 8))
-                sorted = NULL;
+            word_at(&p, end, "asc");
+        if (word_at(&p, end, "nulls")) {
+            if (word_at(&p, end, "first"))
+                f |= K_SK_NULLS_FIRST;
+            else if (!word_at(&p, end, "last"))
+                return fail(e, TIR_ERR_ARG, "sort_by: expected 'nulls first' or 'nulls last' in '%.*s'",
+                            (int)(end - b), b);
         }
-        if (!sorted)
-            goto out;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p != end)
+            return fail(e, TIR_ERR_ARG, "sort_by: cannot read '%.*s' (expected: column [asc|desc] [nulls first|last])",
+                        (int)(end - b), b);
+        out->col[out->n] = c;
+        out->flags[out->n++] = f;
+        if (!*end)
+            return TIR_OK;
+        b = end + 1;
     }
-    for (uint64_t i = 0; i < m; i++)
-        perm[j++] = sorted[i].i;
-    *nnulls = nulls;
-out:
-    if (!sorted) {
-        free(perm);
-        perm = NULL;
+}
+
+/* The rows of t in the order of the keys, stably. */
+static tir_status sort_rows(tir_engine *e, const vm_table *t, const sort_spec *k, uint64_t **perm)
+{
+    const vm_column *keys[MAX_SORT_KEYS];
+    unsigned flags[MAX_SORT_KEYS];
+    for (int i = 0; i < k->n; i++) {
+        keys[i] = &t->cols[k->col[i]];
+        flags[i] = k->flags[i] | (keys[i]->validity ? K_SK_NULLABLE : 0);
     }
-    free(a);
-    free(tmp);
-    return perm;
+    tir_status st = vm_sort_perm(keys, flags, k->n, t->nrows, vm_engine_threads(e), perm);
+    return st ? fail(e, st, "out of memory while sorting %llu rows", (unsigned long long)t->nrows) : TIR_OK;
 }
 
 /* Compares two rows of a column as the CSV loader's order check does. */
@@ -446,11 +333,10 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         st = fail(e, TIR_ERR_NOMEM, "out of memory");
         goto out;
     }
-    int sort_col = -1;
-    if (o->sort_by && (sort_col = find_col(ncols, cols, o->sort_by, strlen(o->sort_by))) < 0) {
-        st = unknown_col(e, "sort_by", o->sort_by, strlen(o->sort_by), ncols, cols);
+    sort_spec keys = {0};
+    if (o->sort_by && (st = parse_sort_by(e, o->sort_by, ncols, cols, &keys)) != TIR_OK)
         goto out;
-    }
+    int sort_col = keys.n ? keys.col[0] : -1;
     for (const char *b = o->bloom; b && *b;) {
         size_t len = strcspn(b, ",");
         const char *name = b;
@@ -482,14 +368,9 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         fail(e, st, "%s", err);
         goto out;
     }
-    bool sorted_asc = false;
     if (sort_col >= 0) {
-        uint64_t nulls = 0;
-        if (!(perm = sort_rows(t, sort_col, &nulls))) {
-            st = fail(e, TIR_ERR_NOMEM, "out of memory while sorting %llu rows", (unsigned long long)t->nrows);
+        if ((st = sort_rows(e, t, &keys, &perm)) != TIR_OK)
             goto out;
-        }
-        sorted_asc = nulls == 0;
         for (int c = 0; c < ncols; c++)
             if (cols[c].order && (st = check_order(e, t, &cols[c], c, perm, cols[sort_col].name)) != TIR_OK)
                 goto out;
@@ -500,9 +381,10 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         spec[c].nullable = cols[c].nullable;
         spec[c].unique = cols[c].unique;
         spec[c].order = (uint8_t)cols[c].order;
-        if (c == sort_col && sorted_asc && !cols[c].order)
-            spec[c].order = 1;
     }
+    /* the first key's values are in order now, its NULLs at one end */
+    if (sort_col >= 0 && !cols[sort_col].order)
+        spec[sort_col].order = keys.flags[0] & K_SK_DESC ? 2 : 1;
     if ((st = vm_store_write(table_path, t, spec, perm, o->block_rows, err, sizeof err)) != TIR_OK) {
         fail(e, st, "%s", err);
         goto out;

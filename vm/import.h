@@ -9,5 +9,7 @@
 
 /* Sets the message tir_engine_errmsg() returns. */
 void vm_engine_set_error(tir_engine *e, const char *msg);
+/* Threads the engine may use (tir_config.threads, resolved). */
+int vm_engine_threads(const tir_engine *e);
 
 #endif

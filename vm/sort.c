@@ -257,6 +257,7 @@ typedef struct sortctx {
     bool topn;                /* entries carry an order word at e - 16 */
     bool has_str;
     const uint8_t *constant;  /* per key byte: equal in every entry */
+    const vm_column *const *cols; /* vm_sort_perm: the key columns (the strings of tie-breaks) */
 } sortctx;
 
 static inline uint8_t saturated(const vm_sortkey *key)
@@ -268,6 +269,8 @@ static const tir_str *row_str(const sortctx *c, const uint8_t *ent, int col)
 {
     uint64_t loc = rd64(ent + c->e - 8);
     const vm_sortdef *def = c->def;
+    if (c->cols)
+        return &((const tir_str *)c->cols[col]->data)[loc & LOC_ROW];
     return (const tir_str *)(const void *)(c->s[loc >> 48]->rows + (loc & LOC_ROW) * def->row_bytes +
                                            def->rowoff[col]);
 }
@@ -603,7 +606,7 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
     self[s->worker] = s;
     uint8_t constant[def->key_bytes + 1];
     memset(constant, 0, sizeof constant);
-    sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant};
+    sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL};
     for (int i = 0; i < def->nkeys; i++)
         c.has_str |= def->keys[i].type == TIR_STRING;
     uint8_t *tmp = malloc(s->n * e);
@@ -1187,7 +1190,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     vm_table *res = vm_sink_table_new(&def->stmt->out);
     vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     tir_status st = constant && sp && res && cols ? TIR_OK : TIR_ERR_NOMEM;
-    sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant};
+    sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant, NULL};
     for (int k = 0; k < def->nkeys; k++)
         c.has_str |= def->keys[k].type == TIR_STRING;
     /* key bytes every entry shares need no pass (a top-N's buffers are small) */
@@ -1259,5 +1262,84 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         return st;
     }
     *out = res;
+    return TIR_OK;
+}
+
+/* ------------------------------------------------------ sorting a table */
+
+tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, int nthreads,
+                        uint64_t **out)
+{
+    *out = NULL;
+    vm_sortkey keys[64];
+    vm_vec regs[64];
+    if (nkeys < 1 || nkeys > 64)
+        return TIR_ERR_ARG;
+    vm_sortdef def = {0};
+    uint32_t off = 0;
+    for (int k = 0; k < nkeys; k++) {
+        keys[k] = (vm_sortkey){cols[k]->type, flags[k], off, (uint32_t)k_sortkey_width(cols[k]->type, flags[k]), k, k};
+        regs[k] = (vm_vec){cols[k]->type, cols[k]->data, cols[k]->validity};
+        off += keys[k].width;
+    }
+    def.nkeys = nkeys;
+    def.keys = keys;
+    def.key_bytes = off;
+    def.entry_bytes = vm_sort_entry_bytes(off, false);
+    def.limit = -1;
+    size_t e = def.entry_bytes, kw = (off + 7) / 8;
+    uint64_t *perm = malloc(sizeof *perm * (n ? n : 1));
+    uint8_t *ent = vm_big_realloc(NULL, 0, (n ? n : 1) * e), *g = NULL;
+    uint8_t *constant = calloc(off + 1, 1);
+    uint64_t *kand = malloc(8 * kw + 8), *kor = calloc(kw + 1, 8);
+    tir_status st = perm && ent && constant && kand && kor ? TIR_OK : TIR_ERR_NOMEM;
+    bool has_str = false;
+    for (int k = 0; k < nkeys; k++)
+        has_str |= cols[k]->type == TIR_STRING;
+    if (!st) {
+        memset(kand, 0xff, 8 * kw + 8);
+        /* the keys of every row, a batch of rows at a time (sel indexes rows from base) */
+        for (uint64_t base = 0; base < n; base += 65536) {
+            uint32_t m = (uint32_t)(n - base < 65536 ? n - base : 65536);
+            vm_vec part[64];
+            for (int k = 0; k < nkeys; k++) {
+                size_t w = vm_type_width(cols[k]->type);
+                part[k] = (vm_vec){regs[k].type, (char *)regs[k].data + base * w, NULL};
+                /* a validity bitmap starting at base: base is a multiple of 64 */
+                part[k].validity = regs[k].validity ? regs[k].validity + base / 64 : NULL;
+            }
+            encode(&def, part, NULL, m, ent + base * e);
+            for (uint32_t i = 0; i < m; i++) {
+                uint8_t *p = ent + (base + i) * e;
+                wr64(p + e - 8, base + i);
+                for (size_t w = 0; w < kw; w++) {
+                    kand[w] &= rd64(p + 8 * w);
+                    kor[w] |= rd64(p + 8 * w);
+                }
+            }
+        }
+        for (uint32_t d = 0; d < off; d++)
+            constant[d] = ((kand[d / 8] ^ kor[d / 8]) >> (d % 8 * 8) & 0xff) == 0;
+    }
+    sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols};
+    span sp = {ent, n};
+    if (!st && n && !already_sorted(&c, &sp, 1)) {
+        g = vm_big_realloc(NULL, 0, n * e);
+        if (!g || !sort_entries(&c, &sp, 1, n, g, ent, nthreads < 1 ? 1 : nthreads))
+            st = TIR_ERR_NOMEM;
+    }
+    const uint8_t *sorted = g ? g : ent;
+    for (uint64_t i = 0; !st && i < n; i++)
+        perm[i] = rd64(sorted + i * e + e - 8);
+    vm_big_free(g, (n ? n : 1) * e);
+    vm_big_free(ent, (n ? n : 1) * e);
+    free(constant);
+    free(kand);
+    free(kor);
+    if (st) {
+        free(perm);
+        return st;
+    }
+    *out = perm;
     return TIR_OK;
 }

@@ -127,6 +127,13 @@ uint32_t vm_sink_sort_cut_f64(const vm_sink_sort *s, const double *a, const uint
 tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t budget, uint64_t *extra,
                           vm_table **out, char *err, size_t errlen);
 
+/* The order of rows [0, n) by the key columns cols[0..nkeys) (K_SK_* flags
+** each: desc, nulls first; a key of a column with NULLs needs
+** K_SK_NULLABLE), stable: *perm (malloc'd) receives the row numbers in
+** order. */
+tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, int nthreads,
+                        uint64_t **perm);
+
 /* window.c: computes the function columns of win into out->cols[first ..]
 ** for rows [0, n) sorted by partition then order keys; part and peer
 ** mark (1) the first row of each partition and of each group of peers

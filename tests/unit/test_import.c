@@ -331,7 +331,7 @@ Test(import, bad_schema_reported_with_position)
     cr_assert_neq(access(tpath("s.tirt"), F_OK), 0);
 }
 
-Test(import, sort_by_sorts_stably_nulls_first)
+Test(import, sort_by_sorts_stably_nulls_last)
 {
     const char *csv = write_csv("u.csv", "k,seq,s\n5,0,pear\n,1,apple\n-3,2,applesauce!\n5,3,applesauce\n"
                                          "0,4,\n-3,5,apple\n,6,pearl\n7,7,apples\n");
@@ -339,32 +339,62 @@ Test(import, sort_by_sorts_stably_nulls_first)
     cr_assert_eq(tir_import_csv(eng, csv, tpath("k.tirt"), &o, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
     vm_store *s = open_table(tpath("k.tirt"));
     int kc = store_col(s, "k");
-    cr_assert_eq(vm_store_col(s, kc)->order, 0);         /* it holds NULLs: no order is promised */
+    cr_assert_eq(vm_store_col(s, kc)->order, 1);         /* its values ascend; the NULLs are at the end */
     colvals k = read_col(s, kc), seq = read_col(s, store_col(s, "seq"));
-    static const int64_t want_seq[] = {1, 6, 2, 5, 4, 0, 3, 7};
+    static const int64_t want_seq[] = {2, 5, 4, 0, 3, 7, 1, 6};
     for (int r = 0; r < 8; r++)
         cr_assert_eq(seq.i[r], want_seq[r], "row %d: seq %lld", r, (long long)seq.i[r]);
-    cr_assert(!k.valid[0] && !k.valid[1] && k.valid[2]);
+    cr_assert(k.valid[5] && !k.valid[6] && !k.valid[7]);
     free_col(&k);
     free_col(&seq);
     vm_store_close(s);
 
-    /* strings: bytewise, whole strings past a shared 8-byte prefix, empty first */
+    /* strings: bytewise, whole strings past a shared prefix; the empty field is NULL, last */
     o.sort_by = "s";
     cr_assert_eq(tir_import_csv(eng, csv, tpath("s.tirt"), &o, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
     s = open_table(tpath("s.tirt"));
     int sc = store_col(s, "s");
-    cr_assert_eq(vm_store_col(s, sc)->order, 0);         /* the empty field is NULL */
+    cr_assert_eq(vm_store_col(s, sc)->order, 1);
     colvals sv = read_col(s, sc);
-    static const char *const want_s[] = {NULL, "apple", "apple", "apples", "applesauce", "applesauce!", "pear", "pearl"};
-    cr_assert(!sv.valid[0]);
-    for (int r = 1; r < 8; r++)
+    static const char *const want_s[] = {"apple", "apple", "apples", "applesauce", "applesauce!", "pear", "pearl", NULL};
+    cr_assert(!sv.valid[7]);
+    for (int r = 0; r < 7; r++)
         cr_assert_str_eq(sv.s[r], want_s[r]);
     free_col(&sv);
     seq = read_col(s, store_col(s, "seq"));
-    cr_assert(seq.i[1] == 1 && seq.i[2] == 5);           /* equal strings keep file order */
+    cr_assert(seq.i[0] == 1 && seq.i[1] == 5);           /* equal strings keep file order */
     free_col(&seq);
     vm_store_close(s);
+}
+
+/* Several keys, each with its direction and NULL placement; the first
+** key's column records its direction. */
+Test(import, sort_by_several_keys)
+{
+    const char *csv = write_csv("m.csv", "a,b,seq\n1,x,0\n2,y,1\n1,,2\n,z,3\n2,x,4\n1,y,5\n,x,6\n2,,7\n");
+    tir_import_opts o = {.sort_by = " a desc nulls first , b nulls first", .block_rows = 64};
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("m.tirt"), &o, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
+    vm_store *s = open_table(tpath("m.tirt"));
+    cr_assert_eq(vm_store_col(s, store_col(s, "a"))->order, 2);
+    cr_assert_eq(vm_store_col(s, store_col(s, "b"))->order, 0);
+    colvals seq = read_col(s, store_col(s, "seq"));
+    static const int64_t want[] = {6, 3, 7, 4, 1, 2, 0, 5};
+    for (int r = 0; r < 8; r++)
+        cr_assert_eq(seq.i[r], want[r], "row %d: seq %lld", r, (long long)seq.i[r]);
+    free_col(&seq);
+    vm_store_close(s);
+    /* malformed keys are errors that say what they expected */
+    o.sort_by = "a sideways";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("m2.tirt"), &o, NULL), TIR_ERR_ARG);
+    cr_assert(strstr(tir_engine_errmsg(eng), "expected: column [asc|desc] [nulls first|last]"), "%s",
+              tir_engine_errmsg(eng));
+    o.sort_by = "a nulls middle";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("m2.tirt"), &o, NULL), TIR_ERR_ARG);
+    cr_assert(strstr(tir_engine_errmsg(eng), "nulls first' or 'nulls last"), "%s", tir_engine_errmsg(eng));
+    o.sort_by = "a,";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("m2.tirt"), &o, NULL), TIR_ERR_ARG);
+    cr_assert(strstr(tir_engine_errmsg(eng), "empty column name"), "%s", tir_engine_errmsg(eng));
+    cr_assert_neq(access(tpath("m2.tirt"), F_OK), 0);
 }
 
 /* Long shared prefixes take the deeper radix passes (runs of 64 rows and

@@ -1,0 +1,1 @@
+select id, g, x, y, f, s, d, case b when 1 then 'true' when 0 then 'false' end as b from t3 order by y nulls last, id limit -1 offset 50;

@@ -1,0 +1,1 @@
+select id, g, x, f, s, count(*) over (w), sum(x) over (w), min(f) over (w), max(s) over (w), avg(x) over (w), rank() over (w), cume_dist() over (w) from t3 window w as (partition by g) order by g nulls last;

@@ -1,0 +1,1 @@
+select id, g, x, f, s, row_number() over (w), sum(x) over (w), avg(f) over (w rows between 6 preceding and current row), lag(id) over (w), rank() over (w) from t3 window w as (order by id desc) order by id desc;

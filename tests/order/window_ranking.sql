@@ -1,0 +1,1 @@
+select id, g, x, f, s, rank() over (w), dense_rank() over (w), percent_rank() over (w), cume_dist() over (w), ntile(7) over (w), ntile(1) over (w), ntile(100) over (w) from t3 window w as (partition by g order by x desc nulls first) order by g nulls last, x desc nulls first;

@@ -1,0 +1,1 @@
+select id, g, x, f, s, row_number() over (w), count(*) over (w), lag(x, 1, -9) over (w), sum(f) over (w rows between 3 preceding and 3 following), cume_dist() over (w) from t3 window w as (partition by id order by x nulls last) order by id nulls last, x nulls last;

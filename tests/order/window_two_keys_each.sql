@@ -1,0 +1,1 @@
+select id, g, case b when 1 then 'true' when 0 then 'false' end as b, d, y, row_number() over (w), dense_rank() over (w), sum(y) over (w rows between 1 preceding and 1 following) from t3 window w as (partition by g, b order by d desc nulls first, id) order by g nulls last, b nulls last, d desc nulls first, id;
