@@ -215,5 +215,33 @@ for len in 0 1 7 8 16 $((size / 3)) $((size / 2)) $((size - 40)) $((size - 17)) 
 done
 [ -z "$bad" ] && ok "truncated files are reported" || notok "truncated files are reported" "$bad"
 
+# --- order recorded in a table: from import --sort-by, carried by scans, checked against declarations
+cat > order_ok.tir <<'EOF'
+t: Table = read_table("data/events.tirt")
+r: Table = read_table("data/bykey.tirt")
+p: Pipeline = {
+    v = table_scan :table = t :columns = ["day", "id"]
+    m = merge_join :input = v :right = p0.s :key = [$in.day] :right_key = ["day"] :kind = semi
+}
+p0: Pipeline = {
+    v = table_scan :table = r :columns = ["day"]
+    s = sort :input = v :by = [$in.day]
+}
+output p.m
+EOF
+check "a table imported --sort-by day is known ordered by day" run order_ok.tir
+cat > order_declared.tir <<'EOF'
+t: Table = read_table("data/events_raw.tirt") { id: i32 unique, day: date asc }
+p: Pipeline = { v = table_scan :table = t }
+output p.v
+EOF
+out=$(run order_declared.tir 2>&1); st=$?
+if [ $st -eq 2 ] && echo "$out" | grep -q "order_declared.tir:1:65: error: column 'day' is declared asc but data/events_raw.tirt does not record it in that order"; then
+    ok "a declared order the file does not record is a compile error"
+else notok "a declared order the file does not record is a compile error" "exit $st: $out"; fi
+out=$("$tirrun" --explain order_ok.tir 2>&1)
+if echo "$out" | grep -q "Relation<day: date asc, id: i32>"; then ok "--explain shows the order of a scan of a sorted table"
+else notok "--explain shows the order of a scan of a sorted table" "$out"; fi
+
 echo "1..$n"
 [ "$fail" -eq 0 ]

@@ -291,7 +291,7 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
     if (!read)
         return;
     for (int i = 0; i < t->schema.n; i++) {
-        const ir_column *d = &t->schema.cols[i];
+        ir_column *d = &t->schema.cols[i];
         int k = tc_col_index(&file, d->name.s);
         if (k < 0) {
             ir_error(c->d, d->name.span, "no column '%s' in %s (columns: %s)", d->name.s, shown,
@@ -304,6 +304,13 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
                      tc_type_name(d->ty.type));
         else if (f->nullable && !d->ty.nullable)
             ir_error(c->d, d->span, "column '%s' is nullable in %s; declare it nullable", d->name.s, shown);
+        else if (d->ty.order != IR_ORDER_NONE && d->ty.order != f->order)
+            ir_error(c->d, d->span, "column '%s' is declared %s but %s does not record it in that order (write the "
+                     "table sorted: tirrun import --sort-by \"%s%s\", or write_table of a sorted relation)",
+                     d->name.s, d->ty.order == IR_ORDER_ASC ? "asc" : "desc", shown, d->name.s,
+                     d->ty.order == IR_ORDER_DESC ? " desc" : "");
+        else
+            d->ty.order = f->order; /* the file's (checked when its blocks are read) */
     }
 }
 

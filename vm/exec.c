@@ -1131,6 +1131,11 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
                      tir_type_name(fc->type), tir_type_name(dc->ty.type));
             return TIR_ERR_DATA;
         }
+        if (dc->ty.order != IR_ORDER_NONE && (int)dc->ty.order != fc->order) {
+            snprintf(err, errlen, "%s: column '%s' is declared %s but the file does not record that order", t->path,
+                     dc->name.s, dc->ty.order == IR_ORDER_ASC ? "asc" : "desc");
+            return TIR_ERR_DATA;
+        }
         for (uint32_t b = 0; !dc->ty.nullable && fc->nullable && b < vm_store_nblocks(s); b++)
             if (vm_store_block_stat(s, b, c)->nulls) {
                 snprintf(err, errlen, "%s: column '%s' has NULLs (block %u) but is declared not nullable", t->path,

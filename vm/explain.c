@@ -46,6 +46,11 @@ static void put_type(ir_buf *b, ir_arena *a, const ir_stmt *s)
         break;
     }
     ir_buf_printf(b, ">");
+    for (int k = 0; k < s->out.norder; k++) {
+        const ir_sortkey *key = &s->out.order[k];
+        ir_buf_printf(b, "%s%s%s%s", k ? ", " : " sorted by ", s->out.cols[key->col].name.s, key->desc ? " desc" : "",
+                      key->nulls_first ? " nulls first" : "");
+    }
 }
 
 static void put_const(ir_buf *b, const vm_const *k)
@@ -199,6 +204,20 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
                 ir_buf_printf(&b, " %s with %s.%s", kinds[st->u.join.jkind], st->u.join.ht->pipeline->name.s,
                     st->u.join.ht->target.s);
             }
+            if (st->kind == IR_OP_MERGE_JOIN) {
+                static const char *const kinds[] = {"inner", "left", "semi", "anti"};
+                const ir_stmt *r = st->u.mjoin.rstmt;
+                ir_buf_printf(&b, " %s with ", kinds[st->u.mjoin.jkind]);
+                if (r)
+                    ir_buf_printf(&b, "%s.%s", r->pipeline->name.s, r->target.s);
+                else
+                    ir_buf_printf(&b, "%s", st->u.mjoin.rtable->name.s);
+                for (int k = 0; k < st->u.mjoin.nkeys; k++)
+                    ir_buf_printf(&b, "%s%s = %s", k ? ", " : " on ", st->u.mjoin.keys[k]->u.col.name.s,
+                                  st->u.mjoin.rschema->cols[st->u.mjoin.rkeys[k]].name.s);
+            }
+            if (st->kind == IR_OP_SORT && st->u.sort.limit >= 0)
+                ir_buf_printf(&b, " top %lld after %lld", (long long)st->u.sort.limit, (long long)st->u.sort.offset);
             if (st->kind == IR_OP_FILTER)
                 ir_buf_printf(&b, " [%s]", ir_expr_str(a, st->u.filter.pred));
             ir_buf_printf(&b, "\n      : ");

@@ -24,7 +24,7 @@
 #include "store_fmt.h"
 
 /* Verification state of a chunk or bloom filter, read and written atomically. */
-enum { CK_UNCHECKED = 0, CK_OK, CK_BAD_CRC, CK_BAD_LAYOUT };
+enum { CK_UNCHECKED = 0, CK_OK, CK_BAD_CRC, CK_BAD_LAYOUT, CK_BAD_ORDER };
 
 typedef struct st_chunk {
     uint64_t off, len;
@@ -422,6 +422,48 @@ void vm_store_close(vm_store *s)
     free(s);
 }
 
+static int cmp_stat_vals(tir_type t, const vm_store_val *a, const vm_store_val *b)
+{
+    switch (t) {
+    case TIR_F64: return (a->f > b->f) - (a->f < b->f);
+    case TIR_STRING: return k_str_cmp(&a->s, &b->s);
+    default: return (a->i > b->i) - (a->i < b->i);
+    }
+}
+
+/* A sorted column's blocks follow each other in order: each block's range
+** starts where the last one's ended (within a block, the check on first
+** read does the rest). A string minimum may be cut to its first bytes,
+** which keeps it a lower bound: descending strings are checked only when
+** the earlier block's minimum is whole. */
+static tir_status check_order_stats(const vm_store *s, char *err, size_t errlen)
+{
+    for (int c = 0; c < s->ncols; c++) {
+        int order = s->cols[c].order;
+        if (!order)
+            continue;
+        const vm_store_stat *prev = NULL;
+        uint32_t pb = 0;
+        for (uint32_t b = 0; b < s->nblocks; b++) {
+            const vm_store_stat *cur = &s->chunks[(size_t)b * s->ncols + c].stat;
+            if (!cur->has_min)
+                continue; /* every row NULL */
+            bool bad = false;
+            tir_type t = s->cols[c].type;
+            if (prev && order == 1 && prev->has_max)
+                bad = cmp_stat_vals(t, &prev->max, &cur->min) > 0;
+            else if (prev && order == 2 && cur->has_max && (t != TIR_STRING || prev->min.s.len < VM_STORE_STAT_STR))
+                bad = cmp_stat_vals(t, &prev->min, &cur->max) < 0;
+            if (bad)
+                return fail(err, errlen, TIR_ERR_DATA, "%s: column '%s' is recorded as %s but block %u starts before "
+                            "block %u ends", s->path, s->cols[c].name, order == 1 ? "ascending" : "descending", b, pb);
+            prev = cur;
+            pb = b;
+        }
+    }
+    return TIR_OK;
+}
+
 tir_status vm_store_open(const char *path, vm_store **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -469,6 +511,8 @@ tir_status vm_store_open(const char *path, vm_store **out, char *err, size_t err
         if (st == TIR_OK)
             st = parse_blocks(s, &r, err, errlen);
     }
+    if (st == TIR_OK)
+        st = check_order_stats(s, err, errlen);
     if (st == TIR_OK)
         st = del_load(s, &s->deleted, &s->ndeleted, &s->del, err, errlen);
     if (st != TIR_OK) {
@@ -549,6 +593,57 @@ static bool bitmap_fits(const st_chunk *ch, const uint64_t *v, uint32_t rows)
     return valid == rows - ch->stat.nulls && !((rows & 63) && v[words - 1] >> (rows & 63));
 }
 
+static void fill_chunk(const vm_store *s, uint32_t b, int c, const st_chunk *ch, vm_store_chunk *out);
+
+/* Two values of a column in the order of sorts: f64 NaN above every
+** number, -0.0 equal to 0.0; strings bytewise. */
+static int cmp_vals(tir_type t, const void *data, const tir_str *sa, const tir_str *sb, uint32_t i, uint32_t j)
+{
+    switch (t) {
+    case TIR_BOOL: {
+        const uint8_t *v = data;
+        return (v[i] > v[j]) - (v[i] < v[j]);
+    }
+    case TIR_I32: case TIR_DATE: {
+        const int32_t *v = data;
+        return (v[i] > v[j]) - (v[i] < v[j]);
+    }
+    case TIR_I64: {
+        const int64_t *v = data;
+        return (v[i] > v[j]) - (v[i] < v[j]);
+    }
+    case TIR_F64: {
+        uint64_t x = k_sortkey_f64_bits(((const double *)data)[i]), y = k_sortkey_f64_bits(((const double *)data)[j]);
+        return (x > y) - (x < y);
+    }
+    default: return k_str_cmp(sa, sb);
+    }
+}
+
+/* A column recorded as sorted must be: its non-NULL values in order (the
+** engine merges and searches on that promise). */
+static bool chunk_in_order(const vm_store *s, uint32_t b, int c, const st_chunk *ch)
+{
+    int dir = s->cols[c].order == 2 ? -1 : 1;
+    vm_store_chunk k;
+    fill_chunk(s, b, c, ch, &k);
+    tir_str prev = {0}, cur = {0};
+    bool have = false;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < k.rows; i++) {
+        if (!vm_bit_get(k.validity, i))
+            continue;
+        if (k.type == TIR_STRING)
+            vm_store_strings(&k, i, 1, &cur);
+        if (have && dir * cmp_vals(k.type, k.data, &prev, &cur, at, i) > 0)
+            return false;
+        prev = cur;
+        at = i;
+        have = true;
+    }
+    return true;
+}
+
 static uint8_t check_chunk(const vm_store *s, uint32_t b, int c, st_chunk *ch)
 {
     const uint8_t *p = s->map + ch->off;
@@ -559,12 +654,17 @@ static uint8_t check_chunk(const vm_store *s, uint32_t b, int c, st_chunk *ch)
     else if (!bitmap_fits(ch, (const uint64_t *)(const void *)p, rows) ||
              (s->cols[c].type == TIR_STRING && !strings_fit(ch, p, rows)))
         st = CK_BAD_LAYOUT;
+    else if (s->cols[c].order && !chunk_in_order(s, b, c, ch))
+        st = CK_BAD_ORDER;
     __atomic_store_n(&ch->state, st, __ATOMIC_RELEASE);
     return st;
 }
 
 static tir_status chunk_error(const vm_store *s, uint32_t b, int c, uint8_t st, char *err, size_t errlen)
 {
+    if (st == CK_BAD_ORDER)
+        return fail(err, errlen, TIR_ERR_DATA, "%s: block %u column '%s': recorded as %s but its values are not in "
+                    "that order", s->path, b, s->cols[c].name, s->cols[c].order == 2 ? "descending" : "ascending");
     return fail(err, errlen, TIR_ERR_DATA, "%s: block %u column '%s': %s", s->path, b, s->cols[c].name,
                 st == CK_BAD_CRC ? "checksum mismatch" : "corrupt string offsets or validity bitmap");
 }
@@ -579,6 +679,12 @@ tir_status vm_store_chunk_get(vm_store *s, uint32_t b, int c, vm_store_chunk *ou
         st = check_chunk(s, b, c, ch);
     if (st != CK_OK)
         return chunk_error(s, b, c, st, err, errlen);
+    fill_chunk(s, b, c, ch, out);
+    return TIR_OK;
+}
+
+static void fill_chunk(const vm_store *s, uint32_t b, int c, const st_chunk *ch, vm_store_chunk *out)
+{
     const uint8_t *p = s->map + ch->off;
     uint32_t rows = block_len(s, b);
     uint64_t at = st_bitmap_bytes(rows, ch->stat.nulls);
@@ -598,7 +704,6 @@ tir_status vm_store_chunk_get(vm_store *s, uint32_t b, int c, vm_store_chunk *ou
         out->priv2 = p + st_round(at + (uint64_t)rows * (ch->enc == ST_ENC_DICT8 ? 1 : 2), 4);
         out->priv_n = ch->ndict;                              /* priv2: u32 offsets[ndict + 1], bytes */
     }
-    return TIR_OK;
 }
 
 static inline void make_str(tir_str *o, const char *p, uint32_t len)
