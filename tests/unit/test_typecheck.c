@@ -1647,3 +1647,120 @@ Test(typecheck, write_table_errors)
                      "  w = write_table :input = v1 :path = \"b/t.tirt\" }\noutput p.w\n");
     done(&r);
 }
+
+/* ---- order --------------------------------------------------------------- */
+
+/* "a asc, b desc nulls first" of a statement's relation order. */
+static const char *order_str(const ir_stmt *s, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < s->out.norder && k < n; i++) {
+        const ir_sortkey *key = &s->out.order[i];
+        k += (size_t)snprintf(buf + k, n - k, "%s%s%s%s", i ? ", " : "", s->out.cols[key->col].name.s,
+                              key->desc ? " desc" : "", key->nulls_first ? " nulls first" : "");
+    }
+    return buf;
+}
+
+Test(typecheck, sort_sets_the_order_and_operators_keep_it)
+{
+    tc_run r;
+    expect_clean(&r, TABLES
+        "p: Pipeline = {\n"
+        "    v = table_scan :table = o :columns = [\"oid\", \"cid\", \"amount\", \"note\"]\n"
+        "    s = sort :input = v :by = [$in.cid desc nulls first, $in.amount, $in.amount * 2.0, $in.note]\n"
+        "    w = window :input = v :partition_by = [$in.note] :order_by = [$in.amount desc] :functions = { \"r\": rank() }\n"
+        "}\n"
+        "q: Pipeline = {\n"
+        "    v = table_scan :table = p.s :columns = [\"amount\", \"cid\", \"oid\"]\n"
+        "    f = filter :input = v :expr = $in.oid > 5 :projection = [\"cid\", \"amount\"]\n"
+        "    x = project :input = f :columns = { \"c\": $in.cid, \"a2\": $in.amount + 1.0 }\n"
+        "    l = limit :input = f :count = 3\n"
+        "    g = hash_group_by :input = f :group_by = [\"cid\"] :aggregates = { \"n\": count(*) }\n"
+        "}\n"
+        "output q.x\n");
+    char buf[256];
+    const ir_stmt *s = stmt_named(r.p, "p", "s");
+    /* the computed third key ends the order the relation can name */
+    cr_assert_str_eq(order_str(s, buf, sizeof buf), "cid desc nulls first, amount");
+    cr_assert_eq(col_named(s, "cid")->ty.order, IR_ORDER_DESC);
+    cr_assert_eq(col_named(s, "oid")->ty.order, IR_ORDER_NONE, "the input's order is gone after a sort by cid");
+    cr_assert_str_eq(order_str(stmt_named(r.p, "p", "w"), buf, sizeof buf), "note, amount desc");
+    /* a scan reads the columns in another order: the keys follow */
+    cr_assert_str_eq(order_str(stmt_named(r.p, "q", "v"), buf, sizeof buf), "cid desc nulls first, amount");
+    cr_assert_str_eq(order_str(stmt_named(r.p, "q", "f"), buf, sizeof buf), "cid desc nulls first, amount");
+    /* amount is computed in x: only the first key survives */
+    cr_assert_str_eq(order_str(stmt_named(r.p, "q", "x"), buf, sizeof buf), "c desc nulls first");
+    cr_assert_str_eq(order_str(stmt_named(r.p, "q", "l"), buf, sizeof buf), "cid desc nulls first, amount");
+    cr_assert_eq(stmt_named(r.p, "q", "g")->out.norder, 0);
+    cr_assert_eq(col_named(stmt_named(r.p, "q", "g"), "cid")->ty.order, IR_ORDER_NONE);
+    done(&r);
+}
+
+Test(typecheck, hash_join_probe_side_keeps_the_order)
+{
+    tc_run r;
+    expect_clean(&r, TABLES
+        "b: Pipeline = {\n"
+        "    v = table_scan :table = c\n"
+        "    h = build_hash :input = v :key = [\"id\"] :value = [\"name\"]\n"
+        "}\n"
+        "s: Pipeline = {\n"
+        "    v = table_scan :table = o\n"
+        "    t = sort :input = v :by = [$in.day, $in.oid]\n"
+        "}\n"
+        "p: Pipeline = {\n"
+        "    v = table_scan :table = s.t\n"
+        "    j = hash_join :input = v :ht = b.h :key = [$in.cid] :projection = [$in.oid, $in.day, $ht.name]\n"
+        "}\n"
+        "output p.j\n");
+    char buf[256];
+    cr_assert_str_eq(order_str(stmt_named(r.p, "p", "j"), buf, sizeof buf), "day, oid");
+    done(&r);
+}
+
+Test(typecheck, merge_join_needs_both_sides_ordered)
+{
+    /* o.oid is declared asc (checked while loading): joinable as it is */
+    tc_run r;
+    expect_clean(&r, TABLES
+        "p: Pipeline = {\n"
+        "    v = table_scan :table = o :columns = [\"oid\", \"cid\"]\n"
+        "    s = sort :input = v :by = [$in.cid]\n"
+        "}\n"
+        "q: Pipeline = {\n"
+        "    v = table_scan :table = c\n"
+        "    m = merge_join :input = v :right = p.s :key = [$in.id] :right_key = [$right.cid] :kind = left\n"
+        "}\n"
+        "output q.m\n");
+    const ir_stmt *m = stmt_named(r.p, "q", "m");
+    cr_assert_eq(m->out.n, 8, "input columns, then the right side's non-key columns");
+    cr_assert_eq(col_named(m, "oid")->ty.nullable, true);
+    cr_assert_eq(col_named(m, "id")->ty.order, IR_ORDER_ASC);
+    done(&r);
+    expect_error(TABLES
+        "p: Pipeline = {\n"
+        "    v = table_scan :table = o\n"
+        "    m = merge_join :input = v :right = c :key = [$in.cid] :right_key = [\"id\"]\n"
+        "}\n"
+        "output p.m\n",
+        "[$in.cid]",
+        "merge_join needs its input ordered by cid, and v is not known to be; sort it in an earlier pipeline "
+        "(s = sort :input = ... :by = [...]) and scan that, or scan a table imported with --sort-by");
+    expect_error(TABLES
+        "p: Pipeline = {\n"
+        "    v = table_scan :table = o\n"
+        "    s = sort :input = v :by = [$in.day, $in.cid]\n"
+        "    r = sort :input = v :by = [$in.cid, $in.day]\n"
+        "}\n"
+        "q: Pipeline = {\n"
+        "    v = table_scan :table = p.s\n"
+        "    m = merge_join :input = v :right = p.r :key = [$in.cid, $in.day] :right_key = [\"cid\", \"day\"]\n"
+        "        :kind = semi\n"
+        "}\n"
+        "output q.m\n",
+        ":key = @[$in.cid, $in.day]",
+        "merge_join needs its input ordered by cid, day, and v is not known to be; sort it in an earlier pipeline "
+        "(s = sort :input = ... :by = [...]) and scan that, or scan a table imported with --sort-by");
+}
