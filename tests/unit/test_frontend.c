@@ -836,3 +836,63 @@ Test(frontend, mutated_seed_does_not_crash)
     }
     free(buf);
 }
+
+/* ---- sort keys and window frames ----------------------------------------- */
+
+Test(frontend, sort_keys_and_frames)
+{
+    cr_assert(parse("p: Pipeline = {\n"
+                    "  s = sort :by = [$in.a, $in.b desc, $in.c nulls first, $in.d asc nulls last, $in.e desc nulls first]\n"
+                    "  w = window :functions = { \"m\": avg($in.x) rows between 6 preceding and current row,\n"
+                    "      \"r\": sum($in.x) range between current row and unbounded following,\n"
+                    "      \"o\": count(*) rows 3 preceding, \"n\": row_number() }\n"
+                    "}\n"),
+              "%s", rendered());
+    ir_stmt *s = P.p->pipelines[0]->stmts[0];
+    ir_val *by = arg(s, "by");
+    cr_assert_eq(by->n, 5);
+    static const ir_order dir[] = {IR_ORDER_NONE, IR_ORDER_DESC, IR_ORDER_NONE, IR_ORDER_ASC, IR_ORDER_DESC};
+    static const ir_nulls nulls[] = {IR_NULLS_DEFAULT, IR_NULLS_DEFAULT, IR_NULLS_FIRST, IR_NULLS_LAST, IR_NULLS_FIRST};
+    for (int i = 0; i < 5; i++) {
+        cr_expect_eq(by->items[i]->dir, dir[i], "key %d", i);
+        cr_expect_eq(by->items[i]->nulls, nulls[i], "key %d", i);
+        cr_expect_null(by->items[i]->frame);
+    }
+    cr_expect_str_eq(span_text(by->items[4]->ord_span), "desc nulls first");
+    ir_val *f = arg(P.p->pipelines[0]->stmts[1], "functions");
+    const ir_frame *m = f->ents[0].val->frame, *r = f->ents[1].val->frame, *o = f->ents[2].val->frame;
+    cr_assert(m && r && o);
+    cr_expect(!m->range && m->lo.kind == IR_B_PRECEDING && m->lo.n == 6 && m->hi.kind == IR_B_CURRENT);
+    cr_expect(r->range && r->lo.kind == IR_B_CURRENT && r->hi.kind == IR_B_UNBOUNDED_FOLLOWING);
+    /* `rows 3 preceding` is `rows between 3 preceding and current row` */
+    cr_expect(!o->range && o->lo.kind == IR_B_PRECEDING && o->lo.n == 3 && o->hi.kind == IR_B_CURRENT);
+    cr_expect_null(f->ents[3].val->frame);
+    cr_expect_str_eq(span_text(m->span), "rows between 6 preceding and current row");
+}
+
+/* The new words stay usable as names wherever a keyword cannot stand. */
+Test(frontend, order_words_are_names_elsewhere)
+{
+    cr_assert(parse("t: Table = read_csv(\"t.csv\") { first: i32 asc, last: i32, rows: i32, range: f64, row: string,\n"
+                    "  current: date, desc: i32 desc, nulls: i32 }\n"
+                    "p: Pipeline = {\n"
+                    "  first = table_scan :table = t :columns = [\"first\", last, rows]\n"
+                    "  last = filter :input = first :expr = $in.first > $in.last && $in.desc == 1\n"
+                    "}\n"),
+              "%s", rendered());
+    cr_expect_str_eq(P.p->tables[0]->schema.cols[6].name.s, "desc");
+    cr_expect_eq(P.p->tables[0]->schema.cols[0].ty.order, IR_ORDER_ASC);
+    cr_expect_eq(P.p->tables[0]->schema.cols[6].ty.order, IR_ORDER_DESC);
+    cr_expect_str_eq(P.p->pipelines[0]->stmts[1]->target.s, "last");
+}
+
+Test(frontend, ordering_errors)
+{
+    expect_diag("p: Pipeline = { s = sort :by = [$in.a nulls first nulls last] }",
+                "t.tir:1:51: error: NULL placement given twice");
+    expect_diag("p: Pipeline = { s = sort :by = [$in.a desc asc] }", "t.tir:1:44: error: syntax error");
+    expect_diag("p: Pipeline = { w = window :functions = { \"x\": sum($in.a) rows between 1 and 2 following } }",
+                "error: syntax error");
+    expect_diag("p: Pipeline = { w = window :functions = { \"x\": sum($in.a) rows 99999999999999999999 preceding } }",
+                "error: frame offset 99999999999999999999 is too large");
+}
