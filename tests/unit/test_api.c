@@ -438,3 +438,95 @@ Test(api, profile_counts_rows_per_statement)
     tir_program_free(p);
     tir_engine_free(e);
 }
+
+/* Writes rows of (k, v, s) to NAME.csv and imports it as NAME.tirt: a
+** native table is mapped, not held, so peaks below are the run's own. */
+static void native_table(const char *name, int rows)
+{
+    char path[512], tpath[512];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    snprintf(tpath, sizeof tpath, "%s/%s.tirt", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("k,v,s\n", f);
+    for (int i = 0; i < rows; i++)
+        fprintf(f, "%d,%.2f,%s%d\n", i, (double)((i * 7919LL) % 100003) / 7.0, i % 2 ? "a_rather_long_string_" : "s",
+                i % 1000);
+    fclose(f);
+    tir_engine *e = tir_engine_new(NULL);
+    cr_assert_eq(tir_import_csv(e, path, tpath, NULL, NULL), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_engine_free(e);
+}
+
+static uint64_t peak_of(const char *src, int threads, uint64_t *rows)
+{
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = threads});
+    tir_program *p = compile_ok(e, src);
+    tir_result *r;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    uint64_t peak = tir_result_peak_bytes(r);
+    *rows = tir_result_nrows(r, 0);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+    return peak;
+}
+
+/* A top-N holds O(N) rows: ten times the input, about the same peak. */
+Test(api, topn_memory_does_not_grow_with_the_input, .timeout = 60)
+{
+    native_table("small", 100000);
+    native_table("large", 1000000);
+    const char *fmt = "t: Table = read_table(\"%s.tirt\")\n"
+                      "p: Pipeline = { v = table_scan :table = t\n"
+                      "  s = sort :input = v :by = [$in.s desc, $in.v] :limit = 10 :offset = 5 }\n"
+                      "output p.s\n";
+    char src[512];
+    for (int threads = 1; threads <= 2; threads++) {
+        uint64_t rows, peaks[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(src, sizeof src, fmt, k ? "large" : "small");
+            peaks[k] = peak_of(src, threads, &rows);
+            cr_assert_eq(rows, 10);
+        }
+        /* the buffer of a worker is N + 4096 rows and a batch, whatever the input (1M rows hold 40 MB) */
+        cr_assert_lt(peaks[1], peaks[0] + (1u << 20), "%d threads: peak %" PRIu64 " for 100k rows, %" PRIu64
+                     " for 1M", threads, peaks[0], peaks[1]);
+        cr_assert_lt(peaks[1], 4u << 20, "peak %" PRIu64, peaks[1]);
+    }
+    /* a full sort of the same rows holds them all: the bound above is the top-N's */
+    snprintf(src, sizeof src, "t: Table = read_table(\"large.tirt\")\n"
+                              "p: Pipeline = { v = table_scan :table = t\n"
+                              "  s = sort :input = v :by = [$in.s desc, $in.v] }\noutput p.s\n");
+    uint64_t rows, full = peak_of(src, 1, &rows);
+    cr_assert_eq(rows, 1000000);
+    cr_assert_gt(full, 40u << 20, "peak %" PRIu64, full);
+}
+
+/* Under a memory limit a sort fails cleanly, saying what it needed. */
+Test(api, sort_memory_limit)
+{
+    native_table("mid", 200000);
+    const char *src = "t: Table = read_table(\"mid.tirt\")\n"
+                      "p: Pipeline = { v = table_scan :table = t\n"
+                      "  s = sort :input = v :by = [$in.v] }\noutput p.s\n";
+    /* the rows and keys fit (about 12 MB), sorting them does not */
+    tir_engine *e = tir_engine_new(&(tir_config){.memory_limit = 16u << 20, .threads = 1});
+    tir_program *p = compile_ok(e, src);
+    tir_result *r = (tir_result *)1;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
+    cr_assert_null(r);
+    const char *msg = tir_engine_errmsg(e);
+    cr_assert(strstr(msg, "prog.tir:3:3: error: memory limit of 16777216 bytes exceeded in pipeline p: sorting 200000 rows needs"), "%s", msg);
+    tir_program_free(p);
+    tir_engine_free(e);
+    /* with room it runs */
+    e = tir_engine_new(&(tir_config){.memory_limit = 64u << 20, .threads = 1});
+    p = compile_ok(e, src);
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_eq(tir_result_nrows(r, 0), 200000);
+    cr_assert_leq(tir_result_peak_bytes(r), 64u << 20);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+}
