@@ -150,7 +150,9 @@ typedef struct tir_import_opts {
     const char *null_string;  /* an unquoted field equal to this is NULL; NULL = "" */
     const char *schema;       /* NULL = inferred from the data; else the body of a .tir
                                * table declaration, e.g. "id: i64 unique, name: string nullable" */
-    const char *sort_by;      /* NULL, or a column: rows are written sorted by it (ascending, stable, NULLs first) */
+    const char *sort_by;      /* NULL, or keys "col [asc|desc] [nulls first|last], ...": rows are written
+                               * sorted by them (stable; defaults ascending, NULLs last) and the first
+                               * key's column is recorded as ordered */
     const char *bloom;        /* NULL, or comma-separated columns whose blocks get bloom filters */
     uint32_t block_rows;      /* rows per block, a multiple of 64; 0 = 32768 */
 } tir_import_opts;
