@@ -232,6 +232,48 @@ ir_expr *tc_input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg)
 
 /* ------------------------------------------------------------ table_scan */
 
+const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, ir_table **table,
+                           ir_stmt **rel, const char **name)
+{
+    const char *op = s->stmt->op.s;
+    ir_expr *e = val_expr(v);
+    const char *tn = name_of(e);
+    if (tn) {
+        ir_table *t = tc_find_table(c, tn);
+        if (!t) {
+            if (tc_find_pipeline(c, tn))
+                ir_error(c->d, e->span, "'%s' is a pipeline; scan one of its values: %s.<value>", tn, tn);
+            else if (tc_find_stmt(s->pl, tn))
+                ir_error(c->d, e->span, "'%s' is in this pipeline; ':%s' of %s names a table or a relation of "
+                                        "another pipeline (pipeline.value)", tn, arg, op);
+            else
+                ir_error(c->d, e->span, "unknown table '%s' (tables: %s)", tn, tc_table_list(c));
+            return NULL;
+        }
+        /* a table without columns has been reported where it is declared */
+        if (t->schema.n == 0)
+            return NULL;
+        *table = t;
+        *name = tc_str(c, ir_sprintf(c->a, "table %s", tn));
+        return &t->schema;
+    }
+    if (is_path(e, 2)) {
+        ir_stmt *x = tc_other_value(c, s->pl, &e->u.path.parts[0], &e->u.path.parts[1]);
+        if (!x)
+            return NULL;
+        if (x->vkind != IR_VK_RELATION) {
+            ir_error(c->d, e->span, "'%s.%s' is a %s; %s reads tables and relations", e->u.path.parts[0].s,
+                     e->u.path.parts[1].s, tc_vkind_name(x->vkind), op);
+            return NULL;
+        }
+        *rel = x;
+        *name = tc_str(c, ir_sprintf(c->a, "%s.%s", e->u.path.parts[0].s, e->u.path.parts[1].s));
+        return &x->out;
+    }
+    ir_error(c->d, v->span, "':%s' of %s must name a table or a value of another pipeline (pipeline.value)", arg, op);
+    return NULL;
+}
+
 static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_column *col)
 {
     if ((*pe)->kind != IR_E_LIT && !is_path(*pe, 3)) {
@@ -369,42 +411,10 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
     ir_stmt *st = s->stmt;
     if (!v[0])
         return false;
-    ir_expr *te = val_expr(v[0]);
-    const ir_schema *src;
     const char *srcname;
-    const char *tn = name_of(te);
-    if (tn) {
-        ir_table *t = tc_find_table(c, tn);
-        if (!t) {
-            if (tc_find_pipeline(c, tn))
-                ir_error(c->d, te->span, "'%s' is a pipeline; scan one of its values: %s.<value>", tn, tn);
-            else
-                ir_error(c->d, te->span, "unknown table '%s' (tables: %s)", tn, tc_table_list(c));
-            return false;
-        }
-        /* a table without columns has been reported where it is declared */
-        if (t->schema.n == 0)
-            return false;
-        st->u.scan.table = t;
-        src = &t->schema;
-        srcname = tc_str(c, ir_sprintf(c->a, "table %s", tn));
-    } else if (is_path(te, 2)) {
-        ir_stmt *x = tc_other_value(c, s->pl, &te->u.path.parts[0], &te->u.path.parts[1]);
-        if (!x)
-            return false;
-        if (x->vkind != IR_VK_RELATION) {
-            ir_error(c->d, te->span, "'%s.%s' is a %s; table_scan reads tables and relations",
-                     te->u.path.parts[0].s, te->u.path.parts[1].s, tc_vkind_name(x->vkind));
-            return false;
-        }
-        st->u.scan.src_stmt = x;
-        src = &x->out;
-        srcname = tc_str(c, ir_sprintf(c->a, "%s.%s", te->u.path.parts[0].s, te->u.path.parts[1].s));
-    } else {
-        ir_error(c->d, v[0]->span, "':table' of table_scan must name a table or a value of another pipeline "
-                                   "(pipeline.value)");
+    const ir_schema *src = tc_source(c, s, v[0], "table", &st->u.scan.table, &st->u.scan.src_stmt, &srcname);
+    if (!src)
         return false;
-    }
 
     int n = src->n;
     int *cols;

@@ -249,41 +249,9 @@ bool tc_op_merge_join(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
     /* the right side: a table, or a relation of another pipeline */
-    const ir_schema *rs = NULL;
     const char *rname = NULL;
-    ir_expr *re = val_expr(v[1]);
-    if (!v[1]) {
-        /* reported as missing */
-    } else if (is_path(re, 1)) {
-        const char *n = re->u.path.parts[0].s;
-        ir_table *t = tc_find_table(c, n);
-        if (t) {
-            /* a table without columns has been reported where it is declared */
-            if (t->schema.n) {
-                st->u.mjoin.rtable = t;
-                rs = &t->schema;
-                rname = tc_str(c, ir_sprintf(c->a, "table %s", n));
-            }
-        } else if (tc_find_stmt(s->pl, n)) {
-            ir_error(c->d, re->span, "'%s' is in this pipeline; merge_join's :right is a table or a relation of "
-                                     "another pipeline (pipeline.value)", n);
-        } else {
-            ir_error(c->d, re->span, "unknown table '%s' (tables: %s)", n, tc_table_list(c));
-        }
-    } else if (is_path(re, 2)) {
-        ir_stmt *x = tc_other_value(c, s->pl, &re->u.path.parts[0], &re->u.path.parts[1]);
-        if (x && x->vkind != IR_VK_RELATION) {
-            ir_error(c->d, re->span, "'%s.%s' is a %s; merge_join's :right is a table or a relation",
-                     re->u.path.parts[0].s, re->u.path.parts[1].s, tc_vkind_name(x->vkind));
-        } else if (x) {
-            st->u.mjoin.rstmt = x;
-            rs = &x->out;
-            rname = tc_str(c, ir_sprintf(c->a, "relation %s.%s", re->u.path.parts[0].s, re->u.path.parts[1].s));
-        }
-    } else {
-        ir_error(c->d, v[1]->span, "':right' of merge_join must name a table or a relation of another pipeline "
-                                   "(pipeline.value)");
-    }
+    const ir_schema *rs = v[1] ? tc_source(c, s, v[1], "right", &st->u.mjoin.rtable, &st->u.mjoin.rstmt, &rname)
+                               : NULL;
     st->u.mjoin.rschema = rs;
     bool ok = tc_join_kind(c, v[4], &st->u.mjoin.jkind);
 
@@ -313,6 +281,10 @@ bool tc_op_merge_join(tc_ctx *c, const tc_scope *s, ir_val **v)
     }
     if (!ok || !rs || !s->input)
         return false;
+    if (nl > 16) {
+        ir_error(c->d, v[2]->span, "merge_join takes at most 16 keys, found %d", nl);
+        return false;
+    }
     if (nl != nr) {
         ir_error(c->d, v[3]->span, "merge_join has %d key%s on the input but %d on the right side", nl,
                  nl == 1 ? "" : "s", nr);

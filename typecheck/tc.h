@@ -77,6 +77,11 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);
 int tc_list_items(ir_val *v, ir_val ***items);
 /* A list item naming a column of the input: "name", $in.name or vN.name. */
 ir_expr *tc_input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg);
+/* The table (a name) or relation of another pipeline (p.v) that argument
+** :arg (v) names: sets *table or *rel and *name (for messages) and returns
+** its columns; NULL after reporting what is wrong. */
+const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, ir_table **table,
+                           ir_stmt **rel, const char **name);
 /* A join's :kind (inner when v is NULL); false after reporting a bad one. */
 bool tc_join_kind(tc_ctx *c, const ir_val *v, ir_joinkind *out);
 /* A join's output columns: :projection v, or by default every input column

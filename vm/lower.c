@@ -617,94 +617,49 @@ static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
         add_prune(L, sc, x->u.col.index, k, NULL, t);
 }
 
+/* hash_join and merge_join: a probe instruction fills the join's output
+** frame a chunk at a time (semi/anti: a selection of the input), its
+** consumers follow, and JOIN_LOOP goes back while chunks remain. A merge
+** join reads its right side's rows where a hash join reads table entries. */
 static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
 {
     ir_stmt *s = pl->stmts[si];
     lw_rel *out = &L->rels[si];
-    int nkeys = s->u.join.ht->ht_nkeys;
+    bool merge = s->kind == IR_OP_MERGE_JOIN;
+    int nkeys = merge ? s->u.mjoin.nkeys : s->u.join.ht->ht_nkeys;
+    ir_expr **keys = merge ? s->u.mjoin.keys : s->u.join.keys;
+    const ir_projitem *proj = merge ? s->u.mjoin.proj : s->u.join.proj;
     vm_join *j = PUSH(L, L->p->joins, L->p->njoins, capjoins);
     int ji = L->p->njoins - 1;
     j->stmt = s;
+    j->merge = merge;
+    j->kind = merge ? s->u.mjoin.jkind : s->u.join.jkind;
     j->nkeys = nkeys;
     j->key_regs = IR_NEWN(L->a, int, nkeys);
     for (int k = 0; k < nkeys; k++)
-        j->key_regs[k] = cx(L, s->u.join.keys[k], in->frame, in->sel, in);
-    j->in_frame = in->frame;
-    j->in_sel = in->sel;
-    j->kind = s->u.join.jkind;
-    bool filtering = s->u.join.jkind == IR_JOIN_SEMI || s->u.join.jkind == IR_JOIN_ANTI;
-    j->out_frame = filtering ? in->frame : L->p->nframes++;
-    j->out_sel = filtering ? new_sel(L) : -1;
-    j->pc = L->p->ncode;
-    vm_ins *i = emit(L, VM_OP_JOIN_PROBE, j->out_frame, s->span);
-    i->a = ji;
-    i->b = in->sel;
-    out->frame = j->out_frame;
-    out->sel = j->out_sel;
-    out->cols = IR_NEWN(L->a, int, s->out.n);
-    const ir_schema *hs = &s->u.join.ht->out;
-    for (int c = 0; c < s->out.n; c++) {
-        ir_projitem pi = s->u.join.proj[c];
-        if (filtering) {
-            out->cols[c] = in->cols[pi.index];
-            continue;
-        }
-        tir_type t = s->out.cols[c].ty.type;
-        out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
-        i = emit(L, width_op(pi.side ? VM_OP_JOIN_HT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
-        i->a = pi.side ? pi.index : in->cols[pi.index];
-        i->b = ji;
-        i->c = out->cols[c];
-        (void)hs;
-    }
-    count_rows(L, si, out->frame, out->sel, s->span);
-    if (s->used_later)
-        lower_emit(L, s, out);
-    lower_children(L, pl, si);
-    L->cur = si;
-    if (!filtering) {
-        i = emit(L, VM_OP_JOIN_LOOP, j->out_frame, s->span);
-        i->a = ji;
-        i->b = j->pc;
-    }
-}
-
-/* merge_join: like a hash join's chunks, with the right side's rows in place of the table's entries. */
-static void lower_mjoin(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
-{
-    ir_stmt *s = pl->stmts[si];
-    lw_rel *out = &L->rels[si];
-    int nkeys = s->u.mjoin.nkeys;
-    vm_join *j = PUSH(L, L->p->joins, L->p->njoins, capjoins);
-    int ji = L->p->njoins - 1;
-    j->stmt = s;
-    j->merge = true;
-    j->kind = s->u.mjoin.jkind;
-    j->nkeys = nkeys;
-    j->key_regs = IR_NEWN(L->a, int, nkeys);
-    for (int k = 0; k < nkeys; k++)
-        j->key_regs[k] = cx(L, s->u.mjoin.keys[k], in->frame, in->sel, in);
+        j->key_regs[k] = cx(L, keys[k], in->frame, in->sel, in);
     j->in_frame = in->frame;
     j->in_sel = in->sel;
     bool filtering = j->kind == IR_JOIN_SEMI || j->kind == IR_JOIN_ANTI;
     j->out_frame = filtering ? in->frame : L->p->nframes++;
     j->out_sel = filtering ? new_sel(L) : -1;
     j->pc = L->p->ncode;
-    vm_ins *i = emit(L, VM_OP_MJOIN_PROBE, j->out_frame, s->span);
+    vm_ins *i = emit(L, merge ? VM_OP_MJOIN_PROBE : VM_OP_JOIN_PROBE, j->out_frame, s->span);
     i->a = ji;
     i->b = in->sel;
     out->frame = j->out_frame;
     out->sel = j->out_sel;
     out->cols = IR_NEWN(L->a, int, s->out.n);
+    vm_opcode side1 = merge ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_HT_W1;
     for (int c = 0; c < s->out.n; c++) {
-        ir_projitem pi = s->u.mjoin.proj[c];
+        ir_projitem pi = proj[c];
         if (filtering) {
             out->cols[c] = in->cols[pi.index];
             continue;
         }
         tir_type t = s->out.cols[c].ty.type;
         out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
-        i = emit(L, width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+        i = emit(L, width_op(pi.side ? side1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
         i->a = pi.side ? pi.index : in->cols[pi.index];
         i->b = ji;
         i->c = out->cols[c];
@@ -972,7 +927,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         lower_sort(L, si, s, in);
         return;
     case IR_OP_MERGE_JOIN:
-        lower_mjoin(L, pl, si, in);
+        lower_join(L, pl, si, in);
         return;
     case IR_OP_GROUP_BY: {
         vm_group *g = PUSH(L, L->p->groups, L->p->ngroups, capgroups);

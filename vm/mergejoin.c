@@ -43,6 +43,8 @@ struct vm_mjside {
 /* One right value. */
 typedef union mjval {
     int64_t i;
+    int32_t i32;
+    uint8_t b;
     double f;
     tir_str s;
 } mjval;
@@ -56,6 +58,11 @@ struct xmjoin {
     uint64_t *rlo, *rhi;      /* per input row of the batch: its run */
     uint64_t *rrow;           /* output chunk: right row of each output row, or MJ_NONE */
     uint64_t at;              /* chunk cursor: next right row of the current input row */
+    /* the first key's values around the last row read: a block of a store,
+    ** or the whole column in memory (the typed searches read through it) */
+    uint64_t kfirst, kend;
+    const void *kdata;
+    const vm_store_chunk *kch;
     /* store: chunks per block and right column, fetched on first use */
     vm_store_chunk *chunks;
     uint8_t *have;
@@ -314,6 +321,123 @@ static uint64_t search(xmjoin *m, const tir_type *kt, const mjval *k, uint64_t f
     return b;
 }
 
+/* ------------------------------------------- one key: typed searches */
+
+static void kseg_load(xmjoin *m, uint64_t r)
+{
+    const vm_mjside *s = m->s;
+    if (s->mem) {
+        m->kfirst = 0;
+        m->kend = s->nrows;
+        m->kdata = s->mem->cols[s->src[s->kcol[0]]].data;
+        return;
+    }
+    uint32_t off;
+    const vm_store_chunk *ch = chunk_at(m, s->kcol[0], r, &off);
+    m->kfirst = r - off;
+    m->kend = m->kfirst + ch->rows;
+    m->kdata = ch->data;
+    m->kch = ch;
+}
+
+/* The right side's first key at row r (never NULL: the searches stay
+** between the NULLs); cmp_T orders two values as a sort does. */
+#define RKEY_FIXED(T, CT)                                                      \
+    static inline CT rkey_##T(xmjoin *m, uint64_t r)                           \
+    {                                                                          \
+        if (r < m->kfirst || r >= m->kend)                                     \
+            kseg_load(m, r);                                                   \
+        return m->kdata ? ((const CT *)m->kdata)[r - m->kfirst] : (CT){0};     \
+    }
+RKEY_FIXED(i32, int32_t)
+RKEY_FIXED(i64, int64_t)
+RKEY_FIXED(f64, double)
+RKEY_FIXED(bool, uint8_t)
+
+static inline tir_str rkey_str(xmjoin *m, uint64_t r)
+{
+    if (r < m->kfirst || r >= m->kend)
+        kseg_load(m, r);
+    tir_str v = {0};
+    if (m->s->mem)
+        v = ((const tir_str *)m->kdata)[r];
+    else if (m->kch->type == TIR_STRING)
+        vm_store_strings(m->kch, (uint32_t)(r - m->kfirst), 1, &v);
+    return v;
+}
+
+static inline int cmp_i32(int32_t a, int32_t b) { return (a > b) - (a < b); }
+static inline int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
+static inline int cmp_bool(uint8_t a, uint8_t b) { return (a > b) - (a < b); }
+static inline int cmp_str(tir_str a, tir_str b) { return k_str_cmp(&a, &b); }
+
+/* Runs of equal right rows for the input rows sel[0..n) with one key of
+** type T: the first row not before the key by galloping from the cursor,
+** then the first row after it. False: an input key out of order. */
+#define MJ_RUNS(T, CT, LEFT)                                                                       \
+    static inline uint64_t search_##T(xmjoin *m, CT k, uint64_t from, bool upper, int dir)         \
+    {                                                                                              \
+        uint64_t hi = m->s->hi;                                                                    \
+        int lim = upper ? 0 : -1;                                                                  \
+        if (from >= hi || dir * cmp_##T(rkey_##T(m, from), k) > lim)                               \
+            return from;                                                                           \
+        uint64_t a = from, step = 1;                                                               \
+        while (a + step < hi && dir * cmp_##T(rkey_##T(m, a + step), k) <= lim) {                  \
+            a += step;                                                                             \
+            step *= 2;                                                                             \
+        }                                                                                          \
+        uint64_t b = a + step < hi ? a + step : hi;                                                \
+        while (b - a > 1) {                                                                        \
+            uint64_t mid = a + (b - a) / 2;                                                        \
+            if (dir * cmp_##T(rkey_##T(m, mid), k) <= lim)                                         \
+                a = mid;                                                                           \
+            else                                                                                   \
+                b = mid;                                                                           \
+        }                                                                                          \
+        return b;                                                                                  \
+    }                                                                                              \
+    static bool runs_##T(xmjoin *m, const vm_vec *lk, const uint32_t *sel, uint32_t n)             \
+    {                                                                                              \
+        const CT *L = lk->data;                                                                    \
+        int dir = m->s->desc[0] ? -1 : 1;                                                          \
+        CT prev = LEFT(m->prev[0]);                                                                \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            uint32_t row = sel ? sel[i] : i;                                                       \
+            if (!vm_bit_get(lk->validity, row)) {                                                  \
+                m->rlo[i] = m->rhi[i] = 0;                                                         \
+                continue;                                                                          \
+            }                                                                                      \
+            CT k = L[row];                                                                         \
+            int c = m->have_prev ? dir * cmp_##T(k, prev) : 1;                                     \
+            if (c < 0)                                                                             \
+                return false;                                                                      \
+            if (c > 0) {                                                                           \
+                /* the rows of the key before are before this one */                               \
+                uint64_t from = m->have_prev && m->prev_hi > m->pos ? m->prev_hi : m->pos;         \
+                uint64_t lo = search_##T(m, k, from, false, dir);                                  \
+                m->prev_lo = lo;                                                                   \
+                m->prev_hi = search_##T(m, k, lo, true, dir);                                      \
+                m->pos = lo;                                                                       \
+                prev = k;                                                                          \
+                m->have_prev = true;                                                               \
+            }                                                                                      \
+            m->rlo[i] = m->prev_lo;                                                                \
+            m->rhi[i] = m->prev_hi;                                                                \
+        }                                                                                          \
+        LEFT(m->prev[0]) = prev;                                                                   \
+        return true;                                                                               \
+    }
+#define AS_I32(v) ((v).i32)
+#define AS_I64(v) ((v).i)
+#define AS_F64(v) ((v).f)
+#define AS_BOOL(v) ((v).b)
+#define AS_STR(v) ((v).s)
+MJ_RUNS(i32, int32_t, AS_I32)
+MJ_RUNS(i64, int64_t, AS_I64)
+MJ_RUNS(f64, double, AS_F64)
+MJ_RUNS(bool, uint8_t, AS_BOOL)
+MJ_RUNS(str, tir_str, AS_STR)
+
 static bool deleted(const vm_mjside *s, uint64_t r)
 {
     return s->deleted && (s->deleted[r >> 6] >> (r & 63) & 1);
@@ -343,8 +467,21 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
     tir_type kt[16];
     for (int k = 0; k < nk; k++)
         kt[k] = x->r[jd->key_regs[k]].type;
-    if (!j->pending) {
-        /* each input row's run of equal right rows */
+    if (!j->pending && nk == 1) {
+        /* each input row's run of equal right rows: one key, typed */
+        const vm_vec *lk = &x->r[jd->key_regs[0]];
+        bool ok;
+        switch (kt[0]) {
+        case TIR_I32: case TIR_DATE: ok = runs_i32(m, lk, sel, n); break;
+        case TIR_I64: ok = runs_i64(m, lk, sel, n); break;
+        case TIR_F64: ok = runs_f64(m, lk, sel, n); break;
+        case TIR_BOOL: ok = runs_bool(m, lk, sel, n); break;
+        default: ok = runs_str(m, lk, sel, n); break;
+        }
+        if (!ok)
+            return order_error(x, in, jd);
+    } else if (!j->pending) {
+        /* each input row's run of equal right rows, keys compared in turn */
         for (uint32_t i = 0; i < n; i++) {
             uint32_t row = sel ? sel[i] : i;
             mjval key[16];
@@ -385,6 +522,8 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
             m->rlo[i] = m->prev_lo;
             m->rhi[i] = m->prev_hi;
         }
+    }
+    if (!j->pending) {
         if (m->st)
             return m->st;
         if (s->deleted) {
@@ -416,6 +555,24 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
     uint32_t k = 0, cap = x->cap, cur = j->cursor, nin = j->nin;
     uint64_t at = m->at;
     bool left = jd->kind == IR_JOIN_LEFT;
+    if (!left && !s->deleted) {
+        /* inner join, every right row live: the runs as they are */
+        uint32_t *pidx = j->pidx;
+        uint64_t *rrow = m->rrow;
+        const uint64_t *rlo = m->rlo, *rhi = m->rhi;
+        while (cur < nin && k < cap) {
+            uint32_t row = sel ? sel[cur] : cur;
+            uint64_t hi = rhi[cur];
+            while (at < hi && k < cap) {
+                pidx[k] = row;
+                rrow[k++] = at++;
+            }
+            if (at < hi)
+                break;
+            cur++;
+            at = cur < nin ? rlo[cur] : 0;
+        }
+    }
     while (cur < nin && k < cap) {
         uint32_t row = sel ? sel[cur] : cur;
         uint64_t hi = m->rhi[cur];
@@ -455,6 +612,8 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
         uint64_t *v = x->rvalid[in->c];                                                        \
         bool any_null = false;                                                                 \
         const vm_column *mc = s->mem ? &s->mem->cols[s->src[in->a]] : NULL;                    \
+        const vm_store_chunk *ch = NULL;                                                       \
+        uint64_t cfirst = 1, cend = 0; /* the rows of ch */                                    \
         for (uint32_t i = 0; i < n; i++) {                                                     \
             uint64_t r = m->rrow[i];                                                           \
             bool ok = false;                                                                   \
@@ -463,8 +622,13 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
                 ok = vm_bit_get(mc->validity, r);                                              \
                 dst[i] = ((const CT *)mc->data)[r];                                            \
             } else {                                                                           \
-                uint32_t o;                                                                    \
-                const vm_store_chunk *ch = chunk_at(m, in->a, r, &o);                          \
+                if (r < cfirst || r >= cend) {                                                 \
+                    uint32_t o;                                                                \
+                    ch = chunk_at(m, in->a, r, &o);                                            \
+                    cfirst = r - o;                                                            \
+                    cend = cfirst + ch->rows;                                                  \
+                }                                                                              \
+                uint32_t o = (uint32_t)(r - cfirst);                                           \
                 ok = vm_bit_get(ch->validity, o);                                              \
                 if (!ok)                                                                       \
                     ;                                                                          \
