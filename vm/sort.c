@@ -919,7 +919,8 @@ static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64
         /* every key byte is the same: the input order stands, but for long strings that tie */
         uint64_t at = 0;
         for (int s = 0; s < nspans; at += spans[s++].n)
-            memcpy(g + at * e, spans[s].p, spans[s].n * e);
+            if (spans[s].n)
+                memcpy(g + at * e, spans[s].p, spans[s].n * e);
         if (c->has_str || c->topn)
             merge_sort(c, g, t, n, 0);
         free(p.hist);
@@ -949,7 +950,7 @@ static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64
         ok = add_buckets(&p, &cap, k.t, k.a, cnt, k.d, k.into_t ? k.t : k.a);
         i--;
     }
-    if (ok) {
+    if (ok && p.ntasks) {
         qsort(p.tasks, p.ntasks, sizeof *p.tasks, task_cmp);
         atomic_store(&p.next, 0);
         vm_par_run(nthreads, run_tasks, &p);
@@ -1175,6 +1176,8 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     uint64_t need = 2 * n * e + (win ? 2 * m : 0);
     for (int c = 0; c < ncols; c++)
         need += m * vm_type_width(def->types[c]) + m / 8;
+    for (int f = 0; win && f < win->nfns; f++)
+        need += m * vm_type_width(win->fns[f].type) + m / 8;
     *extra = need;
     if (budget && need > budget) {
         snprintf(err, errlen, "sorting %llu rows needs %llu more bytes", (unsigned long long)n,
@@ -1217,7 +1220,8 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         } else if (already_sorted(&c, sp, nspans)) {
             uint64_t at = 0;
             for (int i = 0; i < nspans; at += sp[i++].n)
-                memcpy(g + at * e, sp[i].p, sp[i].n * e);
+                if (sp[i].n)
+                    memcpy(g + at * e, sp[i].p, sp[i].n * e);
         } else if (!sort_entries(&c, sp, nspans, n, g, t, nthreads)) {
             st = TIR_ERR_NOMEM;
         }
