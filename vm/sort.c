@@ -1132,8 +1132,32 @@ static bool already_sorted(const sortctx *c, const span *sp, int nspans)
 
 /* Rows i > 0 of the window's order that start a partition (part) or a
 ** group of peers (peer); row 0 starts both. */
-static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t *g, uint64_t m, uint8_t **part,
-                          uint8_t **peer)
+typedef struct bctx {
+    const sortctx *c, *pc;    /* all keys; the partition keys */
+    const vm_windef *win;
+    const uint8_t *g;
+    uint64_t m;
+    uint8_t *part, *peer;
+    int nthreads;
+} bctx;
+
+static void bounds_part(void *arg, int t)
+{
+    bctx *b = arg;
+    size_t e = b->c->e;
+    uint64_t lo = b->m * (uint64_t)t / (uint64_t)b->nthreads, hi = b->m * (uint64_t)(t + 1) / (uint64_t)b->nthreads;
+    for (uint64_t i = lo; i < hi; i++) {
+        const uint8_t *x = b->g + i * e;
+        bool q = !i || cmp_from(b->c, x - e, x, 0) != 0;
+        b->peer[i] = q;
+        b->part[i] = !i || (q && b->win->npart && cmp_from(b->pc, x - e, x, 0) != 0);
+    }
+}
+
+/* Rows i > 0 of the window's order that start a partition (part) or a
+** group of peers (peer); row 0 starts both. Split over the threads. */
+static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t *g, uint64_t m, int nthreads,
+                          uint8_t **part, uint8_t **peer)
 {
     *part = malloc(m ? m : 1);
     *peer = malloc(m ? m : 1);
@@ -1144,12 +1168,8 @@ static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t 
     sortctx pc = *c;
     pc.def = &pd;
     pc.kb = win->part_bytes;
-    for (uint64_t i = 0; i < m; i++) {
-        const uint8_t *x = g + i * c->e;
-        bool q = !i || cmp_from(c, x - c->e, x, 0) != 0;
-        (*peer)[i] = q;
-        (*part)[i] = !i || (q && win->npart && cmp_from(&pc, x - c->e, x, 0) != 0);
-    }
+    bctx b = {c, &pc, win, g, m, *part, *peer, m >= PAR_MIN ? nthreads : 1};
+    vm_par_run(b.nthreads, bounds_part, &b);
     return true;
 }
 
@@ -1228,7 +1248,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         if (!reuse)
             vm_big_free(t, n * e);
     }
-    if (!st && win && !window_bounds(&c, win, g + from * e, m, &part, &peer))
+    if (!st && win && !window_bounds(&c, win, g + from * e, m, nthreads, &part, &peer))
         st = TIR_ERR_NOMEM;
 
     /* the rows, gathered once in that order */
