@@ -243,5 +243,34 @@ out=$("$tirrun" --explain order_ok.tir 2>&1)
 if echo "$out" | grep -q "Relation<day: date asc, id: i32>"; then ok "--explain shows the order of a scan of a sorted table"
 else notok "--explain shows the order of a scan of a sorted table" "$out"; fi
 
+# --- write_table of a sorted relation: its order is recorded and holds on 2 threads (several morsels)
+awk -v n=150000 -v seed=3 -f "$here/storage/gen.awk" > data/big.csv
+check "import 150k rows unsorted" "$tirrun" import data/big.csv data/big_raw.tirt
+cat > write_sorted.tir <<'EOF'
+t: Table = read_table("data/big_raw.tirt")
+p: Pipeline = {
+    v = table_scan :table = t
+    s = sort :input = v :by = [$in.day desc, $in.id]
+}
+q: Pipeline = {
+    v = table_scan :table = p.s
+    w = write_table :input = v :path = "data/big_sorted.tirt"
+}
+output q.w
+EOF
+cat > read_sorted.tir <<'EOF'
+t: Table = read_table("data/big_sorted.tirt")
+p: Pipeline = { v = table_scan :table = t :columns = ["day", "id"] }
+output p.v
+EOF
+check "write_table of a sort on 2 threads" run --threads 2 write_sorted.tir
+out=$("$tirrun" --explain read_sorted.tir 2>&1)
+if echo "$out" | grep -q "Relation<day: date desc, id: i32>"; then ok "write_table records the order of a sorted input"
+else notok "write_table records the order of a sorted input" "$out"; fi
+want=$(tail -n +2 data/big.csv | cut -d, -f1,2 | LC_ALL=C sort -t, -k2,2r -k1,1n | awk -F, '{ print $2 "," $1 }')
+got=$(run --threads 2 read_sorted.tir | tail -n +2)
+if [ "$got" = "$want" ]; then ok "a table written sorted reads back in that order"
+else notok "a table written sorted reads back in that order" "$(diff <(echo "$want") <(echo "$got") | head)"; fi
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
