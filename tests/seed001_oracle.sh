@@ -20,14 +20,14 @@ cp "$src/examples/seed001.tir" "$src/examples/seed001_native.tir" "$work/"
 if ! "$tirrun" --format csv "$work/seed001.tir" > "$work/tir.out" 2> "$work/tir.err"; then
     echo "not ok 1 - seed001 (tirrun failed)"; sed 's/^/# /' "$work/tir.err"; exit 1
 fi
-sqlite3 -csv -header > "$work/sql.out" <<SQL
+sqlite3 "$work/gen.db" <<SQL
 create table customers(customer_id integer, name text, gender text);
 create table sale_orders(order_id integer, customer_id integer, freight real);
 .mode csv
 .import --skip 1 $work/data/customers.csv customers
 .import --skip 1 $work/data/sale_orders.csv sale_orders
-.mode csv
-.headers on
+SQL
+sqlite3 -csv -header "$work/gen.db" > "$work/sql.out" <<SQL
 with c as (select customer_id, name from customers
            where gender = 'M' and name >= 'abc' and name < 'abd')
 select c.name as name, count(so.freight) as count, sum(so.freight) as sum
@@ -72,12 +72,6 @@ if ! "$tirrun" --format csv "$work/top_customers.tir" > "$work/top.out" 2> "$wor
     echo "not ok 4 - top_customers (tirrun failed)"; sed 's/^/# /' "$work/top.err"; exit 1
 fi
 sqlite3 -csv -header "$work/gen.db" > "$work/topsql.out" <<SQL
-create table customers(customer_id integer, name text, gender text);
-create table sale_orders(order_id integer, customer_id integer, freight real);
-.mode csv
-.import --skip 1 $work/data/customers.csv customers
-.import --skip 1 $work/data/sale_orders.csv sale_orders
-.headers on
 create table top as
     select so.customer_id as customer_id, c.name as name, count(*) as orders, sum(freight) as freight
     from sale_orders so join customers c on c.customer_id = so.customer_id

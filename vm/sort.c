@@ -275,9 +275,6 @@ static const tir_str *row_str(const sortctx *c, const uint8_t *ent, int col)
                                            def->rowoff[col]);
 }
 
-/* Orders entries x and y whose bytes before d are equal: their key bytes,
-** the full strings where two long strings tie on their prefix, and (top-N)
-** their order words. 0: the rows are equal on every key. */
 /* Bytes [8w, kb) of two entries as big-endian words, which compare like
 ** the bytes; a last partial word is masked (its bytes past kb may belong
 ** to later keys). */
@@ -296,6 +293,9 @@ static inline int cmp_words(const uint8_t *x, const uint8_t *y, uint32_t w, uint
     return 0;
 }
 
+/* Orders entries x and y whose bytes before d are equal: their key bytes,
+** the full strings where two long strings tie on their prefix, and (top-N)
+** their order words. 0: the rows are equal on every key. */
 static inline int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
 {
     int r = 0;
