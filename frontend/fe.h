@@ -34,6 +34,7 @@ typedef struct fe_ctx {
 typedef struct fe_lexer {
     const char *src, *cur, *lim;   /* *lim must be a NUL byte */
     ir_diags *d;
+    const char *stray, *stray_first_end, *stray_end;   /* the run of stray bytes being skipped */
 } fe_lexer;
 int fe_lex(fe_lexer *lx, ir_span *tok);
 

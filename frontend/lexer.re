@@ -8,24 +8,58 @@
 #include "fe.h"
 #include "grammar.h"
 
+#include <stdio.h>
+
 static ir_span fe_span(const fe_lexer *lx, const char *p, const char *q)
 {
     return (ir_span){(uint32_t)(p - lx->src), (uint32_t)(q - p)};
 }
 
-static void fe_lex_stray(fe_lexer *lx, const char *p, const char *q)
+/* A run of stray bytes is one error: a megabyte of junk must not become a
+** million diagnostics. */
+static void fe_lex_flush_stray(fe_lexer *lx)
 {
-    ir_span at = fe_span(lx, p, q);
+    const char *p = lx->stray, *q = lx->stray_first_end;
+    if (!p)
+        return;
+    ir_span at = fe_span(lx, p, lx->stray_end);
+    size_t more = (size_t)(lx->stray_end - q);
+    char what[16];
     unsigned char c = (unsigned char)*p;
     if (q - p > 1)   /* a whole UTF-8 sequence */
-        ir_error(lx->d, at, "unexpected character '%.*s'", (int)(q - p), p);
+        snprintf(what, sizeof what, "%.*s", (int)(q - p), p);
     else if (c >= 0x20 && c < 0x7f)
-        ir_error(lx->d, at, "unexpected character '%c'", c);
+        snprintf(what, sizeof what, "%c", c);
     else
-        ir_error(lx->d, at, "unexpected character '\\x%02x'", c);
+        snprintf(what, sizeof what, "\\x%02x", c);
+    if (more)
+        ir_error(lx->d, at, "unexpected character '%s' (and %zu more bytes that are not tir)", what, more);
+    else
+        ir_error(lx->d, at, "unexpected character '%s'", what);
+    lx->stray = NULL;
 }
 
+static void fe_lex_stray(fe_lexer *lx, const char *p, const char *q)
+{
+    if (lx->stray && p == lx->stray_end) {
+        lx->stray_end = q;
+        return;
+    }
+    fe_lex_flush_stray(lx);
+    lx->stray = p;
+    lx->stray_first_end = lx->stray_end = q;
+}
+
+static int fe_lex_token(fe_lexer *lx, ir_span *tok);
+
 int fe_lex(fe_lexer *lx, ir_span *tok)
+{
+    int t = fe_lex_token(lx, tok);
+    fe_lex_flush_stray(lx);
+    return t;
+}
+
+static int fe_lex_token(fe_lexer *lx, ir_span *tok)
 {
     const char *YYMARKER;
     for (;;) {

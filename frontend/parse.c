@@ -8,6 +8,7 @@
 #include "grammar.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Statements have no terminator; a name followed by '=' starts one unless
 ** it is an argument name (":name =") or a source argument ("(name =",
@@ -29,7 +30,9 @@ static bool fe_feed(fe_ctx *cx, void *parser)
     cx->nomem = &nomem;
     if (setjmp(nomem))
         return false;
-    fe_lexer lx = {cx->src, cx->src, cx->src + cx->len, cx->d};
+    /* a UTF-8 byte-order mark, as some editors write, is not a stray character */
+    size_t skip = cx->len >= 3 && !memcmp(cx->src, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    fe_lexer lx = {.src = cx->src, .cur = cx->src + skip, .lim = cx->src + cx->len, .d = cx->d};
     ir_span next_span;
     int prev = 0, tok = fe_lex(&lx, &cx->tok);
     for (;;) {

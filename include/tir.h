@@ -60,6 +60,10 @@ static inline const char *tir_str_ptr(const tir_str *s)
     return s->len <= TIR_STR_INLINE ? s->prefix : s->u.ptr;
 }
 
+/* Columns of a table or relation, at most (SQLite's default limit). A
+** program that declares or computes more is a compile error. */
+#define TIR_MAX_COLUMNS 2000
+
 typedef struct tir_engine tir_engine;
 typedef struct tir_program tir_program;
 typedef struct tir_result tir_result;
@@ -67,10 +71,18 @@ typedef struct tir_result tir_result;
 typedef struct tir_config {
     int threads;            /* 0 = number of cores */
     uint32_t batch_size;    /* rows per batch; 0 = 2048 */
-    uint64_t memory_limit;  /* bytes; 0 = no limit */
+    uint64_t memory_limit;  /* bytes a run (or an import) may hold; 0 = 80% of the machine's
+                             * memory; UINT64_MAX = no limit */
     bool no_table_cache;    /* true: every run reloads its CSV tables */
     bool no_pruning;        /* true: scans read every block and drop no row by bloom
                              * filter (for checking that pruning never changes results) */
+    uint32_t max_errors;    /* compile errors reported before "too many errors"; 0 = 20 */
+    /* For plans not fully trusted. allowed_dirs: NULL = files anywhere; else
+    ** a NULL-terminated list (copied) of the only directories whose files
+    ** programs, imports and describe may read or write, checked after
+    ** resolving symlinks and ".."; an empty list = no file at all. */
+    const char *const *allowed_dirs;
+    bool read_only;         /* write_table, delete and tir_import_csv are refused */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */

@@ -288,6 +288,9 @@ struct ir_stmt {
     ir_schema out;            /* relation columns / tuple fields / HT keys then values */
     int ht_nkeys;             /* IR_VK_HASHTABLE: out.cols[0..ht_nkeys) are keys */
     ir_stmt *input;           /* same-pipeline input (NULL for a scan) */
+    int index;                /* position in its pipeline */
+    bool failed;              /* its output could not be typed (already reported) */
+    int value;                /* vm: 1 + its index in the plan's values, 0 = not a value */
     bool used_later;          /* read by a later pipeline (keep alive) or by an output */
     union {
         struct {
@@ -374,7 +377,8 @@ struct ir_pipeline {
     ir_span span;
     /* tc: */
     ir_pipeline **deps;       /* pipelines it reads values from */
-    int ndeps;
+    int ndeps, capdeps;
+    int index;                /* position in source order */
     int order;                /* position in topological order */
 };
 
@@ -386,6 +390,7 @@ struct ir_table {
     ir_schema schema;
     ir_span span;
     /* tc: */
+    int index;                /* position in the program's tables */
     const char *path;         /* data file, resolved relative to the program file */
     char delimiter;           /* default ',' */
     bool header;              /* default true */
@@ -407,8 +412,13 @@ typedef struct ir_output {
 typedef bool (*ir_schema_reader)(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err,
                                  size_t errlen);
 
+/* Whether the engine lets the program read (write = false) or write path. */
+typedef bool (*ir_path_checker)(void *ctx, const char *path, bool write, char *err, size_t errlen);
+
 typedef struct ir_program {
     const char *file;
+    ir_path_checker check_path;   /* set before tc_check; NULL: any path */
+    void *check_path_ctx;
     ir_schema_reader read_schema; /* set before tc_check; NULL: read_table needs declared columns */
     void *read_schema_ctx;
     const char *src;

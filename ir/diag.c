@@ -1,5 +1,11 @@
 /*
 ** diag.c — collecting and rendering compile diagnostics with a caret.
+**
+** Hostile inputs (a megabyte of stray bytes, thousands of broken lines)
+** must cost linear time and bounded memory: errors past the limit are
+** counted, not formatted; a long source line is shown as a window around
+** the caret; line:col comes from one forward pass over the sorted
+** diagnostics instead of a scan from the start of the file for each.
 */
 #include "diag.h"
 #include "buf.h"
@@ -9,6 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Source lines longer than this are shown as a window around the caret. */
+#define LINE_SHOWN 160
+#define LINE_BEFORE 60
+
+static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+
 void ir_diags_init(ir_diags *d, ir_arena *a, const char *file, const char *src, size_t srclen)
 {
     memset(d, 0, sizeof *d);
@@ -16,6 +28,7 @@ void ir_diags_init(ir_diags *d, ir_arena *a, const char *file, const char *src, 
     d->file = file;
     d->src = src;
     d->srclen = srclen;
+    d->max_errors = IR_DEFAULT_MAX_ERRORS;
 }
 
 void ir_diags_free(ir_diags *d)
@@ -25,24 +38,59 @@ void ir_diags_free(ir_diags *d)
     d->n = d->cap = 0;
 }
 
-static void diag_addv(ir_diags *d, tir_severity sev, ir_span at, const char *fmt, va_list ap)
+bool ir_diags_full(const ir_diags *d)
+{
+    return d->max_errors && d->nerrors >= d->max_errors;
+}
+
+static ir_diagnostic *diag_push(ir_diags *d)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
         ir_diagnostic *items = realloc(d->items, cap * sizeof *items);
         if (!items)
-            return;
+            return NULL;
         d->items = items;
         d->cap = cap;
     }
+    ir_diagnostic *x = &d->items[d->n++];
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+static void diag_addv(ir_diags *d, tir_severity sev, ir_span at, const char *fmt, va_list ap)
+{
+    bool error = sev == TIR_SEV_ERROR;
+    if (error ? ir_diags_full(d) : d->max_errors && d->nwarnings >= d->max_errors) {
+        if (error) {
+            d->nerrors++;
+            d->dropped_errors++;
+        } else {
+            d->dropped_warnings++;
+        }
+        return;
+    }
+    if (error)
+        d->nerrors++;
+    else
+        d->nwarnings++;
+    ir_diagnostic *x = diag_push(d);
+    if (!x)
+        return;
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    ir_diagnostic *x = &d->items[d->n++];
     x->severity = sev;
     x->span = at;
     x->message = ir_strndup(d->arena, buf, strlen(buf));
-    if (sev == TIR_SEV_ERROR)
-        d->nerrors++;
+    if (error && ir_diags_full(d)) {
+        ir_diagnostic *last = diag_push(d);
+        if (!last)
+            return;
+        last->severity = TIR_SEV_ERROR;
+        last->span = at;
+        last->last = true;
+        last->message = ir_sprintf(d->arena, "too many errors (limit %zu); stopping here", d->max_errors);
+    }
 }
 
 void ir_error(ir_diags *d, ir_span at, const char *fmt, ...)
@@ -61,59 +109,118 @@ void ir_warning(ir_diags *d, ir_span at, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The start of the first line: past a UTF-8 byte-order mark, which is not
+** a column. */
+static size_t text_start(const char *src, size_t srclen)
+{
+    return srclen >= 3 && !memcmp(src, bom, 3) ? 3 : 0;
+}
+
+/* Advances (*line, *ls = start of that line) from position *pos to off. */
+static void advance(const char *src, size_t srclen, size_t *pos, size_t off, int *line, size_t *ls)
+{
+    if (off > srclen)
+        off = srclen;
+    while (*pos < off) {
+        const char *nl = memchr(src + *pos, '\n', off - *pos);
+        if (!nl) {
+            *pos = off;
+            break;
+        }
+        (*line)++;
+        *pos = (size_t)(nl - src) + 1;
+        *ls = *pos;
+    }
+}
+
 void ir_linecol(const char *src, size_t srclen, uint32_t off, int *line, int *col)
 {
-    int l = 1, c = 1;
-    for (size_t i = 0; i < off && i < srclen; i++) {
-        if (src[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
+    size_t ls = text_start(src, srclen), pos = ls;
+    *line = 1;
+    advance(src, srclen, &pos, off, line, &ls);
+    *col = off > ls ? (int)(off - ls) + 1 : 1;
 }
 
 static int diag_cmp(const void *a, const void *b)
 {
     const ir_diagnostic *x = a, *y = b;
+    if (x->last != y->last)
+        return x->last ? 1 : -1;
     if (x->span.off != y->span.off)
         return x->span.off < y->span.off ? -1 : 1;
     return 0;
 }
 
+/* The source line [ls, le) of x and a caret line under its span, clipped
+** to a window of LINE_SHOWN bytes around the span's start. */
+static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, const ir_diagnostic *x)
+{
+    size_t at = x->span.off < ls ? ls : x->span.off > le ? le : x->span.off;
+    size_t from = ls, to = le;
+    bool cut_left = false, cut_right = false;
+    if (le - ls > LINE_SHOWN) {
+        if (at - ls > LINE_BEFORE) {
+            from = at - LINE_BEFORE;
+            cut_left = true;
+        }
+        if (le - from > LINE_SHOWN) {
+            to = from + LINE_SHOWN;
+            cut_right = true;
+        }
+        /* never cut inside a UTF-8 sequence */
+        while (from > ls && ((unsigned char)src[from] & 0xC0) == 0x80)
+            from--;
+        while (to < le && ((unsigned char)src[to] & 0xC0) == 0x80)
+            to++;
+    }
+    ir_buf_put(b, cut_left ? "  ..." : "  ", cut_left ? 5 : 2);
+    ir_buf_put(b, src + from, to - from);
+    ir_buf_put(b, cut_right ? "...\n  " : "\n  ", cut_right ? 6 : 3);
+    if (cut_left)
+        ir_buf_put(b, "   ", 3);
+    for (size_t k = from; k < at; k++)
+        ir_buf_put(b, src[k] == '\t' ? "\t" : " ", 1);
+    ir_buf_put(b, "^", 1);
+    size_t span_end = (size_t)x->span.off + x->span.len;
+    for (size_t k = at + 1; k < span_end && k < to; k++)
+        ir_buf_put(b, "~", 1);
+    ir_buf_put(b, "\n", 1);
+}
+
 char *ir_diags_render(ir_diags *d)
 {
-    /* stable order of equal offsets is not needed: messages at one offset
-    ** are rare and any order reads fine */
     if (d->n > 1)
         qsort(d->items, d->n, sizeof *d->items, diag_cmp);
     ir_buf b = {0};
     ir_buf_put(&b, "", 0);
+    size_t ls = text_start(d->src, d->srclen), pos = ls;
+    int line = 1;
     for (size_t i = 0; i < d->n; i++) {
         ir_diagnostic *x = &d->items[i];
-        int line, col;
-        ir_linecol(d->src, d->srclen, x->span.off, &line, &col);
-        ir_buf_printf(&b, "%s:%d:%d: %s: %s\n", d->file, line, col,
-                    x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
-        size_t ls = x->span.off < d->srclen ? x->span.off : d->srclen;
-        while (ls > 0 && d->src[ls - 1] != '\n')
-            ls--;
+        if (x->last) {   /* out of order: located on its own */
+            ir_linecol(d->src, d->srclen, x->span.off, &x->line, &x->col);
+            ir_buf_printf(&b, "%s:%d:%d: error: %s", d->file, x->line, x->col, x->message);
+            if (d->dropped_errors)
+                ir_buf_printf(&b, " (%zu more not shown)", d->dropped_errors);
+            ir_buf_put(&b, "\n", 1);
+            continue;
+        }
+        if (x->span.off < pos) {   /* only a BOM lies before pos */
+            x->line = 1;
+            x->col = 1;
+        } else {
+            advance(d->src, d->srclen, &pos, x->span.off, &line, &ls);
+            x->line = line;
+            x->col = (int)(x->span.off - ls) + 1;
+        }
+        ir_buf_printf(&b, "%s:%d:%d: %s: %s\n", d->file, x->line, x->col,
+                      x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
         size_t le = ls;
-        while (le < d->srclen && d->src[le] != '\n')
-            le++;
-        ir_buf_put(&b, "  ", 2);
-        ir_buf_put(&b, d->src + ls, le - ls);
-        ir_buf_put(&b, "\n  ", 3);
-        for (size_t k = ls; k < x->span.off && k < le; k++)
-            ir_buf_put(&b, d->src[k] == '\t' ? "\t" : " ", 1);
-        ir_buf_put(&b, "^", 1);
-        uint32_t span_end = x->span.off + x->span.len;
-        for (size_t k = (size_t)x->span.off + 1; k < span_end && k < le; k++)
-            ir_buf_put(&b, "~", 1);
-        ir_buf_put(&b, "\n", 1);
+        const char *nl = le < d->srclen ? memchr(d->src + le, '\n', d->srclen - le) : NULL;
+        le = nl ? (size_t)(nl - d->src) : d->srclen;
+        render_line(&b, d->src, ls, le, x);
     }
+    if (d->dropped_warnings)
+        ir_buf_printf(&b, "%s: %zu more warnings not shown\n", d->file, d->dropped_warnings);
     return ir_buf_finish(&b, d->arena);
 }

@@ -1,14 +1,19 @@
 /*
 ** diag.h — compile diagnostics as values. Spans are byte offsets into the
-** source; line:col is computed only when a diagnostic is rendered.
+** source; line:col is computed only when diagnostics are rendered, in one
+** pass over the source. The number kept is capped (like clang's
+** -ferror-limit) so that no input costs more than linear work to report.
 */
 #ifndef IR_DIAG_H
 #define IR_DIAG_H
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "tir.h"
 #include "arena.h"
+
+#define IR_DEFAULT_MAX_ERRORS 20
 
 typedef struct ir_span {
     uint32_t off, len;
@@ -18,6 +23,8 @@ typedef struct ir_diagnostic {
     tir_severity severity;
     ir_span span;
     const char *message;
+    int line, col;            /* set by ir_diags_render */
+    bool last;                /* the "too many errors" note: rendered after the others */
 } ir_diagnostic;
 
 typedef struct ir_diags {
@@ -27,17 +34,24 @@ typedef struct ir_diags {
     size_t srclen;
     ir_diagnostic *items;     /* malloc'd, grown by ir_diag_add */
     size_t n, cap;
-    size_t nerrors;
+    size_t nerrors;           /* every error reported, kept or not */
+    size_t max_errors;        /* errors kept; later ones are counted only */
+    size_t nwarnings, dropped_errors, dropped_warnings;
 } ir_diags;
 
 void ir_diags_init(ir_diags *d, ir_arena *a, const char *file, const char *src, size_t srclen);
 void ir_diags_free(ir_diags *d);
 void ir_error(ir_diags *d, ir_span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ir_warning(ir_diags *d, ir_span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* 1-based line and column of byte offset off. */
+/* true once the error limit is reached: later errors are only counted, so
+** a caller can skip work done only to word a message. */
+bool ir_diags_full(const ir_diags *d);
+/* 1-based line and column (in bytes, a leading byte-order mark not
+** counted) of byte offset off. Linear in off: for one-off use. */
 void ir_linecol(const char *src, size_t srclen, uint32_t off, int *line, int *col);
-/* Sorts by position and renders every diagnostic: "file:line:col: error: msg\n",
-** then the source line and a caret line ("^~~~" under the span). Arena string. */
+/* Sorts by position, sets every diagnostic's line and col, and renders
+** them: "file:line:col: error: msg\n", then the source line (a window of
+** it when long) and a caret line ("^~~~" under the span). Arena string. */
 char *ir_diags_render(ir_diags *d);
 
 static inline ir_span ir_span_join(ir_span a, ir_span b)

@@ -39,6 +39,8 @@ static void import_usage(FILE *f)
           "  --delimiter C      field delimiter, one character; '\\t' for tab (default ',')\n"
           "  --no-header        the first line is data; columns are named c1, c2, ...\n"
           "  --null STR         an unquoted field equal to STR is NULL (default: empty field)\n"
+          "  --memory-limit SIZE  fail cleanly rather than hold more than SIZE bytes (suffix K, M\n"
+          "                     or G; default: 80% of the machine's memory)\n"
           "  -h, --help         show this help\n"
           "\n"
           "exit status: 0 ok, 1 data or I/O error, 2 usage error or bad schema\n", f);
@@ -127,8 +129,9 @@ static int usage_error(void (*usage)(FILE *), const char *fmt, const char *a)
 int import_main(int argc, char **argv)
 {
     static const char *const valued[] = {"--schema", "--sort-by", "--bloom", "--block-rows",
-                                         "--delimiter", "--null", NULL};
+                                         "--delimiter", "--null", "--memory-limit", NULL};
     tir_import_opts o = {0};
+    tir_config cfg = {0};
     const char *files[2] = {NULL, NULL};
     int nfiles = 0;
     bool only_files = false;
@@ -166,6 +169,12 @@ int import_main(int argc, char **argv)
             o.bloom = val;
         } else if (strcmp(name, "--null") == 0) {
             o.null_string = val;
+        } else if (strcmp(name, "--memory-limit") == 0) {
+            unsigned long long n;
+            if (!tirrun_parse_size(val, &n))
+                return usage_error(import_usage, "import: --memory-limit needs a byte count such as 500M, not '%s'",
+                                   val);
+            cfg.memory_limit = n;
         } else if (strcmp(name, "--block-rows") == 0) {
             if (!parse_u32(val, &o.block_rows) || o.block_rows == 0 || o.block_rows % 64)
                 return usage_error(import_usage, "import: --block-rows needs a multiple of 64, not '%s'", val);
@@ -182,7 +191,7 @@ int import_main(int argc, char **argv)
     if (nfiles != 2)
         return usage_error(import_usage, "import: %s", "needs the CSV file and the table file");
 
-    tir_engine *e = tir_engine_new(NULL);
+    tir_engine *e = tir_engine_new(&cfg);
     if (!e) {
         fprintf(stderr, "tirrun: out of memory\n");
         return EXIT_RUNTIME;

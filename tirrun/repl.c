@@ -9,7 +9,10 @@
 ** its outputs (`output p.v`, or a bare `p.v`) are run and printed. Tables
 ** stay loaded in the engine between runs, so re-running is cheap.
 **
-** Line editing and history come from libedit. Ctrl-C is a SIGINT handler
+** Line editing and history come from libedit. A history entry is a whole
+** input, however many lines it has, so recalling it brings all of it back
+** and a long paste is one entry of the 1000 kept, not a thousand. Ctrl-C
+** is a SIGINT handler
 ** that cancels the running program (the engine stops at the next batch
 ** boundary) or, at the prompt, abandons the line: libedit reads through our
 ** own read function, which gives up when read() is interrupted.
@@ -26,11 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "repl.h"
 
 #define PROMPT      "tir> "
 #define PROMPT_MORE "...> "
 #define HISTORY_FILE ".tirrun_history"
+#define HISTORY_SIZE 1000    /* entries, each a whole input */
 #define DEFAULT_MAXROWS 40
 
 /* Process state the signal handlers need; tirrun runs one session. */
@@ -102,113 +107,7 @@ static int count_lines(const char *s, size_t n)
     return k;
 }
 
-/* ---- a token scanner, just enough to split and complete inputs --------- */
-
-typedef enum tk_kind { TK_END, TK_IDENT, TK_STRING, TK_PUNCT, TK_OTHER } tk_kind;
-
-typedef struct tok {
-    tk_kind kind;
-    size_t start, end;
-} tok;
-
-typedef struct scanner {
-    const char *s;
-    size_t n, pos;
-    bool open_comment;       /* the text ends inside a block comment */
-} scanner;
-
-static bool ident_start(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool ident_char(char c)
-{
-    return ident_start(c) || (c >= '0' && c <= '9');
-}
-
-static tok next_tok(scanner *sc)
-{
-    const char *s = sc->s;
-    size_t n = sc->n, i = sc->pos;
-    tok t;
-
-    for (;;) {
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-            i++;
-        if (i + 1 < n && s[i] == '/' && s[i + 1] == '/') {
-            while (i < n && s[i] != '\n')
-                i++;
-        } else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
-            for (i += 2; i + 1 < n && !(s[i] == '*' && s[i + 1] == '/'); i++)
-                ;
-            if (i + 1 >= n) {
-                sc->open_comment = true;
-                i = n;
-            } else
-                i += 2;
-        } else
-            break;
-    }
-    t.start = i;
-    if (i >= n)
-        t.kind = TK_END;
-    else if (ident_start(s[i])) {
-        while (i < n && ident_char(s[i]))
-            i++;
-        t.kind = TK_IDENT;
-    } else if (s[i] == '"') {
-        /* a string ends at its quote or, unterminated, at the line's end */
-        for (i++; i < n && s[i] != '"' && s[i] != '\n'; i++)
-            if (s[i] == '\\' && i + 1 < n && s[i + 1] != '\n')
-                i++;
-        if (i < n && s[i] == '"')
-            i++;
-        t.kind = TK_STRING;
-    } else if (strchr(":=,.()[]{}|&", s[i]) != NULL) {
-        i++;
-        t.kind = TK_PUNCT;
-    } else {
-        i++;
-        while (i < n && (ident_char(s[i]) || s[i] == '.'))
-            i++;
-        t.kind = TK_OTHER;
-    }
-    t.end = i;
-    sc->pos = i;
-    return t;
-}
-
-static bool tok_is(const char *s, tok t, const char *word)
-{
-    size_t n = strlen(word);
-    return t.end - t.start == n && memcmp(s + t.start, word, n) == 0;
-}
-
-static bool punct_is(const char *s, tok t, char c)
-{
-    return t.kind == TK_PUNCT && s[t.start] == c;
-}
-
-/* An input is complete when its brackets balance outside strings and
-** comments and it does not end in something that needs a right-hand side. */
-static bool input_complete(const char *s, size_t n)
-{
-    scanner sc = { s, n, 0, false };
-    tok t, last = { TK_END, 0, 0 };
-    long depth = 0;
-
-    while ((t = next_tok(&sc)).kind != TK_END) {
-        if (t.kind == TK_PUNCT && strchr("([{", s[t.start]))
-            depth++;
-        else if (t.kind == TK_PUNCT && strchr(")]}", s[t.start]))
-            depth--;
-        last = t;
-    }
-    if (sc.open_comment || depth > 0)
-        return false;
-    return !(last.kind == TK_PUNCT && strchr("=:,([{|&", s[last.start]));
-}
+/* ---- splitting inputs ------------------------------------------------ */
 
 /* Top-level items of an input: declarations `name: Kind = ...` and
 ** `output ...` lines. An item runs to where the next one starts. */
@@ -221,26 +120,26 @@ typedef struct item {
 
 static size_t split_items(const char *s, size_t n, item **out)
 {
-    scanner sc = { s, n, 0, false };
+    repl_scanner sc = repl_scan(s, n);
     item *items = NULL;
     size_t nitems = 0;
     long depth = 0;
-    tok t;
+    repl_tok t;
 
-    while ((t = next_tok(&sc)).kind != TK_END) {
-        if (t.kind == TK_PUNCT && strchr("([{", s[t.start]))
+    while ((t = repl_next_tok(&sc)).kind != REPL_TK_END) {
+        if (t.kind == REPL_TK_PUNCT && strchr("([{", s[t.start]))
             depth++;
-        else if (t.kind == TK_PUNCT && strchr(")]}", s[t.start]))
+        else if (t.kind == REPL_TK_PUNCT && strchr(")]}", s[t.start]))
             depth--;
-        if (depth != 0 || t.kind != TK_IDENT)
+        if (depth != 0 || t.kind != REPL_TK_IDENT)
             continue;
-        scanner ahead = sc;
-        tok colon = next_tok(&ahead), kind = next_tok(&ahead);
+        repl_scanner ahead = sc;
+        repl_tok colon = repl_next_tok(&ahead), kind = repl_next_tok(&ahead);
         item it = { .start = t.start, .name_start = t.start, .name_end = t.end };
-        if (tok_is(s, t, "output"))
+        if (repl_tok_is(s, t, "output"))
             it.is_output = true;
-        else if (punct_is(s, colon, ':'))
-            it.is_table = kind.kind == TK_IDENT && tok_is(s, kind, "Table");
+        else if (repl_punct_is(s, colon, ':'))
+            it.is_table = kind.kind == REPL_TK_IDENT && repl_tok_is(s, kind, "Table");
         else
             continue;
         items = xrealloc(items, (nitems + 1) * sizeof *items);
@@ -257,18 +156,18 @@ static size_t split_items(const char *s, size_t n, item **out)
 /* `p.v` alone on the line means `output p.v`. */
 static bool is_bare_path(const char *s, size_t n)
 {
-    scanner sc = { s, n, 0, false };
-    tok t;
+    repl_scanner sc = repl_scan(s, n);
+    repl_tok t;
     int parts = 0;
     for (;;) {
-        t = next_tok(&sc);
-        if (t.kind != TK_IDENT || tok_is(s, t, "output"))
+        t = repl_next_tok(&sc);
+        if (t.kind != REPL_TK_IDENT || repl_tok_is(s, t, "output"))
             return false;
         parts++;
-        t = next_tok(&sc);
-        if (t.kind == TK_END)
+        t = repl_next_tok(&sc);
+        if (t.kind == REPL_TK_END)
             return parts >= 2;
-        if (!punct_is(s, t, '.'))
+        if (!repl_punct_is(s, t, '.'))
             return false;
     }
 }
@@ -336,11 +235,12 @@ static bool replaced_by(const decl *d, const char *src, const item *items, size_
 ** pulls in one declaration too many, which costs a little time, no more. */
 static void mark_needed(session *s, const char *text, size_t n)
 {
-    scanner sc = { text, n, 0, false };
-    tok t;
-    while ((t = next_tok(&sc)).kind != TK_END) {
+    repl_scanner sc = repl_scan(text, n);
+    repl_tok t;
+    while ((t = repl_next_tok(&sc)).kind != REPL_TK_END) {
         decl *d;
-        if (t.kind != TK_IDENT || (d = find_decl(s, text + t.start, t.end - t.start)) == NULL ||
+        if (t.kind != REPL_TK_IDENT ||
+            (d = find_decl(s, text + t.start, t.end - t.start)) == NULL ||
             d->needed)
             continue;
         d->needed = true;
@@ -424,6 +324,16 @@ static void show_diag(session *s, const tir_diag *d, const char *in, int shift, 
         }
         text = owner->text;
         k = d->line - owner->line + 1;
+    } else if (k > in_lines) {
+        /* past the input ("unexpected end of input": the compiler's end is
+        ** the newline put after it): just after its last line with text */
+        for (k = in_lines; k > 1; k--) {
+            line = nth_line(text, k, &len);
+            if (strspn(line, " \t\r") < len)
+                break;
+        }
+        nth_line(text, k, &len);
+        col = (int)len + 1;
     } else if (k == 1 && col > shift)
         col -= shift;
     if (owner != NULL)
@@ -690,21 +600,22 @@ static const char help_text[] =
 ** its body, not preceded by `:`/`.` and not part of `==`. */
 static void list_statements(FILE *f, const char *text)
 {
-    scanner sc = { text, strlen(text), 0, false };
-    tok prev = { TK_END, 0, 0 }, t;
+    repl_scanner sc = repl_scan(text, strlen(text));
+    repl_tok prev = { REPL_TK_END, 0, 0 }, t;
     long depth = 0;
     bool first = true;
 
-    while ((t = next_tok(&sc)).kind != TK_END) {
-        if (t.kind == TK_PUNCT && strchr("([{", text[t.start]))
+    while ((t = repl_next_tok(&sc)).kind != REPL_TK_END) {
+        if (t.kind == REPL_TK_PUNCT && strchr("([{", text[t.start]))
             depth++;
-        else if (t.kind == TK_PUNCT && strchr(")]}", text[t.start]))
+        else if (t.kind == REPL_TK_PUNCT && strchr(")]}", text[t.start]))
             depth--;
-        if (depth == 1 && t.kind == TK_IDENT && !punct_is(text, prev, ':') &&
-            !punct_is(text, prev, '.')) {
-            scanner ahead = sc;
-            tok eq = next_tok(&ahead), eq2 = next_tok(&ahead);
-            if (punct_is(text, eq, '=') && !(punct_is(text, eq2, '=') && eq2.start == eq.end)) {
+        if (depth == 1 && t.kind == REPL_TK_IDENT && !repl_punct_is(text, prev, ':') &&
+            !repl_punct_is(text, prev, '.')) {
+            repl_scanner ahead = sc;
+            repl_tok eq = repl_next_tok(&ahead), eq2 = repl_next_tok(&ahead);
+            if (repl_punct_is(text, eq, '=') &&
+                !(repl_punct_is(text, eq2, '=') && eq2.start == eq.end)) {
                 fprintf(f, "%s%.*s", first ? " " : ", ", (int)(t.end - t.start), text + t.start);
                 first = false;
             }
@@ -791,16 +702,17 @@ static char *slurp(const char *path, size_t *len)
 static char *rebase_paths(const char *text, size_t n, const char *file, size_t *outlen)
 {
     const char *slash = strrchr(file, '/');
-    scanner sc = { text, n, 0, false };
+    repl_scanner sc = repl_scan(text, n);
     sbuf b = { 0 };
     size_t copied = 0;
-    tok t;
+    repl_tok t;
 
-    while (slash != NULL && (t = next_tok(&sc)).kind != TK_END) {
-        if (t.kind != TK_IDENT || !tok_is(text, t, "read_csv"))
+    while (slash != NULL && (t = repl_next_tok(&sc)).kind != REPL_TK_END) {
+        if (t.kind != REPL_TK_IDENT || !repl_tok_is(text, t, "read_csv"))
             continue;
-        tok paren = next_tok(&sc), str = next_tok(&sc);
-        if (!punct_is(text, paren, '(') || str.kind != TK_STRING || text[str.start + 1] == '/')
+        repl_tok paren = repl_next_tok(&sc), str = repl_next_tok(&sc);
+        if (!repl_punct_is(text, paren, '(') || str.kind != REPL_TK_STRING ||
+            text[str.start + 1] == '/')
             continue;
         sb_add(&b, text + copied, str.start + 1 - copied);
         for (const char *c = file; c < slash; c++) {
@@ -994,15 +906,19 @@ static char *prompt_of(EditLine *el)
     return (char *)s->prompt;
 }
 
-static void history_add(session *s, const char *line)
+/* Adds an input, newlines and all, as one entry. libedit's history file
+** keeps an entry on one line (newlines written as \012, see vis(3)), so
+** the next session reads it back whole. */
+static void history_add(session *s, const char *text, size_t n)
 {
     HistEvent ev;
-    size_t n = strcspn(line, "\r\n");
     char *entry;
 
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
     if (s->hist == NULL || n == 0)
         return;
-    entry = xstrndup(line, n);
+    entry = xstrndup(text, n);
     history(s->hist, &ev, H_ENTER, entry);
     free(entry);
     if (s->hist_path != NULL)
@@ -1027,7 +943,7 @@ static void editor_open(session *s)
     s->hist = history_init();
     if (s->el == NULL || s->hist == NULL)
         return;
-    history(s->hist, &ev, H_SETSIZE, 1000);
+    history(s->hist, &ev, H_SETSIZE, HISTORY_SIZE);
     history(s->hist, &ev, H_SETUNIQUE, 1);
     if (home != NULL && *home != '\0') {
         s->hist_path = xrealloc(NULL, strlen(home) + sizeof "/" HISTORY_FILE);
@@ -1084,6 +1000,17 @@ static bool next_line(session *s, sbuf *line, bool *interrupted)
     return line->len > 0;
 }
 
+/* Processes the input gathered in *in (which ends in a newline) and
+** empties it. */
+static void submit(session *s, sbuf *in)
+{
+    in->p[--in->len] = '\0';             /* the newline the input ends with */
+    history_add(s, in->p, in->len);
+    s->prompt = PROMPT;
+    process_input(s, in->p, in->len, NULL);
+    in->len = 0;
+}
+
 int repl_main(tir_engine *e, const repl_options *o)
 {
     session s = {
@@ -1111,17 +1038,29 @@ int repl_main(tir_engine *e, const repl_options *o)
     if (o->file != NULL)
         cmd_read(&s, o->file);
 
-    while (next_line(&s, &line, &interrupted)) {
+    for (;;) {
+        if (!next_line(&s, &line, &interrupted)) {
+            if (pending.len == 0)
+                break;
+            /* Ctrl-D at `...>` (or a script ending inside an input):
+            ** submit the input as it is, which says what it lacks. A
+            ** terminal then gets the prompt back; the next Ctrl-D leaves. */
+            if (s.interactive)
+                fputc('\n', stdout);
+            submit(&s, &pending);
+            continue;
+        }
         if (interrupted) {
+            history_add(&s, pending.p, pending.len);   /* Up brings it back */
             pending.len = 0;
             s.prompt = PROMPT;
             fputs("^C\n", stdout);
             continue;
         }
-        history_add(&s, line.p);
         if (pending.len == 0) {
             size_t lead = strspn(line.p, " \t");
             if (line.p[lead] == '.') {
+                history_add(&s, line.p, line.len);
                 if (!dot_command(&s, line.p + lead))
                     break;
                 continue;
@@ -1132,17 +1071,12 @@ int repl_main(tir_engine *e, const repl_options *o)
         sb_add(&pending, line.p, line.len);
         if (pending.p[pending.len - 1] != '\n')
             sb_add(&pending, "\n", 1);
-        if (!input_complete(pending.p, pending.len)) {
+        if (!repl_input_complete(pending.p, pending.len)) {
             s.prompt = PROMPT_MORE;
             continue;
         }
-        s.prompt = PROMPT;
-        pending.p[--pending.len] = '\0';     /* the newline the input ends with */
-        process_input(&s, pending.p, pending.len, NULL);
-        pending.len = 0;
+        submit(&s, &pending);
     }
-    if (pending.len > 0)                      /* unbalanced at the end: say so */
-        process_input(&s, pending.p, pending.len, NULL);
     if (s.interactive)
         fputc('\n', stdout);
 

@@ -37,6 +37,8 @@ typedef struct options {
     bool profile;
     bool interactive;         /* the REPL: no FILE, or -i */
     unsigned repeat;          /* runs; outputs of the last are printed */
+    const char **dirs;        /* --allow-dir values, NULL-terminated (cfg.allowed_dirs) */
+    int ndirs;
 } options;
 
 /* The one piece of process state: the SIGINT handler needs to know which
@@ -66,7 +68,11 @@ static void usage(FILE *f)
           "  --threads N              worker threads (default 0: one per core)\n"
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --memory-limit SIZE      stop a run that holds more than SIZE bytes (suffix K, M or G:\n"
-          "                           binary units; default 0: no limit)\n"
+          "                           binary units; default: 80% of the machine's memory)\n"
+          "  --allow-dir DIR          read and write tables only under DIR (repeatable; symlinks and\n"
+          "                           .. resolved first)\n"
+          "  --read-only              refuse write_table and delete\n"
+          "  --error-limit N          compile errors shown before \"too many errors\" (default 20)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
           "  --profile                print rows per statement and time per pipeline to stderr\n"
@@ -96,7 +102,7 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
-static bool parse_size(const char *s, unsigned long long *out)
+bool tirrun_parse_size(const char *s, unsigned long long *out)
 {
     char num[32];
     size_t len = strlen(s);
@@ -175,13 +181,18 @@ static int parse_args(int argc, char **argv, options *o)
             o->cfg.no_pruning = true;
             continue;
         }
+        if (strcmp(arg, "--read-only") == 0) {
+            o->cfg.read_only = true;
+            continue;
+        }
 
         namelen = strcspn(arg, "=");
         if (arg[namelen] == '=')
             val = arg + namelen + 1;
         if (!opt_is(arg, namelen, "--format") && !opt_is(arg, namelen, "--threads") &&
             !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat") &&
-            !opt_is(arg, namelen, "--memory-limit")) {
+            !opt_is(arg, namelen, "--memory-limit") && !opt_is(arg, namelen, "--error-limit") &&
+            !opt_is(arg, namelen, "--allow-dir")) {
             fprintf(stderr, "tirrun: unknown option '%s'\n", arg);
             usage(stderr);
             return EXIT_USAGE;
@@ -212,11 +223,24 @@ static int parse_args(int argc, char **argv, options *o)
             }
             o->cfg.threads = (int)n;
         } else if (opt_is(arg, namelen, "--memory-limit")) {
-            if (!parse_size(val, &n)) {
+            if (!tirrun_parse_size(val, &n)) {
                 fprintf(stderr, "tirrun: --memory-limit needs a byte count such as 500M or 2G, not '%s'\n", val);
                 return EXIT_USAGE;
             }
             o->cfg.memory_limit = n;
+        } else if (opt_is(arg, namelen, "--allow-dir")) {
+            if (!o->dirs && !(o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs))) {
+                fprintf(stderr, "tirrun: out of memory\n");
+                return EXIT_RUNTIME;
+            }
+            o->dirs[o->ndirs++] = val;
+            o->cfg.allowed_dirs = o->dirs;
+        } else if (opt_is(arg, namelen, "--error-limit")) {
+            if (!parse_uint(val, UINT32_MAX, &n) || n == 0) {
+                fprintf(stderr, "tirrun: --error-limit needs a number >= 1, not '%s'\n", val);
+                return EXIT_USAGE;
+            }
+            o->cfg.max_errors = (uint32_t)n;
         } else {
             if (!parse_uint(val, UINT32_MAX, &n)) {
                 fprintf(stderr, "tirrun: --batch-size needs a number >= 0, not '%s'\n", val);
@@ -392,6 +416,7 @@ int main(int argc, char **argv)
         return rc;
 
     e = tir_engine_new(&o.cfg);
+    free(o.dirs);   /* the engine keeps its own copy */
     if (e == NULL) {
         fprintf(stderr, "tirrun: out of memory\n");
         return EXIT_RUNTIME;

@@ -8,6 +8,8 @@
 */
 #include "tc.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void *tc_new(tc_ctx *c, size_t n)
@@ -27,51 +29,31 @@ const char *tc_str(tc_ctx *c, const char *s)
 
 void tc_fail(tc_ctx *c, ir_stmt *st)
 {
+    (void)c;
     st->out = (ir_schema){0};
     st->ht_nkeys = 0;
-    if (tc_failed(c, st))
-        return;
-    if (c->nfailed == c->capfailed) {
-        int cap = c->capfailed ? c->capfailed * 2 : 8;
-        ir_stmt **f = TC_NEWN(c, ir_stmt *, cap);
-        if (c->nfailed)
-            memcpy(f, c->failed, sizeof *f * (size_t)c->nfailed);
-        c->failed = f;
-        c->capfailed = cap;
-    }
-    c->failed[c->nfailed++] = st;
+    st->failed = true;
 }
 
 bool tc_failed(const tc_ctx *c, const ir_stmt *st)
 {
-    for (int i = 0; i < c->nfailed; i++)
-        if (c->failed[i] == st)
-            return true;
-    return false;
+    (void)c;
+    return st->failed;
 }
 
 ir_table *tc_find_table(const tc_ctx *c, const char *name)
 {
-    for (int i = 0; i < c->p->ntables; i++)
-        if (!strcmp(c->p->tables[i]->name.s, name))
-            return c->p->tables[i];
-    return NULL;
+    return ir_map_get(&c->tables, NULL, name);
 }
 
 ir_pipeline *tc_find_pipeline(const tc_ctx *c, const char *name)
 {
-    for (int i = 0; i < c->np; i++)
-        if (!strcmp(c->src[i]->name.s, name))
-            return c->src[i];
-    return NULL;
+    return ir_map_get(&c->pipelines, NULL, name);
 }
 
-ir_stmt *tc_find_stmt(const ir_pipeline *pl, const char *name)
+ir_stmt *tc_find_stmt(const tc_ctx *c, const ir_pipeline *pl, const char *name)
 {
-    for (int i = 0; i < pl->n; i++)
-        if (!strcmp(pl->stmts[i]->target.s, name))
-            return pl->stmts[i];
-    return NULL;
+    return ir_map_get(&c->stmts, pl, name);
 }
 
 const char *tc_vkind_name(ir_valkind k)
@@ -84,20 +66,18 @@ const char *tc_vkind_name(ir_valkind k)
     }
 }
 
-static int pl_index(const tc_ctx *c, const ir_pipeline *pl)
-{
-    for (int i = 0; i < c->np; i++)
-        if (c->src[i] == pl)
-            return i;
-    return -1;
-}
+/* Names listed in a message before "and N more". */
+#define NAMES_SHOWN 20
 
 /* "a, b, c" of the names of things: the first n statements of pl (pl != NULL),
-** or all pipelines or tables. */
+** or all pipelines or tables; at most NAMES_SHOWN of them. */
 static const char *names_list(tc_ctx *c, const ir_pipeline *pl, int nstmts, bool tables)
 {
-    int n = pl ? nstmts : tables ? c->p->ntables : c->np;
-    size_t len = 8;
+    int all = pl ? nstmts : tables ? c->p->ntables : c->np;
+    int n = all < NAMES_SHOWN ? all : NAMES_SHOWN;
+    if (ir_diags_full(c->d))   /* the message will not be kept */
+        return "";
+    size_t len = 32;
     for (int i = 0; i < n; i++) {
         const char *s = pl ? pl->stmts[i]->target.s : tables ? c->p->tables[i]->name.s : c->src[i]->name.s;
         len += strlen(s) + 2;
@@ -112,6 +92,8 @@ static const char *names_list(tc_ctx *c, const ir_pipeline *pl, int nstmts, bool
         memcpy(p, s, strlen(s));
         p += strlen(s);
     }
+    if (all > n)
+        p += sprintf(p, " and %d more", all - n);
     *p = 0;
     return n ? buf : "none";
 }
@@ -128,11 +110,21 @@ const char *tc_table_list(tc_ctx *c)
 
 static void check_pipeline(tc_ctx *c, ir_pipeline *pl);
 
-static void add_dep(ir_pipeline *from, ir_pipeline *to)
+static void add_dep(tc_ctx *c, ir_pipeline *from, ir_pipeline *to)
 {
-    for (int i = 0; i < from->ndeps; i++)
-        if (from->deps[i] == to)
-            return;
+    void *had = ir_map_get(&c->edges, from, to->name.s);
+    if (had)
+        return;
+    if (!ir_map_put(&c->edges, from, to->name.s, to))
+        longjmp(c->oom, 1);
+    if (from->ndeps == from->capdeps) {
+        int cap = from->capdeps ? 2 * from->capdeps : 4;
+        ir_pipeline **deps = TC_NEWN(c, ir_pipeline *, cap);
+        if (from->ndeps)
+            memcpy(deps, from->deps, sizeof *deps * (size_t)from->ndeps);
+        from->deps = deps;
+        from->capdeps = cap;
+    }
     from->deps[from->ndeps++] = to;
 }
 
@@ -153,28 +145,37 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
                  pipe->s, val->s);
         return NULL;
     }
-    int ti = pl_index(c, to);
+    int ti = to->index;
     if (from) {
-        add_dep(from, to);
+        add_dep(c, from, to);
         if (c->state[ti] == TC_ACTIVE) {
-            int fi = pl_index(c, from);
-            if (!c->cycle_seen[fi * c->np + ti]) {
-                c->cycle_seen[fi * c->np + ti] = true;
+            if (!ir_map_get(&c->cycles, from, to->name.s)) {
+                if (!ir_map_put(&c->cycles, from, to->name.s, to))
+                    longjmp(c->oom, 1);
                 /* the stack runs from `to` up to `from` (checked last, on top) */
-                int k = 0;
-                while (c->stack[k] != to)
-                    k++;
-                const char *msg = from->name.s;
-                for (int j = k; j < c->nstack; j++)
-                    msg = tc_str(c, ir_sprintf(c->a, "%s -> %s", msg, c->stack[j]->name.s));
+                char msg[512];
+                size_t len = (size_t)snprintf(msg, sizeof msg, "%s", from->name.s);
+                int k = ir_diags_full(c->d) ? c->nstack : c->nstack - 1;
+                while (k > 0 && k < c->nstack && c->stack[k] != to)
+                    k--;
+                for (int j = k; j < c->nstack && len < sizeof msg; j++)
+                    len += (size_t)snprintf(msg + len, sizeof msg - len, " -> %s", c->stack[j]->name.s);
                 ir_error(c->d, pipe->span, "pipeline reference cycle: %s", msg);
             }
             return NULL;
         }
-        if (c->state[ti] == TC_UNVISITED)
+        if (c->state[ti] == TC_UNVISITED) {
+            /* only inside a cycle (check_order put every other pipeline this
+            ** one reads before it), so the depth is bounded there instead */
+            if (c->nstack >= TC_MAX_NESTED_CHECKS) {
+                ir_error(c->d, pipe->span, "pipeline reference cycle through %s (more than %d pipelines long)",
+                         to->name.s, TC_MAX_NESTED_CHECKS);
+                return NULL;
+            }
             check_pipeline(c, to);
+        }
     }
-    ir_stmt *st = tc_find_stmt(to, val->s);
+    ir_stmt *st = tc_find_stmt(c, to, val->s);
     if (!st) {
         ir_error(c->d, val->span, "no value '%s' in %s (values: %s)", val->s, pipe->s, names_list(c, to, to->n, false));
         return NULL;
@@ -185,21 +186,21 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
 
 static void check_pipeline(tc_ctx *c, ir_pipeline *pl)
 {
-    int pi = pl_index(c, pl);
+    int pi = pl->index;
     c->state[pi] = TC_ACTIVE;
     c->stack[c->nstack++] = pl;
     if (pl->n == 0)
         ir_error(c->d, pl->name.span, "pipeline '%s' has no statements", pl->name.s);
     for (int i = 0; i < pl->n; i++) {
         ir_stmt *st = pl->stmts[i];
-        for (int j = 0; j < i; j++) {
-            if (!strcmp(pl->stmts[j]->target.s, st->target.s)) {
-                int line, col;
-                ir_linecol(c->d->src, c->d->srclen, pl->stmts[j]->target.span.off, &line, &col);
-                ir_error(c->d, st->target.span, "duplicate statement name '%s' in %s (first defined at %d:%d)",
-                         st->target.s, pl->name.s, line, col);
-                break;
-            }
+        ir_stmt *first = tc_find_stmt(c, pl, st->target.s);
+        if (first != st && !ir_diags_full(c->d)) {
+            int line, col;
+            ir_linecol(c->d->src, c->d->srclen, first->target.span.off, &line, &col);
+            ir_error(c->d, st->target.span, "duplicate statement name '%s' in %s (first defined at %d:%d)",
+                     st->target.s, pl->name.s, line, col);
+        } else if (first != st) {
+            ir_error(c->d, st->target.span, "duplicate statement name '%s'", st->target.s);
         }
         tc_stmt(c, pl, i);
     }
@@ -215,13 +216,17 @@ static const ir_expr *lit_arg(const ir_arg *arg)
     return v && v->kind == IR_V_EXPR && v->expr->kind == IR_E_LIT && !v->expr->u.lit.is_null ? v->expr : NULL;
 }
 
-const char *tc_resolve_path(tc_ctx *c, const char *path)
+const char *tc_resolve_path(tc_ctx *c, const char *path, ir_span at, bool write)
 {
     const char *file = c->p->file;
     const char *slash = file ? strrchr(file, '/') : NULL;
-    if (path[0] == '/' || !slash)
-        return path;
-    return tc_str(c, ir_sprintf(c->a, "%.*s/%s", (int)(slash - file), file, path));
+    const char *full = path[0] == '/' || !slash ? path : tc_str(c, ir_sprintf(c->a, "%.*s/%s", (int)(slash - file), file, path));
+    char err[512];
+    if (c->p->check_path && !c->p->check_path(c->p->check_path_ctx, full, write, err, sizeof err)) {
+        ir_error(c->d, at, "%s", err);
+        return NULL;
+    }
+    return full;
 }
 
 /* The options of read_csv after the path; *seen marks those given. */
@@ -280,7 +285,10 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
                                      : "unknown error");
         else if (file.n == 0)
             ir_error(c->d, at, "cannot read the schema of table '%s': %s has no columns", t->name.s, shown);
-        if (!read || file.n == 0)
+        else if (file.n > TIR_MAX_COLUMNS)
+            ir_error(c->d, at, "table '%s': %s has %d columns; at most %d are supported", t->name.s, shown, file.n,
+                     TIR_MAX_COLUMNS);
+        if (!read || file.n == 0 || file.n > TIR_MAX_COLUMNS)
             return;
         /* columns named by the file point at the path in messages */
         t->schema = file;
@@ -339,7 +347,7 @@ static void check_table(tc_ctx *c, ir_table *t)
             } else {
                 shown = l->u.lit.s;
                 path_at = at;
-                t->path = tc_resolve_path(c, l->u.lit.s);
+                t->path = tc_resolve_path(c, l->u.lit.s, at, false);
             }
             have_path = true;
         } else if (t->native) {
@@ -353,37 +361,49 @@ static void check_table(tc_ctx *c, ir_table *t)
         ir_error(c->d, t->source.span, "%s needs the file path as its first argument", src);
     if (t->schema.n == 0 && !t->native)
         ir_error(c->d, t->name.span, "table '%s' declares no columns", t->name.s);
+    if (t->schema.n > TIR_MAX_COLUMNS) {
+        ir_error(c->d, t->name.span, "table '%s' declares %d columns; at most %d are supported", t->name.s,
+                 t->schema.n, TIR_MAX_COLUMNS);
+        return;
+    }
     bool dup = false;
+    ir_map seen_cols;
+    ir_map_init(&seen_cols, c->a);
     for (int i = 0; i < t->schema.n; i++) {
-        for (int j = 0; j < i; j++) {
-            if (!strcmp(t->schema.cols[i].name.s, t->schema.cols[j].name.s)) {
-                ir_error(c->d, t->schema.cols[i].name.span, "duplicate column '%s' in table '%s'",
-                         t->schema.cols[i].name.s, t->name.s);
-                dup = true;
-                break;
-            }
+        ir_column *col = &t->schema.cols[i];
+        void *first = ir_map_put(&seen_cols, NULL, col->name.s, col);
+        if (!first)
+            longjmp(c->oom, 1);
+        if (first != col) {
+            ir_error(c->d, col->name.span, "duplicate column '%s' in table '%s'", col->name.s, t->name.s);
+            dup = true;
         }
     }
     if (t->native && t->path && !dup)
         native_schema(c, t, shown, path_at);
 }
 
-/* Tables and pipelines share one name space. */
+/* Tables and pipelines share one name space: the first definition of a
+** name is the one lookups find, later ones are reported. */
 static void check_names(tc_ctx *c)
 {
     int nt = c->p->ntables, n = nt + c->np;
     for (int i = 0; i < n; i++) {
         const ir_name *a = i < nt ? &c->p->tables[i]->name : &c->src[i - nt]->name;
-        for (int j = 0; j < i; j++) {
-            const ir_name *b = j < nt ? &c->p->tables[j]->name : &c->src[j - nt]->name;
-            if (!strcmp(a->s, b->s)) {
-                int line, col;
-                ir_linecol(c->d->src, c->d->srclen, b->span.off, &line, &col);
-                ir_error(c->d, a->span, "'%s' is already defined as a %s at %d:%d", a->s,
-                         j < nt ? "table" : "pipeline", line, col);
-                break;
-            }
+        void *self = i < nt ? (void *)c->p->tables[i] : (void *)c->src[i - nt];
+        ir_table *t = ir_map_get(&c->tables, NULL, a->s);
+        ir_pipeline *pl = t ? NULL : ir_map_get(&c->pipelines, NULL, a->s);
+        if (!t && !pl) {
+            if (!ir_map_put(i < nt ? &c->tables : &c->pipelines, NULL, a->s, self))
+                longjmp(c->oom, 1);
+            continue;
         }
+        const ir_name *b = t ? &t->name : &pl->name;
+        int line = 0, col = 0;
+        if (!ir_diags_full(c->d))
+            ir_linecol(c->d->src, c->d->srclen, b->span.off, &line, &col);
+        ir_error(c->d, a->span, "'%s' is already defined as a %s at %d:%d", a->s, t ? "table" : "pipeline", line,
+                 col);
     }
 }
 
@@ -437,8 +457,12 @@ static const ir_val *stmt_arg(const ir_stmt *st, const char *name)
 ** order of pipelines follows their values, not their files. */
 static void check_writes(tc_ctx *c)
 {
-    ir_stmt **seen = TC_NEWN(c, ir_stmt *, 1);   /* the writes checked so far */
-    int nseen = 0, cap = 1;
+    ir_map read, written;   /* paths of the tables read, of the writes checked so far */
+    ir_map_init(&read, c->a);
+    ir_map_init(&written, c->a);
+    for (int k = 0; k < c->p->ntables; k++)
+        if (c->p->tables[k]->path && !ir_map_put(&read, NULL, c->p->tables[k]->path, c->p->tables[k]))
+            longjmp(c->oom, 1);
     for (int pi = 0; pi < c->np; pi++) {
         ir_pipeline *pl = c->src[pi];
         for (int i = 0; i < pl->n; i++) {
@@ -447,26 +471,16 @@ static void check_writes(tc_ctx *c)
                 continue;
             const ir_val *pv = stmt_arg(st, "path");
             const char *shown = pv->expr->u.lit.s;
-            for (int k = 0; k < c->p->ntables; k++) {
-                const ir_table *t = c->p->tables[k];
-                if (t->path && !strcmp(t->path, st->u.write.path))
-                    ir_error(c->d, pv->span, "pipeline %s writes %s which table %s reads", pl->name.s, shown,
-                             t->name.s);
-            }
-            for (int k = 0; k < nseen; k++) {
-                if (!strcmp(seen[k]->u.write.path, st->u.write.path)) {
-                    ir_error(c->d, pv->span, "%s.%s writes %s, which %s.%s writes too", pl->name.s, st->target.s,
-                             shown, seen[k]->pipeline->name.s, seen[k]->target.s);
-                    break;
-                }
-            }
-            if (nseen == cap) {
-                ir_stmt **g = TC_NEWN(c, ir_stmt *, cap * 2);
-                memcpy(g, seen, sizeof *g * (size_t)nseen);
-                seen = g;
-                cap *= 2;
-            }
-            seen[nseen++] = st;
+            const ir_table *t = ir_map_get(&read, NULL, st->u.write.path);
+            if (t)
+                ir_error(c->d, pv->span, "pipeline %s writes %s which table %s reads", pl->name.s, shown,
+                         t->name.s);
+            ir_stmt *first = ir_map_put(&written, NULL, st->u.write.path, st);
+            if (!first)
+                longjmp(c->oom, 1);
+            if (first != st)
+                ir_error(c->d, pv->span, "%s.%s writes %s, which %s.%s writes too", pl->name.s, st->target.s,
+                         shown, first->pipeline->name.s, first->target.s);
         }
     }
 }
@@ -541,30 +555,237 @@ static void warn_prunes(tc_ctx *c)
 
 /* ------------------------------------------------------ topological order */
 
+/* The pipelines whose values each pipeline's are read by, as one array:
+** readers[start[i] .. start[i + 1]) for source index i. */
+static void reverse_edges(tc_ctx *c, int **start_out, int **readers_out)
+{
+    int *start = TC_NEWN(c, int, c->np + 1), ne = 0;
+    for (int i = 0; i < c->np; i++)
+        for (int k = 0; k < c->src[i]->ndeps; k++)
+            start[c->src[i]->deps[k]->index + 1]++, ne++;
+    for (int i = 0; i < c->np; i++)
+        start[i + 1] += start[i];
+    int *fill = TC_NEWN(c, int, c->np), *readers = TC_NEWN(c, int, ne ? ne : 1);
+    for (int i = 0; i < c->np; i++)
+        for (int k = 0; k < c->src[i]->ndeps; k++) {
+            int to = c->src[i]->deps[k]->index;
+            readers[start[to] + fill[to]++] = i;
+        }
+    *start_out = start;
+    *readers_out = readers;
+}
+
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2] > v; i = (i - 1) / 2)
+        h[i] = h[(i - 1) / 2];
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--*n], i = 0;
+    for (;;) {
+        int k = 2 * i + 1;
+        if (k >= *n)
+            break;
+        if (k + 1 < *n && h[k + 1] < h[k])
+            k++;
+        if (h[k] >= v)
+            break;
+        h[i] = h[k];
+        i = k;
+    }
+    if (*n)
+        h[i] = v;
+    return top;
+}
+
 /* Kahn's algorithm taking the earliest pipeline in source order whose
-** dependencies are placed; members of cycles (already reported) go last. */
+** dependencies are placed (a min-heap of the ready ones); members of cycles
+** (already reported) go last, earliest first. */
 static void topo_sort(tc_ctx *c)
 {
-    bool *placed = TC_NEWN(c, bool, c->np);
-    int n = 0;
+    int *start, *readers;
+    reverse_edges(c, &start, &readers);
+    int *waiting = TC_NEWN(c, int, c->np), *heap = TC_NEWN(c, int, c->np ? c->np : 1), nheap = 0;
+    bool *placed = TC_NEWN(c, bool, c->np ? c->np : 1);
+    for (int i = 0; i < c->np; i++)
+        if ((waiting[i] = c->src[i]->ndeps) == 0)
+            heap_push(heap, &nheap, i);
+    int n = 0, unplaced = 0;
     while (n < c->np) {
-        int pick = -1;
-        for (int i = 0; i < c->np && pick < 0; i++) {
-            if (placed[i])
-                continue;
-            bool ready = true;
-            for (int k = 0; k < c->src[i]->ndeps && ready; k++)
-                ready = placed[pl_index(c, c->src[i]->deps[k])];
-            if (ready)
-                pick = i;
+        int pick;
+        if (nheap) {
+            pick = heap_pop(heap, &nheap);
+        } else {
+            while (placed[unplaced])
+                unplaced++;
+            pick = unplaced;
         }
-        if (pick < 0)
-            for (pick = 0; placed[pick]; pick++)
-                ;
         placed[pick] = true;
         c->src[pick]->order = n;
         c->p->pipelines[n++] = c->src[pick];
+        for (int k = start[pick]; k < start[pick + 1]; k++)
+            if (--waiting[readers[k]] == 0 && !placed[readers[k]])
+                heap_push(heap, &nheap, readers[k]);
     }
+}
+
+/* ------------------------------------------------- order of checking */
+
+/* Adds to refs the pipelines that the paths under e name (p.v, p.v.f), other
+** than pl itself and names of pl's own statements. */
+static void expr_refs(tc_ctx *c, const ir_pipeline *pl, const ir_expr *e, ir_map *seen, int *refs, int *n)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case IR_E_PATH:
+        if (e->u.path.nparts >= 2 && !tc_find_stmt(c, pl, e->u.path.parts[0].s)) {
+            ir_pipeline *to = tc_find_pipeline(c, e->u.path.parts[0].s);
+            if (to && to != pl && !ir_map_get(seen, pl, to->name.s)) {
+                if (!ir_map_put(seen, pl, to->name.s, to))
+                    longjmp(c->oom, 1);
+                refs[(*n)++] = to->index;
+            }
+        }
+        break;
+    case IR_E_UNARY:
+    case IR_E_BINARY:
+        expr_refs(c, pl, e->u.op.a, seen, refs, n);
+        expr_refs(c, pl, e->u.op.b, seen, refs, n);
+        break;
+    case IR_E_LIKE:
+        expr_refs(c, pl, e->u.like.a, seen, refs, n);
+        expr_refs(c, pl, e->u.like.pattern, seen, refs, n);
+        break;
+    case IR_E_IN:
+        expr_refs(c, pl, e->u.in.a, seen, refs, n);
+        for (int i = 0; i < e->u.in.nitems; i++)
+            expr_refs(c, pl, e->u.in.items[i], seen, refs, n);
+        break;
+    case IR_E_ISNULL:
+        expr_refs(c, pl, e->u.isnull.a, seen, refs, n);
+        break;
+    case IR_E_CASE:
+        for (int i = 0; i < e->u.cas.n; i++) {
+            expr_refs(c, pl, e->u.cas.whens[i], seen, refs, n);
+            expr_refs(c, pl, e->u.cas.thens[i], seen, refs, n);
+        }
+        expr_refs(c, pl, e->u.cas.els, seen, refs, n);
+        break;
+    case IR_E_CAST:
+        expr_refs(c, pl, e->u.cast.a, seen, refs, n);
+        break;
+    case IR_E_CALL:
+        for (int i = 0; i < e->u.call.nargs; i++)
+            expr_refs(c, pl, e->u.call.args[i], seen, refs, n);
+        break;
+    default:
+        break;
+    }
+}
+
+static void val_refs(tc_ctx *c, const ir_pipeline *pl, const ir_val *v, ir_map *seen, int *refs, int *n)
+{
+    if (!v)
+        return;
+    expr_refs(c, pl, v->expr, seen, refs, n);
+    for (int i = 0; v->kind == IR_V_LIST && i < v->n; i++)
+        val_refs(c, pl, v->items[i], seen, refs, n);
+    for (int i = 0; v->kind == IR_V_MAP && i < v->n; i++)
+        val_refs(c, pl, v->ents[i].val, seen, refs, n);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The order to check pipelines in: the strongly connected components of
+** the references as written (Tarjan's algorithm with an explicit stack),
+** each after the ones it reads from, and the members of a component
+** earliest in source order first. Checking a pipeline then recurses into
+** another only inside a reference cycle, which is reported where it
+** returns to its earliest pipeline; a long chain of pipelines written
+** last-first cannot exhaust the C stack. */
+static int *check_order(tc_ctx *c)
+{
+    int np = c->np;
+    /* the references of pipeline i: refs[start[i] .. start[i + 1]) */
+    int *start = TC_NEWN(c, int, np + 1), cap = 16, nrefs = 0;
+    int *refs = TC_NEWN(c, int, cap);
+    ir_map seen;
+    ir_map_init(&seen, c->a);
+    for (int i = 0; i < np; i++) {
+        const ir_pipeline *pl = c->src[i];
+        start[i] = nrefs;
+        for (int j = 0; j < pl->n; j++) {
+            const ir_stmt *st = pl->stmts[j];
+            for (int k = 0; k < st->nargs; k++) {
+                /* at most one new reference per pipeline named: grow to fit np more */
+                if (nrefs + np > cap) {
+                    int ncap = 2 * (nrefs + np);
+                    int *g = TC_NEWN(c, int, ncap);
+                    memcpy(g, refs, sizeof *g * (size_t)nrefs);
+                    refs = g;
+                    cap = ncap;
+                }
+                val_refs(c, pl, st->args[k].val, &seen, refs, &nrefs);
+            }
+        }
+    }
+    start[np] = nrefs;
+    int *order = TC_NEWN(c, int, np), norder = 0;
+    int *num = TC_NEWN(c, int, np), *low = TC_NEWN(c, int, np), *next = TC_NEWN(c, int, np);
+    int *calls = TC_NEWN(c, int, np), *comp = TC_NEWN(c, int, np);
+    bool *on_comp = TC_NEWN(c, bool, np);
+    int counter = 0, ncomp = 0;
+    for (int root = 0; root < np; root++) {
+        if (num[root])
+            continue;
+        int depth = 0;
+        calls[depth++] = root;
+        num[root] = low[root] = ++counter;
+        next[root] = start[root];
+        comp[ncomp++] = root;
+        on_comp[root] = true;
+        while (depth) {
+            int v = calls[depth - 1];
+            if (next[v] < start[v + 1]) {
+                int w = refs[next[v]++];
+                if (!num[w]) {
+                    num[w] = low[w] = ++counter;
+                    next[w] = start[w];
+                    comp[ncomp++] = w;
+                    on_comp[w] = true;
+                    calls[depth++] = w;
+                } else if (on_comp[w] && num[w] < low[v]) {
+                    low[v] = num[w];
+                }
+                continue;
+            }
+            depth--;
+            if (depth && low[v] < low[calls[depth - 1]])
+                low[calls[depth - 1]] = low[v];
+            if (low[v] == num[v]) {   /* v roots a component: comp[k .. ncomp) */
+                int k = ncomp;
+                while (comp[--k] != v)
+                    ;
+                for (int j = k; j < ncomp; j++)
+                    on_comp[comp[j]] = false;
+                memcpy(order + norder, comp + k, sizeof *order * (size_t)(ncomp - k));
+                if (ncomp - k > 1)
+                    qsort(order + norder, (size_t)(ncomp - k), sizeof *order, int_cmp);
+                norder += ncomp - k;
+                ncomp = k;
+            }
+        }
+    }
+    return order;
 }
 
 static bool out_of_memory(ir_diags *d)
@@ -580,24 +801,38 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
     tc_ctx *c = &ctx;
     if (setjmp(c->oom))
         return out_of_memory(d);
-    c->src = TC_NEWN(c, ir_pipeline *, c->np);
-    c->state = TC_NEWN(c, tc_pstate, c->np);
-    c->stack = TC_NEWN(c, ir_pipeline *, c->np);
-    c->cycle_seen = TC_NEWN(c, bool, c->np * c->np);
+    ir_map_init(&c->tables, a);
+    ir_map_init(&c->pipelines, a);
+    ir_map_init(&c->stmts, a);
+    ir_map_init(&c->edges, a);
+    ir_map_init(&c->cycles, a);
+    int nslots = c->np ? c->np : 1;
+    c->src = TC_NEWN(c, ir_pipeline *, nslots);
+    c->state = TC_NEWN(c, tc_pstate, nslots);
+    c->stack = TC_NEWN(c, ir_pipeline *, nslots);
     for (int i = 0; i < c->np; i++) {
         ir_pipeline *pl = p->pipelines[i];
         c->src[i] = pl;
-        pl->deps = TC_NEWN(c, ir_pipeline *, c->np);
-        pl->ndeps = 0;
-        for (int j = 0; j < pl->n; j++)
-            pl->stmts[j]->pipeline = pl;
+        pl->index = i;
+        pl->deps = NULL;
+        pl->ndeps = pl->capdeps = 0;
+        for (int j = 0; j < pl->n; j++) {
+            ir_stmt *st = pl->stmts[j];
+            st->pipeline = pl;
+            st->index = j;
+            if (!ir_map_put(&c->stmts, pl, st->target.s, st))
+                longjmp(c->oom, 1);
+        }
     }
     check_names(c);
-    for (int i = 0; i < p->ntables; i++)
+    for (int i = 0; i < p->ntables; i++) {
+        p->tables[i]->index = i;
         check_table(c, p->tables[i]);
+    }
+    int *order = check_order(c);
     for (int i = 0; i < c->np; i++)
-        if (c->state[i] == TC_UNVISITED)
-            check_pipeline(c, c->src[i]);
+        if (c->state[order[i]] == TC_UNVISITED)
+            check_pipeline(c, c->src[order[i]]);
     check_outputs(c);
     check_writes(c);
     warn_prunes(c);

@@ -253,7 +253,7 @@ static bool check_path(tc_ctx *c, const tc_scope *s, ir_expr *e)
         return false;
     }
     if (n == 2) {
-        ir_stmt *st = tc_find_stmt(s->pl, p[0].s);
+        ir_stmt *st = tc_find_stmt(c, s->pl, p[0].s);
         if (st) {
             if (st == s->input) {
                 e->kind = IR_E_COL;

@@ -152,14 +152,15 @@ static ir_stmt *resolve_input(tc_ctx *c, ir_pipeline *pl, int i, ir_val *v)
         return NULL;
     }
     const char *n = e->u.path.parts[0].s;
-    ir_stmt *in = NULL;
-    for (int j = i - 1; j >= 0 && !in; j--)
-        if (!strcmp(pl->stmts[j]->target.s, n))
-            in = pl->stmts[j];
+    /* names are unique in a pipeline (a duplicate is reported), so the
+    ** first statement of that name is the one meant */
+    ir_stmt *in = tc_find_stmt(c, pl, n);
+    if (in && in->index >= i)
+        in = NULL;
     if (!in) {
         if (!strcmp(pl->stmts[i]->target.s, n))
             ir_error(c->d, e->span, "'%s' cannot be its own :input", n);
-        else if (tc_find_stmt(pl, n))
+        else if (tc_find_stmt(c, pl, n))
             ir_error(c->d, e->span, "'%s' is defined after this statement; :input must name an earlier statement", n);
         else
             ir_error(c->d, e->span, "unknown statement '%s' in %s (earlier statements: %s)", n, pl->name.s,
@@ -243,7 +244,7 @@ const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *
         if (!t) {
             if (tc_find_pipeline(c, tn))
                 ir_error(c->d, e->span, "'%s' is a pipeline; scan one of its values: %s.<value>", tn, tn);
-            else if (tc_find_stmt(s->pl, tn))
+            else if (tc_find_stmt(c, s->pl, tn))
                 ir_error(c->d, e->span, "'%s' is in this pipeline; ':%s' of %s names a table or a relation of "
                                         "another pipeline (pipeline.value)", tn, arg, op);
             else
@@ -385,7 +386,7 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
                          tc_vkind_name(bf->vkind));
                 bf = NULL;
             }
-        } else if (is_path(e, 1) && tc_find_stmt(s->pl, e->u.path.parts[0].s)) {
+        } else if (is_path(e, 1) && tc_find_stmt(c, s->pl, e->u.path.parts[0].s)) {
             ir_error(c->d, e->span, "'%s' is in this pipeline; a scan uses bloom filters built by other pipelines "
                                     "(:blooms = { \"%s\": pipeline.value })", e->u.path.parts[0].s, ent->key.s);
         } else {
@@ -866,6 +867,11 @@ static bool op_delete(tc_ctx *c, const tc_scope *s, ir_val **v)
                  t->source.s);
         return false;
     }
+    char err[512];
+    if (t->path && c->p->check_path && !c->p->check_path(c->p->check_path_ctx, t->path, true, err, sizeof err)) {
+        ir_error(c->d, st->op.span, "%s", err);
+        return false;
+    }
     st->u.del.scan = x;
     count_tuple(c, st, "deleted");
     return true;
@@ -884,7 +890,8 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
             ir_error(c->d, v[1]->span, "':path' of write_table is empty");
             ok = false;
         } else {
-            st->u.write.path = tc_resolve_path(c, e->u.lit.s);
+            st->u.write.path = tc_resolve_path(c, e->u.lit.s, v[1]->span, true);
+            ok = ok && st->u.write.path;
         }
     }
     if (!s->input)
@@ -1127,7 +1134,7 @@ static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
                      he->u.path.parts[1].s, tc_vkind_name(ht->vkind));
             ht = NULL;
         }
-    } else if (is_path(he, 1) && tc_find_stmt(s->pl, he->u.path.parts[0].s)) {
+    } else if (is_path(he, 1) && tc_find_stmt(c, s->pl, he->u.path.parts[0].s)) {
         ir_error(c->d, he->span, "'%s' is in this pipeline; a hash join probes a hash table built by another "
                                  "pipeline (:ht = pipeline.value)", he->u.path.parts[0].s);
     } else {
@@ -1193,7 +1200,7 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     }
     if (i == 0 && od->kind != IR_OP_SCAN)
         ir_error(c->d, st->op.span, "a pipeline starts with table_scan, its one source; found %s", od->name);
-    if (i > 0 && od->kind == IR_OP_SCAN) {
+    if (i > 0 && od->kind == IR_OP_SCAN && !ir_diags_full(c->d)) {
         int k = 0;
         while (pl->stmts[k]->kind != IR_OP_SCAN)
             k++;
@@ -1229,6 +1236,11 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);
+    if (ok && st->out.n > TIR_MAX_COLUMNS) {
+        ir_error(c->d, st->target.span, "%s has %d columns; at most %d are supported", st->target.s, st->out.n,
+                 TIR_MAX_COLUMNS);
+        ok = false;
+    }
     if (!ok)
         tc_fail(c, st);
 }

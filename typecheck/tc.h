@@ -9,6 +9,11 @@
 
 #include <setjmp.h>
 #include "ast.h"
+#include "map.h"
+
+/* Pipelines checked inside one another, at most (only a reference cycle
+** nests them: see check_order). */
+#define TC_MAX_NESTED_CHECKS 256
 
 typedef enum tc_pstate { TC_UNVISITED = 0, TC_ACTIVE, TC_DONE } tc_pstate;
 
@@ -21,9 +26,10 @@ typedef struct tc_ctx {
     tc_pstate *state;         /* per source index */
     ir_pipeline **stack;      /* pipelines being checked, outermost first (for cycle messages) */
     int nstack;
-    bool *cycle_seen;         /* np*np: a cycle error was reported for the edge from -> to */
-    ir_stmt **failed;         /* statements whose output could not be typed */
-    int nfailed, capfailed;
+    ir_map tables, pipelines; /* by name: the first definition */
+    ir_map stmts;             /* (pipeline, name): its first statement of that name */
+    ir_map edges;             /* (from pipeline, name of to): from reads to's values */
+    ir_map cycles;            /* (from pipeline, name of to): the cycle through this edge was reported */
     jmp_buf oom;              /* tc_new longjmps here when the arena is exhausted */
 } tc_ctx;
 
@@ -59,7 +65,7 @@ void tc_fail(tc_ctx *c, ir_stmt *st);
 bool tc_failed(const tc_ctx *c, const ir_stmt *st);
 ir_table *tc_find_table(const tc_ctx *c, const char *name);
 ir_pipeline *tc_find_pipeline(const tc_ctx *c, const char *name);
-ir_stmt *tc_find_stmt(const ir_pipeline *pl, const char *name);
+ir_stmt *tc_find_stmt(const tc_ctx *c, const ir_pipeline *pl, const char *name);
 /* Resolves pipe.val read from pipeline `from` (NULL for outputs): checks
 ** that pipeline first when needed, reports self references and cycles,
 ** records the dependency and marks the value used_later. NULL when it
@@ -69,7 +75,9 @@ const char *tc_vkind_name(ir_valkind k);
 const char *tc_stmt_list(tc_ctx *c, const ir_pipeline *pl, int n);   /* first n statements */
 const char *tc_table_list(tc_ctx *c);
 /* path relative to the program file's directory, unless absolute */
-const char *tc_resolve_path(tc_ctx *c, const char *path);
+/* path relative to the program file's directory; a path the engine does
+** not allow (reading, or writing when write) is reported at at: NULL. */
+const char *tc_resolve_path(tc_ctx *c, const char *path, ir_span at, bool write);
 
 /* ops.c */
 void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);

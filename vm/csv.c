@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -299,6 +300,16 @@ tir_status vm_csv_fail_at(const vm_csv_reader *L, tir_status st, const char *at,
     return st;
 }
 
+/* The memory limit would be passed: "need" bytes for "what". */
+static tir_status over_budget(const vm_csv_reader *L, uint64_t need, const char *what)
+{
+    if (L->err && L->errlen)
+        snprintf(L->err, L->errlen,
+                 "%s: error: %s needs %" PRIu64 " bytes, more than the memory limit leaves (%" PRIu64 " bytes)",
+                 L->path, what, need, L->budget);
+    return TIR_ERR_NOMEM;
+}
+
 tir_status vm_csv_fail_nomem(const vm_csv_reader *L)
 {
     if (L->err && L->errlen)
@@ -376,6 +387,12 @@ static tir_status read_file(vm_csv_reader *L)
     /* one spare byte lets the read that sees EOF happen without growing */
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size + PAD + 1 > cap)
         cap = (size_t)st.st_size + PAD + 1;
+    /* the whole file is held while loading: a file (or a stream, as it
+    ** grows) larger than the memory limit allows fails before it is read */
+    if (L->budget && cap > L->budget) {
+        close(fd);
+        return over_budget(L, cap, "reading the file");
+    }
     size_t n = 0;
     char *b = malloc(cap);
     for (;;) {
@@ -384,6 +401,11 @@ static tir_status read_file(vm_csv_reader *L)
             return vm_csv_fail_nomem(L);
         }
         if (n + PAD == cap) {     /* keep room for the sentinel and padding */
+            if (L->budget && cap * 2 > L->budget) {
+                free(b);
+                close(fd);
+                return over_budget(L, cap * 2, "reading the file (a stream, read so far)");
+            }
             char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(b, cap * 2);
             if (!nb)
                 free(b);
@@ -428,6 +450,7 @@ tir_status vm_csv_read(vm_csv_reader *L, const char *path, const vm_csv_opts *o,
     L->null_len = strlen(L->null_s);
     L->err = err;
     L->errlen = errlen;
+    L->budget = o->mem_budget;
     return read_file(L);
 }
 
@@ -938,6 +961,16 @@ static tir_status load(vm_csv_reader *L, const vm_csv_opts *o, int ncols, const 
             return vm_csv_fail_nomem(L);
 
     uint64_t maxrows = count_newlines(p, L->end) + 1;
+    /* the columns are allocated at their final size (rows bounded by the
+    ** newlines): with the file they must fit before anything is converted */
+    uint64_t file_bytes = (uint64_t)(L->end - L->buf) + PAD, need = file_bytes;
+    for (int c = 0; c < ncols; c++)
+        need += maxrows * (vm_type_width(cols[c].type) + (cols[c].nullable ? 1 : 0));
+    if (L->budget && need > L->budget) {
+        char what[128];
+        snprintf(what, sizeof what, "loading %" PRIu64 " rows of %d columns", maxrows, ncols);
+        return over_budget(L, need, what);
+    }
     vm_table *t = NULL;
     if ((st = make_table(L, ncols, cols, maxrows, &t)) != TIR_OK)
         return st;
@@ -952,6 +985,13 @@ static tir_status load(vm_csv_reader *L, const vm_csv_opts *o, int ncols, const 
             if ((st = convert_field(L, &cs[c], &L->fields[cs[c].field], t, row)) != TIR_OK)
                 goto fail;
         row++;
+        /* long strings are copied out as they come: recount now and then */
+        if (L->budget && (row & 0xffff) == 0 && file_bytes + vm_table_bytes(t) > L->budget) {
+            char what[128];
+            snprintf(what, sizeof what, "loading (with its strings, at row %" PRIu64 ")", row);
+            st = over_budget(L, file_bytes + vm_table_bytes(t), what);
+            goto fail;
+        }
     }
     for (int c = 0; c < ncols; c++)
         t->cols[c].len = row;
@@ -966,7 +1006,7 @@ fail:
 tir_status vm_csv_load(const char *path, const vm_csv_opts *o, int ncols, const vm_csv_col *cols,
                        vm_table **out, char *err, size_t errlen)
 {
-    static const vm_csv_opts defaults = { ',', true, "" };
+    static const vm_csv_opts defaults = {',', true, "", 0};
     if (!o)
         o = &defaults;
     *out = NULL;

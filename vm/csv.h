@@ -13,6 +13,7 @@ typedef struct vm_csv_opts {
     char delimiter;           /* ',' */
     bool header;              /* first line names the columns */
     const char *null_string;  /* a field equal to this (after unquoting is not applied: only unquoted fields) is NULL; "" by default */
+    uint64_t mem_budget;      /* bytes the load may hold at once (file, columns, strings); 0 = no bound */
 } vm_csv_opts;
 
 typedef struct vm_csv_col {
@@ -63,6 +64,7 @@ typedef struct vm_csv_reader {
     size_t scratch_cap;
     char *err;
     size_t errlen;
+    uint64_t budget;          /* vm_csv_opts.mem_budget */
 } vm_csv_reader;
 
 /* Reads path whole into R (delimiter and NULL string from o, which must

@@ -13,6 +13,7 @@
 #include "ast.h"
 #include "vm.h"
 #include "import.h"
+#include "confine.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -26,6 +27,8 @@ typedef struct cached_table {
 
 struct tir_engine {
     tir_config cfg;
+    vm_confine confine;
+    char confine_err[512];    /* an allowed directory that could not be resolved */
     cached_table *cache;
     int ncache, capcache;
     volatile int cancel;
@@ -91,6 +94,12 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         return NULL;
     if (cfg)
         e->cfg = *cfg;
+    if (!vm_confine_init(&e->confine, e->cfg.allowed_dirs, e->cfg.read_only, e->confine_err, sizeof e->confine_err)) {
+        /* nothing is allowed then; every compile and import says why */
+        static const char *const none[] = {NULL};
+        vm_confine_init(&e->confine, none, true, NULL, 0);
+    }
+    e->cfg.allowed_dirs = NULL;   /* the caller's list need not outlive the engine */
     if (e->cfg.batch_size == 0)
         e->cfg.batch_size = 2048;
     if (e->cfg.threads <= 0) {
@@ -99,6 +108,13 @@ tir_engine *tir_engine_new(const tir_config *cfg)
     }
     /* validity bitmaps of a batch start on a word boundary of the column */
     e->cfg.batch_size = (e->cfg.batch_size + 63) / 64 * 64;
+    /* Without a limit a hostile input (a CSV from /dev/zero, a join that
+    ** fans out) would grow until the kernel kills the process; like DuckDB,
+    ** default to most of the machine's memory. */
+    if (e->cfg.memory_limit == 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        e->cfg.memory_limit = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 10 * 8 : UINT64_MAX;
+    }
     return e;
 }
 
@@ -117,7 +133,10 @@ void tir_engine_clear_cache(tir_engine *e)
 
 void tir_engine_free(tir_engine *e)
 {
+    if (!e)
+        return;
     tir_engine_clear_cache(e);
+    vm_confine_free(&e->confine);
     free(e);
 }
 
@@ -137,7 +156,8 @@ static char *table_key(const ir_table *t)
     return k;
 }
 
-static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, char *err, size_t errlen)
+static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, uint64_t budget, char *err,
+                             size_t errlen)
 {
     tir_engine *e = ctx;
     struct stat st;
@@ -163,7 +183,7 @@ static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, char 
         e->cache[i] = e->cache[--e->ncache];
         break;
     }
-    tir_status s = vm_load_table(t, out, err, errlen);
+    tir_status s = vm_load_table(t, out, budget, err, errlen);
     if (s || !have_stat) {
         free(key);
         return s;
@@ -216,15 +236,41 @@ static void engine_error(tir_engine *e, const char *msg)
     snprintf(e->err, sizeof e->err, "%s", msg);
 }
 
+/* Every failed call leaves a message, "out of memory" included. */
+static tir_status nomem(tir_engine *e)
+{
+    engine_error(e, "out of memory");
+    return TIR_ERR_NOMEM;
+}
+
 void vm_engine_set_error(tir_engine *e, const char *msg)
 {
     if (e)
         engine_error(e, msg);
 }
 
+bool vm_engine_may(const tir_engine *e, const char *path, bool write, char *err, size_t errlen)
+{
+    if (e->confine_err[0]) {
+        snprintf(err, errlen, "%s", e->confine_err);
+        return false;
+    }
+    return vm_confine_check(&e->confine, path, write, err, errlen);
+}
+
+static bool check_path(void *ctx, const char *path, bool write, char *err, size_t errlen)
+{
+    return vm_engine_may(ctx, path, write, err, errlen);
+}
+
 int vm_engine_threads(const tir_engine *e)
 {
     return e->cfg.threads;
+}
+
+uint64_t vm_engine_memory_limit(const tir_engine *e)
+{
+    return e->cfg.memory_limit == UINT64_MAX ? 0 : e->cfg.memory_limit;
 }
 
 /* read_table without declared columns: the checker asks the file. */
@@ -264,37 +310,42 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     e->err[0] = 0;
     tir_program *p = calloc(1, sizeof *p);
     if (!p)
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     p->e = e;
     ir_arena_init(&p->arena);
     p->src = malloc(len + 1);
     p->file = strdup(file ? file : "<input>");
     if (!p->src || !p->file) {
         tir_program_free(p);
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     }
     if (len)
         memcpy(p->src, src, len);
     p->src[len] = 0;
     ir_diags_init(&p->diags, &p->arena, p->file, p->src, len);
+    if (e->cfg.max_errors)
+        p->diags.max_errors = e->cfg.max_errors;
     *out = p;
     bool ok = fe_parse(&p->arena, &p->diags, p->file, p->src, len, &p->prog) && p->prog;
     if (ok) {
         p->prog->read_schema = read_store_schema;
         p->prog->read_schema_ctx = e;
+        p->prog->check_path = check_path;
+        p->prog->check_path_ctx = e;
         ok = tc_check(&p->arena, &p->diags, p->prog);
     }
     ok = ok && p->diags.nerrors == 0;
     p->diag_text = ir_diags_render(&p->diags);
     p->pub = calloc(p->diags.n ? p->diags.n : 1, sizeof *p->pub);
     if (!p->pub)
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     for (size_t i = 0; i < p->diags.n; i++) {
         const ir_diagnostic *d = &p->diags.items[i];
         p->pub[i].severity = d->severity;
         p->pub[i].file = p->file;
         p->pub[i].message = d->message;
-        ir_linecol(p->src, len, d->span.off, &p->pub[i].line, &p->pub[i].col);
+        p->pub[i].line = d->line;
+        p->pub[i].col = d->col;
     }
     if (!ok) {
         engine_error(e, p->diag_text && p->diag_text[0] ? p->diag_text : "compile error");
@@ -404,11 +455,31 @@ tir_status tir_run(tir_program *p, tir_result **out)
         engine_error(e, "the program did not compile");
         return TIR_ERR_COMPILE;
     }
+    /* checked when compiled and again now: a link planted in between must
+    ** not lead a run outside the allowed directories */
+    const ir_program *prog = p->prog;
+    char why[600];
+    for (int i = 0; i < prog->ntables; i++)
+        if (prog->tables[i]->path && !vm_engine_may(e, prog->tables[i]->path, false, why, sizeof why)) {
+            engine_error(e, why);
+            return TIR_ERR_IO;
+        }
+    for (int i = 0; i < prog->npipelines; i++)
+        for (int j = 0; j < prog->pipelines[i]->n; j++) {
+            const ir_stmt *s = prog->pipelines[i]->stmts[j];
+            const char *w = s->kind == IR_OP_WRITE_TABLE ? s->u.write.path
+                          : s->kind == IR_OP_DELETE      ? s->u.del.scan->u.scan.table->path
+                                                         : NULL;
+            if (w && !vm_engine_may(e, w, true, why, sizeof why)) {
+                engine_error(e, why);
+                return TIR_ERR_IO;
+            }
+        }
     e->cancel = 0;
     vm_plan *plan = p->plan;
     tir_result *r = calloc(1, sizeof *r);
     if (!r)
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     r->batch = plan->batch;
     r->nvalues = plan->nvals;
     r->values = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *r->values);
@@ -416,7 +487,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
     r->outs = calloc(r->nouts ? r->nouts : 1, sizeof *r->outs);
     if (!r->values || !r->outs) {
         tir_result_free(r);
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     }
     int nstmts = 0;
     for (int i = 0; i < plan->npipes; i++)
@@ -431,7 +502,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
         free(prof_ms);
         free(prof_ns);
         tir_result_free(r);
-        return TIR_ERR_NOMEM;
+        return nomem(e);
     }
     vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
                      .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
@@ -451,6 +522,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
     free(prof_ns);
     if (st) {
         tir_result_free(r);
+        if (st == TIR_ERR_NOMEM && !e->err[0])
+            engine_error(e, "out of memory");
         return st;
     }
     for (size_t i = 0; i < r->nouts; i++) {
@@ -466,7 +539,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
         r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
         if (!r->outs[i].nullable) {
             tir_result_free(r);
-            return TIR_ERR_NOMEM;
+            return nomem(e);
         }
         for (int c = 0; c < po->stmt->out.n; c++)
             r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;

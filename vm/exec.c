@@ -674,7 +674,9 @@ static uint32_t drop_nulls(uint32_t *idx, uint32_t n, const uint64_t *valid)
 }
 
 /* Runs the program once for the current source batch. */
-static tir_status run_batch(xpipe *x)
+static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt);
+
+static tir_status run_batch(xpipe *x, const vm_run_opts *o)
 {
     const vm_ins *code = x->p->code;
     int pc = 0;
@@ -690,8 +692,12 @@ static tir_status run_batch(xpipe *x)
         case VM_OP_SCAN: vm_x_scan(x); break;
         case VM_OP_END: return TIR_OK;
         case VM_OP_JOIN_LOOP:
-            if (x->joins[in->a].pending)
+            if (x->joins[in->a].pending) {
+                tir_status st = join_fanout_check(x, o, in->stmt);
+                if (st)
+                    return st;
                 pc = in->b;
+            }
             break;
 
 #define MASK_FAMILY(OPN, opn)                                                                     \
@@ -1146,7 +1152,7 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
     return TIR_OK;
 }
 
-tir_status vm_load_table(const ir_table *t, vm_source *src, char *err, size_t errlen)
+tir_status vm_load_table(const ir_table *t, vm_source *src, uint64_t budget, char *err, size_t errlen)
 {
     src->mem = NULL;
     src->store = NULL;
@@ -1157,18 +1163,18 @@ tir_status vm_load_table(const ir_table *t, vm_source *src, char *err, size_t er
         return st;
     }
     vm_table **out = &src->mem;
-    vm_csv_col cols[256];
-    if (t->schema.n > 256) {
-        snprintf(err, errlen, "table %s has too many columns", t->name.s);
-        return TIR_ERR_ARG;
-    }
+    vm_csv_col *cols = calloc((size_t)(t->schema.n ? t->schema.n : 1), sizeof *cols);
+    if (!cols)
+        return TIR_ERR_NOMEM;
     for (int i = 0; i < t->schema.n; i++) {
         const ir_column *c = &t->schema.cols[i];
         cols[i] = (vm_csv_col){c->name.s, c->ty.type, c->ty.nullable,
                                c->ty.order == IR_ORDER_ASC ? 1 : c->ty.order == IR_ORDER_DESC ? 2 : 0, c->ty.unique};
     }
-    vm_csv_opts o = {t->delimiter ? t->delimiter : ',', t->header, t->null_string ? t->null_string : ""};
-    return vm_csv_load(t->path, &o, t->schema.n, cols, out, err, errlen);
+    vm_csv_opts o = {t->delimiter ? t->delimiter : ',', t->header, t->null_string ? t->null_string : "", budget};
+    tir_status st = vm_csv_load(t->path, &o, t->schema.n, cols, out, err, errlen);
+    free(cols);
+    return st;
 }
 
 /* Moves a pipeline's finished sinks into the value slots of the run. */
@@ -1237,9 +1243,10 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
     return n;
 }
 
-/* Checked at batch boundaries: earlier values, loaded tables, and the
-** buffers and sinks of every worker of this pipeline. */
-tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o)
+/* Earlier values, loaded tables, and the buffers and sinks of every worker
+** of this pipeline against the limit; a failure points at statement st of
+** the pipeline (the pipeline itself when NULL). */
+static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt *st)
 {
     if (!o)
         return TIR_OK;
@@ -1251,11 +1258,35 @@ tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o)
         while (held > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, held))
             ;
     }
+    if (o->memory_limit && held > o->memory_limit && st)
+        return xfail(x, TIR_ERR_NOMEM, st->span,
+                     "memory limit of %" PRIu64 " bytes exceeded in pipeline %s while %s = %s fans out (%" PRIu64
+                     " bytes held)", o->memory_limit, x->p->ir->name.s, st->target.s, st->op.s, held);
     if (o->memory_limit && held > o->memory_limit)
         return xfail(x, TIR_ERR_NOMEM, x->p->ir->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s (%" PRIu64 " bytes held)",
                      o->memory_limit, x->p->ir->name.s, held);
     return TIR_OK;
+}
+
+/* Checked at batch boundaries. */
+tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o)
+{
+    return check_memory_at(x, o, NULL);
+}
+
+/* One probe batch can fan out to any number of rows: between the join's
+** output chunks the memory limit and a cancel are honoured too, so a
+** many-to-many join fails cleanly instead of growing without bound. */
+static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt)
+{
+    if (!o)
+        return TIR_OK;
+    if (o->cancel && *o->cancel) {
+        snprintf(x->err, x->errlen, "cancelled");
+        return TIR_ERR_CANCELLED;
+    }
+    return check_memory_at(x, o, stmt >= 0 && stmt < x->p->ir->n ? x->p->ir->stmts[stmt] : NULL);
 }
 
 tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
@@ -1273,7 +1304,7 @@ tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint6
             vm_strheap_free(&x->batch_heap);
             vm_strheap_init(&x->batch_heap);
         }
-        if ((st = run_batch(x)) || (st = vm_x_check_memory(x, o)))
+        if ((st = run_batch(x, o)) || (st = vm_x_check_memory(x, o)))
             return st;
         if (o && o->rows_done)
             atomic_fetch_add(o->rows_done, x->src_off - before);
@@ -1395,7 +1426,6 @@ void vm_value_free(vm_value *v)
 static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value *values, vm_source *tables,
                                  char *err, size_t errlen)
 {
-    const ir_program *prog = plan->prog;
     for (int i = 0; i < p->ir->n; i++) {
         const ir_stmt *s = p->ir->stmts[i];
         if (s->kind != IR_OP_WRITE_TABLE && s->kind != IR_OP_DELETE)
@@ -1418,10 +1448,7 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
             free(spec);
         } else {
             const ir_table *t = s->u.del.scan->u.scan.table;
-            int ti = 0;
-            while (prog->tables[ti] != t)
-                ti++;
-            st = vm_store_delete(tables[ti].store, (const uint64_t *)rel->cols[0].data, rel->nrows, err, errlen);
+            st = vm_store_delete(tables[t->index].store, (const uint64_t *)rel->cols[0].data, rel->nrows, err, errlen);
         }
         if (st)
             return st;
@@ -1456,18 +1483,54 @@ static int *store_columns(const ir_stmt *scan, vm_store *s)
 
 /* Table t of the program, loaded on its first use by the run (or taken
 ** from the engine's cache through o->load). */
-static tir_status load_source(const ir_program *prog, const ir_table *t, vm_source *tables, const vm_run_opts *o,
-                              const vm_source **out, char *err, size_t errlen)
+static tir_status load_source(const ir_table *t, vm_source *tables, const vm_run_opts *o,
+                              const vm_source **out, uint64_t *table_bytes, uint64_t values_bytes, char *err,
+                              size_t errlen)
 {
-    int ti = 0;
-    while (prog->tables[ti] != t)
-        ti++;
+    vm_source *src = &tables[t->index];
     tir_status st = TIR_OK;
-    if (!tables[ti].mem && !tables[ti].store)
-        st = o && o->load ? o->load(o->load_ctx, t, &tables[ti], err, errlen)
-                          : vm_load_table(t, &tables[ti], err, errlen);
-    *out = &tables[ti];
+    if (!src->mem && !src->store) {
+        /* what the limit leaves beside the values and tables already held */
+        uint64_t held = *table_bytes + values_bytes, limit = o ? o->memory_limit : 0;
+        uint64_t budget = !limit ? 0 : limit > held ? limit - held : 1;
+        st = o && o->load ? o->load(o->load_ctx, t, src, budget, err, errlen)
+                          : vm_load_table(t, src, budget, err, errlen);
+        *table_bytes += vm_table_bytes(src->mem);
+    }
+    *out = src;
     return st;
+}
+
+static uint64_t value_bytes(const vm_value *v)
+{
+    return vm_table_bytes(v->rel) + (v->ht ? vm_ht_bytes(v->ht) : 0) + vm_bloom_bytes(v->bf);
+}
+
+/* The plan's values in order of their last use: after the pipeline of
+** order k has run, the values up to the last whose last_use <= k are
+** dropped. A counting sort keeps this linear in pipelines and values. */
+static int *values_by_last_use(const vm_plan *plan)
+{
+    int np = plan->npipes, *count = calloc((size_t)np + 2, sizeof *count);
+    int *order = malloc(sizeof *order * (size_t)(plan->nvals ? plan->nvals : 1));
+    if (!count || !order) {
+        free(count);
+        free(order);
+        return NULL;
+    }
+    /* bucket np + 1: outputs, never dropped during the run */
+    for (int v = 0; v < plan->nvals; v++) {
+        int u = plan->vals[v].last_use;
+        count[(u >= np ? np : u < 0 ? 0 : u) + 1]++;
+    }
+    for (int b = 0; b <= np; b++)
+        count[b + 1] += count[b];
+    for (int v = 0; v < plan->nvals; v++) {
+        int u = plan->vals[v].last_use;
+        order[count[u >= np ? np : u < 0 ? 0 : u]++] = v;
+    }
+    free(count);
+    return order;
 }
 
 tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *values, char *err, size_t errlen)
@@ -1476,6 +1539,18 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
     vm_source *tables = calloc((size_t)(prog->ntables ? prog->ntables : 1), sizeof *tables);
     if (!tables)
         return TIR_ERR_NOMEM;
+    int *drop_order = values_by_last_use(plan);
+    uint64_t *held = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *held);
+    if (!drop_order || !held) {
+        free(drop_order);
+        free(held);
+        free(tables);
+        return TIR_ERR_NOMEM;
+    }
+    /* bytes held by the values and tables of earlier pipelines, kept as
+    ** running totals so that a plan of many pipelines stays linear */
+    uint64_t values_bytes = 0, table_bytes = 0;
+    int ndropped = 0;
     tir_status st = TIR_OK;
     int stmt_base = 0;
     for (int pi = 0; pi < plan->npipes && !st; pi++) {
@@ -1484,9 +1559,6 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
                    .no_pruning = o && o->no_pruning};
         int *store_cols = NULL;
-        for (int v = 0; v < plan->nvals; v++)
-            x.base_bytes += vm_table_bytes(values[v].rel) + (values[v].ht ? vm_ht_bytes(values[v].ht) : 0) +
-                            vm_bloom_bytes(values[v].bf);
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;
         if (!sides) {
@@ -1498,7 +1570,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             if (!p->joins[j].merge)
                 continue;
             const vm_source *src = NULL;
-            if (mj->u.mjoin.rtable && !(st = load_source(prog, mj->u.mjoin.rtable, tables, o, &src, err, errlen)))
+            if (mj->u.mjoin.rtable &&
+                !(st = load_source(mj->u.mjoin.rtable, tables, o, &src, &table_bytes, values_bytes, err, errlen)))
                 st = vm_mj_side_open(mj, src->mem, src->store, &sides[j], err, errlen);
             else if (!mj->u.mjoin.rtable)
                 st = vm_mj_side_open(mj, values[vm_plan_value_index(plan, mj->u.mjoin.rstmt)].rel, NULL, &sides[j],
@@ -1506,7 +1579,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         }
         if (!st && scan->u.scan.table) {
             const vm_source *src = NULL;
-            if ((st = load_source(prog, scan->u.scan.table, tables, o, &src, err, errlen)))
+            if ((st = load_source(scan->u.scan.table, tables, o, &src, &table_bytes, values_bytes, err, errlen)))
                 goto pipe_done;
             x.src = src->mem;
             x.store = src->store;
@@ -1520,8 +1593,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         }
         if (st)
             goto pipe_done;
-        for (int t = 0; t < prog->ntables; t++)
-            x.base_bytes += vm_table_bytes(tables[t].mem);
+        x.base_bytes = values_bytes + table_bytes;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL,
@@ -1540,11 +1612,23 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (st)
             break;
         stmt_base += p->ir->n + 1;
+        for (int i = 0; i < p->ir->n; i++) {
+            int v = vm_plan_value_index(plan, p->ir->stmts[i]);
+            if (v >= 0) {
+                held[v] = value_bytes(&values[v]);
+                values_bytes += held[v];
+            }
+        }
         /* values no later pipeline reads are dropped now (seed 002) */
-        for (int v = 0; v < plan->nvals; v++)
-            if (plan->vals[v].last_use <= p->ir->order)
-                vm_value_free(&values[v]);
+        for (; ndropped < plan->nvals && plan->vals[drop_order[ndropped]].last_use <= p->ir->order; ndropped++) {
+            int v = drop_order[ndropped];
+            values_bytes -= held[v];
+            held[v] = 0;
+            vm_value_free(&values[v]);
+        }
     }
+    free(drop_order);
+    free(held);
     for (int i = 0; i < prog->ntables && !(o && o->load); i++)
         vm_source_free(&tables[i]);
     free(tables);

@@ -306,12 +306,15 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         o = &defaults;
     if (!csv_path || !table_path)
         return fail(e, TIR_ERR_ARG, "import: the CSV path and the table path are required");
+    char why[600];
+    if (!vm_engine_may(e, csv_path, false, why, sizeof why) || !vm_engine_may(e, table_path, true, why, sizeof why))
+        return fail(e, TIR_ERR_IO, "import: %s", why);
     char delim = o->delimiter ? o->delimiter : ',';
     if (delim == '"' || delim == '\n' || delim == '\r')
         return fail(e, TIR_ERR_ARG, "import: the delimiter cannot be a quote, CR or LF");
     if (o->block_rows % 64)
         return fail(e, TIR_ERR_ARG, "import: block_rows must be a multiple of 64, not %u", (unsigned)o->block_rows);
-    vm_csv_opts co = {delim, !o->no_header, o->null_string ? o->null_string : ""};
+    vm_csv_opts co = {delim, !o->no_header, o->null_string ? o->null_string : "", vm_engine_memory_limit(e)};
 
     char err[ERRLEN] = "";
     int ncols = 0;
@@ -553,6 +556,9 @@ tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify
     *text = NULL;
     if (!table_path)
         return fail(e, TIR_ERR_ARG, "describe: the table path is required");
+    char why[600];
+    if (!vm_engine_may(e, table_path, false, why, sizeof why))
+        return fail(e, TIR_ERR_IO, "describe: %s", why);
     char err[ERRLEN] = "";
     vm_store *s = NULL;
     tir_status st = vm_store_open(table_path, &s, err, sizeof err);

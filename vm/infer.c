@@ -85,9 +85,13 @@ void vm_csv_cols_free(int ncols, vm_csv_col *cols)
 static tir_status header_names(vm_csv_reader *R, const char **pp, int *ncols, vm_csv_col **out)
 {
     tir_status st = TIR_OK;
+    const char *line = *pp;
     int nf = vm_csv_split_row(R, pp, &st);
     if (nf < 0)
         return st;
+    if (nf > TIR_MAX_COLUMNS)
+        return vm_csv_fail_at(R, TIR_ERR_DATA, line, "the header has %d columns; at most %d are supported", nf,
+                              TIR_MAX_COLUMNS);
     int n = 0;
     vm_csv_col *cols = calloc((size_t)nf, sizeof *cols);
     if (!cols)
@@ -143,6 +147,9 @@ static tir_status infer(vm_csv_reader *R, const vm_csv_opts *o, int *ncols_out, 
         const char *q = p;        /* count the first row's fields */
         if ((ncols = vm_csv_split_row(R, &q, &st)) < 0)
             return st;
+        if (ncols > TIR_MAX_COLUMNS)
+            return vm_csv_fail_at(R, TIR_ERR_DATA, p, "the first row has %d fields; at most %d columns are supported",
+                                  ncols, TIR_MAX_COLUMNS);
         cols = calloc((size_t)ncols, sizeof *cols);
         if (!cols)
             return vm_csv_fail_nomem(R);
@@ -189,7 +196,7 @@ fail:
 tir_status vm_csv_infer(const char *path, const vm_csv_opts *o, int *ncols, vm_csv_col **cols,
                         char *err, size_t errlen)
 {
-    static const vm_csv_opts defaults = { ',', true, "" };
+    static const vm_csv_opts defaults = {',', true, "", 0};
     if (!o)
         o = &defaults;
     if (err && errlen)

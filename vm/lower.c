@@ -963,10 +963,8 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
 
 int vm_plan_value_index(const vm_plan *plan, const ir_stmt *s)
 {
-    for (int i = 0; i < plan->nvals; i++)
-        if (plan->vals[i].stmt == s)
-            return i;
-    return -1;
+    (void)plan;
+    return s->value - 1;
 }
 
 static void note_use(vm_plan *plan, const ir_stmt *s, int order)
@@ -1085,7 +1083,7 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
             if (s->used_later || s->vkind != IR_VK_RELATION || is_breaker(s)) {
                 plan->vals[plan->nvals].stmt = s;
                 plan->vals[plan->nvals].last_use = pl->order;
-                plan->nvals++;
+                s->value = ++plan->nvals;
             }
         }
     }

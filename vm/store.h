@@ -8,7 +8,8 @@
 ** covered by a CRC32C checksum or checked exactly. Writes go to a temporary
 ** file that is fsynced and renamed, so a crash leaves the old table intact.
 ** Deleted rows live in a bitmap beside the table (<path>.del), replaced the
-** same crash-safe way.
+** same crash-safe way. Writers of one table (table writes and deletes) take
+** turns on a lock file (<path>.lock); readers never wait.
 */
 #ifndef VM_STORE_H
 #define VM_STORE_H
@@ -36,8 +37,10 @@ typedef struct vm_store_colspec {
 ** count and types). block_rows: 0 = VM_STORE_BLOCK_ROWS, else a multiple
 ** of 64. The table is written to a temporary file in the same directory,
 ** fsynced, renamed over path and the directory fsynced; a deletion file
-** left by an earlier table at path is removed. On failure path is
-** untouched, the temporary file removed, and err says why. */
+** left by an earlier table at path is removed. All of it under the table's
+** writers' lock. On failure path is untouched, the temporary file removed,
+** and err says why; the one exception, a failed sync of the directory
+** after the rename, says that the new table is in place. */
 tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_colspec *cols,
                           const uint64_t *perm, uint32_t block_rows, char *err, size_t errlen);
 
@@ -127,6 +130,10 @@ uint64_t vm_store_ndeleted(const vm_store *s);
 /* Marks rows[0..n) (row numbers in file order) deleted and persists the
 ** whole bitmap crash-safely (temporary file, fsync, rename, directory
 ** fsync) before returning; on failure nothing changes on disk or in s.
+** Under the table's writers' lock it adds the rows to the deletion file as
+** it is then, so deletes by other handles or processes since s was opened
+** are kept (and s sees them afterwards); if the table file was replaced
+** since s was opened, it fails (TIR_ERR_IO) and deletes nothing.
 ** Not safe while another thread scans s. */
 tir_status vm_store_delete(vm_store *s, const uint64_t *rows, uint64_t n, char *err, size_t errlen);
 

@@ -63,5 +63,15 @@ static inline void st_header(uint8_t h[ST_HEADER])
 int vm_store_write_all(int fd, const void *buf, size_t len);
 /* fsyncs the directory that holds path, so a rename in it is durable. */
 int vm_store_sync_dir(const char *path);
+/* The writers' lock of the table at path: an exclusive flock of
+** "<path>.lock" (created if missing and never removed, so that two writers
+** cannot lock two different files). Blocks while another writer holds it,
+** in this process or another; readers never take it. Under it no other
+** writer of the table is live, so temporary files of the table's writers
+** ("<path>.tmp.N", "<path>.del.tmp.N") are leftovers of crashed ones and
+** are removed. Returns the lock's descriptor, or -errno. */
+int vm_store_lock(const char *path);
+/* Releases a lock from vm_store_lock (does nothing for a negative fd). */
+void vm_store_unlock(int fd);
 
 #endif

@@ -464,7 +464,8 @@ static tir_status check_order_stats(const vm_store *s, char *err, size_t errlen)
     return TIR_OK;
 }
 
-tir_status vm_store_open(const char *path, vm_store **out, char *err, size_t errlen)
+/* One attempt of vm_store_open: the table file, then its deletion file. */
+static tir_status open_once(const char *path, vm_store **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen)
@@ -521,6 +522,24 @@ tir_status vm_store_open(const char *path, vm_store **out, char *err, size_t err
     }
     *out = s;
     return TIR_OK;
+}
+
+tir_status vm_store_open(const char *path, vm_store **out, char *err, size_t errlen)
+{
+    /* The rows and the deletions are two files, read one after the other.
+    ** A writer replacing the table in between (and removing its deletion
+    ** file) would pair the old rows with no deletions, a state that never
+    ** was. Files are replaced, never changed, so when path still names the
+    ** file mapped once the deletions are read, the two belong together. */
+    for (int tries = 0;; tries++) {
+        tir_status st = open_once(path, out, err, errlen);
+        if (st != TIR_OK || ident_same(&(*out)->tbl, path))
+            return st;
+        vm_store_close(*out);
+        *out = NULL;
+        if (tries == 100)
+            return fail(err, errlen, TIR_ERR_IO, "%s: replaced by other writers every time it was opened", path);
+    }
 }
 
 bool vm_store_stale(const vm_store *s)
@@ -846,7 +865,6 @@ static tir_status del_write(vm_store *s, const uint64_t *bits, uint64_t words, s
     memcpy(head + 32, &s->nrows, 8);
     uint32_t crc = vm_crc32c(vm_crc32c(0, head, sizeof head), bits, words * 8);
     struct stat sb;
-    unlink(tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     int e = fd < 0 ? errno : 0;
     const char *what = "create";
@@ -871,8 +889,8 @@ static tir_status del_write(vm_store *s, const uint64_t *bits, uint64_t words, s
     ident_of(ident, &sb);
     *renamed = true;
     if ((e = vm_store_sync_dir(s->delpath)))
-        return fail(err, errlen, TIR_ERR_IO, "%s: written, but its directory could not be synced: %s", s->delpath,
-                    strerror(e));
+        return fail(err, errlen, TIR_ERR_IO, "%s: the new deletions are in place, but their directory could not be "
+                    "synced (a crash may lose them): %s", s->delpath, strerror(e));
     return TIR_OK;
 }
 
@@ -884,36 +902,50 @@ tir_status vm_store_delete(vm_store *s, const uint64_t *rows, uint64_t n, char *
         if (rows[i] >= s->nrows)
             return fail(err, errlen, TIR_ERR_ARG, "%s: cannot delete row %llu of %llu", s->path,
                         (unsigned long long)rows[i], (unsigned long long)s->nrows);
-    uint64_t words = (s->nrows + 63) / 64, added = 0;
     if (!n)
         return TIR_OK;
-    uint64_t *bits = malloc(words * 8);
-    if (!bits)
-        return fail(err, errlen, TIR_ERR_NOMEM, "%s: out of memory", s->path);
-    if (s->deleted)
-        memcpy(bits, s->deleted, words * 8);
-    else
-        memset(bits, 0, words * 8);
+    /* Other writers may have deleted rows, or replaced the table, since s
+    ** was opened: what the new bitmap builds on is read again under the
+    ** lock, which keeps them out until it is in place. */
+    int lock = vm_store_lock(s->path);
+    if (lock < 0)
+        return fail(err, errlen, TIR_ERR_IO, "%s: cannot lock %s.lock: %s", s->path, s->path, strerror(-lock));
+    uint64_t *bits = NULL, ndel = 0, added = 0, words = (s->nrows + 63) / 64;
+    st_ident ident;
+    tir_status st;
+    if (!ident_same(&s->tbl, s->path)) {
+        /* the row numbers are those of a table that is no longer there */
+        st = fail(err, errlen, TIR_ERR_IO, "%s: the table was replaced or removed by another writer after it was "
+                  "read; no rows were deleted", s->path);
+        goto out;
+    }
+    if ((st = del_load(s, &bits, &ndel, &ident, err, errlen)) != TIR_OK)
+        goto out;
+    if (!bits && !(bits = calloc(words, 8))) {
+        st = fail(err, errlen, TIR_ERR_NOMEM, "%s: out of memory", s->path);
+        goto out;
+    }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t r = rows[i], m = (uint64_t)1 << (r & 63);
         added += !(bits[r >> 6] & m);
         bits[r >> 6] |= m;
     }
-    if (!added) {
-        free(bits);
-        return TIR_OK;
+    if (added) {
+        bool renamed;
+        st = del_write(s, bits, words, &ident, &renamed, err, errlen);
+        if (!renamed)
+            goto out;
     }
-    st_ident ident;
-    bool renamed;
-    tir_status st = del_write(s, bits, words, &ident, &renamed, err, errlen);
-    if (!renamed) {
-        free(bits);
-        return st;
-    }
-    /* In place on disk: s follows it even if the directory sync failed. */
+    /* s follows the file as it now is (even if syncing the directory failed). */
     free(s->deleted);
-    s->deleted = bits;
-    s->ndeleted += added;
+    s->deleted = ndel + added ? bits : NULL;
+    if (!s->deleted)
+        free(bits);
+    bits = NULL;
+    s->ndeleted = ndel + added;
     s->del = ident;
+out:
+    vm_store_unlock(lock);
+    free(bits);
     return st;
 }

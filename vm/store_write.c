@@ -12,14 +12,18 @@
 ** Crash safety: everything goes to "<path>.tmp.<pid>" created with O_EXCL,
 ** which is fsynced, renamed over path, and the directory fsynced; only
 ** then is an old "<path>.del" removed (a leftover one would not match the
-** new table id and is ignored on open anyway).
+** new table id and is ignored on open anyway). All of it happens under the
+** table's writers' lock (vm_store_lock, also taken by deletes), so writers
+** of one table from several processes or threads take turns.
 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -94,10 +98,86 @@ int vm_store_write_all(int fd, const void *buf, size_t len)
                 continue;
             return errno;
         }
+        if (k == 0)
+            return EIO; /* no progress: do not spin */
         p += k;
         len -= (size_t)k;
     }
     return 0;
+}
+
+/* ---- the writers' lock ---------------------------------------------------- */
+
+/* Whether name is base + ".tmp." or base + ".del.tmp." + digits: a
+** temporary file of a writer of this table. */
+static bool is_leftover(const char *name, const char *base, size_t blen)
+{
+    if (strncmp(name, base, blen))
+        return false;
+    name += blen;
+    if (!strncmp(name, ".tmp.", 5))
+        name += 5;
+    else if (!strncmp(name, ".del.tmp.", 9))
+        name += 9;
+    else
+        return false;
+    if (!*name)
+        return false;
+    for (; *name; name++)
+        if (*name < '0' || *name > '9')
+            return false;
+    return true;
+}
+
+/* Under the lock no writer of the table is live, so its temporary files
+** are those of writers that crashed (or were killed): removed. Failing to
+** remove one is no error; the next writer tries again. */
+static void remove_leftovers(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    DIR *d = dir ? opendir(dir) : NULL;
+    free(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (is_leftover(de->d_name, base, blen))
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+}
+
+int vm_store_lock(const char *path)
+{
+    size_t plen = strlen(path);
+    char *lock = malloc(plen + 6);
+    if (!lock)
+        return -ENOMEM;
+    memcpy(lock, path, plen);
+    memcpy(lock + plen, ".lock", 6);
+    /* Read-only is enough for flock, and works when the file is someone else's. */
+    int fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    int e = fd < 0 ? errno : 0;
+    free(lock);
+    if (fd < 0)
+        return -e;
+    while (flock(fd, LOCK_EX)) {
+        if (errno == EINTR)
+            continue;
+        e = errno;
+        close(fd);
+        return -e;
+    }
+    remove_leftovers(path);
+    return fd;
+}
+
+void vm_store_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
 }
 
 int vm_store_sync_dir(const char *path)
@@ -619,6 +699,7 @@ tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_co
     sw s = { .path = path, .t = t, .cols = cols, .perm = perm,
              .block_rows = block_rows ? block_rows : VM_STORE_BLOCK_ROWS, .err = err, .errlen = errlen };
     s.w.fd = -1;
+    int lock = -1;
     if (err && errlen)
         err[0] = 0;
     uint64_t nblocks = t->nrows / s.block_rows + (t->nrows % s.block_rows != 0);
@@ -636,8 +717,14 @@ tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_co
     }
     snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
     snprintf(del, plen + 8, "%s.del", path);
-    /* A file of this name is left by a crashed writer of this pid: ours to replace. */
-    unlink(tmp);
+    /* Other writers of this table (deletes included) wait from here until
+    ** the new table is in place; readers never wait. Under the lock the
+    ** temporary name is ours alone, even among threads of this process. */
+    lock = vm_store_lock(path);
+    if (lock < 0) {
+        st = sw_fail(&s, TIR_ERR_IO, "cannot lock %s.lock: %s", path, strerror(-lock));
+        goto out;
+    }
     s.w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (s.w.fd < 0) {
         st = sw_fail(&s, TIR_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
@@ -657,9 +744,14 @@ tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_co
         unlink(tmp);
         goto out;
     }
+    /* The new table is in place: from here on a failure cannot bring the
+    ** old one back, and the error says so. */
     int e = vm_store_sync_dir(path);
     if (e) {
-        st = sw_fail(&s, TIR_ERR_IO, "written, but its directory could not be synced: %s", strerror(e));
+        /* The old deletions stay: if the rename is lost in a crash, they
+        ** are the old table's again. */
+        st = sw_fail(&s, TIR_ERR_IO, "the new table is in place, but its directory could not be synced (a crash "
+                     "may bring back the old one): %s", strerror(e));
         goto out;
     }
     /* The old table's deletions; were this lost in a crash, the id no longer matches. */
@@ -669,6 +761,7 @@ out:
         close(s.w.fd);
         unlink(tmp);
     }
+    vm_store_unlock(lock);
     sw_free(&s);
     free(tmp);
     free(del);

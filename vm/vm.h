@@ -224,7 +224,8 @@ typedef struct vm_run_opts {
     _Atomic uint64_t *rows_total; /* out: rows of the sources of pipelines started */
     /* Non-NULL: tables come from here and stay owned by it (the engine's
     ** table cache); NULL: each run loads its tables and frees them. */
-    tir_status (*load)(void *ctx, const ir_table *t, vm_source *out, char *err, size_t errlen);
+    /* budget: bytes the table may take while loading (0 = no bound) */
+    tir_status (*load)(void *ctx, const ir_table *t, vm_source *out, uint64_t budget, char *err, size_t errlen);
     void *load_ctx;
     int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
     uint64_t *prof_rows;      /* out, optional: rows per statement, pipelines in plan order */
@@ -240,7 +241,7 @@ typedef struct vm_run_opts {
 
 /* Loads a declared CSV table, or opens a native one and checks it against
 ** the declaration (exec.c). */
-tir_status vm_load_table(const ir_table *t, vm_source *out, char *err, size_t errlen);
+tir_status vm_load_table(const ir_table *t, vm_source *out, uint64_t budget, char *err, size_t errlen);
 void vm_source_free(vm_source *s);
 
 /* Runs every pipeline; values[i] receives plan->vals[i] for the outputs

@@ -265,7 +265,16 @@ Test(api, memory_limit_stops_cleanly_and_peak_is_reported)
     r = (tir_result *)1;
     cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
     cr_assert_null(r);
-    cr_assert(strstr(tir_engine_errmsg(e), "memory limit of 50000 bytes exceeded in pipeline p"), "%s",
+    /* the CSV file alone is more than the limit: found before it is read */
+    cr_assert(strstr(tir_engine_errmsg(e), "nums.csv: error: reading the file needs 67257 bytes, more than the memory "
+                                           "limit leaves (50000 bytes)"), "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+    /* the table fits, the run does not */
+    e = tir_engine_new(&(tir_config){.memory_limit = 260000});
+    p = compile_ok(e, group_prog);
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
+    cr_assert(strstr(tir_engine_errmsg(e), "memory limit of 260000 bytes exceeded in pipeline p"), "%s",
               tir_engine_errmsg(e));
     tir_program_free(p);
     tir_engine_free(e);

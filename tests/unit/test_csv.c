@@ -64,7 +64,7 @@ static tir_status load_opts(const char *content, const vm_csv_opts *o, int ncols
 
 static tir_status load(const char *content, int ncols, const vm_csv_col *cols, vm_table **t)
 {
-    vm_csv_opts o = { ',', true, "" };
+    vm_csv_opts o = {',', true, "", 0};
     return load_opts(content, &o, ncols, cols, t);
 }
 
@@ -72,7 +72,7 @@ static tir_status load(const char *content, int ncols, const vm_csv_col *cols, v
 static void expect_error(const char *content, bool header, int ncols, const vm_csv_col *cols,
                          tir_status st, int line, int col, const char *msg)
 {
-    vm_csv_opts o = { ',', header, "" };
+    vm_csv_opts o = {',', header, "", 0};
     vm_table *t = (vm_table *)&t;   /* must be reset to NULL */
     tir_status got = load_opts(content, &o, ncols, cols, &t);
     char want[512];
@@ -335,7 +335,7 @@ Test(csv, nulls_and_quoted_empty_strings)
 Test(csv, custom_null_string)
 {
     vm_csv_col cols[] = { { "s", TIR_STRING, true, 0, false }, { "f", TIR_F64, true, 0, false } };
-    vm_csv_opts o = { ';', true, "NA" };
+    vm_csv_opts o = {';', true, "NA", 0};
     vm_table *t;
     cr_assert_eq(load_opts("s;f\nNA;NA\n\"NA\";1,5\n;2\n", &o, 2, cols, &t), TIR_ERR_DATA);
     cr_assert(strstr(err, "'1,5' is not a valid f64 (column f)"), "%s", err);
@@ -417,7 +417,7 @@ Test(csv, header_maps_by_name)
     cr_assert_str_eq(t->names[0], "id");
     vm_table_free(t);
     /* a header with a BOM and a tab delimiter */
-    vm_csv_opts o = { '\t', true, "" };
+    vm_csv_opts o = {'\t', true, "", 0};
     cr_assert_eq(load_opts("\xEF\xBB\xBFid\tname\n3\tc d\n", &o, 2, cols, &t), TIR_OK, "%s", err);
     cr_assert_eq(i64_at(t, 0, 0), 3);
     assert_str_at(t, 1, 0, "c d");
@@ -432,7 +432,7 @@ Test(csv, other_delimiters)
         char buf[128];
         char d = delims[i];
         snprintf(buf, sizeof buf, "a%cb\nx,y%c1\n\"p%cq\"%c-2\n", d, d, d, d);
-        vm_csv_opts o = { d, true, "" };
+        vm_csv_opts o = {d, true, "", 0};
         vm_table *t;
         cr_assert_eq(load_opts(buf, &o, 2, cols, &t), TIR_OK, "delimiter %zu: %s", i, err);
         cr_assert_eq(t->nrows, 2);
@@ -447,7 +447,7 @@ Test(csv, other_delimiters)
 Test(csv, no_header_by_position)
 {
     vm_csv_col cols[] = { { "x", TIR_I32, false, 0, false }, { "y", TIR_F64, false, 0, false } };
-    vm_csv_opts o = { ',', false, "" };
+    vm_csv_opts o = {',', false, "", 0};
     vm_table *t;
     cr_assert_eq(load_opts("1,2.5\n3,4\n", &o, 2, cols, &t), TIR_OK, "%s", err);
     cr_assert_eq(t->nrows, 2);
@@ -596,7 +596,7 @@ Test(csv, unique_many_rows)
 Test(csv, empty_and_header_only)
 {
     vm_csv_col cols[] = { { "a", TIR_I32, false, 0, false }, { "b", TIR_STRING, false, 0, false } };
-    vm_csv_opts nh = { ',', false, "" };
+    vm_csv_opts nh = {',', false, "", 0};
     vm_table *t;
     cr_assert_eq(load_opts("", &nh, 2, cols, &t), TIR_OK, "%s", err);
     cr_assert_eq(t->nrows, 0);
@@ -712,7 +712,7 @@ Test(csv, garbage_never_crashes)
             s = s * 6364136223846793005ULL + 1442695040888963407ULL;
             buf[i] = (s >> 40) % 4 ? alphabet[(s >> 20) % sizeof alphabet] : (char)(s >> 50);
         }
-        vm_csv_opts o = { ',', iter % 2 == 0, "" };
+        vm_csv_opts o = {',', iter % 2 == 0, "", 0};
         last_path = write_file(buf, len);
         nfiles--;               /* reuse the slot: the file name is rewritten each time */
         vm_table *t = (vm_table *)&t;
@@ -737,7 +737,7 @@ Test(csv, bad_arguments)
 {
     vm_csv_col cols[] = { { "a", TIR_I32, false, 0, false } };
     vm_table *t;
-    vm_csv_opts o = { '"', true, "" };
+    vm_csv_opts o = {'"', true, "", 0};
     cr_assert_eq(load_opts("a\n1\n", &o, 1, cols, &t), TIR_ERR_ARG);
     cr_assert_null(t);
     cr_assert_eq(vm_csv_load(last_path, NULL, 0, cols, &t, err, sizeof err), TIR_ERR_ARG);

@@ -75,7 +75,7 @@ static const char *write_csv(const char *name, const char *content)
 
 static tir_status infer(const char *content, bool header, int *n, vm_csv_col **cols)
 {
-    vm_csv_opts o = {',', header, ""};
+    vm_csv_opts o = {',', header, "", 0};
     return vm_csv_infer(write_csv("in.csv", content), &o, n, cols, err, sizeof err);
 }
 
@@ -158,7 +158,7 @@ Test(import, infer_quotes_nulls_and_headerless)
     expect_col(n, cols, "c3", TIR_STRING, false);
     vm_csv_cols_free(n, cols);
 
-    vm_csv_opts o = {';', true, "NA"};
+    vm_csv_opts o = {';', true, "NA", 0};
     cr_assert_eq(vm_csv_infer(write_csv("na.csv", "x;\"y \"\"z\"\"\"\nNA;\n5;\n"), &o, &n, &cols, err, sizeof err),
                  TIR_OK, "%s", err);
     cr_assert_str_eq(cols[1].name, "y \"z\"");
@@ -186,7 +186,7 @@ Test(import, infer_errors_name_the_line)
     cr_assert(strstr(err, "column 2 of the header has an empty name"), "%s", err);
     cr_assert_eq(infer("", true, &n, &cols), TIR_ERR_DATA);
     cr_assert(strstr(err, "the file is empty"), "%s", err);
-    vm_csv_opts o = {',', true, ""};
+    vm_csv_opts o = {',', true, "", 0};
     cr_assert_eq(vm_csv_infer(tpath("missing.csv"), &o, &n, &cols, err, sizeof err), TIR_ERR_IO);
     cr_assert(strstr(err, "missing.csv"), "%s", err);
 }
@@ -630,7 +630,7 @@ Test(import, round_trip_against_the_csv_loader)
 
     int nc;
     vm_csv_col *cols;
-    vm_csv_opts co = {',', true, ""};
+    vm_csv_opts co = {',', true, "", 0};
     cr_assert_eq(vm_csv_infer(csv, &co, &nc, &cols, err, sizeof err), TIR_OK, "%s", err);
     static const tir_type want[] = {TIR_BOOL, TIR_I32, TIR_I64, TIR_F64, TIR_DATE, TIR_STRING};
     for (int c = 0; c < 6; c++)

@@ -20,6 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* repl_input_complete is tested here too: tests/meson.build links
+** tirrun/input.c into this suite. */
+#include "../../tirrun/input.h"
+
 #ifndef TIRRUN_PATH
 #error "TIRRUN_PATH must name the tirrun binary (set by tests/meson.build)"
 #endif
@@ -232,6 +236,92 @@ static int finish(term *t)
 }
 
 TestSuite(repl, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- repl_input_complete, without a terminal ------------------------- */
+
+/* s[0..n) copied to a buffer of exactly n bytes, so that reading past the
+** end is caught by ASan (and nothing after it can end a scan). */
+static bool complete_n(const char *s, size_t n)
+{
+    char *copy = malloc(n ? n : 1);
+    bool r;
+    cr_assert_not_null(copy);
+    memcpy(copy, s, n);
+    r = repl_input_complete(copy, n);
+    free(copy);
+    return r;
+}
+
+static bool complete(const char *s)
+{
+    return complete_n(s, strlen(s));
+}
+
+Test(repl_input, brackets_balance_outside_strings_and_comments)
+{
+    cr_assert(complete(""));
+    cr_assert(complete("p.f"));
+    cr_assert(complete("p: Pipeline = { v = table_scan :table = t }"));
+    cr_assert(complete("t: Table = read_csv(\"t.csv\") {\n  id: i32\n}\noutput p.v"));
+    cr_assert_not(complete("p: Pipeline = {"));
+    cr_assert_not(complete("p: Pipeline = {\n  v = table_scan :table = t\n"));
+    cr_assert_not(complete("x = f([1, 2]"));
+    cr_assert(complete("x = \"{[(\""));                 /* brackets in a string */
+    cr_assert(complete("x = \"a\\\"{\""));               /* an escaped quote */
+    cr_assert(complete("x = 1 // {"));                   /* in a line comment */
+    cr_assert(complete("x = 1 /* { */"));
+    cr_assert_not(complete("x = 1 /* } still open"));
+    cr_assert(complete("x = \"unterminated {\ny = 2"));  /* a string stops at the line's end */
+    cr_assert(complete("x = 1 }"));                      /* too many closed: the compiler says so */
+}
+
+Test(repl_input, an_input_ending_in_an_operator_needs_more)
+{
+    cr_assert_not(complete("v = "));
+    cr_assert_not(complete("f = filter :"));
+    cr_assert_not(complete("f = filter :input = v :expr = $in.a > 1 &&"));
+    cr_assert_not(complete("f = filter :input = v :expr = $in.a > 1 ||\n"));
+    cr_assert_not(complete("x = [1,"));
+    cr_assert_not(complete("x = 1 :  // a comment after the colon"));
+    cr_assert(complete("x = 1 == 1"));
+}
+
+Test(repl_input, reads_only_the_n_bytes_it_is_given)
+{
+    cr_assert(complete_n("p.f{", 3));
+    cr_assert_not(complete_n("p: Pipeline = {}", 15));
+    cr_assert_not(complete_n("x = 1 /* */", 10));      /* the comment ends past n */
+    cr_assert(complete_n("x = \"ab\"", 6));            /* an unterminated string at n */
+    cr_assert(complete_n("x = 1 /", 7));
+    cr_assert(complete_n("x = \"\\", 6));              /* a backslash at the very end */
+}
+
+/* A NUL byte used to be taken for punctuation (strchr finds the
+** terminator), and so for an open bracket: the input never completed. */
+Test(repl_input, a_nul_byte_is_not_a_bracket)
+{
+    cr_assert(complete_n("p.f\0", 4));
+    cr_assert(complete_n("{\0}", 3));
+    cr_assert(complete_n("x = 1\0\0", 7));
+}
+
+/* Linear in n: long runs of what makes scanners back up or rescan. */
+Test(repl_input, long_inputs_take_linear_time, .timeout = 20)
+{
+    static const char *const units[] = { "/*", "\"\\", "{", "/", "a.", "*/", "//\n", ":=" };
+    size_t n = (size_t)1 << 22;
+    char *s = malloc(n);
+    cr_assert_not_null(s);
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        size_t k = strlen(units[u]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = units[u][i % k];
+        (void)repl_input_complete(s, n);
+    }
+    memset(s, '{', n);
+    cr_assert_not(repl_input_complete(s, n));
+    free(s);
+}
 
 Test(repl, multiline_pipeline_then_box_table)
 {
@@ -639,6 +729,131 @@ Test(repl, wide_tables_are_narrowed_to_the_terminal)
     for (const char *c = l; *c && *c != '\r'; c++)
         cps += ((unsigned char)*c & 0xC0) != 0x80;
     cr_assert_eq(cps, 120, "the row is %zu columns wide", cps);
+    ctrl_d(&t);
+    cr_assert_eq(finish(&t), 0);
+}
+
+/* Issue 6: Ctrl-D at the `...>` prompt used to end the input and then the
+** session; it submits the input (its error is shown) and the session goes
+** on. Ctrl-D at an empty `tir>` prompt still leaves. */
+Test(repl, ctrl_d_in_a_multiline_input_submits_it_and_the_session_goes_on)
+{
+    term t;
+    char shown[256];
+    start(&t, true, "-i", "defs.tir");
+    expect(&t, "tir> ");
+    type(&t, "q: Pipeline = {");
+    expect(&t, "...> ");
+    type(&t, "  v = table_scan :table = t");
+    expect(&t, "...> ");
+    ctrl_d(&t);
+    /* what it lacks is shown at its end, not on a line after it */
+    snprintf(shown, sizeof shown, "error: line 2: syntax error: unexpected end of input\r\n"
+             "    v = table_scan :table = t\r\n%*s^\r\n", 2 + 27, "");
+    expect(&t, shown);
+    expect(&t, "tir> ");
+    type(&t, "p.f");
+    expect(&t, "2 rows");
+    expect(&t, "tir> ");
+    type(&t, ".pipelines");
+    expect(&t, "p: v, f\r\n");
+    expect(&t, "tir> ");
+    cr_assert_null(find_from(&t, "q:"), "the incomplete input was kept");
+    ctrl_d(&t);
+    cr_assert_eq(finish(&t), 0);
+}
+
+/* Issue 9: history entries are inputs, not lines. A multi-line input is
+** one entry: Ctrl-P brings all of it back, in this session and, through
+** the history file, in the next. */
+Test(repl, a_multiline_input_is_one_history_entry)
+{
+    term t;
+    const char *hist;
+
+    start(&t, true, "-i", "defs.tir");
+    expect(&t, "tir> ");
+    type(&t, "q: Pipeline = {");
+    expect(&t, "...> ");
+    type(&t, "  v = table_scan :table = t");
+    expect(&t, "...> ");
+    type(&t, "  n = aggregate :input = v :aggregates = {\"rows\": count(*)} } output q.n");
+    expect(&t, "│    3 │");
+    expect(&t, "tir> ");
+    type(&t, "p.f");
+    expect(&t, "2 rows");
+    expect(&t, "tir> ");
+    /* Ctrl-P twice: past p.f to the whole three-line input, run again */
+    wait_mode(&t, false);
+    send(&t, "\020\020\r");
+    expect(&t, "│    3 │");
+    expect(&t, "tir> ");
+    type(&t, ".quit");
+    cr_assert_eq(finish(&t), 0);
+
+    hist = read_whole(".tirrun_history");
+    cr_assert_not_null(hist, "no history file in HOME");
+    cr_assert_null(strstr(hist, "\n\\040\\040v\\040=\\040table_scan"),
+                   "a line of the input saved as an entry of its own:\n%s", hist);
+
+    /* a new session reads the entry back whole: Ctrl-P twice, past .quit */
+    start(&t, true, "-i", "defs.tir");
+    expect(&t, "tir> ");
+    wait_mode(&t, false);
+    send(&t, "\020\020\r");
+    expect(&t, "│    3 │");
+    expect(&t, "tir> ");
+    ctrl_d(&t);
+    cr_assert_eq(finish(&t), 0);
+}
+
+/* Issue 9: history is capped at 1000 entries; a 1,200-line input is one
+** of them and does not push out what came before it. */
+Test(repl, a_long_input_does_not_evict_earlier_history)
+{
+    term t;
+    const char *hist;
+    char line[64];
+
+    start(&t, true, "-i", "defs.tir");
+    expect(&t, "tir> ");
+    type(&t, "p.f");
+    expect(&t, "2 rows");
+    expect(&t, "tir> ");
+    type(&t, "big: Pipeline = {");
+    for (int i = 1; i < 1199; i++) {
+        expect(&t, "...> ");
+        snprintf(line, sizeof line, "  // line %d of a long input", i + 1);
+        type(&t, line);
+    }
+    expect(&t, "...> ");
+    type(&t, "  v = table_scan :table = t }");
+    expect(&t, "tir> ");
+    type(&t, ".pipelines");
+    expect(&t, "big: v\r\n");
+    expect(&t, "tir> ");
+    type(&t, ".quit");
+    cr_assert_eq(finish(&t), 0);
+
+    hist = read_whole(".tirrun_history");
+    cr_assert_not_null(hist, "no history file in HOME");
+    cr_assert_not_null(strstr(hist, "\np.f\n"), "p.f is gone from the history file");
+
+    /* Ctrl-P four times: past .quit, .pipelines and the long input to p.f */
+    start(&t, true, "-i", "defs.tir");
+    expect(&t, "tir> ");
+    wait_mode(&t, false);
+    send(&t, "\020\020\020\020\r");
+    expect(&t, "│   3 │ c       │ NULL │");
+    expect(&t, "2 rows");
+    expect(&t, "tir> ");
+    /* and the long input comes back whole: it declares big again */
+    wait_mode(&t, false);
+    send(&t, "\020\020\020\020\r");
+    expect(&t, "tir> ");
+    type(&t, ".pipelines");
+    expect(&t, "big: v\r\n");
+    expect(&t, "tir> ");
     ctrl_d(&t);
     cr_assert_eq(finish(&t), 0);
 }
