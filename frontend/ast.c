@@ -530,11 +530,21 @@ ir_frame *fe_frame(fe_ctx *cx, ir_span kw, bool range, ir_bound lo, ir_bound hi)
     return f;
 }
 
+/* Lists and maps name columns, keys or functions: no more than a relation
+** has columns. The bound also keeps the checker's per-item work (duplicate
+** names, lookups) from growing with the square of a hostile list. */
+static void fe_check_items(fe_ctx *cx, ir_span at, int n, const char *what)
+{
+    if (n > TIR_MAX_COLUMNS)
+        ir_error(cx->d, at, "%s of %d items; at most %d are supported", what, n, TIR_MAX_COLUMNS);
+}
+
 ir_val *fe_val_list(fe_ctx *cx, ir_span lb, fe_vals items, ir_span rb)
 {
     ir_val *v = fe_alloc(cx, sizeof *v);
     v->kind = IR_V_LIST;
     v->span = ir_span_join(lb, rb);
+    fe_check_items(cx, lb, items.n, "a list");
     v->items = items.v;
     v->n = items.n;
     return v;
@@ -545,6 +555,7 @@ ir_val *fe_val_map(fe_ctx *cx, ir_span lb, fe_ents ents, ir_span rb)
     ir_val *v = fe_alloc(cx, sizeof *v);
     v->kind = IR_V_MAP;
     v->span = ir_span_join(lb, rb);
+    fe_check_items(cx, lb, ents.n, "a map");
     v->ents = ents.v;
     v->n = ents.n;
     return v;

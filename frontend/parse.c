@@ -65,6 +65,7 @@ bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_
     void *parser = fe_lemonAlloc(malloc);
     if (!text || !parser) {
         free(parser);
+        a->nomem = true;
         ir_error(d, (ir_span){0, 0}, "out of memory");
         return false;
     }

@@ -20,6 +20,8 @@ void ir_arena_init(ir_arena *a)
 {
     a->head = NULL;
     a->used = a->cap = 0;
+    a->nomem = false;
+    a->oom = NULL;
 }
 
 void ir_arena_free(ir_arena *a)
@@ -41,8 +43,12 @@ void *ir_alloc(ir_arena *a, size_t n)
     if (!a->head || a->used + n > a->cap) {
         size_t cap = n > IR_ARENA_MIN_BLOCK ? n : IR_ARENA_MIN_BLOCK;
         ir_arena_block *b = malloc(sizeof *b + cap);
-        if (!b)
+        if (!b) {
+            a->nomem = true;
+            if (a->oom)
+                longjmp(*a->oom, 1);
             return NULL;
+        }
         b->next = a->head;
         b->cap = cap;
         a->head = b;

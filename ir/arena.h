@@ -5,17 +5,22 @@
 #ifndef IR_ARENA_H
 #define IR_ARENA_H
 
+#include <setjmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct ir_arena_block ir_arena_block;
 typedef struct ir_arena {
     ir_arena_block *head;
     size_t used, cap;
+    bool nomem;               /* an allocation failed: tir_compile says TIR_ERR_NOMEM */
+    jmp_buf *oom;             /* set: a failed allocation longjmps here instead of returning NULL */
 } ir_arena;
 
 void ir_arena_init(ir_arena *a);
 void ir_arena_free(ir_arena *a);
-/* Zeroed, 16-byte aligned. Returns NULL only when out of memory. */
+/* Zeroed, 16-byte aligned. Returns NULL only when out of memory (or
+** longjmps to a->oom when set). */
 void *ir_alloc(ir_arena *a, size_t n);
 char *ir_strndup(ir_arena *a, const char *s, size_t n);
 /* printf into the arena. */

@@ -62,8 +62,17 @@ void ir_buf_printf(ir_buf *b, const char *fmt, ...)
 
 char *ir_buf_finish(ir_buf *b, ir_arena *a)
 {
+    /* Failing is the arena's failure (flag, unwind), but only once b->p is freed. */
+    jmp_buf *oom = a->oom;
+    a->oom = NULL;
     char *s = b->nomem ? NULL : ir_strndup(a, b->p ? b->p : "", b->n);
+    a->oom = oom;
     free(b->p);
     *b = (ir_buf){0};
+    if (!s) {
+        a->nomem = true;
+        if (oom)
+            longjmp(*oom, 1);
+    }
     return s;
 }

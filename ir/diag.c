@@ -48,8 +48,11 @@ static ir_diagnostic *diag_push(ir_diags *d)
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
         ir_diagnostic *items = realloc(d->items, cap * sizeof *items);
-        if (!items)
+        if (!items) {
+            if (d->arena)   /* a lost diagnostic: the compile must not look merely wrong */
+                d->arena->nomem = true;
             return NULL;
+        }
         d->items = items;
         d->cap = cap;
     }

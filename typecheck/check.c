@@ -412,6 +412,8 @@ static void check_names(tc_ctx *c)
 static void check_outputs(tc_ctx *c)
 {
     ir_program *p = c->p;
+    ir_map names;   /* output names given so far */
+    ir_map_init(&names, c->a);
     for (int i = 0; i < p->noutputs; i++) {
         ir_output *o = &p->outputs[i];
         ir_expr *w = o->what;
@@ -430,14 +432,13 @@ static void check_outputs(tc_ctx *c)
         o->stmt = st;
         o->name = o->alias.s ? o->alias.s
                              : tc_str(c, ir_sprintf(c->a, "%s.%s", w->u.path.parts[0].s, w->u.path.parts[1].s));
-        for (int j = 0; j < i; j++) {
-            if (p->outputs[j].name && !strcmp(p->outputs[j].name, o->name)) {
-                ir_error(c->d, o->alias.s ? o->alias.span : w->span,
-                         "duplicate output name '%s' (rename one with: output %s.%s as other_name)", o->name,
-                         w->u.path.parts[0].s, w->u.path.parts[1].s);
-                break;
-            }
-        }
+        void *first = ir_map_put(&names, NULL, o->name, o);
+        if (!first)
+            longjmp(c->oom, 1);
+        if (first != o)
+            ir_error(c->d, o->alias.s ? o->alias.span : w->span,
+                     "duplicate output name '%s' (rename one with: output %s.%s as other_name)", o->name,
+                     w->u.path.parts[0].s, w->u.path.parts[1].s);
     }
     if (p->noutputs == 0)
         ir_warning(c->d, (ir_span){0, 0}, "the program has no output (add: output pipeline.value)");

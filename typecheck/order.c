@@ -141,7 +141,7 @@ static ir_schema sorted_schema(tc_ctx *c, const ir_schema *in, const ir_sortspec
     out.order = TC_NEWN(c, ir_sortkey, nkeys);
     while (out.norder < nkeys) {
         const ir_sortspec *k = &keys[out.norder];
-        if (k->e->kind != IR_E_COL || k->e->u.col.side != 0)
+        if (!k->e || k->e->kind != IR_E_COL || k->e->u.col.side != 0)   /* NULL: a key that failed */
             break;
         out.order[out.norder++] = (ir_sortkey){k->e->u.col.index, k->desc, k->nulls_first};
     }

@@ -96,7 +96,8 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
             vm_bloom_free(b);
             return NULL;
         }
-        memcpy(b->hashes, bs->h, n * sizeof *b->hashes);
+        if (n)   /* no rows: bs->h was never allocated */
+            memcpy(b->hashes, bs->h, n * sizeof *b->hashes);
         b->nhashes = (uint32_t)n;
     }
     free(bs->h);

@@ -26,13 +26,16 @@ bool vm_confine_init(vm_confine *c, const char *const *dirs, bool read_only, cha
     c->dirs = calloc((size_t)n + 1, sizeof *c->dirs);
     if (!c->dirs) {
         snprintf(err, errlen, "out of memory");
+        errno = ENOMEM;
         return false;
     }
     for (int i = 0; i < n; i++) {
         char *real = realpath(dirs[i], NULL);
         if (!real) {
-            snprintf(err, errlen, "allowed directory '%s': %s", dirs[i], strerror(errno));
+            int why = errno;
+            snprintf(err, errlen, "allowed directory '%s': %s", dirs[i], strerror(why));
             vm_confine_free(c);
+            errno = why;
             return false;
         }
         c->dirs[c->ndirs++] = real;
@@ -82,6 +85,7 @@ static bool under(const char *path, const char *dir)
 
 bool vm_confine_check(const vm_confine *c, const char *path, bool write, char *err, size_t errlen)
 {
+    errno = 0;
     if (write && c->read_only) {
         snprintf(err, errlen, "cannot write %s: the engine is read-only", path);
         return false;
@@ -94,12 +98,15 @@ bool vm_confine_check(const vm_confine *c, const char *path, bool write, char *e
         return false;
     }
     char *real = canonical(path);
+    int why = real ? 0 : errno;
     bool ok = false;
     for (int i = 0; real && i < c->ndirs && !ok; i++)
         ok = under(real, c->dirs[i]);
     if (!ok)
         snprintf(err, errlen, "cannot %s %s: %s", write ? "write" : "read", path,
-                 real ? "it is outside the directories the engine may use" : "the path does not resolve");
+                 real ? "it is outside the directories the engine may use"
+                      : why == ENOMEM ? "out of memory" : "the path does not resolve");
     free(real);
+    errno = why == ENOMEM ? ENOMEM : 0;
     return ok;
 }

@@ -2,6 +2,7 @@
 ** engine.c — the public API (include/tir.h): engine, compile, run, results.
 ** All state hangs off tir_engine / tir_program / tir_result; nothing global.
 */
+#include <errno.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,6 +96,10 @@ tir_engine *tir_engine_new(const tir_config *cfg)
     if (cfg)
         e->cfg = *cfg;
     if (!vm_confine_init(&e->confine, e->cfg.allowed_dirs, e->cfg.read_only, e->confine_err, sizeof e->confine_err)) {
+        if (errno == ENOMEM) {   /* not an engine that refuses every file */
+            free(e);
+            return NULL;
+        }
         /* nothing is allowed then; every compile and import says why */
         static const char *const none[] = {NULL};
         vm_confine_init(&e->confine, none, true, NULL, 0);
@@ -253,6 +258,7 @@ bool vm_engine_may(const tir_engine *e, const char *path, bool write, char *err,
 {
     if (e->confine_err[0]) {
         snprintf(err, errlen, "%s", e->confine_err);
+        errno = 0;
         return false;
     }
     return vm_confine_check(&e->confine, path, write, err, errlen);
@@ -260,7 +266,11 @@ bool vm_engine_may(const tir_engine *e, const char *path, bool write, char *err,
 
 static bool check_path(void *ctx, const char *path, bool write, char *err, size_t errlen)
 {
-    return vm_engine_may(ctx, path, write, err, errlen);
+    tir_program *p = ctx;
+    bool ok = vm_engine_may(p->e, path, write, err, errlen);
+    if (!ok && errno == ENOMEM)   /* not the program's fault */
+        p->arena.nomem = true;
+    return ok;
 }
 
 int vm_engine_threads(const tir_engine *e)
@@ -278,8 +288,12 @@ static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schem
 {
     (void)ctx;
     vm_store *s;
-    if (vm_store_open(path, &s, err, errlen))
+    tir_status st = vm_store_open(path, &s, err, errlen);
+    if (st) {
+        if (st == TIR_ERR_NOMEM)   /* not the program's fault */
+            a->nomem = true;
         return false;
+    }
     int n = vm_store_ncols(s);
     out->n = n;
     out->cols = IR_NEWN(a, ir_column, n ? n : 1);
@@ -331,7 +345,7 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         p->prog->read_schema = read_store_schema;
         p->prog->read_schema_ctx = e;
         p->prog->check_path = check_path;
-        p->prog->check_path_ctx = e;
+        p->prog->check_path_ctx = p;
         ok = tc_check(&p->arena, &p->diags, p->prog);
     }
     ok = ok && p->diags.nerrors == 0;
@@ -347,14 +361,18 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         p->pub[i].line = d->line;
         p->pub[i].col = d->col;
     }
+    /* Out of memory anywhere (a lost diagnostic included) is not a
+    ** compile error: the diagnostics may say less than the program has. */
+    if (p->arena.nomem || !p->diag_text)
+        return nomem(e);
     if (!ok) {
-        engine_error(e, p->diag_text && p->diag_text[0] ? p->diag_text : "compile error");
+        engine_error(e, p->diag_text[0] ? p->diag_text : "compile error");
         return TIR_ERR_COMPILE;
     }
     char err[512] = "";
     if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, &p->plan, err, sizeof err)) {
         engine_error(e, err);
-        return TIR_ERR_COMPILE;
+        return p->arena.nomem ? TIR_ERR_NOMEM : TIR_ERR_COMPILE;
     }
     return TIR_OK;
 }
@@ -461,8 +479,9 @@ tir_status tir_run(tir_program *p, tir_result **out)
     char why[600];
     for (int i = 0; i < prog->ntables; i++)
         if (prog->tables[i]->path && !vm_engine_may(e, prog->tables[i]->path, false, why, sizeof why)) {
+            tir_status st = errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO;
             engine_error(e, why);
-            return TIR_ERR_IO;
+            return st;
         }
     for (int i = 0; i < prog->npipelines; i++)
         for (int j = 0; j < prog->pipelines[i]->n; j++) {
@@ -471,8 +490,9 @@ tir_status tir_run(tir_program *p, tir_result **out)
                           : s->kind == IR_OP_DELETE      ? s->u.del.scan->u.scan.table->path
                                                          : NULL;
             if (w && !vm_engine_may(e, w, true, why, sizeof why)) {
+                tir_status st = errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO;
                 engine_error(e, why);
-                return TIR_ERR_IO;
+                return st;
             }
         }
     e->cancel = 0;
@@ -488,6 +508,17 @@ tir_status tir_run(tir_program *p, tir_result **out)
     if (!r->values || !r->outs) {
         tir_result_free(r);
         return nomem(e);
+    }
+    /* before the run: nothing may fail once a write_table or delete is done */
+    for (size_t i = 0; i < r->nouts; i++) {
+        const ir_output *po = &p->prog->outputs[i];
+        r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
+        if (!r->outs[i].nullable) {
+            tir_result_free(r);
+            return nomem(e);
+        }
+        for (int c = 0; c < po->stmt->out.n; c++)
+            r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;
     }
     int nstmts = 0;
     for (int i = 0; i < plan->npipes; i++)
@@ -536,13 +567,6 @@ tir_status tir_run(tir_program *p, tir_result **out)
             tir_result_free(r);
             return TIR_ERR_RUNTIME;
         }
-        r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
-        if (!r->outs[i].nullable) {
-            tir_result_free(r);
-            return nomem(e);
-        }
-        for (int c = 0; c < po->stmt->out.n; c++)
-            r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;
     }
     *out = r;
     return TIR_OK;

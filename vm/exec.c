@@ -264,10 +264,11 @@ tir_status vm_x_setup(xpipe *x)
 void vm_x_teardown(xpipe *x)
 {
     const vm_pipe *p = x->p;
-    for (int i = 0; x->rbuf && i < p->nregs; i++) {
+    /* a setup that ran out of memory may have left any of these NULL */
+    for (int i = 0; x->rbuf && i < p->nregs; i++)
         free(x->rbuf[i]);
+    for (int i = 0; x->rvalid && i < p->nregs; i++)
         free(x->rvalid[i]);
-    }
     for (int i = 0; x->s && i < p->nsels; i++)
         free(x->s[i].idx);
     for (int i = 0; x->joins && i < p->njoins; i++) {
@@ -636,6 +637,18 @@ static tir_status overflow(xpipe *x, const vm_ins *in)
     return xfail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
 }
 
+/* An aggregate fails when a sum overflows or when min/max of strings
+** cannot copy its new value. */
+static tir_status agg_failed(xpipe *x, const vm_ins *in)
+{
+    switch (in->op) {
+    case VM_OP_AGG_MIN_STR: case VM_OP_AGG_MAX_STR: case VM_OP_GAGG_MIN_STR: case VM_OP_GAGG_MAX_STR:
+        return xfail(x, TIR_ERR_NOMEM, in->span, "out of memory");
+    default:
+        return overflow(x, in);
+    }
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec t;
@@ -973,7 +986,7 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
     case VM_OP_##OPN: {                                                                              \
         SEL(x, in->d, in->frame, sel, n);                                                            \
         if (!vm_agg_##OPN(&x->aggs[in->a], in->e, in->b >= 0 ? &x->r[in->b] : NULL, sel, n))        \
-            return overflow(x, in);                                                                  \
+            return agg_failed(x, in);                                                                \
         break;                                                                                       \
     }
 #define GAGG_CASE(OPN)                                                                               \
@@ -981,7 +994,7 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
         SEL(x, in->d, in->frame, sel, n);                                                            \
         if (!vm_gagg_##OPN(&x->groups[in->a], in->e, in->b >= 0 ? &x->r[in->b] : NULL,              \
                            x->rbuf[in->c], sel, n))                                                  \
-            return overflow(x, in);                                                                  \
+            return agg_failed(x, in);                                                                \
         break;                                                                                       \
     }
             VM_SINK_AGG_OPS(AGG_CASE)
@@ -1395,7 +1408,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
         st = finish_sorts(x, nw, o);
     if (!st)
         st = vm_x_publish(&x[0]);
-    for (int w = 0; w < ready && prof_rows; w++)
+    for (int w = 0; w < ready && prof_rows && x[w].stmt_rows && x[w].stmt_ns; w++)
         for (int s = 0; s <= x[w].p->ir->n; s++) {
             prof_rows[s] += x[w].stmt_rows[s];
             if (prof_ns)
@@ -1434,11 +1447,21 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
         vm_table *rel = values[vi].rel;
         int64_t count = (int64_t)rel->nrows;
         tir_status st = TIR_OK;
+        /* the tuple first: nothing may fail once the file has changed */
+        vm_table *tuple = vm_sink_table_new(&s->out);
+        vm_vec v = {TIR_I64, &count, NULL};
+        if (!tuple || !vm_column_append(&tuple->cols[0], &v, NULL, 1, NULL)) {
+            vm_table_free(tuple);
+            return TIR_ERR_NOMEM;
+        }
+        tuple->nrows = 1;
         if (s->kind == IR_OP_WRITE_TABLE) {
             const ir_schema *in = &s->input->out;
             vm_store_colspec *spec = calloc((size_t)(in->n ? in->n : 1), sizeof *spec);
-            if (!spec)
+            if (!spec) {
+                vm_table_free(tuple);
                 return TIR_ERR_NOMEM;
+            }
             for (int c = 0; c < in->n; c++) {
                 const ir_coltype *ty = &in->cols[c].ty;
                 spec[c] = (vm_store_colspec){in->cols[c].name.s, ty->type, ty->nullable, ty->unique,
@@ -1450,15 +1473,10 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
             const ir_table *t = s->u.del.scan->u.scan.table;
             st = vm_store_delete(tables[t->index].store, (const uint64_t *)rel->cols[0].data, rel->nrows, err, errlen);
         }
-        if (st)
-            return st;
-        vm_table *tuple = vm_sink_table_new(&s->out);
-        vm_vec v = {TIR_I64, &count, NULL};
-        if (!tuple || !vm_column_append(&tuple->cols[0], &v, NULL, 1, NULL)) {
+        if (st) {
             vm_table_free(tuple);
-            return TIR_ERR_NOMEM;
+            return st;
         }
-        tuple->nrows = 1;
         vm_table_free(rel);
         values[vi].rel = tuple;
         values[vi].kind = IR_VK_TUPLE;

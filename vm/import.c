@@ -16,6 +16,7 @@
 #include "sort.h"
 #include "store.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,7 +110,9 @@ static tir_status parse_schema(tir_engine *e, const char *schema, int *ncols, vm
     if (ok)
         ok = tc_check(&a, &d, p);
     tir_status st = TIR_OK;
-    if (!ok || d.nerrors) {
+    if (a.nomem) {   /* not the schema's fault */
+        st = fail(e, TIR_ERR_NOMEM, "out of memory");
+    } else if (!ok || d.nerrors) {
         char msg[ERRLEN];
         size_t m = 0;
         msg[0] = '\0';
@@ -308,7 +311,7 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         return fail(e, TIR_ERR_ARG, "import: the CSV path and the table path are required");
     char why[600];
     if (!vm_engine_may(e, csv_path, false, why, sizeof why) || !vm_engine_may(e, table_path, true, why, sizeof why))
-        return fail(e, TIR_ERR_IO, "import: %s", why);
+        return fail(e, errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "import: %s", why);
     char delim = o->delimiter ? o->delimiter : ',';
     if (delim == '"' || delim == '\n' || delim == '\r')
         return fail(e, TIR_ERR_ARG, "import: the delimiter cannot be a quote, CR or LF");
@@ -558,7 +561,7 @@ tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify
         return fail(e, TIR_ERR_ARG, "describe: the table path is required");
     char why[600];
     if (!vm_engine_may(e, table_path, false, why, sizeof why))
-        return fail(e, TIR_ERR_IO, "describe: %s", why);
+        return fail(e, errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "describe: %s", why);
     char err[ERRLEN] = "";
     vm_store *s = NULL;
     tir_status st = vm_store_open(table_path, &s, err, sizeof err);

@@ -1097,7 +1097,7 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
     return true;
 }
 
-bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
+static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
 {
     vm_plan *plan = IR_NEW(a, vm_plan);
     if (!plan) {
@@ -1130,4 +1130,20 @@ bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *e
     }
     *out = plan;
     return true;
+}
+
+bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
+{
+    /* Allocations here are not checked one by one: running out unwinds to
+    ** this point, as in the parser and the checker. */
+    jmp_buf nomem, *outer = a->oom;
+    if (setjmp(nomem)) {
+        a->oom = outer;
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    a->oom = &nomem;
+    bool ok = lower_all(a, p, batch, out, err, errlen);
+    a->oom = outer;
+    return ok;
 }

@@ -164,6 +164,9 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
     const uint8_t *id = rd_bytes(r, ST_ID);
     if (r->bad || ncols > rd_left(r) / ST_COL_MIN)
         return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (schema)", s->path);
+    if (ncols > TIR_MAX_COLUMNS)
+        return fail(err, errlen, TIR_ERR_DATA, "%s: %u columns; at most %d are supported", s->path, ncols,
+                    TIR_MAX_COLUMNS);
     memcpy(s->id, id, ST_ID);
     if (!s->block_rows || s->block_rows % 64)
         return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (block size %u)", s->path, s->block_rows);
@@ -193,6 +196,12 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
             return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         memcpy(np, name, n);
         np[n] = 0;
+        /* tir never writes two columns of one name; a file that has them
+        ** was not written by tir (at most 2000 columns: quadratic is fine) */
+        for (uint32_t k = 0; k < c; k++)
+            if (!strcmp(s->cols[k].name, np))
+                return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (columns %u and %u are both named %s)",
+                            s->path, k + 1, c + 1, np);
         vm_store_colspec *cs = &s->cols[c];
         cs->name = np;
         np += n + 1;
@@ -367,7 +376,7 @@ static tir_status del_load(const vm_store *s, uint64_t **bits, uint64_t *ndel, s
     int e = errno;
     close(fd);
     if (m == MAP_FAILED)
-        return fail(err, errlen, TIR_ERR_IO, "%s: %s", s->delpath, strerror(e));
+        return fail(err, errlen, e == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "%s: %s", s->delpath, strerror(e));
     tir_status rc = TIR_OK;
     uint32_t crc, ver, zero;
     uint64_t nrows, words = (size - ST_DEL_HEADER - 4) / 8;
@@ -497,7 +506,8 @@ static tir_status open_once(const char *path, vm_store **out, char *err, size_t 
         } else {
             void *m = mmap(NULL, s->size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (m == MAP_FAILED)
-                st = fail(err, errlen, TIR_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+                st = fail(err, errlen, errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "%s: cannot map: %s", path,
+                          strerror(errno));
             else
                 s->map = m;
         }
@@ -909,7 +919,8 @@ tir_status vm_store_delete(vm_store *s, const uint64_t *rows, uint64_t n, char *
     ** lock, which keeps them out until it is in place. */
     int lock = vm_store_lock(s->path);
     if (lock < 0)
-        return fail(err, errlen, TIR_ERR_IO, "%s: cannot lock %s.lock: %s", s->path, s->path, strerror(-lock));
+        return fail(err, errlen, lock == -ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "%s: cannot lock %s.lock: %s", s->path,
+                    s->path, strerror(-lock));
     uint64_t *bits = NULL, ndel = 0, added = 0, words = (s->nrows + 63) / 64;
     st_ident ident;
     tir_status st;

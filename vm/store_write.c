@@ -18,6 +18,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <dirent.h>
@@ -182,12 +183,16 @@ void vm_store_unlock(int fd)
 
 int vm_store_sync_dir(const char *path)
 {
+    /* Called after the rename: no allocation that could fail once the new
+    ** file is in place (a longer name could not be opened anyway). */
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (!dir)
-        return ENOMEM;
+    size_t n = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+    char dir[PATH_MAX];
+    if (n >= sizeof dir)
+        return ENAMETOOLONG;
+    memcpy(dir, slash ? path : ".", n);
+    dir[n] = 0;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
     if (fd < 0)
         return errno;
     int r = fsync(fd) ? errno : 0;
@@ -722,7 +727,8 @@ tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_co
     ** temporary name is ours alone, even among threads of this process. */
     lock = vm_store_lock(path);
     if (lock < 0) {
-        st = sw_fail(&s, TIR_ERR_IO, "cannot lock %s.lock: %s", path, strerror(-lock));
+        st = sw_fail(&s, lock == -ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO, "cannot lock %s.lock: %s", path,
+                     strerror(-lock));
         goto out;
     }
     s.w.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -294,6 +294,29 @@ Test(limits, column_limit)
     tir_engine_free(e);
 }
 
+/* Lists and maps of arguments were checked for duplicates pairwise: a
+** 100,000-column projection would take minutes. They hold at most
+** TIR_MAX_COLUMNS items, reported where the list starts. */
+Test(limits, argument_lists_are_bounded)
+{
+    text t = {0};
+    add(&t, "t: Table = read_csv(\"x.csv\") { a: i32 }\np: Pipeline = { v = table_scan :table = t\n"
+            "  r = project :input = v :columns = {");
+    for (int i = 0; i < 100000; i++)
+        add(&t, "%s c%d: $in.a", i ? "," : "", i);
+    add(&t, " } }\noutput p.r\n");
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = NULL;
+    cr_assert_eq(compile(e, t.s, t.n, &p), TIR_ERR_COMPILE);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_assert(strstr(d->message, "a map of 100000 items; at most 2000 are supported"), "%s", d->message);
+    cr_assert_eq(d->line, 3);
+    cr_assert_eq(d->col, 37);
+    tir_program_free(p);
+    tir_engine_free(e);
+    free(t.s);
+}
+
 /* ----------------------------------------------- the memory limit holds */
 
 #include <sys/resource.h>
