@@ -865,6 +865,17 @@ static void run_tasks(void *arg, int t)
 }
 
 /* The string key whose length byte is byte d, saturated; -1 for none. */
+/* A string key's length byte is never skipped as constant: when every
+** string is long it is the same saturated value in every entry, and the
+** pass that meets it is where prefix ties go to the full strings; skipped,
+** the next key's bytes would order rows whose strings differ. */
+static void keep_string_ends(const vm_sortdef *def, uint8_t *constant)
+{
+    for (int k = 0; k < def->nkeys; k++)
+        if (def->keys[k].type == TIR_STRING)
+            constant[def->keys[k].off + def->keys[k].width - 1] = 0;
+}
+
 static int saturated_at(const sortctx *c, uint32_t d)
 {
     for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
@@ -1225,6 +1236,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         }
         constant[d] = ((and_ ^ or_) >> (d % 8 * 8) & 0xff) == 0;
     }
+    keep_string_ends(def, constant);
 
     /* the entries in order, in g */
     if (!st && nspans == 1 && already_sorted(&c, sp, nspans)) {
@@ -1344,6 +1356,7 @@ tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int
         }
         for (uint32_t d = 0; d < off; d++)
             constant[d] = ((kand[d / 8] ^ kor[d / 8]) >> (d % 8 * 8) & 0xff) == 0;
+        keep_string_ends(&def, constant);
     }
     sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols};
     span sp = {ent, n};

@@ -369,6 +369,23 @@ Test(import, sort_by_sorts_stably_nulls_last)
 
 /* Several keys, each with its direction and NULL placement; the first
 ** key's column records its direction. */
+/* Every string longer than 12 bytes and tied on its first 12: the full
+** strings decide before the next key (they were skipped, as the length
+** byte is the same saturated value everywhere, found by tests/fuzzprog). */
+Test(import, sort_by_long_strings_then_another_key)
+{
+    const char *csv = write_csv("l.csv", "a,b,seq\nxxxxxxxxxxxxxxxxxxxxC,0,0\nxxxxxxxxxxxxB,1,1\nxxxxxxxxxxxxA,2,2\n");
+    tir_import_opts o = {.sort_by = "a, b", .block_rows = 64};
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("l.tirt"), &o, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
+    vm_store *s = open_table(tpath("l.tirt"));
+    colvals seq = read_col(s, store_col(s, "seq"));
+    static const int64_t want[] = {2, 1, 0};
+    for (int r = 0; r < 3; r++)
+        cr_assert_eq(seq.i[r], want[r], "row %d: seq %lld", r, (long long)seq.i[r]);
+    free_col(&seq);
+    vm_store_close(s);
+}
+
 Test(import, sort_by_several_keys)
 {
     const char *csv = write_csv("m.csv", "a,b,seq\n1,x,0\n2,y,1\n1,,2\n,z,3\n2,x,4\n1,y,5\n,x,6\n2,,7\n");
