@@ -1236,7 +1236,8 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         }
         constant[d] = ((and_ ^ or_) >> (d % 8 * 8) & 0xff) == 0;
     }
-    keep_string_ends(def, constant);
+    if (constant)   /* NULL when out of memory (st says so) */
+        keep_string_ends(def, constant);
 
     /* the entries in order, in g */
     if (!st && nspans == 1 && already_sorted(&c, sp, nspans)) {
