@@ -69,6 +69,12 @@ static void usage(FILE *f)
           "  --batch-size N           rows per batch (default 0: engine default)\n"
           "  --memory-limit SIZE      stop a run that holds more than SIZE bytes (suffix K, M or G:\n"
           "                           binary units; default: 80% of the machine's memory)\n"
+          "  --temp-dir DIR           where group-bys over the memory limit spill (default: $TMPDIR,\n"
+          "                           else /tmp; the files are unlinked from the start)\n"
+          "  --spill-limit SIZE       most bytes of spill files at once (default: 90% of the free space)\n"
+          "  --no-spill               fail at the memory limit instead of spilling\n"
+          "  --force-spill            group-bys spill after every batch (results are the same;\n"
+          "                           for checking spilling)\n"
           "  --allow-dir DIR          read and write tables only under DIR (repeatable; symlinks and\n"
           "                           .. resolved first)\n"
           "  --read-only              refuse write_table and delete\n"
@@ -185,6 +191,14 @@ static int parse_args(int argc, char **argv, options *o)
             o->cfg.read_only = true;
             continue;
         }
+        if (strcmp(arg, "--no-spill") == 0) {
+            o->cfg.no_spill = true;
+            continue;
+        }
+        if (strcmp(arg, "--force-spill") == 0) {
+            o->cfg.force_spill = true;
+            continue;
+        }
 
         namelen = strcspn(arg, "=");
         if (arg[namelen] == '=')
@@ -192,7 +206,8 @@ static int parse_args(int argc, char **argv, options *o)
         if (!opt_is(arg, namelen, "--format") && !opt_is(arg, namelen, "--threads") &&
             !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat") &&
             !opt_is(arg, namelen, "--memory-limit") && !opt_is(arg, namelen, "--error-limit") &&
-            !opt_is(arg, namelen, "--allow-dir")) {
+            !opt_is(arg, namelen, "--allow-dir") && !opt_is(arg, namelen, "--temp-dir") &&
+            !opt_is(arg, namelen, "--spill-limit")) {
             fprintf(stderr, "tirrun: unknown option '%s'\n", arg);
             usage(stderr);
             return EXIT_USAGE;
@@ -228,6 +243,14 @@ static int parse_args(int argc, char **argv, options *o)
                 return EXIT_USAGE;
             }
             o->cfg.memory_limit = n;
+        } else if (opt_is(arg, namelen, "--spill-limit")) {
+            if (!tirrun_parse_size(val, &n) || n == 0) {
+                fprintf(stderr, "tirrun: --spill-limit needs a byte count such as 500M or 2G, not '%s'\n", val);
+                return EXIT_USAGE;
+            }
+            o->cfg.spill_limit = n;
+        } else if (opt_is(arg, namelen, "--temp-dir")) {
+            o->cfg.temp_dir = val;
         } else if (opt_is(arg, namelen, "--allow-dir")) {
             if (!o->dirs && !(o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs))) {
                 fprintf(stderr, "tirrun: out of memory\n");

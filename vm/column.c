@@ -148,13 +148,8 @@ void vm_big_free(void *p, size_t bytes)
         free(p);
 }
 
-bool vm_column_reserve(vm_column *c, uint64_t cap)
+static bool column_grow(vm_column *c, uint64_t ncap)
 {
-    if (cap <= c->cap)
-        return true;
-    uint64_t ncap = c->cap ? c->cap : 1024;
-    while (ncap < cap)
-        ncap *= 2;
     size_t w = vm_type_width(c->type);
     void *d = vm_big_realloc(c->data, c->cap * w, ncap * w);
     if (!d)
@@ -169,6 +164,21 @@ bool vm_column_reserve(vm_column *c, uint64_t cap)
     }
     c->cap = ncap;
     return true;
+}
+
+bool vm_column_reserve(vm_column *c, uint64_t cap)
+{
+    if (cap <= c->cap)
+        return true;
+    uint64_t ncap = c->cap ? c->cap : 1024;
+    while (ncap < cap)
+        ncap *= 2;
+    return column_grow(c, ncap);
+}
+
+bool vm_column_reserve_exact(vm_column *c, uint64_t cap)
+{
+    return cap <= c->cap || column_grow(c, cap);
 }
 
 static bool column_make_validity(vm_column *c)

@@ -52,6 +52,9 @@ typedef struct vm_column {
 void vm_column_init(vm_column *c, tir_type t);
 void vm_column_free(vm_column *c);
 bool vm_column_reserve(vm_column *c, uint64_t cap);
+/* Room for exactly cap values (vm_column_reserve doubles): for a column
+** whose final size comes in a few known steps. */
+bool vm_column_reserve_exact(vm_column *c, uint64_t cap);
 /* Appends n values from v at rows sel (NULL = 0..n-1). Strings are copied
 ** into heap when long (heap may be NULL only for non-string columns). */
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap);

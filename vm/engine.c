@@ -30,6 +30,7 @@ struct tir_engine {
     tir_config cfg;
     vm_confine confine;
     char confine_err[512];    /* an allowed directory that could not be resolved */
+    char *temp_dir;           /* spill files go here (NULL: $TMPDIR or /tmp) */
     cached_table *cache;
     int ncache, capcache;
     volatile int cancel;
@@ -105,6 +106,12 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         vm_confine_init(&e->confine, none, true, NULL, 0);
     }
     e->cfg.allowed_dirs = NULL;   /* the caller's list need not outlive the engine */
+    e->cfg.temp_dir = NULL;
+    if (cfg && cfg->temp_dir && *cfg->temp_dir && !(e->temp_dir = strdup(cfg->temp_dir))) {
+        vm_confine_free(&e->confine);
+        free(e);
+        return NULL;
+    }
     if (e->cfg.batch_size == 0)
         e->cfg.batch_size = 2048;
     if (e->cfg.threads <= 0) {
@@ -142,6 +149,7 @@ void tir_engine_free(tir_engine *e)
         return;
     tir_engine_clear_cache(e);
     vm_confine_free(&e->confine);
+    free(e->temp_dir);
     free(e);
 }
 
@@ -416,11 +424,11 @@ const char *tir_program_explain(tir_program *p)
 /* One line per pipeline (wall time) and per statement: rows it produced,
 ** or for a sink (aggregate, build_hash, hash_group_by) the rows it consumed. */
 static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms, const uint64_t *ns,
-                            const uint64_t *scan)
+                            const uint64_t *scan, const uint64_t *spill)
 {
     size_t cap = 256, n = 0;
     for (int i = 0; i < plan->npipes; i++)
-        cap += 160 * (size_t)(plan->pipes[i].ir->n + 1);
+        cap += 240 * (size_t)(plan->pipes[i].ir->n + 1);
     char *s = malloc(cap);
     if (!s)
         return NULL;
@@ -451,6 +459,11 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
                 snprintf(t, sizeof t, "%12.3f ms", (double)ns[k] / 1e6);
             n += (size_t)snprintf(s + n, cap - n, "  %-38.38s %15s %12llu rows%s\n", what, t,
                                   (unsigned long long)rows[k], sink ? " in" : "");
+            const uint64_t *sp = spill + (size_t)k * VM_SPILL_NSTAT;
+            if (sp[VM_SPILL_FILES])
+                n += (size_t)snprintf(s + n, cap - n, "    spilled: %.1f MB to %llu files, read back in %llu pass%s\n",
+                                      (double)sp[VM_SPILL_BYTES] / 1e6, (unsigned long long)sp[VM_SPILL_FILES],
+                                      (unsigned long long)sp[VM_SPILL_PASSES], sp[VM_SPILL_PASSES] == 1 ? "" : "es");
         }
         k++; /* the rows-read slot */
     }
@@ -527,7 +540,12 @@ tir_status tir_run(tir_program *p, tir_result **out)
     double *prof_ms = calloc((size_t)plan->npipes + 1, sizeof *prof_ms);
     uint64_t *prof_ns = e->profile_time ? calloc((size_t)nstmts + 1, sizeof *prof_ns) : NULL;
     uint64_t *prof_scan = calloc((size_t)plan->npipes * VM_SCAN_NSTAT + 1, sizeof *prof_scan);
-    if (!prof_rows || !prof_ms || !prof_scan || (e->profile_time && !prof_ns)) {
+    uint64_t *prof_spill = calloc(((size_t)nstmts + 1) * VM_SPILL_NSTAT, sizeof *prof_spill);
+    vm_spill *spill = e->cfg.no_spill ? NULL : vm_spill_new(e->temp_dir, e->cfg.spill_limit);
+    if (!prof_rows || !prof_ms || !prof_scan || !prof_spill || (!e->cfg.no_spill && !spill) ||
+        (e->profile_time && !prof_ns)) {
+        vm_spill_free(spill);
+        free(prof_spill);
         free(prof_scan);
         free(prof_rows);
         free(prof_ms);
@@ -536,6 +554,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
         return nomem(e);
     }
     vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
+                     .prof_spill = prof_spill, .spill = spill, .force_spill = e->cfg.force_spill,
                      .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
@@ -546,7 +565,9 @@ tir_status tir_run(tir_program *p, tir_result **out)
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     if (!st)
-        r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan);
+        r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan, prof_spill);
+    vm_spill_free(spill);   /* every file is closed by now, on success or not */
+    free(prof_spill);
     free(prof_scan);
     free(prof_rows);
     free(prof_ms);

@@ -174,6 +174,8 @@ tir_status vm_x_setup(xpipe *x)
     x->bsinks = xalloc(sizeof *x->bsinks * (size_t)(p->nbloomdefs ? p->nbloomdefs : 1));
     x->sorts = xalloc(sizeof *x->sorts * (size_t)(p->nsorts ? p->nsorts : 1));
     x->sorted = xalloc(sizeof *x->sorted * (size_t)(p->nsorts ? p->nsorts : 1));
+    x->gspill = xalloc(sizeof *x->gspill * (size_t)(p->ngroups ? p->ngroups : 1));
+    x->grouped = xalloc(sizeof *x->grouped * (size_t)(p->ngroups ? p->ngroups : 1));
     x->chunks = NULL;
     x->dicts = NULL;
     x->dict_cap = NULL;
@@ -181,7 +183,7 @@ tir_status vm_x_setup(xpipe *x)
     vm_strheap_init(&x->batch_heap);
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
         !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks ||
-        !x->sorts || !x->sorted)
+        !x->sorts || !x->sorted || !x->gspill || !x->grouped)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -292,6 +294,10 @@ void vm_x_teardown(xpipe *x)
         vm_sink_agg_free(&x->aggs[i]);
     for (int i = 0; x->groups && i < p->ngroups; i++)
         vm_sink_group_free(&x->groups[i]);
+    for (int i = 0; x->grouped && i < p->ngroups; i++)
+        vm_table_free(x->grouped[i]);
+    free(x->grouped);
+    free(x->gspill);
     for (int i = 0; x->bsinks && i < p->nbloomdefs; i++)
         free(x->bsinks[i].h);
     free(x->bsinks);
@@ -1217,7 +1223,9 @@ tir_status vm_x_publish(xpipe *x)
     for (int i = 0; i < p->ngroups; i++) {
         int vi = vm_plan_value_index(x->plan, p->groups[i].stmt);
         x->values[vi].kind = IR_VK_RELATION;
-        if (!(x->values[vi].rel = vm_sink_group_finish(&x->groups[i])))
+        x->values[vi].rel = x->grouped[i] ? x->grouped[i] : vm_sink_group_finish(&x->groups[i]);
+        x->grouped[i] = NULL;
+        if (!x->values[vi].rel)
             return TIR_ERR_NOMEM;
     }
     for (int i = 0; i < p->nsorts; i++) {
@@ -1256,6 +1264,50 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
     return n;
 }
 
+static uint64_t group_bytes(const xpipe *x)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < x->p->ngroups; i++)
+        n += vm_sink_group_bytes(&x->groups[i]);
+    return n;
+}
+
+/* Bytes held by the run now, and (*spillable) how many of them are
+** group-by state of this pipeline's workers. */
+static uint64_t held_bytes(xpipe *x, uint64_t *spillable)
+{
+    uint64_t own = vm_x_sink_bytes(x), groups = x->p->ngroups ? group_bytes(x) : 0;
+    if (!x->sh) {
+        *spillable = groups;
+        return x->base_bytes + own;
+    }
+    *spillable = x->p->ngroups ? vm_x_shared_spillable(x->sh, x->worker, groups) : 0;
+    return x->base_bytes + vm_x_shared_bytes(x->sh, x->worker, own);
+}
+
+/* Over the memory limit with somewhere to spill: this worker's group-bys
+** write their groups out and go on empty. The limit is broken only by
+** what cannot spill: another worker's group state is written out when that
+** worker next checks (a batch later). */
+static tir_status spill_groups(xpipe *x, const vm_run_opts *o, uint64_t *held)
+{
+    for (int i = 0; i < x->p->ngroups; i++) {
+        vm_sink_group *g = &x->groups[i];
+        if (!g->ht || !vm_ht_count(g->ht))
+            continue;
+        char msg[512] = "";
+        tir_status st = vm_sink_group_spill(g, o->spill, msg, sizeof msg);
+        if (st)
+            return xfail(x, st, x->p->groups[i].stmt->span, "%s = %s cannot spill: %s",
+                         x->p->groups[i].stmt->target.s, x->p->groups[i].stmt->op.s, msg);
+    }
+    uint64_t spillable;
+    *held = held_bytes(x, &spillable);
+    if (*held - (spillable < *held ? spillable : *held) <= o->memory_limit)
+        *held = 0;
+    return TIR_OK;
+}
+
 /* Earlier values, loaded tables, and the buffers and sinks of every worker
 ** of this pipeline against the limit; a failure points at statement st of
 ** the pipeline (the pipeline itself when NULL). */
@@ -1263,13 +1315,22 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
 {
     if (!o)
         return TIR_OK;
-    uint64_t held = x->base_bytes + vm_x_sink_bytes(x);
-    if (x->sh)
-        held = x->base_bytes + vm_x_shared_bytes(x->sh, x->worker, vm_x_sink_bytes(x));
+    uint64_t spillable, held = held_bytes(x, &spillable);
     if (o->peak_bytes) {
         uint64_t peak = atomic_load(o->peak_bytes);
         while (held > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, held))
             ;
+    }
+    /* A group-by's arrays and directory double: spill before a batch that
+    ** could make them cross the limit, not after, so that the limit holds
+    ** to within a batch of groups. */
+    uint64_t growth = 0;
+    for (int i = 0; o->spill && o->memory_limit && i < x->p->ngroups; i++)
+        growth += vm_sink_group_growth(&x->groups[i], x->cap);
+    if (o->spill && x->p->ngroups && (o->force_spill || (o->memory_limit && held + growth > o->memory_limit))) {
+        tir_status s = spill_groups(x, o, &held);
+        if (s || !held)
+            return s;
     }
     if (o->memory_limit && held > o->memory_limit && st)
         return xfail(x, TIR_ERR_NOMEM, st->span,
@@ -1338,6 +1399,14 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
+static int stmt_index(const vm_pipe *p, const ir_stmt *stmt)
+{
+    int si = 0;
+    while (p->ir->stmts[si] != stmt)
+        si++;
+    return si;
+}
+
 /* Sorts and windows end with their pipeline: the rows of every worker,
 ** sorted together, become one relation. The time goes to the statement. */
 static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
@@ -1356,12 +1425,8 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
         tir_status st = vm_sort_finish(ss, nw, o && o->threads > 1 ? o->threads : 1, budget, &extra, &x[0].sorted[i],
                                        msg, sizeof msg);
         const ir_stmt *stmt = p->sorts[i].stmt;
-        if (x[0].timing) {
-            int si = 0;
-            while (p->ir->stmts[si] != stmt)
-                si++;
-            x[0].stmt_ns[si] += now_ns() - t0;
-        }
+        if (x[0].timing)
+            x[0].stmt_ns[stmt_index(p, stmt)] += now_ns() - t0;
         if (o && o->peak_bytes) {
             uint64_t peak = atomic_load(o->peak_bytes), h = held + extra;
             while (h > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, h))
@@ -1380,8 +1445,65 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
     return TIR_OK;
 }
 
+void vm_x_plan_group_spills(xpipe *x, int nw, const vm_run_opts *o)
+{
+    uint64_t held = x[0].base_bytes;
+    for (int w = 0; w < nw; w++)
+        held += vm_x_sink_bytes(&x[w]);
+    for (int i = 0; i < x[0].p->ngroups; i++) {
+        bool spilled = false;
+        uint64_t merged = 0;  /* at worst every other worker's groups are new to worker 0 */
+        for (int w = 0; w < nw; w++) {
+            spilled |= x[w].groups[i].parts != NULL;
+            if (w)
+                merged += vm_sink_group_bytes(&x[w].groups[i]);
+        }
+        x[0].gspill[i] = spilled || (o && o->spill && o->memory_limit && nw > 1 && held + merged > o->memory_limit);
+    }
+}
+
+/* Group-bys that spilled (or whose merge would not fit) end here: every
+** worker's state goes to the spill files and the partitions are merged one
+** by one within what the limit leaves. */
+static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t *prof_spill)
+{
+    const vm_pipe *p = x[0].p;
+    for (int i = 0; i < p->ngroups; i++) {
+        if (!x[0].gspill[i])
+            continue;
+        vm_sink_group *gs[VM_MAX_WORKERS];
+        uint64_t held = x[0].base_bytes;
+        for (int w = 0; w < nw; w++) {
+            gs[w] = &x[w].groups[i];
+            held += vm_x_sink_bytes(&x[w]) - vm_sink_group_bytes(gs[w]);
+        }
+        uint64_t budget = !o->memory_limit ? 0 : o->memory_limit > held ? o->memory_limit - held : 1;
+        const ir_stmt *stmt = p->groups[i].stmt;
+        int si = stmt_index(p, stmt);
+        uint64_t t0 = now_ns();
+        vm_spill_stats ss = {0};
+        char msg[512] = "";
+        tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill, &x[0].grouped[i], &ss,
+                                                     msg, sizeof msg);
+        if (x[0].timing)
+            x[0].stmt_ns[si] += now_ns() - t0;
+        if (prof_spill) {
+            prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_BYTES] += ss.bytes;
+            prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_FILES] += ss.files;
+            prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_PASSES] += ss.passes;
+        }
+        if (st == TIR_ERR_NOMEM && msg[0])
+            return xfail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
+                         o->memory_limit, p->ir->name.s, stmt->target.s, stmt->op.s, msg);
+        if (st)
+            return xfail(&x[0], st, stmt->span, "%s = %s: %s", stmt->target.s, stmt->op.s,
+                         msg[0] ? msg : "out of memory while merging spilled groups");
+    }
+    return TIR_OK;
+}
+
 static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns,
-                           uint64_t *prof_scan)
+                           uint64_t *prof_scan, uint64_t *prof_spill)
 {
     tmpl->timing = prof_ns != NULL;
     if (o && o->rows_total)
@@ -1401,9 +1523,13 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
         st = vm_x_run_range(&x[0], o, 0, vm_x_src_rows(&x[0]));
         if (!st)
             st = vm_x_check_memory(&x[0], o);
+        if (!st)
+            vm_x_plan_group_spills(x, 1, o);
     } else if (!st) {
         st = vm_run_parallel(x, nw, o);
     }
+    if (!st)
+        st = finish_groups(x, nw, o, prof_spill);
     if (!st)
         st = finish_sorts(x, nw, o);
     if (!st)
@@ -1616,7 +1742,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         clock_gettime(CLOCK_MONOTONIC, &t0);
         st = run_pipe(&x, o, o && o->prof_rows ? o->prof_rows + stmt_base : NULL,
                       o && o->prof_ns ? o->prof_ns + stmt_base : NULL,
-                      o && o->prof_scan ? o->prof_scan + (size_t)pi * VM_SCAN_NSTAT : NULL);
+                      o && o->prof_scan ? o->prof_scan + (size_t)pi * VM_SCAN_NSTAT : NULL,
+                      o && o->prof_spill ? o->prof_spill + (size_t)stmt_base * VM_SPILL_NSTAT : NULL);
         if (!st)
             st = finish_effects(p, plan, values, tables, err, errlen);
         clock_gettime(CLOCK_MONOTONIC, &t1);

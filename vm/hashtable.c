@@ -1736,3 +1736,24 @@ size_t vm_ht_bytes(const vm_ht *ht)
              (size_t)(ht->small->mask + 1) * (sizeof *ht->small->codes + sizeof *ht->small->ids);
     return b + ht->heap.bytes;
 }
+
+size_t vm_ht_growth(const vm_ht *ht, uint32_t more)
+{
+    uint64_t n = (uint64_t)ht->count + more;
+    size_t b = 0;
+    for (int c = 0; c < ht->nkeys + ht->nvals; c++) {
+        const vm_column *col = &ht->cols[c];
+        uint64_t cap = col->cap ? col->cap : 1024;
+        while (cap < n)
+            cap *= 2;
+        b += (cap - col->cap) * (vm_type_width(col->type) + (col->validity ? 1 : 0));
+    }
+    if (ht->dir) {
+        uint64_t slots = ht->dmask + 1, need = 2 * ((uint64_t)ht->heads + more + HT_CHUNK);
+        while (slots < need)
+            slots *= 2;
+        b += (slots - (ht->dmask + 1)) * sizeof *ht->dir;
+    }
+    /* direct mode grows toward new keys by at most its own size again */
+    return b + ht->drange * sizeof *ht->direct;
+}

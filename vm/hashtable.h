@@ -83,5 +83,8 @@ const vm_column *vm_ht_val(const vm_ht *ht, int i);
 void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap);
 /* Bytes held (directory or direct array, chains, filters, columns, string heap). */
 size_t vm_ht_bytes(const vm_ht *ht);
+/* At most the bytes vm_ht_bytes may grow by when more new keys come in
+** (columns and directory doubling; not the bytes of long strings). */
+size_t vm_ht_growth(const vm_ht *ht, uint32_t more);
 
 #endif

@@ -21,6 +21,7 @@ struct xshared {
     ** change: every batch reads them all for the memory limit */
     struct {
         _Alignas(64) _Atomic uint64_t bytes;
+        _Atomic uint64_t spillable;
     } held[VM_MAX_WORKERS];
     uint64_t nrows;
     uint64_t morsel;          /* rows per morsel */
@@ -40,6 +41,15 @@ uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own)
     uint64_t n = 0;
     for (int i = 0; i < VM_MAX_WORKERS; i++)
         n += atomic_load(&sh->held[i].bytes);
+    return n;
+}
+
+uint64_t vm_x_shared_spillable(xshared *sh, int w, uint64_t own)
+{
+    atomic_store(&sh->held[w].spillable, own);
+    uint64_t n = 0;
+    for (int i = 0; i < VM_MAX_WORKERS; i++)
+        n += atomic_load(&sh->held[i].spillable);
     return n;
 }
 
@@ -256,11 +266,13 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
     }
     if (st)
         return st;
+    vm_x_plan_group_spills(x, nworkers, o);
     for (int i = 1; i < nworkers && !st; i++) {
         for (int a = 0; a < x[0].p->naggs && !st; a++)
             st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);
         for (int g = 0; g < x[0].p->ngroups && !st; g++)
-            st = merge_groups(&x[0].groups[g], &x[i].groups[g], nworkers, i == nworkers - 1);
+            if (!x[0].gspill[g])
+                st = merge_groups(&x[0].groups[g], &x[i].groups[g], nworkers, i == nworkers - 1);
         for (int b = 0; b < x[0].p->nbloomdefs && !st; b++)
             if (!vm_bloomsink_merge(&x[0].bsinks[b], &x[i].bsinks[b]))
                 st = TIR_ERR_NOMEM;

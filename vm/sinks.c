@@ -3,6 +3,7 @@
 */
 #include "sinks.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,17 +210,22 @@ static size_t acc_width(const vm_aggslot *s)
     return vm_type_width(s->type);
 }
 
+static vm_ht *group_table(const vm_group *def)
+{
+    tir_type kt[64];
+    if (def->nkeys > 64)
+        return NULL;
+    for (int k = 0; k < def->nkeys; k++)
+        kt[k] = def->stmt->out.cols[k].ty.type;
+    return vm_ht_new(def->nkeys, kt, 0, NULL, true);
+}
+
 bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
 {
     memset(g, 0, sizeof *g);
     g->def = def;
     vm_strheap_init(&g->heap);
-    tir_type kt[64];
-    if (def->nkeys > 64)
-        return false;
-    for (int k = 0; k < def->nkeys; k++)
-        kt[k] = def->stmt->out.cols[k].ty.type;
-    g->ht = vm_ht_new(def->nkeys, kt, 0, NULL, true);
+    g->ht = group_table(def);
     size_t ns = (size_t)(def->nslots ? def->nslots : 1);
     g->slots = calloc(ns, sizeof *g->slots);
     g->runs = malloc(VM_GROUP_RUNS_MAX * sizeof *g->runs);
@@ -228,19 +234,31 @@ bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
     return g->ht && g->slots && g->runs && g->pend_slot && g->pend_data;
 }
 
-void vm_sink_group_free(vm_sink_group *g)
+/* Frees the groups' state (tables, arrays, strings); the slots stay. */
+static void group_state_free(vm_sink_group *g)
 {
     for (int i = 0; g->slots && i < g->def->nslots; i++) {
         vm_big_free(g->slots[i].cnt, g->slots[i].cnt_bytes);
         vm_big_free(g->slots[i].acc, g->slots[i].acc_bytes);
+        g->slots[i] = (vm_gslot){0};
     }
+    vm_ht_free(g->ht);
+    g->ht = NULL;
+    vm_strheap_free(&g->heap);
+    g->cap = g->ninit = 0;
+}
+
+void vm_sink_group_free(vm_sink_group *g)
+{
+    group_state_free(g);
+    for (int p = 0; g->parts && p < VM_GSPILL_PARTS; p++)
+        vm_spill_close(g->parts[p]);
+    free(g->parts);
     free(g->slots);
     free(g->runs);
     free(g->perm);
     free(g->pend_slot);
     free(g->pend_data);
-    vm_ht_free(g->ht);
-    vm_strheap_free(&g->heap);
     memset(g, 0, sizeof *g);
 }
 
@@ -591,10 +609,23 @@ VM_SINK_GAGG_OPS(VM_X_DEF)
 
 size_t vm_sink_group_bytes(const vm_sink_group *g)
 {
-    size_t n = vm_ht_bytes(g->ht) + g->heap.bytes + (size_t)g->permcap * sizeof *g->perm;
+    size_t n = (g->ht ? vm_ht_bytes(g->ht) : 0) + g->heap.bytes + (size_t)g->permcap * sizeof *g->perm;
     for (int i = 0; i < g->def->nslots; i++)
         n += (size_t)g->cap * (8 + acc_width(&g->def->slots[i]));
     return n;
+}
+
+size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more)
+{
+    if (!g->ht)
+        return 0;
+    uint64_t need = (uint64_t)vm_ht_count(g->ht) + more, cap = g->cap ? g->cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    size_t b = vm_ht_growth(g->ht, more);
+    for (int i = 0; i < g->def->nslots; i++)
+        b += (cap - g->cap) * (8 + acc_width(&g->def->slots[i]));
+    return b;
 }
 
 /* Marks the rows of groups without a valid input (cnt 0) NULL in column c,
@@ -763,9 +794,10 @@ static bool slot_is_string(const vm_aggslot *s)
     return (s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) && s->type == TIR_STRING;
 }
 
-/* Folds group e2 of from into group e1 of g: the string minima and maxima
-** (which copy into g's heap) when strings, else every other aggregate. */
-static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_sink_group *from, uint32_t e2, bool strings)
+/* Folds group e2 of partial state from into group e1 of g: the string
+** minima and maxima (which copy into g's heap) when strings, else every
+** other aggregate. */
+static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_gslot *from, uint32_t e2, bool strings)
 {
     const vm_group *def = g->def;
     for (int s = 0; s < def->nslots; s++) {
@@ -773,7 +805,7 @@ static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_sink_gro
         if (slot_is_string(slot) != strings)
             continue;
         vm_gslot *d1 = &g->slots[s];
-        const vm_gslot *d2 = &from->slots[s];
+        const vm_gslot *d2 = &from[s];
         size_t w = acc_width(slot);
         char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
         const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
@@ -786,14 +818,14 @@ static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_sink_gro
 
 /* Combines groups list[0..k) of from into g's new (still empty) groups
 ** e1[j] (base + j when e1 is NULL): combine() into zeroed state, by slot. */
-static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t base, const vm_sink_group *from,
+static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t base, const vm_gslot *from,
                               const uint32_t *list, uint32_t k)
 {
     const vm_group *def = g->def;
     for (int s = 0; s < def->nslots; s++) {
         const vm_aggslot *slot = &def->slots[s];
         vm_gslot *d1 = &g->slots[s];
-        const vm_gslot *d2 = &from->slots[s];
+        const vm_gslot *d2 = &from[s];
         size_t w = acc_width(slot);
         for (uint32_t j = 0; j < k; j++) {
             uint32_t a = e1 ? e1[j] : base + j, b = list[j];
@@ -817,49 +849,68 @@ static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t bas
     return TIR_OK;
 }
 
+/* Partial group-by state to merge: n groups, their keys and per aggregate
+** slot their counts and accumulators (a worker's sink, or a spilled chunk). */
+typedef struct gpartial {
+    uint32_t n;
+    vm_vec keys[64];
+    const vm_gslot *slots;
+} gpartial;
+
 struct vm_gmerge {
     vm_sink_group *g;
-    const vm_sink_group *from;
+    gpartial from;
     int nparts;
     bool last;
-    uint32_t n;               /* groups of from */
     uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
-    vm_vec keys[64];          /* from's key columns */
+    vm_gslot *own;            /* slots made for a spilled chunk (freed with m) */
 };
 
 enum { GMERGE_CHUNK = 2048 };
 
-vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
+static vm_gmerge *gmerge_new(vm_sink_group *g, int nparts, bool last, uint32_t n)
 {
     vm_gmerge *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    *m = (vm_gmerge){g, from, nparts < 1 ? 1 : nparts, last, vm_ht_count(from->ht), NULL, {{0}}};
-    m->gid = malloc((m->n ? m->n : 1) * sizeof *m->gid);
+    m->g = g;
+    m->nparts = nparts < 1 ? 1 : nparts;
+    m->last = last;
+    m->from.n = n;
+    m->gid = malloc((n ? n : 1) * sizeof *m->gid);
     if (!m->gid) {
         free(m);
         return NULL;
     }
+    return m;
+}
+
+vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
+{
+    vm_gmerge *m = gmerge_new(g, nparts, last, vm_ht_count(from->ht));
+    if (!m)
+        return NULL;
     for (int k = 0; k < g->def->nkeys; k++) {
         const vm_column *c = vm_ht_key(from->ht, k);
-        m->keys[k] = (vm_vec){c->type, c->data, c->validity};
+        m->from.keys[k] = (vm_vec){c->type, c->data, c->validity};
     }
+    m->from.slots = from->slots;
     return m;
 }
 
 tir_status vm_gmerge_part(vm_gmerge *m, int part)
 {
-    uint32_t lo = (uint32_t)((uint64_t)m->n * part / m->nparts);
-    uint32_t hi = (uint32_t)((uint64_t)m->n * (part + 1) / m->nparts);
+    uint32_t lo = (uint32_t)((uint64_t)m->from.n * part / m->nparts);
+    uint32_t hi = (uint32_t)((uint64_t)m->from.n * (part + 1) / m->nparts);
     uint32_t idx[GMERGE_CHUNK];
     for (uint32_t start = lo; start < hi; start += GMERGE_CHUNK) {
         uint32_t n = hi - start < GMERGE_CHUNK ? hi - start : GMERGE_CHUNK;
         for (uint32_t i = 0; i < n; i++)
             idx[i] = start + i;
-        vm_ht_find(m->g->ht, m->keys, idx, n, m->gid + start);
+        vm_ht_find(m->g->ht, m->from.keys, idx, n, m->gid + start);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t e1 = m->gid[start + i];
-            tir_status st = e1 == VM_HT_NONE ? TIR_OK : group_combine(m->g, e1, m->from, start + i, false);
+            tir_status st = e1 == VM_HT_NONE ? TIR_OK : group_combine(m->g, e1, m->from.slots, start + i, false);
             if (st)
                 return st;
         }
@@ -872,11 +923,11 @@ static tir_status gmerge_add(vm_gmerge *m, const uint32_t *list, uint32_t k)
 {
     vm_sink_group *g = m->g;
     uint32_t ids[GMERGE_CHUNK], base = vm_ht_count(g->ht);
-    bool ok = m->last ? vm_ht_append_groups(g->ht, m->keys, list, k)
-                      : vm_ht_find_or_insert(g->ht, m->keys, list, k, ids);
+    bool ok = m->last ? vm_ht_append_groups(g->ht, m->from.keys, list, k)
+                      : vm_ht_find_or_insert(g->ht, m->from.keys, list, k, ids);
     if (!ok || !group_grow(g, vm_ht_count(g->ht)))
         return TIR_ERR_NOMEM;
-    return group_adopt(g, m->last ? NULL : ids, base, m->from, list, k);
+    return group_adopt(g, m->last ? NULL : ids, base, m->from.slots, list, k);
 }
 
 tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
@@ -886,10 +937,10 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
     bool strings = false;
     for (int s = 0; s < g->def->nslots; s++)
         strings |= slot_is_string(&g->def->slots[s]);
-    for (uint32_t e = 0; e < m->n && !st; e++) {
+    for (uint32_t e = 0; e < m->from.n && !st; e++) {
         if (m->gid[e] != VM_HT_NONE) {
             if (strings)
-                st = group_combine(g, m->gid[e], m->from, e, true);
+                st = group_combine(g, m->gid[e], m->from.slots, e, true);
             continue;
         }
         list[k++] = e;
@@ -901,6 +952,261 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
     if (k && !st)
         st = gmerge_add(m, list, k);
     free(m->gid);
+    free(m->own);
     free(m);
     return st;
+}
+
+/* ---------------------------------------------------------------- spilling */
+
+static void sink_partial(const vm_sink_group *g, gpartial *gp)
+{
+    gp->n = g->ht ? vm_ht_count(g->ht) : 0;
+    for (int k = 0; gp->n && k < g->def->nkeys; k++) {
+        const vm_column *c = vm_ht_key(g->ht, k);
+        gp->keys[k] = (vm_vec){c->type, c->data, c->validity};
+    }
+    gp->slots = g->slots;
+}
+
+/* The spill columns of partial state: the keys, then per aggregate its
+** counts and (unless a count) its accumulators. */
+static int partial_cols(const vm_group *def, const gpartial *gp, vm_spcol *cols)
+{
+    int n = 0;
+    for (int k = 0; k < def->nkeys; k++) {
+        const vm_vec *v = &gp->keys[k];
+        cols[n++] = (vm_spcol){(uint8_t)vm_type_width(v->type), v->type == TIR_STRING, v->data, v->validity};
+    }
+    for (int s = 0; s < def->nslots; s++) {
+        size_t w = acc_width(&def->slots[s]);
+        cols[n++] = (vm_spcol){8, false, gp->slots[s].cnt, NULL};
+        if (w)
+            cols[n++] = (vm_spcol){(uint8_t)w, slot_is_string(&def->slots[s]), gp->slots[s].acc, NULL};
+    }
+    return n;
+}
+
+/* part[i] = the partition of group i at this level. */
+static void partition_of(const gpartial *gp, int nkeys, int level, uint8_t *part)
+{
+    enum { CHUNK = 2048 }; /* a multiple of 64: validity words start at a chunk */
+    uint64_t h[CHUNK];
+    for (uint32_t start = 0; start < gp->n; start += CHUNK) {
+        uint32_t n = gp->n - start < CHUNK ? gp->n - start : CHUNK;
+        for (int k = 0; k < nkeys; k++) {
+            const vm_vec *v = &gp->keys[k];
+            const uint64_t *va = v->validity ? v->validity + start / 64 : NULL;
+            const char *d = (const char *)v->data + (size_t)start * vm_type_width(v->type);
+            switch (v->type) {
+            case TIR_BOOL: k_hash_bool((const uint8_t *)d, va, NULL, n, k > 0, h); break;
+            case TIR_I32: case TIR_DATE: k_hash_i32((const int32_t *)d, va, NULL, n, k > 0, h); break;
+            case TIR_I64: k_hash_i64((const int64_t *)d, va, NULL, n, k > 0, h); break;
+            case TIR_F64: k_hash_f64((const double *)d, va, NULL, n, k > 0, h); break;
+            default: k_hash_str((const tir_str *)d, va, NULL, n, k > 0, h); break;
+            }
+        }
+        for (uint32_t i = 0; i < n; i++)
+            part[start + i] = (uint8_t)((h[i] >> (VM_GSPILL_BITS * level)) & (VM_GSPILL_PARTS - 1));
+    }
+}
+
+/* Rows of a spill chunk: bounded, so that a chunk read back is small. */
+enum { GSPILL_CHUNK_ROWS = 65536 };
+
+tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t errlen)
+{
+    const vm_group *def = g->def;
+    gpartial gp;
+    sink_partial(g, &gp);
+    if (!gp.n)
+        return TIR_OK;
+    if (g->level >= VM_GSPILL_LEVELS) {
+        snprintf(err, errlen, "a partition of %u groups still does not fit after %d passes", gp.n, g->level);
+        return TIR_ERR_NOMEM;
+    }
+    vm_spcol *cols = malloc((size_t)(def->nkeys + 2 * def->nslots) * sizeof *cols);
+    uint8_t *part = malloc(gp.n);
+    uint32_t *idx = malloc((size_t)gp.n * sizeof *idx);
+    if (!g->parts)
+        g->parts = calloc(VM_GSPILL_PARTS, sizeof *g->parts);
+    tir_status st = cols && part && idx && g->parts ? TIR_OK : TIR_ERR_NOMEM;
+    uint32_t off[VM_GSPILL_PARTS + 1] = {0};
+    int nc = 0;
+    if (!st) {
+        nc = partial_cols(def, &gp, cols);
+        partition_of(&gp, def->nkeys, g->level, part);
+        for (uint32_t i = 0; i < gp.n; i++)
+            off[part[i] + 1]++;
+        for (int p = 0; p < VM_GSPILL_PARTS; p++)
+            off[p + 1] += off[p];
+        uint32_t at[VM_GSPILL_PARTS];
+        memcpy(at, off, sizeof at);
+        for (uint32_t i = 0; i < gp.n; i++)
+            idx[at[part[i]]++] = i;
+    }
+    for (int p = 0; p < VM_GSPILL_PARTS && !st; p++) {
+        if (off[p] == off[p + 1])
+            continue;
+        if (!g->parts[p]) {
+            if ((st = vm_spill_create(sp, &g->parts[p], err, errlen)))
+                break;
+            g->spst.files++;
+        }
+        uint64_t before = vm_spill_file_bytes(g->parts[p]);
+        for (uint32_t i = off[p]; i < off[p + 1] && !st; i += GSPILL_CHUNK_ROWS) {
+            uint32_t n = off[p + 1] - i < GSPILL_CHUNK_ROWS ? off[p + 1] - i : GSPILL_CHUNK_ROWS;
+            st = vm_spill_write(g->parts[p], cols, nc, idx + i, n, err, errlen);
+        }
+        g->spst.bytes += vm_spill_file_bytes(g->parts[p]) - before;
+    }
+    free(cols);
+    free(part);
+    free(idx);
+    if (st)
+        return st;
+    /* empty again: every group is on disk */
+    group_state_free(g);
+    return (g->ht = group_table(def)) ? TIR_OK : TIR_ERR_NOMEM;
+}
+
+/* Merges a chunk of spilled groups into g. */
+static tir_status merge_chunk(vm_sink_group *g, const vm_spchunk *c)
+{
+    const vm_group *def = g->def;
+    vm_gmerge *m = gmerge_new(g, 1, false, c->n);
+    if (!m)
+        return TIR_ERR_NOMEM;
+    if (!(m->own = calloc((size_t)(def->nslots ? def->nslots : 1), sizeof *m->own)))
+        return vm_gmerge_end(m, TIR_ERR_NOMEM);
+    int col = 0;
+    for (int k = 0; k < def->nkeys; k++, col++)
+        m->from.keys[k] = (vm_vec){vm_ht_key(g->ht, k)->type, (void *)c->cols[col].data,
+                                   (uint64_t *)c->cols[col].validity};
+    for (int s = 0; s < def->nslots; s++) {
+        m->own[s].cnt = (int64_t *)c->cols[col++].data;
+        if (acc_width(&def->slots[s]))
+            m->own[s].acc = (void *)c->cols[col++].data;
+    }
+    m->from.slots = m->own;
+    return vm_gmerge_end(m, vm_gmerge_part(m, 0));
+}
+
+/* Appends the finished groups of g to t. */
+static tir_status append_groups(vm_table *t, vm_sink_group *g)
+{
+    vm_table *r = vm_sink_group_finish(g);
+    if (!r)
+        return TIR_ERR_NOMEM;
+    tir_status st = TIR_OK;
+    /* grown to the exact size: doubling would leave up to half the result
+    ** unused, counted against the limit that made the group-by spill */
+    for (int c = 0; c < t->ncols && !st; c++) {
+        vm_vec v = {r->cols[c].type, r->cols[c].data, r->cols[c].validity};
+        if (r->nrows && (!vm_column_reserve_exact(&t->cols[c], t->nrows + r->nrows) ||
+                         !vm_column_append(&t->cols[c], &v, NULL, (uint32_t)r->nrows, &t->heap)))
+            st = TIR_ERR_NOMEM;
+    }
+    t->nrows += r->nrows;
+    vm_table_free(r);
+    return st;
+}
+
+/* The passes a forced spill goes through (see vm_sink_group_finish_spilled). */
+enum { GSPILL_FORCED_LEVELS = 2 };
+
+typedef struct gspill_merge {
+    const vm_group *def;
+    vm_spill *sp;
+    uint64_t budget;
+    bool force;
+    vm_table *t;
+    vm_spill_stats *stats;
+    char *err;
+    size_t errlen;
+} gspill_merge;
+
+/* Reads back the files (one partition of every sink that spilled it),
+** merges them into a sink of the next level, and appends its groups to the
+** result; a partition too big for the budget spills again, one level down,
+** and its partitions are merged the same way. Closes the files. */
+static tir_status merge_partition(gspill_merge *gm, vm_spill_file **files, int nf, int level)
+{
+    vm_sink_group g;
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    tir_status st = vm_sink_group_init(&g, gm->def) ? TIR_OK : TIR_ERR_NOMEM;
+    g.level = level;
+    if ((uint64_t)level > gm->stats->passes)
+        gm->stats->passes = (uint64_t)level;
+    for (int f = 0; f < nf; f++) {
+        while (!st && !(st = vm_spill_read(files[f], &c, gm->err, gm->errlen)) && c.n) {
+            if ((st = merge_chunk(&g, &c)))
+                break;
+            uint64_t held = vm_sink_group_bytes(&g) + vm_table_bytes(gm->t) + c.bytes;
+            /* a partition too small to be worth splitting stays: the limit
+            ** then has a batch-sized slack, as everywhere else */
+            if ((gm->budget && held > gm->budget && vm_ht_count(g.ht) >= 1024) ||
+                (gm->force && level < GSPILL_FORCED_LEVELS))
+                st = vm_sink_group_spill(&g, gm->sp, gm->err, gm->errlen);
+        }
+        vm_spill_close(files[f]);
+        files[f] = NULL;
+    }
+    vm_spchunk_free(&c);
+    if (!st && g.parts) {
+        st = vm_sink_group_spill(&g, gm->sp, gm->err, gm->errlen);
+        gm->stats->bytes += g.spst.bytes;
+        gm->stats->files += g.spst.files;
+        for (int p = 0; p < VM_GSPILL_PARTS && !st; p++)
+            if (g.parts[p])
+                st = merge_partition(gm, &g.parts[p], 1, level + 1);
+    } else if (!st) {
+        st = append_groups(gm->t, &g);
+    }
+    vm_sink_group_free(&g);
+    if (!st && gm->budget && vm_table_bytes(gm->t) > gm->budget) {
+        snprintf(gm->err, gm->errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
+                 (unsigned long long)vm_table_bytes(gm->t), (unsigned long long)gm->budget);
+        st = TIR_ERR_NOMEM;
+    }
+    return st;
+}
+
+tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
+                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen)
+{
+    *out = NULL;
+    tir_status st = TIR_OK;
+    for (int w = 0; w < n && !st; w++)
+        st = vm_sink_group_spill(gs[w], sp, err, errlen);
+    for (int w = 0; w < n; w++) {
+        stats->bytes += gs[w]->spst.bytes;
+        stats->files += gs[w]->spst.files;
+    }
+    gspill_merge gm = {gs[0]->def, sp, budget, force, NULL, stats, err, errlen};
+    if (!st && !(gm.t = vm_sink_table_new(&gs[0]->def->stmt->out)))
+        st = TIR_ERR_NOMEM;
+    vm_spill_file **files = malloc((size_t)n * sizeof *files);
+    if (!files && !st)
+        st = TIR_ERR_NOMEM;
+    for (int p = 0; p < VM_GSPILL_PARTS && !st; p++) {
+        int nf = 0;
+        for (int w = 0; w < n; w++)
+            if (gs[w]->parts && gs[w]->parts[p]) {
+                files[nf++] = gs[w]->parts[p];
+                gs[w]->parts[p] = NULL;
+            }
+        if (nf)
+            st = merge_partition(&gm, files, nf, 1);
+        for (int f = 0; f < nf; f++)
+            vm_spill_close(files[f]);
+    }
+    free(files);
+    if (st) {
+        vm_table_free(gm.t);
+        return st;
+    }
+    *out = gm.t;
+    return TIR_OK;
 }

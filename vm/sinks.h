@@ -8,6 +8,7 @@
 #define VM_SINKS_H
 
 #include "vm.h"
+#include "spill.h"
 
 typedef struct vm_aggstate {
     int64_t cnt;              /* valid input rows seen */
@@ -42,6 +43,21 @@ typedef struct vm_grun {
 /* Batches of a table with at most this many groups are sorted into runs. */
 #define VM_GROUP_RUNS_MAX 256
 
+/* A group-by that spills writes its groups to VM_GSPILL_PARTS files chosen
+** by VM_GSPILL_BITS bits of their keys' hash (k_hash_*), the low bits first:
+** the hash table itself places keys by the high bits, so a partition's keys
+** still spread over its own table. A partition read back that does not fit
+** either spills again by the next bits, up to VM_GSPILL_LEVELS times. */
+#define VM_GSPILL_BITS 4
+#define VM_GSPILL_PARTS (1 << VM_GSPILL_BITS)
+#define VM_GSPILL_LEVELS 8
+
+/* For profiles: bytes written to spill files, files made, and passes (how
+** many times the deepest group was read back). */
+typedef struct vm_spill_stats {
+    uint64_t bytes, files, passes;
+} vm_spill_stats;
+
 typedef struct vm_sink_group {
     const vm_group *def;
     vm_ht *ht;
@@ -63,6 +79,9 @@ typedef struct vm_sink_group {
     int npend;                /* deferred f64 sums: slots and their values */
     int *pend_slot;
     const double **pend_data;
+    vm_spill_file **parts;    /* NULL until the sink first spills */
+    int level;                /* partitions by hash bits [VM_GSPILL_BITS x level, + VM_GSPILL_BITS) */
+    vm_spill_stats spst;
 } vm_sink_group;
 
 #define VM_SINK_AGG_OPS(X)                                                     \
@@ -98,6 +117,8 @@ void vm_sink_group_free(vm_sink_group *g);
 bool vm_sink_group_find(vm_sink_group *g, const vm_vec *keys, const uint32_t *sel, uint32_t n, uint32_t *gids);
 vm_table *vm_sink_group_finish(vm_sink_group *g);
 size_t vm_sink_group_bytes(const vm_sink_group *g);
+/* At most the bytes vm_sink_group_bytes may grow by with more new groups. */
+size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more);
 /* Adds another worker's groups into g (keys found or inserted, aggregates
 ** combined), its lookups shared by several threads:
 **     m = vm_gmerge_new(g, from, nparts, last);
@@ -115,6 +136,20 @@ typedef struct vm_gmerge vm_gmerge;
 vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last);
 tir_status vm_gmerge_part(vm_gmerge *m, int part);
 tir_status vm_gmerge_end(vm_gmerge *m, tir_status st);
+
+/* Writes every group of g to its partition's spill file and leaves g
+** empty (its tables and arrays freed), ready for more rows. */
+tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t errlen);
+/* The result of a group-by whose workers' sinks gs[0..n) (any of them
+** spilled) hold partial state: whatever is still in memory is spilled too,
+** then each partition is read back and merged on its own, in partition
+** order, into one relation. budget: bytes the merge may hold (a partition's
+** groups and the result so far; 0: no bound); a partition over it spills
+** again by the next hash bits. force: every partition spills again down to
+** level 2 whatever its size (testing: results must not change). stats gets
+** the spills of gs and of the merge. */
+tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
+                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

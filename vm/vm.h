@@ -15,6 +15,7 @@
 #include "column.h"
 #include "hashtable.h"
 #include "opcodes.h"
+#include "spill.h"
 #include "store.h"
 
 typedef struct vm_ins {
@@ -233,7 +234,13 @@ typedef struct vm_run_opts {
     uint64_t *prof_ns;        /* out, optional: time per statement (same layout as prof_rows) */
     uint64_t *prof_scan;      /* out, optional: VM_SCAN_NSTAT counters per pipeline */
     bool no_pruning;          /* read every block and skip no row by bloom (results must not change) */
+    vm_spill *spill;          /* where operators over the memory limit spill; NULL: they fail instead */
+    bool force_spill;         /* testing: group-bys spill after every batch and merge in two passes */
+    uint64_t *prof_spill;     /* out, optional: VM_SPILL_NSTAT counters per statement (prof_rows' layout) */
 } vm_run_opts;
+
+/* Spill counters per statement for profiles (vm_run_opts.prof_spill). */
+enum { VM_SPILL_BYTES, VM_SPILL_FILES, VM_SPILL_PASSES, VM_SPILL_NSTAT };
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */
 #define VM_MORSEL_ROWS (16 * 2048)

@@ -72,6 +72,8 @@ typedef struct xpipe {
     xjoin *joins;
     vm_sink_agg *aggs;
     vm_sink_group *groups;
+    bool *gspill;             /* per group-by: finished from spill files (decided when the source is done) */
+    vm_table **grouped;       /* per group-by finished that way: its relation (worker 0) */
     vm_ht **builds;
     vm_table **emits;
     int64_t *limit_seen;
@@ -107,6 +109,12 @@ tir_status vm_x_publish(xpipe *x);
 uint64_t vm_x_sink_bytes(const xpipe *x);
 /* Records worker w's own bytes and returns the sum over all workers. */
 uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own);
+/* The same for the bytes of worker w's group-by state (which can spill). */
+uint64_t vm_x_shared_spillable(xshared *sh, int w, uint64_t own);
+/* Decides, when every worker is done, which group-bys finish from spill
+** files: those that spilled, and those whose merge of the workers' states
+** would not fit (sets x[0].gspill; parallel.c merges only the others). */
+void vm_x_plan_group_spills(xpipe *x, int nw, const vm_run_opts *o);
 
 /* bloomsink.c: build_bloom's per-worker state and its finished filter. */
 bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n);

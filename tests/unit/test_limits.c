@@ -11,24 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testdir.h"
 #include "tir.h"
 
-static char dir[256];
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/tir_limits_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(limits, .init = setup, .fini = teardown);
+TestSuite(limits, .init = testdir_make, .fini = testdir_remove);
 
 static char *path_in_dir(const char *name)
 {

@@ -1,0 +1,385 @@
+/*
+** test_spill.c — spill files (vm/spill.c) round-trip every kind of column,
+** refuse to grow past their cap, detect a chunk changed on disk and leave
+** nothing behind; group-bys that spill (forced, or under a memory limit,
+** at 1 and 2 threads) give the in-memory answer and say so in the profile.
+*/
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spill.h"
+#include "testdir.h"
+#include "tir.h"
+
+TestSuite(spill, .init = testdir_make, .fini = testdir_remove);
+
+static int entries_in(const char *d)
+{
+    DIR *dp = opendir(d);
+    cr_assert_not_null(dp);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(dp);
+    return n;
+}
+
+enum { N = 5000 };
+
+/* Columns of every width: i32 with NULLs, i64, bool, strings (inline,
+** long, NULL), and 16-byte raw values (an avg's 128-bit sum). */
+typedef struct cols {
+    int32_t i32[N];
+    int64_t i64[N];
+    uint8_t b[N];
+    tir_str s[N];
+    __int128 w[N];
+    uint64_t valid[N / 64 + 1];
+    char longs[N][40];
+    vm_spcol c[5];
+} cols;
+
+static void make_cols(cols *k)
+{
+    memset(k->valid, 0, sizeof k->valid);
+    for (int i = 0; i < N; i++) {
+        k->i32[i] = i * 7 - 3000;
+        k->i64[i] = (int64_t)i * 1000003LL - (1LL << 40);
+        k->b[i] = (uint8_t)(i % 3 == 0);
+        k->w[i] = (__int128)i << 70;
+        if (i % 5)
+            k->valid[i / 64] |= 1ull << (i % 64);
+        int len = i % 4 == 0 ? 0 : i % 4 == 1 ? 7 : 13 + i % 20;
+        for (int j = 0; j < len; j++)
+            k->longs[i][j] = (char)('a' + (i + j) % 26);
+        memset(&k->s[i], 0, sizeof k->s[i]);
+        k->s[i].len = (uint32_t)len;
+        memcpy(k->s[i].prefix, k->longs[i], len < 4 ? (size_t)len : 4);
+        if (len <= TIR_STR_INLINE)
+            memcpy(k->s[i].prefix, k->longs[i], (size_t)len);
+        else
+            k->s[i].u.ptr = k->longs[i];
+    }
+    k->c[0] = (vm_spcol){4, false, k->i32, k->valid};
+    k->c[1] = (vm_spcol){8, false, k->i64, NULL};
+    k->c[2] = (vm_spcol){1, false, k->b, NULL};
+    k->c[3] = (vm_spcol){16, true, k->s, k->valid};
+    k->c[4] = (vm_spcol){16, false, k->w, NULL};
+}
+
+static bool bit(const uint64_t *v, uint32_t i)
+{
+    return !v || ((v[i / 64] >> (i % 64)) & 1);
+}
+
+/* Row i of chunk c equals row r of k. */
+static void check_row(const vm_spchunk *c, uint32_t i, const cols *k, uint32_t r)
+{
+    cr_assert_eq(bit(c->cols[0].validity, i), bit(k->valid, r));
+    if (bit(k->valid, r))
+        cr_assert_eq(((const int32_t *)c->cols[0].data)[i], k->i32[r]);
+    cr_assert_eq(((const int64_t *)c->cols[1].data)[i], k->i64[r]);
+    cr_assert_eq(((const uint8_t *)c->cols[2].data)[i], k->b[r]);
+    const tir_str *s = &((const tir_str *)c->cols[3].data)[i];
+    cr_assert_eq(s->len, k->s[r].len);
+    cr_assert_eq(memcmp(tir_str_ptr(s), k->longs[r], s->len), 0, "row %u", r);
+    cr_assert(((const __int128 *)c->cols[4].data)[i] == k->w[r]);
+}
+
+Test(spill, round_trip_every_column_kind)
+{
+    static cols k;
+    make_cols(&k);
+    vm_spill *sp = vm_spill_new(dir, 0);
+    cr_assert_not_null(sp);
+    vm_spill_file *f;
+    char err[512];
+    cr_assert_eq(vm_spill_create(sp, &f, err, sizeof err), TIR_OK, "%s", err);
+    /* all rows, then every third row from the end, in that order */
+    static uint32_t idx[N];
+    uint32_t m = 0;
+    for (int i = N - 1; i >= 0; i -= 3)
+        idx[m++] = (uint32_t)i;
+    cr_assert_eq(vm_spill_write(f, k.c, 5, NULL, N, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_spill_write(f, k.c, 5, idx, m, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_spill_write(f, k.c, 5, idx, 0, err, sizeof err), TIR_OK);
+    cr_assert_eq(vm_spill_file_rows(f), N + m);
+    cr_assert_eq(vm_spill_held(sp), vm_spill_file_bytes(f));
+    cr_assert_eq(entries_in(dir), 0, "a spill file has no name");
+
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    cr_assert_eq(vm_spill_read(f, &c, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(c.n, N);
+    cr_assert_eq(c.ncols, 5);
+    for (uint32_t i = 0; i < N; i++)
+        check_row(&c, i, &k, i);
+    cr_assert_eq(vm_spill_read(f, &c, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(c.n, m);
+    for (uint32_t i = 0; i < m; i++)
+        check_row(&c, i, &k, idx[i]);
+    cr_assert_null(c.cols[2].validity, "a column without NULLs in the chunk has no bitmap");
+    cr_assert_eq(vm_spill_read(f, &c, err, sizeof err), TIR_OK);
+    cr_assert_eq(c.n, 0, "the end");
+    cr_assert_neq(vm_spill_write(f, k.c, 5, NULL, 1, err, sizeof err), TIR_OK, "no writing after reading");
+    vm_spchunk_free(&c);
+    uint64_t written = vm_spill_written(sp);
+    vm_spill_close(f);
+    cr_assert_eq(vm_spill_held(sp), 0);
+    cr_assert_eq(vm_spill_written(sp), written);
+    vm_spill_free(sp);
+}
+
+Test(spill, cap_is_an_error_not_a_full_disk)
+{
+    static cols k;
+    make_cols(&k);
+    vm_spill *sp = vm_spill_new(dir, 100000);
+    vm_spill_file *f;
+    char err[512];
+    cr_assert_eq(vm_spill_create(sp, &f, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_spill_write(f, k.c, 2, NULL, 1000, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_spill_write(f, k.c, 5, NULL, N, err, sizeof err), TIR_ERR_IO);
+    cr_assert_not_null(strstr(err, "spill limit of 100000 bytes"), "%s", err);
+    cr_assert_leq(vm_spill_held(sp), 100000);
+    vm_spill_close(f);
+    vm_spill_free(sp);
+}
+
+Test(spill, missing_directory_is_a_clear_error)
+{
+    vm_spill *sp = vm_spill_new("/nonexistent/tir-spill", 0);
+    vm_spill_file *f;
+    char err[512];
+    cr_assert_eq(vm_spill_create(sp, &f, err, sizeof err), TIR_ERR_IO);
+    cr_assert_null(f);
+    cr_assert_not_null(strstr(err, "cannot create a spill file in /nonexistent/tir-spill"), "%s", err);
+    vm_spill_free(sp);
+}
+
+/* The spill file is unlinked, but /proc/self/fd still reaches it. */
+static int spill_fd(void)
+{
+    char link[64], target[512];
+    for (int fd = 3; fd < 1024; fd++) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = 0;
+        if (strncmp(target, dir, strlen(dir)) == 0)
+            return fd;
+    }
+    return -1;
+}
+
+Test(spill, a_changed_byte_is_detected)
+{
+    static cols k;
+    make_cols(&k);
+    vm_spill *sp = vm_spill_new(dir, 0);
+    vm_spill_file *f;
+    char err[512];
+    cr_assert_eq(vm_spill_create(sp, &f, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_spill_write(f, k.c, 5, NULL, N, err, sizeof err), TIR_OK, "%s", err);
+    int fd = spill_fd();
+    cr_assert_geq(fd, 0);
+    char byte;
+    off_t at = (off_t)vm_spill_file_bytes(f) / 2;
+    cr_assert_eq(pread(fd, &byte, 1, at), 1);
+    byte ^= 0x10;
+    cr_assert_eq(pwrite(fd, &byte, 1, at), 1);
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    cr_assert_eq(vm_spill_read(f, &c, err, sizeof err), TIR_ERR_IO);
+    cr_assert_not_null(strstr(err, "does not read back as written"), "%s", err);
+    vm_spchunk_free(&c);
+    vm_spill_close(f);
+    vm_spill_free(sp);
+}
+
+/* ------------------------------------------------------------ group-bys */
+
+static char *write_data(int rows)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fprintf(fp, "k,s,v,x\n");
+    for (int i = 0; i < rows; i++) {
+        unsigned h = (unsigned)i * 2654435761u;
+        /* ~rows/2 groups of (k, s); NULL keys and values; long strings */
+        if (h % 29 == 0)
+            fprintf(fp, ",");
+        else
+            fprintf(fp, "%u,", (h >> 8) % (unsigned)(rows / 4 + 1));
+        if (h % 31 == 0)
+            fprintf(fp, ",");
+        else
+            fprintf(fp, "%s%u,", h % 3 ? "s" : "a_string_longer_than_twelve_", (h >> 4) % 2);
+        if (h % 7 == 0)
+            fprintf(fp, ",");
+        else
+            fprintf(fp, "%d,", (int)(h % 1000) - 500);
+        fprintf(fp, "%u.25\n", h % 10000);
+    }
+    fclose(fp);
+    return path;
+}
+
+static const char *program_for(const char *csv)
+{
+    static char src[2048];
+    snprintf(src, sizeof src,
+             "t: Table = read_csv(\"%s\", header = true) { k: i64 nullable, s: string nullable, v: i32 nullable, x: f64 }\n"
+             "p: Pipeline = {\n"
+             "    v1 = table_scan :table = t\n"
+             "    g = hash_group_by :input = v1 :group_by = [\"k\", \"s\"] :aggregates = {\n"
+             "        \"n\": count(*), \"nv\": count($in.v), \"sv\": sum($in.v), \"av\": avg($in.v),\n"
+             "        \"sx\": sum($in.x), \"mins\": min($in.s), \"maxv\": max($in.v) }\n"
+             "}\n"
+             "output p.g\n",
+             csv);
+    return src;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The rows of output 0, one line each, sorted. f64 sums are printed to 9
+** significant digits: their addition order changes with spilling. */
+static char *rows_of(tir_result *r)
+{
+    size_t n = tir_result_nrows(r, 0), cap = n * 160 + 1, len = 0;
+    char *text = malloc(cap);
+    char **lines = malloc((n ? n : 1) * sizeof *lines);
+    size_t ncols = tir_result_ncols(r, 0), row = 0;
+    for (size_t b = 0; b < tir_result_nbatches(r, 0); b++)
+        for (uint32_t i = 0; i < tir_result_batch_rows(r, 0, b); i++, row++) {
+            char *line = malloc(160), *p = line;
+            for (size_t c = 0; c < ncols; c++) {
+                const uint64_t *v = tir_result_batch_validity(r, 0, b, c);
+                const void *d = tir_result_batch_data(r, 0, b, c);
+                if (v && !((v[i / 64] >> (i % 64)) & 1)) {
+                    p += sprintf(p, "NULL|");
+                    continue;
+                }
+                switch (tir_result_col_type(r, 0, c)) {
+                case TIR_I64: p += sprintf(p, "%lld|", (long long)((const int64_t *)d)[i]); break;
+                case TIR_I32: p += sprintf(p, "%d|", ((const int32_t *)d)[i]); break;
+                case TIR_F64: p += sprintf(p, "%.9g|", ((const double *)d)[i]); break;
+                case TIR_STRING: {
+                    const tir_str *s = &((const tir_str *)d)[i];
+                    p += sprintf(p, "%.*s|", (int)s->len, tir_str_ptr(s));
+                    break;
+                }
+                default: p += sprintf(p, "?|"); break;
+                }
+            }
+            lines[row] = line;
+        }
+    cr_assert_eq(row, n);
+    qsort(lines, n, sizeof *lines, cmp_lines);
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)sprintf(text + len, "%s\n", lines[i]);
+        free(lines[i]);
+    }
+    text[len] = 0;
+    free(lines);
+    return text;
+}
+
+static tir_result *run(tir_config *cfg, const char *src, bool expect_ok)
+{
+    tir_engine *e = tir_engine_new(cfg);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK, "%s", tir_program_diag_text(p));
+    tir_result *r = NULL;
+    tir_status st = tir_run(p, &r);
+    if (expect_ok)
+        cr_assert_eq(st, TIR_OK, "%s", tir_engine_errmsg(e));
+    else
+        cr_assert_neq(st, TIR_OK);
+    tir_program_free(p);
+    tir_engine_free(e);
+    return r;
+}
+
+Test(spill, group_by_forced_and_under_a_limit_equals_in_memory)
+{
+    const char *src = program_for(write_data(200000));
+    tir_config cfg = {.threads = 1, .temp_dir = dir};
+    tir_result *mem = run(&cfg, src, true);
+    char *want = rows_of(mem);
+    cr_assert_gt(tir_result_nrows(mem, 0), 20000);
+    uint64_t peak = tir_result_peak_bytes(mem);
+    tir_result_free(mem);
+    for (int threads = 1; threads <= 2; threads++) {
+        for (int how = 0; how < 2; how++) {
+            tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0,
+                            .memory_limit = how == 1 ? peak / 5 * 4 : 0};
+            tir_result *r = run(&c, src, true);
+            const char *prof = tir_result_profile(r);
+            cr_assert_not_null(strstr(prof, "spilled:"), "threads %d, %s: %s", threads, how ? "limit" : "forced", prof);
+            if (how == 0)
+                cr_assert_not_null(strstr(prof, "read back in 2 passes"), "%s", prof);
+            if (how == 1)
+                cr_assert_leq(tir_result_peak_bytes(r), c.memory_limit + c.memory_limit / 20,
+                              "peak %llu, limit %llu", (unsigned long long)tir_result_peak_bytes(r),
+                              (unsigned long long)c.memory_limit);
+            char *got = rows_of(r);
+            cr_assert_str_eq(got, want, "threads %d, %s", threads, how ? "limit" : "forced");
+            free(got);
+            tir_result_free(r);
+            cr_assert_eq(entries_in(dir), 1, "only t.csv: spill files have no name");
+        }
+    }
+    free(want);
+}
+
+Test(spill, no_spill_and_a_tiny_spill_limit_fail_cleanly)
+{
+    const char *src = program_for(write_data(100000));
+    tir_config cfg = {.threads = 1, .temp_dir = dir};
+    tir_result *mem = run(&cfg, src, true);
+    uint64_t peak = tir_result_peak_bytes(mem);
+    tir_result_free(mem);
+
+    tir_config no = {.threads = 1, .temp_dir = dir, .memory_limit = peak / 5 * 4, .no_spill = true};
+    tir_engine *e = tir_engine_new(&no);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
+    cr_assert_not_null(strstr(tir_engine_errmsg(e), "memory limit"), "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+
+    tir_config tiny = {.threads = 2, .temp_dir = dir, .force_spill = true, .spill_limit = 4096};
+    e = tir_engine_new(&tiny);
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_IO);
+    cr_assert_not_null(strstr(tir_engine_errmsg(e), "spill.tir:4:5: error: g = hash_group_by cannot spill: spill limit"),
+                       "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+
+    tir_config gone = {.threads = 1, .temp_dir = "/nonexistent/dir", .force_spill = true};
+    e = tir_engine_new(&gone);
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_IO);
+    cr_assert_not_null(strstr(tir_engine_errmsg(e), "cannot create a spill file in /nonexistent/dir"), "%s",
+                       tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+    cr_assert_eq(entries_in(dir), 1);
+}
