@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,4 +383,43 @@ Test(spill, no_spill_and_a_tiny_spill_limit_fail_cleanly)
     tir_program_free(p);
     tir_engine_free(e);
     cr_assert_eq(entries_in(dir), 1);
+}
+
+static int open_fds(void)
+{
+    DIR *dp = opendir("/proc/self/fd");
+    cr_assert_not_null(dp);
+    int n = 0;
+    while (readdir(dp))
+        n++;
+    closedir(dp);
+    return n;
+}
+
+static void *cancel_soon(void *arg)
+{
+    usleep(30000);
+    tir_engine_cancel(arg);
+    return NULL;
+}
+
+Test(spill, a_cancel_while_spilling_leaves_no_file_open)
+{
+    const char *src = program_for(write_data(400000));
+    tir_config cfg = {.threads = 2, .temp_dir = dir, .force_spill = true};
+    tir_engine *e = tir_engine_new(&cfg);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e)); /* loads the table */
+    tir_result_free(r);
+    int before = open_fds();
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, cancel_soon, e), 0);
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_CANCELLED, "%s", tir_engine_errmsg(e));
+    pthread_join(t, NULL);
+    cr_assert_eq(open_fds(), before, "every spill file closed");
+    cr_assert_eq(entries_in(dir), 1, "only t.csv");
+    tir_program_free(p);
+    tir_engine_free(e);
 }
