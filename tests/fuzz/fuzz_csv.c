@@ -10,7 +10,7 @@
 ** The file is imported with an inferred schema (tir_import_csv); when that
 ** succeeds the table must verify (tir_table_describe), and two programs
 ** must return the same rows: a scan of the table (read_table) and a scan
-** of the CSV file declared with the inferred schema (read_csv) — vm/infer.c
+** of the CSV file declared with the inferred schema (read_csv) — storage/infer.c
 ** promises that an inferred schema always loads. Anything else is a
 ** contract broken, and aborts so that libFuzzer keeps the input.
 */

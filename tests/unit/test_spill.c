@@ -1,5 +1,5 @@
 /*
-** test_spill.c — spill files (vm/spill.c) round-trip every kind of column,
+** test_spill.c — spill files (storage/spill.c) round-trip every kind of column,
 ** refuse to grow past their cap, detect a chunk changed on disk and leave
 ** nothing behind; group-bys that spill (forced, or under a memory limit,
 ** at 1 and 2 threads) give the in-memory answer and say so in the profile.
