@@ -26,7 +26,10 @@ struct vm_strchunk {
     char data[];
 };
 
-enum { VM_STRCHUNK = 256 * 1024 };
+/* Chunks double from 4 KiB to 256 KiB: a heap with a few long strings (one
+** partition of a spilled group-by, a small relation) stays small, a big
+** one costs one allocation per 256 KiB. */
+enum { VM_STRCHUNK_MIN = 4 * 1024, VM_STRCHUNK = 256 * 1024 };
 
 void vm_strheap_init(vm_strheap *h)
 {
@@ -73,7 +76,9 @@ bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out)
     }
     memcpy(out->prefix, s, 4);
     if (!h->head || h->used + len > h->cap) {
-        size_t cap = len > VM_STRCHUNK ? len : VM_STRCHUNK;
+        size_t cap = !h->head ? VM_STRCHUNK_MIN : h->cap < VM_STRCHUNK ? 2 * h->cap : VM_STRCHUNK;
+        if (cap < len)
+            cap = len;
         vm_strchunk *c = malloc(sizeof *c + cap);
         if (!c)
             return false;

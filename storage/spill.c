@@ -23,6 +23,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "kernels.h"
 #include "spill.h"
 #include "store.h"
 
@@ -194,8 +195,16 @@ static uint64_t long_bytes(const tir_str *s, const uint32_t *idx, uint32_t n)
 static char *put_column(char *p, const vm_spcol *c, bool valid, const uint32_t *idx, uint32_t n)
 {
     char *vals = p;
-    for (uint32_t i = 0; i < n; i++)
-        memcpy(vals + (size_t)i * c->width, (const char *)c->data + (size_t)(idx ? idx[i] : i) * c->width, c->width);
+    if (!idx) {
+        memcpy(vals, c->data, (size_t)n * c->width);
+    } else {
+        switch (c->width) { /* one typed loop per width, not a memcpy call per value */
+        case 1: k_gather_u8(c->data, idx, n, (uint8_t *)vals); break;
+        case 4: k_gather_u32(c->data, idx, n, (uint32_t *)vals); break;
+        case 8: k_gather_u64(c->data, idx, n, (uint64_t *)vals); break;
+        default: k_gather_str(c->data, idx, n, (tir_str *)vals); break; /* 16 bytes */
+        }
+    }
     p += pad16((size_t)n * c->width);
     if (valid) {
         uint64_t *v = (uint64_t *)p;

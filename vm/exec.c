@@ -1483,8 +1483,9 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         uint64_t t0 = now_ns();
         vm_spill_stats ss = {0};
         char msg[512] = "";
-        tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill, &x[0].grouped[i], &ss,
-                                                     msg, sizeof msg);
+        tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill,
+                                                     o->threads > 1 ? o->threads : 1, &x[0].grouped[i], &ss, msg,
+                                                     sizeof msg);
         if (x[0].timing)
             x[0].stmt_ns[si] += now_ns() - t0;
         if (prof_spill) {

@@ -1754,6 +1754,16 @@ size_t vm_ht_growth(const vm_ht *ht, uint32_t more)
             slots *= 2;
         b += (slots - (ht->dmask + 1)) * sizeof *ht->dir;
     }
-    /* direct mode grows toward new keys by at most its own size again */
-    return b + ht->drange * sizeof *ht->direct;
+    /* direct mode grows (by at most its own size again) only for keys
+    ** outside its range: counted when more keys, as far apart as the ones
+    ** so far, could reach past either end */
+    if (ht->direct && ht->count) {
+        uint64_t span = (uint64_t)ht->dmax - (uint64_t)ht->dmin + 1;
+        uint64_t reach = (span / ht->count + 1) * more;
+        uint64_t below = (uint64_t)ht->dmin - (uint64_t)ht->dbase;
+        uint64_t above = (uint64_t)ht->dbase + ht->drange - 1 - (uint64_t)ht->dmax;
+        if (below < reach || above < reach)
+            b += ht->drange * sizeof *ht->direct;
+    }
+    return b;
 }

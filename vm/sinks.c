@@ -3,11 +3,13 @@
 */
 #include "sinks.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels.h"
+#include "par.h"
 
 vm_table *vm_sink_table_new(const ir_schema *s)
 {
@@ -1092,89 +1094,147 @@ static tir_status merge_chunk(vm_sink_group *g, const vm_spchunk *c)
     return vm_gmerge_end(m, vm_gmerge_part(m, 0));
 }
 
+static tir_status table_concat(vm_table *t, vm_table *src);
+
 /* Appends the finished groups of g to t. */
 static tir_status append_groups(vm_table *t, vm_sink_group *g)
 {
     vm_table *r = vm_sink_group_finish(g);
-    if (!r)
-        return TIR_ERR_NOMEM;
-    tir_status st = TIR_OK;
-    /* grown to the exact size: doubling would leave up to half the result
-    ** unused, counted against the limit that made the group-by spill */
-    for (int c = 0; c < t->ncols && !st; c++) {
-        vm_vec v = {r->cols[c].type, r->cols[c].data, r->cols[c].validity};
-        if (r->nrows && (!vm_column_reserve_exact(&t->cols[c], t->nrows + r->nrows) ||
-                         !vm_column_append(&t->cols[c], &v, NULL, (uint32_t)r->nrows, &t->heap)))
-            st = TIR_ERR_NOMEM;
-    }
-    t->nrows += r->nrows;
-    vm_table_free(r);
-    return st;
+    return r ? table_concat(t, r) : TIR_ERR_NOMEM;
 }
 
 /* The passes a forced spill goes through (see vm_sink_group_finish_spilled). */
 enum { GSPILL_FORCED_LEVELS = 2 };
 
+/* The merge of a spilled group-by's partitions, shared by the threads that
+** run it: each takes the next partition, merges it into a table of its own
+** and may spill it again; the tables are joined in partition order. */
 typedef struct gspill_merge {
     const vm_group *def;
     vm_spill *sp;
     uint64_t budget;
     bool force;
-    vm_table *t;
-    vm_spill_stats *stats;
-    char *err;
-    size_t errlen;
+    int nthreads;
+    vm_sink_group **gs;       /* the workers' sinks, whose files hold the partitions */
+    int n;
+    vm_table *parts[VM_GSPILL_PARTS];
+    tir_status st[VM_GSPILL_PARTS];
+    char err[VM_GSPILL_PARTS][512];
+    _Atomic int next;         /* the next partition to take */
+    atomic_bool stop;         /* a partition failed: take no more */
+    _Atomic uint64_t result;  /* bytes of the partitions' finished tables */
+    _Atomic uint64_t bytes, files, passes;
 } gspill_merge;
 
 /* Reads back the files (one partition of every sink that spilled it),
-** merges them into a sink of the next level, and appends its groups to the
-** result; a partition too big for the budget spills again, one level down,
-** and its partitions are merged the same way. Closes the files. */
-static tir_status merge_partition(gspill_merge *gm, vm_spill_file **files, int nf, int level)
+** merges them into a sink of the next level, and appends its groups to t;
+** a partition too big for its share of the budget spills again, one level
+** down, and its partitions are merged the same way. Closes the files. */
+static tir_status merge_partition(gspill_merge *gm, vm_table *t, char *err, size_t errlen, vm_spill_file **files,
+                                  int nf, int level)
 {
     vm_sink_group g;
     vm_spchunk c;
     vm_spchunk_init(&c);
     tir_status st = vm_sink_group_init(&g, gm->def) ? TIR_OK : TIR_ERR_NOMEM;
     g.level = level;
-    if ((uint64_t)level > gm->stats->passes)
-        gm->stats->passes = (uint64_t)level;
+    /* each thread's sink gets an equal share of what the results leave */
+    uint64_t result = atomic_load(&gm->result), share = 0;
+    if (gm->budget)
+        share = gm->budget > result + vm_table_bytes(t) ? (gm->budget - result - vm_table_bytes(t)) / (uint64_t)gm->nthreads : 1;
+    /* Room for every group the files could hold, when that surely fits:
+    ** the table then never grows (rehashes) while the chunks come in. A
+    ** group costs at least its keys and directory slot, 24 bytes or more. */
+    uint64_t rows = 0;
+    for (int f = 0; f < nf; f++)
+        rows += vm_spill_file_rows(files[f]);
+    if (!st && rows < UINT32_MAX / 2 && (!share || rows * 48 < share))
+        vm_ht_reserve(g.ht, (uint32_t)rows);
+    uint64_t passes = atomic_load(&gm->passes);
+    while ((uint64_t)level > passes && !atomic_compare_exchange_weak(&gm->passes, &passes, (uint64_t)level))
+        ;
     for (int f = 0; f < nf; f++) {
-        while (!st && !(st = vm_spill_read(files[f], &c, gm->err, gm->errlen)) && c.n) {
+        while (!st && !(st = vm_spill_read(files[f], &c, err, errlen)) && c.n) {
             if ((st = merge_chunk(&g, &c)))
                 break;
-            uint64_t held = vm_sink_group_bytes(&g) + vm_table_bytes(gm->t) + c.bytes;
             /* a partition too small to be worth splitting stays: the limit
             ** then has a batch-sized slack, as everywhere else */
-            if ((gm->budget && held > gm->budget && vm_ht_count(g.ht) >= 1024) ||
+            if ((share && vm_sink_group_bytes(&g) + c.bytes > share && vm_ht_count(g.ht) >= 1024) ||
                 (gm->force && level < GSPILL_FORCED_LEVELS))
-                st = vm_sink_group_spill(&g, gm->sp, gm->err, gm->errlen);
+                st = vm_sink_group_spill(&g, gm->sp, err, errlen);
         }
         vm_spill_close(files[f]);
         files[f] = NULL;
     }
     vm_spchunk_free(&c);
     if (!st && g.parts) {
-        st = vm_sink_group_spill(&g, gm->sp, gm->err, gm->errlen);
-        gm->stats->bytes += g.spst.bytes;
-        gm->stats->files += g.spst.files;
+        st = vm_sink_group_spill(&g, gm->sp, err, errlen);
+        atomic_fetch_add(&gm->bytes, g.spst.bytes);
+        atomic_fetch_add(&gm->files, g.spst.files);
         for (int p = 0; p < VM_GSPILL_PARTS && !st; p++)
             if (g.parts[p])
-                st = merge_partition(gm, &g.parts[p], 1, level + 1);
+                st = merge_partition(gm, t, err, errlen, &g.parts[p], 1, level + 1);
     } else if (!st) {
-        st = append_groups(gm->t, &g);
+        st = append_groups(t, &g);
     }
     vm_sink_group_free(&g);
-    if (!st && gm->budget && vm_table_bytes(gm->t) > gm->budget) {
-        snprintf(gm->err, gm->errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
-                 (unsigned long long)vm_table_bytes(gm->t), (unsigned long long)gm->budget);
+    result = atomic_load(&gm->result) + vm_table_bytes(t);
+    if (!st && gm->budget && result > gm->budget) {
+        snprintf(err, errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
+                 (unsigned long long)result, (unsigned long long)gm->budget);
         st = TIR_ERR_NOMEM;
     }
     return st;
 }
 
+static void merge_partitions_main(void *arg, int thread)
+{
+    (void)thread;
+    gspill_merge *gm = arg;
+    vm_spill_file *files[VM_MAX_WORKERS];
+    for (int p; !atomic_load(&gm->stop) && (p = atomic_fetch_add(&gm->next, 1)) < VM_GSPILL_PARTS;) {
+        int nf = 0;
+        for (int w = 0; w < gm->n; w++)
+            if (gm->gs[w]->parts && gm->gs[w]->parts[p]) {
+                files[nf++] = gm->gs[w]->parts[p];
+                gm->gs[w]->parts[p] = NULL;
+            }
+        if (!nf)
+            continue;
+        tir_status st = (gm->parts[p] = vm_sink_table_new(&gm->def->stmt->out)) ? TIR_OK : TIR_ERR_NOMEM;
+        if (!st)
+            st = merge_partition(gm, gm->parts[p], gm->err[p], sizeof gm->err[p], files, nf, 1);
+        for (int f = 0; f < nf; f++)
+            vm_spill_close(files[f]);
+        if (st) {
+            gm->st[p] = st;
+            atomic_store(&gm->stop, true);
+        } else {
+            atomic_fetch_add(&gm->result, vm_table_bytes(gm->parts[p]));
+        }
+    }
+}
+
+/* Appends src's rows to t and frees src. t's columns grow to the exact
+** size: doubling would leave up to half of a result unused, counted
+** against the limit that made the group-by spill. */
+static tir_status table_concat(vm_table *t, vm_table *src)
+{
+    tir_status st = TIR_OK;
+    for (int c = 0; c < t->ncols && !st && src->nrows; c++) {
+        vm_vec v = {src->cols[c].type, src->cols[c].data, src->cols[c].validity};
+        if (!vm_column_reserve_exact(&t->cols[c], t->nrows + src->nrows) ||
+            !vm_column_append(&t->cols[c], &v, NULL, (uint32_t)src->nrows, &t->heap))
+            st = TIR_ERR_NOMEM;
+    }
+    t->nrows += src->nrows;
+    vm_table_free(src);
+    return st;
+}
+
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen)
+                                        int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
+                                        size_t errlen)
 {
     *out = NULL;
     tir_status st = TIR_OK;
@@ -1184,29 +1244,40 @@ tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp,
         stats->bytes += gs[w]->spst.bytes;
         stats->files += gs[w]->spst.files;
     }
-    gspill_merge gm = {gs[0]->def, sp, budget, force, NULL, stats, err, errlen};
-    if (!st && !(gm.t = vm_sink_table_new(&gs[0]->def->stmt->out)))
+    if (st)
+        return st;
+    gspill_merge *gm = calloc(1, sizeof *gm);
+    if (!gm)
+        return TIR_ERR_NOMEM;
+    gm->def = gs[0]->def;
+    gm->sp = sp;
+    gm->budget = budget;
+    gm->force = force;
+    gm->nthreads = nthreads < 1 ? 1 : nthreads > VM_GSPILL_PARTS ? VM_GSPILL_PARTS : nthreads;
+    gm->gs = gs;
+    gm->n = n;
+    vm_par_run(gm->nthreads, merge_partitions_main, gm);
+    for (int p = 0; p < VM_GSPILL_PARTS && !st; p++)
+        if ((st = gm->st[p]))
+            snprintf(err, errlen, "%s", gm->err[p]);
+    stats->bytes += atomic_load(&gm->bytes);
+    stats->files += atomic_load(&gm->files);
+    stats->passes = atomic_load(&gm->passes);
+    /* in partition order; each partition's table is freed once appended */
+    vm_table *t = st ? NULL : vm_sink_table_new(&gm->def->stmt->out);
+    if (!st && !t)
         st = TIR_ERR_NOMEM;
-    vm_spill_file **files = malloc((size_t)n * sizeof *files);
-    if (!files && !st)
-        st = TIR_ERR_NOMEM;
-    for (int p = 0; p < VM_GSPILL_PARTS && !st; p++) {
-        int nf = 0;
-        for (int w = 0; w < n; w++)
-            if (gs[w]->parts && gs[w]->parts[p]) {
-                files[nf++] = gs[w]->parts[p];
-                gs[w]->parts[p] = NULL;
-            }
-        if (nf)
-            st = merge_partition(&gm, files, nf, 1);
-        for (int f = 0; f < nf; f++)
-            vm_spill_close(files[f]);
+    for (int p = 0; p < VM_GSPILL_PARTS; p++) {
+        if (gm->parts[p] && !st)
+            st = table_concat(t, gm->parts[p]);
+        else
+            vm_table_free(gm->parts[p]);
     }
-    free(files);
+    free(gm);
     if (st) {
-        vm_table_free(gm.t);
+        vm_table_free(t);
         return st;
     }
-    *out = gm.t;
+    *out = t;
     return TIR_OK;
 }

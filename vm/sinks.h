@@ -146,10 +146,14 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
 ** order, into one relation. budget: bytes the merge may hold (a partition's
 ** groups and the result so far; 0: no bound); a partition over it spills
 ** again by the next hash bits. force: every partition spills again down to
-** level 2 whatever its size (testing: results must not change). stats gets
-** the spills of gs and of the merge. */
+** level 2 whatever its size (testing: results must not change). The
+** partitions are shared out to nthreads threads, each merging into its own
+** table with an equal share of the budget; the tables are joined in
+** partition order, so the result does not depend on the scheduling. stats
+** gets the spills of gs and of the merge. */
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);
+                                        int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
+                                        size_t errlen);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

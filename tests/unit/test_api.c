@@ -270,12 +270,20 @@ Test(api, memory_limit_stops_cleanly_and_peak_is_reported)
                                            "limit leaves (50000 bytes)"), "%s", tir_engine_errmsg(e));
     tir_program_free(p);
     tir_engine_free(e);
-    /* the table fits, the run does not */
-    e = tir_engine_new(&(tir_config){.memory_limit = 260000});
+    /* the table fits, the run does not, and may not spill */
+    e = tir_engine_new(&(tir_config){.memory_limit = 260000, .no_spill = true});
     p = compile_ok(e, group_prog);
     cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
     cr_assert(strstr(tir_engine_errmsg(e), "memory limit of 260000 bytes exceeded in pipeline p"), "%s",
               tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+    /* allowed to spill, the same run finishes */
+    e = tir_engine_new(&(tir_config){.memory_limit = 260000});
+    p = compile_ok(e, group_prog);
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_not_null(strstr(tir_result_profile(r), "spilled:"), "%s", tir_result_profile(r));
+    tir_result_free(r);
     tir_program_free(p);
     tir_engine_free(e);
 }
