@@ -35,8 +35,9 @@ typedef struct vm_regdef {
     const char *what;         /* for --explain: "$in.freight", "freight > 10", ... */
 } vm_regdef;
 
-/* A literal, or another pipeline's tuple field resolved when this pipeline
-** starts (seed 002: scalar results substituted as literals). */
+/* A literal, or a value resolved when this pipeline starts: another
+** pipeline's tuple field (seed 002: scalar results substituted as
+** literals) or a parameter's bound value. Also the type of bound values. */
 typedef struct vm_const {
     tir_type type;
     bool is_null;
@@ -45,6 +46,7 @@ typedef struct vm_const {
     tir_str s;
     ir_stmt *ref;             /* non-NULL: value comes from this tuple ... */
     int field;                /* ... field */
+    const ir_param *param;    /* non-NULL: the value bound to this parameter (vm_run_opts.params) */
 } vm_const;
 
 /* Block skipping on one scanned column of a native table: a block whose
@@ -131,6 +133,7 @@ typedef struct vm_bloomdef {  /* build_bloom -> bloom filter */
 
 typedef struct vm_limit {
     int64_t count, offset;
+    int count_k, offset_k;    /* >= 0: a parameter's constant k[..] instead */
 } vm_limit;
 
 typedef struct vm_sortdef vm_sortdef;   /* sort.h */
@@ -233,6 +236,7 @@ typedef struct vm_run_opts {
     uint64_t *prof_ns;        /* out, optional: time per statement (same layout as prof_rows) */
     uint64_t *prof_scan;      /* out, optional: VM_SCAN_NSTAT counters per pipeline */
     bool no_pruning;          /* read every block and skip no row by bloom (results must not change) */
+    const vm_const *params;   /* per parameter of the program, its bound value (vm_binds_check passed) */
 } vm_run_opts;
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */
