@@ -38,7 +38,7 @@ static void release(vm_const *v)
 
 void vm_binds_clear(vm_binds *b)
 {
-    for (int i = 0; b->vals && i < b->prog->nparams; i++) {
+    for (int i = 0; b->vals && b->bound && i < b->prog->nparams; i++) {
         release(&b->vals[i]);
         b->bound[i] = false;
     }
