@@ -272,6 +272,22 @@ ir_expr *fe_col(fe_ctx *cx, ir_span qual, ir_span name)
     return e;
 }
 
+/* The name of `$name` without its '$'; the span keeps it, for messages. */
+static ir_name fe_dollar_name(fe_ctx *cx, ir_span t)
+{
+    ir_name n = fe_name(cx, (ir_span){t.off + 1, t.len - 1});
+    n.span = t;
+    return n;
+}
+
+ir_expr *fe_param_ref(fe_ctx *cx, ir_span t)
+{
+    ir_expr *e = fe_expr(cx, IR_E_PARAM, t, 1);
+    e->u.param.name = fe_dollar_name(cx, t);
+    e->u.param.index = -1;
+    return e;
+}
+
 ir_expr *fe_path(fe_ctx *cx, ir_expr *path, ir_span part)
 {
     if (!path) {
@@ -678,6 +694,19 @@ void fe_pipeline_end(fe_ctx *cx, ir_span rb)
 {
     cx->pipe->span = ir_span_join(cx->pipe->span, rb);
     cx->pipe = NULL;
+}
+
+void fe_param(fe_ctx *cx, ir_span t, ir_span type, const ir_span *nullable_kw)
+{
+    ir_param *prm = fe_alloc(cx, sizeof *prm);
+    prm->name = fe_dollar_name(cx, t);
+    prm->ty.type = TIR_I64;   /* when the type is unknown (reported) */
+    fe_type(cx, type, &prm->ty.type);
+    prm->ty.nullable = nullable_kw != NULL;
+    prm->span = ir_span_join(t, nullable_kw ? *nullable_kw : type);
+    ir_program *p = cx->prog;
+    prm->index = p->nparams;
+    p->params = fe_push(cx, p->params, p->nparams++, &prm, sizeof prm);
 }
 
 void fe_output(fe_ctx *cx, ir_span kw, ir_expr *path, const ir_span *alias, bool quoted)

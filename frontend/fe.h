@@ -67,6 +67,7 @@ ir_expr *fe_null(fe_ctx *cx, ir_span t);
 ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str);
 ir_expr *fe_col(fe_ctx *cx, ir_span qual, ir_span name);
 ir_expr *fe_path(fe_ctx *cx, ir_expr *path, ir_span part);   /* path NULL: a new one */
+ir_expr *fe_param_ref(fe_ctx *cx, ir_span dollar_name);
 ir_expr *fe_call(fe_ctx *cx, ir_span fn, fe_exprs args, ir_span rp);
 ir_expr *fe_call_star(fe_ctx *cx, ir_span fn, ir_span star, ir_span rp);
 ir_expr *fe_paren(ir_span lp, ir_expr *e, ir_span rp);
@@ -107,5 +108,7 @@ void fe_pipeline_begin(fe_ctx *cx, ir_span name, ir_span lb);
 void fe_stmt(fe_ctx *cx, ir_span target, ir_span op, fe_args args);
 void fe_pipeline_end(fe_ctx *cx, ir_span rb);
 void fe_output(fe_ctx *cx, ir_span kw, ir_expr *path, const ir_span *alias, bool quoted);
+/* `$name: type [nullable]`; nullable_kw NULL when the word is absent. */
+void fe_param(fe_ctx *cx, ir_span dollar_name, ir_span type, const ir_span *nullable_kw);
 
 #endif

@@ -37,7 +37,7 @@
 /* Keywords name things wherever a keyword cannot stand (a column `date`). */
 %fallback IDENT TABLE PIPELINE OUTPUT AS TRUE FALSE NULL DATE CASE WHEN THEN
           ELSE END CAST LIKE NOT IN IS EXTRACT FROM ASC DESC NULLS FIRST LAST
-          ROWS RANGE BETWEEN AND_KW PRECEDING FOLLOWING UNBOUNDED CURRENT ROW.
+          ROWS RANGE BETWEEN AND_KW PRECEDING FOLLOWING UNBOUNDED CURRENT ROW NULLABLE.
 
 /* --------------------------------------------------------------- items */
 
@@ -55,6 +55,11 @@ item ::= pipehead stmts RBRACE(R).        { fe_pipeline_end(cx, R); }
 item ::= OUTPUT(O) path(P).               { fe_output(cx, O, P, NULL, false); }
 item ::= OUTPUT(O) path(P) AS IDENT(N).   { fe_output(cx, O, P, &N, false); }
 item ::= OUTPUT(O) path(P) AS STRING(N).  { fe_output(cx, O, P, &N, true); }
+/* Parameters: `$since: date`, `$name: string nullable`. Items have no
+** terminator, so `nullable` is a keyword here (a name elsewhere): an
+** attribute taken as any name would swallow the next item's name. */
+item ::= DOLLAR(N) COLON typename(T).               { fe_param(cx, N, T, NULL); }
+item ::= DOLLAR(N) COLON typename(T) NULLABLE(W).   { fe_param(cx, N, T, &W); }
 
 optcomma ::= .
 optcomma ::= COMMA.
@@ -164,6 +169,7 @@ expr(A) ::= FALSE(T).                     { A = fe_bool(cx, T, false); }
 expr(A) ::= NULL(T).                      { A = fe_null(cx, T); }
 expr(A) ::= DATE(K) STRING(T).            { A = fe_date(cx, K, T); }
 expr(A) ::= DOLLAR(Q) DOT IDENT(N).       { A = fe_col(cx, Q, N); }
+expr(A) ::= DOLLAR(N).                    { A = fe_param_ref(cx, N); }
 expr(A) ::= path(A).
 expr(A) ::= IDENT(F) LP RP(R).            { A = fe_call(cx, F, (fe_exprs){0}, R); }
 expr(A) ::= IDENT(F) LP exprlist(L) RP(R).      { A = fe_call(cx, F, L, R); }

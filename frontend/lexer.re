@@ -118,6 +118,7 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "unbounded"                      { TOK(UNBOUNDED); }
         "current"                        { TOK(CURRENT); }
         "row"                            { TOK(ROW); }
+        "nullable"                       { TOK(NULLABLE); }
         ident                            { TOK(IDENT); }
         "$" ident                        { TOK(DOLLAR); }
 

@@ -16,6 +16,9 @@
 ** resume exactly at the next statement. */
 static int fe_classify(int prev, int tok, int next)
 {
+    /* `nullable` ends a parameter declaration; followed by ':' it names the next item */
+    if (tok == FE_T_NULLABLE && next == FE_T_COLON)
+        return FE_T_IDENT;
     if (next != FE_T_EQ || (tok != FE_T_IDENT && fe_lemonFallback(tok) != FE_T_IDENT))
         return tok;
     if (prev == FE_T_COLON || prev == FE_T_LP || prev == FE_T_COMMA || prev == FE_T_DOT)

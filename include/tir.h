@@ -139,8 +139,50 @@ const char *tir_program_diag_text(const tir_program *p);
 /* Typed program and bytecode listing. Owned by the program. */
 const char *tir_program_explain(tir_program *p);
 
+/* ---------------------------------------------------------- parameters
+** A program may declare typed parameters (`$since: date`, `$name: string
+** nullable`; docs/LANGUAGE.md) and use $since wherever a constant may
+** stand. Compile once, then bind values and run as often as needed: a value
+** is bound as a value of its declared type and never becomes program text.
+**
+** Bindings belong to the program and persist across runs until rebound or
+** cleared; every parameter must be bound before tir_run. Bound strings are
+** copied (the caller's buffer may be freed right after the call). A bind
+** checks the name and the type: an unknown name, a value of another type,
+** a number out of the declared type's range, or NULL for a parameter not
+** declared `nullable` returns TIR_ERR_ARG, leaves the binding as it was and
+** names the parameter in tir_engine_errmsg(). Binding a program that did
+** not compile returns TIR_ERR_COMPILE. A program is used by one thread at
+** a time: bind between runs, not during one.
+**
+** Types: tir_bind_i32/_i64 bind an i32, i64 or f64 parameter (an i64 must
+** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
+** (days since 1970-01-01) and tir_bind_str (len bytes, any bytes, under
+** 4 GiB) their own type only. tir_bind_text reads text as the declared type
+** with the CSV loader's rules (integers, decimals, true/false/1/0,
+** YYYY-MM-DD; a string parameter takes the text as it is): for command
+** lines and other text sources. */
+size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
+const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
+tir_type tir_program_param_type(const tir_program *p, size_t i);
+bool tir_program_param_nullable(const tir_program *p, size_t i);
+tir_status tir_bind_bool(tir_program *p, const char *name, bool v);
+tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
+tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
+tir_status tir_bind_f64(tir_program *p, const char *name, double v);
+tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
+tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
+tir_status tir_bind_null(tir_program *p, const char *name);
+tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
+/* Every parameter unbound again (their strings freed). */
+void tir_clear_bindings(tir_program *p);
+
 /* Runs every pipeline in dependency order and collects the outputs. On a
-** failure *out is NULL and tir_engine_errmsg() says what and where. */
+** failure *out is NULL and tir_engine_errmsg() says what and where. A
+** parameter left unbound fails the run before anything runs, with
+** TIR_ERR_ARG and "file:line:col: error: parameter $x (type) is not bound"
+** at its declaration; so does a parameter used as a limit's :count or
+** :offset bound to a negative value (at the use). */
 tir_status tir_run(tir_program *p, tir_result **out);
 void tir_result_free(tir_result *r);
 

@@ -46,7 +46,8 @@ typedef enum ir_expr_kind {
     IR_E_CASE,
     IR_E_CAST,
     IR_E_CALL,     /* substring, abs, year (extract(year from x)), and aggregate calls in :aggregates */
-    IR_E_STAR      /* `*`, only as the argument of count(*) */
+    IR_E_STAR,     /* `*`, only as the argument of count(*) */
+    IR_E_PARAM     /* $name: a parameter of the program, bound before each run */
 } ir_expr_kind;
 
 typedef enum ir_op {
@@ -122,6 +123,11 @@ struct ir_expr {
             ir_expr **args;
             int nargs;
         } call;
+        struct {
+            ir_name name;     /* without the '$' */
+            int index;        /* tc: into the program's params; ty may be wider than the
+                                 declared type (widened in place, like a literal) */
+        } param;
     } u;
 };
 
@@ -330,6 +336,7 @@ struct ir_stmt {
         } group;
         struct {
             int64_t count, offset;
+            ir_expr *count_param, *offset_param;   /* a parameter instead of the literal, or NULL */
         } limit;
         struct {
             ir_expr *key;     /* over input; out.cols[0] describes it */
@@ -398,6 +405,19 @@ struct ir_table {
     bool native;              /* read_table: a native table file (vm/store.h) */
 };
 
+/* A parameter declared at program level, `$since: date [nullable]`: a typed
+** value bound through the API (tir_bind_*) before each run and read where
+** constants are, so one compiled program runs with many values. */
+typedef struct ir_param {
+    ir_name name;             /* without the '$' */
+    ir_coltype ty;            /* type and nullable; never unique or ordered */
+    ir_span span;             /* the declaration */
+    int index;                /* position in the program's params */
+    /* tc: */
+    bool used;
+    ir_span nonneg;           /* a use that needs a value >= 0 (limit :count); len 0 = none */
+} ir_param;
+
 typedef struct ir_output {
     ir_expr *what;            /* parser: IR_E_PATH pipeline.value */
     ir_name alias;            /* s == NULL when absent */
@@ -429,6 +449,8 @@ typedef struct ir_program {
     int npipelines;
     ir_output *outputs;
     int noutputs;
+    ir_param **params;        /* in declaration order */
+    int nparams;
 } ir_program;
 
 /* frontend/: parse src into *out (arena-allocated); syntax errors go to d.

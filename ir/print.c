@@ -251,6 +251,9 @@ static void put_expr(ir_buf *b, const ir_expr *e)
     case IR_E_STAR:
         ir_buf_put(b, "*", 1);
         break;
+    case IR_E_PARAM:
+        ir_buf_printf(b, "$%s", e->u.param.name.s);
+        break;
     }
 }
 

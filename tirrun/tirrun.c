@@ -39,6 +39,9 @@ typedef struct options {
     unsigned repeat;          /* runs; outputs of the last are printed */
     const char **dirs;        /* --allow-dir values, NULL-terminated (cfg.allowed_dirs) */
     int ndirs;
+    const char **params;      /* --param NAME=VALUE, or NAME for --param-null (param_null) */
+    bool *param_null;
+    int nparams;
 } options;
 
 /* The one piece of process state: the SIGINT handler needs to know which
@@ -77,6 +80,9 @@ static void usage(FILE *f)
           "                           for checking spilling)\n"
           "  --allow-dir DIR          read and write tables only under DIR (repeatable; symlinks and\n"
           "                           .. resolved first)\n"
+          "  --param NAME=VALUE       bind parameter $NAME, VALUE read as its declared type\n"
+          "                           (repeatable; dates YYYY-MM-DD; a string as it is)\n"
+          "  --param-null NAME        bind parameter $NAME to NULL (it must be declared nullable)\n"
           "  --read-only              refuse write_table and delete\n"
           "  --error-limit N          compile errors shown before \"too many errors\" (default 20)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
@@ -207,7 +213,8 @@ static int parse_args(int argc, char **argv, options *o)
             !opt_is(arg, namelen, "--batch-size") && !opt_is(arg, namelen, "--repeat") &&
             !opt_is(arg, namelen, "--memory-limit") && !opt_is(arg, namelen, "--error-limit") &&
             !opt_is(arg, namelen, "--allow-dir") && !opt_is(arg, namelen, "--temp-dir") &&
-            !opt_is(arg, namelen, "--spill-limit")) {
+            !opt_is(arg, namelen, "--spill-limit") && !opt_is(arg, namelen, "--param") &&
+            !opt_is(arg, namelen, "--param-null")) {
             fprintf(stderr, "tirrun: unknown option '%s'\n", arg);
             usage(stderr);
             return EXIT_USAGE;
@@ -258,6 +265,19 @@ static int parse_args(int argc, char **argv, options *o)
             }
             o->dirs[o->ndirs++] = val;
             o->cfg.allowed_dirs = o->dirs;
+        } else if (opt_is(arg, namelen, "--param") || opt_is(arg, namelen, "--param-null")) {
+            bool null = opt_is(arg, namelen, "--param-null");
+            if (!null && !strchr(val, '=')) {
+                fprintf(stderr, "tirrun: --param needs NAME=VALUE, not '%s' (NULL: --param-null NAME)\n", val);
+                return EXIT_USAGE;
+            }
+            if (!o->params && (!(o->params = calloc((size_t)argc, sizeof *o->params)) ||
+                               !(o->param_null = calloc((size_t)argc, sizeof *o->param_null)))) {
+                fprintf(stderr, "tirrun: out of memory\n");
+                return EXIT_RUNTIME;
+            }
+            o->param_null[o->nparams] = null;
+            o->params[o->nparams++] = val;
         } else if (opt_is(arg, namelen, "--error-limit")) {
             if (!parse_uint(val, UINT32_MAX, &n) || n == 0) {
                 fprintf(stderr, "tirrun: --error-limit needs a number >= 1, not '%s'\n", val);
@@ -341,6 +361,26 @@ static void print_block(FILE *f, const char *text)
         fputc('\n', f);
 }
 
+/* --param and --param-null, in the order given (a later one rebinds). */
+static bool bind_params(const options *o, tir_program *p)
+{
+    for (int i = 0; i < o->nparams; i++) {
+        const char *arg = o->params[i];
+        if (o->param_null[i]) {
+            if (tir_bind_null(p, arg) != TIR_OK)
+                return false;
+            continue;
+        }
+        size_t namelen = strcspn(arg, "=");
+        char *name = strndup(arg, namelen);
+        tir_status st = name ? tir_bind_text(p, name, arg + namelen + 1, strlen(arg + namelen + 1)) : TIR_ERR_NOMEM;
+        free(name);
+        if (st != TIR_OK)
+            return false;
+    }
+    return true;
+}
+
 static int run(const options *o, tir_engine *e)
 {
     tir_program *p = NULL;
@@ -380,6 +420,11 @@ static int run(const options *o, tir_engine *e)
         tir_program_free(p);
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_RUNTIME;
     }
+    if (!bind_params(o, p)) {
+        fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
+        tir_program_free(p);
+        return EXIT_USAGE;
+    }
 
     unsigned runs = o->repeat ? o->repeat : 1;
     double *times = calloc(runs, sizeof *times);
@@ -405,7 +450,7 @@ static int run(const options *o, tir_engine *e)
     free(times);
     if (st != TIR_OK) {
         fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
-        rc = EXIT_RUNTIME;
+        rc = st == TIR_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;   /* e.g. a parameter not given */
     } else if (!fmt_result(stdout, res, o->format)) {
         fprintf(stderr, "tirrun: writing output: %s\n", strerror(errno));
         rc = EXIT_RUNTIME;
@@ -450,6 +495,8 @@ int main(int argc, char **argv)
         repl_options ro = { .format = o.format, .timer = o.timer, .file = o.file };
         rc = repl_main(e, &ro);
         tir_engine_free(e);
+        free(o.params);
+        free(o.param_null);
         return rc;
     }
     /* The first Ctrl-C cancels the run at the next batch boundary; a
@@ -464,6 +511,8 @@ int main(int argc, char **argv)
         sigaction(SIGINT, &old, NULL);
 
     rc = run(&o, e);
+    free(o.params);
+    free(o.param_null);
 
     signal(SIGINT, SIG_DFL);
     running_engine = NULL;

@@ -407,6 +407,41 @@ static void check_names(tc_ctx *c)
     }
 }
 
+/* ------------------------------------------------------------ parameters */
+
+/* Parameters have their own name space ($name); a name is declared once,
+** and not as one of the row variables $in, $ht, $right. */
+static void check_params(tc_ctx *c)
+{
+    for (int i = 0; i < c->p->nparams; i++) {
+        ir_param *prm = c->p->params[i];
+        const char *n = prm->name.s;
+        if (!strcmp(n, "in") || !strcmp(n, "ht") || !strcmp(n, "right")) {
+            ir_error(c->d, prm->name.span, "$%s names a row ($in, $ht, $right); a parameter needs another name", n);
+            continue;
+        }
+        ir_param *first = ir_map_put(&c->params, NULL, n, prm);
+        if (!first)
+            longjmp(c->oom, 1);
+        if (first == prm)
+            continue;
+        int line = 0, col = 0;
+        if (!ir_diags_full(c->d))
+            ir_linecol(c->d->src, c->d->srclen, first->span.off, &line, &col);
+        ir_error(c->d, prm->name.span, "parameter $%s is already declared at %d:%d", n, line, col);
+    }
+}
+
+/* After the pipelines: a declared parameter nothing reads is likely a typo. */
+static void warn_unused_params(tc_ctx *c)
+{
+    for (int i = 0; i < c->p->nparams; i++) {
+        const ir_param *prm = c->p->params[i];
+        if (!prm->used && ir_map_get(&c->params, NULL, prm->name.s) == prm)
+            ir_warning(c->d, prm->name.span, "parameter $%s is declared but never used", prm->name.s);
+    }
+}
+
 /* --------------------------------------------------------------- outputs */
 
 static void check_outputs(tc_ctx *c)
@@ -807,6 +842,7 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
     ir_map_init(&c->stmts, a);
     ir_map_init(&c->edges, a);
     ir_map_init(&c->cycles, a);
+    ir_map_init(&c->params, a);
     int nslots = c->np ? c->np : 1;
     c->src = TC_NEWN(c, ir_pipeline *, nslots);
     c->state = TC_NEWN(c, tc_pstate, nslots);
@@ -826,6 +862,7 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
         }
     }
     check_names(c);
+    check_params(c);
     for (int i = 0; i < p->ntables; i++) {
         p->tables[i]->index = i;
         check_table(c, p->tables[i]);
@@ -835,6 +872,7 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
         if (c->state[order[i]] == TC_UNVISITED)
             check_pipeline(c, c->src[order[i]]);
     check_outputs(c);
+    warn_unused_params(c);
     check_writes(c);
     warn_prunes(c);
     topo_sort(c);

@@ -8,6 +8,7 @@
 #include "dates.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *tc_type_name(tir_type t)
@@ -144,6 +145,12 @@ bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t)
         return tc_lit_convert(e, t);
     if (e->ty.type == t)
         return true;
+    /* a parameter widens in place, as a literal converts: the run converts
+    ** its value once, and `x > $p` keeps its constant fast path */
+    if (e->kind == IR_E_PARAM && rank(e->ty.type) && rank(t) > rank(e->ty.type)) {
+        e->ty.type = t;
+        return true;
+    }
     if (rank(e->ty.type) && rank(t) > rank(e->ty.type)) {
         *pe = new_cast(c, e, t);
         return true;
@@ -295,6 +302,66 @@ static bool check_path(tc_ctx *c, const tc_scope *s, ir_expr *e)
     return true;
 }
 
+/* $in, $ht and $right name rows; a parameter cannot be called that. */
+static bool is_row_variable(const char *name)
+{
+    return !strcmp(name, "in") || !strcmp(name, "ht") || !strcmp(name, "right");
+}
+
+/* "$a, $b" of the parameters declared (the first of a name repeated, none
+** with a row variable's name), for messages. */
+static const char *param_list(tc_ctx *c)
+{
+    const ir_program *p = c->p;
+    size_t n = 1;
+    for (int i = 0; i < p->nparams; i++)
+        n += strlen(p->params[i]->name.s) + 3;
+    char *buf = tc_new(c, n), *o = buf;
+    for (int i = 0; i < p->nparams; i++)
+        if (ir_map_get(&c->params, NULL, p->params[i]->name.s) == p->params[i])
+            o += sprintf(o, "%s$%s", o > buf ? ", " : "", p->params[i]->name.s);
+    *o = 0;
+    return buf;
+}
+
+static bool check_param(tc_ctx *c, ir_expr *e)
+{
+    const char *name = e->u.param.name.s;
+    if (is_row_variable(name)) {
+        ir_error(c->d, e->span, "$%s names a row, not a value: write $%s.column", name, name);
+        return false;
+    }
+    ir_param *p = ir_map_get(&c->params, NULL, name);
+    if (!p) {
+        const char *list = param_list(c);
+        if (*list)
+            ir_error(c->d, e->span, "unknown parameter '$%s' (parameters: %s)", name, list);
+        else
+            ir_error(c->d, e->span, "unknown parameter '$%s' (declare it at program level: $%s: type)", name,
+                     name);
+        return false;
+    }
+    p->used = true;
+    e->u.param.index = p->index;
+    e->ty = plain(p->ty.type, p->ty.nullable);
+    return true;
+}
+
+bool tc_nonneg_param(tc_ctx *c, ir_expr *e, const char *what)
+{
+    if (!check_param(c, e))
+        return false;
+    ir_param *p = c->p->params[e->u.param.index];
+    if ((e->ty.type != TIR_I32 && e->ty.type != TIR_I64) || e->ty.nullable) {
+        ir_error(c->d, e->span, "%s takes a parameter of type i32 or i64, not nullable; $%s is %s%s", what,
+                 p->name.s, tc_type_name(p->ty.type), p->ty.nullable ? " nullable" : "");
+        return false;
+    }
+    if (!p->nonneg.len)
+        p->nonneg = e->span;
+    return true;
+}
+
 /* ------------------------------------------------------------ operators */
 
 static bool check_lit(ir_expr *e)
@@ -420,8 +487,15 @@ static bool check_like(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     bool ok = tc_expr(c, s, &e->u.like.a);
     ir_expr *p = e->u.like.pattern;
-    if (!is_str_lit(p)) {
-        ir_error(c->d, p->span, "the pattern of like must be a string literal");
+    if (p->kind == IR_E_PARAM) {
+        if (!check_param(c, p)) {
+            ok = false;
+        } else if (p->ty.type != TIR_STRING) {
+            ir_error(c->d, p->span, "the pattern of like must be a string, found %s", tc_type_name(p->ty.type));
+            ok = false;
+        }
+    } else if (!is_str_lit(p)) {
+        ir_error(c->d, p->span, "the pattern of like must be a string literal or a string parameter");
         ok = false;
     } else {
         check_lit(p);
@@ -435,8 +509,21 @@ static bool check_like(tc_ctx *c, const tc_scope *s, ir_expr *e)
         ir_error(c->d, a->span, "like needs a string operand, found %s", tc_type_name(a->ty.type));
         return false;
     }
-    e->ty = plain(TIR_BOOL, a->ty.nullable);
+    e->ty = plain(TIR_BOOL, a->ty.nullable || p->ty.nullable);
     return true;
+}
+
+/* The type an `in` list is compared at: the operand's, or a wider numeric
+** parameter's (the operand is then widened, as for `==`). */
+static tir_type in_type(const ir_expr *e)
+{
+    tir_type t = e->u.in.a->ty.type;
+    for (int i = 0; i < e->u.in.nitems; i++) {
+        const ir_expr *it = e->u.in.items[i];
+        if (it->kind == IR_E_PARAM && rank(t) && rank(it->ty.type) > rank(t))
+            t = it->ty.type;
+    }
+    return t;
 }
 
 static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
@@ -445,8 +532,10 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
     for (int i = 0; i < e->u.in.nitems; i++) {
         ir_expr **it = &e->u.in.items[i];
         /* the parser folds -5 into a literal */
-        if ((*it)->kind != IR_E_LIT) {
-            ir_error(c->d, (*it)->span, "items of an 'in' list must be literals");
+        if ((*it)->kind == IR_E_PARAM) {
+            ok &= check_param(c, *it);
+        } else if ((*it)->kind != IR_E_LIT) {
+            ir_error(c->d, (*it)->span, "items of an 'in' list must be literals or parameters");
             ok = false;
         } else {
             check_lit(*it);
@@ -454,26 +543,27 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
     }
     if (!ok)
         return false;
-    ir_expr *a = e->u.in.a;
-    if (tc_is_null_lit(a))
+    if (tc_is_null_lit(e->u.in.a))
         for (int i = 0; i < e->u.in.nitems; i++)
             if (!tc_is_null_lit(e->u.in.items[i])) {
-                tc_lit_convert(a, e->u.in.items[i]->ty.type);
+                tc_lit_convert(e->u.in.a, e->u.in.items[i]->ty.type);
                 break;
             }
-    bool nullable = a->ty.nullable;
+    tir_type t = in_type(e);
+    tc_coerce(c, &e->u.in.a, t);
+    bool nullable = e->u.in.a->ty.nullable;
     for (int i = 0; i < e->u.in.nitems; i++) {
-        ir_expr *it = e->u.in.items[i];
-        tir_type from = it->ty.type;
-        if (!tc_lit_convert(it, a->ty.type)) {
-            if (from == TIR_STRING && a->ty.type == TIR_DATE)
-                ir_error(c->d, it->span, "invalid date '%s' (expected YYYY-MM-DD)", it->u.lit.s);
+        ir_expr **it = &e->u.in.items[i];
+        tir_type from = (*it)->ty.type;
+        if (!tc_coerce(c, it, t)) {
+            if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
+                ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
             else
-                ir_error(c->d, it->span, "'in' item of type %s does not fit the operand's type %s",
-                         tc_type_name(from), tc_type_name(a->ty.type));
+                ir_error(c->d, (*it)->span, "'in' item of type %s does not fit the operand's type %s",
+                         tc_type_name(from), tc_type_name(t));
             ok = false;
         }
-        nullable |= it->u.lit.is_null;
+        nullable |= (*it)->ty.nullable;
     }
     e->ty = plain(TIR_BOOL, nullable);
     return ok;
@@ -736,6 +826,8 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     case IR_E_STAR:
         ir_error(c->d, e->span, "'*' is only allowed as the argument of count(*)");
         return false;
+    case IR_E_PARAM:
+        return check_param(c, e);
     }
     return false;
 }

@@ -277,14 +277,23 @@ const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *
 
 static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_column *col)
 {
-    if ((*pe)->kind != IR_E_LIT && !is_path(*pe, 3)) {
-        ir_error(c->d, (*pe)->span, "a :minmaxes bound must be a literal or a pipeline.tuple.field reference");
+    if ((*pe)->kind != IR_E_LIT && (*pe)->kind != IR_E_PARAM && !is_path(*pe, 3)) {
+        ir_error(c->d, (*pe)->span,
+                 "a :minmaxes bound must be a literal, a parameter or a pipeline.tuple.field reference");
         return false;
     }
     if (!tc_expr(c, s, pe))
         return false;
     ir_expr *e = *pe;
     tir_type t = col->ty.type, from = e->ty.type;
+    if (e->kind == IR_E_PARAM) {
+        /* a NULL value, like a NULL tuple field, keeps no row */
+        if (tc_coerce(c, pe, t))
+            return true;
+        ir_error(c->d, e->span, "bound $%s is %s but column '%s' is %s", e->u.param.name.s, tc_type_name(from),
+                 col->name.s, tc_type_name(t));
+        return false;
+    }
     if (e->kind == IR_E_REF) {
         if (from == t)
             return true;
@@ -576,14 +585,20 @@ static bool op_project(tc_ctx *c, const tc_scope *s, ir_val **v)
     return true;
 }
 
-static bool limit_arg(tc_ctx *c, const tc_scope *s, ir_val *v, const char *what, int64_t *out)
+static bool limit_arg(tc_ctx *c, const tc_scope *s, ir_val *v, const char *what, int64_t *out, ir_expr **param)
 {
     ir_expr *e = val_expr(v);
+    if (e && e->kind == IR_E_PARAM) {
+        if (!tc_nonneg_param(c, e, tc_str(c, ir_sprintf(c->a, "':%s' of limit", what))))
+            return false;
+        *param = e;
+        return true;
+    }
     if (e && e->kind == IR_E_LIT)
         tc_expr(c, s, &v->expr);
     if (!e || e->kind != IR_E_LIT || e->u.lit.is_null || (e->u.lit.type != TIR_I32 && e->u.lit.type != TIR_I64) ||
         e->u.lit.i < 0) {
-        ir_error(c->d, v->span, "':%s' of limit must be a non-negative integer literal", what);
+        ir_error(c->d, v->span, "':%s' of limit must be a non-negative integer literal or a parameter", what);
         return false;
     }
     *out = e->u.lit.i;
@@ -594,9 +609,9 @@ static bool op_limit(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
     if (v[1])
-        limit_arg(c, s, v[1], "count", &st->u.limit.count);
+        limit_arg(c, s, v[1], "count", &st->u.limit.count, &st->u.limit.count_param);
     if (v[2])
-        limit_arg(c, s, v[2], "offset", &st->u.limit.offset);
+        limit_arg(c, s, v[2], "offset", &st->u.limit.offset, &st->u.limit.offset_param);
     if (!s->input)
         return false;
     st->out = s->input->out;

@@ -30,6 +30,7 @@ typedef struct tc_ctx {
     ir_map stmts;             /* (pipeline, name): its first statement of that name */
     ir_map edges;             /* (from pipeline, name of to): from reads to's values */
     ir_map cycles;            /* (from pipeline, name of to): the cycle through this edge was reported */
+    ir_map params;            /* by name (without '$'): the first declaration */
     jmp_buf oom;              /* tc_new longjmps here when the arena is exhausted */
 } tc_ctx;
 
@@ -116,6 +117,10 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
 /* Makes *pe of type t without messages: literals convert in place when
 ** their value is representable, i32/i64 widen through an inserted cast. */
 bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t);
+/* A parameter used where a non-negative integer is needed (limit :count):
+** e must be a non-nullable i32 or i64 parameter; the run checks its value.
+** False after reporting what is wrong, `what` naming the argument. */
+bool tc_nonneg_param(tc_ctx *c, ir_expr *e, const char *what);
 /* Converts literal e in place to type t when its value is representable. */
 bool tc_lit_convert(ir_expr *e, tir_type t);
 bool tc_is_null_lit(const ir_expr *e);

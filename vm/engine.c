@@ -15,6 +15,7 @@
 #include "vm.h"
 #include "import.h"
 #include "confine.h"
+#include "params.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -50,6 +51,7 @@ struct tir_program {
     tir_diag *pub;
     char *diag_text;
     char *explain;
+    vm_binds binds;           /* values of the parameters, kept across runs */
 };
 
 typedef struct res_out {
@@ -382,6 +384,10 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         engine_error(e, err);
         return p->arena.nomem ? TIR_ERR_NOMEM : TIR_ERR_COMPILE;
     }
+    if (!vm_binds_init(&p->binds, p->prog)) {
+        p->plan = NULL;   /* not runnable without room for its parameters */
+        return nomem(e);
+    }
     return TIR_OK;
 }
 
@@ -389,6 +395,7 @@ void tir_program_free(tir_program *p)
 {
     if (!p)
         return;
+    vm_binds_free(&p->binds);
     ir_diags_free(&p->diags);
     ir_arena_free(&p->arena);
     free(p->pub);
@@ -419,6 +426,111 @@ const char *tir_program_explain(tir_program *p)
     if (!p->explain)
         p->explain = vm_explain(&p->arena, p->plan);
     return p->explain ? p->explain : "";
+}
+
+/* ------------------------------------------------------------ parameters */
+
+size_t tir_program_nparams(const tir_program *p)
+{
+    return p && p->plan ? (size_t)p->prog->nparams : 0;
+}
+
+static const ir_param *program_param(const tir_program *p, size_t i)
+{
+    return i < tir_program_nparams(p) ? p->prog->params[i] : NULL;
+}
+
+const char *tir_program_param_name(const tir_program *p, size_t i)
+{
+    const ir_param *prm = program_param(p, i);
+    return prm ? prm->name.s : NULL;
+}
+
+tir_type tir_program_param_type(const tir_program *p, size_t i)
+{
+    const ir_param *prm = program_param(p, i);
+    return prm ? prm->ty.type : TIR_NTYPES;
+}
+
+bool tir_program_param_nullable(const tir_program *p, size_t i)
+{
+    const ir_param *prm = program_param(p, i);
+    return prm && prm->ty.nullable;
+}
+
+/* Binding needs a compiled program; messages go where tir_engine_errmsg reads. */
+static tir_status bindable(tir_program *p)
+{
+    if (!p)
+        return TIR_ERR_ARG;
+    p->e->err[0] = 0;
+    if (!p->plan) {
+        engine_error(p->e, "the program did not compile");
+        return TIR_ERR_COMPILE;
+    }
+    return TIR_OK;
+}
+
+static tir_status bind_value(tir_program *p, const char *name, vm_const v)
+{
+    tir_status st = bindable(p);
+    return st ? st : vm_bind(&p->binds, name, &v, p->e->err, sizeof p->e->err);
+}
+
+tir_status tir_bind_bool(tir_program *p, const char *name, bool v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_BOOL, .i = v});
+}
+
+tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_I32, .i = v});
+}
+
+tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_I64, .i = v});
+}
+
+tir_status tir_bind_f64(tir_program *p, const char *name, double v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_F64, .f = v});
+}
+
+tir_status tir_bind_date(tir_program *p, const char *name, int32_t days)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_DATE, .i = days});
+}
+
+tir_status tir_bind_null(tir_program *p, const char *name)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_NTYPES, .is_null = true});
+}
+
+tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len)
+{
+    tir_status st = bindable(p);
+    if (!st && !s && len) {
+        engine_error(p->e, "tir_bind_str: NULL bytes (bind NULL with tir_bind_null)");
+        st = TIR_ERR_ARG;
+    }
+    return st ? st : vm_bind_str(&p->binds, name, s, len, p->e->err, sizeof p->e->err);
+}
+
+tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len)
+{
+    tir_status st = bindable(p);
+    if (!st && !text && len) {
+        engine_error(p->e, "tir_bind_text: NULL text (bind NULL with tir_bind_null)");
+        st = TIR_ERR_ARG;
+    }
+    return st ? st : vm_bind_text(&p->binds, name, text ? text : "", len, p->e->err, sizeof p->e->err);
+}
+
+void tir_clear_bindings(tir_program *p)
+{
+    if (p && p->plan)
+        vm_binds_clear(&p->binds);
 }
 
 /* One line per pipeline (wall time) and per statement: rows it produced,
@@ -486,6 +598,9 @@ tir_status tir_run(tir_program *p, tir_result **out)
         engine_error(e, "the program did not compile");
         return TIR_ERR_COMPILE;
     }
+    tir_status bst = vm_binds_check(&p->binds, e->err, sizeof e->err);
+    if (bst)
+        return bst;
     /* checked when compiled and again now: a link planted in between must
     ** not lead a run outside the allowed directories */
     const ir_program *prog = p->prog;
@@ -558,7 +673,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
                      .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
-                     .threads = e->cfg.threads};
+                     .threads = e->cfg.threads, .params = p->binds.vals};
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);

@@ -95,6 +95,16 @@ static void *xalloc(size_t n)
     return p;
 }
 
+/* k takes a parameter's bound value v, of the declared type; k's type may
+** be wider (the checker widened the use), and integers share k->i. */
+static void param_value(vm_const *k, const vm_const *v)
+{
+    k->is_null = v->is_null;
+    k->i = v->i;
+    k->s = v->s;
+    k->f = v->type == TIR_F64 ? v->f : (double)v->i;
+}
+
 static tir_status resolve_consts(xpipe *x)
 {
     const vm_pipe *p = x->p;
@@ -104,6 +114,12 @@ static tir_status resolve_consts(xpipe *x)
     for (int i = 0; i < p->nconsts; i++) {
         vm_const *k = &x->k[i];
         *k = p->consts[i];
+        if (k->param) {
+            if (!x->params)   /* the engine checks every parameter is bound before a run */
+                return TIR_ERR_ARG;
+            param_value(k, &x->params[k->param->index]);
+            continue;
+        }
         if (!k->ref)
             continue;
         int vi = vm_plan_value_index(x->plan, k->ref);
@@ -500,11 +516,14 @@ static void op_limit(xpipe *x, const vm_ins *in)
     SEL(x, in->b, in->frame, sel, n);
     const vm_limit *l = &x->p->limits[in->a];
     int64_t *seen = &x->limit_seen[in->a];
+    /* parameters are non-negative (checked before the run) */
+    int64_t count = l->count_k >= 0 ? x->k[l->count_k].i : l->count;
+    int64_t offset = l->offset_k >= 0 ? x->k[l->offset_k].i : l->offset;
     xsel *out = &x->s[in->c];
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         out->idx[m] = sel ? sel[i] : i;
-        m += *seen >= l->offset && *seen - l->offset < l->count;
+        m += *seen >= offset && *seen - offset < count;
         (*seen)++;
     }
     out->n = m;
@@ -881,6 +900,11 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
         case VM_OP_NOT_LIKE: {
             SEL(x, in->d, in->frame, sel, n);
             const vm_const *k = &x->k[in->b];
+            if (k->is_null) {   /* a NULL pattern (a parameter) matches as NULL */
+                memset(x->rvalid[in->c], 0, k_bitmap_words(x->cap) * 8);
+                x->r[in->c].validity = x->rvalid[in->c];
+                break;
+            }
             const char *pat = tir_str_ptr(&k->s), *lit;
             uint32_t litlen;
             k_like_shape shape = k_like_classify(pat, k->s.len, &lit, &litlen);
@@ -1702,7 +1726,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         const vm_pipe *p = &plan->pipes[pi];
         const ir_stmt *scan = p->scan.stmt;
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
-                   .no_pruning = o && o->no_pruning};
+                   .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL};
         int *store_cols = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;

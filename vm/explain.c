@@ -55,6 +55,10 @@ static void put_type(ir_buf *b, ir_arena *a, const ir_stmt *s)
 
 static void put_const(ir_buf *b, const vm_const *k)
 {
+    if (k->param) {
+        ir_buf_printf(b, "$%s", k->param->name.s);
+        return;
+    }
     if (k->ref) {
         ir_buf_printf(b, "%s.%s.%s", k->ref->pipeline->name.s, k->ref->target.s, k->ref->out.cols[k->field].name.s);
         return;
@@ -177,6 +181,9 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
     const ir_program *prog = plan->prog;
     ir_buf_printf(&b, "program %s: %d tables, %d pipelines, batch %u rows\n", prog->file, prog->ntables, prog->npipelines,
         plan->batch);
+    for (int i = 0; i < prog->nparams; i++)
+        ir_buf_printf(&b, "%s$%s: %s%s\n", i ? "" : "\n", prog->params[i]->name.s,
+                      tir_type_name(prog->params[i]->ty.type), prog->params[i]->ty.nullable ? " nullable" : "");
     for (int i = 0; i < prog->ntables; i++) {
         const ir_table *t = prog->tables[i];
         ir_buf_printf(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s, t->path ? t->path : "");

@@ -87,7 +87,7 @@ static int add_const(lw *L, const ir_expr *e, tir_type t);
 static bool same_const(const vm_const *x, const vm_const *y)
 {
     return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->ref == y->ref &&
-           x->field == y->field && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
+           x->field == y->field && x->param == y->param && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
            !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
 }
 
@@ -113,6 +113,10 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
         k->field = e->u.ref.field;
         return L->p->nconsts - 1;
     }
+    if (e->kind == IR_E_PARAM) {
+        k->param = L->plan->prog->params[e->u.param.index];
+        return L->p->nconsts - 1;
+    }
     const ir_lit *l = &e->u.lit;
     k->is_null = l->is_null;
     k->i = l->i;
@@ -132,9 +136,10 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
     return L->p->nconsts - 1;
 }
 
+/* Known when the pipeline starts: these get the constant fast paths. */
 static bool is_const(const ir_expr *e)
 {
-    return e->kind == IR_E_LIT || e->kind == IR_E_REF;
+    return e->kind == IR_E_LIT || e->kind == IR_E_REF || e->kind == IR_E_PARAM;
 }
 
 /* Opcode offsets inside the typed families declared in opcodes.h. */
@@ -319,6 +324,7 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
         return in->cols[e->u.col.index];
     case IR_E_LIT:
     case IR_E_REF:
+    case IR_E_PARAM:
         return const_reg(L, e, e->ty.type);
     case IR_E_BINARY:
         return cx_binary(L, e, frame, sel, in);
@@ -858,6 +864,8 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         vm_limit *lim = PUSH(L, L->p->limits, L->p->nlimits, caplimits);
         lim->count = s->u.limit.count;
         lim->offset = s->u.limit.offset;
+        lim->count_k = s->u.limit.count_param ? new_const(L, s->u.limit.count_param, TIR_I64) : -1;
+        lim->offset_k = s->u.limit.offset_param ? new_const(L, s->u.limit.offset_param, TIR_I64) : -1;
         out->frame = in->frame;
         out->cols = in->cols;
         out->sel = new_sel(L);

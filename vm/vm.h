@@ -36,8 +36,9 @@ typedef struct vm_regdef {
     const char *what;         /* for --explain: "$in.freight", "freight > 10", ... */
 } vm_regdef;
 
-/* A literal, or another pipeline's tuple field resolved when this pipeline
-** starts (seed 002: scalar results substituted as literals). */
+/* A literal, or a value resolved when this pipeline starts: another
+** pipeline's tuple field (seed 002: scalar results substituted as
+** literals) or a parameter's bound value. Also the type of bound values. */
 typedef struct vm_const {
     tir_type type;
     bool is_null;
@@ -46,6 +47,7 @@ typedef struct vm_const {
     tir_str s;
     ir_stmt *ref;             /* non-NULL: value comes from this tuple ... */
     int field;                /* ... field */
+    const ir_param *param;    /* non-NULL: the value bound to this parameter (vm_run_opts.params) */
 } vm_const;
 
 /* Block skipping on one scanned column of a native table: a block whose
@@ -132,6 +134,7 @@ typedef struct vm_bloomdef {  /* build_bloom -> bloom filter */
 
 typedef struct vm_limit {
     int64_t count, offset;
+    int count_k, offset_k;    /* >= 0: a parameter's constant k[..] instead */
 } vm_limit;
 
 typedef struct vm_sortdef vm_sortdef;   /* sort.h */
@@ -237,6 +240,7 @@ typedef struct vm_run_opts {
     vm_spill *spill;          /* where operators over the memory limit spill; NULL: they fail instead */
     bool force_spill;         /* testing: group-bys spill after every batch and merge in two passes */
     uint64_t *prof_spill;     /* out, optional: VM_SPILL_NSTAT counters per statement (prof_rows' layout) */
+    const vm_const *params;   /* per parameter of the program, its bound value (vm_binds_check passed) */
 } vm_run_opts;
 
 /* Spill counters per statement for profiles (vm_run_opts.prof_spill). */

@@ -68,7 +68,8 @@ typedef struct xpipe {
     uint64_t **rvalid;        /* owned validity buffers */
     xsel *s;
     xframe *f;
-    vm_const *k;              /* constants with refs resolved */
+    vm_const *k;              /* constants with refs and parameters resolved */
+    const vm_const *params;   /* the run's bound parameter values (vm_run_opts.params) */
     xjoin *joins;
     vm_sink_agg *aggs;
     vm_sink_group *groups;

@@ -896,3 +896,50 @@ Test(frontend, ordering_errors)
     expect_diag("p: Pipeline = { w = window :functions = { \"x\": sum($in.a) rows 99999999999999999999 preceding } }",
                 "error: frame offset 99999999999999999999 is too large");
 }
+
+/* ------------------------------------------------------------ parameters */
+
+Test(frontend, parameter_declarations)
+{
+    /* `nullable` ends a declaration, names the next item, and is an attribute in a column block */
+    cr_assert(parse("$since: date\n$tag: string nullable\nnullable: Table = f() { nullable: i32 nullable }\n"
+                    "$n: i64\n$d: date nullable\noutput p.v\n"),
+              "%s", rendered());
+    cr_assert_eq(P.p->nparams, 4);
+    const ir_param *s = P.p->params[0], *t = P.p->params[1], *n = P.p->params[2], *d = P.p->params[3];
+    cr_expect_str_eq(s->name.s, "since");
+    cr_expect_eq(s->ty.type, TIR_DATE);
+    cr_expect(!s->ty.nullable);
+    cr_expect_str_eq(span_text(s->span), "$since: date");
+    cr_expect_str_eq(span_text(s->name.span), "$since");
+    cr_expect_eq(t->ty.type, TIR_STRING);
+    cr_expect(t->ty.nullable);
+    cr_expect_str_eq(span_text(t->span), "$tag: string nullable");
+    cr_expect_eq(n->index, 2);
+    cr_expect_eq(n->ty.type, TIR_I64);
+    cr_expect(d->ty.nullable);
+    cr_assert_eq(P.p->ntables, 1);
+    cr_expect_str_eq(P.p->tables[0]->name.s, "nullable");
+    cr_expect_str_eq(P.p->tables[0]->schema.cols[0].name.s, "nullable");
+    cr_expect(P.p->tables[0]->schema.cols[0].ty.nullable);
+    expect_diag("$d: dat\n", "t.tir:1:5: error: unknown type 'dat' (expected bool, i32, i64, f64, string, date)");
+    expect_diag("$d date\n", "t.tir:1:4: error: syntax error: unexpected 'date'");
+    expect_diag("$d: date unique\nt: Table = f() { a: i32 }\n", "t.tir:2:1: error: syntax error: unexpected 't'");
+}
+
+Test(frontend, parameter_uses)
+{
+    ir_expr *e = expr_of("$in.x >= $since && $in.d in [$a, 2] && $tag");
+    cr_expect_str_eq(ir_expr_str(&P.a, e), "(($in.x >= $since) && ($in.d in [$a, 2])) && $tag");
+    ir_expr *since = e->u.op.a->u.op.a->u.op.b;
+    cr_assert_eq(since->kind, IR_E_PARAM);
+    cr_expect_str_eq(since->u.param.name.s, "since");
+    cr_expect_str_eq(span_text(since->span), "$since");
+    expect_at(since->span, 2, 31);
+    cr_expect_eq(e->u.op.a->u.op.b->u.in.items[0]->kind, IR_E_PARAM);
+    /* followed by the next argument: `$p :x` is a use, not a declaration */
+    cr_assert(parse("p: Pipeline = { v = f :e = $p :x = 1 }\n"), "%s", rendered());
+    cr_expect_eq(P.p->pipelines[0]->stmts[0]->args[0].val->expr->kind, IR_E_PARAM);
+    cr_expect_eq(P.p->pipelines[0]->stmts[0]->nargs, 2);
+    expect_diag("p: Pipeline = { v = f :e = $p.x }", "t.tir:1:28: error: unknown variable '$p' (expected $in, $ht or $right)");
+}

@@ -533,7 +533,7 @@ Test(typecheck, logic_like_in_isnull)
 
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.name like $in.gender }\noutput p.v2\n",
-                 "$in.gender }", "the pattern of like must be a string literal");
+                 "$in.gender }", "the pattern of like must be a string literal or a string parameter");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.id like \"1%\" }\noutput p.v2\n",
                  "$in.id like", "like needs a string operand, found i32");
@@ -542,7 +542,7 @@ Test(typecheck, logic_like_in_isnull)
                  "\"x\"", "'in' item of type string does not fit the operand's type i32");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.id in [1, $in.id] }\noutput p.v2\n",
-                 "$in.id]", "items of an 'in' list must be literals");
+                 "$in.id]", "items of an 'in' list must be literals or parameters");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.flag && $in.id }\noutput p.v2\n",
                  "$in.id }", "operands of '&&' must be bool, found i32");
@@ -800,10 +800,10 @@ Test(typecheck, limit_and_project_of_literal)
     done(&r);
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
                         "  l = limit :input = v1 :count = -1 }\noutput p.l\n",
-                 "-1", "':count' of limit must be a non-negative integer literal");
+                 "-1", "':count' of limit must be a non-negative integer literal or a parameter");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
                         "  l = limit :input = v1 :count = 1 :offset = $in.qty }\noutput p.l\n",
-                 "$in.qty", "':offset' of limit must be a non-negative integer literal");
+                 "$in.qty", "':offset' of limit must be a non-negative integer literal or a parameter");
 }
 
 /* ------------------------------------------------- arguments and names */
@@ -938,7 +938,7 @@ Test(typecheck, minmaxes)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [1.5, 3] } }\noutput p.v1\n",
                  "1.5", "bound of type f64 does not fit column 'id' of type i32");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [1, $in.id] } }\noutput p.v1\n",
-                 "$in.id", "a :minmaxes bound must be a literal or a pipeline.tuple.field reference");
+                 "$in.id", "a :minmaxes bound must be a literal, a parameter or a pipeline.tuple.field reference");
     expect_error(TABLES "a: Pipeline = { v1 = table_scan :table = o\n"
                         "  t = aggregate :input = v1 :aggregates = { lo: min($in.oid), hi: max($in.oid) } }\n"
                         "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [a.t.lo, 100] } }\noutput p.v1\n",
@@ -1763,4 +1763,104 @@ Test(typecheck, merge_join_needs_both_sides_ordered)
         ":key = @[$in.cid, $in.day]",
         "merge_join needs its input ordered by cid, day, and v is not known to be; sort it in an earlier pipeline "
         "(s = sort :input = ... :by = [...]) and scan that, or scan a table imported with --sort-by");
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+Test(typecheck, parameters_typed_like_constants)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "$since: date\n$k: i32\n$tag: string nullable\n"
+                            "p: Pipeline = { v1 = table_scan :table = c :minmaxes = { big: [$k, 100] }\n"
+                            "  v2 = filter :input = v1 :expr = $in.born >= $since && $in.score > $k && $in.name == $tag\n"
+                            "  v3 = project :input = v2 :columns = { a: $k, b: $in.big + $k, c: $tag, d: $in.id in [$k, 3],\n"
+                            "    e: $in.name like $tag, f: $since }\n"
+                            "  v4 = limit :input = v3 :count = $k :offset = $k }\n"
+                            "output p.v4\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 0, "%s", ir_diags_render(&r.d));
+    cr_assert_eq(r.p->nparams, 3);
+    cr_expect_str_eq(r.p->params[0]->name.s, "since");
+    cr_expect(r.p->params[2]->ty.nullable);
+    ir_stmt *v1 = stmt_named(r.p, "p", "v1"), *v2 = stmt_named(r.p, "p", "v2"), *v3 = stmt_named(r.p, "p", "v3");
+    /* an i32 parameter against i64 and f64 widens in place: no cast node */
+    cr_expect_eq(v1->u.scan.mm[0].lo->kind, IR_E_PARAM);
+    cr_expect_eq(v1->u.scan.mm[0].lo->ty.type, TIR_I64);
+    const ir_expr *gt = v2->u.filter.pred->u.op.a->u.op.b;
+    cr_expect_eq(gt->u.op.b->kind, IR_E_PARAM);
+    cr_expect_eq(gt->u.op.b->ty.type, TIR_F64);
+    cr_expect_eq(gt->u.op.b->u.param.index, 1);
+    expect_ty(v3, "a", TIR_I32, false, false, IR_ORDER_NONE);
+    expect_ty(v3, "b", TIR_I64, false, false, IR_ORDER_NONE);
+    cr_expect_eq(proj_expr(v3, "b")->u.op.b->kind, IR_E_PARAM);
+    expect_ty(v3, "c", TIR_STRING, true, false, IR_ORDER_NONE);
+    expect_ty(v3, "d", TIR_BOOL, false, false, IR_ORDER_NONE);
+    expect_ty(v3, "e", TIR_BOOL, true, false, IR_ORDER_NONE);
+    expect_ty(v3, "f", TIR_DATE, false, false, IR_ORDER_NONE);
+    ir_stmt *v4 = stmt_named(r.p, "p", "v4");
+    cr_expect_not_null(v4->u.limit.count_param);
+    cr_expect_not_null(v4->u.limit.offset_param);
+    cr_expect_gt(r.p->params[1]->nonneg.len, 0);
+    done(&r);
+
+    /* a wider numeric parameter in an `in` list widens the operand */
+    expect_clean(&r, TABLES "$b: i64\np: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = project :input = v1 :columns = { d: $in.id in [1, $b] } }\noutput p.v2\n");
+    const ir_expr *in = proj_expr(stmt_named(r.p, "p", "v2"), "d");
+    cr_expect_eq(in->u.in.a->kind, IR_E_CAST);
+    cr_expect_eq(in->u.in.items[0]->ty.type, TIR_I64);
+    done(&r);
+}
+
+Test(typecheck, parameter_errors)
+{
+    expect_error(TABLES "$since: date\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.big > $since }\noutput p.v2\n",
+                 "$in.big > $since", "cannot compare i64 with date");
+    expect_error(TABLES "$since: string\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.born >= $since }\noutput p.v2\n",
+                 "$in.born >= $since", "cannot compare date with string");
+    expect_error(TABLES "$a: i64\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id > $b || $in.id < $a }\noutput p.v2\n",
+                 "$b ||", "unknown parameter '$b' (parameters: $a)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id > $b }\noutput p.v2\n",
+                 "$b }", "unknown parameter '$b' (declare it at program level: $b: type)");
+    expect_error(TABLES "$a: i64\n$a: date\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id > $a }\noutput p.v2\n",
+                 "$a: date", "parameter $a is already declared at 7:1");
+    expect_error(TABLES "$in: i64\np: Pipeline = { v1 = table_scan :table = c }\noutput p.v1\n",
+                 "$in: i64", "$in names a row ($in, $ht, $right); a parameter needs another name");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in }\noutput p.v2\n",
+                 "$in }", "$in names a row, not a value: write $in.column");
+    expect_error(TABLES "$n: i64\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.name like $n }\noutput p.v2\n",
+                 "$n }", "the pattern of like must be a string, found i64");
+    expect_error(TABLES "$n: i64 nullable\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = limit :input = v1 :count = $n }\noutput p.v2\n",
+                 "$n }", "':count' of limit takes a parameter of type i32 or i64, not nullable; $n is i64 nullable");
+    expect_error(TABLES "$n: f64\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = limit :input = v1 :count = 1 :offset = $n }\noutput p.v2\n",
+                 "$n }", "':offset' of limit takes a parameter of type i32 or i64, not nullable; $n is f64");
+    expect_error(TABLES "$n: i64\np: Pipeline = { v1 = table_scan :table = c :minmaxes = { id: [$n, 5] } }\n"
+                        "output p.v1\n",
+                 "$n,", "bound $n is i64 but column 'id' is i32");
+    expect_error(TABLES "$s: string\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = filter :input = v1 :expr = $in.id in [1, $s] }\noutput p.v2\n",
+                 "$s]", "'in' item of type string does not fit the operand's type i32");
+    /* a parameter is not a literal where literals are required */
+    expect_error(TABLES "$n: i64\np: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = sort :input = v1 :by = [$in.id] :limit = $n }\noutput p.v2\n",
+                 "$n }", "':limit' of sort must be an integer literal >= 0");
+}
+
+Test(typecheck, unused_parameter_warns)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "$used: i64\n$spare: date nullable\n"
+                            "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  v2 = filter :input = v1 :expr = $in.big < $used }\noutput p.v2\n");
+    cr_expect_eq(count(&r, TIR_SEV_WARNING), 1, "%s", ir_diags_render(&r.d));
+    expect_at(&r, TIR_SEV_WARNING, "$spare", "parameter $spare is declared but never used");
+    done(&r);
 }
