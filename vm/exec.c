@@ -1323,7 +1323,8 @@ static tir_status spill_groups(xpipe *x, const vm_run_opts *o, uint64_t *held)
         tir_status st = vm_sink_group_spill(g, o->spill, msg, sizeof msg);
         if (st)
             return xfail(x, st, x->p->groups[i].stmt->span, "%s = %s cannot spill: %s",
-                         x->p->groups[i].stmt->target.s, x->p->groups[i].stmt->op.s, msg);
+                         x->p->groups[i].stmt->target.s, x->p->groups[i].stmt->op.s,
+                         msg[0] ? msg : "out of memory");
     }
     uint64_t spillable;
     *held = held_bytes(x, &spillable);
@@ -1517,7 +1518,7 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
             prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_FILES] += ss.files;
             prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_PASSES] += ss.passes;
         }
-        if (st == TIR_ERR_NOMEM && msg[0])
+        if (st == TIR_ERR_NOMEM && strncmp(msg, "its result alone", 16) == 0)
             return xfail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
                          o->memory_limit, p->ir->name.s, stmt->target.s, stmt->op.s, msg);
         if (st)

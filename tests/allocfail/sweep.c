@@ -321,6 +321,9 @@ typedef struct op {
     bool warm;                /* OP_RUN: one run without failures first (tables cached) */
     bool confine;             /* the engine may use only the work directory */
     bool native;              /* %A, %B are the native tables (2 threads need several morsels) */
+    bool spill;               /* group-bys spill after every batch (tir_config.force_spill) */
+    int sample;               /* fail every (sample x step)-th point only: a forced spill makes
+                               * 15k allocations, each spill repeating the same few */
     const char *seed;         /* db/ before the operation: "t" = b_k.tirt with a deletion file */
     /* OP_IMPORT */
     const char *csv, *schema, *sort_by, *bloom;
@@ -338,6 +341,10 @@ static const op ops[] = {
     {.name = "run join_group t1", .kind = OP_RUN, .prog = p_join_group, .threads = 1},
     {.name = "run join_group native t2", .kind = OP_RUN, .prog = p_join_group, .threads = 2, .native = true},
     {.name = "run join_group t1 warm", .kind = OP_RUN, .prog = p_join_group, .threads = 1, .warm = true},
+    {.name = "run join_group t1 spilled", .kind = OP_RUN, .prog = p_join_group, .threads = 1, .spill = true,
+     .sample = 25},
+    {.name = "run join_group native t2 spilled", .kind = OP_RUN, .prog = p_join_group, .threads = 2, .native = true,
+     .spill = true, .sample = 25},
     {.name = "run join_kinds t1", .kind = OP_RUN, .prog = p_join_kinds, .threads = 1},
     {.name = "run join_kinds native t2", .kind = OP_RUN, .prog = p_join_kinds, .threads = 2, .native = true},
     {.name = "run sort_window t1", .kind = OP_RUN, .prog = p_sort_window, .threads = 1},
@@ -568,7 +575,7 @@ static tir_engine *new_engine(const op *o)
 {
     const char *const dirs[] = {root, NULL};
     tir_config cfg = {.threads = o->threads ? o->threads : 1, .batch_size = 256,
-                      .allowed_dirs = o->confine ? dirs : NULL};
+                      .allowed_dirs = o->confine ? dirs : NULL, .force_spill = o->spill, .temp_dir = root};
     return tir_engine_new(&cfg);
 }
 
@@ -835,7 +842,8 @@ static void sweep(const op *o)
                 end = next;
             /* up to the reference run's count every step-th N, then each
             ** N until one is not reached (threads vary the count) */
-            next = next > allocs ? next + 1 : next + step > allocs ? allocs + 1 : next + step;
+            long k = (long)step * (o->sample > 1 ? o->sample : 1);
+            next = next > allocs ? next + 1 : next + k > allocs ? allocs + 1 : next + k;
         }
         if (!running)
             break;
@@ -878,7 +886,7 @@ static void sweep(const op *o)
     total_tolerated += tolerated;
     if (!bugs && end > 0) {
         printf("ok %d - %s: %ld allocations, %ld failed%s (%ld reported, %ld tolerated), %.1f s\n", ntests, o->name,
-               allocs, points, step > 1 ? " (sampled)" : "", failures, tolerated, secs);
+               allocs, points, step > 1 || o->sample > 1 ? " (sampled)" : "", failures, tolerated, secs);
     } else {
         nfailed++;
         printf("not ok %d - %s: %ld allocations, %ld failed: %ld wrong\n", ntests, o->name, allocs, points, bugs);
