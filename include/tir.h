@@ -88,7 +88,7 @@ typedef struct tir_config {
     ** and merges it back partition by partition. The files are unlinked
     ** from the start (nothing is left behind, even after a crash) and hold
     ** at most spill_limit bytes at once (0 = 90% of the free space of
-    ** temp_dir at the first spill). no_spill: fail with TIR_ERR_NOMEM
+    ** temp_dir when the run starts). no_spill: fail with TIR_ERR_NOMEM
     ** instead. */
     const char *temp_dir;
     uint64_t spill_limit;

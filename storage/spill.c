@@ -31,10 +31,8 @@
 
 struct vm_spill {
     char *dir;
-    uint64_t cap;             /* 0 until the first file is made, when not configured */
-    bool cap_set;
+    uint64_t cap;
     _Atomic uint64_t held, written;
-    _Atomic int cap_once;
 };
 
 struct vm_spill_file {
@@ -57,8 +55,11 @@ vm_spill *vm_spill_new(const char *dir, uint64_t cap)
         free(s);
         return NULL;
     }
-    s->cap = cap;
-    s->cap_set = cap != 0;
+    /* The default cap leaves a tenth of the free space to everyone else: a
+    ** spill must not be what fills the disk. Measured here, once, so that
+    ** threads spilling at once all see it (a statvfs call per run). */
+    struct statvfs v;
+    s->cap = cap ? cap : statvfs(s->dir, &v) == 0 ? (uint64_t)v.f_bavail * v.f_frsize / 10 * 9 : 0;
     return s;
 }
 
@@ -83,18 +84,6 @@ uint64_t vm_spill_held(const vm_spill *s)
 uint64_t vm_spill_written(const vm_spill *s)
 {
     return s ? atomic_load(&s->written) : 0;
-}
-
-/* The default cap leaves a tenth of the free space to everyone else: a
-** spill must not be what fills the disk. Measured once, when the first
-** file is made (a run that never spills never asks). */
-static void default_cap(vm_spill *s)
-{
-    int expected = 0;
-    if (s->cap_set || !atomic_compare_exchange_strong(&s->cap_once, &expected, 1))
-        return;
-    struct statvfs v;
-    s->cap = statvfs(s->dir, &v) == 0 ? (uint64_t)v.f_bavail * v.f_frsize / 10 * 9 : 0;
 }
 
 static int open_unlinked(const char *dir)
@@ -123,7 +112,6 @@ static int open_unlinked(const char *dir)
 tir_status vm_spill_create(vm_spill *s, vm_spill_file **out, char *err, size_t errlen)
 {
     *out = NULL;
-    default_cap(s);
     vm_spill_file *f = calloc(1, sizeof *f);
     if (!f)
         return TIR_ERR_NOMEM;

@@ -43,8 +43,9 @@ typedef struct vm_spchunk {
 } vm_spchunk;
 
 /* dir: where files go (NULL: $TMPDIR, else /tmp); cap: most bytes the
-** run's files may hold at once (0: 90% of the space free in dir when the
-** first file is made). NULL when out of memory. */
+** run's files may hold at once (0: 90% of the space free in dir now; none
+** when dir cannot be examined, and creating a file will say why). NULL
+** when out of memory. */
 vm_spill *vm_spill_new(const char *dir, uint64_t cap);
 void vm_spill_free(vm_spill *s);
 const char *vm_spill_dir(const vm_spill *s);
