@@ -71,11 +71,6 @@ void vm_spill_free(vm_spill *s)
     free(s);
 }
 
-const char *vm_spill_dir(const vm_spill *s)
-{
-    return s->dir;
-}
-
 uint64_t vm_spill_held(const vm_spill *s)
 {
     return s ? atomic_load(&s->held) : 0;

@@ -48,7 +48,6 @@ typedef struct vm_spchunk {
 ** when out of memory. */
 vm_spill *vm_spill_new(const char *dir, uint64_t cap);
 void vm_spill_free(vm_spill *s);
-const char *vm_spill_dir(const vm_spill *s);
 /* Bytes held by open files now, and written since vm_spill_new. */
 uint64_t vm_spill_held(const vm_spill *s);
 uint64_t vm_spill_written(const vm_spill *s);

@@ -1313,7 +1313,7 @@ static uint64_t held_bytes(xpipe *x, uint64_t *spillable)
 ** write their groups out and go on empty. The limit is broken only by
 ** what cannot spill: another worker's group state is written out when that
 ** worker next checks (a batch later). */
-static tir_status spill_groups(xpipe *x, const vm_run_opts *o, uint64_t *held)
+static tir_status spill_groups(xpipe *x, const vm_run_opts *o, bool *fits)
 {
     for (int i = 0; i < x->p->ngroups; i++) {
         vm_sink_group *g = &x->groups[i];
@@ -1326,10 +1326,8 @@ static tir_status spill_groups(xpipe *x, const vm_run_opts *o, uint64_t *held)
                          x->p->groups[i].stmt->target.s, x->p->groups[i].stmt->op.s,
                          msg[0] ? msg : "out of memory");
     }
-    uint64_t spillable;
-    *held = held_bytes(x, &spillable);
-    if (*held - (spillable < *held ? spillable : *held) <= o->memory_limit)
-        *held = 0;
+    uint64_t spillable, held = held_bytes(x, &spillable);
+    *fits = !o->memory_limit || held - (spillable < held ? spillable : held) <= o->memory_limit;
     return TIR_OK;
 }
 
@@ -1353,8 +1351,9 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     for (int i = 0; o->spill && o->memory_limit && i < x->p->ngroups; i++)
         growth += vm_sink_group_growth(&x->groups[i], x->cap);
     if (o->spill && x->p->ngroups && (o->force_spill || (o->memory_limit && held + growth > o->memory_limit))) {
-        tir_status s = spill_groups(x, o, &held);
-        if (s || !held)
+        bool fits;
+        tir_status s = spill_groups(x, o, &fits);
+        if (s || fits)
             return s;
     }
     if (o->memory_limit && held > o->memory_limit && st)
