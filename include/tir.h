@@ -83,9 +83,9 @@ typedef struct tir_config {
     ** resolving symlinks and ".."; an empty list = no file at all. */
     const char *const *allowed_dirs;
     bool read_only;         /* write_table, delete and tir_import_csv are refused */
-    /* Spilling: a group-by whose state would break memory_limit writes it
-    ** to temporary files in temp_dir (copied; NULL = $TMPDIR, else /tmp)
-    ** and merges it back partition by partition. The files are unlinked
+    /* Spilling: a group-by or a hash join whose state would break
+    ** memory_limit writes it to temporary files in temp_dir (copied; NULL
+    ** = $TMPDIR, else /tmp) and reads it back partition by partition. The files are unlinked
     ** from the start (nothing is left behind, even after a crash) and hold
     ** at most spill_limit bytes at once (0 = 90% of the free space of
     ** temp_dir when the run starts). no_spill: fail with TIR_ERR_NOMEM
@@ -93,8 +93,8 @@ typedef struct tir_config {
     const char *temp_dir;
     uint64_t spill_limit;
     bool no_spill;
-    bool force_spill;       /* testing: every group-by spills after each batch and is merged
-                             * back in two passes (results must not change) */
+    bool force_spill;       /* testing: every group-by and hash table build spills after each
+                             * batch, and is read back in two passes (results must not change) */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */

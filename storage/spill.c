@@ -129,6 +129,12 @@ void vm_spill_close(vm_spill_file *f)
     free(f);
 }
 
+void vm_spill_rewind(vm_spill_file *f)
+{
+    f->reading = true;
+    f->rpos = 0;
+}
+
 uint64_t vm_spill_file_rows(const vm_spill_file *f)
 {
     return f ? f->rows : 0;

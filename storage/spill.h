@@ -63,6 +63,9 @@ tir_status vm_spill_write(vm_spill_file *f, const vm_spcol *cols, int ncols, con
 /* Reads the chunks back in order, from the first; c->n is 0 after the last
 ** one. Writing after reading has started is not allowed. */
 tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errlen);
+/* The next vm_spill_read starts again from the first chunk (a file read
+** by several consumers, such as a spilled hash join build side). */
+void vm_spill_rewind(vm_spill_file *f);
 void vm_spchunk_init(vm_spchunk *c);
 void vm_spchunk_free(vm_spchunk *c);
 /* Rows and bytes written to f. */

@@ -13,10 +13,11 @@
 # read_table; each runs with pruning and with --no-prune, and both must
 # equal sqlite3 (pruning never changes results). Programs whose answer
 # depends on row order (limit) read t1 in its generated order instead.
-# --spill: as --native, for the programs with a hash_group_by only, at 1
-# and 2 threads: each runs in memory (its peak memory measured), then with
-# --force-spill (every batch spills, the merge takes two passes), and the
-# group_by_spill_* programs, on the last seed's tables, also under memory
+# --spill: as --native, for the programs with a hash_group_by or a
+# build_hash only, at 1 and 2 threads: each runs in memory (its peak memory
+# measured), then with --force-spill (every batch spills, the read-back
+# takes two passes), and the group_by_spill_* and join_spill_big_*
+# programs, on the last seed's tables, also under memory
 # limits of 4/5 and 3/5 of their peak; the profile must show that each of
 # these spilled, and every run must equal sqlite3.
 # Prints TAP.
@@ -79,7 +80,7 @@ spill_runs() {
         # on the small tables fixed costs (a 256 KiB string heap, a batch of
         # registers) are most of the peak: limits only on the 70,000 rows
         case $b in
-            */seed"${seeds##* }"/group_by_spill_*)
+            */seed"${seeds##* }"/group_by_spill_*|*/seed"${seeds##* }"/join_spill_big_*)
                 for div in 1.25 1.67; do
                     opts+=("--memory-limit $(awk -v p="$peak" -v d=$div 'BEGIN { printf "%d", p * 1048576 / d }')")
                 done ;;
@@ -109,7 +110,7 @@ same_as_sqlite() { # BASE WHAT
 
 tests=()
 for f in "$dir"/*.tir; do
-    [ $spill -eq 1 ] && ! grep -q hash_group_by "$f" && continue
+    [ $spill -eq 1 ] && ! grep -qE "hash_group_by|build_hash" "$f" && continue
     tests+=("$(basename "$f" .tir)")
 done
 total=$(( ${#tests[@]} * $(echo $seeds | wc -w) ))

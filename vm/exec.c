@@ -20,10 +20,9 @@
 #include "kernels.h"
 #include "sinks.h"
 #include "xpipe.h"
+#include "joinspill.h"
 
-static tir_status xfail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static tir_status xfail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
+tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
     const ir_program *prog = x->plan->prog;
     int line, col;
@@ -180,6 +179,7 @@ tir_status vm_x_setup(xpipe *x)
     x->f = xalloc(sizeof *x->f * (size_t)p->nframes);
     x->joins = xalloc(sizeof *x->joins * (size_t)(p->njoins ? p->njoins : 1));
     x->builds = xalloc(sizeof *x->builds * (size_t)(p->nbuilds ? p->nbuilds : 1));
+    x->bspill = xalloc(sizeof *x->bspill * (size_t)(p->nbuilds ? p->nbuilds : 1));
     x->emits = xalloc(sizeof *x->emits * (size_t)(p->nemits ? p->nemits : 1));
     x->limit_seen = xalloc(sizeof *x->limit_seen * (size_t)(p->nlimits ? p->nlimits : 1));
     x->stmt_rows = xalloc(sizeof *x->stmt_rows * (size_t)(p->ir->n + 1));
@@ -197,7 +197,7 @@ tir_status vm_x_setup(xpipe *x)
     x->dict_cap = NULL;
     memset(x->scan_stat, 0, sizeof x->scan_stat);
     vm_strheap_init(&x->batch_heap);
-    if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->emits ||
+    if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->bspill || !x->emits ||
         !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks ||
         !x->sorts || !x->sorted || !x->gspill || !x->grouped)
         return TIR_ERR_NOMEM;
@@ -232,10 +232,19 @@ tir_status vm_x_setup(xpipe *x)
         }
         int vi = vm_plan_value_index(x->plan, p->joins[i].stmt->u.join.ht);
         j->ht = vi >= 0 ? x->values[vi].ht : NULL;
+        j->hs = vi >= 0 ? x->values[vi].hs : NULL;
+        if (!j->ht && !j->hs)
+            return TIR_ERR_RUNTIME;
         j->first = xalloc(sizeof(uint32_t) * cap);
         j->hent = xalloc(sizeof(uint32_t) * cap);
-        if (!j->ht || !j->first || !j->hent)
-            return j->ht ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
+        if (!j->first || !j->hent || (j->hs && !(j->jp = vm_jprobe_new(p, &p->joins[i], cap))))
+            return TIR_ERR_NOMEM;
+        if (j->hs && j->hs->mem) {
+            j->ht = j->hs->mem;
+            j->hybrid = true;
+            if (!(j->rsel = xalloc(sizeof(uint32_t) * cap)))
+                return TIR_ERR_NOMEM;
+        }
     }
     for (int i = 0; i < p->nsorts; i++)
         if (!vm_sink_sort_init(&x->sorts[i], &p->sorts[i], x->worker, cap))
@@ -294,6 +303,10 @@ void vm_x_teardown(xpipe *x)
         free(x->joins[i].pidx);
         free(x->joins[i].hent);
         vm_mj_free(x->joins[i].mj);
+        vm_jprobe_free(x->joins[i].jp);
+        free(x->joins[i].rsel);
+        if (x->joins[i].hs && x->joins[i].ht != x->joins[i].hs->mem) /* the partition being joined when the run failed */
+            vm_ht_free(x->joins[i].ht);
     }
     for (int i = 0; x->sorts && i < p->nsorts; i++)
         if (x->sorts[i].def)
@@ -304,6 +317,9 @@ void vm_x_teardown(xpipe *x)
     free(x->sorted);
     for (int i = 0; x->builds && i < p->nbuilds; i++)
         vm_ht_free(x->builds[i]);
+    for (int i = 0; x->bspill && i < p->nbuilds; i++)
+        vm_hspill_free(x->bspill[i]);
+    free(x->bspill);
     for (int i = 0; x->emits && i < p->nemits; i++)
         vm_table_free(x->emits[i]);
     for (int i = 0; x->aggs && i < p->naggs; i++)
@@ -348,7 +364,9 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
     const vm_join *jd = &x->p->joins[in->a];
     xjoin *j = &x->joins[in->a];
     ir_joinkind kind = jd->kind;
-    SEL(x, in->b, jd->in_frame, sel, n);
+    SEL(x, in->b, jd->in_frame, all, nall);
+    const uint32_t *sel = j->hybrid ? j->rsel : all; /* hybrid: the rows of resident partitions */
+    uint32_t n = j->hybrid ? j->rn : nall;
     if (!j->pending) {
         vm_vec keys[64];
         for (int k = 0; k < jd->nkeys && k < 64; k++)
@@ -646,7 +664,7 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         }
         if (!ok) {
             char t[128];
-            return xfail(x, TIR_ERR_RUNTIME, in->span, "cannot cast '%.*s' to %s in '%s'", (int)(len > 40 ? 40 : len),
+            return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "cannot cast '%.*s' to %s in '%s'", (int)(len > 40 ? 40 : len),
                          p, tir_type_name((tir_type)in->e), span_text(x, in->span, t, sizeof t));
         }
     }
@@ -659,7 +677,7 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
 static tir_status overflow(xpipe *x, const vm_ins *in)
 {
     char t[128];
-    return xfail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
+    return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
 }
 
 /* An aggregate fails when a sum overflows or when min/max of strings
@@ -668,7 +686,7 @@ static tir_status agg_failed(xpipe *x, const vm_ins *in)
 {
     switch (in->op) {
     case VM_OP_AGG_MIN_STR: case VM_OP_AGG_MAX_STR: case VM_OP_GAGG_MIN_STR: case VM_OP_GAGG_MAX_STR:
-        return xfail(x, TIR_ERR_NOMEM, in->span, "out of memory");
+        return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory");
     default:
         return overflow(x, in);
     }
@@ -714,15 +732,16 @@ static uint32_t drop_nulls(uint32_t *idx, uint32_t n, const uint64_t *valid)
 /* Runs the program once for the current source batch. */
 static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt);
 
-static tir_status run_batch(xpipe *x, const vm_run_opts *o)
+tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
 {
     const vm_ins *code = x->p->code;
-    int pc = 0;
     if (x->timing) {
         x->tick_last = now_ns();
         x->tick_stmt = x->p->ir->n;
     }
     for (;;) {
+        if (pc == stop)
+            return TIR_OK;
         const vm_ins *in = &code[pc++];
         if (x->timing)
             profile_tick(x, in->stmt);
@@ -945,7 +964,7 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
         x->r[in->c].validity = x->r[in->a].validity;                                                 \
         if (!kern(x->r[in->a].data, x->r[in->a].validity, sel, n, x->rbuf[in->c])) {                \
             char t[128];                                                                             \
-            return xfail(x, TIR_ERR_RUNTIME, in->span, "value out of range in '%s'",                 \
+            return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "value out of range in '%s'",                 \
                          span_text(x, in->span, t, sizeof t));                                       \
         }                                                                                            \
         break;                                                                                       \
@@ -1002,7 +1021,27 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
         case VM_OP_MONTH: op_date_part(x, in, 1); break;
         case VM_OP_DAY: op_date_part(x, in, 2); break;
         case VM_OP_LIMIT: op_limit(x, in); break;
-        case VM_OP_JOIN_PROBE: op_join_probe(x, in); break;
+        case VM_OP_JOIN_PROBE:
+            /* its build side spilled: set the rows aside (but those of
+            ** resident partitions, probed below) */
+            if (x->joins[in->a].jp && (!x->joins[in->a].ht || (x->joins[in->a].hybrid && !x->joins[in->a].pending))) {
+                const vm_join *jd = &x->p->joins[in->a];
+                SEL(x, in->b, jd->in_frame, sel, n);
+                x->err[0] = 0;
+                tir_status st = vm_jprobe_add(x, in->a, sel, n, o ? o->spill : NULL);
+                if (st) {
+                    char msg[512];
+                    snprintf(msg, sizeof msg, "%s", x->err[0] ? x->err : "out of memory");
+                    return vm_x_fail(x, st, jd->stmt->span, "%s = %s cannot spill its probe rows: %s",
+                                 jd->stmt->target.s, jd->stmt->op.s, msg);
+                }
+                if (!x->joins[in->a].hybrid) {
+                    pc = jd->end_pc;
+                    break;
+                }
+            }
+            op_join_probe(x, in);
+            break;
         case VM_OP_JOIN_GATHER_W1: op_join_gather_W1(x, in); break;
         case VM_OP_JOIN_GATHER_W4: op_join_gather_W4(x, in); break;
         case VM_OP_JOIN_GATHER_W8: op_join_gather_W8(x, in); break;
@@ -1145,7 +1184,7 @@ static tir_status run_batch(xpipe *x, const vm_run_opts *o)
             break;
         }
         default:
-            return xfail(x, TIR_ERR_RUNTIME, in->span, "bad opcode %d", in->op);
+            return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "bad opcode %d", in->op);
         }
     }
 }
@@ -1226,9 +1265,14 @@ tir_status vm_x_publish(xpipe *x)
     const vm_pipe *p = x->p;
     for (int i = 0; i < p->nbuilds; i++) {
         int vi = vm_plan_value_index(x->plan, p->builds[i].stmt);
+        x->values[vi].kind = IR_VK_HASHTABLE;
+        if (x->bspill[i]) {
+            x->values[vi].hs = x->bspill[i];
+            x->bspill[i] = NULL;
+            continue;
+        }
         if (!vm_ht_index(x->builds[i]))
             return TIR_ERR_NOMEM;
-        x->values[vi].kind = IR_VK_HASHTABLE;
         x->values[vi].ht = x->builds[i];
         x->builds[i] = NULL;
     }
@@ -1285,36 +1329,188 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
         n += x->bsinks[i].cap * sizeof(uint64_t);
     for (int i = 0; i < p->nsorts; i++)
         n += vm_sink_sort_bytes(&x->sorts[i]);
+    for (int i = 0; i < p->njoins; i++)
+        if (x->joins[i].hs) /* and the partition being joined (resident ones count with the value) */
+            n += vm_jprobe_bytes(x->joins[i].jp) +
+                 (x->joins[i].ht && !x->joins[i].hybrid ? vm_ht_bytes(x->joins[i].ht) : 0);
     return n;
 }
 
-static uint64_t group_bytes(const xpipe *x)
+uint64_t vm_x_spillable_bytes(const xpipe *x)
 {
     uint64_t n = 0;
     for (int i = 0; i < x->p->ngroups; i++)
         n += vm_sink_group_bytes(&x->groups[i]);
+    for (int i = 0; i < x->p->nbuilds; i++)
+        n += vm_ht_bytes(x->builds[i]);
     return n;
 }
 
 /* Bytes held by the run now, and (*spillable) how many of them are
-** group-by state of this pipeline's workers. */
+** group-by and build_hash state of this pipeline's workers. */
 static uint64_t held_bytes(xpipe *x, uint64_t *spillable)
 {
-    uint64_t own = vm_x_sink_bytes(x), groups = x->p->ngroups ? group_bytes(x) : 0;
+    bool any = x->p->ngroups || x->p->nbuilds;
+    uint64_t own = vm_x_sink_bytes(x), mine = any ? vm_x_spillable_bytes(x) : 0;
+    uint64_t base = x->base_bytes - (x->ev ? atomic_load(&x->ev->freed) : 0);
     if (!x->sh) {
-        *spillable = groups;
-        return x->base_bytes + own;
+        *spillable = mine;
+        return base + own;
     }
-    *spillable = x->p->ngroups ? vm_x_shared_spillable(x->sh, x->worker, groups) : 0;
-    return x->base_bytes + vm_x_shared_bytes(x->sh, x->worker, own);
+    *spillable = any ? vm_x_shared_spillable(x->sh, x->worker, mine) : 0;
+    return base + vm_x_shared_bytes(x->sh, x->worker, own);
+}
+
+/* The value index of the table join ji probes from memory, or -1. */
+static int probed_table(const xpipe *x, int ji)
+{
+    const vm_join *jd = &x->p->joins[ji];
+    if (jd->merge || x->joins[ji].hs || !x->joins[ji].ht)
+        return -1;
+    return vm_plan_value_index(x->plan, jd->stmt->u.join.ht);
+}
+
+static bool can_evict(const xpipe *x)
+{
+    for (int ji = 0; ji < x->p->njoins; ji++)
+        if (probed_table(x, ji) >= 0 || x->joins[ji].hybrid)
+            return true;
+    return false;
+}
+
+/* Frees the tables written out once no worker probes them (mu held). */
+static void free_unprobed(xpipe *x)
+{
+    xevict *ev = x->ev;
+    if (!atomic_load(&ev->requested) || atomic_load(&ev->switched) + atomic_load(&ev->idle) < ev->nw)
+        return;
+    for (int ji = 0; ji < x->p->njoins; ji++) {
+        const vm_join *jd = &x->p->joins[ji];
+        int vi = jd->merge ? -1 : vm_plan_value_index(x->plan, jd->stmt->u.join.ht);
+        vm_hspill *hs = vi >= 0 ? x->values[vi].hs : NULL;
+        if (hs && x->values[vi].ht) {
+            atomic_fetch_add(&ev->freed, vm_ht_bytes(x->values[vi].ht));
+            vm_ht_free(x->values[vi].ht);
+            x->values[vi].ht = NULL;
+        }
+        if (hs && hs->mem) {
+            atomic_fetch_add(&ev->freed, vm_ht_bytes(hs->mem));
+            vm_ht_free(hs->mem);
+            hs->mem = NULL;
+            hs->resident = 0;
+        }
+    }
+}
+
+static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
+{
+    xevict *ev = x->ev;
+    tir_status st = TIR_OK;
+    for (int ji = 0; ji < x->p->njoins && !st; ji++) {
+        if (x->joins[ji].hybrid) { /* its resident partitions' rows are set aside from now on */
+            x->joins[ji].hybrid = false;
+            x->joins[ji].ht = NULL;
+            continue;
+        }
+        int vi = probed_table(x, ji);
+        if (vi < 0)
+            continue;
+        const vm_join *jd = &x->p->joins[ji];
+        vm_value *v = &x->values[vi];
+        xjoin *j = &x->joins[ji];
+        char msg[512] = "";
+        if (!(j->jp = vm_jprobe_new(x->p, jd, x->cap))) {
+            st = TIR_ERR_NOMEM;
+            break;
+        }
+        if (!v->hs) { /* the first worker to switch writes the table out; the others still probe it */
+            const ir_stmt *b = jd->stmt->u.join.ht;
+            tir_type t[128];
+            for (int c = 0; c < b->out.n && c < 128; c++)
+                t[c] = b->out.cols[c].ty.type;
+            if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t)))
+                st = TIR_ERR_NOMEM;
+            else if ((st = vm_hspill_write(v->hs, v->ht, o->spill, msg, sizeof msg)))
+                st = vm_x_fail(x, st, jd->stmt->span, "%s = %s cannot spill its hash table: %s", jd->stmt->target.s,
+                               jd->stmt->op.s, msg[0] ? msg : "out of memory");
+            if (st)
+                break;
+            vm_jprobe_note(j->jp, &v->hs->st);
+        }
+        j->hs = v->hs;
+        j->ht = NULL;
+    }
+    if (st)
+        return st;
+    x->evicted = true;
+    atomic_fetch_add(&ev->switched, 1);
+    if (x->idle) {
+        x->idle = false;
+        atomic_fetch_sub(&ev->idle, 1);
+    }
+    free_unprobed(x);
+    return TIR_OK;
+}
+
+tir_status vm_x_evict(xpipe *x, const vm_run_opts *o)
+{
+    if (!x->ev || x->evicted)
+        return TIR_OK;
+    pthread_mutex_lock(&x->ev->mu);
+    tir_status st = evict_locked(x, o);
+    pthread_mutex_unlock(&x->ev->mu);
+    return st;
+}
+
+tir_status vm_x_retire(xpipe *x, const vm_run_opts *o)
+{
+    xevict *ev = x->ev;
+    if (!ev || x->evicted || x->idle)
+        return TIR_OK;
+    tir_status st = TIR_OK;
+    pthread_mutex_lock(&ev->mu);
+    if (atomic_load(&ev->requested)) {
+        st = evict_locked(x, o);
+    } else {
+        x->idle = true;
+        atomic_fetch_add(&ev->idle, 1);
+        free_unprobed(x);
+    }
+    pthread_mutex_unlock(&ev->mu);
+    return st;
+}
+
+static tir_status spill_build(xpipe *x, const vm_run_opts *o, int i)
+{
+    const ir_stmt *s = x->p->builds[i].stmt;
+    char msg[512] = "";
+    tir_status st = TIR_OK;
+    if (!x->bspill[i]) {
+        tir_type t[128];
+        for (int c = 0; c < s->out.n && c < 128; c++)
+            t[c] = s->out.cols[c].ty.type;
+        if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t)))
+            st = TIR_ERR_NOMEM;
+    }
+    if (!st)
+        st = vm_hspill_add(x->bspill[i], &x->builds[i], o->spill, msg, sizeof msg);
+    if (st)
+        return vm_x_fail(x, st, s->span, "%s = %s cannot spill: %s", s->target.s, s->op.s,
+                         msg[0] ? msg : "out of memory");
+    return TIR_OK;
 }
 
 /* Over the memory limit with somewhere to spill: this worker's group-bys
-** write their groups out and go on empty. The limit is broken only by
-** what cannot spill: another worker's group state is written out when that
-** worker next checks (a batch later). */
-static tir_status spill_groups(xpipe *x, const vm_run_opts *o, bool *fits)
+** and hash table builds write their rows out and go on empty. The limit
+** is broken only by what cannot spill: another worker's state is written
+** out when that worker next checks (a batch later). */
+static tir_status spill_state(xpipe *x, const vm_run_opts *o, bool *fits)
 {
+    for (int i = 0; i < x->p->nbuilds; i++) {
+        tir_status st = vm_ht_count(x->builds[i]) ? spill_build(x, o, i) : TIR_OK;
+        if (st)
+            return st;
+    }
     for (int i = 0; i < x->p->ngroups; i++) {
         vm_sink_group *g = &x->groups[i];
         if (!g->ht || !vm_ht_count(g->ht))
@@ -1322,7 +1518,7 @@ static tir_status spill_groups(xpipe *x, const vm_run_opts *o, bool *fits)
         char msg[512] = "";
         tir_status st = vm_sink_group_spill(g, o->spill, msg, sizeof msg);
         if (st)
-            return xfail(x, st, x->p->groups[i].stmt->span, "%s = %s cannot spill: %s",
+            return vm_x_fail(x, st, x->p->groups[i].stmt->span, "%s = %s cannot spill: %s",
                          x->p->groups[i].stmt->target.s, x->p->groups[i].stmt->op.s,
                          msg[0] ? msg : "out of memory");
     }
@@ -1350,18 +1546,35 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     uint64_t growth = 0;
     for (int i = 0; o->spill && o->memory_limit && i < x->p->ngroups; i++)
         growth += vm_sink_group_growth(&x->groups[i], x->cap);
-    if (o->spill && x->p->ngroups && (o->force_spill || (o->memory_limit && held + growth > o->memory_limit))) {
+    for (int i = 0; o->spill && o->memory_limit && i < x->p->nbuilds; i++)
+        growth += vm_ht_growth(x->builds[i], x->cap);
+    if (o->spill && (x->p->ngroups || x->p->nbuilds) &&
+        (o->force_spill || (o->memory_limit && held + growth > o->memory_limit))) {
         bool fits;
-        tir_status s = spill_groups(x, o, &fits);
+        tir_status s = spill_state(x, o, &fits);
         if (s || fits)
             return s;
     }
+    /* At a batch boundary (no join has output pending) the tables probed
+    ** from memory can go too: asked for by this worker or another. */
+    xevict *ev = x->ev;
+    if (!st && ev && o->spill && !x->evicted && !atomic_load(&ev->closed) &&
+        (atomic_load(&ev->requested) ||
+         (o->memory_limit && held_bytes(x, &spillable) + growth > o->memory_limit && can_evict(x)))) {
+        atomic_store(&ev->requested, 1);
+        tir_status s = vm_x_evict(x, o);
+        if (s)
+            return s;
+    }
+    if (ev && atomic_load(&ev->requested) && atomic_load(&ev->switched) + atomic_load(&ev->idle) < ev->nw)
+        return TIR_OK; /* the tables go when the others reach a batch boundary */
+    held = held_bytes(x, &spillable);
     if (o->memory_limit && held > o->memory_limit && st)
-        return xfail(x, TIR_ERR_NOMEM, st->span,
+        return vm_x_fail(x, TIR_ERR_NOMEM, st->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s while %s = %s fans out (%" PRIu64
                      " bytes held)", o->memory_limit, x->p->ir->name.s, st->target.s, st->op.s, held);
     if (o->memory_limit && held > o->memory_limit)
-        return xfail(x, TIR_ERR_NOMEM, x->p->ir->span,
+        return vm_x_fail(x, TIR_ERR_NOMEM, x->p->ir->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s (%" PRIu64 " bytes held)",
                      o->memory_limit, x->p->ir->name.s, held);
     return TIR_OK;
@@ -1402,7 +1615,7 @@ tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint6
             vm_strheap_free(&x->batch_heap);
             vm_strheap_init(&x->batch_heap);
         }
-        if ((st = run_batch(x, o)) || (st = vm_x_check_memory(x, o)))
+        if ((st = vm_x_run_code(x, o, 0, -1)) || (st = vm_x_check_memory(x, o)))
             return st;
         if (o && o->rows_done)
             atomic_fetch_add(o->rows_done, x->src_off - before);
@@ -1457,14 +1670,14 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
                 ;
         }
         if (st == TIR_ERR_NOMEM && budget && extra > budget)
-            return xfail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s: %s",
+            return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s: %s",
                          o->memory_limit, p->ir->name.s, msg);
         if (st == TIR_ERR_RUNTIME) { /* a window function's overflow, located at the function */
             snprintf(x[0].err, x[0].errlen, "%s", msg);
             return st;
         }
         if (st)
-            return xfail(&x[0], st, stmt->span, "%s", msg);
+            return vm_x_fail(&x[0], st, stmt->span, "%s", msg);
     }
     return TIR_OK;
 }
@@ -1484,6 +1697,38 @@ void vm_x_plan_group_spills(xpipe *x, int nw, const vm_run_opts *o)
         }
         x[0].gspill[i] = spilled || (o && o->spill && o->memory_limit && nw > 1 && held + merged > o->memory_limit);
     }
+}
+
+tir_status vm_x_plan_build_spills(xpipe *x, int nw, const vm_run_opts *o)
+{
+    if (!o || !o->spill)
+        return TIR_OK;
+    uint64_t held = x[0].base_bytes;
+    for (int w = 0; w < nw; w++)
+        held += vm_x_sink_bytes(&x[w]);
+    for (int i = 0; i < x[0].p->nbuilds; i++) {
+        /* worker 0's table receives the others' rows, then its directory
+        ** (at most half full: 16 bytes a row) and chains (4) */
+        bool spilled = false;
+        uint64_t more = 0;
+        for (int w = 0; w < nw; w++) {
+            spilled |= x[w].bspill[i] != NULL;
+            more += (w ? vm_ht_bytes(x[w].builds[i]) : 0) + (uint64_t)vm_ht_count(x[w].builds[i]) * 20;
+        }
+        if (!spilled && !(o->memory_limit && held + more > o->memory_limit))
+            continue;
+        for (int w = 0; w < nw; w++) {
+            tir_status st = vm_ht_count(x[w].builds[i]) || !x[w].bspill[i] ? spill_build(&x[w], o, i) : TIR_OK;
+            if (!st && w && !vm_hspill_merge(x[0].bspill[i], x[w].bspill[i]))
+                st = vm_x_fail(&x[0], TIR_ERR_NOMEM, x[0].p->builds[i].stmt->span, "out of memory");
+            if (st) {
+                if (w)
+                    snprintf(x[0].err, x[0].errlen, "%s", x[w].err);
+                return st;
+            }
+        }
+    }
+    return TIR_OK;
 }
 
 /* Group-bys that spilled (or whose merge would not fit) end here: every
@@ -1518,13 +1763,41 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
             prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_PASSES] += ss.passes;
         }
         if (st == TIR_ERR_NOMEM && strncmp(msg, "its result alone", 16) == 0)
-            return xfail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
+            return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
                          o->memory_limit, p->ir->name.s, stmt->target.s, stmt->op.s, msg);
         if (st)
-            return xfail(&x[0], st, stmt->span, "%s = %s: %s", stmt->target.s, stmt->op.s,
+            return vm_x_fail(&x[0], st, stmt->span, "%s = %s: %s", stmt->target.s, stmt->op.s,
                          msg[0] ? msg : "out of memory while merging spilled groups");
     }
     return TIR_OK;
+}
+
+/* The profile's spill counters of build_hash and spilled hash joins. */
+static void note_join_spills(xpipe *x, int nw, uint64_t *prof_spill)
+{
+    const vm_pipe *p = x[0].p;
+    for (int i = 0; i < p->nbuilds; i++) {
+        const vm_hspill *hs = x[0].bspill[i];
+        if (!hs)
+            continue;
+        uint64_t *c = prof_spill + (size_t)stmt_index(p, p->builds[i].stmt) * VM_SPILL_NSTAT;
+        c[VM_SPILL_BYTES] += hs->st.bytes;
+        c[VM_SPILL_FILES] += hs->st.files;
+        c[VM_SPILL_PASSES] += 1;
+    }
+    for (int i = 0; i < p->njoins; i++) {
+        if (!x[0].joins[i].hs)
+            continue;
+        uint64_t *c = prof_spill + (size_t)stmt_index(p, p->joins[i].stmt) * VM_SPILL_NSTAT;
+        uint64_t passes = 0;
+        for (int w = 0; w < nw; w++) {
+            vm_spill_stats js = vm_jspill_stats(&x[w], i);
+            c[VM_SPILL_BYTES] += js.bytes;
+            c[VM_SPILL_FILES] += js.files;
+            passes = js.passes > passes ? js.passes : passes;
+        }
+        c[VM_SPILL_PASSES] += passes;
+    }
 }
 
 static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_rows, uint64_t *prof_ns,
@@ -1537,6 +1810,9 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     xpipe *x = calloc((size_t)nw, sizeof *x);
     if (!x)
         return TIR_ERR_NOMEM;
+    xevict ev = {.nw = nw};
+    pthread_mutex_init(&ev.mu, NULL);
+    tmpl->ev = &ev;
     tir_status st = TIR_OK;
     int ready = 0;
     for (; ready < nw && !st; ready++) {
@@ -1545,16 +1821,27 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
         st = vm_x_setup(&x[ready]);
     }
     if (!st && nw == 1) {
+        tir_status wst;
         st = vm_x_run_range(&x[0], o, 0, vm_x_src_rows(&x[0]));
+        if (!st)
+            st = vm_x_run_spilled_joins(x, 1, o, &wst);
         if (!st)
             st = vm_x_check_memory(&x[0], o);
         if (!st)
             vm_x_plan_group_spills(x, 1, o);
+        if (!st)
+            st = vm_x_plan_build_spills(x, 1, o);
     } else if (!st) {
         st = vm_run_parallel(x, nw, o);
     }
+    /* the finishing steps count the tables evicted as gone */
+    for (int w = 0; w < ready; w++)
+        x[w].base_bytes -= atomic_load(&ev.freed);
+    atomic_store(&ev.freed, 0);
     if (!st)
         st = finish_groups(x, nw, o, prof_spill);
+    if (!st && prof_spill)
+        note_join_spills(x, nw, prof_spill);
     if (!st)
         st = finish_sorts(x, nw, o);
     if (!st)
@@ -1571,6 +1858,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     for (int w = 0; w < ready; w++)
         vm_x_teardown(&x[w]);
     free(x);
+    pthread_mutex_destroy(&ev.mu);
+    tmpl->ev = NULL;
     return st;
 }
 
@@ -1578,6 +1867,8 @@ void vm_value_free(vm_value *v)
 {
     vm_table_free(v->rel);
     vm_ht_free(v->ht);
+    vm_hspill_free(v->hs);
+    v->hs = NULL;
     vm_bloom_free(v->bf);
     v->rel = NULL;
     v->ht = NULL;
@@ -1672,7 +1963,34 @@ static tir_status load_source(const ir_table *t, vm_source *tables, const vm_run
 
 static uint64_t value_bytes(const vm_value *v)
 {
-    return vm_table_bytes(v->rel) + (v->ht ? vm_ht_bytes(v->ht) : 0) + vm_bloom_bytes(v->bf);
+    return vm_table_bytes(v->rel) + (v->ht ? vm_ht_bytes(v->ht) : 0) + (v->hs && v->hs->mem ? vm_ht_bytes(v->hs->mem) : 0) +
+           vm_bloom_bytes(v->bf);
+}
+
+/* Spilled build sides this pipeline probes: their smallest partitions come
+** back into memory when half of what the limit leaves holds them. */
+static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value *values, const vm_run_opts *o,
+                                 uint64_t base, char *err, size_t errlen)
+{
+    for (int j = 0; o && o->spill && j < p->njoins; j++) {
+        if (p->joins[j].merge)
+            continue;
+        vm_value *v = &values[vm_plan_value_index(plan, p->joins[j].stmt->u.join.ht)];
+        if (!v->hs || (!o->force_spill && (!o->memory_limit || o->memory_limit <= base)))
+            continue;
+        char msg[512] = "";
+        uint64_t budget = o->force_spill || !o->memory_limit ? 0 : (o->memory_limit - base) / 2;
+        tir_status st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
+        if (st) {
+            const ir_stmt *s = p->joins[j].stmt;
+            int line, col;
+            ir_linecol(plan->prog->src, plan->prog->srclen, s->span.off, &line, &col);
+            snprintf(err, errlen, "%s:%d:%d: error: %s = %s cannot read its hash table back: %s", plan->prog->file,
+                     line, col, s->target.s, s->op.s, msg);
+            return st;
+        }
+    }
+    return TIR_OK;
 }
 
 /* The plan's values in order of their last use: after the pipeline of
@@ -1760,8 +2078,14 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
             x.src = values[vi].rel;
         }
-        if (st)
+        if (st || (st = load_resident(p, plan, values, o, values_bytes + table_bytes, err, errlen)))
             goto pipe_done;
+        for (int v = 0; v < plan->nvals; v++) /* resident partitions were read back */
+            if (values[v].hs) {
+                uint64_t now = value_bytes(&values[v]);
+                values_bytes += now - held[v];
+                held[v] = now;
+            }
         x.base_bytes = values_bytes + table_bytes;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1782,6 +2106,12 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (st)
             break;
         stmt_base += p->ir->n + 1;
+        for (int v = 0; v < plan->nvals; v++) /* hash tables given up for spill files */
+            if (held[v] && values[v].kind == IR_VK_HASHTABLE) {
+                uint64_t now = value_bytes(&values[v]);
+                values_bytes += now - held[v];
+                held[v] = now;
+            }
         for (int i = 0; i < p->ir->n; i++) {
             int v = vm_plan_value_index(plan, p->ir->stmts[i]);
             if (v >= 0) {

@@ -1767,3 +1767,26 @@ size_t vm_ht_growth(const vm_ht *ht, uint32_t more)
     }
     return b;
 }
+
+void vm_hash_vecs(const vm_vec *keys, int nkeys, const uint32_t *sel, uint32_t n, uint64_t *h)
+{
+    for (int k = 0; k < nkeys; k++) {
+        const vm_vec *v = &keys[k];
+        switch (v->type) {
+        case TIR_BOOL: k_hash_bool(v->data, v->validity, sel, n, k > 0, h); break;
+        case TIR_I32: case TIR_DATE: k_hash_i32(v->data, v->validity, sel, n, k > 0, h); break;
+        case TIR_I64: k_hash_i64(v->data, v->validity, sel, n, k > 0, h); break;
+        case TIR_F64: k_hash_f64(v->data, v->validity, sel, n, k > 0, h); break;
+        default: k_hash_str(v->data, v->validity, sel, n, k > 0, h); break;
+        }
+    }
+}
+
+void vm_hash_rows(const vm_vec *keys, int nkeys, uint64_t start, uint32_t n, uint64_t *h)
+{
+    vm_vec view[64];
+    for (int k = 0; k < nkeys && k < 64; k++)
+        view[k] = (vm_vec){keys[k].type, (char *)keys[k].data + start * vm_type_width(keys[k].type),
+                           keys[k].validity ? keys[k].validity + start / 64 : NULL};
+    vm_hash_vecs(view, nkeys < 64 ? nkeys : 64, NULL, n, h);
+}

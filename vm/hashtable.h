@@ -87,4 +87,11 @@ size_t vm_ht_bytes(const vm_ht *ht);
 ** (columns and directory doubling; not the bytes of long strings). */
 size_t vm_ht_growth(const vm_ht *ht, uint32_t more);
 
+/* h[r] = the hash of row r of the key columns, for the rows sel[0..n)
+** (NULL: 0..n-1): the kernels' k_hash_* combined over the keys. It is
+** not the table's own hash; spills partition rows by its low bits. */
+void vm_hash_vecs(const vm_vec *keys, int nkeys, const uint32_t *sel, uint32_t n, uint64_t *h);
+/* h[i] = the same hash of row start + i, i in [0, n) (start a multiple of 64). */
+void vm_hash_rows(const vm_vec *keys, int nkeys, uint64_t start, uint32_t n, uint64_t *h);
+
 #endif

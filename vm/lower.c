@@ -650,6 +650,7 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     j->out_frame = filtering ? in->frame : L->p->nframes++;
     j->out_sel = filtering ? new_sel(L) : -1;
     j->pc = L->p->ncode;
+    j->nregs_before = L->p->nregs;
     vm_ins *i = emit(L, merge ? VM_OP_MJOIN_PROBE : VM_OP_JOIN_PROBE, j->out_frame, s->span);
     i->a = ji;
     i->b = in->sel;
@@ -678,8 +679,9 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     if (!filtering) {
         i = emit(L, VM_OP_JOIN_LOOP, j->out_frame, s->span);
         i->a = ji;
-        i->b = j->pc;
+        i->b = L->p->joins[ji].pc;
     }
+    L->p->joins[ji].end_pc = L->p->ncode;
 }
 
 /* The sink column holding e's values: an input column as it is, else a
@@ -1105,6 +1107,73 @@ static bool plan_values(ir_arena *a, vm_plan *plan)
     return true;
 }
 
+/* Marks the registers an instruction may read: the r[x] operands its
+** synopsis names (over-approximated: a written r[c] is marked too) and the
+** register lists of the sinks and probes it stands for. */
+static void mark_reads(const vm_pipe *p, const vm_ins *in, bool *used)
+{
+    const char *syn = vm_opcode_synopsis[in->op];
+    const int32_t ops[5] = {in->a, in->b, in->c, in->d, in->e};
+    for (int f = 0; f < 5; f++) {
+        char pat[5] = {'r', '[', (char)('a' + f), ']', 0};
+        if (ops[f] >= 0 && ops[f] < p->nregs && strstr(syn, pat))
+            used[ops[f]] = true;
+    }
+    switch ((vm_opcode)in->op) {
+    case VM_OP_JOIN_PROBE:
+    case VM_OP_MJOIN_PROBE:
+        for (int k = 0; k < p->joins[in->a].nkeys; k++)
+            used[p->joins[in->a].key_regs[k]] = true;
+        break;
+    case VM_OP_HT_INSERT:
+        for (int k = 0; k < p->builds[in->a].nkeys + p->builds[in->a].nvals; k++)
+            used[p->builds[in->a].regs[k]] = true;
+        break;
+    case VM_OP_GROUP_FIND:
+        for (int k = 0; k < p->groups[in->a].nkeys; k++)
+            used[p->groups[in->a].key_regs[k]] = true;
+        break;
+    case VM_OP_EMIT:
+        for (int k = 0; k < p->emits[in->a].ncols; k++)
+            used[p->emits[in->a].regs[k]] = true;
+        break;
+    case VM_OP_SORT_ADD:
+        for (int k = 0; k < p->sorts[in->a].ncols; k++)
+            used[p->sorts[in->a].regs[k]] = true;
+        for (int k = 0; k < p->sorts[in->a].nkeys; k++)
+            used[p->sorts[in->a].keys[k].reg] = true;
+        break;
+    default:
+        break;
+    }
+}
+
+/* vm_join.live of each hash join: what a probe row set aside must keep. */
+static void join_live_sets(ir_arena *a, vm_pipe *p)
+{
+    for (int ji = 0; ji < p->njoins; ji++) {
+        vm_join *j = &p->joins[ji];
+        if (j->merge)
+            continue;
+        bool *used = IR_NEWN(a, bool, p->nregs ? p->nregs : 1);
+        memset(used, 0, sizeof *used * (size_t)(p->nregs ? p->nregs : 1));
+        for (int pc = j->pc; pc < j->end_pc; pc++)
+            mark_reads(p, &p->code[pc], used);
+        j->live = IR_NEWN(a, int, p->nregs ? p->nregs : 1);
+        j->nlive = 0;
+        for (int r = 0; r < j->nregs_before; r++)
+            if (used[r] && p->regs[r].frame == j->in_frame && p->regs[r].konst < 0)
+                j->live[j->nlive++] = r;
+        j->key_live = IR_NEWN(a, int, j->nkeys ? j->nkeys : 1);
+        for (int k = 0; k < j->nkeys; k++) {
+            j->key_live[k] = -1;
+            for (int l = 0; l < j->nlive; l++)
+                if (j->live[l] == j->key_regs[k])
+                    j->key_live[k] = l;
+        }
+    }
+}
+
 static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
 {
     vm_plan *plan = IR_NEW(a, vm_plan);
@@ -1135,6 +1204,7 @@ static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out,
         emit(&L, VM_OP_END, 0, pl->span);
         if (L.failed)
             return false;
+        join_live_sets(a, L.p);
     }
     *out = plan;
     return true;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "joinspill.h"
 #include "par.h"
 #include "xpipe.h"
 
@@ -101,6 +102,90 @@ static void worker_main(void *arg, int t)
             break;
         }
     }
+    if (!w->st && (w->st = vm_x_retire(x, w->o)))
+        atomic_store(&sh->stop, 1);
+}
+
+typedef struct jreplay {
+    xpipe *x;
+    const vm_run_opts *o;
+    int ji;
+    uint64_t share, mbase;    /* bytes a partition's table may take; first morsel number of the replays */
+    _Atomic int next;
+    atomic_int stop;
+    tir_status *st;
+} jreplay;
+
+/* Each partition is joined by one worker; its rows count as a morsel after
+** the source's, so emitted rows are merged in partition order. */
+static void jreplay_main(void *arg, int t)
+{
+    jreplay *r = arg;
+    xpipe *x = &r->x[t];
+    uint64_t before[64];
+    for (;;) {
+        int part = atomic_fetch_add(&r->next, 1);
+        if (part >= VM_JSPILL_PARTS || atomic_load(&r->stop))
+            break;
+        for (int e = 0; e < x->p->nemits && e < 64; e++)
+            before[e] = x->emits[e]->nrows;
+        x->morsel = r->mbase + (uint64_t)r->ji * VM_JSPILL_PARTS + (uint64_t)part;
+        tir_status st = vm_jspill_run_part(x, &r->x[0], r->o, r->ji, part, r->share);
+        if (!st && !note_morsel(x, x->morsel, before))
+            st = TIR_ERR_NOMEM;
+        if (st) {
+            r->st[t] = st;
+            atomic_store(&r->stop, 1);
+            break;
+        }
+    }
+}
+
+tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_status *wst)
+{
+    const vm_pipe *p = x[0].p;
+    uint64_t rows = vm_x_src_rows(&x[0]), mrows = vm_x_morsel_rows(&x[0]);
+    for (int w = 0; w < nw; w++)
+        wst[w] = TIR_OK;
+    /* tables evicted while the source was read: every worker switches now */
+    xevict *ev = x[0].ev;
+    for (int w = 0; ev && w < nw; w++)
+        if (atomic_load(&ev->requested) && (wst[w] = vm_x_evict(&x[w], o)))
+            return wst[w];
+    if (ev)
+        atomic_store(&ev->closed, 1);
+    /* in code order: joining a partition may set rows aside for a later join */
+    for (int ji = 0; ji < p->njoins; ji++) {
+        if (!x[0].joins[ji].hs)
+            continue;
+        for (int w = 0; w < nw; w++) /* its resident partitions are done: the others join from their files */
+            if (x[w].joins[ji].hybrid) {
+                x[w].joins[ji].hybrid = false;
+                x[w].joins[ji].ht = NULL;
+            }
+        tir_status st = vm_jspill_gather(x, nw, ji, o->spill);
+        if (st) {
+            wst[0] = st;
+            return st;
+        }
+        /* what the partitions' tables may take: the limit less what is held
+        ** and cannot spill (group-by and build state can) */
+        uint64_t held = x[0].base_bytes - (ev ? atomic_load(&ev->freed) : 0);
+        for (int w = 0; w < nw; w++)
+            held += vm_x_sink_bytes(&x[w]) - vm_x_spillable_bytes(&x[w]);
+        jreplay r = {.x = x, .o = o, .ji = ji, .mbase = (rows + mrows - 1) / mrows, .st = wst};
+        if (o->memory_limit)
+            /* a quarter kept back: the chunks, batches and heaps of the rest of the pipeline */
+            r.share = o->memory_limit > held ? (o->memory_limit - held) / 4 * 3 / (uint64_t)nw : 1;
+        if (nw == 1)
+            jreplay_main(&r, 0);
+        else
+            vm_par_run(nw, jreplay_main, &r);
+        for (int w = 0; w < nw; w++)
+            if (wst[w])
+                return wst[w];
+    }
+    return TIR_OK;
 }
 
 static tir_status merge_builds(xpipe *x, int nw)
@@ -253,6 +338,15 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
     }
     /* worker 0 runs on the calling thread */
     vm_par_run(nworkers, worker_main, w);
+    bool failed = false;
+    for (int i = 0; i < nworkers; i++)
+        failed |= w[i].st != TIR_OK;
+    if (!failed) {
+        tir_status wst[VM_MAX_WORKERS];
+        vm_x_run_spilled_joins(x, nworkers, o, wst);
+        for (int i = 0; i < nworkers; i++)
+            w[i].st = wst[i];
+    }
     /* the first failure in worker order (a cancel or limit may stop several) */
     for (int i = 0; i < nworkers && !st; i++)
         if (w[i].st) {
@@ -267,6 +361,8 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
     if (st)
         return st;
     vm_x_plan_group_spills(x, nworkers, o);
+    if ((st = vm_x_plan_build_spills(x, nworkers, o)))
+        return st;
     for (int i = 1; i < nworkers && !st; i++) {
         for (int a = 0; a < x[0].p->naggs && !st; a++)
             st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);

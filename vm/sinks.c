@@ -996,18 +996,7 @@ static void partition_of(const gpartial *gp, int nkeys, int level, uint8_t *part
     uint64_t h[CHUNK];
     for (uint32_t start = 0; start < gp->n; start += CHUNK) {
         uint32_t n = gp->n - start < CHUNK ? gp->n - start : CHUNK;
-        for (int k = 0; k < nkeys; k++) {
-            const vm_vec *v = &gp->keys[k];
-            const uint64_t *va = v->validity ? v->validity + start / 64 : NULL;
-            const char *d = (const char *)v->data + (size_t)start * vm_type_width(v->type);
-            switch (v->type) {
-            case TIR_BOOL: k_hash_bool((const uint8_t *)d, va, NULL, n, k > 0, h); break;
-            case TIR_I32: case TIR_DATE: k_hash_i32((const int32_t *)d, va, NULL, n, k > 0, h); break;
-            case TIR_I64: k_hash_i64((const int64_t *)d, va, NULL, n, k > 0, h); break;
-            case TIR_F64: k_hash_f64((const double *)d, va, NULL, n, k > 0, h); break;
-            default: k_hash_str((const tir_str *)d, va, NULL, n, k > 0, h); break;
-            }
-        }
+        vm_hash_rows(gp->keys, nkeys, start, n, h);
         for (uint32_t i = 0; i < n; i++)
             part[start + i] = (uint8_t)((h[i] >> (VM_GSPILL_BITS * level)) & (VM_GSPILL_PARTS - 1));
     }

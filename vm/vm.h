@@ -90,8 +90,17 @@ typedef struct vm_join {
     int in_sel;               /* probe rows */
     int out_sel;              /* selection of the output frame (semi/anti: of the input frame) */
     int pc;                   /* the JOIN_PROBE or MJOIN_PROBE instruction */
+    int end_pc;               /* the first instruction after its consumers (and its JOIN_LOOP) */
     ir_joinkind kind;
     bool merge;               /* merge_join: no hash table, a sorted right side */
+    /* Hash joins: the registers of the input frame that code in [pc,
+    ** end_pc) reads and that hold values when the probe starts (constants
+    ** aside). A probe row set aside while the build side is spilled is
+    ** these values; put back, the code from pc on runs as if never paused. */
+    int nlive;
+    int *live;
+    int *key_live;            /* per key: its index in live, or -1 (a constant) */
+    int nregs_before;         /* registers that existed when the probe was lowered */
 } vm_join;
 
 typedef struct vm_aggslot {
@@ -205,11 +214,16 @@ typedef struct vm_bloom {
 void vm_bloom_free(vm_bloom *b);
 size_t vm_bloom_bytes(const vm_bloom *b);
 
+/* joinspill.h: a build_hash's rows in spill files. */
+typedef struct vm_hspill vm_hspill;
+void vm_hspill_free(vm_hspill *h);
+
 /* exec.c: the run-time value of a statement. */
 typedef struct vm_value {
     ir_valkind kind;
     vm_table *rel;            /* relation, or a tuple as a one-row table */
     vm_ht *ht;
+    vm_hspill *hs;            /* instead of ht, when the build side did not fit */
     vm_bloom *bf;
 } vm_value;
 

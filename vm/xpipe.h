@@ -8,6 +8,7 @@
 #ifndef VM_XPIPE_H
 #define VM_XPIPE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include "vm.h"
 #include "sinks.h"
@@ -32,8 +33,14 @@ typedef struct xbloomsink {
 typedef struct xmjoin xmjoin;
 typedef struct vm_mjside vm_mjside;
 
+typedef struct vm_jprobe vm_jprobe;
+
 typedef struct xjoin {
-    vm_ht *ht;                /* hash_join: the table probed */
+    vm_ht *ht;                /* hash_join: the table probed (a spilled build: the partition being joined) */
+    vm_hspill *hs;            /* hash_join: the build side when it spilled ... */
+    vm_jprobe *jp;            /* ... and the probe rows set aside for it */
+    bool hybrid;              /* ht is the spilled build's resident partitions: rows of the others are set aside */
+    uint32_t *rsel, rn;       /* hybrid: this batch's rows of resident partitions */
     xmjoin *mj;               /* merge_join: the cursor into the right side */
     uint32_t *first;          /* per probe row (in sel order) */
     uint32_t *pidx, *hent;    /* output chunk: probe row, hash-table entry */
@@ -42,6 +49,21 @@ typedef struct xjoin {
 } xjoin;
 
 typedef struct xshared xshared;
+
+/* The hash tables a pipeline probes from memory, given up for spill files
+** when the pipeline runs short and its own state cannot spill enough. One
+** per pipeline run, shared by its workers: each switches its joins to
+** setting rows aside at its next batch boundary (a worker done with the
+** source probes nothing), and the tables are freed when no worker probes
+** them. Only while the source is read: joining spilled partitions, no
+** table goes (closed). */
+typedef struct xevict {
+    pthread_mutex_t mu;
+    atomic_int requested, closed;
+    atomic_int switched, idle; /* workers switched, and done with the source unswitched */
+    int nw;
+    _Atomic uint64_t freed;   /* bytes of tables freed since the pipeline started */
+} xevict;
 
 typedef struct xpipe {
     const vm_plan *plan;
@@ -76,6 +98,7 @@ typedef struct xpipe {
     bool *gspill;             /* per group-by: finished from spill files (decided when the source is done) */
     vm_table **grouped;       /* per group-by finished that way: its relation (worker 0) */
     vm_ht **builds;
+    vm_hspill **bspill;       /* per build_hash: its rows written to spill files, or NULL */
     vm_table **emits;
     int64_t *limit_seen;
     uint64_t *stmt_ns;        /* profile: time per statement (same layout), when timing */
@@ -88,6 +111,9 @@ typedef struct xpipe {
     uint64_t reg_bytes;       /* register, selection and join buffers */
     char *err;
     size_t errlen;
+    xevict *ev;
+    bool evicted;             /* this worker's joins no longer probe tables in memory */
+    bool idle;                /* done with the source, not switched */
     /* parallel runs: */
     xshared *sh;
     int worker;
@@ -97,6 +123,8 @@ typedef struct xpipe {
 } xpipe;
 
 tir_status vm_x_setup(xpipe *x);
+/* Writes "FILE:LINE:COL: error: " and the message into x->err; returns st. */
+tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vm_x_teardown(xpipe *x);
 /* Rows of the source (the store's, deleted rows included). */
 uint64_t vm_x_src_rows(const xpipe *x);
@@ -108,6 +136,8 @@ tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o);
 /* Moves the finished sinks of x into the run's value slots. */
 tir_status vm_x_publish(xpipe *x);
 uint64_t vm_x_sink_bytes(const xpipe *x);
+/* The part of them that can spill: group-by and build_hash state. */
+uint64_t vm_x_spillable_bytes(const xpipe *x);
 /* Records worker w's own bytes and returns the sum over all workers. */
 uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own);
 /* The same for the bytes of worker w's group-by state (which can spill). */
@@ -116,6 +146,20 @@ uint64_t vm_x_shared_spillable(xshared *sh, int w, uint64_t own);
 ** files: those that spilled, and those whose merge of the workers' states
 ** would not fit (sets x[0].gspill; parallel.c merges only the others). */
 void vm_x_plan_group_spills(xpipe *x, int nw, const vm_run_opts *o);
+
+/* Decides, when every worker is done, which build_hash tables go to spill
+** files: those that spilled, and those whose merge and index would not
+** fit. The workers' rows then all go to x[0].bspill. */
+tir_status vm_x_plan_build_spills(xpipe *x, int nw, const vm_run_opts *o);
+/* Switches this worker's joins from the tables in memory to spill files
+** (x->ev decided so); the first worker writes the files, the last frees
+** the tables. */
+tir_status vm_x_evict(xpipe *x, const vm_run_opts *o);
+/* A worker done with the source: switches if asked to, else stops counting
+** as one that probes the tables. */
+tir_status vm_x_retire(xpipe *x, const vm_run_opts *o);
+/* Runs code[pc, stop) (stop -1: to the end) on the registers as they are. */
+tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop);
 
 /* bloomsink.c: build_bloom's per-worker state and its finished filter. */
 bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n);
@@ -144,5 +188,8 @@ tir_status vm_mj_right_W16(xpipe *x, const vm_ins *in);
 /* parallel.c: runs pipeline p with the given workers; on return x[0] holds
 ** the merged sinks (published by the caller). */
 tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o);
+/* Joins the probe rows set aside for spilled build sides, partitions
+** shared out to the nw workers; wst[w] receives each worker's status. */
+tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_status *wst);
 
 #endif

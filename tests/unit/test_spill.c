@@ -423,3 +423,172 @@ Test(spill, a_cancel_while_spilling_leaves_no_file_open)
     tir_program_free(p);
     tir_engine_free(e);
 }
+
+/* ------------------------------------------------------------ hash joins */
+
+/* b.csv: rows of (k, s, v) where key 7 holds every skew-th row, the rest
+** spread over rows/3 keys, some keys NULL; p.csv: each key once. */
+static void write_join_data(int rows, int skew, char *build, char *probe, size_t n)
+{
+    snprintf(build, n, "%s/b.csv", dir);
+    snprintf(probe, n, "%s/p.csv", dir);
+    FILE *fb = fopen(build, "w"), *fp = fopen(probe, "w");
+    cr_assert(fb && fp);
+    fprintf(fb, "k,s,v\n");
+    fprintf(fp, "k,tag\n");
+    for (int i = 0; i < rows; i++) {
+        unsigned h = (unsigned)i * 2654435761u;
+        if (h % 23 == 0)
+            fprintf(fb, ",");
+        else
+            fprintf(fb, "%u,", i % skew == 0 ? 7 : (h >> 6) % (unsigned)(rows / 3));
+        fprintf(fb, "%s%u,%d\n", h % 3 ? "s" : "a_string_longer_than_twelve_", h % 5, (int)(h % 1000) - 500);
+    }
+    for (int k = -1; k < rows / 3 + 5; k++)
+        fprintf(fp, "%d,t%d\n", k, k % 4);
+    fprintf(fp, ",none\n");
+    fclose(fb);
+    fclose(fp);
+}
+
+static const char *join_program(const char *build, const char *probe, const char *kind)
+{
+    static char src[4096];
+    snprintf(src, sizeof src,
+             "b: Table = read_csv(\"%s\", header = true) { k: i64 nullable, s: string, v: i32 }\n"
+             "q: Table = read_csv(\"%s\", header = true) { k: i64 nullable, tag: string }\n"
+             "build: Pipeline = {\n"
+             "    u1 = table_scan :table = b\n"
+             "    ht = build_hash :input = u1 :key = [\"k\"] :value = [\"s\", \"v\"]\n"
+             "}\n"
+             "p: Pipeline = {\n"
+             "    v1 = table_scan :table = q\n"
+             "    v2 = hash_join :input = v1 :kind = %s :ht = build.ht :key = [$in.k]\n"
+             "    g = hash_group_by :input = v2 :group_by = [\"tag\"] :aggregates = {\n"
+             "        \"n\": count(*), \"nk\": count($in.k)%s }\n"
+             "}\n"
+             "output p.g\n",
+             build, probe, kind,
+             strcmp(kind, "left") == 0 || strcmp(kind, "inner") == 0
+                 ? ", \"sv\": sum($in.v), \"mins\": min($in.s), \"maxs\": max($in.s)"
+                 : "");
+    return src;
+}
+
+/* The peak of a run that only loads the tables of a join_program. */
+static uint64_t tables_peak(const char *src)
+{
+    char tables[1600];
+    snprintf(tables, sizeof tables, "%.*s", (int)(strstr(src, "build: Pipeline") - src), src);
+    strcat(tables, "p: Pipeline = {\n    v1 = table_scan :table = b\n    n = aggregate :input = v1 :aggregates = "
+                   "{ \"n\": count(*) }\n}\n"
+                   "p2: Pipeline = {\n    v1 = table_scan :table = q\n    n = aggregate :input = v1 :aggregates = "
+                   "{ \"n\": count(*) }\n}\noutput p.n\noutput p2.n\n");
+    tir_config cfg = {.threads = 1, .temp_dir = dir};
+    tir_result *t = run(&cfg, tables, true);
+    uint64_t base = tir_result_peak_bytes(t);
+    tir_result_free(t);
+    return base;
+}
+
+Test(spill, hash_joins_forced_and_under_a_limit_equal_in_memory)
+{
+    char build[600], probe[600];
+    write_join_data(120000, 64, build, probe, sizeof build);
+    uint64_t base = tables_peak(join_program(build, probe, "inner"));
+    const char *kinds[] = {"inner", "left", "semi", "anti"};
+    for (int k = 0; k < 4; k++) {
+        const char *src = join_program(build, probe, kinds[k]);
+        tir_config cfg = {.threads = 1, .temp_dir = dir};
+        tir_result *mem = run(&cfg, src, true);
+        char *want = rows_of(mem);
+        cr_assert_geq(tir_result_nrows(mem, 0), 4, "%s", kinds[k]);
+        uint64_t peak = tir_result_peak_bytes(mem);
+        tir_result_free(mem);
+        for (int threads = 1; threads <= 2; threads++)
+            for (int how = 0; how < 2; how++) {
+                /* the tables are in memory: the limit leaves the join half of what it took */
+                tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0,
+                                .memory_limit = how == 1 ? base + (peak - base) / 2 : 0};
+                tir_result *r = run(&c, src, true);
+                const char *prof = tir_result_profile(r);
+                cr_assert_not_null(strstr(prof, "spilled:"), "%s, threads %d, %s: %s", kinds[k], threads,
+                                   how ? "limit" : "forced", prof);
+                if (how == 0)
+                    cr_assert_not_null(strstr(prof, "read back in 2 passes"), "%s", prof);
+                /* looser than a group-by's 5%: seen 10.8% over at 2 threads (semi), the
+                ** cause not pinned down yet (a table given up stays until every
+                ** worker has switched) */
+                if (how == 1)
+                    cr_assert_leq(tir_result_peak_bytes(r), c.memory_limit + c.memory_limit / 8,
+                                  "%s, threads %d: peak %llu, limit %llu", kinds[k], threads,
+                                  (unsigned long long)tir_result_peak_bytes(r), (unsigned long long)c.memory_limit);
+                char *got = rows_of(r);
+                cr_assert_str_eq(got, want, "%s, threads %d, %s", kinds[k], threads, how ? "limit" : "forced");
+                free(got);
+                tir_result_free(r);
+                cr_assert_eq(entries_in(dir), 2, "only the CSV files: spill files have no name");
+            }
+        free(want);
+    }
+}
+
+/* Half the build rows share key 7: no split of the hash separates them, so
+** a limit below their size is an error that says so, not a crash or a
+** wrong answer; spilling off, it is the plain memory limit error. */
+Test(spill, one_key_larger_than_the_limit_is_a_clear_error)
+{
+    char build[600], probe[600];
+    write_join_data(120000, 2, build, probe, sizeof build);
+    const char *src = join_program(build, probe, "inner");
+    tir_config cfg = {.threads = 1, .temp_dir = dir};
+    tir_result *mem = run(&cfg, src, true);
+    uint64_t peak = tir_result_peak_bytes(mem);
+    tir_result_free(mem);
+    /* the tables are in memory: the limit leaves the join half of what it took */
+    uint64_t base = tables_peak(src);
+    cr_assert_lt(base, peak);
+    for (int threads = 1; threads <= 2; threads++) {
+        tir_config c = {.threads = threads, .temp_dir = dir, .memory_limit = base + (peak - base) / 2};
+        tir_engine *e = tir_engine_new(&c);
+        tir_program *p = NULL;
+        cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+        tir_result *r = NULL;
+        cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
+        const char *msg = tir_engine_errmsg(e);
+        cr_assert_not_null(strstr(msg, "spill.tir:9:5: error: v2 = hash_join"), "%s", msg);
+        cr_assert_not_null(strstr(msg, "share their key hash"), "%s", msg);
+        tir_program_free(p);
+        tir_engine_free(e);
+        cr_assert_eq(entries_in(dir), 2);
+    }
+}
+
+Test(spill, a_cancel_while_joining_partitions_leaves_no_file_open)
+{
+    char build[600], probe[600];
+    write_join_data(400000, 16, build, probe, sizeof build);
+    const char *src = join_program(build, probe, "left");
+    tir_config cfg = {.threads = 2, .temp_dir = dir, .force_spill = true};
+    tir_engine *e = tir_engine_new(&cfg);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "spill.tir", src, strlen(src), &p), TIR_OK);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e)); /* loads the tables */
+    tir_result_free(r);
+    int before = open_fds();
+    for (int delay = 0; delay < 3; delay++) {
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, cancel_soon, e), 0);
+        tir_status st = tir_run(p, &r);
+        pthread_join(t, NULL);
+        if (st == TIR_OK)
+            tir_result_free(r);
+        else
+            cr_assert_eq(st, TIR_ERR_CANCELLED, "%s", tir_engine_errmsg(e));
+        cr_assert_eq(open_fds(), before, "every spill file closed");
+    }
+    cr_assert_eq(entries_in(dir), 2, "only the CSV files");
+    tir_program_free(p);
+    tir_engine_free(e);
+}

@@ -1,0 +1,1 @@
+../queries/join_count.sql

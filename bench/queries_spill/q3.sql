@@ -1,0 +1,1 @@
+../queries/q3.sql
