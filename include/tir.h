@@ -17,6 +17,15 @@
 extern "C" {
 #endif
 
+/* The version of this header. tir_version() returns the library's: the two
+** differ when a program runs against another libtir.so than the one it was
+** compiled with. meson.build refuses to configure when these lines do not
+** match its project version (keep them one #define per line). */
+#define TIR_VERSION_MAJOR 0
+#define TIR_VERSION_MINOR 1
+#define TIR_VERSION_PATCH 0
+#define TIR_VERSION "0.1.0"
+
 typedef enum tir_status {
     TIR_OK = 0,
     TIR_ERR_COMPILE,   /* the program has errors; nothing ran */
@@ -233,6 +242,8 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
 ** verify = true also checks every checksum. *text is malloc'd (free()). */
 tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify, char **text);
 
+/* "MAJOR.MINOR.PATCH" of the library linked, static storage. */
+const char *tir_version(void);
 const char *tir_type_name(tir_type t);
 const char *tir_status_name(tir_status s);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */
