@@ -17,6 +17,23 @@
 extern "C" {
 #endif
 
+/* The version of this header. tir_version() returns the library's: the two
+** differ when a program runs against another libtir.so than the one it was
+** compiled with. meson.build refuses to configure when these lines do not
+** match its project version (keep them one #define per line). */
+#define TIR_VERSION_MAJOR 0
+#define TIR_VERSION_MINOR 1
+#define TIR_VERSION_PATCH 0
+#define TIR_VERSION "0.1.0"
+
+/* Marks the public API: the library is compiled with hidden visibility, so
+** only what carries TIR_API is exported from libtir.so. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define TIR_API __attribute__((visibility("default")))
+#else
+#define TIR_API
+#endif
+
 typedef enum tir_status {
     TIR_OK = 0,
     TIR_ERR_COMPILE,   /* the program has errors; nothing ran */
@@ -98,23 +115,23 @@ typedef struct tir_config {
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */
-tir_engine *tir_engine_new(const tir_config *cfg);
-void tir_engine_free(tir_engine *e);
+TIR_API tir_engine *tir_engine_new(const tir_config *cfg);
+TIR_API void tir_engine_free(tir_engine *e);
 /* Tables read by a run stay loaded in the engine for later runs (reloaded
 ** when the file's size or modification time changes); this drops them. */
-void tir_engine_clear_cache(tir_engine *e);
+TIR_API void tir_engine_clear_cache(tir_engine *e);
 /* Safe to call from another thread or a signal handler: the running
 ** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
-void tir_engine_cancel(tir_engine *e);
+TIR_API void tir_engine_cancel(tir_engine *e);
 /* true: later runs also time each statement for tir_result_profile()
 ** (a clock read per instruction per batch; off by default). */
-void tir_engine_set_profile(tir_engine *e, bool time_operators);
+TIR_API void tir_engine_set_profile(tir_engine *e, bool time_operators);
 /* Progress of the running program, safe to poll from another thread:
 ** source rows scanned so far and the total of the pipelines started so far
 ** (both 0 when idle). */
-void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total);
+TIR_API void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total);
 /* The message of the last failed call on this engine ("" if none). */
-const char *tir_engine_errmsg(const tir_engine *e);
+TIR_API const char *tir_engine_errmsg(const tir_engine *e);
 
 typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
 
@@ -128,16 +145,16 @@ typedef struct tir_diag {
 /* Compiles src (len bytes; file is used in messages and to resolve
 ** relative data paths). *out is set even on TIR_ERR_COMPILE so the caller
 ** can read the diagnostics; free it with tir_program_free(). */
-tir_status tir_compile(tir_engine *e, const char *file, const char *src,
-                       size_t len, tir_program **out);
-void tir_program_free(tir_program *p);
-size_t tir_program_ndiags(const tir_program *p);
-const tir_diag *tir_program_diag(const tir_program *p, size_t i);
+TIR_API tir_status tir_compile(tir_engine *e, const char *file, const char *src,
+                               size_t len, tir_program **out);
+TIR_API void tir_program_free(tir_program *p);
+TIR_API size_t tir_program_ndiags(const tir_program *p);
+TIR_API const tir_diag *tir_program_diag(const tir_program *p, size_t i);
 /* All diagnostics rendered as "file:line:col: error: msg", the source line
 ** and a caret line. Owned by the program. */
-const char *tir_program_diag_text(const tir_program *p);
+TIR_API const char *tir_program_diag_text(const tir_program *p);
 /* Typed program and bytecode listing. Owned by the program. */
-const char *tir_program_explain(tir_program *p);
+TIR_API const char *tir_program_explain(tir_program *p);
 
 /* ---------------------------------------------------------- parameters
 ** A program may declare typed parameters (`$since: date`, `$name: string
@@ -162,20 +179,20 @@ const char *tir_program_explain(tir_program *p);
 ** with the CSV loader's rules (integers, decimals, true/false/1/0,
 ** YYYY-MM-DD; a string parameter takes the text as it is): for command
 ** lines and other text sources. */
-size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
-const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
-tir_type tir_program_param_type(const tir_program *p, size_t i);
-bool tir_program_param_nullable(const tir_program *p, size_t i);
-tir_status tir_bind_bool(tir_program *p, const char *name, bool v);
-tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
-tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
-tir_status tir_bind_f64(tir_program *p, const char *name, double v);
-tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
-tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
-tir_status tir_bind_null(tir_program *p, const char *name);
-tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
+TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
+TIR_API const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
+TIR_API tir_type tir_program_param_type(const tir_program *p, size_t i);
+TIR_API bool tir_program_param_nullable(const tir_program *p, size_t i);
+TIR_API tir_status tir_bind_bool(tir_program *p, const char *name, bool v);
+TIR_API tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
+TIR_API tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
+TIR_API tir_status tir_bind_f64(tir_program *p, const char *name, double v);
+TIR_API tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
+TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
+TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
+TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
 /* Every parameter unbound again (their strings freed). */
-void tir_clear_bindings(tir_program *p);
+TIR_API void tir_clear_bindings(tir_program *p);
 
 /* Runs every pipeline in dependency order and collects the outputs. On a
 ** failure *out is NULL and tir_engine_errmsg() says what and where. A
@@ -183,29 +200,29 @@ void tir_clear_bindings(tir_program *p);
 ** TIR_ERR_ARG and "file:line:col: error: parameter $x (type) is not bound"
 ** at its declaration; so does a parameter used as a limit's :count or
 ** :offset bound to a negative value (at the use). */
-tir_status tir_run(tir_program *p, tir_result **out);
-void tir_result_free(tir_result *r);
+TIR_API tir_status tir_run(tir_program *p, tir_result **out);
+TIR_API void tir_result_free(tir_result *r);
 
-size_t tir_result_noutputs(const tir_result *r);
+TIR_API size_t tir_result_noutputs(const tir_result *r);
 /* Most bytes the run held at once (tables, hash tables, intermediate and
 ** output values, buffers), measured at batch boundaries. */
-uint64_t tir_result_peak_bytes(const tir_result *r);
+TIR_API uint64_t tir_result_peak_bytes(const tir_result *r);
 /* Per-pipeline wall time and per-statement row counts of the run, as text
 ** (like EXPLAIN ANALYZE). Owned by the result. */
-const char *tir_result_profile(const tir_result *r);
-const char *tir_result_output_name(const tir_result *r, size_t out);
-size_t tir_result_ncols(const tir_result *r, size_t out);
-const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);
-tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col);
-bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col);
-uint64_t tir_result_nrows(const tir_result *r, size_t out);
-size_t tir_result_nbatches(const tir_result *r, size_t out);
+TIR_API const char *tir_result_profile(const tir_result *r);
+TIR_API const char *tir_result_output_name(const tir_result *r, size_t out);
+TIR_API size_t tir_result_ncols(const tir_result *r, size_t out);
+TIR_API const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);
+TIR_API tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col);
+TIR_API bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col);
+TIR_API uint64_t tir_result_nrows(const tir_result *r, size_t out);
+TIR_API size_t tir_result_nbatches(const tir_result *r, size_t out);
 /* Rows of batch b; column data is a dense array of the column's storage
 ** type; validity is a bitmap (bit i set = row i not NULL) or NULL when all
 ** rows are valid. Pointers stay valid until tir_result_free(). */
-uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b);
-const void *tir_result_batch_data(const tir_result *r, size_t out, size_t b, size_t col);
-const uint64_t *tir_result_batch_validity(const tir_result *r, size_t out, size_t b, size_t col);
+TIR_API uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b);
+TIR_API const void *tir_result_batch_data(const tir_result *r, size_t out, size_t b, size_t col);
+TIR_API const uint64_t *tir_result_batch_validity(const tir_result *r, size_t out, size_t b, size_t col);
 
 /* ------------------------------------------------------ native tables
 ** tir's own columnar table files (docs/STORAGE.md), scanned from .tir with
@@ -227,16 +244,18 @@ typedef struct tir_import_opts {
 ** table_path. The write is crash-safe: until it completes, a table already
 ** at table_path stays intact. *rows (may be NULL) receives the row count.
 ** On failure tir_engine_errmsg() says what and where. */
-tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table_path,
-                          const tir_import_opts *o, uint64_t *rows);
+TIR_API tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table_path,
+                                  const tir_import_opts *o, uint64_t *rows);
 /* Describes a native table as text (schema, blocks, per-block statistics);
 ** verify = true also checks every checksum. *text is malloc'd (free()). */
-tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify, char **text);
+TIR_API tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify, char **text);
 
-const char *tir_type_name(tir_type t);
-const char *tir_status_name(tir_status s);
+/* "MAJOR.MINOR.PATCH" of the library linked, static storage. */
+TIR_API const char *tir_version(void);
+TIR_API const char *tir_type_name(tir_type t);
+TIR_API const char *tir_status_name(tir_status s);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */
-void tir_date_format(int32_t days, char *buf);
+TIR_API void tir_date_format(int32_t days, char *buf);
 
 #ifdef __cplusplus
 }
