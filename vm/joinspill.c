@@ -718,9 +718,9 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
     if (level + 1 >= VM_JSPILL_LEVELS) {
         snprintf(msg, MSG,
                  "%" PRIu64 " build rows share their key hash over %d bits: as a hash table they need about %" PRIu64
-                 " bytes, more than the %" PRIu64 " a partition may take under the memory limit; most likely one key "
-                 "holds them all",
-                 build->rows, VM_JSPILL_BITS * VM_JSPILL_LEVELS, need, share);
+                 " bytes, more than the %" PRIu64 " a partition may take under the memory limit; %s",
+                 build->rows, VM_JSPILL_BITS * VM_JSPILL_LEVELS, need, share,
+                 build->rows > 1 ? "most likely one key holds them all" : "the limit leaves the join next to nothing");
         st = TIR_ERR_NOMEM;
         goto done;
     }
