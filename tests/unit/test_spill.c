@@ -2,10 +2,16 @@
 ** test_spill.c — spill files (storage/spill.c) round-trip every kind of column,
 ** refuse to grow past their cap, detect a chunk changed on disk and leave
 ** nothing behind; group-bys that spill (forced, or under a memory limit,
-** at 1 and 2 threads) give the in-memory answer and say so in the profile.
+** at 1 and 2 threads) give the in-memory answer and say so in the profile;
+** sorts that spill give the rows of the in-memory sort in its order (equal
+** keys in input order), and a failed read or write while their runs are
+** merged is a clear error that leaves no file open.
 */
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +22,9 @@
 #include "spill.h"
 #include "testdir.h"
 #include "tir.h"
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 TestSuite(spill, .init = testdir_make, .fini = testdir_remove);
 
@@ -256,12 +265,12 @@ static int cmp_lines(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The rows of output 0, one line each, sorted. f64 sums are printed to 9
-** significant digits: their addition order changes with spilling. */
-static char *rows_of(tir_result *r)
+/* The rows of output 0, one line each (malloc'd), in order. f64 values
+** are printed to 9 significant digits: sums' addition order changes with
+** spilling. */
+static char **lines_of(tir_result *r, size_t *nlines)
 {
-    size_t n = tir_result_nrows(r, 0), cap = n * 160 + 1, len = 0;
-    char *text = malloc(cap);
+    size_t n = tir_result_nrows(r, 0);
     char **lines = malloc((n ? n : 1) * sizeof *lines);
     size_t ncols = tir_result_ncols(r, 0), row = 0;
     for (size_t b = 0; b < tir_result_nbatches(r, 0); b++)
@@ -289,13 +298,28 @@ static char *rows_of(tir_result *r)
             lines[row] = line;
         }
     cr_assert_eq(row, n);
-    qsort(lines, n, sizeof *lines, cmp_lines);
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)sprintf(text + len, "%s\n", lines[i]);
+    *nlines = n;
+    return lines;
+}
+
+static void free_lines(char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
         free(lines[i]);
-    }
-    text[len] = 0;
     free(lines);
+}
+
+/* The rows of output 0 as text, one line each, sorted. */
+static char *rows_of(tir_result *r)
+{
+    size_t n, len = 0;
+    char **lines = lines_of(r, &n);
+    qsort(lines, n, sizeof *lines, cmp_lines);
+    char *text = malloc(n * 160 + 1);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(text + len, "%s\n", lines[i]);
+    text[len] = 0;
+    free_lines(lines, n);
     return text;
 }
 
@@ -422,4 +446,165 @@ Test(spill, a_cancel_while_spilling_leaves_no_file_open)
     cr_assert_eq(entries_in(dir), 1, "only t.csv");
     tir_program_free(p);
     tir_engine_free(e);
+}
+
+/* ---------------------------------------------------------------- sorts */
+
+/* id (the input order), a key with many duplicates and NULLs, strings
+** short and long (sharing prefixes longer than the 12 bytes a key holds),
+** and a payload. */
+static const char *sort_program(int rows)
+{
+    static char path[512], src[1024];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fprintf(fp, "id,k,s,v\n");
+    for (int i = 0; i < rows; i++) {
+        unsigned h = (unsigned)i * 2654435761u;
+        fprintf(fp, "%d,", i);
+        if (h % 17 == 0)
+            fprintf(fp, ",");
+        else
+            fprintf(fp, "%u,", (h >> 8) % 50);
+        if (h % 13 == 0)
+            fprintf(fp, ",");
+        else if (h % 3)
+            fprintf(fp, "s%u,", (h >> 4) % 4);
+        else
+            fprintf(fp, "a_string_longer_than_twelve_%u,", (h >> 4) % 3);
+        fprintf(fp, "%u.5\n", h % 1000);
+    }
+    fclose(fp);
+    snprintf(src, sizeof src,
+             "t: Table = read_csv(\"%s\", header = true) { id: i64, k: i32 nullable, s: string nullable, v: f64 }\n"
+             "p: Pipeline = {\n"
+             "    v1 = table_scan :table = t\n"
+             "    o = sort :input = v1 :by = [$in.k desc nulls first, $in.s]\n"
+             "}\n"
+             "output p.o\n",
+             path);
+    return src;
+}
+
+/* The passes a profile reports for the statement that spilled. */
+static int passes_in(const char *prof)
+{
+    const char *p = strstr(prof, "read back in ");
+    return p ? atoi(p + strlen("read back in ")) : 0;
+}
+
+Test(spill, sort_runs_merge_in_the_in_memory_order)
+{
+    const char *src = sort_program(200000);
+    tir_config cfg = {.threads = 1, .temp_dir = dir};
+    tir_result *mem = run(&cfg, src, true);
+    size_t n, m;
+    char **want = lines_of(mem, &n);
+    uint64_t peak = tir_result_peak_bytes(mem);
+    tir_result_free(mem);
+    cr_assert_eq(n, 200000);
+    /* equal keys (everything after the id) keep the input order (the id) */
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(strchr(want[i - 1], '|'), strchr(want[i], '|')) == 0)
+            cr_assert_lt(atoll(want[i - 1]), atoll(want[i]), "%s before %s", want[i - 1], want[i]);
+    for (int threads = 1; threads <= 2; threads++) {
+        for (int how = 0; how < 2; how++) {
+            tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0,
+                            .memory_limit = how == 1 ? peak / 5 * 3 : 0};
+            tir_result *r = run(&c, src, true);
+            const char *prof = tir_result_profile(r);
+            cr_assert_not_null(strstr(prof, "spilled:"), "threads %d, %s: %s", threads, how ? "limit" : "forced", prof);
+            if (how == 0)   /* a run per batch, merged 4 at a time */
+                cr_assert_geq(passes_in(prof), 3, "%s", prof);
+            else
+                cr_assert_leq(tir_result_peak_bytes(r), c.memory_limit, "peak %llu, limit %llu",
+                              (unsigned long long)tir_result_peak_bytes(r), (unsigned long long)c.memory_limit);
+            char **got = lines_of(r, &m);
+            cr_assert_eq(m, n);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_str_eq(got[i], want[i], "threads %d, %s: row %zu", threads, how ? "limit" : "forced", i);
+            free_lines(got, m);
+            tir_result_free(r);
+            cr_assert_eq(entries_in(dir), 1, "only t.csv: spill files have no name");
+        }
+    }
+    free_lines(want, n);
+}
+
+/* I/O on spill files fails on demand: the fail_read-th pread of one, or
+** the fail_write-th pwrite (0: never); reads and writes count them. The
+** library is linked into this program, so these stand in for libc's. */
+static _Atomic int fail_read, fail_write, reads, writes;
+
+static bool is_spill_file(int fd)
+{
+    char link[64], target[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0)
+        return false;
+    target[n] = 0;
+    return strncmp(target, dir, strlen(dir)) == 0 && strstr(target, "(deleted)");
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+    ssize_t (*real)(int, void *, size_t, off_t) = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+    if (is_spill_file(fd) && ++reads == fail_read) {
+        errno = EIO;
+        return -1;
+    }
+    return real(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+    ssize_t (*real)(int, const void *, size_t, off_t) =
+        (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
+    if (is_spill_file(fd) && ++writes == fail_write) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return real(fd, buf, n, off);
+}
+
+Test(spill, a_spill_error_mid_merge_is_clear_and_leaves_nothing)
+{
+    const char *src = sort_program(100000);
+    tir_config cfg = {.threads = 2, .temp_dir = dir, .force_spill = true};
+    tir_engine *e = tir_engine_new(&cfg);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "sort.tir", src, strlen(src), &p), TIR_OK);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e)); /* loads the table, counts the calls */
+    cr_assert_geq(passes_in(tir_result_profile(r)), 3, "%s", tir_result_profile(r));
+    tir_result_free(r);
+    int nreads = reads, nwrites = writes, before = open_fds();
+    cr_assert_gt(nreads, 100);
+    /* reads are all the merge's; the last writes are a merge pass's output */
+    int at[][2] = {{1, 0}, {2, 0}, {nreads / 2, 0}, {nreads, 0}, {0, nwrites}, {0, nwrites - 1}};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        reads = writes = 0;
+        fail_read = at[i][0];
+        fail_write = at[i][1];
+        cr_assert_eq(tir_run(p, &r), TIR_ERR_IO, "read %d, write %d", fail_read, fail_write);
+        cr_assert_null(r);
+        const char *msg = tir_engine_errmsg(e);
+        char want[600];
+        snprintf(want, sizeof want, "sort.tir:4:5: error: o = sort: cannot %s a spill file in %s: %s", fail_read ? "read back" : "write", dir,
+                 fail_read ? "Input/output error" : "No space left on device");
+        cr_assert_not_null(strstr(msg, want), "%s", msg);
+        cr_assert_eq(open_fds(), before, "every spill file closed");
+        cr_assert_eq(entries_in(dir), 1, "only t.csv");
+    }
+    fail_read = fail_write = 0;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+#ifdef __SANITIZE_ADDRESS__
+    /* the failed merges freed what they held (LeakSanitizer prints any block) */
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked");
+#endif
 }
