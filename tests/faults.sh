@@ -172,7 +172,9 @@ done
 # all of them (the sort's include the writes of its merge passes). Each must
 # stop the run with a clear error naming the statement and the directory,
 # and leave the directory empty; every write short (none failing) gives the
-# answer.
+# answer. Closes are not counted: a spill file is closed once read to its
+# end, so a failed close loses nothing and is no error, and with two
+# workers the calls interleave differently from run to run.
 spill=spilldir
 mkdir "$spill"
 cat > group.tir <<EOF
@@ -187,22 +189,19 @@ p: Pipeline = { v1 = table_scan :table = a
     o = sort :input = v1 :by = [\$in.s desc, \$in.v] }
 output p.o
 EOF
-# spill_faults PROGRAM STATEMENT THREADS: the sweep for PROGRAM.tir, whose
-# spilling statement is STATEMENT (a sort's rows are compared in order). A
-# failed close of a spill file (one read to its end) loses nothing and is
-# no error: the calls the counting run logged as closes are passed over,
-# and on one thread the calls come in the same order in every run.
+# spill_faults PROGRAM STATEMENT: the sweep for PROGRAM.tir, whose spilling
+# statement is STATEMENT (a sort's rows are compared in order)
 spill_faults() {
-    local prog=$1 what=$2 th=$3 order=cat
+    local prog=$1 what=$2 th=2 order=cat
     [ "$prog" = group ] && order="env LC_ALL=C sort"
     spill_run() { "$tirrun" --format csv --threads $th --force-spill --temp-dir "$spill" "$prog.tir" | $order; }
     want=$("$tirrun" --format csv --threads $th "$prog.tir" | $order)
     [ "$(spill_run 2>&1)" = "$want" ] || notok "spill, $prog: forced spill gives the in-memory answer"
-    total=$(rm -f fi.log; FI_MATCH=$spill FI_LOG=$work/fi.log LD_PRELOAD="$shim" spill_run > /dev/null 2>&1; grep -c . fi.log)
+    total=$(rm -f fi.log; FI_MATCH=$spill FI_OPS=open,write FI_LOG=$work/fi.log LD_PRELOAD="$shim" spill_run > /dev/null 2>&1
+            grep -c . fi.log)
     bad="" points=0
     for ((N = 1; N <= total; N = N < 8 ? N + 1 : N * 3 / 2)); do
-        [ "$(sed -n "${N}s/^[0-9]* \([a-z]*\) .*/\1/p" fi.log)" = close ] && continue
-        out=$(FI_MATCH=$spill FI_FAIL=$N FI_ERRNO=ENOSPC LD_PRELOAD="$shim" \
+        out=$(FI_MATCH=$spill FI_OPS=open,write FI_FAIL=$N FI_ERRNO=ENOSPC LD_PRELOAD="$shim" \
               "$tirrun" --format csv --threads $th --force-spill --temp-dir "$spill" "$prog.tir" 2>&1); st=$?
         points=$((points + 1))
         if [ $st != 1 ] || ! echo "$out" | grep -q "tirrun: error: .*$what.*spill file in $spill: No space left on device"; then
@@ -217,8 +216,8 @@ spill_faults() {
     [ "$out" = "$want" ] && ok "spill, $prog: short writes give the same answer" ||
         notok "spill, $prog: short writes give the same answer" "$(echo "$out" | head -3)"
 }
-spill_faults group "g = hash_group_by" 2
-spill_faults sort "o = sort" 1
+spill_faults group "g = hash_group_by"
+spill_faults sort "o = sort"
 
 echo "1..$n"
 [ "$fail" -eq 0 ]

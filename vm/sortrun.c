@@ -463,7 +463,8 @@ static tir_status merge(merger *mg, msink *out, uint64_t skip, char *err, size_t
         } else if (mg->npick == mg->cap) {
             st = flush(mg, out, err, errlen);
         }
-        replay(mg);
+        if (!st)   /* (a failed flush left the run past its chunk's end) */
+            replay(mg);
     }
     return st ? st : flush(mg, out, err, errlen);
 }
@@ -561,6 +562,14 @@ static tir_status merge_result(const vm_sortdef *def, vm_sortfile *runs, int k, 
     return TIR_OK;
 }
 
+/* The result is over what the limit leaves: TIR_ERR_NOMEM. */
+static tir_status too_big(uint64_t bytes, uint64_t budget, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
+             (unsigned long long)bytes, (unsigned long long)budget);
+    return TIR_ERR_NOMEM;
+}
+
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
                                   int nthreads, volatile int *cancel, uint64_t *extra, vm_table **out,
                                   vm_spill_stats *stats, char *err, size_t errlen)
@@ -599,11 +608,8 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
     }
     uint64_t from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n, m = n - from;
     uint64_t result = vm_sort_result_bytes(def, m);
-    if (!st && budget && result > budget) {
-        snprintf(err, errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
-                 (unsigned long long)result, (unsigned long long)budget);
-        st = TIR_ERR_NOMEM;
-    }
+    if (!st && budget && result > budget)
+        st = too_big(result, budget, err, errlen);
     /* fan-in: as many runs as a chunk each fits beside the result (the
     ** last pass) or beside a chunk being written (the others) */
     uint64_t per_run = 0, staging = 2 * VM_SORT_CHUNK_BYTES;
@@ -650,11 +656,9 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         vm_spill_close(runs[i].f);
     free(runs);
     if (!st && budget && vm_table_bytes(*out) > budget) {
-        snprintf(err, errlen, "its result alone holds %llu bytes, over the %llu the limit leaves it",
-                 (unsigned long long)vm_table_bytes(*out), (unsigned long long)budget);
+        st = too_big(vm_table_bytes(*out), budget, err, errlen);
         vm_table_free(*out);
         *out = NULL;
-        st = TIR_ERR_NOMEM;
     }
     if (st == TIR_ERR_NOMEM && !err[0])
         snprintf(err, errlen, "out of memory while merging the sort's %zu runs", nruns);

@@ -582,9 +582,15 @@ Test(spill, a_spill_error_mid_merge_is_clear_and_leaves_nothing)
     tir_result_free(r);
     int nreads = reads, nwrites = writes, before = open_fds();
     cr_assert_gt(nreads, 100);
-    /* reads are all the merge's; the last writes are a merge pass's output */
-    int at[][2] = {{1, 0}, {2, 0}, {nreads / 2, 0}, {nreads, 0}, {0, nwrites}, {0, nwrites - 1}};
-    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    /* reads are all the merge's; the last third of the writes are its
+    ** passes' output (each run is a chunk: a chunk read to its end is
+    ** written out before the next is read) */
+    int at[32][2], npoints = 0;
+    for (int k = 1; k <= nreads; k = k < 4 ? k + 1 : k * 2)
+        at[npoints][0] = k, at[npoints++][1] = 0;
+    for (int k = nwrites; k > nwrites / 3 * 2 && npoints < 32; k -= nwrites / 30 + 1)
+        at[npoints][0] = 0, at[npoints++][1] = k;
+    for (int i = 0; i < npoints; i++) {
         reads = writes = 0;
         fail_read = at[i][0];
         fail_write = at[i][1];
