@@ -63,6 +63,12 @@ tir_status vm_spill_write(vm_spill_file *f, const vm_spcol *cols, int ncols, con
 /* Reads the chunks back in order, from the first; c->n is 0 after the last
 ** one. Writing after reading has started is not allowed. */
 tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errlen);
+/* Reads the chunk that starts at byte *pos of f (0: the first; a chunk
+** starts where vm_spill_file_bytes was before the write that made it) and
+** sets *pos to where the next one starts; c->n is 0 past the last. It
+** keeps no position in f: several threads may read one file at once, each
+** into its own chunk, once the file is no longer written. */
+tir_status vm_spill_read_at(const vm_spill_file *f, uint64_t *pos, vm_spchunk *c, char *err, size_t errlen);
 void vm_spchunk_init(vm_spchunk *c);
 void vm_spchunk_free(vm_spchunk *c);
 /* Rows and bytes written to f. */
