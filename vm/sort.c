@@ -122,7 +122,7 @@ void vm_sink_sort_free(vm_sink_sort *s)
     free(s->keep);
     free(s->cut_ent);
     for (size_t i = 0; i < s->nfiles; i++)
-        vm_spill_close(s->files[i].f);
+        vm_sortfile_close(&s->files[i]);
     free(s->files);
     memset(s, 0, sizeof *s);
 }

@@ -92,7 +92,7 @@ typedef struct vm_sortrun {
 } vm_sortrun;
 
 /* A sorted run written to a spill file (sortrun.c), in chunks of about
-** VM_SORT_CHUNK_BYTES. */
+** VM_SORT_CHUNK_BYTES, and where each chunk starts. */
 #define VM_SORT_CHUNK_BYTES (128 * 1024)
 typedef struct vm_sortfile {
     vm_spill_file *f;
@@ -100,6 +100,9 @@ typedef struct vm_sortfile {
     uint64_t chunk_bytes;     /* the largest chunk's bytes: what reading one back holds */
     uint32_t chunk_rows;      /* the most rows of a chunk */
     int level;                /* 0: written by a sink; k: merged from runs of level k - 1 and below */
+    uint64_t nchunks, capchunks;
+    uint64_t *coff, *crow;    /* per chunk: its first byte in the file, the rows before it */
+    uint64_t *ckey;           /* per chunk: its first row's key words */
 } vm_sortfile;
 
 /* One worker's rows and entries. */
@@ -160,8 +163,10 @@ void vm_sort_columns_trim(vm_column *cols, int ncols, uint64_t n);
 tir_status vm_sort_result_take(const vm_sortdef *def, vm_column *cols, const uint8_t *part, const uint8_t *peer,
                                uint64_t m, int nthreads, vm_table *res, char *err, size_t errlen);
 
-/* sortrun.c: sorts the sink's rows and writes them to a new run, then
-** empties the sink. nthreads: threads the sort may use. */
+/* sortrun.c: closes a run and frees what it knows of its chunks. */
+void vm_sortfile_close(vm_sortfile *rf);
+/* Sorts the sink's rows and writes them to a new run, then empties the
+** sink. nthreads: threads the sort may use. */
 tir_status vm_sink_sort_spill(vm_sink_sort *s, vm_spill *sp, int nthreads, char *err, size_t errlen);
 /* The bytes vm_sort_finish would allocate for the nw sinks s[]. */
 uint64_t vm_sort_finish_need(vm_sink_sort *const *s, int nw);
@@ -173,7 +178,8 @@ uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m);
 ** the runs are merged into *out (window: with the function columns). The
 ** merge reads a chunk of each run at a time; when the runs are more than
 ** budget allows at once (force: more than 4), groups of them are first
-** merged into longer runs, pass by pass. budget: bytes the finish may
+** merged into longer runs, pass by pass; the last merge is split over
+** up to nthreads threads by key when memory allows. budget: bytes the finish may
 ** allocate (0 = no limit); the result must fit in it (else TIR_ERR_NOMEM,
 ** "its result alone ..."); *extra receives the most it held. stats gets
 ** the bytes, files and passes. cancel (may be NULL): non-zero stops the

@@ -6,23 +6,35 @@
 **
 ** A run is a spill file whose chunks hold, per row: the entry's key words
 ** (one 8-byte column per word, the bytes as in memory), the row's sequence
-** (16 bytes: morsel, row within the morsel) and the sink's columns. The
+** (16 bytes: morsel, row within the morsel) and the sink's columns; beside
+** it, in memory, where each chunk starts and its first row's key bytes. The
 ** merge keeps one chunk of each run read back, rebuilds its entries (key
 ** words and a locator run << 48 | row, so that long strings tied on their
 ** prefix are compared in full from the chunk), and takes the least head
 ** with a loser tree: key bytes, full strings, then the sequence. Since the
-** sequence is unique and the in-memory sort is stable, the rows come out
-** in the in-memory order whatever the runs, passes and threads were.
+** sequence is unique and the in-memory sort stable, the rows come out in
+** the in-memory order whatever the runs, passes and threads were.
+**
+** The last merge is split over the threads by key: splitters taken from
+** the chunks' first keys cut every run into ranges (a row goes by its key
+** bytes up to the first string key's, so rows equal on them stay
+** together), thread t merges the t-th range of every run, and its rows go
+** to the result where the rows before its range end.
 */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "par.h"
 #include "sortcmp.h"
 
 /* Most runs merged at once (each holds a file open and a chunk in
 ** memory), and at once when forced (testing: several passes). */
 enum { MAX_FANIN = 256, FORCED_FANIN = 4 };
+/* The last merge is split over threads from this many rows, in at most
+** MAX_SPLIT ranges. */
+enum { SPLIT_MIN = 1 << 16, MAX_SPLIT = 16 };
 
 typedef struct seqno {
     uint64_t morsel, ord;
@@ -41,6 +53,15 @@ static uint32_t chunk_rows(const vm_sortdef *def)
         row += vm_type_width(def->types[c]);
     uint64_t r = VM_SORT_CHUNK_BYTES / row / 64 * 64;
     return r < 64 ? 64 : r > 65536 ? 65536 : (uint32_t)r;
+}
+
+void vm_sortfile_close(vm_sortfile *rf)
+{
+    vm_spill_close(rf->f);
+    free(rf->coff);
+    free(rf->crow);
+    free(rf->ckey);
+    memset(rf, 0, sizeof *rf);
 }
 
 /* ------------------------------------------------------- writing a run */
@@ -89,32 +110,65 @@ static bool stage_init(stage *st, const vm_sortdef *def)
     return true;
 }
 
-/* Writes the stage's first n rows to run rf as one chunk. */
+/* Writes the stage's first n rows (n > 0) to run rf as one chunk, and
+** notes where it starts and its first key. */
 static tir_status stage_write(stage *st, vm_sortfile *rf, uint32_t n, char *err, size_t errlen)
 {
+    if (rf->nchunks == rf->capchunks) {
+        size_t cap = rf->capchunks ? 2 * rf->capchunks : 64;
+        uint64_t *coff = realloc(rf->coff, sizeof *coff * cap);
+        if (coff)
+            rf->coff = coff;
+        uint64_t *crow = realloc(rf->crow, sizeof *crow * cap);
+        if (crow)
+            rf->crow = crow;
+        uint64_t *ckey = realloc(rf->ckey, sizeof *ckey * cap * (size_t)(st->nk ? st->nk : 1));
+        if (ckey)
+            rf->ckey = ckey;
+        if (!coff || !crow || !ckey)
+            return TIR_ERR_NOMEM;
+        rf->capchunks = cap;
+    }
     uint64_t before = vm_spill_file_bytes(rf->f);
     tir_status s = vm_spill_write(rf->f, st->sp, st->nk + 1 + st->ncols, NULL, n, err, errlen);
+    if (s)
+        return s;
+    rf->coff[rf->nchunks] = before;
+    rf->crow[rf->nchunks] = rf->rows;
+    for (int w = 0; w < st->nk; w++)
+        rf->ckey[rf->nchunks * (size_t)st->nk + (size_t)w] = st->keys[(size_t)w * st->cap];
+    rf->nchunks++;
     uint64_t bytes = vm_spill_file_bytes(rf->f) - before;
     if (bytes > rf->chunk_bytes)
         rf->chunk_bytes = bytes;
     if (n > rf->chunk_rows)
         rf->chunk_rows = n;
-    rf->rows += s ? 0 : n;
-    return s;
+    rf->rows += n;
+    return TIR_OK;
+}
+
+/* The sink's morsel runs of entries (vm_sortrun) holding rows p << 10 for
+** every p: the run of a row is found a step or two from there. */
+static uint32_t *page_runs(const vm_sink_sort *s)
+{
+    uint64_t npages = (s->n >> 10) + 1;
+    uint32_t *pr = malloc(sizeof *pr * npages);
+    uint32_t k = 0;
+    for (uint64_t p = 0; pr && p < npages; p++) {
+        while (k + 1 < s->nruns && s->runs[k + 1].start <= p << 10)
+            k++;
+        pr[p] = k;
+    }
+    return pr;
 }
 
 /* The sequence of the sink's row r: its morsel's run of entries holds it. */
-static seqno row_seq(const vm_sink_sort *s, uint64_t r)
+static seqno row_seq(const vm_sink_sort *s, const uint32_t *pr, uint64_t r)
 {
-    size_t lo = 0, hi = s->nruns;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (s->runs[mid].start <= r)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return (seqno){s->runs[lo].morsel, s->runs[lo].ord + (r - s->runs[lo].start)};
+    size_t k = pr[r >> 10];
+    while (k + 1 < s->nruns && s->runs[k + 1].start <= r)
+        k++;
+    return (seqno){s->runs[k].morsel, s->runs[k].ord + (r - s->runs[k].start)};
 }
 
 /* Appends a run to the list (*files, *n, *cap). */
@@ -147,8 +201,11 @@ tir_status vm_sink_sort_spill(vm_sink_sort *s, vm_spill *sp, int nthreads, char 
             return TIR_ERR_NOMEM;
         s->nfiles--;   /* room made: the run is added once written */
     }
-    if (!stage_init(&st, def))
+    uint32_t *pr = page_runs(s);
+    if (!pr || !stage_init(&st, def)) {
+        free(pr);
         return TIR_ERR_NOMEM;
+    }
     tir_status status = (g = vm_sink_sort_order(s, nthreads)) ? TIR_OK : TIR_ERR_NOMEM;
     if (!status)
         status = vm_spill_create(sp, &rf.f, err, errlen);
@@ -159,15 +216,16 @@ tir_status vm_sink_sort_spill(vm_sink_sort *s, vm_spill *sp, int nthreads, char 
             const uint8_t *p = ge + i * e;
             for (int w = 0; w < st.nk; w++)
                 st.keys[(size_t)w * st.cap + i] = vm_rd64(p + 8 * w);
-            st.seq[i] = row_seq(s, vm_rd64(p + e - 8) & VM_SORT_LOC_ROW);
+            st.seq[i] = row_seq(s, pr, vm_rd64(p + e - 8) & VM_SORT_LOC_ROW);
         }
         vm_sink_sort_gather(s, ge, m, st.cols);
         status = stage_write(&st, &rf, m, err, errlen);
     }
     vm_big_free(g, n * e);
     stage_free(&st);
+    free(pr);
     if (status) {
-        vm_spill_close(rf.f);
+        vm_sortfile_close(&rf);
         return status;
     }
     s->files[s->nfiles++] = rf;
@@ -179,13 +237,22 @@ tir_status vm_sink_sort_spill(vm_sink_sort *s, vm_spill *sp, int nthreads, char 
 
 /* -------------------------------------------------------------- merging */
 
-/* One run being merged: its current chunk and that chunk's entries. */
+/* Rows of a run to merge: `left` rows from row `skip` of the chunk at byte
+** `next` of the file on. */
+typedef struct range {
+    uint64_t next, skip, left;
+} range;
+
+/* One run being merged: its current chunk, that chunk's entries, and the
+** rows [pos, end) of it still to take. */
 typedef struct mrun {
-    vm_sortfile rf;           /* rf.f is closed (NULL) once the run is read to its end */
+    const vm_sortfile *rf;
+    range rg;                 /* what is left after this chunk */
     vm_spchunk c;
     uint8_t *ent;
     size_t entcap;
-    uint32_t pos;
+    uint32_t pos, end;
+    uint64_t k0;              /* the head's first 8 key bytes, big-endian: most matches end there */
     bool done;
 } mrun;
 
@@ -199,11 +266,14 @@ typedef struct msink {
     vm_column *cols;
     int ncols;
     vm_strheap *heap;
+    bool shared;              /* other threads write other rows of cols: bitmap words are shared */
     uint64_t at;
     uint8_t *part, *peer;
     int npart;
     vm_sortctx oc, pc;
     uint8_t *prev, *cur;      /* entries of the last row and of this one (loc: row) */
+    uint8_t *first;           /* the first row's entry (its marks are the caller's) */
+    bool have_prev;
 } msink;
 
 typedef struct merger {
@@ -214,6 +284,7 @@ typedef struct merger {
     int n;                    /* runs */
     mrun *r;
     const vm_spchunk **chunks;
+    uint64_t mask0;           /* the bits of k0 that are key bytes */
     int *tree;                /* tree[0]: the least head; tree[1..n): losers of the matches */
     uint32_t *prun, *prow;    /* rows taken since the last flush: run and row */
     uint32_t npick, cap;
@@ -223,7 +294,6 @@ typedef struct merger {
 static void merger_free(merger *mg)
 {
     for (int i = 0; mg->r && i < mg->n; i++) {
-        vm_spill_close(mg->r[i].rf.f);
         vm_spchunk_free(&mg->r[i].c);
         free(mg->r[i].ent);
     }
@@ -235,24 +305,32 @@ static void merger_free(merger *mg)
     memset(mg, 0, sizeof *mg);
 }
 
-/* Reads run i's next chunk and rebuilds its entries; at the end the run
-** is closed. */
+static inline void set_head(const merger *mg, mrun *r)
+{
+    r->k0 = __builtin_bswap64(vm_rd64(r->ent + r->pos * mg->e)) & mg->mask0;
+}
+
+/* Reads run i's next chunk with rows left to take and rebuilds their
+** entries; with none left the run is done. */
 static tir_status load(merger *mg, int i, char *err, size_t errlen)
 {
     mrun *r = &mg->r[i];
-    tir_status st = vm_spill_read(r->rf.f, &r->c, err, errlen);
-    if (st)
-        return st;
-    if (!r->c.n) {
-        r->done = true;
-        vm_spill_close(r->rf.f);
-        r->rf.f = NULL;
-        vm_spchunk_free(&r->c);
-        return TIR_OK;
-    }
-    if (r->c.ncols != mg->nk + 1 + mg->def->ncols) {
-        snprintf(err, errlen, "internal error: a sort run's chunk has %d columns", r->c.ncols);
-        return TIR_ERR_RUNTIME;
+    for (;;) {
+        if (!r->rg.left) {
+            r->done = true;
+            vm_spchunk_free(&r->c);
+            return TIR_OK;
+        }
+        tir_status st = vm_spill_read_at(r->rf->f, &r->rg.next, &r->c, err, errlen);
+        if (st)
+            return st;
+        if (!r->c.n || r->c.ncols != mg->nk + 1 + mg->def->ncols) {
+            snprintf(err, errlen, "internal error: a sort run's chunk has %u rows of %d columns", r->c.n, r->c.ncols);
+            return TIR_ERR_RUNTIME;
+        }
+        if (r->rg.skip < r->c.n)
+            break;
+        r->rg.skip -= r->c.n;
     }
     if (r->c.n > r->entcap) {
         uint8_t *p = realloc(r->ent, r->c.n * mg->e);
@@ -261,15 +339,19 @@ static tir_status load(merger *mg, int i, char *err, size_t errlen)
         r->ent = p;
         r->entcap = r->c.n;
     }
+    r->pos = (uint32_t)r->rg.skip;
+    r->end = r->c.n - r->pos < r->rg.left ? r->c.n : r->pos + (uint32_t)r->rg.left;
+    r->rg.left -= r->end - r->pos;
+    r->rg.skip = 0;
     size_t e = mg->e;
     for (int w = 0; w < mg->nk; w++) {
         const uint64_t *kw = r->c.cols[w].data;
-        for (uint32_t j = 0; j < r->c.n; j++)
+        for (uint32_t j = r->pos; j < r->end; j++)
             vm_wr64(r->ent + j * e + 8 * (size_t)w, kw[j]);
     }
-    for (uint32_t j = 0; j < r->c.n; j++)
+    for (uint32_t j = r->pos; j < r->end; j++)
         vm_wr64(r->ent + j * e + e - 8, (uint64_t)i << 48 | j);
-    r->pos = 0;
+    set_head(mg, r);
     return TIR_OK;
 }
 
@@ -284,6 +366,8 @@ static inline bool before(const merger *mg, int a, int b)
     const mrun *x = &mg->r[a], *y = &mg->r[b];
     if (x->done || y->done)
         return !x->done;
+    if (x->k0 != y->k0)
+        return x->k0 < y->k0;
     int c = vm_sort_cmp(&mg->ctx, x->ent + x->pos * mg->e, y->ent + y->pos * mg->e, 0);
     if (c)
         return c < 0;
@@ -318,9 +402,10 @@ static void replay(merger *mg)
     mg->tree[0] = w;
 }
 
-/* Takes the n runs (closing them whatever happens) and reads their first chunks. */
-static tir_status merger_open(merger *mg, const vm_sortdef *def, vm_sortfile *runs, int n, volatile int *cancel,
-                              char *err, size_t errlen)
+/* Merges the rows rg[i] of runs[i] (rg NULL: every row), reading their
+** first chunks. The runs stay open (their owner closes them). */
+static tir_status merger_open(merger *mg, const vm_sortdef *def, const vm_sortfile *runs, const range *rg, int n,
+                              volatile int *cancel, char *err, size_t errlen)
 {
     memset(mg, 0, sizeof *mg);
     mg->def = def;
@@ -328,23 +413,20 @@ static tir_status merger_open(merger *mg, const vm_sortdef *def, vm_sortfile *ru
     mg->nk = key_words(def);
     mg->e = def->entry_bytes;
     mg->cap = chunk_rows(def);
-    mg->r = calloc((size_t)n, sizeof *mg->r);
-    if (mg->r) {
-        mg->n = n;
-        for (int i = 0; i < n; i++)
-            mg->r[i].rf = runs[i];
-    } else {
-        for (int i = 0; i < n; i++)
-            vm_spill_close(runs[i].f);
-    }
-    mg->chunks = calloc((size_t)n, sizeof *mg->chunks);
-    mg->tree = calloc((size_t)n, sizeof *mg->tree);
+    mg->mask0 = def->key_bytes >= 8 ? ~UINT64_C(0) : def->key_bytes ? ~UINT64_C(0) << (64 - 8 * def->key_bytes) : 0;
+    mg->r = calloc((size_t)(n ? n : 1), sizeof *mg->r);
+    mg->chunks = calloc((size_t)(n ? n : 1), sizeof *mg->chunks);
+    mg->tree = calloc((size_t)(n ? n : 1), sizeof *mg->tree);
     mg->prun = malloc(sizeof *mg->prun * mg->cap);
     mg->prow = malloc(sizeof *mg->prow * mg->cap);
     if (!mg->r || !mg->chunks || !mg->tree || !mg->prun || !mg->prow)
         return TIR_ERR_NOMEM;
-    for (int i = 0; i < n; i++)
+    mg->n = n;
+    for (int i = 0; i < n; i++) {
+        mg->r[i].rf = &runs[i];
+        mg->r[i].rg = rg ? rg[i] : (range){0, 0, runs[i].rows};
         mg->chunks[i] = &mg->r[i].c;
+    }
     mg->ctx = (vm_sortctx){def, NULL, (uint32_t)mg->e, def->key_bytes, false, false, NULL, NULL, mg->chunks,
                            mg->nk + 1};
     for (int k = 0; k < def->nkeys; k++)
@@ -352,7 +434,7 @@ static tir_status merger_open(merger *mg, const vm_sortdef *def, vm_sortfile *ru
     tir_status st = TIR_OK;
     for (int i = 0; i < n && !st; i++)
         st = load(mg, i, err, errlen);
-    if (!st)
+    if (!st && n)
         mg->tree[0] = build(mg, 1);
     return st;
 }
@@ -366,8 +448,9 @@ static tir_status merger_open(merger *mg, const vm_sortdef *def, vm_sortfile *ru
 
 /* dst[at ..] <- the picked rows' values of chunk column col; long strings
 ** into heap when heap is not NULL (else the headers still point into the
-** chunks). */
-static bool copy_column(const merger *mg, int col, vm_column *dst, uint64_t at, vm_strheap *heap)
+** chunks). shared: dst's bitmap is zero and its words may be written by
+** other threads (only valid rows' bits are set, atomically). */
+static bool copy_column(const merger *mg, int col, vm_column *dst, uint64_t at, vm_strheap *heap, bool shared)
 {
     switch (vm_type_width(dst->type)) {
     case 1: COPY_VALUES(uint8_t); break;
@@ -391,10 +474,40 @@ static bool copy_column(const merger *mg, int col, vm_column *dst, uint64_t at, 
     if (!dst->validity)
         return true;
     for (uint32_t k = 0; k < mg->npick; k++) {
-        const uint64_t *v = mg->r[mg->prun[k]].c.cols[col].validity;
-        vm_bit_set(dst->validity, at + k, vm_bit_get(v, mg->prow[k]));
+        bool valid = vm_bit_get(mg->r[mg->prun[k]].c.cols[col].validity, mg->prow[k]);
+        uint64_t i = at + k;
+        if (!shared)
+            vm_bit_set(dst->validity, i, valid);
+        else if (valid)
+            __atomic_fetch_or(&dst->validity[i >> 6], (uint64_t)1 << (i & 63), __ATOMIC_RELAXED);
     }
     return true;
+}
+
+/* A window's marks for the rows just copied to the result: each compared
+** with the one before it (the first row of a thread's range is left to the
+** caller, which knows the row before it). */
+static void mark_bounds(const merger *mg, msink *out)
+{
+    size_t e = mg->e;
+    for (uint32_t k = 0; k < mg->npick; k++) {
+        uint64_t row = out->at + k;
+        memcpy(out->cur, mg->r[mg->prun[k]].ent + (size_t)mg->prow[k] * e, e - 8);
+        vm_wr64(out->cur + e - 8, row);
+        if (!row) {
+            out->part[row] = out->peer[row] = 1;
+        } else if (out->have_prev) {
+            bool q = vm_sort_cmp(&out->oc, out->prev, out->cur, 0) != 0;
+            out->peer[row] = q;
+            out->part[row] = q && out->npart && vm_sort_cmp(&out->pc, out->prev, out->cur, 0) != 0;
+        } else {
+            memcpy(out->first, out->cur, e);
+        }
+        uint8_t *t = out->prev;
+        out->prev = out->cur;
+        out->cur = t;
+        out->have_prev = true;
+    }
 }
 
 /* Writes the rows taken since the last flush to the sink. */
@@ -417,23 +530,14 @@ static tir_status flush(merger *mg, msink *out, char *err, size_t errlen)
             sg->seq[k] = ((const seqno *)c->cols[mg->nk].data)[mg->prow[k]];
         }
         for (int col = 0; col < sg->ncols; col++)
-            copy_column(mg, c0 + col, &sg->cols[col], 0, NULL);
+            copy_column(mg, c0 + col, &sg->cols[col], 0, NULL, false);
         st = stage_write(sg, out->rf, mg->npick, err, errlen);
     } else {
         for (int col = 0; col < out->ncols && !st; col++)
-            if (!copy_column(mg, c0 + col, &out->cols[col], out->at, out->heap))
+            if (!copy_column(mg, c0 + col, &out->cols[col], out->at, out->heap, out->shared))
                 st = TIR_ERR_NOMEM;
-        for (uint32_t k = 0; out->part && k < mg->npick; k++) {
-            uint64_t row = out->at + k;
-            memcpy(out->cur, mg->r[mg->prun[k]].ent + (size_t)mg->prow[k] * mg->e, mg->e - 8);
-            vm_wr64(out->cur + mg->e - 8, row);
-            bool q = !row || vm_sort_cmp(&out->oc, out->prev, out->cur, 0) != 0;
-            out->peer[row] = q;
-            out->part[row] = !row || (q && out->npart && vm_sort_cmp(&out->pc, out->prev, out->cur, 0) != 0);
-            uint8_t *t = out->prev;
-            out->prev = out->cur;
-            out->cur = t;
-        }
+        if (out->part)
+            mark_bounds(mg, out);
         out->at += mg->npick;
     }
     mg->npick = 0;
@@ -446,7 +550,7 @@ static tir_status flush(merger *mg, msink *out, char *err, size_t errlen)
 static tir_status merge(merger *mg, msink *out, uint64_t skip, char *err, size_t errlen)
 {
     tir_status st = TIR_OK;
-    while (!st) {
+    while (!st && mg->n) {
         int w = mg->tree[0];
         mrun *r = &mg->r[w];
         if (r->done)
@@ -457,11 +561,13 @@ static tir_status merge(merger *mg, msink *out, uint64_t skip, char *err, size_t
             mg->prun[mg->npick] = (uint32_t)w;
             mg->prow[mg->npick++] = r->pos;
         }
-        if (++r->pos == r->c.n) {
+        if (++r->pos == r->end) {
             if (!(st = flush(mg, out, err, errlen)))
                 st = load(mg, w, err, errlen);
-        } else if (mg->npick == mg->cap) {
-            st = flush(mg, out, err, errlen);
+        } else {
+            set_head(mg, r);
+            if (mg->npick == mg->cap)
+                st = flush(mg, out, err, errlen);
         }
         if (!st)   /* (a failed flush left the run past its chunk's end) */
             replay(mg);
@@ -476,7 +582,7 @@ static uint64_t run_bytes(const vm_sortdef *def, const vm_sortfile *rf)
 }
 
 /* Merges runs[0..k) into one run of the next level, at *into. */
-static tir_status merge_runs(const vm_sortdef *def, vm_spill *sp, vm_sortfile *runs, int k, vm_sortfile *into,
+static tir_status merge_runs(const vm_sortdef *def, vm_spill *sp, const vm_sortfile *runs, int k, vm_sortfile *into,
                              volatile int *cancel, char *err, size_t errlen)
 {
     vm_sortfile rf = {0};
@@ -485,7 +591,7 @@ static tir_status merge_runs(const vm_sortdef *def, vm_spill *sp, vm_sortfile *r
     merger mg;
     stage sg;
     bool staged = stage_init(&sg, def);
-    tir_status st = merger_open(&mg, def, runs, k, cancel, err, errlen);
+    tir_status st = merger_open(&mg, def, runs, NULL, k, cancel, err, errlen);
     if (!st && !staged)
         st = TIR_ERR_NOMEM;
     if (!st)
@@ -497,51 +603,252 @@ static tir_status merge_runs(const vm_sortdef *def, vm_spill *sp, vm_sortfile *r
     if (staged)
         stage_free(&sg);
     if (st) {
-        vm_spill_close(rf.f);
+        vm_sortfile_close(&rf);
         return st;
     }
     *into = rf;
     return TIR_OK;
 }
 
+/* ------------------------------------------------------ the last merge */
+
+/* The key bytes whose memcmp order is the rows' order: all of them, but
+** for those after a string key (where two long strings tie on their
+** prefix, the later keys' bytes do not order the rows: the full strings
+** do). Rows are cut into ranges by these bytes alone, so rows equal on
+** them stay in one range. */
+static uint32_t order_bytes(const vm_sortdef *def)
+{
+    for (int k = 0; k < def->nkeys; k++)
+        if (def->keys[k].type == TIR_STRING)
+            return def->keys[k].off + def->keys[k].width;
+    return def->key_bytes;
+}
+
+/* The key bytes of a chunk's first row, and of row j of a chunk read back. */
+static const uint8_t *chunk_key(const vm_sortfile *rf, uint64_t chunk, int nk)
+{
+    return (const uint8_t *)(rf->ckey + chunk * (uint64_t)nk);
+}
+
+static void row_key(const vm_spchunk *c, uint32_t j, int nk, uint8_t *out)
+{
+    for (int w = 0; w < nk; w++)
+        vm_wr64(out + 8 * w, ((const uint64_t *)c->cols[w].data)[j]);
+}
+
+static int cmp_keys(const void *a, const void *b, void *kb)
+{
+    return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b, *(const uint32_t *)kb);
+}
+
+/* Where run rf's first row whose order bytes are at or past key's is: *rg
+** gets the rows from there on (c: scratch for a chunk). */
+static tir_status lower_bound(const vm_sortdef *def, const vm_sortfile *rf, const uint8_t *key, vm_spchunk *c,
+                              range *rg, char *err, size_t errlen)
+{
+    int nk = key_words(def);
+    uint32_t kb = order_bytes(def);
+    /* the last chunk that starts before key holds it, or it starts the next */
+    uint64_t lo = 0, hi = rf->nchunks;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        if (memcmp(chunk_key(rf, mid, nk), key, kb) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *rg = (range){0, 0, rf->rows};
+    if (lo == 0)
+        return TIR_OK;
+    uint64_t pos = rf->coff[lo - 1];
+    tir_status st = vm_spill_read_at(rf->f, &pos, c, err, errlen);
+    if (st)
+        return st;
+    uint8_t buf[8 * (nk ? nk : 1)];
+    uint32_t a = 0, b = c->n;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        row_key(c, mid, nk, buf);
+        if (memcmp(buf, key, kb) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *rg = (range){rf->coff[lo - 1], a, rf->rows - rf->crow[lo - 1] - a};
+    return TIR_OK;
+}
+
+/* One thread's share of the last merge. */
+typedef struct tpart {
+    range *rg;                /* per run */
+    uint64_t first, rows;     /* rows [first, first + rows) of the order */
+    uint64_t at, nout;        /* its rows in the result: [at, at + nout) */
+    vm_strheap heap;
+    uint8_t *ents;            /* a window: 4 entries (scratch, scratch, its first row's, its last row's) */
+    tir_status st;
+    char err[512];
+} tpart;
+
+typedef struct lastmerge {
+    const vm_sortdef *def;
+    const vm_sortfile *runs;
+    int nruns;
+    tpart *parts;
+    uint64_t from;            /* rows of the order skipped (offset) */
+    vm_column *cols;
+    int ncols;
+    uint8_t *part, *peer;
+    vm_sortctx oc, pc;        /* a window: the order of all keys, of the partition keys (loc: row) */
+    bool shared;
+    volatile int *cancel;
+} lastmerge;
+
+static void last_part(void *arg, int t)
+{
+    lastmerge *lm = arg;
+    tpart *tp = &lm->parts[t];
+    size_t e = lm->def->entry_bytes;
+    uint64_t skip = lm->from > tp->first ? lm->from - tp->first : 0;
+    if (skip > tp->rows)
+        skip = tp->rows;
+    tp->at = tp->first + skip - lm->from;
+    tp->nout = tp->rows - skip;
+    msink out = {.cols = lm->cols, .ncols = lm->ncols, .heap = &tp->heap, .shared = lm->shared, .at = tp->at,
+                 .part = lm->part, .peer = lm->peer, .npart = lm->def->win ? lm->def->win->npart : 0,
+                 .oc = lm->oc, .pc = lm->pc};
+    if (tp->ents) {
+        out.prev = tp->ents;
+        out.cur = tp->ents + e;
+        out.first = tp->ents + 2 * e;
+    }
+    merger mg;
+    tir_status st = merger_open(&mg, lm->def, lm->runs, tp->rg, lm->nruns, lm->cancel, tp->err, sizeof tp->err);
+    if (!st)
+        st = merge(&mg, &out, skip, tp->err, sizeof tp->err);
+    merger_free(&mg);
+    if (tp->ents && out.have_prev)
+        memcpy(tp->ents + 3 * e, out.prev, e);
+    tp->st = st;
+}
+
+/* Cuts the runs into nt ranges of about equal rows, by splitters taken
+** from the chunks' first keys: parts[t].rg[r] is run r's share of range t. */
+static tir_status split(const vm_sortdef *def, const vm_sortfile *runs, int nruns, tpart *parts, int nt,
+                        char *err, size_t errlen)
+{
+    int nk = key_words(def);
+    uint32_t kb = order_bytes(def);
+    uint64_t nkeys = 0;
+    for (int r = 0; r < nruns; r++)
+        nkeys += runs[r].nchunks;
+    const uint8_t **keys = malloc(sizeof *keys * (nkeys ? nkeys : 1));
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    tir_status st = keys ? TIR_OK : TIR_ERR_NOMEM;
+    uint64_t k = 0;
+    for (int r = 0; !st && r < nruns; r++)
+        for (uint64_t j = 0; j < runs[r].nchunks; j++)
+            keys[k++] = chunk_key(&runs[r], j, nk);
+    if (!st)
+        qsort_r(keys, nkeys, sizeof *keys, cmp_keys, &kb);
+    /* range t: from splitter t (none for t = 0) to splitter t + 1, the
+    ** range before ending where it starts */
+    for (int t = 0; !st && t < nt; t++)
+        for (int r = 0; !st && r < nruns; r++) {
+            if (t == 0) {
+                parts[t].rg[r] = (range){0, 0, runs[r].rows};
+                continue;
+            }
+            st = lower_bound(def, &runs[r], keys[nkeys * (uint64_t)t / (uint64_t)nt], &c, &parts[t].rg[r], err, errlen);
+            if (!st)
+                parts[t - 1].rg[r].left -= parts[t].rg[r].left;
+        }
+    /* the rows of each range, and where it starts in the order */
+    uint64_t at = 0;
+    for (int t = 0; !st && t < nt; t++) {
+        parts[t].rows = 0;
+        for (int r = 0; r < nruns; r++)
+            parts[t].rows += parts[t].rg[r].left;
+        parts[t].first = at;
+        at += parts[t].rows;
+    }
+    vm_spchunk_free(&c);
+    free(keys);
+    return st;
+}
+
 /* The result: the runs merged into the output columns (rows [from, from +
-** m) of the order), then a window's functions. */
-static tir_status merge_result(const vm_sortdef *def, vm_sortfile *runs, int k, uint64_t from, uint64_t m,
-                               int nthreads, volatile int *cancel, vm_table **out, char *err, size_t errlen)
+** m) of the order) on nt threads, then a window's functions. */
+static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, int nruns, uint64_t from, uint64_t m,
+                               int nt, int nthreads, volatile int *cancel, vm_table **out, char *err, size_t errlen)
 {
     const vm_windef *win = def->win;
     int ncols = win ? def->ncols : def->npayload;
     size_t e = def->entry_bytes;
-    merger mg;
-    tir_status st = merger_open(&mg, def, runs, k, cancel, err, errlen);
     vm_table *res = vm_sink_table_new(&def->stmt->out);
     vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     const vm_column **cp = calloc((size_t)(ncols ? ncols : 1), sizeof *cp);
+    tpart *parts = calloc((size_t)nt, sizeof *parts);
+    range *rgs = malloc(sizeof *rgs * (size_t)nt * (size_t)(nruns ? nruns : 1));
     uint8_t *part = win ? malloc(m ? m : 1) : NULL, *peer = win ? malloc(m ? m : 1) : NULL;
-    uint8_t *ents = win ? malloc(2 * e) : NULL;
-    if (!st && (!res || !cols || !cp || (win && (!part || !peer || !ents)) || !vm_sort_columns_new(def, ncols, m, cols)))
+    uint8_t *ents = win ? malloc(4 * e * (size_t)nt) : NULL;
+    tir_status st = res && cols && cp && parts && rgs && (!win || (part && peer && ents)) ? TIR_OK : TIR_ERR_NOMEM;
+    if (!st && !vm_sort_columns_new(def, ncols, m, cols))
         st = TIR_ERR_NOMEM;
-    msink sink = {.cols = cols, .ncols = ncols, .heap = res ? &res->heap : NULL, .part = part, .peer = peer};
+    for (int t = 0; parts && rgs && t < nt; t++) {
+        parts[t].rg = rgs + (size_t)t * (size_t)nruns;
+        parts[t].ents = ents ? ents + 4 * e * (size_t)t : NULL;
+        vm_strheap_init(&parts[t].heap);
+    }
+    if (!st && nt > 1)
+        st = split(def, runs, nruns, parts, nt, err, errlen);
+    else if (!st)
+        parts[0] = (tpart){parts[0].rg, 0, m + from, 0, 0, parts[0].heap, parts[0].ents, TIR_OK, ""};
+    for (int r = 0; !st && nt == 1 && r < nruns; r++)
+        parts[0].rg[r] = (range){0, 0, runs[r].rows};
+    lastmerge lm = {def, runs, nruns, parts, from, cols, ncols, part, peer, {0}, {0}, nt > 1, cancel};
     vm_sortdef pd = *def;   /* the partition keys: the first npart */
     if (!st && win) {
         for (int c = 0; c < ncols; c++)
             cp[c] = &cols[c];
-        sink.oc = (vm_sortctx){def, NULL, (uint32_t)e, def->key_bytes, false, mg.ctx.has_str, NULL, cp, NULL, 0};
+        lm.oc = (vm_sortctx){def, NULL, (uint32_t)e, def->key_bytes, false, false, NULL, cp, NULL, 0};
+        for (int k = 0; k < def->nkeys; k++)
+            lm.oc.has_str |= def->keys[k].type == TIR_STRING;
         pd.nkeys = win->npart;
-        sink.pc = sink.oc;
-        sink.pc.def = &pd;
-        sink.pc.kb = win->part_bytes;
-        sink.npart = win->npart;
-        sink.prev = ents;
-        sink.cur = ents + e;
+        lm.pc = lm.oc;
+        lm.pc.def = &pd;
+        lm.pc.kb = win->part_bytes;
     }
     if (!st)
-        st = merge(&mg, &sink, from, err, errlen);
-    merger_free(&mg);
-    if (!st && sink.at != m) {
-        snprintf(err, errlen, "internal error: the sort's runs gave %llu rows, not %llu",
-                 (unsigned long long)sink.at, (unsigned long long)m);
+        vm_par_run(nt, last_part, &lm);
+    for (int t = 0; !st && t < nt; t++)
+        if ((st = parts[t].st))
+            snprintf(err, errlen, "%s", parts[t].err);
+    for (int t = 0; parts && t < nt; t++) {
+        if (res)
+            vm_strheap_move(&res->heap, &parts[t].heap);
+        vm_strheap_free(&parts[t].heap);
+    }
+    uint64_t got = 0;
+    for (int t = 0; !st && t < nt; t++)
+        got += parts[t].nout;
+    if (!st && got != m) {
+        snprintf(err, errlen, "internal error: the sort's runs gave %llu rows, not %llu", (unsigned long long)got,
+                 (unsigned long long)m);
         st = TIR_ERR_RUNTIME;
+    }
+    /* a window: the first row of each range against the last one before it */
+    for (int t = 1, u = parts && parts[0].nout ? 0 : -1; !st && win && t < nt; t++) {
+        if (!parts[t].nout)
+            continue;
+        if (u >= 0) {
+            const uint8_t *x = parts[u].ents + 3 * e, *y = parts[t].ents + 2 * e;
+            bool q = vm_sort_cmp(&lm.oc, x, y, 0) != 0;
+            peer[parts[t].at] = q;
+            part[parts[t].at] = q && win->npart && vm_sort_cmp(&lm.pc, x, y, 0) != 0;
+        }
+        u = t;
     }
     if (!st) {
         vm_sort_columns_trim(cols, ncols, m);
@@ -551,6 +858,8 @@ static tir_status merge_result(const vm_sortdef *def, vm_sortfile *runs, int k, 
         vm_column_free(&cols[c]);
     free(cols);
     free(cp);
+    free(parts);
+    free(rgs);
     free(part);
     free(peer);
     free(ents);
@@ -597,10 +906,9 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         stats->bytes += s[w]->spst.bytes;
         stats->files += s[w]->spst.files;
         for (size_t i = 0; i < s[w]->nfiles; i++) {
-            vm_sortfile rf = s[w]->files[i];
-            n += rf.rows;
-            if (!add_file(&runs, &nruns, &cap, rf)) {
-                vm_spill_close(rf.f);
+            n += s[w]->files[i].rows;
+            if (!add_file(&runs, &nruns, &cap, s[w]->files[i])) {
+                vm_sortfile_close(&s[w]->files[i]);
                 st = TIR_ERR_NOMEM;
             }
         }
@@ -630,30 +938,35 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         *extra = held > *extra ? held : *extra;
         vm_sortfile into;
         st = merge_runs(def, sp, runs + head, (int)k, &into, cancel, err, errlen);
-        head += k;   /* closed by the merge, whatever it returned */
+        for (; k; k--)   /* read back: their blocks go back to the disk */
+            vm_sortfile_close(&runs[head++]);
         if (!st) {
             stats->bytes += vm_spill_file_bytes(into.f);
             stats->files++;
             if (!add_file(&runs, &nruns, &cap, into)) {
-                vm_spill_close(into.f);
+                vm_sortfile_close(&into);
                 st = TIR_ERR_NOMEM;
             }
         }
     }
     if (!st) {
-        uint64_t held = result;
+        /* as many threads as a chunk of every run each fits (the runs fit once) */
+        uint64_t held = result, all = 0;
         int level = 0;
         for (size_t i = head; i < nruns; i++) {
-            held += run_bytes(def, &runs[i]);
+            all += run_bytes(def, &runs[i]);
             level = runs[i].level > level ? runs[i].level : level;
         }
+        uint64_t nt = m < SPLIT_MIN ? 1 : !budget ? (uint64_t)nthreads : (budget - result) / (all ? all : 1);
+        nt = nt < 1 ? 1 : nt > (uint64_t)nthreads ? (uint64_t)nthreads : nt > MAX_SPLIT ? MAX_SPLIT : nt;
+        held += nt * all;
         *extra = held > *extra ? held : *extra;
         stats->passes = (uint64_t)level + 1;
-        st = merge_result(def, runs + head, (int)(nruns - head), from, m, nthreads, cancel, out, err, errlen);
-        head = nruns;
+        st = merge_result(def, runs + head, (int)(nruns - head), from, m, (int)nt, nthreads, cancel, out, err,
+                          errlen);
     }
     for (size_t i = head; i < nruns; i++)
-        vm_spill_close(runs[i].f);
+        vm_sortfile_close(&runs[i]);
     free(runs);
     if (!st && budget && vm_table_bytes(*out) > budget) {
         st = too_big(vm_table_bytes(*out), budget, err, errlen);

@@ -1,11 +1,12 @@
 /*
-** test_spill.c — spill files (storage/spill.c) round-trip every kind of column,
-** refuse to grow past their cap, detect a chunk changed on disk and leave
-** nothing behind; group-bys that spill (forced, or under a memory limit,
-** at 1 and 2 threads) give the in-memory answer and say so in the profile;
-** sorts that spill give the rows of the in-memory sort in its order (equal
-** keys in input order), and a failed read or write while their runs are
-** merged is a clear error that leaves no file open.
+** test_spill.c — spill files (storage/spill.c) round-trip every kind of
+** column, read back from where each chunk starts, refuse to grow past their
+** cap, detect a chunk changed on disk and leave nothing behind; group-bys
+** that spill (forced, or under a memory limit, at 1 and 2 threads) give the
+** in-memory answer and say so in the profile; sorts that spill give the
+** rows of the in-memory sort in its order (equal keys in input order), and
+** a failed read or write while their runs are merged is a clear error that
+** leaves no file open.
 */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -146,6 +147,50 @@ Test(spill, round_trip_every_column_kind)
     vm_spill_free(sp);
 }
 
+Test(spill, chunks_read_back_from_where_they_start)
+{
+    static cols k;
+    static uint32_t idx[N];
+    make_cols(&k);
+    for (uint32_t i = 0; i < N; i++)
+        idx[i] = i;
+    vm_spill *sp = vm_spill_new(dir, 0);
+    vm_spill_file *f;
+    char err[512];
+    cr_assert_eq(vm_spill_create(sp, &f, err, sizeof err), TIR_OK, "%s", err);
+    /* three chunks: rows [0, 1000), [1000, 3000), [3000, N) */
+    uint32_t bounds[] = {0, 1000, 3000, N};
+    uint64_t at[3];
+    for (int c = 0; c < 3; c++) {
+        at[c] = vm_spill_file_bytes(f);
+        cr_assert_eq(vm_spill_write(f, k.c, 5, idx + bounds[c], bounds[c + 1] - bounds[c], err, sizeof err), TIR_OK);
+    }
+    /* the middle one, the first, the last (each into a chunk of its own), then past the end */
+    vm_spchunk ch[3];
+    int order[] = {1, 0, 2};
+    for (int i = 0; i < 3; i++) {
+        int c = order[i];
+        uint64_t pos = at[c];
+        vm_spchunk_init(&ch[c]);
+        cr_assert_eq(vm_spill_read_at(f, &pos, &ch[c], err, sizeof err), TIR_OK, "%s", err);
+        cr_assert_eq(ch[c].n, bounds[c + 1] - bounds[c]);
+        cr_assert_eq(pos, c < 2 ? at[c + 1] : vm_spill_file_bytes(f), "the next chunk starts there");
+    }
+    for (int c = 0; c < 3; c++) {
+        for (uint32_t i = 0; i < ch[c].n; i++)
+            check_row(&ch[c], i, &k, bounds[c] + i);
+        vm_spchunk_free(&ch[c]);
+    }
+    uint64_t end = vm_spill_file_bytes(f);
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    cr_assert_eq(vm_spill_read_at(f, &end, &c, err, sizeof err), TIR_OK);
+    cr_assert_eq(c.n, 0);
+    vm_spchunk_free(&c);
+    vm_spill_close(f);
+    vm_spill_free(sp);
+}
+
 Test(spill, cap_is_an_error_not_a_full_disk)
 {
     static cols k;
@@ -216,13 +261,20 @@ Test(spill, a_changed_byte_is_detected)
 
 /* ------------------------------------------------------------ group-bys */
 
+/* dir/t.csv (its path in path[512]) made with its header line. */
+static FILE *new_csv(char *path, const char *header)
+{
+    snprintf(path, 512, "%s/t.csv", dir);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fprintf(fp, "%s\n", header);
+    return fp;
+}
+
 static char *write_data(int rows)
 {
     static char path[512];
-    snprintf(path, sizeof path, "%s/t.csv", dir);
-    FILE *fp = fopen(path, "w");
-    cr_assert_not_null(fp);
-    fprintf(fp, "k,s,v,x\n");
+    FILE *fp = new_csv(path, "k,s,v,x");
     for (int i = 0; i < rows; i++) {
         unsigned h = (unsigned)i * 2654435761u;
         /* ~rows/2 groups of (k, s); NULL keys and values; long strings */
@@ -339,6 +391,17 @@ static tir_result *run(tir_config *cfg, const char *src, bool expect_ok)
     return r;
 }
 
+/* src on `threads` threads, spilling: forced (how 0) or under `limit` (how
+** 1); the profile must say so. */
+static tir_result *run_spilling(const char *src, int threads, int how, uint64_t limit)
+{
+    tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0, .memory_limit = how == 1 ? limit : 0};
+    tir_result *r = run(&c, src, true);
+    const char *prof = tir_result_profile(r);
+    cr_assert_not_null(strstr(prof, "spilled:"), "threads %d, %s: %s", threads, how ? "limit" : "forced", prof);
+    return r;
+}
+
 Test(spill, group_by_forced_and_under_a_limit_equals_in_memory)
 {
     const char *src = program_for(write_data(200000));
@@ -350,17 +413,14 @@ Test(spill, group_by_forced_and_under_a_limit_equals_in_memory)
     tir_result_free(mem);
     for (int threads = 1; threads <= 2; threads++) {
         for (int how = 0; how < 2; how++) {
-            tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0,
-                            .memory_limit = how == 1 ? peak / 5 * 4 : 0};
-            tir_result *r = run(&c, src, true);
+            uint64_t limit = peak / 5 * 4;
+            tir_result *r = run_spilling(src, threads, how, limit);
             const char *prof = tir_result_profile(r);
-            cr_assert_not_null(strstr(prof, "spilled:"), "threads %d, %s: %s", threads, how ? "limit" : "forced", prof);
             if (how == 0)
                 cr_assert_not_null(strstr(prof, "read back in 2 passes"), "%s", prof);
             if (how == 1)
-                cr_assert_leq(tir_result_peak_bytes(r), c.memory_limit + c.memory_limit / 20,
-                              "peak %llu, limit %llu", (unsigned long long)tir_result_peak_bytes(r),
-                              (unsigned long long)c.memory_limit);
+                cr_assert_leq(tir_result_peak_bytes(r), limit + limit / 20, "peak %llu, limit %llu",
+                              (unsigned long long)tir_result_peak_bytes(r), (unsigned long long)limit);
             char *got = rows_of(r);
             cr_assert_str_eq(got, want, "threads %d, %s", threads, how ? "limit" : "forced");
             free(got);
@@ -453,13 +513,10 @@ Test(spill, a_cancel_while_spilling_leaves_no_file_open)
 /* id (the input order), a key with many duplicates and NULLs, strings
 ** short and long (sharing prefixes longer than the 12 bytes a key holds),
 ** and a payload. */
-static const char *sort_program(int rows)
+static const char *sort_program(int rows, const char *by)
 {
     static char path[512], src[1024];
-    snprintf(path, sizeof path, "%s/t.csv", dir);
-    FILE *fp = fopen(path, "w");
-    cr_assert_not_null(fp);
-    fprintf(fp, "id,k,s,v\n");
+    FILE *fp = new_csv(path, "id,k,s,v");
     for (int i = 0; i < rows; i++) {
         unsigned h = (unsigned)i * 2654435761u;
         fprintf(fp, "%d,", i);
@@ -469,10 +526,10 @@ static const char *sort_program(int rows)
             fprintf(fp, "%u,", (h >> 8) % 50);
         if (h % 13 == 0)
             fprintf(fp, ",");
-        else if (h % 3)
+        else if (h % 3 == 0)
             fprintf(fp, "s%u,", (h >> 4) % 4);
-        else
-            fprintf(fp, "a_string_longer_than_twelve_%u,", (h >> 4) % 3);
+        else   /* most strings tie on their first 12 bytes */
+            fprintf(fp, "a_string_longer_than_twelve_%u,", (h >> 4) % 40);
         fprintf(fp, "%u.5\n", h % 1000);
     }
     fclose(fp);
@@ -480,10 +537,10 @@ static const char *sort_program(int rows)
              "t: Table = read_csv(\"%s\", header = true) { id: i64, k: i32 nullable, s: string nullable, v: f64 }\n"
              "p: Pipeline = {\n"
              "    v1 = table_scan :table = t\n"
-             "    o = sort :input = v1 :by = [$in.k desc nulls first, $in.s]\n"
+             "    o = sort :input = v1 :by = [%s]\n"
              "}\n"
              "output p.o\n",
-             path);
+             path, by);
     return src;
 }
 
@@ -494,9 +551,17 @@ static int passes_in(const char *prof)
     return p ? atoi(p + strlen("read back in ")) : 0;
 }
 
-Test(spill, sort_runs_merge_in_the_in_memory_order)
+/* Sorted by an int key then a string, and by a string then an int key
+** (the int's bytes do not order rows whose long strings tie on their
+** prefix: the last merge's split must not go by them). */
+static const char *const sort_keys[] = {"$in.k desc nulls first, $in.s", "$in.s, $in.k"};
+
+/* Sorted by `by`, spilling (forced, and under a limit of 3/5 of the
+** in-memory peak) on 1 and 2 threads: the rows of the in-memory sort, in
+** its order. */
+static void sorts_as_in_memory(const char *by)
 {
-    const char *src = sort_program(200000);
+    const char *src = sort_program(200000, by);
     tir_config cfg = {.threads = 1, .temp_dir = dir};
     tir_result *mem = run(&cfg, src, true);
     size_t n, m;
@@ -510,16 +575,14 @@ Test(spill, sort_runs_merge_in_the_in_memory_order)
             cr_assert_lt(atoll(want[i - 1]), atoll(want[i]), "%s before %s", want[i - 1], want[i]);
     for (int threads = 1; threads <= 2; threads++) {
         for (int how = 0; how < 2; how++) {
-            tir_config c = {.threads = threads, .temp_dir = dir, .force_spill = how == 0,
-                            .memory_limit = how == 1 ? peak / 5 * 3 : 0};
-            tir_result *r = run(&c, src, true);
+            uint64_t limit = peak / 5 * 3;
+            tir_result *r = run_spilling(src, threads, how, limit);
             const char *prof = tir_result_profile(r);
-            cr_assert_not_null(strstr(prof, "spilled:"), "threads %d, %s: %s", threads, how ? "limit" : "forced", prof);
             if (how == 0)   /* a run per batch, merged 4 at a time */
                 cr_assert_geq(passes_in(prof), 3, "%s", prof);
             else
-                cr_assert_leq(tir_result_peak_bytes(r), c.memory_limit, "peak %llu, limit %llu",
-                              (unsigned long long)tir_result_peak_bytes(r), (unsigned long long)c.memory_limit);
+                cr_assert_leq(tir_result_peak_bytes(r), limit, "peak %llu, limit %llu",
+                              (unsigned long long)tir_result_peak_bytes(r), (unsigned long long)limit);
             char **got = lines_of(r, &m);
             cr_assert_eq(m, n);
             for (size_t i = 0; i < n; i++)
@@ -530,6 +593,16 @@ Test(spill, sort_runs_merge_in_the_in_memory_order)
         }
     }
     free_lines(want, n);
+}
+
+Test(spill, sort_runs_merge_in_the_in_memory_order)
+{
+    sorts_as_in_memory(sort_keys[0]);
+}
+
+Test(spill, sort_runs_merge_in_order_when_strings_tie_on_their_prefix)
+{
+    sorts_as_in_memory(sort_keys[1]);
 }
 
 /* I/O on spill files fails on demand: the fail_read-th pread of one, or
@@ -571,7 +644,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 Test(spill, a_spill_error_mid_merge_is_clear_and_leaves_nothing)
 {
-    const char *src = sort_program(100000);
+    const char *src = sort_program(100000, sort_keys[0]);
     tir_config cfg = {.threads = 2, .temp_dir = dir, .force_spill = true};
     tir_engine *e = tir_engine_new(&cfg);
     tir_program *p = NULL;
