@@ -26,10 +26,10 @@ struct vm_strchunk {
     char data[];
 };
 
-/* Chunks double from 4 KiB to 256 KiB: a heap with a few long strings (one
-** partition of a spilled group-by, a small relation) stays small, a big
-** one costs one allocation per 256 KiB. */
-enum { VM_STRCHUNK_MIN = 4 * 1024, VM_STRCHUNK = 256 * 1024 };
+/* Chunks double from 4 KiB to VM_STRCHUNK: a heap with a few long strings
+** (one partition of a spilled group-by, a small relation) stays small, a
+** big one costs one allocation per 256 KiB. */
+enum { VM_STRCHUNK_MIN = 4 * 1024 };
 
 void vm_strheap_init(vm_strheap *h)
 {

@@ -32,6 +32,9 @@ typedef struct vm_strheap {
     size_t bytes;             /* total allocated, for memory accounting */
 } vm_strheap;
 
+/* The largest block a heap allocates (but for a longer string). */
+enum { VM_STRCHUNK = 256 * 1024 };
+
 void vm_strheap_init(vm_strheap *h);
 void vm_strheap_free(vm_strheap *h);
 /* Moves every string of from into into (no byte is copied; from ends empty). */

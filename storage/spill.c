@@ -194,6 +194,7 @@ static char *put_column(char *p, const vm_spcol *c, bool valid, const uint32_t *
         default: k_gather_str(c->data, idx, n, (tir_str *)vals); break; /* 16 bytes */
         }
     }
+    memset(vals + (size_t)n * c->width, 0, pad16((size_t)n * c->width) - (size_t)n * c->width);
     p += pad16((size_t)n * c->width);
     if (valid) {
         uint64_t *v = (uint64_t *)p;
@@ -275,12 +276,15 @@ tir_status vm_spill_write(vm_spill_file *f, const vm_spcol *cols, int ncols, con
                  (unsigned long long)cap, f->s->dir, (unsigned long long)held, HDR + payload);
         return TIR_ERR_IO;
     }
-    /* calloc: padding bytes are covered by the CRC */
-    char *buf = calloc(1, HDR + payload);
+    /* padding bytes are covered by the CRC: each section zeroes its own,
+    ** the header and column descriptions are zeroed here (not the whole
+    ** chunk: most of it is written over) */
+    char *buf = malloc(HDR + payload);
     if (!buf) {
         free(valid);
         return TIR_ERR_NOMEM;
     }
+    memset(buf, 0, HDR + pad16((size_t)ncols * 8));
     char *p = buf + HDR;
     for (int c = 0; c < ncols; c++) {
         p[0] = (char)cols[c].width;
@@ -315,11 +319,11 @@ void vm_spchunk_free(vm_spchunk *c)
     vm_spchunk_init(c);
 }
 
-static tir_status read_all(vm_spill_file *f, void *buf, size_t len, char *err, size_t errlen)
+static tir_status read_all(const vm_spill_file *f, uint64_t *pos, void *buf, size_t len, char *err, size_t errlen)
 {
     char *p = buf;
     while (len) {
-        ssize_t r = pread(f->fd, p, len, (off_t)f->rpos);
+        ssize_t r = pread(f->fd, p, len, (off_t)*pos);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
@@ -329,35 +333,40 @@ static tir_status read_all(vm_spill_file *f, void *buf, size_t len, char *err, s
         }
         p += r;
         len -= (size_t)r;
-        f->rpos += (uint64_t)r;
+        *pos += (uint64_t)r;
     }
     return TIR_OK;
 }
 
-static tir_status corrupt(const vm_spill_file *f, char *err, size_t errlen)
+static tir_status corrupt(const vm_spill_file *f, uint64_t pos, char *err, size_t errlen)
 {
     snprintf(err, errlen, "a spill file in %s does not read back as written (at byte %llu): disk or memory error",
-             f->s->dir, (unsigned long long)f->rpos);
+             f->s->dir, (unsigned long long)pos);
     return TIR_ERR_IO;
 }
 
 tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errlen)
 {
     f->reading = true;
+    return vm_spill_read_at(f, &f->rpos, c, err, errlen);
+}
+
+tir_status vm_spill_read_at(const vm_spill_file *f, uint64_t *pos, vm_spchunk *c, char *err, size_t errlen)
+{
     c->n = 0;
     c->ncols = 0;
-    if (f->rpos >= f->wpos)
+    if (*pos >= f->wpos)
         return TIR_OK;
     char hdr[HDR];
-    tir_status st = read_all(f, hdr, sizeof hdr, err, errlen);
+    tir_status st = read_all(f, pos, hdr, sizeof hdr, err, errlen);
     if (st)
         return st;
     uint32_t h[4];
     uint64_t plen;
     memcpy(h, hdr, 16);
     memcpy(&plen, hdr + 16, 8);
-    if (h[0] != SPILL_MAGIC || h[2] == 0 || plen > f->wpos - f->rpos || plen < pad16((size_t)h[2] * 8))
-        return corrupt(f, err, errlen);
+    if (h[0] != SPILL_MAGIC || h[2] == 0 || plen > f->wpos - *pos || plen < pad16((size_t)h[2] * 8))
+        return corrupt(f, *pos, err, errlen);
     if (plen > c->bytes) {
         void *b = realloc(c->buf, plen);
         if (!b)
@@ -369,10 +378,10 @@ tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errl
     if (!cols)
         return TIR_ERR_NOMEM;
     c->cols = cols;
-    if ((st = read_all(f, c->buf, plen, err, errlen)))
+    if ((st = read_all(f, pos, c->buf, plen, err, errlen)))
         return st;
     if (vm_crc32c(0, c->buf, plen) != h[3])
-        return corrupt(f, err, errlen);
+        return corrupt(f, *pos, err, errlen);
     /* The CRC matched: what follows was written by vm_spill_write, so the
     ** layout is trusted; the bounds are still checked so that a bug here
     ** shows as an error rather than a wild read. */
@@ -390,26 +399,26 @@ tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errl
         if (col->string) {
             uint64_t len;
             if (p + 16 > end)
-                return corrupt(f, err, errlen);
+                return corrupt(f, *pos, err, errlen);
             memcpy(&len, p, 8);
             const char *bytes = p + 16;
             if (len > (uint64_t)(end - bytes))
-                return corrupt(f, err, errlen);
+                return corrupt(f, *pos, err, errlen);
             p += 16 + pad16(len);
             if (p > end)
-                return corrupt(f, err, errlen);
+                return corrupt(f, *pos, err, errlen);
             tir_str *s = (tir_str *)col->data;
             for (uint32_t i = 0; i < n; i++) {
                 if (s[i].len <= TIR_STR_INLINE)
                     continue;
                 uint64_t off = (uint64_t)(uintptr_t)s[i].u.ptr;
                 if (off > len || s[i].len > len - off)
-                    return corrupt(f, err, errlen);
+                    return corrupt(f, *pos, err, errlen);
                 s[i].u.ptr = bytes + off;
             }
         }
         if (p > end)
-            return corrupt(f, err, errlen);
+            return corrupt(f, *pos, err, errlen);
     }
     c->n = n;
     c->ncols = (int)h[2];

@@ -66,6 +66,13 @@ tir_status vm_spill_read(vm_spill_file *f, vm_spchunk *c, char *err, size_t errl
 /* The next vm_spill_read starts again from the first chunk (a file read
 ** by several consumers, such as a spilled hash join build side). */
 void vm_spill_rewind(vm_spill_file *f);
+
+/* Reads the chunk that starts at byte *pos of f (0: the first; a chunk
+** starts where vm_spill_file_bytes was before the write that made it) and
+** sets *pos to where the next one starts; c->n is 0 past the last. It
+** keeps no position in f: several threads may read one file at once, each
+** into its own chunk, once the file is no longer written. */
+tir_status vm_spill_read_at(const vm_spill_file *f, uint64_t *pos, vm_spchunk *c, char *err, size_t errlen);
 void vm_spchunk_init(vm_spchunk *c);
 void vm_spchunk_free(vm_spchunk *c);
 /* Rows and bytes written to f. */

@@ -167,11 +167,15 @@ for op in import write_table delete; do
 done
 [ -z "$bad" ] && ok "short writes (every one) give the same tables" || notok "short writes give the same tables" "$bad"
 
-# Spill files: a group-by, and a hash join's build and probe sides, forced
-# to spill, with a failure (a full disk) at the N-th write in the temp
-# directory, N spread over all of them. Each must stop the run with a
-# clear error naming the statement and the directory, and leave the
-# directory empty; every write short (none failing) gives the answer.
+# Spill files: a group-by, a hash join's build and probe sides, and a
+# sort, forced to spill, with a failure (a full disk) at the N-th open or
+# write in the temp directory, N spread over all of them (the sort's include
+# the writes of its merge passes). Each must stop the run with a clear error
+# naming the statement and the directory, and leave the directory empty;
+# every write short (none failing) gives the answer. Closes are not
+# counted: a spill file is closed once read to its end, so a failed close
+# loses nothing and is no error, and with two workers the calls interleave
+# differently from run to run.
 spill=spilldir
 mkdir "$spill"
 cat > group.tir <<EOF
@@ -188,19 +192,26 @@ p: Pipeline = { v1 = table_scan :table = a
     v2 = hash_join :input = v1 :kind = left :ht = b.ht :key = [\$in.v] :projection = [\$in.id, \$ht.s] }
 output p.v2
 EOF
-spill_run() { "$tirrun" --format csv --threads 2 --force-spill --temp-dir "$spill" "$1" | LC_ALL=C sort; }
-spill_faults() { # PROGRAM WHO: the error must name WHO
-    local prog=$1 who=$2 want total bad points N out st
-    want=$("$tirrun" --format csv --threads 2 "$prog" | LC_ALL=C sort)
-    [ "$(spill_run "$prog" 2>&1)" = "$want" ] || notok "spill $prog: forced spill gives the in-memory answer"
-    # writes only: a failed open falls back to another way of making the
-    # file, and a failed close of an unlinked file loses nothing
-    total=$(rm -f fi.log; FI_OPS=write FI_MATCH=$spill FI_LOG=$work/fi.log LD_PRELOAD="$shim" spill_run "$prog" \
-            > /dev/null 2>&1; grep -c . fi.log)
+cat > sort.tir <<EOF
+a: Table = read_csv("a.csv", header = true) { id: i64, v: i32, s: string }
+p: Pipeline = { v1 = table_scan :table = a
+    o = sort :input = v1 :by = [\$in.s desc, \$in.v] }
+output p.o
+EOF
+# spill_faults PROGRAM WHO: the sweep for PROGRAM.tir, whose error must name
+# WHO (an extended regular expression); a sort's rows are compared in order
+spill_faults() {
+    local prog=$1 who=$2 th=2 order="env LC_ALL=C sort" want total bad points N out st
+    [ "$prog" = sort ] && order=cat
+    spill_run() { "$tirrun" --format csv --threads $th --force-spill --temp-dir "$spill" "$prog.tir" | $order; }
+    want=$("$tirrun" --format csv --threads $th "$prog.tir" | $order)
+    [ "$(spill_run 2>&1)" = "$want" ] || notok "spill, $prog: forced spill gives the in-memory answer"
+    total=$(rm -f fi.log; FI_MATCH=$spill FI_OPS=open,write FI_LOG=$work/fi.log LD_PRELOAD="$shim" spill_run > /dev/null 2>&1
+            grep -c . fi.log)
     bad="" points=0
     for ((N = 1; N <= total; N = N < 8 ? N + 1 : N * 3 / 2)); do
-        out=$(FI_OPS=write FI_MATCH=$spill FI_FAIL=$N FI_ERRNO=ENOSPC LD_PRELOAD="$shim" \
-              "$tirrun" --format csv --threads 2 --force-spill --temp-dir "$spill" "$prog" 2>&1); st=$?
+        out=$(FI_MATCH=$spill FI_OPS=open,write FI_FAIL=$N FI_ERRNO=ENOSPC LD_PRELOAD="$shim" \
+              "$tirrun" --format csv --threads $th --force-spill --temp-dir "$spill" "$prog.tir" 2>&1); st=$?
         points=$((points + 1))
         if [ $st != 1 ] || ! echo "$out" | grep -qE "tirrun: error: .*($who).*spill file in $spill: No space left on device"; then
             bad="call $N of $total: exit $st: $(echo "$out" | tail -n 3)"; break
@@ -208,14 +219,15 @@ spill_faults() { # PROGRAM WHO: the error must name WHO
         [ -z "$(ls -A "$spill")" ] || { bad="call $N: left behind: $(ls -A "$spill")"; break; }
     done
     [ -z "$bad" ] && [ "$total" -gt 16 ] &&
-        ok "spill $prog: a full disk at $points of $total calls is a clear error and leaves nothing" ||
-        notok "spill $prog: a full disk is a clear error and leaves nothing" "$bad (total $total)"
-    out=$(FI_MATCH=$spill FI_SHORT_ALL=1 LD_PRELOAD="$shim" spill_run "$prog" 2>&1)
-    [ "$out" = "$want" ] && ok "spill $prog: short writes give the same answer" ||
-        notok "spill $prog: short writes give the same answer" "$(echo "$out" | head -3)"
+        ok "spill, $prog: a full disk at $points of $total calls is a clear error and leaves nothing" ||
+        notok "spill, $prog: a full disk is a clear error and leaves nothing" "$bad (total $total)"
+    out=$(FI_MATCH=$spill FI_SHORT_ALL=1 LD_PRELOAD="$shim" spill_run 2>&1)
+    [ "$out" = "$want" ] && ok "spill, $prog: short writes give the same answer" ||
+        notok "spill, $prog: short writes give the same answer" "$(echo "$out" | head -3)"
 }
-spill_faults group.tir "g = hash_group_by"
-spill_faults join.tir "ht = build_hash|v2 = hash_join"
+spill_faults group "g = hash_group_by"
+spill_faults join "ht = build_hash|v2 = hash_join"
+spill_faults sort "o = sort"
 
 echo "1..$n"
 [ "$fail" -eq 0 ]

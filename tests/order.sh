@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # order.sh — sort, top-N, merge_join and window against sqlite3, in order.
 #
-# Usage: order.sh TIRRUN TESTSDIR [SIZES]
+# Usage: order.sh [--spill] TIRRUN TESTSDIR [SIZES]
 # For each size (rows of t3; default "0 1 2049 100000"), sqlite3 generates
 # t3 (NULLs, duplicates, every type, strings sharing 12+ byte prefixes) and
 # t4 (a join partner: duplicate and NULL keys), as CSV and as native tables
@@ -12,11 +12,25 @@
 # the sequence of groups must match and each group is compared as a
 # multiset, since rows with equal keys may come in any order. Without
 # NAME.keys the whole output is one multiset. Prints TAP.
+#
+# --spill: only the programs with a full sort (no :limit) or a window, with
+# t3 read as a native table in its CSV order (t3.tirt: loading the CSV
+# would be most of the memory), sizes "1 2049 100000" by default. At 1 and
+# 2 threads each runs in memory as above (its peak measured), then with
+# --force-spill (every batch becomes a sorted run, merged at most 4 at a
+# time: several passes) and, at the largest size when its peak is 4 MiB or
+# more and it has no join, under a memory limit of 3/5 of that peak. Every
+# spilling run must say in its profile that it spilled and print the same
+# bytes as the in-memory run: the merge keeps the in-memory order, ties
+# included. (A program whose output is empty need not spill.)
 set -u
+spill=0
+if [ "${1-}" = "--spill" ]; then spill=1; shift; fi
 tirrun=$1
 here=$2
 dir=$2/order
 sizes=${3:-"0 1 2049 100000"}
+[ $spill -eq 1 ] && sizes=${3:-"1 2049 100000"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -72,8 +86,39 @@ SQL
     [ -s "$out/t3.csv" ] || echo "id,g,x,y,f,s,d,b" > "$out/t3.csv"
 }
 
+# spill_runs BASE TH: BASE.tir (whose in-memory output and --timer output
+# are BASE.tTH.out and BASE.tTH.err) spilling; sets bad on a failure.
+spill_runs() {
+    local b=$1 th=$2 peak opt opts
+    peak=$(sed -n 's/.*peak memory \([0-9.]*\) MiB.*/\1/p' "$b.t$th.err" | tail -n 1)
+    opts=("--force-spill")
+    # a join's output is a relation held in memory (relations do not spill
+    # yet): under a limit only the programs without one
+    if [ "$size" = "${sizes##* }" ] && awk -v p="$peak" 'BEGIN { exit !(p >= 4) }' && ! grep -q "_join :input" "$b.tir"; then
+        opts+=("--memory-limit $(awk -v p="$peak" 'BEGIN { printf "%d", p * 1048576 * 3 / 5 }')")
+    fi
+    for opt in "${opts[@]}"; do
+        # shellcheck disable=SC2086
+        if ! "$tirrun" --threads $th --format csv --profile $opt "$b.tir" > "$b.spill.out" 2> "$b.spill.err"; then
+            bad="tirrun --threads $th $opt (peak $peak MiB) failed: $(head -c 600 "$b.spill.err")"; return
+        fi
+        # (a sort given no row has nothing to spill)
+        if [ "$(wc -l < "$b.t$th.out")" -gt 1 ] && ! grep -q "spilled:" "$b.spill.err"; then
+            bad="not spilled with --threads $th $opt (peak $peak MiB): $(head -c 900 "$b.spill.err")"; return
+        fi
+        if ! cmp -s "$b.t$th.out" "$b.spill.out"; then
+            bad="--threads $th $opt differs from the run in memory: $(diff "$b.t$th.out" "$b.spill.out" | head -10)"
+            return
+        fi
+    done
+}
+
 tests=()
-for f in "$dir"/*.tir; do tests+=("$(basename "$f" .tir)"); done
+for f in "$dir"/*.tir; do
+    # --spill: a window, or a sort without :limit
+    [ $spill -eq 1 ] && ! grep -q "= window :input" "$f" && ! grep "= sort :input" "$f" | grep -qv ":limit" && continue
+    tests+=("$(basename "$f" .tir)")
+done
 total=$(( ${#tests[@]} * $(echo $sizes | wc -w) ))
 echo "1..$total"
 n=0; fail=0
@@ -83,18 +128,25 @@ for size in $sizes; do
     t3schema="id: i64 unique, g: i32 nullable, x: i32 nullable, y: i64 nullable, f: f64 nullable, s: string nullable, d: date nullable, b: bool nullable"
     t4schema="k: i32 nullable, k2: i32 nullable, v: string, sv: string nullable, w: i64 nullable"
     "$tirrun" import --sort-by x --block-rows 1024 --schema "$t3schema" "$d/data/t3.csv" "$d/data/t3_by_x.tirt" 2> "$d/import.err" &&
-    "$tirrun" import --sort-by k --block-rows 256 --schema "$t4schema" "$d/data/t4.csv" "$d/data/t4_by_k.tirt" 2>> "$d/import.err" ||
+    "$tirrun" import --sort-by k --block-rows 256 --schema "$t4schema" "$d/data/t4.csv" "$d/data/t4_by_k.tirt" 2>> "$d/import.err" &&
+    "$tirrun" import --block-rows 1024 --schema "$t3schema" "$d/data/t3.csv" "$d/data/t3.tirt" 2>> "$d/import.err" ||
         { echo "Bail out! import failed"; cat "$d/import.err"; exit 1; }
     for t in "${tests[@]}"; do
         n=$((n + 1))
-        cp "$dir/$t.tir" "$d/$t.tir"
+        if [ $spill -eq 1 ]; then
+            sed 's/read_csv("data\/t3\.csv")/read_table("data\/t3.tirt")/' "$dir/$t.tir" > "$d/$t.tir"
+        else
+            cp "$dir/$t.tir" "$d/$t.tir"
+        fi
         keys=""; [ -f "$dir/$t.keys" ] && keys=$(cat "$dir/$t.keys")
         sqlite3 -csv -header "$d/data/gen.db" < "$dir/$t.sql" > "$d/$t.sql.out" 2>&1
         bad=""
         for th in 1 2; do
-            if ! "$tirrun" --threads $th --format csv "$d/$t.tir" > "$d/$t.t$th.out" 2> "$d/$t.t$th.err"; then
+            if ! "$tirrun" --threads $th --format csv --timer "$d/$t.tir" > "$d/$t.t$th.out" 2> "$d/$t.t$th.err"; then
                 bad="tirrun --threads $th failed: $(head -c 600 "$d/$t.t$th.err")"; break
             fi
+            [ $spill -eq 1 ] && spill_runs "$d/$t" $th
+            [ -n "$bad" ] && break
         done
         if [ -z "$bad" ] && ! cmp -s "$d/$t.t1.out" "$d/$t.t2.out"; then
             bad="1 and 2 threads differ: $(diff "$d/$t.t1.out" "$d/$t.t2.out" | head -10)"

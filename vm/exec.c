@@ -1346,12 +1346,22 @@ uint64_t vm_x_spillable_bytes(const xpipe *x)
     return n;
 }
 
+/* Bytes of this worker's full sorts (top-Ns stay small and never spill). */
+static uint64_t sort_bytes(const xpipe *x)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < x->p->nsorts; i++)
+        if (x->p->sorts[i].limit < 0)
+            n += vm_sink_sort_bytes(&x->sorts[i]);
+    return n;
+}
+
 /* Bytes held by the run now, and (*spillable) how many of them are
-** group-by and build_hash state of this pipeline's workers. */
+** group-by, build_hash and sort state of this pipeline's workers. */
 static uint64_t held_bytes(xpipe *x, uint64_t *spillable)
 {
-    bool any = x->p->ngroups || x->p->nbuilds;
-    uint64_t own = vm_x_sink_bytes(x), mine = any ? vm_x_spillable_bytes(x) : 0;
+    bool any = x->p->ngroups || x->p->nbuilds || x->p->nsorts;
+    uint64_t own = vm_x_sink_bytes(x), mine = any ? vm_x_spillable_bytes(x) + sort_bytes(x) : 0;
     uint64_t base = x->base_bytes - (x->ev ? atomic_load(&x->ev->freed) : 0);
     if (!x->sh) {
         *spillable = mine;
@@ -1527,6 +1537,38 @@ static tir_status spill_state(xpipe *x, const vm_run_opts *o, bool *fits)
     return TIR_OK;
 }
 
+/* A full sort's sink spills (sorts what it holds and writes it out as a
+** run) when forced, or when its rows, the next batch and the sort a spill
+** needs would not fit in this worker's share of what the limit leaves
+** beside what cannot spill. A lone worker sorts on every thread. */
+static tir_status spill_sorts(xpipe *x, const vm_run_opts *o, uint64_t held, uint64_t spillable, bool *spilled)
+{
+    uint64_t fixed = held - (spillable < held ? spillable : held);
+    uint64_t share = o->memory_limit > fixed ? (o->memory_limit - fixed) / (uint64_t)x->nworkers : 0;
+    for (int i = 0; i < x->p->nsorts; i++) {
+        vm_sink_sort *s = &x->sorts[i];
+        if (x->p->sorts[i].limit >= 0 || !s->n)
+            continue;
+        if (!o->force_spill && (!o->memory_limit || vm_sink_sort_room(s, x->cap, share)))
+            continue;
+        if (o->peak_bytes) {
+            uint64_t h = held + s->n * x->p->sorts[i].entry_bytes + 2 * VM_SORT_CHUNK_BYTES;
+            uint64_t peak = atomic_load(o->peak_bytes);
+            while (h > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, h))
+                ;
+        }
+        char msg[512] = "";
+        int threads = x->nworkers == 1 && o->threads > 1 ? o->threads : 1;
+        tir_status st = vm_sink_sort_spill(s, o->spill, threads, msg, sizeof msg);
+        const ir_stmt *stmt = x->p->sorts[i].stmt;
+        if (st)
+            return vm_x_fail(x, st, stmt->span, "%s = %s cannot spill: %s", stmt->target.s, stmt->op.s,
+                         msg[0] ? msg : "out of memory");
+        *spilled = true;
+    }
+    return TIR_OK;
+}
+
 /* Earlier values, loaded tables, and the buffers and sinks of every worker
 ** of this pipeline against the limit; a failure points at statement st of
 ** the pipeline (the pipeline itself when NULL). */
@@ -1539,6 +1581,14 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
         uint64_t peak = atomic_load(o->peak_bytes);
         while (held > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, held))
             ;
+    }
+    if (o->spill && x->p->nsorts && (o->force_spill || o->memory_limit)) {
+        bool spilled = false;
+        tir_status s = spill_sorts(x, o, held, spillable, &spilled);
+        if (s)
+            return s;
+        if (spilled)
+            held = held_bytes(x, &spillable);
     }
     /* A group-by's arrays and directory double: spill before a batch that
     ** could make them cross the limit, not after, so that the limit holds
@@ -1645,37 +1695,70 @@ static int stmt_index(const vm_pipe *p, const ir_stmt *stmt)
 }
 
 /* Sorts and windows end with their pipeline: the rows of every worker,
-** sorted together, become one relation. The time goes to the statement. */
-static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o)
+** sorted together, become one relation; a full sort that spilled, or whose
+** sort in memory would not fit, merges its runs instead. The time goes to
+** the statement. */
+static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o, uint64_t *prof_spill)
 {
     const vm_pipe *p = x[0].p;
     for (int i = 0; i < p->nsorts; i++) {
         vm_sink_sort *ss[VM_MAX_WORKERS];
-        uint64_t held = x[0].base_bytes;
+        uint64_t held = x[0].base_bytes, sinks = 0;
+        bool spilled = false;
         for (int w = 0; w < nw; w++) {
             ss[w] = &x[w].sorts[i];
             held += vm_x_sink_bytes(&x[w]);
+            sinks += vm_sink_sort_bytes(ss[w]);
+            spilled |= ss[w]->nfiles > 0;
         }
         uint64_t budget = o && o->memory_limit ? (o->memory_limit > held ? o->memory_limit - held : 1) : 0;
+        bool runs = o && o->spill && p->sorts[i].limit < 0 &&
+                    (spilled || (budget && vm_sort_finish_need(ss, nw) > budget));
         uint64_t extra = 0, t0 = now_ns();
         char msg[512] = "";
-        tir_status st = vm_sort_finish(ss, nw, o && o->threads > 1 ? o->threads : 1, budget, &extra, &x[0].sorted[i],
-                                       msg, sizeof msg);
         const ir_stmt *stmt = p->sorts[i].stmt;
+        int si = stmt_index(p, stmt);
+        tir_status st;
+        if (runs) {
+            /* the sinks are emptied first: the merge has what they held too */
+            held -= sinks;
+            budget = o->memory_limit ? (o->memory_limit > held ? o->memory_limit - held : 1) : 0;
+            vm_spill_stats sst = {0};
+            st = vm_sort_finish_spilled(ss, nw, o->spill, budget, o->force_spill, o->threads > 1 ? o->threads : 1,
+                                        o->cancel, &extra, &x[0].sorted[i], &sst, msg, sizeof msg);
+            if (prof_spill) {
+                prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_BYTES] += sst.bytes;
+                prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_FILES] += sst.files;
+                prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_PASSES] += sst.passes;
+            }
+        } else {
+            st = vm_sort_finish(ss, nw, o && o->threads > 1 ? o->threads : 1, budget, &extra, &x[0].sorted[i], msg,
+                                sizeof msg);
+        }
         if (x[0].timing)
-            x[0].stmt_ns[stmt_index(p, stmt)] += now_ns() - t0;
+            x[0].stmt_ns[si] += now_ns() - t0;
         if (o && o->peak_bytes) {
             uint64_t peak = atomic_load(o->peak_bytes), h = held + extra;
             while (h > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, h))
                 ;
         }
-        if (st == TIR_ERR_NOMEM && budget && extra > budget)
+        if (st == TIR_ERR_NOMEM && budget && extra > budget && !runs)
             return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s: %s",
                          o->memory_limit, p->ir->name.s, msg);
+        if (st == TIR_ERR_NOMEM && runs && strncmp(msg, "its result alone", 16) == 0)
+            return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
+                         o->memory_limit, p->ir->name.s, stmt->target.s, stmt->op.s, msg);
         if (st == TIR_ERR_RUNTIME) { /* a window function's overflow, located at the function */
             snprintf(x[0].err, x[0].errlen, "%s", msg);
             return st;
         }
+        if (st == TIR_ERR_CANCELLED) {
+            snprintf(x[0].err, x[0].errlen, "cancelled");
+            return st;
+        }
+        if (st && runs)
+            return vm_x_fail(&x[0], st, stmt->span, "%s = %s: %s", stmt->target.s, stmt->op.s,
+                         msg[0] ? msg : "out of memory while merging sorted runs");
         if (st)
             return vm_x_fail(&x[0], st, stmt->span, "%s", msg);
     }
@@ -1818,6 +1901,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     for (; ready < nw && !st; ready++) {
         x[ready] = *tmpl;
         x[ready].worker = ready;
+        x[ready].nworkers = nw;
         st = vm_x_setup(&x[ready]);
     }
     if (!st && nw == 1) {
@@ -1843,7 +1927,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     if (!st && prof_spill)
         note_join_spills(x, nw, prof_spill);
     if (!st)
-        st = finish_sorts(x, nw, o);
+        st = finish_sorts(x, nw, o, prof_spill);
     if (!st)
         st = vm_x_publish(&x[0]);
     for (int w = 0; w < ready && prof_rows && x[w].stmt_rows && x[w].stmt_ns; w++)

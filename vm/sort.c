@@ -12,8 +12,7 @@
 #include "par.h"
 #include "sinks.h"
 #include "sort.h"
-
-#define LOC_ROW ((UINT64_C(1) << 48) - 1)
+#include "sortcmp.h"
 
 /* Buckets at most this big are finished by insertion sort. */
 enum { SMALL = 24 };
@@ -24,18 +23,6 @@ enum { SMALL_KEYS = 32, PAIR_MAX = 1 << 16 };
 enum { PAR_MIN = 1 << 16 };
 /* A top-N buffer is cut back to N when it holds N + max(N, TOPN_SLACK) entries. */
 enum { TOPN_SLACK = 4096 };
-
-static inline uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static inline void wr64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
 
 uint32_t vm_sort_entry_bytes(uint32_t key_bytes, bool topn)
 {
@@ -102,6 +89,28 @@ static void free_rows(vm_sink_sort *s)
     s->nrows = s->rcap = 0;
 }
 
+/* *a (room for *cap items of w bytes) grown to room for `to`. */
+static bool resize(uint8_t **a, uint64_t *cap, size_t w, uint64_t to)
+{
+    uint8_t *p = vm_big_realloc(*a, *cap * w, to * w);
+    if (!p)
+        return false;
+    *a = p;
+    *cap = to;
+    return true;
+}
+
+/* The capacity the sink's arrays grow to from cap to hold need rows. */
+static uint64_t grown(uint64_t cap, uint64_t need)
+{
+    if (need <= cap)
+        return cap;
+    uint64_t c = cap ? cap : 1024;
+    while (c < need)
+        c *= 2;
+    return c;
+}
+
 void vm_sink_sort_free(vm_sink_sort *s)
 {
     free_rows(s);
@@ -112,7 +121,43 @@ void vm_sink_sort_free(vm_sink_sort *s)
     free(s->batch);
     free(s->keep);
     free(s->cut_ent);
+    for (size_t i = 0; i < s->nfiles; i++)
+        vm_sortfile_close(&s->files[i]);
+    free(s->files);
     memset(s, 0, sizeof *s);
+}
+
+void vm_sink_sort_clear(vm_sink_sort *s)
+{
+    free_rows(s);
+    vm_big_free(s->ent, s->cap * s->def->entry_bytes);
+    s->ent = NULL;
+    s->n = s->cap = 0;
+    s->nruns = 0;
+    size_t kw = (s->def->key_bytes + 7) / 8;
+    memset(s->kand, 0xff, 8 * (kw ? kw : 1));
+    memset(s->kor, 0, 8 * (kw ? kw : 1));
+}
+
+bool vm_sink_sort_room(vm_sink_sort *s, uint64_t more, uint64_t share)
+{
+    const vm_sortdef *def = s->def;
+    uint64_t rb = def->row_bytes, e = def->entry_bytes, need = s->n + more;
+    /* a spill sorts into a second array of entries and writes chunks (a
+    ** chunk's columns, then the chunk as written); long strings of the
+    ** next rows may take as much as those so far did, and a new block */
+    uint64_t fixed = s->heap.bytes + s->capruns * sizeof *s->runs + 2 * VM_SORT_CHUNK_BYTES;
+    if (s->heap.bytes)
+        fixed += s->heap.bytes / s->nrows * more + VM_STRCHUNK;
+    if (grown(s->rcap, need) * rb + grown(s->cap, need) * e + need * e + fixed <= share)
+        return true;
+    uint64_t fit = share > fixed ? (share - fixed) / (rb + 2 * e) : 0;
+    if (need <= s->rcap && need <= s->cap)
+        return false;       /* no growth, and yet over: the share shrank */
+    if (fit < need)
+        return false;
+    /* grow to just what fits: doubling would waste up to half the share */
+    return (fit <= s->rcap || resize(&s->rows, &s->rcap, rb, fit)) && (fit <= s->cap || resize(&s->ent, &s->cap, e, fit));
 }
 
 size_t vm_sink_sort_bytes(const vm_sink_sort *s)
@@ -122,18 +167,7 @@ size_t vm_sink_sort_bytes(const vm_sink_sort *s)
 
 static bool reserve_entries(vm_sink_sort *s, uint64_t need)
 {
-    if (need <= s->cap)
-        return true;
-    uint64_t cap = s->cap ? s->cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    size_t e = s->def->entry_bytes;
-    uint8_t *p = vm_big_realloc(s->ent, s->cap * e, cap * e);
-    if (!p)
-        return false;
-    s->ent = p;
-    s->cap = cap;
-    return true;
+    return need <= s->cap || resize(&s->ent, &s->cap, s->def->entry_bytes, grown(s->cap, need));
 }
 
 /* Writes the keys of rows sel[0..n) into n entries at out. */
@@ -165,16 +199,8 @@ static bool append_rows(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, u
 {
     const vm_sortdef *def = s->def;
     size_t rb = def->row_bytes;
-    if (s->nrows + n > s->rcap) {
-        uint64_t cap = s->rcap ? s->rcap : 1024;
-        while (cap < s->nrows + n)
-            cap *= 2;
-        uint8_t *p = vm_big_realloc(s->rows, s->rcap * rb, cap * rb);
-        if (!p)
-            return false;
-        s->rows = p;
-        s->rcap = cap;
-    }
+    if (s->nrows + n > s->rcap && !resize(&s->rows, &s->rcap, rb, grown(s->rcap, s->nrows + n)))
+        return false;
     uint8_t *base = s->rows + s->nrows * rb;
     if (def->null_off < rb)
         for (uint32_t i = 0; i < n; i++)
@@ -217,6 +243,10 @@ bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uin
         return true;
     if (def->limit >= 0)
         return topn_add(s, r, sel, n, morsel);
+    if (morsel != s->morsel) {
+        s->morsel = morsel;
+        s->seq = 0;
+    }
     if (!s->nruns || s->runs[s->nruns - 1].morsel != morsel) {
         if (s->nruns == s->capruns) {
             size_t cap = s->capruns ? 2 * s->capruns : 16;
@@ -226,7 +256,7 @@ bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uin
             s->runs = p;
             s->capruns = cap;
         }
-        s->runs[s->nruns++] = (vm_sortrun){morsel, s->n};
+        s->runs[s->nruns++] = (vm_sortrun){morsel, s->n, s->seq};
     }
     uint64_t base = s->nrows;
     size_t e = def->entry_bytes, kw = (def->key_bytes + 7) / 8;
@@ -237,90 +267,16 @@ bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uin
     uint64_t loc = (uint64_t)s->worker << 48 | base;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t *p = out + i * e;
-        wr64(p + e - 8, loc + i);
+        vm_wr64(p + e - 8, loc + i);
         for (size_t w = 0; w < kw; w++) {
-            uint64_t v = rd64(p + 8 * w);
+            uint64_t v = vm_rd64(p + 8 * w);
             s->kand[w] &= v;
             s->kor[w] |= v;
         }
     }
     s->n += n;
+    s->seq += n;
     return true;
-}
-
-/* ------------------------------------------------------------ comparisons */
-
-typedef struct sortctx {
-    const vm_sortdef *def;
-    vm_sink_sort *const *s;   /* the sinks, by worker */
-    uint32_t e, kb;           /* entry and key bytes */
-    bool topn;                /* entries carry an order word at e - 16 */
-    bool has_str;
-    const uint8_t *constant;  /* per key byte: equal in every entry */
-    const vm_column *const *cols; /* vm_sort_perm: the key columns (the strings of tie-breaks) */
-} sortctx;
-
-static inline uint8_t saturated(const vm_sortkey *key)
-{
-    return key->flags & K_SK_DESC ? (uint8_t)~(K_SK_STR_PREFIX + 1) : K_SK_STR_PREFIX + 1;
-}
-
-static const tir_str *row_str(const sortctx *c, const uint8_t *ent, int col)
-{
-    uint64_t loc = rd64(ent + c->e - 8);
-    const vm_sortdef *def = c->def;
-    if (c->cols)
-        return &((const tir_str *)c->cols[col]->data)[loc & LOC_ROW];
-    return (const tir_str *)(const void *)(c->s[loc >> 48]->rows + (loc & LOC_ROW) * def->row_bytes +
-                                           def->rowoff[col]);
-}
-
-/* Bytes [8w, kb) of two entries as big-endian words, which compare like
-** the bytes; a last partial word is masked (its bytes past kb may belong
-** to later keys). */
-static inline int cmp_words(const uint8_t *x, const uint8_t *y, uint32_t w, uint32_t kb)
-{
-    for (; 8 * w < kb; w++) {
-        uint64_t a = __builtin_bswap64(rd64(x + 8 * w)), b = __builtin_bswap64(rd64(y + 8 * w));
-        if (8 * w + 8 > kb) {
-            uint64_t mask = ~UINT64_C(0) << (64 - 8 * (kb - 8 * w));
-            a &= mask;
-            b &= mask;
-        }
-        if (a != b)
-            return a < b ? -1 : 1;
-    }
-    return 0;
-}
-
-/* Orders entries x and y whose bytes before d are equal: their key bytes,
-** the full strings where two long strings tie on their prefix, and (top-N)
-** their order words. 0: the rows are equal on every key. */
-static inline int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
-{
-    int r = 0;
-    if (!c->has_str) {
-        r = cmp_words(x, y, d / 8, c->kb);
-    } else {
-        const vm_sortdef *def = c->def;
-        for (int k = 0; k < def->nkeys && !r; k++) {
-            const vm_sortkey *key = &def->keys[k];
-            uint32_t end = key->off + key->width;
-            if (end <= d)
-                continue;
-            uint32_t from = d > key->off ? d : key->off;
-            r = memcmp(x + from, y + from, end - from);
-            if (!r && key->type == TIR_STRING && x[end - 1] == saturated(key)) {
-                r = k_str_cmp(row_str(c, x, key->col), row_str(c, y, key->col));
-                if (key->flags & K_SK_DESC)
-                    r = -r;
-            }
-        }
-    }
-    if (r || !c->topn)
-        return r;
-    uint64_t a = rd64(x + c->e - 16), b = rd64(y + c->e - 16);
-    return (a > b) - (a < b);
 }
 
 /* ------------------------------------------------ sorting runs of entries */
@@ -328,28 +284,28 @@ static inline int cmp_from(const sortctx *c, const uint8_t *x, const uint8_t *y,
 static inline void copy_entry(uint8_t *dst, const uint8_t *src, size_t e)
 {
     for (size_t w = 0; w < e; w += 8)
-        wr64(dst + w, rd64(src + w));
+        vm_wr64(dst + w, vm_rd64(src + w));
 }
 
-static void insertion(const sortctx *c, uint8_t *a, size_t n, uint32_t d)
+static void insertion(const vm_sortctx *c, uint8_t *a, size_t n, uint32_t d)
 {
     size_t e = c->e;
     uint8_t tmp[e];
     for (size_t i = 1; i < n; i++) {
-        if (cmp_from(c, a + (i - 1) * e, a + i * e, d) <= 0)
+        if (vm_sort_cmp(c, a + (i - 1) * e, a + i * e, d) <= 0)
             continue;
         copy_entry(tmp, a + i * e, e);
         size_t j = i;
         do {
             copy_entry(a + j * e, a + (j - 1) * e, e);
             j--;
-        } while (j > 0 && cmp_from(c, a + (j - 1) * e, tmp, d) > 0);
+        } while (j > 0 && vm_sort_cmp(c, a + (j - 1) * e, tmp, d) > 0);
         copy_entry(a + j * e, tmp, e);
     }
 }
 
-/* Stable merge sort of a[0..n) by cmp_from(d); t: scratch of n entries. */
-static void merge_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d)
+/* Stable merge sort of a[0..n) by vm_sort_cmp(d); t: scratch of n entries. */
+static void merge_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d)
 {
     size_t e = c->e;
     if (n <= SMALL) {
@@ -359,12 +315,12 @@ static void merge_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint3
     size_t h = n / 2;
     merge_sort(c, a, t, h, d);
     merge_sort(c, a + h * e, t + h * e, n - h, d);
-    if (cmp_from(c, a + (h - 1) * e, a + h * e, d) <= 0)
+    if (vm_sort_cmp(c, a + (h - 1) * e, a + h * e, d) <= 0)
         return;
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
         /* the left run wins ties: stable */
-        if (cmp_from(c, a + j * e, a + i * e, d) < 0)
+        if (vm_sort_cmp(c, a + j * e, a + i * e, d) < 0)
             memcpy(t + k++ * e, a + j++ * e, e);
         else
             memcpy(t + k++ * e, a + i++ * e, e);
@@ -382,14 +338,14 @@ static inline uint64_t key64(const uint8_t *ent, uint32_t d, uint32_t kb)
 {
     uint8_t b[8] = {0};
     memcpy(b, ent + d, kb - d < 8 ? kb - d : 8);
-    return __builtin_bswap64(rd64(b));
+    return __builtin_bswap64(vm_rd64(b));
 }
 
 /* Small buckets whose remaining key bytes are plain (no string tie-break,
 ** no order word): the next 8 key bytes as integers, insertion-sorted with
 ** their positions (stable), ties broken by the bytes after them; the
 ** entries then move once. The result ends in t when into_t, else in a. */
-static void small_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+static void small_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
 {
     size_t e = c->e;
     uint64_t k[SMALL_KEYS];
@@ -412,7 +368,7 @@ static void small_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint3
                 continue;
             size_t j = i;
             uint16_t x = ix[i];
-            while (j > 0 && k[j - 1] == k[i] && cmp_from(c, a + ix[j - 1] * e, a + x * e, d + 8) > 0) {
+            while (j > 0 && k[j - 1] == k[i] && vm_sort_cmp(c, a + ix[j - 1] * e, a + x * e, d + 8) > 0) {
                 ix[j] = ix[j - 1];
                 j--;
             }
@@ -478,7 +434,7 @@ static void pair_msd(kpair *a, kpair *t, size_t n, int shift, uint64_t vary)
 /* A bucket whose remaining key bytes [d, kb) fit in a word and hold no
 ** string: its (key word, position) pairs sort in cache, then the entries
 ** move once. Result in t when into_t, else in a. False: no memory. */
-static bool pair_sort(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+static bool pair_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
 {
     size_t e = c->e;
     kpair *p = malloc(2 * n * sizeof *p);
@@ -524,7 +480,7 @@ static void scatter(uint8_t *t, const uint8_t *a, size_t n, size_t e, uint32_t d
 ** bytes are equal): the result ends in t when into_t, else in a; t is
 ** scratch of n entries. A bucket of long strings that tie on their prefix
 ** is finished by merge sort with the full strings. */
-static void msd(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
+static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
 {
     size_t e = c->e;
     for (;;) {
@@ -553,7 +509,7 @@ static void msd(const sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, 
         for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
             const vm_sortkey *key = &c->def->keys[k];
             if (key->type == TIR_STRING && d == key->off + key->width - 1)
-                sat = saturated(key);
+                sat = vm_sort_saturated(key);
         }
         if (lo == hi) {
             if ((int)lo == sat) {
@@ -606,7 +562,7 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
     self[s->worker] = s;
     uint8_t constant[def->key_bytes + 1];
     memset(constant, 0, sizeof constant);
-    sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL};
+    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL, NULL, 0};
     for (int i = 0; i < def->nkeys; i++)
         c.has_str |= def->keys[i].type == TIR_STRING;
     uint8_t *tmp = malloc(s->n * e);
@@ -625,7 +581,7 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
         bool ok = rows != NULL;
         for (uint64_t i = 0; ok && i < s->n; i++) {
             uint8_t *dst = rows + i * rb;
-            memcpy(dst, s->rows + (rd64(s->ent + i * e + e - 8) & LOC_ROW) * rb, rb);
+            memcpy(dst, s->rows + (vm_rd64(s->ent + i * e + e - 8) & VM_SORT_LOC_ROW) * rb, rb);
             for (int col = 0; ok && col < def->ncols; col++) {
                 if (def->types[col] != TIR_STRING)
                     continue;
@@ -633,7 +589,7 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
                 memcpy(&x, dst + def->rowoff[col], sizeof x);
                 ok = vm_str_make(&heap, tir_str_ptr(&x), x.len, (tir_str *)(void *)(dst + def->rowoff[col]));
             }
-            wr64(s->ent + i * e + e - 8, (uint64_t)s->worker << 48 | i);
+            vm_wr64(s->ent + i * e + e - 8, (uint64_t)s->worker << 48 | i);
         }
         if (!ok) {
             vm_big_free(rows, (s->n ? s->n : 1) * rb);
@@ -699,8 +655,8 @@ static bool topn_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint
     for (uint32_t j = 0; j < m; j++) {
         uint8_t *p = s->ent + (s->n + j) * e;
         memcpy(p, s->batch + (size_t)s->keep[j] * e, e);
-        wr64(p + e - 16, (morsel << 32) + s->seq + s->keep[j]);
-        wr64(p + e - 8, (uint64_t)s->worker << 48 | (base + j));
+        vm_wr64(p + e - 16, (morsel << 32) + s->seq + s->keep[j]);
+        vm_wr64(p + e - 8, (uint64_t)s->worker << 48 | (base + j));
         s->keep[j] = sel ? sel[s->keep[j]] : s->keep[j];
     }
     s->seq += n;
@@ -756,7 +712,7 @@ typedef struct task {
 } task;
 
 typedef struct psort {
-    const sortctx *c;
+    const vm_sortctx *c;
     int nthreads;
     /* a distribution pass over the input, read as spans */
     const span *spans;
@@ -876,12 +832,12 @@ static void keep_string_ends(const vm_sortdef *def, uint8_t *constant)
             constant[def->keys[k].off + def->keys[k].width - 1] = 0;
 }
 
-static int saturated_at(const sortctx *c, uint32_t d)
+static int saturated_at(const vm_sortctx *c, uint32_t d)
 {
     for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
         const vm_sortkey *key = &c->def->keys[k];
         if (key->type == TIR_STRING && d == key->off + key->width - 1)
-            return saturated(key);
+            return vm_sort_saturated(key);
     }
     return -1;
 }
@@ -913,7 +869,7 @@ static bool add_buckets(psort *p, size_t *cap, uint8_t *a, uint8_t *t, const siz
 
 /* Sorts the entries of the spans (input order) into g (n entries), with
 ** scratch t, on nthreads threads. */
-static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64_t n, uint8_t *g, uint8_t *t,
+static bool sort_entries(const vm_sortctx *c, const span *spans, int nspans, uint64_t n, uint8_t *g, uint8_t *t,
                          int nthreads)
 {
     size_t e = c->e;
@@ -976,7 +932,7 @@ static bool sort_entries(const sortctx *c, const span *spans, int nspans, uint64
 enum { GBLOCK = 256 };
 
 typedef struct gctx {
-    const sortctx *c;
+    const vm_sortctx *c;
     const uint8_t *g;         /* sorted entries */
     uint64_t from, n;         /* output rows: entries [from, from + n) */
     int ncols;
@@ -988,16 +944,16 @@ typedef struct gctx {
 ** for a block ahead. */
 static void block_rows(const gctx *x, uint64_t lo, uint64_t hi, const uint8_t **rows)
 {
-    const sortctx *c = x->c;
+    const vm_sortctx *c = x->c;
     size_t e = c->e, rb = c->def->row_bytes;
     for (uint64_t i = lo; i < hi; i++) {
-        uint64_t loc = rd64(x->g + i * e + e - 8);
-        rows[i - lo] = c->s[loc >> 48]->rows + (loc & LOC_ROW) * rb;
+        uint64_t loc = vm_rd64(x->g + i * e + e - 8);
+        rows[i - lo] = c->s[loc >> 48]->rows + (loc & VM_SORT_LOC_ROW) * rb;
     }
     uint64_t end = hi + GBLOCK < x->from + x->n ? hi + GBLOCK : x->from + x->n;
     for (uint64_t i = hi; i < end; i++) {
-        uint64_t loc = rd64(x->g + i * e + e - 8);
-        __builtin_prefetch(c->s[loc >> 48]->rows + (loc & LOC_ROW) * rb);
+        uint64_t loc = vm_rd64(x->g + i * e + e - 8);
+        __builtin_prefetch(c->s[loc >> 48]->rows + (loc & VM_SORT_LOC_ROW) * rb);
     }
 }
 
@@ -1043,11 +999,8 @@ static void gather_part(void *arg, int t)
     }
 }
 
-/* cols[c] <- sink column c of the entries [from, from + n) of g. */
-static bool gather(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n, int ncols, int nthreads,
-                   vm_column *cols)
+bool vm_sort_columns_new(const vm_sortdef *def, int ncols, uint64_t n, vm_column *cols)
 {
-    const vm_sortdef *def = c->def;
     for (int k = 0; k < ncols; k++) {
         vm_column *out = &cols[k];
         vm_column_init(out, def->types[k]);
@@ -1060,10 +1013,11 @@ static bool gather(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n
         if (def->nullbit[k] >= 0 && !(out->validity = calloc(out->cap / 64 + 2, 8)))
             return false;
     }
-    gctx x = {c, g, from, n, ncols, cols, n >= PAR_MIN ? nthreads : 1};
-    if (n)
-        vm_par_run(x.nthreads, gather_part, &x);
-    /* a column with no NULL after all needs no bitmap */
+    return true;
+}
+
+void vm_sort_columns_trim(vm_column *cols, int ncols, uint64_t n)
+{
     for (int k = 0; k < ncols; k++) {
         vm_column *out = &cols[k];
         bool all = true;
@@ -1076,7 +1030,30 @@ static bool gather(const sortctx *c, const uint8_t *g, uint64_t from, uint64_t n
             out->validity = NULL;
         }
     }
+}
+
+/* cols[c] <- sink column c of the entries [from, from + n) of g. */
+static bool gather(const vm_sortctx *c, const uint8_t *g, uint64_t from, uint64_t n, int ncols, int nthreads,
+                   vm_column *cols)
+{
+    if (!vm_sort_columns_new(c->def, ncols, n, cols))
+        return false;
+    gctx x = {c, g, from, n, ncols, cols, n >= PAR_MIN ? nthreads : 1};
+    if (n)
+        vm_par_run(x.nthreads, gather_part, &x);
+    /* a column with no NULL after all needs no bitmap */
+    vm_sort_columns_trim(cols, ncols, n);
     return true;
+}
+
+void vm_sink_sort_gather(const vm_sink_sort *s, const uint8_t *g, uint64_t n, vm_column *cols)
+{
+    vm_sink_sort *self[VM_MAX_WORKERS + 1] = {0};
+    self[s->worker] = (vm_sink_sort *)s;
+    vm_sortctx c = {s->def, self, s->def->entry_bytes, s->def->key_bytes, false, false, NULL, NULL, NULL, 0};
+    gctx x = {&c, g, 0, n, s->def->ncols, cols, 1};
+    if (n)
+        gather_part(&x, 0);
 }
 
 /* ----------------------------------------------------------------- finish */
@@ -1128,23 +1105,59 @@ static span *input_spans(vm_sink_sort *const *s, int nw, bool topn, int *nspans)
 }
 
 /* Are the spans, read in order, already sorted? */
-static bool already_sorted(const sortctx *c, const span *sp, int nspans)
+static bool already_sorted(const vm_sortctx *c, const span *sp, int nspans)
 {
     const uint8_t *prev = NULL;
     for (int s = 0; s < nspans; s++)
         for (uint64_t i = 0; i < sp[s].n; i++) {
             const uint8_t *cur = sp[s].p + i * c->e;
-            if (prev && cmp_from(c, prev, cur, 0) > 0)
+            if (prev && vm_sort_cmp(c, prev, cur, 0) > 0)
                 return false;
             prev = cur;
         }
     return true;
 }
 
+uint8_t *vm_sink_sort_order(vm_sink_sort *s, int nthreads)
+{
+    const vm_sortdef *def = s->def;
+    size_t e = def->entry_bytes;
+    vm_sink_sort *self[VM_MAX_WORKERS + 1] = {0}, *const one[1] = {s};
+    self[s->worker] = s;
+    int nspans = 0;
+    span *sp = input_spans(one, 1, false, &nspans);
+    uint8_t *constant = calloc(def->key_bytes + 1, 1);
+    uint8_t *g = vm_big_realloc(NULL, 0, (s->n ? s->n : 1) * e);
+    bool ok = sp && constant && g;
+    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, false, false, constant, NULL, NULL, 0};
+    for (int k = 0; k < def->nkeys; k++)
+        c.has_str |= def->keys[k].type == TIR_STRING;
+    for (uint32_t d = 0; ok && d < def->key_bytes; d++)
+        constant[d] = ((s->kand[d / 8] ^ s->kor[d / 8]) >> (d % 8 * 8) & 0xff) == 0;
+    if (ok)
+        keep_string_ends(def, constant);
+    if (ok && already_sorted(&c, sp, nspans)) {
+        uint64_t at = 0;
+        for (int i = 0; i < nspans; at += sp[i++].n)
+            if (sp[i].n)
+                memcpy(g + at * e, sp[i].p, sp[i].n * e);
+    } else if (ok && s->n) {
+        /* the entries are read once, by the first pass: then they are scratch */
+        ok = sort_entries(&c, sp, nspans, s->n, g, s->ent, nthreads < 1 ? 1 : nthreads);
+    }
+    free(sp);
+    free(constant);
+    if (!ok) {
+        vm_big_free(g, (s->n ? s->n : 1) * e);
+        return NULL;
+    }
+    return g;
+}
+
 /* Rows i > 0 of the window's order that start a partition (part) or a
 ** group of peers (peer); row 0 starts both. */
 typedef struct bctx {
-    const sortctx *c, *pc;    /* all keys; the partition keys */
+    const vm_sortctx *c, *pc;    /* all keys; the partition keys */
     const vm_windef *win;
     const uint8_t *g;
     uint64_t m;
@@ -1159,15 +1172,15 @@ static void bounds_part(void *arg, int t)
     uint64_t lo = b->m * (uint64_t)t / (uint64_t)b->nthreads, hi = b->m * (uint64_t)(t + 1) / (uint64_t)b->nthreads;
     for (uint64_t i = lo; i < hi; i++) {
         const uint8_t *x = b->g + i * e;
-        bool q = !i || cmp_from(b->c, x - e, x, 0) != 0;
+        bool q = !i || vm_sort_cmp(b->c, x - e, x, 0) != 0;
         b->peer[i] = q;
-        b->part[i] = !i || (q && b->win->npart && cmp_from(b->pc, x - e, x, 0) != 0);
+        b->part[i] = !i || (q && b->win->npart && vm_sort_cmp(b->pc, x - e, x, 0) != 0);
     }
 }
 
 /* Rows i > 0 of the window's order that start a partition (part) or a
 ** group of peers (peer); row 0 starts both. Split over the threads. */
-static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t *g, uint64_t m, int nthreads,
+static bool window_bounds(const vm_sortctx *c, const vm_windef *win, const uint8_t *g, uint64_t m, int nthreads,
                           uint8_t **part, uint8_t **peer)
 {
     *part = malloc(m ? m : 1);
@@ -1176,12 +1189,60 @@ static bool window_bounds(const sortctx *c, const vm_windef *win, const uint8_t 
         return false;
     vm_sortdef pd = *c->def;
     pd.nkeys = win->npart;
-    sortctx pc = *c;
+    vm_sortctx pc = *c;
     pc.def = &pd;
     pc.kb = win->part_bytes;
     bctx b = {c, &pc, win, g, m, *part, *peer, m >= PAR_MIN ? nthreads : 1};
     vm_par_run(b.nthreads, bounds_part, &b);
     return true;
+}
+
+tir_status vm_sort_result_take(const vm_sortdef *def, vm_column *cols, const uint8_t *part, const uint8_t *peer,
+                               uint64_t m, int nthreads, vm_table *res, char *err, size_t errlen)
+{
+    if (def->win) {
+        tir_status st = vm_window_eval(def->win, cols, part, peer, m, nthreads, res, def->npayload, err, errlen);
+        if (st)
+            return st;
+    }
+    for (int col = 0; col < def->npayload; col++) {
+        vm_column_free(&res->cols[col]);
+        res->cols[col] = cols[col];
+        vm_column_init(&cols[col], def->types[col]);
+    }
+    res->nrows = m;
+    return TIR_OK;
+}
+
+/* Rows [*from, *from + *m) of the order of n rows are the output. */
+static void output_rows(const vm_sortdef *def, uint64_t n, uint64_t *from, uint64_t *m)
+{
+    *from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n;
+    *m = n - *from;
+    if (def->limit >= 0 && (uint64_t)def->limit < *m)
+        *m = (uint64_t)def->limit;
+}
+
+uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m)
+{
+    const vm_windef *win = def->win;
+    int ncols = win ? def->ncols : def->npayload;
+    uint64_t need = win ? 2 * m : 0;
+    for (int c = 0; c < ncols; c++)
+        need += m * vm_type_width(def->types[c]) + m / 8;
+    for (int f = 0; win && f < win->nfns; f++)
+        need += m * vm_type_width(win->fns[f].type) + m / 8;
+    return need;
+}
+
+uint64_t vm_sort_finish_need(vm_sink_sort *const *s, int nw)
+{
+    const vm_sortdef *def = s[0]->def;
+    uint64_t n = 0, from, m;
+    for (int w = 0; w < nw; w++)
+        n += s[w]->n;
+    output_rows(def, n, &from, &m);
+    return 2 * n * def->entry_bytes + vm_sort_result_bytes(def, m);
 }
 
 tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t budget, uint64_t *extra,
@@ -1199,16 +1260,10 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     *out = NULL;
     *extra = 0;
 
-    /* the output: rows [from, from + m) of the order */
-    uint64_t from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n, m = n - from;
-    if (topn && (uint64_t)def->limit < m)
-        m = (uint64_t)def->limit;
+    uint64_t from, m;
+    output_rows(def, n, &from, &m);
     int ncols = win ? def->ncols : def->npayload;   /* a window's functions read the hidden columns */
-    uint64_t need = 2 * n * e + (win ? 2 * m : 0);
-    for (int c = 0; c < ncols; c++)
-        need += m * vm_type_width(def->types[c]) + m / 8;
-    for (int f = 0; win && f < win->nfns; f++)
-        need += m * vm_type_width(win->fns[f].type) + m / 8;
+    uint64_t need = vm_sort_finish_need(s, nw);
     *extra = need;
     if (budget && need > budget) {
         snprintf(err, errlen, "sorting %llu rows needs %llu more bytes", (unsigned long long)n,
@@ -1224,7 +1279,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     vm_table *res = vm_sink_table_new(&def->stmt->out);
     vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     tir_status st = constant && sp && res && cols ? TIR_OK : TIR_ERR_NOMEM;
-    sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant, NULL};
+    vm_sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant, NULL, NULL, 0};
     for (int k = 0; k < def->nkeys; k++)
         c.has_str |= def->keys[k].type == TIR_STRING;
     /* key bytes every entry shares need no pass (a top-N's buffers are small) */
@@ -1274,15 +1329,8 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         s[w]->rows = NULL;
         s[w]->nrows = s[w]->rcap = 0;
     }
-    if (!st && win)
-        st = vm_window_eval(win, cols, part, peer, m, nthreads, res, def->npayload, err, errlen);
-    for (int col = 0; !st && col < def->npayload; col++) {
-        vm_column_free(&res->cols[col]);
-        res->cols[col] = cols[col];
-        vm_column_init(&cols[col], def->types[col]);
-    }
     if (!st)
-        res->nrows = m;
+        st = vm_sort_result_take(def, cols, part, peer, m, nthreads, res, err, errlen);
     for (int col = 0; cols && col < ncols; col++)
         vm_column_free(&cols[col]);
     free(cols);
@@ -1348,10 +1396,10 @@ tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int
             encode(&def, part, NULL, m, ent + base * e);
             for (uint32_t i = 0; i < m; i++) {
                 uint8_t *p = ent + (base + i) * e;
-                wr64(p + e - 8, base + i);
+                vm_wr64(p + e - 8, base + i);
                 for (size_t w = 0; w < kw; w++) {
-                    kand[w] &= rd64(p + 8 * w);
-                    kor[w] |= rd64(p + 8 * w);
+                    kand[w] &= vm_rd64(p + 8 * w);
+                    kor[w] |= vm_rd64(p + 8 * w);
                 }
             }
         }
@@ -1359,7 +1407,7 @@ tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int
             constant[d] = ((kand[d / 8] ^ kor[d / 8]) >> (d % 8 * 8) & 0xff) == 0;
         keep_string_ends(&def, constant);
     }
-    sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols};
+    vm_sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols, NULL, 0};
     span sp = {ent, n};
     if (!st && n && !already_sorted(&c, &sp, 1)) {
         g = vm_big_realloc(NULL, 0, n * e);
@@ -1368,7 +1416,7 @@ tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int
     }
     const uint8_t *sorted = g ? g : ent;
     for (uint64_t i = 0; !st && i < n; i++)
-        perm[i] = rd64(sorted + i * e + e - 8);
+        perm[i] = vm_rd64(sorted + i * e + e - 8);
     vm_big_free(g, (n ? n : 1) * e);
     vm_big_free(ent, (n ? n : 1) * e);
     free(constant);

@@ -13,6 +13,14 @@
 ** in morsel order and every pass is stable, so 1 and N threads give the
 ** same rows in the same order.
 **
+** Under a memory limit a full sort (and a window) spills: a worker whose
+** sink would outgrow its share sorts what it holds, writes it out as a
+** sorted run (sortrun.c) and starts again empty; at the end every worker's
+** rest becomes a run too and the runs are merged, a chunk of each at a
+** time, into the result. Each run row carries its sequence (morsel, row
+** within the morsel), which breaks ties in the merge: the order is the
+** in-memory one, whatever the runs and the threads.
+**
 ** A top-N (sort :limit) keeps at most about 2N + a batch entries and rows
 ** per worker: rows that cannot beat the current N-th are dropped before
 ** they are copied, and the buffer is sorted and cut back to N when full.
@@ -21,6 +29,7 @@
 #define VM_SORT_H
 
 #include "vm.h"
+#include "sinks.h"
 
 /* A key of the entries. */
 typedef struct vm_sortkey {
@@ -79,7 +88,22 @@ void vm_sort_layout(vm_sortdef *def);
 typedef struct vm_sortrun {
     uint64_t morsel;
     uint64_t start;           /* first entry of the run */
+    uint64_t ord;             /* its row number within the morsel (a morsel may span spills) */
 } vm_sortrun;
+
+/* A sorted run written to a spill file (sortrun.c), in chunks of about
+** VM_SORT_CHUNK_BYTES, and where each chunk starts. */
+#define VM_SORT_CHUNK_BYTES (128 * 1024)
+typedef struct vm_sortfile {
+    vm_spill_file *f;
+    uint64_t rows;
+    uint64_t chunk_bytes;     /* the largest chunk's bytes: what reading one back holds */
+    uint32_t chunk_rows;      /* the most rows of a chunk */
+    int level;                /* 0: written by a sink; k: merged from runs of level k - 1 and below */
+    uint64_t nchunks, capchunks;
+    uint64_t *coff, *crow;    /* per chunk: its first byte in the file, the rows before it */
+    uint64_t *ckey;           /* per chunk: its first row's key words */
+} vm_sortfile;
 
 /* One worker's rows and entries. */
 typedef struct vm_sink_sort {
@@ -93,7 +117,7 @@ typedef struct vm_sink_sort {
     uint64_t *kand, *kor;     /* AND and OR of every entry's key words: the bytes all entries share */
     vm_sortrun *runs;         /* full sort: where each morsel's entries start */
     size_t nruns, capruns;
-    uint64_t seq;             /* top-N: rows seen in the current morsel (order words) */
+    uint64_t seq;             /* rows seen in the current morsel (top-N: order words; full sort: vm_sortrun.ord) */
     uint64_t morsel;
     uint8_t *batch;           /* top-N: one batch's entries */
     uint32_t *keep;           /* top-N: rows of the batch that may enter */
@@ -102,6 +126,9 @@ typedef struct vm_sink_sort {
     bool cut_num;             /* ... and its first key is a value: cut_i or cut_f, for TOPN_CUT */
     int64_t cut_i;
     double cut_f;
+    vm_sortfile *files;       /* full sort: the runs it spilled, in order */
+    size_t nfiles, capfiles;
+    vm_spill_stats spst;      /* bytes and files of those runs */
 } vm_sink_sort;
 
 bool vm_sink_sort_init(vm_sink_sort *s, const vm_sortdef *def, int worker, uint32_t batch);
@@ -110,6 +137,57 @@ size_t vm_sink_sort_bytes(const vm_sink_sort *s);
 /* SORT_ADD: the rows sel[0..n) of the registers r (morsel: the one being
 ** run). False when out of memory. */
 bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uint32_t n, uint64_t morsel);
+/* Can a full sort's sink take `more` rows and still be sorted and written
+** out (vm_sink_sort_spill) within share bytes? When doubling its arrays
+** would not fit but `more` rows would, they grow to just what fits. False:
+** it must spill first. */
+bool vm_sink_sort_room(vm_sink_sort *s, uint64_t more, uint64_t share);
+/* The sink's entries sorted (stable, ties in input order), in a new buffer
+** of s->n entries (vm_big_realloc; free with vm_big_free); s->ent is used
+** as scratch. NULL when out of memory. */
+uint8_t *vm_sink_sort_order(vm_sink_sort *s, int nthreads);
+/* cols[c] (room for n rows; a bitmap for each nullable one) <- column c
+** of the sink's rows of the n entries g, for every column of the rows. */
+void vm_sink_sort_gather(const vm_sink_sort *s, const uint8_t *g, uint64_t n, vm_column *cols);
+/* Empties the sink after its rows went to a run (the runs stay). */
+void vm_sink_sort_clear(vm_sink_sort *s);
+/* Columns for n rows of the sink's first ncols columns (exactly n rows; a
+** bitmap for each nullable column); false when out of memory (what was
+** made is freed with the columns). */
+bool vm_sort_columns_new(const vm_sortdef *def, int ncols, uint64_t n, vm_column *cols);
+/* Drops the bitmaps of columns that have no NULL in rows [0, n). */
+void vm_sort_columns_trim(vm_column *cols, int ncols, uint64_t n);
+/* res <- the payload columns of cols (the sink's columns in sorted order,
+** m rows; they move, leaving cols empty), a window's functions computed
+** from them first (part, peer: the starts of partitions and of peers). */
+tir_status vm_sort_result_take(const vm_sortdef *def, vm_column *cols, const uint8_t *part, const uint8_t *peer,
+                               uint64_t m, int nthreads, vm_table *res, char *err, size_t errlen);
+
+/* sortrun.c: closes a run and frees what it knows of its chunks. */
+void vm_sortfile_close(vm_sortfile *rf);
+/* Sorts the sink's rows and writes them to a new run, then empties the
+** sink. nthreads: threads the sort may use. */
+tir_status vm_sink_sort_spill(vm_sink_sort *s, vm_spill *sp, int nthreads, char *err, size_t errlen);
+/* The bytes vm_sort_finish would allocate for the nw sinks s[]. */
+uint64_t vm_sort_finish_need(vm_sink_sort *const *s, int nw);
+/* The bytes of a result of m rows (window: with its function columns and
+** the bounds of partitions and peers). */
+uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m);
+/* vm_sort_finish for sinks of which some spilled (or whose in-memory sort
+** would not fit, or force): the rest of every sink becomes a run too, and
+** the runs are merged into *out (window: with the function columns). The
+** merge reads a chunk of each run at a time; when the runs are more than
+** budget allows at once (force: more than 4), groups of them are first
+** merged into longer runs, pass by pass; the last merge is split over
+** up to nthreads threads by key when memory allows. budget: bytes the finish may
+** allocate (0 = no limit); the result must fit in it (else TIR_ERR_NOMEM,
+** "its result alone ..."); *extra receives the most it held. stats gets
+** the bytes, files and passes. cancel (may be NULL): non-zero stops the
+** merge (TIR_ERR_CANCELLED). Every run is closed on return. */
+tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
+                                  int nthreads, volatile int *cancel, uint64_t *extra, vm_table **out,
+                                  vm_spill_stats *stats, char *err, size_t errlen);
+
 /* TOPN_CUT: the rows of sel[0..n) whose first key (values a, validity va)
 ** may still enter s's top-N, into out; returns how many. Every row while
 ** the top-N is not full. */

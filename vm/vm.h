@@ -252,7 +252,7 @@ typedef struct vm_run_opts {
     uint64_t *prof_scan;      /* out, optional: VM_SCAN_NSTAT counters per pipeline */
     bool no_pruning;          /* read every block and skip no row by bloom (results must not change) */
     vm_spill *spill;          /* where operators over the memory limit spill; NULL: they fail instead */
-    bool force_spill;         /* testing: group-bys spill after every batch and merge in two passes */
+    bool force_spill;         /* testing: group-bys and sorts spill after every batch and merge in passes */
     uint64_t *prof_spill;     /* out, optional: VM_SPILL_NSTAT counters per statement (prof_rows' layout) */
     const vm_const *params;   /* per parameter of the program, its bound value (vm_binds_check passed) */
 } vm_run_opts;

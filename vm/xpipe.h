@@ -117,6 +117,7 @@ typedef struct xpipe {
     /* parallel runs: */
     xshared *sh;
     int worker;
+    int nworkers;             /* of this pipeline */
     uint64_t morsel;          /* the morsel being run (0 on one worker, which runs the source as one) */
     uint64_t *morsels;        /* per morsel done: its index, then rows emitted per emit */
     size_t nmorsels, capmorsels;

@@ -527,14 +527,25 @@ Test(api, sort_memory_limit)
     const char *src = "t: Table = read_table(\"mid.tirt\")\n"
                       "p: Pipeline = { v = table_scan :table = t\n"
                       "  s = sort :input = v :by = [$in.v] }\noutput p.s\n";
-    /* the rows and keys fit (about 12 MB), sorting them does not */
-    tir_engine *e = tir_engine_new(&(tir_config){.memory_limit = 16u << 20, .threads = 1});
+    /* the rows and keys fit (about 12 MB), sorting them does not: without
+    ** spilling that is an error ... */
+    tir_engine *e = tir_engine_new(&(tir_config){.memory_limit = 16u << 20, .threads = 1, .no_spill = true});
     tir_program *p = compile_ok(e, src);
     tir_result *r = (tir_result *)1;
     cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM);
     cr_assert_null(r);
     const char *msg = tir_engine_errmsg(e);
     cr_assert(strstr(msg, "prog.tir:3:3: error: memory limit of 16777216 bytes exceeded in pipeline p: sorting 200000 rows needs"), "%s", msg);
+    tir_program_free(p);
+    tir_engine_free(e);
+    /* ... with it, the sort writes sorted runs and merges them, in order */
+    e = tir_engine_new(&(tir_config){.memory_limit = 16u << 20, .threads = 1, .temp_dir = dir});
+    p = compile_ok(e, src);
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_eq(tir_result_nrows(r, 0), 200000);
+    cr_assert_leq(tir_result_peak_bytes(r), 16u << 20, "peak %llu", (unsigned long long)tir_result_peak_bytes(r));
+    cr_assert_not_null(strstr(tir_result_profile(r), "spilled:"), "%s", tir_result_profile(r));
+    tir_result_free(r);
     tir_program_free(p);
     tir_engine_free(e);
     /* with room it runs */
