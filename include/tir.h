@@ -103,7 +103,9 @@ typedef struct tir_config {
     /* Spilling: a group-by or a hash join whose state would break
     ** memory_limit writes it to temporary files in temp_dir (copied; NULL
     ** = $TMPDIR, else /tmp) and reads it back partition by partition; a
-    ** sort (or window) writes sorted runs and merges them. The files are unlinked
+    ** sort (or window) writes sorted runs and merges them; relations that
+    ** later pipelines read are held there while the values kept between
+    ** pipelines would take over half of memory_limit. The files are unlinked
     ** from the start (nothing is left behind, even after a crash) and hold
     ** at most spill_limit bytes at once (0 = 90% of the free space of
     ** temp_dir when the run starts). no_spill: fail with TIR_ERR_NOMEM
@@ -113,7 +115,8 @@ typedef struct tir_config {
     bool no_spill;
     bool force_spill;       /* testing: every group-by and hash table build spills after each
                              * batch, and is read back in two passes; every sort writes a run
-                             * per batch and merges them 4 at a time (results must not change) */
+                             * per batch and merges them 4 at a time; every relation a later
+                             * pipeline reads is held on disk (results must not change) */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */

@@ -167,20 +167,23 @@ for op in import write_table delete; do
 done
 [ -z "$bad" ] && ok "short writes (every one) give the same tables" || notok "short writes give the same tables" "$bad"
 
-# Spill files: a group-by, a hash join's build and probe sides, and a
-# sort, forced to spill, with a failure (a full disk) at the N-th open or
-# write in the temp directory, N spread over all of them (the sort's include
-# the writes of its merge passes). Each must stop the run with a clear error
-# naming the statement and the directory, and leave the directory empty;
-# every write short (none failing) gives the answer. Closes are not
-# counted: a spill file is closed once read to its end, so a failed close
-# loses nothing and is no error, and with two workers the calls interleave
-# differently from run to run.
+# Spill files: a filter's rows made on disk and a group-by reading them, a
+# hash join's build and probe sides, and a sort and its relation read by
+# the next pipeline, forced to spill, with a
+# failure (a full disk) at the N-th open or write in the temp directory, N
+# spread over all of them (the sort's include the writes of its merge
+# passes). Each must stop the run with a clear error naming the statement
+# and the directory, and leave the directory empty; every write short (none
+# failing) gives the answer. Closes are not counted: a spill file is closed
+# once read to its end, so a failed close loses nothing and is no error,
+# and with two workers the calls interleave differently from run to run.
 spill=spilldir
 mkdir "$spill"
 cat > group.tir <<EOF
 a: Table = read_csv("a.csv", header = true) { id: i64, v: i32, s: string }
-p: Pipeline = { v1 = table_scan :table = a
+f: Pipeline = { u1 = table_scan :table = a
+    u2 = filter :input = u1 :expr = \$in.v != 7 }
+p: Pipeline = { v1 = table_scan :table = f.u2
     g = hash_group_by :input = v1 :group_by = ["s"] :aggregates = { "n": count(*), "sv": sum(\$in.v), "hi": max(\$in.id) } }
 output p.g
 EOF
@@ -196,7 +199,9 @@ cat > sort.tir <<EOF
 a: Table = read_csv("a.csv", header = true) { id: i64, v: i32, s: string }
 p: Pipeline = { v1 = table_scan :table = a
     o = sort :input = v1 :by = [\$in.s desc, \$in.v] }
-output p.o
+q: Pipeline = { w1 = table_scan :table = p.o
+    w2 = filter :input = w1 :expr = \$in.id % 2 == 0 }
+output q.w2
 EOF
 # spill_faults PROGRAM WHO: the sweep for PROGRAM.tir, whose error must name
 # WHO (an extended regular expression); a sort's rows are compared in order
@@ -225,7 +230,7 @@ spill_faults() {
     [ "$out" = "$want" ] && ok "spill, $prog: short writes give the same answer" ||
         notok "spill, $prog: short writes give the same answer" "$(echo "$out" | head -3)"
 }
-spill_faults group "g = hash_group_by"
+spill_faults group "g = hash_group_by|u2 = filter"
 spill_faults join "ht = build_hash|v2 = hash_join"
 spill_faults sort "o = sort"
 

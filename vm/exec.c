@@ -181,6 +181,10 @@ tir_status vm_x_setup(xpipe *x)
     x->builds = xalloc(sizeof *x->builds * (size_t)(p->nbuilds ? p->nbuilds : 1));
     x->bspill = xalloc(sizeof *x->bspill * (size_t)(p->nbuilds ? p->nbuilds : 1));
     x->emits = xalloc(sizeof *x->emits * (size_t)(p->nemits ? p->nemits : 1));
+    x->espillable = xalloc(sizeof *x->espillable * (size_t)(p->nemits ? p->nemits : 1));
+    x->espill = xalloc(sizeof *x->espill * (size_t)(p->nemits ? p->nemits : 1));
+    x->eflushed = xalloc(sizeof *x->eflushed * (size_t)(p->nemits ? p->nemits : 1));
+    x->erel = xalloc(sizeof *x->erel * (size_t)(p->nemits ? p->nemits : 1));
     x->limit_seen = xalloc(sizeof *x->limit_seen * (size_t)(p->nlimits ? p->nlimits : 1));
     x->stmt_rows = xalloc(sizeof *x->stmt_rows * (size_t)(p->ir->n + 1));
     x->stmt_ns = xalloc(sizeof *x->stmt_ns * (size_t)(p->ir->n + 1));
@@ -197,7 +201,10 @@ tir_status vm_x_setup(xpipe *x)
     x->dict_cap = NULL;
     memset(x->scan_stat, 0, sizeof x->scan_stat);
     vm_strheap_init(&x->batch_heap);
+    vm_spchunk_init(&x->rchunk);
+    x->rchunk_loaded = false;
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->bspill || !x->emits ||
+        !x->espillable || !x->espill || !x->eflushed || !x->erel ||
         !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks ||
         !x->sorts || !x->sorted || !x->gspill || !x->grouped)
         return TIR_ERR_NOMEM;
@@ -262,9 +269,12 @@ tir_status vm_x_setup(xpipe *x)
         if (!(x->builds[i] = vm_ht_new(nk, kt, nv, vt, false)))
             return TIR_ERR_NOMEM;
     }
-    for (int i = 0; i < p->nemits; i++)
+    for (int i = 0; i < p->nemits; i++) {
         if (!(x->emits[i] = vm_sink_table_new(p->emits[i].schema)))
             return TIR_ERR_NOMEM;
+        int vi = vm_plan_value_index(x->plan, p->emits[i].stmt);
+        x->espillable[i] = vm_x_relation_may_spill(x->plan, vi) && x->emits[i]->ncols <= VM_RELSPILL_MAXCOLS;
+    }
     for (int i = 0; i < p->scan.nblooms; i++) {
         int vi = vm_plan_value_index(x->plan, p->scan.blooms[i].bf);
         if (vi < 0 || !(x->bloomuse[i] = x->values[vi].bf))
@@ -291,6 +301,7 @@ tir_status vm_x_setup(xpipe *x)
 void vm_x_teardown(xpipe *x)
 {
     const vm_pipe *p = x->p;
+    vm_spchunk_free(&x->rchunk);
     /* a setup that ran out of memory may have left any of these NULL */
     for (int i = 0; x->rbuf && i < p->nregs; i++)
         free(x->rbuf[i]);
@@ -322,6 +333,14 @@ void vm_x_teardown(xpipe *x)
     free(x->bspill);
     for (int i = 0; x->emits && i < p->nemits; i++)
         vm_table_free(x->emits[i]);
+    for (int i = 0; x->espill && i < p->nemits; i++)
+        vm_spill_close(x->espill[i]);
+    for (int i = 0; x->erel && i < p->nemits; i++)
+        vm_relspill_free(x->erel[i]);
+    free(x->espillable);
+    free(x->espill);
+    free(x->eflushed);
+    free(x->erel);
     for (int i = 0; x->aggs && i < p->naggs; i++)
         vm_sink_agg_free(&x->aggs[i]);
     for (int i = 0; x->groups && i < p->ngroups; i++)
@@ -1279,6 +1298,11 @@ tir_status vm_x_publish(xpipe *x)
     for (int i = 0; i < p->nemits; i++) {
         int vi = vm_plan_value_index(x->plan, p->emits[i].stmt);
         x->values[vi].kind = IR_VK_RELATION;
+        if (x->erel[i]) {
+            x->values[vi].rs = x->erel[i];
+            x->erel[i] = NULL;
+            continue;
+        }
         x->values[vi].rel = x->emits[i];
         x->emits[i] = NULL;
     }
@@ -1316,7 +1340,7 @@ tir_status vm_x_publish(xpipe *x)
 uint64_t vm_x_sink_bytes(const xpipe *x)
 {
     const vm_pipe *p = x->p;
-    uint64_t n = x->reg_bytes + x->batch_heap.bytes;
+    uint64_t n = x->reg_bytes + x->batch_heap.bytes + x->rchunk.bytes;
     for (int i = 0; i < p->nbuilds; i++)
         n += vm_ht_bytes(x->builds[i]);
     for (int i = 0; i < p->nemits; i++)
@@ -1360,8 +1384,8 @@ static uint64_t sort_bytes(const xpipe *x)
 ** group-by, build_hash and sort state of this pipeline's workers. */
 static uint64_t held_bytes(xpipe *x, uint64_t *spillable)
 {
-    bool any = x->p->ngroups || x->p->nbuilds || x->p->nsorts;
-    uint64_t own = vm_x_sink_bytes(x), mine = any ? vm_x_spillable_bytes(x) + sort_bytes(x) : 0;
+    bool any = x->p->ngroups || x->p->nbuilds || x->p->nsorts || x->p->nemits;
+    uint64_t own = vm_x_sink_bytes(x), mine = any ? vm_x_spillable_bytes(x) + sort_bytes(x) + vm_x_emit_spillable_bytes(x) : 0;
     uint64_t base = x->base_bytes - (x->ev ? atomic_load(&x->ev->freed) : 0);
     if (!x->sh) {
         *spillable = mine;
@@ -1590,6 +1614,19 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
         if (spilled)
             held = held_bytes(x, &spillable);
     }
+    /* over the limit after writing out its own rows, what is left to
+    ** spill is other workers' (they do when they next check) */
+    /* the other workers' columns may double in the same batch */
+    bool others_spill = false;
+    if (o->spill && x->p->nemits &&
+        (o->force_spill ||
+         (o->memory_limit && held + vm_x_emit_growth(x) * (uint64_t)(x->nworkers > 1 ? x->nworkers : 1) > o->memory_limit))) {
+        tir_status s = vm_x_flush_emits(x, o);
+        if (s)
+            return s;
+        held = held_bytes(x, &spillable);
+        others_spill = held - (spillable < held ? spillable : held) <= o->memory_limit;
+    }
     /* A group-by's arrays and directory double: spill before a batch that
     ** could make them cross the limit, not after, so that the limit holds
     ** to within a batch of groups. */
@@ -1619,6 +1656,8 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     if (ev && atomic_load(&ev->requested) && atomic_load(&ev->switched) + atomic_load(&ev->idle) < ev->nw)
         return TIR_OK; /* the tables go when the others reach a batch boundary */
     held = held_bytes(x, &spillable);
+    if (others_spill)
+        return TIR_OK;
     if (o->memory_limit && held > o->memory_limit && st)
         return vm_x_fail(x, TIR_ERR_NOMEM, st->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s while %s = %s fans out (%" PRIu64
@@ -1686,7 +1725,7 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
     return t > VM_MAX_WORKERS ? VM_MAX_WORKERS : t;
 }
 
-static int stmt_index(const vm_pipe *p, const ir_stmt *stmt)
+int vm_x_stmt_index(const vm_pipe *p, const ir_stmt *stmt)
 {
     int si = 0;
     while (p->ir->stmts[si] != stmt)
@@ -1717,7 +1756,7 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o, uint64_t 
         uint64_t extra = 0, t0 = now_ns();
         char msg[512] = "";
         const ir_stmt *stmt = p->sorts[i].stmt;
-        int si = stmt_index(p, stmt);
+        int si = vm_x_stmt_index(p, stmt);
         tir_status st;
         if (runs) {
             /* the sinks are emptied first: the merge has what they held too */
@@ -1831,7 +1870,7 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         }
         uint64_t budget = !o->memory_limit ? 0 : o->memory_limit > held ? o->memory_limit - held : 1;
         const ir_stmt *stmt = p->groups[i].stmt;
-        int si = stmt_index(p, stmt);
+        int si = vm_x_stmt_index(p, stmt);
         uint64_t t0 = now_ns();
         vm_spill_stats ss = {0};
         char msg[512] = "";
@@ -1863,7 +1902,7 @@ static void note_join_spills(xpipe *x, int nw, uint64_t *prof_spill)
         const vm_hspill *hs = x[0].bspill[i];
         if (!hs)
             continue;
-        uint64_t *c = prof_spill + (size_t)stmt_index(p, p->builds[i].stmt) * VM_SPILL_NSTAT;
+        uint64_t *c = prof_spill + (size_t)vm_x_stmt_index(p, p->builds[i].stmt) * VM_SPILL_NSTAT;
         c[VM_SPILL_BYTES] += hs->st.bytes;
         c[VM_SPILL_FILES] += hs->st.files;
         c[VM_SPILL_PASSES] += 1;
@@ -1871,7 +1910,7 @@ static void note_join_spills(xpipe *x, int nw, uint64_t *prof_spill)
     for (int i = 0; i < p->njoins; i++) {
         if (!x[0].joins[i].hs)
             continue;
-        uint64_t *c = prof_spill + (size_t)stmt_index(p, p->joins[i].stmt) * VM_SPILL_NSTAT;
+        uint64_t *c = prof_spill + (size_t)vm_x_stmt_index(p, p->joins[i].stmt) * VM_SPILL_NSTAT;
         uint64_t passes = 0;
         for (int w = 0; w < nw; w++) {
             vm_spill_stats js = vm_jspill_stats(&x[w], i);
@@ -1929,6 +1968,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     if (!st)
         st = finish_sorts(x, nw, o, prof_spill);
     if (!st)
+        st = vm_x_gather_emits(x, nw, o, prof_spill);
+    if (!st)
         st = vm_x_publish(&x[0]);
     for (int w = 0; w < ready && prof_rows && x[w].stmt_rows && x[w].stmt_ns; w++)
         for (int s = 0; s <= x[w].p->ir->n; s++) {
@@ -1953,6 +1994,8 @@ void vm_value_free(vm_value *v)
     vm_ht_free(v->ht);
     vm_hspill_free(v->hs);
     v->hs = NULL;
+    vm_relspill_free(v->rs);
+    v->rs = NULL;
     vm_bloom_free(v->bf);
     v->rel = NULL;
     v->ht = NULL;
@@ -2077,6 +2120,70 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
     return TIR_OK;
 }
 
+bool vm_x_relation_may_spill(const vm_plan *plan, int v)
+{
+    if (plan->vals[v].last_use == INT32_MAX)
+        return false;
+    for (int pi = 0; pi < plan->npipes; pi++)
+        for (int j = 0; j < plan->pipes[pi].njoins; j++) {
+            const ir_stmt *mj = plan->pipes[pi].joins[j].stmt;
+            if (plan->pipes[pi].joins[j].merge && !mj->u.mjoin.rtable &&
+                vm_plan_value_index(plan, mj->u.mjoin.rstmt) == v)
+                return false;
+        }
+    return true;
+}
+
+/* Relations that later pipelines scan go to disk when the values held
+** between pipelines take more than half the memory limit (the next
+** pipeline's own work needs the rest), largest first until they do not;
+** under force_spill, every one. Outputs and a merge join's right side
+** (read out of order) stay in memory. */
+static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_value *values, uint64_t *held,
+                                  const bool *keep, const int *slot, uint64_t *values_bytes, uint64_t table_bytes,
+                                  char *err, size_t errlen)
+{
+    if (!o || !o->spill || (!o->force_spill && !o->memory_limit))
+        return TIR_OK;
+    for (;;) {
+        int v = -1;
+        for (int i = 0; i < plan->nvals; i++)
+            if (!keep[i] && values[i].kind == IR_VK_RELATION && values[i].rel && values[i].rel->nrows &&
+                values[i].rel->ncols <= VM_RELSPILL_MAXCOLS &&
+                (v < 0 || held[i] > held[v]))
+                v = i;
+        if (v < 0 || (!o->force_spill && *values_bytes + table_bytes <= o->memory_limit / 2))
+            return TIR_OK;
+        char msg[512] = "";
+        vm_relspill *rs;
+        tir_status st = vm_relspill_write(o->spill, values[v].rel, &rs, msg, sizeof msg);
+        if (st) {
+            const ir_stmt *s = plan->vals[v].stmt;
+            int line, col;
+            ir_linecol(plan->prog->src, plan->prog->srclen, s->span.off, &line, &col);
+            snprintf(err, errlen, "%s:%d:%d: error: %s = %s cannot spill its relation: %s", plan->prog->file, line,
+                     col, s->target.s, s->op.s, msg[0] ? msg : "out of memory");
+            return st;
+        }
+        if (o->prof_spill && slot[v] >= 0)
+            o->prof_spill[(size_t)slot[v] * VM_SPILL_NSTAT + VM_SPILL_REL] += vm_relspill_bytes(rs);
+        vm_table_free(values[v].rel);
+        values[v].rel = NULL;
+        values[v].rs = rs;
+        *values_bytes -= held[v];
+        held[v] = 0;
+    }
+}
+
+/* Values spill_relations must leave in memory. */
+static bool *relations_kept(const vm_plan *plan)
+{
+    bool *keep = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *keep);
+    for (int v = 0; keep && v < plan->nvals; v++)
+        keep[v] = !vm_x_relation_may_spill(plan, v);
+    return keep;
+}
+
 /* The plan's values in order of their last use: after the pipeline of
 ** order k has run, the values up to the last whose last_use <= k are
 ** dropped. A counting sort keeps this linear in pipelines and values. */
@@ -2112,12 +2219,19 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         return TIR_ERR_NOMEM;
     int *drop_order = values_by_last_use(plan);
     uint64_t *held = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *held);
-    if (!drop_order || !held) {
+    bool *keep = relations_kept(plan);
+    /* per value: its statement's place in the profile's counters */
+    int *slot = malloc(sizeof *slot * (size_t)(plan->nvals ? plan->nvals : 1));
+    if (!drop_order || !held || !keep || !slot) {
         free(drop_order);
         free(held);
+        free(keep);
+        free(slot);
         free(tables);
         return TIR_ERR_NOMEM;
     }
+    for (int v = 0; v < plan->nvals; v++)
+        slot[v] = -1;
     /* bytes held by the values and tables of earlier pipelines, kept as
     ** running totals so that a plan of many pipelines stays linear */
     uint64_t values_bytes = 0, table_bytes = 0;
@@ -2161,6 +2275,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         } else if (!st) {
             int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
             x.src = values[vi].rel;
+            x.rsrc = values[vi].rs;
         }
         if (st || (st = load_resident(p, plan, values, o, values_bytes + table_bytes, err, errlen)))
             goto pipe_done;
@@ -2201,6 +2316,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             if (v >= 0) {
                 held[v] = value_bytes(&values[v]);
                 values_bytes += held[v];
+                slot[v] = stmt_base - (p->ir->n + 1) + i;
             }
         }
         /* values no later pipeline reads are dropped now (seed 002) */
@@ -2210,9 +2326,12 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             held[v] = 0;
             vm_value_free(&values[v]);
         }
+        st = spill_relations(plan, o, values, held, keep, slot, &values_bytes, table_bytes, err, errlen);
     }
     free(drop_order);
     free(held);
+    free(keep);
+    free(slot);
     for (int i = 0; i < prog->ntables && !(o && o->load); i++)
         vm_source_free(&tables[i]);
     free(tables);

@@ -55,6 +55,11 @@ struct xmjoin {
     bool have_prev;
     mjval prev[16];           /* the last left key that was looked up ... */
     uint64_t prev_lo, prev_hi;/* ... and its run of right rows */
+    /* the bytes of prev's long strings, kept from one batch to the next:
+    ** the left rows' own may be gone (a relation read from disk a chunk at
+    ** a time reuses its buffer) */
+    char *prevbuf[16];
+    uint32_t prevcap[16];
     uint64_t *rlo, *rhi;      /* per input row of the batch: its run */
     uint64_t *rrow;           /* output chunk: right row of each output row, or MJ_NONE */
     uint64_t at;              /* chunk cursor: next right row of the current input row */
@@ -185,7 +190,29 @@ void vm_mj_free(xmjoin *m)
     free(m->rrow);
     free(m->chunks);
     free(m->have);
+    for (int k = 0; k < 16; k++)
+        free(m->prevbuf[k]);
     free(m);
+}
+
+/* Points prev's long strings at bytes of m's own (after a batch). */
+static bool own_prev(xmjoin *m, const tir_type *kt, int nk)
+{
+    for (int k = 0; k < nk && m->have_prev; k++) {
+        tir_str *s = &m->prev[k].s;
+        if (kt[k] != TIR_STRING || s->len <= TIR_STR_INLINE || s->u.ptr == m->prevbuf[k])
+            continue;
+        if (s->len > m->prevcap[k]) {
+            char *b = realloc(m->prevbuf[k], s->len);
+            if (!b)
+                return false;
+            m->prevbuf[k] = b;
+            m->prevcap[k] = s->len;
+        }
+        memcpy(m->prevbuf[k], s->u.ptr, s->len);
+        s->u.ptr = m->prevbuf[k];
+    }
+    return true;
 }
 
 /* The chunk of right column col holding row r (store), with r's offset in it. */
@@ -526,6 +553,8 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
     if (!j->pending) {
         if (m->st)
             return m->st;
+        if (!own_prev(m, kt, nk))
+            return TIR_ERR_NOMEM;
         if (s->deleted) {
             /* runs of deleted rows only match nothing */
             for (uint32_t i = 0; i < n; i++) {

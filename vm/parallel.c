@@ -72,7 +72,7 @@ static bool note_morsel(xpipe *x, uint64_t m, const uint64_t *before)
     uint64_t *rec = x->morsels + x->nmorsels * (size_t)(1 + ne);
     rec[0] = m;
     for (int e = 0; e < ne; e++)
-        rec[1 + e] = x->emits[e]->nrows - before[e];
+        rec[1 + e] = vm_x_emitted(x, e) - before[e];
     x->nmorsels++;
     return true;
 }
@@ -92,7 +92,7 @@ static void worker_main(void *arg, int t)
             break;
         uint64_t to = from + sh->morsel < sh->nrows ? from + sh->morsel : sh->nrows;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
-            before[e] = x->emits[e]->nrows;
+            before[e] = vm_x_emitted(x, e);
         x->morsel = m;
         w->st = vm_x_run_range(x, w->o, from, to);
         if (!w->st && !note_morsel(x, m, before))
@@ -128,7 +128,7 @@ static void jreplay_main(void *arg, int t)
         if (part >= VM_JSPILL_PARTS || atomic_load(&r->stop))
             break;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
-            before[e] = x->emits[e]->nrows;
+            before[e] = vm_x_emitted(x, e);
         x->morsel = r->mbase + (uint64_t)r->ji * VM_JSPILL_PARTS + (uint64_t)part;
         tir_status st = vm_jspill_run_part(x, &r->x[0], r->o, r->ji, part, r->share);
         if (!st && !note_morsel(x, x->morsel, before))
@@ -286,6 +286,8 @@ static tir_status merge_emits(xpipe *x, int nw)
     if (!st)
         qsort(recs, nrec, sizeof *recs, mrec_cmp);
     for (int e = 0; e < ne && !st; e++) {
+        if (vm_x_emit_spilled(x, nw, e)) /* gathered on disk instead (vm_x_gather_emits) */
+            continue;
         vm_table *t = vm_sink_table_new(x[0].p->emits[e].schema);
         if (!t) {
             st = TIR_ERR_NOMEM;

@@ -16,7 +16,7 @@
 
 uint64_t vm_x_src_rows(const xpipe *x)
 {
-    return x->store ? vm_store_nrows(x->store) : x->src->nrows;
+    return x->store ? vm_store_nrows(x->store) : x->rsrc ? x->rsrc->nrows : x->src->nrows;
 }
 
 uint64_t vm_x_morsel_rows(const xpipe *x)
@@ -71,6 +71,14 @@ void vm_x_scan(xpipe *x)
     uint32_t n = left < x->cap ? (uint32_t)left : x->cap;
     if (x->store) {
         scan_native(x, sc, off, n);
+    } else if (x->rsrc) {
+        for (int c = 0; c < sc->ncols; c++) {
+            const vm_spcol *col = &x->rchunk.cols[sc->src_cols[c]];
+            vm_vec *v = &x->r[sc->regs[c]];
+            uint64_t at = off - x->rchunk_first;
+            v->data = (char *)col->data + at * col->width;
+            v->validity = col->validity ? (uint64_t *)col->validity + at / 64 : NULL;
+        }
     } else {
         for (int c = 0; c < sc->ncols; c++) {
             const vm_column *col = &x->src->cols[sc->src_cols[c]];
@@ -170,8 +178,35 @@ static tir_status load_block(xpipe *x, uint32_t b)
 }
 
 /* Native tables: morsels are whole blocks, so each block is judged once. */
+/* A relation on disk: chunk by chunk (a morsel is one chunk; one worker
+** runs the whole source as one range). */
+static tir_status run_spilled_relation(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
+{
+    while (from < to) {
+        uint32_t k = (uint32_t)(from / VM_MORSEL_ROWS);
+        uint64_t first = (uint64_t)k * VM_MORSEL_ROWS, end = first + VM_MORSEL_ROWS;
+        if (!x->rchunk_loaded || x->rchunk_first != first) {
+            char msg[512] = "";
+            tir_status st = vm_relspill_read(x->rsrc, k, &x->rchunk, msg, sizeof msg);
+            x->rchunk_loaded = st == TIR_OK;
+            x->rchunk_first = first;
+            if (st)
+                return vm_x_fail(x, st, x->p->scan.stmt->span, "%s = %s cannot read its relation back: %s",
+                                 x->p->scan.stmt->target.s, x->p->scan.stmt->op.s, msg[0] ? msg : "out of memory");
+        }
+        end = end < to ? end : to;
+        tir_status st = vm_x_run_batches(x, o, from, end);
+        if (st)
+            return st;
+        from = end;
+    }
+    return TIR_OK;
+}
+
 tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
 {
+    if (x->rsrc)
+        return run_spilled_relation(x, o, from, to);
     if (!x->store)
         return vm_x_run_batches(x, o, from, to);
     uint64_t br = vm_store_block_rows(x->store);

@@ -216,12 +216,14 @@ size_t vm_bloom_bytes(const vm_bloom *b);
 
 /* joinspill.h: a build_hash's rows in spill files. */
 typedef struct vm_hspill vm_hspill;
+typedef struct vm_relspill vm_relspill;
 void vm_hspill_free(vm_hspill *h);
 
 /* exec.c: the run-time value of a statement. */
 typedef struct vm_value {
     ir_valkind kind;
     vm_table *rel;            /* relation, or a tuple as a one-row table */
+    vm_relspill *rs;          /* instead of rel: a relation held on disk between pipelines */
     vm_ht *ht;
     vm_hspill *hs;            /* instead of ht, when the build side did not fit */
     vm_bloom *bf;
@@ -258,7 +260,8 @@ typedef struct vm_run_opts {
 } vm_run_opts;
 
 /* Spill counters per statement for profiles (vm_run_opts.prof_spill). */
-enum { VM_SPILL_BYTES, VM_SPILL_FILES, VM_SPILL_PASSES, VM_SPILL_NSTAT };
+/* VM_SPILL_REL: bytes of the statement's relation held on disk between pipelines. */
+enum { VM_SPILL_BYTES, VM_SPILL_FILES, VM_SPILL_PASSES, VM_SPILL_REL, VM_SPILL_NSTAT };
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */
 #define VM_MORSEL_ROWS (16 * 2048)

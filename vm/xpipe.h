@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "vm.h"
+#include "relspill.h"
 #include "sinks.h"
 #include "sort.h"
 
@@ -70,7 +71,11 @@ typedef struct xpipe {
     const vm_pipe *p;
     vm_value *values;
     vm_table *src;            /* in-memory source, or NULL when ... */
-    vm_store *store;          /* ... scanning a native table */
+    vm_store *store;          /* ... scanning a native table, or ... */
+    const vm_relspill *rsrc;  /* ... a relation on disk, read a chunk (a morsel) at a time */
+    vm_spchunk rchunk;        /* its chunk being scanned, rows from rchunk_first */
+    uint64_t rchunk_first;
+    bool rchunk_loaded;
     const int *store_cols;    /* per scan column: its column in the store */
     vm_store_chunk *chunks;   /* per scan column: the current block's data */
     tir_str **dicts;          /* per scan column: its dictionary-encoded chunk's values, decoded */
@@ -100,6 +105,10 @@ typedef struct xpipe {
     vm_ht **builds;
     vm_hspill **bspill;       /* per build_hash: its rows written to spill files, or NULL */
     vm_table **emits;
+    bool *espillable;         /* per emit: a later pipeline reads it (not the caller): it may go to disk */
+    vm_spill_file **espill;   /* per emit: the rows this worker wrote out, or NULL */
+    uint64_t *eflushed;       /* per emit: how many */
+    vm_relspill **erel;       /* per emit (worker 0): its rows gathered on disk when any worker wrote some */
     int64_t *limit_seen;
     uint64_t *stmt_ns;        /* profile: time per statement (same layout), when timing */
     bool timing;
@@ -127,6 +136,23 @@ tir_status vm_x_setup(xpipe *x);
 /* Writes "FILE:LINE:COL: error: " and the message into x->err; returns st. */
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vm_x_teardown(xpipe *x);
+/* Whether value v, a relation, may be held on disk: later pipelines scan
+** it (it is no output, nor a merge join's right side, read out of order). */
+bool vm_x_relation_may_spill(const vm_plan *plan, int v);
+/* The index of stmt in its pipeline p (profile counters). */
+int vm_x_stmt_index(const vm_pipe *p, const ir_stmt *stmt);
+
+/* emitspill.c: rows emitted so far by this worker (written out or not);
+** bytes of the emits that may spill; whether any worker wrote emit e out;
+** writing out this worker's spillable emits; gathering the written ones
+** into x[0].erel when the pipeline ends. */
+uint64_t vm_x_emitted(const xpipe *x, int e);
+uint64_t vm_x_emit_spillable_bytes(const xpipe *x);
+uint64_t vm_x_emit_growth(const xpipe *x);
+bool vm_x_emit_spilled(const xpipe *x, int nw, int e);
+tir_status vm_x_flush_emits(xpipe *x, const vm_run_opts *o);
+tir_status vm_x_gather_emits(xpipe *x, int nw, const vm_run_opts *o, uint64_t *prof_spill);
+
 /* Rows of the source (the store's, deleted rows included). */
 uint64_t vm_x_src_rows(const xpipe *x);
 /* Source rows a morsel covers: a native table's block, else VM_MORSEL_ROWS. */
