@@ -273,7 +273,7 @@ tir_status vm_x_setup(xpipe *x)
         if (!(x->emits[i] = vm_sink_table_new(p->emits[i].schema)))
             return TIR_ERR_NOMEM;
         int vi = vm_plan_value_index(x->plan, p->emits[i].stmt);
-        x->espillable[i] = vm_x_relation_may_spill(x->plan, vi) && x->emits[i]->ncols <= VM_RELSPILL_MAXCOLS;
+        x->espillable[i] = x->rel_kept && !x->rel_kept[vi] && x->emits[i]->ncols <= VM_RELSPILL_MAXCOLS;
     }
     for (int i = 0; i < p->scan.nblooms; i++) {
         int vi = vm_plan_value_index(x->plan, p->scan.blooms[i].bf);
@@ -2120,18 +2120,23 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
     return TIR_OK;
 }
 
-bool vm_x_relation_may_spill(const vm_plan *plan, int v)
+/* The bytes of the hash tables pipeline p probes, counted again (read
+** back in part, or given up for their files). Only p's: going over every
+** value after every pipeline would make a plan of many pipelines
+** quadratic. */
+static void recount_probed(const vm_pipe *p, const vm_plan *plan, vm_value *values, uint64_t *held,
+                           uint64_t *values_bytes)
 {
-    if (plan->vals[v].last_use == INT32_MAX)
-        return false;
-    for (int pi = 0; pi < plan->npipes; pi++)
-        for (int j = 0; j < plan->pipes[pi].njoins; j++) {
-            const ir_stmt *mj = plan->pipes[pi].joins[j].stmt;
-            if (plan->pipes[pi].joins[j].merge && !mj->u.mjoin.rtable &&
-                vm_plan_value_index(plan, mj->u.mjoin.rstmt) == v)
-                return false;
-        }
-    return true;
+    for (int j = 0; j < p->njoins; j++) {
+        if (p->joins[j].merge)
+            continue;
+        int v = vm_plan_value_index(plan, p->joins[j].stmt->u.join.ht);
+        if (v < 0 || values[v].kind != IR_VK_HASHTABLE)
+            continue;
+        uint64_t now = value_bytes(&values[v]);
+        *values_bytes += now - held[v];
+        held[v] = now;
+    }
 }
 
 /* Relations that later pipelines scan go to disk when the values held
@@ -2146,13 +2151,17 @@ static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_
     if (!o || !o->spill || (!o->force_spill && !o->memory_limit))
         return TIR_OK;
     for (;;) {
+        /* checked first: scanning the values after every pipeline would
+        ** make a plan of many pipelines quadratic */
+        if (!o->force_spill && *values_bytes + table_bytes <= o->memory_limit / 2)
+            return TIR_OK;
         int v = -1;
         for (int i = 0; i < plan->nvals; i++)
             if (!keep[i] && values[i].kind == IR_VK_RELATION && values[i].rel && values[i].rel->nrows &&
                 values[i].rel->ncols <= VM_RELSPILL_MAXCOLS &&
                 (v < 0 || held[i] > held[v]))
                 v = i;
-        if (v < 0 || (!o->force_spill && *values_bytes + table_bytes <= o->memory_limit / 2))
+        if (v < 0)
             return TIR_OK;
         char msg[512] = "";
         vm_relspill *rs;
@@ -2175,12 +2184,20 @@ static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_
     }
 }
 
-/* Values spill_relations must leave in memory. */
+/* Relations that must stay in memory: outputs (handed to the caller as
+** they are) and merge joins' right sides (read out of order). One pass
+** over the plan: a plan may have tens of thousands of pipelines. */
 static bool *relations_kept(const vm_plan *plan)
 {
     bool *keep = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *keep);
     for (int v = 0; keep && v < plan->nvals; v++)
-        keep[v] = !vm_x_relation_may_spill(plan, v);
+        keep[v] = plan->vals[v].last_use == INT32_MAX;
+    for (int pi = 0; keep && pi < plan->npipes; pi++)
+        for (int j = 0; j < plan->pipes[pi].njoins; j++) {
+            const ir_stmt *mj = plan->pipes[pi].joins[j].stmt;
+            if (plan->pipes[pi].joins[j].merge && !mj->u.mjoin.rtable)
+                keep[vm_plan_value_index(plan, mj->u.mjoin.rstmt)] = true;
+        }
     return keep;
 }
 
@@ -2242,7 +2259,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         const vm_pipe *p = &plan->pipes[pi];
         const ir_stmt *scan = p->scan.stmt;
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
-                   .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL};
+                   .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep};
         int *store_cols = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;
@@ -2279,12 +2296,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         }
         if (st || (st = load_resident(p, plan, values, o, values_bytes + table_bytes, err, errlen)))
             goto pipe_done;
-        for (int v = 0; v < plan->nvals; v++) /* resident partitions were read back */
-            if (values[v].hs) {
-                uint64_t now = value_bytes(&values[v]);
-                values_bytes += now - held[v];
-                held[v] = now;
-            }
+        recount_probed(p, plan, values, held, &values_bytes); /* resident partitions were read back */
         x.base_bytes = values_bytes + table_bytes;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -2305,12 +2317,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (st)
             break;
         stmt_base += p->ir->n + 1;
-        for (int v = 0; v < plan->nvals; v++) /* hash tables given up for spill files */
-            if (held[v] && values[v].kind == IR_VK_HASHTABLE) {
-                uint64_t now = value_bytes(&values[v]);
-                values_bytes += now - held[v];
-                held[v] = now;
-            }
+        recount_probed(p, plan, values, held, &values_bytes); /* hash tables given up for spill files */
         for (int i = 0; i < p->ir->n; i++) {
             int v = vm_plan_value_index(plan, p->ir->stmts[i]);
             if (v >= 0) {

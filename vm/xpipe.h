@@ -105,7 +105,8 @@ typedef struct xpipe {
     vm_ht **builds;
     vm_hspill **bspill;       /* per build_hash: its rows written to spill files, or NULL */
     vm_table **emits;
-    bool *espillable;         /* per emit: a later pipeline reads it (not the caller): it may go to disk */
+    const bool *rel_kept;     /* per value: a relation that must stay in memory (an output, a merge join's right side) */
+    bool *espillable;         /* per emit: a later pipeline scans it (rel_kept false): it may go to disk */
     vm_spill_file **espill;   /* per emit: the rows this worker wrote out, or NULL */
     uint64_t *eflushed;       /* per emit: how many */
     vm_relspill **erel;       /* per emit (worker 0): its rows gathered on disk when any worker wrote some */
@@ -136,9 +137,6 @@ tir_status vm_x_setup(xpipe *x);
 /* Writes "FILE:LINE:COL: error: " and the message into x->err; returns st. */
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vm_x_teardown(xpipe *x);
-/* Whether value v, a relation, may be held on disk: later pipelines scan
-** it (it is no output, nor a merge join's right side, read out of order). */
-bool vm_x_relation_may_spill(const vm_plan *plan, int v);
 /* The index of stmt in its pipeline p (profile counters). */
 int vm_x_stmt_index(const vm_pipe *p, const ir_stmt *stmt);
 
