@@ -1629,12 +1629,14 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     }
     /* A group-by's arrays and directory double: spill before a batch that
     ** could make them cross the limit, not after, so that the limit holds
-    ** to within a batch of groups. */
+    ** to within a batch of groups. The other workers' tables may double in
+    ** the same batch (they grow alike: count this one's growth for each). */
     uint64_t growth = 0;
     for (int i = 0; o->spill && o->memory_limit && i < x->p->ngroups; i++)
         growth += vm_sink_group_growth(&x->groups[i], x->cap);
     for (int i = 0; o->spill && o->memory_limit && i < x->p->nbuilds; i++)
         growth += vm_ht_growth(x->builds[i], x->cap);
+    growth *= (uint64_t)(x->nworkers > 1 ? x->nworkers : 1);
     if (o->spill && (x->p->ngroups || x->p->nbuilds) &&
         (o->force_spill || (o->memory_limit && held + growth > o->memory_limit))) {
         bool fits;
@@ -1658,11 +1660,15 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     held = held_bytes(x, &spillable);
     if (others_spill)
         return TIR_OK;
-    if (o->memory_limit && held > o->memory_limit && st)
+    /* Another worker's state may have grown since this check began: what
+    ** can spill is written out at that worker's (or this one's) next check,
+    ** so only what cannot spill breaks the limit. */
+    uint64_t must_hold = o->spill ? held - (spillable < held ? spillable : held) : held;
+    if (o->memory_limit && must_hold > o->memory_limit && st)
         return vm_x_fail(x, TIR_ERR_NOMEM, st->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s while %s = %s fans out (%" PRIu64
                      " bytes held)", o->memory_limit, x->p->ir->name.s, st->target.s, st->op.s, held);
-    if (o->memory_limit && held > o->memory_limit)
+    if (o->memory_limit && must_hold > o->memory_limit)
         return vm_x_fail(x, TIR_ERR_NOMEM, x->p->ir->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s (%" PRIu64 " bytes held)",
                      o->memory_limit, x->p->ir->name.s, held);
