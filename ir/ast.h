@@ -45,7 +45,7 @@ typedef enum ir_expr_kind {
     IR_E_ISNULL,
     IR_E_CASE,
     IR_E_CAST,
-    IR_E_CALL,     /* substring, abs, year (extract(year from x)), and aggregate calls in :aggregates */
+    IR_E_CALL,     /* scalar functions (functions.h; extract(year from x) is year(x)), aggregate calls in :aggregates */
     IR_E_STAR,     /* `*`, only as the argument of count(*) */
     IR_E_PARAM     /* $name: a parameter of the program, bound before each run */
 } ir_expr_kind;
@@ -122,6 +122,7 @@ struct ir_expr {
             ir_name fn;
             ir_expr **args;
             int nargs;
+            int fid;          /* tc: its ir_fn (ir/functions.h); aggregates: unused */
         } call;
         struct {
             ir_name name;     /* without the '$' */

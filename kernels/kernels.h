@@ -244,4 +244,25 @@ double k_sortkey_f64_value(uint64_t u);
 uint32_t k_sel_topn_f64(const double *a, double cut, bool desc, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
 uint32_t k_sel_topn_f64_ref(const double *a, double cut, bool desc, const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
 
+/* ---- numeric functions (math.c) ------------------------------------------
+** Plain loops, no SIMD twin. _partial kernels clear the bit of a row in
+** `valid` (the caller's copy of the inputs' validity) where the result is
+** not a finite double: sqrt below 0, ln at or below 0, overflow. b is the
+** second operand (power) or unused. k_round_T: d = digits per row (NULL:
+** 0); integers change only for negative digits and return false when a
+** rounded value does not fit. */
+void k_floor_f64(const double *a, const uint32_t *sel, uint32_t n, double *out);
+void k_ceil_f64(const double *a, const uint32_t *sel, uint32_t n, double *out);
+void k_trunc_f64(const double *a, const uint32_t *sel, uint32_t n, double *out);
+void k_sqrt_f64(const double *a, const double *b, const uint32_t *sel, uint32_t n, double *out, uint64_t *valid);
+void k_ln_f64(const double *a, const double *b, const uint32_t *sel, uint32_t n, double *out, uint64_t *valid);
+void k_exp_f64(const double *a, const double *b, const uint32_t *sel, uint32_t n, double *out, uint64_t *valid);
+void k_power_f64(const double *a, const double *b, const uint32_t *sel, uint32_t n, double *out, uint64_t *valid);
+void k_sign_i32(const int32_t *a, const uint32_t *sel, uint32_t n, int32_t *out);
+void k_sign_i64(const int64_t *a, const uint32_t *sel, uint32_t n, int32_t *out);
+void k_sign_f64(const double *a, const uint32_t *sel, uint32_t n, int32_t *out);
+void k_round_f64(const double *a, const int64_t *d, const uint32_t *sel, uint32_t n, double *out);
+bool k_round_i32(const int32_t *a, const uint64_t *valid, const int64_t *d, const uint32_t *sel, uint32_t n, int32_t *out);
+bool k_round_i64(const int64_t *a, const uint64_t *valid, const int64_t *d, const uint32_t *sel, uint32_t n, int64_t *out);
+
 #endif

@@ -569,6 +569,38 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
     return ok;
 }
 
+/* The type of values that must agree (case branches, coalesce's
+** arguments): the non-literals are promoted first, then the literals
+** convert to that type or (numbers) raise it; all NULL literals: i64.
+** Reports a mismatch as "<what> have different types". */
+bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type *out)
+{
+    bool have = false;
+    tir_type t = TIR_I64;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < nb; i++) {
+            ir_expr *x = *br[i];
+            if (tc_is_null_lit(x) || (x->kind == IR_E_LIT) != (pass == 1))
+                continue;
+            tir_type u = x->ty.type;
+            if (!have) {
+                t = u;
+                have = true;
+            } else if (u == t || (pass == 1 && lit_fits(x, t))) {
+                continue;
+            } else if (rank(t) && rank(u)) {
+                t = rank(u) > rank(t) ? u : t;
+            } else {
+                ir_error(c->d, x->span, "%s have different types: %s and %s", what, tc_type_name(t),
+                         tc_type_name(u));
+                return false;
+            }
+        }
+    }
+    *out = t;
+    return true;
+}
+
 static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     bool ok = true;
@@ -597,30 +629,9 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
     if (!ok)
         return false;
 
-    /* Result type: promote the non-literal branches first, then let the
-    ** literals convert to that type or (numbers) raise it. */
-    bool have = false;
-    tir_type t = TIR_I64;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < nb; i++) {
-            ir_expr *x = *br[i];
-            if (tc_is_null_lit(x) || (x->kind == IR_E_LIT) != (pass == 1))
-                continue;
-            tir_type u = x->ty.type;
-            if (!have) {
-                t = u;
-                have = true;
-            } else if (u == t || (pass == 1 && lit_fits(x, t))) {
-                continue;
-            } else if (rank(t) && rank(u)) {
-                t = rank(u) > rank(t) ? u : t;
-            } else {
-                ir_error(c->d, x->span, "case branches have different types: %s and %s", tc_type_name(t),
-                         tc_type_name(u));
-                return false;
-            }
-        }
-    }
+    tir_type t;
+    if (!tc_common_type(c, br, nb, "case branches", &t))
+        return false;
     bool nullable = e->u.cas.els == NULL;
     for (int i = 0; i < nb; i++) {
         ir_expr *x = *br[i];
@@ -704,94 +715,6 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     return true;
 }
 
-static bool is_aggregate_name(const char *fn)
-{
-    static const char *const names[] = {"count", "sum", "min", "max", "avg"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(fn, names[i]))
-            return true;
-    return false;
-}
-
-/* Argument i of call e must be of type t (null and convertible literals adapt). */
-static bool want_arg(tc_ctx *c, ir_expr *e, int i, tir_type t, const char *what)
-{
-    ir_expr **pa = &e->u.call.args[i];
-    tir_type from = (*pa)->ty.type;
-    if (from == t || ((*pa)->kind == IR_E_LIT && tc_lit_convert(*pa, t)))
-        return true;
-    if (t == TIR_I64 && from == TIR_I32)
-        return tc_coerce(c, pa, t);
-    ir_error(c->d, (*pa)->span, "argument %d of %s must be %s, found %s", i + 1, e->u.call.fn.s, what,
-             tc_type_name(from));
-    return false;
-}
-
-static bool check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
-{
-    const char *fn = e->u.call.fn.s;
-    ir_span fs = name_span(&e->u.call.fn, e->span);
-    if (is_aggregate_name(fn)) {
-        ir_error(c->d, fs, "aggregate function '%s' is only allowed as an entry of :aggregates", fn);
-        return false;
-    }
-    int lo, hi;
-    if (!strcmp(fn, "abs") || !strcmp(fn, "length") || !strcmp(fn, "year") || !strcmp(fn, "month") ||
-        !strcmp(fn, "day")) {
-        lo = hi = 1;
-    } else if (!strcmp(fn, "substring")) {
-        lo = 2, hi = 3;
-    } else {
-        ir_error(c->d, fs, "unknown function '%s' (functions: abs, length, substring, year, month, day)", fn);
-        return false;
-    }
-    bool ok = true;
-    for (int i = 0; i < e->u.call.nargs; i++)
-        ok &= tc_expr(c, s, &e->u.call.args[i]);
-    if (!ok)
-        return false;
-    int n = e->u.call.nargs;
-    if (n < lo || n > hi) {
-        if (lo == hi)
-            ir_error(c->d, e->span, "%s takes %d argument, found %d", fn, lo, n);
-        else
-            ir_error(c->d, e->span, "%s takes %d or %d arguments, found %d", fn, lo, hi, n);
-        return false;
-    }
-    ir_expr **args = e->u.call.args;
-    bool nullable = false;
-    tir_type t;
-    if (!strcmp(fn, "abs")) {
-        if (tc_is_null_lit(args[0]))
-            tc_lit_convert(args[0], TIR_I64);
-        if (!tc_numeric(args[0]->ty.type)) {
-            ir_error(c->d, args[0]->span, "argument 1 of abs must be numeric, found %s",
-                     tc_type_name(args[0]->ty.type));
-            return false;
-        }
-        t = args[0]->ty.type;
-    } else if (!strcmp(fn, "length")) {
-        if (!want_arg(c, e, 0, TIR_STRING, "string"))
-            return false;
-        t = TIR_I64;
-    } else if (!strcmp(fn, "substring")) {
-        ok = want_arg(c, e, 0, TIR_STRING, "string");
-        for (int i = 1; i < n; i++)
-            ok &= want_arg(c, e, i, TIR_I64, "an integer");
-        if (!ok)
-            return false;
-        t = TIR_STRING;
-    } else {
-        if (!want_arg(c, e, 0, TIR_DATE, "date"))
-            return false;
-        t = TIR_I32;
-    }
-    for (int i = 0; i < n; i++)
-        nullable |= args[i]->ty.nullable;
-    e->ty = plain(t, nullable);
-    return true;
-}
-
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
 {
     ir_expr *e = *pe;
@@ -822,7 +745,7 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     case IR_E_CAST:
         return check_cast(c, s, pe);
     case IR_E_CALL:
-        return check_call(c, s, e);
+        return tc_check_call(c, s, e);
     case IR_E_STAR:
         ir_error(c->d, e->span, "'*' is only allowed as the argument of count(*)");
         return false;

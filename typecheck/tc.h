@@ -114,6 +114,12 @@ void tc_no_ordering(tc_ctx *c, const ir_stmt *st);
 
 /* expr.c */
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
+/* The one type the values *br[0..nb) must share (case branches, coalesce's
+** arguments); a mismatch is reported as "<what> have different types". */
+bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type *out);
+
+/* funcs.c: a scalar function call (ir/functions.h); records its id. */
+bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);
 /* Makes *pe of type t without messages: literals convert in place when
 ** their value is representable, i32/i64 widen through an inserted cast. */
 bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t);

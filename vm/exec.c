@@ -21,6 +21,7 @@
 #include "sinks.h"
 #include "xpipe.h"
 #include "joinspill.h"
+#include "strfn.h"
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
@@ -47,12 +48,7 @@ static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
 
 /* ------------------------------------------------------------- helpers */
 
-#define SEL(x, si, fr, SP, N)                                       \
-    const uint32_t *SP = (si) < 0 || (x)->s[(si)].dense ? NULL : (x)->s[(si)].idx; \
-    uint32_t N = (si) < 0 ? (x)->f[(fr)].n : (x)->s[(si)].n
-
-/* Validity of a result of a and b: NULL when both are all-valid. */
-static uint64_t *valid2(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
+uint64_t *vm_x_valid2(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
 {
     if (!a->validity && (!b || !b->validity))
         return NULL;
@@ -60,8 +56,7 @@ static uint64_t *valid2(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uin
     return x->rvalid[out];
 }
 
-/* Same, but always a real buffer (for kernels that clear bits). */
-static uint64_t *valid2_owned(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
+uint64_t *vm_x_valid2_owned(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n)
 {
     k_valid_and(a->validity, b ? b->validity : NULL, n, x->rvalid[out]);
     return x->rvalid[out];
@@ -374,6 +369,8 @@ void vm_x_teardown(xpipe *x)
     free(x->aggs);
     free(x->groups);
     vm_strheap_free(&x->batch_heap);
+    if (x->ctype)
+        freelocale(x->ctype);
 }
 
 /* ------------------------------------------------------------ operators */
@@ -506,7 +503,7 @@ COPY_OP(W16, tir_str)
 /* SQL: x in (..., NULL) is NULL, not false, when nothing matched. */
 static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint32_t n)
 {
-    uint64_t *v = valid2_owned(x, in->c, &x->r[in->a], NULL, x->f[in->frame].n);
+    uint64_t *v = vm_x_valid2_owned(x, in->c, &x->r[in->a], NULL, x->f[in->frame].n);
     const uint8_t *out = x->rbuf[in->c];
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
@@ -579,61 +576,6 @@ static void op_date_part(xpipe *x, const vm_ins *in, int part)
         out[r] = part == 0 ? y : part == 1 ? m : d;
     }
     x->r[in->c].validity = x->r[in->a].validity;
-}
-
-/* Byte offset after skipping n UTF-8 characters from byte pos (clamped). */
-static uint32_t utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
-{
-    while (n > 0 && pos < len) {
-        pos++;
-        while (pos < len && ((unsigned char)p[pos] & 0xC0) == 0x80)
-            pos++;
-        n--;
-    }
-    return pos;
-}
-
-static void op_substr(xpipe *x, const vm_ins *in)
-{
-    SEL(x, in->d, in->frame, sel, n);
-    const vm_vec *s = &x->r[in->a], *st = &x->r[in->b];
-    const vm_vec *ln = in->e >= 0 ? &x->r[in->e] : NULL;
-    tir_str *out = x->rbuf[in->c];
-    uint64_t *v = valid2(x, in->c, s, st, x->f[in->frame].n);
-    if (ln && ln->validity) {
-        if (!v)
-            v = valid2_owned(x, in->c, s, st, x->f[in->frame].n);
-        k_valid_and(v, ln->validity, x->f[in->frame].n, v);
-    }
-    x->r[in->c].validity = v;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        const tir_str *str = &((const tir_str *)s->data)[r];
-        int64_t start = ((const int64_t *)st->data)[r];
-        int64_t from = start > INT64_MIN ? start - 1 : INT64_MIN;
-        int64_t len = ln ? ((const int64_t *)ln->data)[r] : INT64_MAX;
-        /* SQL: characters are 1-based and a start before 1 eats into the length */
-        if (len < 0)
-            len = 0;
-        if (from < 0) {
-            len = len + from < 0 ? 0 : len + from;
-            from = 0;
-        }
-        const char *p = tir_str_ptr(str);
-        uint32_t bfrom = utf8_skip(p, str->len, 0, from);
-        uint32_t bto = utf8_skip(p, str->len, bfrom, len);
-        tir_str o;
-        memset(&o, 0, sizeof o);
-        o.len = bto - bfrom;
-        if (o.len <= TIR_STR_INLINE) {
-            memcpy(o.prefix, p + bfrom, o.len);
-        } else {
-            /* long substrings point into the source string's bytes */
-            memcpy(o.prefix, p + bfrom, 4);
-            o.u.ptr = p + bfrom;
-        }
-        out[r] = o;
-    }
 }
 
 static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
@@ -826,19 +768,19 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         x->s[in->c].n = k_sel_##opn##_str_vv(x->r[in->a].data, x->r[in->d].data, x->r[in->a].validity, x->r[in->d].validity, sel, n, x->s[in->c].idx); break; } \
     case VM_OP_CMP_##OPN##_I32: { SEL(x, in->d, in->frame, sel, n);                                               \
         k_cmp_##opn##_i32(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
-        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
     case VM_OP_CMP_##OPN##_I64: { SEL(x, in->d, in->frame, sel, n);                                               \
         k_cmp_##opn##_i64(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
-        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
     case VM_OP_CMP_##OPN##_F64: { SEL(x, in->d, in->frame, sel, n);                                               \
         k_cmp_##opn##_f64(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
-        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
     case VM_OP_CMP_##OPN##_STR: { SEL(x, in->d, in->frame, sel, n);                                               \
         k_cmp_##opn##_str(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                            \
-        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }          \
     case VM_OP_CMP_##OPN##_BOOL: { SEL(x, in->d, in->frame, sel, n);                                              \
         k_cmp_##opn##_bool(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);                           \
-        x->r[in->c].validity = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); break; }
         SEL_FAMILY(EQ, eq)
         SEL_FAMILY(NE, ne)
         SEL_FAMILY(LT, lt)
@@ -876,7 +818,7 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             sel = NULL;                                                                              \
             n = x->f[in->frame].n;                                                                   \
         }                                                                                            \
-        uint64_t *v = valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);              \
+        uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);              \
         x->r[in->c].validity = v;                                                                    \
         if (!k_##opn##_##t(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]) && FAILS) \
             return overflow(x, in);                                                                  \
@@ -885,7 +827,7 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
 #define DIVMOD(OPN, opn, T, t)                                                                       \
     case VM_OP_##OPN##_##T: {                                                                        \
         SEL(x, in->d, in->frame, sel, n);                                                            \
-        uint64_t *v = valid2_owned(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);        \
+        uint64_t *v = vm_x_valid2_owned(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);        \
         x->r[in->c].validity = v;                                                                    \
         if (!k_##opn##_##t(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]))          \
             return overflow(x, in);                                                                  \
@@ -1020,20 +962,75 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 return st;
             break;
         }
-        case VM_OP_SUBSTR: op_substr(x, in); break;
-        case VM_OP_LENGTH: {
+        case VM_OP_SUBSTR: vm_op_substr(x, in); break;
+        case VM_OP_LENGTH: vm_op_length(x, in, false); break;
+        case VM_OP_OCTET_LENGTH: vm_op_length(x, in, true); break;
+        case VM_OP_UPPER:
+        case VM_OP_LOWER: {
+            tir_status st = vm_op_case(x, in, in->op == VM_OP_UPPER);
+            if (st)
+                return st;
+            break;
+        }
+        case VM_OP_TRIM: vm_op_trim(x, in); break;
+        case VM_OP_STARTS_WITH:
+        case VM_OP_ENDS_WITH:
+        case VM_OP_CONTAINS:
+        case VM_OP_STRPOS: vm_op_match(x, in); break;
+        case VM_OP_REPLACE:
+        case VM_OP_LPAD:
+        case VM_OP_RPAD:
+        case VM_OP_CONCAT: {
+            tir_status st = in->op == VM_OP_REPLACE ? vm_op_replace(x, in)
+                          : in->op == VM_OP_CONCAT ? vm_op_concat(x, in)
+                                                   : vm_op_pad(x, in, in->op == VM_OP_LPAD);
+            if (st)
+                return st;
+            break;
+        }
+
+#define SIGN(T, t)                                                                                   \
+    case VM_OP_SIGN_##T: {                                                                           \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        k_sign_##t(x->r[in->a].data, sel, n, x->rbuf[in->c]);                                        \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        break;                                                                                       \
+    }
+#define EXACT_F64(OPN, opn)                                                                          \
+    case VM_OP_##OPN##_F64: {                                                                        \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        k_##opn##_f64(x->r[in->a].data, sel, n, x->rbuf[in->c]);                                     \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        break;                                                                                       \
+    }
+#define PARTIAL_F64(OPN, opn)                                                                        \
+    case VM_OP_##OPN##_F64: {                                                                        \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        const vm_vec *b = in->b >= 0 ? &x->r[in->b] : NULL;                                          \
+        uint64_t *v = vm_x_valid2_owned(x, in->c, &x->r[in->a], b, x->f[in->frame].n);               \
+        k_##opn##_f64(x->r[in->a].data, b ? b->data : NULL, sel, n, x->rbuf[in->c], v);             \
+        x->r[in->c].validity = v;                                                                    \
+        break;                                                                                       \
+    }
+#define ROUND_INT(T, t)                                                                              \
+    case VM_OP_ROUND_##T: {                                                                          \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        const vm_vec *b = in->b >= 0 ? &x->r[in->b] : NULL;                                          \
+        uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], b, x->f[in->frame].n);                     \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_round_##t(x->r[in->a].data, v, b ? b->data : NULL, sel, n, x->rbuf[in->c]))           \
+            return overflow(x, in);                                                                  \
+        break;                                                                                       \
+    }
+        SIGN(I32, i32) SIGN(I64, i64) SIGN(F64, f64)
+        EXACT_F64(FLOOR, floor) EXACT_F64(CEIL, ceil) EXACT_F64(TRUNC, trunc)
+        PARTIAL_F64(SQRT, sqrt) PARTIAL_F64(LN, ln) PARTIAL_F64(EXP, exp) PARTIAL_F64(POWER, power)
+        ROUND_INT(I32, i32) ROUND_INT(I64, i64)
+        case VM_OP_ROUND_F64: {
             SEL(x, in->d, in->frame, sel, n);
-            const tir_str *a = x->r[in->a].data;
-            int64_t *out = x->rbuf[in->c];
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t r = sel ? sel[i] : i;
-                const unsigned char *s = (const unsigned char *)tir_str_ptr(&a[r]);
-                int64_t chars = 0;
-                for (uint32_t b = 0; b < a[r].len; b++)
-                    chars += (s[b] & 0xC0) != 0x80;
-                out[r] = chars;
-            }
-            x->r[in->c].validity = x->r[in->a].validity;
+            const vm_vec *b = in->b >= 0 ? &x->r[in->b] : NULL;
+            x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], b, x->f[in->frame].n);
+            k_round_f64(x->r[in->a].data, b ? b->data : NULL, sel, n, x->rbuf[in->c]);
             break;
         }
         case VM_OP_YEAR: op_date_part(x, in, 0); break;

@@ -9,6 +9,7 @@
 ** Each statement's output is a set of column registers over one frame (row
 ** space) plus a selection register (-1 = all rows of the frame).
 */
+#include "functions.h"
 #include "vm.h"
 #include "kernels.h"
 #include "sort.h"
@@ -288,27 +289,185 @@ static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     return cx_unary(L, op, e->u.cast.a, e, frame, sel, in, extra);
 }
 
+/* out = op(r[a], r[b], r[ex]) over sel (b, ex < 0: absent). */
+static int cx_op(lw *L, vm_opcode op, const ir_expr *e, int frame, int sel, int a, int b, int ex)
+{
+    int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
+    vm_ins *i = emit(L, op, frame, e->span);
+    i->a = a, i->b = b, i->c = out, i->d = sel, i->e = ex;
+    return out;
+}
+
+/* Argument k of call e over sel, or -1 when the call has fewer. */
+static int cx_arg(lw *L, const ir_expr *e, int k, int frame, int sel, const lw_rel *in)
+{
+    return k < e->u.call.nargs ? cx(L, e->u.call.args[k], frame, sel, in) : -1;
+}
+
+/* rows of s where r[v] is NULL (into *isnull) and where it is not. */
+static void split_null(lw *L, int v, int frame, int s, ir_span at, int *isnull, int *notnull)
+{
+    int b = new_reg(L, TIR_BOOL, frame, "is null");
+    vm_ins *i = emit(L, VM_OP_IS_NULL, frame, at);
+    i->a = v, i->c = b, i->d = s;
+    *isnull = new_sel(L);
+    i = emit(L, VM_OP_SEL_TRUE, frame, at);
+    i->a = b, i->b = s, i->c = *isnull;
+    if (notnull) {
+        *notnull = new_sel(L);
+        i = emit(L, VM_OP_SEL_NOT_TRUE, frame, at);
+        i->a = b, i->b = s, i->c = *notnull;
+    }
+}
+
+static void copy_into(lw *L, int out, int v, tir_type t, int frame, int s, ir_span at)
+{
+    vm_ins *i = emit(L, width_op(VM_OP_COPY_W1, t), frame, at);
+    i->a = v, i->c = out, i->d = s;
+}
+
+/* coalesce: each argument is evaluated only over the rows still NULL. */
+static int cx_coalesce(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
+    int remaining = sel;
+    for (int k = 0; k < e->u.call.nargs; k++) {
+        const ir_expr *a = e->u.call.args[k];
+        int v = cx(L, a, frame, remaining, in);
+        copy_into(L, out, v, e->ty.type, frame, remaining, a->span);
+        if (!a->ty.nullable || k == e->u.call.nargs - 1)
+            break;
+        split_null(L, v, frame, remaining, a->span, &remaining, NULL);
+    }
+    return out;
+}
+
+static int cmp_op(ir_op op, tir_type t)
+{
+    return VM_OP_CMP_EQ_I32 + cmp_ix(op) * 5 + all_ix(t);
+}
+
+/* nullif(a, b): a where a = b is not true, NULL where it is. */
+static int cx_nullif(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    tir_type t = e->ty.type;
+    int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
+    int eq = new_reg(L, TIR_BOOL, frame, "nullif test");
+    vm_ins *i = emit(L, (vm_opcode)cmp_op(IR_EQ, t), frame, e->span);
+    i->a = a, i->b = b, i->c = eq, i->d = sel;
+    int same = new_sel(L), differ = new_sel(L);
+    i = emit(L, VM_OP_SEL_TRUE, frame, e->span);
+    i->a = eq, i->b = sel, i->c = same;
+    i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->span);
+    i->a = eq, i->b = sel, i->c = differ;
+    int out = new_reg(L, t, frame, ir_expr_str(L->a, e));
+    copy_into(L, out, a, t, frame, differ, e->span);
+    i = emit(L, VM_OP_SET_NULL, frame, e->span);
+    i->c = out, i->d = same;
+    return out;
+}
+
+/* greatest / least: the running extreme takes an argument where it is
+** NULL or the argument beats it (a NULL argument never does). */
+static int cx_extreme(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in, bool greatest)
+{
+    tir_type t = e->ty.type;
+    int out = new_reg(L, t, frame, ir_expr_str(L->a, e));
+    copy_into(L, out, cx_arg(L, e, 0, frame, sel, in), t, frame, sel, e->span);
+    for (int k = 1; k < e->u.call.nargs; k++) {
+        const ir_expr *a = e->u.call.args[k];
+        int v = cx(L, a, frame, sel, in), none, some;
+        split_null(L, out, frame, sel, a->span, &none, &some);
+        copy_into(L, out, v, t, frame, none, a->span);
+        int beats = new_reg(L, TIR_BOOL, frame, "beats");
+        vm_ins *i = emit(L, (vm_opcode)cmp_op(greatest ? IR_GT : IR_LT, t), frame, a->span);
+        i->a = v, i->b = out, i->c = beats, i->d = some;
+        int take = new_sel(L);
+        i = emit(L, VM_OP_SEL_TRUE, frame, a->span);
+        i->a = beats, i->b = some, i->c = take;
+        copy_into(L, out, v, t, frame, take, a->span);
+    }
+    return out;
+}
+
+/* concat: pairwise, left to right (one argument: NULL becomes ''). */
+static int cx_concat(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    int acc = cx_arg(L, e, 0, frame, sel, in);
+    if (e->u.call.nargs == 1)
+        return cx_op(L, VM_OP_CONCAT, e, frame, sel, acc, -1, -1);
+    for (int k = 1; k < e->u.call.nargs; k++)
+        acc = cx_op(L, VM_OP_CONCAT, e, frame, sel, acc, cx_arg(L, e, k, frame, sel, in), -1);
+    return acc;
+}
+
+/* The instruction of a function that is one instruction over its
+** arguments in order (r[a], r[b], r[e]); 0 for the others. */
+static vm_opcode direct_op(ir_fn f)
+{
+    switch (f) {
+    case IR_FN_SQRT: return VM_OP_SQRT_F64;
+    case IR_FN_LN: return VM_OP_LN_F64;
+    case IR_FN_EXP: return VM_OP_EXP_F64;
+    case IR_FN_POWER: return VM_OP_POWER_F64;
+    case IR_FN_LENGTH: return VM_OP_LENGTH;
+    case IR_FN_OCTET_LENGTH: return VM_OP_OCTET_LENGTH;
+    case IR_FN_SUBSTRING: return VM_OP_SUBSTR;
+    case IR_FN_UPPER: return VM_OP_UPPER;
+    case IR_FN_LOWER: return VM_OP_LOWER;
+    case IR_FN_STARTS_WITH: return VM_OP_STARTS_WITH;
+    case IR_FN_ENDS_WITH: return VM_OP_ENDS_WITH;
+    case IR_FN_CONTAINS: return VM_OP_CONTAINS;
+    case IR_FN_STRPOS: return VM_OP_STRPOS;
+    case IR_FN_REPLACE: return VM_OP_REPLACE;
+    case IR_FN_LPAD: return VM_OP_LPAD;
+    case IR_FN_RPAD: return VM_OP_RPAD;
+    case IR_FN_YEAR: return VM_OP_YEAR;
+    case IR_FN_MONTH: return VM_OP_MONTH;
+    case IR_FN_DAY: return VM_OP_DAY;
+    default: return (vm_opcode)0;
+    }
+}
+
 static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
-    const char *fn = e->u.call.fn.s;
-    if (!strcmp(fn, "abs"))
-        return cx_unary(L, (vm_opcode)(VM_OP_ABS_I32 + num_ix(e->ty.type)), e->u.call.args[0], e, frame, sel, in, -1);
-    if (!strcmp(fn, "length"))
-        return cx_unary(L, VM_OP_LENGTH, e->u.call.args[0], e, frame, sel, in, -1);
-    if (!strcmp(fn, "year"))
-        return cx_unary(L, VM_OP_YEAR, e->u.call.args[0], e, frame, sel, in, -1);
-    if (!strcmp(fn, "month"))
-        return cx_unary(L, VM_OP_MONTH, e->u.call.args[0], e, frame, sel, in, -1);
-    if (!strcmp(fn, "day"))
-        return cx_unary(L, VM_OP_DAY, e->u.call.args[0], e, frame, sel, in, -1);
-    if (!strcmp(fn, "substring")) {
-        int s = cx(L, e->u.call.args[0], frame, sel, in);
-        int st = cx(L, e->u.call.args[1], frame, sel, in);
-        int len = e->u.call.nargs > 2 ? cx(L, e->u.call.args[2], frame, sel, in) : -1;
-        int out = new_reg(L, TIR_STRING, frame, ir_expr_str(L->a, e));
-        vm_ins *i = emit(L, VM_OP_SUBSTR, frame, e->span);
-        i->a = s, i->b = st, i->e = len, i->c = out, i->d = sel;
-        return out;
+    ir_fn f = (ir_fn)e->u.call.fid;
+    const ir_expr *a0 = e->u.call.args[0];
+    tir_type at = a0->ty.type;
+    int ix = num_ix(at);
+    vm_opcode op = direct_op(f);
+    if (op) {
+        int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
+        return cx_op(L, op, e, frame, sel, a, b, cx_arg(L, e, 2, frame, sel, in));
+    }
+    switch (f) {
+    case IR_FN_ABS: return cx_unary(L, (vm_opcode)(VM_OP_ABS_I32 + ix), a0, e, frame, sel, in, -1);
+    case IR_FN_SIGN: return cx_unary(L, (vm_opcode)(VM_OP_SIGN_I32 + ix), a0, e, frame, sel, in, -1);
+    case IR_FN_FLOOR:
+    case IR_FN_CEIL:
+    case IR_FN_TRUNC:
+        if (at != TIR_F64)  /* integers have no fraction */
+            return cx(L, a0, frame, sel, in);
+        op = f == IR_FN_FLOOR ? VM_OP_FLOOR_F64 : f == IR_FN_CEIL ? VM_OP_CEIL_F64 : VM_OP_TRUNC_F64;
+        return cx_unary(L, op, a0, e, frame, sel, in, -1);
+    case IR_FN_ROUND:
+        if (at != TIR_F64 && e->u.call.nargs == 1)
+            return cx(L, a0, frame, sel, in);
+        return cx_op(L, (vm_opcode)(VM_OP_ROUND_I32 + ix), e, frame, sel, cx_arg(L, e, 0, frame, sel, in),
+                     cx_arg(L, e, 1, frame, sel, in), -1);
+    case IR_FN_COALESCE: return cx_coalesce(L, e, frame, sel, in);
+    case IR_FN_NULLIF: return cx_nullif(L, e, frame, sel, in);
+    case IR_FN_GREATEST: return cx_extreme(L, e, frame, sel, in, true);
+    case IR_FN_LEAST: return cx_extreme(L, e, frame, sel, in, false);
+    case IR_FN_TRIM:
+    case IR_FN_LTRIM:
+    case IR_FN_RTRIM: {
+        int ends = f == IR_FN_TRIM ? 3 : f == IR_FN_LTRIM ? 1 : 2;
+        int s = cx_arg(L, e, 0, frame, sel, in);
+        return cx_op(L, VM_OP_TRIM, e, frame, sel, s, cx_arg(L, e, 1, frame, sel, in), ends);
+    }
+    case IR_FN_CONCAT: return cx_concat(L, e, frame, sel, in);
+    default: break;
     }
     lw_fail(L, "unknown function reached lowering");
     return 0;

@@ -8,6 +8,7 @@
 #ifndef VM_XPIPE_H
 #define VM_XPIPE_H
 
+#include <locale.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include "vm.h"
@@ -116,7 +117,9 @@ typedef struct xpipe {
     uint64_t tick_last;
     int tick_stmt;
     uint64_t *stmt_rows;      /* profile: rows out (sinks: in) per statement, then rows read from the source */
-    vm_strheap batch_heap;    /* strings made by casts, reset per batch */
+    vm_strheap batch_heap;    /* strings made by casts and functions, reset per batch */
+    locale_t ctype;           /* C.UTF-8 for upper/lower, made at first use */
+    bool ctype_failed;        /* that locale is missing: ASCII only */
     uint64_t base_bytes;      /* values and tables alive when the pipeline started */
     uint64_t reg_bytes;       /* register, selection and join buffers */
     char *err;
@@ -136,6 +139,16 @@ typedef struct xpipe {
 tir_status vm_x_setup(xpipe *x);
 /* Writes "FILE:LINE:COL: error: " and the message into x->err; returns st. */
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* In an instruction: SP = the rows of selection si (NULL: all N rows of
+** frame fr, or a dense selection), N = their count. */
+#define SEL(x, si, fr, SP, N)                                                      \
+    const uint32_t *SP = (si) < 0 || (x)->s[(si)].dense ? NULL : (x)->s[(si)].idx; \
+    uint32_t N = (si) < 0 ? (x)->f[(fr)].n : (x)->s[(si)].n
+/* Validity of a result of a and b (b may be NULL) over n rows, in register
+** out's bitmap: NULL when both are all-valid; _owned: always the bitmap
+** (for kernels that clear bits). */
+uint64_t *vm_x_valid2(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n);
+uint64_t *vm_x_valid2_owned(xpipe *x, int out, const vm_vec *a, const vm_vec *b, uint32_t n);
 void vm_x_teardown(xpipe *x);
 /* The index of stmt in its pipeline p (profile counters). */
 int vm_x_stmt_index(const vm_pipe *p, const ir_stmt *stmt);

@@ -638,6 +638,32 @@ def ax(e, ctx):
                 raise Invalid('substring')
             return X(STR, x.n, 0, 'substring(%s)' % ', '.join(a.tir for a in args),
                      'substr(%s)' % ', '.join(a.sql for a in args))
+        if name in ('upper', 'lower', 'trim', 'ltrim', 'rtrim'):
+            x = args[0]
+            if x.t != STR:
+                raise Invalid(name)
+            return X(STR, x.n, 0, '%s(%s)' % (name, x.tir), '%s(%s)' % (name, x.sql))
+        if name == 'replace':
+            if any(a.t != STR for a in args) or args[1].lit != 'str' or not args[1].v:
+                raise Invalid('replace')
+            return X(STR, any(a.n for a in args), 0, 'replace(%s)' % ', '.join(a.tir for a in args),
+                     'replace(%s)' % ', '.join(a.sql for a in args))
+        if name in ('coalesce', 'nullif'):
+            a, b = args
+            if a.t is None or a.t != b.t or a.t == BOOL or (a.lit and b.lit):
+                raise Invalid(name)
+            n = a.n and b.n if name == 'coalesce' else True
+            return X(a.t, n, max(a.b, b.b), '%s(%s, %s)' % (name, a.tir, b.tir), '%s(%s, %s)' % (name, a.sql, b.sql))
+        if name == 'sign':
+            x = args[0]
+            if x.t not in NUMERIC or x.lit:
+                raise Invalid('sign')
+            return X(I32, x.n, 1, 'sign(%s)' % x.tir, 'sign(%s)' % x.sql)
+        if name in ('floor', 'ceil'):
+            x = args[0]
+            if x.t != F64 or x.lit:
+                raise Invalid(name)
+            return X(F64, x.n, x.b + 1, '%s(%s)' % (name, x.tir), '%s(%s)' % (name, x.sql))
         if name in ('year', 'month', 'day', 'extract'):
             x = args[0]
             if x.t != DATE:
@@ -1767,6 +1793,14 @@ class Gen:
             return N('neg', [self.num_try(cols, 0)])
         if r < 0.8:
             return N('fn', [self.num_try(cols, depth - 1)], 'abs')
+        if r < 0.83:
+            k = rng.random()
+            a = self.num_try(cols, depth - 1)
+            if k < 0.4:
+                return N('fn', [a, self.num_try(cols, depth - 1)], rng.choice(('coalesce', 'coalesce', 'nullif')))
+            if k < 0.7:
+                return N('fn', [a], 'sign')
+            return N('fn', [a], rng.choice(('floor', 'ceil')))
         if r < 0.86:
             return N('cast', [self.num_try(cols, depth - 1)], rng.choice((I32, I64, F64)))
         if r < 0.92:
@@ -1814,6 +1848,15 @@ class Gen:
                 e = N('cast', [col(n2)], STR) if n2 else lit('str', rng.choice(KEY_STRS))
             elif r < 0.85 and depth > 0:
                 e = self.case_of(cols, lambda: self.gen_str(cols, depth - 1))
+            elif r < 0.95 and n:
+                k = rng.random()
+                if k < 0.5:
+                    e = N('fn', [col(n)], rng.choice(('upper', 'lower', 'trim', 'ltrim', 'rtrim')))
+                elif k < 0.75:
+                    e = N('fn', [col(n), lit('str', rng.choice(('a', 'k', '_', 'x'))), lit('str', rng.choice(('', 'Z', '--')))], 'replace')
+                else:
+                    e = N('fn', [col(n), lit('str', rng.choice(KEY_STRS)) if rng.random() < 0.6 else self.gen_str(cols, 0)],
+                          rng.choice(('coalesce', 'nullif')))
             else:
                 e = lit('str', rng.choice(KEY_STRS))
             x = self.valid(e, cols)
@@ -2297,9 +2340,18 @@ class SqlTooBig(Exception):
     pass
 
 
+def simple_case(f):
+    """Unicode simple case mapping, as tir's upper/lower (C.UTF-8's towupper):
+    sqlite3's own map ASCII only; a character whose full mapping is several
+    (ß) stays."""
+    return lambda s: None if s is None else ''.join(m if len(m := f(c)) == 1 else c for c in s)
+
+
 def sqlite_db(prog, names):
     con = sqlite3.connect(':memory:')
     con.execute('PRAGMA case_sensitive_like = ON')
+    con.create_function('upper', 1, simple_case(str.upper), deterministic=True)
+    con.create_function('lower', 1, simple_case(str.lower), deterministic=True)
     for name in names:
         t = prog.table(name)
         con.execute('CREATE TABLE %s (%s, "_rn" INTEGER)' % (

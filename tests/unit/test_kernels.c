@@ -2076,3 +2076,49 @@ Test(kernels, topn_cut_f64_against_ref)
         free(o2);
     }
 }
+
+/* round: a decimal half stored just below it (2.675) rounds away from zero
+** as it prints; zero results are 0, not -0; integers round to negative
+** digits and report overflow; huge digit counts leave the value. */
+Test(kernels, round_halves_digits_and_overflow)
+{
+    const double x[] = {2.675, -3.085, 1.005, -0.4, 2.5, -2.5, 1e300, 0.1234, -1.549999999999997};
+    const int64_t d[] = {2, 2, 2, 0, 0, 0, 2, 400, 1};
+    const double want[] = {2.68, -3.09, 1.01, 0.0, 3.0, -3.0, 1e300, 0.1234, -1.5};
+    double out[9];
+    k_round_f64(x, d, NULL, 9, out);
+    for (int i = 0; i < 9; i++) {
+        cr_expect_eq(out[i], want[i], "round(%.17g, %lld) = %.17g, want %.17g", x[i], (long long)d[i], out[i], want[i]);
+        cr_expect(!signbit(out[i]) || want[i] < 0, "round(%.17g) is -0", x[i]);
+    }
+    const int64_t xi[] = {15, -15, 1234, INT64_MAX, 7};
+    const int64_t di[] = {-1, -1, -2, -1, 3};
+    int64_t oi[5];
+    cr_expect(!k_round_i64(xi, NULL, di, NULL, 4, oi), "rounding INT64_MAX to tens overflows");
+    cr_expect(k_round_i64(xi, NULL, di, NULL, 3, oi));
+    cr_expect_eq(oi[0], 20);
+    cr_expect_eq(oi[1], -20);
+    cr_expect_eq(oi[2], 1200);
+    const uint32_t sel[] = {4};
+    cr_expect(k_round_i64(xi, NULL, di, sel, 1, oi));
+    cr_expect_eq(oi[4], 7);
+}
+
+/* sqrt, ln and power clear the validity of rows whose result is not a
+** finite double, and only those. */
+Test(kernels, partial_math_functions_null_out_of_domain)
+{
+    const double x[] = {4, -1, 0, 1e308};
+    const double y[] = {0.5, 0.5, -1, 2};
+    double out[4];
+    uint64_t v = 0xF;
+    k_sqrt_f64(x, NULL, NULL, 4, out, &v);
+    cr_expect_eq(v, 0xD, "sqrt(-1) is NULL");
+    cr_expect_eq(out[0], 2);
+    v = 0xF;
+    k_ln_f64(x, NULL, NULL, 4, out, &v);
+    cr_expect_eq(v, 0x9, "ln of -1 and 0 are NULL");
+    v = 0xF;
+    k_power_f64(x, y, NULL, 4, out, &v);
+    cr_expect_eq(v, 0x1, "power(-1, .5), power(0, -1) and power(1e308, 2) are NULL");
+}

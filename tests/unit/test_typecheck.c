@@ -495,11 +495,23 @@ Test(typecheck, scalar_functions)
     done(&r);
 }
 
+/* as ir/functions.h lists them */
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, month, day"
+
 Test(typecheck, function_errors)
 {
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
-                        "  v2 = project :input = v1 :columns = { a: upper($in.name) } }\noutput p.v2\n",
-                 "upper", "unknown function 'upper' (functions: abs, length, substring, year, month, day)");
+                        "  v2 = project :input = v1 :columns = { a: uper($in.name) } }\noutput p.v2\n",
+                 "uper", "unknown function 'uper': did you mean 'upper'? (functions: " FUNCTIONS ")");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: frobnicate($in.name) } }\noutput p.v2\n",
+                 "frobnicate", "unknown function 'frobnicate' (functions: " FUNCTIONS ")");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: coalesce($in.id, $in.name) } }\noutput p.v2\n",
+                 "$in.name)", "the arguments of coalesce have different types: i32 and string");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  v2 = project :input = v1 :columns = { a: lpad($in.name, \"3\", \"x\") } }\noutput p.v2\n",
+                 "\"3\"", "argument 2 of lpad must be an integer, found string");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = sum($in.id) > 3 }\noutput p.v2\n",
                  "sum", "aggregate function 'sum' is only allowed as an entry of :aggregates");
@@ -508,7 +520,7 @@ Test(typecheck, function_errors)
                  "1.5", "argument 2 of substring must be an integer, found f64");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: year($in.name) } }\noutput p.v2\n",
-                 "$in.name)", "argument 1 of year must be date, found string");
+                 "$in.name)", "argument 1 of year must be a date, found string");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: length($in.name, 2) } }\noutput p.v2\n",
                  "length", "length takes 1 argument, found 2");

@@ -1,0 +1,52 @@
+/*
+** functions.h — the scalar functions of expressions, declared once:
+** X(ID, name, fewest arguments, most arguments, synopsis) expands into the
+** id enum (a checked call records its id), the checker's table and the
+** list an unknown name is answered with. NULL in, NULL out, unless the
+** synopsis says otherwise.
+*/
+#ifndef IR_FUNCTIONS_H
+#define IR_FUNCTIONS_H
+
+#define IR_FN_MANY 64
+
+#define IR_FUNCTIONS(X)                                                                              \
+    X(ABS,          "abs",          1, 1, "absolute value")                                          \
+    X(SIGN,         "sign",         1, 1, "-1, 0 or 1 (i32)")                                        \
+    X(FLOOR,        "floor",        1, 1, "largest integer not above x (integers unchanged)")        \
+    X(CEIL,         "ceil",         1, 1, "smallest integer not below x (integers unchanged)")       \
+    X(TRUNC,        "trunc",        1, 1, "x without its fraction (integers unchanged)")             \
+    X(ROUND,        "round",        1, 2, "x rounded to d decimal digits (default 0), halves away from zero") \
+    X(SQRT,         "sqrt",         1, 1, "square root (f64); NULL below 0")                         \
+    X(LN,           "ln",           1, 1, "natural logarithm (f64); NULL at or below 0")             \
+    X(EXP,          "exp",          1, 1, "e to the power x (f64)")                                  \
+    X(POWER,        "power",        2, 2, "x to the power y (f64); NULL where undefined")            \
+    X(COALESCE,     "coalesce",     1, IR_FN_MANY, "the first argument that is not NULL; later ones are evaluated only for the rows that need them") \
+    X(NULLIF,       "nullif",       2, 2, "NULL when a = b, else a")                                 \
+    X(GREATEST,     "greatest",     1, IR_FN_MANY, "the largest argument, NULLs ignored (NULL when all are)") \
+    X(LEAST,        "least",        1, IR_FN_MANY, "the smallest argument, NULLs ignored (NULL when all are)") \
+    X(LENGTH,       "length",       1, 1, "characters of a string (i64)")                            \
+    X(OCTET_LENGTH, "octet_length", 1, 1, "bytes of a string (i64)")                                 \
+    X(SUBSTRING,    "substring",    2, 3, "characters from start (1-based), optionally at most len") \
+    X(UPPER,        "upper",        1, 1, "upper case (Unicode simple case mapping)")                \
+    X(LOWER,        "lower",        1, 1, "lower case (Unicode simple case mapping)")                \
+    X(TRIM,         "trim",         1, 2, "without leading and trailing spaces (or characters of the 2nd argument)") \
+    X(LTRIM,        "ltrim",        1, 2, "without leading spaces (or characters of the 2nd argument)") \
+    X(RTRIM,        "rtrim",        1, 2, "without trailing spaces (or characters of the 2nd argument)") \
+    X(STARTS_WITH,  "starts_with",  2, 2, "s begins with p (bool)")                                  \
+    X(ENDS_WITH,    "ends_with",    2, 2, "s ends with p (bool)")                                    \
+    X(CONTAINS,     "contains",     2, 2, "p occurs in s (bool)")                                    \
+    X(STRPOS,       "strpos",       2, 2, "character position of the first p in s, 0 when absent (i64)") \
+    X(REPLACE,      "replace",      3, 3, "s with every `from` replaced by `to`")                    \
+    X(LPAD,         "lpad",         3, 3, "s padded on the left with fill to n characters (cut to n when longer)") \
+    X(RPAD,         "rpad",         3, 3, "s padded on the right with fill to n characters (cut to n when longer)") \
+    X(CONCAT,       "concat",       1, IR_FN_MANY, "the strings one after another, NULLs as empty (never NULL)") \
+    X(YEAR,         "year",         1, 1, "year of a date (i32)")                                    \
+    X(MONTH,        "month",        1, 1, "month of a date, 1-12 (i32)")                             \
+    X(DAY,          "day",          1, 1, "day of the month of a date (i32)")
+
+#define IR_X_FN_ENUM(ID, name, lo, hi, syn) IR_FN_##ID,
+typedef enum ir_fn { IR_FUNCTIONS(IR_X_FN_ENUM) IR_NFUNCTIONS } ir_fn;
+#undef IR_X_FN_ENUM
+
+#endif

@@ -1,0 +1,326 @@
+/*
+** funcs.c — type checking of scalar function calls: the name against the
+** table of ir/functions.h (aggregates are only entries of :aggregates),
+** the number of arguments, their types (literals adapt, integers widen,
+** casts are inserted where a function takes any type) and the result's
+** type and nullability. A checked call records its function's id, which
+** is what lowering reads.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "functions.h"
+#include "tc.h"
+
+typedef struct fn_def {
+    const char *name;
+    int lo, hi;
+} fn_def;
+
+#define X_DEF(ID, name, lo, hi, syn) {name, lo, hi},
+static const fn_def fns[IR_NFUNCTIONS] = {IR_FUNCTIONS(X_DEF)};
+#undef X_DEF
+
+static ir_coltype plain(tir_type t, bool nullable)
+{
+    return (ir_coltype){.type = t, .nullable = nullable};
+}
+
+static bool is_aggregate_name(const char *fn)
+{
+    static const char *const names[] = {"count", "sum", "min", "max", "avg"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(fn, names[i]))
+            return true;
+    return false;
+}
+
+/* Argument i of call e must be of type t (null and convertible literals adapt). */
+static bool want_arg(tc_ctx *c, ir_expr *e, int i, tir_type t, const char *what)
+{
+    ir_expr **pa = &e->u.call.args[i];
+    tir_type from = (*pa)->ty.type;
+    if (from == t || ((*pa)->kind == IR_E_LIT && tc_lit_convert(*pa, t)))
+        return true;
+    if ((t == TIR_I64 || t == TIR_F64) && tc_numeric(from) && (from != TIR_F64 || t == TIR_F64))
+        return tc_coerce(c, pa, t);
+    ir_error(c->d, (*pa)->span, "argument %d of %s must be %s, found %s", i + 1, e->u.call.fn.s, what,
+             tc_type_name(from));
+    return false;
+}
+
+static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
+{
+    ir_expr *a = e->u.call.args[i];
+    if (tc_is_null_lit(a))
+        tc_lit_convert(a, TIR_I64);
+    if (tc_numeric(a->ty.type))
+        return true;
+    ir_error(c->d, a->span, "argument %d of %s must be numeric, found %s", i + 1, e->u.call.fn.s,
+             tc_type_name(a->ty.type));
+    return false;
+}
+
+/* Every argument of e made of one type t (see tc_common_type). */
+static bool common_args(tc_ctx *c, ir_expr *e, tir_type *t)
+{
+    int n = e->u.call.nargs;
+    ir_expr ***br = TC_NEWN(c, ir_expr **, n);
+    for (int i = 0; i < n; i++)
+        br[i] = &e->u.call.args[i];
+    char what[64];
+    snprintf(what, sizeof what, "the arguments of %s", e->u.call.fn.s);
+    if (!tc_common_type(c, br, n, what, t))
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!tc_coerce(c, br[i], *t)) {
+            ir_error(c->d, (*br[i])->span, "argument %d of %s, of type %s, does not fit the type %s of the others",
+                     i + 1, e->u.call.fn.s, tc_type_name((*br[i])->ty.type), tc_type_name(*t));
+            return false;
+        }
+    return true;
+}
+
+/* Argument i as a string: other types get a cast (concat takes any). */
+static void to_string_arg(tc_ctx *c, ir_expr *e, int i)
+{
+    ir_expr **pa = &e->u.call.args[i];
+    if ((*pa)->ty.type == TIR_STRING || ((*pa)->kind == IR_E_LIT && tc_lit_convert(*pa, TIR_STRING)))
+        return;
+    ir_expr *cast = TC_NEWN(c, ir_expr, 1);
+    cast->kind = IR_E_CAST;
+    cast->span = (*pa)->span;
+    cast->u.cast.a = *pa;
+    cast->u.cast.to = TIR_STRING;
+    cast->u.cast.to_span = (*pa)->span;
+    cast->ty = plain(TIR_STRING, (*pa)->ty.nullable);
+    *pa = cast;
+}
+
+static bool all_nullable(const ir_expr *e)
+{
+    for (int i = 0; i < e->u.call.nargs; i++)
+        if (!e->u.call.args[i]->ty.nullable)
+            return false;
+    return true;
+}
+
+static bool any_nullable(const ir_expr *e)
+{
+    for (int i = 0; i < e->u.call.nargs; i++)
+        if (e->u.call.args[i]->ty.nullable)
+            return true;
+    return false;
+}
+
+/* Levenshtein distance of a and b, stopping at 3 (far enough). */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32 || (la > lb ? la - lb : lb - la) > 2)
+        return 3;
+    int row[33];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* The function a misspelled or other-dialect name most likely means. */
+static const char *meant(const char *fn)
+{
+    static const char *const alias[][2] = {
+        {"substr", "substring"}, {"ifnull", "coalesce"}, {"nvl", "coalesce"}, {"pow", "power"},
+        {"ceiling", "ceil"}, {"instr", "strpos"}, {"position", "strpos"}, {"char_length", "length"},
+        {"character_length", "length"}, {"len", "length"}, {"ucase", "upper"}, {"lcase", "lower"},
+        {"log", "ln"}, {"btrim", "trim"}, {"startswith", "starts_with"}, {"endswith", "ends_with"},
+    };
+    for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+        if (!strcmp(fn, alias[i][0]))
+            return alias[i][1];
+    const char *best = NULL;
+    int bd = 3;
+    for (int f = 0; f < IR_NFUNCTIONS; f++) {
+        int d = distance(fn, fns[f].name);
+        size_t n = strlen(fns[f].name);
+        if (d > 2 && n >= 4 && !strncmp(fn, fns[f].name, n))   /* uppercase -> upper */
+            d = 2;
+        if (d < bd && d < (int)n) {
+            bd = d;
+            best = fns[f].name;
+        }
+    }
+    return best;
+}
+
+static const char *function_list(tc_ctx *c)
+{
+    ir_buf b = {0};
+    for (int f = 0; f < IR_NFUNCTIONS; f++)
+        ir_buf_printf(&b, "%s%s", f ? ", " : "", fns[f].name);
+    return tc_str(c, ir_buf_finish(&b, c->a));
+}
+
+/* The types of the arguments and the result of checked call e of f. */
+static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
+{
+    ir_expr **args = e->u.call.args;
+    int n = e->u.call.nargs;
+    bool ok = true;
+    tir_type t = TIR_STRING;
+    bool nullable = any_nullable(e);
+    switch (f) {
+    case IR_FN_ABS:
+    case IR_FN_FLOOR:
+    case IR_FN_CEIL:
+    case IR_FN_TRUNC:
+        if (!want_numeric(c, e, 0))
+            return false;
+        t = args[0]->ty.type;
+        break;
+    case IR_FN_SIGN:
+        if (!want_numeric(c, e, 0))
+            return false;
+        t = TIR_I32;
+        break;
+    case IR_FN_ROUND:
+        if (!want_numeric(c, e, 0) || (n > 1 && !want_arg(c, e, 1, TIR_I64, "an integer")))
+            return false;
+        t = args[0]->ty.type;
+        nullable = any_nullable(e);
+        break;
+    case IR_FN_SQRT:
+    case IR_FN_LN:
+    case IR_FN_EXP:
+    case IR_FN_POWER:
+        for (int i = 0; i < n; i++)
+            ok &= want_numeric(c, e, i) && want_arg(c, e, i, TIR_F64, "numeric");
+        if (!ok)
+            return false;
+        t = TIR_F64;
+        /* outside its domain, or too large for a double: NULL */
+        nullable = true;
+        break;
+    case IR_FN_COALESCE:
+    case IR_FN_GREATEST:
+    case IR_FN_LEAST:
+        if (!common_args(c, e, &t))
+            return false;
+        nullable = all_nullable(e);
+        break;
+    case IR_FN_NULLIF:
+        if (!common_args(c, e, &t))
+            return false;
+        nullable = true;
+        break;
+    case IR_FN_LENGTH:
+    case IR_FN_OCTET_LENGTH:
+        if (!want_arg(c, e, 0, TIR_STRING, "a string"))
+            return false;
+        t = TIR_I64;
+        break;
+    case IR_FN_SUBSTRING:
+        ok = want_arg(c, e, 0, TIR_STRING, "a string");
+        for (int i = 1; i < n; i++)
+            ok &= want_arg(c, e, i, TIR_I64, "an integer");
+        if (!ok)
+            return false;
+        break;
+    case IR_FN_UPPER:
+    case IR_FN_LOWER:
+    case IR_FN_TRIM:
+    case IR_FN_LTRIM:
+    case IR_FN_RTRIM:
+    case IR_FN_REPLACE:
+        for (int i = 0; i < n; i++)
+            ok &= want_arg(c, e, i, TIR_STRING, "a string");
+        if (!ok)
+            return false;
+        break;
+    case IR_FN_STARTS_WITH:
+    case IR_FN_ENDS_WITH:
+    case IR_FN_CONTAINS:
+    case IR_FN_STRPOS:
+        for (int i = 0; i < n; i++)
+            ok &= want_arg(c, e, i, TIR_STRING, "a string");
+        if (!ok)
+            return false;
+        t = f == IR_FN_STRPOS ? TIR_I64 : TIR_BOOL;
+        break;
+    case IR_FN_LPAD:
+    case IR_FN_RPAD:
+        ok = want_arg(c, e, 0, TIR_STRING, "a string");
+        ok &= want_arg(c, e, 1, TIR_I64, "an integer");
+        ok &= want_arg(c, e, 2, TIR_STRING, "a string");
+        if (!ok)
+            return false;
+        break;
+    case IR_FN_CONCAT:
+        for (int i = 0; i < n; i++)
+            to_string_arg(c, e, i);
+        nullable = false;
+        break;
+    case IR_FN_YEAR:
+    case IR_FN_MONTH:
+    case IR_FN_DAY:
+        if (!want_arg(c, e, 0, TIR_DATE, "a date"))
+            return false;
+        t = TIR_I32;
+        break;
+    case IR_NFUNCTIONS:
+        return false;
+    }
+    e->ty = plain(t, nullable);
+    return true;
+}
+
+bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    const char *fn = e->u.call.fn.s;
+    ir_span fs = e->u.call.fn.span.len ? e->u.call.fn.span : e->span;
+    if (is_aggregate_name(fn)) {
+        ir_error(c->d, fs, "aggregate function '%s' is only allowed as an entry of :aggregates", fn);
+        return false;
+    }
+    int f = 0;
+    while (f < IR_NFUNCTIONS && strcmp(fns[f].name, fn))
+        f++;
+    if (f == IR_NFUNCTIONS) {
+        const char *m = meant(fn);
+        if (m)
+            ir_error(c->d, fs, "unknown function '%s': did you mean '%s'? (functions: %s)", fn, m, function_list(c));
+        else
+            ir_error(c->d, fs, "unknown function '%s' (functions: %s)", fn, function_list(c));
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < e->u.call.nargs; i++)
+        ok &= tc_expr(c, s, &e->u.call.args[i]);
+    if (!ok)
+        return false;
+    int n = e->u.call.nargs, lo = fns[f].lo, hi = fns[f].hi;
+    if (n < lo || n > hi) {
+        if (lo == hi)
+            ir_error(c->d, e->span, "%s takes %d argument%s, found %d", fn, lo, lo == 1 ? "" : "s", n);
+        else if (hi == IR_FN_MANY)
+            ir_error(c->d, e->span, "%s takes %d to %d arguments, found %d", fn, lo, hi, n);
+        else
+            ir_error(c->d, e->span, "%s takes %d or %d arguments, found %d", fn, lo, hi, n);
+        return false;
+    }
+    e->u.call.fid = f;
+    return type_call(c, e, (ir_fn)f);
+}

@@ -1,0 +1,436 @@
+/*
+** strfn.c — the string functions of expressions (substring, length,
+** upper/lower, trim, starts_with..., replace, lpad/rpad, concat), one
+** instruction each over the rows of a selection. Strings are UTF-8 and
+** counted in characters where SQL counts characters; bytes that are not
+** valid UTF-8 count as one character each and pass through unchanged. A
+** result is a slice of its input where it can be (trim, substring), else
+** made in the pipeline's batch heap.
+*/
+#define _GNU_SOURCE /* memmem, newlocale */
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "kernels.h"
+#include "strfn.h"
+
+/* The longest string lpad and rpad make, in characters. */
+#define VM_PAD_MAX (1u << 24)
+
+/* Byte offset after skipping n UTF-8 characters from byte pos (clamped). */
+static uint32_t utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
+{
+    while (n > 0 && pos < len) {
+        pos++;
+        while (pos < len && ((unsigned char)p[pos] & 0xC0) == 0x80)
+            pos++;
+        n--;
+    }
+    return pos;
+}
+
+static uint32_t utf8_count(const char *p, uint32_t len)
+{
+    uint32_t chars = 0;
+    for (uint32_t b = 0; b < len; b++)
+        chars += ((unsigned char)p[b] & 0xC0) != 0x80;
+    return chars;
+}
+
+/* The code point at p[0..len) and its byte count; -1 and 1 for a byte that
+** does not start a valid, shortest-form sequence. */
+static int32_t utf8_decode(const unsigned char *p, uint32_t len, uint32_t *used)
+{
+    *used = 1;
+    if (p[0] < 0x80)
+        return p[0];
+    int n = p[0] >= 0xF0 && p[0] < 0xF5 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 && p[0] < 0xE0 ? 2 : 0;
+    if (!n || (uint32_t)n > len)
+        return -1;
+    int32_t c = p[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return -1;
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c < 0xE000))
+        return -1;
+    *used = (uint32_t)n;
+    return c;
+}
+
+static uint32_t utf8_encode(int32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* A scratch buffer that grows; text made row by row is copied from it into
+** the batch heap. */
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    bool nomem;
+} sbuf;
+
+static bool sbuf_room(sbuf *b, size_t more)
+{
+    if (b->n + more <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + more)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->nomem = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+static void sbuf_put(sbuf *b, const char *s, size_t n)
+{
+    if (n && sbuf_room(b, n)) {
+        memcpy(b->p + b->n, s, n);
+        b->n += n;
+    }
+}
+
+/* out = the scratch text, the scratch emptied for the next row. */
+static bool sbuf_take(xpipe *x, sbuf *b, tir_str *out)
+{
+    bool ok = !b->nomem && b->n <= UINT32_MAX && vm_str_make(&x->batch_heap, b->p, (uint32_t)b->n, out);
+    b->n = 0;
+    return ok;
+}
+
+/* A slice of a string whose bytes outlive the batch: short ones inline,
+** long ones pointing into the source (as substring does). */
+static tir_str slice(const char *p, uint32_t len)
+{
+    tir_str o;
+    memset(&o, 0, sizeof o);
+    o.len = len;
+    if (len <= TIR_STR_INLINE) {
+        memcpy(o.prefix, p, len);
+    } else {
+        memcpy(o.prefix, p, 4);
+        o.u.ptr = p;
+    }
+    return o;
+}
+
+static tir_status nomem(xpipe *x, const vm_ins *in)
+{
+    return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory making a string");
+}
+
+/* Validity of r[a] op r[b] op r[e] (b, e < 0: absent) in r[c]'s bitmap. */
+static uint64_t *valid3(xpipe *x, const vm_ins *in)
+{
+    uint32_t n = x->f[in->frame].n;
+    const vm_vec *b = in->b >= 0 ? &x->r[in->b] : NULL;
+    uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], b, n);
+    if (in->e >= 0 && x->r[in->e].validity) {
+        if (!v)
+            v = vm_x_valid2_owned(x, in->c, &x->r[in->a], b, n);
+        k_valid_and(v, x->r[in->e].validity, n, v);
+    }
+    return v;
+}
+
+void vm_op_substr(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *s = &x->r[in->a], *st = &x->r[in->b];
+    const vm_vec *ln = in->e >= 0 ? &x->r[in->e] : NULL;
+    tir_str *out = x->rbuf[in->c];
+    x->r[in->c].validity = valid3(x, in);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const tir_str *str = &((const tir_str *)s->data)[r];
+        int64_t start = ((const int64_t *)st->data)[r];
+        int64_t from = start > INT64_MIN ? start - 1 : INT64_MIN;
+        int64_t len = ln ? ((const int64_t *)ln->data)[r] : INT64_MAX;
+        /* SQL: characters are 1-based and a start before 1 eats into the length */
+        if (len < 0)
+            len = 0;
+        if (from < 0) {
+            len = len + from < 0 ? 0 : len + from;
+            from = 0;
+        }
+        const char *p = tir_str_ptr(str);
+        uint32_t bfrom = utf8_skip(p, str->len, 0, from);
+        uint32_t bto = utf8_skip(p, str->len, bfrom, len);
+        out[r] = slice(p + bfrom, bto - bfrom);
+    }
+}
+
+void vm_op_length(xpipe *x, const vm_ins *in, bool bytes)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data;
+    int64_t *out = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = bytes ? a[r].len : utf8_count(tir_str_ptr(&a[r]), a[r].len);
+    }
+    x->r[in->c].validity = x->r[in->a].validity;
+}
+
+/* Case mapping: ASCII directly, other characters through the C.UTF-8
+** locale's tables (made once per pipeline copy; without that locale only
+** ASCII letters change). */
+tir_status vm_op_case(xpipe *x, const vm_ins *in, bool upper)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data;
+    tir_str *out = x->rbuf[in->c];
+    x->r[in->c].validity = x->r[in->a].validity;
+    sbuf b = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const unsigned char *p = (const unsigned char *)tir_str_ptr(&a[r]);
+        uint32_t len = a[r].len;
+        if (!sbuf_room(&b, (size_t)len + 8))
+            break;
+        for (uint32_t k = 0; k < len;) {
+            if (p[k] < 0x80) {
+                char ch = (char)p[k++];
+                if (upper && ch >= 'a' && ch <= 'z')
+                    ch = (char)(ch - 32);
+                else if (!upper && ch >= 'A' && ch <= 'Z')
+                    ch = (char)(ch + 32);
+                b.p[b.n++] = ch;
+                continue;
+            }
+            uint32_t used;
+            int32_t c = utf8_decode(p + k, len - k, &used);
+            if (c >= 0 && !x->ctype && !x->ctype_failed) {
+                x->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+                x->ctype_failed = !x->ctype;
+            }
+            if (c >= 0 && x->ctype) {
+                int32_t m = (int32_t)(upper ? towupper_l((wint_t)c, x->ctype) : towlower_l((wint_t)c, x->ctype));
+                char enc[4];
+                uint32_t w = utf8_encode(m, enc);
+                if (!sbuf_room(&b, w + (len - k)))
+                    break;
+                memcpy(b.p + b.n, enc, w);
+                b.n += w;
+            } else {
+                memcpy(b.p + b.n, p + k, used);
+                b.n += used;
+            }
+            k += used;
+        }
+        if (!sbuf_take(x, &b, &out[r])) {
+            free(b.p);
+            return nomem(x, in);
+        }
+    }
+    bool failed = b.nomem;
+    free(b.p);
+    return failed ? nomem(x, in) : TIR_OK;
+}
+
+/* True when the character at p[k..] (of `used` bytes) is one of set's. */
+static bool in_set(const char *p, uint32_t used, const char *set, uint32_t setlen)
+{
+    for (uint32_t k = 0; k < setlen;) {
+        uint32_t w;
+        utf8_decode((const unsigned char *)set + k, setlen - k, &w);
+        if (w == used && !memcmp(set + k, p, used))
+            return true;
+        k += w;
+    }
+    return false;
+}
+
+void vm_op_trim(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data;
+    const tir_str *chars = in->b >= 0 ? x->r[in->b].data : NULL;
+    tir_str *out = x->rbuf[in->c];
+    /* e is the ends to trim, not a register */
+    x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], in->b >= 0 ? &x->r[in->b] : NULL, x->f[in->frame].n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const char *p = tir_str_ptr(&a[r]);
+        const char *set = chars ? tir_str_ptr(&chars[r]) : " ";
+        uint32_t setlen = chars ? chars[r].len : 1, lo = 0, hi = a[r].len;
+        if (in->e & 1)
+            while (lo < hi) {
+                uint32_t w;
+                utf8_decode((const unsigned char *)p + lo, hi - lo, &w);
+                if (!in_set(p + lo, w, set, setlen))
+                    break;
+                lo += w;
+            }
+        if (in->e & 2)
+            while (hi > lo) {
+                uint32_t start = hi - 1;
+                while (start > lo && ((unsigned char)p[start] & 0xC0) == 0x80 && hi - start < 4)
+                    start--;
+                if (!in_set(p + start, hi - start, set, setlen))
+                    break;
+                hi = start;
+            }
+        out[r] = slice(p + lo, hi - lo);
+    }
+}
+
+void vm_op_match(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data, *b = x->r[in->b].data;
+    x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);
+    uint8_t *flag = x->rbuf[in->c];
+    int64_t *pos = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const char *s = tir_str_ptr(&a[r]), *p = tir_str_ptr(&b[r]);
+        uint32_t sl = a[r].len, pl = b[r].len;
+        switch (in->op) {
+        case VM_OP_STARTS_WITH: flag[r] = pl <= sl && !memcmp(s, p, pl); break;
+        case VM_OP_ENDS_WITH: flag[r] = pl <= sl && !memcmp(s + sl - pl, p, pl); break;
+        case VM_OP_CONTAINS: flag[r] = !pl || memmem(s, sl, p, pl) != NULL; break;
+        default: {
+            const char *at = pl ? memmem(s, sl, p, pl) : s;
+            pos[r] = at ? 1 + (int64_t)utf8_count(s, (uint32_t)(at - s)) : 0;
+            break;
+        }
+        }
+    }
+}
+
+tir_status vm_op_replace(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data, *from = x->r[in->b].data, *to = x->r[in->e].data;
+    tir_str *out = x->rbuf[in->c];
+    x->r[in->c].validity = valid3(x, in);
+    sbuf b = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        const char *s = tir_str_ptr(&a[r]), *f = tir_str_ptr(&from[r]);
+        uint32_t sl = a[r].len, fl = from[r].len;
+        if (!fl) { /* nothing to replace: SQL returns the string */
+            out[r] = a[r];
+            continue;
+        }
+        const char *end = s + sl, *at;
+        while ((at = memmem(s, (size_t)(end - s), f, fl))) {
+            sbuf_put(&b, s, (size_t)(at - s));
+            sbuf_put(&b, tir_str_ptr(&to[r]), to[r].len);
+            s = at + fl;
+        }
+        sbuf_put(&b, s, (size_t)(end - s));
+        if (!sbuf_take(x, &b, &out[r])) {
+            free(b.p);
+            return nomem(x, in);
+        }
+    }
+    free(b.p);
+    return TIR_OK;
+}
+
+/* lpad / rpad: to len characters, cut when longer; an empty fill leaves a
+** shorter string as it is. */
+tir_status vm_op_pad(xpipe *x, const vm_ins *in, bool left)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data, *fill = x->r[in->e].data;
+    const int64_t *want = x->r[in->b].data;
+    tir_str *out = x->rbuf[in->c];
+    uint64_t *v = valid3(x, in);
+    x->r[in->c].validity = v;
+    sbuf b = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (!K_VALID(v, r)) {
+            out[r] = a[r];
+            continue;
+        }
+        const char *s = tir_str_ptr(&a[r]), *f = tir_str_ptr(&fill[r]);
+        uint32_t sl = a[r].len, fl = fill[r].len, have = utf8_count(s, sl);
+        int64_t len = want[r] < 0 ? 0 : want[r];
+        if (len > VM_PAD_MAX) {
+            free(b.p);
+            return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "%s to %lld characters: the longest string it makes is %u",
+                             left ? "lpad" : "rpad", (long long)len, VM_PAD_MAX);
+        }
+        if ((uint64_t)len <= have || !fl) {
+            out[r] = slice(s, utf8_skip(s, sl, 0, len));
+            continue;
+        }
+        uint32_t fchars = utf8_count(f, fl), need = (uint32_t)len - have;
+        if (!left)
+            sbuf_put(&b, s, sl);
+        for (uint32_t put = 0; put < need && !b.nomem; put += fchars) {
+            uint32_t take = need - put < fchars ? need - put : fchars;
+            sbuf_put(&b, f, utf8_skip(f, fl, 0, take));
+        }
+        if (left)
+            sbuf_put(&b, s, sl);
+        if (!sbuf_take(x, &b, &out[r])) {
+            free(b.p);
+            return nomem(x, in);
+        }
+    }
+    free(b.p);
+    return TIR_OK;
+}
+
+tir_status vm_op_concat(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a], *b = in->b >= 0 ? &x->r[in->b] : NULL;
+    tir_str *out = x->rbuf[in->c];
+    x->r[in->c].validity = NULL;
+    sbuf s = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        bool va = K_VALID(a->validity, r), vb = b && K_VALID(b->validity, r);
+        const tir_str *sa = &((const tir_str *)a->data)[r], *sb = b ? &((const tir_str *)b->data)[r] : NULL;
+        if (!vb || !sb->len) {
+            out[r] = va ? *sa : slice("", 0);
+            continue;
+        }
+        if (!va || !sa->len) {
+            out[r] = *sb;
+            continue;
+        }
+        sbuf_put(&s, tir_str_ptr(sa), sa->len);
+        sbuf_put(&s, tir_str_ptr(sb), sb->len);
+        if (!sbuf_take(x, &s, &out[r])) {
+            free(s.p);
+            return nomem(x, in);
+        }
+    }
+    free(s.p);
+    return TIR_OK;
+}
