@@ -151,15 +151,52 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
 
 /* ------------------------------------------------------------ errors */
 
+/* What a person used to SQL (or another language) most likely meant by
+** the token that does not fit; "" when nothing comes to mind. */
+static const char *syntax_hint(fe_ctx *cx, int major, ir_span at)
+{
+    if (major == FE_T_AND_KW)
+        return " ('and' is written '&&')";
+    if (fe_is(cx, at, "or"))
+        return " ('or' is written '||')";
+    if (major == FE_T_NOT || fe_is(cx, cx->prev, "not"))
+        return " ('not x' is written '!x'; 'not' is only part of 'not like', 'not in' and 'is not null')";
+    if (major == FE_T_EQ)
+        return " (comparison is written '==')";
+    if (major == FE_T_GT && cx->prev.off + cx->prev.len == at.off && fe_is(cx, cx->prev, "<"))
+        return " ('<>' is written '!=')";
+    if (fe_is(cx, cx->prev, "distinct"))
+        return " (count(distinct x) is not supported: group by x first, then count the groups)";
+    return "";
+}
+
 void fe_syntax_error(fe_ctx *cx, int major, ir_span at)
 {
+    /* A statement, definition or the end where a bracket should have
+    ** closed: the place to fix is the bracket. The parser resumes at the
+    ** statement, so that bracket is closed for good. */
+    bool starts_item = major == 0 || major == FE_T_TARGET || major == FE_T_OUTPUT ||
+                       (major == FE_T_IDENT && cx->next == FE_T_COLON && at.off > 0 && cx->src[at.off - 1] == '\n');
+    if (cx->nopen > 0 && cx->nopen <= 64 && starts_item) {
+        int line, col;
+        ir_linecol(cx->src, cx->len, at.off, &line, &col);
+        int n = at.len > 40 ? 40 : (int)at.len;
+        ir_span o = cx->open[--cx->nopen];
+        char c = cx->src[o.off];
+        if (major == 0)
+            ir_error(cx->d, o, "this '%c' is never closed: the program ends first", c);
+        else
+            ir_error(cx->d, o, "this '%c' is never closed: '%.*s' at %d:%d starts what follows", c, n,
+                     fe_text(cx, at), line, col);
+        return;
+    }
     if (major == 0) {
         ir_error(cx->d, at, "syntax error: unexpected end of input");
         return;
     }
     int n = at.len > 40 ? 40 : (int)at.len;
-    ir_error(cx->d, at, "syntax error: unexpected '%.*s%s'", n, fe_text(cx, at),
-             at.len > 40 ? "..." : "");
+    ir_error(cx->d, at, "syntax error: unexpected '%.*s%s'%s", n, fe_text(cx, at), at.len > 40 ? "..." : "",
+             syntax_hint(cx, major, at));
 }
 
 void fe_stack_overflow(fe_ctx *cx)

@@ -24,6 +24,10 @@ typedef struct fe_ctx {
     ir_program *prog;         /* tables, pipelines, outputs grow in place */
     ir_pipeline *pipe;        /* the pipeline whose body is being parsed */
     ir_span tok;              /* the token being fed to the parser */
+    int next;                 /* the kind of the token after it (0: end) */
+    ir_span prev;             /* the token before it */
+    ir_span open[64];         /* '{', '[' and '(' not yet closed, innermost last (deeper ones not kept) */
+    int nopen;
     bool too_deep;            /* "nested too deeply" reported once */
     bool overflow;            /* parser stack overflowed: stop feeding tokens */
     jmp_buf *nomem;           /* longjmp target when the arena is exhausted */

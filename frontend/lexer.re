@@ -126,6 +126,7 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         digits "." digits ([eE] [+-]? digits)? { TOK(FLOAT); }
         ["] strchar* ["]                 { TOK(STRING); }
         ["] strchar* [\\]?               { ir_error(lx->d, fe_span(lx, p, lx->cur), "unterminated string"); TOK(STRING); }
+        ['] [^'\n]* [']                  { ir_error(lx->d, fe_span(lx, p, lx->cur), "strings are written in double quotes: \"%.*s\"", (int)(lx->cur - p - 2), p + 1); TOK(STRING); }
 
         ":"                              { TOK(COLON); }
         ","                              { TOK(COMMA); }

@@ -26,6 +26,21 @@ static int fe_classify(int prev, int tok, int next)
     return FE_T_TARGET;
 }
 
+/* Keeps the stack of open '{', '[' and '(' for fe_syntax_error: a closer
+** pops its own opener only (a stray one is the parser's to report). */
+static void note_delimiter(fe_ctx *cx, int tok)
+{
+    if (tok == FE_T_LBRACE || tok == FE_T_LBRACKET || tok == FE_T_LP) {
+        if (cx->nopen < 64)
+            cx->open[cx->nopen] = cx->tok;
+        cx->nopen++;
+        return;
+    }
+    char want = tok == FE_T_RBRACE ? '{' : tok == FE_T_RBRACKET ? '[' : tok == FE_T_RP ? '(' : 0;
+    if (want && cx->nopen > 0 && (cx->nopen > 64 || cx->src[cx->open[cx->nopen - 1].off] == want))
+        cx->nopen--;
+}
+
 /* Feeds every token to the parser; false when the arena ran out. */
 static bool fe_feed(fe_ctx *cx, void *parser)
 {
@@ -40,10 +55,13 @@ static bool fe_feed(fe_ctx *cx, void *parser)
     int prev = 0, tok = fe_lex(&lx, &cx->tok);
     for (;;) {
         int next = tok ? fe_lex(&lx, &next_span) : 0;
+        cx->next = next;
         fe_lemon(parser, fe_classify(prev, tok, next), cx->tok, cx);
         if (tok == 0 || cx->overflow)
             return true;
+        note_delimiter(cx, tok);
         prev = tok;
+        cx->prev = cx->tok;
         tok = next;
         cx->tok = next_span;
     }

@@ -7,6 +7,7 @@
 ** topological order of p->pipelines.
 */
 #include "tc.h"
+#include "suggest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,35 @@ static const char *names_list(tc_ctx *c, const ir_pipeline *pl, int nstmts, bool
     return n ? buf : "none";
 }
 
+const char *tc_meant(tc_ctx *c, const char *name, const char *const *cands, int n)
+{
+    const char *m = name && n > 0 ? ir_closest(name, cands, (size_t)n) : NULL;
+    return m ? tc_str(c, ir_sprintf(c->a, ": did you mean '%s'?", m)) : "";
+}
+
+const char *tc_meant_col(tc_ctx *c, const char *name, const ir_schema *s)
+{
+    const char **names = TC_NEWN(c, const char *, s->n);
+    for (int i = 0; i < s->n; i++)
+        names[i] = s->cols[i].name.s;
+    return tc_meant(c, name, names, s->n);
+}
+
+/* tables (what 1), pipelines (2) or the statements of pl (pl given) */
+static const char *meant_name(tc_ctx *c, const char *name, const ir_pipeline *pl, int what)
+{
+    int n = pl ? pl->n : what == 1 ? c->p->ntables : c->np;
+    const char **names = TC_NEWN(c, const char *, n);
+    for (int i = 0; i < n; i++)
+        names[i] = pl ? pl->stmts[i]->target.s : what == 1 ? c->p->tables[i]->name.s : c->src[i]->name.s;
+    return tc_meant(c, name, names, n);
+}
+
+const char *tc_meant_table(tc_ctx *c, const char *name)
+{
+    return meant_name(c, name, NULL, 1);
+}
+
 const char *tc_stmt_list(tc_ctx *c, const ir_pipeline *pl, int n)
 {
     return names_list(c, pl, n, false);
@@ -136,7 +166,8 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
             ir_error(c->d, pipe->span, "'%s' is a table, not a pipeline (read tables with table_scan :table = %s)",
                      pipe->s, pipe->s);
         else
-            ir_error(c->d, pipe->span, "unknown pipeline '%s' (pipelines: %s)", pipe->s, names_list(c, NULL, 0, false));
+            ir_error(c->d, pipe->span, "unknown pipeline '%s'%s (pipelines: %s)", pipe->s,
+                     meant_name(c, pipe->s, NULL, 2), names_list(c, NULL, 0, false));
         return NULL;
     }
     if (to == from) {
@@ -177,7 +208,8 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
     }
     ir_stmt *st = tc_find_stmt(c, to, val->s);
     if (!st) {
-        ir_error(c->d, val->span, "no value '%s' in %s (values: %s)", val->s, pipe->s, names_list(c, to, to->n, false));
+        ir_error(c->d, val->span, "no value '%s' in %s%s (values: %s)", val->s, pipe->s,
+                 meant_name(c, val->s, to, 0), names_list(c, to, to->n, false));
         return NULL;
     }
     st->used_later = true;
@@ -302,8 +334,8 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
         ir_column *d = &t->schema.cols[i];
         int k = tc_col_index(&file, d->name.s);
         if (k < 0) {
-            ir_error(c->d, d->name.span, "no column '%s' in %s (columns: %s)", d->name.s, shown,
-                     tc_col_list(c, &file));
+            ir_error(c->d, d->name.span, "no column '%s' in %s%s (columns: %s)", d->name.s, shown,
+                     tc_meant_col(c, d->name.s, &file), tc_col_list(c, &file));
             continue;
         }
         const ir_coltype *f = &file.cols[k].ty;

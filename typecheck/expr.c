@@ -218,8 +218,8 @@ static bool bind_col(tc_ctx *c, ir_expr *e, const ir_schema *src, int side, cons
 {
     int i = tc_col_index(src, e->u.col.name.s);
     if (i < 0) {
-        ir_error(c->d, name_span(&e->u.col.name, e->span), "no column '%s' in %s (columns: %s)",
-                 e->u.col.name.s, what, tc_col_list(c, src));
+        ir_error(c->d, name_span(&e->u.col.name, e->span), "no column '%s' in %s%s (columns: %s)",
+                 e->u.col.name.s, what, tc_meant_col(c, e->u.col.name.s, src), tc_col_list(c, src));
         return false;
     }
     e->kind = IR_E_COL;

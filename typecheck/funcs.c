@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "functions.h"
+#include "suggest.h"
 #include "tc.h"
 
 typedef struct fn_def {
@@ -114,31 +115,6 @@ static bool any_nullable(const ir_expr *e)
     return false;
 }
 
-/* Levenshtein distance of a and b, stopping at 3 (far enough). */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32 || (la > lb ? la - lb : lb - la) > 2)
-        return 3;
-    int row[33];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 /* The function a misspelled or other-dialect name most likely means. */
 static const char *meant(const char *fn)
 {
@@ -151,19 +127,10 @@ static const char *meant(const char *fn)
     for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
         if (!strcmp(fn, alias[i][0]))
             return alias[i][1];
-    const char *best = NULL;
-    int bd = 3;
-    for (int f = 0; f < IR_NFUNCTIONS; f++) {
-        int d = distance(fn, fns[f].name);
-        size_t n = strlen(fns[f].name);
-        if (d > 2 && n >= 4 && !strncmp(fn, fns[f].name, n))   /* uppercase -> upper */
-            d = 2;
-        if (d < bd && d < (int)n) {
-            bd = d;
-            best = fns[f].name;
-        }
-    }
-    return best;
+    const char *names[IR_NFUNCTIONS];
+    for (int f = 0; f < IR_NFUNCTIONS; f++)
+        names[f] = fns[f].name;
+    return ir_closest(fn, names, IR_NFUNCTIONS);
 }
 
 static const char *function_list(tc_ctx *c)

@@ -214,8 +214,8 @@ ir_expr *tc_input_col(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg)
             return NULL;
         int i = tc_col_index(&s->input->out, e->u.lit.s);
         if (i < 0) {
-            ir_error(c->d, e->span, "no column '%s' in $in (columns: %s)", e->u.lit.s,
-                     tc_col_list(c, &s->input->out));
+            ir_error(c->d, e->span, "no column '%s' in $in%s (columns: %s)", e->u.lit.s,
+                     tc_meant_col(c, e->u.lit.s, &s->input->out), tc_col_list(c, &s->input->out));
             return NULL;
         }
         return tc_new_col(c, &s->input->out, 0, "$in", i, e->span);
@@ -248,7 +248,7 @@ const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *
                 ir_error(c->d, e->span, "'%s' is in this pipeline; ':%s' of %s names a table or a relation of "
                                         "another pipeline (pipeline.value)", tn, arg, op);
             else
-                ir_error(c->d, e->span, "unknown table '%s' (tables: %s)", tn, tc_table_list(c));
+                ir_error(c->d, e->span, "unknown table '%s'%s (tables: %s)", tn, tc_meant_table(c, tn), tc_table_list(c));
             return NULL;
         }
         /* a table without columns has been reported where it is declared */
@@ -451,7 +451,8 @@ static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
             }
             cols[i] = tc_col_index(src, cn);
             if (cols[i] < 0) {
-                ir_error(c->d, it->span, "no column '%s' in %s (columns: %s)", cn, srcname, tc_col_list(c, src));
+                ir_error(c->d, it->span, "no column '%s' in %s%s (columns: %s)", cn, srcname, tc_meant_col(c, cn, src),
+                         tc_col_list(c, src));
                 ok = false;
                 continue;
             }
@@ -1196,10 +1197,13 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
         if (!strcmp(opdefs[k].name, st->op.s))
             od = &opdefs[k];
     if (!od) {
-        const char *names = opdefs[0].name;
+        const char *names = opdefs[0].name, *each[NOPS];
         for (int k = 1; k < NOPS; k++)
             names = tc_str(c, ir_sprintf(c->a, "%s, %s", names, opdefs[k].name));
-        ir_error(c->d, st->op.span, "unknown operator '%s' (expected %s)", st->op.s, names);
+        for (int k = 0; k < NOPS; k++)
+            each[k] = opdefs[k].name;
+        ir_error(c->d, st->op.span, "unknown operator '%s'%s (expected %s)", st->op.s,
+                 tc_meant(c, st->op.s, each, NOPS), names);
         st->kind = IR_OP_UNKNOWN;
         tc_fail(c, st);
         return;

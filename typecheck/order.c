@@ -232,7 +232,8 @@ static int right_col(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schema *r
     if (name) {
         int i = tc_col_index(rs, name);
         if (i < 0)
-            ir_error(c->d, e->span, "no column '%s' in the right side (columns: %s)", name, tc_col_list(c, rs));
+            ir_error(c->d, e->span, "no column '%s' in the right side%s (columns: %s)", name,
+                     tc_meant_col(c, name, rs), tc_col_list(c, rs));
         return i;
     }
     if (e && e->kind == IR_E_COL && !strcmp(e->u.col.qual.s, "$right")) {

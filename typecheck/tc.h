@@ -75,6 +75,11 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
 const char *tc_vkind_name(ir_valkind k);
 const char *tc_stmt_list(tc_ctx *c, const ir_pipeline *pl, int n);   /* first n statements */
 const char *tc_table_list(tc_ctx *c);
+/* ": did you mean 'x'?" when name is a likely misspelling of one of
+** cands (ir/suggest.h), else "": put right after the quoted name. */
+const char *tc_meant(tc_ctx *c, const char *name, const char *const *cands, int n);
+const char *tc_meant_col(tc_ctx *c, const char *name, const ir_schema *s);
+const char *tc_meant_table(tc_ctx *c, const char *name);
 /* path relative to the program file's directory, unless absolute */
 /* path relative to the program file's directory; a path the engine does
 ** not allow (reading, or writing when write) is reported at at: NULL. */

@@ -644,8 +644,9 @@ Test(frontend, syntax_error_position_and_text)
 Test(frontend, syntax_error_at_end_of_input)
 {
     expect_diag("p: Pipeline = {\n  v = x :e = (1 + 2\n",
-                "t.tir:3:1: error: syntax error: unexpected end of input");
-    expect_diag("t: Table = read_csv(", "t.tir:1:21: error: syntax error: unexpected end of input");
+                "t.tir:2:14: error: this '(' is never closed: the program ends first");
+    expect_diag("t: Table = read_csv(", "t.tir:1:20: error: this '(' is never closed: the program ends first");
+    expect_diag("t: Table = read_csv(\"x\") { a: i32 ", "t.tir:1:26: error: this '{' is never closed: the program ends first");
 }
 
 Test(frontend, item_level_syntax_errors)
@@ -708,8 +709,8 @@ Test(frontend, several_errors_reported_at_once)
         "output p2.v3\n";
     cr_assert_not(parse(src));
     const char *r = rendered();
-    cr_expect(strstr(r, "t.tir:4:5: error: syntax error: unexpected 'v2'") != NULL, "%s", r);
-    cr_expect(strstr(r, "t.tir:9:5: error: syntax error: unexpected 'v3'") != NULL, "%s", r);
+    cr_expect(strstr(r, "t.tir:3:43: error: this '[' is never closed: 'v2' at 4:5 starts what follows") != NULL, "%s", r);
+    cr_expect(strstr(r, "t.tir:8:37: error: this '(' is never closed: 'v3' at 9:5 starts what follows") != NULL, "%s", r);
     cr_expect(strstr(r, "t.tir:10:46: error: syntax error: unexpected '$in'") != NULL, "%s", r);
     cr_expect(strstr(r, "t.tir:13:47: error: syntax error: unexpected '5'") != NULL, "%s", r);
     cr_expect_eq(P.d.nerrors, 4, "%s", r);

@@ -747,9 +747,9 @@ Test(repl, ctrl_d_in_a_multiline_input_submits_it_and_the_session_goes_on)
     type(&t, "  v = table_scan :table = t");
     expect(&t, "...> ");
     ctrl_d(&t);
-    /* what it lacks is shown at its end, not on a line after it */
-    snprintf(shown, sizeof shown, "error: line 2: syntax error: unexpected end of input\r\n"
-             "    v = table_scan :table = t\r\n%*s^\r\n", 2 + 27, "");
+    /* what it lacks is the brace's close: shown at the brace */
+    snprintf(shown, sizeof shown, "error: line 1: this '{' is never closed: the program ends first\r\n"
+             "  q: Pipeline = {\r\n%*s^\r\n", 2 + 14, "");
     expect(&t, shown);
     expect(&t, "tir> ");
     type(&t, "p.f");
