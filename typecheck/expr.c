@@ -456,8 +456,10 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         for (int k = 0; k < 2; k++) {
             ir_expr *x = k ? b : a;
             if (!tc_numeric(x->ty.type)) {
-                ir_error(c->d, x->span, "operator '%s' needs numeric operands, found %s", op_text(op),
-                         tc_type_name(x->ty.type));
+                ir_error(c->d, x->span, "operator '%s' needs numeric operands, found %s%s", op_text(op),
+                         tc_type_name(x->ty.type),
+                         op == IR_ADD && x->ty.type == TIR_STRING ? "; strings are joined with concat(a, b)"
+                                                                  : tc_cast_hint(c, x, TIR_F64));
                 return false;
             }
         }
@@ -476,7 +478,10 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     if (tc_numeric(a->ty.type) && tc_numeric(b->ty.type)) {
         unify_numeric(c, &e->u.op.a, &e->u.op.b);
     } else if (a->ty.type != b->ty.type) {
-        ir_error(c->d, e->span, "cannot compare %s with %s", tc_type_name(a->ty.type), tc_type_name(b->ty.type));
+        /* the string side is the one to cast: text read as a number or a date */
+        const ir_expr *from = b->ty.type == TIR_STRING ? b : a, *other = from == b ? a : b;
+        ir_error(c->d, e->span, "cannot compare %s with %s%s", tc_type_name(a->ty.type), tc_type_name(b->ty.type),
+                 tc_cast_hint(c, from, other->ty.type));
         return false;
     }
     e->ty = plain(TIR_BOOL, nullable);
@@ -591,8 +596,8 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
             } else if (rank(t) && rank(u)) {
                 t = rank(u) > rank(t) ? u : t;
             } else {
-                ir_error(c->d, x->span, "%s have different types: %s and %s", what, tc_type_name(t),
-                         tc_type_name(u));
+                ir_error(c->d, x->span, "%s have different types: %s and %s%s", what, tc_type_name(t),
+                         tc_type_name(u), tc_cast_hint(c, x, t));
                 return false;
             }
         }
@@ -639,8 +644,8 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
             if (x->kind == IR_E_LIT && x->u.lit.type == TIR_STRING && t == TIR_DATE)
                 ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
             else
-                ir_error(c->d, x->span, "case branch of type %s does not fit the result type %s",
-                         tc_type_name(x->ty.type), tc_type_name(t));
+                ir_error(c->d, x->span, "case branch of type %s does not fit the result type %s%s",
+                         tc_type_name(x->ty.type), tc_type_name(t), tc_cast_hint(c, x, t));
             return false;
         }
         nullable |= (*br[i])->ty.nullable;
@@ -660,6 +665,16 @@ static bool cast_ok(tir_type from, tir_type to)
     if (from == TIR_STRING)
         return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_BOOL;
     return false;
+}
+
+const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
+{
+    /* a literal of the wrong type is a slip of the pen, not a cast */
+    if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT)
+        return "";
+    int n = x->span.len > 40 ? 40 : (int)x->span.len;
+    return tc_str(c, ir_sprintf(c->a, "; write cast(%.*s%s as %s)", n, c->p->src + x->span.off,
+                                x->span.len > 40 ? "..." : "", tc_type_name(to)));
 }
 
 static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)

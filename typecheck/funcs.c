@@ -46,8 +46,8 @@ static bool want_arg(tc_ctx *c, ir_expr *e, int i, tir_type t, const char *what)
         return true;
     if ((t == TIR_I64 || t == TIR_F64) && tc_numeric(from) && (from != TIR_F64 || t == TIR_F64))
         return tc_coerce(c, pa, t);
-    ir_error(c->d, (*pa)->span, "argument %d of %s must be %s, found %s", i + 1, e->u.call.fn.s, what,
-             tc_type_name(from));
+    ir_error(c->d, (*pa)->span, "argument %d of %s must be %s, found %s%s", i + 1, e->u.call.fn.s, what,
+             tc_type_name(from), (*pa)->kind == IR_E_LIT ? "" : tc_cast_hint(c, *pa, t));
     return false;
 }
 

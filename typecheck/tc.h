@@ -122,6 +122,9 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
 /* The one type the values *br[0..nb) must share (case branches, coalesce's
 ** arguments); a mismatch is reported as "<what> have different types". */
 bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type *out);
+/* "; write cast(<x> as <to>)" when that cast is allowed and x is not a
+** literal, else "": the end of a type mismatch message about x. */
+const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to);
 
 /* funcs.c: a scalar function call (ir/functions.h); records its id. */
 bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);

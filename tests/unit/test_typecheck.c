@@ -439,7 +439,7 @@ Test(typecheck, case_promotes_branches_with_casts)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: case when $in.flag then $in.name else $in.id end } }\n"
                         "output p.v2\n",
-                 "$in.id end", "case branches have different types: string and i32");
+                 "$in.id end", "case branches have different types: string and i32; write cast($in.id as string)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: case when $in.id then 1 end } }\noutput p.v2\n",
                  "$in.id then", "case condition must be bool, found i32");
@@ -508,7 +508,7 @@ Test(typecheck, function_errors)
                  "frobnicate", "unknown function 'frobnicate' (functions: " FUNCTIONS ")");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: coalesce($in.id, $in.name) } }\noutput p.v2\n",
-                 "$in.name)", "the arguments of coalesce have different types: i32 and string");
+                 "$in.name)", "the arguments of coalesce have different types: i32 and string; write cast($in.name as i32)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: lpad($in.name, \"3\", \"x\") } }\noutput p.v2\n",
                  "\"3\"", "argument 2 of lpad must be an integer, found string");
@@ -520,7 +520,7 @@ Test(typecheck, function_errors)
                  "1.5", "argument 2 of substring must be an integer, found f64");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: year($in.name) } }\noutput p.v2\n",
-                 "$in.name)", "argument 1 of year must be a date, found string");
+                 "$in.name)", "argument 1 of year must be a date, found string; write cast($in.name as date)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: length($in.name, 2) } }\noutput p.v2\n",
                  "length", "length takes 1 argument, found 2");
@@ -560,7 +560,7 @@ Test(typecheck, logic_like_in_isnull)
                  "$in.id }", "operands of '&&' must be bool, found i32");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: $in.name + 1 } }\noutput p.v2\n",
-                 "$in.name +", "operator '+' needs numeric operands, found string");
+                 "$in.name +", "operator '+' needs numeric operands, found string; strings are joined with concat(a, b)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: -$in.name, b: -$in.score } }\noutput p.v2\n",
                  "$in.name,", "operand of unary '-' must be numeric, found string");
@@ -862,7 +862,7 @@ Test(typecheck, cannot_compare_string_with_i32)
 {
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.flag && $in.name == $in.id }\noutput p.v2\n",
-                 "$in.name ==", "cannot compare string with i32");
+                 "$in.name ==", "cannot compare string with i32; write cast($in.name as i32)");
 }
 
 Test(typecheck, input_must_be_earlier_statement)
@@ -920,7 +920,7 @@ Test(typecheck, scan_rules)
               "pipeline");
     done(&r);
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = cc }\noutput p.v1\n", "cc",
-                 "unknown table 'cc' (tables: c, o)");
+                 "unknown table 'cc': did you mean 'c'? (tables: c, o)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"id\"] }\noutput p.v1\n",
                  "\"id\"] }", "column 'id' is listed twice in :columns");
     expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
@@ -1012,7 +1012,7 @@ Test(typecheck, tuple_field_reference)
                         "  t = aggregate :input = v1 :aggregates = { m: max($in.amount) } }\n"
                         "q: Pipeline = { v1 = table_scan :table = o\n"
                         "  v2 = filter :input = v1 :expr = $in.amount > pp.t.m }\noutput q.v2\n",
-                 "pp.t.m", "unknown pipeline 'pp' (pipelines: p, q)");
+                 "pp.t.m", "unknown pipeline 'pp': did you mean 'p'? (pipelines: p, q)");
 }
 
 Test(typecheck, reference_to_own_pipeline)
@@ -1136,11 +1136,11 @@ Test(typecheck, several_errors_at_once_without_cascades)
         "  v3 = project :input = v2 :columns = { a: $in.oid + $in.note, b: $in.nope }\n"
         "}\noutput p.v3\noutput q.v3\n");
     cr_expect(!r.ok);
-    expect_at(&r, TIR_SEV_ERROR, "\"nme\"", "no column 'nme' in table c (columns: id, name, gender, born, score, big, flag)");
+    expect_at(&r, TIR_SEV_ERROR, "\"nme\"", "no column 'nme' in table c: did you mean 'name'? (columns: id, name, gender, born, score, big, flag)");
     expect_at(&r, TIR_SEV_ERROR, "exprs", "unknown argument ':exprs' for filter (expected :input, :expr, :projection)");
     expect_at(&r, TIR_SEV_ERROR, "$in.amount ==", "cannot compare f64 with string");
-    expect_at(&r, TIR_SEV_ERROR, "$in.note,", "operator '+' needs numeric operands, found string");
-    expect_at(&r, TIR_SEV_ERROR, "nope", "no column 'nope' in $in (columns: oid, cid, amount, qty, note, day)");
+    expect_at(&r, TIR_SEV_ERROR, "$in.note,", "operator '+' needs numeric operands, found string; strings are joined with concat(a, b)");
+    expect_at(&r, TIR_SEV_ERROR, "nope", "no column 'nope' in $in: did you mean 'note'? (columns: oid, cid, amount, qty, note, day)");
     /* p.v1 failed: nothing is said about $in.name or $in.whatever over it */
     cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
     done(&r);
@@ -1623,7 +1623,7 @@ Test(typecheck, write_table_errors)
                  "write_table", "missing argument :path for write_table");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
                         "  w = write_table :input = v1 :path = \"x.tirt\" :bloom = [\"cid\", \"nope\"] }\noutput p.w\n",
-                 "\"nope\"", "no column 'nope' in $in (columns: oid, cid, amount, qty, note, day)");
+                 "\"nope\"", "no column 'nope' in $in: did you mean 'note'? (columns: oid, cid, amount, qty, note, day)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
                         "  w = write_table :input = v1 :path = \"x.tirt\" :bloom = [\"cid\", $in.cid] }\noutput p.w\n",
                  "$in.cid]", "column 'cid' is listed twice in :bloom");
@@ -1830,7 +1830,7 @@ Test(typecheck, parameter_errors)
                  "$in.big > $since", "cannot compare i64 with date");
     expect_error(TABLES "$since: string\np: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.born >= $since }\noutput p.v2\n",
-                 "$in.born >= $since", "cannot compare date with string");
+                 "$in.born >= $since", "cannot compare date with string; write cast($since as date)");
     expect_error(TABLES "$a: i64\np: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.id > $b || $in.id < $a }\noutput p.v2\n",
                  "$b ||", "unknown parameter '$b' (parameters: $a)");
