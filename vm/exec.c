@@ -807,6 +807,34 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             break;
         }
         case VM_OP_SEL_NONE: x->s[in->c].n = 0; break;
+        case VM_OP_SEL_DIFF: {
+            SEL(x, in->b, in->frame, from, n);
+            SEL(x, in->a, in->frame, drop, ndrop);
+            uint32_t *out = x->s[in->c].idx, m = 0, k = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = from ? from[i] : i;
+                while (k < ndrop && (drop ? drop[k] : k) < r)
+                    k++;
+                if (k < ndrop && (drop ? drop[k] : k) == r)
+                    continue;
+                out[m++] = r;
+            }
+            x->s[in->c].n = m;
+            break;
+        }
+        case VM_OP_SEL_UNION: {
+            SEL(x, in->a, in->frame, a, na);
+            SEL(x, in->b, in->frame, b, nb);
+            uint32_t *out = x->s[in->c].idx, i = 0, j = 0, m = 0;
+            while (i < na || j < nb) {
+                uint32_t ra = i < na ? (a ? a[i] : i) : UINT32_MAX, rb = j < nb ? (b ? b[j] : j) : UINT32_MAX;
+                out[m++] = ra < rb ? ra : rb;
+                i += ra < rb;
+                j += rb <= ra;
+            }
+            x->s[in->c].n = m;
+            break;
+        }
 
 /* f64 cannot fail, so when most rows are selected the dense SIMD loop over
 ** the whole frame beats the sparse one (unselected rows compute garbage

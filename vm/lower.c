@@ -195,8 +195,41 @@ static int const_reg(lw *L, const ir_expr *e, tir_type t)
     return r;
 }
 
+static void copy_into(lw *L, int out, int v, tir_type t, int frame, int s, ir_span at)
+{
+    vm_ins *i = emit(L, width_op(VM_OP_COPY_W1, t), frame, at);
+    i->a = v, i->c = out, i->d = s;
+}
+
+/* a && b and a || b as values: b is evaluated only over the rows a does
+** not decide (a not false for &&, not true for ||), so it costs nothing
+** elsewhere and cannot fail there (an overflow a guards against). */
+static int cx_logic(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    bool and = e->u.op.op == IR_AND;
+    int a = cx(L, e->u.op.a, frame, sel, in), test = a;
+    if (and) {   /* not false = NOT a is not true */
+        test = new_reg(L, TIR_BOOL, frame, "not");
+        vm_ins *i = emit(L, VM_OP_NOT, frame, e->u.op.a->span);
+        i->a = a, i->c = test, i->d = sel;
+    }
+    int need = new_sel(L);
+    vm_ins *i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->u.op.a->span);
+    i->a = test, i->b = sel, i->c = need;
+    int b = cx(L, e->u.op.b, frame, need, in);
+    int both = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+    i = emit(L, and ? VM_OP_AND : VM_OP_OR, frame, e->span);
+    i->a = a, i->b = b, i->c = both, i->d = need;
+    int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+    copy_into(L, out, a, TIR_BOOL, frame, sel, e->span);
+    copy_into(L, out, both, TIR_BOOL, frame, need, e->span);
+    return out;
+}
+
 static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
+    if (e->u.op.op == IR_AND || e->u.op.op == IR_OR)
+        return cx_logic(L, e, frame, sel, in);
     int a = cx(L, e->u.op.a, frame, sel, in);
     int b = cx(L, e->u.op.b, frame, sel, in);
     tir_type at = e->u.op.a->ty.type;
@@ -318,12 +351,6 @@ static void split_null(lw *L, int v, int frame, int s, ir_span at, int *isnull, 
         i = emit(L, VM_OP_SEL_NOT_TRUE, frame, at);
         i->a = b, i->b = s, i->c = *notnull;
     }
-}
-
-static void copy_into(lw *L, int out, int v, tir_type t, int frame, int s, ir_span at)
-{
-    vm_ins *i = emit(L, width_op(VM_OP_COPY_W1, t), frame, at);
-    i->a = v, i->c = out, i->d = s;
 }
 
 /* coalesce: each argument is evaluated only over the rows still NULL. */
@@ -577,6 +604,7 @@ static int conjuncts(const ir_expr *e, const ir_expr **out, int n, int cap)
 }
 
 static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+static int lower_not(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
 
 /* Leading `column op constant` conjuncts over (nearly) every row of a frame
 ** are cheaper as one dense pass each, ANDed into a bit mask, and one
@@ -643,11 +671,62 @@ static int lower_conj(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
     return out;
 }
 
-/* Refines sel by predicate e; conjunctions become chained selections. */
+/* sel's rows where e is true, given those where a is: the rest are
+** tried with b only (a lazy ||). */
+static int lower_or(lw *L, int st, const ir_expr *b, bool negate, int frame, int sel, const lw_rel *in, ir_span at)
+{
+    int rest = new_sel(L);
+    vm_ins *i = emit(L, VM_OP_SEL_DIFF, frame, at);
+    i->a = st, i->b = sel, i->c = rest;
+    int sb = negate ? lower_not(L, b, frame, rest, in) : lower_pred(L, b, frame, rest, in);
+    int out = new_sel(L);
+    i = emit(L, VM_OP_SEL_UNION, frame, at);
+    i->a = st, i->b = sb, i->c = out;
+    return out;
+}
+
+/* Refines sel to the rows where e is false (not NULL): !e in a filter,
+** pushed through && and || (De Morgan) so that they stay lazy, and into
+** comparisons, which flip. */
+static int lower_not(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    if (e->kind == IR_E_UNARY && e->u.op.op == IR_NOT)
+        return lower_pred(L, e->u.op.a, frame, sel, in);
+    if (e->kind == IR_E_BINARY && e->u.op.op == IR_OR)
+        return lower_not(L, e->u.op.b, frame, lower_not(L, e->u.op.a, frame, sel, in), in);
+    if (e->kind == IR_E_BINARY && e->u.op.op == IR_AND)
+        return lower_or(L, lower_not(L, e->u.op.a, frame, sel, in), e->u.op.b, true, frame, sel, in, e->span);
+    if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
+        /* false, not NULL: the opposite comparison is true */
+        static const ir_op opposite[] = {IR_NE, IR_EQ, IR_GE, IR_GT, IR_LE, IR_LT};
+        ir_expr *flip = IR_NEW(L->a, ir_expr);
+        if (!flip) {
+            lw_fail(L, "out of memory");
+            return sel;
+        }
+        *flip = *e;
+        flip->u.op.op = opposite[cmp_ix(e->u.op.op)];
+        return lower_pred(L, flip, frame, sel, in);
+    }
+    int v = cx(L, e, frame, sel, in), nv = new_reg(L, TIR_BOOL, frame, "not");
+    vm_ins *i = emit(L, VM_OP_NOT, frame, e->span);
+    i->a = v, i->c = nv, i->d = sel;
+    int out = new_sel(L);
+    i = emit(L, VM_OP_SEL_TRUE, frame, e->span);
+    i->a = nv, i->b = sel, i->c = out;
+    return out;
+}
+
+/* Refines sel by predicate e; conjunctions become chained selections,
+** disjunctions try their right side only on the rows the left rejects. */
 static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (e->kind == IR_E_BINARY && e->u.op.op == IR_AND)
         return lower_conj(L, e, frame, sel, in);
+    if (e->kind == IR_E_BINARY && e->u.op.op == IR_OR)
+        return lower_or(L, lower_pred(L, e->u.op.a, frame, sel, in), e->u.op.b, false, frame, sel, in, e->span);
+    if (e->kind == IR_E_UNARY && e->u.op.op == IR_NOT)
+        return lower_not(L, e->u.op.a, frame, sel, in);
     if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
         const ir_expr *x = e->u.op.a, *y = e->u.op.b;
         if (is_const(y) && !is_const(x))
