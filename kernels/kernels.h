@@ -189,11 +189,14 @@ uint32_t k_bloom_probe_sel_ref(const uint32_t *words, uint32_t nblocks, const ui
                                const uint32_t *sel, uint32_t n, uint32_t *out);
 
 /* ---- strings -------------------------------------------------------------
-** like: '%' any run, '_' any one byte, no escape character. Specialised
-** kernels for the common shapes 'abc%', '%abc', '%abc%'; k_like_general
-** handles any pattern. out[i] = 1/0 for i in sel.
+** like: '%' any run, '_' any one character, no escape character.
+** Specialised kernels for the common shapes 'abc%', '%abc', '%abc%' and
+** '%'-separated literals ('%special%requests%': substring searches in
+** turn); the general matcher handles any pattern. out[i] = 1/0 for i in sel.
 */
-typedef enum k_like_shape { K_LIKE_EXACT, K_LIKE_PREFIX, K_LIKE_SUFFIX, K_LIKE_CONTAINS, K_LIKE_GENERAL } k_like_shape;
+typedef enum k_like_shape {
+    K_LIKE_EXACT, K_LIKE_PREFIX, K_LIKE_SUFFIX, K_LIKE_CONTAINS, K_LIKE_SEGMENTS, K_LIKE_GENERAL
+} k_like_shape;
 /* Classifies pattern; *lit and *litlen receive the literal part for the special shapes. */
 k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen);
 void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str *a,

@@ -5,8 +5,10 @@
 ** character (a lead byte and its continuation bytes) and '%' absorbs whole
 ** characters; literal bytes compare bytewise. k_like_classify spots the shapes that need no pattern
 ** machine: 'abc' (exact), 'abc%' (prefix), '%abc' (suffix) and '%abc%'
-** (contains); the rest goes to an iterative matcher that backtracks only
-** to the last '%' seen, which is O(len * patlen) at worst.
+** (contains); several '%'-separated literals without '_' ('%special%requests%')
+** are substring searches in turn (memmem); the rest goes to an iterative
+** matcher that backtracks only to the last '%' seen, which is O(len *
+** patlen) at worst.
 */
 #define _GNU_SOURCE /* memmem */
 #include "kstr.h"
@@ -47,7 +49,41 @@ k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit,
         *litlen = patlen - 1;
         return K_LIKE_SUFFIX;
     }
-    return has_wild(pat, 0, patlen) ? K_LIKE_GENERAL : K_LIKE_EXACT;
+    if (!has_wild(pat, 0, patlen))
+        return K_LIKE_EXACT;
+    for (uint32_t i = 0; i < patlen; i++)
+        if (pat[i] == '_')
+            return K_LIKE_GENERAL;
+    return K_LIKE_SEGMENTS;
+}
+
+/* Literal segments separated by '%' (at least one, no '_'): the first is
+** anchored at the start, the last at the end, and those between are found
+** leftmost in turn; greedy is exact when only '%' separates them. */
+static bool like_segments(const char *s, uint32_t sl, const char *p, uint32_t pl)
+{
+    uint32_t first = 0, b = pl;
+    while (p[first] != '%')
+        first++;
+    while (p[b - 1] != '%')
+        b--;
+    uint32_t last = pl - b;
+    if (sl < first + last || memcmp(s, p, first) || memcmp(s + sl - last, p + b, last))
+        return false;
+    uint32_t lo = first, hi = sl - last;
+    for (uint32_t i = first + 1; i < b;) {
+        uint32_t j = i;
+        while (p[j] != '%')
+            j++;
+        if (j > i) {
+            const char *at = memmem(s + lo, hi - lo, p + i, j - i);
+            if (!at)
+                return false;
+            lo = (uint32_t)(at - s) + (j - i);
+        }
+        i = j + 1;
+    }
+    return true;
 }
 
 /* Index after the UTF-8 character that starts at i. */
@@ -144,6 +180,12 @@ void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str 
         for (uint32_t j = 0; j < n; j++) {
             uint32_t i = sel ? sel[j] : j;
             out[i] = memmem(tir_str_ptr(&a[i]), a[i].len, lit, ll) != NULL;
+        }
+        return;
+    case K_LIKE_SEGMENTS:
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            out[i] = like_segments(tir_str_ptr(&a[i]), a[i].len, pat, patlen);
         }
         return;
     case K_LIKE_GENERAL:

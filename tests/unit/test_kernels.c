@@ -644,6 +644,17 @@ Test(kernels, like_targeted)
     like_one("caf__", "caf\xc3\xa9", 0);
     like_one("%\xc3\xa9", "caf\xc3\xa9", 1);
     like_one("%_\xa9", "caf\xc3\xa9", 0);
+    /* segments: found leftmost in turn, never overlapping each other or the ends */
+    like_one("%special%requests%", "blithely special pending requests", 1);
+    like_one("%special%requests%", "requests that are special", 0);
+    like_one("%aba%aba%", "ababa", 0);
+    like_one("%aba%aba%", "abaaba", 1);
+    like_one("ab%ba", "aba", 0);
+    like_one("ab%ba", "abba", 1);
+    like_one("a%%a", "a", 0);
+    like_one("a%%a", "aa", 1);
+    like_one("%x%%y", "xy", 1);
+    like_one("%x%%y", "yx", 0);
 }
 
 Test(kernels, like_classify_shapes)
@@ -665,8 +676,9 @@ Test(kernels, like_classify_shapes)
     cr_assert_eq(k_like_classify("%%", 2, &lit, &ll), K_LIKE_CONTAINS);
     cr_assert_eq(ll, 0);
     cr_assert_eq(k_like_classify("a_c", 3, &lit, &ll), K_LIKE_GENERAL);
-    cr_assert_eq(k_like_classify("a%c", 3, &lit, &ll), K_LIKE_GENERAL);
-    cr_assert_eq(k_like_classify("%a%c", 4, &lit, &ll), K_LIKE_GENERAL);
+    cr_assert_eq(k_like_classify("a%c", 3, &lit, &ll), K_LIKE_SEGMENTS);
+    cr_assert_eq(k_like_classify("%a%c", 4, &lit, &ll), K_LIKE_SEGMENTS);
+    cr_assert_eq(k_like_classify("%special%requests%", 18, &lit, &ll), K_LIKE_SEGMENTS);
     cr_assert_eq(k_like_classify("ab_%", 4, &lit, &ll), K_LIKE_GENERAL);
     cr_assert_eq(k_like_classify("%_b", 3, &lit, &ll), K_LIKE_GENERAL);
     cr_assert_eq(k_like_classify("_", 1, &lit, &ll), K_LIKE_GENERAL);
