@@ -270,18 +270,18 @@ static int cx_unary(lw *L, vm_opcode op, const ir_expr *arg, const ir_expr *e, i
     return out;
 }
 
+static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+
 static int cx_case(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
     vm_opcode copy = width_op(VM_OP_COPY_W1, e->ty.type);
     int remaining = sel;
     for (int w = 0; w < e->u.cas.n; w++) {
-        int c = cx(L, e->u.cas.whens[w], frame, remaining, in);
-        int st = new_sel(L), sf = new_sel(L);
-        vm_ins *i = emit(L, VM_OP_SEL_TRUE, frame, e->u.cas.whens[w]->span);
-        i->a = c, i->b = remaining, i->c = st;
-        i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->u.cas.whens[w]->span);
-        i->a = c, i->b = remaining, i->c = sf;
+        /* a condition is a predicate: lazy && and || as in a filter */
+        int st = lower_pred(L, e->u.cas.whens[w], frame, remaining, in), sf = new_sel(L);
+        vm_ins *i = emit(L, VM_OP_SEL_DIFF, frame, e->u.cas.whens[w]->span);
+        i->a = st, i->b = remaining, i->c = sf;
         int v = cx(L, e->u.cas.thens[w], frame, st, in);
         i = emit(L, copy, frame, e->u.cas.thens[w]->span);
         i->a = v, i->c = out, i->d = st;
@@ -603,7 +603,6 @@ static int conjuncts(const ir_expr *e, const ir_expr **out, int n, int cap)
     return n + 1;
 }
 
-static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
 static int lower_not(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
 
 /* Leading `column op constant` conjuncts over (nearly) every row of a frame
