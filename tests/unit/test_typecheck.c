@@ -910,7 +910,7 @@ Test(typecheck, scan_rules)
 {
     tc_run r;
     run(&r, "t.tir", TABLES "p: Pipeline = { v1 = filter :input = v0 :expr = true }\noutput p.v1\n");
-    expect_at(&r, TIR_SEV_ERROR, "filter", "a pipeline starts with table_scan, its one source; found filter");
+    expect_at(&r, TIR_SEV_ERROR, "filter", "a pipeline starts with its one source, table_scan or union_all; found filter");
     expect_at(&r, TIR_SEV_ERROR, "v0", "unknown statement 'v0' in p (earlier statements: none)");
     done(&r);
     run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = c\n  v2 = table_scan :table = o }\noutput p.v2\n");
@@ -924,7 +924,7 @@ Test(typecheck, scan_rules)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"id\"] }\noutput p.v1\n",
                  "\"id\"] }", "column 'id' is listed twice in :columns");
     expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
-                 "unknown operator 'hash_probe' (expected table_scan, filter, project, aggregate, build_hash, "
+                 "unknown operator 'hash_probe' (expected table_scan, union_all, filter, project, aggregate, build_hash, "
                  "hash_join, hash_group_by, limit, build_bloom, delete, write_table, sort, merge_join, window)");
 }
 
