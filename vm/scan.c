@@ -1,10 +1,12 @@
 /*
 ** scan.c — a pipeline's source: batches of an in-memory table (read in
-** place), or of a native table file block by block. Before a block is read
-** its statistics are tested against the scan's ranges (:minmaxes, the
-** simple predicates of the filter that follows) and its bloom filters
-** against the scan's bloom filters; a block that cannot hold a wanted row
-** is skipped whole. Deleted rows leave the batch through the live selection.
+** place), or of a native table file block by block; union_all reads its
+** inputs one after the other, morsels numbered across them, widening
+** narrower numbers as they are read. Before a block is read its
+** statistics are tested against the scan's ranges (:minmaxes, the simple
+** predicates of the filter that follows) and its bloom filters against the
+** scan's bloom filters; a block that cannot hold a wanted row is skipped
+** whole. Deleted rows leave the batch through the live selection.
 */
 #include <inttypes.h>
 #include <stdatomic.h>
