@@ -222,7 +222,8 @@ typedef enum ir_opkind {
     IR_OP_WRITE_TABLE, /* write_table  :input :path "f" [:bloom [..]] -> Tuple {rows}: writes a native table */
     IR_OP_SORT,        /* sort         :input :by [key [asc|desc] [nulls first|last], ..] [:limit n] [:offset n] */
     IR_OP_MERGE_JOIN,  /* merge_join   :input :right :key [..] :right_key [..] [:kind] [:projection] */
-    IR_OP_WINDOW       /* window       :input [:partition_by [..]] [:order_by [..]] :functions {name: fn(..) [frame]} */
+    IR_OP_WINDOW,      /* window       :input [:partition_by [..]] [:order_by [..]] :functions {name: fn(..) [frame]} */
+    IR_OP_UNION        /* union_all    :inputs [table or p.v, ..]: a source, every input's rows in turn */
 } ir_opkind;
 
 typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE, IR_VK_BLOOM } ir_valkind;
@@ -281,6 +282,15 @@ typedef struct ir_projitem {
 typedef struct ir_table ir_table;
 typedef struct ir_pipeline ir_pipeline;
 
+/* One input of union_all: a table or a relation of another pipeline, whose
+** columns are the union's by position (its types may be narrower numbers). */
+typedef struct ir_unionin {
+    ir_table *table;          /* NULL for ... */
+    ir_stmt *rel;             /* ... another pipeline's relation */
+    const ir_schema *schema;  /* its columns */
+    ir_span span;
+} ir_unionin;
+
 struct ir_stmt {
     ir_name target;           /* v2 in `v2 = filter ...` */
     ir_name op;               /* filter */
@@ -294,7 +304,7 @@ struct ir_stmt {
     ir_valkind vkind;
     ir_schema out;            /* relation columns / tuple fields / HT keys then values */
     int ht_nkeys;             /* IR_VK_HASHTABLE: out.cols[0..ht_nkeys) are keys */
-    ir_stmt *input;           /* same-pipeline input (NULL for a scan) */
+    ir_stmt *input;           /* same-pipeline input (NULL for a source: scan, union) */
     int index;                /* position in its pipeline */
     bool failed;              /* its output could not be typed (already reported) */
     int value;                /* vm: 1 + its index in the plan's values, 0 = not a value */
@@ -371,6 +381,10 @@ struct ir_stmt {
             ir_winfn *fns;    /* out column input.n + i */
             int nfns;
         } window;
+        struct {
+            ir_unionin *in;   /* in input order; out.cols[i] is column i of each */
+            int n;
+        } uni;
         struct {
             const char *path; /* resolved like table paths */
             bool *bloom;      /* per input column: write block bloom filters */

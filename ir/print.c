@@ -49,6 +49,7 @@ const char *ir_opkind_name(ir_opkind k)
         [IR_OP_GROUP_BY] = "hash_group_by", [IR_OP_LIMIT] = "limit",
         [IR_OP_BUILD_BLOOM] = "build_bloom", [IR_OP_DELETE] = "delete", [IR_OP_WRITE_TABLE] = "write_table",
         [IR_OP_SORT] = "sort", [IR_OP_MERGE_JOIN] = "merge_join", [IR_OP_WINDOW] = "window",
+        [IR_OP_UNION] = "union_all",
     };
     return (unsigned)k < sizeof s / sizeof s[0] ? s[k] : "unknown";
 }

@@ -47,6 +47,11 @@ static ir_coltype plain(tir_type t, bool nullable)
     return (ir_coltype){.type = t, .nullable = nullable};
 }
 
+tir_type tc_wider(tir_type a, tir_type b)
+{
+    return rank(a) >= rank(b) ? a : b;
+}
+
 bool tc_is_null_lit(const ir_expr *e)
 {
     return e->kind == IR_E_LIT && e->u.lit.is_null;
@@ -411,7 +416,7 @@ static tir_type unify_numeric(tc_ctx *c, ir_expr **pa, ir_expr **pb)
     else if (is_int_lit(*pb) && !is_int_lit(*pa))
         tc_lit_convert(*pb, (*pa)->ty.type);
     tir_type ta = (*pa)->ty.type, tb = (*pb)->ty.type;
-    tir_type t = rank(ta) >= rank(tb) ? ta : tb;
+    tir_type t = tc_wider(ta, tb);
     tc_coerce(c, pa, t);
     tc_coerce(c, pb, t);
     return t;
@@ -594,7 +599,7 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
             } else if (u == t || (pass == 1 && lit_fits(x, t))) {
                 continue;
             } else if (rank(t) && rank(u)) {
-                t = rank(u) > rank(t) ? u : t;
+                t = tc_wider(t, u);
             } else {
                 ir_error(c->d, x->span, "%s have different types: %s and %s%s", what, tc_type_name(t),
                          tc_type_name(u), tc_cast_hint(c, x, t));

@@ -12,12 +12,13 @@ enum { MAXARGS = 6 };
 typedef struct opdef {
     const char *name;
     ir_opkind kind;
-    const char *args[MAXARGS]; /* args[0] is :input for every operator but table_scan */
+    const char *args[MAXARGS]; /* args[0] is :input for every operator but the sources */
     unsigned required;         /* bit k: args[k] must be given */
 } opdef;
 
 static const opdef opdefs[] = {
     {"table_scan", IR_OP_SCAN, {"table", "columns", "minmaxes", "blooms"}, 1},
+    {"union_all", IR_OP_UNION, {"inputs"}, 1},
     {"filter", IR_OP_FILTER, {"input", "expr", "projection"}, 3},
     {"project", IR_OP_PROJECT, {"input", "columns"}, 3},
     {"aggregate", IR_OP_AGGREGATE, {"input", "aggregates"}, 3},
@@ -1217,22 +1218,25 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_BUILD_BLOOM: st->vkind = IR_VK_BLOOM; break;
     default: st->vkind = IR_VK_RELATION; break;
     }
-    if (i == 0 && od->kind != IR_OP_SCAN)
-        ir_error(c->d, st->op.span, "a pipeline starts with table_scan, its one source; found %s", od->name);
-    if (i > 0 && od->kind == IR_OP_SCAN && !ir_diags_full(c->d)) {
+    bool source = od->kind == IR_OP_SCAN || od->kind == IR_OP_UNION;
+    if (i == 0 && !source)
+        ir_error(c->d, st->op.span, "a pipeline starts with its one source, table_scan or union_all; found %s",
+                 od->name);
+    if (i > 0 && source && !ir_diags_full(c->d)) {
         int k = 0;
-        while (pl->stmts[k]->kind != IR_OP_SCAN)
+        while (pl->stmts[k]->kind != IR_OP_SCAN && pl->stmts[k]->kind != IR_OP_UNION)
             k++;
         if (k < i)
-            ir_error(c->d, st->op.span, "%s already has a source (%s = table_scan); a pipeline reads one source, "
-                                        "so scan this one in its own pipeline", pl->name.s, pl->stmts[k]->target.s);
+            ir_error(c->d, st->op.span, "%s already has a source (%s = %s); a pipeline reads one source, "
+                                        "so scan this one in its own pipeline", pl->name.s, pl->stmts[k]->target.s,
+                     pl->stmts[k]->op.s);
         else
-            ir_error(c->d, st->op.span, "table_scan must be the first statement of %s", pl->name.s);
+            ir_error(c->d, st->op.span, "%s must be the first statement of %s", od->name, pl->name.s);
     }
     ir_val *v[MAXARGS] = {0};
     collect_args(c, st, od, v);
     tc_scope s = {.pl = pl, .stmt = st};
-    if (od->kind != IR_OP_SCAN) {
+    if (!source) {
         st->input = resolve_input(c, pl, i, v[0]);
         s.input = st->input;
     }
@@ -1252,6 +1256,7 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_SORT: ok = tc_op_sort(c, &s, v); break;
     case IR_OP_MERGE_JOIN: ok = tc_op_merge_join(c, &s, v); break;
     case IR_OP_WINDOW: ok = tc_op_window(c, &s, v); break;
+    case IR_OP_UNION: ok = tc_op_union(c, &s, v); break;
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);

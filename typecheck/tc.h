@@ -117,6 +117,9 @@ void tc_order_through(tc_ctx *c, const ir_schema *in, const int *map, ir_schema 
 /* Reports `asc`/`desc`/`nulls`/frames written where the operator takes none. */
 void tc_no_ordering(tc_ctx *c, const ir_stmt *st);
 
+/* union.c: union_all, a source reading several tables and relations in turn. */
+bool tc_op_union(tc_ctx *c, const tc_scope *s, ir_val **v);
+
 /* expr.c */
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
 /* The one type the values *br[0..nb) must share (case branches, coalesce's
@@ -139,6 +142,8 @@ bool tc_nonneg_param(tc_ctx *c, ir_expr *e, const char *what);
 bool tc_lit_convert(ir_expr *e, tir_type t);
 bool tc_is_null_lit(const ir_expr *e);
 bool tc_numeric(tir_type t);
+/* The wider of two numeric types (i32 -> i64 -> f64). */
+tir_type tc_wider(tir_type a, tir_type b);
 const char *tc_type_name(tir_type t);
 int tc_col_index(const ir_schema *s, const char *name);
 const char *tc_col_list(tc_ctx *c, const ir_schema *s);

@@ -275,7 +275,7 @@ tir_status vm_x_setup(xpipe *x)
         if (vi < 0 || !(x->bloomuse[i] = x->values[vi].bf))
             return TIR_ERR_RUNTIME;
     }
-    if (x->store) {
+    if (p->scan.native) {
         size_t nc = (size_t)(p->scan.ncols ? p->scan.ncols : 1);
         x->chunks = xalloc(sizeof *x->chunks * nc);
         x->dicts = xalloc(sizeof *x->dicts * nc);
@@ -1748,7 +1748,7 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
 {
     const vm_pipe *p = x->p;
     int t = o && o->threads > 1 ? o->threads : 1;
-    uint64_t morsels = (vm_x_src_rows(x) + vm_x_morsel_rows(x) - 1) / vm_x_morsel_rows(x);
+    uint64_t morsels = vm_x_nmorsels(x);
     if (p->nlimits || morsels < 2)
         return 1;
     if ((uint64_t)t > morsels)
@@ -1957,8 +1957,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
                            uint64_t *prof_scan, uint64_t *prof_spill)
 {
     tmpl->timing = prof_ns != NULL;
-    if (o && o->rows_total)
-        atomic_fetch_add(o->rows_total, vm_x_src_rows(tmpl));
+    for (int k = 0; o && o->rows_total && k < tmpl->nsrcs; k++)
+        atomic_fetch_add(o->rows_total, tmpl->srcs[k].rows);
     int nw = workers_for(tmpl, o);
     xpipe *x = calloc((size_t)nw, sizeof *x);
     if (!x)
@@ -1976,7 +1976,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     }
     if (!st && nw == 1) {
         tir_status wst;
-        st = vm_x_run_range(&x[0], o, 0, vm_x_src_rows(&x[0]));
+        st = vm_x_run_all(&x[0], o);
         if (!st)
             st = vm_x_run_spilled_joins(x, 1, o, &wst);
         if (!st)
@@ -2085,13 +2085,11 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
 }
 
 /* Store column of each scanned column of a native table, by name. */
-static int *store_columns(const ir_stmt *scan, vm_store *s)
+static int *store_columns(const vm_scanpart *sp, int n, vm_store *s)
 {
-    const ir_table *t = scan->u.scan.table;
-    int n = scan->out.n;
     int *map = malloc(sizeof *map * (size_t)(n ? n : 1));
     for (int c = 0; map && c < n; c++) {
-        const char *name = t->schema.cols[scan->u.scan.cols[c]].name.s;
+        const char *name = sp->table->schema.cols[sp->cols[c]].name.s;
         map[c] = 0;
         while (map[c] < vm_store_ncols(s) - 1 && strcmp(vm_store_col(s, map[c])->name, name))
             map[c]++;
@@ -2117,6 +2115,33 @@ static tir_status load_source(const ir_table *t, vm_source *tables, const vm_run
     }
     *out = src;
     return st;
+}
+
+/* Input k of the pipeline's source: its table loaded (a native one's
+** scanned columns found in the store), or another pipeline's relation in
+** memory or on disk. */
+static tir_status open_source(const vm_scan *sc, int k, const vm_plan *plan, vm_value *values, vm_source *tables,
+                              const vm_run_opts *o, xsource *out, uint64_t *table_bytes, uint64_t values_bytes,
+                              char *err, size_t errlen)
+{
+    const vm_scanpart *sp = &sc->parts[k];
+    out->cols = sp->cols;
+    out->types = sp->types;
+    if (!sp->table) {
+        int vi = vm_plan_value_index(plan, sp->rel);
+        out->mem = values[vi].rel;
+        out->rs = values[vi].rs;
+        return TIR_OK;
+    }
+    const vm_source *src = NULL;
+    tir_status st = load_source(sp->table, tables, o, &src, table_bytes, values_bytes, err, errlen);
+    if (st)
+        return st;
+    out->mem = src->mem;
+    if (src->store && !(out->cols = store_columns(sp, sc->ncols, src->store)))
+        return TIR_ERR_NOMEM;
+    out->store = src->store;
+    return TIR_OK;
 }
 
 static uint64_t value_bytes(const vm_value *v)
@@ -2288,10 +2313,9 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
     int stmt_base = 0;
     for (int pi = 0; pi < plan->npipes && !st; pi++) {
         const vm_pipe *p = &plan->pipes[pi];
-        const ir_stmt *scan = p->scan.stmt;
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
                    .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep};
-        int *store_cols = NULL;
+        xsource *srcs = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;
         if (!sides) {
@@ -2310,20 +2334,14 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
                 st = vm_mj_side_open(mj, values[vm_plan_value_index(plan, mj->u.mjoin.rstmt)].rel, NULL, &sides[j],
                                      err, errlen);
         }
-        if (!st && scan->u.scan.table) {
-            const vm_source *src = NULL;
-            if ((st = load_source(scan->u.scan.table, tables, o, &src, &table_bytes, values_bytes, err, errlen)))
-                goto pipe_done;
-            x.src = src->mem;
-            x.store = src->store;
-            if (x.store && !(x.store_cols = store_cols = store_columns(scan, x.store))) {
-                st = TIR_ERR_NOMEM;
-                goto pipe_done;
-            }
-        } else if (!st) {
-            int vi = vm_plan_value_index(plan, scan->u.scan.src_stmt);
-            x.src = values[vi].rel;
-            x.rsrc = values[vi].rs;
+        if (!st && !(srcs = calloc((size_t)p->scan.nparts, sizeof *srcs)))
+            st = TIR_ERR_NOMEM;
+        for (int k = 0; k < p->scan.nparts && !st; k++)
+            st = open_source(&p->scan, k, plan, values, tables, o, &srcs[k], &table_bytes, values_bytes, err, errlen);
+        if (!st) {
+            vm_x_sources_index(srcs, p->scan.nparts);
+            x.srcs = x.in = srcs;
+            x.nsrcs = p->scan.nparts;
         }
         if (st || (st = load_resident(p, plan, values, o, values_bytes + table_bytes, err, errlen)))
             goto pipe_done;
@@ -2341,7 +2359,10 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (o && o->prof_ms)
             o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     pipe_done:
-        free(store_cols);
+        for (int k = 0; srcs && k < p->scan.nparts; k++)
+            if (srcs[k].store) /* its column map, made by open_source */
+                free((int *)srcs[k].cols);
+        free(srcs);
         for (int j = 0; j < p->njoins; j++)
             vm_mj_side_free(sides[j]);
         free(sides);

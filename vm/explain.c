@@ -204,6 +204,13 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
                 ir_buf_printf(&b, " %s", st->u.scan.table->name.s);
             else if (st->kind == IR_OP_SCAN && st->u.scan.src_stmt)
                 ir_buf_printf(&b, " %s.%s", st->u.scan.src_stmt->pipeline->name.s, st->u.scan.src_stmt->target.s);
+            for (int k = 0; st->kind == IR_OP_UNION && k < st->u.uni.n; k++) {
+                const ir_unionin *u = &st->u.uni.in[k];
+                if (u->table)
+                    ir_buf_printf(&b, "%s%s", k ? ", " : " ", u->table->name.s);
+                else
+                    ir_buf_printf(&b, "%s%s.%s", k ? ", " : " ", u->rel->pipeline->name.s, u->rel->target.s);
+            }
             if (st->input)
                 ir_buf_printf(&b, " %s", st->input->target.s);
             if (st->kind == IR_OP_HASH_JOIN) {

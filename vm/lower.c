@@ -1022,6 +1022,65 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
     i->d = sel;
 }
 
+/* Input k of source s: a table_scan's one table or relation, or
+** union_all's k-th input (all its columns). */
+static vm_scanpart source_part(lw *L, const ir_stmt *s, int k)
+{
+    vm_scanpart sp;
+    const ir_schema *in;
+    if (s->kind == IR_OP_SCAN) {
+        sp = (vm_scanpart){s->u.scan.table, s->u.scan.src_stmt, s->u.scan.cols, NULL};
+        in = s->u.scan.table ? &s->u.scan.table->schema : &s->u.scan.src_stmt->out;
+    } else {
+        const ir_unionin *u = &s->u.uni.in[k];
+        int *cols = IR_NEWN(L->a, int, s->out.n ? s->out.n : 1);
+        for (int c = 0; c < s->out.n; c++)
+            cols[c] = c;
+        sp = (vm_scanpart){u->table, u->rel, cols, NULL};
+        in = u->schema;
+    }
+    tir_type *types = IR_NEWN(L->a, tir_type, s->out.n ? s->out.n : 1);
+    for (int c = 0; c < s->out.n; c++)
+        types[c] = in->cols[sp.cols[c]].ty.type;
+    sp.types = types;
+    return sp;
+}
+
+/* A pipeline's source (table_scan, union_all): registers bound to each
+** batch of its inputs' rows. */
+static void lower_source(lw *L, const ir_pipeline *pl, ir_stmt *s, lw_rel *out)
+{
+    vm_scan *sc = &L->p->scan;
+    sc->stmt = s;
+    sc->ncols = s->out.n;
+    sc->nparts = s->kind == IR_OP_UNION ? s->u.uni.n : 1;
+    sc->parts = IR_NEWN(L->a, vm_scanpart, sc->nparts);
+    sc->native = false;
+    for (int k = 0; k < sc->nparts; k++) {
+        sc->parts[k] = source_part(L, s, k);
+        sc->native |= sc->parts[k].table && sc->parts[k].table->native;
+    }
+    sc->regs = IR_NEWN(L->a, int, s->out.n ? s->out.n : 1);
+    sc->live_sel = sc->native ? new_sel(L) : -1;
+    out->frame = 0;
+    out->sel = sc->live_sel;
+    out->cols = sc->regs;
+    for (int c = 0; c < s->out.n; c++) {
+        tir_type t = s->out.cols[c].ty.type;
+        sc->regs[c] = new_reg(L, t, 0, s->out.cols[c].name.s);
+        /* native strings are decoded into the register, narrower numbers
+        ** widened into it; the rest is read in place */
+        bool owned = false;
+        for (int k = 0; k < sc->nparts; k++) {
+            const vm_scanpart *sp = &sc->parts[k];
+            owned |= (sp->table && sp->table->native && t == TIR_STRING) || sp->types[c] != t;
+        }
+        L->p->regs[sc->regs[c]].borrowed = !owned;
+    }
+    emit(L, VM_OP_SCAN, 0, s->span);
+    count_rows(L, pl->n, 0, -1, s->span); /* slot n: rows read from the source */
+}
+
 static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
 {
     if (L->failed)
@@ -1032,24 +1091,12 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
     const lw_rel *in = s->input ? &L->rels[stmt_index(pl, s->input)] : NULL;
     vm_ins *i;
     switch (s->kind) {
+    case IR_OP_UNION:
+        lower_source(L, pl, s, out);
+        break;
     case IR_OP_SCAN: {
         vm_scan *sc = &L->p->scan;
-        sc->stmt = s;
-        sc->ncols = s->out.n;
-        sc->src_cols = s->u.scan.cols;
-        sc->regs = IR_NEWN(L->a, int, s->out.n);
-        sc->native = s->u.scan.table && s->u.scan.table->native;
-        sc->live_sel = sc->native ? new_sel(L) : -1;
-        out->frame = 0;
-        out->sel = sc->live_sel;
-        out->cols = sc->regs;
-        for (int c = 0; c < s->out.n; c++) {
-            sc->regs[c] = new_reg(L, s->out.cols[c].ty.type, 0, s->out.cols[c].name.s);
-            /* native strings are decoded into the register, the rest is read in place */
-            L->p->regs[sc->regs[c]].borrowed = !(sc->native && s->out.cols[c].ty.type == TIR_STRING);
-        }
-        emit(L, VM_OP_SCAN, 0, s->span);
-        count_rows(L, pl->n, 0, -1, s->span); /* slot n: rows read from the source */
+        lower_source(L, pl, s, out);
         for (int m = 0; m < s->u.scan.nmm; m++) {
             const ir_minmax *mm = &s->u.scan.mm[m];
             add_prune(L, sc, mm->col, mm->lo, mm->hi, s->out.cols[mm->col].ty.type);
@@ -1255,6 +1302,11 @@ static void note_expr_uses(vm_plan *plan, const ir_expr *e, int order)
 static void note_stmt_uses(vm_plan *plan, const ir_stmt *s, int order)
 {
     switch (s->kind) {
+    case IR_OP_UNION:
+        for (int k = 0; k < s->u.uni.n; k++)
+            if (s->u.uni.in[k].rel)
+                note_use(plan, s->u.uni.in[k].rel, order);
+        break;
     case IR_OP_SCAN:
         if (s->u.scan.src_stmt)
             note_use(plan, s->u.scan.src_stmt, order);
@@ -1432,8 +1484,8 @@ static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out,
         L.p->ir = pl;
         L.p->nframes = 1;
         L.rels = IR_NEWN(a, lw_rel, pl->n ? pl->n : 1);
-        if (pl->n == 0 || pl->stmts[0]->kind != IR_OP_SCAN) {
-            snprintf(err, errlen, "pipeline %s does not start with a table_scan", pl->name.s);
+        if (pl->n == 0 || (pl->stmts[0]->kind != IR_OP_SCAN && pl->stmts[0]->kind != IR_OP_UNION)) {
+            snprintf(err, errlen, "pipeline %s does not start with a source", pl->name.s);
             return false;
         }
         lower_stmt(&L, pl, 0);

@@ -24,8 +24,6 @@ struct xshared {
         _Alignas(64) _Atomic uint64_t bytes;
         _Atomic uint64_t spillable;
     } held[VM_MAX_WORKERS];
-    uint64_t nrows;
-    uint64_t morsel;          /* rows per morsel */
 };
 
 typedef struct wctx {
@@ -86,11 +84,9 @@ static void worker_main(void *arg, int t)
     for (;;) {
         if (atomic_load(&sh->stop))
             break;
-        uint64_t m = atomic_fetch_add(&sh->next, 1);
-        uint64_t from = m * sh->morsel;
-        if (from >= sh->nrows)
+        uint64_t m = atomic_fetch_add(&sh->next, 1), from, to;
+        if (!vm_x_morsel(x, m, &from, &to))
             break;
-        uint64_t to = from + sh->morsel < sh->nrows ? from + sh->morsel : sh->nrows;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = vm_x_emitted(x, e);
         x->morsel = m;
@@ -144,7 +140,6 @@ static void jreplay_main(void *arg, int t)
 tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_status *wst)
 {
     const vm_pipe *p = x[0].p;
-    uint64_t rows = vm_x_src_rows(&x[0]), mrows = vm_x_morsel_rows(&x[0]);
     for (int w = 0; w < nw; w++)
         wst[w] = TIR_OK;
     /* tables evicted while the source was read: every worker switches now */
@@ -173,7 +168,7 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
         uint64_t held = x[0].base_bytes - (ev ? atomic_load(&ev->freed) : 0);
         for (int w = 0; w < nw; w++)
             held += vm_x_sink_bytes(&x[w]) - vm_x_spillable_bytes(&x[w]);
-        jreplay r = {.x = x, .o = o, .ji = ji, .mbase = (rows + mrows - 1) / mrows, .st = wst};
+        jreplay r = {.x = x, .o = o, .ji = ji, .mbase = vm_x_nmorsels(&x[0]), .st = wst};
         if (o->memory_limit)
             /* a quarter kept back: the chunks, batches and heaps of the rest of the pipeline */
             r.share = o->memory_limit > held ? (o->memory_limit - held) / 4 * 3 / (uint64_t)nw : 1;
@@ -327,7 +322,7 @@ static tir_status merge_emits(xpipe *x, int nw)
 
 tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
 {
-    xshared sh = {.nrows = vm_x_src_rows(&x[0]), .morsel = vm_x_morsel_rows(&x[0])};
+    xshared sh = {0};
     wctx w[VM_MAX_WORKERS];
     tir_status st = TIR_OK;
     char *err = x[0].err;     /* the run's message buffer; workers write their own */

@@ -66,12 +66,22 @@ typedef struct vm_bloomuse {
     const ir_stmt *bf;        /* the build_bloom statement */
 } vm_bloomuse;
 
+/* One input of a pipeline's source: table_scan has one, union_all one per
+** input, read one after the other. */
+typedef struct vm_scanpart {
+    const ir_table *table;    /* NULL for ... */
+    const ir_stmt *rel;       /* ... another pipeline's relation */
+    const int *cols;          /* per scan column: its column in the input */
+    const tir_type *types;    /* per scan column: its type there; a narrower number is widened as it is read */
+} vm_scanpart;
+
 typedef struct vm_scan {
     ir_stmt *stmt;
     int ncols;
-    int *src_cols;            /* column index in the source table */
+    vm_scanpart *parts;
+    int nparts;
     int *regs;                /* register bound to each column */
-    bool native;              /* a native table: read block by block */
+    bool native;              /* an input is a native table: read block by block */
     int live_sel;             /* native: rows of the batch not deleted (dense when none is) */
     vm_prune *prunes;
     int nprunes;

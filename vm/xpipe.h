@@ -67,17 +67,30 @@ typedef struct xevict {
     _Atomic uint64_t freed;   /* bytes of tables freed since the pipeline started */
 } xevict;
 
+/* One input of the pipeline's source (vm_scanpart) as a run reads it,
+** shared by the workers. Morsels are numbered across the inputs in order,
+** so rows gathered in morsel order come input after input. */
+typedef struct xsource {
+    vm_table *mem;            /* in memory, or NULL when ... */
+    vm_store *store;          /* ... a native table, or ... */
+    const vm_relspill *rs;    /* ... a relation on disk, read a chunk (a morsel) at a time */
+    const int *cols;          /* per scan column: its column in mem, rs or the store */
+    const tir_type *types;    /* per scan column: its type there */
+    uint64_t rows;
+    uint64_t morsel_rows;     /* a native table's block, else VM_MORSEL_ROWS */
+    uint64_t first_morsel;
+} xsource;
+
 typedef struct xpipe {
     const vm_plan *plan;
     const vm_pipe *p;
     vm_value *values;
-    vm_table *src;            /* in-memory source, or NULL when ... */
-    vm_store *store;          /* ... scanning a native table, or ... */
-    const vm_relspill *rsrc;  /* ... a relation on disk, read a chunk (a morsel) at a time */
-    vm_spchunk rchunk;        /* its chunk being scanned, rows from rchunk_first */
+    const xsource *srcs;      /* the source's inputs (p->scan.parts) */
+    int nsrcs;
+    const xsource *in;        /* the one being read: rows are numbered from 0 in each */
+    vm_spchunk rchunk;        /* its chunk being scanned (a relation on disk), rows from rchunk_first */
     uint64_t rchunk_first;
     bool rchunk_loaded;
-    const int *store_cols;    /* per scan column: its column in the store */
     vm_store_chunk *chunks;   /* per scan column: the current block's data */
     tir_str **dicts;          /* per scan column: its dictionary-encoded chunk's values, decoded */
     uint32_t *dict_cap;
@@ -164,12 +177,18 @@ bool vm_x_emit_spilled(const xpipe *x, int nw, int e);
 tir_status vm_x_flush_emits(xpipe *x, const vm_run_opts *o);
 tir_status vm_x_gather_emits(xpipe *x, int nw, const vm_run_opts *o, uint64_t *prof_spill);
 
-/* Rows of the source (the store's, deleted rows included). */
-uint64_t vm_x_src_rows(const xpipe *x);
-/* Source rows a morsel covers: a native table's block, else VM_MORSEL_ROWS. */
-uint64_t vm_x_morsel_rows(const xpipe *x);
-/* Runs the batches of source rows [from, to). */
+/* scan.c: sets the rows and morsels of each input from its data; returns
+** the rows of them all (a store's deleted rows included). */
+uint64_t vm_x_sources_index(xsource *s, int n);
+/* Morsels of the source, over all its inputs. */
+uint64_t vm_x_nmorsels(const xpipe *x);
+/* Makes morsel m's input the one read and sets its rows [*from, *to);
+** false when there is no such morsel. */
+bool vm_x_morsel(xpipe *x, uint64_t m, uint64_t *from, uint64_t *to);
+/* Runs the batches of rows [from, to) of the input being read. */
 tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to);
+/* Runs every row of the source, input after input (one worker). */
+tir_status vm_x_run_all(xpipe *x, const vm_run_opts *o);
 tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o);
 /* Moves the finished sinks of x into the run's value slots. */
 tir_status vm_x_publish(xpipe *x);

@@ -910,7 +910,7 @@ Test(typecheck, scan_rules)
 {
     tc_run r;
     run(&r, "t.tir", TABLES "p: Pipeline = { v1 = filter :input = v0 :expr = true }\noutput p.v1\n");
-    expect_at(&r, TIR_SEV_ERROR, "filter", "a pipeline starts with table_scan, its one source; found filter");
+    expect_at(&r, TIR_SEV_ERROR, "filter", "a pipeline starts with its one source, table_scan or union_all; found filter");
     expect_at(&r, TIR_SEV_ERROR, "v0", "unknown statement 'v0' in p (earlier statements: none)");
     done(&r);
     run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = c\n  v2 = table_scan :table = o }\noutput p.v2\n");
@@ -924,7 +924,7 @@ Test(typecheck, scan_rules)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"id\"] }\noutput p.v1\n",
                  "\"id\"] }", "column 'id' is listed twice in :columns");
     expect_error(TABLES "p: Pipeline = { v1 = hash_probe :input = v0 }\noutput p.v1\n", "hash_probe",
-                 "unknown operator 'hash_probe' (expected table_scan, filter, project, aggregate, build_hash, "
+                 "unknown operator 'hash_probe' (expected table_scan, union_all, filter, project, aggregate, build_hash, "
                  "hash_join, hash_group_by, limit, build_bloom, delete, write_table, sort, merge_join, window)");
 }
 
@@ -1875,4 +1875,66 @@ Test(typecheck, unused_parameter_warns)
     cr_expect_eq(count(&r, TIR_SEV_WARNING), 1, "%s", ir_diags_render(&r.d));
     expect_at(&r, TIR_SEV_WARNING, "$spare", "parameter $spare is declared but never used");
     done(&r);
+}
+
+/* union_all: columns by position under the first input's names, numbers
+** widened to the widest, nullable when any input's column is; uniqueness
+** and order survive a single input only. */
+Test(typecheck, union_all_types)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o :columns = [\"qty\", \"cid\", \"note\"] }\n"
+                            "q: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"big\", \"name\"] }\n"
+                            "u: Pipeline = { a = union_all :inputs = [q.v1, p.v1]\n"
+                            "  f = filter :input = a :expr = $in.big > 3 }\n"
+                            "w: Pipeline = { a = union_all :inputs = [o, o] }\n"
+                            "s: Pipeline = { a = union_all :inputs = c }\n"
+                            "output u.f\noutput w.a\noutput s.a\n");
+    const ir_stmt *a = stmt_named(r.p, "u", "a");
+    cr_expect_eq(a->kind, IR_OP_UNION);
+    cr_expect_eq(a->u.uni.n, 2);
+    cr_expect_eq(a->out.norder, 0);
+    expect_ty(a, "id", TIR_I32, true, false, IR_ORDER_NONE);   /* i32 unique asc + i32 nullable */
+    expect_ty(a, "big", TIR_I64, false, false, IR_ORDER_NONE); /* i64 + i32 */
+    expect_ty(a, "name", TIR_STRING, true, false, IR_ORDER_NONE);
+    cr_expect_eq(stmt_named(r.p, "u", "f")->input, a);
+    cr_expect(!a->u.uni.in[0].table && a->u.uni.in[0].rel == stmt_named(r.p, "q", "v1"));
+    const ir_stmt *w = stmt_named(r.p, "w", "a");
+    cr_expect(w->u.uni.in[1].table && !w->u.uni.in[1].rel);
+    cr_expect_eq(w->out.n, 6);
+    expect_ty(w, "oid", TIR_I64, false, false, IR_ORDER_NONE); /* a table twice repeats its keys */
+    expect_ty(w, "qty", TIR_I32, true, false, IR_ORDER_NONE);
+    done(&r);
+
+    run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = o :columns = [\"amount\", \"qty\"] }\n"
+                            "s: Pipeline = { a = union_all :inputs = [c] }\n"
+                            "u: Pipeline = { a = union_all :inputs = [p.v1, s.a] }\noutput u.a\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "s.a]",
+              "input 2 of union_all (s.a) has 7 columns but input 1 (p.v1) has 2: columns match by position");
+    const ir_stmt *s = stmt_named(r.p, "s", "a");
+    expect_ty(s, "id", TIR_I32, false, true, IR_ORDER_ASC);   /* one input: a scan of it */
+    done(&r);
+
+    /* f64 widens i32 and i64; string meets no number, date no string */
+    run(&r, "t.tir", TABLES "p: Pipeline = { v1 = table_scan :table = o :columns = [\"amount\", \"note\", \"day\"] }\n"
+                            "q: Pipeline = { v1 = table_scan :table = c :columns = [\"big\", \"name\", \"gender\"] }\n"
+                            "r: Pipeline = { v1 = table_scan :table = c :columns = [\"id\", \"score\", \"born\"] }\n"
+                            "u: Pipeline = { a = union_all :inputs = [p.v1, q.v1, r.v1] }\noutput u.a\n");
+    cr_expect(!r.ok);
+    expect_at(&r, TIR_SEV_ERROR, "q.v1,",
+              "column 3 of input 2 of union_all (q.v1, 'gender') is string but date in the inputs before it (columns "
+              "match by position; numbers of different widths widen, other types must be equal)");
+    expect_at(&r, TIR_SEV_ERROR, "r.v1]",
+              "column 2 of input 3 of union_all (r.v1, 'score') is f64 but string in the inputs before it (columns "
+              "match by position; numbers of different widths widen, other types must be equal)");
+    cr_expect_eq(count(&r, TIR_SEV_ERROR), 2, "%s", ir_diags_render(&r.d));
+    done(&r);
+
+    expect_error(TABLES "u: Pipeline = { a = union_all :inputs = [] }\noutput u.a\n", "[]",
+                 "':inputs' of union_all is empty: give at least one table or relation");
+    expect_error(TABLES "u: Pipeline = { a = table_scan :table = c\n b = union_all :inputs = [o] }\noutput u.b\n",
+                 "union_all :inputs = [o]",
+                 "u already has a source (a = table_scan); a pipeline reads one source, so scan this one in its own "
+                 "pipeline");
 }
