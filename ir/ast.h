@@ -228,7 +228,12 @@ typedef enum ir_opkind {
 
 typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE, IR_VK_BLOOM } ir_valkind;
 typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOIN_ANTI } ir_joinkind;
-typedef enum ir_aggfn { IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG } ir_aggfn;
+typedef enum ir_aggfn {
+    IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG,
+    /* one state (count, mean, sum of squared deviations), four results */
+    IR_AGG_VAR_SAMP, IR_AGG_VAR_POP, IR_AGG_STDDEV_SAMP, IR_AGG_STDDEV_POP
+} ir_aggfn;
+#define IR_AGG_IS_VAR(f) ((f) >= IR_AGG_VAR_SAMP && (f) <= IR_AGG_STDDEV_POP)
 
 typedef struct ir_agg {
     ir_aggfn fn;

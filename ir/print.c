@@ -59,6 +59,8 @@ const char *ir_aggfn_name(ir_aggfn f)
     static const char *const s[] = {
         [IR_AGG_COUNT] = "count", [IR_AGG_COUNT_STAR] = "count(*)", [IR_AGG_SUM] = "sum",
         [IR_AGG_MIN] = "min", [IR_AGG_MAX] = "max", [IR_AGG_AVG] = "avg",
+        [IR_AGG_VAR_SAMP] = "var_samp", [IR_AGG_VAR_POP] = "var_pop",
+        [IR_AGG_STDDEV_SAMP] = "stddev_samp", [IR_AGG_STDDEV_POP] = "stddev_pop",
     };
     return (unsigned)f < sizeof s / sizeof s[0] ? s[f] : "?";
 }

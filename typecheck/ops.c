@@ -628,15 +628,18 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
         const char *name;
         ir_aggfn fn;
     } fns[] = {{"count", IR_AGG_COUNT}, {"sum", IR_AGG_SUM}, {"min", IR_AGG_MIN}, {"max", IR_AGG_MAX},
-               {"avg", IR_AGG_AVG}};
+               {"avg", IR_AGG_AVG}, {"any_value", IR_AGG_MIN}, {"var_samp", IR_AGG_VAR_SAMP},
+               {"variance", IR_AGG_VAR_SAMP}, {"var_pop", IR_AGG_VAR_POP}, {"stddev_samp", IR_AGG_STDDEV_SAMP},
+               {"stddev", IR_AGG_STDDEV_SAMP}, {"stddev_pop", IR_AGG_STDDEV_POP}};
+    enum { NFNS = sizeof fns / sizeof fns[0] };
     ir_expr *e = val_expr(ent->val);
     int k = 0;
-    while (e && e->kind == IR_E_CALL && k < 5 && strcmp(fns[k].name, e->u.call.fn.s))
+    while (e && e->kind == IR_E_CALL && k < NFNS && strcmp(fns[k].name, e->u.call.fn.s))
         k++;
-    if (!e || e->kind != IR_E_CALL || k == 5) {
+    if (!e || e->kind != IR_E_CALL || k == NFNS) {
         ir_error(c->d, ent->val->span,
-                 "':aggregates' entry '%s' must be an aggregate call: count(x), count(*), sum(x), min(x), max(x) "
-                 "or avg(x)", ent->key.s);
+                 "':aggregates' entry '%s' must be an aggregate call: count(x), count(*), sum(x), min(x), max(x), "
+                 "avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x) or stddev_pop(x)", ent->key.s);
         return false;
     }
     const char *fn = fns[k].name;
@@ -682,6 +685,23 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
         }
         rt = TIR_F64;
         break;
+    case IR_AGG_VAR_SAMP:
+    case IR_AGG_VAR_POP:
+    case IR_AGG_STDDEV_SAMP:
+    case IR_AGG_STDDEV_POP:
+        if (!tc_numeric(t)) {
+            ir_error(c->d, a->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
+            return false;
+        }
+        /* accumulated as doubles (Welford): the argument is one */
+        if (!tc_coerce(c, pa, TIR_F64))
+            return false;
+        g->arg = *pa;
+        rt = TIR_F64;
+        /* the sample forms are NULL for one row: always nullable */
+        *ty = plain(rt, true);
+        e->ty = *ty;
+        return true;
     default:
         if (t == TIR_BOOL) {
             ir_error(c->d, a->span, "%s needs a numeric, date or string argument, found bool", fn);

@@ -780,6 +780,10 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     case IR_AGG_COUNT_STAR: return star;
     case IR_AGG_SUM: return (vm_opcode)(sum + num_ix(t));
     case IR_AGG_AVG: return t == TIR_F64 ? (vm_opcode)(sum + num_ix(t)) : (vm_opcode)(avg + num_ix(t));
+    case IR_AGG_VAR_SAMP:
+    case IR_AGG_VAR_POP:
+    case IR_AGG_STDDEV_SAMP:
+    case IR_AGG_STDDEV_POP: return grouped ? VM_OP_GAGG_VAR_F64 : VM_OP_AGG_VAR_F64;
     case IR_AGG_MIN: return (vm_opcode)(min + ord_ix(t));
     default: return (vm_opcode)(max + ord_ix(t));
     }

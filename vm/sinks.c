@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,41 @@ AGG_SUM_INT(I64, i64)
 AGG_AVG_INT(I32, int32_t)
 AGG_AVG_INT(I64, int64_t)
 
+/* Welford's update: one pass, no cancellation of large squares. */
+static inline void welford(int64_t *cnt, double *mean, double *m2, double x)
+{
+    double delta = x - *mean;
+    *mean += delta / (double)++*cnt;
+    *m2 += delta * (x - *mean);
+}
+
+/* Chan et al.'s merge of two (count, mean, m2) states into the first. */
+static void welford_merge(int64_t c1, double *mean1, double *m21, int64_t c2, double mean2, double m22)
+{
+    if (c2 == 0)
+        return;
+    if (c1 == 0) {
+        *mean1 = mean2;
+        *m21 = m22;
+        return;
+    }
+    double n = (double)(c1 + c2), delta = mean2 - *mean1;
+    *mean1 += delta * (double)c2 / n;
+    *m21 += m22 + delta * delta * (double)c1 * (double)c2 / n;
+}
+
+bool vm_agg_AGG_VAR_F64(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    vm_aggstate *s = &a->st[slot];
+    const double *d = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (vm_bit_get(v->validity, r))
+            welford(&s->cnt, &s->mean, &s->m2, d[r]);
+    }
+    return true;
+}
+
 bool vm_agg_AGG_SUM_F64(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
 {
     vm_aggstate *s = &a->st[slot];
@@ -154,9 +190,28 @@ static bool append_value(vm_column *c, vm_strheap *heap, const void *val, bool v
     return vm_column_append(c, &v, NULL, 1, heap);
 }
 
+/* var_samp, var_pop, stddev_samp or stddev_pop of cnt values from their
+** sum of squared deviations; false when it is NULL (too few values). */
+static bool variance(ir_aggfn fn, int64_t cnt, double m2, double *out)
+{
+    bool samp = fn == IR_AGG_VAR_SAMP || fn == IR_AGG_STDDEV_SAMP;
+    if (cnt < (samp ? 2 : 1))
+        return false;
+    double v = m2 / (double)(cnt - samp);
+    if (v < 0)   /* rounding, for values all equal */
+        v = 0;
+    *out = fn == IR_AGG_STDDEV_SAMP || fn == IR_AGG_STDDEV_POP ? sqrt(v) : v;
+    return true;
+}
+
 /* Final value of one aggregate from its count and accumulator. */
 static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type argt, int64_t cnt, const void *acc)
 {
+    if (IR_AGG_IS_VAR(fn)) {
+        double v = 0;
+        bool valid = variance(fn, cnt, ((const double *)acc)[1], &v);
+        return append_value(c, heap, &v, valid);
+    }
     switch (fn) {
     case IR_AGG_COUNT:
     case IR_AGG_COUNT_STAR: return append_value(c, heap, &cnt, true);
@@ -185,6 +240,8 @@ vm_table *vm_sink_agg_finish(vm_sink_agg *a)
             acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->isum;
         if (fn == IR_AGG_AVG)
             acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->wsum;
+        if (IR_AGG_IS_VAR(fn))
+            acc = &s->mean;   /* {mean, m2}, adjacent as in a group's accumulator */
         if (fn == IR_AGG_COUNT_STAR || fn == IR_AGG_COUNT) {
             if (!finish_value(&t->cols[i], &t->heap, fn, at, s->cnt, NULL))
                 goto fail;
@@ -203,6 +260,8 @@ fail:
 
 static size_t acc_width(const vm_aggslot *s)
 {
+    if (IR_AGG_IS_VAR(s->fn))
+        return 2 * sizeof(double);
     if (s->fn == IR_AGG_AVG && s->type != TIR_F64)
         return sizeof(__int128);
     if (s->fn == IR_AGG_SUM || s->fn == IR_AGG_AVG)
@@ -538,6 +597,20 @@ static bool gagg_GAGG_SUM_F64(vm_sink_group *g, int slot, const vm_vec *v, const
     return true;
 }
 
+static bool gagg_GAGG_VAR_F64(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                              const uint32_t *sel, uint32_t n)
+{
+    int64_t *cnt = g->slots[slot].cnt;
+    double *acc = g->slots[slot].acc;   /* {mean, m2} per group */
+    const double *d = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i, gi = gids[i];
+        if (vm_bit_get(v->validity, r))
+            welford(&cnt[gi], &acc[2 * gi], &acc[2 * gi + 1], d[r]);
+    }
+    return true;
+}
+
 #define GAGG_MINMAX(MM, T, CT, BETTER)                                                           \
     static bool gagg_GAGG_##MM##_##T(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, \
                                      const uint32_t *sel, uint32_t n)                           \
@@ -630,25 +703,29 @@ size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more)
     return b;
 }
 
-/* Marks the rows of groups without a valid input (cnt 0) NULL in column c,
-** whose ng values are already written, zeroing their values as
-** vm_column_append_null does. The bitmap has the size vm_column_reserve
-** gives it (cap / 64 + 1 words). */
+/* Makes row gi of column c (its values already written) NULL, zeroing its
+** value as vm_column_append_null does. The bitmap has the size
+** vm_column_reserve gives it (cap / 64 + 1 words). */
+static bool null_at(vm_column *c, uint32_t gi)
+{
+    if (!c->validity) {
+        size_t words = c->cap / 64 + 1;
+        if (!(c->validity = malloc(words * 8)))
+            return false;
+        memset(c->validity, 0xff, words * 8);
+    }
+    vm_bit_set(c->validity, gi, false);
+    size_t w = vm_type_width(c->type);
+    memset((char *)c->data + w * gi, 0, w);
+    return true;
+}
+
+/* Marks the rows of groups without a valid input (cnt 0) NULL. */
 static bool finish_nulls(vm_column *c, const int64_t *cnt, uint32_t ng)
 {
-    size_t w = vm_type_width(c->type);
-    for (uint32_t gi = 0; gi < ng; gi++) {
-        if (cnt[gi])
-            continue;
-        if (!c->validity) {
-            size_t words = c->cap / 64 + 1;
-            if (!(c->validity = malloc(words * 8)))
-                return false;
-            memset(c->validity, 0xff, words * 8);
-        }
-        vm_bit_set(c->validity, gi, false);
-        memset((char *)c->data + w * gi, 0, w);
-    }
+    for (uint32_t gi = 0; gi < ng; gi++)
+        if (!cnt[gi] && !null_at(c, gi))
+            return false;
     return true;
 }
 
@@ -674,6 +751,14 @@ static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, con
     if (!vm_column_reserve(c, ng))
         return false;
     c->len = ng;
+    if (IR_AGG_IS_VAR(s->fn)) {
+        double *out = c->data;
+        const double *acc = gs->acc;
+        for (uint32_t gi = 0; gi < ng; gi++)
+            if (!variance(s->fn, gs->cnt[gi], acc[2 * gi + 1], &out[gi]) && !null_at(c, gi))
+                return false;
+        return true;
+    }
     switch (s->fn) {
     case IR_AGG_COUNT:
     case IR_AGG_COUNT_STAR: memcpy(c->data, gs->cnt, ng * sizeof *gs->cnt); return true;
@@ -717,6 +802,12 @@ fail:
 static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t c1, void *a1, int64_t c2, const void *a2)
 {
     bool ok = true;
+    if (IR_AGG_IS_VAR(fn)) {
+        double *x = a1;
+        const double *y = a2;
+        welford_merge(c1, &x[0], &x[1], c2, y[0], y[1]);
+        return true;
+    }
     switch (fn) {
     case IR_AGG_COUNT:
     case IR_AGG_COUNT_STAR: break;
@@ -771,6 +862,8 @@ static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t c1, void 
 
 static void *agg_acc(vm_aggstate *s, const vm_aggslot *slot)
 {
+    if (IR_AGG_IS_VAR(slot->fn))
+        return &s->mean;
     if (slot->fn == IR_AGG_SUM)
         return slot->type == TIR_F64 ? (void *)&s->fsum : (void *)&s->isum;
     if (slot->fn == IR_AGG_AVG)

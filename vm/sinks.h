@@ -15,6 +15,7 @@ typedef struct vm_aggstate {
     int64_t isum;
     __int128 wsum;            /* avg of integers: cannot overflow */
     double fsum;
+    double mean, m2;          /* var/stddev: Welford's running mean and sum of squared deviations */
     union {
         int32_t i32;
         int64_t i64;
@@ -31,7 +32,8 @@ typedef struct vm_sink_agg {
 
 typedef struct vm_gslot {
     int64_t *cnt;             /* per group: valid input rows */
-    void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers) or min/max */
+    void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers), min/max, or
+                                 var/stddev's {mean, m2} (two doubles) */
     size_t cnt_bytes, acc_bytes; /* allocated (vm_big_realloc) */
 } vm_gslot;
 
@@ -86,12 +88,12 @@ typedef struct vm_sink_group {
 
 #define VM_SINK_AGG_OPS(X)                                                     \
     X(AGG_COUNT) X(AGG_COUNT_STAR) X(AGG_SUM_I32) X(AGG_SUM_I64) X(AGG_SUM_F64) \
-    X(AGG_AVG_I32) X(AGG_AVG_I64)                                              \
+    X(AGG_AVG_I32) X(AGG_AVG_I64) X(AGG_VAR_F64)                               \
     X(AGG_MIN_I32) X(AGG_MIN_I64) X(AGG_MIN_F64) X(AGG_MIN_STR)                \
     X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)
 #define VM_SINK_GAGG_OPS(X)                                                    \
     X(GAGG_COUNT) X(GAGG_COUNT_STAR) X(GAGG_SUM_I32) X(GAGG_SUM_I64) X(GAGG_SUM_F64) \
-    X(GAGG_AVG_I32) X(GAGG_AVG_I64)                                            \
+    X(GAGG_AVG_I32) X(GAGG_AVG_I64) X(GAGG_VAR_F64)                            \
     X(GAGG_MIN_I32) X(GAGG_MIN_I64) X(GAGG_MIN_F64) X(GAGG_MIN_STR)            \
     X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)
 

@@ -608,7 +608,7 @@ Test(typecheck, aggregate_errors)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: $in.id + 1 } }\noutput p.t\n",
                  "$in.id + 1", "':aggregates' entry 's' must be an aggregate call: count(x), count(*), sum(x), "
-                               "min(x), max(x) or avg(x)");
+                               "min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x) or stddev_pop(x)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: sum(max($in.id)) } }\noutput p.t\n",
                  "max", "aggregate function 'max' is only allowed as an entry of :aggregates");
