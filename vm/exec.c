@@ -1884,12 +1884,41 @@ tir_status vm_x_plan_build_spills(xpipe *x, int nw, const vm_run_opts *o)
     return TIR_OK;
 }
 
+/* A hash table this pipeline was the last to probe is dead once its rows
+** are in: its bytes go to the merge of spilled groups instead (a group-by
+** after a join otherwise had to fit its result beside the join's table).
+** Not when a sort or an emitted relation may still point into its strings. */
+static void free_dead_tables(xpipe *x, int nw)
+{
+    const vm_pipe *p = x[0].p;
+    if (p->nsorts || p->nemits)
+        return;
+    for (int ji = 0; ji < p->njoins; ji++) {
+        const vm_join *jd = &p->joins[ji];
+        int vi = jd->merge ? -1 : vm_plan_value_index(x[0].plan, jd->stmt->u.join.ht);
+        if (vi < 0 || !x[0].values[vi].ht || x[0].plan->vals[vi].last_use != p->ir->order)
+            continue;
+        uint64_t b = vm_ht_bytes(x[0].values[vi].ht);
+        vm_ht_free(x[0].values[vi].ht);
+        x[0].values[vi].ht = NULL;
+        for (int w = 0; w < nw; w++) {
+            x[w].base_bytes -= b < x[w].base_bytes ? b : x[w].base_bytes;
+            x[w].joins[ji].ht = NULL;
+        }
+    }
+}
+
 /* Group-bys that spilled (or whose merge would not fit) end here: every
 ** worker's state goes to the spill files and the partitions are merged one
 ** by one within what the limit leaves. */
 static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t *prof_spill)
 {
     const vm_pipe *p = x[0].p;
+    for (int i = 0; i < p->ngroups; i++)
+        if (x[0].gspill[i]) {
+            free_dead_tables(x, nw);
+            break;
+        }
     for (int i = 0; i < p->ngroups; i++) {
         if (!x[0].gspill[i])
             continue;
