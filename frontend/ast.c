@@ -6,6 +6,7 @@
 */
 #define _GNU_SOURCE   /* strtod_l: literals must not depend on the host's locale */
 #include "fe.h"
+#include "functions.h"
 #include "grammar.h"
 #include "dates.h"
 
@@ -409,9 +410,17 @@ ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *a, ir_span type, ir_span rp)
 /* extract(year from x) is the call year(x). */
 ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *a, ir_span rp)
 {
-    if (!fe_is(cx, field, "year") && !fe_is(cx, field, "month") && !fe_is(cx, field, "day"))
-        ir_error(cx->d, field, "unknown field '%.*s' in extract (expected year, month or day)",
-                 (int)field.len, fe_text(cx, field));
+    static const char *const parts[] = {
+#define X_NAME(ID, name) name,
+        IR_DATE_PARTS(X_NAME)
+#undef X_NAME
+    };
+    size_t k = 0;
+    while (k < IR_NDATEPARTS && !fe_is(cx, field, parts[k]))
+        k++;
+    if (k == IR_NDATEPARTS)
+        ir_error(cx->d, field, "unknown field '%.*s' in extract (expected year, quarter, month, week, day, dow, "
+                 "isodow or doy)", (int)field.len, fe_text(cx, field));
     ir_expr *e = fe_call(cx, field, fe_exprs_add(cx, (fe_exprs){0}, a), rp);
     e->span = ir_span_join(kw, rp);
     return e;

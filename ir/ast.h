@@ -123,6 +123,7 @@ struct ir_expr {
             ir_expr **args;
             int nargs;
             int fid;          /* tc: its ir_fn (ir/functions.h); aggregates: unused */
+            int part;         /* tc: date_trunc's and date_diff's ir_datepart */
         } call;
         struct {
             ir_name name;     /* without the '$' */

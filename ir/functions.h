@@ -42,8 +42,23 @@
     X(RPAD,         "rpad",         3, 3, "s padded on the right with fill to n characters (cut to n when longer)") \
     X(CONCAT,       "concat",       1, IR_FN_MANY, "the strings one after another, NULLs as empty (never NULL)") \
     X(YEAR,         "year",         1, 1, "year of a date (i32)")                                    \
+    X(QUARTER,      "quarter",      1, 1, "quarter of a date, 1-4 (i32)")                            \
     X(MONTH,        "month",        1, 1, "month of a date, 1-12 (i32)")                             \
-    X(DAY,          "day",          1, 1, "day of the month of a date (i32)")
+    X(WEEK,         "week",         1, 1, "ISO week of a date, 1-53 (i32)")                          \
+    X(DAY,          "day",          1, 1, "day of the month of a date (i32)")                        \
+    X(DOW,          "dow",          1, 1, "day of the week, Sunday 0 .. Saturday 6 (i32)")           \
+    X(ISODOW,       "isodow",       1, 1, "ISO day of the week, Monday 1 .. Sunday 7 (i32)")         \
+    X(DOY,          "doy",          1, 1, "day of the year, 1-366 (i32)")                            \
+    X(DATE_TRUNC,   "date_trunc",   2, 2, "the first day of the part (\"year\", \"quarter\", \"month\", \"week\", \"day\") holding d") \
+    X(DATE_DIFF,    "date_diff",    3, 3, "part boundaries crossed from a to b (i64)")
+
+/* The parts of a date that extract, date_trunc and date_diff name. */
+#define IR_DATE_PARTS(X) \
+    X(YEAR, "year") X(QUARTER, "quarter") X(MONTH, "month") X(WEEK, "week") X(DAY, "day") \
+    X(DOW, "dow") X(ISODOW, "isodow") X(DOY, "doy")
+#define IR_X_DP_ENUM(ID, name) IR_DP_##ID,
+typedef enum ir_datepart { IR_DATE_PARTS(IR_X_DP_ENUM) IR_NDATEPARTS } ir_datepart;
+#undef IR_X_DP_ENUM
 
 #define IR_X_FN_ENUM(ID, name, lo, hi, syn) IR_FN_##ID,
 typedef enum ir_fn { IR_FUNCTIONS(IR_X_FN_ENUM) IR_NFUNCTIONS } ir_fn;

@@ -427,6 +427,45 @@ static bool is_cmp(ir_op op)
     return op >= IR_EQ && op <= IR_GE;
 }
 
+/* date ± integer days is a date, date − date the days between (i32), as
+** in SQL; dates are i32 day counts, so the integer side becomes i32 (a
+** wider value is checked when it is narrowed, like any cast). */
+static bool check_date_arith(tc_ctx *c, ir_expr *e, bool nullable)
+{
+    ir_expr **pa = &e->u.op.a, **pb = &e->u.op.b;
+    bool da = (*pa)->ty.type == TIR_DATE, db = (*pb)->ty.type == TIR_DATE;
+    if (da && db) {
+        if (e->u.op.op == IR_ADD) {
+            ir_error(c->d, e->span, "cannot add two dates (date - date is the days between them)");
+            return false;
+        }
+        e->ty = plain(TIR_I32, nullable);
+        return true;
+    }
+    if (!da && e->u.op.op == IR_SUB) {
+        ir_error(c->d, e->span, "cannot subtract a date from %s (date - integer subtracts days)",
+                 tc_type_name((*pa)->ty.type));
+        return false;
+    }
+    ir_expr **pi = da ? pb : pa;
+    tir_type it = (*pi)->ty.type;
+    if (it != TIR_I32 && it != TIR_I64) {
+        ir_error(c->d, (*pi)->span, "a date %s an integer number of days, not %s",
+                 e->u.op.op == IR_ADD ? "takes" : "loses", tc_type_name(it));
+        return false;
+    }
+    if ((*pi)->kind == IR_E_LIT) {
+        if (!tc_lit_convert(*pi, TIR_I32)) {
+            ir_error(c->d, (*pi)->span, "%lld days is out of range for a date", (long long)(*pi)->u.lit.i);
+            return false;
+        }
+    } else if (it == TIR_I64) {
+        *pi = new_cast(c, *pi, TIR_I32);
+    }
+    e->ty = plain(TIR_DATE, nullable);
+    return true;
+}
+
 static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     bool oka = tc_expr(c, s, &e->u.op.a);
@@ -457,6 +496,8 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         e->ty = plain(TIR_BOOL, nullable);
         return true;
     }
+    if ((op == IR_ADD || op == IR_SUB) && (a->ty.type == TIR_DATE || b->ty.type == TIR_DATE))
+        return check_date_arith(c, e, nullable);
     if (!is_cmp(op)) {
         for (int k = 0; k < 2; k++) {
             ir_expr *x = k ? b : a;

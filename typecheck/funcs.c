@@ -100,6 +100,27 @@ static void to_string_arg(tc_ctx *c, ir_expr *e, int i)
     *pa = cast;
 }
 
+/* date_trunc's and date_diff's first argument: a part, as a string literal. */
+static bool date_part(tc_ctx *c, ir_expr *e)
+{
+    static const char *const parts[] = {
+#define X_NAME(ID, name) name,
+        IR_DATE_PARTS(X_NAME)
+#undef X_NAME
+    };
+    const ir_expr *a = e->u.call.args[0];
+    /* the week days are fields, not spans to truncate to or count */
+    int usable = IR_DP_DAY + 1;
+    for (int k = 0; a->kind == IR_E_LIT && a->u.lit.type == TIR_STRING && !a->u.lit.is_null && k < usable; k++)
+        if (!strcmp(a->u.lit.s, parts[k])) {
+            e->u.call.part = k;
+            return true;
+        }
+    ir_error(c->d, a->span, "argument 1 of %s must be a part: \"year\", \"quarter\", \"month\", \"week\" or \"day\"",
+             e->u.call.fn.s);
+    return false;
+}
+
 static bool all_nullable(const ir_expr *e)
 {
     for (int i = 0; i < e->u.call.nargs; i++)
@@ -242,11 +263,26 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         nullable = false;
         break;
     case IR_FN_YEAR:
+    case IR_FN_QUARTER:
     case IR_FN_MONTH:
+    case IR_FN_WEEK:
     case IR_FN_DAY:
+    case IR_FN_DOW:
+    case IR_FN_ISODOW:
+    case IR_FN_DOY:
         if (!want_arg(c, e, 0, TIR_DATE, "a date"))
             return false;
         t = TIR_I32;
+        break;
+    case IR_FN_DATE_TRUNC:
+    case IR_FN_DATE_DIFF:
+        if (!date_part(c, e))
+            return false;
+        for (int i = 1; i < n; i++)
+            ok &= want_arg(c, e, i, TIR_DATE, "a date");
+        if (!ok)
+            return false;
+        t = f == IR_FN_DATE_TRUNC ? TIR_DATE : TIR_I64;
         break;
     case IR_NFUNCTIONS:
         return false;

@@ -21,6 +21,7 @@
 #include "sinks.h"
 #include "xpipe.h"
 #include "joinspill.h"
+#include "datefn.h"
 #include "strfn.h"
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
@@ -563,21 +564,6 @@ static void op_limit(xpipe *x, const vm_ins *in)
     out->n = m;
 }
 
-static void op_date_part(xpipe *x, const vm_ins *in, int part)
-{
-    SEL(x, in->d, in->frame, sel, n);
-    const int32_t *a = x->r[in->a].data;
-    int32_t *out = x->rbuf[in->c];
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        int32_t y;
-        int m, d;
-        vm_civil_from_days(a[r], &y, &m, &d);
-        out[r] = part == 0 ? y : part == 1 ? m : d;
-    }
-    x->r[in->c].validity = x->r[in->a].validity;
-}
-
 static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
 {
     SEL(x, in->d, in->frame, sel, n);
@@ -1061,9 +1047,9 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             k_round_f64(x->r[in->a].data, b ? b->data : NULL, sel, n, x->rbuf[in->c]);
             break;
         }
-        case VM_OP_YEAR: op_date_part(x, in, 0); break;
-        case VM_OP_MONTH: op_date_part(x, in, 1); break;
-        case VM_OP_DAY: op_date_part(x, in, 2); break;
+        case VM_OP_DATE_PART: vm_op_date_part(x, in); break;
+        case VM_OP_DATE_TRUNC: vm_op_date_trunc(x, in); break;
+        case VM_OP_DATE_DIFF: vm_op_date_diff(x, in); break;
         case VM_OP_LIMIT: op_limit(x, in); break;
         case VM_OP_JOIN_PROBE:
             /* its build side spilled: set the rows aside (but those of

@@ -449,9 +449,6 @@ static vm_opcode direct_op(ir_fn f)
     case IR_FN_REPLACE: return VM_OP_REPLACE;
     case IR_FN_LPAD: return VM_OP_LPAD;
     case IR_FN_RPAD: return VM_OP_RPAD;
-    case IR_FN_YEAR: return VM_OP_YEAR;
-    case IR_FN_MONTH: return VM_OP_MONTH;
-    case IR_FN_DAY: return VM_OP_DAY;
     default: return (vm_opcode)0;
     }
 }
@@ -494,6 +491,20 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
         return cx_op(L, VM_OP_TRIM, e, frame, sel, s, cx_arg(L, e, 1, frame, sel, in), ends);
     }
     case IR_FN_CONCAT: return cx_concat(L, e, frame, sel, in);
+    case IR_FN_YEAR: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_YEAR);
+    case IR_FN_QUARTER: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_QUARTER);
+    case IR_FN_MONTH: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_MONTH);
+    case IR_FN_WEEK: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_WEEK);
+    case IR_FN_DAY: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DAY);
+    case IR_FN_DOW: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DOW);
+    case IR_FN_ISODOW: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_ISODOW);
+    case IR_FN_DOY: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DOY);
+    case IR_FN_DATE_TRUNC:
+        return cx_unary(L, VM_OP_DATE_TRUNC, e->u.call.args[1], e, frame, sel, in, e->u.call.part);
+    case IR_FN_DATE_DIFF: {
+        int a = cx_arg(L, e, 1, frame, sel, in);
+        return cx_op(L, VM_OP_DATE_DIFF, e, frame, sel, a, cx_arg(L, e, 2, frame, sel, in), e->u.call.part);
+    }
     default: break;
     }
     lw_fail(L, "unknown function reached lowering");

@@ -97,9 +97,9 @@
     X(LPAD,         "r[c] = r[a] padded on the left with r[e] to r[b] characters over s[d]") \
     X(RPAD,         "r[c] = r[a] padded on the right with r[e] to r[b] characters over s[d]") \
     X(CONCAT,       "r[c] = r[a] then r[b] (b < 0: r[a] alone) over s[d], NULL as empty")     \
-    X(YEAR,         "r[c] = year of date r[a] over s[d]")                                    \
-    X(MONTH,        "r[c] = month of date r[a] over s[d]")                                   \
-    X(DAY,          "r[c] = day of month of date r[a] over s[d]")                            \
+    X(DATE_PART,    "r[c] = field e (vm_datepart) of date r[a] over s[d]")                   \
+    X(DATE_TRUNC,   "r[c] = date r[a] truncated to the start of part e over s[d]")           \
+    X(DATE_DIFF,    "r[c] = part e boundaries from date r[a] to date r[b] over s[d]")         \
     X(LIMIT,        "s[c] = rows of s[b] left after skipping/limiting with counter a")      \
     X(JOIN_PROBE,   "join a: probe its hash table with the keys over s[b]; start frame f")  \
     X(JOIN_GATHER_W1, "r[c] = r[a] gathered by join b's probe rows (1-byte values)")       \

@@ -495,7 +495,7 @@ Test(frontend, cast_and_extract)
     cr_assert_eq(x->u.call.nargs, 1);
     cr_expect_str_eq(span_text(x->span), "extract(month from $in.d)");
     expect_diag("p: Pipeline = { v = x :e = cast($in.a as int) }", "unknown type 'int'");
-    expect_diag("p: Pipeline = { v = x :e = extract(week from $in.d) }", "unknown field 'week'");
+    expect_diag("p: Pipeline = { v = x :e = extract(fortnight from $in.d) }", "unknown field 'fortnight' in extract (expected year, quarter, month, week, day, dow, isodow or doy)");
 }
 
 Test(frontend, calls_and_count_star)

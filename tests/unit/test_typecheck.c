@@ -496,7 +496,7 @@ Test(typecheck, scalar_functions)
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, month, day"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, date_trunc, date_diff"
 
 Test(typecheck, function_errors)
 {

@@ -1,0 +1,16 @@
+select id,
+  (cast(strftime('%m', d) as integer) + 2) / 3,
+  cast(strftime('%j', d) as integer),
+  cast(strftime('%w', d) as integer),
+  case cast(strftime('%w', d) as integer) when 0 then 7 else cast(strftime('%w', d) as integer) end,
+  date(d, 'start of month'), date(d, 'start of year'),
+  date(d, 'start of month', '-' || ((cast(strftime('%m', d) as integer) - 1) % 3) || ' months'),
+  date(d, '-' || ((cast(strftime('%w', d) as integer) + 6) % 7) || ' days'),
+  cast(julianday('1997-06-15') - julianday(d) as integer),
+  (1997 * 12 + 6) - (cast(strftime('%Y', d) as integer) * 12 + cast(strftime('%m', d) as integer)),
+  (cast(strftime('%Y', d) as integer) * 4 + (cast(strftime('%m', d) as integer) - 1) / 3) - (1996 * 4 + 0),
+  1997 - cast(strftime('%Y', d) as integer),
+  date(d, (case when a >= 0 then '+' else '' end) || a || ' days'),
+  date(d, '-45 days'),
+  cast(julianday(d) - julianday('1995-01-01') as integer)
+from t1;

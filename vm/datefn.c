@@ -1,0 +1,114 @@
+/*
+** datefn.c — the date functions of expressions: a field of a date
+** (year ... day of year, ISO week), date_trunc and date_diff, one
+** instruction each over the rows of a selection. Dates are days since
+** 1970-01-01 in the proleptic Gregorian calendar (storage/dates.h); weeks
+** are ISO weeks, which start on Monday.
+*/
+#include "datefn.h"
+#include "dates.h"
+
+/* 1970-01-01 was a Thursday: ISO day of week, Monday 1 .. Sunday 7. */
+static int isodow(int32_t days)
+{
+    int64_t k = ((int64_t)days + 3) % 7;
+    return (int)(k < 0 ? k + 7 : k) + 1;
+}
+
+static int32_t day_of_year(int32_t days, int32_t y)
+{
+    return days - vm_days_from_civil(y, 1, 1) + 1;
+}
+
+/* ISO 8601 week number: week 1 holds the year's first Thursday. */
+static int32_t iso_week(int32_t days)
+{
+    int32_t thursday = days - isodow(days) + 4, y;
+    int m, d;
+    vm_civil_from_days(thursday, &y, &m, &d);
+    return (day_of_year(thursday, y) - 1) / 7 + 1;
+}
+
+static int32_t field(int32_t days, ir_datepart part)
+{
+    int32_t y;
+    int m, d;
+    vm_civil_from_days(days, &y, &m, &d);
+    switch (part) {
+    case IR_DP_YEAR: return y;
+    case IR_DP_QUARTER: return (m - 1) / 3 + 1;
+    case IR_DP_MONTH: return m;
+    case IR_DP_WEEK: return iso_week(days);
+    case IR_DP_DAY: return d;
+    case IR_DP_DOW: return isodow(days) % 7;
+    case IR_DP_ISODOW: return isodow(days);
+    case IR_DP_DOY: return day_of_year(days, y);
+    default: return 0;
+    }
+}
+
+static int32_t trunc_to(int32_t days, ir_datepart part)
+{
+    int32_t y;
+    int m, d;
+    vm_civil_from_days(days, &y, &m, &d);
+    switch (part) {
+    case IR_DP_YEAR: return vm_days_from_civil(y, 1, 1);
+    case IR_DP_QUARTER: return vm_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
+    case IR_DP_MONTH: return vm_days_from_civil(y, m, 1);
+    case IR_DP_WEEK: return days - (isodow(days) - 1);
+    default: return days;
+    }
+}
+
+/* r[c] = fn(r[a], part e) over the selection: the date functions of one date. */
+static void date_map(xpipe *x, const vm_ins *in, int32_t (*fn)(int32_t, ir_datepart))
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const int32_t *a = x->r[in->a].data;
+    int32_t *out = x->rbuf[in->c];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = fn(a[r], (ir_datepart)in->e);
+    }
+    x->r[in->c].validity = x->r[in->a].validity;
+}
+
+void vm_op_date_part(xpipe *x, const vm_ins *in)
+{
+    date_map(x, in, field);
+}
+
+void vm_op_date_trunc(xpipe *x, const vm_ins *in)
+{
+    date_map(x, in, trunc_to);
+}
+
+/* Boundaries of the part crossed from a to b (negative when b is earlier),
+** as DuckDB's date_diff counts them: months between 01-31 and 02-01 is 1. */
+static int64_t diff(int32_t a, int32_t b, ir_datepart part)
+{
+    int32_t ya, yb;
+    int ma, mb, da, db;
+    vm_civil_from_days(a, &ya, &ma, &da);
+    vm_civil_from_days(b, &yb, &mb, &db);
+    switch (part) {
+    case IR_DP_YEAR: return (int64_t)yb - ya;
+    case IR_DP_QUARTER: return ((int64_t)yb * 4 + (mb - 1) / 3) - ((int64_t)ya * 4 + (ma - 1) / 3);
+    case IR_DP_MONTH: return ((int64_t)yb * 12 + mb) - ((int64_t)ya * 12 + ma);
+    case IR_DP_WEEK: return ((int64_t)trunc_to(b, IR_DP_WEEK) - trunc_to(a, IR_DP_WEEK)) / 7;
+    default: return (int64_t)b - a;
+    }
+}
+
+void vm_op_date_diff(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const int32_t *a = x->r[in->a].data, *b = x->r[in->b].data;
+    int64_t *out = x->rbuf[in->c];
+    x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = diff(a[r], b[r], (ir_datepart)in->e);
+    }
+}
