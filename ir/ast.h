@@ -232,7 +232,9 @@ typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOI
 typedef enum ir_aggfn {
     IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG,
     /* one state (count, mean, sum of squared deviations), four results */
-    IR_AGG_VAR_SAMP, IR_AGG_VAR_POP, IR_AGG_STDDEV_SAMP, IR_AGG_STDDEV_POP
+    IR_AGG_VAR_SAMP, IR_AGG_VAR_POP, IR_AGG_STDDEV_SAMP, IR_AGG_STDDEV_POP,
+    /* min and max of a bool argument read as i32 (0/1) */
+    IR_AGG_BOOL_AND, IR_AGG_BOOL_OR
 } ir_aggfn;
 #define IR_AGG_IS_VAR(f) ((f) >= IR_AGG_VAR_SAMP && (f) <= IR_AGG_STDDEV_POP)
 

@@ -61,6 +61,7 @@ const char *ir_aggfn_name(ir_aggfn f)
         [IR_AGG_MIN] = "min", [IR_AGG_MAX] = "max", [IR_AGG_AVG] = "avg",
         [IR_AGG_VAR_SAMP] = "var_samp", [IR_AGG_VAR_POP] = "var_pop",
         [IR_AGG_STDDEV_SAMP] = "stddev_samp", [IR_AGG_STDDEV_POP] = "stddev_pop",
+        [IR_AGG_BOOL_AND] = "bool_and", [IR_AGG_BOOL_OR] = "bool_or",
     };
     return (unsigned)f < sizeof s / sizeof s[0] ? s[f] : "?";
 }

@@ -630,7 +630,8 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
     } fns[] = {{"count", IR_AGG_COUNT}, {"sum", IR_AGG_SUM}, {"min", IR_AGG_MIN}, {"max", IR_AGG_MAX},
                {"avg", IR_AGG_AVG}, {"any_value", IR_AGG_MIN}, {"var_samp", IR_AGG_VAR_SAMP},
                {"variance", IR_AGG_VAR_SAMP}, {"var_pop", IR_AGG_VAR_POP}, {"stddev_samp", IR_AGG_STDDEV_SAMP},
-               {"stddev", IR_AGG_STDDEV_SAMP}, {"stddev_pop", IR_AGG_STDDEV_POP}};
+               {"stddev", IR_AGG_STDDEV_SAMP}, {"stddev_pop", IR_AGG_STDDEV_POP}, {"bool_and", IR_AGG_BOOL_AND},
+               {"bool_or", IR_AGG_BOOL_OR}};
     enum { NFNS = sizeof fns / sizeof fns[0] };
     ir_expr *e = val_expr(ent->val);
     int k = 0;
@@ -639,7 +640,8 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
     if (!e || e->kind != IR_E_CALL || k == NFNS) {
         ir_error(c->d, ent->val->span,
                  "':aggregates' entry '%s' must be an aggregate call: count(x), count(*), sum(x), min(x), max(x), "
-                 "avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x) or stddev_pop(x)", ent->key.s);
+                 "avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), stddev_pop(x), bool_and(x) or bool_or(x)",
+                 ent->key.s);
         return false;
     }
     const char *fn = fns[k].name;
@@ -685,6 +687,25 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
         }
         rt = TIR_F64;
         break;
+    case IR_AGG_BOOL_AND:
+    case IR_AGG_BOOL_OR: {
+        if (t != TIR_BOOL) {
+            ir_error(c->d, a->span, "%s needs a bool argument, found %s", fn, tc_type_name(t));
+            return false;
+        }
+        /* min/max over 0 and 1: the argument is read as an i32 */
+        ir_expr *cast = TC_NEWN(c, ir_expr, 1);
+        cast->kind = IR_E_CAST;
+        cast->span = a->span;
+        cast->u.cast.a = a;
+        cast->u.cast.to = TIR_I32;
+        cast->u.cast.to_span = a->span;
+        cast->ty = plain(TIR_I32, a->ty.nullable);
+        *pa = g->arg = cast;
+        *ty = plain(TIR_BOOL, grouped ? a->ty.nullable : true);
+        e->ty = *ty;
+        return true;
+    }
     case IR_AGG_VAR_SAMP:
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:

@@ -795,7 +795,9 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
     case IR_AGG_STDDEV_POP: return grouped ? VM_OP_GAGG_VAR_F64 : VM_OP_AGG_VAR_F64;
-    case IR_AGG_MIN: return (vm_opcode)(min + ord_ix(t));
+    case IR_AGG_MIN:
+    case IR_AGG_BOOL_AND: return (vm_opcode)(min + ord_ix(t));
+    case IR_AGG_BOOL_OR: return (vm_opcode)(max + ord_ix(t));
     default: return (vm_opcode)(max + ord_ix(t));
     }
 }

@@ -212,6 +212,10 @@ static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type a
         bool valid = variance(fn, cnt, ((const double *)acc)[1], &v);
         return append_value(c, heap, &v, valid);
     }
+    if (fn == IR_AGG_BOOL_AND || fn == IR_AGG_BOOL_OR) {
+        uint8_t b = *(const int32_t *)acc != 0;
+        return append_value(c, heap, &b, cnt > 0);
+    }
     switch (fn) {
     case IR_AGG_COUNT:
     case IR_AGG_COUNT_STAR: return append_value(c, heap, &cnt, true);
@@ -751,6 +755,13 @@ static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, con
     if (!vm_column_reserve(c, ng))
         return false;
     c->len = ng;
+    if (s->fn == IR_AGG_BOOL_AND || s->fn == IR_AGG_BOOL_OR) {
+        uint8_t *out = c->data;
+        const int32_t *acc = gs->acc;
+        for (uint32_t gi = 0; gi < ng; gi++)
+            out[gi] = acc[gi] != 0;
+        return finish_nulls(c, gs->cnt, ng);
+    }
     if (IR_AGG_IS_VAR(s->fn)) {
         double *out = c->data;
         const double *acc = gs->acc;
@@ -802,6 +813,8 @@ fail:
 static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t c1, void *a1, int64_t c2, const void *a2)
 {
     bool ok = true;
+    if (fn == IR_AGG_BOOL_AND || fn == IR_AGG_BOOL_OR)
+        fn = fn == IR_AGG_BOOL_AND ? IR_AGG_MIN : IR_AGG_MAX;
     if (IR_AGG_IS_VAR(fn)) {
         double *x = a1;
         const double *y = a2;

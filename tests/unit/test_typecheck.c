@@ -608,7 +608,8 @@ Test(typecheck, aggregate_errors)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: $in.id + 1 } }\noutput p.t\n",
                  "$in.id + 1", "':aggregates' entry 's' must be an aggregate call: count(x), count(*), sum(x), "
-                               "min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x) or stddev_pop(x)");
+                               "min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), stddev_pop(x), "
+                               "bool_and(x) or bool_or(x)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: sum(max($in.id)) } }\noutput p.t\n",
                  "max", "aggregate function 'max' is only allowed as an entry of :aggregates");
