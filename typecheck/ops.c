@@ -263,8 +263,9 @@ const ir_schema *tc_source(tc_ctx *c, const tc_scope *s, ir_val *v, const char *
         ir_stmt *x = tc_other_value(c, s->pl, &e->u.path.parts[0], &e->u.path.parts[1]);
         if (!x)
             return NULL;
-        if (x->vkind != IR_VK_RELATION) {
-            ir_error(c->d, e->span, "'%s.%s' is a %s; %s reads tables and relations", e->u.path.parts[0].s,
+        /* a tuple is read as a relation of one row */
+        if (x->vkind != IR_VK_RELATION && x->vkind != IR_VK_TUPLE) {
+            ir_error(c->d, e->span, "'%s.%s' is a %s; %s reads tables, relations and tuples", e->u.path.parts[0].s,
                      e->u.path.parts[1].s, tc_vkind_name(x->vkind), op);
             return NULL;
         }
