@@ -833,13 +833,50 @@ static bool op_build(tc_ctx *c, const tc_scope *s, ir_val **v)
     return true;
 }
 
+/* :group_by as a map { "name": expr }: keys computed from the input's row. */
+static bool expr_keys(tc_ctx *c, const tc_scope *s, ir_val *m, ir_expr ***exprs, ir_column **cols, int *n)
+{
+    *n = m->n;
+    if (m->n == 0) {
+        ir_error(c->d, m->span, "':group_by' of hash_group_by must name one or more keys");
+        return false;
+    }
+    *exprs = TC_NEWN(c, ir_expr *, m->n);
+    *cols = TC_NEWN(c, ir_column, m->n);
+    bool ok = true;
+    for (int i = 0; i < m->n; i++) {
+        ir_mapent *ent = &m->ents[i];
+        ir_column *col = &(*cols)[i];
+        col->name = ent->key;
+        col->span = ent->key.span;
+        if (ent->val->kind != IR_V_EXPR) {
+            ir_error(c->d, ent->val->span, "the value of key '%s' must be an expression", ent->key.s);
+            ok = false;
+            continue;
+        }
+        if (!tc_expr(c, s, &ent->val->expr)) {
+            ok = false;
+            continue;
+        }
+        ir_expr *e = (*exprs)[i] = ent->val->expr;
+        if (tc_is_null_lit(e)) {
+            ir_error(c->d, e->span, "key '%s' is always NULL: group by something that varies", ent->key.s);
+            ok = false;
+            continue;
+        }
+        col->ty = (ir_coltype){.type = e->ty.type, .nullable = e->ty.nullable};
+    }
+    return ok;
+}
+
 static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
     ir_expr **keys = NULL;
     ir_column *kc = NULL;
     int nk = 0, na = v[2] && v[2]->kind == IR_V_MAP ? v[2]->n : 0;
-    bool ok = v[1] && col_list(c, s, v[1], "group_by", true, &keys, &kc, &nk);
+    bool ok = v[1] && (v[1]->kind == IR_V_MAP ? expr_keys(c, s, v[1], &keys, &kc, &nk)
+                                              : col_list(c, s, v[1], "group_by", true, &keys, &kc, &nk));
     ir_agg *aggs = TC_NEWN(c, ir_agg, na);
     ir_column *cols = TC_NEWN(c, ir_column, nk + na);
     ok &= v[2] && check_aggs(c, s, v[2], true, aggs, cols + nk, "hash_group_by");
