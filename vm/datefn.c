@@ -20,10 +20,18 @@ static int32_t day_of_year(int32_t days, int32_t y)
     return days - vm_days_from_civil(y, 1, 1) + 1;
 }
 
+/* days + delta within the int32 range (days near its ends: a date that
+** arithmetic carried millions of years away). */
+static int32_t shift(int32_t days, int delta)
+{
+    int64_t d = (int64_t)days + delta;
+    return d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
 /* ISO 8601 week number: week 1 holds the year's first Thursday. */
 static int32_t iso_week(int32_t days)
 {
-    int32_t thursday = days - isodow(days) + 4, y;
+    int32_t thursday = shift(days, 4 - isodow(days)), y;
     int m, d;
     vm_civil_from_days(thursday, &y, &m, &d);
     return (day_of_year(thursday, y) - 1) / 7 + 1;
@@ -56,7 +64,7 @@ static int32_t trunc_to(int32_t days, ir_datepart part)
     case IR_DP_YEAR: return vm_days_from_civil(y, 1, 1);
     case IR_DP_QUARTER: return vm_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
     case IR_DP_MONTH: return vm_days_from_civil(y, m, 1);
-    case IR_DP_WEEK: return days - (isodow(days) - 1);
+    case IR_DP_WEEK: return shift(days, 1 - isodow(days));
     default: return days;
     }
 }
