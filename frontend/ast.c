@@ -410,13 +410,8 @@ ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *a, ir_span type, ir_span rp)
 /* extract(year from x) is the call year(x). */
 ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *a, ir_span rp)
 {
-    static const char *const parts[] = {
-#define X_NAME(ID, name) name,
-        IR_DATE_PARTS(X_NAME)
-#undef X_NAME
-    };
-    size_t k = 0;
-    while (k < IR_NDATEPARTS && !fe_is(cx, field, parts[k]))
+    int k = 0;
+    while (k < IR_NDATEPARTS && !fe_is(cx, field, ir_datepart_name((ir_datepart)k)))
         k++;
     if (k == IR_NDATEPARTS)
         ir_error(cx->d, field, "unknown field '%.*s' in extract (expected year, quarter, month, week, day, dow, "

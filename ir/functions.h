@@ -60,6 +60,8 @@
 typedef enum ir_datepart { IR_DATE_PARTS(IR_X_DP_ENUM) IR_NDATEPARTS } ir_datepart;
 #undef IR_X_DP_ENUM
 
+const char *ir_datepart_name(ir_datepart p);   /* print.c */
+
 #define IR_X_FN_ENUM(ID, name, lo, hi, syn) IR_FN_##ID,
 typedef enum ir_fn { IR_FUNCTIONS(IR_X_FN_ENUM) IR_NFUNCTIONS } ir_fn;
 #undef IR_X_FN_ENUM

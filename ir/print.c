@@ -7,6 +7,7 @@
 #include "ast.h"
 #include "buf.h"
 #include "dates.h"
+#include "functions.h"
 
 #include <locale.h>
 #include <stdarg.h>
@@ -52,6 +53,16 @@ const char *ir_opkind_name(ir_opkind k)
         [IR_OP_UNION] = "union_all",
     };
     return (unsigned)k < sizeof s / sizeof s[0] ? s[k] : "unknown";
+}
+
+const char *ir_datepart_name(ir_datepart p)
+{
+    static const char *const s[] = {
+#define X_NAME(ID, name) name,
+        IR_DATE_PARTS(X_NAME)
+#undef X_NAME
+    };
+    return (unsigned)p < sizeof s / sizeof s[0] ? s[p] : "?";
 }
 
 const char *ir_aggfn_name(ir_aggfn f)

@@ -131,7 +131,7 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
     return true;
 }
 
-static ir_expr *new_cast(tc_ctx *c, ir_expr *x, tir_type t)
+ir_expr *tc_new_cast(tc_ctx *c, ir_expr *x, tir_type t)
 {
     ir_expr *e = TC_NEWN(c, ir_expr, 1);
     e->kind = IR_E_CAST;
@@ -157,7 +157,7 @@ bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t)
         return true;
     }
     if (rank(e->ty.type) && rank(t) > rank(e->ty.type)) {
-        *pe = new_cast(c, e, t);
+        *pe = tc_new_cast(c, e, t);
         return true;
     }
     return false;
@@ -460,7 +460,7 @@ static bool check_date_arith(tc_ctx *c, ir_expr *e, bool nullable)
             return false;
         }
     } else if (it == TIR_I64) {
-        *pi = new_cast(c, *pi, TIR_I32);
+        *pi = tc_new_cast(c, *pi, TIR_I32);
     }
     e->ty = plain(TIR_DATE, nullable);
     return true;

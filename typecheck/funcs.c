@@ -90,29 +90,17 @@ static void to_string_arg(tc_ctx *c, ir_expr *e, int i)
     ir_expr **pa = &e->u.call.args[i];
     if ((*pa)->ty.type == TIR_STRING || ((*pa)->kind == IR_E_LIT && tc_lit_convert(*pa, TIR_STRING)))
         return;
-    ir_expr *cast = TC_NEWN(c, ir_expr, 1);
-    cast->kind = IR_E_CAST;
-    cast->span = (*pa)->span;
-    cast->u.cast.a = *pa;
-    cast->u.cast.to = TIR_STRING;
-    cast->u.cast.to_span = (*pa)->span;
-    cast->ty = plain(TIR_STRING, (*pa)->ty.nullable);
-    *pa = cast;
+    *pa = tc_new_cast(c, *pa, TIR_STRING);
 }
 
 /* date_trunc's and date_diff's first argument: a part, as a string literal. */
 static bool date_part(tc_ctx *c, ir_expr *e)
 {
-    static const char *const parts[] = {
-#define X_NAME(ID, name) name,
-        IR_DATE_PARTS(X_NAME)
-#undef X_NAME
-    };
     const ir_expr *a = e->u.call.args[0];
     /* the week days are fields, not spans to truncate to or count */
     int usable = IR_DP_DAY + 1;
     for (int k = 0; a->kind == IR_E_LIT && a->u.lit.type == TIR_STRING && !a->u.lit.is_null && k < usable; k++)
-        if (!strcmp(a->u.lit.s, parts[k])) {
+        if (!strcmp(a->u.lit.s, ir_datepart_name((ir_datepart)k))) {
             e->u.call.part = k;
             return true;
         }

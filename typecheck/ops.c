@@ -695,14 +695,7 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
             return false;
         }
         /* min/max over 0 and 1: the argument is read as an i32 */
-        ir_expr *cast = TC_NEWN(c, ir_expr, 1);
-        cast->kind = IR_E_CAST;
-        cast->span = a->span;
-        cast->u.cast.a = a;
-        cast->u.cast.to = TIR_I32;
-        cast->u.cast.to_span = a->span;
-        cast->ty = plain(TIR_I32, a->ty.nullable);
-        *pa = g->arg = cast;
+        *pa = g->arg = tc_new_cast(c, a, TIR_I32);
         *ty = plain(TIR_BOOL, grouped ? a->ty.nullable : true);
         e->ty = *ty;
         return true;
