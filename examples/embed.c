@@ -29,7 +29,7 @@ static int run(tir_engine *e, const char *file)
     }
     tir_result *res;
     if ((st = tir_run(prog, &res)) != TIR_OK) {
-        fprintf(stderr, "%s: %s\n", tir_status_name(st), tir_engine_errmsg(e));
+        fprintf(stderr, "%s: %s\n", tir_status_name(st), tir_program_errmsg(prog));
         tir_program_free(prog);
         return 1;
     }

@@ -5,6 +5,25 @@
 ** engines in one process never share anything), compiles .tir text into a
 ** tir_program (diagnostics come back as values), runs it, and reads each
 ** named output as a sequence of columnar batches.
+**
+** Ownership and threads, for every object:
+** - tir_engine: created and freed by the caller; freed only when no call on
+**   it (or on its programs) is in progress. Its calls may come from several
+**   threads at once: each thread compiles, binds and runs its own programs,
+**   and they share the engine's table cache.
+** - tir_program: owned by the caller until tir_program_free(); used by one
+**   thread at a time (compile, bind, run, read its diagnostics). Pointers it
+**   returns (diagnostics, explain text, parameter names, its error message)
+**   live until it is freed. It must be freed before its engine.
+** - tir_result: owned by the caller until tir_result_free(); independent of
+**   its program (it may outlive it, the program may run again meanwhile).
+**   Every pointer it returns lives until it is freed. Read-only: several
+**   threads may read one result.
+** - Errors: every call that fails leaves its message where the caller of
+**   that call can read it: tir_program_errmsg() for a program's compile,
+**   bind and run; tir_engine_errmsg() for the engine's own calls (import,
+**   describe). tir_engine_errmsg() also mirrors the last program failure,
+**   which is only meaningful when one thread uses the engine.
 */
 #ifndef TIR_H
 #define TIR_H
@@ -125,17 +144,22 @@ TIR_API void tir_engine_free(tir_engine *e);
 /* Tables read by a run stay loaded in the engine for later runs (reloaded
 ** when the file's size or modification time changes); this drops them. */
 TIR_API void tir_engine_clear_cache(tir_engine *e);
-/* Safe to call from another thread or a signal handler: the running
-** program stops at the next batch boundary with TIR_ERR_CANCELLED. */
+/* Safe to call from another thread or a signal handler. Every run in
+** progress on the engine stops at its next batch boundary with
+** TIR_ERR_CANCELLED; when none is in progress, the next run started is
+** cancelled before it does anything: a cancel is never lost, whenever it
+** arrives. The request is spent when the last run in progress ends (a
+** cancel that comes after a run's last batch boundary lets it finish). */
 TIR_API void tir_engine_cancel(tir_engine *e);
 /* true: later runs also time each statement for tir_result_profile()
 ** (a clock read per instruction per batch; off by default). */
 TIR_API void tir_engine_set_profile(tir_engine *e, bool time_operators);
-/* Progress of the running program, safe to poll from another thread:
-** source rows scanned so far and the total of the pipelines started so far
-** (both 0 when idle). */
+/* Progress of the runs in progress, safe to poll from another thread:
+** source rows scanned so far and the total of the pipelines started so far,
+** summed over the engine's runs (both 0 when idle). */
 TIR_API void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total);
-/* The message of the last failed call on this engine ("" if none). */
+/* The message of the last failed call on this engine ("" if none): its own
+** calls (import, describe), and the programs' as a mirror (see the top). */
 TIR_API const char *tir_engine_errmsg(const tir_engine *e);
 
 typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
@@ -160,6 +184,16 @@ TIR_API const tir_diag *tir_program_diag(const tir_program *p, size_t i);
 TIR_API const char *tir_program_diag_text(const tir_program *p);
 /* Typed program and bytecode listing. Owned by the program. */
 TIR_API const char *tir_program_explain(tir_program *p);
+/* The message of the program's last failed call (compile, bind, run; ""
+** after a successful one). Owned by the program. */
+TIR_API const char *tir_program_errmsg(const tir_program *p);
+/* Cancels this program's run only: safe from any thread or a signal
+** handler; its run in progress stops at the next batch boundary, or its
+** next run is cancelled before it starts. Spent when that run ends. */
+TIR_API void tir_program_cancel(tir_program *p);
+/* tir_engine_progress() for this program's run (the last run's totals
+** after it ended). */
+TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uint64_t *rows_total);
 
 /* ---------------------------------------------------------- parameters
 ** A program may declare typed parameters (`$since: date`, `$name: string
@@ -173,7 +207,7 @@ TIR_API const char *tir_program_explain(tir_program *p);
 ** checks the name and the type: an unknown name, a value of another type,
 ** a number out of the declared type's range, or NULL for a parameter not
 ** declared `nullable` returns TIR_ERR_ARG, leaves the binding as it was and
-** names the parameter in tir_engine_errmsg(). Binding a program that did
+** names the parameter in tir_program_errmsg(). Binding a program that did
 ** not compile returns TIR_ERR_COMPILE. A program is used by one thread at
 ** a time: bind between runs, not during one.
 **
@@ -200,11 +234,12 @@ TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *t
 TIR_API void tir_clear_bindings(tir_program *p);
 
 /* Runs every pipeline in dependency order and collects the outputs. On a
-** failure *out is NULL and tir_engine_errmsg() says what and where. A
+** failure *out is NULL and tir_program_errmsg() says what and where. A
 ** parameter left unbound fails the run before anything runs, with
 ** TIR_ERR_ARG and "file:line:col: error: parameter $x (type) is not bound"
 ** at its declaration; so does a parameter used as a limit's :count or
-** :offset bound to a negative value (at the use). */
+** :offset bound to a negative value (at the use). A program already running
+** on another thread is not run again: TIR_ERR_ARG, said in tir_engine_errmsg(). */
 TIR_API tir_status tir_run(tir_program *p, tir_result **out);
 TIR_API void tir_result_free(tir_result *r);
 

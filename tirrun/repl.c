@@ -40,7 +40,7 @@
 
 /* Process state the signal handlers need; tirrun runs one session. */
 static volatile sig_atomic_t got_sigint, got_sigwinch;
-static tir_engine *volatile running_engine;
+static tir_program *volatile running_program;
 
 static void on_sigwinch(int sig)
 {
@@ -50,11 +50,11 @@ static void on_sigwinch(int sig)
 
 static void on_sigint(int sig)
 {
-    tir_engine *e = running_engine;
+    tir_program *p = running_program;
     (void)sig;
     got_sigint = 1;
-    if (e != NULL)
-        tir_engine_cancel(e);
+    if (p != NULL)   /* this run only: a late Ctrl-C must not cancel the next line */
+        tir_program_cancel(p);
 }
 
 /* ---- memory and text -------------------------------------------------- */
@@ -434,10 +434,10 @@ static bool run_program(session *s, tir_program *p)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     got_sigint = 0;
-    running_engine = s->e;
+    running_program = p;
     elapsed = now_seconds();
     st = tir_run(p, &res);
-    running_engine = NULL;
+    running_program = NULL;
     elapsed = now_seconds() - elapsed;
     if (with_bar) {
         pthread_mutex_lock(&pg.mu);
@@ -455,7 +455,7 @@ static bool run_program(session *s, tir_program *p)
         fprintf(stderr, "cancelled\n");
         ok = false;
     } else if (st != TIR_OK) {
-        fprintf(stderr, "error: %s\n", tir_engine_errmsg(s->e));
+        fprintf(stderr, "error: %s\n", tir_program_errmsg(p));
         ok = false;
     } else {
         fmt_opts fo = {

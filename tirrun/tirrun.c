@@ -405,7 +405,7 @@ static int run(const options *o, tir_engine *e)
         for (size_t i = 0; p != NULL && i < tir_program_ndiags(p); i++)
             nerr += tir_program_diag(p, i)->severity == TIR_SEV_ERROR;
         if (nerr == 0)   /* failed after checking, e.g. in lowering */
-            fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
+            fprintf(stderr, "tirrun: error: %s\n", tir_program_errmsg(p));
         tir_program_free(p);
         return EXIT_USAGE;
     }
@@ -421,7 +421,7 @@ static int run(const options *o, tir_engine *e)
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_RUNTIME;
     }
     if (!bind_params(o, p)) {
-        fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
+        fprintf(stderr, "tirrun: error: %s\n", tir_program_errmsg(p));
         tir_program_free(p);
         return EXIT_USAGE;
     }
@@ -449,7 +449,7 @@ static int run(const options *o, tir_engine *e)
     }
     free(times);
     if (st != TIR_OK) {
-        fprintf(stderr, "tirrun: error: %s\n", tir_engine_errmsg(e));
+        fprintf(stderr, "tirrun: error: %s\n", tir_program_errmsg(p));
         rc = st == TIR_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;   /* e.g. a parameter not given */
     } else if (!fmt_result(stdout, res, o->format)) {
         fprintf(stderr, "tirrun: writing output: %s\n", strerror(errno));

@@ -3,6 +3,7 @@
 ** All state hangs off tir_engine / tir_program / tir_result; nothing global.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,23 +26,38 @@ typedef struct cached_table {
     off_t size;
     struct timespec mtime;
     vm_source src;
+    /* Out of the cache (its file changed, or the cache was cleared) while a
+    ** run may still read it: never found again, freed when no run is left. */
+    bool retired;
 } cached_table;
 
+/* Several threads may compile and run programs on one engine at once: what
+** they share (the table cache, the list of runs, the last error) is
+** guarded by lock; everything a run changes otherwise is its program's. */
 struct tir_engine {
     tir_config cfg;
     vm_confine confine;
     char confine_err[512];    /* an allowed directory that could not be resolved */
     char *temp_dir;           /* spill files go here (NULL: $TMPDIR or /tmp) */
+    pthread_mutex_t lock;
     cached_table *cache;
     int ncache, capcache;
-    volatile int cancel;
-    bool profile_time;
-    _Atomic uint64_t rows_done, rows_total;
-    char err[2048];
+    tir_program *running;     /* programs in tir_run now, linked by run_next */
+    /* Set by tir_engine_cancel (signal-safe: one atomic store); every run
+    ** in progress stops, or the next run started if none is; cleared when
+    ** the last run ends, so a cancel is never lost between runs. */
+    atomic_int cancel;
+    _Atomic bool profile_time;
+    char err[2048];           /* the last failed call's message, mirrored */
 };
 
 struct tir_program {
     tir_engine *e;
+    tir_program *run_next;    /* in e->running while tir_run runs it */
+    bool running;
+    atomic_int cancel;        /* tir_program_cancel: this program's run (or next run) */
+    _Atomic uint64_t rows_done, rows_total;
+    char err[2048];           /* the message of its last failed call */
     ir_arena arena;
     ir_diags diags;
     char *src;                /* owned copy: spans point into it */
@@ -55,7 +71,7 @@ struct tir_program {
 };
 
 typedef struct res_out {
-    const char *name;
+    char *name;               /* owned: the result outlives its program */
     vm_table *t;              /* borrowed from values[] */
     bool *nullable;
 } res_out;
@@ -114,6 +130,12 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         free(e);
         return NULL;
     }
+    if (pthread_mutex_init(&e->lock, NULL)) {
+        vm_confine_free(&e->confine);
+        free(e->temp_dir);
+        free(e);
+        return NULL;
+    }
     if (e->cfg.batch_size == 0)
         e->cfg.batch_size = 2048;
     if (e->cfg.threads <= 0) {
@@ -132,17 +154,34 @@ tir_engine *tir_engine_new(const tir_config *cfg)
     return e;
 }
 
+/* Entry i leaves the cache: freed now, or marked and freed once no run
+** can be reading it (free_retired). Called with e->lock held. */
+static void retire_table(tir_engine *e, int i)
+{
+    if (e->running) {
+        e->cache[i].retired = true;
+        return;
+    }
+    free(e->cache[i].key);
+    vm_source_free(&e->cache[i].src);
+    e->cache[i] = e->cache[--e->ncache];
+}
+
+static void free_retired(tir_engine *e)
+{
+    for (int i = e->ncache - 1; i >= 0; i--)
+        if (e->cache[i].retired)
+            retire_table(e, i);
+}
+
 void tir_engine_clear_cache(tir_engine *e)
 {
     if (!e)
         return;
-    for (int i = 0; i < e->ncache; i++) {
-        free(e->cache[i].key);
-        vm_source_free(&e->cache[i].src);
-    }
-    free(e->cache);
-    e->cache = NULL;
-    e->ncache = e->capcache = 0;
+    pthread_mutex_lock(&e->lock);
+    for (int i = e->ncache - 1; i >= 0; i--)
+        retire_table(e, i);
+    pthread_mutex_unlock(&e->lock);
 }
 
 void tir_engine_free(tir_engine *e)
@@ -150,6 +189,8 @@ void tir_engine_free(tir_engine *e)
     if (!e)
         return;
     tir_engine_clear_cache(e);
+    free(e->cache);
+    pthread_mutex_destroy(&e->lock);
     vm_confine_free(&e->confine);
     free(e->temp_dir);
     free(e);
@@ -171,6 +212,41 @@ static char *table_key(const ir_table *t)
     return k;
 }
 
+static bool grow_cache(tir_engine *e)
+{
+    int cap = e->capcache ? e->capcache * 2 : 8;
+    cached_table *c = realloc(e->cache, sizeof *c * (size_t)cap);
+    if (!c)
+        return false;
+    e->cache = c;
+    e->capcache = cap;
+    return true;
+}
+
+/* The cached copy of table key when it is still fresh; a stale one is
+** dropped. Called with e->lock held. */
+static bool cache_find(tir_engine *e, const char *key, const struct stat *st, bool have_stat, vm_source *out)
+{
+    for (int i = 0; i < e->ncache; i++) {
+        cached_table *c = &e->cache[i];
+        if (c->retired || strcmp(c->key, key))
+            continue;
+        bool fresh = c->src.store ? !vm_store_stale(c->src.store)
+                                  : have_stat && c->size == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+                                        c->mtime.tv_nsec == st->st_mtim.tv_nsec;
+        if (fresh) {
+            *out = c->src;
+            return true;
+        }
+        /* the file changed: drop the stale copy (a run may still read it) */
+        retire_table(e, i);
+        return false;
+    }
+    return false;
+}
+
+/* Loads outside the lock, so a slow file (a large CSV, a pipe) does not
+** hold up other runs; two runs loading one table at once keep the first. */
 static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, uint64_t budget, char *err,
                              size_t errlen)
 {
@@ -180,59 +256,61 @@ static tir_status cache_load(void *ctx, const ir_table *t, vm_source *out, uint6
     if (!key)
         return TIR_ERR_NOMEM;
     bool have_stat = stat(t->path, &st) == 0;
-    for (int i = 0; i < e->ncache; i++) {
-        cached_table *c = &e->cache[i];
-        if (strcmp(c->key, key))
-            continue;
-        bool fresh = c->src.store ? !vm_store_stale(c->src.store)
-                                  : have_stat && c->size == st.st_size && c->mtime.tv_sec == st.st_mtim.tv_sec &&
-                                        c->mtime.tv_nsec == st.st_mtim.tv_nsec;
-        if (fresh) {
-            free(key);
-            *out = c->src;
-            return TIR_OK;
-        }
-        /* the file changed: drop the stale copy */
-        free(c->key);
-        vm_source_free(&c->src);
-        e->cache[i] = e->cache[--e->ncache];
-        break;
+    pthread_mutex_lock(&e->lock);
+    bool hit = cache_find(e, key, &st, have_stat, out);
+    pthread_mutex_unlock(&e->lock);
+    if (hit) {
+        free(key);
+        return TIR_OK;
     }
     tir_status s = vm_load_table(t, out, budget, err, errlen);
     if (s || !have_stat) {
         free(key);
         return s;
     }
-    if (e->ncache == e->capcache) {
-        int cap = e->capcache ? e->capcache * 2 : 8;
-        cached_table *c = realloc(e->cache, sizeof *c * (size_t)cap);
-        if (!c) {
-            free(key);
-            vm_source_free(out);
-            return TIR_ERR_NOMEM;
-        }
-        e->cache = c;
-        e->capcache = cap;
-    }
-    e->cache[e->ncache++] = (cached_table){key, st.st_size, st.st_mtim, *out};
-    return TIR_OK;
+    pthread_mutex_lock(&e->lock);
+    vm_source theirs;
+    if (cache_find(e, key, &st, have_stat, &theirs)) {
+        vm_source_free(out);
+        *out = theirs;
+        free(key);
+    } else if (e->ncache == e->capcache && !grow_cache(e)) {
+        vm_source_free(out);
+        free(key);
+        s = TIR_ERR_NOMEM;
+    } else
+        e->cache[e->ncache++] = (cached_table){key, st.st_size, st.st_mtim, *out, false};
+    pthread_mutex_unlock(&e->lock);
+    return s;
 }
 
 void tir_engine_set_profile(tir_engine *e, bool time_operators)
 {
     if (e)
-        e->profile_time = time_operators;
+        atomic_store(&e->profile_time, time_operators);
 }
 
 void tir_engine_cancel(tir_engine *e)
 {
     if (e)
-        e->cancel = 1;
+        atomic_store(&e->cancel, 1);
 }
 
-void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total)
+void tir_program_cancel(tir_program *p)
 {
-    uint64_t d = e ? atomic_load(&e->rows_done) : 0, t = e ? atomic_load(&e->rows_total) : 0;
+    if (p)
+        atomic_store(&p->cancel, 1);
+}
+
+static void progress_of(const tir_program *p, uint64_t *done, uint64_t *total)
+{
+    *total += atomic_load(&p->rows_total);
+    uint64_t d = atomic_load(&p->rows_done);
+    *done += d;
+}
+
+static void put_progress(uint64_t d, uint64_t t, uint64_t *rows_done, uint64_t *rows_total)
+{
     if (d > t) /* read across the reset at the end of a run */
         d = t;
     if (rows_done)
@@ -241,14 +319,56 @@ void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *row
         *rows_total = t;
 }
 
+void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total)
+{
+    uint64_t d = 0, t = 0;
+    if (e) {
+        tir_engine *m = (tir_engine *)e;   /* the lock is not the engine's state */
+        pthread_mutex_lock(&m->lock);
+        for (const tir_program *p = e->running; p; p = p->run_next)
+            progress_of(p, &d, &t);
+        pthread_mutex_unlock(&m->lock);
+    }
+    put_progress(d, t, rows_done, rows_total);
+}
+
+void tir_program_progress(const tir_program *p, uint64_t *rows_done, uint64_t *rows_total)
+{
+    uint64_t d = 0, t = 0;
+    if (p)
+        progress_of(p, &d, &t);
+    put_progress(d, t, rows_done, rows_total);
+}
+
 const char *tir_engine_errmsg(const tir_engine *e)
 {
     return e ? e->err : "no engine";
 }
 
+const char *tir_program_errmsg(const tir_program *p)
+{
+    return p ? p->err : "no program";
+}
+
 static void engine_error(tir_engine *e, const char *msg)
 {
+    pthread_mutex_lock(&e->lock);
     snprintf(e->err, sizeof e->err, "%s", msg);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* A program's failed call: its message is the program's, and mirrored in
+** the engine's for callers that read tir_engine_errmsg(). */
+static tir_status program_fail(tir_program *p, tir_status st)
+{
+    engine_error(p->e, p->err);
+    return st;
+}
+
+static tir_status program_error(tir_program *p, tir_status st, const char *msg)
+{
+    snprintf(p->err, sizeof p->err, "%s", msg);
+    return program_fail(p, st);
 }
 
 /* Every failed call leaves a message, "out of memory" included. */
@@ -331,11 +451,12 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     if (!e || !out || (!src && len))
         return TIR_ERR_ARG;
     *out = NULL;
-    e->err[0] = 0;
+    engine_error(e, "");
     tir_program *p = calloc(1, sizeof *p);
     if (!p)
         return nomem(e);
     p->e = e;
+    atomic_init(&p->cancel, 0);
     ir_arena_init(&p->arena);
     p->src = malloc(len + 1);
     p->file = strdup(file ? file : "<input>");
@@ -362,7 +483,7 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     p->diag_text = ir_diags_render(&p->diags);
     p->pub = calloc(p->diags.n ? p->diags.n : 1, sizeof *p->pub);
     if (!p->pub)
-        return nomem(e);
+        return program_error(p, TIR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < p->diags.n; i++) {
         const ir_diagnostic *d = &p->diags.items[i];
         p->pub[i].severity = d->severity;
@@ -374,19 +495,14 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     /* Out of memory anywhere (a lost diagnostic included) is not a
     ** compile error: the diagnostics may say less than the program has. */
     if (p->arena.nomem || !p->diag_text)
-        return nomem(e);
-    if (!ok) {
-        engine_error(e, p->diag_text[0] ? p->diag_text : "compile error");
-        return TIR_ERR_COMPILE;
-    }
-    char err[512] = "";
-    if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, &p->plan, err, sizeof err)) {
-        engine_error(e, err);
-        return p->arena.nomem ? TIR_ERR_NOMEM : TIR_ERR_COMPILE;
-    }
+        return program_error(p, TIR_ERR_NOMEM, "out of memory");
+    if (!ok)
+        return program_error(p, TIR_ERR_COMPILE, p->diag_text[0] ? p->diag_text : "compile error");
+    if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, &p->plan, p->err, sizeof p->err))
+        return program_fail(p, p->arena.nomem ? TIR_ERR_NOMEM : TIR_ERR_COMPILE);
     if (!vm_binds_init(&p->binds, p->prog)) {
         p->plan = NULL;   /* not runnable without room for its parameters */
-        return nomem(e);
+        return program_error(p, TIR_ERR_NOMEM, "out of memory");
     }
     return TIR_OK;
 }
@@ -463,18 +579,21 @@ static tir_status bindable(tir_program *p)
 {
     if (!p)
         return TIR_ERR_ARG;
-    p->e->err[0] = 0;
-    if (!p->plan) {
-        engine_error(p->e, "the program did not compile");
-        return TIR_ERR_COMPILE;
-    }
+    p->err[0] = 0;
+    if (!p->plan)
+        return program_error(p, TIR_ERR_COMPILE, "the program did not compile");
     return TIR_OK;
+}
+
+static tir_status bind_done(tir_program *p, tir_status st)
+{
+    return st ? program_fail(p, st) : TIR_OK;
 }
 
 static tir_status bind_value(tir_program *p, const char *name, vm_const v)
 {
     tir_status st = bindable(p);
-    return st ? st : vm_bind(&p->binds, name, &v, p->e->err, sizeof p->e->err);
+    return st ? st : bind_done(p, vm_bind(&p->binds, name, &v, p->err, sizeof p->err));
 }
 
 tir_status tir_bind_bool(tir_program *p, const char *name, bool v)
@@ -510,21 +629,17 @@ tir_status tir_bind_null(tir_program *p, const char *name)
 tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len)
 {
     tir_status st = bindable(p);
-    if (!st && !s && len) {
-        engine_error(p->e, "tir_bind_str: NULL bytes (bind NULL with tir_bind_null)");
-        st = TIR_ERR_ARG;
-    }
-    return st ? st : vm_bind_str(&p->binds, name, s, len, p->e->err, sizeof p->e->err);
+    if (!st && !s && len)
+        st = program_error(p, TIR_ERR_ARG, "tir_bind_str: NULL bytes (bind NULL with tir_bind_null)");
+    return st ? st : bind_done(p, vm_bind_str(&p->binds, name, s, len, p->err, sizeof p->err));
 }
 
 tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len)
 {
     tir_status st = bindable(p);
-    if (!st && !text && len) {
-        engine_error(p->e, "tir_bind_text: NULL text (bind NULL with tir_bind_null)");
-        st = TIR_ERR_ARG;
-    }
-    return st ? st : vm_bind_text(&p->binds, name, text ? text : "", len, p->e->err, sizeof p->e->err);
+    if (!st && !text && len)
+        st = program_error(p, TIR_ERR_ARG, "tir_bind_text: NULL text (bind NULL with tir_bind_null)");
+    return st ? st : bind_done(p, vm_bind_text(&p->binds, name, text ? text : "", len, p->err, sizeof p->err));
 }
 
 void tir_clear_bindings(tir_program *p)
@@ -590,18 +705,10 @@ const char *tir_result_profile(const tir_result *r)
     return r && r->profile ? r->profile : "";
 }
 
-tir_status tir_run(tir_program *p, tir_result **out)
+static tir_status run_program(tir_program *p, tir_result **out)
 {
-    if (!p || !out)
-        return TIR_ERR_ARG;
-    *out = NULL;
     tir_engine *e = p->e;
-    e->err[0] = 0;
-    if (!p->plan) {
-        engine_error(e, "the program did not compile");
-        return TIR_ERR_COMPILE;
-    }
-    tir_status bst = vm_binds_check(&p->binds, e->err, sizeof e->err);
+    tir_status bst = vm_binds_check(&p->binds, p->err, sizeof p->err);
     if (bst)
         return bst;
     /* checked when compiled and again now: a link planted in between must
@@ -611,7 +718,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
     for (int i = 0; i < prog->ntables; i++)
         if (prog->tables[i]->path && !vm_engine_may(e, prog->tables[i]->path, false, why, sizeof why)) {
             tir_status st = errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO;
-            engine_error(e, why);
+            snprintf(p->err, sizeof p->err, "%s", why);
             return st;
         }
     for (int i = 0; i < prog->npipelines; i++)
@@ -622,15 +729,14 @@ tir_status tir_run(tir_program *p, tir_result **out)
                                                          : NULL;
             if (w && !vm_engine_may(e, w, true, why, sizeof why)) {
                 tir_status st = errno == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_IO;
-                engine_error(e, why);
+                snprintf(p->err, sizeof p->err, "%s", why);
                 return st;
             }
         }
-    e->cancel = 0;
     vm_plan *plan = p->plan;
     tir_result *r = calloc(1, sizeof *r);
     if (!r)
-        return nomem(e);
+        return TIR_ERR_NOMEM;
     r->batch = plan->batch;
     r->nvalues = plan->nvals;
     r->values = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *r->values);
@@ -638,7 +744,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
     r->outs = calloc(r->nouts ? r->nouts : 1, sizeof *r->outs);
     if (!r->values || !r->outs) {
         tir_result_free(r);
-        return nomem(e);
+        return TIR_ERR_NOMEM;
     }
     /* before the run: nothing may fail once a write_table or delete is done */
     for (size_t i = 0; i < r->nouts; i++) {
@@ -646,7 +752,7 @@ tir_status tir_run(tir_program *p, tir_result **out)
         r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
         if (!r->outs[i].nullable) {
             tir_result_free(r);
-            return nomem(e);
+            return TIR_ERR_NOMEM;
         }
         for (int c = 0; c < po->stmt->out.n; c++)
             r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;
@@ -656,12 +762,13 @@ tir_status tir_run(tir_program *p, tir_result **out)
         nstmts += plan->pipes[i].ir->n + 1;
     uint64_t *prof_rows = calloc((size_t)nstmts + 1, sizeof *prof_rows);
     double *prof_ms = calloc((size_t)plan->npipes + 1, sizeof *prof_ms);
-    uint64_t *prof_ns = e->profile_time ? calloc((size_t)nstmts + 1, sizeof *prof_ns) : NULL;
+    bool time_ops = atomic_load(&e->profile_time);
+    uint64_t *prof_ns = time_ops ? calloc((size_t)nstmts + 1, sizeof *prof_ns) : NULL;
     uint64_t *prof_scan = calloc((size_t)plan->npipes * VM_SCAN_NSTAT + 1, sizeof *prof_scan);
     uint64_t *prof_spill = calloc(((size_t)nstmts + 1) * VM_SPILL_NSTAT, sizeof *prof_spill);
     vm_spill *spill = e->cfg.no_spill ? NULL : vm_spill_new(e->temp_dir, e->cfg.spill_limit);
     if (!prof_rows || !prof_ms || !prof_scan || !prof_spill || (!e->cfg.no_spill && !spill) ||
-        (e->profile_time && !prof_ns)) {
+        (time_ops && !prof_ns)) {
         vm_spill_free(spill);
         free(prof_spill);
         free(prof_scan);
@@ -669,19 +776,16 @@ tir_status tir_run(tir_program *p, tir_result **out)
         free(prof_ms);
         free(prof_ns);
         tir_result_free(r);
-        return nomem(e);
+        return TIR_ERR_NOMEM;
     }
+    vm_cancel cancel = {&e->cancel, &p->cancel};
     vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
                      .prof_spill = prof_spill, .spill = spill, .force_spill = e->cfg.force_spill,
-                     .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
-                     .rows_done = &e->rows_done, .rows_total = &e->rows_total,
+                     .no_pruning = e->cfg.no_pruning, .cancel = &cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+                     .rows_done = &p->rows_done, .rows_total = &p->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
                      .threads = e->cfg.threads, .params = p->binds.vals};
-    atomic_store(&e->rows_done, 0);
-    atomic_store(&e->rows_total, 0);
-    tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
-    atomic_store(&e->rows_done, 0);
-    atomic_store(&e->rows_total, 0);
+    tir_status st = vm_execute(plan, &o, r->values, p->err, sizeof p->err);
     if (!st)
         r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan, prof_spill);
     vm_spill_free(spill);   /* every file is closed by now, on success or not */
@@ -692,23 +796,72 @@ tir_status tir_run(tir_program *p, tir_result **out)
     free(prof_ns);
     if (st) {
         tir_result_free(r);
-        if (st == TIR_ERR_NOMEM && !e->err[0])
-            engine_error(e, "out of memory");
         return st;
     }
     for (size_t i = 0; i < r->nouts; i++) {
         const ir_output *po = &p->prog->outputs[i];
         int vi = vm_plan_value_index(plan, po->stmt);
-        r->outs[i].name = po->name;
         r->outs[i].t = vi >= 0 ? r->values[vi].rel : NULL;
         if (!r->outs[i].t) {
-            engine_error(e, "internal error: an output was not produced");
+            snprintf(p->err, sizeof p->err, "internal error: an output was not produced");
             tir_result_free(r);
             return TIR_ERR_RUNTIME;
+        }
+        if (!(r->outs[i].name = strdup(po->name))) {
+            tir_result_free(r);
+            return TIR_ERR_NOMEM;
         }
     }
     *out = r;
     return TIR_OK;
+}
+
+tir_status tir_run(tir_program *p, tir_result **out)
+{
+    if (!p || !out)
+        return TIR_ERR_ARG;
+    *out = NULL;
+    if (!p->plan)
+        return program_error(p, TIR_ERR_COMPILE, "the program did not compile");
+    tir_engine *e = p->e;
+    pthread_mutex_lock(&e->lock);
+    bool busy = p->running;
+    if (!busy) {
+        p->running = true;
+        p->run_next = e->running;
+        e->running = p;
+        e->err[0] = 0;
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (busy) {   /* p->err is its run's: the engine's message says why */
+        engine_error(e, "tir_run: the program is already running (a program runs on one thread at a time)");
+        return TIR_ERR_ARG;
+    }
+    p->err[0] = 0;
+    atomic_store(&p->rows_done, 0);
+    atomic_store(&p->rows_total, 0);
+    /* a cancel that came before the run is honoured before anything runs */
+    vm_cancel cancel = {&e->cancel, &p->cancel};
+    tir_status st = vm_cancelled(&cancel) ? TIR_ERR_CANCELLED : run_program(p, out);
+    if (st == TIR_ERR_CANCELLED && !p->err[0])
+        snprintf(p->err, sizeof p->err, "cancelled");
+    if (st == TIR_ERR_NOMEM && !p->err[0])
+        snprintf(p->err, sizeof p->err, "out of memory");
+    atomic_store(&p->cancel, 0);
+    pthread_mutex_lock(&e->lock);
+    tir_program **link = &e->running;
+    while (*link != p)
+        link = &(*link)->run_next;
+    *link = p->run_next;
+    p->running = false;
+    if (!e->running) {
+        atomic_store(&e->cancel, 0);
+        free_retired(e);
+    }
+    if (st)
+        snprintf(e->err, sizeof e->err, "%s", p->err);
+    pthread_mutex_unlock(&e->lock);
+    return st;
 }
 
 void tir_result_free(tir_result *r)
@@ -717,8 +870,10 @@ void tir_result_free(tir_result *r)
         return;
     for (int i = 0; r->values && i < r->nvalues; i++)
         vm_value_free(&r->values[i]);
-    for (size_t i = 0; r->outs && i < r->nouts; i++)
+    for (size_t i = 0; r->outs && i < r->nouts; i++) {
         free(r->outs[i].nullable);
+        free(r->outs[i].name);
+    }
     free(r->values);
     free(r->outs);
     free(r->profile);

@@ -1699,7 +1699,7 @@ static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt)
 {
     if (!o)
         return TIR_OK;
-    if (o->cancel && *o->cancel) {
+    if (vm_cancelled(o->cancel)) {
         snprintf(x->err, x->errlen, "cancelled");
         return TIR_ERR_CANCELLED;
     }
@@ -1713,7 +1713,7 @@ tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint6
     x->src_end = to;
     while (x->src_off < x->src_end) {
         uint64_t before = x->src_off;
-        if (o && o->cancel && *o->cancel) {
+        if (o && vm_cancelled(o->cancel)) {
             snprintf(x->err, x->errlen, "cancelled");
             return TIR_ERR_CANCELLED;
         }

@@ -601,7 +601,7 @@ static tir_status run_probe_rows(xpipe *x, const vm_run_opts *o, int ji, vm_jfil
     for (int i = 0; i < probe->n && !st; i++) {
         vm_spill_rewind(probe->f[i]);
         while (!(st = vm_spill_read(probe->f[i], &c, msg, MSG)) && c.n) {
-            if (o && o->cancel && *o->cancel) {
+            if (o && vm_cancelled(o->cancel)) {
                 snprintf(x->err, x->errlen, "cancelled");
                 st = TIR_ERR_CANCELLED;
                 break;

@@ -182,10 +182,10 @@ uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m);
 ** up to nthreads threads by key when memory allows. budget: bytes the finish may
 ** allocate (0 = no limit); the result must fit in it (else TIR_ERR_NOMEM,
 ** "its result alone ..."); *extra receives the most it held. stats gets
-** the bytes, files and passes. cancel (may be NULL): non-zero stops the
+** the bytes, files and passes. cancel (may be NULL): once requested, stops the
 ** merge (TIR_ERR_CANCELLED). Every run is closed on return. */
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
-                                  int nthreads, volatile int *cancel, uint64_t *extra, vm_table **out,
+                                  int nthreads, const vm_cancel *cancel, uint64_t *extra, vm_table **out,
                                   vm_spill_stats *stats, char *err, size_t errlen);
 
 /* TOPN_CUT: the rows of sel[0..n) whose first key (values a, validity va)

@@ -288,7 +288,7 @@ typedef struct merger {
     int *tree;                /* tree[0]: the least head; tree[1..n): losers of the matches */
     uint32_t *prun, *prow;    /* rows taken since the last flush: run and row */
     uint32_t npick, cap;
-    volatile int *cancel;     /* non-zero: stop at the next flush */
+    const vm_cancel *cancel;  /* requested: stop at the next flush */
 } merger;
 
 static void merger_free(merger *mg)
@@ -405,7 +405,7 @@ static void replay(merger *mg)
 /* Merges the rows rg[i] of runs[i] (rg NULL: every row), reading their
 ** first chunks. The runs stay open (their owner closes them). */
 static tir_status merger_open(merger *mg, const vm_sortdef *def, const vm_sortfile *runs, const range *rg, int n,
-                              volatile int *cancel, char *err, size_t errlen)
+                              const vm_cancel *cancel, char *err, size_t errlen)
 {
     memset(mg, 0, sizeof *mg);
     mg->def = def;
@@ -513,7 +513,7 @@ static void mark_bounds(const merger *mg, msink *out)
 /* Writes the rows taken since the last flush to the sink. */
 static tir_status flush(merger *mg, msink *out, char *err, size_t errlen)
 {
-    if (mg->cancel && *mg->cancel) {
+    if (vm_cancelled(mg->cancel)) {
         snprintf(err, errlen, "cancelled");
         return TIR_ERR_CANCELLED;
     }
@@ -583,7 +583,7 @@ static uint64_t run_bytes(const vm_sortdef *def, const vm_sortfile *rf)
 
 /* Merges runs[0..k) into one run of the next level, at *into. */
 static tir_status merge_runs(const vm_sortdef *def, vm_spill *sp, const vm_sortfile *runs, int k, vm_sortfile *into,
-                             volatile int *cancel, char *err, size_t errlen)
+                             const vm_cancel *cancel, char *err, size_t errlen)
 {
     vm_sortfile rf = {0};
     for (int i = 0; i < k; i++)
@@ -701,7 +701,7 @@ typedef struct lastmerge {
     uint8_t *part, *peer;
     vm_sortctx oc, pc;        /* a window: the order of all keys, of the partition keys (loc: row) */
     bool shared;
-    volatile int *cancel;
+    const vm_cancel *cancel;
 } lastmerge;
 
 static void last_part(void *arg, int t)
@@ -781,7 +781,7 @@ static tir_status split(const vm_sortdef *def, const vm_sortfile *runs, int nrun
 /* The result: the runs merged into the output columns (rows [from, from +
 ** m) of the order) on nt threads, then a window's functions. */
 static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, int nruns, uint64_t from, uint64_t m,
-                               int nt, int nthreads, volatile int *cancel, vm_table **out, char *err, size_t errlen)
+                               int nt, int nthreads, const vm_cancel *cancel, vm_table **out, char *err, size_t errlen)
 {
     const vm_windef *win = def->win;
     int ncols = win ? def->ncols : def->npayload;
@@ -880,7 +880,7 @@ static tir_status too_big(uint64_t bytes, uint64_t budget, char *err, size_t err
 }
 
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
-                                  int nthreads, volatile int *cancel, uint64_t *extra, vm_table **out,
+                                  int nthreads, const vm_cancel *cancel, uint64_t *extra, vm_table **out,
                                   vm_spill_stats *stats, char *err, size_t errlen)
 {
     const vm_sortdef *def = s[0]->def;

@@ -245,9 +245,23 @@ typedef struct vm_source {
     vm_store *store;
 } vm_source;
 
+/* Where a run learns it should stop: the engine's flag (tir_engine_cancel,
+** every run) or the program's (tir_program_cancel, its run only). Atomic
+** because another thread or a signal handler sets them while workers read. */
+typedef struct vm_cancel {
+    const atomic_int *engine;
+    const atomic_int *program;
+} vm_cancel;
+
+static inline bool vm_cancelled(const vm_cancel *c)
+{
+    return c && ((c->engine && atomic_load_explicit(c->engine, memory_order_relaxed)) ||
+                 (c->program && atomic_load_explicit(c->program, memory_order_relaxed)));
+}
+
 typedef struct vm_run vm_run;
 typedef struct vm_run_opts {
-    volatile int *cancel;     /* non-zero: stop at the next batch */
+    const vm_cancel *cancel;  /* requested: stop at the next batch */
     uint64_t memory_limit;    /* bytes; 0 = none */
     _Atomic uint64_t *peak_bytes; /* out: most bytes held at a batch boundary */
     _Atomic uint64_t *rows_done;  /* out: source rows scanned (progress) */

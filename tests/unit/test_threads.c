@@ -1,0 +1,33 @@
+/*
+** test_threads.c — the scenarios of threads_scenarios.h as a Criterion
+** suite: one engine shared by threads, results outliving programs, cancels
+** never lost, per-program errors, cached tables replaced during a run.
+*/
+#include <criterion/criterion.h>
+
+#include "threads_scenarios.h"
+
+static sc_ctx ctx;
+
+static void setup(void)
+{
+    cr_assert(sc_setup(&ctx));
+}
+
+static void teardown(void)
+{
+    sc_teardown(&ctx);
+}
+
+TestSuite(threads, .init = setup, .fini = teardown, .timeout = 120);
+
+#define SCENARIO(name, call) \
+    Test(threads, name) { cr_assert(call, "%s", ctx.why); }
+
+SCENARIO(four_threads_compile_run_and_free_on_one_engine, sc_four_threads_on_one_engine(&ctx, 200))
+SCENARIO(a_result_outlives_its_program, sc_result_outlives_its_program(&ctx))
+SCENARIO(a_cancel_before_the_run_is_not_lost, sc_cancel_before_the_run_is_not_lost(&ctx))
+SCENARIO(a_program_cancel_stops_that_program_only, sc_program_cancel_stops_that_program_only(&ctx))
+SCENARIO(a_cancel_stops_every_run_in_progress, sc_cancel_stops_every_run_in_progress(&ctx))
+SCENARIO(a_cached_table_replaced_while_a_run_reads_it, sc_cached_table_replaced_while_a_run_reads_it(&ctx))
+SCENARIO(a_program_runs_on_one_thread_at_a_time, sc_program_runs_on_one_thread_at_a_time(&ctx))
