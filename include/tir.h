@@ -105,7 +105,11 @@ typedef struct tir_program tir_program;
 typedef struct tir_result tir_result;
 
 typedef struct tir_config {
-    int threads;            /* 0 = number of cores */
+    int threads;            /* workers per run, the caller's thread included (0 = number of
+                             * cores); the engine starts threads - 1 worker threads on its
+                             * first parallel run and keeps them until it is freed, shared by
+                             * all its runs (a run whose workers are busy with another run's
+                             * work does that share on its own thread) */
     uint32_t batch_size;    /* rows per batch; 0 = 2048 */
     uint64_t memory_limit;  /* bytes a run (or an import) may hold; 0 = 80% of the machine's
                              * memory; UINT64_MAX = no limit */

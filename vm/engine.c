@@ -17,6 +17,7 @@
 #include "import.h"
 #include "confine.h"
 #include "params.h"
+#include "par.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -43,6 +44,7 @@ struct tir_engine {
     cached_table *cache;
     int ncache, capcache;
     tir_program *running;     /* programs in tir_run now, linked by run_next */
+    vm_pool *pool;            /* worker threads shared by the engine's runs */
     /* Set by tir_engine_cancel (signal-safe: one atomic store); every run
     ** in progress stops, or the next run started if none is; cleared when
     ** the last run ends, so a cancel is never lost between runs. */
@@ -142,6 +144,13 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         e->cfg.threads = n > 0 ? (int)n : 1;
     }
+    if (!(e->pool = vm_pool_new(e->cfg.threads - 1))) {
+        pthread_mutex_destroy(&e->lock);
+        vm_confine_free(&e->confine);
+        free(e->temp_dir);
+        free(e);
+        return NULL;
+    }
     /* validity bitmaps of a batch start on a word boundary of the column */
     e->cfg.batch_size = (e->cfg.batch_size + 63) / 64 * 64;
     /* Without a limit a hostile input (a CSV from /dev/zero, a join that
@@ -190,6 +199,7 @@ void tir_engine_free(tir_engine *e)
         return;
     tir_engine_clear_cache(e);
     free(e->cache);
+    vm_pool_free(e->pool);
     pthread_mutex_destroy(&e->lock);
     vm_confine_free(&e->confine);
     free(e->temp_dir);
@@ -406,6 +416,11 @@ static bool check_path(void *ctx, const char *path, bool write, char *err, size_
 int vm_engine_threads(const tir_engine *e)
 {
     return e->cfg.threads;
+}
+
+vm_pool *vm_engine_pool(const tir_engine *e)
+{
+    return e->pool;
 }
 
 uint64_t vm_engine_memory_limit(const tir_engine *e)
@@ -784,7 +799,7 @@ static tir_status run_program(tir_program *p, tir_result **out)
                      .no_pruning = e->cfg.no_pruning, .cancel = &cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &p->rows_done, .rows_total = &p->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
-                     .threads = e->cfg.threads, .params = p->binds.vals};
+                     .threads = e->cfg.threads, .pool = e->pool, .params = p->binds.vals};
     tir_status st = vm_execute(plan, &o, r->values, p->err, sizeof p->err);
     if (!st)
         r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan, prof_spill);

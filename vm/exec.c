@@ -249,9 +249,11 @@ tir_status vm_x_setup(xpipe *x)
                 return TIR_ERR_NOMEM;
         }
     }
-    for (int i = 0; i < p->nsorts; i++)
+    for (int i = 0; i < p->nsorts; i++) {
         if (!vm_sink_sort_init(&x->sorts[i], &p->sorts[i], x->worker, cap))
             return TIR_ERR_NOMEM;
+        x->sorts[i].pool = x->pool;
+    }
     for (int i = 0; i < p->nbuilds; i++) {
         const ir_stmt *s = p->builds[i].stmt;
         int nk = s->ht_nkeys, nv = s->out.n - s->ht_nkeys;
@@ -1920,7 +1922,7 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         uint64_t t0 = now_ns();
         vm_spill_stats ss = {0};
         char msg[512] = "";
-        tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill,
+        tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill, o->pool,
                                                      o->threads > 1 ? o->threads : 1, &x[0].grouped[i], &ss, msg,
                                                      sizeof msg);
         if (x[0].timing)
@@ -2329,7 +2331,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
     for (int pi = 0; pi < plan->npipes && !st; pi++) {
         const vm_pipe *p = &plan->pipes[pi];
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
-                   .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep};
+                   .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep,
+                   .pool = o ? o->pool : NULL};
         xsource *srcs = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;

@@ -240,7 +240,7 @@ static tir_status sort_rows(tir_engine *e, const vm_table *t, const sort_spec *k
         keys[i] = &t->cols[k->col[i]];
         flags[i] = k->flags[i] | (keys[i]->validity ? K_SK_NULLABLE : 0);
     }
-    tir_status st = vm_sort_perm(keys, flags, k->n, t->nrows, vm_engine_threads(e), perm);
+    tir_status st = vm_sort_perm(keys, flags, k->n, t->nrows, vm_engine_pool(e), vm_engine_threads(e), perm);
     return st ? fail(e, st, "out of memory while sorting %llu rows", (unsigned long long)t->nrows) : TIR_OK;
 }
 

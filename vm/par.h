@@ -1,13 +1,23 @@
 /*
-** par.h — running one function on several threads at once, for the parts
-** of a pipeline's end that split (a group-by merge, a sort, window
-** functions): fn(arg, t) for t = 0..n-1, t = 0 on the calling thread. A
-** thread that cannot be started runs its share on the caller afterwards,
-** so the work is always done.
+** par.h — running one function on several threads at once: fn(arg, t) for
+** t = 0..n-1, t = 0 on the calling thread, the others on the engine's
+** pool of worker threads (started once, kept until the engine is freed).
+** The caller takes back any share no worker has picked up yet (the pool
+** may be busy with another run's shares), so the work is always done and
+** a share never waits for a free thread; shares must not wait for each
+** other. A NULL pool starts threads for the call (tests of internals).
 */
 #ifndef VM_PAR_H
 #define VM_PAR_H
 
-void vm_par_run(int n, void (*fn)(void *arg, int t), void *arg);
+typedef struct vm_pool vm_pool;
+
+/* nworkers threads besides the callers; NULL when out of memory. Threads
+** start on first use. */
+vm_pool *vm_pool_new(int nworkers);
+/* After every vm_par_run on it has returned. */
+void vm_pool_free(vm_pool *p);
+
+void vm_par_run(vm_pool *pool, int n, void (*fn)(void *arg, int t), void *arg);
 
 #endif

@@ -175,7 +175,7 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
         if (nw == 1)
             jreplay_main(&r, 0);
         else
-            vm_par_run(nw, jreplay_main, &r);
+            vm_par_run(o->pool, nw, jreplay_main, &r);
         for (int w = 0; w < nw; w++)
             if (wst[w])
                 return wst[w];
@@ -224,7 +224,8 @@ enum { GMERGE_THREADS_MIN = 65536 };
 /* Merges one worker's groups into worker 0's, the lookups shared by
 ** nthreads threads when there are enough groups; last: the final merge
 ** into these groups (see vm_gmerge_new). */
-static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, int nthreads, bool last)
+static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, vm_pool *pool, int nthreads,
+                               bool last)
 {
     if (vm_ht_count(from->ht) < GMERGE_THREADS_MIN)
         nthreads = 1;
@@ -233,7 +234,7 @@ static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, i
     gparts p = {vm_gmerge_new(into, from, nthreads, last), {TIR_OK}};
     if (!p.m)
         return TIR_ERR_NOMEM;
-    vm_par_run(nthreads, gpart_main, &p);
+    vm_par_run(pool, nthreads, gpart_main, &p);
     tir_status st = TIR_OK;
     for (int t = 0; t < nthreads && !st; t++)
         st = p.st[t];
@@ -334,7 +335,7 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
         x[i].errlen = sizeof w[i].err;
     }
     /* worker 0 runs on the calling thread */
-    vm_par_run(nworkers, worker_main, w);
+    vm_par_run(o->pool, nworkers, worker_main, w);
     bool failed = false;
     for (int i = 0; i < nworkers; i++)
         failed |= w[i].st != TIR_OK;
@@ -365,7 +366,7 @@ tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
             st = vm_sink_agg_merge(&x[0].aggs[a], &x[i].aggs[a]);
         for (int g = 0; g < x[0].p->ngroups && !st; g++)
             if (!x[0].gspill[g])
-                st = merge_groups(&x[0].groups[g], &x[i].groups[g], nworkers, i == nworkers - 1);
+                st = merge_groups(&x[0].groups[g], &x[i].groups[g], o->pool, nworkers, i == nworkers - 1);
         for (int b = 0; b < x[0].p->nbloomdefs && !st; b++)
             if (!vm_bloomsink_merge(&x[0].bsinks[b], &x[i].bsinks[b]))
                 st = TIR_ERR_NOMEM;

@@ -1209,6 +1209,7 @@ typedef struct gspill_merge {
     vm_spill *sp;
     uint64_t budget;
     bool force;
+    vm_pool *pool;
     int nthreads;
     vm_sink_group **gs;       /* the workers' sinks, whose files hold the partitions */
     int n;
@@ -1328,7 +1329,7 @@ static tir_status table_concat(vm_table *t, vm_table *src)
 }
 
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
+                                        vm_pool *pool, int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
                                         size_t errlen)
 {
     *out = NULL;
@@ -1349,9 +1350,10 @@ tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp,
     gm->budget = budget;
     gm->force = force;
     gm->nthreads = nthreads < 1 ? 1 : nthreads > VM_GSPILL_PARTS ? VM_GSPILL_PARTS : nthreads;
+    gm->pool = pool;
     gm->gs = gs;
     gm->n = n;
-    vm_par_run(gm->nthreads, merge_partitions_main, gm);
+    vm_par_run(gm->pool, gm->nthreads, merge_partitions_main, gm);
     for (int p = 0; p < VM_GSPILL_PARTS && !st; p++)
         if ((st = gm->st[p]))
             snprintf(err, errlen, "%s", gm->err[p]);

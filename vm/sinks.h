@@ -149,12 +149,12 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
 ** groups and the result so far; 0: no bound); a partition over it spills
 ** again by the next hash bits. force: every partition spills again down to
 ** level 2 whatever its size (testing: results must not change). The
-** partitions are shared out to nthreads threads, each merging into its own
+** partitions are shared out to nthreads threads of pool, each merging into its own
 ** table with an equal share of the budget; the tables are joined in
 ** partition order, so the result does not depend on the scheduling. stats
 ** gets the spills of gs and of the merge. */
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
+                                        vm_pool *pool, int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
                                         size_t errlen);
 
 /* An empty table with the schema's column names and types. */

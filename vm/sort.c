@@ -562,7 +562,7 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
     self[s->worker] = s;
     uint8_t constant[def->key_bytes + 1];
     memset(constant, 0, sizeof constant);
-    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL, NULL, 0};
+    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL, NULL, 0, s->pool};
     for (int i = 0; i < def->nkeys; i++)
         c.has_str |= def->keys[i].type == TIR_STRING;
     uint8_t *tmp = malloc(s->n * e);
@@ -776,7 +776,7 @@ static bool distribute(psort *p, const span *spans, int nspans, uint64_t n, uint
     p->dst = dst;
     int nt = n >= PAR_MIN ? p->nthreads : 1, saved = p->nthreads;
     p->nthreads = nt;
-    vm_par_run(nt, count_share, p);
+    vm_par_run(p->c->pool, nt, count_share, p);
     memset(cnt, 0, 256 * sizeof *cnt);
     size_t o = 0;
     bool one = false;
@@ -790,7 +790,7 @@ static bool distribute(psort *p, const span *spans, int nspans, uint64_t n, uint
         one |= cnt[b] == n;
     }
     if (!one || scatter_one)
-        vm_par_run(nt, scatter_share, p);
+        vm_par_run(p->c->pool, nt, scatter_share, p);
     p->nthreads = saved;
     return !one || scatter_one;
 }
@@ -920,7 +920,7 @@ static bool sort_entries(const vm_sortctx *c, const span *spans, int nspans, uin
     if (ok && p.ntasks) {
         qsort(p.tasks, p.ntasks, sizeof *p.tasks, task_cmp);
         atomic_store(&p.next, 0);
-        vm_par_run(nthreads, run_tasks, &p);
+        vm_par_run(c->pool, nthreads, run_tasks, &p);
     }
     free(p.tasks);
     free(p.hist);
@@ -1040,7 +1040,7 @@ static bool gather(const vm_sortctx *c, const uint8_t *g, uint64_t from, uint64_
         return false;
     gctx x = {c, g, from, n, ncols, cols, n >= PAR_MIN ? nthreads : 1};
     if (n)
-        vm_par_run(x.nthreads, gather_part, &x);
+        vm_par_run(c->pool, x.nthreads, gather_part, &x);
     /* a column with no NULL after all needs no bitmap */
     vm_sort_columns_trim(cols, ncols, n);
     return true;
@@ -1050,7 +1050,7 @@ void vm_sink_sort_gather(const vm_sink_sort *s, const uint8_t *g, uint64_t n, vm
 {
     vm_sink_sort *self[VM_MAX_WORKERS + 1] = {0};
     self[s->worker] = (vm_sink_sort *)s;
-    vm_sortctx c = {s->def, self, s->def->entry_bytes, s->def->key_bytes, false, false, NULL, NULL, NULL, 0};
+    vm_sortctx c = {s->def, self, s->def->entry_bytes, s->def->key_bytes, false, false, NULL, NULL, NULL, 0, s->pool};
     gctx x = {&c, g, 0, n, s->def->ncols, cols, 1};
     if (n)
         gather_part(&x, 0);
@@ -1129,7 +1129,7 @@ uint8_t *vm_sink_sort_order(vm_sink_sort *s, int nthreads)
     uint8_t *constant = calloc(def->key_bytes + 1, 1);
     uint8_t *g = vm_big_realloc(NULL, 0, (s->n ? s->n : 1) * e);
     bool ok = sp && constant && g;
-    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, false, false, constant, NULL, NULL, 0};
+    vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, false, false, constant, NULL, NULL, 0, s->pool};
     for (int k = 0; k < def->nkeys; k++)
         c.has_str |= def->keys[k].type == TIR_STRING;
     for (uint32_t d = 0; ok && d < def->key_bytes; d++)
@@ -1193,15 +1193,15 @@ static bool window_bounds(const vm_sortctx *c, const vm_windef *win, const uint8
     pc.def = &pd;
     pc.kb = win->part_bytes;
     bctx b = {c, &pc, win, g, m, *part, *peer, m >= PAR_MIN ? nthreads : 1};
-    vm_par_run(b.nthreads, bounds_part, &b);
+    vm_par_run(c->pool, b.nthreads, bounds_part, &b);
     return true;
 }
 
 tir_status vm_sort_result_take(const vm_sortdef *def, vm_column *cols, const uint8_t *part, const uint8_t *peer,
-                               uint64_t m, int nthreads, vm_table *res, char *err, size_t errlen)
+                               uint64_t m, vm_pool *pool, int nthreads, vm_table *res, char *err, size_t errlen)
 {
     if (def->win) {
-        tir_status st = vm_window_eval(def->win, cols, part, peer, m, nthreads, res, def->npayload, err, errlen);
+        tir_status st = vm_window_eval(def->win, cols, part, peer, m, pool, nthreads, res, def->npayload, err, errlen);
         if (st)
             return st;
     }
@@ -1279,7 +1279,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     vm_table *res = vm_sink_table_new(&def->stmt->out);
     vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     tir_status st = constant && sp && res && cols ? TIR_OK : TIR_ERR_NOMEM;
-    vm_sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant, NULL, NULL, 0};
+    vm_sortctx c = {def, s, (uint32_t)e, def->key_bytes, topn, false, constant, NULL, NULL, 0, s[0]->pool};
     for (int k = 0; k < def->nkeys; k++)
         c.has_str |= def->keys[k].type == TIR_STRING;
     /* key bytes every entry shares need no pass (a top-N's buffers are small) */
@@ -1330,7 +1330,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
         s[w]->nrows = s[w]->rcap = 0;
     }
     if (!st)
-        st = vm_sort_result_take(def, cols, part, peer, m, nthreads, res, err, errlen);
+        st = vm_sort_result_take(def, cols, part, peer, m, c.pool, nthreads, res, err, errlen);
     for (int col = 0; cols && col < ncols; col++)
         vm_column_free(&cols[col]);
     free(cols);
@@ -1352,8 +1352,8 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
 
 /* ------------------------------------------------------ sorting a table */
 
-tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, int nthreads,
-                        uint64_t **out)
+tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, vm_pool *pool,
+                        int nthreads, uint64_t **out)
 {
     *out = NULL;
     vm_sortkey keys[64];
@@ -1407,7 +1407,7 @@ tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int
             constant[d] = ((kand[d / 8] ^ kor[d / 8]) >> (d % 8 * 8) & 0xff) == 0;
         keep_string_ends(&def, constant);
     }
-    vm_sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols, NULL, 0};
+    vm_sortctx c = {&def, NULL, (uint32_t)e, off, false, has_str, constant, cols, NULL, 0, pool};
     span sp = {ent, n};
     if (!st && n && !already_sorted(&c, &sp, 1)) {
         g = vm_big_realloc(NULL, 0, n * e);

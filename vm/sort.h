@@ -109,6 +109,7 @@ typedef struct vm_sortfile {
 typedef struct vm_sink_sort {
     const vm_sortdef *def;
     int worker;
+    vm_pool *pool;            /* the run's worker threads for its sorts (NULL: started per use) */
     uint8_t *rows;            /* the rows (vm_sort_layout), payload columns then hidden ones */
     uint64_t nrows, rcap;
     vm_strheap heap;          /* their long strings */
@@ -161,7 +162,7 @@ void vm_sort_columns_trim(vm_column *cols, int ncols, uint64_t n);
 ** m rows; they move, leaving cols empty), a window's functions computed
 ** from them first (part, peer: the starts of partitions and of peers). */
 tir_status vm_sort_result_take(const vm_sortdef *def, vm_column *cols, const uint8_t *part, const uint8_t *peer,
-                               uint64_t m, int nthreads, vm_table *res, char *err, size_t errlen);
+                               uint64_t m, vm_pool *pool, int nthreads, vm_table *res, char *err, size_t errlen);
 
 /* sortrun.c: closes a run and frees what it knows of its chunks. */
 void vm_sortfile_close(vm_sortfile *rf);
@@ -209,14 +210,15 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
 ** each: desc, nulls first; a key of a column with NULLs needs
 ** K_SK_NULLABLE), stable: *perm (malloc'd) receives the row numbers in
 ** order. */
-tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, int nthreads,
-                        uint64_t **perm);
+tir_status vm_sort_perm(const vm_column *const *cols, const unsigned *flags, int nkeys, uint64_t n, vm_pool *pool,
+                        int nthreads, uint64_t **perm);
 
 /* window.c: computes the function columns of win into out->cols[first ..]
 ** for rows [0, n) sorted by partition then order keys; part and peer
 ** mark (1) the first row of each partition and of each group of peers
 ** (rows equal on every key); in[c] are the sink's columns in sorted order. */
 tir_status vm_window_eval(const vm_windef *win, const vm_column *in, const uint8_t *part, const uint8_t *peer,
-                          uint64_t n, int nthreads, vm_table *out, int first, char *err, size_t errlen);
+                          uint64_t n, vm_pool *pool, int nthreads, vm_table *out, int first, char *err,
+                          size_t errlen);
 
 #endif

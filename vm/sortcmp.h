@@ -39,6 +39,7 @@ typedef struct vm_sortctx {
     const vm_column *const *cols; /* vm_sort_perm, a merge's output: columns by sink column (loc: row) */
     const vm_spchunk *const *chunks; /* a merge: the runs' chunks (loc: run << 48 | row) ... */
     int chunk_col0;           /* ... whose sink column c is chunk column chunk_col0 + c */
+    vm_pool *pool;            /* threads for the sort's parallel passes */
 } vm_sortctx;
 
 /* Byte a string key's last byte holds when the string is longer than its prefix. */

@@ -428,7 +428,7 @@ static tir_status merger_open(merger *mg, const vm_sortdef *def, const vm_sortfi
         mg->chunks[i] = &mg->r[i].c;
     }
     mg->ctx = (vm_sortctx){def, NULL, (uint32_t)mg->e, def->key_bytes, false, false, NULL, NULL, mg->chunks,
-                           mg->nk + 1};
+                           mg->nk + 1, NULL};   /* a merge runs on one thread */
     for (int k = 0; k < def->nkeys; k++)
         mg->ctx.has_str |= def->keys[k].type == TIR_STRING;
     tir_status st = TIR_OK;
@@ -781,7 +781,8 @@ static tir_status split(const vm_sortdef *def, const vm_sortfile *runs, int nrun
 /* The result: the runs merged into the output columns (rows [from, from +
 ** m) of the order) on nt threads, then a window's functions. */
 static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, int nruns, uint64_t from, uint64_t m,
-                               int nt, int nthreads, const vm_cancel *cancel, vm_table **out, char *err, size_t errlen)
+                               int nt, vm_pool *pool, int nthreads, const vm_cancel *cancel, vm_table **out, char *err,
+                               size_t errlen)
 {
     const vm_windef *win = def->win;
     int ncols = win ? def->ncols : def->npayload;
@@ -812,7 +813,7 @@ static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, i
     if (!st && win) {
         for (int c = 0; c < ncols; c++)
             cp[c] = &cols[c];
-        lm.oc = (vm_sortctx){def, NULL, (uint32_t)e, def->key_bytes, false, false, NULL, cp, NULL, 0};
+        lm.oc = (vm_sortctx){def, NULL, (uint32_t)e, def->key_bytes, false, false, NULL, cp, NULL, 0, pool};
         for (int k = 0; k < def->nkeys; k++)
             lm.oc.has_str |= def->keys[k].type == TIR_STRING;
         pd.nkeys = win->npart;
@@ -821,7 +822,7 @@ static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, i
         lm.pc.kb = win->part_bytes;
     }
     if (!st)
-        vm_par_run(nt, last_part, &lm);
+        vm_par_run(pool, nt, last_part, &lm);
     for (int t = 0; !st && t < nt; t++)
         if ((st = parts[t].st))
             snprintf(err, errlen, "%s", parts[t].err);
@@ -852,7 +853,7 @@ static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, i
     }
     if (!st) {
         vm_sort_columns_trim(cols, ncols, m);
-        st = vm_sort_result_take(def, cols, part, peer, m, nthreads, res, err, errlen);
+        st = vm_sort_result_take(def, cols, part, peer, m, pool, nthreads, res, err, errlen);
     }
     for (int c = 0; cols && c < ncols; c++)
         vm_column_free(&cols[c]);
@@ -962,7 +963,7 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         held += nt * all;
         *extra = held > *extra ? held : *extra;
         stats->passes = (uint64_t)level + 1;
-        st = merge_result(def, runs + head, (int)(nruns - head), from, m, (int)nt, nthreads, cancel, out, err,
+        st = merge_result(def, runs + head, (int)(nruns - head), from, m, (int)nt, s[0]->pool, nthreads, cancel, out, err,
                           errlen);
     }
     for (size_t i = head; i < nruns; i++)

@@ -15,6 +15,7 @@
 #include "column.h"
 #include "hashtable.h"
 #include "opcodes.h"
+#include "par.h"
 #include "spill.h"
 #include "store.h"
 
@@ -272,6 +273,7 @@ typedef struct vm_run_opts {
     tir_status (*load)(void *ctx, const ir_table *t, vm_source *out, uint64_t budget, char *err, size_t errlen);
     void *load_ctx;
     int threads;              /* workers per pipeline (morsel-driven); <= 1 = run on the caller's thread */
+    vm_pool *pool;            /* the engine's worker threads (par.h); NULL: started per use */
     uint64_t *prof_rows;      /* out, optional: rows per statement, pipelines in plan order */
     double *prof_ms;          /* out, optional: wall time per pipeline */
     uint64_t *prof_ns;        /* out, optional: time per statement (same layout as prof_rows) */

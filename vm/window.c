@@ -456,7 +456,8 @@ static bool fn_nullable(const vm_winfndef *f)
 }
 
 tir_status vm_window_eval(const vm_windef *win, const vm_column *in, const uint8_t *part, const uint8_t *peer,
-                          uint64_t n, int nthreads, vm_table *out, int first, char *err, size_t errlen)
+                          uint64_t n, vm_pool *pool, int nthreads, vm_table *out, int first, char *err,
+                          size_t errlen)
 {
     wctx c = {win, in, part, peer, &out->cols[first], {0}, {TIR_OK}, {NULL}};
     for (int i = 0; i < win->nfns; i++) {
@@ -484,7 +485,7 @@ tir_status vm_window_eval(const vm_windef *win, const vm_column *in, const uint8
         c.bounds[t] = b;
     }
     c.bounds[nthreads] = n;
-    vm_par_run(nthreads, eval_range, &c);
+    vm_par_run(pool, nthreads, eval_range, &c);
     for (int t = 0; t < nthreads; t++) {
         if (c.st[t] == TIR_ERR_RUNTIME) {
             const ir_program *prog = win->prog;

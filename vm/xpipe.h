@@ -111,6 +111,7 @@ typedef struct xpipe {
     xframe *f;
     vm_const *k;              /* constants with refs and parameters resolved */
     const vm_const *params;   /* the run's bound parameter values (vm_run_opts.params) */
+    vm_pool *pool;            /* the run's worker threads (vm_run_opts.pool) */
     xjoin *joins;
     vm_sink_agg *aggs;
     vm_sink_group *groups;

@@ -1,7 +1,8 @@
 /*
 ** test_threads.c — the scenarios of threads_scenarios.h as a Criterion
 ** suite: one engine shared by threads, results outliving programs, cancels
-** never lost, per-program errors, cached tables replaced during a run.
+** never lost, per-program errors, cached tables replaced during a run,
+** the engine's worker threads kept between runs.
 */
 #include <criterion/criterion.h>
 
@@ -31,3 +32,4 @@ SCENARIO(a_program_cancel_stops_that_program_only, sc_program_cancel_stops_that_
 SCENARIO(a_cancel_stops_every_run_in_progress, sc_cancel_stops_every_run_in_progress(&ctx))
 SCENARIO(a_cached_table_replaced_while_a_run_reads_it, sc_cached_table_replaced_while_a_run_reads_it(&ctx))
 SCENARIO(a_program_runs_on_one_thread_at_a_time, sc_program_runs_on_one_thread_at_a_time(&ctx))
+SCENARIO(workers_start_once_and_stay, sc_workers_start_once_and_stay(&ctx))

@@ -15,6 +15,7 @@
 #ifndef THREADS_SCENARIOS_H
 #define THREADS_SCENARIOS_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -30,7 +31,7 @@
 
 #include "tir.h"
 
-#define SC_ROWS 20000
+#define SC_ROWS 70000   /* three morsels: runs use two workers */
 
 typedef struct sc_ctx {
     char dir[256];
@@ -447,7 +448,7 @@ static bool sc_cached_table_replaced_while_a_run_reads_it(sc_ctx *c)
     EXPECT(sc_write_nums(c, SC_ROWS));
     tir_engine *e = tir_engine_new(&(tir_config){.threads = 1});
     sc_held a;
-    EXPECT(sc_hold(c, e, "f.csv", "x\n19001\n", &a));
+    EXPECT(sc_hold(c, e, "f.csv", "x\n69001\n", &a));
     /* a's copy of nums.csv leaves the cache while a still needs it */
     sleep(1);   /* a new mtime even on coarse clocks */
     EXPECT(sc_write_nums(c, 100));
@@ -461,8 +462,8 @@ static bool sc_cached_table_replaced_while_a_run_reads_it(sc_ctx *c)
     EXPECT(a.run.st == TIR_OK, "%s", tir_program_errmsg(a.run.p));
     sc_expected(1, &want, &cnt, &g);
     EXPECT(sc_cell(r, 0, 0) == want);
-    /* rows 19001..20000 of the file as it was when the run read it */
-    EXPECT(sc_cell(r, 1, 0) == (19001 + SC_ROWS) * 1000 / 2, "%lld", (long long)sc_cell(r, 1, 0));
+    /* rows 69001..70000 of the file as it was when the run read it */
+    EXPECT(sc_cell(r, 1, 0) == (69001 + SC_ROWS) * 1000 / 2, "%lld", (long long)sc_cell(r, 1, 0));
     EXPECT(sc_cell(r, 1, 1) == 1000);
     sc_held_free(&a);
     tir_program_free(p);
@@ -487,6 +488,40 @@ static bool sc_program_runs_on_one_thread_at_a_time(sc_ctx *c)
     return true;
 }
 
+/* ------------------------------------------------------ worker threads */
+
+static int sc_nthreads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *de; d && (de = readdir(d));)
+        n += de->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The engine's workers start with its first parallel run and stay until
+** it is freed, not a thread per pipeline. */
+static bool sc_workers_start_once_and_stay(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, 100000));   /* several morsels: 3 workers */
+    int before = sc_nthreads();
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 3, .batch_size = 256});
+    EXPECT(sc_nthreads() == before, "no thread before a run: %d, %d", sc_nthreads(), before);
+    tir_program *p = sc_compile(c, e, sc_sum_prog);
+    int64_t s = 0, want = 5 * (int64_t)20000 * 20001 / 2;
+    for (int i = 0; i < 5; i++) {
+        EXPECT(sc_run_m(p, 5, &s) == TIR_OK, "%s", tir_program_errmsg(p));
+        EXPECT(s == want);
+        EXPECT(sc_nthreads() == before + 2, "%d threads after run %d, %d before", sc_nthreads(), i, before);
+    }
+    tir_program_free(p);
+    tir_engine_free(e);
+    EXPECT(sc_nthreads() == before, "%d threads after the engine, %d before", sc_nthreads(), before);
+    return true;
+}
+
 /* Every scenario, for runners that take them all. */
 static const struct sc_scenario {
     const char *name;
@@ -498,6 +533,7 @@ static const struct sc_scenario {
     {"a_cancel_stops_every_run_in_progress", sc_cancel_stops_every_run_in_progress},
     {"a_cached_table_replaced_while_a_run_reads_it", sc_cached_table_replaced_while_a_run_reads_it},
     {"a_program_runs_on_one_thread_at_a_time", sc_program_runs_on_one_thread_at_a_time},
+    {"workers_start_once_and_stay", sc_workers_start_once_and_stay},
 };
 
 #endif
