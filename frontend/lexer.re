@@ -99,6 +99,8 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "end"                            { TOK(END); }
         "cast"                           { TOK(CAST); }
         "like"                           { TOK(LIKE); }
+        "ilike"                          { TOK(ILIKE); }
+        "escape"                         { TOK(ESCAPE); }
         "not"                            { TOK(NOT); }
         "in"                             { TOK(IN); }
         "is"                             { TOK(IS); }
