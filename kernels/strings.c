@@ -25,38 +25,45 @@ bool k_str_eq(const tir_str *a, const tir_str *b)
     return k_str_eq_inl(a, b);
 }
 
-static bool has_wild(const char *p, uint32_t from, uint32_t to)
+/* us: '_' is a wildcard too (it is not in a pattern whose escapes were
+** resolved, where every '_' left is literal). */
+static bool has_wild(const char *p, uint32_t from, uint32_t to, bool us)
 {
     for (uint32_t i = from; i < to; i++)
-        if (p[i] == '%' || p[i] == '_')
+        if (p[i] == '%' || (us && p[i] == '_'))
             return true;
     return false;
 }
 
-k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen)
+static k_like_shape classify(const char *pat, uint32_t patlen, bool us, const char **lit, uint32_t *litlen)
 {
     *lit = pat;
     *litlen = patlen;
-    if (patlen >= 2 && pat[0] == '%' && pat[patlen - 1] == '%' && !has_wild(pat, 1, patlen - 1)) {
+    if (patlen >= 2 && pat[0] == '%' && pat[patlen - 1] == '%' && !has_wild(pat, 1, patlen - 1, us)) {
         *lit = pat + 1;
         *litlen = patlen - 2;
         return K_LIKE_CONTAINS;
     }
-    if (patlen >= 1 && pat[patlen - 1] == '%' && !has_wild(pat, 0, patlen - 1)) {
+    if (patlen >= 1 && pat[patlen - 1] == '%' && !has_wild(pat, 0, patlen - 1, us)) {
         *litlen = patlen - 1;
         return K_LIKE_PREFIX;
     }
-    if (patlen >= 1 && pat[0] == '%' && !has_wild(pat, 1, patlen)) {
+    if (patlen >= 1 && pat[0] == '%' && !has_wild(pat, 1, patlen, us)) {
         *lit = pat + 1;
         *litlen = patlen - 1;
         return K_LIKE_SUFFIX;
     }
-    if (!has_wild(pat, 0, patlen))
+    if (!has_wild(pat, 0, patlen, us))
         return K_LIKE_EXACT;
-    for (uint32_t i = 0; i < patlen; i++)
+    for (uint32_t i = 0; us && i < patlen; i++)
         if (pat[i] == '_')
             return K_LIKE_GENERAL;
     return K_LIKE_SEGMENTS;
+}
+
+k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen)
+{
+    return classify(pat, patlen, true, lit, litlen);
 }
 
 /* Literal segments separated by '%' (at least one, no '_'): the first is
@@ -174,14 +181,32 @@ bool k_like_prepare(k_like_pat *lp, const char *pat, uint32_t patlen, const char
         like_literal(lp);
         return true;
     }
+    /* without the wildcard '_' and without a literal '%', the pattern with
+    ** its escapes resolved is one without escapes whose '_' are literal:
+    ** classified as such (segments too) */
+    uint32_t n = 0, lit, next;
+    bool us = false, litpct = false;
+    for (uint32_t i = 0; i < patlen; i = next) {
+        if (patlen - i == esclen && !memcmp(pat + i, esc, esclen))
+            return false; /* ends with the escape character */
+        int it = like_item(pat, patlen, i, esc, esclen, &lit, &next);
+        us |= it == '_';
+        litpct |= !it && pat[lit] == '%';
+        buf[n++] = pat[lit];
+    }
+    if (!us && !litpct) {
+        const char *l;
+        uint32_t ll;
+        *lp = (k_like_pat){.pat = buf, .len = n, .shape = classify(buf, n, false, &l, &ll)};
+        like_literal(lp);
+        return true;
+    }
     /* '%'s, literal items, '%'s: one of the literal shapes, its escapes
     ** resolved into buf; anything else is matched as written */
     int phase = 0;
     bool lead = false, trail = false, general = false;
-    uint32_t n = 0, lit, next;
+    n = 0;
     for (uint32_t i = 0; i < patlen; i = next) {
-        if (patlen - i == esclen && !memcmp(pat + i, esc, esclen))
-            return false; /* ends with the escape character */
         int it = like_item(pat, patlen, i, esc, esclen, &lit, &next);
         if (it == '%') {
             lead |= phase == 0;
