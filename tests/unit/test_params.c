@@ -403,6 +403,42 @@ Test(params, like_and_limit)
     tir_program_free(p);
 }
 
+/* A regular expression bound as a parameter is compiled when its pipeline
+** starts, for each run with its binding: an invalid one fails the run
+** naming it, NULL matches as NULL. So is an ilike pattern with an escape. */
+Test(params, regexp_and_ilike_patterns)
+{
+    tir_program *p = compile_ok(e, "$pat: string nullable\n" SCAN
+                                   "    v2 = filter :input = v1 :expr = regexp_matches($in.tag, $pat)\n"
+                                   "}\n"
+                                   "output p.v2\n");
+    cr_assert_eq(tir_bind_str(p, "pat", "^a_.*two$", 9), TIR_OK);
+    cr_assert_eq(run_rows(p), 1667);
+    cr_assert_eq(tir_bind_str(p, "pat", "^ONE$", 5), TIR_OK);
+    cr_assert_eq(run_rows(p), 0);
+    cr_assert_eq(tir_bind_str(p, "pat", "(?i)^ONE$", 9), TIR_OK);
+    cr_assert_eq(run_rows(p), 1667);
+    cr_assert_eq(tir_bind_null(p, "pat"), TIR_OK);
+    cr_assert_eq(run_rows(p), 0);
+    cr_assert_eq(tir_bind_str(p, "pat", "(", 1), TIR_OK);
+    tir_result *r;
+    expect_err(tir_run(p, &r), TIR_ERR_RUNTIME,
+               "prog.tir:5:61: error: invalid regular expression \"(\": missing closing parenthesis at offset 1");
+    tir_program_free(p);
+
+    p = compile_ok(e, "$pat: string\n" SCAN
+                      "    v2 = filter :input = v1 :expr = $in.tag ilike $pat escape \"!\"\n"
+                      "}\n"
+                      "output p.v2\n");
+    cr_assert_eq(tir_bind_str(p, "pat", "ONE", 3), TIR_OK);
+    cr_assert_eq(run_rows(p), 1667);
+    cr_assert_eq(tir_bind_str(p, "pat", "A!_LONG%", 8), TIR_OK);
+    cr_assert_eq(run_rows(p), 1667);
+    cr_assert_eq(tir_bind_str(p, "pat", "A_LONG!", 7), TIR_OK);
+    expect_err(tir_run(p, &r), TIR_ERR_RUNTIME, "the like pattern \"A_LONG!\" ends with its escape character");
+    tir_program_free(p);
+}
+
 /* The sum of output out's first column (i32: the type import infers for n). */
 static int64_t sum_i32(const tir_result *r, size_t out)
 {
