@@ -212,7 +212,8 @@ static int replace(xpipe *x, const vm_ins *in, const pcre2_code *re, const char 
             return -1;
         if (!m)
             break;
-        size_t ms = ov[0], me = ov[1];
+        /* \K can move a match's start; never before where the search began */
+        size_t ms = ov[0] < p ? p : ov[0], me = ov[1] < ms ? ms : ov[1];
         vm_sbuf_put(b, s + p, ms - p);
         if (ms == me && ms == lastend) {
             /* an empty match where the last one ended: step over a character */
