@@ -470,15 +470,19 @@ ir_expr *fe_unary(fe_ctx *cx, ir_span opspan, ir_op op, ir_expr *a)
     return e;
 }
 
-ir_expr *fe_like(fe_ctx *cx, ir_expr *a, bool negated, ir_expr *pattern)
+ir_expr *fe_like(fe_ctx *cx, ir_expr *a, int kw, bool negated, ir_expr *pattern, ir_expr *escape)
 {
-    ir_expr *e = fe_expr(cx, IR_E_LIKE, ir_span_join(a->span, pattern->span),
-                         fe_max(fe_depth(a), fe_depth(pattern)) + 1);
+    const ir_expr *last = escape ? escape : pattern;
+    int depth = fe_max(fe_depth(a), fe_depth(pattern));
+    ir_expr *e = fe_expr(cx, IR_E_LIKE, ir_span_join(a->span, last->span),
+                         fe_max(depth, escape ? fe_depth(escape) : 0) + 1);
     if (e->kind != IR_E_LIKE)
         return e;
     e->u.like.a = a;
     e->u.like.pattern = pattern;
+    e->u.like.escape = escape;
     e->u.like.negated = negated;
+    e->u.like.ci = kw == FE_T_ILIKE;
     return e;
 }
 

@@ -81,7 +81,8 @@ ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *e, ir_span type, ir_span rp);
 ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *e, ir_span rp);
 ir_expr *fe_binary(fe_ctx *cx, int major, ir_expr *a, ir_expr *b);
 ir_expr *fe_unary(fe_ctx *cx, ir_span op, ir_op o, ir_expr *a);
-ir_expr *fe_like(fe_ctx *cx, ir_expr *a, bool negated, ir_expr *pattern);
+/* kw: FE_T_LIKE or FE_T_ILIKE; escape may be NULL */
+ir_expr *fe_like(fe_ctx *cx, ir_expr *a, int kw, bool negated, ir_expr *pattern, ir_expr *escape);
 ir_expr *fe_in(fe_ctx *cx, ir_expr *a, bool negated, fe_exprs items, ir_span rb);
 ir_expr *fe_isnull(fe_ctx *cx, ir_expr *a, bool negated, ir_span null_kw);
 fe_exprs fe_exprs_add(fe_ctx *cx, fe_exprs l, ir_expr *e);

@@ -29,14 +29,15 @@
 %left OR.
 %left AND.
 %right BANG.
-%nonassoc EQEQ NE LT LE GT GE LIKE NOT IN IS.
+%nonassoc EQEQ NE LT LE GT GE LIKE ILIKE NOT IN IS.
+%nonassoc ESCAPE.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
 %right UMINUS.
 
 /* Keywords name things wherever a keyword cannot stand (a column `date`). */
 %fallback IDENT TABLE PIPELINE OUTPUT AS TRUE FALSE NULL DATE CASE WHEN THEN
-          ELSE END CAST LIKE NOT IN IS EXTRACT FROM ASC DESC NULLS FIRST LAST
+          ELSE END CAST LIKE ILIKE ESCAPE NOT IN IS EXTRACT FROM ASC DESC NULLS FIRST LAST
           ROWS RANGE BETWEEN AND_KW PRECEDING FOLLOWING UNBOUNDED CURRENT ROW NULLABLE.
 
 /* --------------------------------------------------------------- items */
@@ -151,8 +152,10 @@ expr(A) ::= expr(X) OR(O) expr(Y).                    { A = fe_binary(cx, @O, X,
 expr(A) ::= expr(X) AND(O) expr(Y).                   { A = fe_binary(cx, @O, X, Y); }
 expr(A) ::= BANG(O) expr(X).                          { A = fe_unary(cx, O, IR_NOT, X); }
 expr(A) ::= expr(X) EQEQ|NE|LT|LE|GT|GE(O) expr(Y).   { A = fe_binary(cx, @O, X, Y); }
-expr(A) ::= expr(X) LIKE expr(P).                     { A = fe_like(cx, X, false, P); }
-expr(A) ::= expr(X) NOT LIKE expr(P).                 { A = fe_like(cx, X, true, P); }
+expr(A) ::= expr(X) LIKE|ILIKE(K) expr(P).             { A = fe_like(cx, X, @K, false, P, NULL); }
+expr(A) ::= expr(X) NOT LIKE|ILIKE(K) expr(P).         { A = fe_like(cx, X, @K, true, P, NULL); }
+expr(A) ::= expr(X) LIKE|ILIKE(K) expr(P) ESCAPE expr(C).      { A = fe_like(cx, X, @K, false, P, C); }
+expr(A) ::= expr(X) NOT LIKE|ILIKE(K) expr(P) ESCAPE expr(C).  { A = fe_like(cx, X, @K, true, P, C); }
 expr(A) ::= expr(X) IN LBRACKET exprlist(L) RBRACKET(R).      { A = fe_in(cx, X, false, L, R); }
 expr(A) ::= expr(X) NOT IN LBRACKET exprlist(L) RBRACKET(R).  { A = fe_in(cx, X, true, L, R); }
 expr(A) ::= expr(X) IS NULL(N).                       { A = fe_isnull(cx, X, false, N); }

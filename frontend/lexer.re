@@ -32,10 +32,12 @@ static void fe_lex_flush_stray(fe_lexer *lx)
         snprintf(what, sizeof what, "%c", c);
     else
         snprintf(what, sizeof what, "\\x%02x", c);
+    /* PostgreSQL's regular expression operators: ~ ~* !~ */
+    const char *hint = c == '~' ? "; a regular expression is matched with regexp_matches(s, \"pattern\"[, \"i\"])" : "";
     if (more)
-        ir_error(lx->d, at, "unexpected character '%s' (and %zu more bytes that are not tir)", what, more);
+        ir_error(lx->d, at, "unexpected character '%s' (and %zu more bytes that are not tir)%s", what, more, hint);
     else
-        ir_error(lx->d, at, "unexpected character '%s'", what);
+        ir_error(lx->d, at, "unexpected character '%s'%s", what, hint);
     lx->stray = NULL;
 }
 
@@ -99,6 +101,8 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "end"                            { TOK(END); }
         "cast"                           { TOK(CAST); }
         "like"                           { TOK(LIKE); }
+        "ilike"                          { TOK(ILIKE); }
+        "escape"                         { TOK(ESCAPE); }
         "not"                            { TOK(NOT); }
         "in"                             { TOK(IN); }
         "is"                             { TOK(IS); }

@@ -95,8 +95,10 @@ struct ir_expr {
         } op;
         struct {
             ir_expr *a;
-            ir_expr *pattern; /* parser: any expr; tc requires a string literal */
+            ir_expr *pattern; /* a string expression */
+            ir_expr *escape;  /* ESCAPE: a string literal of one character, or NULL */
             bool negated;
+            bool ci;          /* ilike: lower(a) like lower(pattern) */
         } like;
         struct {
             ir_expr *a;
@@ -123,7 +125,7 @@ struct ir_expr {
             ir_expr **args;
             int nargs;
             int fid;          /* tc: its ir_fn (ir/functions.h); aggregates: unused */
-            int part;         /* tc: date_trunc's and date_diff's ir_datepart */
+            int part;         /* tc: date_trunc's and date_diff's ir_datepart; regexp_*: IR_RX_* flags, or the group */
         } call;
         struct {
             ir_name name;     /* without the '$' */

@@ -50,7 +50,10 @@
     X(ISODOW,       "isodow",       1, 1, "ISO day of the week, Monday 1 .. Sunday 7 (i32)")         \
     X(DOY,          "doy",          1, 1, "day of the year, 1-366 (i32)")                            \
     X(DATE_TRUNC,   "date_trunc",   2, 2, "the first day of the part (\"year\", \"quarter\", \"month\", \"week\", \"day\") holding d") \
-    X(DATE_DIFF,    "date_diff",    3, 3, "part boundaries crossed from a to b (i64)")
+    X(DATE_DIFF,    "date_diff",    3, 3, "part boundaries crossed from a to b (i64)")              \
+    X(REGEXP_MATCHES, "regexp_matches", 2, 3, "the regular expression p (PCRE2) matches somewhere in s (bool); flags \"i\" (caseless), \"c\"") \
+    X(REGEXP_REPLACE, "regexp_replace", 3, 4, "s with the first match of p replaced by r (\\1..\\9 groups, \\0 the match); flags \"g\" (all matches), \"i\", \"c\"") \
+    X(REGEXP_EXTRACT, "regexp_extract", 2, 3, "group g (an integer literal, default 0: the whole match) of the first match of p in s, \"\" when none")
 
 /* The parts of a date that extract, date_trunc and date_diff name. */
 #define IR_DATE_PARTS(X) \

@@ -225,8 +225,13 @@ static void put_expr(ir_buf *b, const ir_expr *e)
         break;
     case IR_E_LIKE:
         put_operand(b, e->u.like.a, compound(e->u.like.a));
-        ir_buf_puts(b, e->u.like.negated ? " not like " : " like ");
+        ir_buf_puts(b, e->u.like.negated ? " not " : " ");
+        ir_buf_puts(b, e->u.like.ci ? "ilike " : "like ");
         put_operand(b, e->u.like.pattern, compound(e->u.like.pattern));
+        if (e->u.like.escape) {
+            ir_buf_puts(b, " escape ");
+            put_operand(b, e->u.like.escape, compound(e->u.like.escape));
+        }
         break;
     case IR_E_IN:
         put_operand(b, e->u.in.a, compound(e->u.in.a));

@@ -189,7 +189,7 @@ uint32_t k_bloom_probe_sel_ref(const uint32_t *words, uint32_t nblocks, const ui
                                const uint32_t *sel, uint32_t n, uint32_t *out);
 
 /* ---- strings -------------------------------------------------------------
-** like: '%' any run, '_' any one character, no escape character.
+** like: '%' any run, '_' any one character (k_like_prepare: with an escape character).
 ** Specialised kernels for the common shapes 'abc%', '%abc', '%abc%' and
 ** '%'-separated literals ('%special%requests%': substring searches in
 ** turn); the general matcher handles any pattern. out[i] = 1/0 for i in sel.
@@ -202,6 +202,20 @@ k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit,
 void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str *a,
             const uint32_t *sel, uint32_t n, uint8_t *out);
 void k_like_ref(const char *pat, uint32_t patlen, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out);
+/* A pattern with an escape character (esclen 0: none), ready to match:
+** its shape and, for the literal shapes, the literal with its escapes
+** resolved (in the caller's buf of patlen bytes). */
+typedef struct k_like_pat {
+    k_like_shape shape;
+    const char *pat, *lit, *esc;
+    uint32_t len, litlen, esclen;
+} k_like_pat;
+/* False when the pattern ends with the escape character. */
+bool k_like_prepare(k_like_pat *lp, const char *pat, uint32_t patlen, const char *esc, uint32_t esclen, char *buf);
+bool k_like_match(const k_like_pat *lp, const char *s, uint32_t sl);
+void k_like_run(const k_like_pat *lp, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out);
+void k_like_ref_esc(const char *pat, uint32_t patlen, const char *esc, uint32_t esclen, const tir_str *a,
+                    const uint32_t *sel, uint32_t n, uint8_t *out);
 
 /* ---- ungrouped aggregate updates (rows in sel that are valid) ----------- */
 void k_sum_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);

@@ -8,7 +8,9 @@
 ** (contains); several '%'-separated literals without '_' ('%special%requests%')
 ** are substring searches in turn (memmem); the rest goes to an iterative
 ** matcher that backtracks only to the last '%' seen, which is O(len *
-** patlen) at worst.
+** patlen) at worst. An escape character (any one character, ESCAPE 'c')
+** makes the item after it literal; a pattern whose escapes leave one of
+** the literal shapes still gets its fast path.
 */
 #define _GNU_SOURCE /* memmem */
 #include "kstr.h"
@@ -23,38 +25,45 @@ bool k_str_eq(const tir_str *a, const tir_str *b)
     return k_str_eq_inl(a, b);
 }
 
-static bool has_wild(const char *p, uint32_t from, uint32_t to)
+/* us: '_' is a wildcard too (it is not in a pattern whose escapes were
+** resolved, where every '_' left is literal). */
+static bool has_wild(const char *p, uint32_t from, uint32_t to, bool us)
 {
     for (uint32_t i = from; i < to; i++)
-        if (p[i] == '%' || p[i] == '_')
+        if (p[i] == '%' || (us && p[i] == '_'))
             return true;
     return false;
 }
 
-k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen)
+static k_like_shape classify(const char *pat, uint32_t patlen, bool us, const char **lit, uint32_t *litlen)
 {
     *lit = pat;
     *litlen = patlen;
-    if (patlen >= 2 && pat[0] == '%' && pat[patlen - 1] == '%' && !has_wild(pat, 1, patlen - 1)) {
+    if (patlen >= 2 && pat[0] == '%' && pat[patlen - 1] == '%' && !has_wild(pat, 1, patlen - 1, us)) {
         *lit = pat + 1;
         *litlen = patlen - 2;
         return K_LIKE_CONTAINS;
     }
-    if (patlen >= 1 && pat[patlen - 1] == '%' && !has_wild(pat, 0, patlen - 1)) {
+    if (patlen >= 1 && pat[patlen - 1] == '%' && !has_wild(pat, 0, patlen - 1, us)) {
         *litlen = patlen - 1;
         return K_LIKE_PREFIX;
     }
-    if (patlen >= 1 && pat[0] == '%' && !has_wild(pat, 1, patlen)) {
+    if (patlen >= 1 && pat[0] == '%' && !has_wild(pat, 1, patlen, us)) {
         *lit = pat + 1;
         *litlen = patlen - 1;
         return K_LIKE_SUFFIX;
     }
-    if (!has_wild(pat, 0, patlen))
+    if (!has_wild(pat, 0, patlen, us))
         return K_LIKE_EXACT;
-    for (uint32_t i = 0; i < patlen; i++)
+    for (uint32_t i = 0; us && i < patlen; i++)
         if (pat[i] == '_')
             return K_LIKE_GENERAL;
     return K_LIKE_SEGMENTS;
+}
+
+k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit, uint32_t *litlen)
+{
+    return classify(pat, patlen, true, lit, litlen);
 }
 
 /* Literal segments separated by '%' (at least one, no '_'): the first is
@@ -95,18 +104,36 @@ static uint32_t utf8_next(const char *s, uint32_t sl, uint32_t i)
     return i;
 }
 
-static bool like_general(const char *s, uint32_t sl, const char *p, uint32_t pl)
+/* The pattern item at p[i]: '%', '_', or 0 for a literal byte, whose
+** index goes to *lit (after the escape character, when one is there);
+** *next is the index of the item after it. The pattern is known not to
+** end with the escape character (k_like_prepare). */
+K_INLINE int like_item(const char *p, uint32_t pl, uint32_t i, const char *esc, uint32_t esclen, uint32_t *lit,
+                       uint32_t *next)
 {
-    uint32_t si = 0, pi = 0, star_p = UINT32_MAX, star_s = 0;
+    if (esclen && pl - i > esclen && !memcmp(p + i, esc, esclen)) {
+        *lit = i + esclen;
+        *next = i + esclen + 1;
+        return 0;
+    }
+    *lit = i;
+    *next = i + 1;
+    return p[i] == '%' || p[i] == '_' ? p[i] : 0;
+}
+
+static bool like_general(const char *s, uint32_t sl, const char *p, uint32_t pl, const char *esc, uint32_t esclen)
+{
+    uint32_t si = 0, pi = 0, star_p = UINT32_MAX, star_s = 0, lit, next;
     while (si < sl) {
-        if (pi < pl && p[pi] == '%') {
-            star_p = ++pi;
+        int it = pi < pl ? like_item(p, pl, pi, esc, esclen, &lit, &next) : -1;
+        if (it == '%') {
+            star_p = pi = next;
             star_s = si;
-        } else if (pi < pl && p[pi] == '_') {
-            pi++;
+        } else if (it == '_') {
+            pi = next;
             si = utf8_next(s, sl, si);
-        } else if (pi < pl && p[pi] == s[si]) {
-            pi++;
+        } else if (it == 0 && p[lit] == s[si]) {
+            pi = next;
             si++;
         } else if (star_p != UINT32_MAX) {
             /* let the last % absorb one more character and retry from there */
@@ -116,8 +143,8 @@ static bool like_general(const char *s, uint32_t sl, const char *p, uint32_t pl)
             return false;
         }
     }
-    while (pi < pl && p[pi] == '%')
-        pi++;
+    while (pi < pl && like_item(p, pl, pi, esc, esclen, &lit, &next) == '%')
+        pi = next;
     return pi == pl;
 }
 
@@ -130,12 +157,104 @@ K_INLINE bool starts_with(const tir_str *s, const char *lit, uint32_t ll, uint32
     return ll <= 4 || memcmp(tir_str_ptr(s) + 4, lit + 4, ll - 4) == 0;
 }
 
+/* The literal of a classified pattern without escape character. */
+static void like_literal(k_like_pat *lp)
+{
+    lp->lit = lp->pat;
+    lp->litlen = lp->len;
+    switch (lp->shape) {
+    case K_LIKE_PREFIX: lp->litlen--; break;
+    case K_LIKE_SUFFIX: lp->lit++, lp->litlen--; break;
+    case K_LIKE_CONTAINS: lp->lit++, lp->litlen -= 2; break;
+    default: break;
+    }
+}
+
+bool k_like_prepare(k_like_pat *lp, const char *pat, uint32_t patlen, const char *esc, uint32_t esclen, char *buf)
+{
+    *lp = (k_like_pat){.pat = pat, .len = patlen, .esc = esc, .esclen = esclen};
+    if (!esclen || !memmem(pat, patlen, esc, esclen)) {
+        const char *lit;
+        uint32_t ll;
+        lp->esclen = 0;
+        lp->shape = k_like_classify(pat, patlen, &lit, &ll);
+        like_literal(lp);
+        return true;
+    }
+    /* without the wildcard '_' and without a literal '%', the pattern with
+    ** its escapes resolved is one without escapes whose '_' are literal:
+    ** classified as such (segments too) */
+    uint32_t n = 0, lit, next;
+    bool us = false, litpct = false;
+    for (uint32_t i = 0; i < patlen; i = next) {
+        if (patlen - i == esclen && !memcmp(pat + i, esc, esclen))
+            return false; /* ends with the escape character */
+        int it = like_item(pat, patlen, i, esc, esclen, &lit, &next);
+        us |= it == '_';
+        litpct |= !it && pat[lit] == '%';
+        buf[n++] = pat[lit];
+    }
+    if (!us && !litpct) {
+        const char *l;
+        uint32_t ll;
+        *lp = (k_like_pat){.pat = buf, .len = n, .shape = classify(buf, n, false, &l, &ll)};
+        like_literal(lp);
+        return true;
+    }
+    /* '%'s, literal items, '%'s: one of the literal shapes, its escapes
+    ** resolved into buf; anything else is matched as written */
+    int phase = 0;
+    bool lead = false, trail = false, general = false;
+    n = 0;
+    for (uint32_t i = 0; i < patlen; i = next) {
+        int it = like_item(pat, patlen, i, esc, esclen, &lit, &next);
+        if (it == '%') {
+            lead |= phase == 0;
+            trail |= phase == 1;
+            phase = phase ? 2 : 0;
+        } else if (it == '_' || phase == 2) {
+            general = true;
+        } else {
+            buf[n++] = pat[lit];
+            phase = 1;
+        }
+    }
+    lp->shape = general ? K_LIKE_GENERAL
+              : lead && (trail || !n) ? K_LIKE_CONTAINS
+              : lead ? K_LIKE_SUFFIX
+              : trail ? K_LIKE_PREFIX : K_LIKE_EXACT;
+    lp->lit = buf;
+    lp->litlen = n;
+    return true;
+}
+
+bool k_like_match(const k_like_pat *lp, const char *s, uint32_t sl)
+{
+    uint32_t ll = lp->litlen;
+    switch (lp->shape) {
+    case K_LIKE_EXACT: return sl == ll && !memcmp(s, lp->lit, ll);
+    case K_LIKE_PREFIX: return sl >= ll && !memcmp(s, lp->lit, ll);
+    case K_LIKE_SUFFIX: return sl >= ll && !memcmp(s + sl - ll, lp->lit, ll);
+    case K_LIKE_CONTAINS: return memmem(s, sl, lp->lit, ll) != NULL;
+    case K_LIKE_SEGMENTS: return like_segments(s, sl, lp->pat, lp->len);
+    case K_LIKE_GENERAL: break;
+    }
+    return like_general(s, sl, lp->pat, lp->len, lp->esc, lp->esclen);
+}
+
 void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str *a,
             const uint32_t *sel, uint32_t n, uint8_t *out)
 {
-    const char *lit = pat;
-    uint32_t ll = patlen;
-    switch (shape) {
+    k_like_pat lp = {.shape = shape, .pat = pat, .len = patlen};
+    like_literal(&lp);
+    k_like_run(&lp, a, sel, n, out);
+}
+
+void k_like_run(const k_like_pat *lp, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out)
+{
+    const char *lit = lp->lit;
+    uint32_t ll = lp->litlen;
+    switch (lp->shape) {
     case K_LIKE_EXACT: {
         /* A header for the literal, so rows compare by len+prefix word first. */
         tir_str c;
@@ -155,7 +274,6 @@ void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str 
         return;
     }
     case K_LIKE_PREFIX: {
-        ll--;
         uint32_t litpfx = 0, m = ll < 4 ? ll : 4;
         memcpy(&litpfx, lit, m);
         uint32_t pfxmask = (uint32_t)k_bytemask(m);
@@ -166,59 +284,49 @@ void k_like(k_like_shape shape, const char *pat, uint32_t patlen, const tir_str 
         return;
     }
     case K_LIKE_SUFFIX:
-        lit++;
-        ll--;
-        for (uint32_t j = 0; j < n; j++) {
-            uint32_t i = sel ? sel[j] : j;
-            uint32_t len = a[i].len;
-            out[i] = len >= ll && memcmp(tir_str_ptr(&a[i]) + len - ll, lit, ll) == 0;
-        }
-        return;
     case K_LIKE_CONTAINS:
-        lit++;
-        ll -= 2;
-        for (uint32_t j = 0; j < n; j++) {
-            uint32_t i = sel ? sel[j] : j;
-            out[i] = memmem(tir_str_ptr(&a[i]), a[i].len, lit, ll) != NULL;
-        }
-        return;
     case K_LIKE_SEGMENTS:
-        for (uint32_t j = 0; j < n; j++) {
-            uint32_t i = sel ? sel[j] : j;
-            out[i] = like_segments(tir_str_ptr(&a[i]), a[i].len, pat, patlen);
-        }
-        return;
     case K_LIKE_GENERAL:
         break;
     }
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
-        out[i] = like_general(tir_str_ptr(&a[i]), a[i].len, pat, patlen);
+        out[i] = k_like_match(lp, tir_str_ptr(&a[i]), a[i].len);
     }
 }
 
 /* Reference: the recursive definition of LIKE, exponential in the number
 ** of '%' and meant only as a test oracle. */
-static bool like_rec(const char *s, uint32_t sl, const char *p, uint32_t pl)
+static bool like_rec(const char *s, uint32_t sl, const char *p, uint32_t pl, const char *esc, uint32_t esclen)
 {
     if (pl == 0)
         return sl == 0;
+    if (esclen && pl > esclen && !memcmp(p, esc, esclen)) {
+        uint32_t q = esclen;
+        return sl && s[0] == p[q] && like_rec(s + 1, sl - 1, p + q + 1, pl - q - 1, esc, esclen);
+    }
     if (p[0] == '%') {
         for (uint32_t k = 0; k <= sl; k = k < sl ? utf8_next(s, sl, k) : k + 1)
-            if (like_rec(s + k, sl - k, p + 1, pl - 1))
+            if (like_rec(s + k, sl - k, p + 1, pl - 1, esc, esclen))
                 return true;
         return false;
     }
     if (sl == 0 || (p[0] != '_' && p[0] != s[0]))
         return false;
     uint32_t k = p[0] == '_' ? utf8_next(s, sl, 0) : 1;
-    return like_rec(s + k, sl - k, p + 1, pl - 1);
+    return like_rec(s + k, sl - k, p + 1, pl - 1, esc, esclen);
 }
 
 void k_like_ref(const char *pat, uint32_t patlen, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out)
 {
+    k_like_ref_esc(pat, patlen, NULL, 0, a, sel, n, out);
+}
+
+void k_like_ref_esc(const char *pat, uint32_t patlen, const char *esc, uint32_t esclen, const tir_str *a,
+                    const uint32_t *sel, uint32_t n, uint8_t *out)
+{
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
-        out[i] = like_rec(tir_str_ptr(&a[i]), a[i].len, pat, patlen);
+        out[i] = like_rec(tir_str_ptr(&a[i]), a[i].len, pat, patlen, esc, esclen);
     }
 }

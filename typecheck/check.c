@@ -728,6 +728,8 @@ static void expr_refs(tc_ctx *c, const ir_pipeline *pl, const ir_expr *e, ir_map
     case IR_E_LIKE:
         expr_refs(c, pl, e->u.like.a, seen, refs, n);
         expr_refs(c, pl, e->u.like.pattern, seen, refs, n);
+        if (e->u.like.escape)
+            expr_refs(c, pl, e->u.like.escape, seen, refs, n);
         break;
     case IR_E_IN:
         expr_refs(c, pl, e->u.in.a, seen, refs, n);

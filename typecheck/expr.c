@@ -6,6 +6,7 @@
 */
 #include "tc.h"
 #include "dates.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -534,32 +535,54 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     return true;
 }
 
+/* ESCAPE: a string literal of one character; a literal pattern may not
+** end with it (the character it would make literal is missing). */
+static bool check_escape(tc_ctx *c, ir_expr *e)
+{
+    ir_expr *esc = e->u.like.escape, *p = e->u.like.pattern;
+    const char *op = e->u.like.ci ? "ilike" : "like";
+    uint32_t chars = 0;
+    for (uint32_t i = 0; is_str_lit(esc) && i < esc->u.lit.slen; i++)
+        chars += ((unsigned char)esc->u.lit.s[i] & 0xC0) != 0x80;
+    if (chars != 1) {
+        ir_error(c->d, esc->span, "the escape of %s must be a string literal of one character, as in escape \"!\"", op);
+        return false;
+    }
+    check_lit(esc);
+    k_like_pat lp;
+    if (is_str_lit(p) &&
+        !k_like_prepare(&lp, p->u.lit.s, p->u.lit.slen, esc->u.lit.s, esc->u.lit.slen, TC_NEWN(c, char, p->u.lit.slen + 1))) {
+        ir_error(c->d, p->span, "the pattern of %s ends with its escape character \"%s\" (write it twice for the character itself)",
+                 op, esc->u.lit.s);
+        return false;
+    }
+    return true;
+}
+
 static bool check_like(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
+    const char *op = e->u.like.ci ? "ilike" : "like";
     bool ok = tc_expr(c, s, &e->u.like.a);
-    ir_expr *p = e->u.like.pattern;
-    if (p->kind == IR_E_PARAM) {
-        if (!check_param(c, p)) {
-            ok = false;
-        } else if (p->ty.type != TIR_STRING) {
-            ir_error(c->d, p->span, "the pattern of like must be a string, found %s", tc_type_name(p->ty.type));
-            ok = false;
-        }
-    } else if (!is_str_lit(p)) {
-        ir_error(c->d, p->span, "the pattern of like must be a string literal or a string parameter");
-        ok = false;
-    } else {
-        check_lit(p);
-    }
+    ok &= tc_expr(c, s, &e->u.like.pattern);
     if (!ok)
         return false;
-    ir_expr *a = e->u.like.a;
+    ir_expr *a = e->u.like.a, *p = e->u.like.pattern;
     if (tc_is_null_lit(a))
         tc_lit_convert(a, TIR_STRING);
+    if (tc_is_null_lit(p))
+        tc_lit_convert(p, TIR_STRING);
     if (a->ty.type != TIR_STRING) {
-        ir_error(c->d, a->span, "like needs a string operand, found %s", tc_type_name(a->ty.type));
+        ir_error(c->d, a->span, "%s needs a string operand, found %s%s", op, tc_type_name(a->ty.type),
+                 tc_cast_hint(c, a, TIR_STRING));
         return false;
     }
+    if (p->ty.type != TIR_STRING) {
+        ir_error(c->d, p->span, "the pattern of %s must be a string, found %s%s", op, tc_type_name(p->ty.type),
+                 tc_cast_hint(c, p, TIR_STRING));
+        return false;
+    }
+    if (e->u.like.escape && !check_escape(c, e))
+        return false;
     e->ty = plain(TIR_BOOL, a->ty.nullable || p->ty.nullable);
     return true;
 }

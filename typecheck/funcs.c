@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "functions.h"
+#include "regex.h"
 #include "suggest.h"
 #include "tc.h"
 
@@ -109,6 +110,114 @@ static bool date_part(tc_ctx *c, ir_expr *e)
     return false;
 }
 
+static bool is_lit_of(const ir_expr *a, tir_type t)
+{
+    return a->kind == IR_E_LIT && !a->u.lit.is_null && a->u.lit.type == t;
+}
+
+/* The flags of a regexp function (argument i, a string literal of the
+** letters in `allowed`) into e's part. */
+static bool rx_flags(tc_ctx *c, ir_expr *e, int i, const char *allowed)
+{
+    const ir_expr *a = e->u.call.args[i];
+    int flags = 0;
+    for (uint32_t k = 0; is_lit_of(a, TIR_STRING) && k < a->u.lit.slen && flags >= 0; k++) {
+        char ch = a->u.lit.s[k];
+        if (!ch || !strchr(allowed, ch))
+            flags = -1;
+        else
+            flags = ch == 'i' ? flags | IR_RX_CASELESS : ch == 'c' ? flags & ~IR_RX_CASELESS : flags | IR_RX_GLOBAL;
+    }
+    if (!is_lit_of(a, TIR_STRING) || flags < 0) {
+        ir_error(c->d, a->span, "argument %d of %s must be a string literal of flags: %s", i + 1, e->u.call.fn.s,
+                 strchr(allowed, 'g') ? "\"g\" (every match), \"i\" (caseless), \"c\" (case-sensitive)"
+                                      : "\"i\" (caseless), \"c\" (case-sensitive)");
+        return false;
+    }
+    e->u.call.part = flags;
+    return true;
+}
+
+/* A literal pattern is compiled here, so that an invalid one is an error
+** where it is written; *groups receives its capturing groups (-1 when the
+** pattern is not a literal). */
+static bool rx_pattern(tc_ctx *c, ir_expr *e, int flags, int *groups)
+{
+    const ir_expr *p = e->u.call.args[1];
+    *groups = -1;
+    if (!is_lit_of(p, TIR_STRING))
+        return true;
+    char msg[256];
+    size_t off = 0;
+    pcre2_code *re = ir_rx_compile(p->u.lit.s, p->u.lit.slen, flags, msg, sizeof msg, &off);
+    if (!re) {
+        ir_error(c->d, p->span, "invalid regular expression \"%s\": %s at offset %zu", p->u.lit.s, msg, off);
+        return false;
+    }
+    uint32_t n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &n);
+    pcre2_code_free(re);
+    *groups = (int)n;
+    return true;
+}
+
+/* regexp_replace's replacement, when a literal: \0..\9 name groups the
+** pattern has, \\ is a backslash. */
+static bool rx_replacement(tc_ctx *c, const ir_expr *e, int groups)
+{
+    const ir_expr *r = e->u.call.args[2];
+    for (uint32_t k = 0; is_lit_of(r, TIR_STRING) && k < r->u.lit.slen; k++) {
+        if (r->u.lit.s[k] != '\\')
+            continue;
+        char nx = k + 1 < r->u.lit.slen ? r->u.lit.s[k + 1] : 0;
+        if (nx >= '0' && nx <= '9' && groups >= 0 && nx - '0' > groups) {
+            ir_error(c->d, r->span, "the replacement names group \\%c, but the pattern has %d group%s", nx, groups,
+                     groups == 1 ? "" : "s");
+            return false;
+        }
+        if (!(nx >= '0' && nx <= '9') && nx != '\\') {
+            ir_error(c->d, r->span, "in a replacement a backslash is followed by a group number 0-9 or by another "
+                                    "backslash (written \"\\\\1\" and \"\\\\\\\\\" in a string)");
+            return false;
+        }
+        k++;
+    }
+    return true;
+}
+
+/* regexp_matches, regexp_replace, regexp_extract: strings, the options
+** literals. */
+static bool type_regexp(tc_ctx *c, ir_expr *e, ir_fn f)
+{
+    int n = e->u.call.nargs, nstr = f == IR_FN_REGEXP_REPLACE ? 3 : 2, groups;
+    bool ok = true;
+    for (int i = 0; i < nstr; i++)
+        ok &= want_arg(c, e, i, TIR_STRING, "a string");
+    if (!ok)
+        return false;
+    e->u.call.part = 0;
+    if (f != IR_FN_REGEXP_EXTRACT && n > nstr && !rx_flags(c, e, nstr, f == IR_FN_REGEXP_REPLACE ? "gic" : "ic"))
+        return false;
+    if (!rx_pattern(c, e, f == IR_FN_REGEXP_EXTRACT ? 0 : e->u.call.part, &groups))
+        return false;
+    if (f == IR_FN_REGEXP_REPLACE)
+        return rx_replacement(c, e, groups);
+    if (f != IR_FN_REGEXP_EXTRACT || n < 3)
+        return true;
+    const ir_expr *g = e->u.call.args[2];
+    if (!(is_lit_of(g, TIR_I32) || is_lit_of(g, TIR_I64)) || g->u.lit.i < 0 || g->u.lit.i > 99) {
+        ir_error(c->d, g->span, "argument 3 of regexp_extract must be a group number, an integer literal 0-99");
+        return false;
+    }
+    if (groups >= 0 && g->u.lit.i > groups) {
+        ir_error(c->d, g->span, "regexp_extract asks for group %lld, but the pattern has %d group%s",
+                 (long long)g->u.lit.i, groups, groups == 1 ? "" : "s");
+        return false;
+    }
+    e->u.call.part = (int)g->u.lit.i;
+    return true;
+}
+
 static bool all_nullable(const ir_expr *e)
 {
     for (int i = 0; i < e->u.call.nargs; i++)
@@ -133,6 +242,7 @@ static const char *meant(const char *fn)
         {"ceiling", "ceil"}, {"instr", "strpos"}, {"position", "strpos"}, {"char_length", "length"},
         {"character_length", "length"}, {"len", "length"}, {"ucase", "upper"}, {"lcase", "lower"},
         {"log", "ln"}, {"btrim", "trim"}, {"startswith", "starts_with"}, {"endswith", "ends_with"},
+        {"regexp_like", "regexp_matches"}, {"regexp_substr", "regexp_extract"}, {"rlike", "regexp_matches"},
     };
     for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
         if (!strcmp(fn, alias[i][0]))
@@ -271,6 +381,13 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         if (!ok)
             return false;
         t = f == IR_FN_DATE_TRUNC ? TIR_DATE : TIR_I64;
+        break;
+    case IR_FN_REGEXP_MATCHES:
+    case IR_FN_REGEXP_REPLACE:
+    case IR_FN_REGEXP_EXTRACT:
+        if (!type_regexp(c, e, f))
+            return false;
+        t = f == IR_FN_REGEXP_MATCHES ? TIR_BOOL : TIR_STRING;
         break;
     case IR_NFUNCTIONS:
         return false;

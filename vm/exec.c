@@ -23,6 +23,8 @@
 #include "joinspill.h"
 #include "datefn.h"
 #include "strfn.h"
+#include "likefn.h"
+#include "regexfn.h"
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
@@ -996,10 +998,18 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         case VM_OP_REPLACE:
         case VM_OP_LPAD:
         case VM_OP_RPAD:
-        case VM_OP_CONCAT: {
-            tir_status st = in->op == VM_OP_REPLACE ? vm_op_replace(x, in)
-                          : in->op == VM_OP_CONCAT ? vm_op_concat(x, in)
-                                                   : vm_op_pad(x, in, in->op == VM_OP_LPAD);
+        case VM_OP_CONCAT:
+        case VM_OP_LIKE_V:
+        case VM_OP_ILIKE_V:
+        case VM_OP_REGEXP_MATCHES:
+        case VM_OP_REGEXP_REPLACE:
+        case VM_OP_REGEXP_EXTRACT: {
+            vm_opcode op = (vm_opcode)in->op;
+            tir_status st = op == VM_OP_REPLACE ? vm_op_replace(x, in)
+                          : op == VM_OP_CONCAT ? vm_op_concat(x, in)
+                          : op == VM_OP_LPAD || op == VM_OP_RPAD ? vm_op_pad(x, in, op == VM_OP_LPAD)
+                          : op == VM_OP_LIKE_V || op == VM_OP_ILIKE_V ? vm_op_like_v(x, in, op == VM_OP_ILIKE_V)
+                                                                      : vm_op_regexp(x, in);
             if (st)
                 return st;
             break;
@@ -1991,6 +2001,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
         x[ready].nworkers = nw;
         st = vm_x_setup(&x[ready]);
     }
+    if (!st)
+        st = vm_rx_start(x, nw);
     if (!st && nw == 1) {
         tir_status wst;
         st = vm_x_run_all(&x[0], o);
@@ -2028,6 +2040,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     for (int w = 0; w < ready && prof_scan; w++)
         for (int k = 0; k < VM_SCAN_NSTAT; k++)
             prof_scan[k] += x[w].scan_stat[k];
+    vm_rx_end(x, ready);
     for (int w = 0; w < ready; w++)
         vm_x_teardown(&x[w]);
     free(x);

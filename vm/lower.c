@@ -29,7 +29,7 @@ typedef struct lw {
     vm_pipe *p;
     lw_rel *rels;             /* per statement of the pipeline */
     int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits, capbloomdefs,
-        capsorts;
+        capsorts, caprxdefs;
     char *err;
     size_t errlen;
     bool failed;
@@ -428,6 +428,47 @@ static int cx_concat(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *
     return acc;
 }
 
+/* regexp_*(s, pattern, ...): the pattern as a vm_rxdef, which the
+** instruction names in b. */
+static int cx_regexp(lw *L, const ir_expr *e, vm_opcode op, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *p = e->u.call.args[1];
+    int s = cx_arg(L, e, 0, frame, sel, in), pat = cx_arg(L, e, 1, frame, sel, in);
+    int repl = op == VM_OP_REGEXP_REPLACE ? cx_arg(L, e, 2, frame, sel, in) : -1;
+    vm_rxdef *d = PUSH(L, L->p->rxdefs, L->p->nrxdefs, caprxdefs);
+    d->pat = pat;
+    d->konst = is_const(p) ? L->p->regs[pat].konst : -1;
+    d->flags = op == VM_OP_REGEXP_EXTRACT ? 0 : e->u.call.part;
+    d->group = op == VM_OP_REGEXP_EXTRACT ? e->u.call.part : 0;
+    d->span = p->span;
+    return cx_op(L, op, e, frame, sel, s, L->p->nrxdefs - 1, repl);
+}
+
+/* a [not] [i]like p [escape c]: a literal or constant pattern without
+** escape runs the kernels of its shape (LIKE); the others match row by
+** row, or once prepared per batch when the pattern is constant (LIKE_V). */
+static int cx_like(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *p = e->u.like.pattern;
+    int a = cx(L, e->u.like.a, frame, sel, in);
+    if (is_const(p) && !e->u.like.escape && !e->u.like.ci) {
+        int k = new_const(L, p, TIR_STRING);
+        int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+        vm_ins *i = emit(L, e->u.like.negated ? VM_OP_NOT_LIKE : VM_OP_LIKE, frame, e->span);
+        i->a = a, i->b = k, i->c = out, i->d = sel;
+        return out;
+    }
+    int b = cx(L, p, frame, sel, in);
+    int esc = e->u.like.escape ? new_const(L, e->u.like.escape, TIR_STRING) : -1;
+    int out = cx_op(L, e->u.like.ci ? VM_OP_ILIKE_V : VM_OP_LIKE_V, e, frame, sel, a, b, esc);
+    if (!e->u.like.negated)
+        return out;
+    int neg = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
+    vm_ins *i = emit(L, VM_OP_NOT, frame, e->span);
+    i->a = out, i->c = neg, i->d = sel;
+    return neg;
+}
+
 /* The instruction of a function that is one instruction over its
 ** arguments in order (r[a], r[b], r[e]); 0 for the others. */
 static vm_opcode direct_op(ir_fn f)
@@ -491,6 +532,9 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
         return cx_op(L, VM_OP_TRIM, e, frame, sel, s, cx_arg(L, e, 1, frame, sel, in), ends);
     }
     case IR_FN_CONCAT: return cx_concat(L, e, frame, sel, in);
+    case IR_FN_REGEXP_MATCHES: return cx_regexp(L, e, VM_OP_REGEXP_MATCHES, frame, sel, in);
+    case IR_FN_REGEXP_REPLACE: return cx_regexp(L, e, VM_OP_REGEXP_REPLACE, frame, sel, in);
+    case IR_FN_REGEXP_EXTRACT: return cx_regexp(L, e, VM_OP_REGEXP_EXTRACT, frame, sel, in);
     case IR_FN_YEAR: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_YEAR);
     case IR_FN_QUARTER: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_QUARTER);
     case IR_FN_MONTH: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_MONTH);
@@ -532,14 +576,8 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
     case IR_E_ISNULL:
         return cx_unary(L, e->u.isnull.negated ? VM_OP_IS_NOT_NULL : VM_OP_IS_NULL, e->u.isnull.a, e, frame,
                         sel, in, -1);
-    case IR_E_LIKE: {
-        int k = new_const(L, e->u.like.pattern, TIR_STRING);
-        int a = cx(L, e->u.like.a, frame, sel, in);
-        int out = new_reg(L, TIR_BOOL, frame, ir_expr_str(L->a, e));
-        vm_ins *i = emit(L, e->u.like.negated ? VM_OP_NOT_LIKE : VM_OP_LIKE, frame, e->span);
-        i->a = a, i->b = k, i->c = out, i->d = sel;
-        return out;
-    }
+    case IR_E_LIKE:
+        return cx_like(L, e, frame, sel, in);
     case IR_E_IN: {
         tir_type t = e->u.in.a->ty.type;
         int a = cx(L, e->u.in.a, frame, sel, in);
@@ -1296,7 +1334,10 @@ static void note_expr_uses(vm_plan *plan, const ir_expr *e, int order)
         note_expr_uses(plan, e->u.op.a, order);
         note_expr_uses(plan, e->u.op.b, order);
         break;
-    case IR_E_LIKE: note_expr_uses(plan, e->u.like.a, order); break;
+    case IR_E_LIKE:
+        note_expr_uses(plan, e->u.like.a, order);
+        note_expr_uses(plan, e->u.like.pattern, order);
+        break;
     case IR_E_IN: note_expr_uses(plan, e->u.in.a, order); break;
     case IR_E_ISNULL: note_expr_uses(plan, e->u.isnull.a, order); break;
     case IR_E_CAST: note_expr_uses(plan, e->u.cast.a, order); break;

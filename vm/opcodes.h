@@ -58,6 +58,8 @@
     X(IS_NOT_NULL,  "r[c] = r[a] is not null over s[d]")                                    \
     X(LIKE,         "r[c] = r[a] like pattern k[b] over s[d]")                              \
     X(NOT_LIKE,     "r[c] = r[a] not like pattern k[b] over s[d]")                          \
+    X(LIKE_V,       "r[c] = r[a] like r[b] (escape k[e] when e >= 0) over s[d]")             \
+    X(ILIKE_V,      "r[c] = lower(r[a]) like lower(r[b]) (escape k[e] when e >= 0) over s[d]") \
     VM_ALL(X, IN,   "r[c] = r[a] in constants k[b..b+e) over s[d]")                         \
     X(COPY_W1,      "r[c][i] = r[a][i] for i in s[d] (1-byte values, with validity)")        \
     X(COPY_W4,      "r[c][i] = r[a][i] for i in s[d] (4-byte values, with validity)")        \
@@ -97,6 +99,9 @@
     X(LPAD,         "r[c] = r[a] padded on the left with r[e] to r[b] characters over s[d]") \
     X(RPAD,         "r[c] = r[a] padded on the right with r[e] to r[b] characters over s[d]") \
     X(CONCAT,       "r[c] = r[a] then r[b] (b < 0: r[a] alone) over s[d], NULL as empty")     \
+    X(REGEXP_MATCHES, "r[c] = regular expression b (vm_rxdef) matches in r[a] over s[d]")    \
+    X(REGEXP_REPLACE, "r[c] = r[a] with expression b's first (or every) match replaced by r[e] over s[d]") \
+    X(REGEXP_EXTRACT, "r[c] = a group of expression b's first match in r[a] over s[d]")     \
     X(DATE_PART,    "r[c] = field e (vm_datepart) of date r[a] over s[d]")                   \
     X(DATE_TRUNC,   "r[c] = date r[a] truncated to the start of part e over s[d]")           \
     X(DATE_DIFF,    "r[c] = part e boundaries from date r[a] to date r[b] over s[d]")         \

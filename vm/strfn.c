@@ -19,8 +19,7 @@
 /* The longest string lpad and rpad make, in characters. */
 #define VM_PAD_MAX (1u << 24)
 
-/* Byte offset after skipping n UTF-8 characters from byte pos (clamped). */
-static uint32_t utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
+uint32_t vm_utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
 {
     while (n > 0 && pos < len) {
         pos++;
@@ -85,15 +84,7 @@ static uint32_t utf8_encode(int32_t c, char *out)
     return 4;
 }
 
-/* A scratch buffer that grows; text made row by row is copied from it into
-** the batch heap. */
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    bool nomem;
-} sbuf;
-
-static bool sbuf_room(sbuf *b, size_t more)
+bool vm_sbuf_room(vm_sbuf *b, size_t more)
 {
     if (b->n + more <= b->cap)
         return true;
@@ -110,25 +101,22 @@ static bool sbuf_room(sbuf *b, size_t more)
     return true;
 }
 
-static void sbuf_put(sbuf *b, const char *s, size_t n)
+void vm_sbuf_put(vm_sbuf *b, const char *s, size_t n)
 {
-    if (n && sbuf_room(b, n)) {
+    if (n && vm_sbuf_room(b, n)) {
         memcpy(b->p + b->n, s, n);
         b->n += n;
     }
 }
 
-/* out = the scratch text, the scratch emptied for the next row. */
-static bool sbuf_take(xpipe *x, sbuf *b, tir_str *out)
+bool vm_sbuf_take(xpipe *x, vm_sbuf *b, tir_str *out)
 {
     bool ok = !b->nomem && b->n <= UINT32_MAX && vm_str_make(&x->batch_heap, b->p, (uint32_t)b->n, out);
     b->n = 0;
     return ok;
 }
 
-/* A slice of a string whose bytes outlive the batch: short ones inline,
-** long ones pointing into the source (as substring does). */
-static tir_str slice(const char *p, uint32_t len)
+tir_str vm_str_slice(const char *p, uint32_t len)
 {
     tir_str o;
     memset(&o, 0, sizeof o);
@@ -147,18 +135,22 @@ static tir_status nomem(xpipe *x, const vm_ins *in)
     return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory making a string");
 }
 
-/* Validity of r[a] op r[b] op r[e] (b, e < 0: absent) in r[c]'s bitmap. */
-static uint64_t *valid3(xpipe *x, const vm_ins *in)
+uint64_t *vm_str_valid3(xpipe *x, int frame, int out, int a, int b, int e)
 {
-    uint32_t n = x->f[in->frame].n;
-    const vm_vec *b = in->b >= 0 ? &x->r[in->b] : NULL;
-    uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], b, n);
-    if (in->e >= 0 && x->r[in->e].validity) {
+    uint32_t n = x->f[frame].n;
+    const vm_vec *vb = b >= 0 ? &x->r[b] : NULL;
+    uint64_t *v = vm_x_valid2(x, out, &x->r[a], vb, n);
+    if (e >= 0 && x->r[e].validity) {
         if (!v)
-            v = vm_x_valid2_owned(x, in->c, &x->r[in->a], b, n);
-        k_valid_and(v, x->r[in->e].validity, n, v);
+            v = vm_x_valid2_owned(x, out, &x->r[a], vb, n);
+        k_valid_and(v, x->r[e].validity, n, v);
     }
     return v;
+}
+
+static uint64_t *valid3(xpipe *x, const vm_ins *in)
+{
+    return vm_str_valid3(x, in->frame, in->c, in->a, in->b, in->e);
 }
 
 void vm_op_substr(xpipe *x, const vm_ins *in)
@@ -182,9 +174,9 @@ void vm_op_substr(xpipe *x, const vm_ins *in)
             from = 0;
         }
         const char *p = tir_str_ptr(str);
-        uint32_t bfrom = utf8_skip(p, str->len, 0, from);
-        uint32_t bto = utf8_skip(p, str->len, bfrom, len);
-        out[r] = slice(p + bfrom, bto - bfrom);
+        uint32_t bfrom = vm_utf8_skip(p, str->len, 0, from);
+        uint32_t bto = vm_utf8_skip(p, str->len, bfrom, len);
+        out[r] = vm_str_slice(p + bfrom, bto - bfrom);
     }
 }
 
@@ -203,57 +195,60 @@ void vm_op_length(xpipe *x, const vm_ins *in, bool bytes)
 /* Case mapping: ASCII directly, other characters through the C.UTF-8
 ** locale's tables (made once per pipeline copy; without that locale only
 ** ASCII letters change). */
+bool vm_case_map(xpipe *x, const char *s, uint32_t len, bool upper, vm_sbuf *b)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (!vm_sbuf_room(b, (size_t)len + 8))
+        return false;
+    for (uint32_t k = 0; k < len;) {
+        if (p[k] < 0x80) {
+            char ch = (char)p[k++];
+            if (upper && ch >= 'a' && ch <= 'z')
+                ch = (char)(ch - 32);
+            else if (!upper && ch >= 'A' && ch <= 'Z')
+                ch = (char)(ch + 32);
+            b->p[b->n++] = ch;
+            continue;
+        }
+        uint32_t used;
+        int32_t c = utf8_decode(p + k, len - k, &used);
+        if (c >= 0 && !x->ctype && !x->ctype_failed) {
+            x->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+            x->ctype_failed = !x->ctype;
+        }
+        if (c >= 0 && x->ctype) {
+            int32_t m = (int32_t)(upper ? towupper_l((wint_t)c, x->ctype) : towlower_l((wint_t)c, x->ctype));
+            char enc[4];
+            uint32_t w = utf8_encode(m, enc);
+            if (!vm_sbuf_room(b, w + (len - k)))
+                return false;
+            memcpy(b->p + b->n, enc, w);
+            b->n += w;
+        } else {
+            memcpy(b->p + b->n, p + k, used);
+            b->n += used;
+        }
+        k += used;
+    }
+    return true;
+}
+
 tir_status vm_op_case(xpipe *x, const vm_ins *in, bool upper)
 {
     SEL(x, in->d, in->frame, sel, n);
     const tir_str *a = x->r[in->a].data;
     tir_str *out = x->rbuf[in->c];
     x->r[in->c].validity = x->r[in->a].validity;
-    sbuf b = {0};
+    vm_sbuf b = {0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
-        const unsigned char *p = (const unsigned char *)tir_str_ptr(&a[r]);
-        uint32_t len = a[r].len;
-        if (!sbuf_room(&b, (size_t)len + 8))
-            break;
-        for (uint32_t k = 0; k < len;) {
-            if (p[k] < 0x80) {
-                char ch = (char)p[k++];
-                if (upper && ch >= 'a' && ch <= 'z')
-                    ch = (char)(ch - 32);
-                else if (!upper && ch >= 'A' && ch <= 'Z')
-                    ch = (char)(ch + 32);
-                b.p[b.n++] = ch;
-                continue;
-            }
-            uint32_t used;
-            int32_t c = utf8_decode(p + k, len - k, &used);
-            if (c >= 0 && !x->ctype && !x->ctype_failed) {
-                x->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-                x->ctype_failed = !x->ctype;
-            }
-            if (c >= 0 && x->ctype) {
-                int32_t m = (int32_t)(upper ? towupper_l((wint_t)c, x->ctype) : towlower_l((wint_t)c, x->ctype));
-                char enc[4];
-                uint32_t w = utf8_encode(m, enc);
-                if (!sbuf_room(&b, w + (len - k)))
-                    break;
-                memcpy(b.p + b.n, enc, w);
-                b.n += w;
-            } else {
-                memcpy(b.p + b.n, p + k, used);
-                b.n += used;
-            }
-            k += used;
-        }
-        if (!sbuf_take(x, &b, &out[r])) {
+        if (!vm_case_map(x, tir_str_ptr(&a[r]), a[r].len, upper, &b) || !vm_sbuf_take(x, &b, &out[r])) {
             free(b.p);
             return nomem(x, in);
         }
     }
-    bool failed = b.nomem;
     free(b.p);
-    return failed ? nomem(x, in) : TIR_OK;
+    return TIR_OK;
 }
 
 /* True when the character at p[k..] (of `used` bytes) is one of set's. */
@@ -299,7 +294,7 @@ void vm_op_trim(xpipe *x, const vm_ins *in)
                     break;
                 hi = start;
             }
-        out[r] = slice(p + lo, hi - lo);
+        out[r] = vm_str_slice(p + lo, hi - lo);
     }
 }
 
@@ -333,7 +328,7 @@ tir_status vm_op_replace(xpipe *x, const vm_ins *in)
     const tir_str *a = x->r[in->a].data, *from = x->r[in->b].data, *to = x->r[in->e].data;
     tir_str *out = x->rbuf[in->c];
     x->r[in->c].validity = valid3(x, in);
-    sbuf b = {0};
+    vm_sbuf b = {0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         const char *s = tir_str_ptr(&a[r]), *f = tir_str_ptr(&from[r]);
@@ -344,12 +339,12 @@ tir_status vm_op_replace(xpipe *x, const vm_ins *in)
         }
         const char *end = s + sl, *at;
         while ((at = memmem(s, (size_t)(end - s), f, fl))) {
-            sbuf_put(&b, s, (size_t)(at - s));
-            sbuf_put(&b, tir_str_ptr(&to[r]), to[r].len);
+            vm_sbuf_put(&b, s, (size_t)(at - s));
+            vm_sbuf_put(&b, tir_str_ptr(&to[r]), to[r].len);
             s = at + fl;
         }
-        sbuf_put(&b, s, (size_t)(end - s));
-        if (!sbuf_take(x, &b, &out[r])) {
+        vm_sbuf_put(&b, s, (size_t)(end - s));
+        if (!vm_sbuf_take(x, &b, &out[r])) {
             free(b.p);
             return nomem(x, in);
         }
@@ -368,7 +363,7 @@ tir_status vm_op_pad(xpipe *x, const vm_ins *in, bool left)
     tir_str *out = x->rbuf[in->c];
     uint64_t *v = valid3(x, in);
     x->r[in->c].validity = v;
-    sbuf b = {0};
+    vm_sbuf b = {0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         if (!K_VALID(v, r)) {
@@ -384,19 +379,19 @@ tir_status vm_op_pad(xpipe *x, const vm_ins *in, bool left)
                              left ? "lpad" : "rpad", (long long)len, VM_PAD_MAX);
         }
         if ((uint64_t)len <= have || !fl) {
-            out[r] = slice(s, utf8_skip(s, sl, 0, len));
+            out[r] = vm_str_slice(s, vm_utf8_skip(s, sl, 0, len));
             continue;
         }
         uint32_t fchars = utf8_count(f, fl), need = (uint32_t)len - have;
         if (!left)
-            sbuf_put(&b, s, sl);
+            vm_sbuf_put(&b, s, sl);
         for (uint32_t put = 0; put < need && !b.nomem; put += fchars) {
             uint32_t take = need - put < fchars ? need - put : fchars;
-            sbuf_put(&b, f, utf8_skip(f, fl, 0, take));
+            vm_sbuf_put(&b, f, vm_utf8_skip(f, fl, 0, take));
         }
         if (left)
-            sbuf_put(&b, s, sl);
-        if (!sbuf_take(x, &b, &out[r])) {
+            vm_sbuf_put(&b, s, sl);
+        if (!vm_sbuf_take(x, &b, &out[r])) {
             free(b.p);
             return nomem(x, in);
         }
@@ -411,22 +406,22 @@ tir_status vm_op_concat(xpipe *x, const vm_ins *in)
     const vm_vec *a = &x->r[in->a], *b = in->b >= 0 ? &x->r[in->b] : NULL;
     tir_str *out = x->rbuf[in->c];
     x->r[in->c].validity = NULL;
-    sbuf s = {0};
+    vm_sbuf s = {0};
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         bool va = K_VALID(a->validity, r), vb = b && K_VALID(b->validity, r);
         const tir_str *sa = &((const tir_str *)a->data)[r], *sb = b ? &((const tir_str *)b->data)[r] : NULL;
         if (!vb || !sb->len) {
-            out[r] = va ? *sa : slice("", 0);
+            out[r] = va ? *sa : vm_str_slice("", 0);
             continue;
         }
         if (!va || !sa->len) {
             out[r] = *sb;
             continue;
         }
-        sbuf_put(&s, tir_str_ptr(sa), sa->len);
-        sbuf_put(&s, tir_str_ptr(sb), sb->len);
-        if (!sbuf_take(x, &s, &out[r])) {
+        vm_sbuf_put(&s, tir_str_ptr(sa), sa->len);
+        vm_sbuf_put(&s, tir_str_ptr(sb), sb->len);
+        if (!vm_sbuf_take(x, &s, &out[r])) {
             free(s.p);
             return nomem(x, in);
         }

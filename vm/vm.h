@@ -159,6 +159,18 @@ typedef struct vm_limit {
 
 typedef struct vm_sortdef vm_sortdef;   /* sort.h */
 
+/* A regular expression of a regexp_* call: its pattern is register pat,
+** a constant (konst >= 0: compiled and JIT-compiled once when the
+** pipeline starts, shared by the workers) or a value per row (compiled
+** per distinct pattern, in each worker's small cache). */
+typedef struct vm_rxdef {
+    int pat;
+    int konst;
+    int flags;                /* IR_RX_* */
+    int group;                /* regexp_extract: the group returned */
+    ir_span span;             /* the pattern, for its errors */
+} vm_rxdef;
+
 typedef struct vm_pipe {
     ir_pipeline *ir;
     vm_ins *code;
@@ -186,6 +198,8 @@ typedef struct vm_pipe {
     int nbloomdefs;
     vm_sortdef *sorts;        /* sort and window statements */
     int nsorts;
+    vm_rxdef *rxdefs;
+    int nrxdefs;
 } vm_pipe;
 
 /* A value produced by a statement and read by later pipelines or outputs. */

@@ -51,6 +51,8 @@ typedef struct xjoin {
 } xjoin;
 
 typedef struct xshared xshared;
+typedef struct vm_rxset vm_rxset;
+typedef struct vm_rxlocal vm_rxlocal;
 
 /* The hash tables a pipeline probes from memory, given up for spill files
 ** when the pipeline runs short and its own state cannot spill enough. One
@@ -132,6 +134,8 @@ typedef struct xpipe {
     int tick_stmt;
     uint64_t *stmt_rows;      /* profile: rows out (sinks: in) per statement, then rows read from the source */
     vm_strheap batch_heap;    /* strings made by casts and functions, reset per batch */
+    vm_rxset *rx;             /* the pipeline's constant regular expressions, shared (regexfn.c) */
+    vm_rxlocal *rxl;          /* this worker's matching state */
     locale_t ctype;           /* C.UTF-8 for upper/lower, made at first use */
     bool ctype_failed;        /* that locale is missing: ASCII only */
     uint64_t base_bytes;      /* values and tables alive when the pipeline started */

@@ -555,11 +555,26 @@ def ax(e, ctx):
                  '(%s %s (%s))' % (x.sql, w.upper(), ', '.join(its_s)))
     if op == 'like':
         x = ax(e.k[0], ctx)
-        pat, neg = e.val
+        pat, neg = e.val[:2]
+        mode = e.val[2] if len(e.val) > 2 else 'like'
         if x.t != STR:
             raise Invalid('like on non-string')
-        ctx.an.feat('not like' if neg else 'like')
-        w = 'not like' if neg else 'like'
+        w = ('not ' if neg else '') + ('ilike' if mode == 'ilike' else 'like')
+        ctx.an.feat(w + ('' if mode in ('like', 'ilike') else ' ' + mode))
+        if mode == 'column':   # the pattern is another string column, row by row
+            y = ax(e.k[1], ctx)
+            if y.t != STR:
+                raise Invalid('like pattern on non-string')
+            return X(BOOL, x.n or y.n, 1, '(%s %s %s)' % (x.tir, w, y.tir), '(%s %s %s)' % (x.sql, w.upper(), y.sql))
+        if mode == 'escape':
+            return X(BOOL, x.n, 1, '(%s %s %s escape "!")' % (x.tir, w, tir_str(pat)),
+                     "(%s %s %s ESCAPE '!')" % (x.sql, w.upper(), sql_str(pat)))
+        if mode == 'ilike':
+            # tir folds by Unicode simple case mapping, sqlite's lower() ASCII
+            # only: É, the one other cased letter of the data, by hand
+            fold = lambda v: "replace(lower(%s), '\u00c9', '\u00e9')" % v
+            return X(BOOL, x.n, 1, '(%s %s %s)' % (x.tir, w, tir_str(pat)),
+                     '(%s %s %s)' % (fold(x.sql), w.upper().replace('ILIKE', 'LIKE'), fold(sql_str(pat))))
         return X(BOOL, x.n, 1, '(%s %s %s)' % (x.tir, w, tir_str(pat)), '(%s %s %s)' % (x.sql, w.upper(), sql_str(pat)))
     if op == 'case':
         has_else = e.val
@@ -1712,7 +1727,18 @@ class Gen:
             return self.cmp(self.gen_num(cols, 1), self.litnode(ci, name=name))
         if t == STR:
             if r < 0.3:
-                return N('like', [c], (self.pattern(ci, name), rng.random() < 0.25))
+                m = rng.random()
+                neg = rng.random() < 0.25
+                if m < 0.6:
+                    return N('like', [c], (self.pattern(ci, name), neg))
+                if m < 0.75:
+                    return N('like', [c], (self.escaped(self.pattern(ci, name)), neg, 'escape'))
+                if m < 0.9:
+                    return N('like', [c], (self.pattern(ci, name), neg, 'ilike'))
+                n2, c2 = self.pick(cols, (STR,), other=name)
+                if n2 is not None:
+                    return N('like', [c, col(n2)], ('', neg, 'column'))
+                return N('like', [c], (self.pattern(ci, name), neg))
             if r < 0.55:
                 return self.cmp(c, self.litnode(ci, name=name))
             if r < 0.7:
@@ -1762,6 +1788,12 @@ class Gen:
         else:
             p = s
         return p
+
+    def escaped(self, p):
+        """p with escape character '!': wildcards kept, some other characters
+        escaped (an escaped character is itself), '!' always."""
+        rng = self.rng
+        return ''.join('!' + ch if ch == '!' or (ch not in '%_' and rng.random() < 0.3) else ch for ch in p)
 
     def gen_num(self, cols, depth, want=None):
         for _ in range(8):

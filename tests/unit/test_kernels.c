@@ -723,6 +723,112 @@ Test(kernels, like_random_against_ref)
     }
 }
 
+/* like with an escape character: the prepared pattern (its shape found
+** after the escapes are resolved) against the recursive definition. */
+static void like_esc_one(const char *pat, const char *esc, const char *str, int want)
+{
+    rng r = { 7 };
+    tir_str s;
+    char *own;
+    set_str(&r, &s, str, (uint32_t)strlen(str), &own);
+    uint32_t pl = (uint32_t)strlen(pat), el = (uint32_t)strlen(esc);
+    char buf[64];
+    k_like_pat lp;
+    cr_assert(k_like_prepare(&lp, pat, pl, esc, el, buf), "prepare '%s' escape '%s'", pat, esc);
+    uint8_t o = 9, o2 = 9;
+    k_like_run(&lp, &s, NULL, 1, &o);
+    k_like_ref_esc(pat, pl, esc, el, &s, NULL, 1, &o2);
+    cr_assert_eq(o, want, "'%s' LIKE '%s' ESCAPE '%s'", str, pat, esc);
+    cr_assert_eq(o2, want, "ref: '%s' LIKE '%s' ESCAPE '%s'", str, pat, esc);
+    cr_assert_eq(k_like_match(&lp, str, (uint32_t)strlen(str)), want);
+    free(own);
+}
+
+Test(kernels, like_escape_targeted)
+{
+    like_esc_one("100!%", "!", "100%", 1);
+    like_esc_one("100!%", "!", "1000", 0);
+    like_esc_one("%!%%", "!", "50% off", 1);
+    like_esc_one("%!%%", "!", "fifty", 0);
+    like_esc_one("a!_c", "!", "a_c", 1);
+    like_esc_one("a!_c", "!", "abc", 0);
+    like_esc_one("a!!c", "!", "a!c", 1);
+    like_esc_one("a!!c", "!", "a!!c", 0);
+    like_esc_one("%!!", "!", "wow!", 1);
+    like_esc_one("!a!b", "!", "ab", 1);            /* an escaped ordinary character is itself */
+    like_esc_one("%c%%d", "%", "c%d", 1);           /* '%' as the escape: '%%' is a literal '%' */
+    like_esc_one("%c%%d", "%", "cd", 0);
+    like_esc_one("x%_y", "%", "x_y", 1);            /* '%_' is a literal '_' */
+    like_esc_one("x%_y", "%", "xay", 0);
+    like_esc_one("x%_y%%", "%", "x_y%", 1);
+    like_esc_one("\xc2\xa7%%", "\xc2\xa7", "%", 1); /* a two-byte escape character */
+    like_esc_one("\xc2\xa7%%", "\xc2\xa7", "%x", 1);
+    like_esc_one("\xc2\xa7%%", "\xc2\xa7", "x%", 0);
+    like_esc_one("_!__", "!", "\xc3\xa9_x", 1);
+    like_esc_one("_!__", "!", "\xc3\xa9xx", 0);
+    like_esc_one("%a!%b%", "!", "xxa%byy", 1);      /* general: escapes between wildcards */
+    like_esc_one("%a!%b%", "!", "xxabyy", 0);
+    like_esc_one("ab", "!", "ab", 1);               /* no escape used: the plain shapes */
+    char buf[8];
+    k_like_pat lp;
+    cr_assert(!k_like_prepare(&lp, "ab!", 3, "!", 1, buf));
+    cr_assert(!k_like_prepare(&lp, "a%", 2, "%", 1, buf));
+    cr_assert(!k_like_prepare(&lp, "x%_y%", 5, "%", 1, buf));
+    cr_assert(k_like_prepare(&lp, "a!!", 3, "!", 1, buf));
+    cr_assert_eq(lp.shape, K_LIKE_EXACT);
+    cr_assert(lp.litlen == 2 && !memcmp(lp.lit, "a!", 2));
+    cr_assert(k_like_prepare(&lp, "%!%%", 4, "!", 1, buf));
+    cr_assert_eq(lp.shape, K_LIKE_CONTAINS);
+    cr_assert(k_like_prepare(&lp, "!%%", 3, "!", 1, buf));
+    cr_assert_eq(lp.shape, K_LIKE_PREFIX);
+    cr_assert(k_like_prepare(&lp, "%!_", 3, "!", 1, buf));
+    cr_assert_eq(lp.shape, K_LIKE_SUFFIX);
+    cr_assert(k_like_prepare(&lp, "a!%_", 4, "!", 1, buf));
+    cr_assert_eq(lp.shape, K_LIKE_GENERAL);
+}
+
+/* Random strings over the wildcards, the escape and a multibyte letter
+** against random escaped patterns: kernel (batch and one row) = reference. */
+Test(kernels, like_escape_random_against_ref)
+{
+    static const char *const alpha[] = { "a", "b", "%", "_", "!", "\xc3\xa9" };
+    rng r = { 311 };
+    enum { ROWS = 200 };
+    tir_str s[ROWS];
+    char *own[ROWS], text[ROWS][32];
+    for (int it = 0; it < 400; it++) {
+        char pat[32] = "";
+        int pn = (int)(rnd(&r) % 7);
+        for (int k = 0; k < pn; k++)
+            strcat(pat, alpha[rnd(&r) % 6]);
+        uint32_t pl = (uint32_t)strlen(pat);
+        char buf[32];
+        k_like_pat lp;
+        bool ok = k_like_prepare(&lp, pat, pl, "!", 1, buf);
+        /* a pattern ends with a dangling escape exactly when an odd run of '!' ends it */
+        uint32_t run = 0;
+        for (uint32_t k = pl; k > 0 && pat[k - 1] == '!'; k--)
+            run++;
+        cr_assert_eq(ok, run % 2 == 0, "prepare '%s'", pat);
+        if (!ok)
+            continue;
+        for (int i = 0; i < ROWS; i++) {
+            text[i][0] = 0;
+            int sn = (int)(rnd(&r) % 6);
+            for (int k = 0; k < sn; k++)
+                strcat(text[i], alpha[rnd(&r) % 6]);
+            set_str(&r, &s[i], text[i], (uint32_t)strlen(text[i]), &own[i]);
+        }
+        uint8_t o1[ROWS], o2[ROWS];
+        k_like_run(&lp, s, NULL, ROWS, o1);
+        k_like_ref_esc(pat, pl, "!", 1, s, NULL, ROWS, o2);
+        for (int i = 0; i < ROWS; i++) {
+            cr_assert_eq(o1[i], o2[i], "'%s' LIKE '%s' ESCAPE '!'", text[i], pat);
+            free(own[i]);
+        }
+    }
+}
+
 /* Many '%' against a long non-matching string: exponential backtracking
 ** would not finish; the general matcher is O(len * patlen). */
 Test(kernels, like_general_is_not_exponential, .timeout = 20)

@@ -403,6 +403,46 @@ Test(params, like_and_limit)
     tir_program_free(p);
 }
 
+/* A program filtering nums by expr, the parameter $pat declared as decl. */
+static tir_program *filter_by(const char *decl, const char *expr)
+{
+    char src[1024];
+    snprintf(src, sizeof src, "$pat: %s\n" SCAN "    v2 = filter :input = v1 :expr = %s\n}\noutput p.v2\n", decl, expr);
+    return compile_ok(e, src);
+}
+
+/* Rows of p with $pat bound to pat. */
+static uint64_t rows_with(tir_program *p, const char *pat)
+{
+    cr_assert_eq(tir_bind_str(p, "pat", pat, strlen(pat)), TIR_OK);
+    return run_rows(p);
+}
+
+/* A regular expression bound as a parameter is compiled when its pipeline
+** starts, for each run with its binding: an invalid one fails the run
+** naming it, NULL matches as NULL. So is an ilike pattern with an escape. */
+Test(params, regexp_and_ilike_patterns)
+{
+    tir_program *p = filter_by("string nullable", "regexp_matches($in.tag, $pat)");
+    cr_assert_eq(rows_with(p, "^a_.*two$"), 1667);
+    cr_assert_eq(rows_with(p, "^ONE$"), 0);
+    cr_assert_eq(rows_with(p, "(?i)^ONE$"), 1667);
+    cr_assert_eq(tir_bind_null(p, "pat"), TIR_OK);
+    cr_assert_eq(run_rows(p), 0);
+    cr_assert_eq(tir_bind_str(p, "pat", "(", 1), TIR_OK);
+    tir_result *r;
+    expect_err(tir_run(p, &r), TIR_ERR_RUNTIME,
+               "prog.tir:5:61: error: invalid regular expression \"(\": missing closing parenthesis at offset 1");
+    tir_program_free(p);
+
+    p = filter_by("string", "$in.tag ilike $pat escape \"!\"");
+    cr_assert_eq(rows_with(p, "ONE"), 1667);
+    cr_assert_eq(rows_with(p, "A!_LONG%"), 1667);
+    cr_assert_eq(tir_bind_str(p, "pat", "A_LONG!", 7), TIR_OK);
+    expect_err(tir_run(p, &r), TIR_ERR_RUNTIME, "the like pattern \"A_LONG!\" ends with its escape character");
+    tir_program_free(p);
+}
+
 /* The sum of output out's first column (i32: the type import infers for n). */
 static int64_t sum_i32(const tir_result *r, size_t out)
 {

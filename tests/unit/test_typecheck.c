@@ -496,7 +496,7 @@ Test(typecheck, scalar_functions)
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, date_trunc, date_diff"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
 
 Test(typecheck, function_errors)
 {
@@ -544,11 +544,11 @@ Test(typecheck, logic_like_in_isnull)
     done(&r);
 
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
-                        "  v2 = filter :input = v1 :expr = $in.name like $in.gender }\noutput p.v2\n",
-                 "$in.gender }", "the pattern of like must be a string literal or a string parameter");
+                        "  v2 = filter :input = v1 :expr = $in.name like $in.id }\noutput p.v2\n",
+                 "$in.id }", "the pattern of like must be a string, found i32; write cast($in.id as string)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.id like \"1%\" }\noutput p.v2\n",
-                 "$in.id like", "like needs a string operand, found i32");
+                 "$in.id like", "like needs a string operand, found i32; write cast($in.id as string)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.id in [1, \"x\"] }\noutput p.v2\n",
                  "\"x\"", "'in' item of type string does not fit the operand's type i32");
@@ -1850,7 +1850,7 @@ Test(typecheck, parameter_errors)
                  "$in }", "$in names a row, not a value: write $in.column");
     expect_error(TABLES "$n: i64\np: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = $in.name like $n }\noutput p.v2\n",
-                 "$n }", "the pattern of like must be a string, found i64");
+                 "$n }", "the pattern of like must be a string, found i64; write cast($n as string)");
     expect_error(TABLES "$n: i64 nullable\np: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = limit :input = v1 :count = $n }\noutput p.v2\n",
                  "$n }", "':count' of limit takes a parameter of type i32 or i64, not nullable; $n is i64 nullable");
