@@ -694,10 +694,6 @@ fe_cols fe_column(fe_ctx *cx, fe_cols l, ir_span name, bool quoted, fe_coltype t
 
 void fe_table(fe_ctx *cx, ir_span name, ir_span source, fe_args args, const fe_cols *cols, ir_span end)
 {
-    /* a CSV file has no types: its columns cannot be left out */
-    if (!cols && fe_is(cx, source, "read_csv"))
-        ir_error(cx->d, source, "read_csv needs its columns declared: %.*s: Table = read_csv(...) "
-                                "{ name: type, ... }", (int)name.len, fe_text(cx, name));
     ir_table *t = fe_alloc(cx, sizeof *t);
     t->name = fe_name(cx, name);
     t->source = fe_name(cx, source);

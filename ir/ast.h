@@ -457,6 +457,11 @@ typedef struct ir_output {
 typedef bool (*ir_schema_reader)(void *ctx, ir_arena *a, const char *path, ir_schema *out, char *err,
                                  size_t errlen);
 
+/* Infers the columns of the CSV table t (its path and read_csv options
+** set) from the file, as tirrun import does; arena-allocated. */
+typedef bool (*ir_csv_schema_reader)(void *ctx, ir_arena *a, const struct ir_table *t, ir_schema *out, char *err,
+                                     size_t errlen);
+
 /* Whether the engine lets the program read (write = false) or write path. */
 typedef bool (*ir_path_checker)(void *ctx, const char *path, bool write, char *err, size_t errlen);
 
@@ -466,6 +471,8 @@ typedef struct ir_program {
     void *check_path_ctx;
     ir_schema_reader read_schema; /* set before tc_check; NULL: read_table needs declared columns */
     void *read_schema_ctx;
+    ir_csv_schema_reader read_csv_schema; /* set before tc_check; NULL: read_csv needs declared columns */
+    void *read_csv_schema_ctx;
     const char *src;
     size_t srclen;
     ir_table **tables;

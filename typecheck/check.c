@@ -354,6 +354,31 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
     }
 }
 
+/* read_csv without columns: the file's, inferred when the program is
+** compiled (the run loads the file with them: a file changed since then
+** fails to load with a data error at the field that no longer fits). */
+static void csv_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
+{
+    ir_program *p = c->p;
+    char err[512] = "";
+    ir_schema file = {0};
+    if (!p->read_csv_schema) {
+        ir_error(c->d, at, "read_csv needs its columns declared here: %s: Table = read_csv(...) { name: type, ... }",
+                 t->name.s);
+        return;
+    }
+    if (!p->read_csv_schema(p->read_csv_schema_ctx, c->a, t, &file, err, sizeof err)) {
+        ir_error(c->d, at, "cannot infer the columns of table '%s' from %s: %s (or declare them: { name: type, ... })",
+                 t->name.s, shown, err[0] ? err : "unknown error");
+        return;
+    }
+    if (file.n == 0)
+        ir_error(c->d, at, "cannot infer the columns of table '%s': %s has no columns", t->name.s, shown);
+    t->schema = file;
+    for (int i = 0; i < file.n; i++)
+        file.cols[i].span = file.cols[i].name.span = at;
+}
+
 static void check_table(tc_ctx *c, ir_table *t)
 {
     t->delimiter = ',';
@@ -391,7 +416,10 @@ static void check_table(tc_ctx *c, ir_table *t)
     }
     if (!have_path && (csv || t->native))
         ir_error(c->d, t->source.span, "%s needs the file path as its first argument", src);
-    if (t->schema.n == 0 && !t->native)
+    bool inferred = csv && t->schema.n == 0 && have_path;   /* else the path's own error is enough */
+    if (inferred && t->path)
+        csv_schema(c, t, shown, path_at);
+    if (t->schema.n == 0 && !t->native && !inferred)
         ir_error(c->d, t->name.span, "table '%s' declares no columns", t->name.s);
     if (t->schema.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, t->name.span, "table '%s' declares %d columns; at most %d are supported", t->name.s,

@@ -18,6 +18,7 @@
 #include "confine.h"
 #include "params.h"
 #include "par.h"
+#include "csv.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -461,6 +462,37 @@ static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schem
     return true;
 }
 
+/* read_csv without declared columns: inferred as tirrun import does,
+** within the memory limit. */
+static bool read_csv_schema(void *ctx, ir_arena *a, const ir_table *t, ir_schema *out, char *err, size_t errlen)
+{
+    const tir_engine *e = ctx;
+    vm_csv_opts o = {t->delimiter, t->header, t->null_string, vm_engine_memory_limit(e)};
+    int n = 0;
+    vm_csv_col *cols = NULL;
+    tir_status st = vm_csv_infer(t->path, &o, &n, &cols, err, errlen);
+    if (st) {
+        if (st == TIR_ERR_NOMEM)   /* not the program's fault */
+            a->nomem = true;
+        return false;
+    }
+    out->n = n;
+    out->cols = IR_NEWN(a, ir_column, n ? n : 1);
+    bool ok = out->cols != NULL;
+    for (int c = 0; ok && c < n; c++) {
+        char *name = ir_alloc(a, strlen(cols[c].name) + 1);
+        if (!(ok = name != NULL))
+            break;
+        strcpy(name, cols[c].name);
+        out->cols[c].name.s = name;
+        out->cols[c].ty = (ir_coltype){cols[c].type, cols[c].nullable, false, IR_ORDER_NONE};
+    }
+    vm_csv_cols_free(n, cols);
+    if (!ok)
+        snprintf(err, errlen, "out of memory");
+    return ok;
+}
+
 tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t len, tir_program **out)
 {
     if (!e || !out || (!src && len))
@@ -490,6 +522,8 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     if (ok) {
         p->prog->read_schema = read_store_schema;
         p->prog->read_schema_ctx = e;
+        p->prog->read_csv_schema = read_csv_schema;
+        p->prog->read_csv_schema_ctx = e;
         p->prog->check_path = check_path;
         p->prog->check_path_ctx = p;
         ok = tc_check(&p->arena, &p->diags, p->prog);
