@@ -319,6 +319,12 @@ struct ir_stmt {
     bool failed;              /* its output could not be typed (already reported) */
     int value;                /* vm: 1 + its index in the plan's values, 0 = not a value */
     bool used_later;          /* read by a later pipeline (keep alive) or by an output */
+    /* tc, an aggregate or hash_group_by with computed entries (sum(a) /
+    ** sum(b)): per out column its expression over post_raw, the row the
+    ** sink computes (keys, then its raw aggregates); tc then splits it in
+    ** two, the sink and a projection of its rows in a pipeline of its own */
+    ir_expr **post;
+    ir_schema post_raw;
     union {
         struct {
             ir_table *table;  /* NULL when scanning another pipeline's relation: */

@@ -892,6 +892,78 @@ static bool out_of_memory(ir_diags *d)
     return false;
 }
 
+/* A sink with computed entries (ir_stmt.post) becomes two statements: the
+** sink, computing the raw row, stays in its pipeline under a copy; the
+** original statement, which every reader points at, becomes a projection
+** of the raw rows in a pipeline of its own right after (in topological
+** order, so before every reader). */
+static void split_computed_aggs(tc_ctx *c)
+{
+    ir_program *p = c->p;
+    for (int i = 0; i < p->npipelines; i++) {
+        ir_pipeline *pl = p->pipelines[i];
+        int at = i + 1;   /* the projections follow in statement order */
+        for (int j = 0; j < pl->n; j++) {
+            ir_stmt *g = pl->stmts[j];
+            if (!g->post)
+                continue;
+            ir_stmt *raw = TC_NEWN(c, ir_stmt, 1), *scan = TC_NEWN(c, ir_stmt, 1);
+            *raw = *g;
+            raw->out = g->post_raw;
+            raw->post = NULL;
+            raw->used_later = true;
+            pl->stmts[j] = raw;
+
+            ir_pipeline *np = TC_NEWN(c, ir_pipeline, 1);
+            const char *name = ir_sprintf(c->a, "%s.%s", pl->name.s, g->target.s);
+            if (!name)
+                longjmp(c->oom, 1);
+            np->name = (ir_name){name, g->span};
+            np->span = g->span;
+            np->n = 2;
+            np->stmts = TC_NEWN(c, ir_stmt *, 2);
+            np->deps = TC_NEWN(c, ir_pipeline *, 1);
+            np->deps[0] = pl;
+            np->ndeps = np->capdeps = 1;
+
+            scan->target = (ir_name){"rows", g->span};
+            scan->op = (ir_name){"table_scan", g->span};
+            scan->span = g->span;
+            scan->pipeline = np;
+            scan->kind = IR_OP_SCAN;
+            scan->vkind = IR_VK_RELATION;
+            scan->out = g->post_raw;
+            scan->u.scan.src_stmt = raw;
+            scan->u.scan.cols = TC_NEWN(c, int, scan->out.n ? scan->out.n : 1);
+            for (int k = 0; k < scan->out.n; k++)
+                scan->u.scan.cols[k] = k;
+
+            ir_expr **post = g->post;
+            g->op = (ir_name){"project", g->op.span};
+            g->kind = IR_OP_PROJECT;
+            g->input = scan;
+            g->pipeline = np;
+            g->index = 1;
+            g->post = NULL;
+            memset(&g->u, 0, sizeof g->u);
+            g->u.project.exprs = post;
+            np->stmts[0] = scan;
+            np->stmts[1] = g;
+
+            ir_pipeline **pls = TC_NEWN(c, ir_pipeline *, p->npipelines + 1);
+            memcpy(pls, p->pipelines, sizeof *pls * (size_t)at);
+            pls[at] = np;
+            memcpy(pls + at + 1, p->pipelines + at, sizeof *pls * (size_t)(p->npipelines - at));
+            p->pipelines = pls;
+            p->npipelines++;
+            at++;
+        }
+        i = at - 1;
+    }
+    for (int i = 0; i < p->npipelines; i++)
+        p->pipelines[i]->order = i;
+}
+
 bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
 {
     size_t errors0 = d->nerrors;
@@ -938,5 +1010,7 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
     check_writes(c);
     warn_prunes(c);
     topo_sort(c);
+    if (d->nerrors == errors0)
+        split_computed_aggs(c);
     return d->nerrors == errors0;
 }

@@ -401,7 +401,8 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
     const char *fn = e->u.call.fn.s;
     ir_span fs = e->u.call.fn.span.len ? e->u.call.fn.span : e->span;
     if (is_aggregate_name(fn)) {
-        ir_error(c->d, fs, "aggregate function '%s' is only allowed as an entry of :aggregates", fn);
+        ir_error(c->d, fs, "aggregate function '%s' is only allowed in an entry of :aggregates, outside any other "
+                           "aggregate", fn);
         return false;
     }
     int f = 0;

@@ -623,29 +623,29 @@ static bool op_limit(tc_ctx *c, const tc_scope *s, ir_val **v)
 
 /* ------------------------------------------------------------ aggregates */
 
-static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped, ir_agg *g, ir_coltype *ty)
-{
-    static const struct {
-        const char *name;
-        ir_aggfn fn;
-    } fns[] = {{"count", IR_AGG_COUNT}, {"sum", IR_AGG_SUM}, {"min", IR_AGG_MIN}, {"max", IR_AGG_MAX},
+static const struct {
+    const char *name;
+    ir_aggfn fn;
+} agg_fns[] = {{"count", IR_AGG_COUNT}, {"sum", IR_AGG_SUM}, {"min", IR_AGG_MIN}, {"max", IR_AGG_MAX},
                {"avg", IR_AGG_AVG}, {"any_value", IR_AGG_MIN}, {"var_samp", IR_AGG_VAR_SAMP},
                {"variance", IR_AGG_VAR_SAMP}, {"var_pop", IR_AGG_VAR_POP}, {"stddev_samp", IR_AGG_STDDEV_SAMP},
                {"stddev", IR_AGG_STDDEV_SAMP}, {"stddev_pop", IR_AGG_STDDEV_POP}, {"bool_and", IR_AGG_BOOL_AND},
                {"bool_or", IR_AGG_BOOL_OR}};
-    enum { NFNS = sizeof fns / sizeof fns[0] };
-    ir_expr *e = val_expr(ent->val);
-    int k = 0;
-    while (e && e->kind == IR_E_CALL && k < NFNS && strcmp(fns[k].name, e->u.call.fn.s))
-        k++;
-    if (!e || e->kind != IR_E_CALL || k == NFNS) {
-        ir_error(c->d, ent->val->span,
-                 "':aggregates' entry '%s' must be an aggregate call: count(x), count(*), sum(x), min(x), max(x), "
-                 "avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), stddev_pop(x), bool_and(x) or bool_or(x)",
-                 ent->key.s);
-        return false;
-    }
-    const char *fn = fns[k].name;
+enum { NAGG_FNS = sizeof agg_fns / sizeof agg_fns[0] };
+
+/* Its index in agg_fns when e is an aggregate call, else -1. */
+static int agg_fn_of(const ir_expr *e)
+{
+    for (int k = 0; e && e->kind == IR_E_CALL && k < NAGG_FNS; k++)
+        if (!strcmp(agg_fns[k].name, e->u.call.fn.s))
+            return k;
+    return -1;
+}
+
+/* The aggregate call e (agg_fns[k]) into g and its output type. */
+static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool grouped, ir_agg *g, ir_coltype *ty)
+{
+    const char *fn = agg_fns[k].name;
     if (e->u.call.nargs != 1) {
         ir_error(c->d, e->span, "%s takes one argument, found %d", fn, e->u.call.nargs);
         return false;
@@ -653,7 +653,7 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
     ir_expr **pa = &e->u.call.args[0];
     g->span = e->span;
     if ((*pa)->kind == IR_E_STAR) {
-        if (fns[k].fn != IR_AGG_COUNT) {
+        if (agg_fns[k].fn != IR_AGG_COUNT) {
             ir_error(c->d, (*pa)->span, "'*' is only allowed as the argument of count(*)");
             return false;
         }
@@ -666,7 +666,7 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
     if (!tc_expr(c, s, pa))
         return false;
     ir_expr *a = *pa;
-    g->fn = fns[k].fn;
+    g->fn = agg_fns[k].fn;
     g->arg = a;
     tir_type t = a->ty.type, rt = t;
     switch (g->fn) {
@@ -730,21 +730,247 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool grouped
     return true;
 }
 
-static bool check_aggs(tc_ctx *c, const tc_scope *s, ir_val *m, bool grouped, ir_agg *aggs, ir_column *cols,
+/* An :aggregates map checked: per entry an aggregate call, or an expression
+** over aggregate calls (`sum($in.a) / sum($in.b)`). The calls become the
+** raw aggregates the sink computes (a plain entry's own, then those found
+** inside computed entries, named "$aggN"); computed entries are evaluated
+** over the raw row afterwards (tc_split_computed_aggs). */
+typedef struct agg_plan {
+    ir_agg *aggs;             /* the raw aggregates */
+    ir_column *cols;          /* their columns */
+    int n, cap;
+    int *raw;                 /* per entry: its raw aggregate, or -1 when computed */
+    ir_expr **post;           /* per entry: the computed expression (calls replaced by "$aggN" columns) */
+    bool computed;
+} agg_plan;
+
+static int plan_push(tc_ctx *c, agg_plan *P)
+{
+    if (P->n == P->cap) {
+        int cap = P->cap ? 2 * P->cap : 8;
+        ir_agg *aggs = TC_NEWN(c, ir_agg, cap);
+        ir_column *cols = TC_NEWN(c, ir_column, cap);
+        if (P->n) {
+            memcpy(aggs, P->aggs, sizeof *aggs * (size_t)P->n);
+            memcpy(cols, P->cols, sizeof *cols * (size_t)P->n);
+        }
+        P->aggs = aggs;
+        P->cols = cols;
+        P->cap = cap;
+    }
+    return P->n++;
+}
+
+/* Calls visit(ctx, pe) on *pe and, unless it returns true ("handled"),
+** on each subexpression; stops early when *ok turns false. */
+typedef bool (*expr_visit)(void *ctx, ir_expr **pe, bool *ok);
+
+static void walk_expr(ir_expr **pe, expr_visit visit, void *ctx, bool *ok)
+{
+    ir_expr *e = *pe;
+    if (!e || !*ok || visit(ctx, pe, ok))
+        return;
+    switch (e->kind) {
+    case IR_E_UNARY:
+    case IR_E_BINARY:
+        walk_expr(&e->u.op.a, visit, ctx, ok);
+        walk_expr(&e->u.op.b, visit, ctx, ok);
+        break;
+    case IR_E_LIKE:
+        walk_expr(&e->u.like.a, visit, ctx, ok);
+        walk_expr(&e->u.like.pattern, visit, ctx, ok);
+        break;
+    case IR_E_IN:
+        walk_expr(&e->u.in.a, visit, ctx, ok);
+        for (int i = 0; i < e->u.in.nitems; i++)
+            walk_expr(&e->u.in.items[i], visit, ctx, ok);
+        break;
+    case IR_E_ISNULL:
+        walk_expr(&e->u.isnull.a, visit, ctx, ok);
+        break;
+    case IR_E_CASE:
+        for (int i = 0; i < e->u.cas.n; i++) {
+            walk_expr(&e->u.cas.whens[i], visit, ctx, ok);
+            walk_expr(&e->u.cas.thens[i], visit, ctx, ok);
+        }
+        walk_expr(&e->u.cas.els, visit, ctx, ok);
+        break;
+    case IR_E_CAST:
+        walk_expr(&e->u.cast.a, visit, ctx, ok);
+        break;
+    case IR_E_CALL:
+        for (int i = 0; i < e->u.call.nargs; i++)
+            walk_expr(&e->u.call.args[i], visit, ctx, ok);
+        break;
+    default:
+        break;
+    }
+}
+
+typedef struct hoist_ctx {
+    tc_ctx *c;
+    const tc_scope *s;
+    bool grouped;
+    agg_plan *P;
+    int found;
+    const ir_mapent *ent;
+    const ir_schema *keys;    /* check_post: the group keys */
+} hoist_ctx;
+
+/* An aggregate call becomes a column of a new raw aggregate. */
+static bool hoist_agg(void *ctx, ir_expr **pe, bool *ok)
+{
+    hoist_ctx *h = ctx;
+    tc_ctx *c = h->c;
+    ir_expr *e = *pe;
+    int k = agg_fn_of(e);
+    if (k < 0)
+        return false;
+    agg_plan *P = h->P;
+    int r = plan_push(c, P);
+    ir_column *col = &P->cols[r];
+    if (!agg_call(c, h->s, e, k, h->grouped, &P->aggs[r], &col->ty)) {
+        *ok = false;
+        return true;
+    }
+    const char *name = ir_sprintf(c->a, "$agg%d", r);
+    if (!name)
+        longjmp(c->oom, 1);
+    col->name = (ir_name){name, e->span};
+    col->span = e->span;
+    ir_expr *ref = TC_NEWN(c, ir_expr, 1);
+    ref->kind = IR_E_COL;
+    ref->span = e->span;
+    ref->u.col.qual = (ir_name){"$in", e->span};
+    ref->u.col.name = col->name;
+    *pe = ref;
+    h->found++;
+    return true;
+}
+
+/* Outside its aggregates a computed entry reads only group keys. */
+static bool bare_column(void *ctx, ir_expr **pe, bool *ok)
+{
+    hoist_ctx *h = ctx;
+    const ir_expr *e = *pe;
+    if (e->kind != IR_E_COL || e->u.col.name.s[0] == '$' || tc_col_index(h->keys, e->u.col.name.s) >= 0)
+        return false;
+    ir_error(h->c->d, e->span,
+             "entry '%s' reads %s.%s outside an aggregate: there it may read only the group keys%s%s; aggregate "
+             "it (e.g. sum(%s.%s))", h->ent->key.s, e->u.col.qual.s, e->u.col.name.s, h->keys->n ? " " : "",
+             h->keys->n ? tc_col_list(h->c, h->keys) : "", e->u.col.qual.s, e->u.col.name.s);
+    *ok = false;
+    return true;
+}
+
+static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, int i, bool grouped, agg_plan *P)
+{
+    ir_expr *e = val_expr(ent->val);
+    int k = agg_fn_of(e);
+    if (k >= 0) {
+        int r = P->raw[i] = plan_push(c, P);
+        P->cols[r].name = ent->key;
+        P->cols[r].span = ent->key.span;
+        return agg_call(c, s, e, k, grouped, &P->aggs[r], &P->cols[r].ty);
+    }
+    hoist_ctx h = {c, s, grouped, P, 0, ent, NULL};
+    bool ok = true;
+    walk_expr(&ent->val->expr, hoist_agg, &h, &ok);
+    if (!ok)
+        return false;
+    if (!e || !h.found) {
+        ir_error(c->d, ent->val->span,
+                 "':aggregates' entry '%s' must be an aggregate call, or an expression over them: count(x), count(*), "
+                 "sum(x), min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), "
+                 "stddev_pop(x), bool_and(x) or bool_or(x) (e.g. sum($in.a) / sum($in.b))",
+                 ent->key.s);
+        return false;
+    }
+    P->post[i] = ent->val->expr;
+    P->computed = true;
+    return true;
+}
+
+/* The computed entries typed over the raw row (group keys, then the raw
+** aggregates), which is what they may read; their types into cols. */
+static bool check_post(tc_ctx *c, const tc_scope *s, const ir_mapent *ents, agg_plan *P, const ir_column *keys,
+                       int nk, ir_column *cols, int n, ir_schema *raw)
+{
+    raw->n = nk + P->n;
+    raw->cols = TC_NEWN(c, ir_column, raw->n ? raw->n : 1);
+    if (nk)
+        memcpy(raw->cols, keys, sizeof *keys * (size_t)nk);
+    if (P->n)
+        memcpy(raw->cols + nk, P->cols, sizeof *P->cols * (size_t)P->n);
+    ir_stmt *row = TC_NEWN(c, ir_stmt, 1);
+    *row = *s->stmt;
+    row->out = *raw;
+    tc_scope rs = *s;
+    rs.input = row;
+    bool ok = true;
+    ir_schema key_cols = {.cols = (ir_column *)keys, .n = nk};
+    for (int i = 0; i < n; i++) {
+        if (!P->post[i]) {
+            cols[i].ty = P->cols[P->raw[i]].ty;
+            continue;
+        }
+        hoist_ctx h = {c, s, false, P, 0, &ents[i], &key_cols};
+        bool bare_ok = true;
+        walk_expr(&P->post[i], bare_column, &h, &bare_ok);
+        if (!bare_ok || !tc_expr(c, &rs, &P->post[i])) {
+            ok = false;
+            continue;
+        }
+        cols[i].ty = (ir_coltype){.type = P->post[i]->ty.type, .nullable = P->post[i]->ty.nullable};
+    }
+    return ok;
+}
+
+static bool check_aggs(tc_ctx *c, const tc_scope *s, ir_val *m, bool grouped, agg_plan *P, ir_column *cols,
                        const char *op)
 {
     if (m->kind != IR_V_MAP) {
         ir_error(c->d, m->span, "':aggregates' of %s must be a map { \"name\": count(x), ... }", op);
         return false;
     }
+    P->raw = TC_NEWN(c, int, m->n ? m->n : 1);
+    P->post = TC_NEWN(c, ir_expr *, m->n ? m->n : 1);
     bool ok = true;
     for (int i = 0; i < m->n; i++) {
         ir_mapent *ent = &m->ents[i];
         cols[i].name = ent->key;
         cols[i].span = ent->key.span;
-        ok &= agg_entry(c, s, ent, grouped, &aggs[i], &cols[i].ty);
+        P->raw[i] = -1;
+        ok &= agg_entry(c, s, ent, i, grouped, P);
     }
     return ok;
+}
+
+/* A sink whose entries are computed: its out columns are ncols output
+** expressions (keys and plain entries read from the raw row as they are)
+** over raw, for tc_split_computed_aggs. */
+static void keep_post(tc_ctx *c, ir_stmt *st, const agg_plan *P, int nk, const ir_schema *raw)
+{
+    int n = st->out.n;
+    ir_expr **post = TC_NEWN(c, ir_expr *, n);
+    for (int i = 0; i < n; i++) {
+        int e = i - nk;   /* entry index */
+        if (e >= 0 && P->post[e]) {
+            post[i] = P->post[e];
+            continue;
+        }
+        int rc = e < 0 ? i : nk + P->raw[e];
+        ir_expr *ref = TC_NEWN(c, ir_expr, 1);
+        ref->kind = IR_E_COL;
+        ref->span = st->span;
+        ref->ty = raw->cols[rc].ty;
+        ref->u.col.qual = (ir_name){"$in", st->span};
+        ref->u.col.name = raw->cols[rc].name;
+        ref->u.col.index = rc;
+        post[i] = ref;
+    }
+    st->post = post;
+    st->post_raw = *raw;
 }
 
 static bool op_aggregate(tc_ctx *c, const tc_scope *s, ir_val **v)
@@ -753,15 +979,18 @@ static bool op_aggregate(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!v[1])
         return false;
     int n = v[1]->kind == IR_V_MAP ? v[1]->n : 0;
-    ir_agg *aggs = TC_NEWN(c, ir_agg, n);
-    ir_column *cols = TC_NEWN(c, ir_column, n);
-    bool ok = check_aggs(c, s, v[1], false, aggs, cols, "aggregate");
+    agg_plan P = {0};
+    ir_column *cols = TC_NEWN(c, ir_column, n ? n : 1);
+    bool ok = check_aggs(c, s, v[1], false, &P, cols, "aggregate");
     for (int i = 0; i < n; i++)
         ok &= !dup_name(c, cols, i, ":aggregates");
-    if (!ok || !s->input)
+    ir_schema raw = {0};
+    if (!ok || !s->input || !check_post(c, s, v[1]->ents, &P, NULL, 0, cols, n, &raw))
         return false;
-    st->u.aggregate.aggs = aggs;
+    st->u.aggregate.aggs = P.aggs;
     st->out = (ir_schema){.cols = cols, .n = n};
+    if (P.computed)
+        keep_post(c, st, &P, 0, &raw);
     return true;
 }
 
@@ -870,9 +1099,9 @@ static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
     int nk = 0, na = v[2] && v[2]->kind == IR_V_MAP ? v[2]->n : 0;
     bool ok = v[1] && (v[1]->kind == IR_V_MAP ? expr_keys(c, s, v[1], &keys, &kc, &nk)
                                               : col_list(c, s, v[1], "group_by", true, &keys, &kc, &nk));
-    ir_agg *aggs = TC_NEWN(c, ir_agg, na);
+    agg_plan P = {0};
     ir_column *cols = TC_NEWN(c, ir_column, nk + na);
-    ok &= v[2] && check_aggs(c, s, v[2], true, aggs, cols + nk, "hash_group_by");
+    ok &= v[2] && check_aggs(c, s, v[2], true, &P, cols + nk, "hash_group_by");
     if (!ok || !s->input)
         return false;
     for (int i = 0; i < nk; i++) {
@@ -882,13 +1111,16 @@ static bool op_group(tc_ctx *c, const tc_scope *s, ir_val **v)
     }
     for (int i = 0; i < nk + na; i++)
         ok &= !dup_name(c, cols, i, "hash_group_by (:group_by and :aggregates)");
-    if (!ok)
+    ir_schema raw = {0};
+    if (!ok || !check_post(c, s, v[2]->ents, &P, cols, nk, cols + nk, na, &raw))
         return false;
     st->u.group.keys = keys;
     st->u.group.nkeys = nk;
-    st->u.group.aggs = aggs;
-    st->u.group.naggs = na;
+    st->u.group.aggs = P.aggs;
+    st->u.group.naggs = P.n;
     st->out = (ir_schema){.cols = cols, .n = nk + na};
+    if (P.computed)
+        keep_post(c, st, &P, nk, &raw);
     return true;
 }
 

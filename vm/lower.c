@@ -1305,7 +1305,8 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         return;
     }
     count_rows(L, si, out->frame, out->sel, s->span);
-    if (s->used_later && s->vkind == IR_VK_RELATION)
+    /* a tuple here is an aggregate's computed entries (tc_check's split) */
+    if (s->used_later && (s->vkind == IR_VK_RELATION || s->kind == IR_OP_PROJECT))
         lower_emit(L, s, out);
     lower_children(L, pl, si);
 }

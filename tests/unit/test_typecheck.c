@@ -514,7 +514,8 @@ Test(typecheck, function_errors)
                  "\"3\"", "argument 2 of lpad must be an integer, found string");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = sum($in.id) > 3 }\noutput p.v2\n",
-                 "sum", "aggregate function 'sum' is only allowed as an entry of :aggregates");
+                 "sum", "aggregate function 'sum' is only allowed in an entry of :aggregates, outside any other "
+                        "aggregate");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: substring($in.name, 1.5) } }\noutput p.v2\n",
                  "1.5", "argument 2 of substring must be an integer, found f64");
@@ -607,12 +608,21 @@ Test(typecheck, aggregate_errors)
                  "*", "'*' is only allowed as the argument of count(*)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: $in.id + 1 } }\noutput p.t\n",
-                 "$in.id + 1", "':aggregates' entry 's' must be an aggregate call: count(x), count(*), sum(x), "
-                               "min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), stddev_pop(x), "
-                               "bool_and(x) or bool_or(x)");
+                 "$in.id + 1", "':aggregates' entry 's' must be an aggregate call, or an expression over them: "
+                               "count(x), count(*), sum(x), min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), "
+                               "stddev_samp(x), stddev_pop(x), bool_and(x) or bool_or(x) (e.g. sum($in.a) / sum($in.b))");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: sum(max($in.id)) } }\noutput p.t\n",
-                 "max", "aggregate function 'max' is only allowed as an entry of :aggregates");
+                 "max", "aggregate function 'max' is only allowed in an entry of :aggregates, outside any other "
+                        "aggregate");
+    /* a computed entry reads its aggregates, and outside them only keys */
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: sum($in.id) / $in.id } }\noutput p.t\n",
+                 "$in.id }", "entry 's' reads $in.id outside an aggregate: there it may read only the group keys; "
+                             "aggregate it (e.g. sum($in.id))");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                        "  t = aggregate :input = v1 :aggregates = { s: sum($in.id) + \"x\" } }\noutput p.t\n",
+                 "\"x\" }", "operator '+' needs numeric operands, found string; strings are joined with concat(a, b)");
 }
 
 Test(typecheck, group_by_keys_and_aggregate_nullability)
