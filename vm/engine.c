@@ -16,6 +16,7 @@
 #include "import.h"
 #include "confine.h"
 #include "params.h"
+#include "hosttab.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -37,6 +38,7 @@ struct tir_engine {
     volatile int cancel;
     bool profile_time;
     _Atomic uint64_t rows_done, rows_total;
+    vm_hostreg *hosts;        /* tables registered by the host (tir_arrow.h) */
     char err[2048];
 };
 
@@ -52,6 +54,7 @@ struct tir_program {
     char *diag_text;
     char *explain;
     vm_binds binds;           /* values of the parameters, kept across runs */
+    vm_hostrefs hosts;        /* registered tables it reads, held until it is freed */
 };
 
 typedef struct res_out {
@@ -114,6 +117,12 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         free(e);
         return NULL;
     }
+    if (!(e->hosts = vm_hostreg_new())) {
+        vm_confine_free(&e->confine);
+        free(e->temp_dir);
+        free(e);
+        return NULL;
+    }
     if (e->cfg.batch_size == 0)
         e->cfg.batch_size = 2048;
     if (e->cfg.threads <= 0) {
@@ -150,6 +159,7 @@ void tir_engine_free(tir_engine *e)
     if (!e)
         return;
     tir_engine_clear_cache(e);
+    vm_hostreg_free(e->hosts);
     vm_confine_free(&e->confine);
     free(e->temp_dir);
     free(e);
@@ -258,6 +268,41 @@ static tir_status nomem(tir_engine *e)
     return TIR_ERR_NOMEM;
 }
 
+vm_hostreg *vm_engine_hosts(tir_engine *e)
+{
+    return e->hosts;
+}
+
+const ir_program *vm_program_ir(const tir_program *p)
+{
+    return p && p->plan ? p->prog : NULL;
+}
+
+/* Moves the rows of output out (columns and strings) to the caller, the
+** result keeping the names and types with no rows: what
+** tir_result_arrow_stream exports outlives r. The moved table has no
+** names or types (its columns carry their types). */
+vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch)
+{
+    if (!r || out >= r->nouts || !r->outs[out].t)
+        return NULL;
+    vm_table *t = r->outs[out].t, *moved = calloc(1, sizeof *moved);
+    vm_column *fresh = calloc((size_t)t->ncols + 1, sizeof *fresh);
+    if (!moved || !fresh) {
+        free(moved);
+        free(fresh);
+        return NULL;
+    }
+    *moved = (vm_table){.ncols = t->ncols, .cols = t->cols, .nrows = t->nrows, .heap = t->heap};
+    for (int c = 0; c < t->ncols; c++)
+        vm_column_init(&fresh[c], t->types[c]);
+    t->cols = fresh;
+    t->nrows = 0;
+    vm_strheap_init(&t->heap);
+    *batch = r->batch;
+    return moved;
+}
+
 void vm_engine_set_error(tir_engine *e, const char *msg)
 {
     if (e)
@@ -356,6 +401,9 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         p->prog->read_schema_ctx = e;
         p->prog->check_path = check_path;
         p->prog->check_path_ctx = p;
+        p->hosts.reg = e->hosts;
+        p->prog->resolve_host = vm_host_resolve;
+        p->prog->resolve_host_ctx = &p->hosts;
         ok = tc_check(&p->arena, &p->diags, p->prog);
     }
     ok = ok && p->diags.nerrors == 0;
@@ -396,6 +444,7 @@ void tir_program_free(tir_program *p)
     if (!p)
         return;
     vm_binds_free(&p->binds);
+    vm_hostrefs_free(&p->hosts);
     ir_diags_free(&p->diags);
     ir_arena_free(&p->arena);
     free(p->pub);

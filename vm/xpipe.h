@@ -75,6 +75,7 @@ typedef struct xsource {
     vm_store *store;          /* ... a native table, or ... */
     const vm_relspill *rs;    /* ... a relation on disk, read a chunk (a morsel) at a time */
     const int *cols;          /* per scan column: its column in mem, rs or the store */
+    bool own_cols;            /* cols was made for this run (a store's or registered table's map) */
     const tir_type *types;    /* per scan column: its type there */
     uint64_t rows;
     uint64_t morsel_rows;     /* a native table's block, else VM_MORSEL_ROWS */

@@ -1,0 +1,381 @@
+/*
+** arrow_out.c — outputs handed to the host through the Arrow C Data and C
+** Stream Interfaces (tir_arrow.h): a compiled program's output schemas,
+** and a finished result's output as a stream of record batches. The
+** stream owns the output's columns (moved out of the result), so it and
+** its arrays outlive tir_result_free; fixed-width columns and validity
+** bitmaps are handed out in place, bools and strings re-encoded per batch.
+*/
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tir_arrow.h"
+#include "ast.h"
+#include "column.h"
+
+const ir_program *vm_program_ir(const tir_program *p);
+vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch);
+
+static const char *arrow_format(tir_type t)
+{
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD"};
+    return (unsigned)t < TIR_NTYPES ? f[t] : "n";
+}
+
+/* ------------------------------------------------------------- schemas */
+
+/* A child owns its name; the parent owns the children's structs. */
+static void release_child_schema(struct ArrowSchema *s)
+{
+    free(s->private_data);
+    s->release = NULL;
+}
+
+typedef struct schema_priv {
+    struct ArrowSchema *kids;
+    struct ArrowSchema **ptrs;
+} schema_priv;
+
+static void release_schema(struct ArrowSchema *s)
+{
+    schema_priv *p = s->private_data;
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (p->kids[i].release)
+            p->kids[i].release(&p->kids[i]);
+    free(p->kids);
+    free(p->ptrs);
+    free(p);
+    s->release = NULL;
+}
+
+/* A struct of n columns, as a record batch's schema. */
+static tir_status make_schema(struct ArrowSchema *out, size_t n, const char *const *names, const tir_type *types,
+                              const bool *nullable)
+{
+    memset(out, 0, sizeof *out);
+    schema_priv *p = calloc(1, sizeof *p);
+    if (p) {
+        p->kids = calloc(n ? n : 1, sizeof *p->kids);
+        p->ptrs = calloc(n ? n : 1, sizeof *p->ptrs);
+    }
+    if (!p || !p->kids || !p->ptrs) {
+        if (p) {
+            free(p->kids);
+            free(p->ptrs);
+        }
+        free(p);
+        return TIR_ERR_NOMEM;
+    }
+    *out = (struct ArrowSchema){.format = "+s", .name = "", .n_children = (int64_t)n, .children = p->ptrs,
+                                .release = release_schema, .private_data = p};
+    for (size_t i = 0; i < n; i++) {
+        char *name = strdup(names[i]);
+        if (!name) {
+            out->n_children = (int64_t)i;
+            release_schema(out);
+            return TIR_ERR_NOMEM;
+        }
+        p->kids[i] = (struct ArrowSchema){.format = arrow_format(types[i]), .name = name,
+                                          .flags = nullable[i] ? ARROW_FLAG_NULLABLE : 0,
+                                          .release = release_child_schema, .private_data = name};
+        p->ptrs[i] = &p->kids[i];
+    }
+    return TIR_OK;
+}
+
+size_t tir_program_noutputs(const tir_program *p)
+{
+    const ir_program *ir = vm_program_ir(p);
+    return ir ? (size_t)ir->noutputs : 0;
+}
+
+const char *tir_program_output_name(const tir_program *p, size_t out)
+{
+    const ir_program *ir = vm_program_ir(p);
+    return ir && out < (size_t)ir->noutputs ? ir->outputs[out].name : NULL;
+}
+
+/* Columns of a schema as make_schema takes them; false when out of memory. */
+static bool columns_of(size_t n, const char ***names, tir_type **types, bool **nullable)
+{
+    *names = calloc(n ? n : 1, sizeof **names);
+    *types = calloc(n ? n : 1, sizeof **types);
+    *nullable = calloc(n ? n : 1, sizeof **nullable);
+    return *names && *types && *nullable;
+}
+
+static void free_columns(const char **names, tir_type *types, bool *nullable)
+{
+    free(names);
+    free(types);
+    free(nullable);
+}
+
+tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, struct ArrowSchema *schema)
+{
+    const ir_program *ir = vm_program_ir(p);
+    if (!schema || !ir || out >= (size_t)ir->noutputs)
+        return TIR_ERR_ARG;
+    const ir_schema *s = &ir->outputs[out].stmt->out;
+    const char **names;
+    tir_type *types;
+    bool *nullable;
+    tir_status st = TIR_ERR_NOMEM;
+    if (columns_of((size_t)s->n, &names, &types, &nullable)) {
+        for (int c = 0; c < s->n; c++) {
+            names[c] = s->cols[c].name.s;
+            types[c] = s->cols[c].ty.type;
+            nullable[c] = s->cols[c].ty.nullable;
+        }
+        st = make_schema(schema, (size_t)s->n, names, types, nullable);
+    }
+    free_columns(names, types, nullable);
+    return st;
+}
+
+/* -------------------------------------------------------------- streams */
+
+/* The output's rows, shared by the stream and every array it handed out. */
+typedef struct exported {
+    _Atomic int refs;
+    vm_table *t;              /* moved out of the result */
+    uint32_t batch;
+    size_t nbatches;
+    const char **names;       /* owned copies */
+    tir_type *types;
+    bool *nullable;
+} exported;
+
+static void unref(exported *x)
+{
+    if (atomic_fetch_sub(&x->refs, 1) != 1)
+        return;
+    for (int c = 0; c < x->t->ncols; c++)
+        free((char *)x->names[c]);
+    free_columns(x->names, x->types, x->nullable);
+    vm_table_free(x->t);
+    free(x);
+}
+
+/* A column of one batch: its buffers, some re-encoded here. */
+typedef struct col_priv {
+    exported *x;
+    const void *bufs[3];
+    void *own[2];
+} col_priv;
+
+static void release_col(struct ArrowArray *a)
+{
+    col_priv *p = a->private_data;
+    free(p->own[0]);
+    free(p->own[1]);
+    unref(p->x);
+    free(p);
+    a->release = NULL;
+}
+
+typedef struct batch_priv {
+    exported *x;
+    const void *bufs[1];
+    struct ArrowArray *kids;
+    struct ArrowArray **ptrs;
+} batch_priv;
+
+static void release_batch(struct ArrowArray *a)
+{
+    batch_priv *p = a->private_data;
+    for (int64_t i = 0; i < a->n_children; i++)
+        if (p->kids[i].release)
+            p->kids[i].release(&p->kids[i]);
+    free(p->kids);
+    free(p->ptrs);
+    unref(p->x);
+    free(p);
+    a->release = NULL;
+}
+
+static int64_t count_nulls(const uint64_t *v, uint32_t n)
+{
+    if (!v)
+        return 0;
+    int64_t valid = 0;
+    for (uint32_t i = 0; i < n / 64; i++)
+        valid += __builtin_popcountll(v[i]);
+    if (n % 64)
+        valid += __builtin_popcountll(v[n / 64] & ((UINT64_C(1) << (n % 64)) - 1));
+    return (int64_t)n - valid;
+}
+
+/* Column c of batch b as an Arrow array; errno-style code (0 = done). */
+static int export_column(exported *x, size_t b, int c, uint32_t n, struct ArrowArray *out, char *err, size_t errlen)
+{
+    const vm_column *col = &x->t->cols[c];
+    uint64_t first = (uint64_t)b * x->batch;
+    col_priv *p = calloc(1, sizeof *p);
+    if (!p)
+        return ENOMEM;
+    p->x = x;
+    /* batches start at multiples of 64 rows: whole words of the bitmap */
+    const uint64_t *valid = col->validity ? col->validity + first / 64 : NULL;
+    p->bufs[0] = valid;
+    int nbuf = 2;
+    if (col->type == TIR_BOOL) {
+        const uint8_t *v = (const uint8_t *)col->data + first;
+        uint8_t *bits = calloc((n + 63) / 64, 8);
+        if (!(p->own[0] = bits)) {
+            free(p);
+            return ENOMEM;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            bits[i >> 3] |= (uint8_t)((v[i] != 0) << (i & 7));
+        p->bufs[1] = bits;
+    } else if (col->type == TIR_STRING) {
+        const tir_str *s = (const tir_str *)col->data + first;
+        uint64_t bytes = 0;
+        for (uint32_t i = 0; i < n; i++)
+            bytes += s[i].len;
+        if (bytes > INT32_MAX) {
+            snprintf(err, errlen, "column %d of batch %zu holds %llu bytes of strings, over utf8's 2 GiB", c, b,
+                     (unsigned long long)bytes);
+            free(p);
+            return EOVERFLOW;
+        }
+        int32_t *offs = malloc(sizeof *offs * ((size_t)n + 1));
+        char *data = malloc(bytes ? bytes : 1);
+        if (!offs || !data) {
+            free(offs);
+            free(data);
+            free(p);
+            return ENOMEM;
+        }
+        int32_t at = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            offs[i] = at;
+            memcpy(data + at, tir_str_ptr(&s[i]), s[i].len);
+            at += (int32_t)s[i].len;
+        }
+        offs[n] = at;
+        p->own[0] = offs;
+        p->own[1] = data;
+        p->bufs[1] = offs;
+        p->bufs[2] = data;
+        nbuf = 3;
+    } else {
+        p->bufs[1] = (const char *)col->data + first * vm_type_width(col->type);
+    }
+    atomic_fetch_add(&x->refs, 1);
+    *out = (struct ArrowArray){.length = n, .null_count = count_nulls(valid, n), .n_buffers = nbuf,
+                               .buffers = p->bufs, .release = release_col, .private_data = p};
+    return 0;
+}
+
+typedef struct stream_priv {
+    exported *x;
+    size_t next;
+    char err[256];
+} stream_priv;
+
+static int stream_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
+{
+    stream_priv *p = s->private_data;
+    if (make_schema(out, (size_t)p->x->t->ncols, p->x->names, p->x->types, p->x->nullable)) {
+        snprintf(p->err, sizeof p->err, "out of memory");
+        return ENOMEM;
+    }
+    return 0;
+}
+
+static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+{
+    stream_priv *p = s->private_data;
+    exported *x = p->x;
+    memset(out, 0, sizeof *out);
+    if (p->next >= x->nbatches)
+        return 0;   /* the end: out->release stays NULL */
+    size_t b = p->next;
+    uint64_t left = x->t->nrows - (uint64_t)b * x->batch;
+    uint32_t n = left < x->batch ? (uint32_t)left : x->batch;
+    int ncols = x->t->ncols;
+    batch_priv *bp = calloc(1, sizeof *bp);
+    if (bp) {
+        bp->kids = calloc((size_t)ncols + 1, sizeof *bp->kids);
+        bp->ptrs = calloc((size_t)ncols + 1, sizeof *bp->ptrs);
+    }
+    if (!bp || !bp->kids || !bp->ptrs) {
+        if (bp) {
+            free(bp->kids);
+            free(bp->ptrs);
+        }
+        free(bp);
+        snprintf(p->err, sizeof p->err, "out of memory");
+        return ENOMEM;
+    }
+    bp->x = x;
+    atomic_fetch_add(&x->refs, 1);
+    *out = (struct ArrowArray){.length = n, .n_buffers = 1, .buffers = bp->bufs, .n_children = 0,
+                               .children = bp->ptrs, .release = release_batch, .private_data = bp};
+    for (int c = 0; c < ncols; c++) {
+        int rc = export_column(x, b, c, n, &bp->kids[c], p->err, sizeof p->err);
+        if (rc) {
+            if (rc == ENOMEM)
+                snprintf(p->err, sizeof p->err, "out of memory");
+            release_batch(out);
+            return rc;
+        }
+        bp->ptrs[c] = &bp->kids[c];
+        out->n_children = c + 1;
+    }
+    p->next++;
+    return 0;
+}
+
+static const char *stream_error(struct ArrowArrayStream *s)
+{
+    stream_priv *p = s->private_data;
+    return p->err[0] ? p->err : NULL;
+}
+
+static void stream_release(struct ArrowArrayStream *s)
+{
+    stream_priv *p = s->private_data;
+    unref(p->x);
+    free(p);
+    s->release = NULL;
+}
+
+tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayStream *stream)
+{
+    if (!r || !stream || out >= tir_result_noutputs(r))
+        return TIR_ERR_ARG;
+    memset(stream, 0, sizeof *stream);
+    size_t n = tir_result_ncols(r, out);
+    exported *x = calloc(1, sizeof *x);
+    stream_priv *sp = calloc(1, sizeof *sp);
+    bool ok = x && sp && columns_of(n, &x->names, &x->types, &x->nullable);
+    for (size_t c = 0; ok && c < n; c++) {
+        x->types[c] = tir_result_col_type(r, out, c);
+        x->nullable[c] = tir_result_col_nullable(r, out, c);
+        ok = (x->names[c] = strdup(tir_result_col_name(r, out, c))) != NULL;
+    }
+    if (ok)   /* last: nothing fails after the rows have left the result */
+        ok = (x->t = vm_result_take_output(r, out, &x->batch)) != NULL;
+    if (!ok) {
+        for (size_t c = 0; x && x->names && c < n; c++)
+            free((char *)x->names[c]);
+        if (x)
+            free_columns(x->names, x->types, x->nullable);
+        free(x);
+        free(sp);
+        return TIR_ERR_NOMEM;
+    }
+    atomic_init(&x->refs, 1);
+    x->nbatches = (size_t)((x->t->nrows + x->batch - 1) / x->batch);
+    sp->x = x;
+    *stream = (struct ArrowArrayStream){.get_schema = stream_schema, .get_next = stream_next,
+                                        .get_last_error = stream_error, .release = stream_release,
+                                        .private_data = sp};
+    return TIR_OK;
+}
