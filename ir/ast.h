@@ -426,7 +426,8 @@ struct ir_table {
     bool header;              /* default true */
     const char *null_string;  /* default "" (empty field = NULL) */
     bool native;              /* read_table: a native table file (vm/store.h) */
-    void *host;               /* registered(): the engine's registered data (vm/hosttab.h) */
+    void *host;               /* registered(): the engine's registered data (vm/hosttab.h) ... */
+    const char *host_name;    /* ... registered under this name */
 };
 
 /* A parameter declared at program level, `$since: date [nullable]`: a typed

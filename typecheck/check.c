@@ -459,8 +459,10 @@ static void check_table(tc_ctx *c, ir_table *t)
     }
     if (t->native && t->path && !dup)
         native_schema(c, t, shown, path_at);
-    if (host && shown && !dup)
+    if (host && shown && !dup) {
+        t->host_name = shown;
         host_schema(c, t, shown, path_at);
+    }
 }
 
 /* Tables and pipelines share one name space: the first definition of a

@@ -19,13 +19,13 @@ void vm_engine_set_error(tir_engine *e, const char *msg);
 /* The arrays a registered table reads, released when it is freed. */
 typedef struct kept_arrays {
     struct ArrowArray *v;
-    int n, cap;
+    size_t n, cap;
 } kept_arrays;
 
 static void release_kept(void *ctx)
 {
     kept_arrays *k = ctx;
-    for (int i = 0; i < k->n; i++)
+    for (size_t i = 0; i < k->n; i++)
         if (k->v[i].release)
             k->v[i].release(&k->v[i]);
     free(k->v);
@@ -110,17 +110,32 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
 /* A buffer the table owns, or NULL (then im->err says so). */
 static void *owned(importer *im, size_t bytes)
 {
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p || !vm_hosttab_own(im->t, p)) {
+    void *p = vm_hosttab_alloc(im->t, bytes);
+    if (!p)
         fail(im, TIR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
     return p;
 }
 
 static bool bit(const uint8_t *b, uint64_t i)
 {
     return (b[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Bits [o, o + n) of b into whole words from bit 0, reading no byte past
+** bit o + n - 1: eight (nine when o is not on a byte) bytes at a time. */
+static void copy_bits(uint64_t *v, const uint8_t *b, uint64_t o, uint64_t n)
+{
+    const uint8_t *src = b + o / 8;
+    unsigned sh = (unsigned)(o % 8);
+    uint64_t avail = (sh + n + 7) / 8, words = (n + 63) / 64;
+    for (uint64_t w = 0; w < words; w++) {
+        uint8_t t[16] = {0};
+        uint64_t at = 8 * w, k = avail - at < 9 ? avail - at : 9;
+        memcpy(t, src + at, (size_t)k);
+        uint64_t x;
+        memcpy(&x, t, 8);
+        v[w] = sh ? x >> sh | (uint64_t)t[8] << (64 - sh) : x;
+    }
 }
 
 /* Rows [o, o + n) of a validity bitmap as tir reads one: whole 64-bit
@@ -146,14 +161,7 @@ static tir_status import_validity(importer *im, const struct ArrowArray *a, uint
     uint64_t *v = owned(im, words * 8);
     if (!v)
         return TIR_ERR_NOMEM;
-    if (o % 8 == 0) {
-        v[words - 1] = 0;
-        memcpy(v, b + o / 8, (n + 7) / 8);
-    } else {
-        memset(v, 0, words * 8);
-        for (uint64_t i = 0; i < n; i++)
-            v[i >> 6] |= (uint64_t)bit(b, o + i) << (i & 63);
-    }
+    copy_bits(v, b, o, n);
     if (n % 64)   /* rows past the end read as valid */
         v[words - 1] |= ~(uint64_t)0 << (n % 64);
     for (uint64_t i = 0; i < words && !*nulls; i++)
@@ -167,17 +175,38 @@ static tir_status import_validity(importer *im, const struct ArrowArray *a, uint
     return TIR_OK;
 }
 
-static void make_str(tir_str *s, const char *p, uint32_t len)
+/* A string's header; bytes up to end may be read (12 from p when they
+** exist, so a short string costs two loads and masks, not a memset and a
+** memcpy of its length). Long strings point at the host's bytes. */
+static void make_str(tir_str *s, const char *p, uint32_t len, const char *end)
 {
-    memset(s, 0, sizeof *s);
-    s->len = len;
-    if (len <= TIR_STR_INLINE) {
-        if (len)
-            memcpy(s->prefix, p, len);
+    char *d = (char *)s;
+    memcpy(d, &len, 4);
+    if (len > TIR_STR_INLINE) {
+        memcpy(d + 4, p, 4);
+        s->u.ptr = p;   /* kept alive with the array */
         return;
     }
-    memcpy(s->prefix, p, 4);
-    s->u.ptr = p;   /* the host's bytes: kept with the array */
+    uint64_t a = 0;
+    uint32_t b = 0;
+    if (len && end && end - p >= 12) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 4);
+        if (len < 8) {
+            a &= len ? ~(uint64_t)0 >> (64 - 8 * len) : 0;
+            b = 0;
+        } else if (len < 12) {
+            b &= len > 8 ? ~(uint32_t)0 >> (32 - 8 * (len - 8)) : 0;
+        }
+    } else {
+        char t[12] = {0};
+        if (len)
+            memcpy(t, p, len);
+        memcpy(&a, t, 8);
+        memcpy(&b, t + 8, 4);
+    }
+    memcpy(d + 4, &a, 8);
+    memcpy(d + 12, &b, 4);
 }
 
 /* Strings: a tir_str per row, long ones pointing into the host's bytes. */
@@ -187,6 +216,9 @@ static tir_status import_strings(importer *im, const char *col, const char *f, c
     bool view = !strcmp(f, "vu"), large = !strcmp(f, "U");
     if (a->n_buffers < 3 || !a->buffers[1])
         return n ? fail(im, TIR_ERR_DATA, "column '%s' (%s) lacks its buffers", col, f) : TIR_OK;
+    /* the end of the bytes the rows use: short strings may read up to it */
+    int64_t last = view || !n ? 0 : large ? ((const int64_t *)a->buffers[1])[o + n] : ((const int32_t *)a->buffers[1])[o + n];
+    const char *end = last > 0 && a->buffers[2] ? (const char *)a->buffers[2] + last : NULL;
     for (uint64_t i = 0; i < n; i++) {
         if (!vm_bit_get(valid, i)) {
             memset(&out[i], 0, sizeof out[i]);
@@ -197,7 +229,7 @@ static tir_status import_strings(importer *im, const char *col, const char *f, c
             int32_t len, idx, off;
             memcpy(&len, v, 4);
             if (len <= TIR_STR_INLINE && len >= 0) {
-                make_str(&out[i], (const char *)v + 4, (uint32_t)len);
+                make_str(&out[i], (const char *)v + 4, (uint32_t)len, (const char *)v + 16);
                 continue;
             }
             memcpy(&idx, v + 8, 4);
@@ -205,7 +237,7 @@ static tir_status import_strings(importer *im, const char *col, const char *f, c
             if (len < 0 || idx < 0 || off < 0 || idx >= a->n_buffers - 3)
                 return fail(im, TIR_ERR_DATA, "column '%s' (vu): row %llu has a bad view", col,
                             (unsigned long long)i);
-            make_str(&out[i], (const char *)a->buffers[2 + idx] + off, (uint32_t)len);
+            make_str(&out[i], (const char *)a->buffers[2 + idx] + off, (uint32_t)len, NULL);
             continue;
         }
         int64_t from, to;
@@ -216,12 +248,12 @@ static tir_status import_strings(importer *im, const char *col, const char *f, c
             from = ((const int32_t *)a->buffers[1])[o + i];
             to = ((const int32_t *)a->buffers[1])[o + i + 1];
         }
-        if (to < from || from < 0 || to - from > (int64_t)UINT32_MAX)
+        if (to < from || from < 0 || to > last || to - from > (int64_t)UINT32_MAX)
             return fail(im, TIR_ERR_DATA, "column '%s' (%s): row %llu has offsets %lld..%lld", col, f,
                         (unsigned long long)i, (long long)from, (long long)to);
         if (to > from && !a->buffers[2])
             return fail(im, TIR_ERR_DATA, "column '%s' (%s) has no data buffer", col, f);
-        make_str(&out[i], to > from ? (const char *)a->buffers[2] + from : "", (uint32_t)(to - from));
+        make_str(&out[i], to > from ? (const char *)a->buffers[2] + from : "", (uint32_t)(to - from), end);
     }
     return TIR_OK;
 }
@@ -309,15 +341,9 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
 /* One record batch; kept (and released with the table) whatever happens. */
 static tir_status import_batch(importer *im, kept_arrays *k, struct ArrowArray *in)
 {
-    if (k->n == k->cap) {
-        int cap = k->cap ? 2 * k->cap : 16;
-        struct ArrowArray *v = realloc(k->v, sizeof *v * (size_t)cap);
-        if (!v) {
-            in->release(in);
-            return fail(im, TIR_ERR_NOMEM, "out of memory");
-        }
-        k->v = v;
-        k->cap = cap;
+    if (!vm_grow(&k->v, k->n, &k->cap, sizeof *k->v)) {
+        in->release(in);
+        return fail(im, TIR_ERR_NOMEM, "out of memory");
     }
     struct ArrowArray *a = &k->v[k->n++];
     *a = *in;

@@ -10,6 +10,20 @@
 
 #include "hosttab.h"
 
+bool vm_grow(void *pv, size_t n, size_t *cap, size_t elem)
+{
+    void **v = pv;
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? 2 * *cap : 8;
+    void *q = realloc(*v, elem * c);
+    if (!q)
+        return false;
+    *v = q;
+    *cap = c;
+    return true;
+}
+
 vm_hosttab *vm_hosttab_new(int ncols, const char *const *names, const tir_type *types, const char *const *formats)
 {
     vm_hosttab *t = calloc(1, sizeof *t);
@@ -38,14 +52,8 @@ vm_hosttab *vm_hosttab_new(int ncols, const char *const *names, const tir_type *
 
 vm_table *vm_hosttab_add_chunk(vm_hosttab *t, uint64_t rows)
 {
-    if (t->nchunks == t->capchunks) {
-        int cap = t->capchunks ? 2 * t->capchunks : 16;
-        vm_table *c = realloc(t->chunks, sizeof *c * (size_t)cap);
-        if (!c)
-            return NULL;
-        t->chunks = c;
-        t->capchunks = cap;
-    }
+    if (!vm_grow(&t->chunks, (size_t)t->nchunks, &t->capchunks, sizeof *t->chunks))
+        return NULL;
     vm_column *cols = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *cols);
     if (!cols)
         return NULL;
@@ -57,20 +65,26 @@ vm_table *vm_hosttab_add_chunk(vm_hosttab *t, uint64_t rows)
     return ch;
 }
 
-bool vm_hosttab_own(vm_hosttab *t, void *p)
+void *vm_hosttab_alloc(vm_hosttab *t, size_t bytes)
 {
-    if (t->nowned == t->capowned) {
-        size_t cap = t->capowned ? 2 * t->capowned : 16;
-        void **o = realloc(t->owned, sizeof *o * cap);
-        if (!o) {
-            free(p);
-            return false;
-        }
-        t->owned = o;
-        t->capowned = cap;
+    bytes = (bytes + 15) / 16 * 16;
+    if (t->nowned && t->slab_used + bytes <= t->owned[t->nowned - 1].bytes) {
+        void *p = (char *)t->owned[t->nowned - 1].p + t->slab_used;
+        t->slab_used += bytes;
+        return p;
     }
-    t->owned[t->nowned++] = p;
-    return true;
+    if (!vm_grow(&t->owned, t->nowned, &t->capowned, sizeof *t->owned))
+        return NULL;
+    /* slabs double from 64 KiB: a small table does not hold 8 MiB */
+    size_t slab = t->nowned ? 2 * t->owned[t->nowned - 1].bytes : 64 << 10;
+    slab = slab > VM_HOST_SLAB ? VM_HOST_SLAB : slab;
+    slab = bytes > slab ? bytes : slab;
+    void *p = vm_big_realloc(NULL, 0, slab);
+    if (!p)
+        return NULL;
+    t->owned[t->nowned++] = (vm_hostbuf){p, slab};
+    t->slab_used = bytes;
+    return p;
 }
 
 void vm_hosttab_ref(vm_hosttab *t)
@@ -87,7 +101,7 @@ void vm_hosttab_unref(vm_hosttab *t)
     for (int i = 0; i < t->nchunks; i++)
         free(t->chunks[i].cols);
     for (size_t i = 0; i < t->nowned; i++)
-        free(t->owned[i]);
+        vm_big_free(t->owned[i].p, t->owned[i].bytes);
     for (int c = 0; c < t->ncols; c++) {
         free(t->names[c]);
         free((char *)t->formats[c]);
@@ -111,7 +125,7 @@ typedef struct hostentry {
 struct vm_hostreg {
     pthread_mutex_t mu;
     hostentry *v;
-    int n, cap;
+    size_t n, cap;
 };
 
 vm_hostreg *vm_hostreg_new(void)
@@ -128,7 +142,7 @@ void vm_hostreg_free(vm_hostreg *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->n; i++) {
+    for (size_t i = 0; i < r->n; i++) {
         free(r->v[i].name);
         vm_hosttab_unref(r->v[i].t);
     }
@@ -139,9 +153,9 @@ void vm_hostreg_free(vm_hostreg *r)
 
 static int find(const vm_hostreg *r, const char *name)
 {
-    for (int i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++)
         if (!strcmp(r->v[i].name, name))
-            return i;
+            return (int)i;
     return -1;
 }
 
@@ -152,14 +166,8 @@ bool vm_hostreg_put(vm_hostreg *r, const char *name, vm_hosttab *t)
     bool ok = nm != NULL;
     pthread_mutex_lock(&r->mu);
     int i = ok ? find(r, name) : -1;
-    if (ok && i < 0 && r->n == r->cap) {
-        int cap = r->cap ? 2 * r->cap : 8;
-        hostentry *v = realloc(r->v, sizeof *v * (size_t)cap);
-        if ((ok = v != NULL)) {
-            r->v = v;
-            r->cap = cap;
-        }
-    }
+    if (ok && i < 0)
+        ok = vm_grow(&r->v, r->n, &r->cap, sizeof *r->v);
     if (ok && i >= 0) {
         old = r->v[i].t;
         r->v[i].t = t;
@@ -193,7 +201,7 @@ bool vm_hostreg_drop(vm_hostreg *r, const char *name)
 
 void vm_hostrefs_free(vm_hostrefs *h)
 {
-    for (int i = 0; i < h->n; i++)
+    for (size_t i = 0; i < h->n; i++)
         vm_hosttab_unref(h->v[i]);
     free(h->v);
     h->v = NULL;
@@ -204,16 +212,10 @@ bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, v
                      size_t errlen)
 {
     vm_hostrefs *h = ctx;
-    if (h->n == h->cap) {
-        int cap = h->cap ? 2 * h->cap : 4;
-        vm_hosttab **v = realloc(h->v, sizeof *v * (size_t)cap);
-        if (!v) {
-            a->nomem = true;
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        h->v = v;
-        h->cap = cap;
+    if (!vm_grow(&h->v, h->n, &h->cap, sizeof *h->v)) {
+        a->nomem = true;
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
     vm_hosttab *t = NULL;
     if (h->reg) {

@@ -646,3 +646,38 @@ Test(arrow, round_trip_through_a_stream)
     tir_program_free(p);
     remove(csv);
 }
+
+Test(arrow, union_of_registered_tables_and_explain)
+{
+    static int64_t vals[3][300];
+    static int32_t small[100];
+    struct ArrowArray batches[3];
+    static tcol cols[3][1];
+    int arr = 0, sch = 0, str = 0;
+    int64_t want = 0;
+    for (int b = 0; b < 3; b++) {
+        for (int i = 0; i < 300; i++)
+            want += vals[b][i] = b * 1000 + i;
+        cols[b][0] = (tcol){"l", "v", 0, 0, {NULL, vals[b]}, 2};
+        batches[b] = make_batch(1, cols[b], 300, 0, &arr);
+    }
+    struct ArrowArrayStream st = make_stream(1, cols[0], batches, 3, &str, &sch);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "a", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+    for (int i = 0; i < 100; i++)
+        want += small[i] = -i;
+    tcol c2[] = {{"i", "w", 0, 0, {NULL, small}, 2}};
+    struct ArrowSchema s2 = make_schema(1, c2, &sch);
+    struct ArrowArray a2 = make_batch(1, c2, 100, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "b", &s2, &a2), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("a: Table = registered(\"a\")\nb: Table = registered(\"b\")\n"
+                                "p: Pipeline = {\n"
+                                "    u = union_all :inputs = [a, b]\n"
+                                "    g = aggregate :input = u :aggregates = { \"n\": count(*), \"s\": sum($in.v) }\n"
+                                "}\noutput p.g\n");
+    cr_assert(strstr(tir_program_explain(p), "a: Table = registered(\"a\") {v: i64}"), "%s", tir_program_explain(p));
+    tir_result *r = run_ok(p);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), 1000);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), want);
+    tir_result_free(r);
+    tir_program_free(p);
+}

@@ -361,3 +361,4 @@ Test(arrow_duckdb, tir_empty_result_into_duckdb)
 {
     tir_to_duck(1000, "$in.a > 1000000");
 }
+

@@ -1,0 +1,279 @@
+/*
+** arrow_bench.c — what the Arrow C Data / C Stream Interfaces cost
+** (tir_arrow.h), on SF 1 lineitem's row count (6,001,215) generated in
+** memory: registering a column per Arrow type (values used in place, or
+** converted), as one array or as a stream of 2048-row batches, and
+** exporting a 6M-row projection as a stream the host pulls to its end.
+**
+**   arrow_bench [ROWS] [REPEAT]     best of REPEAT (default 5) per line
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tir_arrow.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A column laid out once; arrays over it borrow it (release frees nothing). */
+typedef struct col {
+    const char *format, *name;
+    const void *bufs[3];
+    int nbuf;
+    int64_t nulls;
+} col;
+
+static void release_kid(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+typedef struct batch {
+    struct ArrowArray kid;
+    struct ArrowArray *ptr;
+    const void *top[1];
+    const void *bufs[3];
+} batch;
+
+static void release_top(struct ArrowArray *a)
+{
+    batch *b = a->private_data;
+    if (b->kid.release)
+        b->kid.release(&b->kid);
+    free(b);
+    a->release = NULL;
+}
+
+/* Rows [from, from + n) of c as a one-column struct array (child offset = from). */
+static struct ArrowArray slice(const col *c, int64_t from, int64_t n)
+{
+    batch *b = calloc(1, sizeof *b);
+    memcpy(b->bufs, c->bufs, sizeof b->bufs);
+    b->kid = (struct ArrowArray){.length = from + n, .offset = from, .null_count = c->nulls ? -1 : 0,
+                                 .n_buffers = c->nbuf, .buffers = b->bufs, .release = release_kid};
+    b->ptr = &b->kid;
+    return (struct ArrowArray){.length = n, .n_buffers = 1, .buffers = b->top, .n_children = 1, .children = &b->ptr,
+                               .release = release_top, .private_data = b};
+}
+
+static void release_kid_schema(struct ArrowSchema *s)
+{
+    s->release = NULL;
+}
+
+static void release_schema(struct ArrowSchema *s)
+{
+    s->children[0]->release(s->children[0]);
+    free(s->private_data);
+    s->release = NULL;
+}
+
+static struct ArrowSchema schema_of(const col *c)
+{
+    struct ArrowSchema *kid = calloc(2, sizeof *kid);
+    struct ArrowSchema **ptr = (struct ArrowSchema **)(kid + 1);
+    kid[0] = (struct ArrowSchema){.format = c->format, .name = c->name, .flags = ARROW_FLAG_NULLABLE,
+                                  .release = release_kid_schema};
+    *ptr = &kid[0];
+    return (struct ArrowSchema){.format = "+s", .name = "", .n_children = 1, .children = ptr,
+                                .release = release_schema, .private_data = kid};
+}
+
+/* A stream of 2048-row slices of c, the way DuckDB hands out results. */
+typedef struct slices {
+    const col *c;
+    int64_t rows, at;
+} slices;
+
+static int sl_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
+{
+    *out = schema_of(((slices *)s->private_data)->c);
+    return 0;
+}
+
+static int sl_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+{
+    slices *p = s->private_data;
+    memset(out, 0, sizeof *out);
+    if (p->at < p->rows) {
+        int64_t n = p->rows - p->at < 2048 ? p->rows - p->at : 2048;
+        *out = slice(p->c, p->at, n);
+        p->at += n;
+    }
+    return 0;
+}
+
+static const char *sl_error(struct ArrowArrayStream *s)
+{
+    (void)s;
+    return NULL;
+}
+
+static void sl_release(struct ArrowArrayStream *s)
+{
+    free(s->private_data);
+    s->release = NULL;
+}
+
+static double register_once(tir_engine *e, const col *c, int64_t rows, int64_t offset, bool stream)
+{
+    double t0 = now_ms();
+    tir_status st;
+    if (stream) {
+        slices *p = calloc(1, sizeof *p);
+        *p = (slices){c, rows, 0};
+        struct ArrowArrayStream s = {sl_schema, sl_next, sl_error, sl_release, p};
+        st = tir_engine_register_arrow_stream(e, "t", &s);
+    } else {
+        struct ArrowSchema s = schema_of(c);
+        struct ArrowArray a = slice(c, offset, rows - offset);
+        st = tir_engine_register_arrow(e, "t", &s, &a);
+    }
+    double ms = now_ms() - t0;
+    if (st) {
+        fprintf(stderr, "register %s: %s\n", c->name, tir_engine_errmsg(e));
+        exit(1);
+    }
+    tir_engine_unregister(e, "t");
+    return ms;
+}
+
+int main(int argc, char **argv)
+{
+    int64_t rows = argc > 1 ? atoll(argv[1]) : 6001215;
+    int repeat = argc > 2 ? atoi(argv[2]) : 5;
+    int64_t *i64 = malloc(sizeof *i64 * (size_t)rows);
+    double *f64 = malloc(sizeof *f64 * (size_t)rows);
+    int32_t *i32 = malloc(sizeof *i32 * (size_t)rows), *days = malloc(sizeof *days * (size_t)rows);
+    uint8_t *bits = calloc((size_t)rows / 8 + 8, 1);
+    uint64_t *valid = malloc(((size_t)rows / 64 + 1) * 8);
+    int32_t *soff = malloc(sizeof *soff * ((size_t)rows + 1)), *loff = malloc(sizeof *loff * ((size_t)rows + 1));
+    char *sbytes = malloc((size_t)rows * 10), *lbytes = malloc((size_t)rows * 44);
+    static const char *const modes[] = {"AIR", "MAIL", "RAIL", "SHIP", "TRUCK", "REG AIR", "FOB"};
+    int32_t sat = 0, lat = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        i64[i] = i * 4 + 1;
+        f64[i] = (double)(i % 5000) / 100;
+        i32[i] = (int32_t)(i % 50) + 1;
+        days[i] = 8036 + (int32_t)(i % 2526);
+        if (i % 3 == 0)
+            bits[i / 8] |= (uint8_t)(1 << (i % 8));
+        soff[i] = sat;
+        const char *m = modes[i % 7];
+        memcpy(sbytes + sat, m, strlen(m));
+        sat += (int32_t)strlen(m);
+        loff[i] = lat;
+        lat += snprintf(lbytes + lat, 44, "furiously regular deposits %lld nag", (long long)i);
+    }
+    soff[rows] = sat;
+    loff[rows] = lat;
+    memset(valid, 0xff, ((size_t)rows / 64 + 1) * 8);
+    for (int64_t i = 0; i < rows; i += 10)
+        valid[i / 64] &= ~((uint64_t)1 << (i % 64));
+    col cols[] = {
+        {"l", "i64", {NULL, i64}, 2, 0},
+        {"g", "f64", {NULL, f64}, 2, 0},
+        {"i", "i32", {NULL, i32}, 2, 0},
+        {"tdD", "date32", {NULL, days}, 2, 0},
+        {"g", "f64 with NULLs", {valid, f64}, 2, 1},
+        {"b", "bool", {NULL, bits}, 2, 0},
+        {"u", "utf8 <= 12 bytes", {NULL, soff, sbytes}, 3, 0},
+        {"u", "utf8 > 12 bytes", {NULL, loff, lbytes}, 3, 0},
+    };
+    tir_config cfg = {.threads = 0};
+    tir_engine *e = tir_engine_new(&cfg);
+    printf("rows %lld, best of %d\n\n", (long long)rows, repeat);
+    printf("| column | one array: ms | ns/row | child offset 1 (bitmap copied): ms | stream of 2048-row batches: ms | ns/row |\n");
+    printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
+        double best[3] = {1e30, 1e30, 1e30};
+        for (int r = 0; r < repeat; r++) {
+            double t[3] = {register_once(e, &cols[c], rows, 0, false), register_once(e, &cols[c], rows, 1, false),
+                           register_once(e, &cols[c], rows, 0, true)};
+            for (int k = 0; k < 3; k++)
+                best[k] = t[k] < best[k] ? t[k] : best[k];
+        }
+        printf("| %s | %.3f | %.2f | %.3f | %.3f | %.2f |\n", cols[c].name, best[0], best[0] * 1e6 / (double)rows,
+               best[1], best[2], best[2] * 1e6 / (double)rows);
+    }
+
+    /* export: a 6M-row projection of a registered four-column table */
+    struct {
+        const char *name;
+        const char *columns;
+    } outs[] = {{"i64, f64, date32", "[\"k\", \"x\", \"d\"]"}, {"i64, f64, date32, utf8 > 12", "[\"k\", \"x\", \"d\", \"c\"]"}};
+    const char *fmts[] = {"l", "g", "tdD", "u"};
+    const char *names[] = {"k", "x", "d", "c"};
+    const col *src[] = {&cols[0], &cols[1], &cols[3], &cols[7]};
+    struct ArrowSchema kids[4], *kp[4];
+    struct ArrowArray akids[4], *akp[4];
+    for (int c = 0; c < 4; c++) {
+        kids[c] = (struct ArrowSchema){.format = fmts[c], .name = names[c], .release = release_kid_schema};
+        kp[c] = &kids[c];
+        akids[c] = (struct ArrowArray){.length = rows, .n_buffers = src[c]->nbuf, .buffers = (const void **)src[c]->bufs,
+                                       .release = release_kid};
+        akp[c] = &akids[c];
+    }
+    printf("\n| exported projection | run: ms | export + pull every batch: ms | ns/row | batches |\n");
+    printf("| --- | ---: | ---: | ---: | ---: |\n");
+    for (size_t o = 0; o < sizeof outs / sizeof *outs; o++) {
+        double best_run = 1e30, best_exp = 1e30;
+        size_t nb = 0;
+        for (int r = 0; r < repeat; r++) {
+            for (int c = 0; c < 4; c++)
+                kids[c].release = release_kid_schema, akids[c].release = release_kid;
+            struct ArrowSchema s = {.format = "+s", .name = "", .n_children = 4, .children = kp,
+                                    .release = release_kid_schema};
+            struct ArrowArray a = {.length = rows, .n_buffers = 1, .buffers = (const void *[]){NULL}, .n_children = 4,
+                                   .children = akp, .release = release_kid};
+            if (tir_engine_register_arrow(e, "t", &s, &a)) {
+                fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+                return 1;
+            }
+            char prog[512];
+            snprintf(prog, sizeof prog,
+                     "t: Table = registered(\"t\")\np: Pipeline = { v = table_scan :table = t :columns = %s }\n"
+                     "output p.v\n",
+                     outs[o].columns);
+            tir_program *p;
+            if (tir_compile(e, "bench.tir", prog, strlen(prog), &p)) {
+                fprintf(stderr, "%s\n", tir_program_diag_text(p));
+                return 1;
+            }
+            tir_result *res;
+            double t0 = now_ms();
+            if (tir_run(p, &res)) {
+                fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+                return 1;
+            }
+            double t1 = now_ms();
+            struct ArrowArrayStream st;
+            tir_result_arrow_stream(res, 0, &st);
+            tir_result_free(res);
+            nb = 0;
+            for (;;) {
+                struct ArrowArray b;
+                if (st.get_next(&st, &b) || !b.release)
+                    break;
+                nb++;
+                b.release(&b);
+            }
+            st.release(&st);
+            double t2 = now_ms();
+            best_run = t1 - t0 < best_run ? t1 - t0 : best_run;
+            best_exp = t2 - t1 < best_exp ? t2 - t1 : best_exp;
+            tir_program_free(p);
+            tir_engine_unregister(e, "t");
+        }
+        printf("| %s | %.1f | %.1f | %.2f | %zu |\n", outs[o].name, best_run, best_exp, best_exp * 1e6 / (double)rows,
+               nb);
+    }
+    tir_engine_free(e);
+    return 0;
+}
