@@ -6,7 +6,12 @@
 ** exporting a 6M-row projection as a stream the host pulls to its end.
 **
 **   arrow_bench [ROWS] [REPEAT]     best of REPEAT (default 5) per line
+**   arrow_bench --q6 LINEITEM.CSV [REPEAT] [EXPORT_BATCH]
+**       TPC-H Q6 on the CSV table held in memory, then on the same columns
+**       exported as an Arrow stream (batches of EXPORT_BATCH rows, default
+**       2048) and registered: median of REPEAT (default 10) runs each
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,8 +149,111 @@ static double register_once(tir_engine *e, const col *c, int64_t rows, int64_t o
     return ms;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median wall time of repeat runs of p; *answer gets the first column of the first row. */
+static double median_run(tir_engine *e, tir_program *p, int repeat, double *answer)
+{
+    double *t = calloc((size_t)repeat, sizeof *t);
+    for (int r = 0; r < repeat; r++) {
+        tir_result *res;
+        double t0 = now_ms();
+        if (tir_run(p, &res)) {
+            fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+            exit(1);
+        }
+        t[r] = now_ms() - t0;
+        *answer = *(const double *)tir_result_batch_data(res, 0, 0, 0);
+        tir_result_free(res);
+    }
+    qsort(t, (size_t)repeat, sizeof *t, cmp_double);
+    double m = t[repeat / 2];
+    free(t);
+    return m;
+}
+
+static tir_program *compile_or_die(tir_engine *e, const char *src)
+{
+    tir_program *p;
+    if (tir_compile(e, "/bench.tir", src, strlen(src), &p)) {
+        fprintf(stderr, "%s%s\n", tir_program_diag_text(p), tir_engine_errmsg(e));
+        exit(1);
+    }
+    return p;
+}
+
+#define Q6_BODY                                                                                             \
+    "q6: Pipeline = {\n"                                                                                    \
+    "    scan = table_scan :table = lineitem\n"                                                             \
+    "        :columns = [\"l_shipdate\", \"l_discount\", \"l_quantity\", \"l_extendedprice\"]\n"              \
+    "    hit = filter :input = scan\n"                                                                      \
+    "        :expr = $in.l_shipdate >= date \"1994-01-01\" && $in.l_shipdate < date \"1995-01-01\"\n"         \
+    "             && $in.l_discount >= 0.05 && $in.l_discount <= 0.07 && $in.l_quantity < 24\n"            \
+    "    revenue = aggregate :input = hit\n"                                                                \
+    "        :aggregates = { \"revenue\": sum($in.l_extendedprice * $in.l_discount) }\n"                    \
+    "}\noutput q6.revenue\n"
+
+static int q6(const char *csv, int repeat, uint32_t export_batch)
+{
+    char decl[1024];
+    snprintf(decl, sizeof decl,
+             "lineitem: Table = read_csv(\"%s\", header = true) {\n"
+             "    l_quantity: i32, l_extendedprice: f64, l_discount: f64, l_shipdate: date }\n",
+             csv);
+    char src[4096];
+    snprintf(src, sizeof src, "%s%s", decl, Q6_BODY);
+    tir_engine *e = tir_engine_new(NULL);
+    tir_config xc = {.batch_size = export_batch};
+    tir_engine *x = tir_engine_new(&xc);
+    tir_program *resident = compile_or_die(e, src);
+    double a1, a2;
+    median_run(e, resident, 1, &a1);   /* loads the CSV into the engine's cache */
+    double t_res = median_run(e, resident, repeat, &a1);
+    /* the same columns out of tir as a stream, into the other engine */
+    snprintf(src, sizeof src,
+             "%sp: Pipeline = { v = table_scan :table = lineitem :columns = [\"l_quantity\", \"l_extendedprice\", "
+             "\"l_discount\", \"l_shipdate\"] }\noutput p.v\n",
+             decl);
+    tir_program *proj = compile_or_die(x, src);
+    tir_result *res;
+    if (tir_run(proj, &res)) {
+        fprintf(stderr, "%s\n", tir_engine_errmsg(x));
+        return 1;
+    }
+    uint64_t rows = tir_result_nrows(res, 0);
+    struct ArrowArrayStream st;
+    double t0 = now_ms();
+    tir_result_arrow_stream(res, 0, &st);
+    if (tir_engine_register_arrow_stream(e, "lineitem", &st)) {
+        fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+        return 1;
+    }
+    double t_reg = now_ms() - t0;
+    tir_result_free(res);
+    tir_program_free(proj);
+    tir_program *arrow = compile_or_die(e, "lineitem: Table = registered(\"lineitem\")\n" Q6_BODY);
+    median_run(e, arrow, 1, &a2);
+    double t_arrow = median_run(e, arrow, repeat, &a2);
+    printf("| Q6, %llu rows | resident (CSV table) ms | Arrow-registered ms | ratio | export + register ms | same answer |\n",
+           (unsigned long long)rows);
+    printf("| --- | ---: | ---: | ---: | ---: | --- |\n");
+    printf("| batches of %u rows | %.2f | %.2f | %.2f | %.1f | %s (%.4f) |\n", export_batch, t_res, t_arrow,
+           t_arrow / t_res, t_reg, fabs(a1 - a2) <= 1e-9 * fabs(a1) ? "yes" : "NO", a1);
+    tir_program_free(arrow);
+    tir_program_free(resident);
+    tir_engine_free(e);
+    tir_engine_free(x);
+    return fabs(a1 - a2) <= 1e-9 * fabs(a1) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "--q6"))
+        return q6(argv[2], argc > 3 ? atoi(argv[3]) : 10, argc > 4 ? (uint32_t)atoi(argv[4]) : 2048);
     int64_t rows = argc > 1 ? atoll(argv[1]) : 6001215;
     int repeat = argc > 2 ? atoi(argv[2]) : 5;
     int64_t *i64 = malloc(sizeof *i64 * (size_t)rows);
