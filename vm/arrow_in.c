@@ -11,10 +11,7 @@
 #include <string.h>
 
 #include "tir_arrow.h"
-#include "hosttab.h"
-
-vm_hostreg *vm_engine_hosts(tir_engine *e);
-void vm_engine_set_error(tir_engine *e, const char *msg);
+#include "arrow.h"
 
 /* The arrays a registered table reads, released when it is freed. */
 typedef struct kept_arrays {

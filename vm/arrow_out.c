@@ -13,11 +13,7 @@
 #include <string.h>
 
 #include "tir_arrow.h"
-#include "ast.h"
-#include "column.h"
-
-const ir_program *vm_program_ir(const tir_program *p);
-vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch);
+#include "arrow.h"
 
 static const char *arrow_format(tir_type t)
 {

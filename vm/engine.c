@@ -16,7 +16,7 @@
 #include "import.h"
 #include "confine.h"
 #include "params.h"
-#include "hosttab.h"
+#include "arrow.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -278,10 +278,7 @@ const ir_program *vm_program_ir(const tir_program *p)
     return p && p->plan ? p->prog : NULL;
 }
 
-/* Moves the rows of output out (columns and strings) to the caller, the
-** result keeping the names and types with no rows: what
-** tir_result_arrow_stream exports outlives r. The moved table has no
-** names or types (its columns carry their types). */
+/* What tir_result_arrow_stream exports outlives r: the rows move out. */
 vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch)
 {
     if (!r || out >= r->nouts || !r->outs[out].t)

@@ -1,0 +1,25 @@
+/*
+** arrow.h — what the Arrow interfaces (arrow_in.c, arrow_out.c) need from
+** the engine (engine.c).
+*/
+#ifndef VM_ARROW_H
+#define VM_ARROW_H
+
+#include "tir.h"
+#include "ast.h"
+#include "column.h"
+#include "hosttab.h"
+#include "import.h"
+
+/* The engine's registered tables. */
+vm_hostreg *vm_engine_hosts(tir_engine *e);
+/* The checked program (NULL unless it compiled). */
+const ir_program *vm_program_ir(const tir_program *p);
+/* Moves the rows of output out (columns and strings) to the caller, who
+** frees the table with vm_table_free; the result keeps the output's names
+** and types with no rows. The moved table has no names or types (its
+** columns carry their types). *batch: the result's rows per batch. NULL
+** when out of memory or out is not an output (nothing moved). */
+vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch);
+
+#endif
