@@ -103,11 +103,13 @@ struct ArrowArrayStream {
 ** column and its format string. A column is nullable when any of its
 ** arrays has a NULL.
 **
-** int32, int64, float64 and date32 values and validity bitmaps are used in
-** place (no copy) when their offset is 0 and their buffers are aligned to
-** their element (8 bytes for bitmaps); otherwise they are copied. Booleans
-** are unpacked to a byte each; strings get tir's 16-byte header per row,
-** long ones pointing into the Arrow bytes (no copy of the bytes).
+** int32, int64, float64 and date32 values are used in place (no copy) when
+** aligned to their size, at any offset; a validity bitmap when the
+** column's offset is a multiple of 64, the bitmap 8-byte aligned and the
+** batch's rows a multiple of 64 (tir reads whole words); otherwise they
+** are copied. Booleans are unpacked to a byte each; strings get tir's
+** 16-byte header per row, long ones pointing into the Arrow bytes (no copy
+** of the bytes).
 **
 ** Ownership: the engine takes the structs passed (they are moved: the
 ** caller's copy has release == NULL when the call returns, whatever its
@@ -118,8 +120,10 @@ struct ArrowArrayStream {
 ** read to its end during the call and released before it returns; its
 ** arrays are kept.
 **
-** Thread safety: registrations and compiles may run on different threads;
-** the registry is locked. */
+** Threads: the registry is locked and the data reference-counted, so a
+** registration may change a name while another thread compiles or runs;
+** tir_engine_errmsg is still one per engine (a failing call on another
+** thread may overwrite it). */
 TIR_API tir_status tir_engine_register_arrow_stream(tir_engine *e, const char *name,
                                                     struct ArrowArrayStream *stream);
 TIR_API tir_status tir_engine_register_arrow(tir_engine *e, const char *name, struct ArrowSchema *schema,

@@ -138,7 +138,9 @@ static void copy_bits(uint64_t *v, const uint8_t *b, uint64_t o, uint64_t n)
 /* Rows [o, o + n) of a validity bitmap as tir reads one: whole 64-bit
 ** words from row 0. The host's bitmap serves when it starts on a word and
 ** covers whole words (tir reads the last word whole); else a copy. *nulls
-** receives the count of NULLs; no NULL at all gives NULL (all valid). */
+** says whether a row is NULL; none gives NULL (all valid), so scans take
+** their no-NULL paths. Bit order is Arrow's, least significant first, as
+** tir's on the little-endian machines it runs on. */
 static tir_status import_validity(importer *im, const struct ArrowArray *a, uint64_t o, uint64_t n,
                                   uint64_t **out, bool *nulls)
 {
