@@ -152,6 +152,21 @@ TIR_API tir_status tir_program_output_arrow_schema(const tir_program *p, size_t 
 ** EOVERFLOW). The caller owns *stream; the result may be freed first. */
 TIR_API tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayStream *stream);
 
+/* Runs p on a thread of its own and hands output `out` over as an
+** ArrowArrayStream while the program runs: when the output is a relation
+** the program emits (a filter's or project's rows, say) and no pipeline
+** reads, its rows leave as they are made, a batch or so at a time, and the
+** run waits while 4 chunks wait for the host (so memory holds a few
+** batches, not the output); the pipeline that makes it runs on one worker
+** (rows keep their order). Any other output (an aggregate's, a sort's)
+** arrives whole when the run ends. get_next blocks until a batch is there;
+** a failed run makes get_next return EIO (ENOMEM) after the rows already
+** made, with the engine's message in get_last_error. Releasing the stream
+** stops the run (at its next batch) and waits for its thread: release it
+** before freeing p, binding it or running it again. Other outputs of the
+** run are dropped. TIR_ERR_COMPILE when p did not compile. */
+TIR_API tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStream *stream);
+
 #ifdef __cplusplus
 }
 #endif

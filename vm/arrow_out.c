@@ -5,8 +5,11 @@
 ** stream owns the output's columns (moved out of the result), so it and
 ** its arrays outlive tir_result_free; fixed-width columns and validity
 ** bitmaps are handed out in place, bools and strings re-encoded per batch.
+** A live stream runs the program on a thread of its own and hands the
+** output's rows over while they are made, through a short queue.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +143,7 @@ typedef struct exported {
     vm_table *t;              /* moved out of the result */
     uint32_t batch;
     size_t nbatches;
-    const char **names;       /* owned copies */
+    const char **names;       /* owned copies (NULL: a chunk of a live stream, whose stream has them) */
     tir_type *types;
     bool *nullable;
 } exported;
@@ -149,7 +152,7 @@ static void unref(exported *x)
 {
     if (atomic_fetch_sub(&x->refs, 1) != 1)
         return;
-    for (int c = 0; c < x->t->ncols; c++)
+    for (int c = 0; x->names && c < x->t->ncols; c++)
         free((char *)x->names[c]);
     free_columns(x->names, x->types, x->nullable);
     vm_table_free(x->t);
@@ -284,14 +287,9 @@ static int stream_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
     return 0;
 }
 
-static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+/* Batch b of x as a struct array; errno-style code (err says why). */
+static int export_batch(exported *x, size_t b, struct ArrowArray *out, char *err, size_t errlen)
 {
-    stream_priv *p = s->private_data;
-    exported *x = p->x;
-    memset(out, 0, sizeof *out);
-    if (p->next >= x->nbatches)
-        return 0;   /* the end: out->release stays NULL */
-    size_t b = p->next;
     uint64_t left = x->t->nrows - (uint64_t)b * x->batch;
     uint32_t n = left < x->batch ? (uint32_t)left : x->batch;
     int ncols = x->t->ncols;
@@ -306,7 +304,7 @@ static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
             free(bp->ptrs);
         }
         free(bp);
-        snprintf(p->err, sizeof p->err, "out of memory");
+        snprintf(err, errlen, "out of memory");
         return ENOMEM;
     }
     bp->x = x;
@@ -314,18 +312,28 @@ static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
     *out = (struct ArrowArray){.length = n, .n_buffers = 1, .buffers = bp->bufs, .n_children = 0,
                                .children = bp->ptrs, .release = release_batch, .private_data = bp};
     for (int c = 0; c < ncols; c++) {
-        int rc = export_column(x, b, c, n, &bp->kids[c], p->err, sizeof p->err);
+        int rc = export_column(x, b, c, n, &bp->kids[c], err, errlen);
         if (rc) {
             if (rc == ENOMEM)
-                snprintf(p->err, sizeof p->err, "out of memory");
+                snprintf(err, errlen, "out of memory");
             release_batch(out);
             return rc;
         }
         bp->ptrs[c] = &bp->kids[c];
         out->n_children = c + 1;
     }
-    p->next++;
     return 0;
+}
+
+static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+{
+    stream_priv *p = s->private_data;
+    memset(out, 0, sizeof *out);
+    if (p->next >= p->x->nbatches)
+        return 0;   /* the end: out->release stays NULL */
+    int rc = export_batch(p->x, p->next, out, p->err, sizeof p->err);
+    p->next += !rc;
+    return rc;
 }
 
 static const char *stream_error(struct ArrowArrayStream *s)
@@ -373,5 +381,222 @@ tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayS
     *stream = (struct ArrowArrayStream){.get_schema = stream_schema, .get_next = stream_next,
                                         .get_last_error = stream_error, .release = stream_release,
                                         .private_data = sp};
+    return TIR_OK;
+}
+
+/* ----------------------------------------------------------- live streams */
+
+/* Chunks the run may get ahead of the host: it waits when this many wait. */
+enum { LIVE_QUEUE = 4 };
+
+typedef struct live {
+    tir_program *p;
+    size_t out;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* the queue changed, or the run ended, or the host left */
+    exported *q[LIVE_QUEUE];
+    int head, count;
+    bool done;                /* the run ended (status st) and queued what it had */
+    tir_status st;
+    volatile int cancel;      /* the run's own flag: the host released the stream */
+    exported *cur;            /* the chunk the host is reading, batch next */
+    size_t next;
+    int ncols;
+    const char **names;
+    tir_type *types;
+    bool *nullable;
+    char err[1024];
+} live;
+
+/* Rows as a chunk of a live stream, in batches of `batch`; t is taken. */
+static exported *chunk_of(vm_table *t, uint32_t batch)
+{
+    exported *x = calloc(1, sizeof *x);
+    if (!x) {
+        vm_table_free(t);
+        return NULL;
+    }
+    atomic_init(&x->refs, 1);
+    x->t = t;
+    x->batch = batch ? batch : 1;
+    x->nbatches = (size_t)((t->nrows + x->batch - 1) / x->batch);
+    return x;
+}
+
+/* Waits for room in the queue; false when the host released the stream. */
+static bool live_push(live *l, exported *x)
+{
+    pthread_mutex_lock(&l->mu);
+    while (l->count == LIVE_QUEUE && !l->cancel)
+        pthread_cond_wait(&l->cv, &l->mu);
+    bool ok = !l->cancel;
+    if (ok) {
+        l->q[(l->head + l->count++) % LIVE_QUEUE] = x;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    if (!ok)
+        unref(x);
+    return ok;
+}
+
+/* Called by the run (its thread) with each table of rows the output made. */
+static tir_status live_rows(void *ctx, vm_table *t)
+{
+    live *l = ctx;
+    exported *x = chunk_of(t, (uint32_t)(t->nrows ? t->nrows : 1));
+    if (!x)
+        return TIR_ERR_NOMEM;
+    return live_push(l, x) ? TIR_OK : TIR_ERR_CANCELLED;
+}
+
+static void *live_main(void *arg)
+{
+    live *l = arg;
+    tir_result *r = NULL;
+    tir_status st = vm_run_streamed(l->p, l->out, live_rows, l, &l->cancel, &r);
+    if (st) {
+        snprintf(l->err, sizeof l->err, "%s", tir_engine_errmsg(vm_program_engine(l->p)));
+    } else {
+        /* what the run did not hand over: a sink's whole output, the last rows of an emitted one */
+        uint32_t batch = 0;
+        vm_table *rest = vm_result_take_output(r, l->out, &batch);
+        exported *x = rest ? chunk_of(rest, batch) : NULL;
+        if (!x) {
+            st = TIR_ERR_NOMEM;
+            snprintf(l->err, sizeof l->err, "out of memory");
+        } else if (!live_push(l, x)) {
+            st = TIR_ERR_CANCELLED;
+        }
+    }
+    tir_result_free(r);
+    pthread_mutex_lock(&l->mu);
+    l->done = true;
+    l->st = st;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+static int live_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
+{
+    live *l = s->private_data;
+    return make_schema(out, (size_t)l->ncols, l->names, l->types, l->nullable) ? ENOMEM : 0;
+}
+
+static int live_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+{
+    live *l = s->private_data;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        if (l->cur && l->next < l->cur->nbatches)
+            break;
+        if (l->cur) {
+            unref(l->cur);
+            l->cur = NULL;
+        }
+        if (l->count) {
+            l->cur = l->q[l->head];
+            l->head = (l->head + 1) % LIVE_QUEUE;
+            l->count--;
+            l->next = 0;
+            pthread_cond_broadcast(&l->cv);
+            continue;
+        }
+        if (l->done)
+            break;
+        pthread_cond_wait(&l->cv, &l->mu);
+    }
+    tir_status st = l->st;
+    pthread_mutex_unlock(&l->mu);
+    if (!l->cur)   /* the end, or the run failed */
+        return st ? (st == TIR_ERR_NOMEM ? ENOMEM : EIO) : 0;
+    int rc = export_batch(l->cur, l->next, out, l->err, sizeof l->err);
+    l->next += !rc;
+    return rc;
+}
+
+static const char *live_error(struct ArrowArrayStream *s)
+{
+    live *l = s->private_data;
+    return l->err[0] ? l->err : NULL;
+}
+
+static void live_free(live *l)
+{
+    for (int c = 0; l->names && c < l->ncols; c++)
+        free((char *)l->names[c]);
+    free_columns(l->names, l->types, l->nullable);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+static void live_release(struct ArrowArrayStream *s)
+{
+    live *l = s->private_data;
+    pthread_mutex_lock(&l->mu);
+    __atomic_store_n(&l->cancel, 1, __ATOMIC_RELAXED);   /* the run stops at its next batch, or handover */
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->thread, NULL);
+    if (l->cur)
+        unref(l->cur);
+    for (int i = 0; i < l->count; i++)
+        unref(l->q[(l->head + i) % LIVE_QUEUE]);
+    live_free(l);
+    s->release = NULL;
+}
+
+tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStream *stream)
+{
+    const ir_program *ir = vm_program_ir(p);
+    if (!stream)
+        return TIR_ERR_ARG;
+    memset(stream, 0, sizeof *stream);
+    if (!p)
+        return TIR_ERR_ARG;
+    if (!ir) {
+        vm_engine_set_error(vm_program_engine(p), "the program did not compile");
+        return TIR_ERR_COMPILE;
+    }
+    if (out >= (size_t)ir->noutputs)
+        return TIR_ERR_ARG;
+    const ir_schema *sc = &ir->outputs[out].stmt->out;
+    live *l = calloc(1, sizeof *l);
+    if (!l)
+        return TIR_ERR_NOMEM;
+    if (pthread_mutex_init(&l->mu, NULL)) {
+        free(l);
+        return TIR_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&l->cv, NULL)) {
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+        return TIR_ERR_NOMEM;
+    }
+    l->p = p;
+    l->out = out;
+    l->ncols = sc->n;
+    bool ok = columns_of((size_t)sc->n, &l->names, &l->types, &l->nullable);
+    for (int c = 0; ok && c < sc->n; c++) {
+        l->types[c] = sc->cols[c].ty.type;
+        l->nullable[c] = sc->cols[c].ty.nullable;
+        ok = (l->names[c] = strdup(sc->cols[c].name.s)) != NULL;
+    }
+    if (!ok) {
+        live_free(l);
+        return TIR_ERR_NOMEM;
+    }
+    if (pthread_create(&l->thread, NULL, live_main, l)) {
+        live_free(l);
+        vm_engine_set_error(vm_program_engine(p), "cannot start the run's thread");
+        return TIR_ERR_NOMEM;
+    }
+    *stream = (struct ArrowArrayStream){.get_schema = live_schema, .get_next = live_next,
+                                        .get_last_error = live_error, .release = live_release,
+                                        .private_data = l};
     return TIR_OK;
 }

@@ -237,7 +237,7 @@ void tir_engine_set_profile(tir_engine *e, bool time_operators)
 void tir_engine_cancel(tir_engine *e)
 {
     if (e)
-        e->cancel = 1;
+        __atomic_store_n(&e->cancel, 1, __ATOMIC_RELAXED); /* read by the run's workers */
 }
 
 void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total)
@@ -276,6 +276,11 @@ vm_hostreg *vm_engine_hosts(tir_engine *e)
 const ir_program *vm_program_ir(const tir_program *p)
 {
     return p && p->plan ? p->prog : NULL;
+}
+
+tir_engine *vm_program_engine(const tir_program *p)
+{
+    return p->e;
 }
 
 /* What tir_result_arrow_stream exports outlives r: the rows move out. */
@@ -636,7 +641,9 @@ const char *tir_result_profile(const tir_result *r)
     return r && r->profile ? r->profile : "";
 }
 
-tir_status tir_run(tir_program *p, tir_result **out)
+/* A run of p; hook (may be NULL) hands an output over as it is made
+** (vm_run_streamed) and brings the run's own cancel flag. */
+static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opts *hook)
 {
     if (!p || !out)
         return TIR_ERR_ARG;
@@ -672,7 +679,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
                 return st;
             }
         }
-    e->cancel = 0;
+    if (!hook)
+        __atomic_store_n(&e->cancel, 0, __ATOMIC_RELAXED);
     vm_plan *plan = p->plan;
     tir_result *r = calloc(1, sizeof *r);
     if (!r)
@@ -719,10 +727,12 @@ tir_status tir_run(tir_program *p, tir_result **out)
     }
     vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
                      .prof_spill = prof_spill, .spill = spill, .force_spill = e->cfg.force_spill,
-                     .no_pruning = e->cfg.no_pruning, .cancel = &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
+                     .no_pruning = e->cfg.no_pruning, .cancel = hook ? hook->cancel : &e->cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &e->rows_done, .rows_total = &e->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
-                     .threads = e->cfg.threads, .params = p->binds.vals};
+                     .threads = e->cfg.threads, .params = p->binds.vals,
+                     .stream_stmt = hook ? hook->stream_stmt : NULL, .stream_rows = hook ? hook->stream_rows : NULL,
+                     .stream_ctx = hook ? hook->stream_ctx : NULL};
     atomic_store(&e->rows_done, 0);
     atomic_store(&e->rows_total, 0);
     tir_status st = vm_execute(plan, &o, r->values, e->err, sizeof e->err);
@@ -755,6 +765,36 @@ tir_status tir_run(tir_program *p, tir_result **out)
     }
     *out = r;
     return TIR_OK;
+}
+
+tir_status tir_run(tir_program *p, tir_result **out)
+{
+    return run_program(p, out, NULL);
+}
+
+/* Whether a pipeline reads s's relation (then it must be kept whole). */
+static bool read_by_pipeline(const ir_program *prog, const ir_stmt *s)
+{
+    for (int i = 0; i < prog->npipelines; i++)
+        for (int j = 0; j < prog->pipelines[i]->n; j++) {
+            const ir_stmt *t = prog->pipelines[i]->stmts[j];
+            if ((t->kind == IR_OP_SCAN && t->u.scan.src_stmt == s) ||
+                (t->kind == IR_OP_MERGE_JOIN && t->u.mjoin.rstmt == s))
+                return true;
+            for (int k = 0; t->kind == IR_OP_UNION && k < t->u.uni.n; k++)
+                if (t->u.uni.in[k].rel == s)
+                    return true;
+        }
+    return false;
+}
+
+tir_status vm_run_streamed(tir_program *p, size_t out, tir_status (*rows)(void *ctx, vm_table *t), void *ctx,
+                           volatile int *cancel, tir_result **res)
+{
+    const ir_stmt *s = p && p->plan && out < (size_t)p->prog->noutputs ? p->prog->outputs[out].stmt : NULL;
+    vm_run_opts hook = {.cancel = cancel, .stream_rows = rows, .stream_ctx = ctx,
+                        .stream_stmt = s && !read_by_pipeline(p->prog, s) ? s : NULL};
+    return run_program(p, res, &hook);
 }
 
 void tir_result_free(tir_result *r)

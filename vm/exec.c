@@ -1212,6 +1212,15 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 if (!vm_column_append(&t->cols[c], &x->r[em->regs[c]], sel, n, &t->heap))
                     return TIR_ERR_NOMEM;
             t->nrows += n;
+            if (in->a == x->stream_e && t->nrows >= x->cap) {
+                vm_table *fresh = vm_sink_table_new(em->schema);
+                if (!fresh)
+                    return TIR_ERR_NOMEM;
+                x->emits[in->a] = fresh;
+                tir_status st = x->stream_rows(x->stream_ctx, t);   /* t is the taker's now */
+                if (st)
+                    return vm_x_fail(x, st, in->span, "the output's stream was released: the run stops");
+            }
             break;
         }
         default:
@@ -1700,7 +1709,7 @@ static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt)
 {
     if (!o)
         return TIR_OK;
-    if (o->cancel && *o->cancel) {
+    if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
         snprintf(x->err, x->errlen, "cancelled");
         return TIR_ERR_CANCELLED;
     }
@@ -1714,7 +1723,7 @@ tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint6
     x->src_end = to;
     while (x->src_off < x->src_end) {
         uint64_t before = x->src_off;
-        if (o && o->cancel && *o->cancel) {
+        if (o && o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
             snprintf(x->err, x->errlen, "cancelled");
             return TIR_ERR_CANCELLED;
         }
@@ -1736,7 +1745,7 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
     const vm_pipe *p = x->p;
     int t = o && o->threads > 1 ? o->threads : 1;
     uint64_t morsels = vm_x_nmorsels(x);
-    if (p->nlimits || morsels < 2)
+    if (p->nlimits || morsels < 2 || x->stream_e >= 0)   /* a streamed output keeps its order */
         return 1;
     if ((uint64_t)t > morsels)
         t = (int)morsels;
@@ -2361,6 +2370,13 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         const vm_pipe *p = &plan->pipes[pi];
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
                    .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep};
+        x.stream_e = -1;
+        for (int i = 0; o && o->stream_stmt && i < p->nemits; i++)
+            if (p->emits[i].stmt == o->stream_stmt) {
+                x.stream_e = i;
+                x.stream_rows = o->stream_rows;
+                x.stream_ctx = o->stream_ctx;
+            }
         xsource *srcs = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;

@@ -513,7 +513,7 @@ static void mark_bounds(const merger *mg, msink *out)
 /* Writes the rows taken since the last flush to the sink. */
 static tir_status flush(merger *mg, msink *out, char *err, size_t errlen)
 {
-    if (mg->cancel && *mg->cancel) {
+    if (mg->cancel && __atomic_load_n(mg->cancel, __ATOMIC_RELAXED)) {
         snprintf(err, errlen, "cancelled");
         return TIR_ERR_CANCELLED;
     }

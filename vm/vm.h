@@ -267,6 +267,13 @@ typedef struct vm_run_opts {
     bool force_spill;         /* testing: group-bys and sorts spill after every batch and merge in passes */
     uint64_t *prof_spill;     /* out, optional: VM_SPILL_NSTAT counters per statement (prof_rows' layout) */
     const vm_const *params;   /* per parameter of the program, its bound value (vm_binds_check passed) */
+    /* Non-NULL: the relation this statement emits is handed over as it is
+    ** made (its pipeline runs on one worker, so rows keep their order):
+    ** stream_rows takes each table of at least a batch of rows; a status
+    ** it returns stops the run. What is left at the end is the value. */
+    const ir_stmt *stream_stmt;
+    tir_status (*stream_rows)(void *ctx, vm_table *rows);
+    void *stream_ctx;
 } vm_run_opts;
 
 /* Spill counters per statement for profiles (vm_run_opts.prof_spill). */

@@ -122,6 +122,9 @@ typedef struct xpipe {
     vm_table **emits;
     const bool *rel_kept;     /* per value: a relation that must stay in memory (an output, a merge join's right side) */
     bool *espillable;         /* per emit: a later pipeline scans it (rel_kept false): it may go to disk */
+    int stream_e;             /* the emit handed over as it is made (vm_run_opts.stream_stmt), or -1 */
+    tir_status (*stream_rows)(void *ctx, vm_table *rows);
+    void *stream_ctx;
     vm_spill_file **espill;   /* per emit: the rows this worker wrote out, or NULL */
     uint64_t *eflushed;       /* per emit: how many */
     vm_relspill **erel;       /* per emit (worker 0): its rows gathered on disk when any worker wrote some */

@@ -7,6 +7,7 @@
 ** streams that outlive the result and read back in.
 */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -679,5 +680,157 @@ Test(arrow, union_of_registered_tables_and_explain)
     cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), 1000);
     cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), want);
     tir_result_free(r);
+    tir_program_free(p);
+}
+
+/* ------------------------------------------------------------ live out */
+
+enum { LB = 200, LROWS = 2048 };
+
+/* Registers "big": LB batches of LROWS rows, v = 0.. ascending, s a long
+** string every 7th row (else short). */
+static void register_big(void)
+{
+    static int64_t vals[LB][LROWS];
+    static int32_t offs[LB][LROWS + 1];
+    static char bytes[LB][LROWS * 24];
+    static tcol cols[LB][2];
+    static int arr, sch, str;
+    struct ArrowArray *batches = malloc(sizeof *batches * LB);
+    for (int b = 0; b < LB; b++) {
+        int at = 0;
+        for (int i = 0; i < LROWS; i++) {
+            int64_t v = (int64_t)b * LROWS + i;
+            vals[b][i] = v;
+            offs[b][i] = at;
+            at += snprintf(bytes[b] + at, 24, v % 7 ? "s%d" : "a long string %07d", (int)(v % 10000000));
+        }
+        offs[b][LROWS] = at;
+        cols[b][0] = (tcol){"l", "v", 0, 0, {NULL, vals[b]}, 2};
+        cols[b][1] = (tcol){"u", "s", 0, 0, {NULL, offs[b], bytes[b]}, 3};
+        batches[b] = make_batch(2, cols[b], LROWS, 0, &arr);
+    }
+    struct ArrowArrayStream st = make_stream(2, cols[0], batches, LB, &str, &sch);
+    free(batches);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "big", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+}
+
+static const char live_prog[] = "big: Table = registered(\"big\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = big\n"
+                                "    f = filter :input = s :expr = $in.v % 3 != 0\n"
+                                "    x = project :input = f :columns = { \"v\": $in.v, \"w\": $in.v * 2, \"s\": $in.s }\n"
+                                "}\noutput p.x\n";
+
+Test(arrow, live_stream_hands_rows_over_in_order)
+{
+    tir_engine_free(e);
+    /* the output (270k rows, about 9 MB) does not fit the limit; the input is the host's */
+    tir_config cfg = {.threads = 2, .batch_size = 256, .memory_limit = 4 << 20};
+    e = tir_engine_new(&cfg);
+    register_big();
+    tir_program *p = compile_ok(live_prog);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM, "materialized, the output breaks the limit");
+    struct ArrowArrayStream s;
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    struct ArrowSchema sch;
+    cr_assert_eq(s.get_schema(&s, &sch), 0);
+    cr_assert_eq(sch.n_children, 3);
+    cr_assert_str_eq(sch.children[2]->format, "u");
+    sch.release(&sch);
+    int64_t expect = 0, rows = 0;
+    int arrays = 0;
+    for (;;) {
+        struct ArrowArray a;
+        int rc = s.get_next(&s, &a);
+        cr_assert_eq(rc, 0, "%s", s.get_last_error(&s));
+        if (!a.release)
+            break;
+        arrays++;
+        const int64_t *v = a.children[0]->buffers[1], *w = a.children[1]->buffers[1];
+        const int32_t *o = a.children[2]->buffers[1];
+        const char *b = a.children[2]->buffers[2];
+        for (int64_t i = 0; i < a.length; i++) {
+            while (expect % 3 == 0)
+                expect++;
+            cr_assert_eq(v[i], expect, "rows in order");
+            cr_assert_eq(w[i], 2 * expect);
+            char want[24];
+            int n = snprintf(want, sizeof want, expect % 7 ? "s%d" : "a long string %07d", (int)(expect % 10000000));
+            cr_assert(o[i + 1] - o[i] == n && !memcmp(b + o[i], want, (size_t)n), "row %lld", (long long)expect);
+            expect++;
+            rows++;
+        }
+        a.release(&a);
+    }
+    cr_assert_eq(rows, (int64_t)LB * LROWS - ((int64_t)LB * LROWS + 2) / 3);
+    cr_assert_gt(arrays, 100, "handed over in pieces");
+    s.release(&s);
+    cr_assert_null(s.release);
+    tir_program_free(p);
+}
+
+Test(arrow, live_stream_release_stops_the_run)
+{
+    register_big();
+    tir_program *p = compile_ok(live_prog);
+    for (int k = 0; k < 3; k++) {
+        struct ArrowArrayStream s;
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+        for (int i = 0; i < k; i++) {
+            struct ArrowArray a;
+            cr_assert_eq(s.get_next(&s, &a), 0);
+            cr_assert_not_null(a.release);
+            a.release(&a);
+        }
+        s.release(&s);   /* the run stops; its thread is gone when this returns */
+    }
+    /* the program and the engine run on as before */
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_nrows(r, 0), (uint64_t)LB * LROWS - ((uint64_t)LB * LROWS + 2) / 3);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+Test(arrow, live_stream_reports_run_errors_and_sinks)
+{
+    register_big();
+    tir_program *p = compile_ok("big: Table = registered(\"big\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = big\n"
+                                "    x = project :input = s :columns = { \"v\": 1000000000000000 * $in.v }\n"
+                                "}\noutput p.x\n");
+    struct ArrowArrayStream s;
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    int rc;
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        if ((rc = s.get_next(&s, &a)) || !a.release)
+            break;
+        rows += a.length;
+        a.release(&a);
+    }
+    cr_assert_eq(rc, EIO);
+    cr_assert(strstr(s.get_last_error(&s), "integer overflow"), "%s", s.get_last_error(&s));
+    /* 1e15 * v overflows from v = 9224, in the 37th batch of 256 rows: the 36 before were handed over */
+    cr_assert_eq(rows, 36 * 256, "the rows made before the failing batch, no more");
+    s.release(&s);
+    tir_program_free(p);
+    /* an aggregate's output arrives whole at the end */
+    p = compile_ok("big: Table = registered(\"big\")\n"
+                   "p: Pipeline = { s = table_scan :table = big\n"
+                   "    g = aggregate :input = s :aggregates = { \"n\": count(*), \"m\": max($in.v) } }\noutput p.g\n");
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    struct ArrowArray a;
+    cr_assert_eq(s.get_next(&s, &a), 0);
+    cr_assert_eq(a.length, 1);
+    cr_assert_eq(((const int64_t *)a.children[0]->buffers[1])[0], (int64_t)LB * LROWS);
+    cr_assert_eq(((const int64_t *)a.children[1]->buffers[1])[0], (int64_t)LB * LROWS - 1);
+    a.release(&a);
+    cr_assert_eq(s.get_next(&s, &a), 0);
+    cr_assert_null(a.release, "then the end");
+    s.release(&s);
     tir_program_free(p);
 }
