@@ -10,11 +10,16 @@
 **       TPC-H Q6 on the CSV table held in memory, then on the same columns
 **       exported as an Arrow stream (batches of EXPORT_BATCH rows, default
 **       2048) and registered: median of REPEAT (default 10) runs each
+**   arrow_bench --export live|materialized [ROWS]
+**       a ROWS-row projection (i64, f64, date32, long utf8) of registered
+**       columns exported and pulled to its end, once: time and the growth of
+**       peak RSS over what the input took (one mode per process)
 */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "tir_arrow.h"
@@ -250,8 +255,94 @@ static int q6(const char *csv, int repeat, uint32_t export_batch)
     return fabs(a1 - a2) <= 1e-9 * fabs(a1) ? 0 : 1;
 }
 
+static double maxrss_mb(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_maxrss / 1024;
+}
+
+static void release_nothing(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+static void release_nothing_schema(struct ArrowSchema *s)
+{
+    s->release = NULL;
+}
+
+static int export_peak(bool live, int64_t rows)
+{
+    int64_t *k = malloc(sizeof *k * (size_t)rows);
+    double *x = malloc(sizeof *x * (size_t)rows);
+    int32_t *d = malloc(sizeof *d * (size_t)rows), *off = malloc(sizeof *off * ((size_t)rows + 1));
+    char *bytes = malloc((size_t)rows * 44);
+    int32_t at = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        k[i] = i;
+        x[i] = (double)(i % 5000) / 100;
+        d[i] = 8036 + (int32_t)(i % 2526);
+        off[i] = at;
+        at += snprintf(bytes + at, 44, "furiously regular deposits %lld nag", (long long)i);
+    }
+    off[rows] = at;
+    static const char *const fmts[] = {"l", "g", "tdD", "u"}, *const names[] = {"k", "x", "d", "c"};
+    const void *bufs[4][3] = {{NULL, k}, {NULL, x}, {NULL, d}, {NULL, off, bytes}}, *top[1] = {NULL};
+    struct ArrowSchema kids[4], *kp[4];
+    struct ArrowArray akids[4], *akp[4];
+    for (int c = 0; c < 4; c++) {
+        kids[c] = (struct ArrowSchema){.format = fmts[c], .name = names[c], .release = release_nothing_schema};
+        kp[c] = &kids[c];
+        akids[c] = (struct ArrowArray){.length = rows, .n_buffers = c == 3 ? 3 : 2, .buffers = bufs[c],
+                                       .release = release_nothing};
+        akp[c] = &akids[c];
+    }
+    struct ArrowSchema sc = {.format = "+s", .name = "", .n_children = 4, .children = kp, .release = release_nothing_schema};
+    struct ArrowArray a = {.length = rows, .n_buffers = 1, .buffers = top, .n_children = 4, .children = akp,
+                           .release = release_nothing};
+    tir_engine *e = tir_engine_new(NULL);
+    if (tir_engine_register_arrow(e, "t", &sc, &a)) {
+        fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+        return 1;
+    }
+    tir_program *p = compile_or_die(e, "t: Table = registered(\"t\")\n"
+                                       "p: Pipeline = { s = table_scan :table = t\n"
+                                       "    v = filter :input = s :expr = $in.k >= 0 }\noutput p.v\n");
+    double base = maxrss_mb(), t0 = now_ms();
+    struct ArrowArrayStream st;
+    tir_result *r = NULL;
+    if (live) {
+        if (tir_run_arrow_stream(p, 0, &st))
+            return 1;
+    } else {
+        if (tir_run(p, &r) || tir_result_arrow_stream(r, 0, &st)) {
+            fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+            return 1;
+        }
+        tir_result_free(r);
+    }
+    int64_t got = 0;
+    for (;;) {
+        struct ArrowArray b;
+        if (st.get_next(&st, &b) || !b.release)
+            break;
+        got += b.length;
+        b.release(&b);
+    }
+    st.release(&st);
+    double ms = now_ms() - t0;
+    printf("| %s | %lld | %.1f | %.1f | %.1f |\n", live ? "live (tir_run_arrow_stream)" : "materialized (tir_run + tir_result_arrow_stream)",
+           (long long)got, ms, base, maxrss_mb() - base);
+    tir_program_free(p);
+    tir_engine_free(e);
+    return got == rows ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "--export"))
+        return export_peak(!strcmp(argv[2], "live"), argc > 3 ? atoll(argv[3]) : 6001215);
     if (argc > 2 && !strcmp(argv[1], "--q6"))
         return q6(argv[2], argc > 3 ? atoi(argv[3]) : 10, argc > 4 ? (uint32_t)atoi(argv[4]) : 2048);
     int64_t rows = argc > 1 ? atoll(argv[1]) : 6001215;
