@@ -5,6 +5,7 @@
 ** offset and alignment allow; booleans, narrower numbers and strings are
 ** converted once, at registration, so scans never branch on the source.
 */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,7 +412,8 @@ tir_status tir_engine_register_arrow_stream(tir_engine *e, const char *name, str
     tir_status st = TIR_OK;
     if (rc || !schema.release) {
         const char *why = s.get_last_error ? s.get_last_error(&s) : NULL;
-        st = fail(&im, TIR_ERR_DATA, "get_schema failed (%d): %s", rc, why ? why : "no message");
+        st = fail(&im, rc == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_DATA, "get_schema failed (%d): %s", rc,
+                  why ? why : rc == ENOMEM ? "out of memory" : "no message");
     } else {
         st = import_schema(&im, &schema);
     }
@@ -423,7 +425,9 @@ tir_status tir_engine_register_arrow_stream(tir_engine *e, const char *name, str
         memset(&a, 0, sizeof a);
         if ((rc = s.get_next(&s, &a))) {
             const char *why = s.get_last_error ? s.get_last_error(&s) : NULL;
-            st = fail(&im, TIR_ERR_DATA, "get_next failed (%d): %s", rc, why ? why : "no message");
+            /* a producer out of memory is not bad data */
+            st = fail(&im, rc == ENOMEM ? TIR_ERR_NOMEM : TIR_ERR_DATA, "get_next failed (%d): %s", rc,
+                      why ? why : rc == ENOMEM ? "out of memory" : "no message");
             break;
         }
         if (!a.release)

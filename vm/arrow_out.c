@@ -482,7 +482,10 @@ static void *live_main(void *arg)
 static int live_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
 {
     live *l = s->private_data;
-    return make_schema(out, (size_t)l->ncols, l->names, l->types, l->nullable) ? ENOMEM : 0;
+    if (!make_schema(out, (size_t)l->ncols, l->names, l->types, l->nullable))
+        return 0;
+    snprintf(l->err, sizeof l->err, "out of memory");
+    return ENOMEM;
 }
 
 static int live_next(struct ArrowArrayStream *s, struct ArrowArray *out)
@@ -550,6 +553,13 @@ static void live_release(struct ArrowArrayStream *s)
     s->release = NULL;
 }
 
+/* Failures before the run starts leave their message with the engine. */
+static tir_status live_nomem(tir_program *p)
+{
+    vm_engine_set_error(vm_program_engine(p), "out of memory (starting a live stream)");
+    return TIR_ERR_NOMEM;
+}
+
 tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStream *stream)
 {
     const ir_program *ir = vm_program_ir(p);
@@ -567,15 +577,15 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     const ir_schema *sc = &ir->outputs[out].stmt->out;
     live *l = calloc(1, sizeof *l);
     if (!l)
-        return TIR_ERR_NOMEM;
+        return live_nomem(p);
     if (pthread_mutex_init(&l->mu, NULL)) {
         free(l);
-        return TIR_ERR_NOMEM;
+        return live_nomem(p);
     }
     if (pthread_cond_init(&l->cv, NULL)) {
         pthread_mutex_destroy(&l->mu);
         free(l);
-        return TIR_ERR_NOMEM;
+        return live_nomem(p);
     }
     l->p = p;
     l->out = out;
@@ -588,12 +598,11 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     }
     if (!ok) {
         live_free(l);
-        return TIR_ERR_NOMEM;
+        return live_nomem(p);
     }
     if (pthread_create(&l->thread, NULL, live_main, l)) {
         live_free(l);
-        vm_engine_set_error(vm_program_engine(p), "cannot start the run's thread");
-        return TIR_ERR_NOMEM;
+        return live_nomem(p);
     }
     *stream = (struct ArrowArrayStream){.get_schema = live_schema, .get_next = live_next,
                                         .get_last_error = live_error, .release = live_release,

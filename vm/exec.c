@@ -1219,7 +1219,9 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 x->emits[in->a] = fresh;
                 tir_status st = x->stream_rows(x->stream_ctx, t);   /* t is the taker's now */
                 if (st)
-                    return vm_x_fail(x, st, in->span, "the output's stream was released: the run stops");
+                    return vm_x_fail(x, st, in->span, "%s",
+                                     st == TIR_ERR_NOMEM ? "out of memory handing rows to the output's stream"
+                                                         : "the output's stream was released: the run stops");
             }
             break;
         }
