@@ -434,6 +434,8 @@ struct ir_table {
     bool header;              /* default true */
     const char *null_string;  /* default "" (empty field = NULL) */
     bool native;              /* read_table: a native table file (vm/store.h) */
+    void *host;               /* registered(): the engine's registered data (vm/hosttab.h) ... */
+    const char *host_name;    /* ... registered under this name */
 };
 
 /* A parameter declared at program level, `$since: date [nullable]`: a typed
@@ -467,6 +469,11 @@ typedef bool (*ir_schema_reader)(void *ctx, ir_arena *a, const char *path, ir_sc
 ** set) from the file, as tirrun import does; arena-allocated. */
 typedef bool (*ir_csv_schema_reader)(void *ctx, ir_arena *a, const struct ir_table *t, ir_schema *out, char *err,
                                      size_t errlen);
+/* The columns of the table the host registered as name (registered("name")),
+** into *out (arena-allocated), and a handle the run reads it through, which
+** the program holds until it is freed; false with a message in err. */
+typedef bool (*ir_host_resolver)(void *ctx, ir_arena *a, const char *name, ir_schema *out, void **handle,
+                                 char *err, size_t errlen);
 
 /* Whether the engine lets the program read (write = false) or write path. */
 typedef bool (*ir_path_checker)(void *ctx, const char *path, bool write, char *err, size_t errlen);
@@ -479,6 +486,8 @@ typedef struct ir_program {
     void *read_schema_ctx;
     ir_csv_schema_reader read_csv_schema; /* set before tc_check; NULL: read_csv needs declared columns */
     void *read_csv_schema_ctx;
+    ir_host_resolver resolve_host; /* set before tc_check; NULL: registered() tables are an error */
+    void *resolve_host_ctx;
     const char *src;
     size_t srclen;
     ir_table **tables;

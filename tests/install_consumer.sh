@@ -37,8 +37,8 @@ real=$(find "$d/root" -name "$soname.*" -type f)
 if [ -n "$pc" ] && [ -n "$so" ] && [ -n "$real" ] &&
    [ -L "$so" ] && [ -L "$(dirname "$so")/libtir.so" ] && [ -f "$(dirname "$so")/libtir.a" ] &&
    [ "$(readlink -f "$so")" = "$(readlink -f "$real")" ] &&
-   [ -n "$(find "$d/root" -path '*/include/tir.h')" ]; then
-    echo "ok 1 - installed tir.pc, tir.h, libtir.a, libtir.so -> $soname -> $(basename "$real")"
+   [ -n "$(find "$d/root" -path '*/include/tir.h')" ] && [ -n "$(find "$d/root" -path '*/include/tir_arrow.h')" ]; then
+    echo "ok 1 - installed tir.pc, tir.h, tir_arrow.h, libtir.a, libtir.so -> $soname -> $(basename "$real")"
 else
     fail=1
     echo "not ok 1 - the installed files are not all there"
@@ -68,6 +68,7 @@ printf 'k,v\na,5\nb,-3\nc,10\ne,7\n' > "$d/t.csv"
 cat > "$d/expected" <<END
 header $version ($version)
 library $version
+arrow +s n:l s:l
 min=0 n=3 s=22
 min=8 n=1 s=10
 min=100 n=0 s=NULL

@@ -298,6 +298,34 @@ static void csv_option(tc_ctx *c, ir_table *t, const ir_arg *arg, bool seen[3])
     }
 }
 
+/* Declared columns must agree with the ones the data has (a native table's
+** file, a registered table), which `shown` names in messages. */
+static void check_declared(tc_ctx *c, ir_table *t, const ir_schema *have, const char *shown)
+{
+    for (int i = 0; i < t->schema.n; i++) {
+        ir_column *d = &t->schema.cols[i];
+        int k = tc_col_index(have, d->name.s);
+        if (k < 0) {
+            ir_error(c->d, d->name.span, "no column '%s' in %s%s (columns: %s)", d->name.s, shown,
+                     tc_meant_col(c, d->name.s, have), tc_col_list(c, have));
+            continue;
+        }
+        const ir_coltype *f = &have->cols[k].ty;
+        if (f->type != d->ty.type)
+            ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s", d->name.s, tc_type_name(f->type), shown,
+                     tc_type_name(d->ty.type));
+        else if (f->nullable && !d->ty.nullable)
+            ir_error(c->d, d->span, "column '%s' is nullable in %s; declare it nullable", d->name.s, shown);
+        else if (d->ty.order != IR_ORDER_NONE && d->ty.order != f->order)
+            ir_error(c->d, d->span, "column '%s' is declared %s but %s does not record it in that order (write the "
+                     "table sorted: tirrun import --sort-by \"%s%s\", or write_table of a sorted relation)",
+                     d->name.s, d->ty.order == IR_ORDER_ASC ? "asc" : "desc", shown, d->name.s,
+                     d->ty.order == IR_ORDER_DESC ? " desc" : "");
+        else
+            d->ty.order = f->order; /* the file's (checked when its blocks are read) */
+    }
+}
+
 /* A native table's columns come from its file when not declared; declared
 ** ones must agree with the file. A file that cannot be read yet (written by
 ** an earlier run of the program, say) leaves a declaration to be checked
@@ -328,30 +356,44 @@ static void native_schema(tc_ctx *c, ir_table *t, const char *shown, ir_span at)
             file.cols[i].span = file.cols[i].name.span = at;
         return;
     }
-    if (!read)
+    if (read)
+        check_declared(c, t, &file, shown);
+}
+
+/* registered("name"): the columns come from what the host registered under
+** that name; declared ones must agree. The program holds the data from now
+** on, so a later registration under the name does not change what it reads. */
+static void host_schema(tc_ctx *c, ir_table *t, const char *name, ir_span at)
+{
+    ir_program *p = c->p;
+    char err[512] = "";
+    ir_schema reg = {0};
+    if (!p->resolve_host) {
+        ir_error(c->d, at, "table '%s': registered tables are not available here", t->name.s);
         return;
-    for (int i = 0; i < t->schema.n; i++) {
-        ir_column *d = &t->schema.cols[i];
-        int k = tc_col_index(&file, d->name.s);
-        if (k < 0) {
-            ir_error(c->d, d->name.span, "no column '%s' in %s%s (columns: %s)", d->name.s, shown,
-                     tc_meant_col(c, d->name.s, &file), tc_col_list(c, &file));
-            continue;
-        }
-        const ir_coltype *f = &file.cols[k].ty;
-        if (f->type != d->ty.type)
-            ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s", d->name.s, tc_type_name(f->type), shown,
-                     tc_type_name(d->ty.type));
-        else if (f->nullable && !d->ty.nullable)
-            ir_error(c->d, d->span, "column '%s' is nullable in %s; declare it nullable", d->name.s, shown);
-        else if (d->ty.order != IR_ORDER_NONE && d->ty.order != f->order)
-            ir_error(c->d, d->span, "column '%s' is declared %s but %s does not record it in that order (write the "
-                     "table sorted: tirrun import --sort-by \"%s%s\", or write_table of a sorted relation)",
-                     d->name.s, d->ty.order == IR_ORDER_ASC ? "asc" : "desc", shown, d->name.s,
-                     d->ty.order == IR_ORDER_DESC ? " desc" : "");
-        else
-            d->ty.order = f->order; /* the file's (checked when its blocks are read) */
     }
+    if (!p->resolve_host(p->resolve_host_ctx, c->a, name, &reg, &t->host, err, sizeof err)) {
+        if (c->a->nomem)
+            longjmp(c->oom, 1);
+        ir_error(c->d, at, "table '%s': %s", t->name.s, err);
+        return;
+    }
+    if (t->schema.n == 0) {
+        t->schema = reg;
+        for (int i = 0; i < reg.n; i++)
+            reg.cols[i].span = reg.cols[i].name.span = at;
+        return;
+    }
+    for (int i = 0; i < t->schema.n; i++) {
+        ir_coltype *d = &t->schema.cols[i].ty;
+        if (d->order != IR_ORDER_NONE || d->unique)
+            ir_error(c->d, t->schema.cols[i].span, "column '%s': a registered table records no order or "
+                     "uniqueness (drop '%s'; sort it in the program)", t->schema.cols[i].name.s,
+                     d->unique ? "unique" : d->order == IR_ORDER_ASC ? "asc" : "desc");
+        d->order = IR_ORDER_NONE;
+        d->unique = false;
+    }
+    check_declared(c, t, &reg, tc_str(c, ir_sprintf(c->a, "registered table \"%s\"", name)));
 }
 
 /* read_csv without columns: the file's, inferred when the program is
@@ -386,40 +428,44 @@ static void check_table(tc_ctx *c, ir_table *t)
     t->null_string = "";
     bool csv = !strcmp(t->source.s, "read_csv");
     t->native = !strcmp(t->source.s, "read_table");
+    bool host = !strcmp(t->source.s, "registered");
     const char *src = t->source.s;
-    if (!csv && !t->native)
-        ir_error(c->d, t->source.span, "unknown table source '%s' (expected read_csv or read_table)", src);
-    const char *shown = NULL;   /* the path as written */
+    const char *what = host ? "the registered name" : "the file path";
+    if (!csv && !t->native && !host)
+        ir_error(c->d, t->source.span, "unknown table source '%s' (expected read_csv, read_table or registered)",
+                 src);
+    const char *shown = NULL;   /* the path (or name) as written */
     ir_span path_at = t->source.span;
     bool have_path = false, seen[3] = {false, false, false};
-    for (int i = 0; i < t->nargs && (csv || t->native); i++) {
+    for (int i = 0; i < t->nargs && (csv || t->native || host); i++) {
         ir_arg *arg = &t->args[i];
         const ir_expr *l = lit_arg(arg);
         ir_span at = arg->val ? arg->val->span : arg->name.span;
         if (!arg->name.s) {
             if (have_path) {
-                ir_error(c->d, at, "%s takes one positional argument, the file path", src);
+                ir_error(c->d, at, "%s takes one positional argument, %s", src, what);
             } else if (!l || l->u.lit.type != TIR_STRING) {
-                ir_error(c->d, at, "the first argument of %s must be the file path as a string literal", src);
+                ir_error(c->d, at, "the first argument of %s must be %s as a string literal", src, what);
             } else {
                 shown = l->u.lit.s;
                 path_at = at;
-                t->path = tc_resolve_path(c, l->u.lit.s, at, false);
+                if (!host)
+                    t->path = tc_resolve_path(c, l->u.lit.s, at, false);
             }
             have_path = true;
-        } else if (t->native) {
-            ir_error(c->d, arg->name.span, "unknown argument '%s' for read_table (it takes only the file path)",
-                     arg->name.s[0] == ':' ? arg->name.s + 1 : arg->name.s);
+        } else if (!csv) {
+            ir_error(c->d, arg->name.span, "unknown argument '%s' for %s (it takes only %s)",
+                     arg->name.s[0] == ':' ? arg->name.s + 1 : arg->name.s, src, what);
         } else {
             csv_option(c, t, arg, seen);
         }
     }
-    if (!have_path && (csv || t->native))
-        ir_error(c->d, t->source.span, "%s needs the file path as its first argument", src);
+    if (!have_path && (csv || t->native || host))
+        ir_error(c->d, t->source.span, "%s needs %s as its first argument", src, what);
     bool inferred = csv && t->schema.n == 0 && have_path;   /* else the path's own error is enough */
     if (inferred && t->path)
         csv_schema(c, t, shown, path_at);
-    if (t->schema.n == 0 && !t->native && !inferred)
+    if (t->schema.n == 0 && !t->native && !host && !inferred)
         ir_error(c->d, t->name.span, "table '%s' declares no columns", t->name.s);
     if (t->schema.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, t->name.span, "table '%s' declares %d columns; at most %d are supported", t->name.s,
@@ -441,6 +487,10 @@ static void check_table(tc_ctx *c, ir_table *t)
     }
     if (t->native && t->path && !dup)
         native_schema(c, t, shown, path_at);
+    if (host && shown && !dup) {
+        t->host_name = shown;
+        host_schema(c, t, shown, path_at);
+    }
 }
 
 /* Tables and pipelines share one name space: the first definition of a

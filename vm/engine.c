@@ -19,6 +19,7 @@
 #include "params.h"
 #include "par.h"
 #include "csv.h"
+#include "arrow.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
 ** and modification time and the declared schema are unchanged. A native
@@ -51,6 +52,7 @@ struct tir_engine {
     ** the last run ends, so a cancel is never lost between runs. */
     atomic_int cancel;
     _Atomic bool profile_time;
+    vm_hostreg *hosts;        /* tables registered by the host (tir_arrow.h) */
     char err[2048];           /* the last failed call's message, mirrored */
 };
 
@@ -71,6 +73,7 @@ struct tir_program {
     char *diag_text;
     char *explain;
     vm_binds binds;           /* values of the parameters, kept across runs */
+    vm_hostrefs hosts;        /* registered tables it reads, held until it is freed */
 };
 
 typedef struct res_out {
@@ -133,7 +136,14 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         free(e);
         return NULL;
     }
+    if (!(e->hosts = vm_hostreg_new())) {
+        vm_confine_free(&e->confine);
+        free(e->temp_dir);
+        free(e);
+        return NULL;
+    }
     if (pthread_mutex_init(&e->lock, NULL)) {
+        vm_hostreg_free(e->hosts);
         vm_confine_free(&e->confine);
         free(e->temp_dir);
         free(e);
@@ -147,6 +157,7 @@ tir_engine *tir_engine_new(const tir_config *cfg)
     }
     if (!(e->pool = vm_pool_new(e->cfg.threads - 1))) {
         pthread_mutex_destroy(&e->lock);
+        vm_hostreg_free(e->hosts);
         vm_confine_free(&e->confine);
         free(e->temp_dir);
         free(e);
@@ -202,6 +213,7 @@ void tir_engine_free(tir_engine *e)
     free(e->cache);
     vm_pool_free(e->pool);
     pthread_mutex_destroy(&e->lock);
+    vm_hostreg_free(e->hosts);
     vm_confine_free(&e->confine);
     free(e->temp_dir);
     free(e);
@@ -389,6 +401,43 @@ static tir_status nomem(tir_engine *e)
     return TIR_ERR_NOMEM;
 }
 
+vm_hostreg *vm_engine_hosts(tir_engine *e)
+{
+    return e->hosts;
+}
+
+const ir_program *vm_program_ir(const tir_program *p)
+{
+    return p && p->plan ? p->prog : NULL;
+}
+
+tir_engine *vm_program_engine(const tir_program *p)
+{
+    return p->e;
+}
+
+/* What tir_result_arrow_stream exports outlives r: the rows move out. */
+vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch)
+{
+    if (!r || out >= r->nouts || !r->outs[out].t)
+        return NULL;
+    vm_table *t = r->outs[out].t, *moved = calloc(1, sizeof *moved);
+    vm_column *fresh = calloc((size_t)t->ncols + 1, sizeof *fresh);
+    if (!moved || !fresh) {
+        free(moved);
+        free(fresh);
+        return NULL;
+    }
+    *moved = (vm_table){.ncols = t->ncols, .cols = t->cols, .nrows = t->nrows, .heap = t->heap};
+    for (int c = 0; c < t->ncols; c++)
+        vm_column_init(&fresh[c], t->types[c]);
+    t->cols = fresh;
+    t->nrows = 0;
+    vm_strheap_init(&t->heap);
+    *batch = r->batch;
+    return moved;
+}
+
 void vm_engine_set_error(tir_engine *e, const char *msg)
 {
     if (e)
@@ -526,6 +575,9 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         p->prog->read_csv_schema_ctx = e;
         p->prog->check_path = check_path;
         p->prog->check_path_ctx = p;
+        p->hosts.reg = e->hosts;
+        p->prog->resolve_host = vm_host_resolve;
+        p->prog->resolve_host_ctx = &p->hosts;
         ok = tc_check(&p->arena, &p->diags, p->prog);
     }
     ok = ok && p->diags.nerrors == 0;
@@ -561,6 +613,7 @@ void tir_program_free(tir_program *p)
     if (!p)
         return;
     vm_binds_free(&p->binds);
+    vm_hostrefs_free(&p->hosts);
     ir_diags_free(&p->diags);
     ir_arena_free(&p->arena);
     free(p->pub);
@@ -754,7 +807,9 @@ const char *tir_result_profile(const tir_result *r)
     return r && r->profile ? r->profile : "";
 }
 
-static tir_status run_program(tir_program *p, tir_result **out)
+/* A run of p; hook (may be NULL) hands an output over as it is made
+** (vm_run_streamed) and brings the run's own cancel flag. */
+static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opts *hook)
 {
     tir_engine *e = p->e;
     tir_status bst = vm_binds_check(&p->binds, p->err, sizeof p->err);
@@ -827,13 +882,15 @@ static tir_status run_program(tir_program *p, tir_result **out)
         tir_result_free(r);
         return TIR_ERR_NOMEM;
     }
-    vm_cancel cancel = {&e->cancel, &p->cancel};
+    vm_cancel cancel = {&e->cancel, &p->cancel, hook && hook->cancel ? hook->cancel->run : NULL};
     vm_run_opts o = {.prof_rows = prof_rows, .prof_ms = prof_ms, .prof_ns = prof_ns, .prof_scan = prof_scan,
                      .prof_spill = prof_spill, .spill = spill, .force_spill = e->cfg.force_spill,
                      .no_pruning = e->cfg.no_pruning, .cancel = &cancel, .memory_limit = e->cfg.memory_limit, .peak_bytes = &r->peak_bytes,
                      .rows_done = &p->rows_done, .rows_total = &p->rows_total,
                      .load = e->cfg.no_table_cache ? NULL : cache_load, .load_ctx = e,
-                     .threads = e->cfg.threads, .pool = e->pool, .params = p->binds.vals};
+                     .threads = e->cfg.threads, .pool = e->pool, .params = p->binds.vals,
+                     .stream_stmt = hook ? hook->stream_stmt : NULL, .stream_rows = hook ? hook->stream_rows : NULL,
+                     .stream_ctx = hook ? hook->stream_ctx : NULL};
     tir_status st = vm_execute(plan, &o, r->values, p->err, sizeof p->err);
     if (!st)
         r->profile = render_profile(plan, prof_rows, prof_ms, prof_ns, prof_scan, prof_spill);
@@ -865,7 +922,9 @@ static tir_status run_program(tir_program *p, tir_result **out)
     return TIR_OK;
 }
 
-tir_status tir_run(tir_program *p, tir_result **out)
+/* A run of p (hook as run_program's) in the engine's list of runs, with
+** the cancel and error contracts of tir.h. */
+static tir_status run_tracked(tir_program *p, tir_result **out, const vm_run_opts *hook)
 {
     if (!p || !out)
         return TIR_ERR_ARG;
@@ -890,8 +949,8 @@ tir_status tir_run(tir_program *p, tir_result **out)
     atomic_store(&p->rows_done, 0);
     atomic_store(&p->rows_total, 0);
     /* a cancel that came before the run is honoured before anything runs */
-    vm_cancel cancel = {&e->cancel, &p->cancel};
-    tir_status st = vm_cancelled(&cancel) ? TIR_ERR_CANCELLED : run_program(p, out);
+    vm_cancel cancel = {&e->cancel, &p->cancel, hook && hook->cancel ? hook->cancel->run : NULL};
+    tir_status st = vm_cancelled(&cancel) ? TIR_ERR_CANCELLED : run_program(p, out, hook);
     if (st == TIR_ERR_CANCELLED && !p->err[0])
         snprintf(p->err, sizeof p->err, "cancelled");
     if (st == TIR_ERR_NOMEM && !p->err[0])
@@ -911,6 +970,37 @@ tir_status tir_run(tir_program *p, tir_result **out)
         snprintf(e->err, sizeof e->err, "%s", p->err);
     pthread_mutex_unlock(&e->lock);
     return st;
+}
+
+tir_status tir_run(tir_program *p, tir_result **out)
+{
+    return run_tracked(p, out, NULL);
+}
+
+/* Whether a pipeline reads s's relation (then it must be kept whole). */
+static bool read_by_pipeline(const ir_program *prog, const ir_stmt *s)
+{
+    for (int i = 0; i < prog->npipelines; i++)
+        for (int j = 0; j < prog->pipelines[i]->n; j++) {
+            const ir_stmt *t = prog->pipelines[i]->stmts[j];
+            if ((t->kind == IR_OP_SCAN && t->u.scan.src_stmt == s) ||
+                (t->kind == IR_OP_MERGE_JOIN && t->u.mjoin.rstmt == s))
+                return true;
+            for (int k = 0; t->kind == IR_OP_UNION && k < t->u.uni.n; k++)
+                if (t->u.uni.in[k].rel == s)
+                    return true;
+        }
+    return false;
+}
+
+tir_status vm_run_streamed(tir_program *p, size_t out, tir_status (*rows)(void *ctx, vm_table *t), void *ctx,
+                           const atomic_int *cancel, tir_result **res)
+{
+    const ir_stmt *s = p && p->plan && out < (size_t)p->prog->noutputs ? p->prog->outputs[out].stmt : NULL;
+    vm_cancel own = {.run = cancel};
+    vm_run_opts hook = {.cancel = &own, .stream_rows = rows, .stream_ctx = ctx,
+                        .stream_stmt = s && !read_by_pipeline(p->prog, s) ? s : NULL};
+    return run_tracked(p, res, &hook);
 }
 
 void tir_result_free(tir_result *r)

@@ -25,6 +25,7 @@
 #include "strfn.h"
 #include "likefn.h"
 #include "regexfn.h"
+#include "hosttab.h"
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
@@ -1223,6 +1224,17 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 if (!vm_column_append(&t->cols[c], &x->r[em->regs[c]], sel, n, &t->heap))
                     return TIR_ERR_NOMEM;
             t->nrows += n;
+            if (in->a == x->stream_e && t->nrows >= x->cap) {
+                vm_table *fresh = vm_sink_table_new(em->schema);
+                if (!fresh)
+                    return TIR_ERR_NOMEM;
+                x->emits[in->a] = fresh;
+                tir_status st = x->stream_rows(x->stream_ctx, t);   /* t is the taker's now */
+                if (st)
+                    return vm_x_fail(x, st, in->span, "%s",
+                                     st == TIR_ERR_NOMEM ? "out of memory handing rows to the output's stream"
+                                                         : "the output's stream was released: the run stops");
+            }
             break;
         }
         default:
@@ -1747,7 +1759,7 @@ static int workers_for(const xpipe *x, const vm_run_opts *o)
     const vm_pipe *p = x->p;
     int t = o && o->threads > 1 ? o->threads : 1;
     uint64_t morsels = vm_x_nmorsels(x);
-    if (p->nlimits || morsels < 2)
+    if (p->nlimits || morsels < 2 || x->stream_e >= 0)   /* a streamed output keeps its order */
         return 1;
     if ((uint64_t)t > morsels)
         t = (int)morsels;
@@ -2114,17 +2126,35 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
     return TIR_OK;
 }
 
-/* Store column of each scanned column of a native table, by name. */
-static int *store_columns(const vm_scanpart *sp, int n, vm_store *s)
+/* Per scanned column, its column in the data by name (a native table's
+** store, a registered table): declared columns may be a subset in any order. */
+static int *columns_by_name(const vm_scanpart *sp, int n, int ncols, const char *(*name)(const void *, int),
+                            const void *data)
 {
     int *map = malloc(sizeof *map * (size_t)(n ? n : 1));
     for (int c = 0; map && c < n; c++) {
-        const char *name = sp->table->schema.cols[sp->cols[c]].name.s;
+        const char *want = sp->table->schema.cols[sp->cols[c]].name.s;
         map[c] = 0;
-        while (map[c] < vm_store_ncols(s) - 1 && strcmp(vm_store_col(s, map[c])->name, name))
+        while (map[c] < ncols - 1 && strcmp(name(data, map[c]), want))
             map[c]++;
     }
     return map;
+}
+
+static const char *store_col_name(const void *s, int c)
+{
+    return vm_store_col(s, c)->name;
+}
+
+static const char *host_col_name(const void *h, int c)
+{
+    return ((const vm_hosttab *)h)->names[c];
+}
+
+/* Inputs a scan part makes: one per chunk of a registered table, else one. */
+static int part_inputs(const vm_scanpart *sp)
+{
+    return sp->table && sp->table->host ? ((const vm_hosttab *)sp->table->host)->nchunks : 1;
 }
 
 /* Table t of the program, loaded on its first use by the run (or taken
@@ -2149,7 +2179,7 @@ static tir_status load_source(const ir_table *t, vm_source *tables, const vm_run
 
 /* Input k of the pipeline's source: its table loaded (a native one's
 ** scanned columns found in the store), or another pipeline's relation in
-** memory or on disk. */
+** memory or on disk; a registered table fills one xsource per chunk. */
 static tir_status open_source(const vm_scan *sc, int k, const vm_plan *plan, vm_value *values, vm_source *tables,
                               const vm_run_opts *o, xsource *out, uint64_t *table_bytes, uint64_t values_bytes,
                               char *err, size_t errlen)
@@ -2163,13 +2193,25 @@ static tir_status open_source(const vm_scan *sc, int k, const vm_plan *plan, vm_
         out->rs = values[vi].rs;
         return TIR_OK;
     }
+    if (sp->table->host) {
+        /* the host's memory: read in place, not counted against the limit */
+        const vm_hosttab *h = sp->table->host;
+        int *map = columns_by_name(sp, sc->ncols, h->ncols, host_col_name, h);
+        if (!map)
+            return TIR_ERR_NOMEM;
+        for (int i = 0; i < h->nchunks; i++)
+            out[i] = (xsource){.mem = &h->chunks[i], .cols = map, .types = sp->types, .own_cols = i == 0};
+        return TIR_OK;
+    }
     const vm_source *src = NULL;
     tir_status st = load_source(sp->table, tables, o, &src, table_bytes, values_bytes, err, errlen);
     if (st)
         return st;
     out->mem = src->mem;
-    if (src->store && !(out->cols = store_columns(sp, sc->ncols, src->store)))
+    if (src->store && !(out->cols = columns_by_name(sp, sc->ncols, vm_store_ncols(src->store), store_col_name,
+                                                    src->store)))
         return TIR_ERR_NOMEM;
+    out->own_cols = src->store != NULL;
     out->store = src->store;
     return TIR_OK;
 }
@@ -2358,21 +2400,27 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
             if (!p->joins[j].merge)
                 continue;
             const vm_source *src = NULL;
-            if (mj->u.mjoin.rtable &&
+            if (mj->u.mjoin.rtable && mj->u.mjoin.rtable->host) { /* the checker knows no order of one */
+                snprintf(err, errlen, "merge_join cannot read a registered table");
+                st = TIR_ERR_RUNTIME;
+            } else if (mj->u.mjoin.rtable &&
                 !(st = load_source(mj->u.mjoin.rtable, tables, o, &src, &table_bytes, values_bytes, err, errlen)))
                 st = vm_mj_side_open(mj, src->mem, src->store, &sides[j], err, errlen);
             else if (!mj->u.mjoin.rtable)
                 st = vm_mj_side_open(mj, values[vm_plan_value_index(plan, mj->u.mjoin.rstmt)].rel, NULL, &sides[j],
                                      err, errlen);
         }
-        if (!st && !(srcs = calloc((size_t)p->scan.nparts, sizeof *srcs)))
+        int nin = 0;
+        for (int k = 0; k < p->scan.nparts; k++)
+            nin += part_inputs(&p->scan.parts[k]);
+        if (!st && !(srcs = calloc((size_t)nin, sizeof *srcs)))
             st = TIR_ERR_NOMEM;
-        for (int k = 0; k < p->scan.nparts && !st; k++)
-            st = open_source(&p->scan, k, plan, values, tables, o, &srcs[k], &table_bytes, values_bytes, err, errlen);
+        for (int k = 0, at = 0; k < p->scan.nparts && !st; at += part_inputs(&p->scan.parts[k]), k++)
+            st = open_source(&p->scan, k, plan, values, tables, o, &srcs[at], &table_bytes, values_bytes, err, errlen);
         if (!st) {
-            vm_x_sources_index(srcs, p->scan.nparts);
+            vm_x_sources_index(srcs, nin);
             x.srcs = x.in = srcs;
-            x.nsrcs = p->scan.nparts;
+            x.nsrcs = nin;
         }
         if (st || (st = load_resident(p, plan, values, o, values_bytes + table_bytes, err, errlen)))
             goto pipe_done;
@@ -2390,8 +2438,8 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         if (o && o->prof_ms)
             o->prof_ms[pi] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     pipe_done:
-        for (int k = 0; srcs && k < p->scan.nparts; k++)
-            if (srcs[k].store) /* its column map, made by open_source */
+        for (int k = 0; srcs && k < nin; k++)
+            if (srcs[k].own_cols) /* its column map, made by open_source */
                 free((int *)srcs[k].cols);
         free(srcs);
         for (int j = 0; j < p->njoins; j++)

@@ -186,7 +186,8 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
                       tir_type_name(prog->params[i]->ty.type), prog->params[i]->ty.nullable ? " nullable" : "");
     for (int i = 0; i < prog->ntables; i++) {
         const ir_table *t = prog->tables[i];
-        ir_buf_printf(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s, t->path ? t->path : "");
+        ir_buf_printf(&b, "\n%s: Table = %s(\"%s\") {", t->name.s, t->source.s,
+                      t->path ? t->path : t->host_name ? t->host_name : "");
         put_schema(&b, a, &t->schema, 0, t->schema.n);
         ir_buf_printf(&b, "}\n");
     }

@@ -261,17 +261,20 @@ typedef struct vm_source {
 } vm_source;
 
 /* Where a run learns it should stop: the engine's flag (tir_engine_cancel,
-** every run) or the program's (tir_program_cancel, its run only). Atomic
-** because another thread or a signal handler sets them while workers read. */
+** every run), the program's (tir_program_cancel, its run only) or the
+** run's own (a live Arrow stream released by its host). Atomic because
+** another thread or a signal handler sets them while workers read. */
 typedef struct vm_cancel {
     const atomic_int *engine;
     const atomic_int *program;
+    const atomic_int *run;
 } vm_cancel;
 
 static inline bool vm_cancelled(const vm_cancel *c)
 {
     return c && ((c->engine && atomic_load_explicit(c->engine, memory_order_relaxed)) ||
-                 (c->program && atomic_load_explicit(c->program, memory_order_relaxed)));
+                 (c->program && atomic_load_explicit(c->program, memory_order_relaxed)) ||
+                 (c->run && atomic_load_explicit(c->run, memory_order_relaxed)));
 }
 
 typedef struct vm_run vm_run;
@@ -297,6 +300,13 @@ typedef struct vm_run_opts {
     bool force_spill;         /* testing: group-bys and sorts spill after every batch and merge in passes */
     uint64_t *prof_spill;     /* out, optional: VM_SPILL_NSTAT counters per statement (prof_rows' layout) */
     const vm_const *params;   /* per parameter of the program, its bound value (vm_binds_check passed) */
+    /* Non-NULL: the relation this statement emits is handed over as it is
+    ** made (its pipeline runs on one worker, so rows keep their order):
+    ** stream_rows takes each table of at least a batch of rows; a status
+    ** it returns stops the run. What is left at the end is the value. */
+    const ir_stmt *stream_stmt;
+    tir_status (*stream_rows)(void *ctx, vm_table *rows);
+    void *stream_ctx;
 } vm_run_opts;
 
 /* Spill counters per statement for profiles (vm_run_opts.prof_spill). */

@@ -77,6 +77,7 @@ typedef struct xsource {
     vm_store *store;          /* ... a native table, or ... */
     const vm_relspill *rs;    /* ... a relation on disk, read a chunk (a morsel) at a time */
     const int *cols;          /* per scan column: its column in mem, rs or the store */
+    bool own_cols;            /* cols was made for this run (a store's or registered table's map) */
     const tir_type *types;    /* per scan column: its type there */
     uint64_t rows;
     uint64_t morsel_rows;     /* a native table's block, else VM_MORSEL_ROWS */
@@ -124,6 +125,9 @@ typedef struct xpipe {
     vm_table **emits;
     const bool *rel_kept;     /* per value: a relation that must stay in memory (an output, a merge join's right side) */
     bool *espillable;         /* per emit: a later pipeline scans it (rel_kept false): it may go to disk */
+    int stream_e;             /* the emit handed over as it is made (vm_run_opts.stream_stmt), or -1 */
+    tir_status (*stream_rows)(void *ctx, vm_table *rows);
+    void *stream_ctx;
     vm_spill_file **espill;   /* per emit: the rows this worker wrote out, or NULL */
     uint64_t *eflushed;       /* per emit: how many */
     vm_relspill **erel;       /* per emit (worker 0): its rows gathered on disk when any worker wrote some */

@@ -2,7 +2,8 @@
 ** sweep.c — allocation-failure sweep, SQLite's malloc test for tir (TAP).
 **
 ** For each operation (compiles, runs of plans with joins, group-by, sort,
-** window, merge_join..., imports, describe, write_table, delete) and each
+** window, merge_join..., imports, describe, write_table, delete, Arrow
+** export, registration and a live stream) and each
 ** N = 1, 2, 3, ... the operation runs in a forked child whose N-th
 ** allocation fails (allocfail.c), until a run no longer reaches N. Each
 ** child checks:
@@ -33,7 +34,7 @@
 */
 #define _GNU_SOURCE
 #include "allocfail.h"
-#include "tir.h"
+#include "tir_arrow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -309,9 +310,28 @@ static const char p_state[] =
     "p: Pipeline = { v = table_scan :table = t }\n"
     "output p.v\n";
 
+/* Arrow: a's rows exported (tir_arrow.h) and registered back as "back",
+** which p_arrow_back reads; every release callback runs once or
+** LeakSanitizer / AddressSanitizer say so. */
+static const char p_arrow[] =
+    AB
+    "p: Pipeline = {\n"
+    "    v = table_scan :table = a :columns = [\"id\", \"g\", \"s\", \"d\", \"f\"]\n"
+    "    f = filter :input = v :expr = $in.id % 3 != 0\n"
+    "}\n"
+    "output p.f\n";
+static const char p_arrow_back[] =
+    "back: Table = registered(\"back\")\n"
+    "p: Pipeline = {\n"
+    "    v = table_scan :table = back\n"
+    "    gb = hash_group_by :input = v :group_by = [\"g\"]\n"
+    "        :aggregates = { \"n\": count(*), \"s\": max($in.s), \"d\": min($in.d), \"f\": sum($in.f) }\n"
+    "}\n"
+    "output p.gb\n";
+
 /* ------------------------------------------------------------ operations */
 
-typedef enum { OP_COMPILE, OP_RUN, OP_IMPORT, OP_DESCRIBE } op_kind;
+typedef enum { OP_COMPILE, OP_RUN, OP_IMPORT, OP_DESCRIBE, OP_ARROW, OP_ARROW_LIVE } op_kind;
 
 typedef struct op {
     const char *name;
@@ -360,6 +380,8 @@ static const op ops[] = {
      .csv = "a.csv", .schema = a_schema, .sort_by = "x desc nulls first, id", .bloom = "s, g"},
     {.name = "import inferred, new table", .kind = OP_IMPORT, .csv = "b.csv"},
     {.name = "describe --verify (confined)", .kind = OP_DESCRIBE, .confine = true},
+    {.name = "arrow export, register, run t2", .kind = OP_ARROW, .prog = p_arrow, .threads = 2},
+    {.name = "arrow live stream, register, run t1", .kind = OP_ARROW_LIVE, .prog = p_arrow, .threads = 1},
 };
 enum { NOPS = sizeof ops / sizeof ops[0] };
 
@@ -554,6 +576,10 @@ typedef struct report {
 } report;
 
 static report *shared;        /* one per job slot, MAP_SHARED */
+/* Set when a call that reports failure by status alone failed: a result
+** has no engine to hold a message (tir_result_arrow_stream, and
+** tir_run_arrow_stream before its run starts: TIR_ERR_NOMEM only). */
+static const char *status_only;
 static long fail_at;
 static bool persistent;
 static uint64_t want;         /* the answer, from the reference run */
@@ -653,6 +679,37 @@ static tir_status attempt(const op *o, tir_engine **e, tir_program **p, const ch
         *h = rows;
         break;
     }
+    case OP_ARROW:
+    case OP_ARROW_LIVE: {
+        /* p's output leaves as an Arrow stream (of a finished result, or
+        ** live) and comes back registered; p_arrow_back runs over it */
+        tir_result *res = NULL;
+        struct ArrowArrayStream out = {0};
+        if (o->kind == OP_ARROW_LIVE)
+            st = tir_run_arrow_stream(*p, 0, &out);
+        else if (!(st = tir_run(*p, &res)))
+            st = tir_result_arrow_stream(res, 0, &out);
+        if (st && res)
+            status_only = "out of memory (tir_result_arrow_stream)";
+        tir_result_free(res);
+        res = NULL;
+        if (!st)
+            st = tir_engine_register_arrow_stream(*e, "back", &out);
+        if (out.release)
+            bug(r, "the stream was not moved");
+        tir_program *q = NULL;
+        if (!st)
+            st = tir_compile(*e, "back.tir", p_arrow_back, strlen(p_arrow_back), &q);
+        if (!st && !(st = tir_run(q, &res))) {
+            af_disarm();
+            *h = result_digest(res);
+        }
+        tir_result_free(res);
+        tir_program_free(q);
+        if (!st)   /* on failure it may not be there, and the message must stay the failure's */
+            tir_engine_unregister(*e, "back");
+        break;
+    }
     case OP_DESCRIBE: {
         char *text = NULL;
         st = tir_table_describe(*e, "a_x.tirt", true, &text);
@@ -702,7 +759,8 @@ static void child(const op *o, report *r)
         if (o->seed)
             seed_db(o);
         e = new_engine(o);
-        if (o->kind == OP_RUN && tir_compile(e, "prog.tir", src, strlen(src), &p)) {
+        if ((o->kind == OP_RUN || o->kind == OP_ARROW || o->kind == OP_ARROW_LIVE) &&
+            tir_compile(e, "prog.tir", src, strlen(src), &p)) {
             bug(r, "does not compile: %s", tir_engine_errmsg(e));
             goto done;
         }
@@ -738,7 +796,7 @@ static void child(const op *o, report *r)
         bug(r, "status %s after the failure, but not the right answer%s%.300s", tir_status_name(st),
             st ? ": " : "", st && e ? tir_engine_errmsg(e) : "");
     } else {
-        check_error(r, st, e ? tir_engine_errmsg(e) : "out of memory");
+        check_error(r, st, status_only ? status_only : e ? tir_engine_errmsg(e) : "out of memory");
         if (r->verdict != V_BUG)
             r->verdict = V_FAILED;
     }

@@ -1,8 +1,9 @@
 /*
 ** consumer.c — a program from outside the tree, built against an installed
 ** tir with nothing but pkg-config (tests/install_consumer.sh). It prints the
-** version it was compiled with and the one it runs with, then runs one
-** compiled program over DIR/t.csv once per bound value of $min.
+** version it was compiled with and the one it runs with, its output's Arrow
+** schema (the installed tir_arrow.h), then runs one compiled program over
+** DIR/t.csv once per bound value of $min.
 **
 **   consumer DIR MIN...
 */
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <tir.h>
+#include <tir_arrow.h>
 
 static const char program[] =
     "$min: i64\n"
@@ -60,6 +61,14 @@ int main(int argc, char **argv)
         tir_engine_free(e);
         return 1;
     }
+    struct ArrowSchema schema;
+    if (tir_program_output_arrow_schema(prog, 0, &schema) != TIR_OK)
+        return 1;
+    printf("arrow %s", schema.format);
+    for (int64_t c = 0; c < schema.n_children; c++)
+        printf(" %s:%s", schema.children[c]->name, schema.children[c]->format);
+    printf("\n");
+    schema.release(&schema);
     int rc = 0;
     for (int i = 2; i < argc && !rc; i++) {
         tir_result *res = NULL;

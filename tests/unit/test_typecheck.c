@@ -1064,7 +1064,7 @@ Test(typecheck, table_source_errors)
     expect_at(&r, TIR_SEV_ERROR, "\"||\"", "'delimiter' of read_csv must be a one-character string");
     expect_at(&r, TIR_SEV_ERROR, "1, quote", "'header' of read_csv must be true or false");
     expect_at(&r, TIR_SEV_ERROR, "quote", "unknown argument 'quote' for read_csv (expected header, delimiter, null_string)");
-    expect_at(&r, TIR_SEV_ERROR, "read_parquet", "unknown table source 'read_parquet' (expected read_csv or read_table)");
+    expect_at(&r, TIR_SEV_ERROR, "read_parquet", "unknown table source 'read_parquet' (expected read_csv, read_table or registered)");
     expect_at(&r, TIR_SEV_ERROR, "read_csv(header", "read_csv needs the file path as its first argument");
     cr_expect_eq(count(&r, TIR_SEV_ERROR), 5, "%s", ir_diags_render(&r.d));
     done(&r);

@@ -1,0 +1,836 @@
+/*
+** test_arrow.c — the Arrow C Data / C Stream Interfaces (tir_arrow.h)
+** without any Arrow library: arrays built by hand (offsets, bit-packed
+** booleans, utf8 / large_utf8 / utf8_view, NULLs) registered and scanned,
+** each release callback counted (exactly once, on errors too), unsupported
+** types named, output schemas read after compile, and results exported as
+** streams that outlive the result and read back in.
+*/
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tir_arrow.h"
+
+static tir_engine *e;
+#include "apitest.h"
+
+static void setup(void)
+{
+    tir_config cfg = {.threads = 2, .batch_size = 256};
+    e = tir_engine_new(&cfg);
+    cr_assert_not_null(e);
+}
+
+static void teardown(void)
+{
+    tir_engine_free(e);
+}
+
+TestSuite(arrow, .init = setup, .fini = teardown);
+
+/* ------------------------------------------------ hand-built producer */
+
+/* One column of a batch as the producer lays it out. */
+typedef struct tcol {
+    const char *format, *name;
+    int64_t offset, null_count;
+    const void *bufs[4];
+    int nbuf;
+} tcol;
+
+/* What a batch's release frees; releases counted in *count. */
+typedef struct tbatch {
+    int *count;
+    struct ArrowArray *kids;
+    struct ArrowArray **ptrs;
+    const void *top[1];
+} tbatch;
+
+static void release_kid(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+static void release_batch(struct ArrowArray *a)
+{
+    tbatch *b = a->private_data;
+    for (int64_t i = 0; i < a->n_children; i++) {
+        cr_assert_not_null(b->kids[i].release, "a child released twice");
+        b->kids[i].release(&b->kids[i]);
+    }
+    (*b->count)++;
+    free(b->kids);
+    free(b->ptrs);
+    free(b);
+    a->release = NULL;
+}
+
+static struct ArrowArray make_batch(int ncols, const tcol *cols, int64_t length, int64_t top_offset, int *count)
+{
+    tbatch *b = calloc(1, sizeof *b);
+    b->count = count;
+    b->kids = calloc((size_t)ncols + 1, sizeof *b->kids);
+    b->ptrs = calloc((size_t)ncols + 1, sizeof *b->ptrs);
+    for (int c = 0; c < ncols; c++) {
+        b->kids[c] = (struct ArrowArray){.length = length + top_offset, .null_count = cols[c].null_count,
+                                         .offset = cols[c].offset, .n_buffers = cols[c].nbuf,
+                                         .buffers = (const void **)cols[c].bufs, .release = release_kid};
+        b->ptrs[c] = &b->kids[c];
+    }
+    return (struct ArrowArray){.length = length, .offset = top_offset, .n_buffers = 1, .buffers = b->top,
+                               .n_children = ncols, .children = b->ptrs, .release = release_batch,
+                               .private_data = b};
+}
+
+typedef struct tschema {
+    int *count;
+    struct ArrowSchema *kids;
+    struct ArrowSchema **ptrs;
+} tschema;
+
+static void release_kid_schema(struct ArrowSchema *s)
+{
+    s->release = NULL;
+}
+
+static void release_schema(struct ArrowSchema *s)
+{
+    tschema *p = s->private_data;
+    for (int64_t i = 0; i < s->n_children; i++)
+        p->kids[i].release(&p->kids[i]);
+    (*p->count)++;
+    free(p->kids);
+    free(p->ptrs);
+    free(p);
+    s->release = NULL;
+}
+
+static struct ArrowSchema make_schema(int ncols, const tcol *cols, int *count)
+{
+    tschema *p = calloc(1, sizeof *p);
+    p->count = count;
+    p->kids = calloc((size_t)ncols + 1, sizeof *p->kids);
+    p->ptrs = calloc((size_t)ncols + 1, sizeof *p->ptrs);
+    for (int c = 0; c < ncols; c++) {
+        p->kids[c] = (struct ArrowSchema){.format = cols[c].format, .name = cols[c].name,
+                                          .flags = ARROW_FLAG_NULLABLE, .release = release_kid_schema};
+        p->ptrs[c] = &p->kids[c];
+    }
+    return (struct ArrowSchema){.format = "+s", .name = "", .n_children = ncols, .children = p->ptrs,
+                                .release = release_schema, .private_data = p};
+}
+
+/* A stream over batches made in advance; counts its own release. */
+typedef struct tstream {
+    int ncols;
+    const tcol *cols;
+    struct ArrowArray *batches;
+    int n, next;
+    int *count, *schema_count;
+    int fail_at;              /* get_next fails here (-1: never) */
+} tstream;
+
+static int ts_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
+{
+    tstream *t = s->private_data;
+    *out = make_schema(t->ncols, t->cols, t->schema_count);
+    return 0;
+}
+
+static int ts_next(struct ArrowArrayStream *s, struct ArrowArray *out)
+{
+    tstream *t = s->private_data;
+    if (t->next == t->fail_at)
+        return 5;
+    if (t->next == t->n) {
+        out->release = NULL;
+        return 0;
+    }
+    *out = t->batches[t->next];
+    t->batches[t->next++].release = NULL;
+    return 0;
+}
+
+static const char *ts_error(struct ArrowArrayStream *s)
+{
+    (void)s;
+    return "the producer broke";
+}
+
+static void ts_release(struct ArrowArrayStream *s)
+{
+    tstream *t = s->private_data;
+    for (int i = 0; i < t->n; i++)
+        if (t->batches[i].release)
+            t->batches[i].release(&t->batches[i]);
+    (*t->count)++;
+    free(t->batches);
+    free(t);
+    s->release = NULL;
+}
+
+static struct ArrowArrayStream make_stream(int ncols, const tcol *cols, struct ArrowArray *batches, int n,
+                                           int *count, int *schema_count)
+{
+    tstream *t = calloc(1, sizeof *t);
+    *t = (tstream){ncols, cols, malloc(sizeof *batches * (size_t)(n ? n : 1)), n, 0, count, schema_count, -1};
+    if (n)
+        memcpy(t->batches, batches, sizeof *batches * (size_t)n);
+    return (struct ArrowArrayStream){.get_schema = ts_schema, .get_next = ts_next, .get_last_error = ts_error,
+                                     .release = ts_release, .private_data = t};
+}
+
+/* ------------------------------------------------------------ helpers */
+
+
+/* Value of column col at row `row` of output 0, read through the batch API. */
+static const void *cell(const tir_result *r, size_t col, uint64_t row, bool *valid)
+{
+    uint32_t per = tir_result_batch_rows(r, 0, 0);
+    size_t b = (size_t)(row / per);
+    uint32_t i = (uint32_t)(row % per);
+    const uint64_t *v = tir_result_batch_validity(r, 0, b, col);
+    *valid = !v || ((v[i / 64] >> (i % 64)) & 1);
+    size_t w = tir_result_col_type(r, 0, col) == TIR_STRING ? sizeof(tir_str)
+             : tir_result_col_type(r, 0, col) == TIR_BOOL   ? 1
+             : tir_result_col_type(r, 0, col) == TIR_I32 || tir_result_col_type(r, 0, col) == TIR_DATE ? 4
+                                                                                                       : 8;
+    return (const char *)tir_result_batch_data(r, 0, b, col) + (size_t)i * w;
+}
+
+/* ---------------------------------------------------------------- in */
+
+enum { N = 1000 };
+
+Test(arrow, registers_fixed_width_columns_with_nulls)
+{
+    static int32_t a[N], d[N];
+    static int64_t b[N];
+    static double f[N];
+    static uint64_t valid[(N + 63) / 64 + 1];
+    int nulls = 0;
+    for (int i = 0; i < N; i++) {
+        a[i] = i;
+        b[i] = (int64_t)i * 1000000007;
+        f[i] = i / 4.0;
+        d[i] = 18000 + i;
+        bool ok = i % 7 != 3;
+        if (ok)
+            valid[i / 64] |= (uint64_t)1 << (i % 64);
+        nulls += !ok;
+    }
+    /* 1000 rows: not whole words, so the bitmap is copied; values are read in place */
+    tcol cols[] = {{"i", "a", 0, nulls, {valid, a}, 2},
+                   {"l", "b", 0, 0, {NULL, b}, 2},
+                   {"g", "f", 0, nulls, {valid, f}, 2},
+                   {"tdD", "d", 0, 0, {NULL, d}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(4, cols, &sch);
+    struct ArrowArray x = make_batch(4, cols, N, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_null(s.release, "the schema was moved");
+    cr_assert_null(x.release, "the array was moved");
+    cr_assert_eq(sch, 1, "the schema is released at once (names are copied)");
+    cr_assert_eq(arr, 0, "the array lives while registered");
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = t :columns = [\"a\", \"b\", \"f\", \"d\"]\n"
+                                "    g = aggregate :input = s :aggregates = { \"n\": count($in.a), \"sa\": sum($in.a),\n"
+                                "        \"sb\": sum($in.b), \"sf\": sum($in.f), \"md\": max($in.d) }\n"
+                                "}\noutput p.g\n");
+    tir_result *r = run_ok(p);
+    int64_t want_a = 0, want_b = 0;
+    double want_f = 0;
+    for (int i = 0; i < N; i++) {
+        want_b += b[i];
+        if (i % 7 != 3) {
+            want_a += i;
+            want_f += f[i];
+        }
+    }
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), N - nulls);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), want_a);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 2), want_b);
+    cr_assert_float_eq(*(const double *)tir_result_batch_data(r, 0, 0, 3), want_f, 1e-6);
+    cr_assert_eq(*(const int32_t *)tir_result_batch_data(r, 0, 0, 4), 18000 + N - 1);
+    tir_result_free(r);
+    /* nullability comes from the data: a has NULLs, b none */
+    struct ArrowSchema os;
+    tir_program *q = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { s = table_scan :table = t :columns = [\"a\", \"b\"] }\n"
+                                "output p.s\n");
+    cr_assert_eq(tir_program_output_arrow_schema(q, 0, &os), TIR_OK);
+    cr_assert_str_eq(os.format, "+s");
+    cr_assert_eq(os.n_children, 2);
+    cr_assert_str_eq(os.children[0]->name, "a");
+    cr_assert_str_eq(os.children[0]->format, "i");
+    cr_assert_eq(os.children[0]->flags & ARROW_FLAG_NULLABLE, ARROW_FLAG_NULLABLE);
+    cr_assert_str_eq(os.children[1]->format, "l");
+    cr_assert_eq(os.children[1]->flags & ARROW_FLAG_NULLABLE, 0);
+    os.release(&os);
+    cr_assert_null(os.release);
+    cr_assert_eq(tir_engine_unregister(e, "t"), TIR_OK);
+    cr_assert_eq(arr, 0, "programs compiled against it keep it");
+    tir_program_free(p);
+    cr_assert_eq(arr, 0);
+    tir_program_free(q);
+    cr_assert_eq(arr, 1, "released once, when the last holder went");
+    cr_assert_eq(tir_engine_unregister(e, "t"), TIR_ERR_ARG);
+}
+
+Test(arrow, converts_offsets_bools_and_strings)
+{
+    /* 10 rows in the producer, each column starting at its own offset and
+    ** the batch at offset 2: rows 2..9 of the batch are read */
+    static const int32_t ints[16] = {0, 0, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+    static const uint8_t ivalid[2] = {0xff, 0xf7}; /* bit 11 clear: batch row 5 + offset 3 + 2 ... */
+    static const uint8_t bools[2] = {0x55, 0x02};  /* 1,0,1,0,1,0,1,0,0,1 */
+    static const char *strs[10] = {"",      "a",        "twelve_bytes", "thirteen_byte", "x", "NULL",
+                                   "hello", "a long string that is not inlined", "", "z"};
+    static int32_t offs[11];
+    static int64_t loffs[11];
+    static char bytes[256];
+    int at = 0;
+    for (int i = 0; i < 10; i++) {
+        offs[i] = loffs[i] = at;
+        memcpy(bytes + at, strs[i], strlen(strs[i]));
+        at += (int)strlen(strs[i]);
+    }
+    offs[10] = loffs[10] = at;
+    static const uint8_t svalid[2] = {0xdf, 0x03};  /* row 5 ("NULL") is NULL */
+    /* utf8_view: 16 bytes per row, long strings in a data buffer */
+    static uint8_t views[10 * 16];
+    static const int64_t sizes[1] = {256};
+    for (int i = 0; i < 10; i++) {
+        int32_t len = (int32_t)strlen(strs[i]);
+        memset(views + i * 16, 0, 16);
+        memcpy(views + i * 16, &len, 4);
+        if (len <= 12) {
+            memcpy(views + i * 16 + 4, strs[i], (size_t)len);
+        } else {
+            int32_t idx = 0, off = offs[i];
+            memcpy(views + i * 16 + 4, strs[i], 4);
+            memcpy(views + i * 16 + 8, &idx, 4);
+            memcpy(views + i * 16 + 12, &off, 4);
+        }
+    }
+    tcol cols[] = {{"i", "n", 1, 1, {ivalid, ints}, 2},
+                   {"b", "flag", 0, 0, {NULL, bools}, 2},
+                   {"u", "s", 0, 1, {svalid, offs, bytes}, 3},
+                   {"U", "ls", 0, 1, {svalid, loffs, bytes}, 3},
+                   {"vu", "vs", 0, 1, {svalid, views, bytes, sizes}, 4},
+                   {"s", "small", 0, 0, {NULL, ints}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(6, cols, &sch);
+    struct ArrowArray x = make_batch(6, cols, 8, 2, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { v = table_scan :table = t :columns = [\"n\", \"flag\", \"s\", \"ls\", \"vs\", \"small\"] }\n"
+                                "output p.v\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_nrows(r, 0), 8);
+    cr_assert_eq(tir_result_col_type(r, 0, 1), TIR_BOOL);
+    cr_assert_eq(tir_result_col_type(r, 0, 5), TIR_I32, "int16 widens to i32");
+    for (int row = 0; row < 8; row++) {
+        int src = row + 2;
+        bool v;
+        int32_t n = *(const int32_t *)cell(r, 0, (uint64_t)row, &v);
+        /* ints are read from offset 1 + 2: bit (src + 1) of ivalid */
+        bool nvalid = (ivalid[(src + 1) / 8] >> ((src + 1) % 8)) & 1;
+        cr_assert_eq(v, nvalid, "row %d validity", row);
+        if (v)
+            cr_assert_eq(n, ints[src + 1], "row %d", row);
+        uint8_t fl = *(const uint8_t *)cell(r, 1, (uint64_t)row, &v);
+        cr_assert_eq(fl, (bools[src / 8] >> (src % 8)) & 1, "row %d flag", row);
+        for (size_t c = 2; c <= 4; c++) {
+            const tir_str *t = cell(r, c, (uint64_t)row, &v);
+            cr_assert_eq(v, src != 5, "row %d col %zu validity", row, c);
+            if (!v)
+                continue;
+            cr_assert_eq(t->len, strlen(strs[src]));
+            cr_assert(!memcmp(tir_str_ptr(t), strs[src], t->len), "row %d col %zu", row, c);
+        }
+        cr_assert_eq(*(const int32_t *)cell(r, 5, (uint64_t)row, &v), (int16_t)((const int16_t *)ints)[src]);
+    }
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_free(e);
+    e = NULL;
+    cr_assert_eq(arr, 1);
+    cr_assert_eq(sch, 1);
+}
+
+Test(arrow, stream_of_many_batches_is_read_whole)
+{
+    enum { NB = 40, ROWS = 2048 };
+    static int64_t vals[NB][ROWS];
+    static uint64_t valid[NB][ROWS / 64];
+    struct ArrowArray batches[NB];
+    int arr = 0, sch = 0, str = 0;
+    static tcol cols[NB][1];
+    int64_t want = 0, nn = 0;
+    for (int b = 0; b < NB; b++) {
+        for (int i = 0; i < ROWS; i++) {
+            vals[b][i] = (int64_t)b * ROWS + i;
+            bool ok = (b * ROWS + i) % 11 != 0;
+            if (ok) {
+                valid[b][i / 64] |= (uint64_t)1 << (i % 64);
+                want += vals[b][i];
+                nn++;
+            }
+        }
+        /* whole words, aligned: the bitmap is used in place */
+        cols[b][0] = (tcol){"l", "v", 0, -1, {valid[b], vals[b]}, 2};
+        batches[b] = make_batch(1, cols[b], b == NB - 1 ? 100 : ROWS, 0, &arr);
+        if (b == NB - 1)
+            for (int i = 100; i < ROWS; i++)
+                if ((b * ROWS + i) % 11 != 0) {
+                    want -= vals[b][i];
+                    nn--;
+                }
+    }
+    struct ArrowArrayStream st = make_stream(1, cols[0], batches, NB, &str, &sch);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "big", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_null(st.release);
+    cr_assert_eq(str, 1, "the stream is released once read");
+    cr_assert_eq(sch, 1);
+    tir_program *p = compile_ok("big: Table = registered(\"big\") { v: i64 nullable }\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = big :columns = [\"v\"]\n"
+                                "    f = filter :input = s :expr = $in.v >= 0\n"
+                                "    g = aggregate :input = f :aggregates = { \"n\": count($in.v), \"s\": sum($in.v) }\n"
+                                "}\noutput p.g\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), nn);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), want);
+    tir_result_free(r);
+    tir_program_free(p);
+    /* registering the name again drops the old data */
+    struct ArrowArrayStream empty = make_stream(1, cols[0], NULL, 0, &str, &sch);
+    cr_assert_eq(arr, 0);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "big", &empty), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_eq(arr, NB, "every batch released once");
+    cr_assert_eq(str, 2);
+    p = compile_ok("big: Table = registered(\"big\")\n"
+                   "p: Pipeline = { s = table_scan :table = big :columns = [\"v\"] }\noutput p.s\n");
+    r = run_ok(p);
+    cr_assert_eq(tir_result_nrows(r, 0), 0);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+Test(arrow, errors_release_everything_once)
+{
+    static int64_t vals[64];
+    static const char *const bad[] = {"tsu:", "L", "+l", "d:12,2"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        tcol cols[] = {{"l", "ok", 0, 0, {NULL, vals}, 2}, {bad[k], "when", 0, 0, {NULL, vals}, 2}};
+        int arr = 0, sch = 0;
+        struct ArrowSchema s = make_schema(2, cols, &sch);
+        struct ArrowArray x = make_batch(2, cols, 64, 0, &arr);
+        cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_ERR_DATA);
+        cr_assert(strstr(tir_engine_errmsg(e), "column 'when'"), "%s", tir_engine_errmsg(e));
+        char fmt[32];
+        snprintf(fmt, sizeof fmt, "'%s'", bad[k]);
+        cr_assert(strstr(tir_engine_errmsg(e), fmt), "%s", tir_engine_errmsg(e));
+        cr_assert_eq(arr, 1);
+        cr_assert_eq(sch, 1);
+        cr_assert_null(s.release);
+        cr_assert_null(x.release);
+    }
+    /* a stream failing half way: batches read so far, the stream itself */
+    tcol cols[] = {{"l", "v", 0, 0, {NULL, vals}, 2}};
+    struct ArrowArray batches[3];
+    int arr = 0, sch = 0, str = 0;
+    for (int b = 0; b < 3; b++)
+        batches[b] = make_batch(1, cols, 64, 0, &arr);
+    struct ArrowArrayStream st = make_stream(1, cols, batches, 3, &str, &sch);
+    ((tstream *)st.private_data)->fail_at = 2;
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "t", &st), TIR_ERR_DATA);
+    cr_assert(strstr(tir_engine_errmsg(e), "the producer broke"), "%s", tir_engine_errmsg(e));
+    cr_assert_eq(arr, 3);
+    cr_assert_eq(str, 1);
+    cr_assert_eq(sch, 1);
+    /* nothing was registered */
+    tir_program *p = NULL;
+    const char *src = "t: Table = registered(\"t\")\np: Pipeline = { s = table_scan :table = t }\noutput p.s\n";
+    cr_assert_eq(tir_compile(e, "x.tir", src, strlen(src), &p), TIR_ERR_COMPILE);
+    cr_assert(strstr(tir_program_diag_text(p), "no table is registered as \"t\""), "%s", tir_program_diag_text(p));
+    tir_program_free(p);
+}
+
+Test(arrow, declared_columns_must_agree)
+{
+    static int64_t vals[64];
+    static uint64_t valid[1] = {~(uint64_t)1};
+    tcol cols[] = {{"l", "v", 0, 1, {valid, vals}, 2}, {"u", "s", 0, 0, {NULL, (int32_t[65]){0}, ""}, 3}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(2, cols, &sch);
+    struct ArrowArray x = make_batch(2, cols, 64, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    static const struct {
+        const char *decl, *msg;
+    } cases[] = {
+        {"{ v: i32 nullable }", "column 'v' is i64 in registered table \"t\", declared i32"},
+        {"{ v: i64 }", "column 'v' is nullable in registered table \"t\"; declare it nullable"},
+        {"{ w: i64 }", "no column 'w' in registered table \"t\""},
+        {"{ s: string asc }", "a registered table records no order or uniqueness"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char src[400];
+        snprintf(src, sizeof src, "t: Table = registered(\"t\") %s\np: Pipeline = { s = table_scan :table = t }\noutput p.s\n",
+                 cases[k].decl);
+        tir_program *p = NULL;
+        cr_assert_eq(tir_compile(e, "x.tir", src, strlen(src), &p), TIR_ERR_COMPILE, "%s", src);
+        cr_assert(strstr(tir_program_diag_text(p), cases[k].msg), "%s", tir_program_diag_text(p));
+        tir_program_free(p);
+    }
+    /* a subset, in another order, is fine */
+    tir_program *p = compile_ok("t: Table = registered(\"t\") { s: string, v: i64 nullable }\n"
+                                "p: Pipeline = { a = table_scan :table = t :columns = [\"v\", \"s\"] }\noutput p.a\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_nrows(r, 0), 64);
+    cr_assert_eq(tir_result_col_type(r, 0, 1), TIR_STRING);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+/* --------------------------------------------------------------- out */
+
+/* Rows of every batch of a stream: checks the layout and sums columns. */
+typedef struct pulled {
+    uint64_t rows, nulls, trues, bytes;
+    int64_t sum;
+    int batches;
+} pulled;
+
+static pulled pull_all(struct ArrowArrayStream *s)
+{
+    pulled p = {0};
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(s->get_next(s, &a), 0);
+        if (!a.release)
+            break;
+        p.batches++;
+        cr_assert_eq(a.n_children, 3);
+        const struct ArrowArray *n = a.children[0], *f = a.children[1], *t = a.children[2];
+        const uint8_t *nv = n->buffers[0];
+        int64_t batch_nulls = 0;
+        for (int64_t i = 0; i < a.length; i++) {
+            bool valid = !nv || ((nv[i / 8] >> (i % 8)) & 1);
+            batch_nulls += !valid;
+            if (valid)
+                p.sum += ((const int64_t *)n->buffers[1])[i];
+            p.trues += (((const uint8_t *)f->buffers[1])[i / 8] >> (i % 8)) & 1;
+            const int32_t *o = t->buffers[1];
+            p.bytes += (uint64_t)(o[i + 1] - o[i]);
+        }
+        cr_assert_eq(n->null_count, batch_nulls);
+        p.nulls += (uint64_t)batch_nulls;
+        p.rows += (uint64_t)a.length;
+        a.release(&a);
+        cr_assert_null(a.release);
+    }
+    return p;
+}
+
+Test(arrow, result_stream_outlives_the_result)
+{
+    enum { ROWS = 5000 };
+    static int64_t vals[ROWS];
+    static uint64_t valid[(ROWS + 63) / 64];
+    static uint8_t flags[(ROWS + 7) / 8];
+    static int32_t offs[ROWS + 1];
+    static char bytes[ROWS * 20];
+    int at = 0;
+    int64_t want = 0;
+    uint64_t nulls = 0, trues = 0;
+    for (int i = 0; i < ROWS; i++) {
+        vals[i] = i * 3;
+        if (i % 5) {
+            valid[i / 64] |= (uint64_t)1 << (i % 64);
+            want += i * 3;
+        } else {
+            nulls++;
+        }
+        if (i % 3 == 0) {
+            flags[i / 8] |= (uint8_t)(1 << (i % 8));
+            trues++;
+        }
+        offs[i] = at;
+        at += snprintf(bytes + at, 20, i % 2 ? "s%d" : "a longer string %d", i);
+    }
+    offs[ROWS] = at;
+    tcol cols[] = {{"l", "n", 0, (int64_t)nulls, {valid, vals}, 2},
+                   {"b", "f", 0, 0, {NULL, flags}, 2},
+                   {"u", "t", 0, 0, {NULL, offs, bytes}, 3}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(3, cols, &sch);
+    struct ArrowArray x = make_batch(3, cols, ROWS, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { v = table_scan :table = t :columns = [\"n\", \"f\", \"t\"] }\n"
+                                "output p.v as everything\n");
+    cr_assert_eq(tir_program_noutputs(p), 1);
+    cr_assert_str_eq(tir_program_output_name(p, 0), "everything");
+    tir_result *r = run_ok(p);
+    struct ArrowArrayStream out;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &out), TIR_OK);
+    cr_assert_eq(tir_result_nrows(r, 0), 0, "the rows moved to the stream");
+    tir_result_free(r);
+    tir_program_free(p);
+    cr_assert_eq(tir_engine_unregister(e, "t"), TIR_OK);
+    cr_assert_eq(arr, 1, "the stream holds copies, not the input");
+    struct ArrowSchema os;
+    cr_assert_eq(out.get_schema(&out, &os), 0);
+    cr_assert_str_eq(os.children[0]->format, "l");
+    cr_assert_str_eq(os.children[1]->format, "b");
+    cr_assert_str_eq(os.children[2]->format, "u");
+    cr_assert_str_eq(os.children[2]->name, "t");
+    os.release(&os);
+    /* arrays kept after the stream is gone stay valid */
+    struct ArrowArray first;
+    cr_assert_eq(out.get_next(&out, &first), 0);
+    cr_assert_eq(first.length, 256);
+    pulled got = pull_all(&out);
+    out.release(&out);
+    cr_assert_null(out.release);
+    cr_assert_eq(got.rows + 256, ROWS);
+    cr_assert_eq(got.batches, (ROWS + 255) / 256 - 1);
+    const int32_t *o = first.children[2]->buffers[1];
+    cr_assert_eq(o[1] - o[0], (int32_t)strlen("a longer string 0"));
+    cr_assert(!memcmp((const char *)first.children[2]->buffers[2], "a longer string 0s1", 19));
+    first.release(&first);
+}
+
+Test(arrow, round_trip_through_a_stream)
+{
+    const char *csv = "/tmp/tir_arrow_rt.csv";
+    FILE *f = fopen(csv, "w");
+    cr_assert_not_null(f);
+    fputs("k,x,s,d,b\n", f);
+    for (int i = 0; i < 3000; i++)
+        fprintf(f, "%d,%s,%s,2020-01-%02d,%s\n", i, i % 4 ? "1.5" : "", i % 3 ? "short" : "a string of some length",
+                1 + i % 28, i % 2 ? "true" : "false");
+    fclose(f);
+    tir_program *p = compile_ok("c: Table = read_csv(\"/tmp/tir_arrow_rt.csv\") { k: i32, x: f64 nullable, s: string, d: date, b: bool }\n"
+                                "p: Pipeline = { v = table_scan :table = c }\noutput p.v\n");
+    tir_result *r = run_ok(p);
+    struct ArrowArrayStream out;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &out), TIR_OK);
+    tir_result_free(r);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "back", &out), TIR_OK, "%s", tir_engine_errmsg(e));
+    cr_assert_null(out.release);
+    const char *agg = "    g = aggregate :input = s :aggregates = { \"n\": count($in.x), \"sk\": sum($in.k), \"sx\": sum($in.x),\n"
+                      "        \"long\": sum(case when length($in.s) > 5 then 1 else 0 end), \"md\": max($in.d),\n"
+                      "        \"nb\": sum(case when $in.b then 1 else 0 end) }\n"
+                      "}\noutput p.g\n";
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, "c: Table = read_csv(\"/tmp/tir_arrow_rt.csv\") { k: i32, x: f64 nullable, s: string, d: date, b: bool }\n"
+                          "p: Pipeline = {\n    s = table_scan :table = c\n%s", agg);
+    snprintf(b, sizeof b, "back: Table = registered(\"back\")\np: Pipeline = {\n    s = table_scan :table = back\n%s", agg);
+    tir_program *pa = compile_ok(a), *pb = compile_ok(b);
+    tir_result *ra = run_ok(pa), *rb = run_ok(pb);
+    for (size_t c = 0; c < tir_result_ncols(ra, 0); c++) {
+        cr_assert_eq(tir_result_col_type(ra, 0, c), tir_result_col_type(rb, 0, c));
+        cr_assert(!memcmp(tir_result_batch_data(ra, 0, 0, c), tir_result_batch_data(rb, 0, 0, c),
+                          tir_result_col_type(ra, 0, c) == TIR_DATE ? 4 : 8), "column %zu differs", c);
+    }
+    tir_result_free(ra);
+    tir_result_free(rb);
+    tir_program_free(pa);
+    tir_program_free(pb);
+    tir_program_free(p);
+    remove(csv);
+}
+
+Test(arrow, union_of_registered_tables_and_explain)
+{
+    static int64_t vals[3][300];
+    static int32_t small[100];
+    struct ArrowArray batches[3];
+    static tcol cols[3][1];
+    int arr = 0, sch = 0, str = 0;
+    int64_t want = 0;
+    for (int b = 0; b < 3; b++) {
+        for (int i = 0; i < 300; i++)
+            want += vals[b][i] = b * 1000 + i;
+        cols[b][0] = (tcol){"l", "v", 0, 0, {NULL, vals[b]}, 2};
+        batches[b] = make_batch(1, cols[b], 300, 0, &arr);
+    }
+    struct ArrowArrayStream st = make_stream(1, cols[0], batches, 3, &str, &sch);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "a", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+    for (int i = 0; i < 100; i++)
+        want += small[i] = -i;
+    tcol c2[] = {{"i", "w", 0, 0, {NULL, small}, 2}};
+    struct ArrowSchema s2 = make_schema(1, c2, &sch);
+    struct ArrowArray a2 = make_batch(1, c2, 100, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "b", &s2, &a2), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("a: Table = registered(\"a\")\nb: Table = registered(\"b\")\n"
+                                "p: Pipeline = {\n"
+                                "    u = union_all :inputs = [a, b]\n"
+                                "    g = aggregate :input = u :aggregates = { \"n\": count(*), \"s\": sum($in.v) }\n"
+                                "}\noutput p.g\n");
+    cr_assert(strstr(tir_program_explain(p), "a: Table = registered(\"a\") {v: i64}"), "%s", tir_program_explain(p));
+    tir_result *r = run_ok(p);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), 1000);
+    cr_assert_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), want);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+/* ------------------------------------------------------------ live out */
+
+enum { LB = 200, LROWS = 2048 };
+
+/* Registers "big": LB batches of LROWS rows, v = 0.. ascending, s a long
+** string every 7th row (else short). */
+static void register_big(void)
+{
+    static int64_t vals[LB][LROWS];
+    static int32_t offs[LB][LROWS + 1];
+    static char bytes[LB][LROWS * 24];
+    static tcol cols[LB][2];
+    static int arr, sch, str;
+    struct ArrowArray *batches = malloc(sizeof *batches * LB);
+    for (int b = 0; b < LB; b++) {
+        int at = 0;
+        for (int i = 0; i < LROWS; i++) {
+            int64_t v = (int64_t)b * LROWS + i;
+            vals[b][i] = v;
+            offs[b][i] = at;
+            at += snprintf(bytes[b] + at, 24, v % 7 ? "s%d" : "a long string %07d", (int)(v % 10000000));
+        }
+        offs[b][LROWS] = at;
+        cols[b][0] = (tcol){"l", "v", 0, 0, {NULL, vals[b]}, 2};
+        cols[b][1] = (tcol){"u", "s", 0, 0, {NULL, offs[b], bytes[b]}, 3};
+        batches[b] = make_batch(2, cols[b], LROWS, 0, &arr);
+    }
+    struct ArrowArrayStream st = make_stream(2, cols[0], batches, LB, &str, &sch);
+    free(batches);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "big", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+}
+
+static const char live_prog[] = "big: Table = registered(\"big\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = big\n"
+                                "    f = filter :input = s :expr = $in.v % 3 != 0\n"
+                                "    x = project :input = f :columns = { \"v\": $in.v, \"w\": $in.v * 2, \"s\": $in.s }\n"
+                                "}\noutput p.x\n";
+
+Test(arrow, live_stream_hands_rows_over_in_order)
+{
+    tir_engine_free(e);
+    /* the output (270k rows, about 9 MB) does not fit the limit; the input is the host's */
+    tir_config cfg = {.threads = 2, .batch_size = 256, .memory_limit = 4 << 20};
+    e = tir_engine_new(&cfg);
+    register_big();
+    tir_program *p = compile_ok(live_prog);
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM, "materialized, the output breaks the limit");
+    struct ArrowArrayStream s;
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    struct ArrowSchema sch;
+    cr_assert_eq(s.get_schema(&s, &sch), 0);
+    cr_assert_eq(sch.n_children, 3);
+    cr_assert_str_eq(sch.children[2]->format, "u");
+    sch.release(&sch);
+    int64_t expect = 0, rows = 0;
+    int arrays = 0;
+    for (;;) {
+        struct ArrowArray a;
+        int rc = s.get_next(&s, &a);
+        cr_assert_eq(rc, 0, "%s", s.get_last_error(&s));
+        if (!a.release)
+            break;
+        arrays++;
+        const int64_t *v = a.children[0]->buffers[1], *w = a.children[1]->buffers[1];
+        const int32_t *o = a.children[2]->buffers[1];
+        const char *b = a.children[2]->buffers[2];
+        for (int64_t i = 0; i < a.length; i++) {
+            while (expect % 3 == 0)
+                expect++;
+            cr_assert_eq(v[i], expect, "rows in order");
+            cr_assert_eq(w[i], 2 * expect);
+            char want[24];
+            int n = snprintf(want, sizeof want, expect % 7 ? "s%d" : "a long string %07d", (int)(expect % 10000000));
+            cr_assert(o[i + 1] - o[i] == n && !memcmp(b + o[i], want, (size_t)n), "row %lld", (long long)expect);
+            expect++;
+            rows++;
+        }
+        a.release(&a);
+    }
+    cr_assert_eq(rows, (int64_t)LB * LROWS - ((int64_t)LB * LROWS + 2) / 3);
+    cr_assert_gt(arrays, 100, "handed over in pieces");
+    s.release(&s);
+    cr_assert_null(s.release);
+    tir_program_free(p);
+}
+
+Test(arrow, live_stream_release_stops_the_run)
+{
+    register_big();
+    tir_program *p = compile_ok(live_prog);
+    for (int k = 0; k < 3; k++) {
+        struct ArrowArrayStream s;
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+        for (int i = 0; i < k; i++) {
+            struct ArrowArray a;
+            cr_assert_eq(s.get_next(&s, &a), 0);
+            cr_assert_not_null(a.release);
+            a.release(&a);
+        }
+        s.release(&s);   /* the run stops; its thread is gone when this returns */
+    }
+    /* the program and the engine run on as before */
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_nrows(r, 0), (uint64_t)LB * LROWS - ((uint64_t)LB * LROWS + 2) / 3);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+Test(arrow, live_stream_reports_run_errors_and_sinks)
+{
+    register_big();
+    tir_program *p = compile_ok("big: Table = registered(\"big\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = big\n"
+                                "    x = project :input = s :columns = { \"v\": 1000000000000000 * $in.v }\n"
+                                "}\noutput p.x\n");
+    struct ArrowArrayStream s;
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    int rc;
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        if ((rc = s.get_next(&s, &a)) || !a.release)
+            break;
+        rows += a.length;
+        a.release(&a);
+    }
+    cr_assert_eq(rc, EIO);
+    cr_assert(strstr(s.get_last_error(&s), "integer overflow"), "%s", s.get_last_error(&s));
+    /* 1e15 * v overflows from v = 9224, in the 37th batch of 256 rows: the 36 before were handed over */
+    cr_assert_eq(rows, 36 * 256, "the rows made before the failing batch, no more");
+    s.release(&s);
+    tir_program_free(p);
+    /* an aggregate's output arrives whole at the end */
+    p = compile_ok("big: Table = registered(\"big\")\n"
+                   "p: Pipeline = { s = table_scan :table = big\n"
+                   "    g = aggregate :input = s :aggregates = { \"n\": count(*), \"m\": max($in.v) } }\noutput p.g\n");
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+    struct ArrowArray a;
+    cr_assert_eq(s.get_next(&s, &a), 0);
+    cr_assert_eq(a.length, 1);
+    cr_assert_eq(((const int64_t *)a.children[0]->buffers[1])[0], (int64_t)LB * LROWS);
+    cr_assert_eq(((const int64_t *)a.children[1]->buffers[1])[0], (int64_t)LB * LROWS - 1);
+    a.release(&a);
+    cr_assert_eq(s.get_next(&s, &a), 0);
+    cr_assert_null(a.release, "then the end");
+    s.release(&s);
+    tir_program_free(p);
+}
