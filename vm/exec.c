@@ -2388,6 +2388,13 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
                    .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep,
                    .pool = o ? o->pool : NULL};
+        x.stream_e = -1;
+        for (int i = 0; o && o->stream_stmt && i < p->nemits; i++)
+            if (p->emits[i].stmt == o->stream_stmt) {
+                x.stream_e = i;
+                x.stream_rows = o->stream_rows;
+                x.stream_ctx = o->stream_ctx;
+            }
         xsource *srcs = NULL;
         vm_mjside **sides = calloc((size_t)(p->njoins ? p->njoins : 1), sizeof *sides);
         x.mjsides = sides;
