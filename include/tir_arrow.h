@@ -121,9 +121,9 @@ struct ArrowArrayStream {
 ** arrays are kept.
 **
 ** Threads: the registry is locked and the data reference-counted, so a
-** registration may change a name while another thread compiles or runs;
-** tir_engine_errmsg is still one per engine (a failing call on another
-** thread may overwrite it). */
+** registration may change a name while another thread compiles or runs.
+** A failed registration's message is in tir_engine_errmsg (see tir.h on
+** reading it when several threads share the engine). */
 TIR_API tir_status tir_engine_register_arrow_stream(tir_engine *e, const char *name,
                                                     struct ArrowArrayStream *stream);
 TIR_API tir_status tir_engine_register_arrow(tir_engine *e, const char *name, struct ArrowSchema *schema,
@@ -161,7 +161,7 @@ TIR_API tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct Arr
 ** (rows keep their order). Any other output (an aggregate's, a sort's)
 ** arrives whole when the run ends. get_next blocks until a batch is there;
 ** a failed run makes get_next return EIO (ENOMEM) after the rows already
-** made, with the engine's message in get_last_error. Releasing the stream
+** made, with the run's message (tir_program_errmsg) in get_last_error. Releasing the stream
 ** stops the run (at its next batch) and waits for its thread: release it
 ** before freeing p, binding it or running it again. Other outputs of the
 ** run are dropped. TIR_ERR_COMPILE when p did not compile. */
