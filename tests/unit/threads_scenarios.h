@@ -4,7 +4,8 @@
 ** one engine used by several threads at once, results that outlive their
 ** programs, cancels that are never lost, error messages that belong to the
 ** program that failed, a cached table replaced while another run still
-** reads it. test_threads.c runs them as a Criterion suite (release and
+** reads it, a live Arrow stream pulled while other threads run programs.
+** test_threads.c runs them as a Criterion suite (release and
 ** ASan builds); tests/threads/tsan.c runs them without Criterion, whose
 ** runner cannot start under ThreadSanitizer (Criterion issue #274).
 **
@@ -29,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tir.h"
+#include "tir_arrow.h"
 
 #define SC_ROWS 70000   /* three morsels: runs use two workers */
 
@@ -488,6 +489,73 @@ static bool sc_program_runs_on_one_thread_at_a_time(sc_ctx *c)
     return true;
 }
 
+/* ------------------------------------------------------ a live stream */
+
+static const char sc_live_prog[] =
+    "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+    "p: Pipeline = {\n"
+    "    v = table_scan :table = nums\n"
+    "    f = filter :input = v :expr = $in.n % 3 != 0\n"
+    "    x = project :input = f :columns = { \"n\": $in.n, \"tag\": $in.tag }\n"
+    "}\noutput p.x\n";
+
+/* Pulls a live stream of sc_live_prog to its end (or, stop_after > 0,
+** releases it after that many arrays): rows in order, counted in *rows. */
+static bool sc_pull_live(sc_ctx *c, tir_program *p, int stop_after, int64_t *rows)
+{
+    struct ArrowArrayStream s;
+    EXPECT(tir_run_arrow_stream(p, 0, &s) == TIR_OK, "%s", tir_program_errmsg(p));
+    int64_t want = 1;
+    int arrays = 0;
+    *rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        int rc = s.get_next(&s, &a);
+        EXPECT(rc == 0, "%s", s.get_last_error(&s));
+        if (!a.release)
+            break;
+        const int64_t *n = (const int64_t *)a.children[0]->buffers[1] + a.children[0]->offset;
+        for (int64_t i = 0; i < a.length; i++, want++) {
+            want += want % 3 == 0;
+            EXPECT(n[i] == want, "row %lld: %lld", (long long)*rows, (long long)n[i]);
+            ++*rows;
+        }
+        a.release(&a);
+        if (++arrays == stop_after)
+            break;
+    }
+    s.release(&s);
+    return true;
+}
+
+/* One thread pulls live streams (one to its end, one released early)
+** while two others compile and run programs on the same engine. */
+static bool sc_live_stream_beside_other_runs(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, SC_ROWS));
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 2, .batch_size = 512});
+    sc_worker w[2];
+    pthread_t tid[2];
+    for (int t = 0; t < 2; t++) {
+        w[t] = (sc_worker){.c = c, .e = e, .t = t, .iters = 40};
+        EXPECT(pthread_create(&tid[t], NULL, sc_stress_main, &w[t]) == 0);
+    }
+    tir_program *p = sc_compile(c, e, sc_live_prog);
+    int64_t rows = 0, early = 0;
+    bool ok = p && sc_pull_live(c, p, 0, &rows) && sc_pull_live(c, p, 2, &early);
+    for (int t = 0; t < 2; t++)
+        pthread_join(tid[t], NULL);
+    tir_program_free(p);
+    tir_engine_free(e);
+    if (!ok)
+        return false;
+    EXPECT(rows == SC_ROWS - SC_ROWS / 3, "%lld rows", (long long)rows);
+    EXPECT(early > 0 && early < rows, "%lld rows before the release", (long long)early);
+    for (int t = 0; t < 2; t++)
+        EXPECT(w[t].wrong == 0, "%d wrong; the last: %s", w[t].wrong, w[t].why);
+    return true;
+}
+
 /* ------------------------------------------------------ worker threads */
 
 static int sc_nthreads(void)
@@ -534,6 +602,7 @@ static const struct sc_scenario {
     {"a_cached_table_replaced_while_a_run_reads_it", sc_cached_table_replaced_while_a_run_reads_it},
     {"a_program_runs_on_one_thread_at_a_time", sc_program_runs_on_one_thread_at_a_time},
     {"workers_start_once_and_stay", sc_workers_start_once_and_stay},
+    {"a_live_stream_beside_other_runs", sc_live_stream_beside_other_runs},
 };
 
 #endif
