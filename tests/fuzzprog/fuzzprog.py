@@ -1066,6 +1066,11 @@ class Analyzer:
             raise Invalid('aggregates')
         fields, ti, si = {}, [], []
         for n, fn, e in ents:
+            if fn == 'combo':
+                fields[n], t_tir, t_sql = self.agg_combo(i, e, inname, grouped)
+                ti.append('%s: %s' % (tir_str(n), t_tir))
+                si.append('%s AS %s' % (t_sql, qi(n)))
+                continue
             if e is None:
                 if fn != 'count':
                     raise Invalid('star')
@@ -1083,6 +1088,29 @@ class Analyzer:
             ti.append('%s: %s(%s)' % (tir_str(n), fn, xt))
             si.append('%s(%s) AS %s' % (fn, xs, qi(n)))
         return fields, ti, si
+
+    def agg_combo(self, i, e, inname, grouped):
+        """An entry computed over two aggregate calls: N('aggbin', [N('agg'), N('agg')], op)."""
+        if e is None or e.op != 'aggbin' or len(e.k) != 2 or any(k.op != 'agg' or len(k.k) > 1 for k in e.k):
+            raise Invalid('combo shape')
+        sides, inex = [], False
+        for k in e.k:
+            fn = k.val
+            if not k.k:
+                if fn != 'count':
+                    raise Invalid('star')
+                sides.append((CI(I64, False, ROWBOUND), 'count(*)', 'count(*)'))
+                continue
+            x = ax(k.k[0], Ctx(self, i.cols, inname))
+            t, nl, b = agg_info(fn, x, grouped)
+            inex = inex or inexact(k.k[0], i.cols, self) or fn in ('sum', 'avg') and x.t == F64
+            sides.append((CI(t, nl, b), '%s(%s)' % (fn, x.tir), '%s(%s)' % (fn, x.sql)))
+        # typed as an expression over two columns standing for the calls
+        x = ax(N('bin', [col('$a'), col('$b')], val=e.val), Ctx(self, {'$a': sides[0][0], '$b': sides[1][0]}))
+        t_tir = x.tir.replace('$in.$a', sides[0][1]).replace('$in.$b', sides[1][1])
+        t_sql = x.sql.replace(qi('$a'), sides[0][2]).replace(qi('$b'), sides[1][2])
+        self.feat('agg computed %s %s' % (e.val, x.t))
+        return CI(x.t, x.n, x.b, inexact=inex or x.t == F64), t_tir, t_sql
 
     def st_aggregate(self, pname, s, a):
         i = self.inp(a['input'], sink=True)
@@ -2131,24 +2159,32 @@ class Gen:
         a['mapform'] = rng.random() < 0.15
         return 'merge_join', a
 
+    def mk_agg(self, cols, numeric=False):
+        """One aggregate call: (fn, argument or None for count(*))."""
+        rng = self.rng
+        fn = wchoice(rng, [('count*', 2), ('count', 1.5), ('sum', 2), ('min', 1.5), ('max', 1.5), ('avg', 1.5)])
+        if fn == 'count*':
+            return 'count', None
+        types = {'count': None, 'sum': NUMERIC, 'avg': NUMERIC, 'min': (I32, I64, F64, STR, DATE), 'max': (I32, I64, F64, STR, DATE)}[fn]
+        if numeric and fn in ('min', 'max'):
+            types = NUMERIC
+        if rng.random() < 0.15 and fn in ('sum', 'avg', 'min', 'max'):
+            return fn, self.gen_num(cols, 1)
+        n, _ = self.pick(cols, types)
+        return (fn, col(n)) if n else ('count', None)
+
     def mk_aggs(self, cols, nmax):
         rng = self.rng
         out = []
         for _ in range(rng.randint(1, nmax)):
-            fn = wchoice(rng, [('count*', 2), ('count', 1.5), ('sum', 2), ('min', 1.5), ('max', 1.5), ('avg', 1.5)])
             name = self.fresh('m')
-            if fn == 'count*':
-                out.append([name, 'count', None])
+            if rng.random() < 0.2:
+                # an entry computed over two aggregate calls (sum(a) / count(*), ...)
+                sides = [self.mk_agg(cols, True) for _ in range(2)]
+                k = [N('agg', [e] if e is not None else [], val=fn) for fn, e in sides]
+                out.append([name, 'combo', N('aggbin', k, val=rng.choice(('+', '-', '*', '/')))])
                 continue
-            types = {'count': None, 'sum': NUMERIC, 'avg': NUMERIC, 'min': (I32, I64, F64, STR, DATE), 'max': (I32, I64, F64, STR, DATE)}[fn]
-            if rng.random() < 0.15 and fn in ('sum', 'avg', 'min', 'max'):
-                e = self.gen_num(cols, 1)
-            else:
-                n, _ = self.pick(cols, types)
-                if not n:
-                    out.append([name, 'count', None])
-                    continue
-                e = col(n)
+            fn, e = self.mk_agg(cols)
             out.append([name, fn, e])
         return out
 
