@@ -495,13 +495,8 @@ static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schem
     bool ok = out->cols != NULL;
     for (int c = 0; ok && c < n; c++) {
         const vm_store_colspec *sc = vm_store_col(s, c);
-        ir_column *col = &out->cols[c];
-        char *name = ir_alloc(a, strlen(sc->name) + 1);
-        if (!(ok = name != NULL))
-            break;
-        strcpy(name, sc->name);
-        col->name.s = name;
-        col->ty = (ir_coltype){sc->type, sc->nullable, sc->unique, (ir_order)sc->order};
+        out->cols[c].ty = (ir_coltype){sc->type, sc->nullable, sc->unique, (ir_order)sc->order};
+        ok = (out->cols[c].name.s = ir_strndup(a, sc->name, strlen(sc->name))) != NULL;
     }
     vm_store_close(s);
     if (!ok) {
@@ -529,12 +524,8 @@ static bool read_csv_schema(void *ctx, ir_arena *a, const ir_table *t, ir_schema
     out->cols = IR_NEWN(a, ir_column, n ? n : 1);
     bool ok = out->cols != NULL;
     for (int c = 0; ok && c < n; c++) {
-        char *name = ir_alloc(a, strlen(cols[c].name) + 1);
-        if (!(ok = name != NULL))
-            break;
-        strcpy(name, cols[c].name);
-        out->cols[c].name.s = name;
         out->cols[c].ty = (ir_coltype){cols[c].type, cols[c].nullable, false, IR_ORDER_NONE};
+        ok = (out->cols[c].name.s = ir_strndup(a, cols[c].name, strlen(cols[c].name))) != NULL;
     }
     vm_csv_cols_free(n, cols);
     if (!ok)

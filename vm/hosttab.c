@@ -235,12 +235,9 @@ bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, v
     out->n = t->ncols;
     out->cols = IR_NEWN(a, ir_column, t->ncols ? t->ncols : 1);
     for (int c = 0; out->cols && c < t->ncols; c++) {
-        char *nm = ir_alloc(a, strlen(t->names[c]) + 1);
-        if (!nm)
-            break;
-        strcpy(nm, t->names[c]);
-        out->cols[c].name.s = nm;
         out->cols[c].ty = (ir_coltype){t->types[c], t->nullable[c], false, IR_ORDER_NONE};
+        if (!(out->cols[c].name.s = ir_strndup(a, t->names[c], strlen(t->names[c]))))
+            break;
     }
     if (a->nomem || !out->cols) {
         a->nomem = true;
