@@ -166,8 +166,6 @@ static const char *syntax_hint(fe_ctx *cx, int major, ir_span at)
         return " (comparison is written '==')";
     if (major == FE_T_GT && cx->prev.off + cx->prev.len == at.off && fe_is(cx, cx->prev, "<"))
         return " ('<>' is written '!=')";
-    if (fe_is(cx, cx->prev, "distinct"))
-        return " (count(distinct x) is not supported: group by x first, then count the groups)";
     return "";
 }
 
@@ -364,6 +362,16 @@ ir_expr *fe_call_star(fe_ctx *cx, ir_span fn, ir_span star, ir_span rp)
 {
     ir_expr *s = fe_expr(cx, IR_E_STAR, star, 1);
     return fe_call(cx, fn, fe_exprs_add(cx, (fe_exprs){0}, s), rp);
+}
+
+/* count(distinct x): an aggregate over the distinct values of x
+** (tc_split_distinct plans it). */
+ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, ir_span rp)
+{
+    ir_expr *e = fe_call(cx, fn, fe_exprs_add(cx, (fe_exprs){0}, arg), rp);
+    if (e->kind == IR_E_CALL)
+        e->u.call.distinct = true;
+    return e;
 }
 
 ir_expr *fe_paren(ir_span lp, ir_expr *e, ir_span rp)

@@ -107,6 +107,7 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "in"                             { TOK(IN); }
         "is"                             { TOK(IS); }
         "extract"                        { TOK(EXTRACT); }
+        "distinct"                       { TOK(DISTINCT); }
         "from"                           { TOK(FROM); }
         "asc"                            { TOK(ASC); }
         "desc"                           { TOK(DESC); }

@@ -126,6 +126,7 @@ struct ir_expr {
             int nargs;
             int fid;          /* tc: its ir_fn (ir/functions.h); aggregates: unused */
             int part;         /* tc: date_trunc's and date_diff's ir_datepart; regexp_*: IR_RX_* flags, or the group */
+            bool distinct;    /* count(distinct x): an aggregate over x's distinct values */
         } call;
         struct {
             ir_name name;     /* without the '$' */

@@ -265,6 +265,8 @@ static void put_expr(ir_buf *b, const ir_expr *e)
     case IR_E_CALL:
         ir_buf_puts(b, e->u.call.fn.s);
         ir_buf_put(b, "(", 1);
+        if (e->u.call.distinct)
+            ir_buf_puts(b, "distinct ");
         put_list(b, e->u.call.args, e->u.call.nargs);
         ir_buf_put(b, ")", 1);
         break;

@@ -207,6 +207,9 @@ ir_stmt *tc_other_value(tc_ctx *c, ir_pipeline *from, const ir_name *pipe, const
         }
     }
     ir_stmt *st = tc_find_stmt(c, to, val->s);
+    ir_stmt *moved = st ? NULL : ir_map_get(&c->moved, to, val->s);
+    if (moved)
+        return tc_other_value(c, from, &moved->pipeline->name, val);
     if (!st) {
         ir_error(c->d, val->span, "no value '%s' in %s%s (values: %s)", val->s, pipe->s,
                  meant_name(c, val->s, to, 0), names_list(c, to, to->n, false));
@@ -1017,10 +1020,13 @@ static void split_computed_aggs(tc_ctx *c)
 bool tc_check(ir_arena *a, ir_diags *d, ir_program *p)
 {
     size_t errors0 = d->nerrors;
-    tc_ctx ctx = {.a = a, .d = d, .p = p, .np = p->npipelines};
+    tc_ctx ctx = {.a = a, .d = d, .p = p};
     tc_ctx *c = &ctx;
     if (setjmp(c->oom))
         return out_of_memory(d);
+    ir_map_init(&c->moved, a);
+    tc_split_distinct(c);
+    c->np = p->npipelines;
     ir_map_init(&c->tables, a);
     ir_map_init(&c->pipelines, a);
     ir_map_init(&c->stmts, a);

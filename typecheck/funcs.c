@@ -416,6 +416,10 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
             ir_error(c->d, fs, "unknown function '%s' (functions: %s)", fn, function_list(c));
         return false;
     }
+    if (e->u.call.distinct) {
+        ir_error(c->d, fs, "'distinct' is written only in aggregate calls (count(distinct x)); %s is not one", fn);
+        return false;
+    }
     bool ok = true;
     for (int i = 0; i < e->u.call.nargs; i++)
         ok &= tc_expr(c, s, &e->u.call.args[i]);

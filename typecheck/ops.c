@@ -642,6 +642,14 @@ static int agg_fn_of(const ir_expr *e)
     return -1;
 }
 
+bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn)
+{
+    int k = agg_fn_of(e);
+    if (k >= 0)
+        *fn = agg_fns[k].fn;
+    return k >= 0;
+}
+
 /* The aggregate call e (agg_fns[k]) into g and its output type. */
 static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool grouped, ir_agg *g, ir_coltype *ty)
 {
@@ -761,11 +769,7 @@ static int plan_push(tc_ctx *c, agg_plan *P)
     return P->n++;
 }
 
-/* Calls visit(ctx, pe) on *pe and, unless it returns true ("handled"),
-** on each subexpression; stops early when *ok turns false. */
-typedef bool (*expr_visit)(void *ctx, ir_expr **pe, bool *ok);
-
-static void walk_expr(ir_expr **pe, expr_visit visit, void *ctx, bool *ok)
+void tc_walk_expr(ir_expr **pe, tc_expr_visit visit, void *ctx, bool *ok)
 {
     ir_expr *e = *pe;
     if (!e || !*ok || visit(ctx, pe, ok))
@@ -773,34 +777,34 @@ static void walk_expr(ir_expr **pe, expr_visit visit, void *ctx, bool *ok)
     switch (e->kind) {
     case IR_E_UNARY:
     case IR_E_BINARY:
-        walk_expr(&e->u.op.a, visit, ctx, ok);
-        walk_expr(&e->u.op.b, visit, ctx, ok);
+        tc_walk_expr(&e->u.op.a, visit, ctx, ok);
+        tc_walk_expr(&e->u.op.b, visit, ctx, ok);
         break;
     case IR_E_LIKE:
-        walk_expr(&e->u.like.a, visit, ctx, ok);
-        walk_expr(&e->u.like.pattern, visit, ctx, ok);
+        tc_walk_expr(&e->u.like.a, visit, ctx, ok);
+        tc_walk_expr(&e->u.like.pattern, visit, ctx, ok);
         break;
     case IR_E_IN:
-        walk_expr(&e->u.in.a, visit, ctx, ok);
+        tc_walk_expr(&e->u.in.a, visit, ctx, ok);
         for (int i = 0; i < e->u.in.nitems; i++)
-            walk_expr(&e->u.in.items[i], visit, ctx, ok);
+            tc_walk_expr(&e->u.in.items[i], visit, ctx, ok);
         break;
     case IR_E_ISNULL:
-        walk_expr(&e->u.isnull.a, visit, ctx, ok);
+        tc_walk_expr(&e->u.isnull.a, visit, ctx, ok);
         break;
     case IR_E_CASE:
         for (int i = 0; i < e->u.cas.n; i++) {
-            walk_expr(&e->u.cas.whens[i], visit, ctx, ok);
-            walk_expr(&e->u.cas.thens[i], visit, ctx, ok);
+            tc_walk_expr(&e->u.cas.whens[i], visit, ctx, ok);
+            tc_walk_expr(&e->u.cas.thens[i], visit, ctx, ok);
         }
-        walk_expr(&e->u.cas.els, visit, ctx, ok);
+        tc_walk_expr(&e->u.cas.els, visit, ctx, ok);
         break;
     case IR_E_CAST:
-        walk_expr(&e->u.cast.a, visit, ctx, ok);
+        tc_walk_expr(&e->u.cast.a, visit, ctx, ok);
         break;
     case IR_E_CALL:
         for (int i = 0; i < e->u.call.nargs; i++)
-            walk_expr(&e->u.call.args[i], visit, ctx, ok);
+            tc_walk_expr(&e->u.call.args[i], visit, ctx, ok);
         break;
     default:
         break;
@@ -875,7 +879,7 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, int i, bool 
     }
     hoist_ctx h = {c, s, grouped, P, 0, ent, NULL};
     bool ok = true;
-    walk_expr(&ent->val->expr, hoist_agg, &h, &ok);
+    tc_walk_expr(&ent->val->expr, hoist_agg, &h, &ok);
     if (!ok)
         return false;
     if (!e || !h.found) {
@@ -916,7 +920,7 @@ static bool check_post(tc_ctx *c, const tc_scope *s, const ir_mapent *ents, agg_
         }
         hoist_ctx h = {c, s, false, P, 0, &ents[i], &key_cols};
         bool bare_ok = true;
-        walk_expr(&P->post[i], bare_column, &h, &bare_ok);
+        tc_walk_expr(&P->post[i], bare_column, &h, &bare_ok);
         if (!bare_ok || !tc_expr(c, &rs, &P->post[i])) {
             ok = false;
             continue;

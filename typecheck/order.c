@@ -447,6 +447,10 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
         return false;
     }
     const char *fn = winfns[k].name;
+    if (e->u.call.distinct) {
+        ir_error(c->d, e->span, "window functions take no 'distinct': %s(distinct ...) is not supported in a window", fn);
+        return false;
+    }
     int na = e->u.call.nargs;
     ir_expr **args = e->u.call.args;
     w->kind = winfns[k].kind;

@@ -31,6 +31,7 @@ typedef struct tc_ctx {
     ir_map edges;             /* (from pipeline, name of to): from reads to's values */
     ir_map cycles;            /* (from pipeline, name of to): the cycle through this edge was reported */
     ir_map params;            /* by name (without '$'): the first declaration */
+    ir_map moved;             /* (pipeline, name): a statement tc_split_distinct moved out of it */
     jmp_buf oom;              /* tc_new longjmps here when the arena is exhausted */
 } tc_ctx;
 
@@ -87,6 +88,12 @@ const char *tc_resolve_path(tc_ctx *c, const char *path, ir_span at, bool write)
 
 /* ops.c */
 void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i);
+/* Calls visit(ctx, pe) on *pe and, unless it returns true ("handled"),
+** on each subexpression; stops early when *ok turns false. */
+typedef bool (*tc_expr_visit)(void *ctx, ir_expr **pe, bool *ok);
+void tc_walk_expr(ir_expr **pe, tc_expr_visit visit, void *ctx, bool *ok);
+/* Whether e is an aggregate call (count, sum, ...), and which. */
+bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn);
 /* Items of a list-valued argument (a single value is a list of one); -1 for a map. */
 int tc_list_items(ir_val *v, ir_val ***items);
 /* A list item naming a column of the input: "name", $in.name or vN.name. */
@@ -116,6 +123,12 @@ bool tc_op_window(tc_ctx *c, const tc_scope *s, ir_val **v);
 void tc_order_through(tc_ctx *c, const ir_schema *in, const int *map, ir_schema *out);
 /* Reports `asc`/`desc`/`nulls`/frames written where the operator takes none. */
 void tc_no_ordering(tc_ctx *c, const ir_stmt *st);
+
+/* distinct.c: before checking, a statement with count(distinct x) and the
+** like becomes a partial hash_group_by by its keys and x, and the statement
+** itself over those rows in a pipeline of its own (found by its old name
+** through c->moved). */
+void tc_split_distinct(tc_ctx *c);
 
 /* union.c: union_all, a source reading several tables and relations in turn. */
 bool tc_op_union(tc_ctx *c, const tc_scope *s, ir_val **v);

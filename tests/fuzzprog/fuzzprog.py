@@ -1079,9 +1079,14 @@ class Analyzer:
                 self.feat('agg count(*)')
             else:
                 x = ax(e, Ctx(self, i.cols, inname))
+                if fn.endswith('_distinct'):
+                    fn = fn[:-len('_distinct')]
+                    xt, xs = 'distinct ' + x.tir, 'DISTINCT ' + x.sql
+                    self.feat('agg %s(distinct %s)' % (fn, x.t))
+                else:
+                    xt, xs = x.tir, x.sql
+                    self.feat('agg %s(%s)%s' % (fn, x.t, '' if e.op == 'col' else ' of an expression'))
                 t, nl, b = agg_info(fn, x, grouped)
-                xt, xs = x.tir, x.sql
-                self.feat('agg %s(%s)%s' % (fn, x.t, '' if e.op == 'col' else ' of an expression'))
             fields[n] = CI(t, nl, b, inexact=e is not None and (
                 inexact(e, i.cols, self) or fn in ('sum', 'avg') and x.t == F64 or
                 fn == 'avg' and x.b * 40000 > 2**53))
@@ -2186,6 +2191,12 @@ class Gen:
                 continue
             fn, e = self.mk_agg(cols)
             out.append([name, fn, e])
+        if rng.random() < 0.25:
+            # distinct aggregates: one argument shared by one or two of them
+            fns = rng.sample(('count', 'sum', 'avg'), rng.choice((1, 1, 2)))
+            n, _ = self.pick(cols, NUMERIC if set(fns) & {'sum', 'avg'} else None)
+            if n:
+                out += [[self.fresh('m'), fn + '_distinct', col(n)] for fn in fns]
         return out
 
     def mk_group(self, cur, v):

@@ -655,6 +655,60 @@ Test(typecheck, group_by_keys_and_aggregate_nullability)
                  "cid: count", "duplicate column name 'cid' in hash_group_by (:group_by and :aggregates)");
 }
 
+/* count(distinct x) and its kin: a partial group-by on the keys and x in
+** the statement's pipeline, the statement itself in a pipeline of its own
+** that readers of p.g reach, ordered before them. */
+Test(typecheck, distinct_aggregates)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  g = hash_group_by :input = v1 :group_by = [\"note\"]\n"
+                            "      :aggregates = { n: count(distinct $in.qty), s: sum(distinct $in.qty), c: count(*), "
+                            "a: avg($in.amount), m: min(distinct $in.day) } }\n"
+                            "q: Pipeline = { v1 = table_scan :table = p.g\n"
+                            "  t = aggregate :input = v1 :aggregates = { n: count(distinct $in.n) } }\n"
+                            "output q.t\n");
+    ir_stmt *part = stmt_named(r.p, "p", "g$distinct");
+    cr_expect_eq(part->kind, IR_OP_GROUP_BY);
+    cr_assert_eq(part->u.group.nkeys, 2);
+    cr_expect_str_eq(part->out.cols[1].name.s, "$distinct");
+    /* avg over partial sums is computed: g is the projection after its sink */
+    cr_expect_eq(stmt_named(r.p, "p.g", "g")->kind, IR_OP_GROUP_BY);
+    ir_stmt *g = stmt_named(r.p, "p.g.g", "g");
+    expect_ty(g, "note", TIR_STRING, true, true, IR_ORDER_NONE);
+    expect_ty(g, "n", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(g, "s", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(g, "c", TIR_I64, false, false, IR_ORDER_NONE);
+    /* a sum over a count, in two steps: nullable, as a division is */
+    expect_ty(g, "a", TIR_F64, true, false, IR_ORDER_NONE);
+    expect_ty(g, "m", TIR_DATE, false, false, IR_ORDER_NONE);
+    ir_stmt *scan = stmt_named(r.p, "q", "v1");
+    cr_expect_eq(scan->u.scan.src_stmt, g);
+    cr_expect_lt(pipe_named(r.p, "p.g.g")->order, pipe_named(r.p, "q")->order);
+    /* an ungrouped count over no rows is 0, not NULL */
+    ir_stmt *t = stmt_named(r.p, "q.t", "t");
+    expect_ty(t, "n", TIR_I64, false, false, IR_ORDER_NONE);
+    done(&r);
+
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty), b: count(distinct $in.cid) } }\n"
+                        "output p.t\n",
+                 "$in.cid)", "the distinct aggregates of one statement must share their argument: $in.cid here, "
+                             "$in.qty at 8:63 (compute the other in a hash_group_by of its own)");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty), v: var_samp($in.amount) } }\n"
+                        "output p.t\n",
+                 "var_samp", "var_samp cannot be combined with a distinct aggregate in one statement: compute it in a "
+                             "hash_group_by of its own and join the two");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  v2 = filter :input = v1 :expr = abs(distinct $in.qty) > 1 }\noutput p.v2\n",
+                 "abs", "'distinct' is written only in aggregate calls (count(distinct x)); abs is not one");
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty) + sum(abs(distinct $in.cid)) } }\n"
+                        "output p.t\n",
+                 "abs(distinct", "'distinct' is written only in aggregate calls (count(distinct x)); abs is not one");
+}
+
 #define BUILD                                                                                    \
     "b: Pipeline = { v1 = table_scan :table = c\n"                                               \
     "  ht = build_hash :input = v1 :key = [\"id\"] :value = [\"name\", \"gender\"]\n"            \
