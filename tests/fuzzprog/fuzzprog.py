@@ -1126,23 +1126,37 @@ class Analyzer:
     def st_hash_group_by(self, pname, s, a):
         i = self.inp(a['input'], sink=True)
         keys = a['group_by']
-        if not keys or len(set(keys)) != len(keys) or any(k not in i.cols for k in keys):
+        kx = a.get('keyexprs') or []
+        names = keys + [kn for kn, _ in kx]
+        if not names or len(set(names)) != len(names) or any(k not in i.cols for k in keys):
             raise Invalid('group keys')
         fields, ti, si = self.aggs(i, a['aggs'], a['input'], True)
-        if any(n in keys for n in fields):
+        if any(n in names for n in fields):
             raise Invalid('aggregate named as a key')
         cols = {}
         for k in keys:
-            cols[k] = i.cols[k].copy(unique=len(keys) == 1)
+            cols[k] = i.cols[k].copy(unique=len(names) == 1)
+        ktir, ksql = ['%s: $in.%s' % (tir_str(k), k) for k in keys], [qi(k) for k in keys]
+        for kn, ke in kx:
+            x = ax(ke, Ctx(self, i.cols, a['input']))
+            if x.t not in (I32, I64, STR, DATE, BOOL) or x.lit:
+                raise Invalid('computed key type')
+            cols[kn] = CI(x.t, x.n, x.b, unique=len(names) == 1)
+            ktir.append('%s: %s' % (tir_str(kn), x.tir))
+            ksql.append('%s AS %s' % (x.sql, qi(kn)))
+            self.feat('group key computed ' + x.t)
         cols.update(fields)
         r = Rel(cols, None)
-        kq = ', '.join(qi(k) for k in keys)
-        r.cte = self.cte(self.cname(pname, s), 'SELECT %s, %s FROM %s GROUP BY %s' % (kq, ', '.join(si), qi(i.cte), kq))
-        self.feat('group by %d keys' % len(keys))
+        r.cte = self.cte(self.cname(pname, s), 'SELECT %s, %s FROM %s GROUP BY %s' % (
+            ', '.join(ksql), ', '.join(si), qi(i.cte), ', '.join(str(j + 1) for j in range(len(names)))))
+        self.feat('group by %d keys' % len(names))
         for k in keys:
             self.feat('group key ' + i.cols[k].type)
-        return r, 'hash_group_by :input = %s :group_by = [%s] :aggregates = { %s }' % (
-            a['input'], ', '.join(tir_str(k) for k in keys), ', '.join(ti))
+        if kx:
+            gb = '{ %s }' % ', '.join(ktir)
+        else:
+            gb = '[%s]' % ', '.join(tir_str(k) for k in keys)
+        return r, 'hash_group_by :input = %s :group_by = %s :aggregates = { %s }' % (a['input'], gb, ', '.join(ti))
 
     def st_build_hash(self, pname, s, a):
         i = self.inp(a['input'], sink=True)
@@ -2203,7 +2217,29 @@ class Gen:
         rng = self.rng
         ks = self.keyish(v.cols)
         keys = rng.sample(ks, min(len(ks), rng.choice((1, 1, 1, 2))))
-        return 'hash_group_by', {'input': cur, 'group_by': keys, 'aggs': self.mk_aggs(v.cols, 3)}
+        a = {'input': cur, 'group_by': keys, 'aggs': self.mk_aggs(v.cols, 3)}
+        if rng.random() < 0.3:
+            # a key computed from the row (`:group_by` as a map)
+            ke = self.mk_key_expr(v.cols)
+            if ke is not None:
+                a['keyexprs'] = [[self.fresh('k'), ke]]
+                if rng.random() < 0.3:
+                    a['group_by'] = []
+        return 'hash_group_by', a
+
+    def mk_key_expr(self, cols):
+        """A small-domain expression to group by: i % k, a prefix, a date part, a length."""
+        rng = self.rng
+        n, ci = self.pick(cols, (I32, I64, STR, DATE))
+        if n is None:
+            return None
+        if ci.type in INTS:
+            return N('bin', [col(n), lit('int', rng.choice((3, 7, 10)))], val='%')
+        if ci.type == DATE:
+            return N('fn', [col(n)], rng.choice(('year', 'month')))
+        if rng.random() < 0.3:
+            return N('fn', [col(n)], 'length')
+        return N('fn', [col(n), lit('int', 1), lit('int', rng.randint(1, 3))], 'substring')
 
     def mk_sort(self, cur, v):
         rng = self.rng
@@ -2701,6 +2737,7 @@ def expr_slots(s):
         out += [('columns', i, 1) for i in range(len(a['columns']))]
     elif s.op in ('aggregate', 'hash_group_by'):
         out += [('aggs', i, 2) for i in range(len(a['aggs'])) if a['aggs'][i][2] is not None]
+        out += [('keyexprs', i, 1) for i in range(len(a.get('keyexprs') or []))]
     elif s.op == 'hash_join':
         out += [('key', i) for i in range(len(a['key']))]
     elif s.op == 'sort':
@@ -2816,7 +2853,7 @@ def candidates(prog):
                 yield 'default projection of %s.%s' % (pipe.name, s.target), setarg(pi, si, 'proj', None)
             if a.get('kind') not in (None, 'inner'):
                 yield 'inner %s.%s' % (pipe.name, s.target), setarg(pi, si, 'kind', None)
-            for key in ('minmaxes', 'blooms', 'columns', 'aggs', 'group_by', 'by', 'value', 'proj', 'projection', 'key',
+            for key in ('minmaxes', 'blooms', 'columns', 'aggs', 'group_by', 'keyexprs', 'by', 'value', 'proj', 'projection', 'key',
                         'functions', 'partition_by', 'order_by'):
                 lst = a.get(key)
                 if isinstance(lst, list) and (len(lst) > 1 or key in ('minmaxes', 'blooms', 'value', 'partition_by', 'order_by')):
