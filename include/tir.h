@@ -140,6 +140,9 @@ typedef struct tir_config {
                              * batch, and is read back in two passes; every sort writes a run
                              * per batch and merges them 4 at a time; every relation a later
                              * pipeline reads is held on disk (results must not change) */
+    bool fixed_order;       /* true: a filter's conjuncts run in their written order; by default
+                             * those that cannot fail are reordered as they run, cheapest per
+                             * row removed first (the rows kept never change) */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */

@@ -78,6 +78,8 @@ static void usage(FILE *f)
           "  --no-spill               fail at the memory limit instead of spilling\n"
           "  --force-spill            group-bys, hash joins and sorts spill after every batch (results are\n"
           "                           the same; for checking spilling)\n"
+          "  --fixed-order            run a filter's conjuncts in their written order (by default those\n"
+          "                           that cannot fail are reordered as they run, cheapest first)\n"
           "  --allow-dir DIR          read and write tables only under DIR (repeatable; symlinks and\n"
           "                           .. resolved first)\n"
           "  --param NAME=VALUE       bind parameter $NAME, VALUE read as its declared type\n"
@@ -203,6 +205,10 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (strcmp(arg, "--force-spill") == 0) {
             o->cfg.force_spill = true;
+            continue;
+        }
+        if (strcmp(arg, "--fixed-order") == 0) {
+            o->cfg.fixed_order = true;
             continue;
         }
 

@@ -590,7 +590,7 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         return program_error(p, TIR_ERR_NOMEM, "out of memory");
     if (!ok)
         return program_error(p, TIR_ERR_COMPILE, p->diag_text[0] ? p->diag_text : "compile error");
-    if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, &p->plan, p->err, sizeof p->err))
+    if (!vm_lower(&p->arena, p->prog, e->cfg.batch_size, e->cfg.fixed_order, &p->plan, p->err, sizeof p->err))
         return program_fail(p, p->arena.nomem ? TIR_ERR_NOMEM : TIR_ERR_COMPILE);
     if (!vm_binds_init(&p->binds, p->prog)) {
         p->plan = NULL;   /* not runnable without room for its parameters */
@@ -741,6 +741,23 @@ void tir_clear_bindings(tir_program *p)
         vm_binds_clear(&p->binds);
 }
 
+/* Under statement j, the order its adaptive conjunctions ran in last (of
+** the written order, counted from 1). */
+static size_t render_adapts(const vm_pipe *p, int j, char *s, size_t n, size_t cap)
+{
+    for (int a = 0; a < p->nadapts; a++) {
+        const vm_adapt *ad = &p->adapts[a];
+        if (ad->stmt != j)
+            continue;
+        uint64_t v = atomic_load_explicit(ad->shown, memory_order_relaxed);
+        n += (size_t)snprintf(s + n, cap - n, "    conjuncts ran in the order");
+        for (int k = 0; k < ad->n; k++, v >>= 4)
+            n += (size_t)snprintf(s + n, cap - n, "%s %d", k ? "," : "", (int)(v & 15) + 1);
+        n += (size_t)snprintf(s + n, cap - n, "\n");
+    }
+    return n;
+}
+
 /* One line per pipeline (wall time) and per statement: rows it produced,
 ** or for a sink (aggregate, build_hash, hash_group_by) the rows it consumed. */
 static char *render_profile(const vm_plan *plan, const uint64_t *rows, const double *ms, const uint64_t *ns,
@@ -748,7 +765,7 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
 {
     size_t cap = 256, n = 0;
     for (int i = 0; i < plan->npipes; i++)
-        cap += 240 * (size_t)(plan->pipes[i].ir->n + 1);
+        cap += 240 * (size_t)(plan->pipes[i].ir->n + 1) + 32 + 4 * VM_ADAPT_MAX * (size_t)plan->pipes[i].nadapts;
     char *s = malloc(cap);
     if (!s)
         return NULL;
@@ -787,6 +804,7 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
             if (sp[VM_SPILL_REL])
                 n += (size_t)snprintf(s + n, cap - n, "    its relation held on disk: %.1f MB\n",
                                       (double)sp[VM_SPILL_REL] / 1e6);
+            n = render_adapts(&plan->pipes[i], j, s, n, cap);
         }
         k++; /* the rows-read slot */
     }

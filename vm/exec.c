@@ -195,6 +195,7 @@ tir_status vm_x_setup(xpipe *x)
     x->sorted = xalloc(sizeof *x->sorted * (size_t)(p->nsorts ? p->nsorts : 1));
     x->gspill = xalloc(sizeof *x->gspill * (size_t)(p->ngroups ? p->ngroups : 1));
     x->grouped = xalloc(sizeof *x->grouped * (size_t)(p->ngroups ? p->ngroups : 1));
+    x->adapt = xalloc(sizeof *x->adapt * (size_t)(p->nadapts ? p->nadapts : 1));
     x->chunks = NULL;
     x->dicts = NULL;
     x->dict_cap = NULL;
@@ -205,7 +206,7 @@ tir_status vm_x_setup(xpipe *x)
     if (!x->r || !x->rbuf || !x->rvalid || !x->s || !x->f || !x->joins || !x->builds || !x->bspill || !x->emits ||
         !x->espillable || !x->espill || !x->eflushed || !x->erel ||
         !x->limit_seen || !x->stmt_rows || !x->stmt_ns || !x->aggs || !x->groups || !x->bloomuse || !x->bsinks ||
-        !x->sorts || !x->sorted || !x->gspill || !x->grouped)
+        !x->sorts || !x->sorted || !x->gspill || !x->grouped || !x->adapt)
         return TIR_ERR_NOMEM;
     tir_status st = resolve_consts(x);
     if (st)
@@ -350,6 +351,7 @@ void vm_x_teardown(xpipe *x)
         vm_table_free(x->grouped[i]);
     free(x->grouped);
     free(x->gspill);
+    free(x->adapt);
     for (int i = 0; x->bsinks && i < p->nbloomdefs; i++)
         free(x->bsinks[i].h);
     free(x->bsinks);
@@ -735,6 +737,13 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         MASKR_FAMILY(GT, LE, gt, le)
         MASKR_FAMILY(GT, LT, gt, lt)
 #undef MASKR_FAMILY
+        case VM_OP_ADAPT: {
+            tir_status st = vm_x_adapt(x, o, in);
+            if (st)
+                return st;
+            pc = in->d;
+            break;
+        }
         case VM_OP_SEL_MASK: {
             SEL(x, in->b, in->frame, sel, n);
             x->s[in->c].n = k_sel_mask(x->rbuf[in->a], sel, n, x->s[in->c].idx);

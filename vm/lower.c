@@ -29,7 +29,7 @@ typedef struct lw {
     vm_pipe *p;
     lw_rel *rels;             /* per statement of the pipeline */
     int capcode, capregs, capconsts, capjoins, capaggs, capgroups, capbuilds, capemits, caplimits, capbloomdefs,
-        capsorts, caprxdefs;
+        capsorts, caprxdefs, capadapts;
     char *err;
     size_t errlen;
     bool failed;
@@ -653,6 +653,104 @@ static int conjuncts(const ir_expr *e, const ir_expr **out, int n, int cap)
 }
 
 static int lower_not(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+
+/* Whether e evaluates without a run-time error on any row: no integer
+** arithmetic (overflow), no cast that may not fit, no function that may
+** fail. Only such conjuncts may run in another order than written, since
+** an earlier one may be what keeps a later one from failing. */
+static bool cannot_fail(const ir_expr *e)
+{
+    static const char *const safe_fns[] = {"length", "octet_length", "lower", "upper", "trim", "ltrim", "rtrim",
+                                           "starts_with", "ends_with", "contains", "strpos", "substring",
+                                           "coalesce", "nullif", "year", "month", "day"};
+    if (!e)
+        return true;
+    switch (e->kind) {
+    case IR_E_LIT:
+    case IR_E_COL:
+    case IR_E_REF:
+    case IR_E_PARAM:
+        return true;
+    case IR_E_UNARY:
+        return (e->u.op.op == IR_NOT || e->ty.type == TIR_F64) && cannot_fail(e->u.op.a);
+    case IR_E_BINARY:
+        if (!is_cmp(e->u.op.op) && e->u.op.op != IR_AND && e->u.op.op != IR_OR && e->ty.type != TIR_F64)
+            return false;
+        return cannot_fail(e->u.op.a) && cannot_fail(e->u.op.b);
+    case IR_E_LIKE:
+        return e->u.like.pattern->kind == IR_E_LIT && cannot_fail(e->u.like.a);
+    case IR_E_IN:
+        for (int i = 0; i < e->u.in.nitems; i++)
+            if (!cannot_fail(e->u.in.items[i]))
+                return false;
+        return cannot_fail(e->u.in.a);
+    case IR_E_ISNULL:
+        return cannot_fail(e->u.isnull.a);
+    case IR_E_CASE:
+        for (int i = 0; i < e->u.cas.n; i++)
+            if (!cannot_fail(e->u.cas.whens[i]) || !cannot_fail(e->u.cas.thens[i]))
+                return false;
+        return cannot_fail(e->u.cas.els);
+    case IR_E_CAST: {
+        tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
+        bool widens = from == to || to == TIR_STRING || to == TIR_F64 ? from != TIR_STRING : to == TIR_I64 && from == TIR_I32;
+        return widens && cannot_fail(e->u.cast.a);
+    }
+    case IR_E_CALL:
+        for (size_t i = 0; i < sizeof safe_fns / sizeof *safe_fns; i++)
+            if (!strcmp(e->u.call.fn.s, safe_fns[i])) {
+                for (int j = 0; j < e->u.call.nargs; j++)
+                    if (!cannot_fail(e->u.call.args[j]))
+                        return false;
+                return true;
+            }
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Conjuncts c[0..n) (n >= 2, none can fail) over sel as blocks that
+** VM_OP_ADAPT runs cheapest first (adapt.c); the rows passing all of them. */
+static int lower_adaptive(lw *L, const ir_expr **c, int n, int frame, int sel, const lw_rel *in, ir_span at)
+{
+    vm_adapt *ad = PUSH(L, L->p->adapts, L->p->nadapts, capadapts);
+    int id = L->p->nadapts - 1;
+    ad->n = n;
+    ad->stmt = L->cur;
+    ad->shown = IR_NEW(L->a, _Atomic uint64_t);
+    int cur = new_sel(L), pc = L->p->ncode;
+    vm_ins *i = emit(L, VM_OP_ADAPT, frame, at);
+    i->a = id, i->b = sel, i->c = cur;
+    uint8_t order[VM_ADAPT_MAX];
+    for (int k = 0; k < n; k++) {
+        order[k] = (uint8_t)k;
+        L->p->adapts[id].start[k] = L->p->ncode;
+        int out = lower_pred(L, c[k], frame, cur, in);
+        L->p->adapts[id].out[k] = out;
+        L->p->adapts[id].end[k] = L->p->ncode;
+    }
+    if (L->failed || !L->p->adapts[id].shown)
+        return cur;
+    *L->p->adapts[id].shown = vm_adapt_pack(order, n);
+    L->p->code[pc].d = L->p->ncode;
+    return cur;
+}
+
+/* Conjuncts c[0..n) over sel, in turn: each sees the rows the ones before
+** kept; reordered as they run when there are several and none can fail. */
+static int lower_rest(lw *L, const ir_expr **c, int n, int frame, int sel, const lw_rel *in, ir_span at)
+{
+    bool adapt = n >= 2 && n <= VM_ADAPT_MAX && !L->plan->fixed_order;
+    for (int j = 0; j < n && adapt; j++)
+        adapt = cannot_fail(c[j]);
+    if (adapt)
+        return lower_adaptive(L, c, n, frame, sel, in, at);
+    for (int j = 0; j < n; j++)
+        sel = lower_pred(L, c[j], frame, sel, in);
+    return sel;
+}
 
 /* Leading `column op constant` conjuncts over (nearly) every row of a frame
 ** are cheaper as one dense pass each, ANDed into a bit mask, and one
@@ -664,10 +762,12 @@ static int lower_conj(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
     bool dense = sel < 0 || sel == L->p->scan.live_sel;
     while (n <= 64 && lead < n && maskable(c[lead]))
         lead++;
-    if (!dense || n > 64 || lead < 2) {
+    if (n > 64) {
         int s = lower_pred(L, e->u.op.a, frame, sel, in);
         return lower_pred(L, e->u.op.b, frame, s, in);
     }
+    if (!dense || lead < 2)
+        return lower_rest(L, c, n, frame, sel, in, e->span);
     int mask = new_reg(L, TIR_I64, frame, "conjunction mask");
     int reg[64];
     ir_op ops[64];
@@ -714,9 +814,7 @@ static int lower_conj(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
     int out = new_sel(L);
     vm_ins *i = emit(L, VM_OP_SEL_MASK, frame, e->span);
     i->a = mask, i->b = sel, i->c = out;
-    for (int j = lead; j < n; j++)
-        out = lower_pred(L, c[j], frame, out, in);
-    return out;
+    return lower_rest(L, c + lead, n - lead, frame, out, in, e->span);
 }
 
 /* sel's rows where e is true, given those where a is: the rest are
@@ -1522,7 +1620,8 @@ static void join_live_sets(ir_arena *a, vm_pipe *p)
     }
 }
 
-static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
+static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, bool fixed_order, vm_plan **out, char *err,
+                      size_t errlen)
 {
     vm_plan *plan = IR_NEW(a, vm_plan);
     if (!plan) {
@@ -1531,6 +1630,7 @@ static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out,
     }
     plan->prog = p;
     plan->batch = batch;
+    plan->fixed_order = fixed_order;
     plan->npipes = p->npipelines;
     plan->pipes = IR_NEWN(a, vm_pipe, p->npipelines ? p->npipelines : 1);
     if (!plan->pipes || !plan_values(a, plan)) {
@@ -1558,7 +1658,7 @@ static bool lower_all(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out,
     return true;
 }
 
-bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen)
+bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, bool fixed_order, vm_plan **out, char *err, size_t errlen)
 {
     /* Allocations here are not checked one by one: running out unwinds to
     ** this point, as in the parser and the checker. */
@@ -1569,7 +1669,7 @@ bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *e
         return false;
     }
     a->oom = &nomem;
-    bool ok = lower_all(a, p, batch, out, err, errlen);
+    bool ok = lower_all(a, p, batch, fixed_order, out, err, errlen);
     a->oom = outer;
     return ok;
 }

@@ -43,6 +43,7 @@
     X(SEL_NONE,     "s[c] = no rows (comparison with a NULL constant)")                     \
     X(SEL_DIFF,     "s[c] = rows of s[b] that are not in s[a] (a subset of s[b])")          \
     X(SEL_UNION,    "s[c] = rows of s[a] and of s[b] (disjoint), ascending")                \
+    X(ADAPT,        "s[c] = rows of s[b] passing all the conjuncts that follow, run cheapest first (adapt.c)") \
     VM_NUM(X, ADD, "r[c] = r[a] + r[b] over s[d] (i32/i64: overflow is an error)")            \
     VM_NUM(X, SUB, "r[c] = r[a] - r[b] over s[d] (i32/i64: overflow is an error)")            \
     VM_NUM(X, MUL, "r[c] = r[a] * r[b] over s[d] (i32/i64: overflow is an error)")            \

@@ -171,6 +171,22 @@ typedef struct vm_rxdef {
     ir_span span;             /* the pattern, for its errors */
 } vm_rxdef;
 
+/* A conjunction whose conjuncts run in the order that has cost the least
+** so far (VM_OP_ADAPT): each conjunct is a block of code refining the
+** selection `cur` into its own `out`. Only conjuncts that cannot fail are
+** reordered, so the rows kept and the errors raised are the written
+** order's. */
+#define VM_ADAPT_MAX 16
+typedef struct vm_adapt {
+    int n;                    /* conjuncts, 2..VM_ADAPT_MAX, in written order */
+    int start[VM_ADAPT_MAX], end[VM_ADAPT_MAX];   /* their code */
+    int out[VM_ADAPT_MAX];    /* their selections */
+    int stmt;                 /* the statement, for the profile */
+    _Atomic uint64_t *shown;  /* the last order a worker chose, 4 bits per conjunct (profile) */
+} vm_adapt;
+/* adapt.c: order[0..n) as vm_adapt.shown keeps it. */
+uint64_t vm_adapt_pack(const uint8_t *order, int n);
+
 typedef struct vm_pipe {
     ir_pipeline *ir;
     vm_ins *code;
@@ -200,6 +216,8 @@ typedef struct vm_pipe {
     int nsorts;
     vm_rxdef *rxdefs;
     int nrxdefs;
+    vm_adapt *adapts;
+    int nadapts;
 } vm_pipe;
 
 /* A value produced by a statement and read by later pipelines or outputs. */
@@ -211,6 +229,7 @@ typedef struct vm_valdef {
 typedef struct vm_plan {
     ir_program *prog;
     uint32_t batch;           /* rows per batch (multiple of 64) */
+    bool fixed_order;         /* no adaptive conjunctions */
     vm_pipe *pipes;           /* in execution (topological) order */
     int npipes;
     vm_valdef *vals;
@@ -218,7 +237,8 @@ typedef struct vm_plan {
 } vm_plan;
 
 /* lower.c */
-bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, vm_plan **out, char *err, size_t errlen);
+/* fixed_order: conjunctions run as written (tir_config.fixed_order). */
+bool vm_lower(ir_arena *a, ir_program *p, uint32_t batch, bool fixed_order, vm_plan **out, char *err, size_t errlen);
 int vm_plan_value_index(const vm_plan *plan, const ir_stmt *s);
 
 /* explain.c */

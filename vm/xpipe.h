@@ -26,6 +26,14 @@ typedef struct xsel {
     bool dense;               /* all n rows of the frame (only a native scan's live rows are ever dense) */
 } xsel;
 
+/* An adaptive conjunction's state on one worker (adapt.c). */
+typedef struct xadapt {
+    uint8_t order[VM_ADAPT_MAX];  /* conjuncts in the order they run now */
+    uint64_t ns[VM_ADAPT_MAX], in[VM_ADAPT_MAX], out[VM_ADAPT_MAX];  /* time, rows in and out, per conjunct */
+    uint64_t batches;
+    bool started;
+} xadapt;
+
 /* build_bloom's state on one worker: the key hashes seen. */
 typedef struct xbloomsink {
     uint64_t *h;
@@ -111,6 +119,7 @@ typedef struct xpipe {
     void **rbuf;              /* owned data buffers */
     uint64_t **rvalid;        /* owned validity buffers */
     xsel *s;
+    xadapt *adapt;            /* per adaptive conjunction */
     xframe *f;
     vm_const *k;              /* constants with refs and parameters resolved */
     const vm_const *params;   /* the run's bound parameter values (vm_run_opts.params) */
@@ -226,6 +235,8 @@ tir_status vm_x_evict(xpipe *x, const vm_run_opts *o);
 tir_status vm_x_retire(xpipe *x, const vm_run_opts *o);
 /* Runs code[pc, stop) (stop -1: to the end) on the registers as they are. */
 tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop);
+/* adapt.c: VM_OP_ADAPT. */
+tir_status vm_x_adapt(xpipe *x, const vm_run_opts *o, const vm_ins *in);
 
 /* bloomsink.c: build_bloom's per-worker state and its finished filter. */
 bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n);
