@@ -6,12 +6,15 @@
 # query orders by) are given, each row prefixed by the number of its group
 # of equal keys; then sorted. Equal forms = the same rows (in order, where
 # keys are given: the same groups in the same order, each the same
-# multiset, since rows with equal keys may come in any order).
+# multiset, since rows with equal keys may come in any order). Fields are
+# split at every comma (the generated data holds none) and double quotes
+# are dropped: the engines quote differently (DuckDB's COPY quotes
+# "Supplier#000000001", tir does not).
 canon_rows() { # file [keys]
     tail -n +2 "$1" | awk -F, -v OFS=, -v keys="${2-}" '
         BEGIN { nk = keys == "" ? 0 : split(keys, K, ","); g = 0; prev = "\001" }
         {
-            sub(/\r$/, "")
+            sub(/\r$/, ""); gsub(/"/, "")
             for (i = 1; i <= NF; i++)
                 if ($i ~ /^-?[0-9]+\.[0-9]*([eE][-+]?[0-9]+)?$/ || $i ~ /^-?[0-9]+[eE][-+]?[0-9]+$/) {
                     v = sprintf("%.12g", $i + 0); if (v == "-0") v = "0"; $i = v

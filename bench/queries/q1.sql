@@ -1,4 +1,4 @@
--- TPC-H Q1 as bench/queries/q1.tir computes it: no ORDER BY (rows compared as a multiset).
+-- TPC-H Q1 (pricing summary report), as bench/queries/q1.tir.
 select l_returnflag, l_linestatus,
        sum(l_quantity) as sum_qty,
        sum(l_extendedprice) as sum_base_price,
@@ -11,3 +11,4 @@ select l_returnflag, l_linestatus,
 from lineitem
 where l_shipdate <= date '1998-09-02'
 group by l_returnflag, l_linestatus
+order by l_returnflag, l_linestatus
