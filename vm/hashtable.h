@@ -49,6 +49,10 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 ** unusable). */
 bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 bool vm_ht_index(vm_ht *ht);
+/* Join build, before any row: vm_ht_append stores rows with a NULL key
+** too, as entries no probe finds (a right or full join outputs them as
+** unmatched). */
+void vm_ht_keep_null_keys(vm_ht *ht);
 /* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
 ** inserting new groups (their keys copied in; they have no values). Group
 ** ids are dense and deterministic; new groups are numbered in the order their

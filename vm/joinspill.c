@@ -135,7 +135,7 @@ static void by_partition(const uint8_t *part, const uint32_t *rows, uint32_t n, 
 
 /* ------------------------------------------------------------ build side */
 
-vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types)
+vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys)
 {
     vm_hspill *h = calloc(1, sizeof *h);
     if (!h || !(h->types = malloc(sizeof *h->types * (size_t)(nkeys + nvals)))) {
@@ -145,6 +145,7 @@ vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types)
     memcpy(h->types, types, sizeof *types * (size_t)(nkeys + nvals));
     h->nkeys = nkeys;
     h->nvals = nvals;
+    h->keep_null_keys = keep_null_keys;
     return h;
 }
 
@@ -168,6 +169,15 @@ bool vm_hspill_merge(vm_hspill *into, vm_hspill *from)
     into->st.files += from->st.files;
     from->st = (vm_spill_stats){0};
     return true;
+}
+
+/* An empty join table for the rows of h. */
+static vm_ht *hspill_table(const vm_hspill *h)
+{
+    vm_ht *ht = vm_ht_new(h->nkeys, h->types, h->nvals, h->types + h->nkeys, false);
+    if (ht && h->keep_null_keys)
+        vm_ht_keep_null_keys(ht);
+    return ht;
 }
 
 tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *err, size_t errlen)
@@ -212,7 +222,7 @@ tir_status vm_hspill_add(vm_hspill *h, vm_ht **ht, vm_spill *sp, char *err, size
 {
     if (!vm_ht_count(*ht))
         return TIR_OK;
-    vm_ht *fresh = vm_ht_new(h->nkeys, h->types, h->nvals, h->types + h->nkeys, false);
+    vm_ht *fresh = hspill_table(h);
     if (!fresh)
         return TIR_ERR_NOMEM;
     tir_status st = vm_hspill_write(h, *ht, sp, err, errlen);
@@ -352,7 +362,7 @@ size_t vm_jprobe_bytes(const vm_jprobe *jp)
 /* Rows that cannot match and are not kept unmatched need no partition. */
 static bool drops_misses(ir_joinkind k)
 {
-    return k == IR_JOIN_INNER || k == IR_JOIN_SEMI;
+    return !IR_JOIN_KEEPS_INPUT(k);
 }
 
 tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_spill *sp)
@@ -558,7 +568,7 @@ static tir_status build_table(const vm_hspill *hs, vm_jfiles *build, int nparts,
     uint64_t rows = 0;
     for (int p = 0; p < nparts; p++)
         rows += build[p].rows;
-    vm_ht *ht = vm_ht_new(nk, hs->types, hs->nvals, hs->types + nk, false);
+    vm_ht *ht = hspill_table(hs);
     if (!ht || (rows && (rows >= VM_HT_NONE || !vm_ht_reserve(ht, (uint32_t)rows)))) {
         vm_ht_free(ht);
         return TIR_ERR_NOMEM;
@@ -686,6 +696,22 @@ tir_status vm_hspill_load(vm_hspill *h, uint64_t budget, char *err, size_t errle
     return TIR_OK;
 }
 
+/* The probe rows of a partition joined with its table j->ht; a right or
+** full join then outputs the table's unmatched rows. */
+static tir_status join_table(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *probe, char *msg)
+{
+    xjoin *j = &x->joins[ji];
+    uint32_t n = vm_ht_count(j->ht);
+    if (IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind) && !(j->matched = calloc(n ? n : 1, 1)))
+        return TIR_ERR_NOMEM;
+    tir_status st = run_probe_rows(x, o, ji, probe, msg);
+    if (!st && j->matched)
+        st = vm_x_join_misses(x, o, ji, 0, n);
+    free((void *)j->matched);
+    j->matched = NULL;
+    return st;
+}
+
 static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *build, bool own_build,
                            vm_jfiles *probe, int level, uint64_t share, char *msg)
 {
@@ -695,8 +721,8 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
     tir_status st = TIR_OK;
     if (j->jp->st.passes < (uint64_t)level + 1)
         j->jp->st.passes = (uint64_t)level + 1;
-    /* every output row comes from a probe row */
-    if (!probe->rows || (!build->rows && drops_misses(jd->kind)))
+    /* output rows come from probe rows, and the build's unmatched rows of a right or full join */
+    if ((!probe->rows && !IR_JOIN_KEEPS_BUILD(jd->kind)) || (!build->rows && drops_misses(jd->kind)))
         goto done;
     uint64_t need = table_bytes(build->rows, build->bytes);
     bool split = (o->force_spill && level == 0 && build->rows > 1) || (share && need > share);
@@ -706,7 +732,7 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
         /* need is a guess (a filter's size depends on the keys' range):
         ** a table that turns out too big is split after all */
         if (!share || vm_ht_bytes(j->ht) <= share || level + 1 >= VM_JSPILL_LEVELS) {
-            st = run_probe_rows(x, o, ji, probe, msg);
+            st = join_table(x, o, ji, probe, msg);
             vm_ht_free(j->ht);
             j->ht = NULL;
             goto done;
