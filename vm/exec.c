@@ -2378,12 +2378,13 @@ static uint64_t value_bytes(const vm_value *v)
 }
 
 /* Spilled build sides this pipeline probes: their smallest partitions come
-** back into memory when half of what the limit leaves holds them. */
+** back into memory when half of what the limit leaves holds them (not for
+** right and full joins). */
 static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value *values, const vm_run_opts *o,
                                  uint64_t base, char *err, size_t errlen)
 {
     for (int j = 0; o && o->spill && j < p->njoins; j++) {
-        if (p->joins[j].merge)
+        if (p->joins[j].merge || IR_JOIN_KEEPS_BUILD(p->joins[j].kind)) /* joined from files (vm_x_setup) */
             continue;
         vm_value *v = &values[vm_plan_value_index(plan, p->joins[j].stmt->u.join.ht)];
         if (!v->hs || (!o->force_spill && (!o->memory_limit || o->memory_limit <= base)))
