@@ -405,8 +405,7 @@ static void build_misses(xpipe *x, const vm_join *jd, xjoin *j)
 {
     uint32_t m = 0, e = j->tail_cur, cap = x->cap;
     const _Atomic uint8_t *matched = j->matched;
-    while (e < j->tail_end && m < cap) {
-        j->pidx[m] = 0;
+    while (e < j->tail_end && m < cap) { /* no input row: JOIN_GATHER reads no pidx */
         j->hent[m] = e;
         m += !atomic_load_explicit(&matched[e], memory_order_relaxed);
         e++;
@@ -1552,18 +1551,22 @@ static int probed_table(const xpipe *x, int ji)
     return vm_plan_value_index(x->plan, jd->stmt->u.join.ht);
 }
 
-/* A right or full join's table stays: its matched flags say which build
-** rows are still to be output, and a pipeline with one gives up none (two
-** joins may probe one table). */
 static bool can_evict(const xpipe *x)
 {
-    bool any = false;
-    for (int ji = 0; ji < x->p->njoins; ji++) {
-        if (!x->p->joins[ji].merge && IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind))
-            return false;
-        any |= probed_table(x, ji) >= 0 || x->joins[ji].hybrid;
-    }
-    return any;
+    for (int ji = 0; ji < x->p->njoins; ji++)
+        if (probed_table(x, ji) >= 0 || x->joins[ji].hybrid)
+            return true;
+    return false;
+}
+
+/* Whether a right or full join of x's pipeline probes value vi: its
+** rows written out carry their entry ids. */
+static bool keeps_build_of(const xpipe *x, int vi)
+{
+    for (int ji = 0; ji < x->p->njoins; ji++)
+        if (IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind) && probed_table(x, ji) == vi)
+            return true;
+    return false;
 }
 
 /* Frees the tables written out once no worker probes them (mu held). */
@@ -1616,7 +1619,8 @@ static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
             tir_type t[128];
             for (int c = 0; c < b->out.n && c < 128; c++)
                 t[c] = b->out.cols[c].ty.type;
-            if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t, b->u.build.keep_null_keys)))
+            if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t, b->u.build.keep_null_keys,
+                                        keeps_build_of(x, vi))))
                 st = TIR_ERR_NOMEM;
             else if ((st = vm_hspill_write(v->hs, v->ht, o->spill, msg, sizeof msg)))
                 st = vm_x_fail(x, st, jd->stmt->span, "%s = %s cannot spill its hash table: %s", jd->stmt->target.s,
@@ -1677,7 +1681,7 @@ static tir_status spill_build(xpipe *x, const vm_run_opts *o, int i)
         tir_type t[128];
         for (int c = 0; c < s->out.n && c < 128; c++)
             t[c] = s->out.cols[c].ty.type;
-        if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t, s->u.build.keep_null_keys)))
+        if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t, s->u.build.keep_null_keys, false)))
             st = TIR_ERR_NOMEM;
     }
     if (!st)
@@ -1990,13 +1994,15 @@ tir_status vm_x_plan_build_spills(xpipe *x, int nw, const vm_run_opts *o)
         held += vm_x_sink_bytes(&x[w]);
     for (int i = 0; i < x[0].p->nbuilds; i++) {
         /* worker 0's table receives the others' rows, then its directory
-        ** (at most half full: 16 bytes a row) and chains (4) */
+        ** (a power of two at most half full: 16 to 32 bytes a row) and chains */
         bool spilled = false;
-        uint64_t more = 0;
+        uint64_t more = 0, rows = 0;
         for (int w = 0; w < nw; w++) {
             spilled |= x[w].bspill[i] != NULL;
-            more += (w ? vm_ht_bytes(x[w].builds[i]) : 0) + (uint64_t)vm_ht_count(x[w].builds[i]) * 20;
+            more += w ? vm_ht_bytes(x[w].builds[i]) : 0;
+            rows += vm_ht_count(x[w].builds[i]);
         }
+        more += vm_ht_index_bytes(rows);
         if (!spilled && !(o->memory_limit && held + more > o->memory_limit))
             continue;
         for (int w = 0; w < nw; w++) {

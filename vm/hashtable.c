@@ -1510,6 +1510,14 @@ void vm_ht_keep_null_keys(vm_ht *ht)
     ht->keep_nulls = true;
 }
 
+size_t vm_ht_index_bytes(uint64_t n)
+{
+    uint64_t slots = 1024;
+    while (slots < 2 * n)
+        slots *= 2;
+    return (size_t)(slots * sizeof(uint64_t) + n * sizeof(uint32_t));
+}
+
 bool vm_ht_index(vm_ht *ht)
 {
     return ht_index(ht, true);

@@ -85,6 +85,9 @@ const vm_column *vm_ht_val(const vm_ht *ht, int i);
 ** after a failed mutation: only vm_ht_count, vm_ht_bytes and vm_ht_free
 ** remain valid. */
 void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap);
+/* About the bytes vm_ht_index adds to a join table of n entries: a
+** directory at most half full (a power of two, 8-byte slots) and chains. */
+size_t vm_ht_index_bytes(uint64_t n);
 /* Bytes held (directory or direct array, chains, filters, columns, string heap). */
 size_t vm_ht_bytes(const vm_ht *ht);
 /* At most the bytes vm_ht_bytes may grow by when more new keys come in

@@ -135,17 +135,19 @@ static void by_partition(const uint8_t *part, const uint32_t *rows, uint32_t n, 
 
 /* ------------------------------------------------------------ build side */
 
-vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys)
+vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys, bool ids)
 {
     vm_hspill *h = calloc(1, sizeof *h);
-    if (!h || !(h->types = malloc(sizeof *h->types * (size_t)(nkeys + nvals)))) {
+    if (!h || !(h->types = malloc(sizeof *h->types * (size_t)(nkeys + nvals + 1)))) {
         free(h);
         return NULL;
     }
     memcpy(h->types, types, sizeof *types * (size_t)(nkeys + nvals));
+    h->types[nkeys + nvals] = TIR_I32;
     h->nkeys = nkeys;
-    h->nvals = nvals;
+    h->nvals = nvals + ids;
     h->keep_null_keys = keep_null_keys;
+    h->ids = ids;
     return h;
 }
 
@@ -185,7 +187,7 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
     uint32_t n = vm_ht_count(ht);
     if (!n)
         return TIR_OK;
-    int nk = h->nkeys, nc = h->nkeys + h->nvals;
+    int nk = h->nkeys, nc = h->nkeys + h->nvals - h->ids;
     vm_vec keys[64];
     vm_spcol cols[128];
     for (int c = 0; c < nc; c++) {
@@ -195,9 +197,13 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
             keys[c] = (vm_vec){col->type, col->data, col->validity};
     }
     uint8_t *part = malloc(n);
-    uint32_t *idx = malloc(sizeof *idx * n);
+    uint32_t *idx = malloc(sizeof *idx * n), *ids = h->ids ? malloc(sizeof *ids * n) : NULL;
     uint64_t *hv = malloc(sizeof *hv * HASH_CHUNK);
-    tir_status st = part && idx && hv ? TIR_OK : TIR_ERR_NOMEM;
+    tir_status st = part && idx && hv && (ids || !h->ids) ? TIR_OK : TIR_ERR_NOMEM;
+    for (uint32_t e = 0; ids && e < n; e++)
+        ids[e] = e;
+    if (ids) /* the entry ids, as i32 bits */
+        cols[nc++] = spcol(TIR_I32, ids, NULL);
     for (uint32_t start = 0; !st && start < n; start += HASH_CHUNK) {
         uint32_t m = n - start < HASH_CHUNK ? n - start : HASH_CHUNK;
         vm_hash_rows(keys, nk, start, m, hv); /* HASH_CHUNK is a multiple of 64 */
@@ -214,6 +220,7 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
         }
     free(part);
     free(idx);
+    free(ids);
     free(hv);
     return st;
 }
@@ -701,14 +708,25 @@ tir_status vm_hspill_load(vm_hspill *h, uint64_t budget, char *err, size_t errle
 static tir_status join_table(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *probe, char *msg)
 {
     xjoin *j = &x->joins[ji];
+    if (!IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind))
+        return run_probe_rows(x, o, ji, probe, msg);
+    /* a table given up while the source was read: its entries matched then stay matched */
+    _Atomic uint8_t *before = j->matched;
     uint32_t n = vm_ht_count(j->ht);
-    if (IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind) && !(j->matched = calloc(n ? n : 1, 1)))
+    if (!(j->matched = calloc(n ? n : 1, 1))) {
+        j->matched = before;
         return TIR_ERR_NOMEM;
+    }
+    if (before && j->hs->ids) {
+        const uint32_t *id = vm_ht_val(j->ht, j->hs->nvals - 1)->data;
+        for (uint32_t e = 0; e < n; e++)
+            j->matched[e] = atomic_load_explicit(&before[id[e]], memory_order_relaxed);
+    }
     tir_status st = run_probe_rows(x, o, ji, probe, msg);
-    if (!st && j->matched)
+    if (!st)
         st = vm_x_join_misses(x, o, ji, 0, n);
     free((void *)j->matched);
-    j->matched = NULL;
+    j->matched = before;
     return st;
 }
 

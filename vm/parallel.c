@@ -129,9 +129,9 @@ static void jreplay_main(void *arg, int t)
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = vm_x_emitted(x, e);
         x->morsel = r->mbase + item;
-        uint32_t from = item * VM_MORSEL_ROWS, to = r->entries - from > VM_MORSEL_ROWS ? from + VM_MORSEL_ROWS
-                                                                                        : r->entries;
-        tir_status st = r->misses ? vm_x_join_misses(x, r->o, r->ji, from, to)
+        uint64_t from = (uint64_t)item * VM_MORSEL_ROWS, to = from + VM_MORSEL_ROWS;
+        tir_status st = r->misses ? vm_x_join_misses(x, r->o, r->ji, (uint32_t)from,
+                                                     (uint32_t)(to < r->entries ? to : r->entries))
                                   : vm_jspill_run_part(x, &r->x[0], r->o, r->ji, (int)item, r->share);
         if (!st && !note_morsel(x, x->morsel, before))
             st = TIR_ERR_NOMEM;
