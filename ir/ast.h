@@ -218,7 +218,7 @@ typedef enum ir_opkind {
     IR_OP_PROJECT,     /* project      :input :columns {name: expr} */
     IR_OP_AGGREGATE,   /* aggregate    :input :aggregates {name: fn(expr)} -> Tuple */
     IR_OP_BUILD_HASH,  /* build_hash   :input :key [..] [:value [..]] -> HashTable */
-    IR_OP_HASH_JOIN,   /* hash_join    :input :ht :key [..] [:kind inner|left|semi|anti] [:projection] */
+    IR_OP_HASH_JOIN,   /* hash_join    :input :ht :key [..] [:kind inner|left|semi|anti|right|full] [:projection] [:condition] */
     IR_OP_GROUP_BY,    /* hash_group_by :input :group_by [..] :aggregates {..} */
     IR_OP_LIMIT,       /* limit        :input :count n [:offset n] */
     IR_OP_BUILD_BLOOM, /* build_bloom  :input :key [col] -> Bloom */
@@ -231,7 +231,13 @@ typedef enum ir_opkind {
 } ir_opkind;
 
 typedef enum ir_valkind { IR_VK_RELATION = 0, IR_VK_TUPLE, IR_VK_HASHTABLE, IR_VK_BLOOM } ir_valkind;
-typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOIN_ANTI } ir_joinkind;
+/* right and full: hash_join only; build rows no probe row matched are
+** output at the end with NULL input columns. */
+typedef enum ir_joinkind { IR_JOIN_INNER = 0, IR_JOIN_LEFT, IR_JOIN_SEMI, IR_JOIN_ANTI, IR_JOIN_RIGHT, IR_JOIN_FULL } ir_joinkind;
+#define IR_JOIN_NKINDS 6
+/* Kinds that output the input rows no pair matched, or the build rows. */
+#define IR_JOIN_KEEPS_INPUT(k) ((k) == IR_JOIN_LEFT || (k) == IR_JOIN_ANTI || (k) == IR_JOIN_FULL)
+#define IR_JOIN_KEEPS_BUILD(k) ((k) == IR_JOIN_RIGHT || (k) == IR_JOIN_FULL)
 typedef enum ir_aggfn {
     IR_AGG_COUNT = 0, IR_AGG_COUNT_STAR, IR_AGG_SUM, IR_AGG_MIN, IR_AGG_MAX, IR_AGG_AVG,
     /* one state (count, mean, sum of squared deviations), four results */
@@ -350,12 +356,14 @@ struct ir_stmt {
             ir_expr **keys;   /* out.cols[0..nkeys) */
             ir_expr **vals;   /* out.cols[nkeys..) */
             int nkeys, nvals;
+            bool keep_null_keys; /* tc: a right or full join probes it, and outputs rows with a NULL key */
         } build;
         struct {
             ir_stmt *ht;      /* a build_hash statement, usually in another pipeline */
             ir_joinkind jkind;
             ir_expr **keys;   /* over input, one per ht key, same types */
             ir_projitem *proj;/* out column i */
+            ir_expr *cond;    /* bool over $in and $ht, a pair matches when true; or NULL */
         } join;
         struct {
             ir_expr **keys;   /* out.cols[0..nkeys) */
@@ -514,5 +522,6 @@ const char *ir_expr_str(ir_arena *a, const ir_expr *e);   /* source-like text */
 const char *ir_op_str(ir_op op);
 const char *ir_opkind_name(ir_opkind k);
 const char *ir_aggfn_name(ir_aggfn f);
+const char *ir_joinkind_name(ir_joinkind k);
 
 #endif

@@ -77,6 +77,15 @@ const char *ir_aggfn_name(ir_aggfn f)
     return (unsigned)f < sizeof s / sizeof s[0] ? s[f] : "?";
 }
 
+const char *ir_joinkind_name(ir_joinkind k)
+{
+    static const char *const s[IR_JOIN_NKINDS] = {
+        [IR_JOIN_INNER] = "inner", [IR_JOIN_LEFT] = "left", [IR_JOIN_SEMI] = "semi",
+        [IR_JOIN_ANTI] = "anti", [IR_JOIN_RIGHT] = "right", [IR_JOIN_FULL] = "full",
+    };
+    return (unsigned)k < IR_JOIN_NKINDS ? s[k] : "?";
+}
+
 /* ------------------------------------------------------------ expressions */
 
 /* Shortest text that reads back as v, always recognizable as a float

@@ -19,7 +19,8 @@
 # takes two passes), and the group_by_spill_* and join_spill_big_*
 # programs, on the last seed's tables, also under memory
 # limits of 4/5 and 3/5 of their peak; the profile must show that each of
-# these spilled, and every run must equal sqlite3.
+# these spilled (but *_empty_build programs, which have nothing to spill),
+# and every run must equal sqlite3.
 # Prints TAP.
 set -u
 native=0 spill=0
@@ -91,8 +92,8 @@ spill_runs() {
                 spill_bad="tirrun --threads $th $opt (peak $peak MiB) failed: $(head -c 600 "$b.tir.err")"
                 return 1
             fi
-            if ! grep -q "spilled:" "$b.tir.err" ||
-               { [ "$opt" = --force-spill ] && ! grep -q "spilled:.* 2 passes" "$b.tir.err"; }; then
+            if [[ $b != *_empty_build ]] && { ! grep -q "spilled:" "$b.tir.err" ||
+               { [ "$opt" = --force-spill ] && ! grep -q "spilled:.* 2 passes" "$b.tir.err"; }; }; then
                 spill_bad="not spilled as expected with --threads $th $opt (peak $peak MiB): $(head -c 900 "$b.tir.err")"
                 return 1
             fi

@@ -636,13 +636,13 @@ static void check_writes(tc_ctx *c)
 
 /* -------------------------------------------- prunes before outer joins */
 
-/* The first left or anti hash_join of pl that the rows of its scan reach. */
+/* The first left, full or anti hash_join of pl that the rows of its scan reach. */
 static const ir_stmt *outer_join_after(const tc_ctx *c, const ir_pipeline *pl, const ir_stmt *scan)
 {
     for (int i = 1; i < pl->n; i++) {
         const ir_stmt *j = pl->stmts[i];
         if (j->kind != IR_OP_HASH_JOIN || tc_failed(c, j) ||
-            (j->u.join.jkind != IR_JOIN_LEFT && j->u.join.jkind != IR_JOIN_ANTI))
+            !IR_JOIN_KEEPS_INPUT(j->u.join.jkind))
             continue;
         const ir_stmt *x = j;
         while (x && x != scan)
@@ -667,7 +667,8 @@ static void warn_prunes(tc_ctx *c)
         const ir_stmt *j = outer_join_after(c, pl, scan);
         if (!j)
             continue;
-        bool left = j->u.join.jkind == IR_JOIN_LEFT;
+        bool left = j->u.join.jkind != IR_JOIN_ANTI; /* left or full */
+        const char *kn = ir_joinkind_name(j->u.join.jkind);
         for (int m = 0; m < scan->u.scan.nmm; m++) {
             const ir_minmax *mm = &scan->u.scan.mm[m];
             if (mm->lo->kind != IR_E_REF && mm->hi->kind != IR_E_REF)
@@ -675,9 +676,9 @@ static void warn_prunes(tc_ctx *c)
             const char *col = scan->out.cols[mm->col].name.s;
             if (left)
                 ir_warning(c->d, mm->span,
-                           "key-range prune on '%s' drops probe rows before a left join: rows outside the "
+                           "key-range prune on '%s' drops probe rows before a %s join: rows outside the "
                            "range get no NULL-extended output (the plan differs from an outer join over "
-                           "the whole table)", col);
+                           "the whole table)", col, kn);
             else
                 ir_warning(c->d, mm->span,
                            "key-range prune on '%s' drops probe rows before an anti join: rows outside the "
@@ -689,9 +690,9 @@ static void warn_prunes(tc_ctx *c)
             const char *col = scan->out.cols[bu->col].name.s;
             if (left)
                 ir_warning(c->d, bu->span,
-                           "bloom filter on '%s' drops probe rows before a left join: rows whose key is not "
+                           "bloom filter on '%s' drops probe rows before a %s join: rows whose key is not "
                            "in the filter get no NULL-extended output (the plan differs from an outer join "
-                           "over the whole table)", col);
+                           "over the whole table)", col, kn);
             else
                 ir_warning(c->d, bu->span,
                            "bloom filter on '%s' drops probe rows before an anti join: rows whose key is not "

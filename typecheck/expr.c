@@ -243,7 +243,7 @@ static bool check_col(tc_ctx *c, const tc_scope *s, ir_expr *e)
     }
     if (!strcmp(q, "$ht") || !strcmp(q, "$right")) {
         if (!s->side1 || strcmp(s->side1, q)) {
-            ir_error(c->d, e->span, !strcmp(q, "$ht") ? "$ht can only be used in the :projection of hash_join"
+            ir_error(c->d, e->span, !strcmp(q, "$ht") ? "$ht can only be used in hash_join's :projection and :condition"
                                                       : "$right can only be used in merge_join's :right_key and "
                                                         ":projection");
             return false;

@@ -23,7 +23,7 @@ static const opdef opdefs[] = {
     {"project", IR_OP_PROJECT, {"input", "columns"}, 3},
     {"aggregate", IR_OP_AGGREGATE, {"input", "aggregates"}, 3},
     {"build_hash", IR_OP_BUILD_HASH, {"input", "key", "value"}, 3},
-    {"hash_join", IR_OP_HASH_JOIN, {"input", "ht", "key", "kind", "projection"}, 7},
+    {"hash_join", IR_OP_HASH_JOIN, {"input", "ht", "key", "kind", "projection", "condition"}, 7},
     {"hash_group_by", IR_OP_GROUP_BY, {"input", "group_by", "aggregates"}, 7},
     {"limit", IR_OP_LIMIT, {"input", "count", "offset"}, 3},
     {"build_bloom", IR_OP_BUILD_BLOOM, {"input", "key"}, 3},
@@ -1251,8 +1251,6 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
 
 /* ------------------------------------------------------------- hash_join */
 
-static const char *const join_kinds[] = {"inner", "left", "semi", "anti"};
-
 bool tc_join_kind(tc_ctx *c, const ir_val *v, ir_joinkind *out)
 {
     *out = IR_JOIN_INNER;
@@ -1260,10 +1258,11 @@ bool tc_join_kind(tc_ctx *c, const ir_val *v, ir_joinkind *out)
         return true;
     const char *kn = name_of(val_expr(v));
     int k = 0;
-    while (kn && k < 4 && strcmp(kn, join_kinds[k]))
+    while (kn && k < IR_JOIN_NKINDS && strcmp(kn, ir_joinkind_name((ir_joinkind)k)))
         k++;
-    if (!kn || k == 4) {
-        ir_error(c->d, v->span, "unknown join kind '%s' (expected inner, left, semi, anti)", kn ? kn : "?");
+    if (!kn || k == IR_JOIN_NKINDS) {
+        ir_error(c->d, v->span, "unknown join kind '%s' (expected inner, left, semi, anti, right, full)",
+                 kn ? kn : "?");
         return false;
     }
     *out = (ir_joinkind)k;
@@ -1307,7 +1306,7 @@ static bool proj_item(tc_ctx *c, const tc_scope *s, ir_joinkind jk, const tc_sid
     }
     const ir_schema *from = pi->side ? sd->other : &s->input->out;
     if (pi->side == 1 && (jk == IR_JOIN_SEMI || jk == IR_JOIN_ANTI)) {
-        ir_error(c->d, v->span, "a %s join outputs only input columns; '%s' is a column of %s", join_kinds[jk],
+        ir_error(c->d, v->span, "a %s join outputs only input columns; '%s' is a column of %s", ir_joinkind_name(jk),
                  from->cols[pi->index].name.s, sd->what);
         return false;
     }
@@ -1385,12 +1384,13 @@ bool tc_join_projection(tc_ctx *c, const tc_scope *s, ir_joinkind jk, ir_val *v,
     for (int i = 0; i < n; i++) {
         if (proj[i].side == 0) {
             cols[i].ty = s->input->out.cols[proj[i].index].ty;
-            cols[i].ty.unique &= filtering || other_unique;
+            cols[i].ty.unique &= filtering || (other_unique && !IR_JOIN_KEEPS_BUILD(jk));
+            cols[i].ty.nullable |= IR_JOIN_KEEPS_BUILD(jk);
         } else {
             cols[i].ty = sd->other->cols[proj[i].index].ty;
             cols[i].ty.unique = false;
             cols[i].ty.order = IR_ORDER_NONE;
-            cols[i].ty.nullable |= jk == IR_JOIN_LEFT;
+            cols[i].ty.nullable |= jk == IR_JOIN_LEFT || jk == IR_JOIN_FULL;
         }
     }
     *pproj = proj;
@@ -1445,6 +1445,27 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
     return ok;
 }
 
+/* :condition, a bool over the input row and the table entry of a pair. */
+static bool join_condition(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
+{
+    if (v->kind != IR_V_EXPR) {
+        ir_error(c->d, v->span, "':condition' of hash_join must be a bool expression over $in and $ht");
+        return false;
+    }
+    tc_scope cs = *s;
+    cs.side1 = "$ht";
+    cs.side1_cols = ht ? &ht->out : NULL;
+    if (!tc_expr(c, &cs, &v->expr))
+        return false;
+    if (v->expr->ty.type != TIR_BOOL) {
+        ir_error(c->d, v->expr->span, "':condition' of hash_join must be bool, found %s",
+                 tc_type_name(v->expr->ty.type));
+        return false;
+    }
+    s->stmt->u.join.cond = v->expr;
+    return true;
+}
+
 static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
@@ -1470,6 +1491,8 @@ static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
     ir_joinkind jk;
     tc_join_kind(c, v[3], &jk);
     st->u.join.jkind = jk;
+    if (ht && IR_JOIN_KEEPS_BUILD(jk))
+        ht->u.build.keep_null_keys = true;
     bool ok = v[2] && join_keys(c, s, v[2], ht);
 
     /* the default projection carries the table's value columns */
@@ -1485,13 +1508,21 @@ static bool op_join(tc_ctx *c, const tc_scope *s, ir_val **v)
     int n;
     ir_projitem *proj;
     ir_column *cols;
+    ok &= !v[5] || join_condition(c, s, v[5], ht);
     if (!tc_join_projection(c, s, jk, v[4], &sd, ht_unique, &proj, &cols, &n) || !ok || !ht)
         return false;
     st->u.join.proj = proj;
     st->out = (ir_schema){.cols = cols, .n = n};
+    /* input rows keep their order unless rows are added after a batch's
+    ** pairs: its unmatched rows (a left join with a condition) or the
+    ** build side's (right, full) */
+    bool reorders = IR_JOIN_KEEPS_BUILD(jk) || (jk == IR_JOIN_LEFT && st->u.join.cond);
     int *map = TC_NEWN(c, int, n);
-    for (int i = 0; i < n; i++)
-        map[i] = proj[i].side == 0 ? proj[i].index : -1;
+    for (int i = 0; i < n; i++) {
+        map[i] = proj[i].side == 0 && !reorders ? proj[i].index : -1;
+        if (reorders)
+            cols[i].ty.order = IR_ORDER_NONE;
+    }
     tc_order_through(c, &s->input->out, map, &st->out);
     return true;
 }

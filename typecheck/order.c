@@ -255,6 +255,11 @@ bool tc_op_merge_join(tc_ctx *c, const tc_scope *s, ir_val **v)
                                : NULL;
     st->u.mjoin.rschema = rs;
     bool ok = tc_join_kind(c, v[4], &st->u.mjoin.jkind);
+    if (ok && IR_JOIN_KEEPS_BUILD(st->u.mjoin.jkind)) {
+        ir_error(c->d, v[4]->span, "merge_join has no %s join; write it as a hash_join :kind = %s",
+                 ir_joinkind_name(st->u.mjoin.jkind), ir_joinkind_name(st->u.mjoin.jkind));
+        ok = false;
+    }
 
     /* keys: columns of each side, pairwise of one type */
     ir_val **litems = NULL, **ritems = NULL;

@@ -246,7 +246,13 @@ tir_status vm_x_setup(xpipe *x)
         j->hent = xalloc(sizeof(uint32_t) * cap);
         if (!j->first || !j->hent || (j->hs && !(j->jp = vm_jprobe_new(p, &p->joins[i], cap))))
             return TIR_ERR_NOMEM;
-        if (j->hs && j->hs->mem) {
+        ir_joinkind kind = p->joins[i].kind;
+        if (p->joins[i].cond && kind != IR_JOIN_INNER && kind != IR_JOIN_RIGHT && !(j->passed = xalloc(cap)))
+            return TIR_ERR_NOMEM;
+        /* a right or full join's resident partitions would need their
+        ** matched flags kept until their build rows are output: all are
+        ** joined from their files instead */
+        if (j->hs && j->hs->mem && !IR_JOIN_KEEPS_BUILD(kind)) {
             j->ht = j->hs->mem;
             j->hybrid = true;
             if (!(j->rsel = xalloc(sizeof(uint32_t) * cap)))
@@ -270,6 +276,8 @@ tir_status vm_x_setup(xpipe *x)
             vt[c] = s->out.cols[nk + c].ty.type;
         if (!(x->builds[i] = vm_ht_new(nk, kt, nv, vt, false)))
             return TIR_ERR_NOMEM;
+        if (s->u.build.keep_null_keys)
+            vm_ht_keep_null_keys(x->builds[i]);
     }
     for (int i = 0; i < p->nemits; i++) {
         if (!(x->emits[i] = vm_sink_table_new(p->emits[i].schema)))
@@ -318,6 +326,9 @@ void vm_x_teardown(xpipe *x)
         vm_mj_free(x->joins[i].mj);
         vm_jprobe_free(x->joins[i].jp);
         free(x->joins[i].rsel);
+        free(x->joins[i].passed);
+        if (x->joins[i].own_matched)
+            free((void *)x->joins[i].matched);
         if (x->joins[i].hs && x->joins[i].ht != x->joins[i].hs->mem) /* the partition being joined when the run failed */
             vm_ht_free(x->joins[i].ht);
     }
@@ -383,14 +394,47 @@ void vm_x_teardown(xpipe *x)
 
 /* ------------------------------------------------------------ operators */
 
+/* A pair marks its entry matched; a load first keeps the workers from
+** writing a shared cache line over and over. */
+static inline void mark_matched(_Atomic uint8_t *m, uint32_t e)
+{
+    if (!atomic_load_explicit(&m[e], memory_order_relaxed))
+        atomic_store_explicit(&m[e], 1, memory_order_relaxed);
+}
+
+/* The next chunk of table entries no pair matched (XJ_BUILD_MISSES). */
+static void build_misses(xpipe *x, const vm_join *jd, xjoin *j)
+{
+    uint32_t m = 0, e = j->tail_cur, cap = x->cap;
+    const _Atomic uint8_t *matched = j->matched;
+    while (e < j->tail_end && m < cap) { /* no input row: JOIN_GATHER reads no pidx */
+        j->hent[m] = e;
+        m += !atomic_load_explicit(&matched[e], memory_order_relaxed);
+        e++;
+    }
+    j->tail_cur = e;
+    j->pending = e < j->tail_end;
+    x->f[jd->out_frame].n = m;
+    if (jd->cond)
+        x->s[jd->cand_sel] = (xsel){x->s[jd->cand_sel].idx, 0, false};
+}
+
 static void op_join_probe(xpipe *x, const vm_ins *in)
 {
     const vm_join *jd = &x->p->joins[in->a];
     xjoin *j = &x->joins[in->a];
     ir_joinkind kind = jd->kind;
+    if (j->phase == XJ_BUILD_MISSES) {
+        build_misses(x, jd, j);
+        return;
+    }
     SEL(x, in->b, jd->in_frame, all, nall);
     const uint32_t *sel = j->hybrid ? j->rsel : all; /* hybrid: the rows of resident partitions */
     uint32_t n = j->hybrid ? j->rn : nall;
+    /* with a condition, a left or full join's input rows without a pair
+    ** that held come after their batch's pairs, in a chunk of their own */
+    bool outer = kind == IR_JOIN_LEFT || kind == IR_JOIN_FULL;
+    bool misses_after = jd->cond && outer, left = outer && !jd->cond;
     if (!j->pending) {
         vm_vec keys[64];
         for (int k = 0; k < jd->nkeys && k < 64; k++)
@@ -399,7 +443,10 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
         j->nin = n;
         j->cursor = 0;
         j->chain = n ? j->first[0] : VM_HT_NONE;
-        if (kind == IR_JOIN_SEMI || kind == IR_JOIN_ANTI) {
+        j->phase = XJ_PAIRS;
+        for (uint32_t i = 0; j->passed && i < n; i++)
+            j->passed[sel ? sel[i] : i] = 0;
+        if ((kind == IR_JOIN_SEMI || kind == IR_JOIN_ANTI) && !jd->cond) {
             xsel *out = &x->s[jd->out_sel];
             uint32_t m = 0;
             bool want = kind == IR_JOIN_SEMI;
@@ -410,13 +457,25 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
             out->n = m;
             return;
         }
+    } else if (misses_after && j->cursor == j->nin) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t row = sel ? sel[i] : i;
+            j->pidx[m] = row;
+            j->hent[m] = VM_HT_NONE;
+            m += !j->passed[row];
+        }
+        j->phase = XJ_INPUT_MISSES;
+        j->pending = false;
+        x->f[jd->out_frame].n = m;
+        x->s[jd->cand_sel] = (xsel){x->s[jd->cand_sel].idx, 0, false};
+        return;
     }
     /* the cursor lives in locals: through j-> every pidx/hent store would
     ** make the compiler reload it */
     uint32_t m = 0, cap = x->cap, cur = j->cursor, nin = j->nin, e = j->chain;
     const uint32_t *first = j->first;
     uint32_t *pidx = j->pidx, *hent = j->hent;
-    bool left = kind == IR_JOIN_LEFT;
     while (cur < nin && m < cap) {
         if (e == VM_HT_NONE && !left) { /* skip the misses in one tight loop */
             while (cur < nin && first[cur] == VM_HT_NONE)
@@ -443,7 +502,52 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
     j->cursor = cur;
     j->chain = e;
     x->f[jd->out_frame].n = m;
-    j->pending = cur < nin;
+    j->pending = cur < nin || misses_after;
+    if (jd->cond)
+        x->s[jd->cand_sel] = (xsel){x->s[jd->cand_sel].idx, m, true};
+    else if (j->matched) /* every pair matches */
+        for (uint32_t i = 0; i < m; i++)
+            if (hent[i] != VM_HT_NONE)
+                mark_matched(j->matched, hent[i]);
+}
+
+/* JOIN_COND: the pairs its condition r[b] holds for, marked on their input
+** row (left, full, semi, anti) and table entry (right, full). */
+static void op_join_cond(xpipe *x, const vm_ins *in)
+{
+    xjoin *j = &x->joins[in->a];
+    xsel *out = &x->s[in->c];
+    uint32_t m = x->f[in->frame].n;
+    if (j->phase != XJ_PAIRS) {
+        *out = (xsel){out->idx, m, true};
+        return;
+    }
+    const vm_vec *r = &x->r[in->b];
+    uint32_t k = k_sel_true(r->data, r->validity, NULL, m, out->idx);
+    *out = (xsel){out->idx, k, false};
+    for (uint32_t i = 0; j->passed && i < k; i++)
+        j->passed[j->pidx[out->idx[i]]] = 1;
+    for (uint32_t i = 0; j->matched && i < k; i++)
+        mark_matched(j->matched, j->hent[out->idx[i]]);
+}
+
+/* JOIN_SEMI: once every pair of the batch was tested. */
+static void op_join_semi(xpipe *x, const vm_ins *in)
+{
+    const vm_join *jd = &x->p->joins[in->a];
+    const xjoin *j = &x->joins[in->a];
+    SEL(x, jd->in_sel, jd->in_frame, all, nall);
+    const uint32_t *sel = j->hybrid ? j->rsel : all;
+    uint32_t n = j->hybrid ? j->rn : nall;
+    uint8_t want = jd->kind == IR_JOIN_SEMI;
+    xsel *out = &x->s[in->c];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t row = sel ? sel[i] : i;
+        out->idx[m] = row;
+        m += j->passed[row] == want;
+    }
+    *out = (xsel){out->idx, m, false};
 }
 
 #define JOIN_GATHER(W, CT)                                                               \
@@ -453,6 +557,12 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
         uint32_t m = x->f[in->frame].n;                                                  \
         const CT *src = x->r[in->a].data;                                                \
         CT *dst = x->rbuf[in->c];                                                        \
+        if (j->phase == XJ_BUILD_MISSES) { /* build rows alone: no input row */         \
+            memset(dst, 0, sizeof(CT) * m);                                              \
+            memset(x->rvalid[in->c], 0, k_bitmap_words(m) * sizeof(uint64_t));          \
+            x->r[in->c].validity = x->rvalid[in->c];                                     \
+            return;                                                                      \
+        }                                                                                \
         for (uint32_t i = 0; i < m; i++)                                                 \
             dst[i] = src[j->pidx[i]];                                                    \
         x->r[in->c].validity = NULL;                                                     \
@@ -1094,6 +1204,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             }
             op_join_probe(x, in);
             break;
+        case VM_OP_JOIN_COND: op_join_cond(x, in); break;
+        case VM_OP_JOIN_SEMI: op_join_semi(x, in); break;
         case VM_OP_JOIN_GATHER_W1: op_join_gather_W1(x, in); break;
         case VM_OP_JOIN_GATHER_W4: op_join_gather_W4(x, in); break;
         case VM_OP_JOIN_GATHER_W8: op_join_gather_W8(x, in); break;
@@ -1456,6 +1568,16 @@ static bool can_evict(const xpipe *x)
     return false;
 }
 
+/* Whether a right or full join of x's pipeline probes value vi: its
+** rows written out carry their entry ids. */
+static bool keeps_build_of(const xpipe *x, int vi)
+{
+    for (int ji = 0; ji < x->p->njoins; ji++)
+        if (IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind) && probed_table(x, ji) == vi)
+            return true;
+    return false;
+}
+
 /* Frees the tables written out once no worker probes them (mu held). */
 static void free_unprobed(xpipe *x)
 {
@@ -1506,7 +1628,8 @@ static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
             tir_type t[128];
             for (int c = 0; c < b->out.n && c < 128; c++)
                 t[c] = b->out.cols[c].ty.type;
-            if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t)))
+            if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t, b->u.build.keep_null_keys,
+                                        keeps_build_of(x, vi))))
                 st = TIR_ERR_NOMEM;
             else if ((st = vm_hspill_write(v->hs, v->ht, o->spill, msg, sizeof msg)))
                 st = vm_x_fail(x, st, jd->stmt->span, "%s = %s cannot spill its hash table: %s", jd->stmt->target.s,
@@ -1567,7 +1690,7 @@ static tir_status spill_build(xpipe *x, const vm_run_opts *o, int i)
         tir_type t[128];
         for (int c = 0; c < s->out.n && c < 128; c++)
             t[c] = s->out.cols[c].ty.type;
-        if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t)))
+        if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t, s->u.build.keep_null_keys, false)))
             st = TIR_ERR_NOMEM;
     }
     if (!st)
@@ -1880,13 +2003,15 @@ tir_status vm_x_plan_build_spills(xpipe *x, int nw, const vm_run_opts *o)
         held += vm_x_sink_bytes(&x[w]);
     for (int i = 0; i < x[0].p->nbuilds; i++) {
         /* worker 0's table receives the others' rows, then its directory
-        ** (at most half full: 16 bytes a row) and chains (4) */
+        ** (a power of two at most half full: 16 to 32 bytes a row) and chains */
         bool spilled = false;
-        uint64_t more = 0;
+        uint64_t more = 0, rows = 0;
         for (int w = 0; w < nw; w++) {
             spilled |= x[w].bspill[i] != NULL;
-            more += (w ? vm_ht_bytes(x[w].builds[i]) : 0) + (uint64_t)vm_ht_count(x[w].builds[i]) * 20;
+            more += w ? vm_ht_bytes(x[w].builds[i]) : 0;
+            rows += vm_ht_count(x[w].builds[i]);
         }
+        more += vm_ht_index_bytes(rows);
         if (!spilled && !(o->memory_limit && held + more > o->memory_limit))
             continue;
         for (int w = 0; w < nw; w++) {
@@ -1973,6 +2098,40 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
     return TIR_OK;
 }
 
+tir_status vm_x_share_matched(xpipe *x, int nw)
+{
+    for (int ji = 0; ji < x[0].p->njoins; ji++) {
+        const vm_join *jd = &x[0].p->joins[ji];
+        if (jd->merge || !IR_JOIN_KEEPS_BUILD(jd->kind) || x[0].joins[ji].hs)
+            continue;
+        uint32_t n = vm_ht_count(x[0].joins[ji].ht);
+        _Atomic uint8_t *m = calloc(n ? n : 1, 1);
+        if (!m)
+            return TIR_ERR_NOMEM;
+        x[0].joins[ji].own_matched = true;
+        for (int w = 0; w < nw; w++)
+            x[w].joins[ji].matched = m;
+    }
+    return TIR_OK;
+}
+
+tir_status vm_x_join_misses(xpipe *x, const vm_run_opts *o, int ji, uint32_t from, uint32_t to)
+{
+    xjoin *j = &x->joins[ji];
+    if (x->batch_heap.head) {
+        vm_strheap_free(&x->batch_heap);
+        vm_strheap_init(&x->batch_heap);
+    }
+    j->phase = XJ_BUILD_MISSES;
+    j->tail_cur = from;
+    j->tail_end = to;
+    j->pending = false;
+    tir_status st = vm_x_run_code(x, o, x->p->joins[ji].pc, x->p->joins[ji].end_pc);
+    j->phase = XJ_PAIRS;
+    j->pending = false;
+    return st ? st : vm_x_check_memory(x, o);
+}
+
 /* The profile's spill counters of build_hash and spilled hash joins. */
 static void note_join_spills(xpipe *x, int nw, uint64_t *prof_spill)
 {
@@ -2024,6 +2183,8 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     }
     if (!st)
         st = vm_rx_start(x, nw);
+    if (!st)
+        st = vm_x_share_matched(x, nw);
     if (!st && nw == 1) {
         tir_status wst;
         st = vm_x_run_all(&x[0], o);
@@ -2232,12 +2393,13 @@ static uint64_t value_bytes(const vm_value *v)
 }
 
 /* Spilled build sides this pipeline probes: their smallest partitions come
-** back into memory when half of what the limit leaves holds them. */
+** back into memory when half of what the limit leaves holds them (not for
+** right and full joins). */
 static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value *values, const vm_run_opts *o,
                                  uint64_t base, char *err, size_t errlen)
 {
     for (int j = 0; o && o->spill && j < p->njoins; j++) {
-        if (p->joins[j].merge)
+        if (p->joins[j].merge || IR_JOIN_KEEPS_BUILD(p->joins[j].kind)) /* joined from files (vm_x_setup) */
             continue;
         vm_value *v = &values[vm_plan_value_index(plan, p->joins[j].stmt->u.join.ht)];
         if (!v->hs || (!o->force_spill && (!o->memory_limit || o->memory_limit <= base)))

@@ -215,14 +215,14 @@ char *vm_explain(ir_arena *a, const vm_plan *plan)
             if (st->input)
                 ir_buf_printf(&b, " %s", st->input->target.s);
             if (st->kind == IR_OP_HASH_JOIN) {
-                static const char *const kinds[] = {"inner", "left", "semi", "anti"};
-                ir_buf_printf(&b, " %s with %s.%s", kinds[st->u.join.jkind], st->u.join.ht->pipeline->name.s,
-                    st->u.join.ht->target.s);
+                ir_buf_printf(&b, " %s with %s.%s", ir_joinkind_name(st->u.join.jkind),
+                              st->u.join.ht->pipeline->name.s, st->u.join.ht->target.s);
+                if (st->u.join.cond)
+                    ir_buf_printf(&b, " if %s", ir_expr_str(a, st->u.join.cond));
             }
             if (st->kind == IR_OP_MERGE_JOIN) {
-                static const char *const kinds[] = {"inner", "left", "semi", "anti"};
                 const ir_stmt *r = st->u.mjoin.rstmt;
-                ir_buf_printf(&b, " %s with ", kinds[st->u.mjoin.jkind]);
+                ir_buf_printf(&b, " %s with ", ir_joinkind_name(st->u.mjoin.jkind));
                 if (r)
                     ir_buf_printf(&b, "%s.%s", r->pipeline->name.s, r->target.s);
                 else

@@ -56,6 +56,8 @@ enum { HT_SMALL_UNTRIED, HT_SMALL_ON, HT_SMALL_OFF };
 struct vm_ht {
     int nkeys, nvals;
     bool group;
+    bool keep_nulls;          /* join mode: rows with a NULL key are stored too, never indexed */
+    uint32_t nnull;           /* how many such entries */
     bool broken;              /* a mutation failed half-way: only free/bytes are valid */
     bool sealed;              /* broken by vm_ht_append_groups, which may still append */
     vm_column *cols;          /* nkeys key columns, then nvals value columns */
@@ -1399,7 +1401,8 @@ bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
             for (int c = 0; c < ht->nkeys; c++)
                 nul |= !vm_bit_get(keys[c].validity, r);
             rows[m] = r;
-            m += !nul; /* a NULL key never matches: not stored */
+            m += !nul || ht->keep_nulls; /* a NULL key never matches: not stored unless kept */
+            ht->nnull += nul && ht->keep_nulls;
         }
         for (int c = 0; m && c < ht->nkeys + ht->nvals; c++) {
             const vm_vec *v = c < ht->nkeys ? &keys[c] : &vals[c - ht->nkeys];
@@ -1430,7 +1433,8 @@ static bool ht_index(vm_ht *ht, bool final)
     ht_filters_free(ht);
     int64_t lo = 0, hi = 0;
     const vm_column *k0 = &ht->cols[0];
-    bool one_int = ht->indexed == 0 && ht_direct_ok(ht) &&
+    /* entries with a NULL key are in no directory, array or filter */
+    bool one_int = ht->indexed == 0 && !ht->nnull && ht_direct_ok(ht) &&
                    ht_int_range(&(vm_vec){k0->type, k0->data, NULL}, NULL, ht->count, &lo, &hi, false);
     if (one_int && final && ht_join_direct(ht, lo, hi)) {
         free(ht->dir);
@@ -1481,9 +1485,17 @@ static bool ht_index(vm_ht *ht, bool final)
             ck.todo[i] = i;
         }
         ht_chunk_hash(ht, keys, &ck, cn);
+        uint32_t m = cn;
+        if (ht->nnull) {
+            m = 0;
+            for (uint32_t i = 0; i < cn; i++) {
+                ck.todo[m] = i;
+                m += !ck.nul[i];
+            }
+        }
         if (ht->bloom)
-            k_bloom_insert(ht->bloom, ht->bloom_blocks, ck.h, NULL, cn);
-        if (!ht_chunk_insert(ht, keys, &ck, cn, ck.ent))
+            k_bloom_insert(ht->bloom, ht->bloom_blocks, ck.h, m < cn ? ck.todo : NULL, m);
+        if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent))
             goto fail;
     }
     ht->indexed = total;
@@ -1491,6 +1503,19 @@ static bool ht_index(vm_ht *ht, bool final)
 fail:
     ht->broken = true;
     return false;
+}
+
+void vm_ht_keep_null_keys(vm_ht *ht)
+{
+    ht->keep_nulls = true;
+}
+
+size_t vm_ht_index_bytes(uint64_t n)
+{
+    uint64_t slots = 1024;
+    while (slots < 2 * n)
+        slots *= 2;
+    return (size_t)(slots * sizeof(uint64_t) + n * sizeof(uint32_t));
 }
 
 bool vm_ht_index(vm_ht *ht)

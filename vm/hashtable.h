@@ -49,6 +49,10 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 ** unusable). */
 bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 bool vm_ht_index(vm_ht *ht);
+/* Join build, before any row: vm_ht_append stores rows with a NULL key
+** too, as entries no probe finds (a right or full join outputs them as
+** unmatched). */
+void vm_ht_keep_null_keys(vm_ht *ht);
 /* Group-by: gids[i] = group id of row sel[i] (dense output, i in [0,n)),
 ** inserting new groups (their keys copied in; they have no values). Group
 ** ids are dense and deterministic; new groups are numbered in the order their
@@ -81,6 +85,9 @@ const vm_column *vm_ht_val(const vm_ht *ht, int i);
 ** after a failed mutation: only vm_ht_count, vm_ht_bytes and vm_ht_free
 ** remain valid. */
 void vm_ht_take_keys(vm_ht *ht, vm_column *cols, vm_strheap *heap);
+/* About the bytes vm_ht_index adds to a join table of n entries: a
+** directory at most half full (a power of two, 8-byte slots) and chains. */
+size_t vm_ht_index_bytes(uint64_t n);
 /* Bytes held (directory or direct array, chains, filters, columns, string heap). */
 size_t vm_ht_bytes(const vm_ht *ht);
 /* At most the bytes vm_ht_bytes may grow by when more new keys come in

@@ -135,16 +135,19 @@ static void by_partition(const uint8_t *part, const uint32_t *rows, uint32_t n, 
 
 /* ------------------------------------------------------------ build side */
 
-vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types)
+vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys, bool ids)
 {
     vm_hspill *h = calloc(1, sizeof *h);
-    if (!h || !(h->types = malloc(sizeof *h->types * (size_t)(nkeys + nvals)))) {
+    if (!h || !(h->types = malloc(sizeof *h->types * (size_t)(nkeys + nvals + 1)))) {
         free(h);
         return NULL;
     }
     memcpy(h->types, types, sizeof *types * (size_t)(nkeys + nvals));
+    h->types[nkeys + nvals] = TIR_I32;
     h->nkeys = nkeys;
-    h->nvals = nvals;
+    h->nvals = nvals + ids;
+    h->keep_null_keys = keep_null_keys;
+    h->ids = ids;
     return h;
 }
 
@@ -170,12 +173,21 @@ bool vm_hspill_merge(vm_hspill *into, vm_hspill *from)
     return true;
 }
 
+/* An empty join table for the rows of h. */
+static vm_ht *hspill_table(const vm_hspill *h)
+{
+    vm_ht *ht = vm_ht_new(h->nkeys, h->types, h->nvals, h->types + h->nkeys, false);
+    if (ht && h->keep_null_keys)
+        vm_ht_keep_null_keys(ht);
+    return ht;
+}
+
 tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *err, size_t errlen)
 {
     uint32_t n = vm_ht_count(ht);
     if (!n)
         return TIR_OK;
-    int nk = h->nkeys, nc = h->nkeys + h->nvals;
+    int nk = h->nkeys, nc = h->nkeys + h->nvals - h->ids;
     vm_vec keys[64];
     vm_spcol cols[128];
     for (int c = 0; c < nc; c++) {
@@ -185,9 +197,13 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
             keys[c] = (vm_vec){col->type, col->data, col->validity};
     }
     uint8_t *part = malloc(n);
-    uint32_t *idx = malloc(sizeof *idx * n);
+    uint32_t *idx = malloc(sizeof *idx * n), *ids = h->ids ? malloc(sizeof *ids * n) : NULL;
     uint64_t *hv = malloc(sizeof *hv * HASH_CHUNK);
-    tir_status st = part && idx && hv ? TIR_OK : TIR_ERR_NOMEM;
+    tir_status st = part && idx && hv && (ids || !h->ids) ? TIR_OK : TIR_ERR_NOMEM;
+    for (uint32_t e = 0; ids && e < n; e++)
+        ids[e] = e;
+    if (ids) /* the entry ids, as i32 bits */
+        cols[nc++] = spcol(TIR_I32, ids, NULL);
     for (uint32_t start = 0; !st && start < n; start += HASH_CHUNK) {
         uint32_t m = n - start < HASH_CHUNK ? n - start : HASH_CHUNK;
         vm_hash_rows(keys, nk, start, m, hv); /* HASH_CHUNK is a multiple of 64 */
@@ -204,6 +220,7 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
         }
     free(part);
     free(idx);
+    free(ids);
     free(hv);
     return st;
 }
@@ -212,7 +229,7 @@ tir_status vm_hspill_add(vm_hspill *h, vm_ht **ht, vm_spill *sp, char *err, size
 {
     if (!vm_ht_count(*ht))
         return TIR_OK;
-    vm_ht *fresh = vm_ht_new(h->nkeys, h->types, h->nvals, h->types + h->nkeys, false);
+    vm_ht *fresh = hspill_table(h);
     if (!fresh)
         return TIR_ERR_NOMEM;
     tir_status st = vm_hspill_write(h, *ht, sp, err, errlen);
@@ -352,7 +369,7 @@ size_t vm_jprobe_bytes(const vm_jprobe *jp)
 /* Rows that cannot match and are not kept unmatched need no partition. */
 static bool drops_misses(ir_joinkind k)
 {
-    return k == IR_JOIN_INNER || k == IR_JOIN_SEMI;
+    return !IR_JOIN_KEEPS_INPUT(k);
 }
 
 tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_spill *sp)
@@ -558,7 +575,7 @@ static tir_status build_table(const vm_hspill *hs, vm_jfiles *build, int nparts,
     uint64_t rows = 0;
     for (int p = 0; p < nparts; p++)
         rows += build[p].rows;
-    vm_ht *ht = vm_ht_new(nk, hs->types, hs->nvals, hs->types + nk, false);
+    vm_ht *ht = hspill_table(hs);
     if (!ht || (rows && (rows >= VM_HT_NONE || !vm_ht_reserve(ht, (uint32_t)rows)))) {
         vm_ht_free(ht);
         return TIR_ERR_NOMEM;
@@ -686,6 +703,33 @@ tir_status vm_hspill_load(vm_hspill *h, uint64_t budget, char *err, size_t errle
     return TIR_OK;
 }
 
+/* The probe rows of a partition joined with its table j->ht; a right or
+** full join then outputs the table's unmatched rows. */
+static tir_status join_table(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *probe, char *msg)
+{
+    xjoin *j = &x->joins[ji];
+    if (!IR_JOIN_KEEPS_BUILD(x->p->joins[ji].kind))
+        return run_probe_rows(x, o, ji, probe, msg);
+    /* a table given up while the source was read: its entries matched then stay matched */
+    _Atomic uint8_t *before = j->matched;
+    uint32_t n = vm_ht_count(j->ht);
+    if (!(j->matched = calloc(n ? n : 1, 1))) {
+        j->matched = before;
+        return TIR_ERR_NOMEM;
+    }
+    if (before && j->hs->ids) {
+        const uint32_t *id = vm_ht_val(j->ht, j->hs->nvals - 1)->data;
+        for (uint32_t e = 0; e < n; e++)
+            j->matched[e] = atomic_load_explicit(&before[id[e]], memory_order_relaxed);
+    }
+    tir_status st = run_probe_rows(x, o, ji, probe, msg);
+    if (!st)
+        st = vm_x_join_misses(x, o, ji, 0, n);
+    free((void *)j->matched);
+    j->matched = before;
+    return st;
+}
+
 static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *build, bool own_build,
                            vm_jfiles *probe, int level, uint64_t share, char *msg)
 {
@@ -695,8 +739,8 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
     tir_status st = TIR_OK;
     if (j->jp->st.passes < (uint64_t)level + 1)
         j->jp->st.passes = (uint64_t)level + 1;
-    /* every output row comes from a probe row */
-    if (!probe->rows || (!build->rows && drops_misses(jd->kind)))
+    /* output rows come from probe rows, and the build's unmatched rows of a right or full join */
+    if ((!probe->rows && !IR_JOIN_KEEPS_BUILD(jd->kind)) || (!build->rows && drops_misses(jd->kind)))
         goto done;
     uint64_t need = table_bytes(build->rows, build->bytes);
     bool split = (o->force_spill && level == 0 && build->rows > 1) || (share && need > share);
@@ -706,7 +750,7 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
         /* need is a guess (a filter's size depends on the keys' range):
         ** a table that turns out too big is split after all */
         if (!share || vm_ht_bytes(j->ht) <= share || level + 1 >= VM_JSPILL_LEVELS) {
-            st = run_probe_rows(x, o, ji, probe, msg);
+            st = join_table(x, o, ji, probe, msg);
             vm_ht_free(j->ht);
             j->ht = NULL;
             goto done;

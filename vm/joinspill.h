@@ -33,6 +33,11 @@ typedef struct vm_jfiles {
 struct vm_hspill {
     int nkeys, nvals;
     tir_type *types;
+    bool keep_null_keys;
+    /* A table in memory given up by a pipeline with a right or full join
+    ** on it: the last value column is each row's entry id in that table,
+    ** whose matched flags the partitions' tables start from. */
+    bool ids;
     vm_jfiles parts[VM_JSPILL_PARTS];
     vm_spill_stats st;
     /* Hybrid: one table in memory of the partitions in resident (a bit
@@ -42,7 +47,9 @@ struct vm_hspill {
     uint32_t resident;
 };
 
-vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types);
+/* keep_null_keys: its tables keep rows with a NULL key (vm_ht_keep_null_keys);
+** ids: a table written out adds a last value column, each row's entry id there. */
+vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys, bool ids);
 /* Writes the rows of ht into h's partitions (ht is only read). */
 tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *err, size_t errlen);
 /* The same, then replaces *ht by an empty table of the same kind. */

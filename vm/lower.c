@@ -21,6 +21,12 @@ typedef struct lw_rel {
     int frame;
     int sel;
     int *cols;                /* register per output column */
+    /* A hash join's pairs (for its :condition): cols over the input and
+    ** cols1 over the table, -1 until gathered into the join's frame from
+    ** incols, the input's registers. cols1 is NULL for any other relation. */
+    int *cols1;
+    const int *incols;
+    int join;
 } lw_rel;
 
 typedef struct lw {
@@ -186,6 +192,22 @@ static vm_opcode width_op(vm_opcode w1, tir_type t)
 }
 
 static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+
+/* Column ix of a join pair's side (0 input, 1 table), gathered into the
+** join's frame at its first use and shared by the condition and the
+** projection. */
+static int pair_col(lw *L, const lw_rel *pr, int side, int ix, tir_type t, const char *what, ir_span at)
+{
+    int *slot = side ? &pr->cols1[ix] : &pr->cols[ix];
+    if (*slot >= 0)
+        return *slot;
+    *slot = new_reg(L, t, pr->frame, what);
+    vm_ins *i = emit(L, width_op(side ? VM_OP_JOIN_HT_W1 : VM_OP_JOIN_GATHER_W1, t), pr->frame, at);
+    i->a = side ? ix : pr->incols[ix];
+    i->b = pr->join;
+    i->c = *slot;
+    return *slot;
+}
 
 static int const_reg(lw *L, const ir_expr *e, tir_type t)
 {
@@ -562,7 +584,8 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
         return 0;
     switch (e->kind) {
     case IR_E_COL:
-        return in->cols[e->u.col.index];
+        return in->cols1 ? pair_col(L, in, e->u.col.side, e->u.col.index, e->ty.type, e->u.col.name.s, e->span)
+                         : in->cols[e->u.col.index];
     case IR_E_LIT:
     case IR_E_REF:
     case IR_E_PARAM:
@@ -1016,7 +1039,10 @@ static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
 /* hash_join and merge_join: a probe instruction fills the join's output
 ** frame a chunk at a time (semi/anti: a selection of the input), its
 ** consumers follow, and JOIN_LOOP goes back while chunks remain. A merge
-** join reads its right side's rows where a hash join reads table entries. */
+** join reads its right side's rows where a hash join reads table entries.
+** A hash join's :condition is evaluated over each chunk of pairs and
+** JOIN_COND keeps those it holds for; semi and anti joins then loop over
+** the pairs first and select their input rows once the batch is done. */
 static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
 {
     ir_stmt *s = pl->stmts[si];
@@ -1025,6 +1051,7 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     int nkeys = merge ? s->u.mjoin.nkeys : s->u.join.ht->ht_nkeys;
     ir_expr **keys = merge ? s->u.mjoin.keys : s->u.join.keys;
     const ir_projitem *proj = merge ? s->u.mjoin.proj : s->u.join.proj;
+    const ir_expr *cond = merge ? NULL : s->u.join.cond;
     vm_join *j = PUSH(L, L->p->joins, L->p->njoins, capjoins);
     int ji = L->p->njoins - 1;
     j->stmt = s;
@@ -1037,29 +1064,56 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     j->in_frame = in->frame;
     j->in_sel = in->sel;
     bool filtering = j->kind == IR_JOIN_SEMI || j->kind == IR_JOIN_ANTI;
-    j->out_frame = filtering ? in->frame : L->p->nframes++;
+    j->cond = cond != NULL;
+    j->out_frame = filtering && !cond ? in->frame : L->p->nframes++;
     j->out_sel = filtering ? new_sel(L) : -1;
+    j->cand_sel = cond ? new_sel(L) : -1;
     j->pc = L->p->ncode;
     j->nregs_before = L->p->nregs;
     vm_ins *i = emit(L, merge ? VM_OP_MJOIN_PROBE : VM_OP_JOIN_PROBE, j->out_frame, s->span);
     i->a = ji;
     i->b = in->sel;
-    out->frame = j->out_frame;
+    int nin = s->input->out.n, nht = merge ? 0 : s->u.join.ht->out.n;
+    lw_rel pr = {.frame = j->out_frame, .sel = j->cand_sel, .cols = IR_NEWN(L->a, int, nin),
+                 .cols1 = IR_NEWN(L->a, int, nht ? nht : 1), .incols = in->cols, .join = ji};
+    for (int c = 0; c < nin; c++)
+        pr.cols[c] = -1;
+    for (int c = 0; c < nht; c++)
+        pr.cols1[c] = -1;
+    if (cond) {
+        int r = cx(L, cond, pr.frame, pr.sel, &pr);
+        i = emit(L, VM_OP_JOIN_COND, pr.frame, cond->span);
+        i->a = ji, i->b = r;
+        i->c = new_sel(L); /* semi, anti: only the pairs' marks are kept */
+        if (!filtering)
+            L->p->joins[ji].out_sel = i->c;
+        if (filtering) {
+            i = emit(L, VM_OP_JOIN_LOOP, pr.frame, s->span);
+            i->a = ji;
+            i->b = L->p->joins[ji].pc;
+            i = emit(L, VM_OP_JOIN_SEMI, in->frame, s->span);
+            i->a = ji;
+            i->c = L->p->joins[ji].out_sel;
+        }
+    }
+    j = &L->p->joins[ji];
+    out->frame = filtering ? in->frame : j->out_frame;
     out->sel = j->out_sel;
     out->cols = IR_NEWN(L->a, int, s->out.n);
-    vm_opcode side1 = merge ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_HT_W1;
     for (int c = 0; c < s->out.n; c++) {
         ir_projitem pi = proj[c];
+        tir_type t = s->out.cols[c].ty.type;
         if (filtering) {
             out->cols[c] = in->cols[pi.index];
-            continue;
+        } else if (!merge) {
+            out->cols[c] = pair_col(L, &pr, pi.side, pi.index, t, s->out.cols[c].name.s, s->span);
+        } else {
+            out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
+            i = emit(L, width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+            i->a = pi.side ? pi.index : in->cols[pi.index];
+            i->b = ji;
+            i->c = out->cols[c];
         }
-        tir_type t = s->out.cols[c].ty.type;
-        out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
-        i = emit(L, width_op(pi.side ? side1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
-        i->a = pi.side ? pi.index : in->cols[pi.index];
-        i->b = ji;
-        i->c = out->cols[c];
     }
     count_rows(L, si, out->frame, out->sel, s->span);
     if (s->used_later)
@@ -1357,7 +1411,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
     }
     case IR_OP_DELETE: {
         /* the rows to delete are kept as row numbers; the run applies them */
-        lw_rel ids = {in->frame, in->sel, IR_NEWN(L->a, int, 1)};
+        lw_rel ids = {.frame = in->frame, .sel = in->sel, .cols = IR_NEWN(L->a, int, 1)};
         ids.cols[0] = new_reg(L, TIR_I64, in->frame, "row numbers");
         i = emit(L, VM_OP_ROWID, in->frame, s->span);
         i->c = ids.cols[0];
@@ -1491,6 +1545,7 @@ static void note_stmt_uses(vm_plan *plan, const ir_stmt *s, int order)
         note_use(plan, s->u.join.ht, order);
         for (int k = 0; k < s->u.join.ht->ht_nkeys; k++)
             note_expr_uses(plan, s->u.join.keys[k], order);
+        note_expr_uses(plan, s->u.join.cond, order);
         break;
     case IR_OP_MERGE_JOIN:
         if (s->u.mjoin.rstmt)

@@ -106,27 +106,33 @@ typedef struct jreplay {
     xpipe *x;
     const vm_run_opts *o;
     int ji;
-    uint64_t share, mbase;    /* bytes a partition's table may take; first morsel number of the replays */
-    _Atomic int next;
+    bool misses;              /* items are ranges of a table's entries, not partitions */
+    uint32_t nitems, entries;
+    uint64_t share, mbase;    /* bytes a partition's table may take; morsel number of item 0 */
+    _Atomic uint32_t next;
     atomic_int stop;
     tir_status *st;
 } jreplay;
 
-/* Each partition is joined by one worker; its rows count as a morsel after
-** the source's, so emitted rows are merged in partition order. */
+/* Each item, a partition joined or a morsel of unmatched table entries
+** output, is done by one worker; its rows count as a morsel after the
+** source's, so emitted rows are merged in the order one worker makes them. */
 static void jreplay_main(void *arg, int t)
 {
     jreplay *r = arg;
     xpipe *x = &r->x[t];
     uint64_t before[64];
     for (;;) {
-        int part = atomic_fetch_add(&r->next, 1);
-        if (part >= VM_JSPILL_PARTS || atomic_load(&r->stop))
+        uint32_t item = atomic_fetch_add(&r->next, 1);
+        if (item >= r->nitems || atomic_load(&r->stop))
             break;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = vm_x_emitted(x, e);
-        x->morsel = r->mbase + (uint64_t)r->ji * VM_JSPILL_PARTS + (uint64_t)part;
-        tir_status st = vm_jspill_run_part(x, &r->x[0], r->o, r->ji, part, r->share);
+        x->morsel = r->mbase + item;
+        uint64_t from = (uint64_t)item * VM_MORSEL_ROWS, to = from + VM_MORSEL_ROWS;
+        tir_status st = r->misses ? vm_x_join_misses(x, r->o, r->ji, (uint32_t)from,
+                                                     (uint32_t)(to < r->entries ? to : r->entries))
+                                  : vm_jspill_run_part(x, &r->x[0], r->o, r->ji, (int)item, r->share);
         if (!st && !note_morsel(x, x->morsel, before))
             st = TIR_ERR_NOMEM;
         if (st) {
@@ -136,6 +142,22 @@ static void jreplay_main(void *arg, int t)
         }
     }
 }
+
+static tir_status run_items(jreplay *r, int nw)
+{
+    if (nw == 1)
+        jreplay_main(r, 0);
+    else
+        vm_par_run(r->o->pool, nw, jreplay_main, r);
+    for (int w = 0; w < nw; w++)
+        if (r->st[w])
+            return r->st[w];
+    return TIR_OK;
+}
+
+/* Morsel numbers per join after the source's: its partitions, or the
+** morsels of its table's entries. */
+#define JOIN_MORSELS ((uint64_t)VM_JSPILL_PARTS + ((uint64_t)UINT32_MAX + 1) / VM_MORSEL_ROWS)
 
 tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_status *wst)
 {
@@ -149,10 +171,22 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
             return wst[w];
     if (ev)
         atomic_store(&ev->closed, 1);
-    /* in code order: joining a partition may set rows aside for a later join */
+    /* in code order: joining a partition, or outputting a right join's
+    ** unmatched rows, may set rows aside for (or match rows of) a later join */
     for (int ji = 0; ji < p->njoins; ji++) {
-        if (!x[0].joins[ji].hs)
+        jreplay r = {.x = x, .o = o, .ji = ji, .mbase = vm_x_nmorsels(&x[0]) + (uint64_t)ji * JOIN_MORSELS,
+                     .st = wst};
+        if (!x[0].joins[ji].hs) {
+            if (!x[0].joins[ji].matched)
+                continue;
+            r.misses = true;
+            r.entries = vm_ht_count(x[0].joins[ji].ht);
+            r.nitems = (uint32_t)(((uint64_t)r.entries + VM_MORSEL_ROWS - 1) / VM_MORSEL_ROWS);
+            tir_status st = run_items(&r, nw);
+            if (st)
+                return st;
             continue;
+        }
         for (int w = 0; w < nw; w++) /* its resident partitions are done: the others join from their files */
             if (x[w].joins[ji].hybrid) {
                 x[w].joins[ji].hybrid = false;
@@ -168,17 +202,12 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
         uint64_t held = x[0].base_bytes - (ev ? atomic_load(&ev->freed) : 0);
         for (int w = 0; w < nw; w++)
             held += vm_x_sink_bytes(&x[w]) - vm_x_spillable_bytes(&x[w]);
-        jreplay r = {.x = x, .o = o, .ji = ji, .mbase = vm_x_nmorsels(&x[0]), .st = wst};
+        r.nitems = VM_JSPILL_PARTS;
         if (o->memory_limit)
             /* a quarter kept back: the chunks, batches and heaps of the rest of the pipeline */
             r.share = o->memory_limit > held ? (o->memory_limit - held) / 4 * 3 / (uint64_t)nw : 1;
-        if (nw == 1)
-            jreplay_main(&r, 0);
-        else
-            vm_par_run(o->pool, nw, jreplay_main, &r);
-        for (int w = 0; w < nw; w++)
-            if (wst[w])
-                return wst[w];
+        if ((st = run_items(&r, nw)))
+            return st;
     }
     return TIR_OK;
 }

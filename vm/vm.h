@@ -99,11 +99,13 @@ typedef struct vm_join {
     int *key_regs;            /* over the input frame */
     int in_frame, out_frame;
     int in_sel;               /* probe rows */
-    int out_sel;              /* selection of the output frame (semi/anti: of the input frame) */
+    int out_sel;              /* selection of the output frame (semi/anti: of the input frame); -1: all rows */
     int pc;                   /* the JOIN_PROBE or MJOIN_PROBE instruction */
     int end_pc;               /* the first instruction after its consumers (and its JOIN_LOOP) */
     ir_joinkind kind;
     bool merge;               /* merge_join: no hash table, a sorted right side */
+    bool cond;                /* a :condition, evaluated over cand_sel, the pairs of a chunk */
+    int cand_sel;
     /* Hash joins: the registers of the input frame that code in [pc,
     ** end_pc) reads and that hold values when the probe starts (constants
     ** aside). A probe row set aside while the build side is spilled is

@@ -56,7 +56,22 @@ typedef struct xjoin {
     uint32_t *pidx, *hent;    /* output chunk: probe row, hash-table entry */
     uint32_t nin, cursor, chain;
     bool pending;
+    uint8_t phase;            /* what the output chunk holds (xj_phase) */
+    uint8_t *passed;          /* :condition: per row of the input frame, a pair of it held */
+    /* right and full joins: per entry of ht, a pair matched it. Workers
+    ** probing one table share its flags: each only ever stores 1 (relaxed
+    ** atomic stores, a plain byte store on x86), and they are read once
+    ** every worker is done (the pool's join orders the stores before). */
+    _Atomic uint8_t *matched;
+    bool own_matched;         /* this worker frees them */
+    uint32_t tail_cur, tail_end; /* XJ_BUILD_MISSES: the entries left to look at */
 } xjoin;
+
+/* The rows of a hash join's output chunk: pairs (and, without a
+** :condition, left and full joins' unmatched input rows in input order),
+** then with a condition those input rows in a chunk of their own, and
+** once every probe is done the build rows no pair matched (right, full). */
+typedef enum xj_phase { XJ_PAIRS = 0, XJ_INPUT_MISSES, XJ_BUILD_MISSES } xj_phase;
 
 typedef struct xshared xshared;
 typedef struct vm_rxset vm_rxset;
@@ -262,11 +277,20 @@ tir_status vm_mj_right_W4(xpipe *x, const vm_ins *in);
 tir_status vm_mj_right_W8(xpipe *x, const vm_ins *in);
 tir_status vm_mj_right_W16(xpipe *x, const vm_ins *in);
 
+/* exec.c: the shared matched flags of the right and full joins of the nw
+** workers that probe a table in memory. */
+tir_status vm_x_share_matched(xpipe *x, int nw);
+/* Runs the rest of the pipeline over the entries [from, to) of join ji's
+** table that no pair matched, with NULL input columns. */
+tir_status vm_x_join_misses(xpipe *x, const vm_run_opts *o, int ji, uint32_t from, uint32_t to);
+
 /* parallel.c: runs pipeline p with the given workers; on return x[0] holds
 ** the merged sinks (published by the caller). */
 tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o);
 /* Joins the probe rows set aside for spilled build sides, partitions
-** shared out to the nw workers; wst[w] receives each worker's status. */
+** shared out to the nw workers, and outputs the unmatched build rows of
+** right and full joins probing tables in memory, in code order; wst[w]
+** receives each worker's status. */
 tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_status *wst);
 
 #endif

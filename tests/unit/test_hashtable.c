@@ -2273,3 +2273,62 @@ Test(hashtable, join_key_bitmap_or_bloom)
     cr_assert_eq(b, base + (size_t)k_bloom_nblocks(ne) * 32, "range 2,000,000: %zu bytes of index, want a bloom filter",
                  b);
 }
+
+/* A table kept for a right or full join stores its rows with a NULL key
+** (counted, readable by entry id) but no probe finds them, with a filter
+** in front (more than HT_BLOOM_MIN entries) and with a key range that
+** would otherwise make it a direct array: every chain is that of a table
+** without them. */
+Test(hashtable, join_keeps_null_key_rows)
+{
+    enum { N = 300 };
+    int32_t kd[N], vd[N];
+    uint64_t kv[(N + 63) / 64] = {0};
+    uint32_t nnull = 0;
+    for (int i = 0; i < N; i++) {
+        kd[i] = i % 10;
+        vd[i] = i;
+        bool null = i % 7 == 3;
+        vm_bit_set(kv, (uint32_t)i, !null);
+        nnull += null;
+    }
+    tir_type kt = TIR_I32, vt = TIR_I32;
+    vm_vec key = {TIR_I32, kd, kv}, val = {TIR_I32, vd, NULL};
+    vm_ht *kept = vm_ht_new(1, &kt, 1, &vt, false), *plain = vm_ht_new(1, &kt, 1, &vt, false);
+    cr_assert(kept && plain);
+    vm_ht_keep_null_keys(kept);
+    uint32_t rest[N - 100];
+    for (uint32_t i = 0; i < N - 100; i++)
+        rest[i] = 100 + i;
+    cr_assert(vm_ht_append(kept, &key, &val, NULL, 100) && vm_ht_append(kept, &key, &val, rest, N - 100));
+    cr_assert(vm_ht_append(plain, &key, &val, NULL, N) && vm_ht_index(plain) && vm_ht_index(kept));
+    cr_assert_eq(vm_ht_count(kept), N);
+    cr_assert_eq(vm_ht_count(plain), N - nnull);
+    /* entries keep insertion order: entry i is row i, its key NULL where the row's was */
+    for (uint32_t e = 0; e < N; e++) {
+        cr_assert_eq(((const int32_t *)vm_ht_val(kept, 0)->data)[e], (int32_t)e);
+        cr_assert_eq(vm_bit_get(vm_ht_key(kept, 0)->validity, e), vm_bit_get(kv, e));
+    }
+    int32_t pd[12];
+    uint64_t pv[1] = {0};
+    for (int i = 0; i < 12; i++) {
+        pd[i] = i - 1; /* -1 and 10 are absent */
+        vm_bit_set(pv, (uint32_t)i, i != 11);
+    }
+    vm_vec probe = {TIR_I32, pd, pv};
+    uint32_t fk[12], fp[12];
+    vm_ht_probe(kept, &probe, NULL, 12, fk);
+    vm_ht_probe(plain, &probe, NULL, 12, fp);
+    for (int i = 0; i < 12; i++) {
+        uint32_t a = fk[i], b = fp[i];
+        while (a != VM_HT_NONE && b != VM_HT_NONE) {
+            cr_assert_eq(((const int32_t *)vm_ht_val(kept, 0)->data)[a], ((const int32_t *)vm_ht_val(plain, 0)->data)[b],
+                         "probe %d", pd[i]);
+            a = vm_ht_next(kept, a);
+            b = vm_ht_next(plain, b);
+        }
+        cr_assert(a == VM_HT_NONE && b == VM_HT_NONE, "probe %d: chains of different lengths", pd[i]);
+    }
+    vm_ht_free(kept);
+    vm_ht_free(plain);
+}

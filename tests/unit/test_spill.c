@@ -616,8 +616,8 @@ Test(spill, hash_joins_forced_and_under_a_limit_equal_in_memory)
     char build[600], probe[600];
     write_join_data(120000, 64, build, probe, sizeof build);
     uint64_t base = tables_peak(join_program(build, probe, "inner"));
-    const char *kinds[] = {"inner", "left", "semi", "anti"};
-    for (int k = 0; k < 4; k++) {
+    const char *kinds[] = {"inner", "left", "semi", "anti", "right", "full"};
+    for (int k = 0; k < 6; k++) {
         const char *src = join_program(build, probe, kinds[k]);
         tir_config cfg = {.threads = 1, .temp_dir = dir};
         tir_result *mem = run(&cfg, src, true);

@@ -34,3 +34,4 @@ SCENARIO(a_cached_table_replaced_while_a_run_reads_it, sc_cached_table_replaced_
 SCENARIO(a_program_runs_on_one_thread_at_a_time, sc_program_runs_on_one_thread_at_a_time(&ctx))
 SCENARIO(workers_start_once_and_stay, sc_workers_start_once_and_stay(&ctx))
 SCENARIO(a_live_stream_beside_other_runs, sc_live_stream_beside_other_runs(&ctx))
+SCENARIO(a_full_join_marks_shared_by_workers, sc_full_join_marks_shared_by_workers(&ctx))

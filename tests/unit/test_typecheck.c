@@ -765,6 +765,71 @@ Test(typecheck, left_join_makes_ht_columns_nullable)
     done(&r);
 }
 
+Test(typecheck, right_and_full_joins_make_columns_nullable)
+{
+    tc_run r;
+    expect_clean(&r, TABLES BUILD
+                 "p: Pipeline = { v1 = table_scan :table = o\n"
+                 "  r = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = right\n"
+                 "  f = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = full\n"
+                 "  l = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = left :condition = $ht.name != $in.note }\n"
+                 "output p.r\noutput p.f\noutput p.l\n");
+    ir_stmt *rj = stmt_named(r.p, "p", "r");
+    cr_assert_eq(rj->out.n, 8);
+    cr_expect_eq(rj->u.join.jkind, IR_JOIN_RIGHT);
+    /* input columns: NULL in the build rows no probe row matched; no order */
+    expect_ty(rj, "oid", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(rj, "name", TIR_STRING, false, false, IR_ORDER_NONE);
+    ir_stmt *f = stmt_named(r.p, "p", "f");
+    expect_ty(f, "oid", TIR_I64, true, false, IR_ORDER_NONE);
+    expect_ty(f, "name", TIR_STRING, true, false, IR_ORDER_NONE);
+    /* a left join with a condition puts a batch's unmatched rows last */
+    ir_stmt *l = stmt_named(r.p, "p", "l");
+    expect_ty(l, "oid", TIR_I64, false, true, IR_ORDER_NONE);
+    cr_assert(l->u.join.cond != NULL);
+    cr_expect_eq(l->u.join.cond->ty.type, TIR_BOOL);
+    /* the table keeps its rows with a NULL key for the right and full joins */
+    cr_expect(stmt_named(r.p, "b", "ht")->u.build.keep_null_keys);
+    cr_expect(!stmt_named(r.p, "b", "hb")->u.build.keep_null_keys);
+    done(&r);
+}
+
+Test(typecheck, join_condition_not_bool)
+{
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :condition = $in.amount + 1 }\n"
+                              "output p.j\n",
+                 "$in.amount + 1", "':condition' of hash_join must be bool, found f64");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :condition = [$in.qty] }\n"
+                              "output p.j\n",
+                 "[$in.qty]", "':condition' of hash_join must be a bool expression over $in and $ht");
+}
+
+Test(typecheck, join_condition_names)
+{
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :condition = $ht.nme != $in.note }\n"
+                              "output p.j\n",
+                 "nme", "no column 'nme' in $ht: did you mean 'name'? (columns: id, name, gender)");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :condition = $ht.name == 1 }\n"
+                              "output p.j\n",
+                 "$ht.name == 1", "cannot compare string with i32; write cast($ht.name as i32)");
+    expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
+                              "  j = hash_join :input = v1 :ht = b.ht :key = [$ht.id] }\n"
+                              "output p.j\n",
+                 "$ht.id", "$ht can only be used in hash_join's :projection and :condition");
+}
+
+Test(typecheck, merge_join_has_no_right_join)
+{
+    expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                        "  j = merge_join :input = v1 :right = c :key = [$in.oid] :right_key = [$right.id] :kind = full }\n"
+                        "output p.j\n",
+                 "full }", "merge_join has no full join; write it as a hash_join :kind = full");
+}
+
 Test(typecheck, join_drops_probe_uniqueness_for_duplicate_keys)
 {
     tc_run r;
@@ -858,11 +923,11 @@ Test(typecheck, join_ht_errors)
                  "b.v1", "'b.v1' is a relation; :ht needs the output of build_hash");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid] :kind = outer }\noutput p.j\n",
-                 "outer", "unknown join kind 'outer' (expected inner, left, semi, anti)");
+                 "outer", "unknown join kind 'outer' (expected inner, left, semi, anti, right, full)");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid]\n"
                               "  k = filter :input = j :expr = $ht.name == \"x\" }\noutput p.k\n",
-                 "$ht.name ==", "$ht can only be used in the :projection of hash_join");
+                 "$ht.name ==", "$ht can only be used in hash_join's :projection and :condition");
 }
 
 Test(typecheck, limit_and_project_of_literal)

@@ -590,6 +590,53 @@ static bool sc_workers_start_once_and_stay(sc_ctx *c)
     return true;
 }
 
+/* A full join with a condition on two workers: both mark the entries they
+** match in one shared array (the build rows a multiple of 3000 never
+** match), and share out the unmatched ones once both are done. */
+static bool sc_full_join_marks_shared_by_workers(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, SC_ROWS));
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 2, .batch_size = 512});
+    tir_program *p = sc_compile(c, e,
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
+        "    u2 = filter :input = u1 :expr = $in.n % 1000 == 0\n"
+        "    u3 = project :input = u2 :columns = { \"k\": $in.k, \"hn\": $in.n }\n"
+        "    ht = build_hash :input = u3 :key = [\"k\"] :value = [\"hn\"]\n}\n"
+        "p: Pipeline = {\n    v1 = table_scan :table = nums\n"
+        "    j = hash_join :input = v1 :kind = full :ht = b.ht :key = [$in.k]\n"
+        "        :condition = $in.n < $ht.hn && $ht.hn % 3000 != 0 :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
+        "    t = aggregate :input = j :aggregates = { \"rows\": count(*), \"n\": count($in.n), \"hn\": count($in.hn) }\n}\n"
+        "output p.t\n");
+    EXPECT(p && !tir_program_errmsg(p)[0], "%s", p ? tir_program_errmsg(p) : "no program");
+    int64_t pairs = 0, lone_n = 0, lone_hn = 0;
+    bool hit[SC_ROWS / 1000 + 1] = {false};
+    for (int64_t n = 1; n <= SC_ROWS; n++) {
+        bool any = false;
+        for (int64_t h = 1000; h <= SC_ROWS; h += 1000)
+            if (n % 97 == h % 97 && n < h && h % 3000 != 0) {
+                pairs++;
+                any = hit[h / 1000] = true;
+            }
+        lone_n += !any;
+    }
+    for (int64_t h = 1000; h <= SC_ROWS; h += 1000)
+        lone_hn += !hit[h / 1000];
+    for (int i = 0; i < 3; i++) {
+        tir_result *r = NULL;
+        EXPECT(tir_run(p, &r) == TIR_OK, "%s", tir_program_errmsg(p));
+        EXPECT(sc_cell(r, 0, 0) == pairs + lone_n + lone_hn && sc_cell(r, 0, 1) == pairs + lone_n &&
+                   sc_cell(r, 0, 2) == pairs + lone_hn,
+               "got %lld %lld %lld, want %lld pairs, %lld and %lld unmatched", (long long)sc_cell(r, 0, 0),
+               (long long)sc_cell(r, 0, 1), (long long)sc_cell(r, 0, 2), (long long)pairs, (long long)lone_n,
+               (long long)lone_hn);
+        tir_result_free(r);
+    }
+    tir_program_free(p);
+    tir_engine_free(e);
+    return true;
+}
+
 /* Every scenario, for runners that take them all. */
 static const struct sc_scenario {
     const char *name;
@@ -603,6 +650,7 @@ static const struct sc_scenario {
     {"a_program_runs_on_one_thread_at_a_time", sc_program_runs_on_one_thread_at_a_time},
     {"workers_start_once_and_stay", sc_workers_start_once_and_stay},
     {"a_live_stream_beside_other_runs", sc_live_stream_beside_other_runs},
+    {"a_full_join_marks_shared_by_workers", sc_full_join_marks_shared_by_workers},
 };
 
 #endif

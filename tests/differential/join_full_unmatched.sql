@@ -1,0 +1,1 @@
+select t1.id, t1.b, t2.k, t2.v, t2.w from t1 full join (select * from t2 where k > 40) t2 on t1.a = t2.k;
