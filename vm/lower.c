@@ -765,7 +765,9 @@ static int lower_adaptive(lw *L, const ir_expr **c, int n, int frame, int sel, c
 ** kept; reordered as they run when there are several and none can fail. */
 static int lower_rest(lw *L, const ir_expr **c, int n, int frame, int sel, const lw_rel *in, ir_span at)
 {
-    bool adapt = n >= 2 && n <= VM_ADAPT_MAX && !L->plan->fixed_order;
+    /* not over a join's pairs: their columns are gathered at first use,
+    ** which must stay first in every order */
+    bool adapt = n >= 2 && n <= VM_ADAPT_MAX && !L->plan->fixed_order && !in->cols1;
     for (int j = 0; j < n && adapt; j++)
         adapt = cannot_fail(c[j]);
     if (adapt)
