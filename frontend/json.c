@@ -66,7 +66,7 @@ static void fj_want(fj_ctx *cx, const json_t *j, ir_span at, const char *want)
 static bool fj_object(fj_ctx *cx, json_t *o, ir_span at, const char *what, const char *const *keys)
 {
     if (!json_is_object(o)) {
-        fj_want(cx, o, at, what);
+        ir_error(cx->fe.d, at, "%s is an object, found %s", what, fj_kind(o));
         return false;
     }
     const char *k;
@@ -488,7 +488,7 @@ static ir_bound fj_bound(fj_ctx *cx, json_t *j, ir_span at)
         b.kind = w < 0 ? IR_B_CURRENT : kinds[w];
         return b;
     }
-    if (!fj_object(cx, j, at, "a frame bound (\"current row\", {\"preceding\": n}, ...)", keys))
+    if (!fj_object(cx, j, at, "a frame bound (unless a string such as \"current row\")", keys))
         return b;
     bool pre = json_object_get(j, "preceding") != NULL;
     ir_span nat;
@@ -771,7 +771,7 @@ static bool fj_read(fj_ctx *cx, json_t *root)
     if (setjmp(nomem))
         return false;
     fj_node(cx, (ir_span){0, 1}, "$", 0);   /* node 0: the root */
-    if (!fj_object(cx, root, (ir_span){0, 1}, "a program (an object)", keys))
+    if (!fj_object(cx, root, (ir_span){0, 1}, "a program", keys))
         return true;
     ir_span top = {0, 1};
     ir_program *p = cx->fe.prog;

@@ -156,14 +156,8 @@ static bool plain_key(const char *k)
     return true;
 }
 
-void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node)
+static void jstep_put(ir_buf *b, const ir_jnode *j)
 {
-    if (node == 0 || node >= paths->n) {
-        ir_buf_put(b, "$", 1);
-        return;
-    }
-    const ir_jnode *j = &paths->v[node];
-    ir_jpath_put(b, paths, j->parent);   /* parents come first: the depth is the JSON's */
     if (j->index >= 0) {
         ir_buf_printf(b, "[%d]", (int)j->index);
     } else if (plain_key(j->key)) {
@@ -180,6 +174,38 @@ void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node)
         }
         ir_buf_put(b, "\"]", 2);
     }
+}
+
+/* A path of more steps shows its first and last ones only: the path of a
+** node 1000 levels deep would drown its message. */
+#define JPATH_HEAD 10
+#define JPATH_TAIL 6
+
+void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node)
+{
+    ir_buf_put(b, "$", 1);
+    if (node >= paths->n)
+        return;
+    uint32_t depth = 0;   /* parents have smaller numbers: the walk ends at the root, 0 */
+    for (uint32_t k = node; k != 0; k = paths->v[k].parent)
+        depth++;
+    uint32_t head[JPATH_HEAD], tail[JPATH_TAIL], i = 0;
+    for (uint32_t k = node; k != 0; k = paths->v[k].parent, i++) {
+        if (i < JPATH_TAIL)
+            tail[i] = k;
+        if (depth - 1 - i < JPATH_HEAD)
+            head[depth - 1 - i] = k;
+    }
+    if (depth <= JPATH_HEAD + JPATH_TAIL) {
+        for (i = 0; i < depth; i++)
+            jstep_put(b, &paths->v[i < JPATH_HEAD ? head[i] : tail[depth - 1 - i]]);
+        return;
+    }
+    for (i = 0; i < JPATH_HEAD; i++)
+        jstep_put(b, &paths->v[head[i]]);
+    ir_buf_printf(b, "(...%u steps...)", depth - JPATH_HEAD - JPATH_TAIL);
+    for (i = JPATH_TAIL; i-- > 0;)
+        jstep_put(b, &paths->v[tail[i]]);
 }
 
 /* The path of node into buf, its end kept when it does not fit: the end
