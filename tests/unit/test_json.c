@@ -13,14 +13,13 @@
 #include <unistd.h>
 
 #include "tir.h"
+#include "testdir.h"
 
-static char dir[256];
 static tir_engine *e;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/tir_json_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    testdir_make();
     char path[512];
     snprintf(path, sizeof path, "%s/t.csv", dir);
     FILE *f = fopen(path, "w");
@@ -34,9 +33,7 @@ static void setup(void)
 static void teardown(void)
 {
     tir_engine_free(e);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    testdir_remove();
 }
 
 TestSuite(json, .init = setup, .fini = teardown);
@@ -248,50 +245,43 @@ Test(json, null_and_empty_inputs)
     tir_program_free(p);
 }
 
-/* n levels of "!" around true, as JSON: 16 bytes a level */
-static char *nested_not(int n)
+/* Compiles the plan filtering on n levels of "!" around true. */
+static tir_status compile_nested(int n, tir_program **p)
 {
-    char *s = malloc((size_t)n * 32 + 16), *o = s;
-    cr_assert_not_null(s);
+    char *json = malloc((size_t)n * 32 + 1024), *o = json;
+    cr_assert_not_null(json);
+    const char *plan = PLAN(FILTER("EXPR"));
+    const char *hole = strstr(plan, "EXPR");
+    o += sprintf(o, "%.*s", (int)(hole - plan), plan);
     for (int i = 0; i < n; i++)
         o += sprintf(o, "{\"op\":\"!\",\"args\":[");
     o += sprintf(o, "true");
     for (int i = 0; i < n; i++)
         o += sprintf(o, "]}");
-    return s;
+    sprintf(o, "%s", hole + 4);
+    tir_status st = compile_json(json, p);
+    free(json);
+    return st;
 }
 
 Test(json, deep_nesting_is_an_error_not_a_crash)
 {
-    /* deeper than the checker takes (1000 levels), within jansson's 2048 */
-    char *deep = nested_not(1010), *json = malloc(strlen(deep) + 1024);
-    sprintf(json, PLAN(FILTER("%s")), deep);
     tir_program *p = NULL;
-    cr_assert_eq(compile_json(json, &p), TIR_ERR_COMPILE);
-    cr_expect(strstr(tir_program_errmsg(p), "expression nested too deeply") != NULL, "%.300s",
-              tir_program_errmsg(p));
+    /* deeper than the checker takes (1000 levels), within jansson's 2048 */
+    cr_assert_eq(compile_nested(1010, &p), TIR_ERR_COMPILE);
+    cr_expect(strstr(tir_program_errmsg(p), "expression nested too deeply") != NULL, "%.300s", tir_program_errmsg(p));
     tir_program_free(p);
-    free(deep);
-    free(json);
     /* deeper than jansson reads: its error */
-    deep = nested_not(1100);
-    json = malloc(strlen(deep) + 1024);
-    sprintf(json, PLAN(FILTER("%s")), deep);
-    cr_assert_eq(compile_json(json, &p), TIR_ERR_COMPILE);
+    cr_assert_eq(compile_nested(1100, &p), TIR_ERR_COMPILE);
     cr_expect(strstr(tir_program_errmsg(p), "maximum parsing depth") != NULL, "%.300s", tir_program_errmsg(p));
     tir_program_free(p);
-    free(deep);
-    free(json);
     /* within both: compiles, runs, and converts both ways */
-    deep = nested_not(400);
-    json = malloc(strlen(deep) + 1024);
-    sprintf(json, PLAN(FILTER("%s")), deep);
-    cr_assert_eq(compile_json(json, &p), TIR_OK, "%.300s", p ? tir_program_errmsg(p) : "");
+    cr_assert_eq(compile_nested(400, &p), TIR_OK, "%.300s", p ? tir_program_errmsg(p) : "");
     cr_expect_eq(run_rows(p), 4);
-    char *text = NULL;
+    char *text = NULL, *json = NULL;
     cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_assert_eq(tir_program_to_json(p, &json), TIR_OK);
     free(text);
-    tir_program_free(p);
-    free(deep);
     free(json);
+    tir_program_free(p);
 }
