@@ -130,6 +130,20 @@ static ir_name fj_ident(fj_ctx *cx, json_t *j, ir_span at)
     return (ir_name){s ? s : "", at};
 }
 
+/* Words that start an expression or an item in the text form, so that a
+** name spelled so cannot be written where one does (a call true(1), a
+** reference date.x, a source argument case = 1; a table or pipeline
+** output): the JSON form refuses them there, to stay one-to-one. */
+static const char *const expr_words[] = {"true", "false", "null", "date", "case", "cast", "extract", NULL};
+static const char *const item_words[] = {"output", NULL};
+
+static void fj_unwritable(fj_ctx *cx, const ir_name *n, const char *const *words, const char *where)
+{
+    for (int i = 0; words[i]; i++)
+        if (!strcmp(n->s, words[i]))
+            ir_error(cx->fe.d, n->span, "'%s' cannot be %s: the text form reads it as a keyword there", n->s, where);
+}
+
 /* The required name member key of o. */
 static ir_name fj_ident_member(fj_ctx *cx, json_t *o, ir_span parent, const char *key, const char *what)
 {
@@ -403,6 +417,8 @@ static ir_expr *fj_ref(fj_ctx *cx, json_t *o, ir_span at)
             return e;
         }
         e->u.path.parts[e->u.path.nparts++] = (ir_name){part, rat};
+        if (e->u.path.nparts == 1)
+            fj_unwritable(cx, &e->u.path.parts[0], expr_words, "the first name of a reference");
         if (!dot)
             return e;
         p = dot;
@@ -416,6 +432,7 @@ static ir_expr *fj_call(fj_ctx *cx, json_t *o, ir_span at, int depth)
     fj_object(cx, o, at, "a call", keys);
     ir_expr *e = fj_new(cx, IR_E_CALL, at);
     e->u.call.fn = fj_ident_member(cx, o, at, "call", "a call");
+    fj_unwritable(cx, &e->u.call.fn, expr_words, "the name of a function");
     int n;
     e->u.call.args = fj_exprs(cx, o, at, "args", depth, &n);
     e->u.call.nargs = n < 0 ? 0 : n;
@@ -634,8 +651,10 @@ static void fj_srcarg(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     if (!fj_object(cx, o, at, "a source argument", keys))
         return;
     ir_arg sa = {{NULL, at}, NULL};
-    if (json_object_get(o, "name"))
+    if (json_object_get(o, "name")) {
         sa.name = fj_ident_member(cx, o, at, "name", "");
+        fj_unwritable(cx, &sa.name, expr_words, "the name of a source argument");
+    }
     json_t *v = fj_get(cx, o, at, "value", "a source argument", true, &vat);
     if (!v)
         return;
@@ -674,6 +693,7 @@ static void fj_table(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     ir_table *t = fe_alloc(&cx->fe, sizeof *t);
     t->span = at;
     t->name = fj_ident_member(cx, o, at, "name", "a table");
+    fj_unwritable(cx, &t->name, item_words, "the name of a table");
     t->source = fj_ident_member(cx, o, at, "source", "a table");
     fj_each(cx, o, at, "args", "", t, fj_srcarg);
     json_t *cols = json_object_get(o, "columns");
@@ -740,6 +760,7 @@ static void fj_pipeline(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     ir_pipeline *pl = fe_alloc(&cx->fe, sizeof *pl);
     pl->span = at;
     pl->name = fj_ident_member(cx, o, at, "name", "a pipeline");
+    fj_unwritable(cx, &pl->name, item_words, "the name of a pipeline");
     fj_each(cx, o, at, "statements", "a pipeline", pl, fj_stmt);
     p->pipelines = fe_push(&cx->fe, p->pipelines, p->npipelines++, &pl, sizeof pl);
 }

@@ -285,3 +285,30 @@ Test(json, deep_nesting_is_an_error_not_a_crash)
     free(json);
     tir_program_free(p);
 }
+
+/* Names the text form reads as keywords where they stand would print as
+** text that parses to another tree (true(1), a reference `null`) or not at
+** all (a pipeline named output): the JSON form refuses them there only. */
+Test(json, names_the_text_reads_as_keywords)
+{
+    expect_error(PLAN(FILTER("{\"call\": \"true\", \"args\": [1]}")), "$.pipelines[0].statements[1].args.expr.call",
+                 "'true' cannot be the name of a function");
+    expect_error(PLAN(FILTER("{\"ref\": \"null\"}")), "$.pipelines[0].statements[1].args.expr.ref",
+                 "'null' cannot be the first name of a reference");
+    expect_error("{\"pipelines\": [{\"name\": \"output\", \"statements\": []}]}", "$.pipelines[0].name",
+                 "'output' cannot be the name of a pipeline");
+    /* elsewhere they are names like any other */
+    tir_program *p = NULL;
+    cr_assert_eq(compile_json("{\"tables\": [{\"name\": \"t\", \"source\": \"read_csv\", \"args\": [{\"value\": \"t.csv\"}],"
+                              " \"columns\": [{\"name\": \"date\", \"type\": \"i64\"}, {\"name\": \"s\", \"type\": \"string\"}]}],"
+                              " \"pipelines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"date\", \"op\": \"filter\","
+                              " \"args\": {\"input\": {\"ref\": \"t\"}, \"expr\": {\"op\": \">\", \"args\": [{\"col\": \"date\","
+                              " \"of\": \"in\"}, 1]}}}]}], \"outputs\": [{\"ref\": \"p.date\"}]}", &p),
+                 TIR_ERR_COMPILE);   /* filter of a table: an error of the checker, not of the names */
+    cr_expect(strstr(tir_program_errmsg(p), "keyword") == NULL, "%s", tir_program_errmsg(p));
+    char *text = NULL;
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_expect(strstr(text, "date = filter") != NULL, "%s", text);
+    free(text);
+    tir_program_free(p);
+}
