@@ -425,10 +425,11 @@ static ir_expr *fj_ref(fj_ctx *cx, json_t *o, ir_span at)
     }
 }
 
-/* {"call": "f", "args": [..]}, or {"call": "count", "star": true}: count(*) */
+/* {"call": "f", "args": [..]}; {"call": "count", "star": true}: count(*);
+** {"call": "count", "args": [x], "distinct": true}: count(distinct x) */
 static ir_expr *fj_call(fj_ctx *cx, json_t *o, ir_span at, int depth)
 {
-    static const char *const keys[] = {"call", "args", "star", NULL};
+    static const char *const keys[] = {"call", "args", "star", "distinct", NULL};
     fj_object(cx, o, at, "a call", keys);
     ir_expr *e = fj_new(cx, IR_E_CALL, at);
     e->u.call.fn = fj_ident_member(cx, o, at, "call", "a call");
@@ -442,6 +443,11 @@ static ir_expr *fj_call(fj_ctx *cx, json_t *o, ir_span at, int depth)
         ir_expr *star = fj_new(cx, IR_E_STAR, fj_node(cx, at, "star", 0));
         e->u.call.args = fe_push(&cx->fe, NULL, 0, &star, sizeof star);
         e->u.call.nargs = 1;
+    }
+    if (fj_bool_member(cx, o, at, "distinct")) {
+        e->u.call.distinct = true;
+        if (n != 1 || e->u.call.args[0]->kind == IR_E_STAR)
+            ir_error(cx->fe.d, fj_node(cx, at, "distinct", 0), "a call with \"distinct\" takes one argument in 'args'");
     }
     return e;
 }

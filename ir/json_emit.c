@@ -161,7 +161,7 @@ static void je_expr(je_ctx *cx, const ir_expr *e)
             ir_buf_puts(b, ", \"star\": true");
         else
             je_exprs(cx, "args", e->u.call.args, e->u.call.nargs);
-        ir_buf_puts(b, "}");
+        ir_buf_puts(b, e->u.call.distinct ? ", \"distinct\": true}" : "}");
         break;
     case IR_E_STAR:   /* only where the text form has it: `f(1, *)` parses to no tree */
     case IR_E_REF:    /* only in checked trees */
