@@ -61,6 +61,16 @@ static void fj_want(fj_ctx *cx, const json_t *j, ir_span at, const char *want)
     ir_error(cx->fe.d, at, "expected %s, found %s", want, fj_kind(j));
 }
 
+/* words (NULL-terminated) as "a, b, c", for a message. */
+static const char *fj_list(fj_ctx *cx, const char *const *words)
+{
+    ir_buf b = {0};
+    for (int i = 0; words[i]; i++)
+        ir_buf_printf(&b, "%s%s", i ? ", " : "", words[i]);
+    const char *list = ir_buf_finish(&b, cx->fe.a);
+    return list ? list : "";
+}
+
 /* Checks that o is an object whose members are all among keys
 ** (NULL-terminated); a member of another name is reported at its path. */
 static bool fj_object(fj_ctx *cx, json_t *o, ir_span at, const char *what, const char *const *keys)
@@ -77,24 +87,19 @@ static bool fj_object(fj_ctx *cx, json_t *o, ir_span at, const char *what, const
             i++;
         if (keys[i])
             continue;
-        ir_buf b = {0};
-        for (i = 0; keys[i]; i++)
-            ir_buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
-        const char *expected = ir_buf_finish(&b, cx->fe.a);
         ir_error(cx->fe.d, fj_node(cx, at, fj_strdup(cx, k, strlen(k)), 0), "unknown field '%s' in %s (expected %s)",
-                 k, what, expected ? expected : "");
+                 k, what, fj_list(cx, keys));
     }
     return true;
 }
 
 /* Member key of object o and its node *at; NULL when absent, which is an
-** error (at o) when required. */
-static json_t *fj_get(fj_ctx *cx, json_t *o, ir_span parent, const char *key, const char *what, bool required,
-                      ir_span *at)
+** error (at o) when what names o: the member is required. */
+static json_t *fj_get(fj_ctx *cx, json_t *o, ir_span parent, const char *key, const char *what, ir_span *at)
 {
     json_t *v = json_object_get(o, key);
     if (!v) {
-        if (required)
+        if (what)
             ir_error(cx->fe.d, parent, "%s lacks its field '%s'", what, key);
         return NULL;
     }
@@ -148,7 +153,7 @@ static void fj_unwritable(fj_ctx *cx, const ir_name *n, const char *const *words
 static ir_name fj_ident_member(fj_ctx *cx, json_t *o, ir_span parent, const char *key, const char *what)
 {
     ir_span at;
-    json_t *v = fj_get(cx, o, parent, key, what, true, &at);
+    json_t *v = fj_get(cx, o, parent, key, what, &at);
     return v ? fj_ident(cx, v, at) : (ir_name){"", parent};
 }
 
@@ -161,18 +166,14 @@ static int fj_word(fj_ctx *cx, json_t *j, ir_span at, const char *const *words)
     for (int i = 0; words[i]; i++)
         if (!strcmp(s, words[i]))
             return i;
-    ir_buf b = {0};
-    for (int i = 0; words[i]; i++)
-        ir_buf_printf(&b, "%s%s", i ? ", " : "", words[i]);
-    const char *expected = ir_buf_finish(&b, cx->fe.a);
-    ir_error(cx->fe.d, at, "unknown value '%s' (expected %s)", s, expected ? expected : "");
+    ir_error(cx->fe.d, at, "unknown value '%s' (expected %s)", s, fj_list(cx, words));
     return -1;
 }
 
 static bool fj_bool_member(fj_ctx *cx, json_t *o, ir_span parent, const char *key)
 {
     ir_span at;
-    json_t *v = fj_get(cx, o, parent, key, "", false, &at);
+    json_t *v = fj_get(cx, o, parent, key, NULL, &at);
     if (v && !json_is_boolean(v))
         fj_want(cx, v, at, "a boolean");
     return v && json_is_true(v);
@@ -209,7 +210,7 @@ static ir_expr *fj_new(fj_ctx *cx, ir_expr_kind kind, ir_span at)
 static ir_expr **fj_exprs(fj_ctx *cx, json_t *o, ir_span parent, const char *key, int depth, int *n)
 {
     ir_span at;
-    json_t *a = fj_get(cx, o, parent, key, "", false, &at);
+    json_t *a = fj_get(cx, o, parent, key, NULL, &at);
     *n = -1;
     if (!a || !fj_array(cx, a, at))
         return NULL;
@@ -307,7 +308,7 @@ static ir_expr *fj_op(fj_ctx *cx, json_t *o, ir_span at, int depth)
         if (e->u.cas.n < 0)
             e->u.cas.n = 0;
         ir_span els;
-        json_t *x = fj_get(cx, o, at, "else", "", false, &els);
+        json_t *x = fj_get(cx, o, at, "else", NULL, &els);
         if (x)
             e->u.cas.els = fj_expr(cx, x, els, depth + 1);
         return e;
@@ -317,7 +318,7 @@ static ir_expr *fj_op(fj_ctx *cx, json_t *o, ir_span at, int depth)
         e = fj_new(cx, IR_E_CAST, at);
         ir_expr **args = fj_exprs(cx, o, at, "args", depth, &n);
         ir_span ty;
-        json_t *t = fj_get(cx, o, at, "type", "a cast", true, &ty);
+        json_t *t = fj_get(cx, o, at, "type", "a cast", &ty);
         e->u.cast.to = t ? fj_type(cx, t, ty) : TIR_I64;
         e->u.cast.to_span = t ? ty : at;
         if (!fj_nargs(cx, o, at, op, n, 1, 1))
@@ -394,7 +395,7 @@ static ir_expr *fj_col(fj_ctx *cx, json_t *o, ir_span at)
     ir_expr *e = fj_new(cx, IR_E_COL, at);
     e->u.col.name = fj_ident_member(cx, o, at, "col", "a column");
     ir_span of;
-    json_t *q = fj_get(cx, o, at, "of", "a column", true, &of);
+    json_t *q = fj_get(cx, o, at, "of", "a column", &of);
     int r = q ? fj_word(cx, q, of, rows) : -1;
     e->u.col.qual = (ir_name){quals[r < 0 ? 0 : r], q ? of : at};
     return e;
@@ -515,7 +516,7 @@ static ir_bound fj_bound(fj_ctx *cx, json_t *j, ir_span at)
         return b;
     bool pre = json_object_get(j, "preceding") != NULL;
     ir_span nat;
-    json_t *n = fj_get(cx, j, at, pre ? "preceding" : "following", "a frame bound", true, &nat);
+    json_t *n = fj_get(cx, j, at, pre ? "preceding" : "following", "a frame bound", &nat);
     if (!n)
         return b;
     b.kind = pre ? IR_B_PRECEDING : IR_B_FOLLOWING;
@@ -538,11 +539,11 @@ static ir_frame *fj_frame(fj_ctx *cx, json_t *j, ir_span at)
     if (!fj_object(cx, j, at, "a frame", keys))
         return f;
     ir_span u, lo, hi;
-    json_t *x = fj_get(cx, j, at, "unit", "a frame", true, &u);
+    json_t *x = fj_get(cx, j, at, "unit", "a frame", &u);
     f->range = x && fj_word(cx, x, u, units) == 1;
-    if ((x = fj_get(cx, j, at, "from", "a frame", true, &lo)))
+    if ((x = fj_get(cx, j, at, "from", "a frame", &lo)))
         f->lo = fj_bound(cx, x, lo);
-    if ((x = fj_get(cx, j, at, "to", "", false, &hi)))   /* `rows 3 preceding` ends at the current row */
+    if ((x = fj_get(cx, j, at, "to", NULL, &hi)))   /* `rows 3 preceding` ends at the current row */
         f->hi = fj_bound(cx, x, hi);
     return f;
 }
@@ -566,15 +567,15 @@ static ir_val *fj_val_wrapped(fj_ctx *cx, json_t *o, ir_span at)
     fj_object(cx, o, at, "a value", keys);
     ir_span x;
     ir_val *v = fj_val_expr(cx, fj_expr(cx, json_object_get(o, "value"), fj_node(cx, at, "value", 0), 1), at);
-    json_t *m = fj_get(cx, o, at, "order", "", false, &x);
+    json_t *m = fj_get(cx, o, at, "order", NULL, &x);
     int w;
     if (m && (w = fj_word(cx, m, x, orders)) >= 0)
         v->dir = w ? IR_ORDER_DESC : IR_ORDER_ASC;
-    if ((m = fj_get(cx, o, at, "nulls", "", false, &x)) && (w = fj_word(cx, m, x, nulls)) >= 0)
+    if ((m = fj_get(cx, o, at, "nulls", NULL, &x)) && (w = fj_word(cx, m, x, nulls)) >= 0)
         v->nulls = w ? IR_NULLS_LAST : IR_NULLS_FIRST;
     if (json_object_get(o, "order") || json_object_get(o, "nulls"))
         v->ord_span = at;
-    if ((m = fj_get(cx, o, at, "frame", "", false, &x))) {
+    if ((m = fj_get(cx, o, at, "frame", NULL, &x))) {
         if (v->ord_span.len)
             ir_error(cx->fe.d, x, "a value has an order or a frame, not both");
         v->frame = fj_frame(cx, m, x);
@@ -634,12 +635,12 @@ static ir_val *fj_val(fj_ctx *cx, json_t *j, ir_span at)
 typedef void fj_item(fj_ctx *cx, void *owner, json_t *j, ir_span at);
 
 /* item(cx, owner, element, its node) for each element of the array member
-** key of o; what names o when the member is required. */
+** key of o; what names o when the member is required, else NULL. */
 static void fj_each(fj_ctx *cx, json_t *o, ir_span parent, const char *key, const char *what, void *owner,
                     fj_item *item)
 {
     ir_span at;
-    json_t *a = fj_get(cx, o, parent, key, what, what[0] != 0, &at);
+    json_t *a = fj_get(cx, o, parent, key, what, &at);
     if (!a || !fj_array(cx, a, at))
         return;
     size_t i;
@@ -658,10 +659,10 @@ static void fj_srcarg(fj_ctx *cx, void *owner, json_t *o, ir_span at)
         return;
     ir_arg sa = {{NULL, at}, NULL};
     if (json_object_get(o, "name")) {
-        sa.name = fj_ident_member(cx, o, at, "name", "");
+        sa.name = fj_ident_member(cx, o, at, "name", "a source argument");
         fj_unwritable(cx, &sa.name, expr_words, "the name of a source argument");
     }
-    json_t *v = fj_get(cx, o, at, "value", "a source argument", true, &vat);
+    json_t *v = fj_get(cx, o, at, "value", "a source argument", &vat);
     if (!v)
         return;
     sa.val = fj_val_expr(cx, fj_expr(cx, v, vat, 1), vat);
@@ -677,14 +678,14 @@ static void fj_column(fj_ctx *cx, void *owner, json_t *o, ir_span at)
         return;
     ir_column col = {.span = at};
     ir_span f;
-    json_t *n = fj_get(cx, o, at, "name", "a column", true, &f);
+    json_t *n = fj_get(cx, o, at, "name", "a column", &f);
     const char *s = n ? fj_string(cx, n, f) : NULL;
     col.name = (ir_name){s ? s : "", n ? f : at};
-    json_t *ty = fj_get(cx, o, at, "type", "a column", true, &f);
+    json_t *ty = fj_get(cx, o, at, "type", "a column", &f);
     col.ty.type = ty ? fj_type(cx, ty, f) : TIR_I64;
     col.ty.nullable = fj_bool_member(cx, o, at, "nullable");
     col.ty.unique = fj_bool_member(cx, o, at, "unique");
-    json_t *ord = fj_get(cx, o, at, "order", "", false, &f);
+    json_t *ord = fj_get(cx, o, at, "order", NULL, &f);
     int w = ord ? fj_word(cx, ord, f, orders) : -1;
     col.ty.order = w < 0 ? IR_ORDER_NONE : w ? IR_ORDER_DESC : IR_ORDER_ASC;
     t->schema.cols = fe_push(&cx->fe, t->schema.cols, t->schema.n++, &col, sizeof col);
@@ -701,9 +702,9 @@ static void fj_table(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     t->name = fj_ident_member(cx, o, at, "name", "a table");
     fj_unwritable(cx, &t->name, item_words, "the name of a table");
     t->source = fj_ident_member(cx, o, at, "source", "a table");
-    fj_each(cx, o, at, "args", "", t, fj_srcarg);
+    fj_each(cx, o, at, "args", NULL, t, fj_srcarg);
     json_t *cols = json_object_get(o, "columns");
-    fj_each(cx, o, at, "columns", "", t, fj_column);
+    fj_each(cx, o, at, "columns", NULL, t, fj_column);
     if (json_is_array(cols) && json_array_size(cols) == 0)   /* the text form has no empty column block */
         ir_error(cx->fe.d, fj_node(cx, at, "columns", 0), "a table's 'columns' has at least one column (leave it "
                  "out for none)");
@@ -720,7 +721,7 @@ static void fj_param(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     prm->span = at;
     prm->name = fj_ident_member(cx, o, at, "name", "a parameter");
     ir_span x;
-    json_t *ty = fj_get(cx, o, at, "type", "a parameter", true, &x);
+    json_t *ty = fj_get(cx, o, at, "type", "a parameter", &x);
     prm->ty.type = ty ? fj_type(cx, ty, x) : TIR_I64;
     prm->ty.nullable = fj_bool_member(cx, o, at, "nullable");
     prm->index = p->nparams;
@@ -739,7 +740,7 @@ static void fj_stmt(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     s->target = fj_ident_member(cx, o, at, "target", "a statement");
     s->op = fj_ident_member(cx, o, at, "op", "a statement");
     ir_span x;
-    json_t *args = fj_get(cx, o, at, "args", "", false, &x);
+    json_t *args = fj_get(cx, o, at, "args", NULL, &x);
     if (args && !json_is_object(args)) {
         fj_want(cx, args, x, "an object");
     } else if (args) {
@@ -783,7 +784,7 @@ static void fj_output(fj_ctx *cx, void *owner, json_t *o, ir_span at)
         return;
     }
     ir_span x;
-    json_t *as = fj_get(cx, o, at, "as", "", false, &x);
+    json_t *as = fj_get(cx, o, at, "as", NULL, &x);
     const char *s = as ? fj_string(cx, as, x) : NULL;
     if (s)
         out.alias = (ir_name){s, x};
@@ -802,10 +803,10 @@ static bool fj_read(fj_ctx *cx, json_t *root)
         return true;
     ir_span top = {0, 1};
     ir_program *p = cx->fe.prog;
-    fj_each(cx, root, top, "tables", "", p, fj_table);
-    fj_each(cx, root, top, "params", "", p, fj_param);
-    fj_each(cx, root, top, "pipelines", "", p, fj_pipeline);
-    fj_each(cx, root, top, "outputs", "", p, fj_output);
+    fj_each(cx, root, top, "tables", NULL, p, fj_table);
+    fj_each(cx, root, top, "params", NULL, p, fj_param);
+    fj_each(cx, root, top, "pipelines", NULL, p, fj_pipeline);
+    fj_each(cx, root, top, "outputs", NULL, p, fj_output);
     return true;
 }
 

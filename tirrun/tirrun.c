@@ -2,8 +2,9 @@
 ** tirrun.c — the command-line client: reads a .tir file (or a program's
 ** JSON form, a .json file), compiles it, runs it and prints its outputs or
 ** prints the program in its other form (--emit-json, --emit-tir); without
-** a file (or with -i) it starts the interactive session of repl.c. A thin client of tir.h and nothing else, so it
-** doubles as the reference for how an embedder drives the engine.
+** a file (or with -i) it starts the interactive session of repl.c. A thin
+** client of tir.h and nothing else, so it doubles as the reference for how
+** an embedder drives the engine.
 **
 ** Exit status: 0 success, 1 runtime / data / I/O error, 2 usage or compile
 ** error.

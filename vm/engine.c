@@ -638,16 +638,16 @@ static tir_status convert(tir_program *p, bool to_json, char **out)
     const char *text = NULL;
     if (parse(p, &a, &d, &prog) && prog)
         text = to_json ? ir_program_json(&a, &d, prog) : ir_program_str(&a, prog);
-    tir_status st = TIR_OK;
+    tir_status st;
     if (text && !a.nomem) {
-        *out = strdup(text);
-        st = *out ? TIR_OK : TIR_ERR_NOMEM;
-    } else if (a.nomem) {
+        st = (*out = strdup(text)) ? TIR_OK : TIR_ERR_NOMEM;
+    } else if (a.nomem || !d.nerrors) {   /* nothing said why: out of memory */
         st = TIR_ERR_NOMEM;
     } else {
         const char *msg = ir_diags_render(&d);
-        snprintf(p->err, sizeof p->err, "%s", msg ? msg : "out of memory");
         st = msg ? TIR_ERR_COMPILE : TIR_ERR_NOMEM;
+        if (msg)
+            snprintf(p->err, sizeof p->err, "%s", msg);
     }
     if (st == TIR_ERR_NOMEM)
         snprintf(p->err, sizeof p->err, "out of memory");
