@@ -10,6 +10,7 @@
 #include "dates.h"
 #include "functions.h"
 
+#include <ctype.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -182,6 +183,23 @@ static void put_list(ir_buf *b, ir_expr *const *v, int n)
     }
 }
 
+/* f(distinct - 1) reads as f's distinct aggregate of -1: a first argument,
+** printed from b->p + at to the end, that begins with the name distinct is
+** put in parentheses, which the parser drops again. */
+static void parenthesize_distinct(ir_buf *b, size_t at)
+{
+    const char *s = b->nomem ? NULL : b->p + at;
+    if (!s || strncmp(s, "distinct", 8) || isalnum((unsigned char)s[8]) || s[8] == '_')
+        return;
+    size_t end = b->n;
+    ir_buf_put(b, "()", 2);
+    if (b->nomem)
+        return;
+    memmove(b->p + at + 1, b->p + at, end - at);
+    b->p[at] = '(';
+    b->p[end + 1] = ')';
+}
+
 static void put_expr(ir_buf *b, const ir_expr *e)
 {
     switch (e->kind) {
@@ -268,7 +286,14 @@ static void put_expr(ir_buf *b, const ir_expr *e)
         ir_buf_put(b, "(", 1);
         if (e->u.call.distinct)
             ir_buf_puts(b, "distinct ");
-        put_list(b, e->u.call.args, e->u.call.nargs);
+        for (int i = 0; i < e->u.call.nargs; i++) {
+            if (i)
+                ir_buf_put(b, ", ", 2);
+            size_t at = b->n;
+            put_expr(b, e->u.call.args[i]);
+            if (i == 0 && !e->u.call.distinct)
+                parenthesize_distinct(b, at);
+        }
         ir_buf_put(b, ")", 1);
         break;
     case IR_E_STAR:

@@ -350,3 +350,28 @@ Test(json, distinct_aggregates)
                  "$.pipelines[0].statements[1].args.aggregates.map.m.args[0]",
                  "$in.s at $.pipelines[0].statements[1].args.aggregates.map.k.args[0]");
 }
+
+/* A call's first argument that begins with the name distinct prints in
+** parentheses: f(distinct - 1) would read as f's distinct aggregate of -1 */
+Test(json, a_first_argument_named_distinct_keeps_its_tree)
+{
+    const char *json = "{\"pipelines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"v\", \"op\": \"o\", \"args\": "
+                       "{\"a\": [{\"call\": \"f\", \"args\": [{\"op\": \"-\", \"args\": [{\"ref\": \"distinct\"}, 1]}, "
+                       "{\"ref\": \"distinct\"}]}, {\"call\": \"g\", \"args\": [{\"ref\": \"distinct.x\"}]}]}}]}]}";
+    tir_program *pj = NULL, *pt = NULL;
+    compile_json(json, &pj);
+    cr_assert_not_null(pj);
+    char *text = NULL, *back = NULL, *again = NULL;
+    cr_assert_eq(tir_program_to_text(pj, &text), TIR_OK, "%s", tir_program_errmsg(pj));
+    cr_expect(strstr(text, "f((distinct - 1), distinct), g((distinct.x))") != NULL, "%s", text);
+    cr_assert_eq(tir_program_to_json(pj, &back), TIR_OK);
+    tir_compile(e, "t.tir", text, strlen(text), &pt);
+    cr_assert_not_null(pt);
+    cr_assert_eq(tir_program_to_json(pt, &again), TIR_OK, "%s", tir_program_errmsg(pt));
+    cr_expect_str_eq(again, back);
+    free(text);
+    free(back);
+    free(again);
+    tir_program_free(pj);
+    tir_program_free(pt);
+}
