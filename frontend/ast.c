@@ -22,7 +22,7 @@ typedef struct fe_node {
     int depth;
 } fe_node;
 
-static void *fe_alloc(fe_ctx *cx, size_t n)
+void *fe_alloc(fe_ctx *cx, size_t n)
 {
     void *p = ir_alloc(cx->a, n);
     if (!p)
@@ -30,9 +30,7 @@ static void *fe_alloc(fe_ctx *cx, size_t n)
     return p;
 }
 
-/* Appends elem to an arena array of n elements. The capacity is implicit
-** (4, then each power of two), so list values need no capacity field. */
-static void *fe_push(fe_ctx *cx, void *arr, int n, const void *elem, size_t size)
+void *fe_push(fe_ctx *cx, void *arr, int n, const void *elem, size_t size)
 {
     if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
         void *grown = fe_alloc(cx, (size_t)(n ? 2 * n : 4) * size);
@@ -273,6 +271,20 @@ ir_expr *fe_null(fe_ctx *cx, ir_span t)
     return e;
 }
 
+bool fe_date_days(const char *s, size_t len, int64_t *days)
+{
+    bool ok = len == 10 && s[4] == '-' && s[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 || (s[i] >= '0' && s[i] <= '9');
+    if (!ok)
+        return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > vm_days_in_month(y, m))
+        return false;
+    *days = vm_days_from_civil(y, m, d);
+    return true;
+}
+
 /* date "YYYY-MM-DD": days since 1970-01-01. */
 ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str)
 {
@@ -280,16 +292,7 @@ ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str)
     uint32_t len;
     const char *s = fe_unquote(cx, str, &len);
     e->u.lit.type = TIR_DATE;
-    bool ok = len == 10 && s[4] == '-' && s[7] == '-';
-    for (int i = 0; ok && i < 10; i++)
-        ok = i == 4 || i == 7 || (s[i] >= '0' && s[i] <= '9');
-    if (ok) {
-        int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-        ok = y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= vm_days_in_month(y, m);
-        if (ok)
-            e->u.lit.i = vm_days_from_civil(y, m, d);
-    }
-    if (!ok)
+    if (!fe_date_days(s, len, &e->u.lit.i))
         ir_error(cx->d, str, "invalid date %.*s (expected \"YYYY-MM-DD\", year 0001 to 9999)",
                  (int)str.len, fe_text(cx, str));
     return e;
@@ -599,10 +602,7 @@ ir_frame *fe_frame(fe_ctx *cx, ir_span kw, bool range, ir_bound lo, ir_bound hi)
     return f;
 }
 
-/* Lists and maps name columns, keys or functions: no more than a relation
-** has columns. The bound also keeps the checker's per-item work (duplicate
-** names, lookups) from growing with the square of a hostile list. */
-static void fe_check_items(fe_ctx *cx, ir_span at, int n, const char *what)
+void fe_check_items(fe_ctx *cx, ir_span at, int n, const char *what)
 {
     if (n > TIR_MAX_COLUMNS)
         ir_error(cx->d, at, "%s of %d items; at most %d are supported", what, n, TIR_MAX_COLUMNS);

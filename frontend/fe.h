@@ -58,6 +58,19 @@ typedef struct fe_whens { ir_expr **whens, **thens; int n; } fe_whens;
 typedef struct fe_coltype { ir_coltype ty; ir_span span; } fe_coltype;
 typedef struct fe_ordering { ir_order dir; ir_nulls nulls; ir_span span; } fe_ordering;
 
+/* Arena allocation that unwinds to cx->nomem when the arena is exhausted. */
+void *fe_alloc(fe_ctx *cx, size_t n);
+/* Appends elem to an arena array of n elements. The capacity is implicit
+** (4, then each power of two), so list values need no capacity field. */
+void *fe_push(fe_ctx *cx, void *arr, int n, const void *elem, size_t size);
+/* Lists and maps name columns, keys or functions: no more than a relation
+** has columns. The bound also keeps the checker's per-item work (duplicate
+** names, lookups) from growing with the square of a hostile list. */
+void fe_check_items(fe_ctx *cx, ir_span at, int n, const char *what);
+
+/* "YYYY-MM-DD" (year 0001 to 9999) as days since 1970-01-01; false when s is no such date. */
+bool fe_date_days(const char *s, size_t len, int64_t *days);
+
 /* errors reported by the parser itself */
 void fe_syntax_error(fe_ctx *cx, int major, ir_span at);
 void fe_stack_overflow(fe_ctx *cx);

@@ -174,8 +174,10 @@ typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
 typedef struct tir_diag {
     tir_severity severity;
     const char *file;
-    int line, col;          /* 1-based */
+    int line, col;          /* 1-based; 0 for a program compiled from JSON, ... */
     const char *message;
+    const char *path;       /* ... whose diagnostics name the JSON path of their node
+                             * ("$.pipelines[1].statements[0].args.expr"); NULL otherwise */
 } tir_diag;
 
 /* Compiles src (len bytes; file is used in messages and to resolve
@@ -183,6 +185,21 @@ typedef struct tir_diag {
 ** can read the diagnostics; free it with tir_program_free(). */
 TIR_API tir_status tir_compile(tir_engine *e, const char *file, const char *src,
                                size_t len, tir_program **out);
+/* Plans as data: a program in its JSON form (docs/EMBEDDING.md, "Plans as
+** JSON"), one-to-one with the text. The same contract as tir_compile(): *out
+** is set even on TIR_ERR_COMPILE; malformed JSON is reported at its
+** file:line:col (jansson's message), every other diagnostic at the JSON
+** path of its node, as "file:$.pipelines[0].statements[1]: error: msg". */
+TIR_API tir_status tir_compile_json(tir_engine *e, const char *file, const char *json, size_t len,
+                                    tir_program **out);
+/* The program in the other form: its JSON form (a program compiled from
+** text or from JSON) or its .tir text, printed from its source as parsed,
+** so a program with type errors converts too. *out is malloc'd (free()).
+** TIR_ERR_COMPILE when it does not parse, or holds what the JSON form
+** cannot (a string that is not UTF-8, an argument given twice): the reason
+** in tir_program_errmsg(). */
+TIR_API tir_status tir_program_to_json(tir_program *p, char **json);
+TIR_API tir_status tir_program_to_text(tir_program *p, char **text);
 TIR_API void tir_program_free(tir_program *p);
 TIR_API size_t tir_program_ndiags(const tir_program *p);
 TIR_API const tir_diag *tir_program_diag(const tir_program *p, size_t i);

@@ -499,6 +499,7 @@ typedef struct ir_program {
     void *resolve_host_ctx;
     const char *src;
     size_t srclen;
+    const ir_jpaths *paths;   /* read from JSON: spans are its nodes (diag.h); src is not text */
     ir_table **tables;
     int ntables;
     ir_pipeline **pipelines;  /* tc: sorted into topological order */
@@ -513,6 +514,10 @@ typedef struct ir_program {
 ** Returns false when there were syntax errors (the tree may be partial). */
 bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len, ir_program **out);
 
+/* frontend/json.c: the same from a program's JSON form (docs/EMBEDDING.md);
+** the spans of its nodes index (*out)->paths. */
+bool fe_parse_json(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len, ir_program **out);
+
 /* typecheck/: checks and annotates p in place. Returns false on errors. */
 bool tc_check(ir_arena *a, ir_diags *d, ir_program *p);
 
@@ -523,5 +528,13 @@ const char *ir_op_str(ir_op op);
 const char *ir_opkind_name(ir_opkind k);
 const char *ir_aggfn_name(ir_aggfn f);
 const char *ir_joinkind_name(ir_joinkind k);
+/* A program as parsed (not checked: the checker rewrites names), as .tir
+** text that parses back to the same tree. Arena string. */
+const char *ir_program_str(ir_arena *a, const ir_program *p);
+
+/* ir/json_emit.c: a program as parsed, in its JSON form; NULL with errors
+** in d for what the JSON form cannot hold (a string that is not UTF-8, an
+** argument or map key given twice). Arena string. */
+const char *ir_program_json(ir_arena *a, ir_diags *d, const ir_program *p);
 
 #endif

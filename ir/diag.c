@@ -6,10 +6,12 @@
 ** counted, not formatted; a long source line is shown as a window around
 ** the caret; line:col comes from one forward pass over the sorted
 ** diagnostics instead of a scan from the start of the file for each.
+** A program read from JSON is located by JSON paths instead (diag.h).
 */
 #include "diag.h"
 #include "buf.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +146,132 @@ void ir_linecol(const char *src, size_t srclen, uint32_t off, int *line, int *co
     *col = off > ls ? (int)(off - ls) + 1 : 1;
 }
 
+static bool plain_key(const char *k)
+{
+    if (!isalpha((unsigned char)k[0]) && k[0] != '_')
+        return false;
+    for (; *k; k++)
+        if (!isalnum((unsigned char)*k) && *k != '_')
+            return false;
+    return true;
+}
+
+static void jstep_put(ir_buf *b, const ir_jnode *j)
+{
+    if (j->index >= 0) {
+        ir_buf_printf(b, "[%d]", (int)j->index);
+    } else if (plain_key(j->key)) {
+        ir_buf_printf(b, ".%s", j->key);
+    } else {
+        ir_buf_put(b, "[\"", 2);
+        for (const char *k = j->key; *k; k++) {
+            if (*k == '"' || *k == '\\')
+                ir_buf_printf(b, "\\%c", *k);
+            else if ((unsigned char)*k < 0x20)
+                ir_buf_printf(b, "\\u%04x", (unsigned)*k);
+            else
+                ir_buf_put(b, k, 1);
+        }
+        ir_buf_put(b, "\"]", 2);
+    }
+}
+
+/* A path of more steps shows its first and last ones only: the path of a
+** node 1000 levels deep would drown its message. */
+#define JPATH_HEAD 10
+#define JPATH_TAIL 6
+
+void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node)
+{
+    ir_buf_put(b, "$", 1);
+    if (node >= paths->n)
+        return;
+    uint32_t depth = 0;   /* parents have smaller numbers: the walk ends at the root, 0 */
+    for (uint32_t k = node; k != 0; k = paths->v[k].parent)
+        depth++;
+    uint32_t head[JPATH_HEAD], tail[JPATH_TAIL], i = 0;
+    for (uint32_t k = node; k != 0; k = paths->v[k].parent, i++) {
+        if (i < JPATH_TAIL)
+            tail[i] = k;
+        if (depth - 1 - i < JPATH_HEAD)
+            head[depth - 1 - i] = k;
+    }
+    if (depth <= JPATH_HEAD + JPATH_TAIL) {
+        for (i = 0; i < depth; i++)
+            jstep_put(b, &paths->v[i < JPATH_HEAD ? head[i] : tail[depth - 1 - i]]);
+        return;
+    }
+    for (i = 0; i < JPATH_HEAD; i++)
+        jstep_put(b, &paths->v[head[i]]);
+    ir_buf_printf(b, "(...%u steps...)", depth - JPATH_HEAD - JPATH_TAIL);
+    for (i = JPATH_TAIL; i-- > 0;)
+        jstep_put(b, &paths->v[tail[i]]);
+}
+
+/* The path of node into buf, its end kept when it does not fit: the end
+** says which node, the start only "$.pipelines[...]". */
+static void jpath_copy(char *buf, size_t n, const ir_jpaths *paths, uint32_t node)
+{
+    ir_buf b = {0};
+    ir_jpath_put(&b, paths, node);
+    if (b.nomem || !b.n) {
+        snprintf(buf, n, "$");
+    } else if (b.n < n) {
+        memcpy(buf, b.p, b.n + 1);
+    } else if (n > 4) {
+        memcpy(buf, "...", 3);
+        memcpy(buf + 3, b.p + b.n - (n - 4), n - 3);
+    } else if (n) {
+        buf[0] = 0;
+    }
+    free(b.p);
+}
+
+void ir_where(char *buf, size_t n, const char *src, size_t srclen, const ir_jpaths *paths, ir_span at)
+{
+    if (paths) {
+        jpath_copy(buf, n, paths, at.off);
+        return;
+    }
+    int line, col;
+    ir_linecol(src, srclen, at.off, &line, &col);
+    snprintf(buf, n, "%d:%d", line, col);
+}
+
+void ir_span_text(char *buf, size_t n, const char *src, const ir_jpaths *paths, ir_span at)
+{
+    if (paths) {
+        jpath_copy(buf, n, paths, at.off);
+        return;
+    }
+    if (!n)
+        return;
+    size_t len = at.len < n - 1 ? at.len : n - 1;
+    memcpy(buf, src + at.off, len);
+    buf[len] = 0;
+}
+
+/* A JSON program's diagnostics: its nodes are numbered in document order. */
+static char *render_paths(ir_diags *d)
+{
+    ir_buf b = {0};
+    ir_buf_put(&b, "", 0);
+    for (size_t i = 0; i < d->n; i++) {
+        ir_diagnostic *x = &d->items[i];
+        ir_buf p = {0};
+        ir_jpath_put(&p, d->paths, x->span.off);
+        x->path = ir_buf_finish(&p, d->arena);
+        ir_buf_printf(&b, "%s:%s: %s: %s", d->file, x->path ? x->path : "$",
+                      x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
+        if (x->last && d->dropped_errors)
+            ir_buf_printf(&b, " (%zu more not shown)", d->dropped_errors);
+        ir_buf_put(&b, "\n", 1);
+    }
+    if (d->dropped_warnings)
+        ir_buf_printf(&b, "%s: %zu more warnings not shown\n", d->file, d->dropped_warnings);
+    return ir_buf_finish(&b, d->arena);
+}
+
 static int diag_cmp(const void *a, const void *b)
 {
     const ir_diagnostic *x = a, *y = b;
@@ -194,6 +322,8 @@ char *ir_diags_render(ir_diags *d)
 {
     if (d->n > 1)
         qsort(d->items, d->n, sizeof *d->items, diag_cmp);
+    if (d->paths)
+        return render_paths(d);
     ir_buf b = {0};
     ir_buf_put(&b, "", 0);
     size_t ls = text_start(d->src, d->srclen), pos = ls;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include "tir.h"
 #include "arena.h"
+#include "buf.h"
 
 #define IR_DEFAULT_MAX_ERRORS 20
 
@@ -19,11 +20,27 @@ typedef struct ir_span {
     uint32_t off, len;
 } ir_span;
 
+/* A program read from JSON has no source text to point into: the spans of
+** its nodes are node numbers (off; len 1) in a table that names each node
+** by its parent and its key or index, from which a message spells the
+** node's JSON path ($.pipelines[1].statements[0]) only when it needs it:
+** paths written out per node would cost the square of a deep plan. */
+typedef struct ir_jnode {
+    uint32_t parent;          /* node number; node 0 is the root, "$" */
+    int32_t index;            /* an array element: its index; -1: ... */
+    const char *key;          /* ... an object member: its key */
+} ir_jnode;
+typedef struct ir_jpaths {
+    ir_jnode *v;
+    uint32_t n;
+} ir_jpaths;
+
 typedef struct ir_diagnostic {
     tir_severity severity;
     ir_span span;
     const char *message;
-    int line, col;            /* set by ir_diags_render */
+    int line, col;            /* set by ir_diags_render (0 for a JSON program) */
+    const char *path;         /* set by ir_diags_render for a JSON program, else NULL */
     bool last;                /* the "too many errors" note: rendered after the others */
 } ir_diagnostic;
 
@@ -32,6 +49,7 @@ typedef struct ir_diags {
     const char *file;
     const char *src;
     size_t srclen;
+    const ir_jpaths *paths;   /* non-NULL: spans are JSON nodes, src is not read */
     ir_diagnostic *items;     /* malloc'd, grown by ir_diag_add */
     size_t n, cap;
     size_t nerrors;           /* every error reported, kept or not */
@@ -49,9 +67,18 @@ bool ir_diags_full(const ir_diags *d);
 /* 1-based line and column (in bytes, a leading byte-order mark not
 ** counted) of byte offset off. Linear in off: for one-off use. */
 void ir_linecol(const char *src, size_t srclen, uint32_t off, int *line, int *col);
+/* Where span at is, for a message, into buf: "line:col" in src, or the
+** JSON path of the node when paths is not NULL. */
+void ir_where(char *buf, size_t n, const char *src, size_t srclen, const ir_jpaths *paths, ir_span at);
+/* What span at is, for quoting in a message: its source text, or the JSON
+** path of the node when paths is not NULL (truncated to fit buf). */
+void ir_span_text(char *buf, size_t n, const char *src, const ir_jpaths *paths, ir_span at);
+/* Appends the JSON path of node to b. */
+void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node);
 /* Sorts by position, sets every diagnostic's line and col, and renders
 ** them: "file:line:col: error: msg\n", then the source line (a window of
-** it when long) and a caret line ("^~~~" under the span). Arena string. */
+** it when long) and a caret line ("^~~~" under the span); for a JSON
+** program "file:$.path: error: msg\n" alone. Arena string. */
 char *ir_diags_render(ir_diags *d);
 
 static inline ir_span ir_span_join(ir_span a, ir_span b)

@@ -1,7 +1,8 @@
 /*
 ** print.c — types, operators and expressions as text, for --explain and
-** for diagnostics. Expressions print in source syntax that parses back to
-** the same tree: every compound operand is parenthesized, so the text never
+** for diagnostics, and whole programs as .tir text (the way back from the
+** JSON form). Everything prints in source syntax that parses back to the
+** same tree: every compound operand is parenthesized, so the text never
 ** depends on precedence.
 */
 #include "ast.h"
@@ -9,6 +10,7 @@
 #include "dates.h"
 #include "functions.h"
 
+#include <ctype.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,6 +192,23 @@ static void put_list(ir_buf *b, ir_expr *const *v, int n)
     }
 }
 
+/* f(distinct - 1) reads as f's distinct aggregate of -1: a first argument,
+** printed from b->p + at to the end, that begins with the name distinct is
+** put in parentheses, which the parser drops again. */
+static void parenthesize_distinct(ir_buf *b, size_t at)
+{
+    const char *s = b->nomem ? NULL : b->p + at;
+    if (!s || strncmp(s, "distinct", 8) || isalnum((unsigned char)s[8]) || s[8] == '_')
+        return;
+    size_t end = b->n;
+    ir_buf_put(b, "()", 2);
+    if (b->nomem)
+        return;
+    memmove(b->p + at + 1, b->p + at, end - at);
+    b->p[at] = '(';
+    b->p[end + 1] = ')';
+}
+
 static void put_expr(ir_buf *b, const ir_expr *e)
 {
     switch (e->kind) {
@@ -276,7 +295,14 @@ static void put_expr(ir_buf *b, const ir_expr *e)
         ir_buf_put(b, "(", 1);
         if (e->u.call.distinct)
             ir_buf_puts(b, "distinct ");
-        put_list(b, e->u.call.args, e->u.call.nargs);
+        for (int i = 0; i < e->u.call.nargs; i++) {
+            if (i)
+                ir_buf_put(b, ", ", 2);
+            size_t at = b->n;
+            put_expr(b, e->u.call.args[i]);
+            if (i == 0 && !e->u.call.distinct)
+                parenthesize_distinct(b, at);
+        }
         ir_buf_put(b, ")", 1);
         break;
     case IR_E_STAR:
@@ -294,4 +320,125 @@ const char *ir_expr_str(ir_arena *a, const ir_expr *e)
     put_expr(&b, e);
     const char *s = ir_buf_finish(&b, a);
     return s;
+}
+
+/* ------------------------------------------------------------ programs */
+
+static void put_bound(ir_buf *b, const ir_bound *bd)
+{
+    switch (bd->kind) {
+    case IR_B_UNBOUNDED_PRECEDING: ir_buf_puts(b, "unbounded preceding"); break;
+    case IR_B_PRECEDING: ir_buf_printf(b, "%lld preceding", (long long)bd->n); break;
+    case IR_B_CURRENT: ir_buf_puts(b, "current row"); break;
+    case IR_B_FOLLOWING: ir_buf_printf(b, "%lld following", (long long)bd->n); break;
+    case IR_B_UNBOUNDED_FOLLOWING: ir_buf_puts(b, "unbounded following"); break;
+    }
+}
+
+static void put_val(ir_buf *b, const ir_val *v)
+{
+    switch (v->kind) {
+    case IR_V_LIST:
+        ir_buf_put(b, "[", 1);
+        for (int i = 0; i < v->n; i++) {
+            if (i)
+                ir_buf_put(b, ", ", 2);
+            put_val(b, v->items[i]);
+        }
+        ir_buf_put(b, "]", 1);
+        return;
+    case IR_V_MAP:
+        ir_buf_put(b, "{", 1);
+        for (int i = 0; i < v->n; i++) {
+            ir_buf_puts(b, i ? ", " : " ");
+            put_string(b, v->ents[i].key.s, (uint32_t)strlen(v->ents[i].key.s));
+            ir_buf_put(b, ": ", 2);
+            put_val(b, v->ents[i].val);
+        }
+        ir_buf_puts(b, v->n ? " }" : "}");
+        return;
+    case IR_V_EXPR:
+        break;
+    }
+    put_expr(b, v->expr);
+    if (v->dir != IR_ORDER_NONE)
+        ir_buf_puts(b, v->dir == IR_ORDER_DESC ? " desc" : " asc");
+    if (v->nulls != IR_NULLS_DEFAULT)
+        ir_buf_puts(b, v->nulls == IR_NULLS_FIRST ? " nulls first" : " nulls last");
+    if (v->frame) {
+        ir_buf_puts(b, v->frame->range ? " range between " : " rows between ");
+        put_bound(b, &v->frame->lo);
+        ir_buf_puts(b, " and ");
+        put_bound(b, &v->frame->hi);
+    }
+}
+
+static void put_table(ir_buf *b, const ir_table *t)
+{
+    ir_buf_printf(b, "%s: Table = %s(", t->name.s, t->source.s);
+    for (int i = 0; i < t->nargs; i++) {
+        if (i)
+            ir_buf_put(b, ", ", 2);
+        if (t->args[i].name.s)
+            ir_buf_printf(b, "%s = ", t->args[i].name.s);
+        put_expr(b, t->args[i].val->expr);
+    }
+    ir_buf_put(b, ")", 1);
+    if (!t->schema.cols) {
+        ir_buf_put(b, "\n", 1);
+        return;
+    }
+    ir_buf_puts(b, " {\n");
+    for (int i = 0; i < t->schema.n; i++) {
+        const ir_column *c = &t->schema.cols[i];
+        ir_buf_puts(b, "    ");
+        put_string(b, c->name.s, (uint32_t)strlen(c->name.s));
+        ir_buf_printf(b, ": %s%s%s%s%s\n", type_name(c->ty.type), c->ty.nullable ? " nullable" : "",
+                      c->ty.unique ? " unique" : "",
+                      c->ty.order == IR_ORDER_ASC ? " asc" : c->ty.order == IR_ORDER_DESC ? " desc" : "",
+                      i + 1 < t->schema.n ? "," : "");
+    }
+    ir_buf_puts(b, "}\n");
+}
+
+static void put_pipeline(ir_buf *b, const ir_pipeline *pl)
+{
+    ir_buf_printf(b, "%s: Pipeline = {\n", pl->name.s);
+    for (int i = 0; i < pl->n; i++) {
+        const ir_stmt *s = pl->stmts[i];
+        ir_buf_printf(b, "    %s = %s", s->target.s, s->op.s);
+        for (int k = 0; k < s->nargs; k++) {
+            ir_buf_printf(b, "\n        :%s = ", s->args[k].name.s);
+            put_val(b, s->args[k].val);
+        }
+        ir_buf_put(b, "\n", 1);
+    }
+    ir_buf_puts(b, "}\n");
+}
+
+const char *ir_program_str(ir_arena *a, const ir_program *p)
+{
+    ir_buf b = {0};
+    ir_buf_put(&b, "", 0);
+    for (int i = 0; i < p->ntables; i++)
+        put_table(&b, p->tables[i]);
+    for (int i = 0; i < p->nparams; i++)
+        ir_buf_printf(&b, "$%s: %s%s\n", p->params[i]->name.s, type_name(p->params[i]->ty.type),
+                      p->params[i]->ty.nullable ? " nullable" : "");
+    for (int i = 0; i < p->npipelines; i++) {
+        ir_buf_put(&b, "\n", 1);
+        put_pipeline(&b, p->pipelines[i]);
+    }
+    if (p->noutputs)
+        ir_buf_put(&b, "\n", 1);
+    for (int i = 0; i < p->noutputs; i++) {
+        ir_buf_puts(&b, "output ");
+        put_expr(&b, p->outputs[i].what);
+        if (p->outputs[i].alias.s) {
+            ir_buf_puts(&b, " as ");
+            put_string(&b, p->outputs[i].alias.s, (uint32_t)strlen(p->outputs[i].alias.s));
+        }
+        ir_buf_put(&b, "\n", 1);
+    }
+    return ir_buf_finish(&b, a);
 }

@@ -7,6 +7,11 @@
 #                       a small TPC-H dataset (lineitem, orders .tirt)
 #   ```tir-fragment     statements, tables or outputs out of context: they
 #                       parse (inside a pipeline when they are statements)
+#   ```json-tir [ARGS]  a whole program in its JSON form: it runs, as ```tir
+#   ```json-fragment    a node of the JSON form (an expression, a value, a
+#                       statement, a table, a frame...): put where such a
+#                       node goes in a program, it converts to text
+#                       (tirrun --emit-tir), so the schema reads it
 #   ```ebnf, ```text, ```sh, ```c   not tir: skipped
 # A block without an info string fails: say what it is.
 # Usage: docs.sh TIRRUN GEN_DEMO GEN_TPCH SRCDIR
@@ -45,16 +50,47 @@ notok() {
     sed 's/^/# /' "$work/out" | head -n 20
 }
 
+# Where a node of the JSON form may stand, NODE marking it.
+json_homes=(
+    'NODE'
+    '{"tables": [NODE]}'
+    '{"params": [NODE]}'
+    '{"pipelines": [NODE]}'
+    '{"pipelines": [{"name": "p", "statements": [NODE]}]}'
+    '{"outputs": [NODE]}'
+    '{"pipelines": [{"name": "p", "statements": [{"target": "v", "op": "o", "args": {"a": NODE}}]}]}'
+    '{"pipelines": [{"name": "p", "statements": [{"target": "v", "op": "o", "args": {"a": {"value": 1, "frame": NODE}}}]}]}'
+    '{"pipelines": [{"name": "p", "statements": [{"target": "v", "op": "o", "args": {"a": {"value": 1, "frame": {"unit": "rows", "from": NODE}}}}]}]}'
+)
+
 check_block() {   # where info file
     local where=$1 info=$2 file=$3 lang=${2%% *} args=""
     [ "$lang" = "$info" ] || args=${info#* }
     case $lang in
-    tir)
+    tir | json-tir)
+        # a program's JSON form is read from a file named *.json
+        [ "$lang" = tir ] || { cp "$file" "${file%.tir}.json"; file=${file%.tir}.json; }
         # shellcheck disable=SC2086  # the info string's arguments, split as written
         if (cd "$work" && "$tirrun" $args "$file") > "$work/out" 2>&1; then
             ok "$where runs"
         else
             notok "$where runs"
+        fi ;;
+    json-fragment)
+        local home placed=0 node
+        node=$(cat "$file")
+        for home in "${json_homes[@]}"; do
+            printf '%s%s%s\n' "${home%%NODE*}" "$node" "${home#*NODE}" > "$work/fragment.json"
+            if "$tirrun" --emit-tir "$work/fragment.json" > "$work/out" 2>&1; then
+                placed=1
+                break
+            fi
+        done
+        if [ $placed -eq 1 ]; then
+            ok "$where converts"
+        else
+            echo "no place in a program reads it as a node of the JSON form" > "$work/out"
+            notok "$where converts"
         fi ;;
     tir-fragment)
         # statements go inside a pipeline; tables and outputs stand alone
@@ -71,7 +107,7 @@ check_block() {   # where info file
             ok "$where parses"
         fi ;;
     ebnf | text | sh | c) ok "$where # skip: $lang" ;;
-    "") echo "no info string: mark the block tir, tir-fragment, ebnf, text, sh or c" > "$work/out"
+    "") echo "no info string: mark the block tir, tir-fragment, json-tir, json-fragment, ebnf, text, sh or c" > "$work/out"
         notok "$where is marked" ;;
     *) echo "unknown info string '$lang'" > "$work/out"
        notok "$where is marked" ;;

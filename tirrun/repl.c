@@ -590,7 +590,7 @@ static const char help_text[] =
     ".profile on|off        print rows per statement and time per pipeline after each run\n"
     ".format table|csv|json|markdown   output format\n"
     ".maxrows N             tables show the first and last rows, N in all (0: all)\n"
-    ".read FILE             run a .tir file as if typed\n"
+    ".read FILE             run a .tir file (or a .json one) as if typed\n"
     ".output [FILE]         write results to FILE (no FILE: back to the terminal)\n"
     ".quit                  leave (so does Ctrl-D)\n"
     "\n"
@@ -728,6 +728,26 @@ static char *rebase_paths(const char *text, size_t n, const char *file, size_t *
     return b.p;
 }
 
+/* A JSON program joins the session as its .tir text: *text replaced. */
+static bool json_to_text(session *s, const char *path, char **text, size_t *len)
+{
+    tir_program *p = NULL;
+    char *converted = NULL;
+    tir_compile_json(s->e, path, *text, *len, &p);
+    free(*text);
+    *text = NULL;
+    if (p == NULL || tir_program_to_text(p, &converted) != TIR_OK) {
+        const char *msg = p ? tir_program_errmsg(p) : "out of memory";
+        fprintf(stderr, "%s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+        tir_program_free(p);
+        return false;
+    }
+    tir_program_free(p);
+    *text = converted;
+    *len = strlen(converted);
+    return true;
+}
+
 static bool cmd_read(session *s, const char *path)
 {
     size_t len, rlen;
@@ -736,6 +756,10 @@ static bool cmd_read(session *s, const char *path)
 
     if (text == NULL) {
         fprintf(stderr, "error: cannot read '%s': %s\n", path, strerror(errno));
+        s->failures++;
+        return false;
+    }
+    if (tirrun_is_json(path) && !json_to_text(s, path, &text, &len)) {
         s->failures++;
         return false;
     }

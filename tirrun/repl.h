@@ -22,4 +22,7 @@ typedef struct repl_options {
 ** when input read from a script failed. */
 int repl_main(tir_engine *e, const repl_options *o);
 
+/* Whether file holds a program's JSON form: its name ends in ".json". */
+bool tirrun_is_json(const char *file);
+
 #endif

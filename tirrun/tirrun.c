@@ -1,8 +1,10 @@
 /*
-** tirrun.c — the command-line client: reads a .tir file, compiles it, runs
-** it and prints its outputs; without a file (or with -i) it starts the
-** interactive session of repl.c. A thin client of tir.h and nothing else, so it
-** doubles as the reference for how an embedder drives the engine.
+** tirrun.c — the command-line client: reads a .tir file (or a program's
+** JSON form, a .json file), compiles it, runs it and prints its outputs or
+** prints the program in its other form (--emit-json, --emit-tir); without
+** a file (or with -i) it starts the interactive session of repl.c. A thin
+** client of tir.h and nothing else, so it doubles as the reference for how
+** an embedder drives the engine.
 **
 ** Exit status: 0 success, 1 runtime / data / I/O error, 2 usage or compile
 ** error.
@@ -33,6 +35,7 @@ typedef struct options {
     fmt_kind format;
     tir_config cfg;
     bool explain;
+    int emit;                 /* --emit-json: 'j', --emit-tir: 't', else 0 */
     bool timer;
     bool profile;
     bool interactive;         /* the REPL: no FILE, or -i */
@@ -57,13 +60,14 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-    fputs("usage: tirrun [options] FILE.tir\n"
+    fputs("usage: tirrun [options] FILE.tir|FILE.json\n"
           "       tirrun [options] [-i [FILE.tir]]\n"
           "       tirrun import [options] IN.csv OUT.tirt   (tirrun import --help)\n"
           "       tirrun describe [--verify] TABLE.tirt\n"
           "\n"
           "Compiles and runs a tir program and prints its outputs. Without FILE,\n"
-          "or with -i, starts an interactive session (after reading FILE).\n"
+          "or with -i, starts an interactive session (after reading FILE). A FILE\n"
+          "named *.json holds a program in its JSON form (docs/EMBEDDING.md).\n"
           "\n"
           "options:\n"
           "  -i, --interactive        interactive session (.help lists its commands)\n"
@@ -88,6 +92,8 @@ static void usage(FILE *f)
           "  --read-only              refuse write_table and delete\n"
           "  --error-limit N          compile errors shown before \"too many errors\" (default 20)\n"
           "  --explain                print the typed program and bytecode; do not run\n"
+          "  --emit-json              print the program in its JSON form; do not run\n"
+          "  --emit-tir               print the program as .tir text; do not run\n"
           "  --timer                  print the run time and peak memory to stderr\n"
           "  --profile                print rows per statement and time per pipeline to stderr\n"
           "  --no-prune               read every block of native tables, drop no row by bloom filter\n"
@@ -177,6 +183,10 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (strcmp(arg, "--explain") == 0) {
             o->explain = true;
+            continue;
+        }
+        if (strcmp(arg, "--emit-json") == 0 || strcmp(arg, "--emit-tir") == 0) {
+            o->emit = arg[7] == 'j' ? 'j' : 't';
             continue;
         }
         if (strcmp(arg, "-i") == 0 || strcmp(arg, "--interactive") == 0) {
@@ -387,6 +397,28 @@ static bool bind_params(const options *o, tir_program *p)
     return true;
 }
 
+bool tirrun_is_json(const char *file)
+{
+    size_t n = strlen(file);
+    return n >= 5 && strcmp(file + n - 5, ".json") == 0;
+}
+
+/* --emit-json / --emit-tir: the program as parsed, checked or not. */
+static int emit(const options *o, tir_program *p)
+{
+    char *text = NULL;
+    tir_status st = o->emit == 'j' ? tir_program_to_json(p, &text) : tir_program_to_text(p, &text);
+    if (st != TIR_OK) {
+        print_block(stderr, tir_program_errmsg(p));
+        tir_program_free(p);
+        return st == TIR_ERR_COMPILE ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    fputs(text, stdout);
+    free(text);
+    tir_program_free(p);
+    return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_RUNTIME;
+}
+
 static int run(const options *o, tir_engine *e)
 {
     tir_program *p = NULL;
@@ -402,8 +434,10 @@ static int run(const options *o, tir_engine *e)
         fprintf(stderr, "tirrun: cannot read '%s': %s\n", o->file, strerror(errno));
         return EXIT_USAGE;
     }
-    st = tir_compile(e, o->file, src, len, &p);
+    st = tirrun_is_json(o->file) ? tir_compile_json(e, o->file, src, len, &p) : tir_compile(e, o->file, src, len, &p);
     free(src);
+    if (o->emit && p != NULL)
+        return emit(o, p);
     if (p != NULL)
         print_block(stderr, tir_program_diag_text(p));
     if (st == TIR_ERR_COMPILE) {

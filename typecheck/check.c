@@ -230,10 +230,10 @@ static void check_pipeline(tc_ctx *c, ir_pipeline *pl)
         ir_stmt *st = pl->stmts[i];
         ir_stmt *first = tc_find_stmt(c, pl, st->target.s);
         if (first != st && !ir_diags_full(c->d)) {
-            int line, col;
-            ir_linecol(c->d->src, c->d->srclen, first->target.span.off, &line, &col);
-            ir_error(c->d, st->target.span, "duplicate statement name '%s' in %s (first defined at %d:%d)",
-                     st->target.s, pl->name.s, line, col);
+            char at[256];
+            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, first->target.span);
+            ir_error(c->d, st->target.span, "duplicate statement name '%s' in %s (first defined at %s)",
+                     st->target.s, pl->name.s, at);
         } else if (first != st) {
             ir_error(c->d, st->target.span, "duplicate statement name '%s'", st->target.s);
         }
@@ -512,11 +512,10 @@ static void check_names(tc_ctx *c)
             continue;
         }
         const ir_name *b = t ? &t->name : &pl->name;
-        int line = 0, col = 0;
+        char at[256] = "";
         if (!ir_diags_full(c->d))
-            ir_linecol(c->d->src, c->d->srclen, b->span.off, &line, &col);
-        ir_error(c->d, a->span, "'%s' is already defined as a %s at %d:%d", a->s, t ? "table" : "pipeline", line,
-                 col);
+            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, b->span);
+        ir_error(c->d, a->span, "'%s' is already defined as a %s at %s", a->s, t ? "table" : "pipeline", at);
     }
 }
 
@@ -538,10 +537,10 @@ static void check_params(tc_ctx *c)
             longjmp(c->oom, 1);
         if (first == prm)
             continue;
-        int line = 0, col = 0;
+        char at[256] = "";
         if (!ir_diags_full(c->d))
-            ir_linecol(c->d->src, c->d->srclen, first->span.off, &line, &col);
-        ir_error(c->d, prm->name.span, "parameter $%s is already declared at %d:%d", n, line, col);
+            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, first->span);
+        ir_error(c->d, prm->name.span, "parameter $%s is already declared at %s", n, at);
     }
 }
 

@@ -146,11 +146,11 @@ static bool find_distinct(void *ctx, ir_expr **pe, bool *ok)
         S->x = e->u.call.args[0];
         S->xs = xs;
     } else if (strcmp(xs, S->xs)) {
-        int line, col;
-        ir_linecol(S->c->d->src, S->c->d->srclen, S->x->span.off, &line, &col);
+        char at[256];
+        ir_where(at, sizeof at, S->c->d->src, S->c->d->srclen, S->c->d->paths, S->x->span);
         ir_error(S->c->d, e->u.call.args[0]->span,
-                 "the distinct aggregates of one statement must share their argument: %s here, %s at %d:%d (compute "
-                 "the other in a hash_group_by of its own)", xs, S->xs, line, col);
+                 "the distinct aggregates of one statement must share their argument: %s here, %s at %s (compute "
+                 "the other in a hash_group_by of its own)", xs, S->xs, at);
         *ok = false;
     }
     return true;

@@ -736,14 +736,22 @@ static bool cast_ok(tir_type from, tir_type to)
     return false;
 }
 
+/* x as written, cut after max bytes, for quoting in a message; a program
+** read from JSON has no text: its expression is printed from the tree. */
+static const char *written(tc_ctx *c, const ir_expr *x, uint32_t max)
+{
+    if (c->p->paths)
+        return ir_expr_str(c->a, x);
+    uint32_t n = x->span.len > max ? max : x->span.len;
+    return ir_sprintf(c->a, "%.*s%s", (int)n, c->p->src + x->span.off, x->span.len > max ? "..." : "");
+}
+
 const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
 {
     /* a literal of the wrong type is a slip of the pen, not a cast */
     if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT)
         return "";
-    int n = x->span.len > 40 ? 40 : (int)x->span.len;
-    return tc_str(c, ir_sprintf(c->a, "; write cast(%.*s%s as %s)", n, c->p->src + x->span.off,
-                                x->span.len > 40 ? "..." : "", tc_type_name(to)));
+    return tc_str(c, ir_sprintf(c->a, "; write cast(%s as %s)", tc_str(c, written(c, x, 40)), tc_type_name(to)));
 }
 
 static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
@@ -769,8 +777,7 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
         double t = trunc(a->u.lit.f);
         double lim = to == TIR_I32 ? 2147483648.0 : 9223372036854775808.0;
         if (!(t >= -lim && t < lim)) {
-            ir_error(c->d, a->span, "%.*s does not fit %s", (int)a->span.len, c->p->src + a->span.off,
-                     tc_type_name(to));
+            ir_error(c->d, a->span, "%s does not fit %s", tc_str(c, written(c, a, UINT32_MAX)), tc_type_name(to));
             return false;
         }
         a->u.lit.i = (int64_t)t;

@@ -65,8 +65,10 @@ struct tir_program {
     char err[2048];           /* the message of its last failed call */
     ir_arena arena;
     ir_diags diags;
-    char *src;                /* owned copy: spans point into it */
+    char *src;                /* owned copy: spans point into it (a JSON program's: jansson reads it) */
     char *file;
+    size_t srclen;
+    bool json;                /* compiled by tir_compile_json */
     ir_program *prog;
     vm_plan *plan;
     tir_diag *pub;
@@ -533,7 +535,15 @@ static bool read_csv_schema(void *ctx, ir_arena *a, const ir_table *t, ir_schema
     return ok;
 }
 
-tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t len, tir_program **out)
+/* The front end of the program's form. */
+static bool parse(const tir_program *p, ir_arena *a, ir_diags *d, ir_program **out)
+{
+    return p->json ? fe_parse_json(a, d, p->file, p->src, p->srclen, out)
+                   : fe_parse(a, d, p->file, p->src, p->srclen, out);
+}
+
+static tir_status compile(tir_engine *e, const char *file, const char *src, size_t len, bool json,
+                          tir_program **out)
 {
     if (!e || !out || (!src && len))
         return TIR_ERR_ARG;
@@ -554,11 +564,13 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
     if (len)
         memcpy(p->src, src, len);
     p->src[len] = 0;
+    p->srclen = len;
+    p->json = json;
     ir_diags_init(&p->diags, &p->arena, p->file, p->src, len);
     if (e->cfg.max_errors)
         p->diags.max_errors = e->cfg.max_errors;
     *out = p;
-    bool ok = fe_parse(&p->arena, &p->diags, p->file, p->src, len, &p->prog) && p->prog;
+    bool ok = parse(p, &p->arena, &p->diags, &p->prog) && p->prog;
     if (ok) {
         p->prog->read_schema = read_store_schema;
         p->prog->read_schema_ctx = e;
@@ -583,6 +595,7 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         p->pub[i].message = d->message;
         p->pub[i].line = d->line;
         p->pub[i].col = d->col;
+        p->pub[i].path = d->path;
     }
     /* Out of memory anywhere (a lost diagnostic included) is not a
     ** compile error: the diagnostics may say less than the program has. */
@@ -597,6 +610,60 @@ tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t 
         return program_error(p, TIR_ERR_NOMEM, "out of memory");
     }
     return TIR_OK;
+}
+
+tir_status tir_compile(tir_engine *e, const char *file, const char *src, size_t len, tir_program **out)
+{
+    return compile(e, file, src, len, false, out);
+}
+
+tir_status tir_compile_json(tir_engine *e, const char *file, const char *json, size_t len, tir_program **out)
+{
+    return compile(e, file, json, len, true, out);
+}
+
+/* The program in its other form, from its source parsed again: the
+** checker rewrote the tree it compiled. */
+static tir_status convert(tir_program *p, bool to_json, char **out)
+{
+    if (!p || !out)
+        return TIR_ERR_ARG;
+    *out = NULL;
+    p->err[0] = 0;
+    ir_arena a;
+    ir_arena_init(&a);
+    ir_diags d;
+    ir_diags_init(&d, &a, p->file, p->src, p->srclen);
+    ir_program *prog = NULL;
+    const char *text = NULL;
+    if (parse(p, &a, &d, &prog) && prog)
+        text = to_json ? ir_program_json(&a, &d, prog) : ir_program_str(&a, prog);
+    tir_status st;
+    if (text && !a.nomem) {
+        st = (*out = strdup(text)) ? TIR_OK : TIR_ERR_NOMEM;
+    } else if (a.nomem || !d.nerrors) {   /* nothing said why: out of memory */
+        st = TIR_ERR_NOMEM;
+    } else {
+        const char *msg = ir_diags_render(&d);
+        st = msg ? TIR_ERR_COMPILE : TIR_ERR_NOMEM;
+        if (msg)
+            snprintf(p->err, sizeof p->err, "%s", msg);
+    }
+    if (st == TIR_ERR_NOMEM)
+        snprintf(p->err, sizeof p->err, "out of memory");
+    ir_diags_free(&d);
+    ir_arena_free(&a);
+    return st ? program_fail(p, st) : TIR_OK;
+}
+
+tir_status tir_program_to_json(tir_program *p, char **json)
+{
+    return convert(p, true, json);
+}
+
+tir_status tir_program_to_text(tir_program *p, char **text)
+{
+    return convert(p, false, text);
 }
 
 void tir_program_free(tir_program *p)

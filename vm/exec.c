@@ -30,9 +30,9 @@
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
     const ir_program *prog = x->plan->prog;
-    int line, col;
-    ir_linecol(prog->src, prog->srclen, at.off, &line, &col);
-    int n = snprintf(x->err, x->errlen, "%s:%d:%d: error: ", prog->file, line, col);
+    char where[256];
+    ir_where(where, sizeof where, prog->src, prog->srclen, prog->paths, at);
+    int n = snprintf(x->err, x->errlen, "%s:%s: error: ", prog->file, where);
     if (n < 0 || (size_t)n >= x->errlen)
         return st;
     va_list ap;
@@ -44,9 +44,7 @@ tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 
 static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
 {
-    size_t len = s.len < n - 1 ? s.len : n - 1;
-    memcpy(buf, x->plan->prog->src + s.off, len);
-    buf[len] = 0;
+    ir_span_text(buf, n, x->plan->prog->src, x->plan->prog->paths, s);
     return buf;
 }
 
@@ -2409,10 +2407,10 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
         tir_status st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = p->joins[j].stmt;
-            int line, col;
-            ir_linecol(plan->prog->src, plan->prog->srclen, s->span.off, &line, &col);
-            snprintf(err, errlen, "%s:%d:%d: error: %s = %s cannot read its hash table back: %s", plan->prog->file,
-                     line, col, s->target.s, s->op.s, msg);
+            char at[256];
+            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
+            snprintf(err, errlen, "%s:%s: error: %s = %s cannot read its hash table back: %s", plan->prog->file,
+                     at, s->target.s, s->op.s, msg);
             return st;
         }
     }
@@ -2467,10 +2465,10 @@ static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_
         tir_status st = vm_relspill_write(o->spill, values[v].rel, &rs, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = plan->vals[v].stmt;
-            int line, col;
-            ir_linecol(plan->prog->src, plan->prog->srclen, s->span.off, &line, &col);
-            snprintf(err, errlen, "%s:%d:%d: error: %s = %s cannot spill its relation: %s", plan->prog->file, line,
-                     col, s->target.s, s->op.s, msg[0] ? msg : "out of memory");
+            char at[256];
+            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
+            snprintf(err, errlen, "%s:%s: error: %s = %s cannot spill its relation: %s", plan->prog->file, at,
+                     s->target.s, s->op.s, msg[0] ? msg : "out of memory");
             return st;
         }
         if (o->prof_spill && slot[v] >= 0)

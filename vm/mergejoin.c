@@ -475,10 +475,10 @@ static bool deleted(const vm_mjside *s, uint64_t r)
 static tir_status order_error(xpipe *x, const vm_ins *in, const vm_join *jd)
 {
     const ir_program *prog = x->plan->prog;
-    int line, col;
-    ir_linecol(prog->src, prog->srclen, in->span.off, &line, &col);
-    snprintf(x->err, x->errlen, "%s:%d:%d: error: merge_join's input is not in the order of its keys (%s ...): a "
-             "key comes after a greater one", prog->file, line, col, jd->stmt->u.mjoin.keys[0]->u.col.name.s);
+    char at[256];
+    ir_where(at, sizeof at, prog->src, prog->srclen, prog->paths, in->span);
+    snprintf(x->err, x->errlen, "%s:%s: error: merge_join's input is not in the order of its keys (%s ...): a "
+             "key comes after a greater one", prog->file, at, jd->stmt->u.mjoin.keys[0]->u.col.name.s);
     return TIR_ERR_DATA;
 }
 

@@ -220,9 +220,9 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
 /* "file:line:col: error: " for a position in the program. */
 static int at(const ir_program *p, ir_span s, char *err, size_t errlen)
 {
-    int line, col;
-    ir_linecol(p->src, p->srclen, s.off, &line, &col);
-    int n = snprintf(err, errlen, "%s:%d:%d: error: ", p->file, line, col);
+    char where[256];
+    ir_where(where, sizeof where, p->src, p->srclen, p->paths, s);
+    int n = snprintf(err, errlen, "%s:%s: error: ", p->file, where);
     return n < 0 || (size_t)n >= errlen ? (int)errlen - 1 : n;
 }
 

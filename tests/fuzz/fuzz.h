@@ -23,6 +23,17 @@ bool fuzz_write(const char *path, const void *data, size_t n);
 /* Stops the process with a message: a harness found a broken contract. */
 void fuzz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* An engine for compiling inputs: one thread, files only in the scratch
+** directory, and a small memory limit (read_csv without columns reads its
+** file when compiling: not /dev/zero until the machine's memory is gone).
+** NULL when out of memory. */
+tir_engine *fuzz_engine(void);
+
+/* The contract of a compile's outcome: st is OK, COMPILE or NOMEM (p may
+** be NULL then); every diagnostic is complete; errors and st agree; the
+** diagnostics are rendered. */
+void fuzz_check_compile(tir_program *p, tir_status st);
+
 /* A growable text buffer for building programs. */
 typedef struct fuzz_buf {
     char *p;

@@ -52,33 +52,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* read_csv without columns reads its file when compiling: only the
-    ** scratch directory, and within a small limit (not /dev/zero until the
-    ** machine's memory is gone) */
-    const char *dirs[] = {fuzz_path(0, ""), NULL};
-    tir_engine *e = tir_engine_new(&(tir_config){.threads = 1, .memory_limit = 64 << 20, .allowed_dirs = dirs});
+    tir_engine *e = fuzz_engine();
     if (!e)
         return 0;
     tir_program *p = NULL;
     tir_status st = tir_compile(e, fuzz_path(1, "fuzz.tir"), (const char *)data, size, &p);
-    if (st != TIR_OK && st != TIR_ERR_COMPILE && st != TIR_ERR_NOMEM)
-        fuzz_fail("tir_compile returned %s", tir_status_name(st));
+    fuzz_check_compile(p, st);
     if (p) {
-        /* the status and the diagnostics must agree */
-        size_t nerr = 0, n = tir_program_ndiags(p);
-        for (size_t i = 0; i < n; i++) {
-            const tir_diag *d = tir_program_diag(p, i);
-            if (!d || !d->message || !d->file)
-                fuzz_fail("diagnostic %zu of %zu is incomplete", i, n);
-            nerr += d->severity == TIR_SEV_ERROR;
-        }
-        if (st == TIR_OK && nerr)
-            fuzz_fail("compiled with %zu errors", nerr);
-        if (st == TIR_ERR_COMPILE && !nerr)
-            fuzz_fail("compile failed without an error diagnostic");
-        const char *text = tir_program_diag_text(p);
-        if (!text || (n && !*text))
-            fuzz_fail("no diagnostic text for %zu diagnostics", n);
         if (st == TIR_OK && !tir_program_explain(p))
             fuzz_fail("no explain listing");
         tir_program_free(p);

@@ -245,3 +245,31 @@ void fuzz_buf_scan_all(fuzz_buf *b, const fuzz_schema *s)
     }
     fuzz_buf_printf(b, "]\n}\noutput p.v1\n");
 }
+
+void fuzz_check_compile(tir_program *p, tir_status st)
+{
+    if (st != TIR_OK && st != TIR_ERR_COMPILE && st != TIR_ERR_NOMEM)
+        fuzz_fail("compiling returned %s", tir_status_name(st));
+    if (!p)
+        return;
+    size_t nerr = 0, n = tir_program_ndiags(p);
+    for (size_t i = 0; i < n; i++) {
+        const tir_diag *d = tir_program_diag(p, i);
+        if (!d || !d->message || !d->file)
+            fuzz_fail("diagnostic %zu of %zu is incomplete", i, n);
+        nerr += d->severity == TIR_SEV_ERROR;
+    }
+    if (st == TIR_OK && nerr)
+        fuzz_fail("compiled with %zu errors", nerr);
+    if (st == TIR_ERR_COMPILE && !nerr)
+        fuzz_fail("compile failed without an error diagnostic");
+    const char *text = tir_program_diag_text(p);
+    if (!text || (n && !*text))
+        fuzz_fail("no diagnostic text for %zu diagnostics", n);
+}
+
+tir_engine *fuzz_engine(void)
+{
+    const char *dirs[] = {fuzz_path(0, ""), NULL};
+    return tir_engine_new(&(tir_config){.threads = 1, .memory_limit = 64 << 20, .allowed_dirs = dirs});
+}

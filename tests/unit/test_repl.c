@@ -672,6 +672,31 @@ Test(repl, script_on_stdin_without_a_terminal)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
 }
 
+/* -i and .read take a program's JSON form too: it joins the session as
+** its text; a broken one is reported at its JSON path and the session goes on. */
+Test(repl, json_programs_are_read_as_their_text)
+{
+    char cmd[1024];
+    FILE *p;
+    char out[4096];
+    size_t n;
+
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' --emit-json defs.tir > defs.json && "
+             "printf '{\"outputs\": [{\"ref\": 5}]}' > bad.json && "
+             "printf '.format csv\\np.f\\n.read bad.json\\np.f\\n' | NO_COLOR= '%s' -i defs.json 2>&1",
+             dir, TIRRUN_PATH, TIRRUN_PATH);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    const char *first = strstr(out, "id,name,x\n2,,2.5\n3,c,\n");
+    cr_assert_not_null(first, "%s", out);
+    cr_assert_not_null(strstr(out, "bad.json:$.outputs[0].ref: error: expected a string, found an integer"), "%s", out);
+    cr_assert_not_null(strstr(first + 1, "id,name,x\n2,,2.5\n3,c,\n"), "the session did not go on:\n%s", out);
+}
+
 Test(repl, redeclaring_replaces_and_breaking_an_earlier_one_is_refused)
 {
     term t;

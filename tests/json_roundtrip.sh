@@ -1,0 +1,87 @@
+#!/bin/sh
+# json_roundtrip.sh — every golden case that succeeds, run in its three
+# forms: the .tir text, its JSON form (tirrun --emit-json) compiled from
+# JSON, and the JSON form printed back as text (tirrun --emit-tir). The
+# three must print the same rows and exit the same way; TAP output.
+#
+#   json_roundtrip.sh TIRRUN CASESDIR [NAME...]
+#
+# The converted forms are written to a scratch directory whose data/ is the
+# cases' own, so that their relative data paths resolve as the original's.
+# Only stdout is compared: warnings name a line:col in text and a JSON path
+# in JSON.
+
+if [ $# -lt 2 ]; then
+    echo "usage: $0 TIRRUN CASESDIR [NAME...]" >&2
+    exit 2
+fi
+tirrun=$1
+casesdir=$2
+shift 2
+case $tirrun in
+    */*) tirrun=$(cd "$(dirname "$tirrun")" && pwd)/$(basename "$tirrun") ;;
+esac
+if ! cd "$casesdir"; then
+    echo "Bail out! cannot enter $casesdir"
+    exit 1
+fi
+LC_ALL=C
+export LC_ALL
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tir-json.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT HUP INT TERM
+ln -s "$(pwd)/data" "$tmp/data"
+
+# The cases expected to succeed: no NAME.status, or 0 in it.
+if [ $# -eq 0 ]; then
+    for f in *.tir; do
+        name=${f%.tir}
+        if [ ! -e "$name.status" ] || [ "$(cat "$name.status")" = 0 ]; then
+            set -- "$@" "$name"
+        fi
+    done
+fi
+
+# run NAME FILE OUT: the case's arguments, then FILE; stdout to OUT, status echoed
+run() {
+    args=
+    [ -e "$1.args" ] && args=$(cat "$1.args")
+    # shellcheck disable=SC2086 # ARGS are words
+    "$tirrun" --format csv $args "$2" >"$3" 2>"$3.err"
+    echo $?
+}
+
+echo "1..$#"
+failed=0
+n=0
+for name in "$@"; do
+    n=$((n + 1))
+    why=
+    want=$(run "$name" "$name.tir" "$tmp/want")
+    if ! "$tirrun" --emit-json "$name.tir" >"$tmp/$name.json" 2>"$tmp/err"; then
+        why="--emit-json failed: $(head -3 "$tmp/err")"
+    elif ! "$tirrun" --emit-tir "$tmp/$name.json" >"$tmp/$name.tir" 2>"$tmp/err"; then
+        why="--emit-tir of the JSON failed: $(head -3 "$tmp/err")"
+    else
+        for form in json tir; do
+            got=$(run "$name" "$tmp/$name.$form" "$tmp/got")
+            if [ -e "$name.sorted" ]; then
+                sort -o "$tmp/want" "$tmp/want"
+                sort -o "$tmp/got" "$tmp/got"
+            fi
+            if [ "$got" != "$want" ] || ! cmp -s "$tmp/want" "$tmp/got"; then
+                why="$why from .$form: exit $got (want $want) $(diff "$tmp/want" "$tmp/got" | head -5; head -3 "$tmp/got.err")"
+            fi
+        done
+        # text -> JSON -> text -> JSON: the JSON form is a fixed point
+        "$tirrun" --emit-json "$tmp/$name.tir" >"$tmp/again.json" 2>/dev/null
+        cmp -s "$tmp/$name.json" "$tmp/again.json" || why="$why; the JSON of the printed text differs"
+    fi
+    if [ -z "$why" ]; then
+        echo "ok $n - $name"
+    else
+        failed=$((failed + 1))
+        echo "not ok $n - $name"
+        printf '%s\n' "$why" | sed 's/^/# /'
+    fi
+done
+[ $failed -eq 0 ]

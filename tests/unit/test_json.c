@@ -1,0 +1,377 @@
+/*
+** test_json.c — programs in their JSON form through the public API
+** (tir_compile_json, tir_program_to_json, tir_program_to_text): a plan runs
+** and round-trips; every diagnostic names the JSON path of its node (shape
+** errors, unknown operators and fields, missing fields, the checker's type
+** errors, run-time errors); malformed JSON reports jansson's line:col;
+** NULL, empty and hostile (deeply nested) inputs fail cleanly.
+*/
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tir.h"
+#include "testdir.h"
+
+static tir_engine *e;
+
+static void setup(void)
+{
+    testdir_make();
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("n,s\n1,a\n2,b\n3,\n4,d\n", f);
+    fclose(f);
+    e = tir_engine_new(NULL);
+    cr_assert_not_null(e);
+}
+
+static void teardown(void)
+{
+    tir_engine_free(e);
+    testdir_remove();
+}
+
+TestSuite(json, .init = setup, .fini = teardown);
+
+/* The table t (n: i64, s: string nullable) and a pipeline p: v1 scans it,
+** v2 is the statement STMT2 (args object), output p.v2. */
+#define TABLE "{\"name\": \"t\", \"source\": \"read_csv\", \"args\": [{\"value\": \"t.csv\"}], \"columns\": [" \
+              "{\"name\": \"n\", \"type\": \"i64\"}, {\"name\": \"s\", \"type\": \"string\", \"nullable\": true}]}"
+#define PLAN(STMT2) "{\"tables\": [" TABLE "],\n \"pipelines\": [{\"name\": \"p\", \"statements\": [\n" \
+    "  {\"target\": \"v1\", \"op\": \"table_scan\", \"args\": {\"table\": {\"ref\": \"t\"}}},\n  " STMT2 "]}],\n" \
+    " \"outputs\": [{\"ref\": \"p.v2\"}]}\n"
+#define FILTER(EXPR) "{\"target\": \"v2\", \"op\": \"filter\", \"args\": {\"input\": {\"ref\": \"v1\"}, \"expr\": " EXPR "}}"
+
+static tir_status compile_json(const char *json, tir_program **p)
+{
+    char file[512];
+    snprintf(file, sizeof file, "%s/plan.json", dir);
+    return tir_compile_json(e, file, json, strlen(json), p);
+}
+
+/* Compiles json, expecting a compile error whose first diagnostic is at
+** path and whose message contains msg. */
+static void expect_error(const char *json, const char *path, const char *msg)
+{
+    tir_program *p = NULL;
+    cr_assert_eq(compile_json(json, &p), TIR_ERR_COMPILE, "compiled: %s", json);
+    cr_assert_not_null(p);
+    cr_assert_geq(tir_program_ndiags(p), 1);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_assert_not_null(d->path, "no path: %s", tir_program_diag_text(p));
+    cr_expect_str_eq(d->path, path, "%s", tir_program_diag_text(p));
+    cr_expect(strstr(d->message, msg) != NULL, "message '%s' lacks '%s'", d->message, msg);
+    cr_expect_eq(d->line, 0);
+    /* the rendered text says file:path */
+    char where[512];
+    snprintf(where, sizeof where, "plan.json:%s: error: ", path);
+    cr_expect(strstr(tir_program_diag_text(p), where) != NULL, "%s", tir_program_diag_text(p));
+    cr_expect(strstr(tir_program_errmsg(p), where) != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+}
+
+static uint64_t run_rows(tir_program *p)
+{
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_program_errmsg(p));
+    uint64_t n = tir_result_nrows(r, 0);
+    tir_result_free(r);
+    return n;
+}
+
+Test(json, runs_a_plan)
+{
+    tir_program *p = NULL;
+    /* n >= 2 && s is not null: rows 2 and 4 */
+    const char *json = PLAN(FILTER("{\"op\": \"&&\", \"args\": [{\"op\": \">=\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, "
+                                   "2]}, {\"op\": \"is null\", \"args\": [{\"col\": \"s\", \"of\": \"in\"}], \"not\": true}]}"));
+    cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+    cr_expect_eq(run_rows(p), 2);
+    tir_program_free(p);
+}
+
+/* text -> JSON -> program -> text gives the text form's own printing back,
+** and the JSON form of the JSON program is the JSON it came from */
+Test(json, round_trips)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "t: Table = read_csv(\"%s/t.csv\") { n: i64, s: string nullable }\n$lo: i64\n"
+             "p: Pipeline = {\n  v1 = table_scan :table = t\n"
+             "  v2 = filter :input = v1 :expr = $in.n >= $lo && ($in.s like \"a%%\" escape \"!\" || $in.n in [1, -2]) "
+             "&& case when $in.n > 1 then true else false end && cast($in.n as f64) < 1.5e3 && date \"2024-02-29\" > date \"2000-01-01\" && $in.s != \"q\\\"\\n\"\n"
+             "  v3 = window :input = v2 :order_by = [$in.s desc nulls first, $in.n] :functions = { \"r\": sum($in.n) "
+             "rows between 1 preceding and current row, \"k\": count(*) }\n"
+             "}\noutput p.v3 as \"the rows\"\n", dir);
+    tir_program *pt = NULL, *pj = NULL;
+    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &pt), TIR_OK, "%s", pt ? tir_program_diag_text(pt) : "");
+    char *json = NULL, *back = NULL, *direct = NULL, *json2 = NULL;
+    cr_assert_eq(tir_program_to_json(pt, &json), TIR_OK, "%s", tir_program_errmsg(pt));
+    cr_assert_eq(tir_compile_json(e, "x.json", json, strlen(json), &pj), TIR_OK, "%s\n%s", json,
+                 pj ? tir_program_diag_text(pj) : "");
+    cr_assert_eq(tir_program_to_text(pj, &back), TIR_OK);
+    cr_assert_eq(tir_program_to_text(pt, &direct), TIR_OK);
+    cr_expect_str_eq(back, direct);
+    cr_assert_eq(tir_program_to_json(pj, &json2), TIR_OK);
+    cr_expect_str_eq(json2, json);
+    cr_assert_eq(tir_bind_i64(pt, "lo", 2), TIR_OK);
+    cr_assert_eq(tir_bind_i64(pj, "lo", 2), TIR_OK);
+    cr_expect_eq(run_rows(pj), run_rows(pt));
+    free(json);
+    free(json2);
+    free(back);
+    free(direct);
+    tir_program_free(pt);
+    tir_program_free(pj);
+}
+
+Test(json, wrong_type_names_its_path)
+{
+    expect_error(PLAN("{\"target\": 5, \"op\": \"filter\"}"), "$.pipelines[0].statements[1].target",
+                 "expected a string, found an integer");
+    expect_error(PLAN(FILTER("{\"op\": \"!\", \"args\": [[true]]}")), "$.pipelines[0].statements[1].args.expr.args[0]",
+                 "expected an expression, found an array");
+    /* a list where the operator takes an expression: the checker says so, there */
+    expect_error(PLAN(FILTER("[1, 2]")), "$.pipelines[0].statements[1].args.expr", "must be an expression");
+    expect_error("[]", "$", "a program is an object, found an array");
+}
+
+Test(json, unknown_operator_names_its_path)
+{
+    expect_error(PLAN(FILTER("{\"op\": \"^\", \"args\": [1, 2]}")), "$.pipelines[0].statements[1].args.expr.op",
+                 "unknown operator '^'");
+    expect_error(PLAN(FILTER("{\"op\": \"==\", \"args\": [1]}")), "$.pipelines[0].statements[1].args.expr.args",
+                 "'==' takes 2 arguments, found 1");
+}
+
+Test(json, missing_field_names_its_node)
+{
+    expect_error(PLAN("{\"target\": \"v2\", \"args\": {}}"), "$.pipelines[0].statements[1]",
+                 "a statement lacks its field 'op'");
+    expect_error(PLAN(FILTER("{\"col\": \"n\"}")), "$.pipelines[0].statements[1].args.expr",
+                 "a column lacks its field 'of'");
+}
+
+Test(json, unknown_fields_are_errors)
+{
+    expect_error("{\"pipelinez\": []}", "$.pipelinez", "unknown field 'pipelinez' in a program");
+    expect_error(PLAN(FILTER("{\"col\": \"n\", \"of\": \"in\", \"as\": \"x\"}")),
+                 "$.pipelines[0].statements[1].args.expr.as", "unknown field 'as' in a column");
+    expect_error(PLAN(FILTER("{\"value\": 1, \"ordre\": \"asc\"}")),
+                 "$.pipelines[0].statements[1].args.expr.ordre", "unknown field 'ordre' in a value");
+    /* keys that are no JSON path identifiers are quoted */
+    expect_error("{\"a b\": 1}", "$[\"a b\"]", "unknown field 'a b'");
+}
+
+Test(json, checker_errors_name_the_node)
+{
+    /* n == "x": the checker's error is at the comparison, its hint printed from the tree */
+    expect_error(PLAN(FILTER("{\"op\": \"&&\", \"args\": [true, {\"op\": \"==\", \"args\": [{\"col\": \"n\", \"of\": "
+                             "\"in\"}, \"x\"]}]}")),
+                 "$.pipelines[0].statements[1].args.expr.args[1]", "cannot compare");
+    expect_error(PLAN(FILTER("{\"col\": \"nn\", \"of\": \"in\"}")), "$.pipelines[0].statements[1].args.expr.col",
+                 "did you mean 'n'?");
+    /* a second v1: "first defined at" names the first one's path */
+    expect_error(PLAN("{\"target\": \"v1\", \"op\": \"filter\", \"args\": {\"input\": {\"ref\": \"v1\"}, \"expr\": true}}"),
+                 "$.pipelines[0].statements[1].target", "first defined at $.pipelines[0].statements[0].target");
+}
+
+Test(json, run_time_errors_name_the_node)
+{
+    tir_program *p = NULL;
+    cr_assert_eq(compile_json(PLAN(FILTER("{\"op\": \">\", \"args\": [{\"op\": \"*\", \"args\": [{\"col\": \"n\", \"of\": "
+                                          "\"in\"}, 9223372036854775807]}, 0]}")), &p),
+                 TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+    tir_result *r = NULL;
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
+    cr_expect(strstr(tir_program_errmsg(p), "plan.json:$.pipelines[0].statements[1].args.expr.args[0]: error: "
+                                            "integer overflow") != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+}
+
+Test(json, malformed_json_reports_janssons_line_and_column)
+{
+    tir_program *p = NULL;
+    const char *json = "{\n  \"pipelines\": [\n    {\"name\": \"p\", \"statements\": [}\n  ]\n}\n";
+    cr_assert_eq(compile_json(json, &p), TIR_ERR_COMPILE);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_expect_eq(d->line, 3);
+    cr_expect_eq(d->col, 34);
+    cr_expect_null(d->path);
+    cr_expect(strstr(d->message, "invalid JSON (line 3, column 34): unexpected token") != NULL, "%s", d->message);
+    cr_expect(strstr(tir_program_errmsg(p), "plan.json:3:34: error: invalid JSON") != NULL, "%s",
+              tir_program_errmsg(p));
+    tir_program_free(p);
+    /* a key given twice would be lost: jansson rejects it */
+    cr_assert_eq(compile_json("{\"outputs\": [], \"outputs\": []}", &p), TIR_ERR_COMPILE);
+    cr_expect(strstr(tir_program_errmsg(p), "duplicate object key") != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+}
+
+Test(json, null_and_empty_inputs)
+{
+    tir_program *p = NULL;
+    cr_expect_eq(tir_compile_json(NULL, "f.json", "{}", 2, &p), TIR_ERR_ARG);
+    cr_expect_eq(tir_compile_json(e, "f.json", "{}", 2, NULL), TIR_ERR_ARG);
+    cr_expect_eq(tir_compile_json(e, "f.json", NULL, 3, &p), TIR_ERR_ARG);
+    cr_expect_null(p);
+    /* no text at all: jansson's message, at 1:1 */
+    cr_assert_eq(tir_compile_json(e, NULL, NULL, 0, &p), TIR_ERR_COMPILE);
+    cr_expect(strstr(tir_program_errmsg(p), "<input>:1:1: error: invalid JSON") != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+    cr_assert_eq(tir_compile_json(e, "f.json", "", 0, &p), TIR_ERR_COMPILE);
+    tir_program_free(p);
+    /* the empty program compiles, as the empty text does (with a warning) */
+    cr_assert_eq(tir_compile_json(e, "f.json", "{}", 2, &p), TIR_OK);
+    char *text = NULL;
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_expect_str_eq(text, "");
+    free(text);
+    tir_program_free(p);
+    char *out = (char *)1;
+    cr_expect_eq(tir_program_to_json(NULL, &out), TIR_ERR_ARG);
+    /* a string that is not UTF-8 has no JSON form: said, not written */
+    const char *bad = "$x: string\n p: Pipeline = {}\noutput p.v as \"\xff\"\n";
+    cr_assert_eq(tir_compile(e, "bad.tir", bad, strlen(bad), &p), TIR_ERR_COMPILE);
+    cr_expect_eq(tir_program_to_json(p, &out), TIR_ERR_COMPILE);
+    cr_expect_null(out);
+    cr_expect(strstr(tir_program_errmsg(p), "bad.tir:3:15: error: this string is not UTF-8") != NULL, "%s",
+              tir_program_errmsg(p));
+    tir_program_free(p);
+}
+
+/* Compiles the plan filtering on n levels of "!" around true. */
+static tir_status compile_nested(int n, tir_program **p)
+{
+    char *json = malloc((size_t)n * 32 + 1024), *o = json;
+    cr_assert_not_null(json);
+    const char *plan = PLAN(FILTER("EXPR"));
+    const char *hole = strstr(plan, "EXPR");
+    o += sprintf(o, "%.*s", (int)(hole - plan), plan);
+    for (int i = 0; i < n; i++)
+        o += sprintf(o, "{\"op\":\"!\",\"args\":[");
+    o += sprintf(o, "true");
+    for (int i = 0; i < n; i++)
+        o += sprintf(o, "]}");
+    sprintf(o, "%s", hole + 4);
+    tir_status st = compile_json(json, p);
+    free(json);
+    return st;
+}
+
+Test(json, deep_nesting_is_an_error_not_a_crash)
+{
+    tir_program *p = NULL;
+    /* deeper than the checker takes (1000 levels), within jansson's 2048 */
+    cr_assert_eq(compile_nested(1010, &p), TIR_ERR_COMPILE);
+    cr_expect(strstr(tir_program_errmsg(p), "expression nested too deeply") != NULL, "%.300s", tir_program_errmsg(p));
+    tir_program_free(p);
+    /* deeper than jansson reads: its error */
+    cr_assert_eq(compile_nested(1100, &p), TIR_ERR_COMPILE);
+    cr_expect(strstr(tir_program_errmsg(p), "maximum parsing depth") != NULL, "%.300s", tir_program_errmsg(p));
+    tir_program_free(p);
+    /* within both: compiles, runs, and converts both ways */
+    cr_assert_eq(compile_nested(400, &p), TIR_OK, "%.300s", p ? tir_program_errmsg(p) : "");
+    cr_expect_eq(run_rows(p), 4);
+    char *text = NULL, *json = NULL;
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_assert_eq(tir_program_to_json(p, &json), TIR_OK);
+    free(text);
+    free(json);
+    tir_program_free(p);
+}
+
+/* Names the text form reads as keywords where they stand would print as
+** text that parses to another tree (true(1), a reference `null`) or not at
+** all (a pipeline named output): the JSON form refuses them there only. */
+Test(json, names_the_text_reads_as_keywords)
+{
+    expect_error(PLAN(FILTER("{\"call\": \"true\", \"args\": [1]}")), "$.pipelines[0].statements[1].args.expr.call",
+                 "'true' cannot be the name of a function");
+    expect_error(PLAN(FILTER("{\"ref\": \"null\"}")), "$.pipelines[0].statements[1].args.expr.ref",
+                 "'null' cannot be the first name of a reference");
+    expect_error("{\"pipelines\": [{\"name\": \"output\", \"statements\": []}]}", "$.pipelines[0].name",
+                 "'output' cannot be the name of a pipeline");
+    /* elsewhere they are names like any other */
+    tir_program *p = NULL;
+    cr_assert_eq(compile_json("{\"tables\": [{\"name\": \"t\", \"source\": \"read_csv\", \"args\": [{\"value\": \"t.csv\"}],"
+                              " \"columns\": [{\"name\": \"date\", \"type\": \"i64\"}, {\"name\": \"s\", \"type\": \"string\"}]}],"
+                              " \"pipelines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"date\", \"op\": \"filter\","
+                              " \"args\": {\"input\": {\"ref\": \"t\"}, \"expr\": {\"op\": \">\", \"args\": [{\"col\": \"date\","
+                              " \"of\": \"in\"}, 1]}}}]}], \"outputs\": [{\"ref\": \"p.date\"}]}", &p),
+                 TIR_ERR_COMPILE);   /* filter of a table: an error of the checker, not of the names */
+    cr_expect(strstr(tir_program_errmsg(p), "keyword") == NULL, "%s", tir_program_errmsg(p));
+    char *text = NULL;
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_expect(strstr(text, "date = filter") != NULL, "%s", text);
+    free(text);
+    tir_program_free(p);
+}
+
+/* count(distinct x) is the call with "distinct": both forms, the same rows */
+Test(json, distinct_aggregates)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "t: Table = read_csv(\"%s/t.csv\") { n: i64, s: string nullable }\n"
+             "p: Pipeline = {\n  v1 = table_scan :table = t\n"
+             "  v2 = aggregate :input = v1 :aggregates = { \"k\": count(distinct $in.s), \"m\": max(distinct $in.s) }\n"
+             "}\noutput p.v2\n", dir);
+    tir_program *pt = NULL, *pj = NULL;
+    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &pt), TIR_OK, "%s", pt ? tir_program_diag_text(pt) : "");
+    char *json = NULL;
+    cr_assert_eq(tir_program_to_json(pt, &json), TIR_OK);
+    cr_expect(strstr(json, "{\"call\": \"count\", \"args\": [{\"col\": \"s\", \"of\": \"in\"}], \"distinct\": true}"),
+              "%s", json);
+    cr_assert_eq(tir_compile_json(e, "x.json", json, strlen(json), &pj), TIR_OK, "%s", pj ? tir_program_diag_text(pj) : "");
+    tir_result *rt = NULL, *rj = NULL;
+    cr_assert_eq(tir_run(pt, &rt), TIR_OK);
+    cr_assert_eq(tir_run(pj, &rj), TIR_OK);
+    /* 3 distinct non-NULL strings */
+    cr_expect_eq(*(const int64_t *)tir_result_batch_data(rt, 0, 0, 0), 3);
+    cr_expect_eq(*(const int64_t *)tir_result_batch_data(rj, 0, 0, 0), 3);
+    tir_result_free(rt);
+    tir_result_free(rj);
+    free(json);
+    tir_program_free(pt);
+    tir_program_free(pj);
+    expect_error(PLAN(FILTER("{\"call\": \"count\", \"args\": [1, 2], \"distinct\": true}")),
+                 "$.pipelines[0].statements[1].args.expr.distinct", "takes one argument");
+    /* the checker's "... at" names the other distinct argument's path */
+    expect_error(PLAN("{\"target\": \"v2\", \"op\": \"aggregate\", \"args\": {\"input\": {\"ref\": \"v1\"}, "
+                      "\"aggregates\": {\"map\": {\"k\": {\"call\": \"count\", \"args\": [{\"col\": \"s\", \"of\": \"in\"}], "
+                      "\"distinct\": true}, \"m\": {\"call\": \"sum\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}], "
+                      "\"distinct\": true}}}}}"),
+                 "$.pipelines[0].statements[1].args.aggregates.map.m.args[0]",
+                 "$in.s at $.pipelines[0].statements[1].args.aggregates.map.k.args[0]");
+}
+
+/* A call's first argument that begins with the name distinct prints in
+** parentheses: f(distinct - 1) would read as f's distinct aggregate of -1 */
+Test(json, a_first_argument_named_distinct_keeps_its_tree)
+{
+    const char *json = "{\"pipelines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"v\", \"op\": \"o\", \"args\": "
+                       "{\"a\": [{\"call\": \"f\", \"args\": [{\"op\": \"-\", \"args\": [{\"ref\": \"distinct\"}, 1]}, "
+                       "{\"ref\": \"distinct\"}]}, {\"call\": \"g\", \"args\": [{\"ref\": \"distinct.x\"}]}]}}]}]}";
+    tir_program *pj = NULL, *pt = NULL;
+    compile_json(json, &pj);
+    cr_assert_not_null(pj);
+    char *text = NULL, *back = NULL, *again = NULL;
+    cr_assert_eq(tir_program_to_text(pj, &text), TIR_OK, "%s", tir_program_errmsg(pj));
+    cr_expect(strstr(text, "f((distinct - 1), distinct), g((distinct.x))") != NULL, "%s", text);
+    cr_assert_eq(tir_program_to_json(pj, &back), TIR_OK);
+    tir_compile(e, "t.tir", text, strlen(text), &pt);
+    cr_assert_not_null(pt);
+    cr_assert_eq(tir_program_to_json(pt, &again), TIR_OK, "%s", tir_program_errmsg(pt));
+    cr_expect_str_eq(again, back);
+    free(text);
+    free(back);
+    free(again);
+    tir_program_free(pj);
+    tir_program_free(pt);
+}
