@@ -357,6 +357,7 @@ struct ir_stmt {
             ir_expr **vals;   /* out.cols[nkeys..) */
             int nkeys, nvals;
             bool keep_null_keys; /* tc: a right or full join probes it, and outputs rows with a NULL key */
+            bool keyless;     /* :key = []: keys[0] is a hidden constant, every probe row matches every entry */
         } build;
         struct {
             ir_stmt *ht;      /* a build_hash statement, usually in another pipeline */

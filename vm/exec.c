@@ -472,7 +472,7 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
     /* the cursor lives in locals: through j-> every pidx/hent store would
     ** make the compiler reload it */
     uint32_t m = 0, cap = x->cap, cur = j->cursor, nin = j->nin, e = j->chain;
-    const uint32_t *first = j->first;
+    const uint32_t *first = j->first, *next = vm_ht_chains(j->ht);
     uint32_t *pidx = j->pidx, *hent = j->hent;
     while (cur < nin && m < cap) {
         if (e == VM_HT_NONE && !left) { /* skip the misses in one tight loop */
@@ -490,7 +490,7 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
         while (e != VM_HT_NONE && m < cap) {
             pidx[m] = row;
             hent[m++] = e;
-            e = vm_ht_next(j->ht, e);
+            e = next[e];
         }
         if (e != VM_HT_NONE)
             break;
@@ -509,8 +509,9 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
                 mark_matched(j->matched, hent[i]);
 }
 
-/* JOIN_COND: the pairs its condition r[b] holds for, marked on their input
-** row (left, full, semi, anti) and table entry (right, full). */
+/* JOIN_COND: the pairs of selection s[b] (the condition lowered like a
+** filter over the chunk), marked on their input row (left, full, semi,
+** anti) and table entry (right, full). */
 static void op_join_cond(xpipe *x, const vm_ins *in)
 {
     xjoin *j = &x->joins[in->a];
@@ -520,8 +521,12 @@ static void op_join_cond(xpipe *x, const vm_ins *in)
         *out = (xsel){out->idx, m, true};
         return;
     }
-    const vm_vec *r = &x->r[in->b];
-    uint32_t k = k_sel_true(r->data, r->validity, NULL, m, out->idx);
+    SEL(x, in->b, in->frame, held, k);
+    if (held)
+        memcpy(out->idx, held, k * sizeof *held);
+    else
+        for (uint32_t i = 0; i < k; i++)
+            out->idx[i] = i;
     *out = (xsel){out->idx, k, false};
     for (uint32_t i = 0; j->passed && i < k; i++)
         j->passed[j->pidx[out->idx[i]]] = 1;
@@ -546,6 +551,26 @@ static void op_join_semi(xpipe *x, const vm_ins *in)
         m += j->passed[row] == want;
     }
     *out = (xsel){out->idx, m, false};
+}
+
+/* The validity of a table column gathered at a join's pairs (entry
+** VM_HT_NONE: no entry, NULL), built a word at a time: a bit stored per
+** pair made every pair wait for the previous store to the same word. */
+static uint64_t *ht_pairs_valid(const uint64_t *valid, const uint32_t *ent, uint32_t m, bool none,
+                                uint64_t *dst)
+{
+    if (!none)
+        return valid && !k_gather_valid(valid, ent, m, dst) ? dst : NULL;
+    for (uint32_t lo = 0; lo < m; lo += 64) {
+        uint32_t cnt = m - lo < 64 ? m - lo : 64;
+        uint64_t bits = 0;
+        for (uint32_t t = 0; t < cnt; t++) {
+            uint32_t e = ent[lo + t];
+            bits |= (uint64_t)(e != VM_HT_NONE && vm_bit_get(valid, e)) << t;
+        }
+        dst[lo >> 6] = bits;
+    }
+    return dst;
 }
 
 #define JOIN_GATHER(W, CT)                                                               \
@@ -577,19 +602,17 @@ static void op_join_semi(xpipe *x, const vm_ins *in)
         uint32_t m = x->f[in->frame].n;                                                  \
         const CT *src = col->data;                                                       \
         CT *dst = x->rbuf[in->c];                                                        \
-        uint64_t *v = x->rvalid[in->c];                                                  \
-        bool any_null = false;                                                           \
+        bool none = false;                                                               \
         for (uint32_t i = 0; i < m; i++) {                                               \
             uint32_t e = j->hent[i];                                                     \
-            bool ok = e != VM_HT_NONE && vm_bit_get(col->validity, e);                   \
-            if (ok)                                                                      \
+            if (e != VM_HT_NONE) {                                                       \
                 dst[i] = src[e];                                                         \
-            else                                                                         \
+            } else {                                                                     \
                 memset(&dst[i], 0, sizeof(CT));                                          \
-            vm_bit_set(v, i, ok);                                                        \
-            any_null |= !ok;                                                             \
+                none = true;                                                             \
+            }                                                                            \
         }                                                                                \
-        x->r[in->c].validity = any_null ? v : NULL;                                      \
+        x->r[in->c].validity = ht_pairs_valid(col->validity, j->hent, m, none, x->rvalid[in->c]); \
     }
 JOIN_GATHER(W1, uint8_t)
 JOIN_GATHER(W4, uint32_t)
