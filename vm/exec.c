@@ -29,10 +29,10 @@
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
-    const ir_program *prog = x->plan->prog;
-    char where[256];
-    ir_where(where, sizeof where, prog->src, prog->srclen, prog->paths, at);
-    int n = snprintf(x->err, x->errlen, "%s:%s: error: ", prog->file, where);
+    ir_srcmap m = ir_prog_srcmap(x->plan->prog);
+    char where[512];
+    ir_locate(where, sizeof where, &m, at);
+    int n = snprintf(x->err, x->errlen, "%s: error: ", where);
     if (n < 0 || (size_t)n >= x->errlen)
         return st;
     va_list ap;
@@ -44,7 +44,8 @@ tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 
 static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
 {
-    ir_span_text(buf, n, x->plan->prog->src, x->plan->prog->paths, s);
+    ir_srcmap m = ir_prog_srcmap(x->plan->prog);
+    ir_span_text(buf, n, &m, s);
     return buf;
 }
 
@@ -2430,10 +2431,11 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
         tir_status st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = p->joins[j].stmt;
-            char at[256];
-            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
-            snprintf(err, errlen, "%s:%s: error: %s = %s cannot read its hash table back: %s", plan->prog->file,
-                     at, s->target.s, s->op.s, msg);
+            char at[512];
+            ir_srcmap m = ir_prog_srcmap(plan->prog);
+            ir_locate(at, sizeof at, &m, s->span);
+            snprintf(err, errlen, "%s: error: %s = %s cannot read its hash table back: %s", at, s->target.s,
+                     s->op.s, msg);
             return st;
         }
     }
@@ -2488,10 +2490,11 @@ static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_
         tir_status st = vm_relspill_write(o->spill, values[v].rel, &rs, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = plan->vals[v].stmt;
-            char at[256];
-            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
-            snprintf(err, errlen, "%s:%s: error: %s = %s cannot spill its relation: %s", plan->prog->file, at,
-                     s->target.s, s->op.s, msg[0] ? msg : "out of memory");
+            char at[512];
+            ir_srcmap m = ir_prog_srcmap(plan->prog);
+            ir_locate(at, sizeof at, &m, s->span);
+            snprintf(err, errlen, "%s: error: %s = %s cannot spill its relation: %s", at, s->target.s, s->op.s,
+                     msg[0] ? msg : "out of memory");
             return st;
         }
         if (o->prof_spill && slot[v] >= 0)

@@ -32,7 +32,7 @@ static void parse(tc_run *r, const char *file, const char *src)
     ir_arena_init(&r->a);
     ir_diags_init(&r->d, &r->a, file, src, strlen(src));
     r->src = src;
-    bool parsed = fe_parse(&r->a, &r->d, file, src, strlen(src), &r->p);
+    bool parsed = fe_parse(&r->a, &r->d, file, src, strlen(src), NULL, &r->p);
     cr_assert(parsed, "parse failed:\n%s", ir_diags_render(&r->d));
 }
 
