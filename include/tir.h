@@ -316,6 +316,12 @@ TIR_API tir_status tir_table_describe(tir_engine *e, const char *table_path, boo
 
 /* "MAJOR.MINOR.PATCH" of the library linked, static storage. */
 TIR_API const char *tir_version(void);
+/* Which SIMD kernels run, static storage: in the default build the best
+** the CPU has of x86-64-v4 (AVX-512), v3 (AVX2) and baseline x86-64,
+** chosen when the library is loaded ("x86-64-v3 (AVX2), chosen at run
+** time"); or what the build was compiled for (meson -Dnative=true, or
+** -Ddispatch=false for the baseline alone). */
+TIR_API const char *tir_kernels(void);
 TIR_API const char *tir_type_name(tir_type t);
 TIR_API const char *tir_status_name(tir_status s);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */

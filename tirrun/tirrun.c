@@ -178,7 +178,7 @@ static int parse_args(int argc, char **argv, options *o)
             return EXIT_SUCCESS;
         }
         if (strcmp(arg, "--version") == 0) {
-            printf("tirrun %s\n", TIR_VERSION);
+            printf("tirrun %s (library %s; kernels: %s)\n", TIR_VERSION, tir_version(), tir_kernels());
             return EXIT_SUCCESS;
         }
         if (strcmp(arg, "--explain") == 0) {

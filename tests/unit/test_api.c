@@ -544,7 +544,7 @@ static uint64_t peak_of(const char *src, int threads, uint64_t *rows)
 }
 
 /* A top-N holds O(N) rows: ten times the input, about the same peak. */
-Test(api, topn_memory_does_not_grow_with_the_input, .timeout = 60)
+Test(api, topn_memory_does_not_grow_with_the_input, .timeout = 240)
 {
     native_table("small", 100000);
     native_table("large", 1000000);

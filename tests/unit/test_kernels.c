@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "kernels.h"
+#include "tir.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
@@ -2239,4 +2241,25 @@ Test(kernels, partial_math_functions_null_out_of_domain)
     v = 0xF;
     k_power_f64(x, y, NULL, 4, out, &v);
     cr_expect_eq(v, 0x1, "power(-1, .5), power(0, -1) and power(1e308, 2) are NULL");
+}
+
+/* The default build runs the best kernels the CPU has (kernels/dispatch.h);
+** test_kernels_v1 and _v3 run this file against those levels too. */
+Test(kernels, dispatch_runs_the_cpus_best_level)
+{
+    const char *k = tir_kernels();
+    if (!strstr(k, "chosen at run time")) {
+        cr_expect(strstr(k, "-march=native") || strstr(k, "dispatch off"), "%s", k);
+        return;
+    }
+    int level = k_cpu_level();
+    const char *want = level == 4 ? "x86-64-v4 (AVX-512)" : level == 3 ? "x86-64-v3 (AVX2)" : "x86-64 (SSE2)";
+    cr_expect(!strncmp(k, want, strlen(want)), "kernels: %s, the CPU: %s", k, want);
+#ifndef K_VARIANT   /* this file's own build: k_add_i64 is the ifunc */
+    /* the address of an ifunc is the variant its resolver chose */
+    extern void k_add_i64_v1(void) __attribute__((weak)), k_add_i64_v3(void) __attribute__((weak)),
+        k_add_i64_v4(void) __attribute__((weak)); /* absent from a build without dispatch */
+    void (*chosen)(void) = level == 4 ? k_add_i64_v4 : level == 3 ? k_add_i64_v3 : k_add_i64_v1;
+    cr_expect((void *)k_add_i64 == (void *)chosen, "k_add_i64 is not the level %d variant", level);
+#endif
 }
