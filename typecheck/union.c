@@ -13,7 +13,9 @@ static bool join_type(tc_ctx *c, const ir_unionin *in, int k, const char *name, 
 {
     const ir_column *col = &in[k].schema->cols[i];
     tir_type u = col->ty.type;
-    if (u != t->type && !(tc_numeric(u) && tc_numeric(t->type))) {
+    /* decimals are read as they are stored: one scale for all inputs */
+    bool dec_differ = u == TIR_DECIMAL && t->type == TIR_DECIMAL && col->ty.scale != t->scale;
+    if ((u != t->type && !(tc_numeric(u) && tc_numeric(t->type))) || dec_differ) {
         ir_error(c->d, in[k].span,
                  "column %d of input %d of union_all (%s, '%s') is %s but %s in the inputs before it (columns "
                  "match by position; numbers of different widths widen, other types must be equal)",
@@ -21,6 +23,8 @@ static bool join_type(tc_ctx *c, const ir_unionin *in, int k, const char *name, 
         return false;
     }
     t->type = tc_wider(t->type, u);
+    if (u == TIR_DECIMAL && col->ty.prec > t->prec)
+        t->prec = col->ty.prec;
     t->nullable |= col->ty.nullable;
     return true;
 }

@@ -143,7 +143,7 @@ static tir_status parse_schema(tir_engine *e, const char *schema, int *ncols, vm
                 break;
             }
             cols[c] = (vm_csv_col){name, t->type, t->nullable,
-                                   t->order == IR_ORDER_ASC ? 1 : t->order == IR_ORDER_DESC ? 2 : 0, t->unique};
+                                   t->order == IR_ORDER_ASC ? 1 : t->order == IR_ORDER_DESC ? 2 : 0, t->unique, t->prec, t->scale};
         }
         if (cols) {
             *ncols = s->n;

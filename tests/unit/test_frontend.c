@@ -605,7 +605,7 @@ Test(frontend, printing_round_trips)
 
 Test(frontend, print_helpers_and_checker_nodes)
 {
-    cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){TIR_I32, true, true, IR_ORDER_ASC}),
+    cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){.type = TIR_I32, .nullable = true, .unique = true, .order = IR_ORDER_ASC}),
                      "i32 nullable unique asc");
     cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){.type = TIR_STRING}), "string");
     cr_expect_str_eq(ir_op_str(IR_GE), ">=");

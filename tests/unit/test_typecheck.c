@@ -1341,10 +1341,10 @@ static bool fake_read_schema(void *ctx, ir_arena *a, const char *path, ir_schema
         const char *name;
         ir_coltype ty;
     } file[] = {
-        {"id", {TIR_I64, false, true, IR_ORDER_ASC}},
-        {"cid", {TIR_I32, false, false, IR_ORDER_NONE}},
-        {"name", {TIR_STRING, true, false, IR_ORDER_NONE}},
-        {"amount", {TIR_F64, false, false, IR_ORDER_NONE}},
+        {"id", {.type = TIR_I64, .nullable = false, .unique = true, .order = IR_ORDER_ASC}},
+        {"cid", {.type = TIR_I32, .nullable = false, .unique = false, .order = IR_ORDER_NONE}},
+        {"name", {.type = TIR_STRING, .nullable = true, .unique = false, .order = IR_ORDER_NONE}},
+        {"amount", {.type = TIR_F64, .nullable = false, .unique = false, .order = IR_ORDER_NONE}},
     };
     out->n = 4;
     out->cols = IR_NEWN(a, ir_column, 4);
