@@ -126,7 +126,7 @@ tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, str
     if (columns_of((size_t)s->n, &names, &types, &nullable)) {
         for (int c = 0; c < s->n; c++) {
             names[c] = s->cols[c].name.s;
-            types[c] = s->cols[c].ty.type;
+            types[c] = vm_phys(s->cols[c].ty.type);
             nullable[c] = s->cols[c].ty.nullable;
         }
         st = make_schema(schema, (size_t)s->n, names, types, nullable);

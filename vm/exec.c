@@ -270,9 +270,9 @@ tir_status vm_x_setup(xpipe *x)
         if (nk > 64 || nv > 64)
             return TIR_ERR_ARG;
         for (int c = 0; c < nk; c++)
-            kt[c] = s->out.cols[c].ty.type;
+            kt[c] = vm_phys(s->out.cols[c].ty.type);
         for (int c = 0; c < nv; c++)
-            vt[c] = s->out.cols[nk + c].ty.type;
+            vt[c] = vm_phys(s->out.cols[nk + c].ty.type);
         if (!(x->builds[i] = vm_ht_new(nk, kt, nv, vt, false)))
             return TIR_ERR_NOMEM;
         if (s->u.build.keep_null_keys)
@@ -1535,7 +1535,7 @@ tir_status vm_x_publish(xpipe *x)
         const ir_stmt *s = p->bloomdefs[i].stmt;
         int vi = vm_plan_value_index(x->plan, s);
         x->values[vi].kind = IR_VK_BLOOM;
-        if (!(x->values[vi].bf = vm_bloomsink_finish(&x->bsinks[i], s->u.bloom.key->ty.type)))
+        if (!(x->values[vi].bf = vm_bloomsink_finish(&x->bsinks[i], vm_phys(s->u.bloom.key->ty.type))))
             return TIR_ERR_NOMEM;
     }
     return TIR_OK;
@@ -1676,7 +1676,7 @@ static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
             const ir_stmt *b = jd->stmt->u.join.ht;
             tir_type t[128];
             for (int c = 0; c < b->out.n && c < 128; c++)
-                t[c] = b->out.cols[c].ty.type;
+                t[c] = vm_phys(b->out.cols[c].ty.type);
             if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t, b->u.build.keep_null_keys,
                                         keeps_build_of(x, vi))))
                 st = TIR_ERR_NOMEM;
@@ -1738,7 +1738,7 @@ static tir_status spill_build(xpipe *x, const vm_run_opts *o, int i)
     if (!x->bspill[i]) {
         tir_type t[128];
         for (int c = 0; c < s->out.n && c < 128; c++)
-            t[c] = s->out.cols[c].ty.type;
+            t[c] = vm_phys(s->out.cols[c].ty.type);
         if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t, s->u.build.keep_null_keys, false)))
             st = TIR_ERR_NOMEM;
     }

@@ -284,7 +284,7 @@ static vm_ht *group_table(const vm_group *def)
     if (def->nkeys > 64)
         return NULL;
     for (int k = 0; k < def->nkeys; k++)
-        kt[k] = def->stmt->out.cols[k].ty.type;
+        kt[k] = vm_phys(def->stmt->out.cols[k].ty.type);
     return vm_ht_new(def->nkeys, kt, 0, NULL, true);
 }
 
