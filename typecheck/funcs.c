@@ -404,6 +404,9 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         return false;
     }
     e->ty = t == TIR_DECIMAL ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
+    for (int i = 1; t == TIR_DECIMAL && i < n; i++)   /* one scale by now; the widest precision */
+        if (args[i]->ty.prec > e->ty.prec)
+            e->ty.prec = args[i]->ty.prec;
     return true;
 }
 

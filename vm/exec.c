@@ -755,6 +755,24 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
                      span_text(x, in->span, t, sizeof t), in->e);
 }
 
+/* A decimal sum adds i64s (past the i64 range is an error as it adds);
+** its type promises at most 18 digits: checked once on the sink's rows. */
+static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
+{
+    for (int c = 0; c < s->out.n && c < t->ncols; c++) {
+        const ir_coltype *ty = &s->out.cols[c].ty;
+        for (uint64_t r = 0; ty->type == TIR_DECIMAL && r < t->nrows; r += 64 * 1024) {
+            uint32_t n = (uint32_t)(t->nrows - r < 64 * 1024 ? t->nrows - r : 64 * 1024);
+            const uint64_t *v = t->cols[c].validity ? t->cols[c].validity + r / 64 : NULL;
+            if (!k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
+                return vm_x_fail(x, TIR_ERR_RUNTIME, s->span,
+                                 "decimal overflow in %s = %s: '%s' has more than %d digits", s->target.s, s->op.s,
+                                 s->out.cols[c].name.s, ty->prec);
+        }
+    }
+    return TIR_OK;
+}
+
 /* An aggregate fails when a sum overflows or when min/max of strings
 ** cannot copy its new value. */
 static tir_status agg_failed(xpipe *x, const vm_ins *in)
@@ -1516,6 +1534,9 @@ tir_status vm_x_publish(xpipe *x)
         x->values[vi].kind = IR_VK_TUPLE;
         if (!(x->values[vi].rel = vm_sink_agg_finish(&x->aggs[i])))
             return TIR_ERR_NOMEM;
+        tir_status st = check_dec_out(x, p->aggs[i].stmt, x->values[vi].rel);
+        if (st)
+            return st;
     }
     for (int i = 0; i < p->ngroups; i++) {
         int vi = vm_plan_value_index(x->plan, p->groups[i].stmt);
@@ -1524,6 +1545,9 @@ tir_status vm_x_publish(xpipe *x)
         x->grouped[i] = NULL;
         if (!x->values[vi].rel)
             return TIR_ERR_NOMEM;
+        tir_status st = check_dec_out(x, p->groups[i].stmt, x->values[vi].rel);
+        if (st)
+            return st;
     }
     for (int i = 0; i < p->nsorts; i++) {
         int vi = vm_plan_value_index(x->plan, p->sorts[i].stmt);

@@ -746,3 +746,40 @@ Test(csv, bad_arguments)
     cr_assert_eq(t->nrows, 1);
     vm_table_free(t);
 }
+
+/* decimal(p, s) is read digit by digit: 0.1 is exactly 1 at scale 1, extra
+** fraction digits round half away from zero, too many integer digits fail
+** with the line and column, and nothing is loaded. */
+Test(csv, decimal_exact)
+{
+    vm_csv_col cols[] = {
+        { "a", TIR_DECIMAL, true, 0, false, 5, 2 }, { "b", TIR_DECIMAL, false, 0, false, 18, 1 },
+    };
+    vm_table *t;
+    cr_assert_eq(load("a,b\n"
+                      "0.1,0.1\n"
+                      "-1.005,99999999999999999.9\n"
+                      ",-.5\n"
+                      "  12 ,+7.\n"
+                      "999.994,0.05\n",
+                      2, cols, &t), TIR_OK, "%s", err);
+    cr_assert_eq(t->types[0], TIR_I64, "held as the scaled i64");
+    cr_expect_eq(i64_at(t, 0, 0), 10);
+    cr_expect_eq(i64_at(t, 0, 1), -101);
+    cr_expect(!valid_at(t, 0, 2));
+    cr_expect_eq(i64_at(t, 0, 3), 1200);
+    cr_expect_eq(i64_at(t, 0, 4), 99999);
+    cr_expect_eq(i64_at(t, 1, 0), 1);
+    cr_expect_eq(i64_at(t, 1, 1), 999999999999999999LL);
+    cr_expect_eq(i64_at(t, 1, 2), -5);
+    cr_expect_eq(i64_at(t, 1, 3), 70);
+    cr_expect_eq(i64_at(t, 1, 4), 1, "0.05 rounds to 0.1");
+    vm_table_free(t);
+
+    expect_error("a,b\n1,1\n1000.00,2\n", true, 2, cols, TIR_ERR_DATA, 3, 1,
+                 "'1000.00' has too many digits for decimal(5,2) (column a)");
+    expect_error("a,b\n999.995,1\n", true, 2, cols, TIR_ERR_DATA, 2, 1,
+                 "'999.995' has too many digits for decimal(5,2) (column a)");   /* rounds up past 999.99 */
+    expect_error("a,b\n1e3,1\n", true, 2, cols, TIR_ERR_DATA, 2, 1, "'1e3' is not a valid decimal(5,2) (column a)");
+    expect_error("a,b\n1,.\n", true, 2, cols, TIR_ERR_DATA, 2, 3, "'.' is not a valid decimal(18,1) (column b)");
+}
