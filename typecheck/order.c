@@ -565,9 +565,10 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
             *ty = tc_dec_type(18, x->ty.scale, x->ty.nullable || may_be_empty);
             return true;
         }
-        if (t == TIR_DECIMAL) {   /* avg is a double, as for integers */
-            x = tc_new_cast(c, x, TIR_F64);
-            t = TIR_F64;
+        if (t == TIR_DECIMAL) {   /* avg is a double: the exact sum over the count and 10^scale */
+            w->arg = x;
+            *ty = plain(TIR_F64, x->ty.nullable || may_be_empty);
+            return true;
         }
         if (!tc_numeric(t)) {
             ir_error(c->d, x->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
