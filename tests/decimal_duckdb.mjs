@@ -12,7 +12,7 @@
 // when it cannot be loaded the test fails saying so.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -59,8 +59,14 @@ for (let id = 1; id <= N; id++) {
 const csv = join(dir, 'd.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
 
-const TABLE = `t: Table = read_csv("${csv}") { id: i32, grp: string, price: decimal(15,2) nullable, ` +
-  `disc: decimal(3,2) nullable, qty: i32 nullable, extra: decimal(8,4) nullable }\n`;
+const SCHEMA = 'id: i32, grp: string, price: decimal(15,2) nullable, disc: decimal(3,2) nullable, ' +
+  'qty: i32 nullable, extra: decimal(8,4) nullable';
+// The same rows as a native table sorted by disc, in small blocks: min/max
+// statistics of decimals prune blocks (checked below with --profile).
+const native = join(dir, 'd.tirt');
+execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'disc', '--block-rows', '1024', csv, native],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA} }\n`, `t: Table = read_table("${native}")\n`];
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc", "qty", "extra"]';
 const CASES = [
   { name: 'load and print',
@@ -91,6 +97,10 @@ const CASES = [
     sql: 'SELECT grp, sum(price)::DECIMAL(18,2)::VARCHAR, sum(extra)::DECIMAL(18,4)::VARCHAR, min(extra)::VARCHAR, ' +
       'max(price)::VARCHAR, count(price), avg(extra) FROM t GROUP BY grp',
     float: [6] },
+  { name: 'pruned scan of a native table (blocks skipped by decimal min/max)', native: true,
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.disc >= 0.09 :projection = ["id", "disc", "extra"] }\n` +
+      'output p.f',
+    sql: 'SELECT id, disc::VARCHAR, extra::VARCHAR FROM t WHERE disc >= 0.09' },
   { name: 'decimal group and join keys',
     tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = ["disc"] :aggregates = { ` +
       `"n": count(*), "s": sum($in.extra) }\n h = build_hash :input = s :key = ["disc"] :value = ["id"] }\n` +
@@ -120,19 +130,25 @@ const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
   `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)'})`);
-console.log(`1..${CASES.length}`);
+const RUNS = [];
+for (const [ti, table] of TABLES.entries())
+  for (const c of CASES)
+    if (ti === 1 || !c.native) RUNS.push({ ...c, table, name: `${c.name} (${ti ? 'native table' : 'CSV'})` });
+console.log(`1..${RUNS.length}`);
 let failed = 0;
-for (const [k, c] of CASES.entries()) {
+for (const [k, c] of RUNS.entries()) {
   const file = join(dir, `c${k}.tir`);
-  writeFileSync(file, TABLE + c.tir + '\n');
-  let tirRows;
-  try {
-    tirRows = parseCsv(execFileSync(tirrun, ['--format', 'csv', file], { encoding: 'utf8', maxBuffer: 1 << 28 }));
-  } catch (e) {
-    console.log(`not ok ${k + 1} - ${c.name}\n# tirrun failed: ${e.stderr || e.message}`);
+  writeFileSync(file, c.table + c.tir + '\n');
+  const args = c.native ? ['--profile', '--format', 'csv', file] : ['--format', 'csv', file];
+  const run = spawnSync(tirrun, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const skipped = Number((/(\d+) skipped by min-max/.exec(run.stderr || '') || [])[1] || 0);
+  if (run.status !== 0 || (c.native && !skipped)) {
+    console.log(`not ok ${k + 1} - ${c.name}\n# ${run.status !== 0 ? 'tirrun failed: ' + run.stderr
+      : 'no block was skipped by the min/max of the decimal column: ' + run.stderr}`);
     failed++;
     continue;
   }
+  const tirRows = parseCsv(run.stdout);
   const res = await con.runAndReadAll(c.sql);
   const duckRows = res.getRows().map((r) => r.map((v) => (v === null ? '' : String(v))));
   const fc = c.float || [];
