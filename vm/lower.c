@@ -270,8 +270,15 @@ static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *
         op = (vm_opcode)(VM_OP_CMP_EQ_I32 + cmp_ix(e->u.op.op) * 5 + all_ix(at));
     else if (op != VM_OP_AND && op != VM_OP_OR)
         op = (vm_opcode)(op + num_ix(at));
-    /* decimals: the i64 operation, then the precision of the result checked */
-    bool dec = e->ty.type == TIR_DECIMAL && e->u.op.op != IR_MOD;
+    /* decimals: the i64 operation, then the precision of the result checked
+    ** where SQL's result type was capped at 18 digits (uncapped, the result
+    ** cannot pass its precision: the i64 operation alone serves) */
+    const ir_coltype *ta = &e->u.op.a->ty, *tb = &e->u.op.b->ty;
+    int full = e->u.op.op == IR_MUL ? ta->prec + tb->prec
+                                    : (ta->prec - ta->scale > tb->prec - tb->scale ? ta->prec - ta->scale
+                                                                                   : tb->prec - tb->scale) +
+                                          e->ty.scale + 1;
+    bool dec = e->ty.type == TIR_DECIMAL && e->u.op.op != IR_MOD && full > e->ty.prec;
     if (dec)
         op = e->u.op.op == IR_ADD ? VM_OP_DEC_ADD : e->u.op.op == IR_SUB ? VM_OP_DEC_SUB : VM_OP_DEC_MUL;
     int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
