@@ -864,6 +864,8 @@ Test(arrow, decimal128_in)
     cr_expect_eq(*(const int64_t *)cell(r, 1, 0, &v), 99999);
     struct ArrowArrayStream st;
     cr_expect_eq(tir_result_arrow_stream(r, 0, &st), TIR_ERR_ARG, "decimal outputs are not exported to Arrow yet");
+    struct ArrowSchema os;
+    cr_expect_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_ERR_ARG);
     tir_result_free(r);
     tir_program_free(p);
 
