@@ -930,7 +930,7 @@ static bool check_post(tc_ctx *c, const tc_scope *s, const ir_mapent *ents, agg_
             ok = false;
             continue;
         }
-        cols[i].ty = (ir_coltype){.type = P->post[i]->ty.type, .nullable = P->post[i]->ty.nullable};
+        cols[i].ty = tc_keep(P->post[i]->ty, P->post[i]->ty.nullable);
     }
     return ok;
 }
@@ -1125,7 +1125,7 @@ static bool expr_keys(tc_ctx *c, const tc_scope *s, ir_val *m, ir_expr ***exprs,
             ok = false;
             continue;
         }
-        col->ty = (ir_coltype){.type = e->ty.type, .nullable = e->ty.nullable};
+        col->ty = tc_keep(e->ty, e->ty.nullable);
     }
     return ok;
 }
