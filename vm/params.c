@@ -122,9 +122,10 @@ static bool fits(const ir_coltype *ty, const vm_const *v, vm_const *out, bool *r
     return false;
 }
 
-static const char *ptype(const ir_param *p)
+/* "i64", "decimal(15,2)": into buf, returned. */
+static const char *ptype(const ir_param *p, char buf[32])
 {
-    return tir_type_name(p->ty.type);
+    return ir_type_text(p->ty.type, p->ty.prec, p->ty.scale, buf);
 }
 
 tir_status vm_bind(vm_binds *b, const char *name, const vm_const *v, char *err, size_t errlen)
@@ -135,18 +136,19 @@ tir_status vm_bind(vm_binds *b, const char *name, const vm_const *v, char *err, 
     const ir_param *p = b->prog->params[i];
     vm_const val = {.type = p->ty.type, .is_null = v->is_null};
     bool range;
+    char tb[32];
     if (v->is_null && !p->ty.nullable)
         return fail(err, errlen, TIR_ERR_ARG,
                     "parameter $%s is not nullable: declare it `$%s: %s nullable` to bind NULL", p->name.s,
-                    p->name.s, ptype(p));
+                    p->name.s, ptype(p, tb));
     if (!v->is_null && !fits(&p->ty, v, &val, &range)) {
         if (range && p->ty.type == TIR_DECIMAL)
-            return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is decimal(%d,%d); the value does not fit",
-                        p->name.s, p->ty.prec, p->ty.scale);
+            return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s; the value does not fit", p->name.s,
+                        ptype(p, tb));
         if (range)
             return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s; %" PRId64 " does not fit", p->name.s,
-                        ptype(p), v->i);
-        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s, not %s", p->name.s, ptype(p),
+                        ptype(p, tb), v->i);
+        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s, not %s", p->name.s, ptype(p, tb),
                     tir_type_name(v->type));
     }
     if (val.type == TIR_STRING && !val.is_null && val.s.len > TIR_STR_INLINE) {
@@ -230,9 +232,9 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
             [TIR_F64] = "is not a number", [TIR_DATE] = "is not a date (expected YYYY-MM-DD)",
             [TIR_DECIMAL] = "is not a decimal number",
         };
-        char shown[168];
+        char shown[168], tb[32];
         vm_csv_show(text, len, 40, "'", shown, sizeof shown);
-        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s: '%s' %s", p->name.s, ptype(p), shown,
+        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s: '%s' %s", p->name.s, ptype(p, tb), shown,
                     range ? "is out of range" : what[p->ty.type]);
     }
     return vm_bind(b, name, &v, err, errlen);
@@ -259,8 +261,9 @@ tir_status vm_binds_check(const vm_binds *b, char *err, size_t errlen)
         }
     if (first >= 0) {
         const ir_param *prm = p->params[first];
+        char tb[32];
         int n = at(p, prm->span, err, errlen);
-        n += snprintf(err + n, errlen - (size_t)n, "parameter $%s (%s) is not bound", prm->name.s, ptype(prm));
+        n += snprintf(err + n, errlen - (size_t)n, "parameter $%s (%s) is not bound", prm->name.s, ptype(prm, tb));
         const char *sep = " (nor is ";
         for (int i = first + 1; i < p->nparams && n >= 0 && (size_t)n < errlen; i++)
             if (!b->bound[i]) {
