@@ -6,6 +6,7 @@
 */
 #define _GNU_SOURCE   /* strtod_l: literals must not depend on the host's locale */
 #include "fe.h"
+#include "decimal.h"
 #include "functions.h"
 #include "grammar.h"
 #include "dates.h"
@@ -135,7 +136,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
 {
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
-        [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date",
+        [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
     };
     for (int i = 0; i < TIR_NTYPES; i++) {
         if (fe_is(cx, t, names[i])) {
@@ -143,9 +144,42 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
             return true;
         }
     }
-    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date)",
+    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date, decimal(p, s))",
              (int)t.len, fe_text(cx, t));
     return false;
+}
+
+static long fe_small_int(fe_ctx *cx, ir_span t)
+{
+    const char *p = fe_text(cx, t);
+    long v = 0;
+    for (uint32_t i = 0; i < t.len && v < 1000; i++)
+        v = v * 10 + (p[i] - '0');
+    return v;
+}
+
+/* decimal alone is decimal(18, 3), as in DuckDB; decimal(p) has scale 0. */
+fe_tname fe_typename(fe_ctx *cx, ir_span name, const ir_span *prec, const ir_span *scale, ir_span end)
+{
+    fe_tname t = {{.type = TIR_I64}, ir_span_join(name, end)};
+    if (!fe_type(cx, name, &t.ty.type))
+        return t;
+    if (t.ty.type != TIR_DECIMAL) {
+        if (prec)
+            ir_error(cx->d, t.span, "type %.*s takes no arguments (only decimal(p, s) does)", (int)name.len,
+                     fe_text(cx, name));
+        return t;
+    }
+    long p = prec ? fe_small_int(cx, *prec) : 18, s = scale ? fe_small_int(cx, *scale) : prec ? 0 : 3;
+    const char *bad = vm_dec_check(p, s);
+    if (bad) {
+        ir_error(cx->d, t.span, "%s (in decimal(%ld, %ld))", bad, p, s);
+        t.ty.type = TIR_I64;
+        return t;
+    }
+    t.ty.prec = (uint8_t)p;
+    t.ty.scale = (uint8_t)s;
+    return t;
 }
 
 /* ------------------------------------------------------------ errors */
@@ -407,15 +441,16 @@ ir_expr *fe_case(fe_ctx *cx, ir_span kw, fe_whens w, ir_expr *els, ir_span end)
     return e;
 }
 
-ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *a, ir_span type, ir_span rp)
+ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *a, fe_tname type, ir_span rp)
 {
     ir_expr *e = fe_expr(cx, IR_E_CAST, ir_span_join(kw, rp), fe_depth(a) + 1);
     if (e->kind != IR_E_CAST)
         return e;
     e->u.cast.a = a;
-    e->u.cast.to = TIR_I64;
-    fe_type(cx, type, &e->u.cast.to);
-    e->u.cast.to_span = type;
+    e->u.cast.to = type.ty.type;
+    e->u.cast.to_prec = type.ty.prec;
+    e->u.cast.to_scale = type.ty.scale;
+    e->u.cast.to_span = type.span;
     return e;
 }
 
@@ -662,11 +697,10 @@ fe_args fe_srcarg(fe_ctx *cx, fe_args l, const ir_span *name, ir_expr *e)
 
 /* ------------------------------------------------------------ items */
 
-fe_coltype fe_coltype_new(fe_ctx *cx, ir_span type)
+fe_coltype fe_coltype_new(fe_ctx *cx, fe_tname type)
 {
-    fe_coltype t = {{.type = TIR_I64}, type};
-    fe_type(cx, type, &t.ty.type);
-    return t;
+    (void)cx;
+    return (fe_coltype){type.ty, type.span};
 }
 
 fe_coltype fe_attr(fe_ctx *cx, fe_coltype t, ir_span w)
@@ -746,14 +780,13 @@ void fe_pipeline_end(fe_ctx *cx, ir_span rb)
     cx->pipe = NULL;
 }
 
-void fe_param(fe_ctx *cx, ir_span t, ir_span type, const ir_span *nullable_kw)
+void fe_param(fe_ctx *cx, ir_span t, fe_tname type, const ir_span *nullable_kw)
 {
     ir_param *prm = fe_alloc(cx, sizeof *prm);
     prm->name = fe_dollar_name(cx, t);
-    prm->ty.type = TIR_I64;   /* when the type is unknown (reported) */
-    fe_type(cx, type, &prm->ty.type);
+    prm->ty = type.ty;   /* i64 when the type is unknown (reported) */
     prm->ty.nullable = nullable_kw != NULL;
-    prm->span = ir_span_join(t, nullable_kw ? *nullable_kw : type);
+    prm->span = ir_span_join(t, nullable_kw ? *nullable_kw : type.span);
     ir_program *p = cx->prog;
     prm->index = p->nparams;
     p->params = fe_push(cx, p->params, p->nparams++, &prm, sizeof prm);

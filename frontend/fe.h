@@ -57,6 +57,8 @@ typedef struct fe_args { ir_arg *v; int n; } fe_args;
 typedef struct fe_cols { ir_column *v; int n; } fe_cols;
 typedef struct fe_whens { ir_expr **whens, **thens; int n; } fe_whens;
 typedef struct fe_coltype { ir_coltype ty; ir_span span; } fe_coltype;
+/* A type as written: i64, decimal(15, 2); ty holds type, prec and scale. */
+typedef struct fe_tname { ir_coltype ty; ir_span span; } fe_tname;
 typedef struct fe_ordering { ir_order dir; ir_nulls nulls; ir_span span; } fe_ordering;
 
 /* Arena allocation that unwinds to cx->nomem when the arena is exhausted. */
@@ -92,7 +94,8 @@ ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, ir_span rp);
 ir_expr *fe_paren(ir_span lp, ir_expr *e, ir_span rp);
 fe_whens fe_when(fe_ctx *cx, fe_whens w, ir_expr *cond, ir_expr *then);
 ir_expr *fe_case(fe_ctx *cx, ir_span kw, fe_whens w, ir_expr *els, ir_span end);
-ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *e, ir_span type, ir_span rp);
+ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *e, fe_tname type, ir_span rp);
+fe_tname fe_typename(fe_ctx *cx, ir_span name, const ir_span *prec, const ir_span *scale, ir_span end);
 ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *e, ir_span rp);
 ir_expr *fe_binary(fe_ctx *cx, int major, ir_expr *a, ir_expr *b);
 ir_expr *fe_unary(fe_ctx *cx, ir_span op, ir_op o, ir_expr *a);
@@ -118,7 +121,7 @@ fe_args fe_arg(fe_ctx *cx, fe_args l, ir_span name, ir_val *v);
 fe_args fe_srcarg(fe_ctx *cx, fe_args l, const ir_span *name, ir_expr *e);  /* name NULL: positional */
 
 /* items */
-fe_coltype fe_coltype_new(fe_ctx *cx, ir_span type);
+fe_coltype fe_coltype_new(fe_ctx *cx, fe_tname type);
 fe_coltype fe_attr(fe_ctx *cx, fe_coltype t, ir_span word);
 fe_cols fe_column(fe_ctx *cx, fe_cols l, ir_span name, bool quoted, fe_coltype t);
 /* cols NULL: no column block (only read_table may leave it out); end is the
@@ -129,6 +132,6 @@ void fe_stmt(fe_ctx *cx, ir_span target, ir_span op, fe_args args);
 void fe_pipeline_end(fe_ctx *cx, ir_span rb);
 void fe_output(fe_ctx *cx, ir_span kw, ir_expr *path, const ir_span *alias, bool quoted);
 /* `$name: type [nullable]`; nullable_kw NULL when the word is absent. */
-void fe_param(fe_ctx *cx, ir_span dollar_name, ir_span type, const ir_span *nullable_kw);
+void fe_param(fe_ctx *cx, ir_span dollar_name, fe_tname type, const ir_span *nullable_kw);
 
 #endif

@@ -78,15 +78,17 @@ srcarglist(A) ::= srcarglist(A) COMMA IDENT(N) EQ expr(E). { A = fe_srcarg(cx, A
 /* Columns: name: i32 unique asc */
 %type columns {fe_cols}
 %type coltype {fe_coltype}
-%type typename {ir_span}
+%type typename {fe_tname}
 columns(A) ::= IDENT(N) COLON coltype(T).                  { A = fe_column(cx, (fe_cols){0}, N, false, T); }
 columns(A) ::= STRING(N) COLON coltype(T).                 { A = fe_column(cx, (fe_cols){0}, N, true, T); }
 columns(A) ::= columns(A) COMMA IDENT(N) COLON coltype(T). { A = fe_column(cx, A, N, false, T); }
 columns(A) ::= columns(A) COMMA STRING(N) COLON coltype(T).{ A = fe_column(cx, A, N, true, T); }
 coltype(A) ::= typename(T).               { A = fe_coltype_new(cx, T); }
 coltype(A) ::= coltype(A) IDENT(W).       { A = fe_attr(cx, A, W); }
-typename(A) ::= IDENT(A).
-typename(A) ::= DATE(A).
+typename(A) ::= IDENT(T).                 { A = fe_typename(cx, T, NULL, NULL, T); }
+typename(A) ::= DATE(T).                  { A = fe_typename(cx, T, NULL, NULL, T); }
+typename(A) ::= IDENT(T) LP INT(P) RP(R). { A = fe_typename(cx, T, &P, NULL, R); }
+typename(A) ::= IDENT(T) LP INT(P) COMMA INT(S) RP(R).     { A = fe_typename(cx, T, &P, &S, R); }
 
 /* Pipelines: the header opens the pipeline so statements can point at it. */
 pipehead ::= IDENT(N) COLON PIPELINE EQ LBRACE(L).  { fe_pipeline_begin(cx, N, L); }

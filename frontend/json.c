@@ -7,6 +7,7 @@
 ** JSON path of its node instead of a line and column.
 */
 #include "fe.h"
+#include "decimal.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -179,11 +180,27 @@ static bool fj_bool_member(fj_ctx *cx, json_t *o, ir_span parent, const char *ke
     return v && json_is_true(v);
 }
 
-static tir_type fj_type(fj_ctx *cx, json_t *j, ir_span at)
+/* A type's name; a decimal is written "decimal(15,2)" as in the text form. */
+static ir_coltype fj_type(fj_ctx *cx, json_t *j, ir_span at)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", NULL};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", NULL};
+    ir_coltype ty = {.type = TIR_I64};
+    const char *s = json_is_string(j) ? json_string_value(j) : NULL;
+    long p, sc;
+    int used = 0;
+    if (s && sscanf(s, "decimal(%ld,%ld)%n", &p, &sc, &used) == 2 && !s[used]) {
+        const char *bad = vm_dec_check(p, sc);
+        if (bad) {
+            ir_error(cx->fe.d, at, "%s (in %s)", bad, s);
+            return ty;
+        }
+        return (ir_coltype){.type = TIR_DECIMAL, .prec = (uint8_t)p, .scale = (uint8_t)sc};
+    }
     int t = fj_word(cx, j, at, names);
-    return t < 0 ? TIR_I64 : (tir_type)t;
+    if (t == TIR_DECIMAL)   /* the bare word, as in the text form */
+        return (ir_coltype){.type = TIR_DECIMAL, .prec = 18, .scale = 3};
+    ty.type = t < 0 ? TIR_I64 : (tir_type)t;
+    return ty;
 }
 
 static json_t *fj_array(fj_ctx *cx, json_t *j, ir_span at)
@@ -319,7 +336,10 @@ static ir_expr *fj_op(fj_ctx *cx, json_t *o, ir_span at, int depth)
         ir_expr **args = fj_exprs(cx, o, at, "args", depth, &n);
         ir_span ty;
         json_t *t = fj_get(cx, o, at, "type", "a cast", &ty);
-        e->u.cast.to = t ? fj_type(cx, t, ty) : TIR_I64;
+        ir_coltype to = t ? fj_type(cx, t, ty) : (ir_coltype){.type = TIR_I64};
+        e->u.cast.to = to.type;
+        e->u.cast.to_prec = to.prec;
+        e->u.cast.to_scale = to.scale;
         e->u.cast.to_span = t ? ty : at;
         if (!fj_nargs(cx, o, at, op, n, 1, 1))
             return fj_literal(cx, json_null(), at);
@@ -682,7 +702,7 @@ static void fj_column(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     const char *s = n ? fj_string(cx, n, f) : NULL;
     col.name = (ir_name){s ? s : "", n ? f : at};
     json_t *ty = fj_get(cx, o, at, "type", "a column", &f);
-    col.ty.type = ty ? fj_type(cx, ty, f) : TIR_I64;
+    col.ty = ty ? fj_type(cx, ty, f) : (ir_coltype){.type = TIR_I64};
     col.ty.nullable = fj_bool_member(cx, o, at, "nullable");
     col.ty.unique = fj_bool_member(cx, o, at, "unique");
     json_t *ord = fj_get(cx, o, at, "order", NULL, &f);
@@ -722,7 +742,7 @@ static void fj_param(fj_ctx *cx, void *owner, json_t *o, ir_span at)
     prm->name = fj_ident_member(cx, o, at, "name", "a parameter");
     ir_span x;
     json_t *ty = fj_get(cx, o, at, "type", "a parameter", &x);
-    prm->ty.type = ty ? fj_type(cx, ty, x) : TIR_I64;
+    prm->ty = ty ? fj_type(cx, ty, x) : (ir_coltype){.type = TIR_I64};
     prm->ty.nullable = fj_bool_member(cx, o, at, "nullable");
     prm->index = p->nparams;
     p->params = fe_push(&cx->fe, p->params, p->nparams++, &prm, sizeof prm);

@@ -74,6 +74,7 @@ typedef enum tir_type {
     TIR_F64,
     TIR_STRING,
     TIR_DATE,
+    TIR_DECIMAL,      /* exact fixed point: int64_t scaled by 10^scale (tir_result_col_decimal) */
     TIR_NTYPES
 } tir_type;
 
@@ -279,6 +280,10 @@ TIR_API size_t tir_result_ncols(const tir_result *r, size_t out);
 TIR_API const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);
 TIR_API tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col);
 TIR_API bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col);
+/* A TIR_DECIMAL column's precision (digits in all, 1..18) and scale (digits
+** after the point): its int64_t values are the number times 10^scale.
+** False (and nothing set) for a column of another type. */
+TIR_API bool tir_result_col_decimal(const tir_result *r, size_t out, size_t col, int *precision, int *scale);
 TIR_API uint64_t tir_result_nrows(const tir_result *r, size_t out);
 TIR_API size_t tir_result_nbatches(const tir_result *r, size_t out);
 /* Rows of batch b; column data is a dense array of the column's storage

@@ -29,7 +29,9 @@ typedef struct ir_coltype {
     bool nullable;
     bool unique;
     ir_order order;
+    uint8_t prec, scale;      /* TIR_DECIMAL: digits in all (1..18) and after the point */
 } ir_coltype;
+
 
 /* ---------------------------------------------------------------- exprs */
 
@@ -60,7 +62,8 @@ typedef enum ir_op {
 typedef struct ir_lit {
     tir_type type;            /* for a null literal: tc sets the type it was used at */
     bool is_null;
-    int64_t i;                /* bool, i32, i64, date (days) */
+    int64_t i;                /* bool, i32, i64, date (days), decimal (scaled by 10^scale) */
+    uint8_t prec, scale;      /* decimal (tc: a float literal used with a decimal) */
     double f;
     const char *s;            /* string bytes (arena, NUL-terminated), escapes decoded */
     uint32_t slen;
@@ -118,6 +121,7 @@ struct ir_expr {
         struct {
             ir_expr *a;
             tir_type to;
+            uint8_t to_prec, to_scale;   /* to == TIR_DECIMAL */
             ir_span to_span;
         } cast;
         struct {
@@ -542,6 +546,8 @@ bool tc_check(ir_arena *a, ir_diags *d, ir_program *p);
 
 /* ir/print.c: type and expression printing (used by --explain and messages) */
 const char *ir_coltype_str(ir_arena *a, ir_coltype t);   /* "i32 nullable unique asc" */
+/* A type's name as written: "i64", "decimal(15,2)"; into buf, returned. */
+const char *ir_type_text(tir_type t, int prec, int scale, char buf[32]);
 const char *ir_expr_str(ir_arena *a, const ir_expr *e);   /* source-like text */
 const char *ir_op_str(ir_op op);
 const char *ir_opkind_name(ir_opkind k);

@@ -152,8 +152,9 @@ static void je_expr(je_ctx *cx, const ir_expr *e)
         break;
     case IR_E_CAST:
         ir_buf_puts(b, "{\"op\": \"cast\"");
+        char tb[32];
         je_exprs(cx, "args", &e->u.cast.a, 1);
-        ir_buf_printf(b, ", \"type\": \"%s\"}", tir_type_name(e->u.cast.to));
+        ir_buf_printf(b, ", \"type\": \"%s\"}", ir_type_text(e->u.cast.to, e->u.cast.to_prec, e->u.cast.to_scale, tb));
         break;
     case IR_E_CALL:
         ir_buf_printf(b, "{\"call\": \"%s\"", e->u.call.fn.s);
@@ -247,9 +248,10 @@ static void je_table(je_ctx *cx, const ir_table *t)
         ir_buf_puts(b, ", \"columns\": [");
         for (int i = 0; i < t->schema.n; i++) {
             const ir_column *c = &t->schema.cols[i];
+            char tb[32];
             ir_buf_puts(b, i ? ",\n      {\"name\": " : "\n      {\"name\": ");
             je_str(cx, c->name.s, c->name.span);
-            ir_buf_printf(b, ", \"type\": \"%s\"%s%s", tir_type_name(c->ty.type),
+            ir_buf_printf(b, ", \"type\": \"%s\"%s%s", ir_type_text(c->ty.type, c->ty.prec, c->ty.scale, tb),
                           c->ty.nullable ? ", \"nullable\": true" : "", c->ty.unique ? ", \"unique\": true" : "");
             if (c->ty.order != IR_ORDER_NONE)
                 ir_buf_printf(b, ", \"order\": \"%s\"", c->ty.order == IR_ORDER_DESC ? "desc" : "asc");
@@ -301,7 +303,8 @@ static void je_table_i(je_ctx *cx, const ir_program *p, int i)
 static void je_param_i(je_ctx *cx, const ir_program *p, int i)
 {
     const ir_param *prm = p->params[i];
-    ir_buf_printf(&cx->b, "{\"name\": \"%s\", \"type\": \"%s\"%s}", prm->name.s, tir_type_name(prm->ty.type),
+    char tb[32];
+    ir_buf_printf(&cx->b, "{\"name\": \"%s\", \"type\": \"%s\"%s}", prm->name.s, ir_type_text(prm->ty.type, prm->ty.prec, prm->ty.scale, tb),
                   prm->ty.nullable ? ", \"nullable\": true" : "");
 }
 

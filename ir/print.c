@@ -8,6 +8,7 @@
 #include "ast.h"
 #include "buf.h"
 #include "dates.h"
+#include "decimal.h"
 #include "functions.h"
 
 #include <ctype.h>
@@ -21,14 +22,24 @@ static const char *type_name(tir_type t)
 {
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
-        [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date",
+        [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
     };
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
+const char *ir_type_text(tir_type t, int prec, int scale, char buf[32])
+{
+    if (t == TIR_DECIMAL)
+        snprintf(buf, 32, "decimal(%d,%d)", prec, scale);
+    else
+        snprintf(buf, 32, "%s", type_name(t));
+    return buf;
+}
+
 const char *ir_coltype_str(ir_arena *a, ir_coltype t)
 {
-    return ir_sprintf(a, "%s%s%s%s", type_name(t.type),
+    char tb[32];
+    return ir_sprintf(a, "%s%s%s%s", ir_type_text(t.type, t.prec, t.scale, tb),
                       t.nullable ? " nullable" : "", t.unique ? " unique" : "",
                       t.order == IR_ORDER_ASC ? " asc" : t.order == IR_ORDER_DESC ? " desc" : "");
 }
@@ -147,6 +158,12 @@ static void put_lit(ir_buf *b, const ir_lit *l)
     case TIR_F64:
         put_double(b, l->f);
         break;
+    case TIR_DECIMAL: {   /* reads back as the float literal it came from */
+        char d[32];
+        vm_dec_format(l->i, l->scale, d);
+        ir_buf_printf(b, "%s%s", d, l->scale ? "" : ".0");
+        break;
+    }
     case TIR_STRING:
         put_string(b, l->s, l->slen);
         break;
@@ -288,7 +305,8 @@ static void put_expr(ir_buf *b, const ir_expr *e)
     case IR_E_CAST:
         ir_buf_puts(b, "cast(");
         put_expr(b, e->u.cast.a);
-        ir_buf_printf(b, " as %s)", type_name(e->u.cast.to));
+        char tb[32];
+        ir_buf_printf(b, " as %s)", ir_type_text(e->u.cast.to, e->u.cast.to_prec, e->u.cast.to_scale, tb));
         break;
     case IR_E_CALL:
         ir_buf_puts(b, e->u.call.fn.s);
@@ -391,9 +409,10 @@ static void put_table(ir_buf *b, const ir_table *t)
     ir_buf_puts(b, " {\n");
     for (int i = 0; i < t->schema.n; i++) {
         const ir_column *c = &t->schema.cols[i];
+        char tb[32];
         ir_buf_puts(b, "    ");
         put_string(b, c->name.s, (uint32_t)strlen(c->name.s));
-        ir_buf_printf(b, ": %s%s%s%s%s\n", type_name(c->ty.type), c->ty.nullable ? " nullable" : "",
+        ir_buf_printf(b, ": %s%s%s%s%s\n", ir_type_text(c->ty.type, c->ty.prec, c->ty.scale, tb), c->ty.nullable ? " nullable" : "",
                       c->ty.unique ? " unique" : "",
                       c->ty.order == IR_ORDER_ASC ? " asc" : c->ty.order == IR_ORDER_DESC ? " desc" : "",
                       i + 1 < t->schema.n ? "," : "");
@@ -422,8 +441,9 @@ const char *ir_program_str(ir_arena *a, const ir_program *p)
     ir_buf_put(&b, "", 0);
     for (int i = 0; i < p->ntables; i++)
         put_table(&b, p->tables[i]);
+    char tb[32];
     for (int i = 0; i < p->nparams; i++)
-        ir_buf_printf(&b, "$%s: %s%s\n", p->params[i]->name.s, type_name(p->params[i]->ty.type),
+        ir_buf_printf(&b, "$%s: %s%s\n", p->params[i]->name.s, ir_type_text(p->params[i]->ty.type, p->params[i]->ty.prec, p->params[i]->ty.scale, tb),
                       p->params[i]->ty.nullable ? " nullable" : "");
     for (int i = 0; i < p->npipelines; i++) {
         ir_buf_put(&b, "\n", 1);

@@ -282,4 +282,19 @@ void k_round_f64(const double *a, const int64_t *d, const uint32_t *sel, uint32_
 bool k_round_i32(const int32_t *a, const uint64_t *valid, const int64_t *d, const uint32_t *sel, uint32_t n, int32_t *out);
 bool k_round_i64(const int64_t *a, const uint64_t *valid, const int64_t *d, const uint32_t *sel, uint32_t n, int64_t *out);
 
+/* ---- decimal(p, s): int64_t values times 10^s (kernels/decimal.c) ----------
+** Rows in sel; a row invalid in `valid` is skipped (its out is unspecified).
+** false = a valid row's result has more than prec digits. */
+int64_t k_pow10(int k);   /* 10^k, k in 0..18 */
+bool k_dec_fits(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec);
+/* a from scale `from` to scale `to`; going down rounds half away from zero */
+bool k_dec_rescale(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
+                   int prec, int64_t *out);
+bool k_dec_rescale_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
+                       int prec, int64_t *out);
+void k_dec_to_f64(const int64_t *a, const uint32_t *sel, uint32_t n, int scale, double *out);
+/* rounds half away from zero; NaN, inf and more than prec digits -> false */
+bool k_dec_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec, int scale,
+                    int64_t *out);
+
 #endif

@@ -13,6 +13,7 @@
 ** line and column are found afterwards by counting newlines up to it.
 */
 #include "csv.h"
+#include "decimal.h"
 #include "dates.h"
 
 #include <errno.h>
@@ -791,7 +792,19 @@ static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv
     const char *s = f->p;
     size_t len = f->len;
     int r = P_OK;
-    switch (c->type) {
+    if (d->type == TIR_DECIMAL) {
+        vm_dec_err de = vm_dec_parse(s, len, d->prec, d->scale, &((int64_t *)c->data)[row]);
+        if (de != VM_DEC_OK) {
+            char shown[200];
+            show(f->p, f->len, shown, sizeof shown);
+            return vm_csv_fail_at(L, TIR_ERR_DATA, f->start, "'%s' %s decimal(%d,%d) (column %s)", shown,
+                                  de == VM_DEC_OVERFLOW ? "has too many digits for" : "is not a valid", d->prec,
+                                  d->scale, d->name);
+        }
+    }
+    switch (d->type == TIR_DECIMAL ? TIR_NTYPES : c->type) {
+    case TIR_NTYPES:
+        break;
     case TIR_BOOL: {
         bool b;
         if (!vm_parse_bool(s, len, &b))
@@ -884,12 +897,14 @@ static tir_status make_table(vm_csv_reader *L, int ncols, const vm_csv_col *cols
     }
     t->ncols = ncols;
     for (int i = 0; i < ncols; i++) {
-        vm_column_init(&t->cols[i], cols[i].type);
-        t->types[i] = cols[i].type;
+        /* a decimal is held as its scaled int64_t */
+        tir_type phys = cols[i].type == TIR_DECIMAL ? TIR_I64 : cols[i].type;
+        vm_column_init(&t->cols[i], phys);
+        t->types[i] = phys;
         t->names[i] = strdup(cols[i].name);
         /* exact size: the newline count bounds the rows, so no regrowth */
         uint64_t cap = maxrows ? maxrows : 1;
-        size_t w = vm_type_width(cols[i].type);
+        size_t w = vm_type_width(phys);
         t->cols[i].data = cap > SIZE_MAX / w ? NULL : vm_big_realloc(NULL, 0, cap * w);
         t->cols[i].cap = cap;
         if (!t->names[i] || !t->cols[i].data) {

@@ -22,6 +22,7 @@ typedef struct vm_csv_col {
     bool nullable;            /* a NULL in a non-nullable column is a data error */
     int order;                /* 0 none, 1 asc, 2 desc: checked while loading */
     bool unique;              /* checked while loading */
+    uint8_t prec, scale;      /* TIR_DECIMAL: parsed exactly, held as int64_t times 10^scale */
 } vm_csv_col;
 
 /* With a header, declared columns are matched to header fields by name

@@ -30,6 +30,8 @@ typedef struct vm_store_colspec {
     bool unique;
     uint8_t order;            /* 0 none, 1 asc, 2 desc */
     bool bloom;               /* blocks carry a bloom filter of this column */
+    uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale), type TIR_I64 holding the value times
+                                 10^scale (the file says TIR_DECIMAL, then the two bytes) */
 } vm_store_colspec;
 
 /* Writes the rows of t (in the order perm[0..t->nrows), or t's order when

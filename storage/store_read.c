@@ -22,6 +22,7 @@
 
 #include "kernels.h"
 #include "store_fmt.h"
+#include "decimal.h"
 
 /* Verification state of a chunk or bloom filter, read and written atomically. */
 enum { CK_UNCHECKED = 0, CK_OK, CK_BAD_CRC, CK_BAD_LAYOUT, CK_BAD_ORDER };
@@ -206,6 +207,13 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
         cs->name = np;
         np += n + 1;
         cs->type = (tir_type)type;
+        if (type == TIR_DECIMAL) {   /* then precision and scale; held as i64 */
+            cs->type = TIR_I64;
+            cs->prec = (uint8_t)rd_u(r, 1);
+            cs->scale = (uint8_t)rd_u(r, 1);
+            if (r->bad || vm_dec_check(cs->prec, cs->scale))
+                return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
+        }
         cs->nullable = flags & ST_COL_NULLABLE;
         cs->unique = flags & ST_COL_UNIQUE;
         cs->bloom = flags & ST_COL_BLOOM;

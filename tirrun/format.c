@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "decimal.h"
 
 /* Buffered writer over a FILE; a failed write is remembered, not retried. */
 typedef struct obuf {
@@ -29,6 +30,7 @@ typedef struct obuf {
 /* The columns of the batch being printed. */
 typedef struct colview {
     tir_type type;
+    int prec, scale;         /* TIR_DECIMAL: its int64_t values are the number times 10^scale */
     const void *data;
     const uint64_t *valid;   /* NULL: every row is valid */
 } colview;
@@ -216,6 +218,9 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         tir_date_format(((const int32_t *)c->data)[row], out->buf);
         out->len = strlen(out->buf);
         break;
+    case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
+        out->len = (size_t)vm_dec_format(((const int64_t *)c->data)[row], c->scale, out->buf);
+        break;
     case TIR_STRING: {
         const tir_str *s = &((const tir_str *)c->data)[row];
         out->is_str = true;
@@ -232,7 +237,7 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
 
 static bool right_aligned(tir_type t)
 {
-    return t == TIR_I32 || t == TIR_I64 || t == TIR_F64;
+    return t == TIR_I32 || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL;
 }
 
 static const char *type_name(tir_type t)
@@ -390,7 +395,11 @@ static void table_rule(obuf *o, const size_t *width, size_t ncols,
 /* "i64", or "i64?" when the column is nullable. */
 static size_t type_label(const tir_result *r, size_t out, size_t col, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "%s%s", type_name(tir_result_col_type(r, out, col)),
+    int p, s, n;
+    if (tir_result_col_decimal(r, out, col, &p, &s))
+        n = snprintf(buf, size, "decimal(%d,%d)%s", p, s, tir_result_col_nullable(r, out, col) ? "?" : "");
+    else
+        n = snprintf(buf, size, "%s%s", type_name(tir_result_col_type(r, out, col)),
                      tir_result_col_nullable(r, out, col) ? "?" : "");
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
@@ -796,8 +805,10 @@ bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
         ob_char(o, '[');
     for (size_t i = 0; i < nout; i++) {
         size_t ncols = tir_result_ncols(r, i);
-        for (size_t c = 0; c < ncols; c++)
+        for (size_t c = 0; c < ncols; c++) {
             cols[c].type = tir_result_col_type(r, i, c);
+            tir_result_col_decimal(r, i, c, &cols[c].prec, &cols[c].scale);
+        }
         switch (kind) {
         case FMT_TABLE:
             if (i > 0)

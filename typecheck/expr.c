@@ -21,6 +21,7 @@ const char *tc_type_name(tir_type t)
     case TIR_F64: return "f64";
     case TIR_STRING: return "string";
     case TIR_DATE: return "date";
+    case TIR_DECIMAL: return "decimal";
     default: return "?";
     }
 }
@@ -125,6 +126,8 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
         if (l->type == TIR_STRING && parse_date(l->s, l->slen, &l->i))
             break;
         return false;
+    case TIR_DECIMAL:   /* the decimal of its digits; the caller picks the scale */
+        return tc_dec_lit(e);
     default:
         return false;
     }
@@ -151,6 +154,10 @@ bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t)
         return tc_lit_convert(e, t);
     if (e->ty.type == t)
         return true;
+    if (e->ty.type == TIR_DECIMAL && t == TIR_F64) {
+        *pe = tc_new_cast(c, e, t);
+        return true;
+    }
     /* a parameter widens in place, as a literal converts: the run converts
     ** its value once, and `x > $p` keeps its constant fast path */
     if (e->kind == IR_E_PARAM && rank(e->ty.type) && rank(t) > rank(e->ty.type)) {
@@ -308,7 +315,7 @@ static bool check_path(tc_ctx *c, const tc_scope *s, ir_expr *e)
     e->kind = IR_E_REF;
     e->u.ref.stmt = t;
     e->u.ref.field = f;
-    e->ty = plain(t->out.cols[f].ty.type, t->out.cols[f].ty.nullable);
+    e->ty = tc_keep(t->out.cols[f].ty, t->out.cols[f].ty.nullable);
     return true;
 }
 
@@ -353,7 +360,7 @@ static bool check_param(tc_ctx *c, ir_expr *e)
     }
     p->used = true;
     e->u.param.index = p->index;
-    e->ty = plain(p->ty.type, p->ty.nullable);
+    e->ty = tc_keep(p->ty, p->ty.nullable);
     return true;
 }
 
@@ -385,6 +392,8 @@ static bool check_lit(ir_expr *e)
         l->type = fits_i32(l->i) ? TIR_I32 : TIR_I64;
     }
     e->ty = plain(l->type, l->is_null);
+    e->ty.prec = l->prec;
+    e->ty.scale = l->scale;
     return true;
 }
 
@@ -403,11 +412,11 @@ static bool check_unary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         e->ty = plain(TIR_BOOL, a->ty.nullable);
         return true;
     }
-    if (!tc_numeric(a->ty.type)) {
+    if (!tc_numeric(a->ty.type) && a->ty.type != TIR_DECIMAL) {
         ir_error(c->d, a->span, "operand of unary '-' must be numeric, found %s", tc_type_name(a->ty.type));
         return false;
     }
-    e->ty = plain(a->ty.type, a->ty.nullable);
+    e->ty = tc_keep(a->ty, a->ty.nullable);
     return true;
 }
 
@@ -503,6 +512,8 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     }
     if ((op == IR_ADD || op == IR_SUB) && (a->ty.type == TIR_DATE || b->ty.type == TIR_DATE))
         return check_date_arith(c, e, nullable);
+    if (a->ty.type == TIR_DECIMAL || b->ty.type == TIR_DECIMAL)
+        return tc_dec_binary(c, e, nullable);
     if (!is_cmp(op)) {
         for (int k = 0; k < 2; k++) {
             ir_expr *x = k ? b : a;
@@ -633,7 +644,7 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
     for (int i = 0; i < e->u.in.nitems; i++) {
         ir_expr **it = &e->u.in.items[i];
         tir_type from = (*it)->ty.type;
-        if (!tc_coerce(c, it, t)) {
+        if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
             if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
                 ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
             else
@@ -666,6 +677,10 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 have = true;
             } else if (u == t || (pass == 1 && lit_fits(x, t))) {
                 continue;
+            } else if (t == TIR_DECIMAL && (u == TIR_I32 || u == TIR_I64)) {
+                continue;   /* integers join decimals (tc_dec_unify) */
+            } else if (u == TIR_DECIMAL && (t == TIR_I32 || t == TIR_I64)) {
+                t = u;
             } else if (rank(t) && rank(u)) {
                 t = tc_wider(t, u);
             } else {
@@ -710,6 +725,11 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
     tir_type t;
     if (!tc_common_type(c, br, nb, "case branches", &t))
         return false;
+    ir_coltype dt = {0};
+    if (t == TIR_DECIMAL && !tc_dec_unify(c, br, nb, &dt)) {
+        ir_error(c->d, e->span, "case branches do not fit one decimal type");
+        return false;
+    }
     bool nullable = e->u.cas.els == NULL;
     for (int i = 0; i < nb; i++) {
         ir_expr *x = *br[i];
@@ -723,12 +743,14 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
         }
         nullable |= (*br[i])->ty.nullable;
     }
-    e->ty = plain(t, nullable);
+    e->ty = t == TIR_DECIMAL ? tc_keep(dt, nullable) : plain(t, nullable);
     return true;
 }
 
 static bool cast_ok(tir_type from, tir_type to)
 {
+    if (from == TIR_DECIMAL || to == TIR_DECIMAL)
+        return tc_dec_cast_ok(from, to);
     if (from == to || to == TIR_STRING)
         return true;
     if (tc_numeric(from) && tc_numeric(to))
@@ -767,6 +789,8 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     tir_type to = e->u.cast.to, from = a->ty.type;
     if (tc_is_null_lit(a)) {
         tc_lit_convert(a, to);
+        a->ty.prec = e->u.cast.to_prec;
+        a->ty.scale = e->u.cast.to_scale;
         a->span = e->span;
         *pe = a;
         return true;
@@ -774,6 +798,13 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     if (!cast_ok(from, to)) {
         ir_error(c->d, e->span, "cannot cast %s to %s", tc_type_name(from), tc_type_name(to));
         return false;
+    }
+    if (to == TIR_DECIMAL && a->kind == IR_E_LIT)
+        return tc_dec_fold_cast(c, pe);
+    if (to == TIR_DECIMAL || from == TIR_DECIMAL) {
+        e->ty = tc_dec_type(e->u.cast.to_prec, e->u.cast.to_scale, a->ty.nullable);
+        e->ty.type = to;
+        return true;
     }
     /* Fold the literal casts whose failure is a compile-time fact. */
     if (a->kind == IR_E_LIT && from == TIR_F64 && (to == TIR_I32 || to == TIR_I64)) {

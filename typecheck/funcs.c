@@ -60,6 +60,12 @@ static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
         tc_lit_convert(a, TIR_I64);
     if (tc_numeric(a->ty.type))
         return true;
+    if (a->ty.type == TIR_DECIMAL) {
+        /* abs and sign read the scaled integer; the others compute in double */
+        if (e->u.call.fid != IR_FN_ABS && e->u.call.fid != IR_FN_SIGN)
+            e->u.call.args[i] = tc_new_cast(c, a, TIR_F64);
+        return true;
+    }
     ir_error(c->d, a->span, "argument %d of %s must be numeric, found %s", i + 1, e->u.call.fn.s,
              tc_type_name(a->ty.type));
     return false;
@@ -76,6 +82,11 @@ static bool common_args(tc_ctx *c, ir_expr *e, tir_type *t)
     snprintf(what, sizeof what, "the arguments of %s", e->u.call.fn.s);
     if (!tc_common_type(c, br, n, what, t))
         return false;
+    ir_coltype dt;
+    if (*t == TIR_DECIMAL && !tc_dec_unify(c, br, n, &dt)) {
+        ir_error(c->d, e->span, "the arguments of %s do not fit one decimal type", e->u.call.fn.s);
+        return false;
+    }
     for (int i = 0; i < n; i++)
         if (!tc_coerce(c, br[i], *t)) {
             ir_error(c->d, (*br[i])->span, "argument %d of %s, of type %s, does not fit the type %s of the others",
@@ -392,7 +403,10 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     case IR_NFUNCTIONS:
         return false;
     }
-    e->ty = plain(t, nullable);
+    e->ty = t == TIR_DECIMAL ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
+    for (int i = 1; t == TIR_DECIMAL && i < n; i++)   /* one scale by now; the widest precision */
+        if (args[i]->ty.prec > e->ty.prec)
+            e->ty.prec = args[i]->ty.prec;
     return true;
 }
 

@@ -308,7 +308,7 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         ir_error(c->d, e->span, "a :minmaxes bound cannot be null");
         return false;
     }
-    if (tc_lit_convert(e, t))
+    if (t == TIR_DECIMAL ? tc_coerce_dec(c, pe, col->ty) : tc_lit_convert(e, t))
         return true;
     if (from == TIR_STRING && t == TIR_DATE)
         ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
@@ -683,6 +683,11 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         e->ty = *ty;
         return true;
     case IR_AGG_SUM:
+        if (t == TIR_DECIMAL) {   /* exact, at the argument's scale; beyond 18 digits an error */
+            *ty = tc_dec_type(18, a->ty.scale, grouped ? a->ty.nullable : true);
+            e->ty = *ty;
+            return true;
+        }
         if (!tc_numeric(t)) {
             ir_error(c->d, a->span, "sum needs a numeric argument, found %s", tc_type_name(t));
             return false;
@@ -690,7 +695,7 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         rt = t == TIR_F64 ? TIR_F64 : TIR_I64;
         break;
     case IR_AGG_AVG:
-        if (!tc_numeric(t)) {
+        if (!tc_numeric(t) && t != TIR_DECIMAL) {
             ir_error(c->d, a->span, "avg needs a numeric argument, found %s", tc_type_name(t));
             return false;
         }
@@ -712,7 +717,7 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
     case IR_AGG_STDDEV_POP:
-        if (!tc_numeric(t)) {
+        if (!tc_numeric(t) && t != TIR_DECIMAL) {
             ir_error(c->d, a->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
             return false;
         }
@@ -733,7 +738,7 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         break;
     }
     /* over no rows these give NULL; per group, only NULL arguments do */
-    *ty = plain(rt, grouped ? a->ty.nullable : true);
+    *ty = rt == TIR_DECIMAL ? tc_keep(a->ty, grouped ? a->ty.nullable : true) : plain(rt, grouped ? a->ty.nullable : true);
     e->ty = *ty;
     return true;
 }
@@ -925,7 +930,7 @@ static bool check_post(tc_ctx *c, const tc_scope *s, const ir_mapent *ents, agg_
             ok = false;
             continue;
         }
-        cols[i].ty = (ir_coltype){.type = P->post[i]->ty.type, .nullable = P->post[i]->ty.nullable};
+        cols[i].ty = tc_keep(P->post[i]->ty, P->post[i]->ty.nullable);
     }
     return ok;
 }
@@ -1120,7 +1125,7 @@ static bool expr_keys(tc_ctx *c, const tc_scope *s, ir_val *m, ir_expr ***exprs,
             ok = false;
             continue;
         }
-        col->ty = (ir_coltype){.type = e->ty.type, .nullable = e->ty.nullable};
+        col->ty = tc_keep(e->ty, e->ty.nullable);
     }
     return ok;
 }
@@ -1176,7 +1181,7 @@ static bool op_bloom(tc_ctx *c, const tc_scope *s, ir_val **v)
     if (!col_list(c, s, v[1], "key", true, &keys, &kc, &nk) || !s->input)
         return false;
     /* NULL keys match nothing, so the filter holds only values */
-    kc[0].ty = plain(kc[0].ty.type, false);
+    kc[0].ty = tc_keep(kc[0].ty, false);
     st->u.bloom.key = keys[0];
     st->out = (ir_schema){.cols = kc, .n = 1};
     return true;
@@ -1474,6 +1479,18 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
         ir_expr **pk = &item_at(v, items, i)->expr;
         tir_type kt = (*pk)->ty.type, ht_t = ht->out.cols[i].ty.type;
         /* only the probe side can adapt: the table is already built */
+        if (ht_t == TIR_DECIMAL && tc_coerce_dec(c, pk, ht->out.cols[i].ty)) {
+            keys[i] = *pk;
+            continue;
+        }
+        if (ht_t == TIR_DECIMAL || kt == TIR_DECIMAL) {
+            char t1[32], t2[32];
+            ir_error(c->d, (*pk)->span, "join key type mismatch: %s probe key vs %s hash-table key",
+                     ir_type_text(kt, (*pk)->ty.prec, (*pk)->ty.scale, t1),
+                     ir_type_text(ht_t, ht->out.cols[i].ty.prec, ht->out.cols[i].ty.scale, t2));
+            ok = false;
+            continue;
+        }
         if (kt == ht_t || ((*pk)->kind == IR_E_LIT && tc_lit_convert(*pk, ht_t)) ||
             (kt == TIR_I32 && ht_t == TIR_I64 && tc_coerce(c, pk, ht_t))) {
             keys[i] = *pk;

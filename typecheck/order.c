@@ -299,7 +299,7 @@ bool tc_op_merge_join(tc_ctx *c, const tc_scope *s, ir_val **v)
     const ir_schema *ls = &s->input->out;
     for (int i = 0; i < nl; i++) {
         tir_type lt = ls->cols[lcols[i]].ty.type, rt = rs->cols[rcols[i]].ty.type;
-        if (lt != rt) {
+        if (lt != rt || (lt == TIR_DECIMAL && ls->cols[lcols[i]].ty.scale != rs->cols[rcols[i]].ty.scale)) {
             ir_error(c->d, (ritems ? ritems[i] : v[3])->span,
                      "merge_join key type mismatch: %s '%s' on the input vs %s '%s' on the right side (the keys "
                      "are compared as one type)", tc_type_name(lt), ls->cols[lcols[i]].name.s, tc_type_name(rt),
@@ -534,14 +534,14 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
             w->n = args[1]->u.lit.i;
         }
         if (na == 3) {
-            if (!tc_coerce(c, &args[2], t)) {
+            if (t == TIR_DECIMAL ? !tc_coerce_dec(c, &args[2], x->ty) : !tc_coerce(c, &args[2], t)) {
                 ir_error(c->d, args[2]->span, "the default of %s must have the type of its value (%s), found %s", fn,
                          tc_type_name(t), tc_type_name(args[2]->ty.type));
                 return false;
             }
             w->def = args[2];
         }
-        *ty = plain(t, x->ty.nullable || !w->def || w->def->ty.nullable);
+        *ty = tc_keep(x->ty, x->ty.nullable || !w->def || w->def->ty.nullable);
         return true;
     case IR_W_NTH_VALUE:
         if (!is_int_lit(args[1]) || args[1]->u.lit.i < 1) {
@@ -550,16 +550,26 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
         }
         w->n = args[1]->u.lit.i;
         w->arg = x;
-        *ty = plain(t, true);
+        *ty = tc_keep(x->ty, true);
         return true;
     case IR_W_FIRST_VALUE:
     case IR_W_LAST_VALUE:
     case IR_W_COUNT:
         w->arg = x;
-        *ty = w->kind == IR_W_COUNT ? plain(TIR_I64, false) : plain(t, x->ty.nullable || may_be_empty);
+        *ty = w->kind == IR_W_COUNT ? plain(TIR_I64, false) : tc_keep(x->ty, x->ty.nullable || may_be_empty);
         return true;
     case IR_W_SUM:
     case IR_W_AVG:
+        if (t == TIR_DECIMAL && w->kind == IR_W_SUM) {   /* the i64 sums of the scaled values */
+            w->arg = x;
+            *ty = tc_dec_type(18, x->ty.scale, x->ty.nullable || may_be_empty);
+            return true;
+        }
+        if (t == TIR_DECIMAL) {   /* avg is a double: the exact sum over the count and 10^scale */
+            w->arg = x;
+            *ty = plain(TIR_F64, x->ty.nullable || may_be_empty);
+            return true;
+        }
         if (!tc_numeric(t)) {
             ir_error(c->d, x->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
             return false;
@@ -574,7 +584,7 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
             return false;
         }
         w->arg = x;
-        *ty = plain(t, x->ty.nullable || may_be_empty);
+        *ty = tc_keep(x->ty, x->ty.nullable || may_be_empty);
         return true;
     default:
         return false;

@@ -142,6 +142,27 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
 ** literal, else "": the end of a type mismatch message about x. */
 const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to);
 
+/* decimal.c: decimal(p, s) operands, literals and result types. */
+ir_coltype tc_dec_type(int prec, int scale, bool nullable);
+/* A number literal (or NULL) as the exact decimal of its digits; false
+** when it has more than 18. */
+bool tc_dec_lit(ir_expr *e);
+ir_expr *tc_new_dec_cast(tc_ctx *c, ir_expr *x, int prec, int scale);
+/* *pe (a decimal, an integer, a number literal or NULL) at want's scale:
+** false when it cannot be without losing digits. */
+bool tc_coerce_dec(tc_ctx *c, ir_expr **pe, ir_coltype want);
+/* Values that must share one decimal type (case branches, coalesce). */
+bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out);
+/* Arithmetic or a comparison with a decimal operand (e is typed). */
+bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable);
+bool tc_dec_cast_ok(tir_type from, tir_type to);
+bool tc_dec_fold_cast(tc_ctx *c, ir_expr **pe);
+/* t (its type, precision and scale) with the given nullability only. */
+static inline ir_coltype tc_keep(ir_coltype t, bool nullable)
+{
+    return (ir_coltype){.type = t.type, .nullable = nullable, .prec = t.prec, .scale = t.scale};
+}
+
 /* funcs.c: a scalar function call (ir/functions.h); records its id. */
 bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);
 /* Makes *pe of type t without messages: literals convert in place when

@@ -13,14 +13,20 @@ static bool join_type(tc_ctx *c, const ir_unionin *in, int k, const char *name, 
 {
     const ir_column *col = &in[k].schema->cols[i];
     tir_type u = col->ty.type;
-    if (u != t->type && !(tc_numeric(u) && tc_numeric(t->type))) {
+    /* decimals are read as they are stored: one scale for all inputs */
+    bool dec_differ = u == TIR_DECIMAL && t->type == TIR_DECIMAL && col->ty.scale != t->scale;
+    if ((u != t->type && !(tc_numeric(u) && tc_numeric(t->type))) || dec_differ) {
+        char tu[32], tt[32];
         ir_error(c->d, in[k].span,
                  "column %d of input %d of union_all (%s, '%s') is %s but %s in the inputs before it (columns "
                  "match by position; numbers of different widths widen, other types must be equal)",
-                 i + 1, k + 1, name, col->name.s, tc_type_name(u), tc_type_name(t->type));
+                 i + 1, k + 1, name, col->name.s, ir_type_text(u, col->ty.prec, col->ty.scale, tu),
+                 ir_type_text(t->type, t->prec, t->scale, tt));
         return false;
     }
     t->type = tc_wider(t->type, u);
+    if (u == TIR_DECIMAL && col->ty.prec > t->prec)
+        t->prec = col->ty.prec;
     t->nullable |= col->ty.nullable;
     return true;
 }

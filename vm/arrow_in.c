@@ -13,6 +13,7 @@
 
 #include "tir_arrow.h"
 #include "arrow.h"
+#include "decimal.h"
 
 /* The arrays a registered table reads, released when it is freed. */
 typedef struct kept_arrays {
@@ -48,9 +49,29 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
     return st;
 }
 
+/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
+** read into an i64 of the value times 10^S. */
+bool vm_arrow_decimal(const char *f, int *prec, int *scale)
+{
+    int p, s, bits = 128, used = 0;
+    if (!f || (sscanf(f, "d:%d,%d%n", &p, &s, &used) != 2))
+        return false;
+    if (f[used] == ',' && sscanf(f + used, ",%d%n", &bits, &used) != 1)
+        return false;
+    if (f[used] || bits != 128 || vm_dec_check(p, s))
+        return false;
+    *prec = p, *scale = s;
+    return true;
+}
+
 /* tir's type for an Arrow format string; false when tir has none. */
 static bool arrow_type(const char *f, tir_type *t)
 {
+    int p, s;
+    if (vm_arrow_decimal(f, &p, &s)) {
+        *t = TIR_I64;   /* held as its scaled i64; hosttab.c gives the schema decimal(p, s) */
+        return true;
+    }
     static const struct {
         const char *f;
         tir_type t;
@@ -91,7 +112,7 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
-                      "l, f, g, tdD, u, U, vu)",
+                      "l, f, g, tdD, u, U, vu, d:P,S with P <= 18)",
                       names[c], formats[c], ch->dictionary ? " (dictionary-encoded)" : "");
     }
     if (!st && !(im->t = vm_hosttab_new((int)n, (const char *const *)names, types, formats)))
@@ -290,7 +311,26 @@ static void widen(const char *f, const void *src, uint64_t o, uint64_t n, void *
         for (uint64_t i = 0; i < n; i++)
             ((double *)out)[i] = ((const float *)src)[o + i];
         break;
+    case 'd':   /* decimal128, little-endian: its low half (decimal_fits checked the high one) */
+        for (uint64_t i = 0; i < n; i++)
+            memcpy((int64_t *)out + i, (const char *)src + 16 * (o + i), 8);
+        break;
     }
+}
+
+/* Every valid decimal128 of rows [o, o + n) has at most prec digits. */
+static bool decimal_fits(const void *src, const uint64_t *valid, uint64_t o, uint64_t n, int prec)
+{
+    int64_t lim = vm_pow10(prec);
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t lo, hi;
+        memcpy(&lo, (const char *)src + 16 * (o + i), 8);
+        memcpy(&hi, (const char *)src + 16 * (o + i) + 8, 8);
+        bool ok = hi == (lo < 0 ? -1 : 0) && lo < lim && lo > -lim;
+        if (!ok && (!valid || ((valid[i >> 6] >> (i & 63)) & 1)))
+            return false;
+    }
+    return true;
 }
 
 /* Column c of a record batch: rows [o, o + n) of its child array. */
@@ -327,6 +367,9 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         out->data = (void *)at;   /* read in place, never written */
         return TIR_OK;
     }
+    int prec, scale;
+    if (vm_arrow_decimal(f, &prec, &scale) && !decimal_fits(src, out->validity, o, n, prec))
+        return fail(im, TIR_ERR_DATA, "column '%s' (%s) has a value of more than %d digits", col, f, prec);
     void *v = owned(im, n * w);
     if (!v)
         return TIR_ERR_NOMEM;

@@ -111,7 +111,7 @@ static tir_status pull(estream *s, uint64_t n, vm_relwriter *w, uint32_t *idx, c
                 }
             }
             for (int c = 0; c < sc->n; c++)
-                v[c] = (vm_vec){sc->cols[c].ty.type, (void *)s->c.cols[c].data, (uint64_t *)s->c.cols[c].validity};
+                v[c] = (vm_vec){vm_phys(sc->cols[c].ty.type), (void *)s->c.cols[c].data, (uint64_t *)s->c.cols[c].validity};
             from = s->at;
             avail = s->c.n - s->at;
         } else {

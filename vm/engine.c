@@ -82,6 +82,7 @@ typedef struct res_out {
     char *name;               /* owned: the result outlives its program */
     vm_table *t;              /* borrowed from values[] */
     bool *nullable;
+    uint16_t *dec;            /* per column: precision << 8 | scale of a decimal (held as i64), else 0 */
 } res_out;
 
 struct tir_result {
@@ -96,7 +97,7 @@ struct tir_result {
 
 const char *tir_type_name(tir_type t)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date"};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal"};
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
@@ -497,7 +498,7 @@ static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schem
     bool ok = out->cols != NULL;
     for (int c = 0; ok && c < n; c++) {
         const vm_store_colspec *sc = vm_store_col(s, c);
-        out->cols[c].ty = (ir_coltype){sc->type, sc->nullable, sc->unique, (ir_order)sc->order};
+        out->cols[c].ty = (ir_coltype){.type = sc->prec ? TIR_DECIMAL : sc->type, .nullable = sc->nullable, .unique = sc->unique, .order = (ir_order)sc->order, .prec = sc->prec, .scale = sc->scale};
         ok = (out->cols[c].name.s = ir_strndup(a, sc->name, strlen(sc->name))) != NULL;
     }
     vm_store_close(s);
@@ -526,7 +527,7 @@ static bool read_csv_schema(void *ctx, ir_arena *a, const ir_table *t, ir_schema
     out->cols = IR_NEWN(a, ir_column, n ? n : 1);
     bool ok = out->cols != NULL;
     for (int c = 0; ok && c < n; c++) {
-        out->cols[c].ty = (ir_coltype){cols[c].type, cols[c].nullable, false, IR_ORDER_NONE};
+        out->cols[c].ty = (ir_coltype){.type = cols[c].type, .nullable = cols[c].nullable};
         ok = (out->cols[c].name.s = ir_strndup(a, cols[c].name, strlen(cols[c].name))) != NULL;
     }
     vm_csv_cols_free(n, cols);
@@ -980,13 +981,18 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
     for (size_t i = 0; i < r->nouts; i++) {
         const ir_output *po = &p->prog->outputs[i];
         r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
+        r->outs[i].dec = calloc((size_t)po->stmt->out.n + 1, sizeof(uint16_t));
         r->outs[i].name = strdup(po->name);
-        if (!r->outs[i].nullable || !r->outs[i].name) {
+        if (!r->outs[i].nullable || !r->outs[i].dec || !r->outs[i].name) {
             tir_result_free(r);
             return TIR_ERR_NOMEM;
         }
-        for (int c = 0; c < po->stmt->out.n; c++)
-            r->outs[i].nullable[c] = po->stmt->out.cols[c].ty.nullable;
+        for (int c = 0; c < po->stmt->out.n; c++) {
+            const ir_coltype *ty = &po->stmt->out.cols[c].ty;
+            r->outs[i].nullable[c] = ty->nullable;
+            if (ty->type == TIR_DECIMAL)
+                r->outs[i].dec[c] = (uint16_t)(ty->prec << 8 | ty->scale);
+        }
     }
     int nstmts = 0;
     for (int i = 0; i < plan->npipes; i++)
@@ -1134,6 +1140,7 @@ void tir_result_free(tir_result *r)
         vm_value_free(&r->values[i]);
     for (size_t i = 0; r->outs && i < r->nouts; i++) {
         free(r->outs[i].nullable);
+        free(r->outs[i].dec);
         free(r->outs[i].name);
     }
     free(r->values);
@@ -1177,7 +1184,19 @@ const char *tir_result_col_name(const tir_result *r, size_t out, size_t col)
 tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col)
 {
     const vm_table *t = out_table(r, out);
-    return t && col < (size_t)t->ncols ? t->types[col] : TIR_NTYPES;
+    if (!t || col >= (size_t)t->ncols)
+        return TIR_NTYPES;
+    return r->outs[out].dec[col] ? TIR_DECIMAL : t->types[col];
+}
+
+bool tir_result_col_decimal(const tir_result *r, size_t out, size_t col, int *precision, int *scale)
+{
+    const vm_table *t = out_table(r, out);
+    if (!t || col >= (size_t)t->ncols || !r->outs[out].dec[col])
+        return false;
+    *precision = r->outs[out].dec[col] >> 8;
+    *scale = r->outs[out].dec[col] & 255;
+    return true;
 }
 
 bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col)

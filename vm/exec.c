@@ -17,6 +17,7 @@
 
 #include "csv.h"
 #include "dates.h"
+#include "decimal.h"
 #include "kernels.h"
 #include "sinks.h"
 #include "xpipe.h"
@@ -270,9 +271,9 @@ tir_status vm_x_setup(xpipe *x)
         if (nk > 64 || nv > 64)
             return TIR_ERR_ARG;
         for (int c = 0; c < nk; c++)
-            kt[c] = s->out.cols[c].ty.type;
+            kt[c] = vm_phys(s->out.cols[c].ty.type);
         for (int c = 0; c < nv; c++)
-            vt[c] = s->out.cols[nk + c].ty.type;
+            vt[c] = vm_phys(s->out.cols[nk + c].ty.type);
         if (!(x->builds[i] = vm_ht_new(nk, kt, nv, vt, false)))
             return TIR_ERR_NOMEM;
         if (s->u.build.keep_null_keys)
@@ -711,7 +712,9 @@ static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
     char buf[64];
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
-        size_t len = format_value((tir_type)in->e, a->data, r, buf, sizeof buf);
+        size_t len = (in->e & 255) == TIR_DECIMAL
+                         ? (size_t)vm_dec_format(((const int64_t *)a->data)[r], in->e >> 8, buf)
+                         : format_value((tir_type)in->e, a->data, r, buf, sizeof buf);
         if (!str_from_text(x, buf, len, &out[r]))
             return TIR_ERR_NOMEM;
     }
@@ -734,7 +737,10 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         bool ok = false;
         int64_t iv;
         bool bv;
-        switch ((tir_type)in->e) {
+        switch ((tir_type)(in->e & 255)) {
+        case TIR_DECIMAL:
+            ok = vm_dec_parse(p, len, in->e >> 16, (in->e >> 8) & 255, &((int64_t *)out)[r]) == VM_DEC_OK;
+            break;
         case TIR_I32:
             ok = vm_parse_i64(p, len, &iv) && iv >= INT32_MIN && iv <= INT32_MAX;
             ((int32_t *)out)[r] = (int32_t)iv;
@@ -751,7 +757,7 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         if (!ok) {
             char t[128];
             return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "cannot cast '%.*s' to %s in '%s'", (int)(len > 40 ? 40 : len),
-                         p, tir_type_name((tir_type)in->e), span_text(x, in->span, t, sizeof t));
+                         p, tir_type_name((tir_type)(in->e & 255)), span_text(x, in->span, t, sizeof t));
         }
     }
     x->r[in->c].validity = a->validity;
@@ -764,6 +770,31 @@ static tir_status overflow(xpipe *x, const vm_ins *in)
 {
     char t[128];
     return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "integer overflow in '%s'", span_text(x, in->span, t, sizeof t));
+}
+
+static tir_status dec_overflow(xpipe *x, const vm_ins *in)
+{
+    char t[128];
+    return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "decimal overflow in '%s': the value has more than %d digits",
+                     span_text(x, in->span, t, sizeof t), in->e);
+}
+
+/* A decimal sum adds i64s (past the i64 range is an error as it adds);
+** its type promises at most 18 digits: checked once on the sink's rows. */
+static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
+{
+    for (int c = 0; c < s->out.n && c < t->ncols; c++) {
+        const ir_coltype *ty = &s->out.cols[c].ty;
+        for (uint64_t r = 0; ty->type == TIR_DECIMAL && r < t->nrows; r += 64 * 1024) {
+            uint32_t n = (uint32_t)(t->nrows - r < 64 * 1024 ? t->nrows - r : 64 * 1024);
+            const uint64_t *v = t->cols[c].validity ? t->cols[c].validity + r / 64 : NULL;
+            if (!k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
+                return vm_x_fail(x, TIR_ERR_RUNTIME, s->span,
+                                 "decimal overflow in %s = %s: '%s' has more than %d digits", s->target.s, s->op.s,
+                                 s->out.cols[c].name.s, ty->prec);
+        }
+    }
+    return TIR_OK;
 }
 
 /* An aggregate fails when a sum overflows or when min/max of strings
@@ -1007,6 +1038,40 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         NUM_FAMILY(I32, i32, true)
         NUM_FAMILY(I64, i64, true)
         NUM_FAMILY(F64, f64, false)
+#define DEC_ARITH(OPN, opn)                                                                          \
+    case VM_OP_DEC_##OPN: {                                                                          \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);          \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_##opn##_i64(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]) ||        \
+            !k_dec_fits(x->rbuf[in->c], v, sel, n, in->e))                                           \
+            return dec_overflow(x, in);                                                              \
+        break;                                                                                       \
+    }
+        DEC_ARITH(ADD, add)
+        DEC_ARITH(SUB, sub)
+        DEC_ARITH(MUL, mul)
+        case VM_OP_DEC_RESCALE: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            if (!k_dec_rescale(x->r[in->a].data, x->r[in->a].validity, sel, n, in->b & 255, in->b >> 8, in->e,
+                               x->rbuf[in->c]))
+                return dec_overflow(x, in);
+            break;
+        }
+        case VM_OP_DEC_TO_F64: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            k_dec_to_f64(x->r[in->a].data, sel, n, in->e, x->rbuf[in->c]);
+            break;
+        }
+        case VM_OP_F64_TO_DEC: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            if (!k_dec_from_f64(x->r[in->a].data, x->r[in->a].validity, sel, n, in->e, in->b, x->rbuf[in->c]))
+                return dec_overflow(x, in);
+            break;
+        }
 
         case VM_OP_AND:
         case VM_OP_OR: {
@@ -1411,9 +1476,12 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
             return TIR_ERR_DATA;
         }
         const vm_store_colspec *fc = vm_store_col(s, c);
-        if (fc->type != dc->ty.type) {
+        if ((fc->prec ? TIR_DECIMAL : fc->type) != dc->ty.type ||
+            (fc->prec && (fc->prec != dc->ty.prec || fc->scale != dc->ty.scale))) {
+            char t1[32], t2[32];
             snprintf(err, errlen, "%s: column '%s' is %s in the file, declared %s", t->path, dc->name.s,
-                     tir_type_name(fc->type), tir_type_name(dc->ty.type));
+                     ir_type_text(fc->prec ? TIR_DECIMAL : fc->type, fc->prec, fc->scale, t1),
+                     ir_type_text(dc->ty.type, dc->ty.prec, dc->ty.scale, t2));
             return TIR_ERR_DATA;
         }
         if (dc->ty.order != IR_ORDER_NONE && (int)dc->ty.order != fc->order) {
@@ -1448,7 +1516,8 @@ tir_status vm_load_table(const ir_table *t, vm_source *src, uint64_t budget, cha
     for (int i = 0; i < t->schema.n; i++) {
         const ir_column *c = &t->schema.cols[i];
         cols[i] = (vm_csv_col){c->name.s, c->ty.type, c->ty.nullable,
-                               c->ty.order == IR_ORDER_ASC ? 1 : c->ty.order == IR_ORDER_DESC ? 2 : 0, c->ty.unique};
+                               c->ty.order == IR_ORDER_ASC ? 1 : c->ty.order == IR_ORDER_DESC ? 2 : 0, c->ty.unique,
+                               c->ty.prec, c->ty.scale};
     }
     vm_csv_opts o = {t->delimiter ? t->delimiter : ',', t->header, t->null_string ? t->null_string : "", budget};
     tir_status st = vm_csv_load(t->path, &o, t->schema.n, cols, out, err, errlen);
@@ -1489,6 +1558,9 @@ tir_status vm_x_publish(xpipe *x)
         x->values[vi].kind = IR_VK_TUPLE;
         if (!(x->values[vi].rel = vm_sink_agg_finish(&x->aggs[i])))
             return TIR_ERR_NOMEM;
+        tir_status st = check_dec_out(x, p->aggs[i].stmt, x->values[vi].rel);
+        if (st)
+            return st;
     }
     for (int i = 0; i < p->ngroups; i++) {
         int vi = vm_plan_value_index(x->plan, p->groups[i].stmt);
@@ -1497,6 +1569,9 @@ tir_status vm_x_publish(xpipe *x)
         x->grouped[i] = NULL;
         if (!x->values[vi].rel)
             return TIR_ERR_NOMEM;
+        tir_status st = check_dec_out(x, p->groups[i].stmt, x->values[vi].rel);
+        if (st)
+            return st;
     }
     for (int i = 0; i < p->nsorts; i++) {
         int vi = vm_plan_value_index(x->plan, p->sorts[i].stmt);
@@ -1508,7 +1583,7 @@ tir_status vm_x_publish(xpipe *x)
         const ir_stmt *s = p->bloomdefs[i].stmt;
         int vi = vm_plan_value_index(x->plan, s);
         x->values[vi].kind = IR_VK_BLOOM;
-        if (!(x->values[vi].bf = vm_bloomsink_finish(&x->bsinks[i], s->u.bloom.key->ty.type)))
+        if (!(x->values[vi].bf = vm_bloomsink_finish(&x->bsinks[i], vm_phys(s->u.bloom.key->ty.type))))
             return TIR_ERR_NOMEM;
     }
     return TIR_OK;
@@ -1649,7 +1724,7 @@ static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
             const ir_stmt *b = jd->stmt->u.join.ht;
             tir_type t[128];
             for (int c = 0; c < b->out.n && c < 128; c++)
-                t[c] = b->out.cols[c].ty.type;
+                t[c] = vm_phys(b->out.cols[c].ty.type);
             if (!(v->hs = vm_hspill_new(b->ht_nkeys, b->out.n - b->ht_nkeys, t, b->u.build.keep_null_keys,
                                         keeps_build_of(x, vi))))
                 st = TIR_ERR_NOMEM;
@@ -1711,7 +1786,7 @@ static tir_status spill_build(xpipe *x, const vm_run_opts *o, int i)
     if (!x->bspill[i]) {
         tir_type t[128];
         for (int c = 0; c < s->out.n && c < 128; c++)
-            t[c] = s->out.cols[c].ty.type;
+            t[c] = vm_phys(s->out.cols[c].ty.type);
         if (!(x->bspill[i] = vm_hspill_new(s->ht_nkeys, s->out.n - s->ht_nkeys, t, s->u.build.keep_null_keys, false)))
             st = TIR_ERR_NOMEM;
     }
@@ -2298,8 +2373,10 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
             }
             for (int c = 0; c < in->n; c++) {
                 const ir_coltype *ty = &in->cols[c].ty;
-                spec[c] = (vm_store_colspec){in->cols[c].name.s, ty->type, ty->nullable, ty->unique,
-                                             (uint8_t)ty->order, s->u.write.bloom && s->u.write.bloom[c]};
+                bool dec = ty->type == TIR_DECIMAL;   /* stored as its i64 (store.h) */
+                spec[c] = (vm_store_colspec){in->cols[c].name.s, dec ? TIR_I64 : ty->type, ty->nullable, ty->unique,
+                                             (uint8_t)ty->order, s->u.write.bloom && s->u.write.bloom[c],
+                                             ty->prec, ty->scale};
             }
             st = vm_store_write(s->u.write.path, rel, spec, NULL, 0, err, errlen);
             free(spec);

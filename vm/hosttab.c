@@ -235,7 +235,11 @@ bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, v
     out->n = t->ncols;
     out->cols = IR_NEWN(a, ir_column, t->ncols ? t->ncols : 1);
     for (int c = 0; out->cols && c < t->ncols; c++) {
-        out->cols[c].ty = (ir_coltype){t->types[c], t->nullable[c], false, IR_ORDER_NONE};
+        out->cols[c].ty = (ir_coltype){.type = t->types[c], .nullable = t->nullable[c]};
+        int prec, scale;
+        if (vm_arrow_decimal(t->formats[c], &prec, &scale))
+            out->cols[c].ty = (ir_coltype){.type = TIR_DECIMAL, .nullable = t->nullable[c], .prec = (uint8_t)prec,
+                                           .scale = (uint8_t)scale};
         if (!(out->cols[c].name.s = ir_strndup(a, t->names[c], strlen(t->names[c]))))
             break;
     }

@@ -143,7 +143,7 @@ static tir_status parse_schema(tir_engine *e, const char *schema, int *ncols, vm
                 break;
             }
             cols[c] = (vm_csv_col){name, t->type, t->nullable,
-                                   t->order == IR_ORDER_ASC ? 1 : t->order == IR_ORDER_DESC ? 2 : 0, t->unique};
+                                   t->order == IR_ORDER_ASC ? 1 : t->order == IR_ORDER_DESC ? 2 : 0, t->unique, t->prec, t->scale};
         }
         if (cols) {
             *ncols = s->n;
@@ -383,7 +383,9 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
     }
     for (int c = 0; c < ncols; c++) {
         spec[c].name = cols[c].name;
-        spec[c].type = cols[c].type;
+        spec[c].type = vm_phys(cols[c].type);   /* a decimal: its i64, with prec and scale (store.h) */
+        spec[c].prec = cols[c].type == TIR_DECIMAL ? cols[c].prec : 0;
+        spec[c].scale = cols[c].scale;
         spec[c].nullable = cols[c].nullable;
         spec[c].unique = cols[c].unique;
         spec[c].order = (uint8_t)cols[c].order;
@@ -591,7 +593,8 @@ tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify
     sb_printf(&b, "schema:\n");
     for (int c = 0; c < nc; c++) {
         const vm_store_colspec *cs = vm_store_col(s, c);
-        sb_printf(&b, "  %s: %s%s%s%s%s\n", cs->name, tir_type_name(cs->type), cs->nullable ? " nullable" : "",
+        char tb[32];
+        sb_printf(&b, "  %s: %s%s%s%s%s\n", cs->name, ir_type_text(cs->prec ? TIR_DECIMAL : cs->type, cs->prec, cs->scale, tb), cs->nullable ? " nullable" : "",
                   cs->unique ? " unique" : "", cs->order == 1 ? " asc" : cs->order == 2 ? " desc" : "",
                   cs->bloom ? "  (bloom filter)" : "");
     }

@@ -66,7 +66,7 @@ static void lw_fail(lw *L, const char *msg)
 static int new_reg(lw *L, tir_type t, int frame, const char *what)
 {
     vm_regdef *r = PUSH(L, L->p->regs, L->p->nregs, capregs);
-    r->type = t;
+    r->type = vm_phys(t);
     r->frame = (uint16_t)frame;
     r->konst = -1;
     r->what = what;
@@ -114,7 +114,7 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
 {
     vm_const *k = PUSH(L, L->p->consts, L->p->nconsts, capconsts);
     *k = (vm_const){0}; /* the slot may hold a constant new_const took back */
-    k->type = t;
+    k->type = vm_phys(t);
     if (e->kind == IR_E_REF) {
         k->ref = e->u.ref.stmt;
         k->field = e->u.ref.field;
@@ -152,7 +152,7 @@ static bool is_const(const ir_expr *e)
 /* Opcode offsets inside the typed families declared in opcodes.h. */
 static int num_ix(tir_type t)
 {
-    return t == TIR_I64 ? 1 : t == TIR_F64 ? 2 : 0; /* i32 and date share i32 */
+    return t == TIR_I64 || t == TIR_DECIMAL ? 1 : t == TIR_F64 ? 2 : 0; /* i32 and date share i32; decimal is i64 */
 }
 static int ord_ix(tir_type t)
 {
@@ -183,7 +183,7 @@ static bool is_cmp(ir_op op)
 
 static vm_opcode width_op(vm_opcode w1, tir_type t)
 {
-    switch (vm_type_width(t)) {
+    switch (vm_type_width(vm_phys(t))) {
     case 1: return w1;
     case 4: return (vm_opcode)(w1 + 1);
     case 8: return (vm_opcode)(w1 + 2);
@@ -270,12 +270,25 @@ static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *
         op = (vm_opcode)(VM_OP_CMP_EQ_I32 + cmp_ix(e->u.op.op) * 5 + all_ix(at));
     else if (op != VM_OP_AND && op != VM_OP_OR)
         op = (vm_opcode)(op + num_ix(at));
+    /* decimals: the i64 operation, then the precision of the result checked
+    ** where SQL's result type was capped at 18 digits (uncapped, the result
+    ** cannot pass its precision: the i64 operation alone serves) */
+    const ir_coltype *ta = &e->u.op.a->ty, *tb = &e->u.op.b->ty;
+    int full = e->u.op.op == IR_MUL ? ta->prec + tb->prec
+                                    : (ta->prec - ta->scale > tb->prec - tb->scale ? ta->prec - ta->scale
+                                                                                   : tb->prec - tb->scale) +
+                                          e->ty.scale + 1;
+    bool dec = e->ty.type == TIR_DECIMAL && e->u.op.op != IR_MOD && full > e->ty.prec;
+    if (dec)
+        op = e->u.op.op == IR_ADD ? VM_OP_DEC_ADD : e->u.op.op == IR_SUB ? VM_OP_DEC_SUB : VM_OP_DEC_MUL;
     int out = new_reg(L, e->ty.type, frame, ir_expr_str(L->a, e));
     vm_ins *i = emit(L, op, frame, e->span);
     i->a = a;
     i->b = b;
     i->c = out;
     i->d = sel;
+    if (dec)
+        i->e = e->ty.prec;
     return out;
 }
 
@@ -320,9 +333,49 @@ static int cx_case(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     return out;
 }
 
+/* A cast from or to a decimal: integers and decimals are rescaled i64s. */
+static int cx_dec_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *a = e->u.cast.a;
+    tir_type from = a->ty.type, to = e->u.cast.to;
+    int fs = from == TIR_DECIMAL ? a->ty.scale : 0;
+    int ts = to == TIR_DECIMAL ? e->u.cast.to_scale : 0, tp = to == TIR_DECIMAL ? e->u.cast.to_prec : 18;
+    if (to == TIR_STRING)
+        return cx_unary(L, VM_OP_CAST_TO_STR, a, e, frame, sel, in, TIR_DECIMAL | fs << 8);
+    if (from == TIR_STRING)
+        return cx_unary(L, VM_OP_CAST_STR_TO, a, e, frame, sel, in, TIR_DECIMAL | ts << 8 | tp << 16);
+    if (to == TIR_F64)
+        return cx_unary(L, VM_OP_DEC_TO_F64, a, e, frame, sel, in, fs);
+    int r = cx(L, a, frame, sel, in);
+    vm_ins *i;
+    if (from == TIR_F64) {
+        int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
+        i = emit(L, VM_OP_F64_TO_DEC, frame, e->span);
+        i->a = r, i->b = ts, i->c = out, i->d = sel, i->e = tp;
+        return out;
+    }
+    if (from == TIR_I32) {
+        int w = new_reg(L, TIR_I64, frame, "widened");
+        i = emit(L, VM_OP_CAST_I32_I64, frame, e->span);
+        i->a = r, i->c = w, i->d = sel;
+        r = w;
+    }
+    int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
+    i = emit(L, VM_OP_DEC_RESCALE, frame, e->span);
+    i->a = r, i->b = fs | ts << 8, i->c = out, i->d = sel, i->e = tp;
+    if (to != TIR_I32)
+        return out;
+    int n = new_reg(L, TIR_I32, frame, ir_expr_str(L->a, e));
+    i = emit(L, VM_OP_CAST_I64_I32, frame, e->span);
+    i->a = out, i->c = n, i->d = sel;
+    return n;
+}
+
 static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
+    if (from == TIR_DECIMAL || to == TIR_DECIMAL)
+        return cx_dec_cast(L, e, frame, sel, in);
     if (from == to || (from == TIR_I32 && to == TIR_DATE) || (from == TIR_DATE && to == TIR_I32))
         return cx(L, e->u.cast.a, frame, sel, in);
     vm_opcode op;
@@ -660,7 +713,8 @@ static bool maskable(const ir_expr *e)
     if (is_const(x))
         x = e->u.op.b, k = e->u.op.a;
     tir_type t = x->ty.type;
-    return x->kind == IR_E_COL && is_const(k) && (t == TIR_I32 || t == TIR_DATE || t == TIR_I64 || t == TIR_F64);
+    return x->kind == IR_E_COL && is_const(k) &&
+           (t == TIR_I32 || t == TIR_DATE || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL);
 }
 
 /* The conjuncts of e in order, flattened. */
@@ -718,6 +772,8 @@ static bool cannot_fail(const ir_expr *e)
     case IR_E_CAST: {
         tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
         bool widens = from == to || to == TIR_STRING || to == TIR_F64 ? from != TIR_STRING : to == TIR_I64 && from == TIR_I32;
+        if (to == TIR_DECIMAL)   /* a rescale may pass the precision */
+            widens = false;
         return widens && cannot_fail(e->u.cast.a);
     }
     case IR_E_CALL:
@@ -933,7 +989,8 @@ static vm_aggslot *agg_slots(lw *L, const ir_agg *aggs, int n)
     vm_aggslot *slots = IR_NEWN(L->a, vm_aggslot, n);
     for (int j = 0; j < n; j++) {
         slots[j].fn = aggs[j].fn;
-        slots[j].type = aggs[j].arg ? aggs[j].arg->ty.type : TIR_I64;
+        slots[j].type = aggs[j].arg ? vm_phys(aggs[j].arg->ty.type) : TIR_I64;
+        slots[j].scale = aggs[j].arg ? aggs[j].arg->ty.scale : 0;
     }
     return slots;
 }
@@ -1136,7 +1193,7 @@ static int sink_col(lw *L, vm_sortdef *d, const ir_expr *e, const lw_rel *in)
 {
     if (e->kind == IR_E_COL && e->u.col.side == 0)
         return e->u.col.index;
-    d->types[d->ncols] = e->ty.type;
+    d->types[d->ncols] = vm_phys(e->ty.type);
     d->nullable[d->ncols] = e->ty.nullable;
     d->regs[d->ncols] = cx(L, e, in->frame, in->sel, in);
     return d->ncols++;
@@ -1162,7 +1219,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
     d->nullbit = IR_NEWN(L->a, int, maxcols ? maxcols : 1);
     d->keys = IR_NEWN(L->a, vm_sortkey, nkeys ? nkeys : 1);
     for (int c = 0; c < ins->n; c++) {
-        d->types[c] = ins->cols[c].ty.type;
+        d->types[c] = vm_phys(ins->cols[c].ty.type);
         d->nullable[c] = ins->cols[c].ty.nullable;
         d->regs[c] = in->cols[c];
     }
@@ -1175,7 +1232,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
         const ir_sortspec *sp = win ? (k < npart ? &s->u.window.part[k] : &s->u.window.order[k - npart])
                                     : &s->u.sort.keys[k];
         vm_sortkey *key = &d->keys[k];
-        key->type = sp->e->ty.type;
+        key->type = vm_phys(sp->e->ty.type);
         key->flags = (sp->desc ? K_SK_DESC : 0) | (sp->e->ty.nullable ? K_SK_NULLABLE : 0) |
                      (sp->nulls_first ? K_SK_NULLS_FIRST : 0);
         key->reg = cx(L, sp->e, in->frame, in->sel, in);
@@ -1205,8 +1262,10 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
             const ir_winfn *wf = &s->u.window.fns[f];
             vm_winfndef *o = &w->fns[f];
             o->kind = wf->kind;
-            o->type = s->out.cols[ins->n + f].ty.type;
-            o->arg_type = wf->arg ? wf->arg->ty.type : TIR_I64;
+            o->type = vm_phys(s->out.cols[ins->n + f].ty.type);
+            o->arg_type = wf->arg ? vm_phys(wf->arg->ty.type) : TIR_I64;
+            o->dec = wf->arg && wf->arg->ty.type == TIR_DECIMAL;
+            o->scale = o->dec ? wf->arg->ty.scale : 0;
             o->arg = wf->arg ? sink_col(L, d, wf->arg, in) : -1;
             o->def = wf->def ? sink_col(L, d, wf->def, in) : -1;
             o->n = wf->n;
@@ -1250,7 +1309,7 @@ static vm_scanpart source_part(lw *L, const ir_stmt *s, int k)
     }
     tir_type *types = IR_NEWN(L->a, tir_type, s->out.n ? s->out.n : 1);
     for (int c = 0; c < s->out.n; c++)
-        types[c] = in->cols[sp.cols[c]].ty.type;
+        types[c] = vm_phys(in->cols[sp.cols[c]].ty.type);
     sp.types = types;
     return sp;
 }
@@ -1275,7 +1334,7 @@ static void lower_source(lw *L, const ir_pipeline *pl, ir_stmt *s, lw_rel *out)
     out->sel = sc->live_sel;
     out->cols = sc->regs;
     for (int c = 0; c < s->out.n; c++) {
-        tir_type t = s->out.cols[c].ty.type;
+        tir_type t = vm_phys(s->out.cols[c].ty.type);
         sc->regs[c] = new_reg(L, t, 0, s->out.cols[c].name.s);
         /* native strings are decoded into the register, narrower numbers
         ** widened into it; the rest is read in place */

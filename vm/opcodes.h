@@ -51,6 +51,12 @@
     VM_NUM(X, MOD, "r[c] = r[a] % r[b] over s[d]; division by zero gives NULL")             \
     VM_NUM(X, NEG, "r[c] = -r[a] over s[d] (i32/i64: overflow is an error)")                  \
     VM_NUM(X, ABS, "r[c] = abs(r[a]) over s[d] (i32/i64: overflow is an error)")              \
+    X(DEC_ADD,      "r[c] = r[a] + r[b] over s[d], decimals of one scale; more than e digits is an error") \
+    X(DEC_SUB,      "r[c] = r[a] - r[b] over s[d], decimals of one scale; more than e digits is an error") \
+    X(DEC_MUL,      "r[c] = r[a] * r[b] over s[d], decimals (scales add); more than e digits is an error") \
+    X(DEC_RESCALE,  "r[c] = r[a] from scale b & 255 to scale b >> 8 over s[d], halves away from zero; more than e digits is an error") \
+    X(DEC_TO_F64,   "r[c] = r[a] / 10^e as f64 over s[d]")                                    \
+    X(F64_TO_DEC,   "r[c] = r[a] * 10^b rounded half away from zero over s[d]; more than e digits is an error") \
     VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \
     X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
     X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \
@@ -75,8 +81,8 @@
     X(CAST_F64_I32, "r[c] = (i32) r[a] over s[d], truncating; out of range is an error")    \
     X(CAST_BOOL_I64,"r[c] = (i64) r[a] over s[d]")                                          \
     X(CAST_BOOL_I32,"r[c] = (i32) r[a] over s[d]")                                          \
-    X(CAST_TO_STR,  "r[c] = text of r[a] (type e) over s[d]")                                \
-    X(CAST_STR_TO,  "r[c] = r[a] parsed as type e over s[d]; bad text is an error")          \
+    X(CAST_TO_STR,  "r[c] = text of r[a] (type e & 255; a decimal's scale e >> 8) over s[d]") \
+    X(CAST_STR_TO,  "r[c] = r[a] parsed as type e & 255 (decimal: scale e >> 8 & 255, precision e >> 16) over s[d]; bad text is an error") \
     X(SUBSTR,       "r[c] = substring(r[a], r[b], r[e] or to the end) over s[d]")            \
     X(LENGTH,       "r[c] = length(r[a]) in characters over s[d]")                          \
     X(OCTET_LENGTH, "r[c] = length(r[a]) in bytes over s[d]")                                \

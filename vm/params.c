@@ -5,6 +5,7 @@
 */
 #include "params.h"
 #include "csv.h"
+#include "decimal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -87,9 +88,19 @@ static tir_status unknown(const vm_binds *b, const char *name, char *err, size_t
 
 /* v (of the caller's type) as a value of declared type t in *out; false
 ** with *range set when it is a number out of t's range. */
-static bool fits(tir_type t, const vm_const *v, vm_const *out, bool *range)
+static bool fits(const ir_coltype *ty, const vm_const *v, vm_const *out, bool *range)
 {
+    tir_type t = ty->type;
     *range = false;
+    if (t == TIR_DECIMAL && v->type != t) {   /* a number as the scaled i64 */
+        if (v->type == TIR_I32 || v->type == TIR_I64)
+            *range = !vm_dec_rescale(v->i, 0, ty->scale, ty->prec, &out->i);
+        else if (v->type == TIR_F64)
+            *range = !vm_dec_from_f64(v->f, ty->prec, ty->scale, &out->i);
+        else
+            return false;
+        return !*range;
+    }
     if (v->type == t) {
         out->i = v->i, out->f = v->f, out->s = v->s;
         return true;
@@ -111,9 +122,10 @@ static bool fits(tir_type t, const vm_const *v, vm_const *out, bool *range)
     return false;
 }
 
-static const char *ptype(const ir_param *p)
+/* "i64", "decimal(15,2)": into buf, returned. */
+static const char *ptype(const ir_param *p, char buf[32])
 {
-    return tir_type_name(p->ty.type);
+    return ir_type_text(p->ty.type, p->ty.prec, p->ty.scale, buf);
 }
 
 tir_status vm_bind(vm_binds *b, const char *name, const vm_const *v, char *err, size_t errlen)
@@ -124,15 +136,19 @@ tir_status vm_bind(vm_binds *b, const char *name, const vm_const *v, char *err, 
     const ir_param *p = b->prog->params[i];
     vm_const val = {.type = p->ty.type, .is_null = v->is_null};
     bool range;
+    char tb[32];
     if (v->is_null && !p->ty.nullable)
         return fail(err, errlen, TIR_ERR_ARG,
                     "parameter $%s is not nullable: declare it `$%s: %s nullable` to bind NULL", p->name.s,
-                    p->name.s, ptype(p));
-    if (!v->is_null && !fits(p->ty.type, v, &val, &range)) {
+                    p->name.s, ptype(p, tb));
+    if (!v->is_null && !fits(&p->ty, v, &val, &range)) {
+        if (range && p->ty.type == TIR_DECIMAL)
+            return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s; the value does not fit", p->name.s,
+                        ptype(p, tb));
         if (range)
             return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s; %" PRId64 " does not fit", p->name.s,
-                        ptype(p), v->i);
-        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s, not %s", p->name.s, ptype(p),
+                        ptype(p, tb), v->i);
+        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s, not %s", p->name.s, ptype(p, tb),
                     tir_type_name(v->type));
     }
     if (val.type == TIR_STRING && !val.is_null && val.s.len > TIR_STR_INLINE) {
@@ -166,8 +182,9 @@ tir_status vm_bind_str(vm_binds *b, const char *name, const char *s, size_t len,
 }
 
 /* Text read as the declared type; false when it is not a value of it. */
-static bool parse_text(tir_type t, const char *s, size_t len, vm_const *v, bool *range)
+static bool parse_text(const ir_coltype *ty, const char *s, size_t len, vm_const *v, bool *range)
 {
+    tir_type t = ty->type;
     bool b = false, ok;
     int32_t days = 0;
     *range = false;
@@ -189,6 +206,11 @@ static bool parse_text(tir_type t, const char *s, size_t len, vm_const *v, bool 
         ok = vm_parse_date(s, len, &days);
         v->i = days;
         return ok;
+    case TIR_DECIMAL: {   /* exact, as a CSV field */
+        vm_dec_err e = vm_dec_parse(s, len, ty->prec, ty->scale, &v->i);
+        *range = e == VM_DEC_OVERFLOW;
+        return e == VM_DEC_OK;
+    }
     default:
         return false;
     }
@@ -204,14 +226,15 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
     if (p->ty.type == TIR_STRING)
         return vm_bind_str(b, name, text, len, err, errlen);
     bool range;
-    if (!parse_text(p->ty.type, text, len, &v, &range)) {
+    if (!parse_text(&p->ty, text, len, &v, &range)) {
         static const char *const what[TIR_NTYPES] = {
             [TIR_BOOL] = "is not true or false", [TIR_I32] = "is not an integer", [TIR_I64] = "is not an integer",
             [TIR_F64] = "is not a number", [TIR_DATE] = "is not a date (expected YYYY-MM-DD)",
+            [TIR_DECIMAL] = "is not a decimal number",
         };
-        char shown[168];
+        char shown[168], tb[32];
         vm_csv_show(text, len, 40, "'", shown, sizeof shown);
-        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s: '%s' %s", p->name.s, ptype(p), shown,
+        return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s: '%s' %s", p->name.s, ptype(p, tb), shown,
                     range ? "is out of range" : what[p->ty.type]);
     }
     return vm_bind(b, name, &v, err, errlen);
@@ -238,8 +261,9 @@ tir_status vm_binds_check(const vm_binds *b, char *err, size_t errlen)
         }
     if (first >= 0) {
         const ir_param *prm = p->params[first];
+        char tb[32];
         int n = at(p, prm->span, err, errlen);
-        n += snprintf(err + n, errlen - (size_t)n, "parameter $%s (%s) is not bound", prm->name.s, ptype(prm));
+        n += snprintf(err + n, errlen - (size_t)n, "parameter $%s (%s) is not bound", prm->name.s, ptype(prm, tb));
         const char *sep = " (nor is ";
         for (int i = first + 1; i < p->nparams && n >= 0 && (size_t)n < errlen; i++)
             if (!b->bound[i]) {

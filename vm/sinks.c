@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "decimal.h"
 #include "par.h"
 
 vm_table *vm_sink_table_new(const ir_schema *s)
@@ -27,7 +28,7 @@ vm_table *vm_sink_table_new(const ir_schema *s)
         return NULL;
     }
     for (int i = 0; i < s->n; i++) {
-        t->types[i] = s->cols[i].ty.type;
+        t->types[i] = vm_phys(s->cols[i].ty.type);
         vm_column_init(&t->cols[i], t->types[i]);
         if (!(t->names[i] = strdup(s->cols[i].name.s))) {
             vm_table_free(t);
@@ -205,7 +206,8 @@ static bool variance(ir_aggfn fn, int64_t cnt, double m2, double *out)
 }
 
 /* Final value of one aggregate from its count and accumulator. */
-static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type argt, int64_t cnt, const void *acc)
+static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type argt, int scale, int64_t cnt,
+                         const void *acc)
 {
     if (IR_AGG_IS_VAR(fn)) {
         double v = 0;
@@ -222,7 +224,8 @@ static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type a
     case IR_AGG_AVG: {
         double avg = 0;
         if (cnt > 0)
-            avg = (argt == TIR_F64 ? *(const double *)acc : (double)*(const __int128 *)acc) / (double)cnt;
+            avg = (argt == TIR_F64 ? *(const double *)acc : (double)*(const __int128 *)acc) /
+                  ((double)cnt * (double)vm_pow10(scale));
         return append_value(c, heap, &avg, cnt > 0);
     }
     default: return append_value(c, heap, acc, cnt > 0);
@@ -247,9 +250,9 @@ vm_table *vm_sink_agg_finish(vm_sink_agg *a)
         if (IR_AGG_IS_VAR(fn))
             acc = &s->mean;   /* {mean, m2}, adjacent as in a group's accumulator */
         if (fn == IR_AGG_COUNT_STAR || fn == IR_AGG_COUNT) {
-            if (!finish_value(&t->cols[i], &t->heap, fn, at, s->cnt, NULL))
+            if (!finish_value(&t->cols[i], &t->heap, fn, at, 0, s->cnt, NULL))
                 goto fail;
-        } else if (!finish_value(&t->cols[i], &t->heap, fn, at, s->cnt, acc)) {
+        } else if (!finish_value(&t->cols[i], &t->heap, fn, at, def->slots[i].scale, s->cnt, acc)) {
             goto fail;
         }
     }
@@ -281,7 +284,7 @@ static vm_ht *group_table(const vm_group *def)
     if (def->nkeys > 64)
         return NULL;
     for (int k = 0; k < def->nkeys; k++)
-        kt[k] = def->stmt->out.cols[k].ty.type;
+        kt[k] = vm_phys(def->stmt->out.cols[k].ty.type);
     return vm_ht_new(def->nkeys, kt, 0, NULL, true);
 }
 
@@ -777,7 +780,8 @@ static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, con
         double *out = c->data;
         for (uint32_t gi = 0; gi < ng; gi++) {
             double sum = s->type == TIR_F64 ? ((const double *)gs->acc)[gi] : (double)((const __int128 *)gs->acc)[gi];
-            out[gi] = gs->cnt[gi] > 0 ? sum / (double)gs->cnt[gi] : 0;
+            /* a decimal's sum is of its values times 10^scale */
+            out[gi] = gs->cnt[gi] > 0 ? sum / ((double)gs->cnt[gi] * (double)vm_pow10(s->scale)) : 0;
         }
         break;
     }

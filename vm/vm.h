@@ -119,6 +119,7 @@ typedef struct vm_join {
 typedef struct vm_aggslot {
     ir_aggfn fn;
     tir_type type;            /* argument type (result type for count) */
+    uint8_t scale;            /* a decimal argument's: avg divides by 10^scale */
 } vm_aggslot;
 
 typedef struct vm_agg {       /* ungrouped aggregate -> tuple */

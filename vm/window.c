@@ -368,9 +368,9 @@ static bool eval_fn(const vm_winfndef *f, const vm_column *in, wscratch *w, vm_c
             }
             __int128 s = w->sum[b] - w->sum[a];
             if (f->kind == IR_W_AVG) {
-                of[i] = (double)s / (double)c;
+                of[i] = (double)s / ((double)c * (double)k_pow10(f->scale));
             } else {
-                if (s > INT64_MAX || s < INT64_MIN)
+                if (s > INT64_MAX || s < INT64_MIN || (f->dec && (s >= k_pow10(18) || s <= -k_pow10(18))))
                     return false;
                 o64[i] = (int64_t)s;
             }

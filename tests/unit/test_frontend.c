@@ -605,7 +605,7 @@ Test(frontend, printing_round_trips)
 
 Test(frontend, print_helpers_and_checker_nodes)
 {
-    cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){TIR_I32, true, true, IR_ORDER_ASC}),
+    cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){.type = TIR_I32, .nullable = true, .unique = true, .order = IR_ORDER_ASC}),
                      "i32 nullable unique asc");
     cr_expect_str_eq(ir_coltype_str(&P.a, (ir_coltype){.type = TIR_STRING}), "string");
     cr_expect_str_eq(ir_op_str(IR_GE), ">=");
@@ -662,7 +662,7 @@ Test(frontend, column_attribute_errors)
     expect_diag("t: Table = f() { a: i32 asc desc }",
                 "t.tir:1:29: error: a column cannot be both asc and desc");
     expect_diag("t: Table = f() { a: integer }",
-                "t.tir:1:21: error: unknown type 'integer' (expected bool, i32, i64, f64, string, date)");
+                "t.tir:1:21: error: unknown type 'integer' (expected bool, i32, i64, f64, string, date, decimal(p, s))");
     expect_diag("t: Table = f() { a: i32 unique unique }", "duplicate attribute 'unique'");
 }
 
@@ -920,7 +920,7 @@ Test(frontend, parameter_declarations)
     cr_expect_str_eq(P.p->tables[0]->name.s, "nullable");
     cr_expect_str_eq(P.p->tables[0]->schema.cols[0].name.s, "nullable");
     cr_expect(P.p->tables[0]->schema.cols[0].ty.nullable);
-    expect_diag("$d: dat\n", "t.tir:1:5: error: unknown type 'dat' (expected bool, i32, i64, f64, string, date)");
+    expect_diag("$d: dat\n", "t.tir:1:5: error: unknown type 'dat' (expected bool, i32, i64, f64, string, date, decimal(p, s))");
     expect_diag("$d date\n", "t.tir:1:4: error: syntax error: unexpected 'date'");
     expect_diag("$d: date unique\nt: Table = f() { a: i32 }\n", "t.tir:2:1: error: syntax error: unexpected 't'");
 }

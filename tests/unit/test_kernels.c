@@ -2263,3 +2263,70 @@ Test(kernels, dispatch_runs_the_cpus_best_level)
     cr_expect((void *)k_add_i64 == (void *)chosen, "k_add_i64 is not the level %d variant", level);
 #endif
 }
+
+/* ---- decimal: the rescale kernel against its 128-bit twin, at every
+** pair of scales, with values at the precision limit, ties at the dropped
+** digit, negative numbers and invalid rows (whose overflow is ignored). */
+Test(kernels, decimal_rescale_matches_ref)
+{
+    enum { N = 257 };
+    int64_t a[N], out[N], ref[N];
+    uint64_t valid[(N + 63) / 64];
+    uint32_t sel[N];
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int digits = (int)(x % 19);
+        a[i] = (int64_t)(x >> 8) % k_pow10(digits);
+        if (i % 5 == 0)
+            a[i] = k_pow10(digits) - 1;                 /* all nines */
+        if (i % 7 == 0)
+            a[i] = a[i] / 10 * 10 + 5;                  /* a tie when one digit drops */
+        if (i % 2)
+            a[i] = -a[i];
+        sel[i] = (uint32_t)(N - 1 - i);
+    }
+    memset(valid, 0xff, sizeof valid);
+    for (int from = 0; from <= 18; from += 3)
+        for (int to = 0; to <= 18; to++)
+            for (int prec = 1; prec <= 18; prec += 17) {
+                bool ok = k_dec_rescale(a, NULL, NULL, N, from, to, prec, out);
+                bool ok_ref = k_dec_rescale_ref(a, NULL, NULL, N, from, to, prec, ref);
+                cr_assert_eq(ok, ok_ref, "from %d to %d prec %d", from, to, prec);
+                for (int i = 0; i < N; i++)
+                    cr_assert_eq(out[i], ref[i], "row %d (%lld) from %d to %d prec %d: %lld vs %lld", i,
+                                 (long long)a[i], from, to, prec, (long long)out[i], (long long)ref[i]);
+                /* through a selection, with the failing rows invalid: never a failure */
+                for (int i = 0; i < N; i++)
+                    if (!ok_ref && !k_dec_rescale_ref(&a[i], NULL, NULL, 1, from, to, prec, &ref[i]))
+                        valid[i / 64] &= ~(1ULL << (i % 64));
+                cr_assert(k_dec_rescale(a, valid, sel, N, from, to, prec, out));
+                memset(valid, 0xff, sizeof valid);
+            }
+    /* rounding is half away from zero */
+    int64_t t[4] = {125, -125, 124, -135}, o[4];
+    cr_assert(k_dec_rescale(t, NULL, NULL, 4, 2, 1, 18, o));
+    cr_expect_eq(o[0], 13);
+    cr_expect_eq(o[1], -13);
+    cr_expect_eq(o[2], 12);
+    cr_expect_eq(o[3], -14);
+}
+
+Test(kernels, decimal_fits_and_f64)
+{
+    int64_t a[3] = {999, -999, 1000};
+    uint64_t valid = 3;   /* row 2 (1000, 4 digits) invalid */
+    cr_expect(k_dec_fits(a, &valid, NULL, 3, 3));
+    cr_expect(!k_dec_fits(a, NULL, NULL, 3, 3));
+    double d[4] = {0.125, -2.675, 1e300, 12.345}, back[2];
+    int64_t o[4];
+    cr_expect(!k_dec_from_f64(d, NULL, NULL, 4, 18, 2, o), "1e300 does not fit");
+    uint64_t v = 0xb;   /* all but 1e300 */
+    cr_assert(k_dec_from_f64(d, &v, NULL, 4, 18, 2, o));
+    cr_expect_eq(o[0], 13);    /* 12.5 rounds away from zero */
+    cr_expect_eq(o[3], 1235);  /* 1234.5 in double: away from zero */
+    int64_t s[2] = {1, -12345};
+    k_dec_to_f64(s, NULL, 2, 3, back);
+    cr_expect_eq(back[0], 0.001);
+    cr_expect_eq(back[1], -12.345);
+}

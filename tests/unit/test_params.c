@@ -537,3 +537,41 @@ Test(params, not_compiled)
     tir_clear_bindings(NULL);
     cr_assert_eq(tir_program_nparams(NULL), 0);
 }
+
+/* A decimal parameter binds exactly from text, from integers and (rounded)
+** from doubles; it is compared at the column's scale; the result column
+** reads as TIR_DECIMAL with its precision and scale. */
+Test(params, decimal_binds_exactly)
+{
+    tir_program *p = compile_ok(e, "$lo: decimal(6,2)\n"
+                                   "nums: Table = read_csv(\"nums.csv\") { n: i64, tag: string nullable, d: date, "
+                                   "x: decimal(6,1) }\n"
+                                   "p: Pipeline = {\n"
+                                   "    v1 = table_scan :table = nums :columns = [\"x\"]\n"
+                                   "    v2 = filter :input = v1 :expr = $in.x >= $lo\n"
+                                   "}\n"
+                                   "output p.v2\n");
+    cr_assert_eq(tir_program_param_type(p, 0), TIR_DECIMAL);
+    cr_assert_eq(tir_bind_text(p, "lo", "2499.51", 7), TIR_OK);   /* x = n / 2: 2499.5 fails, 2500.0 on */
+    cr_assert_eq(run_rows(p), 1);
+    cr_assert_eq(tir_bind_i64(p, "lo", 2499), TIR_OK);
+    cr_assert_eq(run_rows(p), 3);
+    cr_assert_eq(tir_bind_f64(p, "lo", 2499.004), TIR_OK);       /* 2499.00 */
+    cr_assert_eq(run_rows(p), 3);
+    expect_err(tir_bind_text(p, "lo", "12345.6", 7), TIR_ERR_ARG, "is out of range");
+    expect_err(tir_bind_text(p, "lo", "1.2.3", 5), TIR_ERR_ARG, "is not a decimal number");
+    expect_err(tir_bind_i64(p, "lo", 10000), TIR_ERR_ARG, "the value does not fit");
+    cr_assert_eq(tir_bind_text(p, "lo", "2499.5", 6), TIR_OK);
+    tir_result *r = run_ok(p, e);
+    int prec = 0, scale = 0;
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_DECIMAL);
+    cr_assert(tir_result_col_decimal(r, 0, 0, &prec, &scale));
+    cr_expect_eq(prec, 6);
+    cr_expect_eq(scale, 1);
+    cr_assert_eq(tir_result_nrows(r, 0), 2);
+    const int64_t *v = tir_result_batch_data(r, 0, 0, 0);
+    cr_expect_eq(v[0], 24995);   /* 2499.5 times 10 */
+    cr_expect_eq(v[1], 25000);
+    tir_result_free(r);
+    tir_program_free(p);
+}

@@ -1366,10 +1366,10 @@ static bool fake_read_schema(void *ctx, ir_arena *a, const char *path, ir_schema
         const char *name;
         ir_coltype ty;
     } file[] = {
-        {"id", {TIR_I64, false, true, IR_ORDER_ASC}},
-        {"cid", {TIR_I32, false, false, IR_ORDER_NONE}},
-        {"name", {TIR_STRING, true, false, IR_ORDER_NONE}},
-        {"amount", {TIR_F64, false, false, IR_ORDER_NONE}},
+        {"id", {.type = TIR_I64, .nullable = false, .unique = true, .order = IR_ORDER_ASC}},
+        {"cid", {.type = TIR_I32, .nullable = false, .unique = false, .order = IR_ORDER_NONE}},
+        {"name", {.type = TIR_STRING, .nullable = true, .unique = false, .order = IR_ORDER_NONE}},
+        {"amount", {.type = TIR_F64, .nullable = false, .unique = false, .order = IR_ORDER_NONE}},
     };
     out->n = 4;
     out->cols = IR_NEWN(a, ir_column, 4);
@@ -2094,4 +2094,98 @@ Test(typecheck, union_all_types)
                  "union_all :inputs = [o]",
                  "u already has a source (a = table_scan); a pipeline reads one source, so scan this one in its own "
                  "pipeline");
+}
+
+/* ---------------------------------------------------------------- decimal */
+
+#define DEC_TABLE                                                                                        \
+    "d: Table = read_csv(\"d.csv\") {\n"                                                                \
+    "    a: decimal(15,2), b: decimal(3,2) nullable, c: decimal(8,4), n: i32, m: i64, f: f64 }\n"
+
+static void expect_dec(const ir_expr *e, int prec, int scale, const char *what)
+{
+    cr_expect_eq(e->ty.type, TIR_DECIMAL, "%s: type %d, want decimal", what, e->ty.type);
+    cr_expect_eq(e->ty.prec, prec, "%s: precision %d, want %d", what, e->ty.prec, prec);
+    cr_expect_eq(e->ty.scale, scale, "%s: scale %d, want %d", what, e->ty.scale, scale);
+}
+
+Test(typecheck, decimal_result_types)
+{
+    tc_run r;
+    expect_clean(&r, DEC_TABLE
+                 "p: Pipeline = { s = table_scan :table = d :columns = [\"a\", \"b\", \"c\", \"n\", \"m\", \"f\"]\n"
+                 "  v = project :input = s :columns = { \"add\": $in.a + $in.c, \"sub\": $in.b - $in.c,\n"
+                 "    \"mul\": $in.a * $in.b, \"div\": $in.a / $in.b, \"mod\": $in.c % $in.b, \"neg\": -$in.b,\n"
+                 "    \"int\": $in.a + $in.n, \"big\": $in.a * $in.m, \"lit\": $in.b + 0.005, \"one\": 1 - $in.b,\n"
+                 "    \"dbl\": $in.a + $in.f, \"cast\": cast($in.n as decimal(12,3)), \"abs\": abs($in.c),\n"
+                 "    \"cmp\": $in.a < $in.c, \"case\": case when $in.n > 0 then $in.b else 0 end,\n"
+                 "    \"co\": coalesce($in.b, $in.c) } }\n"
+                 "q: Pipeline = { s = table_scan :table = d :columns = [\"a\", \"b\", \"n\"]\n"
+                 "  g = hash_group_by :input = s :group_by = [\"n\"] :aggregates = { \"sum\": sum($in.b),\n"
+                 "    \"avg\": avg($in.a), \"min\": min($in.a), \"max\": max($in.b) } }\n"
+                 "output p.v\noutput q.g\n");
+    ir_stmt *v = stmt_named(r.p, "p", "v");
+    expect_dec(proj_expr(v, "add"), 18, 4, "a + c");   /* max(13, 4) + 4 + 1 */
+    expect_dec(proj_expr(v, "sub"), 9, 4, "b - c");    /* max(1, 4) + 4 + 1 */
+    expect_dec(proj_expr(v, "mul"), 18, 4, "a * b");   /* 15 + 3 */
+    cr_expect_eq(proj_expr(v, "div")->ty.type, TIR_F64, "decimal / decimal is f64, as in DuckDB");
+    expect_dec(proj_expr(v, "mod"), 8, 4, "c % b");
+    expect_dec(proj_expr(v, "neg"), 3, 2, "-b");
+    expect_dec(proj_expr(v, "int"), 16, 2, "a + i32 (an i32 is decimal(10,0))");
+    expect_dec(proj_expr(v, "big"), 18, 2, "a * i64 (capped at 18 digits)");
+    expect_dec(proj_expr(v, "lit"), 5, 3, "b + 0.005 (the literal is decimal(3,3))");
+    expect_dec(proj_expr(v, "one"), 4, 2, "1 - b");
+    cr_expect_eq(proj_expr(v, "dbl")->ty.type, TIR_F64, "a decimal with an f64 is an f64");
+    expect_dec(proj_expr(v, "cast"), 12, 3, "cast as decimal(12,3)");
+    expect_dec(proj_expr(v, "abs"), 8, 4, "abs(c)");
+    expect_dec(proj_expr(v, "case"), 3, 2, "case of b and 0");
+    expect_dec(proj_expr(v, "co"), 8, 4, "coalesce(b, c)");
+    /* a + c compares at scale 4: a is rescaled by an inserted cast */
+    const ir_expr *cmp = proj_expr(v, "cmp");
+    cr_expect_eq(cmp->ty.type, TIR_BOOL);
+    cr_expect_eq(cmp->u.op.a->kind, IR_E_CAST);
+    expect_dec(cmp->u.op.a, 17, 4, "a at scale 4");
+    ir_stmt *g = stmt_named(r.p, "q", "g");
+    const ir_column *sum = col_named(g, "sum"), *avg = col_named(g, "avg"), *min = col_named(g, "min");
+    cr_expect(sum->ty.type == TIR_DECIMAL && sum->ty.prec == 18 && sum->ty.scale == 2, "sum(decimal(3,2)) is decimal(18,2)");
+    cr_expect_eq(avg->ty.type, TIR_F64, "avg of a decimal is f64, as in DuckDB");
+    cr_expect(min->ty.type == TIR_DECIMAL && min->ty.prec == 15 && min->ty.scale == 2, "min keeps the type");
+    done(&r);
+}
+
+Test(typecheck, decimal_literals_are_exact)
+{
+    tc_run r;
+    expect_clean(&r, DEC_TABLE "p: Pipeline = { s = table_scan :table = d :columns = [\"a\", \"b\"]\n"
+                               "  f = filter :input = s :expr = $in.b == 0.07 && $in.a > 0.1 }\noutput p.f\n");
+    const ir_expr *pred = stmt_named(r.p, "p", "f")->u.filter.pred;
+    const ir_expr *eq = pred->u.op.a, *gt = pred->u.op.b;
+    /* 0.07 is 7 at scale 2 (no trip through the double 0.07000000000000000666) */
+    cr_expect_eq(eq->u.op.b->kind, IR_E_LIT);
+    cr_expect_eq(eq->u.op.b->u.lit.type, TIR_DECIMAL);
+    cr_expect_eq(eq->u.op.b->u.lit.i, 7);
+    cr_expect_eq(eq->u.op.b->u.lit.scale, 2);
+    /* 0.1 against scale 2 becomes 10: the column is not rescaled */
+    cr_expect_eq(gt->u.op.a->kind, IR_E_COL);
+    cr_expect_eq(gt->u.op.b->u.lit.i, 10);
+    done(&r);
+}
+
+Test(typecheck, decimal_errors)
+{
+    expect_error(DEC_TABLE "p: Pipeline = { s = table_scan :table = d :columns = [\"c\"]\n"
+                           "  v = project :input = s :columns = { \"x\": $in.c * $in.c * $in.c * $in.c * $in.c } }\n"
+                           "output p.v\n",
+                 "$in.c * $in.c * $in.c * $in.c * $in.c",
+                 "the product of decimal(18,16) and decimal(8,4) has 20 digits after the point, more than 18; cast "
+                 "an operand to fewer");
+    expect_error(DEC_TABLE "p: Pipeline = { s = table_scan :table = d :columns = [\"a\"]\n"
+                           "  v = project :input = s :columns = { \"x\": $in.a == \"1.5\" } }\noutput p.v\n",
+                 "$in.a == \"1.5\"", "cannot compare decimal with string");
+    expect_error(DEC_TABLE "p: Pipeline = { s = table_scan :table = d :columns = [\"a\"]\n"
+                           "  v = project :input = s :columns = { \"x\": cast(\"1.2.3\" as decimal(4,1)) } }\noutput p.v\n",
+                 "\"1.2.3\"", "invalid decimal '1.2.3'");
+    expect_error(DEC_TABLE "p: Pipeline = { s = table_scan :table = d :columns = [\"a\"]\n"
+                           "  v = project :input = s :columns = { \"x\": cast(123.456 as decimal(4,2)) } }\noutput p.v\n",
+                 "cast(123.456 as decimal(4,2))", "the value does not fit decimal(4,2)");
 }

@@ -1,0 +1,165 @@
+// decimal_duckdb.mjs — differential test of decimal(p, s) against DuckDB
+// (sqlite3 has no decimals), as TAP.
+//
+//   node decimal_duckdb.mjs TIRRUN SRCDIR
+//
+// Generates a CSV with decimal columns (NULLs, negatives, values at the
+// precision limit, ties at the rounding digit), runs each tir program and
+// the matching SQL in DuckDB, and compares the rows as multisets of text,
+// exactly for decimals (DuckDB's CAST(d AS VARCHAR) prints the scale's digits,
+// as tirrun does); f64 columns (avg, division) to 1e-12 relative.
+// DuckDB is @duckdb/node-api in SRCDIR/bench/node_modules (`cd bench && npm ci`);
+// when it cannot be loaded the test fails saying so.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+import { resolve } from 'node:path';
+const [tirrun, srcdir] = process.argv.slice(2).map((p) => resolve(p));
+let duckdb;
+try {
+  const req = createRequire(join(srcdir, 'bench', 'package.json'));
+  duckdb = await import(pathToFileURL(req.resolve('@duckdb/node-api')).href);
+} catch (e) {
+  console.log(`Bail out! DuckDB (@duckdb/node-api) cannot be loaded from ${srcdir}/bench/node_modules ` +
+    `(run: cd bench && npm ci): ${e.message}`);
+  process.exit(1);
+}
+
+// A small deterministic generator (xorshift), so failures reproduce.
+let seed = 0x9e3779b9;
+function rnd() {
+  seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+  return seed / 4294967296;
+}
+function dec(intDigits, scale) {   // a random decimal as text, sometimes at the limit
+  const r = rnd();
+  const lim = '9'.repeat(intDigits) + (scale ? '.' + '9'.repeat(scale) : '');
+  if (r < 0.02) return lim;
+  if (r < 0.04) return '-' + lim;
+  const i = Math.floor(rnd() * 10 ** Math.min(intDigits, 6));
+  let f = '';
+  for (let k = 0; k < scale; k++) f += Math.floor(rnd() * 10);
+  return (rnd() < 0.3 ? '-' : '') + i + (scale ? '.' + f : '');
+}
+const dir = mkdtempSync(join(tmpdir(), 'dec-duck-'));
+const rows = ['id,grp,price,disc,qty,extra'];
+const N = 20000;
+for (let id = 1; id <= N; id++) {
+  const price = rnd() < 0.1 ? '' : dec(13, 2);               // decimal(15,2)
+  const disc = rnd() < 0.1 ? '' : '0.' + String(Math.floor(rnd() * 11)).padStart(2, '0');   // decimal(3,2)
+  const qty = rnd() < 0.1 ? '' : String(Math.floor(rnd() * 50) - 5);
+  let extra = rnd() < 0.1 ? '' : dec(4, 4);   // decimal(8,4); a 5th digit rounds (not at the limit)
+  if (extra && !extra.includes('9999.9999') && rnd() < 0.5) extra += '5';
+  rows.push(`${id},g${Math.floor(rnd() * 7)},${price},${disc},${qty},${extra}`);
+}
+const csv = join(dir, 'd.csv');
+writeFileSync(csv, rows.join('\n') + '\n');
+
+const SCHEMA = 'id: i32, grp: string, price: decimal(15,2) nullable, disc: decimal(3,2) nullable, ' +
+  'qty: i32 nullable, extra: decimal(8,4) nullable';
+// The same rows as a native table sorted by disc, in small blocks: min/max
+// statistics of decimals prune blocks (checked below with --profile).
+const native = join(dir, 'd.tirt');
+execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'disc', '--block-rows', '1024', csv, native],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA} }\n`, `t: Table = read_table("${native}")\n`];
+const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc", "qty", "extra"]';
+const CASES = [
+  { name: 'load and print',
+    tir: `p: Pipeline = { ${scan} }\noutput p.s`,
+    sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },
+  { name: 'arithmetic with result types',
+    tir: `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ` +
+      `"net": $in.price * (1 - $in.disc), "sum": $in.disc + $in.extra, "diff": $in.extra - $in.disc - 0.5, ` +
+      `"neg": -$in.extra, "q": $in.disc * $in.qty, "m": $in.extra % $in.disc, "d": $in.extra / $in.disc } }\noutput p.v`,
+    sql: 'SELECT id, (price * (1 - disc))::VARCHAR, (disc + extra)::VARCHAR, (extra - disc - 0.5)::VARCHAR, ' +
+      '(-extra)::VARCHAR, (disc * qty)::VARCHAR, (extra % disc)::VARCHAR, extra / nullif(disc, 0) FROM t',
+    float: [7] },
+  { name: 'comparisons across scales and with literals',
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.extra > $in.disc && $in.price >= -100.5 ` +
+      `&& $in.disc != 0.05 :projection = ["id", "price"] }\noutput p.f`,
+    sql: 'SELECT id, price::VARCHAR FROM t WHERE extra > disc AND price >= -100.5 AND disc <> 0.05' },
+  { name: 'casts (rounding half away from zero)',
+    tir: `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ` +
+      `"r": cast($in.extra as decimal(7,2)), "i": cast($in.extra as i32), "l": cast($in.price as i64), ` +
+      `"s": cast($in.extra as string), "f": cast($in.disc as f64), "w": cast($in.qty as decimal(12,3)) } }\noutput p.v`,
+    sql: 'SELECT id, extra::DECIMAL(7,2)::VARCHAR, extra::INTEGER, price::BIGINT, extra::VARCHAR, disc::DOUBLE, ' +
+      'qty::DECIMAL(12,3)::VARCHAR FROM t',
+    float: [5] },
+  { name: 'grouped exact sums, min, max, count, avg',
+    tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = ["grp"] :aggregates = { ` +
+      `"sp": sum($in.price), "se": sum($in.extra), "mn": min($in.extra), "mx": max($in.price), ` +
+      `"n": count($in.price), "a": avg($in.extra) } }\noutput p.g`,
+    sql: 'SELECT grp, sum(price)::DECIMAL(18,2)::VARCHAR, sum(extra)::DECIMAL(18,4)::VARCHAR, min(extra)::VARCHAR, ' +
+      'max(price)::VARCHAR, count(price), avg(extra) FROM t GROUP BY grp',
+    float: [6] },
+  { name: 'pruned scan of a native table (blocks skipped by decimal min/max)', native: true,
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.disc >= 0.09 :projection = ["id", "disc", "extra"] }\n` +
+      'output p.f',
+    sql: 'SELECT id, disc::VARCHAR, extra::VARCHAR FROM t WHERE disc >= 0.09' },
+  { name: 'decimal group and join keys',
+    tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = ["disc"] :aggregates = { ` +
+      `"n": count(*), "s": sum($in.extra) }\n h = build_hash :input = s :key = ["disc"] :value = ["id"] }\n` +
+      `q: Pipeline = { s = table_scan :table = p.g :columns = ["disc", "n", "s"]\n ` +
+      `j = hash_join :input = s :ht = p.h :key = [$in.disc] :projection = [$in.disc, $ht.id, $in.s] }\noutput q.j`,
+    sql: 'WITH g AS (SELECT disc, count(*) n, sum(extra) s FROM t GROUP BY disc) ' +
+      'SELECT g.disc::VARCHAR, t.id, g.s::DECIMAL(18,4)::VARCHAR FROM g JOIN t ON g.disc = t.disc' },
+];
+
+function parseCsv(text) {   // tirrun's csv: no quoted decimals; strings here have no commas
+  return text.split('\n').filter((l) => l.length).slice(1).map((l) => l.split(','));
+}
+function same(a, b, floatCols) {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    if (x === b[i]) return true;
+    if (!floatCols.includes(i) || x === '' || b[i] === '') return false;
+    const u = Number(x), v = Number(b[i]);
+    return Math.abs(u - v) <= 1e-12 * Math.max(Math.abs(u), Math.abs(v));
+  });
+}
+function keyOf(row, floatCols) {
+  return row.map((x, i) => (floatCols.includes(i) ? '' : x)).join('\u0001');
+}
+
+const inst = await duckdb.DuckDBInstance.create(':memory:');
+const con = await inst.connect();
+await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
+  `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)'})`);
+const RUNS = [];
+for (const [ti, table] of TABLES.entries())
+  for (const c of CASES)
+    if (ti === 1 || !c.native) RUNS.push({ ...c, table, name: `${c.name} (${ti ? 'native table' : 'CSV'})` });
+console.log(`1..${RUNS.length}`);
+let failed = 0;
+for (const [k, c] of RUNS.entries()) {
+  const file = join(dir, `c${k}.tir`);
+  writeFileSync(file, c.table + c.tir + '\n');
+  const args = c.native ? ['--profile', '--format', 'csv', file] : ['--format', 'csv', file];
+  const run = spawnSync(tirrun, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const skipped = Number((/(\d+) skipped by min-max/.exec(run.stderr || '') || [])[1] || 0);
+  if (run.status !== 0 || (c.native && !skipped)) {
+    console.log(`not ok ${k + 1} - ${c.name}\n# ${run.status !== 0 ? 'tirrun failed: ' + run.stderr
+      : 'no block was skipped by the min/max of the decimal column: ' + run.stderr}`);
+    failed++;
+    continue;
+  }
+  const tirRows = parseCsv(run.stdout);
+  const res = await con.runAndReadAll(c.sql);
+  const duckRows = res.getRows().map((r) => r.map((v) => (v === null ? '' : String(v))));
+  const fc = c.float || [];
+  // multisets: sort both by the exact columns, then compare row by row
+  const sortRows = (rs) => rs.slice().sort((x, y) => (keyOf(x, fc) < keyOf(y, fc) ? -1 : keyOf(x, fc) > keyOf(y, fc) ? 1 : 0));
+  const a = sortRows(tirRows), b = sortRows(duckRows);
+  let bad = a.length !== b.length ? `row counts differ: tir ${a.length}, DuckDB ${b.length}` : '';
+  for (let i = 0; !bad && i < a.length; i++)
+    if (!same(a[i], b[i], fc)) bad = `row differs:\n#   tir:    ${a[i].join(',')}\n#   DuckDB: ${b[i].join(',')}`;
+  console.log(`${bad ? 'not ok' : 'ok'} ${k + 1} - ${c.name} (${a.length} rows)${bad ? '\n# ' + bad : ''}`);
+  if (bad) failed++;
+}
+rmSync(dir, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
