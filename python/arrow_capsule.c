@@ -7,6 +7,7 @@
 */
 #include "tirpy.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,8 @@ typedef struct StreamObject {
     PyObject_HEAD
     ProgramObject *program;   /* strong while the stream is ours */
     struct ArrowArrayStream stream;   /* release == NULL once handed over or closed */
+    struct ArrowSchema schema;        /* for iterating: release == NULL until the first batch */
+    bool handed_over;
 } StreamObject;
 
 PyObject *tirpy_stream_new(ProgramObject *po, struct ArrowArrayStream *stream)
@@ -145,6 +148,8 @@ PyObject *tirpy_stream_new(ProgramObject *po, struct ArrowArrayStream *stream)
         return NULL;
     }
     so->program = (ProgramObject *)Py_NewRef(po);
+    memset(&so->schema, 0, sizeof so->schema);
+    so->handed_over = false;
     so->stream = *stream;
     stream->release = NULL;
     po->streaming = true;
@@ -154,6 +159,8 @@ PyObject *tirpy_stream_new(ProgramObject *po, struct ArrowArrayStream *stream)
 /* The run is over for the program once its stream was released. */
 static void stream_close(StreamObject *self)
 {
+    if (self->schema.release != NULL)
+        self->schema.release(&self->schema);
     if (self->stream.release != NULL) {
         Py_BEGIN_ALLOW_THREADS
         self->stream.release(&self->stream);
@@ -176,11 +183,46 @@ static PyObject *Stream_arrow(StreamObject *self, PyObject *args, PyObject *kw)
     PyObject *requested = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:__arrow_c_stream__", kwlist, &requested))
         return NULL;
-    if (self->stream.release == NULL) {
-        PyErr_SetString(tirpy_Error, "the stream was already handed over or closed");
+    if (self->stream.release == NULL || self->schema.release != NULL) {
+        PyErr_SetString(tirpy_Error, "the stream was already handed over, iterated or closed");
         return NULL;
     }
+    self->handed_over = true;
     return capsule_with(&self->stream, (PyObject *)self->program, program_free_again);
+}
+
+/* The next batch as a dict of numpy arrays, waiting for it without the GIL. */
+static PyObject *Stream_next(StreamObject *self)
+{
+    struct ArrowArray batch;
+    PyObject *res;
+    int rc = 0;
+
+    if (self->stream.release == NULL) {
+        if (self->handed_over)
+            PyErr_SetString(tirpy_Error, "the stream was handed over through __arrow_c_stream__");
+        return NULL;          /* closed or at its end: StopIteration */
+    }
+    Py_BEGIN_ALLOW_THREADS
+    if (self->schema.release == NULL)
+        rc = self->stream.get_schema(&self->stream, &self->schema);
+    if (rc == 0)
+        rc = self->stream.get_next(&self->stream, &batch);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        const char *msg = self->stream.get_last_error(&self->stream);
+        PyObject *exc = rc == ENOMEM ? tirpy_OutOfMemoryError : tirpy_ExecutionError;
+        PyErr_SetString(exc, msg ? msg : strerror(rc));
+        stream_close(self);
+        return NULL;
+    }
+    if (batch.release == NULL) {
+        stream_close(self);
+        return NULL;
+    }
+    res = tirpy_batch_numpy(&self->schema, &batch);
+    batch.release(&batch);
+    return res;
 }
 
 static PyObject *Stream_close(StreamObject *self, PyObject *noargs)
@@ -225,8 +267,11 @@ PyTypeObject tirpy_StreamType = {
     .tp_name = "tir.Stream",
     .tp_basicsize = sizeof(StreamObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "An output handed over while its program runs (Engine.stream): consume it through\n"
-              "__arrow_c_stream__ (Engine.register takes it too). close() cancels the run.",
+    .tp_doc = "An output handed over while its program runs (Engine.stream): iterate it for its\n"
+              "batches as dicts of numpy arrays, or hand it over through __arrow_c_stream__\n"
+              "(Engine.register takes it too). close() cancels the run.",
     .tp_dealloc = (destructor)Stream_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)Stream_next,
     .tp_methods = Stream_methods,
 };

@@ -217,10 +217,13 @@ static int strings(np_table *t, np_col *c, PyArrayObject *a)
     char *bytes = malloc(cap);
     int rc = -1;
 
+    /* an object array's items are read as they are, not boxed again */
+    PyObject *const *items = PyArray_TYPE(a) == NPY_OBJECT && PyArray_ISCARRAY_RO(a) ? PyArray_DATA(a) : NULL;
+
     if (offsets == NULL || bytes == NULL)
         goto done;
     for (int64_t i = 0; i < t->nrows; i++) {
-        PyObject *v = PyArray_GETITEM(a, PyArray_GETPTR1(a, i)), *enc = NULL;
+        PyObject *v = items ? Py_NewRef(items[i]) : PyArray_GETITEM(a, PyArray_GETPTR1(a, i)), *enc = NULL;
         const char *p = NULL;
         Py_ssize_t n = 0;
         if (v == NULL)
@@ -231,13 +234,17 @@ static int strings(np_table *t, np_col *c, PyArrayObject *a)
                 goto done;
             }
         } else if (PyUnicode_Check(v)) {
-            /* surrogateescape: a str decoded from bytes that were not UTF-8 goes back as those bytes */
-            if ((enc = PyUnicode_AsEncodedString(v, "utf-8", "surrogateescape")) == NULL) {
-                Py_DECREF(v);
-                goto done;
+            /* surrogateescape: a str decoded from bytes that were not UTF-8
+            ** goes back as those bytes (PyUnicode_AsUTF8AndSize refuses it) */
+            if ((p = PyUnicode_AsUTF8AndSize(v, &n)) == NULL) {
+                PyErr_Clear();
+                if ((enc = PyUnicode_AsEncodedString(v, "utf-8", "surrogateescape")) == NULL) {
+                    Py_DECREF(v);
+                    goto done;
+                }
+                p = PyBytes_AS_STRING(enc);
+                n = PyBytes_GET_SIZE(enc);
             }
-            p = PyBytes_AS_STRING(enc);
-            n = PyBytes_GET_SIZE(enc);
         } else if (PyBytes_Check(v)) {
             p = PyBytes_AS_STRING(v);
             n = PyBytes_GET_SIZE(v);

@@ -92,30 +92,33 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
     }
 }
 
-static PyArray_Descr *column_descr(tir_type t)
+PyArray_Descr *tirpy_date_descr(void)
 {
     PyArray_Descr *d = NULL;
+    PyObject *s = PyUnicode_FromString("M8[D]");
+    if (s != NULL && !PyArray_DescrConverter(s, &d))
+        d = NULL;
+    Py_XDECREF(s);
+    return d;
+}
+
+static PyArray_Descr *column_descr(tir_type t)
+{
     switch (t) {
     case TIR_BOOL: return PyArray_DescrFromType(NPY_BOOL);
     case TIR_I32: return PyArray_DescrFromType(NPY_INT32);
     case TIR_I64: return PyArray_DescrFromType(NPY_INT64);
     case TIR_F64: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_STRING: return PyArray_DescrFromType(NPY_OBJECT);
-    case TIR_DATE: {
-        PyObject *s = PyUnicode_FromString("M8[D]");
-        if (s != NULL && !PyArray_DescrConverter(s, &d))
-            d = NULL;
-        Py_XDECREF(s);
-        return d;
-    }
+    case TIR_DATE:
+        return tirpy_date_descr();
     default:
         PyErr_SetString(tirpy_Error, "a column of an unknown type");
         return NULL;
     }
 }
 
-/* numpy.ma.MaskedArray(data, mask=mask), stealing both. */
-static PyObject *masked(PyObject *data, PyObject *mask)
+PyObject *tirpy_masked(PyObject *data, PyObject *mask)
 {
     static PyObject *cls;
     PyObject *args, *kw, *res = NULL;
@@ -213,7 +216,7 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
     }
     if (mask == NULL)
         return (PyObject *)arr;
-    return masked((PyObject *)arr, (PyObject *)mask);
+    return tirpy_masked((PyObject *)arr, (PyObject *)mask);
 fail:
     Py_DECREF(arr);
     Py_XDECREF(mask);

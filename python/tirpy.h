@@ -99,6 +99,13 @@ int tirpy_numpy_stream(PyObject *columns, const char *table, struct ArrowArraySt
 PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col);
 PyObject *tirpy_output_numpy(const tir_result *r, size_t out);
 PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uint32_t row);
+/* numpy.ma.MaskedArray(data, mask=mask), stealing both; datetime64[D]. */
+PyObject *tirpy_masked(PyObject *data, PyObject *mask);
+PyArray_Descr *tirpy_date_descr(void);
+
+/* arrow_numpy.c: a record batch of tir's output formats as numpy arrays. */
+PyObject *tirpy_batch_numpy(const struct ArrowSchema *schema, const struct ArrowArray *batch);
+
 /* Days since 1970-01-01 to and from datetime.date; tirpy_date_days returns
 ** -1 when v is no date (-2: a datetime, which has a time of day), with no
 ** error set. tirpy_datetime_init imports datetime's C API, once. */

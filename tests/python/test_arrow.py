@@ -78,7 +78,7 @@ output p.w
 @pytest.fixture
 def big(engine):
     x = np.arange(300_000, dtype=np.int64)
-    engine.register("big", {"x": x, "s": np.array(["r%d" % (i % 100) for i in range(len(x))], dtype=object)})
+    engine.register("big", {"x": x, "s": np.array(["r%d" % i for i in range(100)], dtype=object)[x % 100]})
     return x
 
 
@@ -163,3 +163,50 @@ def test_consumed_capsule_refused(engine):
     engine.register("u", Holder())
     with pytest.raises(ValueError, match="already consumed"):
         engine.register("v", Holder())
+
+
+def test_live_stream_iterated(engine, big):
+    prog = engine.compile(BIG)
+    total, n, batches = 0, 0, 0
+    for batch in prog.stream():
+        assert list(batch) == ["x", "s"]
+        assert batch["x"].dtype == np.int64 and batch["s"].dtype == object
+        total += int(batch["x"].sum())
+        n += len(batch["x"])
+        batches += 1
+        assert batch["s"][0] == "r%d" % (batch["x"][0] % 100)
+    assert (n, total) == (100_000, int(big[big % 3 == 0].sum()))
+    assert batches > 10
+    # every type, NULLs as masked arrays, as to_numpy gives them
+    engine.register("t", TYPES)
+    batch = next(iter(engine.stream(SCAN)))
+    whole = engine.run(SCAN).to_numpy()
+    for name in TYPES:
+        assert type(batch[name]) is type(whole[name]), name
+        assert batch[name].dtype == whole[name].dtype, name
+        assert np.ma.getmaskarray(batch[name]).tolist() == np.ma.getmaskarray(whole[name]).tolist(), name
+        assert np.ma.masked_array(batch[name]).compressed().tolist() == \
+            np.ma.masked_array(whole[name]).compressed().tolist(), name
+
+
+def test_live_stream_stopped_while_iterated(engine, big):
+    prog = engine.compile(BIG)
+    stream = prog.stream()
+    next(stream)
+    stream.close()
+    assert list(stream) == []
+    assert prog.run().num_rows == 100_000
+    stream = prog.stream()
+    next(stream)
+    with pytest.raises(tir.Error, match="iterated"):
+        stream.__arrow_c_stream__()
+    del stream            # cancels the run
+    assert prog.run().num_rows == 100_000
+
+
+def test_live_stream_run_error(engine):
+    engine.register("t", {"x": np.array([1, 2**40], dtype=np.int64)})
+    stream = engine.stream('t: Table = registered("t")\np: Pipeline = { v = table_scan :table = t\n'
+                           '  w = project :input = v :columns = { "y": $in.x * $in.x } }\noutput p.w')
+    with pytest.raises(tir.ExecutionError, match="integer overflow"):
+        list(stream)
