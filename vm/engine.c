@@ -930,7 +930,8 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
     for (size_t i = 0; i < r->nouts; i++) {
         const ir_output *po = &p->prog->outputs[i];
         r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
-        if (!r->outs[i].nullable) {
+        r->outs[i].name = strdup(po->name);
+        if (!r->outs[i].nullable || !r->outs[i].name) {
             tir_result_free(r);
             return TIR_ERR_NOMEM;
         }
@@ -988,10 +989,6 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
             snprintf(p->err, sizeof p->err, "internal error: an output was not produced");
             tir_result_free(r);
             return TIR_ERR_RUNTIME;
-        }
-        if (!(r->outs[i].name = strdup(po->name))) {
-            tir_result_free(r);
-            return TIR_ERR_NOMEM;
         }
     }
     *out = r;
