@@ -283,6 +283,7 @@ ProgramObject *tirpy_compile(EngineObject *eo, PyObject *text, const char *file)
     po->engine = (EngineObject *)Py_NewRef(eo);
     po->p = p;
     po->streaming = false;
+    po->running = false;
     return po;
 }
 

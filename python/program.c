@@ -9,10 +9,17 @@
 #include <stdatomic.h>
 #include <string.h>
 
+/* A program is used by one thread at a time (tir.h): the GIL guards these
+** flags, so a second Python thread gets an error rather than a race. */
 static int check_idle(ProgramObject *po)
 {
     if (po->streaming) {
         PyErr_SetString(tirpy_Error, "the program is running for a live Stream: close the stream first");
+        return -1;
+    }
+    if (po->running) {
+        PyErr_SetString(tirpy_Error, "the program is running on another thread: a Program is used by "
+                                     "one thread at a time (compile one per thread)");
         return -1;
     }
     return 0;
@@ -170,7 +177,7 @@ int tirpy_bind(ProgramObject *po, PyObject *params)
 static PyObject *program_bind(ProgramObject *self, PyObject *args, PyObject *kw)
 {
     PyObject *params = NULL;
-    if (!PyArg_ParseTuple(args, "|O!:bind", &PyDict_Type, &params))
+    if (!PyArg_ParseTuple(args, "|O!:bind", &PyDict_Type, &params) || check_idle(self) < 0)
         return NULL;
     if ((params && tirpy_bind(self, params) < 0) || (kw && tirpy_bind(self, kw) < 0))
         return NULL;
@@ -241,9 +248,11 @@ static int run_watched(ProgramObject *po, tir_result **out, tir_status *st)
             PyOS_setsig(SIGINT, on_sigint);
         }
     }
+    po->running = true;
     Py_BEGIN_ALLOW_THREADS
     *st = tir_run(po->p, out);
     Py_END_ALLOW_THREADS
+    po->running = false;
     if (watch) {
         PyOS_setsig(SIGINT, python_sigint);
         atomic_store(&sigint_program, NULL);
@@ -268,9 +277,11 @@ ResultObject *tirpy_program_run(ProgramObject *po)
     if (run_watched(po, &r, &st) < 0)
         return NULL;
     if (st != TIR_OK) {
+        const char *msg = tir_program_errmsg(po->p);
         if (r != NULL)
             tir_result_free(r);
-        return (ResultObject *)tirpy_raise(st, tir_program_errmsg(po->p));
+        /* a run refused outright says why in the engine's message */
+        return (ResultObject *)tirpy_raise(st, msg && msg[0] ? msg : tir_engine_errmsg(po->engine->e));
     }
     if ((ro = PyObject_New(ResultObject, &tirpy_ResultType)) == NULL) {
         tir_result_free(r);
@@ -279,6 +290,7 @@ ResultObject *tirpy_program_run(ProgramObject *po)
     ro->program = (ProgramObject *)Py_NewRef(po);
     ro->r = r;
     ro->noutputs = tir_result_noutputs(r);
+    ro->readers = 0;
     ro->exported = PyMem_Calloc(ro->noutputs ? ro->noutputs : 1, sizeof(bool));
     if (ro->exported == NULL) {
         Py_DECREF(ro);

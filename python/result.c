@@ -56,9 +56,11 @@ static PyObject *format_output(ResultObject *ro, bool one, size_t out, const cha
             return NULL;
     if ((f = open_memstream(&buf, &len)) == NULL)
         return PyErr_NoMemory();
+    ro->readers++;
     Py_BEGIN_ALLOW_THREADS
     ok = fmt_result_opts(f, ro->r, &fo);
     Py_END_ALLOW_THREADS
+    ro->readers--;
     ok = fclose(f) == 0 && ok;
     if (!ok) {
         free(buf);
@@ -155,6 +157,11 @@ static PyObject *output_arrow(ResultObject *ro, size_t out, PyObject *args, PyOb
         return NULL;
     if (check_data(ro, out) < 0)
         return NULL;
+    if (ro->readers > 0) {
+        /* the export moves the columns another thread is printing */
+        PyErr_SetString(tirpy_Error, "the result is being printed on another thread");
+        return NULL;
+    }
     if ((st = tir_result_arrow_stream(ro->r, out, &stream)) != TIR_OK)
         return tirpy_raise(st, "cannot export the output as an Arrow stream");
     ro->exported[out] = true;

@@ -36,6 +36,7 @@ typedef struct ProgramObject {
     EngineObject *engine;     /* strong */
     tir_program *p;
     bool streaming;           /* a live stream runs it: no bind or run until released */
+    bool running;             /* a thread runs it without the GIL: no bind or run meanwhile */
 } ProgramObject;
 
 typedef struct ResultObject {
@@ -44,6 +45,7 @@ typedef struct ResultObject {
     tir_result *r;
     size_t noutputs;
     bool *exported;           /* per output: moved into an Arrow stream */
+    int readers;              /* threads printing it without the GIL: no export meanwhile */
 } ResultObject;
 
 typedef struct OutputObject {

@@ -155,3 +155,50 @@ def test_ctrl_c_interrupts_a_run():
     assert lines[0].startswith("interrupted after"), out.stdout
     assert float(lines[0].split()[2]) < 5
     assert lines[1] == "[(40000,)]"
+
+
+def test_program_used_by_one_thread_at_a_time():
+    eng = slow_engine()
+    prog = eng.compile(SLOW)
+    errors = []
+    t = threading.Thread(target=lambda: errors.append(pytest.raises(tir.CancelledError, prog.run)))
+    t.start()
+    time.sleep(0.3)
+    with pytest.raises(tir.Error, match="another thread"):
+        prog.run()
+    with pytest.raises(tir.Error, match="another thread"):
+        prog.bind()
+    prog.cancel()
+    t.join()
+    assert len(errors) == 1
+
+
+def test_threads_share_an_engine():
+    eng = tir.Engine(threads=2)
+    eng.register("t", {"x": np.arange(100_000), "k": np.arange(100_000) % 7})
+    text = """
+    $m: i64
+    t: Table = registered("t")
+    p: Pipeline = { v = table_scan :table = t
+                    w = filter :input = v :expr = $in.k == $m
+                    a = aggregate :input = w :aggregates = { "s": sum($in.x) } }
+    output p.a
+    """
+    x = np.arange(100_000)
+    want = {m: int(x[x % 7 == m].sum()) for m in range(7)}
+    failures = []
+
+    def worker(seed):
+        prog = eng.compile(text)          # a program per thread
+        for i in range(50):
+            m = (seed + i) % 7
+            got = prog.run(m=m).fetchall()[0][0]
+            if got != want[m]:
+                failures.append((m, got))
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
