@@ -224,8 +224,15 @@ int tirpy_register(EngineObject *eo, const char *name, PyObject *obj)
         return register_capsule_stream(eo, name, obj);
     if (PyObject_HasAttrString(obj, "__arrow_c_array__"))
         return register_capsule_array(eo, name, obj);
+    if (PyMapping_Check(obj) && PyObject_HasAttrString(obj, "keys")) {
+        /* another mapping of columns (a pandas DataFrame, a MappingProxyType): as a dict */
+        PyObject *d = PyDict_New();
+        int rc = d == NULL || PyDict_Merge(d, obj, 1) < 0 ? -1 : tirpy_register(eo, name, d);
+        Py_XDECREF(d);
+        return rc;
+    }
     PyErr_Format(PyExc_TypeError,
-                 "cannot register a %.100s as table '%s': give a dict of column name -> numpy array "
+                 "cannot register a %.100s as table '%s': give a dict (or mapping) of column name -> numpy array "
                  "(or masked array, or (values, validity) tuple), or an object with __arrow_c_stream__ "
                  "or __arrow_c_array__", Py_TYPE(obj)->tp_name, name);
     return -1;

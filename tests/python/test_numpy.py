@@ -160,3 +160,9 @@ def test_reregister_keeps_compiled_programs(engine):
     assert prog.run().num_rows == 3
     with pytest.raises(tir.ArgumentError):
         engine.unregister("t")
+
+
+def test_any_mapping_of_columns(engine):
+    import types
+    engine.register("t", types.MappingProxyType({"x": np.array([4, 5])}))
+    assert engine.run(SCAN).fetchall() == [(4,), (5,)]
