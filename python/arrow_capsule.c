@@ -65,6 +65,8 @@ static struct ArrowArrayStream *hold(struct ArrowArrayStream *stream, PyObject *
         free(s);
         free(h);
         stream->release(stream);
+        if (done != NULL)
+            done(owner);
         PyErr_NoMemory();
         return NULL;
     }
