@@ -175,16 +175,17 @@ void fe_syntax_error(fe_ctx *cx, int major, ir_span at)
     bool starts_item = major == 0 || major == FE_T_TARGET || major == FE_T_OUTPUT ||
                        (major == FE_T_IDENT && cx->next == FE_T_COLON && at.off > 0 && cx->src[at.off - 1] == '\n');
     if (cx->nopen > 0 && cx->nopen <= 64 && starts_item) {
-        int line, col;
-        ir_linecol(cx->src, cx->len, at.off, &line, &col);
+        char where[300];
+        ir_srcmap m = ir_diags_srcmap(cx->d);
+        ir_where(where, sizeof where, &m, at);
         int n = at.len > 40 ? 40 : (int)at.len;
         ir_span o = cx->open[--cx->nopen];
         char c = cx->src[o.off];
         if (major == 0)
             ir_error(cx->d, o, "this '%c' is never closed: the program ends first", c);
         else
-            ir_error(cx->d, o, "this '%c' is never closed: '%.*s' at %d:%d starts what follows", c, n,
-                     fe_text(cx, at), line, col);
+            ir_error(cx->d, o, "this '%c' is never closed: '%.*s' at %s starts what follows", c, n,
+                     fe_text(cx, at), where);
         return;
     }
     if (major == 0) {

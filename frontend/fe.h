@@ -37,7 +37,8 @@ typedef struct fe_ctx {
 ** and its span, 0 at the end; bad bytes are reported and skipped. */
 typedef struct fe_lexer {
     const char *src, *cur, *lim;   /* *lim must be a NUL byte */
-    ir_diags *d;
+    uint32_t base;                 /* added to every span: where src lies in the program's whole source */
+    ir_diags *d;                   /* NULL: errors are not reported (a second pass reports them) */
     const char *stray, *stray_first_end, *stray_end;   /* the run of stray bytes being skipped */
 } fe_lexer;
 int fe_lex(fe_lexer *lx, ir_span *tok);

@@ -8,11 +8,26 @@
 #include "fe.h"
 #include "grammar.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 static ir_span fe_span(const fe_lexer *lx, const char *p, const char *q)
 {
-    return (ir_span){(uint32_t)(p - lx->src), (uint32_t)(q - p)};
+    return (ir_span){lx->base + (uint32_t)(p - lx->src), (uint32_t)(q - p)};
+}
+
+/* The first pass over an included file (parse.c) lexes without reporting. */
+static void fe_lex_error(fe_lexer *lx, ir_span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fe_lex_error(fe_lexer *lx, ir_span at, const char *fmt, ...)
+{
+    if (!lx->d)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ir_error(lx->d, at, "%s", msg);
 }
 
 /* A run of stray bytes is one error: a megabyte of junk must not become a
@@ -35,9 +50,9 @@ static void fe_lex_flush_stray(fe_lexer *lx)
     /* PostgreSQL's regular expression operators: ~ ~* !~ */
     const char *hint = c == '~' ? "; a regular expression is matched with regexp_matches(s, \"pattern\"[, \"i\"])" : "";
     if (more)
-        ir_error(lx->d, at, "unexpected character '%s' (and %zu more bytes that are not tir)%s", what, more, hint);
+        fe_lex_error(lx, at, "unexpected character '%s' (and %zu more bytes that are not tir)%s", what, more, hint);
     else
-        ir_error(lx->d, at, "unexpected character '%s'%s", what, hint);
+        fe_lex_error(lx, at, "unexpected character '%s'%s", what, hint);
     lx->stray = NULL;
 }
 
@@ -84,7 +99,7 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         [ \t\r\n]+                       { continue; }
         "//" [^\n]*                      { continue; }
         comment                          { continue; }
-        opencomment                      { ir_error(lx->d, fe_span(lx, p, p + 2), "unterminated comment"); continue; }
+        opencomment                      { fe_lex_error(lx, fe_span(lx, p, p + 2), "unterminated comment"); continue; }
 
         "Table"                          { TOK(TABLE); }
         "Pipeline"                       { TOK(PIPELINE); }
@@ -124,14 +139,15 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "current"                        { TOK(CURRENT); }
         "row"                            { TOK(ROW); }
         "nullable"                       { TOK(NULLABLE); }
+        "include"                        { TOK(INCLUDE); }
         ident                            { TOK(IDENT); }
         "$" ident                        { TOK(DOLLAR); }
 
         digits                           { TOK(INT); }
         digits "." digits ([eE] [+-]? digits)? { TOK(FLOAT); }
         ["] strchar* ["]                 { TOK(STRING); }
-        ["] strchar* [\\]?               { ir_error(lx->d, fe_span(lx, p, lx->cur), "unterminated string"); TOK(STRING); }
-        ['] [^'\n]* [']                  { ir_error(lx->d, fe_span(lx, p, lx->cur), "strings are written in double quotes: \"%.*s\"", (int)(lx->cur - p - 2), p + 1); TOK(STRING); }
+        ["] strchar* [\\]?               { fe_lex_error(lx, fe_span(lx, p, lx->cur), "unterminated string"); TOK(STRING); }
+        ['] [^'\n]* [']                  { fe_lex_error(lx, fe_span(lx, p, lx->cur), "strings are written in double quotes: \"%.*s\"", (int)(lx->cur - p - 2), p + 1); TOK(STRING); }
 
         ":"                              { TOK(COLON); }
         ","                              { TOK(COMMA); }

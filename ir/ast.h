@@ -357,6 +357,7 @@ struct ir_stmt {
             ir_expr **vals;   /* out.cols[nkeys..) */
             int nkeys, nvals;
             bool keep_null_keys; /* tc: a right or full join probes it, and outputs rows with a NULL key */
+            bool keyless;     /* :key = []: keys[0] is a hidden constant, every probe row matches every entry */
         } build;
         struct {
             ir_stmt *ht;      /* a build_hash statement, usually in another pipeline */
@@ -487,6 +488,13 @@ typedef bool (*ir_host_resolver)(void *ctx, ir_arena *a, const char *name, ir_sc
 /* Whether the engine lets the program read (write = false) or write path. */
 typedef bool (*ir_path_checker)(void *ctx, const char *path, bool write, char *err, size_t errlen);
 
+/* Reads a file a program includes: its text in arena a with a NUL after
+** it, or NULL with the reason in err. */
+typedef struct ir_loader {
+    char *(*load)(void *ctx, ir_arena *a, const char *path, size_t *len, char *err, size_t errlen);
+    void *ctx;
+} ir_loader;
+
 typedef struct ir_program {
     const char *file;
     ir_path_checker check_path;   /* set before tc_check; NULL: any path */
@@ -500,6 +508,8 @@ typedef struct ir_program {
     const char *src;
     size_t srclen;
     const ir_jpaths *paths;   /* read from JSON: spans are its nodes (diag.h); src is not text */
+    const ir_srcfile *files;  /* with include: the files src is made of (diag.h), else NULL */
+    uint32_t nfiles;
     ir_table **tables;
     int ntables;
     ir_pipeline **pipelines;  /* tc: sorted into topological order */
@@ -510,9 +520,18 @@ typedef struct ir_program {
     int nparams;
 } ir_program;
 
+static inline ir_srcmap ir_prog_srcmap(const ir_program *p)
+{
+    return (ir_srcmap){p->file, p->src, p->srclen, p->paths, p->files, p->nfiles};
+}
+
 /* frontend/: parse src into *out (arena-allocated); syntax errors go to d.
-** Returns false when there were syntax errors (the tree may be partial). */
-bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len, ir_program **out);
+** `include "f"` reads f through ld (NULL: include is an error); the
+** program's src is then its own text and the included ones (diag.h), and
+** d is pointed at it. Returns false when there were syntax errors (the
+** tree may be partial). */
+bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_t len, const ir_loader *ld,
+              ir_program **out);
 
 /* frontend/json.c: the same from a program's JSON form (docs/EMBEDDING.md);
 ** the spans of its nodes index (*out)->paths. */

@@ -227,27 +227,76 @@ static void jpath_copy(char *buf, size_t n, const ir_jpaths *paths, uint32_t nod
     free(b.p);
 }
 
-void ir_where(char *buf, size_t n, const char *src, size_t srclen, const ir_jpaths *paths, ir_span at)
+/* The included file span at is in, or NULL for the program's own text. */
+static const ir_srcfile *included(const ir_srcfile *files, uint32_t nfiles, uint32_t off)
 {
-    if (paths) {
-        jpath_copy(buf, n, paths, at.off);
+    if (!files || nfiles <= 1 || off < files[1].off)
+        return NULL;
+    uint32_t lo = 1, hi = nfiles;   /* the last file starting at or before off */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (files[mid].off <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &files[lo];
+}
+
+const char *ir_file_of(const ir_srcmap *m, ir_span at)
+{
+    const ir_srcfile *f = m->paths ? NULL : included(m->files, m->nfiles, at.off);
+    return f ? f->name : m->file;
+}
+
+/* line:col of at within its own file's text. */
+static void file_linecol(const ir_srcmap *m, ir_span at, int *line, int *col)
+{
+    const ir_srcfile *f = included(m->files, m->nfiles, at.off);
+    if (f)
+        ir_linecol(m->src + f->off, f->len, at.off - f->off, line, col);
+    else
+        ir_linecol(m->src, m->files && m->nfiles > 1 ? m->files[0].len : m->len, at.off, line, col);
+}
+
+void ir_where(char *buf, size_t n, const ir_srcmap *m, ir_span at)
+{
+    if (m->paths) {
+        jpath_copy(buf, n, m->paths, at.off);
         return;
     }
     int line, col;
-    ir_linecol(src, srclen, at.off, &line, &col);
-    snprintf(buf, n, "%d:%d", line, col);
+    file_linecol(m, at, &line, &col);
+    const ir_srcfile *f = included(m->files, m->nfiles, at.off);
+    if (f)
+        snprintf(buf, n, "%s:%d:%d", f->name, line, col);
+    else
+        snprintf(buf, n, "%d:%d", line, col);
 }
 
-void ir_span_text(char *buf, size_t n, const char *src, const ir_jpaths *paths, ir_span at)
+void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 {
-    if (paths) {
-        jpath_copy(buf, n, paths, at.off);
+    if (m->paths) {
+        char path[256];
+        jpath_copy(path, sizeof path, m->paths, at.off);
+        snprintf(buf, n, "%s:%s", m->file, path);
+        return;
+    }
+    int line, col;
+    file_linecol(m, at, &line, &col);
+    snprintf(buf, n, "%s:%d:%d", ir_file_of(m, at), line, col);
+}
+
+void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at)
+{
+    if (m->paths) {
+        jpath_copy(buf, n, m->paths, at.off);
         return;
     }
     if (!n)
         return;
     size_t len = at.len < n - 1 ? at.len : n - 1;
-    memcpy(buf, src + at.off, len);
+    memcpy(buf, m->src + at.off, len);
     buf[len] = 0;
 }
 
@@ -261,6 +310,7 @@ static char *render_paths(ir_diags *d)
         ir_buf p = {0};
         ir_jpath_put(&p, d->paths, x->span.off);
         x->path = ir_buf_finish(&p, d->arena);
+        x->file = d->file;
         ir_buf_printf(&b, "%s:%s: %s: %s", d->file, x->path ? x->path : "$",
                       x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
         if (x->last && d->dropped_errors)
@@ -326,31 +376,47 @@ char *ir_diags_render(ir_diags *d)
         return render_paths(d);
     ir_buf b = {0};
     ir_buf_put(&b, "", 0);
-    size_t ls = text_start(d->src, d->srclen), pos = ls;
+    ir_srcmap m = ir_diags_srcmap(d);
+    /* one forward pass per file: the files' texts follow each other */
+    const ir_srcfile *file = NULL;
+    size_t base = 0, end = d->files && d->nfiles > 1 ? d->files[0].len : d->srclen;
+    size_t ls = text_start(d->src, end), pos = ls;
     int line = 1;
     for (size_t i = 0; i < d->n; i++) {
         ir_diagnostic *x = &d->items[i];
+        x->file = ir_file_of(&m, x->span);
         if (x->last) {   /* out of order: located on its own */
-            ir_linecol(d->src, d->srclen, x->span.off, &x->line, &x->col);
-            ir_buf_printf(&b, "%s:%d:%d: error: %s", d->file, x->line, x->col, x->message);
+            char at[512];
+            ir_locate(at, sizeof at, &m, x->span);
+            file_linecol(&m, x->span, &x->line, &x->col);
+            ir_buf_printf(&b, "%s: error: %s", at, x->message);
             if (d->dropped_errors)
                 ir_buf_printf(&b, " (%zu more not shown)", d->dropped_errors);
             ir_buf_put(&b, "\n", 1);
             continue;
         }
+        const ir_srcfile *f = included(d->files, d->nfiles, x->span.off);
+        if (f != file) {
+            file = f;
+            base = f->off;
+            end = (size_t)f->off + f->len;
+            ls = base + text_start(d->src + base, f->len);
+            pos = ls;
+            line = 1;
+        }
         if (x->span.off < pos) {   /* only a BOM lies before pos */
             x->line = 1;
             x->col = 1;
         } else {
-            advance(d->src, d->srclen, &pos, x->span.off, &line, &ls);
+            advance(d->src, end, &pos, x->span.off, &line, &ls);
             x->line = line;
             x->col = (int)(x->span.off - ls) + 1;
         }
-        ir_buf_printf(&b, "%s:%d:%d: %s: %s\n", d->file, x->line, x->col,
+        ir_buf_printf(&b, "%s:%d:%d: %s: %s\n", x->file, x->line, x->col,
                       x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
         size_t le = ls;
-        const char *nl = le < d->srclen ? memchr(d->src + le, '\n', d->srclen - le) : NULL;
-        le = nl ? (size_t)(nl - d->src) : d->srclen;
+        const char *nl = le < end ? memchr(d->src + le, '\n', end - le) : NULL;
+        le = nl ? (size_t)(nl - d->src) : end;
         render_line(&b, d->src, ls, le, x);
     }
     if (d->dropped_warnings)

@@ -35,12 +35,31 @@ typedef struct ir_jpaths {
     uint32_t n;
 } ir_jpaths;
 
+/* A program that includes other files: their texts follow its own in one
+** source, each followed by a NUL, and spans index that whole source.
+** files[0] is the program's own text. */
+typedef struct ir_srcfile {
+    uint32_t off, len;
+    const char *name;         /* as opened: relative to the program's directory, or absolute */
+} ir_srcfile;
+
+/* Everything that turns a span into a place a person can find. */
+typedef struct ir_srcmap {
+    const char *file;         /* the program's own name */
+    const char *src;
+    size_t len;
+    const ir_jpaths *paths;   /* a JSON program (diag.h above), or NULL */
+    const ir_srcfile *files;  /* NULL or nfiles <= 1: one file, file */
+    uint32_t nfiles;
+} ir_srcmap;
+
 typedef struct ir_diagnostic {
     tir_severity severity;
     ir_span span;
     const char *message;
     int line, col;            /* set by ir_diags_render (0 for a JSON program) */
     const char *path;         /* set by ir_diags_render for a JSON program, else NULL */
+    const char *file;         /* set by ir_diags_render: the file of the span (an included one, or d->file) */
     bool last;                /* the "too many errors" note: rendered after the others */
 } ir_diagnostic;
 
@@ -50,6 +69,8 @@ typedef struct ir_diags {
     const char *src;
     size_t srclen;
     const ir_jpaths *paths;   /* non-NULL: spans are JSON nodes, src is not read */
+    const ir_srcfile *files;  /* set by the parser when the program includes files */
+    uint32_t nfiles;
     ir_diagnostic *items;     /* malloc'd, grown by ir_diag_add */
     size_t n, cap;
     size_t nerrors;           /* every error reported, kept or not */
@@ -67,12 +88,22 @@ bool ir_diags_full(const ir_diags *d);
 /* 1-based line and column (in bytes, a leading byte-order mark not
 ** counted) of byte offset off. Linear in off: for one-off use. */
 void ir_linecol(const char *src, size_t srclen, uint32_t off, int *line, int *col);
-/* Where span at is, for a message, into buf: "line:col" in src, or the
-** JSON path of the node when paths is not NULL. */
-void ir_where(char *buf, size_t n, const char *src, size_t srclen, const ir_jpaths *paths, ir_span at);
+static inline ir_srcmap ir_diags_srcmap(const ir_diags *d)
+{
+    return (ir_srcmap){d->file, d->src, d->srclen, d->paths, d->files, d->nfiles};
+}
+/* The name of the file span at is in: an included file's, or m->file. */
+const char *ir_file_of(const ir_srcmap *m, ir_span at);
+/* Where span at is, for "first defined at ..." in a message, into buf:
+** "line:col" in the program's own text, "name:line:col" in an included
+** file, or the JSON path of the node. */
+void ir_where(char *buf, size_t n, const ir_srcmap *m, ir_span at);
+/* The same with the file always named, to begin a message:
+** "file:line:col" or "file:$.path". */
+void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* What span at is, for quoting in a message: its source text, or the JSON
-** path of the node when paths is not NULL (truncated to fit buf). */
-void ir_span_text(char *buf, size_t n, const char *src, const ir_jpaths *paths, ir_span at);
+** path of the node when m->paths is not NULL (truncated to fit buf). */
+void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* Appends the JSON path of node to b. */
 void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node);
 /* Sorts by position, sets every diagnostic's line and col, and renders

@@ -231,7 +231,8 @@ static void check_pipeline(tc_ctx *c, ir_pipeline *pl)
         ir_stmt *first = tc_find_stmt(c, pl, st->target.s);
         if (first != st && !ir_diags_full(c->d)) {
             char at[256];
-            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, first->target.span);
+            ir_srcmap m = ir_diags_srcmap(c->d);
+            ir_where(at, sizeof at, &m, first->target.span);
             ir_error(c->d, st->target.span, "duplicate statement name '%s' in %s (first defined at %s)",
                      st->target.s, pl->name.s, at);
         } else if (first != st) {
@@ -513,8 +514,9 @@ static void check_names(tc_ctx *c)
         }
         const ir_name *b = t ? &t->name : &pl->name;
         char at[256] = "";
+        ir_srcmap m = ir_diags_srcmap(c->d);
         if (!ir_diags_full(c->d))
-            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, b->span);
+            ir_where(at, sizeof at, &m, b->span);
         ir_error(c->d, a->span, "'%s' is already defined as a %s at %s", a->s, t ? "table" : "pipeline", at);
     }
 }
@@ -538,8 +540,9 @@ static void check_params(tc_ctx *c)
         if (first == prm)
             continue;
         char at[256] = "";
+        ir_srcmap m = ir_diags_srcmap(c->d);
         if (!ir_diags_full(c->d))
-            ir_where(at, sizeof at, c->d->src, c->d->srclen, c->d->paths, first->span);
+            ir_where(at, sizeof at, &m, first->span);
         ir_error(c->d, prm->name.span, "parameter $%s is already declared at %s", n, at);
     }
 }

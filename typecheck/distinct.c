@@ -147,7 +147,8 @@ static bool find_distinct(void *ctx, ir_expr **pe, bool *ok)
         S->xs = xs;
     } else if (strcmp(xs, S->xs)) {
         char at[256];
-        ir_where(at, sizeof at, S->c->d->src, S->c->d->srclen, S->c->d->paths, S->x->span);
+        ir_srcmap m = ir_diags_srcmap(S->c->d);
+        ir_where(at, sizeof at, &m, S->x->span);
         ir_error(S->c->d, e->u.call.args[0]->span,
                  "the distinct aggregates of one statement must share their argument: %s here, %s at %s (compute "
                  "the other in a hash_group_by of its own)", xs, S->xs, at);

@@ -179,6 +179,8 @@ int tc_col_index(const ir_schema *s, const char *name)
     return -1;
 }
 
+/* The column names of s that a program can write: not the hidden key of a
+** table built with :key = [], "(no key)". */
 const char *tc_col_list(tc_ctx *c, const ir_schema *s)
 {
     size_t n = 1;
@@ -187,7 +189,9 @@ const char *tc_col_list(tc_ctx *c, const ir_schema *s)
     char *buf = tc_new(c, n), *p = buf;
     for (int i = 0; i < s->n; i++) {
         size_t k = strlen(s->cols[i].name.s);
-        if (i) {
+        if (s->cols[i].name.s[0] == '(')
+            continue;
+        if (p > buf) {
             memcpy(p, ", ", 2);
             p += 2;
         }
@@ -195,7 +199,7 @@ const char *tc_col_list(tc_ctx *c, const ir_schema *s)
         p += k;
     }
     *p = 0;
-    return s->n ? buf : "none";
+    return p > buf ? buf : "none";
 }
 
 ir_expr *tc_new_col(tc_ctx *c, const ir_schema *src, int side, const char *qual, int index, ir_span at)

@@ -1032,13 +1032,42 @@ static bool col_list(tc_ctx *c, const tc_scope *s, ir_val *v, const char *arg, b
     return ok;
 }
 
+/* The key of a table built with :key = [] and of the joins that probe it:
+** one constant, so that every probe row finds every entry and the hash
+** join's machinery (pairs, :condition, unmatched rows, spilling) is a
+** nested-loop join unchanged. */
+static ir_expr *keyless_key(tc_ctx *c, ir_span at)
+{
+    ir_expr *e = TC_NEWN(c, ir_expr, 1);
+    e->kind = IR_E_LIT;
+    e->span = at;
+    e->u.lit.type = e->ty.type = TIR_I32;
+    return e;
+}
+
+static bool is_empty_list(ir_val *v)
+{
+    ir_val **items;
+    return v && tc_list_items(v, &items) == 0;
+}
+
 static bool op_build(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
     ir_expr **keys = NULL, **vals = NULL;
     ir_column *kc = NULL, *vc = NULL;
     int nk, nv;
-    bool ok = v[1] && col_list(c, s, v[1], "key", true, &keys, &kc, &nk);
+    bool keyless = is_empty_list(v[1]);
+    bool ok = v[1] && (keyless || col_list(c, s, v[1], "key", true, &keys, &kc, &nk));
+    if (keyless) {
+        nk = 1;
+        keys = TC_NEWN(c, ir_expr *, 1);
+        keys[0] = keyless_key(c, v[1]->span);
+        kc = TC_NEWN(c, ir_column, 1);
+        kc->name = (ir_name){"(no key)", v[1]->span};
+        kc->span = v[1]->span;
+        kc->ty = keys[0]->ty;
+    }
     ok &= col_list(c, s, v[2], "value", false, &vals, &vc, &nv);
     if (!ok || !s->input)
         return false;
@@ -1054,6 +1083,7 @@ static bool op_build(tc_ctx *c, const tc_scope *s, ir_val **v)
     st->u.build.vals = vals;
     st->u.build.nkeys = nk;
     st->u.build.nvals = nv;
+    st->u.build.keyless = keyless;
     st->ht_nkeys = nk;
     st->out = (ir_schema){.cols = cols, .n = nk + nv};
     return true;
@@ -1404,9 +1434,21 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
     ir_stmt *st = s->stmt;
     ir_val **items = NULL;
     int n = tc_list_items(v, &items);
-    if (n <= 0) {
-        ir_error(c->d, v->span, "':key' of hash_join must be a list of key expressions over the input");
+    bool keyless = ht && ht->u.build.keyless;
+    if (n < 0 || (n == 0 && ht && !keyless)) {
+        ir_error(c->d, v->span, "':key' of hash_join must be a list of key expressions over the input%s",
+                 n == 0 ? " (:key = [] probes only a table built with :key = [])" : "");
         return false;
+    }
+    if (keyless && n > 0) {
+        ir_error(c->d, v->span, "hash table %s.%s has no key (built with :key = []): write :key = [] and put the "
+                 "conditions in :condition", ht->pipeline->name.s, ht->target.s);
+        return false;
+    }
+    if (n == 0) {
+        st->u.join.keys = TC_NEWN(c, ir_expr *, 1);
+        st->u.join.keys[0] = keyless_key(c, v->span);
+        return !!ht;
     }
     ir_expr **keys = TC_NEWN(c, ir_expr *, n);
     bool ok = true;

@@ -535,11 +535,61 @@ static bool read_csv_schema(void *ctx, ir_arena *a, const ir_table *t, ir_schema
     return ok;
 }
 
-/* The front end of the program's form. */
-static bool parse(const tir_program *p, ir_arena *a, ir_diags *d, ir_program **out)
+/* A file the program includes, read within the engine's confinement. A
+** program is text written by people: a bound keeps a stray include of a
+** huge file (or of /dev/zero) from reading it all. */
+#define INCLUDE_MAX ((size_t)16 << 20)
+static char *load_include(void *ctx, ir_arena *a, const char *path, size_t *len, char *err, size_t errlen)
 {
+    tir_program *p = ctx;
+    if (!check_path(p, path, false, err, errlen))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            char *nb = cap <= INCLUDE_MAX + 1 ? realloc(buf, cap) : NULL;
+            if (!nb) {
+                if (cap <= INCLUDE_MAX + 1)
+                    err[0] = 0;   /* out of memory */
+                else
+                    snprintf(err, errlen, "larger than %zu MiB", INCLUDE_MAX >> 20);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    char *text = failed ? NULL : ir_strndup(a, buf ? buf : "", n);
+    free(buf);
+    if (failed)
+        snprintf(err, errlen, "read error");
+    else if (text)
+        *len = n;
+    else
+        err[0] = 0;
+    return text;
+}
+
+/* The front end of the program's form. */
+static bool parse(tir_program *p, ir_arena *a, ir_diags *d, ir_program **out)
+{
+    ir_loader ld = {load_include, p};
     return p->json ? fe_parse_json(a, d, p->file, p->src, p->srclen, out)
-                   : fe_parse(a, d, p->file, p->src, p->srclen, out);
+                   : fe_parse(a, d, p->file, p->src, p->srclen, &ld, out);
 }
 
 static tir_status compile(tir_engine *e, const char *file, const char *src, size_t len, bool json,
@@ -591,7 +641,7 @@ static tir_status compile(tir_engine *e, const char *file, const char *src, size
     for (size_t i = 0; i < p->diags.n; i++) {
         const ir_diagnostic *d = &p->diags.items[i];
         p->pub[i].severity = d->severity;
-        p->pub[i].file = p->file;
+        p->pub[i].file = d->file ? d->file : p->file;
         p->pub[i].message = d->message;
         p->pub[i].line = d->line;
         p->pub[i].col = d->col;

@@ -29,10 +29,10 @@
 
 tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 {
-    const ir_program *prog = x->plan->prog;
-    char where[256];
-    ir_where(where, sizeof where, prog->src, prog->srclen, prog->paths, at);
-    int n = snprintf(x->err, x->errlen, "%s:%s: error: ", prog->file, where);
+    ir_srcmap m = ir_prog_srcmap(x->plan->prog);
+    char where[512];
+    ir_locate(where, sizeof where, &m, at);
+    int n = snprintf(x->err, x->errlen, "%s: error: ", where);
     if (n < 0 || (size_t)n >= x->errlen)
         return st;
     va_list ap;
@@ -44,7 +44,8 @@ tir_status vm_x_fail(xpipe *x, tir_status st, ir_span at, const char *fmt, ...)
 
 static const char *span_text(xpipe *x, ir_span s, char *buf, size_t n)
 {
-    ir_span_text(buf, n, x->plan->prog->src, x->plan->prog->paths, s);
+    ir_srcmap m = ir_prog_srcmap(x->plan->prog);
+    ir_span_text(buf, n, &m, s);
     return buf;
 }
 
@@ -472,7 +473,7 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
     /* the cursor lives in locals: through j-> every pidx/hent store would
     ** make the compiler reload it */
     uint32_t m = 0, cap = x->cap, cur = j->cursor, nin = j->nin, e = j->chain;
-    const uint32_t *first = j->first;
+    const uint32_t *first = j->first, *next = vm_ht_chains(j->ht);
     uint32_t *pidx = j->pidx, *hent = j->hent;
     while (cur < nin && m < cap) {
         if (e == VM_HT_NONE && !left) { /* skip the misses in one tight loop */
@@ -490,7 +491,7 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
         while (e != VM_HT_NONE && m < cap) {
             pidx[m] = row;
             hent[m++] = e;
-            e = vm_ht_next(j->ht, e);
+            e = next[e];
         }
         if (e != VM_HT_NONE)
             break;
@@ -509,8 +510,9 @@ static void op_join_probe(xpipe *x, const vm_ins *in)
                 mark_matched(j->matched, hent[i]);
 }
 
-/* JOIN_COND: the pairs its condition r[b] holds for, marked on their input
-** row (left, full, semi, anti) and table entry (right, full). */
+/* JOIN_COND: the pairs of selection s[b] (the condition lowered like a
+** filter over the chunk), marked on their input row (left, full, semi,
+** anti) and table entry (right, full). */
 static void op_join_cond(xpipe *x, const vm_ins *in)
 {
     xjoin *j = &x->joins[in->a];
@@ -520,8 +522,12 @@ static void op_join_cond(xpipe *x, const vm_ins *in)
         *out = (xsel){out->idx, m, true};
         return;
     }
-    const vm_vec *r = &x->r[in->b];
-    uint32_t k = k_sel_true(r->data, r->validity, NULL, m, out->idx);
+    SEL(x, in->b, in->frame, held, k);
+    if (held)
+        memcpy(out->idx, held, k * sizeof *held);
+    else
+        for (uint32_t i = 0; i < k; i++)
+            out->idx[i] = i;
     *out = (xsel){out->idx, k, false};
     for (uint32_t i = 0; j->passed && i < k; i++)
         j->passed[j->pidx[out->idx[i]]] = 1;
@@ -546,6 +552,26 @@ static void op_join_semi(xpipe *x, const vm_ins *in)
         m += j->passed[row] == want;
     }
     *out = (xsel){out->idx, m, false};
+}
+
+/* The validity of a table column gathered at a join's pairs (entry
+** VM_HT_NONE: no entry, NULL), built a word at a time: a bit stored per
+** pair made every pair wait for the previous store to the same word. */
+static uint64_t *ht_pairs_valid(const uint64_t *valid, const uint32_t *ent, uint32_t m, bool none,
+                                uint64_t *dst)
+{
+    if (!none)
+        return valid && !k_gather_valid(valid, ent, m, dst) ? dst : NULL;
+    for (uint32_t lo = 0; lo < m; lo += 64) {
+        uint32_t cnt = m - lo < 64 ? m - lo : 64;
+        uint64_t bits = 0;
+        for (uint32_t t = 0; t < cnt; t++) {
+            uint32_t e = ent[lo + t];
+            bits |= (uint64_t)(e != VM_HT_NONE && vm_bit_get(valid, e)) << t;
+        }
+        dst[lo >> 6] = bits;
+    }
+    return dst;
 }
 
 #define JOIN_GATHER(W, CT)                                                               \
@@ -577,19 +603,17 @@ static void op_join_semi(xpipe *x, const vm_ins *in)
         uint32_t m = x->f[in->frame].n;                                                  \
         const CT *src = col->data;                                                       \
         CT *dst = x->rbuf[in->c];                                                        \
-        uint64_t *v = x->rvalid[in->c];                                                  \
-        bool any_null = false;                                                           \
+        bool none = false;                                                               \
         for (uint32_t i = 0; i < m; i++) {                                               \
             uint32_t e = j->hent[i];                                                     \
-            bool ok = e != VM_HT_NONE && vm_bit_get(col->validity, e);                   \
-            if (ok)                                                                      \
+            if (e != VM_HT_NONE) {                                                       \
                 dst[i] = src[e];                                                         \
-            else                                                                         \
+            } else {                                                                     \
                 memset(&dst[i], 0, sizeof(CT));                                          \
-            vm_bit_set(v, i, ok);                                                        \
-            any_null |= !ok;                                                             \
+                none = true;                                                             \
+            }                                                                            \
         }                                                                                \
-        x->r[in->c].validity = any_null ? v : NULL;                                      \
+        x->r[in->c].validity = ht_pairs_valid(col->validity, j->hent, m, none, x->rvalid[in->c]); \
     }
 JOIN_GATHER(W1, uint8_t)
 JOIN_GATHER(W4, uint32_t)
@@ -2407,10 +2431,11 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
         tir_status st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = p->joins[j].stmt;
-            char at[256];
-            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
-            snprintf(err, errlen, "%s:%s: error: %s = %s cannot read its hash table back: %s", plan->prog->file,
-                     at, s->target.s, s->op.s, msg);
+            char at[512];
+            ir_srcmap m = ir_prog_srcmap(plan->prog);
+            ir_locate(at, sizeof at, &m, s->span);
+            snprintf(err, errlen, "%s: error: %s = %s cannot read its hash table back: %s", at, s->target.s,
+                     s->op.s, msg);
             return st;
         }
     }
@@ -2465,10 +2490,11 @@ static tir_status spill_relations(const vm_plan *plan, const vm_run_opts *o, vm_
         tir_status st = vm_relspill_write(o->spill, values[v].rel, &rs, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = plan->vals[v].stmt;
-            char at[256];
-            ir_where(at, sizeof at, plan->prog->src, plan->prog->srclen, plan->prog->paths, s->span);
-            snprintf(err, errlen, "%s:%s: error: %s = %s cannot spill its relation: %s", plan->prog->file, at,
-                     s->target.s, s->op.s, msg[0] ? msg : "out of memory");
+            char at[512];
+            ir_srcmap m = ir_prog_srcmap(plan->prog);
+            ir_locate(at, sizeof at, &m, s->span);
+            snprintf(err, errlen, "%s: error: %s = %s cannot spill its relation: %s", at, s->target.s, s->op.s,
+                     msg[0] ? msg : "out of memory");
             return st;
         }
         if (o->prof_spill && slot[v] >= 0)

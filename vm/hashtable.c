@@ -1720,6 +1720,11 @@ uint32_t vm_ht_next(const vm_ht *ht, uint32_t e)
     return ht->next && e < ht->count ? ht->next[e] : VM_HT_NONE;
 }
 
+const uint32_t *vm_ht_chains(const vm_ht *ht)
+{
+    return ht->next;
+}
+
 uint32_t vm_ht_count(const vm_ht *ht)
 {
     return ht->count;

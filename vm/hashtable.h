@@ -75,6 +75,9 @@ void vm_ht_find(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32
 bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n);
 /* Next entry with the same key as entry e, or VM_HT_NONE. */
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e);
+/* The array behind vm_ht_next of a join table (next[e] for every entry e
+** a probe found), for walking long chains without a call per entry. */
+const uint32_t *vm_ht_chains(const vm_ht *ht);
 
 uint32_t vm_ht_count(const vm_ht *ht);
 const vm_column *vm_ht_key(const vm_ht *ht, int i);

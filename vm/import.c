@@ -97,7 +97,7 @@ static tir_status parse_schema(tir_engine *e, const char *schema, int *ncols, vm
     ir_program *p = NULL;
     ir_arena_init(&a);
     ir_diags_init(&d, &a, "schema", src, len);
-    bool ok = fe_parse(&a, &d, "schema", src, len, &p) && p;
+    bool ok = fe_parse(&a, &d, "schema", src, len, NULL, &p) && p;
     /* A '}' in the text would close the declaration early and let more
     ** items follow: only one table with a column block is a schema. */
     if (ok && (p->ntables != 1 || p->npipelines != 0 || p->noutputs != 0 || p->tables[0]->schema.n == 0)) {

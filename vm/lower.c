@@ -1083,9 +1083,9 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
     for (int c = 0; c < nht; c++)
         pr.cols1[c] = -1;
     if (cond) {
-        int r = cx(L, cond, pr.frame, pr.sel, &pr);
+        int held = lower_pred(L, cond, pr.frame, pr.sel, &pr);
         i = emit(L, VM_OP_JOIN_COND, pr.frame, cond->span);
-        i->a = ji, i->b = r;
+        i->a = ji, i->b = held;
         i->c = new_sel(L); /* semi, anti: only the pairs' marks are kept */
         if (!filtering)
             L->p->joins[ji].out_sel = i->c;

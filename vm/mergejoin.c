@@ -475,10 +475,11 @@ static bool deleted(const vm_mjside *s, uint64_t r)
 static tir_status order_error(xpipe *x, const vm_ins *in, const vm_join *jd)
 {
     const ir_program *prog = x->plan->prog;
-    char at[256];
-    ir_where(at, sizeof at, prog->src, prog->srclen, prog->paths, in->span);
-    snprintf(x->err, x->errlen, "%s:%s: error: merge_join's input is not in the order of its keys (%s ...): a "
-             "key comes after a greater one", prog->file, at, jd->stmt->u.mjoin.keys[0]->u.col.name.s);
+    char at[512];
+    ir_srcmap m = ir_prog_srcmap(prog);
+    ir_locate(at, sizeof at, &m, in->span);
+    snprintf(x->err, x->errlen, "%s: error: merge_join's input is not in the order of its keys (%s ...): a "
+             "key comes after a greater one", at, jd->stmt->u.mjoin.keys[0]->u.col.name.s);
     return TIR_ERR_DATA;
 }
 

@@ -116,7 +116,7 @@
     X(JOIN_HT_W4,   "r[c] = hash-table column a at join b's matches, NULL where none (4 bytes)") \
     X(JOIN_HT_W8,   "r[c] = hash-table column a at join b's matches, NULL where none (8 bytes)") \
     X(JOIN_HT_W16,  "r[c] = hash-table column a at join b's matches, NULL where none (strings)") \
-    X(JOIN_COND,    "s[c] = rows of join a's chunk of pairs where r[b] is true (other chunks: all); marks what matched") \
+    X(JOIN_COND,    "s[c] = rows of join a's chunk of pairs in s[b], its condition (other chunks: all); marks what matched") \
     X(JOIN_SEMI,    "s[c] = probe rows of semi (anti) join a with (without) a pair its condition held for") \
     X(AGG_COUNT,    "aggregate slot a += count of non-NULL r[b] over s[d]")                 \
     X(AGG_COUNT_STAR,"aggregate slot a += rows of s[d]")                                    \

@@ -220,9 +220,10 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
 /* "file:line:col: error: " for a position in the program. */
 static int at(const ir_program *p, ir_span s, char *err, size_t errlen)
 {
-    char where[256];
-    ir_where(where, sizeof where, p->src, p->srclen, p->paths, s);
-    int n = snprintf(err, errlen, "%s:%s: error: ", p->file, where);
+    char where[512];
+    ir_srcmap m = ir_prog_srcmap(p);
+    ir_locate(where, sizeof where, &m, s);
+    int n = snprintf(err, errlen, "%s: error: ", where);
     return n < 0 || (size_t)n >= errlen ? (int)errlen - 1 : n;
 }
 

@@ -489,10 +489,11 @@ tir_status vm_window_eval(const vm_windef *win, const vm_column *in, const uint8
     for (int t = 0; t < nthreads; t++) {
         if (c.st[t] == TIR_ERR_RUNTIME) {
             const ir_program *prog = win->prog;
-            char at[256], text[256];
-            ir_where(at, sizeof at, prog->src, prog->srclen, prog->paths, c.failed[t]->span);
-            ir_span_text(text, sizeof text, prog->src, prog->paths, c.failed[t]->span);
-            snprintf(err, errlen, "%s:%s: error: integer overflow in '%s'", prog->file, at, text);
+            char at[512], text[256];
+            ir_srcmap m = ir_prog_srcmap(prog);
+            ir_locate(at, sizeof at, &m, c.failed[t]->span);
+            ir_span_text(text, sizeof text, &m, c.failed[t]->span);
+            snprintf(err, errlen, "%s: error: integer overflow in '%s'", at, text);
         }
         if (c.st[t])
             return c.st[t];

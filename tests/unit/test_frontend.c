@@ -82,7 +82,7 @@ static bool parse_n(const char *src, size_t len)
     teardown();
     ir_arena_init(&P.a);
     ir_diags_init(&P.d, &P.a, "t.tir", src, len);
-    P.ok = fe_parse(&P.a, &P.d, "t.tir", src, len, &P.p);
+    P.ok = fe_parse(&P.a, &P.d, "t.tir", src, len, NULL, &P.p);
     cr_assert_not_null(P.p);
     cr_assert_eq(P.ok, P.d.nerrors == 0);
     return P.ok;
@@ -940,4 +940,53 @@ Test(frontend, parameter_uses)
     cr_expect_eq(P.p->pipelines[0]->stmts[0]->args[0].val->expr->kind, IR_E_PARAM);
     cr_expect_eq(P.p->pipelines[0]->stmts[0]->nargs, 2);
     expect_diag("p: Pipeline = { v = f :e = $p.x }", "t.tir:1:28: error: unknown variable '$p' (expected $in, $ht or $right)");
+}
+
+/* include through a loader of in-memory files: "a.tir" includes "sub/b.tir". */
+static const char *const mem_files[][2] = {
+    {"dir/a.tir", "include \"sub/b.tir\"\nt: Table = read_csv(\"a.csv\") { x: i32 }\n"},
+    {"dir/sub/b.tir", "// b\nu: Table = read_csv(\"../data/u.csv\") { y: i32 }\ninclude \"../a.tir\"\nv: Table = read_csv(\"v.csv\") { ? }\n"},
+};
+
+static char *mem_load(void *ctx, ir_arena *a, const char *path, size_t *len, char *err, size_t errlen)
+{
+    (void)ctx;
+    for (size_t i = 0; i < sizeof mem_files / sizeof mem_files[0]; i++)
+        if (!strcmp(path, mem_files[i][0])) {
+            *len = strlen(mem_files[i][1]);
+            return ir_strndup(a, mem_files[i][1], *len);
+        }
+    snprintf(err, errlen, "no such file");
+    return NULL;
+}
+
+Test(frontend, include_reports_in_the_included_file)
+{
+    teardown();
+    ir_arena_init(&P.a);
+    const char *src = "include \"sub/b.tir\"\np: Pipeline = { s = table_scan :table = u }\ninclude \"nope.tir\"\n";
+    ir_diags_init(&P.d, &P.a, "dir/main.tir", src, strlen(src));
+    ir_loader ld = {mem_load, NULL};
+    P.ok = fe_parse(&P.a, &P.d, "dir/main.tir", src, strlen(src), &ld, &P.p);
+    cr_assert(!P.ok);
+    const char *out = rendered();
+    /* the stray '?' is in b.tir, at its own line and column */
+    cr_expect(strstr(out, "dir/sub/b.tir:4:32: error: unexpected character '?'"), "%s", out);
+    /* b.tir includes a.tir (not the program: read), which includes b.tir again: a cycle */
+    cr_expect(strstr(out, "dir/a.tir:1:9: error: dir/sub/b.tir includes itself through dir/a.tir"), "%s", out);
+    cr_expect(strstr(out, "dir/main.tir:3:9: error: cannot include dir/nope.tir: no such file"), "%s", out);
+    /* the tables of both files (not v: its column block has the '?'), their
+    ** data relative to the program's directory */
+    cr_assert_eq(P.p->ntables, 2);
+    cr_expect_str_eq(P.p->tables[0]->args[0].val->expr->u.lit.s, "data/u.csv");
+    cr_expect_str_eq(P.p->tables[1]->args[0].val->expr->u.lit.s, "a.csv");
+    cr_expect_eq(P.p->npipelines, 1);
+}
+
+Test(frontend, include_needs_a_loader)
+{
+    cr_expect(!parse("include \"t.tir\"\n"));
+    cr_expect(strstr(rendered(), "t.tir:1:9: error: include is not available here"), "%s", rendered());
+    /* `include` is still a name where no path follows */
+    cr_expect(parse("include: Table = read_csv(\"x.csv\") { include: i32 }\n"), "%s", rendered());
 }

@@ -32,7 +32,7 @@ static void parse(tc_run *r, const char *file, const char *src)
     ir_arena_init(&r->a);
     ir_diags_init(&r->d, &r->a, file, src, strlen(src));
     r->src = src;
-    bool parsed = fe_parse(&r->a, &r->d, file, src, strlen(src), &r->p);
+    bool parsed = fe_parse(&r->a, &r->d, file, src, strlen(src), NULL, &r->p);
     cr_assert(parsed, "parse failed:\n%s", ir_diags_render(&r->d));
 }
 
@@ -733,9 +733,34 @@ Test(typecheck, build_hash_schema)
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  ht = build_hash :input = v1 :key = [\"id\"] :value = [\"name\", \"id\"] }\noutput p.v1\n",
                  "\"id\"] }", "duplicate column name 'id' in build_hash (:key and :value)");
+}
+
+/* :key = [] builds a table whose key is a hidden constant: a nested-loop join. */
+Test(typecheck, keyless_build_hash)
+{
+    tc_run r;
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
+                            "  ht = build_hash :input = v1 :key = [] :value = [\"id\", \"name\"] }\n"
+                            "q: Pipeline = { v1 = table_scan :table = o\n"
+                            "  j = hash_join :input = v1 :ht = p.ht :key = [] :condition = $in.cid < $ht.id }\n"
+                            "output q.j\n");
+    ir_stmt *ht = stmt_named(r.p, "p", "ht");
+    cr_expect(ht->u.build.keyless);
+    cr_expect_eq(ht->ht_nkeys, 1);
+    cr_assert_eq(ht->out.n, 3);
+    cr_expect_str_eq(ht->out.cols[0].name.s, "(no key)");
+    cr_expect_eq(ht->u.build.keys[0]->kind, IR_E_LIT);
+    ir_stmt *j = stmt_named(r.p, "q", "j");
+    cr_expect_eq(j->u.join.keys[0]->kind, IR_E_LIT);
+    cr_assert_eq(j->out.n, 8); /* 6 input columns + the 2 values, not the hidden key */
+    done(&r);
+
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
-                        "  ht = build_hash :input = v1 :key = [] }\noutput p.v1\n",
-                 "[] }", "':key' of build_hash must be a list of one or more columns");
+                        "  ht = build_hash :input = v1 :key = [] :value = [\"id\"] }\n"
+                        "q: Pipeline = { v1 = table_scan :table = o\n"
+                        "  j = hash_join :input = v1 :ht = p.ht :key = [$in.cid] }\noutput q.j\n",
+                 "[$in.cid]",
+                 "hash table p.ht has no key (built with :key = []): write :key = [] and put the conditions in :condition");
 }
 
 Test(typecheck, left_join_makes_ht_columns_nullable)

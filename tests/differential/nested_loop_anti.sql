@@ -1,0 +1,1 @@
+select count(*), sum(id), count(a) from t1 where not exists (select 1 from t2 where t2.k > t1.a + 45 and t2.w < t1.a * 3);
