@@ -175,3 +175,13 @@ def test_engine_options():
     with pytest.raises(tir.FileError, match="no-such"):
         tir.Engine().run('t: Table = read_csv("/nonexistent/no-such.csv") { a: i64 }\n'
                          'p: Pipeline = { v = table_scan :table = t }\noutput p.v')
+
+
+def test_file_anchors_includes_and_data(tmp_path):
+    (tmp_path / "d.csv").write_text("a,b\n1,x\n2,y\n")
+    (tmp_path / "tables.tir").write_text('t: Table = read_csv("d.csv", header = true) { a: i64, b: string }\n')
+    prog = tir.Engine().compile('include "tables.tir"\np: Pipeline = { v = table_scan :table = t }\noutput p.v',
+                                file=str(tmp_path / "q.tir"))
+    assert prog.run().fetchall() == [(1, "x"), (2, "y")]
+    with pytest.raises(tir.CompileError, match=r"q\.tir:1:9: error: cannot include .*nope\.tir"):
+        tir.Engine().compile('include "nope.tir"\noutput p.v', file=str(tmp_path / "q.tir"))
