@@ -12,11 +12,16 @@
 #                       statement, a table, a frame...): put where such a
 #                       node goes in a program, it converts to text
 #                       (tirrun --emit-tir), so the schema reads it
+#   ```python           a Python script using the module tir: it runs (exit
+#                       0; its asserts check it) beside the same data/;
+#                       skipped when PYTHON and PYDIR are not given (the
+#                       module was not built)
 #   ```ebnf, ```text, ```sh, ```c   not tir: skipped
 # A block without an info string fails: say what it is.
-# Usage: docs.sh TIRRUN GEN_DEMO GEN_TPCH SRCDIR
+# Usage: docs.sh TIRRUN GEN_DEMO GEN_TPCH SRCDIR [PYTHON PYDIR]
 set -u
 tirrun=$(realpath "$1") gen_demo=$(realpath "$2") gen_tpch=$(realpath "$3") src=$(realpath "$4")
+python=${5:-} pydir=${6:+$(realpath "$6")}
 work=$(mktemp -d /tmp/tir-docs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -109,8 +114,16 @@ check_block() {   # where info file
         else
             ok "$where parses"
         fi ;;
+    python)
+        if [ -z "$python" ]; then
+            ok "$where # skip: the Python module was not built"
+        elif (cd "$work" && PYTHONPATH="$pydir" "$python" "$file") > "$work/out" 2>&1; then
+            ok "$where runs"
+        else
+            notok "$where runs"
+        fi ;;
     ebnf | text | sh | c) ok "$where # skip: $lang" ;;
-    "") echo "no info string: mark the block tir, tir-fragment, json-tir, json-fragment, ebnf, text, sh or c" > "$work/out"
+    "") echo "no info string: mark the block tir, tir-fragment, json-tir, json-fragment, python, ebnf, text, sh or c" > "$work/out"
         notok "$where is marked" ;;
     *) echo "unknown info string '$lang'" > "$work/out"
        notok "$where is marked" ;;

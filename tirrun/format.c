@@ -776,7 +776,7 @@ bool fmt_result(FILE *f, const tir_result *r, fmt_kind kind)
 bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
 {
     fmt_kind kind = fo->kind;
-    size_t nout = tir_result_noutputs(r);
+    size_t nout = tir_result_noutputs(r), first;
     size_t maxcols = 1;
     colview *cols;
     size_t *width;
@@ -801,33 +801,38 @@ bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
     o->failed = false;
     o->err = 0;
 
+    first = 0;
+    if (fo->one_output) {
+        first = fo->output < nout ? fo->output : nout;
+        nout = first < nout ? 1 : 0;
+    }
     if (kind == FMT_JSON && nout != 1)
         ob_char(o, '[');
-    for (size_t i = 0; i < nout; i++) {
-        size_t ncols = tir_result_ncols(r, i);
+    for (size_t k = 0; k < nout; k++) {
+        size_t i = first + k, ncols = tir_result_ncols(r, i);
         for (size_t c = 0; c < ncols; c++) {
             cols[c].type = tir_result_col_type(r, i, c);
             tir_result_col_decimal(r, i, c, &cols[c].prec, &cols[c].scale);
         }
         switch (kind) {
         case FMT_TABLE:
-            if (i > 0)
+            if (k > 0)
                 ob_char(o, '\n');
             table_output(o, r, i, cols, width, ncols, fo);
             break;
         case FMT_MARKDOWN:
-            if (i > 0)
+            if (k > 0)
                 ob_char(o, '\n');
             md_output(o, r, i, cols, ncols, fo);
             break;
         case FMT_CSV:
-            if (i > 0)
+            if (k > 0)
                 ob_char(o, '\n');
             csv_output(o, r, i, cols, ncols);
             break;
         case FMT_JSON:
             if (nout != 1)
-                ob_str(o, i > 0 ? ",\n" : "\n");
+                ob_str(o, k > 0 ? ",\n" : "\n");
             json_output(o, r, i, cols, ncols);
             break;
         }

@@ -1,7 +1,8 @@
 /*
 ** format.h — renders the outputs of a tir_result as a box table, CSV or
 ** JSON (and Markdown, for pasting). Only the public API (tir.h) is used, so anything printed here is
-** exactly what an embedding program would see.
+** exactly what an embedding program would see. The Python module (python/)
+** compiles this same source, so that a Result prints as tirrun prints it.
 */
 #ifndef TIRRUN_FORMAT_H
 #define TIRRUN_FORMAT_H
@@ -21,6 +22,9 @@ typedef struct fmt_opts {
     bool colour;        /* table: ANSI bold header, dim types and NULLs */
     unsigned width;     /* table: terminal columns; a wider box has its widest
                         ** columns cut, ending in "…"; 0 = no limit */
+    bool one_output;    /* print output number `output` alone, as if the result
+                        ** had no other (the Python module prints one at a time) */
+    size_t output;
 } fmt_opts;
 
 /* Maps "table", "csv", "json" or "markdown" to *out; false for anything else. */

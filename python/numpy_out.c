@@ -1,0 +1,237 @@
+/*
+** numpy_out.c — a result's columns as numpy arrays and Python values.
+** Types: bool, i32, i64 and f64 as numpy's bool, int32, int64 and float64;
+** date as datetime64[D]; string as an object array of str (bytes that are
+** not UTF-8 decoded with surrogateescape, so they encode back to the same
+** bytes). A column the program says is nullable comes as a numpy.ma masked
+** array (masked = NULL; underneath 0, NaT or None), whether or not this
+** run made a NULL, so a program's columns always have the same Python type.
+*/
+#include "tirpy.h"
+#include <datetime.h>
+
+#include <string.h>
+
+int tirpy_datetime_init(void)
+{
+    PyDateTime_IMPORT;
+    return PyDateTimeAPI == NULL ? -1 : 0;
+}
+
+/* Howard Hinnant's days_from_civil and civil_from_days. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+PyObject *tirpy_date(int32_t days)
+{
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 1 || y > 9999) {
+        PyErr_Format(PyExc_OverflowError, "date %d-%02d-%02d is outside datetime.date's years 1..9999", y, m, d);
+        return NULL;
+    }
+    return PyDate_FromDate(y, m, d);
+}
+
+int tirpy_date_days(PyObject *v, int32_t *days)
+{
+    if (PyDateTime_Check(v))
+        return -2;
+    if (!PyDate_Check(v))
+        return -1;
+    *days = (int32_t)days_from_civil(PyDateTime_GET_YEAR(v), (unsigned)PyDateTime_GET_MONTH(v),
+                                     (unsigned)PyDateTime_GET_DAY(v));
+    return 0;
+}
+
+static bool valid_at(const uint64_t *valid, uint32_t row)
+{
+    return valid == NULL || (valid[row >> 6] >> (row & 63)) & 1;
+}
+
+static PyObject *str_value(const tir_str *s)
+{
+    return PyUnicode_DecodeUTF8(tir_str_ptr(s), (Py_ssize_t)s->len, "surrogateescape");
+}
+
+PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uint32_t row)
+{
+    const void *data = tir_result_batch_data(r, out, b, col);
+    if (!valid_at(tir_result_batch_validity(r, out, b, col), row))
+        Py_RETURN_NONE;
+    switch (tir_result_col_type(r, out, col)) {
+    case TIR_BOOL: return PyBool_FromLong(((const uint8_t *)data)[row]);
+    case TIR_I32: return PyLong_FromLong(((const int32_t *)data)[row]);
+    case TIR_I64: return PyLong_FromLongLong(((const int64_t *)data)[row]);
+    case TIR_F64: return PyFloat_FromDouble(((const double *)data)[row]);
+    case TIR_DATE: return tirpy_date(((const int32_t *)data)[row]);
+    case TIR_STRING: return str_value(&((const tir_str *)data)[row]);
+    default:
+        PyErr_SetString(tirpy_Error, "a column of an unknown type");
+        return NULL;
+    }
+}
+
+PyArray_Descr *tirpy_date_descr(void)
+{
+    PyArray_Descr *d = NULL;
+    PyObject *s = PyUnicode_FromString("M8[D]");
+    if (s != NULL && !PyArray_DescrConverter(s, &d))
+        d = NULL;
+    Py_XDECREF(s);
+    return d;
+}
+
+static PyArray_Descr *column_descr(tir_type t)
+{
+    switch (t) {
+    case TIR_BOOL: return PyArray_DescrFromType(NPY_BOOL);
+    case TIR_I32: return PyArray_DescrFromType(NPY_INT32);
+    case TIR_I64: return PyArray_DescrFromType(NPY_INT64);
+    case TIR_F64: return PyArray_DescrFromType(NPY_FLOAT64);
+    case TIR_STRING: return PyArray_DescrFromType(NPY_OBJECT);
+    case TIR_DATE:
+        return tirpy_date_descr();
+    default:
+        PyErr_SetString(tirpy_Error, "a column of an unknown type");
+        return NULL;
+    }
+}
+
+PyObject *tirpy_masked(PyObject *data, PyObject *mask)
+{
+    static PyObject *cls;
+    PyObject *args, *kw, *res = NULL;
+    if (cls == NULL) {
+        PyObject *ma = PyImport_ImportModule("numpy.ma");
+        cls = ma ? PyObject_GetAttrString(ma, "MaskedArray") : NULL;
+        Py_XDECREF(ma);
+    }
+    args = cls ? PyTuple_Pack(1, data) : NULL;
+    kw = args ? Py_BuildValue("{s:O}", "mask", mask) : NULL;
+    if (kw != NULL)
+        res = PyObject_Call(cls, args, kw);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    Py_DECREF(data);
+    Py_DECREF(mask);
+    return res;
+}
+
+PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
+{
+    tir_type t = tir_result_col_type(r, out, col);
+    bool nullable = tir_result_col_nullable(r, out, col);
+    npy_intp n = (npy_intp)tir_result_nrows(r, out);
+    size_t nb = tir_result_nbatches(r, out), at = 0;
+    PyArray_Descr *descr = column_descr(t);
+    PyArrayObject *arr, *mask = NULL;
+    char *dst, *mdst = NULL;
+
+    if (descr == NULL)
+        return NULL;
+    /* PyArray_Empty fills object arrays with None; the others are filled below */
+    if ((arr = (PyArrayObject *)PyArray_Empty(1, &n, descr, 0)) == NULL)
+        return NULL;
+    if (nullable && (mask = (PyArrayObject *)PyArray_ZEROS(1, &n, NPY_BOOL, 0)) == NULL) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    dst = PyArray_BYTES(arr);
+    if (mask != NULL)
+        mdst = PyArray_BYTES(mask);
+    for (size_t b = 0; b < nb; b++) {
+        uint32_t rows = tir_result_batch_rows(r, out, b);
+        const void *data = tir_result_batch_data(r, out, b, col);
+        const uint64_t *valid = tir_result_batch_validity(r, out, b, col);
+        switch (t) {
+        case TIR_BOOL:
+            memcpy(dst + at, data, rows);
+            break;
+        case TIR_I32:
+            memcpy(dst + at * 4, data, (size_t)rows * 4);
+            break;
+        case TIR_I64:
+        case TIR_F64:
+            memcpy(dst + at * 8, data, (size_t)rows * 8);
+            break;
+        case TIR_DATE: {
+            int64_t *d = (int64_t *)dst + at;
+            for (uint32_t i = 0; i < rows; i++)
+                d[i] = valid_at(valid, i) ? ((const int32_t *)data)[i] : NPY_DATETIME_NAT;
+            break;
+        }
+        case TIR_STRING: {
+            PyObject **o = (PyObject **)dst + at;
+            for (uint32_t i = 0; i < rows; i++) {
+                PyObject *s;
+                if (!valid_at(valid, i))
+                    continue;   /* stays None */
+                if ((s = str_value(&((const tir_str *)data)[i])) == NULL)
+                    goto fail;
+                Py_SETREF(o[i], s);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        if (valid != NULL) {
+            for (uint32_t i = 0; i < rows; i++)
+                if (!valid_at(valid, i)) {
+                    if (mdst)
+                        mdst[at + i] = 1;
+                    /* numbers under a NULL are whatever the kernel left: zero them */
+                    if (t == TIR_BOOL)
+                        dst[at + i] = 0;
+                    else if (t == TIR_I32)
+                        ((int32_t *)dst)[at + i] = 0;
+                    else if (t == TIR_I64)
+                        ((int64_t *)dst)[at + i] = 0;
+                    else if (t == TIR_F64)
+                        ((double *)dst)[at + i] = 0;
+                }
+        }
+        at += rows;
+    }
+    if (mask == NULL)
+        return (PyObject *)arr;
+    return tirpy_masked((PyObject *)arr, (PyObject *)mask);
+fail:
+    Py_DECREF(arr);
+    Py_XDECREF(mask);
+    return NULL;
+}
+
+PyObject *tirpy_output_numpy(const tir_result *r, size_t out)
+{
+    size_t ncols = tir_result_ncols(r, out);
+    PyObject *d = PyDict_New();
+    for (size_t c = 0; d && c < ncols; c++) {
+        PyObject *a = tirpy_column_numpy(r, out, c);
+        if (a == NULL || PyDict_SetItemString(d, tir_result_col_name(r, out, c), a) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(a);
+    }
+    return d;
+}
