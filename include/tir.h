@@ -144,11 +144,21 @@ typedef struct tir_config {
     bool fixed_order;       /* true: a filter's conjuncts run in their written order; by default
                              * those that cannot fail are reordered as they run, cheapest per
                              * row removed first (the rows kept never change) */
+    bool external_threads;  /* true: the engine starts no thread of its own; the threads the
+                             * embedder lends with tir_engine_lend_thread do the workers'
+                             * shares of its runs (still `threads` per run), and a run's own
+                             * thread does whatever no lent thread has taken */
 } tir_config;
 
 /* cfg may be NULL for defaults. Returns NULL only when out of memory. */
 TIR_API tir_engine *tir_engine_new(const tir_config *cfg);
 TIR_API void tir_engine_free(tir_engine *e);
+/* For an engine made with external_threads: the calling thread (one of
+** the embedder's) works for the engine's runs until tir_engine_free, which
+** returns every lent thread before it frees anything; the call then
+** returns TIR_OK. A thread lent waits on a condition variable while there
+** is no work. TIR_ERR_ARG when the engine starts its own threads. */
+TIR_API tir_status tir_engine_lend_thread(tir_engine *e);
 /* Tables read by a run stay loaded in the engine for later runs (reloaded
 ** when the file's size or modification time changes); this drops them. */
 TIR_API void tir_engine_clear_cache(tir_engine *e);
@@ -331,6 +341,10 @@ TIR_API const char *tir_type_name(tir_type t);
 TIR_API const char *tir_status_name(tir_status s);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */
 TIR_API void tir_date_format(int32_t days, char *buf);
+/* Formats a TIR_DECIMAL value (the number times 10^scale, scale 0..18) with
+** exactly scale digits after the point into buf (>= 24 bytes); returns the
+** length. */
+TIR_API int tir_decimal_format(int64_t v, int scale, char *buf);
 
 #ifdef __cplusplus
 }

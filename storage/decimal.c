@@ -4,6 +4,7 @@
 */
 #include "decimal.h"
 #include "kernels.h"
+#include "tir.h"
 
 #include <stdio.h>
 
@@ -86,4 +87,9 @@ bool vm_dec_rescale(int64_t v, int from, int to, int prec, int64_t *out)
 bool vm_dec_from_f64(double x, int prec, int scale, int64_t *out)
 {
     return k_dec_from_f64(&x, NULL, NULL, 1, prec, scale, out);
+}
+
+int tir_decimal_format(int64_t v, int scale, char *buf)
+{
+    return vm_dec_format(v, scale < 0 ? 0 : scale > VM_DEC_MAXPREC ? VM_DEC_MAXPREC : scale, buf);
 }

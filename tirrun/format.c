@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "format.h"
-#include "decimal.h"
 
 /* Buffered writer over a FILE; a failed write is remembered, not retried. */
 typedef struct obuf {
@@ -219,7 +218,7 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         out->len = strlen(out->buf);
         break;
     case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
-        out->len = (size_t)vm_dec_format(((const int64_t *)c->data)[row], c->scale, out->buf);
+        out->len = (size_t)tir_decimal_format(((const int64_t *)c->data)[row], c->scale, out->buf);
         break;
     case TIR_STRING: {
         const tir_str *s = &((const tir_str *)c->data)[row];

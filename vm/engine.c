@@ -158,7 +158,7 @@ tir_engine *tir_engine_new(const tir_config *cfg)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         e->cfg.threads = n > 0 ? (int)n : 1;
     }
-    if (!(e->pool = vm_pool_new(e->cfg.threads - 1))) {
+    if (!(e->pool = vm_pool_new(e->cfg.threads - 1, e->cfg.external_threads))) {
         pthread_mutex_destroy(&e->lock);
         vm_hostreg_free(e->hosts);
         vm_confine_free(&e->confine);
@@ -206,6 +206,14 @@ void tir_engine_clear_cache(tir_engine *e)
     for (int i = e->ncache - 1; i >= 0; i--)
         retire_table(e, i);
     pthread_mutex_unlock(&e->lock);
+}
+
+tir_status tir_engine_lend_thread(tir_engine *e)
+{
+    if (!e || !e->cfg.external_threads)
+        return TIR_ERR_ARG;
+    vm_pool_lend(e->pool);
+    return TIR_OK;
 }
 
 void tir_engine_free(tir_engine *e)

@@ -23,14 +23,16 @@ typedef struct par_job {
 struct vm_pool {
     pthread_mutex_t mu;
     pthread_cond_t work;      /* a job was queued, or the pool is closing */
-    pthread_cond_t done;      /* a worker finished a share */
+    pthread_cond_t done;      /* a worker finished a share, or a lent thread left */
     par_job *queue;           /* jobs with unclaimed shares, oldest first */
     bool closing;
+    bool external;            /* the embedder's threads, lent: none started here */
     int nworkers, started;
+    int lent;                 /* lent threads still in the pool */
     pthread_t tid[VM_MAX_WORKERS];
 };
 
-vm_pool *vm_pool_new(int nworkers)
+vm_pool *vm_pool_new(int nworkers, bool external)
 {
     vm_pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -51,6 +53,7 @@ vm_pool *vm_pool_new(int nworkers)
         return NULL;
     }
     p->nworkers = nworkers < 0 ? 0 : nworkers > VM_MAX_WORKERS ? VM_MAX_WORKERS : nworkers;
+    p->external = external;
     return p;
 }
 
@@ -66,10 +69,9 @@ static par_job *claim(vm_pool *p, int *t)
     return j;
 }
 
-static void *worker_main(void *arg)
+/* A worker's life: shares as they come, until the pool closes. Lock held. */
+static void work(vm_pool *p)
 {
-    vm_pool *p = arg;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
         int t;
         par_job *j = claim(p, &t);
@@ -86,8 +88,25 @@ static void *worker_main(void *arg)
         j->running--;
         pthread_cond_broadcast(&p->done);
     }
+}
+
+static void *worker_main(void *arg)
+{
+    vm_pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    work(p);
     pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+void vm_pool_lend(vm_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->lent++;
+    work(p);
+    p->lent--;
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->mu);
 }
 
 void vm_pool_free(vm_pool *p)
@@ -97,6 +116,8 @@ void vm_pool_free(vm_pool *p)
     pthread_mutex_lock(&p->mu);
     p->closing = true;
     pthread_cond_broadcast(&p->work);
+    while (p->lent)
+        pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->started; i++)
         pthread_join(p->tid[i], NULL);
@@ -152,7 +173,7 @@ void vm_par_run(vm_pool *pool, int n, void (*fn)(void *arg, int t), void *arg)
     par_job j = {fn, arg, n, 1, 0, NULL};
     pthread_mutex_lock(&pool->mu);
     /* workers start on first use, as many as this job can use */
-    while (pool->started < pool->nworkers && pool->started < n - 1 &&
+    while (!pool->external && pool->started < pool->nworkers && pool->started < n - 1 &&
            pthread_create(&pool->tid[pool->started], NULL, worker_main, pool) == 0)
         pool->started++;
     par_job **tail = &pool->queue;

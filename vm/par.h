@@ -6,16 +6,23 @@
 ** may be busy with another run's shares), so the work is always done and
 ** a share never waits for a free thread; shares must not wait for each
 ** other. A NULL pool starts threads for the call (tests of internals).
+** A pool made for an embedder's threads starts none: threads it lends
+** (vm_pool_lend) do the workers' shares, and the caller does the rest.
 */
 #ifndef VM_PAR_H
 #define VM_PAR_H
 
 typedef struct vm_pool vm_pool;
 
-/* nworkers threads besides the callers; NULL when out of memory. Threads
-** start on first use. */
-vm_pool *vm_pool_new(int nworkers);
-/* After every vm_par_run on it has returned. */
+#include <stdbool.h>
+
+/* nworkers threads besides the callers, started on first use; with
+** external, none (vm_pool_lend). NULL when out of memory. */
+vm_pool *vm_pool_new(int nworkers, bool external);
+/* Runs shares on the calling thread until the pool is freed. */
+void vm_pool_lend(vm_pool *p);
+/* After every vm_par_run on it has returned; returns the lent threads
+** (waits until each has left the pool). */
 void vm_pool_free(vm_pool *p);
 
 void vm_par_run(vm_pool *pool, int n, void (*fn)(void *arg, int t), void *arg);

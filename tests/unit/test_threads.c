@@ -33,5 +33,6 @@ SCENARIO(a_cancel_stops_every_run_in_progress, sc_cancel_stops_every_run_in_prog
 SCENARIO(a_cached_table_replaced_while_a_run_reads_it, sc_cached_table_replaced_while_a_run_reads_it(&ctx))
 SCENARIO(a_program_runs_on_one_thread_at_a_time, sc_program_runs_on_one_thread_at_a_time(&ctx))
 SCENARIO(workers_start_once_and_stay, sc_workers_start_once_and_stay(&ctx))
+SCENARIO(lent_threads_do_the_work, sc_lent_threads_do_the_work(&ctx))
 SCENARIO(a_live_stream_beside_other_runs, sc_live_stream_beside_other_runs(&ctx))
 SCENARIO(a_full_join_marks_shared_by_workers, sc_full_join_marks_shared_by_workers(&ctx))

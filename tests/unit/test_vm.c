@@ -1,11 +1,16 @@
 /*
-** test_vm.c — run-time data structures of the VM: growable columns and big arrays.
+** test_vm.c — run-time data structures of the VM: growable columns, big
+** arrays, the pool of worker threads.
 */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "column.h"
+#include "par.h"
 
 /* Appends batches of every shape (dense / through a selection, with and
 ** without NULLs, starting mid-word) and checks values and validity row by
@@ -110,4 +115,58 @@ Test(vm, big_realloc_keeps_and_zeroes)
     cr_assert_eq(vm_big_realloc(p, have, have / 2), p, "shrinking keeps the array");
     vm_big_free(p, have);
     vm_big_free(NULL, 0);
+}
+
+/* ---- the pool on an embedder's threads (tir_config.external_threads) */
+
+typedef struct lend_state {
+    vm_pool *pool;
+    pthread_t who[2];
+    atomic_int started;
+} lend_state;
+
+static void *lend_main(void *arg)
+{
+    vm_pool_lend(((lend_state *)arg)->pool);
+    return NULL;
+}
+
+/* Share 0 waits (10 s at most) for share 1 to start: only a lent thread
+** can start it while share 0 runs, since the pool starts no thread and the
+** caller takes back unclaimed shares only after its own. */
+static void lend_share(void *arg, int t)
+{
+    lend_state *s = arg;
+    s->who[t] = pthread_self();
+    atomic_fetch_add(&s->started, 1);
+    for (int i = 0; t == 0 && i < 10000 && atomic_load(&s->started) < 2; i++)
+        usleep(1000);
+}
+
+Test(vm, lent_threads_take_the_workers_shares)
+{
+    lend_state s = {.pool = vm_pool_new(1, true)};
+    cr_assert(s.pool);
+    pthread_t lender;
+    cr_assert_eq(pthread_create(&lender, NULL, lend_main, &s), 0);
+    vm_par_run(s.pool, 2, lend_share, &s);
+    cr_expect(pthread_equal(s.who[0], pthread_self()), "share 0 runs on the caller");
+    cr_expect(pthread_equal(s.who[1], lender), "share 1 did not run on the lent thread");
+    vm_pool_free(s.pool);   /* returns the lent thread */
+    cr_expect_eq(pthread_join(lender, NULL), 0);
+}
+
+/* Without a lent thread, the caller does every share itself. */
+static void count_share(void *arg, int t)
+{
+    atomic_fetch_add((atomic_int *)arg, 1 << t);
+}
+
+Test(vm, an_external_pool_without_threads_runs_on_the_caller)
+{
+    vm_pool *p = vm_pool_new(3, true);
+    atomic_int mask = 0;
+    vm_par_run(p, 4, count_share, &mask);
+    cr_expect_eq(atomic_load(&mask), 15, "shares done: %x", atomic_load(&mask));
+    vm_pool_free(p);
 }

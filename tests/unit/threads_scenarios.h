@@ -590,6 +590,52 @@ static bool sc_workers_start_once_and_stay(sc_ctx *c)
     return true;
 }
 
+/* An engine on the embedder's threads starts none of its own: the threads
+** lent to it do the workers' shares until the engine is freed, which
+** returns them. (test_vm's lent_threads_take_the_workers_shares shows a
+** lent thread taking a share.) */
+typedef struct sc_lender {
+    tir_engine *e;
+    tir_status st;
+} sc_lender;
+
+static void *sc_lend_main(void *arg)
+{
+    sc_lender *l = arg;
+    l->st = tir_engine_lend_thread(l->e);
+    return NULL;
+}
+
+static bool sc_lent_threads_do_the_work(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, 100000));
+    tir_engine *own = tir_engine_new(&(tir_config){.threads = 2});
+    EXPECT(tir_engine_lend_thread(own) == TIR_ERR_ARG, "an engine with its own threads took a lent one");
+    tir_engine_free(own);
+
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 3, .batch_size = 256, .external_threads = true});
+    sc_lender l[2] = {{e, TIR_ERR_RUNTIME}, {e, TIR_ERR_RUNTIME}};
+    pthread_t tid[2];
+    for (int i = 0; i < 2; i++)
+        EXPECT(pthread_create(&tid[i], NULL, sc_lend_main, &l[i]) == 0);
+    int before = sc_nthreads();
+    tir_program *p = sc_compile(c, e, sc_sum_prog);
+    int64_t s = 0, want = 5 * (int64_t)20000 * 20001 / 2;
+    for (int i = 0; i < 5; i++) {
+        EXPECT(sc_run_m(p, 5, &s) == TIR_OK, "%s", tir_program_errmsg(p));
+        EXPECT(s == want, "run %d: %lld, want %lld", i, (long long)s, (long long)want);
+        EXPECT(sc_nthreads() == before, "%d threads after run %d, %d before: the engine started some", sc_nthreads(),
+               i, before);
+    }
+    tir_program_free(p);
+    tir_engine_free(e);   /* returns the lent threads: a hang here is the bug */
+    for (int i = 0; i < 2; i++) {
+        pthread_join(tid[i], NULL);
+        EXPECT(l[i].st == TIR_OK, "lent thread %d: status %d", i, (int)l[i].st);
+    }
+    return true;
+}
+
 /* A full join with a condition on two workers: both mark the entries they
 ** match in one shared array (the build rows a multiple of 3000 never
 ** match), and share out the unmatched ones once both are done. */
@@ -649,6 +695,7 @@ static const struct sc_scenario {
     {"a_cached_table_replaced_while_a_run_reads_it", sc_cached_table_replaced_while_a_run_reads_it},
     {"a_program_runs_on_one_thread_at_a_time", sc_program_runs_on_one_thread_at_a_time},
     {"workers_start_once_and_stay", sc_workers_start_once_and_stay},
+    {"lent_threads_do_the_work", sc_lent_threads_do_the_work},
     {"a_live_stream_beside_other_runs", sc_live_stream_beside_other_runs},
     {"a_full_join_marks_shared_by_workers", sc_full_join_marks_shared_by_workers},
 };
