@@ -422,6 +422,54 @@ Test(arrow, stream_of_many_batches_is_read_whole)
     tir_program_free(p);
 }
 
+/* Chunks of every size (empty, a row, a host's 2048-row batches, bigger
+** than a morsel): rows come out in the host's order at 2 threads. */
+Test(arrow, chunks_of_every_size_keep_their_order)
+{
+    static const int64_t sizes[] = {0, 1, 7, 300, 2048, 0, 2048, 40000, 5, 2047, 2049, 0, 70000, 1, 2048, 0};
+    enum { NB = 400 };
+    static int64_t vals[NB * 4000];
+    static tcol cols[NB][1];
+    struct ArrowArray batches[NB];
+    int arr = 0, sch = 0, str = 0;
+    int64_t total = 0;
+    for (int b = 0; b < NB; b++) {
+        int64_t len = sizes[b % (sizeof sizes / sizeof *sizes)];
+        if (total + len > (int64_t)(sizeof vals / sizeof *vals))
+            len = 0;
+        for (int64_t i = 0; i < len; i++)
+            vals[total + i] = total + i;
+        cols[b][0] = (tcol){"l", "v", 0, 0, {NULL, vals + total}, 2};
+        batches[b] = make_batch(1, cols[b], len, 0, &arr);
+        total += len;
+    }
+    cr_assert_gt(total, 4 * 32768, "several morsels: %lld rows", (long long)total);
+    struct ArrowArrayStream st = make_stream(1, cols[0], batches, NB, &str, &sch);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "chunks", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("chunks: Table = registered(\"chunks\")\n"
+                                "p: Pipeline = {\n"
+                                "    s = table_scan :table = chunks :columns = [\"v\"]\n"
+                                "    f = filter :input = s :expr = $in.v % 3 != 1\n"
+                                "}\noutput p.f\n");
+    tir_result *r = run_ok(p);
+    int64_t want = 0;
+    uint64_t row = 0;
+    for (; want < total; want++) {
+        if (want % 3 == 1)
+            continue;
+        cr_assert_lt(row, tir_result_nrows(r, 0), "%llu rows, the next wanted %lld", (unsigned long long)row,
+                     (long long)want);
+        bool ok;
+        int64_t got = *(const int64_t *)cell(r, 0, row++, &ok);
+        cr_assert(ok && got == want, "row %llu: %lld, want %lld", (unsigned long long)row - 1, (long long)got,
+                  (long long)want);
+    }
+    cr_assert_eq(tir_result_nrows(r, 0), row);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_unregister(e, "chunks");
+}
+
 Test(arrow, errors_release_everything_once)
 {
     static int64_t vals[64];
