@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "format.h"
-#include "decimal.h"
 
 /* Buffered writer over a FILE; a failed write is remembered, not retried. */
 typedef struct obuf {
@@ -133,6 +132,29 @@ static size_t format_i64(int64_t v, char *buf)
     return n + (v < 0);
 }
 
+/* v, a decimal times 10^scale, with exactly scale digits after the point,
+** as DuckDB prints them (here rather than the library's own: the Python
+** module compiles this file and reaches only tir.h). */
+static size_t format_decimal(int64_t v, int scale, char *buf)
+{
+    char tmp[24], *p = u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + sizeof tmp);
+    size_t n = (size_t)(tmp + sizeof tmp - p), len = 0;
+    while (n <= (size_t)scale) {   /* at least one digit before the point */
+        *--p = '0';
+        n++;
+    }
+    if (v < 0)
+        buf[len++] = '-';
+    memcpy(buf + len, p, n - (size_t)scale);
+    len += n - (size_t)scale;
+    if (scale > 0) {
+        buf[len++] = '.';
+        memcpy(buf + len, p + n - (size_t)scale, (size_t)scale);
+        len += (size_t)scale;
+    }
+    return len;
+}
+
 /* The shortest text that reads back as the same double: %.15g when that
 ** round-trips (%g drops trailing zeros), else 16 or 17 digits, so a value
 ** is never shown rounded to something it is not. snprintf is slow, so
@@ -219,7 +241,7 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         out->len = strlen(out->buf);
         break;
     case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
-        out->len = (size_t)vm_dec_format(((const int64_t *)c->data)[row], c->scale, out->buf);
+        out->len = format_decimal(((const int64_t *)c->data)[row], c->scale, out->buf);
         break;
     case TIR_STRING: {
         const tir_str *s = &((const tir_str *)c->data)[row];

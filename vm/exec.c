@@ -1477,7 +1477,7 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
         }
         const vm_store_colspec *fc = vm_store_col(s, c);
         if ((fc->prec ? TIR_DECIMAL : fc->type) != dc->ty.type ||
-            (fc->prec && (fc->prec != dc->ty.prec || fc->scale != dc->ty.scale))) {
+            (fc->prec && (fc->prec > dc->ty.prec || fc->scale != dc->ty.scale))) {   /* as check_declared */
             char t1[32], t2[32];
             snprintf(err, errlen, "%s: column '%s' is %s in the file, declared %s", t->path, dc->name.s,
                      ir_type_text(fc->prec ? TIR_DECIMAL : fc->type, fc->prec, fc->scale, t1),
