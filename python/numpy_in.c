@@ -292,13 +292,8 @@ done:
 ** 1, else 0 (-1 with an error set). */
 static int holds_decimals(PyArrayObject *a, PyObject **cls)
 {
-    if (*cls == NULL) {
-        PyObject *m = PyImport_ImportModule("decimal");
-        *cls = m ? PyObject_GetAttrString(m, "Decimal") : NULL;
-        Py_XDECREF(m);
-        if (*cls == NULL)
-            return -1;
-    }
+    if ((*cls = tirpy_decimal_class()) == NULL)
+        return -1;
     for (npy_intp i = 0; i < PyArray_DIM(a, 0); i++) {
         PyObject *v = PyArray_GETITEM(a, PyArray_GETPTR1(a, i));
         int rc;
@@ -435,7 +430,7 @@ static int add_values(np_table *t, np_col *c, PyArrayObject **a)
     case 'M':
         return dates(t, c, *a);
     case 'O': {
-        static PyObject *decimal_cls;
+        PyObject *decimal_cls;
         int dec = holds_decimals(*a, &decimal_cls);
         if (dec < 0)
             return -1;

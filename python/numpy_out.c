@@ -105,22 +105,28 @@ int tirpy_decimal_text(int64_t v, int scale, char *buf)
     return len;
 }
 
-PyObject *tirpy_decimal(int64_t v, int scale)
+PyObject *tirpy_decimal_class(void)
 {
     static PyObject *cls;
-    char buf[48];
     if (cls == NULL) {
         PyObject *m = PyImport_ImportModule("decimal");
         cls = m ? PyObject_GetAttrString(m, "Decimal") : NULL;
         Py_XDECREF(m);
-        if (cls == NULL)
-            return NULL;
     }
+    return cls;
+}
+
+PyObject *tirpy_decimal(int64_t v, int scale)
+{
+    PyObject *cls = tirpy_decimal_class();
+    char buf[48];
+    if (cls == NULL)
+        return NULL;
     tirpy_decimal_text(v, scale, buf);
     return PyObject_CallFunction(cls, "s", buf);
 }
 
-static double decimal_f64(int64_t v, int scale)
+double tirpy_decimal_f64(int64_t v, int scale)
 {
     /* one rounding when |v| < 2^53 (v is exact and the division correctly
     ** rounded); two beyond it, off by at most one unit in the last place */
@@ -157,12 +163,17 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
     return NULL;
 }
 
+PyObject *tirpy_decimal_label(int prec, int scale, bool nullable)
+{
+    return PyUnicode_FromFormat("decimal(%d,%d)%s", prec, scale, nullable ? "?" : "");
+}
+
 PyObject *tirpy_type_label(const tir_result *r, size_t out, size_t col)
 {
     int prec, scale;
     const char *q = tir_result_col_nullable(r, out, col) ? "?" : "";
     if (tir_result_col_decimal(r, out, col, &prec, &scale))
-        return PyUnicode_FromFormat("decimal(%d,%d)%s", prec, scale, q);
+        return tirpy_decimal_label(prec, scale, *q != 0);
     return PyUnicode_FromFormat("%s%s", tir_type_name(tir_result_col_type(r, out, col)), q);
 }
 
@@ -255,7 +266,7 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
         case TIR_DECIMAL: {
             double *d = (double *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
-                d[i] = decimal_f64(((const int64_t *)data)[i], scale);
+                d[i] = tirpy_decimal_f64(((const int64_t *)data)[i], scale);
             break;
         }
         case TIR_DATE: {

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -63,15 +64,8 @@ static bool is_integer(PyObject *v)
 
 static int is_decimal(PyObject *v)
 {
-    static PyObject *cls;
-    if (cls == NULL) {
-        PyObject *m = PyImport_ImportModule("decimal");
-        cls = m ? PyObject_GetAttrString(m, "Decimal") : NULL;
-        Py_XDECREF(m);
-        if (cls == NULL)
-            return -1;
-    }
-    return PyObject_IsInstance(v, cls);
+    PyObject *cls = tirpy_decimal_class();
+    return cls ? PyObject_IsInstance(v, cls) : -1;
 }
 
 static int does_not_fit(const char *name, int prec, int scale, PyObject *v, const char *why)
@@ -219,13 +213,10 @@ static int bind_one(ProgramObject *po, const char *name, size_t i, PyObject *v)
                 return bind_decimal(po, name, prec, scale, v, v);
             if (is_integer(v)) {
                 /* exact: the int as a Decimal, digits and all */
-                PyObject *n = PyNumber_Index(v), *d = NULL;
+                PyObject *n = PyNumber_Index(v), *cls = n ? tirpy_decimal_class() : NULL, *d = NULL;
                 int rc = -1;
-                if (n != NULL) {
-                    PyObject *m = PyImport_ImportModule("decimal");
-                    d = m ? PyObject_CallMethod(m, "Decimal", "O", n) : NULL;
-                    Py_XDECREF(m);
-                }
+                if (cls != NULL)
+                    d = PyObject_CallOneArg(cls, n);
                 if (d != NULL)
                     rc = bind_decimal(po, name, prec, scale, d, v);
                 Py_XDECREF(d);
@@ -529,8 +520,11 @@ static PyObject *program_get_schema(ProgramObject *self, void *closure)
         for (int64_t c = 0; cols && c < s.n_children; c++) {
             const struct ArrowSchema *k = s.children[c];
             tir_type t = format_type(k->format);
-            PyObject *label = t == TIR_NTYPES ? PyUnicode_FromString(k->format)
-                                              : type_label(t, k->flags & ARROW_FLAG_NULLABLE);
+            int prec, scale;
+            bool nullable = k->flags & ARROW_FLAG_NULLABLE;
+            PyObject *label = sscanf(k->format, "d:%d,%d", &prec, &scale) == 2
+                            ? tirpy_decimal_label(prec, scale, nullable)
+                            : t == TIR_NTYPES ? PyUnicode_FromString(k->format) : type_label(t, nullable);
             PyObject *pair = label ? Py_BuildValue("(sN)", k->name, label) : NULL;
             if (pair == NULL)
                 Py_CLEAR(cols);
@@ -555,7 +549,7 @@ static PyObject *program_get_params(ProgramObject *self, void *closure)
         int prec, scale;
         bool nullable = tir_program_param_nullable(self->p, i);
         PyObject *label = tir_program_param_decimal(self->p, i, &prec, &scale)
-                        ? PyUnicode_FromFormat("decimal(%d,%d)%s", prec, scale, nullable ? "?" : "")
+                        ? tirpy_decimal_label(prec, scale, nullable)
                         : type_label(tir_program_param_type(self->p, i), nullable);
         if (label == NULL || PyDict_SetItemString(d, tir_program_param_name(self->p, i), label) < 0)
             Py_CLEAR(d);

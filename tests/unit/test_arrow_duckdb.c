@@ -336,6 +336,29 @@ Test(arrow_duckdb, duckdb_types_are_mapped)
 
 /* --------------------------------------------------------- tir -> DuckDB */
 
+/* Output 0 of p streamed into DuckDB as the view `view` (live: DuckDB
+** pulls the rows while the program makes them), then DuckDB's answer to
+** sql; *r is a result of p for tir's own answer (from a second run when
+** live). The scan reads the stream once: one query per stream. */
+static duckdb_result stream_to_duck(tir_program *p, bool live, tir_result **r, const char *view, const char *sql)
+{
+    struct ArrowArrayStream out;
+    *r = NULL;
+    if (live) {
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &out), TIR_OK);
+    } else {
+        *r = run_ok(p);
+        cr_assert_eq(tir_result_arrow_stream(*r, 0, &out), TIR_OK);
+    }
+    cr_assert_eq(dk.arrow_scan(con, view, (duckdb_arrow_stream)&out), DuckDBSuccess);
+    duckdb_result d = duck_query(sql);
+    if (out.release)
+        out.release(&out);
+    if (live)
+        *r = run_ok(p);
+    return d;
+}
+
 /* tir's projection of DuckDB's data (new values in every column) streamed
 ** into DuckDB; tir's own aggregate of it is the second output. */
 static void tir_to_duck(int rows, const char *keep, bool live)
@@ -365,20 +388,8 @@ static void tir_to_duck(int rows, const char *keep, bool live)
     cr_assert_eq(sch.n_children, 6);
     cr_assert_str_eq(sch.children[5]->format, "u");
     sch.release(&sch);
-    struct ArrowArrayStream out;
-    tir_result *r = NULL;
-    if (live) {   /* DuckDB pulls the rows while the program makes them; tir's aggregate from a second run */
-        cr_assert_eq(tir_run_arrow_stream(p, 0, &out), TIR_OK);
-    } else {
-        r = run_ok(p);
-        cr_assert_eq(tir_result_arrow_stream(r, 0, &out), TIR_OK);
-    }
-    cr_assert_eq(dk.arrow_scan(con, "tirout", (duckdb_arrow_stream)&out), DuckDBSuccess);
-    duckdb_result d = duck_query(DUCK_AGGS "tirout");
-    if (out.release)
-        out.release(&out);
-    if (live)
-        r = run_ok(p);
+    tir_result *r;
+    duckdb_result d = stream_to_duck(p, live, &r, "tirout", DUCK_AGGS "tirout");
     expect_same(r, 1, &d);
     dk.destroy_result(&d);
     tir_result_free(r);
@@ -455,18 +466,8 @@ static void decimals_both_ways(int rows, bool live)
                    "    g = aggregate :input = s :aggregates = " DEC_TIR_AGGS "\n"
                    "}\n"
                    "output p.v\noutput q.g\n");
-    struct ArrowArrayStream out;
-    r = NULL;
-    if (live) {
-        cr_assert_eq(tir_run_arrow_stream(p, 0, &out), TIR_OK);
-    } else {
-        r = run_ok(p);
-        cr_assert_eq(tir_result_arrow_stream(r, 0, &out), TIR_OK);
-    }
-    cr_assert_eq(dk.arrow_scan(con, "tirdec", (duckdb_arrow_stream)&out), DuckDBSuccess);
-    /* one query: the scan reads the stream, which is read once; the types
-    ** ride along after the aggregates expect_same compares */
-    d = duck_query(DEC_DUCK_AGGS_TYPES "tirdec");
+    /* the types ride along after the aggregates expect_same compares */
+    d = stream_to_duck(p, live, &r, "tirdec", DEC_DUCK_AGGS_TYPES "tirdec");
     if (rows > 0) {
         char *t1 = dk.value_varchar(&d, 9, 0), *t2 = dk.value_varchar(&d, 10, 0);
         cr_expect_str_eq(t1, "DECIMAL(17,2)");   /* decimal(15,2) * 2 is (16,2), then - 0.05 (17,2) */
@@ -474,10 +475,6 @@ static void decimals_both_ways(int rows, bool live)
         dk.free(t1);
         dk.free(t2);
     }
-    if (out.release)
-        out.release(&out);
-    if (live)
-        r = run_ok(p);
     expect_same(r, 1, &d);
     dk.destroy_result(&d);
     tir_result_free(r);
