@@ -93,7 +93,8 @@ static int add_const(lw *L, const ir_expr *e, tir_type t);
 
 static bool same_const(const vm_const *x, const vm_const *y)
 {
-    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->ref == y->ref &&
+    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->prec == y->prec &&
+           x->scale == y->scale && x->ref == y->ref &&
            x->field == y->field && x->param == y->param && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
            !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
 }
@@ -128,6 +129,10 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
     k->is_null = l->is_null;
     k->i = l->i;
     k->f = l->f;
+    if (t == TIR_DECIMAL && l->type == TIR_DECIMAL) {   /* explain prints it as the decimal it is */
+        k->prec = l->prec ? l->prec : 1;
+        k->scale = l->scale;
+    }
     if (t == TIR_F64 && l->type != TIR_F64)
         k->f = (double)l->i;
     if (t == TIR_STRING && !l->is_null) {
