@@ -257,6 +257,9 @@ TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled
 TIR_API const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
 TIR_API tir_type tir_program_param_type(const tir_program *p, size_t i);
 TIR_API bool tir_program_param_nullable(const tir_program *p, size_t i);
+/* A TIR_DECIMAL parameter's precision and scale (as tir_result_col_decimal);
+** false (and nothing set) for a parameter of another type. */
+TIR_API bool tir_program_param_decimal(const tir_program *p, size_t i, int *precision, int *scale);
 TIR_API tir_status tir_bind_bool(tir_program *p, const char *name, bool v);
 TIR_API tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
 TIR_API tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);

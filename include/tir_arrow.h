@@ -97,7 +97,8 @@ struct ArrowArrayStream {
 ** The top-level array (or every array of the stream) is a struct array
 ** ("+s") without NULLs, one child per column, as a record batch is
 ** exported. Column types (format strings): "b" bool, "i" int32, "l" int64,
-** "g" float64, "tdD" date32, "u" utf8, "U" large utf8, "vu" utf8 view;
+** "g" float64, "tdD" date32, "u" utf8, "U" large utf8, "vu" utf8 view,
+** "d:P,S" (or "d:P,S,128") decimal128 with P <= 18 as decimal(P, S);
 ** "c" "s" "C" "S" (int8/16, uint8/16) widen to i32, "I" (uint32) to i64,
 ** "f" (float32) to f64. Anything else fails with TIR_ERR_DATA naming the
 ** column and its format string. A column is nullable when any of its
@@ -147,9 +148,10 @@ TIR_API tir_status tir_program_output_arrow_schema(const tir_program *p, size_t 
 ** tir_result_free, and the result's output is moved into the stream (the
 ** result then reports that output as having no rows and no batches; export
 ** each output once). Column data of i32, i64, f64 and date columns is
-** passed as it is (no copy); bools are packed to bits and strings written
-** as utf8 ("u"; a batch whose strings pass 2 GiB fails get_next with
-** EOVERFLOW). The caller owns *stream; the result may be freed first. */
+** passed as it is (no copy); bools are packed to bits, decimal(p, s)
+** columns written as decimal128 "d:P,S" (each value sign-extended to 16
+** bytes, little-endian) and strings as utf8 ("u"; a batch whose strings
+** pass 2 GiB fails get_next with EOVERFLOW). The caller owns *stream; the result may be freed first. */
 TIR_API tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayStream *stream);
 
 /* Runs p on a thread of its own and hands output `out` over as an

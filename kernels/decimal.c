@@ -1,9 +1,10 @@
 /*
 ** decimal.c — kernels of the decimal(p, s) type: its values are int64_t
 ** scaled by 10^s, so + - * and comparisons are the i64 kernels; what is
-** left is the precision check, rescaling between scales, and f64. The
-** rescale is written once per direction by a macro; its _ref twin is the
-** plain per-row form the unit tests hold it to.
+** left is the precision check, rescaling between scales, rounding to a
+** coarser scale (floor, ceil, trunc, round), and f64. The rescale and the
+** roundings are written once by a macro; each _ref twin is the plain
+** per-row form in 128-bit arithmetic the unit tests hold them to.
 */
 #include "kernels.h"
 
@@ -87,6 +88,66 @@ bool k_dec_rescale_ref(const int64_t *a, const uint64_t *valid, const uint32_t *
         }
         bool rok = v < lim && v > -lim;
         out[r] = rok ? (int64_t)v : 0;
+        ok &= rok || !valid_at(valid, r);
+    }
+    return ok;
+}
+
+/* Rounding to a coarser scale: q = a / m truncated, then moved by one
+** toward -inf, +inf or away from zero as ADJ says from the remainder, then
+** times u (10^up), which must neither overflow nor pass 10^prec. m = 10^19
+** is past int64_t: drop 19 makes q 0 and the remainder a. */
+#define ADJ_TRUNC(v, rem, m) ((void)(rem), 0)
+#define ADJ_FLOOR(v, rem, m) (rem < 0 ? -1 : 0)
+#define ADJ_CEIL(v, rem, m) (rem > 0 ? 1 : 0)
+#define ADJ_ROUND(v, rem, m) (2 * (uint64_t)(rem < 0 ? -rem : rem) >= (uint64_t)(m) ? (v < 0 ? -1 : 1) : 0)
+#define K_DEF_DEC_ROUND(name, ADJ)                                                               \
+    bool name(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up, \
+              int prec, int64_t *out)                                                            \
+    {                                                                                            \
+        int64_t lim = k_pow10(prec), u = k_pow10(up);                                           \
+        uint64_t m = drop > 18 ? UINT64_C(10000000000000000000) : (uint64_t)k_pow10(drop);        \
+        bool ok = true;                                                                          \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            int64_t v = a[r], q = drop > 18 ? 0 : v / (int64_t)m, rem = drop > 18 ? v : v % (int64_t)m, o; \
+            q += ADJ(v, rem, m);                                                                 \
+            bool rok = !__builtin_mul_overflow(q, u, &o) && o < lim && o > -lim;                 \
+            out[r] = rok ? o : 0;                                                                \
+            ok &= rok || !valid_at(valid, r);                                                    \
+        }                                                                                        \
+        return ok;                                                                               \
+    }
+K_DEF_DEC_ROUND(k_dec_trunc, ADJ_TRUNC)
+K_DEF_DEC_ROUND(k_dec_floor, ADJ_FLOOR)
+K_DEF_DEC_ROUND(k_dec_ceil, ADJ_CEIL)
+K_DEF_DEC_ROUND(k_dec_round, ADJ_ROUND)
+
+/* The twin: exact 128-bit arithmetic, floor division written out. */
+bool k_dec_round_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                     int prec, k_dec_mode mode, int64_t *out)
+{
+    __int128 d = 1, u = 1, lim = k_pow10(prec);
+    for (int k = 0; k < drop; k++)
+        d *= 10;
+    for (int k = 0; k < up; k++)
+        u *= 10;
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        __int128 v = a[r], fl = v >= 0 ? v / d : -((-v + d - 1) / d), q;   /* floor(v / d) */
+        __int128 below = v - fl * d;                                      /* 0 <= below < d */
+        switch (mode) {
+        case K_DEC_FLOOR: q = fl; break;
+        case K_DEC_CEIL: q = below ? fl + 1 : fl; break;
+        case K_DEC_TRUNC: q = v < 0 && below ? fl + 1 : fl; break;
+        default:   /* the nearer multiple; at a tie, the one farther from zero */
+            q = 2 * below > d || (2 * below == d && v > 0) ? fl + 1 : fl;
+            break;
+        }
+        q *= u;
+        bool rok = q < lim && q > -lim;
+        out[r] = rok ? (int64_t)q : 0;
         ok &= rok || !valid_at(valid, r);
     }
     return ok;

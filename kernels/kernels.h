@@ -292,6 +292,21 @@ bool k_dec_rescale(const int64_t *a, const uint64_t *valid, const uint32_t *sel,
                    int prec, int64_t *out);
 bool k_dec_rescale_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
                        int prec, int64_t *out);
+/* To a coarser scale: a / 10^drop rounded as the name says (trunc toward
+** zero, floor, ceil, round halves away from zero), times 10^up (round to
+** tens and beyond: round(x, -1)); drop in 0..19 (19: |a| < 10^18 is below
+** half of 10^19), up in 0..18. */
+bool k_dec_trunc(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                 int prec, int64_t *out);
+bool k_dec_floor(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                 int prec, int64_t *out);
+bool k_dec_ceil(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                int prec, int64_t *out);
+bool k_dec_round(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                 int prec, int64_t *out);
+typedef enum k_dec_mode { K_DEC_TRUNC, K_DEC_FLOOR, K_DEC_CEIL, K_DEC_ROUND } k_dec_mode;
+bool k_dec_round_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
+                     int prec, k_dec_mode mode, int64_t *out);
 void k_dec_to_f64(const int64_t *a, const uint32_t *sel, uint32_t n, int scale, double *out);
 /* rounds half away from zero; NaN, inf and more than prec digits -> false */
 bool k_dec_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec, int scale,

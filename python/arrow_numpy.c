@@ -1,11 +1,12 @@
 /*
 ** arrow_numpy.c — one Arrow record batch of tir's output types (b, i, l, g,
-** tdD, u) as a dict of numpy arrays, typed as numpy_out.c types a
+** tdD, u, d:P,S) as a dict of numpy arrays, typed as numpy_out.c types a
 ** result's columns: a live Stream's batches, iterated from Python without
 ** pyarrow.
 */
 #include "tirpy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool bit(const uint8_t *bits, int64_t i)
@@ -25,7 +26,9 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
     int type;
     char *dst;
 
-    if (strcmp(f, "b") == 0) type = NPY_BOOL;
+    int prec, scale = -1;
+    if (sscanf(f, "d:%d,%d", &prec, &scale) == 2 && scale >= 0 && scale <= 18) type = NPY_CDOUBLE;   /* marks decimal128 */
+    else if (strcmp(f, "b") == 0) type = NPY_BOOL;
     else if (strcmp(f, "i") == 0) type = NPY_INT32;
     else if (strcmp(f, "l") == 0) type = NPY_INT64;
     else if (strcmp(f, "g") == 0) type = NPY_FLOAT64;
@@ -35,7 +38,7 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
         PyErr_Format(tirpy_DataError, "column '%s': Arrow format '%s' is not one tir hands out", s->name, f);
         return NULL;
     }
-    d = type == NPY_DATETIME ? tirpy_date_descr() : PyArray_DescrFromType(type);
+    d = type == NPY_DATETIME ? tirpy_date_descr() : PyArray_DescrFromType(type == NPY_CDOUBLE ? NPY_FLOAT64 : type);
     if (d == NULL || (arr = (PyArrayObject *)PyArray_Empty(1, &dim, d, 0)) == NULL)
         return NULL;
     if (nullable && (mask = (PyArrayObject *)PyArray_ZEROS(1, &dim, NPY_BOOL, 0)) == NULL) {
@@ -53,6 +56,9 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
         case NPY_INT32: ((int32_t *)dst)[i] = null ? 0 : ((const int32_t *)a->buffers[1])[k]; break;
         case NPY_INT64: ((int64_t *)dst)[i] = null ? 0 : ((const int64_t *)a->buffers[1])[k]; break;
         case NPY_FLOAT64: ((double *)dst)[i] = null ? 0 : ((const double *)a->buffers[1])[k]; break;
+        case NPY_CDOUBLE:   /* tir's decimal128: the low half holds the value */
+            ((double *)dst)[i] = null ? 0 : tirpy_decimal_f64(((const int64_t *)a->buffers[1])[2 * k], scale);
+            break;
         case NPY_DATETIME:
             ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT : ((const int32_t *)a->buffers[1])[k];
             break;

@@ -8,12 +8,14 @@
 ** releases the last batch. Booleans are packed to bits, datetime64[D] is
 ** narrowed to date32, and strings (str, bytes or object arrays of them)
 ** are written as large utf8; NULLs come from a numpy.ma mask, a (values,
-** validity) tuple, NaT or None. The batches are slices of 64Ki rows of the
+** validity) tuple, NaT or None. An object array of decimal.Decimal (and
+** None) becomes decimal128, a decimal(p, s) column. The batches are slices of 64Ki rows of the
 ** same buffers, so that a parallel scan has morsels to share out.
 */
 #include "tirpy.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,6 +288,129 @@ done:
     return rc;
 }
 
+/* The first item of an object array that is not None is a decimal.Decimal:
+** 1, else 0 (-1 with an error set). */
+static int holds_decimals(PyArrayObject *a, PyObject **cls)
+{
+    if ((*cls = tirpy_decimal_class()) == NULL)
+        return -1;
+    for (npy_intp i = 0; i < PyArray_DIM(a, 0); i++) {
+        PyObject *v = PyArray_GETITEM(a, PyArray_GETPTR1(a, i));
+        int rc;
+        if (v == NULL)
+            return -1;
+        rc = v == Py_None ? 2 : PyObject_IsInstance(v, *cls);
+        Py_DECREF(v);
+        if (rc != 2)
+            return rc;
+    }
+    return 0;
+}
+
+/* An object array of decimal.Decimal (and None) as an Arrow decimal128
+** "d:P,S": S is the most digits after the point any value has (its own
+** exponent: Decimal('1.50') has two), P the most digits before it plus S;
+** at most 18 digits in all, as tir's decimal(p, s). Each value is its
+** 16-byte two's complement, little-endian. */
+static int decimals(np_table *t, np_col *c, PyArrayObject *a, PyObject *cls)
+{
+    int64_t n = t->nrows;
+    int *exps = calloc((size_t)n + 1, sizeof *exps);
+    int64_t *mant = calloc((size_t)n + 1, sizeof *mant);
+    int scale = 0, intdigits = 0, rc = -1;
+    int64_t *vals;
+    char *fmt;
+
+    if (exps == NULL || mant == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        PyObject *v = PyArray_GETITEM(a, PyArray_GETPTR1(a, i)), *tup = NULL, *digits, *exp;
+        int is_dec, sign, nd;
+        long e;
+        int64_t m = 0;
+        if (v == NULL)
+            goto done;
+        if (v == Py_None) {
+            Py_DECREF(v);
+            if (set_null(t, c, i) < 0)
+                goto done;
+            continue;
+        }
+        if ((is_dec = PyObject_IsInstance(v, cls)) <= 0) {
+            if (is_dec == 0)
+                PyErr_Format(tirpy_DataError, "column '%s': row %lld holds a %.100s; a column of decimal.Decimal "
+                             "holds Decimal or None", c->name, (long long)i, Py_TYPE(v)->tp_name);
+            Py_DECREF(v);
+            goto done;
+        }
+        tup = PyObject_CallMethod(v, "as_tuple", NULL);
+        if (tup == NULL) {
+            Py_DECREF(v);
+            goto done;
+        }
+        sign = (int)PyLong_AsLong(PyTuple_GET_ITEM(tup, 0));
+        digits = PyTuple_GET_ITEM(tup, 1);
+        exp = PyTuple_GET_ITEM(tup, 2);
+        nd = (int)PyTuple_GET_SIZE(digits);
+        if (!PyLong_Check(exp)) {
+            PyErr_Format(tirpy_DataError, "column '%s': row %lld is %R, not a finite number", c->name, (long long)i, v);
+            Py_DECREF(tup);
+            Py_DECREF(v);
+            goto done;
+        }
+        e = PyLong_AsLong(exp);
+        /* leading zeros (a zero's one digit) count for nothing */
+        int first = 0;
+        while (first < nd - 1 && PyLong_AsLong(PyTuple_GET_ITEM(digits, first)) == 0)
+            first++;
+        nd -= first;
+        bool zero = nd == 1 && PyLong_AsLong(PyTuple_GET_ITEM(digits, first)) == 0;
+        if (nd > 18 || e < -18 || (!zero && e > 18) || (!zero && nd + e > 18)) {
+            PyErr_Format(tirpy_DataError, "column '%s': row %lld is %R, which does not fit decimal(18, s): "
+                         "tir's decimals hold at most 18 digits (round it with .quantize())", c->name, (long long)i, v);
+            Py_DECREF(tup);
+            Py_DECREF(v);
+            goto done;
+        }
+        for (int k = 0; k < nd; k++)
+            m = m * 10 + PyLong_AsLong(PyTuple_GET_ITEM(digits, first + k));
+        if (zero)
+            e = e < 0 ? e : 0;
+        mant[i] = sign ? -m : m;
+        exps[i] = (int)e;
+        if (-e > scale)
+            scale = (int)-e;
+        if (!zero && nd + e > intdigits)
+            intdigits = (int)(nd + e);
+        Py_DECREF(tup);
+        Py_DECREF(v);
+    }
+    if (intdigits + scale > 18) {
+        PyErr_Format(tirpy_DataError, "column '%s' needs %d digits before the point and %d after it: tir's "
+                     "decimals hold at most 18 in all (round it with .quantize())", c->name, intdigits, scale);
+        goto done;
+    }
+    if ((vals = table_alloc(t, (size_t)n * 16)) == NULL || (fmt = table_alloc(t, 32)) == NULL)
+        goto done;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v = mant[i];
+        for (int k = 0; k < exps[i] + scale; k++)   /* at most 18 digits in all: no overflow */
+            v *= 10;
+        vals[2 * i] = v;
+        vals[2 * i + 1] = v < 0 ? -1 : 0;
+    }
+    snprintf(fmt, 32, "d:%d,%d", intdigits + scale > 0 ? intdigits + scale : 1, scale);
+    c->format = fmt;
+    c->values = vals;
+    rc = 0;
+done:
+    free(exps);
+    free(mant);
+    return rc;
+}
+
 static int add_values(np_table *t, np_col *c, PyArrayObject **a)
 {
     PyArray_Descr *d = PyArray_DESCR(*a);
@@ -304,9 +429,15 @@ static int add_values(np_table *t, np_col *c, PyArrayObject **a)
         return size == 4 ? in_place(t, c, a, "f") : size == 8 ? in_place(t, c, a, "g") : unsupported(c, *a, "");
     case 'M':
         return dates(t, c, *a);
+    case 'O': {
+        PyObject *decimal_cls;
+        int dec = holds_decimals(*a, &decimal_cls);
+        if (dec < 0)
+            return -1;
+        return dec ? decimals(t, c, *a, decimal_cls) : strings(t, c, *a);
+    }
     case 'U':
     case 'S':
-    case 'O':
         return strings(t, c, *a);
     default:
         return unsupported(c, *a, "");

@@ -3,7 +3,11 @@
 ** Types: bool, i32, i64 and f64 as numpy's bool, int32, int64 and float64;
 ** date as datetime64[D]; string as an object array of str (bytes that are
 ** not UTF-8 decoded with surrogateescape, so they encode back to the same
-** bytes). A column the program says is nullable comes as a numpy.ma masked
+** bytes); decimal(p, s) as float64, the double nearest each value (as
+** DuckDB's fetchnumpy does: numpy has no decimal type, and an object array
+** of decimal.Decimal would be slow to make and to compute on), while a
+** single value (tirpy_value: fetchall, iteration) is an exact
+** decimal.Decimal. A column the program says is nullable comes as a numpy.ma masked
 ** array (masked = NULL; underneath 0, NaT or None), whether or not this
 ** run made a NULL, so a program's columns always have the same Python type.
 */
@@ -69,6 +73,66 @@ static bool valid_at(const uint64_t *valid, uint32_t row)
     return valid == NULL || (valid[row >> 6] >> (row & 63)) & 1;
 }
 
+/* 10^k for k in 0..18, as integers and as doubles (exact: 10^18 < 2^63,
+** and every 10^k with k <= 22 is a double). */
+static const int64_t pow10_i[19] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+    100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+    10000000000000000, 100000000000000000, 1000000000000000000,
+};
+
+int tirpy_decimal_text(int64_t v, int scale, char *buf)
+{
+    char digits[24], *p = digits + sizeof digits;
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int n = 0, len = 0;
+    do {
+        *--p = (char)('0' + m % 10);
+        n++;
+    } while ((m /= 10) != 0);
+    for (; n <= scale; n++)   /* at least one digit before the point */
+        *--p = '0';
+    if (v < 0)
+        buf[len++] = '-';
+    memcpy(buf + len, p, (size_t)(n - scale));
+    len += n - scale;
+    if (scale > 0) {
+        buf[len++] = '.';
+        memcpy(buf + len, p + n - scale, (size_t)scale);
+        len += scale;
+    }
+    buf[len] = 0;
+    return len;
+}
+
+PyObject *tirpy_decimal_class(void)
+{
+    static PyObject *cls;
+    if (cls == NULL) {
+        PyObject *m = PyImport_ImportModule("decimal");
+        cls = m ? PyObject_GetAttrString(m, "Decimal") : NULL;
+        Py_XDECREF(m);
+    }
+    return cls;
+}
+
+PyObject *tirpy_decimal(int64_t v, int scale)
+{
+    PyObject *cls = tirpy_decimal_class();
+    char buf[48];
+    if (cls == NULL)
+        return NULL;
+    tirpy_decimal_text(v, scale, buf);
+    return PyObject_CallFunction(cls, "s", buf);
+}
+
+double tirpy_decimal_f64(int64_t v, int scale)
+{
+    /* one rounding when |v| < 2^53 (v is exact and the division correctly
+    ** rounded); two beyond it, off by at most one unit in the last place */
+    return (double)v / (double)pow10_i[scale];
+}
+
 static PyObject *str_value(const tir_str *s)
 {
     return PyUnicode_DecodeUTF8(tir_str_ptr(s), (Py_ssize_t)s->len, "surrogateescape");
@@ -86,10 +150,31 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
     case TIR_F64: return PyFloat_FromDouble(((const double *)data)[row]);
     case TIR_DATE: return tirpy_date(((const int32_t *)data)[row]);
     case TIR_STRING: return str_value(&((const tir_str *)data)[row]);
-    default:
-        PyErr_SetString(tirpy_Error, "a column of an unknown type");
-        return NULL;
+    case TIR_DECIMAL: {
+        int prec, scale;
+        if (!tir_result_col_decimal(r, out, col, &prec, &scale))
+            break;
+        return tirpy_decimal(((const int64_t *)data)[row], scale);
     }
+    default:
+        break;
+    }
+    PyErr_SetString(tirpy_Error, "a column of an unknown type");
+    return NULL;
+}
+
+PyObject *tirpy_decimal_label(int prec, int scale, bool nullable)
+{
+    return PyUnicode_FromFormat("decimal(%d,%d)%s", prec, scale, nullable ? "?" : "");
+}
+
+PyObject *tirpy_type_label(const tir_result *r, size_t out, size_t col)
+{
+    int prec, scale;
+    const char *q = tir_result_col_nullable(r, out, col) ? "?" : "";
+    if (tir_result_col_decimal(r, out, col, &prec, &scale))
+        return tirpy_decimal_label(prec, scale, *q != 0);
+    return PyUnicode_FromFormat("%s%s", tir_type_name(tir_result_col_type(r, out, col)), q);
 }
 
 PyArray_Descr *tirpy_date_descr(void)
@@ -110,6 +195,7 @@ static PyArray_Descr *column_descr(tir_type t)
     case TIR_I64: return PyArray_DescrFromType(NPY_INT64);
     case TIR_F64: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_STRING: return PyArray_DescrFromType(NPY_OBJECT);
+    case TIR_DECIMAL: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_DATE:
         return tirpy_date_descr();
     default:
@@ -147,7 +233,9 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
     PyArray_Descr *descr = column_descr(t);
     PyArrayObject *arr, *mask = NULL;
     char *dst, *mdst = NULL;
+    int prec = 0, scale = 0;
 
+    tir_result_col_decimal(r, out, col, &prec, &scale);
     if (descr == NULL)
         return NULL;
     /* PyArray_Empty fills object arrays with None; the others are filled below */
@@ -175,6 +263,12 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
         case TIR_F64:
             memcpy(dst + at * 8, data, (size_t)rows * 8);
             break;
+        case TIR_DECIMAL: {
+            double *d = (double *)dst + at;
+            for (uint32_t i = 0; i < rows; i++)
+                d[i] = tirpy_decimal_f64(((const int64_t *)data)[i], scale);
+            break;
+        }
         case TIR_DATE: {
             int64_t *d = (int64_t *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
@@ -208,7 +302,7 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
                         ((int32_t *)dst)[at + i] = 0;
                     else if (t == TIR_I64)
                         ((int64_t *)dst)[at + i] = 0;
-                    else if (t == TIR_F64)
+                    else if (t == TIR_F64 || t == TIR_DECIMAL)
                         ((double *)dst)[at + i] = 0;
                 }
         }

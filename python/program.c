@@ -5,7 +5,9 @@
 */
 #include "tirpy.h"
 
+#include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -60,11 +62,84 @@ static bool is_integer(PyObject *v)
     return (PyLong_Check(v) && !PyBool_Check(v)) || PyArray_IsScalar(v, Integer);
 }
 
-/* Binds v to the parameter `name` declared of type t: Python's own types
-** map one to one (int to i32/i64/f64, float to f64, str and bytes to
-** string, bool, datetime.date to date, None to NULL), numpy scalars too. */
-static int bind_one(ProgramObject *po, const char *name, tir_type t, PyObject *v)
+static int is_decimal(PyObject *v)
 {
+    PyObject *cls = tirpy_decimal_class();
+    return cls ? PyObject_IsInstance(v, cls) : -1;
+}
+
+static int does_not_fit(const char *name, int prec, int scale, PyObject *v, const char *why)
+{
+    PyErr_Format(tirpy_ArgumentError, "parameter $%s is decimal(%d,%d): %R %s", name, prec, scale, v, why);
+    return -1;
+}
+
+static int too_big(const char *name, int prec, int scale, PyObject *v)
+{
+    PyErr_Format(tirpy_ArgumentError, "parameter $%s is decimal(%d,%d): %R does not fit (%d digit%s before the "
+                 "point at most)", name, prec, scale, v, prec - scale, prec - scale == 1 ? "" : "s");
+    return -1;
+}
+
+/* A decimal.Decimal bound exactly to a decimal(prec, scale) parameter: its
+** fixed-point text to tir_bind_text, once it is known to need no rounding
+** (digits after the point beyond scale must be zeros) and to fit prec. */
+static int bind_decimal(ProgramObject *po, const char *name, int prec, int scale, PyObject *v, PyObject *shown)
+{
+    PyObject *r, *text;
+    const char *s, *dot;
+    long adjusted;
+    int rc = -1;
+
+    if ((r = PyObject_CallMethod(v, "is_finite", NULL)) == NULL)
+        return -1;
+    rc = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (rc <= 0)
+        return rc < 0 ? -1 : does_not_fit(name, prec, scale, shown, "is not a finite number");
+    /* the exponent of its first digit: past 18, its fixed-point text would be long for nothing */
+    if ((r = PyObject_CallMethod(v, "adjusted", NULL)) == NULL)
+        return -1;
+    adjusted = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (adjusted == -1 && PyErr_Occurred())
+        return -1;
+    if (adjusted >= prec - scale) {
+        r = PyObject_CallMethod(v, "is_zero", NULL);
+        rc = r ? PyObject_IsTrue(r) : -1;
+        Py_XDECREF(r);
+        if (rc != 1)
+            return rc < 0 ? -1 : too_big(name, prec, scale, shown);
+    }
+    text = PyObject_CallMethod(v, "__format__", "s", "f");
+    if (text == NULL || (s = PyUnicode_AsUTF8(text)) == NULL) {
+        Py_XDECREF(text);
+        return -1;
+    }
+    if ((dot = strchr(s, '.')) != NULL) {
+        size_t n = strlen(dot + 1);
+        while (n > 0 && dot[n] == '0')
+            n--;
+        if (n > (size_t)scale) {
+            Py_DECREF(text);
+            PyErr_Format(tirpy_ArgumentError, "parameter $%s is decimal(%d,%d): %R has %zu digits after the point, "
+                         "the parameter holds %d (round it first, e.g. with .quantize(Decimal('1e-%d')))", name, prec,
+                         scale, shown, n, scale, scale);
+            return -1;
+        }
+    }
+    rc = tir_bind_text(po->p, name, s, strlen(s)) == TIR_OK ? 0 : too_big(name, prec, scale, shown);
+    Py_DECREF(text);
+    return rc;
+}
+
+/* Binds v to parameter i (`name`): Python's own types map one to one (int
+** to i32/i64/f64/decimal, float to f64/decimal, str and bytes to string,
+** bool, datetime.date to date, decimal.Decimal to decimal, None to NULL),
+** numpy scalars too. */
+static int bind_one(ProgramObject *po, const char *name, size_t i, PyObject *v)
+{
+    tir_type t = tir_program_param_type(po->p, i);
     tir_status st;
 
     if (v == Py_None)
@@ -80,13 +155,13 @@ static int bind_one(ProgramObject *po, const char *name, tir_type t, PyObject *v
         case TIR_I64: {
             int overflow;
             long long n;
-            PyObject *i;
+            PyObject *iv;
             if (!is_integer(v))
                 return wrong_type(name, t, v, PyFloat_Check(v) ? " (round it to an int first)" : "");
-            if ((i = PyNumber_Index(v)) == NULL)
+            if ((iv = PyNumber_Index(v)) == NULL)
                 return -1;
-            n = PyLong_AsLongLongAndOverflow(i, &overflow);
-            Py_DECREF(i);
+            n = PyLong_AsLongLongAndOverflow(iv, &overflow);
+            Py_DECREF(iv);
             if (overflow) {
                 PyErr_Format(tirpy_ArgumentError, "parameter $%s is %s: %R is out of its range", name,
                              tir_type_name(t), v);
@@ -129,6 +204,39 @@ static int bind_one(ProgramObject *po, const char *name, tir_type t, PyObject *v
             st = tir_bind_date(po->p, name, days);
             break;
         }
+        case TIR_DECIMAL: {
+            int prec = 0, scale = 0, dec = is_decimal(v);
+            tir_program_param_decimal(po->p, i, &prec, &scale);
+            if (dec < 0)
+                return -1;
+            if (dec)
+                return bind_decimal(po, name, prec, scale, v, v);
+            if (is_integer(v)) {
+                /* exact: the int as a Decimal, digits and all */
+                PyObject *n = PyNumber_Index(v), *cls = n ? tirpy_decimal_class() : NULL, *d = NULL;
+                int rc = -1;
+                if (cls != NULL)
+                    d = PyObject_CallOneArg(cls, n);
+                if (d != NULL)
+                    rc = bind_decimal(po, name, prec, scale, d, v);
+                Py_XDECREF(d);
+                Py_XDECREF(n);
+                return rc;
+            }
+            if (PyFloat_Check(v) || PyArray_IsScalar(v, Floating)) {
+                /* the double rounded half away from zero to the scale */
+                double d;
+                if ((d = PyFloat_AsDouble(v)) == -1 && PyErr_Occurred())
+                    return -1;
+                if (tir_bind_f64(po->p, name, d) != TIR_OK)
+                    return isfinite(d) ? too_big(name, prec, scale, v)
+                                       : does_not_fit(name, prec, scale, v, "is not a finite number");
+                return 0;
+            }
+            PyErr_Format(tirpy_ParameterTypeError, "parameter $%s is decimal(%d,%d): cannot bind a %.100s "
+                         "(bind a decimal.Decimal, an int or a float)", name, prec, scale, Py_TYPE(v)->tp_name);
+            return -1;
+        }
         default:
             return wrong_type(name, t, v, "");
         }
@@ -168,7 +276,7 @@ int tirpy_bind(ProgramObject *po, PyObject *params)
             Py_XDECREF(names);
             return -1;
         }
-        if (bind_one(po, name, tir_program_param_type(po->p, i), value) < 0)
+        if (bind_one(po, name, i, value) < 0)
             return -1;
     }
     return 0;
@@ -412,8 +520,11 @@ static PyObject *program_get_schema(ProgramObject *self, void *closure)
         for (int64_t c = 0; cols && c < s.n_children; c++) {
             const struct ArrowSchema *k = s.children[c];
             tir_type t = format_type(k->format);
-            PyObject *label = t == TIR_NTYPES ? PyUnicode_FromString(k->format)
-                                              : type_label(t, k->flags & ARROW_FLAG_NULLABLE);
+            int prec, scale;
+            bool nullable = k->flags & ARROW_FLAG_NULLABLE;
+            PyObject *label = sscanf(k->format, "d:%d,%d", &prec, &scale) == 2
+                            ? tirpy_decimal_label(prec, scale, nullable)
+                            : t == TIR_NTYPES ? PyUnicode_FromString(k->format) : type_label(t, nullable);
             PyObject *pair = label ? Py_BuildValue("(sN)", k->name, label) : NULL;
             if (pair == NULL)
                 Py_CLEAR(cols);
@@ -435,7 +546,11 @@ static PyObject *program_get_params(ProgramObject *self, void *closure)
     size_t n = tir_program_nparams(self->p);
     PyObject *d = PyDict_New();
     for (size_t i = 0; d && i < n; i++) {
-        PyObject *label = type_label(tir_program_param_type(self->p, i), tir_program_param_nullable(self->p, i));
+        int prec, scale;
+        bool nullable = tir_program_param_nullable(self->p, i);
+        PyObject *label = tir_program_param_decimal(self->p, i, &prec, &scale)
+                        ? tirpy_decimal_label(prec, scale, nullable)
+                        : type_label(tir_program_param_type(self->p, i), nullable);
         if (label == NULL || PyDict_SetItemString(d, tir_program_param_name(self->p, i), label) < 0)
             Py_CLEAR(d);
         Py_XDECREF(label);

@@ -77,9 +77,7 @@ static PyObject *columns_tuple(const tir_result *r, size_t out, bool types)
     size_t n = tir_result_ncols(r, out);
     PyObject *t = PyTuple_New((Py_ssize_t)n);
     for (size_t c = 0; t && c < n; c++) {
-        PyObject *s = types ? PyUnicode_FromFormat("%s%s", tir_type_name(tir_result_col_type(r, out, c)),
-                                                   tir_result_col_nullable(r, out, c) ? "?" : "")
-                            : PyUnicode_FromString(tir_result_col_name(r, out, c));
+        PyObject *s = types ? tirpy_type_label(r, out, c) : PyUnicode_FromString(tir_result_col_name(r, out, c));
         if (s == NULL)
             Py_CLEAR(t);
         else
@@ -295,7 +293,7 @@ static PyMethodDef Output_methods[] = {
 static PyGetSetDef Output_getset[] = {
     { "name", (getter)Output_get_name, NULL, "The output's name.", NULL },
     { "columns", (getter)Output_get_columns, NULL, "Column names.", NULL },
-    { "types", (getter)Output_get_types, NULL, "Column types ('i64', 'string?' when nullable).", NULL },
+    { "types", (getter)Output_get_types, NULL, "Column types ('i64', 'decimal(15,2)', 'string?' when nullable).", NULL },
     { "num_rows", (getter)Output_get_num_rows, NULL, "Number of rows.", NULL },
     { NULL, NULL, NULL, NULL, NULL }
 };

@@ -101,6 +101,17 @@ int tirpy_numpy_stream(PyObject *columns, const char *table, struct ArrowArraySt
 PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col);
 PyObject *tirpy_output_numpy(const tir_result *r, size_t out);
 PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uint32_t row);
+/* "decimal(15,2)?", "i64": a result column's type as the box table's second row says it. */
+PyObject *tirpy_type_label(const tir_result *r, size_t out, size_t col);
+PyObject *tirpy_decimal_label(int prec, int scale, bool nullable);
+/* v (times 10^scale) as an exact decimal.Decimal; as text into buf (>= 24
+** bytes: "-12.50"), returning its length. */
+PyObject *tirpy_decimal(int64_t v, int scale);
+/* decimal.Decimal (borrowed, imported once); NULL with an error set. */
+PyObject *tirpy_decimal_class(void);
+int tirpy_decimal_text(int64_t v, int scale, char *buf);
+/* v / 10^scale, the double nearest to it (for |v| < 2^53). */
+double tirpy_decimal_f64(int64_t v, int scale);
 /* numpy.ma.MaskedArray(data, mask=mask), stealing both; datetime64[D]. */
 PyObject *tirpy_masked(PyObject *data, PyObject *mask);
 PyArray_Descr *tirpy_date_descr(void);

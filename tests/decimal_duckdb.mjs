@@ -90,6 +90,16 @@ const CASES = [
     sql: 'SELECT id, extra::DECIMAL(7,2)::VARCHAR, extra::INTEGER, price::BIGINT, extra::VARCHAR, disc::DOUBLE, ' +
       'qty::DECIMAL(12,3)::VARCHAR FROM t',
     float: [5] },
+  { name: 'round, floor, ceil, trunc, abs and sign stay exact (DuckDB\'s result scales)',
+    tir: `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ` +
+      `"f": floor($in.extra), "c": ceil($in.extra), "t": trunc($in.price), "tn": trunc($in.extra), ` +
+      `"r": round($in.extra), "r2": round($in.extra, 2), "r1": round($in.price, 1), "r6": round($in.extra, 6), ` +
+      `"rm": round($in.price, -2), "rq": round($in.qty * 1.0, -1), "a": abs($in.extra), "s": sign($in.price), ` +
+      `"fd": floor($in.disc - 0.05) } }\noutput p.v`,
+    sql: 'SELECT id, floor(extra)::VARCHAR, ceil(extra)::VARCHAR, trunc(price)::VARCHAR, trunc(extra)::VARCHAR, ' +
+      'round(extra)::VARCHAR, round(extra, 2)::VARCHAR, round(price, 1)::VARCHAR, round(extra, 6)::VARCHAR, ' +
+      'round(price, -2)::VARCHAR, round(qty * 1.0, -1)::VARCHAR, abs(extra)::VARCHAR, sign(price), ' +
+      'floor(disc - 0.05)::VARCHAR FROM t' },
   { name: 'grouped exact sums, min, max, count, avg',
     tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = ["grp"] :aggregates = { ` +
       `"sp": sum($in.price), "se": sum($in.extra), "mn": min($in.extra), "mx": max($in.price), ` +

@@ -315,9 +315,18 @@ static void check_declared(tc_ctx *c, ir_table *t, const ir_schema *have, const 
             continue;
         }
         const ir_coltype *f = &have->cols[k].ty;
+        char fb[32], db[32];
         if (f->type != d->ty.type)
-            ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s", d->name.s, tc_type_name(f->type), shown,
-                     tc_type_name(d->ty.type));
+            ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s", d->name.s,
+                     ir_type_text(f->type, f->prec, f->scale, fb), shown,
+                     ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db));
+        /* a decimal's values are read at the data's scale: the declaration
+        ** must have that scale, and room for the data's digits */
+        else if (f->type == TIR_DECIMAL && (f->scale != d->ty.scale || f->prec > d->ty.prec))
+            ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s%s", d->name.s,
+                     ir_type_text(f->type, f->prec, f->scale, fb), shown,
+                     ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db),
+                     f->scale != d->ty.scale ? " (the scales must agree)" : " (too few digits)");
         else if (f->nullable && !d->ty.nullable)
             ir_error(c->d, d->span, "column '%s' is nullable in %s; declare it nullable", d->name.s, shown);
         else if (d->ty.order != IR_ORDER_NONE && d->ty.order != f->order)

@@ -53,6 +53,41 @@ static bool want_arg(tc_ctx *c, ir_expr *e, int i, tir_type t, const char *what)
     return false;
 }
 
+/* An integer literal, negated or not: its value in *v. */
+static bool int_lit(const ir_expr *a, int64_t *v)
+{
+    if (a->kind == IR_E_LIT && !a->u.lit.is_null && (a->u.lit.type == TIR_I32 || a->u.lit.type == TIR_I64)) {
+        *v = a->u.lit.i;
+        return true;
+    }
+    if (a->kind == IR_E_UNARY && a->u.op.op == IR_NEG && int_lit(a->u.op.a, v) && *v != INT64_MIN) {
+        *v = -*v;
+        return true;
+    }
+    return false;
+}
+
+/* A decimal argument the function computes on exactly: abs and sign read
+** the scaled integer, floor, ceil, trunc and round give a decimal of a
+** coarser scale (round only when its digits are a constant, which fixes
+** that scale); the others compute in double. */
+static bool keeps_decimal(const ir_expr *e)
+{
+    int64_t d;
+    switch (e->u.call.fid) {
+    case IR_FN_ABS:
+    case IR_FN_SIGN:
+    case IR_FN_FLOOR:
+    case IR_FN_CEIL:
+    case IR_FN_TRUNC:
+        return true;
+    case IR_FN_ROUND:
+        return e->u.call.nargs == 1 || int_lit(e->u.call.args[1], &d);
+    default:
+        return false;
+    }
+}
+
 static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
 {
     ir_expr *a = e->u.call.args[i];
@@ -61,8 +96,7 @@ static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
     if (tc_numeric(a->ty.type))
         return true;
     if (a->ty.type == TIR_DECIMAL) {
-        /* abs and sign read the scaled integer; the others compute in double */
-        if (e->u.call.fid != IR_FN_ABS && e->u.call.fid != IR_FN_SIGN)
+        if (!keeps_decimal(e))
             e->u.call.args[i] = tc_new_cast(c, a, TIR_F64);
         return true;
     }
@@ -280,26 +314,43 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     bool ok = true;
     tir_type t = TIR_STRING;
     bool nullable = any_nullable(e);
+    int dec_scale = -1, dec_prec = 0;   /* >= 0: a decimal result's scale (and precision, if > 0) */
     switch (f) {
     case IR_FN_ABS:
+        if (!want_numeric(c, e, 0))
+            return false;
+        t = args[0]->ty.type;
+        break;
     case IR_FN_FLOOR:
     case IR_FN_CEIL:
     case IR_FN_TRUNC:
         if (!want_numeric(c, e, 0))
             return false;
         t = args[0]->ty.type;
+        dec_scale = 0;   /* decimal(p, s) -> decimal(p, 0): a carry fits the fraction's digits */
         break;
     case IR_FN_SIGN:
         if (!want_numeric(c, e, 0))
             return false;
         t = TIR_I32;
         break;
-    case IR_FN_ROUND:
+    case IR_FN_ROUND: {
+        int64_t d = 0;
         if (!want_numeric(c, e, 0) || (n > 1 && !want_arg(c, e, 1, TIR_I64, "an integer")))
             return false;
         t = args[0]->ty.type;
         nullable = any_nullable(e);
+        if (t == TIR_DECIMAL && (n == 1 || int_lit(args[1], &d))) {
+            /* decimal(p, s) -> decimal(p, min(s, d)), as DuckDB; d < 0 rounds to tens and
+            ** more at scale 0, which from an integer (s = 0) may need a digit more */
+            int s0 = args[0]->ty.scale;
+            e->u.call.part = d < -99 ? -99 : d > 99 ? 99 : (int)d;
+            dec_scale = d < 0 ? 0 : d < s0 ? (int)d : s0;
+            if (d < 0 && s0 == 0)
+                dec_prec = args[0]->ty.prec + 1;
+        }
         break;
+    }
     case IR_FN_SQRT:
     case IR_FN_LN:
     case IR_FN_EXP:
@@ -404,6 +455,12 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         return false;
     }
     e->ty = t == TIR_DECIMAL ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
+    if (t == TIR_DECIMAL && dec_scale >= 0) {
+        e->ty.scale = (uint8_t)dec_scale;
+        if (dec_prec)
+            e->ty.prec = (uint8_t)(dec_prec > 18 ? 18 : dec_prec);
+        return true;
+    }
     for (int i = 1; t == TIR_DECIMAL && i < n; i++)   /* one scale by now; the widest precision */
         if (args[i]->ty.prec > e->ty.prec)
             e->ty.prec = args[i]->ty.prec;

@@ -53,11 +53,14 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
 ** read into an i64 of the value times 10^S. */
 bool vm_arrow_decimal(const char *f, int *prec, int *scale)
 {
-    int p, s, bits = 128, used = 0;
+    int p, s, bits = 128, used = 0, more = 0;
     if (!f || (sscanf(f, "d:%d,%d%n", &p, &s, &used) != 2))
         return false;
-    if (f[used] == ',' && sscanf(f + used, ",%d%n", &bits, &used) != 1)
-        return false;
+    if (f[used] == ',') {   /* the bit width, counted from the comma */
+        if (sscanf(f + used, ",%d%n", &bits, &more) != 1)
+            return false;
+        used += more;
+    }
     if (f[used] || bits != 128 || vm_dec_check(p, s))
         return false;
     *prec = p, *scale = s;

@@ -4,7 +4,8 @@
 ** and a finished result's output as a stream of record batches. The
 ** stream owns the output's columns (moved out of the result), so it and
 ** its arrays outlive tir_result_free; fixed-width columns and validity
-** bitmaps are handed out in place, bools and strings re-encoded per batch.
+** bitmaps are handed out in place, bools, decimals (to decimal128) and
+** strings re-encoded per batch.
 ** A live stream runs the program on a thread of its own and hands the
 ** output's rows over while they are made, through a short queue.
 */
@@ -18,15 +19,22 @@
 #include "tir_arrow.h"
 #include "arrow.h"
 
-static const char *arrow_format(tir_type t)
+/* A column's Arrow format into buf (>= 16 bytes): decimal(p, s) is
+** decimal128 "d:P,S" (its values sign-extended to 16 bytes). dec = p << 8 | s. */
+static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
 {
-    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "n"};   /* decimals are refused before */
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d"};
+    if (t == TIR_DECIMAL) {
+        snprintf(buf, 16, "d:%d,%d", dec >> 8, dec & 255);
+        return buf;
+    }
     return (unsigned)t < TIR_NTYPES ? f[t] : "n";
 }
 
 /* ------------------------------------------------------------- schemas */
 
-/* A child owns its name; the parent owns the children's structs. */
+/* A child owns its name and format (one block); the parent owns the
+** children's structs. */
 static void release_child_schema(struct ArrowSchema *s)
 {
     free(s->private_data);
@@ -50,9 +58,10 @@ static void release_schema(struct ArrowSchema *s)
     s->release = NULL;
 }
 
-/* A struct of n columns, as a record batch's schema. */
+/* A struct of n columns, as a record batch's schema; dec[i]: a decimal
+** column's precision << 8 | scale. */
 static tir_status make_schema(struct ArrowSchema *out, size_t n, const char *const *names, const tir_type *types,
-                              const bool *nullable)
+                              const uint16_t *dec, const bool *nullable)
 {
     memset(out, 0, sizeof *out);
     schema_priv *p = calloc(1, sizeof *p);
@@ -71,15 +80,20 @@ static tir_status make_schema(struct ArrowSchema *out, size_t n, const char *con
     *out = (struct ArrowSchema){.format = "+s", .name = "", .n_children = (int64_t)n, .children = p->ptrs,
                                 .release = release_schema, .private_data = p};
     for (size_t i = 0; i < n; i++) {
-        char *name = strdup(names[i]);
-        if (!name) {
+        char fb[16];
+        const char *f = arrow_format(types[i], dec[i], fb);
+        size_t fl = strlen(f) + 1, nl = strlen(names[i]) + 1;
+        char *block = malloc(fl + nl);
+        if (!block) {
             out->n_children = (int64_t)i;
             release_schema(out);
             return TIR_ERR_NOMEM;
         }
-        p->kids[i] = (struct ArrowSchema){.format = arrow_format(types[i]), .name = name,
+        memcpy(block, f, fl);
+        memcpy(block + fl, names[i], nl);
+        p->kids[i] = (struct ArrowSchema){.format = block, .name = block + fl,
                                           .flags = nullable[i] ? ARROW_FLAG_NULLABLE : 0,
-                                          .release = release_child_schema, .private_data = name};
+                                          .release = release_child_schema, .private_data = block};
         p->ptrs[i] = &p->kids[i];
     }
     return TIR_OK;
@@ -98,19 +112,38 @@ const char *tir_program_output_name(const tir_program *p, size_t out)
 }
 
 /* Columns of a schema as make_schema takes them; false when out of memory. */
-static bool columns_of(size_t n, const char ***names, tir_type **types, bool **nullable)
+typedef struct colset {
+    const char **names;
+    tir_type *types;
+    uint16_t *dec;
+    bool *nullable;
+} colset;
+
+static bool columns_of(size_t n, colset *cs)
 {
-    *names = calloc(n ? n : 1, sizeof **names);
-    *types = calloc(n ? n : 1, sizeof **types);
-    *nullable = calloc(n ? n : 1, sizeof **nullable);
-    return *names && *types && *nullable;
+    cs->names = calloc(n ? n : 1, sizeof *cs->names);
+    cs->types = calloc(n ? n : 1, sizeof *cs->types);
+    cs->dec = calloc(n ? n : 1, sizeof *cs->dec);
+    cs->nullable = calloc(n ? n : 1, sizeof *cs->nullable);
+    return cs->names && cs->types && cs->dec && cs->nullable;
 }
 
-static void free_columns(const char **names, tir_type *types, bool *nullable)
+static void free_columns(colset *cs)
 {
-    free(names);
-    free(types);
-    free(nullable);
+    free(cs->names);
+    free(cs->types);
+    free(cs->dec);
+    free(cs->nullable);
+}
+
+/* Column c of a checked schema into cs (its name borrowed). */
+static void column_of(colset *cs, const ir_schema *s, int c)
+{
+    const ir_coltype *ty = &s->cols[c].ty;
+    cs->names[c] = s->cols[c].name.s;
+    cs->types[c] = ty->type;
+    cs->dec[c] = ty->type == TIR_DECIMAL ? (uint16_t)(ty->prec << 8 | ty->scale) : 0;
+    cs->nullable[c] = ty->nullable;
 }
 
 tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, struct ArrowSchema *schema)
@@ -119,22 +152,14 @@ tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, str
     if (!schema || !ir || out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *s = &ir->outputs[out].stmt->out;
-    for (int c = 0; c < s->n; c++)
-        if (s->cols[c].ty.type == TIR_DECIMAL)   /* not exported yet, as by the streams */
-            return TIR_ERR_ARG;
-    const char **names;
-    tir_type *types;
-    bool *nullable;
+    colset cs;
     tir_status st = TIR_ERR_NOMEM;
-    if (columns_of((size_t)s->n, &names, &types, &nullable)) {
-        for (int c = 0; c < s->n; c++) {
-            names[c] = s->cols[c].name.s;
-            types[c] = vm_phys(s->cols[c].ty.type);
-            nullable[c] = s->cols[c].ty.nullable;
-        }
-        st = make_schema(schema, (size_t)s->n, names, types, nullable);
+    if (columns_of((size_t)s->n, &cs)) {
+        for (int c = 0; c < s->n; c++)
+            column_of(&cs, s, c);
+        st = make_schema(schema, (size_t)s->n, cs.names, cs.types, cs.dec, cs.nullable);
     }
-    free_columns(names, types, nullable);
+    free_columns(&cs);
     return st;
 }
 
@@ -146,18 +171,16 @@ typedef struct exported {
     vm_table *t;              /* moved out of the result */
     uint32_t batch;
     size_t nbatches;
-    const char **names;       /* owned copies (NULL: a chunk of a live stream, whose stream has them) */
-    tir_type *types;
-    bool *nullable;
+    colset cs;                /* names are owned copies (NULL: a chunk of a live stream, whose stream has them) */
 } exported;
 
 static void unref(exported *x)
 {
     if (atomic_fetch_sub(&x->refs, 1) != 1)
         return;
-    for (int c = 0; x->names && c < x->t->ncols; c++)
-        free((char *)x->names[c]);
-    free_columns(x->names, x->types, x->nullable);
+    for (int c = 0; x->cs.names && c < x->t->ncols; c++)
+        free((char *)x->cs.names[c]);
+    free_columns(&x->cs);
     vm_table_free(x->t);
     free(x);
 }
@@ -211,8 +234,10 @@ static int64_t count_nulls(const uint64_t *v, uint32_t n)
     return (int64_t)n - valid;
 }
 
-/* Column c of batch b as an Arrow array; errno-style code (0 = done). */
-static int export_column(exported *x, size_t b, int c, uint32_t n, struct ArrowArray *out, char *err, size_t errlen)
+/* Column c of batch b as an Arrow array; errno-style code (0 = done).
+** dec: the column is a decimal. */
+static int export_column(exported *x, size_t b, int c, bool dec, uint32_t n, struct ArrowArray *out, char *err,
+                         size_t errlen)
 {
     const vm_column *col = &x->t->cols[c];
     uint64_t first = (uint64_t)b * x->batch;
@@ -265,6 +290,18 @@ static int export_column(exported *x, size_t b, int c, uint32_t n, struct ArrowA
         p->bufs[1] = offs;
         p->bufs[2] = data;
         nbuf = 3;
+    } else if (dec) {   /* decimal128: each i64 sign-extended to 16 bytes, little-endian */
+        const int64_t *v = (const int64_t *)col->data + first;
+        int64_t *d = malloc(sizeof *d * 2 * (n ? n : 1));
+        if (!(p->own[0] = d)) {
+            free(p);
+            return ENOMEM;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            d[2 * i] = v[i];
+            d[2 * i + 1] = v[i] >> 63;
+        }
+        p->bufs[1] = d;
     } else {
         p->bufs[1] = (const char *)col->data + first * vm_type_width(col->type);
     }
@@ -283,15 +320,17 @@ typedef struct stream_priv {
 static int stream_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
 {
     stream_priv *p = s->private_data;
-    if (make_schema(out, (size_t)p->x->t->ncols, p->x->names, p->x->types, p->x->nullable)) {
+    const colset *cs = &p->x->cs;
+    if (make_schema(out, (size_t)p->x->t->ncols, cs->names, cs->types, cs->dec, cs->nullable)) {
         snprintf(p->err, sizeof p->err, "out of memory");
         return ENOMEM;
     }
     return 0;
 }
 
-/* Batch b of x as a struct array; errno-style code (err says why). */
-static int export_batch(exported *x, size_t b, struct ArrowArray *out, char *err, size_t errlen)
+/* Batch b of x as a struct array of the columns cs describes; errno-style
+** code (err says why). */
+static int export_batch(exported *x, const colset *cs, size_t b, struct ArrowArray *out, char *err, size_t errlen)
 {
     uint64_t left = x->t->nrows - (uint64_t)b * x->batch;
     uint32_t n = left < x->batch ? (uint32_t)left : x->batch;
@@ -315,7 +354,7 @@ static int export_batch(exported *x, size_t b, struct ArrowArray *out, char *err
     *out = (struct ArrowArray){.length = n, .n_buffers = 1, .buffers = bp->bufs, .n_children = 0,
                                .children = bp->ptrs, .release = release_batch, .private_data = bp};
     for (int c = 0; c < ncols; c++) {
-        int rc = export_column(x, b, c, n, &bp->kids[c], err, errlen);
+        int rc = export_column(x, b, c, cs->types[c] == TIR_DECIMAL, n, &bp->kids[c], err, errlen);
         if (rc) {
             if (rc == ENOMEM)
                 snprintf(err, errlen, "out of memory");
@@ -334,7 +373,7 @@ static int stream_next(struct ArrowArrayStream *s, struct ArrowArray *out)
     memset(out, 0, sizeof *out);
     if (p->next >= p->x->nbatches)
         return 0;   /* the end: out->release stays NULL */
-    int rc = export_batch(p->x, p->next, out, p->err, sizeof p->err);
+    int rc = export_batch(p->x, &p->x->cs, p->next, out, p->err, sizeof p->err);
     p->next += !rc;
     return rc;
 }
@@ -359,25 +398,24 @@ tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayS
         return TIR_ERR_ARG;
     memset(stream, 0, sizeof *stream);
     size_t n = tir_result_ncols(r, out);
-    /* Arrow's decimal128 is not produced yet (docs/EMBEDDING.md): cast to f64 or string */
-    for (size_t c = 0; c < n; c++)
-        if (tir_result_col_type(r, out, c) == TIR_DECIMAL)
-            return TIR_ERR_ARG;
     exported *x = calloc(1, sizeof *x);
     stream_priv *sp = calloc(1, sizeof *sp);
-    bool ok = x && sp && columns_of(n, &x->names, &x->types, &x->nullable);
+    bool ok = x && sp && columns_of(n, &x->cs);
     for (size_t c = 0; ok && c < n; c++) {
-        x->types[c] = tir_result_col_type(r, out, c);
-        x->nullable[c] = tir_result_col_nullable(r, out, c);
-        ok = (x->names[c] = strdup(tir_result_col_name(r, out, c))) != NULL;
+        int prec, scale;
+        x->cs.types[c] = tir_result_col_type(r, out, c);
+        if (tir_result_col_decimal(r, out, c, &prec, &scale))
+            x->cs.dec[c] = (uint16_t)(prec << 8 | scale);
+        x->cs.nullable[c] = tir_result_col_nullable(r, out, c);
+        ok = (x->cs.names[c] = strdup(tir_result_col_name(r, out, c))) != NULL;
     }
     if (ok)   /* last: nothing fails after the rows have left the result */
         ok = (x->t = vm_result_take_output(r, out, &x->batch)) != NULL;
     if (!ok) {
-        for (size_t c = 0; x && x->names && c < n; c++)
-            free((char *)x->names[c]);
+        for (size_t c = 0; x && x->cs.names && c < n; c++)
+            free((char *)x->cs.names[c]);
         if (x)
-            free_columns(x->names, x->types, x->nullable);
+            free_columns(&x->cs);
         free(x);
         free(sp);
         return TIR_ERR_NOMEM;
@@ -410,9 +448,7 @@ typedef struct live {
     exported *cur;            /* the chunk the host is reading, batch next */
     size_t next;
     int ncols;
-    const char **names;
-    tir_type *types;
-    bool *nullable;
+    colset cs;                /* names owned */
     char err[1024];
 } live;
 
@@ -489,7 +525,7 @@ static void *live_main(void *arg)
 static int live_schema(struct ArrowArrayStream *s, struct ArrowSchema *out)
 {
     live *l = s->private_data;
-    if (!make_schema(out, (size_t)l->ncols, l->names, l->types, l->nullable))
+    if (!make_schema(out, (size_t)l->ncols, l->cs.names, l->cs.types, l->cs.dec, l->cs.nullable))
         return 0;
     snprintf(l->err, sizeof l->err, "out of memory");
     return ENOMEM;
@@ -523,7 +559,7 @@ static int live_next(struct ArrowArrayStream *s, struct ArrowArray *out)
     pthread_mutex_unlock(&l->mu);
     if (!l->cur)   /* the end, or the run failed */
         return st ? (st == TIR_ERR_NOMEM ? ENOMEM : EIO) : 0;
-    int rc = export_batch(l->cur, l->next, out, l->err, sizeof l->err);
+    int rc = export_batch(l->cur, &l->cs, l->next, out, l->err, sizeof l->err);
     l->next += !rc;
     return rc;
 }
@@ -536,9 +572,9 @@ static const char *live_error(struct ArrowArrayStream *s)
 
 static void live_free(live *l)
 {
-    for (int c = 0; l->names && c < l->ncols; c++)
-        free((char *)l->names[c]);
-    free_columns(l->names, l->types, l->nullable);
+    for (int c = 0; l->cs.names && c < l->ncols; c++)
+        free((char *)l->cs.names[c]);
+    free_columns(&l->cs);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l);
@@ -582,14 +618,6 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     if (out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *sc = &ir->outputs[out].stmt->out;
-    for (int c = 0; c < sc->n; c++)
-        if (sc->cols[c].ty.type == TIR_DECIMAL) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "decimal columns are not exported to Arrow yet (column '%s'): cast it to f64 "
-                     "or string", sc->cols[c].name.s);
-            vm_engine_set_error(vm_program_engine(p), msg);
-            return TIR_ERR_ARG;
-        }
     live *l = calloc(1, sizeof *l);
     if (!l)
         return live_nomem(p);
@@ -605,11 +633,10 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     l->p = p;
     l->out = out;
     l->ncols = sc->n;
-    bool ok = columns_of((size_t)sc->n, &l->names, &l->types, &l->nullable);
+    bool ok = columns_of((size_t)sc->n, &l->cs);
     for (int c = 0; ok && c < sc->n; c++) {
-        l->types[c] = sc->cols[c].ty.type;
-        l->nullable[c] = sc->cols[c].ty.nullable;
-        ok = (l->names[c] = strdup(sc->cols[c].name.s)) != NULL;
+        column_of(&l->cs, sc, c);
+        ok = (l->cs.names[c] = strdup(sc->cols[c].name.s)) != NULL;
     }
     if (!ok) {
         live_free(l);

@@ -793,6 +793,16 @@ bool tir_program_param_nullable(const tir_program *p, size_t i)
     return prm && prm->ty.nullable;
 }
 
+bool tir_program_param_decimal(const tir_program *p, size_t i, int *precision, int *scale)
+{
+    const ir_param *prm = program_param(p, i);
+    if (!prm || prm->ty.type != TIR_DECIMAL)
+        return false;
+    *precision = prm->ty.prec;
+    *scale = prm->ty.scale;
+    return true;
+}
+
 /* Binding needs a compiled program; messages go where tir_engine_errmsg reads. */
 static tir_status bindable(tir_program *p)
 {

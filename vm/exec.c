@@ -1059,6 +1059,19 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 return dec_overflow(x, in);
             break;
         }
+#define DEC_ROUNDING(OPN, opn)                                                                       \
+    case VM_OP_DEC_##OPN: {                                                                          \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+        if (!k_dec_##opn(x->r[in->a].data, x->r[in->a].validity, sel, n, in->b & 255, in->b >> 8, in->e, \
+                         x->rbuf[in->c]))                                                            \
+            return dec_overflow(x, in);                                                              \
+        break;                                                                                       \
+    }
+        DEC_ROUNDING(TRUNC, trunc)
+        DEC_ROUNDING(FLOOR, floor)
+        DEC_ROUNDING(CEIL, ceil)
+        DEC_ROUNDING(ROUND, round)
         case VM_OP_DEC_TO_F64: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;
@@ -1477,7 +1490,7 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
         }
         const vm_store_colspec *fc = vm_store_col(s, c);
         if ((fc->prec ? TIR_DECIMAL : fc->type) != dc->ty.type ||
-            (fc->prec && (fc->prec != dc->ty.prec || fc->scale != dc->ty.scale))) {
+            (fc->prec && (fc->prec > dc->ty.prec || fc->scale != dc->ty.scale))) {   /* as check_declared */
             char t1[32], t2[32];
             snprintf(err, errlen, "%s: column '%s' is %s in the file, declared %s", t->path, dc->name.s,
                      ir_type_text(fc->prec ? TIR_DECIMAL : fc->type, fc->prec, fc->scale, t1),

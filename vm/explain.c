@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "vm.h"
+#include "decimal.h"
 
 #define VM_X_NAME(name, syn) #name,
 #define VM_X_SYN(name, syn) syn,
@@ -65,6 +66,12 @@ static void put_const(ir_buf *b, const vm_const *k)
     }
     if (k->is_null) {
         ir_buf_printf(b, "null");
+        return;
+    }
+    if (k->prec) {   /* a decimal literal, held as its scaled i64 */
+        char d[32];
+        vm_dec_format(k->i, k->scale, d);
+        ir_buf_printf(b, "%s", d);
         return;
     }
     switch (k->type) {
@@ -142,7 +149,10 @@ static void put_pipe(ir_buf *b, ir_arena *a, const vm_pipe *p)
     ir_buf_printf(b, "\nbytecode of %s: %d instructions, %d registers (r), %d selections (s; fN = every row of frame N), "
         "%d frames, %d constants (k)\n", p->ir->name.s, p->ncode, p->nregs, p->nsels, p->nframes, p->nconsts);
     for (int i = 0; i < p->nconsts; i++) {
-        ir_buf_printf(b, "  k%-3d %-6s = ", i, tir_type_name(p->consts[i].type));
+        char tb[32];
+        const vm_const *k = &p->consts[i];
+        ir_buf_printf(b, "  k%-3d %-6s = ", i,
+                      k->prec ? ir_type_text(TIR_DECIMAL, k->prec, k->scale, tb) : tir_type_name(k->type));
         put_const(b, &p->consts[i]);
         ir_buf_printf(b, "\n");
     }

@@ -93,7 +93,8 @@ static int add_const(lw *L, const ir_expr *e, tir_type t);
 
 static bool same_const(const vm_const *x, const vm_const *y)
 {
-    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->ref == y->ref &&
+    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->prec == y->prec &&
+           x->scale == y->scale && x->ref == y->ref &&
            x->field == y->field && x->param == y->param && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
            !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
 }
@@ -128,6 +129,10 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
     k->is_null = l->is_null;
     k->i = l->i;
     k->f = l->f;
+    if (t == TIR_DECIMAL && l->type == TIR_DECIMAL) {   /* explain prints it as the decimal it is */
+        k->prec = l->prec ? l->prec : 1;
+        k->scale = l->scale;
+    }
     if (t == TIR_F64 && l->type != TIR_F64)
         k->f = (double)l->i;
     if (t == TIR_STRING && !l->is_null) {
@@ -569,6 +574,27 @@ static vm_opcode direct_op(ir_fn f)
     }
 }
 
+/* floor, ceil, trunc or round of a decimal, to the coarser scale the
+** checker gave it (round's digits d in part): digits dropped, and for
+** round(x, d < 0) the zeros put back, as a scale-0 decimal. A scale that
+** does not change is the value itself. */
+static int cx_dec_round(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    ir_fn f = (ir_fn)e->u.call.fid;
+    const ir_expr *a0 = e->u.call.args[0];
+    int from = a0->ty.scale, d = f == IR_FN_ROUND ? e->u.call.part : 0;
+    int up = d < 0 ? -d : 0, drop = from - d;
+    if (drop <= 0)
+        return cx(L, a0, frame, sel, in);
+    int r = cx(L, a0, frame, sel, in);
+    int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
+    vm_opcode op = f == IR_FN_FLOOR ? VM_OP_DEC_FLOOR : f == IR_FN_CEIL ? VM_OP_DEC_CEIL
+                 : f == IR_FN_TRUNC ? VM_OP_DEC_TRUNC : VM_OP_DEC_ROUND;
+    vm_ins *i = emit(L, op, frame, e->span);
+    i->a = r, i->b = (drop > 19 ? 19 : drop) | (up > 18 ? 18 : up) << 8, i->c = out, i->d = sel, i->e = e->ty.prec;
+    return out;
+}
+
 static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     ir_fn f = (ir_fn)e->u.call.fid;
@@ -586,11 +612,15 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_FLOOR:
     case IR_FN_CEIL:
     case IR_FN_TRUNC:
+        if (at == TIR_DECIMAL)
+            return cx_dec_round(L, e, frame, sel, in);
         if (at != TIR_F64)  /* integers have no fraction */
             return cx(L, a0, frame, sel, in);
         op = f == IR_FN_FLOOR ? VM_OP_FLOOR_F64 : f == IR_FN_CEIL ? VM_OP_CEIL_F64 : VM_OP_TRUNC_F64;
         return cx_unary(L, op, a0, e, frame, sel, in, -1);
     case IR_FN_ROUND:
+        if (at == TIR_DECIMAL)
+            return cx_dec_round(L, e, frame, sel, in);
         if (at != TIR_F64 && e->u.call.nargs == 1)
             return cx(L, a0, frame, sel, in);
         return cx_op(L, (vm_opcode)(VM_OP_ROUND_I32 + ix), e, frame, sel, cx_arg(L, e, 0, frame, sel, in),

@@ -55,6 +55,10 @@
     X(DEC_SUB,      "r[c] = r[a] - r[b] over s[d], decimals of one scale; more than e digits is an error") \
     X(DEC_MUL,      "r[c] = r[a] * r[b] over s[d], decimals (scales add); more than e digits is an error") \
     X(DEC_RESCALE,  "r[c] = r[a] from scale b & 255 to scale b >> 8 over s[d], halves away from zero; more than e digits is an error") \
+    X(DEC_TRUNC,    "r[c] = trunc(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d]; more than e digits is an error") \
+    X(DEC_FLOOR,    "r[c] = floor(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d]; more than e digits is an error") \
+    X(DEC_CEIL,     "r[c] = ceil(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d]; more than e digits is an error") \
+    X(DEC_ROUND,    "r[c] = round(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], halves away from zero; more than e digits is an error") \
     X(DEC_TO_F64,   "r[c] = r[a] / 10^e as f64 over s[d]")                                    \
     X(F64_TO_DEC,   "r[c] = r[a] * 10^b rounded half away from zero over s[d]; more than e digits is an error") \
     VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \

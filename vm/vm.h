@@ -43,6 +43,7 @@ typedef struct vm_regdef {
 typedef struct vm_const {
     tir_type type;
     bool is_null;
+    uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale) literal, i its scaled value (for explain) */
     int64_t i;
     double f;
     tir_str s;

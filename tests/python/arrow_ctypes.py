@@ -2,6 +2,7 @@
 that reads a capsule's stream (as pyarrow would; Debian has no pyarrow) and
 producers of int64/utf8 record batches that count their release calls."""
 import ctypes
+import decimal
 from ctypes import POINTER, Structure, c_char_p, c_int, c_int64, c_void_p
 
 import numpy as np
@@ -76,6 +77,11 @@ def _column(schema, array):
             out.append(ctypes.c_double.from_address(bufs[1] + 8 * i).value)
         elif fmt == b"b":
             out.append(bool(_bit(bufs[1], i)))
+        elif fmt.startswith(b"d:"):
+            # decimal128: 16 bytes little-endian two's complement, read whole
+            scale = int(fmt[2:].split(b",")[1])
+            v = int.from_bytes(ctypes.string_at(bufs[1] + 16 * i, 16), "little", signed=True)
+            out.append(decimal.Decimal(v).scaleb(-scale))
         elif fmt == b"u":
             start = ctypes.c_int32.from_address(bufs[1] + 4 * i).value
             end = ctypes.c_int32.from_address(bufs[1] + 4 * i + 4).value

@@ -233,6 +233,27 @@ Test(api, explain_lists_typed_program_and_bytecode)
     tir_engine_free(e);
 }
 
+/* Decimal constants in the bytecode listing read as the decimals they
+** are, with their type, not as the scaled integers the VM holds; an IN
+** list's too; equal scaled integers of other scales are other constants. */
+Test(api, explain_prints_decimal_constants)
+{
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_ok(e, "t: Table = read_csv(\"d.csv\") { x: decimal(8,2), n: i64 }\n"
+                                   "p: Pipeline = { s = table_scan :table = t\n"
+                                   "  f = filter :input = s :expr = $in.x > 12.5 && $in.x in [-0.07, 1250] && $in.n != 1250\n"
+                                   "  v = project :input = f :columns = { \"y\": $in.x * 1.25 } }\noutput p.v\n");
+    const char *x = tir_program_explain(p);
+    cr_expect(strstr(x, "decimal(4,2) = 12.50\n"), "%s", x);   /* 12.5 at the column's scale */
+    cr_expect(strstr(x, "decimal(2,2) = -0.07\n"), "%s", x);
+    cr_expect(strstr(x, "= 1250.00\n"), "%s", x);
+    cr_expect(strstr(x, "decimal(3,2) = 1.25\n"), "%s", x);
+    cr_expect(strstr(x, "i64    = 1250\n"), "%s", x);   /* the integer stays an integer */
+    cr_expect(!strstr(x, "= 125000\n"), "%s", x);
+    tir_program_free(p);
+    tir_engine_free(e);
+}
+
 Test(api, bad_arguments)
 {
     tir_program *p = NULL;

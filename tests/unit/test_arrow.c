@@ -473,7 +473,8 @@ Test(arrow, chunks_of_every_size_keep_their_order)
 Test(arrow, errors_release_everything_once)
 {
     static int64_t vals[64];
-    static const char *const bad[] = {"tsu:", "L", "+l", "d:20,2"};   /* decimals above 18 digits */
+    /* decimals above 18 digits, of 256 bits, a bit width cut short */
+    static const char *const bad[] = {"tsu:", "L", "+l", "d:20,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tcol cols[] = {{"l", "ok", 0, 0, {NULL, vals}, 2}, {bad[k], "when", 0, 0, {NULL, vals}, 2}};
         int arr = 0, sch = 0;
@@ -910,10 +911,37 @@ Test(arrow, decimal128_in)
     bool v;
     cr_expect_eq(*(const int64_t *)cell(r, 0, 0, &v), 1250 - 5 + 99999);
     cr_expect_eq(*(const int64_t *)cell(r, 1, 0, &v), 99999);
-    struct ArrowArrayStream st;
-    cr_expect_eq(tir_result_arrow_stream(r, 0, &st), TIR_ERR_ARG, "decimal outputs are not exported to Arrow yet");
-    struct ArrowSchema os;
-    cr_expect_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_ERR_ARG);
+    tir_result_free(r);
+    tir_program_free(p);
+    /* a declaration must have the data's scale and at least its digits */
+    static const struct {
+        const char *decl;
+        bool ok;
+    } decls[] = {{"decimal(5,2)", true}, {"decimal(18,2)", true}, {"decimal(4,2)", false}, {"decimal(6,3)", false},
+                 {"decimal(5,1)", false}, {"i64", false}};
+    for (size_t k = 0; k < sizeof decls / sizeof *decls; k++) {
+        char src[300];
+        snprintf(src, sizeof src, "t: Table = registered(\"t\") { price: %s nullable }\n"
+                 "p: Pipeline = { v = table_scan :table = t }\noutput p.v\n", decls[k].decl);
+        tir_program *q = NULL;
+        tir_status st = tir_compile(e, "x.tir", src, strlen(src), &q);
+        cr_expect_eq(st, decls[k].ok ? TIR_OK : TIR_ERR_COMPILE, "%s: %s", decls[k].decl, tir_program_diag_text(q));
+        if (!decls[k].ok)
+            cr_expect(strstr(tir_program_diag_text(q), "column 'price' is decimal(5,2) in registered table \"t\""),
+                      "%s", tir_program_diag_text(q));
+        tir_program_free(q);
+    }
+
+    /* the bit width may be written: "d:P,S,128" (as DuckDB writes it) */
+    tcol w128[] = {{"d:5,2,128", "price", 0, 1, {valid, vals}, 2}};
+    s = make_schema(1, w128, &sch);
+    x = make_batch(1, w128, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "w", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    p = compile_ok("w: Table = registered(\"w\") { price: decimal(5,2) nullable }\n"
+                   "p: Pipeline = { v = table_scan :table = w\n"
+                   "  a = aggregate :input = v :aggregates = { \"s\": sum($in.price) } }\noutput p.a\n");
+    r = run_ok(p);
+    cr_expect_eq(*(const int64_t *)cell(r, 0, 0, &v), 1250 - 5 + 99999);
     tir_result_free(r);
     tir_program_free(p);
 
@@ -924,4 +952,144 @@ Test(arrow, decimal128_in)
     cr_expect_eq(tir_engine_register_arrow(e, "u", &s, &x), TIR_ERR_DATA);
     cr_expect(strstr(tir_engine_errmsg(e), "column 'price' (d:5,2) has a value of more than 5 digits"), "%s",
               tir_engine_errmsg(e));
+}
+
+/* ------------------------------------------------------- decimals out */
+
+/* A decimal128 cell: the 16 little-endian bytes must be the i64 sign-extended. */
+static int64_t dec128(const struct ArrowArray *a, int64_t i)
+{
+    const int64_t *v = (const int64_t *)a->buffers[1] + 2 * (a->offset + i);
+    cr_assert_eq(v[1], v[0] < 0 ? -1 : 0, "row %lld: high half %lld for low %lld", (long long)i, (long long)v[1],
+                 (long long)v[0]);
+    return v[0];
+}
+
+/* The decimal(p, s) program over "big": d = (37 v - 200000) + 0.25 at
+** scale 2, NULL every 11th row; an aggregate of it. */
+static const char dec_prog[] = "big: Table = registered(\"big\")\n"
+                               "p: Pipeline = {\n"
+                               "    s = table_scan :table = big\n"
+                               "    x = project :input = s :columns = { \"v\": $in.v, \"d\": case when $in.v % 11 != 0 "
+                               "then cast($in.v * 37 - 200000 as decimal(12,0)) + 0.25 end }\n"
+                               "    a = aggregate :input = x :aggregates = { \"s\": sum($in.d), \"m\": min($in.d) }\n"
+                               "}\noutput p.x\noutput p.a\n";
+
+static int64_t dec_want(int64_t v)
+{
+    return (v * 37 - 200000) * 100 + 25;
+}
+
+/* Reads a stream of (v i64, d decimal) batches; checks every value and the
+** schema, returns the rows. */
+static int64_t check_dec_stream(struct ArrowArrayStream *st, const char *want_format)
+{
+    struct ArrowSchema sc;
+    cr_assert_eq(st->get_schema(st, &sc), 0);
+    cr_assert_eq(sc.n_children, 2);
+    cr_expect_str_eq(sc.children[1]->format, want_format);
+    cr_expect_str_eq(sc.children[1]->name, "d");
+    cr_expect(sc.children[1]->flags & ARROW_FLAG_NULLABLE);
+    sc.release(&sc);
+    cr_assert_null(sc.release);
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(st->get_next(st, &a), 0, "%s", st->get_last_error(st));
+        if (!a.release)
+            break;
+        const struct ArrowArray *v = a.children[0], *d = a.children[1];
+        cr_assert_eq(d->n_buffers, 2);
+        const uint8_t *valid = d->buffers[0];
+        int64_t nulls = 0;
+        for (int64_t i = 0; i < a.length; i++) {
+            int64_t k = ((const int64_t *)v->buffers[1])[i];
+            bool ok = !valid || ((valid[i / 8] >> (i % 8)) & 1);
+            cr_assert_eq(ok, k % 11 != 0, "row %lld", (long long)k);
+            nulls += !ok;
+            if (ok)
+                cr_assert_eq(dec128(d, i), dec_want(k), "row %lld", (long long)k);
+        }
+        cr_assert_eq(d->null_count, nulls);
+        rows += a.length;
+        a.release(&a);
+    }
+    return rows;
+}
+
+/* decimal(p, s) leaves as decimal128 "d:P,S" from every export path: the
+** output schema after compile, a finished result's stream and the live
+** stream; negative values sign-extend, NULLs have validity bits. */
+Test(arrow, decimal128_out)
+{
+    register_big();
+    tir_program *p = compile_ok(dec_prog);
+    struct ArrowSchema os;
+    cr_assert_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_OK);
+    cr_expect_str_eq(os.children[0]->format, "l");
+    cr_expect_str_eq(os.children[1]->format, "d:15,2");   /* decimal(12,0) + decimal(3,2): max(12, 1) + 2 + 1 digits */
+    os.release(&os);
+    cr_assert_eq(tir_program_output_arrow_schema(p, 1, &os), TIR_OK);
+    cr_expect_str_eq(os.children[0]->format, "d:18,2");
+    cr_expect_str_eq(os.children[1]->format, "d:15,2");
+    cr_expect_str_eq(os.children[1]->name, "m");
+    os.release(&os);
+
+    tir_result *r = run_ok(p);
+    int prec, scale;
+    cr_assert(tir_result_col_decimal(r, 0, 1, &prec, &scale));
+    cr_assert_eq(prec, 15);
+    cr_assert_eq(scale, 2);
+    struct ArrowArrayStream st;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    struct ArrowArrayStream agg;
+    cr_assert_eq(tir_result_arrow_stream(r, 1, &agg), TIR_OK);
+    tir_result_free(r);   /* the streams outlive it */
+    cr_assert_eq(check_dec_stream(&st, "d:15,2"), (int64_t)LB * LROWS);
+    st.release(&st);
+    struct ArrowArray a;
+    cr_assert_eq(agg.get_next(&agg, &a), 0);
+    int64_t sum = 0;
+    for (int64_t v = 0; v < (int64_t)LB * LROWS; v++)
+        if (v % 11)
+            sum += dec_want(v);
+    cr_expect_eq(dec128(a.children[0], 0), sum);
+    cr_expect_eq(dec128(a.children[1], 0), dec_want(1));
+    cr_expect_lt(dec128(a.children[1], 0), 0);
+    a.release(&a);
+    agg.release(&agg);
+
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &st), TIR_OK);
+    cr_assert_eq(check_dec_stream(&st, "d:15,2"), (int64_t)LB * LROWS);
+    st.release(&st);
+    tir_program_free(p);
+}
+
+/* A decimal output streamed out registers again as the same decimal(p, s). */
+Test(arrow, decimal128_round_trip)
+{
+    register_big();
+    tir_program *p = compile_ok(dec_prog);
+    tir_result *r = run_ok(p);
+    struct ArrowArrayStream st;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "back", &st), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_result_free(r);
+    tir_program *q = compile_ok("back: Table = registered(\"back\") { d: decimal(15,2) nullable }\n"
+                                "p: Pipeline = { s = table_scan :table = back\n"
+                                "    a = aggregate :input = s :aggregates = { \"s\": sum($in.d), \"n\": count($in.d) } }\n"
+                                "output p.a\n");
+    r = run_ok(q);
+    int64_t sum = 0, n = 0;
+    for (int64_t v = 0; v < (int64_t)LB * LROWS; v++)
+        if (v % 11) {
+            sum += dec_want(v);
+            n++;
+        }
+    bool valid;
+    cr_expect_eq(*(const int64_t *)cell(r, 0, 0, &valid), sum);
+    cr_expect_eq(*(const int64_t *)cell(r, 1, 0, &valid), n);
+    tir_result_free(r);
+    tir_program_free(q);
+    tir_program_free(p);
 }

@@ -5,8 +5,9 @@
 ** loaded with dlopen from $TIR_LIBDUCKDB or the path meson configured. A
 ** missing library fails the suite: CI installs it.
 **
-** Both directions, on i32/i64/f64/bool/date/string with NULLs, inline and
-** long strings, 150k rows over many batches, and empty results: DuckDB's
+** Both directions, on i32/i64/f64/bool/date/string and decimal(p, s) (as
+** decimal128) with NULLs and negative values, inline and long strings,
+** 150k rows over many batches, and empty results: DuckDB's
 ** query result registered in tir and aggregated by a tir program equals
 ** DuckDB's own aggregate; a tir result streamed into DuckDB (arrow scan),
 ** materialized or live (pulled while the program runs), and aggregated
@@ -193,6 +194,19 @@ static duckdb_result duck_query(const char *sql)
     return r;
 }
 
+/* v (times 10^scale) as text with scale digits after the point. */
+static void dec_text(int64_t v, int scale, char *buf)
+{
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p = 1;
+    for (int i = 0; i < scale; i++)
+        p *= 10;
+    if (scale)
+        sprintf(buf, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)(m / p), scale,
+                (unsigned long long)(m % p));
+    else
+        sprintf(buf, "%s%llu", v < 0 ? "-" : "", (unsigned long long)m);
+}
+
 /* Each field of tir's one-row output `out` equals DuckDB's column of the
 ** same position in its one-row result (dates as days since 1970). */
 static void expect_same(const tir_result *r, size_t out, duckdb_result *d)
@@ -209,7 +223,8 @@ static void expect_same(const tir_result *r, size_t out, duckdb_result *d)
         const void *x = tir_result_batch_data(r, out, 0, c);
         switch (tir_result_col_type(r, out, c)) {
         case TIR_I64:
-            cr_assert_eq(*(const int64_t *)x, dk.value_int64(d, c, 0), "%s", name);
+            cr_assert_eq(*(const int64_t *)x, dk.value_int64(d, c, 0), "%s: tir %lld, duckdb %lld", name,
+                         (long long)*(const int64_t *)x, (long long)dk.value_int64(d, c, 0));
             break;
         case TIR_I32:
         case TIR_DATE:
@@ -222,6 +237,16 @@ static void expect_same(const tir_result *r, size_t out, duckdb_result *d)
         case TIR_BOOL:
             cr_assert_eq(*(const uint8_t *)x, dk.value_int64(d, c, 0), "%s", name);
             break;
+        case TIR_DECIMAL: {   /* DuckDB prints a decimal with its scale's digits, as tir does */
+            int prec, scale;
+            cr_assert(tir_result_col_decimal(r, out, c, &prec, &scale));
+            char got[48];
+            dec_text(*(const int64_t *)x, scale, got);
+            char *want = dk.value_varchar(d, c, 0);
+            cr_assert_str_eq(got, want, "%s", name);
+            dk.free(want);
+            break;
+        }
         case TIR_STRING: {
             const tir_str *s = x;
             char *want = dk.value_varchar(d, c, 0);
@@ -311,6 +336,29 @@ Test(arrow_duckdb, duckdb_types_are_mapped)
 
 /* --------------------------------------------------------- tir -> DuckDB */
 
+/* Output 0 of p streamed into DuckDB as the view `view` (live: DuckDB
+** pulls the rows while the program makes them), then DuckDB's answer to
+** sql; *r is a result of p for tir's own answer (from a second run when
+** live). The scan reads the stream once: one query per stream. */
+static duckdb_result stream_to_duck(tir_program *p, bool live, tir_result **r, const char *view, const char *sql)
+{
+    struct ArrowArrayStream out;
+    *r = NULL;
+    if (live) {
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &out), TIR_OK);
+    } else {
+        *r = run_ok(p);
+        cr_assert_eq(tir_result_arrow_stream(*r, 0, &out), TIR_OK);
+    }
+    cr_assert_eq(dk.arrow_scan(con, view, (duckdb_arrow_stream)&out), DuckDBSuccess);
+    duckdb_result d = duck_query(sql);
+    if (out.release)
+        out.release(&out);
+    if (live)
+        *r = run_ok(p);
+    return d;
+}
+
 /* tir's projection of DuckDB's data (new values in every column) streamed
 ** into DuckDB; tir's own aggregate of it is the second output. */
 static void tir_to_duck(int rows, const char *keep, bool live)
@@ -340,20 +388,8 @@ static void tir_to_duck(int rows, const char *keep, bool live)
     cr_assert_eq(sch.n_children, 6);
     cr_assert_str_eq(sch.children[5]->format, "u");
     sch.release(&sch);
-    struct ArrowArrayStream out;
-    tir_result *r = NULL;
-    if (live) {   /* DuckDB pulls the rows while the program makes them; tir's aggregate from a second run */
-        cr_assert_eq(tir_run_arrow_stream(p, 0, &out), TIR_OK);
-    } else {
-        r = run_ok(p);
-        cr_assert_eq(tir_result_arrow_stream(r, 0, &out), TIR_OK);
-    }
-    cr_assert_eq(dk.arrow_scan(con, "tirout", (duckdb_arrow_stream)&out), DuckDBSuccess);
-    duckdb_result d = duck_query(DUCK_AGGS "tirout");
-    if (out.release)
-        out.release(&out);
-    if (live)
-        r = run_ok(p);
+    tir_result *r;
+    duckdb_result d = stream_to_duck(p, live, &r, "tirout", DUCK_AGGS "tirout");
     expect_same(r, 1, &d);
     dk.destroy_result(&d);
     tir_result_free(r);
@@ -376,3 +412,82 @@ Test(arrow_duckdb, tir_live_stream_into_duckdb)
     tir_to_duck(1000, "$in.a > 1000000", true);
 }
 
+
+/* ------------------------------------------------------------ decimals */
+
+/* Decimals of two scales with NULLs and negative values, made by DuckDB. */
+#define DEC_SQL                                                                                             \
+    "SELECT i AS i, CASE WHEN i %% 7 = 0 THEN NULL"                                                        \
+    "      ELSE (((i - %d) * 37)::VARCHAR || '.' || lpad((i %% 100)::VARCHAR, 2, '0'))::DECIMAL(15,2) END AS d," \
+    " CASE WHEN i %% 5 = 0 THEN NULL ELSE ((i %% 2001) - 1000)::DECIMAL(9,3) * 0.125 END AS e"                \
+    " FROM range(%d) t(i)"
+#define DEC_TIR_AGGS                                                                                        \
+    "{ \"cd\": count($in.d), \"sd\": sum($in.d), \"mind\": min($in.d), \"maxd\": max($in.d),"             \
+    " \"ce\": count($in.e), \"se\": sum($in.e), \"mine\": min($in.e), \"maxe\": max($in.e), \"n\": count(*) }"
+#define DEC_DUCK_AGGS                                                                                       \
+    "SELECT count(d), sum(d), min(d), max(d), count(e), sum(e), min(e), max(e), count(*) FROM "
+#define DEC_DUCK_AGGS_TYPES                                                                                 \
+    "SELECT count(d), sum(d), min(d), max(d), count(e), sum(e), min(e), max(e), count(*),"                \
+    " any_value(typeof(d)), any_value(typeof(e)) FROM "
+
+/* DuckDB's decimals registered in tir (decimal128 in), a tir projection of
+** them (new values, both signs) streamed back to DuckDB (decimal128 out),
+** materialized or live, many batches: DuckDB's sums, counts, minima and
+** maxima of what it received equal tir's own aggregate, digit for digit. */
+static void decimals_both_ways(int rows, bool live)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, DEC_SQL, rows / 2, rows);
+    struct ArrowArrayStream in = duck_stream(sql);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "duckdec", &in), TIR_OK, "%s", tir_engine_errmsg(e));
+
+    /* tir's aggregate of DuckDB's data equals DuckDB's */
+    tir_program *p = compile_ok("duckdec: Table = registered(\"duckdec\")\n"
+                                "p: Pipeline = { s = table_scan :table = duckdec\n"
+                                "    g = aggregate :input = s :aggregates = " DEC_TIR_AGGS " }\noutput p.g\n");
+    tir_result *r = run_ok(p);
+    char q[2048];
+    snprintf(q, sizeof q, DEC_DUCK_AGGS "(" DEC_SQL ")", rows / 2, rows);
+    duckdb_result d = duck_query(q);
+    expect_same(r, 0, &d);
+    dk.destroy_result(&d);
+    tir_result_free(r);
+    tir_program_free(p);
+
+    /* and the other way */
+    p = compile_ok("duckdec: Table = registered(\"duckdec\")\n"
+                   "p: Pipeline = {\n"
+                   "    s = table_scan :table = duckdec\n"
+                   "    f = filter :input = s :expr = $in.i % 3 != 1\n"
+                   "    v = project :input = f :columns = { \"d\": $in.d * 2 - 0.05, \"e\": -$in.e }\n"
+                   "}\n"
+                   "q: Pipeline = {\n"
+                   "    s = table_scan :table = p.v\n"
+                   "    g = aggregate :input = s :aggregates = " DEC_TIR_AGGS "\n"
+                   "}\n"
+                   "output p.v\noutput q.g\n");
+    /* the types ride along after the aggregates expect_same compares */
+    d = stream_to_duck(p, live, &r, "tirdec", DEC_DUCK_AGGS_TYPES "tirdec");
+    if (rows > 0) {
+        char *t1 = dk.value_varchar(&d, 9, 0), *t2 = dk.value_varchar(&d, 10, 0);
+        cr_expect_str_eq(t1, "DECIMAL(17,2)");   /* decimal(15,2) * 2 is (16,2), then - 0.05 (17,2) */
+        cr_expect_str_eq(t2, "DECIMAL(13,6)");   /* as DuckDB made it: -e keeps the type */
+        dk.free(t1);
+        dk.free(t2);
+    }
+    expect_same(r, 1, &d);
+    dk.destroy_result(&d);
+    tir_result_free(r);
+    tir_program_free(p);
+}
+
+Test(arrow_duckdb, decimals_both_ways_many_batches)
+{
+    decimals_both_ways(150000, false);
+}
+
+Test(arrow_duckdb, decimals_live_stream_into_duckdb)
+{
+    decimals_both_ways(150000, true);
+    decimals_both_ways(0, true);
+}

@@ -2264,15 +2264,10 @@ Test(kernels, dispatch_runs_the_cpus_best_level)
 #endif
 }
 
-/* ---- decimal: the rescale kernel against its 128-bit twin, at every
-** pair of scales, with values at the precision limit, ties at the dropped
-** digit, negative numbers and invalid rows (whose overflow is ignored). */
-Test(kernels, decimal_rescale_matches_ref)
+/* Decimal values of every length up to 18 digits: all nines, ties at the
+** last digit, both signs; sel the rows backwards. */
+static void dec_values(int64_t *a, uint32_t *sel, int N)
 {
-    enum { N = 257 };
-    int64_t a[N], out[N], ref[N];
-    uint64_t valid[(N + 63) / 64];
-    uint32_t sel[N];
     uint64_t x = 0x243f6a8885a308d3ULL;
     for (int i = 0; i < N; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -2286,6 +2281,18 @@ Test(kernels, decimal_rescale_matches_ref)
             a[i] = -a[i];
         sel[i] = (uint32_t)(N - 1 - i);
     }
+}
+
+/* ---- decimal: the rescale kernel against its 128-bit twin, at every
+** pair of scales, with values at the precision limit, ties at the dropped
+** digit, negative numbers and invalid rows (whose overflow is ignored). */
+Test(kernels, decimal_rescale_matches_ref)
+{
+    enum { N = 257 };
+    int64_t a[N], out[N], ref[N];
+    uint64_t valid[(N + 63) / 64];
+    uint32_t sel[N];
+    dec_values(a, sel, N);
     memset(valid, 0xff, sizeof valid);
     for (int from = 0; from <= 18; from += 3)
         for (int to = 0; to <= 18; to++)
@@ -2310,6 +2317,55 @@ Test(kernels, decimal_rescale_matches_ref)
     cr_expect_eq(o[1], -13);
     cr_expect_eq(o[2], 12);
     cr_expect_eq(o[3], -14);
+}
+
+/* floor, ceil, trunc and round to a coarser scale against their 128-bit
+** twin: every number of dropped digits (19: all of them), some powers
+** after, both precisions, through a selection with the rows that overflow
+** invalid. */
+Test(kernels, decimal_round_modes_match_ref)
+{
+    enum { N = 257 };
+    typedef bool (*kfn)(const int64_t *, const uint64_t *, const uint32_t *, uint32_t, int, int, int, int64_t *);
+    static const kfn fns[] = {k_dec_trunc, k_dec_floor, k_dec_ceil, k_dec_round};
+    static const k_dec_mode modes[] = {K_DEC_TRUNC, K_DEC_FLOOR, K_DEC_CEIL, K_DEC_ROUND};
+    int64_t a[N], out[N], ref[N];
+    uint64_t valid[(N + 63) / 64];
+    uint32_t sel[N];
+    dec_values(a, sel, N);
+    for (int m = 0; m < 4; m++)
+        for (int drop = 0; drop <= 19; drop++)
+            for (int up = 0; up <= 18; up += 3)
+                for (int prec = 1; prec <= 18; prec += 17) {
+                    bool ok = fns[m](a, NULL, NULL, N, drop, up, prec, out);
+                    bool ok_ref = k_dec_round_ref(a, NULL, NULL, N, drop, up, prec, modes[m], ref);
+                    cr_assert_eq(ok, ok_ref, "mode %d drop %d up %d prec %d", m, drop, up, prec);
+                    for (int i = 0; i < N; i++)
+                        cr_assert_eq(out[i], ref[i], "mode %d row %d (%lld) drop %d up %d prec %d: %lld vs %lld", m,
+                                     i, (long long)a[i], drop, up, prec, (long long)out[i], (long long)ref[i]);
+                    memset(valid, 0xff, sizeof valid);
+                    for (int i = 0; i < N; i++)
+                        if (!ok_ref && !k_dec_round_ref(&a[i], NULL, NULL, 1, drop, up, prec, modes[m], &ref[i]))
+                            valid[i / 64] &= ~(1ULL << (i % 64));
+                    cr_assert(fns[m](a, valid, sel, N, drop, up, prec, out));
+                }
+    /* by hand, at scale 2 to scale 0: 1.25, -1.25, 1.50, -1.50, 0.00, -0.01 */
+    int64_t t[6] = {125, -125, 150, -150, 0, -1}, o[6];
+    static const int64_t want[4][6] = {
+        {1, -1, 1, -1, 0, 0}, {1, -2, 1, -2, 0, -1}, {2, -1, 2, -1, 0, 0}, {1, -1, 2, -2, 0, 0}};
+    for (int m = 0; m < 4; m++) {
+        cr_assert(fns[m](t, NULL, NULL, 6, 2, 0, 18, o));
+        for (int i = 0; i < 6; i++)
+            cr_expect_eq(o[i], want[m][i], "mode %d row %d: %lld", m, i, (long long)o[i]);
+    }
+    /* round(x, -1) at scale 0: 15 -> 20, -15 -> -20, 14 -> 10; 95 in 2 digits -> 100 overflows */
+    int64_t r[3] = {15, -15, 14};
+    cr_assert(k_dec_round(r, NULL, NULL, 3, 1, 1, 18, o));
+    cr_expect_eq(o[0], 20);
+    cr_expect_eq(o[1], -20);
+    cr_expect_eq(o[2], 10);
+    int64_t big = 95;
+    cr_expect(!k_dec_round(&big, NULL, NULL, 1, 1, 1, 2, o));
 }
 
 Test(kernels, decimal_fits_and_f64)

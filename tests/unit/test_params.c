@@ -139,6 +139,9 @@ Test(params, discovery)
     cr_assert_eq(tir_program_param_type(p, 1), TIR_STRING);
     cr_assert(tir_program_param_nullable(p, 1));
     cr_assert_eq(tir_program_param_type(p, 2), TIR_F64);
+    int prec = -1, scale = -1;
+    cr_assert(!tir_program_param_decimal(p, 2, &prec, &scale));   /* not a decimal: nothing set */
+    cr_assert_eq(prec, -1);
     cr_assert_null(tir_program_param_name(p, 3));
     cr_assert_eq(tir_program_param_type(p, 3), TIR_NTYPES);
     cr_assert(strstr(tir_program_explain(p), "$since: date\n$tag: string nullable\n$k: f64\n"));
@@ -552,6 +555,11 @@ Test(params, decimal_binds_exactly)
                                    "}\n"
                                    "output p.v2\n");
     cr_assert_eq(tir_program_param_type(p, 0), TIR_DECIMAL);
+    int pprec = 0, pscale = 0;
+    cr_assert(tir_program_param_decimal(p, 0, &pprec, &pscale));
+    cr_expect_eq(pprec, 6);
+    cr_expect_eq(pscale, 2);
+    cr_assert(!tir_program_param_decimal(p, 1, &pprec, &pscale));   /* no such parameter */
     cr_assert_eq(tir_bind_text(p, "lo", "2499.51", 7), TIR_OK);   /* x = n / 2: 2499.5 fails, 2500.0 on */
     cr_assert_eq(run_rows(p), 1);
     cr_assert_eq(tir_bind_i64(p, "lo", 2499), TIR_OK);

@@ -2153,6 +2153,36 @@ Test(typecheck, decimal_result_types)
     done(&r);
 }
 
+/* round, floor, ceil and trunc of a decimal are decimals of a coarser
+** scale, as DuckDB types them; round with digits that are not a constant
+** has no fixed scale and computes in f64. */
+Test(typecheck, decimal_rounding_types)
+{
+    tc_run r;
+    expect_clean(&r, "$d: i64\n" DEC_TABLE
+                 "p: Pipeline = { s = table_scan :table = d :columns = [\"a\", \"b\", \"c\", \"n\"]\n"
+                 "  v = project :input = s :columns = { \"fl\": floor($in.c), \"ce\": ceil($in.b), \"tr\": trunc($in.a),\n"
+                 "    \"r0\": round($in.c), \"r2\": round($in.c, 2), \"r9\": round($in.c, 9), \"rn\": round($in.c, -2),\n"
+                 "    \"ri\": round(cast($in.n as decimal(10,0)), -1), \"rp\": round($in.c, $d), \"rc\": round($in.c, $in.n),\n"
+                 "    \"sg\": sign($in.b), \"ab\": abs($in.b) } }\n"
+                 "output p.v\n");
+    ir_stmt *v = stmt_named(r.p, "p", "v");
+    expect_dec(proj_expr(v, "fl"), 8, 0, "floor(decimal(8,4))");
+    expect_dec(proj_expr(v, "ce"), 3, 0, "ceil(decimal(3,2))");
+    cr_expect(proj_expr(v, "ce")->ty.nullable, "ceil of a nullable column");
+    expect_dec(proj_expr(v, "tr"), 15, 0, "trunc(decimal(15,2))");
+    expect_dec(proj_expr(v, "r0"), 8, 0, "round(c)");
+    expect_dec(proj_expr(v, "r2"), 8, 2, "round(c, 2)");
+    expect_dec(proj_expr(v, "r9"), 8, 4, "round(c, 9): the scale is kept");
+    expect_dec(proj_expr(v, "rn"), 8, 0, "round(c, -2)");
+    expect_dec(proj_expr(v, "ri"), 11, 0, "round(decimal(10,0), -1): a digit more for the carry");
+    cr_expect_eq(proj_expr(v, "rp")->ty.type, TIR_F64, "round(c, $d): no fixed scale");
+    cr_expect_eq(proj_expr(v, "rc")->ty.type, TIR_F64, "round(c, column)");
+    cr_expect_eq(proj_expr(v, "sg")->ty.type, TIR_I32);
+    expect_dec(proj_expr(v, "ab"), 3, 2, "abs(b)");
+    done(&r);
+}
+
 Test(typecheck, decimal_literals_are_exact)
 {
     tc_run r;
