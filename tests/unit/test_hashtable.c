@@ -1151,9 +1151,9 @@ static void gsetup_init(gsetup *g)
     static const tir_type types[GS_KEYS + GS_SLOTS] = { TIR_I32, TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_F64,
                                                         TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_I64 };
     static const vm_aggslot slots[GS_SLOTS] = {
-        { IR_AGG_COUNT_STAR, TIR_I64, 0 }, { IR_AGG_SUM, TIR_I64, 0 }, { IR_AGG_SUM, TIR_F64, 0 },
-        { IR_AGG_AVG, TIR_I32, 0 },        { IR_AGG_MIN, TIR_STRING, 0 }, { IR_AGG_MAX, TIR_I64, 0 },
-        { IR_AGG_COUNT, TIR_I64, 0 },      { IR_AGG_AVG, TIR_F64, 0 },  { IR_AGG_SUM, TIR_I32, 0 },
+        { IR_AGG_COUNT_STAR, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_F64, 0, NULL, 0 },
+        { IR_AGG_AVG, TIR_I32, 0, NULL, 0 },        { IR_AGG_MIN, TIR_STRING, 0, NULL, 0 }, { IR_AGG_MAX, TIR_I64, 0, NULL, 0 },
+        { IR_AGG_COUNT, TIR_I64, 0, NULL, 0 },      { IR_AGG_AVG, TIR_F64, 0, NULL, 0 },  { IR_AGG_SUM, TIR_I32, 0, NULL, 0 },
     };
     memset(g, 0, sizeof *g);
     for (int i = 0; i < GS_KEYS + GS_SLOTS; i++) {
