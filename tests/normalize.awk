@@ -28,19 +28,28 @@ function sort_tokens(n,   w, lo, mid, hi, i, j, k) {
 
 {
     sub(/\r$/, "")
-    for (f = 1; toksep != "" && f <= NF; f++)
-        if (index($f, toksep)) {
-            n = split($f, T, toksep)
-            sort_tokens(n)
-            v = T[1]
-            for (k = 2; k <= n; k++) v = v toksep T[k]
-            $f = v
-        }
     for (i = 1; i <= NF; i++)
         if ($i ~ /^-?[0-9]+\.[0-9]*([eE][-+]?[0-9]+)?$/ || $i ~ /^-?[0-9]+[eE][-+]?[0-9]+$/) {
             v = sprintf("%.9g", ($i + 0 < 1e-9 && $i + 0 > -1e-9) ? 0 : $i + 0)
             if (v == "-0") v = "0"
             $i = v
         }
-    print
+    if (toksep == "" || !index($0, toksep)) {
+        print
+        next
+    }
+    # the tokens are printed one by one: joining megabytes of them into one
+    # string would copy it once per token
+    for (f = 1; f <= NF; f++) {
+        if (f > 1) printf ","
+        if (!index($f, toksep)) {
+            printf "%s", $f
+            continue
+        }
+        n = split($f, T, toksep)
+        sort_tokens(n)
+        printf "%s", T[1]
+        for (k = 2; k <= n; k++) printf "%s%s", toksep, T[k]
+    }
+    printf "\n"
 }

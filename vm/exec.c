@@ -1605,7 +1605,7 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
     for (int i = 0; i < p->ngroups; i++)
         n += vm_sink_group_bytes(&x->groups[i]);
     for (int i = 0; i < p->naggs; i++)
-        n += x->aggs[i].heap.bytes;
+        n += x->aggs[i].heap.bytes + x->aggs[i].sabytes;
     for (int i = 0; i < p->nbloomdefs; i++)
         n += x->bsinks[i].cap * sizeof(uint64_t);
     for (int i = 0; i < p->nsorts; i++)
