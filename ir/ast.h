@@ -247,7 +247,9 @@ typedef enum ir_aggfn {
     /* one state (count, mean, sum of squared deviations), four results */
     IR_AGG_VAR_SAMP, IR_AGG_VAR_POP, IR_AGG_STDDEV_SAMP, IR_AGG_STDDEV_POP,
     /* min and max of a bool argument read as i32 (0/1) */
-    IR_AGG_BOOL_AND, IR_AGG_BOOL_OR
+    IR_AGG_BOOL_AND, IR_AGG_BOOL_OR,
+    /* the valid strings in input order, joined by a constant separator */
+    IR_AGG_STRING_AGG
 } ir_aggfn;
 #define IR_AGG_IS_VAR(f) ((f) >= IR_AGG_VAR_SAMP && (f) <= IR_AGG_STDDEV_POP)
 
@@ -255,6 +257,8 @@ typedef struct ir_agg {
     ir_aggfn fn;
     ir_expr *arg;             /* NULL for count(*) */
     ir_span span;
+    const char *sep;          /* string_agg: the separator's bytes (arena) */
+    uint32_t seplen;
 } ir_agg;
 
 typedef struct ir_minmax {

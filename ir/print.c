@@ -86,6 +86,7 @@ const char *ir_aggfn_name(ir_aggfn f)
         [IR_AGG_VAR_SAMP] = "var_samp", [IR_AGG_VAR_POP] = "var_pop",
         [IR_AGG_STDDEV_SAMP] = "stddev_samp", [IR_AGG_STDDEV_POP] = "stddev_pop",
         [IR_AGG_BOOL_AND] = "bool_and", [IR_AGG_BOOL_OR] = "bool_or",
+        [IR_AGG_STRING_AGG] = "string_agg",
     };
     return (unsigned)f < sizeof s / sizeof s[0] ? s[f] : "?";
 }

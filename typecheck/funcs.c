@@ -32,7 +32,7 @@ static ir_coltype plain(tir_type t, bool nullable)
 static bool is_aggregate_name(const char *fn)
 {
     static const char *const names[] = {"count", "sum", "min", "max", "avg", "any_value", "var_samp", "variance",
-                                        "var_pop", "stddev_samp", "stddev", "stddev_pop", "bool_and", "bool_or"};
+                                        "var_pop", "stddev_samp", "stddev", "stddev_pop", "bool_and", "bool_or", "string_agg"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(fn, names[i]))
             return true;

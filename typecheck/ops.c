@@ -630,7 +630,7 @@ static const struct {
                {"avg", IR_AGG_AVG}, {"any_value", IR_AGG_MIN}, {"var_samp", IR_AGG_VAR_SAMP},
                {"variance", IR_AGG_VAR_SAMP}, {"var_pop", IR_AGG_VAR_POP}, {"stddev_samp", IR_AGG_STDDEV_SAMP},
                {"stddev", IR_AGG_STDDEV_SAMP}, {"stddev_pop", IR_AGG_STDDEV_POP}, {"bool_and", IR_AGG_BOOL_AND},
-               {"bool_or", IR_AGG_BOOL_OR}};
+               {"bool_or", IR_AGG_BOOL_OR}, {"string_agg", IR_AGG_STRING_AGG}};
 enum { NAGG_FNS = sizeof agg_fns / sizeof agg_fns[0] };
 
 /* Its index in agg_fns when e is an aggregate call, else -1. */
@@ -650,11 +650,40 @@ bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn)
     return k >= 0;
 }
 
+/* string_agg's separator into g: a string literal (',' when omitted, as
+** in DuckDB). It is fixed for the whole run, so that every group joins its
+** values the same way and partial states merge with it. */
+static bool string_agg_sep(tc_ctx *c, ir_expr *e, ir_agg *g)
+{
+    g->sep = ",";
+    g->seplen = 1;
+    if (e->u.call.nargs < 2)
+        return true;
+    ir_expr *sep = e->u.call.args[1];
+    if (sep->kind != IR_E_LIT || sep->u.lit.is_null || sep->u.lit.type != TIR_STRING) {
+        ir_error(c->d, sep->span, "the separator of string_agg must be a constant string, e.g. string_agg(x, ', ')%s",
+                 sep->kind == IR_E_LIT && sep->u.lit.is_null ? " (not null)" : "");
+        return false;
+    }
+    sep->ty = plain(TIR_STRING, false);
+    g->sep = sep->u.lit.s;
+    g->seplen = sep->u.lit.slen;
+    return true;
+}
+
 /* The aggregate call e (agg_fns[k]) into g and its output type. */
 static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool grouped, ir_agg *g, ir_coltype *ty)
 {
     const char *fn = agg_fns[k].name;
-    if (e->u.call.nargs != 1) {
+    if (agg_fns[k].fn == IR_AGG_STRING_AGG) {
+        if (e->u.call.nargs != 1 && e->u.call.nargs != 2) {
+            ir_error(c->d, e->span, "string_agg takes a string and a separator, string_agg(x, ', '), found %d "
+                                    "arguments", e->u.call.nargs);
+            return false;
+        }
+        if (!string_agg_sep(c, e, g))
+            return false;
+    } else if (e->u.call.nargs != 1) {
         ir_error(c->d, e->span, "%s takes one argument, found %d", fn, e->u.call.nargs);
         return false;
     }
@@ -713,6 +742,13 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         e->ty = *ty;
         return true;
     }
+    case IR_AGG_STRING_AGG:
+        if (t != TIR_STRING) {
+            ir_error(c->d, a->span, "string_agg needs a string argument, found %s%s", tc_type_name(t),
+                     tc_cast_hint(c, a, TIR_STRING));
+            return false;
+        }
+        break;
     case IR_AGG_VAR_SAMP:
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
@@ -891,7 +927,7 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, int i, bool 
         ir_error(c->d, ent->val->span,
                  "':aggregates' entry '%s' must be an aggregate call, or an expression over them: count(x), count(*), "
                  "sum(x), min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), stddev_samp(x), "
-                 "stddev_pop(x), bool_and(x) or bool_or(x) (e.g. sum($in.a) / sum($in.b))",
+                 "stddev_pop(x), bool_and(x), bool_or(x) or string_agg(x, sep) (e.g. sum($in.a) / sum($in.b))",
                  ent->key.s);
         return false;
     }

@@ -797,11 +797,15 @@ static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
     return TIR_OK;
 }
 
-/* An aggregate fails when a sum overflows or when min/max of strings
-** cannot copy its new value. */
+/* An aggregate fails when a sum overflows, when min/max of strings
+** cannot copy its new value, or when string_agg cannot grow its string. */
 static tir_status agg_failed(xpipe *x, const vm_ins *in)
 {
+    char t[128];
     switch (in->op) {
+    case VM_OP_AGG_STRAGG: case VM_OP_GAGG_STRAGG:
+        return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "'%s' cannot grow its string: out of memory, or past 4 GiB",
+                         span_text(x, in->span, t, sizeof t));
     case VM_OP_AGG_MIN_STR: case VM_OP_AGG_MAX_STR: case VM_OP_GAGG_MIN_STR: case VM_OP_GAGG_MAX_STR:
         return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory");
     default:
@@ -1614,7 +1618,7 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
     for (int i = 0; i < p->ngroups; i++)
         n += vm_sink_group_bytes(&x->groups[i]);
     for (int i = 0; i < p->naggs; i++)
-        n += x->aggs[i].heap.bytes;
+        n += x->aggs[i].heap.bytes + x->aggs[i].sabytes;
     for (int i = 0; i < p->nbloomdefs; i++)
         n += x->bsinks[i].cap * sizeof(uint64_t);
     for (int i = 0; i < p->nsorts; i++)

@@ -1021,6 +1021,8 @@ static vm_aggslot *agg_slots(lw *L, const ir_agg *aggs, int n)
         slots[j].fn = aggs[j].fn;
         slots[j].type = aggs[j].arg ? vm_phys(aggs[j].arg->ty.type) : TIR_I64;
         slots[j].scale = aggs[j].arg ? aggs[j].arg->ty.scale : 0;
+        slots[j].sep = aggs[j].sep;
+        slots[j].seplen = aggs[j].seplen;
     }
     return slots;
 }
@@ -1046,6 +1048,7 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     case IR_AGG_MIN:
     case IR_AGG_BOOL_AND: return (vm_opcode)(min + ord_ix(t));
     case IR_AGG_BOOL_OR: return (vm_opcode)(max + ord_ix(t));
+    case IR_AGG_STRING_AGG: return grouped ? VM_OP_GAGG_STRAGG : VM_OP_AGG_STRAGG;
     default: return (vm_opcode)(max + ord_ix(t));
     }
 }

@@ -133,6 +133,7 @@
     VM_NUM(X, AGG_SUM, "aggregate slot a += sum of r[b] over s[d]")                         \
     VM_INT(X, AGG_AVG, "aggregate slot a: 128-bit sum and count of r[b] over s[d], for avg") \
     X(AGG_VAR_F64,  "aggregate slot a: count, mean and squared deviations of r[b] over s[d]") \
+    X(AGG_STRAGG,   "aggregate slot a: append the valid strings of r[b] over s[d], separated") \
     VM_ORD(X, AGG_MIN, "aggregate slot a = min(slot a, r[b] over s[d])")                    \
     VM_ORD(X, AGG_MAX, "aggregate slot a = max(slot a, r[b] over s[d])")                    \
     X(HT_INSERT,    "insert keys/values of build a over s[d] into its hash table")          \
@@ -142,6 +143,7 @@
     VM_NUM(X, GAGG_SUM, "group-by a, slot e: sum[r[c]] += r[b] over s[d]")                   \
     VM_INT(X, GAGG_AVG, "group-by a, slot e: 128-bit sum[r[c]] += r[b] over s[d], for avg")  \
     X(GAGG_VAR_F64, "group-by a, slot e: count, mean and squared deviations of r[b] per r[c] over s[d]") \
+    X(GAGG_STRAGG,  "group-by a, slot e: append the valid strings of r[b] to r[c]'s, separated, over s[d]") \
     VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
     VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
     X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \

@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "decimal.h"
 #include "par.h"
+#include "stragg.h"
 
 vm_table *vm_sink_table_new(const ir_schema *s)
 {
@@ -50,6 +51,9 @@ bool vm_sink_agg_init(vm_sink_agg *a, const vm_agg *def)
 
 void vm_sink_agg_free(vm_sink_agg *a)
 {
+    for (int i = 0; a->st && i < a->def->nslots; i++)
+        if (a->def->slots[i].fn == IR_AGG_STRING_AGG)
+            vm_stragg_free(&a->st[i].m.s, 1);
     free(a->st);
     a->st = NULL;
     vm_strheap_free(&a->heap);
@@ -127,6 +131,22 @@ bool vm_agg_AGG_VAR_F64(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_
         uint32_t r = sel ? sel[i] : i;
         if (vm_bit_get(v->validity, r))
             welford(&s->cnt, &s->mean, &s->m2, d[r]);
+    }
+    return true;
+}
+
+bool vm_agg_AGG_STRAGG(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    vm_aggstate *s = &a->st[slot];
+    const vm_aggslot *as = &a->def->slots[slot];
+    const tir_str *d = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (!vm_bit_get(v->validity, r))
+            continue;
+        if (!vm_stragg_append(&s->m.s, s->cnt == 0, as->sep, as->seplen, tir_str_ptr(&d[r]), d[r].len, &a->sabytes))
+            return false;
+        s->cnt++;
     }
     return true;
 }
@@ -306,6 +326,8 @@ bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
 static void group_state_free(vm_sink_group *g)
 {
     for (int i = 0; g->slots && i < g->def->nslots; i++) {
+        if (g->def->slots[i].fn == IR_AGG_STRING_AGG && g->slots[i].acc)
+            vm_stragg_free(g->slots[i].acc, g->ninit);
         vm_big_free(g->slots[i].cnt, g->slots[i].cnt_bytes);
         vm_big_free(g->slots[i].acc, g->slots[i].acc_bytes);
         g->slots[i] = (vm_gslot){0};
@@ -313,6 +335,7 @@ static void group_state_free(vm_sink_group *g)
     vm_ht_free(g->ht);
     g->ht = NULL;
     vm_strheap_free(&g->heap);
+    g->sabytes = 0;
     g->cap = g->ninit = 0;
 }
 
@@ -676,6 +699,27 @@ static bool gagg_GAGG_MAX_STR(vm_sink_group *g, int slot, const vm_vec *v, const
     return gagg_minmax_str(g, slot, v, gids, sel, n, -1);
 }
 
+/* Rows are appended in their order in the batch (not run by run), which is
+** the input order within a worker. */
+static bool gagg_GAGG_STRAGG(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
+                             uint32_t n)
+{
+    const vm_aggslot *as = &g->def->slots[slot];
+    int64_t *cnt = g->slots[slot].cnt;
+    tir_str *acc = g->slots[slot].acc;
+    const tir_str *d = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i, gi = gids[i];
+        if (!vm_bit_get(v->validity, r))
+            continue;
+        if (!vm_stragg_append(&acc[gi], cnt[gi] == 0, as->sep, as->seplen, tir_str_ptr(&d[r]), d[r].len,
+                              &g->sabytes))
+            return false;
+        cnt[gi]++;
+    }
+    return true;
+}
+
 /* The last aggregate of a batch applies the deferred ones. */
 #define VM_X_DEF(OPN)                                                                            \
     bool vm_gagg_##OPN(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,        \
@@ -691,7 +735,7 @@ VM_SINK_GAGG_OPS(VM_X_DEF)
 
 size_t vm_sink_group_bytes(const vm_sink_group *g)
 {
-    size_t n = (g->ht ? vm_ht_bytes(g->ht) : 0) + g->heap.bytes + (size_t)g->permcap * sizeof *g->perm;
+    size_t n = (g->ht ? vm_ht_bytes(g->ht) : 0) + g->heap.bytes + g->sabytes + (size_t)g->permcap * sizeof *g->perm;
     for (int i = 0; i < g->def->nslots; i++)
         n += (size_t)g->cap * (8 + acc_width(&g->def->slots[i]));
     return n;
@@ -736,24 +780,29 @@ static bool finish_nulls(vm_column *c, const int64_t *cnt, uint32_t ng)
     return true;
 }
 
+/* Aggregates whose state is a string: merged on one thread (they copy into
+** the sink's heap or grow its buffers) and spilled as strings. */
+static bool slot_is_string(const vm_aggslot *s)
+{
+    return ((s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) && s->type == TIR_STRING) || s->fn == IR_AGG_STRING_AGG;
+}
+
 /* The column of aggregate s: ng values written straight into its array. */
 static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, const vm_gslot *gs, uint32_t ng)
 {
     if (!ng)
         return true;
-    if (s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) {
-        if (s->type == TIR_STRING) {
-            /* long strings are copied out of the sink's heap */
-            uint64_t *valid = malloc((ng / 64 + 1) * 8);
-            if (!valid)
-                return false;
-            for (uint32_t gi = 0; gi < ng; gi++)
-                vm_bit_set(valid, gi, gs->cnt[gi] > 0);
-            vm_vec v = {TIR_STRING, gs->acc, valid};
-            bool ok = vm_column_append(c, &v, NULL, ng, heap);
-            free(valid);
-            return ok;
-        }
+    if (slot_is_string(s)) {
+        /* long strings are copied out of the sink's heap (string_agg's buffers) */
+        uint64_t *valid = malloc((ng / 64 + 1) * 8);
+        if (!valid)
+            return false;
+        for (uint32_t gi = 0; gi < ng; gi++)
+            vm_bit_set(valid, gi, gs->cnt[gi] > 0);
+        vm_vec v = {TIR_STRING, gs->acc, valid};
+        bool ok = vm_column_append(c, &v, NULL, ng, heap);
+        free(valid);
+        return ok;
     }
     if (!vm_column_reserve(c, ng))
         return false;
@@ -814,9 +863,17 @@ fail:
 /* Combines one aggregate's partial state (c2 valid inputs, accumulator a2)
 ** into (c1, a1); the caller adds the counts. Returns false when an integer
 ** sum overflows or a string cannot be copied. */
-static bool combine(vm_strheap *heap, ir_aggfn fn, tir_type t, int64_t c1, void *a1, int64_t c2, const void *a2)
+static bool combine(vm_strheap *heap, size_t *sabytes, const vm_aggslot *slot, int64_t c1, void *a1, int64_t c2,
+                    const void *a2)
 {
     bool ok = true;
+    ir_aggfn fn = slot->fn;
+    tir_type t = slot->type;
+    if (fn == IR_AGG_STRING_AGG) {
+        /* the partial state that came later goes after */
+        const tir_str *s2 = a2;
+        return !c2 || vm_stragg_append(a1, c1 == 0, slot->sep, slot->seplen, tir_str_ptr(s2), s2->len, sabytes);
+    }
     if (fn == IR_AGG_BOOL_AND || fn == IR_AGG_BOOL_OR)
         fn = fn == IR_AGG_BOOL_AND ? IR_AGG_MIN : IR_AGG_MAX;
     if (IR_AGG_IS_VAR(fn)) {
@@ -893,17 +950,12 @@ tir_status vm_sink_agg_merge(vm_sink_agg *a, const vm_sink_agg *from)
     for (int i = 0; i < a->def->nslots; i++) {
         const vm_aggslot *slot = &a->def->slots[i];
         vm_aggstate *s2 = &from->st[i];
-        if (!combine(&a->heap, slot->fn, slot->type, a->st[i].cnt, agg_acc(&a->st[i], slot), s2->cnt,
+        if (!combine(&a->heap, &a->sabytes, slot, a->st[i].cnt, agg_acc(&a->st[i], slot), s2->cnt,
                      agg_acc(s2, slot)))
             return slot->type == TIR_STRING ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
         a->st[i].cnt += s2->cnt;
     }
     return TIR_OK;
-}
-
-static bool slot_is_string(const vm_aggslot *s)
-{
-    return (s->fn == IR_AGG_MIN || s->fn == IR_AGG_MAX) && s->type == TIR_STRING;
 }
 
 /* Folds group e2 of partial state from into group e1 of g: the string
@@ -921,7 +973,7 @@ static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_gslot *f
         size_t w = acc_width(slot);
         char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
         const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
-        if (!combine(&g->heap, slot->fn, slot->type, d1->cnt[e1], a1, d2->cnt[e2], a2))
+        if (!combine(&g->heap, &g->sabytes, slot, d1->cnt[e1], a1, d2->cnt[e2], a2))
             return strings ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
         d1->cnt[e1] += d2->cnt[e2];
     }
@@ -949,6 +1001,12 @@ static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t bas
                     ((double *)d1->acc)[a] = 0.0 + ((const double *)d2->acc)[b];
             } else if (slot->fn == IR_AGG_AVG && slot->type == TIR_F64) {
                 ((double *)d1->acc)[a] = 0.0 + ((const double *)d2->acc)[b];
+            } else if (slot->fn == IR_AGG_STRING_AGG) {
+                /* a copy of its own: from's buffers stay from's */
+                const tir_str *s2 = (const tir_str *)d2->acc + b;
+                if (c2 && !vm_stragg_append((tir_str *)d1->acc + a, true, NULL, 0, tir_str_ptr(s2), s2->len,
+                                            &g->sabytes))
+                    return TIR_ERR_NOMEM;
             } else if (slot_is_string(slot)) {
                 const tir_str *s2 = (const tir_str *)d2->acc + b;
                 if (c2 && !vm_str_make(&g->heap, tir_str_ptr(s2), s2->len, (tir_str *)d1->acc + a))

@@ -21,19 +21,21 @@ typedef struct vm_aggstate {
         int64_t i64;
         double f64;
         tir_str s;
-    } m;                      /* min or max so far (valid when cnt > 0) */
+    } m;                      /* min or max so far (valid when cnt > 0); string_agg's string (stragg.h) */
 } vm_aggstate;
 
 typedef struct vm_sink_agg {
     const vm_agg *def;
     vm_aggstate *st;
     vm_strheap heap;          /* bytes of long string minima/maxima */
+    size_t sabytes;           /* string_agg's buffers */
 } vm_sink_agg;
 
 typedef struct vm_gslot {
     int64_t *cnt;             /* per group: valid input rows */
-    void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers), min/max, or
-                                 var/stddev's {mean, m2} (two doubles) */
+    void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers), min/max,
+                                 var/stddev's {mean, m2} (two doubles), or string_agg's tir_str
+                                 whose long bytes it owns (stragg.h) */
     size_t cnt_bytes, acc_bytes; /* allocated (vm_big_realloc) */
 } vm_gslot;
 
@@ -67,6 +69,7 @@ typedef struct vm_sink_group {
     uint32_t ninit;           /* groups whose state is initialized */
     vm_gslot *slots;
     vm_strheap heap;
+    size_t sabytes;           /* string_agg's buffers (counted as the sink's memory) */
     /* The current batch, as vm_sink_group_find saw it. With few groups its
     ** rows are also sorted into runs, one per group (perm holds the row
     ** numbers, in row order within a run), so an aggregate adds a group's
@@ -88,12 +91,12 @@ typedef struct vm_sink_group {
 
 #define VM_SINK_AGG_OPS(X)                                                     \
     X(AGG_COUNT) X(AGG_COUNT_STAR) X(AGG_SUM_I32) X(AGG_SUM_I64) X(AGG_SUM_F64) \
-    X(AGG_AVG_I32) X(AGG_AVG_I64) X(AGG_VAR_F64)                               \
+    X(AGG_AVG_I32) X(AGG_AVG_I64) X(AGG_VAR_F64) X(AGG_STRAGG)                 \
     X(AGG_MIN_I32) X(AGG_MIN_I64) X(AGG_MIN_F64) X(AGG_MIN_STR)                \
     X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)
 #define VM_SINK_GAGG_OPS(X)                                                    \
     X(GAGG_COUNT) X(GAGG_COUNT_STAR) X(GAGG_SUM_I32) X(GAGG_SUM_I64) X(GAGG_SUM_F64) \
-    X(GAGG_AVG_I32) X(GAGG_AVG_I64) X(GAGG_VAR_F64)                            \
+    X(GAGG_AVG_I32) X(GAGG_AVG_I64) X(GAGG_VAR_F64) X(GAGG_STRAGG)             \
     X(GAGG_MIN_I32) X(GAGG_MIN_I64) X(GAGG_MIN_F64) X(GAGG_MIN_STR)            \
     X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)
 

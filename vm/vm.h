@@ -121,6 +121,8 @@ typedef struct vm_aggslot {
     ir_aggfn fn;
     tir_type type;            /* argument type (result type for count) */
     uint8_t scale;            /* a decimal argument's: avg divides by 10^scale */
+    const char *sep;          /* string_agg's separator */
+    uint32_t seplen;
 } vm_aggslot;
 
 typedef struct vm_agg {       /* ungrouped aggregate -> tuple */

@@ -1079,6 +1079,15 @@ class Analyzer:
                 self.feat('agg count(*)')
             else:
                 x = ax(e, Ctx(self, i.cols, inname))
+                if fn == 'string_agg':
+                    # its order is unspecified across workers: its length is not
+                    if x.t != STR:
+                        raise Invalid('string_agg type')
+                    fields[n] = CI(I64, x.n if grouped else True, ROWBOUND * 1000)
+                    ti.append('%s: length(string_agg(%s, "|"))' % (tir_str(n), x.tir))
+                    si.append("length(group_concat(%s, '|')) AS %s" % (x.sql, qi(n)))
+                    self.feat('agg length(string_agg)')
+                    continue
                 if fn.endswith('_distinct'):
                     fn = fn[:-len('_distinct')]
                     xt, xs = 'distinct ' + x.tir, 'DISTINCT ' + x.sql
@@ -2181,10 +2190,12 @@ class Gen:
     def mk_agg(self, cols, numeric=False):
         """One aggregate call: (fn, argument or None for count(*))."""
         rng = self.rng
-        fn = wchoice(rng, [('count*', 2), ('count', 1.5), ('sum', 2), ('min', 1.5), ('max', 1.5), ('avg', 1.5)])
+        fns = [('count*', 2), ('count', 1.5), ('sum', 2), ('min', 1.5), ('max', 1.5), ('avg', 1.5)]
+        fn = wchoice(rng, fns + ([] if numeric else [('string_agg', 0.6)]))
         if fn == 'count*':
             return 'count', None
-        types = {'count': None, 'sum': NUMERIC, 'avg': NUMERIC, 'min': (I32, I64, F64, STR, DATE), 'max': (I32, I64, F64, STR, DATE)}[fn]
+        types = {'count': None, 'sum': NUMERIC, 'avg': NUMERIC, 'min': (I32, I64, F64, STR, DATE),
+                 'max': (I32, I64, F64, STR, DATE), 'string_agg': (STR,)}[fn]
         if numeric and fn in ('min', 'max'):
             types = NUMERIC
         if rng.random() < 0.15 and fn in ('sum', 'avg', 'min', 'max'):
@@ -2205,8 +2216,8 @@ class Gen:
                 continue
             fn, e = self.mk_agg(cols)
             out.append([name, fn, e])
-        if rng.random() < 0.25:
-            # distinct aggregates: one argument shared by one or two of them
+        if rng.random() < 0.25 and all(fn != 'string_agg' for _, fn, _ in out):
+            # distinct aggregates (not beside string_agg): one argument shared by one or two of them
             fns = rng.sample(('count', 'sum', 'avg'), rng.choice((1, 1, 2)))
             n, _ = self.pick(cols, NUMERIC if set(fns) & {'sum', 'avg'} else None)
             if n:

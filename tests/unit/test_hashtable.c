@@ -23,6 +23,7 @@
 #include "hashtable.h"
 #include "kernels.h"
 #include "sinks.h"
+#include "stragg.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
@@ -1151,9 +1152,9 @@ static void gsetup_init(gsetup *g)
     static const tir_type types[GS_KEYS + GS_SLOTS] = { TIR_I32, TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_F64,
                                                         TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_I64 };
     static const vm_aggslot slots[GS_SLOTS] = {
-        { IR_AGG_COUNT_STAR, TIR_I64, 0 }, { IR_AGG_SUM, TIR_I64, 0 }, { IR_AGG_SUM, TIR_F64, 0 },
-        { IR_AGG_AVG, TIR_I32, 0 },        { IR_AGG_MIN, TIR_STRING, 0 }, { IR_AGG_MAX, TIR_I64, 0 },
-        { IR_AGG_COUNT, TIR_I64, 0 },      { IR_AGG_AVG, TIR_F64, 0 },  { IR_AGG_SUM, TIR_I32, 0 },
+        { IR_AGG_COUNT_STAR, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_F64, 0, NULL, 0 },
+        { IR_AGG_AVG, TIR_I32, 0, NULL, 0 },        { IR_AGG_MIN, TIR_STRING, 0, NULL, 0 }, { IR_AGG_MAX, TIR_I64, 0, NULL, 0 },
+        { IR_AGG_COUNT, TIR_I64, 0, NULL, 0 },      { IR_AGG_AVG, TIR_F64, 0, NULL, 0 },  { IR_AGG_SUM, TIR_I32, 0, NULL, 0 },
     };
     memset(g, 0, sizeof *g);
     for (int i = 0; i < GS_KEYS + GS_SLOTS; i++) {
@@ -2331,4 +2332,42 @@ Test(hashtable, join_keeps_null_key_rows)
     }
     vm_ht_free(kept);
     vm_ht_free(plain);
+}
+
+/* ---- string_agg's growing strings (stragg.h) ---------------------------------- */
+
+/* Appends one byte at a time past the inline size and through several
+** doublings: the string stays a valid tir_str (prefix, inline or pointer),
+** and the counted bytes follow the buffer's capacity. */
+Test(stragg, grows_from_inline_through_doublings)
+{
+    tir_str s = { 0 };
+    size_t bytes = 0;
+    char want[2000];
+    uint32_t n = 0;
+    cr_assert(vm_stragg_append(&s, true, "--", 2, "", 0, &bytes)); /* an empty first value */
+    cr_expect_eq(s.len, 0);
+    for (int i = 0; i < 600; i++) {
+        char c = (char)('a' + i % 26);
+        cr_assert(vm_stragg_append(&s, false, "--", 2, &c, 1, &bytes));
+        want[n++] = '-', want[n++] = '-', want[n++] = c;
+        cr_assert_eq(s.len, n);
+        cr_assert(!memcmp(tir_str_ptr(&s), want, n), "after %d values", i + 1);
+        cr_assert(!memcmp(s.prefix, want, n < 4 ? n : 4));
+        cr_assert_eq(bytes, vm_stragg_cap(n));
+        cr_assert(n <= TIR_STR_INLINE ? bytes == 0 : bytes >= n && bytes < 2 * n + 32);
+    }
+    vm_stragg_free(&s, 1);
+}
+
+/* Past the longest tir_str the append fails and leaves the string as it was. */
+Test(stragg, refuses_past_4_gib)
+{
+    tir_str s = { 0 };
+    size_t bytes = 0;
+    cr_assert(vm_stragg_append(&s, true, ",", 1, "abc", 3, &bytes));
+    s.len = UINT32_MAX - 2;   /* as if: only the length is read before the check */
+    cr_expect_not(vm_stragg_append(&s, false, ",", 1, "abc", 3, &bytes));
+    cr_expect_eq(s.len, UINT32_MAX - 2);
+    cr_expect_eq(bytes, 0);
 }

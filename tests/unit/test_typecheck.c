@@ -610,7 +610,7 @@ Test(typecheck, aggregate_errors)
                         "  t = aggregate :input = v1 :aggregates = { s: $in.id + 1 } }\noutput p.t\n",
                  "$in.id + 1", "':aggregates' entry 's' must be an aggregate call, or an expression over them: "
                                "count(x), count(*), sum(x), min(x), max(x), avg(x), any_value(x), var_samp(x), var_pop(x), "
-                               "stddev_samp(x), stddev_pop(x), bool_and(x) or bool_or(x) (e.g. sum($in.a) / sum($in.b))");
+                               "stddev_samp(x), stddev_pop(x), bool_and(x), bool_or(x) or string_agg(x, sep) (e.g. sum($in.a) / sum($in.b))");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  t = aggregate :input = v1 :aggregates = { s: sum(max($in.id)) } }\noutput p.t\n",
                  "max", "aggregate function 'max' is only allowed in an entry of :aggregates, outside any other "
