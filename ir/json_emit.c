@@ -82,6 +82,10 @@ static void je_lit(je_ctx *cx, const ir_expr *e)
         char day[16];
         tir_date_format((int32_t)l->i, day);
         ir_buf_printf(&cx->b, "{\"date\": \"%s\"}", day);
+    } else if (!l->is_null && l->type == TIR_TIMESTAMP) {
+        char ts[32];
+        tir_timestamp_format(l->i, ts);
+        ir_buf_printf(&cx->b, "{\"timestamp\": \"%s\"}", ts);
     } else {
         const char *text = ir_expr_str(cx->d->arena, e);
         ir_buf_puts(&cx->b, text ? text : "null");

@@ -20,7 +20,7 @@
 
 static const char *arrow_format(tir_type t)
 {
-    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "n"};   /* decimals are refused before */
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "n", "tsu:"};   /* decimals are refused before */
     return (unsigned)t < TIR_NTYPES ? f[t] : "n";
 }
 
