@@ -327,6 +327,14 @@ const char *fe_typed_lit(tir_type t, const char *s, size_t len, ir_lit *l)
     l->type = t;
     if (t == TIR_DATE)
         return fe_date_days(s, len, &l->i) ? NULL : "\"YYYY-MM-DD\", year 0001 to 9999";
+    if (t == IR_INTERVAL) {
+        vm_interval v;
+        if (!vm_parse_interval(s, len, &v))
+            return "numbers with units year, month, week, day, hour, minute, second, millisecond or microsecond, "
+                   "and at most one HH:MM:SS[.ffffff], e.g. \"1 month 2 days 03:00:00\"";
+        l->months = v.months, l->days = v.days, l->i = v.micros;
+        return NULL;
+    }
     return vm_parse_timestamp(s, len, &l->i) ? NULL : "\"YYYY-MM-DD HH:MM:SS[.ffffff]\", year 0001 to 9999";
 }
 
@@ -339,7 +347,8 @@ ir_expr *fe_typed(fe_ctx *cx, ir_span kw, ir_span str, tir_type t)
     const char *s = fe_unquote(cx, str, &len);
     const char *expected = fe_typed_lit(t, s, len, &e->u.lit);
     if (expected)
-        ir_error(cx->d, str, "invalid %s %.*s (expected %s)", tir_type_name(t), (int)str.len, fe_text(cx, str), expected);
+        ir_error(cx->d, str, "invalid %s %.*s (expected %s)", t == IR_INTERVAL ? "interval" : tir_type_name(t),
+                 (int)str.len, fe_text(cx, str), expected);
     return e;
 }
 

@@ -141,7 +141,7 @@ static ir_name fj_ident(fj_ctx *cx, json_t *j, ir_span at)
 ** name spelled so cannot be written where one does (a call true(1), a
 ** reference date.x, a source argument case = 1; a table or pipeline
 ** output): the JSON form refuses them there, to stay one-to-one. */
-static const char *const expr_words[] = {"true", "false", "null", "date", "timestamp", "case", "cast", "extract", NULL};
+static const char *const expr_words[] = {"true", "false", "null", "date", "timestamp", "interval", "case", "cast", "extract", NULL};
 static const char *const item_words[] = {"output", NULL};
 
 static void fj_unwritable(fj_ctx *cx, const ir_name *n, const char *const *words, const char *where)
@@ -495,7 +495,7 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
     if (json_object_get(j, "col"))
         return fj_col(cx, j, at);
     static const char *const ref[] = {"ref", NULL}, *const param[] = {"param", NULL}, *const date[] = {"date", NULL},
-                      *const timestamp[] = {"timestamp", NULL};
+                      *const timestamp[] = {"timestamp", NULL}, *const interval[] = {"interval", NULL};
     if (json_object_get(j, "ref")) {
         fj_object(cx, j, at, "a reference", ref);
         return fj_ref(cx, j, at);
@@ -509,7 +509,8 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
     }
     /* {"date": "YYYY-MM-DD"}, {"timestamp": "..."}: the text form's date "...", timestamp "..." */
     static const struct { const char *key, *what; const char *const *fields; tir_type t; } typed[] = {
-        {"date", "a date", date, TIR_DATE}, {"timestamp", "a timestamp", timestamp, TIR_TIMESTAMP}};
+        {"date", "a date", date, TIR_DATE}, {"timestamp", "a timestamp", timestamp, TIR_TIMESTAMP},
+        {"interval", "an interval", interval, IR_INTERVAL}};
     for (size_t k = 0; k < sizeof typed / sizeof typed[0]; k++) {
         if (!json_object_get(j, typed[k].key))
             continue;
@@ -523,7 +524,7 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         e->u.lit.type = typed[k].t;
         return e;
     }
-    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date, timestamp");
+    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date, timestamp, interval");
     return fj_literal(cx, json_null(), at);
 }
 

@@ -149,6 +149,12 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_puts(b, "null");
         return;
     }
+    if (l->type == IR_INTERVAL) {   /* not a tir_type */
+        char iv[80];
+        vm_interval_format(&(vm_interval){l->months, l->days, l->i}, iv);
+        ir_buf_printf(b, "interval \"%s\"", iv);
+        return;
+    }
     switch (l->type) {
     case TIR_BOOL:
         ir_buf_puts(b, l->i ? "true" : "false");
@@ -182,6 +188,7 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_printf(b, "timestamp \"%s\"", ts);
         break;
     }
+
     default:
         ir_buf_puts(b, "?");
     }

@@ -36,3 +36,24 @@ static inline int32_t vm_ts_day(int64_t us, int64_t *rest)
 }
 
 #endif
+
+/* An interval, as DuckDB keeps one: months, days and microseconds, each
+** with its own sign (a month is not a fixed number of days, nor a day of
+** microseconds across a time change). */
+typedef struct vm_interval {
+    int32_t months, days;
+    int64_t micros;
+} vm_interval;
+
+/* "1 year 2 months -3 days 04:05:06.5": numbers with units (year, month,
+** week, day, hour, minute, second, millisecond, microsecond, singular or
+** plural) and at most one [-]HH:MM[:SS[.ffffff]], in any order, separated
+** by spaces. False when s is no such interval or a part overflows. */
+bool vm_parse_interval(const char *s, size_t len, vm_interval *out);
+/* Text that vm_parse_interval reads back: "14 months 3 days 5000000 microseconds"
+** (zero parts left out; "0 days" for none). buf holds 80 bytes. */
+void vm_interval_format(const vm_interval *v, char *buf);
+/* us + v as DuckDB adds it: the months first, a day past the end of the
+** month clamped to its last day (2024-01-31 + 1 month = 2024-02-29), then
+** the days, then the microseconds. False when the result overflows. */
+bool vm_ts_add_interval(int64_t us, const vm_interval *v, int64_t *out);

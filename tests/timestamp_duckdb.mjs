@@ -112,6 +112,17 @@ const CASES = [
       'q: Pipeline = { s = table_scan :table = p.g :columns = ["ts", "n"]\n' +
       ' j = hash_join :input = s :ht = p.h :key = [$in.ts] :projection = [$in.ts, $in.n, $ht.id] }\noutput q.j',
     sql: 'WITH g AS (SELECT ts, count(*) n FROM t GROUP BY ts) SELECT g.ts::VARCHAR, g.n, t.id FROM g JOIN t ON g.ts = t.ts' },
+  // (years outside 0001-9999 print as ########## in tir, with "(BC)" in DuckDB: kept away)
+  { name: 'date and timestamp plus and minus intervals (month ends clamped, leap days)',
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts < "9998-01-01" && $in.d < "9998-01-01" ` +
+      '&& $in.ts >= "0003-01-01" && $in.d >= "0003-01-01" ' +
+      ':projection = ["id", "ts", "d"]\n v = project :input = f :columns = { "id": $in.id, ' +
+      '"a": $in.ts + interval "1 month", "b": $in.d + interval "1 month", "c": $in.ts - interval "1 year 2 days 03:04:05.000006", ' +
+      '"e": interval "13 months -40 days" + $in.d, "f": $in.ts + interval "-1 month 25 hours", "g": $in.d - interval "2 weeks 1 microsecond" } }\noutput p.v',
+    sql: "SELECT id, (ts + INTERVAL '1 month')::VARCHAR, (d + INTERVAL '1 month')::VARCHAR, " +
+      "(ts - INTERVAL '1 year 2 days 03:04:05.000006')::VARCHAR, (INTERVAL '13 months -40 days' + d)::VARCHAR, " +
+      "(ts + INTERVAL '-1 month 25 hours')::VARCHAR, (d - INTERVAL '2 weeks 1 microsecond')::VARCHAR " +
+      "FROM t WHERE ts < '9998-01-01' AND d < '9998-01-01' AND ts >= '0003-01-01' AND d >= '0003-01-01'" },
   { name: 'pruned scan of a native table (blocks skipped by timestamp min/max)', native: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts >= timestamp "2030-06-30 12:00:00.5" ` +
       ':projection = ["id", "ts"] }\noutput p.f',

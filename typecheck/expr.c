@@ -490,8 +490,60 @@ static bool check_date_arith(tc_ctx *c, ir_expr *e, bool nullable)
     return true;
 }
 
+static bool is_interval(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
+}
+
+/* date/timestamp + interval, interval + date/timestamp, date/timestamp -
+** interval: a timestamp, as in DuckDB (a date is its midnight). The
+** interval is a literal: a subtraction adds its negation, so lowering
+** sees the interval on the right of a +. */
+static bool check_interval_arith(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    ir_op op = e->u.op.op;
+    bool left = is_interval(e->u.op.a);
+    ir_expr **px = left ? &e->u.op.b : &e->u.op.a, *iv = left ? e->u.op.a : e->u.op.b;
+    if ((op != IR_ADD && op != IR_SUB) || (op == IR_SUB && left) || is_interval(*px)) {
+        ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
+                 "($in.ts + interval \"1 day\", $in.ts - interval \"1 day\")");
+        return false;
+    }
+    if (!tc_expr(c, s, px))
+        return false;
+    tir_type t = (*px)->ty.type;
+    if (t == TIR_DATE && (*px)->kind != IR_E_LIT)
+        tc_coerce(c, px, TIR_TIMESTAMP);
+    else if ((*px)->kind == IR_E_LIT && !tc_lit_convert(*px, TIR_TIMESTAMP)) {
+        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s", tc_type_name(t));
+        return false;
+    }
+    if ((*px)->ty.type != TIR_TIMESTAMP) {
+        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s%s", tc_type_name(t),
+                 t == TIR_STRING ? tc_cast_hint(c, *px, TIR_TIMESTAMP) : "");
+        return false;
+    }
+    if (op == IR_SUB && (iv->u.lit.months == INT32_MIN || iv->u.lit.days == INT32_MIN || iv->u.lit.i == INT64_MIN)) {
+        ir_error(c->d, iv->span, "the interval is too large to subtract");
+        return false;
+    }
+    if (op == IR_SUB) {
+        iv->u.lit.months = -iv->u.lit.months, iv->u.lit.days = -iv->u.lit.days, iv->u.lit.i = -iv->u.lit.i;
+        e->u.op.op = IR_ADD;
+    }
+    if (left) {
+        e->u.op.a = *px;
+        e->u.op.b = iv;
+    }
+    iv->ty = plain(IR_INTERVAL, false);
+    e->ty = plain(TIR_TIMESTAMP, e->u.op.a->ty.nullable);
+    return true;
+}
+
 static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
+    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
+        return check_interval_arith(c, s, e);
     bool oka = tc_expr(c, s, &e->u.op.a);
     bool okb = tc_expr(c, s, &e->u.op.b);
     if (!oka || !okb)
@@ -527,6 +579,12 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     if (!is_cmp(op)) {
         for (int k = 0; k < 2; k++) {
             ir_expr *x = k ? b : a;
+            if (x->ty.type == TIR_TIMESTAMP) {
+                ir_error(c->d, e->span, "operator '%s' does not take a timestamp: add or subtract an interval "
+                         "($in.ts + interval \"1 day\"); the time between two is date_diff(\"microsecond\", a, b)",
+                         op_text(op));
+                return false;
+            }
             if (!tc_numeric(x->ty.type)) {
                 ir_error(c->d, x->span, "operator '%s' needs numeric operands, found %s%s", op_text(op),
                          tc_type_name(x->ty.type),
@@ -876,6 +934,11 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     ir_expr *e = *pe;
     switch (e->kind) {
     case IR_E_LIT:
+        if (e->u.lit.type == IR_INTERVAL) {
+            ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
+                     "($in.ts + interval \"1 day\")");
+            return false;
+        }
         return check_lit(e);
     case IR_E_COL:
         return check_col(c, s, e);

@@ -219,3 +219,21 @@ bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in)
     x->r[in->c].validity = a->validity;
     return ok;
 }
+
+bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a];
+    int64_t md = ((const int64_t *)x->r[in->b].data)[0];   /* broadcast constants */
+    vm_interval v = {(int32_t)(uint32_t)((uint64_t)md >> 32), (int32_t)(uint32_t)md,
+                     ((const int64_t *)x->r[in->e].data)[0]};
+    int64_t *out = x->rbuf[in->c];
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (vm_bit_get(a->validity, r))
+            ok &= vm_ts_add_interval(((const int64_t *)a->data)[r], &v, &out[r]);
+    }
+    x->r[in->c].validity = a->validity;
+    return ok;
+}

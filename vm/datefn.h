@@ -21,7 +21,9 @@ void vm_op_ts_part(xpipe *x, const vm_ins *in);
 void vm_op_ts_epoch(xpipe *x, const vm_ins *in);
 void vm_op_ts_trunc(xpipe *x, const vm_ins *in);
 void vm_op_ts_diff(xpipe *x, const vm_ins *in);
-bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in);   /* false: a date out of the timestamps' range */
+bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in);
+/* false: a result out of the timestamps' range */
+bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in);   /* false: a date out of the timestamps' range */
 void vm_op_cast_ts_date(xpipe *x, const vm_ins *in);
 
 #endif

@@ -1277,9 +1277,11 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         case VM_OP_TS_TRUNC: vm_op_ts_trunc(x, in); break;
         case VM_OP_TS_DIFF: vm_op_ts_diff(x, in); break;
         case VM_OP_CAST_DATE_TS:
-            if (!vm_op_cast_date_ts(x, in)) {
+        case VM_OP_TS_ADD_INTERVAL:
+            if (!(in->op == VM_OP_CAST_DATE_TS ? vm_op_cast_date_ts(x, in) : vm_op_ts_add_interval(x, in))) {
                 char t[128];
-                return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "date out of the range of timestamps in '%s'",
+                return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "%s out of the range of timestamps in '%s'",
+                                 in->op == VM_OP_CAST_DATE_TS ? "date" : "timestamp",
                                  span_text(x, in->span, t, sizeof t));
             }
             break;

@@ -193,6 +193,8 @@ static vm_opcode width_op(vm_opcode w1, tir_type t)
 }
 
 static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+static int cx_op(lw *L, vm_opcode op, const ir_expr *e, int frame, int sel, int a, int b, int ex);
+static int const_reg(lw *L, const ir_expr *e, tir_type t);
 
 /* Column ix of a join pair's side (0 input, 1 table), gathered into the
 ** join's frame at its first use and shared by the condition and the
@@ -249,10 +251,32 @@ static int cx_logic(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *i
     return out;
 }
 
+/* A broadcast i64 constant v. */
+static int i64_reg(lw *L, int64_t v, ir_span at)
+{
+    ir_expr *k = IR_NEW(L->a, ir_expr);
+    k->kind = IR_E_LIT;
+    k->span = at;
+    k->ty = (ir_coltype){.type = TIR_I64};
+    k->u.lit = (ir_lit){.type = TIR_I64, .i = v};
+    return const_reg(L, k, TIR_I64);
+}
+
+/* timestamp + interval literal (typecheck put it on the right of a +). */
+static int cx_add_interval(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_lit *l = &e->u.op.b->u.lit;
+    int a = cx(L, e->u.op.a, frame, sel, in);
+    int md = i64_reg(L, (int64_t)((uint64_t)(uint32_t)l->months << 32 | (uint32_t)l->days), e->span);
+    return cx_op(L, VM_OP_TS_ADD_INTERVAL, e, frame, sel, a, md, i64_reg(L, l->i, e->span));
+}
+
 static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (e->u.op.op == IR_AND || e->u.op.op == IR_OR)
         return cx_logic(L, e, frame, sel, in);
+    if (e->u.op.b->kind == IR_E_LIT && e->u.op.b->u.lit.type == IR_INTERVAL)
+        return cx_add_interval(L, e, frame, sel, in);
     int a = cx(L, e->u.op.a, frame, sel, in);
     int b = cx(L, e->u.op.b, frame, sel, in);
     tir_type at = e->u.op.a->ty.type;
