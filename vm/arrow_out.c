@@ -129,7 +129,7 @@ tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, str
     if (columns_of((size_t)s->n, &names, &types, &nullable)) {
         for (int c = 0; c < s->n; c++) {
             names[c] = s->cols[c].name.s;
-            types[c] = vm_phys(s->cols[c].ty.type);
+            types[c] = s->cols[c].ty.type;   /* a timestamp's format is tsu:, its data its i64 */
             nullable[c] = s->cols[c].ty.nullable;
         }
         st = make_schema(schema, (size_t)s->n, names, types, nullable);

@@ -614,6 +614,8 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     tir_type at = a0->ty.type;
     int ix = num_ix(at);
     vm_opcode op = direct_op(f);
+    if (f >= IR_FN_YEAR && f <= IR_FN_EPOCH)   /* the functions are named as the parts, in one order */
+        return cx_part(L, a0, e, frame, sel, in, (ir_datepart)(IR_DP_YEAR + (f - IR_FN_YEAR)));
     if (op) {
         int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
         return cx_op(L, op, e, frame, sel, a, b, cx_arg(L, e, 2, frame, sel, in));
@@ -648,21 +650,6 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_REGEXP_MATCHES: return cx_regexp(L, e, VM_OP_REGEXP_MATCHES, frame, sel, in);
     case IR_FN_REGEXP_REPLACE: return cx_regexp(L, e, VM_OP_REGEXP_REPLACE, frame, sel, in);
     case IR_FN_REGEXP_EXTRACT: return cx_regexp(L, e, VM_OP_REGEXP_EXTRACT, frame, sel, in);
-    case IR_FN_YEAR:
-    case IR_FN_QUARTER:
-    case IR_FN_MONTH:
-    case IR_FN_WEEK:
-    case IR_FN_DAY:
-    case IR_FN_DOW:
-    case IR_FN_ISODOW:
-    case IR_FN_DOY:
-    case IR_FN_HOUR:
-    case IR_FN_MINUTE:
-    case IR_FN_SECOND:
-    case IR_FN_MILLISECOND:
-    case IR_FN_MICROSECOND:
-    case IR_FN_EPOCH:   /* the functions are named as the parts, in one order */
-        return cx_part(L, a0, e, frame, sel, in, (ir_datepart)(IR_DP_YEAR + (f - IR_FN_YEAR)));
     case IR_FN_DATE_PART: return cx_part(L, e->u.call.args[1], e, frame, sel, in, (ir_datepart)e->u.call.part);
     case IR_FN_DATE_TRUNC:
         op = e->ty.type == TIR_TIMESTAMP ? VM_OP_TS_TRUNC : VM_OP_DATE_TRUNC;
