@@ -24,18 +24,19 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
     PyArray_Descr *d;
     int type;
     char *dst;
+    bool ts = strcmp(f, "tsu:") == 0;   /* datetime64[us], of the i64 microseconds */
 
     if (strcmp(f, "b") == 0) type = NPY_BOOL;
     else if (strcmp(f, "i") == 0) type = NPY_INT32;
     else if (strcmp(f, "l") == 0) type = NPY_INT64;
     else if (strcmp(f, "g") == 0) type = NPY_FLOAT64;
     else if (strcmp(f, "u") == 0) type = NPY_OBJECT;
-    else if (strcmp(f, "tdD") == 0) type = NPY_DATETIME;
+    else if (strcmp(f, "tdD") == 0 || ts) type = NPY_DATETIME;
     else {
         PyErr_Format(tirpy_DataError, "column '%s': Arrow format '%s' is not one tir hands out", s->name, f);
         return NULL;
     }
-    d = type == NPY_DATETIME ? tirpy_date_descr() : PyArray_DescrFromType(type);
+    d = ts ? tirpy_datetime_descr("M8[us]") : type == NPY_DATETIME ? tirpy_date_descr() : PyArray_DescrFromType(type);
     if (d == NULL || (arr = (PyArrayObject *)PyArray_Empty(1, &dim, d, 0)) == NULL)
         return NULL;
     if (nullable && (mask = (PyArrayObject *)PyArray_ZEROS(1, &dim, NPY_BOOL, 0)) == NULL) {
@@ -54,7 +55,8 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
         case NPY_INT64: ((int64_t *)dst)[i] = null ? 0 : ((const int64_t *)a->buffers[1])[k]; break;
         case NPY_FLOAT64: ((double *)dst)[i] = null ? 0 : ((const double *)a->buffers[1])[k]; break;
         case NPY_DATETIME:
-            ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT : ((const int32_t *)a->buffers[1])[k];
+            ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT
+                                  : ts ? ((const int64_t *)a->buffers[1])[k] : ((const int32_t *)a->buffers[1])[k];
             break;
         case NPY_OBJECT:
             if (!null) {
