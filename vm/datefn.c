@@ -153,21 +153,28 @@ static int64_t unit(ir_datepart part)
     }
 }
 
+/* The starts of parts before the first timestamp (an i64 cast near its
+** minimum) wrap rather than overflow: no literal, CSV field or interval
+** sum comes near them. */
 static int64_t ts_trunc(int64_t us, ir_datepart part)
 {
-    int64_t u = unit(part), rest;
+    int64_t u = unit(part), rest, r;
     if (u)
-        return vm_floordiv(us, u) * u;
-    return trunc_to(vm_ts_day(us, &rest), part) * VM_US_PER_DAY;
+        __builtin_mul_overflow(vm_floordiv(us, u), u, &r);
+    else
+        __builtin_mul_overflow((int64_t)trunc_to(vm_ts_day(us, &rest), part), VM_US_PER_DAY, &r);
+    return r;
 }
 
 /* The date functions' boundaries for the calendar parts; the parts of a
 ** day count their starts crossed. */
 static int64_t ts_diff(int64_t a, int64_t b, ir_datepart part)
 {
-    int64_t u = unit(part), ra, rb;
-    if (u)
-        return vm_floordiv(b, u) - vm_floordiv(a, u);
+    int64_t u = unit(part), ra, rb, r;
+    if (u) {   /* wraps only between the ends of the i64 range, as ts_trunc */
+        __builtin_sub_overflow(vm_floordiv(b, u), vm_floordiv(a, u), &r);
+        return r;
+    }
     return diff(vm_ts_day(a, &ra), vm_ts_day(b, &rb), part);
 }
 
@@ -233,6 +240,8 @@ bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in)
         uint32_t r = sel ? sel[i] : i;
         if (vm_bit_get(a->validity, r))
             ok &= vm_ts_add_interval(((const int64_t *)a->data)[r], &v, &out[r]);
+        else
+            out[r] = 0;   /* what later instructions read under the NULL */
     }
     x->r[in->c].validity = a->validity;
     return ok;
