@@ -497,8 +497,8 @@ static bool is_interval(const ir_expr *e)
 
 /* date/timestamp + interval, interval + date/timestamp, date/timestamp -
 ** interval: a timestamp, as in DuckDB (a date is its midnight). The
-** interval is a literal: a subtraction adds its negation, so lowering
-** sees the interval on the right of a +. */
+** interval is a literal, left as written (lowering adds its negation for
+** a -): checking the same tree twice gives the same answer. */
 static bool check_interval_arith(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     ir_op op = e->u.op.op;
@@ -527,16 +527,8 @@ static bool check_interval_arith(tc_ctx *c, const tc_scope *s, ir_expr *e)
         ir_error(c->d, iv->span, "the interval is too large to subtract");
         return false;
     }
-    if (op == IR_SUB) {
-        iv->u.lit.months = -iv->u.lit.months, iv->u.lit.days = -iv->u.lit.days, iv->u.lit.i = -iv->u.lit.i;
-        e->u.op.op = IR_ADD;
-    }
-    if (left) {
-        e->u.op.a = *px;
-        e->u.op.b = iv;
-    }
     iv->ty = plain(IR_INTERVAL, false);
-    e->ty = plain(TIR_TIMESTAMP, e->u.op.a->ty.nullable);
+    e->ty = plain(TIR_TIMESTAMP, (*px)->ty.nullable);
     return true;
 }
 

@@ -262,20 +262,29 @@ static int i64_reg(lw *L, int64_t v, ir_span at)
     return const_reg(L, k, TIR_I64);
 }
 
-/* timestamp + interval literal (typecheck put it on the right of a +). */
+static bool is_interval(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
+}
+
+/* timestamp ± interval literal, interval + timestamp (typecheck: a
+** subtracted interval's parts are not their type's minimum). */
 static int cx_add_interval(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
-    const ir_lit *l = &e->u.op.b->u.lit;
-    int a = cx(L, e->u.op.a, frame, sel, in);
-    int md = i64_reg(L, (int64_t)((uint64_t)(uint32_t)l->months << 32 | (uint32_t)l->days), e->span);
-    return cx_op(L, VM_OP_TS_ADD_INTERVAL, e, frame, sel, a, md, i64_reg(L, l->i, e->span));
+    bool left = is_interval(e->u.op.a);
+    const ir_lit *l = &(left ? e->u.op.a : e->u.op.b)->u.lit;
+    int sign = e->u.op.op == IR_SUB ? -1 : 1;
+    int a = cx(L, left ? e->u.op.b : e->u.op.a, frame, sel, in);
+    int32_t months = sign * l->months, days = sign * l->days;
+    int md = i64_reg(L, (int64_t)((uint64_t)(uint32_t)months << 32 | (uint32_t)days), e->span);
+    return cx_op(L, VM_OP_TS_ADD_INTERVAL, e, frame, sel, a, md, i64_reg(L, sign * l->i, e->span));
 }
 
 static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (e->u.op.op == IR_AND || e->u.op.op == IR_OR)
         return cx_logic(L, e, frame, sel, in);
-    if (e->u.op.b->kind == IR_E_LIT && e->u.op.b->u.lit.type == IR_INTERVAL)
+    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
         return cx_add_interval(L, e, frame, sel, in);
     int a = cx(L, e->u.op.a, frame, sel, in);
     int b = cx(L, e->u.op.b, frame, sel, in);
