@@ -7,6 +7,7 @@
 #define _GNU_SOURCE   /* strtod_l: literals must not depend on the host's locale */
 #include "fe.h"
 #include "decimal.h"
+#include "timestamp.h"
 #include "functions.h"
 #include "grammar.h"
 #include "dates.h"
@@ -137,6 +138,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
         [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
+        [TIR_TIMESTAMP] = "timestamp",
     };
     for (int i = 0; i < TIR_NTYPES; i++) {
         if (fe_is(cx, t, names[i])) {
@@ -144,7 +146,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
             return true;
         }
     }
-    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date, decimal(p, s))",
+    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date, timestamp, decimal(p, s))",
              (int)t.len, fe_text(cx, t));
     return false;
 }
@@ -320,16 +322,33 @@ bool fe_date_days(const char *s, size_t len, int64_t *days)
     return true;
 }
 
-/* date "YYYY-MM-DD": days since 1970-01-01. */
-ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str)
+const char *fe_typed_lit(tir_type t, const char *s, size_t len, ir_lit *l)
+{
+    l->type = t;
+    if (t == TIR_DATE)
+        return fe_date_days(s, len, &l->i) ? NULL : "\"YYYY-MM-DD\", year 0001 to 9999";
+    if (t == IR_INTERVAL) {
+        vm_interval v;
+        if (!vm_parse_interval(s, len, &v))
+            return "numbers with units year, month, week, day, hour, minute, second, millisecond or microsecond, "
+                   "and at most one HH:MM:SS[.ffffff], e.g. \"1 month 2 days 03:00:00\"";
+        l->months = v.months, l->days = v.days, l->i = v.micros;
+        return NULL;
+    }
+    return vm_parse_timestamp(s, len, &l->i) ? NULL : "\"YYYY-MM-DD HH:MM:SS[.ffffff]\", year 0001 to 9999";
+}
+
+/* date "YYYY-MM-DD": days since 1970-01-01; timestamp "YYYY-MM-DD
+** HH:MM:SS[.ffffff]": microseconds since 1970-01-01 00:00:00. */
+ir_expr *fe_typed(fe_ctx *cx, ir_span kw, ir_span str, tir_type t)
 {
     ir_expr *e = fe_expr(cx, IR_E_LIT, ir_span_join(kw, str), 1);
     uint32_t len;
     const char *s = fe_unquote(cx, str, &len);
-    e->u.lit.type = TIR_DATE;
-    if (!fe_date_days(s, len, &e->u.lit.i))
-        ir_error(cx->d, str, "invalid date %.*s (expected \"YYYY-MM-DD\", year 0001 to 9999)",
-                 (int)str.len, fe_text(cx, str));
+    const char *expected = fe_typed_lit(t, s, len, &e->u.lit);
+    if (expected)
+        ir_error(cx->d, str, "invalid %s %.*s (expected %s)", t == IR_INTERVAL ? "interval" : tir_type_name(t),
+                 (int)str.len, fe_text(cx, str), expected);
     return e;
 }
 
@@ -462,7 +481,7 @@ ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *a, ir_span r
         k++;
     if (k == IR_NDATEPARTS)
         ir_error(cx->d, field, "unknown field '%.*s' in extract (expected year, quarter, month, week, day, dow, "
-                 "isodow or doy)", (int)field.len, fe_text(cx, field));
+                 "isodow, doy, hour, minute, second, millisecond, microsecond or epoch)", (int)field.len, fe_text(cx, field));
     ir_expr *e = fe_call(cx, field, fe_exprs_add(cx, (fe_exprs){0}, a), rp);
     e->span = ir_span_join(kw, rp);
     return e;

@@ -84,7 +84,10 @@ ir_expr *fe_float(fe_ctx *cx, ir_span t);
 ir_expr *fe_string(fe_ctx *cx, ir_span t);
 ir_expr *fe_bool(fe_ctx *cx, ir_span t, bool v);
 ir_expr *fe_null(fe_ctx *cx, ir_span t);
-ir_expr *fe_date(fe_ctx *cx, ir_span kw, ir_span str);
+/* A literal written as a type's keyword and a string: date "...", timestamp "...". */
+ir_expr *fe_typed(fe_ctx *cx, ir_span kw, ir_span str, tir_type t);
+/* The string of such a literal as a value of type t in l; NULL, or what was expected. */
+const char *fe_typed_lit(tir_type t, const char *s, size_t len, ir_lit *l);
 ir_expr *fe_col(fe_ctx *cx, ir_span qual, ir_span name);
 ir_expr *fe_path(fe_ctx *cx, ir_expr *path, ir_span part);   /* path NULL: a new one */
 ir_expr *fe_param_ref(fe_ctx *cx, ir_span dollar_name);

@@ -36,7 +36,7 @@
 %right UMINUS.
 
 /* Keywords name things wherever a keyword cannot stand (a column `date`). */
-%fallback IDENT TABLE PIPELINE OUTPUT AS TRUE FALSE NULL DATE CASE WHEN THEN
+%fallback IDENT TABLE PIPELINE OUTPUT AS TRUE FALSE NULL DATE TIMESTAMP INTERVAL CASE WHEN THEN
           ELSE END CAST LIKE ILIKE ESCAPE NOT IN IS EXTRACT DISTINCT FROM ASC DESC NULLS FIRST LAST
           ROWS RANGE BETWEEN AND_KW PRECEDING FOLLOWING UNBOUNDED CURRENT ROW NULLABLE INCLUDE.
 
@@ -87,6 +87,7 @@ coltype(A) ::= typename(T).               { A = fe_coltype_new(cx, T); }
 coltype(A) ::= coltype(A) IDENT(W).       { A = fe_attr(cx, A, W); }
 typename(A) ::= IDENT(T).                 { A = fe_typename(cx, T, NULL, NULL, T); }
 typename(A) ::= DATE(T).                  { A = fe_typename(cx, T, NULL, NULL, T); }
+typename(A) ::= TIMESTAMP(T).             { A = fe_typename(cx, T, NULL, NULL, T); }
 typename(A) ::= IDENT(T) LP INT(P) RP(R). { A = fe_typename(cx, T, &P, NULL, R); }
 typename(A) ::= IDENT(T) LP INT(P) COMMA INT(S) RP(R).     { A = fe_typename(cx, T, &P, &S, R); }
 
@@ -172,7 +173,9 @@ expr(A) ::= STRING(T).                    { A = fe_string(cx, T); }
 expr(A) ::= TRUE(T).                      { A = fe_bool(cx, T, true); }
 expr(A) ::= FALSE(T).                     { A = fe_bool(cx, T, false); }
 expr(A) ::= NULL(T).                      { A = fe_null(cx, T); }
-expr(A) ::= DATE(K) STRING(T).            { A = fe_date(cx, K, T); }
+expr(A) ::= DATE(K) STRING(T).            { A = fe_typed(cx, K, T, TIR_DATE); }
+expr(A) ::= TIMESTAMP(K) STRING(T).       { A = fe_typed(cx, K, T, TIR_TIMESTAMP); }
+expr(A) ::= INTERVAL(K) STRING(T).        { A = fe_typed(cx, K, T, IR_INTERVAL); }
 expr(A) ::= DOLLAR(Q) DOT IDENT(N).       { A = fe_col(cx, Q, N); }
 expr(A) ::= DOLLAR(N).                    { A = fe_param_ref(cx, N); }
 expr(A) ::= path(A).

@@ -8,6 +8,7 @@
 */
 #include "fe.h"
 #include "decimal.h"
+#include "timestamp.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ static ir_name fj_ident(fj_ctx *cx, json_t *j, ir_span at)
 ** name spelled so cannot be written where one does (a call true(1), a
 ** reference date.x, a source argument case = 1; a table or pipeline
 ** output): the JSON form refuses them there, to stay one-to-one. */
-static const char *const expr_words[] = {"true", "false", "null", "date", "case", "cast", "extract", NULL};
+static const char *const expr_words[] = {"true", "false", "null", "date", "timestamp", "interval", "case", "cast", "extract", NULL};
 static const char *const item_words[] = {"output", NULL};
 
 static void fj_unwritable(fj_ctx *cx, const ir_name *n, const char *const *words, const char *where)
@@ -183,7 +184,7 @@ static bool fj_bool_member(fj_ctx *cx, json_t *o, ir_span parent, const char *ke
 /* A type's name; a decimal is written "decimal(15,2)" as in the text form. */
 static ir_coltype fj_type(fj_ctx *cx, json_t *j, ir_span at)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", NULL};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", NULL};
     ir_coltype ty = {.type = TIR_I64};
     const char *s = json_is_string(j) ? json_string_value(j) : NULL;
     long p, sc;
@@ -493,7 +494,8 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         return fj_call(cx, j, at, depth);
     if (json_object_get(j, "col"))
         return fj_col(cx, j, at);
-    static const char *const ref[] = {"ref", NULL}, *const param[] = {"param", NULL}, *const date[] = {"date", NULL};
+    static const char *const ref[] = {"ref", NULL}, *const param[] = {"param", NULL}, *const date[] = {"date", NULL},
+                      *const timestamp[] = {"timestamp", NULL}, *const interval[] = {"interval", NULL};
     if (json_object_get(j, "ref")) {
         fj_object(cx, j, at, "a reference", ref);
         return fj_ref(cx, j, at);
@@ -505,17 +507,24 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         e->u.param.index = -1;
         return e;
     }
-    if (json_object_get(j, "date")) {
-        fj_object(cx, j, at, "a date", date);
+    /* {"date": "YYYY-MM-DD"}, {"timestamp": "..."}: the text form's date "...", timestamp "..." */
+    static const struct { const char *key, *what; const char *const *fields; tir_type t; } typed[] = {
+        {"date", "a date", date, TIR_DATE}, {"timestamp", "a timestamp", timestamp, TIR_TIMESTAMP},
+        {"interval", "an interval", interval, IR_INTERVAL}};
+    for (size_t k = 0; k < sizeof typed / sizeof typed[0]; k++) {
+        if (!json_object_get(j, typed[k].key))
+            continue;
+        fj_object(cx, j, at, typed[k].what, typed[k].fields);
         ir_expr *e = fj_new(cx, IR_E_LIT, at);
-        e->u.lit.type = TIR_DATE;
-        ir_span dat = fj_node(cx, at, "date", 0);
-        const char *s = fj_string(cx, json_object_get(j, "date"), dat);
-        if (s && !fe_date_days(s, strlen(s), &e->u.lit.i))
-            ir_error(cx->fe.d, dat, "invalid date \"%s\" (expected \"YYYY-MM-DD\", year 0001 to 9999)", s);
+        ir_span v = fj_node(cx, at, typed[k].key, 0);
+        const char *s = fj_string(cx, json_object_get(j, typed[k].key), v);
+        const char *expected = s ? fe_typed_lit(typed[k].t, s, strlen(s), &e->u.lit) : NULL;
+        if (expected)
+            ir_error(cx->fe.d, v, "invalid %s \"%s\" (expected %s)", typed[k].key, s, expected);
+        e->u.lit.type = typed[k].t;
         return e;
     }
-    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date");
+    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date, timestamp, interval");
     return fj_literal(cx, json_null(), at);
 }
 

@@ -109,6 +109,8 @@ static int fe_lex_token(fe_lexer *lx, ir_span *tok)
         "false"                          { TOK(FALSE); }
         "null"                           { TOK(NULL); }
         "date"                           { TOK(DATE); }
+        "timestamp"                      { TOK(TIMESTAMP); }
+        "interval"                       { TOK(INTERVAL); }
         "case"                           { TOK(CASE); }
         "when"                           { TOK(WHEN); }
         "then"                           { TOK(THEN); }

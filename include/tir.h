@@ -66,7 +66,8 @@ typedef enum tir_status {
 
 /* Element types of vectors. Storage: bool = uint8_t (0/1), i32 = int32_t,
 ** i64 = int64_t, f64 = double, date = int32_t days since 1970-01-01,
-** string = tir_str. */
+** string = tir_str, timestamp = int64_t microseconds since 1970-01-01
+** 00:00:00 (no time zone). */
 typedef enum tir_type {
     TIR_BOOL = 0,
     TIR_I32,
@@ -75,6 +76,7 @@ typedef enum tir_type {
     TIR_STRING,
     TIR_DATE,
     TIR_DECIMAL,      /* exact fixed point: int64_t scaled by 10^scale (tir_result_col_decimal) */
+    TIR_TIMESTAMP,    /* int64_t microseconds since 1970-01-01 00:00:00 */
     TIR_NTYPES
 } tir_type;
 
@@ -248,10 +250,12 @@ TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uin
 **
 ** Types: tir_bind_i32/_i64 bind an i32, i64 or f64 parameter (an i64 must
 ** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
-** (days since 1970-01-01) and tir_bind_str (len bytes, any bytes, under
+** (days since 1970-01-01), tir_bind_timestamp (microseconds since
+** 1970-01-01 00:00:00) and tir_bind_str (len bytes, any bytes, under
 ** 4 GiB) their own type only. tir_bind_text reads text as the declared type
 ** with the CSV loader's rules (integers, decimals, true/false/1/0,
-** YYYY-MM-DD; a string parameter takes the text as it is): for command
+** YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff]; a string parameter takes the
+** text as it is): for command
 ** lines and other text sources. */
 TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
 TIR_API const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
@@ -265,6 +269,7 @@ TIR_API tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
 TIR_API tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
 TIR_API tir_status tir_bind_f64(tir_program *p, const char *name, double v);
 TIR_API tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
+TIR_API tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros);
 TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
 TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
 TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
@@ -348,6 +353,9 @@ TIR_API void tir_date_format(int32_t days, char *buf);
 ** exactly scale digits after the point into buf (>= 24 bytes); returns the
 ** length. */
 TIR_API int tir_decimal_format(int64_t v, int scale, char *buf);
+/* Formats microseconds since 1970-01-01 as YYYY-MM-DD HH:MM:SS, then a
+** fraction without trailing zeros when there is one, into buf (>= 27 bytes). */
+TIR_API void tir_timestamp_format(int64_t micros, char *buf);
 
 #ifdef __cplusplus
 }

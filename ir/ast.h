@@ -22,6 +22,10 @@ typedef struct ir_name {
     ir_span span;
 } ir_name;
 
+/* The type of an interval literal (interval "1 month"): not a column's type,
+** only an operand of date/timestamp + and - (typecheck), so not a tir_type. */
+#define IR_INTERVAL ((tir_type)(TIR_NTYPES + 1))
+
 /* Properties of a vector (or of one column / tuple field). */
 typedef enum ir_order { IR_ORDER_NONE = 0, IR_ORDER_ASC, IR_ORDER_DESC } ir_order;
 typedef struct ir_coltype {
@@ -62,7 +66,9 @@ typedef enum ir_op {
 typedef struct ir_lit {
     tir_type type;            /* for a null literal: tc sets the type it was used at */
     bool is_null;
-    int64_t i;                /* bool, i32, i64, date (days), decimal (scaled by 10^scale) */
+    int64_t i;                /* bool, i32, i64, date (days), decimal (scaled by 10^scale), timestamp
+                                 (microseconds since 1970), interval (its microseconds) */
+    int32_t months, days;     /* interval */
     uint8_t prec, scale;      /* decimal (tc: a float literal used with a decimal) */
     double f;
     const char *s;            /* string bytes (arena, NUL-terminated), escapes decoded */

@@ -49,16 +49,25 @@
     X(DOW,          "dow",          1, 1, "day of the week, Sunday 0 .. Saturday 6 (i32)")           \
     X(ISODOW,       "isodow",       1, 1, "ISO day of the week, Monday 1 .. Sunday 7 (i32)")         \
     X(DOY,          "doy",          1, 1, "day of the year, 1-366 (i32)")                            \
-    X(DATE_TRUNC,   "date_trunc",   2, 2, "the first day of the part (\"year\", \"quarter\", \"month\", \"week\", \"day\") holding d") \
+    X(HOUR,         "hour",         1, 1, "hour of a timestamp, 0-23 (i32)")                         \
+    X(MINUTE,       "minute",       1, 1, "minute of a timestamp, 0-59 (i32)")                       \
+    X(SECOND,       "second",       1, 1, "second of a timestamp, 0-59 (i32)")                       \
+    X(MILLISECOND,  "millisecond",  1, 1, "milliseconds of a timestamp's minute, 0-59999 (i32)")     \
+    X(MICROSECOND,  "microsecond",  1, 1, "microseconds of a timestamp's minute, 0-59999999 (i32)")  \
+    X(EPOCH,        "epoch",        1, 1, "seconds since 1970-01-01 00:00:00 of a timestamp (f64)")  \
+    X(DATE_PART,    "date_part",    2, 2, "the part (a name extract takes, as a string) of a date or timestamp") \
+    X(DATE_TRUNC,   "date_trunc",   2, 2, "the start of the part (\"year\" ... \"day\"; of a timestamp also \"hour\" ... \"microsecond\") holding d") \
     X(DATE_DIFF,    "date_diff",    3, 3, "part boundaries crossed from a to b (i64)")              \
     X(REGEXP_MATCHES, "regexp_matches", 2, 3, "the regular expression p (PCRE2) matches somewhere in s (bool); flags \"i\" (caseless), \"c\"") \
     X(REGEXP_REPLACE, "regexp_replace", 3, 4, "s with the first match of p replaced by r (\\1..\\9 groups, \\0 the match); flags \"g\" (all matches), \"i\", \"c\"") \
     X(REGEXP_EXTRACT, "regexp_extract", 2, 3, "group g (an integer literal, default 0: the whole match) of the first match of p in s, \"\" when none")
 
-/* The parts of a date that extract, date_trunc and date_diff name. */
+/* The parts of a date or timestamp that extract, date_part, date_trunc and
+** date_diff name; from hour on, of timestamps only. */
 #define IR_DATE_PARTS(X) \
     X(YEAR, "year") X(QUARTER, "quarter") X(MONTH, "month") X(WEEK, "week") X(DAY, "day") \
-    X(DOW, "dow") X(ISODOW, "isodow") X(DOY, "doy")
+    X(DOW, "dow") X(ISODOW, "isodow") X(DOY, "doy") X(HOUR, "hour") X(MINUTE, "minute") X(SECOND, "second") \
+    X(MILLISECOND, "millisecond") X(MICROSECOND, "microsecond") X(EPOCH, "epoch")
 #define IR_X_DP_ENUM(ID, name) IR_DP_##ID,
 typedef enum ir_datepart { IR_DATE_PARTS(IR_X_DP_ENUM) IR_NDATEPARTS } ir_datepart;
 #undef IR_X_DP_ENUM

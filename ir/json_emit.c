@@ -8,6 +8,7 @@
 #include "ast.h"
 #include "buf.h"
 #include "map.h"
+#include "timestamp.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -82,6 +83,14 @@ static void je_lit(je_ctx *cx, const ir_expr *e)
         char day[16];
         tir_date_format((int32_t)l->i, day);
         ir_buf_printf(&cx->b, "{\"date\": \"%s\"}", day);
+    } else if (!l->is_null && l->type == TIR_TIMESTAMP) {
+        char ts[32];
+        tir_timestamp_format(l->i, ts);
+        ir_buf_printf(&cx->b, "{\"timestamp\": \"%s\"}", ts);
+    } else if (!l->is_null && l->type == IR_INTERVAL) {
+        char iv[80];
+        vm_interval_format(&(vm_interval){l->months, l->days, l->i}, iv);
+        ir_buf_printf(&cx->b, "{\"interval\": \"%s\"}", iv);
     } else {
         const char *text = ir_expr_str(cx->d->arena, e);
         ir_buf_puts(&cx->b, text ? text : "null");

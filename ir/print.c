@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "dates.h"
 #include "decimal.h"
+#include "timestamp.h"
 #include "functions.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@ static const char *type_name(tir_type t)
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
         [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
+        [TIR_TIMESTAMP] = "timestamp",
     };
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
@@ -148,6 +150,12 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_puts(b, "null");
         return;
     }
+    if (l->type == IR_INTERVAL) {   /* not a tir_type */
+        char iv[80];
+        vm_interval_format(&(vm_interval){l->months, l->days, l->i}, iv);
+        ir_buf_printf(b, "interval \"%s\"", iv);
+        return;
+    }
     switch (l->type) {
     case TIR_BOOL:
         ir_buf_puts(b, l->i ? "true" : "false");
@@ -175,6 +183,13 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_printf(b, "date \"%04d-%02d-%02d\"", (int)y, m, d);
         break;
     }
+    case TIR_TIMESTAMP: {
+        char ts[32];
+        vm_timestamp_format(l->i, ts);
+        ir_buf_printf(b, "timestamp \"%s\"", ts);
+        break;
+    }
+
     default:
         ir_buf_puts(b, "?");
     }

@@ -25,6 +25,7 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
     PyArray_Descr *d;
     int type;
     char *dst;
+    bool ts = strcmp(f, "tsu:") == 0;   /* datetime64[us], of the i64 microseconds */
 
     int prec, scale = -1;
     if (sscanf(f, "d:%d,%d", &prec, &scale) == 2 && scale >= 0 && scale <= 18) type = NPY_CDOUBLE;   /* marks decimal128 */
@@ -33,12 +34,13 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
     else if (strcmp(f, "l") == 0) type = NPY_INT64;
     else if (strcmp(f, "g") == 0) type = NPY_FLOAT64;
     else if (strcmp(f, "u") == 0) type = NPY_OBJECT;
-    else if (strcmp(f, "tdD") == 0) type = NPY_DATETIME;
+    else if (strcmp(f, "tdD") == 0 || ts) type = NPY_DATETIME;
     else {
         PyErr_Format(tirpy_DataError, "column '%s': Arrow format '%s' is not one tir hands out", s->name, f);
         return NULL;
     }
-    d = type == NPY_DATETIME ? tirpy_date_descr() : PyArray_DescrFromType(type == NPY_CDOUBLE ? NPY_FLOAT64 : type);
+    d = ts ? tirpy_datetime_descr("M8[us]") : type == NPY_DATETIME ? tirpy_date_descr()
+           : PyArray_DescrFromType(type == NPY_CDOUBLE ? NPY_FLOAT64 : type);
     if (d == NULL || (arr = (PyArrayObject *)PyArray_Empty(1, &dim, d, 0)) == NULL)
         return NULL;
     if (nullable && (mask = (PyArrayObject *)PyArray_ZEROS(1, &dim, NPY_BOOL, 0)) == NULL) {
@@ -60,7 +62,8 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
             ((double *)dst)[i] = null ? 0 : tirpy_decimal_f64(((const int64_t *)a->buffers[1])[2 * k], scale);
             break;
         case NPY_DATETIME:
-            ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT : ((const int32_t *)a->buffers[1])[k];
+            ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT
+                                  : ts ? ((const int64_t *)a->buffers[1])[k] : ((const int32_t *)a->buffers[1])[k];
             break;
         case NPY_OBJECT:
             if (!null) {

@@ -6,7 +6,7 @@
 ** numpy's (int8..int64, uint8..uint32, float32/64, C-contiguous, native
 ** byte order): the table holds a reference to those arrays until tir
 ** releases the last batch. Booleans are packed to bits, datetime64[D] is
-** narrowed to date32, and strings (str, bytes or object arrays of them)
+** narrowed to date32, datetime64[us] copied as timestamps, and strings (str, bytes or object arrays of them)
 ** are written as large utf8; NULLs come from a numpy.ma mask, a (values,
 ** validity) tuple, NaT or None. An object array of decimal.Decimal (and
 ** None) becomes decimal128, a decimal(p, s) column. The batches are slices of 64Ki rows of the
@@ -139,7 +139,7 @@ static int unsupported(np_col *c, PyArrayObject *a, const char *hint)
     if (d != NULL)
         PyErr_Format(tirpy_DataError,
                      "column '%s' has dtype %U, which tir cannot read (supported: bool, int8..int64, "
-                     "uint8..uint32, float32, float64, datetime64[D], str, bytes, object arrays of "
+                     "uint8..uint32, float32, float64, datetime64[D], datetime64[us], str, bytes, object arrays of "
                      "str/bytes/None)%s", c->name, d, hint);
     Py_XDECREF(d);
     return -1;
@@ -181,13 +181,33 @@ static int dates(np_table *t, np_col *c, PyArrayObject *a)
     PyObject *s = PyObject_Str((PyObject *)PyArray_DESCR(a));
     const char *name = s ? PyUnicode_AsUTF8(s) : NULL;
     bool days = name && strcmp(name, "datetime64[D]") == 0;
+    bool us = name && strcmp(name, "datetime64[us]") == 0;   /* a timestamp: its i64, NaT a NULL */
     int32_t *d;
     const char *v = PyArray_BYTES(a);
     npy_intp stride = PyArray_STRIDE(a, 0);
 
     Py_XDECREF(s);
-    if (!days)
-        return PyErr_Occurred() ? -1 : unsupported(c, a, "; convert it with .astype('datetime64[D]')");
+    if (!days && !us)
+        return PyErr_Occurred() ? -1
+                                : unsupported(c, a, "; convert it with .astype('datetime64[D]') or .astype('datetime64[us]')");
+    if (us) {
+        int64_t *m = table_alloc(t, (size_t)t->nrows * 8);
+        if (m == NULL)
+            return -1;
+        for (int64_t i = 0; i < t->nrows; i++) {
+            memcpy(&m[i], v + i * stride, 8);
+            if (!PyArray_ISNOTSWAPPED(a))
+                m[i] = (int64_t)__builtin_bswap64((uint64_t)m[i]);
+            if (m[i] == NPY_DATETIME_NAT) {
+                if (set_null(t, c, i) < 0)
+                    return -1;
+                m[i] = 0;
+            }
+        }
+        c->format = "tsu:";
+        c->values = m;
+        return 0;
+    }
     if ((d = table_alloc(t, (size_t)t->nrows * 4)) == NULL)
         return -1;
     for (int64_t i = 0; i < t->nrows; i++) {

@@ -1,7 +1,8 @@
 /*
 ** numpy_out.c — a result's columns as numpy arrays and Python values.
 ** Types: bool, i32, i64 and f64 as numpy's bool, int32, int64 and float64;
-** date as datetime64[D]; string as an object array of str (bytes that are
+** date as datetime64[D]; timestamp as datetime64[us] (values: naive
+** datetime.datetime); string as an object array of str (bytes that are
 ** not UTF-8 decoded with surrogateescape, so they encode back to the same
 ** bytes); decimal(p, s) as float64, the double nearest each value (as
 ** DuckDB's fetchnumpy does: numpy has no decimal type, and an object array
@@ -55,6 +56,39 @@ PyObject *tirpy_date(int32_t days)
         return NULL;
     }
     return PyDate_FromDate(y, m, d);
+}
+
+PyObject *tirpy_timestamp(int64_t us)
+{
+    int64_t day = us / 86400000000, rest = us % 86400000000;
+    if (rest < 0)
+        day--, rest += 86400000000;
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    if (y < 1 || y > 9999) {
+        PyErr_Format(PyExc_OverflowError, "timestamp in year %d is outside datetime.datetime's years 1..9999", y);
+        return NULL;
+    }
+    int64_t s = rest / 1000000;
+    return PyDateTime_FromDateAndTime(y, m, d, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60),
+                                      (int)(rest % 1000000));
+}
+
+int tirpy_timestamp_micros(PyObject *v, int64_t *us)
+{
+    if (!PyDateTime_Check(v))
+        return -1;
+    PyObject *tz = PyObject_GetAttrString(v, "tzinfo");
+    bool aware = tz != NULL && tz != Py_None;
+    Py_XDECREF(tz);
+    if (aware)   /* tir's timestamps have no time zone */
+        return -2;
+    int64_t days = days_from_civil(PyDateTime_GET_YEAR(v), (unsigned)PyDateTime_GET_MONTH(v),
+                                   (unsigned)PyDateTime_GET_DAY(v));
+    *us = ((days * 24 + PyDateTime_DATE_GET_HOUR(v)) * 60 + PyDateTime_DATE_GET_MINUTE(v)) * 60 +
+          PyDateTime_DATE_GET_SECOND(v);
+    *us = *us * 1000000 + PyDateTime_DATE_GET_MICROSECOND(v);
+    return 0;
 }
 
 int tirpy_date_days(PyObject *v, int32_t *days)
@@ -149,6 +183,7 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
     case TIR_I64: return PyLong_FromLongLong(((const int64_t *)data)[row]);
     case TIR_F64: return PyFloat_FromDouble(((const double *)data)[row]);
     case TIR_DATE: return tirpy_date(((const int32_t *)data)[row]);
+    case TIR_TIMESTAMP: return tirpy_timestamp(((const int64_t *)data)[row]);
     case TIR_STRING: return str_value(&((const tir_str *)data)[row]);
     case TIR_DECIMAL: {
         int prec, scale;
@@ -179,8 +214,13 @@ PyObject *tirpy_type_label(const tir_result *r, size_t out, size_t col)
 
 PyArray_Descr *tirpy_date_descr(void)
 {
+    return tirpy_datetime_descr("M8[D]");
+}
+
+PyArray_Descr *tirpy_datetime_descr(const char *unit)
+{
     PyArray_Descr *d = NULL;
-    PyObject *s = PyUnicode_FromString("M8[D]");
+    PyObject *s = PyUnicode_FromString(unit);
     if (s != NULL && !PyArray_DescrConverter(s, &d))
         d = NULL;
     Py_XDECREF(s);
@@ -198,6 +238,8 @@ static PyArray_Descr *column_descr(tir_type t)
     case TIR_DECIMAL: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_DATE:
         return tirpy_date_descr();
+    case TIR_TIMESTAMP:
+        return tirpy_datetime_descr("M8[us]");
     default:
         PyErr_SetString(tirpy_Error, "a column of an unknown type");
         return NULL;
@@ -267,6 +309,12 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
             double *d = (double *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
                 d[i] = tirpy_decimal_f64(((const int64_t *)data)[i], scale);
+            break;
+        }
+        case TIR_TIMESTAMP: {
+            int64_t *d = (int64_t *)dst + at;
+            for (uint32_t i = 0; i < rows; i++)
+                d[i] = valid_at(valid, i) ? ((const int64_t *)data)[i] : NPY_DATETIME_NAT;
             break;
         }
         case TIR_DATE: {

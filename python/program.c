@@ -237,6 +237,15 @@ static int bind_one(ProgramObject *po, const char *name, size_t i, PyObject *v)
                          "(bind a decimal.Decimal, an int or a float)", name, prec, scale, Py_TYPE(v)->tp_name);
             return -1;
         }
+        case TIR_TIMESTAMP: {
+            int64_t us;
+            int rc = tirpy_timestamp_micros(v, &us);
+            if (rc < 0)
+                return wrong_type(name, t, v, rc == -2 ? " (tir's timestamps have no time zone: pass a naive "
+                                                         "datetime, e.g. .astimezone(utc).replace(tzinfo=None))" : "");
+            st = tir_bind_timestamp(po->p, name, us);
+            break;
+        }
         default:
             return wrong_type(name, t, v, "");
         }
@@ -493,7 +502,7 @@ static tir_type format_type(const char *f)
 {
     static const struct { const char *format; tir_type t; } map[] = {
         { "b", TIR_BOOL }, { "i", TIR_I32 }, { "l", TIR_I64 }, { "g", TIR_F64 },
-        { "u", TIR_STRING }, { "tdD", TIR_DATE },
+        { "u", TIR_STRING }, { "tdD", TIR_DATE }, { "tsu:", TIR_TIMESTAMP },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(f, map[i].format) == 0)

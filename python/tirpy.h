@@ -115,6 +115,7 @@ double tirpy_decimal_f64(int64_t v, int scale);
 /* numpy.ma.MaskedArray(data, mask=mask), stealing both; datetime64[D]. */
 PyObject *tirpy_masked(PyObject *data, PyObject *mask);
 PyArray_Descr *tirpy_date_descr(void);
+PyArray_Descr *tirpy_datetime_descr(const char *unit);   /* "M8[us]" ... */
 
 /* arrow_numpy.c: a record batch of tir's output formats as numpy arrays. */
 PyObject *tirpy_batch_numpy(const struct ArrowSchema *schema, const struct ArrowArray *batch);
@@ -125,5 +126,10 @@ PyObject *tirpy_batch_numpy(const struct ArrowSchema *schema, const struct Arrow
 int tirpy_datetime_init(void);
 PyObject *tirpy_date(int32_t days);
 int tirpy_date_days(PyObject *v, int32_t *days);
+/* Microseconds since 1970-01-01 00:00:00 to and from a naive
+** datetime.datetime; tirpy_timestamp_micros returns -1 when v is none (-2:
+** one with a time zone), with no error set. */
+PyObject *tirpy_timestamp(int64_t us);
+int tirpy_timestamp_micros(PyObject *v, int64_t *us);
 
 #endif

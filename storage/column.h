@@ -14,11 +14,12 @@
 
 /* Bytes of one value of each storage type. */
 size_t vm_type_width(tir_type t);
-/* The type run-time data has: a decimal is its scaled int64_t, so every
-** path for i64 (hashing, sorting, joins, min/max) serves it unchanged. */
+/* The type run-time data has: a decimal is its scaled int64_t and a
+** timestamp its int64_t microseconds, so every path for i64 (hashing,
+** sorting, joins, min/max, statistics) serves them unchanged. */
 static inline tir_type vm_phys(tir_type t)
 {
-    return t == TIR_DECIMAL ? TIR_I64 : t;
+    return t == TIR_DECIMAL || t == TIR_TIMESTAMP ? TIR_I64 : t;
 }
 
 /* A borrowed view of one column of a batch: data is an array of the

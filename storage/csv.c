@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "decimal.h"
 #include "dates.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -802,7 +803,9 @@ static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv
                                   d->scale, d->name);
         }
     }
-    switch (d->type == TIR_DECIMAL ? TIR_NTYPES : c->type) {
+    if (d->type == TIR_TIMESTAMP && !vm_parse_timestamp(s, len, &((int64_t *)c->data)[row]))
+        return bad_value(L, f, d, P_BAD);
+    switch (d->type == TIR_DECIMAL || d->type == TIR_TIMESTAMP ? TIR_NTYPES : c->type) {
     case TIR_NTYPES:
         break;
     case TIR_BOOL: {
@@ -898,7 +901,7 @@ static tir_status make_table(vm_csv_reader *L, int ncols, const vm_csv_col *cols
     t->ncols = ncols;
     for (int i = 0; i < ncols; i++) {
         /* a decimal is held as its scaled int64_t */
-        tir_type phys = cols[i].type == TIR_DECIMAL ? TIR_I64 : cols[i].type;
+        tir_type phys = vm_phys(cols[i].type);
         vm_column_init(&t->cols[i], phys);
         t->types[i] = phys;
         t->names[i] = strdup(cols[i].name);

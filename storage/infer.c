@@ -10,13 +10,14 @@
 ** file whose schema was inferred always loads with that schema.
 */
 #include "csv.h"
+#include "timestamp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Candidate types, narrowest first. */
-enum { C_BOOL = 1, C_I32 = 2, C_I64 = 4, C_F64 = 8, C_DATE = 16, C_ALL = 31 };
+enum { C_BOOL = 1, C_I32 = 2, C_I64 = 4, C_F64 = 8, C_DATE = 16, C_TIMESTAMP = 32, C_ALL = 63 };
 
 typedef struct infer_col {
     unsigned alive;           /* C_* still possible */
@@ -57,6 +58,9 @@ static void observe(const vm_csv_reader *R, infer_col *c, const vm_csv_field *f)
     int32_t days;
     if ((m & C_DATE) && !vm_parse_date(s, len, &days))
         m &= ~C_DATE;
+    int64_t us;   /* a column of dates and timestamps is of timestamps */
+    if ((m & C_TIMESTAMP) && !vm_parse_timestamp(s, len, &us))
+        m &= ~C_TIMESTAMP;
     c->alive = m;
 }
 
@@ -69,6 +73,7 @@ static tir_type pick(const infer_col *c)
     if (c->alive & C_I64) return TIR_I64;
     if (c->alive & C_F64) return TIR_F64;
     if (c->alive & C_DATE) return TIR_DATE;
+    if (c->alive & C_TIMESTAMP) return TIR_TIMESTAMP;
     return TIR_STRING;
 }
 

@@ -32,7 +32,14 @@ typedef struct vm_store_colspec {
     bool bloom;               /* blocks carry a bloom filter of this column */
     uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale), type TIR_I64 holding the value times
                                  10^scale (the file says TIR_DECIMAL, then the two bytes) */
+    bool timestamp;           /* type TIR_I64 holding microseconds since 1970 (the file says TIR_TIMESTAMP) */
 } vm_store_colspec;
+
+/* The type a column has in programs: a decimal or a timestamp is stored as its i64. */
+static inline tir_type vm_store_coltype(const vm_store_colspec *cs)
+{
+    return cs->prec ? TIR_DECIMAL : cs->timestamp ? TIR_TIMESTAMP : cs->type;
+}
 
 /* Writes the rows of t (in the order perm[0..t->nrows), or t's order when
 ** perm is NULL) as a native table at path. cols describes t's columns (same

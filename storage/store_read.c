@@ -207,6 +207,10 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
         cs->name = np;
         np += n + 1;
         cs->type = (tir_type)type;
+        if (type == TIR_TIMESTAMP) {   /* held as i64 */
+            cs->type = TIR_I64;
+            cs->timestamp = true;
+        }
         if (type == TIR_DECIMAL) {   /* then precision and scale; held as i64 */
             cs->type = TIR_I64;
             cs->prec = (uint8_t)rd_u(r, 1);

@@ -617,7 +617,8 @@ static tir_status check_args(sw *s, uint64_t nblocks)
         if (!cs->name || !cs->name[0] || strlen(cs->name) > UINT16_MAX)
             return sw_fail(s, TIR_ERR_ARG, "column %d: name empty or longer than 65535 bytes", c + 1);
         if (cs->type != t->types[c] || cs->type < 0 || cs->type >= TIR_DECIMAL || cs->order > 2 ||
-            (cs->prec && (cs->type != TIR_I64 || vm_dec_check(cs->prec, cs->scale))))
+            (cs->prec && (cs->type != TIR_I64 || vm_dec_check(cs->prec, cs->scale))) ||
+            (cs->timestamp && (cs->type != TIR_I64 || cs->prec)))
             return sw_fail(s, TIR_ERR_ARG, "column '%s': description does not match the data", cs->name);
         if (t->cols[c].len < t->nrows)
             return sw_fail(s, TIR_ERR_ARG, "column '%s' has fewer rows than the table", cs->name);
@@ -643,7 +644,7 @@ static void put_schema(sw *s, uint64_t nblocks, const uint8_t id[ST_ID])
         size_t n = strlen(cs->name);
         fb_u16(f, (uint16_t)n);
         fb_put(f, cs->name, n);
-        fb_u8(f, (uint8_t)(cs->prec ? TIR_DECIMAL : cs->type));
+        fb_u8(f, (uint8_t)vm_store_coltype(cs));
         fb_u8(f, (uint8_t)((cs->nullable ? ST_COL_NULLABLE : 0) | (cs->unique ? ST_COL_UNIQUE : 0) |
                            (cs->bloom ? ST_COL_BLOOM : 0)));
         fb_u8(f, cs->order);

@@ -10,31 +10,15 @@
 // as tirrun does); f64 columns (avg, division) to 1e-12 relative.
 // DuckDB is @duckdb/node-api in SRCDIR/bench/node_modules (`cd bench && npm ci`);
 // when it cannot be loaded the test fails saying so.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { loadDuckdb, generator, runCases } from './duckdb_diff.mjs';
 
-import { resolve } from 'node:path';
 const [tirrun, srcdir] = process.argv.slice(2).map((p) => resolve(p));
-let duckdb;
-try {
-  const req = createRequire(join(srcdir, 'bench', 'package.json'));
-  duckdb = await import(pathToFileURL(req.resolve('@duckdb/node-api')).href);
-} catch (e) {
-  console.log(`Bail out! DuckDB (@duckdb/node-api) cannot be loaded from ${srcdir}/bench/node_modules ` +
-    `(run: cd bench && npm ci): ${e.message}`);
-  process.exit(1);
-}
-
-// A small deterministic generator (xorshift), so failures reproduce.
-let seed = 0x9e3779b9;
-function rnd() {
-  seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
-  return seed / 4294967296;
-}
+const duckdb = await loadDuckdb(srcdir);
+const rnd = generator();
 function dec(intDigits, scale) {   // a random decimal as text, sometimes at the limit
   const r = rnd();
   const lim = '9'.repeat(intDigits) + (scale ? '.' + '9'.repeat(scale) : '');
@@ -120,56 +104,10 @@ const CASES = [
       'SELECT g.disc::VARCHAR, t.id, g.s::DECIMAL(18,4)::VARCHAR FROM g JOIN t ON g.disc = t.disc' },
 ];
 
-function parseCsv(text) {   // tirrun's csv: no quoted decimals; strings here have no commas
-  return text.split('\n').filter((l) => l.length).slice(1).map((l) => l.split(','));
-}
-function same(a, b, floatCols) {
-  if (a.length !== b.length) return false;
-  return a.every((x, i) => {
-    if (x === b[i]) return true;
-    if (!floatCols.includes(i) || x === '' || b[i] === '') return false;
-    const u = Number(x), v = Number(b[i]);
-    return Math.abs(u - v) <= 1e-12 * Math.max(Math.abs(u), Math.abs(v));
-  });
-}
-function keyOf(row, floatCols) {
-  return row.map((x, i) => (floatCols.includes(i) ? '' : x)).join('\u0001');
-}
-
 const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
   `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)'})`);
-const RUNS = [];
-for (const [ti, table] of TABLES.entries())
-  for (const c of CASES)
-    if (ti === 1 || !c.native) RUNS.push({ ...c, table, name: `${c.name} (${ti ? 'native table' : 'CSV'})` });
-console.log(`1..${RUNS.length}`);
-let failed = 0;
-for (const [k, c] of RUNS.entries()) {
-  const file = join(dir, `c${k}.tir`);
-  writeFileSync(file, c.table + c.tir + '\n');
-  const args = c.native ? ['--profile', '--format', 'csv', file] : ['--format', 'csv', file];
-  const run = spawnSync(tirrun, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const skipped = Number((/(\d+) skipped by min-max/.exec(run.stderr || '') || [])[1] || 0);
-  if (run.status !== 0 || (c.native && !skipped)) {
-    console.log(`not ok ${k + 1} - ${c.name}\n# ${run.status !== 0 ? 'tirrun failed: ' + run.stderr
-      : 'no block was skipped by the min/max of the decimal column: ' + run.stderr}`);
-    failed++;
-    continue;
-  }
-  const tirRows = parseCsv(run.stdout);
-  const res = await con.runAndReadAll(c.sql);
-  const duckRows = res.getRows().map((r) => r.map((v) => (v === null ? '' : String(v))));
-  const fc = c.float || [];
-  // multisets: sort both by the exact columns, then compare row by row
-  const sortRows = (rs) => rs.slice().sort((x, y) => (keyOf(x, fc) < keyOf(y, fc) ? -1 : keyOf(x, fc) > keyOf(y, fc) ? 1 : 0));
-  const a = sortRows(tirRows), b = sortRows(duckRows);
-  let bad = a.length !== b.length ? `row counts differ: tir ${a.length}, DuckDB ${b.length}` : '';
-  for (let i = 0; !bad && i < a.length; i++)
-    if (!same(a[i], b[i], fc)) bad = `row differs:\n#   tir:    ${a[i].join(',')}\n#   DuckDB: ${b[i].join(',')}`;
-  console.log(`${bad ? 'not ok' : 'ok'} ${k + 1} - ${c.name} (${a.length} rows)${bad ? '\n# ' + bad : ''}`);
-  if (bad) failed++;
-}
+const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -217,6 +217,10 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         tir_date_format(((const int32_t *)c->data)[row], out->buf);
         out->len = strlen(out->buf);
         break;
+    case TIR_TIMESTAMP:
+        tir_timestamp_format(((const int64_t *)c->data)[row], out->buf);
+        out->len = strlen(out->buf);
+        break;
     case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
         out->len = (size_t)tir_decimal_format(((const int64_t *)c->data)[row], c->scale, out->buf);
         break;
@@ -753,7 +757,7 @@ static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols,
                 cell_get(&cols[c], i, &v);
                 if (v.null || (cols[c].type == TIR_F64 && !isfinite(((const double *)cols[c].data)[i])))
                     ob_str(o, "null");
-                else if (v.is_str || cols[c].type == TIR_DATE)
+                else if (v.is_str || cols[c].type == TIR_DATE || cols[c].type == TIR_TIMESTAMP)
                     json_string(o, v.text, v.len);
                 else
                     ob_write(o, v.text, v.len);

@@ -6,6 +6,7 @@
 */
 #include "tc.h"
 #include "dates.h"
+#include "timestamp.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -22,6 +23,7 @@ const char *tc_type_name(tir_type t)
     case TIR_STRING: return "string";
     case TIR_DATE: return "date";
     case TIR_DECIMAL: return "decimal";
+    case TIR_TIMESTAMP: return "timestamp";
     default: return "?";
     }
 }
@@ -126,6 +128,14 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
         if (l->type == TIR_STRING && parse_date(l->s, l->slen, &l->i))
             break;
         return false;
+    case TIR_TIMESTAMP:   /* text as the CSV loader reads it; a date is its midnight */
+        if (l->type == TIR_STRING && l->s && vm_parse_timestamp(l->s, l->slen, &l->i))
+            break;
+        if (l->type == TIR_DATE) {
+            l->i *= VM_US_PER_DAY;
+            break;
+        }
+        return false;
     case TIR_DECIMAL:   /* the decimal of its digits; the caller picks the scale */
         return tc_dec_lit(e);
     default:
@@ -154,8 +164,8 @@ bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t)
         return tc_lit_convert(e, t);
     if (e->ty.type == t)
         return true;
-    if (e->ty.type == TIR_DECIMAL && t == TIR_F64) {
-        *pe = tc_new_cast(c, e, t);
+    if ((e->ty.type == TIR_DECIMAL && t == TIR_F64) || (e->ty.type == TIR_DATE && t == TIR_TIMESTAMP)) {
+        *pe = tc_new_cast(c, e, t);   /* a date is its midnight, as in SQL */
         return true;
     }
     /* a parameter widens in place, as a literal converts: the run converts
@@ -480,8 +490,52 @@ static bool check_date_arith(tc_ctx *c, ir_expr *e, bool nullable)
     return true;
 }
 
+static bool is_interval(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
+}
+
+/* date/timestamp + interval, interval + date/timestamp, date/timestamp -
+** interval: a timestamp, as in DuckDB (a date is its midnight). The
+** interval is a literal, left as written (lowering adds its negation for
+** a -): checking the same tree twice gives the same answer. */
+static bool check_interval_arith(tc_ctx *c, const tc_scope *s, ir_expr *e)
+{
+    ir_op op = e->u.op.op;
+    bool left = is_interval(e->u.op.a);
+    ir_expr **px = left ? &e->u.op.b : &e->u.op.a, *iv = left ? e->u.op.a : e->u.op.b;
+    if ((op != IR_ADD && op != IR_SUB) || (op == IR_SUB && left) || is_interval(*px)) {
+        ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
+                 "($in.ts + interval \"1 day\", $in.ts - interval \"1 day\")");
+        return false;
+    }
+    if (!tc_expr(c, s, px))
+        return false;
+    tir_type t = (*px)->ty.type;
+    if (t == TIR_DATE && (*px)->kind != IR_E_LIT)
+        tc_coerce(c, px, TIR_TIMESTAMP);
+    else if ((*px)->kind == IR_E_LIT && !tc_lit_convert(*px, TIR_TIMESTAMP)) {
+        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s", tc_type_name(t));
+        return false;
+    }
+    if ((*px)->ty.type != TIR_TIMESTAMP) {
+        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s%s", tc_type_name(t),
+                 t == TIR_STRING ? tc_cast_hint(c, *px, TIR_TIMESTAMP) : "");
+        return false;
+    }
+    if (op == IR_SUB && (iv->u.lit.months == INT32_MIN || iv->u.lit.days == INT32_MIN || iv->u.lit.i == INT64_MIN)) {
+        ir_error(c->d, iv->span, "the interval is too large to subtract");
+        return false;
+    }
+    iv->ty = plain(IR_INTERVAL, false);
+    e->ty = plain(TIR_TIMESTAMP, (*px)->ty.nullable);
+    return true;
+}
+
 static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
+    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
+        return check_interval_arith(c, s, e);
     bool oka = tc_expr(c, s, &e->u.op.a);
     bool okb = tc_expr(c, s, &e->u.op.b);
     if (!oka || !okb)
@@ -517,6 +571,12 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     if (!is_cmp(op)) {
         for (int k = 0; k < 2; k++) {
             ir_expr *x = k ? b : a;
+            if (x->ty.type == TIR_TIMESTAMP) {
+                ir_error(c->d, e->span, "operator '%s' does not take a timestamp: add or subtract an interval "
+                         "($in.ts + interval \"1 day\"); the time between two is date_diff(\"microsecond\", a, b)",
+                         op_text(op));
+                return false;
+            }
             if (!tc_numeric(x->ty.type)) {
                 ir_error(c->d, x->span, "operator '%s' needs numeric operands, found %s%s", op_text(op),
                          tc_type_name(x->ty.type),
@@ -536,7 +596,14 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
             ir_error(c->d, y->span, "invalid date '%s' (expected YYYY-MM-DD)", y->u.lit.s);
             return false;
         }
+        if (x->ty.type == TIR_TIMESTAMP && is_str_lit(y) && !tc_lit_convert(y, TIR_TIMESTAMP)) {
+            ir_error(c->d, y->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", y->u.lit.s);
+            return false;
+        }
+        if (x->ty.type == TIR_TIMESTAMP && y->ty.type == TIR_DATE)
+            tc_coerce(c, k ? &e->u.op.a : &e->u.op.b, TIR_TIMESTAMP);
     }
+    a = e->u.op.a, b = e->u.op.b;
     if (tc_numeric(a->ty.type) && tc_numeric(b->ty.type)) {
         unify_numeric(c, &e->u.op.a, &e->u.op.b);
     } else if (a->ty.type != b->ty.type) {
@@ -647,6 +714,9 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
         if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
             if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
                 ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
+            else if (from == TIR_STRING && t == TIR_TIMESTAMP && (*it)->kind == IR_E_LIT)
+                ir_error(c->d, (*it)->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
+                         (*it)->u.lit.s);
             else
                 ir_error(c->d, (*it)->span, "'in' item of type %s does not fit the operand's type %s",
                          tc_type_name(from), tc_type_name(t));
@@ -681,6 +751,8 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 continue;   /* integers join decimals (tc_dec_unify) */
             } else if (u == TIR_DECIMAL && (t == TIR_I32 || t == TIR_I64)) {
                 t = u;
+            } else if ((t == TIR_TIMESTAMP && u == TIR_DATE) || (t == TIR_DATE && u == TIR_TIMESTAMP)) {
+                t = TIR_TIMESTAMP;   /* a date joins timestamps as its midnight */
             } else if (rank(t) && rank(u)) {
                 t = tc_wider(t, u);
             } else {
@@ -758,7 +830,12 @@ static bool cast_ok(tir_type from, tir_type to)
     if (from == TIR_BOOL)
         return to == TIR_I32 || to == TIR_I64;
     if (from == TIR_STRING)
-        return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_BOOL;
+        return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_TIMESTAMP || to == TIR_BOOL;
+    /* a timestamp is its microseconds since 1970 as an i64, a date its midnight */
+    if (from == TIR_TIMESTAMP)
+        return to == TIR_DATE || to == TIR_I64;
+    if (to == TIR_TIMESTAMP)
+        return from == TIR_DATE || from == TIR_I64;
     return false;
 }
 
@@ -825,9 +902,12 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
         return true;
     }
     if (a->kind == IR_E_LIT && ((from != TIR_F64 && tc_numeric(from) && tc_numeric(to)) ||
-                                (from == TIR_STRING && to == TIR_DATE))) {
+                                (from == TIR_STRING && to == TIR_DATE) ||
+                                ((from == TIR_STRING || from == TIR_DATE) && to == TIR_TIMESTAMP))) {
         if (!tc_lit_convert(a, to)) {
-            if (from == TIR_STRING)
+            if (from == TIR_STRING && to == TIR_TIMESTAMP)
+                ir_error(c->d, a->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", a->u.lit.s);
+            else if (from == TIR_STRING)
                 ir_error(c->d, a->span, "invalid date '%s' (expected YYYY-MM-DD)", a->u.lit.s);
             else
                 ir_error(c->d, a->span, "%lld does not fit %s", (long long)a->u.lit.i, tc_type_name(to));
@@ -846,6 +926,11 @@ bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     ir_expr *e = *pe;
     switch (e->kind) {
     case IR_E_LIT:
+        if (e->u.lit.type == IR_INTERVAL) {
+            ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
+                     "($in.ts + interval \"1 day\")");
+            return false;
+        }
         return check_lit(e);
     case IR_E_COL:
         return check_col(c, s, e);

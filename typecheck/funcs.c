@@ -139,19 +139,44 @@ static void to_string_arg(tc_ctx *c, ir_expr *e, int i)
     *pa = tc_new_cast(c, *pa, TIR_STRING);
 }
 
-/* date_trunc's and date_diff's first argument: a part, as a string literal. */
+/* The first argument of date_part, date_trunc and date_diff: a part, as a
+** string literal. The week days and the epoch are fields, not spans to
+** truncate to or count. */
 static bool date_part(tc_ctx *c, ir_expr *e)
 {
     const ir_expr *a = e->u.call.args[0];
-    /* the week days are fields, not spans to truncate to or count */
-    int usable = IR_DP_DAY + 1;
-    for (int k = 0; a->kind == IR_E_LIT && a->u.lit.type == TIR_STRING && !a->u.lit.is_null && k < usable; k++)
-        if (!strcmp(a->u.lit.s, ir_datepart_name((ir_datepart)k))) {
+    bool field = e->u.call.fid == IR_FN_DATE_PART;
+    for (int k = 0; a->kind == IR_E_LIT && a->u.lit.type == TIR_STRING && !a->u.lit.is_null && k < IR_NDATEPARTS; k++)
+        if (!strcmp(a->u.lit.s, ir_datepart_name((ir_datepart)k)) &&
+            (field || k <= IR_DP_DAY || (k >= IR_DP_HOUR && k != IR_DP_EPOCH))) {
             e->u.call.part = k;
             return true;
         }
-    ir_error(c->d, a->span, "argument 1 of %s must be a part: \"year\", \"quarter\", \"month\", \"week\" or \"day\"",
-             e->u.call.fn.s);
+    if (field)
+        ir_error(c->d, a->span, "argument 1 of date_part must be a part: \"year\", \"quarter\", \"month\", \"week\", "
+                 "\"day\", \"dow\", \"isodow\", \"doy\", \"hour\", \"minute\", \"second\", \"millisecond\", "
+                 "\"microsecond\" or \"epoch\"");
+    else
+        ir_error(c->d, a->span, "argument 1 of %s must be a part: \"year\", \"quarter\", \"month\", \"week\", "
+                 "\"day\", \"hour\", \"minute\", \"second\", \"millisecond\" or \"microsecond\"", e->u.call.fn.s);
+    return false;
+}
+
+/* Argument i of a date function: a date or a timestamp. ts: it must be a
+** timestamp (a part of the day is asked), and a date becomes its midnight. */
+static bool want_moment(tc_ctx *c, ir_expr *e, int i, bool ts)
+{
+    ir_expr **pa = &e->u.call.args[i];
+    tir_type from = (*pa)->ty.type;
+    if (from == TIR_TIMESTAMP || (from == TIR_DATE && !ts && (*pa)->kind != IR_E_LIT))
+        return true;
+    if ((*pa)->kind == IR_E_LIT && !(*pa)->u.lit.is_null && from == TIR_STRING)
+        if ((!ts && tc_lit_convert(*pa, TIR_DATE)) || tc_lit_convert(*pa, TIR_TIMESTAMP))
+            return true;
+    if (tc_is_null_lit(*pa) || from == TIR_DATE)
+        return tc_coerce(c, pa, ts ? TIR_TIMESTAMP : TIR_DATE);
+    ir_error(c->d, (*pa)->span, "argument %d of %s must be a date or a timestamp, found %s%s", i + 1, e->u.call.fn.s,
+             tc_type_name(from), (*pa)->kind == IR_E_LIT ? "" : tc_cast_hint(c, *pa, ts ? TIR_TIMESTAMP : TIR_DATE));
     return false;
 }
 
@@ -430,20 +455,38 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     case IR_FN_DOW:
     case IR_FN_ISODOW:
     case IR_FN_DOY:
-        if (!want_arg(c, e, 0, TIR_DATE, "a date"))
+        if (!want_moment(c, e, 0, false))
             return false;
         t = TIR_I32;
         break;
+    case IR_FN_HOUR:
+    case IR_FN_MINUTE:
+    case IR_FN_SECOND:
+    case IR_FN_MILLISECOND:
+    case IR_FN_MICROSECOND:
+    case IR_FN_EPOCH:
+        if (!want_moment(c, e, 0, true))
+            return false;
+        t = f == IR_FN_EPOCH ? TIR_F64 : TIR_I32;
+        break;
+    case IR_FN_DATE_PART:
     case IR_FN_DATE_TRUNC:
-    case IR_FN_DATE_DIFF:
+    case IR_FN_DATE_DIFF: {
         if (!date_part(c, e))
             return false;
+        /* a part of the day, or a timestamp beside a date: timestamps */
+        bool ts = e->u.call.part >= IR_DP_HOUR;
         for (int i = 1; i < n; i++)
-            ok &= want_arg(c, e, i, TIR_DATE, "a date");
+            ts |= args[i]->ty.type == TIR_TIMESTAMP;
+        for (int i = 1; i < n; i++)
+            ok &= want_moment(c, e, i, ts);
         if (!ok)
             return false;
-        t = f == IR_FN_DATE_TRUNC ? TIR_DATE : TIR_I64;
+        ts = args[1]->ty.type == TIR_TIMESTAMP;
+        t = f == IR_FN_DATE_DIFF ? TIR_I64 : f == IR_FN_DATE_TRUNC ? (ts ? TIR_TIMESTAMP : TIR_DATE)
+            : e->u.call.part == IR_DP_EPOCH ? TIR_F64 : TIR_I32;
         break;
+    }
     case IR_FN_REGEXP_MATCHES:
     case IR_FN_REGEXP_REPLACE:
     case IR_FN_REGEXP_EXTRACT:

@@ -312,6 +312,8 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         return true;
     if (from == TIR_STRING && t == TIR_DATE)
         ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
+    else if (from == TIR_STRING && t == TIR_TIMESTAMP)
+        ir_error(c->d, e->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", e->u.lit.s);
     else
         ir_error(c->d, e->span, "bound of type %s does not fit column '%s' of type %s", tc_type_name(from),
                  col->name.s, tc_type_name(t));
@@ -1528,7 +1530,8 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
             continue;
         }
         if (kt == ht_t || ((*pk)->kind == IR_E_LIT && tc_lit_convert(*pk, ht_t)) ||
-            (kt == TIR_I32 && ht_t == TIR_I64 && tc_coerce(c, pk, ht_t))) {
+            (kt == TIR_I32 && ht_t == TIR_I64 && tc_coerce(c, pk, ht_t)) ||
+            (kt == TIR_DATE && ht_t == TIR_TIMESTAMP && tc_coerce(c, pk, ht_t))) {
             keys[i] = *pk;
             continue;
         }

@@ -51,6 +51,11 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
 
 /* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
 ** read into an i64 of the value times 10^S. */
+bool vm_arrow_timestamp(const char *f)
+{
+    return f && (!strcmp(f, "tsu:") || !strcmp(f, "tsu:UTC") || !strcmp(f, "tsu:+00:00") || !strcmp(f, "tsu:Etc/UTC"));
+}
+
 bool vm_arrow_decimal(const char *f, int *prec, int *scale)
 {
     int p, s, bits = 128, used = 0, more = 0;
@@ -73,6 +78,10 @@ static bool arrow_type(const char *f, tir_type *t)
     int p, s;
     if (vm_arrow_decimal(f, &p, &s)) {
         *t = TIR_I64;   /* held as its scaled i64; hosttab.c gives the schema decimal(p, s) */
+        return true;
+    }
+    if (vm_arrow_timestamp(f)) {
+        *t = TIR_I64;   /* held as its i64; hosttab.c gives the schema timestamp */
         return true;
     }
     static const struct {
@@ -112,10 +121,15 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         formats[c] = ch->format ? ch->format : "";
         if (!names[c])
             st = fail(im, TIR_ERR_NOMEM, "out of memory");
+        else if (!strncmp(formats[c], "tsu:", 4) && !vm_arrow_timestamp(formats[c]))
+            st = fail(im, TIR_ERR_DATA,
+                      "column '%s' has Arrow type '%s', timestamps in time zone %s; tir's timestamps have none: "
+                      "only 'tsu:' (no time zone) and 'tsu:UTC' are read (convert them to UTC first)", names[c],
+                      formats[c], formats[c] + 4);
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
-                      "l, f, g, tdD, u, U, vu, d:P,S with P <= 18)",
+                      "l, f, g, tdD, tsu: (none or UTC), u, U, vu, d:P,S with P <= 18)",
                       names[c], formats[c], ch->dictionary ? " (dictionary-encoded)" : "");
     }
     if (!st && !(im->t = vm_hosttab_new((int)n, (const char *const *)names, types, formats)))
@@ -364,7 +378,7 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         out->data = NULL;
         return TIR_OK;
     }
-    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD");
+    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || vm_arrow_timestamp(f);
     const char *at = (const char *)src + o * w;
     if (same && ((uintptr_t)at & (w - 1)) == 0) {
         out->data = (void *)at;   /* read in place, never written */

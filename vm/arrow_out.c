@@ -23,7 +23,7 @@
 ** decimal128 "d:P,S" (its values sign-extended to 16 bytes). dec = p << 8 | s. */
 static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
 {
-    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d"};
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:"};
     if (t == TIR_DECIMAL) {
         snprintf(buf, 16, "d:%d,%d", dec >> 8, dec & 255);
         return buf;

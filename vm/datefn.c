@@ -7,6 +7,7 @@
 */
 #include "datefn.h"
 #include "dates.h"
+#include "timestamp.h"
 
 /* 1970-01-01 was a Thursday: ISO day of week, Monday 1 .. Sunday 7. */
 static int isodow(int32_t days)
@@ -119,4 +120,129 @@ void vm_op_date_diff(xpipe *x, const vm_ins *in)
         uint32_t r = sel ? sel[i] : i;
         out[r] = diff(a[r], b[r], (ir_datepart)in->e);
     }
+}
+
+/* ------------------------------------------------------------ timestamps */
+
+static int32_t ts_field(int64_t us, ir_datepart part)
+{
+    int64_t rest;
+    int32_t day = vm_ts_day(us, &rest);
+    switch (part) {
+    case IR_DP_HOUR: return (int32_t)(rest / (3600 * VM_US_PER_SEC));
+    case IR_DP_MINUTE: return (int32_t)(rest / (60 * VM_US_PER_SEC) % 60);
+    case IR_DP_SECOND: return (int32_t)(rest / VM_US_PER_SEC % 60);
+    /* of the minute, seconds included, as DuckDB counts them */
+    case IR_DP_MILLISECOND: return (int32_t)(rest % (60 * VM_US_PER_SEC) / 1000);
+    case IR_DP_MICROSECOND: return (int32_t)(rest % (60 * VM_US_PER_SEC));
+    default: return field(day, part);
+    }
+}
+
+/* Length of the parts of a day in microseconds (0: a calendar part). */
+static int64_t unit(ir_datepart part)
+{
+    switch (part) {
+    case IR_DP_DAY: return VM_US_PER_DAY;
+    case IR_DP_HOUR: return 3600 * VM_US_PER_SEC;
+    case IR_DP_MINUTE: return 60 * VM_US_PER_SEC;
+    case IR_DP_SECOND: return VM_US_PER_SEC;
+    case IR_DP_MILLISECOND: return 1000;
+    case IR_DP_MICROSECOND: return 1;
+    default: return 0;
+    }
+}
+
+/* The starts of parts before the first timestamp (an i64 cast near its
+** minimum) wrap rather than overflow: no literal, CSV field or interval
+** sum comes near them. */
+static int64_t ts_trunc(int64_t us, ir_datepart part)
+{
+    int64_t u = unit(part), rest, r;
+    if (u)
+        __builtin_mul_overflow(vm_floordiv(us, u), u, &r);
+    else
+        __builtin_mul_overflow((int64_t)trunc_to(vm_ts_day(us, &rest), part), VM_US_PER_DAY, &r);
+    return r;
+}
+
+/* The date functions' boundaries for the calendar parts; the parts of a
+** day count their starts crossed. */
+static int64_t ts_diff(int64_t a, int64_t b, ir_datepart part)
+{
+    int64_t u = unit(part), ra, rb, r;
+    if (u) {   /* wraps only between the ends of the i64 range, as ts_trunc */
+        __builtin_sub_overflow(vm_floordiv(b, u), vm_floordiv(a, u), &r);
+        return r;
+    }
+    return diff(vm_ts_day(a, &ra), vm_ts_day(b, &rb), part);
+}
+
+/* r[c] = EXPR(a[r], part e) over the selection, NULL where r[a] is. */
+#define TS_MAP(NAME, IN, OUT, EXPR)                                                                  \
+    void NAME(xpipe *x, const vm_ins *in)                                                            \
+    {                                                                                                \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        const IN *a = x->r[in->a].data;                                                              \
+        OUT *out = x->rbuf[in->c];                                                                   \
+        ir_datepart part = (ir_datepart)in->e;                                                       \
+        (void)part;                                                                                  \
+        for (uint32_t i = 0; i < n; i++) {                                                           \
+            uint32_t r = sel ? sel[i] : i;                                                           \
+            out[r] = EXPR;                                                                           \
+        }                                                                                            \
+        x->r[in->c].validity = x->r[in->a].validity;                                                 \
+    }
+
+TS_MAP(vm_op_ts_part, int64_t, int32_t, ts_field(a[r], part))
+TS_MAP(vm_op_ts_epoch, int64_t, double, (double)a[r] / 1e6)
+TS_MAP(vm_op_ts_trunc, int64_t, int64_t, ts_trunc(a[r], part))
+TS_MAP(vm_op_cast_ts_date, int64_t, int32_t, (int32_t)vm_floordiv(a[r], VM_US_PER_DAY))
+
+void vm_op_ts_diff(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const int64_t *a = x->r[in->a].data, *b = x->r[in->b].data;
+    int64_t *out = x->rbuf[in->c];
+    x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = ts_diff(a[r], b[r], (ir_datepart)in->e);
+    }
+}
+
+bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a];
+    int64_t *out = x->rbuf[in->c];
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        /* a date that arithmetic carried past 292,000 years has no timestamp */
+        if (__builtin_mul_overflow((int64_t)((const int32_t *)a->data)[r], VM_US_PER_DAY, &out[r]))
+            ok &= !vm_bit_get(a->validity, r);
+    }
+    x->r[in->c].validity = a->validity;
+    return ok;
+}
+
+bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const vm_vec *a = &x->r[in->a];
+    int64_t md = ((const int64_t *)x->r[in->b].data)[0];   /* broadcast constants */
+    vm_interval v = {(int32_t)(uint32_t)((uint64_t)md >> 32), (int32_t)(uint32_t)md,
+                     ((const int64_t *)x->r[in->e].data)[0]};
+    int64_t *out = x->rbuf[in->c];
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (vm_bit_get(a->validity, r))
+            ok &= vm_ts_add_interval(((const int64_t *)a->data)[r], &v, &out[r]);
+        else
+            out[r] = 0;   /* what later instructions read under the NULL */
+    }
+    x->r[in->c].validity = a->validity;
+    return ok;
 }

@@ -14,5 +14,16 @@ void vm_op_date_part(xpipe *x, const vm_ins *in);
 void vm_op_date_trunc(xpipe *x, const vm_ins *in);
 /* r[c] = part e boundaries from r[a] to r[b] (i64) */
 void vm_op_date_diff(xpipe *x, const vm_ins *in);
+/* The same of timestamps (i64 microseconds): a field (i32), seconds since
+** 1970 (f64), truncation (i64), boundaries crossed (i64); and the casts
+** between dates and timestamps. */
+void vm_op_ts_part(xpipe *x, const vm_ins *in);
+void vm_op_ts_epoch(xpipe *x, const vm_ins *in);
+void vm_op_ts_trunc(xpipe *x, const vm_ins *in);
+void vm_op_ts_diff(xpipe *x, const vm_ins *in);
+bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in);
+/* false: a result out of the timestamps' range */
+bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in);   /* false: a date out of the timestamps' range */
+void vm_op_cast_ts_date(xpipe *x, const vm_ins *in);
 
 #endif

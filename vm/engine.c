@@ -83,6 +83,7 @@ typedef struct res_out {
     vm_table *t;              /* borrowed from values[] */
     bool *nullable;
     uint16_t *dec;            /* per column: precision << 8 | scale of a decimal (held as i64), else 0 */
+    tir_type *type;           /* per column: the type programs see (a decimal or timestamp is held as i64) */
 } res_out;
 
 struct tir_result {
@@ -97,7 +98,7 @@ struct tir_result {
 
 const char *tir_type_name(tir_type t)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal"};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp"};
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
@@ -506,7 +507,7 @@ static bool read_store_schema(void *ctx, ir_arena *a, const char *path, ir_schem
     bool ok = out->cols != NULL;
     for (int c = 0; ok && c < n; c++) {
         const vm_store_colspec *sc = vm_store_col(s, c);
-        out->cols[c].ty = (ir_coltype){.type = sc->prec ? TIR_DECIMAL : sc->type, .nullable = sc->nullable, .unique = sc->unique, .order = (ir_order)sc->order, .prec = sc->prec, .scale = sc->scale};
+        out->cols[c].ty = (ir_coltype){.type = vm_store_coltype(sc), .nullable = sc->nullable, .unique = sc->unique, .order = (ir_order)sc->order, .prec = sc->prec, .scale = sc->scale};
         ok = (out->cols[c].name.s = ir_strndup(a, sc->name, strlen(sc->name))) != NULL;
     }
     vm_store_close(s);
@@ -850,6 +851,11 @@ tir_status tir_bind_date(tir_program *p, const char *name, int32_t days)
     return bind_value(p, name, (vm_const){.type = TIR_DATE, .i = days});
 }
 
+tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_TIMESTAMP, .i = micros});
+}
+
 tir_status tir_bind_null(tir_program *p, const char *name)
 {
     return bind_value(p, name, (vm_const){.type = TIR_NTYPES, .is_null = true});
@@ -1000,14 +1006,16 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
         const ir_output *po = &p->prog->outputs[i];
         r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
         r->outs[i].dec = calloc((size_t)po->stmt->out.n + 1, sizeof(uint16_t));
+        r->outs[i].type = calloc((size_t)po->stmt->out.n + 1, sizeof(tir_type));
         r->outs[i].name = strdup(po->name);
-        if (!r->outs[i].nullable || !r->outs[i].dec || !r->outs[i].name) {
+        if (!r->outs[i].nullable || !r->outs[i].dec || !r->outs[i].type || !r->outs[i].name) {
             tir_result_free(r);
             return TIR_ERR_NOMEM;
         }
         for (int c = 0; c < po->stmt->out.n; c++) {
             const ir_coltype *ty = &po->stmt->out.cols[c].ty;
             r->outs[i].nullable[c] = ty->nullable;
+            r->outs[i].type[c] = ty->type;
             if (ty->type == TIR_DECIMAL)
                 r->outs[i].dec[c] = (uint16_t)(ty->prec << 8 | ty->scale);
         }
@@ -1159,6 +1167,7 @@ void tir_result_free(tir_result *r)
     for (size_t i = 0; r->outs && i < r->nouts; i++) {
         free(r->outs[i].nullable);
         free(r->outs[i].dec);
+        free(r->outs[i].type);
         free(r->outs[i].name);
     }
     free(r->values);
@@ -1204,7 +1213,7 @@ tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col)
     const vm_table *t = out_table(r, out);
     if (!t || col >= (size_t)t->ncols)
         return TIR_NTYPES;
-    return r->outs[out].dec[col] ? TIR_DECIMAL : t->types[col];
+    return r->outs[out].type[col];
 }
 
 bool tir_result_col_decimal(const tir_result *r, size_t out, size_t col, int *precision, int *scale)

@@ -18,6 +18,7 @@
 #include "csv.h"
 #include "dates.h"
 #include "decimal.h"
+#include "timestamp.h"
 #include "kernels.h"
 #include "sinks.h"
 #include "xpipe.h"
@@ -81,6 +82,7 @@ static size_t format_value(tir_type t, const void *data, uint32_t i, char *buf, 
     case TIR_DATE:
         tir_date_format(((const int32_t *)data)[i], buf);
         return strlen(buf);
+    case TIR_TIMESTAMP: return vm_timestamp_format(((const int64_t *)data)[i], buf);
     default: return 0;
     }
 }
@@ -748,6 +750,7 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         case TIR_I64: ok = vm_parse_i64(p, len, &((int64_t *)out)[r]); break;
         case TIR_F64: ok = vm_parse_f64(p, len, &((double *)out)[r]); break;
         case TIR_DATE: ok = vm_parse_date(p, len, &((int32_t *)out)[r]); break;
+        case TIR_TIMESTAMP: ok = vm_parse_timestamp(p, len, &((int64_t *)out)[r]); break;
         case TIR_BOOL:
             ok = vm_parse_bool(p, len, &bv);
             ((uint8_t *)out)[r] = bv;
@@ -1286,6 +1289,20 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         case VM_OP_DATE_PART: vm_op_date_part(x, in); break;
         case VM_OP_DATE_TRUNC: vm_op_date_trunc(x, in); break;
         case VM_OP_DATE_DIFF: vm_op_date_diff(x, in); break;
+        case VM_OP_TS_PART: vm_op_ts_part(x, in); break;
+        case VM_OP_TS_EPOCH: vm_op_ts_epoch(x, in); break;
+        case VM_OP_TS_TRUNC: vm_op_ts_trunc(x, in); break;
+        case VM_OP_TS_DIFF: vm_op_ts_diff(x, in); break;
+        case VM_OP_CAST_DATE_TS:
+        case VM_OP_TS_ADD_INTERVAL:
+            if (!(in->op == VM_OP_CAST_DATE_TS ? vm_op_cast_date_ts(x, in) : vm_op_ts_add_interval(x, in))) {
+                char t[128];
+                return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "%s out of the range of timestamps in '%s'",
+                                 in->op == VM_OP_CAST_DATE_TS ? "date" : "timestamp",
+                                 span_text(x, in->span, t, sizeof t));
+            }
+            break;
+        case VM_OP_CAST_TS_DATE: vm_op_cast_ts_date(x, in); break;
         case VM_OP_LIMIT: op_limit(x, in); break;
         case VM_OP_JOIN_PROBE:
             /* its build side spilled: set the rows aside (but those of
@@ -1493,11 +1510,11 @@ static tir_status check_store(const ir_table *t, vm_store *s, char *err, size_t 
             return TIR_ERR_DATA;
         }
         const vm_store_colspec *fc = vm_store_col(s, c);
-        if ((fc->prec ? TIR_DECIMAL : fc->type) != dc->ty.type ||
+        if (vm_store_coltype(fc) != dc->ty.type ||
             (fc->prec && (fc->prec > dc->ty.prec || fc->scale != dc->ty.scale))) {   /* as check_declared */
             char t1[32], t2[32];
             snprintf(err, errlen, "%s: column '%s' is %s in the file, declared %s", t->path, dc->name.s,
-                     ir_type_text(fc->prec ? TIR_DECIMAL : fc->type, fc->prec, fc->scale, t1),
+                     ir_type_text(vm_store_coltype(fc), fc->prec, fc->scale, t1),
                      ir_type_text(dc->ty.type, dc->ty.prec, dc->ty.scale, t2));
             return TIR_ERR_DATA;
         }
@@ -2390,10 +2407,10 @@ static tir_status finish_effects(const vm_pipe *p, const vm_plan *plan, vm_value
             }
             for (int c = 0; c < in->n; c++) {
                 const ir_coltype *ty = &in->cols[c].ty;
-                bool dec = ty->type == TIR_DECIMAL;   /* stored as its i64 (store.h) */
-                spec[c] = (vm_store_colspec){in->cols[c].name.s, dec ? TIR_I64 : ty->type, ty->nullable, ty->unique,
+                /* a decimal or a timestamp is stored as its i64 (store.h) */
+                spec[c] = (vm_store_colspec){in->cols[c].name.s, vm_phys(ty->type), ty->nullable, ty->unique,
                                              (uint8_t)ty->order, s->u.write.bloom && s->u.write.bloom[c],
-                                             ty->prec, ty->scale};
+                                             ty->prec, ty->scale, ty->type == TIR_TIMESTAMP};
             }
             st = vm_store_write(s->u.write.path, rel, spec, NULL, 0, err, errlen);
             free(spec);

@@ -237,6 +237,8 @@ bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, v
     for (int c = 0; out->cols && c < t->ncols; c++) {
         out->cols[c].ty = (ir_coltype){.type = t->types[c], .nullable = t->nullable[c]};
         int prec, scale;
+        if (vm_arrow_timestamp(t->formats[c]))
+            out->cols[c].ty.type = TIR_TIMESTAMP;
         if (vm_arrow_decimal(t->formats[c], &prec, &scale))
             out->cols[c].ty = (ir_coltype){.type = TIR_DECIMAL, .nullable = t->nullable[c], .prec = (uint8_t)prec,
                                            .scale = (uint8_t)scale};

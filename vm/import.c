@@ -385,6 +385,7 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         spec[c].name = cols[c].name;
         spec[c].type = vm_phys(cols[c].type);   /* a decimal: its i64, with prec and scale (store.h) */
         spec[c].prec = cols[c].type == TIR_DECIMAL ? cols[c].prec : 0;
+        spec[c].timestamp = cols[c].type == TIR_TIMESTAMP;
         spec[c].scale = cols[c].scale;
         spec[c].nullable = cols[c].nullable;
         spec[c].unique = cols[c].unique;
@@ -465,7 +466,12 @@ static void fmt_val(tir_type t, const vm_store_val *v, char *out, size_t cap)
     switch (t) {
     case TIR_BOOL: snprintf(out, cap, "%s", v->i ? "true" : "false"); break;
     case TIR_I32:
-    case TIR_I64: snprintf(out, cap, "%lld", (long long)v->i); break;
+    case TIR_I64:
+    case TIR_DECIMAL: snprintf(out, cap, "%lld", (long long)v->i); break;   /* decimals: the scaled integer */
+    case TIR_TIMESTAMP:
+        if (cap >= 27)
+            tir_timestamp_format(v->i, out);
+        break;
     case TIR_F64: fmt_f64(v->f, out, cap); break;
     case TIR_DATE:
         if (cap >= 11)
@@ -512,7 +518,7 @@ static void describe_blocks(sbuf *b, const vm_store *s)
         snprintf(row[2], CELL, "%u", (unsigned)vm_store_block_len(s, k));
         for (int c = 0; c < nc; c++) {
             const vm_store_stat *st = vm_store_block_stat(s, k, c);
-            tir_type t = vm_store_col(s, c)->type;
+            tir_type t = vm_store_coltype(vm_store_col(s, c));
             snprintf(row[3 + 3 * c], CELL, "%llu", (unsigned long long)st->nulls);
             if (st->has_min)
                 fmt_val(t, &st->min, row[4 + 3 * c], CELL);
@@ -594,7 +600,7 @@ tir_status tir_table_describe(tir_engine *e, const char *table_path, bool verify
     for (int c = 0; c < nc; c++) {
         const vm_store_colspec *cs = vm_store_col(s, c);
         char tb[32];
-        sb_printf(&b, "  %s: %s%s%s%s%s\n", cs->name, ir_type_text(cs->prec ? TIR_DECIMAL : cs->type, cs->prec, cs->scale, tb), cs->nullable ? " nullable" : "",
+        sb_printf(&b, "  %s: %s%s%s%s%s\n", cs->name, ir_type_text(vm_store_coltype(cs), cs->prec, cs->scale, tb), cs->nullable ? " nullable" : "",
                   cs->unique ? " unique" : "", cs->order == 1 ? " asc" : cs->order == 2 ? " desc" : "",
                   cs->bloom ? "  (bloom filter)" : "");
     }

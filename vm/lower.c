@@ -157,7 +157,8 @@ static bool is_const(const ir_expr *e)
 /* Opcode offsets inside the typed families declared in opcodes.h. */
 static int num_ix(tir_type t)
 {
-    return t == TIR_I64 || t == TIR_DECIMAL ? 1 : t == TIR_F64 ? 2 : 0; /* i32 and date share i32; decimal is i64 */
+    t = vm_phys(t);   /* a decimal or a timestamp is its i64 */
+    return t == TIR_I64 ? 1 : t == TIR_F64 ? 2 : 0; /* i32 and date share i32 */
 }
 static int ord_ix(tir_type t)
 {
@@ -197,6 +198,8 @@ static vm_opcode width_op(vm_opcode w1, tir_type t)
 }
 
 static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in);
+static int cx_op(lw *L, vm_opcode op, const ir_expr *e, int frame, int sel, int a, int b, int ex);
+static int const_reg(lw *L, const ir_expr *e, tir_type t);
 
 /* Column ix of a join pair's side (0 input, 1 table), gathered into the
 ** join's frame at its first use and shared by the condition and the
@@ -253,10 +256,41 @@ static int cx_logic(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *i
     return out;
 }
 
+/* A broadcast i64 constant v. */
+static int i64_reg(lw *L, int64_t v, ir_span at)
+{
+    ir_expr *k = IR_NEW(L->a, ir_expr);
+    k->kind = IR_E_LIT;
+    k->span = at;
+    k->ty = (ir_coltype){.type = TIR_I64};
+    k->u.lit = (ir_lit){.type = TIR_I64, .i = v};
+    return const_reg(L, k, TIR_I64);
+}
+
+static bool is_interval(const ir_expr *e)
+{
+    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
+}
+
+/* timestamp ± interval literal, interval + timestamp (typecheck: a
+** subtracted interval's parts are not their type's minimum). */
+static int cx_add_interval(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    bool left = is_interval(e->u.op.a);
+    const ir_lit *l = &(left ? e->u.op.a : e->u.op.b)->u.lit;
+    int sign = e->u.op.op == IR_SUB ? -1 : 1;
+    int a = cx(L, left ? e->u.op.b : e->u.op.a, frame, sel, in);
+    int32_t months = sign * l->months, days = sign * l->days;
+    int md = i64_reg(L, (int64_t)((uint64_t)(uint32_t)months << 32 | (uint32_t)days), e->span);
+    return cx_op(L, VM_OP_TS_ADD_INTERVAL, e, frame, sel, a, md, i64_reg(L, sign * l->i, e->span));
+}
+
 static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (e->u.op.op == IR_AND || e->u.op.op == IR_OR)
         return cx_logic(L, e, frame, sel, in);
+    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
+        return cx_add_interval(L, e, frame, sel, in);
     int a = cx(L, e->u.op.a, frame, sel, in);
     int b = cx(L, e->u.op.b, frame, sel, in);
     tir_type at = e->u.op.a->ty.type;
@@ -381,7 +415,8 @@ static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
     if (from == TIR_DECIMAL || to == TIR_DECIMAL)
         return cx_dec_cast(L, e, frame, sel, in);
-    if (from == to || (from == TIR_I32 && to == TIR_DATE) || (from == TIR_DATE && to == TIR_I32))
+    if (from == to || (from == TIR_I32 && to == TIR_DATE) || (from == TIR_DATE && to == TIR_I32) ||
+        (from == TIR_I64 && to == TIR_TIMESTAMP) || (from == TIR_TIMESTAMP && to == TIR_I64))
         return cx(L, e->u.cast.a, frame, sel, in);
     vm_opcode op;
     int extra = -1;
@@ -393,6 +428,8 @@ static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     else if (from == TIR_F64 && to == TIR_I32) op = VM_OP_CAST_F64_I32;
     else if (from == TIR_BOOL && to == TIR_I64) op = VM_OP_CAST_BOOL_I64;
     else if (from == TIR_BOOL && to == TIR_I32) op = VM_OP_CAST_BOOL_I32;
+    else if (from == TIR_DATE && to == TIR_TIMESTAMP) op = VM_OP_CAST_DATE_TS;
+    else if (from == TIR_TIMESTAMP && to == TIR_DATE) op = VM_OP_CAST_TS_DATE;
     else if (to == TIR_STRING) op = VM_OP_CAST_TO_STR, extra = (int)from;
     else if (from == TIR_STRING) op = VM_OP_CAST_STR_TO, extra = (int)to;
     else {
@@ -595,6 +632,16 @@ static int cx_dec_round(lw *L, const ir_expr *e, int frame, int sel, const lw_re
     return out;
 }
 
+_Static_assert(IR_FN_EPOCH - IR_FN_YEAR == IR_DP_EPOCH - IR_DP_YEAR, "the part functions follow the parts");
+
+/* A part of a date or timestamp. */
+static int cx_part(lw *L, const ir_expr *a, const ir_expr *e, int frame, int sel, const lw_rel *in, ir_datepart p)
+{
+    if (a->ty.type == TIR_DATE)
+        return cx_unary(L, VM_OP_DATE_PART, a, e, frame, sel, in, p);
+    return cx_unary(L, p == IR_DP_EPOCH ? VM_OP_TS_EPOCH : VM_OP_TS_PART, a, e, frame, sel, in, p);
+}
+
 static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     ir_fn f = (ir_fn)e->u.call.fid;
@@ -602,6 +649,8 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     tir_type at = a0->ty.type;
     int ix = num_ix(at);
     vm_opcode op = direct_op(f);
+    if (f >= IR_FN_YEAR && f <= IR_FN_EPOCH)   /* the functions are named as the parts, in one order */
+        return cx_part(L, a0, e, frame, sel, in, (ir_datepart)(IR_DP_YEAR + (f - IR_FN_YEAR)));
     if (op) {
         int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
         return cx_op(L, op, e, frame, sel, a, b, cx_arg(L, e, 2, frame, sel, in));
@@ -640,19 +689,14 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_REGEXP_MATCHES: return cx_regexp(L, e, VM_OP_REGEXP_MATCHES, frame, sel, in);
     case IR_FN_REGEXP_REPLACE: return cx_regexp(L, e, VM_OP_REGEXP_REPLACE, frame, sel, in);
     case IR_FN_REGEXP_EXTRACT: return cx_regexp(L, e, VM_OP_REGEXP_EXTRACT, frame, sel, in);
-    case IR_FN_YEAR: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_YEAR);
-    case IR_FN_QUARTER: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_QUARTER);
-    case IR_FN_MONTH: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_MONTH);
-    case IR_FN_WEEK: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_WEEK);
-    case IR_FN_DAY: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DAY);
-    case IR_FN_DOW: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DOW);
-    case IR_FN_ISODOW: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_ISODOW);
-    case IR_FN_DOY: return cx_unary(L, VM_OP_DATE_PART, a0, e, frame, sel, in, IR_DP_DOY);
+    case IR_FN_DATE_PART: return cx_part(L, e->u.call.args[1], e, frame, sel, in, (ir_datepart)e->u.call.part);
     case IR_FN_DATE_TRUNC:
-        return cx_unary(L, VM_OP_DATE_TRUNC, e->u.call.args[1], e, frame, sel, in, e->u.call.part);
+        op = e->ty.type == TIR_TIMESTAMP ? VM_OP_TS_TRUNC : VM_OP_DATE_TRUNC;
+        return cx_unary(L, op, e->u.call.args[1], e, frame, sel, in, e->u.call.part);
     case IR_FN_DATE_DIFF: {
+        op = e->u.call.args[1]->ty.type == TIR_TIMESTAMP ? VM_OP_TS_DIFF : VM_OP_DATE_DIFF;
         int a = cx_arg(L, e, 1, frame, sel, in);
-        return cx_op(L, VM_OP_DATE_DIFF, e, frame, sel, a, cx_arg(L, e, 2, frame, sel, in), e->u.call.part);
+        return cx_op(L, op, e, frame, sel, a, cx_arg(L, e, 2, frame, sel, in), e->u.call.part);
     }
     default: break;
     }
@@ -744,7 +788,7 @@ static bool maskable(const ir_expr *e)
         x = e->u.op.b, k = e->u.op.a;
     tir_type t = x->ty.type;
     return x->kind == IR_E_COL && is_const(k) &&
-           (t == TIR_I32 || t == TIR_DATE || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL);
+           (t == TIR_I32 || t == TIR_DATE || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL || t == TIR_TIMESTAMP);
 }
 
 /* The conjuncts of e in order, flattened. */
@@ -802,6 +846,7 @@ static bool cannot_fail(const ir_expr *e)
     case IR_E_CAST: {
         tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
         bool widens = from == to || to == TIR_STRING || to == TIR_F64 ? from != TIR_STRING : to == TIR_I64 && from == TIR_I32;
+        widens |= (from == TIR_TIMESTAMP && (to == TIR_DATE || to == TIR_I64)) || (from == TIR_I64 && to == TIR_TIMESTAMP);
         if (to == TIR_DECIMAL)   /* a rescale may pass the precision */
             widens = false;
         return widens && cannot_fail(e->u.cast.a);

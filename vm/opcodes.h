@@ -116,6 +116,13 @@
     X(DATE_PART,    "r[c] = field e (vm_datepart) of date r[a] over s[d]")                   \
     X(DATE_TRUNC,   "r[c] = date r[a] truncated to the start of part e over s[d]")           \
     X(DATE_DIFF,    "r[c] = part e boundaries from date r[a] to date r[b] over s[d]")         \
+    X(TS_PART,      "r[c] = field e (vm_datepart) of timestamp r[a] over s[d] (i32)")        \
+    X(TS_EPOCH,     "r[c] = seconds since 1970 of timestamp r[a] over s[d] (f64)")           \
+    X(TS_TRUNC,     "r[c] = timestamp r[a] truncated to the start of part e over s[d]")      \
+    X(TS_DIFF,      "r[c] = part e boundaries from timestamp r[a] to timestamp r[b] over s[d]") \
+    X(CAST_DATE_TS, "r[c] = date r[a] as the timestamp of its midnight over s[d]")           \
+    X(TS_ADD_INTERVAL, "r[c] = timestamp r[a] + the interval of months << 32 | days r[b] and microseconds r[e] over s[d]; overflow is an error") \
+    X(CAST_TS_DATE, "r[c] = the day of timestamp r[a] over s[d]")                            \
     X(LIMIT,        "s[c] = rows of s[b] left after skipping/limiting with counter a")      \
     X(JOIN_PROBE,   "join a: probe its hash table with the keys over s[b]; start frame f")  \
     X(JOIN_GATHER_W1, "r[c] = r[a] gathered by join b's probe rows (1-byte values)")       \

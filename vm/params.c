@@ -6,6 +6,7 @@
 #include "params.h"
 #include "csv.h"
 #include "decimal.h"
+#include "timestamp.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -206,6 +207,8 @@ static bool parse_text(const ir_coltype *ty, const char *s, size_t len, vm_const
         ok = vm_parse_date(s, len, &days);
         v->i = days;
         return ok;
+    case TIR_TIMESTAMP:
+        return vm_parse_timestamp(s, len, &v->i);
     case TIR_DECIMAL: {   /* exact, as a CSV field */
         vm_dec_err e = vm_dec_parse(s, len, ty->prec, ty->scale, &v->i);
         *range = e == VM_DEC_OVERFLOW;
@@ -231,6 +234,7 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
             [TIR_BOOL] = "is not true or false", [TIR_I32] = "is not an integer", [TIR_I64] = "is not an integer",
             [TIR_F64] = "is not a number", [TIR_DATE] = "is not a date (expected YYYY-MM-DD)",
             [TIR_DECIMAL] = "is not a decimal number",
+            [TIR_TIMESTAMP] = "is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
         };
         char shown[168], tb[32];
         vm_csv_show(text, len, 40, "'", shown, sizeof shown);

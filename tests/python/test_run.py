@@ -185,3 +185,34 @@ def test_file_anchors_includes_and_data(tmp_path):
     assert prog.run().fetchall() == [(1, "x"), (2, "y")]
     with pytest.raises(tir.CompileError, match=r"q\.tir:1:9: error: cannot include .*nope\.tir"):
         tir.Engine().compile('include "nope.tir"\noutput p.v', file=str(tmp_path / "q.tir"))
+
+
+def test_timestamps_in_out_and_as_parameters(engine):
+    """datetime64[us] registers as timestamp (NaT as NULL), a naive datetime
+    binds a timestamp parameter, and results come back as datetime64[us]
+    arrays and datetime.datetime rows; an aware datetime is refused."""
+    engine.register("ev", {
+        "id": np.array([1, 2, 3, 4], dtype=np.int64),
+        "at": np.array(["2024-01-31T10:00:00.5", "NaT", "1969-12-31T23:59:59.999999", "2024-02-29T00:00"],
+                       dtype="datetime64[us]"),
+    })
+    prog = engine.compile("""
+$since: timestamp
+ev: Table = registered("ev")
+p: Pipeline = {
+    s = table_scan :table = ev
+    f = filter :input = s :expr = $in.at >= $since
+    v = project :input = f :columns = { "id": $in.id, "next": $in.at + interval "1 month", "h": hour($in.at) }
+    o = sort :input = v :by = [$in.id]
+}
+output p.o
+""")
+    prog.bind(since=datetime.datetime(1969, 12, 31, 23, 59, 59, 999999))
+    res = prog.run()
+    cols = res.to_numpy()
+    assert cols["next"].dtype == np.dtype("datetime64[us]")
+    assert list(cols["next"]) == [np.datetime64("2024-02-29T10:00:00.5"), np.datetime64("1970-01-31T23:59:59.999999"),
+                                  np.datetime64("2024-03-29T00:00")]
+    assert res.fetchall()[1] == (3, datetime.datetime(1970, 1, 31, 23, 59, 59, 999999), 23)
+    with pytest.raises(tir.ParameterTypeError, match="no time zone"):
+        prog.bind(since=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc))

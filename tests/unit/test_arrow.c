@@ -473,8 +473,8 @@ Test(arrow, chunks_of_every_size_keep_their_order)
 Test(arrow, errors_release_everything_once)
 {
     static int64_t vals[64];
-    /* decimals above 18 digits, of 256 bits, a bit width cut short */
-    static const char *const bad[] = {"tsu:", "L", "+l", "d:20,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
+    /* a time zone other than UTC, decimals above 18 digits, of 256 bits, a bit width cut short */
+    static const char *const bad[] = {"tsu:Asia/Tokyo", "L", "+l", "d:20,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tcol cols[] = {{"l", "ok", 0, 0, {NULL, vals}, 2}, {bad[k], "when", 0, 0, {NULL, vals}, 2}};
         int arr = 0, sch = 0;
@@ -1092,4 +1092,56 @@ Test(arrow, decimal128_round_trip)
     tir_result_free(r);
     tir_program_free(q);
     tir_program_free(p);
+
+/* Arrow timestamps in microseconds without a time zone or in UTC ("tsu:",
+** "tsu:UTC") are read as tir's timestamp and written back as "tsu:"; another
+** time zone is refused naming the column and the zone. */
+Test(arrow, timestamp_in_and_out)
+{
+    /* 2024-02-29 23:59:59.5, NULL, 1969-12-31 23:59:59.999999, 0001-01-01 */
+    static int64_t ts[4] = {1709251199500000, 0, -1, -62135596800000000};
+    static int64_t utc[4] = {0, 1, 2, 3};
+    static const uint8_t valid[1] = {0x0d};
+    tcol cols[] = {{"tsu:", "ts", 0, 1, {valid, ts}, 2}, {"tsu:UTC", "u", 0, 0, {NULL, utc}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(2, cols, &sch);
+    struct ArrowArray x = make_batch(2, cols, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { s = table_scan :table = t :columns = [\"ts\", \"u\"]\n"
+                                "  v = project :input = s :columns = { \"next\": $in.ts + interval \"1 year\", \"u\": $in.u,\n"
+                                "      \"y\": year($in.ts) } }\n"
+                                "output p.v\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_TIMESTAMP);
+    cr_assert_eq(tir_result_col_type(r, 0, 1), TIR_TIMESTAMP);
+    bool v;
+    char buf[32];
+    tir_timestamp_format(*(const int64_t *)cell(r, 0, 0, &v), buf);
+    cr_expect_str_eq(buf, "2025-02-28 23:59:59.5", "a leap day plus a year is clamped to Feb 28");
+    cell(r, 0, 1, &v);
+    cr_expect_not(v, "NULL stays NULL");
+    tir_timestamp_format(*(const int64_t *)cell(r, 0, 2, &v), buf);
+    cr_expect_str_eq(buf, "1970-12-31 23:59:59.999999");
+    cr_expect_eq(*(const int32_t *)cell(r, 2, 3, &v), 1);
+    struct ArrowArrayStream st;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    struct ArrowSchema os;
+    cr_assert_eq(st.get_schema(&st, &os), 0);
+    cr_expect_str_eq(os.children[0]->format, "tsu:");
+    cr_expect_str_eq(os.children[2]->format, "i");
+    os.release(&os);
+    st.release(&st);
+    cr_assert_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_OK);
+    cr_expect_str_eq(os.children[1]->format, "tsu:");
+    os.release(&os);
+    tir_result_free(r);
+    tir_program_free(p);
+
+    tcol paris[] = {{"tsu:Europe/Paris", "when", 0, 0, {NULL, utc}, 2}};
+    s = make_schema(1, paris, &sch);
+    x = make_batch(1, paris, 4, 0, &arr);
+    cr_expect_eq(tir_engine_register_arrow(e, "p", &s, &x), TIR_ERR_DATA);
+    cr_expect(strstr(tir_engine_errmsg(e), "column 'when' has Arrow type 'tsu:Europe/Paris', timestamps in time zone Europe/Paris"), "%s",
+              tir_engine_errmsg(e));
 }

@@ -328,10 +328,24 @@ Test(arrow_duckdb, duckdb_types_are_mapped)
                                 "    f: f64 nullable, flag: bool nullable, d: date nullable, s: string nullable }\n"
                                 "p: Pipeline = { s = table_scan :table = duck }\noutput p.s\n");
     tir_program_free(p);
+    /* DuckDB's TIMESTAMP (tsu:) is tir's timestamp, to the microsecond */
+    s = duck_stream("SELECT TIMESTAMP '2024-02-29 23:59:59.123456' AS ts UNION ALL SELECT NULL");
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "ts", &s), TIR_OK, "%s", tir_engine_errmsg(e));
+    p = compile_ok("ts: Table = registered(\"ts\") { ts: timestamp nullable }\n"
+                   "p: Pipeline = { s = table_scan :table = ts\n"
+                   "  a = aggregate :input = s :aggregates = { \"m\": max($in.ts + interval \"1 year\"), \"n\": count($in.ts) } }\n"
+                   "output p.a\n");
+    tir_result *r = run_ok(p);
+    char buf[32];
+    tir_timestamp_format(*(const int64_t *)tir_result_batch_data(r, 0, 0, 0), buf);
+    cr_expect_str_eq(buf, "2025-02-28 23:59:59.123456");
+    cr_expect_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), 1);
+    tir_result_free(r);
+    tir_program_free(p);
     /* a type tir has no storage for is an error naming the column and the format */
-    s = duck_stream("SELECT 1 AS ok, TIMESTAMP '2020-01-01 10:00:00' AS ts");
+    s = duck_stream("SELECT 1 AS ok, TIMESTAMP_NS '2020-01-01 10:00:00' AS ts");
     cr_assert_eq(tir_engine_register_arrow_stream(e, "bad", &s), TIR_ERR_DATA);
-    cr_assert(strstr(tir_engine_errmsg(e), "column 'ts' has Arrow type 'tsu:"), "%s", tir_engine_errmsg(e));
+    cr_assert(strstr(tir_engine_errmsg(e), "column 'ts' has Arrow type 'tsn:"), "%s", tir_engine_errmsg(e));
 }
 
 /* --------------------------------------------------------- tir -> DuckDB */

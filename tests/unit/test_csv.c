@@ -12,6 +12,7 @@
 
 #include "csv.h"
 #include "dates.h"
+#include "timestamp.h"
 
 static char tmpdir[64];
 static int nfiles;
@@ -782,4 +783,68 @@ Test(csv, decimal_exact)
                  "'999.995' has too many digits for decimal(5,2) (column a)");   /* rounds up past 999.99 */
     expect_error("a,b\n1e3,1\n", true, 2, cols, TIR_ERR_DATA, 2, 1, "'1e3' is not a valid decimal(5,2) (column a)");
     expect_error("a,b\n1,.\n", true, 2, cols, TIR_ERR_DATA, 2, 3, "'.' is not a valid decimal(18,1) (column b)");
+}
+
+/* Timestamps as text: what parses (a 'T' or a space, minutes without
+** seconds, 1 to 6 fraction digits, a date alone) and what does not, and
+** printing with the fraction's trailing zeros left out, before 1970 too. */
+Test(csv, timestamp_text)
+{
+    int64_t us;
+    cr_assert(vm_parse_timestamp("1970-01-01 00:00:00", 19, &us) && us == 0);
+    cr_assert(vm_parse_timestamp("1969-12-31T23:59:59.999999", 26, &us) && us == -1);
+    cr_assert(vm_parse_timestamp("2024-02-29 12:30", 16, &us) && us == (INT64_C(19782) * 86400 + 45000) * 1000000);
+    cr_assert(vm_parse_timestamp("2024-02-29", 10, &us) && us == INT64_C(19782) * 86400 * 1000000);
+    cr_assert(vm_parse_timestamp("2024-02-29 12:30:00.5", 21, &us) && us % 1000000 == 500000);
+    const char *bad[] = {"2023-02-29 00:00:00", "2024-01-01 24:00:00", "2024-01-01 10:60", "2024-01-01 10:00:60",
+                         "2024-01-01 10:00:00.1234567", "2024-01-01 10:00:00.", "0000-06-01 00:00:00",
+                         "2024-01-01 10", "2024-01-01X10:00:00", "2024-01-01 10:00:00Z", "2024-01-01 1:02:03", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_not(vm_parse_timestamp(bad[i], strlen(bad[i]), &us), "accepted '%s'", bad[i]);
+    char buf[32];
+    const struct { int64_t us; const char *text; } out[] = {
+        {0, "1970-01-01 00:00:00"}, {-1, "1969-12-31 23:59:59.999999"}, {-500000, "1969-12-31 23:59:59.5"},
+        {120000, "1970-01-01 00:00:00.12"}, {INT64_C(253402300799999999), "9999-12-31 23:59:59.999999"},
+        {INT64_C(-62135596800000000), "0001-01-01 00:00:00"}};
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        vm_timestamp_format(out[i].us, buf);
+        cr_expect_str_eq(buf, out[i].text);
+        cr_expect(vm_parse_timestamp(buf, strlen(buf), &us) && us == out[i].us, "%s reads back", buf);
+    }
+}
+
+/* Intervals: DuckDB's months, days and microseconds; adding clamps a day
+** past the month's end, then adds days, then microseconds. */
+Test(csv, interval_text_and_arithmetic)
+{
+    vm_interval v;
+    cr_assert(vm_parse_interval("1 year 2 months -3 days 04:05:06.5", 34, &v));
+    cr_expect(v.months == 14 && v.days == -3 && v.micros == INT64_C(14706500000));
+    cr_assert(vm_parse_interval("2 weeks 1 microsecond", 21, &v) && v.days == 14 && v.micros == 1);
+    cr_assert(vm_parse_interval("-36:00:00", 9, &v) && v.micros == INT64_C(-129600000000));
+    const char *bad[] = {"", "1", "month", "1 fortnight", "1.5 days", "1 day 25:61", "99999999999 months"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_not(vm_parse_interval(bad[i], strlen(bad[i]), &v), "accepted '%s'", bad[i]);
+    char buf[80];
+    vm_interval_format(&(vm_interval){14, -3, 1}, buf);
+    cr_expect_str_eq(buf, "14 months -3 days 1 microsecond");
+    cr_assert(vm_parse_interval(buf, strlen(buf), &v) && v.months == 14 && v.days == -3 && v.micros == 1);
+    const struct { const char *from, *iv, *to; } add[] = {
+        {"2024-01-31 10:00:00", "1 month", "2024-02-29 10:00:00"},
+        {"2023-01-31 00:00:00", "1 month", "2023-02-28 00:00:00"},
+        {"2024-02-29 00:00:00", "-1 year", "2023-02-28 00:00:00"},
+        {"2024-03-31 00:00:00", "-1 month 1 day", "2024-03-01 00:00:00"},
+        {"1969-12-31 23:59:59.5", "00:00:00.5", "1970-01-01 00:00:00"},
+        {"1900-02-28 12:00:00", "1 day 12:00:00", "1900-03-02 00:00:00"},
+    };
+    for (size_t i = 0; i < sizeof add / sizeof add[0]; i++) {
+        int64_t a, r;
+        cr_assert(vm_parse_timestamp(add[i].from, strlen(add[i].from), &a));
+        cr_assert(vm_parse_interval(add[i].iv, strlen(add[i].iv), &v));
+        cr_assert(vm_ts_add_interval(a, &v, &r));
+        vm_timestamp_format(r, buf);
+        cr_expect_str_eq(buf, add[i].to, "%s + %s", add[i].from, add[i].iv);
+    }
+    int64_t r;
+    cr_expect_not(vm_ts_add_interval(INT64_MAX - 10, &(vm_interval){0, 0, 100}, &r), "overflow is refused");
 }

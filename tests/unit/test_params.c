@@ -583,3 +583,28 @@ Test(params, decimal_binds_exactly)
     tir_result_free(r);
     tir_program_free(p);
 }
+
+/* A timestamp parameter binds microseconds or text (a 'T' or a space), is
+** compared after interval arithmetic, and refuses other types. */
+Test(params, timestamp_binds_micros_and_text)
+{
+    tir_program *p = compile_ok(e, "$t: timestamp\n" SCAN
+                                   "    v2 = filter :input = v1 :expr = $in.d + interval \"12 hours\" > $t\n"
+                                   "}\n"
+                                   "output p.v2\n");
+    cr_assert_eq(tir_program_param_type(p, 0), TIR_TIMESTAMP);
+    int64_t day = INT64_C(86400000000), last = DAY0 + NROWS;   /* d of the last row */
+    cr_assert_eq(tir_bind_timestamp(p, "t", (last - 2) * day), TIR_OK);   /* the last three days' noons */
+    cr_assert_eq(run_rows(p), 3);
+    cr_assert_eq(tir_bind_timestamp(p, "t", (last - 2) * day + day / 2), TIR_OK);   /* noon itself is not after */
+    cr_assert_eq(run_rows(p), 2);
+    char text[40];
+    tir_date_format((int32_t)last, text);
+    strcat(text, "T11:59:59.999999");
+    cr_assert_eq(tir_bind_text(p, "t", text, strlen(text)), TIR_OK);
+    cr_assert_eq(run_rows(p), 1);
+    expect_err(tir_bind_date(p, "t", 1), TIR_ERR_ARG, "parameter $t is timestamp, not date");
+    expect_err(tir_bind_text(p, "t", "2024-02-30 10:00", 16), TIR_ERR_ARG,
+               "is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])");
+    tir_program_free(p);
+}

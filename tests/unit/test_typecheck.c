@@ -496,7 +496,7 @@ Test(typecheck, scalar_functions)
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
 
 Test(typecheck, function_errors)
 {
@@ -521,7 +521,7 @@ Test(typecheck, function_errors)
                  "1.5", "argument 2 of substring must be an integer, found f64");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: year($in.name) } }\noutput p.v2\n",
-                 "$in.name)", "argument 1 of year must be a date, found string; write cast($in.name as date)");
+                 "$in.name)", "argument 1 of year must be a date or a timestamp, found string; write cast($in.name as date)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: length($in.name, 2) } }\noutput p.v2\n",
                  "length", "length takes 1 argument, found 2");

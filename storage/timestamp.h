@@ -1,0 +1,59 @@
+/*
+** timestamp.h — the timestamp type (int64 microseconds since
+** 1970-01-01 00:00:00, no time zone) as text and as calendar parts.
+** Shared by the CSV loader, literals, casts, parameters and printing.
+*/
+#ifndef VM_TIMESTAMP_H
+#define VM_TIMESTAMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_US_PER_SEC INT64_C(1000000)
+#define VM_US_PER_DAY INT64_C(86400000000)
+
+/* a / b rounded toward minus infinity (b > 0): days of a timestamp before 1970. */
+static inline int64_t vm_floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q - (a % b != 0 && a < 0);
+}
+
+/* "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" or with a fraction
+** of 1 to 6 digits ("…SS.ffffff"); 'T' may stand for the space. Years 0001
+** to 9999, no time zone. False when s is no such timestamp. */
+bool vm_parse_timestamp(const char *s, size_t len, int64_t *us);
+/* Writes "YYYY-MM-DD HH:MM:SS" and, when not zero, the fraction without its
+** trailing zeros (as DuckDB prints); buf holds 27 bytes. Returns the length. */
+size_t vm_timestamp_format(int64_t us, char *buf);
+/* The day (days since 1970-01-01) and the microseconds into it, 0 .. a day - 1. */
+static inline int32_t vm_ts_day(int64_t us, int64_t *rest)
+{
+    int64_t d = vm_floordiv(us, VM_US_PER_DAY);
+    *rest = us - d * VM_US_PER_DAY;
+    return (int32_t)d;
+}
+
+#endif
+
+/* An interval, as DuckDB keeps one: months, days and microseconds, each
+** with its own sign (a month is not a fixed number of days, nor a day of
+** microseconds across a time change). */
+typedef struct vm_interval {
+    int32_t months, days;
+    int64_t micros;
+} vm_interval;
+
+/* "1 year 2 months -3 days 04:05:06.5": numbers with units (year, month,
+** week, day, hour, minute, second, millisecond, microsecond, singular or
+** plural) and at most one [-]HH:MM[:SS[.ffffff]], in any order, separated
+** by spaces. False when s is no such interval or a part overflows. */
+bool vm_parse_interval(const char *s, size_t len, vm_interval *out);
+/* Text that vm_parse_interval reads back: "14 months 3 days 5000000 microseconds"
+** (zero parts left out; "0 days" for none). buf holds 80 bytes. */
+void vm_interval_format(const vm_interval *v, char *buf);
+/* us + v as DuckDB adds it: the months first, a day past the end of the
+** month clamped to its last day (2024-01-31 + 1 month = 2024-02-29), then
+** the days, then the microseconds. False when the result overflows. */
+bool vm_ts_add_interval(int64_t us, const vm_interval *v, int64_t *out);

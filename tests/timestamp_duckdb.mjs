@@ -1,0 +1,138 @@
+// timestamp_duckdb.mjs — differential test of the timestamp type against
+// DuckDB (sqlite3 has none), as TAP.
+//
+//   node timestamp_duckdb.mjs TIRRUN SRCDIR
+//
+// Generates a CSV of timestamps and dates with NULLs and edge values (month
+// ends, leap days, before 1970, the ends of years 0001-9999, every number of
+// fraction digits, 'T' or space between date and time, minutes without
+// seconds) and compares each tir program with the matching SQL
+// (duckdb_diff.mjs), on the CSV and on a native table sorted by ts whose
+// min/max statistics prune blocks.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { loadDuckdb, generator, runCases } from './duckdb_diff.mjs';
+
+const [tirrun, srcdir] = process.argv.slice(2).map((p) => resolve(p));
+const duckdb = await loadDuckdb(srcdir);
+const rnd = generator();
+const int = (n) => Math.floor(rnd() * n);
+const pad = (v, n = 2) => String(v).padStart(n, '0');
+const leap = (y) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const mdays = (y, m) => [31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+
+function day() {   // [y, m, d]: month ends, leap days, before 1970 and the far ends of the range
+  const r = rnd();
+  if (r < 0.01) return [1, 1, 1];
+  if (r < 0.02) return [9999, 12, 31];
+  const y = r < 0.3 ? 1900 + int(70) : r < 0.35 ? 1 + int(1800) : 1970 + int(80);
+  const m = 1 + int(12);
+  const ly = Math.max(4, y - (y % 4));   // a leap day, or Feb 28 of a century that is not leap
+  if (rnd() < 0.15) return [ly, 2, leap(ly) ? 29 : 28];
+  return [y, m, rnd() < 0.25 ? mdays(y, m) : 1 + int(mdays(y, m))];
+}
+function stamp() {
+  const [y, m, d] = day();
+  const date = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+  const r = rnd();
+  if (r < 0.05) return date;                                       // midnight
+  const sep = rnd() < 0.2 ? 'T' : ' ';
+  const end = rnd() < 0.1;                                         // the day's last microsecond
+  const hms = end ? '23:59:59' : `${pad(int(24))}:${pad(int(60))}:${pad(int(60))}`;
+  if (!end && r < 0.1) return `${date}${sep}${hms.slice(0, 5)}`;   // no seconds
+  const digits = end ? 6 : int(7);
+  let frac = '';
+  for (let k = 0; k < digits; k++) frac += end ? '9' : String(int(10));
+  return `${date}${sep}${hms}${digits ? '.' + frac : ''}`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ts-duck-'));
+const rows = ['id,grp,ts,d,u'];
+const N = 20000;
+const pool = [];
+for (let id = 1; id <= N; id++) {
+  // repeated values make group and join keys with several rows
+  const ts = rnd() < 0.1 ? '' : pool.length > 50 && rnd() < 0.2 ? pool[int(pool.length)] : stamp();
+  if (ts && pool.length < 500) pool.push(ts);
+  const [y, m, d] = day();
+  const dt = rnd() < 0.1 ? '' : `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+  const u = rnd() < 0.1 ? '' : stamp();
+  rows.push(`${id},g${int(7)},${ts},${dt},${u}`);
+}
+const csv = join(dir, 't.csv');
+writeFileSync(csv, rows.join('\n') + '\n');
+
+const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, u: timestamp nullable';
+const native = join(dir, 't.tirt');
+execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'ts', '--block-rows', '1024', csv, native],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA} }\n`, `t: Table = read_table("${native}")\n`];
+const scan = 's = table_scan :table = t :columns = ["id", "grp", "ts", "d", "u"]';
+const proj = (cols) => `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ${cols} } }\noutput p.v`;
+const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'hour', 'minute', 'second',
+  'millisecond', 'microsecond'];
+const TRUNCS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
+// date_diff('week') is left out: DuckDB counts whole weeks of days, tir's
+// date_diff (of dates too) the Mondays crossed
+const DIFFS = ['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
+const CASES = [
+  { name: 'load and print',
+    tir: `p: Pipeline = { ${scan} }\noutput p.s`,
+    sql: 'SELECT id, grp, ts::VARCHAR, d::VARCHAR, u::VARCHAR FROM t' },
+  { name: 'parts (extract, date_part, the part functions) and epoch',
+    tir: proj(PARTS.map((p, i) => `"p${i}": ${i % 2 ? `extract(${p} from $in.ts)` : `date_part("${p}", $in.ts)`}`)
+      .join(', ') + ', "h": hour($in.u), "ep": epoch($in.ts)'),
+    sql: `SELECT id, ${PARTS.map((p) => `date_part('${p}', ts)`).join(', ')}, hour(u), epoch(ts) FROM t`,
+    float: [PARTS.length + 2] },
+  { name: 'date_trunc to every part',
+    tir: proj(TRUNCS.map((p, i) => `"t${i}": date_trunc("${p}", $in.ts)`).join(', ')),
+    sql: `SELECT id, ${TRUNCS.map((p) => `date_trunc('${p}', ts)::VARCHAR`).join(', ')} FROM t` },
+  { name: 'date_diff in every part, between timestamps and from a date',
+    tir: proj(DIFFS.map((p, i) => `"a${i}": date_diff("${p}", $in.ts, $in.u), "b${i}": date_diff("${p}", $in.d, $in.ts)`).join(', ')),
+    sql: `SELECT id, ${DIFFS.map((p) => `date_diff('${p}', ts, u), date_diff('${p}', d::TIMESTAMP, ts)`).join(', ')} FROM t` },
+  { name: 'casts: to date and string, from date and string',
+    tir: proj('"d": cast($in.ts as date), "m": cast($in.d as timestamp), "s": cast($in.ts as string), ' +
+      '"r": cast(cast($in.u as string) as timestamp)'),
+    sql: 'SELECT id, ts::DATE::VARCHAR, d::TIMESTAMP::VARCHAR, ts::VARCHAR, u::VARCHAR::TIMESTAMP::VARCHAR FROM t' },
+  { name: 'comparisons with literals, dates and timestamps',
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = ($in.ts >= timestamp "1969-12-31 23:59:59.999999" ` +
+      `&& $in.ts < "2024-02-29 12:00") || $in.ts == $in.d || ($in.u > $in.ts && $in.u <= date "1950-01-01") ` +
+      ':projection = ["id", "ts"] }\noutput p.f',
+    sql: "SELECT id, ts::VARCHAR FROM t WHERE (ts >= TIMESTAMP '1969-12-31 23:59:59.999999' AND ts < TIMESTAMP " +
+      "'2024-02-29 12:00') OR ts = d OR (u > ts AND u <= DATE '1950-01-01')" },
+  { name: 'grouped min, max, count by a computed day',
+    tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = { "grp": $in.grp, "y": year($in.ts) } ` +
+      ':aggregates = { "mn": min($in.ts), "mx": max($in.u), "n": count($in.ts), "all": count(*) } }\noutput p.g',
+    sql: 'SELECT grp, year(ts), min(ts)::VARCHAR, max(u)::VARCHAR, count(ts), count(*) FROM t GROUP BY grp, year(ts)' },
+  { name: 'timestamp group and join keys',
+    tir: `p: Pipeline = { ${scan}\n g = hash_group_by :input = s :group_by = ["ts"] :aggregates = { "n": count(*) }\n` +
+      ' h = build_hash :input = s :key = ["ts"] :value = ["id"] }\n' +
+      'q: Pipeline = { s = table_scan :table = p.g :columns = ["ts", "n"]\n' +
+      ' j = hash_join :input = s :ht = p.h :key = [$in.ts] :projection = [$in.ts, $in.n, $ht.id] }\noutput q.j',
+    sql: 'WITH g AS (SELECT ts, count(*) n FROM t GROUP BY ts) SELECT g.ts::VARCHAR, g.n, t.id FROM g JOIN t ON g.ts = t.ts' },
+  // (years outside 0001-9999 print as ########## in tir, with "(BC)" in DuckDB: kept away)
+  { name: 'date and timestamp plus and minus intervals (month ends clamped, leap days)',
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts < "9998-01-01" && $in.d < "9998-01-01" ` +
+      '&& $in.ts >= "0003-01-01" && $in.d >= "0003-01-01" ' +
+      ':projection = ["id", "ts", "d"]\n v = project :input = f :columns = { "id": $in.id, ' +
+      '"a": $in.ts + interval "1 month", "b": $in.d + interval "1 month", "c": $in.ts - interval "1 year 2 days 03:04:05.000006", ' +
+      '"e": interval "13 months -40 days" + $in.d, "f": $in.ts + interval "-1 month 25 hours", "g": $in.d - interval "2 weeks 1 microsecond" } }\noutput p.v',
+    sql: "SELECT id, (ts + INTERVAL '1 month')::VARCHAR, (d + INTERVAL '1 month')::VARCHAR, " +
+      "(ts - INTERVAL '1 year 2 days 03:04:05.000006')::VARCHAR, (INTERVAL '13 months -40 days' + d)::VARCHAR, " +
+      "(ts + INTERVAL '-1 month 25 hours')::VARCHAR, (d - INTERVAL '2 weeks 1 microsecond')::VARCHAR " +
+      "FROM t WHERE ts < '9998-01-01' AND d < '9998-01-01' AND ts >= '0003-01-01' AND d >= '0003-01-01'" },
+  { name: 'pruned scan of a native table (blocks skipped by timestamp min/max)', native: true,
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts >= timestamp "2030-06-30 12:00:00.5" ` +
+      ':projection = ["id", "ts"] }\noutput p.f',
+    sql: "SELECT id, ts::VARCHAR FROM t WHERE ts >= TIMESTAMP '2030-06-30 12:00:00.5'" },
+];
+
+const inst = await duckdb.DuckDBInstance.create(':memory:');
+const con = await inst.connect();
+await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
+  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP'})`);
+const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
+rmSync(dir, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
