@@ -159,8 +159,11 @@ TIR_API void tir_engine_free(tir_engine *e);
 ** the embedder's) works for the engine's runs until tir_engine_free, which
 ** returns every lent thread before it frees anything; the call then
 ** returns TIR_OK. A thread lent waits on a condition variable while there
-** is no work. TIR_ERR_ARG when the engine starts its own threads. */
+** is no work. TIR_ERR_ARG when the engine starts its own threads. The
+** engine must not be freed before each lending call has begun:
+** tir_engine_lent_threads says how many threads are lent at the moment. */
 TIR_API tir_status tir_engine_lend_thread(tir_engine *e);
+TIR_API int tir_engine_lent_threads(tir_engine *e);
 /* Tables read by a run stay loaded in the engine for later runs (reloaded
 ** when the file's size or modification time changes); this drops them. */
 TIR_API void tir_engine_clear_cache(tir_engine *e);

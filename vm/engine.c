@@ -217,6 +217,11 @@ tir_status tir_engine_lend_thread(tir_engine *e)
     return TIR_OK;
 }
 
+int tir_engine_lent_threads(tir_engine *e)
+{
+    return e ? vm_pool_lent(e->pool) : 0;
+}
+
 void tir_engine_free(tir_engine *e)
 {
     if (!e)

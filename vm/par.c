@@ -109,6 +109,14 @@ void vm_pool_lend(vm_pool *p)
     pthread_mutex_unlock(&p->mu);
 }
 
+int vm_pool_lent(vm_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->lent;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
 void vm_pool_free(vm_pool *p)
 {
     if (!p)

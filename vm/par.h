@@ -21,6 +21,8 @@ typedef struct vm_pool vm_pool;
 vm_pool *vm_pool_new(int nworkers, bool external);
 /* Runs shares on the calling thread until the pool is freed. */
 void vm_pool_lend(vm_pool *p);
+/* Threads in vm_pool_lend now. */
+int vm_pool_lent(vm_pool *p);
 /* After every vm_par_run on it has returned; returns the lent threads
 ** (waits until each has left the pool). */
 void vm_pool_free(vm_pool *p);

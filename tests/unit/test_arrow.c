@@ -1092,6 +1092,7 @@ Test(arrow, decimal128_round_trip)
     tir_result_free(r);
     tir_program_free(q);
     tir_program_free(p);
+}
 
 /* Arrow timestamps in microseconds without a time zone or in UTC ("tsu:",
 ** "tsu:UTC") are read as tir's timestamp and written back as "tsu:"; another

@@ -618,6 +618,10 @@ static bool sc_lent_threads_do_the_work(sc_ctx *c)
     pthread_t tid[2];
     for (int i = 0; i < 2; i++)
         EXPECT(pthread_create(&tid[i], NULL, sc_lend_main, &l[i]) == 0);
+    /* both lent before anything else: the engine must not be freed before */
+    for (int i = 0; i < 10000 && tir_engine_lent_threads(e) < 2; i++)
+        usleep(1000);
+    EXPECT(tir_engine_lent_threads(e) == 2, "%d threads lent after 10 s", tir_engine_lent_threads(e));
     int before = sc_nthreads();
     tir_program *p = sc_compile(c, e, sc_sum_prog);
     int64_t s = 0, want = 5 * (int64_t)20000 * 20001 / 2;
