@@ -93,8 +93,9 @@ static char *resolve(ir_arena *a, const char *from, const char *path, size_t ple
     /* w: the normalized prefix, r: the next step to read */
     char *w = full + (full[0] == '/'), *r = w;
     char *start = w;
-    while (*r) {
+    for (bool last = !*r; !last;) {
         size_t n = strcspn(r, "/");
+        last = !r[n];   /* before the step is copied: its '/' may land on r[n] */
         bool up = n == 2 && r[0] == '.' && r[1] == '.';
         char *prev = w > start ? w - 1 : NULL;   /* the '/' ending the last step kept */
         while (prev && prev > start && prev[-1] != '/')
@@ -108,7 +109,7 @@ static char *resolve(ir_arena *a, const char *from, const char *path, size_t ple
             w += n;
             *w++ = '/';
         }
-        r += n + (r[n] == '/');
+        r += n + !last;
     }
     if (w > start)
         w--;

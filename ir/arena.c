@@ -1,5 +1,9 @@
 /*
 ** arena.c — bump allocator: blocks chained newest-first, freed together.
+**
+** Under AddressSanitizer a block's free tail and each allocation's padding
+** stay poisoned, so reading past the end of an arena object is caught as it
+** would be for malloc'd memory.
 */
 #include "arena.h"
 
@@ -7,6 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define IR_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IR_ARENA_ASAN 1
+#endif
+#endif
+#ifdef IR_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 struct ir_arena_block {
     ir_arena_block *next;
@@ -29,15 +49,16 @@ void ir_arena_free(ir_arena *a)
     ir_arena_block *b = a->head;
     while (b) {
         ir_arena_block *next = b->next;
+        UNPOISON(b->data, b->cap);
         free(b);
         b = next;
     }
     ir_arena_init(a);
 }
 
-void *ir_alloc(ir_arena *a, size_t n)
+void *ir_alloc(ir_arena *a, size_t want)
 {
-    n = (n + 15) & ~(size_t)15;
+    size_t n = (want + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;
     if (!a->head || a->used + n > a->cap) {
@@ -51,13 +72,15 @@ void *ir_alloc(ir_arena *a, size_t n)
         }
         b->next = a->head;
         b->cap = cap;
+        POISON(b->data, cap);
         a->head = b;
         a->used = 0;
         a->cap = cap;
     }
     void *p = a->head->data + a->used;
     a->used += n;
-    memset(p, 0, n);
+    UNPOISON(p, want);
+    memset(p, 0, want);
     return p;
 }
 

@@ -458,7 +458,7 @@ static uint64_t result_digest(const tir_result *r)
                     switch (tir_result_col_type(r, o, c)) {
                     case TIR_BOOL: fprintf(f, "%d|", ((const uint8_t *)data)[i]); break;
                     case TIR_I32: case TIR_DATE: fprintf(f, "%d|", ((const int32_t *)data)[i]); break;
-                    case TIR_I64: fprintf(f, "%lld|", (long long)((const int64_t *)data)[i]); break;
+                    case TIR_I64: case TIR_DECIMAL: case TIR_TIMESTAMP: fprintf(f, "%lld|", (long long)((const int64_t *)data)[i]); break;
                     case TIR_F64: fprintf(f, "%.9g|", ((const double *)data)[i]); break;
                     case TIR_STRING: {
                         const tir_str *s = &((const tir_str *)data)[i];

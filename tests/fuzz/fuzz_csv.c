@@ -35,7 +35,9 @@ static bool same_value(tir_type t, const void *a, uint32_t i, const void *b, uin
     case TIR_BOOL: return ((const uint8_t *)a)[i] == ((const uint8_t *)b)[j];
     case TIR_I32:
     case TIR_DATE: return ((const int32_t *)a)[i] == ((const int32_t *)b)[j];
-    case TIR_I64: return ((const int64_t *)a)[i] == ((const int64_t *)b)[j];
+    case TIR_I64:
+    case TIR_DECIMAL:
+    case TIR_TIMESTAMP: return ((const int64_t *)a)[i] == ((const int64_t *)b)[j];
     case TIR_F64: return memcmp((const double *)a + i, (const double *)b + j, sizeof(double)) == 0;
     case TIR_STRING: {
         const tir_str *x = (const tir_str *)a + i, *y = (const tir_str *)b + j;

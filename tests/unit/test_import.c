@@ -225,7 +225,7 @@ static colvals read_col(vm_store *s, int c)
             switch (v.type) {
             case TIR_BOOL: v.i[r] = ((const uint8_t *)ch.data)[k]; break;
             case TIR_I32: case TIR_DATE: v.i[r] = ((const int32_t *)ch.data)[k]; break;
-            case TIR_I64: v.i[r] = ((const int64_t *)ch.data)[k]; break;
+            case TIR_I64: case TIR_DECIMAL: case TIR_TIMESTAMP: v.i[r] = ((const int64_t *)ch.data)[k]; break;
             case TIR_F64: v.f[r] = ((const double *)ch.data)[k]; break;
             case TIR_STRING:
                 v.s[r] = strndup(tir_str_ptr(&strs[k]), strs[k].len);
