@@ -74,9 +74,7 @@ const proj = (cols) => `p: Pipeline = { ${scan}\n v = project :input = s :column
 const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'hour', 'minute', 'second',
   'millisecond', 'microsecond'];
 const TRUNCS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
-// date_diff('week') is left out: DuckDB counts whole weeks of days, tir's
-// date_diff (of dates too) the Mondays crossed
-const DIFFS = ['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
+const DIFFS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
 const CASES = [
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,

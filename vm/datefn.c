@@ -94,7 +94,9 @@ void vm_op_date_trunc(xpipe *x, const vm_ins *in)
 }
 
 /* Boundaries of the part crossed from a to b (negative when b is earlier),
-** as DuckDB's date_diff counts them: months between 01-31 and 02-01 is 1. */
+** as DuckDB's date_diff counts them: months between 01-31 and 02-01 is 1.
+** Weeks are DuckDB's too: whole 7-day spans of days, truncated toward zero,
+** not Mondays crossed. */
 static int64_t diff(int32_t a, int32_t b, ir_datepart part)
 {
     int32_t ya, yb;
@@ -105,7 +107,7 @@ static int64_t diff(int32_t a, int32_t b, ir_datepart part)
     case IR_DP_YEAR: return (int64_t)yb - ya;
     case IR_DP_QUARTER: return ((int64_t)yb * 4 + (mb - 1) / 3) - ((int64_t)ya * 4 + (ma - 1) / 3);
     case IR_DP_MONTH: return ((int64_t)yb * 12 + mb) - ((int64_t)ya * 12 + ma);
-    case IR_DP_WEEK: return ((int64_t)trunc_to(b, IR_DP_WEEK) - trunc_to(a, IR_DP_WEEK)) / 7;
+    case IR_DP_WEEK: return ((int64_t)b - a) / 7;
     default: return (int64_t)b - a;
     }
 }
