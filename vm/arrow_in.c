@@ -49,13 +49,18 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
     return st;
 }
 
-/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
-** read into an i64 of the value times 10^S. */
-bool vm_arrow_timestamp(const char *f)
+/* An Arrow timestamp without a time zone or in UTC: its unit, 's', 'm',
+** 'u' or 'n', or 0 when f is something else. */
+char vm_arrow_timestamp(const char *f)
 {
-    return f && (!strcmp(f, "tsu:") || !strcmp(f, "tsu:UTC") || !strcmp(f, "tsu:+00:00") || !strcmp(f, "tsu:Etc/UTC"));
+    if (!f || f[0] != 't' || f[1] != 's' || !strchr("smun", f[2]) || !f[2] || f[3] != ':')
+        return 0;
+    const char *z = f + 4;
+    return !*z || !strcmp(z, "UTC") || !strcmp(z, "+00:00") || !strcmp(z, "Etc/UTC") ? f[2] : 0;
 }
 
+/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
+** read into an i64 of the value times 10^S. */
 bool vm_arrow_decimal(const char *f, int *prec, int *scale)
 {
     int p, s, bits = 128, used = 0, more = 0;
@@ -121,15 +126,16 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         formats[c] = ch->format ? ch->format : "";
         if (!names[c])
             st = fail(im, TIR_ERR_NOMEM, "out of memory");
-        else if (!strncmp(formats[c], "tsu:", 4) && !vm_arrow_timestamp(formats[c]))
+        else if (!strncmp(formats[c], "ts", 2) && formats[c][2] && strchr("smun", formats[c][2]) &&
+                 formats[c][3] == ':' && !vm_arrow_timestamp(formats[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s', timestamps in time zone %s; tir's timestamps have none: "
-                      "only 'tsu:' (no time zone) and 'tsu:UTC' are read (convert them to UTC first)", names[c],
-                      formats[c], formats[c] + 4);
+                      "only timestamps without a time zone or in UTC are read (convert them to UTC first)",
+                      names[c], formats[c], formats[c] + 4);
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
-                      "l, f, g, tdD, tsu: (none or UTC), u, U, vu, d:P,S with P <= 18)",
+                      "l, f, g, tdD, tss: tsm: tsu: tsn: (none or UTC), u, U, vu, d:P,S with P <= 18)",
                       names[c], formats[c], ch->dictionary ? " (dictionary-encoded)" : "");
     }
     if (!st && !(im->t = vm_hosttab_new((int)n, (const char *const *)names, types, formats)))
@@ -350,6 +356,30 @@ static bool decimal_fits(const void *src, const uint64_t *valid, uint64_t o, uin
     return true;
 }
 
+/* Timestamps in seconds, milliseconds or nanoseconds as tir's microseconds
+** (out is the column's data): nanoseconds round down, to the microsecond
+** that holds them; seconds and milliseconds outside tir's range are an
+** error naming the row. */
+static tir_status timestamps_to_micros(importer *im, const char *col, const char *f, const void *src,
+                                       const uint64_t *valid, uint64_t o, uint64_t n, int64_t *out)
+{
+    const int64_t *in = (const int64_t *)src + o;
+    int64_t by = f[2] == 's' ? 1000000 : 1000;
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t x;
+        memcpy(&x, in + i, sizeof x);   /* an offset array need not be aligned */
+        if (f[2] == 'n') {
+            out[i] = x / 1000 - (x % 1000 < 0);
+        } else if (__builtin_mul_overflow(x, by, &out[i])) {
+            if (vm_bit_get(valid, i))
+                return fail(im, TIR_ERR_DATA, "column '%s' (%s): row %llu, %lld, is outside tir's timestamps "
+                            "(microseconds in an i64)", col, f, (unsigned long long)i, (long long)x);
+            out[i] = 0;
+        }
+    }
+    return TIR_OK;
+}
+
 /* Column c of a record batch: rows [o, o + n) of its child array. */
 static tir_status import_column(importer *im, int c, const struct ArrowArray *a, uint64_t o, uint64_t n,
                                 vm_column *out)
@@ -378,7 +408,8 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         out->data = NULL;
         return TIR_OK;
     }
-    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || vm_arrow_timestamp(f);
+    char unit = vm_arrow_timestamp(f);
+    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || unit == 'u';
     const char *at = (const char *)src + o * w;
     if (same && ((uintptr_t)at & (w - 1)) == 0) {
         out->data = (void *)at;   /* read in place, never written */
@@ -392,7 +423,9 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         return TIR_ERR_NOMEM;
     if (same)
         memcpy(v, at, n * w);
-    else
+    else if (unit && (st = timestamps_to_micros(im, col, f, src, out->validity, o, n, v)))
+        return st;
+    else if (!unit)
         widen(f, src, o, n, v);
     out->data = v;
     return TIR_OK;

@@ -80,8 +80,9 @@ void vm_hostrefs_free(vm_hostrefs *h);
 bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, void **handle, char *err,
                      size_t errlen);
 
-/* True for Arrow timestamps in microseconds without a time zone or in UTC (arrow_in.c). */
-bool vm_arrow_timestamp(const char *f);
+/* arrow_in.c: the unit ('s', 'm', 'u', 'n') of an Arrow timestamp without a
+** time zone or in UTC, 0 for any other format. */
+char vm_arrow_timestamp(const char *f);
 /* arrow_in.c: whether Arrow format f is a decimal128 "d:P,S" tir reads
 ** (P <= 18), and its precision and scale. */
 bool vm_arrow_decimal(const char *f, int *prec, int *scale);

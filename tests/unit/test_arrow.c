@@ -1146,3 +1146,50 @@ Test(arrow, timestamp_in_and_out)
     cr_expect(strstr(tir_engine_errmsg(e), "column 'when' has Arrow type 'tsu:Europe/Paris', timestamps in time zone Europe/Paris"), "%s",
               tir_engine_errmsg(e));
 }
+
+/* Timestamps in seconds, milliseconds and nanoseconds are converted to
+** microseconds (nanoseconds rounded down, also before 1970); a second or
+** millisecond count outside tir's range is an error naming the row, unless
+** the row is NULL. */
+Test(arrow, timestamps_of_other_units_are_converted)
+{
+    /* 2024-02-29 23:59:59(.5), 1969-12-31 23:59:59.999999999, NULL */
+    static int64_t sec[3] = {1709251199, -1, INT64_MAX};
+    static int64_t ms[3] = {1709251199500, -1, 7};
+    static int64_t ns[3] = {1709251199500000999, -1, 7};   /* .500000999: the 999 ns dropped */
+    static const uint8_t valid[1] = {0x03};
+    tcol cols[] = {{"tss:", "s", 0, 1, {valid, sec}, 2}, {"tsm:UTC", "m", 0, 1, {valid, ms}, 2},
+                   {"tsn:", "n", 0, 1, {valid, ns}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(3, cols, &sch);
+    struct ArrowArray x = make_batch(3, cols, 3, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { s = table_scan :table = t }\noutput p.s\n");
+    tir_result *r = run_ok(p);
+    static const char *const want[3][2] = {{"2024-02-29 23:59:59", "1969-12-31 23:59:59"},
+                                           {"2024-02-29 23:59:59.5", "1969-12-31 23:59:59.999"},
+                                           {"2024-02-29 23:59:59.5", "1969-12-31 23:59:59.999999"}};
+    for (int c = 0; c < 3; c++) {
+        cr_assert_eq(tir_result_col_type(r, 0, (size_t)c), TIR_TIMESTAMP);
+        bool v;
+        char buf[32];
+        for (int row = 0; row < 2; row++) {
+            tir_timestamp_format(*(const int64_t *)cell(r, c, row, &v), buf);
+            cr_expect(v);
+            cr_expect_str_eq(buf, want[c][row]);
+        }
+        cell(r, c, 2, &v);
+        cr_expect_not(v, "column %d: NULL stays NULL (its value out of range or not)", c);
+    }
+    tir_result_free(r);
+    tir_program_free(p);
+
+    static const uint8_t all[1] = {0x07};
+    tcol far[] = {{"tss:", "when", 0, 0, {all, sec}, 2}};
+    s = make_schema(1, far, &sch);
+    x = make_batch(1, far, 3, 0, &arr);
+    cr_expect_eq(tir_engine_register_arrow(e, "far", &s, &x), TIR_ERR_DATA);
+    cr_expect(strstr(tir_engine_errmsg(e), "column 'when' (tss:): row 2, 9223372036854775807, is outside tir's timestamps"),
+              "%s", tir_engine_errmsg(e));
+}

@@ -342,10 +342,24 @@ Test(arrow_duckdb, duckdb_types_are_mapped)
     cr_expect_eq(*(const int64_t *)tir_result_batch_data(r, 0, 0, 1), 1);
     tir_result_free(r);
     tir_program_free(p);
+    /* DuckDB's TIMESTAMP_S, _MS and _NS (tss:, tsm:, tsn:) are converted to microseconds */
+    s = duck_stream("SELECT TIMESTAMP_S '1960-01-01 10:00:01' AS s, TIMESTAMP_MS '2020-01-01 10:00:00.123' AS m,"
+                    " TIMESTAMP_NS '1969-12-31 23:59:59.999999999' AS n");
+    cr_assert_eq(tir_engine_register_arrow_stream(e, "units", &s), TIR_OK, "%s", tir_engine_errmsg(e));
+    p = compile_ok("u: Table = registered(\"units\") { s: timestamp, m: timestamp, n: timestamp }\n"
+                   "p: Pipeline = { s = table_scan :table = u }\noutput p.s\n");
+    r = run_ok(p);
+    static const char *const want[] = {"1960-01-01 10:00:01", "2020-01-01 10:00:00.123", "1969-12-31 23:59:59.999999"};
+    for (size_t c = 0; c < 3; c++) {
+        tir_timestamp_format(*(const int64_t *)tir_result_batch_data(r, 0, 0, c), buf);
+        cr_expect_str_eq(buf, want[c]);
+    }
+    tir_result_free(r);
+    tir_program_free(p);
     /* a type tir has no storage for is an error naming the column and the format */
-    s = duck_stream("SELECT 1 AS ok, TIMESTAMP_NS '2020-01-01 10:00:00' AS ts");
+    s = duck_stream("SELECT 1 AS ok, 1::UBIGINT AS u");
     cr_assert_eq(tir_engine_register_arrow_stream(e, "bad", &s), TIR_ERR_DATA);
-    cr_assert(strstr(tir_engine_errmsg(e), "column 'ts' has Arrow type 'tsn:"), "%s", tir_engine_errmsg(e));
+    cr_assert(strstr(tir_engine_errmsg(e), "column 'u' has Arrow type 'L'"), "%s", tir_engine_errmsg(e));
 }
 
 /* --------------------------------------------------------- tir -> DuckDB */
