@@ -9,8 +9,8 @@
 #include "buf.h"
 #include "map.h"
 #include "timestamp.h"
+#include "utf8.h"
 
-#include <jansson.h>
 #include <string.h>
 
 typedef struct je_ctx {
@@ -22,10 +22,11 @@ typedef struct je_ctx {
 /* s as a JSON string; JSON holds only UTF-8 text without NUL bytes. */
 static void je_string(je_ctx *cx, const char *s, size_t len, ir_span at)
 {
-    json_t *valid = memchr(s, 0, len) ? NULL : json_stringn(s, len);
-    if (!valid)
-        ir_error(cx->d, at, "this string is not UTF-8 text: the JSON form cannot hold it");
-    json_decref(valid);
+    for (size_t i = 0, n; i < len; i += n)
+        if (!s[i] || !(n = ir_utf8_len((const unsigned char *)s + i, len - i))) {
+            ir_error(cx->d, at, "this string is not UTF-8 text: the JSON form cannot hold it");
+            break;
+        }
     ir_buf *b = &cx->b;
     ir_buf_put(b, "\"", 1);
     for (size_t i = 0; i < len; i++) {

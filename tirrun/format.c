@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "utf8.h"
 
 /* Buffered writer over a FILE; a failed write is remembered, not retried. */
 typedef struct obuf {
@@ -257,36 +258,6 @@ static void load_batch(const tir_result *r, size_t out, size_t b, colview *cols,
     }
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 if
-** the bytes there are not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;   /* range of the second byte */
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;          /* no UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;          /* nothing above U+10FFFF */
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
-
 /* ---- table ------------------------------------------------------------ */
 
 /* In a table, anything a terminal would act on (C0 and C1 controls, DEL)
@@ -295,7 +266,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 ** when that unit is escaped byte by byte. */
 static size_t table_unit(const unsigned char *s, size_t n, bool *esc)
 {
-    size_t len = utf8_len(s, n);
+    size_t len = ir_utf8_len(s, n);
     *esc = len == 0 || s[0] < 0x20 || s[0] == 0x7F || (s[0] == 0xC2 && s[1] < 0xA0);
     return len ? len : 1;
 }
@@ -707,7 +678,7 @@ static void json_string(obuf *o, const char *text, size_t n)
     const unsigned char *s = (const unsigned char *)text;
     ob_char(o, '"');
     for (size_t i = 0; i < n; ) {
-        size_t len = utf8_len(s + i, n - i);
+        size_t len = ir_utf8_len(s + i, n - i);
         if (len == 0) {
             ob_str(o, "\\ufffd");
             i++;

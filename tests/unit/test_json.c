@@ -130,6 +130,38 @@ Test(json, round_trips)
     tir_program_free(pj);
 }
 
+/* A string the JSON form cannot hold (not UTF-8: a lone continuation byte,
+** an overlong form, a surrogate, a truncated sequence) is an error at the
+** string; well-formed UTF-8 of every length goes through. */
+Test(json, strings_that_are_not_utf8_are_errors)
+{
+    static const char *const bad[] = {"a\x80" "b", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80"};
+    static const char *const good[] = {"a", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad + sizeof good / sizeof *good; i++) {
+        bool ok = i >= sizeof bad / sizeof *bad;
+        const char *str = ok ? good[i - sizeof bad / sizeof *bad] : bad[i];
+        char text[256];
+        snprintf(text, sizeof text, "t: Table = read_csv(\"t.csv\") { s: string }\n"
+                 "p: Pipeline = { v1 = table_scan :table = t\n  v2 = filter :input = v1 :expr = $in.s != \"%s\" }\n"
+                 "output p.v2\n", str);
+        tir_program *p = NULL;
+        tir_compile(e, "x.tir", text, strlen(text), &p);
+        cr_assert(p);
+        char *json = NULL;
+        tir_status st = tir_program_to_json(p, &json);
+        if (ok) {
+            cr_expect_eq(st, TIR_OK, "%zu: %s", i, tir_program_errmsg(p));
+            cr_expect(json && strstr(json, str), "%zu", i);
+        } else {
+            cr_expect_eq(st, TIR_ERR_COMPILE, "%zu", i);
+            cr_expect(strstr(tir_program_errmsg(p), "x.tir:3:44: error: this string is not UTF-8 text"), "%zu: %s", i,
+                      tir_program_errmsg(p));
+        }
+        free(json);
+        tir_program_free(p);
+    }
+}
+
 Test(json, wrong_type_names_its_path)
 {
     expect_error(PLAN("{\"target\": 5, \"op\": \"filter\"}"), "$.pipelines[0].statements[1].target",
