@@ -98,7 +98,9 @@ done
 [ -z "$bad" ] && ok "overlapping concurrent deletes: the union is deleted" || notok "overlapping concurrent deletes: the union is deleted" "$bad"
 
 # --- a delete whose table is replaced after it read it: held just before it
-# takes the writers' lock (its first open of t.tirt.lock) while the table is replaced
+# takes the writers' lock (its first open of t.tirt.lock) while the table is
+# replaced: long enough for a whole import of b.csv under ASan on a loaded
+# machine (2.5 s seen at load 8; with 1.5 s the delete came first)
 cat > write.tir <<'EOF'
 b: Table = read_table("b.tirt")
 p: Pipeline = { v = table_scan :table = b
@@ -109,7 +111,7 @@ EOF
 for how in import write_table; do
     cp a.tirt t.tirt; rm -f t.tirt.del slow.log
     run del0.tir > /dev/null 2>&1 # deletions of the old table, to be dropped with it
-    FI_SLOW="t.tirt.lock:1500" FI_LOG=slow.log LD_PRELOAD="$shim" "$tirrun" --format csv del1.tir > d.out 2>&1 &
+    FI_SLOW="t.tirt.lock:8000" FI_LOG=slow.log LD_PRELOAD="$shim" "$tirrun" --format csv del1.tir > d.out 2>&1 &
     pid=$!
     if ! await slow.log "slow 1 "; then notok "$how racing a delete: the delete reached its lock" "$(cat d.out)"; wait $pid; continue; fi
     if [ $how = import ]; then "$tirrun" import b.csv t.tirt > w.out 2>&1; else run write.tir > w.out 2>&1; fi
