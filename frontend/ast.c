@@ -421,11 +421,15 @@ ir_expr *fe_call_star(fe_ctx *cx, ir_span fn, ir_span star, ir_span rp)
     return fe_call(cx, fn, fe_exprs_add(cx, (fe_exprs){0}, s), rp);
 }
 
-/* count(distinct x): an aggregate over the distinct values of x
-** (tc_split_distinct plans it). */
-ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, ir_span rp)
+/* count(distinct x), string_agg(distinct x, sep): an aggregate over the
+** distinct values of x, the other arguments as written (tc_split_distinct
+** plans it). */
+ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, fe_exprs rest, ir_span rp)
 {
-    ir_expr *e = fe_call(cx, fn, fe_exprs_add(cx, (fe_exprs){0}, arg), rp);
+    fe_exprs args = fe_exprs_add(cx, (fe_exprs){0}, arg);
+    for (int i = 0; i < rest.n; i++)
+        args = fe_exprs_add(cx, args, rest.v[i]);
+    ir_expr *e = fe_call(cx, fn, args, rp);
     if (e->kind == IR_E_CALL)
         e->u.call.distinct = true;
     return e;

@@ -93,7 +93,7 @@ ir_expr *fe_path(fe_ctx *cx, ir_expr *path, ir_span part);   /* path NULL: a new
 ir_expr *fe_param_ref(fe_ctx *cx, ir_span dollar_name);
 ir_expr *fe_call(fe_ctx *cx, ir_span fn, fe_exprs args, ir_span rp);
 ir_expr *fe_call_star(fe_ctx *cx, ir_span fn, ir_span star, ir_span rp);
-ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, ir_span rp);
+ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, fe_exprs rest, ir_span rp);
 ir_expr *fe_paren(ir_span lp, ir_expr *e, ir_span rp);
 fe_whens fe_when(fe_ctx *cx, fe_whens w, ir_expr *cond, ir_expr *then);
 ir_expr *fe_case(fe_ctx *cx, ir_span kw, fe_whens w, ir_expr *els, ir_span end);

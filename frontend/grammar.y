@@ -182,7 +182,8 @@ expr(A) ::= path(A).
 expr(A) ::= IDENT(F) LP RP(R).            { A = fe_call(cx, F, (fe_exprs){0}, R); }
 expr(A) ::= IDENT(F) LP exprlist(L) RP(R).      { A = fe_call(cx, F, L, R); }
 expr(A) ::= IDENT(F) LP STAR(S) RP(R).    { A = fe_call_star(cx, F, S, R); }
-expr(A) ::= IDENT(F) LP DISTINCT expr(E) RP(R).  { A = fe_call_distinct(cx, F, E, R); }
+expr(A) ::= IDENT(F) LP DISTINCT expr(E) RP(R).  { A = fe_call_distinct(cx, F, E, (fe_exprs){0}, R); }
+expr(A) ::= IDENT(F) LP DISTINCT expr(E) COMMA exprlist(L) RP(R).  { A = fe_call_distinct(cx, F, E, L, R); }
 expr(A) ::= LP(L) expr(E) RP(R).          { A = fe_paren(L, E, R); }
 expr(A) ::= CASE(K) whens(W) END(E).      { A = fe_case(cx, K, W, NULL, E); }
 expr(A) ::= CASE(K) whens(W) ELSE expr(X) END(E).   { A = fe_case(cx, K, W, X, E); }

@@ -448,7 +448,8 @@ static ir_expr *fj_ref(fj_ctx *cx, json_t *o, ir_span at)
 }
 
 /* {"call": "f", "args": [..]}; {"call": "count", "star": true}: count(*);
-** {"call": "count", "args": [x], "distinct": true}: count(distinct x) */
+** {"call": "count", "args": [x], "distinct": true}: count(distinct x);
+** {"call": "string_agg", "args": [x, sep], "distinct": true} */
 static ir_expr *fj_call(fj_ctx *cx, json_t *o, ir_span at, int depth)
 {
     static const char *const keys[] = {"call", "args", "star", "distinct", NULL};
@@ -468,8 +469,9 @@ static ir_expr *fj_call(fj_ctx *cx, json_t *o, ir_span at, int depth)
     }
     if (fj_bool_member(cx, o, at, "distinct")) {
         e->u.call.distinct = true;
-        if (n != 1 || e->u.call.args[0]->kind == IR_E_STAR)
-            ir_error(cx->fe.d, fj_node(cx, at, "distinct", 0), "a call with \"distinct\" takes one argument in 'args'");
+        if (n < 1 || e->u.call.args[0]->kind == IR_E_STAR)
+            ir_error(cx->fe.d, fj_node(cx, at, "distinct", 0),
+                     "a call with \"distinct\" takes its argument first in 'args'");
     }
     return e;
 }

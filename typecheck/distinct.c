@@ -1,9 +1,10 @@
 /*
 ** distinct.c — aggregates over distinct values: count(distinct x),
-** sum(distinct x), avg(distinct x), var/stddev(distinct x).
+** sum(distinct x), avg(distinct x), var/stddev(distinct x),
+** string_agg(distinct x, sep).
 **
-** Planned before the program is checked, as two ordinary sinks, so that
-** they run in parallel and spill like any other group-by:
+** Planned before the program is checked, as ordinary sinks, so that they
+** run in parallel and spill like any other group-by:
 **
 **   g = hash_group_by :input = v :group_by = K :aggregates = { "n": count(distinct x), "s": sum(y) }
 **
@@ -19,9 +20,16 @@
 ** Each value of x is one row of the partial group-by, so the second step
 ** sees x once per group; the other aggregates are computed in two steps
 ** (count as a sum of counts, avg as a sum over a count). min, max,
-** any_value, bool_and and bool_or ignore `distinct`. The checker then
-** types both statements as written; readers of P.g find the moved g
-** through c->moved.
+** any_value, bool_and and bool_or ignore `distinct`.
+**
+** With distinct arguments x and z, each gets a first step, g$distinct on
+** (K, x, NULL) with the partial aggregates and g$distinct2 on (K, NULL, z)
+** with the same aggregates of NULLs (so that the two have one schema), and
+** the second step reads their union_all: a group's x values come from the
+** first, its z values from the second, where the other column is NULL and
+** skipped. The union needs no join on K, whose NULLs would not match.
+** The checker then types all statements as written; readers of P.g find
+** the moved g through c->moved.
 */
 #include <string.h>
 
@@ -112,18 +120,32 @@ typedef struct split {
     tc_ctx *c;
     ir_stmt *st;
     bool grouped;
-    ir_expr *x;               /* the distinct argument (the first one) */
-    const char *xs;           /* ... printed, to compare the others with */
-    int ndistinct;
+    entries xs;               /* the different distinct arguments, by their printed text */
     entries partial;          /* the first step's aggregates */
 } split;
+
+/* The name of distinct argument i's column: $distinct, $distinct2, ... */
+static const char *distinct_col(tc_ctx *c, int i)
+{
+    return i ? tc_str(c, ir_sprintf(c->a, "$distinct%d", i + 1)) : "$distinct";
+}
+
+/* The index of the distinct argument printed xs, added when new. */
+static int distinct_arg(split *S, ir_expr *x, const char *xs)
+{
+    for (int i = 0; i < S->xs.n; i++)
+        if (!strcmp(S->xs.v[i].key.s, xs))
+            return i;
+    put_entry(S->c, &S->xs, xs, x);
+    return S->xs.n - 1;
+}
 
 static bool ignores_distinct(ir_aggfn f)
 {
     return f == IR_AGG_MIN || f == IR_AGG_MAX || f == IR_AGG_BOOL_AND || f == IR_AGG_BOOL_OR;
 }
 
-/* Finds the distinct calls; all must take the same argument. */
+/* Finds the distinct calls and their different arguments. */
 static bool find_distinct(void *ctx, ir_expr **pe, bool *ok)
 {
     split *S = ctx;
@@ -141,19 +163,7 @@ static bool find_distinct(void *ctx, ir_expr **pe, bool *ok)
         e->u.call.distinct = false;
         return false;
     }
-    const char *xs = tc_str(S->c, ir_expr_str(S->c->a, e->u.call.args[0]));
-    if (S->ndistinct++ == 0) {
-        S->x = e->u.call.args[0];
-        S->xs = xs;
-    } else if (strcmp(xs, S->xs)) {
-        char at[256];
-        ir_srcmap m = ir_diags_srcmap(S->c->d);
-        ir_where(at, sizeof at, &m, S->x->span);
-        ir_error(S->c->d, e->u.call.args[0]->span,
-                 "the distinct aggregates of one statement must share their argument: %s here, %s at %s (compute "
-                 "the other in a hash_group_by of its own)", xs, S->xs, at);
-        *ok = false;
-    }
+    distinct_arg(S, e->u.call.args[0], tc_str(S->c, ir_expr_str(S->c->a, e->u.call.args[0])));
     return true;
 }
 
@@ -263,16 +273,18 @@ static bool second_step(void *ctx, ir_expr **pe, bool *ok)
     (void)ok;
     if (!tc_agg_kind(e, &f))
         return false;
+    if (e->u.call.distinct) {
+        ir_expr *x = e->u.call.args[0];
+        int i = distinct_arg(S, x, tc_str(c, ir_expr_str(c->a, x)));
+        e->u.call.distinct = false;
+        e->u.call.args[0] = in_col(c, distinct_col(c, i), x->span);
+        return true;
+    }
     if (e->u.call.nargs != 1)
         return true;   /* reported when the second step is checked */
     ir_span at = e->span;
     ir_expr *arg = e->u.call.args[0];
     const char *fn = e->u.call.fn.s;
-    if (e->u.call.distinct) {
-        e->u.call.distinct = false;
-        e->u.call.args[0] = in_col(c, "$distinct", arg->span);
-        return true;
-    }
     switch (f) {
     case IR_AGG_COUNT:
     case IR_AGG_COUNT_STAR: {
@@ -314,8 +326,8 @@ static bool second_step(void *ctx, ir_expr **pe, bool *ok)
     return true;
 }
 
-/* The first step's keys: the statement's own, and the distinct argument;
-** their names into *names for the second step. */
+/* The statement's own keys, as a map for the first steps; their names into
+** *names for the second step. */
 static bool first_keys(split *S, ir_val *gb, entries *keys, ir_val **names)
 {
     tc_ctx *c = S->c;
@@ -363,7 +375,6 @@ static bool first_keys(split *S, ir_val *gb, entries *keys, ir_val **names)
         lit->u.lit.slen = (uint32_t)strlen(name);
         list->items[i] = expr_val(c, lit);
     }
-    put_entry(c, keys, "$distinct", S->x);
     *names = S->grouped ? list : NULL;
     return true;
 }
@@ -382,8 +393,118 @@ static ir_arg *new_args(tc_ctx *c, int n)
     return TC_NEWN(c, ir_arg, n);
 }
 
+static ir_expr *bool_lit(tc_ctx *c, bool b, ir_span at)
+{
+    ir_expr *e = new_expr(c, IR_E_LIT, at);
+    e->u.lit.type = TIR_BOOL;
+    e->u.lit.i = b;
+    return e;
+}
+
+/* `case when false then a end`: NULL, of a's type, for the columns a step
+** leaves empty so that all first steps have one schema (count(*)'s `*`
+** becomes 1). */
+static ir_expr *typed_null(tc_ctx *c, const ir_expr *a)
+{
+    ir_expr *e = new_expr(c, IR_E_CASE, a->span);
+    e->u.cas.whens = TC_NEWN(c, ir_expr *, 1);
+    e->u.cas.thens = TC_NEWN(c, ir_expr *, 1);
+    e->u.cas.n = 1;
+    e->u.cas.whens[0] = bool_lit(c, false, a->span);
+    if (a->kind == IR_E_STAR) {
+        ir_expr *one = new_expr(c, IR_E_LIT, a->span);
+        one->u.lit.type = TIR_I64;
+        one->u.lit.i = 1;
+        e->u.cas.thens[0] = one;
+    } else {
+        e->u.cas.thens[0] = copy_expr(c, a);
+    }
+    return e;
+}
+
+static ir_name step_name(tc_ctx *c, ir_stmt *st, int i)
+{
+    const char *s = i ? ir_sprintf(c->a, "%s$distinct%d", st->target.s, i + 1)
+                      : ir_sprintf(c->a, "%s$distinct", st->target.s);
+    return (ir_name){tc_str(c, s), st->target.span};
+}
+
+/* First step i, a sink of pl: a group-by on the statement's keys and
+** distinct argument i, the other distinct arguments' columns NULL; step 0
+** computes the other aggregates in part, the others give them as NULL or 0,
+** which the second step's sums and counts ignore. Expressions are copied
+** for all steps but the first: the checker resolves names in place. */
+static ir_stmt *first_step(split *S, ir_pipeline *pl, const entries *gk, ir_val *input, int i)
+{
+    tc_ctx *c = S->c;
+    ir_stmt *st = S->st;
+    entries keys = {0}, aggs = {0};
+    for (int k = 0; k < gk->n; k++) {
+        ir_expr *e = gk->v[k].val->expr;
+        put_entry(c, &keys, gk->v[k].key.s, i ? copy_expr(c, e) : e);
+    }
+    for (int j = 0; j < S->xs.n; j++)
+        put_entry(c, &keys, distinct_col(c, j), j == i ? S->xs.v[j].val->expr : typed_null(c, S->xs.v[j].val->expr));
+    for (int k = 0; k < S->partial.n; k++) {
+        ir_expr *e = S->partial.v[k].val->expr;
+        if (i) {
+            ir_expr *call = copy_expr(c, e);
+            call->u.call.args = TC_NEWN(c, ir_expr *, 1);
+            call->u.call.args[0] = typed_null(c, e->u.call.args[0]);
+            e = call;
+        }
+        put_entry(c, &aggs, S->partial.v[k].key.s, e);
+    }
+    if (i && input->kind == IR_V_EXPR)
+        input = expr_val(c, copy_expr(c, input->expr));
+    ir_span at = st->span;
+    ir_stmt *first = TC_NEWN(c, ir_stmt, 1);
+    first->target = step_name(c, st, i);
+    first->op = (ir_name){"hash_group_by", st->op.span};
+    first->span = at;
+    first->pipeline = pl;
+    first->args = new_args(c, 3);
+    first->nargs = 3;
+    first->args[0] = (ir_arg){{"input", at}, input};
+    first->args[1] = (ir_arg){{"group_by", at}, map_val(c, &keys, at)};
+    first->args[2] = (ir_arg){{"aggregates", at}, map_val(c, &aggs, at)};
+    return first;
+}
+
+/* The second step's source: the one first step's rows, or the union of
+** all of them. */
+static ir_stmt *second_source(tc_ctx *c, ir_pipeline *pl, ir_pipeline *np, ir_stmt **firsts, int n, ir_span at,
+                              ir_span opat)
+{
+    ir_stmt *src = TC_NEWN(c, ir_stmt, 1);
+    src->target = (ir_name){"rows", at};
+    src->op = (ir_name){n == 1 ? "table_scan" : "union_all", opat};
+    src->span = at;
+    src->pipeline = np;
+    ir_val **items = TC_NEWN(c, ir_val *, n);
+    for (int k = 0; k < n; k++) {
+        ir_expr *path = new_expr(c, IR_E_PATH, at);
+        path->u.path.parts[0] = pl->name;
+        path->u.path.parts[1] = firsts[k]->target;
+        path->u.path.nparts = 2;
+        items[k] = expr_val(c, path);
+    }
+    ir_val *v = items[0];
+    if (n > 1) {
+        v = TC_NEWN(c, ir_val, 1);
+        v->kind = IR_V_LIST;
+        v->span = at;
+        v->items = items;
+        v->n = n;
+    }
+    src->args = new_args(c, 1);
+    src->nargs = 1;
+    src->args[0] = (ir_arg){{n == 1 ? "table" : "inputs", at}, v};
+    return src;
+}
+
 /* Splits st (statement j of pl, at index i of the program's pipelines);
-** the new pipeline goes right after pl. */
+** the first steps take its place in pl, the new pipeline goes right after. */
 static void split_stmt(tc_ctx *c, int i, int j)
 {
     ir_program *p = c->p;
@@ -394,53 +515,39 @@ static void split_stmt(tc_ctx *c, int i, int j)
         return;
     split S = {.c = c, .st = st, .grouped = !strcmp(st->op.s, "hash_group_by")};
     bool ok = walk_entries(aggs, find_distinct, &S);
-    if (ok && S.ndistinct == 0)
+    if (ok && S.xs.n == 0)
         return;
     ir_val *input = arg_of(st, "input");
     entries keys = {0};
     ir_val *names = NULL;
-    if (!ok || !walk_entries(aggs, splittable, &S) ||
+    if (!ok || !input || !walk_entries(aggs, splittable, &S) ||
         !first_keys(&S, S.grouped ? arg_of(st, "group_by") : NULL, &keys, &names)) {
         walk_entries(aggs, forget_distinct, &S);
         return;
     }
     walk_entries(aggs, second_step, &S);
 
-    ir_span at = st->span;
-    ir_stmt *first = TC_NEWN(c, ir_stmt, 1);
-    first->target = (ir_name){tc_str(c, ir_sprintf(c->a, "%s$distinct", st->target.s)), st->target.span};
-    first->op = (ir_name){"hash_group_by", st->op.span};
-    first->span = at;
-    first->pipeline = pl;
-    first->args = new_args(c, 3);
-    first->nargs = 3;
-    first->args[0] = (ir_arg){{"input", at}, input};
-    first->args[1] = (ir_arg){{"group_by", at}, map_val(c, &keys, at)};
-    first->args[2] = (ir_arg){{"aggregates", at}, map_val(c, &S.partial, at)};
-    pl->stmts[j] = first;
+    ir_stmt **firsts = TC_NEWN(c, ir_stmt *, S.xs.n);
+    for (int k = 0; k < S.xs.n; k++)
+        firsts[k] = first_step(&S, pl, &keys, input, k);
+    ir_stmt **stmts = TC_NEWN(c, ir_stmt *, pl->n + S.xs.n - 1);
+    memcpy(stmts, pl->stmts, sizeof *stmts * (size_t)j);
+    memcpy(stmts + j, firsts, sizeof *stmts * (size_t)S.xs.n);
+    memcpy(stmts + j + S.xs.n, pl->stmts + j + 1, sizeof *stmts * (size_t)(pl->n - j - 1));
+    pl->stmts = stmts;
+    pl->n += S.xs.n - 1;
 
+    ir_span at = st->span;
     ir_pipeline *np = TC_NEWN(c, ir_pipeline, 1);
     np->name = (ir_name){tc_str(c, ir_sprintf(c->a, "%s.%s", pl->name.s, st->target.s)), st->target.span};
     np->span = at;
     np->n = 2;
     np->stmts = TC_NEWN(c, ir_stmt *, 2);
+    ir_stmt *src = second_source(c, pl, np, firsts, S.xs.n, at, st->op.span);
 
-    ir_stmt *scan = TC_NEWN(c, ir_stmt, 1);
-    scan->target = (ir_name){"rows", at};
-    scan->op = (ir_name){"table_scan", st->op.span};
-    scan->span = at;
-    scan->pipeline = np;
-    ir_expr *src = new_expr(c, IR_E_PATH, at);
-    src->u.path.parts[0] = pl->name;
-    src->u.path.parts[1] = first->target;
-    src->u.path.nparts = 2;
-    scan->args = new_args(c, 1);
-    scan->nargs = 1;
-    scan->args[0] = (ir_arg){{"table", at}, expr_val(c, src)};
-
-    /* the statement keeps its other arguments; its input is the scan */
+    /* the statement keeps its other arguments; its input is the first steps' rows */
     ir_expr *rows = new_expr(c, IR_E_PATH, at);
-    rows->u.path.parts[0] = scan->target;
+    rows->u.path.parts[0] = src->target;
     rows->u.path.nparts = 1;
     ir_arg *args = new_args(c, st->nargs + 1);
     int n = 0;
@@ -457,7 +564,7 @@ static void split_stmt(tc_ctx *c, int i, int j)
     st->args = args;
     st->nargs = n;
     st->pipeline = np;
-    np->stmts[0] = scan;
+    np->stmts[0] = src;
     np->stmts[1] = st;
     if (!ir_map_put(&c->moved, pl, st->target.s, st))
         longjmp(c->oom, 1);
@@ -479,7 +586,7 @@ void tc_split_distinct(tc_ctx *c)
         for (int j = 0; j < pl->n; j++) {
             const char *op = pl->stmts[j]->op.s;
             if (op && (!strcmp(op, "hash_group_by") || !strcmp(op, "aggregate")))
-                split_stmt(c, i, j);
+                split_stmt(c, i, j);   /* the first steps it puts at j hold no distinct */
         }
     }
 }

@@ -372,15 +372,13 @@ Test(json, distinct_aggregates)
     free(json);
     tir_program_free(pt);
     tir_program_free(pj);
-    expect_error(PLAN(FILTER("{\"call\": \"count\", \"args\": [1, 2], \"distinct\": true}")),
-                 "$.pipelines[0].statements[1].args.expr.distinct", "takes one argument");
-    /* the checker's "... at" names the other distinct argument's path */
+    expect_error(PLAN(FILTER("{\"call\": \"count\", \"args\": [], \"distinct\": true}")),
+                 "$.pipelines[0].statements[1].args.expr.distinct", "takes its argument first in 'args'");
+    /* distinct applies to the first argument; only string_agg takes a second */
     expect_error(PLAN("{\"target\": \"v2\", \"op\": \"aggregate\", \"args\": {\"input\": {\"ref\": \"v1\"}, "
-                      "\"aggregates\": {\"map\": {\"k\": {\"call\": \"count\", \"args\": [{\"col\": \"s\", \"of\": \"in\"}], "
-                      "\"distinct\": true}, \"m\": {\"call\": \"sum\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}], "
+                      "\"aggregates\": {\"map\": {\"k\": {\"call\": \"count\", \"args\": [{\"col\": \"s\", \"of\": \"in\"}, 2], "
                       "\"distinct\": true}}}}}"),
-                 "$.pipelines[0].statements[1].args.aggregates.map.m.args[0]",
-                 "$in.s at $.pipelines[0].statements[1].args.aggregates.map.k.args[0]");
+                 "$.pipelines[0].statements[1].args.aggregates.map.k", "count takes one argument, found 2");
 }
 
 /* A call's first argument that begins with the name distinct prints in

@@ -690,11 +690,37 @@ Test(typecheck, distinct_aggregates)
     expect_ty(t, "n", TIR_I64, false, false, IR_ORDER_NONE);
     done(&r);
 
+    /* two distinct arguments: a first step each, both with columns for
+    ** both (the other NULL), the second step over their union */
+    expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
+                            "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty), "
+                            "b: count(distinct $in.cid), c: count(*), d: sum(distinct $in.qty), "
+                            "s: string_agg(distinct $in.note, \"|\") } }\n"
+                            "output p.t\n");
+    ir_stmt *p1 = stmt_named(r.p, "p", "t$distinct");
+    ir_stmt *p2 = stmt_named(r.p, "p", "t$distinct2");
+    ir_stmt *p3 = stmt_named(r.p, "p", "t$distinct3");
+    cr_assert_eq(p1->u.group.nkeys, 3);
+    cr_assert_eq(p2->u.group.nkeys, 3);
+    cr_assert_eq(p3->u.group.nkeys, 3);
+    cr_expect_str_eq(p2->out.cols[1].name.s, "$distinct2");
+    expect_ty(p2, "$distinct", TIR_I32, true, false, IR_ORDER_NONE);
+    /* the partial count(*) of the other steps is a count of nothing: 0 */
+    cr_expect_eq(p1->u.group.naggs, 1);
+    cr_expect_eq(p2->u.group.naggs, 1);
+    expect_ty(p2, "$p0", TIR_I64, false, false, IR_ORDER_NONE);
+    cr_expect_eq(stmt_named(r.p, "p.t", "rows")->kind, IR_OP_UNION);
+    ir_stmt *t2 = stmt_named(r.p, "p.t.t", "t");   /* count(*) is coalesce(sum, 0): computed */
+    expect_ty(t2, "a", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(t2, "b", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(t2, "c", TIR_I64, false, false, IR_ORDER_NONE);
+    expect_ty(t2, "s", TIR_STRING, true, false, IR_ORDER_NONE);
+    done(&r);
+
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
-                        "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty), b: count(distinct $in.cid) } }\n"
+                        "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty, $in.cid) } }\n"
                         "output p.t\n",
-                 "$in.cid)", "the distinct aggregates of one statement must share their argument: $in.cid here, "
-                             "$in.qty at 8:63 (compute the other in a hash_group_by of its own)");
+                 "count(distinct", "count takes one argument, found 2");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = o\n"
                         "  t = aggregate :input = v1 :aggregates = { a: count(distinct $in.qty), v: var_samp($in.amount) } }\n"
                         "output p.t\n",
