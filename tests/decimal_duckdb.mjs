@@ -77,6 +77,16 @@ const CASES = [
       ' f = filter :input = s :expr = $in.qty > 20 :projection = ["id", "big"]\n' +
       ' v = project :input = f :columns = { "b": $in.big, "n": $in.big is null, "id": $in.id } }\noutput p.v',
     sql: 'SELECT big::VARCHAR, big IS NULL, id FROM t WHERE qty > 20' },
+  { name: 'wide decimal casts: to scale 2 and 0 (halves away from zero), string, f64; narrow and integers to wide',
+    csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "b2": cast($in.big as decimal(38,2)), ' +
+      '"b0": cast($in.big as decimal(37,0)), "s": cast($in.big as string), "f": cast($in.big as f64), ' +
+      '"p": cast($in.price as decimal(30,4)), "q": cast($in.qty as decimal(25,2)), ' +
+      '"bs": cast(cast($in.big as string) as decimal(38,6)) } }\noutput p.v',
+    sql: 'SELECT id, big::DECIMAL(38,2)::VARCHAR, big::DECIMAL(37,0)::VARCHAR, big::VARCHAR, big::DOUBLE, ' +
+      'price::DECIMAL(30,4)::VARCHAR, qty::DECIMAL(25,2)::VARCHAR, big::VARCHAR FROM t',
+    float: [4] },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A decimal of more than 18 digits (TIR_DECIMAL128) is so far read, kept
-** and printed: an expression that would compute with one is refused, before
+/* A decimal of more than 18 digits (TIR_DECIMAL128) is so far read, kept,
+** cast and printed: an expression that would compute with one is refused, before
 ** lowering could meet a type it has no kernel for. Called once e's operands
 ** are typed (e's own type may not be yet: a cast's target counts). */
 static bool wide_ok(tc_ctx *c, const ir_expr *e)
@@ -26,7 +26,9 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     case IR_E_UNARY: case IR_E_BINARY: kids[0] = e->u.op.a, kids[1] = e->u.op.b; break;
     case IR_E_LIKE: kids[0] = e->u.like.a; break;
     case IR_E_IN: kids[0] = e->u.in.a; break;
-    case IR_E_CAST:
+    case IR_E_CAST:   /* casts of a value that is not a literal, to and from any number or string */
+        if (e->u.cast.a->kind != IR_E_LIT)
+            return true;
         kids[0] = e->u.cast.a;
         to = (ir_coltype){.type = e->u.cast.to, .prec = e->u.cast.to_prec, .scale = e->u.cast.to_scale};
         w = to.type == TIR_DECIMAL128 ? &to : w;
@@ -42,7 +44,7 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     if (!w)
         return true;
     char tb[32];
-    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept and printed",
+    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept, cast (from a value, not a literal) and printed",
              ir_type_text(w->type, w->prec, w->scale, tb));
     return false;
 }
@@ -857,7 +859,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
 
 static bool cast_ok(tir_type from, tir_type to)
 {
-    if (from == TIR_DECIMAL || to == TIR_DECIMAL)
+    if (from == TIR_DECIMAL || to == TIR_DECIMAL || from == TIR_DECIMAL128 || to == TIR_DECIMAL128)
         return tc_dec_cast_ok(from, to);
     if (from == to || to == TIR_STRING)
         return true;
@@ -914,7 +916,7 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     }
     if (to == TIR_DECIMAL && a->kind == IR_E_LIT)
         return tc_dec_fold_cast(c, pe);
-    if (to == TIR_DECIMAL || from == TIR_DECIMAL) {
+    if (to == TIR_DECIMAL || from == TIR_DECIMAL || to == TIR_DECIMAL128 || from == TIR_DECIMAL128) {
         e->ty = tc_dec_type(e->u.cast.to_prec, e->u.cast.to_scale, a->ty.nullable);
         e->ty.type = to;
         return true;

@@ -435,7 +435,7 @@ static bool wide_passes(tc_ctx *c, const ir_stmt *st)
                 continue;
             char tb[32];
             ir_error(c->d, st->op.span, "%s does not take column '%s' yet: decimals of more than 18 digits (%s) "
-                     "are so far only read, filtered past, projected and printed; project it away first",
+                     "are so far only read, filtered past, projected, cast and printed; project it away first",
                      st->op.s, sc->cols[i].name.s, ir_type_text(TIR_DECIMAL128, sc->cols[i].ty.prec,
                                                                 sc->cols[i].ty.scale, tb));
             return false;
