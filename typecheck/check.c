@@ -322,7 +322,7 @@ static void check_declared(tc_ctx *c, ir_table *t, const ir_schema *have, const 
                      ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db));
         /* a decimal's values are read at the data's scale: the declaration
         ** must have that scale, and room for the data's digits */
-        else if (f->type == TIR_DECIMAL && (f->scale != d->ty.scale || f->prec > d->ty.prec))
+        else if ((f->type == TIR_DECIMAL || f->type == TIR_DECIMAL128) && (f->scale != d->ty.scale || f->prec > d->ty.prec))
             ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s%s", d->name.s,
                      ir_type_text(f->type, f->prec, f->scale, fb), shown,
                      ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db),

@@ -49,13 +49,13 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
     return st;
 }
 
-/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
-** read into an i64 of the value times 10^S. */
 bool vm_arrow_timestamp(const char *f)
 {
     return f && (!strcmp(f, "tsu:") || !strcmp(f, "tsu:UTC") || !strcmp(f, "tsu:+00:00") || !strcmp(f, "tsu:Etc/UTC"));
 }
 
+/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18
+** read into an i64 of the value times 10^S, P <= 38 as it is (16 bytes). */
 bool vm_arrow_decimal(const char *f, int *prec, int *scale)
 {
     int p, s, bits = 128, used = 0, more = 0;
@@ -77,7 +77,8 @@ static bool arrow_type(const char *f, tir_type *t)
 {
     int p, s;
     if (vm_arrow_decimal(f, &p, &s)) {
-        *t = TIR_I64;   /* held as its scaled i64; hosttab.c gives the schema decimal(p, s) */
+        /* held as its scaled i64 or, past 18 digits, as it is; hosttab.c gives the schema decimal(p, s) */
+        *t = p > VM_DEC_MAXPREC ? TIR_DECIMAL128 : TIR_I64;
         return true;
     }
     if (vm_arrow_timestamp(f)) {
@@ -338,12 +339,11 @@ static void widen(const char *f, const void *src, uint64_t o, uint64_t n, void *
 /* Every valid decimal128 of rows [o, o + n) has at most prec digits. */
 static bool decimal_fits(const void *src, const uint64_t *valid, uint64_t o, uint64_t n, int prec)
 {
-    int64_t lim = vm_pow10(prec);
+    __int128 lim = vm_pow10_128(prec);
     for (uint64_t i = 0; i < n; i++) {
-        int64_t lo, hi;
-        memcpy(&lo, (const char *)src + 16 * (o + i), 8);
-        memcpy(&hi, (const char *)src + 16 * (o + i) + 8, 8);
-        bool ok = hi == (lo < 0 ? -1 : 0) && lo < lim && lo > -lim;
+        __int128 v;
+        memcpy(&v, (const char *)src + 16 * (o + i), 16);
+        bool ok = v < lim && v > -lim;
         if (!ok && (!valid || ((valid[i >> 6] >> (i & 63)) & 1)))
             return false;
     }
@@ -378,15 +378,16 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         out->data = NULL;
         return TIR_OK;
     }
-    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || vm_arrow_timestamp(f);
+    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") ||
+                vm_arrow_timestamp(f) || ty == TIR_DECIMAL128;
     const char *at = (const char *)src + o * w;
+    int prec, scale;
+    if (vm_arrow_decimal(f, &prec, &scale) && !decimal_fits(src, out->validity, o, n, prec))
+        return fail(im, TIR_ERR_DATA, "column '%s' (%s) has a value of more than %d digits", col, f, prec);
     if (same && ((uintptr_t)at & (w - 1)) == 0) {
         out->data = (void *)at;   /* read in place, never written */
         return TIR_OK;
     }
-    int prec, scale;
-    if (vm_arrow_decimal(f, &prec, &scale) && !decimal_fits(src, out->validity, o, n, prec))
-        return fail(im, TIR_ERR_DATA, "column '%s' (%s) has a value of more than %d digits", col, f, prec);
     void *v = owned(im, n * w);
     if (!v)
         return TIR_ERR_NOMEM;

@@ -473,8 +473,8 @@ Test(arrow, chunks_of_every_size_keep_their_order)
 Test(arrow, errors_release_everything_once)
 {
     static int64_t vals[64];
-    /* a time zone other than UTC, decimals above 18 digits, of 256 bits, a bit width cut short */
-    static const char *const bad[] = {"tsu:Asia/Tokyo", "L", "+l", "d:20,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
+    /* a time zone other than UTC, decimals above 38 digits, of 256 bits, a bit width cut short */
+    static const char *const bad[] = {"tsu:Asia/Tokyo", "L", "+l", "d:39,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tcol cols[] = {{"l", "ok", 0, 0, {NULL, vals}, 2}, {bad[k], "when", 0, 0, {NULL, vals}, 2}};
         int arr = 0, sch = 0;
@@ -1209,4 +1209,48 @@ Test(arrow, decimal128_wide_out)
     tir_result_free(r);
     tir_program_free(p);
     remove(csv);
+}
+
+/* Arrow decimal128 with 19 to 38 digits registers as a wide decimal(P, S)
+** read in place (16 bytes a row as tir holds them); cast to a narrow
+** decimal it computes; a value with more than P digits is an error naming
+** the column. */
+Test(arrow, decimal128_wide_in)
+{
+    static __int128 vals[4] __attribute__((aligned(16)));
+    __int128 big = 1;
+    for (int k = 0; k < 30; k++)
+        big *= 10;
+    vals[0] = big - 1, vals[1] = -1250, vals[2] = 0, vals[3] = 99;   /* 10^28 - 0.01, -12.50, NULL, 0.99 */
+    static const uint8_t valid[1] = {0x0b};
+    tcol cols[] = {{"d:30,2", "w", 0, 1, {valid, vals}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(1, cols, &sch);
+    struct ArrowArray x = make_batch(1, cols, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\") { w: decimal(30,2) nullable }\n"
+                                "q: Pipeline = { v = table_scan :table = t\n"
+                                "  f = filter :input = v :expr = $in.w is not null :projection = [\"w\"]\n"
+                                "  n = project :input = f :columns = { \"w\": $in.w, \"s\": cast($in.w as string) } }\n"
+                                "output q.n\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_DECIMAL128);
+    cr_assert_eq(tir_result_nrows(r, 0), 3);
+    const tir_dec128 *d = tir_result_batch_data(r, 0, 0, 0);
+    const tir_str *str = tir_result_batch_data(r, 0, 0, 1);
+    cr_expect(d[1].hi == -1 && (int64_t)d[1].lo == -1250);
+    const char *want[] = {"9999999999999999999999999999.99", "-12.50", "0.99"};
+    for (int i = 0; i < 3; i++)
+        cr_expect(str[i].len == strlen(want[i]) && !memcmp(tir_str_ptr(&str[i]), want[i], str[i].len), "row %d", i);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_unregister(e, "t");
+
+    vals[3] = big;   /* 31 digits */
+    arr = sch = 0;
+    s = make_schema(1, cols, &sch);
+    x = make_batch(1, cols, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_ERR_DATA);
+    cr_assert(strstr(tir_engine_errmsg(e), "column 'w' (d:30,2) has a value of more than 30 digits"), "%s",
+              tir_engine_errmsg(e));
 }
