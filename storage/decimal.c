@@ -41,11 +41,12 @@ static bool blank(char c)
         bool neg = false;                                                                        \
         if (i < len && (s[i] == '-' || s[i] == '+'))                                             \
             neg = s[i++] == '-';                                                                 \
-        T v = 0, lim = POW(prec - scale);                                                        \
-        int ndig = 0;                                                                            \
+        /* v * 10 + d >= lim = q * 10 + rm, asked before it could wrap */                        \
+        T v = 0, lim = POW(prec - scale), q = lim / 10;                                          \
+        int ndig = 0, rm = (int)(lim % 10);                                                      \
         for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, ndig++) {                             \
             int d_ = s[i] - '0';                                                                 \
-            if (v >= (lim - d_ + 9) / 10) /* v * 10 + d_ >= lim, asked before it could wrap */   \
+            if (v > q || (v == q && d_ >= rm))                                                   \
                 return VM_DEC_OVERFLOW;                                                          \
             v = v * 10 + d_;                                                                     \
         }                                                                                        \
@@ -76,10 +77,7 @@ DEC_PARSE(vm_dec128_parse, __int128, vm_pow10_128)
 
 __int128 vm_pow10_128(int k)
 {
-    __int128 p = 1;
-    for (int i = 0; i < k && i < VM_DEC128_MAXPREC; i++)
-        p *= 10;
-    return p;
+    return k_pow10_128(k);
 }
 
 int vm_dec128_format(__int128 v, int scale, char *buf)
