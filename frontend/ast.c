@@ -141,7 +141,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
         [TIR_TIMESTAMP] = "timestamp",
     };
     for (int i = 0; i < TIR_NTYPES; i++) {
-        if (fe_is(cx, t, names[i])) {
+        if (names[i] && fe_is(cx, t, names[i])) {
             *ty = (tir_type)i;
             return true;
         }
@@ -179,6 +179,7 @@ fe_tname fe_typename(fe_ctx *cx, ir_span name, const ir_span *prec, const ir_spa
         t.ty.type = TIR_I64;
         return t;
     }
+    t.ty.type = VM_DEC_TYPE(p);
     t.ty.prec = (uint8_t)p;
     t.ty.scale = (uint8_t)s;
     return t;

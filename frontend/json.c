@@ -195,7 +195,7 @@ static ir_coltype fj_type(fj_ctx *cx, json_t *j, ir_span at)
             ir_error(cx->fe.d, at, "%s (in %s)", bad, s);
             return ty;
         }
-        return (ir_coltype){.type = TIR_DECIMAL, .prec = (uint8_t)p, .scale = (uint8_t)sc};
+        return (ir_coltype){.type = VM_DEC_TYPE(p), .prec = (uint8_t)p, .scale = (uint8_t)sc};
     }
     int t = fj_word(cx, j, at, names);
     if (t == TIR_DECIMAL)   /* the bare word, as in the text form */

@@ -77,8 +77,17 @@ typedef enum tir_type {
     TIR_DATE,
     TIR_DECIMAL,      /* exact fixed point: int64_t scaled by 10^scale (tir_result_col_decimal) */
     TIR_TIMESTAMP,    /* int64_t microseconds since 1970-01-01 00:00:00 */
+    TIR_DECIMAL128,   /* exact fixed point of 19 to 38 digits: tir_dec128 scaled by 10^scale */
     TIR_NTYPES
 } tir_type;
+
+/* A TIR_DECIMAL128 value: a 128-bit two's complement integer, low half
+** first (the layout of __int128 on little-endian machines and of Arrow's
+** decimal128). */
+typedef struct tir_dec128 {
+    uint64_t lo;
+    int64_t hi;
+} tir_dec128;
 
 /* 16-byte string header. Strings of at most 12 bytes live entirely inside
 ** (prefix followed by the rest of inl); longer ones keep their first four
@@ -301,8 +310,9 @@ TIR_API size_t tir_result_ncols(const tir_result *r, size_t out);
 TIR_API const char *tir_result_col_name(const tir_result *r, size_t out, size_t col);
 TIR_API tir_type tir_result_col_type(const tir_result *r, size_t out, size_t col);
 TIR_API bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col);
-/* A TIR_DECIMAL column's precision (digits in all, 1..18) and scale (digits
-** after the point): its int64_t values are the number times 10^scale.
+/* A decimal column's precision (digits in all) and scale (digits after the
+** point): its values are the number times 10^scale, int64_t for
+** TIR_DECIMAL (precision 1..18), tir_dec128 for TIR_DECIMAL128 (19..38).
 ** False (and nothing set) for a column of another type. */
 TIR_API bool tir_result_col_decimal(const tir_result *r, size_t out, size_t col, int *precision, int *scale);
 TIR_API uint64_t tir_result_nrows(const tir_result *r, size_t out);
@@ -356,6 +366,8 @@ TIR_API void tir_date_format(int32_t days, char *buf);
 ** exactly scale digits after the point into buf (>= 24 bytes); returns the
 ** length. */
 TIR_API int tir_decimal_format(int64_t v, int scale, char *buf);
+/* The same for a TIR_DECIMAL128 value (scale 0..38) into buf (>= 42 bytes). */
+TIR_API int tir_decimal128_format(tir_dec128 v, int scale, char *buf);
 /* Formats microseconds since 1970-01-01 as YYYY-MM-DD HH:MM:SS, then a
 ** fraction without trailing zeros when there is one, into buf (>= 27 bytes). */
 TIR_API void tir_timestamp_format(int64_t micros, char *buf);

@@ -24,14 +24,14 @@ static const char *type_name(tir_type t)
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
         [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
-        [TIR_TIMESTAMP] = "timestamp",
+        [TIR_TIMESTAMP] = "timestamp", [TIR_DECIMAL128] = "decimal",
     };
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
 const char *ir_type_text(tir_type t, int prec, int scale, char buf[32])
 {
-    if (t == TIR_DECIMAL)
+    if (t == TIR_DECIMAL || t == TIR_DECIMAL128)
         snprintf(buf, 32, "decimal(%d,%d)", prec, scale);
     else
         snprintf(buf, 32, "%s", type_name(t));

@@ -153,26 +153,107 @@ bool k_dec_round_ref(const int64_t *a, const uint64_t *valid, const uint32_t *se
     return ok;
 }
 
-void k_dec_to_f64(const int64_t *a, const uint32_t *sel, uint32_t n, int scale, double *out)
-{
-    double d = (double)k_pow10(scale);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        out[r] = (double)a[r] / d;   /* one rounding: both are exact doubles up to 2^53 */
+/* To f64: one rounding when the value and 10^scale are exact doubles (up
+** to 2^53; 10^scale up to 22 digits). From f64: round() goes half away
+** from zero. Written once for both forms. */
+#define K_DEF_DEC_F64(to_name, from_name, T, POW)                                                \
+    void to_name(const T *a, const uint32_t *sel, uint32_t n, int scale, double *out)            \
+    {                                                                                            \
+        double d = (double)POW(scale);                                                           \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            out[r] = (double)a[r] / d;                                                           \
+        }                                                                                        \
+    }                                                                                            \
+    bool from_name(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec, int scale, \
+                   T *out)                                                                       \
+    {                                                                                            \
+        double m = (double)POW(scale), lim = (double)POW(prec);                                  \
+        bool ok = true;                                                                          \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            double y = round(a[r] * m);                                                          \
+            bool rok = y > -lim && y < lim;                                                      \
+            out[r] = rok ? (T)y : 0;                                                             \
+            ok &= rok || !valid_at(valid, r);                                                    \
+        }                                                                                        \
+        return ok;                                                                               \
     }
+K_DEF_DEC_F64(k_dec_to_f64, k_dec_from_f64, int64_t, k_pow10)
+
+/* ------------------------------------------------------- wide decimals */
+
+#define E18 ((__int128)1000000000000000000LL)
+static const __int128 pow10s_128[39] = {
+    1LL, 10LL, 100LL, 1000LL,
+    10000LL, 100000LL, 1000000LL, 10000000LL,
+    100000000LL, 1000000000LL, 10000000000LL, 100000000000LL,
+    1000000000000LL, 10000000000000LL, 100000000000000LL, 1000000000000000LL,
+    10000000000000000LL, 100000000000000000LL, 1000000000000000000LL, E18 * 10LL,
+    E18 * 100LL, E18 * 1000LL, E18 * 10000LL, E18 * 100000LL,
+    E18 * 1000000LL, E18 * 10000000LL, E18 * 100000000LL, E18 * 1000000000LL,
+    E18 * 10000000000LL, E18 * 100000000000LL, E18 * 1000000000000LL, E18 * 10000000000000LL,
+    E18 * 100000000000000LL, E18 * 1000000000000000LL, E18 * 10000000000000000LL, E18 * 100000000000000000LL,
+    E18 * 1000000000000000000LL, E18 * E18 * 10, E18 * E18 * 100
+};
+
+__int128 k_pow10_128(int k)
+{
+    return pow10s_128[k < 0 ? 0 : k > 38 ? 38 : k];
 }
 
-bool k_dec_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec, int scale,
-                    int64_t *out)
+/* In __int128 whatever the ends: up must not overflow nor pass 10^prec;
+** down compares the remainder with what is left of the divisor (2 * rem
+** could overflow at 10^38). */
+#define K_DEF_DEC_CAST(name, TIN, TOUT)                                                          \
+    bool name(const TIN *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to, \
+              int prec, TOUT *out)                                                               \
+    {                                                                                            \
+        __int128 lim = k_pow10_128(prec), m = k_pow10_128(to > from ? to - from : from - to);    \
+        bool ok = true;                                                                          \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            __int128 v = a[r], o;                                                                \
+            bool rok;                                                                            \
+            if (to >= from) {                                                                    \
+                rok = !__builtin_mul_overflow(v, m, &o);                                         \
+            } else {                                                                             \
+                __int128 rem = v % m, arem = rem < 0 ? -rem : rem;                               \
+                o = v / m + (arem >= m - arem ? (v < 0 ? -1 : 1) : 0);                           \
+                rok = true;                                                                      \
+            }                                                                                    \
+            rok = rok && o < lim && o > -lim;                                                    \
+            out[r] = rok ? (TOUT)o : 0;                                                          \
+            ok &= rok || !valid_at(valid, r);                                                    \
+        }                                                                                        \
+        return ok;                                                                               \
+    }
+K_DEF_DEC_CAST(k_dec_to128, int64_t, __int128)
+K_DEF_DEC_CAST(k_dec_wide_to64, __int128, int64_t)
+K_DEF_DEC_CAST(k_dec_wide_rescale, __int128, __int128)
+
+bool k_dec_wide_rescale_ref(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from,
+                            int to, int prec, __int128 *out)
 {
-    double m = (double)k_pow10(scale), lim = (double)k_pow10(prec);
+    __int128 lim = k_pow10_128(prec), d = k_pow10_128(from > to ? from - to : 0);
     bool ok = true;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
-        double y = round(a[r] * m);   /* round() goes half away from zero */
-        bool rok = y > -lim && y < lim;
-        out[r] = rok ? (int64_t)y : 0;
+        __int128 v = a[r];
+        bool rok = true;
+        for (int k = from; k < to && rok; k++) {   /* a digit at a time, stopping before a step could wrap */
+            rok = (v < 0 ? -v : v) <= (lim - 1) / 10;
+            v = rok ? v * 10 : 0;
+        }
+        if (from > to) {   /* the nearer multiple of d; at a tie, the one farther from zero */
+            __int128 fl = v / d - (v % d < 0), below = v - fl * d;   /* floor: -v + d could wrap */
+            v = below > d - below || (below == d - below && v > 0) ? fl + 1 : fl;
+        }
+        rok = rok && v < lim && v > -lim;
+        out[r] = rok ? v : 0;
         ok &= rok || !valid_at(valid, r);
     }
     return ok;
 }
+
+K_DEF_DEC_F64(k_dec_wide_to_f64, k_dec_wide_from_f64, __int128, k_pow10_128)

@@ -312,4 +312,25 @@ void k_dec_to_f64(const int64_t *a, const uint32_t *sel, uint32_t n, int scale, 
 bool k_dec_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec, int scale,
                     int64_t *out);
 
+/* ---- wide decimal(p, s), 19 <= p <= 38: __int128 values times 10^s --------
+** Casts between the forms: a from scale `from` to scale `to` (0..38; down
+** rounds half away from zero), false when a valid row's result has more than
+** prec digits (prec <= 18 into int64_t). One macro writes the three; the
+** twin takes any of them widened to __int128 and reaches its result by
+** other arithmetic (a digit at a time up, floor division down). */
+__int128 k_pow10_128(int k);   /* 10^k, k in 0..38 */
+bool k_dec_to128(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
+                 int prec, __int128 *out);
+bool k_dec_wide_to64(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
+                     int prec, int64_t *out);
+bool k_dec_wide_rescale(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from, int to,
+                        int prec, __int128 *out);
+bool k_dec_wide_rescale_ref(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int from,
+                            int to, int prec, __int128 *out);
+/* to the nearest double (|a| < 2^53 and scale <= 22: one rounding); from a
+** double rounded half away from zero (NaN, inf, too many digits: false) */
+void k_dec_wide_to_f64(const __int128 *a, const uint32_t *sel, uint32_t n, int scale, double *out);
+bool k_dec_wide_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec,
+                         int scale, __int128 *out);
+
 #endif

@@ -15,6 +15,7 @@
 #include "tirpy.h"
 #include <datetime.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 int tirpy_datetime_init(void)
@@ -150,14 +151,33 @@ PyObject *tirpy_decimal_class(void)
     return cls;
 }
 
-PyObject *tirpy_decimal(int64_t v, int scale)
+static PyObject *decimal_of_text(const char *text)
 {
     PyObject *cls = tirpy_decimal_class();
+    return cls == NULL ? NULL : PyObject_CallFunction(cls, "s", text);
+}
+
+PyObject *tirpy_decimal(int64_t v, int scale)
+{
     char buf[48];
-    if (cls == NULL)
-        return NULL;
     tirpy_decimal_text(v, scale, buf);
-    return PyObject_CallFunction(cls, "s", buf);
+    return decimal_of_text(buf);
+}
+
+/* A decimal of more than 18 digits: as Decimal exactly, as a double the
+** nearest to its text (strtod rounds once). */
+static PyObject *decimal128_value(tir_dec128 v, int scale)
+{
+    char buf[48];
+    tir_decimal128_format(v, scale, buf);
+    return decimal_of_text(buf);
+}
+
+static double decimal128_f64(tir_dec128 v, int scale)
+{
+    char buf[48];
+    tir_decimal128_format(v, scale, buf);
+    return strtod(buf, NULL);
 }
 
 double tirpy_decimal_f64(int64_t v, int scale)
@@ -190,6 +210,12 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
         if (!tir_result_col_decimal(r, out, col, &prec, &scale))
             break;
         return tirpy_decimal(((const int64_t *)data)[row], scale);
+    }
+    case TIR_DECIMAL128: {
+        int prec, scale;
+        if (!tir_result_col_decimal(r, out, col, &prec, &scale))
+            break;
+        return decimal128_value(((const tir_dec128 *)data)[row], scale);
     }
     default:
         break;
@@ -235,7 +261,7 @@ static PyArray_Descr *column_descr(tir_type t)
     case TIR_I64: return PyArray_DescrFromType(NPY_INT64);
     case TIR_F64: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_STRING: return PyArray_DescrFromType(NPY_OBJECT);
-    case TIR_DECIMAL: return PyArray_DescrFromType(NPY_FLOAT64);
+    case TIR_DECIMAL: case TIR_DECIMAL128: return PyArray_DescrFromType(NPY_FLOAT64);
     case TIR_DATE:
         return tirpy_date_descr();
     case TIR_TIMESTAMP:
@@ -311,6 +337,12 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
                 d[i] = tirpy_decimal_f64(((const int64_t *)data)[i], scale);
             break;
         }
+        case TIR_DECIMAL128: {
+            double *d = (double *)dst + at;
+            for (uint32_t i = 0; i < rows; i++)
+                d[i] = decimal128_f64(((const tir_dec128 *)data)[i], scale);
+            break;
+        }
         case TIR_TIMESTAMP: {
             int64_t *d = (int64_t *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
@@ -350,7 +382,7 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
                         ((int32_t *)dst)[at + i] = 0;
                     else if (t == TIR_I64)
                         ((int64_t *)dst)[at + i] = 0;
-                    else if (t == TIR_F64 || t == TIR_DECIMAL)
+                    else if (t == TIR_F64 || t == TIR_DECIMAL || t == TIR_DECIMAL128)
                         ((double *)dst)[at + i] = 0;
                 }
         }

@@ -16,6 +16,7 @@ size_t vm_type_width(tir_type t)
     case TIR_I32: case TIR_DATE: return 4;
     case TIR_I64: case TIR_F64: case TIR_DECIMAL: case TIR_TIMESTAMP: return 8;
     case TIR_STRING: return sizeof(tir_str);
+    case TIR_DECIMAL128: return sizeof(__int128);
     default: return 8;
     }
 }

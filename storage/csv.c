@@ -793,8 +793,10 @@ static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv
     const char *s = f->p;
     size_t len = f->len;
     int r = P_OK;
-    if (d->type == TIR_DECIMAL) {
-        vm_dec_err de = vm_dec_parse(s, len, d->prec, d->scale, &((int64_t *)c->data)[row]);
+    if (d->type == TIR_DECIMAL || d->type == TIR_DECIMAL128) {
+        vm_dec_err de = d->type == TIR_DECIMAL
+                            ? vm_dec_parse(s, len, d->prec, d->scale, &((int64_t *)c->data)[row])
+                            : vm_dec128_parse(s, len, d->prec, d->scale, &((__int128 *)c->data)[row]);
         if (de != VM_DEC_OK) {
             char shown[200];
             show(f->p, f->len, shown, sizeof shown);
@@ -805,7 +807,7 @@ static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv
     }
     if (d->type == TIR_TIMESTAMP && !vm_parse_timestamp(s, len, &((int64_t *)c->data)[row]))
         return bad_value(L, f, d, P_BAD);
-    switch (d->type == TIR_DECIMAL || d->type == TIR_TIMESTAMP ? TIR_NTYPES : c->type) {
+    switch (d->type == TIR_DECIMAL || d->type == TIR_DECIMAL128 || d->type == TIR_TIMESTAMP ? TIR_NTYPES : c->type) {
     case TIR_NTYPES:
         break;
     case TIR_BOOL: {

@@ -29,8 +29,21 @@ function dec(intDigits, scale) {   // a random decimal as text, sometimes at the
   for (let k = 0; k < scale; k++) f += Math.floor(rnd() * 10);
   return (rnd() < 0.3 ? '-' : '') + i + (scale ? '.' + f : '');
 }
+// A decimal(38,6) as text: 1 to 32 integer digits (so values near 10^31 and
+// the 38-digit limit), negatives, sometimes a 7th fraction digit to round.
+function wide() {
+  const r = rnd();
+  if (r < 0.02) return '9'.repeat(32) + '.999999';
+  if (r < 0.04) return '-' + '9'.repeat(32) + '.999999';
+  let i = String(1 + Math.floor(rnd() * 9));
+  for (let k = Math.floor(rnd() * 32); k > 0; k--) i += Math.floor(rnd() * 10);
+  let f = '';
+  for (let k = 0; k < 6; k++) f += Math.floor(rnd() * 10);
+  if (rnd() < 0.3 && !i.startsWith('9999')) f += Math.floor(rnd() * 10);
+  return (rnd() < 0.4 ? '-' : '') + i + '.' + f;
+}
 const dir = mkdtempSync(join(tmpdir(), 'dec-duck-'));
-const rows = ['id,grp,price,disc,qty,extra'];
+const rows = ['id,grp,price,disc,qty,extra,big'];
 const N = 20000;
 for (let id = 1; id <= N; id++) {
   const price = rnd() < 0.1 ? '' : dec(13, 2);               // decimal(15,2)
@@ -38,7 +51,8 @@ for (let id = 1; id <= N; id++) {
   const qty = rnd() < 0.1 ? '' : String(Math.floor(rnd() * 50) - 5);
   let extra = rnd() < 0.1 ? '' : dec(4, 4);   // decimal(8,4); a 5th digit rounds (not at the limit)
   if (extra && !extra.includes('9999.9999') && rnd() < 0.5) extra += '5';
-  rows.push(`${id},g${Math.floor(rnd() * 7)},${price},${disc},${qty},${extra}`);
+  const big = rnd() < 0.1 ? '' : wide();
+  rows.push(`${id},g${Math.floor(rnd() * 7)},${price},${disc},${qty},${extra},${big}`);
 }
 const csv = join(dir, 'd.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
@@ -50,9 +64,29 @@ const SCHEMA = 'id: i32, grp: string, price: decimal(15,2) nullable, disc: decim
 const native = join(dir, 'd.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'disc', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
-const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA} }\n`, `t: Table = read_table("${native}")\n`];
+// The CSV table also has the wide column big (native tables cannot hold one yet).
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, big: decimal(38,6) nullable }\n`,
+  `t: Table = read_table("${native}")\n`];
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc", "qty", "extra"]';
 const CASES = [
+  { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big"] }\noutput p.s',
+    sql: 'SELECT id, big::VARCHAR FROM t' },
+  { name: 'wide decimal(38,6) kept through a filter and a projection', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = $in.qty > 20 :projection = ["id", "big"]\n' +
+      ' v = project :input = f :columns = { "b": $in.big, "n": $in.big is null, "id": $in.id } }\noutput p.v',
+    sql: 'SELECT big::VARCHAR, big IS NULL, id FROM t WHERE qty > 20' },
+  { name: 'wide decimal casts: to scale 2 and 0 (halves away from zero), string, f64; narrow and integers to wide',
+    csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "b2": cast($in.big as decimal(38,2)), ' +
+      '"b0": cast($in.big as decimal(37,0)), "s": cast($in.big as string), "f": cast($in.big as f64), ' +
+      '"p": cast($in.price as decimal(30,4)), "q": cast($in.qty as decimal(25,2)), ' +
+      '"bs": cast(cast($in.big as string) as decimal(38,6)) } }\noutput p.v',
+    sql: 'SELECT id, big::DECIMAL(38,2)::VARCHAR, big::DECIMAL(37,0)::VARCHAR, big::VARCHAR, big::DOUBLE, ' +
+      'price::DECIMAL(30,4)::VARCHAR, qty::DECIMAL(25,2)::VARCHAR, big::VARCHAR FROM t',
+    float: [4] },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },
@@ -107,7 +141,8 @@ const CASES = [
 const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
-  `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)'})`);
+  `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)', ` +
+  `'big': 'DECIMAL(38,6)'})`);
 const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

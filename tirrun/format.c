@@ -30,7 +30,7 @@ typedef struct obuf {
 /* The columns of the batch being printed. */
 typedef struct colview {
     tir_type type;
-    int prec, scale;         /* TIR_DECIMAL: its int64_t values are the number times 10^scale */
+    int prec, scale;         /* decimals: their values are the number times 10^scale */
     const void *data;
     const uint64_t *valid;   /* NULL: every row is valid */
 } colview;
@@ -225,6 +225,9 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
     case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
         out->len = (size_t)tir_decimal_format(((const int64_t *)c->data)[row], c->scale, out->buf);
         break;
+    case TIR_DECIMAL128:
+        out->len = (size_t)tir_decimal128_format(((const tir_dec128 *)c->data)[row], c->scale, out->buf);
+        break;
     case TIR_STRING: {
         const tir_str *s = &((const tir_str *)c->data)[row];
         out->is_str = true;
@@ -241,12 +244,12 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
 
 static bool right_aligned(tir_type t)
 {
-    return t == TIR_I32 || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL;
+    return t == TIR_I32 || t == TIR_I64 || t == TIR_F64 || t == TIR_DECIMAL || t == TIR_DECIMAL128;
 }
 
 static const char *type_name(tir_type t)
 {
-    const char *n = tir_type_name(t);
+    const char *n = t == TIR_DECIMAL128 ? "decimal" : tir_type_name(t);
     return n ? n : "?";
 }
 

@@ -322,7 +322,7 @@ static void check_declared(tc_ctx *c, ir_table *t, const ir_schema *have, const 
                      ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db));
         /* a decimal's values are read at the data's scale: the declaration
         ** must have that scale, and room for the data's digits */
-        else if (f->type == TIR_DECIMAL && (f->scale != d->ty.scale || f->prec > d->ty.prec))
+        else if ((f->type == TIR_DECIMAL || f->type == TIR_DECIMAL128) && (f->scale != d->ty.scale || f->prec > d->ty.prec))
             ir_error(c->d, d->span, "column '%s' is %s in %s, declared %s%s", d->name.s,
                      ir_type_text(f->type, f->prec, f->scale, fb), shown,
                      ir_type_text(d->ty.type, d->ty.prec, d->ty.scale, db),
@@ -543,6 +543,8 @@ static void check_params(tc_ctx *c)
             ir_error(c->d, prm->name.span, "$%s names a row ($in, $ht, $right); a parameter needs another name", n);
             continue;
         }
+        if (prm->ty.type == TIR_DECIMAL128)   /* binding has no 16-byte value yet */
+            ir_error(c->d, prm->name.span, "parameter $%s: decimals of more than 18 digits cannot be parameters yet", n);
         ir_param *first = ir_map_put(&c->params, NULL, n, prm);
         if (!first)
             longjmp(c->oom, 1);

@@ -281,8 +281,8 @@ bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable)
 
 bool tc_dec_cast_ok(tir_type from, tir_type to)
 {
-    tir_type other = from == TIR_DECIMAL ? to : from;
-    return other == TIR_DECIMAL || other == TIR_I32 || other == TIR_I64 || other == TIR_F64 || other == TIR_STRING;
+    tir_type other = from == TIR_DECIMAL || from == TIR_DECIMAL128 ? to : from;
+    return other == TIR_DECIMAL || other == TIR_DECIMAL128 || other == TIR_I32 || other == TIR_I64 || other == TIR_F64 || other == TIR_STRING;
 }
 
 /* cast(literal as decimal(p, s)) folded: the run would fail the same way. */

@@ -13,6 +13,42 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A decimal of more than 18 digits (TIR_DECIMAL128) is so far read, kept,
+** cast and printed: an expression that would compute with one is refused, before
+** lowering could meet a type it has no kernel for. Called once e's operands
+** are typed (e's own type may not be yet: a cast's target counts). */
+static bool wide_ok(tc_ctx *c, const ir_expr *e)
+{
+    const ir_expr *kids[3] = {NULL, NULL, NULL};
+    const ir_coltype *w = e->ty.type == TIR_DECIMAL128 ? &e->ty : NULL;
+    ir_coltype to;
+    switch (e->kind) {
+    case IR_E_UNARY: case IR_E_BINARY: kids[0] = e->u.op.a, kids[1] = e->u.op.b; break;
+    case IR_E_LIKE: kids[0] = e->u.like.a; break;
+    case IR_E_IN: kids[0] = e->u.in.a; break;
+    case IR_E_CAST:   /* casts of a value that is not a literal, to and from any number or string */
+        if (e->u.cast.a->kind != IR_E_LIT)
+            return true;
+        kids[0] = e->u.cast.a;
+        to = (ir_coltype){.type = e->u.cast.to, .prec = e->u.cast.to_prec, .scale = e->u.cast.to_scale};
+        w = to.type == TIR_DECIMAL128 ? &to : w;
+        break;
+    case IR_E_CALL:
+        for (int k = 0; k < 3 && k < e->u.call.nargs; k++)
+            kids[k] = e->u.call.args[k];
+        break;
+    default: return true;   /* columns, references, literals, is null */
+    }
+    for (int k = 0; k < 3 && !w; k++)
+        w = kids[k] && kids[k]->ty.type == TIR_DECIMAL128 ? &kids[k]->ty : NULL;
+    if (!w)
+        return true;
+    char tb[32];
+    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept, cast (from a value, not a literal) and printed",
+             ir_type_text(w->type, w->prec, w->scale, tb));
+    return false;
+}
+
 const char *tc_type_name(tir_type t)
 {
     switch (t) {
@@ -22,7 +58,7 @@ const char *tc_type_name(tir_type t)
     case TIR_F64: return "f64";
     case TIR_STRING: return "string";
     case TIR_DATE: return "date";
-    case TIR_DECIMAL: return "decimal";
+    case TIR_DECIMAL: case TIR_DECIMAL128: return "decimal";
     case TIR_TIMESTAMP: return "timestamp";
     default: return "?";
     }
@@ -409,7 +445,7 @@ static bool check_lit(ir_expr *e)
 
 static bool check_unary(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
-    if (!tc_expr(c, s, &e->u.op.a))
+    if (!tc_expr(c, s, &e->u.op.a) || !wide_ok(c, e))
         return false;
     ir_expr *a = e->u.op.a;
     if (e->u.op.op == IR_NOT) {
@@ -538,7 +574,7 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         return check_interval_arith(c, s, e);
     bool oka = tc_expr(c, s, &e->u.op.a);
     bool okb = tc_expr(c, s, &e->u.op.b);
-    if (!oka || !okb)
+    if (!oka || !okb || !wide_ok(c, e))
         return false;
     ir_op op = e->u.op.op;
     ir_expr *a = e->u.op.a, *b = e->u.op.b;
@@ -685,6 +721,8 @@ static tir_type in_type(const ir_expr *e)
 static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
     bool ok = tc_expr(c, s, &e->u.in.a);
+    if (ok && !wide_ok(c, e))
+        return false;
     for (int i = 0; i < e->u.in.nitems; i++) {
         ir_expr **it = &e->u.in.items[i];
         /* the parser folds -5 into a literal */
@@ -821,7 +859,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
 
 static bool cast_ok(tir_type from, tir_type to)
 {
-    if (from == TIR_DECIMAL || to == TIR_DECIMAL)
+    if (from == TIR_DECIMAL || to == TIR_DECIMAL || from == TIR_DECIMAL128 || to == TIR_DECIMAL128)
         return tc_dec_cast_ok(from, to);
     if (from == to || to == TIR_STRING)
         return true;
@@ -860,7 +898,7 @@ const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
 static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
 {
     ir_expr *e = *pe;
-    if (!tc_expr(c, s, &e->u.cast.a))
+    if (!tc_expr(c, s, &e->u.cast.a) || !wide_ok(c, e))
         return false;
     ir_expr *a = e->u.cast.a;
     tir_type to = e->u.cast.to, from = a->ty.type;
@@ -878,7 +916,7 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     }
     if (to == TIR_DECIMAL && a->kind == IR_E_LIT)
         return tc_dec_fold_cast(c, pe);
-    if (to == TIR_DECIMAL || from == TIR_DECIMAL) {
+    if (to == TIR_DECIMAL || from == TIR_DECIMAL || to == TIR_DECIMAL128 || from == TIR_DECIMAL128) {
         e->ty = tc_dec_type(e->u.cast.to_prec, e->u.cast.to_scale, a->ty.nullable);
         e->ty.type = to;
         return true;
@@ -921,7 +959,14 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     return true;
 }
 
+static bool check_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
+
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
+{
+    return check_expr(c, s, pe) && wide_ok(c, *pe);
+}
+
+static bool check_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
 {
     ir_expr *e = *pe;
     switch (e->kind) {

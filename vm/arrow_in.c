@@ -59,8 +59,8 @@ char vm_arrow_timestamp(const char *f)
     return !*z || !strcmp(z, "UTC") || !strcmp(z, "+00:00") || !strcmp(z, "Etc/UTC") ? f[2] : 0;
 }
 
-/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18,
-** read into an i64 of the value times 10^S. */
+/* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18
+** read into an i64 of the value times 10^S, P <= 38 as it is (16 bytes). */
 bool vm_arrow_decimal(const char *f, int *prec, int *scale)
 {
     int p, s, bits = 128, used = 0, more = 0;
@@ -82,7 +82,8 @@ static bool arrow_type(const char *f, tir_type *t)
 {
     int p, s;
     if (vm_arrow_decimal(f, &p, &s)) {
-        *t = TIR_I64;   /* held as its scaled i64; hosttab.c gives the schema decimal(p, s) */
+        /* held as its scaled i64 or, past 18 digits, as it is; hosttab.c gives the schema decimal(p, s) */
+        *t = p > VM_DEC_MAXPREC ? TIR_DECIMAL128 : TIR_I64;
         return true;
     }
     if (vm_arrow_timestamp(f)) {
@@ -135,7 +136,7 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
-                      "l, f, g, tdD, tss: tsm: tsu: tsn: (none or UTC), u, U, vu, d:P,S with P <= 18)",
+                      "l, f, g, tdD, tss: tsm: tsu: tsn: (none or UTC), u, U, vu, d:P,S with P <= 38)",
                       names[c], formats[c], ch->dictionary ? " (dictionary-encoded)" : "");
     }
     if (!st && !(im->t = vm_hosttab_new((int)n, (const char *const *)names, types, formats)))
@@ -344,12 +345,11 @@ static void widen(const char *f, const void *src, uint64_t o, uint64_t n, void *
 /* Every valid decimal128 of rows [o, o + n) has at most prec digits. */
 static bool decimal_fits(const void *src, const uint64_t *valid, uint64_t o, uint64_t n, int prec)
 {
-    int64_t lim = vm_pow10(prec);
+    __int128 lim = vm_pow10_128(prec);
     for (uint64_t i = 0; i < n; i++) {
-        int64_t lo, hi;
-        memcpy(&lo, (const char *)src + 16 * (o + i), 8);
-        memcpy(&hi, (const char *)src + 16 * (o + i) + 8, 8);
-        bool ok = hi == (lo < 0 ? -1 : 0) && lo < lim && lo > -lim;
+        __int128 v;
+        memcpy(&v, (const char *)src + 16 * (o + i), 16);
+        bool ok = v < lim && v > -lim;
         if (!ok && (!valid || ((valid[i >> 6] >> (i & 63)) & 1)))
             return false;
     }
@@ -409,15 +409,16 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         return TIR_OK;
     }
     char unit = vm_arrow_timestamp(f);
-    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || unit == 'u';
+    bool same = !strcmp(f, "i") || !strcmp(f, "l") || !strcmp(f, "g") || !strcmp(f, "tdD") || unit == 'u' ||
+                ty == TIR_DECIMAL128;
     const char *at = (const char *)src + o * w;
+    int prec, scale;
+    if (vm_arrow_decimal(f, &prec, &scale) && !decimal_fits(src, out->validity, o, n, prec))
+        return fail(im, TIR_ERR_DATA, "column '%s' (%s) has a value of more than %d digits", col, f, prec);
     if (same && ((uintptr_t)at & (w - 1)) == 0) {
         out->data = (void *)at;   /* read in place, never written */
         return TIR_OK;
     }
-    int prec, scale;
-    if (vm_arrow_decimal(f, &prec, &scale) && !decimal_fits(src, out->validity, o, n, prec))
-        return fail(im, TIR_ERR_DATA, "column '%s' (%s) has a value of more than %d digits", col, f, prec);
     void *v = owned(im, n * w);
     if (!v)
         return TIR_ERR_NOMEM;

@@ -20,11 +20,12 @@
 #include "arrow.h"
 
 /* A column's Arrow format into buf (>= 16 bytes): decimal(p, s) is
-** decimal128 "d:P,S" (its values sign-extended to 16 bytes). dec = p << 8 | s. */
+** decimal128 "d:P,S" (a narrow one's values sign-extended to 16 bytes, a
+** wide one's passed as they are). dec = p << 8 | s. */
 static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
 {
     static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:"};
-    if (t == TIR_DECIMAL) {
+    if (t == TIR_DECIMAL || t == TIR_DECIMAL128) {
         snprintf(buf, 16, "d:%d,%d", dec >> 8, dec & 255);
         return buf;
     }
@@ -142,7 +143,7 @@ static void column_of(colset *cs, const ir_schema *s, int c)
     const ir_coltype *ty = &s->cols[c].ty;
     cs->names[c] = s->cols[c].name.s;
     cs->types[c] = ty->type;
-    cs->dec[c] = ty->type == TIR_DECIMAL ? (uint16_t)(ty->prec << 8 | ty->scale) : 0;
+    cs->dec[c] = ty->type == TIR_DECIMAL || ty->type == TIR_DECIMAL128 ? (uint16_t)(ty->prec << 8 | ty->scale) : 0;
     cs->nullable[c] = ty->nullable;
 }
 

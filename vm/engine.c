@@ -82,7 +82,7 @@ typedef struct res_out {
     char *name;               /* owned: the result outlives its program */
     vm_table *t;              /* borrowed from values[] */
     bool *nullable;
-    uint16_t *dec;            /* per column: precision << 8 | scale of a decimal (held as i64), else 0 */
+    uint16_t *dec;            /* per column: precision << 8 | scale of a decimal, else 0 */
     tir_type *type;           /* per column: the type programs see (a decimal or timestamp is held as i64) */
 } res_out;
 
@@ -98,7 +98,7 @@ struct tir_result {
 
 const char *tir_type_name(tir_type t)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp"};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "decimal128"};
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
@@ -1021,7 +1021,7 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
             const ir_coltype *ty = &po->stmt->out.cols[c].ty;
             r->outs[i].nullable[c] = ty->nullable;
             r->outs[i].type[c] = ty->type;
-            if (ty->type == TIR_DECIMAL)
+            if (ty->type == TIR_DECIMAL || ty->type == TIR_DECIMAL128)
                 r->outs[i].dec[c] = (uint16_t)(ty->prec << 8 | ty->scale);
         }
     }

@@ -716,6 +716,8 @@ static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
         uint32_t r = sel ? sel[i] : i;
         size_t len = (in->e & 255) == TIR_DECIMAL
                          ? (size_t)vm_dec_format(((const int64_t *)a->data)[r], in->e >> 8, buf)
+                     : (in->e & 255) == TIR_DECIMAL128
+                         ? (size_t)vm_dec128_format(((const __int128 *)a->data)[r], in->e >> 8, buf)
                          : format_value((tir_type)in->e, a->data, r, buf, sizeof buf);
         if (!str_from_text(x, buf, len, &out[r]))
             return TIR_ERR_NOMEM;
@@ -742,6 +744,9 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         switch ((tir_type)(in->e & 255)) {
         case TIR_DECIMAL:
             ok = vm_dec_parse(p, len, in->e >> 16, (in->e >> 8) & 255, &((int64_t *)out)[r]) == VM_DEC_OK;
+            break;
+        case TIR_DECIMAL128:
+            ok = vm_dec128_parse(p, len, in->e >> 16, (in->e >> 8) & 255, &((__int128 *)out)[r]) == VM_DEC_OK;
             break;
         case TIR_I32:
             ok = vm_parse_i64(p, len, &iv) && iv >= INT32_MIN && iv <= INT32_MAX;
@@ -1079,16 +1084,27 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         DEC_ROUNDING(FLOOR, floor)
         DEC_ROUNDING(CEIL, ceil)
         DEC_ROUNDING(ROUND, round)
-        case VM_OP_DEC_TO_F64: {
+        DEC_ROUNDING(TO128, to128)   /* the casts to, from and within the wide form have the same operands */
+        DEC_ROUNDING(WIDE_TO64, wide_to64)
+        DEC_ROUNDING(WIDE_RESCALE, wide_rescale)
+        case VM_OP_DEC_TO_F64:
+        case VM_OP_DEC_WIDE_TO_F64: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;
-            k_dec_to_f64(x->r[in->a].data, sel, n, in->e, x->rbuf[in->c]);
+            if (in->op == VM_OP_DEC_TO_F64)
+                k_dec_to_f64(x->r[in->a].data, sel, n, in->e, x->rbuf[in->c]);
+            else
+                k_dec_wide_to_f64(x->r[in->a].data, sel, n, in->e, x->rbuf[in->c]);
             break;
         }
-        case VM_OP_F64_TO_DEC: {
+        case VM_OP_F64_TO_DEC:
+        case VM_OP_F64_TO_DEC_WIDE: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;
-            if (!k_dec_from_f64(x->r[in->a].data, x->r[in->a].validity, sel, n, in->e, in->b, x->rbuf[in->c]))
+            const vm_vec *a = &x->r[in->a];
+            if (in->op == VM_OP_F64_TO_DEC ? !k_dec_from_f64(a->data, a->validity, sel, n, in->e, in->b, x->rbuf[in->c])
+                                           : !k_dec_wide_from_f64(a->data, a->validity, sel, n, in->e, in->b,
+                                                                  x->rbuf[in->c]))
                 return dec_overflow(x, in);
             break;
         }

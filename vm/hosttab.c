@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hosttab.h"
+#include "decimal.h"
 
 bool vm_grow(void *pv, size_t n, size_t *cap, size_t elem)
 {
@@ -240,7 +241,7 @@ bool vm_host_resolve(void *ctx, ir_arena *a, const char *name, ir_schema *out, v
         if (vm_arrow_timestamp(t->formats[c]))
             out->cols[c].ty.type = TIR_TIMESTAMP;
         if (vm_arrow_decimal(t->formats[c], &prec, &scale))
-            out->cols[c].ty = (ir_coltype){.type = TIR_DECIMAL, .nullable = t->nullable[c], .prec = (uint8_t)prec,
+            out->cols[c].ty = (ir_coltype){.type = VM_DEC_TYPE(prec), .nullable = t->nullable[c], .prec = (uint8_t)prec,
                                            .scale = (uint8_t)scale};
         if (!(out->cols[c].name.s = ir_strndup(a, t->names[c], strlen(t->names[c]))))
             break;

@@ -332,6 +332,12 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         fail(e, st, "%s", err);
     if (st != TIR_OK)
         return st;
+    for (int c = 0; c < ncols; c++)
+        if (cols[c].type == TIR_DECIMAL128) {   /* the file format has no 16-byte column yet */
+            st = fail(e, TIR_ERR_ARG, "column '%s': decimal(%d,%d): native tables cannot hold decimals of more than 18 digits yet",
+                      cols[c].name, cols[c].prec, cols[c].scale);
+            goto out;
+        }
 
     spec = calloc((size_t)ncols, sizeof *spec);
     load_cols = malloc(sizeof *load_cols * (size_t)ncols);

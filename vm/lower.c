@@ -372,24 +372,32 @@ static int cx_case(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     return out;
 }
 
-/* A cast from or to a decimal: integers and decimals are rescaled i64s. */
+static bool is_dec(tir_type t)
+{
+    return t == TIR_DECIMAL || t == TIR_DECIMAL128;
+}
+
+/* A cast from or to a decimal: integers and decimals are rescaled i64s,
+** or __int128s when either end is wide (the wide casts share the rescale's
+** operands: scales in b, digits in e). */
 static int cx_dec_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     const ir_expr *a = e->u.cast.a;
     tir_type from = a->ty.type, to = e->u.cast.to;
-    int fs = from == TIR_DECIMAL ? a->ty.scale : 0;
-    int ts = to == TIR_DECIMAL ? e->u.cast.to_scale : 0, tp = to == TIR_DECIMAL ? e->u.cast.to_prec : 18;
+    bool wf = from == TIR_DECIMAL128, wt = to == TIR_DECIMAL128;
+    int fs = is_dec(from) ? a->ty.scale : 0;
+    int ts = is_dec(to) ? e->u.cast.to_scale : 0, tp = is_dec(to) ? e->u.cast.to_prec : 18;
     if (to == TIR_STRING)
-        return cx_unary(L, VM_OP_CAST_TO_STR, a, e, frame, sel, in, TIR_DECIMAL | fs << 8);
+        return cx_unary(L, VM_OP_CAST_TO_STR, a, e, frame, sel, in, (int)from | fs << 8);
     if (from == TIR_STRING)
-        return cx_unary(L, VM_OP_CAST_STR_TO, a, e, frame, sel, in, TIR_DECIMAL | ts << 8 | tp << 16);
+        return cx_unary(L, VM_OP_CAST_STR_TO, a, e, frame, sel, in, (int)to | ts << 8 | tp << 16);
     if (to == TIR_F64)
-        return cx_unary(L, VM_OP_DEC_TO_F64, a, e, frame, sel, in, fs);
+        return cx_unary(L, wf ? VM_OP_DEC_WIDE_TO_F64 : VM_OP_DEC_TO_F64, a, e, frame, sel, in, fs);
     int r = cx(L, a, frame, sel, in);
     vm_ins *i;
     if (from == TIR_F64) {
-        int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
-        i = emit(L, VM_OP_F64_TO_DEC, frame, e->span);
+        int out = new_reg(L, to, frame, ir_expr_str(L->a, e));
+        i = emit(L, wt ? VM_OP_F64_TO_DEC_WIDE : VM_OP_F64_TO_DEC, frame, e->span);
         i->a = r, i->b = ts, i->c = out, i->d = sel, i->e = tp;
         return out;
     }
@@ -399,8 +407,9 @@ static int cx_dec_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel
         i->a = r, i->c = w, i->d = sel;
         r = w;
     }
-    int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
-    i = emit(L, VM_OP_DEC_RESCALE, frame, e->span);
+    int out = new_reg(L, wt ? TIR_DECIMAL128 : TIR_I64, frame, ir_expr_str(L->a, e));
+    i = emit(L, wf && wt ? VM_OP_DEC_WIDE_RESCALE : wt ? VM_OP_DEC_TO128 : wf ? VM_OP_DEC_WIDE_TO64 : VM_OP_DEC_RESCALE,
+             frame, e->span);
     i->a = r, i->b = fs | ts << 8, i->c = out, i->d = sel, i->e = tp;
     if (to != TIR_I32)
         return out;
@@ -413,7 +422,7 @@ static int cx_dec_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel
 static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
-    if (from == TIR_DECIMAL || to == TIR_DECIMAL)
+    if (is_dec(from) || is_dec(to))
         return cx_dec_cast(L, e, frame, sel, in);
     if (from == to || (from == TIR_I32 && to == TIR_DATE) || (from == TIR_DATE && to == TIR_I32) ||
         (from == TIR_I64 && to == TIR_TIMESTAMP) || (from == TIR_TIMESTAMP && to == TIR_I64))
@@ -847,7 +856,7 @@ static bool cannot_fail(const ir_expr *e)
         tir_type from = e->u.cast.a->ty.type, to = e->u.cast.to;
         bool widens = from == to || to == TIR_STRING || to == TIR_F64 ? from != TIR_STRING : to == TIR_I64 && from == TIR_I32;
         widens |= (from == TIR_TIMESTAMP && (to == TIR_DATE || to == TIR_I64)) || (from == TIR_I64 && to == TIR_TIMESTAMP);
-        if (to == TIR_DECIMAL)   /* a rescale may pass the precision */
+        if (is_dec(to))   /* a rescale may pass the precision */
             widens = false;
         return widens && cannot_fail(e->u.cast.a);
     }

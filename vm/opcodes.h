@@ -61,6 +61,11 @@
     X(DEC_ROUND,    "r[c] = round(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], halves away from zero; more than e digits is an error") \
     X(DEC_TO_F64,   "r[c] = r[a] / 10^e as f64 over s[d]")                                    \
     X(F64_TO_DEC,   "r[c] = r[a] * 10^b rounded half away from zero over s[d]; more than e digits is an error") \
+    X(DEC_TO128,    "r[c] = r[a] (i64, scale b & 255) as a wide decimal at scale b >> 8 over s[d]; more than e digits is an error") \
+    X(DEC_WIDE_TO64, "r[c] = wide r[a] (scale b & 255) as an i64 at scale b >> 8 over s[d], halves away from zero; more than e digits is an error") \
+    X(DEC_WIDE_RESCALE, "r[c] = wide r[a] from scale b & 255 to scale b >> 8 over s[d], halves away from zero; more than e digits is an error") \
+    X(DEC_WIDE_TO_F64, "r[c] = wide r[a] / 10^e as f64 over s[d]")                          \
+    X(F64_TO_DEC_WIDE, "r[c] = r[a] * 10^b as a wide decimal, halves away from zero, over s[d]; more than e digits is an error") \
     VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \
     X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
     X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \

@@ -39,6 +39,7 @@ static bool same_value(tir_type t, const void *a, uint32_t i, const void *b, uin
     case TIR_DECIMAL:
     case TIR_TIMESTAMP: return ((const int64_t *)a)[i] == ((const int64_t *)b)[j];
     case TIR_F64: return memcmp((const double *)a + i, (const double *)b + j, sizeof(double)) == 0;
+    case TIR_DECIMAL128: return memcmp((const tir_dec128 *)a + i, (const tir_dec128 *)b + j, sizeof(tir_dec128)) == 0;
     case TIR_STRING: {
         const tir_str *x = (const tir_str *)a + i, *y = (const tir_str *)b + j;
         return x->len == y->len && memcmp(tir_str_ptr(x), tir_str_ptr(y), x->len) == 0;

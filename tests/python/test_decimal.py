@@ -217,3 +217,27 @@ def test_live_stream_batches_are_float64(engine):
         total += batch["a"].sum()
         rows += len(batch["a"])
     assert rows == 10_000 and total == pytest.approx(-500.0)
+
+
+def test_wide_decimals_are_exact(tmp_path):
+    """decimal(p, s) of 19 to 38 digits: exact Decimal values (at the limit,
+    negative, NULL), float64 in numpy (the double nearest the text), the
+    type with its precision, the box table as tirrun prints it."""
+    csv = tmp_path / "w.csv"
+    csv.write_text("z\n99999999999999999999999999999999.999999\n-0.000001\n\n-12345678901234567890.5\n")
+    f = tmp_path / "w.tir"
+    f.write_text(f't: Table = read_csv("{csv}") {{ z: decimal(38,6) nullable }}\n'
+                 'p: Pipeline = { v = table_scan :table = t }\noutput p.v\n')
+    res = tir.Engine().compile(f.read_text(), file=str(f)).run()
+    out = res.output("p.v")
+    assert out.types == ("decimal(38,6)?",)
+    want = [D("99999999999999999999999999999999.999999"), D("-0.000001"), None, D("-12345678901234567890.500000")]
+    assert [r[0] for r in out.fetchall()] == want
+    assert str(out.fetchall()[3][0]) == "-12345678901234567890.500000"
+    z = out.to_numpy()["z"]
+    assert z.dtype == np.float64 and z.mask.tolist() == [False, False, True, False]
+    assert z.data.tolist() == [float(want[0]), float(want[1]), 0.0, float(want[3])]
+    tirrun = __import__("os").environ["TIRRUN"]
+    done = subprocess.run([tirrun, str(f)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert res.format("table") == done.stdout

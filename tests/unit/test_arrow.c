@@ -473,8 +473,8 @@ Test(arrow, chunks_of_every_size_keep_their_order)
 Test(arrow, errors_release_everything_once)
 {
     static int64_t vals[64];
-    /* a time zone other than UTC, decimals above 18 digits, of 256 bits, a bit width cut short */
-    static const char *const bad[] = {"tsu:Asia/Tokyo", "L", "+l", "d:20,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
+    /* a time zone other than UTC, decimals above 38 digits, of 256 bits, a bit width cut short */
+    static const char *const bad[] = {"tsu:Asia/Tokyo", "L", "+l", "d:39,2", "d:5,2,256", "d:5,2,", "d:5,2,128x"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         tcol cols[] = {{"l", "ok", 0, 0, {NULL, vals}, 2}, {bad[k], "when", 0, 0, {NULL, vals}, 2}};
         int arr = 0, sch = 0;
@@ -1192,4 +1192,112 @@ Test(arrow, timestamps_of_other_units_are_converted)
     cr_expect_eq(tir_engine_register_arrow(e, "far", &s, &x), TIR_ERR_DATA);
     cr_expect(strstr(tir_engine_errmsg(e), "column 'when' (tss:): row 2, 9223372036854775807, is outside tir's timestamps"),
               "%s", tir_engine_errmsg(e));
+}
+
+/* decimal(p, s) of 19 to 38 digits (TIR_DECIMAL128): the result API says
+** its width, precision and scale, its data is tir_dec128 (the values times
+** 10^s, exact at the 38-digit limit and negative), tir_decimal128_format
+** prints it, and Arrow gets the same 16 bytes as decimal128 "d:P,S"; a NULL
+** has its validity bit clear. */
+Test(arrow, decimal128_wide_out)
+{
+    const char *csv = "/tmp/tir_arrow_wide.csv";
+    FILE *f = fopen(csv, "w");
+    cr_assert_not_null(f);
+    fputs("z\n99999999999999999999999999999999.999999\n-0.000001\n\n-12345678901234567890.5\n", f);
+    fclose(f);
+    tir_program *p = compile_ok("c: Table = read_csv(\"/tmp/tir_arrow_wide.csv\") { z: decimal(38,6) nullable }\n"
+                                "q: Pipeline = { v = table_scan :table = c }\noutput q.v\n");
+    struct ArrowSchema os;
+    cr_assert_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_OK);
+    cr_expect_str_eq(os.children[0]->format, "d:38,6");
+    os.release(&os);
+    tir_result *r = run_ok(p);
+    int prec = 0, scale = 0;
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_DECIMAL128);
+    cr_assert(tir_result_col_decimal(r, 0, 0, &prec, &scale) && prec == 38 && scale == 6, "decimal(%d,%d)", prec,
+              scale);
+    cr_assert_eq(tir_result_nbatches(r, 0), 1);
+    const tir_dec128 *d = tir_result_batch_data(r, 0, 0, 0);
+    const uint64_t *valid = tir_result_batch_validity(r, 0, 0, 0);
+    __int128 top = 1;
+    for (int k = 0; k < 38; k++)
+        top *= 10;
+    __int128 v0 = (__int128)((unsigned __int128)(uint64_t)d[0].hi << 64 | d[0].lo);
+    cr_expect(v0 == top - 1, "the largest decimal(38,6), times 10^6");
+    cr_expect(d[1].hi == -1 && d[1].lo == (uint64_t)-1, "-0.000001 is -1 in two's complement");
+    cr_assert_not_null(valid);
+    cr_expect_eq(valid[0] & 0xf, 0xb, "the third row is NULL");
+    char buf[48];
+    const char *want[] = {"99999999999999999999999999999999.999999", "-0.000001", NULL, "-12345678901234567890.500000"};
+    for (int i = 0; i < 4; i++)
+        if (want[i]) {
+            cr_expect_eq(tir_decimal128_format(d[i], scale, buf), (int)strlen(want[i]));
+            cr_expect_str_eq(buf, want[i]);
+        }
+    tir_decimal128_format((tir_dec128){5, 0}, 0, buf);
+    cr_expect_str_eq(buf, "5");
+    tir_decimal128_format((tir_dec128){5, 0}, 3, buf);
+    cr_expect_str_eq(buf, "0.005");
+
+    struct ArrowArrayStream st;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    struct ArrowSchema s;
+    cr_assert_eq(st.get_schema(&st, &s), 0);
+    cr_expect_str_eq(s.children[0]->format, "d:38,6");
+    s.release(&s);
+    struct ArrowArray a;
+    cr_assert_eq(st.get_next(&st, &a), 0);
+    cr_assert_eq(a.children[0]->length, 4);
+    cr_expect_eq(a.children[0]->null_count, 1);
+    cr_expect(!memcmp(a.children[0]->buffers[1], d, 4 * sizeof *d), "the same 16 bytes a row");
+    a.release(&a);
+    st.release(&st);
+    tir_result_free(r);
+    tir_program_free(p);
+    remove(csv);
+}
+
+/* Arrow decimal128 with 19 to 38 digits registers as a wide decimal(P, S)
+** read in place (16 bytes a row as tir holds them); cast to a narrow
+** decimal it computes; a value with more than P digits is an error naming
+** the column. */
+Test(arrow, decimal128_wide_in)
+{
+    static __int128 vals[4] __attribute__((aligned(16)));
+    __int128 big = 1;
+    for (int k = 0; k < 30; k++)
+        big *= 10;
+    vals[0] = big - 1, vals[1] = -1250, vals[2] = 0, vals[3] = 99;   /* 10^28 - 0.01, -12.50, NULL, 0.99 */
+    static const uint8_t valid[1] = {0x0b};
+    tcol cols[] = {{"d:30,2", "w", 0, 1, {valid, vals}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(1, cols, &sch);
+    struct ArrowArray x = make_batch(1, cols, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\") { w: decimal(30,2) nullable }\n"
+                                "q: Pipeline = { v = table_scan :table = t\n"
+                                "  f = filter :input = v :expr = $in.w is not null :projection = [\"w\"]\n"
+                                "  n = project :input = f :columns = { \"w\": $in.w, \"s\": cast($in.w as string) } }\n"
+                                "output q.n\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_DECIMAL128);
+    cr_assert_eq(tir_result_nrows(r, 0), 3);
+    const tir_dec128 *d = tir_result_batch_data(r, 0, 0, 0);
+    const tir_str *str = tir_result_batch_data(r, 0, 0, 1);
+    cr_expect(d[1].hi == -1 && (int64_t)d[1].lo == -1250);
+    const char *want[] = {"9999999999999999999999999999.99", "-12.50", "0.99"};
+    for (int i = 0; i < 3; i++)
+        cr_expect(str[i].len == strlen(want[i]) && !memcmp(tir_str_ptr(&str[i]), want[i], str[i].len), "row %d", i);
+    tir_result_free(r);
+    tir_program_free(p);
+    tir_engine_unregister(e, "t");
+
+    vals[3] = big;   /* 31 digits */
+    arr = sch = 0;
+    s = make_schema(1, cols, &sch);
+    x = make_batch(1, cols, 4, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_ERR_DATA);
+    cr_assert(strstr(tir_engine_errmsg(e), "column 'w' (d:30,2) has a value of more than 30 digits"), "%s",
+              tir_engine_errmsg(e));
 }

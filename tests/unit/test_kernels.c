@@ -2319,6 +2319,81 @@ Test(kernels, decimal_rescale_matches_ref)
     cr_expect_eq(o[3], -14);
 }
 
+/* Wide decimal values of every length up to 38 digits, as dec_values. */
+static void dec_wide_values(__int128 *a, uint32_t *sel, int N)
+{
+    uint64_t x = 0x13198a2e03707344ULL;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int digits = (int)(x % 39);
+        uint64_t y = x * 0x9e3779b97f4a7c15ULL;
+        __int128 v = (__int128)(((unsigned __int128)(x >> 1) << 64) | y) % k_pow10_128(digits);
+        if (i % 5 == 0)
+            v = k_pow10_128(digits) - 1;                 /* all nines */
+        if (i % 7 == 0)
+            v = v / 10 * 10 + 5;                         /* a tie when one digit drops */
+        a[i] = i % 2 ? -v : v;
+        sel[i] = (uint32_t)(N - 1 - i);
+    }
+}
+
+/* The casts of the wide form against their twin, at every pair of scales
+** (0..38), with values at the 38-digit limit, ties, both signs and invalid
+** rows: wide to wide, narrow to wide (the twin given the same values
+** widened) and wide to narrow (the twin's results narrowed). */
+Test(kernels, decimal_wide_casts_match_ref)
+{
+    enum { N = 257 };
+    __int128 a[N], out[N], ref[N], a64w[N];
+    int64_t a64[N], out64[N];
+    uint64_t valid[(N + 63) / 64];
+    uint32_t sel[N], sel64[N];
+    dec_wide_values(a, sel, N);
+    dec_values(a64, sel64, N);
+    for (int i = 0; i < N; i++)
+        a64w[i] = a64[i];
+    for (int from = 0; from <= 38; from += 2)
+        for (int to = 0; to <= 38; to++)
+            for (int prec = 19; prec <= 38; prec += 19) {
+                bool ok = k_dec_wide_rescale(a, NULL, NULL, N, from, to, prec, out);
+                bool ok_ref = k_dec_wide_rescale_ref(a, NULL, NULL, N, from, to, prec, ref);
+                cr_assert_eq(ok, ok_ref, "from %d to %d prec %d", from, to, prec);
+                for (int i = 0; i < N; i++)
+                    cr_assert(out[i] == ref[i], "row %d from %d to %d prec %d", i, from, to, prec);
+                memset(valid, 0xff, sizeof valid);
+                for (int i = 0; i < N; i++)
+                    if (!ok_ref && !k_dec_wide_rescale_ref(&a[i], NULL, NULL, 1, from, to, prec, &ref[i]))
+                        valid[i / 64] &= ~(1ULL << (i % 64));
+                cr_assert(k_dec_wide_rescale(a, valid, sel, N, from, to, prec, out));
+                if (from <= 18) {   /* from the narrow form */
+                    ok = k_dec_to128(a64, NULL, NULL, N, from, to, prec, out);
+                    ok_ref = k_dec_wide_rescale_ref(a64w, NULL, NULL, N, from, to, prec, ref);
+                    cr_assert_eq(ok, ok_ref, "narrow from %d to %d prec %d", from, to, prec);
+                    for (int i = 0; i < N; i++)
+                        cr_assert(out[i] == ref[i], "narrow row %d from %d to %d prec %d", i, from, to, prec);
+                }
+                for (int p = 5; p <= 18 && to <= 18; p += 13) {   /* to the narrow form */
+                    ok = k_dec_wide_to64(a, NULL, NULL, N, from, to, p, out64);
+                    ok_ref = k_dec_wide_rescale_ref(a, NULL, NULL, N, from, to, p, ref);
+                    cr_assert_eq(ok, ok_ref, "to narrow from %d to %d prec %d", from, to, p);
+                    for (int i = 0; i < N; i++)
+                        cr_assert(out64[i] == ref[i], "to narrow row %d from %d to %d prec %d", i, from, to, p);
+                }
+            }
+    /* rounding is half away from zero, also at a 38-digit divisor */
+    __int128 t[5] = {125, -125, 124, -135, k_pow10_128(38) / 2}, o[5];
+    cr_assert(k_dec_wide_rescale(t, NULL, NULL, 5, 2, 1, 38, o));
+    cr_expect(o[0] == 13 && o[1] == -13 && o[2] == 12 && o[3] == -14);
+    cr_assert(k_dec_wide_rescale(t + 4, NULL, NULL, 1, 38, 0, 38, o));
+    cr_expect(o[0] == 1, "0.5 at scale 38 rounds to 1");
+    double f[3] = {1.5, -2.25, 1e40}, g[3];
+    cr_assert(k_dec_wide_from_f64(f, NULL, NULL, 2, 38, 2, o));
+    cr_expect(o[0] == 150 && o[1] == -225);
+    k_dec_wide_to_f64(o, NULL, 2, 2, g);
+    cr_expect(g[0] == 1.5 && g[1] == -2.25);
+    cr_assert_not(k_dec_wide_from_f64(f + 2, NULL, NULL, 1, 38, 0, o), "1e40 has 41 digits");
+}
+
 /* floor, ceil, trunc and round to a coarser scale against their 128-bit
 ** twin: every number of dropped digits (19: all of them), some powers
 ** after, both precisions, through a selection with the rows that overflow
