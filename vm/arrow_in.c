@@ -49,14 +49,19 @@ static tir_status fail(importer *im, tir_status st, const char *fmt, ...)
     return st;
 }
 
+/* The time zone of an Arrow timestamp "ts?:ZONE" ("" for none), NULL when
+** f is not a timestamp. */
+static const char *timestamp_zone(const char *f)
+{
+    return f && f[0] == 't' && f[1] == 's' && f[2] && strchr("smun", f[2]) && f[3] == ':' ? f + 4 : NULL;
+}
+
 /* An Arrow timestamp without a time zone or in UTC: its unit, 's', 'm',
 ** 'u' or 'n', or 0 when f is something else. */
 char vm_arrow_timestamp(const char *f)
 {
-    if (!f || f[0] != 't' || f[1] != 's' || !strchr("smun", f[2]) || !f[2] || f[3] != ':')
-        return 0;
-    const char *z = f + 4;
-    return !*z || !strcmp(z, "UTC") || !strcmp(z, "+00:00") || !strcmp(z, "Etc/UTC") ? f[2] : 0;
+    const char *z = timestamp_zone(f);
+    return z && (!*z || !strcmp(z, "UTC") || !strcmp(z, "+00:00") || !strcmp(z, "Etc/UTC")) ? f[2] : 0;
 }
 
 /* An Arrow decimal128 "d:P,S" (or "d:P,S,128") that tir holds: P <= 18
@@ -127,12 +132,11 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         formats[c] = ch->format ? ch->format : "";
         if (!names[c])
             st = fail(im, TIR_ERR_NOMEM, "out of memory");
-        else if (!strncmp(formats[c], "ts", 2) && formats[c][2] && strchr("smun", formats[c][2]) &&
-                 formats[c][3] == ':' && !vm_arrow_timestamp(formats[c]))
+        else if (timestamp_zone(formats[c]) && !vm_arrow_timestamp(formats[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s', timestamps in time zone %s; tir's timestamps have none: "
                       "only timestamps without a time zone or in UTC are read (convert them to UTC first)",
-                      names[c], formats[c], formats[c] + 4);
+                      names[c], formats[c], timestamp_zone(formats[c]));
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
