@@ -216,6 +216,11 @@ bool k_like_match(const k_like_pat *lp, const char *s, uint32_t sl);
 void k_like_run(const k_like_pat *lp, const tir_str *a, const uint32_t *sel, uint32_t n, uint8_t *out);
 void k_like_ref_esc(const char *pat, uint32_t patlen, const char *esc, uint32_t esclen, const tir_str *a,
                     const uint32_t *sel, uint32_t n, uint8_t *out);
+/* The first occurrence of the k bytes nd in the n bytes of s (s itself
+** when k is 0), or NULL: memmem's contract. SIMD candidates by the first
+** and last byte of nd, confirmed by memcmp; _ref is the plain loop. */
+const char *k_find(const char *s, uint32_t n, const char *nd, uint32_t k);
+const char *k_find_ref(const char *s, uint32_t n, const char *nd, uint32_t k);
 
 /* ---- ungrouped aggregate updates (rows in sel that are valid) ----------- */
 void k_sum_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);

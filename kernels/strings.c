@@ -6,7 +6,7 @@
 ** characters; literal bytes compare bytewise. k_like_classify spots the shapes that need no pattern
 ** machine: 'abc' (exact), 'abc%' (prefix), '%abc' (suffix) and '%abc%'
 ** (contains); several '%'-separated literals without '_' ('%special%requests%')
-** are substring searches in turn (memmem); the rest goes to an iterative
+** are substring searches in turn (find: SIMD over 16 or 32 bytes); the rest goes to an iterative
 ** matcher that backtracks only to the last '%' seen, which is O(len *
 ** patlen) at worst. An escape character (any one character, ESCAPE 'c')
 ** makes the item after it literal; a pattern whose escapes leave one of
@@ -66,31 +66,134 @@ k_like_shape k_like_classify(const char *pat, uint32_t patlen, const char **lit,
     return classify(pat, patlen, true, lit, litlen);
 }
 
+/* W candidate starts p..p+W-1 at once: the bytes equal to nd's first
+** two bytes at p+i, p+i+1 and to its last at p+i+k-1, as a bit mask
+** (Mula's "generic SIMD" substring search, with the second byte added:
+** in English text first and last alone leave a memcmp call on most rows). */
+#define FIND_BLOCK(W, VEC, SET1, LOADU, CMPEQ, AND, MOVEMASK)                                           \
+    K_INLINE const char *find_block##W(const char *s, uint32_t last, const char *nd, uint32_t k)       \
+    {                                                                                                    \
+        const VEC first = SET1((char)nd[0]), second = SET1((char)nd[1]), lastb = SET1((char)nd[k - 1]); \
+        const uint32_t end = last + 1 - W; /* the start of the last whole block */                       \
+        for (uint32_t p = 0;; p += W) {                                                                  \
+            if (p > end)                                                                                 \
+                p = end; /* overlaps the block before: its starts are known not to match */             \
+            VEC a = LOADU((const VEC *)(const void *)(s + p));                                           \
+            VEC a1 = LOADU((const VEC *)(const void *)(s + p + 1));                                      \
+            VEC b = LOADU((const VEC *)(const void *)(s + p + k - 1));                                   \
+            VEC hit = AND(AND(CMPEQ(a, first), CMPEQ(a1, second)), CMPEQ(b, lastb));                     \
+            uint32_t m = (uint32_t)MOVEMASK(hit);                                                        \
+            while (m) {                                                                                  \
+                uint32_t i = p + (uint32_t)__builtin_ctz(m);                                             \
+                if (!memcmp(s + i + 1, nd + 1, k - 2))                                                   \
+                    return s + i;                                                                        \
+                m &= m - 1;                                                                              \
+            }                                                                                            \
+            if (p == end)                                                                                \
+                return NULL;                                                                             \
+        }                                                                                                \
+    }
+FIND_BLOCK(32, simde__m256i, simde_mm256_set1_epi8, simde_mm256_loadu_si256, simde_mm256_cmpeq_epi8,
+           simde_mm256_and_si256, simde_mm256_movemask_epi8)
+FIND_BLOCK(16, simde__m128i, simde_mm_set1_epi8, simde_mm_loadu_si128, simde_mm_cmpeq_epi8, simde_mm_and_si128,
+           simde_mm_movemask_epi8)
+#undef FIND_BLOCK
+
+/* memmem, faster on the short haystacks of string columns: glibc's
+** two-way search pays its setup on every row (110 ns a row for
+** '%special%requests%' over o_comment). A block reads bytes up to
+** p + k - 1 + W - 1, so a block is used only where that stays in s. */
+K_INLINE const char *find(const char *s, uint32_t n, const char *nd, uint32_t k)
+{
+    if (k == 0)
+        return s;
+    if (n < k)
+        return NULL;
+    if (k == 1)
+        return memchr(s, (unsigned char)nd[0], n);
+    uint32_t last = n - k; /* the last start that fits */
+    if (last + 1 >= 32)
+        return find_block32(s, last, nd, k);
+    if (last + 1 >= 16)
+        return find_block16(s, last, nd, k);
+    for (uint32_t p = 0; p <= last; p++)
+        if (s[p] == nd[0] && s[p + k - 1] == nd[k - 1] && !memcmp(s + p + 1, nd + 1, k - 2))
+            return s + p;
+    return NULL;
+}
+
+const char *k_find(const char *s, uint32_t n, const char *nd, uint32_t k)
+{
+    return find(s, n, nd, k);
+}
+
+const char *k_find_ref(const char *s, uint32_t n, const char *nd, uint32_t k)
+{
+    for (uint32_t p = 0; p + k <= n; p++)
+        if (!memcmp(s + p, nd, k))
+            return s + p;
+    return NULL;
+}
+
 /* Literal segments separated by '%' (at least one, no '_'): the first is
 ** anchored at the start, the last at the end, and those between are found
-** leftmost in turn; greedy is exact when only '%' separates them. */
-static bool like_segments(const char *s, uint32_t sl, const char *p, uint32_t pl)
+** leftmost in turn; greedy is exact when only '%' separates them. The
+** pattern is cut into them once per batch, not once per row. */
+#define SEG_MAX 16
+typedef struct segs {
+    const char *pat;
+    uint32_t first, last, lastoff;   /* the anchored segments' lengths, the last's offset */
+    uint32_t n, off[SEG_MAX], len[SEG_MAX];
+    uint32_t more;                   /* where the segments beyond SEG_MAX start (lastoff: none) */
+} segs;
+
+/* Index of the '%' that ends the segment starting at i. */
+K_INLINE uint32_t seg_end(const char *p, uint32_t i)
+{
+    while (p[i] != '%')
+        i++;
+    return i;
+}
+
+static void segs_parse(segs *g, const char *p, uint32_t pl)
 {
     uint32_t first = 0, b = pl;
     while (p[first] != '%')
         first++;
     while (p[b - 1] != '%')
         b--;
-    uint32_t last = pl - b;
-    if (sl < first + last || memcmp(s, p, first) || memcmp(s + sl - last, p + b, last))
+    *g = (segs){.pat = p, .first = first, .last = pl - b, .lastoff = b, .more = b};
+    for (uint32_t i = first + 1; i < b; i = seg_end(p, i) + 1) {
+        uint32_t j = seg_end(p, i);
+        if (j == i)
+            continue;
+        if (g->n == SEG_MAX) {
+            g->more = i;
+            return;
+        }
+        g->off[g->n] = i, g->len[g->n] = j - i, g->n++;
+    }
+}
+
+K_INLINE bool segs_match(const segs *g, const char *s, uint32_t sl)
+{
+    const char *p = g->pat;
+    uint32_t first = g->first, last = g->last;
+    if (sl < first + last || (first && memcmp(s, p, first)) || (last && memcmp(s + sl - last, p + g->lastoff, last)))
         return false;
     uint32_t lo = first, hi = sl - last;
-    for (uint32_t i = first + 1; i < b;) {
-        uint32_t j = i;
-        while (p[j] != '%')
-            j++;
-        if (j > i) {
-            const char *at = memmem(s + lo, hi - lo, p + i, j - i);
-            if (!at)
-                return false;
-            lo = (uint32_t)(at - s) + (j - i);
-        }
-        i = j + 1;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const char *at = find(s + lo, hi - lo, p + g->off[i], g->len[i]);
+        if (!at)
+            return false;
+        lo = (uint32_t)(at - s) + g->len[i];
+    }
+    for (uint32_t i = g->more, j; i < g->lastoff; i = j + 1) {
+        j = seg_end(p, i);
+        const char *at = find(s + lo, hi - lo, p + i, j - i);
+        if (!at)
+            return false;
+        lo = (uint32_t)(at - s) + (j - i);
     }
     return true;
 }
@@ -235,8 +338,12 @@ bool k_like_match(const k_like_pat *lp, const char *s, uint32_t sl)
     case K_LIKE_EXACT: return sl == ll && !memcmp(s, lp->lit, ll);
     case K_LIKE_PREFIX: return sl >= ll && !memcmp(s, lp->lit, ll);
     case K_LIKE_SUFFIX: return sl >= ll && !memcmp(s + sl - ll, lp->lit, ll);
-    case K_LIKE_CONTAINS: return memmem(s, sl, lp->lit, ll) != NULL;
-    case K_LIKE_SEGMENTS: return like_segments(s, sl, lp->pat, lp->len);
+    case K_LIKE_CONTAINS: return find(s, sl, lp->lit, ll) != NULL;
+    case K_LIKE_SEGMENTS: {
+        segs g;
+        segs_parse(&g, lp->pat, lp->len);
+        return segs_match(&g, s, sl);
+    }
     case K_LIKE_GENERAL: break;
     }
     return like_general(s, sl, lp->pat, lp->len, lp->esc, lp->esclen);
@@ -283,9 +390,17 @@ void k_like_run(const k_like_pat *lp, const tir_str *a, const uint32_t *sel, uin
         }
         return;
     }
+    case K_LIKE_SEGMENTS: {
+        segs g;
+        segs_parse(&g, lp->pat, lp->len);
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            out[i] = segs_match(&g, tir_str_ptr(&a[i]), a[i].len);
+        }
+        return;
+    }
     case K_LIKE_SUFFIX:
     case K_LIKE_CONTAINS:
-    case K_LIKE_SEGMENTS:
     case K_LIKE_GENERAL:
         break;
     }

@@ -7,7 +7,7 @@
 ** result is a slice of its input where it can be (trim, substring), else
 ** made in the pipeline's batch heap.
 */
-#define _GNU_SOURCE /* memmem, newlocale */
+#define _GNU_SOURCE /* newlocale */
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,9 +312,9 @@ void vm_op_match(xpipe *x, const vm_ins *in)
         switch (in->op) {
         case VM_OP_STARTS_WITH: flag[r] = pl <= sl && !memcmp(s, p, pl); break;
         case VM_OP_ENDS_WITH: flag[r] = pl <= sl && !memcmp(s + sl - pl, p, pl); break;
-        case VM_OP_CONTAINS: flag[r] = !pl || memmem(s, sl, p, pl) != NULL; break;
+        case VM_OP_CONTAINS: flag[r] = !pl || k_find(s, sl, p, pl) != NULL; break;
         default: {
-            const char *at = pl ? memmem(s, sl, p, pl) : s;
+            const char *at = pl ? k_find(s, sl, p, pl) : s;
             pos[r] = at ? 1 + (int64_t)utf8_count(s, (uint32_t)(at - s)) : 0;
             break;
         }
@@ -338,7 +338,7 @@ tir_status vm_op_replace(xpipe *x, const vm_ins *in)
             continue;
         }
         const char *end = s + sl, *at;
-        while ((at = memmem(s, (size_t)(end - s), f, fl))) {
+        while ((at = k_find(s, (uint32_t)(end - s), f, fl))) {
             vm_sbuf_put(&b, s, (size_t)(at - s));
             vm_sbuf_put(&b, tir_str_ptr(&to[r]), to[r].len);
             s = at + fl;

@@ -691,6 +691,9 @@ static const char *const PATTERNS[] = {
     "%_%", "_a%", "%b_", "abababababab%", "%babababababab", "%bab%", "a%", "%a", "%abababababababab%",
     "a%%b", "%b%a%", "abababababababababab", "%a%b%a%b%", "\xff%", "%\xff", "ab__%", "%c%",
     "_\xc3\xa9%", "%\xe2\x82\xac_", "a_\xe2\x82\xac%", "%_%_%", "%\xc3\xa9%",
+    /* more middle segments than the kernel cuts up front (16) */
+    "%a%b%a%b%a%b%a%b%a%b%a%b%a%b%a%b%a%b%", "a%b%a%b%a%b%a%b%a%b%a%b%a%b%a%b%a%b%a%b%ab",
+    "%aba%bab%aab%bba%abab%",
 };
 
 Test(kernels, like_random_against_ref)
@@ -721,6 +724,32 @@ Test(kernels, like_random_against_ref)
                 free(sel);
             }
             free_strs(&a);
+        }
+    }
+}
+
+/* The substring search against the plain loop: haystacks of every length
+** up to 100 (allocated to their exact size, so a read past one fails
+** under ASan) over a 3-letter alphabet, needles of 0 to 40 bytes taken
+** from the haystack (a match at every place, the end included) or random. */
+Test(kernels, find_against_ref)
+{
+    rng r = { 107 };
+    for (uint32_t n = 0; n <= 100; n++) {
+        for (int t = 0; t < 60; t++) {
+            char *s = xalloc(n ? n : 1), nd[41];
+            for (uint32_t i = 0; i < n; i++)
+                s[i] = (char)('a' + rndn(&r, t % 3 ? 3 : 2));
+            uint32_t k = rndn(&r, t < 30 ? 8 : 41);
+            if (t % 2 && k <= n) {
+                memcpy(nd, s + rndn(&r, n - k + 1), k);
+            } else {
+                for (uint32_t i = 0; i < k; i++)
+                    nd[i] = (char)('a' + rndn(&r, 3));
+            }
+            const char *want = k_find_ref(s, n, nd, k), *got = k_find(s, n, nd, k);
+            cr_assert(got == want, "n=%u k=%u: at %td, want %td", n, k, got ? got - s : -1, want ? want - s : -1);
+            free(s);
         }
     }
 }
