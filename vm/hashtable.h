@@ -80,6 +80,8 @@ uint32_t vm_ht_next(const vm_ht *ht, uint32_t e);
 const uint32_t *vm_ht_chains(const vm_ht *ht);
 
 uint32_t vm_ht_count(const vm_ht *ht);
+/* Whether the table indexes its entries by key in an array (direct mode). */
+bool vm_ht_is_direct(const vm_ht *ht);
 const vm_column *vm_ht_key(const vm_ht *ht, int i);
 const vm_column *vm_ht_val(const vm_ht *ht, int i);
 /* Moves the key columns into cols[0..nkeys) and the string heap their long
