@@ -19,7 +19,8 @@
 **
 ** Each value of x is one row of the partial group-by, so the second step
 ** sees x once per group; the other aggregates are computed in two steps
-** (count as a sum of counts, avg as a sum over a count). min, max,
+** (count as a sum of counts, avg as a sum over a count, string_agg as a
+** string_agg of string_aggs, in some order). min, max,
 ** any_value, bool_and and bool_or ignore `distinct`.
 **
 ** With distinct arguments x and z, each gets a first step, g$distinct on
@@ -175,7 +176,8 @@ static bool splittable(void *ctx, ir_expr **pe, bool *ok)
     ir_aggfn f;
     if (!tc_agg_kind(e, &f))
         return false;
-    if (e->u.call.distinct || f == IR_AGG_AVG || f == IR_AGG_SUM || f == IR_AGG_COUNT || ignores_distinct(f))
+    if (e->u.call.distinct || f == IR_AGG_AVG || f == IR_AGG_SUM || f == IR_AGG_COUNT || f == IR_AGG_STRING_AGG ||
+        ignores_distinct(f))
         return true;
     ir_error(S->c->d, e->span, "%s cannot be combined with a distinct aggregate in one statement: compute it in a "
                                "hash_group_by of its own and join the two", e->u.call.fn.s);
@@ -193,12 +195,17 @@ static bool forget_distinct(void *ctx, ir_expr **pe, bool *ok)
     return false;
 }
 
-/* A partial aggregate fn(arg) of the first step; the column it makes. */
-static ir_expr *partial(split *S, const char *fn, ir_expr *arg, ir_span at)
+/* A partial aggregate (a call) of the first step; the column it makes. */
+static ir_expr *partial_call(split *S, ir_expr *call, ir_span at)
 {
     const char *name = tc_str(S->c, ir_sprintf(S->c->a, "$p%d", S->partial.n));
-    put_entry(S->c, &S->partial, name, call1(S->c, fn, arg, at));
+    put_entry(S->c, &S->partial, name, call);
     return in_col(S->c, name, at);
+}
+
+static ir_expr *partial(split *S, const char *fn, ir_expr *arg, ir_span at)
+{
+    return partial_call(S, call1(S->c, fn, arg, at), at);
 }
 
 static ir_expr *copy_expr(tc_ctx *c, const ir_expr *e);
@@ -280,9 +287,17 @@ static bool second_step(void *ctx, ir_expr **pe, bool *ok)
         e->u.call.args[0] = in_col(c, distinct_col(c, i), x->span);
         return true;
     }
+    ir_span at = e->span;
+    if (f == IR_AGG_STRING_AGG && e->u.call.nargs == 2) {
+        /* the strings of each first-step group joined, then those joined:
+        ** each valid string once, in some order (string_agg's order is
+        ** the input's, which the first step does not keep) */
+        ir_expr *part = copy_expr(c, e);
+        e->u.call.args[0] = partial_call(S, part, at);
+        return true;
+    }
     if (e->u.call.nargs != 1)
         return true;   /* reported when the second step is checked */
-    ir_span at = e->span;
     ir_expr *arg = e->u.call.args[0];
     const char *fn = e->u.call.fn.s;
     switch (f) {
@@ -448,8 +463,7 @@ static ir_stmt *first_step(split *S, ir_pipeline *pl, const entries *gk, ir_val 
     for (int k = 0; k < S->partial.n; k++) {
         ir_expr *e = S->partial.v[k].val->expr;
         if (i) {
-            ir_expr *call = copy_expr(c, e);
-            call->u.call.args = TC_NEWN(c, ir_expr *, 1);
+            ir_expr *call = copy_expr(c, e);   /* copies the other arguments (string_agg's separator) */
             call->u.call.args[0] = typed_null(c, e->u.call.args[0]);
             e = call;
         }
