@@ -360,7 +360,15 @@ TIR_API const char *tir_version(void);
 TIR_API const char *tir_kernels(void);
 TIR_API const char *tir_type_name(tir_type t);
 TIR_API const char *tir_status_name(tir_status s);
-/* Formats days since 1970-01-01 as YYYY-MM-DD into buf (>= 11 bytes). */
+/* Formats days since 1970-01-01 as DuckDB prints dates, for every date:
+** YYYY-MM-DD, a year past 9999 with all its digits ("10002-09-26"), a
+** year before 1 as "0044-03-15 (BC)" (year 0 is 1 BC); into buf
+** (>= TIR_DATE_TEXT_SIZE bytes); returns the length. */
+#define TIR_DATE_TEXT_SIZE 19
+TIR_API int tir_date_text(int32_t days, char *buf);
+/* The same into an 11-byte buf, for years 0001-9999 (the range of date
+** literals and CSV fields); another date, which only arithmetic makes, is
+** written "##########". */
 TIR_API void tir_date_format(int32_t days, char *buf);
 /* Formats a TIR_DECIMAL value (the number times 10^scale, scale 0..18) with
 ** exactly scale digits after the point into buf (>= 24 bytes); returns the
@@ -369,7 +377,12 @@ TIR_API int tir_decimal_format(int64_t v, int scale, char *buf);
 /* The same for a TIR_DECIMAL128 value (scale 0..38) into buf (>= 42 bytes). */
 TIR_API int tir_decimal128_format(tir_dec128 v, int scale, char *buf);
 /* Formats microseconds since 1970-01-01 as YYYY-MM-DD HH:MM:SS, then a
-** fraction without trailing zeros when there is one, into buf (>= 27 bytes). */
+** fraction without trailing zeros when there is one, for every timestamp:
+** the date as tir_date_text writes it ("0001-12-31 (BC) 23:59:59"); into
+** buf (>= TIR_TIMESTAMP_TEXT_SIZE bytes); returns the length. */
+#define TIR_TIMESTAMP_TEXT_SIZE 34
+TIR_API int tir_timestamp_text(int64_t micros, char *buf);
+/* The same into a 27-byte buf, the date "##########" outside years 0001-9999. */
 TIR_API void tir_timestamp_format(int64_t micros, char *buf);
 
 #ifdef __cplusplus

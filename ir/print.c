@@ -177,14 +177,13 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         put_string(b, l->s, l->slen);
         break;
     case TIR_DATE: {
-        int32_t y;
-        int m, d;
-        vm_civil_from_days((int32_t)l->i, &y, &m, &d);
-        ir_buf_printf(b, "date \"%04d-%02d-%02d\"", (int)y, m, d);
+        char d[TIR_DATE_TEXT_SIZE];
+        vm_date_text((int32_t)l->i, d);
+        ir_buf_printf(b, "date \"%s\"", d);
         break;
     }
     case TIR_TIMESTAMP: {
-        char ts[32];
+        char ts[TIR_TIMESTAMP_TEXT_SIZE];
         vm_timestamp_format(l->i, ts);
         ir_buf_printf(b, "timestamp \"%s\"", ts);
         break;

@@ -358,7 +358,7 @@ static const char *show_value(const vm_column *c, uint64_t row, char *out, size_
     case TIR_I32: snprintf(out, cap, "%d", (int)((int32_t *)c->data)[row]); break;
     case TIR_I64: snprintf(out, cap, "%lld", (long long)((int64_t *)c->data)[row]); break;
     case TIR_F64: snprintf(out, cap, "%.17g", ((double *)c->data)[row]); break;
-    case TIR_DATE: tir_date_format(((int32_t *)c->data)[row], out); break;
+    case TIR_DATE: vm_date_text(((int32_t *)c->data)[row], out); break;   /* cap >= TIR_DATE_TEXT_SIZE */
     case TIR_STRING: {
         const tir_str *s = &((tir_str *)c->data)[row];
         show(tir_str_ptr(s), s->len, out, cap);

@@ -5,6 +5,9 @@
 ** eras make the arithmetic branch-free. 64-bit intermediates keep the
 ** extremes of int32 day counts from overflowing.
 */
+#include <stdbool.h>
+#include <string.h>
+
 #include "dates.h"
 #include "tir.h"
 
@@ -39,29 +42,64 @@ int vm_days_in_month(int32_t y, int m)
     return mdays[m - 1];
 }
 
-/* The public contract gives buf 11 bytes, enough for years 0000-9999 only
+static char *two_digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* As DuckDB prints dates: at least four digits of year, all of them past
+** 9999, and a year y before 1 as 1 - y followed by " (BC)" (year 0 is
+** 1 BC). The longest, day INT32_MIN, is "5877642-06-23 (BC)": 18 bytes. */
+size_t vm_date_text(int32_t days, char *buf)
+{
+    int32_t y;
+    int m, d;
+    vm_civil_from_days(days, &y, &m, &d);
+    bool bc = y <= 0;
+    int64_t yy = bc ? 1 - (int64_t)y : y;
+    char digits[12];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + yy % 10);
+        yy /= 10;
+    } while (yy);
+    while (n < 4)
+        digits[n++] = '0';
+    char *p = buf;
+    while (n)
+        *p++ = digits[--n];
+    *p++ = '-';
+    p = two_digits(p, m);
+    *p++ = '-';
+    p = two_digits(p, d);
+    if (bc) {
+        memcpy(p, " (BC)", 5);
+        p += 5;
+    }
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+int tir_date_text(int32_t days, char *buf)
+{
+    return (int)vm_date_text(days, buf);
+}
+
+/* The older contract gives buf 11 bytes, enough for years 0001-9999 only
 ** (the range the parsers accept). Dates outside it, which only arithmetic
-** can produce, are shown as ########## rather than silently wrapped. */
+** can produce, are shown as ########## rather than cut: tir_date_text
+** prints every date. */
 void tir_date_format(int32_t days, char *buf)
 {
     int32_t y;
     int m, d;
     vm_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-        for (int i = 0; i < 10; i++)
-            buf[i] = '#';
+    if (y < 1 || y > 9999) {
+        memset(buf, '#', 10);
         buf[10] = '\0';
         return;
     }
-    buf[0] = (char)('0' + y / 1000);
-    buf[1] = (char)('0' + y / 100 % 10);
-    buf[2] = (char)('0' + y / 10 % 10);
-    buf[3] = (char)('0' + y % 10);
-    buf[4] = '-';
-    buf[5] = (char)('0' + m / 10);
-    buf[6] = (char)('0' + m % 10);
-    buf[7] = '-';
-    buf[8] = (char)('0' + d / 10);
-    buf[9] = (char)('0' + d % 10);
-    buf[10] = '\0';
+    vm_date_text(days, buf);
 }

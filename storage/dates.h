@@ -6,6 +6,7 @@
 #ifndef VM_DATES_H
 #define VM_DATES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Days since 1970-01-01 of year y, month m (1-12), day d (1-31). Exact for
@@ -13,6 +14,10 @@
 int32_t vm_days_from_civil(int32_t y, int m, int d);
 /* The inverse: splits a day count into year, month (1-12) and day (1-31). */
 void vm_civil_from_days(int32_t days, int32_t *y, int *m, int *d);
+/* The date as DuckDB prints it, for every day count: years past 9999 in
+** full, years before 1 as "0044-03-15 (BC)"; buf holds
+** TIR_DATE_TEXT_SIZE (19) bytes. Returns the length. */
+size_t vm_date_text(int32_t days, char *buf);
 /* Days in month m (1-12) of year y, leap years included. */
 int vm_days_in_month(int32_t y, int m);
 

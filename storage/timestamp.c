@@ -64,12 +64,10 @@ static char *two(char *p, int v)
     return p + 2;
 }
 
-size_t vm_timestamp_format(int64_t us, char *buf)
+/* " HH:MM:SS" and the fraction without its trailing zeros, at p. */
+static char *time_text(char *p, int64_t rest)
 {
-    int64_t rest;
-    tir_date_format(vm_ts_day(us, &rest), buf);   /* ########## outside years 0000-9999 */
     int64_t secs = rest / VM_US_PER_SEC, frac = rest % VM_US_PER_SEC;
-    char *p = buf + 10;
     *p++ = ' ';
     p = two(p, (int)(secs / 3600));
     *p++ = ':';
@@ -84,12 +82,29 @@ size_t vm_timestamp_format(int64_t us, char *buf)
         }
     }
     *p = '\0';
-    return (size_t)(p - buf);
+    return p;
 }
 
+/* The date as vm_date_text writes it (" (BC)" after the date, as DuckDB). */
+size_t vm_timestamp_format(int64_t us, char *buf)
+{
+    int64_t rest;
+    size_t n = vm_date_text(vm_ts_day(us, &rest), buf);
+    return (size_t)(time_text(buf + n, rest) - buf);
+}
+
+int tir_timestamp_text(int64_t us, char *buf)
+{
+    return (int)vm_timestamp_format(us, buf);
+}
+
+/* The older contract's 27 bytes: ########## for the date outside years
+** 0001-9999, as tir_date_format. */
 void tir_timestamp_format(int64_t us, char *buf)
 {
-    vm_timestamp_format(us, buf);
+    int64_t rest;
+    tir_date_format(vm_ts_day(us, &rest), buf);
+    time_text(buf + 10, rest);
 }
 
 /* The unit named by s[0..n): its months, days and microseconds per one. */

@@ -25,7 +25,9 @@ static inline int64_t vm_floordiv(int64_t a, int64_t b)
 ** to 9999, no time zone. False when s is no such timestamp. */
 bool vm_parse_timestamp(const char *s, size_t len, int64_t *us);
 /* Writes "YYYY-MM-DD HH:MM:SS" and, when not zero, the fraction without its
-** trailing zeros (as DuckDB prints); buf holds 27 bytes. Returns the length. */
+** trailing zeros, for every timestamp as DuckDB prints them (the date as
+** vm_date_text writes it); buf holds TIR_TIMESTAMP_TEXT_SIZE (34) bytes.
+** Returns the length. */
 size_t vm_timestamp_format(int64_t us, char *buf);
 /* The day (days since 1970-01-01) and the microseconds into it, 0 .. a day - 1. */
 static inline int32_t vm_ts_day(int64_t us, int64_t *rest)

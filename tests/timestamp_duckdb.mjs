@@ -110,7 +110,13 @@ const CASES = [
       'q: Pipeline = { s = table_scan :table = p.g :columns = ["ts", "n"]\n' +
       ' j = hash_join :input = s :ht = p.h :key = [$in.ts] :projection = [$in.ts, $in.n, $ht.id] }\noutput q.j',
     sql: 'WITH g AS (SELECT ts, count(*) n FROM t GROUP BY ts) SELECT g.ts::VARCHAR, g.n, t.id FROM g JOIN t ON g.ts = t.ts' },
-  // (years outside 0001-9999 print as ########## in tir, with "(BC)" in DuckDB: kept away)
+  { name: 'dates and timestamps past 9999 and before year 1 (BC), printed and cast to strings',
+    tir: proj('"a": $in.d + 3000000, "b": $in.d - 1000000, "c": cast($in.d - 900000 as string), ' +
+      '"e": $in.ts + interval "100000 years", "f": $in.ts - interval "3000 years 5 days", ' +
+      '"g": cast($in.ts - interval "2000 years" as string)'),
+    sql: "SELECT id, (d + 3000000)::VARCHAR, (d - 1000000)::VARCHAR, (d - 900000)::VARCHAR, " +
+      "(ts + INTERVAL '100000 years')::VARCHAR, (ts - INTERVAL '3000 years 5 days')::VARCHAR, " +
+      "(ts - INTERVAL '2000 years')::VARCHAR FROM t" },
   { name: 'date and timestamp plus and minus intervals (month ends clamped, leap days)',
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts < "9998-01-01" && $in.d < "9998-01-01" ` +
       '&& $in.ts >= "0003-01-01" && $in.d >= "0003-01-01" ' +

@@ -215,12 +215,10 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         out->len = format_f64(((const double *)c->data)[row], out->buf, sizeof out->buf);
         break;
     case TIR_DATE:
-        tir_date_format(((const int32_t *)c->data)[row], out->buf);
-        out->len = strlen(out->buf);
+        out->len = (size_t)tir_date_text(((const int32_t *)c->data)[row], out->buf);
         break;
     case TIR_TIMESTAMP:
-        tir_timestamp_format(((const int64_t *)c->data)[row], out->buf);
-        out->len = strlen(out->buf);
+        out->len = (size_t)tir_timestamp_text(((const int64_t *)c->data)[row], out->buf);
         break;
     case TIR_DECIMAL:   /* exactly scale digits after the point, as DuckDB prints them */
         out->len = (size_t)tir_decimal_format(((const int64_t *)c->data)[row], c->scale, out->buf);

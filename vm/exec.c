@@ -79,9 +79,7 @@ static size_t format_value(tir_type t, const void *data, uint32_t i, char *buf, 
     case TIR_I32: return (size_t)snprintf(buf, n, "%" PRId32, ((const int32_t *)data)[i]);
     case TIR_I64: return (size_t)snprintf(buf, n, "%" PRId64, ((const int64_t *)data)[i]);
     case TIR_F64: return (size_t)snprintf(buf, n, "%.15g", ((const double *)data)[i]);
-    case TIR_DATE:
-        tir_date_format(((const int32_t *)data)[i], buf);
-        return strlen(buf);
+    case TIR_DATE: return vm_date_text(((const int32_t *)data)[i], buf);
     case TIR_TIMESTAMP: return vm_timestamp_format(((const int64_t *)data)[i], buf);
     default: return 0;
     }

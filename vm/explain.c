@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "vm.h"
+#include "dates.h"
 #include "decimal.h"
 
 #define VM_X_NAME(name, syn) #name,
@@ -79,8 +80,8 @@ static void put_const(ir_buf *b, const vm_const *k)
     case TIR_I32: case TIR_I64: ir_buf_printf(b, "%" PRId64, k->i); break;
     case TIR_F64: ir_buf_printf(b, "%.17g", k->f); break;
     case TIR_DATE: {
-        char d[16];
-        tir_date_format((int32_t)k->i, d);
+        char d[TIR_DATE_TEXT_SIZE];
+        vm_date_text((int32_t)k->i, d);
         ir_buf_printf(b, "date \"%s\"", d);
         break;
     }

@@ -12,9 +12,11 @@
 #include "import.h"
 #include "ast.h"
 #include "csv.h"
+#include "dates.h"
 #include "kernels.h"
 #include "sort.h"
 #include "store.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <math.h>
@@ -475,13 +477,13 @@ static void fmt_val(tir_type t, const vm_store_val *v, char *out, size_t cap)
     case TIR_I64:
     case TIR_DECIMAL: snprintf(out, cap, "%lld", (long long)v->i); break;   /* decimals: the scaled integer */
     case TIR_TIMESTAMP:
-        if (cap >= 27)
-            tir_timestamp_format(v->i, out);
+        if (cap >= TIR_TIMESTAMP_TEXT_SIZE)
+            vm_timestamp_format(v->i, out);
         break;
     case TIR_F64: fmt_f64(v->f, out, cap); break;
     case TIR_DATE:
-        if (cap >= 11)
-            tir_date_format((int32_t)v->i, out);
+        if (cap >= TIR_DATE_TEXT_SIZE)
+            vm_date_text((int32_t)v->i, out);
         break;
     case TIR_STRING:
         out[0] = '"';

@@ -257,6 +257,42 @@ Test(csv, dates_round_trip_wide_range)
     cr_assert_str_eq(buf, "##########");
     tir_date_format(vm_days_from_civil(9999, 12, 31), buf);
     cr_assert_str_eq(buf, "9999-12-31");
+    tir_date_format(vm_days_from_civil(0, 12, 31), buf);
+    cr_assert_str_eq(buf, "##########");
+    tir_date_format(vm_days_from_civil(1, 1, 1), buf);
+    cr_assert_str_eq(buf, "0001-01-01");
+}
+
+/* Every date in DuckDB's text (its values checked by hand in DuckDB 1.5:
+** DATE '0001-01-01' - 1 is 0001-12-31 (BC), + 2147483000 days 5881578-10-03),
+** within TIR_DATE_TEXT_SIZE at both ends of int32 and timestamps within
+** TIR_TIMESTAMP_TEXT_SIZE at both ends of int64. */
+Test(csv, dates_and_timestamps_of_every_year_print_as_duckdb)
+{
+    static const struct { int32_t days; const char *want; } dates[] = {
+        {-719163, "0001-12-31 (BC)"}, {-719162, "0001-01-01"}, {-719962, "0003-10-24 (BC)"},
+        {2932896, "9999-12-31"}, {2932897, "10000-01-01"}, {2933896, "10002-09-26"},
+        {2147483000, "5881578-10-03"}, {-2147483000, "5877640-04-01 (BC)"},
+    };
+    char buf[TIR_DATE_TEXT_SIZE + 8];
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        memset(buf, 'x', sizeof buf);
+        int n = tir_date_text(dates[i].days, buf);
+        cr_assert_str_eq(buf, dates[i].want, "day %d", (int)dates[i].days);
+        cr_assert_eq(n, (int)strlen(dates[i].want));
+    }
+    cr_assert_lt(tir_date_text(INT32_MIN, buf), TIR_DATE_TEXT_SIZE);
+    cr_assert_lt(tir_date_text(INT32_MAX, buf), TIR_DATE_TEXT_SIZE);
+    char ts[TIR_TIMESTAMP_TEXT_SIZE + 8];
+    tir_timestamp_text(-62135596800000000LL - 1, ts);   /* a microsecond before 0001-01-01 */
+    cr_assert_str_eq(ts, "0001-12-31 (BC) 23:59:59.999999");
+    tir_timestamp_text(253402300800000000LL, ts);        /* 10000-01-01 */
+    cr_assert_str_eq(ts, "10000-01-01 00:00:00");
+    cr_assert_lt(tir_timestamp_text(INT64_MIN, ts), TIR_TIMESTAMP_TEXT_SIZE);
+    cr_assert_lt(tir_timestamp_text(INT64_MAX, ts), TIR_TIMESTAMP_TEXT_SIZE);
+    char old[27];
+    tir_timestamp_format(253402300800000000LL, old);
+    cr_assert_str_eq(old, "########## 00:00:00");
 }
 
 /* ------------------------------------------------------------------ loading */
