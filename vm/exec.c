@@ -139,6 +139,7 @@ static tir_status resolve_consts(xpipe *x)
         case TIR_I64: k->i = ((int64_t *)c->data)[0]; break;
         case TIR_F64: k->f = ((double *)c->data)[0]; break;
         case TIR_STRING: k->s = ((tir_str *)c->data)[0]; break;
+        case TIR_DECIMAL128: k->w = ((__int128 *)c->data)[0]; break;
         default: break;
         }
         if (k->type == TIR_F64 && c->type != TIR_F64)
@@ -156,6 +157,10 @@ static void fill_const(xpipe *x, int r, const vm_const *k)
     case TIR_I32: case TIR_DATE: k_fill_i32((int32_t)k->i, n, d); break;
     case TIR_I64: k_fill_i64(k->i, n, d); break;
     case TIR_F64: k_fill_f64(k->f, n, d); break;
+    case TIR_DECIMAL128:
+        for (uint32_t i = 0; i < n; i++)
+            ((__int128 *)d)[i] = k->w;
+        break;
     case TIR_STRING:
         for (uint32_t i = 0; i < n; i++)
             ((tir_str *)d)[i] = k->s;
@@ -962,6 +967,28 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         SEL_FAMILY(LE, le)
         SEL_FAMILY(GT, gt)
         SEL_FAMILY(GE, ge)
+#define WIDE_CMP(OPN, opn)                                                                           \
+    case VM_OP_SEL_##OPN##_D128: {                                                                   \
+        SEL(x, in->b, in->frame, sel, n);                                                            \
+        const vm_vec *a = &x->r[in->a], *b = &x->r[in->d];                                          \
+        int k = x->p->regs[in->d].konst;                                                             \
+        x->s[in->c].n = k < 0 ? k_sel_##opn##_d128_vv(a->data, b->data, a->validity, b->validity, sel, n, x->s[in->c].idx) \
+                        : x->k[k].is_null ? 0                                                        \
+                        : k_sel_##opn##_d128_vc(a->data, x->k[k].w, a->validity, sel, n, x->s[in->c].idx); \
+        break;                                                                                       \
+    }                                                                                                \
+    case VM_OP_CMP_##OPN##_D128: {                                                                   \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        k_cmp_##opn##_d128(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);             \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); \
+        break;                                                                                       \
+    }
+        WIDE_CMP(EQ, eq)
+        WIDE_CMP(NE, ne)
+        WIDE_CMP(LT, lt)
+        WIDE_CMP(LE, le)
+        WIDE_CMP(GT, gt)
+        WIDE_CMP(GE, ge)
 
         case VM_OP_SEL_TRUE: {
             SEL(x, in->b, in->frame, sel, n);
@@ -1063,6 +1090,25 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         DEC_ARITH(ADD, add)
         DEC_ARITH(SUB, sub)
         DEC_ARITH(MUL, mul)
+#define DEC_WIDE_ARITH(OPN, opn)                                                                     \
+    case VM_OP_DEC_WIDE_##OPN: {                                                                     \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);          \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_dec_wide_##opn(x->r[in->a].data, x->r[in->b].data, v, sel, n, in->e, x->rbuf[in->c])) \
+            return dec_overflow(x, in);                                                              \
+        break;                                                                                       \
+    }
+        DEC_WIDE_ARITH(ADD, add)
+        DEC_WIDE_ARITH(SUB, sub)
+        DEC_WIDE_ARITH(MUL, mul)
+        case VM_OP_DEC_WIDE_NEG:
+        case VM_OP_DEC_WIDE_ABS: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            (in->op == VM_OP_DEC_WIDE_NEG ? k_dec_wide_neg : k_dec_wide_abs)(x->r[in->a].data, sel, n, x->rbuf[in->c]);
+            break;
+        }
         case VM_OP_DEC_RESCALE: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;

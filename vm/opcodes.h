@@ -20,6 +20,8 @@
 #define VM_SELVC(X, C, syn) VM_ORD(X, SEL_##C##_VC, syn)
 #define VM_SELVV(X, C, syn) VM_ORD(X, SEL_##C##_VV, syn)
 #define VM_CMPV(X, C, syn) VM_ALL(X, CMP_##C, syn)
+#define VM_SELW(X, C, syn) X(SEL_##C##_D128, syn)
+#define VM_CMPW(X, C, syn) X(CMP_##C##_D128, syn)
 #define VM_MASKVC(X, C, syn) VM_NUM(X, MASK_##C##_VC, syn)
 #define VM_MASKR(X, L, U, syn) VM_NUM(X, MASK_##L##_##U##_VCC, syn)
 
@@ -67,6 +69,13 @@
     X(DEC_WIDE_TO_F64, "r[c] = wide r[a] / 10^e as f64 over s[d]")                          \
     X(F64_TO_DEC_WIDE, "r[c] = r[a] * 10^b as a wide decimal, halves away from zero, over s[d]; more than e digits is an error") \
     VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \
+    VM_CMPS(X, VM_SELW, "s[c] = rows of s[b] where wide decimal r[a] <op> r[d] (NULLs never qualify; r[d] a constant: one value)") \
+    VM_CMPS(X, VM_CMPW, "r[c] = wide decimal r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)") \
+    X(DEC_WIDE_ADD, "r[c] = r[a] + r[b] over s[d], wide decimals of one scale; more than e digits is an error") \
+    X(DEC_WIDE_SUB, "r[c] = r[a] - r[b] over s[d], wide decimals of one scale; more than e digits is an error") \
+    X(DEC_WIDE_MUL, "r[c] = r[a] * r[b] over s[d], wide decimals (scales add); more than e digits is an error") \
+    X(DEC_WIDE_NEG, "r[c] = -r[a] over s[d], a wide decimal")                                  \
+    X(DEC_WIDE_ABS, "r[c] = abs(r[a]) over s[d], a wide decimal")                              \
     X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
     X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \
     X(NOT,          "r[c] = !r[a] over s[d]")                                               \
