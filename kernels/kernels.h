@@ -358,6 +358,7 @@ bool k_dec_wide_mul(const __int128 *a, const __int128 *b, const uint64_t *valid,
                     int prec, __int128 *out);
 bool k_dec_wide_arith_ref(char op, const __int128 *a, const __int128 *b, const uint64_t *valid,
                           const uint32_t *sel, uint32_t n, int prec, __int128 *out);
+bool k_dec_wide_fits(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec);
 void k_dec_wide_neg(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
 void k_dec_wide_abs(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
 

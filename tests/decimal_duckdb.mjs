@@ -108,6 +108,25 @@ const CASES = [
       '(big * 2.5 - 0.125)::VARCHAR, (-big)::VARCHAR, abs(big)::VARCHAR, (big * big)::VARCHAR, ' +
       'big::DOUBLE / nullif(price, 0)::DOUBLE FROM t WHERE abs(big) < 10000000000000',
     float: [9] },
+  { name: 'wide decimal(38,6) aggregated per group: sum (exact), min, max, count, avg, a sum of an expression',
+    csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "grp", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
+      ':projection = ["grp", "qty", "big"]\n' +
+      ' g = hash_group_by :input = f :group_by = ["grp", "qty"] :aggregates = { "s": sum($in.big), "mn": min($in.big), ' +
+      '"mx": max($in.big), "n": count($in.big), "a": avg($in.big), "s2": sum($in.big * 2 - $in.qty) } }\noutput p.g',
+    sql: 'SELECT grp, qty, sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(big), avg(big), ' +
+      'sum(big * 2 - qty)::VARCHAR FROM t WHERE abs(big) < 1000000000000000000000000 GROUP BY grp, qty',
+    float: [6] },
+  { name: 'wide decimal(38,6) aggregated over all rows', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["big"]\n' +
+      ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
+      ':projection = ["big"]\n' +
+      ' r = aggregate :input = f :aggregates = { "s": sum($in.big), "mn": min($in.big), "mx": max($in.big), ' +
+      '"n": count(*), "a": avg($in.big) } }\noutput p.r',
+    sql: 'SELECT sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(*), avg(big) FROM t ' +
+      'WHERE abs(big) < 1000000000000000000000000',
+    float: [4] },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },

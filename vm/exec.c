@@ -792,16 +792,19 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
                      span_text(x, in->span, t, sizeof t), in->e);
 }
 
-/* A decimal sum adds i64s (past the i64 range is an error as it adds);
-** its type promises at most 18 digits: checked once on the sink's rows. */
+/* A decimal sum adds i64s (a wide one __int128s; past their range is an
+** error as it adds); its type promises at most 18 (38) digits: checked once
+** on the sink's rows. */
 static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
 {
     for (int c = 0; c < s->out.n && c < t->ncols; c++) {
         const ir_coltype *ty = &s->out.cols[c].ty;
-        for (uint64_t r = 0; ty->type == TIR_DECIMAL && r < t->nrows; r += 64 * 1024) {
+        bool wide = ty->type == TIR_DECIMAL128;
+        for (uint64_t r = 0; (wide || ty->type == TIR_DECIMAL) && r < t->nrows; r += 64 * 1024) {
             uint32_t n = (uint32_t)(t->nrows - r < 64 * 1024 ? t->nrows - r : 64 * 1024);
             const uint64_t *v = t->cols[c].validity ? t->cols[c].validity + r / 64 : NULL;
-            if (!k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
+            if (wide ? !k_dec_wide_fits((const __int128 *)t->cols[c].data + r, v, NULL, n, ty->prec)
+                     : !k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
                 return vm_x_fail(x, TIR_ERR_RUNTIME, s->span,
                                  "decimal overflow in %s = %s: '%s' has more than %d digits", s->target.s, s->op.s,
                                  s->out.cols[c].name.s, ty->prec);
@@ -821,6 +824,9 @@ static tir_status agg_failed(xpipe *x, const vm_ins *in)
                          span_text(x, in->span, t, sizeof t));
     case VM_OP_AGG_MIN_STR: case VM_OP_AGG_MAX_STR: case VM_OP_GAGG_MIN_STR: case VM_OP_GAGG_MAX_STR:
         return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory");
+    case VM_OP_AGG_SUM_D128: case VM_OP_AGG_AVG_D128: case VM_OP_GAGG_SUM_D128: case VM_OP_GAGG_AVG_D128:
+        return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "decimal overflow in '%s': the value has more than 38 digits",
+                         span_text(x, in->span, t, sizeof t));
     default:
         return overflow(x, in);
     }

@@ -1164,6 +1164,11 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     vm_opcode avg = grouped ? VM_OP_GAGG_AVG_I32 : VM_OP_AGG_AVG_I32;
     vm_opcode min = grouped ? VM_OP_GAGG_MIN_I32 : VM_OP_AGG_MIN_I32;
     vm_opcode max = grouped ? VM_OP_GAGG_MAX_I32 : VM_OP_AGG_MAX_I32;
+    if (t == TIR_DECIMAL128 && fn != IR_AGG_COUNT)   /* sum, avg, min, max (any_value): the checker allows no other */
+        return fn == IR_AGG_SUM ? (grouped ? VM_OP_GAGG_SUM_D128 : VM_OP_AGG_SUM_D128)
+               : fn == IR_AGG_AVG ? (grouped ? VM_OP_GAGG_AVG_D128 : VM_OP_AGG_AVG_D128)
+               : fn == IR_AGG_MIN ? (grouped ? VM_OP_GAGG_MIN_D128 : VM_OP_AGG_MIN_D128)
+                                  : (grouped ? VM_OP_GAGG_MAX_D128 : VM_OP_AGG_MAX_D128);
     switch (fn) {
     case IR_AGG_COUNT: return count;
     case IR_AGG_COUNT_STAR: return star;

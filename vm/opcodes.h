@@ -157,6 +157,10 @@
     X(AGG_STRAGG,   "aggregate slot a: append the valid strings of r[b] over s[d], separated") \
     VM_ORD(X, AGG_MIN, "aggregate slot a = min(slot a, r[b] over s[d])")                    \
     VM_ORD(X, AGG_MAX, "aggregate slot a = max(slot a, r[b] over s[d])")                    \
+    X(AGG_SUM_D128, "aggregate slot a += sum of wide decimal r[b] over s[d] (past 16 bytes: an error)") \
+    X(AGG_AVG_D128, "aggregate slot a: 16-byte sum (past it: an error) and count of wide decimal r[b] over s[d], for avg") \
+    X(AGG_MIN_D128, "aggregate slot a = min(slot a, wide decimal r[b] over s[d])")          \
+    X(AGG_MAX_D128, "aggregate slot a = max(slot a, wide decimal r[b] over s[d])")          \
     X(HT_INSERT,    "insert keys/values of build a over s[d] into its hash table")          \
     X(GROUP_FIND,   "r[c] = group ids of group-by a for its keys over s[d] (new groups added)") \
     X(GAGG_COUNT,   "group-by a, slot e: count[r[c]] += r[b] not NULL over s[d]")            \
@@ -167,6 +171,10 @@
     X(GAGG_STRAGG,  "group-by a, slot e: append the valid strings of r[b] to r[c]'s, separated, over s[d]") \
     VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
     VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
+    X(GAGG_SUM_D128, "group-by a, slot e: sum[r[c]] += wide decimal r[b] over s[d] (past 16 bytes: an error)") \
+    X(GAGG_AVG_D128, "group-by a, slot e: 16-byte sum[r[c]] += wide decimal r[b] over s[d], for avg") \
+    X(GAGG_MIN_D128, "group-by a, slot e: min[r[c]] = min(min[r[c]], wide decimal r[b]) over s[d]") \
+    X(GAGG_MAX_D128, "group-by a, slot e: max[r[c]] = max(max[r[c]], wide decimal r[b]) over s[d]") \
     X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \
     X(SORT_ADD,     "append the rows of s[d] and their keys to sort a (sort or window)")    \
     VM_NUM(X, TOPN_CUT, "s[c] = rows of s[b] whose first key r[a] may still enter the top-N of sort d") \

@@ -2559,4 +2559,8 @@ Test(kernels, decimal_wide_arith_match_ref)
     cr_expect(r[0] == -lim && r[1] == lim);
     k_dec_wide_abs(t, NULL, 2, r);
     cr_expect(r[0] == lim && r[1] == lim);
+    __int128 s[3] = {lim, -lim - 1, 5};   /* the sums' check: 39 digits fail unless the row is NULL */
+    uint64_t v = 5;
+    cr_expect(k_dec_wide_fits(s, NULL, NULL, 1, 38) && !k_dec_wide_fits(s, NULL, NULL, 2, 38));
+    cr_expect(k_dec_wide_fits(s, &v, NULL, 3, 38) && !k_dec_wide_fits(s, NULL, NULL, 1, 37));
 }
