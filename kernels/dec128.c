@@ -105,7 +105,12 @@ void k_cmp_d128_ref(k_cmp_op op, const __int128 *a, const __int128 *b, const uin
 ** valid is not checked (its out is 0). */
 #define K_WIDE_ADD(x, y, o) __builtin_add_overflow(x, y, o)
 #define K_WIDE_SUB(x, y, o) __builtin_sub_overflow(x, y, o)
-#define K_WIDE_MUL(x, y, o) __builtin_mul_overflow(x, y, o)
+/* two factors of 64 bits cannot wrap 128 (|x y| <= 2^126): one imul, not
+** the general overflow check (a call into libgcc) */
+#define K_FITS64(v) ((v) == (__int128)(int64_t)(v))
+#define K_WIDE_MUL(x, y, o)                                                                      \
+    (K_FITS64(x) && K_FITS64(y) ? (*(o) = (__int128)(int64_t)(x) * (int64_t)(y), false)          \
+                                : __builtin_mul_overflow(x, y, o))
 #define K_DEF_WIDE_ARITH(name, OP)                                                               \
     bool name(const __int128 *a, const __int128 *b, const uint64_t *valid, const uint32_t *sel, uint32_t n, \
               int prec, __int128 *out)                                                           \
