@@ -26,17 +26,20 @@ static inline bool valid_at(const uint64_t *v, uint32_t r)
     return !v || ((v[r >> 6] >> (r & 63)) & 1);
 }
 
-bool k_dec_fits(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec)
-{
-    int64_t lim = k_pow10(prec);
-    bool bad = false;
-    /* branch-free over all rows: the check is rare to fail */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        bad |= (a[r] >= lim || a[r] <= -lim) && valid_at(valid, r);
+/* Branch-free over all rows: the check is rare to fail. Both forms (the
+** wide one's k_pow10_128 is below). */
+#define K_DEF_DEC_FITS(name, T, POW)                                                             \
+    bool name(const T *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec)      \
+    {                                                                                            \
+        T lim = POW(prec);                                                                       \
+        bool bad = false;                                                                        \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            uint32_t r = sel ? sel[i] : i;                                                       \
+            bad |= (a[r] >= lim || a[r] <= -lim) && valid_at(valid, r);                          \
+        }                                                                                        \
+        return !bad;                                                                             \
     }
-    return !bad;
-}
+K_DEF_DEC_FITS(k_dec_fits, int64_t, k_pow10)
 
 /* Up: a multiplication that must not overflow nor pass 10^prec. Down: a
 ** division whose remainder of half the divisor or more rounds away from 0. */
@@ -257,3 +260,4 @@ bool k_dec_wide_rescale_ref(const __int128 *a, const uint64_t *valid, const uint
 }
 
 K_DEF_DEC_F64(k_dec_wide_to_f64, k_dec_wide_from_f64, __int128, k_pow10_128)
+K_DEF_DEC_FITS(k_dec_wide_fits, __int128, k_pow10_128)

@@ -338,4 +338,33 @@ void k_dec_wide_to_f64(const __int128 *a, const uint32_t *sel, uint32_t n, int s
 bool k_dec_wide_from_f64(const double *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec,
                          int scale, __int128 *out);
 
+/* Computing with them (kernels/dec128.c): operands at one scale (products:
+** scales add). Comparisons as for i64 (NULL rows never qualify); + - *
+** false when a valid row's result wraps or has more than prec digits (its
+** out is 0); - and abs cannot pass 38 digits. Twins through 64-bit halves,
+** op given as a value. */
+#define K_DECL_WIDE_CMP(op_)                                                                     \
+    uint32_t k_sel_##op_##_d128_vc(const __int128 *a, __int128 c, const uint64_t *va, const uint32_t *sel, \
+                                   uint32_t n, uint32_t *out);                                   \
+    uint32_t k_sel_##op_##_d128_vv(const __int128 *a, const __int128 *b, const uint64_t *va, const uint64_t *vb, \
+                                   const uint32_t *sel, uint32_t n, uint32_t *out);              \
+    void k_cmp_##op_##_d128(const __int128 *a, const __int128 *b, const uint32_t *sel, uint32_t n, uint8_t *out);
+K_CMP_OPS(K_DECL_WIDE_CMP)
+typedef enum k_cmp_op { K_CMP_EQ, K_CMP_NE, K_CMP_LT, K_CMP_LE, K_CMP_GT, K_CMP_GE } k_cmp_op;
+uint32_t k_sel_d128_ref(k_cmp_op op, const __int128 *a, const __int128 *b, const uint64_t *va,
+                        const uint64_t *vb, const uint32_t *sel, uint32_t n, uint32_t *out);
+void k_cmp_d128_ref(k_cmp_op op, const __int128 *a, const __int128 *b, const uint32_t *sel, uint32_t n,
+                    uint8_t *out);
+bool k_dec_wide_add(const __int128 *a, const __int128 *b, const uint64_t *valid, const uint32_t *sel, uint32_t n,
+                    int prec, __int128 *out);
+bool k_dec_wide_sub(const __int128 *a, const __int128 *b, const uint64_t *valid, const uint32_t *sel, uint32_t n,
+                    int prec, __int128 *out);
+bool k_dec_wide_mul(const __int128 *a, const __int128 *b, const uint64_t *valid, const uint32_t *sel, uint32_t n,
+                    int prec, __int128 *out);
+bool k_dec_wide_arith_ref(char op, const __int128 *a, const __int128 *b, const uint64_t *valid,
+                          const uint32_t *sel, uint32_t n, int prec, __int128 *out);
+bool k_dec_wide_fits(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec);
+void k_dec_wide_neg(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
+void k_dec_wide_abs(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
+
 #endif

@@ -87,6 +87,46 @@ const CASES = [
     sql: 'SELECT id, big::DECIMAL(38,2)::VARCHAR, big::DECIMAL(37,0)::VARCHAR, big::VARCHAR, big::DOUBLE, ' +
       'price::DECIMAL(30,4)::VARCHAR, qty::DECIMAL(25,2)::VARCHAR, big::VARCHAR FROM t',
     float: [4] },
+  { name: 'wide decimal(38,6) compared in a filter with wide, narrow, integer and literal operands', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = ($in.big > $in.price && $in.big <= 123456789012.5) || $in.big == $in.qty || ' +
+      '-$in.big >= 99999999999999999 || $in.big in [0, 1.5] :projection = ["id", "big"] }\noutput p.f',
+    sql: 'SELECT id, big::VARCHAR FROM t WHERE (big > price AND big <= 123456789012.5) OR big = qty OR ' +
+      '-big >= 99999999999999999 OR big IN (0, 1.5)' },
+  { name: 'wide decimal(38,6) comparisons as values (NULLs included)', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "a": $in.big < $in.price, "b": $in.qty != $in.big, ' +
+      '"c": $in.big >= -5000.25, "d": $in.big == $in.big } }\noutput p.v',
+    sql: 'SELECT id, big < price, qty <> big, big >= -5000.25, big = big FROM t' },
+  { name: 'wide decimal(38,6) + - * with decimal(15,2), integers and literals; unary -, abs, / (f64)', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = abs($in.big) < 10000000000000 :projection = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = f :columns = { "id": $in.id, "s": $in.big + $in.price, "d": $in.price - $in.big, ' +
+      '"m": $in.big * $in.price, "q": $in.big * $in.qty, "l": $in.big * 2.5 - 0.125, "n": -$in.big, "a": abs($in.big), ' +
+      '"bb": $in.big * $in.big, "x": $in.big / $in.price } }\noutput p.v',
+    sql: 'SELECT id, (big + price)::VARCHAR, (price - big)::VARCHAR, (big * price)::VARCHAR, (big * qty)::VARCHAR, ' +
+      '(big * 2.5 - 0.125)::VARCHAR, (-big)::VARCHAR, abs(big)::VARCHAR, (big * big)::VARCHAR, ' +
+      'big::DOUBLE / nullif(price, 0)::DOUBLE FROM t WHERE abs(big) < 10000000000000',
+    float: [9] },
+  { name: 'wide decimal(38,6) aggregated per group: sum (exact), min, max, count, avg, a sum of an expression',
+    csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "grp", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
+      ':projection = ["grp", "qty", "big"]\n' +
+      ' g = hash_group_by :input = f :group_by = ["grp", "qty"] :aggregates = { "s": sum($in.big), "mn": min($in.big), ' +
+      '"mx": max($in.big), "n": count($in.big), "a": avg($in.big), "s2": sum($in.big * 2 - $in.qty) } }\noutput p.g',
+    sql: 'SELECT grp, qty, sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(big), avg(big), ' +
+      'sum(big * 2 - qty)::VARCHAR FROM t WHERE abs(big) < 1000000000000000000000000 GROUP BY grp, qty',
+    float: [6] },
+  { name: 'wide decimal(38,6) aggregated over all rows', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["big"]\n' +
+      ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
+      ':projection = ["big"]\n' +
+      ' r = aggregate :input = f :aggregates = { "s": sum($in.big), "mn": min($in.big), "mx": max($in.big), ' +
+      '"n": count(*), "a": avg($in.big) } }\noutput p.r',
+    sql: 'SELECT sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(*), avg(big) FROM t ' +
+      'WHERE abs(big) < 1000000000000000000000000',
+    float: [4] },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },

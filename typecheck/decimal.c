@@ -8,6 +8,7 @@
 */
 #include "tc.h"
 #include "decimal.h"
+#include "kernels.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,7 @@ static bool to_scale(tc_ctx *c, ir_expr **px, int s)
 static bool as_decimal(tc_ctx *c, ir_expr **px)
 {
     ir_expr *x = *px;
-    if (x->ty.type == TIR_DECIMAL)
+    if (x->ty.type == TIR_DECIMAL || x->ty.type == TIR_DECIMAL128)
         return true;
     if (x->kind == IR_E_LIT)
         return tc_dec_lit(x);
@@ -175,9 +176,12 @@ bool tc_coerce_dec(tc_ctx *c, ir_expr **pe, ir_coltype want)
     return to_scale(c, pe, want.scale);
 }
 
+static bool to_wide(tc_ctx *c, ir_expr **px, int s);
+
 bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out)
 {
     int ip = 0, s = 0;
+    bool wide = false;
     for (int i = 0; i < nb; i++) {
         ir_expr *x = *br[i];
         if (tc_is_null_lit(x))
@@ -187,6 +191,20 @@ bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out)
         x = *br[i];
         ip = imax(ip, x->ty.prec - x->ty.scale);
         s = imax(s, x->ty.scale);
+        wide |= x->ty.type == TIR_DECIMAL128;
+    }
+    if (wide) {   /* every branch wide at the one scale; NULLs too */
+        *out = tc_dec_type(imin(VM_DEC128_MAXPREC, ip + s), s, false);
+        out->type = TIR_DECIMAL128;
+        for (int i = 0; i < nb; i++) {
+            if (tc_is_null_lit(*br[i])) {
+                tc_dec_lit(*br[i]);
+                (*br[i])->ty = tc_dec_type(1, 0, true);
+            }
+            if (!to_wide(c, br[i], s))
+                return false;
+        }
+        return true;
     }
     *out = tc_dec_type(imin(VM_DEC_MAXPREC, ip + s), s, false);
     for (int i = 0; i < nb; i++)
@@ -215,6 +233,70 @@ static void both_f64(tc_ctx *c, ir_expr *e)
     }
 }
 
+/* x as a wide decimal at scale s, by a cast the lowering folds when x is a
+** literal (checked here to fit 38 digits) and runs otherwise (its overflow
+** is the run-time error, as DuckDB's cast of a comparison's operand). Its
+** digits: x's grown by the rescale, at least 19 (the wide form's), at most 38. */
+static bool to_wide(tc_ctx *c, ir_expr **px, int s)
+{
+    ir_expr *x = *px;
+    int prec = imax(VM_DEC_MAXPREC + 1, imin(VM_DEC128_MAXPREC, x->ty.prec + (s - x->ty.scale)));
+    if (x->ty.type == TIR_DECIMAL128 && x->ty.scale == s)
+        return true;
+    __int128 w;
+    if (x->kind == IR_E_LIT && !x->u.lit.is_null &&
+        !k_dec_to128(&x->u.lit.i, NULL, NULL, 1, x->ty.scale, s, VM_DEC128_MAXPREC, &w)) {
+        ir_error(c->d, x->span, "the literal does not fit 38 digits at scale %d", s);
+        return false;
+    }
+    ir_expr *e = tc_new_dec_cast(c, x, prec, s);
+    e->u.cast.to = TIR_DECIMAL128;
+    e->ty.type = TIR_DECIMAL128;
+    *px = e;
+    return true;
+}
+
+/* An operation with a wide operand (the other a decimal by now): both wide,
+** DuckDB's result types capped at 38 digits (so always wide: the wide
+** operand alone has 19). */
+static bool wide_binary(tc_ctx *c, ir_expr *e, bool nullable)
+{
+    ir_op op = e->u.op.op;
+    ir_expr **pa = &e->u.op.a, **pb = &e->u.op.b;
+    ir_coltype ta = (*pa)->ty, tb = (*pb)->ty;
+    int s = imax(ta.scale, tb.scale), ip = imax(ta.prec - ta.scale, tb.prec - tb.scale);
+    char t1[32], t2[32];
+    if (op == IR_MOD) {
+        ir_error(c->d, e->span, "operator '%%' does not take decimals of more than 18 digits yet (%s, %s)",
+                 ir_type_text(ta.type, ta.prec, ta.scale, t1), ir_type_text(tb.type, tb.prec, tb.scale, t2));
+        return false;
+    }
+    if (op == IR_MUL) {
+        int ms = ta.scale + tb.scale;
+        if (ms > VM_DEC128_MAXPREC) {
+            ir_error(c->d, e->span,
+                     "the product of %s and %s has %d digits after the point, more than 38; cast an operand "
+                     "to fewer",
+                     ir_type_text(ta.type, ta.prec, ta.scale, t1), ir_type_text(tb.type, tb.prec, tb.scale, t2), ms);
+            return false;
+        }
+        if (!to_wide(c, pa, ta.scale) || !to_wide(c, pb, tb.scale))
+            return false;
+        e->ty = tc_dec_type(imax(ms, imin(VM_DEC128_MAXPREC, ta.prec + tb.prec)), ms, nullable);
+        e->ty.type = TIR_DECIMAL128;
+        return true;
+    }
+    if (!to_wide(c, pa, s) || !to_wide(c, pb, s))
+        return false;
+    if (op >= IR_EQ && op <= IR_GE) {
+        e->ty = (ir_coltype){.type = TIR_BOOL, .nullable = nullable};
+        return true;
+    }
+    e->ty = tc_dec_type(imin(VM_DEC128_MAXPREC, ip + s + 1), s, nullable);   /* + and - may carry one digit */
+    e->ty.type = TIR_DECIMAL128;
+    return true;
+}
+
 bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable)
 {
     ir_op op = e->u.op.op;
@@ -222,15 +304,29 @@ bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable)
     bool cmp = op >= IR_EQ && op <= IR_GE;
     for (int k = 0; k < 2; k++) {
         ir_expr *x = k ? *pb : *pa, *y = k ? *pa : *pb;
-        if (tc_is_null_lit(x) && y->ty.type == TIR_DECIMAL) {
-            tc_dec_lit(x);
-            x->ty = tc_dec_type(y->ty.prec, y->ty.scale, true);
+        if (tc_is_null_lit(x) && (y->ty.type == TIR_DECIMAL || y->ty.type == TIR_DECIMAL128)) {
+            tc_dec_lit(x);   /* facing a wide decimal: a narrow NULL that to_wide casts */
+            x->ty = tc_dec_type(imin(VM_DEC_MAXPREC, y->ty.prec), imin(VM_DEC_MAXPREC, y->ty.scale), true);
         }
     }
+    bool wide = (*pa)->ty.type == TIR_DECIMAL128 || (*pb)->ty.type == TIR_DECIMAL128;
     for (int k = 0; k < 2; k++) {
         ir_expr **px = k ? pb : pa, *x = *px;
-        if (x->ty.type == TIR_DECIMAL)
+        if (x->ty.type == TIR_DECIMAL || x->ty.type == TIR_DECIMAL128)
             continue;
+        if (wide && x->ty.type == TIR_I64 && !tc_is_null_lit(x)) {   /* all 19 digits of an i64 */
+            if (x->kind == IR_E_LIT) {
+                x->u.lit.type = TIR_DECIMAL;
+                x->u.lit.scale = 0;
+                x->u.lit.prec = (uint8_t)ndigits(x->u.lit.i);
+                x->ty = tc_dec_type(x->u.lit.prec, 0, false);
+            } else {
+                *px = tc_new_dec_cast(c, x, VM_DEC_MAXPREC + 1, 0);
+                (*px)->u.cast.to = TIR_DECIMAL128;
+                (*px)->ty.type = TIR_DECIMAL128;
+            }
+            continue;
+        }
         if (x->ty.type == TIR_F64 && (x->kind != IR_E_LIT || !tc_dec_lit(x))) {
             both_f64(c, e);
             e->ty = (ir_coltype){.type = cmp ? TIR_BOOL : TIR_F64,
@@ -249,11 +345,14 @@ bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable)
     }
     ir_coltype ta = (*pa)->ty, tb = (*pb)->ty;
     int s = imax(ta.scale, tb.scale), ip = imax(ta.prec - ta.scale, tb.prec - tb.scale);
-    switch (op) {
-    case IR_DIV:   /* as DuckDB: decimal division is done in double */
+    if (op == IR_DIV) {   /* as DuckDB: decimal division is done in double */
         both_f64(c, e);
         e->ty = (ir_coltype){.type = TIR_F64, .nullable = true};
         return true;
+    }
+    if (ta.type == TIR_DECIMAL128 || tb.type == TIR_DECIMAL128)
+        return wide_binary(c, e, nullable);
+    switch (op) {
     case IR_MUL: {
         int ms = ta.scale + tb.scale;
         if (ms > VM_DEC_MAXPREC) {
@@ -316,4 +415,48 @@ bool tc_dec_fold_cast(tc_ctx *c, ir_expr **pe)
     a->span = e->span;
     *pe = a;
     return true;
+}
+
+/* cast(number literal as decimal(p, s)) with p > 18: kept as a cast, which
+** lowering folds into a 16-byte constant; whether it fits is known now. A
+** string literal is refused (no wide literal in program text yet). */
+bool tc_dec_wide_lit_cast(tc_ctx *c, ir_expr *e)
+{
+    ir_expr *a = e->u.cast.a;
+    int p = e->u.cast.to_prec, s = e->u.cast.to_scale;
+    char tb[32];
+    __int128 w;
+    if (a->u.lit.type == TIR_STRING || !tc_dec_lit(a)) {
+        ir_error(c->d, e->span, "%s: a wide decimal is cast from a number literal or from a value, not from %s",
+                 ir_type_text(TIR_DECIMAL128, p, s, tb), a->u.lit.type == TIR_STRING ? "a string literal" : "this literal");
+        return false;
+    }
+    if (!k_dec_to128(&a->u.lit.i, NULL, NULL, 1, a->u.lit.scale, s, p, &w)) {
+        ir_error(c->d, e->span, "the value does not fit %s", ir_type_text(TIR_DECIMAL128, p, s, tb));
+        return false;
+    }
+    e->ty = tc_dec_type(p, s, false);
+    e->ty.type = TIR_DECIMAL128;
+    return true;
+}
+
+/* An item of `x in [...]` when x is wide, at x's scale: a literal with more
+** digits after the point only when they are zeros (as for narrow decimals),
+** then cast to wide like a compared literal. Reports its own error. */
+bool tc_dec_wide_item(tc_ctx *c, ir_expr **it, ir_coltype want)
+{
+    ir_expr *x = *it;
+    char tb[32];
+    if (x->ty.type == TIR_DECIMAL128 && x->ty.scale == want.scale)   /* checked before */
+        return true;
+    if (tc_is_null_lit(x)) {
+        tc_dec_lit(x);
+        x->ty = tc_dec_type(1, 0, true);
+    } else if (x->kind != IR_E_LIT || !tc_dec_lit(x) ||
+               (x->ty.scale > want.scale && !tc_coerce_dec(c, it, tc_dec_type(VM_DEC_MAXPREC, want.scale, false)))) {
+        ir_error(c->d, x->span, "'in' item does not fit the operand's type %s",
+                 ir_type_text(want.type, want.prec, want.scale, tb));
+        return false;
+    }
+    return to_wide(c, it, want.scale);
 }

@@ -8,32 +8,30 @@
 #include "dates.h"
 #include "timestamp.h"
 #include "kernels.h"
+#include "functions.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* A decimal of more than 18 digits (TIR_DECIMAL128) is so far read, kept,
-** cast and printed: an expression that would compute with one is refused, before
-** lowering could meet a type it has no kernel for. Called once e's operands
-** are typed (e's own type may not be yet: a cast's target counts). */
+/* A decimal of more than 18 digits (TIR_DECIMAL128) is read, kept, cast,
+** compared, added, subtracted, multiplied, negated, divided (in f64) and
+** given to abs: any other expression that would compute with one is
+** refused, before lowering could meet a type it has no kernel for. Called
+** once e's operands are typed (e's own type may not be yet). */
 static bool wide_ok(tc_ctx *c, const ir_expr *e)
 {
     const ir_expr *kids[3] = {NULL, NULL, NULL};
     const ir_coltype *w = e->ty.type == TIR_DECIMAL128 ? &e->ty : NULL;
-    ir_coltype to;
     switch (e->kind) {
-    case IR_E_UNARY: case IR_E_BINARY: kids[0] = e->u.op.a, kids[1] = e->u.op.b; break;
+    case IR_E_UNARY: case IR_E_BINARY: case IR_E_IN:   /* % is refused where it is typed */
+        return true;
     case IR_E_LIKE: kids[0] = e->u.like.a; break;
-    case IR_E_IN: kids[0] = e->u.in.a; break;
-    case IR_E_CAST:   /* casts of a value that is not a literal, to and from any number or string */
-        if (e->u.cast.a->kind != IR_E_LIT)
-            return true;
-        kids[0] = e->u.cast.a;
-        to = (ir_coltype){.type = e->u.cast.to, .prec = e->u.cast.to_prec, .scale = e->u.cast.to_scale};
-        w = to.type == TIR_DECIMAL128 ? &to : w;
-        break;
+    case IR_E_CAST:   /* to and from any number or string; from a literal: tc_dec_wide_lit_cast */
+        return true;
     case IR_E_CALL:
+        if (e->u.call.fid == IR_FN_ABS || e->u.call.fid == IR_FN_COALESCE)
+            return true;
         for (int k = 0; k < 3 && k < e->u.call.nargs; k++)
             kids[k] = e->u.call.args[k];
         break;
@@ -44,7 +42,7 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     if (!w)
         return true;
     char tb[32];
-    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept, cast (from a value, not a literal) and printed",
+    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept, cast, compared, added, subtracted, multiplied, negated, divided, given to abs and printed",
              ir_type_text(w->type, w->prec, w->scale, tb));
     return false;
 }
@@ -458,7 +456,7 @@ static bool check_unary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         e->ty = plain(TIR_BOOL, a->ty.nullable);
         return true;
     }
-    if (!tc_numeric(a->ty.type) && a->ty.type != TIR_DECIMAL) {
+    if (!tc_numeric(a->ty.type) && a->ty.type != TIR_DECIMAL && a->ty.type != TIR_DECIMAL128) {
         ir_error(c->d, a->span, "operand of unary '-' must be numeric, found %s", tc_type_name(a->ty.type));
         return false;
     }
@@ -602,7 +600,8 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
     }
     if ((op == IR_ADD || op == IR_SUB) && (a->ty.type == TIR_DATE || b->ty.type == TIR_DATE))
         return check_date_arith(c, e, nullable);
-    if (a->ty.type == TIR_DECIMAL || b->ty.type == TIR_DECIMAL)
+    if (a->ty.type == TIR_DECIMAL || b->ty.type == TIR_DECIMAL || a->ty.type == TIR_DECIMAL128 ||
+        b->ty.type == TIR_DECIMAL128)
         return tc_dec_binary(c, e, nullable);
     if (!is_cmp(op)) {
         for (int k = 0; k < 2; k++) {
@@ -728,6 +727,8 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
         /* the parser folds -5 into a literal */
         if ((*it)->kind == IR_E_PARAM) {
             ok &= check_param(c, *it);
+        } else if ((*it)->kind == IR_E_CAST && (*it)->u.cast.a->kind == IR_E_LIT && (*it)->u.cast.to == TIR_DECIMAL128) {
+            ok &= tc_expr(c, s, it);   /* a literal made wide when this list was checked before */
         } else if ((*it)->kind != IR_E_LIT) {
             ir_error(c->d, (*it)->span, "items of an 'in' list must be literals or parameters");
             ok = false;
@@ -749,7 +750,9 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
     for (int i = 0; i < e->u.in.nitems; i++) {
         ir_expr **it = &e->u.in.items[i];
         tir_type from = (*it)->ty.type;
-        if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
+        if (t == TIR_DECIMAL128) {
+            ok &= tc_dec_wide_item(c, it, e->u.in.a->ty);
+        } else if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
             if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
                 ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
             else if (from == TIR_STRING && t == TIR_TIMESTAMP && (*it)->kind == IR_E_LIT)
@@ -785,10 +788,12 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 have = true;
             } else if (u == t || (pass == 1 && lit_fits(x, t))) {
                 continue;
-            } else if (t == TIR_DECIMAL && (u == TIR_I32 || u == TIR_I64)) {
+            } else if ((t == TIR_DECIMAL || t == TIR_DECIMAL128) && (u == TIR_I32 || u == TIR_I64)) {
                 continue;   /* integers join decimals (tc_dec_unify) */
-            } else if (u == TIR_DECIMAL && (t == TIR_I32 || t == TIR_I64)) {
-                t = u;
+            } else if ((u == TIR_DECIMAL || u == TIR_DECIMAL128) && (t == TIR_I32 || t == TIR_I64 || t == TIR_DECIMAL)) {
+                t = u;   /* and narrow decimals wide ones */
+            } else if (t == TIR_DECIMAL128 && u == TIR_DECIMAL) {
+                continue;
             } else if ((t == TIR_TIMESTAMP && u == TIR_DATE) || (t == TIR_DATE && u == TIR_TIMESTAMP)) {
                 t = TIR_TIMESTAMP;   /* a date joins timestamps as its midnight */
             } else if (rank(t) && rank(u)) {
@@ -836,7 +841,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
     if (!tc_common_type(c, br, nb, "case branches", &t))
         return false;
     ir_coltype dt = {0};
-    if (t == TIR_DECIMAL && !tc_dec_unify(c, br, nb, &dt)) {
+    if ((t == TIR_DECIMAL || t == TIR_DECIMAL128) && !tc_dec_unify(c, br, nb, &dt)) {
         ir_error(c->d, e->span, "case branches do not fit one decimal type");
         return false;
     }
@@ -853,7 +858,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
         }
         nullable |= (*br[i])->ty.nullable;
     }
-    e->ty = t == TIR_DECIMAL ? tc_keep(dt, nullable) : plain(t, nullable);
+    e->ty = t == TIR_DECIMAL || t == TIR_DECIMAL128 ? tc_keep(dt, nullable) : plain(t, nullable);
     return true;
 }
 
@@ -916,6 +921,8 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     }
     if (to == TIR_DECIMAL && a->kind == IR_E_LIT)
         return tc_dec_fold_cast(c, pe);
+    if (to == TIR_DECIMAL128 && a->kind == IR_E_LIT)
+        return tc_dec_wide_lit_cast(c, e);
     if (to == TIR_DECIMAL || from == TIR_DECIMAL || to == TIR_DECIMAL128 || from == TIR_DECIMAL128) {
         e->ty = tc_dec_type(e->u.cast.to_prec, e->u.cast.to_scale, a->ty.nullable);
         e->ty.type = to;

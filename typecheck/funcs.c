@@ -95,6 +95,8 @@ static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
         tc_lit_convert(a, TIR_I64);
     if (tc_numeric(a->ty.type))
         return true;
+    if (a->ty.type == TIR_DECIMAL128 && e->u.call.fid == IR_FN_ABS)
+        return true;
     if (a->ty.type == TIR_DECIMAL) {
         if (!keeps_decimal(e))
             e->u.call.args[i] = tc_new_cast(c, a, TIR_F64);
@@ -117,7 +119,7 @@ static bool common_args(tc_ctx *c, ir_expr *e, tir_type *t)
     if (!tc_common_type(c, br, n, what, t))
         return false;
     ir_coltype dt;
-    if (*t == TIR_DECIMAL && !tc_dec_unify(c, br, n, &dt)) {
+    if ((*t == TIR_DECIMAL || *t == TIR_DECIMAL128) && !tc_dec_unify(c, br, n, &dt)) {
         ir_error(c->d, e->span, "the arguments of %s do not fit one decimal type", e->u.call.fn.s);
         return false;
     }
@@ -497,7 +499,7 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     case IR_NFUNCTIONS:
         return false;
     }
-    e->ty = t == TIR_DECIMAL ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
+    e->ty = t == TIR_DECIMAL || t == TIR_DECIMAL128 ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
     if (t == TIR_DECIMAL && dec_scale >= 0) {
         e->ty.scale = (uint8_t)dec_scale;
         if (dec_prec)

@@ -421,23 +421,26 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
 }
 
 /* A decimal of more than 18 digits so far flows only through the
-** operators that move columns without hashing, ordering, storing or
-** aggregating them (their kernels for the 16-byte form are still to come):
-** elsewhere its column is refused here, before lowering. */
+** operators that move columns without hashing, ordering or storing them,
+** and into aggregates (not as a group key): elsewhere its column is
+** refused here, before lowering. */
 static bool wide_passes(tc_ctx *c, const ir_stmt *st)
 {
-    if (st->kind == IR_OP_SCAN || st->kind == IR_OP_FILTER || st->kind == IR_OP_PROJECT || st->kind == IR_OP_LIMIT)
+    if (st->kind == IR_OP_SCAN || st->kind == IR_OP_FILTER || st->kind == IR_OP_PROJECT || st->kind == IR_OP_LIMIT ||
+        st->kind == IR_OP_AGGREGATE)
         return true;
-    for (int k = 0; k < 2; k++) {
+    bool group = st->kind == IR_OP_GROUP_BY;
+    for (int k = group; k < 2; k++) {
         const ir_schema *sc = k ? &st->out : st->input ? &st->input->out : NULL;
-        for (int i = 0; sc && i < sc->n; i++) {
+        for (int i = 0; sc && i < (group ? st->u.group.nkeys : sc->n); i++) {
             if (sc->cols[i].ty.type != TIR_DECIMAL128)
                 continue;
             char tb[32];
-            ir_error(c->d, st->op.span, "%s does not take column '%s' yet: decimals of more than 18 digits (%s) "
-                     "are so far only read, filtered past, projected, cast and printed; project it away first",
-                     st->op.s, sc->cols[i].name.s, ir_type_text(TIR_DECIMAL128, sc->cols[i].ty.prec,
-                                                                sc->cols[i].ty.scale, tb));
+            ir_error(c->d, st->op.span, "%s does not take column '%s'%s yet: decimals of more than 18 digits (%s) "
+                     "are so far read, filtered, projected, computed with and aggregated, not hashed, sorted or "
+                     "stored; %s", st->op.s, sc->cols[i].name.s, group ? " as a group key" : "",
+                     ir_type_text(TIR_DECIMAL128, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
+                     group ? "group by another column, or by a cast of it to string" : "project it away first");
             return false;
         }
     }
@@ -738,8 +741,9 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         e->ty = *ty;
         return true;
     case IR_AGG_SUM:
-        if (t == TIR_DECIMAL) {   /* exact, at the argument's scale; beyond 18 digits an error */
-            *ty = tc_dec_type(18, a->ty.scale, grouped ? a->ty.nullable : true);
+        if (t == TIR_DECIMAL || t == TIR_DECIMAL128) {   /* exact, at the argument's scale; beyond 18 (38) digits an error */
+            *ty = tc_dec_type(t == TIR_DECIMAL ? 18 : 38, a->ty.scale, grouped ? a->ty.nullable : true);
+            ty->type = t;
             e->ty = *ty;
             return true;
         }
@@ -750,7 +754,7 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         rt = t == TIR_F64 ? TIR_F64 : TIR_I64;
         break;
     case IR_AGG_AVG:
-        if (!tc_numeric(t) && t != TIR_DECIMAL) {
+        if (!tc_numeric(t) && t != TIR_DECIMAL && t != TIR_DECIMAL128) {
             ir_error(c->d, a->span, "avg needs a numeric argument, found %s", tc_type_name(t));
             return false;
         }
@@ -779,6 +783,11 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
     case IR_AGG_STDDEV_POP:
+        if (t == TIR_DECIMAL128) {
+            ir_error(c->d, a->span, "%s does not take decimals of more than 18 digits yet; write cast(%s as f64)", fn,
+                     tc_str(c, ir_expr_str(c->a, a)));
+            return false;
+        }
         if (!tc_numeric(t) && t != TIR_DECIMAL) {
             ir_error(c->d, a->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
             return false;
@@ -800,7 +809,7 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
         break;
     }
     /* over no rows these give NULL; per group, only NULL arguments do */
-    *ty = rt == TIR_DECIMAL ? tc_keep(a->ty, grouped ? a->ty.nullable : true) : plain(rt, grouped ? a->ty.nullable : true);
+    *ty = rt == TIR_DECIMAL || rt == TIR_DECIMAL128 ? tc_keep(a->ty, grouped ? a->ty.nullable : true) : plain(rt, grouped ? a->ty.nullable : true);
     e->ty = *ty;
     return true;
 }

@@ -157,6 +157,8 @@ bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out);
 bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable);
 bool tc_dec_cast_ok(tir_type from, tir_type to);
 bool tc_dec_fold_cast(tc_ctx *c, ir_expr **pe);
+bool tc_dec_wide_lit_cast(tc_ctx *c, ir_expr *e);
+bool tc_dec_wide_item(tc_ctx *c, ir_expr **it, ir_coltype want);
 /* t (its type, precision and scale) with the given nullability only. */
 static inline ir_coltype tc_keep(ir_coltype t, bool nullable)
 {

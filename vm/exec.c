@@ -137,6 +137,7 @@ static tir_status resolve_consts(xpipe *x)
         case TIR_I64: k->i = ((int64_t *)c->data)[0]; break;
         case TIR_F64: k->f = ((double *)c->data)[0]; break;
         case TIR_STRING: k->s = ((tir_str *)c->data)[0]; break;
+        case TIR_DECIMAL128: k->w = ((__int128 *)c->data)[0]; break;
         default: break;
         }
         if (k->type == TIR_F64 && c->type != TIR_F64)
@@ -154,6 +155,10 @@ static void fill_const(xpipe *x, int r, const vm_const *k)
     case TIR_I32: case TIR_DATE: k_fill_i32((int32_t)k->i, n, d); break;
     case TIR_I64: k_fill_i64(k->i, n, d); break;
     case TIR_F64: k_fill_f64(k->f, n, d); break;
+    case TIR_DECIMAL128:
+        for (uint32_t i = 0; i < n; i++)
+            ((__int128 *)d)[i] = k->w;
+        break;
     case TIR_STRING:
         for (uint32_t i = 0; i < n; i++)
             ((tir_str *)d)[i] = k->s;
@@ -785,16 +790,19 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
                      span_text(x, in->span, t, sizeof t), in->e);
 }
 
-/* A decimal sum adds i64s (past the i64 range is an error as it adds);
-** its type promises at most 18 digits: checked once on the sink's rows. */
+/* A decimal sum adds i64s (a wide one __int128s; past their range is an
+** error as it adds); its type promises at most 18 (38) digits: checked once
+** on the sink's rows. */
 static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
 {
     for (int c = 0; c < s->out.n && c < t->ncols; c++) {
         const ir_coltype *ty = &s->out.cols[c].ty;
-        for (uint64_t r = 0; ty->type == TIR_DECIMAL && r < t->nrows; r += 64 * 1024) {
+        bool wide = ty->type == TIR_DECIMAL128;
+        for (uint64_t r = 0; (wide || ty->type == TIR_DECIMAL) && r < t->nrows; r += 64 * 1024) {
             uint32_t n = (uint32_t)(t->nrows - r < 64 * 1024 ? t->nrows - r : 64 * 1024);
             const uint64_t *v = t->cols[c].validity ? t->cols[c].validity + r / 64 : NULL;
-            if (!k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
+            if (wide ? !k_dec_wide_fits((const __int128 *)t->cols[c].data + r, v, NULL, n, ty->prec)
+                     : !k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
                 return vm_x_fail(x, TIR_ERR_RUNTIME, s->span,
                                  "decimal overflow in %s = %s: '%s' has more than %d digits", s->target.s, s->op.s,
                                  s->out.cols[c].name.s, ty->prec);
@@ -814,6 +822,9 @@ static tir_status agg_failed(xpipe *x, const vm_ins *in)
                          span_text(x, in->span, t, sizeof t));
     case VM_OP_AGG_MIN_STR: case VM_OP_AGG_MAX_STR: case VM_OP_GAGG_MIN_STR: case VM_OP_GAGG_MAX_STR:
         return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "out of memory");
+    case VM_OP_AGG_SUM_D128: case VM_OP_AGG_AVG_D128: case VM_OP_GAGG_SUM_D128: case VM_OP_GAGG_AVG_D128:
+        return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "decimal overflow in '%s': the value has more than 38 digits",
+                         span_text(x, in->span, t, sizeof t));
     default:
         return overflow(x, in);
     }
@@ -960,6 +971,28 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         SEL_FAMILY(LE, le)
         SEL_FAMILY(GT, gt)
         SEL_FAMILY(GE, ge)
+#define WIDE_CMP(OPN, opn)                                                                           \
+    case VM_OP_SEL_##OPN##_D128: {                                                                   \
+        SEL(x, in->b, in->frame, sel, n);                                                            \
+        const vm_vec *a = &x->r[in->a], *b = &x->r[in->d];                                          \
+        int k = x->p->regs[in->d].konst;                                                             \
+        x->s[in->c].n = k < 0 ? k_sel_##opn##_d128_vv(a->data, b->data, a->validity, b->validity, sel, n, x->s[in->c].idx) \
+                        : x->k[k].is_null ? 0                                                        \
+                        : k_sel_##opn##_d128_vc(a->data, x->k[k].w, a->validity, sel, n, x->s[in->c].idx); \
+        break;                                                                                       \
+    }                                                                                                \
+    case VM_OP_CMP_##OPN##_D128: {                                                                   \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        k_cmp_##opn##_d128(x->r[in->a].data, x->r[in->b].data, sel, n, x->rbuf[in->c]);             \
+        x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n); \
+        break;                                                                                       \
+    }
+        WIDE_CMP(EQ, eq)
+        WIDE_CMP(NE, ne)
+        WIDE_CMP(LT, lt)
+        WIDE_CMP(LE, le)
+        WIDE_CMP(GT, gt)
+        WIDE_CMP(GE, ge)
 
         case VM_OP_SEL_TRUE: {
             SEL(x, in->b, in->frame, sel, n);
@@ -1061,6 +1094,25 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         DEC_ARITH(ADD, add)
         DEC_ARITH(SUB, sub)
         DEC_ARITH(MUL, mul)
+#define DEC_WIDE_ARITH(OPN, opn)                                                                     \
+    case VM_OP_DEC_WIDE_##OPN: {                                                                     \
+        SEL(x, in->d, in->frame, sel, n);                                                            \
+        uint64_t *v = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);          \
+        x->r[in->c].validity = v;                                                                    \
+        if (!k_dec_wide_##opn(x->r[in->a].data, x->r[in->b].data, v, sel, n, in->e, x->rbuf[in->c])) \
+            return dec_overflow(x, in);                                                              \
+        break;                                                                                       \
+    }
+        DEC_WIDE_ARITH(ADD, add)
+        DEC_WIDE_ARITH(SUB, sub)
+        DEC_WIDE_ARITH(MUL, mul)
+        case VM_OP_DEC_WIDE_NEG:
+        case VM_OP_DEC_WIDE_ABS: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            (in->op == VM_OP_DEC_WIDE_NEG ? k_dec_wide_neg : k_dec_wide_abs)(x->r[in->a].data, sel, n, x->rbuf[in->c]);
+            break;
+        }
         case VM_OP_DEC_RESCALE: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;

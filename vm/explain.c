@@ -69,9 +69,12 @@ static void put_const(ir_buf *b, const vm_const *k)
         ir_buf_printf(b, "null");
         return;
     }
-    if (k->prec) {   /* a decimal literal, held as its scaled i64 */
-        char d[32];
-        vm_dec_format(k->i, k->scale, d);
+    if (k->prec) {   /* a decimal literal, held as its scaled i64 (wide: __int128) */
+        char d[48];
+        if (k->type == TIR_DECIMAL128)
+            vm_dec128_format(k->w, k->scale, d);
+        else
+            vm_dec_format(k->i, k->scale, d);
         ir_buf_printf(b, "%s", d);
         return;
     }
@@ -153,7 +156,7 @@ static void put_pipe(ir_buf *b, ir_arena *a, const vm_pipe *p)
         char tb[32];
         const vm_const *k = &p->consts[i];
         ir_buf_printf(b, "  k%-3d %-6s = ", i,
-                      k->prec ? ir_type_text(TIR_DECIMAL, k->prec, k->scale, tb) : tir_type_name(k->type));
+                      k->prec ? ir_type_text(k->type == TIR_DECIMAL128 ? TIR_DECIMAL128 : TIR_DECIMAL, k->prec, k->scale, tb) : tir_type_name(k->type));
         put_const(b, &p->consts[i]);
         ir_buf_printf(b, "\n");
     }

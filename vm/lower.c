@@ -93,22 +93,26 @@ static int add_const(lw *L, const ir_expr *e, tir_type t);
 
 static bool same_const(const vm_const *x, const vm_const *y)
 {
-    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->prec == y->prec &&
+    return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->w == y->w && x->prec == y->prec &&
            x->scale == y->scale && x->ref == y->ref &&
            x->field == y->field && x->param == y->param && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
            !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
 }
 
 /* Equal constants share one slot, except runs that IN needs contiguous. */
-static int new_const(lw *L, const ir_expr *e, tir_type t)
+static int dedup_const(lw *L, int k)
 {
-    int k = add_const(L, e, t);
     for (int i = 0; i < k; i++)
         if (same_const(&L->p->consts[i], &L->p->consts[k])) {
             L->p->nconsts--;
             return i;
         }
     return k;
+}
+
+static int new_const(lw *L, const ir_expr *e, tir_type t)
+{
+    return dedup_const(L, add_const(L, e, t));
 }
 
 static int add_const(lw *L, const ir_expr *e, tir_type t)
@@ -295,6 +299,12 @@ static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *
     int b = cx(L, e->u.op.b, frame, sel, in);
     tir_type at = e->u.op.a->ty.type;
     vm_opcode op;
+    if (at == TIR_DECIMAL128) {   /* the checker made both wide, at one scale but for * */
+        ir_op o = e->u.op.op;
+        op = is_cmp(o) ? (vm_opcode)(VM_OP_CMP_EQ_D128 + cmp_ix(o))
+             : o == IR_ADD ? VM_OP_DEC_WIDE_ADD : o == IR_SUB ? VM_OP_DEC_WIDE_SUB : VM_OP_DEC_WIDE_MUL;
+        return cx_op(L, op, e, frame, sel, a, b, is_cmp(o) ? -1 : e->ty.prec);
+    }
     switch (e->u.op.op) {
     case IR_ADD: op = VM_OP_ADD_I32; break;
     case IR_SUB: op = VM_OP_SUB_I32; break;
@@ -377,6 +387,25 @@ static bool is_dec(tir_type t)
     return t == TIR_DECIMAL || t == TIR_DECIMAL128;
 }
 
+/* cast(literal as decimal(p, s)) of p > 18 (the checker puts one where a
+** literal meets a wide decimal): one 16-byte constant, rescaled here by the
+** cast's own kernel (the checker checked that it fits). */
+static int wide_const(lw *L, const ir_expr *e)
+{
+    const ir_expr *a = e->u.cast.a;
+    int k = add_const(L, a, TIR_DECIMAL128);
+    vm_const *c = &L->p->consts[k];
+    int64_t v = a->u.lit.i;
+    c->i = 0;
+    c->prec = e->u.cast.to_prec;
+    c->scale = e->u.cast.to_scale;
+    if (!c->is_null && !k_dec_to128(&v, NULL, NULL, 1, a->u.lit.scale, c->scale, c->prec, &c->w))
+        lw_fail(L, "a literal does not fit its wide decimal");
+    int r = new_reg(L, TIR_DECIMAL128, 0, ir_expr_str(L->a, e));
+    L->p->regs[r].konst = dedup_const(L, k);
+    return r;
+}
+
 /* A cast from or to a decimal: integers and decimals are rescaled i64s,
 ** or __int128s when either end is wide (the wide casts share the rescale's
 ** operands: scales in b, digits in e). */
@@ -391,6 +420,8 @@ static int cx_dec_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel
         return cx_unary(L, VM_OP_CAST_TO_STR, a, e, frame, sel, in, (int)from | fs << 8);
     if (from == TIR_STRING)
         return cx_unary(L, VM_OP_CAST_STR_TO, a, e, frame, sel, in, (int)to | ts << 8 | tp << 16);
+    if (wt && a->kind == IR_E_LIT)
+        return wide_const(L, e);
     if (to == TIR_F64)
         return cx_unary(L, wf ? VM_OP_DEC_WIDE_TO_F64 : VM_OP_DEC_TO_F64, a, e, frame, sel, in, fs);
     int r = cx(L, a, frame, sel, in);
@@ -665,7 +696,9 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
         return cx_op(L, op, e, frame, sel, a, b, cx_arg(L, e, 2, frame, sel, in));
     }
     switch (f) {
-    case IR_FN_ABS: return cx_unary(L, (vm_opcode)(VM_OP_ABS_I32 + ix), a0, e, frame, sel, in, -1);
+    case IR_FN_ABS:
+        return cx_unary(L, at == TIR_DECIMAL128 ? VM_OP_DEC_WIDE_ABS : (vm_opcode)(VM_OP_ABS_I32 + ix), a0, e, frame,
+                        sel, in, -1);
     case IR_FN_SIGN: return cx_unary(L, (vm_opcode)(VM_OP_SIGN_I32 + ix), a0, e, frame, sel, in, -1);
     case IR_FN_FLOOR:
     case IR_FN_CEIL:
@@ -714,6 +747,18 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
 }
 
 /* Compiles e over the rows of sel in frame; returns its register. */
+/* x in [...] of a wide x: x = item for each item, ORed (three-valued, so a
+** NULL item or x gives what SQL's IN gives); the items are wide constants. */
+static int cx_in_wide(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    int a = cx(L, e->u.in.a, frame, sel, in), acc = -1;
+    for (int j = 0; j < e->u.in.nitems; j++) {
+        int eq = cx_op(L, VM_OP_CMP_EQ_D128, e, frame, sel, a, cx(L, e->u.in.items[j], frame, sel, in), -1);
+        acc = acc < 0 ? eq : cx_op(L, VM_OP_OR, e, frame, sel, acc, eq, -1);
+    }
+    return e->u.in.negated ? cx_op(L, VM_OP_NOT, e, frame, sel, acc, -1, -1) : acc;
+}
+
 static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (L->failed)
@@ -731,7 +776,8 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
     case IR_E_UNARY:
         if (e->u.op.op == IR_NOT)
             return cx_unary(L, VM_OP_NOT, e->u.op.a, e, frame, sel, in, -1);
-        return cx_unary(L, (vm_opcode)(VM_OP_NEG_I32 + num_ix(e->ty.type)), e->u.op.a, e, frame, sel, in, -1);
+        return cx_unary(L, e->ty.type == TIR_DECIMAL128 ? VM_OP_DEC_WIDE_NEG : (vm_opcode)(VM_OP_NEG_I32 + num_ix(e->ty.type)),
+                        e->u.op.a, e, frame, sel, in, -1);
     case IR_E_ISNULL:
         return cx_unary(L, e->u.isnull.negated ? VM_OP_IS_NOT_NULL : VM_OP_IS_NULL, e->u.isnull.a, e, frame,
                         sel, in, -1);
@@ -739,6 +785,8 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
         return cx_like(L, e, frame, sel, in);
     case IR_E_IN: {
         tir_type t = e->u.in.a->ty.type;
+        if (t == TIR_DECIMAL128)
+            return cx_in_wide(L, e, frame, sel, in);
         int a = cx(L, e->u.in.a, frame, sel, in);
         int k0 = L->p->nconsts;
         for (int j = 0; j < e->u.in.nitems; j++)
@@ -784,6 +832,30 @@ static int sel_cmp_const(lw *L, ir_op op, const ir_expr *x, const ir_expr *k, in
     }
     i = emit(L, (vm_opcode)(VM_OP_SEL_EQ_VC_I32 + cmp_ix(op) * 4 + ord_ix(t)), frame, span);
     i->a = a, i->b = sel, i->c = out, i->d = new_const(L, k, t);
+    return out;
+}
+
+/* A wide literal (a cast of one) or a tuple field: a constant register. */
+static bool is_wide_const(const ir_expr *e)
+{
+    return is_const(e) || (e->kind == IR_E_CAST && e->u.cast.a->kind == IR_E_LIT);
+}
+
+/* Wide decimals compared in a filter (the checker made both wide, at one
+** scale): the constant, if any, goes right, where the kernel reads it once. */
+static int sel_cmp_wide(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *x = e->u.op.a, *y = e->u.op.b;
+    ir_op op = e->u.op.op;
+    if (is_wide_const(x) && !is_wide_const(y)) {
+        const ir_expr *t = x;
+        x = y, y = t;
+        op = flip_cmp(op);
+    }
+    int a = cx(L, x, frame, sel, in), b = cx(L, y, frame, sel, in);
+    int out = new_sel(L);
+    vm_ins *i = emit(L, (vm_opcode)(VM_OP_SEL_EQ_D128 + cmp_ix(op)), frame, e->span);
+    i->a = a, i->b = sel, i->c = out, i->d = b;
     return out;
 }
 
@@ -1040,6 +1112,8 @@ static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
         return lower_not(L, e->u.op.a, frame, sel, in);
     if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
         const ir_expr *x = e->u.op.a, *y = e->u.op.b;
+        if (x->ty.type == TIR_DECIMAL128)
+            return sel_cmp_wide(L, e, frame, sel, in);
         if (is_const(y) && !is_const(x))
             return sel_cmp_const(L, e->u.op.op, x, y, frame, sel, in, e->span);
         if (is_const(x) && !is_const(y))
@@ -1090,6 +1164,11 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
     vm_opcode avg = grouped ? VM_OP_GAGG_AVG_I32 : VM_OP_AGG_AVG_I32;
     vm_opcode min = grouped ? VM_OP_GAGG_MIN_I32 : VM_OP_AGG_MIN_I32;
     vm_opcode max = grouped ? VM_OP_GAGG_MAX_I32 : VM_OP_AGG_MAX_I32;
+    if (t == TIR_DECIMAL128 && fn != IR_AGG_COUNT)   /* sum, avg, min, max (any_value): the checker allows no other */
+        return fn == IR_AGG_SUM ? (grouped ? VM_OP_GAGG_SUM_D128 : VM_OP_AGG_SUM_D128)
+               : fn == IR_AGG_AVG ? (grouped ? VM_OP_GAGG_AVG_D128 : VM_OP_AGG_AVG_D128)
+               : fn == IR_AGG_MIN ? (grouped ? VM_OP_GAGG_MIN_D128 : VM_OP_AGG_MIN_D128)
+                                  : (grouped ? VM_OP_GAGG_MAX_D128 : VM_OP_AGG_MAX_D128);
     switch (fn) {
     case IR_AGG_COUNT: return count;
     case IR_AGG_COUNT_STAR: return star;

@@ -20,6 +20,8 @@
 #define VM_SELVC(X, C, syn) VM_ORD(X, SEL_##C##_VC, syn)
 #define VM_SELVV(X, C, syn) VM_ORD(X, SEL_##C##_VV, syn)
 #define VM_CMPV(X, C, syn) VM_ALL(X, CMP_##C, syn)
+#define VM_SELW(X, C, syn) X(SEL_##C##_D128, syn)
+#define VM_CMPW(X, C, syn) X(CMP_##C##_D128, syn)
 #define VM_MASKVC(X, C, syn) VM_NUM(X, MASK_##C##_VC, syn)
 #define VM_MASKR(X, L, U, syn) VM_NUM(X, MASK_##L##_##U##_VCC, syn)
 
@@ -67,6 +69,13 @@
     X(DEC_WIDE_TO_F64, "r[c] = wide r[a] / 10^e as f64 over s[d]")                          \
     X(F64_TO_DEC_WIDE, "r[c] = r[a] * 10^b as a wide decimal, halves away from zero, over s[d]; more than e digits is an error") \
     VM_CMPS(X, VM_CMPV, "r[c] = r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)")  \
+    VM_CMPS(X, VM_SELW, "s[c] = rows of s[b] where wide decimal r[a] <op> r[d] (NULLs never qualify; r[d] a constant: one value)") \
+    VM_CMPS(X, VM_CMPW, "r[c] = wide decimal r[a] <op> r[b] over s[d] (bool, NULL if either is NULL)") \
+    X(DEC_WIDE_ADD, "r[c] = r[a] + r[b] over s[d], wide decimals of one scale; more than e digits is an error") \
+    X(DEC_WIDE_SUB, "r[c] = r[a] - r[b] over s[d], wide decimals of one scale; more than e digits is an error") \
+    X(DEC_WIDE_MUL, "r[c] = r[a] * r[b] over s[d], wide decimals (scales add); more than e digits is an error") \
+    X(DEC_WIDE_NEG, "r[c] = -r[a] over s[d], a wide decimal")                                  \
+    X(DEC_WIDE_ABS, "r[c] = abs(r[a]) over s[d], a wide decimal")                              \
     X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
     X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \
     X(NOT,          "r[c] = !r[a] over s[d]")                                               \
@@ -148,6 +157,10 @@
     X(AGG_STRAGG,   "aggregate slot a: append the valid strings of r[b] over s[d], separated") \
     VM_ORD(X, AGG_MIN, "aggregate slot a = min(slot a, r[b] over s[d])")                    \
     VM_ORD(X, AGG_MAX, "aggregate slot a = max(slot a, r[b] over s[d])")                    \
+    X(AGG_SUM_D128, "aggregate slot a += sum of wide decimal r[b] over s[d] (past 16 bytes: an error)") \
+    X(AGG_AVG_D128, "aggregate slot a: 16-byte sum (past it: an error) and count of wide decimal r[b] over s[d], for avg") \
+    X(AGG_MIN_D128, "aggregate slot a = min(slot a, wide decimal r[b] over s[d])")          \
+    X(AGG_MAX_D128, "aggregate slot a = max(slot a, wide decimal r[b] over s[d])")          \
     X(HT_INSERT,    "insert keys/values of build a over s[d] into its hash table")          \
     X(GROUP_FIND,   "r[c] = group ids of group-by a for its keys over s[d] (new groups added)") \
     X(GAGG_COUNT,   "group-by a, slot e: count[r[c]] += r[b] not NULL over s[d]")            \
@@ -158,6 +171,10 @@
     X(GAGG_STRAGG,  "group-by a, slot e: append the valid strings of r[b] to r[c]'s, separated, over s[d]") \
     VM_ORD(X, GAGG_MIN, "group-by a, slot e: min[r[c]] = min(min[r[c]], r[b]) over s[d]")    \
     VM_ORD(X, GAGG_MAX, "group-by a, slot e: max[r[c]] = max(max[r[c]], r[b]) over s[d]")    \
+    X(GAGG_SUM_D128, "group-by a, slot e: sum[r[c]] += wide decimal r[b] over s[d] (past 16 bytes: an error)") \
+    X(GAGG_AVG_D128, "group-by a, slot e: 16-byte sum[r[c]] += wide decimal r[b] over s[d], for avg") \
+    X(GAGG_MIN_D128, "group-by a, slot e: min[r[c]] = min(min[r[c]], wide decimal r[b]) over s[d]") \
+    X(GAGG_MAX_D128, "group-by a, slot e: max[r[c]] = max(max[r[c]], wide decimal r[b]) over s[d]") \
     X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \
     X(SORT_ADD,     "append the rows of s[d] and their keys to sort a (sort or window)")    \
     VM_NUM(X, TOPN_CUT, "s[c] = rows of s[b] whose first key r[a] may still enter the top-N of sort d") \

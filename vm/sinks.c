@@ -100,6 +100,57 @@ AGG_SUM_INT(I64, i64)
 AGG_AVG_INT(I32, int32_t)
 AGG_AVG_INT(I64, int64_t)
 
+/* Wide decimals: sum and avg add into wsum, stopping where 16 bytes would
+** wrap (the 38-digit limit of a sum is checked on the sink's output). */
+static bool agg_wide_sum(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    vm_aggstate *s = &a->st[slot];
+    const __int128 *d = v->data;
+    bool ovf = false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        bool ok = vm_bit_get(v->validity, r);
+        ovf |= __builtin_add_overflow(s->wsum, ok ? d[r] : 0, &s->wsum);
+        s->cnt += ok;
+    }
+    return !ovf;
+}
+
+bool vm_agg_AGG_SUM_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    return agg_wide_sum(a, slot, v, sel, n);
+}
+
+bool vm_agg_AGG_AVG_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    return agg_wide_sum(a, slot, v, sel, n);
+}
+
+static bool agg_wide_minmax(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n, int sign)
+{
+    vm_aggstate *s = &a->st[slot];
+    const __int128 *d = v->data;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (!vm_bit_get(v->validity, r))
+            continue;
+        if (s->cnt == 0 || (sign > 0 ? d[r] < s->m.w : d[r] > s->m.w))
+            s->m.w = d[r];
+        s->cnt++;
+    }
+    return true;
+}
+
+bool vm_agg_AGG_MIN_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    return agg_wide_minmax(a, slot, v, sel, n, 1);
+}
+
+bool vm_agg_AGG_MAX_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    return agg_wide_minmax(a, slot, v, sel, n, -1);
+}
+
 /* Welford's update: one pass, no cancellation of large squares. */
 static inline void welford(int64_t *cnt, double *mean, double *m2, double x)
 {
@@ -245,7 +296,7 @@ static bool finish_value(vm_column *c, vm_strheap *heap, ir_aggfn fn, tir_type a
         double avg = 0;
         if (cnt > 0)
             avg = (argt == TIR_F64 ? *(const double *)acc : (double)*(const __int128 *)acc) /
-                  ((double)cnt * (double)vm_pow10(scale));
+                  ((double)cnt * (double)k_pow10_128(scale));
         return append_value(c, heap, &avg, cnt > 0);
     }
     default: return append_value(c, heap, acc, cnt > 0);
@@ -264,7 +315,8 @@ vm_table *vm_sink_agg_finish(vm_sink_agg *a)
         tir_type at = def->slots[i].type;
         const void *acc = &s->m;
         if (fn == IR_AGG_SUM)
-            acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->isum;
+            acc = at == TIR_F64 ? (const void *)&s->fsum : at == TIR_DECIMAL128 ? (const void *)&s->wsum
+                                                                              : (const void *)&s->isum;
         if (fn == IR_AGG_AVG)
             acc = at == TIR_F64 ? (const void *)&s->fsum : (const void *)&s->wsum;
         if (IR_AGG_IS_VAR(fn))
@@ -289,7 +341,7 @@ static size_t acc_width(const vm_aggslot *s)
 {
     if (IR_AGG_IS_VAR(s->fn))
         return 2 * sizeof(double);
-    if (s->fn == IR_AGG_AVG && s->type != TIR_F64)
+    if ((s->fn == IR_AGG_AVG && s->type != TIR_F64) || s->type == TIR_DECIMAL128)
         return sizeof(__int128);
     if (s->fn == IR_AGG_SUM || s->fn == IR_AGG_AVG)
         return 8;
@@ -612,6 +664,31 @@ GAGG_SUM_INT(I64, int64_t)
 GAGG_AVG_INT(I32, int32_t)
 GAGG_AVG_INT(I64, int64_t)
 
+#define SUM_WIDE_ROW(gi, r) (ovf |= __builtin_add_overflow(acc[gi], d[r], &acc[gi]))
+#define SUM_WIDE_REG(s, r) (ovf |= __builtin_add_overflow(s, d[r], &s))
+/* sum and avg of a wide decimal: a 16-byte sum per group, stopping where it would wrap */
+static bool gagg_wide_sum(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids, const uint32_t *sel,
+                          uint32_t n)
+{
+    __int128 *acc = g->slots[slot].acc;
+    const __int128 *d = v->data;
+    bool ovf = false;
+    GAGG_UPDATE(__int128, SUM_WIDE_ROW, SUM_WIDE_REG);
+    return !ovf;
+}
+
+static bool gagg_GAGG_SUM_D128(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                               const uint32_t *sel, uint32_t n)
+{
+    return gagg_wide_sum(g, slot, v, gids, sel, n);
+}
+
+static bool gagg_GAGG_AVG_D128(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
+                               const uint32_t *sel, uint32_t n)
+{
+    return gagg_wide_sum(g, slot, v, gids, sel, n);
+}
+
 /* Without NULLs and with runs, deferred to the batch's last aggregate. */
 static bool gagg_GAGG_SUM_F64(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
                               const uint32_t *sel, uint32_t n)
@@ -667,6 +744,8 @@ GAGG_MINMAX(MIN, F64, double, LESS)
 GAGG_MINMAX(MAX, I32, int32_t, MORE)
 GAGG_MINMAX(MAX, I64, int64_t, MORE)
 GAGG_MINMAX(MAX, F64, double, MORE)
+GAGG_MINMAX(MIN, D128, __int128, LESS)
+GAGG_MINMAX(MAX, D128, __int128, MORE)
 
 static bool gagg_minmax_str(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
                             const uint32_t *sel, uint32_t n, int sign)
@@ -830,7 +909,7 @@ static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, con
         for (uint32_t gi = 0; gi < ng; gi++) {
             double sum = s->type == TIR_F64 ? ((const double *)gs->acc)[gi] : (double)((const __int128 *)gs->acc)[gi];
             /* a decimal's sum is of its values times 10^scale */
-            out[gi] = gs->cnt[gi] > 0 ? sum / ((double)gs->cnt[gi] * (double)vm_pow10(s->scale)) : 0;
+            out[gi] = gs->cnt[gi] > 0 ? sum / ((double)gs->cnt[gi] * (double)k_pow10_128(s->scale)) : 0;
         }
         break;
     }
@@ -890,14 +969,16 @@ static bool combine(vm_strheap *heap, size_t *sabytes, const vm_aggslot *slot, i
             break;
         if (t == TIR_F64)
             *(double *)a1 += *(const double *)a2;
+        else if (t == TIR_DECIMAL128)
+            ok = !__builtin_add_overflow(*(__int128 *)a1, *(const __int128 *)a2, (__int128 *)a1);
         else
             ok = !__builtin_add_overflow(*(int64_t *)a1, *(const int64_t *)a2, (int64_t *)a1);
         break;
-    case IR_AGG_AVG:
+    case IR_AGG_AVG:   /* of integers the 16-byte sum cannot wrap; of wide decimals it may */
         if (t == TIR_F64)
             *(double *)a1 += *(const double *)a2;
         else
-            *(__int128 *)a1 += *(const __int128 *)a2;
+            ok = !__builtin_add_overflow(*(__int128 *)a1, *(const __int128 *)a2, (__int128 *)a1);
         break;
     default: {
         if (c2 == 0)
@@ -920,6 +1001,14 @@ static bool combine(vm_strheap *heap, size_t *sabytes, const vm_aggslot *slot, i
             if (take)
                 *(double *)a1 = *(const double *)a2;
             break;
+        case TIR_DECIMAL128: {
+            __int128 x2, x1;
+            memcpy(&x2, a2, sizeof x2);   /* a spilled partial state need not be 16-byte aligned */
+            memcpy(&x1, a1, sizeof x1);
+            if (take || (sign > 0 ? x2 < x1 : x2 > x1))
+                memcpy(a1, &x2, sizeof x2);
+            break;
+        }
         case TIR_STRING: {
             const tir_str *s2 = a2;
             take |= k_str_cmp(s2, (const tir_str *)a1) * sign < 0;
@@ -939,7 +1028,8 @@ static void *agg_acc(vm_aggstate *s, const vm_aggslot *slot)
     if (IR_AGG_IS_VAR(slot->fn))
         return &s->mean;
     if (slot->fn == IR_AGG_SUM)
-        return slot->type == TIR_F64 ? (void *)&s->fsum : (void *)&s->isum;
+        return slot->type == TIR_F64 ? (void *)&s->fsum : slot->type == TIR_DECIMAL128 ? (void *)&s->wsum
+                                                                                      : (void *)&s->isum;
     if (slot->fn == IR_AGG_AVG)
         return slot->type == TIR_F64 ? (void *)&s->fsum : (void *)&s->wsum;
     return &s->m;

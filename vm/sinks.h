@@ -13,7 +13,7 @@
 typedef struct vm_aggstate {
     int64_t cnt;              /* valid input rows seen */
     int64_t isum;
-    __int128 wsum;            /* avg of integers: cannot overflow */
+    __int128 wsum;            /* avg of integers (cannot overflow); sum and avg of wide decimals */
     double fsum;
     double mean, m2;          /* var/stddev: Welford's running mean and sum of squared deviations */
     union {
@@ -21,6 +21,7 @@ typedef struct vm_aggstate {
         int64_t i64;
         double f64;
         tir_str s;
+        __int128 w;
     } m;                      /* min or max so far (valid when cnt > 0); string_agg's string (stragg.h) */
 } vm_aggstate;
 
@@ -93,12 +94,14 @@ typedef struct vm_sink_group {
     X(AGG_COUNT) X(AGG_COUNT_STAR) X(AGG_SUM_I32) X(AGG_SUM_I64) X(AGG_SUM_F64) \
     X(AGG_AVG_I32) X(AGG_AVG_I64) X(AGG_VAR_F64) X(AGG_STRAGG)                 \
     X(AGG_MIN_I32) X(AGG_MIN_I64) X(AGG_MIN_F64) X(AGG_MIN_STR)                \
-    X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)
+    X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)                \
+    X(AGG_SUM_D128) X(AGG_AVG_D128) X(AGG_MIN_D128) X(AGG_MAX_D128)
 #define VM_SINK_GAGG_OPS(X)                                                    \
     X(GAGG_COUNT) X(GAGG_COUNT_STAR) X(GAGG_SUM_I32) X(GAGG_SUM_I64) X(GAGG_SUM_F64) \
     X(GAGG_AVG_I32) X(GAGG_AVG_I64) X(GAGG_VAR_F64) X(GAGG_STRAGG)             \
     X(GAGG_MIN_I32) X(GAGG_MIN_I64) X(GAGG_MIN_F64) X(GAGG_MIN_STR)            \
-    X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)
+    X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)            \
+    X(GAGG_SUM_D128) X(GAGG_AVG_D128) X(GAGG_MIN_D128) X(GAGG_MAX_D128)
 
 #define VM_X_DECL(OPN) bool vm_agg_##OPN(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n);
 VM_SINK_AGG_OPS(VM_X_DECL)

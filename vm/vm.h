@@ -45,6 +45,7 @@ typedef struct vm_const {
     bool is_null;
     uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale) literal, i its scaled value (for explain) */
     int64_t i;
+    __int128 w;               /* a wide decimal's scaled value (type TIR_DECIMAL128; prec, scale say which) */
     double f;
     tir_str s;
     ir_stmt *ref;             /* non-NULL: value comes from this tuple ... */

@@ -251,6 +251,17 @@ Test(api, explain_prints_decimal_constants)
     cr_expect(strstr(x, "i64    = 1250\n"), "%s", x);   /* the integer stays an integer */
     cr_expect(!strstr(x, "= 125000\n"), "%s", x);
     tir_program_free(p);
+    /* a literal facing a wide decimal: one 16-byte constant at the column's scale, 38 digits when cast */
+    p = compile_ok(e, "t: Table = read_csv(\"d.csv\") { w: decimal(38,6) }\n"
+                      "p: Pipeline = { s = table_scan :table = t\n"
+                      "  f = filter :input = s :expr = $in.w > 12.5 && $in.w != 9223372036854775807\n"
+                      "  v = project :input = f :columns = { \"y\": $in.w + cast(-1 as decimal(38,30)) } }\noutput p.v\n");
+    x = tir_program_explain(p);
+    cr_expect(strstr(x, "decimal(19,6) = 12.500000\n"), "%s", x);
+    cr_expect(strstr(x, "decimal(25,6) = 9223372036854775807.000000\n"), "%s", x);
+    cr_expect(strstr(x, "decimal(38,30) = -1.000000000000000000000000000000\n"), "%s", x);
+    cr_expect(strstr(x, "SEL_GT_D128"), "%s", x);
+    tir_program_free(p);
     tir_engine_free(e);
 }
 

@@ -2490,3 +2490,106 @@ Test(kernels, decimal_fits_and_f64)
     cr_expect_eq(back[0], 0.001);
     cr_expect_eq(back[1], -12.345);
 }
+
+/* Comparisons of wide decimals against their twin (signed high halves, then
+** unsigned low ones): values of every length and both signs, pairs that
+** differ only in the low half or only in the sign, equal pairs, through a
+** selection, with NULLs on either side; vc against vv with the constant
+** broadcast. */
+Test(kernels, decimal_wide_cmp_match_ref)
+{
+    enum { N = 257 };
+    __int128 a[N], b[N], cb[N];
+    uint32_t sel[N], out[N], ref[N];
+    uint8_t bo[N], br[N];
+    uint64_t va[(N + 63) / 64], vb[(N + 63) / 64];
+    dec_wide_values(a, sel, N);
+    dec_wide_values(b, sel, N);
+    for (int i = 0; i < N; i++) {
+        if (i % 3 == 0)
+            b[i] = a[i];                                  /* equal */
+        else if (i % 3 == 1)
+            b[i] = a[(i * 7) % N];
+        if (i % 11 == 0)
+            b[i] = a[i] ^ 1;                              /* the low bit only */
+        if (i % 13 == 0)
+            b[i] = -a[i];                                 /* the sign only */
+        if (i % 17 == 0)
+            b[i] = a[i] + ((__int128)1 << 64);            /* the high half only */
+    }
+    memset(va, 0xff, sizeof va);
+    memset(vb, 0xff, sizeof vb);
+    va[0] &= ~0x10ULL, vb[1] &= ~0x3ULL, va[3] &= ~(1ULL << 63);
+    uint32_t (*vv[6])(const __int128 *, const __int128 *, const uint64_t *, const uint64_t *, const uint32_t *,
+                      uint32_t, uint32_t *) = {k_sel_eq_d128_vv, k_sel_ne_d128_vv, k_sel_lt_d128_vv,
+                                               k_sel_le_d128_vv, k_sel_gt_d128_vv, k_sel_ge_d128_vv};
+    uint32_t (*vc[6])(const __int128 *, __int128, const uint64_t *, const uint32_t *, uint32_t, uint32_t *) = {
+        k_sel_eq_d128_vc, k_sel_ne_d128_vc, k_sel_lt_d128_vc, k_sel_le_d128_vc, k_sel_gt_d128_vc, k_sel_ge_d128_vc};
+    void (*cmp[6])(const __int128 *, const __int128 *, const uint32_t *, uint32_t, uint8_t *) = {
+        k_cmp_eq_d128, k_cmp_ne_d128, k_cmp_lt_d128, k_cmp_le_d128, k_cmp_gt_d128, k_cmp_ge_d128};
+    for (int op = 0; op < 6; op++)
+        for (int s = 0; s < 2; s++) {
+            const uint32_t *sl = s ? sel : NULL;
+            uint32_t n = vv[op](a, b, va, vb, sl, N, out), m = k_sel_d128_ref((k_cmp_op)op, a, b, va, vb, sl, N, ref);
+            cr_assert_eq(n, m, "op %d sel %d", op, s);
+            cr_assert(!memcmp(out, ref, n * sizeof *out), "op %d sel %d", op, s);
+            cmp[op](a, b, sl, N, bo);
+            k_cmp_d128_ref((k_cmp_op)op, a, b, sl, N, br);
+            cr_assert(!memcmp(bo, br, N), "cmp op %d sel %d", op, s);
+            for (int k = 0; k < N; k += 37) {   /* a constant: each of some values */
+                for (int i = 0; i < N; i++)
+                    cb[i] = a[k];
+                n = vc[op](a, a[k], va, sl, N, out);
+                m = k_sel_d128_ref((k_cmp_op)op, a, cb, va, NULL, sl, N, ref);
+                cr_assert_eq(n, m, "vc op %d sel %d k %d", op, s, k);
+                cr_assert(!memcmp(out, ref, n * sizeof *out), "vc op %d sel %d k %d", op, s, k);
+            }
+        }
+}
+
+/* + - * of wide decimals against the twin's 64-bit limbs: values of every
+** length (products up to 76 digits, so both the wrap of __int128 and the
+** precision cap fail rows), each precision from 19 to 38; the failing rows
+** invalid, the rest must pass; - and abs at the 38-digit limit. */
+Test(kernels, decimal_wide_arith_match_ref)
+{
+    enum { N = 257 };
+    __int128 a[N], b[N], out[N], ref[N];
+    uint32_t sel[N], sel2[N];
+    uint64_t valid[(N + 63) / 64];
+    dec_wide_values(a, sel, N);
+    dec_wide_values(b, sel2, N);
+    for (int i = 0; i < N; i++)
+        b[i] = i % 4 == 0 ? b[(i * 5) % N] / k_pow10_128(i % 39) : b[(i * 5) % N];
+    bool (*fn[3])(const __int128 *, const __int128 *, const uint64_t *, const uint32_t *, uint32_t, int,
+                  __int128 *) = {k_dec_wide_add, k_dec_wide_sub, k_dec_wide_mul};
+    const char ops[3] = {'+', '-', '*'};
+    int fails = 0;
+    for (int o = 0; o < 3; o++)
+        for (int prec = 19; prec <= 38; prec++) {
+            bool ok = fn[o](a, b, NULL, NULL, N, prec, out);
+            bool ok_ref = k_dec_wide_arith_ref(ops[o], a, b, NULL, NULL, N, prec, ref);
+            cr_assert_eq(ok, ok_ref, "%c prec %d", ops[o], prec);
+            for (int i = 0; i < N; i++)
+                cr_assert(out[i] == ref[i], "%c row %d prec %d", ops[o], i, prec);
+            memset(valid, 0xff, sizeof valid);
+            for (int i = 0; i < N; i++)
+                if (!k_dec_wide_arith_ref(ops[o], &a[i], &b[i], NULL, NULL, 1, prec, &ref[i])) {
+                    valid[i / 64] &= ~(1ULL << (i % 64));
+                    fails++;
+                }
+            cr_assert(fn[o](a, b, valid, sel, N, prec, out), "%c prec %d: only invalid rows fail", ops[o], prec);
+        }
+    cr_assert_gt(fails, 100, "the values reach the limits");
+    __int128 lim = k_pow10_128(38) - 1, t[2] = {lim, -lim}, one[2] = {1, -1}, r[2];
+    cr_assert_not(k_dec_wide_add(t, one, NULL, NULL, 2, 38, r), "10^38 - 1 + 1 has 39 digits");
+    cr_assert(k_dec_wide_sub(t, one, NULL, NULL, 1, 38, r) && r[0] == lim - 1);
+    k_dec_wide_neg(t, NULL, 2, r);
+    cr_expect(r[0] == -lim && r[1] == lim);
+    k_dec_wide_abs(t, NULL, 2, r);
+    cr_expect(r[0] == lim && r[1] == lim);
+    __int128 s[3] = {lim, -lim - 1, 5};   /* the sums' check: 39 digits fail unless the row is NULL */
+    uint64_t v = 5;
+    cr_expect(k_dec_wide_fits(s, NULL, NULL, 1, 38) && !k_dec_wide_fits(s, NULL, NULL, 2, 38));
+    cr_expect(k_dec_wide_fits(s, &v, NULL, 3, 38) && !k_dec_wide_fits(s, NULL, NULL, 1, 37));
+}
