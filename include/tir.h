@@ -78,6 +78,7 @@ typedef enum tir_type {
     TIR_DECIMAL,      /* exact fixed point: int64_t scaled by 10^scale (tir_result_col_decimal) */
     TIR_TIMESTAMP,    /* int64_t microseconds since 1970-01-01 00:00:00 */
     TIR_DECIMAL128,   /* exact fixed point of 19 to 38 digits: tir_dec128 scaled by 10^scale */
+    TIR_INTERVAL,     /* tir_interval: months, days and microseconds, each with its own sign */
     TIR_NTYPES
 } tir_type;
 
@@ -88,6 +89,15 @@ typedef struct tir_dec128 {
     uint64_t lo;
     int64_t hi;
 } tir_dec128;
+
+/* A TIR_INTERVAL value, as DuckDB keeps one: months, days and
+** microseconds apart (a month is no fixed number of days, a day no fixed
+** number of microseconds across a time change). 16 bytes, the layout of
+** Arrow's month_day_nano interval but for its nanoseconds. */
+typedef struct tir_interval {
+    int32_t months, days;
+    int64_t micros;
+} tir_interval;
 
 /* 16-byte string header. Strings of at most 12 bytes live entirely inside
 ** (prefix followed by the rest of inl); longer ones keep their first four
@@ -371,6 +381,11 @@ TIR_API int tir_decimal128_format(tir_dec128 v, int scale, char *buf);
 /* Formats microseconds since 1970-01-01 as YYYY-MM-DD HH:MM:SS, then a
 ** fraction without trailing zeros when there is one, into buf (>= 27 bytes). */
 TIR_API void tir_timestamp_format(int64_t micros, char *buf);
+/* Formats an interval as DuckDB prints one ("1 year 2 months -3 days
+** 04:05:06.5": years and months from the months, the days, then the
+** microseconds as [-]HH:MM:SS with the fraction without trailing zeros;
+** "00:00:00" for zero) into buf (>= 80 bytes); returns the length. */
+TIR_API int tir_interval_format(tir_interval v, char *buf);
 
 #ifdef __cplusplus
 }

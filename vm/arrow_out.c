@@ -32,6 +32,17 @@ static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
     return (unsigned)t < TIR_NTYPES ? f[t] : "n";
 }
 
+/* Intervals do not leave as Arrow yet: month_day_nano needs each value
+** converted (microseconds to nanoseconds), where every other column leaves
+** without a copy. True when schema s has one. */
+static bool has_interval(const ir_schema *s)
+{
+    for (int c = 0; c < s->n; c++)
+        if (s->cols[c].ty.type == TIR_INTERVAL)
+            return true;
+    return false;
+}
+
 /* ------------------------------------------------------------- schemas */
 
 /* A child owns its name and format (one block); the parent owns the
@@ -153,6 +164,8 @@ tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, str
     if (!schema || !ir || out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *s = &ir->outputs[out].stmt->out;
+    if (has_interval(s))
+        return TIR_ERR_ARG;
     colset cs;
     tir_status st = TIR_ERR_NOMEM;
     if (columns_of((size_t)s->n, &cs)) {
@@ -399,6 +412,9 @@ tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayS
         return TIR_ERR_ARG;
     memset(stream, 0, sizeof *stream);
     size_t n = tir_result_ncols(r, out);
+    for (size_t c = 0; c < n; c++)
+        if (tir_result_col_type(r, out, c) == TIR_INTERVAL)   /* see has_interval */
+            return TIR_ERR_ARG;
     exported *x = calloc(1, sizeof *x);
     stream_priv *sp = calloc(1, sizeof *sp);
     bool ok = x && sp && columns_of(n, &x->cs);
@@ -619,6 +635,10 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     if (out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *sc = &ir->outputs[out].stmt->out;
+    if (has_interval(sc)) {
+        vm_engine_set_error(vm_program_engine(p), "intervals cannot leave as Arrow arrays yet");
+        return TIR_ERR_ARG;
+    }
     live *l = calloc(1, sizeof *l);
     if (!l)
         return live_nomem(p);

@@ -98,7 +98,7 @@ struct tir_result {
 
 const char *tir_type_name(tir_type t)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "decimal128"};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "decimal128", "interval"};
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
