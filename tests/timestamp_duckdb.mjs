@@ -152,6 +152,14 @@ const CASES = [
       "(ts - u) + INTERVAL '1 month -1 day' > (ts - u) + INTERVAL '29 days', " +
       "(ts - u) + INTERVAL '1 day' <> ((ts - u) + INTERVAL '12 hours') + INTERVAL '12:00:00', ts - u <= u - ts, " +
       "(ts - u) * 2 > INTERVAL '-400 months' FROM t" },
+  { name: 'parts and epoch of intervals',
+    tir: proj(['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch']
+      .map((p, i) => `"p${i}": ${i % 2 ? `extract(${p} from $in.ts - $in.u)` : `date_part("${p}", ($in.u - $in.ts) * 3 + interval "-14 months 5 days")`}`)
+      .join(', ')),
+    sql: 'SELECT id, ' + ['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch']
+      .map((p, i) => (i % 2 ? `date_part('${p}', ts - u)` : `date_part('${p}', (u - ts) * 3 + INTERVAL '-14 months 5 days')`))
+      .join(', ') + ' FROM t',
+    float: [10] },
   { name: 'filter on an interval', csvOnly: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts - $in.u > interval "10 years" || ` +
       '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',

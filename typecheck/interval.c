@@ -10,6 +10,7 @@
 */
 #include "tc.h"
 #include "timestamp.h"
+#include "functions.h"
 
 static const char *const op_text[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">="};
 
@@ -114,7 +115,9 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
     case IR_E_IN:
         kid = e->u.in.a;
         break;
-    case IR_E_CALL:
+    case IR_E_CALL:   /* the parts of one (funcs.c) */
+        if ((e->u.call.fid >= IR_FN_YEAR && e->u.call.fid <= IR_FN_EPOCH) || e->u.call.fid == IR_FN_DATE_PART)
+            return true;
         for (int k = 0; k < e->u.call.nargs && !kid; k++)
             kid = e->u.call.args[k]->ty.type == TIR_INTERVAL ? e->u.call.args[k] : NULL;
         kid = kid ? kid : e;
@@ -125,7 +128,7 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
     if (kid->ty.type != TIR_INTERVAL)
         return true;
     ir_error(c->d, e->span, "%s does not take an interval: intervals are so far added, subtracted, multiplied, "
-             "negated, compared, cast to and from string and printed",
+             "negated, compared, taken apart (year .. epoch), cast to and from string and printed",
              e->kind == IR_E_IN ? "in" : "this function");
     return false;
 }

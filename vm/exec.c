@@ -1331,6 +1331,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             }
             break;
         case VM_OP_CAST_TS_DATE: vm_op_cast_ts_date(x, in); break;
+        case VM_OP_IV_PART: vm_op_iv_part(x, in); break;
+        case VM_OP_IV_EPOCH: vm_op_iv_epoch(x, in); break;
         case VM_OP_TS_SUB_TS: case VM_OP_TS_ADD_IV: case VM_OP_IV_ADD: case VM_OP_IV_SUB: case VM_OP_IV_MUL:
         case VM_OP_IV_NEG: case VM_OP_CMP_EQ_IV: case VM_OP_CMP_NE_IV: case VM_OP_CMP_LT_IV: case VM_OP_CMP_LE_IV:
         case VM_OP_CMP_GT_IV: case VM_OP_CMP_GE_IV: {

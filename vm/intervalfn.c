@@ -7,6 +7,7 @@
 ** (what later instructions read there) and no overflow is checked.
 */
 #include "intervalfn.h"
+#include "datefn.h"
 #include "timestamp.h"
 
 /* r[c] = OP(r[a][r], r[b][r]) over the selection, NULL where either is;
@@ -63,3 +64,33 @@ bool vm_op_iv_neg(xpipe *x, const vm_ins *in)
     x->r[in->c].validity = a->validity;
     return ok;
 }
+
+/* DuckDB's parts of an interval: the years and the months left of its
+** months, its days, and the hours, then the minutes, seconds, milliseconds
+** and microseconds within the minute, of its microseconds (all toward zero). */
+static int64_t iv_part(vm_interval v, ir_datepart p)
+{
+    const int64_t hour = 3600 * VM_US_PER_SEC, minute = 60 * VM_US_PER_SEC;
+    switch (p) {
+    case IR_DP_YEAR: return v.months / 12;
+    case IR_DP_QUARTER: return v.months % 12 / 3 + 1;
+    case IR_DP_MONTH: return v.months % 12;
+    case IR_DP_DAY: return v.days;
+    case IR_DP_HOUR: return v.micros / hour;
+    case IR_DP_MINUTE: return v.micros % hour / minute;
+    case IR_DP_SECOND: return v.micros % minute / VM_US_PER_SEC;
+    case IR_DP_MILLISECOND: return v.micros % minute / 1000;
+    case IR_DP_MICROSECOND: return v.micros % minute;
+    default: return 0;   /* the checker refuses the others */
+    }
+}
+
+/* DuckDB's: a year is 365.25 days, a month 30 */
+static double iv_epoch(vm_interval v)
+{
+    int64_t days = (int64_t)(v.months % 12) * 30 + v.days;
+    return (double)(v.months / 12) * 31557600.0 + (double)days * 86400.0 + (double)v.micros / 1e6;
+}
+
+VM_PART_MAP(vm_op_iv_part, vm_interval, int64_t, iv_part(a[r], part))
+VM_PART_MAP(vm_op_iv_epoch, vm_interval, double, iv_epoch(a[r]))

@@ -5,6 +5,7 @@
 #ifndef VM_INTERVALFN_H
 #define VM_INTERVALFN_H
 
+#include "functions.h"
 #include "xpipe.h"
 
 bool vm_op_ts_sub_ts(xpipe *x, const vm_ins *in);   /* interval = timestamp r[a] - timestamp r[b] */
@@ -20,5 +21,10 @@ bool vm_op_iv_lt(xpipe *x, const vm_ins *in);
 bool vm_op_iv_le(xpipe *x, const vm_ins *in);
 bool vm_op_iv_gt(xpipe *x, const vm_ins *in);
 bool vm_op_iv_ge(xpipe *x, const vm_ins *in);
+
+/* part e (an ir_datepart: year .. microsecond) of interval r[a] (i64), and
+** its seconds (f64), as DuckDB gives them */
+void vm_op_iv_part(xpipe *x, const vm_ins *in);
+void vm_op_iv_epoch(xpipe *x, const vm_ins *in);
 
 #endif

@@ -681,6 +681,8 @@ static int cx_part(lw *L, const ir_expr *a, const ir_expr *e, int frame, int sel
 {
     if (a->ty.type == TIR_DATE)
         return cx_unary(L, VM_OP_DATE_PART, a, e, frame, sel, in, p);
+    if (a->ty.type == TIR_INTERVAL)
+        return cx_unary(L, p == IR_DP_EPOCH ? VM_OP_IV_EPOCH : VM_OP_IV_PART, a, e, frame, sel, in, p);
     return cx_unary(L, p == IR_DP_EPOCH ? VM_OP_TS_EPOCH : VM_OP_TS_PART, a, e, frame, sel, in, p);
 }
 

@@ -174,7 +174,9 @@
     X(IV_SUB,       "r[c] = interval r[a] - interval r[b], part by part, over s[d]; overflow is an error") \
     X(IV_MUL,       "r[c] = interval r[a] * i64 r[b] (an i32 factor) over s[d]; overflow is an error") \
     X(IV_NEG,       "r[c] = -interval r[a] over s[d]; overflow is an error")                 \
-    VM_CMPS(X, VM_CMPIV, "r[c] = interval r[a] op interval r[b], normalized as DuckDB compares them, over s[d]")
+    VM_CMPS(X, VM_CMPIV, "r[c] = interval r[a] op interval r[b], normalized as DuckDB compares them, over s[d]") \
+    X(IV_PART,      "r[c] = part e (vm_datepart) of interval r[a] over s[d] (i64)")          \
+    X(IV_EPOCH,     "r[c] = seconds in interval r[a] (a year 365.25 days, a month 30) over s[d] (f64)")
 
 typedef enum vm_opcode {
 #define VM_X_ENUM(name, syn) VM_OP_##name,
