@@ -273,10 +273,11 @@ TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uin
 ** Types: tir_bind_i32/_i64 bind an i32, i64 or f64 parameter (an i64 must
 ** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
 ** (days since 1970-01-01), tir_bind_timestamp (microseconds since
-** 1970-01-01 00:00:00) and tir_bind_str (len bytes, any bytes, under
-** 4 GiB) their own type only. tir_bind_text reads text as the declared type
-** with the CSV loader's rules (integers, decimals, true/false/1/0,
-** YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff]; a string parameter takes the
+** 1970-01-01 00:00:00), tir_bind_interval and tir_bind_str (len bytes, any
+** bytes, under 4 GiB) their own type only. tir_bind_text reads text as the
+** declared type with the CSV loader's rules (integers, decimals,
+** true/false/1/0, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff], intervals as
+** "1 month 2 days 03:00:00"; a string parameter takes the
 ** text as it is): for command
 ** lines and other text sources. */
 TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
@@ -292,6 +293,7 @@ TIR_API tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
 TIR_API tir_status tir_bind_f64(tir_program *p, const char *name, double v);
 TIR_API tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
 TIR_API tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros);
+TIR_API tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v);
 TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
 TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
 TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);

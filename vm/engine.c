@@ -861,6 +861,11 @@ tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros)
     return bind_value(p, name, (vm_const){.type = TIR_TIMESTAMP, .i = micros});
 }
 
+tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_INTERVAL, .i = v.micros, .months = v.months, .days = v.days});
+}
+
 tir_status tir_bind_null(tir_program *p, const char *name)
 {
     return bind_value(p, name, (vm_const){.type = TIR_NTYPES, .is_null = true});

@@ -104,6 +104,7 @@ static void param_value(vm_const *k, const vm_const *v)
     k->is_null = v->is_null;
     k->i = v->i;
     k->s = v->s;
+    k->months = v->months, k->days = v->days;
     k->f = v->type == TIR_F64 ? v->f : (double)v->i;
 }
 
