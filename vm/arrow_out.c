@@ -21,26 +21,16 @@
 
 /* A column's Arrow format into buf (>= 16 bytes): decimal(p, s) is
 ** decimal128 "d:P,S" (a narrow one's values sign-extended to 16 bytes, a
-** wide one's passed as they are). dec = p << 8 | s. */
+** wide one's passed as they are); an interval is month_day_nano (its
+** microseconds times 1000). dec = p << 8 | s. */
 static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
 {
-    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:"};
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:", "d", "tin"};
     if (t == TIR_DECIMAL || t == TIR_DECIMAL128) {
         snprintf(buf, 16, "d:%d,%d", dec >> 8, dec & 255);
         return buf;
     }
     return (unsigned)t < TIR_NTYPES ? f[t] : "n";
-}
-
-/* Intervals do not leave as Arrow yet: month_day_nano needs each value
-** converted (microseconds to nanoseconds), where every other column leaves
-** without a copy. True when schema s has one. */
-static bool has_interval(const ir_schema *s)
-{
-    for (int c = 0; c < s->n; c++)
-        if (s->cols[c].ty.type == TIR_INTERVAL)
-            return true;
-    return false;
 }
 
 /* ------------------------------------------------------------- schemas */
@@ -164,8 +154,6 @@ tir_status tir_program_output_arrow_schema(const tir_program *p, size_t out, str
     if (!schema || !ir || out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *s = &ir->outputs[out].stmt->out;
-    if (has_interval(s))
-        return TIR_ERR_ARG;
     colset cs;
     tir_status st = TIR_ERR_NOMEM;
     if (columns_of((size_t)s->n, &cs)) {
@@ -304,6 +292,26 @@ static int export_column(exported *x, size_t b, int c, bool dec, uint32_t n, str
         p->bufs[1] = offs;
         p->bufs[2] = data;
         nbuf = 3;
+    } else if (col->type == TIR_INTERVAL) {   /* month_day_nano: the microseconds as nanoseconds */
+        const tir_interval *v = (const tir_interval *)col->data + first;
+        tir_interval *d = malloc(sizeof *d * (n ? n : 1));
+        if (!(p->own[0] = d)) {
+            free(p);
+            return ENOMEM;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            d[i] = v[i];
+            if (!vm_bit_get(valid, i))
+                d[i] = (tir_interval){0, 0, 0};   /* whatever lies under a NULL */
+            else if (__builtin_mul_overflow(v[i].micros, 1000, &d[i].micros)) {
+                snprintf(err, errlen, "column %d of batch %zu, row %u: %lld microseconds do not fit Arrow's "
+                         "nanoseconds (an i64)", c, b, i, (long long)v[i].micros);
+                free(d);
+                free(p);
+                return EOVERFLOW;
+            }
+        }
+        p->bufs[1] = d;
     } else if (dec) {   /* decimal128: each i64 sign-extended to 16 bytes, little-endian */
         const int64_t *v = (const int64_t *)col->data + first;
         int64_t *d = malloc(sizeof *d * 2 * (n ? n : 1));
@@ -412,9 +420,6 @@ tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayS
         return TIR_ERR_ARG;
     memset(stream, 0, sizeof *stream);
     size_t n = tir_result_ncols(r, out);
-    for (size_t c = 0; c < n; c++)
-        if (tir_result_col_type(r, out, c) == TIR_INTERVAL)   /* see has_interval */
-            return TIR_ERR_ARG;
     exported *x = calloc(1, sizeof *x);
     stream_priv *sp = calloc(1, sizeof *sp);
     bool ok = x && sp && columns_of(n, &x->cs);
@@ -635,10 +640,6 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
     if (out >= (size_t)ir->noutputs)
         return TIR_ERR_ARG;
     const ir_schema *sc = &ir->outputs[out].stmt->out;
-    if (has_interval(sc)) {
-        vm_engine_set_error(vm_program_engine(p), "intervals cannot leave as Arrow arrays yet");
-        return TIR_ERR_ARG;
-    }
     live *l = calloc(1, sizeof *l);
     if (!l)
         return live_nomem(p);
