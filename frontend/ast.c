@@ -138,7 +138,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
         [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
-        [TIR_TIMESTAMP] = "timestamp",
+        [TIR_TIMESTAMP] = "timestamp", [TIR_INTERVAL] = "interval",
     };
     for (int i = 0; i < TIR_NTYPES; i++) {
         if (names[i] && fe_is(cx, t, names[i])) {
@@ -146,7 +146,7 @@ static bool fe_type(fe_ctx *cx, ir_span t, tir_type *ty)
             return true;
         }
     }
-    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date, timestamp, decimal(p, s))",
+    ir_error(cx->d, t, "unknown type '%.*s' (expected bool, i32, i64, f64, string, date, timestamp, interval, decimal(p, s))",
              (int)t.len, fe_text(cx, t));
     return false;
 }

@@ -184,7 +184,7 @@ static bool fj_bool_member(fj_ctx *cx, json_t *o, ir_span parent, const char *ke
 /* A type's name; a decimal is written "decimal(15,2)" as in the text form. */
 static ir_coltype fj_type(fj_ctx *cx, json_t *j, ir_span at)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", NULL};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "interval", NULL};
     ir_coltype ty = {.type = TIR_I64};
     const char *s = json_is_string(j) ? json_string_value(j) : NULL;
     long p, sc;
@@ -198,6 +198,8 @@ static ir_coltype fj_type(fj_ctx *cx, json_t *j, ir_span at)
         return (ir_coltype){.type = VM_DEC_TYPE(p), .prec = (uint8_t)p, .scale = (uint8_t)sc};
     }
     int t = fj_word(cx, j, at, names);
+    if (t == 8)   /* the words skip TIR_DECIMAL128, written decimal(p,s) */
+        return (ir_coltype){.type = TIR_INTERVAL};
     if (t == TIR_DECIMAL)   /* the bare word, as in the text form */
         return (ir_coltype){.type = TIR_DECIMAL, .prec = 18, .scale = 3};
     ty.type = t < 0 ? TIR_I64 : (tir_type)t;

@@ -78,6 +78,7 @@ typedef enum tir_type {
     TIR_DECIMAL,      /* exact fixed point: int64_t scaled by 10^scale (tir_result_col_decimal) */
     TIR_TIMESTAMP,    /* int64_t microseconds since 1970-01-01 00:00:00 */
     TIR_DECIMAL128,   /* exact fixed point of 19 to 38 digits: tir_dec128 scaled by 10^scale */
+    TIR_INTERVAL,     /* tir_interval: months, days and microseconds, each with its own sign */
     TIR_NTYPES
 } tir_type;
 
@@ -88,6 +89,15 @@ typedef struct tir_dec128 {
     uint64_t lo;
     int64_t hi;
 } tir_dec128;
+
+/* A TIR_INTERVAL value, as DuckDB keeps one: months, days and
+** microseconds apart (a month is no fixed number of days, a day no fixed
+** number of microseconds across a time change). 16 bytes, the layout of
+** Arrow's month_day_nano interval but for its nanoseconds. */
+typedef struct tir_interval {
+    int32_t months, days;
+    int64_t micros;
+} tir_interval;
 
 /* 16-byte string header. Strings of at most 12 bytes live entirely inside
 ** (prefix followed by the rest of inl); longer ones keep their first four
@@ -263,10 +273,11 @@ TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uin
 ** Types: tir_bind_i32/_i64 bind an i32, i64 or f64 parameter (an i64 must
 ** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
 ** (days since 1970-01-01), tir_bind_timestamp (microseconds since
-** 1970-01-01 00:00:00) and tir_bind_str (len bytes, any bytes, under
-** 4 GiB) their own type only. tir_bind_text reads text as the declared type
-** with the CSV loader's rules (integers, decimals, true/false/1/0,
-** YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff]; a string parameter takes the
+** 1970-01-01 00:00:00), tir_bind_interval and tir_bind_str (len bytes, any
+** bytes, under 4 GiB) their own type only. tir_bind_text reads text as the
+** declared type with the CSV loader's rules (integers, decimals,
+** true/false/1/0, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff], intervals as
+** "1 month 2 days 03:00:00"; a string parameter takes the
 ** text as it is): for command
 ** lines and other text sources. */
 TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled */
@@ -282,6 +293,7 @@ TIR_API tir_status tir_bind_i64(tir_program *p, const char *name, int64_t v);
 TIR_API tir_status tir_bind_f64(tir_program *p, const char *name, double v);
 TIR_API tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
 TIR_API tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros);
+TIR_API tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v);
 TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
 TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
 TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
@@ -384,6 +396,11 @@ TIR_API int tir_decimal128_format(tir_dec128 v, int scale, char *buf);
 TIR_API int tir_timestamp_text(int64_t micros, char *buf);
 /* The same into a 27-byte buf, the date "##########" outside years 0001-9999. */
 TIR_API void tir_timestamp_format(int64_t micros, char *buf);
+/* Formats an interval as DuckDB prints one ("1 year 2 months -3 days
+** 04:05:06.5": years and months from the months, the days, then the
+** microseconds as [-]HH:MM:SS with the fraction without trailing zeros;
+** "00:00:00" for zero) into buf (>= 80 bytes); returns the length. */
+TIR_API int tir_interval_format(tir_interval v, char *buf);
 
 #ifdef __cplusplus
 }

@@ -22,9 +22,8 @@ typedef struct ir_name {
     ir_span span;
 } ir_name;
 
-/* The type of an interval literal (interval "1 month"): not a column's type,
-** only an operand of date/timestamp + and - (typecheck), so not a tir_type. */
-#define IR_INTERVAL ((tir_type)(TIR_NTYPES + 1))
+/* The type of an interval literal (interval "1 month"). */
+#define IR_INTERVAL TIR_INTERVAL
 
 /* Properties of a vector (or of one column / tuple field). */
 typedef enum ir_order { IR_ORDER_NONE = 0, IR_ORDER_ASC, IR_ORDER_DESC } ir_order;

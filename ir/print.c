@@ -24,7 +24,7 @@ static const char *type_name(tir_type t)
     static const char *const names[TIR_NTYPES] = {
         [TIR_BOOL] = "bool", [TIR_I32] = "i32", [TIR_I64] = "i64",
         [TIR_F64] = "f64", [TIR_STRING] = "string", [TIR_DATE] = "date", [TIR_DECIMAL] = "decimal",
-        [TIR_TIMESTAMP] = "timestamp", [TIR_DECIMAL128] = "decimal",
+        [TIR_TIMESTAMP] = "timestamp", [TIR_DECIMAL128] = "decimal", [TIR_INTERVAL] = "interval",
     };
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
@@ -150,7 +150,7 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_puts(b, "null");
         return;
     }
-    if (l->type == IR_INTERVAL) {   /* not a tir_type */
+    if (l->type == IR_INTERVAL) {   /* the form the parser reads back */
         char iv[80];
         vm_interval_format(&(vm_interval){l->months, l->days, l->i}, iv);
         ir_buf_printf(b, "interval \"%s\"", iv);

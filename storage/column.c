@@ -17,6 +17,7 @@ size_t vm_type_width(tir_type t)
     case TIR_I64: case TIR_F64: case TIR_DECIMAL: case TIR_TIMESTAMP: return 8;
     case TIR_STRING: return sizeof(tir_str);
     case TIR_DECIMAL128: return sizeof(__int128);
+    case TIR_INTERVAL: return sizeof(tir_interval);
     default: return 8;
     }
 }

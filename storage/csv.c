@@ -807,7 +807,10 @@ static tir_status convert_field(vm_csv_reader *L, csv_colstate *cs, const vm_csv
     }
     if (d->type == TIR_TIMESTAMP && !vm_parse_timestamp(s, len, &((int64_t *)c->data)[row]))
         return bad_value(L, f, d, P_BAD);
-    switch (d->type == TIR_DECIMAL || d->type == TIR_DECIMAL128 || d->type == TIR_TIMESTAMP ? TIR_NTYPES : c->type) {
+    if (d->type == TIR_INTERVAL && !vm_parse_interval(s, len, &((vm_interval *)c->data)[row]))
+        return bad_value(L, f, d, P_BAD);
+    switch (d->type == TIR_DECIMAL || d->type == TIR_DECIMAL128 || d->type == TIR_TIMESTAMP ||
+            d->type == TIR_INTERVAL ? TIR_NTYPES : c->type) {
     case TIR_NTYPES:
         break;
     case TIR_BOOL: {

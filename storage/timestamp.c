@@ -209,6 +209,38 @@ void vm_interval_format(const vm_interval *v, char *buf)
         sprintf(buf + n, "%s%lld microsecond%s", n ? " " : "", (long long)v->micros, v->micros == 1 ? "" : "s");
 }
 
+/* n and its unit, plural unless n is 1 or -1, after a space when not first. */
+static int iv_part(char *buf, int at, int64_t n, const char *unit)
+{
+    return sprintf(buf + at, "%s%lld %s%s", at ? " " : "", (long long)n, unit, n == 1 || n == -1 ? "" : "s");
+}
+
+int tir_interval_format(tir_interval v, char *buf)
+{
+    int n = 0;
+    int32_t years = v.months / 12, months = v.months % 12;
+    if (years)
+        n += iv_part(buf, n, years, "year");
+    if (months)
+        n += iv_part(buf, n, months, "month");
+    if (v.days)
+        n += iv_part(buf, n, v.days, "day");
+    if (v.micros || !n) {
+        /* unsigned: the magnitude of INT64_MIN */
+        uint64_t us = v.micros < 0 ? -(uint64_t)v.micros : (uint64_t)v.micros;
+        uint64_t s = us / 1000000, frac = us % 1000000;
+        n += sprintf(buf + n, "%s%s%02llu:%02llu:%02llu", n ? " " : "", v.micros < 0 ? "-" : "",
+                     (unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+        if (frac) {
+            int digits = 6;
+            for (; frac % 10 == 0; frac /= 10)
+                digits--;
+            n += sprintf(buf + n, ".%0*llu", digits, (unsigned long long)frac);
+        }
+    }
+    return n;
+}
+
 bool vm_ts_add_interval(int64_t us, const vm_interval *v, int64_t *out)
 {
     int64_t rest;

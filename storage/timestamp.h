@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "tir.h"
 
 #define VM_US_PER_SEC INT64_C(1000000)
 #define VM_US_PER_DAY INT64_C(86400000000)
@@ -37,15 +38,11 @@ static inline int32_t vm_ts_day(int64_t us, int64_t *rest)
     return (int32_t)d;
 }
 
-#endif
 
 /* An interval, as DuckDB keeps one: months, days and microseconds, each
 ** with its own sign (a month is not a fixed number of days, nor a day of
-** microseconds across a time change). */
-typedef struct vm_interval {
-    int32_t months, days;
-    int64_t micros;
-} vm_interval;
+** microseconds across a time change). The public tir_interval. */
+typedef tir_interval vm_interval;
 
 /* "1 year 2 months -3 days 04:05:06.5": numbers with units (year, month,
 ** week, day, hour, minute, second, millisecond, microsecond, singular or
@@ -59,3 +56,62 @@ void vm_interval_format(const vm_interval *v, char *buf);
 ** month clamped to its last day (2024-01-31 + 1 month = 2024-02-29), then
 ** the days, then the microseconds. False when the result overflows. */
 bool vm_ts_add_interval(int64_t us, const vm_interval *v, int64_t *out);
+/* The interval from b to a (a - b of timestamps), as DuckDB gives it: the
+** whole days and the microseconds left, both toward zero, no months.
+** False when a - b overflows. */
+static inline bool vm_ts_sub(int64_t a, int64_t b, vm_interval *out)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return false;
+    int64_t days = d / VM_US_PER_DAY;   /* |days| < 2^37 / 864 fits */
+    *out = (vm_interval){0, (int32_t)days, d - days * VM_US_PER_DAY};
+    return true;
+}
+
+/* Part by part, as DuckDB computes them; false when a part overflows. */
+static inline bool vm_iv_add(vm_interval a, vm_interval b, vm_interval *out)
+{
+    return !__builtin_add_overflow(a.months, b.months, &out->months) &&
+           !__builtin_add_overflow(a.days, b.days, &out->days) &&
+           !__builtin_add_overflow(a.micros, b.micros, &out->micros);
+}
+static inline bool vm_iv_sub(vm_interval a, vm_interval b, vm_interval *out)
+{
+    return !__builtin_sub_overflow(a.months, b.months, &out->months) &&
+           !__builtin_sub_overflow(a.days, b.days, &out->days) &&
+           !__builtin_sub_overflow(a.micros, b.micros, &out->micros);
+}
+static inline bool vm_iv_neg(vm_interval a, vm_interval *out)
+{
+    return vm_iv_sub((vm_interval){0, 0, 0}, a, out);
+}
+/* DuckDB takes the factor as an i32 (a larger one is an error, even for a
+** zero interval). */
+static inline bool vm_iv_mul(vm_interval a, int64_t n, vm_interval *out)
+{
+    return n >= INT32_MIN && n <= INT32_MAX && !__builtin_mul_overflow(a.months, (int32_t)n, &out->months) &&
+           !__builtin_mul_overflow(a.days, (int32_t)n, &out->days) &&
+           !__builtin_mul_overflow(a.micros, n, &out->micros);
+}
+
+/* DuckDB's order of intervals: each is normalized, microseconds carried
+** into days (24 hours a day) and days into months (30 days a month), the
+** divisions toward zero, then (months, days, microseconds) compare in that
+** order. So "1 month" == "30 days" and "1 day" == "24 hours", but "1 month
+** -1 day" > "29 days" (it stays 1 month -1 day). -1, 0 or 1. */
+static inline int vm_iv_cmp(vm_interval a, vm_interval b)
+{
+    int64_t k[2][3];
+    for (int i = 0; i < 2; i++) {
+        const vm_interval *v = i ? &b : &a;
+        int64_t carry = v->micros / VM_US_PER_DAY, days = v->days + carry, months = days / 30;
+        k[i][0] = v->months + months, k[i][1] = days - months * 30, k[i][2] = v->micros - carry * VM_US_PER_DAY;
+    }
+    for (int j = 0; j < 3; j++)
+        if (k[0][j] != k[1][j])
+            return k[0][j] < k[1][j] ? -1 : 1;
+    return 0;
+}
+
+#endif

@@ -127,6 +127,49 @@ const CASES = [
       "(ts - INTERVAL '1 year 2 days 03:04:05.000006')::VARCHAR, (INTERVAL '13 months -40 days' + d)::VARCHAR, " +
       "(ts + INTERVAL '-1 month 25 hours')::VARCHAR, (d - INTERVAL '2 weeks 1 microsecond')::VARCHAR " +
       "FROM t WHERE ts < '9998-01-01' AND d < '9998-01-01' AND ts >= '0003-01-01' AND d >= '0003-01-01'" },
+  // intervals as values: differences printed, added back, combined, compared in DuckDB's normalized order.
+  // (Two expressions that differ only by interval constants DuckDB finds equal, as x + '1 month' and
+  // x + '30 days', are one to its optimizer, which then computes only one of them: kept apart.)
+  { name: 'timestamp - timestamp is an interval (days and the time left), printed and cast',
+    tir: proj('"a": $in.ts - $in.u, "b": $in.u - $in.ts, "c": $in.ts - $in.d, "s": cast($in.u - $in.ts as string), ' +
+      '"r": cast(cast($in.ts - $in.u as string) as interval), "n": ($in.ts - $in.u) is null'),
+    sql: 'SELECT id, (ts - u)::VARCHAR, (u - ts)::VARCHAR, (ts - d::TIMESTAMP)::VARCHAR, (u - ts)::VARCHAR, ' +
+      '(ts - u)::VARCHAR::INTERVAL::VARCHAR, (ts - u) IS NULL FROM t' },
+  { name: 'interval values added back to timestamps, and interval arithmetic',
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts < "9990-01-01" && $in.ts >= "0010-01-01" ` +
+      ':projection = ["id", "ts", "u"]\n v = project :input = f :columns = { "id": $in.id, ' +
+      '"back": $in.u + ($in.ts - $in.u), "fwd": ($in.ts - $in.u) + $in.u, "sub": $in.ts - ($in.ts - $in.u), ' +
+      '"m": $in.u + (($in.ts - $in.u) + interval "1 month"), "k": (($in.ts - $in.u) - interval "2 months 3 days") * 3, ' +
+      '"neg": -($in.ts - $in.u), "two": 2 * ($in.ts - $in.u) - ($in.u - $in.ts), ' +
+      '"lt": $in.ts - (interval "1 month 2 days 03:04:05.000006" * 2) } }\noutput p.v',
+    sql: "SELECT id, (u + (ts - u))::VARCHAR, ((ts - u) + u)::VARCHAR, (ts - (ts - u))::VARCHAR, " +
+      "(u + ((ts - u) + INTERVAL '1 month'))::VARCHAR, (((ts - u) - INTERVAL '2 months 3 days') * 3)::VARCHAR, " +
+      "(-(ts - u))::VARCHAR, (2 * (ts - u) - (u - ts))::VARCHAR, " +
+      "(ts - (INTERVAL '1 month 2 days 03:04:05.000006' * 2))::VARCHAR " +
+      "FROM t WHERE ts < '9990-01-01' AND ts >= '0010-01-01'" },
+  { name: 'interval comparisons: 30 days = 1 month, 24 hours = 1 day, then months, days, micros in turn',
+    tir: proj('"a": $in.ts - $in.u < interval "1 month 3 days", "b": $in.ts - $in.u >= interval "12 months -5 days", ' +
+      '"c": ($in.ts - $in.u) + interval "1 month" == (($in.ts - $in.u) + interval "10 days") + interval "20 days", ' +
+      '"e": ($in.ts - $in.u) + interval "1 month -1 day" > ($in.ts - $in.u) + interval "29 days", ' +
+      '"f": ($in.ts - $in.u) + interval "1 day" != (($in.ts - $in.u) + interval "12 hours") + interval "12:00:00", ' +
+      '"g": $in.ts - $in.u <= $in.u - $in.ts, "h": ($in.ts - $in.u) * 2 > interval "-400 months"'),
+    sql: "SELECT id, ts - u < INTERVAL '1 month 3 days', ts - u >= INTERVAL '12 months -5 days', " +
+      "(ts - u) + INTERVAL '1 month' = ((ts - u) + INTERVAL '10 days') + INTERVAL '20 days', " +
+      "(ts - u) + INTERVAL '1 month -1 day' > (ts - u) + INTERVAL '29 days', " +
+      "(ts - u) + INTERVAL '1 day' <> ((ts - u) + INTERVAL '12 hours') + INTERVAL '12:00:00', ts - u <= u - ts, " +
+      "(ts - u) * 2 > INTERVAL '-400 months' FROM t" },
+  { name: 'parts and epoch of intervals',
+    tir: proj(['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch']
+      .map((p, i) => `"p${i}": ${i % 2 ? `extract(${p} from $in.ts - $in.u)` : `date_part("${p}", ($in.u - $in.ts) * 3 + interval "-14 months 5 days")`}`)
+      .join(', ')),
+    sql: 'SELECT id, ' + ['year', 'quarter', 'month', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch']
+      .map((p, i) => (i % 2 ? `date_part('${p}', ts - u)` : `date_part('${p}', (u - ts) * 3 + INTERVAL '-14 months 5 days')`))
+      .join(', ') + ' FROM t',
+    float: [10] },
+  { name: 'filter on an interval', csvOnly: true,
+    tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts - $in.u > interval "10 years" || ` +
+      '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',
+    sql: "SELECT id, ts::VARCHAR FROM t WHERE ts - u > INTERVAL '10 years' OR u - ts BETWEEN INTERVAL '1 day' AND INTERVAL '1 month'" },
   { name: 'pruned scan of a native table (blocks skipped by timestamp min/max)', native: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts >= timestamp "2030-06-30 12:00:00.5" ` +
       ':projection = ["id", "ts"] }\noutput p.f',

@@ -42,7 +42,7 @@ typedef struct cell {
     bool is_str;
     const char *text;
     size_t len;
-    char buf[48];
+    char buf[80];   /* an interval's text is the longest */
 } cell;
 
 bool fmt_parse_kind(const char *name, fmt_kind *out)
@@ -225,6 +225,9 @@ static void cell_get(const colview *c, uint32_t row, cell *out)
         break;
     case TIR_DECIMAL128:
         out->len = (size_t)tir_decimal128_format(((const tir_dec128 *)c->data)[row], c->scale, out->buf);
+        break;
+    case TIR_INTERVAL:   /* as DuckDB prints it: 1 year 2 months 3 days 04:05:06.5 */
+        out->len = (size_t)tir_interval_format(((const tir_interval *)c->data)[row], out->buf);
         break;
     case TIR_STRING: {
         const tir_str *s = &((const tir_str *)c->data)[row];
@@ -729,7 +732,8 @@ static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols,
                 cell_get(&cols[c], i, &v);
                 if (v.null || (cols[c].type == TIR_F64 && !isfinite(((const double *)cols[c].data)[i])))
                     ob_str(o, "null");
-                else if (v.is_str || cols[c].type == TIR_DATE || cols[c].type == TIR_TIMESTAMP)
+                else if (v.is_str || cols[c].type == TIR_DATE || cols[c].type == TIR_TIMESTAMP ||
+                         cols[c].type == TIR_INTERVAL)
                     json_string(o, v.text, v.len);
                 else
                     ob_write(o, v.text, v.len);

@@ -88,7 +88,7 @@ static void usage(FILE *f)
           "                           .. resolved first)\n"
           "  --param NAME=VALUE       bind parameter $NAME, VALUE read as its declared type\n"
           "                           (repeatable; dates YYYY-MM-DD, timestamps YYYY-MM-DDTHH:MM:SS[.ffffff];\n"
-          "                           a string as it is)\n"
+          "                           intervals \"1 month 2 days 03:00:00\"; a string as it is)\n"
           "  --param-null NAME        bind parameter $NAME to NULL (it must be declared nullable)\n"
           "  --read-only              refuse write_table and delete\n"
           "  --error-limit N          compile errors shown before \"too many errors\" (default 20)\n"

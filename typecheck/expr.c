@@ -58,6 +58,7 @@ const char *tc_type_name(tir_type t)
     case TIR_DATE: return "date";
     case TIR_DECIMAL: case TIR_DECIMAL128: return "decimal";
     case TIR_TIMESTAMP: return "timestamp";
+    case TIR_INTERVAL: return "interval";
     default: return "?";
     }
 }
@@ -172,6 +173,13 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
         return false;
     case TIR_DECIMAL:   /* the decimal of its digits; the caller picks the scale */
         return tc_dec_lit(e);
+    case TIR_INTERVAL: {
+        vm_interval v;
+        if (l->type != TIR_STRING || !l->s || !vm_parse_interval(l->s, l->slen, &v))
+            return false;
+        l->months = v.months, l->days = v.days, l->i = v.micros;
+        break;
+    }
     default:
         return false;
     }
@@ -456,8 +464,9 @@ static bool check_unary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         e->ty = plain(TIR_BOOL, a->ty.nullable);
         return true;
     }
-    if (!tc_numeric(a->ty.type) && a->ty.type != TIR_DECIMAL && a->ty.type != TIR_DECIMAL128) {
-        ir_error(c->d, a->span, "operand of unary '-' must be numeric, found %s", tc_type_name(a->ty.type));
+    if (!tc_numeric(a->ty.type) && a->ty.type != TIR_DECIMAL && a->ty.type != TIR_DECIMAL128 &&
+        a->ty.type != TIR_INTERVAL) {
+        ir_error(c->d, a->span, "operand of unary '-' must be numeric or an interval, found %s", tc_type_name(a->ty.type));
         return false;
     }
     e->ty = tc_keep(a->ty, a->ty.nullable);
@@ -524,52 +533,8 @@ static bool check_date_arith(tc_ctx *c, ir_expr *e, bool nullable)
     return true;
 }
 
-static bool is_interval(const ir_expr *e)
-{
-    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
-}
-
-/* date/timestamp + interval, interval + date/timestamp, date/timestamp -
-** interval: a timestamp, as in DuckDB (a date is its midnight). The
-** interval is a literal, left as written (lowering adds its negation for
-** a -): checking the same tree twice gives the same answer. */
-static bool check_interval_arith(tc_ctx *c, const tc_scope *s, ir_expr *e)
-{
-    ir_op op = e->u.op.op;
-    bool left = is_interval(e->u.op.a);
-    ir_expr **px = left ? &e->u.op.b : &e->u.op.a, *iv = left ? e->u.op.a : e->u.op.b;
-    if ((op != IR_ADD && op != IR_SUB) || (op == IR_SUB && left) || is_interval(*px)) {
-        ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
-                 "($in.ts + interval \"1 day\", $in.ts - interval \"1 day\")");
-        return false;
-    }
-    if (!tc_expr(c, s, px))
-        return false;
-    tir_type t = (*px)->ty.type;
-    if (t == TIR_DATE && (*px)->kind != IR_E_LIT)
-        tc_coerce(c, px, TIR_TIMESTAMP);
-    else if ((*px)->kind == IR_E_LIT && !tc_lit_convert(*px, TIR_TIMESTAMP)) {
-        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s", tc_type_name(t));
-        return false;
-    }
-    if ((*px)->ty.type != TIR_TIMESTAMP) {
-        ir_error(c->d, (*px)->span, "an interval is added to a date or a timestamp, not %s%s", tc_type_name(t),
-                 t == TIR_STRING ? tc_cast_hint(c, *px, TIR_TIMESTAMP) : "");
-        return false;
-    }
-    if (op == IR_SUB && (iv->u.lit.months == INT32_MIN || iv->u.lit.days == INT32_MIN || iv->u.lit.i == INT64_MIN)) {
-        ir_error(c->d, iv->span, "the interval is too large to subtract");
-        return false;
-    }
-    iv->ty = plain(IR_INTERVAL, false);
-    e->ty = plain(TIR_TIMESTAMP, (*px)->ty.nullable);
-    return true;
-}
-
 static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
 {
-    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
-        return check_interval_arith(c, s, e);
     bool oka = tc_expr(c, s, &e->u.op.a);
     bool okb = tc_expr(c, s, &e->u.op.b);
     if (!oka || !okb || !wide_ok(c, e))
@@ -585,6 +550,8 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
         tc_lit_convert(b, TIR_BOOL);
     }
     bool nullable = a->ty.nullable || b->ty.nullable;
+    if (tc_iv_involved(e))
+        return tc_iv_binary(c, e, nullable);
 
     if (op == IR_AND || op == IR_OR) {
         for (int k = 0; k < 2; k++) {
@@ -608,7 +575,7 @@ static bool check_binary(tc_ctx *c, const tc_scope *s, ir_expr *e)
             ir_expr *x = k ? b : a;
             if (x->ty.type == TIR_TIMESTAMP) {
                 ir_error(c->d, e->span, "operator '%s' does not take a timestamp: add or subtract an interval "
-                         "($in.ts + interval \"1 day\"); the time between two is date_diff(\"microsecond\", a, b)",
+                         "($in.ts + interval \"1 day\"); a - b of timestamps is the interval between them",
                          op_text(op));
                 return false;
             }
@@ -864,6 +831,8 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
 
 static bool cast_ok(tir_type from, tir_type to)
 {
+    if (from == TIR_INTERVAL || to == TIR_INTERVAL)   /* text both ways */
+        return from == to || from == TIR_STRING || to == TIR_STRING;
     if (from == TIR_DECIMAL || to == TIR_DECIMAL || from == TIR_DECIMAL128 || to == TIR_DECIMAL128)
         return tc_dec_cast_ok(from, to);
     if (from == to || to == TIR_STRING)
@@ -947,11 +916,13 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
         return true;
     }
     if (a->kind == IR_E_LIT && ((from != TIR_F64 && tc_numeric(from) && tc_numeric(to)) ||
-                                (from == TIR_STRING && to == TIR_DATE) ||
+                                (from == TIR_STRING && (to == TIR_DATE || to == TIR_INTERVAL)) ||
                                 ((from == TIR_STRING || from == TIR_DATE) && to == TIR_TIMESTAMP))) {
         if (!tc_lit_convert(a, to)) {
             if (from == TIR_STRING && to == TIR_TIMESTAMP)
                 ir_error(c->d, a->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", a->u.lit.s);
+            else if (from == TIR_STRING && to == TIR_INTERVAL)
+                ir_error(c->d, a->span, "invalid interval '%s'", a->u.lit.s);
             else if (from == TIR_STRING)
                 ir_error(c->d, a->span, "invalid date '%s' (expected YYYY-MM-DD)", a->u.lit.s);
             else
@@ -970,7 +941,7 @@ static bool check_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe);
 
 bool tc_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
 {
-    return check_expr(c, s, pe) && wide_ok(c, *pe);
+    return check_expr(c, s, pe) && wide_ok(c, *pe) && tc_iv_ok(c, *pe);
 }
 
 static bool check_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
@@ -978,11 +949,6 @@ static bool check_expr(tc_ctx *c, const tc_scope *s, ir_expr **pe)
     ir_expr *e = *pe;
     switch (e->kind) {
     case IR_E_LIT:
-        if (e->u.lit.type == IR_INTERVAL) {
-            ir_error(c->d, e->span, "an interval is only added to or subtracted from a date or a timestamp "
-                     "($in.ts + interval \"1 day\")");
-            return false;
-        }
         return check_lit(e);
     case IR_E_COL:
         return check_col(c, s, e);

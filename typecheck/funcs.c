@@ -164,6 +164,26 @@ static bool date_part(tc_ctx *c, ir_expr *e)
     return false;
 }
 
+/* A part of an interval, as DuckDB gives it (vm/intervalfn.c): an i64,
+** the epoch an f64; the week and the days of the week or year are not
+** parts of one. */
+static bool interval_part(tc_ctx *c, ir_expr *e, ir_fn f)
+{
+    if (f == IR_FN_DATE_PART && !date_part(c, e))
+        return false;
+    if (f != IR_FN_DATE_PART)
+        e->u.call.part = IR_DP_YEAR + (f - IR_FN_YEAR);
+    ir_datepart p = (ir_datepart)e->u.call.part;
+    if (p == IR_DP_WEEK || p == IR_DP_DOW || p == IR_DP_ISODOW || p == IR_DP_DOY) {
+        ir_error(c->d, e->span, "an interval has no part \"%s\" (year, quarter, month, day, hour, minute, second, "
+                 "millisecond, microsecond or epoch)", ir_datepart_name(p));
+        return false;
+    }
+    const ir_expr *a = e->u.call.args[f == IR_FN_DATE_PART];
+    e->ty = (ir_coltype){.type = p == IR_DP_EPOCH ? TIR_F64 : TIR_I64, .nullable = a->ty.nullable};
+    return true;
+}
+
 /* Argument i of a date function: a date or a timestamp. ts: it must be a
 ** timestamp (a part of the day is asked), and a date becomes its midnight. */
 static bool want_moment(tc_ctx *c, ir_expr *e, int i, bool ts)
@@ -552,5 +572,8 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
         return false;
     }
     e->u.call.fid = f;
+    if ((f >= IR_FN_YEAR && f <= IR_FN_EPOCH && e->u.call.args[0]->ty.type == TIR_INTERVAL) ||
+        (f == IR_FN_DATE_PART && e->u.call.args[1]->ty.type == TIR_INTERVAL))
+        return interval_part(c, e, (ir_fn)f);
     return type_call(c, e, (ir_fn)f);
 }

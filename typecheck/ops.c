@@ -1730,7 +1730,7 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);
-    ok = ok && wide_passes(c, st);
+    ok = ok && wide_passes(c, st) && tc_iv_passes(c, st);
     if (ok && st->out.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, st->target.span, "%s has %d columns; at most %d are supported", st->target.s, st->out.n,
                  TIR_MAX_COLUMNS);

@@ -165,6 +165,16 @@ static inline ir_coltype tc_keep(ir_coltype t, bool nullable)
     return (ir_coltype){.type = t.type, .nullable = nullable, .prec = t.prec, .scale = t.scale};
 }
 
+/* interval.c: the interval type in expressions and operators. */
+/* e (a binary operator, operands typed) has an interval operand or is
+** timestamp - timestamp: tc_iv_binary types it. */
+bool tc_iv_involved(const ir_expr *e);
+bool tc_iv_binary(tc_ctx *c, ir_expr *e, bool nullable);
+/* false (reported) when e is an expression that does not take an interval */
+bool tc_iv_ok(tc_ctx *c, const ir_expr *e);
+/* false (reported) when statement st would hash, sort, aggregate or store an interval */
+bool tc_iv_passes(tc_ctx *c, const ir_stmt *st);
+
 /* funcs.c: a scalar function call (ir/functions.h); records its id. */
 bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);
 /* Makes *pe of type t without messages: literals convert in place when

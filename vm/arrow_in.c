@@ -100,7 +100,8 @@ static bool arrow_type(const char *f, tir_type *t)
         tir_type t;
     } map[] = {{"b", TIR_BOOL},   {"c", TIR_I32}, {"C", TIR_I32}, {"s", TIR_I32},    {"S", TIR_I32},
                {"i", TIR_I32},    {"I", TIR_I64}, {"l", TIR_I64}, {"f", TIR_F64},    {"g", TIR_F64},
-               {"tdD", TIR_DATE}, {"u", TIR_STRING}, {"U", TIR_STRING}, {"vu", TIR_STRING}};
+               {"tdD", TIR_DATE}, {"u", TIR_STRING}, {"U", TIR_STRING}, {"vu", TIR_STRING},
+               {"tin", TIR_INTERVAL}};
     for (size_t i = 0; f && i < sizeof map / sizeof *map; i++)
         if (!strcmp(f, map[i].f)) {
             *t = map[i].t;
@@ -140,7 +141,7 @@ static tir_status import_schema(importer *im, struct ArrowSchema *schema)
         else if (ch->dictionary || !arrow_type(ch->format, &types[c]))
             st = fail(im, TIR_ERR_DATA,
                       "column '%s' has Arrow type '%s'%s, which tir cannot read (supported: b, c, C, s, S, i, I, "
-                      "l, f, g, tdD, tss: tsm: tsu: tsn: (none or UTC), u, U, vu, d:P,S with P <= 38)",
+                      "l, f, g, tdD, tss: tsm: tsu: tsn: (none or UTC), tin, u, U, vu, d:P,S with P <= 38)",
                       names[c], formats[c], ch->dictionary ? " (dictionary-encoded)" : "");
     }
     if (!st && !(im->t = vm_hosttab_new((int)n, (const char *const *)names, types, formats)))
@@ -384,6 +385,17 @@ static tir_status timestamps_to_micros(importer *im, const char *col, const char
     return TIR_OK;
 }
 
+/* Arrow's month_day_nano intervals as tir's (out is the column's data):
+** the nanoseconds toward zero to microseconds, as DuckDB reads them. */
+static void intervals_to_micros(const void *src, uint64_t o, uint64_t n, tir_interval *out)
+{
+    const tir_interval *in = (const tir_interval *)src + o;   /* the same layout, but for the unit */
+    for (uint64_t i = 0; i < n; i++) {
+        memcpy(&out[i], in + i, sizeof out[i]);   /* an offset array need not be aligned */
+        out[i].micros /= 1000;
+    }
+}
+
 /* Column c of a record batch: rows [o, o + n) of its child array. */
 static tir_status import_column(importer *im, int c, const struct ArrowArray *a, uint64_t o, uint64_t n,
                                 vm_column *out)
@@ -430,6 +442,8 @@ static tir_status import_column(importer *im, int c, const struct ArrowArray *a,
         memcpy(v, at, n * w);
     else if (unit && (st = timestamps_to_micros(im, col, f, src, out->validity, o, n, v)))
         return st;
+    else if (ty == TIR_INTERVAL)
+        intervals_to_micros(src, o, n, v);
     else if (!unit)
         widen(f, src, o, n, v);
     out->data = v;

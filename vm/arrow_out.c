@@ -21,10 +21,11 @@
 
 /* A column's Arrow format into buf (>= 16 bytes): decimal(p, s) is
 ** decimal128 "d:P,S" (a narrow one's values sign-extended to 16 bytes, a
-** wide one's passed as they are). dec = p << 8 | s. */
+** wide one's passed as they are); an interval is month_day_nano (its
+** microseconds times 1000). dec = p << 8 | s. */
 static const char *arrow_format(tir_type t, uint16_t dec, char *buf)
 {
-    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:"};
+    static const char *const f[] = {"b", "i", "l", "g", "u", "tdD", "d", "tsu:", "d", "tin"};
     if (t == TIR_DECIMAL || t == TIR_DECIMAL128) {
         snprintf(buf, 16, "d:%d,%d", dec >> 8, dec & 255);
         return buf;
@@ -291,6 +292,26 @@ static int export_column(exported *x, size_t b, int c, bool dec, uint32_t n, str
         p->bufs[1] = offs;
         p->bufs[2] = data;
         nbuf = 3;
+    } else if (col->type == TIR_INTERVAL) {   /* month_day_nano: the microseconds as nanoseconds */
+        const tir_interval *v = (const tir_interval *)col->data + first;
+        tir_interval *d = malloc(sizeof *d * (n ? n : 1));
+        if (!(p->own[0] = d)) {
+            free(p);
+            return ENOMEM;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            d[i] = v[i];
+            if (!vm_bit_get(valid, i))
+                d[i] = (tir_interval){0, 0, 0};   /* whatever lies under a NULL */
+            else if (__builtin_mul_overflow(v[i].micros, 1000, &d[i].micros)) {
+                snprintf(err, errlen, "column %d of batch %zu, row %u: %lld microseconds do not fit Arrow's "
+                         "nanoseconds (an i64)", c, b, i, (long long)v[i].micros);
+                free(d);
+                free(p);
+                return EOVERFLOW;
+            }
+        }
+        p->bufs[1] = d;
     } else if (dec) {   /* decimal128: each i64 sign-extended to 16 bytes, little-endian */
         const int64_t *v = (const int64_t *)col->data + first;
         int64_t *d = malloc(sizeof *d * 2 * (n ? n : 1));

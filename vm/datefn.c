@@ -180,26 +180,10 @@ static int64_t ts_diff(int64_t a, int64_t b, ir_datepart part)
     return diff(vm_ts_day(a, &ra), vm_ts_day(b, &rb), part);
 }
 
-/* r[c] = EXPR(a[r], part e) over the selection, NULL where r[a] is. */
-#define TS_MAP(NAME, IN, OUT, EXPR)                                                                  \
-    void NAME(xpipe *x, const vm_ins *in)                                                            \
-    {                                                                                                \
-        SEL(x, in->d, in->frame, sel, n);                                                            \
-        const IN *a = x->r[in->a].data;                                                              \
-        OUT *out = x->rbuf[in->c];                                                                   \
-        ir_datepart part = (ir_datepart)in->e;                                                       \
-        (void)part;                                                                                  \
-        for (uint32_t i = 0; i < n; i++) {                                                           \
-            uint32_t r = sel ? sel[i] : i;                                                           \
-            out[r] = EXPR;                                                                           \
-        }                                                                                            \
-        x->r[in->c].validity = x->r[in->a].validity;                                                 \
-    }
-
-TS_MAP(vm_op_ts_part, int64_t, int32_t, ts_field(a[r], part))
-TS_MAP(vm_op_ts_epoch, int64_t, double, (double)a[r] / 1e6)
-TS_MAP(vm_op_ts_trunc, int64_t, int64_t, ts_trunc(a[r], part))
-TS_MAP(vm_op_cast_ts_date, int64_t, int32_t, (int32_t)vm_floordiv(a[r], VM_US_PER_DAY))
+VM_PART_MAP(vm_op_ts_part, int64_t, int32_t, ts_field(a[r], part))
+VM_PART_MAP(vm_op_ts_epoch, int64_t, double, (double)a[r] / 1e6)
+VM_PART_MAP(vm_op_ts_trunc, int64_t, int64_t, ts_trunc(a[r], part))
+VM_PART_MAP(vm_op_cast_ts_date, int64_t, int32_t, (int32_t)vm_floordiv(a[r], VM_US_PER_DAY))
 
 void vm_op_ts_diff(xpipe *x, const vm_ins *in)
 {

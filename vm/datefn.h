@@ -26,4 +26,21 @@ bool vm_op_cast_date_ts(xpipe *x, const vm_ins *in);
 bool vm_op_ts_add_interval(xpipe *x, const vm_ins *in);   /* false: a date out of the timestamps' range */
 void vm_op_cast_ts_date(xpipe *x, const vm_ins *in);
 
+/* Defines void NAME(x, in): r[c] = EXPR (of IN a[r] and part e) over the
+** selection, NULL where r[a] is. */
+#define VM_PART_MAP(NAME, IN, OUT, EXPR)                                                        \
+    void NAME(xpipe *x, const vm_ins *in)                                                       \
+    {                                                                                           \
+        SEL(x, in->d, in->frame, sel, n);                                                       \
+        const IN *a = x->r[in->a].data;                                                         \
+        OUT *out = x->rbuf[in->c];                                                              \
+        ir_datepart part = (ir_datepart)in->e;                                                  \
+        (void)part;                                                                             \
+        for (uint32_t i = 0; i < n; i++) {                                                      \
+            uint32_t r = sel ? sel[i] : i;                                                      \
+            out[r] = EXPR;                                                                      \
+        }                                                                                       \
+        x->r[in->c].validity = x->r[in->a].validity;                                            \
+    }
+
 #endif

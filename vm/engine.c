@@ -98,7 +98,7 @@ struct tir_result {
 
 const char *tir_type_name(tir_type t)
 {
-    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "decimal128"};
+    static const char *const names[] = {"bool", "i32", "i64", "f64", "string", "date", "decimal", "timestamp", "decimal128", "interval"};
     return (unsigned)t < TIR_NTYPES ? names[t] : "?";
 }
 
@@ -859,6 +859,11 @@ tir_status tir_bind_date(tir_program *p, const char *name, int32_t days)
 tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros)
 {
     return bind_value(p, name, (vm_const){.type = TIR_TIMESTAMP, .i = micros});
+}
+
+tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v)
+{
+    return bind_value(p, name, (vm_const){.type = TIR_INTERVAL, .i = v.micros, .months = v.months, .days = v.days});
 }
 
 tir_status tir_bind_null(tir_program *p, const char *name)

@@ -24,6 +24,7 @@
 #include "xpipe.h"
 #include "joinspill.h"
 #include "datefn.h"
+#include "intervalfn.h"
 #include "strfn.h"
 #include "likefn.h"
 #include "regexfn.h"
@@ -81,6 +82,7 @@ static size_t format_value(tir_type t, const void *data, uint32_t i, char *buf, 
     case TIR_F64: return (size_t)snprintf(buf, n, "%.15g", ((const double *)data)[i]);
     case TIR_DATE: return vm_date_text(((const int32_t *)data)[i], buf);
     case TIR_TIMESTAMP: return vm_timestamp_format(((const int64_t *)data)[i], buf);
+    case TIR_INTERVAL: return (size_t)tir_interval_format(((const tir_interval *)data)[i], buf);
     default: return 0;
     }
 }
@@ -100,6 +102,7 @@ static void param_value(vm_const *k, const vm_const *v)
     k->is_null = v->is_null;
     k->i = v->i;
     k->s = v->s;
+    k->months = v->months, k->days = v->days;
     k->f = v->type == TIR_F64 ? v->f : (double)v->i;
 }
 
@@ -138,6 +141,11 @@ static tir_status resolve_consts(xpipe *x)
         case TIR_F64: k->f = ((double *)c->data)[0]; break;
         case TIR_STRING: k->s = ((tir_str *)c->data)[0]; break;
         case TIR_DECIMAL128: k->w = ((__int128 *)c->data)[0]; break;
+        case TIR_INTERVAL: {
+            tir_interval v = ((tir_interval *)c->data)[0];
+            k->months = v.months, k->days = v.days, k->i = v.micros;
+            break;
+        }
         default: break;
         }
         if (k->type == TIR_F64 && c->type != TIR_F64)
@@ -162,6 +170,10 @@ static void fill_const(xpipe *x, int r, const vm_const *k)
     case TIR_STRING:
         for (uint32_t i = 0; i < n; i++)
             ((tir_str *)d)[i] = k->s;
+        break;
+    case TIR_INTERVAL:
+        for (uint32_t i = 0; i < n; i++)
+            ((tir_interval *)d)[i] = (tir_interval){k->months, k->days, k->i};
         break;
     default: break;
     }
@@ -714,7 +726,7 @@ static tir_status op_cast_to_str(xpipe *x, const vm_ins *in)
     SEL(x, in->d, in->frame, sel, n);
     const vm_vec *a = &x->r[in->a];
     tir_str *out = x->rbuf[in->c];
-    char buf[64];
+    char buf[96];   /* an interval's text is the longest */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         size_t len = (in->e & 255) == TIR_DECIMAL
@@ -759,6 +771,7 @@ static tir_status op_cast_str_to(xpipe *x, const vm_ins *in)
         case TIR_F64: ok = vm_parse_f64(p, len, &((double *)out)[r]); break;
         case TIR_DATE: ok = vm_parse_date(p, len, &((int32_t *)out)[r]); break;
         case TIR_TIMESTAMP: ok = vm_parse_timestamp(p, len, &((int64_t *)out)[r]); break;
+        case TIR_INTERVAL: ok = vm_parse_interval(p, len, &((vm_interval *)out)[r]); break;
         case TIR_BOOL:
             ok = vm_parse_bool(p, len, &bv);
             ((uint8_t *)out)[r] = bv;
@@ -1369,6 +1382,21 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             }
             break;
         case VM_OP_CAST_TS_DATE: vm_op_cast_ts_date(x, in); break;
+        case VM_OP_IV_PART: vm_op_iv_part(x, in); break;
+        case VM_OP_IV_EPOCH: vm_op_iv_epoch(x, in); break;
+        case VM_OP_TS_SUB_TS: case VM_OP_TS_ADD_IV: case VM_OP_IV_ADD: case VM_OP_IV_SUB: case VM_OP_IV_MUL:
+        case VM_OP_IV_NEG: case VM_OP_CMP_EQ_IV: case VM_OP_CMP_NE_IV: case VM_OP_CMP_LT_IV: case VM_OP_CMP_LE_IV:
+        case VM_OP_CMP_GT_IV: case VM_OP_CMP_GE_IV: {
+            static bool (*const fn[])(xpipe *, const vm_ins *) = {
+                vm_op_ts_sub_ts, vm_op_ts_add_iv, vm_op_iv_add, vm_op_iv_sub, vm_op_iv_mul, vm_op_iv_neg,
+                vm_op_iv_eq, vm_op_iv_ne, vm_op_iv_lt, vm_op_iv_le, vm_op_iv_gt, vm_op_iv_ge};
+            if (!fn[in->op - VM_OP_TS_SUB_TS](x, in)) {
+                char t[128];
+                return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "%s out of range in '%s'",
+                                 in->op == VM_OP_TS_ADD_IV ? "timestamp" : "interval", span_text(x, in->span, t, sizeof t));
+            }
+            break;
+        }
         case VM_OP_LIMIT: op_limit(x, in); break;
         case VM_OP_JOIN_PROBE:
             /* its build side spilled: set the rows aside (but those of

@@ -89,6 +89,12 @@ static void put_const(ir_buf *b, const vm_const *k)
         break;
     }
     case TIR_STRING: ir_buf_printf(b, "\"%.*s\"", (int)k->s.len, tir_str_ptr(&k->s)); break;
+    case TIR_INTERVAL: {
+        char iv[80];
+        tir_interval_format((tir_interval){k->months, k->days, k->i}, iv);
+        ir_buf_printf(b, "interval \"%s\"", iv);
+        break;
+    }
     default: break;
     }
 }

@@ -94,7 +94,7 @@ static int add_const(lw *L, const ir_expr *e, tir_type t);
 static bool same_const(const vm_const *x, const vm_const *y)
 {
     return x->type == y->type && x->is_null == y->is_null && x->i == y->i && x->w == y->w && x->prec == y->prec &&
-           x->scale == y->scale && x->ref == y->ref &&
+           x->scale == y->scale && x->ref == y->ref && x->months == y->months && x->days == y->days &&
            x->field == y->field && x->param == y->param && !memcmp(&x->f, &y->f, sizeof x->f) && x->s.len == y->s.len &&
            !memcmp(tir_str_ptr(&x->s), tir_str_ptr(&y->s), x->s.len);
 }
@@ -133,6 +133,8 @@ static int add_const(lw *L, const ir_expr *e, tir_type t)
     k->is_null = l->is_null;
     k->i = l->i;
     k->f = l->f;
+    if (t == TIR_INTERVAL)
+        k->months = l->months, k->days = l->days;
     if (t == TIR_DECIMAL && l->type == TIR_DECIMAL) {   /* explain prints it as the decimal it is */
         k->prec = l->prec ? l->prec : 1;
         k->scale = l->scale;
@@ -273,10 +275,10 @@ static int i64_reg(lw *L, int64_t v, ir_span at)
 
 static bool is_interval(const ir_expr *e)
 {
-    return e->kind == IR_E_LIT && e->u.lit.type == IR_INTERVAL;
+    return e->kind == IR_E_LIT && !e->u.lit.is_null && e->u.lit.type == IR_INTERVAL;
 }
 
-/* timestamp ± interval literal, interval + timestamp (typecheck: a
+/* timestamp ± interval literal, interval literal + timestamp (typecheck: a
 ** subtracted interval's parts are not their type's minimum). */
 static int cx_add_interval(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
@@ -289,12 +291,43 @@ static int cx_add_interval(lw *L, const ir_expr *e, int frame, int sel, const lw
     return cx_op(L, VM_OP_TS_ADD_INTERVAL, e, frame, sel, a, md, i64_reg(L, sign * l->i, e->span));
 }
 
+/* The other operators with an interval operand (typecheck.c/interval.c
+** typed them), and timestamp - timestamp. */
+static int cx_interval(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    const ir_expr *x = e->u.op.a, *y = e->u.op.b;
+    ir_op op = e->u.op.op;
+    if (e->ty.type == TIR_TIMESTAMP && (is_interval(x) || is_interval(y)))
+        return cx_add_interval(L, e, frame, sel, in);
+    bool ia = x->ty.type == TIR_INTERVAL, ib = y->ty.type == TIR_INTERVAL;
+    if ((op == IR_ADD && ia && !ib) || (op == IR_MUL && !ia))   /* interval + timestamp, n * interval: commute */
+        x = e->u.op.b, y = e->u.op.a;
+    int a = cx(L, x, frame, sel, in), b = cx(L, y, frame, sel, in);
+    vm_opcode o;
+    if (is_cmp(op))
+        o = (vm_opcode)(VM_OP_CMP_EQ_IV + cmp_ix(op));
+    else if (op == IR_MUL)
+        o = VM_OP_IV_MUL;
+    else if (e->ty.type == TIR_INTERVAL)
+        o = x->ty.type == TIR_TIMESTAMP ? VM_OP_TS_SUB_TS : op == IR_ADD ? VM_OP_IV_ADD : VM_OP_IV_SUB;
+    else if (op == IR_ADD)
+        o = VM_OP_TS_ADD_IV;
+    else {   /* timestamp - interval: plus its negation */
+        int neg = new_reg(L, TIR_INTERVAL, frame, ir_expr_str(L->a, y));
+        vm_ins *i = emit(L, VM_OP_IV_NEG, frame, e->span);
+        i->a = b, i->c = neg, i->d = sel;
+        b = neg, o = VM_OP_TS_ADD_IV;
+    }
+    return cx_op(L, o, e, frame, sel, a, b, -1);
+}
+
 static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     if (e->u.op.op == IR_AND || e->u.op.op == IR_OR)
         return cx_logic(L, e, frame, sel, in);
-    if (is_interval(e->u.op.a) || is_interval(e->u.op.b))
-        return cx_add_interval(L, e, frame, sel, in);
+    tir_type xa = e->u.op.a->ty.type, xb = e->u.op.b->ty.type;
+    if (xa == TIR_INTERVAL || xb == TIR_INTERVAL || (xa == TIR_TIMESTAMP && xb == TIR_TIMESTAMP && e->u.op.op == IR_SUB))
+        return cx_interval(L, e, frame, sel, in);
     int a = cx(L, e->u.op.a, frame, sel, in);
     int b = cx(L, e->u.op.b, frame, sel, in);
     tir_type at = e->u.op.a->ty.type;
@@ -679,6 +712,8 @@ static int cx_part(lw *L, const ir_expr *a, const ir_expr *e, int frame, int sel
 {
     if (a->ty.type == TIR_DATE)
         return cx_unary(L, VM_OP_DATE_PART, a, e, frame, sel, in, p);
+    if (a->ty.type == TIR_INTERVAL)
+        return cx_unary(L, p == IR_DP_EPOCH ? VM_OP_IV_EPOCH : VM_OP_IV_PART, a, e, frame, sel, in, p);
     return cx_unary(L, p == IR_DP_EPOCH ? VM_OP_TS_EPOCH : VM_OP_TS_PART, a, e, frame, sel, in, p);
 }
 
@@ -776,6 +811,8 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
     case IR_E_UNARY:
         if (e->u.op.op == IR_NOT)
             return cx_unary(L, VM_OP_NOT, e->u.op.a, e, frame, sel, in, -1);
+        if (e->ty.type == TIR_INTERVAL)
+            return cx_unary(L, VM_OP_IV_NEG, e->u.op.a, e, frame, sel, in, -1);
         return cx_unary(L, e->ty.type == TIR_DECIMAL128 ? VM_OP_DEC_WIDE_NEG : (vm_opcode)(VM_OP_NEG_I32 + num_ix(e->ty.type)),
                         e->u.op.a, e, frame, sel, in, -1);
     case IR_E_ISNULL:
@@ -1110,7 +1147,7 @@ static int lower_pred(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
         return lower_or(L, lower_pred(L, e->u.op.a, frame, sel, in), e->u.op.b, false, frame, sel, in, e->span);
     if (e->kind == IR_E_UNARY && e->u.op.op == IR_NOT)
         return lower_not(L, e->u.op.a, frame, sel, in);
-    if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op)) {
+    if (e->kind == IR_E_BINARY && is_cmp(e->u.op.op) && e->u.op.a->ty.type != TIR_INTERVAL) {
         const ir_expr *x = e->u.op.a, *y = e->u.op.b;
         if (x->ty.type == TIR_DECIMAL128)
             return sel_cmp_wide(L, e, frame, sel, in);

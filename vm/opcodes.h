@@ -23,6 +23,7 @@
 #define VM_SELW(X, C, syn) X(SEL_##C##_D128, syn)
 #define VM_CMPW(X, C, syn) X(CMP_##C##_D128, syn)
 #define VM_MASKVC(X, C, syn) VM_NUM(X, MASK_##C##_VC, syn)
+#define VM_CMPIV(X, C, syn) X(CMP_##C##_IV, syn)
 #define VM_MASKR(X, L, U, syn) VM_NUM(X, MASK_##L##_##U##_VCC, syn)
 
 #define VM_OPCODES(X)                                                                     \
@@ -183,7 +184,16 @@
     X(MJOIN_RIGHT_W4, "r[c] = right column a at join b's matches, NULL where none (4 bytes)") \
     X(MJOIN_RIGHT_W8, "r[c] = right column a at join b's matches, NULL where none (8 bytes)") \
     X(MJOIN_RIGHT_W16,"r[c] = right column a at join b's matches, NULL where none (strings)") \
-    X(PROFILE,      "profile: rows of statement a += rows of s[d]")
+    X(PROFILE,      "profile: rows of statement a += rows of s[d]")                       \
+    X(TS_SUB_TS,    "r[c] = interval timestamp r[a] - timestamp r[b] (days and microseconds) over s[d]; overflow is an error") \
+    X(TS_ADD_IV,    "r[c] = timestamp r[a] + interval r[b] over s[d]; overflow is an error") \
+    X(IV_ADD,       "r[c] = interval r[a] + interval r[b], part by part, over s[d]; overflow is an error") \
+    X(IV_SUB,       "r[c] = interval r[a] - interval r[b], part by part, over s[d]; overflow is an error") \
+    X(IV_MUL,       "r[c] = interval r[a] * i64 r[b] (an i32 factor) over s[d]; overflow is an error") \
+    X(IV_NEG,       "r[c] = -interval r[a] over s[d]; overflow is an error")                 \
+    VM_CMPS(X, VM_CMPIV, "r[c] = interval r[a] op interval r[b], normalized as DuckDB compares them, over s[d]") \
+    X(IV_PART,      "r[c] = part e (vm_datepart) of interval r[a] over s[d] (i64)")          \
+    X(IV_EPOCH,     "r[c] = seconds in interval r[a] (a year 365.25 days, a month 30) over s[d] (f64)")
 
 typedef enum vm_opcode {
 #define VM_X_ENUM(name, syn) VM_OP_##name,

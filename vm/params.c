@@ -103,7 +103,7 @@ static bool fits(const ir_coltype *ty, const vm_const *v, vm_const *out, bool *r
         return !*range;
     }
     if (v->type == t) {
-        out->i = v->i, out->f = v->f, out->s = v->s;
+        out->i = v->i, out->f = v->f, out->s = v->s, out->months = v->months, out->days = v->days;
         return true;
     }
     bool integer = v->type == TIR_I32 || v->type == TIR_I64;
@@ -209,6 +209,13 @@ static bool parse_text(const ir_coltype *ty, const char *s, size_t len, vm_const
         return ok;
     case TIR_TIMESTAMP:
         return vm_parse_timestamp(s, len, &v->i);
+    case TIR_INTERVAL: {
+        vm_interval iv;
+        if (!vm_parse_interval(s, len, &iv))
+            return false;
+        v->months = iv.months, v->days = iv.days, v->i = iv.micros;
+        return true;
+    }
     case TIR_DECIMAL: {   /* exact, as a CSV field */
         vm_dec_err e = vm_dec_parse(s, len, ty->prec, ty->scale, &v->i);
         *range = e == VM_DEC_OVERFLOW;
@@ -235,6 +242,7 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
             [TIR_F64] = "is not a number", [TIR_DATE] = "is not a date (expected YYYY-MM-DD)",
             [TIR_DECIMAL] = "is not a decimal number",
             [TIR_TIMESTAMP] = "is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
+            [TIR_INTERVAL] = "is not an interval (expected numbers with units and [-]HH:MM:SS, as 1 month 2 days 03:00:00)",
         };
         char shown[168], tb[32];
         vm_csv_show(text, len, 40, "'", shown, sizeof shown);

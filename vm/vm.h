@@ -48,6 +48,7 @@ typedef struct vm_const {
     __int128 w;               /* a wide decimal's scaled value (type TIR_DECIMAL128; prec, scale say which) */
     double f;
     tir_str s;
+    int32_t months, days;     /* an interval (i its microseconds) */
     ir_stmt *ref;             /* non-NULL: value comes from this tuple ... */
     int field;                /* ... field */
     const ir_param *param;    /* non-NULL: the value bound to this parameter (vm_run_opts.params) */

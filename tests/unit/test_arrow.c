@@ -194,7 +194,8 @@ static const void *cell(const tir_result *r, size_t col, uint64_t row, bool *val
     uint32_t i = (uint32_t)(row % per);
     const uint64_t *v = tir_result_batch_validity(r, 0, b, col);
     *valid = !v || ((v[i / 64] >> (i % 64)) & 1);
-    size_t w = tir_result_col_type(r, 0, col) == TIR_STRING ? sizeof(tir_str)
+    size_t w = tir_result_col_type(r, 0, col) == TIR_STRING || tir_result_col_type(r, 0, col) == TIR_INTERVAL
+                   ? 16
              : tir_result_col_type(r, 0, col) == TIR_BOOL   ? 1
              : tir_result_col_type(r, 0, col) == TIR_I32 || tir_result_col_type(r, 0, col) == TIR_DATE ? 4
                                                                                                        : 8;
@@ -1145,6 +1146,69 @@ Test(arrow, timestamp_in_and_out)
     cr_expect_eq(tir_engine_register_arrow(e, "p", &s, &x), TIR_ERR_DATA);
     cr_expect(strstr(tir_engine_errmsg(e), "column 'when' has Arrow type 'tsu:Europe/Paris', timestamps in time zone Europe/Paris"), "%s",
               tir_engine_errmsg(e));
+}
+
+/* Intervals: month_day_nano in (the nanoseconds toward zero to
+** microseconds), computed with, and out again as month_day_nano (the
+** microseconds times 1000; NULL rows zero); a value whose nanoseconds do
+** not fit an i64 fails the batch naming the row. */
+Test(arrow, interval_in_and_out)
+{
+    /* 1 year 2 months 3 days 04:05:06.5 and 999 ns, NULL, -1 day -1999 ns */
+    static tir_interval iv[3] = {{14, 3, INT64_C(14706500000999)}, {7, 7, 7}, {0, -1, -1999}};
+    static const uint8_t valid[1] = {0x05};
+    tcol cols[] = {{"tin", "iv", 0, 1, {valid, iv}, 2}};
+    int arr = 0, sch = 0;
+    struct ArrowSchema s = make_schema(1, cols, &sch);
+    struct ArrowArray x = make_batch(1, cols, 3, 0, &arr);
+    cr_assert_eq(tir_engine_register_arrow(e, "t", &s, &x), TIR_OK, "%s", tir_engine_errmsg(e));
+    tir_program *p = compile_ok("t: Table = registered(\"t\")\n"
+                                "p: Pipeline = { s = table_scan :table = t :columns = [\"iv\"]\n"
+                                "  v = project :input = s :columns = { \"iv\": $in.iv, \"next\": $in.iv + interval \"1 month\" } }\n"
+                                "output p.v\n");
+    tir_result *r = run_ok(p);
+    cr_assert_eq(tir_result_col_type(r, 0, 0), TIR_INTERVAL);
+    bool v;
+    char buf[80];
+    tir_interval_format(*(const tir_interval *)cell(r, 1, 0, &v), buf);
+    cr_expect_str_eq(buf, "1 year 3 months 3 days 04:05:06.5", "the 999 ns dropped");
+    cell(r, 0, 1, &v);
+    cr_expect_not(v, "NULL stays NULL");
+    tir_interval_format(*(const tir_interval *)cell(r, 0, 2, &v), buf);
+    cr_expect_str_eq(buf, "-1 day -00:00:00.000001", "nanoseconds toward zero");
+    struct ArrowArrayStream st;
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    struct ArrowSchema os;
+    cr_assert_eq(st.get_schema(&st, &os), 0);
+    cr_expect_str_eq(os.children[0]->format, "tin");
+    os.release(&os);
+    struct ArrowArray a;
+    cr_assert_eq(st.get_next(&st, &a), 0);
+    const tir_interval *out = a.children[0]->buffers[1];
+    cr_expect(out[0].months == 14 && out[0].days == 3 && out[0].micros == INT64_C(14706500000000), "nanoseconds");
+    cr_expect(out[1].months == 0 && out[1].days == 0 && out[1].micros == 0, "a NULL row is zero");
+    cr_expect(out[2].days == -1 && out[2].micros == -1000);
+    cr_expect_eq(a.children[0]->null_count, 1);
+    a.release(&a);
+    st.release(&st);
+    tir_result_free(r);
+    tir_program_free(p);
+
+    p = compile_ok("t: Table = registered(\"t\")\n"
+                   "p: Pipeline = { s = table_scan :table = t :columns = [\"iv\"]\n"
+                   "  v = project :input = s :columns = { \"big\": interval \"3000000 hours\" } }\n"
+                   "output p.v\n");
+    r = run_ok(p);
+    cr_assert_eq(tir_program_output_arrow_schema(p, 0, &os), TIR_OK);
+    cr_expect_str_eq(os.children[0]->format, "tin");
+    os.release(&os);
+    cr_assert_eq(tir_result_arrow_stream(r, 0, &st), TIR_OK);
+    cr_expect_eq(st.get_next(&st, &a), EOVERFLOW);
+    cr_expect(strstr(st.get_last_error(&st), "row 0: 10800000000000000 microseconds do not fit"), "%s",
+              st.get_last_error(&st));
+    st.release(&st);
+    tir_result_free(r);
+    tir_program_free(p);
 }
 
 /* Timestamps in seconds, milliseconds and nanoseconds are converted to

@@ -886,6 +886,70 @@ Test(csv, interval_text_and_arithmetic)
     cr_expect_not(vm_ts_add_interval(INT64_MAX - 10, &(vm_interval){0, 0, 100}, &r), "overflow is refused");
 }
 
+/* An interval printed as DuckDB prints one (checked against DuckDB):
+** years and months from the months, days, then [-]HH:MM:SS with the
+** fraction without trailing zeros, hours past 99 as they are; zero is
+** 00:00:00; the magnitude of INT64_MIN microseconds prints. Every text
+** reads back to the same parts. */
+Test(csv, interval_duckdb_text)
+{
+    const struct { vm_interval v; const char *text; } out[] = {
+        {{14, 3, INT64_C(14706500000)}, "1 year 2 months 3 days 04:05:06.5"},
+        {{-14, -3, INT64_C(-14706500000)}, "-1 year -2 months -3 days -04:05:06.5"},
+        {{0, 0, 0}, "00:00:00"},
+        {{0, 59, INT64_C(43200000000)}, "59 days 12:00:00"},
+        {{0, -60, INT64_C(-43200000000)}, "-60 days -12:00:00"},
+        {{0, 0, -500000}, "-00:00:00.5"},
+        {{0, 0, 1}, "00:00:00.000001"},
+        {{10, 0, 0}, "10 months"}, {{-1, 0, 0}, "-1 month"}, {{12, 1, 0}, "1 year 1 day"},
+        {{0, -1, INT64_C(7200000000)}, "-1 day 02:00:00"},
+        {{0, 0, INT64_C(360000000000)}, "100:00:00"},
+        {{0, 3652058, 0}, "3652058 days"},
+        {{INT32_MIN, INT32_MIN, INT64_MIN}, "-178956970 years -8 months -2147483648 days -2562047788:00:54.775808"},
+        {{INT32_MAX, INT32_MAX, INT64_MAX}, "178956970 years 7 months 2147483647 days 2562047788:00:54.775807"},
+    };
+    char buf[80];
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        int n = tir_interval_format(out[i].v, buf);
+        cr_expect_str_eq(buf, out[i].text);
+        cr_expect_eq(n, (int)strlen(out[i].text));
+        vm_interval v;
+        cr_expect(vm_parse_interval(buf, strlen(buf), &v) && v.months == out[i].v.months && v.days == out[i].v.days &&
+                      v.micros == out[i].v.micros, "%s reads back", buf);
+    }
+}
+
+/* Timestamp differences (whole days toward zero, then the rest), interval
+** arithmetic part by part with overflow refused, and DuckDB's order. */
+Test(csv, interval_values)
+{
+    vm_interval v;
+    cr_assert(vm_ts_sub(INT64_C(5) * VM_US_PER_DAY + 7, 0, &v));
+    cr_expect(v.months == 0 && v.days == 5 && v.micros == 7);
+    cr_assert(vm_ts_sub(0, INT64_C(5) * VM_US_PER_DAY + 7, &v));
+    cr_expect(v.months == 0 && v.days == -5 && v.micros == -7);
+    cr_expect_not(vm_ts_sub(INT64_MAX, -1, &v), "a difference past i64 is refused");
+    cr_expect_not(vm_iv_add((vm_interval){INT32_MAX, 0, 0}, (vm_interval){1, 0, 0}, &v));
+    cr_expect_not(vm_iv_sub((vm_interval){0, 0, INT64_MIN}, (vm_interval){0, 0, 1}, &v));
+    cr_expect_not(vm_iv_neg((vm_interval){0, INT32_MIN, 0}, &v));
+    cr_expect_not(vm_iv_mul((vm_interval){0, 0, INT64_MAX / 2 + 1}, 2, &v), "micros overflow");
+    cr_expect_not(vm_iv_mul((vm_interval){0, 0, 0}, INT64_C(1) << 31, &v), "a factor past i32, as DuckDB");
+    cr_assert(vm_iv_mul((vm_interval){1, -2, 3}, -3, &v));
+    cr_expect(v.months == -3 && v.days == 6 && v.micros == -9);
+    const struct { vm_interval a, b; int cmp; } ord[] = {
+        {{1, 0, 0}, {0, 30, 0}, 0},                       /* 1 month = 30 days */
+        {{0, 1, 0}, {0, 0, VM_US_PER_DAY}, 0},            /* 1 day = 24 hours */
+        {{1, -1, 0}, {0, 29, 0}, 1},                      /* stays 1 month -1 day */
+        {{-1, 0, 0}, {0, -29, 0}, -1},
+        {{0, 1, -3600 * VM_US_PER_SEC}, {0, 0, 23 * 3600 * VM_US_PER_SEC}, 1},
+        {{0, 31, 0}, {1, 0, 0}, 1}, {{0, 0, 1}, {0, 0, 0}, 1},
+    };
+    for (size_t i = 0; i < sizeof ord / sizeof ord[0]; i++) {
+        cr_expect_eq(vm_iv_cmp(ord[i].a, ord[i].b), ord[i].cmp, "case %zu", i);
+        cr_expect_eq(vm_iv_cmp(ord[i].b, ord[i].a), -ord[i].cmp, "case %zu flipped", i);
+    }
+}
+
 /* The wide parser at its edges: 38 digits fit decimal(38,0) and 39 do not
 ** (asked before the 128-bit value could wrap); with no integer digits
 ** allowed (decimal(20,20)) only zeros go before the point; leading zeros

@@ -662,7 +662,7 @@ Test(frontend, column_attribute_errors)
     expect_diag("t: Table = f() { a: i32 asc desc }",
                 "t.tir:1:29: error: a column cannot be both asc and desc");
     expect_diag("t: Table = f() { a: integer }",
-                "t.tir:1:21: error: unknown type 'integer' (expected bool, i32, i64, f64, string, date, timestamp, decimal(p, s))");
+                "t.tir:1:21: error: unknown type 'integer' (expected bool, i32, i64, f64, string, date, timestamp, interval, decimal(p, s))");
     expect_diag("t: Table = f() { a: i32 unique unique }", "duplicate attribute 'unique'");
 }
 
@@ -920,7 +920,7 @@ Test(frontend, parameter_declarations)
     cr_expect_str_eq(P.p->tables[0]->name.s, "nullable");
     cr_expect_str_eq(P.p->tables[0]->schema.cols[0].name.s, "nullable");
     cr_expect(P.p->tables[0]->schema.cols[0].ty.nullable);
-    expect_diag("$d: dat\n", "t.tir:1:5: error: unknown type 'dat' (expected bool, i32, i64, f64, string, date, timestamp, decimal(p, s))");
+    expect_diag("$d: dat\n", "t.tir:1:5: error: unknown type 'dat' (expected bool, i32, i64, f64, string, date, timestamp, interval, decimal(p, s))");
     expect_diag("$d date\n", "t.tir:1:4: error: syntax error: unexpected 'date'");
     expect_diag("$d: date unique\nt: Table = f() { a: i32 }\n", "t.tir:2:1: error: syntax error: unexpected 't'");
 }

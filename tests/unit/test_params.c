@@ -608,3 +608,28 @@ Test(params, timestamp_binds_micros_and_text)
                "is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])");
     tir_program_free(p);
 }
+
+/* An interval parameter binds its three parts or text, is added to a
+** date (its midnight: days, then microseconds) and compared; NULL gives no
+** row; other types and text that is no interval are refused. */
+Test(params, interval_binds_parts_and_text)
+{
+    tir_program *p = compile_ok(e, "$gap: interval nullable\n$t: timestamp\n" SCAN
+                                   "    v2 = filter :input = v1 :expr = $in.d + $gap >= $t\n"
+                                   "}\n"
+                                   "output p.v2\n");
+    cr_assert_eq(tir_program_param_type(p, 0), TIR_INTERVAL);
+    int64_t day = INT64_C(86400000000), last = DAY0 + NROWS;   /* d of the last row */
+    cr_assert_eq(tir_bind_timestamp(p, "t", last * day), TIR_OK);
+    cr_assert_eq(tir_bind_interval(p, "gap", (tir_interval){0, 2, 0}), TIR_OK);   /* the last three days */
+    cr_assert_eq(run_rows(p), 3);
+    cr_assert_eq(tir_bind_text(p, "gap", "1 day 00:00:00.000001", 21), TIR_OK);
+    cr_assert_eq(run_rows(p), 2);
+    cr_assert_eq(tir_bind_interval(p, "gap", (tir_interval){0, 0, 2 * day}), TIR_OK);   /* 48 hours */
+    cr_assert_eq(run_rows(p), 3);
+    cr_assert_eq(tir_bind_null(p, "gap"), TIR_OK);
+    cr_assert_eq(run_rows(p), 0);
+    expect_err(tir_bind_date(p, "gap", 1), TIR_ERR_ARG, "parameter $gap is interval, not date");
+    expect_err(tir_bind_text(p, "gap", "2 fortnights", 12), TIR_ERR_ARG, "is not an interval");
+    tir_program_free(p);
+}

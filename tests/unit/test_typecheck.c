@@ -564,7 +564,7 @@ Test(typecheck, logic_like_in_isnull)
                  "$in.name +", "operator '+' needs numeric operands, found string; strings are joined with concat(a, b)");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: -$in.name, b: -$in.score } }\noutput p.v2\n",
-                 "$in.name,", "operand of unary '-' must be numeric, found string");
+                 "$in.name,", "operand of unary '-' must be numeric or an interval, found string");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = filter :input = v1 :expr = !$in.id }\noutput p.v2\n",
                  "$in.id }", "operand of '!' must be bool, found i32");
