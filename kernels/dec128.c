@@ -241,7 +241,8 @@ bool k_dec_wide_arith_ref(char op, const __int128 *a, const __int128 *b, const u
             z.neg = y.neg;
         }
         bool rok = mag_cmp(&z, &lim) < 0;
-        __int128 v = ((__int128)z.w[1] << 64) | z.w[0];
+        /* unsigned: a magnitude past 2^127 (rok false) must not shift into the sign */
+        __int128 v = (__int128)((unsigned __int128)z.w[1] << 64 | z.w[0]);
         out[r] = rok ? (z.neg ? -v : v) : 0;
         ok &= rok || !valid_at(valid, r);
     }

@@ -147,7 +147,12 @@ static bool interval_time(const char *s, size_t n, int64_t *us)
     int64_t rest;
     if (!vm_parse_timestamp(t, 14 + n - colon - 1, &rest))
         return false;
-    *us = (h * 3600 * VM_US_PER_SEC + rest) * (neg ? -1 : 1);
+    /* the magnitude in 64 unsigned bits: -2562047788:00:54.775808 is INT64_MIN */
+    uint64_t mag;
+    if (__builtin_mul_overflow((uint64_t)h, (uint64_t)3600 * VM_US_PER_SEC, &mag) ||
+        __builtin_add_overflow(mag, (uint64_t)rest, &mag) || mag > (uint64_t)INT64_MAX + neg)
+        return false;
+    *us = (int64_t)(neg ? 0 - mag : mag);
     return true;
 }
 

@@ -33,8 +33,11 @@ size_t vm_timestamp_format(int64_t us, char *buf);
 /* The day (days since 1970-01-01) and the microseconds into it, 0 .. a day - 1. */
 static inline int32_t vm_ts_day(int64_t us, int64_t *rest)
 {
-    int64_t d = vm_floordiv(us, VM_US_PER_DAY);
-    *rest = us - d * VM_US_PER_DAY;
+    /* floor division by parts: d * VM_US_PER_DAY can overflow near INT64_MIN */
+    int64_t d = us / VM_US_PER_DAY, r = us % VM_US_PER_DAY;
+    if (r < 0)
+        d--, r += VM_US_PER_DAY;
+    *rest = r;
     return (int32_t)d;
 }
 
