@@ -2597,7 +2597,7 @@ static tir_status open_source(const vm_scan *sc, int k, const vm_plan *plan, vm_
         if (!map)
             return TIR_ERR_NOMEM;
         for (int i = 0; i < h->nchunks; i++)
-            out[i] = (xsource){.mem = &h->chunks[i], .cols = map, .types = sp->types, .own_cols = i == 0};
+            out[i] = (xsource){.mem = &h->chunks[i], .cols = map, .types = sp->types, .own_cols = i == 0, .cont = i > 0};
         return TIR_OK;
     }
     const vm_source *src = NULL;

@@ -84,13 +84,13 @@ static void worker_main(void *arg, int t)
     for (;;) {
         if (atomic_load(&sh->stop))
             break;
-        uint64_t m = atomic_fetch_add(&sh->next, 1), from, to;
-        if (!vm_x_morsel(x, m, &from, &to))
+        uint64_t m = atomic_fetch_add(&sh->next, 1);
+        if (m >= vm_x_nmorsels(x))
             break;
         for (int e = 0; e < x->p->nemits && e < 64; e++)
             before[e] = vm_x_emitted(x, e);
         x->morsel = m;
-        w->st = vm_x_run_range(x, w->o, from, to);
+        w->st = vm_x_run_morsel(x, w->o, m);
         if (!w->st && !note_morsel(x, m, before))
             w->st = TIR_ERR_NOMEM;
         if (w->st) {

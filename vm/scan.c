@@ -17,15 +17,30 @@
 #include "kernels.h"
 #include "xpipe.h"
 
+/* A registered table arrives in the host's chunks (DuckDB hands out 2048
+** rows): one morsel each would cost a claim, a lookup and a record per
+** batch, and the workers would take turns over neighbouring chunks. Small
+** chunks of one table run together as a morsel of up to VM_MORSEL_ROWS. */
 uint64_t vm_x_sources_index(xsource *s, int n)
 {
-    uint64_t rows = 0, m = 0;
+    uint64_t rows = 0, m = 0, grouped = 0;
+    int open = -1;     /* the input leading the last morsel, while small chunks may join it */
     for (int k = 0; k < n; k++) {
         s[k].rows = s[k].store ? vm_store_nrows(s[k].store) : s[k].rs ? s[k].rs->nrows : s[k].mem->nrows;
         s[k].morsel_rows = s[k].store ? vm_store_block_rows(s[k].store) : VM_MORSEL_ROWS;
+        s[k].lead = k;
+        rows += s[k].rows;
+        if (s[k].cont && open >= 0 && grouped + s[k].rows <= VM_MORSEL_ROWS) {
+            s[k].lead = open;
+            s[k].first_morsel = s[open].first_morsel;
+            grouped += s[k].rows;
+            continue;
+        }
         s[k].first_morsel = m;
         m += (s[k].rows + s[k].morsel_rows - 1) / s[k].morsel_rows;
-        rows += s[k].rows;
+        bool small = s[k].rows && s[k].rows < VM_MORSEL_ROWS && !s[k].store && !s[k].rs;
+        open = small ? k : -1;
+        grouped = small ? s[k].rows : 0;
     }
     return rows;
 }
@@ -33,6 +48,8 @@ uint64_t vm_x_sources_index(xsource *s, int n)
 uint64_t vm_x_nmorsels(const xpipe *x)
 {
     const xsource *last = &x->srcs[x->nsrcs - 1];
+    if (last->lead != x->nsrcs - 1)
+        return last->first_morsel + 1;
     return last->first_morsel + (last->rows + last->morsel_rows - 1) / last->morsel_rows;
 }
 
@@ -46,10 +63,8 @@ static void read_source(xpipe *x, const xsource *in)
     x->rchunk_loaded = false;
 }
 
-bool vm_x_morsel(xpipe *x, uint64_t m, uint64_t *from, uint64_t *to)
+tir_status vm_x_run_morsel(xpipe *x, const vm_run_opts *o, uint64_t m)
 {
-    if (m >= vm_x_nmorsels(x))
-        return false;
     /* the last input whose first morsel is at or before m (empty inputs have none) */
     int lo = 0, hi = x->nsrcs - 1;
     while (lo < hi) {
@@ -59,11 +74,17 @@ bool vm_x_morsel(xpipe *x, uint64_t m, uint64_t *from, uint64_t *to)
         else
             hi = mid - 1;
     }
-    const xsource *in = &x->srcs[lo];
+    int k = x->srcs[lo].lead;
+    const xsource *in = &x->srcs[k];
     read_source(x, in);
-    *from = (m - in->first_morsel) * in->morsel_rows;
-    *to = *from + in->morsel_rows < in->rows ? *from + in->morsel_rows : in->rows;
-    return true;
+    uint64_t from = (m - in->first_morsel) * in->morsel_rows;
+    uint64_t to = from + in->morsel_rows < in->rows ? from + in->morsel_rows : in->rows;
+    tir_status st = vm_x_run_range(x, o, from, to);
+    for (k++; !st && k < x->nsrcs && x->srcs[k].lead != k; k++) {
+        read_source(x, &x->srcs[k]);
+        st = vm_x_run_range(x, o, 0, x->srcs[k].rows);
+    }
+    return st;
 }
 
 tir_status vm_x_run_all(xpipe *x, const vm_run_opts *o)

@@ -105,6 +105,9 @@ typedef struct xsource {
     uint64_t rows;
     uint64_t morsel_rows;     /* a native table's block, else VM_MORSEL_ROWS */
     uint64_t first_morsel;
+    bool cont;                /* the next chunk of the previous input's registered table */
+    int lead;                 /* the input whose morsel this one's rows join (small chunks
+                               * run together as one morsel), or its own index */
 } xsource;
 
 typedef struct xpipe {
@@ -215,9 +218,9 @@ tir_status vm_x_gather_emits(xpipe *x, int nw, const vm_run_opts *o, uint64_t *p
 uint64_t vm_x_sources_index(xsource *s, int n);
 /* Morsels of the source, over all its inputs. */
 uint64_t vm_x_nmorsels(const xpipe *x);
-/* Makes morsel m's input the one read and sets its rows [*from, *to);
-** false when there is no such morsel. */
-bool vm_x_morsel(xpipe *x, uint64_t m, uint64_t *from, uint64_t *to);
+/* Runs the rows of morsel m (below vm_x_nmorsels), of one input or of
+** several small ones. */
+tir_status vm_x_run_morsel(xpipe *x, const vm_run_opts *o, uint64_t m);
 /* Runs the batches of rows [from, to) of the input being read. */
 tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to);
 /* Runs every row of the source, input after input (one worker). */
