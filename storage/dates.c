@@ -42,13 +42,6 @@ int vm_days_in_month(int32_t y, int m)
     return mdays[m - 1];
 }
 
-static char *two_digits(char *p, int v)
-{
-    p[0] = (char)('0' + v / 10);
-    p[1] = (char)('0' + v % 10);
-    return p + 2;
-}
-
 /* As DuckDB prints dates: at least four digits of year, all of them past
 ** 9999, and a year y before 1 as 1 - y followed by " (BC)" (year 0 is
 ** 1 BC). The longest, day INT32_MIN, is "5877642-06-23 (BC)": 18 bytes. */
@@ -71,9 +64,9 @@ size_t vm_date_text(int32_t days, char *buf)
     while (n)
         *p++ = digits[--n];
     *p++ = '-';
-    p = two_digits(p, m);
+    p = vm_two_digits(p, m);
     *p++ = '-';
-    p = two_digits(p, d);
+    p = vm_two_digits(p, d);
     if (bc) {
         memcpy(p, " (BC)", 5);
         p += 5;

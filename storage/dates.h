@@ -20,5 +20,12 @@ void vm_civil_from_days(int32_t days, int32_t *y, int *m, int *d);
 size_t vm_date_text(int32_t days, char *buf);
 /* Days in month m (1-12) of year y, leap years included. */
 int vm_days_in_month(int32_t y, int m);
+/* Writes v (0-99) as two digits at p; returns the byte after them. */
+static inline char *vm_two_digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
 
 #endif

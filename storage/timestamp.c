@@ -57,23 +57,16 @@ bool vm_parse_timestamp(const char *s, size_t len, int64_t *us)
     return true;
 }
 
-static char *two(char *p, int v)
-{
-    p[0] = (char)('0' + v / 10);
-    p[1] = (char)('0' + v % 10);
-    return p + 2;
-}
-
 /* " HH:MM:SS" and the fraction without its trailing zeros, at p. */
 static char *time_text(char *p, int64_t rest)
 {
     int64_t secs = rest / VM_US_PER_SEC, frac = rest % VM_US_PER_SEC;
     *p++ = ' ';
-    p = two(p, (int)(secs / 3600));
+    p = vm_two_digits(p, (int)(secs / 3600));
     *p++ = ':';
-    p = two(p, (int)(secs / 60 % 60));
+    p = vm_two_digits(p, (int)(secs / 60 % 60));
     *p++ = ':';
-    p = two(p, (int)(secs % 60));
+    p = vm_two_digits(p, (int)(secs % 60));
     if (frac) {
         *p++ = '.';
         for (int64_t d = 100000; d && frac; d /= 10) {

@@ -298,6 +298,21 @@ void vm_op_trim(xpipe *x, const vm_ins *in)
     }
 }
 
+/* One loop per function, the row's string s (sl bytes) against p (pl). */
+#define MATCH_ROWS(out, expr)                                                                                  \
+    for (uint32_t i = 0; i < n; i++) {                                                                         \
+        uint32_t r = sel ? sel[i] : i;                                                                         \
+        const char *s = tir_str_ptr(&a[r]), *p = tir_str_ptr(&b[r]);                                           \
+        uint32_t sl = a[r].len, pl = b[r].len;                                                                 \
+        out[r] = (expr);                                                                                       \
+    }
+
+static int64_t position_of(const char *s, uint32_t sl, const char *p, uint32_t pl)
+{
+    const char *at = pl ? k_find(s, sl, p, pl) : s;
+    return at ? 1 + (int64_t)utf8_count(s, (uint32_t)(at - s)) : 0;
+}
+
 void vm_op_match(xpipe *x, const vm_ins *in)
 {
     SEL(x, in->d, in->frame, sel, n);
@@ -305,20 +320,11 @@ void vm_op_match(xpipe *x, const vm_ins *in)
     x->r[in->c].validity = vm_x_valid2(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);
     uint8_t *flag = x->rbuf[in->c];
     int64_t *pos = x->rbuf[in->c];
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        const char *s = tir_str_ptr(&a[r]), *p = tir_str_ptr(&b[r]);
-        uint32_t sl = a[r].len, pl = b[r].len;
-        switch (in->op) {
-        case VM_OP_STARTS_WITH: flag[r] = pl <= sl && !memcmp(s, p, pl); break;
-        case VM_OP_ENDS_WITH: flag[r] = pl <= sl && !memcmp(s + sl - pl, p, pl); break;
-        case VM_OP_CONTAINS: flag[r] = !pl || k_find(s, sl, p, pl) != NULL; break;
-        default: {
-            const char *at = pl ? k_find(s, sl, p, pl) : s;
-            pos[r] = at ? 1 + (int64_t)utf8_count(s, (uint32_t)(at - s)) : 0;
-            break;
-        }
-        }
+    switch (in->op) {
+    case VM_OP_STARTS_WITH: MATCH_ROWS(flag, pl <= sl && !memcmp(s, p, pl)); break;
+    case VM_OP_ENDS_WITH: MATCH_ROWS(flag, pl <= sl && !memcmp(s + sl - pl, p, pl)); break;
+    case VM_OP_CONTAINS: MATCH_ROWS(flag, !pl || k_find(s, sl, p, pl) != NULL); break;
+    default: MATCH_ROWS(pos, position_of(s, sl, p, pl)); break;
     }
 }
 
