@@ -78,9 +78,46 @@ static inline int vm_sort_cmp_words(const uint8_t *x, const uint8_t *y, uint32_t
     return 0;
 }
 
+/* The first byte at or after d (a multiple of 8 or not) where entries x
+** and y differ, kb when none; *sign: -1 or 1 as x's byte is lower or
+** higher there. */
+static inline uint32_t vm_sort_diff_at(const uint8_t *x, const uint8_t *y, uint32_t d, uint32_t kb, int *sign)
+{
+    for (uint32_t w = d / 8; 8 * w < kb; w++) {
+        uint64_t a = __builtin_bswap64(vm_rd64(x + 8 * w)), b = __builtin_bswap64(vm_rd64(y + 8 * w));
+        if (a == b)
+            continue;
+        uint32_t at = 8 * w + (uint32_t)__builtin_clzll(a ^ b) / 8;
+        if (at >= kb)   /* a last partial word: bytes of later keys */
+            break;
+        *sign = a < b ? -1 : 1;
+        return at;
+    }
+    *sign = 0;
+    return kb;
+}
+
+/* Two strings longer than a key's prefix whose prefixes are equal, by
+** their bytes after it, then their lengths; words where they can be
+** (the last one overlapping bytes already found equal). */
+static inline int vm_sort_str_tail_cmp(const tir_str *a, const tir_str *b)
+{
+    const uint8_t *p = (const uint8_t *)tir_str_ptr(a), *q = (const uint8_t *)tir_str_ptr(b);
+    uint32_t m = a->len < b->len ? a->len : b->len;
+    for (uint32_t i = K_SK_STR_PREFIX; i < m; i += 8) {
+        uint32_t at = i + 8 <= m ? i : m - 8;
+        uint64_t u = __builtin_bswap64(vm_rd64(p + at)), v = __builtin_bswap64(vm_rd64(q + at));
+        if (u != v)
+            return u < v ? -1 : 1;
+    }
+    return (a->len > b->len) - (a->len < b->len);
+}
+
 /* Orders entries x and y whose bytes before d are equal: their key bytes,
 ** the full strings where two long strings tie on their prefix, and (top-N)
-** their order words. 0: the rows are equal on every key. */
+** their order words. 0: the rows are equal on every key. With strings:
+** the first differing byte decides unless a long string of an earlier key
+** ties on its prefix, then that string's full text decides first. */
 static inline int vm_sort_cmp(const vm_sortctx *c, const uint8_t *x, const uint8_t *y, uint32_t d)
 {
     int r = 0;
@@ -88,17 +125,18 @@ static inline int vm_sort_cmp(const vm_sortctx *c, const uint8_t *x, const uint8
         r = vm_sort_cmp_words(x, y, d / 8, c->kb);
     } else {
         const vm_sortdef *def = c->def;
-        for (int k = 0; k < def->nkeys && !r; k++) {
+        uint32_t at = vm_sort_diff_at(x, y, d, c->kb, &r);
+        for (int k = 0; k < def->nkeys; k++) {
             const vm_sortkey *key = &def->keys[k];
             uint32_t end = key->off + key->width;
-            if (end <= d)
+            if (end > at)
+                break;
+            if (end <= d || key->type != TIR_STRING || x[end - 1] != vm_sort_saturated(key))
                 continue;
-            uint32_t from = d > key->off ? d : key->off;
-            r = memcmp(x + from, y + from, end - from);
-            if (!r && key->type == TIR_STRING && x[end - 1] == vm_sort_saturated(key)) {
-                r = k_str_cmp(vm_sort_row_str(c, x, key->col), vm_sort_row_str(c, y, key->col));
-                if (key->flags & K_SK_DESC)
-                    r = -r;
+            int s = vm_sort_str_tail_cmp(vm_sort_row_str(c, x, key->col), vm_sort_row_str(c, y, key->col));
+            if (s) {
+                r = key->flags & K_SK_DESC ? -s : s;
+                break;
             }
         }
     }

@@ -1,0 +1,1 @@
+select id, g, x, y, f, s, d, case b when 1 then 'true' when 0 then 'false' end as b from t3 order by ('a prefix longer than twelve bytes ' || coalesce(g, '')) desc nulls last, s nulls last, x desc nulls last;
