@@ -590,11 +590,23 @@ static bool gagg_GAGG_COUNT_STAR(vm_sink_group *g, int slot, const vm_vec *v, co
 {
     (void)v;
     int64_t *cnt = g->slots[slot].cnt;
-    if (have_runs(g, gids, sel, n))
+    if (have_runs(g, gids, sel, n)) {
         count_runs(g, cnt);
-    else
-        for (uint32_t i = 0; i < n; i++)
-            cnt[gids[i]]++;
+        return true;
+    }
+    /* a group's rows next to each other count in a register (see GAGG_UPDATE) */
+    uint32_t gi = n ? gids[0] : 0;
+    int64_t c = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (gids[i] != gi) {
+            cnt[gi] += c;
+            gi = gids[i];
+            c = 0;
+        }
+        c++;
+    }
+    if (n)
+        cnt[gi] += c;
     return true;
 }
 
@@ -624,6 +636,26 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
                 acc[gi] = s;                                                                     \
                 cnt[gi] += g->runs[u].end - g->runs[u].start;                                    \
             }                                                                                    \
+        } else if (!v->validity && n) {                                                          \
+            /* input clustered on the key (lineitem by l_orderkey) brings a                      \
+            ** group's rows together: its value stays in a register while the                   \
+            ** group lasts, where a load and store per row waited on each other */              \
+            uint32_t gi = gids[0];                                                               \
+            ST s = acc[gi];                                                                      \
+            int64_t c = 0;                                                                       \
+            for (uint32_t i = 0; i < n; i++) {                                                   \
+                if (gids[i] != gi) {                                                             \
+                    acc[gi] = s;                                                                 \
+                    cnt[gi] += c;                                                                \
+                    gi = gids[i];                                                                \
+                    s = acc[gi];                                                                 \
+                    c = 0;                                                                       \
+                }                                                                                \
+                REG(s, sel ? sel[i] : i);                                                        \
+                c++;                                                                             \
+            }                                                                                    \
+            acc[gi] = s;                                                                         \
+            cnt[gi] += c;                                                                        \
         } else {                                                                                 \
             for (uint32_t i = 0; i < n; i++) {                                                   \
                 uint32_t r = sel ? sel[i] : i, gi = gids[i];                                     \

@@ -3,8 +3,11 @@
 ** arrays, the pool of worker threads.
 */
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +15,7 @@
 #include "column.h"
 #include "par.h"
 #include "xpipe.h"
+#include "tir.h"
 
 /* Appends batches of every shape (dense / through a selection, with and
 ** without NULLs, starting mid-word) and checks values and validity row by
@@ -213,4 +217,106 @@ Test(vm, small_registered_chunks_share_morsels)
     cr_assert_eq(vm_x_nmorsels(&x), 11);
     x.nsrcs = N - 2;
     cr_assert_eq(vm_x_nmorsels(&x), 10);
+}
+
+/* Group-by input clustered on its key (runs of 1 to 9 rows, each key
+** coming back in later runs and batches), through a filter's selection and
+** without one, on 1 and 2 threads: sums, averages and counts kept in a
+** register while a group lasts equal the row-by-row ones; a sum that
+** wraps inside a run is still an error. */
+enum { CL_ROWS = 60000, CL_KEYS = 700 };
+
+static const char *clustered_csv(char *dir, const char *name, bool wrap)
+{
+    static char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("k,v,f\n", f);
+    for (int i = 0, run = 0, wrapped = -1; i < CL_ROWS; run++) {
+        if (wrap && wrapped < 0 && i >= 30000 && 1 + run % 9 >= 3)
+            wrapped = run;   /* one run of three or more rows of INT64_MAX / 2 */
+        for (int j = 0; j < 1 + run % 9 && i < CL_ROWS; j++, i++) {
+            int64_t v = run == wrapped ? INT64_MAX / 2 : (int64_t)i * 7919 % 2001 - 1000;
+            fprintf(f, "%d,%" PRId64 ",%" PRId64 "\n", run % CL_KEYS, v, v);
+        }
+    }
+    fclose(f);
+    return path;
+}
+
+Test(vm, clustered_group_runs_sum_as_row_by_row)
+{
+    char dir[] = "/tmp/tir_vm_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    const char *csv = clustered_csv(dir, "c.csv", false);
+    int64_t sum[2][CL_KEYS] = {{0}}, cnt[2][CL_KEYS] = {{0}};
+    FILE *f = fopen(csv, "r");
+    char line[100];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    int k;
+    int64_t v;
+    while (fscanf(f, "%d,%" SCNd64 ",%*d\n", &k, &v) == 2)
+        for (int filt = 0; filt < 2; filt++)
+            if (!filt || v % 3 != 0) {
+                sum[filt][k] += v;
+                cnt[filt][k]++;
+            }
+    fclose(f);
+    char src[1200];
+    for (int filt = 0; filt < 2; filt++)
+        for (int threads = 1; threads <= 2; threads++) {
+            snprintf(src, sizeof src,
+                     "c: Table = read_csv(\"%s\", header = true) { k: i32, v: i64, f: f64 }\n"
+                     "p: Pipeline = {\n"
+                     "    s = table_scan :table = c\n"
+                     "    w = filter :input = s :expr = %s\n"
+                     "    g = hash_group_by :input = w :group_by = [\"k\"]\n"
+                     "        :aggregates = { \"s\": sum($in.v), \"n\": count(*), \"fs\": sum($in.f), \"a\": avg($in.v) }\n"
+                     "}\noutput p.g\n",
+                     csv, filt ? "$in.v % 3 != 0" : "true");
+            tir_config cfg = {.threads = threads, .batch_size = 1000};
+            tir_engine *e = tir_engine_new(&cfg);
+            tir_program *p = NULL;
+            cr_assert_eq(tir_compile(e, "c.tir", src, strlen(src), &p), TIR_OK, "%s", tir_program_diag_text(p));
+            tir_result *r = NULL;
+            cr_assert_eq(tir_run(p, &r), TIR_OK, "%s", tir_engine_errmsg(e));
+            cr_assert_eq(tir_result_nrows(r, 0), CL_KEYS);
+            for (size_t b = 0; b < tir_result_nbatches(r, 0); b++) {
+                const int32_t *kk = tir_result_batch_data(r, 0, b, 0);
+                const int64_t *ss = tir_result_batch_data(r, 0, b, 1), *nn = tir_result_batch_data(r, 0, b, 2);
+                const double *fs = tir_result_batch_data(r, 0, b, 3), *aa = tir_result_batch_data(r, 0, b, 4);
+                for (uint32_t i = 0; i < tir_result_batch_rows(r, 0, b); i++) {
+                    int g = kk[i];
+                    cr_assert(ss[i] == sum[filt][g] && nn[i] == cnt[filt][g] && fs[i] == (double)sum[filt][g],
+                              "filter %d, %d threads, key %d: sum %" PRId64 " count %" PRId64 " f64 sum %g, want %" PRId64
+                              " %" PRId64,
+                              filt, threads, g, ss[i], nn[i], fs[i], sum[filt][g], cnt[filt][g]);
+                    cr_assert(fabs(aa[i] - (double)sum[filt][g] / (double)cnt[filt][g]) < 1e-9, "key %d: avg %g", g, aa[i]);
+                }
+            }
+            tir_result_free(r);
+            tir_program_free(p);
+            tir_engine_free(e);
+        }
+    /* three rows or more of INT64_MAX / 2 in one run of one key */
+    csv = clustered_csv(dir, "w.csv", true);
+    snprintf(src, sizeof src,
+             "c: Table = read_csv(\"%s\", header = true) { k: i32, v: i64, f: f64 }\n"
+             "p: Pipeline = { s = table_scan :table = c\n"
+             "    g = hash_group_by :input = s :group_by = [\"k\"] :aggregates = { \"s\": sum($in.v) } }\n"
+             "output p.g\n",
+             csv);
+    tir_config cfg = {.threads = 1};
+    tir_engine *e = tir_engine_new(&cfg);
+    tir_program *p = NULL;
+    cr_assert_eq(tir_compile(e, "c.tir", src, strlen(src), &p), TIR_OK, "%s", tir_program_diag_text(p));
+    tir_result *r = NULL;
+    cr_assert_neq(tir_run(p, &r), TIR_OK, "the sum wraps");
+    cr_assert(strstr(tir_engine_errmsg(e), "overflow"), "%s", tir_engine_errmsg(e));
+    tir_program_free(p);
+    tir_engine_free(e);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
 }
