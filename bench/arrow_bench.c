@@ -10,12 +10,18 @@
 **       TPC-H Q6 on the CSV table held in memory, then on the same columns
 **       exported as an Arrow stream (batches of EXPORT_BATCH rows, default
 **       2048) and registered: median of REPEAT (default 10) runs each
+**   arrow_bench --q1 LINEITEM.CSV [REPEAT]
+**       TPC-H Q1's result (4 rows) out as an Arrow stream pulled to its
+**       end: by tir_run + tir_result_arrow_stream (materialized) and by
+**       tir_run_arrow_stream (live), alternately, median of REPEAT (default
+**       11) runs each, the CSV table resident; peak RSS growth over the run
 **   arrow_bench --export live|materialized [ROWS]
 **       a ROWS-row projection (i64, f64, date32, long utf8) of registered
 **       columns exported and pulled to its end, once: time and the growth of
 **       peak RSS over what the input took (one mode per process)
 */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +268,86 @@ static double maxrss_mb(void)
     return (double)u.ru_maxrss / 1024;
 }
 
+/* Pulls a stream to its end; its rows, and the sum of its column c (f64). */
+static int64_t pull_all(struct ArrowArrayStream *st, int c, double *sum)
+{
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray b;
+        if (st->get_next(st, &b) || !b.release)
+            break;
+        const double *v = b.children[c]->buffers[1];
+        for (int64_t i = 0; i < b.length; i++)
+            *sum += v[b.children[c]->offset + i];
+        rows += b.length;
+        b.release(&b);
+    }
+    st->release(st);
+    return rows;
+}
+
+static int q1_export(const char *csv, int repeat)
+{
+    char src[4096];
+    snprintf(src, sizeof src,
+             "lineitem: Table = read_csv(\"%s\", header = true) {\n"
+             "    l_quantity: i32, l_extendedprice: f64, l_discount: f64, l_tax: f64,\n"
+             "    l_returnflag: string, l_linestatus: string, l_shipdate: date }\n"
+             "q1: Pipeline = {\n"
+             "    scan = table_scan :table = lineitem\n"
+             "    shipped = filter :input = scan :expr = $in.l_shipdate <= date \"1998-09-02\"\n"
+             "    groups = hash_group_by :input = shipped :group_by = [\"l_returnflag\", \"l_linestatus\"]\n"
+             "        :aggregates = { \"sum_qty\": sum($in.l_quantity), \"sum_base_price\": sum($in.l_extendedprice),\n"
+             "            \"sum_disc_price\": sum($in.l_extendedprice * (1 - $in.l_discount)),\n"
+             "            \"sum_charge\": sum($in.l_extendedprice * (1 - $in.l_discount) * (1 + $in.l_tax)),\n"
+             "            \"avg_qty\": avg($in.l_quantity), \"avg_price\": avg($in.l_extendedprice),\n"
+             "            \"avg_disc\": avg($in.l_discount), \"count_order\": count(*) }\n"
+             "}\n"
+             "ordered: Pipeline = {\n"
+             "    scan = table_scan :table = q1.groups\n"
+             "    sorted = sort :input = scan :by = [$in.l_returnflag, $in.l_linestatus]\n"
+             "}\noutput ordered.sorted\n",
+             csv);
+    tir_engine *e = tir_engine_new(NULL);
+    tir_program *p = compile_or_die(e, src);
+    tir_result *r;
+    if (tir_run(p, &r)) {   /* loads the CSV into the engine's cache */
+        fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+        return 1;
+    }
+    tir_result_free(r);
+    double *t[2] = {calloc((size_t)repeat, sizeof(double)), calloc((size_t)repeat, sizeof(double))};
+    double sums[2] = {0, 0}, base = maxrss_mb();
+    int64_t rows[2] = {0, 0};
+    for (int k = 0; k < repeat; k++)
+        for (int live = 0; live < 2; live++) {
+            struct ArrowArrayStream st;
+            double t0 = now_ms(), sum = 0;
+            if (live ? tir_run_arrow_stream(p, 0, &st) : tir_run(p, &r) || tir_result_arrow_stream(r, 0, &st)) {
+                fprintf(stderr, "%s\n", tir_engine_errmsg(e));
+                return 1;
+            }
+            if (!live)
+                tir_result_free(r);
+            rows[live] = pull_all(&st, 5, &sum);   /* sum_charge */
+            t[live][k] = now_ms() - t0;
+            sums[live] = sum;
+        }
+    /* sums of doubles over workers: equal up to the order of their additions */
+    bool same = fabs(sums[0] - sums[1]) <= 1e-9 * fabs(sums[0]);
+    printf("| Q1 result out as Arrow | rows | median ms | same answer |\n| --- | ---: | ---: | --- |\n");
+    for (int live = 0; live < 2; live++) {
+        qsort(t[live], (size_t)repeat, sizeof(double), cmp_double);
+        printf("| %s | %lld | %.2f | %s |\n", live ? "live (tir_run_arrow_stream)" : "materialized (tir_run + tir_result_arrow_stream)",
+               (long long)rows[live], t[live][repeat / 2], same ? "yes" : "NO");
+        free(t[live]);
+    }
+    printf("peak RSS growth over the runs: %.1f MB (the CSV table resident before: %.1f MB)\n", maxrss_mb() - base, base);
+    tir_program_free(p);
+    tir_engine_free(e);
+    return rows[0] == 4 && rows[1] == 4 && same ? 0 : 1;
+}
+
 static void release_nothing(struct ArrowArray *a)
 {
     a->release = NULL;
@@ -343,6 +429,8 @@ int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "--export"))
         return export_peak(!strcmp(argv[2], "live"), argc > 3 ? atoll(argv[3]) : 6001215);
+    if (argc > 2 && !strcmp(argv[1], "--q1"))
+        return q1_export(argv[2], argc > 3 ? atoi(argv[3]) : 11);
     if (argc > 2 && !strcmp(argv[1], "--q6"))
         return q6(argv[2], argc > 3 ? atoi(argv[3]) : 10, argc > 4 ? (uint32_t)atoi(argv[4]) : 2048);
     int64_t rows = argc > 1 ? atoll(argv[1]) : 6001215;

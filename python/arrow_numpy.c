@@ -27,8 +27,9 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
     char *dst;
     bool ts = strcmp(f, "tsu:") == 0;   /* datetime64[us], of the i64 microseconds */
 
-    int prec, scale = -1;
-    if (sscanf(f, "d:%d,%d", &prec, &scale) == 2 && scale >= 0 && scale <= 18) type = NPY_CDOUBLE;   /* marks decimal128 */
+    int prec = 0, scale = -1;
+    if (sscanf(f, "d:%d,%d", &prec, &scale) == 2 && scale >= 0 && scale <= prec && prec <= 38) type = NPY_CDOUBLE;   /* marks decimal128 */
+    else if (strcmp(f, "tin") == 0) type = NPY_TIMEDELTA;   /* tir's intervals: month_day_nano */
     else if (strcmp(f, "b") == 0) type = NPY_BOOL;
     else if (strcmp(f, "i") == 0) type = NPY_INT32;
     else if (strcmp(f, "l") == 0) type = NPY_INT64;
@@ -40,6 +41,7 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
         return NULL;
     }
     d = ts ? tirpy_datetime_descr("M8[us]") : type == NPY_DATETIME ? tirpy_date_descr()
+           : type == NPY_TIMEDELTA ? tirpy_datetime_descr("m8[us]")
            : PyArray_DescrFromType(type == NPY_CDOUBLE ? NPY_FLOAT64 : type);
     if (d == NULL || (arr = (PyArrayObject *)PyArray_Empty(1, &dim, d, 0)) == NULL)
         return NULL;
@@ -58,9 +60,27 @@ static PyObject *column(const struct ArrowSchema *s, const struct ArrowArray *a)
         case NPY_INT32: ((int32_t *)dst)[i] = null ? 0 : ((const int32_t *)a->buffers[1])[k]; break;
         case NPY_INT64: ((int64_t *)dst)[i] = null ? 0 : ((const int64_t *)a->buffers[1])[k]; break;
         case NPY_FLOAT64: ((double *)dst)[i] = null ? 0 : ((const double *)a->buffers[1])[k]; break;
-        case NPY_CDOUBLE:   /* tir's decimal128: the low half holds the value */
-            ((double *)dst)[i] = null ? 0 : tirpy_decimal_f64(((const int64_t *)a->buffers[1])[2 * k], scale);
+        case NPY_CDOUBLE:   /* decimal128: up to 18 digits the low half holds the value */
+            ((double *)dst)[i] = null ? 0
+                               : prec > 18 ? tirpy_decimal128_f64(((const tir_dec128 *)a->buffers[1])[k], scale)
+                                           : tirpy_decimal_f64(((const int64_t *)a->buffers[1])[2 * k], scale);
             break;
+        case NPY_TIMEDELTA: {   /* months, days and nanoseconds: tir's microseconds times 1000 */
+            const uint8_t *v = (const uint8_t *)a->buffers[1] + 16 * k;
+            int32_t md[2];
+            int64_t ns;
+            memcpy(md, v, 8);
+            memcpy(&ns, v + 8, 8);
+            tir_interval iv = {md[0], md[1], ns / 1000};
+            ((int64_t *)dst)[i] = NPY_DATETIME_NAT;
+            if (!null && !tirpy_interval_micros(iv, &((int64_t *)dst)[i])) {
+                PyErr_SetString(PyExc_OverflowError, "an interval is outside timedelta64[us]'s range");
+                Py_DECREF(arr);
+                Py_XDECREF(mask);
+                return NULL;
+            }
+            break;
+        }
         case NPY_DATETIME:
             ((int64_t *)dst)[i] = null ? NPY_DATETIME_NAT
                                   : ts ? ((const int64_t *)a->buffers[1])[k] : ((const int32_t *)a->buffers[1])[k];

@@ -92,6 +92,37 @@ int tirpy_timestamp_micros(PyObject *v, int64_t *us)
     return 0;
 }
 
+/* As DuckDB's Python client converts intervals: a month is 30 days (a
+** timedelta has no months). */
+bool tirpy_interval_micros(tir_interval v, int64_t *us)
+{
+    int64_t days = (int64_t)v.months * 30 + v.days, d;
+    return !__builtin_mul_overflow(days, (int64_t)86400000000, &d) && !__builtin_add_overflow(d, v.micros, us);
+}
+
+PyObject *tirpy_interval(tir_interval v)
+{
+    int64_t days = (int64_t)v.months * 30 + v.days + v.micros / 86400000000, us = v.micros % 86400000000;
+    if (us < 0)
+        days--, us += 86400000000;
+    if (days < -999999999 || days > 999999999) {
+        PyErr_Format(PyExc_OverflowError, "interval of %lld days is outside datetime.timedelta's range",
+                     (long long)days);
+        return NULL;
+    }
+    return PyDelta_FromDSU((int)days, (int)(us / 1000000), (int)(us % 1000000));
+}
+
+int tirpy_interval_of(PyObject *v, tir_interval *out)
+{
+    if (!PyDelta_Check(v))
+        return -1;
+    int64_t days = PyDateTime_DELTA_GET_DAYS(v);
+    int64_t us = (int64_t)PyDateTime_DELTA_GET_SECONDS(v) * 1000000 + PyDateTime_DELTA_GET_MICROSECONDS(v);
+    *out = (tir_interval){0, (int32_t)days, us};   /* |days| <= 999999999 */
+    return 0;
+}
+
 int tirpy_date_days(PyObject *v, int32_t *days)
 {
     if (PyDateTime_Check(v))
@@ -173,7 +204,7 @@ static PyObject *decimal128_value(tir_dec128 v, int scale)
     return decimal_of_text(buf);
 }
 
-static double decimal128_f64(tir_dec128 v, int scale)
+double tirpy_decimal128_f64(tir_dec128 v, int scale)
 {
     char buf[48];
     tir_decimal128_format(v, scale, buf);
@@ -204,6 +235,7 @@ PyObject *tirpy_value(const tir_result *r, size_t out, size_t b, size_t col, uin
     case TIR_F64: return PyFloat_FromDouble(((const double *)data)[row]);
     case TIR_DATE: return tirpy_date(((const int32_t *)data)[row]);
     case TIR_TIMESTAMP: return tirpy_timestamp(((const int64_t *)data)[row]);
+    case TIR_INTERVAL: return tirpy_interval(((const tir_interval *)data)[row]);
     case TIR_STRING: return str_value(&((const tir_str *)data)[row]);
     case TIR_DECIMAL: {
         int prec, scale;
@@ -266,6 +298,8 @@ static PyArray_Descr *column_descr(tir_type t)
         return tirpy_date_descr();
     case TIR_TIMESTAMP:
         return tirpy_datetime_descr("M8[us]");
+    case TIR_INTERVAL:
+        return tirpy_datetime_descr("m8[us]");
     default:
         PyErr_SetString(tirpy_Error, "a column of an unknown type");
         return NULL;
@@ -340,13 +374,24 @@ PyObject *tirpy_column_numpy(const tir_result *r, size_t out, size_t col)
         case TIR_DECIMAL128: {
             double *d = (double *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
-                d[i] = decimal128_f64(((const tir_dec128 *)data)[i], scale);
+                d[i] = tirpy_decimal128_f64(((const tir_dec128 *)data)[i], scale);
             break;
         }
         case TIR_TIMESTAMP: {
             int64_t *d = (int64_t *)dst + at;
             for (uint32_t i = 0; i < rows; i++)
                 d[i] = valid_at(valid, i) ? ((const int64_t *)data)[i] : NPY_DATETIME_NAT;
+            break;
+        }
+        case TIR_INTERVAL: {
+            int64_t *d = (int64_t *)dst + at;
+            for (uint32_t i = 0; i < rows; i++) {
+                d[i] = NPY_DATETIME_NAT;
+                if (valid_at(valid, i) && !tirpy_interval_micros(((const tir_interval *)data)[i], &d[i])) {
+                    PyErr_SetString(PyExc_OverflowError, "an interval is outside timedelta64[us]'s range");
+                    goto fail;
+                }
+            }
             break;
         }
         case TIR_DATE: {

@@ -246,6 +246,13 @@ static int bind_one(ProgramObject *po, const char *name, size_t i, PyObject *v)
             st = tir_bind_timestamp(po->p, name, us);
             break;
         }
+        case TIR_INTERVAL: {
+            tir_interval iv;
+            if (tirpy_interval_of(v, &iv) < 0)
+                return wrong_type(name, t, v, " (bind a datetime.timedelta)");
+            st = tir_bind_interval(po->p, name, iv);
+            break;
+        }
         default:
             return wrong_type(name, t, v, "");
         }
@@ -502,7 +509,7 @@ static tir_type format_type(const char *f)
 {
     static const struct { const char *format; tir_type t; } map[] = {
         { "b", TIR_BOOL }, { "i", TIR_I32 }, { "l", TIR_I64 }, { "g", TIR_F64 },
-        { "u", TIR_STRING }, { "tdD", TIR_DATE }, { "tsu:", TIR_TIMESTAMP },
+        { "u", TIR_STRING }, { "tdD", TIR_DATE }, { "tsu:", TIR_TIMESTAMP }, { "tin", TIR_INTERVAL },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(f, map[i].format) == 0)

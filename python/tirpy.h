@@ -112,6 +112,8 @@ PyObject *tirpy_decimal_class(void);
 int tirpy_decimal_text(int64_t v, int scale, char *buf);
 /* v / 10^scale, the double nearest to it (for |v| < 2^53). */
 double tirpy_decimal_f64(int64_t v, int scale);
+/* A decimal of more than 18 digits as the double nearest to its text. */
+double tirpy_decimal128_f64(tir_dec128 v, int scale);
 /* numpy.ma.MaskedArray(data, mask=mask), stealing both; datetime64[D]. */
 PyObject *tirpy_masked(PyObject *data, PyObject *mask);
 PyArray_Descr *tirpy_date_descr(void);
@@ -131,5 +133,12 @@ int tirpy_date_days(PyObject *v, int32_t *days);
 ** one with a time zone), with no error set. */
 PyObject *tirpy_timestamp(int64_t us);
 int tirpy_timestamp_micros(PyObject *v, int64_t *us);
+/* Intervals to and from datetime.timedelta, a month as 30 days (DuckDB's
+** Python client does the same); tirpy_interval_of returns -1 when v is
+** not a timedelta. */
+PyObject *tirpy_interval(tir_interval v);
+/* An interval's microseconds, a month as 30 days; false when they overflow. */
+bool tirpy_interval_micros(tir_interval v, int64_t *us);
+int tirpy_interval_of(PyObject *v, tir_interval *out);
 
 #endif

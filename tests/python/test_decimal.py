@@ -237,6 +237,11 @@ def test_wide_decimals_are_exact(tmp_path):
     z = out.to_numpy()["z"]
     assert z.dtype == np.float64 and z.mask.tolist() == [False, False, True, False]
     assert z.data.tolist() == [float(want[0]), float(want[1]), 0.0, float(want[3])]
+    # a live stream's batches as numpy: the whole 16 bytes, not the low half
+    prog = tir.Engine().compile(f.read_text(), file=str(f))
+    live = np.ma.concatenate([b["z"] for b in prog.stream()])
+    assert live.mask.tolist() == [False, False, True, False]
+    assert live.compressed().tolist() == z.compressed().tolist()
     tirrun = __import__("os").environ["TIRRUN"]
     done = subprocess.run([tirrun, str(f)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

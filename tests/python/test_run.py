@@ -216,3 +216,42 @@ output p.o
     assert res.fetchall()[1] == (3, datetime.datetime(1970, 1, 31, 23, 59, 59, 999999), 23)
     with pytest.raises(tir.ParameterTypeError, match="no time zone"):
         prog.bind(since=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc))
+
+
+def test_intervals_as_timedelta(engine):
+    """Intervals come out as datetime.timedelta and timedelta64[us], a month
+    as 30 days (as DuckDB's Python client converts them), NULL as None / a
+    masked NaT, also from a live stream; a timedelta binds an interval."""
+    engine.register("ks", {"k": np.array([1, 2, 3, 4], dtype=np.int64)})
+    prog = engine.compile("""
+$step: interval
+ks: Table = registered("ks")
+p: Pipeline = {
+    s = table_scan :table = ks
+    v = project :input = s :columns = {
+        "k": $in.k,
+        "iv": case when $in.k == 1 then interval "1 month 2 days 03:04:05.000006"
+                   when $in.k == 2 then interval "-1 day" + $step
+                   when $in.k == 3 then $step * -1
+                   else null end
+    }
+}
+output p.v
+""")
+    prog.bind(step=datetime.timedelta(hours=25, microseconds=7))
+    res = prog.run()
+    want = [datetime.timedelta(days=32, seconds=3 * 3600 + 4 * 60 + 5, microseconds=6),
+            datetime.timedelta(hours=1, microseconds=7),
+            -datetime.timedelta(hours=25, microseconds=7),
+            None]
+    assert [row[1] for row in res.fetchall()] == want
+    col = res.to_numpy()["iv"]
+    assert col.dtype == np.dtype("timedelta64[us]")
+    assert list(col.mask) == [False, False, False, True]
+    assert [x for x in col.compressed()] == [np.timedelta64(w, "us") for w in want[:3]]
+    batches = list(prog.stream())
+    live = np.ma.concatenate([b["iv"] for b in batches])
+    assert list(live.mask) == [False, False, False, True]
+    assert list(live.compressed()) == list(col.compressed())
+    with pytest.raises(tir.ParameterTypeError, match="timedelta"):
+        prog.bind(step="1 day")
