@@ -221,6 +221,14 @@ void k_like_ref_esc(const char *pat, uint32_t patlen, const char *esc, uint32_t 
 ** and last byte of nd, confirmed by memcmp; _ref is the plain loop. */
 const char *k_find(const char *s, uint32_t n, const char *nd, uint32_t k);
 const char *k_find_ref(const char *s, uint32_t n, const char *nd, uint32_t k);
+/* `a in [ks...]` over the rows of sel: out[r] = 1 when a[r] equals one of
+** the nk strings, else 0 (or, with acc, out[r] |= that). Constants of up
+** to 12 bytes compare as two masked words with no call; _ref is k_str_eq
+** per constant. NULLs are the caller's. */
+void k_in_str(const tir_str *a, const uint32_t *sel, uint32_t n, const tir_str *ks, uint32_t nk, bool acc,
+              uint8_t *out);
+void k_in_str_ref(const tir_str *a, const uint32_t *sel, uint32_t n, const tir_str *ks, uint32_t nk, bool acc,
+                  uint8_t *out);
 
 /* ---- ungrouped aggregate updates (rows in sel that are valid) ----------- */
 void k_sum_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, int64_t *acc, bool *overflow);

@@ -25,6 +25,58 @@ bool k_str_eq(const tir_str *a, const tir_str *b)
     return k_str_eq_inl(a, b);
 }
 
+void k_in_str_ref(const tir_str *a, const uint32_t *sel, uint32_t n, const tir_str *ks, uint32_t nk, bool acc,
+                  uint8_t *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint8_t hit = acc ? out[r] : 0;
+        for (uint32_t j = 0; j < nk; j++)
+            hit |= k_str_eq(&a[r], &ks[j]);
+        out[r] = hit;
+    }
+}
+
+/* Short constants as (word 0, mask 0, word 1, mask 1): word 0 holds the
+** length, so a row of another length never matches; long ones by k_str_eq. */
+enum { IN_STR_CHUNK = 32 };
+
+void k_in_str(const tir_str *a, const uint32_t *sel, uint32_t n, const tir_str *ks, uint32_t nk, bool acc,
+              uint8_t *out)
+{
+    if (nk > IN_STR_CHUNK) {
+        for (uint32_t j = 0; j < nk; j += IN_STR_CHUNK)
+            k_in_str(a, sel, n, ks + j, nk - j < IN_STR_CHUNK ? nk - j : IN_STR_CHUNK, acc || j > 0, out);
+        return;
+    }
+    uint64_t w0[IN_STR_CHUNK], m0[IN_STR_CHUNK], w1[IN_STR_CHUNK], m1[IN_STR_CHUNK];
+    const tir_str *lng[IN_STR_CHUNK];
+    uint32_t ns = 0, nl = 0;
+    for (uint32_t j = 0; j < nk; j++) {
+        uint32_t len = ks[j].len;
+        if (len > TIR_STR_INLINE) {
+            lng[nl++] = &ks[j];
+            continue;
+        }
+        m0[ns] = k_str_w0mask(len);
+        w0[ns] = k_ld64(&ks[j]) & m0[ns];
+        m1[ns] = len > 4 ? k_bytemask(len - 4) : 0;
+        w1[ns] = k_ld64(ks[j].u.inl) & m1[ns];
+        ns++;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint64_t x0 = k_ld64(&a[r]), x1 = k_ld64(a[r].u.inl);
+        uint8_t hit = acc ? out[r] : 0;
+        for (uint32_t j = 0; j < ns; j++)
+            hit |= ((x0 & m0[j]) == w0[j]) & ((x1 & m1[j]) == w1[j]);
+        if (a[r].len > TIR_STR_INLINE)
+            for (uint32_t j = 0; j < nl; j++)
+                hit |= k_str_eq_inl(&a[r], lng[j]);
+        out[r] = hit;
+    }
+}
+
 /* us: '_' is a wildcard too (it is not in a pattern whose escapes were
 ** resolved, where every '_' left is literal). */
 static bool has_wild(const char *p, uint32_t from, uint32_t to, bool us)

@@ -696,11 +696,40 @@ static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint
 #define K_F64(k) ((k).f)
 #define K_STR(k) ((k).s)
 #define EQ_NUM(a, b) ((a) == (b))
-#define EQ_STR(a, b) k_str_eq(&(a), &(b))
 IN_OP(I32, int32_t, K_INT, EQ_NUM)
 IN_OP(I64, int64_t, K_INT, EQ_NUM)
 IN_OP(F64, double, K_F64, EQ_NUM)
-IN_OP(STR, tir_str, K_STR, EQ_STR)
+
+/* Strings through k_in_str: the constants' words prepared once a batch,
+** no call per row and constant. */
+static void op_in_STR(xpipe *x, const vm_ins *in)
+{
+    SEL(x, in->d, in->frame, sel, n);
+    const tir_str *a = x->r[in->a].data;
+    uint8_t *out = x->rbuf[in->c];
+    const vm_const *k = &x->k[in->b];
+    bool any_null = false, acc = false;
+    enum { CHUNK = 64 };
+    tir_str ks[CHUNK];
+    uint32_t nk = 0;
+    for (int j = 0; j < in->e; j++) {
+        if (k[j].is_null) {
+            any_null = true;
+            continue;
+        }
+        ks[nk++] = K_STR(k[j]);
+        if (nk == CHUNK) {
+            k_in_str(a, sel, n, ks, nk, acc, out);
+            acc = true;
+            nk = 0;
+        }
+    }
+    if (nk || !acc)
+        k_in_str(a, sel, n, ks, nk, acc, out);
+    x->r[in->c].validity = x->r[in->a].validity;
+    if (any_null)
+        in_null_misses(x, in, sel, n);
+}
 IN_OP(BOOL, uint8_t, K_INT, EQ_NUM)
 
 static void op_limit(xpipe *x, const vm_ins *in)

@@ -21,6 +21,15 @@
 
 uint32_t vm_utf8_skip(const char *p, uint32_t len, uint32_t pos, int64_t n)
 {
+    /* a few characters with 8 bytes to read: n characters are n bytes when
+    ** none of the bytes after pos up to pos + n continues a character */
+    if (n > 0 && n < 8 && (uint64_t)pos + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, p + pos, 8);
+        uint64_t cont = w & ~(w << 1) & 0x8080808080808080ULL;   /* 10xxxxxx bytes */
+        if (!(cont & (~0ULL >> (64 - 8 * n)) << 8))
+            return pos + (uint32_t)n;
+    }
     while (n > 0 && pos < len) {
         pos++;
         while (pos < len && ((unsigned char)p[pos] & 0xC0) == 0x80)

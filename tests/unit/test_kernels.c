@@ -754,6 +754,41 @@ Test(kernels, find_against_ref)
     }
 }
 
+/* `in` over strings against k_str_eq per constant: constants that are
+** variations of rows (equal with other padding, a byte changed, one
+** shorter or longer, unrelated; inline and long), lists of 0 to 70 (more
+** than a chunk), fresh or or-ed into what out held. */
+Test(kernels, in_str_against_ref)
+{
+    rng r = { 108 };
+    static const uint32_t NKS[] = {0, 1, 3, 7, 32, 33, 70};
+    for (size_t li = 0; li < NLENS; li++) {
+        uint32_t rows = LENS[li];
+        strset a = gen_strs(&r, rows);
+        strset v = vary_strs(&r, &a);
+        for (size_t ki = 0; ki < sizeof NKS / sizeof NKS[0]; ki++) {
+            uint32_t nk = NKS[ki] < rows ? NKS[ki] : rows;
+            for (int sm = 0; sm < NSEL; sm++) {
+                uint32_t n;
+                uint32_t *sel = make_sel(&r, rows, sm, &n);
+                for (int acc = 0; acc < 2; acc++) {
+                    uint8_t *o1 = xalloc(rows ? rows : 1), *o2 = xalloc(rows ? rows : 1);
+                    for (uint32_t i = 0; i < rows; i++)
+                        o1[i] = o2[i] = (uint8_t)rndn(&r, 2);
+                    k_in_str(a.v, sel, n, v.v, nk, acc, o1);
+                    k_in_str_ref(a.v, sel, n, v.v, nk, acc, o2);
+                    cr_assert(!memcmp(o1, o2, rows), "rows=%u constants=%u sel=%s acc=%d", rows, nk, SELNAME[sm], acc);
+                    free(o1);
+                    free(o2);
+                }
+                free(sel);
+            }
+        }
+        free_strs(&v);
+        free_strs(&a);
+    }
+}
+
 /* like with an escape character: the prepared pattern (its shape found
 ** after the escapes are resolved) against the recursive definition. */
 static void like_esc_one(const char *pat, const char *esc, const char *str, int want)

@@ -14,6 +14,7 @@
 
 #include "column.h"
 #include "par.h"
+#include "strfn.h"
 #include "xpipe.h"
 #include "tir.h"
 
@@ -319,4 +320,39 @@ Test(vm, clustered_group_runs_sum_as_row_by_row)
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* vm_utf8_skip (with its 8-byte shortcut for ASCII runs) against a walk
+** character by character: strings of 0 to 20 bytes mixing ASCII with 2-,
+** 3- and 4-byte characters (and stray continuation bytes), every start and
+** count up to 10 characters. */
+Test(vm, utf8_skip_matches_the_character_walk)
+{
+    static const char *const pieces[] = {"a", "Z", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x80"};
+    uint32_t seed = 12345;
+    for (int t = 0; t < 3000; t++) {
+        char buf[40];
+        uint32_t len = 0;
+        while (len < 20) {
+            seed = seed * 1103515245 + 12345;
+            const char *pc = pieces[(seed >> 16) % (t % 4 ? 3 : 7)];   /* every fourth string not ASCII */
+            size_t k = strlen(pc);
+            if (len + k > 20 || (seed >> 8) % 23 == 0)
+                break;
+            memcpy(buf + len, pc, k);
+            len += (uint32_t)k;
+        }
+        for (uint32_t pos = 0; pos <= len; pos++)
+            for (int64_t n = 0; n <= 10; n++) {
+                uint32_t want = pos;
+                for (int64_t c = n; c > 0 && want < len; c--) {
+                    want++;
+                    while (want < len && ((unsigned char)buf[want] & 0xC0) == 0x80)
+                        want++;
+                }
+                uint32_t got = vm_utf8_skip(buf, len, pos, n);
+                cr_assert_eq(got, want, "string %d (%u bytes), from %u, %lld characters: %u, want %u", t, len, pos,
+                             (long long)n, got, want);
+            }
+    }
 }
