@@ -851,19 +851,25 @@ void vm_program_drop(tir_program *p)
 }
 
 /* Whether a run of p is in progress or a live stream of it is open; the
-** message (the program's own is its run's) goes to the engine's. */
-static bool busy(tir_program *p, const char *call)
+** message (the program's own is its run's) goes to the engine's. Called
+** with p->e->lock held. */
+static bool busy_locked(tir_program *p, const char *call)
 {
-    tir_engine *e = p->e;
-    pthread_mutex_lock(&e->lock);
     bool b = p->running || p->holds > 0;
     if (b) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s: the program is already running or a live stream of it is open "
                  "(a program runs on one thread at a time; bind between runs)", call);
-        engine_error_locked(e, msg);
+        engine_error_locked(p->e, msg);
     }
-    pthread_mutex_unlock(&e->lock);
+    return b;
+}
+
+static bool busy(tir_program *p, const char *call)
+{
+    pthread_mutex_lock(&p->e->lock);
+    bool b = busy_locked(p, call);
+    pthread_mutex_unlock(&p->e->lock);
     return b;
 }
 
@@ -1223,16 +1229,18 @@ tir_status vm_run_enter(tir_program *p)
 {
     if (!p->plan)
         return program_error(p, TIR_ERR_COMPILE, "the program did not compile");
-    if (busy(p, "tir_run"))   /* p->err is its run's: the engine's message says why */
-        return TIR_ERR_ARG;
     tir_engine *e = p->e;
     pthread_mutex_lock(&e->lock);
-    p->running = true;
-    p->run_next = e->running;
-    e->running = p;
-    engine_error_locked(e, "");
+    /* checked and marked under one lock: two threads cannot both start it */
+    bool b = busy_locked(p, "tir_run");   /* p->err is its run's: the engine's message says why */
+    if (!b) {
+        p->running = true;
+        p->run_next = e->running;
+        e->running = p;
+        engine_error_locked(e, "");
+    }
     pthread_mutex_unlock(&e->lock);
-    return TIR_OK;
+    return b ? TIR_ERR_ARG : TIR_OK;
 }
 
 /* Out of the engine's list of runs; msg (NULL: none) becomes the calling
