@@ -14,7 +14,12 @@
 ** - tir_program: owned by the caller until tir_program_free(); used by one
 **   thread at a time (compile, bind, run, read its diagnostics). Pointers it
 **   returns (diagnostics, explain text, parameter names, its error message)
-**   live until it is freed. It must be freed before its engine.
+**   live until it is freed. It must be freed before its engine. A live
+**   stream (tir_run_arrow_stream, tir_arrow.h) holds its program and
+**   engine: tir_program_free / tir_engine_free while a stream is open
+**   return at once, the stream goes on to its end, and their memory is
+**   released when the stream is released (the host must not use p or e
+**   after freeing them, as always).
 ** - tir_result: owned by the caller until tir_result_free(); independent of
 **   its program (it may outlive it, the program may run again meanwhile).
 **   Every pointer it returns lives until it is freed. Read-only: several
@@ -22,8 +27,10 @@
 ** - Errors: every call that fails leaves its message where the caller of
 **   that call can read it: tir_program_errmsg() for a program's compile,
 **   bind and run; tir_engine_errmsg() for the engine's own calls (import,
-**   describe). tir_engine_errmsg() also mirrors the last program failure,
-**   which is only meaningful when one thread uses the engine.
+**   register, describe) and, mirrored, the calling thread's last program
+**   failure. The engine keeps one message per calling thread: each thread
+**   reads its own, never another thread's, and the pointer is valid until
+**   that thread's next call on the engine.
 */
 #ifndef TIR_H
 #define TIR_H
@@ -200,8 +207,12 @@ TIR_API void tir_engine_set_profile(tir_engine *e, bool time_operators);
 ** source rows scanned so far and the total of the pipelines started so far,
 ** summed over the engine's runs (both 0 when idle). */
 TIR_API void tir_engine_progress(const tir_engine *e, uint64_t *rows_done, uint64_t *rows_total);
-/* The message of the last failed call on this engine ("" if none): its own
-** calls (import, describe), and the programs' as a mirror (see the top). */
+/* The message of the calling thread's last failed call on this engine (""
+** if none, or a later compile, run or import succeeded): the engine's own calls (import, register,
+** describe), and its programs' as a mirror (see the top). Each thread
+** reads its own message; the pointer is valid until that thread's next call
+** on the engine (or tir_engine_free). A thread that ends with a failed call
+** as its last leaves its message in the engine until tir_engine_free. */
 TIR_API const char *tir_engine_errmsg(const tir_engine *e);
 
 typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
@@ -268,7 +279,10 @@ TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uin
 ** declared `nullable` returns TIR_ERR_ARG, leaves the binding as it was and
 ** names the parameter in tir_program_errmsg(). Binding a program that did
 ** not compile returns TIR_ERR_COMPILE. A program is used by one thread at
-** a time: bind between runs, not during one.
+** a time: bind between runs, not during one. A bind or tir_clear_bindings
+** while a run of the program is in progress (tir_run on another thread) or
+** while a live stream of it is open (until the stream is released) changes
+** nothing and returns TIR_ERR_ARG, said in tir_engine_errmsg().
 **
 ** Types: tir_bind_i32/_i64 bind an i32, i64 or f64 parameter (an i64 must
 ** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
@@ -297,8 +311,9 @@ TIR_API tir_status tir_bind_interval(tir_program *p, const char *name, tir_inter
 TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
 TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
 TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);
-/* Every parameter unbound again (their strings freed). */
-TIR_API void tir_clear_bindings(tir_program *p);
+/* Every parameter unbound again (their strings freed). TIR_ERR_ARG (and
+** nothing unbound) while the program runs or a live stream of it is open. */
+TIR_API tir_status tir_clear_bindings(tir_program *p);
 
 /* Runs every pipeline in dependency order and collects the outputs. On a
 ** failure *out is NULL and tir_program_errmsg() says what and where. A
@@ -306,7 +321,12 @@ TIR_API void tir_clear_bindings(tir_program *p);
 ** TIR_ERR_ARG and "file:line:col: error: parameter $x (type) is not bound"
 ** at its declaration; so does a parameter used as a limit's :count or
 ** :offset bound to a negative value (at the use). A program already running
-** on another thread is not run again: TIR_ERR_ARG, said in tir_engine_errmsg(). */
+** on another thread, or with a live stream open, is not run again:
+** TIR_ERR_ARG, said in tir_engine_errmsg(). The result is materialized:
+** every output's rows are held in memory until tir_result_free (the batch
+** API below and tir_result_arrow_stream read them from there). To hand a
+** large output over while the program runs, in bounded memory, use the
+** live stream, tir_run_arrow_stream (tir_arrow.h). */
 TIR_API tir_status tir_run(tir_program *p, tir_result **out);
 TIR_API void tir_result_free(tir_result *r);
 
@@ -329,7 +349,10 @@ TIR_API bool tir_result_col_nullable(const tir_result *r, size_t out, size_t col
 TIR_API bool tir_result_col_decimal(const tir_result *r, size_t out, size_t col, int *precision, int *scale);
 TIR_API uint64_t tir_result_nrows(const tir_result *r, size_t out);
 TIR_API size_t tir_result_nbatches(const tir_result *r, size_t out);
-/* Rows of batch b; column data is a dense array of the column's storage
+/* The batch API reads a materialized result: every batch of every output
+** is in memory from tir_run until tir_result_free (for bounded memory, the
+** live stream of tir_arrow.h hands batches over while the program runs).
+** Rows of batch b; column data is a dense array of the column's storage
 ** type; validity is a bitmap (bit i set = row i not NULL) or NULL when all
 ** rows are valid. Pointers stay valid until tir_result_free(). */
 TIR_API uint32_t tir_result_batch_rows(const tir_result *r, size_t out, size_t b);

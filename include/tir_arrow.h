@@ -98,10 +98,16 @@ struct ArrowArrayStream {
 ** ("+s") without NULLs, one child per column, as a record batch is
 ** exported. Column types (format strings): "b" bool, "i" int32, "l" int64,
 ** "g" float64, "tdD" date32, "u" utf8, "U" large utf8, "vu" utf8 view,
-** "d:P,S" (or "d:P,S,128") decimal128 with P <= 18 as decimal(P, S);
-** "c" "s" "C" "S" (int8/16, uint8/16) widen to i32, "I" (uint32) to i64,
-** "f" (float32) to f64. Anything else fails with TIR_ERR_DATA naming the
-** column and its format string. A column is nullable when any of its
+** "d:P,S" (or "d:P,S,128") decimal128 as decimal(P, S): P <= 18 held as
+** TIR_DECIMAL, 19 <= P <= 38 as TIR_DECIMAL128; "tss:" "tsm:" "tsu:"
+** "tsn:" timestamps in seconds, milli-, micro- or nanoseconds, without a
+** time zone or in UTC, as timestamp (microseconds; nanoseconds rounded
+** down); "tin" month_day_nano interval as interval (nanoseconds toward
+** zero to microseconds); "c" "s" "C" "S" (int8/16, uint8/16) widen to
+** i32, "I" (uint32) to i64, "f" (float32) to f64. Anything else (another
+** time zone, uint64, binary, decimal256, dictionaries, nested types) fails
+** with TIR_ERR_DATA naming the column and its format string.
+** docs/EMBEDDING.md has the table. A column is nullable when any of its
 ** arrays has a NULL.
 **
 ** int32, int64, float64 and date32 values are used in place (no copy) when
@@ -148,10 +154,12 @@ TIR_API tir_status tir_program_output_arrow_schema(const tir_program *p, size_t 
 ** tir_result_free, and the result's output is moved into the stream (the
 ** result then reports that output as having no rows and no batches; export
 ** each output once). Column data of i32, i64, f64 and date columns is
-** passed as it is (no copy); bools are packed to bits, decimal(p, s)
-** columns written as decimal128 "d:P,S" (each value sign-extended to 16
-** bytes, little-endian) and strings as utf8 ("u"; a batch whose strings
-** pass 2 GiB fails get_next with EOVERFLOW). The caller owns *stream; the result may be freed first. */
+** passed as it is (no copy), as are timestamps ("tsu:", microseconds
+** without a time zone); bools are packed to bits, decimal(p, s) columns
+** written as decimal128 "d:P,S" (p <= 18: each value sign-extended to 16
+** bytes, little-endian; 19 <= p <= 38 as they are), intervals as "tin"
+** month_day_nano (microseconds times 1000) and strings as utf8 ("u"; a
+** batch whose strings pass 2 GiB fails get_next with EOVERFLOW). The caller owns *stream; the result may be freed first. */
 TIR_API tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct ArrowArrayStream *stream);
 
 /* Runs p on a thread of its own and hands output `out` over as an
@@ -163,10 +171,16 @@ TIR_API tir_status tir_result_arrow_stream(tir_result *r, size_t out, struct Arr
 ** (rows keep their order). Any other output (an aggregate's, a sort's)
 ** arrives whole when the run ends. get_next blocks until a batch is there;
 ** a failed run makes get_next return EIO (ENOMEM) after the rows already
-** made, with the run's message (tir_program_errmsg) in get_last_error. Releasing the stream
-** stops the run (at its next batch) and waits for its thread: release it
-** before freeing p, binding it or running it again. Other outputs of the
-** run are dropped. TIR_ERR_COMPILE when p did not compile. */
+** made, with the run's message in get_last_error. Releasing the stream
+** stops the run (at its next batch) and waits for its thread. Other
+** outputs of the run are dropped. TIR_ERR_COMPILE when p did not compile.
+**
+** While the stream is open (until its release) the program is busy: a
+** tir_run, tir_run_arrow_stream, tir_bind_* or tir_clear_bindings on it
+** fails with TIR_ERR_ARG, said in tir_engine_errmsg. The stream holds p
+** and its engine: tir_program_free(p) and tir_engine_free may be called
+** while it is open (the host then no longer uses them); the stream still
+** runs to its end, and their memory is released with the stream. */
 TIR_API tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStream *stream);
 
 #ifdef __cplusplus

@@ -25,7 +25,17 @@ tir_engine *vm_program_engine(const tir_program *p);
 ** when out of memory or out is not an output (nothing moved). */
 vm_table *vm_result_take_output(tir_result *r, size_t out, uint32_t *batch);
 
-/* Runs p with output out handed to rows (which takes each table) as it
+/* A live stream holds its program (and so its engine): tir_program_free
+** and tir_engine_free release them only once every hold is dropped. */
+void vm_program_hold(tir_program *p);
+void vm_program_drop(tir_program *p);
+/* Marks p as running in the engine's list of runs (TIR_ERR_ARG, with the
+** calling thread's message, when it is running or held already), before
+** vm_run_streamed runs it on another thread; vm_run_abandon undoes it
+** when that thread could not start. */
+tir_status vm_run_enter(tir_program *p);
+void vm_run_abandon(tir_program *p);
+/* Runs p (entered with vm_run_enter) with output out handed to rows (which takes each table) as it
 ** is made, when its statement emits a relation no pipeline reads; the run
 ** stops at the next batch when *cancel becomes non-zero. *res as tir_run's:
 ** what rows did not get (all of it for a sink's output). */

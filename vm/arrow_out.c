@@ -610,6 +610,7 @@ static void live_release(struct ArrowArrayStream *s)
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->thread, NULL);
+    vm_program_drop(l->p);   /* frees it (and its engine) when the host freed it already */
     if (l->cur)
         unref(l->cur);
     for (int i = 0; i < l->count; i++)
@@ -664,7 +665,18 @@ tir_status tir_run_arrow_stream(tir_program *p, size_t out, struct ArrowArrayStr
         live_free(l);
         return live_nomem(p);
     }
+    /* entered and held here, not on the run's thread: from now on a bind
+    ** or run fails, and the program outlives tir_program_free, whatever
+    ** the run's thread has done yet */
+    tir_status st = vm_run_enter(p);
+    if (st) {
+        live_free(l);
+        return st;
+    }
+    vm_program_hold(p);
     if (pthread_create(&l->thread, NULL, live_main, l)) {
+        vm_run_abandon(p);
+        vm_program_drop(p);
         live_free(l);
         return live_nomem(p);
     }

@@ -34,8 +34,16 @@ typedef struct cached_table {
     bool retired;
 } cached_table;
 
+/* The message of a thread's last failed call on the engine; a thread has
+** one only while its last call failed, so the table holds no more entries
+** than threads whose last call failed. */
+typedef struct thread_msg {
+    pthread_t thread;
+    char *msg;                /* malloc'd; NULL when out of memory */
+} thread_msg;
+
 /* Several threads may compile and run programs on one engine at once: what
-** they share (the table cache, the list of runs, the last error) is
+** they share (the table cache, the list of runs, the messages) is
 ** guarded by lock; everything a run changes otherwise is its program's. */
 struct tir_engine {
     tir_config cfg;
@@ -53,13 +61,20 @@ struct tir_engine {
     atomic_int cancel;
     _Atomic bool profile_time;
     vm_hostreg *hosts;        /* tables registered by the host (tir_arrow.h) */
-    char err[2048];           /* the last failed call's message, mirrored */
+    thread_msg *msgs;         /* per calling thread (tir_engine_errmsg) */
+    int nmsgs, capmsgs;
+    /* Programs freed by the host but held by live streams keep the engine
+    ** too: it is released when freed and the last hold is dropped. */
+    int holds;
+    bool freed;
 };
 
 struct tir_program {
     tir_engine *e;
     tir_program *run_next;    /* in e->running while tir_run runs it */
     bool running;
+    int holds;                /* live streams open on it (under e->lock) */
+    bool freed;               /* tir_program_free was called while held */
     atomic_int cancel;        /* tir_program_cancel: this program's run (or next run) */
     _Atomic uint64_t rows_done, rows_total;
     char err[2048];           /* the message of its last failed call */
@@ -222,10 +237,8 @@ int tir_engine_lent_threads(tir_engine *e)
     return e ? vm_pool_lent(e->pool) : 0;
 }
 
-void tir_engine_free(tir_engine *e)
+static void engine_destroy(tir_engine *e)
 {
-    if (!e)
-        return;
     tir_engine_clear_cache(e);
     free(e->cache);
     vm_pool_free(e->pool);
@@ -233,7 +246,22 @@ void tir_engine_free(tir_engine *e)
     vm_hostreg_free(e->hosts);
     vm_confine_free(&e->confine);
     free(e->temp_dir);
+    for (int i = 0; i < e->nmsgs; i++)
+        free(e->msgs[i].msg);
+    free(e->msgs);
     free(e);
+}
+
+void tir_engine_free(tir_engine *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->lock);
+    bool held = e->holds > 0;
+    e->freed = held;
+    pthread_mutex_unlock(&e->lock);
+    if (!held)
+        engine_destroy(e);
 }
 
 static char *table_key(const ir_table *t)
@@ -380,9 +408,26 @@ void tir_program_progress(const tir_program *p, uint64_t *rows_done, uint64_t *r
     put_progress(d, t, rows_done, rows_total);
 }
 
+static thread_msg *thread_msg_of(tir_engine *e)
+{
+    for (int i = 0; i < e->nmsgs; i++)
+        if (pthread_equal(e->msgs[i].thread, pthread_self()))
+            return &e->msgs[i];
+    return NULL;
+}
+
+/* Only the calling thread reads or replaces its own message, so the text
+** may be read outside the lock. */
 const char *tir_engine_errmsg(const tir_engine *e)
 {
-    return e ? e->err : "no engine";
+    if (!e)
+        return "no engine";
+    tir_engine *m = (tir_engine *)e;   /* the lock and table are not the engine's state */
+    pthread_mutex_lock(&m->lock);
+    const thread_msg *t = thread_msg_of(m);
+    const char *msg = !t ? "" : t->msg ? t->msg : "out of memory";
+    pthread_mutex_unlock(&m->lock);
+    return msg;
 }
 
 const char *tir_program_errmsg(const tir_program *p)
@@ -390,10 +435,37 @@ const char *tir_program_errmsg(const tir_program *p)
     return p ? p->err : "no program";
 }
 
+/* Sets the calling thread's message ("" drops its entry). Called with
+** e->lock held. */
+static void engine_error_locked(tir_engine *e, const char *msg)
+{
+    thread_msg *t = thread_msg_of(e);
+    if (t)
+        free(t->msg);
+    if (!*msg) {
+        if (t)
+            *t = e->msgs[--e->nmsgs];
+        return;
+    }
+    if (!t && e->nmsgs == e->capmsgs) {
+        int cap = e->capmsgs ? e->capmsgs * 2 : 8;
+        thread_msg *m = realloc(e->msgs, (size_t)cap * sizeof *m);
+        if (!m)
+            return;   /* no room to say why: tir_engine_errmsg says "" */
+        e->msgs = m;
+        e->capmsgs = cap;
+    }
+    if (!t) {
+        t = &e->msgs[e->nmsgs++];
+        t->thread = pthread_self();
+    }
+    t->msg = strdup(msg);
+}
+
 static void engine_error(tir_engine *e, const char *msg)
 {
     pthread_mutex_lock(&e->lock);
-    snprintf(e->err, sizeof e->err, "%s", msg);
+    engine_error_locked(e, msg);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -731,10 +803,8 @@ tir_status tir_program_to_text(tir_program *p, char **text)
     return convert(p, false, text);
 }
 
-void tir_program_free(tir_program *p)
+static void program_destroy(tir_program *p)
 {
-    if (!p)
-        return;
     vm_binds_free(&p->binds);
     vm_hostrefs_free(&p->hosts);
     ir_diags_free(&p->diags);
@@ -743,6 +813,64 @@ void tir_program_free(tir_program *p)
     free(p->src);
     free(p->file);
     free(p);
+}
+
+/* A program held by a live stream outlives tir_program_free: the stream's
+** run reads it until the host releases the stream (vm_program_drop). */
+void tir_program_free(tir_program *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->e->lock);
+    bool held = p->holds > 0;
+    p->freed = held;
+    pthread_mutex_unlock(&p->e->lock);
+    if (!held)
+        program_destroy(p);
+}
+
+void vm_program_hold(tir_program *p)
+{
+    pthread_mutex_lock(&p->e->lock);
+    p->holds++;
+    p->e->holds++;
+    pthread_mutex_unlock(&p->e->lock);
+}
+
+void vm_program_drop(tir_program *p)
+{
+    tir_engine *e = p->e;
+    pthread_mutex_lock(&e->lock);
+    e->holds--;
+    bool free_p = --p->holds == 0 && p->freed, free_e = e->holds == 0 && e->freed;
+    pthread_mutex_unlock(&e->lock);
+    if (free_p)
+        program_destroy(p);
+    if (free_e)
+        engine_destroy(e);
+}
+
+/* Whether a run of p is in progress or a live stream of it is open; the
+** message (the program's own is its run's) goes to the engine's. Called
+** with p->e->lock held. */
+static bool busy_locked(tir_program *p, const char *call)
+{
+    bool b = p->running || p->holds > 0;
+    if (b) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: the program is already running or a live stream of it is open "
+                 "(a program runs on one thread at a time; bind between runs)", call);
+        engine_error_locked(p->e, msg);
+    }
+    return b;
+}
+
+static bool busy(tir_program *p, const char *call)
+{
+    pthread_mutex_lock(&p->e->lock);
+    bool b = busy_locked(p, call);
+    pthread_mutex_unlock(&p->e->lock);
+    return b;
 }
 
 size_t tir_program_ndiags(const tir_program *p)
@@ -809,10 +937,13 @@ bool tir_program_param_decimal(const tir_program *p, size_t i, int *precision, i
     return true;
 }
 
-/* Binding needs a compiled program; messages go where tir_engine_errmsg reads. */
+/* Binding needs a compiled program not running; messages go where
+** tir_engine_errmsg reads. */
 static tir_status bindable(tir_program *p)
 {
     if (!p)
+        return TIR_ERR_ARG;
+    if (busy(p, "tir_bind"))
         return TIR_ERR_ARG;
     p->err[0] = 0;
     if (!p->plan)
@@ -887,10 +1018,15 @@ tir_status tir_bind_text(tir_program *p, const char *name, const char *text, siz
     return st ? st : bind_done(p, vm_bind_text(&p->binds, name, text ? text : "", len, p->err, sizeof p->err));
 }
 
-void tir_clear_bindings(tir_program *p)
+tir_status tir_clear_bindings(tir_program *p)
 {
-    if (p && p->plan)
+    if (!p)
+        return TIR_ERR_ARG;
+    if (busy(p, "tir_clear_bindings"))
+        return TIR_ERR_ARG;
+    if (p->plan)
         vm_binds_clear(&p->binds);
+    return TIR_OK;
 }
 
 /* Under statement j, the order its adaptive conjunctions ran in last (of
@@ -1089,27 +1225,55 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
 
 /* A run of p (hook as run_program's) in the engine's list of runs, with
 ** the cancel and error contracts of tir.h. */
-static tir_status run_tracked(tir_program *p, tir_result **out, const vm_run_opts *hook)
+tir_status vm_run_enter(tir_program *p)
 {
-    if (!p || !out)
-        return TIR_ERR_ARG;
-    *out = NULL;
     if (!p->plan)
         return program_error(p, TIR_ERR_COMPILE, "the program did not compile");
     tir_engine *e = p->e;
     pthread_mutex_lock(&e->lock);
-    bool busy = p->running;
-    if (!busy) {
+    /* checked and marked under one lock: two threads cannot both start it */
+    bool b = busy_locked(p, "tir_run");   /* p->err is its run's: the engine's message says why */
+    if (!b) {
         p->running = true;
         p->run_next = e->running;
         e->running = p;
-        e->err[0] = 0;
+        engine_error_locked(e, "");
     }
     pthread_mutex_unlock(&e->lock);
-    if (busy) {   /* p->err is its run's: the engine's message says why */
-        engine_error(e, "tir_run: the program is already running (a program runs on one thread at a time)");
-        return TIR_ERR_ARG;
+    return b ? TIR_ERR_ARG : TIR_OK;
+}
+
+/* Out of the engine's list of runs; msg (NULL: none) becomes the calling
+** thread's message. */
+static void run_leave(tir_program *p, const char *msg)
+{
+    tir_engine *e = p->e;
+    pthread_mutex_lock(&e->lock);
+    tir_program **link = &e->running;
+    while (*link != p)
+        link = &(*link)->run_next;
+    *link = p->run_next;
+    p->running = false;
+    if (!e->running) {
+        atomic_store(&e->cancel, 0);
+        free_retired(e);
     }
+    if (msg)
+        engine_error_locked(e, msg);
+    pthread_mutex_unlock(&e->lock);
+}
+
+void vm_run_abandon(tir_program *p)
+{
+    run_leave(p, NULL);
+}
+
+/* A run of p entered (vm_run_enter), with the cancel and error contracts
+** of tir.h; a live stream's failure (hook->stream_rows) is its stream's to
+** tell, not its thread's. */
+static tir_status run_entered(tir_program *p, tir_result **out, const vm_run_opts *hook)
+{
+    tir_engine *e = p->e;
     p->err[0] = 0;
     atomic_store(&p->rows_done, 0);
     atomic_store(&p->rows_total, 0);
@@ -1121,20 +1285,17 @@ static tir_status run_tracked(tir_program *p, tir_result **out, const vm_run_opt
     if (st == TIR_ERR_NOMEM && !p->err[0])
         snprintf(p->err, sizeof p->err, "out of memory");
     atomic_store(&p->cancel, 0);
-    pthread_mutex_lock(&e->lock);
-    tir_program **link = &e->running;
-    while (*link != p)
-        link = &(*link)->run_next;
-    *link = p->run_next;
-    p->running = false;
-    if (!e->running) {
-        atomic_store(&e->cancel, 0);
-        free_retired(e);
-    }
-    if (st)
-        snprintf(e->err, sizeof e->err, "%s", p->err);
-    pthread_mutex_unlock(&e->lock);
+    run_leave(p, st && !(hook && hook->stream_rows) ? p->err : NULL);
     return st;
+}
+
+static tir_status run_tracked(tir_program *p, tir_result **out, const vm_run_opts *hook)
+{
+    if (!p || !out)
+        return TIR_ERR_ARG;
+    *out = NULL;
+    tir_status st = vm_run_enter(p);
+    return st ? st : run_entered(p, out, hook);
 }
 
 tir_status tir_run(tir_program *p, tir_result **out)
@@ -1165,7 +1326,8 @@ tir_status vm_run_streamed(tir_program *p, size_t out, tir_status (*rows)(void *
     vm_cancel own = {.run = cancel};
     vm_run_opts hook = {.cancel = &own, .stream_rows = rows, .stream_ctx = ctx,
                         .stream_stmt = s && !read_by_pipeline(p->prog, s) ? s : NULL};
-    return run_tracked(p, res, &hook);
+    *res = NULL;
+    return run_entered(p, res, &hook);
 }
 
 void tir_result_free(tir_result *r)

@@ -207,6 +207,14 @@ static void dec_text(int64_t v, int scale, char *buf)
         sprintf(buf, "%s%llu", v < 0 ? "-" : "", (unsigned long long)m);
 }
 
+/* DuckDB's text of column c equals got. */
+static void expect_text(duckdb_result *d, size_t c, const char *got, const char *name)
+{
+    char *want = dk.value_varchar(d, c, 0);
+    cr_assert_str_eq(got, want, "%s", name);
+    dk.free(want);
+}
+
 /* Each field of tir's one-row output `out` equals DuckDB's column of the
 ** same position in its one-row result (dates as days since 1970). */
 static void expect_same(const tir_result *r, size_t out, duckdb_result *d)
@@ -242,9 +250,21 @@ static void expect_same(const tir_result *r, size_t out, duckdb_result *d)
             cr_assert(tir_result_col_decimal(r, out, c, &prec, &scale));
             char got[48];
             dec_text(*(const int64_t *)x, scale, got);
-            char *want = dk.value_varchar(d, c, 0);
-            cr_assert_str_eq(got, want, "%s", name);
-            dk.free(want);
+            expect_text(d, c, got, name);
+            break;
+        }
+        case TIR_DECIMAL128: {
+            int prec, scale;
+            cr_assert(tir_result_col_decimal(r, out, c, &prec, &scale));
+            char got[48];
+            tir_decimal128_format(*(const tir_dec128 *)x, scale, got);
+            expect_text(d, c, got, name);
+            break;
+        }
+        case TIR_TIMESTAMP: {   /* DuckDB's TIMESTAMP::VARCHAR: the fraction without trailing zeros, as tir's */
+            char got[TIR_TIMESTAMP_TEXT_SIZE];
+            tir_timestamp_text(*(const int64_t *)x, got);
+            expect_text(d, c, got, name);
             break;
         }
         case TIR_STRING: {
@@ -517,55 +537,100 @@ Test(arrow_duckdb, tir_live_stream_into_duckdb)
     "SELECT count(d), sum(d), min(d), max(d), count(e), sum(e), min(e), max(e), count(*),"                \
     " any_value(typeof(d)), any_value(typeof(e)) FROM "
 
-/* DuckDB's decimals registered in tir (decimal128 in), a tir projection of
-** them (new values, both signs) streamed back to DuckDB (decimal128 out),
-** materialized or live, many batches: DuckDB's sums, counts, minima and
-** maxima of what it received equal tir's own aggregate, digit for digit. */
-static void decimals_both_ways(int rows, bool live)
+/* tir's aggregates (aggs) of the registered table `table` equal DuckDB's
+** one-row answer to duck_sql. */
+static void same_aggregates(const char *table, const char *aggs, const char *duck_sql)
 {
-    char sql[1024];
-    snprintf(sql, sizeof sql, DEC_SQL, rows / 2, rows);
-    struct ArrowArrayStream in = duck_stream(sql);
-    cr_assert_eq(tir_engine_register_arrow_stream(e, "duckdec", &in), TIR_OK, "%s", tir_engine_errmsg(e));
-
-    /* tir's aggregate of DuckDB's data equals DuckDB's */
-    tir_program *p = compile_ok("duckdec: Table = registered(\"duckdec\")\n"
-                                "p: Pipeline = { s = table_scan :table = duckdec\n"
-                                "    g = aggregate :input = s :aggregates = " DEC_TIR_AGGS " }\noutput p.g\n");
+    char src[2048];
+    snprintf(src, sizeof src,
+             "%s: Table = registered(\"%s\")\n"
+             "p: Pipeline = { s = table_scan :table = %s\n"
+             "    g = aggregate :input = s :aggregates = %s }\noutput p.g\n",
+             table, table, table, aggs);
+    tir_program *p = compile_ok(src);
     tir_result *r = run_ok(p);
-    char q[2048];
-    snprintf(q, sizeof q, DEC_DUCK_AGGS "(" DEC_SQL ")", rows / 2, rows);
-    duckdb_result d = duck_query(q);
+    duckdb_result d = duck_query(duck_sql);
     expect_same(r, 0, &d);
     dk.destroy_result(&d);
     tir_result_free(r);
     tir_program_free(p);
+}
 
+/* DuckDB's rows of sql registered in tir as table. */
+static void register_duck(const char *table, const char *sql)
+{
+    struct ArrowArrayStream in = duck_stream(sql);
+    cr_assert_eq(tir_engine_register_arrow_stream(e, table, &in), TIR_OK, "%s", tir_engine_errmsg(e));
+}
+
+/* A program over the registered table: output 0 the rows it keeps (the
+** filter keep) projected to cols, output 1 aggs of those. */
+static tir_program *project_and_aggregate(const char *table, const char *keep, const char *cols, const char *aggs)
+{
+    char src[4096];
+    snprintf(src, sizeof src,
+             "%s: Table = registered(\"%s\")\n"
+             "p: Pipeline = {\n"
+             "    s = table_scan :table = %s\n"
+             "    f = filter :input = s :expr = %s\n"
+             "    v = project :input = f :columns = %s\n"
+             "}\n"
+             "q: Pipeline = {\n"
+             "    s = table_scan :table = p.v\n"
+             "    g = aggregate :input = s :aggregates = %s\n"
+             "}\n"
+             "output p.v\noutput q.g\n",
+             table, table, table, keep, cols, aggs);
+    return compile_ok(src);
+}
+
+/* One data set made by DuckDB, both ways (below). */
+typedef struct both_ways {
+    const char *table, *sql;  /* sql: printf format of (rows / 2, rows) */
+    const char *aggs;         /* tir's aggregates, in expect_same's order */
+    const char *duck_aggs;    /* DuckDB's: "SELECT ... FROM " */
+    const char *keep, *cols;  /* tir's filter and projection of the table */
+    const char *view_sql;     /* DuckDB's query of the projection streamed to it as "view" */
+    const char *types[2];     /* DuckDB's types of the view's first two columns after the aggregates */
+} both_ways;
+
+/* c's data registered in tir, whose aggregates equal DuckDB's; a tir
+** projection of it (new values) streamed back to DuckDB, materialized or
+** live, whose aggregates of what it received equal tir's own. */
+static void run_both_ways(const both_ways *c, int rows, bool live)
+{
+    char sql[1024], q[2048];
+    snprintf(sql, sizeof sql, c->sql, rows / 2, rows);
+    register_duck(c->table, sql);
+    /* tir's aggregate of DuckDB's data equals DuckDB's */
+    snprintf(q, sizeof q, "%s(%s)", c->duck_aggs, sql);
+    same_aggregates(c->table, c->aggs, q);
     /* and the other way */
-    p = compile_ok("duckdec: Table = registered(\"duckdec\")\n"
-                   "p: Pipeline = {\n"
-                   "    s = table_scan :table = duckdec\n"
-                   "    f = filter :input = s :expr = $in.i % 3 != 1\n"
-                   "    v = project :input = f :columns = { \"d\": $in.d * 2 - 0.05, \"e\": -$in.e }\n"
-                   "}\n"
-                   "q: Pipeline = {\n"
-                   "    s = table_scan :table = p.v\n"
-                   "    g = aggregate :input = s :aggregates = " DEC_TIR_AGGS "\n"
-                   "}\n"
-                   "output p.v\noutput q.g\n");
-    /* the types ride along after the aggregates expect_same compares */
-    d = stream_to_duck(p, live, &r, "tirdec", DEC_DUCK_AGGS_TYPES "tirdec");
-    if (rows > 0) {
-        char *t1 = dk.value_varchar(&d, 9, 0), *t2 = dk.value_varchar(&d, 10, 0);
-        cr_expect_str_eq(t1, "DECIMAL(17,2)");   /* decimal(15,2) * 2 is (16,2), then - 0.05 (17,2) */
-        cr_expect_str_eq(t2, "DECIMAL(13,6)");   /* as DuckDB made it: -e keeps the type */
-        dk.free(t1);
-        dk.free(t2);
+    tir_program *p = project_and_aggregate(c->table, c->keep, c->cols, c->aggs);
+    tir_result *r;
+    duckdb_result d = stream_to_duck(p, live, &r, "view", c->view_sql);
+    for (int k = 0; rows > 0 && k < 2 && c->types[k]; k++) {
+        char *t = dk.value_varchar(&d, tir_result_ncols(r, 1) + (size_t)k, 0);
+        cr_expect_str_eq(t, c->types[k]);
+        dk.free(t);
     }
     expect_same(r, 1, &d);
     dk.destroy_result(&d);
     tir_result_free(r);
     tir_program_free(p);
+    tir_engine_unregister(e, c->table);
+}
+
+/* DuckDB's decimals registered in tir (decimal128 in), a tir projection of
+** them (new values, both signs) streamed back to DuckDB (decimal128 out),
+** many batches: sums, counts, minima and maxima equal digit for digit. */
+static void decimals_both_ways(int rows, bool live)
+{
+    static const both_ways c = {"duckdec", DEC_SQL, DEC_TIR_AGGS, DEC_DUCK_AGGS, "$in.i % 3 != 1",
+                                "{ \"d\": $in.d * 2 - 0.05, \"e\": -$in.e }", DEC_DUCK_AGGS_TYPES "view",
+                                /* decimal(15,2) * 2 is (16,2), then - 0.05 (17,2); -e keeps DuckDB's type */
+                                {"DECIMAL(17,2)", "DECIMAL(13,6)"}};
+    run_both_ways(&c, rows, live);
 }
 
 Test(arrow_duckdb, decimals_both_ways_many_batches)
@@ -577,4 +642,46 @@ Test(arrow_duckdb, decimals_live_stream_into_duckdb)
 {
     decimals_both_ways(150000, true);
     decimals_both_ways(0, true);
+}
+
+
+/* ------------------------------------ timestamps, wide decimals, intervals */
+
+/* Timestamps (with fractions), decimals of 38 digits and intervals, each
+** with NULLs in its own pattern, made by DuckDB. */
+#define WIDE_SQL                                                                                            \
+    "SELECT i AS i, CASE WHEN i %% 7 = 0 THEN NULL"                                                        \
+    "      ELSE TIMESTAMP '1990-01-01' + i * INTERVAL '37 minutes 1.5 seconds' END AS ts,"                 \
+    " CASE WHEN i %% 5 = 0 THEN NULL ELSE (i - %d)::DECIMAL(38,4) * 123456789012345678.1234 END AS w,"     \
+    " CASE WHEN i %% 3 = 0 THEN NULL ELSE INTERVAL 1 DAY * (i %% 40) + INTERVAL 1 MONTH * (i %% 7) END AS iv" \
+    " FROM range(%d) t(i)"
+#define WIDE_TIR_AGGS                                                                                       \
+    "{ \"cts\": count($in.ts), \"mints\": min($in.ts), \"maxts\": max($in.ts), \"cw\": count($in.w),"     \
+    " \"sw\": sum($in.w), \"minw\": min($in.w), \"maxw\": max($in.w), \"civ\": count(day($in.iv)),"             \
+    " \"div\": sum(day($in.iv)), \"miv\": sum(month($in.iv)), \"n\": count(*) }"
+#define WIDE_DUCK_AGGS                                                                                      \
+    "SELECT count(ts), min(ts), max(ts), count(w), sum(w), min(w), max(w), count(iv),"                    \
+    " sum(extract(day from iv)), sum(extract(month from iv)), count(*) FROM "
+
+/* Issue 11, the auditor's probes as a test: DuckDB's timestamps, 38-digit
+** decimals and intervals registered in tir over many batches give tir's
+** aggregates DuckDB's answer; a tir projection of them (new values)
+** streamed to DuckDB, materialized or live, gives DuckDB tir's answer. */
+static void wide_types_both_ways(int rows, bool live)
+{
+    static const both_ways c = {"duckwide", WIDE_SQL, WIDE_TIR_AGGS, WIDE_DUCK_AGGS, "$in.i % 4 != 1",
+                                "{ \"ts\": $in.ts + interval \"1 day 00:00:00.25\", \"w\": -$in.w, \"iv\": $in.iv }",
+                                WIDE_DUCK_AGGS "view", {NULL, NULL}};
+    run_both_ways(&c, rows, live);
+}
+
+Test(arrow_duckdb, wide_types_both_ways_many_batches)
+{
+    wide_types_both_ways(130000, false);
+}
+
+Test(arrow_duckdb, wide_types_live_stream_into_duckdb)
+{
+    wide_types_both_ways(130000, true);
+    wide_types_both_ways(0, true);
 }

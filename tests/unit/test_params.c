@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tir.h"
+#include "tir_arrow.h"
 
 static char dir[256];
 static tir_engine *e;   /* the engine of each test (a fresh one per test) */
@@ -534,11 +534,50 @@ Test(params, not_compiled)
     cr_assert_eq(tir_compile(e, "bad.tir", src, strlen(src), &p), TIR_ERR_COMPILE);
     cr_assert_eq(tir_program_nparams(p), 0);
     expect_err(tir_bind_i64(p, "lo", 1), TIR_ERR_COMPILE, "the program did not compile");
-    tir_clear_bindings(p);
+    cr_assert_eq(tir_clear_bindings(p), TIR_OK, "nothing bound, nothing to clear");
     tir_program_free(p);
     cr_assert_eq(tir_bind_i64(NULL, "lo", 1), TIR_ERR_ARG);
-    tir_clear_bindings(NULL);
+    cr_assert_eq(tir_clear_bindings(NULL), TIR_ERR_ARG);
     cr_assert_eq(tir_program_nparams(NULL), 0);
+}
+
+/* Issue 11: a bind while the program's live stream is open raced with
+** its run reading the binding. Until the stream is released the program
+** is busy: binds, clears and runs fail with TIR_ERR_ARG and a message in
+** tir_engine_errmsg, and the run sees the value bound when it started. */
+Test(params, busy_while_a_live_stream_is_open)
+{
+    tir_program *p = compile_ok(e, filter_prog);
+    cr_assert_eq(tir_bind_i64(p, "lo", 1001), TIR_OK);
+    struct ArrowArrayStream s;
+    cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK, "%s", tir_engine_errmsg(e));
+    expect_err(tir_bind_i64(p, "lo", 1), TIR_ERR_ARG, "tir_bind: the program is already running or a live stream");
+    expect_err(tir_bind_null(p, "lo"), TIR_ERR_ARG, "a live stream of it is open");
+    expect_err(tir_bind_text(p, "lo", "1", 1), TIR_ERR_ARG, "a live stream of it is open");
+    expect_err(tir_clear_bindings(p), TIR_ERR_ARG, "tir_clear_bindings: the program is already running");
+    tir_result *r = NULL;
+    expect_err(tir_run(p, &r), TIR_ERR_ARG, "tir_run: the program is already running");
+    cr_assert_null(r);
+    struct ArrowArrayStream s2;
+    expect_err(tir_run_arrow_stream(p, 0, &s2), TIR_ERR_ARG, "already running");
+    cr_assert_null(s2.release);
+    uint64_t rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(s.get_next(&s, &a), 0, "%s", s.get_last_error(&s));
+        if (!a.release)
+            break;
+        rows += (uint64_t)a.length;
+        a.release(&a);
+    }
+    cr_assert_eq(rows, NROWS - 1000, "the binding at the start, untouched");
+    expect_err(tir_bind_i64(p, "lo", 1), TIR_ERR_ARG, "live stream");   /* run over, stream still open */
+    s.release(&s);
+    cr_assert_eq(tir_bind_i64(p, "lo", 4001), TIR_OK, "%s", tir_program_errmsg(p));
+    cr_assert_eq(run_rows(p), NROWS - 4000);
+    cr_assert_eq(tir_clear_bindings(p), TIR_OK);
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_ARG, "unbound after the clear");
+    tir_program_free(p);
 }
 
 /* A decimal parameter binds exactly from text, from integers and (rounded)

@@ -482,10 +482,95 @@ static bool sc_program_runs_on_one_thread_at_a_time(sc_ctx *c)
     EXPECT(tir_run(a.run.p, &r) == TIR_ERR_ARG);
     EXPECT(r == NULL);
     EXPECT(strstr(tir_engine_errmsg(e), "already running"), "%s", tir_engine_errmsg(e));
+    /* a bind would change what the run reads: refused, the binding as it was */
+    EXPECT(tir_bind_i64(a.run.p, "m", 1) == TIR_ERR_ARG);
+    EXPECT(strstr(tir_engine_errmsg(e), "tir_bind: the program is already running"), "%s", tir_engine_errmsg(e));
+    EXPECT(tir_clear_bindings(a.run.p) == TIR_ERR_ARG);
+    EXPECT(strstr(tir_engine_errmsg(e), "tir_clear_bindings:"), "%s", tir_engine_errmsg(e));
     sc_release(&a);
     EXPECT(a.run.st == TIR_OK, "%s", tir_program_errmsg(a.run.p));
     sc_held_free(&a);
     tir_engine_free(e);
+    return true;
+}
+
+/* --------------------------------------------- each thread's own message */
+
+static void sc_schema_done(struct ArrowSchema *s)
+{
+    s->release = NULL;
+}
+
+static void sc_array_done(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+/* Fails a registration with an Arrow type tir does not read (uint64, "L")
+** in a column named col. */
+static tir_status sc_register_bad(tir_engine *e, const char *col)
+{
+    static const int64_t v[4];
+    const void *kb[2] = {NULL, v}, *tb[1] = {NULL};
+    struct ArrowSchema k = {.format = "L", .name = col, .release = sc_schema_done}, *kp = &k;
+    struct ArrowSchema sch = {.format = "+s", .name = "", .n_children = 1, .children = &kp, .release = sc_schema_done};
+    struct ArrowArray ka = {.length = 4, .n_buffers = 2, .buffers = kb, .release = sc_array_done}, *kap = &ka;
+    struct ArrowArray a = {.length = 4, .n_buffers = 1, .buffers = tb, .n_children = 1, .children = &kap,
+                           .release = sc_array_done};
+    return tir_engine_register_arrow(e, "t", &sch, &a);
+}
+
+static void *sc_messages_main(void *arg)
+{
+    sc_worker *w = arg;
+    char col[32], csv[512], out[512];
+    snprintf(col, sizeof col, "col_of_thread_%d", w->t);
+    char missing[32];
+    snprintf(missing, sizeof missing, "missing_%d.csv", w->t);
+    sc_path(w->c, csv, sizeof csv, missing);
+    sc_path(w->c, out, sizeof out, "never.tirt");
+    for (int i = 0; i < w->iters; i++) {
+        if (sc_register_bad(w->e, col) != TIR_ERR_DATA || !strstr(tir_engine_errmsg(w->e), col)) {
+            snprintf(w->why, sizeof w->why, "thread %d, registering: %s", w->t, tir_engine_errmsg(w->e));
+            w->wrong++;
+        }
+        if (tir_import_csv(w->e, csv, out, NULL, NULL) == TIR_OK || !strstr(tir_engine_errmsg(w->e), missing)) {
+            snprintf(w->why, sizeof w->why, "thread %d, importing: %s", w->t, tir_engine_errmsg(w->e));
+            w->wrong++;
+        }
+        tir_program *p = sc_compile(w->c, w->e, sc_sum_prog);
+        if (!p || tir_program_diag_text(p)[0] || *tir_engine_errmsg(w->e)) {
+            snprintf(w->why, sizeof w->why, "thread %d, a compile that succeeds: '%s'", w->t, tir_engine_errmsg(w->e));
+            w->wrong++;
+        }
+        tir_program_free(p);
+    }
+    return NULL;
+}
+
+/* Issue 11: the engine's message was one buffer, so 4 threads failing at
+** once read each other's messages (and TSan saw the race). Each thread
+** must read its own: the column it registered, the file it imported, and
+** "" after its own compile succeeds. */
+static bool sc_each_thread_reads_its_own_message(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, 100));
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 1});
+    EXPECT(e);
+    sc_worker w[4];
+    pthread_t tid[4];
+    for (int t = 0; t < 4; t++) {
+        w[t] = (sc_worker){.c = c, .e = e, .t = t, .iters = 300};
+        EXPECT(pthread_create(&tid[t], NULL, sc_messages_main, &w[t]) == 0);
+    }
+    for (int t = 0; t < 4; t++)
+        pthread_join(tid[t], NULL);
+    /* the threads ended after a success: their messages are gone */
+    EXPECT(!*tir_engine_errmsg(e), "%s", tir_engine_errmsg(e));
+    EXPECT(sc_register_bad(e, "mine") == TIR_ERR_DATA && strstr(tir_engine_errmsg(e), "mine"));
+    tir_engine_free(e);
+    for (int t = 0; t < 4; t++)
+        EXPECT(w[t].wrong == 0, "%d wrong; the last: %s", w[t].wrong, w[t].why);
     return true;
 }
 
@@ -702,6 +787,7 @@ static const struct sc_scenario {
     {"lent_threads_do_the_work", sc_lent_threads_do_the_work},
     {"a_live_stream_beside_other_runs", sc_live_stream_beside_other_runs},
     {"a_full_join_marks_shared_by_workers", sc_full_join_marks_shared_by_workers},
+    {"each_thread_reads_its_own_message", sc_each_thread_reads_its_own_message},
 };
 
 #endif
