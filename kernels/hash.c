@@ -319,3 +319,26 @@ void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, u
         h[i] = combine ? h[i] * K_HCOMB ^ hv : hv;
     }
 }
+
+/* ---- 16-byte keys ------------------------------------------------------------
+** The low word hashed as an integer, then the high word folded in and mixed
+** again: every bit of both halves reaches every bit of the hash. One row at a
+** time: these keys are rare next to the 8-byte ones. */
+K_INLINE uint64_t hash128(__int128 x)
+{
+    return fmix64(fmix64((uint64_t)x ^ K_HSEED) ^ (uint64_t)((unsigned __int128)x >> 64));
+}
+
+#define K_HASH_WIDE(T, CT, KEY)                                                                 \
+    void k_hash_##T(const CT *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, \
+                    uint64_t *h)                                                                \
+    {                                                                                           \
+        for (uint32_t j = 0; j < n; j++) {                                                      \
+            uint32_t i = sel ? sel[j] : j;                                                      \
+            uint64_t hv = K_VALID(va, i) ? hash128(KEY(a[i])) : K_HNULL;                        \
+            h[i] = combine ? h[i] * K_HCOMB ^ hv : hv;                                          \
+        }                                                                                       \
+    }
+#define K_D128_KEY(x) (x)
+K_HASH_WIDE(d128, __int128, K_D128_KEY)
+K_HASH_WIDE(iv, tir_interval, k_iv_key)

@@ -144,6 +144,25 @@ K_NUM_TYPES(K_DECL_HASH)
 void k_hash_bool(const uint8_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
 void k_hash_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
 void k_hash_str_ref(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+/* 16-byte keys: a wide decimal by its value, an interval by k_iv_key (so
+** intervals DuckDB calls equal hash alike). */
+void k_hash_d128(const __int128 *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+void k_hash_iv(const tir_interval *a, const uint64_t *va, const uint32_t *sel, uint32_t n, bool combine, uint64_t *h);
+
+/* An interval's place in DuckDB's order as one integer: normalized (the
+** microseconds carried into days at 24 hours, the days into months at 30,
+** both toward zero), then (months, days, micros) as digits of a mixed
+** radix, days in (-30, 30) and micros in (-1 day, 1 day) each offset to be
+** non-negative. Lexicographic on the normalized parts, so a < b exactly
+** when DuckDB says so and equal keys are DuckDB's equal intervals
+** ("1 month" and "30 days"). |months| < 2^33, so the key stays below 2^80. */
+#define K_US_PER_DAY INT64_C(86400000000)
+static inline __int128 k_iv_key(tir_interval v)
+{
+    int64_t carry = v.micros / K_US_PER_DAY, days = v.days + carry, months = days / 30;
+    int64_t m = v.months + months, d = days - months * 30, us = v.micros - carry * K_US_PER_DAY;
+    return ((__int128)m * 59 + (d + 29)) * (2 * K_US_PER_DAY - 1) + (us + K_US_PER_DAY - 1);
+}
 
 /* ---- comparison masks: bit i of mask = row i valid and a[i] op c, for rows
 ** [0, n) (dense); and_into ANDs into mask instead of overwriting it. Bits of
@@ -264,6 +283,10 @@ void k_sortkey_i32(const int32_t *a, const uint64_t *va, const uint32_t *sel, ui
 void k_sortkey_i64(const int64_t *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
 void k_sortkey_f64(const double *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
 void k_sortkey_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+/* 16 bytes: a wide decimal's two's complement (sign flipped) big-endian;
+** an interval's k_iv_key the same way. */
+void k_sortkey_d128(const __int128 *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
+void k_sortkey_iv(const tir_interval *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags, uint8_t *out, size_t stride);
 /* The 8 key bytes of an f64 as a big-endian integer, and back (NaN and
 ** -0.0 come back as the one NaN and 0.0). */
 uint64_t k_sortkey_f64_bits(double x);

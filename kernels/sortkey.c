@@ -10,6 +10,9 @@
 **             sign flipped for the rest; -0.0 is written as 0.0 and every
 **             NaN as one NaN above +inf (the total order: -inf < ... <
 **             -0.0 = 0.0 < ... < +inf < NaN)
+**   decimal128, interval
+**             16 bytes: the two's complement integer (an interval's
+**             k_iv_key) big-endian with the sign bit flipped
 **   string    the first K_SK_STR_PREFIX bytes, zero padded, then one byte
 **             min(length, K_SK_STR_PREFIX + 1): strings that differ within
 **             the prefix, or are shorter than it, compare exactly; two
@@ -31,6 +34,7 @@ size_t k_sortkey_width(tir_type t, unsigned flags)
     case TIR_BOOL: w = 1; break;
     case TIR_I32: case TIR_DATE: w = 4; break;
     case TIR_STRING: w = K_SK_STR_PREFIX + 1; break;
+    case TIR_DECIMAL128: case TIR_INTERVAL: w = 16; break;
     default: w = 8; break;
     }
     return w + ((flags & K_SK_NULLABLE) != 0);
@@ -102,6 +106,17 @@ K_SORTKEY_FIXED(i32, int32_t, 4, ENC_I32, put_be32)
 K_SORTKEY_FIXED(i64, int64_t, 8, ENC_I64, put_be64)
 K_SORTKEY_FIXED(f64, double, 8, k_sortkey_f64_bits, put_be64)
 K_SORTKEY_FIXED(bool, uint8_t, 1, (uint8_t), PUT_U8)
+
+/* 16 bytes: the integer's sign flipped, big-endian (the high word first). */
+static inline void put_be128(uint8_t *p, unsigned __int128 v)
+{
+    put_be64(p, (uint64_t)(v >> 64));
+    put_be64(p + 8, (uint64_t)v);
+}
+#define ENC_128(x) ((unsigned __int128)(x) ^ ((unsigned __int128)1 << 127))
+#define ENC_IV(x) ENC_128(k_iv_key(x))
+K_SORTKEY_FIXED(d128, __int128, 16, ENC_128, put_be128)
+K_SORTKEY_FIXED(iv, tir_interval, 16, ENC_IV, put_be128)
 
 void k_sortkey_str(const tir_str *a, const uint64_t *va, const uint32_t *sel, uint32_t n, unsigned flags,
                    uint8_t *out, size_t stride)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tir.h"
+#include "kernels.h"
 
 #define VM_US_PER_SEC INT64_C(1000000)
 #define VM_US_PER_DAY INT64_C(86400000000)
@@ -102,19 +103,12 @@ static inline bool vm_iv_mul(vm_interval a, int64_t n, vm_interval *out)
 ** into days (24 hours a day) and days into months (30 days a month), the
 ** divisions toward zero, then (months, days, microseconds) compare in that
 ** order. So "1 month" == "30 days" and "1 day" == "24 hours", but "1 month
-** -1 day" > "29 days" (it stays 1 month -1 day). -1, 0 or 1. */
+** -1 day" > "29 days" (it stays 1 month -1 day). -1, 0 or 1. The one
+** notion of it is k_iv_key, which sort keys and hashes use too. */
 static inline int vm_iv_cmp(vm_interval a, vm_interval b)
 {
-    int64_t k[2][3];
-    for (int i = 0; i < 2; i++) {
-        const vm_interval *v = i ? &b : &a;
-        int64_t carry = v->micros / VM_US_PER_DAY, days = v->days + carry, months = days / 30;
-        k[i][0] = v->months + months, k[i][1] = days - months * 30, k[i][2] = v->micros - carry * VM_US_PER_DAY;
-    }
-    for (int j = 0; j < 3; j++)
-        if (k[0][j] != k[1][j])
-            return k[0][j] < k[1][j] ? -1 : 1;
-    return 0;
+    __int128 x = k_iv_key(a), y = k_iv_key(b);
+    return (x > y) - (x < y);
 }
 
 #endif

@@ -42,8 +42,22 @@ function wide() {
   if (rnd() < 0.3 && !i.startsWith('9999')) f += Math.floor(rnd() * 10);
   return (rnd() < 0.4 ? '-' : '') + i + '.' + f;
 }
+// Keys of decimal(38,0) from a pool: zero, ±1, both sides of 2^63 and 2^64
+// (where the high word of the two's complement changes), 38 digits of
+// either sign, and random 20 to 38 digit values; a generator of their own,
+// so the other columns stay as they were.
+const rk = generator(0x2545f491);
+const KPOOL = ['0', '1', '-1', '9223372036854775807', '9223372036854775808', '-9223372036854775808',
+  '-9223372036854775809', '18446744073709551615', '18446744073709551616', '-18446744073709551616',
+  '-18446744073709551617', '9'.repeat(38), '-' + '9'.repeat(38), '1' + '0'.repeat(37), '-1' + '0'.repeat(37),
+  '12345678901234567890123456789012345678', '-12345678901234567890123456789012345678'];
+while (KPOOL.length < 30) {
+  let d = String(1 + Math.floor(rk() * 9));
+  for (let k = 19 + Math.floor(rk() * 19); k > 0; k--) d += Math.floor(rk() * 10);
+  KPOOL.push((rk() < 0.5 ? '-' : '') + d);
+}
 const dir = mkdtempSync(join(tmpdir(), 'dec-duck-'));
-const rows = ['id,grp,price,disc,qty,extra,big'];
+const rows = ['id,grp,price,disc,qty,extra,big,bk'];
 const N = 20000;
 for (let id = 1; id <= N; id++) {
   const price = rnd() < 0.1 ? '' : dec(13, 2);               // decimal(15,2)
@@ -52,7 +66,8 @@ for (let id = 1; id <= N; id++) {
   let extra = rnd() < 0.1 ? '' : dec(4, 4);   // decimal(8,4); a 5th digit rounds (not at the limit)
   if (extra && !extra.includes('9999.9999') && rnd() < 0.5) extra += '5';
   const big = rnd() < 0.1 ? '' : wide();
-  rows.push(`${id},g${Math.floor(rnd() * 7)},${price},${disc},${qty},${extra},${big}`);
+  const bk = rk() < 0.1 ? '' : KPOOL[Math.floor(rk() * KPOOL.length)];
+  rows.push(`${id},g${Math.floor(rnd() * 7)},${price},${disc},${qty},${extra},${big},${bk}`);
 }
 const csv = join(dir, 'd.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
@@ -65,9 +80,14 @@ const native = join(dir, 'd.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'disc', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
 // The CSV table also has the wide column big (native tables cannot hold one yet).
-const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, big: decimal(38,6) nullable }\n`,
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, big: decimal(38,6) nullable, bk: decimal(38,0) nullable }\n`,
   `t: Table = read_table("${native}")\n`];
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc", "qty", "extra"]';
+// A hash table of the first 300 rows by their wide key bk.
+const wideBuild = 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
+  ' f = filter :input = s :expr = $in.id <= 300 :projection = ["id", "big", "bk"]\n' +
+  ' v = project :input = f :columns = { "rid": $in.id, "rbig": $in.big, "rk": $in.bk }\n' +
+  ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"] }\n';
 const CASES = [
   { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed', csvOnly: true,
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big"] }\noutput p.s',
@@ -127,6 +147,59 @@ const CASES = [
     sql: 'SELECT sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(*), avg(big) FROM t ' +
       'WHERE abs(big) < 1000000000000000000000000',
     float: [4] },
+  { name: 'wide decimal group keys: negatives, 38 digits, the NULL key one group', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "qty", "big", "bk"]\n' +
+      ' g = hash_group_by :input = s :group_by = ["bk"] :aggregates = { "n": count(*), "q": sum($in.qty), ' +
+      '"mx": max($in.big), "lo": min($in.bk) } }\noutput p.g',
+    sql: 'SELECT bk::VARCHAR, count(*), sum(qty), max(big)::VARCHAR, min(bk)::VARCHAR FROM t GROUP BY bk' },
+  { name: 'wide decimal group keys beside a string, spilled on 2 threads', csvOnly: true, spill: true,
+    args: ['--force-spill', '--threads', '2'],
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "grp", "big", "bk"]\n' +
+      ' g = hash_group_by :input = s :group_by = ["grp", "bk"] :aggregates = { "n": count(*), "i": min($in.id) } }\n' +
+      'output p.g',
+    sql: 'SELECT grp, bk::VARCHAR, count(*), min(id) FROM t GROUP BY grp, bk' },
+  { name: 'count(distinct) of wide decimals', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["grp", "big", "bk"]\n' +
+      ' g = hash_group_by :input = s :group_by = ["grp"] :aggregates = { "k": count(distinct $in.bk), ' +
+      '"b": count(distinct $in.big), "n": count(*) } }\noutput p.g',
+    sql: 'SELECT grp, count(DISTINCT bk), count(DISTINCT big), count(*) FROM t GROUP BY grp' },
+  { name: 'count(distinct) of a wide decimal over all rows', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["bk"]\n' +
+      ' a = aggregate :input = s :aggregates = { "k": count(distinct $in.bk), "n": count($in.bk) } }\noutput p.a',
+    sql: 'SELECT count(DISTINCT bk), count(bk) FROM t' },
+  { name: 'sort by a wide decimal desc nulls first (two\'s complement order), then id', csvOnly: true, ordered: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
+      ' o = sort :input = s :by = [$in.bk desc nulls first, $in.id] }\noutput p.o',
+    sql: 'SELECT id, bk::VARCHAR FROM t ORDER BY bk DESC NULLS FIRST, id' },
+  { name: 'sort by wide decimals asc nulls last, spilled', csvOnly: true, ordered: true, spill: true,
+    args: ['--force-spill'],
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
+      ' o = sort :input = s :by = [$in.bk nulls last, $in.big desc nulls last, $in.id] }\noutput p.o',
+    sql: 'SELECT id, big::VARCHAR, bk::VARCHAR FROM t ORDER BY bk NULLS LAST, big DESC NULLS LAST, id' },
+  { name: 'top-N by a wide decimal (limit, offset)', csvOnly: true, ordered: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
+      ' o = sort :input = s :by = [$in.big nulls first, $in.id] :limit = 70 :offset = 1900 }\noutput p.o',
+    sql: 'SELECT id, big::VARCHAR, bk::VARCHAR FROM t ORDER BY big NULLS FIRST, id LIMIT 70 OFFSET 1900' },
+  { name: 'window partitioned and ordered by wide decimals', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
+      ' w = window :input = s :partition_by = [$in.bk] :order_by = [$in.id] :functions = { "rn": row_number() } }\n' +
+      'q: Pipeline = { s = table_scan :table = p.w\n' +
+      ' r = window :input = s :order_by = [$in.bk desc nulls last] :functions = { "rk": rank() } }\noutput q.r',
+    sql: 'SELECT id, bk::VARCHAR, row_number() OVER (PARTITION BY bk ORDER BY id), ' +
+      'rank() OVER (ORDER BY bk DESC NULLS LAST) FROM t' },
+  { name: 'hash_join on a wide decimal key (the build\'s wide value carried out)', csvOnly: true,
+    tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 4000 :projection = ["id", "bk"]\n' +
+      ' j = hash_join :input = f :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $ht.rbig] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, b.big::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE a.id <= 4000 AND b.id <= 300' },
+  { name: 'left hash_join of an i32 probe key on a wide decimal key (widened), spilled', csvOnly: true, spill: true,
+    args: ['--force-spill'],
+    tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "qty"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 4000 :projection = ["id", "qty"]\n' +
+      ' j = hash_join :input = f :ht = p.h :key = [$in.qty] :kind = left :projection = [$in.id, $ht.rid, $in.qty] }\n' +
+      'output q.j',
+    sql: 'SELECT a.id, b.id, a.qty FROM t a LEFT JOIN (SELECT * FROM t WHERE id <= 300) b ' +
+      'ON a.qty = b.bk WHERE a.id <= 4000' },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },
@@ -182,7 +255,7 @@ const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
   `'grp': 'VARCHAR', 'price': 'DECIMAL(15,2)', 'disc': 'DECIMAL(3,2)', 'qty': 'INTEGER', 'extra': 'DECIMAL(8,4)', ` +
-  `'big': 'DECIMAL(38,6)'})`);
+  `'big': 'DECIMAL(38,6)', 'bk': 'DECIMAL(38,0)'})`);
 const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

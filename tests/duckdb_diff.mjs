@@ -3,7 +3,10 @@
 // SRCDIR/bench/node_modules, a deterministic generator, and running cases
 // as TAP: each tir program with tirrun --format csv, the matching SQL in
 // DuckDB, rows compared as multisets of text (float columns to 1e-12
-// relative). A case marked native must also skip blocks by min/max.
+// relative). A case marked native must also skip blocks by min/max; one
+// marked ordered compares the rows in order (its SQL orders them totally);
+// one with args runs tirrun with them too, and one marked spill must spill
+// (give it --force-spill).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -47,7 +50,8 @@ function keyOf(row, floatCols) {
 
 // Runs every case over every table declaration (TABLES[0] a CSV, TABLES[1]
 // a native table: cases marked native run on it alone) and exits 1 when one
-// differs. A case: { name, tir, sql, float: [column indexes], native }.
+// differs. A case: { name, tir, sql, float: [column indexes], native,
+// ordered, args: [tirrun options], spill }.
 export async function runCases({ tirrun, dir, con, tables, cases }) {
   const runs = [];
   for (const [ti, table] of tables.entries())
@@ -58,12 +62,13 @@ export async function runCases({ tirrun, dir, con, tables, cases }) {
   for (const [k, c] of runs.entries()) {
     const file = join(dir, `c${k}.tir`);
     writeFileSync(file, c.table + c.tir + '\n');
-    const args = c.native ? ['--profile', '--format', 'csv', file] : ['--format', 'csv', file];
+    const args = [...(c.args || []), ...(c.native || c.spill ? ['--profile'] : []), '--format', 'csv', file];
     const run = spawnSync(tirrun, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
     const skipped = Number((/(\d+) skipped by min-max/.exec(run.stderr || '') || [])[1] || 0);
-    if (run.status !== 0 || (c.native && !skipped)) {
+    const spilled = /spilled:/.test(run.stderr || '');
+    if (run.status !== 0 || (c.native && !skipped) || (c.spill && !spilled)) {
       console.log(`not ok ${k + 1} - ${c.name}\n# ${run.status !== 0 ? 'tirrun failed: ' + run.stderr
-        : 'no block was skipped by min/max: ' + run.stderr}`);
+        : c.native && !skipped ? 'no block was skipped by min/max: ' + run.stderr : 'nothing spilled: ' + run.stderr}`);
       failed++;
       continue;
     }
@@ -73,7 +78,7 @@ export async function runCases({ tirrun, dir, con, tables, cases }) {
     const fc = c.float || [];
     // multisets: sort both by the exact columns, then compare row by row
     const sortRows = (rs) => rs.slice().sort((x, y) => (keyOf(x, fc) < keyOf(y, fc) ? -1 : keyOf(x, fc) > keyOf(y, fc) ? 1 : 0));
-    const a = sortRows(tirRows), b = sortRows(duckRows);
+    const a = c.ordered ? tirRows : sortRows(tirRows), b = c.ordered ? duckRows : sortRows(duckRows);
     let bad = a.length !== b.length ? `row counts differ: tir ${a.length}, DuckDB ${b.length}` : '';
     for (let i = 0; !bad && i < a.length; i++)
       if (!same(a[i], b[i], fc)) bad = `row differs:\n#   tir:    ${a[i].join(',')}\n#   DuckDB: ${b[i].join(',')}`;

@@ -48,8 +48,28 @@ function stamp() {
   return `${date}${sep}${hms}${digits ? '.' + frac : ''}`;
 }
 
+// Interval keys, from a generator of their own (the other columns stay as
+// they were). iv: small parts that DuckDB often calls equal in another
+// form ('1 month' = '30 days' = '29 days 24 hours', '1 day' = '24 hours'),
+// and ones it does not ('1 month -1 day' vs '29 days'); printed through
+// epoch, which equal intervals share. jv: a pool of normalized intervals
+// (days within a month, micros within a day), no two equal, printed as is.
+const ri = generator(0x68e31da4);
+const pick = (a) => a[Math.floor(ri() * a.length)];
+const DAY = 86400000000;
+function collide() {
+  const m = pick([-1, 0, 0, 1, 1, 2]), d = pick([-30, -1, 0, 0, 1, 29, 30, 31, 60]);
+  const us = pick([0, 0, DAY, -DAY, 3600000000, 12 * 3600000000, -7, 5 * DAY + 1]);
+  return `${m} months ${d} days ${us} microseconds`;
+}
+const JPOOL = [];
+while (JPOOL.length < 40) {
+  const sg = ri() < 0.4 ? -1 : 1;
+  const v = [sg * Math.floor(ri() * 30), sg * Math.floor(ri() * 30), sg * Math.floor(ri() * DAY)];
+  if (!JPOOL.some((w) => w.join() === v.join())) JPOOL.push(v);
+}
 const dir = mkdtempSync(join(tmpdir(), 'ts-duck-'));
-const rows = ['id,grp,ts,d,u'];
+const rows = ['id,grp,ts,d,u,iv,jv'];
 const N = 20000;
 const pool = [];
 for (let id = 1; id <= N; id++) {
@@ -59,7 +79,10 @@ for (let id = 1; id <= N; id++) {
   const [y, m, d] = day();
   const dt = rnd() < 0.1 ? '' : `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
   const u = rnd() < 0.1 ? '' : stamp();
-  rows.push(`${id},g${int(7)},${ts},${dt},${u}`);
+  const iv = ri() < 0.1 ? '' : collide();
+  const j = pick(JPOOL);
+  const jv = ri() < 0.1 ? '' : `${j[0]} months ${j[1]} days ${j[2]} microseconds`;
+  rows.push(`${id},g${int(7)},${ts},${dt},${u},${iv},${jv}`);
 }
 const csv = join(dir, 't.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
@@ -68,7 +91,14 @@ const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, 
 const native = join(dir, 't.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'ts', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
-const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA} }\n`, `t: Table = read_table("${native}")\n`];
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, iv: interval nullable, jv: interval nullable }\n`,
+  `t: Table = read_table("${native}")\n`];
+const ivScan = 's = table_scan :table = t :columns = ["id", "grp", "iv", "jv"]';
+// The 200 first rows' intervals in a hash table.
+const ivBuild = `p: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 200 :projection = ["id", "iv", "jv"]\n` +
+  ' v = project :input = f :columns = { "rid": $in.id, "riv": $in.iv, "rjv": $in.jv }\n' +
+  ' h = build_hash :input = v :key = ["riv"] :value = ["rid", "rjv"]\n' +
+  ' h2 = build_hash :input = v :key = ["rjv"] :value = ["rid", "riv"] }\n';
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "ts", "d", "u"]';
 const proj = (cols) => `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ${cols} } }\noutput p.v`;
 const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'hour', 'minute', 'second',
@@ -170,6 +200,56 @@ const CASES = [
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts - $in.u > interval "10 years" || ` +
       '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',
     sql: "SELECT id, ts::VARCHAR FROM t WHERE ts - u > INTERVAL '10 years' OR u - ts BETWEEN INTERVAL '1 day' AND INTERVAL '1 month'" },
+  { name: 'interval group keys: equal intervals in one group (30 days = 1 month), NULL one group', csvOnly: true,
+    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["iv"] :aggregates = { "n": count(*), ` +
+      '"i": min($in.id), "lo": min($in.jv), "hi": max($in.jv), "k": count(distinct $in.jv) } }\n' +
+      'q: Pipeline = { s = table_scan :table = p.g\n v = project :input = s :columns = { "e": epoch($in.iv), ' +
+      '"n": $in.n, "i": $in.i, "lo": epoch($in.lo), "hi": epoch($in.hi), "k": $in.k } }\noutput q.v',
+    sql: "SELECT date_part('epoch', iv), count(*), min(id), date_part('epoch', min(jv)), date_part('epoch', max(jv)), " +
+      'count(DISTINCT jv) FROM t GROUP BY iv',
+    float: [0, 3, 4] },
+  { name: 'normalized interval keys printed, beside a string key, spilled on 2 threads', csvOnly: true, spill: true,
+    args: ['--force-spill', '--threads', '2'],
+    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["grp", "jv"] :aggregates = { ` +
+      '"n": count(*), "k": count(distinct $in.iv), "c": count($in.iv) } }\noutput p.g',
+    sql: 'SELECT grp, jv::VARCHAR, count(*), count(DISTINCT iv), count(iv) FROM t GROUP BY grp, jv' },
+  { name: 'min, max, count and count(distinct) of intervals over all rows', csvOnly: true,
+    tir: `p: Pipeline = { ${ivScan}\n a = aggregate :input = s :aggregates = { "lo": min($in.jv), "hi": max($in.jv), ` +
+      '"n": count($in.iv), "k": count(distinct $in.iv), "e": max($in.iv) - min($in.iv) } }\n' +
+      'q: Pipeline = { s = table_scan :table = p.a\n v = project :input = s :columns = { "lo": $in.lo, "hi": $in.hi, ' +
+      '"n": $in.n, "k": $in.k, "e": epoch($in.e) } }\noutput q.v',
+    sql: "SELECT min(jv)::VARCHAR, max(jv)::VARCHAR, count(iv), count(DISTINCT iv), date_part('epoch', max(iv) - min(iv)) FROM t",
+    float: [4] },
+  { name: 'sort by intervals in DuckDB\'s order (desc nulls first), then id', csvOnly: true, ordered: true,
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.iv desc nulls first, $in.id] }\noutput p.o`,
+    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR FROM t ORDER BY iv DESC NULLS FIRST, id' },
+  { name: 'sort by two interval keys, spilled', csvOnly: true, ordered: true, spill: true, args: ['--force-spill'],
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv nulls last, $in.iv desc nulls last, $in.id] }\n` +
+      'q: Pipeline = { s = table_scan :table = p.o\n v = project :input = s :columns = { "id": $in.id, "jv": $in.jv, ' +
+      '"e": epoch($in.iv) } }\noutput q.v',
+    sql: "SELECT id, jv::VARCHAR, date_part('epoch', iv) FROM t ORDER BY jv NULLS LAST, iv DESC NULLS LAST, id",
+    float: [2] },
+  { name: 'top-N by an interval', csvOnly: true, ordered: true,
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv desc, $in.id] :limit = 60 :offset = 3000 }\n` +
+      'q: Pipeline = { s = table_scan :table = p.o\n v = project :input = s :columns = { "id": $in.id, "jv": $in.jv } }\n' +
+      'output q.v',
+    sql: 'SELECT id, jv::VARCHAR FROM t ORDER BY jv DESC NULLS LAST, id LIMIT 60 OFFSET 3000' },
+  { name: 'window partitioned by an interval (equal ones together) and ranked by one', csvOnly: true,
+    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.iv] :order_by = [$in.id] ` +
+      ':functions = { "rn": row_number() } }\nq: Pipeline = { s = table_scan :table = p.w\n' +
+      ' r = window :input = s :order_by = [$in.jv nulls first] :functions = { "rk": dense_rank() } }\noutput q.r',
+    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY iv ORDER BY id), ' +
+      'dense_rank() OVER (ORDER BY jv NULLS FIRST) FROM t' },
+  { name: 'hash_join on an interval key: equal intervals join', csvOnly: true,
+    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "iv"]\n` +
+      ' j = hash_join :input = f :ht = p.h :key = [$in.iv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.iv = b.iv WHERE a.id <= 3000 AND b.id <= 200' },
+  { name: 'full hash_join on a normalized interval key, spilled', csvOnly: true, spill: true, args: ['--force-spill'],
+    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id > 19000 :projection = ["id", "jv"]\n` +
+      ' j = hash_join :input = f :ht = p.h2 :key = [$in.jv] :kind = full :projection = [$in.id, $ht.rid, $in.jv] }\n' +
+      'output q.j',
+    sql: 'SELECT a.id, b.id, a.jv::VARCHAR FROM (SELECT * FROM t WHERE id > 19000) a FULL JOIN ' +
+      '(SELECT * FROM t WHERE id <= 200) b ON a.jv = b.jv' },
   { name: 'pruned scan of a native table (blocks skipped by timestamp min/max)', native: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts >= timestamp "2030-06-30 12:00:00.5" ` +
       ':projection = ["id", "ts"] }\noutput p.f',
@@ -179,7 +259,7 @@ const CASES = [
 const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
-  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP'})`);
+  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP', 'iv': 'INTERVAL', 'jv': 'INTERVAL'})`);
 const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -178,6 +178,17 @@ bool tc_coerce_dec(tc_ctx *c, ir_expr **pe, ir_coltype want)
 
 static bool to_wide(tc_ctx *c, ir_expr **px, int s);
 
+bool tc_coerce_wide(tc_ctx *c, ir_expr **pe, ir_coltype want)
+{
+    if (tc_is_null_lit(*pe)) {
+        tc_dec_lit(*pe);
+        (*pe)->ty = tc_dec_type(1, 0, true);
+    }
+    if (!as_decimal(c, pe) || (*pe)->ty.scale > want.scale)
+        return false;
+    return to_wide(c, pe, want.scale);
+}
+
 bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out)
 {
     int ip = 0, s = 0;

@@ -5,8 +5,8 @@
 ** subtracts from timestamps (a date is its midnight), adds to intervals,
 ** multiplies by an integer, negates and compares (DuckDB's order, see
 ** vm_iv_cmp). Everything else that would compute with one (functions,
-** `in`, hashing, sorting, aggregating, storing) is refused here or in
-** tc_iv_passes, naming the type, before lowering could meet it.
+** `in`, sum, storing) is refused here, by the aggregates or by
+** wide_passes (ops.c), naming the type, before lowering could meet it.
 */
 #include "tc.h"
 #include "timestamp.h"
@@ -131,26 +131,4 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
              "negated, compared, taken apart (year .. epoch), cast to and from string and printed",
              e->kind == IR_E_IN ? "in" : "this function");
     return false;
-}
-
-bool tc_iv_passes(tc_ctx *c, const ir_stmt *st)
-{
-    if (st->kind == IR_OP_SCAN || st->kind == IR_OP_FILTER || st->kind == IR_OP_PROJECT || st->kind == IR_OP_LIMIT ||
-        st->kind == IR_OP_UNION)
-        return true;
-    /* a group-by reads only its keys and arguments, which its output shows
-    ** (count of an interval is an i64) */
-    bool in = st->kind != IR_OP_GROUP_BY && st->kind != IR_OP_AGGREGATE;
-    for (int k = 0; k < 2; k++) {
-        const ir_schema *sc = k ? &st->out : st->input && in ? &st->input->out : NULL;
-        for (int i = 0; sc && i < sc->n; i++) {
-            if (sc->cols[i].ty.type != TIR_INTERVAL)
-                continue;
-            ir_error(c->d, st->op.span, "%s does not take column '%s' yet: intervals are so far only read, computed, "
-                     "filtered, projected and printed; project it away first (or cast it to string)",
-                     st->op.s, sc->cols[i].name.s);
-            return false;
-        }
-    }
-    return true;
 }

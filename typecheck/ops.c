@@ -420,27 +420,31 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
     st->u.scan.nblooms = nb;
 }
 
-/* A decimal of more than 18 digits so far flows only through the
-** operators that move columns without hashing, ordering or storing them,
-** and into aggregates (not as a group key): elsewhere its column is
-** refused here, before lowering. */
+/* Wide decimals and intervals (16-byte values that are no strings) are
+** hashed, sorted and aggregated like the other types, but not yet stored
+** (write_table, build_bloom) nor merge-joined (whose runs and key compares
+** are per type): there their columns are refused here, naming the column
+** and its type, before lowering could meet them. */
 static bool wide_passes(tc_ctx *c, const ir_stmt *st)
 {
-    if (st->kind == IR_OP_SCAN || st->kind == IR_OP_FILTER || st->kind == IR_OP_PROJECT || st->kind == IR_OP_LIMIT ||
-        st->kind == IR_OP_AGGREGATE)
+    if (st->kind != IR_OP_WRITE_TABLE && st->kind != IR_OP_BUILD_BLOOM && st->kind != IR_OP_DELETE &&
+        st->kind != IR_OP_MERGE_JOIN)
         return true;
-    bool group = st->kind == IR_OP_GROUP_BY;
-    for (int k = group; k < 2; k++) {
-        const ir_schema *sc = k ? &st->out : st->input ? &st->input->out : NULL;
-        for (int i = 0; sc && i < (group ? st->u.group.nkeys : sc->n); i++) {
-            if (sc->cols[i].ty.type != TIR_DECIMAL128)
+    for (int k = 0; k < 3; k++) {
+        const ir_schema *sc = k == 2 ? &st->out : k == 1 ? (st->kind == IR_OP_MERGE_JOIN ? st->u.mjoin.rschema : NULL)
+                              : st->input ? &st->input->out : NULL;
+        for (int i = 0; sc && i < sc->n; i++) {
+            tir_type t = sc->cols[i].ty.type;
+            if (t != TIR_DECIMAL128 && t != TIR_INTERVAL)
                 continue;
             char tb[32];
-            ir_error(c->d, st->op.span, "%s does not take column '%s'%s yet: decimals of more than 18 digits (%s) "
-                     "are so far read, filtered, projected, computed with and aggregated, not hashed, sorted or "
-                     "stored; %s", st->op.s, sc->cols[i].name.s, group ? " as a group key" : "",
-                     ir_type_text(TIR_DECIMAL128, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
-                     group ? "group by another column, or by a cast of it to string" : "project it away first");
+            ir_error(c->d, st->op.span, "%s does not take column '%s' (%s) yet: wide decimals and intervals are so "
+                     "far computed with, hashed, sorted, joined by hash_join and aggregated, not stored or "
+                     "merge-joined; %s", st->op.s, sc->cols[i].name.s,
+                     ir_type_text(t, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
+                     st->kind == IR_OP_MERGE_JOIN ? "join them with build_hash and hash_join, or project the column "
+                                                    "away first"
+                                                  : "project it away first (or cast it to string)");
             return false;
         }
     }
@@ -1550,11 +1554,12 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
         ir_expr **pk = &item_at(v, items, i)->expr;
         tir_type kt = (*pk)->ty.type, ht_t = ht->out.cols[i].ty.type;
         /* only the probe side can adapt: the table is already built */
-        if (ht_t == TIR_DECIMAL && tc_coerce_dec(c, pk, ht->out.cols[i].ty)) {
+        if ((ht_t == TIR_DECIMAL && kt != TIR_DECIMAL128 && tc_coerce_dec(c, pk, ht->out.cols[i].ty)) ||
+            (ht_t == TIR_DECIMAL128 && tc_coerce_wide(c, pk, ht->out.cols[i].ty))) {
             keys[i] = *pk;
             continue;
         }
-        if (ht_t == TIR_DECIMAL || kt == TIR_DECIMAL) {
+        if (ht_t == TIR_DECIMAL || kt == TIR_DECIMAL || ht_t == TIR_DECIMAL128 || kt == TIR_DECIMAL128) {
             char t1[32], t2[32];
             ir_error(c->d, (*pk)->span, "join key type mismatch: %s probe key vs %s hash-table key",
                      ir_type_text(kt, (*pk)->ty.prec, (*pk)->ty.scale, t1),
@@ -1730,7 +1735,7 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);
-    ok = ok && wide_passes(c, st) && tc_iv_passes(c, st);
+    ok = ok && wide_passes(c, st);
     if (ok && st->out.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, st->target.span, "%s has %d columns; at most %d are supported", st->target.s, st->out.n,
                  TIR_MAX_COLUMNS);

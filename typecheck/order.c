@@ -583,6 +583,13 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
             ir_error(c->d, x->span, "%s needs a numeric, date or string argument, found bool", fn);
             return false;
         }
+        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL) {
+            char tb[32];
+            ir_error(c->d, x->span, "window %s does not take %s yet (hash_group_by and aggregate do); write "
+                     "cast(%s as string) or compute it per group", fn, ir_type_text(t, x->ty.prec, x->ty.scale, tb),
+                     tc_str(c, ir_expr_str(c->a, x)));
+            return false;
+        }
         w->arg = x;
         *ty = tc_keep(x->ty, x->ty.nullable || may_be_empty);
         return true;

@@ -151,6 +151,9 @@ ir_expr *tc_new_dec_cast(tc_ctx *c, ir_expr *x, int prec, int scale);
 /* *pe (a decimal, an integer, a number literal or NULL) at want's scale:
 ** false when it cannot be without losing digits. */
 bool tc_coerce_dec(tc_ctx *c, ir_expr **pe, ir_coltype want);
+/* The same for a wide decimal want: *pe (an integer, a decimal of at most
+** want's scale) as a wide decimal at want's scale; false when it cannot be. */
+bool tc_coerce_wide(tc_ctx *c, ir_expr **pe, ir_coltype want);
 /* Values that must share one decimal type (case branches, coalesce). */
 bool tc_dec_unify(tc_ctx *c, ir_expr ***br, int nb, ir_coltype *out);
 /* Arithmetic or a comparison with a decimal operand (e is typed). */
@@ -172,8 +175,6 @@ bool tc_iv_involved(const ir_expr *e);
 bool tc_iv_binary(tc_ctx *c, ir_expr *e, bool nullable);
 /* false (reported) when e is an expression that does not take an interval */
 bool tc_iv_ok(tc_ctx *c, const ir_expr *e);
-/* false (reported) when statement st would hash, sort, aggregate or store an interval */
-bool tc_iv_passes(tc_ctx *c, const ir_stmt *st);
 
 /* funcs.c: a scalar function call (ir/functions.h); records its id. */
 bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);

@@ -14,7 +14,8 @@ static bool join_type(tc_ctx *c, const ir_unionin *in, int k, const char *name, 
     const ir_column *col = &in[k].schema->cols[i];
     tir_type u = col->ty.type;
     /* decimals are read as they are stored: one scale for all inputs */
-    bool dec_differ = u == TIR_DECIMAL && t->type == TIR_DECIMAL && col->ty.scale != t->scale;
+    bool dec = u == t->type && (u == TIR_DECIMAL || u == TIR_DECIMAL128);
+    bool dec_differ = dec && col->ty.scale != t->scale;
     if ((u != t->type && !(tc_numeric(u) && tc_numeric(t->type))) || dec_differ) {
         char tu[32], tt[32];
         ir_error(c->d, in[k].span,
@@ -25,7 +26,7 @@ static bool join_type(tc_ctx *c, const ir_unionin *in, int k, const char *name, 
         return false;
     }
     t->type = tc_wider(t->type, u);
-    if (u == TIR_DECIMAL && col->ty.prec > t->prec)
+    if (dec && col->ty.prec > t->prec)
         t->prec = col->ty.prec;
     t->nullable |= col->ty.nullable;
     return true;

@@ -188,6 +188,14 @@ static inline uint64_t ht_hash_str(const tir_str *s)
 #define HT_H_I64(x) ht_hash_int((uint64_t)(x))
 #define HT_H_F64(x) ht_hash_f64(x)
 #define HT_H_STR(x) ht_hash_str(&(x))
+/* 16-byte keys: an interval by its place in DuckDB's order (k_iv_key), so
+** "1 month" and "30 days" meet */
+static inline uint64_t ht_hash_w(__int128 x)
+{
+    return ht_combine(ht_hash_int((uint64_t)x), (uint64_t)((unsigned __int128)x >> 64));
+}
+#define HT_H_D128(x) ht_hash_w(x)
+#define HT_H_IV(x) ht_hash_w(k_iv_key(x))
 
 #define HT_HASH_FN(NAME, CT, HASH)                                                             \
     static void ht_hashcol_##NAME(const vm_vec *v, const uint32_t *rows, uint32_t n, bool combine, \
@@ -212,6 +220,8 @@ HT_HASH_FN(i32, int32_t, HT_H_I32)
 HT_HASH_FN(i64, int64_t, HT_H_I64)
 HT_HASH_FN(f64, double, HT_H_F64)
 HT_HASH_FN(str, tir_str, HT_H_STR)
+HT_HASH_FN(d128, __int128, HT_H_D128)
+HT_HASH_FN(iv, tir_interval, HT_H_IV)
 
 /* ---- key equality ----------------------------------------------------------
 ** Group semantics for every mode: NULL equals NULL (join builds never store
@@ -237,6 +247,7 @@ static inline bool ht_str_eq(const tir_str *a, const tir_str *b)
 #define HT_EQ_INT(x, y) ((x) == (y))
 #define HT_EQ_F64(x, y) ((x) == (y) || ((x) != (x) && (y) != (y)))
 #define HT_EQ_STR(x, y) ht_str_eq(&(x), &(y))
+#define HT_EQ_IV(x, y) (k_iv_key(x) == k_iv_key(y))
 
 /* ok[j] &= key column of entry cand[chk[j]] equals input row rows[chk[j]] */
 #define HT_EQ_FN(NAME, CT, EQ)                                                                 \
@@ -263,6 +274,8 @@ HT_EQ_FN(i32, int32_t, HT_EQ_INT)
 HT_EQ_FN(i64, int64_t, HT_EQ_INT)
 HT_EQ_FN(f64, double, HT_EQ_F64)
 HT_EQ_FN(str, tir_str, HT_EQ_STR)
+HT_EQ_FN(d128, __int128, HT_EQ_INT)
+HT_EQ_FN(iv, tir_interval, HT_EQ_IV)
 
 /* ---- chunk steps ------------------------------------------------------------ */
 
@@ -288,6 +301,8 @@ static void ht_chunk_hash(const vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uin
         case TIR_I64: ht_hashcol_i64(&keys[c], ck->rows, n, comb, ck->h, ck->nul); break;
         case TIR_F64: ht_hashcol_f64(&keys[c], ck->rows, n, comb, ck->h, ck->nul); break;
         case TIR_STRING: ht_hashcol_str(&keys[c], ck->rows, n, comb, ck->h, ck->nul); break;
+        case TIR_DECIMAL128: ht_hashcol_d128(&keys[c], ck->rows, n, comb, ck->h, ck->nul); break;
+        case TIR_INTERVAL: ht_hashcol_iv(&keys[c], ck->rows, n, comb, ck->h, ck->nul); break;
         default: break; /* vm_ht_new admits only the types above */
         }
     }
@@ -306,6 +321,8 @@ static void ht_chunk_eq(const vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint3
         case TIR_I64: ht_eqcol_i64(col, &keys[c], ck, m, ck->ok); break;
         case TIR_F64: ht_eqcol_f64(col, &keys[c], ck, m, ck->ok); break;
         case TIR_STRING: ht_eqcol_str(col, &keys[c], ck, m, ck->ok); break;
+        case TIR_DECIMAL128: ht_eqcol_d128(col, &keys[c], ck, m, ck->ok); break;
+        case TIR_INTERVAL: ht_eqcol_iv(col, &keys[c], ck, m, ck->ok); break;
         default: break;
         }
     }
@@ -1268,7 +1285,7 @@ static void ht_kbits_fill(vm_ht *ht)
 static bool ht_key_type_ok(tir_type t)
 {
     return t == TIR_BOOL || t == TIR_I32 || t == TIR_I64 || t == TIR_F64 || t == TIR_STRING ||
-           t == TIR_DATE;
+           t == TIR_DATE || t == TIR_DECIMAL128 || t == TIR_INTERVAL;
 }
 
 vm_ht *vm_ht_new(int nkeys, const tir_type *key_types, int nvals, const tir_type *val_types, bool mode_group)
@@ -1817,6 +1834,8 @@ void vm_hash_vecs(const vm_vec *keys, int nkeys, const uint32_t *sel, uint32_t n
         case TIR_I32: case TIR_DATE: k_hash_i32(v->data, v->validity, sel, n, k > 0, h); break;
         case TIR_I64: k_hash_i64(v->data, v->validity, sel, n, k > 0, h); break;
         case TIR_F64: k_hash_f64(v->data, v->validity, sel, n, k > 0, h); break;
+        case TIR_DECIMAL128: k_hash_d128(v->data, v->validity, sel, n, k > 0, h); break;
+        case TIR_INTERVAL: k_hash_iv(v->data, v->validity, sel, n, k > 0, h); break;
         default: k_hash_str(v->data, v->validity, sel, n, k > 0, h); break;
         }
     }

@@ -1206,6 +1206,9 @@ static vm_opcode agg_op(ir_aggfn fn, tir_type t, bool grouped)
                : fn == IR_AGG_AVG ? (grouped ? VM_OP_GAGG_AVG_D128 : VM_OP_AGG_AVG_D128)
                : fn == IR_AGG_MIN ? (grouped ? VM_OP_GAGG_MIN_D128 : VM_OP_AGG_MIN_D128)
                                   : (grouped ? VM_OP_GAGG_MAX_D128 : VM_OP_AGG_MAX_D128);
+    if (t == TIR_INTERVAL && fn != IR_AGG_COUNT)   /* min, max (any_value) */
+        return fn == IR_AGG_MIN ? (grouped ? VM_OP_GAGG_MIN_IV : VM_OP_AGG_MIN_IV)
+                                : (grouped ? VM_OP_GAGG_MAX_IV : VM_OP_AGG_MAX_IV);
     switch (fn) {
     case IR_AGG_COUNT: return count;
     case IR_AGG_COUNT_STAR: return star;
@@ -1481,7 +1484,8 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
     count_rows(L, si, in->frame, in->sel, s->span);
     int sel = in->sel;
     const vm_sortkey *k0 = &d->keys[0];
-    if (d->limit >= 0 && nkeys > 0 && k0->type != TIR_STRING && k0->type != TIR_BOOL &&
+    if (d->limit >= 0 && nkeys > 0 && (k0->type == TIR_I32 || k0->type == TIR_DATE || k0->type == TIR_I64 ||
+                                       k0->type == TIR_F64) &&
         !(k0->flags & K_SK_NULLS_FIRST && k0->flags & K_SK_NULLABLE)) {
         /* a full top-N drops rows whose first key cannot beat its worst */
         sel = new_sel(L);

@@ -162,6 +162,8 @@
     X(AGG_AVG_D128, "aggregate slot a: 16-byte sum (past it: an error) and count of wide decimal r[b] over s[d], for avg") \
     X(AGG_MIN_D128, "aggregate slot a = min(slot a, wide decimal r[b] over s[d])")          \
     X(AGG_MAX_D128, "aggregate slot a = max(slot a, wide decimal r[b] over s[d])")          \
+    X(AGG_MIN_IV,   "aggregate slot a = min(slot a, interval r[b] over s[d]) in DuckDB's order") \
+    X(AGG_MAX_IV,   "aggregate slot a = max(slot a, interval r[b] over s[d]) in DuckDB's order") \
     X(HT_INSERT,    "insert keys/values of build a over s[d] into its hash table")          \
     X(GROUP_FIND,   "r[c] = group ids of group-by a for its keys over s[d] (new groups added)") \
     X(GAGG_COUNT,   "group-by a, slot e: count[r[c]] += r[b] not NULL over s[d]")            \
@@ -176,6 +178,8 @@
     X(GAGG_AVG_D128, "group-by a, slot e: 16-byte sum[r[c]] += wide decimal r[b] over s[d], for avg") \
     X(GAGG_MIN_D128, "group-by a, slot e: min[r[c]] = min(min[r[c]], wide decimal r[b]) over s[d]") \
     X(GAGG_MAX_D128, "group-by a, slot e: max[r[c]] = max(max[r[c]], wide decimal r[b]) over s[d]") \
+    X(GAGG_MIN_IV,  "group-by a, slot e: min[r[c]] = min(min[r[c]], interval r[b]) over s[d], DuckDB's order") \
+    X(GAGG_MAX_IV,  "group-by a, slot e: max[r[c]] = max(max[r[c]], interval r[b]) over s[d], DuckDB's order") \
     X(EMIT,         "append columns of relation a over s[d] to its materialized result")   \
     X(SORT_ADD,     "append the rows of s[d] and their keys to sort a (sort or window)")    \
     VM_NUM(X, TOPN_CUT, "s[c] = rows of s[b] whose first key r[a] may still enter the top-N of sort d") \

@@ -126,30 +126,35 @@ bool vm_agg_AGG_AVG_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32
     return agg_wide_sum(a, slot, v, sel, n);
 }
 
-static bool agg_wide_minmax(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n, int sign)
-{
-    vm_aggstate *s = &a->st[slot];
-    const __int128 *d = v->data;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = sel ? sel[i] : i;
-        if (!vm_bit_get(v->validity, r))
-            continue;
-        if (s->cnt == 0 || (sign > 0 ? d[r] < s->m.w : d[r] > s->m.w))
-            s->m.w = d[r];
-        s->cnt++;
+/* min and max of 16-byte values, ordered by KEY (a wide decimal's value,
+** an interval's k_iv_key); of equal ones the first stays */
+#define AGG_WIDE_MINMAX(T, CT, FIELD, KEY)                                                           \
+    static bool agg_minmax_##T(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n, \
+                               int sign)                                                             \
+    {                                                                                                \
+        vm_aggstate *s = &a->st[slot];                                                               \
+        const CT *d = v->data;                                                                       \
+        for (uint32_t i = 0; i < n; i++) {                                                           \
+            uint32_t r = sel ? sel[i] : i;                                                           \
+            if (!vm_bit_get(v->validity, r))                                                         \
+                continue;                                                                            \
+            if (s->cnt == 0 || (sign > 0 ? KEY(d[r]) < KEY(s->m.FIELD) : KEY(d[r]) > KEY(s->m.FIELD))) \
+                s->m.FIELD = d[r];                                                                   \
+            s->cnt++;                                                                                \
+        }                                                                                            \
+        return true;                                                                                 \
+    }                                                                                                \
+    bool vm_agg_AGG_MIN_##T(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n) \
+    {                                                                                                \
+        return agg_minmax_##T(a, slot, v, sel, n, 1);                                                \
+    }                                                                                                \
+    bool vm_agg_AGG_MAX_##T(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n) \
+    {                                                                                                \
+        return agg_minmax_##T(a, slot, v, sel, n, -1);                                               \
     }
-    return true;
-}
-
-bool vm_agg_AGG_MIN_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
-{
-    return agg_wide_minmax(a, slot, v, sel, n, 1);
-}
-
-bool vm_agg_AGG_MAX_D128(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n)
-{
-    return agg_wide_minmax(a, slot, v, sel, n, -1);
-}
+#define WIDE_KEY(x) (x)
+AGG_WIDE_MINMAX(D128, __int128, w, WIDE_KEY)
+AGG_WIDE_MINMAX(IV, tir_interval, iv, k_iv_key)
 
 /* Welford's update: one pass, no cancellation of large squares. */
 static inline void welford(int64_t *cnt, double *mean, double *m2, double x)
@@ -778,6 +783,10 @@ GAGG_MINMAX(MAX, I64, int64_t, MORE)
 GAGG_MINMAX(MAX, F64, double, MORE)
 GAGG_MINMAX(MIN, D128, __int128, LESS)
 GAGG_MINMAX(MAX, D128, __int128, MORE)
+#define IV_LESS(a, b) (k_iv_key(a) < k_iv_key(b))
+#define IV_MORE(a, b) (k_iv_key(a) > k_iv_key(b))
+GAGG_MINMAX(MIN, IV, tir_interval, IV_LESS)
+GAGG_MINMAX(MAX, IV, tir_interval, IV_MORE)
 
 static bool gagg_minmax_str(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
                             const uint32_t *sel, uint32_t n, int sign)
@@ -1033,11 +1042,19 @@ static bool combine(vm_strheap *heap, size_t *sabytes, const vm_aggslot *slot, i
             if (take)
                 *(double *)a1 = *(const double *)a2;
             break;
-        case TIR_DECIMAL128: {
+        case TIR_DECIMAL128:
+        case TIR_INTERVAL: {
             __int128 x2, x1;
             memcpy(&x2, a2, sizeof x2);   /* a spilled partial state need not be 16-byte aligned */
             memcpy(&x1, a1, sizeof x1);
-            if (take || (sign > 0 ? x2 < x1 : x2 > x1))
+            __int128 k2 = x2, k1 = x1;    /* ordered by value, an interval by k_iv_key */
+            if (t == TIR_INTERVAL) {
+                tir_interval v2, v1;
+                memcpy(&v2, &x2, sizeof v2);
+                memcpy(&v1, &x1, sizeof v1);
+                k2 = k_iv_key(v2), k1 = k_iv_key(v1);
+            }
+            if (take || (sign > 0 ? k2 < k1 : k2 > k1))
                 memcpy(a1, &x2, sizeof x2);
             break;
         }

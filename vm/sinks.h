@@ -22,6 +22,7 @@ typedef struct vm_aggstate {
         double f64;
         tir_str s;
         __int128 w;
+        tir_interval iv;
     } m;                      /* min or max so far (valid when cnt > 0); string_agg's string (stragg.h) */
 } vm_aggstate;
 
@@ -95,13 +96,15 @@ typedef struct vm_sink_group {
     X(AGG_AVG_I32) X(AGG_AVG_I64) X(AGG_VAR_F64) X(AGG_STRAGG)                 \
     X(AGG_MIN_I32) X(AGG_MIN_I64) X(AGG_MIN_F64) X(AGG_MIN_STR)                \
     X(AGG_MAX_I32) X(AGG_MAX_I64) X(AGG_MAX_F64) X(AGG_MAX_STR)                \
-    X(AGG_SUM_D128) X(AGG_AVG_D128) X(AGG_MIN_D128) X(AGG_MAX_D128)
+    X(AGG_SUM_D128) X(AGG_AVG_D128) X(AGG_MIN_D128) X(AGG_MAX_D128)            \
+    X(AGG_MIN_IV) X(AGG_MAX_IV)
 #define VM_SINK_GAGG_OPS(X)                                                    \
     X(GAGG_COUNT) X(GAGG_COUNT_STAR) X(GAGG_SUM_I32) X(GAGG_SUM_I64) X(GAGG_SUM_F64) \
     X(GAGG_AVG_I32) X(GAGG_AVG_I64) X(GAGG_VAR_F64) X(GAGG_STRAGG)             \
     X(GAGG_MIN_I32) X(GAGG_MIN_I64) X(GAGG_MIN_F64) X(GAGG_MIN_STR)            \
     X(GAGG_MAX_I32) X(GAGG_MAX_I64) X(GAGG_MAX_F64) X(GAGG_MAX_STR)            \
-    X(GAGG_SUM_D128) X(GAGG_AVG_D128) X(GAGG_MIN_D128) X(GAGG_MAX_D128)
+    X(GAGG_SUM_D128) X(GAGG_AVG_D128) X(GAGG_MIN_D128) X(GAGG_MAX_D128)        \
+    X(GAGG_MIN_IV) X(GAGG_MAX_IV)
 
 #define VM_X_DECL(OPN) bool vm_agg_##OPN(vm_sink_agg *a, int slot, const vm_vec *v, const uint32_t *sel, uint32_t n);
 VM_SINK_AGG_OPS(VM_X_DECL)

@@ -184,6 +184,8 @@ static void encode(const vm_sortdef *def, const vm_vec *r, const uint32_t *sel, 
         case TIR_DATE: k_sortkey_i32(v->data, v->validity, sel, n, key->flags, o, e); break;
         case TIR_I64: k_sortkey_i64(v->data, v->validity, sel, n, key->flags, o, e); break;
         case TIR_F64: k_sortkey_f64(v->data, v->validity, sel, n, key->flags, o, e); break;
+        case TIR_DECIMAL128: k_sortkey_d128(v->data, v->validity, sel, n, key->flags, o, e); break;
+        case TIR_INTERVAL: k_sortkey_iv(v->data, v->validity, sel, n, key->flags, o, e); break;
         default: k_sortkey_str(v->data, v->validity, sel, n, key->flags, o, e); break;
         }
     }
@@ -212,6 +214,12 @@ static bool append_rows(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, u
         case 1: PUT_FIXED(uint8_t); break;
         case 4: PUT_FIXED(uint32_t); break;
         case 8: PUT_FIXED(uint64_t); break;
+        case 16:
+            if (def->types[c] != TIR_STRING) {   /* a wide decimal, an interval */
+                PUT_FIXED(tir_interval);
+                break;
+            }
+            /* fall through */
         default:
             for (uint32_t i = 0; i < n; i++) {
                 const tir_str *x = (const tir_str *)v->data + (sel ? sel[i] : i);

@@ -2127,7 +2127,25 @@ static int sk_sign(int v)
         free(out);                                                                                           \
     }
 static const tir_type sk_type_i32 = TIR_I32, sk_type_i64 = TIR_I64, sk_type_f64 = TIR_F64, sk_type_bool = TIR_BOOL,
-                      sk_type_str = TIR_STRING;
+                      sk_type_str = TIR_STRING, sk_type_d128 = TIR_DECIMAL128, sk_type_iv = TIR_INTERVAL;
+
+/* DuckDB's order of intervals written out part by part (its
+** Interval::Normalize, then months, days, micros compared in turn): the
+** oracle for k_iv_key, which packs the same into one integer. */
+static int iv_ref_cmp(tir_interval a, tir_interval b)
+{
+    const int64_t day = INT64_C(86400000000);
+    int64_t k[2][3];
+    for (int i = 0; i < 2; i++) {
+        const tir_interval *v = i ? &b : &a;
+        int64_t days = v->days + v->micros / day;
+        k[i][0] = v->months + days / 30, k[i][1] = days % 30, k[i][2] = v->micros % day;
+    }
+    for (int j = 0; j < 3; j++)
+        if (k[0][j] != k[1][j])
+            return k[0][j] < k[1][j] ? -1 : 1;
+    return 0;
+}
 #define SK_NUM_CMP(x, y) (((x) > (y)) - ((x) < (y)))
 #define SK_STR_CMP(x, y) k_str_cmp(&(x), &(y))
 SK_CHECK(i32, int32_t, SK_NUM_CMP)
@@ -2135,6 +2153,8 @@ SK_CHECK(i64, int64_t, SK_NUM_CMP)
 SK_CHECK(f64, double, f64_total)
 SK_CHECK(bool, uint8_t, SK_NUM_CMP)
 SK_CHECK(str, tir_str, SK_STR_CMP)
+SK_CHECK(d128, __int128, SK_NUM_CMP)
+SK_CHECK(iv, tir_interval, iv_ref_cmp)
 
 static const unsigned sk_flags[] = {0, K_SK_DESC, K_SK_NULLABLE, K_SK_NULLABLE | K_SK_NULLS_FIRST,
                                     K_SK_NULLABLE | K_SK_DESC, K_SK_NULLABLE | K_SK_DESC | K_SK_NULLS_FIRST};
@@ -2165,6 +2185,86 @@ Test(kernels, sortkey_order_numbers)
         sk_check_f64(af, v, N, sk_flags[f]);
         sk_check_bool(ab, v, N, sk_flags[f]);
     }
+}
+
+/* Random intervals with parts that often carry into one another: many
+** pairs DuckDB calls equal in different forms, and the extremes. */
+static tir_interval wide_iv(rng *r, int i)
+{
+    static const tir_interval edge[] = {{0, 0, 0}, {1, 0, 0}, {0, 30, 0}, {0, 29, INT64_C(86400000000)},
+                                        {1, -1, 0}, {0, 29, 0}, {-1, 0, 0}, {0, -30, 0}, {0, 0, -INT64_C(2592000000000)},
+                                        {INT32_MIN, INT32_MIN, INT64_MIN}, {INT32_MAX, INT32_MAX, INT64_MAX},
+                                        {INT32_MAX, 0, 0}, {INT32_MIN, 0, 0}, {0, 0, INT64_MAX}, {0, 0, INT64_MIN}};
+    if (i < (int)(sizeof edge / sizeof *edge))
+        return edge[i];
+    static const int32_t days[] = {-31, -30, -1, 0, 1, 29, 30, 31, 60};
+    static const int64_t us[] = {0, 1, -1, INT64_C(43200000000), INT64_C(86400000000), -INT64_C(86400000000),
+                                 INT64_C(2592000000000)};
+    return (tir_interval){(int32_t)(rnd(r) % 4) - 1, days[rnd(r) % 9], us[rnd(r) % 7]};
+}
+
+Test(kernels, sortkey_order_wide_decimals_and_intervals)
+{
+    rng r = {611};
+    enum { N = 150 };
+    __int128 aw[N];
+    tir_interval ai[N];
+    uint64_t va[(N + 63) / 64];
+    static const __int128 edge[] = {0, 1, -1, (__int128)INT64_MAX, (__int128)INT64_MAX + 1, (__int128)INT64_MIN,
+                                    (__int128)INT64_MIN - 1, (__int128)UINT64_MAX, (__int128)UINT64_MAX + 1,
+                                    -(__int128)UINT64_MAX - 1, -(__int128)UINT64_MAX - 2};
+    for (int i = 0; i < N; i++) {
+        /* two's complement: negatives have the high word's sign, not smaller bytes */
+        aw[i] = i < 11 ? edge[i] : (__int128)((unsigned __int128)rnd(&r) << 64 | rnd(&r)) >> (rnd(&r) % 120);
+        ai[i] = wide_iv(&r, i);
+    }
+    for (size_t w = 0; w < sizeof va / 8; w++)
+        va[w] = rnd(&r) | rnd(&r);
+    for (size_t f = 0; f < sizeof sk_flags / sizeof *sk_flags; f++) {
+        const uint64_t *v = sk_flags[f] & K_SK_NULLABLE ? va : NULL;
+        sk_check_d128(aw, v, N, sk_flags[f]);
+        sk_check_iv(ai, v, N, sk_flags[f]);
+    }
+}
+
+/* Equal keys hash alike (intervals in DuckDB's sense: "1 month" and
+** "30 days"), NULL as every type's NULL, and combining is order-sensitive. */
+Test(kernels, hash_wide_decimals_and_intervals)
+{
+    rng r = {612};
+    enum { N = 150 };
+    tir_interval ai[N];
+    uint64_t hi[N], hw[2], hn[2];
+    for (int i = 0; i < N; i++)
+        ai[i] = wide_iv(&r, i);
+    k_hash_iv(ai, NULL, NULL, N, false, hi);
+    int equal = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            if (iv_ref_cmp(ai[i], ai[j]) == 0) {
+                equal += i != j && memcmp(&ai[i], &ai[j], sizeof ai[i]) != 0;
+                cr_assert_eq(hi[i], hi[j], "rows %d and %d are equal intervals", i, j);
+            } else {
+                cr_assert_neq(hi[i], hi[j], "rows %d and %d differ (a collision is possible, not here)", i, j);
+            }
+        }
+    cr_assert_gt(equal, 20, "the data has equal intervals in different forms");
+    __int128 w[2] = {-1, (__int128)UINT64_MAX};   /* the same low word */
+    k_hash_d128(w, NULL, NULL, 2, false, hw);
+    cr_assert_neq(hw[0], hw[1]);
+    uint64_t none = 0;
+    int64_t i64 = 5;
+    k_hash_d128(w, &none, NULL, 1, false, &hn[0]);
+    k_hash_i64(&i64, &none, NULL, 1, false, &hn[1]);
+    cr_assert_eq(hn[0], hn[1], "NULL hashes as every NULL");
+    k_hash_iv(ai, &none, NULL, 1, false, &hn[0]);
+    cr_assert_eq(hn[0], hn[1]);
+    uint64_t ab[2], ba[2];
+    k_hash_d128(w, NULL, NULL, 1, false, ab);
+    k_hash_iv(ai + 1, NULL, NULL, 1, true, ab);
+    k_hash_iv(ai + 1, NULL, NULL, 1, false, ba);
+    k_hash_d128(w, NULL, NULL, 1, true, ba);
+    cr_assert_neq(ab[0], ba[0]);
 }
 
 Test(kernels, sortkey_order_strings)
