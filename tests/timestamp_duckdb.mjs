@@ -6,9 +6,10 @@
 // Generates a CSV of timestamps and dates with NULLs and edge values (month
 // ends, leap days, before 1970, the ends of years 0001-9999, every number of
 // fraction digits, 'T' or space between date and time, minutes without
-// seconds) and compares each tir program with the matching SQL
-// (duckdb_diff.mjs), on the CSV and on a native table sorted by ts whose
-// min/max statistics prune blocks.
+// seconds), and intervals (NULLs, values equal once normalized), and
+// compares each tir program with the matching SQL (duckdb_diff.mjs), on the
+// CSV and on a native table sorted by ts whose min/max statistics prune
+// blocks.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,8 +49,20 @@ function stamp() {
   return `${date}${sep}${hms}${digits ? '.' + frac : ''}`;
 }
 
+// An interval as text: NULL, values equal once normalized (1 month, 30
+// days, 720 hours), or months, days and a time of day of either sign.
+const IVS = ['1 month', '30 days', '720:00:00', '1 day', '24:00:00', '-1 month', '00:00:00',
+  '1 year 2 months -3 days 04:05:06.5'];
+function ival() {
+  const r = rnd();
+  if (r < 0.1) return '';
+  if (r < 0.4) return IVS[int(IVS.length)];
+  const t = `${rnd() < 0.3 ? '-' : ''}${pad(int(48))}:${pad(int(60))}:${pad(int(60))}.${pad(int(1000000), 6)}`;
+  return `${int(30) - 15} months ${int(60) - 30} days ${t}`;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'ts-duck-'));
-const rows = ['id,grp,ts,d,u'];
+const rows = ['id,grp,ts,d,u,iv'];
 const N = 20000;
 const pool = [];
 for (let id = 1; id <= N; id++) {
@@ -59,12 +72,13 @@ for (let id = 1; id <= N; id++) {
   const [y, m, d] = day();
   const dt = rnd() < 0.1 ? '' : `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
   const u = rnd() < 0.1 ? '' : stamp();
-  rows.push(`${id},g${int(7)},${ts},${dt},${u}`);
+  rows.push(`${id},g${int(7)},${ts},${dt},${u},${ival()}`);
 }
 const csv = join(dir, 't.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
 
-const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, u: timestamp nullable';
+const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, u: timestamp nullable, ' +
+  'iv: interval nullable';
 const native = join(dir, 't.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'ts', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -166,6 +180,23 @@ const CASES = [
       .map((p, i) => (i % 2 ? `date_part('${p}', ts - u)` : `date_part('${p}', (u - ts) * 3 + INTERVAL '-14 months 5 days')`))
       .join(', ') + ' FROM t',
     float: [10] },
+  { name: 'an interval column read (CSV and native table) and printed',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "iv"] }\noutput p.s',
+    sql: 'SELECT id, iv::VARCHAR FROM t' },
+  { name: 'intervals in lists, coalesce, nullif (equal once normalized: 1 month = 30 days)',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "ts", "u", "iv"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, ' +
+      '"i": $in.iv in [interval "1 month", interval "1 day", interval "-3 days 04:00:00"], ' +
+      '"n": $in.iv not in [interval "00:00:00", interval "24:00:00"], ' +
+      '"c": coalesce($in.iv, $in.ts - $in.u, interval "3 hours"), "z": nullif($in.iv, interval "720:00:00") } }' +
+      '\noutput p.v',
+    sql: "SELECT id, iv IN (INTERVAL '1 month', INTERVAL '1 day', INTERVAL '-3 days 04:00:00'), " +
+      "iv NOT IN (INTERVAL '00:00:00', INTERVAL '24:00:00'), coalesce(iv, ts - u, INTERVAL '3 hours')::VARCHAR, " +
+      "nullif(iv, INTERVAL '720:00:00')::VARCHAR FROM t" },
+  { name: 'a filter on intervals in a list (the native table too)',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "iv"]\n' +
+      ' f = filter :input = s :expr = $in.iv in [interval "1 month", interval "1 day"] || $in.id % 3 == 0 }\noutput p.f',
+    sql: "SELECT id, iv::VARCHAR FROM t WHERE iv IN (INTERVAL '1 month', INTERVAL '1 day') OR id % 3 = 0" },
   { name: 'filter on an interval', csvOnly: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts - $in.u > interval "10 years" || ` +
       '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',
@@ -179,7 +210,7 @@ const CASES = [
 const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
-  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP'})`);
+  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP', 'iv': 'INTERVAL'})`);
 const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -358,6 +358,13 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
         int col = prune_col(c, st, src, v, i, "minmaxes");
         if (col < 0)
             continue;
+        tir_type t = st->out.cols[col].ty.type;
+        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL) {
+            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (%s) yet; filter on it right after "
+                     "the scan%s", ent->key.s, t == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits",
+                     t == TIR_INTERVAL ? "" : " (comparisons with constants there skip blocks by the same statistics)");
+            continue;
+        }
         ir_val *b = ent->val;
         if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
             b->items[1]->kind != IR_V_EXPR) {
@@ -427,7 +434,7 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
 static bool wide_passes(tc_ctx *c, const ir_stmt *st)
 {
     if (st->kind == IR_OP_SCAN || st->kind == IR_OP_FILTER || st->kind == IR_OP_PROJECT || st->kind == IR_OP_LIMIT ||
-        st->kind == IR_OP_AGGREGATE)
+        st->kind == IR_OP_AGGREGATE || st->kind == IR_OP_WRITE_TABLE)
         return true;
     bool group = st->kind == IR_OP_GROUP_BY;
     for (int k = group; k < 2; k++) {
@@ -1342,6 +1349,10 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
                 ok = false;
             } else if (bloom[e->u.col.index]) {
                 ir_error(c->d, it->span, "column '%s' is listed twice in :bloom", e->u.col.name.s);
+                ok = false;
+            } else if (e->ty.type == TIR_DECIMAL128 || e->ty.type == TIR_INTERVAL) {
+                ir_error(c->d, it->span, "column '%s' is %s: native tables keep no bloom filter of one yet",
+                         e->u.col.name.s, e->ty.type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
                 ok = false;
             } else {
                 bloom[e->u.col.index] = true;
