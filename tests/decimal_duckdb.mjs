@@ -136,13 +136,14 @@ const CASES = [
     sql: 'SELECT id, round(big)::VARCHAR, round(big, 2)::VARCHAR, round(big, 9)::VARCHAR, round(big, -3)::VARCHAR, ' +
       'floor(big)::VARCHAR, ceil(big)::VARCHAR, trunc(big)::VARCHAR, sign(big), (big % nullif(price, 0))::VARCHAR, ' +
       '(big % nullif(qty, 0))::VARCHAR, (big % 7.5)::VARCHAR FROM t' },
-  { name: 'wide decimal(38,6) greatest, least, nullif, coalesce with narrow, integer and literal arguments',
+  { name: 'wide decimal(38,6) greatest, least, nullif (the first argument\'s type), coalesce with narrow, integer and literal arguments',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' v = project :input = s :columns = { "id": $in.id, "g": greatest($in.big, $in.price, $in.qty), ' +
-      '"l": least($in.big, -1.5, $in.price), "n": nullif($in.big, trunc($in.big)), "n2": nullif($in.big, $in.price), ' +
+      '"l": least($in.big, -1.5, $in.price), "n": nullif(trunc($in.big), $in.big), "n2": nullif($in.big, $in.price), "n3": nullif($in.price, $in.big), ' +
       '"c": coalesce($in.big, $in.price, 0) } }\noutput p.v',
     sql: 'SELECT id, greatest(big, price, qty)::VARCHAR, least(big, -1.5, price)::VARCHAR, ' +
-      'nullif(big, trunc(big))::VARCHAR, nullif(big, price)::VARCHAR, coalesce(big, price, 0)::VARCHAR FROM t' },
+      'nullif(trunc(big), big)::VARCHAR, nullif(big, price)::VARCHAR, nullif(price, big)::VARCHAR, ' +
+      'coalesce(big, price, 0)::VARCHAR FROM t' },
   { name: 'wide decimal(38,6) in lists of literals (38 digits by string casts), not in, and a string literal cast',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "qty", "big"]\n' +
       ' f = filter :input = s :expr = $in.big in [cast("99999999999999999999999999999999.999999" as decimal(38,6)), ' +

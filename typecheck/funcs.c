@@ -361,6 +361,8 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     tir_type t = TIR_STRING;
     bool nullable = any_nullable(e);
     int dec_scale = -1, dec_prec = 0;   /* >= 0: a decimal result's scale (and precision, if > 0) */
+    ir_coltype first = args[0]->ty;   /* nullif: a decimal first argument's own type is the result's */
+    bool keep_first = false;
     switch (f) {
     case IR_FN_ABS:
         if (!want_numeric(c, e, 0))
@@ -416,11 +418,17 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
             return false;
         nullable = all_nullable(e);
         break;
-    case IR_FN_NULLIF:
+    case IR_FN_NULLIF: {
+        ir_expr *a = args[0];
         if (!common_args(c, e, &t))
             return false;
         nullable = true;
+        /* as DuckDB: compared at the common type, the result a's own (lowering
+        ** copies a from under the cast that brought it to the common scale) */
+        keep_first = (first.type == TIR_DECIMAL || first.type == TIR_DECIMAL128) && a->kind != IR_E_LIT &&
+                     args[0] != a && args[0]->kind == IR_E_CAST && args[0]->u.cast.a == a;
         break;
+    }
     case IR_FN_LENGTH:
     case IR_FN_OCTET_LENGTH:
         if (!want_arg(c, e, 0, TIR_STRING, "a string"))
@@ -519,6 +527,10 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         return false;
     }
     e->ty = t == TIR_DECIMAL || t == TIR_DECIMAL128 ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
+    if (keep_first) {
+        e->ty = tc_keep(first, true);
+        return true;
+    }
     bool dec = t == TIR_DECIMAL || t == TIR_DECIMAL128;
     if (dec && dec_scale >= 0) {   /* the form stays: a wide one's precision does not shrink */
         int cap = t == TIR_DECIMAL ? VM_DEC_MAXPREC : VM_DEC128_MAXPREC;

@@ -576,19 +576,23 @@ static int cmp_op(ir_op op, tir_type t)
     return VM_OP_CMP_EQ_I32 + cmp_ix(op) * 5 + all_ix(t);
 }
 
-/* nullif(a, b): a where a = b is not true, NULL where it is. */
+/* nullif(a, b): a where a = b is not true, NULL where it is. A decimal a
+** brought to b's scale for the test keeps its own type (typecheck). */
 static int cx_nullif(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     tir_type t = e->ty.type;
+    const ir_expr *a0 = e->u.call.args[0];
     int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
     int eq = new_reg(L, TIR_BOOL, frame, "nullif test");
-    vm_ins *i = emit(L, (vm_opcode)cmp_op(IR_EQ, t), frame, e->span);
+    vm_ins *i = emit(L, (vm_opcode)cmp_op(IR_EQ, a0->ty.type), frame, e->span);
     i->a = a, i->b = b, i->c = eq, i->d = sel;
     int same = new_sel(L), differ = new_sel(L);
     i = emit(L, VM_OP_SEL_TRUE, frame, e->span);
     i->a = eq, i->b = sel, i->c = same;
     i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->span);
     i->a = eq, i->b = sel, i->c = differ;
+    if (is_dec(t) && a0->kind == IR_E_CAST && (a0->ty.type != t || a0->ty.scale != e->ty.scale))
+        a = cx(L, a0->u.cast.a, frame, differ, in);
     int out = new_reg(L, t, frame, ir_expr_str(L->a, e));
     copy_into(L, out, a, t, frame, differ, e->span);
     i = emit(L, VM_OP_SET_NULL, frame, e->span);
