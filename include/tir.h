@@ -288,7 +288,12 @@ TIR_API void tir_program_progress(const tir_program *p, uint64_t *rows_done, uin
 ** fit an i32 one); tir_bind_f64 an f64 one; tir_bind_bool, tir_bind_date
 ** (days since 1970-01-01), tir_bind_timestamp (microseconds since
 ** 1970-01-01 00:00:00), tir_bind_interval and tir_bind_str (len bytes, any
-** bytes, under 4 GiB) their own type only. tir_bind_text reads text as the
+** bytes, under 4 GiB) their own type only. tir_bind_decimal128 binds a
+** decimal parameter (wide or narrow) to v times 10^-scale (scale 0..38),
+** rescaled to the parameter's scale as a cast is (half away from zero); a
+** value with more digits than the parameter holds is TIR_ERR_ARG. A wide
+** decimal parameter also takes tir_bind_i32/_i64/_f64 as a narrow one
+** does. tir_bind_text reads text as the
 ** declared type with the CSV loader's rules (integers, decimals,
 ** true/false/1/0, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[.ffffff], intervals as
 ** "1 month 2 days 03:00:00"; a string parameter takes the
@@ -298,8 +303,9 @@ TIR_API size_t tir_program_nparams(const tir_program *p);   /* 0 unless compiled
 TIR_API const char *tir_program_param_name(const tir_program *p, size_t i);   /* without the '$' */
 TIR_API tir_type tir_program_param_type(const tir_program *p, size_t i);
 TIR_API bool tir_program_param_nullable(const tir_program *p, size_t i);
-/* A TIR_DECIMAL parameter's precision and scale (as tir_result_col_decimal);
-** false (and nothing set) for a parameter of another type. */
+/* A TIR_DECIMAL or TIR_DECIMAL128 parameter's precision and scale (as
+** tir_result_col_decimal); false (and nothing set) for a parameter of
+** another type. */
 TIR_API bool tir_program_param_decimal(const tir_program *p, size_t i, int *precision, int *scale);
 TIR_API tir_status tir_bind_bool(tir_program *p, const char *name, bool v);
 TIR_API tir_status tir_bind_i32(tir_program *p, const char *name, int32_t v);
@@ -308,6 +314,7 @@ TIR_API tir_status tir_bind_f64(tir_program *p, const char *name, double v);
 TIR_API tir_status tir_bind_date(tir_program *p, const char *name, int32_t days);
 TIR_API tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros);
 TIR_API tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v);
+TIR_API tir_status tir_bind_decimal128(tir_program *p, const char *name, tir_dec128 v, int scale);
 TIR_API tir_status tir_bind_str(tir_program *p, const char *name, const char *s, size_t len);
 TIR_API tir_status tir_bind_null(tir_program *p, const char *name);
 TIR_API tir_status tir_bind_text(tir_program *p, const char *name, const char *text, size_t len);

@@ -2,7 +2,9 @@
 ** dec128.c — computing with wide decimals (decimal(p, s), 19 <= p <= 38):
 ** __int128 values times 10^s, operands already at the scale the checker
 ** chose. Comparisons (selections and bools), + - * checked against 10^prec,
-** negation and abs (|v| < 10^38 cannot wrap), each written once by a macro.
+** negation and abs (|v| < 10^38 cannot wrap), sign and %, each written
+** once by a macro (the roundings to a coarser scale share the narrow form's
+** macro in decimal.c); here too the twin of those roundings.
 ** The _ref twins reach the same answers through two 64-bit halves (the
 ** tir_dec128 layout) and schoolbook products, not through __int128's
 ** operators, so that a wrong macro cannot agree with itself.
@@ -142,6 +144,91 @@ K_DEF_WIDE_ARITH(k_dec_wide_mul, K_WIDE_MUL)
     }
 K_DEF_WIDE_UNARY(k_dec_wide_neg, K_WIDE_NEG)
 K_DEF_WIDE_UNARY(k_dec_wide_abs, K_WIDE_ABS)
+
+/* sign: -1, 0 or 1 as an i32 */
+void k_dec_wide_sign(const __int128 *a, const uint32_t *sel, uint32_t n, int32_t *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = (a[r] > 0) - (a[r] < 0);
+    }
+}
+
+/* x % y, the sign of x (C's and DuckDB's); a zero divisor makes the row NULL
+** (bit cleared, value 0), as for integers. |x| < 10^38: nothing wraps. */
+void k_dec_wide_mod(const __int128 *a, const __int128 *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n,
+                    __int128 *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        __int128 d = b[r];
+        bool z = d == 0;
+        out[r] = z ? 0 : a[r] % d;
+        out_valid[r >> 6] &= ~((uint64_t)z << (r & 63));
+    }
+}
+
+
+/* ---- the twins of sign, % and rounding: digits and magnitudes ------------- */
+
+void k_dec_wide_sign_ref(const __int128 *a, const uint32_t *sel, uint32_t n, int32_t *out)
+{
+    static const __int128 zero = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        out[r] = cmp_halves(&a[r], &zero);
+    }
+}
+
+/* |x| mod |y| by unsigned division, then x's sign. */
+void k_dec_wide_mod_ref(const __int128 *a, const __int128 *b, uint64_t *out_valid, const uint32_t *sel,
+                        uint32_t n, __int128 *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (b[r] == 0) {
+            out[r] = 0;
+            out_valid[r / 64] &= ~((uint64_t)1 << (r % 64));
+            continue;
+        }
+        unsigned __int128 x = a[r] < 0 ? -(unsigned __int128)a[r] : (unsigned __int128)a[r];
+        unsigned __int128 y = b[r] < 0 ? -(unsigned __int128)b[r] : (unsigned __int128)b[r];
+        __int128 m = (__int128)(x % y);
+        out[r] = a[r] < 0 ? -m : m;
+    }
+}
+
+/* The digits dropped one at a time from the magnitude: round looks at the
+** first one dropped (5 or more: away from zero), floor and ceil at whether
+** any is not 0; then a digit at a time back up, checked digit by digit. */
+bool k_dec_wide_round_ref(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop,
+                          int up, int prec, k_dec_mode mode, __int128 *out)
+{
+    unsigned __int128 lim = (unsigned __int128)k_pow10_128(prec);
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        bool neg = a[r] < 0, any = false;
+        unsigned __int128 q = neg ? -(unsigned __int128)a[r] : (unsigned __int128)a[r];
+        int last = 0;
+        for (int k = 0; k < drop; k++) {
+            last = (int)(q % 10);
+            any |= last != 0;
+            q /= 10;
+        }
+        bool away = mode == K_DEC_ROUND ? last >= 5 : mode == K_DEC_FLOOR ? neg && any
+                    : mode == K_DEC_CEIL ? !neg && any : false;
+        q += away;
+        bool rok = q < lim;
+        for (int k = 0; k < up && q && rok; k++) {
+            rok = q < lim / 10;   /* q * 10 < 10^prec, asked before it could wrap */
+            q *= 10;
+        }
+        out[r] = rok ? (neg ? -(__int128)q : (__int128)q) : 0;
+        ok &= rok || !valid_at(valid, r);
+    }
+    return ok;
+}
 
 /* ---- the arithmetic twin: magnitudes as 64-bit limbs ---------------------- */
 

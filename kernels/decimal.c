@@ -2,9 +2,10 @@
 ** decimal.c — kernels of the decimal(p, s) type: its values are int64_t
 ** scaled by 10^s, so + - * and comparisons are the i64 kernels; what is
 ** left is the precision check, rescaling between scales, rounding to a
-** coarser scale (floor, ceil, trunc, round), and f64. The rescale and the
-** roundings are written once by a macro; each _ref twin is the plain
-** per-row form in 128-bit arithmetic the unit tests hold them to.
+** coarser scale (floor, ceil, trunc, round; of wide decimals too), and f64.
+** The rescale and the roundings are written once by a macro; each _ref twin
+** is the plain per-row form in 128-bit arithmetic the unit tests hold them
+** to (the wide roundings' twin is in dec128.c).
 */
 #include "kernels.h"
 
@@ -96,35 +97,40 @@ bool k_dec_rescale_ref(const int64_t *a, const uint64_t *valid, const uint32_t *
     return ok;
 }
 
-/* Rounding to a coarser scale: q = a / m truncated, then moved by one
-** toward -inf, +inf or away from zero as ADJ says from the remainder, then
-** times u (10^up), which must neither overflow nor pass 10^prec. m = 10^19
-** is past int64_t: drop 19 makes q 0 and the remainder a. */
-#define ADJ_TRUNC(v, rem, m) ((void)(rem), 0)
-#define ADJ_FLOOR(v, rem, m) (rem < 0 ? -1 : 0)
-#define ADJ_CEIL(v, rem, m) (rem > 0 ? 1 : 0)
-#define ADJ_ROUND(v, rem, m) (2 * (uint64_t)(rem < 0 ? -rem : rem) >= (uint64_t)(m) ? (v < 0 ? -1 : 1) : 0)
-#define K_DEF_DEC_ROUND(name, ADJ)                                                               \
-    bool name(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up, \
-              int prec, int64_t *out)                                                            \
+/* Rounding to a coarser scale, narrow and wide alike: q = a / m
+** truncated, then moved by one toward -inf, +inf or away from zero as ADJ
+** says from the remainder, then times u (10^up), which must neither
+** overflow nor pass 10^prec. A drop past MAXD (10^19 for an int64_t, 10^39
+** for an __int128: more digits than any value has) makes m 0, q 0 and the
+** remainder a, which rounds to 0 (|a| is below half of 10^(MAXD + 1)). */
+#define ADJ_TRUNC(v, rem, m, UT) ((void)(rem), 0)
+#define ADJ_FLOOR(v, rem, m, UT) (rem < 0 ? -1 : 0)
+#define ADJ_CEIL(v, rem, m, UT) (rem > 0 ? 1 : 0)
+#define ADJ_ROUND(v, rem, m, UT) (m && 2 * (UT)(rem < 0 ? -rem : rem) >= (UT)(m) ? (v < 0 ? -1 : 1) : 0)
+#define K_DEF_DEC_ROUND(name, ADJ, T, UT, POW, MAXD)                                             \
+    bool name(const T *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up, int prec, \
+              T *out)                                                                            \
     {                                                                                            \
-        int64_t lim = k_pow10(prec), u = k_pow10(up);                                           \
-        uint64_t m = drop > 18 ? UINT64_C(10000000000000000000) : (uint64_t)k_pow10(drop);        \
+        T lim = POW(prec), u = POW(up), m = drop > MAXD ? 0 : POW(drop);                         \
         bool ok = true;                                                                          \
         for (uint32_t i = 0; i < n; i++) {                                                       \
             uint32_t r = sel ? sel[i] : i;                                                       \
-            int64_t v = a[r], q = drop > 18 ? 0 : v / (int64_t)m, rem = drop > 18 ? v : v % (int64_t)m, o; \
-            q += ADJ(v, rem, m);                                                                 \
+            T v = a[r], q = m ? v / m : 0, rem = m ? v % m : v, o;                               \
+            q += ADJ(v, rem, m, UT);                                                             \
             bool rok = !__builtin_mul_overflow(q, u, &o) && o < lim && o > -lim;                 \
             out[r] = rok ? o : 0;                                                                \
             ok &= rok || !valid_at(valid, r);                                                    \
         }                                                                                        \
         return ok;                                                                               \
     }
-K_DEF_DEC_ROUND(k_dec_trunc, ADJ_TRUNC)
-K_DEF_DEC_ROUND(k_dec_floor, ADJ_FLOOR)
-K_DEF_DEC_ROUND(k_dec_ceil, ADJ_CEIL)
-K_DEF_DEC_ROUND(k_dec_round, ADJ_ROUND)
+K_DEF_DEC_ROUND(k_dec_trunc, ADJ_TRUNC, int64_t, uint64_t, k_pow10, 18)
+K_DEF_DEC_ROUND(k_dec_floor, ADJ_FLOOR, int64_t, uint64_t, k_pow10, 18)
+K_DEF_DEC_ROUND(k_dec_ceil, ADJ_CEIL, int64_t, uint64_t, k_pow10, 18)
+K_DEF_DEC_ROUND(k_dec_round, ADJ_ROUND, int64_t, uint64_t, k_pow10, 18)
+K_DEF_DEC_ROUND(k_dec_wide_trunc, ADJ_TRUNC, __int128, unsigned __int128, k_pow10_128, 38)
+K_DEF_DEC_ROUND(k_dec_wide_floor, ADJ_FLOOR, __int128, unsigned __int128, k_pow10_128, 38)
+K_DEF_DEC_ROUND(k_dec_wide_ceil, ADJ_CEIL, __int128, unsigned __int128, k_pow10_128, 38)
+K_DEF_DEC_ROUND(k_dec_wide_round, ADJ_ROUND, __int128, unsigned __int128, k_pow10_128, 38)
 
 /* The twin: exact 128-bit arithmetic, floor division written out. */
 bool k_dec_round_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,

@@ -332,14 +332,13 @@ bool k_dec_rescale_ref(const int64_t *a, const uint64_t *valid, const uint32_t *
 ** zero, floor, ceil, round halves away from zero), times 10^up (round to
 ** tens and beyond: round(x, -1)); drop in 0..19 (19: |a| < 10^18 is below
 ** half of 10^19), up in 0..18. */
-bool k_dec_trunc(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
-                 int prec, int64_t *out);
-bool k_dec_floor(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
-                 int prec, int64_t *out);
-bool k_dec_ceil(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
-                int prec, int64_t *out);
-bool k_dec_round(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
-                 int prec, int64_t *out);
+#define K_DECL_DEC_ROUND(name, T)                                                                 \
+    bool name(const T *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up, int prec, \
+              T *out);
+K_DECL_DEC_ROUND(k_dec_trunc, int64_t)
+K_DECL_DEC_ROUND(k_dec_floor, int64_t)
+K_DECL_DEC_ROUND(k_dec_ceil, int64_t)
+K_DECL_DEC_ROUND(k_dec_round, int64_t)
 typedef enum k_dec_mode { K_DEC_TRUNC, K_DEC_FLOOR, K_DEC_CEIL, K_DEC_ROUND } k_dec_mode;
 bool k_dec_round_ref(const int64_t *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop, int up,
                      int prec, k_dec_mode mode, int64_t *out);
@@ -396,6 +395,22 @@ bool k_dec_wide_arith_ref(char op, const __int128 *a, const __int128 *b, const u
                           const uint32_t *sel, uint32_t n, int prec, __int128 *out);
 bool k_dec_wide_fits(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int prec);
 void k_dec_wide_neg(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
+void k_dec_wide_sign(const __int128 *a, const uint32_t *sel, uint32_t n, int32_t *out);
+void k_dec_wide_sign_ref(const __int128 *a, const uint32_t *sel, uint32_t n, int32_t *out);
+/* x % y with x's sign; y = 0 clears the row's bit in out_valid (NULL) */
+void k_dec_wide_mod(const __int128 *a, const __int128 *b, uint64_t *out_valid, const uint32_t *sel, uint32_t n,
+                    __int128 *out);
+void k_dec_wide_mod_ref(const __int128 *a, const __int128 *b, uint64_t *out_valid, const uint32_t *sel,
+                        uint32_t n, __int128 *out);
+/* trunc/floor/ceil/round(a / 10^drop) * 10^up (drop 0..39, up 0..38), as
+** k_dec_round for the wide form (decimal.c makes both); false when a valid
+** row's result has more than prec digits */
+K_DECL_DEC_ROUND(k_dec_wide_trunc, __int128)
+K_DECL_DEC_ROUND(k_dec_wide_floor, __int128)
+K_DECL_DEC_ROUND(k_dec_wide_ceil, __int128)
+K_DECL_DEC_ROUND(k_dec_wide_round, __int128)
+bool k_dec_wide_round_ref(const __int128 *a, const uint64_t *valid, const uint32_t *sel, uint32_t n, int drop,
+                          int up, int prec, k_dec_mode mode, __int128 *out);
 void k_dec_wide_abs(const __int128 *a, const uint32_t *sel, uint32_t n, __int128 *out);
 
 #endif

@@ -204,7 +204,8 @@ static int bind_one(ProgramObject *po, const char *name, size_t i, PyObject *v)
             st = tir_bind_date(po->p, name, days);
             break;
         }
-        case TIR_DECIMAL: {
+        case TIR_DECIMAL:
+        case TIR_DECIMAL128: {
             int prec = 0, scale = 0, dec = is_decimal(v);
             tir_program_param_decimal(po->p, i, &prec, &scale);
             if (dec < 0)

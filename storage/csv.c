@@ -359,6 +359,8 @@ static const char *show_value(const vm_column *c, uint64_t row, char *out, size_
     case TIR_I64: snprintf(out, cap, "%lld", (long long)((int64_t *)c->data)[row]); break;
     case TIR_F64: snprintf(out, cap, "%.17g", ((double *)c->data)[row]); break;
     case TIR_DATE: vm_date_text(((int32_t *)c->data)[row], out); break;   /* cap >= TIR_DATE_TEXT_SIZE */
+    case TIR_DECIMAL128: vm_dec128_format(((__int128 *)c->data)[row], 0, out); break;   /* scaled, as an i64's; cap >= 42 */
+    case TIR_INTERVAL: vm_interval_format(&((vm_interval *)c->data)[row], out); break;  /* cap >= 80 */
     case TIR_STRING: {
         const tir_str *s = &((tir_str *)c->data)[row];
         show(tir_str_ptr(s), s->len, out, cap);
@@ -666,6 +668,13 @@ static uint32_t hash_row(const vm_column *c, uint64_t row)
         const tir_str *s = &((tir_str *)c->data)[row];
         return hash_bytes(tir_str_ptr(s), s->len);
     }
+    case TIR_DECIMAL128: return hash_bytes((const char *)c->data + row * 16, 16);
+    case TIR_INTERVAL: {   /* of the normalized parts, so values vm_iv_cmp finds equal hash alike */
+        vm_interval v = ((vm_interval *)c->data)[row];
+        int64_t carry = v.micros / VM_US_PER_DAY, days = v.days + carry, months = days / 30;
+        int64_t k[3] = {v.months + months, days - months * 30, v.micros - carry * VM_US_PER_DAY};
+        return hash_bytes((const char *)k, sizeof k);
+    }
     default: return 0;
     }
 }
@@ -691,6 +700,11 @@ static int cmp_rows(const vm_column *c, uint64_t a, uint64_t b)
         double x = ((double *)c->data)[a], y = ((double *)c->data)[b];
         return (x > y) - (x < y);
     }
+    case TIR_DECIMAL128: {
+        __int128 x = ((__int128 *)c->data)[a], y = ((__int128 *)c->data)[b];
+        return (x > y) - (x < y);
+    }
+    case TIR_INTERVAL: return vm_iv_cmp(((vm_interval *)c->data)[a], ((vm_interval *)c->data)[b]);
     case TIR_STRING: {
         const tir_str *x = &((tir_str *)c->data)[a], *y = &((tir_str *)c->data)[b];
         uint32_t n = x->len < y->len ? x->len : y->len;

@@ -30,15 +30,16 @@ typedef struct vm_store_colspec {
     bool unique;
     uint8_t order;            /* 0 none, 1 asc, 2 desc */
     bool bloom;               /* blocks carry a bloom filter of this column */
-    uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale), type TIR_I64 holding the value times
-                                 10^scale (the file says TIR_DECIMAL, then the two bytes) */
+    uint8_t prec, scale;      /* prec > 0: a decimal(prec, scale) holding the value times 10^scale: type
+                                 TIR_I64 up to 18 digits (the file says TIR_DECIMAL), TIR_DECIMAL128
+                                 beyond (the file says so); then the two bytes */
     bool timestamp;           /* type TIR_I64 holding microseconds since 1970 (the file says TIR_TIMESTAMP) */
 } vm_store_colspec;
 
-/* The type a column has in programs: a decimal or a timestamp is stored as its i64. */
+/* The type a column has in programs: a narrow decimal or a timestamp is stored as its i64. */
 static inline tir_type vm_store_coltype(const vm_store_colspec *cs)
 {
-    return cs->prec ? TIR_DECIMAL : cs->timestamp ? TIR_TIMESTAMP : cs->type;
+    return cs->prec && cs->type == TIR_I64 ? TIR_DECIMAL : cs->timestamp ? TIR_TIMESTAMP : cs->type;
 }
 
 /* Writes the rows of t (in the order perm[0..t->nrows), or t's order when
@@ -58,11 +59,13 @@ tir_status vm_store_write(const char *path, const vm_table *t, const vm_store_co
 typedef struct vm_store vm_store;
 
 /* Statistics of one column in one block. Integers, bools and dates are
-** kept in i, f64 in f, strings in s (bytes inside the mapping). */
+** kept in i, f64 in f, strings in s (bytes inside the mapping), wide
+** decimals in w. Intervals have none (their order is not their bytes'). */
 typedef union vm_store_val {
     int64_t i;
     double f;
     tir_str s;
+    __int128 w;
 } vm_store_val;
 
 typedef struct vm_store_stat {

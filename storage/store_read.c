@@ -211,13 +211,18 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
             cs->type = TIR_I64;
             cs->timestamp = true;
         }
-        if (type == TIR_DECIMAL) {   /* then precision and scale; held as i64 */
-            cs->type = TIR_I64;
+        if (type == TIR_DECIMAL || type == TIR_DECIMAL128) {   /* then precision and scale; narrow: held as i64 */
+            cs->type = type == TIR_DECIMAL ? TIR_I64 : TIR_DECIMAL128;
             cs->prec = (uint8_t)rd_u(r, 1);
             cs->scale = (uint8_t)rd_u(r, 1);
-            if (r->bad || vm_dec_check(cs->prec, cs->scale))
+            if (r->bad || vm_dec_check(cs->prec, cs->scale) || VM_DEC_TYPE(cs->prec) != (tir_type)type)
                 return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         }
+        /* the writer gives 16-byte columns no bloom filter, an interval no order */
+        if ((type == TIR_DECIMAL128 || type == TIR_INTERVAL) && (flags & ST_COL_BLOOM))
+            return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
+        if (type == TIR_INTERVAL && order)
+            return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         cs->nullable = flags & ST_COL_NULLABLE;
         cs->unique = flags & ST_COL_UNIQUE;
         cs->bloom = flags & ST_COL_BLOOM;
@@ -266,6 +271,16 @@ static bool parse_chunk(rd *r, const vm_store_colspec *cs, uint32_t rows, st_chu
     }
     if (ch->enc != ST_ENC_PLAIN || ch->ndict || ch->len != fixed_len(cs->type, rows, ch->stat.nulls))
         return false;
+    if (cs->type == TIR_INTERVAL)   /* has no statistics */
+        return !flags;
+    if (cs->type == TIR_DECIMAL128) {
+        const uint8_t *lo = ch->stat.has_min ? rd_bytes(r, 16) : NULL, *hi = ch->stat.has_max ? rd_bytes(r, 16) : NULL;
+        if (lo)
+            memcpy(&ch->stat.min.w, lo, 16);
+        if (hi)
+            memcpy(&ch->stat.max.w, hi, 16);
+        return !r->bad;
+    }
     if (ch->stat.has_min)
         ch->stat.min.i = (int64_t)rd_u(r, 8);
     if (ch->stat.has_max)
@@ -448,6 +463,7 @@ static int cmp_stat_vals(tir_type t, const vm_store_val *a, const vm_store_val *
     switch (t) {
     case TIR_F64: return (a->f > b->f) - (a->f < b->f);
     case TIR_STRING: return k_str_cmp(&a->s, &b->s);
+    case TIR_DECIMAL128: return (a->w > b->w) - (a->w < b->w);
     default: return (a->i > b->i) - (a->i < b->i);
     }
 }
@@ -651,6 +667,10 @@ static int cmp_vals(tir_type t, const void *data, const tir_str *sa, const tir_s
     }
     case TIR_I64: {
         const int64_t *v = data;
+        return (v[i] > v[j]) - (v[i] < v[j]);
+    }
+    case TIR_DECIMAL128: {
+        const __int128 *v = data;
         return (v[i] > v[j]) - (v[i] < v[j]);
     }
     case TIR_F64: {

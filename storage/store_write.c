@@ -343,7 +343,7 @@ static void put_stat_str(fbuf *f, const tir_str *v)
 static void put_stats(sw *s, tir_type type, uint32_t rows, uint32_t ndict)
 {
     bool has = false;
-    uint8_t bounds[16];
+    uint8_t bounds[32];
     if (type == TIR_STRING) {
         const tir_str *a = (const tir_str *)(const void *)s->vals;
         const tir_str *lo = NULL, *hi = NULL;
@@ -365,7 +365,16 @@ static void put_stats(sw *s, tir_type type, uint32_t rows, uint32_t ndict)
             put_stat_str(&s->f, hi);
         return;
     }
-    if (type == TIR_F64) {
+    size_t width = 8;   /* of one bound */
+    if (type == TIR_INTERVAL) {
+        /* none: intervals order by their normalized value, not their bytes */
+    } else if (type == TIR_DECIMAL128) {
+        __int128 lo = 0, hi = 0;
+        MINMAX(__int128, false);
+        memcpy(bounds, &lo, 16);
+        memcpy(bounds + 16, &hi, 16);
+        width = 16;
+    } else if (type == TIR_F64) {
         double lo = 0, hi = 0;
         MINMAX(double, a[i] != a[i]);
         memcpy(bounds, &lo, 8);
@@ -384,7 +393,7 @@ static void put_stats(sw *s, tir_type type, uint32_t rows, uint32_t ndict)
     fb_u8(&s->f, has ? ST_HAS_MIN | ST_HAS_MAX : 0);
     fb_u32(&s->f, ndict);
     if (has)
-        fb_put(&s->f, bounds, 16);
+        fb_put(&s->f, bounds, 2 * width);
 }
 #undef MINMAX
 
@@ -602,6 +611,22 @@ static void sw_free(sw *s)
     free(s->f.p);
 }
 
+/* Whether a column description fits its data's type: a narrow decimal
+** or a timestamp is an i64 (store.h), a wide decimal a TIR_DECIMAL128 of
+** 19 to 38 digits, and no other type has a precision. */
+static bool spec_ok(const vm_store_colspec *cs, tir_type data)
+{
+    if (cs->type != data || cs->type < 0 || cs->type >= TIR_NTYPES || cs->type == TIR_DECIMAL ||
+        cs->type == TIR_TIMESTAMP || cs->order > 2)
+        return false;
+    if (cs->timestamp && (cs->type != TIR_I64 || cs->prec))
+        return false;
+    if (cs->type == TIR_DECIMAL128)
+        return cs->prec && !vm_dec_check(cs->prec, cs->scale) && VM_DEC_TYPE(cs->prec) == TIR_DECIMAL128;
+    return !cs->prec || (cs->type == TIR_I64 && !vm_dec_check(cs->prec, cs->scale) &&
+                         VM_DEC_TYPE(cs->prec) == TIR_DECIMAL);
+}
+
 static tir_status check_args(sw *s, uint64_t nblocks)
 {
     const vm_table *t = s->t;
@@ -616,10 +641,13 @@ static tir_status check_args(sw *s, uint64_t nblocks)
         const vm_store_colspec *cs = &s->cols[c];
         if (!cs->name || !cs->name[0] || strlen(cs->name) > UINT16_MAX)
             return sw_fail(s, TIR_ERR_ARG, "column %d: name empty or longer than 65535 bytes", c + 1);
-        if (cs->type != t->types[c] || cs->type < 0 || cs->type >= TIR_DECIMAL || cs->order > 2 ||
-            (cs->prec && (cs->type != TIR_I64 || vm_dec_check(cs->prec, cs->scale))) ||
-            (cs->timestamp && (cs->type != TIR_I64 || cs->prec)))
+        if (!spec_ok(cs, t->types[c]))
             return sw_fail(s, TIR_ERR_ARG, "column '%s': description does not match the data", cs->name);
+        if (cs->type == TIR_INTERVAL && cs->order)   /* no statistics: the reader could not check the order */
+            return sw_fail(s, TIR_ERR_ARG, "column '%s': an interval column cannot be recorded as sorted", cs->name);
+        if ((cs->type == TIR_INTERVAL || cs->type == TIR_DECIMAL128) && cs->bloom)
+            return sw_fail(s, TIR_ERR_ARG, "column '%s': %s columns have no bloom filters", cs->name,
+                           cs->type == TIR_INTERVAL ? "interval" : "wide decimal");
         if (t->cols[c].len < t->nrows)
             return sw_fail(s, TIR_ERR_ARG, "column '%s' has fewer rows than the table", cs->name);
     }

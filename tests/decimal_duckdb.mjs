@@ -39,7 +39,11 @@ function wide() {
   for (let k = Math.floor(rnd() * 32); k > 0; k--) i += Math.floor(rnd() * 10);
   let f = '';
   for (let k = 0; k < 6; k++) f += Math.floor(rnd() * 10);
-  if (rnd() < 0.3 && !i.startsWith('9999')) f += Math.floor(rnd() * 10);
+  const t = rnd();   // ties of round(x) and round(x, 2), and whole numbers
+  if (t < 0.05) f = '500000';
+  else if (t < 0.1) f = f.slice(0, 2) + '5000';
+  else if (t < 0.13) f = '000000';
+  else if (rnd() < 0.3 && !i.startsWith('9999')) f += Math.floor(rnd() * 10);
   return (rnd() < 0.4 ? '-' : '') + i + '.' + f;
 }
 // Keys of decimal(38,0) from a pool: zero, ±1, both sides of 2^63 and 2^64
@@ -73,14 +77,14 @@ const csv = join(dir, 'd.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
 
 const SCHEMA = 'id: i32, grp: string, price: decimal(15,2) nullable, disc: decimal(3,2) nullable, ' +
-  'qty: i32 nullable, extra: decimal(8,4) nullable';
+  'qty: i32 nullable, extra: decimal(8,4) nullable, big: decimal(38,6) nullable';
 // The same rows as a native table sorted by disc, in small blocks: min/max
 // statistics of decimals prune blocks (checked below with --profile).
 const native = join(dir, 'd.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'disc', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
-// The CSV table also has the wide column big (native tables cannot hold one yet).
-const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, big: decimal(38,6) nullable, bk: decimal(38,0) nullable }\n`,
+// The CSV table also has the wide key column bk (the native table leaves it out).
+const TABLES = [`t: Table = read_csv("${csv}") { ${SCHEMA}, bk: decimal(38,0) nullable }\n`,
   `t: Table = read_table("${native}")\n`];
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc", "qty", "extra"]';
 // A hash table of the first 300 rows by their wide key bk.
@@ -89,16 +93,15 @@ const wideBuild = 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "
   ' v = project :input = f :columns = { "rid": $in.id, "rbig": $in.big, "rk": $in.bk }\n' +
   ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"] }\n';
 const CASES = [
-  { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed', csvOnly: true,
+  { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big"] }\noutput p.s',
     sql: 'SELECT id, big::VARCHAR FROM t' },
-  { name: 'wide decimal(38,6) kept through a filter and a projection', csvOnly: true,
+  { name: 'wide decimal(38,6) kept through a filter and a projection',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "qty", "big"]\n' +
       ' f = filter :input = s :expr = $in.qty > 20 :projection = ["id", "big"]\n' +
       ' v = project :input = f :columns = { "b": $in.big, "n": $in.big is null, "id": $in.id } }\noutput p.v',
     sql: 'SELECT big::VARCHAR, big IS NULL, id FROM t WHERE qty > 20' },
   { name: 'wide decimal casts: to scale 2 and 0 (halves away from zero), string, f64; narrow and integers to wide',
-    csvOnly: true,
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' v = project :input = s :columns = { "id": $in.id, "b2": cast($in.big as decimal(38,2)), ' +
       '"b0": cast($in.big as decimal(37,0)), "s": cast($in.big as string), "f": cast($in.big as f64), ' +
@@ -107,18 +110,18 @@ const CASES = [
     sql: 'SELECT id, big::DECIMAL(38,2)::VARCHAR, big::DECIMAL(37,0)::VARCHAR, big::VARCHAR, big::DOUBLE, ' +
       'price::DECIMAL(30,4)::VARCHAR, qty::DECIMAL(25,2)::VARCHAR, big::VARCHAR FROM t',
     float: [4] },
-  { name: 'wide decimal(38,6) compared in a filter with wide, narrow, integer and literal operands', csvOnly: true,
+  { name: 'wide decimal(38,6) compared in a filter with wide, narrow, integer and literal operands',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' f = filter :input = s :expr = ($in.big > $in.price && $in.big <= 123456789012.5) || $in.big == $in.qty || ' +
       '-$in.big >= 99999999999999999 || $in.big in [0, 1.5] :projection = ["id", "big"] }\noutput p.f',
     sql: 'SELECT id, big::VARCHAR FROM t WHERE (big > price AND big <= 123456789012.5) OR big = qty OR ' +
       '-big >= 99999999999999999 OR big IN (0, 1.5)' },
-  { name: 'wide decimal(38,6) comparisons as values (NULLs included)', csvOnly: true,
+  { name: 'wide decimal(38,6) comparisons as values (NULLs included)',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' v = project :input = s :columns = { "id": $in.id, "a": $in.big < $in.price, "b": $in.qty != $in.big, ' +
       '"c": $in.big >= -5000.25, "d": $in.big == $in.big } }\noutput p.v',
     sql: 'SELECT id, big < price, qty <> big, big >= -5000.25, big = big FROM t' },
-  { name: 'wide decimal(38,6) + - * with decimal(15,2), integers and literals; unary -, abs, / (f64)', csvOnly: true,
+  { name: 'wide decimal(38,6) + - * with decimal(15,2), integers and literals; unary -, abs, / (f64)',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' f = filter :input = s :expr = abs($in.big) < 10000000000000 :projection = ["id", "price", "qty", "big"]\n' +
       ' v = project :input = f :columns = { "id": $in.id, "s": $in.big + $in.price, "d": $in.price - $in.big, ' +
@@ -129,7 +132,6 @@ const CASES = [
       'big::DOUBLE / nullif(price, 0)::DOUBLE FROM t WHERE abs(big) < 10000000000000',
     float: [9] },
   { name: 'wide decimal(38,6) aggregated per group: sum (exact), min, max, count, avg, a sum of an expression',
-    csvOnly: true,
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "grp", "qty", "big"]\n' +
       ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
       ':projection = ["grp", "qty", "big"]\n' +
@@ -138,7 +140,7 @@ const CASES = [
     sql: 'SELECT grp, qty, sum(big)::VARCHAR, min(big)::VARCHAR, max(big)::VARCHAR, count(big), avg(big), ' +
       'sum(big * 2 - qty)::VARCHAR FROM t WHERE abs(big) < 1000000000000000000000000 GROUP BY grp, qty',
     float: [6] },
-  { name: 'wide decimal(38,6) aggregated over all rows', csvOnly: true,
+  { name: 'wide decimal(38,6) aggregated over all rows',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["big"]\n' +
       ' f = filter :input = s :expr = abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000 ' +
       ':projection = ["big"]\n' +
@@ -200,6 +202,32 @@ const CASES = [
       'output q.j',
     sql: 'SELECT a.id, b.id, a.qty FROM t a LEFT JOIN (SELECT * FROM t WHERE id <= 300) b ' +
       'ON a.qty = b.bk WHERE a.id <= 4000' },
+  { name: 'wide decimal(38,6) round (ties away from zero), floor, ceil, trunc, sign, % (DuckDB\'s result scales)',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "r": round($in.big), "r2": round($in.big, 2), ' +
+      '"r9": round($in.big, 9), "rm": round($in.big, -3), "f": floor($in.big), "c": ceil($in.big), ' +
+      '"t": trunc($in.big), "s": sign($in.big), "m": $in.big % $in.price, "mq": $in.big % $in.qty, ' +
+      '"m7": $in.big % 7.5 } }\noutput p.v',
+    sql: 'SELECT id, round(big)::VARCHAR, round(big, 2)::VARCHAR, round(big, 9)::VARCHAR, round(big, -3)::VARCHAR, ' +
+      'floor(big)::VARCHAR, ceil(big)::VARCHAR, trunc(big)::VARCHAR, sign(big), (big % nullif(price, 0))::VARCHAR, ' +
+      '(big % nullif(qty, 0))::VARCHAR, (big % 7.5)::VARCHAR FROM t' },
+  { name: 'wide decimal(38,6) greatest, least, nullif (the first argument\'s type), coalesce with narrow, integer and literal arguments',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "g": greatest($in.big, $in.price, $in.qty), ' +
+      '"l": least($in.big, -1.5, $in.price), "n": nullif(trunc($in.big), $in.big), "n2": nullif($in.big, $in.price), "n3": nullif($in.price, $in.big), ' +
+      '"c": coalesce($in.big, $in.price, 0) } }\noutput p.v',
+    sql: 'SELECT id, greatest(big, price, qty)::VARCHAR, least(big, -1.5, price)::VARCHAR, ' +
+      'nullif(trunc(big), big)::VARCHAR, nullif(big, price)::VARCHAR, nullif(price, big)::VARCHAR, ' +
+      'coalesce(big, price, 0)::VARCHAR FROM t' },
+  { name: 'wide decimal(38,6) in lists of literals (38 digits by string casts), not in, and a string literal cast',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "qty", "big"]\n' +
+      ' f = filter :input = s :expr = $in.big in [cast("99999999999999999999999999999999.999999" as decimal(38,6)), ' +
+      '0, 1.5, -2] || ($in.big not in [cast("-99999999999999999999999999999999.999999" as decimal(38,6))] && ' +
+      '$in.big > cast("123456789012345678901234567.5" as decimal(38,1)) && $in.qty > 30) :projection = ["id", "big"]\n' +
+      ' v = project :input = f :columns = { "id": $in.id, "b": $in.big, "k": cast("-0.000001" as decimal(20,6)) } }' +
+      '\noutput p.v',
+    sql: "SELECT id, big::VARCHAR, '-0.000001' FROM t WHERE big IN (99999999999999999999999999999999.999999, 0, 1.5, -2) " +
+      'OR (big NOT IN (-99999999999999999999999999999999.999999) AND big > 123456789012345678901234567.5 AND qty > 30)' },
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
     sql: 'SELECT id, grp, price::VARCHAR, disc::VARCHAR, qty, extra::VARCHAR FROM t' },

@@ -6,9 +6,10 @@
 // Generates a CSV of timestamps and dates with NULLs and edge values (month
 // ends, leap days, before 1970, the ends of years 0001-9999, every number of
 // fraction digits, 'T' or space between date and time, minutes without
-// seconds) and compares each tir program with the matching SQL
-// (duckdb_diff.mjs), on the CSV and on a native table sorted by ts whose
-// min/max statistics prune blocks.
+// seconds), and intervals (NULLs, values equal once normalized), and
+// compares each tir program with the matching SQL (duckdb_diff.mjs), on the
+// CSV and on a native table sorted by ts whose min/max statistics prune
+// blocks.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -68,8 +69,21 @@ while (JPOOL.length < 40) {
   const v = [sg * Math.floor(ri() * 30), sg * Math.floor(ri() * 30), sg * Math.floor(ri() * DAY)];
   if (!JPOOL.some((w) => w.join() === v.join())) JPOOL.push(v);
 }
+
+// tv, an interval as text: NULL, values equal once normalized (1 month, 30
+// days, 720 hours), or months, days and a time of day of either sign.
+const IVS = ['1 month', '30 days', '720:00:00', '1 day', '24:00:00', '-1 month', '00:00:00',
+  '1 year 2 months -3 days 04:05:06.5'];
+function ival() {
+  const r = rnd();
+  if (r < 0.1) return '';
+  if (r < 0.4) return IVS[int(IVS.length)];
+  const t = `${rnd() < 0.3 ? '-' : ''}${pad(int(48))}:${pad(int(60))}:${pad(int(60))}.${pad(int(1000000), 6)}`;
+  return `${int(30) - 15} months ${int(60) - 30} days ${t}`;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'ts-duck-'));
-const rows = ['id,grp,ts,d,u,iv,jv'];
+const rows = ['id,grp,ts,d,u,iv,jv,tv'];
 const N = 20000;
 const pool = [];
 for (let id = 1; id <= N; id++) {
@@ -82,12 +96,13 @@ for (let id = 1; id <= N; id++) {
   const iv = ri() < 0.1 ? '' : collide();
   const j = pick(JPOOL);
   const jv = ri() < 0.1 ? '' : `${j[0]} months ${j[1]} days ${j[2]} microseconds`;
-  rows.push(`${id},g${int(7)},${ts},${dt},${u},${iv},${jv}`);
+  rows.push(`${id},g${int(7)},${ts},${dt},${u},${iv},${jv},${ival()}`);
 }
 const csv = join(dir, 't.csv');
 writeFileSync(csv, rows.join('\n') + '\n');
 
-const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, u: timestamp nullable';
+const SCHEMA = 'id: i32, grp: string, ts: timestamp nullable, d: date nullable, u: timestamp nullable, ' +
+  'tv: interval nullable';
 const native = join(dir, 't.tirt');
 execFileSync(tirrun, ['import', '--schema', SCHEMA, '--sort-by', 'ts', '--block-rows', '1024', csv, native],
   { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -196,38 +211,55 @@ const CASES = [
       .map((p, i) => (i % 2 ? `date_part('${p}', ts - u)` : `date_part('${p}', (u - ts) * 3 + INTERVAL '-14 months 5 days')`))
       .join(', ') + ' FROM t',
     float: [10] },
+  { name: 'an interval column read (CSV and native table) and printed',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "tv"] }\noutput p.s',
+    sql: 'SELECT id, tv::VARCHAR FROM t' },
+  { name: 'intervals in lists, coalesce, nullif (equal once normalized: 1 month = 30 days)',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "ts", "u", "tv"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, ' +
+      '"i": $in.tv in [interval "1 month", interval "1 day", interval "-3 days 04:00:00"], ' +
+      '"n": $in.tv not in [interval "00:00:00", interval "24:00:00"], ' +
+      '"c": coalesce($in.tv, $in.ts - $in.u, interval "3 hours"), "z": nullif($in.tv, interval "720:00:00") } }' +
+      '\noutput p.v',
+    sql: "SELECT id, tv IN (INTERVAL '1 month', INTERVAL '1 day', INTERVAL '-3 days 04:00:00'), " +
+      "tv NOT IN (INTERVAL '00:00:00', INTERVAL '24:00:00'), coalesce(tv, ts - u, INTERVAL '3 hours')::VARCHAR, " +
+      "nullif(tv, INTERVAL '720:00:00')::VARCHAR FROM t" },
+  { name: 'a filter on intervals in a list (the native table too)',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "tv"]\n' +
+      ' f = filter :input = s :expr = $in.tv in [interval "1 month", interval "1 day"] || $in.id % 3 == 0 }\noutput p.f',
+    sql: "SELECT id, tv::VARCHAR FROM t WHERE tv IN (INTERVAL '1 month', INTERVAL '1 day') OR id % 3 = 0" },
   { name: 'filter on an interval', csvOnly: true,
     tir: `p: Pipeline = { ${scan}\n f = filter :input = s :expr = $in.ts - $in.u > interval "10 years" || ` +
       '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',
     sql: "SELECT id, ts::VARCHAR FROM t WHERE ts - u > INTERVAL '10 years' OR u - ts BETWEEN INTERVAL '1 day' AND INTERVAL '1 month'" },
   { name: 'interval group keys: equal intervals in one group (30 days = 1 month), NULL one group', csvOnly: true,
-    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["iv"] :aggregates = { "n": count(*), ` +
+    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["tv"] :aggregates = { "n": count(*), ` +
       '"i": min($in.id), "lo": min($in.jv), "hi": max($in.jv), "k": count(distinct $in.jv) } }\n' +
-      'q: Pipeline = { s = table_scan :table = p.g\n v = project :input = s :columns = { "e": epoch($in.iv), ' +
+      'q: Pipeline = { s = table_scan :table = p.g\n v = project :input = s :columns = { "e": epoch($in.tv), ' +
       '"n": $in.n, "i": $in.i, "lo": epoch($in.lo), "hi": epoch($in.hi), "k": $in.k } }\noutput q.v',
-    sql: "SELECT date_part('epoch', iv), count(*), min(id), date_part('epoch', min(jv)), date_part('epoch', max(jv)), " +
-      'count(DISTINCT jv) FROM t GROUP BY iv',
+    sql: "SELECT date_part('epoch', tv), count(*), min(id), date_part('epoch', min(jv)), date_part('epoch', max(jv)), " +
+      'count(DISTINCT jv) FROM t GROUP BY tv',
     float: [0, 3, 4] },
   { name: 'normalized interval keys printed, beside a string key, spilled on 2 threads', csvOnly: true, spill: true,
     args: ['--force-spill', '--threads', '2'],
     tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["grp", "jv"] :aggregates = { ` +
-      '"n": count(*), "k": count(distinct $in.iv), "c": count($in.iv) } }\noutput p.g',
-    sql: 'SELECT grp, jv::VARCHAR, count(*), count(DISTINCT iv), count(iv) FROM t GROUP BY grp, jv' },
+      '"n": count(*), "k": count(distinct $in.tv), "c": count($in.tv) } }\noutput p.g',
+    sql: 'SELECT grp, jv::VARCHAR, count(*), count(DISTINCT tv), count(tv) FROM t GROUP BY grp, jv' },
   { name: 'min, max, count and count(distinct) of intervals over all rows', csvOnly: true,
     tir: `p: Pipeline = { ${ivScan}\n a = aggregate :input = s :aggregates = { "lo": min($in.jv), "hi": max($in.jv), ` +
-      '"n": count($in.iv), "k": count(distinct $in.iv), "e": max($in.iv) - min($in.iv) } }\n' +
+      '"n": count($in.tv), "k": count(distinct $in.tv), "e": max($in.tv) - min($in.tv) } }\n' +
       'q: Pipeline = { s = table_scan :table = p.a\n v = project :input = s :columns = { "lo": $in.lo, "hi": $in.hi, ' +
       '"n": $in.n, "k": $in.k, "e": epoch($in.e) } }\noutput q.v',
-    sql: "SELECT min(jv)::VARCHAR, max(jv)::VARCHAR, count(iv), count(DISTINCT iv), date_part('epoch', max(iv) - min(iv)) FROM t",
+    sql: "SELECT min(jv)::VARCHAR, max(jv)::VARCHAR, count(tv), count(DISTINCT tv), date_part('epoch', max(tv) - min(tv)) FROM t",
     float: [4] },
   { name: 'sort by intervals in DuckDB\'s order (desc nulls first), then id', csvOnly: true, ordered: true,
-    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.iv desc nulls first, $in.id] }\noutput p.o`,
-    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR FROM t ORDER BY iv DESC NULLS FIRST, id' },
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.tv desc nulls first, $in.id] }\noutput p.o`,
+    sql: 'SELECT id, grp, tv::VARCHAR, jv::VARCHAR FROM t ORDER BY tv DESC NULLS FIRST, id' },
   { name: 'sort by two interval keys, spilled', csvOnly: true, ordered: true, spill: true, args: ['--force-spill'],
-    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv nulls last, $in.iv desc nulls last, $in.id] }\n` +
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv nulls last, $in.tv desc nulls last, $in.id] }\n` +
       'q: Pipeline = { s = table_scan :table = p.o\n v = project :input = s :columns = { "id": $in.id, "jv": $in.jv, ' +
-      '"e": epoch($in.iv) } }\noutput q.v',
-    sql: "SELECT id, jv::VARCHAR, date_part('epoch', iv) FROM t ORDER BY jv NULLS LAST, iv DESC NULLS LAST, id",
+      '"e": epoch($in.tv) } }\noutput q.v',
+    sql: "SELECT id, jv::VARCHAR, date_part('epoch', tv) FROM t ORDER BY jv NULLS LAST, tv DESC NULLS LAST, id",
     float: [2] },
   { name: 'top-N by an interval', csvOnly: true, ordered: true,
     tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv desc, $in.id] :limit = 60 :offset = 3000 }\n` +
@@ -235,15 +267,15 @@ const CASES = [
       'output q.v',
     sql: 'SELECT id, jv::VARCHAR FROM t ORDER BY jv DESC NULLS LAST, id LIMIT 60 OFFSET 3000' },
   { name: 'window partitioned by an interval (equal ones together) and ranked by one', csvOnly: true,
-    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.iv] :order_by = [$in.id] ` +
+    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.tv] :order_by = [$in.id] ` +
       ':functions = { "rn": row_number() } }\nq: Pipeline = { s = table_scan :table = p.w\n' +
       ' r = window :input = s :order_by = [$in.jv nulls first] :functions = { "rk": dense_rank() } }\noutput q.r',
-    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY iv ORDER BY id), ' +
+    sql: 'SELECT id, grp, tv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY tv ORDER BY id), ' +
       'dense_rank() OVER (ORDER BY jv NULLS FIRST) FROM t' },
   { name: 'hash_join on an interval key: equal intervals join', csvOnly: true,
-    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "iv"]\n` +
-      ' j = hash_join :input = f :ht = p.h :key = [$in.iv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
-    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.iv = b.iv WHERE a.id <= 3000 AND b.id <= 200' },
+    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "tv"]\n` +
+      ' j = hash_join :input = f :ht = p.h :key = [$in.tv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.tv = b.tv WHERE a.id <= 3000 AND b.id <= 200' },
   { name: 'full hash_join on a normalized interval key, spilled', csvOnly: true, spill: true, args: ['--force-spill'],
     tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id > 19000 :projection = ["id", "jv"]\n` +
       ' j = hash_join :input = f :ht = p.h2 :key = [$in.jv] :kind = full :projection = [$in.id, $ht.rid, $in.jv] }\n' +
@@ -259,7 +291,7 @@ const CASES = [
 const inst = await duckdb.DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${csv}', header = true, columns = {'id': 'INTEGER', ` +
-  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP', 'iv': 'INTERVAL', 'jv': 'INTERVAL'})`);
+  `'grp': 'VARCHAR', 'ts': 'TIMESTAMP', 'd': 'DATE', 'u': 'TIMESTAMP', 'iv': 'INTERVAL', 'jv': 'INTERVAL', 'tv': 'INTERVAL'})`);
 const failed = await runCases({ tirrun, dir, con, tables: TABLES, cases: CASES });
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -543,8 +543,6 @@ static void check_params(tc_ctx *c)
             ir_error(c->d, prm->name.span, "$%s names a row ($in, $ht, $right); a parameter needs another name", n);
             continue;
         }
-        if (prm->ty.type == TIR_DECIMAL128)   /* binding has no 16-byte value yet */
-            ir_error(c->d, prm->name.span, "parameter $%s: decimals of more than 18 digits cannot be parameters yet", n);
         ir_param *first = ir_map_put(&c->params, NULL, n, prm);
         if (!first)
             longjmp(c->oom, 1);

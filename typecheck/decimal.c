@@ -255,6 +255,22 @@ static bool to_wide(tc_ctx *c, ir_expr **px, int s)
     if (x->ty.type == TIR_DECIMAL128 && x->ty.scale == s)
         return true;
     __int128 w;
+    if (x->kind == IR_E_CAST && x->u.cast.a->kind == IR_E_LIT && x->ty.type == TIR_DECIMAL128) {
+        /* a wide literal (tc_dec_wide_lit_cast) at a larger scale: the same
+        ** constant with more zeros, so it stays one (and bounds a scan's blocks) */
+        ir_lit *l = &x->u.cast.a->u.lit;
+        bool fits = l->is_null || (l->type == TIR_STRING ? vm_dec128_parse(l->s, l->slen, VM_DEC128_MAXPREC, s, &w) == VM_DEC_OK
+                                                         : k_dec_to128(&l->i, NULL, NULL, 1, l->scale, s, VM_DEC128_MAXPREC, &w));
+        if (!fits) {
+            ir_error(c->d, x->span, "the literal does not fit 38 digits at scale %d", s);
+            return false;
+        }
+        x->u.cast.to_prec = (uint8_t)prec;
+        x->u.cast.to_scale = (uint8_t)s;
+        x->ty.prec = (uint8_t)prec;
+        x->ty.scale = (uint8_t)s;
+        return true;
+    }
     if (x->kind == IR_E_LIT && !x->u.lit.is_null &&
         !k_dec_to128(&x->u.lit.i, NULL, NULL, 1, x->ty.scale, s, VM_DEC128_MAXPREC, &w)) {
         ir_error(c->d, x->span, "the literal does not fit 38 digits at scale %d", s);
@@ -277,11 +293,6 @@ static bool wide_binary(tc_ctx *c, ir_expr *e, bool nullable)
     ir_coltype ta = (*pa)->ty, tb = (*pb)->ty;
     int s = imax(ta.scale, tb.scale), ip = imax(ta.prec - ta.scale, tb.prec - tb.scale);
     char t1[32], t2[32];
-    if (op == IR_MOD) {
-        ir_error(c->d, e->span, "operator '%%' does not take decimals of more than 18 digits yet (%s, %s)",
-                 ir_type_text(ta.type, ta.prec, ta.scale, t1), ir_type_text(tb.type, tb.prec, tb.scale, t2));
-        return false;
-    }
     if (op == IR_MUL) {
         int ms = ta.scale + tb.scale;
         if (ms > VM_DEC128_MAXPREC) {
@@ -303,7 +314,8 @@ static bool wide_binary(tc_ctx *c, ir_expr *e, bool nullable)
         e->ty = (ir_coltype){.type = TIR_BOOL, .nullable = nullable};
         return true;
     }
-    e->ty = tc_dec_type(imin(VM_DEC128_MAXPREC, ip + s + 1), s, nullable);   /* + and - may carry one digit */
+    /* + and - may carry one digit; x % y is below |y| (a zero y: NULL) */
+    e->ty = tc_dec_type(imin(VM_DEC128_MAXPREC, ip + s + (op != IR_MOD)), s, nullable || op == IR_MOD);
     e->ty.type = TIR_DECIMAL128;
     return true;
 }
@@ -437,12 +449,21 @@ bool tc_dec_wide_lit_cast(tc_ctx *c, ir_expr *e)
     int p = e->u.cast.to_prec, s = e->u.cast.to_scale;
     char tb[32];
     __int128 w;
-    if (a->u.lit.type == TIR_STRING || !tc_dec_lit(a)) {
-        ir_error(c->d, e->span, "%s: a wide decimal is cast from a number literal or from a value, not from %s",
-                 ir_type_text(TIR_DECIMAL128, p, s, tb), a->u.lit.type == TIR_STRING ? "a string literal" : "this literal");
+    if (a->u.lit.type == TIR_STRING) {   /* read exactly here, and again by lowering into its constant */
+        vm_dec_err r = vm_dec128_parse(a->u.lit.s, a->u.lit.slen, p, s, &w);
+        if (r == VM_DEC_SYNTAX) {
+            ir_error(c->d, a->span, "invalid decimal '%s'", a->u.lit.s);
+            return false;
+        }
+        if (r != VM_DEC_OK) {
+            ir_error(c->d, e->span, "the value does not fit %s", ir_type_text(TIR_DECIMAL128, p, s, tb));
+            return false;
+        }
+    } else if (!tc_dec_lit(a)) {
+        ir_error(c->d, e->span, "%s: a wide decimal is cast from a number or string literal or from a value, not "
+                 "from this literal", ir_type_text(TIR_DECIMAL128, p, s, tb));
         return false;
-    }
-    if (!k_dec_to128(&a->u.lit.i, NULL, NULL, 1, a->u.lit.scale, s, p, &w)) {
+    } else if (!k_dec_to128(&a->u.lit.i, NULL, NULL, 1, a->u.lit.scale, s, p, &w)) {
         ir_error(c->d, e->span, "the value does not fit %s", ir_type_text(TIR_DECIMAL128, p, s, tb));
         return false;
     }

@@ -15,10 +15,12 @@
 #include <string.h>
 
 /* A decimal of more than 18 digits (TIR_DECIMAL128) is read, kept, cast,
-** compared, added, subtracted, multiplied, negated, divided (in f64) and
-** given to abs: any other expression that would compute with one is
-** refused, before lowering could meet a type it has no kernel for. Called
-** once e's operands are typed (e's own type may not be yet). */
+** compared, added, subtracted, multiplied, divided (in f64), taken modulo,
+** negated, and given to abs, sign, floor, ceil, trunc, round, coalesce,
+** greatest, least and nullif (the math functions take it as an f64): any
+** other expression that would compute with one is refused, before
+** lowering could meet a type it has no kernel for. Called once e's
+** operands are typed (e's own type may not be yet). */
 static bool wide_ok(tc_ctx *c, const ir_expr *e)
 {
     const ir_expr *kids[3] = {NULL, NULL, NULL};
@@ -30,8 +32,12 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     case IR_E_CAST:   /* to and from any number or string; from a literal: tc_dec_wide_lit_cast */
         return true;
     case IR_E_CALL:
-        if (e->u.call.fid == IR_FN_ABS || e->u.call.fid == IR_FN_COALESCE)
+        switch (e->u.call.fid) {
+        case IR_FN_ABS: case IR_FN_SIGN: case IR_FN_FLOOR: case IR_FN_CEIL: case IR_FN_TRUNC: case IR_FN_ROUND:
+        case IR_FN_COALESCE: case IR_FN_GREATEST: case IR_FN_LEAST: case IR_FN_NULLIF:
             return true;
+        default: break;
+        }
         for (int k = 0; k < 3 && k < e->u.call.nargs; k++)
             kids[k] = e->u.call.args[k];
         break;
@@ -42,7 +48,7 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     if (!w)
         return true;
     char tb[32];
-    ir_error(c->d, e->span, "%s: decimals of more than 18 digits are so far only read, kept, cast, compared, added, subtracted, multiplied, negated, divided, given to abs and printed",
+    ir_error(c->d, e->span, "%s: this takes no decimal of more than 18 digits yet; cast it to string or to f64 first",
              ir_type_text(w->type, w->prec, w->scale, tb));
     return false;
 }
@@ -759,8 +765,8 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 continue;   /* integers join decimals (tc_dec_unify) */
             } else if ((u == TIR_DECIMAL || u == TIR_DECIMAL128) && (t == TIR_I32 || t == TIR_I64 || t == TIR_DECIMAL)) {
                 t = u;   /* and narrow decimals wide ones */
-            } else if (t == TIR_DECIMAL128 && u == TIR_DECIMAL) {
-                continue;
+            } else if (t == TIR_DECIMAL128 && (u == TIR_DECIMAL || (pass == 1 && lit_fits(x, TIR_DECIMAL)))) {
+                continue;   /* a number literal is the decimal of its digits, made wide */
             } else if ((t == TIR_TIMESTAMP && u == TIR_DATE) || (t == TIR_DATE && u == TIR_TIMESTAMP)) {
                 t = TIR_TIMESTAMP;   /* a date joins timestamps as its midnight */
             } else if (rank(t) && rank(u)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "decimal.h"
 #include "functions.h"
 #include "regex.h"
 #include "suggest.h"
@@ -95,9 +96,7 @@ static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
         tc_lit_convert(a, TIR_I64);
     if (tc_numeric(a->ty.type))
         return true;
-    if (a->ty.type == TIR_DECIMAL128 && e->u.call.fid == IR_FN_ABS)
-        return true;
-    if (a->ty.type == TIR_DECIMAL) {
+    if (a->ty.type == TIR_DECIMAL || a->ty.type == TIR_DECIMAL128) {
         if (!keeps_decimal(e))
             e->u.call.args[i] = tc_new_cast(c, a, TIR_F64);
         return true;
@@ -362,6 +361,8 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     tir_type t = TIR_STRING;
     bool nullable = any_nullable(e);
     int dec_scale = -1, dec_prec = 0;   /* >= 0: a decimal result's scale (and precision, if > 0) */
+    ir_coltype first = args[0]->ty;   /* nullif: a decimal first argument's own type is the result's */
+    bool keep_first = false;
     switch (f) {
     case IR_FN_ABS:
         if (!want_numeric(c, e, 0))
@@ -387,7 +388,7 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
             return false;
         t = args[0]->ty.type;
         nullable = any_nullable(e);
-        if (t == TIR_DECIMAL && (n == 1 || int_lit(args[1], &d))) {
+        if ((t == TIR_DECIMAL || t == TIR_DECIMAL128) && (n == 1 || int_lit(args[1], &d))) {
             /* decimal(p, s) -> decimal(p, min(s, d)), as DuckDB; d < 0 rounds to tens and
             ** more at scale 0, which from an integer (s = 0) may need a digit more */
             int s0 = args[0]->ty.scale;
@@ -417,11 +418,17 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
             return false;
         nullable = all_nullable(e);
         break;
-    case IR_FN_NULLIF:
+    case IR_FN_NULLIF: {
+        ir_expr *a = args[0];
         if (!common_args(c, e, &t))
             return false;
         nullable = true;
+        /* as DuckDB: compared at the common type, the result a's own (lowering
+        ** copies a from under the cast that brought it to the common scale) */
+        keep_first = (first.type == TIR_DECIMAL || first.type == TIR_DECIMAL128) && a->kind != IR_E_LIT &&
+                     args[0] != a && args[0]->kind == IR_E_CAST && args[0]->u.cast.a == a;
         break;
+    }
     case IR_FN_LENGTH:
     case IR_FN_OCTET_LENGTH:
         if (!want_arg(c, e, 0, TIR_STRING, "a string"))
@@ -520,13 +527,19 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
         return false;
     }
     e->ty = t == TIR_DECIMAL || t == TIR_DECIMAL128 ? tc_keep(args[0]->ty, nullable) : plain(t, nullable);
-    if (t == TIR_DECIMAL && dec_scale >= 0) {
-        e->ty.scale = (uint8_t)dec_scale;
-        if (dec_prec)
-            e->ty.prec = (uint8_t)(dec_prec > 18 ? 18 : dec_prec);
+    if (keep_first) {
+        e->ty = tc_keep(first, true);
         return true;
     }
-    for (int i = 1; t == TIR_DECIMAL && i < n; i++)   /* one scale by now; the widest precision */
+    bool dec = t == TIR_DECIMAL || t == TIR_DECIMAL128;
+    if (dec && dec_scale >= 0) {   /* the form stays: a wide one's precision does not shrink */
+        int cap = t == TIR_DECIMAL ? VM_DEC_MAXPREC : VM_DEC128_MAXPREC;
+        e->ty.scale = (uint8_t)dec_scale;
+        if (dec_prec)
+            e->ty.prec = (uint8_t)(dec_prec > cap ? cap : dec_prec);
+        return true;
+    }
+    for (int i = 1; dec && i < n; i++)   /* one scale by now; the widest precision */
         if (args[i]->ty.prec > e->ty.prec)
             e->ty.prec = args[i]->ty.prec;
     return true;

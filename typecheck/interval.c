@@ -4,9 +4,11 @@
 ** a CSV column, the difference of two timestamps. It adds to and
 ** subtracts from timestamps (a date is its midnight), adds to intervals,
 ** multiplies by an integer, negates and compares (DuckDB's order, see
-** vm_iv_cmp). Everything else that would compute with one (functions,
-** `in`, sum, storing) is refused here, by the aggregates or by
-** wide_passes (ops.c), naming the type, before lowering could meet it.
+** vm_iv_cmp), is found in `in` lists, is picked by coalesce and nullif,
+** is hashed and sorted by its normalized key and stored in native tables.
+** Other functions and aggregates that would compute with one are refused
+** here, by the aggregates or by wide_passes (ops.c), naming the type,
+** before lowering could meet it.
 */
 #include "tc.h"
 #include "timestamp.h"
@@ -112,12 +114,22 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
 {
     const ir_expr *kid = NULL;
     switch (e->kind) {
-    case IR_E_IN:
-        kid = e->u.in.a;
-        break;
-    case IR_E_CALL:   /* the parts of one (funcs.c) */
-        if ((e->u.call.fid >= IR_FN_YEAR && e->u.call.fid <= IR_FN_EPOCH) || e->u.call.fid == IR_FN_DATE_PART)
+    case IR_E_CALL:   /* the parts of one (funcs.c), coalesce and nullif */
+        if ((e->u.call.fid >= IR_FN_YEAR && e->u.call.fid <= IR_FN_EPOCH) || e->u.call.fid == IR_FN_DATE_PART ||
+            e->u.call.fid == IR_FN_COALESCE || e->u.call.fid == IR_FN_NULLIF)
             return true;
+        if (e->u.call.fid == IR_FN_GREATEST || e->u.call.fid == IR_FN_LEAST) {
+            /* DuckDB orders them there by months, then days, then micros as they are, not as its comparisons do */
+            for (int k = 0; k < e->u.call.nargs; k++)
+                if (e->u.call.args[k]->ty.type == TIR_INTERVAL) {
+                    ir_error(c->d, e->span, "%s does not take intervals yet (DuckDB's picks by the parts as they are, "
+                             "1 month below 40 days, unlike its comparisons); write case when a %s b then a else b end",
+                             e->u.call.fid == IR_FN_GREATEST ? "greatest" : "least",
+                             e->u.call.fid == IR_FN_GREATEST ? ">=" : "<=");
+                    return false;
+                }
+            return true;
+        }
         for (int k = 0; k < e->u.call.nargs && !kid; k++)
             kid = e->u.call.args[k]->ty.type == TIR_INTERVAL ? e->u.call.args[k] : NULL;
         kid = kid ? kid : e;
@@ -127,8 +139,8 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
     }
     if (kid->ty.type != TIR_INTERVAL)
         return true;
-    ir_error(c->d, e->span, "%s does not take an interval: intervals are so far added, subtracted, multiplied, "
-             "negated, compared, taken apart (year .. epoch), cast to and from string and printed",
-             e->kind == IR_E_IN ? "in" : "this function");
+    ir_error(c->d, e->span, "this function does not take an interval: intervals are so far added, subtracted, "
+             "multiplied, negated, compared (in lists too), taken apart (year .. epoch), given to coalesce and nullif, "
+             "cast to and from string and printed");
     return false;
 }

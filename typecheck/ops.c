@@ -358,6 +358,13 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
         int col = prune_col(c, st, src, v, i, "minmaxes");
         if (col < 0)
             continue;
+        tir_type t = st->out.cols[col].ty.type;
+        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL) {
+            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (%s) yet; filter on it right after "
+                     "the scan%s", ent->key.s, t == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits",
+                     t == TIR_INTERVAL ? "" : " (comparisons with constants there skip blocks by the same statistics)");
+            continue;
+        }
         ir_val *b = ent->val;
         if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
             b->items[1]->kind != IR_V_EXPR) {
@@ -421,14 +428,13 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
 }
 
 /* Wide decimals and intervals (16-byte values that are no strings) are
-** hashed, sorted and aggregated like the other types, but not yet stored
-** (write_table, build_bloom) nor merge-joined (whose runs and key compares
+** hashed, sorted, aggregated and stored like the other types, but not yet
+** in bloom filters, deletes or merge joins (whose runs and key compares
 ** are per type): there their columns are refused here, naming the column
 ** and its type, before lowering could meet them. */
 static bool wide_passes(tc_ctx *c, const ir_stmt *st)
 {
-    if (st->kind != IR_OP_WRITE_TABLE && st->kind != IR_OP_BUILD_BLOOM && st->kind != IR_OP_DELETE &&
-        st->kind != IR_OP_MERGE_JOIN)
+    if (st->kind != IR_OP_BUILD_BLOOM && st->kind != IR_OP_DELETE && st->kind != IR_OP_MERGE_JOIN)
         return true;
     for (int k = 0; k < 3; k++) {
         const ir_schema *sc = k == 2 ? &st->out : k == 1 ? (st->kind == IR_OP_MERGE_JOIN ? st->u.mjoin.rschema : NULL)
@@ -439,8 +445,8 @@ static bool wide_passes(tc_ctx *c, const ir_stmt *st)
                 continue;
             char tb[32];
             ir_error(c->d, st->op.span, "%s does not take column '%s' (%s) yet: wide decimals and intervals are so "
-                     "far computed with, hashed, sorted, joined by hash_join and aggregated, not stored or "
-                     "merge-joined; %s", st->op.s, sc->cols[i].name.s,
+                     "far computed with, hashed, sorted, joined by hash_join, aggregated and stored, not put in "
+                     "bloom filters, deleted by or merge-joined; %s", st->op.s, sc->cols[i].name.s,
                      ir_type_text(t, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
                      st->kind == IR_OP_MERGE_JOIN ? "join them with build_hash and hash_join, or project the column "
                                                     "away first"
@@ -1346,6 +1352,10 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
                 ok = false;
             } else if (bloom[e->u.col.index]) {
                 ir_error(c->d, it->span, "column '%s' is listed twice in :bloom", e->u.col.name.s);
+                ok = false;
+            } else if (e->ty.type == TIR_DECIMAL128 || e->ty.type == TIR_INTERVAL) {
+                ir_error(c->d, it->span, "column '%s' is %s: native tables keep no bloom filter of one yet",
+                         e->u.col.name.s, e->ty.type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
                 ok = false;
             } else {
                 bloom[e->u.col.index] = true;

@@ -19,6 +19,7 @@
 #include "params.h"
 #include "par.h"
 #include "csv.h"
+#include "decimal.h"
 #include "arrow.h"
 
 /* A loaded CSV table kept for later runs; reused only while the file's size
@@ -930,7 +931,7 @@ bool tir_program_param_nullable(const tir_program *p, size_t i)
 bool tir_program_param_decimal(const tir_program *p, size_t i, int *precision, int *scale)
 {
     const ir_param *prm = program_param(p, i);
-    if (!prm || prm->ty.type != TIR_DECIMAL)
+    if (!prm || (prm->ty.type != TIR_DECIMAL && prm->ty.type != TIR_DECIMAL128))
         return false;
     *precision = prm->ty.prec;
     *scale = prm->ty.scale;
@@ -995,6 +996,17 @@ tir_status tir_bind_timestamp(tir_program *p, const char *name, int64_t micros)
 tir_status tir_bind_interval(tir_program *p, const char *name, tir_interval v)
 {
     return bind_value(p, name, (vm_const){.type = TIR_INTERVAL, .i = v.micros, .months = v.months, .days = v.days});
+}
+
+tir_status tir_bind_decimal128(tir_program *p, const char *name, tir_dec128 v, int scale)
+{
+    tir_status st = bindable(p);
+    if (!st && (scale < 0 || scale > VM_DEC128_MAXPREC))
+        st = program_error(p, TIR_ERR_ARG, "tir_bind_decimal128: the scale must be in 0..38");
+    if (st)
+        return st;
+    __int128 w = (__int128)((unsigned __int128)(uint64_t)v.hi << 64 | v.lo);
+    return bind_value(p, name, (vm_const){.type = TIR_DECIMAL128, .w = w, .scale = (uint8_t)scale});
 }
 
 tir_status tir_bind_null(tir_program *p, const char *name)

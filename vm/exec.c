@@ -101,6 +101,7 @@ static void param_value(vm_const *k, const vm_const *v)
 {
     k->is_null = v->is_null;
     k->i = v->i;
+    k->w = v->w;
     k->s = v->s;
     k->months = v->months, k->days = v->days;
     k->f = v->type == TIR_F64 ? v->f : (double)v->i;
@@ -1155,6 +1156,19 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             (in->op == VM_OP_DEC_WIDE_NEG ? k_dec_wide_neg : k_dec_wide_abs)(x->r[in->a].data, sel, n, x->rbuf[in->c]);
             break;
         }
+        case VM_OP_DEC_WIDE_SIGN: {
+            SEL(x, in->d, in->frame, sel, n);
+            x->r[in->c].validity = x->r[in->a].validity;
+            k_dec_wide_sign(x->r[in->a].data, sel, n, x->rbuf[in->c]);
+            break;
+        }
+        case VM_OP_DEC_WIDE_MOD: {
+            SEL(x, in->d, in->frame, sel, n);
+            uint64_t *v = vm_x_valid2_owned(x, in->c, &x->r[in->a], &x->r[in->b], x->f[in->frame].n);
+            x->r[in->c].validity = v;
+            k_dec_wide_mod(x->r[in->a].data, x->r[in->b].data, v, sel, n, x->rbuf[in->c]);
+            break;
+        }
         case VM_OP_DEC_RESCALE: {
             SEL(x, in->d, in->frame, sel, n);
             x->r[in->c].validity = x->r[in->a].validity;
@@ -1177,6 +1191,10 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         DEC_ROUNDING(CEIL, ceil)
         DEC_ROUNDING(ROUND, round)
         DEC_ROUNDING(TO128, to128)   /* the casts to, from and within the wide form have the same operands */
+        DEC_ROUNDING(WIDE_TRUNC, wide_trunc)
+        DEC_ROUNDING(WIDE_FLOOR, wide_floor)
+        DEC_ROUNDING(WIDE_CEIL, wide_ceil)
+        DEC_ROUNDING(WIDE_ROUND, wide_round)
         DEC_ROUNDING(WIDE_TO64, wide_to64)
         DEC_ROUNDING(WIDE_RESCALE, wide_rescale)
         case VM_OP_DEC_TO_F64:

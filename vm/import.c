@@ -17,6 +17,7 @@
 #include "sort.h"
 #include "store.h"
 #include "timestamp.h"
+#include "decimal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -208,6 +209,10 @@ static tir_status parse_sort_by(tir_engine *e, const char *spec, int ncols, cons
                        : fail(e, TIR_ERR_ARG, "sort_by: empty column name in '%s'", spec);
         if (out->n == MAX_SORT_KEYS)
             return fail(e, TIR_ERR_ARG, "sort_by: at most %d keys", MAX_SORT_KEYS);
+        if (cols[c].type == TIR_DECIMAL128 || cols[c].type == TIR_INTERVAL)
+            return fail(e, TIR_ERR_ARG, "sort_by: column '%s' is %s, which cannot be a sort key of an import yet "
+                        "(sort by another column, or sort the table in a program)", cols[c].name,
+                        cols[c].type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
         unsigned f = 0;
         if (word_at(&p, end, "desc"))
             f |= K_SK_DESC;
@@ -261,6 +266,10 @@ static int cmp_rows(const vm_column *c, uint64_t x, uint64_t y)
     }
     case TIR_I64: {
         int64_t a = ((const int64_t *)c->data)[x], b = ((const int64_t *)c->data)[y];
+        return (a > b) - (a < b);
+    }
+    case TIR_DECIMAL128: {
+        __int128 a = ((const __int128 *)c->data)[x], b = ((const __int128 *)c->data)[y];
         return (a > b) - (a < b);
     }
     case TIR_F64: {
@@ -334,12 +343,6 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
         fail(e, st, "%s", err);
     if (st != TIR_OK)
         return st;
-    for (int c = 0; c < ncols; c++)
-        if (cols[c].type == TIR_DECIMAL128) {   /* the file format has no 16-byte column yet */
-            st = fail(e, TIR_ERR_ARG, "column '%s': decimal(%d,%d): native tables cannot hold decimals of more than 18 digits yet",
-                      cols[c].name, cols[c].prec, cols[c].scale);
-            goto out;
-        }
 
     spec = calloc((size_t)ncols, sizeof *spec);
     load_cols = malloc(sizeof *load_cols * (size_t)ncols);
@@ -392,7 +395,7 @@ tir_status tir_import_csv(tir_engine *e, const char *csv_path, const char *table
     for (int c = 0; c < ncols; c++) {
         spec[c].name = cols[c].name;
         spec[c].type = vm_phys(cols[c].type);   /* a decimal: its i64, with prec and scale (store.h) */
-        spec[c].prec = cols[c].type == TIR_DECIMAL ? cols[c].prec : 0;
+        spec[c].prec = cols[c].type == TIR_DECIMAL || cols[c].type == TIR_DECIMAL128 ? cols[c].prec : 0;
         spec[c].timestamp = cols[c].type == TIR_TIMESTAMP;
         spec[c].scale = cols[c].scale;
         spec[c].nullable = cols[c].nullable;
@@ -476,6 +479,10 @@ static void fmt_val(tir_type t, const vm_store_val *v, char *out, size_t cap)
     case TIR_I32:
     case TIR_I64:
     case TIR_DECIMAL: snprintf(out, cap, "%lld", (long long)v->i); break;   /* decimals: the scaled integer */
+    case TIR_DECIMAL128:
+        if (cap >= 42)
+            vm_dec128_format(v->w, 0, out);
+        break;
     case TIR_TIMESTAMP:
         if (cap >= TIR_TIMESTAMP_TEXT_SIZE)
             vm_timestamp_format(v->i, out);

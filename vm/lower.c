@@ -12,6 +12,7 @@
 #include "functions.h"
 #include "vm.h"
 #include "kernels.h"
+#include "decimal.h"
 #include "sort.h"
 
 #include <stdio.h>
@@ -335,8 +336,9 @@ static int cx_binary(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *
     if (at == TIR_DECIMAL128) {   /* the checker made both wide, at one scale but for * */
         ir_op o = e->u.op.op;
         op = is_cmp(o) ? (vm_opcode)(VM_OP_CMP_EQ_D128 + cmp_ix(o))
-             : o == IR_ADD ? VM_OP_DEC_WIDE_ADD : o == IR_SUB ? VM_OP_DEC_WIDE_SUB : VM_OP_DEC_WIDE_MUL;
-        return cx_op(L, op, e, frame, sel, a, b, is_cmp(o) ? -1 : e->ty.prec);
+             : o == IR_ADD ? VM_OP_DEC_WIDE_ADD : o == IR_SUB ? VM_OP_DEC_WIDE_SUB
+             : o == IR_MOD ? VM_OP_DEC_WIDE_MOD : VM_OP_DEC_WIDE_MUL;
+        return cx_op(L, op, e, frame, sel, a, b, is_cmp(o) || o == IR_MOD ? -1 : e->ty.prec);
     }
     switch (e->u.op.op) {
     case IR_ADD: op = VM_OP_ADD_I32; break;
@@ -423,7 +425,7 @@ static bool is_dec(tir_type t)
 /* cast(literal as decimal(p, s)) of p > 18 (the checker puts one where a
 ** literal meets a wide decimal): one 16-byte constant, rescaled here by the
 ** cast's own kernel (the checker checked that it fits). */
-static int wide_const(lw *L, const ir_expr *e)
+static int wide_konst(lw *L, const ir_expr *e)
 {
     const ir_expr *a = e->u.cast.a;
     int k = add_const(L, a, TIR_DECIMAL128);
@@ -432,10 +434,18 @@ static int wide_const(lw *L, const ir_expr *e)
     c->i = 0;
     c->prec = e->u.cast.to_prec;
     c->scale = e->u.cast.to_scale;
-    if (!c->is_null && !k_dec_to128(&v, NULL, NULL, 1, a->u.lit.scale, c->scale, c->prec, &c->w))
+    bool ok = a->u.lit.type == TIR_STRING   /* the checker read it (tc_dec_wide_lit_cast) */
+                  ? vm_dec128_parse(a->u.lit.s, a->u.lit.slen, c->prec, c->scale, &c->w) == VM_DEC_OK
+                  : k_dec_to128(&v, NULL, NULL, 1, a->u.lit.scale, c->scale, c->prec, &c->w);
+    if (!c->is_null && !ok)
         lw_fail(L, "a literal does not fit its wide decimal");
+    return dedup_const(L, k);
+}
+
+static int wide_const(lw *L, const ir_expr *e)
+{
     int r = new_reg(L, TIR_DECIMAL128, 0, ir_expr_str(L->a, e));
-    L->p->regs[r].konst = dedup_const(L, k);
+    L->p->regs[r].konst = wide_konst(L, e);
     return r;
 }
 
@@ -561,22 +571,28 @@ static int cx_coalesce(lw *L, const ir_expr *e, int frame, int sel, const lw_rel
 
 static int cmp_op(ir_op op, tir_type t)
 {
+    if (t == TIR_DECIMAL128 || t == TIR_INTERVAL)   /* 16-byte values: their own comparisons */
+        return (t == TIR_DECIMAL128 ? VM_OP_CMP_EQ_D128 : VM_OP_CMP_EQ_IV) + cmp_ix(op);
     return VM_OP_CMP_EQ_I32 + cmp_ix(op) * 5 + all_ix(t);
 }
 
-/* nullif(a, b): a where a = b is not true, NULL where it is. */
+/* nullif(a, b): a where a = b is not true, NULL where it is. A decimal a
+** brought to b's scale for the test keeps its own type (typecheck). */
 static int cx_nullif(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     tir_type t = e->ty.type;
+    const ir_expr *a0 = e->u.call.args[0];
     int a = cx_arg(L, e, 0, frame, sel, in), b = cx_arg(L, e, 1, frame, sel, in);
     int eq = new_reg(L, TIR_BOOL, frame, "nullif test");
-    vm_ins *i = emit(L, (vm_opcode)cmp_op(IR_EQ, t), frame, e->span);
+    vm_ins *i = emit(L, (vm_opcode)cmp_op(IR_EQ, a0->ty.type), frame, e->span);
     i->a = a, i->b = b, i->c = eq, i->d = sel;
     int same = new_sel(L), differ = new_sel(L);
     i = emit(L, VM_OP_SEL_TRUE, frame, e->span);
     i->a = eq, i->b = sel, i->c = same;
     i = emit(L, VM_OP_SEL_NOT_TRUE, frame, e->span);
     i->a = eq, i->b = sel, i->c = differ;
+    if (is_dec(t) && a0->kind == IR_E_CAST && (a0->ty.type != t || a0->ty.scale != e->ty.scale))
+        a = cx(L, a0->u.cast.a, frame, differ, in);
     int out = new_reg(L, t, frame, ir_expr_str(L->a, e));
     copy_into(L, out, a, t, frame, differ, e->span);
     i = emit(L, VM_OP_SET_NULL, frame, e->span);
@@ -697,11 +713,16 @@ static int cx_dec_round(lw *L, const ir_expr *e, int frame, int sel, const lw_re
     if (drop <= 0)
         return cx(L, a0, frame, sel, in);
     int r = cx(L, a0, frame, sel, in);
-    int out = new_reg(L, TIR_I64, frame, ir_expr_str(L->a, e));
+    bool wide = a0->ty.type == TIR_DECIMAL128;   /* digits past the type's all drop alike: 19 (39) */
+    int maxdrop = wide ? 39 : 19, maxup = wide ? 38 : 18;
+    int out = new_reg(L, wide ? TIR_DECIMAL128 : TIR_I64, frame, ir_expr_str(L->a, e));
     vm_opcode op = f == IR_FN_FLOOR ? VM_OP_DEC_FLOOR : f == IR_FN_CEIL ? VM_OP_DEC_CEIL
                  : f == IR_FN_TRUNC ? VM_OP_DEC_TRUNC : VM_OP_DEC_ROUND;
+    if (wide)
+        op = (vm_opcode)(op - VM_OP_DEC_TRUNC + VM_OP_DEC_WIDE_TRUNC);
     vm_ins *i = emit(L, op, frame, e->span);
-    i->a = r, i->b = (drop > 19 ? 19 : drop) | (up > 18 ? 18 : up) << 8, i->c = out, i->d = sel, i->e = e->ty.prec;
+    i->a = r, i->b = (drop > maxdrop ? maxdrop : drop) | (up > maxup ? maxup : up) << 8, i->c = out, i->d = sel,
+    i->e = e->ty.prec;
     return out;
 }
 
@@ -734,18 +755,20 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_ABS:
         return cx_unary(L, at == TIR_DECIMAL128 ? VM_OP_DEC_WIDE_ABS : (vm_opcode)(VM_OP_ABS_I32 + ix), a0, e, frame,
                         sel, in, -1);
-    case IR_FN_SIGN: return cx_unary(L, (vm_opcode)(VM_OP_SIGN_I32 + ix), a0, e, frame, sel, in, -1);
+    case IR_FN_SIGN:
+        return cx_unary(L, at == TIR_DECIMAL128 ? VM_OP_DEC_WIDE_SIGN : (vm_opcode)(VM_OP_SIGN_I32 + ix), a0, e,
+                        frame, sel, in, -1);
     case IR_FN_FLOOR:
     case IR_FN_CEIL:
     case IR_FN_TRUNC:
-        if (at == TIR_DECIMAL)
+        if (is_dec(at))
             return cx_dec_round(L, e, frame, sel, in);
         if (at != TIR_F64)  /* integers have no fraction */
             return cx(L, a0, frame, sel, in);
         op = f == IR_FN_FLOOR ? VM_OP_FLOOR_F64 : f == IR_FN_CEIL ? VM_OP_CEIL_F64 : VM_OP_TRUNC_F64;
         return cx_unary(L, op, a0, e, frame, sel, in, -1);
     case IR_FN_ROUND:
-        if (at == TIR_DECIMAL)
+        if (is_dec(at))
             return cx_dec_round(L, e, frame, sel, in);
         if (at != TIR_F64 && e->u.call.nargs == 1)
             return cx(L, a0, frame, sel, in);
@@ -782,13 +805,15 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
 }
 
 /* Compiles e over the rows of sel in frame; returns its register. */
-/* x in [...] of a wide x: x = item for each item, ORed (three-valued, so a
-** NULL item or x gives what SQL's IN gives); the items are wide constants. */
+/* x in [...] of a 16-byte x (a wide decimal, an interval): x = item for
+** each item, ORed (three-valued, so a NULL item or x gives what SQL's IN
+** gives); the items are constants of x's type. */
 static int cx_in_wide(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
     int a = cx(L, e->u.in.a, frame, sel, in), acc = -1;
+    vm_opcode eqop = (vm_opcode)cmp_op(IR_EQ, e->u.in.a->ty.type);
     for (int j = 0; j < e->u.in.nitems; j++) {
-        int eq = cx_op(L, VM_OP_CMP_EQ_D128, e, frame, sel, a, cx(L, e->u.in.items[j], frame, sel, in), -1);
+        int eq = cx_op(L, eqop, e, frame, sel, a, cx(L, e->u.in.items[j], frame, sel, in), -1);
         acc = acc < 0 ? eq : cx_op(L, VM_OP_OR, e, frame, sel, acc, eq, -1);
     }
     return e->u.in.negated ? cx_op(L, VM_OP_NOT, e, frame, sel, acc, -1, -1) : acc;
@@ -822,7 +847,7 @@ static int cx(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
         return cx_like(L, e, frame, sel, in);
     case IR_E_IN: {
         tir_type t = e->u.in.a->ty.type;
-        if (t == TIR_DECIMAL128)
+        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL)
             return cx_in_wide(L, e, frame, sel, in);
         int a = cx(L, e->u.in.a, frame, sel, in);
         int k0 = L->p->nconsts;
@@ -1263,12 +1288,18 @@ static void lower_emit(lw *L, ir_stmt *s, const lw_rel *r)
 /* Seed 002's simple quals: a conjunct `col <op> constant` of the filter that
 ** reads the scan directly bounds the blocks worth reading. Bounds are
 ** inclusive even for < and >, which only reads a block more. */
+/* A bound's constant: a wide literal is a cast of one (is_wide_const). */
+static int prune_bound(lw *L, const ir_expr *e, tir_type t)
+{
+    return e->kind == IR_E_CAST ? wide_konst(L, e) : new_const(L, e, t);
+}
+
 static void add_prune(lw *L, vm_scan *sc, int col, const ir_expr *lo, const ir_expr *hi, tir_type t)
 {
     vm_prune *pr = IR_NEWN(L->a, vm_prune, sc->nprunes + 1);
     if (sc->nprunes)
         memcpy(pr, sc->prunes, sizeof *pr * (size_t)sc->nprunes);
-    pr[sc->nprunes++] = (vm_prune){col, lo ? new_const(L, lo, t) : -1, hi ? new_const(L, hi, t) : -1};
+    pr[sc->nprunes++] = (vm_prune){col, lo ? prune_bound(L, lo, t) : -1, hi ? prune_bound(L, hi, t) : -1};
     sc->prunes = pr;
 }
 
@@ -1285,12 +1316,15 @@ static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
     if (!is_cmp(op) || op == IR_NE)
         return;
     const ir_expr *x = e->u.op.a, *k = e->u.op.b;
-    if (is_const(x) && !is_const(k)) {
+    /* the checker made both operands wide when one is, at one scale */
+    bool (*konst)(const ir_expr *) = x->ty.type == TIR_DECIMAL128 ? is_wide_const : is_const;
+    if (konst(x) && !konst(k)) {
         const ir_expr *t = x;
         x = k, k = t;
         op = flip_cmp(op);
     }
-    if (x->kind != IR_E_COL || x->u.col.side != 0 || !is_const(k) || k->ty.type != x->ty.type)
+    if (x->kind != IR_E_COL || x->u.col.side != 0 || !konst(k) || k->ty.type != x->ty.type ||
+        x->ty.type == TIR_INTERVAL || (x->ty.type == TIR_DECIMAL128 && k->ty.scale != x->ty.scale))
         return;
     tir_type t = x->ty.type;
     if (op == IR_EQ)

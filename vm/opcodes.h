@@ -77,6 +77,12 @@
     X(DEC_WIDE_MUL, "r[c] = r[a] * r[b] over s[d], wide decimals (scales add); more than e digits is an error") \
     X(DEC_WIDE_NEG, "r[c] = -r[a] over s[d], a wide decimal")                                  \
     X(DEC_WIDE_ABS, "r[c] = abs(r[a]) over s[d], a wide decimal")                              \
+    X(DEC_WIDE_SIGN, "r[c] = sign(r[a]) (i32) over s[d], a wide decimal")                      \
+    X(DEC_WIDE_MOD, "r[c] = r[a] % r[b] over s[d], wide decimals of one scale; a zero divisor gives NULL") \
+    X(DEC_WIDE_TRUNC, "r[c] = trunc(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], wide; more than e digits is an error") \
+    X(DEC_WIDE_FLOOR, "r[c] = floor(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], wide; more than e digits is an error") \
+    X(DEC_WIDE_CEIL, "r[c] = ceil(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], wide; more than e digits is an error") \
+    X(DEC_WIDE_ROUND, "r[c] = round(r[a] / 10^(b & 255)) * 10^(b >> 8) over s[d], wide, halves away from zero; more than e digits is an error") \
     X(AND,          "r[c] = r[a] && r[b] over s[d], three-valued")                          \
     X(OR,           "r[c] = r[a] || r[b] over s[d], three-valued")                          \
     X(NOT,          "r[c] = !r[a] over s[d]")                                               \

@@ -6,6 +6,7 @@
 #include "params.h"
 #include "csv.h"
 #include "decimal.h"
+#include "kernels.h"
 #include "timestamp.h"
 
 #include <inttypes.h>
@@ -93,6 +94,24 @@ static bool fits(const ir_coltype *ty, const vm_const *v, vm_const *out, bool *r
 {
     tir_type t = ty->type;
     *range = false;
+    if (v->type == TIR_DECIMAL128) {   /* tir_bind_decimal128: a wide value at its own scale */
+        if (t == TIR_DECIMAL128)
+            *range = !k_dec_wide_rescale(&v->w, NULL, NULL, 1, v->scale, ty->scale, ty->prec, &out->w);
+        else if (t == TIR_DECIMAL)
+            *range = !k_dec_wide_to64(&v->w, NULL, NULL, 1, v->scale, ty->scale, ty->prec, &out->i);
+        else
+            return false;
+        return !*range;
+    }
+    if (t == TIR_DECIMAL128) {   /* a number as the scaled __int128 */
+        if (v->type == TIR_I32 || v->type == TIR_I64)
+            *range = !k_dec_to128(&v->i, NULL, NULL, 1, 0, ty->scale, ty->prec, &out->w);
+        else if (v->type == TIR_F64)
+            *range = !k_dec_wide_from_f64(&v->f, NULL, NULL, 1, ty->prec, ty->scale, &out->w);
+        else
+            return false;
+        return !*range;
+    }
     if (t == TIR_DECIMAL && v->type != t) {   /* a number as the scaled i64 */
         if (v->type == TIR_I32 || v->type == TIR_I64)
             *range = !vm_dec_rescale(v->i, 0, ty->scale, ty->prec, &out->i);
@@ -143,7 +162,7 @@ tir_status vm_bind(vm_binds *b, const char *name, const vm_const *v, char *err, 
                     "parameter $%s is not nullable: declare it `$%s: %s nullable` to bind NULL", p->name.s,
                     p->name.s, ptype(p, tb));
     if (!v->is_null && !fits(&p->ty, v, &val, &range)) {
-        if (range && p->ty.type == TIR_DECIMAL)
+        if (range && (p->ty.type == TIR_DECIMAL || p->ty.type == TIR_DECIMAL128))
             return fail(err, errlen, TIR_ERR_ARG, "parameter $%s is %s; the value does not fit", p->name.s,
                         ptype(p, tb));
         if (range)
@@ -221,6 +240,12 @@ static bool parse_text(const ir_coltype *ty, const char *s, size_t len, vm_const
         *range = e == VM_DEC_OVERFLOW;
         return e == VM_DEC_OK;
     }
+    case TIR_DECIMAL128: {   /* at the declared scale already */
+        vm_dec_err e = vm_dec128_parse(s, len, ty->prec, ty->scale, &v->w);
+        v->scale = ty->scale;
+        *range = e == VM_DEC_OVERFLOW;
+        return e == VM_DEC_OK;
+    }
     default:
         return false;
     }
@@ -240,7 +265,7 @@ tir_status vm_bind_text(vm_binds *b, const char *name, const char *text, size_t 
         static const char *const what[TIR_NTYPES] = {
             [TIR_BOOL] = "is not true or false", [TIR_I32] = "is not an integer", [TIR_I64] = "is not an integer",
             [TIR_F64] = "is not a number", [TIR_DATE] = "is not a date (expected YYYY-MM-DD)",
-            [TIR_DECIMAL] = "is not a decimal number",
+            [TIR_DECIMAL] = "is not a decimal number", [TIR_DECIMAL128] = "is not a decimal number",
             [TIR_TIMESTAMP] = "is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
             [TIR_INTERVAL] = "is not an interval (expected numbers with units and [-]HH:MM:SS, as 1 month 2 days 03:00:00)",
         };

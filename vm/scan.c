@@ -205,6 +205,7 @@ static int cmp_stat(tir_type t, const vm_store_val *v, const vm_const *k)
             return 2;
         return (v->f > k->f) - (v->f < k->f);
     case TIR_STRING: return cmp_str(&v->s, &k->s);
+    case TIR_DECIMAL128: return (v->w > k->w) - (v->w < k->w);
     default: return (v->i > k->i) - (v->i < k->i);
     }
 }

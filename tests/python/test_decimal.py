@@ -246,3 +246,32 @@ def test_wide_decimals_are_exact(tmp_path):
     done = subprocess.run([tirrun, str(f)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert res.format("table") == done.stdout
+
+
+def test_wide_decimal_parameter(tmp_path):
+    """A decimal(38,6) parameter binds a Decimal of all 38 digits exactly, an
+    int, a float (rounded), and None; more digits after the point than its
+    scale, or before it than it holds, are ArgumentError naming it."""
+    csv = tmp_path / "w.csv"
+    csv.write_text("z\n99999999999999999999999999999999.999999\n-0.000001\n\n-12345678901234567890.5\n")
+    f = tmp_path / "w.tir"
+    f.write_text(f'$lo: decimal(38,6) nullable\nt: Table = read_csv("{csv}") {{ z: decimal(38,6) nullable }}\n'
+                 'p: Pipeline = { v = table_scan :table = t\n f = filter :input = v :expr = $in.z >= $lo }\n'
+                 'output p.f\n')
+    prog = tir.Engine().compile(f.read_text(), file=str(f))
+    assert prog.params == {"lo": "decimal(38,6)?"}
+
+    def rows(lo):
+        return [r[0] for r in prog.run(lo=lo).output("p.f").fetchall()]
+
+    assert rows(D("99999999999999999999999999999999.999999")) == [D("99999999999999999999999999999999.999999")]
+    assert rows(D("-0.000001")) == [D("99999999999999999999999999999999.999999"), D("-0.000001")]
+    assert len(rows(-12345678901234567891)) == 3
+    assert len(rows(0.5)) == 1
+    assert rows(None) == []
+    with pytest.raises(tir.ArgumentError) as err:
+        rows(D("1.0000001"))
+    assert "parameter $lo is decimal(38,6): Decimal('1.0000001') has 7 digits after the point" in str(err.value)
+    with pytest.raises(tir.ArgumentError) as err:
+        rows(D("1e32"))
+    assert "does not fit (32 digits before the point at most)" in str(err.value)

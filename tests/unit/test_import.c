@@ -16,6 +16,7 @@
 #include "tir.h"
 #include "csv.h"
 #include "store.h"
+#include "decimal.h"
 
 static char tmpdir[64];
 static char err[2048];
@@ -729,15 +730,72 @@ Test(import, describe_lists_schema_and_blocks)
     cr_assert_null(text);
 }
 
-/* A decimal of more than 18 digits has no column in the file format yet:
-** importing one is refused naming the column and its type, and no table is
-** written (before, the store failed with "description does not match"). */
-Test(import, wide_decimal_is_refused)
+/* Wide decimals and intervals import (before, a wide decimal was refused):
+** the values, NULLs included, are in the file at the declared precision and
+** scale; describe shows the schema and a wide column's bounds as scaled
+** integers, an interval's as none; a wide column declared unique is checked
+** (a repeat fails, naming both rows); they cannot be sort keys or have
+** bloom filters, and say so. */
+Test(import, wide_decimal_and_interval)
 {
-    const char *csv = write_csv("w.csv", "a,z\n1,12345678901234567890.5\n");
-    tir_import_opts o = {.schema = "a: i32, z: decimal(30,2)"};
-    cr_assert_eq(tir_import_csv(eng, csv, tpath("w.tirt"), &o, NULL), TIR_ERR_ARG);
-    cr_assert_str_eq(tir_engine_errmsg(eng),
-                     "column 'z': decimal(30,2): native tables cannot hold decimals of more than 18 digits yet");
-    cr_assert_eq(access(tpath("w.tirt"), F_OK), -1);
+    const char *csv = write_csv("w.csv", "a,z,iv\n"
+                                         "1,12345678901234567890.5,1 month 2 days 03:00:00\n"
+                                         "2,,\n"
+                                         "3,-99999999999999999999999999999999999.99,-1 day\n"
+                                         "4,0.01,1 year\n");
+    tir_import_opts o = {.schema = "a: i32, z: decimal(37,2) nullable unique, iv: interval nullable"};
+    uint64_t rows = 0;
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w.tirt"), &o, &rows), TIR_OK, "%s", tir_engine_errmsg(eng));
+    cr_assert_eq(rows, 4);
+    vm_store *s = open_table(tpath("w.tirt"));
+    const vm_store_colspec *z = vm_store_col(s, store_col(s, "z"));
+    cr_assert(z->type == TIR_DECIMAL128 && z->prec == 37 && z->scale == 2 && z->nullable && z->unique);
+    vm_store_chunk ch;
+    cr_assert_eq(vm_store_chunk_get(s, 0, 1, &ch, err, sizeof err), TIR_OK, "%s", err);
+    const __int128 *zv = ch.data;
+    char buf[48];
+    vm_dec128_format(zv[0], 2, buf);
+    cr_expect_str_eq(buf, "12345678901234567890.50");
+    vm_dec128_format(zv[2], 2, buf);
+    cr_expect_str_eq(buf, "-99999999999999999999999999999999999.99");
+    cr_expect(!vm_bit_get(ch.validity, 1) && vm_bit_get(ch.validity, 3) && zv[3] == 1);
+    cr_assert_eq(vm_store_chunk_get(s, 0, 2, &ch, err, sizeof err), TIR_OK, "%s", err);
+    const tir_interval *iv = ch.data;
+    cr_expect(iv[0].months == 1 && iv[0].days == 2 && iv[0].micros == INT64_C(10800000000));
+    cr_expect(iv[2].days == -1 && iv[3].months == 12 && !vm_bit_get(ch.validity, 1));
+    vm_store_close(s);
+
+    char *text = NULL;
+    cr_assert_eq(tir_table_describe(eng, tpath("w.tirt"), true, &text), TIR_OK, "%s", tir_engine_errmsg(eng));
+    cr_assert(strstr(text, "schema:\n  a: i32\n  z: decimal(37,2) nullable unique\n  iv: interval nullable\n"),
+              "%s", text);
+    /* bounds as scaled integers, an interval's none */
+    cr_assert(strstr(text, "  -9999999999999999999999999999999999999  1234567890123456789050         1       -       -\n"),
+              "%s", text);
+    free(text);
+
+    const char *dup = write_csv("wd.csv", "z\n1.5\n12345678901234567890\n1.50\n");
+    tir_import_opts od = {.schema = "z: decimal(30,2) unique"};
+    cr_assert_eq(tir_import_csv(eng, dup, tpath("wd.tirt"), &od, NULL), TIR_ERR_DATA);
+    cr_assert(strstr(tir_engine_errmsg(eng), "duplicate value '150' in unique column z (also in data row 1)"), "%s",
+              tir_engine_errmsg(eng));
+    const char *idup = write_csv("wi.csv", "iv\n1 month\n1 day\n30 days\n");
+    tir_import_opts oi = {.schema = "iv: interval unique"};
+    cr_assert_eq(tir_import_csv(eng, idup, tpath("wi.tirt"), &oi, NULL), TIR_ERR_DATA, "1 month = 30 days");
+    cr_assert(strstr(tir_engine_errmsg(eng), "in unique column iv (also in data row 1)"), "%s", tir_engine_errmsg(eng));
+
+    tir_import_opts bad = o;
+    bad.sort_by = "z";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &bad, NULL), TIR_ERR_ARG);
+    cr_assert_str_eq(tir_engine_errmsg(eng), "sort_by: column 'z' is a decimal of more than 18 digits, which cannot be "
+                     "a sort key of an import yet (sort by another column, or sort the table in a program)");
+    bad.sort_by = "iv desc";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &bad, NULL), TIR_ERR_ARG);
+    cr_assert(strstr(tir_engine_errmsg(eng), "column 'iv' is an interval"), "%s", tir_engine_errmsg(eng));
+    bad.sort_by = "a";
+    bad.bloom = "iv";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &bad, NULL), TIR_ERR_ARG);
+    cr_assert(strstr(tir_engine_errmsg(eng), "column 'iv': interval columns have no bloom filters"), "%s",
+              tir_engine_errmsg(eng));
+    cr_assert_eq(access(tpath("w2.tirt"), F_OK), -1);
 }

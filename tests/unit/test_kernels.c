@@ -2728,3 +2728,86 @@ Test(kernels, decimal_wide_arith_match_ref)
     cr_expect(k_dec_wide_fits(s, NULL, NULL, 1, 38) && !k_dec_wide_fits(s, NULL, NULL, 2, 38));
     cr_expect(k_dec_wide_fits(s, &v, NULL, 3, 38) && !k_dec_wide_fits(s, NULL, NULL, 1, 37));
 }
+
+/* floor, ceil, trunc and round of wide decimals against the twin, which
+** drops digits one at a time from the magnitude: values of every length and
+** both signs, half-way values (…5 followed by zeros, a digit under and
+** over), every drop 0..39 with up 0 and 1..3 (round to tens), precisions
+** 19 and 38 (the failing rows then invalid, the rest must pass); sign and %
+** against theirs, zero divisors NULL. */
+Test(kernels, decimal_wide_round_sign_mod_match_ref)
+{
+    enum { N = 257 };
+    __int128 a[N], b[N], out[N], ref[N];
+    uint32_t sel[N], sel2[N];
+    uint64_t valid[(N + 63) / 64], vo[(N + 63) / 64], vr[(N + 63) / 64];
+    dec_wide_values(a, sel, N);
+    dec_wide_values(b, sel2, N);
+    for (int i = 0; i < N; i += 5) {   /* ties: 5 * 10^k, and its neighbours, either sign */
+        int k = i % 38;
+        __int128 h = 5 * k_pow10_128(k) * (i % 2 ? -1 : 1);
+        a[i] = h;
+        if (i + 1 < N)
+            a[i + 1] = h + (i % 3 ? 1 : -1);
+        if (i + 2 < N && k < 37)
+            a[i + 2] = h + 7 * k_pow10_128(k + 1);   /* 75 followed by zeros: a tie too */
+    }
+    bool (*fn[4])(const __int128 *, const uint64_t *, const uint32_t *, uint32_t, int, int, int, __int128 *) = {
+        k_dec_wide_trunc, k_dec_wide_floor, k_dec_wide_ceil, k_dec_wide_round};
+    int fails = 0;
+    for (int m = 0; m < 4; m++)
+        for (int drop = 0; drop <= 39; drop++)
+            for (int up = 0; up <= 3; up++)
+                for (int prec = 19; prec <= 38; prec += 19) {
+                    for (int s = 0; s < 2; s++) {
+                        const uint32_t *sl = s ? sel : NULL;
+                        memset(out, 0, sizeof out);
+                        memset(ref, 0, sizeof ref);
+                        bool ok = fn[m](a, NULL, sl, N, drop, up, prec, out);
+                        bool okr = k_dec_wide_round_ref(a, NULL, sl, N, drop, up, prec, (k_dec_mode)m, ref);
+                        cr_assert_eq(ok, okr, "mode %d drop %d up %d prec %d", m, drop, up, prec);
+                        for (int i = 0; i < N; i++)
+                            cr_assert(out[i] == ref[i], "mode %d drop %d up %d prec %d row %d", m, drop, up, prec, i);
+                    }
+                    memset(valid, 0xff, sizeof valid);
+                    for (int i = 0; i < N; i++)
+                        if (!k_dec_wide_round_ref(&a[i], NULL, NULL, 1, drop, up, prec, (k_dec_mode)m, &ref[i])) {
+                            valid[i / 64] &= ~(1ULL << (i % 64));
+                            fails++;
+                        }
+                    cr_assert(fn[m](a, valid, NULL, N, drop, up, prec, out), "only invalid rows fail");
+                }
+    cr_assert_gt(fails, 100, "the values reach the limits");
+    /* by hand: 2.5 -> 3, -2.5 -> -3, 2.4 -> 2; floor -2.5 -> -3, ceil -2.5 -> -2; 38 nines round up past 38 digits */
+    __int128 t[3] = {25, -25, 24}, o[3];
+    cr_assert(k_dec_wide_round(t, NULL, NULL, 3, 1, 0, 38, o));
+    cr_expect(o[0] == 3 && o[1] == -3 && o[2] == 2);
+    cr_assert(k_dec_wide_floor(t, NULL, NULL, 2, 1, 0, 38, o) && o[1] == -3);
+    cr_assert(k_dec_wide_ceil(t, NULL, NULL, 2, 1, 0, 38, o) && o[1] == -2);
+    __int128 nines = k_pow10_128(38) - 1;
+    cr_expect_not(k_dec_wide_round(&nines, NULL, NULL, 1, 1, 1, 38, o), "10^38 has 39 digits");
+    cr_expect(k_dec_wide_trunc(&nines, NULL, NULL, 1, 1, 1, 38, o) && o[0] == nines - 9);
+
+    int32_t sg[N], sgr[N];
+    for (int s = 0; s < 2; s++) {
+        k_dec_wide_sign(a, s ? sel : NULL, N, sg);
+        k_dec_wide_sign_ref(a, s ? sel : NULL, N, sgr);
+        for (int i = 0; i < N; i++)   /* sel names every row, backwards */
+            cr_assert_eq(sg[i], sgr[i], "sign row %d", i);
+    }
+    for (int i = 0; i < N; i++)
+        b[i] = i % 7 == 0 ? 0 : i % 4 == 0 ? b[i] / k_pow10_128(i % 39) : b[i];
+    memset(vo, 0xff, sizeof vo);
+    memset(vr, 0xff, sizeof vr);
+    k_dec_wide_mod(a, b, vo, NULL, N, out);
+    k_dec_wide_mod_ref(a, b, vr, NULL, N, ref);
+    cr_assert(!memcmp(vo, vr, sizeof vo), "the zero divisors' rows are NULL");
+    for (int i = 0; i < N; i++) {
+        cr_assert(out[i] == ref[i], "%% row %d", i);
+        cr_assert_eq((vo[i / 64] >> (i % 64)) & 1, (uint64_t)(b[i] != 0));
+    }
+    __int128 x[2] = {-7, 7}, y[2] = {2, -2}, r[2];
+    uint64_t vv = 3;
+    k_dec_wide_mod(x, y, &vv, NULL, 2, r);
+    cr_expect(r[0] == -1 && r[1] == 1, "the sign of the dividend");
+}

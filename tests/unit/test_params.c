@@ -583,16 +583,18 @@ Test(params, busy_while_a_live_stream_is_open)
 /* A decimal parameter binds exactly from text, from integers and (rounded)
 ** from doubles; it is compared at the column's scale; the result column
 ** reads as TIR_DECIMAL with its precision and scale. */
+/* The rows of nums whose x, a decimal(6,1), is at least $lo (declared before it). */
+#define X_AT_LEAST_LO                                                                                    \
+    "nums: Table = read_csv(\"nums.csv\") { n: i64, tag: string nullable, d: date, x: decimal(6,1) }\n"     \
+    "p: Pipeline = {\n"                                                                                    \
+    "    v1 = table_scan :table = nums :columns = [\"x\"]\n"                                                \
+    "    v2 = filter :input = v1 :expr = $in.x >= $lo\n"                                                    \
+    "}\n"                                                                                                 \
+    "output p.v2\n"
+
 Test(params, decimal_binds_exactly)
 {
-    tir_program *p = compile_ok(e, "$lo: decimal(6,2)\n"
-                                   "nums: Table = read_csv(\"nums.csv\") { n: i64, tag: string nullable, d: date, "
-                                   "x: decimal(6,1) }\n"
-                                   "p: Pipeline = {\n"
-                                   "    v1 = table_scan :table = nums :columns = [\"x\"]\n"
-                                   "    v2 = filter :input = v1 :expr = $in.x >= $lo\n"
-                                   "}\n"
-                                   "output p.v2\n");
+    tir_program *p = compile_ok(e, "$lo: decimal(6,2)\n" X_AT_LEAST_LO);
     cr_assert_eq(tir_program_param_type(p, 0), TIR_DECIMAL);
     int pprec = 0, pscale = 0;
     cr_assert(tir_program_param_decimal(p, 0, &pprec, &pscale));
@@ -670,5 +672,75 @@ Test(params, interval_binds_parts_and_text)
     cr_assert_eq(run_rows(p), 0);
     expect_err(tir_bind_date(p, "gap", 1), TIR_ERR_ARG, "parameter $gap is interval, not date");
     expect_err(tir_bind_text(p, "gap", "2 fortnights", 12), TIR_ERR_ARG, "is not an interval");
+    tir_program_free(p);
+}
+
+static tir_dec128 d128(__int128 v)
+{
+    tir_dec128 d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+/* A wide decimal parameter (decimal(38,4), compared with a decimal(6,1)
+** column, so the column is cast to it) binds from tir_bind_decimal128 at
+** any scale (rescaled as a cast, half away from zero), from text (all 38
+** digits), from integers and doubles, and NULL; what does not fit, a bad
+** scale and text that is no number are refused naming it. The same call
+** binds a narrow decimal parameter. A wide parameter is an 'in' item and
+** a projected value too. */
+Test(params, decimal128_binds)
+{
+    tir_program *p = compile_ok(e, "$lo: decimal(38,4) nullable\n" X_AT_LEAST_LO);
+    cr_assert_eq(tir_program_param_type(p, 0), TIR_DECIMAL128);
+    int pprec = 0, pscale = 0;
+    cr_assert(tir_program_param_decimal(p, 0, &pprec, &pscale));
+    cr_expect(pprec == 38 && pscale == 4);
+    cr_assert_eq(tir_bind_decimal128(p, "lo", d128(249951), 2), TIR_OK);   /* 2499.51: 2500.0 on */
+    cr_assert_eq(run_rows(p), 1);
+    cr_assert_eq(tir_bind_decimal128(p, "lo", d128(-24995), 1), TIR_OK);   /* negative: every row */
+    cr_assert_eq(run_rows(p), NROWS);
+    cr_assert_eq(tir_bind_decimal128(p, "lo", d128(249949999), 5), TIR_OK);   /* 2499.49999 -> 2499.5000 */
+    cr_assert_eq(run_rows(p), 2);
+    cr_assert_eq(tir_bind_text(p, "lo", "2499.0001", 9), TIR_OK);
+    cr_assert_eq(run_rows(p), 2);
+    cr_assert_eq(tir_bind_i64(p, "lo", 2500), TIR_OK);
+    cr_assert_eq(run_rows(p), 1);
+    cr_assert_eq(tir_bind_f64(p, "lo", 2499.5), TIR_OK);
+    cr_assert_eq(run_rows(p), 2);
+    cr_assert_eq(tir_bind_text(p, "lo", "-9999999999999999999999999999999999.9999", 40), TIR_OK);
+    cr_assert_eq(run_rows(p), NROWS);
+    cr_assert_eq(tir_bind_null(p, "lo"), TIR_OK);
+    cr_assert_eq(run_rows(p), 0);
+    __int128 top = 1;
+    for (int k = 0; k < 38; k++)
+        top *= 10;
+    expect_err(tir_bind_decimal128(p, "lo", d128(top), 4), TIR_ERR_ARG, "parameter $lo is decimal(38,4); the value does not fit");
+    expect_err(tir_bind_decimal128(p, "lo", d128(top / 100), 0), TIR_ERR_ARG, "the value does not fit");
+    expect_err(tir_bind_decimal128(p, "lo", d128(1), 39), TIR_ERR_ARG, "tir_bind_decimal128: the scale must be in 0..38");
+    expect_err(tir_bind_text(p, "lo", "12345678901234567890123456789012345", 35), TIR_ERR_ARG, "is out of range");
+    expect_err(tir_bind_text(p, "lo", "1e5", 3), TIR_ERR_ARG, "is not a decimal number");
+    expect_err(tir_bind_str(p, "lo", "1", 1), TIR_ERR_ARG, "parameter $lo is decimal(38,4), not string");
+    cr_assert_eq(tir_bind_null(p, "lo"), TIR_OK);   /* the failures left the binding as it was */
+    cr_assert_eq(run_rows(p), 0);
+    tir_program_free(p);
+
+    p = compile_ok(e, "$k: decimal(6,2)\n$w: decimal(30,1)\n"
+                      "nums: Table = read_csv(\"nums.csv\") { n: i64, tag: string nullable, d: date, x: decimal(6,1) }\n"
+                      "p: Pipeline = {\n"
+                      "    v1 = table_scan :table = nums :columns = [\"x\"]\n"
+                      "    v2 = filter :input = v1 :expr = cast($in.x as decimal(20,1)) in [$w, 3.5] || $in.x == $k\n"
+                      "    v3 = project :input = v2 :columns = { \"x\": $in.x, \"w\": $w }\n"
+                      "}\n"
+                      "output p.v3\n");
+    cr_assert_eq(tir_bind_decimal128(p, "k", d128(10), 0), TIR_OK);   /* 10.00 */
+    expect_err(tir_bind_decimal128(p, "k", d128(100001), 1), TIR_ERR_ARG, "the value does not fit");   /* 10000.1 */
+    cr_assert_eq(tir_bind_decimal128(p, "w", d128(7), 0), TIR_OK);
+    tir_result *r = run_ok(p, e);
+    cr_assert_eq(tir_result_nrows(r, 0), 3);   /* 3.5, 7.0, 10.0 */
+    cr_assert_eq(tir_result_col_type(r, 0, 1), TIR_DECIMAL128);
+    const __int128 *w = tir_result_batch_data(r, 0, 0, 1);
+    cr_expect(w[0] == 70 && w[2] == 70);
+    tir_result_free(r);
     tir_program_free(p);
 }
