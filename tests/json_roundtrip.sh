@@ -1,8 +1,11 @@
 #!/bin/sh
-# json_roundtrip.sh — every golden case that succeeds, run in its three
-# forms: the .tir text, its JSON form (tirrun --emit-json) compiled from
-# JSON, and the JSON form printed back as text (tirrun --emit-tir). The
-# three must print the same rows and exit the same way; TAP output.
+# json_roundtrip.sh — every golden case that parses (those that succeed,
+# those that fail while running: bad data, limits, overflow, and those the
+# checker refuses), run in its three forms: the .tir text, its JSON form
+# (tirrun --emit-json) compiled from JSON, and the JSON form printed back
+# as text (tirrun --emit-tir). The three must print the same rows and exit
+# the same way; TAP output. Syntax errors have no JSON form (the JSON
+# diagnostics are tests/unit/test_json.c's).
 #
 #   json_roundtrip.sh TIRRUN CASESDIR [NAME...]
 #
@@ -31,11 +34,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tir-json.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 ln -s "$(pwd)/data" "$tmp/data"
 
-# The cases expected to succeed: no NAME.status, or 0 in it.
+# The cases expected to succeed (no NAME.status, or 0 in it), and those
+# expected to fail that have a JSON form.
 if [ $# -eq 0 ]; then
     for f in *.tir; do
         name=${f%.tir}
-        if [ ! -e "$name.status" ] || [ "$(cat "$name.status")" = 0 ]; then
+        if [ ! -e "$name.status" ] || [ "$(cat "$name.status")" = 0 ] ||
+           "$tirrun" --emit-json "$f" >/dev/null 2>&1; then
             set -- "$@" "$name"
         fi
     done

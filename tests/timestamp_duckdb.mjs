@@ -233,33 +233,33 @@ const CASES = [
       '($in.u - $in.ts >= interval "1 day" && $in.u - $in.ts <= interval "1 month") :projection = ["id", "ts"] }\noutput p.f',
     sql: "SELECT id, ts::VARCHAR FROM t WHERE ts - u > INTERVAL '10 years' OR u - ts BETWEEN INTERVAL '1 day' AND INTERVAL '1 month'" },
   { name: 'interval group keys: equal intervals in one group (30 days = 1 month), NULL one group', csvOnly: true,
-    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["tv"] :aggregates = { "n": count(*), ` +
+    tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["iv"] :aggregates = { "n": count(*), ` +
       '"i": min($in.id), "lo": min($in.jv), "hi": max($in.jv), "k": count(distinct $in.jv) } }\n' +
-      'q: Pipeline = { s = table_scan :table = p.g\n v = project :input = s :columns = { "e": epoch($in.tv), ' +
+      'q: Pipeline = { s = table_scan :table = p.g\n v = project :input = s :columns = { "e": epoch($in.iv), ' +
       '"n": $in.n, "i": $in.i, "lo": epoch($in.lo), "hi": epoch($in.hi), "k": $in.k } }\noutput q.v',
-    sql: "SELECT date_part('epoch', tv), count(*), min(id), date_part('epoch', min(jv)), date_part('epoch', max(jv)), " +
-      'count(DISTINCT jv) FROM t GROUP BY tv',
+    sql: "SELECT date_part('epoch', iv), count(*), min(id), date_part('epoch', min(jv)), date_part('epoch', max(jv)), " +
+      'count(DISTINCT jv) FROM t GROUP BY iv',
     float: [0, 3, 4] },
   { name: 'normalized interval keys printed, beside a string key, spilled on 2 threads', csvOnly: true, spill: true,
     args: ['--force-spill', '--threads', '2'],
     tir: `p: Pipeline = { ${ivScan}\n g = hash_group_by :input = s :group_by = ["grp", "jv"] :aggregates = { ` +
-      '"n": count(*), "k": count(distinct $in.tv), "c": count($in.tv) } }\noutput p.g',
-    sql: 'SELECT grp, jv::VARCHAR, count(*), count(DISTINCT tv), count(tv) FROM t GROUP BY grp, jv' },
+      '"n": count(*), "k": count(distinct $in.iv), "c": count($in.iv) } }\noutput p.g',
+    sql: 'SELECT grp, jv::VARCHAR, count(*), count(DISTINCT iv), count(iv) FROM t GROUP BY grp, jv' },
   { name: 'min, max, count and count(distinct) of intervals over all rows', csvOnly: true,
     tir: `p: Pipeline = { ${ivScan}\n a = aggregate :input = s :aggregates = { "lo": min($in.jv), "hi": max($in.jv), ` +
-      '"n": count($in.tv), "k": count(distinct $in.tv), "e": max($in.tv) - min($in.tv) } }\n' +
+      '"n": count($in.iv), "k": count(distinct $in.iv), "e": max($in.iv) - min($in.iv) } }\n' +
       'q: Pipeline = { s = table_scan :table = p.a\n v = project :input = s :columns = { "lo": $in.lo, "hi": $in.hi, ' +
       '"n": $in.n, "k": $in.k, "e": epoch($in.e) } }\noutput q.v',
-    sql: "SELECT min(jv)::VARCHAR, max(jv)::VARCHAR, count(tv), count(DISTINCT tv), date_part('epoch', max(tv) - min(tv)) FROM t",
+    sql: "SELECT min(jv)::VARCHAR, max(jv)::VARCHAR, count(iv), count(DISTINCT iv), date_part('epoch', max(iv) - min(iv)) FROM t",
     float: [4] },
   { name: 'sort by intervals in DuckDB\'s order (desc nulls first), then id', csvOnly: true, ordered: true,
-    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.tv desc nulls first, $in.id] }\noutput p.o`,
-    sql: 'SELECT id, grp, tv::VARCHAR, jv::VARCHAR FROM t ORDER BY tv DESC NULLS FIRST, id' },
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.iv desc nulls first, $in.id] }\noutput p.o`,
+    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR FROM t ORDER BY iv DESC NULLS FIRST, id' },
   { name: 'sort by two interval keys, spilled', csvOnly: true, ordered: true, spill: true, args: ['--force-spill'],
-    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv nulls last, $in.tv desc nulls last, $in.id] }\n` +
+    tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv nulls last, $in.iv desc nulls last, $in.id] }\n` +
       'q: Pipeline = { s = table_scan :table = p.o\n v = project :input = s :columns = { "id": $in.id, "jv": $in.jv, ' +
-      '"e": epoch($in.tv) } }\noutput q.v',
-    sql: "SELECT id, jv::VARCHAR, date_part('epoch', tv) FROM t ORDER BY jv NULLS LAST, tv DESC NULLS LAST, id",
+      '"e": epoch($in.iv) } }\noutput q.v',
+    sql: "SELECT id, jv::VARCHAR, date_part('epoch', iv) FROM t ORDER BY jv NULLS LAST, iv DESC NULLS LAST, id",
     float: [2] },
   { name: 'top-N by an interval', csvOnly: true, ordered: true,
     tir: `p: Pipeline = { ${ivScan}\n o = sort :input = s :by = [$in.jv desc, $in.id] :limit = 60 :offset = 3000 }\n` +
@@ -267,15 +267,15 @@ const CASES = [
       'output q.v',
     sql: 'SELECT id, jv::VARCHAR FROM t ORDER BY jv DESC NULLS LAST, id LIMIT 60 OFFSET 3000' },
   { name: 'window partitioned by an interval (equal ones together) and ranked by one', csvOnly: true,
-    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.tv] :order_by = [$in.id] ` +
+    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.iv] :order_by = [$in.id] ` +
       ':functions = { "rn": row_number() } }\nq: Pipeline = { s = table_scan :table = p.w\n' +
       ' r = window :input = s :order_by = [$in.jv nulls first] :functions = { "rk": dense_rank() } }\noutput q.r',
-    sql: 'SELECT id, grp, tv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY tv ORDER BY id), ' +
+    sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY iv ORDER BY id), ' +
       'dense_rank() OVER (ORDER BY jv NULLS FIRST) FROM t' },
   { name: 'hash_join on an interval key: equal intervals join', csvOnly: true,
-    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "tv"]\n` +
-      ' j = hash_join :input = f :ht = p.h :key = [$in.tv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
-    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.tv = b.tv WHERE a.id <= 3000 AND b.id <= 200' },
+    tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "iv"]\n` +
+      ' j = hash_join :input = f :ht = p.h :key = [$in.iv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.iv = b.iv WHERE a.id <= 3000 AND b.id <= 200' },
   { name: 'full hash_join on a normalized interval key, spilled', csvOnly: true, spill: true, args: ['--force-spill'],
     tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id > 19000 :projection = ["id", "jv"]\n` +
       ' j = hash_join :input = f :ht = p.h2 :key = [$in.jv] :kind = full :projection = [$in.id, $ht.rid, $in.jv] }\n' +
