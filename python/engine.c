@@ -259,19 +259,49 @@ static PyObject *engine_unregister(EngineObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-ProgramObject *tirpy_compile(EngineObject *eo, PyObject *text, const char *file)
+/* A plan is .tir text, or its JSON form: a dict (or list) serialized with
+** Python's json module, or a str when file names a .json file (as tirrun
+** decides). */
+static bool is_json_file(const char *file)
+{
+    size_t n = strlen(file);
+    return n >= 5 && strcmp(file + n - 5, ".json") == 0;
+}
+
+ProgramObject *tirpy_compile(EngineObject *eo, PyObject *plan, const char *file)
 {
     Py_ssize_t len;
     const char *src;
     ProgramObject *po;
     tir_program *p = NULL;
     tir_status st;
+    PyObject *text = NULL;
+    bool json = is_json_file(file);
 
-    if (check_engine(eo) < 0 || (src = PyUnicode_AsUTF8AndSize(text, &len)) == NULL)
+    if (check_engine(eo) < 0)
         return NULL;
+    if (PyDict_Check(plan)) {
+        PyObject *mod = PyImport_ImportModule("json");
+        text = mod ? PyObject_CallMethod(mod, "dumps", "O", plan) : NULL;
+        Py_XDECREF(mod);
+        if (text == NULL)
+            return NULL;
+        json = true;
+    } else if (PyUnicode_Check(plan)) {
+        text = Py_NewRef(plan);
+    } else {
+        PyErr_Format(PyExc_TypeError, "a plan is a str (.tir text, or JSON with a file ending in .json) or a dict "
+                                      "(its JSON form), not %.100s", Py_TYPE(plan)->tp_name);
+        return NULL;
+    }
+    if ((src = PyUnicode_AsUTF8AndSize(text, &len)) == NULL) {
+        Py_DECREF(text);
+        return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
-    st = tir_compile(eo->e, file, src, (size_t)len, &p);
+    st = json ? tir_compile_json(eo->e, file, src, (size_t)len, &p) : tir_compile(eo->e, file, src, (size_t)len, &p);
     Py_END_ALLOW_THREADS
+    Py_DECREF(text);
     if (st != TIR_OK) {
         if (p == NULL)
             tirpy_raise(st, tir_engine_errmsg(eo->e));
@@ -299,7 +329,7 @@ static PyObject *engine_compile(EngineObject *self, PyObject *args, PyObject *kw
     static char *kwlist[] = { "text", "file", NULL };
     PyObject *text;
     const char *file = "<string>";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "U|s:compile", kwlist, &text, &file))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|s:compile", kwlist, &text, &file))
         return NULL;
     return (PyObject *)tirpy_compile(self, text, file);
 }
@@ -322,7 +352,7 @@ static PyObject *engine_run(EngineObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = { "text", "params", NULL };
     PyObject *text, *params = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "U|O:run", kwlist, &text, &params))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:run", kwlist, &text, &params))
         return NULL;
     return tirpy_run_text(self, text, params, false, 0);
 }
@@ -332,7 +362,7 @@ static PyObject *engine_stream(EngineObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = { "text", "params", "output", NULL };
     PyObject *text, *params = Py_None;
     Py_ssize_t out = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "U|On:stream", kwlist, &text, &params, &out))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|On:stream", kwlist, &text, &params, &out))
         return NULL;
     return tirpy_run_text(self, text, params, true, out);
 }
@@ -363,7 +393,8 @@ static PyMethodDef engine_methods[] = {
       "compiled before keep the data they were compiled against." },
     { "unregister", (PyCFunction)engine_unregister, METH_VARARGS, "unregister(name): drops the table." },
     { "compile", (PyCFunction)(void (*)(void))engine_compile, METH_VARARGS | METH_KEYWORDS,
-      "compile(text, file='<string>') -> Program. Raises CompileError (file:line:col) on errors." },
+      "compile(plan, file='<string>') -> Program. plan: .tir text, or the JSON form as a dict (or as a str\n"
+      "when file ends in .json). Raises CompileError (file:line:col, or file:$.json.path) on errors." },
     { "run", (PyCFunction)(void (*)(void))engine_run, METH_VARARGS | METH_KEYWORDS,
       "run(text, params=None) -> Result: compile, bind params (name -> value), run." },
     { "stream", (PyCFunction)(void (*)(void))engine_stream, METH_VARARGS | METH_KEYWORDS,

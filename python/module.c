@@ -131,7 +131,7 @@ static PyObject *mod_run(PyObject *self, PyObject *args, PyObject *kw)
     EngineObject *eo;
     (void)self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "U|OO:run", kwlist, &text, &params, &tables))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:run", kwlist, &text, &params, &tables))
         return NULL;
     if ((eo = tirpy_default_engine()) == NULL || register_all(eo, tables) < 0)
         return NULL;
@@ -146,7 +146,7 @@ static PyObject *mod_compile(PyObject *self, PyObject *args, PyObject *kw)
     EngineObject *eo;
     (void)self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "U|s:compile", kwlist, &text, &file))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|s:compile", kwlist, &text, &file))
         return NULL;
     if ((eo = tirpy_default_engine()) == NULL)
         return NULL;

@@ -147,6 +147,18 @@ void *vm_big_realloc(void *p, size_t old_bytes, size_t new_bytes)
     return q;
 }
 
+void vm_big_populate(void *p, size_t size, size_t from, size_t to)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (!p || size < BIG_BYTES || from >= to)
+        return;
+    uintptr_t page = 4096, lo = ((uintptr_t)p + from) & ~(page - 1);
+    madvise((void *)lo, (uintptr_t)p + to - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)size, (void)from, (void)to;
+#endif
+}
+
 void vm_big_free(void *p, size_t bytes)
 {
     if (p && bytes >= BIG_BYTES)

@@ -945,7 +945,11 @@ static uint64_t ht_direct_limit(uint64_t n, uint64_t floor)
 ** from the kernel, huge pages) and grow upward by mremap without copying. */
 static uint32_t *ht_direct_alloc(uint64_t range)
 {
-    return range > SIZE_MAX / sizeof(uint32_t) ? NULL : vm_big_realloc(NULL, 0, range * sizeof(uint32_t));
+    if (range > SIZE_MAX / sizeof(uint32_t))
+        return NULL;
+    uint32_t *ids = vm_big_realloc(NULL, 0, range * sizeof *ids);
+    vm_big_populate(ids, range * sizeof *ids, 0, range * sizeof *ids); /* probed before written */
+    return ids;
 }
 
 /* The array of range keys from base, holding the old one's keys at their place. */
@@ -955,8 +959,11 @@ static uint32_t *ht_direct_regrow(vm_ht *ht, int64_t base, uint64_t range)
     uint64_t orange = ht->drange;
     if (range > SIZE_MAX / sizeof *old)
         return NULL;
-    if (old && base == ht->dbase)
-        return vm_big_realloc(old, orange * sizeof *old, range * sizeof *old);
+    if (old && base == ht->dbase) {
+        uint32_t *ids = vm_big_realloc(old, orange * sizeof *old, range * sizeof *old);
+        vm_big_populate(ids, range * sizeof *ids, orange * sizeof *ids, range * sizeof *ids);
+        return ids;
+    }
     uint32_t *ids = ht_direct_alloc(range);
     if (ids && old) { /* the keys in it lie within dmin .. dmax */
         uint64_t at = (uint64_t)ht->dmin - (uint64_t)ht->dbase, n = (uint64_t)ht->dmax - (uint64_t)ht->dmin + 1;

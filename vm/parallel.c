@@ -247,6 +247,12 @@ static void gpart_main(void *arg, int t)
     p->st[t] = vm_gmerge_part(p->m, t);
 }
 
+static void gadd_main(void *arg, int t)
+{
+    gparts *p = arg;
+    p->st[t] = vm_gmerge_add_part(p->m, t);
+}
+
 /* Below this many groups, starting threads costs more than the lookups. */
 enum { GMERGE_THREADS_MIN = 65536 };
 
@@ -267,6 +273,14 @@ static tir_status merge_groups(vm_sink_group *into, const vm_sink_group *from, v
     tir_status st = TIR_OK;
     for (int t = 0; t < nthreads && !st; t++)
         st = p.st[t];
+    int nadd = st ? 0 : vm_gmerge_adds(p.m);
+    if (nadd < 0)
+        st = TIR_ERR_NOMEM;
+    if (nadd > 0) {
+        vm_par_run(pool, nadd, gadd_main, &p);
+        for (int t = 0; t < nadd && !st; t++)
+            st = p.st[t];
+    }
     return vm_gmerge_end(p.m, st);
 }
 

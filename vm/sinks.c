@@ -1173,6 +1173,8 @@ struct vm_gmerge {
     bool last;
     uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
     vm_gslot *own;            /* slots made for a spilled chunk (freed with m) */
+    uint32_t *adds;           /* vm_gmerge_adds: from's groups that g lacks, */
+    uint32_t nadds, base;     /* appended as g's groups base, base + 1, ... */
 };
 
 enum { GMERGE_CHUNK = 2048 };
@@ -1239,14 +1241,53 @@ static tir_status gmerge_add(vm_gmerge *m, const uint32_t *list, uint32_t k)
     return group_adopt(g, m->last ? NULL : ids, base, m->from.slots, list, k);
 }
 
+static bool group_has_strings(const vm_group *def)
+{
+    bool strings = false;
+    for (int s = 0; s < def->nslots; s++)
+        strings |= slot_is_string(&def->slots[s]);
+    return strings;
+}
+
+int vm_gmerge_adds(vm_gmerge *m)
+{
+    vm_sink_group *g = m->g;
+    /* strings are copied into g's one heap: not from several threads */
+    if (!m->last || m->nparts < 2 || group_has_strings(g->def))
+        return 0;
+    uint32_t k = 0;
+    for (uint32_t e = 0; e < m->from.n; e++)
+        k += m->gid[e] == VM_HT_NONE;
+    /* + 1: the branchless fill below writes one past its last group */
+    if (k < GMERGE_CHUNK || !(m->adds = malloc(((size_t)k + 1) * sizeof *m->adds)))
+        return 0;
+    for (uint32_t e = 0, j = 0; e < m->from.n; e++) {
+        m->adds[j] = e;
+        j += m->gid[e] == VM_HT_NONE;
+    }
+    m->base = vm_ht_count(g->ht);
+    if (!vm_ht_append_groups(g->ht, m->from.keys, m->adds, k) || !group_grow(g, m->base + k)) {
+        free(m->adds);
+        m->adds = NULL;
+        return -1;
+    }
+    m->nadds = k;
+    return m->nparts;
+}
+
+tir_status vm_gmerge_add_part(vm_gmerge *m, int part)
+{
+    uint32_t lo = (uint32_t)((uint64_t)m->nadds * part / m->nparts);
+    uint32_t hi = (uint32_t)((uint64_t)m->nadds * (part + 1) / m->nparts);
+    return group_adopt(m->g, NULL, m->base + lo, m->from.slots, m->adds + lo, hi - lo);
+}
+
 tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
 {
     vm_sink_group *g = m->g;
     uint32_t list[GMERGE_CHUNK], k = 0;
-    bool strings = false;
-    for (int s = 0; s < g->def->nslots; s++)
-        strings |= slot_is_string(&g->def->slots[s]);
-    for (uint32_t e = 0; e < m->from.n && !st; e++) {
+    bool strings = group_has_strings(g->def);
+    for (uint32_t e = 0; e < m->from.n && !st && !m->adds; e++) {
         if (m->gid[e] != VM_HT_NONE) {
             if (strings)
                 st = group_combine(g, m->gid[e], m->from.slots, e, true);
@@ -1260,6 +1301,7 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
     }
     if (k && !st)
         st = gmerge_add(m, list, k);
+    free(m->adds);
     free(m->gid);
     free(m->own);
     free(m);

@@ -135,10 +135,15 @@ size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more);
 **     m = vm_gmerge_new(g, from, nparts, last);
 **     vm_gmerge_part(m, p) for every p in [0, nparts), concurrently;
 **     st = vm_gmerge_end(m, the first failure of the parts, or TIR_OK);
+**     between the two, when k = vm_gmerge_adds(m) > 0: vm_gmerge_add_part(m, p)
+**     for every p in [0, k), concurrently;
 ** A part looks up its share of from's groups in g and combines those g
 ** has (each into a different group of g, so parts do not collide); the end
 ** adds the groups g lacks, after g's and in from's order, and combines
-** string minima and maxima, on one thread. last: g will only be finished
+** string minima and maxima, on one thread. vm_gmerge_adds appends the keys
+** of the groups g lacks instead, so that the add parts fill in their
+** aggregates on several threads: on a last merge without string
+** aggregates, with enough such groups (0 otherwise; -1 when out of memory). last: g will only be finished
 ** after this merge, so the groups it lacks are appended without indexing
 ** them. TIR_ERR_RUNTIME when an integer sum overflows. vm_gmerge_end frees
 ** m and returns st when st is not TIR_OK; vm_gmerge_new returns NULL when
@@ -146,6 +151,8 @@ size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more);
 typedef struct vm_gmerge vm_gmerge;
 vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last);
 tir_status vm_gmerge_part(vm_gmerge *m, int part);
+int vm_gmerge_adds(vm_gmerge *m);
+tir_status vm_gmerge_add_part(vm_gmerge *m, int part);
 tir_status vm_gmerge_end(vm_gmerge *m, tir_status st);
 
 /* Writes every group of g to its partition's spill file and leaves g

@@ -255,3 +255,48 @@ output p.v
     assert list(live.compressed()) == list(col.compressed())
     with pytest.raises(tir.ParameterTypeError, match="timedelta"):
         prog.bind(step="1 day")
+
+
+# The same filter as a planner written in Python would emit it: the JSON form
+# of the IR (docs/EMBEDDING.md, "Plans as JSON") as a dict.
+def json_plan(column="amount"):
+    return {
+        "params": [{"name": "lo", "type": "f64"}],
+        "tables": [{"name": "orders", "source": "registered", "args": [{"value": "orders"}]}],
+        "pipelines": [{"name": "p", "statements": [
+            {"target": "v", "op": "table_scan", "args": {"table": {"ref": "orders"}, "columns": ["id", column]}},
+            {"target": "f", "op": "filter", "args": {
+                "input": {"ref": "v"},
+                "expr": {"op": ">=", "args": [{"col": column, "of": "in"}, {"param": "lo"}]}}},
+        ]}],
+        "outputs": [{"ref": "p.f"}],
+    }
+
+
+def test_plan_as_json_dict(orders):
+    text = orders.run('$lo: f64\norders: Table = registered("orders")\n'
+                      'p: Pipeline = {\n    v = table_scan :table = orders :columns = ["id", "amount"]\n'
+                      '    f = filter :input = v :expr = $in.amount >= $lo\n}\noutput p.f', {"lo": 7.0})
+    res = orders.run(json_plan(), {"lo": 7.0})
+    assert res.fetchall() == text.fetchall() == [(1, 10.5), (2, 20.0), (4, 7.25)]
+    prog = orders.compile(json_plan())
+    assert prog.params == {"lo": "f64"}
+    assert prog.run(lo=20.0).fetchall() == [(2, 20.0)]
+
+
+def test_plan_as_json_text(orders):
+    import json
+    prog = orders.compile(json.dumps(json_plan()), file="plan.json")
+    assert prog.run(lo=10.0).fetchall() == [(1, 10.5), (2, 20.0)]
+
+
+def test_plan_as_json_error_names_its_node(orders):
+    with pytest.raises(tir.CompileError) as e:
+        orders.compile(json_plan("amonut"), file="plan.json")
+    assert "plan.json:$.pipelines[0].statements[0]" in str(e.value)
+    assert "amonut" in str(e.value)
+
+
+def test_plan_of_another_type_is_refused(orders):
+    with pytest.raises(TypeError, match="a plan is a str"):
+        orders.compile(["p"])

@@ -1166,6 +1166,14 @@ static void gsetup_init(gsetup *g)
     g->def = (vm_group){ .stmt = &g->stmt, .nkeys = GS_KEYS, .nslots = GS_SLOTS, .slots = g->slots };
 }
 
+/* Without a string aggregate (min of v instead of min of s): a last merge
+** then fills in the aggregates of the groups it adds on several threads. */
+static void gsetup_numeric(gsetup *g)
+{
+    g->slots[4].type = TIR_I64;
+    g->cols[GS_KEYS + 4].ty.type = TIR_I64;
+}
+
 static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint64_t seed)
 {
     rng r = { seed };
@@ -1229,7 +1237,10 @@ static void gfeed(vm_sink_group *g, const gdata *d, uint32_t lo, uint32_t hi, ui
         cr_assert(vm_gagg_GAGG_SUM_I64(g, 1, &v, gids, s, m));
         cr_assert(vm_gagg_GAGG_SUM_F64(g, 2, &x, gids, s, m));
         cr_assert(vm_gagg_GAGG_AVG_I32(g, 3, &q, gids, s, m));
-        cr_assert(vm_gagg_GAGG_MIN_STR(g, 4, &str, gids, s, m));
+        if (g->def->slots[4].type == TIR_STRING)
+            cr_assert(vm_gagg_GAGG_MIN_STR(g, 4, &str, gids, s, m));
+        else
+            cr_assert(vm_gagg_GAGG_MIN_I64(g, 4, &v, gids, s, m));
         cr_assert(vm_gagg_GAGG_MAX_I64(g, 5, &v, gids, s, m));
         cr_assert(vm_gagg_GAGG_COUNT(g, 6, &str, gids, s, m));
         cr_assert(vm_gagg_GAGG_SUM_F64(g, 7, &x, gids, s, m));
@@ -1294,16 +1305,20 @@ static void *gpart_run(void *p)
     return NULL;
 }
 
-/* Merges from into into with nparts threads, as vm_run_parallel does. */
-static void gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int nparts, bool last)
+static void *gadd_run(void *p)
 {
-    vm_gmerge *m = vm_gmerge_new(into, from, nparts, last);
-    cr_assert_not_null(m);
+    gpart_arg *a = p;
+    a->st = vm_gmerge_add_part(a->m, a->part);
+    return NULL;
+}
+
+static tir_status gmerge_phase(vm_gmerge *m, int nparts, void *(*fn)(void *))
+{
     gpart_arg a[8];
     pthread_t tid[8];
     for (int p = 0; p < nparts; p++) {
         a[p] = (gpart_arg){ m, p, TIR_OK };
-        cr_assert_eq(pthread_create(&tid[p], NULL, gpart_run, &a[p]), 0);
+        cr_assert_eq(pthread_create(&tid[p], NULL, fn, &a[p]), 0);
     }
     tir_status st = TIR_OK;
     for (int p = 0; p < nparts; p++) {
@@ -1311,17 +1326,34 @@ static void gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int n
         if (!st)
             st = a[p].st;
     }
+    return st;
+}
+
+/* Merges from into into with nparts threads, as vm_run_parallel does;
+** returns how many threads added the groups into lacked (0: the end did). */
+static int gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int nparts, bool last)
+{
+    vm_gmerge *m = vm_gmerge_new(into, from, nparts, last);
+    cr_assert_not_null(m);
+    tir_status st = gmerge_phase(m, nparts, gpart_run);
+    int nadd = st ? 0 : vm_gmerge_adds(m);
+    cr_assert_geq(nadd, 0);
+    if (nadd)
+        st = gmerge_phase(m, nadd, gadd_run);
     cr_assert_eq(vm_gmerge_end(m, st), TIR_OK);
+    return nadd;
 }
 
 /* nw workers take morsels of `morsel` rows in turn; their sinks are merged
 ** into worker 0's (nparts threads per merge) and must give the groups and
 ** aggregates of one sink fed every row. Worker 0's groups keep their ids. */
 static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
-                             uint64_t seed)
+                             uint64_t seed, bool numeric)
 {
     gsetup gs;
     gsetup_init(&gs);
+    if (numeric)
+        gsetup_numeric(&gs);
     gdata d;
     gdata_make(&d, n, kdom, tdom, seed);
     vm_sink_group one, w[4];
@@ -1334,8 +1366,11 @@ static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, u
     uint32_t n0 = vm_ht_count(w[0].ht);
     int32_t *k0 = malloc((n0 + 1) * sizeof *k0);
     memcpy(k0, vm_ht_key(w[0].ht, 0)->data, n0 * sizeof *k0);
+    int nadd = 0;
     for (int i = 1; i < nw; i++)
-        gmerge_threads(&w[0], &w[i], nparts, i == nw - 1);
+        nadd = gmerge_threads(&w[0], &w[i], nparts, i == nw - 1);
+    /* the groups of the last merge were added in parallel: then only */
+    cr_assert_eq(nadd > 0, numeric && nparts > 1 && kdom > 20000, "%d threads added groups", nadd);
 
     vm_table *want = vm_sink_group_finish(&one), *got = vm_sink_group_finish(&w[0]);
     cr_assert(want && got);
@@ -1363,16 +1398,26 @@ static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, u
 /* Few groups: batches are sorted into runs and f64 sums deferred. */
 Test(hashtable, sink_merge_few_groups)
 {
-    check_sink_merge(40000, 12, 5, 2, 4096, 2, 71);
-    check_sink_merge(30000, 9, 3, 3, 2048, 3, 72);
+    check_sink_merge(40000, 12, 5, 2, 4096, 2, 71, false);
+    check_sink_merge(30000, 9, 3, 3, 2048, 3, 72, false);
+    check_sink_merge(30000, 9, 3, 3, 2048, 3, 72, true);
 }
 
 /* Many groups (no runs), most of them in one worker only, merged with
 ** three threads; then three workers, the middle merge indexing its groups. */
 Test(hashtable, sink_merge_many_groups)
 {
-    check_sink_merge(60000, 40000, 2, 2, 4096, 3, 73);
-    check_sink_merge(60000, 20000, 3, 3, 1024, 2, 74);
+    check_sink_merge(60000, 40000, 2, 2, 4096, 3, 73, false);
+    check_sink_merge(60000, 20000, 3, 3, 1024, 2, 74, false);
+}
+
+/* Without string aggregates, the last merge's new groups are filled in by
+** several threads (vm_gmerge_adds), in from's order after into's. */
+Test(hashtable, sink_merge_adds_in_parallel)
+{
+    check_sink_merge(60000, 40000, 2, 2, 4096, 3, 75, true);
+    check_sink_merge(60000, 40000, 3, 3, 1024, 2, 76, true);
+    check_sink_merge(60000, 40000, 2, 2, 4096, 1, 77, true);
 }
 
 /* ---- direct mode ----------------------------------------------------------------
