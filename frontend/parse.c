@@ -7,6 +7,7 @@
 #include "fe.h"
 #include "grammar.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,46 @@ static void add_inc(fe_gather *g, uint32_t at, int file)
 
 static void gather(fe_gather *g, int file, int depth);
 
+static bool is_json(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && !strcmp(path + n - 5, ".json");
+}
+
+/* An included plan in its JSON form stands for the same items as text:
+** it is parsed and printed as .tir (messages about its items then quote
+** that text, which `tirrun --emit-tir FILE.json` prints). NULL with the
+** reason in err (its first diagnostic) when it does not parse, NULL with
+** err empty when out of memory. */
+static const char *json_as_text(fe_gather *g, const char *path, const char *json, size_t *len, char *err,
+                                size_t errlen)
+{
+    ir_diags d;
+    ir_diags_init(&d, g->a, path, json, *len);
+    ir_program *prog = NULL;
+    const char *text = NULL;
+    if (fe_parse_json(g->a, &d, path, json, *len, &prog) && prog)
+        text = ir_program_str(g->a, prog);
+    if (!text && d.nerrors) {
+        /* its first message, "$.json.path: msg" (or "file:line:col: msg"
+        ** for JSON that is not well formed) */
+        const char *msg = ir_diags_render(&d);
+        if (msg) {
+            size_t eol = strcspn(msg, "\n");
+            const char *sev = strstr(msg, ": error: "), *jp = strstr(msg, ":$");
+            const char *start = jp && sev && jp < sev ? jp + 1 : msg;
+            if (sev && sev < msg + eol)
+                snprintf(err, errlen, "%.*s: %.*s", (int)(sev - start), start, (int)(msg + eol - sev - 9), sev + 9);
+            else
+                snprintf(err, errlen, "%.*s", (int)(msg + eol - start), start);
+        }
+    }
+    ir_diags_free(&d);
+    if (text)
+        *len = strlen(text);
+    return g->a->nomem ? NULL : text;
+}
+
 /* The include whose path is the string token s of file `from`. */
 static void include_file(fe_gather *g, int from, int depth, ir_span s, const char *text)
 {
@@ -167,7 +208,9 @@ static void include_file(fe_gather *g, int from, int depth, ir_span s, const cha
                 return;
             }
         size_t len = 0;
-        char *t = path ? g->ld->load(g->ld->ctx, g->a, path, &len, err, sizeof err) : NULL;
+        const char *t = path ? g->ld->load(g->ld->ctx, g->a, path, &len, err, sizeof err) : NULL;
+        if (t && is_json(path))
+            t = json_as_text(g, path, t, &len, err, sizeof err);
         if (!path || (!t && !err[0])) {
             g->nomem = true;
         } else if (!t) {
