@@ -349,17 +349,50 @@ static inline uint64_t key64(const uint8_t *ent, uint32_t d, uint32_t kb)
     return __builtin_bswap64(vm_rd64(b));
 }
 
-/* Small buckets whose remaining key bytes are plain (no string tie-break,
-** no order word): the next 8 key bytes as integers, insertion-sorted with
-** their positions (stable), ties broken by the bytes after them; the
-** entries then move once. The result ends in t when into_t, else in a. */
+static void str_tie_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, const vm_sortkey *key,
+                         uint32_t off);
+
+/* The first string key whose length byte lies in [d, d + w) and holds the
+** saturated value in one of the n entries at a (a string longer than the
+** prefix); NULL when none. Where two such strings tie on their prefix,
+** their full text decides before any byte after. */
+static const vm_sortkey *long_str_within(const vm_sortctx *c, const uint8_t *a, size_t n, uint32_t d, uint32_t w)
+{
+    const vm_sortkey *first = NULL;
+    for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
+        const vm_sortkey *key = &c->def->keys[k];
+        uint32_t last = key->off + key->width - 1;
+        if (key->type != TIR_STRING || last < d || last >= d + w ||
+            (first && last >= first->off + first->width - 1))
+            continue;
+        uint8_t sat = vm_sort_saturated(key);
+        for (size_t i = 0; i < n; i++)
+            if (a[i * c->e + last] == sat) {
+                first = key;
+                break;
+            }
+    }
+    return first;
+}
+
+/* Small buckets without an order word: their next (up to) 8 key bytes as
+** integers, insertion-sorted with their positions (stable); the entries
+** then move once, and the bytes after decide between equal words. The
+** word stops at the length byte of a long string (long_str_within): equal
+** words whose strings are long are ordered by str_tie_sort. The result
+** ends in t when into_t, else in a. */
 static void small_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t)
 {
     size_t e = c->e;
+    uint32_t w = c->kb - d < 8 ? c->kb - d : 8;
+    const vm_sortkey *tie = long_str_within(c, a, n, d, w);
+    uint32_t end = tie ? tie->off + tie->width - 1 : 0;
+    if (tie)
+        w = end - d + 1;
     uint64_t k[SMALL_KEYS];
     uint16_t ix[SMALL_KEYS];
     for (size_t i = 0; i < n; i++) {
-        uint64_t v = key64(a + i * e, d, c->kb);
+        uint64_t v = key64(a + i * e, d, d + w);
         size_t j = i;
         while (j > 0 && k[j - 1] > v) {
             k[j] = k[j - 1];
@@ -369,24 +402,23 @@ static void small_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, ui
         k[j] = v;
         ix[j] = (uint16_t)i;
     }
-    if (c->kb > d + 8) {
-        /* equal on these 8 bytes: the rest decides (rare) */
-        for (size_t i = 1; i < n; i++) {
-            if (k[i - 1] != k[i])
-                continue;
-            size_t j = i;
-            uint16_t x = ix[i];
-            while (j > 0 && k[j - 1] == k[i] && vm_sort_cmp(c, a + ix[j - 1] * e, a + x * e, d + 8) > 0) {
-                ix[j] = ix[j - 1];
-                j--;
-            }
-            ix[j] = x;
-        }
-    }
     for (size_t i = 0; i < n; i++)
         copy_entry(t + i * e, a + ix[i] * e, e);
-    if (!into_t)
-        memcpy(a, t, n * e);
+    memcpy(a, t, n * e);
+    /* equal words: the bytes after them decide (rare but for long strings) */
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && k[j] == k[i]; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        uint8_t *r = a + i * e;
+        if (tie && r[end] == vm_sort_saturated(tie))
+            str_tie_sort(c, r, t + i * e, j - i, end, tie, K_SK_STR_PREFIX);
+        else if (d + w < c->kb)
+            insertion(c, r, j - i, d + w);
+    }
+    if (into_t)
+        memcpy(t, a, n * e);
 }
 
 /* A key word and the entry it came from. */
@@ -484,6 +516,105 @@ static void scatter(uint8_t *t, const uint8_t *a, size_t n, size_t e, uint32_t d
     }
 }
 
+/* ------------------------------------------ long strings tied on a prefix */
+
+static const vm_sortkey *string_key_ending_at(const vm_sortctx *c, uint32_t d)
+{
+    for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
+        const vm_sortkey *key = &c->def->keys[k];
+        if (key->type == TIR_STRING && d == key->off + key->width - 1)
+            return key;
+    }
+    return NULL;
+}
+
+/* A string's bytes [off, off + 8) as a big-endian word (zero past its end)
+** and how many of them it has, 9 when it goes on after them. */
+typedef struct tie_key {
+    uint64_t w;
+    uint32_t len, i;
+} tie_key;
+
+static int tie_key_cmp(const void *x, const void *y)
+{
+    const tie_key *a = x, *b = y;
+    if (a->w != b->w)
+        return a->w < b->w ? -1 : 1;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i); /* stable */
+}
+
+static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, bool into_t);
+
+/* The n entries at a tie on every key byte up to d, the length byte of
+** string key `key`, which holds its saturated value: their strings are
+** longer than the key's prefix and equal on it. They are ordered by the
+** strings' bytes from off on, 8 at a time (a word per entry, sorted with
+** its position, instead of comparing the two full strings of every pair
+** the comparison sort meets), then, where the strings are equal, by the
+** key bytes after d. The result ends in a; t: scratch of n entries. */
+static void str_tie_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d, const vm_sortkey *key,
+                         uint32_t off)
+{
+    size_t e = c->e;
+    tie_key small[SMALL_KEYS];
+    tie_key *p = n > SMALL_KEYS ? malloc(n * sizeof *p) : n > 1 ? small : NULL;
+    if (!p) {
+        if (n > 1)
+            merge_sort(c, a, t, n, d);
+        return;
+    }
+    bool desc = key->flags & K_SK_DESC;
+    for (size_t i = 0; i < n; i++) {
+        const tir_str *s = vm_sort_row_str(c, a + i * e, key->col);
+        const uint8_t *b = (const uint8_t *)tir_str_ptr(s);
+        uint32_t rest = s->len > off ? s->len - off : 0, m = rest < 8 ? rest : 8;
+        uint8_t buf[8] = {0};
+        memcpy(buf, b + off, m);
+        uint64_t w = __builtin_bswap64(vm_rd64(buf));
+        uint32_t len = rest > 8 ? 9 : rest;
+        p[i] = (tie_key){desc ? ~w : w, desc ? 9 - len : len, (uint32_t)i};
+    }
+    if (n > SMALL_KEYS) {
+        qsort(p, n, sizeof *p, tie_key_cmp);
+    } else {
+        for (size_t i = 1; i < n; i++) {
+            tie_key x = p[i];
+            size_t j = i;
+            for (; j > 0 && tie_key_cmp(&p[j - 1], &x) > 0; j--)
+                p[j] = p[j - 1];
+            p[j] = x;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        copy_entry(t + i * e, a + p[i].i * e, e);
+    memcpy(a, t, n * e);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && p[j].w == p[i].w && p[j].len == p[i].len; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        uint32_t len = desc ? 9 - p[i].len : p[i].len;
+        if (len == 9)   /* equal so far, and both go on */
+            str_tie_sort(c, a + i * e, t + i * e, j - i, d, key, off + 8);
+        else if (d + 1 < c->kb)   /* equal strings: the later keys decide */
+            msd(c, a + i * e, t + i * e, j - i, d + 1, false);
+    }
+    if (p != small)
+        free(p);
+}
+
+/* merge_sort for a bucket of long strings tied on their prefix at byte d. */
+static void tie_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t d)
+{
+    const vm_sortkey *key = string_key_ending_at(c, d);
+    if (key && !c->topn)
+        str_tie_sort(c, a, t, n, d, key, K_SK_STR_PREFIX);
+    else
+        merge_sort(c, a, t, n, d);
+}
+
 /* Stable MSD radix sort of the n entries at a, from key byte d (earlier
 ** bytes are equal): the result ends in t when into_t, else in a; t is
 ** scratch of n entries. A bucket of long strings that tie on their prefix
@@ -494,7 +625,7 @@ static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t 
     for (;;) {
         while (d < c->kb && c->constant[d])
             d++;
-        if (n <= SMALL_KEYS && d < c->kb && !c->has_str && !c->topn) {
+        if (n <= SMALL_KEYS && d < c->kb && !c->topn) {
             small_sort(c, a, t, n, d, into_t);
             return;
         }
@@ -521,7 +652,7 @@ static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t 
         }
         if (lo == hi) {
             if ((int)lo == sat) {
-                merge_sort(c, a, t, n, d);
+                tie_sort(c, a, t, n, d);
                 if (into_t)
                     memcpy(t, a, n * e);
                 return;
@@ -540,7 +671,7 @@ static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t 
                 continue;
             uint8_t *ta = t + off[b] * e, *aa = a + off[b] * e;
             if ((int)b == sat) {
-                merge_sort(c, ta, aa, cnt[b], d);
+                tie_sort(c, ta, aa, cnt[b], d);
                 if (!into_t)
                     memcpy(aa, ta, cnt[b] * e);
             } else if (cnt[b] == 1) {
@@ -819,7 +950,7 @@ static void run_tasks(void *arg, int t)
             return;
         task *k = &p->tasks[i];
         if (k->comp) {
-            merge_sort(p->c, k->a, k->t, k->n, k->d);
+            tie_sort(p->c, k->a, k->t, k->n, k->d);
             if (k->into_t)
                 memcpy(k->t, k->a, k->n * p->c->e);
         } else {

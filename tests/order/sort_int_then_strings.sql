@@ -1,0 +1,1 @@
+select id, g, x, y, f, s, d, case b when 1 then 'true' when 0 then 'false' end as b from t3 order by g desc nulls last, s nulls last, ('same_long_prefix_' || coalesce(x % 7, '') || '_and_then_some_' || coalesce(x % 3, '')) desc nulls last, x nulls last;
