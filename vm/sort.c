@@ -528,6 +528,9 @@ static const vm_sortkey *string_key_ending_at(const vm_sortctx *c, uint32_t d)
     return NULL;
 }
 
+/* Words of tied strings str_tie_sort sorts by before it compares them whole. */
+enum { TIE_WORDS_MAX = 8 };
+
 /* A string's bytes [off, off + 8) as a big-endian word (zero past its end)
 ** and how many of them it has, 9 when it goes on after them. */
 typedef struct tie_key {
@@ -558,6 +561,12 @@ static void str_tie_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, 
                          uint32_t off)
 {
     size_t e = c->e;
+    /* Strings equal over many words go to the comparison sort: each word is
+    ** a level of recursion, and strings may be megabytes long. */
+    if (off >= K_SK_STR_PREFIX + 8 * TIE_WORDS_MAX) {
+        merge_sort(c, a, t, n, d);
+        return;
+    }
     tie_key small[SMALL_KEYS];
     tie_key *p = n > SMALL_KEYS ? malloc(n * sizeof *p) : n > 1 ? small : NULL;
     if (!p) {
