@@ -590,28 +590,43 @@ static void flush_f64(vm_sink_group *g)
     g->npend = 0;
 }
 
+/* The n rows of a batch (n > 0) as stretches of equal group ids, in row
+** order: START(gi) as a stretch begins, ROW(arg, i) for each of its rows, and
+** END(gi, c) after its c rows. Input clustered on the key (lineitem by
+** l_orderkey) brings a group's rows together: what a stretch adds up stays
+** in a register while it lasts, where a load and a store per row waited on
+** each other. */
+#define GID_STRETCHES(START, ROW, ARG, END)                                                      \
+    do {                                                                                         \
+        uint32_t gi_ = gids[0];                                                                  \
+        int64_t c_ = 0;                                                                          \
+        START(gi_);                                                                              \
+        for (uint32_t i = 0; i < n; i++) {                                                       \
+            if (gids[i] != gi_) {                                                                \
+                END(gi_, c_);                                                                    \
+                gi_ = gids[i];                                                                   \
+                START(gi_);                                                                      \
+                c_ = 0;                                                                          \
+            }                                                                                    \
+            ROW(ARG, i);                                                                         \
+            c_++;                                                                                \
+        }                                                                                        \
+        END(gi_, c_);                                                                            \
+    } while (0)
+
+#define NO_START(gi) (void)(gi)
+#define NO_ROW(arg, i) (void)(i)
+#define COUNT_END(gi, c) (cnt[gi] += (c))
+
 static bool gagg_GAGG_COUNT_STAR(vm_sink_group *g, int slot, const vm_vec *v, const uint32_t *gids,
                                  const uint32_t *sel, uint32_t n)
 {
     (void)v;
     int64_t *cnt = g->slots[slot].cnt;
-    if (have_runs(g, gids, sel, n)) {
+    if (have_runs(g, gids, sel, n))
         count_runs(g, cnt);
-        return true;
-    }
-    /* a group's rows next to each other count in a register (see GAGG_UPDATE) */
-    uint32_t gi = n ? gids[0] : 0;
-    int64_t c = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (gids[i] != gi) {
-            cnt[gi] += c;
-            gi = gids[i];
-            c = 0;
-        }
-        c++;
-    }
-    if (n)
-        cnt[gi] += c;
+    else if (n)
+        GID_STRETCHES(NO_START, NO_ROW, 0, COUNT_END);
     return true;
 }
 
@@ -642,25 +657,8 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
                 cnt[gi] += g->runs[u].end - g->runs[u].start;                                    \
             }                                                                                    \
         } else if (!v->validity && n) {                                                          \
-            /* input clustered on the key (lineitem by l_orderkey) brings a                      \
-            ** group's rows together: its value stays in a register while the                   \
-            ** group lasts, where a load and store per row waited on each other */              \
-            uint32_t gi = gids[0];                                                               \
-            ST s = acc[gi];                                                                      \
-            int64_t c = 0;                                                                       \
-            for (uint32_t i = 0; i < n; i++) {                                                   \
-                if (gids[i] != gi) {                                                             \
-                    acc[gi] = s;                                                                 \
-                    cnt[gi] += c;                                                                \
-                    gi = gids[i];                                                                \
-                    s = acc[gi];                                                                 \
-                    c = 0;                                                                       \
-                }                                                                                \
-                REG(s, sel ? sel[i] : i);                                                        \
-                c++;                                                                             \
-            }                                                                                    \
-            acc[gi] = s;                                                                         \
-            cnt[gi] += c;                                                                        \
+            ST s;                                                                                \
+            GID_STRETCHES(LOAD_START, REG_ROW, REG, STORE_END);                                  \
         } else {                                                                                 \
             for (uint32_t i = 0; i < n; i++) {                                                   \
                 uint32_t r = sel ? sel[i] : i, gi = gids[i];                                     \
@@ -671,6 +669,12 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
             }                                                                                    \
         }                                                                                        \
     } while (0)
+
+/* GAGG_UPDATE's stretches: the running value s of the group (REG: the
+** aggregate's fold, the accumulator acc). */
+#define LOAD_START(gi) (s = acc[gi])
+#define REG_ROW(reg, i) reg(s, sel ? sel[i] : (i))
+#define STORE_END(gi, c) (acc[gi] = s, cnt[gi] += (c))
 
 #define SUM_INT_ROW(gi, r) (ovf |= __builtin_add_overflow(acc[gi], (int64_t)d[r], &acc[gi]))
 #define SUM_INT_REG(s, r) (ovf |= __builtin_add_overflow(s, (int64_t)d[r], &s))
