@@ -402,8 +402,16 @@ static void small_sort(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, ui
         k[j] = v;
         ix[j] = (uint16_t)i;
     }
+    bool ties = false;
+    for (size_t i = 1; i < n; i++)
+        ties |= k[i - 1] == k[i];
     for (size_t i = 0; i < n; i++)
         copy_entry(t + i * e, a + ix[i] * e, e);
+    if (!ties) {
+        if (!into_t)
+            memcpy(a, t, n * e);
+        return;
+    }
     memcpy(a, t, n * e);
     /* equal words: the bytes after them decide (rare but for long strings) */
     for (size_t i = 0, j; i < n; i = j) {
@@ -526,6 +534,14 @@ static const vm_sortkey *string_key_ending_at(const vm_sortctx *c, uint32_t d)
             return key;
     }
     return NULL;
+}
+
+/* The value of byte d when it is a string key's length byte and the
+** string is longer than the prefix; -1 when byte d is no length byte. */
+static int saturated_at(const vm_sortctx *c, uint32_t d)
+{
+    const vm_sortkey *key = string_key_ending_at(c, d);
+    return key ? vm_sort_saturated(key) : -1;
 }
 
 /* Words of tied strings str_tie_sort sorts by before it compares them whole. */
@@ -653,12 +669,7 @@ static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t 
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
         }
-        int sat = -1;
-        for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
-            const vm_sortkey *key = &c->def->keys[k];
-            if (key->type == TIR_STRING && d == key->off + key->width - 1)
-                sat = vm_sort_saturated(key);
-        }
+        int sat = saturated_at(c, d);
         if (lo == hi) {
             if ((int)lo == sat) {
                 tie_sort(c, a, t, n, d);
@@ -968,7 +979,6 @@ static void run_tasks(void *arg, int t)
     }
 }
 
-/* The string key whose length byte is byte d, saturated; -1 for none. */
 /* A string key's length byte is never skipped as constant: when every
 ** string is long it is the same saturated value in every entry, and the
 ** pass that meets it is where prefix ties go to the full strings; skipped,
@@ -980,15 +990,6 @@ static void keep_string_ends(const vm_sortdef *def, uint8_t *constant)
             constant[def->keys[k].off + def->keys[k].width - 1] = 0;
 }
 
-static int saturated_at(const vm_sortctx *c, uint32_t d)
-{
-    for (int k = 0; c->has_str && k < c->def->nkeys; k++) {
-        const vm_sortkey *key = &c->def->keys[k];
-        if (key->type == TIR_STRING && d == key->off + key->width - 1)
-            return vm_sort_saturated(key);
-    }
-    return -1;
-}
 
 /* Adds tasks for the buckets of a pass on byte d whose entries are at a
 ** (scratch t); they must end in the buffer `final`. */
