@@ -1101,6 +1101,9 @@ static char *render_profile(const vm_plan *plan, const uint64_t *rows, const dou
                 n += (size_t)snprintf(s + n, cap - n, "    spilled: %.1f MB to %llu files, read back in %llu pass%s\n",
                                       (double)sp[VM_SPILL_BYTES] / 1e6, (unsigned long long)sp[VM_SPILL_FILES],
                                       (unsigned long long)sp[VM_SPILL_PASSES], sp[VM_SPILL_PASSES] == 1 ? "" : "es");
+            if (sp[VM_SPILL_DROPPED])
+                n += (size_t)snprintf(s + n, cap - n, "    %llu probe rows kept off disk by a filter of the build keys\n",
+                                      (unsigned long long)sp[VM_SPILL_DROPPED]);
             if (sp[VM_SPILL_REL])
                 n += (size_t)snprintf(s + n, cap - n, "    its relation held on disk: %.1f MB\n",
                                       (double)sp[VM_SPILL_REL] / 1e6);

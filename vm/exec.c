@@ -262,7 +262,7 @@ tir_status vm_x_setup(xpipe *x)
             return TIR_ERR_RUNTIME;
         j->first = xalloc(sizeof(uint32_t) * cap);
         j->hent = xalloc(sizeof(uint32_t) * cap);
-        if (!j->first || !j->hent || (j->hs && !(j->jp = vm_jprobe_new(p, &p->joins[i], cap))))
+        if (!j->first || !j->hent || (j->hs && !(j->jp = vm_jprobe_new(p, &p->joins[i], cap, x->memory_limit))))
             return TIR_ERR_NOMEM;
         ir_joinkind kind = p->joins[i].kind;
         if (p->joins[i].cond && kind != IR_JOIN_INNER && kind != IR_JOIN_RIGHT && !(j->passed = xalloc(cap)))
@@ -1891,7 +1891,7 @@ static tir_status evict_locked(xpipe *x, const vm_run_opts *o)
         vm_value *v = &x->values[vi];
         xjoin *j = &x->joins[ji];
         char msg[512] = "";
-        if (!(j->jp = vm_jprobe_new(x->p, jd, x->cap))) {
+        if (!(j->jp = vm_jprobe_new(x->p, jd, x->cap, x->memory_limit))) {
             st = TIR_ERR_NOMEM;
             break;
         }
@@ -2426,6 +2426,7 @@ static void note_join_spills(xpipe *x, int nw, uint64_t *prof_spill)
             vm_spill_stats js = vm_jspill_stats(&x[w], i);
             c[VM_SPILL_BYTES] += js.bytes;
             c[VM_SPILL_FILES] += js.files;
+            c[VM_SPILL_DROPPED] += js.dropped;
             passes = js.passes > passes ? js.passes : passes;
         }
         c[VM_SPILL_PASSES] += passes;
@@ -2662,25 +2663,34 @@ static tir_status open_source(const vm_scan *sc, int k, const vm_plan *plan, vm_
 
 static uint64_t value_bytes(const vm_value *v)
 {
-    return vm_table_bytes(v->rel) + (v->ht ? vm_ht_bytes(v->ht) : 0) + (v->hs && v->hs->mem ? vm_ht_bytes(v->hs->mem) : 0) +
+    return vm_table_bytes(v->rel) + (v->ht ? vm_ht_bytes(v->ht) : 0) + (v->hs ? vm_hspill_bytes(v->hs) : 0) +
            vm_bloom_bytes(v->bf);
 }
 
-/* Spilled build sides this pipeline probes: their smallest partitions come
-** back into memory when half of what the limit leaves holds them (not for
+/* Spilled build sides this pipeline probes: a filter of their keys is made
+** for inner, semi and right joins, and their smallest partitions come back
+** into memory when half of what the limit leaves holds them (not for
 ** right and full joins). */
 static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value *values, const vm_run_opts *o,
                                  uint64_t base, char *err, size_t errlen)
 {
     for (int j = 0; o && o->spill && j < p->njoins; j++) {
-        if (p->joins[j].merge || IR_JOIN_KEEPS_BUILD(p->joins[j].kind)) /* joined from files (vm_x_setup) */
+        ir_joinkind kind = p->joins[j].kind;
+        if (p->joins[j].merge || (IR_JOIN_KEEPS_BUILD(kind) && IR_JOIN_KEEPS_INPUT(kind)))
             continue;
         vm_value *v = &values[vm_plan_value_index(plan, p->joins[j].stmt->u.join.ht)];
         if (!v->hs || (!o->force_spill && (!o->memory_limit || o->memory_limit <= base)))
             continue;
         char msg[512] = "";
         uint64_t budget = o->force_spill || !o->memory_limit ? 0 : (o->memory_limit - base) / 2;
-        tir_status st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
+        tir_status st = TIR_OK;
+        if (!IR_JOIN_KEEPS_INPUT(kind)) { /* probe rows its filter rules out are dropped, not set aside */
+            st = vm_hspill_filter(v->hs, budget, msg, sizeof msg);
+            uint64_t fb = (uint64_t)v->hs->bloom_blocks * 32;
+            budget = budget > fb ? budget - fb : budget ? 1 : 0;
+        }
+        if (!st && !IR_JOIN_KEEPS_BUILD(kind)) /* joined from files (vm_x_setup) */
+            st = vm_hspill_load(v->hs, budget, msg, sizeof msg);
         if (st) {
             const ir_stmt *s = p->joins[j].stmt;
             char at[512];
@@ -2834,7 +2844,7 @@ tir_status vm_execute(const vm_plan *plan, const vm_run_opts *o, vm_value *value
         const vm_pipe *p = &plan->pipes[pi];
         xpipe x = {.plan = plan, .p = p, .values = values, .cap = plan->batch, .err = err, .errlen = errlen,
                    .no_pruning = o && o->no_pruning, .params = o ? o->params : NULL, .rel_kept = keep,
-                   .pool = o ? o->pool : NULL};
+                   .pool = o ? o->pool : NULL, .memory_limit = o ? o->memory_limit : 0};
         x.stream_e = -1;
         for (int i = 0; o && o->stream_stmt && i < p->nemits; i++)
             if (p->emits[i].stmt == o->stream_stmt) {

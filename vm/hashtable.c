@@ -1552,6 +1552,11 @@ bool vm_ht_index(vm_ht *ht)
     return ht_index(ht, true);
 }
 
+void vm_ht_drop_filter(vm_ht *ht)
+{
+    ht_filters_free(ht);
+}
+
 /* The general path for a one-key table whose NULL key has a group already:
 ** NULL rows take it without being hashed and compared. Outer joins make
 ** such rows in bulk (the seed example groups 3.7M NULL names among 3.8M

@@ -49,6 +49,10 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 ** unusable). */
 bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 bool vm_ht_index(vm_ht *ht);
+/* Frees an indexed join table's filter (a bitmap of its key range or a
+** bloom filter in front of the directory; only a speed-up, and up to 8
+** bytes per directory slot) for a table that must fit a budget. */
+void vm_ht_drop_filter(vm_ht *ht);
 /* Join build, before any row: vm_ht_append stores rows with a NULL key
 ** too, as entries no probe finds (a right or full join outputs them as
 ** unmatched). */

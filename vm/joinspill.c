@@ -158,8 +158,64 @@ void vm_hspill_free(vm_hspill *h)
     for (int p = 0; p < VM_JSPILL_PARTS; p++)
         jfiles_close(&h->parts[p]);
     vm_ht_free(h->mem);
+    free(h->bloom);
     free(h->types);
     free(h);
+}
+
+size_t vm_hspill_bytes(const vm_hspill *h)
+{
+    return (h->mem ? vm_ht_bytes(h->mem) : 0) + (size_t)h->bloom_blocks * 32;
+}
+
+tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t errlen)
+{
+    uint64_t rows = 0;
+    for (int p = 0; p < VM_JSPILL_PARTS; p++)
+        rows += h->parts[p].rows;
+    if (h->bloom || !rows)
+        return TIR_OK;
+    uint32_t nb = k_bloom_nblocks(rows);
+    if (budget && (uint64_t)nb * 32 > budget)
+        return TIR_OK;
+    uint32_t *bloom = calloc((size_t)nb * 8, sizeof *bloom);
+    uint64_t *hv = NULL;
+    uint32_t room = 0;
+    vm_spchunk c;
+    vm_spchunk_init(&c);
+    tir_status st = bloom ? TIR_OK : TIR_ERR_NOMEM;
+    for (int p = 0; p < VM_JSPILL_PARTS && !st; p++)
+        for (int i = 0; i < h->parts[p].n && !st; i++) {
+            uint64_t pos = 0; /* the file's own read position is the joins' */
+            while (!(st = vm_spill_read_at(h->parts[p].f[i], &pos, &c, err, errlen)) && c.n) {
+                if (c.n > room) {
+                    free(hv);
+                    room = c.n;
+                    if (!(hv = malloc(sizeof *hv * room))) {
+                        st = TIR_ERR_NOMEM;
+                        break;
+                    }
+                }
+                vm_vec keys[64];
+                for (int k = 0; k < h->nkeys; k++)
+                    keys[k] = vec_of(h->types[k], &c.cols[k]);
+                vm_hash_vecs(keys, h->nkeys, NULL, c.n, hv);
+                k_bloom_insert(bloom, nb, hv, NULL, c.n);
+            }
+        }
+    vm_spchunk_free(&c);
+    free(hv);
+    if (st == TIR_ERR_NOMEM) { /* only a speed-up */
+        free(bloom);
+        return TIR_OK;
+    }
+    if (st) {
+        free(bloom);
+        return st;
+    }
+    h->bloom = bloom;
+    h->bloom_blocks = nb;
+    return TIR_OK;
 }
 
 bool vm_hspill_merge(vm_hspill *into, vm_hspill *from)
@@ -270,6 +326,17 @@ static void jbufs_free(jbufs *jb)
     }
 }
 
+/* Gives the buffers' memory back; they stay usable (as empty). */
+static void jbufs_release(jbufs *jb)
+{
+    for (int b = 0; b < VM_JSPILL_PARTS; b++) {
+        for (int c = 0; c < jb->ncols; c++)
+            vm_column_free(&jb->b[b].cols[c]);
+        vm_strheap_free(&jb->b[b].heap);
+        vm_strheap_init(&jb->b[b].heap);
+    }
+}
+
 static size_t jbufs_bytes(const jbufs *jb)
 {
     size_t n = 0;
@@ -325,7 +392,27 @@ static tir_status jbufs_flush_all(jbufs *jb, vm_jfiles *dst, vm_spill *sp, vm_sp
     return TIR_OK;
 }
 
-vm_jprobe *vm_jprobe_new(const vm_pipe *p, const vm_join *jd, uint32_t batch)
+/* Rows per chunk of a partition's buffer. Each chunk costs a write, two
+** reads and a checksum setup: chunks of a quarter batch (2 KB for one
+** integer key) made those calls a third of a spilled join's time. So a
+** chunk holds about CHUNK_BYTES, less under a limit (the buffers of one
+** worker take at most an eighth of it), never less than a quarter batch;
+** chunks longer than a batch are probed a batch at a time. */
+static uint32_t chunk_rows(uint32_t batch, const tir_type *t, int ncols, uint64_t limit)
+{
+    enum { CHUNK_BYTES = 128 << 10 };
+    size_t row = 0;
+    for (int c = 0; c < ncols; c++) /* a string: its header and as many bytes, a guess */
+        row += t[c] == TIR_STRING ? 32 : vm_type_width(t[c]);
+    uint64_t bytes = CHUNK_BYTES;
+    if (limit && limit / (VM_JSPILL_PARTS * 8) < bytes)
+        bytes = limit / (VM_JSPILL_PARTS * 8);
+    uint64_t rows = bytes / (row ? row : 1) / 64 * 64;
+    uint32_t least = batch / 4 > 64 ? batch / 4 / 64 * 64 : batch;
+    return rows > least ? (uint32_t)rows : least;
+}
+
+vm_jprobe *vm_jprobe_new(const vm_pipe *p, const vm_join *jd, uint32_t batch, uint64_t limit)
 {
     vm_jprobe *jp = calloc(1, sizeof *jp);
     if (!jp)
@@ -333,10 +420,9 @@ vm_jprobe *vm_jprobe_new(const vm_pipe *p, const vm_join *jd, uint32_t batch)
     tir_type t[256] = {TIR_BOOL};
     for (int c = 0; c < jd->nlive && c < 256; c++)
         t[c] = p->regs[jd->live[c]].type;
-    /* a quarter batch per partition: 16 full batches of every live
-    ** register would cost more than the rest of the pipeline */
-    uint32_t rows = batch / 4 > 64 ? batch / 4 / 64 * 64 : batch;
-    bool ok = jbufs_init(&jp->bufs, jd->nlive ? jd->nlive : 1, t, rows) && (jd->nlive || (jp->zeros = calloc(batch, 1)));
+    int nc = jd->nlive ? jd->nlive : 1;
+    bool ok = jbufs_init(&jp->bufs, nc, t, chunk_rows(batch, t, nc, limit)) &&
+              (jd->nlive || (jp->zeros = calloc(batch, 1)));
     if (!ok) {
         vm_jprobe_free(jp);
         return NULL;
@@ -394,10 +480,16 @@ tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_s
     tir_status st = h && part && rows && idx ? TIR_OK : TIR_ERR_NOMEM;
     if (!st) {
         vm_hash_vecs(keys, jd->nkeys, sel, n, h);
-        for (uint32_t i = 0; i < n; i++) {
-            rows[i] = sel ? sel[i] : i;
-            part[i] = (uint8_t)(h[rows[i]] & (VM_JSPILL_PARTS - 1));
+        if (j->hs->bloom && drops_misses(jd->kind)) { /* rows whose key the build lacks go no further */
+            uint32_t m = k_bloom_probe_sel(j->hs->bloom, j->hs->bloom_blocks, h, sel, n, rows);
+            jp->st.dropped += n - m;
+            n = m;
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                rows[i] = sel ? sel[i] : i;
         }
+        for (uint32_t i = 0; i < n; i++)
+            part[i] = (uint8_t)(h[rows[i]] & (VM_JSPILL_PARTS - 1));
     }
     uint32_t off[VM_JSPILL_PARTS + 1];
     if (!st)
@@ -442,6 +534,7 @@ tir_status vm_jspill_gather(xpipe *x, int nw, int ji, vm_spill *sp)
         tir_status st = jbufs_flush_all(&jp->bufs, jp->parts, sp, &jp->st, msg, sizeof msg);
         if (st)
             return join_fail(&x[0], ji, st, msg[0] ? msg : "out of memory");
+        jbufs_release(&jp->bufs); /* the partitions' tables may have the room */
         for (int b = 0; b < VM_JSPILL_PARTS; b++) {
             if (w && !jfiles_move(&into->parts[b], &jp->parts[b]))
                 return TIR_ERR_NOMEM;
@@ -458,16 +551,23 @@ vm_spill_stats vm_jspill_stats(const xpipe *x, int ji)
 
 /* ------------------------------------------------------------ joining a partition */
 
-/* The key columns of a chunk: build chunks start with them; probe chunks
-** hold them at key_live (a constant key is its broadcast register). */
+/* A column of a chunk from its row at (a multiple of 64). */
+static vm_vec vec_from(tir_type t, const vm_spcol *c, uint32_t at)
+{
+    return (vm_vec){t, (uint8_t *)c->data + (size_t)at * c->width, c->validity ? (uint64_t *)c->validity + at / 64 : NULL};
+}
+
+/* The key columns of a chunk from its row at: build chunks start with
+** them; probe chunks hold them at key_live (a constant key is its
+** broadcast register, of a batch's rows). */
 static void chunk_keys(const xpipe *x, const vm_join *jd, const vm_hspill *hs, bool build, const vm_spchunk *c,
-                       vm_vec *keys)
+                       uint32_t at, vm_vec *keys)
 {
     for (int k = 0; k < jd->nkeys; k++) {
         if (build)
-            keys[k] = vec_of(hs->types[k], &c->cols[k]);
+            keys[k] = vec_from(hs->types[k], &c->cols[k], at);
         else if (jd->key_live[k] >= 0)
-            keys[k] = vec_of(x->p->regs[jd->key_regs[k]].type, &c->cols[jd->key_live[k]]);
+            keys[k] = vec_from(x->p->regs[jd->key_regs[k]].type, &c->cols[jd->key_live[k]], at);
         else
             keys[k] = x->r[jd->key_regs[k]];
     }
@@ -499,7 +599,7 @@ static tir_status split_files(xpipe *x, const vm_join *jd, const vm_hspill *hs, 
     uint64_t *h = NULL;
     uint8_t *part = NULL;
     uint32_t *idx = NULL, room = 0;
-    tir_status st = jbufs_init(&jb, nc, t, x->cap / 4 > 64 ? x->cap / 4 / 64 * 64 : x->cap) ? TIR_OK : TIR_ERR_NOMEM;
+    tir_status st = jbufs_init(&jb, nc, t, chunk_rows(x->cap, t, nc, x->memory_limit)) ? TIR_OK : TIR_ERR_NOMEM;
     for (int i = 0; i < src->n && !st; i++) {
         vm_spill_rewind(src->f[i]);
         while (!(st = vm_spill_read(src->f[i], &c, msg, MSG)) && c.n) {
@@ -517,10 +617,13 @@ static tir_status split_files(xpipe *x, const vm_join *jd, const vm_hspill *hs, 
                 }
             }
             vm_vec keys[64], cols[256];
-            chunk_keys(x, jd, hs, build, &c, keys);
             for (int k = 0; k < nc; k++)
                 cols[k] = vec_of(t[k], &c.cols[k]);
-            vm_hash_vecs(keys, jd->nkeys, NULL, c.n, h);
+            for (uint32_t at = 0; at < c.n; at += x->cap) { /* a constant key has a batch's rows */
+                uint32_t m = c.n - at < x->cap ? c.n - at : x->cap;
+                chunk_keys(x, jd, hs, build, &c, at, keys);
+                vm_hash_vecs(keys, jd->nkeys, NULL, m, h + at);
+            }
             for (uint32_t r = 0; r < c.n; r++)
                 part[r] = (uint8_t)((h[r] >> (VM_JSPILL_BITS * level)) & (VM_JSPILL_PARTS - 1));
             uint32_t off[VM_JSPILL_PARTS + 1];
@@ -542,29 +645,33 @@ static tir_status split_files(xpipe *x, const vm_join *jd, const vm_hspill *hs, 
     return st;
 }
 
-/* The chunk's values into the live registers, as when the probe was reached. */
-static void put_back(xpipe *x, const vm_join *jd, const vm_spchunk *c)
+/* Rows at..at+n of the chunk into the live registers, as when the probe
+** was reached. at is a multiple of the batch, so of 64: a slice's validity
+** starts at a word, and only the chunk's last slice may end inside one. */
+static void put_back(xpipe *x, const vm_join *jd, const vm_spchunk *c, uint32_t at, uint32_t n)
 {
     for (int l = 0; l < jd->nlive; l++) {
         int r = jd->live[l];
         const vm_spcol *col = &c->cols[l];
+        const uint8_t *data = (const uint8_t *)col->data + (size_t)at * col->width;
+        const uint64_t *valid = col->validity ? col->validity + at / 64 : NULL;
         if (x->p->regs[r].borrowed) {
-            x->r[r].data = (void *)col->data;
-            x->r[r].validity = (uint64_t *)col->validity;
+            x->r[r].data = (void *)data;
+            x->r[r].validity = (uint64_t *)valid;
             continue;
         }
-        memcpy(x->rbuf[r], col->data, (size_t)c->n * col->width);
+        memcpy(x->rbuf[r], data, (size_t)n * col->width);
         x->r[r].data = x->rbuf[r];
         x->r[r].validity = NULL;
-        if (col->validity) {
-            memcpy(x->rvalid[r], col->validity, k_bitmap_words(c->n) * sizeof(uint64_t));
+        if (valid) {
+            memcpy(x->rvalid[r], valid, k_bitmap_words(n) * sizeof(uint64_t));
             x->r[r].validity = x->rvalid[r];
         }
     }
-    x->f[jd->in_frame].n = c->n;
+    x->f[jd->in_frame].n = n;
     if (jd->in_sel >= 0) {
         x->s[jd->in_sel].dense = true;
-        x->s[jd->in_sel].n = c->n;
+        x->s[jd->in_sel].n = n;
     }
 }
 
@@ -618,17 +725,21 @@ static tir_status run_probe_rows(xpipe *x, const vm_run_opts *o, int ji, vm_jfil
     for (int i = 0; i < probe->n && !st; i++) {
         vm_spill_rewind(probe->f[i]);
         while (!(st = vm_spill_read(probe->f[i], &c, msg, MSG)) && c.n) {
-            if (o && vm_cancelled(o->cancel)) {
-                snprintf(x->err, x->errlen, "cancelled");
-                st = TIR_ERR_CANCELLED;
-                break;
+            for (uint32_t at = 0; at < c.n && !st; at += x->cap) {
+                if (o && vm_cancelled(o->cancel)) {
+                    snprintf(x->err, x->errlen, "cancelled");
+                    st = TIR_ERR_CANCELLED;
+                    break;
+                }
+                if (x->batch_heap.head) {
+                    vm_strheap_free(&x->batch_heap);
+                    vm_strheap_init(&x->batch_heap);
+                }
+                put_back(x, jd, &c, at, c.n - at < x->cap ? c.n - at : x->cap);
+                if (!(st = vm_x_run_code(x, o, jd->pc, jd->end_pc)))
+                    st = vm_x_check_memory(x, o);
             }
-            if (x->batch_heap.head) {
-                vm_strheap_free(&x->batch_heap);
-                vm_strheap_init(&x->batch_heap);
-            }
-            put_back(x, jd, &c);
-            if ((st = vm_x_run_code(x, o, jd->pc, jd->end_pc)) || (st = vm_x_check_memory(x, o)))
+            if (st)
                 break;
         }
     }
@@ -639,8 +750,12 @@ static tir_status run_probe_rows(xpipe *x, const vm_run_opts *o, int ji, vm_jfil
 }
 
 /* What a join table of these rows takes, about: the columns (as spilled),
-** a directory at most half full of 8-byte slots, 4-byte chains and a
-** filter in front. */
+** a directory at most half full of 8-byte slots, 4-byte chains and a bloom
+** filter in front. A bitmap of an integer key's range, which replaces the
+** bloom filter, may take up to 8 bytes a slot: a partition's table that
+** does not fit its share for it does without. (Resident partitions whose
+** table does not fit stay on disk: measured on join_count, probing them
+** without the filter cost more than writing their rows out.) */
 static uint64_t table_bytes(uint64_t rows, uint64_t bytes)
 {
     uint64_t slots = 1024;
@@ -747,8 +862,11 @@ static tir_status run_item(xpipe *x, const vm_run_opts *o, int ji, vm_jfiles *bu
     if (!split) {
         if ((st = build_table(hs, build, 1, &j->ht, msg)))
             goto done;
-        /* need is a guess (a filter's size depends on the keys' range):
-        ** a table that turns out too big is split after all */
+        /* need is a guess without the filter (its size depends on the
+        ** keys' range), which goes first; a table still too big is split
+        ** after all */
+        if (share && vm_ht_bytes(j->ht) > share)
+            vm_ht_drop_filter(j->ht);
         if (!share || vm_ht_bytes(j->ht) <= share || level + 1 >= VM_JSPILL_LEVELS) {
             st = join_table(x, o, ji, probe, msg);
             vm_ht_free(j->ht);

@@ -45,6 +45,10 @@ struct vm_hspill {
     ** its probe rows join at once and only the others are set aside. */
     vm_ht *mem;
     uint32_t resident;
+    /* A bloom filter of every row's key hash (vm_hash_vecs), read back
+    ** with the resident partitions: inner, semi and right joins set aside
+    ** only the probe rows it may hold. */
+    uint32_t *bloom, bloom_blocks;
 };
 
 /* keep_null_keys: its tables keep rows with a NULL key (vm_ht_keep_null_keys);
@@ -58,12 +62,18 @@ tir_status vm_hspill_add(vm_hspill *h, vm_ht **ht, vm_spill *sp, char *err, size
 ** budget together (none when none does); every other non-empty one,
 ** whatever their size, when budget is 0 (testing: force_spill). Once per h. */
 tir_status vm_hspill_load(vm_hspill *h, uint64_t budget, char *err, size_t errlen);
+/* Makes h->bloom when its bytes fit budget (0: no limit), once per h; only
+** a speed-up, so none when memory is short. */
+tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t errlen);
+/* The bytes h holds in memory: its resident table and its filter. */
+size_t vm_hspill_bytes(const vm_hspill *h);
 /* Moves every file of from into into (from ends empty). */
 bool vm_hspill_merge(vm_hspill *into, vm_hspill *from);
 
 /* One worker's probe rows set aside for one join: a buffer of rows per
-** partition, written out a batch's worth at a time. */
-vm_jprobe *vm_jprobe_new(const vm_pipe *p, const vm_join *jd, uint32_t batch);
+** partition, written out in chunks of a size fit for the memory limit
+** (0: none). */
+vm_jprobe *vm_jprobe_new(const vm_pipe *p, const vm_join *jd, uint32_t batch, uint64_t limit);
 void vm_jprobe_free(vm_jprobe *jp);
 size_t vm_jprobe_bytes(const vm_jprobe *jp);
 /* Counts st (a build side written for this join) in jp's profile. */

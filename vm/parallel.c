@@ -192,6 +192,20 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
                 x[w].joins[ji].hybrid = false;
                 x[w].joins[ji].ht = NULL;
             }
+        /* and their table makes room for the others' (a later pipeline
+        ** probing it reads them back), unless another join here probes it */
+        vm_hspill *hs = x[0].joins[ji].hs;
+        bool shared = false;
+        for (int k = 0; k < p->njoins; k++)
+            shared |= k != ji && x[0].joins[k].hs == hs;
+        if (hs->mem && !shared) {
+            uint64_t dropped = vm_ht_bytes(hs->mem);
+            vm_ht_free(hs->mem);
+            hs->mem = NULL;
+            hs->resident = 0;
+            for (int w = 0; w < nw; w++)
+                x[w].base_bytes -= dropped < x[w].base_bytes ? dropped : x[w].base_bytes;
+        }
         tir_status st = vm_jspill_gather(x, nw, ji, o->spill);
         if (st) {
             wst[0] = st;

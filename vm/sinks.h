@@ -62,6 +62,7 @@ typedef struct vm_grun {
 ** many times the deepest group was read back). */
 typedef struct vm_spill_stats {
     uint64_t bytes, files, passes;
+    uint64_t dropped;         /* probe rows a filter of the build's keys kept from the partitions */
 } vm_spill_stats;
 
 typedef struct vm_sink_group {

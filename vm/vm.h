@@ -338,8 +338,9 @@ typedef struct vm_run_opts {
 } vm_run_opts;
 
 /* Spill counters per statement for profiles (vm_run_opts.prof_spill). */
-/* VM_SPILL_REL: bytes of the statement's relation held on disk between pipelines. */
-enum { VM_SPILL_BYTES, VM_SPILL_FILES, VM_SPILL_PASSES, VM_SPILL_REL, VM_SPILL_NSTAT };
+/* VM_SPILL_REL: bytes of the statement's relation held on disk between pipelines;
+** VM_SPILL_DROPPED: a spilled join's probe rows its build keys' filter kept off disk. */
+enum { VM_SPILL_BYTES, VM_SPILL_FILES, VM_SPILL_PASSES, VM_SPILL_REL, VM_SPILL_DROPPED, VM_SPILL_NSTAT };
 
 /* Rows a worker takes at a time, and the most workers one pipeline uses. */
 #define VM_MORSEL_ROWS (16 * 2048)

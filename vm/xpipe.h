@@ -169,6 +169,7 @@ typedef struct xpipe {
     vm_rxlocal *rxl;          /* this worker's matching state */
     locale_t ctype;           /* C.UTF-8 for upper/lower, made at first use */
     bool ctype_failed;        /* that locale is missing: ASCII only */
+    uint64_t memory_limit;    /* the run's (vm_run_opts.memory_limit), 0 for none */
     uint64_t base_bytes;      /* values and tables alive when the pipeline started */
     uint64_t reg_bytes;       /* register, selection and join buffers */
     char *err;
