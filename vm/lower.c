@@ -1505,7 +1505,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
             o->type = vm_phys(s->out.cols[ins->n + f].ty.type);
             o->arg_type = wf->arg ? vm_phys(wf->arg->ty.type) : TIR_I64;
             o->dec = wf->arg && wf->arg->ty.type == TIR_DECIMAL;
-            o->scale = o->dec ? wf->arg->ty.scale : 0;
+            o->scale = o->dec || o->arg_type == TIR_DECIMAL128 ? wf->arg->ty.scale : 0;
             o->arg = wf->arg ? sink_col(L, d, wf->arg, in) : -1;
             o->def = wf->def ? sink_col(L, d, wf->def, in) : -1;
             o->n = wf->n;
