@@ -793,17 +793,15 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
     case IR_AGG_STDDEV_POP:
-        if (t == TIR_DECIMAL128) {
-            ir_error(c->d, a->span, "%s does not take decimals of more than 18 digits yet; write cast(%s as f64)", fn,
-                     tc_str(c, ir_expr_str(c->a, a)));
-            return false;
-        }
-        if (!tc_numeric(t) && t != TIR_DECIMAL) {
+        if (!tc_numeric(t) && t != TIR_DECIMAL && t != TIR_DECIMAL128) {
             ir_error(c->d, a->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
             return false;
         }
-        /* accumulated as doubles (Welford): the argument is one */
-        if (!tc_coerce(c, pa, TIR_F64))
+        /* accumulated as doubles (Welford): the argument is one, a wide
+        ** decimal too (DuckDB converts it to double as well) */
+        if (t == TIR_DECIMAL128)
+            *pa = tc_new_cast(c, a, TIR_F64);
+        else if (!tc_coerce(c, pa, TIR_F64))
             return false;
         g->arg = *pa;
         rt = TIR_F64;

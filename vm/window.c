@@ -404,7 +404,8 @@ static bool eval_fn(const vm_winfndef *f, const vm_column *in, wscratch *w, vm_c
             }
             vm_bit_set(out->validity, i, c > 0);
             if (!c) {
-                o64[i] = 0;
+                size_t ow = vm_type_width(out->type);
+                memset((char *)out->data + i * ow, 0, ow);
                 continue;
             }
             if (!ints) {
