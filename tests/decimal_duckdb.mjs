@@ -91,7 +91,7 @@ const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc"
 const wideBuild = 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
   ' f = filter :input = s :expr = $in.id <= 300 :projection = ["id", "big", "bk"]\n' +
   ' v = project :input = f :columns = { "rid": $in.id, "rbig": $in.big, "rk": $in.bk }\n' +
-  ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"] }\n';
+  ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"]\n bb = build_bloom :input = v :key = ["rk"] }\n';
 const CASES = [
   { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big"] }\noutput p.s',
@@ -221,6 +221,10 @@ const CASES = [
       ' f = filter :input = s :expr = $in.id <= 4000 :projection = ["id", "bk"]\n' +
       ' j = hash_join :input = f :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $ht.rbig] }\noutput q.j',
     sql: 'SELECT a.id, b.id, b.big::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE a.id <= 4000 AND b.id <= 300' },
+  { name: 'a scan filtered by a bloom filter of wide decimal keys, then hash_join', csvOnly: true,
+    tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"] :blooms = { "bk": p.bb }\n' +
+      ' j = hash_join :input = s :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $in.bk] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, a.bk::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE b.id <= 300' },
   { name: 'left hash_join of an i32 probe key on a wide decimal key (widened), spilled', csvOnly: true, spill: true,
     args: ['--force-spill'],
     tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "qty"]\n' +

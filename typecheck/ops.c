@@ -416,9 +416,13 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
         if (!bf)
             continue;
         const ir_column *key = &bf->out.cols[0], *cc = &st->out.cols[col];
-        if (key->ty.type != cc->ty.type) {
+        /* a decimal's hash is of its scaled value: the scales must agree too */
+        bool dec = key->ty.type == TIR_DECIMAL || key->ty.type == TIR_DECIMAL128;
+        if (key->ty.type != cc->ty.type || (dec && key->ty.scale != cc->ty.scale)) {
+            char kb[32], cb[32];
             ir_error(c->d, e->span, "bloom %s.%s has key type %s, column '%s' is %s", bf->pipeline->name.s,
-                     bf->target.s, tc_type_name(key->ty.type), cc->name.s, tc_type_name(cc->ty.type));
+                     bf->target.s, ir_type_text(key->ty.type, key->ty.prec, key->ty.scale, kb), cc->name.s,
+                     ir_type_text(cc->ty.type, cc->ty.prec, cc->ty.scale, cb));
             continue;
         }
         bu[nb++] = (ir_bloomuse){col, bf, ent->key.span};
@@ -429,12 +433,12 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
 
 /* Wide decimals and intervals (16-byte values that are no strings) are
 ** hashed, sorted, aggregated and stored like the other types, but not yet
-** in bloom filters, deletes or merge joins (whose runs and key compares
-** are per type): there their columns are refused here, naming the column
-** and its type, before lowering could meet them. */
+** in merge joins (whose runs and key compares are per type): there their
+** columns are refused here, naming the column and its type, before
+** lowering could meet them. */
 static bool wide_passes(tc_ctx *c, const ir_stmt *st)
 {
-    if (st->kind != IR_OP_BUILD_BLOOM && st->kind != IR_OP_DELETE && st->kind != IR_OP_MERGE_JOIN)
+    if (st->kind != IR_OP_MERGE_JOIN)
         return true;
     for (int k = 0; k < 3; k++) {
         const ir_schema *sc = k == 2 ? &st->out : k == 1 ? (st->kind == IR_OP_MERGE_JOIN ? st->u.mjoin.rschema : NULL)
@@ -1350,10 +1354,6 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
                 ok = false;
             } else if (bloom[e->u.col.index]) {
                 ir_error(c->d, it->span, "column '%s' is listed twice in :bloom", e->u.col.name.s);
-                ok = false;
-            } else if (e->ty.type == TIR_DECIMAL128 || e->ty.type == TIR_INTERVAL) {
-                ir_error(c->d, it->span, "column '%s' is %s: native tables keep no bloom filter of one yet",
-                         e->u.col.name.s, e->ty.type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
                 ok = false;
             } else {
                 bloom[e->u.col.index] = true;

@@ -1557,6 +1557,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         BLOOM_CASES(F64, f64, double)
         BLOOM_CASES(STR, str, tir_str)
         BLOOM_CASES(BOOL, bool, uint8_t)
+        BLOOM_CASES(D128, d128, __int128)
+        BLOOM_CASES(IV, iv, tir_interval)
 #undef BLOOM_CASES
         case VM_OP_PROFILE: {
             SEL(x, in->d, in->frame, sel, n);

@@ -175,6 +175,11 @@ static int all_ix(tir_type t)
 {
     return t == TIR_BOOL ? 4 : ord_ix(t);
 }
+/* ... and of the key families (VM_KEY): the 16-byte keys after them. */
+static int key_ix(tir_type t)
+{
+    return t == TIR_DECIMAL128 ? 5 : t == TIR_INTERVAL ? 6 : all_ix(t);
+}
 static int cmp_ix(ir_op op)
 {
     return op - IR_EQ; /* EQ NE LT LE GT GE in both enums */
@@ -1634,7 +1639,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             const ir_bloomuse *bu = &s->u.scan.blooms[b];
             sc->blooms[b] = (vm_bloomuse){bu->col, bu->bf};
             int sel = new_sel(L);
-            i = emit(L, (vm_opcode)(VM_OP_BLOOM_SEL_I32 + all_ix(s->out.cols[bu->col].ty.type)), 0, bu->span);
+            i = emit(L, (vm_opcode)(VM_OP_BLOOM_SEL_I32 + key_ix(s->out.cols[bu->col].ty.type)), 0, bu->span);
             i->a = sc->regs[bu->col], i->b = out->sel, i->c = sel, i->d = b;
             i->e = new_reg(L, TIR_I64, 0, "bloom hashes");
             out->sel = sel;
@@ -1706,7 +1711,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         b->stmt = s;
         b->key_reg = cx(L, s->u.bloom.key, in->frame, in->sel, in);
         count_rows(L, si, in->frame, in->sel, s->span);
-        i = emit(L, (vm_opcode)(VM_OP_BLOOM_ADD_I32 + all_ix(s->u.bloom.key->ty.type)), in->frame, s->span);
+        i = emit(L, (vm_opcode)(VM_OP_BLOOM_ADD_I32 + key_ix(s->u.bloom.key->ty.type)), in->frame, s->span);
         i->a = b->key_reg, i->b = L->p->nbloomdefs - 1, i->d = in->sel;
         i->e = new_reg(L, TIR_I64, in->frame, "bloom hashes");
         return;
