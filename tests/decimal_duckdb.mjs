@@ -221,6 +221,16 @@ const CASES = [
       ' f = filter :input = s :expr = $in.id <= 4000 :projection = ["id", "bk"]\n' +
       ' j = hash_join :input = f :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $ht.rbig] }\noutput q.j',
     sql: 'SELECT a.id, b.id, b.big::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE a.id <= 4000 AND b.id <= 300' },
+  { name: 'merge_join on a wide decimal key (sorted both sides, desc), wide values from both', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 300\n o = sort :input = f :by = [$in.bk desc nulls last, $in.id] }\n' +
+      'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 4000\n o = sort :input = f :by = [$in.bk desc] }\n' +
+      'r: Pipeline = { l = table_scan :table = q.o\n' +
+      ' m = merge_join :input = l :right = p.o :key = [$in.bk] :right_key = ["bk"] :kind = left ' +
+      ':projection = { "id": $in.id, "bk": $in.bk, "rid": $right.id, "rbig": $right.big } }\noutput r.m',
+    sql: 'SELECT a.id, a.bk::VARCHAR, b.id, b.big::VARCHAR FROM (SELECT * FROM t WHERE id <= 4000) a LEFT JOIN ' +
+      '(SELECT * FROM t WHERE id <= 300) b ON a.bk = b.bk' },
   { name: 'a scan filtered by a bloom filter of wide decimal keys, then hash_join', csvOnly: true,
     tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"] :blooms = { "bk": p.bb }\n' +
       ' j = hash_join :input = s :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $in.bk] }\noutput q.j',

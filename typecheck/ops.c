@@ -431,36 +431,6 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
     st->u.scan.nblooms = nb;
 }
 
-/* Wide decimals and intervals (16-byte values that are no strings) are
-** hashed, sorted, aggregated and stored like the other types, but not yet
-** in merge joins (whose runs and key compares are per type): there their
-** columns are refused here, naming the column and its type, before
-** lowering could meet them. */
-static bool wide_passes(tc_ctx *c, const ir_stmt *st)
-{
-    if (st->kind != IR_OP_MERGE_JOIN)
-        return true;
-    for (int k = 0; k < 3; k++) {
-        const ir_schema *sc = k == 2 ? &st->out : k == 1 ? (st->kind == IR_OP_MERGE_JOIN ? st->u.mjoin.rschema : NULL)
-                              : st->input ? &st->input->out : NULL;
-        for (int i = 0; sc && i < sc->n; i++) {
-            tir_type t = sc->cols[i].ty.type;
-            if (t != TIR_DECIMAL128 && t != TIR_INTERVAL)
-                continue;
-            char tb[32];
-            ir_error(c->d, st->op.span, "%s does not take column '%s' (%s) yet: wide decimals and intervals are so "
-                     "far computed with, hashed, sorted, joined by hash_join, aggregated and stored, not put in "
-                     "bloom filters, deleted by or merge-joined; %s", st->op.s, sc->cols[i].name.s,
-                     ir_type_text(t, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
-                     st->kind == IR_OP_MERGE_JOIN ? "join them with build_hash and hash_join, or project the column "
-                                                    "away first"
-                                                  : "project it away first (or cast it to string)");
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
 {
     ir_stmt *st = s->stmt;
@@ -1743,7 +1713,6 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);
-    ok = ok && wide_passes(c, st);
     if (ok && st->out.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, st->target.span, "%s has %d columns; at most %d are supported", st->target.s, st->out.n,
                  TIR_MAX_COLUMNS);

@@ -1592,11 +1592,13 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         case VM_OP_MJOIN_RIGHT_W1:
         case VM_OP_MJOIN_RIGHT_W4:
         case VM_OP_MJOIN_RIGHT_W8:
-        case VM_OP_MJOIN_RIGHT_W16: {
-            tir_status st = in->op == VM_OP_MJOIN_RIGHT_W1   ? vm_mj_right_W1(x, in)
-                            : in->op == VM_OP_MJOIN_RIGHT_W4 ? vm_mj_right_W4(x, in)
-                            : in->op == VM_OP_MJOIN_RIGHT_W8 ? vm_mj_right_W8(x, in)
-                                                             : vm_mj_right_W16(x, in);
+        case VM_OP_MJOIN_RIGHT_W16:
+        case VM_OP_MJOIN_RIGHT_X16: {
+            tir_status st = in->op == VM_OP_MJOIN_RIGHT_W1    ? vm_mj_right_W1(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W4  ? vm_mj_right_W4(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W8  ? vm_mj_right_W8(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W16 ? vm_mj_right_W16(x, in)
+                                                              : vm_mj_right_X16(x, in);
             if (st)
                 return st;
             break;

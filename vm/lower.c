@@ -1413,7 +1413,10 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
             out->cols[c] = pair_col(L, &pr, pi.side, pi.index, t, s->out.cols[c].name.s, s->span);
         } else {
             out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
-            i = emit(L, width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+            /* a native right side's 16-byte values are strings to decode or plain values */
+            bool x16 = pi.side && (t == TIR_DECIMAL128 || t == TIR_INTERVAL);
+            i = emit(L, x16 ? VM_OP_MJOIN_RIGHT_X16 : width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t),
+                     j->out_frame, s->span);
             i->a = pi.side ? pi.index : in->cols[pi.index];
             i->b = ji;
             i->c = out->cols[c];

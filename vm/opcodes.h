@@ -195,6 +195,7 @@
     X(MJOIN_RIGHT_W4, "r[c] = right column a at join b's matches, NULL where none (4 bytes)") \
     X(MJOIN_RIGHT_W8, "r[c] = right column a at join b's matches, NULL where none (8 bytes)") \
     X(MJOIN_RIGHT_W16,"r[c] = right column a at join b's matches, NULL where none (strings)") \
+    X(MJOIN_RIGHT_X16,"r[c] = right column a at join b's matches, NULL where none (wide decimals, intervals)") \
     X(PROFILE,      "profile: rows of statement a += rows of s[d]")                       \
     X(TS_SUB_TS,    "r[c] = interval timestamp r[a] - timestamp r[b] (days and microseconds) over s[d]; overflow is an error") \
     X(TS_ADD_IV,    "r[c] = timestamp r[a] + interval r[b] over s[d]; overflow is an error") \
