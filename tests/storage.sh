@@ -373,5 +373,20 @@ got=$(run wide_delete.tir 2>&1 | tail -1)
 got=$(run wide_count.tir 2>&1 | tail -1)
 [ "$got" = "$((5000 - want_del)),5000" ] && [ "$want_del" -gt 90 ] && ok "later runs skip the deleted wide rows" || notok "later runs skip the deleted wide rows" "got $got"
 
+# --- merge_join with a native right side: its wide decimals and intervals read from the blocks
+cat > wide_mj.tir <<'TIR'
+wide: Table = read_table("data/wide.tirt")
+p: Pipeline = {
+    l = table_scan :table = wide :columns = ["id"]
+    f = filter :input = l :expr = $in.id % 7 == 0
+    m = merge_join :input = f :right = wide :key = [$in.id] :right_key = ["id"] :projection = { "id": $in.id, "w": $right.w, "iv": $right.iv }
+}
+output p.m
+TIR
+got=$(run wide_mj.tir 2>&1)
+want=$(run wide_native.tir 2>&1 | awk -F, 'NR == 1 || $1 % 7 == 0')
+if [ "$got" = "$want" ] && [ "$(echo "$got" | wc -l)" -eq 715 ]; then ok "merge_join carries a native table's wide decimals and intervals"
+else notok "merge_join carries a native table's wide decimals and intervals" "$(diff <(echo "$want") <(echo "$got") | head)"; fi
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
