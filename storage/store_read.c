@@ -218,9 +218,7 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
             if (r->bad || vm_dec_check(cs->prec, cs->scale) || VM_DEC_TYPE(cs->prec) != (tir_type)type)
                 return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         }
-        /* the writer gives 16-byte columns no bloom filter, an interval no order */
-        if ((type == TIR_DECIMAL128 || type == TIR_INTERVAL) && (flags & ST_COL_BLOOM))
-            return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
+        /* the writer gives an interval no order */
         if (type == TIR_INTERVAL && order)
             return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         cs->nullable = flags & ST_COL_NULLABLE;

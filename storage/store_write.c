@@ -491,6 +491,8 @@ static void write_bloom(sw *s, tir_type type, uint32_t rows)
     case TIR_I32: case TIR_DATE: k_hash_i32(v, NULL, NULL, rows, false, s->hash); break;
     case TIR_I64: k_hash_i64(v, NULL, NULL, rows, false, s->hash); break;
     case TIR_F64: k_hash_f64(v, NULL, NULL, rows, false, s->hash); break;
+    case TIR_DECIMAL128: k_hash_d128(v, NULL, NULL, rows, false, s->hash); break;
+    case TIR_INTERVAL: k_hash_iv(v, NULL, NULL, rows, false, s->hash); break;   /* by the normalized value */
     default: break; /* strings: hashed by write_strings already */
     }
     uint32_t nv = 0;
@@ -645,9 +647,6 @@ static tir_status check_args(sw *s, uint64_t nblocks)
             return sw_fail(s, TIR_ERR_ARG, "column '%s': description does not match the data", cs->name);
         if (cs->type == TIR_INTERVAL && cs->order)   /* no statistics: the reader could not check the order */
             return sw_fail(s, TIR_ERR_ARG, "column '%s': an interval column cannot be recorded as sorted", cs->name);
-        if ((cs->type == TIR_INTERVAL || cs->type == TIR_DECIMAL128) && cs->bloom)
-            return sw_fail(s, TIR_ERR_ARG, "column '%s': %s columns have no bloom filters", cs->name,
-                           cs->type == TIR_INTERVAL ? "interval" : "wide decimal");
         if (t->cols[c].len < t->nrows)
             return sw_fail(s, TIR_ERR_ARG, "column '%s' has fewer rows than the table", cs->name);
     }

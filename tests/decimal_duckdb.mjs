@@ -91,7 +91,7 @@ const scan = 's = table_scan :table = t :columns = ["id", "grp", "price", "disc"
 const wideBuild = 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
   ' f = filter :input = s :expr = $in.id <= 300 :projection = ["id", "big", "bk"]\n' +
   ' v = project :input = f :columns = { "rid": $in.id, "rbig": $in.big, "rk": $in.bk }\n' +
-  ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"] }\n';
+  ' h = build_hash :input = v :key = ["rk"] :value = ["rid", "rbig"]\n bb = build_bloom :input = v :key = ["rk"] }\n';
 const CASES = [
   { name: 'wide decimal(38,6): read exactly (rounding the 7th digit) and printed',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big"] }\noutput p.s',
@@ -189,11 +189,52 @@ const CASES = [
       ' r = window :input = s :order_by = [$in.bk desc nulls last] :functions = { "rk": rank() } }\noutput q.r',
     sql: 'SELECT id, bk::VARCHAR, row_number() OVER (PARTITION BY bk ORDER BY id), ' +
       'rank() OVER (ORDER BY bk DESC NULLS LAST) FROM t' },
+  { name: 'window min, max, sum and avg of wide decimals over running, sliding and whole-partition frames', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "grp", "big", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.big is null || abs($in.big) < cast(1 as decimal(38,6)) * 1000000000000 * 1000000000000\n' +
+      ' w = window :input = f :partition_by = [$in.grp] :order_by = [$in.id] :functions = { "mn": min($in.bk), ' +
+      '"mx": max($in.big) rows between 3 preceding and 1 following, "mn2": min($in.big) rows between 2 following and ' +
+      'unbounded following, "mxp": max($in.bk) rows between unbounded preceding and unbounded following, ' +
+      '"s": sum($in.big) rows between 2 preceding and current row, "a": avg($in.big) rows between 5 preceding and 5 following } }\n' +
+      'output p.w',
+    sql: 'SELECT id, grp, big::VARCHAR, bk::VARCHAR, min(bk) OVER (PARTITION BY grp ORDER BY id)::VARCHAR, ' +
+      'max(big) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING)::VARCHAR, ' +
+      'min(big) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING)::VARCHAR, ' +
+      'max(bk) OVER (PARTITION BY grp)::VARCHAR, ' +
+      'sum(big) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)::VARCHAR, ' +
+      'avg(big) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 5 PRECEDING AND 5 FOLLOWING) FROM t ' +
+      'WHERE big IS NULL OR abs(big) < 1000000000000000000000000',
+    float: [9] },
+  { name: 'var_samp, var_pop, stddev_samp, stddev_pop of wide decimals (as doubles) per group', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["grp", "qty", "big", "bk"]\n' +
+      ' g = hash_group_by :input = s :group_by = ["grp", "qty"] :aggregates = { "vs": var_samp($in.big), ' +
+      '"vp": var_pop($in.big), "ss": stddev_samp($in.bk), "sp": stddev_pop($in.bk) } }\noutput p.g',
+    sql: 'SELECT grp, qty, var_samp(big), var_pop(big), stddev_samp(bk), stddev_pop(bk) FROM t GROUP BY grp, qty',
+    float: [2, 3, 4, 5] },
+  { name: 'var_samp and stddev_pop of wide decimals over all rows', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["big", "bk"]\n' +
+      ' a = aggregate :input = s :aggregates = { "vs": var_samp($in.bk), "sp": stddev_pop($in.big) } }\noutput p.a',
+    sql: 'SELECT var_samp(bk), stddev_pop(big) FROM t',
+    float: [0, 1] },
   { name: 'hash_join on a wide decimal key (the build\'s wide value carried out)', csvOnly: true,
     tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
       ' f = filter :input = s :expr = $in.id <= 4000 :projection = ["id", "bk"]\n' +
       ' j = hash_join :input = f :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $ht.rbig] }\noutput q.j',
     sql: 'SELECT a.id, b.id, b.big::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE a.id <= 4000 AND b.id <= 300' },
+  { name: 'merge_join on a wide decimal key (sorted both sides, desc), wide values from both', csvOnly: true,
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "big", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 300\n o = sort :input = f :by = [$in.bk desc nulls last, $in.id] }\n' +
+      'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"]\n' +
+      ' f = filter :input = s :expr = $in.id <= 4000\n o = sort :input = f :by = [$in.bk desc] }\n' +
+      'r: Pipeline = { l = table_scan :table = q.o\n' +
+      ' m = merge_join :input = l :right = p.o :key = [$in.bk] :right_key = ["bk"] :kind = left ' +
+      ':projection = { "id": $in.id, "bk": $in.bk, "rid": $right.id, "rbig": $right.big } }\noutput r.m',
+    sql: 'SELECT a.id, a.bk::VARCHAR, b.id, b.big::VARCHAR FROM (SELECT * FROM t WHERE id <= 4000) a LEFT JOIN ' +
+      '(SELECT * FROM t WHERE id <= 300) b ON a.bk = b.bk' },
+  { name: 'a scan filtered by a bloom filter of wide decimal keys, then hash_join', csvOnly: true,
+    tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "bk"] :blooms = { "bk": p.bb }\n' +
+      ' j = hash_join :input = s :ht = p.h :key = [$in.bk] :projection = [$in.id, $ht.rid, $in.bk] }\noutput q.j',
+    sql: 'SELECT a.id, b.id, a.bk::VARCHAR FROM t a JOIN t b ON a.bk = b.bk WHERE b.id <= 300' },
   { name: 'left hash_join of an i32 probe key on a wide decimal key (widened), spilled', csvOnly: true, spill: true,
     args: ['--force-spill'],
     tir: wideBuild + 'q: Pipeline = { s = table_scan :table = t :columns = ["id", "qty"]\n' +

@@ -113,7 +113,11 @@ const ivScan = 's = table_scan :table = t :columns = ["id", "grp", "iv", "jv"]';
 const ivBuild = `p: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 200 :projection = ["id", "iv", "jv"]\n` +
   ' v = project :input = f :columns = { "rid": $in.id, "riv": $in.iv, "rjv": $in.jv }\n' +
   ' h = build_hash :input = v :key = ["riv"] :value = ["rid", "rjv"]\n' +
-  ' h2 = build_hash :input = v :key = ["rjv"] :value = ["rid", "riv"] }\n';
+  ' h2 = build_hash :input = v :key = ["rjv"] :value = ["rid", "riv"]\n bi = build_bloom :input = v :key = ["riv"] }\n';
+// The 200 first rows and the 3000 first, each sorted by iv (o) and by grp, jv desc (g): merge_join's sides.
+const mjSides = [['p', 200], ['q', 3000]].map(([n, k]) => `${n}: Pipeline = { ${ivScan}\n` +
+  ` f = filter :input = s :expr = $in.id <= ${k}\n o = sort :input = f :by = [$in.iv]\n` +
+  ' g = sort :input = f :by = [$in.grp, $in.jv desc] }\n').join('');
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "ts", "d", "u"]';
 const proj = (cols) => `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ${cols} } }\noutput p.v`;
 const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'hour', 'minute', 'second',
@@ -272,10 +276,35 @@ const CASES = [
       ' r = window :input = s :order_by = [$in.jv nulls first] :functions = { "rk": dense_rank() } }\noutput q.r',
     sql: 'SELECT id, grp, iv::VARCHAR, jv::VARCHAR, row_number() OVER (PARTITION BY iv ORDER BY id), ' +
       'dense_rank() OVER (ORDER BY jv NULLS FIRST) FROM t' },
+  { name: 'window min and max of intervals in DuckDB\'s order, running, sliding and whole-partition frames', csvOnly: true,
+    tir: `p: Pipeline = { ${ivScan}\n w = window :input = s :partition_by = [$in.grp] :order_by = [$in.id] :functions = { ` +
+      '"a": min($in.jv), "b": max($in.jv) rows between 2 preceding and 2 following, "c": max($in.iv), ' +
+      '"d": min($in.iv) rows between 3 preceding and 1 preceding, "e": max($in.jv) rows between unbounded preceding and unbounded following } }\n' +
+      'q: Pipeline = { s = table_scan :table = p.w\n v = project :input = s :columns = { "id": $in.id, "a": $in.a, "b": $in.b, ' +
+      '"c": epoch($in.c), "d": epoch($in.d), "e": $in.e } }\noutput q.v',
+    sql: "SELECT id, (min(jv) OVER (PARTITION BY grp ORDER BY id))::VARCHAR, " +
+      "(max(jv) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING))::VARCHAR, " +
+      "date_part('epoch', max(iv) OVER (PARTITION BY grp ORDER BY id)), " +
+      "date_part('epoch', min(iv) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)), " +
+      '(max(jv) OVER (PARTITION BY grp))::VARCHAR FROM t',
+    float: [3, 4] },
   { name: 'hash_join on an interval key: equal intervals join', csvOnly: true,
     tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id <= 3000 :projection = ["id", "iv"]\n` +
       ' j = hash_join :input = f :ht = p.h :key = [$in.iv] :projection = [$in.id, $ht.rid, $ht.rjv] }\noutput q.j',
     sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.iv = b.iv WHERE a.id <= 3000 AND b.id <= 200' },
+  { name: 'a scan filtered by a bloom filter of intervals (normalized: equal ones pass), then hash_join', csvOnly: true,
+    tir: ivBuild + `q: Pipeline = { s = table_scan :table = t :columns = ["id", "iv"] :blooms = { "iv": p.bi }\n` +
+      ' j = hash_join :input = s :ht = p.h :key = [$in.iv] :projection = [$in.id, $ht.rid] }\noutput q.j',
+    sql: 'SELECT a.id, b.id FROM t a JOIN t b ON a.iv = b.iv WHERE b.id <= 200' },
+  { name: 'merge_join on an interval key (equal once normalized meet)', csvOnly: true,
+    tir: mjSides + 'r: Pipeline = { l = table_scan :table = q.o\n m = merge_join :input = l :right = p.o :key = [$in.iv] ' +
+      ':right_key = ["iv"] :projection = { "id": $in.id, "rid": $right.id, "rjv": $right.jv } }\noutput r.m',
+    sql: 'SELECT a.id, b.id, b.jv::VARCHAR FROM t a JOIN t b ON a.iv = b.iv WHERE a.id <= 3000 AND b.id <= 200' },
+  { name: 'left merge_join on (string, interval desc) keys', csvOnly: true,
+    tir: mjSides + 'r: Pipeline = { l = table_scan :table = q.g\n m = merge_join :input = l :right = p.g :key = [$in.grp, $in.jv] ' +
+      ':right_key = ["grp", "jv"] :kind = left :projection = { "id": $in.id, "rid": $right.id } }\noutput r.m',
+    sql: 'SELECT a.id, b.id FROM (SELECT * FROM t WHERE id <= 3000) a LEFT JOIN (SELECT * FROM t WHERE id <= 200) b ' +
+      'ON a.grp = b.grp AND a.jv = b.jv' },
   { name: 'full hash_join on a normalized interval key, spilled', csvOnly: true, spill: true, args: ['--force-spill'],
     tir: ivBuild + `q: Pipeline = { ${ivScan}\n f = filter :input = s :expr = $in.id > 19000 :projection = ["id", "jv"]\n` +
       ' j = hash_join :input = f :ht = p.h2 :key = [$in.jv] :kind = full :projection = [$in.id, $ht.rid, $in.jv] }\n' +

@@ -7,8 +7,8 @@
 ** vm_iv_cmp), is found in `in` lists, is picked by coalesce and nullif,
 ** is hashed and sorted by its normalized key and stored in native tables.
 ** Other functions and aggregates that would compute with one are refused
-** here, by the aggregates or by wide_passes (ops.c), naming the type,
-** before lowering could meet it.
+** here or by the aggregates, naming the type, before lowering could meet
+** it.
 */
 #include "tc.h"
 #include "timestamp.h"

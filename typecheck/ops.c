@@ -416,45 +416,19 @@ static void check_blooms(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_schem
         if (!bf)
             continue;
         const ir_column *key = &bf->out.cols[0], *cc = &st->out.cols[col];
-        if (key->ty.type != cc->ty.type) {
+        /* a decimal's hash is of its scaled value: the scales must agree too */
+        bool dec = key->ty.type == TIR_DECIMAL || key->ty.type == TIR_DECIMAL128;
+        if (key->ty.type != cc->ty.type || (dec && key->ty.scale != cc->ty.scale)) {
+            char kb[32], cb[32];
             ir_error(c->d, e->span, "bloom %s.%s has key type %s, column '%s' is %s", bf->pipeline->name.s,
-                     bf->target.s, tc_type_name(key->ty.type), cc->name.s, tc_type_name(cc->ty.type));
+                     bf->target.s, ir_type_text(key->ty.type, key->ty.prec, key->ty.scale, kb), cc->name.s,
+                     ir_type_text(cc->ty.type, cc->ty.prec, cc->ty.scale, cb));
             continue;
         }
         bu[nb++] = (ir_bloomuse){col, bf, ent->key.span};
     }
     st->u.scan.blooms = bu;
     st->u.scan.nblooms = nb;
-}
-
-/* Wide decimals and intervals (16-byte values that are no strings) are
-** hashed, sorted, aggregated and stored like the other types, but not yet
-** in bloom filters, deletes or merge joins (whose runs and key compares
-** are per type): there their columns are refused here, naming the column
-** and its type, before lowering could meet them. */
-static bool wide_passes(tc_ctx *c, const ir_stmt *st)
-{
-    if (st->kind != IR_OP_BUILD_BLOOM && st->kind != IR_OP_DELETE && st->kind != IR_OP_MERGE_JOIN)
-        return true;
-    for (int k = 0; k < 3; k++) {
-        const ir_schema *sc = k == 2 ? &st->out : k == 1 ? (st->kind == IR_OP_MERGE_JOIN ? st->u.mjoin.rschema : NULL)
-                              : st->input ? &st->input->out : NULL;
-        for (int i = 0; sc && i < sc->n; i++) {
-            tir_type t = sc->cols[i].ty.type;
-            if (t != TIR_DECIMAL128 && t != TIR_INTERVAL)
-                continue;
-            char tb[32];
-            ir_error(c->d, st->op.span, "%s does not take column '%s' (%s) yet: wide decimals and intervals are so "
-                     "far computed with, hashed, sorted, joined by hash_join, aggregated and stored, not put in "
-                     "bloom filters, deleted by or merge-joined; %s", st->op.s, sc->cols[i].name.s,
-                     ir_type_text(t, sc->cols[i].ty.prec, sc->cols[i].ty.scale, tb),
-                     st->kind == IR_OP_MERGE_JOIN ? "join them with build_hash and hash_join, or project the column "
-                                                    "away first"
-                                                  : "project it away first (or cast it to string)");
-            return false;
-        }
-    }
-    return true;
 }
 
 static bool op_scan(tc_ctx *c, const tc_scope *s, ir_val **v)
@@ -793,17 +767,15 @@ static bool agg_call(tc_ctx *c, const tc_scope *s, ir_expr *e, int k, bool group
     case IR_AGG_VAR_POP:
     case IR_AGG_STDDEV_SAMP:
     case IR_AGG_STDDEV_POP:
-        if (t == TIR_DECIMAL128) {
-            ir_error(c->d, a->span, "%s does not take decimals of more than 18 digits yet; write cast(%s as f64)", fn,
-                     tc_str(c, ir_expr_str(c->a, a)));
-            return false;
-        }
-        if (!tc_numeric(t) && t != TIR_DECIMAL) {
+        if (!tc_numeric(t) && t != TIR_DECIMAL && t != TIR_DECIMAL128) {
             ir_error(c->d, a->span, "%s needs a numeric argument, found %s", fn, tc_type_name(t));
             return false;
         }
-        /* accumulated as doubles (Welford): the argument is one */
-        if (!tc_coerce(c, pa, TIR_F64))
+        /* accumulated as doubles (Welford): the argument is one, a wide
+        ** decimal too (DuckDB converts it to double as well) */
+        if (t == TIR_DECIMAL128)
+            *pa = tc_new_cast(c, a, TIR_F64);
+        else if (!tc_coerce(c, pa, TIR_F64))
             return false;
         g->arg = *pa;
         rt = TIR_F64;
@@ -1353,10 +1325,6 @@ static bool op_write(tc_ctx *c, const tc_scope *s, ir_val **v)
             } else if (bloom[e->u.col.index]) {
                 ir_error(c->d, it->span, "column '%s' is listed twice in :bloom", e->u.col.name.s);
                 ok = false;
-            } else if (e->ty.type == TIR_DECIMAL128 || e->ty.type == TIR_INTERVAL) {
-                ir_error(c->d, it->span, "column '%s' is %s: native tables keep no bloom filter of one yet",
-                         e->u.col.name.s, e->ty.type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
-                ok = false;
             } else {
                 bloom[e->u.col.index] = true;
             }
@@ -1745,7 +1713,6 @@ void tc_stmt(tc_ctx *c, ir_pipeline *pl, int i)
     case IR_OP_UNKNOWN: break;
     }
     tc_no_ordering(c, st);
-    ok = ok && wide_passes(c, st);
     if (ok && st->out.n > TIR_MAX_COLUMNS) {
         ir_error(c->d, st->target.span, "%s has %d columns; at most %d are supported", st->target.s, st->out.n,
                  TIR_MAX_COLUMNS);

@@ -534,7 +534,8 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
             w->n = args[1]->u.lit.i;
         }
         if (na == 3) {
-            if (t == TIR_DECIMAL ? !tc_coerce_dec(c, &args[2], x->ty) : !tc_coerce(c, &args[2], t)) {
+            if (t == TIR_DECIMAL ? !tc_coerce_dec(c, &args[2], x->ty)
+                : t == TIR_DECIMAL128 ? !tc_coerce_wide(c, &args[2], x->ty) : !tc_coerce(c, &args[2], t)) {
                 ir_error(c->d, args[2]->span, "the default of %s must have the type of its value (%s), found %s", fn,
                          tc_type_name(t), tc_type_name(args[2]->ty.type));
                 return false;
@@ -560,12 +561,13 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
         return true;
     case IR_W_SUM:
     case IR_W_AVG:
-        if (t == TIR_DECIMAL && w->kind == IR_W_SUM) {   /* the i64 sums of the scaled values */
+        if ((t == TIR_DECIMAL || t == TIR_DECIMAL128) && w->kind == IR_W_SUM) {   /* exact sums of the scaled values */
             w->arg = x;
-            *ty = tc_dec_type(18, x->ty.scale, x->ty.nullable || may_be_empty);
+            *ty = tc_dec_type(t == TIR_DECIMAL ? 18 : 38, x->ty.scale, x->ty.nullable || may_be_empty);
+            ty->type = t;
             return true;
         }
-        if (t == TIR_DECIMAL) {   /* avg is a double: the exact sum over the count and 10^scale */
+        if (t == TIR_DECIMAL || t == TIR_DECIMAL128) {   /* avg is a double: the exact sum over the count and 10^scale */
             w->arg = x;
             *ty = plain(TIR_F64, x->ty.nullable || may_be_empty);
             return true;
@@ -581,13 +583,6 @@ static bool win_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, bool ordered
     case IR_W_MAX:
         if (t == TIR_BOOL) {
             ir_error(c->d, x->span, "%s needs a numeric, date or string argument, found bool", fn);
-            return false;
-        }
-        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL) {
-            char tb[32];
-            ir_error(c->d, x->span, "window %s does not take %s yet (hash_group_by and aggregate do); write "
-                     "cast(%s as string) or compute it per group", fn, ir_type_text(t, x->ty.prec, x->ty.scale, tb),
-                     tc_str(c, ir_expr_str(c->a, x)));
             return false;
         }
         w->arg = x;

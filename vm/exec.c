@@ -1557,6 +1557,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         BLOOM_CASES(F64, f64, double)
         BLOOM_CASES(STR, str, tir_str)
         BLOOM_CASES(BOOL, bool, uint8_t)
+        BLOOM_CASES(D128, d128, __int128)
+        BLOOM_CASES(IV, iv, tir_interval)
 #undef BLOOM_CASES
         case VM_OP_PROFILE: {
             SEL(x, in->d, in->frame, sel, n);
@@ -1590,11 +1592,13 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
         case VM_OP_MJOIN_RIGHT_W1:
         case VM_OP_MJOIN_RIGHT_W4:
         case VM_OP_MJOIN_RIGHT_W8:
-        case VM_OP_MJOIN_RIGHT_W16: {
-            tir_status st = in->op == VM_OP_MJOIN_RIGHT_W1   ? vm_mj_right_W1(x, in)
-                            : in->op == VM_OP_MJOIN_RIGHT_W4 ? vm_mj_right_W4(x, in)
-                            : in->op == VM_OP_MJOIN_RIGHT_W8 ? vm_mj_right_W8(x, in)
-                                                             : vm_mj_right_W16(x, in);
+        case VM_OP_MJOIN_RIGHT_W16:
+        case VM_OP_MJOIN_RIGHT_X16: {
+            tir_status st = in->op == VM_OP_MJOIN_RIGHT_W1    ? vm_mj_right_W1(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W4  ? vm_mj_right_W4(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W8  ? vm_mj_right_W8(x, in)
+                            : in->op == VM_OP_MJOIN_RIGHT_W16 ? vm_mj_right_W16(x, in)
+                                                              : vm_mj_right_X16(x, in);
             if (st)
                 return st;
             break;

@@ -175,6 +175,11 @@ static int all_ix(tir_type t)
 {
     return t == TIR_BOOL ? 4 : ord_ix(t);
 }
+/* ... and of the key families (VM_KEY): the 16-byte keys after them. */
+static int key_ix(tir_type t)
+{
+    return t == TIR_DECIMAL128 ? 5 : t == TIR_INTERVAL ? 6 : all_ix(t);
+}
 static int cmp_ix(ir_op op)
 {
     return op - IR_EQ; /* EQ NE LT LE GT GE in both enums */
@@ -1408,7 +1413,10 @@ static void lower_join(lw *L, const ir_pipeline *pl, int si, const lw_rel *in)
             out->cols[c] = pair_col(L, &pr, pi.side, pi.index, t, s->out.cols[c].name.s, s->span);
         } else {
             out->cols[c] = new_reg(L, t, j->out_frame, s->out.cols[c].name.s);
-            i = emit(L, width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t), j->out_frame, s->span);
+            /* a native right side's 16-byte values are strings to decode or plain values */
+            bool x16 = pi.side && (t == TIR_DECIMAL128 || t == TIR_INTERVAL);
+            i = emit(L, x16 ? VM_OP_MJOIN_RIGHT_X16 : width_op(pi.side ? VM_OP_MJOIN_RIGHT_W1 : VM_OP_JOIN_GATHER_W1, t),
+                     j->out_frame, s->span);
             i->a = pi.side ? pi.index : in->cols[pi.index];
             i->b = ji;
             i->c = out->cols[c];
@@ -1505,7 +1513,7 @@ static void lower_sort(lw *L, int si, ir_stmt *s, const lw_rel *in)
             o->type = vm_phys(s->out.cols[ins->n + f].ty.type);
             o->arg_type = wf->arg ? vm_phys(wf->arg->ty.type) : TIR_I64;
             o->dec = wf->arg && wf->arg->ty.type == TIR_DECIMAL;
-            o->scale = o->dec ? wf->arg->ty.scale : 0;
+            o->scale = o->dec || o->arg_type == TIR_DECIMAL128 ? wf->arg->ty.scale : 0;
             o->arg = wf->arg ? sink_col(L, d, wf->arg, in) : -1;
             o->def = wf->def ? sink_col(L, d, wf->def, in) : -1;
             o->n = wf->n;
@@ -1634,7 +1642,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             const ir_bloomuse *bu = &s->u.scan.blooms[b];
             sc->blooms[b] = (vm_bloomuse){bu->col, bu->bf};
             int sel = new_sel(L);
-            i = emit(L, (vm_opcode)(VM_OP_BLOOM_SEL_I32 + all_ix(s->out.cols[bu->col].ty.type)), 0, bu->span);
+            i = emit(L, (vm_opcode)(VM_OP_BLOOM_SEL_I32 + key_ix(s->out.cols[bu->col].ty.type)), 0, bu->span);
             i->a = sc->regs[bu->col], i->b = out->sel, i->c = sel, i->d = b;
             i->e = new_reg(L, TIR_I64, 0, "bloom hashes");
             out->sel = sel;
@@ -1706,7 +1714,7 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
         b->stmt = s;
         b->key_reg = cx(L, s->u.bloom.key, in->frame, in->sel, in);
         count_rows(L, si, in->frame, in->sel, s->span);
-        i = emit(L, (vm_opcode)(VM_OP_BLOOM_ADD_I32 + all_ix(s->u.bloom.key->ty.type)), in->frame, s->span);
+        i = emit(L, (vm_opcode)(VM_OP_BLOOM_ADD_I32 + key_ix(s->u.bloom.key->ty.type)), in->frame, s->span);
         i->a = b->key_reg, i->b = L->p->nbloomdefs - 1, i->d = in->sel;
         i->e = new_reg(L, TIR_I64, in->frame, "bloom hashes");
         return;

@@ -8,7 +8,9 @@
 ** every left row with that key. Output chunks are filled like a hash
 ** join's (JOIN_LOOP), so a key with many matches needs no unbounded buffer.
 **
-** NULL keys match nothing. The right side's first key has its NULLs at one
+** Keys compare as a sort orders them: a wide decimal by its value, an
+** interval by its normalized value (k_iv_key), so "1 month" meets "30
+** days" as in a hash join. NULL keys match nothing. The right side's first key has its NULLs at one
 ** end (every producer of an order puts them there; the checks on load make
 ** sure), so the searches run between them; later keys' NULLs sit where
 ** their order says. A left key smaller than the one before is a runtime
@@ -47,6 +49,8 @@ typedef union mjval {
     uint8_t b;
     double f;
     tir_str s;
+    __int128 w;
+    tir_interval iv;
 } mjval;
 
 struct xmjoin {
@@ -274,6 +278,8 @@ static inline bool rval(xmjoin *m, int col, tir_type t, uint64_t r, mjval *v)
     case TIR_I32: case TIR_DATE: v->i = ((const int32_t *)data)[off]; break;
     case TIR_I64: v->i = ((const int64_t *)data)[off]; break;
     case TIR_F64: v->f = ((const double *)data)[off]; break;
+    case TIR_DECIMAL128: v->w = ((const __int128 *)data)[off]; break;
+    case TIR_INTERVAL: v->iv = ((const tir_interval *)data)[off]; break;
     default:
         if (ch)
             vm_store_strings(ch, (uint32_t)off, 1, &v->s);
@@ -299,6 +305,8 @@ static inline int cmp_val(tir_type t, const mjval *a, const mjval *b)
     switch (t) {
     case TIR_F64: return cmp_f64(a->f, b->f);
     case TIR_STRING: return k_str_cmp(&a->s, &b->s);
+    case TIR_DECIMAL128: return (a->w > b->w) - (a->w < b->w);
+    case TIR_INTERVAL: return (k_iv_key(a->iv) > k_iv_key(b->iv)) - (k_iv_key(a->iv) < k_iv_key(b->iv));
     default: return (a->i > b->i) - (a->i < b->i);
     }
 }
@@ -380,6 +388,8 @@ RKEY_FIXED(i32, int32_t)
 RKEY_FIXED(i64, int64_t)
 RKEY_FIXED(f64, double)
 RKEY_FIXED(bool, uint8_t)
+RKEY_FIXED(d128, __int128)
+RKEY_FIXED(iv, tir_interval)
 
 static inline tir_str rkey_str(xmjoin *m, uint64_t r)
 {
@@ -397,6 +407,8 @@ static inline int cmp_i32(int32_t a, int32_t b) { return (a > b) - (a < b); }
 static inline int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
 static inline int cmp_bool(uint8_t a, uint8_t b) { return (a > b) - (a < b); }
 static inline int cmp_str(tir_str a, tir_str b) { return k_str_cmp(&a, &b); }
+static inline int cmp_d128(__int128 a, __int128 b) { return (a > b) - (a < b); }
+static inline int cmp_iv(tir_interval a, tir_interval b) { return cmp_d128(k_iv_key(a), k_iv_key(b)); }
 
 /* Runs of equal right rows for the input rows sel[0..n) with one key of
 ** type T: the first row not before the key by galloping from the cursor,
@@ -459,11 +471,15 @@ static inline int cmp_str(tir_str a, tir_str b) { return k_str_cmp(&a, &b); }
 #define AS_F64(v) ((v).f)
 #define AS_BOOL(v) ((v).b)
 #define AS_STR(v) ((v).s)
+#define AS_D128(v) ((v).w)
+#define AS_IV(v) ((v).iv)
 MJ_RUNS(i32, int32_t, AS_I32)
 MJ_RUNS(i64, int64_t, AS_I64)
 MJ_RUNS(f64, double, AS_F64)
 MJ_RUNS(bool, uint8_t, AS_BOOL)
 MJ_RUNS(str, tir_str, AS_STR)
+MJ_RUNS(d128, __int128, AS_D128)
+MJ_RUNS(iv, tir_interval, AS_IV)
 
 static bool deleted(const vm_mjside *s, uint64_t r)
 {
@@ -504,6 +520,8 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
         case TIR_I64: ok = runs_i64(m, lk, sel, n); break;
         case TIR_F64: ok = runs_f64(m, lk, sel, n); break;
         case TIR_BOOL: ok = runs_bool(m, lk, sel, n); break;
+        case TIR_DECIMAL128: ok = runs_d128(m, lk, sel, n); break;
+        case TIR_INTERVAL: ok = runs_iv(m, lk, sel, n); break;
         default: ok = runs_str(m, lk, sel, n); break;
         }
         if (!ok)
@@ -522,6 +540,8 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
                 case TIR_I32: case TIR_DATE: key[k].i = ((const int32_t *)v->data)[row]; break;
                 case TIR_I64: key[k].i = ((const int64_t *)v->data)[row]; break;
                 case TIR_F64: key[k].f = ((const double *)v->data)[row]; break;
+                case TIR_DECIMAL128: key[k].w = ((const __int128 *)v->data)[row]; break;
+                case TIR_INTERVAL: key[k].iv = ((const tir_interval *)v->data)[row]; break;
                 default: key[k].s = ((const tir_str *)v->data)[row]; break;
                 }
             }
@@ -631,7 +651,7 @@ tir_status vm_mj_probe(xpipe *x, const vm_ins *in)
     return TIR_OK;
 }
 
-/* MJOIN_RIGHT_W*: r[c] = right column a at the chunk's right rows. */
+/* MJOIN_RIGHT_W* and _X16: r[c] = right column a at the chunk's right rows. */
 #define MJ_RIGHT(W, CT, STR)                                                                   \
     tir_status vm_mj_right_##W(xpipe *x, const vm_ins *in)                                     \
     {                                                                                          \
@@ -679,3 +699,4 @@ MJ_RIGHT(W1, uint8_t, 0)
 MJ_RIGHT(W4, uint32_t, 0)
 MJ_RIGHT(W8, uint64_t, 0)
 MJ_RIGHT(W16, tir_str, 1)
+MJ_RIGHT(X16, __int128, 0)

@@ -16,6 +16,7 @@
 #define VM_INT(X, F, syn) X(F##_I32, syn) X(F##_I64, syn)
 #define VM_ORD(X, F, syn) VM_NUM(X, F, syn) X(F##_STR, syn)
 #define VM_ALL(X, F, syn) VM_ORD(X, F, syn) X(F##_BOOL, syn)
+#define VM_KEY(X, F, syn) VM_ALL(X, F, syn) X(F##_D128, syn) X(F##_IV, syn)
 #define VM_CMPS(X, F, syn) F(X, EQ, syn) F(X, NE, syn) F(X, LT, syn) F(X, LE, syn) F(X, GT, syn) F(X, GE, syn)
 #define VM_SELVC(X, C, syn) VM_ORD(X, SEL_##C##_VC, syn)
 #define VM_SELVV(X, C, syn) VM_ORD(X, SEL_##C##_VV, syn)
@@ -30,8 +31,8 @@
     X(SCAN,         "frame 0 = next batch of the source; bind its column registers")      \
     X(END,          "end of the program for this batch; resume a pending join chunk")      \
     X(ROWID,        "r[c] = the source row number of each row of frame 0")                  \
-    VM_ALL(X, BLOOM_SEL, "s[c] = rows of s[b] where r[a] is not NULL and may be in the scan's bloom d (r[e]: hashes)") \
-    VM_ALL(X, BLOOM_ADD, "add the hashes of r[a]'s non-NULL rows over s[d] to bloom sink b (r[e]: hashes)") \
+    VM_KEY(X, BLOOM_SEL, "s[c] = rows of s[b] where r[a] is not NULL and may be in the scan's bloom d (r[e]: hashes)") \
+    VM_KEY(X, BLOOM_ADD, "add the hashes of r[a]'s non-NULL rows over s[d] to bloom sink b (r[e]: hashes)") \
     X(JOIN_LOOP,    "if join a has more output for this batch, jump back to pc b")          \
     VM_CMPS(X, VM_SELVC, "s[c] = rows of s[b] where r[a] <op> k[d] (NULLs never qualify)") \
     VM_CMPS(X, VM_SELVV, "s[c] = rows of s[b] where r[a] <op> r[d] (NULLs never qualify)") \
@@ -194,6 +195,7 @@
     X(MJOIN_RIGHT_W4, "r[c] = right column a at join b's matches, NULL where none (4 bytes)") \
     X(MJOIN_RIGHT_W8, "r[c] = right column a at join b's matches, NULL where none (8 bytes)") \
     X(MJOIN_RIGHT_W16,"r[c] = right column a at join b's matches, NULL where none (strings)") \
+    X(MJOIN_RIGHT_X16,"r[c] = right column a at join b's matches, NULL where none (wide decimals, intervals)") \
     X(PROFILE,      "profile: rows of statement a += rows of s[d]")                       \
     X(TS_SUB_TS,    "r[c] = interval timestamp r[a] - timestamp r[b] (days and microseconds) over s[d]; overflow is an error") \
     X(TS_ADD_IV,    "r[c] = timestamp r[a] + interval r[b] over s[d]; overflow is an error") \

@@ -46,7 +46,7 @@ typedef struct vm_winfndef {
     tir_type type;            /* of the result */
     tir_type arg_type;
     bool dec;                 /* the argument is a decimal (held as i64) of scale `scale`: */
-    uint8_t scale;            /* sums stay below 10^18, avg divides by 10^scale */
+    uint8_t scale;            /* sums stay below 10^18 (wide: 10^38), avg divides by 10^scale */
     int arg, def;             /* columns of the sink's rows, or -1 */
     int64_t n;                /* lag/lead offset, ntile buckets, nth_value position */
     ir_frame frame;

@@ -7,10 +7,11 @@
 ** Frames: every frame tir allows (rows with offsets, range in peer groups,
 ** unbounded ends) has a start and an end that never move backwards as the
 ** current row advances. Sums, counts and averages over integers use prefix
-** sums (128-bit, exact); over f64 a running sum when the frame starts at
-** the partition, else a segment tree (O(log n) a row, no cancellation);
-** min and max a monotonic deque (O(1) amortized). Nothing costs
-** O(rows x frame).
+** sums (128-bit, exact; over wide decimals 128 bits and a count of wraps);
+** over f64 a running sum when the frame starts at the partition, else a
+** segment tree (O(log n) a row, no cancellation); min and max a monotonic
+** deque (O(1) amortized; intervals by k_iv_key, DuckDB's order). Nothing
+** costs O(rows x frame).
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -158,10 +159,13 @@ static void take(const wpart *p, const vm_column *src, const vm_column *def, vm_
     }
 #define LESS_NUM(a, b) ((a) < (b))
 #define LESS_STR(a, b) (k_str_cmp(&(a), &(b)) < 0)
+#define LESS_IV(a, b) (k_iv_key(a) < k_iv_key(b))
 MINMAX_FN(i32, int32_t, LESS_NUM)
 MINMAX_FN(i64, int64_t, LESS_NUM)
 MINMAX_FN(f64, double, LESS_NUM)
 MINMAX_FN(str, tir_str, LESS_STR)
+MINMAX_FN(d128, __int128, LESS_NUM)
+MINMAX_FN(iv, tir_interval, LESS_IV)
 
 /* ------------------------------------------------- sums, counts, averages */
 
@@ -192,6 +196,42 @@ static void prefix_count(const wpart *p, const vm_column *x, uint64_t *cnt)
     }
 PREFIX_SUM(i32, int32_t)
 PREFIX_SUM(i64, int64_t)
+
+/* Wide decimals: the prefix sums modulo 2^128 in sum[] and how many times
+** they wrapped (signed) in wraps[], so that a frame's sum is exact even
+** where the partition's running sum passes 16 bytes. */
+static void prefix_sum_d128(const wpart *p, const vm_column *x, __int128 *sum, int64_t *wraps)
+{
+    const __int128 *v = x->data;
+    uint64_t n = p->pe - p->ps;
+    unsigned __int128 s = 0;
+    int64_t w = 0;
+    sum[0] = 0;
+    wraps[0] = 0;
+    for (uint64_t k = 0; k < n; k++) {
+        if (vm_bit_get(x->validity, p->ps + k)) {
+            __int128 a = v[p->ps + k];
+            unsigned __int128 t = s + (unsigned __int128)a;
+            w += (t < s) - (a < 0);
+            s = t;
+        }
+        sum[k + 1] = (__int128)s;
+        wraps[k + 1] = w;
+    }
+}
+
+/* The sum of rows [a, b) from prefix_sum_d128's arrays: false when it does
+** not fit 16 bytes (then *f still holds it as a double). */
+static bool frame_sum_d128(const __int128 *sum, const int64_t *wraps, uint64_t a, uint64_t b, __int128 *s,
+                           double *f)
+{
+    unsigned __int128 lo = (unsigned __int128)sum[b] - (unsigned __int128)sum[a];
+    int64_t hi = wraps[b] - wraps[a] - ((unsigned __int128)sum[b] < (unsigned __int128)sum[a]);
+    *s = (__int128)lo;
+    hi += *s < 0;   /* now the sum is hi * 2^128 + *s: 0 when it fits */
+    *f = (double)hi * 0x1p128 + (double)*s;
+    return hi == 0;
+}
 
 /* f64 sums of the frames: running when every frame starts at the
 ** partition (the same additions, in order, as a plain sum), else a
@@ -242,6 +282,7 @@ typedef struct wscratch {
     wpart p;
     uint64_t *cnt;            /* prefix counts (n + 1) */
     __int128 *sum;            /* prefix sums (n + 1) */
+    int64_t *wraps;           /* their wraps, wide decimals (n + 1) */
     double *fsum;             /* f64 frame sums (n) */
     double *tree;             /* segment tree (2 x next power of two >= n) */
     uint64_t *dq;             /* deque (n) */
@@ -259,16 +300,18 @@ static bool scratch_reserve(wscratch *w, uint64_t n)
         cap *= 2;
     free(w->cnt);
     free(w->sum);
+    free(w->wraps);
     free(w->fsum);
     free(w->tree);
     free(w->dq);
     w->cnt = malloc((cap + 1) * sizeof *w->cnt);
     w->sum = malloc((cap + 1) * sizeof *w->sum);
+    w->wraps = malloc((cap + 1) * sizeof *w->wraps);
     w->fsum = malloc(cap * sizeof *w->fsum);
     w->tree = malloc(2 * cap * sizeof *w->tree);
     w->dq = malloc(cap * sizeof *w->dq);
     w->cap = cap;
-    if (!w->cnt || !w->sum || !w->fsum || !w->tree || !w->dq) {
+    if (!w->cnt || !w->sum || !w->wraps || !w->fsum || !w->tree || !w->dq) {
         w->cap = 0;
         return false;
     }
@@ -342,12 +385,14 @@ static bool eval_fn(const vm_winfndef *f, const vm_column *in, wscratch *w, vm_c
     case IR_W_COUNT:
     case IR_W_SUM:
     case IR_W_AVG: {
-        bool ints = x->type != TIR_F64;
+        bool ints = x->type != TIR_F64, wide = x->type == TIR_DECIMAL128;
         prefix_count(p, x, w->cnt);
         if (f->kind != IR_W_COUNT && x->type == TIR_I32)
             prefix_sum_i32(p, x, w->sum);
         else if (f->kind != IR_W_COUNT && x->type == TIR_I64)
             prefix_sum_i64(p, x, w->sum);
+        else if (f->kind != IR_W_COUNT && wide)
+            prefix_sum_d128(p, x, w->sum, w->wraps);
         else if (f->kind != IR_W_COUNT)
             fsums(p, x, w->tree, w->fsum);
         for (uint64_t k = 0; k < n; k++) {
@@ -359,11 +404,24 @@ static bool eval_fn(const vm_winfndef *f, const vm_column *in, wscratch *w, vm_c
             }
             vm_bit_set(out->validity, i, c > 0);
             if (!c) {
-                o64[i] = 0;
+                size_t ow = vm_type_width(out->type);
+                memset((char *)out->data + i * ow, 0, ow);
                 continue;
             }
             if (!ints) {
                 of[i] = f->kind == IR_W_AVG ? w->fsum[k] / (double)c : w->fsum[k];
+                continue;
+            }
+            if (wide) {   /* a sum past 38 digits is an error, as in aggregate */
+                __int128 s;
+                double d;
+                bool fits = frame_sum_d128(w->sum, w->wraps, a, b, &s, &d);
+                if (f->kind == IR_W_AVG)
+                    of[i] = d / ((double)c * (double)k_pow10_128(f->scale));
+                else if (!fits || s >= k_pow10_128(38) || s <= -k_pow10_128(38))
+                    return false;
+                else
+                    ((__int128 *)out->data)[i] = s;
                 continue;
             }
             __int128 s = w->sum[b] - w->sum[a];
@@ -384,6 +442,8 @@ static bool eval_fn(const vm_winfndef *f, const vm_column *in, wscratch *w, vm_c
         case TIR_I32: case TIR_DATE: minmax_i32(p, x, max, out, w->dq); break;
         case TIR_I64: minmax_i64(p, x, max, out, w->dq); break;
         case TIR_F64: minmax_f64(p, x, max, out, w->dq); break;
+        case TIR_DECIMAL128: minmax_d128(p, x, max, out, w->dq); break;
+        case TIR_INTERVAL: minmax_iv(p, x, max, out, w->dq); break;
         default: minmax_str(p, x, max, out, w->dq); break;
         }
         return true;
@@ -438,6 +498,7 @@ static void eval_range(void *arg, int t)
     free(w.p.idx);
     free(w.cnt);
     free(w.sum);
+    free(w.wraps);
     free(w.fsum);
     free(w.tree);
     free(w.dq);
@@ -493,7 +554,12 @@ tir_status vm_window_eval(const vm_windef *win, const vm_column *in, const uint8
             ir_srcmap m = ir_prog_srcmap(prog);
             ir_locate(at, sizeof at, &m, c.failed[t]->span);
             ir_span_text(text, sizeof text, &m, c.failed[t]->span);
-            snprintf(err, errlen, "%s: error: integer overflow in '%s'", at, text);
+            const vm_winfndef *f = c.failed[t];
+            if (f->dec || f->arg_type == TIR_DECIMAL128)
+                snprintf(err, errlen, "%s: error: decimal overflow in '%s': the value has more than %d digits", at,
+                         text, f->dec ? 18 : 38);
+            else
+                snprintf(err, errlen, "%s: error: integer overflow in '%s'", at, text);
         }
         if (c.st[t])
             return c.st[t];

@@ -280,6 +280,7 @@ tir_status vm_mj_right_W1(xpipe *x, const vm_ins *in);
 tir_status vm_mj_right_W4(xpipe *x, const vm_ins *in);
 tir_status vm_mj_right_W8(xpipe *x, const vm_ins *in);
 tir_status vm_mj_right_W16(xpipe *x, const vm_ins *in);
+tir_status vm_mj_right_X16(xpipe *x, const vm_ins *in);
 
 /* exec.c: the shared matched flags of the right and full joins of the nw
 ** workers that probe a table in memory. */
