@@ -650,33 +650,56 @@ static bool bitmap_fits(const st_chunk *ch, const uint64_t *v, uint32_t rows)
 
 static void fill_chunk(const vm_store *s, uint32_t b, int c, const st_chunk *ch, vm_store_chunk *out);
 
-/* Two values of a column in the order of sorts: f64 NaN above every
-** number, -0.0 equal to 0.0; strings bytewise. */
-static int cmp_vals(tir_type t, const void *data, const tir_str *sa, const tir_str *sb, uint32_t i, uint32_t j)
+/* Whether the non-NULL values of a fixed-width column are in order (dir 1
+** ascending, -1 descending), in the order of sorts (f64 by its sort key:
+** NaN above every number, -0.0 equal to 0.0). One loop per type, and per
+** direction without NULLs, free of branches: the check reads every sorted
+** column of a table once (6M keys of lineitem: a type switch per row made
+** it a tenth of a first run's join). */
+#define SAME(x) (x)
+#define IN_ORDER(NAME, T, KEY)                                                                                      \
+    static bool NAME(const void *data, const uint64_t *valid, uint32_t n, int dir)                                  \
+    {                                                                                                               \
+        const T *v = data;                                                                                          \
+        unsigned bad = 0; /* not a bool: GCC vectorizes an or of unsigneds */                                       \
+        if (!valid && dir > 0) {                                                                                    \
+            for (uint32_t i = 1; i < n; i++)                                                                        \
+                bad |= KEY(v[i]) < KEY(v[i - 1]);                                                                   \
+        } else if (!valid) {                                                                                        \
+            for (uint32_t i = 1; i < n; i++)                                                                        \
+                bad |= KEY(v[i]) > KEY(v[i - 1]);                                                                   \
+        } else {                                                                                                    \
+            int64_t prev = -1;                                                                                      \
+            for (uint32_t i = 0; i < n && !bad; i++) {                                                              \
+                if (!vm_bit_get(valid, i))                                                                          \
+                    continue;                                                                                       \
+                if (prev >= 0)                                                                                      \
+                    bad = dir > 0 ? KEY(v[i]) < KEY(v[prev]) : KEY(v[i]) > KEY(v[prev]);                            \
+                prev = i;                                                                                           \
+            }                                                                                                       \
+        }                                                                                                           \
+        return !bad;                                                                                                \
+    }
+IN_ORDER(in_order_u8, uint8_t, SAME)
+IN_ORDER(in_order_i32, int32_t, SAME)
+IN_ORDER(in_order_i64, int64_t, SAME)
+IN_ORDER(in_order_d128, __int128, SAME)
+IN_ORDER(in_order_f64, double, k_sortkey_f64_bits)
+
+static bool strings_in_order(const vm_store_chunk *k, int dir)
 {
-    switch (t) {
-    case TIR_BOOL: {
-        const uint8_t *v = data;
-        return (v[i] > v[j]) - (v[i] < v[j]);
+    tir_str prev = {0}, cur = {0};
+    bool have = false;
+    for (uint32_t i = 0; i < k->rows; i++) {
+        if (!vm_bit_get(k->validity, i))
+            continue;
+        vm_store_strings(k, i, 1, &cur);
+        if (have && dir * k_str_cmp(&prev, &cur) > 0)
+            return false;
+        prev = cur;
+        have = true;
     }
-    case TIR_I32: case TIR_DATE: {
-        const int32_t *v = data;
-        return (v[i] > v[j]) - (v[i] < v[j]);
-    }
-    case TIR_I64: {
-        const int64_t *v = data;
-        return (v[i] > v[j]) - (v[i] < v[j]);
-    }
-    case TIR_DECIMAL128: {
-        const __int128 *v = data;
-        return (v[i] > v[j]) - (v[i] < v[j]);
-    }
-    case TIR_F64: {
-        uint64_t x = k_sortkey_f64_bits(((const double *)data)[i]), y = k_sortkey_f64_bits(((const double *)data)[j]);
-        return (x > y) - (x < y);
-    }
-    default: return k_str_cmp(sa, sb);
-    }
+    return true;
 }
 
 /* A column recorded as sorted must be: its non-NULL values in order (the
@@ -686,21 +709,14 @@ static bool chunk_in_order(const vm_store *s, uint32_t b, int c, const st_chunk 
     int dir = s->cols[c].order == 2 ? -1 : 1;
     vm_store_chunk k;
     fill_chunk(s, b, c, ch, &k);
-    tir_str prev = {0}, cur = {0};
-    bool have = false;
-    uint32_t at = 0;
-    for (uint32_t i = 0; i < k.rows; i++) {
-        if (!vm_bit_get(k.validity, i))
-            continue;
-        if (k.type == TIR_STRING)
-            vm_store_strings(&k, i, 1, &cur);
-        if (have && dir * cmp_vals(k.type, k.data, &prev, &cur, at, i) > 0)
-            return false;
-        prev = cur;
-        at = i;
-        have = true;
+    switch (k.type) {
+    case TIR_BOOL: return in_order_u8(k.data, k.validity, k.rows, dir);
+    case TIR_I32: case TIR_DATE: return in_order_i32(k.data, k.validity, k.rows, dir);
+    case TIR_I64: return in_order_i64(k.data, k.validity, k.rows, dir);
+    case TIR_DECIMAL128: return in_order_d128(k.data, k.validity, k.rows, dir);
+    case TIR_F64: return in_order_f64(k.data, k.validity, k.rows, dir);
+    default: return strings_in_order(&k, dir);
     }
-    return true;
 }
 
 static uint8_t check_chunk(const vm_store *s, uint32_t b, int c, st_chunk *ch)
