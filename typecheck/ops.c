@@ -288,20 +288,28 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         return false;
     ir_expr *e = *pe;
     tir_type t = col->ty.type, from = e->ty.type;
+    /* a decimal bound is compared with the block statistics as a scaled
+    ** integer: its scale must be the column's (1.240 at scale 3 read as
+    ** 12.40 skipped every block) */
+    bool scale_differs = t == TIR_DECIMAL && from == TIR_DECIMAL && e->ty.scale != col->ty.scale;
+    char want[32], got[32];
+    ir_type_text(t, col->ty.prec, col->ty.scale, want);
+    ir_type_text(from, e->ty.prec, e->ty.scale, got);
+    const char *hint = scale_differs ? "; a decimal bound must have the column's scale" : "";
     if (e->kind == IR_E_PARAM) {
         /* a NULL value, like a NULL tuple field, keeps no row */
-        if (tc_coerce(c, pe, t))
+        if (!scale_differs && tc_coerce(c, pe, t))
             return true;
-        ir_error(c->d, e->span, "bound $%s is %s but column '%s' is %s", e->u.param.name.s, tc_type_name(from),
-                 col->name.s, tc_type_name(t));
+        ir_error(c->d, e->span, "bound $%s is %s but column '%s' is %s%s", e->u.param.name.s, got, col->name.s, want,
+                 hint);
         return false;
     }
     if (e->kind == IR_E_REF) {
-        if (from == t)
+        if (from == t && !scale_differs)
             return true;
         const ir_stmt *r = e->u.ref.stmt;
-        ir_error(c->d, e->span, "bound %s.%s.%s is %s but column '%s' is %s", r->pipeline->name.s, r->target.s,
-                 r->out.cols[e->u.ref.field].name.s, tc_type_name(from), col->name.s, tc_type_name(t));
+        ir_error(c->d, e->span, "bound %s.%s.%s is %s but column '%s' is %s%s", r->pipeline->name.s, r->target.s,
+                 r->out.cols[e->u.ref.field].name.s, got, col->name.s, want, hint);
         return false;
     }
     if (e->u.lit.is_null) {
