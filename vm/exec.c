@@ -2107,6 +2107,15 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     ** can spill is written out at that worker's (or this one's) next check,
     ** so only what cannot spill breaks the limit. */
     uint64_t must_hold = o->spill ? held - (spillable < held ? spillable : held) : held;
+    /* Mid fan-out a probed table cannot go yet (its output is pending): it
+    ** goes at the next batch boundary, asked for now, the limit exceeded
+    ** until then by this batch's output (under load a worker could reach
+    ** this before any boundary had asked, and the run failed) */
+    if (o->memory_limit && must_hold > o->memory_limit && st && ev && o->spill && !x->evicted &&
+        !atomic_load(&ev->closed) && can_evict(x)) {
+        atomic_store(&ev->requested, 1);
+        return TIR_OK;
+    }
     if (o->memory_limit && must_hold > o->memory_limit && st)
         return vm_x_fail(x, TIR_ERR_NOMEM, st->span,
                      "memory limit of %" PRIu64 " bytes exceeded in pipeline %s while %s = %s fans out (%" PRIu64
