@@ -291,7 +291,8 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
     /* a decimal bound is compared with the block statistics as a scaled
     ** integer: its scale must be the column's (1.240 at scale 3 read as
     ** 12.40 skipped every block) */
-    bool scale_differs = t == TIR_DECIMAL && from == TIR_DECIMAL && e->ty.scale != col->ty.scale;
+    bool dec = t == TIR_DECIMAL || t == TIR_DECIMAL128;
+    bool scale_differs = dec && from == t && e->ty.scale != col->ty.scale;
     char want[32], got[32];
     ir_type_text(t, col->ty.prec, col->ty.scale, want);
     ir_type_text(from, e->ty.prec, e->ty.scale, got);
@@ -316,7 +317,9 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         ir_error(c->d, e->span, "a :minmaxes bound cannot be null");
         return false;
     }
-    if (t == TIR_DECIMAL ? tc_coerce_dec(c, pe, col->ty) : tc_lit_convert(e, t))
+    if (t == TIR_DECIMAL128 ? tc_coerce_wide(c, pe, col->ty)
+        : t == TIR_DECIMAL  ? tc_coerce_dec(c, pe, col->ty)
+                            : tc_lit_convert(e, t))
         return true;
     if (from == TIR_STRING && t == TIR_DATE)
         ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
@@ -366,11 +369,9 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
         int col = prune_col(c, st, src, v, i, "minmaxes");
         if (col < 0)
             continue;
-        tir_type t = st->out.cols[col].ty.type;
-        if (t == TIR_DECIMAL128 || t == TIR_INTERVAL) {
-            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (%s) yet; filter on it right after "
-                     "the scan%s", ent->key.s, t == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits",
-                     t == TIR_INTERVAL ? "" : " (comparisons with constants there skip blocks by the same statistics)");
+        if (st->out.cols[col].ty.type == TIR_INTERVAL) {
+            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (an interval) yet; filter on it "
+                     "right after the scan", ent->key.s);
             continue;
         }
         ir_val *b = ent->val;

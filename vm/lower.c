@@ -1633,6 +1633,13 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             ir_expr col = {.kind = IR_E_COL, .span = mm->span};
             col.ty = s->out.cols[mm->col].ty;
             col.u.col.index = mm->col;
+            if (col.ty.type == TIR_DECIMAL128) { /* compared like a filter's wide decimals */
+                ir_expr ge = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_GE, &col, mm->lo}};
+                ir_expr le = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_LE, &col, mm->hi}};
+                out->sel = sel_cmp_wide(L, &ge, 0, out->sel, out);
+                out->sel = sel_cmp_wide(L, &le, 0, out->sel, out);
+                continue;
+            }
             out->sel = sel_cmp_const(L, IR_GE, &col, mm->lo, 0, out->sel, out, mm->span);
             out->sel = sel_cmp_const(L, IR_LE, &col, mm->hi, 0, out->sel, out, mm->span);
         }
