@@ -300,6 +300,22 @@ profile_has "wide decimal quals skip blocks" wide_quals.tir p "20 blocks, 1[0-9]
 got=$(run wide_quals.tir 2>&1 | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
 want=$(seq 2000 2099 | awk '$1 % 50' | tr '\n' ' ')
 if [ "$got" = "$want" ]; then ok "wide decimal quals keep the rows in range"; else notok "wide decimal quals keep the rows in range" "$got"; fi
+cat > wide_minmaxes.tir <<'TIR'
+wide: Table = read_table("data/wide.tirt")
+b: Pipeline = {
+    v1 = table_scan :table = wide :columns = ["id", "w"]
+    v2 = filter :input = v1 :expr = $in.id >= 2000 && $in.id < 2100
+    mm = aggregate :input = v2 :aggregates = { "lo": min($in.w), "hi": max($in.w) }
+}
+p: Pipeline = {
+    v1 = table_scan :table = wide :columns = ["id", "w"] :minmaxes = { "w": [b.mm.lo, b.mm.hi] }
+}
+output p.v1
+TIR
+same_pruned "wide decimal :minmaxes" wide_minmaxes.tir
+profile_has "wide decimal :minmaxes skip blocks" wide_minmaxes.tir p "20 blocks, 1[0-9] skipped by min-max"
+got=$(run wide_minmaxes.tir 2>&1 | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
+if [ "$got" = "$want" ]; then ok "wide decimal :minmaxes keep the rows in range"; else notok "wide decimal :minmaxes keep the rows in range" "$got"; fi
 proj='{ "id": $in.id, "w2": $in.w * 2 - 1, "iv2": $in.iv + interval "1 day", "w": $in.w }'
 cat > wide_write.tir <<TIR
 wide: Table = read_csv("data/wide.csv") { $wide_schema }
