@@ -1836,6 +1836,23 @@ static int probed_table(const xpipe *x, int ji)
     return vm_plan_value_index(x->plan, jd->stmt->u.join.ht);
 }
 
+/* The bytes evicting the tables would give back (each table once). */
+static uint64_t evictable_bytes(const xpipe *x)
+{
+    uint64_t n = 0;
+    for (int ji = 0; ji < x->p->njoins; ji++) {
+        int vi = probed_table(x, ji);
+        bool seen = false;
+        for (int k = 0; k < ji && vi >= 0; k++)
+            seen |= probed_table(x, k) == vi;
+        if (vi >= 0 && !seen)
+            n += vm_ht_bytes(x->values[vi].ht);
+        else if (x->joins[ji].hybrid && x->joins[ji].hs)
+            n += vm_hspill_bytes(x->joins[ji].hs);
+    }
+    return n;
+}
+
 static bool can_evict(const xpipe *x)
 {
     for (int ji = 0; ji < x->p->njoins; ji++)
@@ -2107,12 +2124,13 @@ static tir_status check_memory_at(xpipe *x, const vm_run_opts *o, const ir_stmt 
     ** can spill is written out at that worker's (or this one's) next check,
     ** so only what cannot spill breaks the limit. */
     uint64_t must_hold = o->spill ? held - (spillable < held ? spillable : held) : held;
-    /* Mid fan-out a probed table cannot go yet (its output is pending): it
-    ** goes at the next batch boundary, asked for now, the limit exceeded
-    ** until then by this batch's output (under load a worker could reach
-    ** this before any boundary had asked, and the run failed) */
+    /* Mid fan-out a probed table cannot go yet (its output is pending): if
+    ** its going would be enough, it goes at the next batch boundary, asked
+    ** for now, the limit exceeded until then by this batch's output (under
+    ** load a worker could reach this before any boundary had asked, and
+    ** the run failed); an output that alone outgrows the limit still fails */
     if (o->memory_limit && must_hold > o->memory_limit && st && ev && o->spill && !x->evicted &&
-        !atomic_load(&ev->closed) && can_evict(x)) {
+        !atomic_load(&ev->closed) && can_evict(x) && must_hold <= o->memory_limit + evictable_bytes(x)) {
         atomic_store(&ev->requested, 1);
         return TIR_OK;
     }

@@ -1134,6 +1134,17 @@ static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t bas
         vm_gslot *d1 = &g->slots[s];
         const vm_gslot *d2 = &from[s];
         size_t w = acc_width(slot);
+        bool plain = !slot_is_string(slot) && slot->fn != IR_AGG_STRING_AGG && slot->type != TIR_F64;
+        if (plain && w == 8 && slot->fn != IR_AGG_AVG) { /* most: a count and an 8-byte sum, min or max */
+            int64_t *acc1 = d1->acc;
+            const int64_t *acc2 = d2->acc;
+            for (uint32_t j = 0; j < k; j++) {
+                uint32_t a = e1 ? e1[j] : base + j, b = list[j];
+                d1->cnt[a] = d2->cnt[b];
+                acc1[a] = d2->cnt[b] ? acc2[b] : acc1[a];
+            }
+            continue;
+        }
         for (uint32_t j = 0; j < k; j++) {
             uint32_t a = e1 ? e1[j] : base + j, b = list[j];
             int64_t c2 = d2->cnt[b];
@@ -1414,26 +1425,57 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
     return (g->ht = group_table(def)) ? TIR_OK : TIR_ERR_NOMEM;
 }
 
-/* Merges a chunk of spilled groups into g. */
+/* Merges a chunk of spilled groups into g: one find-or-insert per group
+** (a find, then an insert of the groups g lacked, hashed every new group
+** twice), the new groups adopting their state, the others combined. */
 static tir_status merge_chunk(vm_sink_group *g, const vm_spchunk *c)
 {
     const vm_group *def = g->def;
-    vm_gmerge *m = gmerge_new(g, 1, false, c->n);
-    if (!m)
+    vm_gslot *own = calloc((size_t)(def->nslots ? def->nslots : 1), sizeof *own);
+    if (!own)
         return TIR_ERR_NOMEM;
-    if (!(m->own = calloc((size_t)(def->nslots ? def->nslots : 1), sizeof *m->own)))
-        return vm_gmerge_end(m, TIR_ERR_NOMEM);
+    vm_vec keys[64];
     int col = 0;
     for (int k = 0; k < def->nkeys; k++, col++)
-        m->from.keys[k] = (vm_vec){vm_ht_key(g->ht, k)->type, (void *)c->cols[col].data,
-                                   (uint64_t *)c->cols[col].validity};
+        keys[k] = (vm_vec){vm_ht_key(g->ht, k)->type, (void *)c->cols[col].data, (uint64_t *)c->cols[col].validity};
     for (int s = 0; s < def->nslots; s++) {
-        m->own[s].cnt = (int64_t *)c->cols[col++].data;
+        own[s].cnt = (int64_t *)c->cols[col++].data;
         if (acc_width(&def->slots[s]))
-            m->own[s].acc = (void *)c->cols[col++].data;
+            own[s].acc = (void *)c->cols[col++].data;
     }
-    m->from.slots = m->own;
-    return vm_gmerge_end(m, vm_gmerge_part(m, 0));
+    bool strings = group_has_strings(def);
+    uint32_t idx[GMERGE_CHUNK], ids[GMERGE_CHUNK], news[GMERGE_CHUNK], newe[GMERGE_CHUNK];
+    uint8_t adopted[GMERGE_CHUNK];
+    tir_status st = TIR_OK;
+    for (uint32_t start = 0; start < c->n && !st; start += GMERGE_CHUNK) {
+        uint32_t n = c->n - start < GMERGE_CHUNK ? c->n - start : GMERGE_CHUNK, base = vm_ht_count(g->ht), k = 0;
+        for (uint32_t i = 0; i < n; i++)
+            idx[i] = start + i;
+        if (!vm_ht_find_or_insert(g->ht, keys, idx, n, ids) || !group_grow(g, vm_ht_count(g->ht))) {
+            st = TIR_ERR_NOMEM;
+            break;
+        }
+        /* a group new to g takes its first row's state; any later row of
+        ** it (a chunk holds each group once, but nothing relies on that)
+        ** is combined after the adoption */
+        memset(adopted, 0, vm_ht_count(g->ht) - base);
+        for (uint32_t i = 0; i < n; i++)
+            if (ids[i] >= base && !adopted[ids[i] - base]) {
+                adopted[ids[i] - base] = 1;
+                news[k] = start + i;
+                newe[k++] = ids[i];
+                ids[i] = VM_HT_NONE;
+            }
+        st = group_adopt(g, newe, 0, own, news, k);
+        for (uint32_t i = 0; i < n && !st; i++)
+            if (ids[i] != VM_HT_NONE) {
+                st = group_combine(g, ids[i], own, start + i, false);
+                if (!st && strings)
+                    st = group_combine(g, ids[i], own, start + i, true);
+            }
+    }
+    free(own);
+    return st;
 }
 
 static tir_status table_concat(vm_table *t, vm_table *src);
