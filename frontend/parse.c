@@ -146,8 +146,8 @@ static bool is_json(const char *path)
 /* An included plan in its JSON form stands for the same items as text:
 ** it is parsed and printed as .tir, *printed noting where each node landed
 ** in that text, so that messages about its items name their JSON paths.
-** NULL with the reason in err (its first diagnostic) when it does not
-** parse, NULL with err empty when out of memory. */
+** NULL with the reason in err (its first diagnostic: where, and what) when
+** it does not parse, NULL with err empty when out of memory. */
 static const char *json_as_text(fe_gather *g, const char *path, const char *json, size_t *len,
                                 const ir_jtext **printed, char *err, size_t errlen)
 {
@@ -158,19 +158,12 @@ static const char *json_as_text(fe_gather *g, const char *path, const char *json
     const char *text = NULL;
     if (at && fe_parse_json(g->a, &d, path, json, *len, &prog) && prog)
         text = ir_program_str(g->a, prog, at);
-    if (!text && d.nerrors) {
-        /* its first message, "$.json.path: msg" (or "file:line:col: msg"
-        ** for JSON that is not well formed) */
-        const char *msg = ir_diags_render(&d);
-        if (msg) {
-            size_t eol = strcspn(msg, "\n");
-            const char *sev = strstr(msg, ": error: "), *jp = strstr(msg, ":$");
-            const char *start = jp && sev && jp < sev ? jp + 1 : msg;
-            if (sev && sev < msg + eol)
-                snprintf(err, errlen, "%.*s: %.*s", (int)(sev - start), start, (int)(msg + eol - sev - 9), sev + 9);
-            else
-                snprintf(err, errlen, "%.*s", (int)(msg + eol - start), start);
-        }
+    if (!text && d.nerrors && ir_diags_render(&d) && d.n && !g->a->nomem) {
+        const ir_diagnostic *x = &d.items[0];   /* the first in the file */
+        if (x->path)
+            snprintf(err, errlen, "%s: %s", x->path, x->message);
+        else
+            snprintf(err, errlen, "%d:%d: %s", x->line, x->col, x->message);
     }
     ir_diags_free(&d);
     if (text)
