@@ -144,36 +144,31 @@ static bool is_json(const char *path)
 }
 
 /* An included plan in its JSON form stands for the same items as text:
-** it is parsed and printed as .tir (messages about its items then quote
-** that text, which `tirrun --emit-tir FILE.json` prints). NULL with the
-** reason in err (its first diagnostic) when it does not parse, NULL with
-** err empty when out of memory. */
-static const char *json_as_text(fe_gather *g, const char *path, const char *json, size_t *len, char *err,
-                                size_t errlen)
+** it is parsed and printed as .tir, *printed noting where each node landed
+** in that text, so that messages about its items name their JSON paths.
+** NULL with the reason in err (its first diagnostic: where, and what) when
+** it does not parse, NULL with err empty when out of memory. */
+static const char *json_as_text(fe_gather *g, const char *path, const char *json, size_t *len,
+                                const ir_jtext **printed, char *err, size_t errlen)
 {
     ir_diags d;
     ir_diags_init(&d, g->a, path, json, *len);
     ir_program *prog = NULL;
+    ir_jtext *at = IR_NEW(g->a, ir_jtext);
     const char *text = NULL;
-    if (fe_parse_json(g->a, &d, path, json, *len, &prog) && prog)
-        text = ir_program_str(g->a, prog);
-    if (!text && d.nerrors) {
-        /* its first message, "$.json.path: msg" (or "file:line:col: msg"
-        ** for JSON that is not well formed) */
-        const char *msg = ir_diags_render(&d);
-        if (msg) {
-            size_t eol = strcspn(msg, "\n");
-            const char *sev = strstr(msg, ": error: "), *jp = strstr(msg, ":$");
-            const char *start = jp && sev && jp < sev ? jp + 1 : msg;
-            if (sev && sev < msg + eol)
-                snprintf(err, errlen, "%.*s: %.*s", (int)(sev - start), start, (int)(msg + eol - sev - 9), sev + 9);
-            else
-                snprintf(err, errlen, "%.*s", (int)(msg + eol - start), start);
-        }
+    if (at && fe_parse_json(g->a, &d, path, json, *len, &prog) && prog)
+        text = ir_program_str(g->a, prog, at);
+    if (!text && d.nerrors && ir_diags_render(&d) && d.n && !g->a->nomem) {
+        const ir_diagnostic *x = &d.items[0];   /* the first in the file */
+        if (x->path)
+            snprintf(err, errlen, "%s: %s", x->path, x->message);
+        else
+            snprintf(err, errlen, "%d:%d: %s", x->line, x->col, x->message);
     }
     ir_diags_free(&d);
     if (text)
         *len = strlen(text);
+    *printed = at;
     return g->a->nomem ? NULL : text;
 }
 
@@ -208,9 +203,10 @@ static void include_file(fe_gather *g, int from, int depth, ir_span s, const cha
                 return;
             }
         size_t len = 0;
+        const ir_jtext *json = NULL;
         const char *t = path ? g->ld->load(g->ld->ctx, g->a, path, &len, err, sizeof err) : NULL;
         if (t && is_json(path))
-            t = json_as_text(g, path, t, &len, err, sizeof err);
+            t = json_as_text(g, path, t, &len, &json, err, sizeof err);
         if (!path || (!t && !err[0])) {
             g->nomem = true;
         } else if (!t) {
@@ -219,7 +215,7 @@ static void include_file(fe_gather *g, int from, int depth, ir_span s, const cha
             ir_error(g->d, s, "program too large with %s included", path);
         } else {
             got = (int)g->nfiles++;
-            g->files[got] = (ir_srcfile){(uint32_t)g->total, (uint32_t)len, path};
+            g->files[got] = (ir_srcfile){(uint32_t)g->total, (uint32_t)len, path, json};
             g->texts[got] = t;
             g->total += len + 1;
         }
@@ -371,7 +367,7 @@ bool fe_parse(ir_arena *a, ir_diags *d, const char *file, const char *src, size_
         return false;
     }
     *g = (fe_gather){.a = a, .d = d, .ld = ld, .nfiles = 1, .total = len + 1};
-    g->files[0] = (ir_srcfile){0, (uint32_t)len, file};
+    g->files[0] = (ir_srcfile){0, (uint32_t)len, file, NULL};
     g->texts[0] = text;
     gather(g, 0, 0);
     if (g->nfiles > 1 && !g->nomem) {

@@ -219,8 +219,8 @@ typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
 
 typedef struct tir_diag {
     tir_severity severity;
-    const char *file;
-    int line, col;          /* 1-based; 0 for a program compiled from JSON, ... */
+    const char *file;       /* the program's, or the included file's the diagnostic is in */
+    int line, col;          /* 1-based; 0 for a program compiled from JSON or a JSON plan a text program includes, ... */
     const char *message;
     const char *path;       /* ... whose diagnostics name the JSON path of their node
                              * ("$.pipelines[1].statements[0].args.expr"); NULL otherwise */

@@ -563,8 +563,10 @@ const char *ir_opkind_name(ir_opkind k);
 const char *ir_aggfn_name(ir_aggfn f);
 const char *ir_joinkind_name(ir_joinkind k);
 /* A program as parsed (not checked: the checker rewrites names), as .tir
-** text that parses back to the same tree. Arena string. */
-const char *ir_program_str(ir_arena *a, const ir_program *p);
+** text that parses back to the same tree. Arena string. printed, unless
+** NULL, is set to where each node landed in the text (diag.h): for a
+** program read from JSON, the nodes its spans number. */
+const char *ir_program_str(ir_arena *a, const ir_program *p, ir_jtext *printed);
 
 /* ir/json_emit.c: a program as parsed, in its JSON form; NULL with errors
 ** in d for what the JSON form cannot hold (a string that is not UTF-8, an

@@ -6,7 +6,8 @@
 ** counted, not formatted; a long source line is shown as a window around
 ** the caret; line:col comes from one forward pass over the sorted
 ** diagnostics instead of a scan from the start of the file for each.
-** A program read from JSON is located by JSON paths instead (diag.h).
+** A program read from JSON, and the text an included JSON plan is
+** spliced in as, are located by JSON paths instead (diag.h).
 */
 #include "diag.h"
 #include "buf.h"
@@ -249,6 +250,72 @@ const char *ir_file_of(const ir_srcmap *m, ir_span at)
     return f ? f->name : m->file;
 }
 
+/* The node printed innermost around [off, off + len) of a printed JSON
+** program's text, the root when none is. Entries nest: it is the last
+** entry starting at or before off, or the first of those that one was
+** printed inside to hold the whole span. Nodes printed as the very same
+** text (a value and its expression, a one-name reference and its name)
+** are one to the text's parser, whose span is then the outermost's. */
+static uint32_t printed_node(const ir_jtext *t, uint32_t off, uint32_t len)
+{
+    uint32_t lo = 0, hi = t->n;   /* entries before lo start at or before off */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t k = lo ? lo - 1 : UINT32_MAX;
+    while (k != UINT32_MAX && t->v[k].end < (uint64_t)off + len)
+        k = t->v[k].up;
+    if (k == UINT32_MAX)
+        return 0;
+    const ir_jprinted *up;
+    while (t->v[k].up != UINT32_MAX && (up = &t->v[t->v[k].up])->off == t->v[k].off && up->end == t->v[k].end)
+        k = t->v[k].up;
+    return t->v[k].node;
+}
+
+/* A span that names a JSON node: one of a JSON program (file NULL), or
+** of an included JSON plan's text (file its name). */
+typedef struct jnode {
+    const char *file;
+    const ir_jpaths *paths;
+    uint32_t node;
+} jnode;
+
+static bool json_node(const ir_srcmap *m, ir_span at, jnode *j)
+{
+    if (m->paths) {
+        *j = (jnode){NULL, m->paths, at.off};
+        return true;
+    }
+    const ir_srcfile *f = included(m->files, m->nfiles, at.off);
+    if (!f || !f->json)
+        return false;
+    *j = (jnode){f->name, f->json->paths, printed_node(f->json, at.off - f->off, at.len)};
+    return true;
+}
+
+bool ir_is_json(const ir_srcmap *m, ir_span at)
+{
+    jnode j;
+    return json_node(m, at, &j);
+}
+
+/* "file:$.path" into buf, or the path alone when file is NULL. */
+static void jnode_where(char *buf, size_t n, const char *file, const jnode *j)
+{
+    if (!file) {
+        jpath_copy(buf, n, j->paths, j->node);
+        return;
+    }
+    char path[256];
+    jpath_copy(path, sizeof path, j->paths, j->node);
+    snprintf(buf, n, "%s:%s", file, path);
+}
+
 /* line:col of at within its own file's text. */
 static void file_linecol(const ir_srcmap *m, ir_span at, int *line, int *col)
 {
@@ -261,8 +328,9 @@ static void file_linecol(const ir_srcmap *m, ir_span at, int *line, int *col)
 
 void ir_where(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 {
-    if (m->paths) {
-        jpath_copy(buf, n, m->paths, at.off);
+    jnode j;
+    if (json_node(m, at, &j)) {
+        jnode_where(buf, n, j.file, &j);
         return;
     }
     int line, col;
@@ -276,10 +344,9 @@ void ir_where(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 
 void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 {
-    if (m->paths) {
-        char path[256];
-        jpath_copy(path, sizeof path, m->paths, at.off);
-        snprintf(buf, n, "%s:%s", m->file, path);
+    jnode j;
+    if (json_node(m, at, &j)) {
+        jnode_where(buf, n, j.file ? j.file : m->file, &j);
         return;
     }
     int line, col;
@@ -289,8 +356,9 @@ void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 
 void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 {
-    if (m->paths) {
-        jpath_copy(buf, n, m->paths, at.off);
+    jnode j;
+    if (json_node(m, at, &j)) {
+        jpath_copy(buf, n, j.paths, j.node);
         return;
     }
     if (!n)
@@ -300,26 +368,19 @@ void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at)
     buf[len] = 0;
 }
 
-/* A JSON program's diagnostics: its nodes are numbered in document order. */
-static char *render_paths(ir_diags *d)
+/* x, at node j, as "file:$.path: error: msg\n": a JSON node has no
+** line to show. Sets x->path and x->file. */
+static void render_jnode(ir_buf *b, ir_diags *d, ir_diagnostic *x, const char *file, const jnode *j)
 {
-    ir_buf b = {0};
-    ir_buf_put(&b, "", 0);
-    for (size_t i = 0; i < d->n; i++) {
-        ir_diagnostic *x = &d->items[i];
-        ir_buf p = {0};
-        ir_jpath_put(&p, d->paths, x->span.off);
-        x->path = ir_buf_finish(&p, d->arena);
-        x->file = d->file;
-        ir_buf_printf(&b, "%s:%s: %s: %s", d->file, x->path ? x->path : "$",
-                      x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
-        if (x->last && d->dropped_errors)
-            ir_buf_printf(&b, " (%zu more not shown)", d->dropped_errors);
-        ir_buf_put(&b, "\n", 1);
-    }
-    if (d->dropped_warnings)
-        ir_buf_printf(&b, "%s: %zu more warnings not shown\n", d->file, d->dropped_warnings);
-    return ir_buf_finish(&b, d->arena);
+    ir_buf p = {0};
+    ir_jpath_put(&p, j->paths, j->node);
+    x->path = ir_buf_finish(&p, d->arena);
+    x->file = file;
+    ir_buf_printf(b, "%s:%s: %s: %s", file, x->path ? x->path : "$",
+                  x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
+    if (x->last && d->dropped_errors)
+        ir_buf_printf(b, " (%zu more not shown)", d->dropped_errors);
+    ir_buf_put(b, "\n", 1);
 }
 
 static int diag_cmp(const void *a, const void *b)
@@ -372,8 +433,6 @@ char *ir_diags_render(ir_diags *d)
 {
     if (d->n > 1)
         qsort(d->items, d->n, sizeof *d->items, diag_cmp);
-    if (d->paths)
-        return render_paths(d);
     ir_buf b = {0};
     ir_buf_put(&b, "", 0);
     ir_srcmap m = ir_diags_srcmap(d);
@@ -384,6 +443,11 @@ char *ir_diags_render(ir_diags *d)
     int line = 1;
     for (size_t i = 0; i < d->n; i++) {
         ir_diagnostic *x = &d->items[i];
+        jnode j;
+        if (json_node(&m, x->span, &j)) {
+            render_jnode(&b, d, x, j.file ? j.file : d->file, &j);
+            continue;
+        }
         x->file = ir_file_of(&m, x->span);
         if (x->last) {   /* out of order: located on its own */
             char at[512];

@@ -35,12 +35,30 @@ typedef struct ir_jpaths {
     uint32_t n;
 } ir_jpaths;
 
+/* A JSON program printed as text (ir_program_str): where each of its nodes
+** landed, so that a span of the text names the node it was printed from.
+** An included JSON plan is spliced in as that text (frontend/parse.c), and
+** messages about it name JSON paths as a JSON program's do. Entries are in
+** the order printed: by off, a node's entry before those of the nodes
+** printed inside it, whose ranges lie within its own. */
+typedef struct ir_jprinted {
+    uint32_t off, end;        /* the node's text: [off, end) of the printed text */
+    uint32_t up;              /* the entry of the node it was printed inside; UINT32_MAX: none */
+    uint32_t node;            /* its number in paths */
+} ir_jprinted;
+typedef struct ir_jtext {
+    const ir_jpaths *paths;
+    ir_jprinted *v;
+    uint32_t n;
+} ir_jtext;
+
 /* A program that includes other files: their texts follow its own in one
 ** source, each followed by a NUL, and spans index that whole source.
 ** files[0] is the program's own text. */
 typedef struct ir_srcfile {
     uint32_t off, len;
     const char *name;         /* as opened: relative to the program's directory, or absolute */
+    const ir_jtext *json;     /* an included JSON plan, its text printed from it; NULL: a text file */
 } ir_srcfile;
 
 /* Everything that turns a span into a place a person can find. */
@@ -57,8 +75,8 @@ typedef struct ir_diagnostic {
     tir_severity severity;
     ir_span span;
     const char *message;
-    int line, col;            /* set by ir_diags_render (0 for a JSON program) */
-    const char *path;         /* set by ir_diags_render for a JSON program, else NULL */
+    int line, col;            /* set by ir_diags_render (0 for a JSON node) */
+    const char *path;         /* set by ir_diags_render for a JSON node, else NULL */
     const char *file;         /* set by ir_diags_render: the file of the span (an included one, or d->file) */
     bool last;                /* the "too many errors" note: rendered after the others */
 } ir_diagnostic;
@@ -94,22 +112,27 @@ static inline ir_srcmap ir_diags_srcmap(const ir_diags *d)
 }
 /* The name of the file span at is in: an included file's, or m->file. */
 const char *ir_file_of(const ir_srcmap *m, ir_span at);
+/* Whether span at names a JSON node (of a JSON program, or of an included
+** JSON plan's text): it has no text of its own to quote. */
+bool ir_is_json(const ir_srcmap *m, ir_span at);
 /* Where span at is, for "first defined at ..." in a message, into buf:
 ** "line:col" in the program's own text, "name:line:col" in an included
-** file, or the JSON path of the node. */
+** file, the JSON path of the node in a JSON program, "name:$.path" in an
+** included JSON plan. */
 void ir_where(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* The same with the file always named, to begin a message:
 ** "file:line:col" or "file:$.path". */
 void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* What span at is, for quoting in a message: its source text, or the JSON
-** path of the node when m->paths is not NULL (truncated to fit buf). */
+** path of the node when it names one (ir_is_json; truncated to fit buf). */
 void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* Appends the JSON path of node to b. */
 void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node);
 /* Sorts by position, sets every diagnostic's line and col, and renders
 ** them: "file:line:col: error: msg\n", then the source line (a window of
-** it when long) and a caret line ("^~~~" under the span); for a JSON
-** program "file:$.path: error: msg\n" alone. Arena string. */
+** it when long) and a caret line ("^~~~" under the span); for a node of
+** a JSON program or of an included JSON plan "file:$.path: error: msg\n"
+** alone, its path and file set. Arena string. */
 char *ir_diags_render(ir_diags *d);
 
 static inline ir_span ir_span_join(ir_span a, ir_span b)

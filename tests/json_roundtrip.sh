@@ -1,11 +1,14 @@
 #!/bin/sh
 # json_roundtrip.sh — every golden case that parses (those that succeed,
 # those that fail while running: bad data, limits, overflow, and those the
-# checker refuses), run in its three forms: the .tir text, its JSON form
-# (tirrun --emit-json) compiled from JSON, and the JSON form printed back
-# as text (tirrun --emit-tir). The three must print the same rows and exit
-# the same way; TAP output. Syntax errors have no JSON form (the JSON
-# diagnostics are tests/unit/test_json.c's).
+# checker refuses), run in its four forms: the .tir text, its JSON form
+# (tirrun --emit-json) compiled from JSON, the JSON form printed back as
+# text (tirrun --emit-tir), and a text program that includes the JSON form.
+# The four must print the same rows and exit the same way; TAP output. The
+# included JSON form's messages must name the same JSON paths as the JSON
+# form's own (those at the root aside: the include has a place of its own).
+# Syntax errors have no JSON form (the JSON diagnostics are
+# tests/unit/test_json.c's).
 #
 #   json_roundtrip.sh TIRRUN CASESDIR [NAME...]
 #
@@ -55,6 +58,14 @@ run() {
     echo $?
 }
 
+# json_messages FILE: the lines of FILE about nodes of $name.json other than
+# the root, sorted; a place named inside a message ("first defined at
+# FILE:$.path") as the JSON form itself names it ("at $.path").
+json_messages() {
+    grep -F "$tmp/$name.json:\$" "$1" | grep -vF "$tmp/$name.json:\$: " |
+        sed "s|at $tmp/$name.json:\\\$|at \\\$|g" | sort
+}
+
 echo "1..$#"
 failed=0
 n=0
@@ -67,16 +78,21 @@ for name in "$@"; do
     elif ! "$tirrun" --emit-tir "$tmp/$name.json" >"$tmp/$name.tir" 2>"$tmp/err"; then
         why="--emit-tir of the JSON failed: $(head -3 "$tmp/err")"
     else
-        for form in json tir; do
-            got=$(run "$name" "$tmp/$name.$form" "$tmp/got")
+        printf 'include "%s.json"\n' "$name" >"$tmp/$name.inc.tir"
+        for form in json tir inc.tir; do
+            got=$(run "$name" "$tmp/$name.$form" "$tmp/got.$form")
             if [ -e "$name.sorted" ]; then
                 sort -o "$tmp/want" "$tmp/want"
-                sort -o "$tmp/got" "$tmp/got"
+                sort -o "$tmp/got.$form" "$tmp/got.$form"
             fi
-            if [ "$got" != "$want" ] || ! cmp -s "$tmp/want" "$tmp/got"; then
-                why="$why from .$form: exit $got (want $want) $(diff "$tmp/want" "$tmp/got" | head -5; head -3 "$tmp/got.err")"
+            if [ "$got" != "$want" ] || ! cmp -s "$tmp/want" "$tmp/got.$form"; then
+                why="$why from .$form: exit $got (want $want) $(diff "$tmp/want" "$tmp/got.$form" | head -5; head -3 "$tmp/got.$form.err")"
             fi
         done
+        json_messages "$tmp/got.json.err" >"$tmp/msgs.json"
+        json_messages "$tmp/got.inc.tir.err" >"$tmp/msgs.inc"
+        cmp -s "$tmp/msgs.json" "$tmp/msgs.inc" ||
+            why="$why; included, the JSON form's messages differ: $(diff "$tmp/msgs.json" "$tmp/msgs.inc" | head -5)"
         # text -> JSON -> text -> JSON: the JSON form is a fixed point
         "$tirrun" --emit-json "$tmp/$name.tir" >"$tmp/again.json" 2>/dev/null
         cmp -s "$tmp/$name.json" "$tmp/again.json" || why="$why; the JSON of the printed text differs"

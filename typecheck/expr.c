@@ -857,11 +857,13 @@ static bool cast_ok(tir_type from, tir_type to)
     return false;
 }
 
-/* x as written, cut after max bytes, for quoting in a message; a program
-** read from JSON has no text: its expression is printed from the tree. */
+/* x as written, cut after max bytes, for quoting in a message; JSON has
+** no text (an included plan's is not what was written): its expression is
+** printed from the tree. */
 static const char *written(tc_ctx *c, const ir_expr *x, uint32_t max)
 {
-    if (c->p->paths)
+    ir_srcmap m = ir_prog_srcmap(c->p);
+    if (ir_is_json(&m, x->span))
         return ir_expr_str(c->a, x);
     uint32_t n = x->span.len > max ? max : x->span.len;
     return ir_sprintf(c->a, "%.*s%s", (int)n, c->p->src + x->span.off, x->span.len > max ? "..." : "");

@@ -775,7 +775,7 @@ static tir_status convert(tir_program *p, bool to_json, char **out)
     ir_program *prog = NULL;
     const char *text = NULL;
     if (parse(p, &a, &d, &prog) && prog)
-        text = to_json ? ir_program_json(&a, &d, prog) : ir_program_str(&a, prog);
+        text = to_json ? ir_program_json(&a, &d, prog) : ir_program_str(&a, prog, NULL);
     tir_status st;
     if (text && !a.nomem) {
         st = (*out = strdup(text)) ? TIR_OK : TIR_ERR_NOMEM;

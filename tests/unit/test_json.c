@@ -3,8 +3,9 @@
 ** (tir_compile_json, tir_program_to_json, tir_program_to_text): a plan runs
 ** and round-trips; every diagnostic names the JSON path of its node (shape
 ** errors, unknown operators and fields, missing fields, the checker's type
-** errors, run-time errors); malformed JSON reports jansson's line:col;
-** NULL, empty and hostile (deeply nested) inputs fail cleanly.
+** errors, run-time errors), and so do the errors of a plan a text program
+** includes; malformed JSON reports jansson's line:col; NULL, empty and
+** hostile (deeply nested) inputs fail cleanly.
 */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -72,6 +73,45 @@ static void expect_error(const char *json, const char *path, const char *msg)
     snprintf(where, sizeof where, "plan.json:%s: error: ", path);
     cr_expect(strstr(tir_program_diag_text(p), where) != NULL, "%s", tir_program_diag_text(p));
     cr_expect(strstr(tir_program_errmsg(p), where) != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+}
+
+/* Compiles a text program that includes json, written to dir/plan.json
+** (its name into file). */
+static tir_status compile_included(const char *json, char file[512], tir_program **p)
+{
+    snprintf(file, 512, "%s/plan.json", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs(json, f);
+    fclose(f);
+    char main[512];
+    snprintf(main, sizeof main, "%s/main.tir", dir);
+    const char *src = "// a plan in its JSON form, included\ninclude \"plan.json\"\n";
+    return tir_compile(e, main, src, strlen(src), p);
+}
+
+/* As expect_error, json included by a text program: the first diagnostic
+** names the JSON file and the node's path, and quotes no text (the text
+** the plan was spliced in as is not what was written). */
+static void expect_included_error(const char *json, const char *path, const char *msg)
+{
+    tir_program *p = NULL;
+    char file[512];
+    cr_assert_eq(compile_included(json, file, &p), TIR_ERR_COMPILE, "compiled: %s", json);
+    cr_assert_geq(tir_program_ndiags(p), 1);
+    const tir_diag *d = tir_program_diag(p, 0);
+    const char *text = tir_program_diag_text(p);
+    cr_assert_not_null(d->path, "no path: %s", text);
+    cr_expect_str_eq(d->path, path, "%s", text);
+    cr_expect_str_eq(d->file, file);
+    cr_expect_eq(d->line, 0);
+    cr_expect_eq(d->col, 0);
+    cr_expect(strstr(d->message, msg) != NULL, "message '%s' lacks '%s'", d->message, msg);
+    char where[1024];
+    snprintf(where, sizeof where, "%s:%s: error: ", file, path);
+    cr_expect(strstr(text, where) != NULL, "%s", text);
+    cr_expect(strchr(text, '^') == NULL, "quotes text: %s", text);
     tir_program_free(p);
 }
 
@@ -213,6 +253,26 @@ Test(json, checker_errors_name_the_node)
                  "$.pipelines[0].statements[1].target", "first defined at $.pipelines[0].statements[0].target");
 }
 
+Test(json, errors_of_an_included_plan_name_the_node)
+{
+    expect_included_error(PLAN(FILTER("{\"op\": \"&&\", \"args\": [true, {\"op\": \"==\", \"args\": [{\"col\": \"n\", "
+                                      "\"of\": \"in\"}, \"x\"]}]}")),
+                          "$.pipelines[0].statements[1].args.expr.args[1]", "cannot compare");
+    expect_included_error(PLAN(FILTER("{\"col\": \"nn\", \"of\": \"in\"}")),
+                          "$.pipelines[0].statements[1].args.expr.col", "did you mean 'n'?");
+    /* a place named in a message is in the included file: named with it */
+    char first[600];
+    snprintf(first, sizeof first, "first defined at %s/plan.json:$.pipelines[0].statements[0].target", dir);
+    expect_included_error(PLAN("{\"target\": \"v1\", \"op\": \"filter\", \"args\": {\"input\": {\"ref\": \"v1\"}, "
+                               "\"expr\": true}}"),
+                          "$.pipelines[0].statements[1].target", first);
+    /* printed as abs((distinct - $in.s)): the nodes inside the parentheses
+    ** added after the fact still find their paths */
+    expect_included_error(PLAN(FILTER("{\"op\": \">\", \"args\": [{\"call\": \"abs\", \"args\": [{\"op\": \"-\", \"args\": "
+                                      "[{\"ref\": \"distinct\"}, {\"col\": \"n\", \"of\": \"in\"}]}]}, 0]}")),
+                          "$.pipelines[0].statements[1].args.expr.args[0].args[0].args[0]", "unknown name 'distinct'");
+}
+
 Test(json, run_time_errors_name_the_node)
 {
     tir_program *p = NULL;
@@ -223,6 +283,15 @@ Test(json, run_time_errors_name_the_node)
     cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
     cr_expect(strstr(tir_program_errmsg(p), "plan.json:$.pipelines[0].statements[1].args.expr.args[0]: error: "
                                             "integer overflow") != NULL, "%s", tir_program_errmsg(p));
+    tir_program_free(p);
+    /* the same plan included by a text program */
+    char file[512], want[700];
+    cr_assert_eq(compile_included(PLAN(FILTER("{\"op\": \">\", \"args\": [{\"op\": \"*\", \"args\": [{\"col\": \"n\", "
+                                              "\"of\": \"in\"}, 9223372036854775807]}, 0]}")), file, &p),
+                 TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+    cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
+    snprintf(want, sizeof want, "%s:$.pipelines[0].statements[1].args.expr.args[0]: error: integer overflow", file);
+    cr_expect(strstr(tir_program_errmsg(p), want) != NULL, "%s", tir_program_errmsg(p));
     tir_program_free(p);
 }
 
