@@ -1187,35 +1187,24 @@ struct vm_gmerge {
     int nparts;
     bool last;
     uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
-    vm_gslot *own;            /* slots made for a spilled chunk (freed with m) */
     uint32_t *adds;           /* vm_gmerge_adds: from's groups that g lacks, */
     uint32_t nadds, base;     /* appended as g's groups base, base + 1, ... */
 };
 
 enum { GMERGE_CHUNK = 2048 };
 
-static vm_gmerge *gmerge_new(vm_sink_group *g, int nparts, bool last, uint32_t n)
+vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
 {
     vm_gmerge *m = calloc(1, sizeof *m);
-    if (!m)
+    uint32_t n = vm_ht_count(from->ht);
+    if (!m || !(m->gid = malloc((n ? n : 1) * sizeof *m->gid))) {
+        free(m);
         return NULL;
+    }
     m->g = g;
     m->nparts = nparts < 1 ? 1 : nparts;
     m->last = last;
     m->from.n = n;
-    m->gid = malloc((n ? n : 1) * sizeof *m->gid);
-    if (!m->gid) {
-        free(m);
-        return NULL;
-    }
-    return m;
-}
-
-vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
-{
-    vm_gmerge *m = gmerge_new(g, nparts, last, vm_ht_count(from->ht));
-    if (!m)
-        return NULL;
     for (int k = 0; k < g->def->nkeys; k++) {
         const vm_column *c = vm_ht_key(from->ht, k);
         m->from.keys[k] = (vm_vec){c->type, c->data, c->validity};
@@ -1318,7 +1307,6 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
         st = gmerge_add(m, list, k);
     free(m->adds);
     free(m->gid);
-    free(m->own);
     free(m);
     return st;
 }
