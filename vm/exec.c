@@ -2717,7 +2717,7 @@ static tir_status load_resident(const vm_pipe *p, const vm_plan *plan, vm_value 
         tir_status st = TIR_OK;
         if (!IR_JOIN_KEEPS_INPUT(kind)) { /* probe rows its filter rules out are dropped, not set aside */
             st = vm_hspill_filter(v->hs, budget, msg, sizeof msg);
-            uint64_t fb = (uint64_t)v->hs->bloom_blocks * 32;
+            uint64_t fb = vm_hspill_filter_bytes(v->hs);
             budget = budget > fb ? budget - fb : budget ? 1 : 0;
         }
         if (!st && !IR_JOIN_KEEPS_BUILD(kind)) /* joined from files (vm_x_setup) */

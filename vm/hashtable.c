@@ -79,7 +79,10 @@ struct vm_ht {
     uint8_t small_state;      /* HT_SMALL_UNTRIED, _ON or _OFF (for good) */
     uint32_t *direct;         /* direct mode (below): per key - dbase, entry id + 1 (0 = none); no dir */
     int64_t dbase;
-    uint64_t drange;          /* keys dbase .. dbase + drange - 1 */
+    uint64_t drange;          /* keys dbase .. dbase + drange - 1 (slots, of 16 keys each with dpart) */
+    bool one_part;            /* join mode: every key has one vm_ht_ipart (vm_ht_one_part) */
+    bool dpart;               /* the direct array has a slot per 16 keys of partition dpart_of */
+    uint8_t dpart_of;
     int64_t dmin, dmax;       /* direct group mode: the range of the keys in it */
     uint32_t dnull;           /* group mode, one key: the NULL key's group once known, or VM_HT_NONE */
     uint8_t direct_state;     /* group mode: HT_SMALL_UNTRIED, _ON or _OFF (for good) */
@@ -978,6 +981,7 @@ static void ht_direct_free(vm_ht *ht)
     vm_big_free(ht->direct, ht->drange * sizeof *ht->direct);
     ht->direct = NULL;
     ht->drange = 0;
+    ht->dpart = false;
 }
 
 /* Range of the non-NULL values of v at rows[0..n) (rows NULL = 0..n-1)
@@ -1046,9 +1050,12 @@ static bool ht_direct_ok(const vm_ht *ht)
 static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
 {
     const vm_column *col = &ht->cols[0];
-    if ((uint64_t)hi - (uint64_t)lo >= ht_direct_limit(ht->count, HT_DIRECT_FLOOR))
+    /* one partition's keys: (key - base) >> 4 tells them apart, base aligned */
+    int sh = ht->one_part ? VM_HT_IPART_BITS : 0;
+    uint64_t base = (uint64_t)lo & ~(((uint64_t)1 << sh) - 1);
+    if (((uint64_t)hi - base) >> sh >= ht_direct_limit(ht->count, HT_DIRECT_FLOOR))
         return false;
-    uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
+    uint64_t range = (((uint64_t)hi - base) >> sh) + 1;
     if (ht->count > ht->ncap) {
         uint32_t *nx = realloc(ht->next, (size_t)ht->count * sizeof *nx);
         if (!nx)
@@ -1059,12 +1066,14 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
     uint32_t *ids = ht_direct_alloc(range), *next = ht->next;
     if (!ids)
         return false;
-    uint64_t base = (uint64_t)lo;
+    unsigned part = sh ? vm_ht_ipart(ht_int_at(col, 0)) : 0;
 #define HT_DIRECT_BUILD(CT)                                                                    \
     {                                                                                          \
         const CT *a = col->data;                                                               \
         for (uint32_t e = 0; e < ht->count; e++) {                                             \
-            uint64_t d = (uint64_t)(int64_t)a[e] - base;                                       \
+            uint64_t d = ((uint64_t)(int64_t)a[e] - base) >> sh;                               \
+            if (sh && vm_ht_ipart(a[e]) != part)                                               \
+                goto mixed;                                                                    \
             next[e] = ids[d] - 1;                                                              \
             ids[d] = e + 1;                                                                    \
         }                                                                                      \
@@ -1075,9 +1084,14 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
         HT_DIRECT_BUILD(int32_t)
 #undef HT_DIRECT_BUILD
     ht->direct = ids;
-    ht->dbase = lo;
+    ht->dbase = (int64_t)base;
     ht->drange = range;
+    ht->dpart = sh != 0;
+    ht->dpart_of = (uint8_t)part;
     return true;
+mixed: /* not one partition's keys after all: the directory (next[] is rewritten) */
+    vm_big_free(ids, range * sizeof *ids);
+    return false;
 }
 
 /* out[i] = entry of row rows[i]'s key (rows NULL = off + i), or VM_HT_NONE;
@@ -1087,20 +1101,31 @@ static void ht_direct_lookup(const vm_ht *ht, const vm_vec *v, const uint32_t *s
 {
     const uint32_t *ids = ht->direct;
     const uint64_t *va = v->validity, base = (uint64_t)ht->dbase, range = ht->drange;
-#define HT_DIRECT_FIND(CT)                                                                     \
+    const unsigned part = ht->dpart_of;
+#define HT_DIRECT_FIND(CT, FIND)                                                               \
     {                                                                                          \
         const CT *a = v->data;                                                                 \
         for (uint32_t i = 0; i < n; i++) {                                                     \
             uint32_t r = sel ? sel[i] : i;                                                     \
             uint64_t d = (uint64_t)(int64_t)a[r] - base;                                       \
-            uint32_t e = d < range ? ids[d] - 1 : VM_HT_NONE;                                  \
+            uint32_t e = FIND;                                                                 \
             out[i] = va && !vm_bit_get(va, r) ? null_id : e;                                   \
         }                                                                                      \
     }
-    if (v->type == TIR_I64)
-        HT_DIRECT_FIND(int64_t)
+#define HT_PLAIN d < range ? ids[d] - 1 : VM_HT_NONE
+    /* a key of another partition would share a slot with one of this one's */
+#define HT_PART (d >> VM_HT_IPART_BITS) < range && vm_ht_ipart(a[r]) == part ? ids[d >> VM_HT_IPART_BITS] - 1 : VM_HT_NONE
+    if (ht->dpart) {
+        if (v->type == TIR_I64)
+            HT_DIRECT_FIND(int64_t, HT_PART)
+        else
+            HT_DIRECT_FIND(int32_t, HT_PART)
+    } else if (v->type == TIR_I64)
+        HT_DIRECT_FIND(int64_t, HT_PLAIN)
     else
-        HT_DIRECT_FIND(int32_t)
+        HT_DIRECT_FIND(int32_t, HT_PLAIN)
+#undef HT_PART
+#undef HT_PLAIN
 #undef HT_DIRECT_FIND
 }
 
@@ -1343,7 +1368,9 @@ void vm_ht_free(vm_ht *ht)
 
 bool vm_ht_reserve(vm_ht *ht, uint32_t n)
 {
-    if (ht->broken || !ht_reserve(ht, n))
+    /* a partition's table is appended to and indexed, most often as a
+    ** direct array: vm_ht_index sizes the directory if it needs one */
+    if (ht->broken || (!ht->one_part && !ht_reserve(ht, n)))
         return false;
     for (int c = 0; c < ht->nkeys + ht->nvals; c++)
         if (!vm_column_reserve(&ht->cols[c], (uint64_t)ht->count + n))
@@ -1550,6 +1577,11 @@ size_t vm_ht_index_bytes(uint64_t n)
 bool vm_ht_index(vm_ht *ht)
 {
     return ht_index(ht, true);
+}
+
+void vm_ht_one_part(vm_ht *ht)
+{
+    ht->one_part = !ht->group && ht_direct_ok(ht);
 }
 
 void vm_ht_drop_filter(vm_ht *ht)

@@ -53,6 +53,25 @@ bool vm_ht_index(vm_ht *ht);
 ** bloom filter in front of the directory; only a speed-up, and up to 8
 ** bytes per directory slot) for a table that must fit a budget. */
 void vm_ht_drop_filter(vm_ht *ht);
+/* Spills split the rows of a one-integer-key join into 1 << VM_HT_IPART_BITS
+** partitions by vm_ht_ipart of the key instead of its hash: its low bits,
+** turned by a hash of the others. Of any 16 consecutive keys each goes to
+** another partition (an even spread without hashing whole keys), and two
+** keys of one partition differ in key >> VM_HT_IPART_BITS, so the direct
+** array of a partition's table needs a slot per 16 keys of its range
+** (vm_ht_one_part). */
+#define VM_HT_IPART_BITS 4
+static inline unsigned vm_ht_ipart(int64_t key)
+{
+    uint64_t k = (uint64_t)key, turn = (k >> VM_HT_IPART_BITS) * 0x9E3779B97F4A7C15ull;
+    return (unsigned)((k ^ turn >> (64 - VM_HT_IPART_BITS)) & ((1u << VM_HT_IPART_BITS) - 1));
+}
+/* Join build, before vm_ht_reserve and vm_ht_append: the keys are of one
+** vm_ht_ipart partition, which lets a direct array take a slot per 16 keys
+** (checked: a table whose keys are not keeps the directory). Such a table
+** is built by vm_ht_append and vm_ht_index only: vm_ht_reserve leaves its
+** directory to vm_ht_index, which knows whether it needs one. */
+void vm_ht_one_part(vm_ht *ht);
 /* Join build, before any row: vm_ht_append stores rows with a NULL key
 ** too, as entries no probe finds (a right or full join outputs them as
 ** unmatched). */

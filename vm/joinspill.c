@@ -133,6 +133,70 @@ static void by_partition(const uint8_t *part, const uint32_t *rows, uint32_t n, 
         idx[at[part[i]]++] = rows ? rows[i] : i;
 }
 
+_Static_assert(VM_JSPILL_BITS == VM_HT_IPART_BITS, "a partition's direct table knows the partition function");
+
+static bool int_key(tir_type t)
+{
+    return t == TIR_I32 || t == TIR_DATE || t == TIR_I64;
+}
+
+/* part[i] = vm_ht_ipart of the integer key v at row rows[i] (NULL: i), 0
+** for a NULL key (it matches nothing, wherever it goes); the range of the
+** non-NULL keys widens *lo..*hi (*any: it holds some already). */
+static void int_parts(const vm_vec *v, const uint32_t *rows, uint32_t n, uint8_t *part, int64_t *lo, int64_t *hi,
+                      bool *any)
+{
+    const uint64_t *va = v->validity;
+    int64_t l = *any ? *lo : INT64_MAX, h = *any ? *hi : INT64_MIN;
+#define INT_PARTS(CT)                                                                          \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = rows ? rows[i] : i;                                                   \
+            bool ok = !va || vm_bit_get(va, r);                                                \
+            int64_t k = a[r];                                                                  \
+            part[i] = ok ? (uint8_t)vm_ht_ipart(k) : 0;                                        \
+            l = ok && k < l ? k : l;                                                           \
+            h = ok && k > h ? k : h;                                                           \
+        }                                                                                      \
+    }
+    if (v->type == TIR_I64)
+        INT_PARTS(int64_t)
+    else
+        INT_PARTS(int32_t)
+#undef INT_PARTS
+    if (l <= h) {
+        *lo = l;
+        *hi = h;
+        *any = true;
+    }
+}
+
+/* The rows sel[0..n) (NULL: 0..n-1) of the integer key v whose bit is set
+** in kbits over lo .. lo + range - 1, into rows; how many. */
+static uint32_t kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const vm_vec *v, const uint32_t *sel,
+                          uint32_t n, uint32_t *rows)
+{
+    const uint64_t *va = v->validity, base = (uint64_t)lo;
+    uint32_t m = 0;
+#define KBITS_SEL(CT)                                                                          \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                       \
+            rows[m] = r;                                                                       \
+            m += d < range && vm_bit_get(kbits, d) && (!va || vm_bit_get(va, r));              \
+        }                                                                                      \
+    }
+    if (v->type == TIR_I64)
+        KBITS_SEL(int64_t)
+    else
+        KBITS_SEL(int32_t)
+#undef KBITS_SEL
+    return m;
+}
+
 /* ------------------------------------------------------------ build side */
 
 vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_null_keys, bool ids)
@@ -148,6 +212,7 @@ vm_hspill *vm_hspill_new(int nkeys, int nvals, const tir_type *types, bool keep_
     h->nvals = nvals + ids;
     h->keep_null_keys = keep_null_keys;
     h->ids = ids;
+    h->ipart = nkeys == 1 && int_key(types[0]);
     return h;
 }
 
@@ -159,13 +224,37 @@ void vm_hspill_free(vm_hspill *h)
         jfiles_close(&h->parts[p]);
     vm_ht_free(h->mem);
     free(h->bloom);
+    free(h->kbits);
     free(h->types);
     free(h);
 }
 
+size_t vm_hspill_filter_bytes(const vm_hspill *h)
+{
+    return (size_t)h->bloom_blocks * 32 + (h->kbits ? ((uint64_t)h->hi - (uint64_t)h->lo) / 64 * 8 + 8 : 0);
+}
+
 size_t vm_hspill_bytes(const vm_hspill *h)
 {
-    return (h->mem ? vm_ht_bytes(h->mem) : 0) + (size_t)h->bloom_blocks * 32;
+    return (h->mem ? vm_ht_bytes(h->mem) : 0) + vm_hspill_filter_bytes(h);
+}
+
+/* Sets the bits of v's non-NULL keys in kbits over lo.. (every key in range). */
+static void kbits_fill(uint64_t *kbits, int64_t lo, const vm_vec *v, uint32_t n)
+{
+    const uint64_t *va = v->validity, base = (uint64_t)lo;
+#define KBITS_FILL(CT)                                                                         \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        for (uint32_t i = 0; i < n; i++)                                                       \
+            if (!va || vm_bit_get(va, i))                                                      \
+                vm_bit_set(kbits, (uint64_t)(int64_t)a[i] - base, true);                       \
+    }
+    if (v->type == TIR_I64)
+        KBITS_FILL(int64_t)
+    else
+        KBITS_FILL(int32_t)
+#undef KBITS_FILL
 }
 
 tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t errlen)
@@ -173,21 +262,34 @@ tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t err
     uint64_t rows = 0;
     for (int p = 0; p < VM_JSPILL_PARTS; p++)
         rows += h->parts[p].rows;
-    if (h->bloom || !rows)
+    if (h->bloom || h->kbits || !rows)
         return TIR_OK;
     uint32_t nb = k_bloom_nblocks(rows);
-    if (budget && (uint64_t)nb * 32 > budget)
+    /* One integer key: an exact bitmap of its range, for which no probe
+    ** row is hashed, while it takes at most 4 times the bloom filter. */
+    uint64_t span = h->ipart && h->has_range ? (uint64_t)h->hi - (uint64_t)h->lo : UINT64_MAX;
+    uint64_t words = span / 64 + 1;
+    bool bits = span < UINT64_MAX && words * 8 <= 4 * (uint64_t)nb * 32 && (!budget || words * 8 <= budget);
+    if (!bits && budget && (uint64_t)nb * 32 > budget)
         return TIR_OK;
-    uint32_t *bloom = calloc((size_t)nb * 8, sizeof *bloom);
+    uint64_t *kbits = bits ? calloc(words, sizeof *kbits) : NULL;
+    uint32_t *bloom = bits ? NULL : calloc((size_t)nb * 8, sizeof *bloom);
     uint64_t *hv = NULL;
     uint32_t room = 0;
     vm_spchunk c;
     vm_spchunk_init(&c);
-    tir_status st = bloom ? TIR_OK : TIR_ERR_NOMEM;
+    tir_status st = bloom || kbits ? TIR_OK : TIR_ERR_NOMEM;
     for (int p = 0; p < VM_JSPILL_PARTS && !st; p++)
         for (int i = 0; i < h->parts[p].n && !st; i++) {
             uint64_t pos = 0; /* the file's own read position is the joins' */
             while (!(st = vm_spill_read_at(h->parts[p].f[i], &pos, &c, err, errlen)) && c.n) {
+                vm_vec keys[64];
+                for (int k = 0; k < h->nkeys; k++)
+                    keys[k] = vec_of(h->types[k], &c.cols[k]);
+                if (kbits) {
+                    kbits_fill(kbits, h->lo, &keys[0], c.n);
+                    continue;
+                }
                 if (c.n > room) {
                     free(hv);
                     room = c.n;
@@ -196,25 +298,20 @@ tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t err
                         break;
                     }
                 }
-                vm_vec keys[64];
-                for (int k = 0; k < h->nkeys; k++)
-                    keys[k] = vec_of(h->types[k], &c.cols[k]);
                 vm_hash_vecs(keys, h->nkeys, NULL, c.n, hv);
                 k_bloom_insert(bloom, nb, hv, NULL, c.n);
             }
         }
     vm_spchunk_free(&c);
     free(hv);
-    if (st == TIR_ERR_NOMEM) { /* only a speed-up */
-        free(bloom);
-        return TIR_OK;
-    }
     if (st) {
         free(bloom);
-        return st;
+        free(kbits);
+        return st == TIR_ERR_NOMEM ? TIR_OK : st; /* only a speed-up */
     }
+    h->kbits = kbits;
     h->bloom = bloom;
-    h->bloom_blocks = nb;
+    h->bloom_blocks = bloom ? nb : 0;
     return TIR_OK;
 }
 
@@ -223,6 +320,11 @@ bool vm_hspill_merge(vm_hspill *into, vm_hspill *from)
     for (int p = 0; p < VM_JSPILL_PARTS; p++)
         if (!jfiles_move(&into->parts[p], &from->parts[p]))
             return false;
+    if (from->has_range) {
+        into->lo = into->has_range && into->lo < from->lo ? into->lo : from->lo;
+        into->hi = into->has_range && into->hi > from->hi ? into->hi : from->hi;
+        into->has_range = true;
+    }
     into->st.bytes += from->st.bytes;
     into->st.files += from->st.files;
     from->st = (vm_spill_stats){0};
@@ -260,7 +362,9 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
         ids[e] = e;
     if (ids) /* the entry ids, as i32 bits */
         cols[nc++] = spcol(TIR_I32, ids, NULL);
-    for (uint32_t start = 0; !st && start < n; start += HASH_CHUNK) {
+    if (!st && h->ipart)
+        int_parts(&keys[0], NULL, n, part, &h->lo, &h->hi, &h->has_range);
+    for (uint32_t start = 0; !st && !h->ipart && start < n; start += HASH_CHUNK) {
         uint32_t m = n - start < HASH_CHUNK ? n - start : HASH_CHUNK;
         vm_hash_rows(keys, nk, start, m, hv); /* HASH_CHUNK is a multiple of 64 */
         for (uint32_t i = 0; i < m; i++)
@@ -474,29 +578,41 @@ tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_s
     for (int k = 0; k < jd->nkeys; k++)
         keys[k] = x->r[jd->key_regs[k]];
     /* h is indexed by row, part and rows by position in sel */
-    uint64_t *h = malloc(sizeof *h * x->cap);
+    const vm_hspill *hs = j->hs;
+    /* one integer key says itself where it goes: hashed only for a bloom filter */
+    bool hash = !hs->ipart || (hs->bloom && drops_misses(jd->kind));
+    uint64_t *h = hash ? malloc(sizeof *h * x->cap) : NULL;
     uint8_t *part = malloc(n);
     uint32_t *rows = malloc(sizeof *rows * n), *idx = malloc(sizeof *idx * n);
-    tir_status st = h && part && rows && idx ? TIR_OK : TIR_ERR_NOMEM;
+    tir_status st = (h || !hash) && part && rows && idx ? TIR_OK : TIR_ERR_NOMEM;
     if (!st) {
-        vm_hash_vecs(keys, jd->nkeys, sel, n, h);
-        if (j->hs->bloom && drops_misses(jd->kind)) { /* rows whose key the build lacks go no further */
-            uint32_t m = k_bloom_probe_sel(j->hs->bloom, j->hs->bloom_blocks, h, sel, n, rows);
-            jp->st.dropped += n - m;
-            n = m;
-        } else {
+        if (hash)
+            vm_hash_vecs(keys, jd->nkeys, sel, n, h);
+        /* rows whose key the build lacks go no further */
+        uint32_t m = n;
+        if (hs->kbits && drops_misses(jd->kind))
+            m = kbits_sel(hs->kbits, hs->lo, (uint64_t)hs->hi - (uint64_t)hs->lo + 1, &keys[0], sel, n, rows);
+        else if (hs->bloom && drops_misses(jd->kind))
+            m = k_bloom_probe_sel(hs->bloom, hs->bloom_blocks, h, sel, n, rows);
+        else
             for (uint32_t i = 0; i < n; i++)
                 rows[i] = sel ? sel[i] : i;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            part[i] = (uint8_t)(h[rows[i]] & (VM_JSPILL_PARTS - 1));
+        jp->st.dropped += n - m;
+        n = m;
+        int64_t lo, hi;
+        bool any = false;
+        if (hs->ipart)
+            int_parts(&keys[0], rows, n, part, &lo, &hi, &any);
+        else
+            for (uint32_t i = 0; i < n; i++)
+                part[i] = (uint8_t)(h[rows[i]] & (VM_JSPILL_PARTS - 1));
     }
     uint32_t off[VM_JSPILL_PARTS + 1];
     if (!st)
         by_partition(part, rows, n, idx, off);
     if (!st && j->hybrid) /* in sel order, as a probe wants them */
-        for (uint32_t i = 0; i < n; i++)
-            if (j->hs->resident >> part[i] & 1)
+        for (uint32_t i = 0, resident = hs->resident; i < n; i++)
+            if (resident >> part[i] & 1)
                 j->rsel[j->rn++] = rows[i];
     vm_vec vals[256];
     for (int c = 0; c < jd->nlive; c++)
@@ -683,6 +799,8 @@ static tir_status build_table(const vm_hspill *hs, vm_jfiles *build, int nparts,
     for (int p = 0; p < nparts; p++)
         rows += build[p].rows;
     vm_ht *ht = hspill_table(hs);
+    if (ht && hs->ipart && nparts == 1)
+        vm_ht_one_part(ht);
     if (!ht || (rows && (rows >= VM_HT_NONE || !vm_ht_reserve(ht, (uint32_t)rows)))) {
         vm_ht_free(ht);
         return TIR_ERR_NOMEM;

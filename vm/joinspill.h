@@ -3,7 +3,8 @@
 ** limit (a grace hash join, radix-partitioned on the keys' hash).
 **
 ** The build pipeline writes its rows into VM_JSPILL_PARTS partition files
-** by the low bits of the key hash instead of keeping a hash table; that set
+** by the low bits of the key hash (of one integer key, by vm_ht_ipart of
+** the key itself) instead of keeping a hash table; that set
 ** of files (vm_hspill) is the statement's value. A probe pipeline meeting
 ** it sets each probe row aside, with the registers the rest of its
 ** pipeline reads (vm_join.live), into the partition of the row's key hash
@@ -49,6 +50,14 @@ struct vm_hspill {
     ** with the resident partitions: inner, semi and right joins set aside
     ** only the probe rows it may hold. */
     uint32_t *bloom, bloom_blocks;
+    /* One integer key: rows are partitioned by vm_ht_ipart of the key, not
+    ** by its hash, so that a partition's table can be a direct array and
+    ** no probe row is hashed; lo..hi is the range of the non-NULL keys
+    ** written (has_range), and instead of the bloom filter, when it is
+    ** not much bigger, kbits is a bitmap of that range (exact). */
+    bool ipart, has_range;
+    int64_t lo, hi;
+    uint64_t *kbits;
 };
 
 /* keep_null_keys: its tables keep rows with a NULL key (vm_ht_keep_null_keys);
@@ -67,6 +76,8 @@ tir_status vm_hspill_load(vm_hspill *h, uint64_t budget, char *err, size_t errle
 tir_status vm_hspill_filter(vm_hspill *h, uint64_t budget, char *err, size_t errlen);
 /* The bytes h holds in memory: its resident table and its filter. */
 size_t vm_hspill_bytes(const vm_hspill *h);
+/* The bytes of its filter alone. */
+size_t vm_hspill_filter_bytes(const vm_hspill *h);
 /* Moves every file of from into into (from ends empty). */
 bool vm_hspill_merge(vm_hspill *into, vm_hspill *from);
 

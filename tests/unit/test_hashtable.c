@@ -1776,6 +1776,73 @@ Test(hashtable, join_direct_sparse_keys_use_directory)
     cr_assert_lt(b, (size_t)524289 * 4, "range 2^19 + 1: %zu bytes of index, want a directory", b);
 }
 
+/* A spilled join's partition table (vm_ht_one_part): its keys all have one
+** vm_ht_ipart, so its direct array takes a slot per 16 keys of the range,
+** and a range 16 times wider than a plain table's limit stays direct. Every
+** key of the range is probed, most of them of other partitions: they must
+** find nothing, not the entry sharing their slot. Keys of two partitions
+** in a table said to hold one make it keep the directory, right as well. */
+static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bool mixed, uint64_t seed)
+{
+    rng r = { seed };
+    ikeys b, p;
+    ik_init(&b, t, n);
+    unsigned part = vm_ht_ipart(lo);
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t k;
+        do
+            k = (int64_t)((uint64_t)lo + rnd(&r) % span);
+        while (vm_ht_ipart(k) != part);
+        if (rnd(&r) % 20 == 0)
+            ik_set_null(&b, i, &r, lo, span);
+        else
+            ik_set(&b, i, k, true);
+    }
+    ik_set(&b, 0, lo, true);
+    if (mixed) /* a key of another partition: the neighbour of lo's */
+        ik_set(&b, n / 2, lo + 1, true);
+    cr_assert(!mixed || vm_ht_ipart(lo + 1) != part, "lo + 1 is another partition's key");
+    int_probes(&p, t, lo, span, &r);
+    int64_t *rowno = row_numbers(n);
+    jref *ref = malloc(n * sizeof *ref);
+    uint32_t nref = 0;
+    tir_type vt = TIR_I64;
+    vm_ht *ht = vm_ht_new(1, &t, 1, &vt, false);
+    vm_ht_one_part(ht);
+    size_t empty = vm_ht_bytes(ht);
+    cr_assert(vm_ht_reserve(ht, n));
+    join_feed(ht, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
+    cr_assert(vm_ht_index(ht));
+    size_t extra = index_bytes(ht, empty, 1, 1);
+    uint64_t slots = ((uint64_t)(lo + (int64_t)span - 1) - ((uint64_t)lo & ~15ull)) / 16 + 1;
+    if (mixed)
+        cr_assert(!vm_ht_is_direct(ht), "keys of two partitions: want the directory");
+    else
+        cr_assert(vm_ht_is_direct(ht) && extra <= (size_t)nref * 4 + slots * 4,
+                  "%s keys of one partition over %llu: %zu bytes of index, want at most %zu (a slot per 16 keys)",
+                  t == TIR_I64 ? "i64" : "i32", (unsigned long long)span, extra, (size_t)(nref * 4 + slots * 4));
+    check_chains(ht, ref, nref, &p);
+    vm_ht_free(ht);
+    free(ref);
+    free(rowno);
+    ik_free(&b);
+    ik_free(&p);
+}
+
+Test(hashtable, join_direct_one_partition)
+{
+    /* 4000 entries: a plain table's array may span 65536 keys; this 16 times that */
+    check_one_part(TIR_I32, -7, 16 * 65536, 4000, false, 101);
+    check_one_part(TIR_I32, INT32_MAX - 99999, 100000, 3000, false, 102);
+    check_one_part(TIR_I32, INT32_MIN, 100000, 3000, false, 103);
+    check_one_part(TIR_DATE, 18000, 40000, 3000, false, 104);
+    check_one_part(TIR_I64, INT64_MIN + 5, 100000, 3000, false, 105);
+    check_one_part(TIR_I64, INT64_MAX - 99999, 100000, 3000, false, 106);
+    check_one_part(TIR_I64, -(1LL << 40), 16 * 65536, 4000, false, 107);
+    check_one_part(TIR_I32, 1000, 50000, 3000, true, 108);
+    check_one_part(TIR_I64, -(1LL << 40), 50000, 3000, true, 109);
+}
+
 /* vm_ht_insert after an index in direct mode drops the array and goes on
 ** in the directory; rows inserted then include keys new to the table, on
 ** both sides of the array's range and in its holes. */
