@@ -79,10 +79,10 @@ struct vm_ht {
     uint8_t small_state;      /* HT_SMALL_UNTRIED, _ON or _OFF (for good) */
     uint32_t *direct;         /* direct mode (below): per key - dbase, entry id + 1 (0 = none); no dir */
     int64_t dbase;
-    uint64_t drange;          /* keys dbase .. dbase + drange - 1 (slots, of 16 keys each with dpart) */
-    bool one_part;            /* join mode: every key has one vm_ht_ipart (vm_ht_one_part) */
-    bool dpart;               /* the direct array has a slot per 16 keys of partition dpart_of */
-    uint8_t dpart_of;
+    uint64_t drange;          /* slots: keys dbase .. dbase + (drange << dsh) - 1 */
+    bool one_part;            /* every key has one vm_ht_ipart (vm_ht_one_part) */
+    uint8_t dsh;              /* 0, or VM_HT_IPART_BITS: a slot per 16 keys, all of partition dpart */
+    uint8_t dpart;
     int64_t dmin, dmax;       /* direct group mode: the range of the keys in it */
     uint32_t dnull;           /* group mode, one key: the NULL key's group once known, or VM_HT_NONE */
     uint8_t direct_state;     /* group mode: HT_SMALL_UNTRIED, _ON or _OFF (for good) */
@@ -969,8 +969,10 @@ static uint32_t *ht_direct_regrow(vm_ht *ht, int64_t base, uint64_t range)
     }
     uint32_t *ids = ht_direct_alloc(range);
     if (ids && old) { /* the keys in it lie within dmin .. dmax */
-        uint64_t at = (uint64_t)ht->dmin - (uint64_t)ht->dbase, n = (uint64_t)ht->dmax - (uint64_t)ht->dmin + 1;
-        memcpy(ids + ((uint64_t)ht->dmin - (uint64_t)base), old + at, n * sizeof *ids);
+        int sh = ht->dsh;
+        uint64_t at = ((uint64_t)ht->dmin - (uint64_t)ht->dbase) >> sh;
+        uint64_t n = (((uint64_t)ht->dmax - (uint64_t)ht->dbase) >> sh) - at + 1;
+        memcpy(ids + (((uint64_t)ht->dmin - (uint64_t)base) >> sh), old + at, n * sizeof *ids);
         vm_big_free(old, orange * sizeof *old);
     }
     return ids;
@@ -981,7 +983,7 @@ static void ht_direct_free(vm_ht *ht)
     vm_big_free(ht->direct, ht->drange * sizeof *ht->direct);
     ht->direct = NULL;
     ht->drange = 0;
-    ht->dpart = false;
+    ht->dsh = 0;
 }
 
 /* Range of the non-NULL values of v at rows[0..n) (rows NULL = 0..n-1)
@@ -1086,8 +1088,8 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
     ht->direct = ids;
     ht->dbase = (int64_t)base;
     ht->drange = range;
-    ht->dpart = sh != 0;
-    ht->dpart_of = (uint8_t)part;
+    ht->dsh = (uint8_t)sh;
+    ht->dpart = (uint8_t)part;
     return true;
 mixed: /* not one partition's keys after all: the directory (next[] is rewritten) */
     vm_big_free(ids, range * sizeof *ids);
@@ -1101,7 +1103,7 @@ static void ht_direct_lookup(const vm_ht *ht, const vm_vec *v, const uint32_t *s
 {
     const uint32_t *ids = ht->direct;
     const uint64_t *va = v->validity, base = (uint64_t)ht->dbase, range = ht->drange;
-    const unsigned part = ht->dpart_of;
+    const unsigned part = ht->dpart;
 #define HT_DIRECT_FIND(CT, FIND)                                                               \
     {                                                                                          \
         const CT *a = v->data;                                                                 \
@@ -1115,7 +1117,7 @@ static void ht_direct_lookup(const vm_ht *ht, const vm_vec *v, const uint32_t *s
 #define HT_PLAIN d < range ? ids[d] - 1 : VM_HT_NONE
     /* a key of another partition would share a slot with one of this one's */
 #define HT_PART (d >> VM_HT_IPART_BITS) < range && vm_ht_ipart(a[r]) == part ? ids[d >> VM_HT_IPART_BITS] - 1 : VM_HT_NONE
-    if (ht->dpart) {
+    if (ht->dsh) {
         if (v->type == TIR_I64)
             HT_DIRECT_FIND(int64_t, HT_PART)
         else
@@ -1184,12 +1186,13 @@ static bool ht_direct_off(vm_ht *ht)
 ** that would be too big for n groups (or out of memory). */
 static bool ht_direct_span(vm_ht *ht, int64_t lo, int64_t hi, uint64_t n, bool up)
 {
+    int sh = ht->dsh;
     uint64_t lim = ht_direct_limit(n, HT_DIRECT_GROUP_FLOOR);
-    if ((uint64_t)hi - (uint64_t)lo >= lim)
+    if (((uint64_t)hi - (uint64_t)lo) >> sh >= lim)
         return false;
-    __int128 nlo = lo, nhi = hi, want = 2 * (__int128)ht->drange;
-    if (want > (__int128)lim)
-        want = lim;
+    __int128 nlo = lo, nhi = hi, want = (2 * (__int128)ht->drange) << sh;
+    if (want > (__int128)lim << sh)
+        want = (__int128)lim << sh;
     if (nhi - nlo + 1 < want) {
         if (up)
             nhi = nlo + want - 1;
@@ -1200,7 +1203,8 @@ static bool ht_direct_span(vm_ht *ht, int64_t lo, int64_t hi, uint64_t n, bool u
     __int128 tmax = ht->cols[0].type == TIR_I64 ? INT64_MAX : INT32_MAX;
     nlo = nlo < tmin ? tmin : nlo;
     nhi = nhi > tmax ? tmax : nhi;
-    uint64_t range = (uint64_t)(nhi - nlo) + 1;
+    nlo &= ~(((__int128)1 << sh) - 1); /* a slot's 16 keys start at a multiple of 16 (tmin is one) */
+    uint64_t range = ((uint64_t)(nhi - nlo) >> sh) + 1;
     uint32_t *ids = ht_direct_regrow(ht, (int64_t)nlo, range);
     if (!ids)
         return false;
@@ -1208,6 +1212,35 @@ static bool ht_direct_span(vm_ht *ht, int64_t lo, int64_t hi, uint64_t n, bool u
     ht->dbase = (int64_t)nlo;
     ht->drange = range;
     return true;
+}
+
+/* Whether the non-NULL keys of v at rows[0..n) (NULL: 0..n-1) are all of
+** one vm_ht_ipart partition, *part (when *known; else the first one's). */
+static bool ht_in_part(const vm_vec *v, const uint32_t *rows, uint32_t n, unsigned *part, bool *known)
+{
+    const uint64_t *va = v->validity;
+    unsigned p = *part, bad = 0;
+#define HT_IN_PART(CT)                                                                         \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = rows ? rows[i] : i;                                                   \
+            if (va && !vm_bit_get(va, r))                                                      \
+                continue;                                                                      \
+            if (!*known) {                                                                     \
+                p = vm_ht_ipart(a[r]);                                                         \
+                *known = true;                                                                 \
+            }                                                                                  \
+            bad |= vm_ht_ipart(a[r]) ^ p;                                                      \
+        }                                                                                      \
+    }
+    if (v->type == TIR_I64)
+        HT_IN_PART(int64_t)
+    else
+        HT_IN_PART(int32_t)
+#undef HT_IN_PART
+    *part = p;
+    return !bad;
 }
 
 /* A chunk of a group table through direct mode: 1 when done (out[] filled),
@@ -1226,17 +1259,26 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
         int64_t lo = 0, hi = 0;
         bool any = ht_int_range(&kv, NULL, ht->count, &lo, &hi, false);
         any = ht_int_range(v, ck->rows, cn, &lo, &hi, any);
+        /* one partition's keys so far: a slot per 16 keys, while they stay so */
+        unsigned part = 0;
+        bool known = false;
+        ht->dsh = ht->one_part && ht_in_part(&kv, NULL, ht->count, &part, &known) &&
+                          ht_in_part(v, ck->rows, cn, &part, &known)
+                      ? VM_HT_IPART_BITS
+                      : 0;
+        ht->dpart = (uint8_t)part;
         if (!any || !ht_direct_span(ht, lo, hi, (uint64_t)ht->count + cn, true))
             return ht_direct_off(ht) ? 0 : -1;
         ht->dmin = lo;
         ht->dmax = hi;
         ht->dnull = VM_HT_NONE;
         const uint64_t base = (uint64_t)ht->dbase;
+        const int sh = ht->dsh;
         for (uint32_t e = 0; e < ht->count; e++) {
             if (!vm_bit_get(col->validity, e))
                 ht->dnull = e;
             else
-                ht->direct[(uint64_t)ht_int_at(col, e) - base] = e + 1;
+                ht->direct[((uint64_t)ht_int_at(col, e) - base) >> sh] = e + 1;
         }
         free(ht->dir);
         ht->dir = NULL;
@@ -1244,9 +1286,13 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
         ht->heads = 0;
         ht->direct_state = HT_SMALL_ON;
     } else {
+        unsigned part = ht->dpart;
+        bool known = true;
+        if (ht->dsh && !ht_in_part(v, ck->rows, cn, &part, &known)) /* another partition's key would share a slot */
+            return ht_direct_off(ht) ? 0 : -1;
         int64_t clo = 0, chi = 0;
         if (ht_int_range(v, ck->rows, cn, &clo, &chi, false)) {
-            int64_t alo = ht->dbase, ahi = (int64_t)((uint64_t)ht->dbase + ht->drange - 1);
+            int64_t alo = ht->dbase, ahi = (int64_t)((uint64_t)ht->dbase + (ht->drange << ht->dsh) - 1);
             if ((clo < alo || chi > ahi) &&
                 !ht_direct_span(ht, clo < ht->dmin ? clo : ht->dmin, chi > ht->dmax ? chi : ht->dmax,
                                 (uint64_t)ht->count + cn, chi > ahi))
@@ -1257,6 +1303,7 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
     }
     uint32_t *ids = ht->direct, nnew = 0, first = ht->count;
     const uint64_t *va = v->validity, base = (uint64_t)ht->dbase;
+    const int sh = ht->dsh;
 #define HT_DIRECT_GROUP(CT)                                                                    \
     {                                                                                          \
         const CT *a = v->data;                                                                 \
@@ -1270,7 +1317,7 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
                 out[i] = ht->dnull;                                                            \
                 continue;                                                                      \
             }                                                                                  \
-            uint32_t *slot = &ids[(uint64_t)(int64_t)a[r] - base];                             \
+            uint32_t *slot = &ids[((uint64_t)(int64_t)a[r] - base) >> sh];                     \
             if (!*slot) {                                                                      \
                 *slot = first + nnew + 1;                                                      \
                 ck->newrows[nnew++] = r;                                                       \
@@ -1368,8 +1415,8 @@ void vm_ht_free(vm_ht *ht)
 
 bool vm_ht_reserve(vm_ht *ht, uint32_t n)
 {
-    /* a partition's table is appended to and indexed, most often as a
-    ** direct array: vm_ht_index sizes the directory if it needs one */
+    /* a partition's table is most often a direct array: the directory is
+    ** sized by vm_ht_index, or when a group table leaves the array */
     if (ht->broken || (!ht->one_part && !ht_reserve(ht, n)))
         return false;
     for (int c = 0; c < ht->nkeys + ht->nvals; c++)
@@ -1581,7 +1628,7 @@ bool vm_ht_index(vm_ht *ht)
 
 void vm_ht_one_part(vm_ht *ht)
 {
-    ht->one_part = !ht->group && ht_direct_ok(ht);
+    ht->one_part = ht_direct_ok(ht);
 }
 
 void vm_ht_drop_filter(vm_ht *ht)
@@ -1862,7 +1909,7 @@ size_t vm_ht_growth(const vm_ht *ht, uint32_t more)
         uint64_t span = (uint64_t)ht->dmax - (uint64_t)ht->dmin + 1;
         uint64_t reach = (span / ht->count + 1) * more;
         uint64_t below = (uint64_t)ht->dmin - (uint64_t)ht->dbase;
-        uint64_t above = (uint64_t)ht->dbase + ht->drange - 1 - (uint64_t)ht->dmax;
+        uint64_t above = (uint64_t)ht->dbase + (ht->drange << ht->dsh) - 1 - (uint64_t)ht->dmax;
         if (below < reach || above < reach)
             b += ht->drange * sizeof *ht->direct;
     }

@@ -66,11 +66,12 @@ static inline unsigned vm_ht_ipart(int64_t key)
     uint64_t k = (uint64_t)key, turn = (k >> VM_HT_IPART_BITS) * 0x9E3779B97F4A7C15ull;
     return (unsigned)((k ^ turn >> (64 - VM_HT_IPART_BITS)) & ((1u << VM_HT_IPART_BITS) - 1));
 }
-/* Join build, before vm_ht_reserve and vm_ht_append: the keys are of one
-** vm_ht_ipart partition, which lets a direct array take a slot per 16 keys
-** (checked: a table whose keys are not keeps the directory). Such a table
-** is built by vm_ht_append and vm_ht_index only: vm_ht_reserve leaves its
-** directory to vm_ht_index, which knows whether it needs one. */
+/* Before any row: the keys are of one vm_ht_ipart partition, which lets a
+** direct array take a slot per 16 keys (checked: a join table whose keys are
+** not keeps the directory, a group table leaves the array when one comes).
+** vm_ht_reserve then reserves the columns only: a join table so marked is
+** built by vm_ht_append and vm_ht_index, which sizes a directory if it needs
+** one, and a group table sizes one when it leaves the array. */
 void vm_ht_one_part(vm_ht *ht);
 /* Join build, before any row: vm_ht_append stores rows with a NULL key
 ** too, as entries no probe finds (a right or full join outputs them as

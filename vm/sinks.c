@@ -355,14 +355,18 @@ static size_t acc_width(const vm_aggslot *s)
     return vm_type_width(s->type);
 }
 
-static vm_ht *group_table(const vm_group *def)
+/* A sink's group table; past level 0 it holds one partition's groups. */
+static vm_ht *group_table(const vm_group *def, int level)
 {
     tir_type kt[64];
     if (def->nkeys > 64)
         return NULL;
     for (int k = 0; k < def->nkeys; k++)
         kt[k] = vm_phys(def->stmt->out.cols[k].ty.type);
-    return vm_ht_new(def->nkeys, kt, 0, NULL, true);
+    vm_ht *ht = vm_ht_new(def->nkeys, kt, 0, NULL, true);
+    if (ht && level > 0) /* one integer key: of one vm_ht_ipart partition (partition_of) */
+        vm_ht_one_part(ht);
+    return ht;
 }
 
 bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
@@ -370,7 +374,7 @@ bool vm_sink_group_init(vm_sink_group *g, const vm_group *def)
     memset(g, 0, sizeof *g);
     g->def = def;
     vm_strheap_init(&g->heap);
-    g->ht = group_table(def);
+    g->ht = group_table(def, 0);
     size_t ns = (size_t)(def->nslots ? def->nslots : 1);
     g->slots = calloc(ns, sizeof *g->slots);
     g->runs = malloc(VM_GROUP_RUNS_MAX * sizeof *g->runs);
@@ -1341,9 +1345,30 @@ static int partial_cols(const vm_group *def, const gpartial *gp, vm_spcol *cols)
     return n;
 }
 
-/* part[i] = the partition of group i at this level. */
+_Static_assert(VM_GSPILL_BITS == VM_HT_IPART_BITS, "a partition's direct table knows the partition function");
+
+/* part[i] = the partition of group i at this level: by the key hash's bits
+** of the level, but at level 0 one integer key by vm_ht_ipart of itself,
+** so that the partitions' tables are direct arrays of a slot per 16 keys
+** (the NULL key's group goes to partition 0). */
 static void partition_of(const gpartial *gp, int nkeys, int level, uint8_t *part)
 {
+    const vm_vec *k0 = &gp->keys[0];
+    if (level == 0 && nkeys == 1 && (k0->type == TIR_I32 || k0->type == TIR_DATE || k0->type == TIR_I64)) {
+        const uint64_t *va = k0->validity;
+#define IPARTS(CT)                                                                             \
+    {                                                                                          \
+        const CT *a = k0->data;                                                                \
+        for (uint32_t i = 0; i < gp->n; i++)                                                   \
+            part[i] = !va || vm_bit_get(va, i) ? (uint8_t)vm_ht_ipart(a[i]) : 0;               \
+    }
+        if (k0->type == TIR_I64)
+            IPARTS(int64_t)
+        else
+            IPARTS(int32_t)
+#undef IPARTS
+        return;
+    }
     enum { CHUNK = 2048 }; /* a multiple of 64: validity words start at a chunk */
     uint64_t h[CHUNK];
     for (uint32_t start = 0; start < gp->n; start += CHUNK) {
@@ -1410,7 +1435,7 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
         return st;
     /* empty again: every group is on disk */
     group_state_free(g);
-    return (g->ht = group_table(def)) ? TIR_OK : TIR_ERR_NOMEM;
+    return (g->ht = group_table(def, g->level)) ? TIR_OK : TIR_ERR_NOMEM;
 }
 
 /* Merges a chunk of spilled groups into g: one find-or-insert per group
@@ -1511,6 +1536,8 @@ static tir_status merge_partition(gspill_merge *gm, vm_table *t, char *err, size
     vm_spchunk_init(&c);
     tir_status st = vm_sink_group_init(&g, gm->def) ? TIR_OK : TIR_ERR_NOMEM;
     g.level = level;
+    if (!st) /* its groups are of one partition */
+        vm_ht_one_part(g.ht);
     /* each thread's sink gets an equal share of what the results leave */
     uint64_t result = atomic_load(&gm->result), share = 0;
     if (gm->budget)

@@ -2194,6 +2194,76 @@ Test(hashtable, group_direct_ids_in_order)
     check_group_direct(TIR_I32, 1, 100000, 160000, 106);
 }
 
+/* A spilled group-by's partition table (vm_ht_one_part): keys of one
+** vm_ht_ipart partition over a range 16 times what a plain table's array
+** may span keep an array of a slot per 16 keys, first from the upper half
+** of the range, then over all of it (the array grows down, copied); other
+** partitions' keys find no group. With mixed, the second half brings a key
+** of another partition: the table leaves the array for the directory, its
+** groups unchanged. */
+static void check_group_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bool mixed, uint64_t seed)
+{
+    rng r = { seed };
+    ikeys x, p;
+    ik_init(&x, t, n);
+    unsigned part = vm_ht_ipart(lo);
+    uint32_t half = n / 2 / 64 * 64;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t from = i < half ? span / 2 : 0;
+        int64_t k;
+        do
+            k = (int64_t)((uint64_t)lo + from + rnd(&r) % (span - from));
+        while (vm_ht_ipart(k) != part);
+        if (rnd(&r) % 100 < 3)
+            ik_set_null(&x, i, &r, lo, span);
+        else
+            ik_set(&x, i, k, true);
+    }
+    ik_set(&x, n - 1, lo, true);
+    if (mixed) {
+        cr_assert_neq(vm_ht_ipart(lo + 1), part);
+        ik_set(&x, half + 100, lo + 1, true);
+    }
+    int_probes(&p, t, lo, span, &r);
+    uint32_t *gid = malloc(n * sizeof *gid);
+    uint8_t *fed = calloc(n, 1);
+    vm_ht *ht = vm_ht_new(1, &t, 0, NULL, true);
+    vm_ht_one_part(ht);
+    size_t empty = vm_ht_bytes(ht);
+    group_feed(ht, &x, 0, half, 576, &r, gid, fed);
+    size_t extra = index_bytes(ht, empty, 1, 0);
+    /* a plain array takes 4 bytes a key of the range; this one, with room to grow, at most half that */
+    cr_assert(vm_ht_is_direct(ht) && extra < 2 * fed_range(&x, fed),
+              "first half: %zu bytes of index over %llu keys: want an array of a slot per 16 keys", extra,
+              (unsigned long long)fed_range(&x, fed));
+    check_groups(ht, &x, gid, fed, &p);
+    group_feed(ht, &x, half, n, 1088, &r, gid, fed);
+    extra = index_bytes(ht, empty, 1, 0);
+    if (mixed)
+        assert_dir_group(ht, empty, "a key of another partition");
+    else
+        cr_assert(vm_ht_is_direct(ht) && extra < 2 * fed_range(&x, fed),
+                  "second half: %zu bytes of index over %llu keys: want an array of a slot per 16 keys", extra,
+                  (unsigned long long)fed_range(&x, fed));
+    check_groups(ht, &x, gid, fed, &p);
+    vm_ht_free(ht);
+    free(gid);
+    free(fed);
+    ik_free(&x);
+    ik_free(&p);
+}
+
+Test(hashtable, group_direct_one_partition)
+{
+    /* a plain table's array spans at most 262,144 keys for these groups */
+    check_group_one_part(TIR_I32, -7, 16 * 200000, 40000, false, 131);
+    check_group_one_part(TIR_DATE, 100, 16 * 100000, 30000, false, 132);
+    check_group_one_part(TIR_I64, INT64_MIN + 3, 16 * 100000, 30000, false, 133);
+    check_group_one_part(TIR_I64, INT64_MAX - 16 * 100000 + 1, 16 * 100000, 30000, false, 134);
+    check_group_one_part(TIR_I32, INT32_MAX - 16 * 100000 + 1, 16 * 100000, 30000, false, 135);
+    check_group_one_part(TIR_I32, 1000, 16 * 100000, 30000, true, 136);
+}
+
 /* Keys rising from start by step, then falling below it by 1: the array
 ** grows up (past 2 MiB, where it is mapped and may grow by mremap) and then
 ** down (copied). Each row is the next new key, a key of the range so far
