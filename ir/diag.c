@@ -429,7 +429,7 @@ static void render_jnode(ir_buf *b, ir_diags *d, ir_diagnostic *x, const char *f
     if (x->last && d->dropped_errors)
         ir_buf_printf(b, " (%zu more not shown)", d->dropped_errors);
     ir_buf_put(b, "\n", 1);
-    if (!placed)
+    if (!placed || x->last)   /* the note "too many errors" is one line, as for text */
         return;
     ir_buf_printf(b, "  at %s\n", x->path ? x->path : "$");
     size_t ls, le;
