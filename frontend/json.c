@@ -861,14 +861,14 @@ bool fe_parse_json(ir_arena *a, ir_diags *d, const char *file, const char *src, 
         return false;
     }
     /* Until the JSON is read, messages point into its text (d->src):
-    ** jansson's own, with the line and column it found. */
+    ** jansson's own, at the byte where it stopped. */
     json_error_t err;
     json_t *root = json_loadb(src, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
         if (json_error_code(&err) == json_error_out_of_memory)
             a->nomem = true;
         uint32_t at = err.position > 0 && (size_t)err.position <= len ? (uint32_t)err.position - 1 : 0;
-        ir_error(d, (ir_span){at, 1}, "invalid JSON (line %d, column %d): %s", err.line, err.column, err.text);
+        ir_error(d, (ir_span){at, 1}, "invalid JSON: %s", err.text);   /* the span says where */
         return false;
     }
     prog->paths = paths;

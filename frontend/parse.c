@@ -145,31 +145,50 @@ static bool is_json(const char *path)
 
 /* An included plan in its JSON form stands for the same items as text:
 ** it is parsed and printed as .tir, *printed noting where each node landed
-** in that text, so that messages about its items name their JSON paths.
-** NULL with the reason in err (its first diagnostic: where, and what) when
-** it does not parse, NULL with err empty when out of memory. */
-static const char *json_as_text(fe_gather *g, const char *path, const char *json, size_t *len,
-                                const ir_jtext **printed, char *err, size_t errlen)
+** in that text (and keeping the JSON, where the nodes' lines are), so that
+** messages about its items name their JSON paths, lines and columns. NULL
+** when it does not parse, its diagnostics in d, or when out of memory. */
+static const char *json_as_text(fe_gather *g, ir_diags *d, const char *path, const char *json, size_t *len,
+                                const ir_jtext **printed)
 {
-    ir_diags d;
-    ir_diags_init(&d, g->a, path, json, *len);
     ir_program *prog = NULL;
     ir_jtext *at = IR_NEW(g->a, ir_jtext);
     const char *text = NULL;
-    if (at && fe_parse_json(g->a, &d, path, json, *len, &prog) && prog)
+    if (at && fe_parse_json(g->a, d, path, json, *len, &prog) && prog)
         text = ir_program_str(g->a, prog, at);
-    if (!text && d.nerrors && ir_diags_render(&d) && d.n && !g->a->nomem) {
-        const ir_diagnostic *x = &d.items[0];   /* the first in the file */
-        if (x->path)
-            snprintf(err, errlen, "%s: %s", x->path, x->message);
-        else
-            snprintf(err, errlen, "%d:%d: %s", x->line, x->col, x->message);
-    }
-    ir_diags_free(&d);
-    if (text)
+    if (text) {
+        at->json = json;
+        at->jsonlen = *len;
         *len = strlen(text);
+    }
     *printed = at;
     return g->a->nomem ? NULL : text;
+}
+
+/* The diagnostics d of a JSON plan that does not read, every one of them
+** (not the first alone: a plan built by a program often has one mistake
+** many times over), reported in its text laid out at base: a node's at
+** its value, with its JSON path; malformed JSON where jansson stopped. */
+static void json_errors(fe_gather *g, const ir_diags *d, const char *json, size_t len, uint32_t base)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const ir_diagnostic *x = &d->items[i];
+        if (x->last)   /* "too many errors": g->d says it for itself */
+            continue;
+        ir_span at = x->span;
+        const char *path = NULL;
+        ir_buf b = {0};
+        if (d->paths) {
+            if (!ir_jlocate(json, len, d->paths, x->span.off, &at))
+                at = (ir_span){0, 1};
+            ir_jpath_put(&b, d->paths, x->span.off);
+            if (b.nomem)
+                g->a->nomem = true;   /* the message would lose its path: not a mere compile error */
+            path = b.nomem ? "$" : b.p;
+        }
+        ir_error_at_path(g->d, (ir_span){base + at.off, at.len}, path, x->message);
+        free(b.p);
+    }
 }
 
 /* The include whose path is the string token s of file `from`. */
@@ -205,20 +224,41 @@ static void include_file(fe_gather *g, int from, int depth, ir_span s, const cha
         size_t len = 0;
         const ir_jtext *json = NULL;
         const char *t = path ? g->ld->load(g->ld->ctx, g->a, path, &len, err, sizeof err) : NULL;
-        if (t && is_json(path))
-            t = json_as_text(g, path, t, &len, &json, err, sizeof err);
-        if (!path || (!t && !err[0])) {
+        const char *bad = NULL;   /* a JSON plan that does not read: its text, where its errors are */
+        ir_diags jd;
+        ir_diags_init(&jd, g->a, path, t, len);
+        if (t && is_json(path)) {
+            size_t jlen = len;
+            const char *as_text = json_as_text(g, &jd, path, t, &len, &json);
+            if (!as_text && jd.nerrors && !g->a->nomem) {
+                bad = t;
+                len = jlen;
+            }
+            t = as_text;
+        }
+        if (!path || (!t && !bad && !err[0])) {
             g->nomem = true;
-        } else if (!t) {
+        } else if (!t && !bad) {
             ir_error(g->d, s, "cannot include %s: %s", path, err);
         } else if (g->total + len + 1 >= UINT32_MAX) {
             ir_error(g->d, s, "program too large with %s included", path);
+        } else if (bad) {
+            /* laid out as a file of the program, which the parser does not
+            ** enter, so that its errors show its lines */
+            uint32_t f = g->nfiles++;
+            g->files[f] = (ir_srcfile){(uint32_t)g->total, (uint32_t)len, path, NULL};
+            g->texts[f] = bad;
+            g->total += len + 1;
+            ir_error(g->d, s, "cannot include %s: %zu error%s in it (below)", path, jd.nerrors,
+                     jd.nerrors == 1 ? "" : "s");
+            json_errors(g, &jd, bad, len, g->files[f].off);
         } else {
             got = (int)g->nfiles++;
             g->files[got] = (ir_srcfile){(uint32_t)g->total, (uint32_t)len, path, json};
             g->texts[got] = t;
             g->total += len + 1;
         }
+        ir_diags_free(&jd);
     }
     add_inc(g, s.off, got);
     if (got >= 0)

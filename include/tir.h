@@ -220,10 +220,12 @@ typedef enum tir_severity { TIR_SEV_ERROR = 0, TIR_SEV_WARNING } tir_severity;
 typedef struct tir_diag {
     tir_severity severity;
     const char *file;       /* the program's, or the included file's the diagnostic is in */
-    int line, col;          /* 1-based; 0 for a program compiled from JSON or a JSON plan a text program includes, ... */
+    int line, col;          /* 1-based, in bytes; for a node of a program compiled from JSON
+                             * (or of a JSON plan a text program includes) where its value
+                             * is in the JSON text */
     const char *message;
-    const char *path;       /* ... whose diagnostics name the JSON path of their node
-                             * ("$.pipelines[1].statements[0].args.expr"); NULL otherwise */
+    const char *path;       /* the JSON path of that node ("$.pipelines[1].statements[0].args.expr");
+                             * NULL otherwise (malformed JSON included) */
 } tir_diag;
 
 /* Compiles src (len bytes; file is used in messages and to resolve
@@ -233,9 +235,11 @@ TIR_API tir_status tir_compile(tir_engine *e, const char *file, const char *src,
                                size_t len, tir_program **out);
 /* Plans as data: a program in its JSON form (docs/EMBEDDING.md, "Plans as
 ** JSON"), one-to-one with the text. The same contract as tir_compile(): *out
-** is set even on TIR_ERR_COMPILE; malformed JSON is reported at its
-** file:line:col (jansson's message), every other diagnostic at the JSON
-** path of its node, as "file:$.pipelines[0].statements[1]: error: msg". */
+** is set even on TIR_ERR_COMPILE; malformed JSON is reported at the
+** file:line:col where jansson stopped (its message), every other
+** diagnostic at the line:col of its node's value in the JSON, naming the
+** node's JSON path on the next line: "file:7:17: error: msg\n  at
+** $.pipelines[0].statements[1]\n", then the JSON's line and a caret. */
 TIR_API tir_status tir_compile_json(tir_engine *e, const char *file, const char *json, size_t len,
                                     tir_program **out);
 /* The program in the other form: its JSON form (a program compiled from

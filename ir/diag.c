@@ -7,7 +7,9 @@
 ** the caret; line:col comes from one forward pass over the sorted
 ** diagnostics instead of a scan from the start of the file for each.
 ** A program read from JSON, and the text an included JSON plan is
-** spliced in as, are located by JSON paths instead (diag.h).
+** spliced in as, name JSON nodes (diag.h): their line:col and source line
+** are those of the node's value in the JSON text (ir_jlocate), and the
+** node's JSON path follows the message.
 */
 #include "diag.h"
 #include "buf.h"
@@ -105,6 +107,14 @@ void ir_error(ir_diags *d, ir_span at, const char *fmt, ...)
     va_start(ap, fmt);
     diag_addv(d, TIR_SEV_ERROR, at, fmt, ap);
     va_end(ap);
+}
+
+void ir_error_at_path(ir_diags *d, ir_span at, const char *path, const char *msg)
+{
+    size_t n = d->n;
+    ir_error(d, at, "%s", msg);
+    if (d->n > n && !d->items[n].last && path)
+        d->items[n].path = ir_strndup(d->arena, path, strlen(path));
 }
 
 void ir_warning(ir_diags *d, ir_span at, const char *fmt, ...)
@@ -278,23 +288,36 @@ static uint32_t printed_node(const ir_jtext *t, uint32_t off, uint32_t len)
 }
 
 /* A span that names a JSON node: one of a JSON program (file NULL), or
-** of an included JSON plan's text (file its name). */
+** of an included JSON plan's text (file its name); text is the JSON it
+** was read from (NULL: not kept). */
 typedef struct jnode {
     const char *file;
     const ir_jpaths *paths;
     uint32_t node;
+    const char *text;
+    size_t len;
 } jnode;
 
 static bool json_node(const ir_srcmap *m, ir_span at, jnode *j)
 {
     if (m->paths) {
-        *j = (jnode){NULL, m->paths, at.off};
+        *j = (jnode){NULL, m->paths, at.off, m->src, m->len};
         return true;
     }
     const ir_srcfile *f = included(m->files, m->nfiles, at.off);
     if (!f || !f->json)
         return false;
-    *j = (jnode){f->name, f->json->paths, printed_node(f->json, at.off - f->off, at.len)};
+    *j = (jnode){f->name, f->json->paths, printed_node(f->json, at.off - f->off, at.len), f->json->json,
+                 f->json->jsonlen};
+    return true;
+}
+
+/* Where node j lies in its JSON text: its bytes and their line:col. */
+static bool jnode_place(const jnode *j, ir_span *at, int *line, int *col)
+{
+    if (!j->text || !ir_jlocate(j->text, j->len, j->paths, j->node, at))
+        return false;
+    ir_linecol(j->text, j->len, at->off, line, col);
     return true;
 }
 
@@ -346,7 +369,12 @@ void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at)
 {
     jnode j;
     if (json_node(m, at, &j)) {
-        jnode_where(buf, n, j.file ? j.file : m->file, &j);
+        ir_span sp;
+        int line, col;
+        if (jnode_place(&j, &sp, &line, &col))
+            snprintf(buf, n, "%s:%d:%d", j.file ? j.file : m->file, line, col);
+        else
+            jnode_where(buf, n, j.file ? j.file : m->file, &j);
         return;
     }
     int line, col;
@@ -368,19 +396,45 @@ void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at)
     buf[len] = 0;
 }
 
-/* x, at node j, as "file:$.path: error: msg\n": a JSON node has no
-** line to show. Sets x->path and x->file. */
+static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, ir_span sp);
+
+/* The line of src around byte at: [*ls, *le). */
+static void line_around(const char *src, size_t len, size_t at, size_t *ls, size_t *le)
+{
+    size_t start = text_start(src, len), s = at;
+    while (s > start && src[s - 1] != '\n')
+        s--;
+    const char *nl = at < len ? memchr(src + at, '\n', len - at) : NULL;
+    *ls = s;
+    *le = nl ? (size_t)(nl - src) : len;
+}
+
+/* x, at node j: "file:line:col: error: msg\n", "  at $.path\n", then the
+** JSON's line and a caret under the node's value; "file:$.path: error:
+** msg\n" alone when its JSON text is not at hand. Sets x->path, x->file,
+** x->line and x->col. */
 static void render_jnode(ir_buf *b, ir_diags *d, ir_diagnostic *x, const char *file, const jnode *j)
 {
     ir_buf p = {0};
     ir_jpath_put(&p, j->paths, j->node);
     x->path = ir_buf_finish(&p, d->arena);
     x->file = file;
-    ir_buf_printf(b, "%s:%s: %s: %s", file, x->path ? x->path : "$",
-                  x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
+    const char *sev = x->severity == TIR_SEV_ERROR ? "error" : "warning";
+    ir_span sp;
+    bool placed = jnode_place(j, &sp, &x->line, &x->col);
+    if (placed)
+        ir_buf_printf(b, "%s:%d:%d: %s: %s", file, x->line, x->col, sev, x->message);
+    else
+        ir_buf_printf(b, "%s:%s: %s: %s", file, x->path ? x->path : "$", sev, x->message);
     if (x->last && d->dropped_errors)
         ir_buf_printf(b, " (%zu more not shown)", d->dropped_errors);
     ir_buf_put(b, "\n", 1);
+    if (!placed || x->last)   /* the note "too many errors" is one line, as for text */
+        return;
+    ir_buf_printf(b, "  at %s\n", x->path ? x->path : "$");
+    size_t ls, le;
+    line_around(j->text, j->len, sp.off, &ls, &le);
+    render_line(b, j->text, ls, le, sp);
 }
 
 static int diag_cmp(const void *a, const void *b)
@@ -393,11 +447,25 @@ static int diag_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* The source line [ls, le) of x and a caret line under its span, clipped
-** to a window of LINE_SHOWN bytes around the span's start. */
-static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, const ir_diagnostic *x)
+/* A JSON program's diagnostics, whose spans are node numbers: by the
+** nodes' places in the text, set beforehand in line and col. */
+static int diag_cmp_json(const void *a, const void *b)
 {
-    size_t at = x->span.off < ls ? ls : x->span.off > le ? le : x->span.off;
+    const ir_diagnostic *x = a, *y = b;
+    if (x->last != y->last)
+        return x->last ? 1 : -1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return diag_cmp(a, b);
+}
+
+/* The source line [ls, le) of span sp and a caret line under it, clipped
+** to a window of LINE_SHOWN bytes around the span's start. */
+static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, ir_span sp)
+{
+    size_t at = sp.off < ls ? ls : sp.off > le ? le : sp.off;
     size_t from = ls, to = le;
     bool cut_left = false, cut_right = false;
     if (le - ls > LINE_SHOWN) {
@@ -423,7 +491,7 @@ static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, const 
     for (size_t k = from; k < at; k++)
         ir_buf_put(b, src[k] == '\t' ? "\t" : " ", 1);
     ir_buf_put(b, "^", 1);
-    size_t span_end = (size_t)x->span.off + x->span.len;
+    size_t span_end = (size_t)sp.off + sp.len;
     for (size_t k = at + 1; k < span_end && k < to; k++)
         ir_buf_put(b, "~", 1);
     ir_buf_put(b, "\n", 1);
@@ -431,11 +499,18 @@ static void render_line(ir_buf *b, const char *src, size_t ls, size_t le, const 
 
 char *ir_diags_render(ir_diags *d)
 {
+    ir_srcmap m = ir_diags_srcmap(d);
+    if (d->paths && d->n > 1)   /* a JSON program: its nodes in the order of the text */
+        for (size_t i = 0; i < d->n; i++) {
+            jnode j = {NULL, d->paths, d->items[i].span.off, d->src, d->srclen};
+            ir_span sp;
+            if (!jnode_place(&j, &sp, &d->items[i].line, &d->items[i].col))
+                d->items[i].line = d->items[i].col = 0;
+        }
     if (d->n > 1)
-        qsort(d->items, d->n, sizeof *d->items, diag_cmp);
+        qsort(d->items, d->n, sizeof *d->items, d->paths ? diag_cmp_json : diag_cmp);
     ir_buf b = {0};
     ir_buf_put(&b, "", 0);
-    ir_srcmap m = ir_diags_srcmap(d);
     /* one forward pass per file: the files' texts follow each other */
     const ir_srcfile *file = NULL;
     size_t base = 0, end = d->files && d->nfiles > 1 ? d->files[0].len : d->srclen;
@@ -478,10 +553,12 @@ char *ir_diags_render(ir_diags *d)
         }
         ir_buf_printf(&b, "%s:%d:%d: %s: %s\n", x->file, x->line, x->col,
                       x->severity == TIR_SEV_ERROR ? "error" : "warning", x->message);
+        if (x->path)   /* a node of a JSON file that did not read (frontend/parse.c) */
+            ir_buf_printf(&b, "  at %s\n", x->path);
         size_t le = ls;
         const char *nl = le < end ? memchr(d->src + le, '\n', end - le) : NULL;
         le = nl ? (size_t)(nl - d->src) : end;
-        render_line(&b, d->src, ls, le, x);
+        render_line(&b, d->src, ls, le, x->span);
     }
     if (d->dropped_warnings)
         ir_buf_printf(&b, "%s: %zu more warnings not shown\n", d->file, d->dropped_warnings);

@@ -50,6 +50,8 @@ typedef struct ir_jtext {
     const ir_jpaths *paths;
     ir_jprinted *v;
     uint32_t n;
+    const char *json;         /* the JSON text it was read from (ir_jlocate), or NULL */
+    size_t jsonlen;
 } ir_jtext;
 
 /* A program that includes other files: their texts follow its own in one
@@ -75,8 +77,8 @@ typedef struct ir_diagnostic {
     tir_severity severity;
     ir_span span;
     const char *message;
-    int line, col;            /* set by ir_diags_render (0 for a JSON node) */
-    const char *path;         /* set by ir_diags_render for a JSON node, else NULL */
+    int line, col;            /* set by ir_diags_render (0 for a JSON node whose text is not at hand) */
+    const char *path;         /* set by ir_diags_render for a JSON node (or by ir_error_at_path), else NULL */
     const char *file;         /* set by ir_diags_render: the file of the span (an included one, or d->file) */
     bool last;                /* the "too many errors" note: rendered after the others */
 } ir_diagnostic;
@@ -100,6 +102,10 @@ void ir_diags_init(ir_diags *d, ir_arena *a, const char *file, const char *src, 
 void ir_diags_free(ir_diags *d);
 void ir_error(ir_diags *d, ir_span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ir_warning(ir_diags *d, ir_span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error at a span of text that is a JSON node's (ir_jlocate), whose
+** path (copied) the rendering names after the message, as it does for
+** nodes of a program read from JSON. */
+void ir_error_at_path(ir_diags *d, ir_span at, const char *path, const char *msg);
 /* true once the error limit is reached: later errors are only counted, so
 ** a caller can skip work done only to word a message. */
 bool ir_diags_full(const ir_diags *d);
@@ -128,6 +134,10 @@ void ir_locate(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 void ir_span_text(char *buf, size_t n, const ir_srcmap *m, ir_span at);
 /* Appends the JSON path of node to b. */
 void ir_jpath_put(ir_buf *b, const ir_jpaths *paths, uint32_t node);
+/* Where node's value lies in json, the text it was read from (jlocate.c):
+** *at its bytes, or those of its deepest ancestor the text has. false
+** when json is NULL or nothing of the path is found. */
+bool ir_jlocate(const char *json, size_t len, const ir_jpaths *paths, uint32_t node, ir_span *at);
 /* Sorts by position, sets every diagnostic's line and col, and renders
 ** them: "file:line:col: error: msg\n", then the source line (a window of
 ** it when long) and a caret line ("^~~~" under the span); for a node of

@@ -594,7 +594,7 @@ const char *ir_program_str(ir_arena *a, const ir_program *p, ir_jtext *printed)
         ir_jprinted *v = m.n && !m.nomem ? IR_NEWN(a, ir_jprinted, m.n) : NULL;
         if (v)
             memcpy(v, m.v, (size_t)m.n * sizeof *v);
-        *printed = (ir_jtext){p->paths, v, v ? m.n : 0};
+        *printed = (ir_jtext){p->paths, v, v ? m.n : 0, NULL, 0};
         b.nomem |= m.nomem || (m.n && !v);
     }
     free(m.v);

@@ -394,7 +394,7 @@ static PyMethodDef engine_methods[] = {
     { "unregister", (PyCFunction)engine_unregister, METH_VARARGS, "unregister(name): drops the table." },
     { "compile", (PyCFunction)(void (*)(void))engine_compile, METH_VARARGS | METH_KEYWORDS,
       "compile(plan, file='<string>') -> Program. plan: .tir text, or the JSON form as a dict (or as a str\n"
-      "when file ends in .json). Raises CompileError (file:line:col, or file:$.json.path) on errors." },
+      "when file ends in .json). Raises CompileError (file:line:col; for JSON, of the node in the JSON, and its $.json.path) on errors." },
     { "run", (PyCFunction)(void (*)(void))engine_run, METH_VARARGS | METH_KEYWORDS,
       "run(text, params=None) -> Result: compile, bind params (name -> value), run." },
     { "stream", (PyCFunction)(void (*)(void))engine_stream, METH_VARARGS | METH_KEYWORDS,

@@ -31,8 +31,9 @@ PyObject *tirpy_raise(tir_status st, const char *msg)
     return NULL;
 }
 
-/* CompileError(text) with .diagnostics: (file, line, col, severity, message)
-** tuples, line and col 0 and the JSON path in file's place for JSON plans. */
+/* CompileError(text) with .diagnostics: (file, line, col, severity, message,
+** path) tuples; path is the JSON path of the node for JSON plans (line and
+** col are then where the node is in the JSON), else None. */
 PyObject *tirpy_raise_compile(const tir_program *p)
 {
     size_t n = tir_program_ndiags(p);
@@ -43,9 +44,9 @@ PyObject *tirpy_raise_compile(const tir_program *p)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const tir_diag *d = tir_program_diag(p, i);
-        PyObject *t = Py_BuildValue("(siiss)", d->path ? d->path : d->file ? d->file : "",
-                                    d->line, d->col, d->severity == TIR_SEV_ERROR ? "error" : "warning",
-                                    d->message ? d->message : "");
+        PyObject *t = Py_BuildValue("(siissz)", d->file ? d->file : "", d->line, d->col,
+                                    d->severity == TIR_SEV_ERROR ? "error" : "warning", d->message ? d->message : "",
+                                    d->path);
         if (t == NULL || PyList_Append(diags, t) < 0) {
             Py_XDECREF(t);
             Py_DECREF(diags);
@@ -227,7 +228,7 @@ PyMODINIT_FUNC PyInit_tir(void)
                                       "Base class of the errors tir reports.")) ||
         !(tirpy_CompileError = add_exception(m, "CompileError", Py_NewRef(tirpy_Error),
             "The program has errors (nothing ran); str() is file:line:col: error: ..., the line and a "
-            "caret; .diagnostics lists (file, line, col, severity, message).")) ||
+            "caret; .diagnostics lists (file, line, col, severity, message, path).")) ||
         !(tirpy_ExecutionError = add_exception(m, "ExecutionError",
             PyTuple_Pack(2, tirpy_Error, PyExc_RuntimeError), "Evaluation failed (e.g. integer overflow).")) ||
         !(tirpy_DataError = add_exception(m, "DataError", PyTuple_Pack(2, tirpy_Error, PyExc_ValueError),

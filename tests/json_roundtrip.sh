@@ -5,8 +5,9 @@
 # (tirrun --emit-json) compiled from JSON, the JSON form printed back as
 # text (tirrun --emit-tir), and a text program that includes the JSON form.
 # The four must print the same rows and exit the same way; TAP output. The
-# included JSON form's messages must name the same JSON paths as the JSON
-# form's own (those at the root aside: the include has a place of its own).
+# included JSON form's messages must name the same places in the JSON
+# (line:col and path) as the JSON form's own (those at the root aside: the
+# include has a place of its own).
 # Syntax errors have no JSON form (the JSON diagnostics are
 # tests/unit/test_json.c's).
 #
@@ -14,8 +15,8 @@
 #
 # The converted forms are written to a scratch directory whose data/ is the
 # cases' own, so that their relative data paths resolve as the original's.
-# Only stdout is compared: warnings name a line:col in text and a JSON path
-# in JSON.
+# Only stdout is compared: warnings name a line:col of the text in text and
+# of the JSON (and a JSON path) in JSON.
 
 if [ $# -lt 2 ]; then
     echo "usage: $0 TIRRUN CASESDIR [NAME...]" >&2
@@ -58,12 +59,18 @@ run() {
     echo $?
 }
 
-# json_messages FILE: the lines of FILE about nodes of $name.json other than
-# the root, sorted; a place named inside a message ("first defined at
-# FILE:$.path") as the JSON form itself names it ("at $.path").
+# json_messages FILE: the messages of FILE about nodes of $name.json other
+# than the root, sorted: each line naming the file (at a line:col of the
+# JSON, or at a path) joined with the "  at $.path" line after it; a place
+# named inside a message ("first defined at FILE:$.path") as the JSON form
+# itself names it ("at $.path").
 json_messages() {
-    grep -F "$tmp/$name.json:\$" "$1" | grep -vF "$tmp/$name.json:\$: " |
-        sed "s|at $tmp/$name.json:\\\$|at \\\$|g" | sort
+    awk -v f="$tmp/$name.json:" '
+        function flush() { if (held != "" && at != "  at $") print held at; held = at = "" }
+        held != "" && /^  at \$/ { at = $0; next }
+        { flush() }
+        index($0, f) && !index($0, f "$: ") { held = $0 }
+        END { flush() }' "$1" | sed "s|at $tmp/$name.json:\\\$|at \\\$|g" | sort
 }
 
 echo "1..$#"

@@ -5,7 +5,8 @@
 #
 # Each CASESDIR/NAME.tir is run as `TIRRUN --format csv [ARGS] NAME.tir` from
 # inside CASESDIR (so relative data paths in cases work), ARGS being the words
-# of NAME.args when it exists; stdout and stderr together
+# of NAME.args when it exists; a program in its JSON form, NAME.json, the
+# same way (its diagnostics, which point into the JSON). stdout and stderr together
 # must equal NAME.out and the exit status NAME.status (0 when absent). When
 # NAME.sorted exists the lines are compared after sorting, for results whose
 # row order is unspecified. --update rewrites .out/.status from what tirrun
@@ -46,10 +47,11 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tir-cases.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 
-# The case list: the names given, else every NAME.tir (the glob is sorted).
+# The case list: the names given, else every NAME.tir and NAME.json (each
+# glob sorted).
 if [ $# -eq 0 ]; then
-    for f in *.tir; do
-        [ -e "$f" ] && set -- "$@" "${f%.tir}"
+    for f in *.tir *.json; do
+        [ -e "$f" ] && set -- "$@" "${f%.*}"
     done
 fi
 
@@ -60,8 +62,10 @@ for name in "$@"; do
     n=$((n + 1))
     args=
     [ -e "$name.args" ] && args=$(cat "$name.args")
+    file=$name.tir
+    [ -e "$file" ] || file=$name.json
     # shellcheck disable=SC2086 # ARGS are words
-    $limit "$tirrun" --format csv $args "$name.tir" >"$tmp/actual" 2>&1
+    $limit "$tirrun" --format csv $args "$file" >"$tmp/actual" 2>&1
     status=$?
     if [ -e "$name.sorted" ]; then
         sort "$tmp/actual" >"$tmp/got"

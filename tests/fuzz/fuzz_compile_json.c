@@ -54,11 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tir_engine_free(e);
         return 0;
     }
-    /* a diagnostic names a JSON path, or jansson's line and column */
+    /* a diagnostic has a line and column in the input (its node's, or
+    ** where jansson stopped) and, when the JSON read, its node's path */
     for (size_t i = 0; i < tir_program_ndiags(p); i++) {
         const tir_diag *d = tir_program_diag(p, i);
-        if (!d->path == !d->line)
-            fuzz_fail("diagnostic '%s' has %s", d->message, d->path ? "a path and a line" : "no place");
+        if (d->line < 1 || d->col < 1)
+            fuzz_fail("diagnostic '%s' has no line and column (%d:%d)", d->message, d->line, d->col);
+        if (d->path && d->path[0] != '$')
+            fuzz_fail("diagnostic '%s' has the path '%s'", d->message, d->path);
     }
     char *json = to_json(p);
     char *text = NULL;

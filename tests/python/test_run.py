@@ -291,10 +291,18 @@ def test_plan_as_json_text(orders):
 
 
 def test_plan_as_json_error_names_its_node(orders):
+    import json
     with pytest.raises(tir.CompileError) as e:
         orders.compile(json_plan("amonut"), file="plan.json")
-    assert "plan.json:$.pipelines[0].statements[0]" in str(e.value)
+    assert "\n  at $.pipelines[0].statements[0]" in str(e.value)
     assert "amonut" in str(e.value)
+    # the place in the JSON the dict was written as (one line): the column's name
+    file, line, col, severity, message, path = e.value.diagnostics[0]
+    assert (file, severity) == ("plan.json", "error")
+    assert path.startswith("$.pipelines[0].statements[0]")
+    text = json.dumps(json_plan("amonut"))
+    assert line == 1 and text[col - 1:].startswith('"amonut"'), (col, text)
+    assert str(e.value).startswith(f"plan.json:1:{col}: error: ")
 
 
 def test_plan_of_another_type_is_refused(orders):

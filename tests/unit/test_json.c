@@ -3,9 +3,11 @@
 ** (tir_compile_json, tir_program_to_json, tir_program_to_text): a plan runs
 ** and round-trips; every diagnostic names the JSON path of its node (shape
 ** errors, unknown operators and fields, missing fields, the checker's type
-** errors, run-time errors), and so do the errors of a plan a text program
-** includes; malformed JSON reports jansson's line:col; NULL, empty and
-** hostile (deeply nested) inputs fail cleanly.
+** errors, run-time errors) and the line:col where the node's value is in
+** the JSON text, and so do the errors of a plan a text program includes
+** (all of them when it does not read); malformed JSON reports where
+** jansson stopped; NULL, empty and hostile (deeply nested) inputs fail
+** cleanly.
 */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -48,6 +50,56 @@ TestSuite(json, .init = setup, .fini = teardown);
     " \"outputs\": [{\"ref\": \"p.v2\"}]}\n"
 #define FILTER(EXPR) "{\"target\": \"v2\", \"op\": \"filter\", \"args\": {\"input\": {\"ref\": \"v1\"}, \"expr\": " EXPR "}}"
 
+/* 1-based line and column of byte off of text. */
+static void linecol(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    size_t ls = 0;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n') {
+            (*line)++;
+            ls = i + 1;
+        }
+    *col = (int)(off - ls) + 1;
+}
+
+/* The byte offset of line:col in text. */
+static size_t offset_of(const char *text, int line, int col)
+{
+    size_t i = 0;
+    for (int l = 1; l < line && text[i]; i++)
+        if (text[i] == '\n')
+            l++;
+    return i + (size_t)col - 1;
+}
+
+/* Whether line:col of json is where the last step of path puts a value:
+** right after the member's key and its ':' ("key": HERE), or after the
+** '[' or ',' before an element; the root at the first byte. Read from the
+** text backwards, so it does not trust the walk that found line:col. */
+static bool at_node(const char *json, int line, int col, const char *path)
+{
+    size_t off = offset_of(json, line, col), n = strlen(path);
+    if (off >= strlen(json) || strchr(" \t\r\n,:]}", json[off]))
+        return false;
+    if (!strcmp(path, "$"))
+        return off == strspn(json, " \t\r\n");
+    size_t i = off;
+    while (i > 0 && strchr(" \t\r\n", json[i - 1]))
+        i--;
+    if (path[n - 1] == ']' && path[n - 2] != '"')   /* [index] */
+        return i > 0 && (json[i - 1] == '[' || json[i - 1] == ',');
+    /* .key or ["key"]: the key ends before the ':' */
+    const char *k = path[n - 1] == ']' ? strrchr(path, '[') + 2 : strrchr(path, '.') + 1;
+    size_t klen = path[n - 1] == ']' ? (size_t)(path + n - 2 - k) : strlen(k);
+    if (i == 0 || json[i - 1] != ':')
+        return false;
+    for (i--; i > 0 && strchr(" \t\r\n", json[i - 1]);)
+        i--;
+    return i >= klen + 2 && json[i - 1] == '"' && !strncmp(json + i - 1 - klen, k, klen) &&
+           json[i - 2 - klen] == '"';
+}
+
 static tir_status compile_json(const char *json, tir_program **p)
 {
     char file[512];
@@ -67,10 +119,11 @@ static void expect_error(const char *json, const char *path, const char *msg)
     cr_assert_not_null(d->path, "no path: %s", tir_program_diag_text(p));
     cr_expect_str_eq(d->path, path, "%s", tir_program_diag_text(p));
     cr_expect(strstr(d->message, msg) != NULL, "message '%s' lacks '%s'", d->message, msg);
-    cr_expect_eq(d->line, 0);
-    /* the rendered text says file:path */
-    char where[512];
-    snprintf(where, sizeof where, "plan.json:%s: error: ", path);
+    cr_expect(at_node(json, d->line, d->col, path), "%d:%d is not where %s is: %s", d->line, d->col, path,
+              tir_program_diag_text(p));
+    /* the rendered text says file:line:col, then the path */
+    char where[1024];
+    snprintf(where, sizeof where, "plan.json:%d:%d: error: %s\n  at %s\n", d->line, d->col, d->message, path);
     cr_expect(strstr(tir_program_diag_text(p), where) != NULL, "%s", tir_program_diag_text(p));
     cr_expect(strstr(tir_program_errmsg(p), where) != NULL, "%s", tir_program_errmsg(p));
     tir_program_free(p);
@@ -92,8 +145,9 @@ static tir_status compile_included(const char *json, char file[512], tir_program
 }
 
 /* As expect_error, json included by a text program: the first diagnostic
-** names the JSON file and the node's path, and quotes no text (the text
-** the plan was spliced in as is not what was written). */
+** names the JSON file, the node's path and its line:col in the JSON, and
+** quotes the JSON (not the text the plan was spliced in as, which nobody
+** wrote). */
 static void expect_included_error(const char *json, const char *path, const char *msg)
 {
     tir_program *p = NULL;
@@ -105,13 +159,16 @@ static void expect_included_error(const char *json, const char *path, const char
     cr_assert_not_null(d->path, "no path: %s", text);
     cr_expect_str_eq(d->path, path, "%s", text);
     cr_expect_str_eq(d->file, file);
-    cr_expect_eq(d->line, 0);
-    cr_expect_eq(d->col, 0);
+    cr_expect(at_node(json, d->line, d->col, path), "%d:%d is not where %s is: %s", d->line, d->col, path, text);
     cr_expect(strstr(d->message, msg) != NULL, "message '%s' lacks '%s'", d->message, msg);
-    char where[1024];
-    snprintf(where, sizeof where, "%s:%s: error: ", file, path);
+    char where[2048];
+    snprintf(where, sizeof where, "%s:%d:%d: error: %s\n  at %s\n", file, d->line, d->col, d->message, path);
     cr_expect(strstr(text, where) != NULL, "%s", text);
-    cr_expect(strchr(text, '^') == NULL, "quotes text: %s", text);
+    /* the quoted line is the JSON's (a long one a window of it: the node's start is in it) */
+    const char *node = json + offset_of(json, d->line, d->col);
+    char quoted[32];
+    snprintf(quoted, sizeof quoted, "%.*s", (int)(strcspn(node, "\n") < 24 ? strcspn(node, "\n") : 24), node);
+    cr_expect(strstr(text, quoted) != NULL, "no '%s' in %s", quoted, text);
     tir_program_free(p);
 }
 
@@ -281,21 +338,29 @@ Test(json, run_time_errors_name_the_node)
                  TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
     tir_result *r = NULL;
     cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
-    cr_expect(strstr(tir_program_errmsg(p), "plan.json:$.pipelines[0].statements[1].args.expr.args[0]: error: "
-                                            "integer overflow") != NULL, "%s", tir_program_errmsg(p));
+    /* at the product's line:col, the path in the message */
+    const char *plan = PLAN(FILTER("{\"op\": \">\", \"args\": [{\"op\": \"*\", \"args\": [{\"col\": \"n\", \"of\": "
+                                   "\"in\"}, 9223372036854775807]}, 0]}"));
+    int line, col;
+    linecol(plan, (size_t)(strstr(plan, "{\"op\": \"*\"") - plan), &line, &col);
+    char want[700];
+    snprintf(want, sizeof want, "plan.json:%d:%d: error: integer overflow in '$.pipelines[0].statements[1].args.expr."
+             "args[0]'", line, col);
+    cr_expect(strstr(tir_program_errmsg(p), want) != NULL, "want %s in %s", want, tir_program_errmsg(p));
     tir_program_free(p);
     /* the same plan included by a text program */
-    char file[512], want[700];
+    char file[512];
     cr_assert_eq(compile_included(PLAN(FILTER("{\"op\": \">\", \"args\": [{\"op\": \"*\", \"args\": [{\"col\": \"n\", "
                                               "\"of\": \"in\"}, 9223372036854775807]}, 0]}")), file, &p),
                  TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
     cr_assert_eq(tir_run(p, &r), TIR_ERR_RUNTIME);
-    snprintf(want, sizeof want, "%s:$.pipelines[0].statements[1].args.expr.args[0]: error: integer overflow", file);
+    snprintf(want, sizeof want, "%s:%d:%d: error: integer overflow in '$.pipelines[0].statements[1].args.expr."
+             "args[0]'", file, line, col);
     cr_expect(strstr(tir_program_errmsg(p), want) != NULL, "%s", tir_program_errmsg(p));
     tir_program_free(p);
 }
 
-Test(json, malformed_json_reports_janssons_line_and_column)
+Test(json, malformed_json_reports_where_jansson_stopped)
 {
     tir_program *p = NULL;
     const char *json = "{\n  \"pipelines\": [\n    {\"name\": \"p\", \"statements\": [}\n  ]\n}\n";
@@ -304,14 +369,121 @@ Test(json, malformed_json_reports_janssons_line_and_column)
     cr_expect_eq(d->line, 3);
     cr_expect_eq(d->col, 34);
     cr_expect_null(d->path);
-    cr_expect(strstr(d->message, "invalid JSON (line 3, column 34): unexpected token") != NULL, "%s", d->message);
-    cr_expect(strstr(tir_program_errmsg(p), "plan.json:3:34: error: invalid JSON") != NULL, "%s",
-              tir_program_errmsg(p));
+    /* the place once, in line:col (it was also in the message) */
+    cr_expect_str_eq(d->message, "invalid JSON: unexpected token near '}'");
+    cr_expect(strstr(tir_program_errmsg(p), "plan.json:3:34: error: invalid JSON: unexpected token near '}'\n"
+                     "      {\"name\": \"p\", \"statements\": [}\n") != NULL, "%s", tir_program_errmsg(p));
     tir_program_free(p);
     /* a key given twice would be lost: jansson rejects it */
     cr_assert_eq(compile_json("{\"outputs\": [], \"outputs\": []}", &p), TIR_ERR_COMPILE);
     cr_expect(strstr(tir_program_errmsg(p), "duplicate object key") != NULL, "%s", tir_program_errmsg(p));
     tir_program_free(p);
+}
+
+/* The diagnostic of p whose path is path (NULL: none). */
+static const tir_diag *diag_at(tir_program *p, const char *path)
+{
+    for (size_t i = 0; i < tir_program_ndiags(p); i++) {
+        const tir_diag *d = tir_program_diag(p, i);
+        if (d->path && !strcmp(d->path, path))
+            return d;
+    }
+    return NULL;
+}
+
+/* d is at the first byte of marker in json. */
+static void expect_at(const tir_diag *d, const char *json, const char *marker)
+{
+    cr_assert_not_null(d);
+    const char *m = strstr(json, marker);
+    cr_assert_not_null(m, "no %s", marker);
+    int line, col;
+    linecol(json, (size_t)(m - json), &line, &col);
+    cr_expect(d->line == line && d->col == col, "%s: %d:%d, want %d:%d (%s)", d->path, d->line, d->col, line, col,
+              marker);
+}
+
+Test(json, diagnostics_are_at_their_nodes_line_and_column)
+{
+    /* A table whose columns come before its name in the text (the reader
+    ** visits the name first), and a key spelled with an escape. */
+    const char *json =
+        "{\"tables\": [\n"
+        "  {\"columns\": [{\"name\": \"n\",\n"
+        "                \"type\": \"i65\"}],\n"
+        "   \"source\": \"read_csv\", \"args\": [{\"value\": \"t.csv\"}],\n"
+        "   \"name\": 7}],\n"
+        " \"pipe\\u006cines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"v1\", \"op\": \"table_scan\",\n"
+        "     \"args\": {\"table\": {\"ref\": \"t\"}, \"\\u00e9\": 1}}]}]}\n";
+    tir_program *p = NULL;
+    cr_assert_eq(compile_json(json, &p), TIR_ERR_COMPILE);
+    const tir_diag *type = diag_at(p, "$.tables[0].columns[0].type");
+    const tir_diag *name = diag_at(p, "$.tables[0].name");
+    expect_at(type, json, "\"i65\"");
+    expect_at(name, json, "7}");
+    /* rendered in the order of the text, each with its line quoted and a caret under the value */
+    const char *text = tir_program_diag_text(p);
+    const char *t = strstr(text, "plan.json:3:25: error: unknown value 'i65'");
+    const char *n = strstr(text, "plan.json:5:12: error: ");
+    cr_expect(t && n && t < n, "%s", text);
+    char quote[200];
+    snprintf(quote, sizeof quote, "\n  at $.tables[0].columns[0].type\n                  \"type\": \"i65\"}],\n  %*s^~~~~\n",
+             type->col - 1, "");
+    cr_expect(strstr(text, quote) != NULL, "no\n%s\nin\n%s", quote, text);
+    tir_program_free(p);
+    /* the escaped keys are found as jansson decoded them: "pipelines" and an unknown argument "é" */
+    const char *json2 =
+        "{\"tables\": [{\"name\": \"t\", \"source\": \"read_csv\", \"args\": [{\"value\": \"t.csv\"}], \"columns\": [{\"name\": "
+        "\"n\", \"type\": \"i64\"}]}],\n"
+        " \"pipe\\u006cines\": [{\"name\": \"p\", \"statements\": [{\"target\": \"v1\", \"op\": \"table_scan\",\n"
+        "     \"args\": {\"table\": {\"ref\": \"t\"}, \"\\u00e9\": 1}}]}]}\n";
+    cr_assert_eq(compile_json(json2, &p), TIR_ERR_COMPILE);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_expect_str_eq(d->path, "$.pipelines[0].statements[0].args[\"\xc3\xa9\"]", "%s", tir_program_diag_text(p));
+    expect_at(d, json2, "1}}]}]}");
+    tir_program_free(p);
+}
+
+Test(json, an_included_plan_that_does_not_read_shows_every_error)
+{
+    /* two mistakes (a column without its type, an operator unknown) and
+    ** malformed JSON: each error at its line in the JSON file */
+    const char *json = PLAN(FILTER("{\"op\": \"^\", \"args\": [1, 2]}"));
+    char *broken = strdup(json);
+    char *ty = strstr(broken, "\"type\": \"i64\"");
+    memcpy(ty, "\"typo\"", 6);   /* "typo": "i64": unknown, and the type is missing */
+    tir_program *p = NULL;
+    char file[512];
+    cr_assert_eq(compile_included(broken, file, &p), TIR_ERR_COMPILE);
+    const char *text = tir_program_diag_text(p);
+    /* first the include, then each of the file's errors, every one placed */
+    const tir_diag *inc = tir_program_diag(p, 0);
+    cr_expect_eq(inc->line, 2);
+    cr_expect(strstr(inc->message, "plan.json: 3 errors in it (below)") != NULL, "%s", text);
+    cr_assert_eq(tir_program_ndiags(p), 4, "%s", text);
+    const tir_diag *missing = diag_at(p, "$.tables[0].columns[0]");
+    const tir_diag *unknown = diag_at(p, "$.tables[0].columns[0].typo");
+    const tir_diag *op = diag_at(p, "$.pipelines[0].statements[1].args.expr.op");
+    expect_at(missing, broken, "{\"name\": \"n\"");
+    expect_at(unknown, broken, "\"i64\"}, {");
+    expect_at(op, broken, "\"^\"");
+    cr_expect_str_eq(op->file, file);
+    cr_expect(strstr(op->message, "unknown operator '^'") != NULL, "%s", op->message);
+    cr_expect(strstr(text, "\n  at $.pipelines[0].statements[1].args.expr.op\n") != NULL, "%s", text);
+    tir_program_free(p);
+    /* malformed: where jansson stopped, said once */
+    broken[strlen(broken) - 3] = 0;
+    cr_assert_eq(compile_included(broken, file, &p), TIR_ERR_COMPILE);
+    text = tir_program_diag_text(p);
+    cr_assert_eq(tir_program_ndiags(p), 2, "%s", text);
+    const tir_diag *bad = tir_program_diag(p, 1);
+    cr_expect_str_eq(bad->file, file);
+    cr_expect_null(bad->path);
+    cr_expect(bad->line == 5 && bad->col > 1, "%d:%d %s", bad->line, bad->col, text);
+    cr_expect(strstr(bad->message, "invalid JSON: ") == bad->message && !strstr(bad->message, "line"), "%s",
+              bad->message);
+    tir_program_free(p);
+    free(broken);
 }
 
 Test(json, null_and_empty_inputs)
@@ -347,22 +519,45 @@ Test(json, null_and_empty_inputs)
 }
 
 /* Compiles the plan filtering on n levels of "!" around true. */
-static tir_status compile_nested(int n, tir_program **p)
+/* A filter of n '!' around leaf; the JSON into *text (malloc'd) when not NULL. */
+static tir_status compile_nested_leaf(int n, const char *leaf, tir_program **p, char **text)
 {
-    char *json = malloc((size_t)n * 32 + 1024), *o = json;
+    char *json = malloc((size_t)n * 32 + 1024 + strlen(leaf)), *o = json;
     cr_assert_not_null(json);
     const char *plan = PLAN(FILTER("EXPR"));
     const char *hole = strstr(plan, "EXPR");
     o += sprintf(o, "%.*s", (int)(hole - plan), plan);
     for (int i = 0; i < n; i++)
         o += sprintf(o, "{\"op\":\"!\",\"args\":[");
-    o += sprintf(o, "true");
+    o += sprintf(o, "%s", leaf);
     for (int i = 0; i < n; i++)
         o += sprintf(o, "]}");
     sprintf(o, "%s", hole + 4);
     tir_status st = compile_json(json, p);
-    free(json);
+    if (text)
+        *text = json;
+    else
+        free(json);
     return st;
+}
+
+static tir_status compile_nested(int n, tir_program **p)
+{
+    return compile_nested_leaf(n, "true", p, NULL);
+}
+
+Test(json, a_deep_node_is_found_in_the_text)
+{
+    /* 800 steps down (more than the locator keeps at hand): the unknown
+    ** column at the bottom, at its line:col */
+    tir_program *p = NULL;
+    char *json = NULL;
+    cr_assert_eq(compile_nested_leaf(400, "{\"col\": \"zz\", \"of\": \"in\"}", &p, &json), TIR_ERR_COMPILE);
+    const tir_diag *d = tir_program_diag(p, 0);
+    cr_expect(strstr(d->message, "no column 'zz'") != NULL, "%s", d->message);
+    expect_at(d, json, "\"zz\"");
+    tir_program_free(p);
+    free(json);
 }
 
 Test(json, deep_nesting_is_an_error_not_a_crash)
