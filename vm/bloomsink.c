@@ -42,20 +42,30 @@ static size_t distinct(uint64_t *h, size_t n)
     return m;
 }
 
-bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n)
+bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const vm_vec *key, const uint32_t *sel, uint32_t n)
 {
-    if (bs->n + n > bs->cap) {
-        size_t cap = bs->cap ? bs->cap * 2 : 4096;
+    bool ints = key && (key->type == TIR_I32 || key->type == TIR_DATE || key->type == TIR_I64);
+    if (bs->n + n > bs->cap || (ints && !bs->k)) {
+        size_t cap = bs->cap ? bs->cap : 4096;
         while (cap < bs->n + n)
             cap *= 2;
         uint64_t *p = realloc(bs->h, cap * sizeof *p);
         if (!p)
             return false;
         bs->h = p;
+        if (ints || bs->k) {
+            int64_t *k = realloc(bs->k, cap * sizeof *k);
+            if (!k)
+                return false;
+            bs->k = k;
+        }
         bs->cap = cap;
     }
+    const uint64_t *valid = key ? key->validity : NULL;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
+        if (ints)
+            bs->k[bs->n] = key->type == TIR_I64 ? ((const int64_t *)key->data)[r] : ((const int32_t *)key->data)[r];
         bs->h[bs->n] = h[r];
         bs->n += vm_bit_get(valid, r);
     }
@@ -64,11 +74,55 @@ bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, 
 
 bool vm_bloomsink_merge(xbloomsink *into, xbloomsink *from)
 {
-    bool ok = vm_bloomsink_add(into, from->h, NULL, NULL, (uint32_t)from->n);
+    vm_vec k = {TIR_I64, from->k, NULL}; /* the keys, as an i64 column, beside their hashes */
+    bool ok = vm_bloomsink_add(into, from->h, from->k ? &k : NULL, NULL, (uint32_t)from->n);
     free(from->h);
+    free(from->k);
     *from = (xbloomsink){0};
     return ok;
 }
+
+/* A bitmap of the keys' range instead of probing the filter, when it takes
+** at most the filter's bytes, or up to 32 times them within 1 MiB: tested
+** without hashing (q5's 45k order keys over 6M: 750 KB against 56 KB, the
+** scan's filter work about a third of the query). */
+static void key_bitmap(vm_bloom *b, const int64_t *k, size_t n)
+{
+    if (!n)
+        return;
+    int64_t lo = k[0], hi = k[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = k[i] < lo ? k[i] : lo;
+        hi = k[i] > hi ? k[i] : hi;
+    }
+    uint64_t span = (uint64_t)hi - (uint64_t)lo, bytes = span / 64 * 8 + 8, filter = (uint64_t)b->nblocks * 32;
+    if (span == UINT64_MAX || !(bytes <= filter || (bytes <= (1u << 20) && bytes <= 32 * filter)))
+        return;
+    if (!(b->kbits = calloc(span / 64 + 1, sizeof *b->kbits)))
+        return; /* only a speed-up */
+    for (size_t i = 0; i < n; i++)
+        vm_bit_set(b->kbits, (uint64_t)k[i] - (uint64_t)lo, true);
+    b->klo = lo;
+    b->krange = span + 1;
+}
+
+#define KBITS_SEL(T, CT)                                                                                    \
+    uint32_t vm_bloom_kbits_sel_##T(const vm_bloom *b, const CT *a, const uint64_t *valid, const uint32_t *sel, \
+                                    uint32_t n, uint32_t *out)                                             \
+    {                                                                                                       \
+        const uint64_t *kb = b->kbits, base = (uint64_t)b->klo, range = b->krange;                         \
+        uint32_t m = 0;                                                                                     \
+        for (uint32_t i = 0; i < n; i++) {                                                                  \
+            uint32_t r = sel ? sel[i] : i;                                                                  \
+            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                                    \
+            out[m] = r;                                                                                     \
+            m += d < range && vm_bit_get(kb, d) && vm_bit_get(valid, r);                                    \
+        }                                                                                                   \
+        return m;                                                                                           \
+    }
+KBITS_SEL(i32, int32_t)
+KBITS_SEL(i64, int64_t)
+#undef KBITS_SEL
 
 vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
 {
@@ -90,6 +144,8 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
     }
     for (size_t i = 0; i < n; i += 2048)
         k_bloom_insert(b->words, b->nblocks, bs->h + i, NULL, (uint32_t)(n - i < 2048 ? n - i : 2048));
+    if (bs->k)
+        key_bitmap(b, bs->k, bs->n);
     if (n <= VM_BLOOM_MAX_HASHES) {
         b->hashes = malloc((n ? n : 1) * sizeof *b->hashes);
         if (!b->hashes) {
@@ -101,6 +157,7 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
         b->nhashes = (uint32_t)n;
     }
     free(bs->h);
+    free(bs->k);
     *bs = (xbloomsink){0};
     return b;
 }
@@ -111,10 +168,13 @@ void vm_bloom_free(vm_bloom *b)
         return;
     free(b->words);
     free(b->hashes);
+    free(b->kbits);
     free(b);
 }
 
 size_t vm_bloom_bytes(const vm_bloom *b)
 {
-    return b ? sizeof *b + (size_t)b->nblocks * 32 + (b->hashes ? b->nhashes * 8 : 0) : 0;
+    return b ? sizeof *b + (size_t)b->nblocks * 32 + (b->hashes ? b->nhashes * 8 : 0) +
+                   (b->kbits ? (b->krange + 63) / 64 * 8 : 0)
+             : 0;
 }

@@ -1526,7 +1526,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             x->r[in->c].validity = NULL;
             break;
         }
-#define BLOOM_CASES(OPT, T, CT)                                                                       \
+/* KBITS: an integer key (KT its kind), which a bloom filter's key bitmap answers instead */
+#define BLOOM_CASES(OPT, T, CT, KBITS, KT)                                                              \
         case VM_OP_BLOOM_SEL_##OPT: {                                                              \
             SEL(x, in->b, in->frame, sel, n);                                                       \
             const vm_vec *v = &x->r[in->a];                                                         \
@@ -1538,6 +1539,10 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 break;                                                                              \
             }                                                                                       \
             const vm_bloom *bf = x->bloomuse[in->d];                                                \
+            if (KBITS && bf->kbits) {                                                               \
+                out->n = vm_bloom_kbits_sel_##KT(bf, (const void *)v->data, v->validity, sel, n, out->idx); \
+                break;                                                                              \
+            }                                                                                       \
             k_hash_##T((const CT *)v->data, v->validity, sel, n, false, x->rbuf[in->e]);            \
             out->n = k_bloom_probe_sel(bf->words, bf->nblocks, x->rbuf[in->e], sel, n, out->idx);  \
             if (v->validity)                                                                        \
@@ -1548,17 +1553,17 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             SEL(x, in->d, in->frame, sel, n);                                                       \
             const vm_vec *v = &x->r[in->a];                                                         \
             k_hash_##T((const CT *)v->data, v->validity, sel, n, false, x->rbuf[in->e]);            \
-            if (!vm_bloomsink_add(&x->bsinks[in->b], x->rbuf[in->e], v->validity, sel, n))          \
+            if (!vm_bloomsink_add(&x->bsinks[in->b], x->rbuf[in->e], v, sel, n))                    \
                 return TIR_ERR_NOMEM;                                                               \
             break;                                                                                  \
         }
-        BLOOM_CASES(I32, i32, int32_t)
-        BLOOM_CASES(I64, i64, int64_t)
-        BLOOM_CASES(F64, f64, double)
-        BLOOM_CASES(STR, str, tir_str)
-        BLOOM_CASES(BOOL, bool, uint8_t)
-        BLOOM_CASES(D128, d128, __int128)
-        BLOOM_CASES(IV, iv, tir_interval)
+        BLOOM_CASES(I32, i32, int32_t, 1, i32)
+        BLOOM_CASES(I64, i64, int64_t, 1, i64)
+        BLOOM_CASES(F64, f64, double, 0, i64)
+        BLOOM_CASES(STR, str, tir_str, 0, i64)
+        BLOOM_CASES(BOOL, bool, uint8_t, 0, i64)
+        BLOOM_CASES(D128, d128, __int128, 0, i64)
+        BLOOM_CASES(IV, iv, tir_interval, 0, i64)
 #undef BLOOM_CASES
         case VM_OP_PROFILE: {
             SEL(x, in->d, in->frame, sel, n);

@@ -254,7 +254,9 @@ char *vm_explain(ir_arena *a, const vm_plan *plan);
 
 /* A bloom filter built by build_bloom (kernels' split-block filter). The
 ** distinct key hashes are kept too while there are few, so a scan can test
-** each against a block's own bloom filter and skip the block. */
+** each against a block's own bloom filter and skip the block. An integer
+** key whose range is small also gets a bitmap of that range, which scans
+** test instead of the filter: exact, and no key is hashed. */
 #define VM_BLOOM_MAX_HASHES 4096
 typedef struct vm_bloom {
     tir_type type;
@@ -263,6 +265,9 @@ typedef struct vm_bloom {
     uint64_t *hashes;         /* the distinct hashes; NULL when more than VM_BLOOM_MAX_HASHES */
     uint32_t nhashes;
     uint64_t nkeys;           /* distinct hashes inserted */
+    uint64_t *kbits;          /* NULL, or bit key - klo set for every key in klo .. klo + krange - 1 */
+    int64_t klo;
+    uint64_t krange;
 } vm_bloom;
 void vm_bloom_free(vm_bloom *b);
 size_t vm_bloom_bytes(const vm_bloom *b);

@@ -37,6 +37,7 @@ typedef struct xadapt {
 /* build_bloom's state on one worker: the key hashes seen. */
 typedef struct xbloomsink {
     uint64_t *h;
+    int64_t *k;               /* an integer key: the keys too (a bitmap of their range may do better) */
     size_t n, cap;
 } xbloomsink;
 
@@ -258,9 +259,17 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop);
 tir_status vm_x_adapt(xpipe *x, const vm_run_opts *o, const vm_ins *in);
 
 /* bloomsink.c: build_bloom's per-worker state and its finished filter. */
-bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const uint64_t *valid, const uint32_t *sel, uint32_t n);
+/* Adds the hashes h of the non-NULL rows sel[0..n) (NULL: 0..n-1) of key,
+** and for an integer key (i32, date, i64) the keys themselves. */
+bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const vm_vec *key, const uint32_t *sel, uint32_t n);
 bool vm_bloomsink_merge(xbloomsink *into, xbloomsink *from);
 vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t);
+/* The rows sel[0..n) (NULL: 0..n-1) of an integer column whose key is in
+** b's key bitmap (b->kbits), into out; how many. */
+uint32_t vm_bloom_kbits_sel_i32(const vm_bloom *b, const int32_t *a, const uint64_t *valid, const uint32_t *sel,
+                                uint32_t n, uint32_t *out);
+uint32_t vm_bloom_kbits_sel_i64(const vm_bloom *b, const int64_t *a, const uint64_t *valid, const uint32_t *sel,
+                                uint32_t n, uint32_t *out);
 
 /* scan.c: binds the next batch of the source (the SCAN instruction). */
 void vm_x_scan(xpipe *x);
