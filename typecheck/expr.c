@@ -34,7 +34,7 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     case IR_E_CALL:
         switch (e->u.call.fid) {
         case IR_FN_ABS: case IR_FN_SIGN: case IR_FN_FLOOR: case IR_FN_CEIL: case IR_FN_TRUNC: case IR_FN_ROUND:
-        case IR_FN_COALESCE: case IR_FN_GREATEST: case IR_FN_LEAST: case IR_FN_NULLIF:
+        case IR_FN_COALESCE: case IR_FN_GREATEST: case IR_FN_LEAST: case IR_FN_NULLIF: case IR_FN_BETWEEN:
             return true;
         default: break;
         }
@@ -190,6 +190,24 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
         return false;
     }
     set_lit_type(e, t);
+    return true;
+}
+
+/* When x is a string literal that should have read as a t (a date, a
+** timestamp, an interval) but did not: the error saying what t looks like,
+** and true. Otherwise false, and no error. */
+bool tc_bad_text_lit(tc_ctx *c, const ir_expr *x, tir_type t)
+{
+    if (x->kind != IR_E_LIT || x->u.lit.is_null || x->u.lit.type != TIR_STRING)
+        return false;
+    if (t == TIR_DATE)
+        ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
+    else if (t == TIR_TIMESTAMP)
+        ir_error(c->d, x->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", x->u.lit.s);
+    else if (t == TIR_INTERVAL)
+        ir_error(c->d, x->span, "invalid interval '%s'", x->u.lit.s);
+    else
+        return false;
     return true;
 }
 
@@ -726,12 +744,7 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
         if (t == TIR_DECIMAL128) {
             ok &= tc_dec_wide_item(c, it, e->u.in.a->ty);
         } else if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
-            if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
-                ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
-            else if (from == TIR_STRING && t == TIR_TIMESTAMP && (*it)->kind == IR_E_LIT)
-                ir_error(c->d, (*it)->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
-                         (*it)->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, *it, t))
                 ir_error(c->d, (*it)->span, "'in' item of type %s does not fit the operand's type %s",
                          tc_type_name(from), tc_type_name(t));
             ok = false;
@@ -822,9 +835,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
     for (int i = 0; i < nb; i++) {
         ir_expr *x = *br[i];
         if (!tc_coerce(c, br[i], t)) {
-            if (x->kind == IR_E_LIT && x->u.lit.type == TIR_STRING && t == TIR_DATE)
-                ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, x, t))
                 ir_error(c->d, x->span, "case branch of type %s does not fit the result type %s%s",
                          tc_type_name(x->ty.type), tc_type_name(t), tc_cast_hint(c, x, t));
             return false;
@@ -927,13 +938,7 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
                                 (from == TIR_STRING && (to == TIR_DATE || to == TIR_INTERVAL)) ||
                                 ((from == TIR_STRING || from == TIR_DATE) && to == TIR_TIMESTAMP))) {
         if (!tc_lit_convert(a, to)) {
-            if (from == TIR_STRING && to == TIR_TIMESTAMP)
-                ir_error(c->d, a->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", a->u.lit.s);
-            else if (from == TIR_STRING && to == TIR_INTERVAL)
-                ir_error(c->d, a->span, "invalid interval '%s'", a->u.lit.s);
-            else if (from == TIR_STRING)
-                ir_error(c->d, a->span, "invalid date '%s' (expected YYYY-MM-DD)", a->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, a, to))
                 ir_error(c->d, a->span, "%lld does not fit %s", (long long)a->u.lit.i, tc_type_name(to));
             return false;
         }

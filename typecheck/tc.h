@@ -182,6 +182,7 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);
 ** their value is representable, i32/i64 widen through an inserted cast. */
 bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t);
 /* A cast of x to t, as the checker inserts them (typed, x's span). */
+bool tc_bad_text_lit(tc_ctx *c, const ir_expr *x, tir_type t);
 ir_expr *tc_new_cast(tc_ctx *c, ir_expr *x, tir_type t);
 /* A parameter used where a non-negative integer is needed (limit :count):
 ** e must be a non-nullable i32 or i64 parameter; the run checks its value.

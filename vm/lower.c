@@ -628,6 +628,17 @@ static int cx_extreme(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
     return out;
 }
 
+/* x between lo and hi where x is computed (typecheck wrote the others as
+** two comparisons): x once, both comparisons, their three-valued AND. */
+static int cx_between(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    tir_type t = e->u.call.args[0]->ty.type;
+    int x = cx_arg(L, e, 0, frame, sel, in), lo = cx_arg(L, e, 1, frame, sel, in), hi = cx_arg(L, e, 2, frame, sel, in);
+    int ge = cx_op(L, (vm_opcode)cmp_op(IR_GE, t), e, frame, sel, x, lo, -1);
+    int le = cx_op(L, (vm_opcode)cmp_op(IR_LE, t), e, frame, sel, x, hi, -1);
+    return cx_op(L, VM_OP_AND, e, frame, sel, ge, le, -1);
+}
+
 /* concat: pairwise, left to right (one argument: NULL becomes ''). */
 static int cx_concat(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
 {
@@ -783,6 +794,7 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_NULLIF: return cx_nullif(L, e, frame, sel, in);
     case IR_FN_GREATEST: return cx_extreme(L, e, frame, sel, in, true);
     case IR_FN_LEAST: return cx_extreme(L, e, frame, sel, in, false);
+    case IR_FN_BETWEEN: return cx_between(L, e, frame, sel, in);
     case IR_FN_TRIM:
     case IR_FN_LTRIM:
     case IR_FN_RTRIM: {

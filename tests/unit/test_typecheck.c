@@ -496,7 +496,7 @@ Test(typecheck, scalar_functions)
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, between, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
 
 Test(typecheck, function_errors)
 {
