@@ -609,8 +609,11 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
     while (f < IR_NFUNCTIONS && strcmp(fns[f].name, fn))
         f++;
     if (f == IR_NFUNCTIONS) {
-        const char *m = meant(fn);
-        if (m)
+        const char *m = meant(fn), *agg = m ? NULL : tc_agg_meant(fn);
+        if (agg)
+            ir_error(c->d, fs, "unknown function '%s': did you mean the aggregate '%s'? (aggregates are the whole "
+                     "value of an entry of :aggregates, or its operands)", fn, agg);
+        else if (m)
             ir_error(c->d, fs, "unknown function '%s': did you mean '%s'? (functions: %s)", fn, m, function_list(c));
         else
             ir_error(c->d, fs, "unknown function '%s' (functions: %s)", fn, function_list(c));

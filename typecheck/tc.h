@@ -94,6 +94,7 @@ typedef bool (*tc_expr_visit)(void *ctx, ir_expr **pe, bool *ok);
 void tc_walk_expr(ir_expr **pe, tc_expr_visit visit, void *ctx, bool *ok);
 /* Whether e is an aggregate call (count, sum, ...), and which. */
 bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn);
+const char *tc_agg_meant(const char *fn);
 /* Items of a list-valued argument (a single value is a list of one); -1 for a map. */
 int tc_list_items(ir_val *v, ir_val ***items);
 /* A list item naming a column of the input: "name", $in.name or vN.name. */

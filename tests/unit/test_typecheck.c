@@ -916,10 +916,13 @@ Test(typecheck, join_key_type_mismatch)
 {
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.oid] }\noutput p.j\n",
-                 "$in.oid]", "join key type mismatch: i64 probe key vs i32 hash-table key");
+                 "$in.oid]",
+                 "join key type mismatch: i64 probe key vs i32 hash-table key; the table, already built, cannot widen: "
+                 "cast its key to i64 in the input of b.ht");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.note] }\noutput p.j\n",
-                 "$in.note]", "join key type mismatch: string probe key vs i32 hash-table key");
+                 "$in.note]",
+                 "join key type mismatch: string probe key vs i32 hash-table key; write cast($in.note as i32)");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid, $in.oid] }\noutput p.j\n",
                  "[$in.cid, $in.oid]", "hash_join has 2 keys but hash table b.ht has 1 key column");
