@@ -860,11 +860,16 @@ static bool cast_ok(tir_type from, tir_type to)
         return to == TIR_I32 || to == TIR_I64;
     if (from == TIR_STRING)
         return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_TIMESTAMP || to == TIR_BOOL;
-    /* a timestamp is its microseconds since 1970 as an i64, a date its midnight */
+    /* a timestamp is its microseconds since 1970 as an i64, a date its
+    ** midnight, and its days since 1970 as an integer (any i32 is a date) */
     if (from == TIR_TIMESTAMP)
         return to == TIR_DATE || to == TIR_I64;
     if (to == TIR_TIMESTAMP)
         return from == TIR_DATE || from == TIR_I64;
+    if (from == TIR_DATE)
+        return to == TIR_I32 || to == TIR_I64;
+    if (to == TIR_DATE)
+        return from == TIR_I32 || from == TIR_I64;
     return false;
 }
 
@@ -882,8 +887,10 @@ static const char *written(tc_ctx *c, const ir_expr *x, uint32_t max)
 
 const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
 {
-    /* a literal of the wrong type is a slip of the pen, not a cast */
-    if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT)
+    /* a literal of the wrong type is a slip of the pen, not a cast; nor is
+    ** a number where a date is wanted (or back) a day count, most likely */
+    bool days = (x->ty.type == TIR_DATE && tc_numeric(to)) || (to == TIR_DATE && tc_numeric(x->ty.type));
+    if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT || days)
         return "";
     return tc_str(c, ir_sprintf(c->a, "; write cast(%s as %s)", tc_str(c, written(c, x, 40)), tc_type_name(to)));
 }

@@ -508,10 +508,10 @@ static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
         return cx(L, e->u.cast.a, frame, sel, in);
     vm_opcode op;
     int extra = -1;
-    if (from == TIR_I32 && to == TIR_I64) op = VM_OP_CAST_I32_I64;
+    if ((from == TIR_I32 || from == TIR_DATE) && to == TIR_I64) op = VM_OP_CAST_I32_I64;   /* a date: its days */
     else if (from == TIR_I32 && to == TIR_F64) op = VM_OP_CAST_I32_F64;
     else if (from == TIR_I64 && to == TIR_F64) op = VM_OP_CAST_I64_F64;
-    else if (from == TIR_I64 && to == TIR_I32) op = VM_OP_CAST_I64_I32;
+    else if (from == TIR_I64 && (to == TIR_I32 || to == TIR_DATE)) op = VM_OP_CAST_I64_I32;   /* checked */
     else if (from == TIR_F64 && to == TIR_I64) op = VM_OP_CAST_F64_I64;
     else if (from == TIR_F64 && to == TIR_I32) op = VM_OP_CAST_F64_I32;
     else if (from == TIR_BOOL && to == TIR_I64) op = VM_OP_CAST_BOOL_I64;

@@ -451,7 +451,8 @@ Test(typecheck, casts_allowed_and_rejected)
     expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                             "  v2 = project :input = v1 :columns = { a: cast($in.name as date), b: cast($in.score as i32),\n"
                             "       c: cast($in.flag as i64), d: cast($in.born as string), e: cast(\"2020-01-02\" as date),\n"
-                            "       f: cast(7 as f64) } }\noutput p.v2\n");
+                            "       f: cast(7 as f64), g: cast($in.born as i32), h: cast(cast($in.born as i64) as date) } }\n"
+                            "output p.v2\n");
     ir_stmt *v2 = stmt_named(r.p, "p", "v2");
     cr_expect_eq(proj_expr(v2, "a")->kind, IR_E_CAST);
     expect_ty(v2, "b", TIR_I32, true, false, IR_ORDER_NONE);
@@ -463,11 +464,13 @@ Test(typecheck, casts_allowed_and_rejected)
     ir_expr *f = proj_expr(v2, "f");
     cr_expect_eq(f->kind, IR_E_LIT);
     cr_expect_eq(f->u.lit.f, 7.0);
+    expect_ty(v2, "g", TIR_I32, false, false, IR_ORDER_NONE);   /* a date's days since 1970 */
+    expect_ty(v2, "h", TIR_DATE, false, false, IR_ORDER_NONE);
     done(&r);
 
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
-                        "  v2 = project :input = v1 :columns = { a: cast($in.born as i32) } }\noutput p.v2\n",
-                 "cast($in.born", "cannot cast date to i32");
+                        "  v2 = project :input = v1 :columns = { a: cast($in.born as f64) } }\noutput p.v2\n",
+                 "cast($in.born", "cannot cast date to f64");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: cast($in.score as bool) } }\noutput p.v2\n",
                  "cast($in.score", "cannot cast f64 to bool");
