@@ -323,11 +323,7 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         : t == TIR_DECIMAL  ? tc_coerce_dec(c, pe, col->ty)
                             : tc_lit_convert(e, t))
         return true;
-    if (from == TIR_STRING && t == TIR_DATE)
-        ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
-    else if (from == TIR_STRING && t == TIR_TIMESTAMP)
-        ir_error(c->d, e->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", e->u.lit.s);
-    else
+    if (!tc_bad_text_lit(c, e, t))
         ir_error(c->d, e->span, "bound of type %s does not fit column '%s' of type %s", tc_type_name(from),
                  col->name.s, tc_type_name(t));
     return false;
@@ -371,11 +367,6 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
         int col = prune_col(c, st, src, v, i, "minmaxes");
         if (col < 0)
             continue;
-        if (st->out.cols[col].ty.type == TIR_INTERVAL) {
-            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (an interval) yet; filter on it "
-                     "right after the scan", ent->key.s);
-            continue;
-        }
         ir_val *b = ent->val;
         if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
             b->items[1]->kind != IR_V_EXPR) {

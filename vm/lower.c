@@ -1340,8 +1340,9 @@ static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
         x = k, k = t;
         op = flip_cmp(op);
     }
+    /* an interval bound is compared with the statistics as its k_iv_key (scan.c) */
     if (x->kind != IR_E_COL || x->u.col.side != 0 || !konst(k) || k->ty.type != x->ty.type ||
-        x->ty.type == TIR_INTERVAL || (x->ty.type == TIR_DECIMAL128 && k->ty.scale != x->ty.scale))
+        (x->ty.type == TIR_DECIMAL128 && k->ty.scale != x->ty.scale))
         return;
     tir_type t = x->ty.type;
     if (op == IR_EQ)
@@ -1645,11 +1646,15 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             ir_expr col = {.kind = IR_E_COL, .span = mm->span};
             col.ty = s->out.cols[mm->col].ty;
             col.u.col.index = mm->col;
-            if (col.ty.type == TIR_DECIMAL128) { /* compared like a filter's wide decimals */
+            col.u.col.qual = (ir_name){"$in", mm->span};   /* named in the registers' text */
+            col.u.col.name = s->out.cols[mm->col].name;
+            if (col.ty.type == TIR_DECIMAL128 || col.ty.type == TIR_INTERVAL) {
+                /* compared like a filter's wide decimals, or intervals (by their normalized value) */
                 ir_expr ge = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_GE, &col, mm->lo}};
                 ir_expr le = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_LE, &col, mm->hi}};
-                out->sel = sel_cmp_wide(L, &ge, 0, out->sel, out);
-                out->sel = sel_cmp_wide(L, &le, 0, out->sel, out);
+                ge.ty = le.ty = (ir_coltype){.type = TIR_BOOL, .nullable = true};
+                out->sel = lower_pred(L, &ge, 0, out->sel, out);
+                out->sel = lower_pred(L, &le, 0, out->sel, out);
                 continue;
             }
             out->sel = sel_cmp_const(L, IR_GE, &col, mm->lo, 0, out->sel, out, mm->span);
