@@ -7,6 +7,7 @@
 #include "tc.h"
 #include "dates.h"
 #include "timestamp.h"
+#include "csv.h"
 #include "kernels.h"
 #include "functions.h"
 
@@ -890,6 +891,18 @@ const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
     /* a literal of the wrong type is a slip of the pen, not a cast; nor is
     ** a number where a date is wanted (or back) a day count, most likely */
     bool days = (x->ty.type == TIR_DATE && tc_numeric(to)) || (to == TIR_DATE && tc_numeric(x->ty.type));
+    if (x->kind == IR_E_LIT && !x->u.lit.is_null && x->u.lit.type == TIR_STRING && (tc_numeric(to) || to == TIR_BOOL)) {
+        /* "3" where a number is meant: the quotes are the slip */
+        const char *t = x->u.lit.s;
+        size_t n = x->u.lit.slen;
+        int64_t i;
+        double f;
+        bool b;
+        bool reads = to == TIR_BOOL ? vm_parse_bool(t, n, &b) && (n == 4 || n == 5)   /* true, false: not 1, 0 */
+                     : to == TIR_F64 || to == TIR_DECIMAL || to == TIR_DECIMAL128 ? vm_parse_f64(t, n, &f)
+                                                                                    : vm_parse_i64(t, n, &i);
+        return reads && n < 40 ? tc_str(c, ir_sprintf(c->a, "; write %.*s, without quotes", (int)n, t)) : "";
+    }
     if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT || days)
         return "";
     return tc_str(c, ir_sprintf(c->a, "; write cast(%s as %s)", tc_str(c, written(c, x, 40)), tc_type_name(to)));
