@@ -282,6 +282,9 @@ ir_expr *fe_float(fe_ctx *cx, ir_span t)
     }
     e->u.lit.type = TIR_F64;
     e->u.lit.f = v;
+    /* as written, without its sign (f's): a decimal takes the digits a double loses */
+    e->u.lit.s = text;
+    e->u.lit.slen = t.len;
     return e;
 }
 

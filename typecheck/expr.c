@@ -779,7 +779,8 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 continue;   /* integers join decimals (tc_dec_unify) */
             } else if ((u == TIR_DECIMAL || u == TIR_DECIMAL128) && (t == TIR_I32 || t == TIR_I64 || t == TIR_DECIMAL)) {
                 t = u;   /* and narrow decimals wide ones */
-            } else if (t == TIR_DECIMAL128 && (u == TIR_DECIMAL || (pass == 1 && lit_fits(x, TIR_DECIMAL)))) {
+            } else if (t == TIR_DECIMAL128 &&
+                       (u == TIR_DECIMAL || (pass == 1 && (lit_fits(x, TIR_DECIMAL) || tc_dec_text_is_wide(x))))) {
                 continue;   /* a number literal is the decimal of its digits, made wide */
             } else if ((t == TIR_TIMESTAMP && u == TIR_DATE) || (t == TIR_DATE && u == TIR_TIMESTAMP)) {
                 t = TIR_TIMESTAMP;   /* a date joins timestamps as its midnight */

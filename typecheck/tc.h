@@ -148,6 +148,7 @@ ir_coltype tc_dec_type(int prec, int scale, bool nullable);
 /* A number literal (or NULL) as the exact decimal of its digits; false
 ** when it has more than 18. */
 bool tc_dec_lit(ir_expr *e);
+bool tc_dec_text_is_wide(const ir_expr *e);
 ir_expr *tc_new_dec_cast(tc_ctx *c, ir_expr *x, int prec, int scale);
 /* *pe (a decimal, an integer, a number literal or NULL) at want's scale:
 ** false when it cannot be without losing digits. */
