@@ -282,6 +282,9 @@ ir_expr *fe_float(fe_ctx *cx, ir_span t)
     }
     e->u.lit.type = TIR_F64;
     e->u.lit.f = v;
+    /* as written, without its sign (f's): a decimal takes the digits a double loses */
+    e->u.lit.s = text;
+    e->u.lit.slen = t.len;
     return e;
 }
 
@@ -433,6 +436,18 @@ ir_expr *fe_call_distinct(fe_ctx *cx, ir_span fn, ir_expr *arg, fe_exprs rest, i
     ir_expr *e = fe_call(cx, fn, args, rp);
     if (e->kind == IR_E_CALL)
         e->u.call.distinct = true;
+    return e;
+}
+
+/* x between lo and hi is the call between(x, lo, hi): the checker types
+** it as two comparisons sharing x, and writes it as them when x is a
+** column or a constant (so a copy of x costs nothing; copying any x
+** would double a program's size per nested between). */
+ir_expr *fe_between(fe_ctx *cx, ir_expr *a, ir_span kw, ir_expr *lo, ir_expr *hi)
+{
+    fe_exprs args = fe_exprs_add(cx, fe_exprs_add(cx, fe_exprs_add(cx, (fe_exprs){0}, a), lo), hi);
+    ir_expr *e = fe_call(cx, kw, args, hi->span);
+    e->span = ir_span_join(a->span, hi->span);
     return e;
 }
 

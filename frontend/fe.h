@@ -100,6 +100,7 @@ ir_expr *fe_case(fe_ctx *cx, ir_span kw, fe_whens w, ir_expr *els, ir_span end);
 ir_expr *fe_cast(fe_ctx *cx, ir_span kw, ir_expr *e, fe_tname type, ir_span rp);
 fe_tname fe_typename(fe_ctx *cx, ir_span name, const ir_span *prec, const ir_span *scale, ir_span end);
 ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *e, ir_span rp);
+ir_expr *fe_between(fe_ctx *cx, ir_expr *a, ir_span kw, ir_expr *lo, ir_expr *hi);
 ir_expr *fe_binary(fe_ctx *cx, int major, ir_expr *a, ir_expr *b);
 ir_expr *fe_unary(fe_ctx *cx, ir_span op, ir_op o, ir_expr *a);
 /* kw: FE_T_LIKE or FE_T_ILIKE; escape may be NULL */

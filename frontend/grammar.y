@@ -29,7 +29,7 @@
 %left OR.
 %left AND.
 %right BANG.
-%nonassoc EQEQ NE LT LE GT GE LIKE ILIKE NOT IN IS.
+%nonassoc EQEQ NE LT LE GT GE LIKE ILIKE NOT IN IS BETWEEN.
 %nonassoc ESCAPE.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
@@ -161,6 +161,9 @@ expr(A) ::= expr(X) LIKE|ILIKE(K) expr(P) ESCAPE expr(C).      { A = fe_like(cx,
 expr(A) ::= expr(X) NOT LIKE|ILIKE(K) expr(P) ESCAPE expr(C).  { A = fe_like(cx, X, @K, true, P, C); }
 expr(A) ::= expr(X) IN LBRACKET exprlist(L) RBRACKET(R).      { A = fe_in(cx, X, false, L, R); }
 expr(A) ::= expr(X) NOT IN LBRACKET exprlist(L) RBRACKET(R).  { A = fe_in(cx, X, true, L, R); }
+/* SQL's `x between lo and hi`: the call between(x, lo, hi) (typecheck). */
+expr(A) ::= expr(X) BETWEEN(K) expr(L) AND_KW expr(H). [BETWEEN]      { A = fe_between(cx, X, K, L, H); }
+expr(A) ::= expr(X) NOT(N) BETWEEN(K) expr(L) AND_KW expr(H). [BETWEEN]  { A = fe_unary(cx, N, IR_NOT, fe_between(cx, X, K, L, H)); }
 expr(A) ::= expr(X) IS NULL(N).                       { A = fe_isnull(cx, X, false, N); }
 expr(A) ::= expr(X) IS NOT NULL(N).                   { A = fe_isnull(cx, X, true, N); }
 expr(A) ::= expr(X) PLUS|MINUS(O) expr(Y).            { A = fe_binary(cx, @O, X, Y); }

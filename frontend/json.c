@@ -6,11 +6,13 @@
 ** (diag.h): every message, the checker's and the run's included, names the
 ** JSON path of its node instead of a line and column.
 */
+#define _GNU_SOURCE   /* strtod_l: a {"number"} must not depend on the host's locale */
 #include "fe.h"
 #include "decimal.h"
 #include "timestamp.h"
 
 #include <jansson.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -511,6 +513,33 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         e->u.param.index = -1;
         return e;
     }
+    /* {"number": "-12345678901234567890.25"}: a number literal of all those digits, which a
+    ** JSON number read as a double would not keep (a decimal beside it takes them) */
+    static const char *const number[] = {"number", NULL};
+    if (json_object_get(j, "number")) {
+        fj_object(cx, j, at, "a number", number);
+        ir_expr *e = fj_new(cx, IR_E_LIT, at);
+        ir_span v = fj_node(cx, at, "number", 0);
+        const char *s = fj_string(cx, json_object_get(j, "number"), v);
+        size_t n = s ? strlen(s) : 0, neg = n && s[0] == '-', digits = 0, points = 0;
+        for (size_t k = neg; k < n; k++)
+            digits += s[k] >= '0' && s[k] <= '9', points += s[k] == '.';
+        e->u.lit.type = TIR_F64;
+        if (!s || digits == 0 || points > 1 || digits + points + neg != n) {
+            if (s)
+                ir_error(cx->fe.d, v, "invalid number \"%s\" (expected digits, a point and digits)", s);
+            return e;
+        }
+        locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);   /* as fe_float reads one */
+        e->u.lit.f = c ? strtod_l(s, NULL, c) : strtod(s, NULL);
+        if (c)
+            freelocale(c);
+        e->u.lit.s = s + neg;
+        e->u.lit.slen = (uint32_t)(n - neg);
+        if (neg && e->u.lit.f == 0)
+            e->u.lit.f = -0.0;
+        return e;
+    }
     /* {"date": "YYYY-MM-DD"}, {"timestamp": "..."}: the text form's date "...", timestamp "..." */
     static const struct { const char *key, *what; const char *const *fields; tir_type t; } typed[] = {
         {"date", "a date", date, TIR_DATE}, {"timestamp", "a timestamp", timestamp, TIR_TIMESTAMP},
@@ -528,7 +557,7 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         e->u.lit.type = typed[k].t;
         return e;
     }
-    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date, timestamp, interval");
+    ir_error(cx->fe.d, at, "an expression object has one of the fields op, call, col, ref, param, date, timestamp, interval, number");
     return fj_literal(cx, json_null(), at);
 }
 

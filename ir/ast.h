@@ -558,6 +558,10 @@ const char *ir_coltype_str(ir_arena *a, ir_coltype t);   /* "i32 nullable unique
 /* A type's name as written: "i64", "decimal(15,2)"; into buf, returned. */
 const char *ir_type_text(tir_type t, int prec, int scale, char buf[32]);
 const char *ir_expr_str(ir_arena *a, const ir_expr *e);   /* source-like text */
+/* Whether a float literal keeps more digits as written (lit.s, its sign in
+** f) than a double or an 18-digit decimal holds. Printed as written then,
+** and in JSON as {"number": "..."}. */
+bool ir_lit_long_text(const ir_lit *l);
 const char *ir_op_str(ir_op op);
 const char *ir_opkind_name(ir_opkind k);
 const char *ir_aggfn_name(ir_aggfn f);

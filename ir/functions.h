@@ -25,6 +25,7 @@
     X(NULLIF,       "nullif",       2, 2, "NULL when a = b, else a")                                 \
     X(GREATEST,     "greatest",     1, IR_FN_MANY, "the largest argument, NULLs ignored (NULL when all are)") \
     X(LEAST,        "least",        1, IR_FN_MANY, "the smallest argument, NULLs ignored (NULL when all are)") \
+    X(BETWEEN,      "between",      3, 3, "x between lo and hi, written as a call: lo <= x and x <= hi (bool)") \
     X(LENGTH,       "length",       1, 1, "characters of a string (i64)")                            \
     X(OCTET_LENGTH, "octet_length", 1, 1, "bytes of a string (i64)")                                 \
     X(SUBSTRING,    "substring",    2, 3, "characters from start (1-based), optionally at most len") \

@@ -74,7 +74,8 @@ static void je_exprs(je_ctx *cx, const char *key, ir_expr *const *v, int n)
 }
 
 /* Strings and dates have their own JSON; null, booleans and numbers are
-** written as the text form writes them. */
+** written as the text form writes them, but for a number of more digits
+** than a double holds, which is {"number": "its digits"}. */
 static void je_lit(je_ctx *cx, const ir_expr *e)
 {
     const ir_lit *l = &e->u.lit;
@@ -92,6 +93,8 @@ static void je_lit(je_ctx *cx, const ir_expr *e)
         char iv[80];
         vm_interval_format(&(vm_interval){l->months, l->days, l->i}, iv);
         ir_buf_printf(&cx->b, "{\"interval\": \"%s\"}", iv);
+    } else if (!l->is_null && ir_lit_long_text(l)) {   /* a JSON number would be read as a double */
+        ir_buf_printf(&cx->b, "{\"number\": \"%s%.*s\"}", l->f < 0 ? "-" : "", (int)l->slen, l->s);
     } else {
         const char *text = ir_expr_str(cx->d->arena, e);
         ir_buf_puts(&cx->b, text ? text : "null");

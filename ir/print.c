@@ -108,6 +108,24 @@ const char *ir_joinkind_name(ir_joinkind k)
 
 /* Shortest text that reads back as v, always recognizable as a float
 ** literal ("10.0", "1.0e+20"); the C locale keeps the decimal point a '.'. */
+bool ir_lit_long_text(const ir_lit *l)
+{
+    int sig = 0, after = -1, all = 0;
+    for (uint32_t k = 0; l->type == TIR_F64 && l->s && k < l->slen; k++) {
+        char ch = l->s[k];
+        if (ch == '.') {
+            after = 0;
+            continue;
+        }
+        if (ch < '0' || ch > '9')
+            return false;   /* an exponent: a double's digits */
+        sig += sig || ch != '0';
+        all++;
+        after += after >= 0;
+    }
+    return sig > 15 || after > 18 || all > 18;
+}
+
 static void put_double(ir_buf *b, double v)
 {
     char s[48];
@@ -167,7 +185,11 @@ static void put_lit(ir_buf *b, const ir_lit *l)
         ir_buf_printf(b, "%lld", (long long)l->i);
         break;
     case TIR_F64:
-        put_double(b, l->f);
+        /* a decimal beside it takes all the digits written (typecheck/decimal.c) */
+        if (ir_lit_long_text(l))
+            ir_buf_printf(b, "%s%.*s", l->f < 0 ? "-" : "", (int)l->slen, l->s);
+        else
+            put_double(b, l->f);
         break;
     case TIR_DECIMAL: {   /* reads back as the float literal it came from */
         char d[32];

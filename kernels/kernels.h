@@ -163,6 +163,18 @@ static inline __int128 k_iv_key(tir_interval v)
     int64_t m = v.months + months, d = days - months * 30, us = v.micros - carry * K_US_PER_DAY;
     return ((__int128)m * 59 + (d + 29)) * (2 * K_US_PER_DAY - 1) + (us + K_US_PER_DAY - 1);
 }
+/* The normalized interval whose key k is (k_iv_key of it is k again): the
+** digits of k_iv_key's mixed radix, each taken back by floor division.
+** Its months must fit an i32: the parts of an interval near their limits
+** (INT32_MAX months and INT32_MAX days) normalize beyond. For showing
+** block statistics (tirrun describe). */
+static inline tir_interval k_iv_from_key(__int128 k)
+{
+    const __int128 r = 2 * K_US_PER_DAY - 1;
+    __int128 t = k / r - (k % r < 0), us = k - t * r;   /* floor: the digit is in [0, r) */
+    __int128 m = t / 59 - (t % 59 < 0), d = t - m * 59;
+    return (tir_interval){(int32_t)m, (int32_t)(d - 29), (int64_t)(us - (K_US_PER_DAY - 1))};
+}
 
 /* ---- comparison masks: bit i of mask = row i valid and a[i] op c, for rows
 ** [0, n) (dense); and_into ANDs into mask instead of overwriting it. Bits of

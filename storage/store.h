@@ -60,7 +60,8 @@ typedef struct vm_store vm_store;
 
 /* Statistics of one column in one block. Integers, bools and dates are
 ** kept in i, f64 in f, strings in s (bytes inside the mapping), wide
-** decimals in w. Intervals have none (their order is not their bytes'). */
+** decimals in w, and intervals in w as their k_iv_key (their order is not
+** their parts': a file from before these has none). */
 typedef union vm_store_val {
     int64_t i;
     double f;

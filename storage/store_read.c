@@ -218,9 +218,6 @@ static tir_status parse_schema(vm_store *s, rd *r, char *err, size_t errlen)
             if (r->bad || vm_dec_check(cs->prec, cs->scale) || VM_DEC_TYPE(cs->prec) != (tir_type)type)
                 return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         }
-        /* the writer gives an interval no order */
-        if (type == TIR_INTERVAL && order)
-            return fail(err, errlen, TIR_ERR_DATA, "%s: corrupt metadata (column %u)", s->path, c + 1);
         cs->nullable = flags & ST_COL_NULLABLE;
         cs->unique = flags & ST_COL_UNIQUE;
         cs->bloom = flags & ST_COL_BLOOM;
@@ -269,9 +266,7 @@ static bool parse_chunk(rd *r, const vm_store_colspec *cs, uint32_t rows, st_chu
     }
     if (ch->enc != ST_ENC_PLAIN || ch->ndict || ch->len != fixed_len(cs->type, rows, ch->stat.nulls))
         return false;
-    if (cs->type == TIR_INTERVAL)   /* has no statistics */
-        return !flags;
-    if (cs->type == TIR_DECIMAL128) {
+    if (cs->type == TIR_DECIMAL128 || cs->type == TIR_INTERVAL) {   /* an interval: bounds of its k_iv_key */
         const uint8_t *lo = ch->stat.has_min ? rd_bytes(r, 16) : NULL, *hi = ch->stat.has_max ? rd_bytes(r, 16) : NULL;
         if (lo)
             memcpy(&ch->stat.min.w, lo, 16);
@@ -461,7 +456,8 @@ static int cmp_stat_vals(tir_type t, const vm_store_val *a, const vm_store_val *
     switch (t) {
     case TIR_F64: return (a->f > b->f) - (a->f < b->f);
     case TIR_STRING: return k_str_cmp(&a->s, &b->s);
-    case TIR_DECIMAL128: return (a->w > b->w) - (a->w < b->w);
+    case TIR_DECIMAL128:
+    case TIR_INTERVAL: return (a->w > b->w) - (a->w < b->w);
     default: return (a->i > b->i) - (a->i < b->i);
     }
 }
@@ -684,6 +680,7 @@ IN_ORDER(in_order_u8, uint8_t, SAME)
 IN_ORDER(in_order_i32, int32_t, SAME)
 IN_ORDER(in_order_i64, int64_t, SAME)
 IN_ORDER(in_order_d128, __int128, SAME)
+IN_ORDER(in_order_iv, tir_interval, k_iv_key)
 IN_ORDER(in_order_f64, double, k_sortkey_f64_bits)
 
 static bool strings_in_order(const vm_store_chunk *k, int dir)
@@ -714,6 +711,7 @@ static bool chunk_in_order(const vm_store *s, uint32_t b, int c, const st_chunk 
     case TIR_I32: case TIR_DATE: return in_order_i32(k.data, k.validity, k.rows, dir);
     case TIR_I64: return in_order_i64(k.data, k.validity, k.rows, dir);
     case TIR_DECIMAL128: return in_order_d128(k.data, k.validity, k.rows, dir);
+    case TIR_INTERVAL: return in_order_iv(k.data, k.validity, k.rows, dir);
     case TIR_F64: return in_order_f64(k.data, k.validity, k.rows, dir);
     default: return strings_in_order(&k, dir);
     }

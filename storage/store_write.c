@@ -319,19 +319,22 @@ static uint64_t gather(sw *s, int c, uint64_t r0, uint32_t rows)
 
 /* The statistics part of a chunk's footer entry: flags, dictionary size,
 ** then min and max of the valid rows (f64 NaN skipped). */
-#define MINMAX(CT, SKIP)                                                       \
+/* lo and hi of KEY(value) over the valid rows but those SKIP names (KEY
+** empty: the values themselves). */
+#define MINMAX_KEY(CT, KEY, SKIP)                                              \
     do {                                                                       \
         const CT *a = (const CT *)(const void *)s->vals;                       \
         for (uint32_t i = 0; i < rows; i++) {                                  \
             if (!vm_bit_get(s->valid, i) || (SKIP))                            \
                 continue;                                                      \
-            if (!has || a[i] < lo)                                             \
-                lo = a[i];                                                     \
-            if (!has || a[i] > hi)                                             \
-                hi = a[i];                                                     \
+            if (!has || KEY(a[i]) < lo)                                        \
+                lo = KEY(a[i]);                                                \
+            if (!has || KEY(a[i]) > hi)                                        \
+                hi = KEY(a[i]);                                                \
             has = true;                                                        \
         }                                                                      \
     } while (0)
+#define MINMAX(CT, SKIP) MINMAX_KEY(CT, , SKIP)
 
 static void put_stat_str(fbuf *f, const tir_str *v)
 {
@@ -366,11 +369,13 @@ static void put_stats(sw *s, tir_type type, uint32_t rows, uint32_t ndict)
         return;
     }
     size_t width = 8;   /* of one bound */
-    if (type == TIR_INTERVAL) {
-        /* none: intervals order by their normalized value, not their bytes */
-    } else if (type == TIR_DECIMAL128) {
+    if (type == TIR_DECIMAL128 || type == TIR_INTERVAL) {
+        /* an interval by its normalized value (k_iv_key), DuckDB's order, not its parts */
         __int128 lo = 0, hi = 0;
-        MINMAX(__int128, false);
+        if (type == TIR_INTERVAL)
+            MINMAX_KEY(tir_interval, k_iv_key, false);
+        else
+            MINMAX(__int128, false);
         memcpy(bounds, &lo, 16);
         memcpy(bounds + 16, &hi, 16);
         width = 16;
@@ -396,6 +401,7 @@ static void put_stats(sw *s, tir_type type, uint32_t rows, uint32_t ndict)
         fb_put(&s->f, bounds, 2 * width);
 }
 #undef MINMAX
+#undef MINMAX_KEY
 
 /* Builds the dictionary of the block's valid strings into s->dict/codes.
 ** Returns its size, or 0 when it has more than ST_DICT_MAX entries. */
@@ -645,8 +651,6 @@ static tir_status check_args(sw *s, uint64_t nblocks)
             return sw_fail(s, TIR_ERR_ARG, "column %d: name empty or longer than 65535 bytes", c + 1);
         if (!spec_ok(cs, t->types[c]))
             return sw_fail(s, TIR_ERR_ARG, "column '%s': description does not match the data", cs->name);
-        if (cs->type == TIR_INTERVAL && cs->order)   /* no statistics: the reader could not check the order */
-            return sw_fail(s, TIR_ERR_ARG, "column '%s': an interval column cannot be recorded as sorted", cs->name);
         if (t->cols[c].len < t->nrows)
             return sw_fail(s, TIR_ERR_ARG, "column '%s' has fewer rows than the table", cs->name);
     }

@@ -116,6 +116,15 @@ const CASES = [
       '-$in.big >= 99999999999999999 || $in.big in [0, 1.5] :projection = ["id", "big"] }\noutput p.f',
     sql: 'SELECT id, big::VARCHAR FROM t WHERE (big > price AND big <= 123456789012.5) OR big = qty OR ' +
       '-big >= 99999999999999999 OR big IN (0, 1.5)' },
+  { name: 'number literals of more than 17 digits are the decimals written (a double would lose digits): compared with wide and narrow decimals, in lists',
+    tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "big"]\n' +
+      ' v = project :input = s :columns = { "id": $in.id, "a": $in.big >= -12345678901234567890.123456, ' +
+      '"b": $in.big < 1234567890123456789012.000001, "c": $in.price > 1234567890.1234567891, ' +
+      '"d": $in.big in [99999999999999999999999999999999.999999, 12345678901234567890.123456], ' +
+      '"e": $in.big between -99999999999999999999.000001 and 10000000000000000000.5 } }\noutput p.v',
+    sql: 'SELECT id, big >= -12345678901234567890.123456, big < 1234567890123456789012.000001, ' +
+      'price > 1234567890.1234567891, big IN (99999999999999999999999999999999.999999, 12345678901234567890.123456), ' +
+      'big BETWEEN -99999999999999999999.000001 AND 10000000000000000000.5 FROM t' },
   { name: 'wide decimal(38,6) comparisons as values (NULLs included)',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "price", "qty", "big"]\n' +
       ' v = project :input = s :columns = { "id": $in.id, "a": $in.big < $in.price, "b": $in.qty != $in.big, ' +

@@ -37,6 +37,43 @@ static int imin(int a, int b)
     return a < b ? a : b;
 }
 
+/* A float literal's digits as written (fe_float keeps the text, without
+** the sign; a JSON plan's number has none): into v (as many as fit 18), the
+** count of significant digits, of integer digits and of those after the
+** point. False for a text with an exponent, or none. */
+typedef struct lit_digits {
+    int64_t v;
+    int sig, ints, scale;
+} lit_digits;
+
+static bool text_digits(const ir_lit *l, lit_digits *d)
+{
+    *d = (lit_digits){0};
+    if (!l->s || !l->slen || l->type != TIR_F64)
+        return false;
+    bool point = false, lead = true;
+    for (uint32_t i = 0; i < l->slen; i++) {
+        char ch = l->s[i];
+        if (ch == '.' && !point) {
+            point = true;
+            continue;
+        }
+        if (ch < '0' || ch > '9')
+            return false;
+        d->scale += point;
+        lead &= ch == '0' && !point;
+        if (!point && !lead)
+            d->ints++;
+        if (d->sig || ch != '0')
+            d->sig++;
+        if (d->sig && d->sig <= VM_DEC_MAXPREC)
+            d->v = d->v * 10 + (ch - '0');
+    }
+    if (l->f < 0)
+        d->v = -d->v;
+    return true;
+}
+
 /* A float literal's shortest decimal digits (those that read back as the
 ** same double: 0.1 is 1 at scale 1, never 0.1000000000000000055...). */
 static bool float_digits(double f, int64_t *v, int *scale)
@@ -86,7 +123,14 @@ bool tc_dec_lit(ir_expr *e)
     }
     if (l->type == TIR_DECIMAL)
         return true;
-    if (l->type == TIR_F64) {
+    lit_digits d;
+    if (l->type == TIR_F64 && text_digits(l, &d) && d.sig > 15) {
+        /* more digits than a double keeps: those written, exactly, if 18 hold them */
+        if (d.sig > VM_DEC_MAXPREC || d.scale > VM_DEC_MAXPREC || d.ints + d.scale > VM_DEC_MAXPREC)
+            return false;
+        v = d.v;
+        scale = d.scale;
+    } else if (l->type == TIR_F64) {
         if (!float_digits(l->f, &v, &scale))
             return false;
     } else if (l->type != TIR_I32 && l->type != TIR_I64) {
@@ -99,6 +143,43 @@ bool tc_dec_lit(ir_expr *e)
     l->scale = (uint8_t)scale;
     l->prec = (uint8_t)imax(ndigits(v), imax(scale, 1));
     e->ty = tc_dec_type(l->prec, l->scale, false);
+    return true;
+}
+
+/* Whether e is a float literal whose digits as written need a wide
+** decimal (more than 18 with those after the point, at most 38):
+** wide_text_lit makes it one. */
+bool tc_dec_text_is_wide(const ir_expr *e)
+{
+    lit_digits d;
+    if (e->kind != IR_E_LIT || e->u.lit.is_null || !text_digits(&e->u.lit, &d))
+        return false;
+    int p = imax(d.ints, 1) + d.scale;
+    return (p > VM_DEC_MAXPREC || d.scale > VM_DEC_MAXPREC) && p <= VM_DEC128_MAXPREC;
+}
+
+/* Such a literal as the cast of its text (with its sign) to the wide
+** decimal(p, s) of its digits, which lowering folds into a constant as it
+** does cast("..." as decimal(38, 4)): "12345678901234567890.1234" is that
+** number, where a double would have made it 12345678901234567168. */
+static bool wide_text_lit(tc_ctx *c, ir_expr **px)
+{
+    ir_expr *x = *px;
+    lit_digits d;
+    if (!tc_dec_text_is_wide(x) || !text_digits(&x->u.lit, &d))
+        return false;
+    ir_expr *str = TC_NEWN(c, ir_expr, 1);
+    *str = *x;
+    str->u.lit.type = TIR_STRING;
+    str->u.lit.s = tc_str(c, ir_sprintf(c->a, "%s%.*s", x->u.lit.f < 0 ? "-" : "", (int)x->u.lit.slen, x->u.lit.s));
+    str->u.lit.slen = (uint32_t)strlen(str->u.lit.s);
+    str->ty = (ir_coltype){.type = TIR_STRING};
+    ir_expr *e = tc_new_dec_cast(c, str, imax(VM_DEC_MAXPREC + 1, imax(d.ints, 1) + d.scale), d.scale);
+    e->u.cast.to = TIR_DECIMAL128;
+    e->ty.type = TIR_DECIMAL128;
+    if (!tc_dec_wide_lit_cast(c, e))
+        return false;
+    *px = e;
     return true;
 }
 
@@ -140,7 +221,7 @@ static bool as_decimal(tc_ctx *c, ir_expr **px)
     if (x->ty.type == TIR_DECIMAL || x->ty.type == TIR_DECIMAL128)
         return true;
     if (x->kind == IR_E_LIT)
-        return tc_dec_lit(x);
+        return tc_dec_lit(x) || wide_text_lit(c, px);
     if (x->ty.type == TIR_I32 || x->ty.type == TIR_I64) {
         *px = tc_new_dec_cast(c, x, x->ty.type == TIR_I32 ? 10 : VM_DEC_MAXPREC, 0);
         return true;
@@ -159,6 +240,8 @@ bool tc_coerce_dec(tc_ctx *c, ir_expr **pe, ir_coltype want)
     if (!as_decimal(c, pe))
         return false;
     e = *pe;
+    if (e->ty.type == TIR_DECIMAL128)   /* a literal of more than 18 digits: no narrow one holds it */
+        return false;
     if (e->ty.scale > want.scale) {
         if (e->kind != IR_E_LIT)
             return false;
@@ -350,6 +433,8 @@ bool tc_dec_binary(tc_ctx *c, ir_expr *e, bool nullable)
             }
             continue;
         }
+        if (x->ty.type == TIR_F64 && x->kind == IR_E_LIT && !tc_dec_lit(x) && wide_text_lit(c, px))
+            continue;   /* its digits as written, wide */
         if (x->ty.type == TIR_F64 && (x->kind != IR_E_LIT || !tc_dec_lit(x))) {
             both_f64(c, e);
             e->ty = (ir_coltype){.type = cmp ? TIR_BOOL : TIR_F64,
@@ -484,6 +569,12 @@ bool tc_dec_wide_item(tc_ctx *c, ir_expr **it, ir_coltype want)
     if (tc_is_null_lit(x)) {
         tc_dec_lit(x);
         x->ty = tc_dec_type(1, 0, true);
+    } else if (x->kind == IR_E_LIT && !tc_dec_lit(x) && wide_text_lit(c, it)) {
+        if ((*it)->ty.scale > want.scale) {   /* more digits after the point than x: not one of x's values */
+            ir_error(c->d, x->span, "'in' item does not fit the operand's type %s",
+                     ir_type_text(want.type, want.prec, want.scale, tb));
+            return false;
+        }
     } else if (x->kind != IR_E_LIT || !tc_dec_lit(x) ||
                (x->ty.scale > want.scale && !tc_coerce_dec(c, it, tc_dec_type(VM_DEC_MAXPREC, want.scale, false)))) {
         ir_error(c->d, x->span, "'in' item does not fit the operand's type %s",

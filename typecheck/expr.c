@@ -7,6 +7,7 @@
 #include "tc.h"
 #include "dates.h"
 #include "timestamp.h"
+#include "csv.h"
 #include "kernels.h"
 #include "functions.h"
 
@@ -34,7 +35,7 @@ static bool wide_ok(tc_ctx *c, const ir_expr *e)
     case IR_E_CALL:
         switch (e->u.call.fid) {
         case IR_FN_ABS: case IR_FN_SIGN: case IR_FN_FLOOR: case IR_FN_CEIL: case IR_FN_TRUNC: case IR_FN_ROUND:
-        case IR_FN_COALESCE: case IR_FN_GREATEST: case IR_FN_LEAST: case IR_FN_NULLIF:
+        case IR_FN_COALESCE: case IR_FN_GREATEST: case IR_FN_LEAST: case IR_FN_NULLIF: case IR_FN_BETWEEN:
             return true;
         default: break;
         }
@@ -190,6 +191,24 @@ bool tc_lit_convert(ir_expr *e, tir_type t)
         return false;
     }
     set_lit_type(e, t);
+    return true;
+}
+
+/* When x is a string literal that should have read as a t (a date, a
+** timestamp, an interval) but did not: the error saying what t looks like,
+** and true. Otherwise false, and no error. */
+bool tc_bad_text_lit(tc_ctx *c, const ir_expr *x, tir_type t)
+{
+    if (x->kind != IR_E_LIT || x->u.lit.is_null || x->u.lit.type != TIR_STRING)
+        return false;
+    if (t == TIR_DATE)
+        ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
+    else if (t == TIR_TIMESTAMP)
+        ir_error(c->d, x->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", x->u.lit.s);
+    else if (t == TIR_INTERVAL)
+        ir_error(c->d, x->span, "invalid interval '%s'", x->u.lit.s);
+    else
+        return false;
     return true;
 }
 
@@ -726,12 +745,7 @@ static bool check_in(tc_ctx *c, const tc_scope *s, ir_expr *e)
         if (t == TIR_DECIMAL128) {
             ok &= tc_dec_wide_item(c, it, e->u.in.a->ty);
         } else if (t == TIR_DECIMAL ? !tc_coerce_dec(c, it, e->u.in.a->ty) : !tc_coerce(c, it, t)) {
-            if (from == TIR_STRING && t == TIR_DATE && (*it)->kind == IR_E_LIT)
-                ir_error(c->d, (*it)->span, "invalid date '%s' (expected YYYY-MM-DD)", (*it)->u.lit.s);
-            else if (from == TIR_STRING && t == TIR_TIMESTAMP && (*it)->kind == IR_E_LIT)
-                ir_error(c->d, (*it)->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
-                         (*it)->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, *it, t))
                 ir_error(c->d, (*it)->span, "'in' item of type %s does not fit the operand's type %s",
                          tc_type_name(from), tc_type_name(t));
             ok = false;
@@ -765,7 +779,8 @@ bool tc_common_type(tc_ctx *c, ir_expr ***br, int nb, const char *what, tir_type
                 continue;   /* integers join decimals (tc_dec_unify) */
             } else if ((u == TIR_DECIMAL || u == TIR_DECIMAL128) && (t == TIR_I32 || t == TIR_I64 || t == TIR_DECIMAL)) {
                 t = u;   /* and narrow decimals wide ones */
-            } else if (t == TIR_DECIMAL128 && (u == TIR_DECIMAL || (pass == 1 && lit_fits(x, TIR_DECIMAL)))) {
+            } else if (t == TIR_DECIMAL128 &&
+                       (u == TIR_DECIMAL || (pass == 1 && (lit_fits(x, TIR_DECIMAL) || tc_dec_text_is_wide(x))))) {
                 continue;   /* a number literal is the decimal of its digits, made wide */
             } else if ((t == TIR_TIMESTAMP && u == TIR_DATE) || (t == TIR_DATE && u == TIR_TIMESTAMP)) {
                 t = TIR_TIMESTAMP;   /* a date joins timestamps as its midnight */
@@ -822,9 +837,7 @@ static bool check_case(tc_ctx *c, const tc_scope *s, ir_expr *e)
     for (int i = 0; i < nb; i++) {
         ir_expr *x = *br[i];
         if (!tc_coerce(c, br[i], t)) {
-            if (x->kind == IR_E_LIT && x->u.lit.type == TIR_STRING && t == TIR_DATE)
-                ir_error(c->d, x->span, "invalid date '%s' (expected YYYY-MM-DD)", x->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, x, t))
                 ir_error(c->d, x->span, "case branch of type %s does not fit the result type %s%s",
                          tc_type_name(x->ty.type), tc_type_name(t), tc_cast_hint(c, x, t));
             return false;
@@ -849,11 +862,16 @@ static bool cast_ok(tir_type from, tir_type to)
         return to == TIR_I32 || to == TIR_I64;
     if (from == TIR_STRING)
         return to == TIR_I32 || to == TIR_I64 || to == TIR_F64 || to == TIR_DATE || to == TIR_TIMESTAMP || to == TIR_BOOL;
-    /* a timestamp is its microseconds since 1970 as an i64, a date its midnight */
+    /* a timestamp is its microseconds since 1970 as an i64, a date its
+    ** midnight, and its days since 1970 as an integer (any i32 is a date) */
     if (from == TIR_TIMESTAMP)
         return to == TIR_DATE || to == TIR_I64;
     if (to == TIR_TIMESTAMP)
         return from == TIR_DATE || from == TIR_I64;
+    if (from == TIR_DATE)
+        return to == TIR_I32 || to == TIR_I64;
+    if (to == TIR_DATE)
+        return from == TIR_I32 || from == TIR_I64;
     return false;
 }
 
@@ -871,8 +889,22 @@ static const char *written(tc_ctx *c, const ir_expr *x, uint32_t max)
 
 const char *tc_cast_hint(tc_ctx *c, const ir_expr *x, tir_type to)
 {
-    /* a literal of the wrong type is a slip of the pen, not a cast */
-    if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT)
+    /* a literal of the wrong type is a slip of the pen, not a cast; nor is
+    ** a number where a date is wanted (or back) a day count, most likely */
+    bool days = (x->ty.type == TIR_DATE && tc_numeric(to)) || (to == TIR_DATE && tc_numeric(x->ty.type));
+    if (x->kind == IR_E_LIT && !x->u.lit.is_null && x->u.lit.type == TIR_STRING && (tc_numeric(to) || to == TIR_BOOL)) {
+        /* "3" where a number is meant: the quotes are the slip */
+        const char *t = x->u.lit.s;
+        size_t n = x->u.lit.slen;
+        int64_t i;
+        double f;
+        bool b;
+        bool reads = to == TIR_BOOL ? vm_parse_bool(t, n, &b) && (n == 4 || n == 5)   /* true, false: not 1, 0 */
+                     : to == TIR_F64 || to == TIR_DECIMAL || to == TIR_DECIMAL128 ? vm_parse_f64(t, n, &f)
+                                                                                    : vm_parse_i64(t, n, &i);
+        return reads && n < 40 ? tc_str(c, ir_sprintf(c->a, "; write %.*s, without quotes", (int)n, t)) : "";
+    }
+    if (x->ty.type == to || !cast_ok(x->ty.type, to) || x->ty.type == TIR_BOOL || x->kind == IR_E_LIT || days)
         return "";
     return tc_str(c, ir_sprintf(c->a, "; write cast(%s as %s)", tc_str(c, written(c, x, 40)), tc_type_name(to)));
 }
@@ -927,13 +959,7 @@ static bool check_cast(tc_ctx *c, const tc_scope *s, ir_expr **pe)
                                 (from == TIR_STRING && (to == TIR_DATE || to == TIR_INTERVAL)) ||
                                 ((from == TIR_STRING || from == TIR_DATE) && to == TIR_TIMESTAMP))) {
         if (!tc_lit_convert(a, to)) {
-            if (from == TIR_STRING && to == TIR_TIMESTAMP)
-                ir_error(c->d, a->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", a->u.lit.s);
-            else if (from == TIR_STRING && to == TIR_INTERVAL)
-                ir_error(c->d, a->span, "invalid interval '%s'", a->u.lit.s);
-            else if (from == TIR_STRING)
-                ir_error(c->d, a->span, "invalid date '%s' (expected YYYY-MM-DD)", a->u.lit.s);
-            else
+            if (!tc_bad_text_lit(c, a, to))
                 ir_error(c->d, a->span, "%lld does not fit %s", (long long)a->u.lit.i, tc_type_name(to));
             return false;
         }

@@ -106,15 +106,16 @@ static bool want_numeric(tc_ctx *c, ir_expr *e, int i)
     return false;
 }
 
-/* Every argument of e made of one type t (see tc_common_type). */
-static bool common_args(tc_ctx *c, ir_expr *e, tir_type *t)
+/* Every argument of e made of one type t (see tc_common_type); messages
+** name them as `what` says, by default "the arguments of f". */
+static bool common_args(tc_ctx *c, ir_expr *e, tir_type *t, const char *what)
 {
     int n = e->u.call.nargs;
     ir_expr ***br = TC_NEWN(c, ir_expr **, n);
     for (int i = 0; i < n; i++)
         br[i] = &e->u.call.args[i];
-    char what[64];
-    snprintf(what, sizeof what, "the arguments of %s", e->u.call.fn.s);
+    if (!what)
+        what = ir_sprintf(c->a, "the arguments of %s", e->u.call.fn.s);
     if (!tc_common_type(c, br, n, what, t))
         return false;
     ir_coltype dt;
@@ -353,6 +354,45 @@ static const char *function_list(tc_ctx *c)
 }
 
 /* The types of the arguments and the result of checked call e of f. */
+static ir_expr *cmp_node(tc_ctx *c, ir_op op, ir_expr *a, ir_expr *b, ir_coltype ty)
+{
+    ir_expr *e = TC_NEWN(c, ir_expr, 1);
+    e->kind = IR_E_BINARY;
+    e->span = ir_span_join(a->span, b->span);
+    e->ty = ty;
+    e->u.op.op = op;
+    e->u.op.a = a;
+    e->u.op.b = b;
+    return e;
+}
+
+/* x between lo and hi, its arguments of one type by now, is bool. Where x
+** is a column or a constant (under a cast, perhaps), e becomes the two
+** comparisons x >= lo && x <= hi, x copied for free, so a filter gets the
+** range pass and block pruning of comparisons; any other x stays in the
+** call, computed once (lower.c), as a copy per between would double a
+** program's size per nested one. NULL semantics are those of the && . */
+static void between_split(tc_ctx *c, ir_expr *e, bool nullable)
+{
+    ir_expr *x = e->u.call.args[0], *lo = e->u.call.args[1], *hi = e->u.call.args[2];
+    const ir_expr *leaf = x->kind == IR_E_CAST ? x->u.cast.a : x;
+    e->ty = plain(TIR_BOOL, nullable);
+    if (leaf->kind != IR_E_COL && leaf->kind != IR_E_LIT && leaf->kind != IR_E_PARAM && leaf->kind != IR_E_REF)
+        return;
+    ir_expr *x2 = TC_NEWN(c, ir_expr, 1);
+    *x2 = *x;
+    if (x->kind == IR_E_CAST) {
+        x2->u.cast.a = TC_NEWN(c, ir_expr, 1);
+        *x2->u.cast.a = *leaf;
+    }
+    ir_expr *ge = cmp_node(c, IR_GE, x, lo, plain(TIR_BOOL, x->ty.nullable || lo->ty.nullable));
+    ir_expr *le = cmp_node(c, IR_LE, x2, hi, plain(TIR_BOOL, x->ty.nullable || hi->ty.nullable));
+    e->kind = IR_E_BINARY;
+    e->u.op.op = IR_AND;
+    e->u.op.a = ge;
+    e->u.op.b = le;
+}
+
 static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
 {
     ir_expr **args = e->u.call.args;
@@ -414,13 +454,24 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     case IR_FN_COALESCE:
     case IR_FN_GREATEST:
     case IR_FN_LEAST:
-        if (!common_args(c, e, &t))
+        if (!common_args(c, e, &t, NULL))
             return false;
         nullable = all_nullable(e);
         break;
+    case IR_FN_BETWEEN: {
+        /* a string literal bound reads as x's date, timestamp or interval, as in a comparison */
+        tir_type xt = args[0]->ty.type;
+        for (int i = 1; i < 3; i++)
+            if (args[i]->kind == IR_E_LIT && !tc_lit_convert(args[i], xt) && tc_bad_text_lit(c, args[i], xt))
+                return false;
+        if (!common_args(c, e, &t, "the operands of between"))
+            return false;
+        between_split(c, e, any_nullable(e));
+        return true;
+    }
     case IR_FN_NULLIF: {
         ir_expr *a = args[0];
-        if (!common_args(c, e, &t))
+        if (!common_args(c, e, &t, NULL))
             return false;
         nullable = true;
         /* as DuckDB: compared at the common type, the result a's own (lowering
@@ -558,8 +609,11 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e)
     while (f < IR_NFUNCTIONS && strcmp(fns[f].name, fn))
         f++;
     if (f == IR_NFUNCTIONS) {
-        const char *m = meant(fn);
-        if (m)
+        const char *m = meant(fn), *agg = m ? NULL : tc_agg_meant(fn);
+        if (agg)
+            ir_error(c->d, fs, "unknown function '%s': did you mean the aggregate '%s'? (aggregates are the whole "
+                     "value of an entry of :aggregates, or its operands)", fn, agg);
+        else if (m)
             ir_error(c->d, fs, "unknown function '%s': did you mean '%s'? (functions: %s)", fn, m, function_list(c));
         else
             ir_error(c->d, fs, "unknown function '%s' (functions: %s)", fn, function_list(c));

@@ -116,7 +116,7 @@ bool tc_iv_ok(tc_ctx *c, const ir_expr *e)
     switch (e->kind) {
     case IR_E_CALL:   /* the parts of one (funcs.c), coalesce and nullif */
         if ((e->u.call.fid >= IR_FN_YEAR && e->u.call.fid <= IR_FN_EPOCH) || e->u.call.fid == IR_FN_DATE_PART ||
-            e->u.call.fid == IR_FN_COALESCE || e->u.call.fid == IR_FN_NULLIF)
+            e->u.call.fid == IR_FN_COALESCE || e->u.call.fid == IR_FN_NULLIF || e->u.call.fid == IR_FN_BETWEEN)
             return true;
         if (e->u.call.fid == IR_FN_GREATEST || e->u.call.fid == IR_FN_LEAST) {
             /* DuckDB orders them there by months, then days, then micros as they are, not as its comparisons do */

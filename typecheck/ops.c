@@ -3,6 +3,8 @@
 ** against the operator's signature, its :input inside the pipeline, and
 ** the output schema, value kind and u.* fields lowering reads.
 */
+#include "functions.h"
+#include "suggest.h"
 #include "tc.h"
 
 #include <string.h>
@@ -321,11 +323,7 @@ static bool check_bound(tc_ctx *c, const tc_scope *s, ir_expr **pe, const ir_col
         : t == TIR_DECIMAL  ? tc_coerce_dec(c, pe, col->ty)
                             : tc_lit_convert(e, t))
         return true;
-    if (from == TIR_STRING && t == TIR_DATE)
-        ir_error(c->d, e->span, "invalid date '%s' (expected YYYY-MM-DD)", e->u.lit.s);
-    else if (from == TIR_STRING && t == TIR_TIMESTAMP)
-        ir_error(c->d, e->span, "invalid timestamp '%s' (expected YYYY-MM-DD HH:MM:SS[.ffffff])", e->u.lit.s);
-    else
+    if (!tc_bad_text_lit(c, e, t))
         ir_error(c->d, e->span, "bound of type %s does not fit column '%s' of type %s", tc_type_name(from),
                  col->name.s, tc_type_name(t));
     return false;
@@ -369,11 +367,6 @@ static void check_minmaxes(tc_ctx *c, const tc_scope *s, ir_val *v, const ir_sch
         int col = prune_col(c, st, src, v, i, "minmaxes");
         if (col < 0)
             continue;
-        if (st->out.cols[col].ty.type == TIR_INTERVAL) {
-            ir_error(c->d, ent->key.span, "':minmaxes' cannot bound column '%s' (an interval) yet; filter on it "
-                     "right after the scan", ent->key.s);
-            continue;
-        }
         ir_val *b = ent->val;
         if (b->kind != IR_V_LIST || b->n != 2 || b->items[0]->kind != IR_V_EXPR ||
             b->items[1]->kind != IR_V_EXPR) {
@@ -664,6 +657,34 @@ static int agg_fn_of(const ir_expr *e)
     return -1;
 }
 
+/* The aggregate a misspelled or other-dialect name most likely means, or
+** NULL (also for the name of a scalar function, which means itself). */
+const char *tc_agg_meant(const char *fn)
+{
+#define X_NAME(ID, name, lo, hi, syn) name,
+    static const char *const scalar[] = {IR_FUNCTIONS(X_NAME)};
+#undef X_NAME
+    for (size_t i = 0; i < sizeof scalar / sizeof *scalar; i++)
+        if (!strcmp(fn, scalar[i]))
+            return NULL;
+    static const char *const alias[][2] = {
+        {"average", "avg"}, {"mean", "avg"}, {"group_concat", "string_agg"}, {"listagg", "string_agg"},
+        {"stdev", "stddev"}, {"every", "bool_and"}, {"arbitrary", "any_value"}, {"first", "any_value"},
+        {"count_distinct", "count"},
+    };
+    enum { NALIAS = sizeof alias / sizeof *alias };
+    const char *names[NAGG_FNS + NALIAS];   /* the aliases misspelled too: avrage */
+    for (int k = 0; k < NAGG_FNS; k++)
+        names[k] = agg_fns[k].name;
+    for (int k = 0; k < NALIAS; k++)
+        names[NAGG_FNS + k] = alias[k][0];
+    const char *m = ir_closest(fn, names, NAGG_FNS + NALIAS);
+    for (int k = 0; k < NALIAS; k++)
+        if (m == alias[k][0] || !strcmp(fn, alias[k][0]))
+            return alias[k][1];
+    return m;
+}
+
 bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn)
 {
     int k = agg_fn_of(e);
@@ -934,6 +955,17 @@ static bool bare_column(void *ctx, ir_expr **pe, bool *ok)
     return true;
 }
 
+/* The first call whose name is a misspelled aggregate's, into *ctx. */
+static bool misspelled_agg(void *ctx, ir_expr **pe, bool *ok)
+{
+    (void)ok;
+    const ir_expr **slip = ctx;
+    if (*slip || (*pe)->kind != IR_E_CALL || !tc_agg_meant((*pe)->u.call.fn.s))
+        return *slip != NULL;
+    *slip = *pe;
+    return true;
+}
+
 static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, int i, bool grouped, agg_plan *P)
 {
     ir_expr *e = val_expr(ent->val);
@@ -949,6 +981,16 @@ static bool agg_entry(tc_ctx *c, const tc_scope *s, ir_mapent *ent, int i, bool 
     tc_walk_expr(&ent->val->expr, hoist_agg, &h, &ok);
     if (!ok)
         return false;
+    const ir_expr *slip = NULL;   /* a slip in an aggregate's name: it is no function either */
+    if (e)   /* the aggregates found are columns by now */
+        tc_walk_expr(&ent->val->expr, misspelled_agg, &slip, &ok);
+    if (slip) {
+        ir_error(c->d, slip->u.call.fn.span.len ? slip->u.call.fn.span : slip->span,
+                 "unknown aggregate '%s' in ':aggregates' entry '%s': did you mean '%s'? (aggregates: count, sum, min, "
+                 "max, avg, any_value, var_samp, var_pop, stddev_samp, stddev_pop, bool_and, bool_or, string_agg)",
+                 slip->u.call.fn.s, ent->key.s, tc_agg_meant(slip->u.call.fn.s));
+        return false;
+    }
     if (!e || !h.found) {
         ir_error(c->d, ent->val->span,
                  "':aggregates' entry '%s' must be an aggregate call, or an expression over them: count(x), count(*), "
@@ -1560,8 +1602,13 @@ static bool join_keys(tc_ctx *c, const tc_scope *s, ir_val *v, ir_stmt *ht)
             keys[i] = *pk;
             continue;
         }
-        ir_error(c->d, (*pk)->span, "join key type mismatch: %s probe key vs %s hash-table key", tc_type_name(kt),
-                 tc_type_name(ht_t));
+        /* a wider probe key: the table's side is where to widen (narrowing the probe may fail) */
+        const char *widen = tc_numeric(kt) && tc_numeric(ht_t)
+                                ? ir_sprintf(c->a, "; the table, already built, cannot widen: cast its key to %s in the "
+                                             "input of %s.%s", tc_type_name(kt), ht->pipeline->name.s, ht->target.s)
+                                : NULL;
+        ir_error(c->d, (*pk)->span, "join key type mismatch: %s probe key vs %s hash-table key%s", tc_type_name(kt),
+                 tc_type_name(ht_t), widen ? widen : tc_cast_hint(c, *pk, ht_t));
         ok = false;
     }
     st->u.join.keys = keys;

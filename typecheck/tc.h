@@ -94,6 +94,7 @@ typedef bool (*tc_expr_visit)(void *ctx, ir_expr **pe, bool *ok);
 void tc_walk_expr(ir_expr **pe, tc_expr_visit visit, void *ctx, bool *ok);
 /* Whether e is an aggregate call (count, sum, ...), and which. */
 bool tc_agg_kind(const ir_expr *e, ir_aggfn *fn);
+const char *tc_agg_meant(const char *fn);
 /* Items of a list-valued argument (a single value is a list of one); -1 for a map. */
 int tc_list_items(ir_val *v, ir_val ***items);
 /* A list item naming a column of the input: "name", $in.name or vN.name. */
@@ -147,6 +148,7 @@ ir_coltype tc_dec_type(int prec, int scale, bool nullable);
 /* A number literal (or NULL) as the exact decimal of its digits; false
 ** when it has more than 18. */
 bool tc_dec_lit(ir_expr *e);
+bool tc_dec_text_is_wide(const ir_expr *e);
 ir_expr *tc_new_dec_cast(tc_ctx *c, ir_expr *x, int prec, int scale);
 /* *pe (a decimal, an integer, a number literal or NULL) at want's scale:
 ** false when it cannot be without losing digits. */
@@ -182,6 +184,7 @@ bool tc_check_call(tc_ctx *c, const tc_scope *s, ir_expr *e);
 ** their value is representable, i32/i64 widen through an inserted cast. */
 bool tc_coerce(tc_ctx *c, ir_expr **pe, tir_type t);
 /* A cast of x to t, as the checker inserts them (typed, x's span). */
+bool tc_bad_text_lit(tc_ctx *c, const ir_expr *x, tir_type t);
 ir_expr *tc_new_cast(tc_ctx *c, ir_expr *x, tir_type t);
 /* A parameter used where a non-negative integer is needed (limit :count):
 ** e must be a non-nullable i32 or i64 parameter; the run checks its value.

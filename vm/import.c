@@ -209,10 +209,6 @@ static tir_status parse_sort_by(tir_engine *e, const char *spec, int ncols, cons
                        : fail(e, TIR_ERR_ARG, "sort_by: empty column name in '%s'", spec);
         if (out->n == MAX_SORT_KEYS)
             return fail(e, TIR_ERR_ARG, "sort_by: at most %d keys", MAX_SORT_KEYS);
-        if (cols[c].type == TIR_DECIMAL128 || cols[c].type == TIR_INTERVAL)
-            return fail(e, TIR_ERR_ARG, "sort_by: column '%s' is %s, which cannot be a sort key of an import yet "
-                        "(sort by another column, or sort the table in a program)", cols[c].name,
-                        cols[c].type == TIR_INTERVAL ? "an interval" : "a decimal of more than 18 digits");
         unsigned f = 0;
         if (word_at(&p, end, "desc"))
             f |= K_SK_DESC;
@@ -270,6 +266,10 @@ static int cmp_rows(const vm_column *c, uint64_t x, uint64_t y)
     }
     case TIR_DECIMAL128: {
         __int128 a = ((const __int128 *)c->data)[x], b = ((const __int128 *)c->data)[y];
+        return (a > b) - (a < b);
+    }
+    case TIR_INTERVAL: {   /* by the normalized value, as the sort has them */
+        __int128 a = k_iv_key(((const tir_interval *)c->data)[x]), b = k_iv_key(((const tir_interval *)c->data)[y]);
         return (a > b) - (a < b);
     }
     case TIR_F64: {
@@ -486,6 +486,10 @@ static void fmt_val(tir_type t, const vm_store_val *v, char *out, size_t cap)
     case TIR_TIMESTAMP:
         if (cap >= TIR_TIMESTAMP_TEXT_SIZE)
             vm_timestamp_format(v->i, out);
+        break;
+    case TIR_INTERVAL:   /* its normalized value, which the key stands for */
+        if (cap >= 80)
+            tir_interval_format(k_iv_from_key(v->w), out);
         break;
     case TIR_F64: fmt_f64(v->f, out, cap); break;
     case TIR_DATE:

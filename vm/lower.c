@@ -508,10 +508,10 @@ static int cx_cast(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
         return cx(L, e->u.cast.a, frame, sel, in);
     vm_opcode op;
     int extra = -1;
-    if (from == TIR_I32 && to == TIR_I64) op = VM_OP_CAST_I32_I64;
+    if ((from == TIR_I32 || from == TIR_DATE) && to == TIR_I64) op = VM_OP_CAST_I32_I64;   /* a date: its days */
     else if (from == TIR_I32 && to == TIR_F64) op = VM_OP_CAST_I32_F64;
     else if (from == TIR_I64 && to == TIR_F64) op = VM_OP_CAST_I64_F64;
-    else if (from == TIR_I64 && to == TIR_I32) op = VM_OP_CAST_I64_I32;
+    else if (from == TIR_I64 && (to == TIR_I32 || to == TIR_DATE)) op = VM_OP_CAST_I64_I32;   /* checked */
     else if (from == TIR_F64 && to == TIR_I64) op = VM_OP_CAST_F64_I64;
     else if (from == TIR_F64 && to == TIR_I32) op = VM_OP_CAST_F64_I32;
     else if (from == TIR_BOOL && to == TIR_I64) op = VM_OP_CAST_BOOL_I64;
@@ -626,6 +626,17 @@ static int cx_extreme(lw *L, const ir_expr *e, int frame, int sel, const lw_rel 
         copy_into(L, out, v, t, frame, take, a->span);
     }
     return out;
+}
+
+/* x between lo and hi where x is computed (typecheck wrote the others as
+** two comparisons): x once, both comparisons, their three-valued AND. */
+static int cx_between(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in)
+{
+    tir_type t = e->u.call.args[0]->ty.type;
+    int x = cx_arg(L, e, 0, frame, sel, in), lo = cx_arg(L, e, 1, frame, sel, in), hi = cx_arg(L, e, 2, frame, sel, in);
+    int ge = cx_op(L, (vm_opcode)cmp_op(IR_GE, t), e, frame, sel, x, lo, -1);
+    int le = cx_op(L, (vm_opcode)cmp_op(IR_LE, t), e, frame, sel, x, hi, -1);
+    return cx_op(L, VM_OP_AND, e, frame, sel, ge, le, -1);
 }
 
 /* concat: pairwise, left to right (one argument: NULL becomes ''). */
@@ -783,6 +794,7 @@ static int cx_call(lw *L, const ir_expr *e, int frame, int sel, const lw_rel *in
     case IR_FN_NULLIF: return cx_nullif(L, e, frame, sel, in);
     case IR_FN_GREATEST: return cx_extreme(L, e, frame, sel, in, true);
     case IR_FN_LEAST: return cx_extreme(L, e, frame, sel, in, false);
+    case IR_FN_BETWEEN: return cx_between(L, e, frame, sel, in);
     case IR_FN_TRIM:
     case IR_FN_LTRIM:
     case IR_FN_RTRIM: {
@@ -1328,8 +1340,9 @@ static void simple_quals(lw *L, vm_scan *sc, const ir_expr *e)
         x = k, k = t;
         op = flip_cmp(op);
     }
+    /* an interval bound is compared with the statistics as its k_iv_key (scan.c) */
     if (x->kind != IR_E_COL || x->u.col.side != 0 || !konst(k) || k->ty.type != x->ty.type ||
-        x->ty.type == TIR_INTERVAL || (x->ty.type == TIR_DECIMAL128 && k->ty.scale != x->ty.scale))
+        (x->ty.type == TIR_DECIMAL128 && k->ty.scale != x->ty.scale))
         return;
     tir_type t = x->ty.type;
     if (op == IR_EQ)
@@ -1633,11 +1646,15 @@ static void lower_stmt(lw *L, const ir_pipeline *pl, int si)
             ir_expr col = {.kind = IR_E_COL, .span = mm->span};
             col.ty = s->out.cols[mm->col].ty;
             col.u.col.index = mm->col;
-            if (col.ty.type == TIR_DECIMAL128) { /* compared like a filter's wide decimals */
+            col.u.col.qual = (ir_name){"$in", mm->span};   /* named in the registers' text */
+            col.u.col.name = s->out.cols[mm->col].name;
+            if (col.ty.type == TIR_DECIMAL128 || col.ty.type == TIR_INTERVAL) {
+                /* compared like a filter's wide decimals, or intervals (by their normalized value) */
                 ir_expr ge = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_GE, &col, mm->lo}};
                 ir_expr le = {.kind = IR_E_BINARY, .span = mm->span, .u.op = {IR_LE, &col, mm->hi}};
-                out->sel = sel_cmp_wide(L, &ge, 0, out->sel, out);
-                out->sel = sel_cmp_wide(L, &le, 0, out->sel, out);
+                ge.ty = le.ty = (ir_coltype){.type = TIR_BOOL, .nullable = true};
+                out->sel = lower_pred(L, &ge, 0, out->sel, out);
+                out->sel = lower_pred(L, &le, 0, out->sel, out);
                 continue;
             }
             out->sel = sel_cmp_const(L, IR_GE, &col, mm->lo, 0, out->sel, out, mm->span);

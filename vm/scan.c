@@ -206,6 +206,10 @@ static int cmp_stat(tir_type t, const vm_store_val *v, const vm_const *k)
         return (v->f > k->f) - (v->f < k->f);
     case TIR_STRING: return cmp_str(&v->s, &k->s);
     case TIR_DECIMAL128: return (v->w > k->w) - (v->w < k->w);
+    case TIR_INTERVAL: {   /* the statistic is the k_iv_key of one */
+        __int128 kk = k_iv_key((tir_interval){k->months, k->days, k->i});
+        return (v->w > kk) - (v->w < kk);
+    }
     default: return (v->i > k->i) - (v->i < k->i);
     }
 }

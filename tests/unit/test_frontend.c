@@ -462,6 +462,28 @@ Test(frontend, like_in_isnull)
               "((($in.a + 1) not in [1, 2]) || ($in.b like \"x\")) || ($in.c is null)");
 }
 
+Test(frontend, between_binds_its_bounds_and_does_not_chain)
+{
+    ir_expr *e = expr_of("$in.x between $in.lo + 1 and $in.hi * 2 && $in.y not between 1 and 2");
+    ir_expr *b = e->u.op.a, *nb = e->u.op.b;
+    cr_assert_eq(e->kind, IR_E_BINARY);
+    cr_expect_eq(e->u.op.op, IR_AND);
+    cr_assert_eq(b->kind, IR_E_CALL);
+    cr_expect_str_eq(b->u.call.fn.s, "between");
+    cr_assert_eq(b->u.call.nargs, 3);
+    cr_expect_eq(b->u.call.args[1]->u.op.op, IR_ADD);
+    cr_expect_eq(b->u.call.args[2]->u.op.op, IR_MUL);
+    cr_expect_str_eq(span_text(b->span), "$in.x between $in.lo + 1 and $in.hi * 2");
+    cr_assert_eq(nb->kind, IR_E_UNARY);
+    cr_expect_eq(nb->u.op.op, IR_NOT);
+    cr_expect_str_eq(span_text(nb->span), "$in.y not between 1 and 2");
+    /* printed as the call it is, which reads back as the same call */
+    prints_as("$in.x between 1 and 2 || false", "between($in.x, 1, 2) || false");
+    prints_as("between($in.x, 1, 2)", "between($in.x, 1, 2)");
+    expect_diag("p: Pipeline = {\n  v = x :e = $in.a between 1 and 2 == true\n}\n",
+                "t.tir:2:36: error: syntax error: unexpected '=='");
+}
+
 Test(frontend, case_expressions)
 {
     ir_expr *e = expr_of("case when $in.a > 1 then \"big\" when $in.a < 0 then \"neg\" else \"small\" end");

@@ -733,9 +733,10 @@ Test(import, describe_lists_schema_and_blocks)
 /* Wide decimals and intervals import (before, a wide decimal was refused):
 ** the values, NULLs included, are in the file at the declared precision and
 ** scale; describe shows the schema and a wide column's bounds as scaled
-** integers, an interval's as none; a wide column declared unique is checked
-** (a repeat fails, naming both rows); they cannot be sort keys or have
-** bloom filters, and say so. */
+** integers, an interval's as the normalized intervals they stand for; a
+** wide column declared unique is checked (a repeat fails, naming both
+** rows); both may be sort keys (recorded as sorted: a wide decimal by value,
+** an interval in the normalized order) and have bloom filters. */
 Test(import, wide_decimal_and_interval)
 {
     const char *csv = write_csv("w.csv", "a,z,iv\n"
@@ -769,8 +770,8 @@ Test(import, wide_decimal_and_interval)
     cr_assert_eq(tir_table_describe(eng, tpath("w.tirt"), true, &text), TIR_OK, "%s", tir_engine_errmsg(eng));
     cr_assert(strstr(text, "schema:\n  a: i32\n  z: decimal(37,2) nullable unique\n  iv: interval nullable\n"),
               "%s", text);
-    /* bounds as scaled integers, an interval's none */
-    cr_assert(strstr(text, "  -9999999999999999999999999999999999999  1234567890123456789050         1       -       -\n"),
+    /* bounds as scaled integers; an interval's as intervals */
+    cr_assert(strstr(text, "  -9999999999999999999999999999999999999  1234567890123456789050         1  -1 day  1 year\n"),
               "%s", text);
     free(text);
 
@@ -784,15 +785,25 @@ Test(import, wide_decimal_and_interval)
     cr_assert_eq(tir_import_csv(eng, idup, tpath("wi.tirt"), &oi, NULL), TIR_ERR_DATA, "1 month = 30 days");
     cr_assert(strstr(tir_engine_errmsg(eng), "in unique column iv (also in data row 1)"), "%s", tir_engine_errmsg(eng));
 
-    tir_import_opts bad = o;
-    bad.sort_by = "z";
-    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &bad, NULL), TIR_ERR_ARG);
-    cr_assert_str_eq(tir_engine_errmsg(eng), "sort_by: column 'z' is a decimal of more than 18 digits, which cannot be "
-                     "a sort key of an import yet (sort by another column, or sort the table in a program)");
-    bad.sort_by = "iv desc";
-    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &bad, NULL), TIR_ERR_ARG);
-    cr_assert(strstr(tir_engine_errmsg(eng), "column 'iv' is an interval"), "%s", tir_engine_errmsg(eng));
-    cr_assert_eq(access(tpath("w2.tirt"), F_OK), -1);
+    /* sorted by the wide decimal (NULL last), then by the interval
+    ** descending: "1 year" above "1 month 2 days 03:00", above "-1 day" */
+    tir_import_opts so = o;
+    so.sort_by = "z";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &so, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
+    s = open_table(tpath("w2.tirt"));
+    cr_assert_eq(vm_store_col(s, store_col(s, "z"))->order, 1);
+    cr_assert_eq(vm_store_chunk_get(s, 0, 0, &ch, err, sizeof err), TIR_OK, "%s", err);
+    const int32_t *av = ch.data;
+    cr_expect(av[0] == 3 && av[1] == 4 && av[2] == 1 && av[3] == 2, "%d %d %d %d", av[0], av[1], av[2], av[3]);
+    vm_store_close(s);
+    so.sort_by = "iv desc";
+    cr_assert_eq(tir_import_csv(eng, csv, tpath("w2.tirt"), &so, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));
+    s = open_table(tpath("w2.tirt"));
+    cr_assert_eq(vm_store_col(s, store_col(s, "iv"))->order, 2);
+    cr_assert_eq(vm_store_chunk_get(s, 0, 0, &ch, err, sizeof err), TIR_OK, "%s", err);
+    av = ch.data;
+    cr_expect(av[0] == 4 && av[1] == 1 && av[2] == 3 && av[3] == 2, "%d %d %d %d", av[0], av[1], av[2], av[3]);
+    vm_store_close(s);
     tir_import_opts bl = o;
     bl.bloom = "iv,z";
     cr_assert_eq(tir_import_csv(eng, csv, tpath("w3.tirt"), &bl, NULL), TIR_OK, "%s", tir_engine_errmsg(eng));

@@ -192,6 +192,17 @@ Test(json, runs_a_plan)
     tir_program_free(p);
 }
 
+/* text compiled (*pt), its JSON form (*json) compiled (*pj), and that
+** program printed as text (*back). */
+static void through_json(const char *text, tir_program **pt, char **json, tir_program **pj, char **back)
+{
+    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), pt), TIR_OK, "%s", *pt ? tir_program_diag_text(*pt) : "");
+    cr_assert_eq(tir_program_to_json(*pt, json), TIR_OK, "%s", tir_program_errmsg(*pt));
+    cr_assert_eq(tir_compile_json(e, "x.json", *json, strlen(*json), pj), TIR_OK, "%s\n%s", *json,
+                 *pj ? tir_program_diag_text(*pj) : "");
+    cr_assert_eq(tir_program_to_text(*pj, back), TIR_OK);
+}
+
 /* text -> JSON -> program -> text gives the text form's own printing back,
 ** and the JSON form of the JSON program is the JSON it came from */
 Test(json, round_trips)
@@ -206,12 +217,8 @@ Test(json, round_trips)
              "rows between 1 preceding and current row, \"k\": count(*) }\n"
              "}\noutput p.v3 as \"the rows\"\n", dir);
     tir_program *pt = NULL, *pj = NULL;
-    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &pt), TIR_OK, "%s", pt ? tir_program_diag_text(pt) : "");
     char *json = NULL, *back = NULL, *direct = NULL, *json2 = NULL;
-    cr_assert_eq(tir_program_to_json(pt, &json), TIR_OK, "%s", tir_program_errmsg(pt));
-    cr_assert_eq(tir_compile_json(e, "x.json", json, strlen(json), &pj), TIR_OK, "%s\n%s", json,
-                 pj ? tir_program_diag_text(pj) : "");
-    cr_assert_eq(tir_program_to_text(pj, &back), TIR_OK);
+    through_json(text, &pt, &json, &pj, &back);
     cr_assert_eq(tir_program_to_text(pt, &direct), TIR_OK);
     cr_expect_str_eq(back, direct);
     cr_assert_eq(tir_program_to_json(pj, &json2), TIR_OK);
@@ -276,6 +283,31 @@ Test(json, unknown_operator_names_its_path)
                  "unknown operator '^'");
     expect_error(PLAN(FILTER("{\"op\": \"==\", \"args\": [1]}")), "$.pipelines[0].statements[1].args.expr.args",
                  "'==' takes 2 arguments, found 1");
+}
+
+/* A number of more digits than a double keeps is {"number": "..."} (as
+** --emit-json writes one): the digits reach a decimal beside it, where a
+** JSON number would have been the double 12345678901234567168; a text
+** that is no such number is an error at it. */
+Test(json, long_numbers_keep_their_digits)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "t: Table = read_csv(\"%s/t.csv\") { n: i64, s: string nullable }\n"
+             "p: Pipeline = {\n  v1 = table_scan :table = t\n"
+             "  v2 = filter :input = v1 :expr = cast($in.n as decimal(24,4)) < -12345678901234567890.1234 }\n"
+             "output p.v2\n", dir);
+    tir_program *pt = NULL, *pj = NULL;
+    char *json = NULL, *back = NULL;
+    through_json(text, &pt, &json, &pj, &back);
+    cr_assert(strstr(json, "{\"number\": \"-12345678901234567890.1234\"}"), "%s", json);
+    cr_assert(strstr(back, "< -12345678901234567890.1234"), "%s", back);
+    free(json);
+    free(back);
+    tir_program_free(pt);
+    tir_program_free(pj);
+    expect_error(PLAN(FILTER("{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, {\"number\": \"1e5\"}]}")),
+                 "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number \"1e5\"");
 }
 
 Test(json, missing_field_names_its_node)

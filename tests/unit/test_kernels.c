@@ -2227,6 +2227,35 @@ Test(kernels, sortkey_order_wide_decimals_and_intervals)
     }
 }
 
+/* k_iv_from_key undoes k_iv_key: the interval it gives is the normalized
+** one (DuckDB's Interval::Normalize, as iv_ref_cmp computes it), equal to
+** the original in DuckDB's order, and of the same key, negatives and the
+** ends of the months' range included. */
+Test(kernels, interval_key_decodes_to_the_normalized_interval)
+{
+    rng r = {613};
+    const int64_t day = INT64_C(86400000000);
+    int skipped = 0;
+    for (int i = 0; i < 2000; i++) {
+        tir_interval v = i < 6 ? (tir_interval[]){{0, 0, 0}, {INT32_MAX, 29, day - 1},
+                                                  {INT32_MIN, -29, 1 - day}, {0, 29, day - 1},
+                                                  {-1, -29, 1 - day}, {1, -30, -day}}[i]
+                               : wide_iv(&r, i);
+        int64_t days = v.days + v.micros / day;   /* the normalized parts, as the oracle has them */
+        if (v.months + days / 30 > INT32_MAX || v.months + days / 30 < INT32_MIN) {
+            skipped++;   /* wide_iv's extremes normalize beyond an i32 of months */
+            continue;
+        }
+        tir_interval n = k_iv_from_key(k_iv_key(v));
+        cr_assert(k_iv_key(n) == k_iv_key(v), "row %d: the same key", i);
+        cr_assert_eq(iv_ref_cmp(n, v), 0, "row %d: an equal interval", i);
+        cr_assert(n.months == v.months + days / 30 && n.days == days % 30 && n.micros == v.micros % day,
+                  "row %d: %d %d %lld -> %d %d %lld", i, v.months, v.days, (long long)v.micros, n.months, n.days,
+                  (long long)n.micros);
+    }
+    cr_assert_leq(skipped, 2);
+}
+
 /* Equal keys hash alike (intervals in DuckDB's sense: "1 month" and
 ** "30 days"), NULL as every type's NULL, and combining is order-sensitive. */
 Test(kernels, hash_wide_decimals_and_intervals)

@@ -275,11 +275,12 @@ static void check_same(vm_store *s, const vm_table *t, const uint64_t *perm)
                     continue;
                 }
                 cr_assert(memcmp((const char *)ch.data + i * w, want, w) == 0, "block %u col %d row %u", b, c, i);
-                if (ty == TIR_INTERVAL)   /* no statistics */
-                    continue;
-                if (ty == TIR_DECIMAL128) {
+                if (ty == TIR_DECIMAL128 || ty == TIR_INTERVAL) {   /* an interval: bounds of its k_iv_key */
                     __int128 v;
+                    tir_interval iv;
                     memcpy(&v, want, sizeof v);
+                    memcpy(&iv, want, sizeof iv);
+                    v = ty == TIR_INTERVAL ? k_iv_key(iv) : v;
                     if (!has || v < wlo)
                         wlo = v;
                     if (!has || v > whi)
@@ -331,7 +332,7 @@ static void check_same(vm_store *s, const vm_table *t, const uint64_t *perm)
                         cr_assert(win[i].len == strs[from + i].len &&
                                   memcmp(tir_str_ptr(&win[i]), tir_str_ptr(&strs[from + i]), win[i].len) == 0);
                 }
-            } else if (ty == TIR_DECIMAL128) {
+            } else if (ty == TIR_DECIMAL128 || ty == TIR_INTERVAL) {
                 cr_assert_eq(st->has_max, has);
                 if (has)
                     cr_assert(st->min.w == wlo && st->max.w == whi, "block %u col %d wide bounds", b, c);
@@ -1087,11 +1088,39 @@ Test(store, wide_decimal_and_interval_columns)
     vm_store_close(s);
     cs[0].bloom = cs[1].bloom = false;
 
-    /* refused: a sorted interval, a narrow precision in a wide column and the reverse */
-    cs[1].order = 2;
-    cr_assert_eq(vm_store_write(path, t, cs, NULL, 64, err, sizeof err), TIR_ERR_ARG);
-    cr_assert(strstr(err, "column 'c1': an interval column cannot be recorded as sorted"), "%s", err);
-    cs[1].order = 0;
+    /* an interval recorded descending, in the order of its normalized value
+    ** (k_iv_key: "1 day" and "24:00:00" are equal there, whatever their
+    ** parts), its NULLs last: read back, and checked per block and across */
+    enum { NI = 300 };
+    vm_table *it = mk_table(1, (tir_type[]){ TIR_INTERVAL }, NI);
+    tir_interval *iv = it->cols[0].data;
+    for (int r = 0; r < NI; r++)   /* -(r / 2) days, every second as as many 24 hours */
+        iv[r] = r % 2 ? (tir_interval){ 0, 0, -(r / 2) * K_US_PER_DAY } : (tir_interval){ 0, -(r / 2), 0 };
+    for (int r = 280; r < NI; r++)
+        set_null(it, 0, r);
+    vm_store_colspec ic = { .name = "c0", .type = TIR_INTERVAL, .nullable = true, .order = 2 };
+    roundtrip(it, &ic, NULL, 64);
+    cr_assert_eq(vm_store_open(path, &s, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_store_col(s, 0)->order, 2);
+    st = vm_store_block_stat(s, 1, 0);
+    cr_assert(st->has_min && st->max.w == k_iv_key((tir_interval){ 0, -32, 0 }) &&
+              st->min.w == k_iv_key((tir_interval){ 0, -63, 0 }), "block 1: -32 .. -63 days");
+    tir_interval top = k_iv_from_key(st->max.w);   /* normalized: -1 month -2 days */
+    cr_assert(top.months == -1 && top.days == -2 && top.micros == 0);
+    vm_store_close(s);
+    iv[100] = (tir_interval){ 0, 5, 0 };   /* above the rows before it: out of order in block 1 */
+    cr_assert_eq(vm_store_write(path, it, &ic, NULL, 64, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_store_open(path, &s, err, sizeof err), TIR_ERR_DATA, "block 1 now ends above where block 0 ends");
+    cr_assert(strstr(err, "column 'c0' is recorded as descending but block 1 starts before block 0 ends"), "%s", err);
+    iv[100] = (tir_interval){ 0, -45, 0 };   /* inside block 1's range, above row 99: found when read */
+    cr_assert_eq(vm_store_write(path, it, &ic, NULL, 64, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_store_open(path, &s, err, sizeof err), TIR_OK, "%s", err);
+    cr_assert_eq(vm_store_chunk_get(s, 1, 0, &ch, err, sizeof err), TIR_ERR_DATA);
+    cr_assert(strstr(err, "block 1 column 'c0': recorded as descending"), "%s", err);
+    vm_store_close(s);
+    vm_table_free(it);
+
+    /* refused: a narrow precision in a wide column and the reverse */
     cs[0].prec = 18;
     cr_assert_eq(vm_store_write(path, t, cs, NULL, 64, err, sizeof err), TIR_ERR_ARG);
     cr_assert(strstr(err, "column 'c0': description does not match the data"), "%s", err);

@@ -451,7 +451,8 @@ Test(typecheck, casts_allowed_and_rejected)
     expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                             "  v2 = project :input = v1 :columns = { a: cast($in.name as date), b: cast($in.score as i32),\n"
                             "       c: cast($in.flag as i64), d: cast($in.born as string), e: cast(\"2020-01-02\" as date),\n"
-                            "       f: cast(7 as f64) } }\noutput p.v2\n");
+                            "       f: cast(7 as f64), g: cast($in.born as i32), h: cast(cast($in.born as i64) as date) } }\n"
+                            "output p.v2\n");
     ir_stmt *v2 = stmt_named(r.p, "p", "v2");
     cr_expect_eq(proj_expr(v2, "a")->kind, IR_E_CAST);
     expect_ty(v2, "b", TIR_I32, true, false, IR_ORDER_NONE);
@@ -463,11 +464,13 @@ Test(typecheck, casts_allowed_and_rejected)
     ir_expr *f = proj_expr(v2, "f");
     cr_expect_eq(f->kind, IR_E_LIT);
     cr_expect_eq(f->u.lit.f, 7.0);
+    expect_ty(v2, "g", TIR_I32, false, false, IR_ORDER_NONE);   /* a date's days since 1970 */
+    expect_ty(v2, "h", TIR_DATE, false, false, IR_ORDER_NONE);
     done(&r);
 
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
-                        "  v2 = project :input = v1 :columns = { a: cast($in.born as i32) } }\noutput p.v2\n",
-                 "cast($in.born", "cannot cast date to i32");
+                        "  v2 = project :input = v1 :columns = { a: cast($in.born as f64) } }\noutput p.v2\n",
+                 "cast($in.born", "cannot cast date to f64");
     expect_error(TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                         "  v2 = project :input = v1 :columns = { a: cast($in.score as bool) } }\noutput p.v2\n",
                  "cast($in.score", "cannot cast f64 to bool");
@@ -496,7 +499,7 @@ Test(typecheck, scalar_functions)
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, between, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
 
 Test(typecheck, function_errors)
 {
@@ -916,10 +919,13 @@ Test(typecheck, join_key_type_mismatch)
 {
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.oid] }\noutput p.j\n",
-                 "$in.oid]", "join key type mismatch: i64 probe key vs i32 hash-table key");
+                 "$in.oid]",
+                 "join key type mismatch: i64 probe key vs i32 hash-table key; the table, already built, cannot widen: "
+                 "cast its key to i64 in the input of b.ht");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.note] }\noutput p.j\n",
-                 "$in.note]", "join key type mismatch: string probe key vs i32 hash-table key");
+                 "$in.note]",
+                 "join key type mismatch: string probe key vs i32 hash-table key; write cast($in.note as i32)");
     expect_error(TABLES BUILD "p: Pipeline = { v1 = table_scan :table = o\n"
                               "  j = hash_join :input = v1 :ht = b.ht :key = [$in.cid, $in.oid] }\noutput p.j\n",
                  "[$in.cid, $in.oid]", "hash_join has 2 keys but hash table b.ht has 1 key column");
