@@ -81,6 +81,7 @@ struct vm_ht {
     int64_t dbase;
     uint64_t drange;          /* slots: keys dbase .. dbase + (drange << dsh) - 1 */
     bool one_part;            /* every key has one vm_ht_ipart (vm_ht_one_part) */
+    uint32_t hint;            /* one_part: the entries vm_ht_reserve was told of, for a directory made later */
     uint8_t dsh;              /* 0, or VM_HT_IPART_BITS: a slot per 16 keys, all of partition dpart */
     uint8_t dpart;
     int64_t dmin, dmax;       /* direct group mode: the range of the keys in it */
@@ -1165,8 +1166,11 @@ static bool ht_dir_enter(vm_ht *ht, uint32_t first)
 static bool ht_direct_off(vm_ht *ht)
 {
     ht->direct_state = HT_SMALL_OFF;
-    if (!ht->direct)
+    if (!ht->direct) { /* the directory so far goes on, at the size it was told of if it can */
+        if (ht->hint > ht->count)
+            ht_reserve(ht, ht->hint - ht->count);
         return true;
+    }
     ht_direct_free(ht);
     free(ht->dir);
     ht->dir = NULL;
@@ -1174,7 +1178,7 @@ static bool ht_direct_off(vm_ht *ht)
     ht->heads = 0;
     uint32_t n = ht->count;
     ht->count = 0; /* ht_reserve sizes for count + more entries */
-    bool ok = ht_reserve(ht, n);
+    bool ok = (ht->hint > n && ht_reserve(ht, ht->hint)) || ht_reserve(ht, n);
     ht->count = n;
     return ok && ht_dir_enter(ht, 0);
 }
@@ -1419,6 +1423,8 @@ bool vm_ht_reserve(vm_ht *ht, uint32_t n)
     ** sized by vm_ht_index, or when a group table leaves the array */
     if (ht->broken || (!ht->one_part && !ht_reserve(ht, n)))
         return false;
+    if (ht->one_part)
+        ht->hint = ht->count + n < VM_HT_NONE ? ht->count + n : VM_HT_NONE - 1;
     for (int c = 0; c < ht->nkeys + ht->nvals; c++)
         if (!vm_column_reserve(&ht->cols[c], (uint64_t)ht->count + n))
             return false;

@@ -71,7 +71,8 @@ static inline unsigned vm_ht_ipart(int64_t key)
 ** not keeps the directory, a group table leaves the array when one comes).
 ** vm_ht_reserve then reserves the columns only: a join table so marked is
 ** built by vm_ht_append and vm_ht_index, which sizes a directory if it needs
-** one, and a group table sizes one when it leaves the array. */
+** one, and a group table sizes one for the entries it was told of when it
+** leaves the array (or never takes one). */
 void vm_ht_one_part(vm_ht *ht);
 /* Join build, before any row: vm_ht_append stores rows with a NULL key
 ** too, as entries no probe finds (a right or full join outputs them as
