@@ -501,7 +501,8 @@ ir_expr *fe_extract(fe_ctx *cx, ir_span kw, ir_span field, ir_expr *a, ir_span r
         k++;
     if (k == IR_NDATEPARTS)
         ir_error(cx->d, field, "unknown field '%.*s' in extract (expected year, quarter, month, week, day, dow, "
-                 "isodow, doy, hour, minute, second, millisecond, microsecond or epoch)", (int)field.len, fe_text(cx, field));
+                 "isodow, doy, decade, century, millennium, isoyear, hour, minute, second, millisecond, "
+                 "microsecond or epoch)", (int)field.len, fe_text(cx, field));
     ir_expr *e = fe_call(cx, field, fe_exprs_add(cx, (fe_exprs){0}, a), rp);
     e->span = ir_span_join(kw, rp);
     return e;

@@ -120,10 +120,14 @@ const mjSides = [['p', 200], ['q', 3000]].map(([n, k]) => `${n}: Pipeline = { ${
   ' g = sort :input = f :by = [$in.grp, $in.jv desc] }\n').join('');
 const scan = 's = table_scan :table = t :columns = ["id", "grp", "ts", "d", "u"]';
 const proj = (cols) => `p: Pipeline = { ${scan}\n v = project :input = s :columns = { "id": $in.id, ${cols} } }\noutput p.v`;
-const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'hour', 'minute', 'second',
-  'millisecond', 'microsecond'];
-const TRUNCS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
-const DIFFS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
+const PARTS = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'isodow', 'doy', 'decade', 'century', 'millennium',
+  'isoyear', 'hour', 'minute', 'second', 'millisecond', 'microsecond'];
+const TRUNCS = ['year', 'quarter', 'month', 'week', 'day', 'decade', 'century', 'millennium', 'isoyear', 'hour', 'minute',
+  'second', 'millisecond', 'microsecond'];
+const DIFFS = TRUNCS;
+// The parts that count years, of dates and timestamps carried before year 1 (where
+// centuries skip 0 and decades truncate toward it).
+const YEARS = ['year', 'decade', 'century', 'millennium', 'isoyear'];
 const CASES = [
   { name: 'load and print',
     tir: `p: Pipeline = { ${scan} }\noutput p.s`,
@@ -133,6 +137,12 @@ const CASES = [
       .join(', ') + ', "h": hour($in.u), "ep": epoch($in.ts)'),
     sql: `SELECT id, ${PARTS.map((p) => `date_part('${p}', ts)`).join(', ')}, hour(u), epoch(ts) FROM t`,
     float: [PARTS.length + 2] },
+  { name: 'the parts that count years, before year 1 (BC) and of those dates truncated and subtracted',
+    tir: proj(YEARS.map((p, i) => `"a${i}": date_part("${p}", $in.d - 800000), "b${i}": extract(${p} from $in.ts - ` +
+      `interval "2000 years"), "c${i}": date_trunc("${p}", $in.d - 900000), "e${i}": date_diff("${p}", $in.d - 750000, $in.u)`)
+      .join(', ')),
+    sql: `SELECT id, ${YEARS.map((p) => `date_part('${p}', d - 800000), date_part('${p}', ts - INTERVAL '2000 years'), ` +
+      `date_trunc('${p}', d - 900000)::DATE::VARCHAR, date_diff('${p}', (d - 750000)::TIMESTAMP, u)`).join(', ')} FROM t` },
   { name: 'date_trunc to every part',
     tir: proj(TRUNCS.map((p, i) => `"t${i}": date_trunc("${p}", $in.ts)`).join(', ')),
     sql: `SELECT id, ${TRUNCS.map((p) => `date_trunc('${p}', ts)::VARCHAR`).join(', ')} FROM t` },
@@ -215,6 +225,11 @@ const CASES = [
       .map((p, i) => (i % 2 ? `date_part('${p}', ts - u)` : `date_part('${p}', (u - ts) * 3 + INTERVAL '-14 months 5 days')`))
       .join(', ') + ' FROM t',
     float: [10] },
+  { name: 'decades, centuries and millennia of intervals, either sign',
+    tir: proj('"a": extract(decade from interval "7 months" * $in.id), "b": date_part("century", interval "-13 months" * $in.id), ' +
+      '"c": millennium(interval "3 months" * $in.id * $in.id + ($in.ts - $in.u))'),
+    sql: "SELECT id, date_part('decade', INTERVAL '7 months' * id), date_part('century', INTERVAL '-13 months' * id), " +
+      "millennium(INTERVAL '3 months' * id * id + (ts - u)) FROM t" },
   { name: 'an interval column read (CSV and native table) and printed',
     tir: 'p: Pipeline = { s = table_scan :table = t :columns = ["id", "tv"] }\noutput p.s',
     sql: 'SELECT id, tv::VARCHAR FROM t' },

@@ -141,26 +141,32 @@ static void to_string_arg(tc_ctx *c, ir_expr *e, int i)
     *pa = tc_new_cast(c, *pa, TIR_STRING);
 }
 
+/* A part date_trunc and date_diff take: a span. The week days and the
+** epoch are fields, not spans to truncate to or count. */
+static bool is_span(int k)
+{
+    return k != IR_DP_DOW && k != IR_DP_ISODOW && k != IR_DP_DOY && k != IR_DP_EPOCH;
+}
+
 /* The first argument of date_part, date_trunc and date_diff: a part, as a
-** string literal. The week days and the epoch are fields, not spans to
-** truncate to or count. */
+** string literal. */
 static bool date_part(tc_ctx *c, ir_expr *e)
 {
     const ir_expr *a = e->u.call.args[0];
     bool field = e->u.call.fid == IR_FN_DATE_PART;
     for (int k = 0; a->kind == IR_E_LIT && a->u.lit.type == TIR_STRING && !a->u.lit.is_null && k < IR_NDATEPARTS; k++)
-        if (!strcmp(a->u.lit.s, ir_datepart_name((ir_datepart)k)) &&
-            (field || k <= IR_DP_DAY || (k >= IR_DP_HOUR && k != IR_DP_EPOCH))) {
+        if (!strcmp(a->u.lit.s, ir_datepart_name((ir_datepart)k)) && (field || is_span(k))) {
             e->u.call.part = k;
             return true;
         }
     if (field)
         ir_error(c->d, a->span, "argument 1 of date_part must be a part: \"year\", \"quarter\", \"month\", \"week\", "
-                 "\"day\", \"dow\", \"isodow\", \"doy\", \"hour\", \"minute\", \"second\", \"millisecond\", "
-                 "\"microsecond\" or \"epoch\"");
+                 "\"day\", \"dow\", \"isodow\", \"doy\", \"decade\", \"century\", \"millennium\", \"isoyear\", "
+                 "\"hour\", \"minute\", \"second\", \"millisecond\", \"microsecond\" or \"epoch\"");
     else
         ir_error(c->d, a->span, "argument 1 of %s must be a part: \"year\", \"quarter\", \"month\", \"week\", "
-                 "\"day\", \"hour\", \"minute\", \"second\", \"millisecond\" or \"microsecond\"", e->u.call.fn.s);
+                 "\"day\", \"decade\", \"century\", \"millennium\", \"isoyear\", \"hour\", \"minute\", "
+                 "\"second\", \"millisecond\" or \"microsecond\"", e->u.call.fn.s);
     return false;
 }
 
@@ -174,9 +180,9 @@ static bool interval_part(tc_ctx *c, ir_expr *e, ir_fn f)
     if (f != IR_FN_DATE_PART)
         e->u.call.part = IR_DP_YEAR + (f - IR_FN_YEAR);
     ir_datepart p = (ir_datepart)e->u.call.part;
-    if (p == IR_DP_WEEK || p == IR_DP_DOW || p == IR_DP_ISODOW || p == IR_DP_DOY) {
-        ir_error(c->d, e->span, "an interval has no part \"%s\" (year, quarter, month, day, hour, minute, second, "
-                 "millisecond, microsecond or epoch)", ir_datepart_name(p));
+    if (p == IR_DP_WEEK || p == IR_DP_DOW || p == IR_DP_ISODOW || p == IR_DP_DOY || p == IR_DP_ISOYEAR) {
+        ir_error(c->d, e->span, "an interval has no part \"%s\" (year, quarter, month, day, decade, century, "
+                 "millennium, hour, minute, second, millisecond, microsecond or epoch)", ir_datepart_name(p));
         return false;
     }
     const ir_expr *a = e->u.call.args[f == IR_FN_DATE_PART];
@@ -535,6 +541,10 @@ static bool type_call(tc_ctx *c, ir_expr *e, ir_fn f)
     case IR_FN_DOW:
     case IR_FN_ISODOW:
     case IR_FN_DOY:
+    case IR_FN_DECADE:
+    case IR_FN_CENTURY:
+    case IR_FN_MILLENNIUM:
+    case IR_FN_ISOYEAR:
         if (!want_moment(c, e, 0, false))
             return false;
         t = TIR_I32;

@@ -1,8 +1,9 @@
 /*
 ** datefn.c — the date functions of expressions: a field of a date
-** (year ... day of year, ISO week), date_trunc and date_diff, one
-** instruction each over the rows of a selection. Dates are days since
-** 1970-01-01 in the proleptic Gregorian calendar (storage/dates.h); weeks
+** (year ... day of year, ISO week and year, decade ... millennium),
+** date_trunc and date_diff, one instruction each over the rows of a
+** selection. Dates are days since 1970-01-01 in the proleptic Gregorian
+** calendar (storage/dates.h), years astronomical (year 0 is 1 BC); weeks
 ** are ISO weeks, which start on Monday.
 */
 #include "datefn.h"
@@ -38,6 +39,25 @@ static int32_t iso_week(int32_t days)
     return (day_of_year(thursday, y) - 1) / 7 + 1;
 }
 
+/* The ISO week-numbering year: its weeks are wholly in it, so the first
+** days of January can be in the year before and the last of December in
+** the next. */
+static int32_t iso_year(int32_t days)
+{
+    int32_t y;
+    int m, d;
+    vm_civil_from_days(shift(days, 4 - isodow(days)), &y, &m, &d);
+    return y;
+}
+
+/* Centuries and millennia as DuckDB numbers them: there is no 0th, the
+** first starts at year 1 (2000 ends the 20th century), and year 0 (1 BC)
+** starts the -1st, which runs back to -99 (or -999). */
+static int32_t nth(int32_t y, int32_t span)
+{
+    return y > 0 ? (y - 1) / span + 1 : y / span - 1;
+}
+
 static int32_t field(int32_t days, ir_datepart part)
 {
     int32_t y;
@@ -52,6 +72,10 @@ static int32_t field(int32_t days, ir_datepart part)
     case IR_DP_DOW: return isodow(days) % 7;
     case IR_DP_ISODOW: return isodow(days);
     case IR_DP_DOY: return day_of_year(days, y);
+    case IR_DP_DECADE: return y / 10;   /* toward zero, as DuckDB: -9 is in decade 0 */
+    case IR_DP_CENTURY: return nth(y, 100);
+    case IR_DP_MILLENNIUM: return nth(y, 1000);
+    case IR_DP_ISOYEAR: return iso_year(days);
     default: return 0;
     }
 }
@@ -66,6 +90,12 @@ static int32_t trunc_to(int32_t days, ir_datepart part)
     case IR_DP_QUARTER: return vm_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
     case IR_DP_MONTH: return vm_days_from_civil(y, m, 1);
     case IR_DP_WEEK: return shift(days, 1 - isodow(days));
+    /* DuckDB's starts are year / span * span, toward zero, not the firsts
+    ** of the numbered centuries: 2005 truncates to 2000, -150 to -100 */
+    case IR_DP_DECADE: return vm_days_from_civil(y / 10 * 10, 1, 1);
+    case IR_DP_CENTURY: return vm_days_from_civil(y / 100 * 100, 1, 1);
+    case IR_DP_MILLENNIUM: return vm_days_from_civil(y / 1000 * 1000, 1, 1);
+    case IR_DP_ISOYEAR: return shift(shift(days, 1 - isodow(days)), -7 * (iso_week(days) - 1));
     default: return days;
     }
 }
@@ -108,6 +138,11 @@ static int64_t diff(int32_t a, int32_t b, ir_datepart part)
     case IR_DP_QUARTER: return ((int64_t)yb * 4 + (mb - 1) / 3) - ((int64_t)ya * 4 + (ma - 1) / 3);
     case IR_DP_MONTH: return ((int64_t)yb * 12 + mb) - ((int64_t)ya * 12 + ma);
     case IR_DP_WEEK: return ((int64_t)b - a) / 7;
+    /* the spans date_trunc starts, not the numbered centuries: 2000 to 2001 is 0 */
+    case IR_DP_DECADE: return (int64_t)yb / 10 - ya / 10;
+    case IR_DP_CENTURY: return (int64_t)yb / 100 - ya / 100;
+    case IR_DP_MILLENNIUM: return (int64_t)yb / 1000 - ya / 1000;
+    case IR_DP_ISOYEAR: return (int64_t)iso_year(b) - iso_year(a);
     default: return (int64_t)b - a;
     }
 }

@@ -65,14 +65,18 @@ bool vm_op_iv_neg(xpipe *x, const vm_ins *in)
     return ok;
 }
 
-/* DuckDB's parts of an interval: the years and the months left of its
-** months, its days, and the hours, then the minutes, seconds, milliseconds
+/* DuckDB's parts of an interval: the years (and decades, centuries,
+** millennia) and the months left of its months, its days, and the hours,
+** then the minutes, seconds, milliseconds
 ** and microseconds within the minute, of its microseconds (all toward zero). */
 static int64_t iv_part(vm_interval v, ir_datepart p)
 {
     const int64_t hour = 3600 * VM_US_PER_SEC, minute = 60 * VM_US_PER_SEC;
     switch (p) {
     case IR_DP_YEAR: return v.months / 12;
+    case IR_DP_DECADE: return v.months / 120;
+    case IR_DP_CENTURY: return v.months / 1200;
+    case IR_DP_MILLENNIUM: return v.months / 12000;
     case IR_DP_QUARTER: return v.months % 12 / 3 + 1;
     case IR_DP_MONTH: return v.months % 12;
     case IR_DP_DAY: return v.days;

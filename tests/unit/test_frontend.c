@@ -513,8 +513,13 @@ Test(frontend, cast_and_extract)
     cr_expect_str_eq(x->u.call.fn.s, "month");
     cr_assert_eq(x->u.call.nargs, 1);
     cr_expect_str_eq(span_text(x->span), "extract(month from $in.d)");
+    /* the parts named after no unit of the calendar's fields are calls too */
+    x = expr_of("extract(isoyear from $in.d)");
+    cr_assert_eq(x->kind, IR_E_CALL);
+    cr_expect_str_eq(x->u.call.fn.s, "isoyear");
+    cr_expect_str_eq(span_text(x->span), "extract(isoyear from $in.d)");
     expect_diag("p: Pipeline = { v = x :e = cast($in.a as int) }", "unknown type 'int'");
-    expect_diag("p: Pipeline = { v = x :e = extract(fortnight from $in.d) }", "unknown field 'fortnight' in extract (expected year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond or epoch)");
+    expect_diag("p: Pipeline = { v = x :e = extract(fortnight from $in.d) }", "unknown field 'fortnight' in extract (expected year, quarter, month, week, day, dow, isodow, doy, decade, century, millennium, isoyear, hour, minute, second, millisecond, microsecond or epoch)");
 }
 
 Test(frontend, calls_and_count_star)

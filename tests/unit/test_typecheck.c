@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "functions.h"
 
 /* Two tables every program below can use; user text starts on line 7. */
 #define TABLES                                                                                        \
@@ -481,7 +482,8 @@ Test(typecheck, scalar_functions)
     tc_run r;
     expect_clean(&r, TABLES "p: Pipeline = { v1 = table_scan :table = c\n"
                             "  v2 = project :input = v1 :columns = { s: substring($in.name, $in.id, 3), y: extract(year from $in.born),\n"
-                            "       m: month($in.born), l: length($in.gender), a: abs($in.score), a2: abs($in.id) } }\n"
+                            "       m: month($in.born), l: length($in.gender), a: abs($in.score), a2: abs($in.id),\n"
+                            "       c: date_trunc(\"century\", $in.born), iy: date_part(\"isoyear\", $in.born) } }\n"
                             "output p.v2\n");
     ir_stmt *v2 = stmt_named(r.p, "p", "v2");
     expect_ty(v2, "s", TIR_STRING, false, false, IR_ORDER_NONE);
@@ -495,11 +497,16 @@ Test(typecheck, scalar_functions)
     expect_ty(v2, "l", TIR_I64, true, false, IR_ORDER_NONE);
     expect_ty(v2, "a", TIR_F64, true, false, IR_ORDER_NONE);
     expect_ty(v2, "a2", TIR_I32, false, false, IR_ORDER_NONE);
+    /* the spans of years truncate a date to a date, as the year does */
+    expect_ty(v2, "c", TIR_DATE, false, false, IR_ORDER_NONE);
+    cr_expect_eq(proj_expr(v2, "c")->u.call.part, IR_DP_CENTURY);
+    expect_ty(v2, "iy", TIR_I32, false, false, IR_ORDER_NONE);
+    cr_expect_eq(proj_expr(v2, "iy")->u.call.part, IR_DP_ISOYEAR);
     done(&r);
 }
 
 /* as ir/functions.h lists them */
-#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, between, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
+#define FUNCTIONS "abs, sign, floor, ceil, trunc, round, sqrt, ln, exp, power, coalesce, nullif, greatest, least, between, length, octet_length, substring, upper, lower, trim, ltrim, rtrim, starts_with, ends_with, contains, strpos, replace, lpad, rpad, concat, year, quarter, month, week, day, dow, isodow, doy, decade, century, millennium, isoyear, hour, minute, second, millisecond, microsecond, epoch, date_part, date_trunc, date_diff, regexp_matches, regexp_replace, regexp_extract"
 
 Test(typecheck, function_errors)
 {
