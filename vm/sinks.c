@@ -435,7 +435,7 @@ static bool group_grow(vm_sink_group *g, uint32_t ngroups)
     if (ngroups <= g->ninit)
         return true;
     if (ngroups > g->cap) {
-        uint32_t cap = g->cap ? g->cap : 1024;
+        uint32_t cap = g->cap ? g->cap : g->hint > 1024 ? g->hint : 1024;
         while (cap < ngroups)
             cap *= 2;
         for (int i = 0; i < g->def->nslots; i++) {
@@ -1433,8 +1433,10 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
     free(idx);
     if (st)
         return st;
-    /* empty again: every group is on disk */
+    /* empty again: every group is on disk; the arrays are made as big as
+    ** these grew, at once, as the next groups will most likely make them */
     group_state_free(g);
+    g->hint = gp.n;
     return (g->ht = group_table(def, g->level)) ? TIR_OK : TIR_ERR_NOMEM;
 }
 
@@ -1548,8 +1550,10 @@ static tir_status merge_partition(gspill_merge *gm, vm_table *t, char *err, size
     uint64_t rows = 0;
     for (int f = 0; f < nf; f++)
         rows += vm_spill_file_rows(files[f]);
-    if (!st && rows < UINT32_MAX / 2 && (!share || rows * 48 < share))
+    if (!st && rows < UINT32_MAX / 2 && (!share || rows * 48 < share)) {
         vm_ht_reserve(g.ht, (uint32_t)rows);
+        g.hint = (uint32_t)rows; /* and the aggregates' arrays are made that size: no copies as they grow */
+    }
     uint64_t passes = atomic_load(&gm->passes);
     while ((uint64_t)level > passes && !atomic_compare_exchange_weak(&gm->passes, &passes, (uint64_t)level))
         ;

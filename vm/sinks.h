@@ -70,6 +70,7 @@ typedef struct vm_sink_group {
     vm_ht *ht;
     uint32_t cap;             /* groups the slot arrays can hold */
     uint32_t ninit;           /* groups whose state is initialized */
+    uint32_t hint;            /* groups the arrays are first made for (a spilled partition's rows), or 0 */
     vm_gslot *slots;
     vm_strheap heap;
     size_t sabytes;           /* string_agg's buffers (counted as the sink's memory) */
