@@ -85,11 +85,13 @@ bool vm_bloomsink_merge(xbloomsink *into, xbloomsink *from)
 /* A bitmap of the keys' range instead of probing the filter, when it takes
 ** at most the filter's bytes, or up to 32 times them within 1 MiB: tested
 ** without hashing (q5's 45k order keys over 6M: 750 KB against 56 KB, the
-** scan's filter work about a third of the query). */
-static void key_bitmap(vm_bloom *b, const int64_t *k, size_t n)
+** scan's filter work about a third of the query). False when out of
+** memory: not a mere speed-up, since the bitmap has no false positives, a
+** scan feeding an anti join would give other rows without it. */
+static bool key_bitmap(vm_bloom *b, const int64_t *k, size_t n)
 {
     if (!n)
-        return;
+        return true;
     int64_t lo = k[0], hi = k[0];
     for (size_t i = 1; i < n; i++) {
         lo = k[i] < lo ? k[i] : lo;
@@ -97,13 +99,14 @@ static void key_bitmap(vm_bloom *b, const int64_t *k, size_t n)
     }
     uint64_t span = (uint64_t)hi - (uint64_t)lo, bytes = span / 64 * 8 + 8, filter = (uint64_t)b->nblocks * 32;
     if (span == UINT64_MAX || !(bytes <= filter || (bytes <= (1u << 20) && bytes <= 32 * filter)))
-        return;
+        return true;
     if (!(b->kbits = calloc(span / 64 + 1, sizeof *b->kbits)))
-        return; /* only a speed-up */
+        return false;
     for (size_t i = 0; i < n; i++)
         vm_bit_set(b->kbits, (uint64_t)k[i] - (uint64_t)lo, true);
     b->klo = lo;
     b->krange = span + 1;
+    return true;
 }
 
 #define KBITS_SEL(T, CT)                                                                                    \
@@ -144,8 +147,10 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
     }
     for (size_t i = 0; i < n; i += 2048)
         k_bloom_insert(b->words, b->nblocks, bs->h + i, NULL, (uint32_t)(n - i < 2048 ? n - i : 2048));
-    if (bs->k)
-        key_bitmap(b, bs->k, bs->n);
+    if (bs->k && !key_bitmap(b, bs->k, bs->n)) {
+        vm_bloom_free(b);
+        return NULL;
+    }
     if (n <= VM_BLOOM_MAX_HASHES) {
         b->hashes = malloc((n ? n : 1) * sizeof *b->hashes);
         if (!b->hashes) {

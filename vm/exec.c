@@ -381,8 +381,10 @@ void vm_x_teardown(xpipe *x)
     free(x->grouped);
     free(x->gspill);
     free(x->adapt);
-    for (int i = 0; x->bsinks && i < p->nbloomdefs; i++)
+    for (int i = 0; x->bsinks && i < p->nbloomdefs; i++) {
         free(x->bsinks[i].h);
+        free(x->bsinks[i].k);
+    }
     free(x->bsinks);
     free(x->bloomuse);
     for (int c = 0; x->dicts && c < p->scan.ncols; c++)
@@ -1787,7 +1789,7 @@ uint64_t vm_x_sink_bytes(const xpipe *x)
     for (int i = 0; i < p->naggs; i++)
         n += x->aggs[i].heap.bytes + x->aggs[i].sabytes;
     for (int i = 0; i < p->nbloomdefs; i++)
-        n += x->bsinks[i].cap * sizeof(uint64_t);
+        n += x->bsinks[i].cap * (x->bsinks[i].k ? 2 * sizeof(uint64_t) : sizeof(uint64_t));
     for (int i = 0; i < p->nsorts; i++)
         n += vm_sink_sort_bytes(&x->sorts[i]);
     for (int i = 0; i < p->njoins; i++)

@@ -1814,7 +1814,7 @@ static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bo
     join_feed(ht, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
     cr_assert(vm_ht_index(ht));
     size_t extra = index_bytes(ht, empty, 1, 1);
-    uint64_t slots = ((uint64_t)(lo + (int64_t)span - 1) - ((uint64_t)lo & ~15ull)) / 16 + 1;
+    uint64_t slots = ((uint64_t)lo + span - 1 - ((uint64_t)lo & ~15ull)) / 16 + 1;
     if (mixed)
         cr_assert(!vm_ht_is_direct(ht), "keys of two partitions: want the directory");
     else
