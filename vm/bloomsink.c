@@ -109,23 +109,28 @@ static bool key_bitmap(vm_bloom *b, const int64_t *k, size_t n)
     return true;
 }
 
-#define KBITS_SEL(T, CT)                                                                                    \
-    uint32_t vm_bloom_kbits_sel_##T(const vm_bloom *b, const CT *a, const uint64_t *valid, const uint32_t *sel, \
-                                    uint32_t n, uint32_t *out)                                             \
-    {                                                                                                       \
-        const uint64_t *kb = b->kbits, base = (uint64_t)b->klo, range = b->krange;                         \
-        uint32_t m = 0;                                                                                     \
-        for (uint32_t i = 0; i < n; i++) {                                                                  \
-            uint32_t r = sel ? sel[i] : i;                                                                  \
-            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                                    \
-            out[m] = r;                                                                                     \
-            m += d < range && vm_bit_get(kb, d) && vm_bit_get(valid, r);                                    \
-        }                                                                                                   \
-        return m;                                                                                           \
+uint32_t vm_kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const vm_vec *v, const uint32_t *sel,
+                      uint32_t n, uint32_t *out)
+{
+    const uint64_t *va = v->validity, base = (uint64_t)lo;
+    uint32_t m = 0;
+#define KBITS_SEL(CT)                                                                          \
+    {                                                                                          \
+        const CT *a = v->data;                                                                 \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                       \
+            out[m] = r;                                                                        \
+            m += d < range && vm_bit_get(kbits, d) && vm_bit_get(va, r);                       \
+        }                                                                                      \
     }
-KBITS_SEL(i32, int32_t)
-KBITS_SEL(i64, int64_t)
+    if (v->type == TIR_I64)
+        KBITS_SEL(int64_t)
+    else
+        KBITS_SEL(int32_t)
 #undef KBITS_SEL
+    return m;
+}
 
 vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
 {

@@ -1528,8 +1528,8 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             x->r[in->c].validity = NULL;
             break;
         }
-/* KBITS: an integer key (KT its kind), which a bloom filter's key bitmap answers instead */
-#define BLOOM_CASES(OPT, T, CT, KBITS, KT)                                                              \
+/* KBITS: an integer key, which a bloom filter's key bitmap answers instead */
+#define BLOOM_CASES(OPT, T, CT, KBITS)                                                                  \
         case VM_OP_BLOOM_SEL_##OPT: {                                                              \
             SEL(x, in->b, in->frame, sel, n);                                                       \
             const vm_vec *v = &x->r[in->a];                                                         \
@@ -1542,7 +1542,7 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
             }                                                                                       \
             const vm_bloom *bf = x->bloomuse[in->d];                                                \
             if (KBITS && bf->kbits) {                                                               \
-                out->n = vm_bloom_kbits_sel_##KT(bf, (const void *)v->data, v->validity, sel, n, out->idx); \
+                out->n = vm_kbits_sel(bf->kbits, bf->klo, bf->krange, v, sel, n, out->idx);            \
                 break;                                                                              \
             }                                                                                       \
             k_hash_##T((const CT *)v->data, v->validity, sel, n, false, x->rbuf[in->e]);            \
@@ -1559,13 +1559,13 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 return TIR_ERR_NOMEM;                                                               \
             break;                                                                                  \
         }
-        BLOOM_CASES(I32, i32, int32_t, 1, i32)
-        BLOOM_CASES(I64, i64, int64_t, 1, i64)
-        BLOOM_CASES(F64, f64, double, 0, i64)
-        BLOOM_CASES(STR, str, tir_str, 0, i64)
-        BLOOM_CASES(BOOL, bool, uint8_t, 0, i64)
-        BLOOM_CASES(D128, d128, __int128, 0, i64)
-        BLOOM_CASES(IV, iv, tir_interval, 0, i64)
+        BLOOM_CASES(I32, i32, int32_t, 1)
+        BLOOM_CASES(I64, i64, int64_t, 1)
+        BLOOM_CASES(F64, f64, double, 0)
+        BLOOM_CASES(STR, str, tir_str, 0)
+        BLOOM_CASES(BOOL, bool, uint8_t, 0)
+        BLOOM_CASES(D128, d128, __int128, 0)
+        BLOOM_CASES(IV, iv, tir_interval, 0)
 #undef BLOOM_CASES
         case VM_OP_PROFILE: {
             SEL(x, in->d, in->frame, sel, n);

@@ -1363,6 +1363,11 @@ static void ht_kbits_fill(vm_ht *ht)
         vm_bit_set(ht->kbits, (uint64_t)ht_int_at(col, e) - base, true);
 }
 
+bool vm_int_range(const vm_vec *v, const uint32_t *rows, uint32_t n, int64_t *lo, int64_t *hi, bool any)
+{
+    return ht_int_range(v, rows, n, lo, hi, any);
+}
+
 /* ---- API ------------------------------------------------------------------ */
 
 static bool ht_key_type_ok(tir_type t)

@@ -128,6 +128,10 @@ size_t vm_ht_growth(const vm_ht *ht, uint32_t more);
 ** (NULL: 0..n-1): the kernels' k_hash_* combined over the keys. It is
 ** not the table's own hash; spills partition rows by its low bits. */
 void vm_hash_vecs(const vm_vec *keys, int nkeys, const uint32_t *sel, uint32_t n, uint64_t *h);
+/* The range of the non-NULL values of an integer vector (i32, date, i64)
+** at rows[0..n) (rows NULL: 0..n-1) widens *lo..*hi (any: they hold a
+** range already); false when there is none. */
+bool vm_int_range(const vm_vec *v, const uint32_t *rows, uint32_t n, int64_t *lo, int64_t *hi, bool any);
 /* h[i] = the same hash of row start + i, i in [0, n) (start a multiple of 64). */
 void vm_hash_rows(const vm_vec *keys, int nkeys, uint64_t start, uint32_t n, uint64_t *h);
 

@@ -141,23 +141,16 @@ static bool int_key(tir_type t)
 }
 
 /* part[i] = vm_ht_ipart of the integer key v at row rows[i] (NULL: i), 0
-** for a NULL key (it matches nothing, wherever it goes); the range of the
-** non-NULL keys widens *lo..*hi (*any: it holds some already). */
-static void int_parts(const vm_vec *v, const uint32_t *rows, uint32_t n, uint8_t *part, int64_t *lo, int64_t *hi,
-                      bool *any)
+** for a NULL key (it matches nothing, wherever it goes). */
+static void int_parts(const vm_vec *v, const uint32_t *rows, uint32_t n, uint8_t *part)
 {
     const uint64_t *va = v->validity;
-    int64_t l = *any ? *lo : INT64_MAX, h = *any ? *hi : INT64_MIN;
 #define INT_PARTS(CT)                                                                          \
     {                                                                                          \
         const CT *a = v->data;                                                                 \
         for (uint32_t i = 0; i < n; i++) {                                                     \
             uint32_t r = rows ? rows[i] : i;                                                   \
-            bool ok = !va || vm_bit_get(va, r);                                                \
-            int64_t k = a[r];                                                                  \
-            part[i] = ok ? (uint8_t)vm_ht_ipart(k) : 0;                                        \
-            l = ok && k < l ? k : l;                                                           \
-            h = ok && k > h ? k : h;                                                           \
+            part[i] = !va || vm_bit_get(va, r) ? (uint8_t)vm_ht_ipart(a[r]) : 0;               \
         }                                                                                      \
     }
     if (v->type == TIR_I64)
@@ -165,36 +158,6 @@ static void int_parts(const vm_vec *v, const uint32_t *rows, uint32_t n, uint8_t
     else
         INT_PARTS(int32_t)
 #undef INT_PARTS
-    if (l <= h) {
-        *lo = l;
-        *hi = h;
-        *any = true;
-    }
-}
-
-/* The rows sel[0..n) (NULL: 0..n-1) of the integer key v whose bit is set
-** in kbits over lo .. lo + range - 1, into rows; how many. */
-static uint32_t kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const vm_vec *v, const uint32_t *sel,
-                          uint32_t n, uint32_t *rows)
-{
-    const uint64_t *va = v->validity, base = (uint64_t)lo;
-    uint32_t m = 0;
-#define KBITS_SEL(CT)                                                                          \
-    {                                                                                          \
-        const CT *a = v->data;                                                                 \
-        for (uint32_t i = 0; i < n; i++) {                                                     \
-            uint32_t r = sel ? sel[i] : i;                                                     \
-            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                       \
-            rows[m] = r;                                                                       \
-            m += d < range && vm_bit_get(kbits, d) && (!va || vm_bit_get(va, r));              \
-        }                                                                                      \
-    }
-    if (v->type == TIR_I64)
-        KBITS_SEL(int64_t)
-    else
-        KBITS_SEL(int32_t)
-#undef KBITS_SEL
-    return m;
 }
 
 /* ------------------------------------------------------------ build side */
@@ -362,8 +325,10 @@ tir_status vm_hspill_write(vm_hspill *h, const vm_ht *ht, vm_spill *sp, char *er
         ids[e] = e;
     if (ids) /* the entry ids, as i32 bits */
         cols[nc++] = spcol(TIR_I32, ids, NULL);
-    if (!st && h->ipart)
-        int_parts(&keys[0], NULL, n, part, &h->lo, &h->hi, &h->has_range);
+    if (!st && h->ipart) {
+        int_parts(&keys[0], NULL, n, part);
+        h->has_range = vm_int_range(&keys[0], NULL, n, &h->lo, &h->hi, h->has_range);
+    }
     for (uint32_t start = 0; !st && !h->ipart && start < n; start += HASH_CHUNK) {
         uint32_t m = n - start < HASH_CHUNK ? n - start : HASH_CHUNK;
         vm_hash_rows(keys, nk, start, m, hv); /* HASH_CHUNK is a multiple of 64 */
@@ -591,7 +556,7 @@ tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_s
         /* rows whose key the build lacks go no further */
         uint32_t m = n;
         if (hs->kbits && drops_misses(jd->kind))
-            m = kbits_sel(hs->kbits, hs->lo, (uint64_t)hs->hi - (uint64_t)hs->lo + 1, &keys[0], sel, n, rows);
+            m = vm_kbits_sel(hs->kbits, hs->lo, (uint64_t)hs->hi - (uint64_t)hs->lo + 1, &keys[0], sel, n, rows);
         else if (hs->bloom && drops_misses(jd->kind))
             m = k_bloom_probe_sel(hs->bloom, hs->bloom_blocks, h, sel, n, rows);
         else
@@ -599,10 +564,8 @@ tir_status vm_jprobe_add(xpipe *x, int ji, const uint32_t *sel, uint32_t n, vm_s
                 rows[i] = sel ? sel[i] : i;
         jp->st.dropped += n - m;
         n = m;
-        int64_t lo, hi;
-        bool any = false;
         if (hs->ipart)
-            int_parts(&keys[0], rows, n, part, &lo, &hi, &any);
+            int_parts(&keys[0], rows, n, part);
         else
             for (uint32_t i = 0; i < n; i++)
                 part[i] = (uint8_t)(h[rows[i]] & (VM_JSPILL_PARTS - 1));

@@ -264,12 +264,12 @@ tir_status vm_x_adapt(xpipe *x, const vm_run_opts *o, const vm_ins *in);
 bool vm_bloomsink_add(xbloomsink *bs, const uint64_t *h, const vm_vec *key, const uint32_t *sel, uint32_t n);
 bool vm_bloomsink_merge(xbloomsink *into, xbloomsink *from);
 vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t);
-/* The rows sel[0..n) (NULL: 0..n-1) of an integer column whose key is in
-** b's key bitmap (b->kbits), into out; how many. */
-uint32_t vm_bloom_kbits_sel_i32(const vm_bloom *b, const int32_t *a, const uint64_t *valid, const uint32_t *sel,
-                                uint32_t n, uint32_t *out);
-uint32_t vm_bloom_kbits_sel_i64(const vm_bloom *b, const int64_t *a, const uint64_t *valid, const uint32_t *sel,
-                                uint32_t n, uint32_t *out);
+/* The rows sel[0..n) (NULL: 0..n-1) of an integer vector v (i32, date,
+** i64), not NULL, whose key's bit is set in kbits, a bitmap of the keys
+** lo .. lo + range - 1, into out; how many. A build_bloom's key bitmap
+** and a spilled join's filter of its build keys. */
+uint32_t vm_kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const vm_vec *v, const uint32_t *sel,
+                      uint32_t n, uint32_t *out);
 
 /* scan.c: binds the next batch of the source (the SCAN instruction). */
 void vm_x_scan(xpipe *x);
