@@ -426,6 +426,37 @@ static bool grow_array(void *p, size_t *bytes, size_t w, uint32_t cap)
     return true;
 }
 
+/* Room for ngroups groups, their state not yet zeroed. */
+static bool group_reserve(vm_sink_group *g, uint32_t ngroups)
+{
+    if (ngroups <= g->cap)
+        return true;
+    uint32_t cap = g->cap ? g->cap : g->hint > 1024 ? g->hint : 1024;
+    while (cap < ngroups)
+        cap *= 2;
+    for (int i = 0; i < g->def->nslots; i++) {
+        vm_gslot *s = &g->slots[i];
+        size_t w = acc_width(&g->def->slots[i]);
+        if (!grow_array(&s->cnt, &s->cnt_bytes, sizeof *s->cnt, cap) ||
+            (w && !grow_array(&s->acc, &s->acc_bytes, w, cap)))
+            return false;
+    }
+    g->cap = cap;
+    return true;
+}
+
+/* Zeroes the state of groups [lo, hi). */
+static void group_zero(vm_sink_group *g, uint32_t lo, uint32_t hi)
+{
+    for (int i = 0; i < g->def->nslots; i++) {
+        vm_gslot *s = &g->slots[i];
+        size_t w = acc_width(&g->def->slots[i]);
+        memset(s->cnt + lo, 0, sizeof *s->cnt * (hi - lo));
+        if (w)
+            memset((char *)s->acc + w * lo, 0, w * (hi - lo));
+    }
+}
+
 /* Room for ngroups groups, the new ones' state zeroed. Only groups that
 ** exist are zeroed, not the whole capacity: the first touch of a page
 ** costs a fault, and the last doubling of a big group-by can leave most of
@@ -434,26 +465,9 @@ static bool group_grow(vm_sink_group *g, uint32_t ngroups)
 {
     if (ngroups <= g->ninit)
         return true;
-    if (ngroups > g->cap) {
-        uint32_t cap = g->cap ? g->cap : g->hint > 1024 ? g->hint : 1024;
-        while (cap < ngroups)
-            cap *= 2;
-        for (int i = 0; i < g->def->nslots; i++) {
-            vm_gslot *s = &g->slots[i];
-            size_t w = acc_width(&g->def->slots[i]);
-            if (!grow_array(&s->cnt, &s->cnt_bytes, sizeof *s->cnt, cap) ||
-                (w && !grow_array(&s->acc, &s->acc_bytes, w, cap)))
-                return false;
-        }
-        g->cap = cap;
-    }
-    for (int i = 0; i < g->def->nslots; i++) {
-        vm_gslot *s = &g->slots[i];
-        size_t w = acc_width(&g->def->slots[i]);
-        memset(s->cnt + g->ninit, 0, sizeof *s->cnt * (ngroups - g->ninit));
-        if (w)
-            memset((char *)s->acc + w * g->ninit, 0, w * (ngroups - g->ninit));
-    }
+    if (!group_reserve(g, ngroups))
+        return false;
+    group_zero(g, g->ninit, ngroups);
     g->ninit = ngroups;
     return true;
 }
@@ -967,6 +981,29 @@ static bool finish_slot(vm_column *c, vm_strheap *heap, const vm_aggslot *s, con
     return finish_nulls(c, gs->cnt, ng);
 }
 
+/* The column of aggregate s takes the sink's array of it when that holds
+** its values as they are (a count's counts, an 8-byte sum, a min or max):
+** no copy, and no second array of the groups' size to fault in. */
+static bool take_slot(vm_column *c, const vm_aggslot *s, vm_gslot *gs, uint32_t ng)
+{
+    size_t w = vm_type_width(c->type);
+    bool count = s->fn == IR_AGG_COUNT || s->fn == IR_AGG_COUNT_STAR;
+    if (c->data || slot_is_string(s) || IR_AGG_IS_VAR(s->fn) || s->fn == IR_AGG_AVG || s->fn == IR_AGG_BOOL_AND ||
+        s->fn == IR_AGG_BOOL_OR || s->fn == IR_AGG_STRING_AGG || (!count && acc_width(s) != w) ||
+        (count && w != sizeof *gs->cnt))
+        return false;
+    void **arr = count ? (void **)&gs->cnt : &gs->acc;
+    size_t *bytes = count ? &gs->cnt_bytes : &gs->acc_bytes;
+    if (*bytes % w || *bytes / w < ng)
+        return false;
+    c->data = *arr;
+    c->cap = *bytes / w;
+    c->len = ng;
+    *arr = NULL;
+    *bytes = 0;
+    return true;
+}
+
 vm_table *vm_sink_group_finish(vm_sink_group *g)
 {
     const vm_group *def = g->def;
@@ -976,9 +1013,16 @@ vm_table *vm_sink_group_finish(vm_sink_group *g)
     uint32_t ng = vm_ht_count(g->ht);
     /* the table is done with: its key columns and their heap move over */
     vm_ht_take_keys(g->ht, t->cols, &t->heap);
-    for (int i = 0; i < def->nslots; i++)
-        if (!finish_slot(&t->cols[def->nkeys + i], &t->heap, &def->slots[i], &g->slots[i], ng))
+    for (int i = 0; i < def->nslots; i++) {
+        vm_column *c = &t->cols[def->nkeys + i];
+        bool count = def->slots[i].fn == IR_AGG_COUNT || def->slots[i].fn == IR_AGG_COUNT_STAR;
+        if (ng && take_slot(c, &def->slots[i], &g->slots[i], ng)) {
+            if (!count && !finish_nulls(c, g->slots[i].cnt, ng)) /* a count has no NULLs */
+                goto fail;
+        } else if (!finish_slot(c, &t->heap, &def->slots[i], &g->slots[i], ng)) {
             goto fail;
+        }
+    }
     t->nrows = ng;
     return t;
 fail:
@@ -1274,12 +1318,15 @@ int vm_gmerge_adds(vm_gmerge *m)
         j += m->gid[e] == VM_HT_NONE;
     }
     m->base = vm_ht_count(g->ht);
-    if (!vm_ht_append_groups(g->ht, m->from.keys, m->adds, k) || !group_grow(g, m->base + k)) {
+    /* the new groups' state is zeroed by the threads that fill it (its pages faulted in in parallel) */
+    if (!vm_ht_append_groups(g->ht, m->from.keys, m->adds, k) || !group_grow(g, m->base) ||
+        !group_reserve(g, m->base + k)) {
         free(m->adds);
         m->adds = NULL;
         return -1;
     }
     m->nadds = k;
+    g->ninit = m->base + k;
     return m->nparts;
 }
 
@@ -1287,6 +1334,7 @@ tir_status vm_gmerge_add_part(vm_gmerge *m, int part)
 {
     uint32_t lo = (uint32_t)((uint64_t)m->nadds * part / m->nparts);
     uint32_t hi = (uint32_t)((uint64_t)m->nadds * (part + 1) / m->nparts);
+    group_zero(m->g, m->base + lo, m->base + hi);
     return group_adopt(m->g, NULL, m->base + lo, m->from.slots, m->adds + lo, hi - lo);
 }
 
