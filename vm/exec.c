@@ -861,6 +861,13 @@ static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
 static tir_status agg_failed(xpipe *x, const vm_ins *in)
 {
     char t[128];
+    bool grouped = false;
+#define IS_GAGG(OPN) grouped |= in->op == VM_OP_##OPN;
+    VM_SINK_GAGG_OPS(IS_GAGG)
+#undef IS_GAGG
+    if (grouped && x->groups[in->a].null_seen)
+        return vm_x_fail(x, TIR_ERR_RUNTIME, in->span, "internal error: '%s' met a NULL though its type says it has none",
+                         span_text(x, in->span, t, sizeof t));
     switch (in->op) {
     case VM_OP_AGG_STRAGG: case VM_OP_GAGG_STRAGG:
         return vm_x_fail(x, TIR_ERR_NOMEM, in->span, "'%s' cannot grow its string: out of memory, or past 4 GiB",

@@ -1230,6 +1230,7 @@ static vm_aggslot *agg_slots(lw *L, const ir_agg *aggs, int n)
         slots[j].scale = aggs[j].arg ? aggs[j].arg->ty.scale : 0;
         slots[j].sep = aggs[j].sep;
         slots[j].seplen = aggs[j].seplen;
+        slots[j].nonnull = aggs[j].fn == IR_AGG_SUM && aggs[j].arg && !aggs[j].arg->ty.nullable;
     }
     return slots;
 }

@@ -355,6 +355,18 @@ static size_t acc_width(const vm_aggslot *s)
     return vm_type_width(s->type);
 }
 
+/* Bytes of a group's count of valid inputs: none for a nonnull sum. */
+static size_t cnt_width(const vm_aggslot *s)
+{
+    return s->nonnull ? 0 : sizeof(int64_t);
+}
+
+/* Group e's count of valid inputs: a nonnull sum's groups have one at least. */
+static inline int64_t gs_cnt(const vm_gslot *s, uint32_t e)
+{
+    return s->cnt ? s->cnt[e] : 1;
+}
+
 /* A sink's group table; past level 0 it holds one partition's groups. */
 static vm_ht *group_table(const vm_group *def, int level)
 {
@@ -437,7 +449,7 @@ static bool group_reserve(vm_sink_group *g, uint32_t ngroups)
     for (int i = 0; i < g->def->nslots; i++) {
         vm_gslot *s = &g->slots[i];
         size_t w = acc_width(&g->def->slots[i]);
-        if (!grow_array(&s->cnt, &s->cnt_bytes, sizeof *s->cnt, cap) ||
+        if ((!g->def->slots[i].nonnull && !grow_array(&s->cnt, &s->cnt_bytes, sizeof *s->cnt, cap)) ||
             (w && !grow_array(&s->acc, &s->acc_bytes, w, cap)))
             return false;
     }
@@ -451,7 +463,8 @@ static void group_zero(vm_sink_group *g, uint32_t lo, uint32_t hi)
     for (int i = 0; i < g->def->nslots; i++) {
         vm_gslot *s = &g->slots[i];
         size_t w = acc_width(&g->def->slots[i]);
-        memset(s->cnt + lo, 0, sizeof *s->cnt * (hi - lo));
+        if (s->cnt)
+            memset(s->cnt + lo, 0, sizeof *s->cnt * (hi - lo));
         if (w)
             memset((char *)s->acc + w * lo, 0, w * (hi - lo));
     }
@@ -592,7 +605,8 @@ static void flush_f64(vm_sink_group *g)
         for (int k = 0; k < m; k++) {
             acc[k] = g->slots[g->pend_slot[k0 + k]].acc;
             d[k] = g->pend_data[k0 + k];
-            count_runs(g, g->slots[g->pend_slot[k0 + k]].cnt);
+            if (g->slots[g->pend_slot[k0 + k]].cnt)
+                count_runs(g, g->slots[g->pend_slot[k0 + k]].cnt);
         }
         switch (m) {
         case 1: fuse_f64_m(g, acc, d, 1); break;
@@ -659,12 +673,25 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
     return true;
 }
 
+/* Whether a row of the batch is NULL in v (which has a validity bitmap). */
+static bool any_null(const vm_vec *v, const uint32_t *sel, uint32_t n)
+{
+    bool null = false;
+    for (uint32_t i = 0; i < n; i++)
+        null |= !vm_bit_get(v->validity, sel ? sel[i] : i);
+    return null;
+}
+
 /* One grouped update: ROW(gi, r) folds valid row r into group gi's
 ** accumulator. With runs and no NULLs, REG(s, r) folds it into the group's
 ** running value s, held in a register for the whole run. */
 #define GAGG_UPDATE(ST, ROW, REG)                                                                \
     do {                                                                                         \
         int64_t *cnt = g->slots[slot].cnt;                                                       \
+        if (!cnt && v->validity && any_null(v, sel, n)) {                                        \
+            g->null_seen = true;                                                                 \
+            return false;                                                                        \
+        }                                                                                        \
         if (!v->validity && have_runs(g, gids, sel, n)) {                                        \
             for (uint32_t u = 0; u < g->nruns; u++) {                                            \
                 uint32_t gi = g->runs[u].gid;                                                    \
@@ -672,7 +699,8 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
                 for (uint32_t j = g->runs[u].start; j < g->runs[u].end; j++)                     \
                     REG(s, g->perm[j]);                                                          \
                 acc[gi] = s;                                                                     \
-                cnt[gi] += g->runs[u].end - g->runs[u].start;                                    \
+                if (cnt)                                                                         \
+                    cnt[gi] += g->runs[u].end - g->runs[u].start;                                \
             }                                                                                    \
         } else if (!v->validity && n) {                                                          \
             ST s;                                                                                \
@@ -683,7 +711,8 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
                 if (!vm_bit_get(v->validity, r))                                                 \
                     continue;                                                                    \
                 ROW(gi, r);                                                                      \
-                cnt[gi]++;                                                                       \
+                if (cnt)                                                                         \
+                    cnt[gi]++;                                                                   \
             }                                                                                    \
         }                                                                                        \
     } while (0)
@@ -692,7 +721,7 @@ static bool gagg_GAGG_COUNT(vm_sink_group *g, int slot, const vm_vec *v, const u
 ** aggregate's fold, the accumulator acc). */
 #define LOAD_START(gi) (s = acc[gi])
 #define REG_ROW(reg, i) reg(s, sel ? sel[i] : (i))
-#define STORE_END(gi, c) (acc[gi] = s, cnt[gi] += (c))
+#define STORE_END(gi, c) (acc[gi] = s, cnt ? cnt[gi] += (c) : 0)
 
 #define SUM_INT_ROW(gi, r) (ovf |= __builtin_add_overflow(acc[gi], (int64_t)d[r], &acc[gi]))
 #define SUM_INT_REG(s, r) (ovf |= __builtin_add_overflow(s, (int64_t)d[r], &s))
@@ -879,7 +908,7 @@ size_t vm_sink_group_bytes(const vm_sink_group *g)
 {
     size_t n = (g->ht ? vm_ht_bytes(g->ht) : 0) + g->heap.bytes + g->sabytes + (size_t)g->permcap * sizeof *g->perm;
     for (int i = 0; i < g->def->nslots; i++)
-        n += (size_t)g->cap * (8 + acc_width(&g->def->slots[i]));
+        n += (size_t)g->cap * (cnt_width(&g->def->slots[i]) + acc_width(&g->def->slots[i]));
     return n;
 }
 
@@ -892,7 +921,7 @@ size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more)
         cap *= 2;
     size_t b = vm_ht_growth(g->ht, more);
     for (int i = 0; i < g->def->nslots; i++)
-        b += (cap - g->cap) * (8 + acc_width(&g->def->slots[i]));
+        b += (cap - g->cap) * (cnt_width(&g->def->slots[i]) + acc_width(&g->def->slots[i]));
     return b;
 }
 
@@ -916,6 +945,8 @@ static bool null_at(vm_column *c, uint32_t gi)
 /* Marks the rows of groups without a valid input (cnt 0) NULL. */
 static bool finish_nulls(vm_column *c, const int64_t *cnt, uint32_t ng)
 {
+    if (!cnt) /* a nonnull sum */
+        return true;
     for (uint32_t gi = 0; gi < ng; gi++)
         if (!cnt[gi] && !null_at(c, gi))
             return false;
@@ -1164,9 +1195,10 @@ static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_gslot *f
         size_t w = acc_width(slot);
         char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
         const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
-        if (!combine(&g->heap, &g->sabytes, slot, d1->cnt[e1], a1, d2->cnt[e2], a2))
+        if (!combine(&g->heap, &g->sabytes, slot, gs_cnt(d1, e1), a1, gs_cnt(d2, e2), a2))
             return strings ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
-        d1->cnt[e1] += d2->cnt[e2];
+        if (d1->cnt)
+            d1->cnt[e1] += gs_cnt(d2, e2);
     }
     return TIR_OK;
 }
@@ -1186,6 +1218,11 @@ static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t bas
         if (plain && w == 8 && slot->fn != IR_AGG_AVG) { /* most: a count and an 8-byte sum, min or max */
             int64_t *acc1 = d1->acc;
             const int64_t *acc2 = d2->acc;
+            if (!d1->cnt) { /* a nonnull sum: every group has its value */
+                for (uint32_t j = 0; j < k; j++)
+                    acc1[e1 ? e1[j] : base + j] = acc2[list[j]];
+                continue;
+            }
             for (uint32_t j = 0; j < k; j++) {
                 uint32_t a = e1 ? e1[j] : base + j, b = list[j];
                 d1->cnt[a] = d2->cnt[b];
@@ -1195,8 +1232,9 @@ static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t bas
         }
         for (uint32_t j = 0; j < k; j++) {
             uint32_t a = e1 ? e1[j] : base + j, b = list[j];
-            int64_t c2 = d2->cnt[b];
-            d1->cnt[a] = c2;
+            int64_t c2 = gs_cnt(d2, b);
+            if (d1->cnt)
+                d1->cnt[a] = c2;
             if (slot->fn == IR_AGG_SUM && slot->type == TIR_F64) {
                 /* 0.0 + x, as combine() does: -0.0 becomes 0.0 */
                 if (c2)
@@ -1386,7 +1424,8 @@ static int partial_cols(const vm_group *def, const gpartial *gp, vm_spcol *cols)
     }
     for (int s = 0; s < def->nslots; s++) {
         size_t w = acc_width(&def->slots[s]);
-        cols[n++] = (vm_spcol){8, false, gp->slots[s].cnt, NULL};
+        if (!def->slots[s].nonnull)
+            cols[n++] = (vm_spcol){8, false, gp->slots[s].cnt, NULL};
         if (w)
             cols[n++] = (vm_spcol){(uint8_t)w, slot_is_string(&def->slots[s]), gp->slots[s].acc, NULL};
     }
@@ -1502,7 +1541,7 @@ static tir_status merge_chunk(vm_sink_group *g, const vm_spchunk *c)
     for (int k = 0; k < def->nkeys; k++, col++)
         keys[k] = (vm_vec){vm_ht_key(g->ht, k)->type, (void *)c->cols[col].data, (uint64_t *)c->cols[col].validity};
     for (int s = 0; s < def->nslots; s++) {
-        own[s].cnt = (int64_t *)c->cols[col++].data;
+        own[s].cnt = def->slots[s].nonnull ? NULL : (int64_t *)c->cols[col++].data;
         if (acc_width(&def->slots[s]))
             own[s].acc = (void *)c->cols[col++].data;
     }

@@ -34,7 +34,7 @@ typedef struct vm_sink_agg {
 } vm_sink_agg;
 
 typedef struct vm_gslot {
-    int64_t *cnt;             /* per group: valid input rows */
+    int64_t *cnt;             /* per group: valid input rows; NULL for a nonnull sum (vm_aggslot) */
     void *acc;                /* per group: sum (i64/f64; __int128 for avg of integers), min/max,
                                  var/stddev's {mean, m2} (two doubles), or string_agg's tir_str
                                  whose long bytes it owns (stragg.h) */
@@ -91,6 +91,7 @@ typedef struct vm_sink_group {
     vm_spill_file **parts;    /* NULL until the sink first spills */
     int level;                /* partitions by hash bits [VM_GSPILL_BITS x level, + VM_GSPILL_BITS) */
     vm_spill_stats spst;
+    bool null_seen;           /* a NULL reached a nonnull sum: a wrong type, an error */
 } vm_sink_group;
 
 #define VM_SINK_AGG_OPS(X)                                                     \

@@ -125,6 +125,8 @@ typedef struct vm_aggslot {
     uint8_t scale;            /* a decimal argument's: avg divides by 10^scale */
     const char *sep;          /* string_agg's separator */
     uint32_t seplen;
+    bool nonnull;             /* a sum whose argument's type is not nullable: grouped, its
+                                 groups keep no count (each has a value: it is never NULL) */
 } vm_aggslot;
 
 typedef struct vm_agg {       /* ungrouped aggregate -> tuple */

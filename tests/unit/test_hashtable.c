@@ -1152,9 +1152,9 @@ static void gsetup_init(gsetup *g)
     static const tir_type types[GS_KEYS + GS_SLOTS] = { TIR_I32, TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_F64,
                                                         TIR_STRING, TIR_I64, TIR_I64, TIR_F64, TIR_I64 };
     static const vm_aggslot slots[GS_SLOTS] = {
-        { IR_AGG_COUNT_STAR, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_I64, 0, NULL, 0 }, { IR_AGG_SUM, TIR_F64, 0, NULL, 0 },
-        { IR_AGG_AVG, TIR_I32, 0, NULL, 0 },        { IR_AGG_MIN, TIR_STRING, 0, NULL, 0 }, { IR_AGG_MAX, TIR_I64, 0, NULL, 0 },
-        { IR_AGG_COUNT, TIR_I64, 0, NULL, 0 },      { IR_AGG_AVG, TIR_F64, 0, NULL, 0 },  { IR_AGG_SUM, TIR_I32, 0, NULL, 0 },
+        { IR_AGG_COUNT_STAR, TIR_I64, 0, NULL, 0, false }, { IR_AGG_SUM, TIR_I64, 0, NULL, 0, false }, { IR_AGG_SUM, TIR_F64, 0, NULL, 0, false },
+        { IR_AGG_AVG, TIR_I32, 0, NULL, 0, false },        { IR_AGG_MIN, TIR_STRING, 0, NULL, 0, false }, { IR_AGG_MAX, TIR_I64, 0, NULL, 0, false },
+        { IR_AGG_COUNT, TIR_I64, 0, NULL, 0, false },      { IR_AGG_AVG, TIR_F64, 0, NULL, 0, false },  { IR_AGG_SUM, TIR_I32, 0, NULL, 0, false },
     };
     memset(g, 0, sizeof *g);
     for (int i = 0; i < GS_KEYS + GS_SLOTS; i++) {
@@ -1347,22 +1347,33 @@ static int gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int np
 /* nw workers take morsels of `morsel` rows in turn; their sinks are merged
 ** into worker 0's (nparts threads per merge) and must give the groups and
 ** aggregates of one sink fed every row. Worker 0's groups keep their ids. */
-static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
-                             uint64_t seed, bool numeric)
+static void check_sink_merge_of(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
+                                uint64_t seed, bool numeric, bool nonnull)
 {
-    gsetup gs;
+    gsetup gs, gw;
     gsetup_init(&gs);
     if (numeric)
         gsetup_numeric(&gs);
+    /* the workers' sums of x and q, which hold no NULL, as lowering marks
+    ** them when their columns' types are not nullable; the reference's not */
+    gsetup_init(&gw);
+    if (numeric)
+        gsetup_numeric(&gw);
+    gw.slots[2].nonnull = gw.slots[8].nonnull = nonnull;
     gdata d;
     gdata_make(&d, n, kdom, tdom, seed);
     vm_sink_group one, w[4];
     cr_assert(vm_sink_group_init(&one, &gs.def));
     gfeed(&one, &d, 0, n, 1024);
     for (int i = 0; i < nw; i++)
-        cr_assert(vm_sink_group_init(&w[i], &gs.def));
+        cr_assert(vm_sink_group_init(&w[i], &gw.def));
     for (uint32_t off = 0, m = 0; off < n; off += morsel, m++)
         gfeed(&w[m % (uint32_t)nw], &d, off, off + morsel < n ? off + morsel : n, 2048);
+    for (int i = 0; i < nw; i++) {
+        cr_assert_eq(w[i].slots[2].cnt == NULL, nonnull, "a nonnull sum keeps no counts");
+        cr_assert_eq(w[i].slots[8].cnt == NULL, nonnull);
+        cr_assert_not_null(w[i].slots[1].cnt, "a sum of a column with NULLs does");
+    }
     uint32_t n0 = vm_ht_count(w[0].ht);
     int32_t *k0 = malloc((n0 + 1) * sizeof *k0);
     memcpy(k0, vm_ht_key(w[0].ht, 0)->data, n0 * sizeof *k0);
@@ -1395,6 +1406,12 @@ static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, u
     gdata_free(&d);
 }
 
+static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
+                             uint64_t seed, bool numeric)
+{
+    check_sink_merge_of(n, kdom, tdom, nw, morsel, nparts, seed, numeric, false);
+}
+
 /* Few groups: batches are sorted into runs and f64 sums deferred. */
 Test(hashtable, sink_merge_few_groups)
 {
@@ -1418,6 +1435,34 @@ Test(hashtable, sink_merge_adds_in_parallel)
     check_sink_merge(60000, 40000, 2, 2, 4096, 3, 75, true);
     check_sink_merge(60000, 40000, 3, 3, 1024, 2, 76, true);
     check_sink_merge(60000, 40000, 2, 2, 4096, 1, 77, true);
+}
+
+/* Sums of columns without NULLs keep no counts (8 bytes a group less),
+** with runs and deferred f64 sums, without runs, merged on several
+** threads: the same groups and values as sums that count. */
+Test(hashtable, sink_nonnull_sums_keep_no_counts)
+{
+    check_sink_merge_of(40000, 12, 5, 2, 4096, 2, 81, false, true);
+    check_sink_merge_of(60000, 40000, 3, 3, 1024, 2, 82, false, true);
+    check_sink_merge_of(60000, 40000, 2, 2, 4096, 3, 83, true, true);
+
+    /* a NULL there (a type that lied) is refused, not summed as nothing */
+    gsetup gw;
+    gsetup_init(&gw);
+    gw.slots[8].nonnull = true;
+    vm_sink_group g;
+    cr_assert(vm_sink_group_init(&g, &gw.def));
+    int32_t k[3] = {1, 2, 1}, q[3] = {5, 6, 7};
+    uint64_t valid = 0x5; /* row 1 NULL */
+    vm_vec keys[2] = { { TIR_I32, k, NULL }, { TIR_STRING, (tir_str[3]){{0}}, NULL } };
+    uint32_t gids[3];
+    cr_assert(vm_sink_group_find(&g, keys, NULL, 3, gids));
+    vm_vec ok = { TIR_I32, q, NULL }, bad = { TIR_I32, q, &valid };
+    cr_assert(vm_gagg_GAGG_SUM_I32(&g, 8, &ok, gids, NULL, 3));
+    cr_assert(!g.null_seen);
+    cr_assert_not(vm_gagg_GAGG_SUM_I32(&g, 8, &bad, gids, NULL, 3));
+    cr_assert(g.null_seen);
+    vm_sink_group_free(&g);
 }
 
 /* ---- direct mode ----------------------------------------------------------------
