@@ -1019,9 +1019,9 @@ static bool take_slot(vm_column *c, const vm_aggslot *s, vm_gslot *gs, uint32_t 
 {
     size_t w = vm_type_width(c->type);
     bool count = s->fn == IR_AGG_COUNT || s->fn == IR_AGG_COUNT_STAR;
+    /* finish_slot's plain copies only (slot_is_string covers string_agg) */
     if (c->data || slot_is_string(s) || IR_AGG_IS_VAR(s->fn) || s->fn == IR_AGG_AVG || s->fn == IR_AGG_BOOL_AND ||
-        s->fn == IR_AGG_BOOL_OR || s->fn == IR_AGG_STRING_AGG || (!count && acc_width(s) != w) ||
-        (count && w != sizeof *gs->cnt))
+        s->fn == IR_AGG_BOOL_OR || w != (count ? sizeof *gs->cnt : acc_width(s)))
         return false;
     void **arr = count ? (void **)&gs->cnt : &gs->acc;
     size_t *bytes = count ? &gs->cnt_bytes : &gs->acc_bytes;
