@@ -525,7 +525,9 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         for (size_t k = neg; k < n; k++)
             digits += s[k] >= '0' && s[k] <= '9', points += s[k] == '.';
         e->u.lit.type = TIR_F64;
-        if (!s || digits == 0 || points > 1 || digits + points + neg != n) {
+        const char *point = s ? strchr(s, '.') : NULL;   /* the text form's digits on both sides */
+        bool bare = point && (point == s + neg || point[1] == '\0');
+        if (!s || digits == 0 || points > 1 || digits + points + neg != n || bare) {
             if (s)
                 ir_error(cx->fe.d, v, "invalid number \"%s\" (expected digits, a point and digits)", s);
             return e;
@@ -534,6 +536,17 @@ static ir_expr *fj_expr(fj_ctx *cx, json_t *j, ir_span at, int depth)
         e->u.lit.f = c ? strtod_l(s, NULL, c) : strtod(s, NULL);
         if (c)
             freelocale(c);
+        /* the text form writes a long number as its digits, and digits without a point
+        ** read back as an integer (out of range, or of another type): keep one */
+        if (!points) {
+            char *dot = ir_alloc(cx->fe.a, n + 3);
+            if (!dot)
+                longjmp(*cx->fe.nomem, 1);
+            memcpy(dot, s, n);
+            memcpy(dot + n, ".0", 3);
+            s = dot;
+            n += 2;
+        }
         e->u.lit.s = s + neg;
         e->u.lit.slen = (uint32_t)(n - neg);
         if (neg && e->u.lit.f == 0)

@@ -310,6 +310,44 @@ Test(json, long_numbers_keep_their_digits)
                  "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number \"1e5\"");
 }
 
+/* A {"number"} without a point is a float literal all the same: the text
+** form writes it with ".0", since its bare digits would read back as an
+** integer (out of range here, and 21 zero-led digits an i64); a point with
+** no digit on one side is no number the text form can write. Found by
+** fuzz_compile_json. */
+Test(json, long_numbers_without_a_point_convert_back)
+{
+    static const char *const numbers[] = {"12345678901234567890", "-000000000000000000001"};
+    static const char *const texts[] = {"12345678901234567890.0", "-000000000000000000001.0"};
+    for (int k = 0; k < 2; k++) {
+        char json[1024], expr[256];
+        snprintf(expr, sizeof expr, "{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, {\"number\": \"%s\"}]}",
+                 numbers[k]);
+        snprintf(json, sizeof json, PLAN(FILTER("%s")), expr);
+        tir_program *p = NULL, *back = NULL;
+        char *text = NULL, *json2 = NULL, *json3 = NULL;
+        cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+        cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+        cr_assert(strstr(text, texts[k]), "%s", text);
+        cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &back), TIR_OK, "%s\n%s", text,
+                     back ? tir_program_diag_text(back) : "");
+        cr_assert_eq(tir_program_to_json(p, &json2), TIR_OK);
+        cr_assert_eq(tir_program_to_json(back, &json3), TIR_OK);
+        cr_assert_str_eq(json2, json3);
+        free(text);
+        free(json2);
+        free(json3);
+        tir_program_free(p);
+        tir_program_free(back);
+    }
+    expect_error(PLAN(FILTER("{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, "
+                             "{\"number\": \".1234567890123456789012\"}]}")),
+                 "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number");
+    expect_error(PLAN(FILTER("{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, "
+                             "{\"number\": \"12345678901234567890.\"}]}")),
+                 "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number");
+}
+
 Test(json, missing_field_names_its_node)
 {
     expect_error(PLAN("{\"target\": \"v2\", \"args\": {}}"), "$.pipelines[0].statements[1]",
