@@ -838,7 +838,7 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
 /* A decimal sum adds i64s (a wide one __int128s; past their range is an
 ** error as it adds); its type promises at most 18 (38) digits: checked once
 ** on the sink's rows. */
-static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
+static int dec_out_overflow(const ir_stmt *s, const vm_table *t)
 {
     for (int c = 0; c < s->out.n && c < t->ncols; c++) {
         const ir_coltype *ty = &s->out.cols[c].ty;
@@ -848,11 +848,18 @@ static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
             const uint64_t *v = t->cols[c].validity ? t->cols[c].validity + r / 64 : NULL;
             if (wide ? !k_dec_wide_fits((const __int128 *)t->cols[c].data + r, v, NULL, n, ty->prec)
                      : !k_dec_fits((const int64_t *)t->cols[c].data + r, v, NULL, n, ty->prec))
-                return vm_x_fail(x, TIR_ERR_RUNTIME, s->span,
-                                 "decimal overflow in %s = %s: '%s' has more than %d digits", s->target.s, s->op.s,
-                                 s->out.cols[c].name.s, ty->prec);
+                return c;
         }
     }
+    return -1;
+}
+
+static tir_status check_dec_out(xpipe *x, const ir_stmt *s, const vm_table *t)
+{
+    int c = dec_out_overflow(s, t);
+    if (c >= 0)
+        return vm_x_fail(x, TIR_ERR_RUNTIME, s->span, "decimal overflow in %s = %s: '%s' has more than %d digits",
+                         s->target.s, s->op.s, s->out.cols[c].name.s, s->out.cols[c].ty.prec);
     return TIR_OK;
 }
 
@@ -2369,6 +2376,34 @@ static void free_dead_tables(xpipe *x, int nw)
     }
 }
 
+/* A spilled group-by that is the run's streamed output hands each merged
+** partition to the stream (vm_group_hand): the output then never has to
+** fit in memory whole. */
+typedef struct group_hand {
+    const vm_run_opts *o;
+    const ir_stmt *stmt;
+    bool failed;   /* the message is whole: it names what failed */
+} group_hand;
+
+static tir_status hand_to_stream(void *ctx, vm_table *t, char *err, size_t errlen)
+{
+    group_hand *h = ctx;
+    int c = dec_out_overflow(h->stmt, t);
+    h->failed = c >= 0;
+    if (c >= 0) {
+        snprintf(err, errlen, "decimal overflow in %s = %s: '%s' has more than %d digits", h->stmt->target.s,
+                 h->stmt->op.s, h->stmt->out.cols[c].name.s, h->stmt->out.cols[c].ty.prec);
+        vm_table_free(t);
+        return TIR_ERR_RUNTIME;
+    }
+    tir_status st = h->o->stream_rows(h->o->stream_ctx, t);   /* t is the taker's now */
+    h->failed = st != TIR_OK;
+    if (st)
+        snprintf(err, errlen, "%s", st == TIR_ERR_NOMEM ? "out of memory handing rows to the output's stream"
+                                                        : "the output's stream was released: the run stops");
+    return st;
+}
+
 /* Group-bys that spilled (or whose merge would not fit) end here: every
 ** worker's state goes to the spill files and the partitions are merged one
 ** by one within what the limit leaves. */
@@ -2395,9 +2430,11 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         uint64_t t0 = now_ns();
         vm_spill_stats ss = {0};
         char msg[512] = "";
+        group_hand hand = {o, stmt, false};
+        bool streamed = o->stream_rows && o->stream_stmt == stmt;
         tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill, o->pool,
-                                                     o->threads > 1 ? o->threads : 1, &x[0].grouped[i], &ss, msg,
-                                                     sizeof msg);
+                                                     o->threads > 1 ? o->threads : 1, streamed ? hand_to_stream : NULL,
+                                                     &hand, &x[0].grouped[i], &ss, msg, sizeof msg);
         if (x[0].timing)
             x[0].stmt_ns[si] += now_ns() - t0;
         if (prof_spill) {
@@ -2408,6 +2445,8 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         if (st == TIR_ERR_NOMEM && strncmp(msg, "its result alone", 16) == 0)
             return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s by %s = %s: %s",
                          o->memory_limit, p->ir->name.s, stmt->target.s, stmt->op.s, msg);
+        if (st && hand.failed)
+            return vm_x_fail(&x[0], st, stmt->span, "%s", msg);
         if (st)
             return vm_x_fail(&x[0], st, stmt->span, "%s = %s: %s", stmt->target.s, stmt->op.s,
                          msg[0] ? msg : "out of memory while merging spilled groups");

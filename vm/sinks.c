@@ -3,6 +3,7 @@
 */
 #include "sinks.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <math.h>
@@ -1609,8 +1610,13 @@ typedef struct gspill_merge {
     char err[VM_GSPILL_PARTS][512];
     _Atomic int next;         /* the next partition to take */
     atomic_bool stop;         /* a partition failed: take no more */
-    _Atomic uint64_t result;  /* bytes of the partitions' finished tables */
+    _Atomic uint64_t result;  /* bytes of the partitions' finished tables not handed over */
     _Atomic uint64_t bytes, files, passes;
+    vm_group_hand hand;       /* NULL: the tables are joined at the end */
+    void *hand_ctx;
+    pthread_mutex_t hand_mu;  /* one hand-over at a time, in partition order */
+    bool merged[VM_GSPILL_PARTS];
+    int handed;               /* partitions before this one are handed over */
 } gspill_merge;
 
 /* Reads back the files (one partition of every sink that spilled it),
@@ -1678,6 +1684,31 @@ static tir_status merge_partition(gspill_merge *gm, vm_table *t, char *err, size
     return st;
 }
 
+/* Hands over, in partition order, every merged partition not yet handed
+** whose predecessors are; a partition without files counts as merged. */
+static void hand_partitions(gspill_merge *gm, int p)
+{
+    pthread_mutex_lock(&gm->hand_mu);
+    gm->merged[p] = true;
+    while (gm->handed < VM_GSPILL_PARTS && gm->merged[gm->handed] && !atomic_load(&gm->stop)) {
+        int h = gm->handed++;
+        vm_table *t = gm->parts[h];
+        if (!t)
+            continue;
+        gm->parts[h] = NULL;
+        uint64_t bytes = vm_table_bytes(t);
+        tir_status st = t->nrows ? gm->hand(gm->hand_ctx, t, gm->err[h], sizeof gm->err[h]) : TIR_OK;
+        if (!t->nrows)
+            vm_table_free(t);
+        atomic_fetch_sub(&gm->result, bytes);
+        if (st) {
+            gm->st[h] = st;
+            atomic_store(&gm->stop, true);
+        }
+    }
+    pthread_mutex_unlock(&gm->hand_mu);
+}
+
 static void merge_partitions_main(void *arg, int thread)
 {
     (void)thread;
@@ -1690,8 +1721,11 @@ static void merge_partitions_main(void *arg, int thread)
                 files[nf++] = gm->gs[w]->parts[p];
                 gm->gs[w]->parts[p] = NULL;
             }
-        if (!nf)
+        if (!nf) {
+            if (gm->hand)
+                hand_partitions(gm, p);
             continue;
+        }
         tir_status st = (gm->parts[p] = vm_sink_table_new(&gm->def->stmt->out)) ? TIR_OK : TIR_ERR_NOMEM;
         if (!st)
             st = merge_partition(gm, gm->parts[p], gm->err[p], sizeof gm->err[p], files, nf, 1);
@@ -1702,9 +1736,12 @@ static void merge_partitions_main(void *arg, int thread)
             atomic_store(&gm->stop, true);
         } else {
             atomic_fetch_add(&gm->result, vm_table_bytes(gm->parts[p]));
+            if (gm->hand)
+                hand_partitions(gm, p);
         }
     }
 }
+
 
 /* Appends src's rows to t and frees src. t's columns grow to the exact
 ** size: doubling would leave up to half of a result unused, counted
@@ -1724,8 +1761,8 @@ static tir_status table_concat(vm_table *t, vm_table *src)
 }
 
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_pool *pool, int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
-                                        size_t errlen)
+                                        vm_pool *pool, int nthreads, vm_group_hand hand, void *hand_ctx,
+                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen)
 {
     *out = NULL;
     tir_status st = TIR_OK;
@@ -1748,7 +1785,15 @@ tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp,
     gm->pool = pool;
     gm->gs = gs;
     gm->n = n;
+    gm->hand = hand;
+    gm->hand_ctx = hand_ctx;
+    if (hand && pthread_mutex_init(&gm->hand_mu, NULL)) {
+        free(gm);
+        return TIR_ERR_NOMEM;
+    }
     vm_par_run(gm->pool, gm->nthreads, merge_partitions_main, gm);
+    if (hand)
+        pthread_mutex_destroy(&gm->hand_mu);
     for (int p = 0; p < VM_GSPILL_PARTS && !st; p++)
         if ((st = gm->st[p]))
             snprintf(err, errlen, "%s", gm->err[p]);

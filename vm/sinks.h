@@ -171,10 +171,17 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
 ** partitions are shared out to nthreads threads of pool, each merging into its own
 ** table with an equal share of the budget; the tables are joined in
 ** partition order, so the result does not depend on the scheduling. stats
-** gets the spills of gs and of the merge. */
+** gets the spills of gs and of the merge.
+**
+** With hand, the result is not assembled: each partition's table goes to
+** hand(ctx, table) as soon as it and those before it are merged (in
+** partition order, one call at a time, on any of the threads), and is no
+** longer counted in the budget; *out is then an empty table. A status
+** from hand (its message in err) stops the merge. */
+typedef tir_status (*vm_group_hand)(void *ctx, vm_table *t, char *err, size_t errlen);
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_pool *pool, int nthreads, vm_table **out, vm_spill_stats *stats, char *err,
-                                        size_t errlen);
+                                        vm_pool *pool, int nthreads, vm_group_hand hand, void *hand_ctx,
+                                        vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);
 
 /* An empty table with the schema's column names and types. */
 vm_table *vm_sink_table_new(const ir_schema *s);

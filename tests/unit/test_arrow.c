@@ -899,6 +899,74 @@ static int64_t drain_rows(struct ArrowArrayStream *s)
     }
 }
 
+/* A group-by's output larger than the limit: materialized it fails, and
+** through the live stream a group-by that spilled hands over each
+** partition as it is merged (one array each, so more than one), every
+** group once with its aggregates; at 1 and 2 threads. */
+Test(arrow, live_stream_hands_a_spilled_group_by_over_partition_by_partition)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        tir_engine_free(e);
+        /* 409,600 groups of 4 columns, about 15 MB of result, against 6 MiB */
+        tir_config cfg = {.threads = threads, .batch_size = 1024, .memory_limit = 6 << 20};
+        e = tir_engine_new(&cfg);
+        register_big();
+        tir_program *p = compile_ok("big: Table = registered(\"big\")\n"
+                                    "p: Pipeline = { s = table_scan :table = big\n"
+                                    "    g = hash_group_by :input = s :group_by = [\"v\"] :aggregates = {\n"
+                                    "        \"n\": count(*), \"t\": sum($in.v * 3), \"m\": min($in.s) } }\n"
+                                    "output p.g\n");
+        tir_result *r = NULL;
+        cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM, "materialized, the output breaks the limit");
+        cr_assert(strstr(tir_program_errmsg(p), "its result alone"), "%s", tir_program_errmsg(p));
+        struct ArrowArrayStream s;
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+        uint8_t *seen = calloc(LB * LROWS, 1);
+        int64_t rows = 0;
+        int arrays = 0;
+        for (;;) {
+            struct ArrowArray a;
+            cr_assert_eq(s.get_next(&s, &a), 0, "%s", s.get_last_error(&s));
+            if (!a.release)
+                break;
+            arrays += a.length > 0;
+            const int64_t *v = a.children[0]->buffers[1], *n = a.children[1]->buffers[1],
+                          *t = a.children[2]->buffers[1];
+            const int32_t *o = a.children[3]->buffers[1];
+            const char *b = a.children[3]->buffers[2];
+            for (int64_t i = 0; i < a.length; i++) {
+                cr_assert(v[i] >= 0 && v[i] < LB * LROWS && !seen[v[i]], "group %lld once", (long long)v[i]);
+                seen[v[i]] = 1;
+                cr_assert_eq(n[i], 1);
+                cr_assert_eq(t[i], 3 * v[i]);
+                char want[24];
+                int len = snprintf(want, sizeof want, v[i] % 7 ? "s%d" : "a long string %07d", (int)(v[i] % 10000000));
+                cr_assert(o[i + 1] - o[i] == len && !memcmp(b + o[i], want, (size_t)len), "group %lld", (long long)v[i]);
+                rows++;
+            }
+            a.release(&a);
+        }
+        cr_assert_eq(rows, (int64_t)LB * LROWS, "every group");
+        cr_assert_geq(arrays, 8, "handed over partition by partition (%d arrays)", arrays);
+        free(seen);
+        s.release(&s);
+        /* released after two partitions: the merge stops, its files go, the program runs again */
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+        for (int k = 0; k < 2; k++) {
+            struct ArrowArray a;
+            cr_assert_eq(s.get_next(&s, &a), 0, "%s", s.get_last_error(&s));
+            cr_assert_not_null(a.release);
+            a.release(&a);
+        }
+        s.release(&s);
+        cr_assert_eq(tir_run_arrow_stream(p, 0, &s), TIR_OK);
+        cr_assert_eq(drain_rows(&s), (int64_t)LB * LROWS);
+        s.release(&s);
+        tir_program_free(p);
+    }
+}
+
+
 /* Issue 11: freeing the program (and the engine) while its live stream is
 ** open was a use-after-free in the run's thread. The stream holds both:
 ** it runs to its end and their memory goes with the stream (ASan checks
