@@ -341,6 +341,21 @@ TIR_API tir_status tir_clear_bindings(tir_program *p);
 TIR_API tir_status tir_run(tir_program *p, tir_result **out);
 TIR_API void tir_result_free(tir_result *r);
 
+/* tir_run, but output `out`'s rows are handed to each(ctx, rows) while the
+** run makes them, as the live stream of tir_arrow.h hands them over (a
+** relation the program emits after each batch, a group-by that spilled
+** partition by partition; any other output arrives whole at the end): the
+** output need not fit in memory. rows is a result whose output `out` holds
+** those rows (read them with the batch API below; the other outputs have
+** none), valid during the call only. Calls come one at a time, in the
+** output's order, on the calling thread or on one of the engine's workers.
+** A status other than TIR_OK from each stops the run with that status (the
+** message in tir_program_errmsg says the output's rows were refused). *res
+** is then the run's result, output `out` holding the rows not handed over
+** (the last ones, or the whole output when it arrives at the end). */
+typedef tir_status (*tir_rows_fn)(void *ctx, const tir_result *rows);
+TIR_API tir_status tir_run_each(tir_program *p, size_t out, tir_rows_fn each, void *ctx, tir_result **res);
+
 TIR_API size_t tir_result_noutputs(const tir_result *r);
 /* Most bytes the run held at once (tables, hash tables, intermediate and
 ** output values, buffers), measured at batch boundaries. */

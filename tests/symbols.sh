@@ -40,12 +40,13 @@ else
 fi
 
 # Declared functions: every "tir_x(" of the preprocessed header but the
-# static inline helpers, which are not library symbols.
+# static inline helpers and the function-pointer types (typedef tir_status
+# (*tir_rows_fn)(...)), which are not library symbols.
 if ! "$@" -E -P -x c "$header" > "$tmp/h"; then
     echo "not ok 2 - could not preprocess $header"
     exit 1
 fi
-grep -v '^[[:space:]]*static' "$tmp/h" | grep -o 'tir_[a-z0-9_]*[[:space:]]*(' |
+grep -v '^[[:space:]]*static' "$tmp/h" | grep -v '^[[:space:]]*typedef[^;]*(\*' | grep -o 'tir_[a-z0-9_]*[[:space:]]*(' |
     sed 's/[[:space:]]*($//' | sort -u > "$tmp/declared"
 comm -23 "$tmp/declared" "$tmp/exported" > "$tmp/missing"
 comm -13 "$tmp/declared" "$tmp/exported" > "$tmp/extra"

@@ -642,18 +642,19 @@ static void csv_field(obuf *o, const char *s, size_t n)
     ob_char(o, '"');
 }
 
-static void csv_output(obuf *o, const tir_result *r, size_t out, colview *cols, size_t ncols)
+static void csv_output(obuf *o, const tir_result *r, size_t out, colview *cols, size_t ncols, bool header)
 {
     size_t nbatches = tir_result_nbatches(r, out);
     cell v;
 
-    for (size_t c = 0; c < ncols; c++) {
+    for (size_t c = 0; c < ncols && header; c++) {
         const char *name = tir_result_col_name(r, out, c);
         if (c > 0)
             ob_char(o, ',');
         csv_field(o, name, strlen(name));
     }
-    ob_char(o, '\n');
+    if (header)
+        ob_char(o, '\n');
     for (size_t b = 0; b < nbatches; b++) {
         uint32_t rows = tir_result_batch_rows(r, out, b);
         load_batch(r, out, b, cols, ncols);
@@ -807,7 +808,7 @@ bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
         case FMT_CSV:
             if (k > 0)
                 ob_char(o, '\n');
-            csv_output(o, r, i, cols, ncols);
+            csv_output(o, r, i, cols, ncols, k > 0 || !fo->headless);
             break;
         case FMT_JSON:
             if (nout != 1)

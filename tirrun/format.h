@@ -25,6 +25,9 @@ typedef struct fmt_opts {
     bool one_output;    /* print output number `output` alone, as if the result
                         ** had no other (the Python module prints one at a time) */
     size_t output;
+    bool headless;      /* csv: the first output printed has no header line (its
+                        ** header and first rows went out before, tirrun's
+                        ** streamed output) */
 } fmt_opts;
 
 /* Maps "table", "csv", "json" or "markdown" to *out; false for anything else. */

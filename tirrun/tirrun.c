@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "tir.h"
+#include "tir_arrow.h"
 #include "format.h"
 #include "repl.h"
 #include "import.h"
@@ -367,6 +368,34 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* tir_run_each's taker of the first output's rows, as CSV. */
+typedef struct csv_stream {
+    FILE *f;
+    bool print;          /* this run's rows are printed (else dropped) */
+    bool header_done;    /* the output's header is out */
+    bool failed;         /* writing failed (err): the run was stopped */
+    int err;
+    double writing;      /* seconds spent writing, left out of the run's time */
+} csv_stream;
+
+static tir_status csv_rows(void *ctx, const tir_result *rows)
+{
+    csv_stream *cs = ctx;
+    if (!cs->print)
+        return TIR_OK;
+    double t0 = now_seconds();
+    fmt_opts fo = {.kind = FMT_CSV, .one_output = true, .output = 0, .headless = cs->header_done};
+    bool ok = fmt_result_opts(cs->f, rows, &fo);
+    cs->writing += now_seconds() - t0;
+    cs->header_done = true;
+    if (!ok) {
+        cs->failed = true;
+        cs->err = errno;
+        return TIR_ERR_IO;
+    }
+    return TIR_OK;
+}
+
 /* Diagnostics text may or may not end in a newline; the terminal should. */
 static void print_block(FILE *f, const char *text)
 {
@@ -467,6 +496,10 @@ static int run(const options *o, tir_engine *e)
         return EXIT_USAGE;
     }
 
+    /* CSV is written as the run makes it (tir_run_each): the first output
+    ** need not fit in memory, and its rows come while the run goes on */
+    bool stream = o->format == FMT_CSV && tir_program_noutputs(p) > 0;
+    csv_stream cs = {.f = stdout};
     unsigned runs = o->repeat ? o->repeat : 1;
     double *times = calloc(runs, sizeof *times);
     if (!times) {
@@ -478,9 +511,11 @@ static int run(const options *o, tir_engine *e)
     for (unsigned k = 0; k < runs && st == TIR_OK; k++) {
         tir_result_free(res);
         res = NULL;
+        cs.print = k + 1 == runs;   /* the outputs of the last run are printed */
+        cs.writing = 0;
         t0 = now_seconds();
-        st = tir_run(p, &res);
-        elapsed = times[k] = now_seconds() - t0;
+        st = stream ? tir_run_each(p, 0, csv_rows, &cs, &res) : tir_run(p, &res);
+        elapsed = times[k] = now_seconds() - t0 - cs.writing;
         if (o->timer && runs > 1 && st == TIR_OK)
             fprintf(stderr, "Run %u: %.6f s\n", k + 1, times[k]);
     }
@@ -489,10 +524,13 @@ static int run(const options *o, tir_engine *e)
         fprintf(stderr, "Median of runs 2..%u: %.6f s\n", runs, times[1 + (runs - 1) / 2]);
     }
     free(times);
-    if (st != TIR_OK) {
+    if (cs.failed) {
+        fprintf(stderr, "tirrun: writing output: %s\n", strerror(cs.err));
+        rc = EXIT_RUNTIME;
+    } else if (st != TIR_OK) {
         fprintf(stderr, "tirrun: error: %s\n", tir_program_errmsg(p));
         rc = st == TIR_ERR_ARG ? EXIT_USAGE : EXIT_RUNTIME;   /* e.g. a parameter not given */
-    } else if (!fmt_result(stdout, res, o->format)) {
+    } else if (!fmt_result_opts(stdout, res, &(fmt_opts){.kind = o->format, .headless = cs.header_done})) {
         fprintf(stderr, "tirrun: writing output: %s\n", strerror(errno));
         rc = EXIT_RUNTIME;
     }

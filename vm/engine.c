@@ -1119,6 +1119,43 @@ const char *tir_result_profile(const tir_result *r)
     return r && r->profile ? r->profile : "";
 }
 
+/* A result of p's outputs, their columns described, no rows yet. */
+static tir_result *result_new(const tir_program *p)
+{
+    const vm_plan *plan = p->plan;
+    tir_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->batch = plan->batch;
+    r->nvalues = plan->nvals;
+    r->values = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *r->values);
+    r->nouts = (size_t)p->prog->noutputs;
+    r->outs = calloc(r->nouts ? r->nouts : 1, sizeof *r->outs);
+    if (!r->values || !r->outs) {
+        tir_result_free(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < r->nouts; i++) {
+        const ir_output *po = &p->prog->outputs[i];
+        r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
+        r->outs[i].dec = calloc((size_t)po->stmt->out.n + 1, sizeof(uint16_t));
+        r->outs[i].type = calloc((size_t)po->stmt->out.n + 1, sizeof(tir_type));
+        r->outs[i].name = strdup(po->name);
+        if (!r->outs[i].nullable || !r->outs[i].dec || !r->outs[i].type || !r->outs[i].name) {
+            tir_result_free(r);
+            return NULL;
+        }
+        for (int c = 0; c < po->stmt->out.n; c++) {
+            const ir_coltype *ty = &po->stmt->out.cols[c].ty;
+            r->outs[i].nullable[c] = ty->nullable;
+            r->outs[i].type[c] = ty->type;
+            if (ty->type == TIR_DECIMAL || ty->type == TIR_DECIMAL128)
+                r->outs[i].dec[c] = (uint16_t)(ty->prec << 8 | ty->scale);
+        }
+    }
+    return r;
+}
+
 /* A run of p; hook (may be NULL) hands an output over as it is made
 ** (vm_run_streamed) and brings the run's own cancel flag. */
 static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opts *hook)
@@ -1150,37 +1187,10 @@ static tir_status run_program(tir_program *p, tir_result **out, const vm_run_opt
             }
         }
     vm_plan *plan = p->plan;
-    tir_result *r = calloc(1, sizeof *r);
+    /* before the run: nothing may fail once a write_table or delete is done */
+    tir_result *r = result_new(p);
     if (!r)
         return TIR_ERR_NOMEM;
-    r->batch = plan->batch;
-    r->nvalues = plan->nvals;
-    r->values = calloc((size_t)(plan->nvals ? plan->nvals : 1), sizeof *r->values);
-    r->nouts = (size_t)p->prog->noutputs;
-    r->outs = calloc(r->nouts ? r->nouts : 1, sizeof *r->outs);
-    if (!r->values || !r->outs) {
-        tir_result_free(r);
-        return TIR_ERR_NOMEM;
-    }
-    /* before the run: nothing may fail once a write_table or delete is done */
-    for (size_t i = 0; i < r->nouts; i++) {
-        const ir_output *po = &p->prog->outputs[i];
-        r->outs[i].nullable = calloc((size_t)po->stmt->out.n + 1, sizeof(bool));
-        r->outs[i].dec = calloc((size_t)po->stmt->out.n + 1, sizeof(uint16_t));
-        r->outs[i].type = calloc((size_t)po->stmt->out.n + 1, sizeof(tir_type));
-        r->outs[i].name = strdup(po->name);
-        if (!r->outs[i].nullable || !r->outs[i].dec || !r->outs[i].type || !r->outs[i].name) {
-            tir_result_free(r);
-            return TIR_ERR_NOMEM;
-        }
-        for (int c = 0; c < po->stmt->out.n; c++) {
-            const ir_coltype *ty = &po->stmt->out.cols[c].ty;
-            r->outs[i].nullable[c] = ty->nullable;
-            r->outs[i].type[c] = ty->type;
-            if (ty->type == TIR_DECIMAL || ty->type == TIR_DECIMAL128)
-                r->outs[i].dec[c] = (uint16_t)(ty->prec << 8 | ty->scale);
-        }
-    }
     int nstmts = 0;
     for (int i = 0; i < plan->npipes; i++)
         nstmts += plan->pipes[i].ir->n + 1;
@@ -1284,8 +1294,8 @@ void vm_run_abandon(tir_program *p)
 }
 
 /* A run of p entered (vm_run_enter), with the cancel and error contracts
-** of tir.h; a live stream's failure (hook->stream_rows) is its stream's to
-** tell, not its thread's. */
+** of tir.h; a live stream's failure (a run on a thread of its own, with a
+** cancel flag of its own) is its stream's to tell, not its thread's. */
 static tir_status run_entered(tir_program *p, tir_result **out, const vm_run_opts *hook)
 {
     tir_engine *e = p->e;
@@ -1300,7 +1310,7 @@ static tir_status run_entered(tir_program *p, tir_result **out, const vm_run_opt
     if (st == TIR_ERR_NOMEM && !p->err[0])
         snprintf(p->err, sizeof p->err, "out of memory");
     atomic_store(&p->cancel, 0);
-    run_leave(p, st && !(hook && hook->stream_rows) ? p->err : NULL);
+    run_leave(p, st && !(hook && hook->cancel && hook->cancel->run) ? p->err : NULL);
     return st;
 }
 
@@ -1343,6 +1353,52 @@ tir_status vm_run_streamed(tir_program *p, size_t out, tir_status (*rows)(void *
                         .stream_stmt = s && !read_by_pipeline(p->prog, s) ? s : NULL};
     *res = NULL;
     return run_entered(p, res, &hook);
+}
+
+/* tir_run_each's handover: each table of rows becomes output `out` of a
+** result shell (the run's outputs described, no other rows) for a call. */
+typedef struct each_ctx {
+    tir_result *shell;
+    size_t out;
+    tir_rows_fn each;
+    void *ctx;
+} each_ctx;
+
+static tir_status each_rows(void *ctx, vm_table *t)
+{
+    each_ctx *ec = ctx;
+    ec->shell->outs[ec->out].t = t;
+    tir_status st = ec->each(ec->ctx, ec->shell);
+    ec->shell->outs[ec->out].t = NULL;
+    vm_table_free(t);
+    return st;
+}
+
+tir_status tir_run_each(tir_program *p, size_t out, tir_rows_fn each, void *ctx, tir_result **res)
+{
+    if (!p || !res || !each)
+        return TIR_ERR_ARG;
+    *res = NULL;
+    if (p->plan && out >= (size_t)p->prog->noutputs) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "tir_run_each: the program has no output %zu", out);
+        return program_error(p, TIR_ERR_ARG, msg);
+    }
+    tir_status st = vm_run_enter(p);
+    if (st)
+        return st;
+    each_ctx ec = {result_new(p), out, each, ctx};
+    if (!ec.shell) {
+        snprintf(p->err, sizeof p->err, "out of memory");
+        run_leave(p, p->err);
+        return TIR_ERR_NOMEM;
+    }
+    const ir_stmt *s = p->prog->outputs[out].stmt;
+    vm_run_opts hook = {.stream_rows = each_rows, .stream_ctx = &ec,
+                        .stream_stmt = !read_by_pipeline(p->prog, s) ? s : NULL};
+    st = run_entered(p, res, &hook);
+    tir_result_free(ec.shell);
+    return st;
 }
 
 void tir_result_free(tir_result *r)

@@ -838,6 +838,14 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
 /* A decimal sum adds i64s (a wide one __int128s; past their range is an
 ** error as it adds); its type promises at most 18 (38) digits: checked once
 ** on the sink's rows. */
+/* Why a run stops when the taker of its streamed output (vm_run_opts.stream_rows) refuses rows. */
+static const char *stream_refused(tir_status st)
+{
+    return st == TIR_ERR_NOMEM       ? "out of memory handing rows to the output's taker"
+           : st == TIR_ERR_CANCELLED ? "cancelled by the output's taker"
+                                     : "the output's taker refused its rows: the run stops";
+}
+
 static int dec_out_overflow(const ir_stmt *s, const vm_table *t)
 {
     for (int c = 0; c < s->out.n && c < t->ncols; c++) {
@@ -1639,9 +1647,7 @@ tir_status vm_x_run_code(xpipe *x, const vm_run_opts *o, int pc, int stop)
                 x->emits[in->a] = fresh;
                 tir_status st = x->stream_rows(x->stream_ctx, t);   /* t is the taker's now */
                 if (st)
-                    return vm_x_fail(x, st, in->span, "%s",
-                                     st == TIR_ERR_NOMEM ? "out of memory handing rows to the output's stream"
-                                                         : "the output's stream was released: the run stops");
+                    return vm_x_fail(x, st, in->span, "%s", stream_refused(st));
             }
             break;
         }
@@ -2399,8 +2405,7 @@ static tir_status hand_to_stream(void *ctx, vm_table *t, char *err, size_t errle
     tir_status st = h->o->stream_rows(h->o->stream_ctx, t);   /* t is the taker's now */
     h->failed = st != TIR_OK;
     if (st)
-        snprintf(err, errlen, "%s", st == TIR_ERR_NOMEM ? "out of memory handing rows to the output's stream"
-                                                        : "the output's stream was released: the run stops");
+        snprintf(err, errlen, "%s", stream_refused(st));
     return st;
 }
 

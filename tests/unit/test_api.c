@@ -644,3 +644,94 @@ Test(api, sort_memory_limit)
     tir_program_free(p);
     tir_engine_free(e);
 }
+
+/* What tir_run_each's callback saw: rows, calls, and each key once. */
+typedef struct each_seen {
+    int64_t rows, calls, refuse_at;
+    int64_t last;          /* the last key of an emitted output (they come in order) */
+    bool grouped, ordered;
+    uint8_t *seen;
+} each_seen;
+
+static tir_status each_rows(void *ctx, const tir_result *rows)
+{
+    each_seen *s = ctx;
+    if (++s->calls == s->refuse_at)
+        return TIR_ERR_IO;
+    cr_assert_eq(tir_result_noutputs(rows), 1);
+    for (size_t b = 0; b < tir_result_nbatches(rows, 0); b++) {
+        const int64_t *k = tir_result_batch_data(rows, 0, b, 0), *v = tir_result_batch_data(rows, 0, b, 1);
+        for (uint32_t i = 0; i < tir_result_batch_rows(rows, 0, b); i++) {
+            cr_assert(k[i] >= 1 && k[i] <= 200000 && !s->seen[k[i]], "key %" PRId64 " once", k[i]);
+            s->seen[k[i]] = 1;
+            cr_assert_eq(v[i], s->grouped ? 3 * k[i] : 2 * k[i]);
+            if (s->ordered) {
+                cr_assert_gt(k[i], s->last, "in order");
+                s->last = k[i];
+            }
+            s->rows++;
+        }
+    }
+    return TIR_OK;
+}
+
+/* tir_run_each hands an output over while the run makes it: a group-by
+** that spilled partition by partition (its 200k groups, 4.8 MB, do not fit
+** a 4 MiB limit materialized), an emitted relation batch by batch in
+** order, the rest left in the result; a refusal stops the run with its
+** status. At 1 and 2 threads. */
+Test(api, run_each_hands_an_output_over_while_running, .init = setup, .fini = teardown)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.csv", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("n\n", f);
+    for (int i = 1; i <= 200000; i++)
+        fprintf(f, "%d\n", i);
+    fclose(f);
+    static const char grouped[] = "big: Table = read_csv(\"big.csv\") { n: i64 }\n"
+                                  "p: Pipeline = { s = table_scan :table = big\n"
+                                  "    g = hash_group_by :input = s :group_by = [\"n\"] :aggregates = {\n"
+                                  "        \"t\": sum($in.n * 3), \"c\": count(*) } }\noutput p.g\n";
+    static const char emitted[] = "big: Table = read_csv(\"big.csv\") { n: i64 }\n"
+                                  "p: Pipeline = { s = table_scan :table = big\n"
+                                  "    x = project :input = s :columns = { \"n\": $in.n, \"d\": $in.n * 2 } }\n"
+                                  "output p.x\n";
+    for (int threads = 1; threads <= 2; threads++) {
+        tir_engine *e = tir_engine_new(&(tir_config){.memory_limit = 4u << 20, .threads = threads, .temp_dir = dir});
+        tir_program *p = compile_ok(e, grouped);
+        tir_result *r = (tir_result *)1;
+        cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM, "materialized, the output breaks the limit");
+        cr_assert(strstr(tir_program_errmsg(p), "its result alone"), "%s", tir_program_errmsg(p));
+        for (int pass = 0; pass < 2; pass++) {
+            each_seen s = {.grouped = true, .seen = calloc(200001, 1), .refuse_at = pass ? 3 : 0};
+            tir_status st = tir_run_each(p, 0, each_rows, &s, &r);
+            if (pass) {   /* the third partition refused: the run stops, its status and why */
+                cr_assert_eq(st, TIR_ERR_IO);
+                cr_assert_null(r);
+                cr_assert(strstr(tir_program_errmsg(p), "refused its rows"), "%s", tir_program_errmsg(p));
+                cr_assert_eq(s.calls, 3);
+            } else {
+                cr_assert_eq(st, TIR_OK, "%s", tir_program_errmsg(p));
+                cr_assert_eq(tir_result_nrows(r, 0), 0, "every group handed over");
+                cr_assert_eq(s.rows, 200000);
+                cr_assert_geq(s.calls, 8, "partition by partition (%" PRId64 " calls)", s.calls);
+                cr_assert_not_null(strstr(tir_result_profile(r), "spilled:"), "%s", tir_result_profile(r));
+                tir_result_free(r);
+            }
+            free(s.seen);
+        }
+        tir_program_free(p);
+        p = compile_ok(e, emitted);
+        each_seen s = {.ordered = true, .seen = calloc(200001, 1)};
+        cr_assert_eq(tir_run_each(p, 0, each_rows, &s, &r), TIR_OK, "%s", tir_program_errmsg(p));
+        uint64_t rest = tir_result_nrows(r, 0);
+        cr_assert_lt(rest, 200000, "rows left the run while it ran");
+        cr_assert_eq((uint64_t)s.rows + rest, 200000);
+        tir_result_free(r);
+        free(s.seen);
+        tir_program_free(p);
+        tir_engine_free(e);
+    }
+}
