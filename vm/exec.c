@@ -2236,6 +2236,34 @@ int vm_x_stmt_index(const vm_pipe *p, const ir_stmt *stmt)
     return si;
 }
 
+/* A spilled group-by or sort that is the run's streamed output hands its
+** rows to the stream as they are merged (vm_rows_hand): a group-by each
+** partition, a sort a few chunks' rows at a time. The output then never
+** has to fit in memory whole. */
+typedef struct stream_hand {
+    const vm_run_opts *o;
+    const ir_stmt *stmt;
+    bool failed;   /* the message is whole: it names what failed */
+} stream_hand;
+
+static tir_status hand_to_stream(void *ctx, vm_table *t, char *err, size_t errlen)
+{
+    stream_hand *h = ctx;
+    int c = dec_out_overflow(h->stmt, t);
+    h->failed = c >= 0;
+    if (c >= 0) {
+        snprintf(err, errlen, "decimal overflow in %s = %s: '%s' has more than %d digits", h->stmt->target.s,
+                 h->stmt->op.s, h->stmt->out.cols[c].name.s, h->stmt->out.cols[c].ty.prec);
+        vm_table_free(t);
+        return TIR_ERR_RUNTIME;
+    }
+    tir_status st = h->o->stream_rows(h->o->stream_ctx, t);   /* t is the taker's now */
+    h->failed = st != TIR_OK;
+    if (st)
+        snprintf(err, errlen, "%s", stream_refused(st));
+    return st;
+}
+
 /* Sorts and windows end with their pipeline: the rows of every worker,
 ** sorted together, become one relation; a full sort that spilled, or whose
 ** sort in memory would not fit, merges its runs instead. The time goes to
@@ -2258,6 +2286,7 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o, uint64_t 
                     (spilled || (budget && vm_sort_finish_need(ss, nw) > budget));
         uint64_t extra = 0, t0 = now_ns();
         char msg[512] = "";
+        bool handed = false;   /* the stream refused rows: msg is whole */
         const ir_stmt *stmt = p->sorts[i].stmt;
         int si = vm_x_stmt_index(p, stmt);
         tir_status st;
@@ -2266,8 +2295,12 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o, uint64_t 
             held -= sinks;
             budget = o->memory_limit ? (o->memory_limit > held ? o->memory_limit - held : 1) : 0;
             vm_spill_stats sst = {0};
+            stream_hand hand = {o, stmt, false};
+            bool streamed = o->stream_rows && o->stream_stmt == stmt;
             st = vm_sort_finish_spilled(ss, nw, o->spill, budget, o->force_spill, o->threads > 1 ? o->threads : 1,
-                                        o->cancel, &extra, &x[0].sorted[i], &sst, msg, sizeof msg);
+                                        o->cancel, streamed ? hand_to_stream : NULL, &hand, &extra, &x[0].sorted[i],
+                                        &sst, msg, sizeof msg);
+            handed = hand.failed;
             if (prof_spill) {
                 prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_BYTES] += sst.bytes;
                 prof_spill[(size_t)si * VM_SPILL_NSTAT + VM_SPILL_FILES] += sst.files;
@@ -2284,6 +2317,8 @@ static tir_status finish_sorts(xpipe *x, int nw, const vm_run_opts *o, uint64_t 
             while (h > peak && !atomic_compare_exchange_weak(o->peak_bytes, &peak, h))
                 ;
         }
+        if (st && handed)
+            return vm_x_fail(&x[0], st, stmt->span, "%s", msg);
         if (st == TIR_ERR_NOMEM && budget && extra > budget && !runs)
             return vm_x_fail(&x[0], st, stmt->span, "memory limit of %" PRIu64 " bytes exceeded in pipeline %s: %s",
                          o->memory_limit, p->ir->name.s, msg);
@@ -2382,33 +2417,6 @@ static void free_dead_tables(xpipe *x, int nw)
     }
 }
 
-/* A spilled group-by that is the run's streamed output hands each merged
-** partition to the stream (vm_group_hand): the output then never has to
-** fit in memory whole. */
-typedef struct group_hand {
-    const vm_run_opts *o;
-    const ir_stmt *stmt;
-    bool failed;   /* the message is whole: it names what failed */
-} group_hand;
-
-static tir_status hand_to_stream(void *ctx, vm_table *t, char *err, size_t errlen)
-{
-    group_hand *h = ctx;
-    int c = dec_out_overflow(h->stmt, t);
-    h->failed = c >= 0;
-    if (c >= 0) {
-        snprintf(err, errlen, "decimal overflow in %s = %s: '%s' has more than %d digits", h->stmt->target.s,
-                 h->stmt->op.s, h->stmt->out.cols[c].name.s, h->stmt->out.cols[c].ty.prec);
-        vm_table_free(t);
-        return TIR_ERR_RUNTIME;
-    }
-    tir_status st = h->o->stream_rows(h->o->stream_ctx, t);   /* t is the taker's now */
-    h->failed = st != TIR_OK;
-    if (st)
-        snprintf(err, errlen, "%s", stream_refused(st));
-    return st;
-}
-
 /* Group-bys that spilled (or whose merge would not fit) end here: every
 ** worker's state goes to the spill files and the partitions are merged one
 ** by one within what the limit leaves. */
@@ -2435,7 +2443,7 @@ static tir_status finish_groups(xpipe *x, int nw, const vm_run_opts *o, uint64_t
         uint64_t t0 = now_ns();
         vm_spill_stats ss = {0};
         char msg[512] = "";
-        group_hand hand = {o, stmt, false};
+        stream_hand hand = {o, stmt, false};
         bool streamed = o->stream_rows && o->stream_stmt == stmt;
         tir_status st = vm_sink_group_finish_spilled(gs, nw, o->spill, budget, o->force_spill, o->pool,
                                                      o->threads > 1 ? o->threads : 1, streamed ? hand_to_stream : NULL,

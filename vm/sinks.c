@@ -1612,7 +1612,7 @@ typedef struct gspill_merge {
     atomic_bool stop;         /* a partition failed: take no more */
     _Atomic uint64_t result;  /* bytes of the partitions' finished tables not handed over */
     _Atomic uint64_t bytes, files, passes;
-    vm_group_hand hand;       /* NULL: the tables are joined at the end */
+    vm_rows_hand hand;       /* NULL: the tables are joined at the end */
     void *hand_ctx;
     pthread_mutex_t hand_mu;  /* one hand-over at a time, in partition order */
     bool merged[VM_GSPILL_PARTS];
@@ -1761,7 +1761,7 @@ static tir_status table_concat(vm_table *t, vm_table *src)
 }
 
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_pool *pool, int nthreads, vm_group_hand hand, void *hand_ctx,
+                                        vm_pool *pool, int nthreads, vm_rows_hand hand, void *hand_ctx,
                                         vm_table **out, vm_spill_stats *stats, char *err, size_t errlen)
 {
     *out = NULL;

@@ -178,9 +178,9 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
 ** partition order, one call at a time, on any of the threads), and is no
 ** longer counted in the budget; *out is then an empty table. A status
 ** from hand (its message in err) stops the merge. */
-typedef tir_status (*vm_group_hand)(void *ctx, vm_table *t, char *err, size_t errlen);
+typedef tir_status (*vm_rows_hand)(void *ctx, vm_table *t, char *err, size_t errlen);
 tir_status vm_sink_group_finish_spilled(vm_sink_group **gs, int n, vm_spill *sp, uint64_t budget, bool force,
-                                        vm_pool *pool, int nthreads, vm_group_hand hand, void *hand_ctx,
+                                        vm_pool *pool, int nthreads, vm_rows_hand hand, void *hand_ctx,
                                         vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);
 
 /* An empty table with the schema's column names and types. */

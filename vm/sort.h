@@ -186,10 +186,14 @@ uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m);
 ** allocate (0 = no limit); the result must fit in it (else TIR_ERR_NOMEM,
 ** "its result alone ..."); *extra receives the most it held. stats gets
 ** the bytes, files and passes. cancel (may be NULL): once requested, stops the
-** merge (TIR_ERR_CANCELLED). Every run is closed on return. */
+** merge (TIR_ERR_CANCELLED). Every run is closed on return. With hand (a
+** sort without a window), the last merge runs on one thread and its rows
+** go to hand(hand_ctx, table) in order, a few chunks' rows at a time, as
+** they are merged (a status from hand stops it): only those count against
+** budget, and *out is an empty table. */
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
-                                  int nthreads, const vm_cancel *cancel, uint64_t *extra, vm_table **out,
-                                  vm_spill_stats *stats, char *err, size_t errlen);
+                                  int nthreads, const vm_cancel *cancel, vm_rows_hand hand, void *hand_ctx,
+                                  uint64_t *extra, vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);
 
 /* TOPN_CUT: the rows of sel[0..n) whose first key (values a, validity va)
 ** may still enter s's top-N, into out; returns how many. Every row while

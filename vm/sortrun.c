@@ -256,6 +256,18 @@ typedef struct mrun {
     bool done;
 } mrun;
 
+/* A plain sort that is a streamed output: the last merge runs on one
+** thread into columns of HAND_CHUNKS chunks' rows, and each time they are
+** full the rows leave as a table (hand); only those are held. */
+enum { HAND_CHUNKS = 8 };
+
+typedef struct handout {
+    const vm_sortdef *def;
+    uint32_t cap;             /* rows the columns hold */
+    vm_rows_hand hand;
+    void *ctx;
+} handout;
+
 /* Where merged rows go: a run (stage and file) or the result (columns from
 ** row `at`, long strings into heap; for a window, the rows that start a
 ** partition or a group of peers, found by comparing each row with the one
@@ -274,7 +286,10 @@ typedef struct msink {
     uint8_t *prev, *cur;      /* entries of the last row and of this one (loc: row) */
     uint8_t *first;           /* the first row's entry (its marks are the caller's) */
     bool have_prev;
+    handout *hand;            /* non-NULL: rows leave in tables as the columns fill (hand_rows) */
 } msink;
+
+static tir_status hand_rows(msink *out, char *err, size_t errlen);
 
 typedef struct merger {
     const vm_sortdef *def;
@@ -539,6 +554,8 @@ static tir_status flush(merger *mg, msink *out, char *err, size_t errlen)
         if (out->part)
             mark_bounds(mg, out);
         out->at += mg->npick;
+        if (!st && out->hand && out->at + mg->cap > out->hand->cap)   /* no room for another flush */
+            st = hand_rows(out, err, errlen);
     }
     mg->npick = 0;
     return st;
@@ -872,6 +889,60 @@ static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, i
     return TIR_OK;
 }
 
+/* ------------------------------------------- the last merge handed over */
+
+static tir_status hand_rows(msink *out, char *err, size_t errlen)
+{
+    const vm_sortdef *def = out->hand->def;
+    vm_table *t = out->at ? vm_sink_table_new(&def->stmt->out) : NULL;
+    if (!out->at)
+        return TIR_OK;
+    if (!t)
+        return TIR_ERR_NOMEM;
+    for (int c = 0; c < out->ncols; c++)
+        out->cols[c].len = out->at;
+    vm_sort_columns_trim(out->cols, out->ncols, out->at);
+    tir_status st = vm_sort_result_take(def, out->cols, NULL, NULL, out->at, NULL, 1, t, err, errlen);
+    vm_strheap_move(&t->heap, out->heap);
+    for (int c = 0; c < out->ncols; c++)
+        vm_column_free(&out->cols[c]);
+    out->at = 0;
+    if (st) {
+        vm_table_free(t);
+        return st;
+    }
+    if (!vm_sort_columns_new(def, out->ncols, out->hand->cap, out->cols)) {
+        vm_table_free(t);
+        return TIR_ERR_NOMEM;
+    }
+    return out->hand->hand(out->hand->ctx, t, err, errlen);   /* t is the taker's now */
+}
+
+static tir_status merge_handed(const vm_sortdef *def, const vm_sortfile *runs, int nruns, uint64_t from,
+                               const vm_cancel *cancel, vm_rows_hand hand, void *ctx, char *err, size_t errlen)
+{
+    int ncols = def->npayload;
+    vm_column *cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
+    vm_strheap heap;
+    vm_strheap_init(&heap);
+    handout ho = {def, HAND_CHUNKS * chunk_rows(def), hand, ctx};
+    tir_status st = cols && vm_sort_columns_new(def, ncols, ho.cap, cols) ? TIR_OK : TIR_ERR_NOMEM;
+    msink out = {.cols = cols, .ncols = ncols, .heap = &heap, .hand = &ho};
+    merger mg = {0};
+    if (!st)
+        st = merger_open(&mg, def, runs, NULL, nruns, cancel, err, errlen);
+    if (!st)
+        st = merge(&mg, &out, from, err, errlen);
+    merger_free(&mg);
+    if (!st)
+        st = hand_rows(&out, err, errlen);   /* the last rows */
+    for (int c = 0; cols && c < ncols; c++)
+        vm_column_free(&cols[c]);
+    free(cols);
+    vm_strheap_free(&heap);
+    return st;
+}
+
 /* The result is over what the limit leaves: TIR_ERR_NOMEM. */
 static tir_status too_big(uint64_t bytes, uint64_t budget, char *err, size_t errlen)
 {
@@ -881,10 +952,12 @@ static tir_status too_big(uint64_t bytes, uint64_t budget, char *err, size_t err
 }
 
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
-                                  int nthreads, const vm_cancel *cancel, uint64_t *extra, vm_table **out,
-                                  vm_spill_stats *stats, char *err, size_t errlen)
+                                  int nthreads, const vm_cancel *cancel, vm_rows_hand hand, void *hand_ctx,
+                                  uint64_t *extra, vm_table **out, vm_spill_stats *stats, char *err, size_t errlen)
 {
     const vm_sortdef *def = s[0]->def;
+    if (def->win)
+        hand = NULL;   /* a window's functions need their partitions whole */
     *out = NULL;
     *extra = 0;
     if (nthreads < 1)
@@ -916,7 +989,7 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         s[w]->nfiles = 0;
     }
     uint64_t from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n, m = n - from;
-    uint64_t result = vm_sort_result_bytes(def, m);
+    uint64_t result = vm_sort_result_bytes(def, hand ? HAND_CHUNKS * (uint64_t)chunk_rows(def) : m);
     if (!st && budget && result > budget)
         st = too_big(result, budget, err, errlen);
     /* fan-in: as many runs as a chunk each fits beside the result (the
@@ -950,7 +1023,17 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
             }
         }
     }
-    if (!st) {
+    if (!st && hand) {
+        uint64_t held = result;
+        for (size_t i = head; i < nruns; i++)
+            held += run_bytes(def, &runs[i]);
+        *extra = held > *extra ? held : *extra;
+        for (size_t i = head; i < nruns; i++)
+            stats->passes = (uint64_t)runs[i].level + 1 > stats->passes ? (uint64_t)runs[i].level + 1 : stats->passes;
+        st = merge_handed(def, runs + head, (int)(nruns - head), from, cancel, hand, hand_ctx, err, errlen);
+        if (!st && !(*out = vm_sink_table_new(&def->stmt->out)))
+            st = TIR_ERR_NOMEM;
+    } else if (!st) {
         /* as many threads as a chunk of every run each fits (the runs fit once) */
         uint64_t held = result, all = 0;
         int level = 0;

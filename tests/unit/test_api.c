@@ -648,8 +648,8 @@ Test(api, sort_memory_limit)
 /* What tir_run_each's callback saw: rows, calls, and each key once. */
 typedef struct each_seen {
     int64_t rows, calls, refuse_at;
-    int64_t last;          /* the last key of an emitted output (they come in order) */
-    bool grouped, ordered;
+    int64_t last;          /* the last key of an ordered output */
+    bool grouped, ordered, descending;
     uint8_t *seen;
 } each_seen;
 
@@ -666,7 +666,8 @@ static tir_status each_rows(void *ctx, const tir_result *rows)
             s->seen[k[i]] = 1;
             cr_assert_eq(v[i], s->grouped ? 3 * k[i] : 2 * k[i]);
             if (s->ordered) {
-                cr_assert_gt(k[i], s->last, "in order");
+                cr_assert(s->descending ? k[i] < s->last : k[i] > s->last, "in order: %" PRId64 " after %" PRId64,
+                          k[i], s->last);
                 s->last = k[i];
             }
             s->rows++;
@@ -678,8 +679,9 @@ static tir_status each_rows(void *ctx, const tir_result *rows)
 /* tir_run_each hands an output over while the run makes it: a group-by
 ** that spilled partition by partition (its 200k groups, 4.8 MB, do not fit
 ** a 4 MiB limit materialized), an emitted relation batch by batch in
-** order, the rest left in the result; a refusal stops the run with its
-** status. At 1 and 2 threads. */
+** order, the rest left in the result, a sort that spilled in order as its
+** last merge makes it; a refusal stops the run with its status. At 1 and
+** 2 threads. */
 Test(api, run_each_hands_an_output_over_while_running, .init = setup, .fini = teardown)
 {
     char path[512];
@@ -694,6 +696,11 @@ Test(api, run_each_hands_an_output_over_while_running, .init = setup, .fini = te
                                   "p: Pipeline = { s = table_scan :table = big\n"
                                   "    g = hash_group_by :input = s :group_by = [\"n\"] :aggregates = {\n"
                                   "        \"t\": sum($in.n * 3), \"c\": count(*) } }\noutput p.g\n";
+    static const char sorted[] = "big: Table = read_csv(\"big.csv\") { n: i64 }\n"
+                                 "p: Pipeline = { s = table_scan :table = big\n"
+                                 "    x = project :input = s :columns = { \"n\": $in.n, \"d\": $in.n * 2 }\n"
+                                 "    o = sort :input = x :by = [$in.n desc] }\n"
+                                 "output p.o\n";
     static const char emitted[] = "big: Table = read_csv(\"big.csv\") { n: i64 }\n"
                                   "p: Pipeline = { s = table_scan :table = big\n"
                                   "    x = project :input = s :columns = { \"n\": $in.n, \"d\": $in.n * 2 } }\n"
@@ -730,6 +737,23 @@ Test(api, run_each_hands_an_output_over_while_running, .init = setup, .fini = te
         cr_assert_lt(rest, 200000, "rows left the run while it ran");
         cr_assert_eq((uint64_t)s.rows + rest, 200000);
         tir_result_free(r);
+        free(s.seen);
+        tir_program_free(p);
+        /* a sort that spilled: its last merge hands its rows over in order */
+        p = compile_ok(e, sorted);
+        cr_assert_eq(tir_run(p, &r), TIR_ERR_NOMEM, "materialized, the output breaks the limit");
+        cr_assert(strstr(tir_program_errmsg(p), "its result alone"), "%s", tir_program_errmsg(p));
+        s = (each_seen){.ordered = true, .descending = true, .last = INT64_MAX, .seen = calloc(200001, 1)};
+        cr_assert_eq(tir_run_each(p, 0, each_rows, &s, &r), TIR_OK, "%s", tir_program_errmsg(p));
+        cr_assert_eq(tir_result_nrows(r, 0), 0, "every row handed over");
+        cr_assert_eq(s.rows, 200000);
+        cr_assert_gt(s.calls, 4, "a few chunks at a time (%" PRId64 " calls)", s.calls);
+        tir_result_free(r);
+        free(s.seen);
+        s = (each_seen){.ordered = true, .descending = true, .last = INT64_MAX, .seen = calloc(200001, 1),
+                        .refuse_at = 2};
+        cr_assert_eq(tir_run_each(p, 0, each_rows, &s, &r), TIR_ERR_IO);
+        cr_assert(strstr(tir_program_errmsg(p), "refused its rows"), "%s", tir_program_errmsg(p));
         free(s.seen);
         tir_program_free(p);
         tir_engine_free(e);
