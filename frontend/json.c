@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,10 +261,20 @@ static ir_expr *fj_literal(fj_ctx *cx, json_t *j, ir_span at)
             l->i = 0;
         }
         break;
-    case JSON_REAL:
+    case JSON_REAL: {
         l->type = TIR_F64;
         l->f = json_real_value(j);
+        /* of 16 or 17 digits, the text form writes its digits and reads
+        ** them back as a long number's: so does the JSON form (it is one) */
+        char t[48];
+        ir_double_text(fabs(l->f), t);
+        ir_lit digits = {.type = TIR_F64, .s = t, .slen = (uint32_t)strlen(t)};
+        if (ir_lit_long_text(&digits)) {
+            l->s = fj_strdup(cx, t, digits.slen);
+            l->slen = digits.slen;
+        }
         break;
+    }
     case JSON_STRING:
         l->type = TIR_STRING;
         l->s = fj_strdup(cx, json_string_value(j), json_string_length(j));

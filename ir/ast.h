@@ -562,6 +562,9 @@ const char *ir_expr_str(ir_arena *a, const ir_expr *e);   /* source-like text */
 ** f) than a double or an 18-digit decimal holds. Printed as written then,
 ** and in JSON as {"number": "..."}. */
 bool ir_lit_long_text(const ir_lit *l);
+/* The shortest text that reads back as v, always recognizable as a float
+** literal ("10.0", "1.0e+20"), in the C locale. */
+void ir_double_text(double v, char s[48]);
 const char *ir_op_str(ir_op op);
 const char *ir_opkind_name(ir_opkind k);
 const char *ir_aggfn_name(ir_aggfn f);

@@ -106,8 +106,6 @@ const char *ir_joinkind_name(ir_joinkind k)
 
 /* ------------------------------------------------------------ expressions */
 
-/* Shortest text that reads back as v, always recognizable as a float
-** literal ("10.0", "1.0e+20"); the C locale keeps the decimal point a '.'. */
 bool ir_lit_long_text(const ir_lit *l)
 {
     int sig = 0, after = -1, all = 0;
@@ -126,13 +124,13 @@ bool ir_lit_long_text(const ir_lit *l)
     return sig > 15 || after > 18 || all > 18;
 }
 
-static void put_double(ir_buf *b, double v)
+/* The C locale keeps the decimal point a '.'. */
+void ir_double_text(double v, char s[48])
 {
-    char s[48];
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     locale_t old = c ? uselocale(c) : (locale_t)0;
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(s, sizeof s, "%.*g", prec, v);
+        snprintf(s, 48, "%.*g", prec, v);
         if (strtod(s, NULL) == v)
             break;
     }
@@ -146,6 +144,12 @@ static void put_double(ir_buf *b, double v)
         memmove(s + at + 2, s + at, strlen(s + at) + 1);
         memcpy(s + at, ".0", 2);
     }
+}
+
+static void put_double(ir_buf *b, double v)
+{
+    char s[48];
+    ir_double_text(v, s);
     ir_buf_puts(b, s);
 }
 

@@ -348,6 +348,30 @@ Test(json, long_numbers_without_a_point_convert_back)
                  "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number");
 }
 
+/* A JSON real that takes 16 or 17 digits to write is one more than a
+** double's 15: the text form writes those digits and reads them back as a
+** long number, so the JSON form is {"number": ...} from the start, the same
+** from the JSON and from its text. Found by fuzz_compile_json. */
+Test(json, reals_of_seventeen_digits_convert_back)
+{
+    const char *json = PLAN(FILTER("{\"op\": \">\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, -9223372.368547758]}"));
+    tir_program *p = NULL, *back = NULL;
+    char *text = NULL, *json2 = NULL, *json3 = NULL;
+    cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_assert(strstr(text, "-9223372.368547758"), "%s", text);
+    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &back), TIR_OK, "%s", text);
+    cr_assert_eq(tir_program_to_json(p, &json2), TIR_OK);
+    cr_assert_eq(tir_program_to_json(back, &json3), TIR_OK);
+    cr_assert(strstr(json2, "{\"number\": \"-9223372.368547758\"}"), "%s", json2);
+    cr_assert_str_eq(json2, json3);
+    free(text);
+    free(json2);
+    free(json3);
+    tir_program_free(p);
+    tir_program_free(back);
+}
+
 Test(json, missing_field_names_its_node)
 {
     expect_error(PLAN("{\"target\": \"v2\", \"args\": {}}"), "$.pipelines[0].statements[1]",
