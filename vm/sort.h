@@ -187,10 +187,11 @@ uint64_t vm_sort_result_bytes(const vm_sortdef *def, uint64_t m);
 ** "its result alone ..."); *extra receives the most it held. stats gets
 ** the bytes, files and passes. cancel (may be NULL): once requested, stops the
 ** merge (TIR_ERR_CANCELLED). Every run is closed on return. With hand (a
-** sort without a window), the last merge runs on one thread and its rows
-** go to hand(hand_ctx, table) in order, a few chunks' rows at a time, as
-** they are merged (a status from hand stops it): only those count against
-** budget, and *out is an empty table. */
+** sort without a window) and a result over budget (or force), the last
+** merge runs on one thread and its rows go to hand(hand_ctx, table) in
+** order, a few chunks' rows at a time, as they are merged (a status from
+** hand stops it): only those count against budget, and *out is an empty
+** table. A result that fits is made in *out as without hand. */
 tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, uint64_t budget, bool force,
                                   int nthreads, const vm_cancel *cancel, vm_rows_hand hand, void *hand_ctx,
                                   uint64_t *extra, vm_table **out, vm_spill_stats *stats, char *err, size_t errlen);

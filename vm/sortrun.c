@@ -989,6 +989,9 @@ tir_status vm_sort_finish_spilled(vm_sink_sort *const *s, int nw, vm_spill *sp, 
         s[w]->nfiles = 0;
     }
     uint64_t from = (uint64_t)def->offset < n ? (uint64_t)def->offset : n, m = n - from;
+    /* a result that fits is merged on every thread and handed over whole at the end */
+    if (hand && !force && (!budget || vm_sort_result_bytes(def, m) <= budget))
+        hand = NULL;
     uint64_t result = vm_sort_result_bytes(def, hand ? HAND_CHUNKS * (uint64_t)chunk_rows(def) : m);
     if (!st && budget && result > budget)
         st = too_big(result, budget, err, errlen);

@@ -641,6 +641,58 @@ static bool sc_live_stream_beside_other_runs(sc_ctx *c)
     return true;
 }
 
+/* tir_run_each on two threads: a group-by and a sort forced to spill hand
+** their rows over from the merge (a group-by's partitions from either
+** worker, one call at a time); every row arrives once. */
+typedef struct sc_each {
+    int64_t rows, sum;
+    int calls;
+} sc_each;
+
+static tir_status sc_each_rows(void *ctx, const tir_result *r)
+{
+    sc_each *s = ctx;   /* unlocked: calls come one at a time (TSan checks) */
+    s->calls++;
+    for (size_t b = 0; b < tir_result_nbatches(r, 0); b++) {
+        const int64_t *n = tir_result_batch_data(r, 0, b, 0);
+        for (uint32_t i = 0; i < tir_result_batch_rows(r, 0, b); i++)
+            s->sum += n[i];
+        s->rows += tir_result_batch_rows(r, 0, b);
+    }
+    return TIR_OK;
+}
+
+static bool sc_spilled_outputs_handed_over(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, SC_ROWS));
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 2, .batch_size = 512, .force_spill = true});
+    static const char *const progs[] = {
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "p: Pipeline = { s = table_scan :table = nums\n"
+        "    g = hash_group_by :input = s :group_by = [\"n\"] :aggregates = { \"c\": count(*) } }\noutput p.g\n",
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "p: Pipeline = { s = table_scan :table = nums\n"
+        "    o = sort :input = s :by = [$in.k, $in.n desc] }\noutput p.o\n",
+    };
+    bool ok = true;
+    for (int k = 0; k < 2 && ok; k++) {
+        tir_program *p = sc_compile(c, e, progs[k]);
+        sc_each s = {0};
+        tir_result *r = NULL;
+        ok = p && tir_run_each(p, 0, sc_each_rows, &s, &r) == TIR_OK;
+        if (ok)
+            ok = s.calls > 1 && s.rows + (int64_t)tir_result_nrows(r, 0) == SC_ROWS &&
+                 (k == 1 || s.sum == (int64_t)SC_ROWS * (SC_ROWS + 1) / 2);
+        if (!ok)
+            snprintf(c->why, sizeof c->why, "%s: %d calls, %lld rows", p ? tir_program_errmsg(p) : "no program",
+                     s.calls, (long long)s.rows);
+        tir_result_free(r);
+        tir_program_free(p);
+    }
+    tir_engine_free(e);
+    return ok;
+}
+
 /* ------------------------------------------------------ worker threads */
 
 static int sc_nthreads(void)
@@ -788,6 +840,7 @@ static const struct sc_scenario {
     {"a_live_stream_beside_other_runs", sc_live_stream_beside_other_runs},
     {"a_full_join_marks_shared_by_workers", sc_full_join_marks_shared_by_workers},
     {"each_thread_reads_its_own_message", sc_each_thread_reads_its_own_message},
+    {"spilled_outputs_handed_over_on_two_threads", sc_spilled_outputs_handed_over},
 };
 
 #endif
