@@ -1697,8 +1697,10 @@ static void hand_partitions(gspill_merge *gm, int p)
             continue;
         gm->parts[h] = NULL;
         uint64_t bytes = vm_table_bytes(t);
-        tir_status st = t->nrows ? gm->hand(gm->hand_ctx, t, gm->err[h], sizeof gm->err[h]) : TIR_OK;
-        if (!t->nrows)
+        tir_status st = TIR_OK;
+        if (t->nrows)
+            st = gm->hand(gm->hand_ctx, t, gm->err[h], sizeof gm->err[h]);   /* t is the taker's now */
+        else
             vm_table_free(t);
         atomic_fetch_sub(&gm->result, bytes);
         if (st) {
@@ -1741,7 +1743,6 @@ static void merge_partitions_main(void *arg, int thread)
         }
     }
 }
-
 
 /* Appends src's rows to t and frees src. t's columns grow to the exact
 ** size: doubling would leave up to half of a result unused, counted
