@@ -1344,13 +1344,24 @@ static bool read_by_pipeline(const ir_program *prog, const ir_stmt *s)
     return false;
 }
 
+/* The output statement whose rows may be handed over while made (NULL:
+** none). Not a relation another pipeline reads (it must be kept whole),
+** nor a write_table's or delete's: their rows are the file's to write
+** (the output is the one-row tuple made at the end). */
+static const ir_stmt *streamed_stmt(const ir_program *prog, const ir_stmt *s)
+{
+    if (!s || s->kind == IR_OP_WRITE_TABLE || s->kind == IR_OP_DELETE || read_by_pipeline(prog, s))
+        return NULL;
+    return s;
+}
+
 tir_status vm_run_streamed(tir_program *p, size_t out, tir_status (*rows)(void *ctx, vm_table *t), void *ctx,
                            const atomic_int *cancel, tir_result **res)
 {
     const ir_stmt *s = p && p->plan && out < (size_t)p->prog->noutputs ? p->prog->outputs[out].stmt : NULL;
     vm_cancel own = {.run = cancel};
     vm_run_opts hook = {.cancel = &own, .stream_rows = rows, .stream_ctx = ctx,
-                        .stream_stmt = s && !read_by_pipeline(p->prog, s) ? s : NULL};
+                        .stream_stmt = streamed_stmt(p->prog, s)};
     *res = NULL;
     return run_entered(p, res, &hook);
 }
@@ -1395,7 +1406,7 @@ tir_status tir_run_each(tir_program *p, size_t out, tir_rows_fn each, void *ctx,
     }
     const ir_stmt *s = p->prog->outputs[out].stmt;
     vm_run_opts hook = {.stream_rows = each_rows, .stream_ctx = &ec,
-                        .stream_stmt = !read_by_pipeline(p->prog, s) ? s : NULL};
+                        .stream_stmt = streamed_stmt(p->prog, s)};
     st = run_entered(p, res, &hook);
     tir_result_free(ec.shell);
     return st;

@@ -3,7 +3,7 @@
 **
 ** For each operation (compiles, runs of plans with joins, group-by, sort,
 ** window, merge_join..., imports, describe, write_table, delete, Arrow
-** export, registration and a live stream) and each
+** export, registration, a live stream and tir_run_each) and each
 ** N = 1, 2, 3, ... the operation runs in a forked child whose N-th
 ** allocation fails (allocfail.c), until a run no longer reaches N. Each
 ** child checks:
@@ -130,6 +130,15 @@ static const char p_join_group[] =
     "    t = aggregate :input = p :aggregates = { \"n\": count($in.v), \"lo\": min($in.s) }\n"
     "}\n"
     "output pa.gb\noutput pa.t\n";
+
+/* a plain sort of strings, which tir_run_each takes as its last merge makes it when it spilled */
+static const char p_sort_plain[] =
+    "a: Table = read_table(\"a_x.tirt\")\n"
+    "p: Pipeline = {\n"
+    "    v = table_scan :table = a :columns = [\"id\", \"s\", \"f\"]\n"
+    "    o = sort :input = v :by = [$in.s, $in.id desc]\n"
+    "}\n"
+    "output p.o\n";
 
 /* inner/semi/anti hash joins on a string key, a bloom filter */
 static const char p_join_kinds[] =
@@ -331,7 +340,7 @@ static const char p_arrow_back[] =
 
 /* ------------------------------------------------------------ operations */
 
-typedef enum { OP_COMPILE, OP_RUN, OP_IMPORT, OP_DESCRIBE, OP_ARROW, OP_ARROW_LIVE } op_kind;
+typedef enum { OP_COMPILE, OP_RUN, OP_RUN_EACH, OP_IMPORT, OP_DESCRIBE, OP_ARROW, OP_ARROW_LIVE } op_kind;
 
 typedef struct op {
     const char *name;
@@ -367,6 +376,10 @@ static const op ops[] = {
      .sample = 25},
     {.name = "run join_group native t2 spilled", .kind = OP_RUN, .prog = p_join_group, .threads = 2, .native = true,
      .spill = true, .sample = 25},
+    {.name = "run_each join_group t1 spilled", .kind = OP_RUN_EACH, .prog = p_join_group, .threads = 1,
+     .spill = true, .sample = 60},
+    {.name = "run_each sort t2 spilled", .kind = OP_RUN_EACH, .prog = p_sort_plain, .threads = 2, .spill = true,
+     .sample = 25},
     {.name = "run join_kinds t1", .kind = OP_RUN, .prog = p_join_kinds, .threads = 1},
     {.name = "run join_kinds native t2", .kind = OP_RUN, .prog = p_join_kinds, .threads = 2, .native = true},
     {.name = "run sort_window t1", .kind = OP_RUN, .prog = p_sort_window, .threads = 1},
@@ -481,6 +494,30 @@ static uint64_t result_digest(const tir_result *r)
         dg_add(&d, &nrows, sizeof nrows);
     }
     return d.h;
+}
+
+/* tir_run_each's callback: the handed rows into the digest at ctx, in
+** order and without allocating (the failures are armed meanwhile). */
+static tir_status each_digest(void *ctx, const tir_result *r)
+{
+    digest *d = ctx;
+    for (size_t b = 0; b < tir_result_nbatches(r, 0); b++)
+        for (uint32_t i = 0; i < tir_result_batch_rows(r, 0, b); i++)
+            for (size_t c = 0; c < tir_result_ncols(r, 0); c++) {
+                const uint64_t *valid = tir_result_batch_validity(r, 0, b, c);
+                const unsigned char *data = tir_result_batch_data(r, 0, b, c);
+                tir_type t = tir_result_col_type(r, 0, c);
+                if (valid && !(valid[i / 64] >> (i % 64) & 1)) {
+                    dg_add(d, "N", 1);
+                } else if (t == TIR_STRING) {
+                    const tir_str *x = &((const tir_str *)data)[i];
+                    dg_add(d, tir_str_ptr(x), x->len);
+                } else {
+                    size_t w = t == TIR_BOOL ? 1 : t == TIR_I32 || t == TIR_DATE ? 4 : 8;
+                    dg_add(d, data + i * w, w);
+                }
+            }
+    return TIR_OK;
 }
 
 static uint64_t text_digest(const char *s)
@@ -674,6 +711,21 @@ static tir_status attempt(const op *o, tir_engine **e, tir_program **p, const ch
         tir_result_free(res);
         break;
     }
+    case OP_RUN_EACH: {   /* the digests of the rows handed over, in order, then the result's */
+        tir_result *res = NULL;
+        digest d = {0xCBF29CE484222325ull};
+        st = tir_run_each(*p, 0, each_digest, &d, &res);
+        af_disarm();
+        if (!st) {
+            uint64_t rest = result_digest(res);
+            dg_add(&d, &rest, sizeof rest);
+            *h = d.h;
+        } else if (res) {
+            bug(r, "tir_run_each failed but set a result");
+        }
+        tir_result_free(res);
+        break;
+    }
     case OP_IMPORT: {
         tir_import_opts io = {.schema = o->schema, .sort_by = o->sort_by, .bloom = o->bloom, .block_rows = 256};
         uint64_t rows = 0;
@@ -761,7 +813,7 @@ static void child(const op *o, report *r)
         if (o->seed)
             seed_db(o);
         e = new_engine(o);
-        if ((o->kind == OP_RUN || o->kind == OP_ARROW || o->kind == OP_ARROW_LIVE) &&
+        if ((o->kind == OP_RUN || o->kind == OP_RUN_EACH || o->kind == OP_ARROW || o->kind == OP_ARROW_LIVE) &&
             tir_compile(e, "prog.tir", src, strlen(src), &p)) {
             bug(r, "does not compile: %s", tir_engine_errmsg(e));
             goto done;
