@@ -701,26 +701,32 @@ static void json_string(obuf *o, const char *text, size_t n)
     ob_char(o, '"');
 }
 
-static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols, size_t ncols)
+/* An output's object; in pieces when its rows are printed as they come:
+** head (name, columns, the rows' '['), its rows (cont: rows went out
+** before, the first of these follows a comma), close (the ']' and '}'). */
+static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols, size_t ncols, bool head, bool cont,
+                        bool close)
 {
     size_t nbatches = tir_result_nbatches(r, out);
     const char *oname = tir_result_output_name(r, out);
-    bool first = true;
+    bool first = !cont;
     cell v;
 
-    ob_str(o, "{\n  \"name\": ");
-    json_string(o, oname, strlen(oname));
-    ob_str(o, ",\n  \"columns\": [");
-    for (size_t c = 0; c < ncols; c++) {
-        const char *name = tir_result_col_name(r, out, c);
-        ob_str(o, c > 0 ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        json_string(o, name, strlen(name));
-        ob_str(o, ", \"type\": ");
-        json_string(o, type_name(cols[c].type), strlen(type_name(cols[c].type)));
-        ob_str(o, tir_result_col_nullable(r, out, c) ? ", \"nullable\": true}"
-                                                     : ", \"nullable\": false}");
+    if (head) {
+        ob_str(o, "{\n  \"name\": ");
+        json_string(o, oname, strlen(oname));
+        ob_str(o, ",\n  \"columns\": [");
+        for (size_t c = 0; c < ncols; c++) {
+            const char *name = tir_result_col_name(r, out, c);
+            ob_str(o, c > 0 ? ",\n    {\"name\": " : "\n    {\"name\": ");
+            json_string(o, name, strlen(name));
+            ob_str(o, ", \"type\": ");
+            json_string(o, type_name(cols[c].type), strlen(type_name(cols[c].type)));
+            ob_str(o, tir_result_col_nullable(r, out, c) ? ", \"nullable\": true}"
+                                                         : ", \"nullable\": false}");
+        }
+        ob_str(o, ncols > 0 ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [");
     }
-    ob_str(o, ncols > 0 ? "\n  ],\n  \"rows\": [" : "],\n  \"rows\": [");
     for (size_t b = 0; b < nbatches; b++) {
         uint32_t rows = tir_result_batch_rows(r, out, b);
         load_batch(r, out, b, cols, ncols);
@@ -742,7 +748,8 @@ static void json_output(obuf *o, const tir_result *r, size_t out, colview *cols,
             ob_char(o, ']');
         }
     }
-    ob_str(o, first ? "]\n}" : "\n  ]\n}");
+    if (close)
+        ob_str(o, first ? "]\n}" : "\n  ]\n}");
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -786,9 +793,10 @@ bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
         first = fo->output < nout ? fo->output : nout;
         nout = first < nout ? 1 : 0;
     }
-    if (kind == FMT_JSON && nout != 1)
+    if (kind == FMT_JSON && nout != 1 && !fo->headless)
         ob_char(o, '[');
-    for (size_t k = 0; k < nout; k++) {
+    for (size_t k = 0; k < (fo->open_end && nout ? 1 : nout); k++) {
+        bool cont = k == 0 && fo->headless;   /* its head and first rows are out */
         size_t i = first + k, ncols = tir_result_ncols(r, i);
         for (size_t c = 0; c < ncols; c++) {
             cols[c].type = tir_result_col_type(r, i, c);
@@ -808,16 +816,16 @@ bool fmt_result_opts(FILE *f, const tir_result *r, const fmt_opts *fo)
         case FMT_CSV:
             if (k > 0)
                 ob_char(o, '\n');
-            csv_output(o, r, i, cols, ncols, k > 0 || !fo->headless);
+            csv_output(o, r, i, cols, ncols, !cont);
             break;
         case FMT_JSON:
-            if (nout != 1)
+            if (nout != 1 && !cont)
                 ob_str(o, k > 0 ? ",\n" : "\n");
-            json_output(o, r, i, cols, ncols);
+            json_output(o, r, i, cols, ncols, !cont, cont, !(k == 0 && fo->open_end));
             break;
         }
     }
-    if (kind == FMT_JSON)
+    if (kind == FMT_JSON && !fo->open_end)
         ob_str(o, nout != 1 ? "\n]\n" : "\n");
 
     ob_flush(o);

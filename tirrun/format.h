@@ -25,9 +25,12 @@ typedef struct fmt_opts {
     bool one_output;    /* print output number `output` alone, as if the result
                         ** had no other (the Python module prints one at a time) */
     size_t output;
-    bool headless;      /* csv: the first output printed has no header line (its
-                        ** header and first rows went out before, tirrun's
-                        ** streamed output) */
+    /* csv and json, for an output printed while the run makes it (tirrun):
+    ** headless: the first output's header and first rows went out before
+    ** (its rows continue; then the others as usual); open_end: print the
+    ** first output alone and leave it open (its rows continue later) */
+    bool headless;
+    bool open_end;
 } fmt_opts;
 
 /* Maps "table", "csv", "json" or "markdown" to *out; false for anything else. */

@@ -368,23 +368,24 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* tir_run_each's taker of the first output's rows, as CSV. */
-typedef struct csv_stream {
+/* tir_run_each's taker of the first output's rows, as CSV or JSON. */
+typedef struct out_stream {
     FILE *f;
+    fmt_kind kind;
     bool print;          /* this run's rows are printed (else dropped) */
     bool header_done;    /* the output's header is out */
     bool failed;         /* writing failed (err): the run was stopped */
     int err;
     double writing;      /* seconds spent writing, left out of the run's time */
-} csv_stream;
+} out_stream;
 
-static tir_status csv_rows(void *ctx, const tir_result *rows)
+static tir_status stream_rows(void *ctx, const tir_result *rows)
 {
-    csv_stream *cs = ctx;
+    out_stream *cs = ctx;
     if (!cs->print)
         return TIR_OK;
     double t0 = now_seconds();
-    fmt_opts fo = {.kind = FMT_CSV, .one_output = true, .output = 0, .headless = cs->header_done};
+    fmt_opts fo = {.kind = cs->kind, .headless = cs->header_done, .open_end = true};
     bool ok = fmt_result_opts(cs->f, rows, &fo);
     cs->writing += now_seconds() - t0;
     cs->header_done = true;
@@ -496,10 +497,11 @@ static int run(const options *o, tir_engine *e)
         return EXIT_USAGE;
     }
 
-    /* CSV is written as the run makes it (tir_run_each): the first output
-    ** need not fit in memory, and its rows come while the run goes on */
-    bool stream = o->format == FMT_CSV && tir_program_noutputs(p) > 0;
-    csv_stream cs = {.f = stdout};
+    /* CSV and JSON are written as the run makes them (tir_run_each): the
+    ** first output need not fit in memory, and its rows come while the run
+    ** goes on */
+    bool stream = (o->format == FMT_CSV || o->format == FMT_JSON) && tir_program_noutputs(p) > 0;
+    out_stream cs = {.f = stdout, .kind = o->format};
     unsigned runs = o->repeat ? o->repeat : 1;
     double *times = calloc(runs, sizeof *times);
     if (!times) {
@@ -514,7 +516,7 @@ static int run(const options *o, tir_engine *e)
         cs.print = k + 1 == runs;   /* the outputs of the last run are printed */
         cs.writing = 0;
         t0 = now_seconds();
-        st = stream ? tir_run_each(p, 0, csv_rows, &cs, &res) : tir_run(p, &res);
+        st = stream ? tir_run_each(p, 0, stream_rows, &cs, &res) : tir_run(p, &res);
         elapsed = times[k] = now_seconds() - t0 - cs.writing;
         if (o->timer && runs > 1 && st == TIR_OK)
             fprintf(stderr, "Run %u: %.6f s\n", k + 1, times[k]);
