@@ -891,12 +891,13 @@ static tir_status merge_result(const vm_sortdef *def, const vm_sortfile *runs, i
 
 /* ------------------------------------------- the last merge handed over */
 
+/* The rows the columns hold leave as a table; fresh columns take the next. */
 static tir_status hand_rows(msink *out, char *err, size_t errlen)
 {
     const vm_sortdef *def = out->hand->def;
-    vm_table *t = out->at ? vm_sink_table_new(&def->stmt->out) : NULL;
     if (!out->at)
         return TIR_OK;
+    vm_table *t = vm_sink_table_new(&def->stmt->out);
     if (!t)
         return TIR_ERR_NOMEM;
     for (int c = 0; c < out->ncols; c++)
@@ -918,6 +919,7 @@ static tir_status hand_rows(msink *out, char *err, size_t errlen)
     return out->hand->hand(out->hand->ctx, t, err, errlen);   /* t is the taker's now */
 }
 
+/* The runs merged in order, from row `from`, into tables handed over as they fill. */
 static tir_status merge_handed(const vm_sortdef *def, const vm_sortfile *runs, int nruns, uint64_t from,
                                const vm_cancel *cancel, vm_rows_hand hand, void *ctx, char *err, size_t errlen)
 {
