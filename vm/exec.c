@@ -835,9 +835,6 @@ static tir_status dec_overflow(xpipe *x, const vm_ins *in)
                      span_text(x, in->span, t, sizeof t), in->e);
 }
 
-/* A decimal sum adds i64s (a wide one __int128s; past their range is an
-** error as it adds); its type promises at most 18 (38) digits: checked once
-** on the sink's rows. */
 /* Why a run stops when the taker of its streamed output (vm_run_opts.stream_rows) refuses rows. */
 static const char *stream_refused(tir_status st)
 {
@@ -846,6 +843,9 @@ static const char *stream_refused(tir_status st)
                                      : "the output's taker refused its rows: the run stops";
 }
 
+/* A decimal sum adds i64s (a wide one __int128s; past their range is an
+** error as it adds); its type promises at most 18 (38) digits: checked once
+** on the sink's rows. The first column of t over its digits, or -1. */
 static int dec_out_overflow(const ir_stmt *s, const vm_table *t)
 {
     for (int c = 0; c < s->out.n && c < t->ncols; c++) {
