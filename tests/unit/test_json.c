@@ -310,6 +310,29 @@ Test(json, long_numbers_keep_their_digits)
                  "$.pipelines[0].statements[1].args.expr.args[1].number", "invalid number \"1e5\"");
 }
 
+/* json compiles; its text contains want_text and compiles back; the JSON
+** of both programs is the same, and it contains want_json (when given). */
+static void text_converts_back(const char *json, const char *want_text, const char *want_json)
+{
+    tir_program *p = NULL, *back = NULL;
+    char *text = NULL, *json2 = NULL, *json3 = NULL;
+    cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
+    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
+    cr_assert(strstr(text, want_text), "%s", text);
+    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &back), TIR_OK, "%s\n%s", text,
+                 back ? tir_program_diag_text(back) : "");
+    cr_assert_eq(tir_program_to_json(p, &json2), TIR_OK);
+    cr_assert_eq(tir_program_to_json(back, &json3), TIR_OK);
+    if (want_json)
+        cr_assert(strstr(json2, want_json), "%s", json2);
+    cr_assert_str_eq(json2, json3);
+    free(text);
+    free(json2);
+    free(json3);
+    tir_program_free(p);
+    tir_program_free(back);
+}
+
 /* A {"number"} without a point is a float literal all the same: the text
 ** form writes it with ".0", since its bare digits would read back as an
 ** integer (out of range here, and 21 zero-led digits an i64); a point with
@@ -324,21 +347,7 @@ Test(json, long_numbers_without_a_point_convert_back)
         snprintf(expr, sizeof expr, "{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, {\"number\": \"%s\"}]}",
                  numbers[k]);
         snprintf(json, sizeof json, PLAN(FILTER("%s")), expr);
-        tir_program *p = NULL, *back = NULL;
-        char *text = NULL, *json2 = NULL, *json3 = NULL;
-        cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
-        cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
-        cr_assert(strstr(text, texts[k]), "%s", text);
-        cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &back), TIR_OK, "%s\n%s", text,
-                     back ? tir_program_diag_text(back) : "");
-        cr_assert_eq(tir_program_to_json(p, &json2), TIR_OK);
-        cr_assert_eq(tir_program_to_json(back, &json3), TIR_OK);
-        cr_assert_str_eq(json2, json3);
-        free(text);
-        free(json2);
-        free(json3);
-        tir_program_free(p);
-        tir_program_free(back);
+        text_converts_back(json, texts[k], NULL);
     }
     expect_error(PLAN(FILTER("{\"op\": \"<\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, "
                              "{\"number\": \".1234567890123456789012\"}]}")),
@@ -354,22 +363,8 @@ Test(json, long_numbers_without_a_point_convert_back)
 ** from the JSON and from its text. Found by fuzz_compile_json. */
 Test(json, reals_of_seventeen_digits_convert_back)
 {
-    const char *json = PLAN(FILTER("{\"op\": \">\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, -9223372.368547758]}"));
-    tir_program *p = NULL, *back = NULL;
-    char *text = NULL, *json2 = NULL, *json3 = NULL;
-    cr_assert_eq(compile_json(json, &p), TIR_OK, "%s", p ? tir_program_diag_text(p) : "");
-    cr_assert_eq(tir_program_to_text(p, &text), TIR_OK);
-    cr_assert(strstr(text, "-9223372.368547758"), "%s", text);
-    cr_assert_eq(tir_compile(e, "x.tir", text, strlen(text), &back), TIR_OK, "%s", text);
-    cr_assert_eq(tir_program_to_json(p, &json2), TIR_OK);
-    cr_assert_eq(tir_program_to_json(back, &json3), TIR_OK);
-    cr_assert(strstr(json2, "{\"number\": \"-9223372.368547758\"}"), "%s", json2);
-    cr_assert_str_eq(json2, json3);
-    free(text);
-    free(json2);
-    free(json3);
-    tir_program_free(p);
-    tir_program_free(back);
+    text_converts_back(PLAN(FILTER("{\"op\": \">\", \"args\": [{\"col\": \"n\", \"of\": \"in\"}, -9223372.368547758]}")),
+                       "-9223372.368547758", "{\"number\": \"-9223372.368547758\"}");
 }
 
 Test(json, missing_field_names_its_node)
