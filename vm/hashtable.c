@@ -80,6 +80,8 @@ struct vm_ht {
     uint32_t *direct;         /* direct mode (below): per key - dbase, entry id + 1 (0 = none); no dir */
     int64_t dbase;
     uint64_t drange;          /* slots: keys dbase .. dbase + (drange << dsh) - 1 */
+    uint64_t dpop;            /* group mode: slots [0, dpop) are writable pages (ht_direct_touch) */
+    uint64_t dhint;           /* group mode: keys the first direct array spans (vm_ht_direct_hint) */
     bool one_part;            /* every key has one vm_ht_ipart (vm_ht_one_part) */
     uint32_t hint;            /* one_part: the entries vm_ht_reserve was told of, for a directory made later */
     uint8_t dsh;              /* 0, or VM_HT_IPART_BITS: a slot per 16 keys, all of partition dpart */
@@ -956,20 +958,24 @@ static uint32_t *ht_direct_alloc(uint64_t range)
     return ids;
 }
 
-/* The array of range keys from base, holding the old one's keys at their place. */
+/* The array of range keys from base, holding the old one's keys at their
+** place. Growing upward (or from nothing) leaves the new slots' pages to
+** ht_direct_touch: the room a doubling leaves above the keys would
+** otherwise be zeroed by the kernel and never used. */
 static uint32_t *ht_direct_regrow(vm_ht *ht, int64_t base, uint64_t range)
 {
     uint32_t *old = ht->direct;
     uint64_t orange = ht->drange;
     if (range > SIZE_MAX / sizeof *old)
         return NULL;
-    if (old && base == ht->dbase) {
-        uint32_t *ids = vm_big_realloc(old, orange * sizeof *old, range * sizeof *old);
-        vm_big_populate(ids, range * sizeof *ids, orange * sizeof *ids, range * sizeof *ids);
-        return ids;
+    if (!old || base == ht->dbase) {
+        if (!old)
+            ht->dpop = 0;
+        return vm_big_realloc(old, orange * sizeof *old, range * sizeof *old);
     }
     uint32_t *ids = ht_direct_alloc(range);
-    if (ids && old) { /* the keys in it lie within dmin .. dmax */
+    if (ids) { /* the keys in it lie within dmin .. dmax */
+        ht->dpop = range;
         int sh = ht->dsh;
         uint64_t at = ((uint64_t)ht->dmin - (uint64_t)ht->dbase) >> sh;
         uint64_t n = (((uint64_t)ht->dmax - (uint64_t)ht->dbase) >> sh) - at + 1;
@@ -979,11 +985,28 @@ static uint32_t *ht_direct_regrow(vm_ht *ht, int64_t base, uint64_t range)
     return ids;
 }
 
+/* Makes the slots up to the table's largest key writable pages, and some
+** room above it. A direct array is probed before it is written: an untouched
+** page read maps the shared zero page, and the write after it is a
+** copy-on-write fault whose TLB flush interrupts the other workers. */
+static void ht_direct_touch(vm_ht *ht)
+{
+    uint64_t need = (((uint64_t)ht->dmax - (uint64_t)ht->dbase) >> ht->dsh) + 1;
+    if (need <= ht->dpop)
+        return;
+    uint64_t slack = need / 8 > (512u << 10) ? need / 8 : 512u << 10; /* at least 2 MiB */
+    uint64_t to = need + slack < ht->drange ? need + slack : ht->drange;
+    vm_big_populate(ht->direct, ht->drange * sizeof *ht->direct, ht->dpop * sizeof *ht->direct,
+                    to * sizeof *ht->direct);
+    ht->dpop = to;
+}
+
 static void ht_direct_free(vm_ht *ht)
 {
     vm_big_free(ht->direct, ht->drange * sizeof *ht->direct);
     ht->direct = NULL;
     ht->drange = 0;
+    ht->dpop = 0;
     ht->dsh = 0;
 }
 
@@ -1089,6 +1112,7 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
     ht->direct = ids;
     ht->dbase = (int64_t)base;
     ht->drange = range;
+    ht->dpop = range;
     ht->dsh = (uint8_t)sh;
     ht->dpart = (uint8_t)part;
     return true;
@@ -1195,6 +1219,8 @@ static bool ht_direct_span(vm_ht *ht, int64_t lo, int64_t hi, uint64_t n, bool u
     if (((uint64_t)hi - (uint64_t)lo) >> sh >= lim)
         return false;
     __int128 nlo = lo, nhi = hi, want = (2 * (__int128)ht->drange) << sh;
+    if (!ht->drange && want < ht->dhint)
+        want = ht->dhint;
     if (want > (__int128)lim << sh)
         want = (__int128)lim << sh;
     if (nhi - nlo + 1 < want) {
@@ -1276,6 +1302,7 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
         ht->dmin = lo;
         ht->dmax = hi;
         ht->dnull = VM_HT_NONE;
+        ht_direct_touch(ht);
         const uint64_t base = (uint64_t)ht->dbase;
         const int sh = ht->dsh;
         for (uint32_t e = 0; e < ht->count; e++) {
@@ -1303,6 +1330,7 @@ static int ht_direct_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
                 return ht_direct_off(ht) ? 0 : -1;
             ht->dmin = clo < ht->dmin ? clo : ht->dmin;
             ht->dmax = chi > ht->dmax ? chi : ht->dmax;
+            ht_direct_touch(ht);
         }
     }
     uint32_t *ids = ht->direct, nnew = 0, first = ht->count;
@@ -1420,6 +1448,16 @@ void vm_ht_free(vm_ht *ht)
     ht_direct_free(ht);
     ht_small_free(ht->small);
     free(ht);
+}
+
+uint64_t vm_ht_direct_keys(const vm_ht *ht)
+{
+    return ht->direct ? ht->drange << ht->dsh : 0;
+}
+
+void vm_ht_direct_hint(vm_ht *ht, uint64_t keys)
+{
+    ht->dhint = keys;
 }
 
 bool vm_ht_reserve(vm_ht *ht, uint32_t n)

@@ -37,6 +37,12 @@ void vm_ht_free(vm_ht *ht);
 /* Optional size hint: room for n more entries (and as many distinct keys)
 ** without growing. False when out of memory; the table stays usable. */
 bool vm_ht_reserve(vm_ht *ht, uint32_t n);
+/* Group mode: the keys a direct array spans (0 when the table has none),
+** and a hint that the first array should span that many keys at once
+** instead of doubling up to it (a sink emptied by a spill meets as wide
+** a range of keys again, most likely). */
+uint64_t vm_ht_direct_keys(const vm_ht *ht);
+void vm_ht_direct_hint(vm_ht *ht, uint64_t keys);
 
 /* Join build: appends the rows sel[0..n) (sel NULL = 0..n-1) of keys[]/vals[]. */
 bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);

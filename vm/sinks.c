@@ -1523,9 +1523,13 @@ tir_status vm_sink_group_spill(vm_sink_group *g, vm_spill *sp, char *err, size_t
         return st;
     /* empty again: every group is on disk; the arrays are made as big as
     ** these grew, at once, as the next groups will most likely make them */
+    uint64_t span = vm_ht_direct_keys(g->ht);
     group_state_free(g);
     g->hint = gp.n;
-    return (g->ht = group_table(def, g->level)) ? TIR_OK : TIR_ERR_NOMEM;
+    if (!(g->ht = group_table(def, g->level)))
+        return TIR_ERR_NOMEM;
+    vm_ht_direct_hint(g->ht, span);
+    return TIR_OK;
 }
 
 /* Merges a chunk of spilled groups into g: one find-or-insert per group
