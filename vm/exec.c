@@ -1732,7 +1732,7 @@ tir_status vm_load_table(const ir_table *t, vm_source *src, uint64_t budget, cha
 }
 
 /* Moves a pipeline's finished sinks into the value slots of the run. */
-tir_status vm_x_publish(xpipe *x)
+tir_status vm_x_publish(xpipe *x, const vm_run_opts *o)
 {
     const vm_pipe *p = x->p;
     for (int i = 0; i < p->nbuilds; i++) {
@@ -1743,7 +1743,7 @@ tir_status vm_x_publish(xpipe *x)
             x->bspill[i] = NULL;
             continue;
         }
-        if (!vm_ht_index(x->builds[i]))
+        if (!vm_ht_index_par(x->builds[i], o ? o->pool : NULL, o && o->threads > 1 ? o->threads : 1))
             return TIR_ERR_NOMEM;
         x->values[vi].ht = x->builds[i];
         x->builds[i] = NULL;
@@ -2582,7 +2582,7 @@ static tir_status run_pipe(xpipe *tmpl, const vm_run_opts *o, uint64_t *prof_row
     if (!st)
         st = vm_x_gather_emits(x, nw, o, prof_spill);
     if (!st)
-        st = vm_x_publish(&x[0]);
+        st = vm_x_publish(&x[0], o);
     for (int w = 0; w < ready && prof_rows && x[w].stmt_rows && x[w].stmt_ns; w++)
         for (int s = 0; s <= x[w].p->ir->n; s++) {
             prof_rows[s] += x[w].stmt_rows[s];

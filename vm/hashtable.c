@@ -11,7 +11,9 @@
 */
 #include "hashtable.h"
 #include "kernels.h"
+#include "par.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1070,10 +1072,64 @@ static bool ht_direct_ok(const vm_ht *ht)
     return ht->nkeys == 1 && ht_is_int(ht->cols[0].type);
 }
 
+/* A direct join array laid out by one thread, or by several, each the
+** slots of its own share of the key range (whole huge pages): each makes
+** its pages and enters, in entry order, the entries whose keys fall in it. */
+typedef struct ht_dshare {
+    const vm_ht *ht;
+    uint32_t *ids, *next;
+    uint64_t base, range;
+    int sh, n;
+    unsigned part;
+    _Atomic bool mixed;
+} ht_dshare;
+
+enum { HT_DSHARE_SLOTS = (2u << 20) / sizeof(uint32_t) };
+
+static void ht_dshare_main(void *arg, int t)
+{
+    ht_dshare *d = arg;
+    uint64_t pages = (d->range + HT_DSHARE_SLOTS - 1) / HT_DSHARE_SLOTS;
+    uint64_t from = pages * (uint64_t)t / (uint64_t)d->n * HT_DSHARE_SLOTS;
+    uint64_t to = pages * (uint64_t)(t + 1) / (uint64_t)d->n * HT_DSHARE_SLOTS;
+    to = to < d->range ? to : d->range;
+    if (from >= to)
+        return;
+    vm_big_populate(d->ids, d->range * sizeof *d->ids, from * sizeof *d->ids, to * sizeof *d->ids);
+    const vm_column *col = &d->ht->cols[0];
+    const uint64_t base = d->base, width = to - from;
+    const int sh = d->sh;
+    uint32_t *ids = d->ids, *next = d->next, count = d->ht->count;
+    bool mixed = false;
+#define HT_DSHARE(CT)                                                                          \
+    {                                                                                          \
+        const CT *a = col->data;                                                               \
+        for (uint32_t e = 0; e < count; e++) {                                                 \
+            uint64_t s = (((uint64_t)(int64_t)a[e] - base) >> sh) - from;                      \
+            if (s >= width)                                                                    \
+                continue;                                                                      \
+            mixed |= sh && vm_ht_ipart(a[e]) != d->part;                                       \
+            next[e] = ids[from + s] - 1;                                                       \
+            ids[from + s] = e + 1;                                                             \
+        }                                                                                      \
+    }
+    if (col->type == TIR_I64)
+        HT_DSHARE(int64_t)
+    else
+        HT_DSHARE(int32_t)
+#undef HT_DSHARE
+    if (mixed)
+        atomic_store(&d->mixed, true);
+}
+
+/* Entries from which a direct join array is laid out by several threads. */
+enum { HT_DSHARE_MIN = 1 << 16 };
+
 /* Join mode: lays out every entry (none indexed yet) in a direct array, or
 ** returns false (nothing changed) when the keys do not suit it. Chains as
-** the directory would: the last entry of a key first. */
-static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
+** the directory would: the last entry of a key first. On nthreads threads
+** of pool when the table is big. */
+static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi, vm_pool *pool, int nthreads)
 {
     const vm_column *col = &ht->cols[0];
     /* one partition's keys: (key - base) >> 4 tells them apart, base aligned */
@@ -1089,26 +1145,20 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
         ht->next = nx;
         ht->ncap = ht->count;
     }
-    uint32_t *ids = ht_direct_alloc(range), *next = ht->next;
+    uint32_t *ids = range > SIZE_MAX / sizeof *ids ? NULL : vm_big_realloc(NULL, 0, range * sizeof *ids);
     if (!ids)
         return false;
     unsigned part = sh ? vm_ht_ipart(ht_int_at(col, 0)) : 0;
-#define HT_DIRECT_BUILD(CT)                                                                    \
-    {                                                                                          \
-        const CT *a = col->data;                                                               \
-        for (uint32_t e = 0; e < ht->count; e++) {                                             \
-            uint64_t d = ((uint64_t)(int64_t)a[e] - base) >> sh;                               \
-            if (sh && vm_ht_ipart(a[e]) != part)                                               \
-                goto mixed;                                                                    \
-            next[e] = ids[d] - 1;                                                              \
-            ids[d] = e + 1;                                                                    \
-        }                                                                                      \
-    }
-    if (col->type == TIR_I64)
-        HT_DIRECT_BUILD(int64_t)
+    bool shared = nthreads > 1 && ht->count >= HT_DSHARE_MIN && range >= 2 * (uint64_t)HT_DSHARE_SLOTS;
+    ht_dshare d = {ht, ids, ht->next, base, range, sh, shared ? nthreads : 1, part, false};
+    if (shared)
+        vm_par_run(pool, nthreads, ht_dshare_main, &d);
     else
-        HT_DIRECT_BUILD(int32_t)
-#undef HT_DIRECT_BUILD
+        ht_dshare_main(&d, 0);
+    if (atomic_load(&d.mixed)) { /* not one partition's keys after all: the directory (next[] is rewritten) */
+        vm_big_free(ids, range * sizeof *ids);
+        return false;
+    }
     ht->direct = ids;
     ht->dbase = (int64_t)base;
     ht->drange = range;
@@ -1116,9 +1166,6 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi)
     ht->dsh = (uint8_t)sh;
     ht->dpart = (uint8_t)part;
     return true;
-mixed: /* not one partition's keys after all: the directory (next[] is rewritten) */
-    vm_big_free(ids, range * sizeof *ids);
-    return false;
 }
 
 /* out[i] = entry of row rows[i]'s key (rows NULL = off + i), or VM_HT_NONE;
@@ -1495,7 +1542,7 @@ static bool ht_args_ok(const vm_ht *ht, const vm_vec *keys, const vm_vec *vals)
     return true;
 }
 
-static bool ht_index(vm_ht *ht, bool final);
+static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads);
 
 bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n)
 {
@@ -1504,7 +1551,7 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
     if (ht->direct) { /* row-by-row inserts go through the directory */
         ht_direct_free(ht);
         ht->indexed = 0;
-        if (!ht_index(ht, false))
+        if (!ht_index(ht, false, NULL, 1))
             goto fail;
     }
     ht_filters_free(ht); /* they would not learn the new entries */
@@ -1571,7 +1618,7 @@ fail:
 
 /* final: the table is complete (vm_ht_index), so direct mode and a filter
 ** may be chosen; else rows will still be inserted. */
-static bool ht_index(vm_ht *ht, bool final)
+static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
 {
     if (ht->broken || ht->group)
         return !ht->broken;
@@ -1588,7 +1635,7 @@ static bool ht_index(vm_ht *ht, bool final)
     /* entries with a NULL key are in no directory, array or filter */
     bool one_int = ht->indexed == 0 && !ht->nnull && ht_direct_ok(ht) &&
                    ht_int_range(&(vm_vec){k0->type, k0->data, NULL}, NULL, ht->count, &lo, &hi, false);
-    if (one_int && final && ht_join_direct(ht, lo, hi)) {
+    if (one_int && final && ht_join_direct(ht, lo, hi, pool, nthreads)) {
         free(ht->dir);
         ht->dir = NULL;
         ht->dmask = 0;
@@ -1672,7 +1719,12 @@ size_t vm_ht_index_bytes(uint64_t n)
 
 bool vm_ht_index(vm_ht *ht)
 {
-    return ht_index(ht, true);
+    return ht_index(ht, true, NULL, 1);
+}
+
+bool vm_ht_index_par(vm_ht *ht, vm_pool *pool, int nthreads)
+{
+    return ht_index(ht, true, pool, nthreads);
 }
 
 void vm_ht_one_part(vm_ht *ht)

@@ -55,6 +55,10 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 ** unusable). */
 bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 bool vm_ht_index(vm_ht *ht);
+/* vm_ht_index on nthreads threads of pool (vm_par_run), where it can share
+** the work: a big table over one integer key laid out as a direct array. */
+typedef struct vm_pool vm_pool;
+bool vm_ht_index_par(vm_ht *ht, vm_pool *pool, int nthreads);
 /* Frees an indexed join table's filter (a bitmap of its key range or a
 ** bloom filter in front of the directory; only a speed-up, and up to 8
 ** bytes per directory slot) for a table that must fit a budget. */

@@ -228,8 +228,9 @@ tir_status vm_x_run_range(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_
 /* Runs every row of the source, input after input (one worker). */
 tir_status vm_x_run_all(xpipe *x, const vm_run_opts *o);
 tir_status vm_x_check_memory(xpipe *x, const vm_run_opts *o);
-/* Moves the finished sinks of x into the run's value slots. */
-tir_status vm_x_publish(xpipe *x);
+/* Moves the finished sinks of x into the run's value slots (hash tables
+** indexed on the run's threads). */
+tir_status vm_x_publish(xpipe *x, const vm_run_opts *o);
 uint64_t vm_x_sink_bytes(const xpipe *x);
 /* The part of them that can spill: group-by and build_hash state. */
 uint64_t vm_x_spillable_bytes(const xpipe *x);

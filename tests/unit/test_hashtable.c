@@ -1706,7 +1706,7 @@ static int64_t *row_numbers(uint32_t n)
 ** a direct array of exactly their range (and chains of exactly the entries
 ** the table keeps); the same rows inserted batch by batch go through the
 ** directory. Both must give the reference's chains, latest entry first. */
-static void check_join_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n, uint64_t seed)
+static void check_join_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n, uint64_t seed, int threads)
 {
     rng r = { seed };
     ikeys b, p;
@@ -1721,7 +1721,7 @@ static void check_join_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n,
     size_t empty = vm_ht_bytes(d);
     join_feed(d, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
     join_feed(h, &b, rowno, 0, n, 1024, J_INSERT, &r, ref2, &nref2);
-    cr_assert(vm_ht_index(d));
+    cr_assert(threads ? vm_ht_index_par(d, NULL, threads) : vm_ht_index(d));
     /* direct: chains (one per entry) and the array, no directory */
     size_t extra = index_bytes(d, empty, 1, 1);
     cr_assert_eq(extra, (size_t)nref * 4 + span * 4, "%s keys %lld + [0, %lu): %zu bytes of index, want %zu",
@@ -1743,15 +1743,28 @@ static void check_join_direct(tir_type t, int64_t lo, uint64_t span, uint32_t n,
 
 Test(hashtable, join_direct_chains_match_directory)
 {
-    check_join_direct(TIR_I32, -1500, 3000, 9000, 81);
-    check_join_direct(TIR_I32, INT32_MAX - 2999, 3000, 9000, 82);
-    check_join_direct(TIR_I32, INT32_MIN, 2000, 5000, 83);
-    check_join_direct(TIR_DATE, 18000, 2500, 9000, 84);
-    check_join_direct(TIR_I64, INT64_MAX - 100, 101, 3000, 85);
-    check_join_direct(TIR_I64, INT64_MIN, 101, 3000, 86);
-    check_join_direct(TIR_I64, -(1LL << 40), 4000, 7000, 87);
+    check_join_direct(TIR_I32, -1500, 3000, 9000, 81, 0);
+    check_join_direct(TIR_I32, INT32_MAX - 2999, 3000, 9000, 82, 0);
+    check_join_direct(TIR_I32, INT32_MIN, 2000, 5000, 83, 0);
+    check_join_direct(TIR_DATE, 18000, 2500, 9000, 84, 0);
+    check_join_direct(TIR_I64, INT64_MAX - 100, 101, 3000, 85, 0);
+    check_join_direct(TIR_I64, INT64_MIN, 101, 3000, 86, 0);
+    check_join_direct(TIR_I64, -(1LL << 40), 4000, 7000, 87, 0);
     /* one key, one long chain */
-    check_join_direct(TIR_I64, 42, 1, 2000, 88);
+    check_join_direct(TIR_I64, 42, 1, 2000, 88, 0);
+}
+
+/* A big table's array is laid out by several threads, each a share of the
+** key range: the same chains, latest entry first (keys at both ends of their
+** type, duplicates, NULLs; shares of whole 2 MiB pages, the last partial). */
+Test(hashtable, join_direct_laid_out_on_threads)
+{
+    /* about 0.68 n entries (odd batches through a random selection, 10 % NULL);
+    ** rows n / 3 and n / 2, the range's ends, in even batches */
+    check_join_direct(TIR_I32, -600000, 1200000, 132000, 121, 2);
+    check_join_direct(TIR_I32, INT32_MIN, 1100000, 132000, 122, 3);
+    check_join_direct(TIR_DATE, 0, 1048577, 132000, 123, 2);
+    check_join_direct(TIR_I64, INT64_MAX - 1199999, 1200000, 132000, 124, 3);
 }
 
 /* Keys from lo spread over a range of `range` keys (both ends present),
@@ -1826,8 +1839,11 @@ Test(hashtable, join_direct_sparse_keys_use_directory)
 ** and a range 16 times wider than a plain table's limit stays direct. Every
 ** key of the range is probed, most of them of other partitions: they must
 ** find nothing, not the entry sharing their slot. Keys of two partitions
-** in a table said to hold one make it keep the directory, right as well. */
-static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bool mixed, uint64_t seed)
+** (odd: the other partition's key, 0 for none) in a table said to hold one
+** make it keep the directory, right as well. Indexed on threads threads
+** (0: vm_ht_index), and then probed at the keys and their neighbours only. */
+static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, int64_t odd, uint64_t seed,
+                           int threads)
 {
     rng r = { seed };
     ikeys b, p;
@@ -1844,10 +1860,20 @@ static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bo
             ik_set(&b, i, k, true);
     }
     ik_set(&b, 0, lo, true);
-    if (mixed) /* a key of another partition: the neighbour of lo's */
-        ik_set(&b, n / 2, lo + 1, true);
-    cr_assert(!mixed || vm_ht_ipart(lo + 1) != part, "lo + 1 is another partition's key");
-    int_probes(&p, t, lo, span, &r);
+    bool mixed = odd != 0;
+    if (mixed)
+        ik_set(&b, n / 2, odd, true);
+    cr_assert(!mixed || vm_ht_ipart(odd) != part, "%lld is another partition's key", (long long)odd);
+    if (!threads) {
+        int_probes(&p, t, lo, span, &r);
+    } else {
+        ik_init(&p, t, 3 * n);
+        for (uint32_t i = 0; i < n; i++) {
+            ik_set(&p, 3 * i, b.k[i], !ik_null(&b, i));
+            ik_set(&p, 3 * i + 1, b.k[i] + 1, true);
+            ik_set(&p, 3 * i + 2, b.k[i] - 1, true);
+        }
+    }
     int64_t *rowno = row_numbers(n);
     jref *ref = malloc(n * sizeof *ref);
     uint32_t nref = 0;
@@ -1857,7 +1883,7 @@ static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bo
     size_t empty = vm_ht_bytes(ht);
     cr_assert(vm_ht_reserve(ht, n));
     join_feed(ht, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
-    cr_assert(vm_ht_index(ht));
+    cr_assert(threads ? vm_ht_index_par(ht, NULL, threads) : vm_ht_index(ht));
     size_t extra = index_bytes(ht, empty, 1, 1);
     uint64_t slots = ((uint64_t)lo + span - 1 - ((uint64_t)lo & ~15ull)) / 16 + 1;
     if (mixed)
@@ -1877,15 +1903,31 @@ static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, bo
 Test(hashtable, join_direct_one_partition)
 {
     /* 4000 entries: a plain table's array may span 65536 keys; this 16 times that */
-    check_one_part(TIR_I32, -7, 16 * 65536, 4000, false, 101);
-    check_one_part(TIR_I32, INT32_MAX - 99999, 100000, 3000, false, 102);
-    check_one_part(TIR_I32, INT32_MIN, 100000, 3000, false, 103);
-    check_one_part(TIR_DATE, 18000, 40000, 3000, false, 104);
-    check_one_part(TIR_I64, INT64_MIN + 5, 100000, 3000, false, 105);
-    check_one_part(TIR_I64, INT64_MAX - 99999, 100000, 3000, false, 106);
-    check_one_part(TIR_I64, -(1LL << 40), 16 * 65536, 4000, false, 107);
-    check_one_part(TIR_I32, 1000, 50000, 3000, true, 108);
-    check_one_part(TIR_I64, -(1LL << 40), 50000, 3000, true, 109);
+    check_one_part(TIR_I32, -7, 16 * 65536, 4000, 0, 101, 0);
+    check_one_part(TIR_I32, INT32_MAX - 99999, 100000, 3000, 0, 102, 0);
+    check_one_part(TIR_I32, INT32_MIN, 100000, 3000, 0, 103, 0);
+    check_one_part(TIR_DATE, 18000, 40000, 3000, 0, 104, 0);
+    check_one_part(TIR_I64, INT64_MIN + 5, 100000, 3000, 0, 105, 0);
+    check_one_part(TIR_I64, INT64_MAX - 99999, 100000, 3000, 0, 106, 0);
+    check_one_part(TIR_I64, -(1LL << 40), 16 * 65536, 4000, 0, 107, 0);
+    /* a key of another partition: the neighbour of lo's */
+    check_one_part(TIR_I32, 1000, 50000, 3000, 1001, 108, 0);
+    check_one_part(TIR_I64, -(1LL << 40), 50000, 3000, -(1LL << 40) + 1, 109, 0);
+}
+
+/* The same laid out by two threads: a range of over 2^20 slots (16 times
+** as many keys); a key of another partition found by either thread's share
+** sends the table to the directory. */
+Test(hashtable, join_direct_one_partition_on_threads)
+{
+    int64_t lo = 1000;
+    check_one_part(TIR_I32, lo, 16 * 1200000, 100000, 0, 131, 2);
+    check_one_part(TIR_I64, -(1LL << 40), 16 * 1100000, 90000, 0, 132, 2);
+    /* the other partition's key near the top: the second share's */
+    int64_t odd = lo + 16 * 1200000 - 40;
+    while (vm_ht_ipart(odd) == vm_ht_ipart(lo))
+        odd++;
+    check_one_part(TIR_I32, lo, 16 * 1200000, 100000, odd, 133, 2);
 }
 
 /* vm_ht_insert after an index in direct mode drops the array and goes on

@@ -839,6 +839,43 @@ static bool sc_full_join_marks_shared_by_workers(sc_ctx *c)
     return true;
 }
 
+/* A join table of 70000 entries over 1.4M keys is laid out as a direct
+** array by both threads, each its share of the key range (vm_ht_index_par):
+** every key twice (n and n + 35000), chains and counts as on one thread. */
+static bool sc_big_join_table_indexed_on_two_threads(sc_ctx *c)
+{
+    EXPECT(sc_write_nums(c, SC_ROWS));
+    tir_engine *e = tir_engine_new(&(tir_config){.threads = 2, .batch_size = 1024});
+    tir_program *p = sc_compile(c, e,
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
+        "    u2 = project :input = u1 :columns = { \"key\": $in.n % 35000 * 40, \"hn\": $in.n }\n"
+        "    ht = build_hash :input = u2 :key = [\"key\"] :value = [\"hn\"]\n}\n"
+        "p: Pipeline = {\n    v1 = table_scan :table = nums\n"
+        "    j = hash_join :input = v1 :ht = b.ht :key = [$in.n * 40] :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
+        "    t = aggregate :input = j :aggregates = { \"rows\": count(*), \"n\": sum($in.n), \"hn\": sum($in.hn) }\n}\n"
+        "output p.t\n");
+    EXPECT(p && !tir_program_errmsg(p)[0], "%s", p ? tir_program_errmsg(p) : "no program");
+    int64_t pairs = 0, sn = 0, shn = 0;
+    for (int64_t n = 1; n < 35000; n++) { /* probe n meets build rows n and n + 35000 */
+        pairs += 2;
+        sn += 2 * n;
+        shn += n + (n + 35000);
+    }
+    for (int i = 0; i < 3; i++) {
+        tir_result *r = NULL;
+        EXPECT(tir_run(p, &r) == TIR_OK, "%s", tir_program_errmsg(p));
+        EXPECT(sc_cell(r, 0, 0) == pairs && sc_cell(r, 0, 1) == sn && sc_cell(r, 0, 2) == shn,
+               "got %lld rows, sums %lld %lld; want %lld, %lld %lld", (long long)sc_cell(r, 0, 0),
+               (long long)sc_cell(r, 0, 1), (long long)sc_cell(r, 0, 2), (long long)pairs, (long long)sn,
+               (long long)shn);
+        tir_result_free(r);
+    }
+    tir_program_free(p);
+    tir_engine_free(e);
+    return true;
+}
+
 /* Every scenario, for runners that take them all. */
 static const struct sc_scenario {
     const char *name;
@@ -856,6 +893,7 @@ static const struct sc_scenario {
     {"a_full_join_marks_shared_by_workers", sc_full_join_marks_shared_by_workers},
     {"each_thread_reads_its_own_message", sc_each_thread_reads_its_own_message},
     {"spilled_outputs_handed_over_on_two_threads", sc_spilled_outputs_handed_over},
+    {"a_big_join_table_indexed_on_two_threads", sc_big_join_table_indexed_on_two_threads},
 };
 
 #endif
