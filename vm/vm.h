@@ -266,7 +266,7 @@ typedef struct vm_bloom {
     uint32_t *words;
     uint64_t *hashes;         /* the distinct hashes; NULL when more than VM_BLOOM_MAX_HASHES */
     uint32_t nhashes;
-    uint64_t nkeys;           /* distinct hashes inserted */
+    uint64_t nkeys;           /* distinct keys inserted (distinct hashes, unless counted by a bitmap of integer keys) */
     uint64_t *kbits;          /* NULL, or bit key - klo set for every key in klo .. klo + krange - 1 */
     int64_t klo;
     uint64_t krange;

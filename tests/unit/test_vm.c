@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "column.h"
+#include "kernels.h"
 #include "par.h"
 #include "strfn.h"
 #include "xpipe.h"
@@ -422,4 +423,67 @@ Test(vm, utf8_skip_matches_the_character_walk)
                              (long long)n, got, want);
             }
     }
+}
+
+/* build_bloom's result from integer keys: counted through a bitmap of their
+** range when it is no wider than the rows, by a set of the hashes
+** otherwise. Either way the filter holds every key and is sized for the
+** distinct keys, the key bitmap (when kept) is exact, and up to
+** VM_BLOOM_MAX_HASHES distinct keys keep their hashes. */
+static void check_bloom_sink(uint32_t rows, uint32_t distinct, int64_t lo, int64_t step, bool nulls)
+{
+    xbloomsink bs = {0};
+    int64_t *k = malloc(rows * sizeof *k);
+    uint64_t *h = malloc(rows * sizeof *h), *valid = calloc(rows / 64 + 1, 8);
+    /* at random, then every key once in the last rows */
+    uint32_t tail = rows - distinct;
+    for (uint32_t i = 0; i < rows; i++) {
+        uint32_t j = i >= tail ? i - tail : (uint32_t)(((uint64_t)i * 2654435761u >> 7) % distinct);
+        k[i] = lo + (int64_t)j * step;
+        h[i] = (uint64_t)k[i] * 0x9E3779B97F4A7C15ull ^ 0x5555;
+        vm_bit_set(valid, i, !nulls || i % 10 != 3 || i >= tail);
+    }
+    for (uint32_t off = 0; off < rows; off += 1000) {
+        uint32_t n = rows - off < 1000 ? rows - off : 1000;
+        vm_vec key = {TIR_I64, k + off, NULL};
+        uint64_t v[1000 / 64 + 1];
+        for (uint32_t j = 0; j < n; j++)
+            vm_bit_set(v, j, vm_bit_get(valid, off + j));
+        key.validity = v;
+        cr_assert(vm_bloomsink_add(&bs, h + off, &key, NULL, n));
+    }
+    vm_bloom *b = vm_bloomsink_finish(&bs, TIR_I64);
+    cr_assert_not_null(b);
+    cr_assert_eq(b->nkeys, distinct, "%u rows of %u keys: nkeys %" PRIu64, rows, distinct, b->nkeys);
+    cr_assert_eq(b->nblocks, k_bloom_nblocks(distinct));
+    for (uint32_t i = 0; i < rows; i++)
+        cr_assert(k_bloom_check(b->words, b->nblocks, h[i]), "row %u's key %" PRId64 " not in the filter", i, k[i]);
+    if (b->kbits)
+        for (uint64_t d = 0; d < b->krange; d++)
+            cr_assert_eq(vm_bit_get(b->kbits, d), (int64_t)d % step == 0 && (int64_t)d / step < distinct,
+                         "key bitmap at %" PRIu64, d);
+    cr_assert_eq(b->hashes != NULL, distinct <= VM_BLOOM_MAX_HASHES);
+    if (b->hashes) {
+        cr_assert_eq(b->nhashes, distinct);
+        for (uint32_t j = 0; j < b->nhashes; j++) {
+            uint64_t x = b->hashes[j] ^ 0x5555;
+            int64_t key = (int64_t)(x * 0xF1DE83E19937733Dull); /* the inverse of the odd multiplier */
+            cr_assert((key - lo) % step == 0 && (key - lo) / step < distinct, "hash %u of key %" PRId64, j, key);
+            for (uint32_t i = 0; i < j; i++)
+                cr_assert_neq(b->hashes[i], b->hashes[j]);
+        }
+    }
+    vm_bloom_free(b);
+    free(k);
+    free(h);
+    free(valid);
+}
+
+Test(vm, bloom_sink_counts_integer_keys)
+{
+    check_bloom_sink(50000, 10000, -5000, 1, true);       /* counted: 10000 keys over 10000 */
+    check_bloom_sink(50000, 10000, 1LL << 40, 4, false);  /* counted: over 40000 */
+    check_bloom_sink(50000, 3000, 7, 3, true);            /* counted, then its hashes kept */
+    check_bloom_sink(20000, 5000, 0, 1000, false);        /* 5M wide: the hashes' set */
+    check_bloom_sink(3000, 3000, INT64_MAX - 2999, 1, false); /* few rows: the hashes' set */
 }
