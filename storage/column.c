@@ -267,6 +267,28 @@ bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32
     return true;
 }
 
+bool vm_column_append_column(vm_column *c, const vm_column *from)
+{
+    uint64_t n = from->len, at = c->len;
+    if (n == 0)
+        return true;
+    if (!vm_column_reserve(c, at + n))
+        return false;
+    size_t w = vm_type_width(c->type);
+    memcpy((char *)c->data + at * w, from->data, n * w);
+    if (from->validity && !c->validity && !column_make_validity(c))
+        return false;
+    if (c->validity && !from->validity)
+        set_valid_run(c->validity, at, (uint32_t)n);
+    else if (c->validity && at % 64 == 0)
+        memcpy(c->validity + at / 64, from->validity, (n + 63) / 64 * 8);
+    else if (c->validity)
+        for (uint64_t i = 0; i < n; i++)
+            vm_bit_set(c->validity, at + i, vm_bit_get(from->validity, i));
+    c->len = at + n;
+    return true;
+}
+
 bool vm_column_append_null(vm_column *c)
 {
     if (!vm_column_reserve(c, c->len + 1))

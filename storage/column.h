@@ -68,6 +68,10 @@ bool vm_column_reserve_exact(vm_column *c, uint64_t cap);
 /* Appends n values from v at rows sel (NULL = 0..n-1). Strings are copied
 ** into heap when long (heap may be NULL only for non-string columns). */
 bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32_t n, vm_strheap *heap);
+/* Appends every value of from (same type) as it is: a long string's bytes
+** stay where from's points to, in a heap the caller hands over to c's owner
+** (vm_strheap_move). */
+bool vm_column_append_column(vm_column *c, const vm_column *from);
 bool vm_column_append_null(vm_column *c);
 /* Arrays that may grow big (column data, group-by state, direct hash
 ** arrays): from 2 MiB

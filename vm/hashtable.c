@@ -1616,6 +1616,42 @@ fail:
     return false;
 }
 
+bool vm_ht_take(vm_ht *ht, vm_ht *from)
+{
+    if (ht->indexed || ht->group || from->group || from->broken || ht->nkeys != from->nkeys ||
+        ht->nvals != from->nvals || ht->keep_nulls != from->keep_nulls)
+        goto append;
+    for (int c = 0; c < ht->nkeys + ht->nvals; c++)
+        if (ht->cols[c].type != from->cols[c].type)
+            goto append;
+    if (ht->broken || (uint64_t)ht->count + from->count >= VM_HT_NONE)
+        goto fail;
+    for (int c = 0; c < ht->nkeys + ht->nvals; c++)
+        if (!vm_column_append_column(&ht->cols[c], &from->cols[c]))
+            goto fail;
+    vm_strheap_move(&ht->heap, &from->heap);
+    ht->count += from->count;
+    ht->nnull += from->nnull;
+    return true;
+append: { /* what vm_ht_append is for */
+        vm_vec keys[64], vals[64];
+        if (from->nkeys > 64 || from->nvals > 64)
+            goto fail;
+        for (int c = 0; c < from->nkeys + from->nvals; c++) {
+            const vm_column *col = &from->cols[c];
+            vm_vec v = {col->type, col->data, col->validity};
+            if (c < from->nkeys)
+                keys[c] = v;
+            else
+                vals[c - from->nkeys] = v;
+        }
+        return vm_ht_append(ht, keys, vals, NULL, from->count);
+    }
+fail:
+    ht->broken = true;
+    return false;
+}
+
 /* final: the table is complete (vm_ht_index), so direct mode and a filter
 ** may be chosen; else rows will still be inserted. */
 static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)

@@ -55,6 +55,11 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
 ** unusable). */
 bool vm_ht_append(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint32_t *sel, uint32_t n);
 bool vm_ht_index(vm_ht *ht);
+/* vm_ht_append of every entry of from (a table of the same keys and values,
+** not indexed, as another worker's build makes): its columns copied whole
+** and its strings' heap handed over (from keeps its entries, whose long
+** strings are then ht's). False when out of memory (ht is then unusable). */
+bool vm_ht_take(vm_ht *ht, vm_ht *from);
 /* vm_ht_index on nthreads threads of pool (vm_par_run), where it can share
 ** the work: a big table over one integer key laid out as a direct array. */
 typedef struct vm_pool vm_pool;

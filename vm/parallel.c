@@ -228,25 +228,10 @@ tir_status vm_x_run_spilled_joins(xpipe *x, int nw, const vm_run_opts *o, tir_st
 
 static tir_status merge_builds(xpipe *x, int nw)
 {
-    for (int b = 0; b < x[0].p->nbuilds; b++) {
-        vm_ht *into = x[0].builds[b];
-        const vm_build *def = &x[0].p->builds[b];
-        vm_vec keys[64], vals[64];
-        for (int w = 1; w < nw; w++) {
-            const vm_ht *from = x[w].builds[b];
-            for (int k = 0; k < def->nkeys; k++) {
-                const vm_column *c = vm_ht_key(from, k);
-                keys[k] = (vm_vec){c->type, c->data, c->validity};
-            }
-            for (int k = 0; k < def->nvals; k++) {
-                const vm_column *c = vm_ht_val(from, k);
-                vals[k] = (vm_vec){c->type, c->data, c->validity};
-            }
-            uint32_t n = vm_ht_count(from);
-            if (n && !vm_ht_append(into, keys, vals, NULL, n))
+    for (int b = 0; b < x[0].p->nbuilds; b++)
+        for (int w = 1; w < nw; w++)
+            if (!vm_ht_take(x[0].builds[b], x[w].builds[b]))
                 return TIR_ERR_NOMEM;
-        }
-    }
     return TIR_OK;
 }
 

@@ -2644,3 +2644,99 @@ Test(stragg, refuses_past_4_gib)
     cr_expect_eq(s.len, UINT32_MAX - 2);
     cr_expect_eq(bytes, 0);
 }
+
+/* Another worker's build rows taken whole (vm_ht_take): the same entries,
+** values and chains as appending them row by row, long strings still
+** readable once the other table is freed (its heap came along), NULL
+** values and keys (kept ones) in place, after a first table whose length
+** is a multiple of 64 or not. Into a table indexed already, they are
+** appended as vm_ht_append does. */
+Test(hashtable, join_take_moves_another_workers_rows)
+{
+    tir_type kt[2] = {TIR_I64, TIR_STRING}, vt[2] = {TIR_STRING, TIR_F64};
+    enum { NB = 2500 };
+    static char text[NB][40];
+    int64_t k[NB];
+    tir_str s[NB];
+    double f[NB];
+    uint64_t kv[NB / 64 + 1], fv[NB / 64 + 1];
+    memset(kv, 0, sizeof kv);
+    memset(fv, 0, sizeof fv);
+    for (uint32_t i = 0; i < NB; i++) {
+        k[i] = (int64_t)(i % 700) - 350;
+        snprintf(text[i], sizeof text[i], i % 3 ? "value number %u, long enough" : "v%u", i);
+        s[i] = (tir_str){0};
+        s[i].len = (uint32_t)strlen(text[i]);
+        memcpy(s[i].prefix, text[i], s[i].len < 4 ? s[i].len : 4);
+        if (s[i].len <= TIR_STR_INLINE)
+            memcpy(s[i].prefix, text[i], s[i].len);
+        else
+            s[i].u.ptr = text[i];
+        f[i] = i * 0.5;
+        vm_bit_set(kv, i, i % 11 != 5);
+        vm_bit_set(fv, i, i % 7 != 2);
+    }
+    for (int run = 0; run < 4; run++) {
+        int keep = run % 2;
+        uint32_t NA = run < 2 ? 1000 : 1024; /* the validity bits shifted, or copied by words */
+        vm_ht *a = vm_ht_new(1, kt, 2, vt, false), *b = vm_ht_new(1, kt, 2, vt, false), *r = vm_ht_new(1, kt, 2, vt, false);
+        if (keep) {
+            vm_ht_keep_null_keys(a);
+            vm_ht_keep_null_keys(b);
+            vm_ht_keep_null_keys(r);
+        }
+        vm_vec key = {TIR_I64, k, kv}, vals[2] = {{TIR_STRING, s, NULL}, {TIR_F64, f, fv}};
+        cr_assert(vm_ht_append(a, &key, vals, NULL, NA) && vm_ht_append(r, &key, vals, NULL, NA));
+        vm_vec key2 = {TIR_I64, k + NA, NULL}, vals2[2] = {{TIR_STRING, s + NA, NULL}, {TIR_F64, f + NA, fv}};
+        uint64_t kv2[NB / 64 + 1], fv2[NB / 64 + 1];
+        memset(kv2, 0, sizeof kv2);
+        memset(fv2, 0, sizeof fv2);
+        for (uint32_t i = NA; i < NB; i++) {
+            vm_bit_set(kv2, i - NA, vm_bit_get(kv, i));
+            vm_bit_set(fv2, i - NA, vm_bit_get(fv, i));
+        }
+        key2.validity = kv2;
+        vals2[1].validity = fv2;
+        cr_assert(vm_ht_append(b, &key2, vals2, NULL, NB - NA) && vm_ht_append(r, &key2, vals2, NULL, NB - NA));
+        cr_assert(vm_ht_take(a, b));
+        vm_ht_free(b); /* a's long strings must not have been b's to free */
+        cr_assert_eq(vm_ht_count(a), vm_ht_count(r));
+        for (uint32_t e = 0; e < vm_ht_count(r); e++) {
+            const vm_column *ka = vm_ht_key(a, 0), *kr = vm_ht_key(r, 0);
+            cr_assert_eq(vm_bit_get(ka->validity, e), vm_bit_get(kr->validity, e), "entry %u key validity", e);
+            if (vm_bit_get(kr->validity, e))
+                cr_assert_eq(((int64_t *)ka->data)[e], ((int64_t *)kr->data)[e], "entry %u key", e);
+            const tir_str *sa = (const tir_str *)vm_ht_val(a, 0)->data + e, *sr = (const tir_str *)vm_ht_val(r, 0)->data + e;
+            cr_assert(sa->len == sr->len && memcmp(tir_str_ptr(sa), tir_str_ptr(sr), sr->len) == 0, "entry %u string", e);
+            const vm_column *fa = vm_ht_val(a, 1), *fr = vm_ht_val(r, 1);
+            cr_assert_eq(vm_bit_get(fa->validity, e), vm_bit_get(fr->validity, e), "entry %u value validity", e);
+            if (vm_bit_get(fr->validity, e))
+                cr_assert_eq(((double *)fa->data)[e], ((double *)fr->data)[e]);
+        }
+        cr_assert(vm_ht_index(a) && vm_ht_index(r));
+        for (int64_t q = -352; q < 352; q++) {
+            vm_vec pk = {TIR_I64, &q, NULL};
+            uint32_t ea, er;
+            vm_ht_probe(a, &pk, NULL, 1, &ea);
+            vm_ht_probe(r, &pk, NULL, 1, &er);
+            for (; er != VM_HT_NONE; er = vm_ht_next(r, er), ea = vm_ht_next(a, ea))
+                cr_assert_eq(ea, er, "key %lld: chains differ", (long long)q);
+            cr_assert_eq(ea, VM_HT_NONE);
+        }
+        /* into a table indexed already: appended (and laid out again by the next index) */
+        tir_type k32 = TIR_I32;
+        vm_ht *c = vm_ht_new(1, &k32, 0, NULL, false), *d = vm_ht_new(1, &k32, 0, NULL, false);
+        int32_t one = 1, two = 2;
+        vm_vec ck = {TIR_I32, &one, NULL}, dk = {TIR_I32, &two, NULL};
+        cr_assert(vm_ht_append(c, &ck, NULL, NULL, 1) && vm_ht_append(d, &dk, NULL, NULL, 1) && vm_ht_index(d));
+        cr_assert(vm_ht_take(d, c) && vm_ht_count(d) == 2 && vm_ht_index(d));
+        uint32_t e1, e2;
+        vm_ht_probe(d, &ck, NULL, 1, &e1);
+        vm_ht_probe(d, &dk, NULL, 1, &e2);
+        cr_assert(e1 == 1 && e2 == 0, "entries %u %u", e1, e2);
+        vm_ht_free(c);
+        vm_ht_free(d);
+        vm_ht_free(a);
+        vm_ht_free(r);
+    }
+}
