@@ -289,6 +289,21 @@ bool vm_column_append_column(vm_column *c, const vm_column *from)
     return true;
 }
 
+bool vm_column_set_validity(vm_column *c, uint64_t at, const uint64_t *validity, const uint32_t *sel, uint32_t n)
+{
+    if (!validity && !c->validity)
+        return true;
+    if (!c->validity && !column_make_validity(c))
+        return false;
+    if (!validity) {
+        set_valid_run(c->validity, at, n);
+        return true;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        vm_bit_set(c->validity, at + i, vm_bit_get(validity, sel ? sel[i] : i));
+    return true;
+}
+
 bool vm_column_append_null(vm_column *c)
 {
     if (!vm_column_reserve(c, c->len + 1))

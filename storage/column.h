@@ -72,6 +72,10 @@ bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32
 ** stay where from's points to, in a heap the caller hands over to c's owner
 ** (vm_strheap_move). */
 bool vm_column_append_column(vm_column *c, const vm_column *from);
+/* The validity of values at.. at + n - 1 (within the capacity) from the
+** bits of validity at sel (NULL: 0..n-1; validity NULL: all valid), the
+** values themselves and the length left alone. False when out of memory. */
+bool vm_column_set_validity(vm_column *c, uint64_t at, const uint64_t *validity, const uint32_t *sel, uint32_t n);
 bool vm_column_append_null(vm_column *c);
 /* Arrays that may grow big (column data, group-by state, direct hash
 ** arrays): from 2 MiB

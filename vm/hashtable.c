@@ -1945,14 +1945,24 @@ void vm_ht_find(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32
     ht_lookup(ht, keys, sel, n, gids, true);
 }
 
-bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n)
+/* vm_ht_append_groups, or with room only, the values left to vm_ht_fill_groups. */
+static bool ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n, bool room)
 {
     if ((ht->broken && !ht->sealed) || !ht->group || !ht_args_ok(ht, keys, NULL) ||
         (uint64_t)ht->count + n >= VM_HT_NONE)
         goto fail;
-    for (int c = 0; c < ht->nkeys; c++)
-        if (!vm_column_append(&ht->cols[c], &keys[c], sel, n, &ht->heap))
+    for (int c = 0; c < ht->nkeys; c++) {
+        vm_column *col = &ht->cols[c];
+        if (!room && !vm_column_append(col, &keys[c], sel, n, &ht->heap))
             goto fail;
+        if (!room)
+            continue;
+        /* the bits of a word may be two threads' groups: set here, on one */
+        if (!vm_column_reserve(col, (uint64_t)ht->count + n) ||
+            !vm_column_set_validity(col, ht->count, keys[c].validity, sel, n))
+            goto fail;
+        col->len = (uint64_t)ht->count + n;
+    }
     ht->count += n;
     ht_small_off(ht);
     ht_direct_free(ht);
@@ -1963,6 +1973,37 @@ fail:
     ht->broken = true;
     ht->sealed = false;
     return false;
+}
+
+bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n)
+{
+    return ht_append_groups(ht, keys, sel, n, false);
+}
+
+bool vm_ht_append_groups_room(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n)
+{
+    for (int c = 0; c < ht->nkeys; c++)
+        if (ht->cols[c].type == TIR_STRING || ht->cols[c].type == TIR_BOOL)
+            return false;
+    return ht_append_groups(ht, keys, sel, n, true);
+}
+
+void vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uint32_t *sel, uint32_t from,
+                       uint32_t to)
+{
+    for (int c = 0; c < ht->nkeys && from < to; c++) {
+        vm_column *col = &ht->cols[c];
+        size_t w = vm_type_width(col->type);
+        char *dst = (char *)col->data + ((size_t)count0 + from) * w;
+        const char *src = keys[c].data;
+        if (w == 4)
+            k_gather_u32((const uint32_t *)(const void *)src, sel + from, to - from, (uint32_t *)(void *)dst);
+        else if (w == 8)
+            k_gather_u64((const uint64_t *)(const void *)src, sel + from, to - from, (uint64_t *)(void *)dst);
+        else
+            for (uint32_t i = from; i < to; i++, dst += w)
+                memcpy(dst, src + (size_t)sel[i] * w, w);
+    }
 }
 
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e)

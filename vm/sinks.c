@@ -1276,6 +1276,7 @@ struct vm_gmerge {
     uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
     uint32_t *adds;           /* vm_gmerge_adds: from's groups that g lacks, */
     uint32_t nadds, base;     /* appended as g's groups base, base + 1, ... */
+    bool fill_keys;           /* their keys copied by the add parts (vm_ht_fill_groups) */
 };
 
 enum { GMERGE_CHUNK = 2048 };
@@ -1346,19 +1347,24 @@ int vm_gmerge_adds(vm_gmerge *m)
     /* strings are copied into g's one heap: not from several threads */
     if (!m->last || m->nparts < 2 || group_has_strings(g->def))
         return 0;
-    uint32_t k = 0;
-    for (uint32_t e = 0; e < m->from.n; e++)
-        k += m->gid[e] == VM_HT_NONE;
     /* + 1: the branchless fill below writes one past its last group */
-    if (k < GMERGE_CHUNK || !(m->adds = malloc(((size_t)k + 1) * sizeof *m->adds)))
+    if (m->from.n < GMERGE_CHUNK || !(m->adds = malloc(((size_t)m->from.n + 1) * sizeof *m->adds)))
         return 0;
-    for (uint32_t e = 0, j = 0; e < m->from.n; e++) {
-        m->adds[j] = e;
-        j += m->gid[e] == VM_HT_NONE;
+    uint32_t k = 0;
+    for (uint32_t e = 0; e < m->from.n; e++) {
+        m->adds[k] = e;
+        k += m->gid[e] == VM_HT_NONE;
+    }
+    if (k < GMERGE_CHUNK) {
+        free(m->adds);
+        m->adds = NULL;
+        return 0;
     }
     m->base = vm_ht_count(g->ht);
-    /* the new groups' state is zeroed by the threads that fill it (its pages faulted in in parallel) */
-    if (!vm_ht_append_groups(g->ht, m->from.keys, m->adds, k) || !group_grow(g, m->base) ||
+    /* the new groups' keys are copied, and their state zeroed, by the
+    ** threads that fill them in (its pages faulted in in parallel) */
+    m->fill_keys = vm_ht_append_groups_room(g->ht, m->from.keys, m->adds, k);
+    if ((!m->fill_keys && !vm_ht_append_groups(g->ht, m->from.keys, m->adds, k)) || !group_grow(g, m->base) ||
         !group_reserve(g, m->base + k)) {
         free(m->adds);
         m->adds = NULL;
@@ -1373,6 +1379,8 @@ tir_status vm_gmerge_add_part(vm_gmerge *m, int part)
 {
     uint32_t lo = (uint32_t)((uint64_t)m->nadds * part / m->nparts);
     uint32_t hi = (uint32_t)((uint64_t)m->nadds * (part + 1) / m->nparts);
+    if (m->fill_keys)
+        vm_ht_fill_groups(m->g->ht, m->base, m->from.keys, m->adds, lo, hi);
     group_zero(m->g, m->base + lo, m->base + hi);
     return group_adopt(m->g, NULL, m->base + lo, m->from.slots, m->adds + lo, hi - lo);
 }

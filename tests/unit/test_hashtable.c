@@ -1140,7 +1140,7 @@ typedef struct gdata {
     uint32_t n;
     int32_t *k, *q;
     tir_str *t, *s;
-    int64_t *v;
+    int64_t *v, *ti;          /* ti: t's number, the second key of gsetup_int_keys */
     double *x;
     uint64_t *kv, *tv, *vv, *sv; /* validity */
     char *sbytes;
@@ -1174,6 +1174,13 @@ static void gsetup_numeric(gsetup *g)
     g->cols[GS_KEYS + 4].ty.type = TIR_I64;
 }
 
+/* Keys k and t's number (an i64) instead of t: no string key, so that a
+** last merge copies the keys of the groups it adds on several threads too. */
+static void gsetup_int_keys(gsetup *g)
+{
+    g->cols[1].ty.type = TIR_I64;
+}
+
 static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint64_t seed)
 {
     rng r = { seed };
@@ -1181,6 +1188,7 @@ static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint6
     d->k = malloc(n * sizeof *d->k);
     d->q = malloc(n * sizeof *d->q);
     d->v = malloc(n * sizeof *d->v);
+    d->ti = malloc(n * sizeof *d->ti);
     d->x = malloc(n * sizeof *d->x);
     d->t = calloc(n, sizeof *d->t);
     d->s = calloc(n, sizeof *d->s);
@@ -1200,6 +1208,7 @@ static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint6
         d->x[i] = (double)(int64_t)(rnd(&r) % 4001 - 2000) * 0.25;
         char buf[GS_STRW];
         uint32_t tk = (uint32_t)(rnd(&r) % tdom), tl = tk % 6;
+        d->ti[i] = (int64_t)tk * 1000003 - 5;
         for (uint32_t j = 0; j < tl; j++)
             buf[j] = (char)('a' + (tk + j) % 26);
         str_set(&tvec, d->sbytes, i, buf, tl, rnd(&r)); /* short: no bytes used */
@@ -1212,7 +1221,7 @@ static void gdata_make(gdata *d, uint32_t n, uint32_t kdom, uint32_t tdom, uint6
 
 static void gdata_free(gdata *d)
 {
-    free(d->k), free(d->q), free(d->v), free(d->x), free(d->t), free(d->s), free(d->sbytes);
+    free(d->k), free(d->q), free(d->v), free(d->ti), free(d->x), free(d->t), free(d->s), free(d->sbytes);
     free(d->kv), free(d->tv), free(d->vv), free(d->sv);
 }
 
@@ -1230,6 +1239,8 @@ static void gfeed(vm_sink_group *g, const gdata *d, uint32_t lo, uint32_t hi, ui
         const uint32_t *s = m < bn ? sel : NULL;
         uint64_t *kv = d->kv + off / 64, *tv = d->tv + off / 64, *vv = d->vv + off / 64, *sv = d->sv + off / 64;
         vm_vec keys[2] = { { TIR_I32, d->k + off, kv }, { TIR_STRING, d->t + off, tv } };
+        if (g->def->stmt->out.cols[1].ty.type == TIR_I64)
+            keys[1] = (vm_vec){ TIR_I64, d->ti + off, tv };
         vm_vec v = { TIR_I64, d->v + off, vv }, x = { TIR_F64, d->x + off, NULL }, q = { TIR_I32, d->q + off, NULL },
                str = { TIR_STRING, d->s + off, sv };
         cr_assert(vm_sink_group_find(g, keys, s, m, gids));
@@ -1348,17 +1359,21 @@ static int gmerge_threads(vm_sink_group *into, const vm_sink_group *from, int np
 ** into worker 0's (nparts threads per merge) and must give the groups and
 ** aggregates of one sink fed every row. Worker 0's groups keep their ids. */
 static void check_sink_merge_of(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
-                                uint64_t seed, bool numeric, bool nonnull)
+                                uint64_t seed, bool numeric, bool nonnull, bool int_keys)
 {
     gsetup gs, gw;
     gsetup_init(&gs);
     if (numeric)
         gsetup_numeric(&gs);
+    if (int_keys)
+        gsetup_int_keys(&gs);
     /* the workers' sums of x and q, which hold no NULL, as lowering marks
     ** them when their columns' types are not nullable; the reference's not */
     gsetup_init(&gw);
     if (numeric)
         gsetup_numeric(&gw);
+    if (int_keys)
+        gsetup_int_keys(&gw);
     gw.slots[2].nonnull = gw.slots[8].nonnull = nonnull;
     gdata d;
     gdata_make(&d, n, kdom, tdom, seed);
@@ -1409,7 +1424,7 @@ static void check_sink_merge_of(uint32_t n, uint32_t kdom, uint32_t tdom, int nw
 static void check_sink_merge(uint32_t n, uint32_t kdom, uint32_t tdom, int nw, uint32_t morsel, int nparts,
                              uint64_t seed, bool numeric)
 {
-    check_sink_merge_of(n, kdom, tdom, nw, morsel, nparts, seed, numeric, false);
+    check_sink_merge_of(n, kdom, tdom, nw, morsel, nparts, seed, numeric, false, false);
 }
 
 /* Few groups: batches are sorted into runs and f64 sums deferred. */
@@ -1437,14 +1452,23 @@ Test(hashtable, sink_merge_adds_in_parallel)
     check_sink_merge(60000, 40000, 2, 2, 4096, 1, 77, true);
 }
 
+/* Without a string key, the threads that fill in those groups copy their
+** keys too (vm_ht_fill_groups), NULL keys' validity set beforehand. */
+Test(hashtable, sink_merge_adds_keys_in_parallel)
+{
+    check_sink_merge_of(60000, 40000, 2, 2, 4096, 3, 78, true, false, true);
+    check_sink_merge_of(60000, 40000, 3, 3, 1024, 2, 79, true, false, true);
+    check_sink_merge_of(60000, 40000, 2, 2, 4096, 1, 80, true, true, true);
+}
+
 /* Sums of columns without NULLs keep no counts (8 bytes a group less),
 ** with runs and deferred f64 sums, without runs, merged on several
 ** threads: the same groups and values as sums that count. */
 Test(hashtable, sink_nonnull_sums_keep_no_counts)
 {
-    check_sink_merge_of(40000, 12, 5, 2, 4096, 2, 81, false, true);
-    check_sink_merge_of(60000, 40000, 3, 3, 1024, 2, 82, false, true);
-    check_sink_merge_of(60000, 40000, 2, 2, 4096, 3, 83, true, true);
+    check_sink_merge_of(40000, 12, 5, 2, 4096, 2, 81, false, true, false);
+    check_sink_merge_of(60000, 40000, 3, 3, 1024, 2, 82, false, true, false);
+    check_sink_merge_of(60000, 40000, 2, 2, 4096, 3, 83, true, true, false);
 
     /* a NULL there (a type that lied) is refused, not summed as nothing */
     gsetup gw;
