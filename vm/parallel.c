@@ -7,6 +7,7 @@
 ** Materialized relations are merged in morsel order, so their row order is
 ** the same as on one thread whatever the scheduling.
 */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,11 @@
 struct xshared {
     _Atomic uint64_t next;    /* next morsel to hand out */
     atomic_int stop;          /* a worker failed: the others stop at their next morsel */
+    int nw;                   /* workers */
     /* bytes each worker holds, a cache line each and written only when they
-    ** change: every batch reads them all for the memory limit */
-    struct {
+    ** change: every batch reads the workers' for the memory limit (relaxed:
+    ** a batch's check may see another worker's bytes a batch late) */
+    struct xshared_held {
         _Alignas(64) _Atomic uint64_t bytes;
         _Atomic uint64_t spillable;
     } held[VM_MAX_WORKERS];
@@ -33,23 +36,26 @@ typedef struct wctx {
     char err[1024];
 } wctx;
 
+/* Stores worker w's value of one counter (when it changed) and sums the workers'. */
+static uint64_t shared_sum(xshared *sh, int w, uint64_t own, size_t field)
+{
+    _Atomic uint64_t *mine = (_Atomic uint64_t *)((char *)&sh->held[w] + field);
+    if (atomic_load_explicit(mine, memory_order_relaxed) != own)
+        atomic_store_explicit(mine, own, memory_order_relaxed);
+    uint64_t n = 0;
+    for (int i = 0; i < sh->nw; i++)
+        n += atomic_load_explicit((_Atomic uint64_t *)((char *)&sh->held[i] + field), memory_order_relaxed);
+    return n;
+}
+
 uint64_t vm_x_shared_bytes(xshared *sh, int w, uint64_t own)
 {
-    if (atomic_load_explicit(&sh->held[w].bytes, memory_order_relaxed) != own)
-        atomic_store(&sh->held[w].bytes, own);
-    uint64_t n = 0;
-    for (int i = 0; i < VM_MAX_WORKERS; i++)
-        n += atomic_load(&sh->held[i].bytes);
-    return n;
+    return shared_sum(sh, w, own, offsetof(struct xshared_held, bytes));
 }
 
 uint64_t vm_x_shared_spillable(xshared *sh, int w, uint64_t own)
 {
-    atomic_store(&sh->held[w].spillable, own);
-    uint64_t n = 0;
-    for (int i = 0; i < VM_MAX_WORKERS; i++)
-        n += atomic_load(&sh->held[i].spillable);
-    return n;
+    return shared_sum(sh, w, own, offsetof(struct xshared_held, spillable));
 }
 
 /* Remembers which morsel a worker ran and how many rows each emit got. */
@@ -365,7 +371,7 @@ static tir_status merge_emits(xpipe *x, int nw)
 
 tir_status vm_run_parallel(xpipe *x, int nworkers, const vm_run_opts *o)
 {
-    xshared sh = {0};
+    xshared sh = {.nw = nworkers};
     wctx w[VM_MAX_WORKERS];
     tir_status st = TIR_OK;
     char *err = x[0].err;     /* the run's message buffer; workers write their own */
