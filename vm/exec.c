@@ -2192,27 +2192,36 @@ static tir_status join_fanout_check(xpipe *x, const vm_run_opts *o, int stmt)
     return check_memory_at(x, o, stmt >= 0 && stmt < x->p->ir->n ? x->p->ir->stmts[stmt] : NULL);
 }
 
+enum { PROGRESS_ROWS = 1 << 16 };
+
 tir_status vm_x_run_batches(xpipe *x, const vm_run_opts *o, uint64_t from, uint64_t to)
 {
-    tir_status st;
+    tir_status st = TIR_OK;
     x->src_off = from;
     x->src_end = to;
+    /* progress is added every PROGRESS_ROWS rows, not every batch: the
+    ** counter is the workers' one shared cache line */
+    uint64_t told = from;
     while (x->src_off < x->src_end) {
-        uint64_t before = x->src_off;
         if (o && vm_cancelled(o->cancel)) {
             snprintf(x->err, x->errlen, "cancelled");
-            return TIR_ERR_CANCELLED;
+            st = TIR_ERR_CANCELLED;
+            break;
         }
         if (x->batch_heap.head) {
             vm_strheap_free(&x->batch_heap);
             vm_strheap_init(&x->batch_heap);
         }
         if ((st = vm_x_run_code(x, o, 0, -1)) || (st = vm_x_check_memory(x, o)))
-            return st;
-        if (o && o->rows_done)
-            atomic_fetch_add(o->rows_done, x->src_off - before);
+            break;
+        if (o && o->rows_done && x->src_off - told >= PROGRESS_ROWS) {
+            atomic_fetch_add(o->rows_done, x->src_off - told);
+            told = x->src_off;
+        }
     }
-    return TIR_OK;
+    if (o && o->rows_done && x->src_off > told)
+        atomic_fetch_add(o->rows_done, x->src_off - told);
+    return st;
 }
 
 /* Workers pay off only with enough morsels, and limit counts rows in order. */
