@@ -102,3 +102,58 @@ uint32_t k_bloom_probe_sel_ref(const uint32_t *words, uint32_t nblocks, const ui
     }
     return k;
 }
+
+/* ---- key bitmaps: an exact filter of integer keys over their range ---- */
+
+K_INLINE unsigned kbits_hit(const uint64_t *kbits, uint64_t base, uint64_t range, int64_t key)
+{
+    uint64_t d = (uint64_t)key - base;
+    return d < range ? (unsigned)(kbits[d >> 6] >> (d & 63)) & 1u : 0u;
+}
+
+uint32_t k_kbits_sel_i32(const uint64_t *kbits, int64_t lo, uint64_t range, const int32_t *a, const uint64_t *va,
+                         const uint32_t *sel, uint32_t n, uint32_t *out)
+{
+    uint32_t k = 0, i = 0;
+    const uint64_t base = (uint64_t)lo;
+    /* within i32's range, d = key - lo taken modulo 2^32 is below range
+    ** exactly for the keys in it */
+    if (!sel && range && lo >= INT32_MIN && lo <= INT32_MAX && range - 1 <= (uint64_t)((int64_t)INT32_MAX - lo)) {
+        const simde__m256i vlo = simde_mm256_set1_epi32((int32_t)lo);
+        const simde__m256i vmax = simde_mm256_set1_epi32((int32_t)(uint32_t)(range - 1));
+        const simde__m256i low5 = simde_mm256_set1_epi32(31), one = simde_mm256_set1_epi32(1);
+        const int32_t *words = (const int32_t *)(const void *)kbits;
+        for (; i + 8 <= n; i += 8) {
+            simde__m256i d = simde_mm256_sub_epi32(simde_mm256_loadu_si256((const void *)(a + i)), vlo);
+            simde__m256i in = simde_mm256_cmpeq_epi32(simde_mm256_min_epu32(d, vmax), d);
+            simde__m256i w = simde_mm256_mask_i32gather_epi32(simde_mm256_setzero_si256(), words,
+                                                              simde_mm256_srli_epi32(d, 5), in, 4);
+            simde__m256i bit = simde_mm256_and_si256(simde_mm256_srlv_epi32(w, simde_mm256_and_si256(d, low5)), one);
+            unsigned m = k8_signs_i32(simde_mm256_and_si256(in, simde_mm256_cmpeq_epi32(bit, one)));
+            if (va)
+                m &= k_vbyte(va, i);
+            k = k_emit8(out, k, i, m);
+        }
+    }
+    for (uint32_t j = i; j < n; j++) {
+        uint32_t r = sel ? sel[j] : j;
+        out[k] = r;
+        k += kbits_hit(kbits, base, range, a[r]) & (va ? k_bit(va, r) : 1u);
+    }
+    return k;
+}
+
+uint32_t k_kbits_sel_i32_ref(const uint64_t *kbits, int64_t lo, uint64_t range, const int32_t *a,
+                             const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out)
+{
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t r = sel ? sel[j] : j;
+        if (va && !((va[r >> 6] >> (r & 63)) & 1))
+            continue;
+        uint64_t d = (uint64_t)(int64_t)a[r] - (uint64_t)lo;
+        if (d < range && (kbits[d >> 6] >> (d & 63)) & 1)
+            out[k++] = r;
+    }
+    return k;
+}

@@ -218,6 +218,14 @@ uint32_t k_bloom_probe_sel(const uint32_t *words, uint32_t nblocks, const uint64
                            const uint32_t *sel, uint32_t n, uint32_t *out);
 uint32_t k_bloom_probe_sel_ref(const uint32_t *words, uint32_t nblocks, const uint64_t *h,
                                const uint32_t *sel, uint32_t n, uint32_t *out);
+/* out = the rows of sel (NULL = 0..n-1) whose non-NULL i32 key a[row] has
+** its bit set in kbits, a bitmap of the keys lo .. lo + range - 1 (bit
+** key - lo); returns how many. Eight keys a step, their bitmap words
+** gathered, when sel is NULL and the range lies within i32's. */
+uint32_t k_kbits_sel_i32(const uint64_t *kbits, int64_t lo, uint64_t range, const int32_t *a, const uint64_t *va,
+                         const uint32_t *sel, uint32_t n, uint32_t *out);
+uint32_t k_kbits_sel_i32_ref(const uint64_t *kbits, int64_t lo, uint64_t range, const int32_t *a,
+                             const uint64_t *va, const uint32_t *sel, uint32_t n, uint32_t *out);
 
 /* ---- strings -------------------------------------------------------------
 ** like: '%' any run, '_' any one character (k_like_prepare: with an escape character).

@@ -131,23 +131,17 @@ static bool key_bitmap(vm_bloom *b, const int64_t *k, size_t n, uint64_t *bits)
 uint32_t vm_kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const vm_vec *v, const uint32_t *sel,
                       uint32_t n, uint32_t *out)
 {
+    if (v->type != TIR_I64) /* i32 and date */
+        return k_kbits_sel_i32(kbits, lo, range, v->data, v->validity, sel, n, out);
     const uint64_t *va = v->validity, base = (uint64_t)lo;
+    const int64_t *a = v->data;
     uint32_t m = 0;
-#define KBITS_SEL(CT)                                                                          \
-    {                                                                                          \
-        const CT *a = v->data;                                                                 \
-        for (uint32_t i = 0; i < n; i++) {                                                     \
-            uint32_t r = sel ? sel[i] : i;                                                     \
-            uint64_t d = (uint64_t)(int64_t)a[r] - base;                                       \
-            out[m] = r;                                                                        \
-            m += d < range && vm_bit_get(kbits, d) && vm_bit_get(va, r);                       \
-        }                                                                                      \
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint64_t d = (uint64_t)a[r] - base;
+        out[m] = r;
+        m += d < range && vm_bit_get(kbits, d) && vm_bit_get(va, r);
     }
-    if (v->type == TIR_I64)
-        KBITS_SEL(int64_t)
-    else
-        KBITS_SEL(int32_t)
-#undef KBITS_SEL
     return m;
 }
 

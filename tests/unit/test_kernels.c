@@ -1942,6 +1942,58 @@ Test(kernels, bloom_probe_sel_against_ref)
     }
 }
 
+/* The key bitmap filter against its reference: ranges inside i32 (where
+** eight keys a step are gathered) at both ends of the type, ranges reaching
+** past it (the scalar path), keys on both sides of the range, at its ends
+** and at the ends of the type, every selection and validity mode. */
+Test(kernels, kbits_sel_i32_against_ref)
+{
+    rng r = { 603 };
+    const struct { int64_t lo; uint64_t range; } spans[] = {
+        { -1000, 5000 }, { INT32_MIN, 3000 }, { (int64_t)INT32_MAX - 2999, 3000 }, { 0, 1 },
+        { (int64_t)INT32_MAX - 99, 1000 }, { (int64_t)INT32_MIN - 64, 5000 },
+    };
+    for (size_t si = 0; si < sizeof spans / sizeof spans[0]; si++) {
+        int64_t lo = spans[si].lo;
+        uint64_t range = spans[si].range, words = range / 64 + 1;
+        uint64_t *bits = xalloc(words * 8);
+        for (uint64_t w = 0; w < words; w++)
+            bits[w] = rnd(&r) & rnd(&r);
+        for (size_t li = 0; li < NLENS; li++) {
+            uint32_t rows = LENS[li];
+            int32_t *a = xalloc((size_t)rows * 4 + 4);
+            for (uint32_t i = 0; i < rows; i++) {
+                int64_t k = lo + (int64_t)(rnd(&r) % (range + 40)) - 20; /* and a few outside */
+                if (i % 13 == 0)
+                    k = i % 2 ? lo : lo + (int64_t)range - 1;
+                if (i % 17 == 0) /* far outside: d = key - lo modulo 2^32 must not wrap into the range */
+                    k = i % 2 ? INT32_MIN : INT32_MAX;
+                a[i] = k < INT32_MIN ? INT32_MIN : k > INT32_MAX ? INT32_MAX : (int32_t)k;
+            }
+            for (int vm = 0; vm < NVAL; vm++) {
+                uint64_t *va = make_valid(&r, rows, vm);
+                for (int sm = 0; sm < NSEL; sm++) {
+                    uint32_t n;
+                    uint32_t *sel = make_sel(&r, rows, sm, &n);
+                    uint32_t *o1 = xalloc((size_t)n * 4 + 4), *o2 = xalloc((size_t)n * 4 + 4);
+                    uint32_t k1 = k_kbits_sel_i32(bits, lo, range, a, va, sel, n, o1);
+                    uint32_t k2 = k_kbits_sel_i32_ref(bits, lo, range, a, va, sel, n, o2);
+                    cr_assert_eq(k1, k2, "lo=%lld range=%llu rows=%u valid=%s sel=%s: %u rows, want %u",
+                                 (long long)lo, (unsigned long long)range, rows, VNAME[vm], SELNAME[sm], k1, k2);
+                    cr_assert(k1 == 0 || memcmp(o1, o2, (size_t)k1 * 4) == 0, "lo=%lld rows=%u sel=%s",
+                              (long long)lo, rows, SELNAME[sm]);
+                    free(sel);
+                    free(o1);
+                    free(o2);
+                }
+                free(va);
+            }
+            free(a);
+        }
+        free(bits);
+    }
+}
+
 /* ========================================================================
 ** Comparison masks (dense conjunctions) and k_sel_mask
 ** ====================================================================== */
