@@ -203,13 +203,47 @@ K_INLINE unsigned str_op(int op, const tir_str *x, const tir_str *y)
     return (unsigned)K_SCMP(op, r, 0);
 }
 
+/* Dense rows against a constant of at most TIR_STR_INLINE bytes, equal or
+** not, eight a step: a row equals it when its length and its first len
+** bytes do (the masked XOR of the 16-byte headers, two rows a register, is
+** zero), whatever the padding holds. Returns the rows done (a multiple of 8). */
+K_INLINE uint32_t sel_str_eq_short(bool ne, const tir_str *a, const tir_str *c, const uint64_t *va, uint32_t n,
+                                   uint32_t *out, uint32_t *k)
+{
+    uint8_t cb[16], mb[16];
+    memcpy(cb, c, 16);
+    for (int j = 0; j < 16; j++)
+        mb[j] = j < 4 || (uint32_t)j < 4 + c->len ? 0xff : 0;
+    const simde__m128i c1 = simde_mm_loadu_si128((const void *)cb), m1 = simde_mm_loadu_si128((const void *)mb);
+    const simde__m256i cv = simde_mm256_set_m128i(c1, c1), mv = simde_mm256_set_m128i(m1, m1);
+    const simde__m256i zero = simde_mm256_setzero_si256();
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        unsigned m = 0;
+        for (int q = 0; q < 4; q++) {
+            simde__m256i x = simde_mm256_loadu_si256((const void *)(a + i + 2 * q));
+            x = simde_mm256_and_si256(simde_mm256_xor_si256(x, cv), mv);
+            unsigned z = (unsigned)simde_mm256_movemask_pd(simde_mm256_castsi256_pd(simde_mm256_cmpeq_epi64(x, zero)));
+            m |= ((z & 3) == 3 ? 1u : 0u) << (2 * q) | ((z >> 2) == 3 ? 1u : 0u) << (2 * q + 1);
+        }
+        if (ne)
+            m ^= 0xffu;
+        if (va)
+            m &= k_vbyte(va, i);
+        *k = k_emit8(out, *k, i, m);
+    }
+    return i;
+}
+
 K_INLINE uint32_t sel_str(int op, bool vv, const tir_str *a, const tir_str *b, const tir_str *c,
                           const uint64_t *va, const uint64_t *vb, const uint32_t *sel, uint32_t n,
                           uint32_t *out)
 {
     const uint64_t *v1 = va ? va : vb, *v2 = vb ? vb : va;
-    uint32_t k = 0;
-    for (uint32_t j = 0; j < n; j++) {
+    uint32_t k = 0, j = 0;
+    if (!vv && !sel && (op == K_OPC_eq || op == K_OPC_ne) && c->len <= TIR_STR_INLINE)
+        j = sel_str_eq_short(op == K_OPC_ne, a, c, va, n, out, &k);
+    for (; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
         unsigned q = str_op(op, &a[i], vv ? &b[i] : c);
         out[k] = i;
