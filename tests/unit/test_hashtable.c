@@ -1893,9 +1893,10 @@ static void check_one_part(tir_type t, int64_t lo, uint64_t span, uint32_t n, in
     } else {
         ik_init(&p, t, 3 * n);
         for (uint32_t i = 0; i < n; i++) {
-            ik_set(&p, 3 * i, b.k[i], !ik_null(&b, i));
-            ik_set(&p, 3 * i + 1, b.k[i] + 1, true);
-            ik_set(&p, 3 * i + 2, b.k[i] - 1, true);
+            int64_t k = ik_null(&b, i) ? lo : b.k[i]; /* a NULL row's value is garbage */
+            ik_set(&p, 3 * i, k, !ik_null(&b, i));
+            ik_set(&p, 3 * i + 1, k + 1, true);
+            ik_set(&p, 3 * i + 2, k - 1, true);
         }
     }
     int64_t *rowno = row_numbers(n);
