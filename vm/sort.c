@@ -711,6 +711,62 @@ static void msd(const vm_sortctx *c, uint8_t *a, uint8_t *t, size_t n, uint32_t 
 
 /* -------------------------------------------------------------- top-N */
 
+/* Entry h[i] of a heap of positions into a, ordered worst first. */
+static inline bool topn_worse(const vm_sortctx *c, const uint8_t *a, const uint32_t *h, size_t i, size_t j)
+{
+    return vm_sort_cmp(c, a + (size_t)h[i] * c->e, a + (size_t)h[j] * c->e, 0) > 0;
+}
+
+static void topn_sift(const vm_sortctx *c, const uint8_t *a, uint32_t *h, size_t k, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, w = i;
+        if (l < k && topn_worse(c, a, h, l, w))
+            w = l;
+        if (l + 1 < k && topn_worse(c, a, h, l + 1, w))
+            w = l + 1;
+        if (w == i)
+            return;
+        uint32_t x = h[i];
+        h[i] = h[w];
+        h[w] = x;
+        i = w;
+    }
+}
+
+/* The k entries of a[0..n) that sort first (k < n), sorted into a[0..k).
+** A heap of the k best so far, its worst on top: an entry that is not
+** better than that costs one comparison, and once the heap holds good
+** entries most of a top-N buffer's are not (instead of sorting all n). */
+static bool topn_select(const vm_sortctx *c, uint8_t *a, size_t n, size_t k)
+{
+    size_t e = c->e;
+    uint32_t *h = malloc((k ? k : 1) * sizeof *h);
+    uint8_t *t = malloc((k ? 2 * k : 1) * e);
+    if (!h || !t) {
+        free(h);
+        free(t);
+        return false;
+    }
+    for (size_t i = 0; i < k; i++)
+        h[i] = (uint32_t)i;
+    for (size_t i = k / 2; i-- > 0;)
+        topn_sift(c, a, h, k, i);
+    for (size_t i = k; k && i < n; i++) {
+        if (vm_sort_cmp(c, a + i * e, a + (size_t)h[0] * e, 0) >= 0)
+            continue;
+        h[0] = (uint32_t)i;
+        topn_sift(c, a, h, k, 0);
+    }
+    for (size_t i = 0; i < k; i++)
+        copy_entry(t + i * e, a + (size_t)h[i] * e, e);
+    merge_sort(c, t, t + k * e, k, 0);
+    memcpy(a, t, k * e);
+    free(h);
+    free(t);
+    return true;
+}
+
 /* Sorts the buffer and keeps its first k entries; rows no entry points at
 ** any more are dropped once they outnumber the kept ones. */
 static bool topn_cut(vm_sink_sort *s, uint64_t k)
@@ -724,11 +780,16 @@ static bool topn_cut(vm_sink_sort *s, uint64_t k)
     vm_sortctx c = {def, self, (uint32_t)e, def->key_bytes, true, false, constant, NULL, NULL, 0, s->pool};
     for (int i = 0; i < def->nkeys; i++)
         c.has_str |= def->keys[i].type == TIR_STRING;
-    uint8_t *tmp = malloc(s->n * e);
-    if (!tmp)
-        return false;
-    merge_sort(&c, s->ent, tmp, s->n, 0);
-    free(tmp);
+    if (k <= s->n / 4 && s->n <= UINT32_MAX) {
+        if (!topn_select(&c, s->ent, s->n, k))
+            return false;
+    } else {
+        uint8_t *tmp = malloc(s->n * e);
+        if (!tmp)
+            return false;
+        merge_sort(&c, s->ent, tmp, s->n, 0);
+        free(tmp);
+    }
     if (s->n > k)
         s->n = k;
     if (s->nrows > 2 * s->n + 2 * TOPN_SLACK) {
@@ -1402,12 +1463,18 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     bool topn = def->limit >= 0;
     size_t e = def->entry_bytes;
     uint64_t n = 0;
-    for (int w = 0; w < nw; w++)
-        n += s[w]->n;
-    if (nthreads < 1)
-        nthreads = 1;
     *out = NULL;
     *extra = 0;
+    for (int w = 0; w < nw; w++) {
+        /* a buffer much bigger than N: its N best, selected, are all the sort needs of it */
+        if (topn && topn_k(def) <= s[w]->n / 4 && !topn_cut(s[w], topn_k(def))) {
+            snprintf(err, errlen, "out of memory while sorting %llu rows", (unsigned long long)s[w]->n);
+            return TIR_ERR_NOMEM;
+        }
+        n += s[w]->n;
+    }
+    if (nthreads < 1)
+        nthreads = 1;
 
     uint64_t from, m;
     output_rows(def, n, &from, &m);
