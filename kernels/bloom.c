@@ -26,11 +26,6 @@ uint32_t k_bloom_nblocks(uint64_t ndistinct)
     return nb ? (uint32_t)nb : 1;
 }
 
-K_INLINE uint32_t bloom_block(uint64_t h, uint32_t nblocks)
-{
-    return (uint32_t)(((h >> 32) * nblocks) >> 32);
-}
-
 /* The eight one-bit masks of key h, one per 32-bit lane. */
 K_INLINE simde__m256i bloom_mask(uint64_t h)
 {
@@ -43,14 +38,14 @@ void k_bloom_insert(uint32_t *words, uint32_t nblocks, const uint64_t *h, const 
 {
     for (uint32_t j = 0; j < n; j++) {
         uint64_t hv = h[sel ? sel[j] : j];
-        simde__m256i *b = (simde__m256i *)(void *)(words + 8 * (size_t)bloom_block(hv, nblocks));
+        simde__m256i *b = (simde__m256i *)(void *)(words + 8 * (size_t)k_bloom_block(hv, nblocks));
         simde_mm256_storeu_si256(b, simde_mm256_or_si256(simde_mm256_loadu_si256(b), bloom_mask(hv)));
     }
 }
 
 bool k_bloom_check(const uint32_t *words, uint32_t nblocks, uint64_t h)
 {
-    const uint32_t *b = words + 8 * (size_t)bloom_block(h, nblocks);
+    const uint32_t *b = words + 8 * (size_t)k_bloom_block(h, nblocks);
     for (int w = 0; w < 8; w++)
         if (!((b[w] >> (((uint32_t)h * k_bloom_salt[w]) >> 27)) & 1))
             return false;
@@ -60,7 +55,7 @@ bool k_bloom_check(const uint32_t *words, uint32_t nblocks, uint64_t h)
 /* vptest's carry flag is set when every bit of the mask is in the block. */
 K_INLINE unsigned bloom_hit(const uint32_t *words, uint32_t nblocks, uint64_t hv)
 {
-    const simde__m256i *b = (const simde__m256i *)(const void *)(words + 8 * (size_t)bloom_block(hv, nblocks));
+    const simde__m256i *b = (const simde__m256i *)(const void *)(words + 8 * (size_t)k_bloom_block(hv, nblocks));
     return (unsigned)simde_mm256_testc_si256(simde_mm256_loadu_si256(b), bloom_mask(hv));
 }
 

@@ -210,6 +210,11 @@ uint32_t k_sel_mask_ref(const uint64_t *mask, const uint32_t *sel, uint32_t n, u
 ** indexed by row, like the output of k_hash_*.
 */
 uint32_t k_bloom_nblocks(uint64_t ndistinct);
+/* The block of hash h: increases with h's high 32 bits. */
+static inline uint32_t k_bloom_block(uint64_t h, uint32_t nblocks)
+{
+    return (uint32_t)(((h >> 32) * nblocks) >> 32);
+}
 void k_bloom_insert(uint32_t *words, uint32_t nblocks, const uint64_t *h, const uint32_t *sel, uint32_t n);
 bool k_bloom_check(const uint32_t *words, uint32_t nblocks, uint64_t h);
 /* out = the rows of sel (NULL = 0..n-1) whose hash may be in the filter;

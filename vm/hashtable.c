@@ -111,7 +111,13 @@ typedef struct ht_chunk {
     uint64_t code[HT_CHUNK];  /* small-domain codes */
     uint32_t miss[HT_CHUNK];  /* small domain: positions of rows it did not find */
     uint32_t mout[HT_CHUNK];  /* their groups */
+    uint32_t nheads;          /* ht_chunk_insert: slots it claimed */
+    uint32_t ndefer;          /* ... and the positions whose walk reached its stop slot */
+    uint32_t defer[HT_CHUNK];
 } ht_chunk;
+
+/* ht_chunk_insert's stop for walks that may go round the whole directory. */
+#define HT_NO_STOP UINT64_MAX
 
 /* ---- hashing --------------------------------------------------------------
 ** Stand-ins for kernels k_hash_* with the same contract: one value hash per
@@ -368,6 +374,22 @@ static uint32_t ht_grow_cap(uint32_t cap, uint64_t need)
     return c >= VM_HT_NONE ? VM_HT_NONE - 1 : (uint32_t)c;
 }
 
+/* The size of a directory of at least need slots grown from one of slots
+** (0: none), and the shift that makes a hash its home; false: too big. */
+static bool ht_dir_size(uint64_t slots, uint64_t need, uint64_t *ns, int *shift)
+{
+    *ns = slots ? slots * 2 : 1024;
+    *shift = 64 - 10;
+    for (uint64_t x = 1024; x < *ns; x *= 2)
+        (*shift)--;
+    while (*ns < need) {
+        *ns *= 2;
+        (*shift)--;
+    }
+    /* homes are the tag's top bits: at most 2^32 slots */
+    return *shift >= 32 && *ns <= SIZE_MAX / sizeof(uint64_t);
+}
+
 /* Room for `more` entries and as many new distinct keys, the directory
 ** staying at most half full. On failure the table is unchanged in content. */
 static bool ht_reserve(vm_ht *ht, uint64_t more)
@@ -386,16 +408,9 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
     uint64_t slots = ht->dir ? ht->dmask + 1 : 0;
     uint64_t need = 2 * ((uint64_t)ht->heads + more);
     if (need > slots) {
-        uint64_t ns = slots ? slots * 2 : 1024;
-        int shift = 64 - 10;
-        for (uint64_t x = 1024; x < ns; x *= 2)
-            shift--;
-        while (ns < need) {
-            ns *= 2;
-            shift--;
-        }
-        /* homes are the tag's top bits: at most 2^32 slots */
-        if (shift < 32 || ns > SIZE_MAX / sizeof(uint64_t))
+        uint64_t ns;
+        int shift;
+        if (!ht_dir_size(slots, need, &ns, &shift))
             return false;
         uint64_t *d = ht_dir_alloc(ns);
         if (!d)
@@ -427,13 +442,18 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
 ** a row reaching an empty slot claims it for a new entry and the keys of
 ** the round's new entries are appended before candidates are compared, so
 ** later rows of the chunk find them. Join mode: out[i] is the entry already
-** appended for position i; it becomes the head of its key's chain. */
-static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t ntodo, uint32_t *out)
+** appended for position i; it becomes the head of its key's chain, and a
+** walk that reaches slot stop (HT_NO_STOP: none) is left, its position in
+** ck->defer. The slots claimed are counted in ck->nheads, not ht->heads. */
+static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t ntodo, uint32_t *out,
+                            uint64_t stop)
 {
     uint64_t *dir = ht->dir, mask = ht->dmask;
     /* a directory bigger than the caches misses on most rows: overlap the misses */
     bool big = mask >= HT_PREFETCH_SLOTS;
     ck->nclaim = 0;
+    ck->nheads = 0;
+    ck->ndefer = 0;
     ck->retried = false;
     for (uint32_t k = 0; k < ntodo; k++) {
         uint32_t i = ck->todo[k];
@@ -460,7 +480,7 @@ static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_
                         ht->next[e] = VM_HT_NONE;
                     }
                     dir[p] = (uint64_t)tag << 32 | e;
-                    ht->heads++;
+                    ck->nheads++;
                     break;
                 }
                 if ((uint32_t)(s >> 32) == tag) {
@@ -469,6 +489,10 @@ static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_
                     break;
                 }
                 p = (p + 1) & mask;
+                if (p == stop) {
+                    ck->defer[ck->ndefer++] = i;
+                    break;
+                }
             }
             ck->pos[i] = p;
         }
@@ -484,7 +508,10 @@ static bool ht_chunk_insert(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_
             uint32_t i = ck->chk[j];
             if (!ck->ok[j]) {
                 ck->pos[i] = (ck->pos[i] + 1) & mask;
-                ck->todo[ntodo++] = i;
+                if (ck->pos[i] == stop)
+                    ck->defer[ck->ndefer++] = i;
+                else
+                    ck->todo[ntodo++] = i;
             } else if (ht->group) {
                 out[i] = ck->cand[i];
             } else {
@@ -872,8 +899,9 @@ static bool ht_group_chunk(vm_ht *ht, const vm_vec *keys, ht_chunk *ck, uint32_t
     ht_chunk_hash(ht, keys, ck, cn);
     for (uint32_t i = 0; i < cn; i++)
         ck->todo[i] = i;
-    if (!ht_chunk_insert(ht, keys, ck, cn, out))
+    if (!ht_chunk_insert(ht, keys, ck, cn, out, HT_NO_STOP))
         return false;
+    ht->heads += ck->nheads;
     if (ck->retried && ht->count - first > 1)
         ht_first_appearance(ht, ck, cn, out, first);
     return true;
@@ -1577,8 +1605,9 @@ bool vm_ht_insert(vm_ht *ht, const vm_vec *keys, const vm_vec *vals, const uint3
                 goto fail;
         }
         ht->count += m;
-        if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent))
+        if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent, HT_NO_STOP))
             goto fail;
+        ht->heads += ck.nheads;
         ht->indexed = ht->count;
     }
     return true;
@@ -1654,6 +1683,165 @@ fail:
 
 /* final: the table is complete (vm_ht_index), so direct mode and a filter
 ** may be chosen; else rows will still be inserted. */
+/* ---- a join directory laid out on threads -----------------------------------
+** Each thread takes a range of the directory's slots and inserts, in entry
+** order, the entries whose walk starts in it (every thread hashes every
+** entry: a cheap sequential pass, and no scratch of the table's size). Its
+** writes stay in its range; a walk that would leave the range (or go round
+** the end) is deferred and finished on one thread after the others, in
+** order, so every key's chain is as one thread makes it: a key's entries
+** start in one range, and once one of them is deferred the later ones are
+** too (the slots it walked past stay full). Bloom filter blocks increase
+** with the hash like homes do: a thread sets those of its range but the one
+** it may share with the range before, whose hashes it keeps for the end.
+*/
+enum { HT_PINDEX_MIN = 1 << 15 };
+
+typedef struct ht_prange {
+    uint32_t *defer;          /* deferred entries, in order */
+    uint32_t ndefer, cap;
+    uint64_t *edge;           /* hashes of the shared bloom block */
+    uint32_t nedge, ecap;
+    uint32_t heads;
+    bool fail;
+} ht_prange;
+
+typedef struct ht_pindex {
+    vm_ht *ht;
+    const vm_vec *keys;
+    int n;                    /* ranges of slots, one a thread */
+    ht_prange *r;
+    atomic_int next;          /* the next range a thread takes */
+} ht_pindex;
+
+/* Room for element n of an array a of *cap elements of w bytes: a itself,
+** a copy twice as big (*cap updated), or NULL (no memory; a unchanged). */
+static void *ht_room(void *a, uint32_t n, uint32_t *cap, size_t w)
+{
+    if (n < *cap)
+        return a;
+    uint32_t nc = *cap ? 2 * *cap : 64;
+    void *q = realloc(a, nc * w);
+    if (q)
+        *cap = nc;
+    return q;
+}
+
+static void ht_pindex_range(ht_pindex *x, int t)
+{
+    vm_ht *ht = x->ht;
+    ht_prange *r = &x->r[t];
+    uint64_t slots = ht->dmask + 1;
+    uint64_t lo = slots * (uint64_t)t / (uint64_t)x->n, hi = slots * (uint64_t)(t + 1) / (uint64_t)x->n;
+    uint64_t stop = hi & ht->dmask;
+    /* the directory is fresh: each thread fills its own range's pages */
+    memset(ht->dir + lo, 0xff, (hi - lo) * sizeof *ht->dir);
+    uint32_t shared = UINT32_MAX;
+    if (ht->bloom && t > 0) {
+        uint64_t first = lo << ht->dshift;
+        if (k_bloom_block(first, ht->bloom_blocks) == k_bloom_block(first - 1, ht->bloom_blocks))
+            shared = k_bloom_block(first, ht->bloom_blocks);
+    }
+    ht_chunk ck;
+    for (uint32_t first = 0; first < ht->count && !r->fail; first += HT_CHUNK) {
+        uint32_t cn = ht->count - first < HT_CHUNK ? ht->count - first : HT_CHUNK, m = 0, nb = 0;
+        ht_chunk_load(&ck, NULL, first, cn);
+        ht_chunk_hash(ht, x->keys, &ck, cn);
+        for (uint32_t i = 0; i < cn; i++) {
+            ck.ent[i] = first + i;
+            ck.todo[m] = i;
+            m += (ck.h[i] >> ht->dshift) - lo < hi - lo;
+        }
+        if (ht->bloom) {
+            uint64_t *q;
+            for (uint32_t k = 0; k < m; k++) {
+                uint32_t i = ck.todo[k];
+                if (k_bloom_block(ck.h[i], ht->bloom_blocks) != shared) {
+                    ck.chk[nb++] = i;
+                } else if ((q = ht_room(r->edge, r->nedge, &r->ecap, sizeof *q))) {
+                    r->edge = q;
+                    q[r->nedge++] = ck.h[i];
+                } else {
+                    r->fail = true;
+                }
+            }
+            k_bloom_insert(ht->bloom, ht->bloom_blocks, ck.h, ck.chk, nb);
+        }
+        if (!ht_chunk_insert(ht, x->keys, &ck, m, ck.ent, stop)) {
+            r->fail = true;
+            break;
+        }
+        r->heads += ck.nheads;
+        for (uint32_t j = 0; j < ck.ndefer; j++) {
+            uint32_t *d = ht_room(r->defer, r->ndefer, &r->cap, sizeof *d);
+            if (!d) {
+                r->fail = true;
+                break;
+            }
+            r->defer = d;
+            d[r->ndefer++] = ck.ent[ck.defer[j]];
+        }
+    }
+}
+
+/* Ranges are taken, not given: each is made whoever runs (vm_par_run may run fewer threads). */
+static void ht_pindex_main(void *arg, int t)
+{
+    ht_pindex *x = arg;
+    (void)t;
+    for (int k; (k = atomic_fetch_add(&x->next, 1)) < x->n;)
+        ht_pindex_range(x, k);
+}
+
+/* Lays out every entry (none indexed, no NULL key) in a fresh directory of
+** ns slots (home: hash >> shift) on nthreads threads: 1 when done, 0 when
+** out of memory half way, -1 when it was not started (no memory). */
+static int ht_index_ranges(vm_ht *ht, const vm_vec *keys, uint64_t ns, int shift, vm_pool *pool, int nthreads)
+{
+    if (ht->count > ht->ncap) {
+        uint32_t *nx = realloc(ht->next, (size_t)ht->count * sizeof *nx);
+        if (!nx)
+            return -1;
+        ht->next = nx;
+        ht->ncap = ht->count;
+    }
+    ht_pindex x = {ht, keys, nthreads, calloc((size_t)nthreads, sizeof(ht_prange)), 0};
+    uint64_t *d = x.r ? ht_dir_alloc(ns) : NULL;
+    if (!d) {
+        free(x.r);
+        return -1;
+    }
+    free(ht->dir);
+    ht->dir = d;
+    ht->dmask = ns - 1;
+    ht->dshift = shift;
+    ht->heads = 0;
+    vm_par_run(pool, nthreads, ht_pindex_main, &x);
+    bool ok = true;
+    ht_chunk ck;
+    for (int t = 0; t < nthreads; t++) {
+        ht_prange *r = &x.r[t];
+        ok &= !r->fail;
+        ht->heads += r->heads;
+        for (uint32_t first = 0; ok && first < r->ndefer; first += HT_CHUNK) {
+            uint32_t cn = r->ndefer - first < HT_CHUNK ? r->ndefer - first : HT_CHUNK;
+            for (uint32_t i = 0; i < cn; i++)
+                ck.rows[i] = ck.ent[i] = r->defer[first + i];
+            ht_chunk_hash(ht, keys, &ck, cn);
+            for (uint32_t i = 0; i < cn; i++)
+                ck.todo[i] = i;
+            ok = ht_chunk_insert(ht, keys, &ck, cn, ck.ent, HT_NO_STOP);
+            ht->heads += ck.nheads;
+        }
+        if (ht->bloom)
+            k_bloom_insert(ht->bloom, ht->bloom_blocks, r->edge, NULL, r->nedge);
+        free(r->defer);
+        free(r->edge);
+    }
+    free(x.r);
+    return ok ? 1 : 0;
+}
+
 static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
 {
     if (ht->broken || ht->group)
@@ -1679,13 +1867,21 @@ static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
         ht->indexed = ht->count;
         return true;
     }
-    /* one directory of the final size: no growth while indexing */
     uint32_t total = ht->count;
-    ht->count = ht->indexed;
-    bool ok = ht_reserve(ht, total - ht->indexed);
-    ht->count = total;
-    if (!ok)
-        goto fail;
+    /* a big table indexed in one go on threads: each makes its range of a fresh directory */
+    uint64_t slots = 0;
+    int shift = 0;
+    bool ranges = final && ht->indexed == 0 && !ht->nnull && total >= HT_PINDEX_MIN && nthreads > 1 &&
+                  ht_dir_size(0, 2 * (uint64_t)total, &slots, &shift);
+    /* else one directory of the final size: no growth while indexing */
+    if (!ranges) {
+        ht->count = ht->indexed;
+        bool ok = ht_reserve(ht, total - ht->indexed);
+        ht->count = total;
+        if (!ok)
+            goto fail;
+        slots = ht->dmask + 1;
+    }
     vm_vec keys[64];
     if (ht->nkeys > 64)
         goto fail;
@@ -1699,7 +1895,7 @@ static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
     ** filter of ~10 bits per entry. */
     if (final && ht->indexed == 0 && total >= HT_BLOOM_MIN) {
         uint64_t range = (uint64_t)hi - (uint64_t)lo;
-        if (one_int && range < HT_KBITS_RATIO * (ht->dmask + 1)) {
+        if (one_int && range < HT_KBITS_RATIO * slots) {
             ht->krange = range + 1;
             if ((ht->kbits = calloc(ht->krange / 64 + 1, sizeof *ht->kbits))) {
                 ht->kbase = lo;
@@ -1710,6 +1906,21 @@ static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
             if (!(ht->bloom = calloc((size_t)ht->bloom_blocks * 8, sizeof *ht->bloom)))
                 ht->bloom_blocks = 0; /* only an optimization */
         }
+    }
+    if (ranges) {
+        int laid = ht_index_ranges(ht, keys, slots, shift, pool, nthreads);
+        if (laid == 0)
+            goto fail;
+        if (laid == 1) {
+            ht->indexed = total;
+            return true;
+        }
+        /* no memory for it: on one thread */
+        ht->count = 0;
+        bool ok = ht_reserve(ht, total);
+        ht->count = total;
+        if (!ok)
+            goto fail;
     }
     ht_chunk ck;
     for (uint32_t first = ht->indexed; first < total; first += HT_CHUNK) {
@@ -1730,8 +1941,9 @@ static bool ht_index(vm_ht *ht, bool final, vm_pool *pool, int nthreads)
         }
         if (ht->bloom)
             k_bloom_insert(ht->bloom, ht->bloom_blocks, ck.h, m < cn ? ck.todo : NULL, m);
-        if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent))
+        if (!ht_chunk_insert(ht, keys, &ck, m, ck.ent, HT_NO_STOP))
             goto fail;
+        ht->heads += ck.nheads;
     }
     ht->indexed = total;
     return true;

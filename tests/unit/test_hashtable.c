@@ -1794,18 +1794,20 @@ Test(hashtable, join_direct_laid_out_on_threads)
 /* Keys from lo spread over a range of `range` keys (both ends present),
 ** n rows, appended and indexed in one go; checked by probes of the keys and
 ** their neighbours. Returns the index bytes, *nent the entries. */
-static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, uint64_t seed, uint32_t *nent)
+static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, uint64_t seed, uint32_t *nent,
+                          int threads, uint32_t values)
 {
     rng r = { seed };
     ikeys b, p;
     ik_init(&b, t, n);
     ik_init(&p, t, 2 * n);
-    uint64_t step = range / (n / 2);
+    values = values ? values : n / 2;
+    uint64_t step = range / values;
     for (uint32_t i = 0; i < n; i++) {
         if (rnd(&r) % 20 == 0)
             ik_set_null(&b, i, &r, lo, range);
         else
-            ik_set(&b, i, (int64_t)((uint64_t)lo + rnd(&r) % (n / 2) * step), true);
+            ik_set(&b, i, (int64_t)((uint64_t)lo + rnd(&r) % values * step), true);
     }
     ik_set(&b, 0, lo, true);
     ik_set(&b, n - 1, (int64_t)((uint64_t)lo + range - 1), true);
@@ -1821,7 +1823,7 @@ static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, ui
     vm_ht *ht = vm_ht_new(1, &t, 1, &vt, false);
     size_t empty = vm_ht_bytes(ht);
     join_feed(ht, &b, rowno, 0, n, 1024, J_APPEND, &r, ref, &nref);
-    cr_assert(vm_ht_index(ht));
+    cr_assert(threads ? vm_ht_index_par(ht, NULL, threads) : vm_ht_index(ht));
     check_chains(ht, ref, nref, &p);
     size_t extra = index_bytes(ht, empty, 1, 1);
     *nent = nref;
@@ -1833,6 +1835,27 @@ static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, ui
     return extra;
 }
 
+/* A big table over keys too spread out for an array: its directory is
+** laid out by several threads, each a range of slots (a walk that would
+** leave its range is finished after the others, on one thread), and its
+** bloom filter likewise, each thread the blocks of its range but one it may
+** share: the chains one thread makes, latest entry first, no key lost to
+** the filter, and no more bytes than one thread's index. */
+Test(hashtable, join_directory_laid_out_on_threads)
+{
+    uint32_t ne, ne1;
+    size_t one = join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 140000, 97, &ne1, 0, 0);
+    for (int threads = 2; threads <= 8; threads += 3) {
+        size_t b = join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 140000, 97, &ne, threads, 0);
+        cr_assert_eq(ne, ne1);
+        cr_assert_leq(b, one, "%d threads: %zu bytes of index, one thread %zu", threads, b, one);
+    }
+    join_spread(TIR_I32, INT32_MIN, 1ULL << 32, 70000, 98, &ne, 3, 0);
+    /* mostly distinct keys filling the directory near half, 64 ranges:
+    ** clusters run over some ranges' ends, so walks are finished after */
+    join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 156500, 99, &ne, 64, 1u << 22);
+}
+
 /* Keys too spread out for an array go to the directory: right chains, and
 ** the index costs what a directory does, not the range. At the limit: a
 ** table of n entries takes an array of up to 8 * 2^ceil(log2 2n) keys (at
@@ -1840,21 +1863,21 @@ static size_t join_spread(tir_type t, int64_t lo, uint64_t range, uint32_t n, ui
 Test(hashtable, join_direct_sparse_keys_use_directory)
 {
     uint32_t ne;
-    size_t b = join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 8000, 91, &ne);
+    size_t b = join_spread(TIR_I64, -5000000000000LL, 4000000000000ULL, 8000, 91, &ne, 0, 0);
     cr_assert_lt(b, (size_t)1 << 20, "i64 keys 1e9 apart: %zu bytes of index", b);
-    b = join_spread(TIR_I32, INT32_MIN, 1ULL << 32, 8000, 92, &ne);
+    b = join_spread(TIR_I32, INT32_MIN, 1ULL << 32, 8000, 92, &ne, 0, 0);
     cr_assert_lt(b, (size_t)1 << 20, "i32 keys over the whole type: %zu bytes of index", b);
 
     /* about 3800 entries: the floor of 65536 keys */
-    b = join_spread(TIR_I32, -7, 65536, 4000, 93, &ne);
+    b = join_spread(TIR_I32, -7, 65536, 4000, 93, &ne, 0, 0);
     cr_assert_eq(b, (size_t)ne * 4 + 65536 * 4, "range 65536: %zu bytes of index, want an array", b);
-    b = join_spread(TIR_I32, -7, 65537, 4000, 93, &ne);
+    b = join_spread(TIR_I32, -7, 65537, 4000, 93, &ne, 0, 0);
     cr_assert_lt(b, (size_t)65537 * 4, "range 65537: %zu bytes of index, want a directory", b);
     /* about 19000 entries (a directory of 2^16 slots): 2^19 keys, a mapped array */
-    b = join_spread(TIR_I64, INT64_MAX - 524287, 524288, 20000, 94, &ne);
+    b = join_spread(TIR_I64, INT64_MAX - 524287, 524288, 20000, 94, &ne, 0, 0);
     cr_assert_gt(ne, 16384);
     cr_assert_eq(b, (size_t)ne * 4 + 524288 * 4, "range 2^19: %zu bytes of index, want an array", b);
-    b = join_spread(TIR_I64, INT64_MAX - 524288, 524289, 20000, 94, &ne);
+    b = join_spread(TIR_I64, INT64_MAX - 524288, 524289, 20000, 94, &ne, 0, 0);
     cr_assert_lt(b, (size_t)524289 * 4, "range 2^19 + 1: %zu bytes of index, want a directory", b);
 }
 
@@ -2561,13 +2584,13 @@ Test(hashtable, group_direct_append_groups_seals)
 Test(hashtable, join_key_bitmap_or_bloom)
 {
     uint32_t ne;
-    size_t b = join_spread(TIR_I64, -1000000, 400000, 6000, 95, &ne);
+    size_t b = join_spread(TIR_I64, -1000000, 400000, 6000, 95, &ne, 0, 0);
     cr_assert(ne > 4096 && ne <= 8192, "%u entries", ne);
     size_t base = 8 * 16384 + 4 * 8192;
     /* a bit per key between the smallest and largest key stored (the feed may skip the ends) */
     cr_assert(b > base + 390000 / 8 && b <= base + (400000 / 64 + 1) * 8,
               "range 400,000: %zu bytes of index, want the key bitmap", b);
-    b = join_spread(TIR_I32, -1000000, 2000000, 6000, 96, &ne);
+    b = join_spread(TIR_I32, -1000000, 2000000, 6000, 96, &ne, 0, 0);
     cr_assert(ne > 4096 && ne <= 8192, "%u entries", ne);
     cr_assert_eq(b, base + (size_t)k_bloom_nblocks(ne) * 32, "range 2,000,000: %zu bytes of index, want a bloom filter",
                  b);

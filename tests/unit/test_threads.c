@@ -39,3 +39,4 @@ SCENARIO(a_full_join_marks_shared_by_workers, sc_full_join_marks_shared_by_worke
 SCENARIO(each_thread_reads_its_own_message, sc_each_thread_reads_its_own_message(&ctx))
 SCENARIO(spilled_outputs_handed_over_on_two_threads, sc_spilled_outputs_handed_over(&ctx))
 SCENARIO(a_big_join_table_indexed_on_two_threads, sc_big_join_table_indexed_on_two_threads(&ctx))
+SCENARIO(a_big_join_directory_on_two_threads, sc_big_join_directory_on_two_threads(&ctx))

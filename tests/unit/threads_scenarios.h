@@ -839,22 +839,14 @@ static bool sc_full_join_marks_shared_by_workers(sc_ctx *c)
     return true;
 }
 
-/* A join table of 70000 entries over 1.4M keys is laid out as a direct
-** array by both threads, each its share of the key range (vm_ht_index_par):
-** every key twice (n and n + 35000), chains and counts as on one thread. */
-static bool sc_big_join_table_indexed_on_two_threads(sc_ctx *c)
+/* Runs program (nums' rows n build a table on key n % 35000, probed by n)
+** three times on two threads: every key twice (n and n + 35000), chains
+** and counts as on one thread. */
+static bool sc_big_join_twice(sc_ctx *c, const char *program)
 {
     EXPECT(sc_write_nums(c, SC_ROWS));
     tir_engine *e = tir_engine_new(&(tir_config){.threads = 2, .batch_size = 1024});
-    tir_program *p = sc_compile(c, e,
-        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
-        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
-        "    u2 = project :input = u1 :columns = { \"key\": $in.n % 35000 * 40, \"hn\": $in.n }\n"
-        "    ht = build_hash :input = u2 :key = [\"key\"] :value = [\"hn\"]\n}\n"
-        "p: Pipeline = {\n    v1 = table_scan :table = nums\n"
-        "    j = hash_join :input = v1 :ht = b.ht :key = [$in.n * 40] :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
-        "    t = aggregate :input = j :aggregates = { \"rows\": count(*), \"n\": sum($in.n), \"hn\": sum($in.hn) }\n}\n"
-        "output p.t\n");
+    tir_program *p = sc_compile(c, e, program);
     EXPECT(p && !tir_program_errmsg(p)[0], "%s", p ? tir_program_errmsg(p) : "no program");
     int64_t pairs = 0, sn = 0, shn = 0;
     for (int64_t n = 1; n < 35000; n++) { /* probe n meets build rows n and n + 35000 */
@@ -876,6 +868,36 @@ static bool sc_big_join_table_indexed_on_two_threads(sc_ctx *c)
     return true;
 }
 
+/* A join table of 70000 entries over 1.4M keys is laid out as a direct
+** array by both threads, each its share of the key range (vm_ht_index_par). */
+static bool sc_big_join_table_indexed_on_two_threads(sc_ctx *c)
+{
+    return sc_big_join_twice(c,
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
+        "    u2 = project :input = u1 :columns = { \"key\": $in.n % 35000 * 40, \"hn\": $in.n }\n"
+        "    ht = build_hash :input = u2 :key = [\"key\"] :value = [\"hn\"]\n}\n"
+        "p: Pipeline = {\n    v1 = table_scan :table = nums\n"
+        "    j = hash_join :input = v1 :ht = b.ht :key = [$in.n * 40] :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
+        "    t = aggregate :input = j :aggregates = { \"rows\": count(*), \"n\": sum($in.n), \"hn\": sum($in.hn) }\n}\n"
+        "output p.t\n");
+}
+
+/* The same over two key columns: no direct array, so the directory is laid
+** out by both threads, each its range of slots, and its bloom filter too. */
+static bool sc_big_join_directory_on_two_threads(sc_ctx *c)
+{
+    return sc_big_join_twice(c,
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
+        "    u2 = project :input = u1 :columns = { \"key\": $in.n % 35000 * 40, \"sub\": $in.n % 35000 % 3, \"hn\": $in.n }\n"
+        "    ht = build_hash :input = u2 :key = [\"key\", \"sub\"] :value = [\"hn\"]\n}\n"
+        "p: Pipeline = {\n    v1 = table_scan :table = nums\n"
+        "    j = hash_join :input = v1 :ht = b.ht :key = [$in.n * 40, $in.n % 3] :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
+        "    t = aggregate :input = j :aggregates = { \"rows\": count(*), \"n\": sum($in.n), \"hn\": sum($in.hn) }\n}\n"
+        "output p.t\n");
+}
+
 /* Every scenario, for runners that take them all. */
 static const struct sc_scenario {
     const char *name;
@@ -894,6 +916,7 @@ static const struct sc_scenario {
     {"each_thread_reads_its_own_message", sc_each_thread_reads_its_own_message},
     {"spilled_outputs_handed_over_on_two_threads", sc_spilled_outputs_handed_over},
     {"a_big_join_table_indexed_on_two_threads", sc_big_join_table_indexed_on_two_threads},
+    {"a_big_join_directory_on_two_threads", sc_big_join_directory_on_two_threads},
 };
 
 #endif
