@@ -374,6 +374,15 @@ static uint32_t ht_grow_cap(uint32_t cap, uint64_t need)
     return c >= VM_HT_NONE ? VM_HT_NONE - 1 : (uint32_t)c;
 }
 
+/* Puts slot word s in the first free slot from its home on. */
+static void ht_dir_put(uint64_t *d, uint64_t mask, int shift, uint64_t s)
+{
+    uint64_t q = (s & HT_TAG_MASK) >> shift;
+    while (!ht_slot_empty(d[q]))
+        q = (q + 1) & mask;
+    d[q] = s;
+}
+
 /* The size of a directory of at least need slots grown from one of slots
 ** (0: none), and the shift that makes a hash its home; false: too big. */
 static bool ht_dir_size(uint64_t slots, uint64_t need, uint64_t *ns, int *shift)
@@ -419,15 +428,16 @@ static bool ht_reserve(vm_ht *ht, uint64_t more)
         uint64_t mask = ns - 1;
         /* Move the slot words (tag and id) unchanged, each to the home its
         ** tag gives. The homes of the old directory come in increasing order
-        ** and stay so, so this reads and writes both directories in order. */
-        for (uint64_t p = 0; p < slots; p++) {
-            uint64_t s = ht->dir[p];
-            if (ht_slot_empty(s))
-                continue;
-            uint64_t q = (s & HT_TAG_MASK) >> shift;
-            while (!ht_slot_empty(d[q]))
-                q = (q + 1) & mask;
-            d[q] = s;
+        ** and stay so, so this reads and writes both directories in order.
+        ** Eight slots at a time, the full ones found as bits: a branch per
+        ** slot on whether it is empty mispredicts half the time. */
+        const uint64_t *o = ht->dir;
+        for (uint64_t p = 0; p < slots; p += 8) {
+            unsigned full = 0;
+            for (unsigned j = 0; j < 8; j++)
+                full |= (unsigned)!ht_slot_empty(o[p + j]) << j;
+            for (; full; full &= full - 1)
+                ht_dir_put(d, mask, shift, o[p + (unsigned)__builtin_ctz(full)]);
         }
         free(ht->dir);
         ht->dir = d;
