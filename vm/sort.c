@@ -289,10 +289,23 @@ bool vm_sink_sort_add(vm_sink_sort *s, const vm_vec *r, const uint32_t *sel, uin
 
 /* ------------------------------------------------ sorting runs of entries */
 
+/* Entries are multiples of 8 bytes; the common sizes are copies of a
+** constant size (a few vector moves) instead of a loop of words. */
 static inline void copy_entry(uint8_t *dst, const uint8_t *src, size_t e)
 {
-    for (size_t w = 0; w < e; w += 8)
-        vm_wr64(dst + w, vm_rd64(src + w));
+    switch (e) {
+    case 16: memcpy(dst, src, 16); break;
+    case 24: memcpy(dst, src, 24); break;
+    case 32: memcpy(dst, src, 32); break;
+    case 40: memcpy(dst, src, 40); break;
+    case 48: memcpy(dst, src, 48); break;
+    case 56: memcpy(dst, src, 56); break;
+    case 64: memcpy(dst, src, 64); break;
+    default:
+        for (size_t w = 0; w < e; w += 8)
+            vm_wr64(dst + w, vm_rd64(src + w));
+        break;
+    }
 }
 
 static void insertion(const vm_sortctx *c, uint8_t *a, size_t n, uint32_t d)
@@ -517,6 +530,10 @@ static void scatter(uint8_t *t, const uint8_t *a, size_t n, size_t e, uint32_t d
     case 16: SCATTER(16); break;
     case 24: SCATTER(24); break;
     case 32: SCATTER(32); break;
+    case 40: SCATTER(40); break;
+    case 48: SCATTER(48); break;
+    case 56: SCATTER(56); break;
+    case 64: SCATTER(64); break;
     default:
         for (size_t i = 0; i < n; i++)
             copy_entry(t + pos[a[i * e + d]]++ * e, a + i * e, e);
