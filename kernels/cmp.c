@@ -533,3 +533,62 @@ uint32_t k_sel_mask_ref(const uint64_t *mask, const uint32_t *sel, uint32_t n, u
     }
     return k;
 }
+
+/* ---- in-lists of numbers ------------------------------------------------- */
+
+#define K_IN_REF(T, CT)                                                                                      \
+    void k_in_##T##_ref(const CT *a, const uint32_t *sel, uint32_t n, const CT *ks, uint32_t nk, bool acc,     \
+                        uint8_t *out)                                                                        \
+    {                                                                                                        \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                                   \
+            uint8_t hit = acc ? out[r] : 0;                                                                  \
+            for (uint32_t j = 0; j < nk; j++)                                                                \
+                hit |= a[r] == ks[j];                                                                        \
+            out[r] = hit;                                                                                    \
+        }                                                                                                    \
+    }
+K_IN_TYPES(K_IN_REF)
+
+/* The constants fill vectors of 256 bits (the last one padded with the
+** first constant, which adds no match); a row, broadcast, is compared with
+** each, and any equal lane is a hit. */
+enum { K_IN_VECS = 4 };
+#define K_IN_FN(T, CT, LANES, SET1, CMPEQ, MASK)                                                             \
+    void k_in_##T(const CT *a, const uint32_t *sel, uint32_t n, const CT *ks, uint32_t nk, bool acc, uint8_t *out) \
+    {                                                                                                        \
+        enum { CHUNK = K_IN_VECS * LANES };                                                                  \
+        if (nk > CHUNK) {                                                                                    \
+            for (uint32_t j = 0; j < nk; j += CHUNK)                                                         \
+                k_in_##T(a, sel, n, ks + j, nk - j < CHUNK ? nk - j : CHUNK, acc || j > 0, out);             \
+            return;                                                                                          \
+        }                                                                                                    \
+        if (nk == 0) {                                                                                       \
+            k_in_##T##_ref(a, sel, n, ks, 0, acc, out);                                                      \
+            return;                                                                                          \
+        }                                                                                                    \
+        CT pad[CHUNK];                                                                                       \
+        uint32_t nv = (nk + LANES - 1) / LANES;                                                              \
+        for (uint32_t j = 0; j < nv * LANES; j++)                                                            \
+            pad[j] = j < nk ? ks[j] : ks[0];                                                                 \
+        simde__m256i kv[K_IN_VECS];                                                                          \
+        for (uint32_t v = 0; v < nv; v++)                                                                    \
+            kv[v] = simde_mm256_loadu_si256((const void *)(pad + v * LANES));                               \
+        for (uint32_t i = 0; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                                   \
+            simde__m256i x = SET1(a[r]);                                                                     \
+            unsigned m = 0;                                                                                  \
+            for (uint32_t v = 0; v < nv; v++)                                                                \
+                m |= MASK(CMPEQ(x, kv[v]));                                                                  \
+            out[r] = (uint8_t)((acc ? out[r] : 0) | (m != 0));                                               \
+        }                                                                                                    \
+    }
+#define K_SET1_I32(x) simde_mm256_set1_epi32(x)
+#define K_SET1_I64(x) simde_mm256_set1_epi64x(x)
+#define K_SET1_F64(x) simde_mm256_castpd_si256(simde_mm256_set1_pd(x))
+#define K_EQ_F64(x, k) simde_mm256_castpd_si256(simde_mm256_cmp_pd(simde_mm256_castsi256_pd(x), \
+                                                                   simde_mm256_castsi256_pd(k), SIMDE_CMP_EQ_OQ))
+#define K_MASK8(v) (unsigned)simde_mm256_movemask_epi8(v)
+K_IN_FN(i32, int32_t, 8, K_SET1_I32, simde_mm256_cmpeq_epi32, K_MASK8)
+K_IN_FN(i64, int64_t, 4, K_SET1_I64, simde_mm256_cmpeq_epi64, K_MASK8)
+K_IN_FN(f64, double, 4, K_SET1_F64, K_EQ_F64, K_MASK8)

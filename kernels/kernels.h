@@ -265,6 +265,16 @@ void k_like_ref_esc(const char *pat, uint32_t patlen, const char *esc, uint32_t 
 ** and last byte of nd, confirmed by memcmp; _ref is the plain loop. */
 const char *k_find(const char *s, uint32_t n, const char *nd, uint32_t k);
 const char *k_find_ref(const char *s, uint32_t n, const char *nd, uint32_t k);
+/* `a in [ks...]` over the rows of sel for numbers: out[r] = 1 when a[r]
+** equals (==) one of the nk constants, else 0 (or, with acc, out[r] |=
+** that). Each row is compared with up to 32 constants in vectors at once;
+** _ref compares one constant at a time. NULLs are the caller's. */
+#define K_IN_TYPES(X) X(i32, int32_t) X(i64, int64_t) X(f64, double)
+#define K_DECL_IN(T, CT)                                                                                      \
+    void k_in_##T(const CT *a, const uint32_t *sel, uint32_t n, const CT *ks, uint32_t nk, bool acc, uint8_t *out); \
+    void k_in_##T##_ref(const CT *a, const uint32_t *sel, uint32_t n, const CT *ks, uint32_t nk, bool acc,       \
+                        uint8_t *out);
+K_IN_TYPES(K_DECL_IN)
 /* `a in [ks...]` over the rows of sel: out[r] = 1 when a[r] equals one of
 ** the nk strings, else 0 (or, with acc, out[r] |= that). Constants of up
 ** to 12 bytes compare as two masked words with no call; _ref is k_str_eq

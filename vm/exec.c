@@ -674,23 +674,32 @@ static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint
     x->r[in->c].validity = v;
 }
 
-#define IN_OP(T, CT, GET, EQ)                                                            \
+/* Numbers and bools through k_in_*: the non-NULL constants gathered once
+** a batch, each row compared with them in vectors. */
+#define IN_OP(T, CT, GET, KERNEL)                                                        \
     static void op_in_##T(xpipe *x, const vm_ins *in)                                    \
     {                                                                                    \
         SEL(x, in->d, in->frame, sel, n);                                                \
-        const CT *a = x->r[in->a].data;                                                  \
         uint8_t *out = x->rbuf[in->c];                                                   \
         const vm_const *k = &x->k[in->b];                                                \
-        bool any_null = false;                                                           \
-        for (int j = 0; j < in->e; j++)                                                  \
-            any_null |= k[j].is_null;                                                    \
-        for (uint32_t i = 0; i < n; i++) {                                               \
-            uint32_t r = sel ? sel[i] : i;                                               \
-            uint8_t hit = 0;                                                             \
-            for (int j = 0; j < in->e; j++)                                              \
-                hit |= !k[j].is_null && EQ(a[r], GET(k[j]));                             \
-            out[r] = hit;                                                                \
+        bool any_null = false, acc = false;                                              \
+        enum { CHUNK = 64 };                                                             \
+        CT ks[CHUNK];                                                                    \
+        uint32_t nk = 0;                                                                 \
+        for (int j = 0; j < in->e; j++) {                                                \
+            if (k[j].is_null) {                                                          \
+                any_null = true;                                                         \
+                continue;                                                                \
+            }                                                                            \
+            ks[nk++] = (CT)GET(k[j]);                                                    \
+            if (nk == CHUNK) {                                                           \
+                KERNEL(x->r[in->a].data, sel, n, ks, nk, acc, out);                      \
+                acc = true;                                                              \
+                nk = 0;                                                                  \
+            }                                                                            \
         }                                                                                \
+        if (nk || !acc)                                                                  \
+            KERNEL(x->r[in->a].data, sel, n, ks, nk, acc, out);                          \
         x->r[in->c].validity = x->r[in->a].validity;                                     \
         if (any_null)                                                                    \
             in_null_misses(x, in, sel, n);                                               \
@@ -698,10 +707,22 @@ static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint
 #define K_INT(k) ((k).i)
 #define K_F64(k) ((k).f)
 #define K_STR(k) ((k).s)
-#define EQ_NUM(a, b) ((a) == (b))
-IN_OP(I32, int32_t, K_INT, EQ_NUM)
-IN_OP(I64, int64_t, K_INT, EQ_NUM)
-IN_OP(F64, double, K_F64, EQ_NUM)
+/* bools: a plain loop (their in-lists have at most two constants that differ) */
+static void in_bool(const uint8_t *a, const uint32_t *sel, uint32_t n, const uint8_t *ks, uint32_t nk, bool acc,
+                    uint8_t *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint8_t hit = acc ? out[r] : 0;
+        for (uint32_t j = 0; j < nk; j++)
+            hit |= a[r] == ks[j];
+        out[r] = hit;
+    }
+}
+IN_OP(I32, int32_t, K_INT, k_in_i32)
+IN_OP(I64, int64_t, K_INT, k_in_i64)
+IN_OP(F64, double, K_F64, k_in_f64)
+IN_OP(BOOL, uint8_t, K_INT, in_bool)
 
 /* Strings through k_in_str: the constants' words prepared once a batch,
 ** no call per row and constant. */
@@ -733,7 +754,6 @@ static void op_in_STR(xpipe *x, const vm_ins *in)
     if (any_null)
         in_null_misses(x, in, sel, n);
 }
-IN_OP(BOOL, uint8_t, K_INT, EQ_NUM)
 
 static void op_limit(xpipe *x, const vm_ins *in)
 {

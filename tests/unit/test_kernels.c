@@ -789,6 +789,53 @@ Test(kernels, in_str_against_ref)
     }
 }
 
+/* Numeric in-lists: every row compared with 0 to 70 constants (more than
+** one chunk of vectors), values drawn from a small domain so rows hit,
+** f64 with -0.0, 0.0 and NaN among rows and constants; fresh or or-ed. */
+#define IN_NUM_TEST(T, CT, VAL)                                                                          \
+    {                                                                                                    \
+        static const uint32_t NKS[] = {0, 1, 3, 8, 9, 31, 32, 33, 70};                                   \
+        for (size_t li = 0; li < NLENS; li++) {                                                          \
+            uint32_t rows = LENS[li];                                                                    \
+            CT *a = xalloc((rows ? rows : 1) * sizeof *a), ks[70];                                       \
+            for (uint32_t i = 0; i < rows; i++)                                                          \
+                a[i] = VAL(rndn(&r, 40));                                                                \
+            for (size_t ki = 0; ki < sizeof NKS / sizeof NKS[0]; ki++) {                                 \
+                uint32_t nk = NKS[ki];                                                                   \
+                for (uint32_t j = 0; j < nk; j++)                                                        \
+                    ks[j] = VAL(rndn(&r, 40));                                                           \
+                for (int sm = 0; sm < NSEL; sm++) {                                                      \
+                    uint32_t n;                                                                          \
+                    uint32_t *sel = make_sel(&r, rows, sm, &n);                                          \
+                    for (int acc = 0; acc < 2; acc++) {                                                  \
+                        uint8_t *o1 = xalloc(rows ? rows : 1), *o2 = xalloc(rows ? rows : 1);            \
+                        for (uint32_t i = 0; i < rows; i++)                                              \
+                            o1[i] = o2[i] = (uint8_t)rndn(&r, 2);                                        \
+                        k_in_##T(a, sel, n, ks, nk, acc, o1);                                            \
+                        k_in_##T##_ref(a, sel, n, ks, nk, acc, o2);                                      \
+                        cr_assert(!memcmp(o1, o2, rows), #T " rows=%u constants=%u sel=%s acc=%d", rows, \
+                                  nk, SELNAME[sm], acc);                                                 \
+                        free(o1);                                                                        \
+                        free(o2);                                                                        \
+                    }                                                                                    \
+                    free(sel);                                                                           \
+                }                                                                                        \
+            }                                                                                            \
+            free(a);                                                                                     \
+        }                                                                                                \
+    }
+/* values: small integers at both ends of the type; f64 adds -0.0 and NaN */
+#define IN_I32_VAL(v) ((v) < 20 ? INT32_MIN + (int32_t)(v) : INT32_MAX - (int32_t)(v))
+#define IN_I64_VAL(v) ((v) < 20 ? INT64_MIN + (int64_t)(v) : (v) < 30 ? (int64_t)(v) << 33 : INT64_MAX - (int64_t)(v))
+#define IN_F64_VAL(v) ((v) == 0 ? -0.0 : (v) == 1 ? 0.0 : (v) == 2 ? NAN : (double)(v) / 4)
+Test(kernels, in_num_against_ref)
+{
+    rng r = { 109 };
+    IN_NUM_TEST(i32, int32_t, IN_I32_VAL)
+    IN_NUM_TEST(i64, int64_t, IN_I64_VAL)
+    IN_NUM_TEST(f64, double, IN_F64_VAL)
+}
+
 /* like with an escape character: the prepared pattern (its shape found
 ** after the escapes are resolved) against the recursive definition. */
 static void like_esc_one(const char *pat, const char *esc, const char *str, int want)
