@@ -140,9 +140,12 @@ static inline uint64_t ht_mix(uint64_t x)
     return x;
 }
 
+/* Folds the hash x of a further key column into h. Both are mixed already:
+** one multiply keeps the columns' order apart (as DuckDB's CombineHash),
+** where a full mix per column was a third of hashing a 4-column key. */
 static inline uint64_t ht_combine(uint64_t h, uint64_t x)
 {
-    return ht_mix(ht_rotl(h, 29) ^ x);
+    return h * 0xbf58476d1ce4e5b9ULL ^ x;
 }
 
 static inline uint64_t ht_hash_int(uint64_t x)
@@ -206,7 +209,7 @@ static inline uint64_t ht_hash_str(const tir_str *s)
 ** "1 month" and "30 days" meet */
 static inline uint64_t ht_hash_w(__int128 x)
 {
-    return ht_combine(ht_hash_int((uint64_t)x), (uint64_t)((unsigned __int128)x >> 64));
+    return ht_mix(ht_rotl(ht_hash_int((uint64_t)x), 29) ^ (uint64_t)((unsigned __int128)x >> 64));
 }
 #define HT_H_D128(x) ht_hash_w(x)
 #define HT_H_IV(x) ht_hash_w(k_iv_key(x))
