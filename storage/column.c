@@ -255,7 +255,10 @@ bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32
             vm_bit_set(c->validity, c->len + i, valid);
         if (c->type == TIR_STRING && valid) {
             const tir_str *s = (const tir_str *)(src + (size_t)r * w);
-            if (!vm_str_make(heap, tir_str_ptr(s), s->len, (tir_str *)(dst + (size_t)i * w)))
+            tir_str *d = (tir_str *)(dst + (size_t)i * w);
+            if (s->len <= TIR_STR_INLINE) /* the header is the whole string */
+                *d = *s;
+            else if (!vm_str_make(heap, tir_str_ptr(s), s->len, d))
                 return false;
         } else if (valid) {
             memcpy(dst + (size_t)i * w, src + (size_t)r * w, w);
