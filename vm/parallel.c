@@ -258,8 +258,10 @@ static void gadd_main(void *arg, int t)
     p->st[t] = vm_gmerge_add_part(p->m, t);
 }
 
-/* Below this many groups, starting threads costs more than the lookups. */
-enum { GMERGE_THREADS_MIN = 65536 };
+/* Below this many groups, handing the lookups to threads costs more than
+** it saves (8192: a pool run is tens of microseconds; TPC-H Q16's 59k
+** groups of string keys take milliseconds on one). */
+enum { GMERGE_THREADS_MIN = 8192 };
 
 /* Merges one worker's groups into worker 0's, the lookups shared by
 ** nthreads threads when there are enough groups; last: the final merge
