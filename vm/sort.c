@@ -777,8 +777,10 @@ static bool topn_select(const vm_sortctx *c, uint8_t *a, size_t n, size_t k)
     }
     for (size_t i = 0; i < k; i++)
         copy_entry(t + i * e, a + (size_t)h[i] * e, e);
-    merge_sort(c, t, t + k * e, k, 0);
-    memcpy(a, t, k * e);
+    if (k) {   /* a is NULL when the buffer never held an entry */
+        merge_sort(c, t, t + k * e, k, 0);
+        memcpy(a, t, k * e);
+    }
     free(h);
     free(t);
     return true;
@@ -1484,7 +1486,7 @@ tir_status vm_sort_finish(vm_sink_sort *const *s, int nw, int nthreads, uint64_t
     *extra = 0;
     for (int w = 0; w < nw; w++) {
         /* a buffer much bigger than N: its N best, selected, are all the sort needs of it */
-        if (topn && topn_k(def) <= s[w]->n / 4 && !topn_cut(s[w], topn_k(def))) {
+        if (topn && topn_k(def) < s[w]->n && topn_k(def) <= s[w]->n / 4 && !topn_cut(s[w], topn_k(def))) {
             snprintf(err, errlen, "out of memory while sorting %llu rows", (unsigned long long)s[w]->n);
             return TIR_ERR_NOMEM;
         }
