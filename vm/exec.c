@@ -674,8 +674,8 @@ static void in_null_misses(xpipe *x, const vm_ins *in, const uint32_t *sel, uint
     x->r[in->c].validity = v;
 }
 
-/* Numbers and bools through k_in_*: the non-NULL constants gathered once
-** a batch, each row compared with them in vectors. */
+/* x in [constants] through k_in_* (in_bool): the non-NULL constants
+** gathered once a batch, each row compared with them in vectors. */
 #define IN_OP(T, CT, GET, KERNEL)                                                        \
     static void op_in_##T(xpipe *x, const vm_ins *in)                                    \
     {                                                                                    \
@@ -724,36 +724,8 @@ IN_OP(I64, int64_t, K_INT, k_in_i64)
 IN_OP(F64, double, K_F64, k_in_f64)
 IN_OP(BOOL, uint8_t, K_INT, in_bool)
 
-/* Strings through k_in_str: the constants' words prepared once a batch,
-** no call per row and constant. */
-static void op_in_STR(xpipe *x, const vm_ins *in)
-{
-    SEL(x, in->d, in->frame, sel, n);
-    const tir_str *a = x->r[in->a].data;
-    uint8_t *out = x->rbuf[in->c];
-    const vm_const *k = &x->k[in->b];
-    bool any_null = false, acc = false;
-    enum { CHUNK = 64 };
-    tir_str ks[CHUNK];
-    uint32_t nk = 0;
-    for (int j = 0; j < in->e; j++) {
-        if (k[j].is_null) {
-            any_null = true;
-            continue;
-        }
-        ks[nk++] = K_STR(k[j]);
-        if (nk == CHUNK) {
-            k_in_str(a, sel, n, ks, nk, acc, out);
-            acc = true;
-            nk = 0;
-        }
-    }
-    if (nk || !acc)
-        k_in_str(a, sel, n, ks, nk, acc, out);
-    x->r[in->c].validity = x->r[in->a].validity;
-    if (any_null)
-        in_null_misses(x, in, sel, n);
-}
+/* strings: k_in_str prepares the constants' words once a call, no call per row and constant */
+IN_OP(STR, tir_str, K_STR, k_in_str)
 
 static void op_limit(xpipe *x, const vm_ins *in)
 {
