@@ -10,13 +10,20 @@
 #include "kernels.h"
 #include "xpipe.h"
 
-/* Moves the distinct values of h[0..n) to its front and returns how many:
-** one pass through an open-addressing set (a sort was 10x slower). */
-static size_t distinct(uint64_t *h, size_t n)
+/* The slots of distinct()'s set for n values: at least twice as many. */
+static size_t distinct_slots(size_t n)
 {
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
+    return cap;
+}
+
+/* Moves the distinct values of h[0..n) to its front and returns how many:
+** one pass through an open-addressing set (a sort was 10x slower). */
+static size_t distinct(uint64_t *h, size_t n)
+{
+    size_t cap = distinct_slots(n);
     uint64_t *set = calloc(cap, sizeof *set);
     if (!set)
         return SIZE_MAX;
@@ -147,13 +154,15 @@ uint32_t vm_kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const v
 
 /* How many distinct keys k[0..n) holds, by a bitmap of their range, left
 ** in *bits; SIZE_MAX (and no bitmap) when that would take more bytes than
-** the rows' hashes, or when out of memory. */
+** distinct()'s set of their hashes, or when out of memory. Setting bits
+** in key order and counting them beats probing the set at random: q4's
+** 57k order keys over 6M (a 750 KB bitmap) 0.40 -> 0.1 ms. */
 static size_t count_keys(const int64_t *k, size_t n, uint64_t **bits)
 {
     int64_t lo;
     uint64_t span = key_span(k, n, &lo);
     *bits = NULL;
-    if (span == UINT64_MAX || span / 64 + 1 > n || !(*bits = key_bits(k, n, lo, span)))
+    if (span == UINT64_MAX || span / 64 + 1 > distinct_slots(n) || !(*bits = key_bits(k, n, lo, span)))
         return SIZE_MAX;
     size_t c = 0;
     for (uint64_t w = 0; w <= span / 64; w++)
