@@ -1274,12 +1274,21 @@ struct vm_gmerge {
     int nparts;
     bool last;
     uint32_t *gid;            /* per group of from: its group in g, or VM_HT_NONE */
-    uint32_t *adds;           /* vm_gmerge_adds: from's groups that g lacks, */
-    uint32_t nadds, base;     /* appended as g's groups base, base + 1, ... */
+    uint32_t *adds;           /* from's groups that g lacks, each part's share listed */
+    uint32_t nadds, base;     /* by it at its share's start; appended as g's groups base, base + 1, ... */
+    uint32_t lacks[VM_MAX_WORKERS]; /* how many each part listed */
     bool fill_keys;           /* their keys copied by the add parts (vm_ht_fill_groups) */
 };
 
 enum { GMERGE_CHUNK = 2048 };
+
+static bool group_has_strings(const vm_group *def)
+{
+    bool strings = false;
+    for (int s = 0; s < def->nslots; s++)
+        strings |= slot_is_string(&def->slots[s]);
+    return strings;
+}
 
 vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts, bool last)
 {
@@ -1298,6 +1307,11 @@ vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts
         m->from.keys[k] = (vm_vec){c->type, c->data, c->validity};
     }
     m->from.slots = from->slots;
+    /* the groups g lacks are listed by the parts as they look them up
+    ** (the list's pages faulted in on every thread), for vm_gmerge_adds;
+    ** without the list (out of memory too) the end adds them one chunk at a time */
+    if (last && m->nparts > 1 && n >= GMERGE_CHUNK && !group_has_strings(g->def))
+        m->adds = malloc((size_t)n * sizeof *m->adds);
     return m;
 }
 
@@ -1305,7 +1319,7 @@ tir_status vm_gmerge_part(vm_gmerge *m, int part)
 {
     uint32_t lo = (uint32_t)((uint64_t)m->from.n * part / m->nparts);
     uint32_t hi = (uint32_t)((uint64_t)m->from.n * (part + 1) / m->nparts);
-    uint32_t idx[GMERGE_CHUNK];
+    uint32_t idx[GMERGE_CHUNK], *lacks = m->adds ? m->adds + lo : NULL, k = 0;
     for (uint32_t start = lo; start < hi; start += GMERGE_CHUNK) {
         uint32_t n = hi - start < GMERGE_CHUNK ? hi - start : GMERGE_CHUNK;
         for (uint32_t i = 0; i < n; i++)
@@ -1313,11 +1327,16 @@ tir_status vm_gmerge_part(vm_gmerge *m, int part)
         vm_ht_find(m->g->ht, m->from.keys, idx, n, m->gid + start);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t e1 = m->gid[start + i];
+            if (lacks) { /* branchless: the slot is overwritten until a group g lacks keeps it */
+                lacks[k] = start + i;
+                k += e1 == VM_HT_NONE;
+            }
             tir_status st = e1 == VM_HT_NONE ? TIR_OK : group_combine(m->g, e1, m->from.slots, start + i, false);
             if (st)
                 return st;
         }
     }
+    m->lacks[part] = k;
     return TIR_OK;
 }
 
@@ -1333,27 +1352,18 @@ static tir_status gmerge_add(vm_gmerge *m, const uint32_t *list, uint32_t k)
     return group_adopt(g, m->last ? NULL : ids, base, m->from.slots, list, k);
 }
 
-static bool group_has_strings(const vm_group *def)
-{
-    bool strings = false;
-    for (int s = 0; s < def->nslots; s++)
-        strings |= slot_is_string(&def->slots[s]);
-    return strings;
-}
-
 int vm_gmerge_adds(vm_gmerge *m)
 {
     vm_sink_group *g = m->g;
-    /* strings are copied into g's one heap: not from several threads */
-    if (!m->last || m->nparts < 2 || group_has_strings(g->def))
+    /* strings are copied into g's one heap: not from several threads (no list then) */
+    if (!m->adds)
         return 0;
-    /* + 1: the branchless fill below writes one past its last group */
-    if (m->from.n < GMERGE_CHUNK || !(m->adds = malloc(((size_t)m->from.n + 1) * sizeof *m->adds)))
-        return 0;
-    uint32_t k = 0;
-    for (uint32_t e = 0; e < m->from.n; e++) {
-        m->adds[k] = e;
-        k += m->gid[e] == VM_HT_NONE;
+    /* each part's list to after the one before */
+    uint32_t k = m->lacks[0];
+    for (int p = 1; p < m->nparts; p++) {
+        uint32_t lo = (uint32_t)((uint64_t)m->from.n * p / m->nparts);
+        memmove(m->adds + k, m->adds + lo, (size_t)m->lacks[p] * sizeof *m->adds);
+        k += m->lacks[p];
     }
     if (k < GMERGE_CHUNK) {
         free(m->adds);
