@@ -176,9 +176,10 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
     if (!b)
         return NULL;
     b->type = t;
-    /* Integer keys over a range no wider than their rows are counted in a
-    ** bitmap of it, instead of gathering the distinct hashes through a set
-    ** twice the rows' size (q9: 322k order keys, 4 ms on one thread); the
+    /* Integer keys over a range of no more bits than the set of the hashes
+    ** has (2 to 4 slots of 64 bits a row) are counted in a bitmap of it,
+    ** instead of gathering the distinct hashes through that set (q9: 322k
+    ** order keys, 4 ms on one thread); the
     ** filter then takes every row's hash (a key's again sets the same bits). */
     uint64_t *bits = NULL;
     size_t n = bs->k && bs->n > VM_BLOOM_MAX_HASHES ? count_keys(bs->k, bs->n, &bits) : SIZE_MAX;
