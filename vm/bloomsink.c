@@ -110,6 +110,9 @@ static uint64_t *key_bits(const int64_t *k, size_t n, int64_t lo, uint64_t span)
     return bits;
 }
 
+/* Bytes of key bitmap that may be made whatever the filter's size. */
+enum { KBITS_MAX_BYTES = 1u << 20 };
+
 /* A bitmap of the keys' range instead of probing the filter, when it takes
 ** at most the filter's bytes, or up to 32 times them within 1 MiB: tested
 ** without hashing (q5's 45k order keys over 6M: 750 KB against 56 KB, the
@@ -123,7 +126,7 @@ static bool key_bitmap(vm_bloom *b, const int64_t *k, size_t n, uint64_t *bits)
         return true;
     int64_t lo;
     uint64_t span = key_span(k, n, &lo), bytes = span / 64 * 8 + 8, filter = (uint64_t)b->nblocks * 32;
-    if (span == UINT64_MAX || !(bytes <= filter || (bytes <= (1u << 20) && bytes <= 32 * filter))) {
+    if (span == UINT64_MAX || !(bytes <= filter || (bytes <= KBITS_MAX_BYTES && bytes <= 32 * filter))) {
         free(bits);
         return true;
     }
@@ -154,15 +157,18 @@ uint32_t vm_kbits_sel(const uint64_t *kbits, int64_t lo, uint64_t range, const v
 
 /* How many distinct keys k[0..n) holds, by a bitmap of their range, left
 ** in *bits; SIZE_MAX (and no bitmap) when that would take more bytes than
-** distinct()'s set of their hashes, or when out of memory. Setting bits
-** in key order and counting them beats probing the set at random: q4's
-** 57k order keys over 6M (a 750 KB bitmap) 0.40 -> 0.1 ms. */
+** distinct()'s set of their hashes and than key_bitmap may keep, or when
+** out of memory. Setting bits in key order and counting them beats probing
+** the set at random: q4's 57k order keys over 6M (a 750 KB bitmap)
+** 0.40 -> 0.1 ms. */
 static size_t count_keys(const int64_t *k, size_t n, uint64_t **bits)
 {
     int64_t lo;
     uint64_t span = key_span(k, n, &lo);
     *bits = NULL;
-    if (span == UINT64_MAX || span / 64 + 1 > distinct_slots(n) || !(*bits = key_bits(k, n, lo, span)))
+    uint64_t words = span / 64 + 1;
+    if (span == UINT64_MAX || (words > distinct_slots(n) && words * 8 > KBITS_MAX_BYTES) ||
+        !(*bits = key_bits(k, n, lo, span)))
         return SIZE_MAX;
     size_t c = 0;
     for (uint64_t w = 0; w <= span / 64; w++)
@@ -177,9 +183,9 @@ vm_bloom *vm_bloomsink_finish(xbloomsink *bs, tir_type t)
         return NULL;
     b->type = t;
     /* Integer keys over a range of no more bits than the set of the hashes
-    ** has (2 to 4 slots of 64 bits a row) are counted in a bitmap of it,
-    ** instead of gathering the distinct hashes through that set (q9: 322k
-    ** order keys, 4 ms on one thread); the
+    ** has (2 to 4 slots of 64 bits a row), or of at most KBITS_MAX_BYTES of
+    ** bits, are counted in a bitmap of it instead of gathering the distinct
+    ** hashes through that set (q9: 322k order keys, 4 ms on one thread); the
     ** filter then takes every row's hash (a key's again sets the same bits). */
     uint64_t *bits = NULL;
     size_t n = bs->k && bs->n > VM_BLOOM_MAX_HASHES ? count_keys(bs->k, bs->n, &bits) : SIZE_MAX;

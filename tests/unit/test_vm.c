@@ -426,8 +426,8 @@ Test(vm, utf8_skip_matches_the_character_walk)
 }
 
 /* build_bloom's result from integer keys: counted through a bitmap of their
-** range when it takes no more words than the hashes' set has slots, by that
-** set otherwise. Either way the filter holds every key and is sized for the
+** range when it takes no more words than the hashes' set has slots or at
+** most 1 MiB, by that set otherwise. Either way the filter holds every key and is sized for the
 ** distinct keys, the key bitmap (when kept) is exact, and up to
 ** VM_BLOOM_MAX_HASHES distinct keys keep their hashes. */
 static void check_bloom_sink(uint32_t rows, uint32_t distinct, int64_t lo, int64_t step, bool nulls)
@@ -485,6 +485,7 @@ Test(vm, bloom_sink_counts_integer_keys)
     check_bloom_sink(50000, 10000, 1LL << 40, 4, false);  /* counted: over 40000 */
     check_bloom_sink(50000, 3000, 7, 3, true);            /* counted, then its hashes kept */
     check_bloom_sink(10000, 8000, -3, 100, true);         /* counted: 800k wide, wider than the rows */
-    check_bloom_sink(20000, 5000, 0, 1000, false);        /* 5M wide: the hashes' set */
+    check_bloom_sink(20000, 5000, 0, 1000, false);        /* counted: 5M wide, a 625 KB bitmap */
+    check_bloom_sink(20000, 5000, 0, 4000, false);        /* 20M wide: the hashes' set */
     check_bloom_sink(3000, 3000, INT64_MAX - 2999, 1, false); /* few rows: the hashes' set */
 }
