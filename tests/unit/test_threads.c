@@ -40,3 +40,4 @@ SCENARIO(each_thread_reads_its_own_message, sc_each_thread_reads_its_own_message
 SCENARIO(spilled_outputs_handed_over_on_two_threads, sc_spilled_outputs_handed_over(&ctx))
 SCENARIO(a_big_join_table_indexed_on_two_threads, sc_big_join_table_indexed_on_two_threads(&ctx))
 SCENARIO(a_big_join_directory_on_two_threads, sc_big_join_directory_on_two_threads(&ctx))
+SCENARIO(tables_and_filter_made_at_once, sc_tables_and_filter_made_at_once(&ctx))

@@ -898,6 +898,27 @@ static bool sc_big_join_directory_on_two_threads(sc_ctx *c)
         "output p.t\n");
 }
 
+/* A pipeline that ends in two hash tables (one big enough to be indexed on
+** both threads) and a bloom filter: the three are made at once, each task
+** by the thread that takes it, the big index spreading over the threads
+** free by then (vm_x_publish). The filter holds every n and the small table
+** every n % 3: they drop nothing. */
+static bool sc_tables_and_filter_made_at_once(sc_ctx *c)
+{
+    return sc_big_join_twice(c,
+        "nums: Table = read_csv(\"nums.csv\") { n: i64, k: i64, tag: string nullable }\n"
+        "b: Pipeline = {\n    u1 = table_scan :table = nums\n"
+        "    u2 = project :input = u1 :columns = { \"key\": $in.n % 35000 * 40, \"sub\": $in.n % 35000 % 3, \"hn\": $in.n }\n"
+        "    ht = build_hash :input = u2 :key = [\"key\", \"sub\"] :value = [\"hn\"]\n"
+        "    small = build_hash :input = u2 :key = [\"sub\"]\n"
+        "    bf = build_bloom :input = u2 :key = [\"hn\"]\n}\n"
+        "p: Pipeline = {\n    v1 = table_scan :table = nums :blooms = { \"n\": b.bf }\n"
+        "    j = hash_join :input = v1 :ht = b.ht :key = [$in.n * 40, $in.n % 3] :projection = { \"n\": $in.n, \"hn\": $ht.hn }\n"
+        "    every = hash_join :input = j :ht = b.small :key = [$in.n % 3] :kind = semi\n"
+        "    t = aggregate :input = every :aggregates = { \"rows\": count(*), \"n\": sum($in.n), \"hn\": sum($in.hn) }\n}\n"
+        "output p.t\n");
+}
+
 /* Every scenario, for runners that take them all. */
 static const struct sc_scenario {
     const char *name;
@@ -917,6 +938,7 @@ static const struct sc_scenario {
     {"spilled_outputs_handed_over_on_two_threads", sc_spilled_outputs_handed_over},
     {"a_big_join_table_indexed_on_two_threads", sc_big_join_table_indexed_on_two_threads},
     {"a_big_join_directory_on_two_threads", sc_big_join_directory_on_two_threads},
+    {"tables_and_filter_made_at_once", sc_tables_and_filter_made_at_once},
 };
 
 #endif
