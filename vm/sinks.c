@@ -1204,6 +1204,50 @@ static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_gslot *f
     return TIR_OK;
 }
 
+/* group_combine(g, e1[j], from, e2[j], false) for j in [0, k), a slot at a
+** time: counts and 8-byte integer sums in loops of their own (a merge of
+** 100k groups of counts: 20 ns a group through group_combine). A group
+** with no valid input has a zero sum, so adding it changes nothing; an
+** overflow fails the merge as there. */
+static tir_status group_combine_many(vm_sink_group *g, const uint32_t *e1, const vm_gslot *from, const uint32_t *e2,
+                                     uint32_t k)
+{
+    const vm_group *def = g->def;
+    for (int s = 0; s < def->nslots; s++) {
+        const vm_aggslot *slot = &def->slots[s];
+        if (slot_is_string(slot))
+            continue;
+        vm_gslot *d1 = &g->slots[s];
+        const vm_gslot *d2 = &from[s];
+        size_t w = acc_width(slot);
+        bool isum = slot->fn == IR_AGG_SUM && w == 8 && slot->type != TIR_F64;
+        if (w && !isum) {
+            for (uint32_t j = 0; j < k; j++) {
+                int64_t c2 = gs_cnt(d2, e2[j]);
+                if (!combine(&g->heap, &g->sabytes, slot, gs_cnt(d1, e1[j]), (char *)d1->acc + w * e1[j], c2,
+                             (const char *)d2->acc + w * e2[j]))
+                    return TIR_ERR_RUNTIME; /* no strings here: an overflow */
+                if (d1->cnt)
+                    d1->cnt[e1[j]] += c2;
+            }
+            continue;
+        }
+        bool over = false;
+        if (isum) {
+            int64_t *a1 = d1->acc;
+            const int64_t *a2 = d2->acc;
+            for (uint32_t j = 0; j < k; j++)
+                over |= __builtin_add_overflow(a1[e1[j]], a2[e2[j]], &a1[e1[j]]);
+        }
+        if (d1->cnt)
+            for (uint32_t j = 0; j < k; j++)
+                d1->cnt[e1[j]] += gs_cnt(d2, e2[j]);
+        if (over)
+            return TIR_ERR_RUNTIME;
+    }
+    return TIR_OK;
+}
+
 /* Combines groups list[0..k) of from into g's new (still empty) groups
 ** e1[j] (base + j when e1 is NULL): combine() into zeroed state, by slot. */
 static tir_status group_adopt(vm_sink_group *g, const uint32_t *e1, uint32_t base, const vm_gslot *from,
@@ -1319,22 +1363,28 @@ tir_status vm_gmerge_part(vm_gmerge *m, int part)
 {
     uint32_t lo = (uint32_t)((uint64_t)m->from.n * part / m->nparts);
     uint32_t hi = (uint32_t)((uint64_t)m->from.n * (part + 1) / m->nparts);
-    uint32_t idx[GMERGE_CHUNK], *lacks = m->adds ? m->adds + lo : NULL, k = 0;
+    uint32_t idx[GMERGE_CHUNK], e1[GMERGE_CHUNK], *lacks = m->adds ? m->adds + lo : NULL, k = 0;
     for (uint32_t start = lo; start < hi; start += GMERGE_CHUNK) {
         uint32_t n = hi - start < GMERGE_CHUNK ? hi - start : GMERGE_CHUNK;
         for (uint32_t i = 0; i < n; i++)
             idx[i] = start + i;
-        vm_ht_find(m->g->ht, m->from.keys, idx, n, m->gid + start);
+        uint32_t *gid = m->gid + start;
+        vm_ht_find(m->g->ht, m->from.keys, idx, n, gid);
+        /* the groups g has, as pairs (e1, idx) in place; the others listed */
+        uint32_t found = 0;
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t e1 = m->gid[start + i];
+            bool lacked = gid[i] == VM_HT_NONE;
             if (lacks) { /* branchless: the slot is overwritten until a group g lacks keeps it */
                 lacks[k] = start + i;
-                k += e1 == VM_HT_NONE;
+                k += lacked;
             }
-            tir_status st = e1 == VM_HT_NONE ? TIR_OK : group_combine(m->g, e1, m->from.slots, start + i, false);
-            if (st)
-                return st;
+            e1[found] = gid[i];
+            idx[found] = start + i;
+            found += !lacked;
         }
+        tir_status st = group_combine_many(m->g, e1, m->from.slots, idx, found);
+        if (st)
+            return st;
     }
     m->lacks[part] = k;
     return TIR_OK;

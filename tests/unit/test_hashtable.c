@@ -1461,6 +1461,39 @@ Test(hashtable, sink_merge_adds_keys_in_parallel)
     check_sink_merge_of(60000, 40000, 2, 2, 4096, 1, 80, true, true, true);
 }
 
+/* Integer sums that fit in each worker's sink but not once merged fail the
+** merge's parts (which combine the groups found a slot at a time). */
+Test(hashtable, sink_merge_sum_overflow_fails)
+{
+    gsetup gw;
+    gsetup_init(&gw);
+    gsetup_numeric(&gw);
+    gsetup_int_keys(&gw);
+    enum { N = 5000 };
+    int32_t k[N];
+    int64_t t[N], v[N];
+    uint32_t gids[N];
+    vm_sink_group w[2];
+    for (int i = 0; i < 2; i++) {
+        cr_assert(vm_sink_group_init(&w[i], &gw.def));
+        for (int j = 0; j < N; j++) {
+            k[j] = (j * 7 + i) % N; /* both workers hold every group, in other orders */
+            t[j] = 0;
+            v[j] = k[j] == 4321 ? INT64_MAX / 2 + 1 : j;
+        }
+        vm_vec keys[2] = { { TIR_I32, k, NULL }, { TIR_I64, t, NULL } }, vv = { TIR_I64, v, NULL };
+        cr_assert(vm_sink_group_find(&w[i], keys, NULL, N, gids));
+        cr_assert(vm_gagg_GAGG_SUM_I64(&w[i], 1, &vv, gids, NULL, N));
+    }
+    vm_gmerge *m = vm_gmerge_new(&w[0], &w[1], 2, true);
+    cr_assert_not_null(m);
+    tir_status st = gmerge_phase(m, 2, gpart_run);
+    cr_assert_eq(st, TIR_ERR_RUNTIME, "the merged sum of group 4321 overflows: %d", st);
+    cr_assert_eq(vm_gmerge_end(m, st), TIR_ERR_RUNTIME);
+    for (int i = 0; i < 2; i++)
+        vm_sink_group_free(&w[i]);
+}
+
 /* Sums of columns without NULLs keep no counts (8 bytes a group less),
 ** with runs and deferred f64 sums, without runs, merged on several
 ** threads: the same groups and values as sums that count. */
