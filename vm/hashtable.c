@@ -2208,20 +2208,32 @@ bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uin
 bool vm_ht_append_groups_room(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n)
 {
     for (int c = 0; c < ht->nkeys; c++)
-        if (ht->cols[c].type == TIR_STRING || ht->cols[c].type == TIR_BOOL)
+        if (ht->cols[c].type == TIR_BOOL)
             return false;
     return ht_append_groups(ht, keys, sel, n, true);
 }
 
-void vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uint32_t *sel, uint32_t from,
-                       uint32_t to)
+bool vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uint32_t *sel, uint32_t from,
+                       uint32_t to, vm_strheap *heap)
 {
     for (int c = 0; c < ht->nkeys && from < to; c++) {
         vm_column *col = &ht->cols[c];
         size_t w = vm_type_width(col->type);
         char *dst = (char *)col->data + ((size_t)count0 + from) * w;
         const char *src = keys[c].data;
-        if (w == 4)
+        if (col->type == TIR_STRING) { /* as vm_column_append: NULL as zeroes, short strings their header */
+            const tir_str *s = keys[c].data;
+            tir_str *d = (tir_str *)(void *)dst;
+            for (uint32_t i = from; i < to; i++, d++) {
+                uint32_t r = sel[i];
+                if (!vm_bit_get(keys[c].validity, r))
+                    memset(d, 0, sizeof *d);
+                else if (s[r].len <= TIR_STR_INLINE)
+                    *d = s[r];
+                else if (!vm_str_make(heap, tir_str_ptr(&s[r]), s[r].len, d))
+                    return false;
+            }
+        } else if (w == 4)
             k_gather_u32((const uint32_t *)(const void *)src, sel + from, to - from, (uint32_t *)(void *)dst);
         else if (w == 8)
             k_gather_u64((const uint64_t *)(const void *)src, sel + from, to - from, (uint64_t *)(void *)dst);
@@ -2229,6 +2241,12 @@ void vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uin
             for (uint32_t i = from; i < to; i++, dst += w)
                 memcpy(dst, src + (size_t)sel[i] * w, w);
     }
+    return true;
+}
+
+void vm_ht_adopt_heap(vm_ht *ht, vm_strheap *heap)
+{
+    vm_strheap_move(&ht->heap, heap);
 }
 
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e)

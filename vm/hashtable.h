@@ -115,12 +115,15 @@ void vm_ht_find(const vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32
 bool vm_ht_append_groups(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n);
 /* vm_ht_append_groups in two steps, for several threads: the first makes
 ** room for the n groups and their keys' validity, and returns false
-** (nothing done) when a key is a string or a bool; vm_ht_fill_groups copies the
-** keys of sel[from..to) into groups count0 + from.., where count0 is the
-** count before the first step, for disjoint ranges at once. */
+** (nothing done) when a key is a bool; vm_ht_fill_groups copies the keys of
+** sel[from..to) into groups count0 + from.., where count0 is the count
+** before the first step, for disjoint ranges at once, each thread with a
+** heap of its own for long strings (false when out of memory), which
+** vm_ht_adopt_heap then hands to the table, on one thread. */
 bool vm_ht_append_groups_room(vm_ht *ht, const vm_vec *keys, const uint32_t *sel, uint32_t n);
-void vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uint32_t *sel, uint32_t from,
-                       uint32_t to);
+bool vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uint32_t *sel, uint32_t from,
+                       uint32_t to, vm_strheap *heap);
+void vm_ht_adopt_heap(vm_ht *ht, vm_strheap *heap);
 /* Next entry with the same key as entry e, or VM_HT_NONE. */
 uint32_t vm_ht_next(const vm_ht *ht, uint32_t e);
 /* The array behind vm_ht_next of a join table (next[e] for every entry e

@@ -1321,7 +1321,8 @@ struct vm_gmerge {
     uint32_t *adds;           /* from's groups that g lacks, each part's share listed */
     uint32_t nadds, base;     /* by it at its share's start; appended as g's groups base, base + 1, ... */
     uint32_t lacks[VM_MAX_WORKERS]; /* how many each part listed */
-    bool fill_keys;           /* their keys copied by the add parts (vm_ht_fill_groups) */
+    bool fill_keys;           /* their keys copied by the add parts (vm_ht_fill_groups), */
+    vm_strheap heaps[VM_MAX_WORKERS]; /* long strings into a heap per part, the table's at the end */
 };
 
 enum { GMERGE_CHUNK = 2048 };
@@ -1343,7 +1344,7 @@ vm_gmerge *vm_gmerge_new(vm_sink_group *g, const vm_sink_group *from, int nparts
         return NULL;
     }
     m->g = g;
-    m->nparts = nparts < 1 ? 1 : nparts;
+    m->nparts = nparts < 1 ? 1 : nparts > VM_MAX_WORKERS ? VM_MAX_WORKERS : nparts;
     m->last = last;
     m->from.n = n;
     for (int k = 0; k < g->def->nkeys; k++) {
@@ -1439,8 +1440,8 @@ tir_status vm_gmerge_add_part(vm_gmerge *m, int part)
 {
     uint32_t lo = (uint32_t)((uint64_t)m->nadds * part / m->nparts);
     uint32_t hi = (uint32_t)((uint64_t)m->nadds * (part + 1) / m->nparts);
-    if (m->fill_keys)
-        vm_ht_fill_groups(m->g->ht, m->base, m->from.keys, m->adds, lo, hi);
+    if (m->fill_keys && !vm_ht_fill_groups(m->g->ht, m->base, m->from.keys, m->adds, lo, hi, &m->heaps[part]))
+        return TIR_ERR_NOMEM;
     group_zero(m->g, m->base + lo, m->base + hi);
     return group_adopt(m->g, NULL, m->base + lo, m->from.slots, m->adds + lo, hi - lo);
 }
@@ -1464,6 +1465,8 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
     }
     if (k && !st)
         st = gmerge_add(m, list, k);
+    for (int p = 0; p < m->nparts; p++)
+        vm_ht_adopt_heap(g->ht, &m->heaps[p]);
     free(m->adds);
     free(m->gid);
     free(m);

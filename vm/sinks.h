@@ -140,9 +140,10 @@ size_t vm_sink_group_growth(const vm_sink_group *g, uint32_t more);
 **     st = vm_gmerge_end(m, the first failure of the parts, or TIR_OK);
 **     between the two, when k = vm_gmerge_adds(m) > 0: vm_gmerge_add_part(m, p)
 **     for every p in [0, k), concurrently;
-** A part looks up its share of from's groups in g and combines those g
-** has (each into a different group of g, so parts do not collide), and
-** lists those g lacks for vm_gmerge_adds when it may use them; the end
+** (nparts at most VM_MAX_WORKERS). A part looks up its share of from's
+** groups in g and combines those g has (each into a different group of g,
+** so parts do not collide), and lists those g lacks for vm_gmerge_adds
+** when it may use them; the end
 ** adds the groups g lacks, after g's and in from's order, and combines
 ** string minima and maxima, on one thread. vm_gmerge_adds appends the keys
 ** of the groups g lacks instead, so that the add parts fill in their

@@ -550,6 +550,61 @@ Test(hashtable, find_append_take)
     vm_strheap_free(&heap);
 }
 
+/* vm_ht_append_groups in two steps with string keys: room (and validity)
+** first, then the keys filled by two parts, each copying long strings into
+** a heap of its own that the table adopts; the source bytes can then go. */
+Test(hashtable, append_groups_room_fills_string_keys)
+{
+    enum { N = 40 };
+    tir_str s[N];
+    char bytes[N * STRW], txt[N][STRW];
+    int32_t n[N];
+    uint64_t nv[1] = { 0 }, tv[1] = { 0 };
+    vm_vec sv = { TIR_STRING, s, tv };
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(txt[i], STRW, i % 3 ? "long-key-number-%02d" : "k%d", i); /* 19 bytes or short */
+        str_set(&sv, bytes, (uint32_t)i, txt[i], (uint32_t)len, (uint64_t)i);
+        n[i] = i;
+        vm_bit_set(nv, (uint32_t)i, i % 7 != 3);
+        vm_bit_set(tv, (uint32_t)i, i % 5 != 4);
+    }
+    vm_vec k[2] = { { TIR_I32, n, nv }, { TIR_STRING, s, tv } };
+    vm_ht *g = vm_ht_new(2, (tir_type[]){ TIR_I32, TIR_STRING }, 0, NULL, true);
+    uint32_t first[4] = { 0, 1, 2, 3 }, out[4], add[N - 4];
+    cr_assert(vm_ht_find_or_insert(g, k, first, 4, out));
+    for (uint32_t i = 0; i < N - 4; i++)
+        add[i] = N - 1 - i; /* rows N-1 .. 4 */
+    cr_assert(vm_ht_append_groups_room(g, k, add, N - 4));
+    cr_assert_eq(vm_ht_count(g), N);
+    vm_strheap heaps[2];
+    for (int p = 0; p < 2; p++) {
+        vm_strheap_init(&heaps[p]);
+        uint32_t lo = p ? (N - 4) / 2 : 0, hi = p ? N - 4 : (N - 4) / 2;
+        cr_assert(vm_ht_fill_groups(g, 4, k, add, lo, hi, &heaps[p]));
+    }
+    cr_assert_gt(heaps[0].bytes + heaps[1].bytes, 0, "long keys copied into the parts' heaps");
+    for (int p = 0; p < 2; p++) {
+        vm_ht_adopt_heap(g, &heaps[p]);
+        cr_assert_eq(heaps[p].bytes, 0, "adopted by the table");
+    }
+    memset(bytes, '#', sizeof bytes); /* the source's long strings are gone */
+    const vm_column *kc = vm_ht_key(g, 0), *sc = vm_ht_key(g, 1);
+    for (uint32_t e = 0; e < N; e++) {
+        uint32_t r = e < 4 ? e : add[e - 4];
+        cr_assert_eq(vm_bit_get(kc->validity, e), r % 7 != 3, "group %u's key n", e);
+        cr_assert_eq(vm_bit_get(sc->validity, e), r % 5 != 4, "group %u's string key validity", e);
+        if (vm_bit_get(kc->validity, e))
+            cr_assert_eq(((const int32_t *)kc->data)[e], (int32_t)r);
+        if (!vm_bit_get(sc->validity, e))
+            continue;
+        const tir_str *got = &((const tir_str *)sc->data)[e];
+        cr_assert_eq(got->len, strlen(txt[r]), "group %u", e);
+        cr_assert(memcmp(tir_str_ptr(got), txt[r], got->len) == 0, "group %u: %.*s, want %s", e, (int)got->len,
+                  tir_str_ptr(got), txt[r]);
+    }
+    vm_ht_free(g);
+}
+
 /* ---- join ------------------------------------------------------------------- */
 
 static int cmp_u64(const void *a, const void *b)
