@@ -1166,6 +1166,19 @@ static void ht_dshare_main(void *arg, int t)
 /* Entries from which a direct join array is laid out by several threads. */
 enum { HT_DSHARE_MIN = 1 << 16 };
 
+/* A chain link for every entry, for a table indexed in one go. */
+static bool ht_next_room(vm_ht *ht)
+{
+    if (ht->count <= ht->ncap)
+        return true;
+    uint32_t *nx = realloc(ht->next, (size_t)ht->count * sizeof *nx);
+    if (!nx)
+        return false;
+    ht->next = nx;
+    ht->ncap = ht->count;
+    return true;
+}
+
 /* Join mode: lays out every entry (none indexed yet) in a direct array, or
 ** returns false (nothing changed) when the keys do not suit it. Chains as
 ** the directory would: the last entry of a key first. On nthreads threads
@@ -1179,13 +1192,8 @@ static bool ht_join_direct(vm_ht *ht, int64_t lo, int64_t hi, vm_pool *pool, int
     if (((uint64_t)hi - base) >> sh >= ht_direct_limit(ht->count, HT_DIRECT_FLOOR))
         return false;
     uint64_t range = (((uint64_t)hi - base) >> sh) + 1;
-    if (ht->count > ht->ncap) {
-        uint32_t *nx = realloc(ht->next, (size_t)ht->count * sizeof *nx);
-        if (!nx)
-            return false;
-        ht->next = nx;
-        ht->ncap = ht->count;
-    }
+    if (!ht_next_room(ht))
+        return false;
     uint32_t *ids = range > SIZE_MAX / sizeof *ids ? NULL : vm_big_realloc(NULL, 0, range * sizeof *ids);
     if (!ids)
         return false;
@@ -1811,13 +1819,8 @@ static void ht_pindex_main(void *arg, int t)
 ** out of memory half way, -1 when it was not started (no memory). */
 static int ht_index_ranges(vm_ht *ht, const vm_vec *keys, uint64_t ns, int shift, vm_pool *pool, int nthreads)
 {
-    if (ht->count > ht->ncap) {
-        uint32_t *nx = realloc(ht->next, (size_t)ht->count * sizeof *nx);
-        if (!nx)
-            return -1;
-        ht->next = nx;
-        ht->ncap = ht->count;
-    }
+    if (!ht_next_room(ht))
+        return -1;
     ht_pindex x = {ht, keys, nthreads, calloc((size_t)nthreads, sizeof(ht_prange)), 0};
     uint64_t *d = x.r ? ht_dir_alloc(ns) : NULL;
     if (!d) {
