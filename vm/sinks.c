@@ -1321,6 +1321,8 @@ struct vm_gmerge {
     uint32_t *adds;           /* from's groups that g lacks, each part's share listed */
     uint32_t nadds, base;     /* by it at its share's start; appended as g's groups base, base + 1, ... */
     uint32_t lacks[VM_MAX_WORKERS]; /* how many each part listed */
+    bool listed;              /* adds[0..nadds) is the whole list (vm_gmerge_adds), */
+    bool parted;              /* added by the add parts; else by the end */
     bool fill_keys;           /* their keys copied by the add parts (vm_ht_fill_groups), */
     vm_strheap heaps[VM_MAX_WORKERS]; /* long strings into a heap per part, the table's at the end */
 };
@@ -1416,11 +1418,10 @@ int vm_gmerge_adds(vm_gmerge *m)
         memmove(m->adds + k, m->adds + lo, (size_t)m->lacks[p] * sizeof *m->adds);
         k += m->lacks[p];
     }
-    if (k < GMERGE_CHUNK) {
-        free(m->adds);
-        m->adds = NULL;
+    m->nadds = k;
+    m->listed = true;
+    if (k < GMERGE_CHUNK) /* the end adds them */
         return 0;
-    }
     m->base = vm_ht_count(g->ht);
     /* the new groups' keys are copied, and their state zeroed, by the
     ** threads that fill them in (its pages faulted in in parallel) */
@@ -1431,8 +1432,8 @@ int vm_gmerge_adds(vm_gmerge *m)
         m->adds = NULL;
         return -1;
     }
-    m->nadds = k;
     g->ninit = m->base + k;
+    m->parted = true;
     return m->nparts;
 }
 
@@ -1451,7 +1452,9 @@ tir_status vm_gmerge_end(vm_gmerge *m, tir_status st)
     vm_sink_group *g = m->g;
     uint32_t list[GMERGE_CHUNK], k = 0;
     bool strings = group_has_strings(g->def);
-    for (uint32_t e = 0; e < m->from.n && !st && !m->adds; e++) {
+    if (m->listed && !m->parted && !st && m->nadds)
+        st = gmerge_add(m, m->adds, m->nadds); /* fewer than GMERGE_CHUNK */
+    for (uint32_t e = 0; e < m->from.n && !st && !m->listed; e++) {
         if (m->gid[e] != VM_HT_NONE) {
             if (strings)
                 st = group_combine(g, m->gid[e], m->from.slots, e, true);
