@@ -78,9 +78,10 @@ bool vm_column_append_column(vm_column *c, const vm_column *from);
 bool vm_column_set_validity(vm_column *c, uint64_t at, const uint64_t *validity, const uint32_t *sel, uint32_t n);
 bool vm_column_append_null(vm_column *c);
 /* Arrays that may grow big (column data, group-by state, direct hash
-** arrays): from 2 MiB
-** they are mapped on their own, so fresh pages come zeroed from the kernel,
-** on huge pages, and growth moves page tables (mremap) instead of copying.
+** arrays): from 2 MiB they are mapped on their own, so fresh pages come
+** zeroed from the kernel, on huge pages, in a reservation of address space
+** rounded up to 64 MiB that they grow in without moving (beyond it their
+** pages move, page tables and not bytes, to a bigger one).
 ** The grown part [old_bytes, new_bytes) is zero. The caller keeps the size:
 ** it is needed to grow and to free (p NULL with old_bytes 0 allocates).
 ** NULL when out of memory, p then unchanged. */

@@ -991,7 +991,7 @@ static uint64_t ht_direct_limit(uint64_t n, uint64_t floor)
 }
 
 /* Direct arrays come from vm_big_realloc: big ones are mapped (zero pages
-** from the kernel, huge pages) and grow upward by mremap without copying. */
+** from the kernel, huge pages) and grow upward in place. */
 static uint32_t *ht_direct_alloc(uint64_t range)
 {
     if (range > SIZE_MAX / sizeof(uint32_t))

@@ -29,6 +29,7 @@ void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 void *__real_mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 int __real_munmap(void *addr, size_t len);
+int __real_mprotect(void *addr, size_t len, int prot);
 int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 
 /* In the sanitizer runtimes; NULL without them. */
@@ -218,9 +219,16 @@ void *__wrap_mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
     void *p = __real_mremap(old, old_len, new_len, flags, want);
     if (p != MAP_FAILED) {
         map_del(old);
+        map_del(p); /* moved onto (the start of) a mapping already tracked */
         map_add(p, new_len);
     }
     return p;
+}
+
+int __wrap_mprotect(void *addr, size_t len, int prot)
+{
+    FAIL_IF(-1, ENOMEM);
+    return __real_mprotect(addr, len, prot);
 }
 
 int __wrap_munmap(void *addr, size_t len)

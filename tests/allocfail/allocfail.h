@@ -10,7 +10,8 @@
 **
 ** Counted: malloc calloc realloc strdup strndup posix_memalign
 ** aligned_alloc realpath opendir newlocale (all ENOMEM), mmap mmap64
-** mremap (MAP_FAILED, ENOMEM) and pthread_create (EAGAIN). Mappings are
+** mremap (MAP_FAILED, ENOMEM), mprotect (-1, ENOMEM: making reserved
+** pages writable charges them) and pthread_create (EAGAIN). Mappings are
 ** also tracked so a leaked one is found (LeakSanitizer ignores mmap).
 */
 #ifndef ALLOCFAIL_H

@@ -97,19 +97,22 @@ Test(vm, column_append_every_width_and_shape)
 }
 
 /* vm_big_realloc from nothing through small (malloc) sizes, across the
-** 2 MiB line (mapped, contents copied) and several mapped growths in a row
-** (mremap: the mapping must stay one piece, which a huge-page flag on part
-** of it would break): earlier bytes are kept and every grown part is zero,
-** also once vm_big_populate has made its pages. */
+** 2 MiB line (mapped, contents copied), several growths within the first
+** 64 MiB of address space (the mapping stays where it is) and past it
+** (its pages move to a bigger mapping): earlier bytes are kept and every
+** grown part is zero, also once vm_big_populate has made its pages. */
 Test(vm, big_realloc_keeps_and_zeroes)
 {
-    size_t sizes[] = {0, 100, 4096, 1 << 20, (2 << 20) - 8, 2 << 20, (3 << 20) + 5, 8 << 20, 16 << 20, 40 << 20};
+    size_t sizes[] = {0,        100,      4096,     1 << 20,  (2 << 20) - 8, 2 << 20, (3 << 20) + 5,
+                      8 << 20,  16 << 20, 40 << 20, 64 << 20, (64 << 20) + 5, 70 << 20, 130 << 20};
     unsigned char *p = NULL;
     size_t have = 0;
     for (size_t k = 1; k < sizeof sizes / sizeof *sizes; k++) {
         size_t want = sizes[k];
         unsigned char *q = vm_big_realloc(p, have, want);
         cr_assert_not_null(q, "growing %zu -> %zu bytes", have, want);
+        if (have >= (2 << 20) && (have - 1) >> 26 == (want - 1) >> 26)
+            cr_assert_eq(q, p, "growing %zu -> %zu bytes moved the array", have, want);
         /* populating from an unaligned offset covers old bytes of its page too */
         vm_big_populate(q, want, have, want);
         for (size_t i = 0; i < have; i += 997)
