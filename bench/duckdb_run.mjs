@@ -1,9 +1,10 @@
 // duckdb_run.mjs — the DuckDB side of bench/run.
 //
-//   node duckdb_run.mjs --data DIR --threads N[,N...] --out OUTDIR [--runs R] QUERY.sql...
+//   node duckdb_run.mjs --data DIR --threads N[,N...] --out OUTDIR [--runs R] [--money decimal] QUERY.sql...
 //
 // Loads every CSV of DIR that it has a schema for into an in-memory table
-// (types matching the .tir declarations; loading is not timed, and done
+// (types matching the .tir declarations, TPC-H's money columns DECIMAL(15,2)
+// with --money decimal as bench/run's TIR_MONEY=decimal declares them; loading is not timed, and done
 // once for all thread counts). For each thread count (PRAGMA threads) and
 // query: one warm-up run, then R (default 5) timed runs. Prints one line
 // per query and thread count, "NAME THREADS MEDIAN_MS ROWS", and writes the
@@ -37,8 +38,12 @@ const SCHEMAS = {
   sale_orders: 'order_id BIGINT, customer_id INTEGER, freight DOUBLE',
 };
 
+// TPC-H's money columns: DOUBLE, or with --money decimal DECIMAL(15,2) (the specification's type)
+const MONEY = ['l_extendedprice', 'l_discount', 'l_tax', 'o_totalprice', 'ps_supplycost', 'c_acctbal', 's_acctbal',
+  'p_retailprice'];
+
 function usage() {
-  console.error('usage: node duckdb_run.mjs --data DIR --threads N[,N...] --out OUTDIR [--runs R] QUERY.sql...');
+  console.error('usage: node duckdb_run.mjs --data DIR --threads N[,N...] --out OUTDIR [--runs R] [--money decimal] QUERY.sql...');
   process.exit(2);
 }
 
@@ -47,14 +52,15 @@ const opt = { runs: 5 };
 const queries = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  if (a === '--data' || a === '--threads' || a === '--out' || a === '--runs') {
+  if (a === '--data' || a === '--threads' || a === '--out' || a === '--runs' || a === '--money') {
     if (i + 1 >= args.length) usage();
     opt[a.slice(2)] = args[++i];
   } else if (a.startsWith('-')) usage();
   else queries.push(a);
 }
 const threadList = String(opt.threads ?? '').split(',').map(Number), runs = Number(opt.runs);
-if (!opt.data || !opt.out || !threadList.every((t) => t >= 1) || !(runs >= 1) || queries.length === 0)
+if (!opt.data || !opt.out || !threadList.every((t) => t >= 1) || !(runs >= 1) || queries.length === 0 ||
+    ![undefined, 'f64', 'decimal'].includes(opt.money))
   usage();
 
 const sqlString = (s) => "'" + s.replaceAll("'", "''") + "'";
@@ -71,7 +77,7 @@ for (const [table, cols] of Object.entries(SCHEMAS)) {
   if (!existsSync(path)) continue;
   const colmap = '{' + cols.split(', ').map((c) => {
     const [name, type] = c.split(' ');
-    return `'${name}': '${type}'`;
+    return `'${name}': '${opt.money === 'decimal' && MONEY.includes(name) ? 'DECIMAL(15,2)' : type}'`;
   }).join(', ') + '}';
   await conn.run(`create table ${table} as select * from read_csv(${sqlString(path)}, ` +
     `header = true, delim = ',', quote = '"', columns = ${colmap})`);
