@@ -98,6 +98,15 @@ bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out)
     return true;
 }
 
+bool vm_str_copy(vm_strheap *h, const tir_str *s, tir_str *out)
+{
+    if (s->len <= TIR_STR_INLINE) { /* the header is the whole string */
+        *out = *s;
+        return true;
+    }
+    return vm_str_make(h, tir_str_ptr(s), s->len, out);
+}
+
 void vm_column_init(vm_column *c, tir_type t)
 {
     memset(c, 0, sizeof *c);
@@ -288,11 +297,7 @@ bool vm_column_append(vm_column *c, const vm_vec *v, const uint32_t *sel, uint32
         if (c->validity)
             vm_bit_set(c->validity, c->len + i, valid);
         if (c->type == TIR_STRING && valid) {
-            const tir_str *s = (const tir_str *)(src + (size_t)r * w);
-            tir_str *d = (tir_str *)(dst + (size_t)i * w);
-            if (s->len <= TIR_STR_INLINE) /* the header is the whole string */
-                *d = *s;
-            else if (!vm_str_make(heap, tir_str_ptr(s), s->len, d))
+            if (!vm_str_copy(heap, (const tir_str *)(src + (size_t)r * w), (tir_str *)(dst + (size_t)i * w)))
                 return false;
         } else if (valid) {
             memcpy(dst + (size_t)i * w, src + (size_t)r * w, w);

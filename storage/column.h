@@ -49,6 +49,9 @@ void vm_strheap_move(vm_strheap *into, vm_strheap *from);
 /* Makes a tir_str for bytes s[0..len), copying long strings into h.
 ** Returns false when out of memory. */
 bool vm_str_make(vm_strheap *h, const char *s, uint32_t len, tir_str *out);
+/* *out = a copy of *s that lives as long as h: a short string's header as it
+** is, a long one's bytes copied into h. False when out of memory. */
+bool vm_str_copy(vm_strheap *h, const tir_str *s, tir_str *out);
 
 /* An owned, growable column. validity is NULL until the first NULL is
 ** appended (then allocated with all earlier rows valid). */

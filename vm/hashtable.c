@@ -2231,9 +2231,7 @@ bool vm_ht_fill_groups(vm_ht *ht, uint32_t count0, const vm_vec *keys, const uin
                 uint32_t r = sel[i];
                 if (!vm_bit_get(keys[c].validity, r))
                     memset(d, 0, sizeof *d);
-                else if (s[r].len <= TIR_STR_INLINE)
-                    *d = s[r];
-                else if (!vm_str_make(heap, tir_str_ptr(&s[r]), s[r].len, d))
+                else if (!vm_str_copy(heap, &s[r], d))
                     return false;
             }
         } else if (w == 4)

@@ -1184,23 +1184,27 @@ tir_status vm_sink_agg_merge(vm_sink_agg *a, const vm_sink_agg *from)
 /* Folds group e2 of partial state from into group e1 of g: the string
 ** minima and maxima (which copy into g's heap) when strings, else every
 ** other aggregate. */
+/* Folds group e2 of from's slot s into group e1 of g's: its state and count. */
+static bool slot_combine(vm_sink_group *g, int s, uint32_t e1, const vm_gslot *from, uint32_t e2)
+{
+    const vm_aggslot *slot = &g->def->slots[s];
+    vm_gslot *d1 = &g->slots[s];
+    const vm_gslot *d2 = &from[s];
+    size_t w = acc_width(slot);
+    char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
+    const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
+    if (!combine(&g->heap, &g->sabytes, slot, gs_cnt(d1, e1), a1, gs_cnt(d2, e2), a2))
+        return false;
+    if (d1->cnt)
+        d1->cnt[e1] += gs_cnt(d2, e2);
+    return true;
+}
+
 static tir_status group_combine(vm_sink_group *g, uint32_t e1, const vm_gslot *from, uint32_t e2, bool strings)
 {
-    const vm_group *def = g->def;
-    for (int s = 0; s < def->nslots; s++) {
-        const vm_aggslot *slot = &def->slots[s];
-        if (slot_is_string(slot) != strings)
-            continue;
-        vm_gslot *d1 = &g->slots[s];
-        const vm_gslot *d2 = &from[s];
-        size_t w = acc_width(slot);
-        char *a1 = w ? (char *)d1->acc + w * e1 : NULL;
-        const char *a2 = w ? (const char *)d2->acc + w * e2 : NULL;
-        if (!combine(&g->heap, &g->sabytes, slot, gs_cnt(d1, e1), a1, gs_cnt(d2, e2), a2))
+    for (int s = 0; s < g->def->nslots; s++)
+        if (slot_is_string(&g->def->slots[s]) == strings && !slot_combine(g, s, e1, from, e2))
             return strings ? TIR_ERR_NOMEM : TIR_ERR_RUNTIME;
-        if (d1->cnt)
-            d1->cnt[e1] += gs_cnt(d2, e2);
-    }
     return TIR_OK;
 }
 
@@ -1222,14 +1226,9 @@ static tir_status group_combine_many(vm_sink_group *g, const uint32_t *e1, const
         size_t w = acc_width(slot);
         bool isum = slot->fn == IR_AGG_SUM && w == 8 && slot->type != TIR_F64;
         if (w && !isum) {
-            for (uint32_t j = 0; j < k; j++) {
-                int64_t c2 = gs_cnt(d2, e2[j]);
-                if (!combine(&g->heap, &g->sabytes, slot, gs_cnt(d1, e1[j]), (char *)d1->acc + w * e1[j], c2,
-                             (const char *)d2->acc + w * e2[j]))
+            for (uint32_t j = 0; j < k; j++)
+                if (!slot_combine(g, s, e1[j], from, e2[j]))
                     return TIR_ERR_RUNTIME; /* no strings here: an overflow */
-                if (d1->cnt)
-                    d1->cnt[e1[j]] += c2;
-            }
             continue;
         }
         bool over = false;
